@@ -1,0 +1,1 @@
+"""twinhub's benchmarks: `python -m bench` (or `make bench`) from the repository root."""

@@ -1,0 +1,65 @@
+"""The benchmark runner: `python -m bench [--duration S] [--connections C] [--only NAME]`.
+
+Starts a fresh twinhub server on loopback, drives it with wrk, prints a Markdown report and writes it
+(plus JSON) to `bench/results/`. Run from the repository root (it imports `tests.serving`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+
+from bench.http_things import FLOOR, SCENARIOS, Options, run
+from bench.report import save, to_markdown
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
+    return value
+
+
+def parse_args(argv: list[str] | None) -> tuple[Options, bool]:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--duration", type=_positive, default=10, help="seconds of load per scenario (default 10)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load first (default 2)")
+    parser.add_argument("--connections", type=_positive, default=64, help="wrk connections (default 64)")
+    parser.add_argument("--threads", type=_positive, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--things", type=_positive, default=1000, help="things to preload (default 1000)")
+    parser.add_argument("--only", action="append", choices=[FLOOR.name, *SCENARIOS], metavar="NAME",
+                        help=f"run only this scenario (repeatable; the floor always runs): {', '.join(SCENARIOS)}")
+    parser.add_argument("--no-save", action="store_true", help="print only; write nothing to bench/results/")
+    parser.add_argument("--keep-data", action="store_true", help="keep the temporary data dir and server log")
+    args = parser.parse_args(argv)
+    if args.connections < args.threads:
+        parser.error("--connections must be at least --threads")
+    options = Options(duration_s=args.duration, warmup_s=max(args.warmup, 0), connections=args.connections,
+                      threads=args.threads, things=args.things, only=tuple(args.only or ()),
+                      keep_data=args.keep_data)
+    return options, not args.no_save
+
+
+def main(argv: list[str] | None = None) -> int:
+    options, persist = parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("bench: wrk is not installed; run scripts/ensure-wrk (or `make bench`)", file=sys.stderr)
+        return 2
+    report = run(options)
+    markdown = to_markdown(report)
+    print(markdown)
+    if report.setup_failed:
+        print("bench: setup failed, nothing measured; bench/results/ left untouched", file=sys.stderr)
+    elif persist:
+        suffix = "".join(f"-{name}" for name in options.only)
+        md_path, json_path = save(report, markdown, suffix=suffix)
+        print(f"written: {md_path} and {json_path}")
+    if report.problems:
+        kept = f" (data dir and server log kept under {report.data_dir.rsplit('/', 1)[0]})"
+        print(f"bench: {len(report.problems)} problem(s){kept}", file=sys.stderr)
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

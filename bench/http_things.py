@@ -1,0 +1,330 @@
+"""The "foundation" HTTP benchmarks: the /health floor, GET a thing, PUT a feature property.
+
+One fresh server on a fresh data dir serves every scenario of a run, so the figures compare with
+each other and, above all, with the floor measured on the same server minutes apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tests.serving import Server, start_server
+
+from bench.machine import MachineInfo, ProcessMemory, filesystem_of, machine_info, process_tree_memory
+from bench.wrk import WrkResult, run_wrk
+
+NAMESPACE = "bench"
+USER = "bench"
+AUTH_HEADER = "Basic " + base64.b64encode(f"{USER}:any-password".encode()).decode()
+PRELOAD_CONCURRENCY = 32
+
+
+def thing_id(index: int) -> str:
+    return f"{NAMESPACE}:thing-{index}"
+
+
+def thing_body(index: int) -> dict[str, Any]:
+    """Two attributes and one feature with one property: the shape of Ditto's own HTTP benchmark."""
+    return {
+        "attributes": {"manufacturer": "ACME", "serialNumber": f"SN-{index:06d}"},
+        "features": {"f": {"properties": {"p": 0}}},
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    duration_s: int = 10
+    warmup_s: int = 2
+    connections: int = 64
+    threads: int = 2
+    things: int = 1000
+    wrk_timeout_s: int = 10
+    only: tuple[str, ...] = ()
+    keep_data: bool = False
+
+
+# --- the Lua side of each scenario ---------------------------------------------------------------
+# Every script builds each request in Lua (`request()`), the floor included, so that the client-side
+# cost per request is alike in all of them: wrk shares the CPU with the server.
+
+def _lua_floor(options: Options) -> str:
+    return f"""
+local n = {options.things}
+request = function()
+  local _ = math.random(0, n - 1)
+  return wrk.format("GET", "/health")
+end
+"""
+
+
+def _lua_get_thing(options: Options) -> str:
+    return f"""
+local n = {options.things}
+wrk.headers["Authorization"] = "{AUTH_HEADER}"
+request = function()
+  return wrk.format("GET", string.format("/api/2/things/{NAMESPACE}:thing-%d", math.random(0, n - 1)))
+end
+"""
+
+
+def _lua_put_property(options: Options) -> str:
+    return f"""
+local n = {options.things}
+wrk.headers["Authorization"] = "{AUTH_HEADER}"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  local path = string.format("/api/2/things/{NAMESPACE}:thing-%d/features/f/properties/p", math.random(0, n - 1))
+  return wrk.format("PUT", path, nil, tostring(math.random(0, 1000000)))
+end
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    request: str
+    measures: str
+    lua: Callable[[Options], str]
+    writes: bool = False
+
+
+FLOOR = Scenario("floor", "GET /health", "the server + wrk ceiling: no auth, no store, a constant body",
+                 _lua_floor)
+SCENARIOS: dict[str, Scenario] = {
+    scenario.name: scenario
+    for scenario in (
+        Scenario("get-thing", "GET /api/2/things/{id}",
+                 "read path: basic auth, routing, id parsing, cache/store lookup, JSON render + ETag",
+                 _lua_get_thing),
+        Scenario("put-property", "PUT /api/2/things/{id}/features/f/properties/p",
+                 "write path: every request a durable write (journal + thing) through the group commit",
+                 _lua_put_property, writes=True),
+    )
+}
+
+
+# --- talking to the server (setup and checks, not measured by wrk) --------------------------------
+
+async def _preload(base_url: str, count: int) -> dict[str, Any]:
+    statuses: dict[int, int] = {}
+    semaphore = asyncio.Semaphore(PRELOAD_CONCURRENCY)
+    headers = {"Authorization": AUTH_HEADER}
+    limits = httpx.Limits(max_connections=PRELOAD_CONCURRENCY)
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=60) as client:
+
+        async def create(index: int) -> None:
+            async with semaphore:
+                response = await client.put(f"/api/2/things/{thing_id(index)}", json=thing_body(index))
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(create(index) for index in range(count)))
+        elapsed = time.perf_counter() - started
+    return {
+        "things": count,
+        "concurrency": PRELOAD_CONCURRENCY,
+        "seconds": round(elapsed, 3),
+        "creates_per_s": round(count / elapsed, 1),
+        "statuses": {str(status): n for status, n in sorted(statuses.items())},
+    }
+
+
+def revision_sum(base_url: str, count: int) -> tuple[int, int]:
+    """(sum of the revisions of all benchmark things, how many were found), read 100 ids at a time."""
+    total = found = 0
+    with httpx.Client(base_url=base_url, headers={"Authorization": AUTH_HEADER}, timeout=60) as client:
+        for start in range(0, count, 100):
+            ids = ",".join(thing_id(index) for index in range(start, min(start + 100, count)))
+            response = client.get("/api/2/things", params={"ids": ids, "fields": "thingId,_revision"})
+            response.raise_for_status()
+            for thing in response.json():
+                total += int(thing["_revision"])
+                found += 1
+    return total, found
+
+
+def settled_revision_sum(base_url: str, count: int, *, timeout_s: float = 15.0) -> tuple[int, int]:
+    """`revision_sum` once it stops moving: writes wrk sent but did not wait for still land after it exits."""
+    deadline = time.monotonic() + timeout_s
+    previous = revision_sum(base_url, count)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        current = revision_sum(base_url, count)
+        if current == previous:
+            return current
+        previous = current
+    return previous
+
+
+def _check_read_back(base_url: str, report: Report) -> None:
+    """One preloaded thing reads back as written: the GET scenario measures real responses."""
+    index = 0
+    response = httpx.get(f"{base_url}/api/2/things/{thing_id(index)}", headers={"Authorization": AUTH_HEADER},
+                         timeout=10)
+    expected = {"thingId": thing_id(index), **thing_body(index)}
+    body = response.json() if response.status_code == 200 else None
+    ok = isinstance(body, dict) and all(body.get(key) == value for key, value in expected.items())
+    report.checks.append({"check": "a preloaded thing reads back as written", "ok": ok,
+                          "detail": f"GET {thing_id(index)} -> {response.status_code} "
+                                    f"({len(response.content)} bytes, ETag {response.headers.get('etag')})"})
+    if not ok:
+        report.problems.append(f"GET {thing_id(index)} returned {response.status_code}: {response.text[:300]}")
+
+
+def _alive(server: Server) -> bool:
+    if server.process.poll() is not None:
+        return False
+    try:
+        return httpx.get(f"{server.base_url}/health", timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+_NOTABLE = re.compile(r"Traceback|\b(ERROR|CRITICAL|FATAL|WARNING|WARN)\b|[Ee]xception|panick", re.ASCII)
+_EXPECTED = ("INSECURE development authentication",)
+
+
+def log_findings(log: str, limit: int = 40) -> dict[str, Any]:
+    """Notable server log lines (errors, warnings, tracebacks), minus the expected dev-mode warning."""
+    lines = log.splitlines()
+    notable = [index for index, line in enumerate(lines)
+               if _NOTABLE.search(line) and not any(text in line for text in _EXPECTED)]
+    excerpt: list[str] = []
+    if notable:
+        first = notable[0]
+        excerpt = lines[first:first + limit]
+    return {"log_lines": len(lines), "notable_lines": len(notable), "excerpt": excerpt}
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    scenario: str
+    request: str
+    result: WrkResult
+    ratio_to_floor: float
+    warmup_non_2xx: int
+
+
+@dataclass
+class Report:
+    started_at: str
+    machine: MachineInfo
+    options: Options
+    filesystem: str
+    preload: dict[str, Any] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    memory_after_preload: list[ProcessMemory] = field(default_factory=list)
+    memory_after_run: list[ProcessMemory] = field(default_factory=list)
+    server_exit: str = ""
+    server_log: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    data_dir: str = ""
+    setup_failed: bool = False  # nothing was measured: the things could not be created
+
+
+def _measure(server: Server, scenario: Scenario, options: Options, floor_rps: float | None,
+             report: Report) -> Row:
+    script = scenario.lua(options)
+    kwargs: dict[str, Any] = {"connections": options.connections, "threads": options.threads,
+                              "timeout_s": options.wrk_timeout_s}
+    path = "/health" if scenario is FLOOR else "/api/2/things"
+    url = server.base_url + path
+    warmup_non_2xx = 0
+    if options.warmup_s > 0:
+        warmup, _ = run_wrk(url, script, duration_s=options.warmup_s, **kwargs)
+        warmup_non_2xx = warmup.non_2xx
+    before = settled_revision_sum(server.base_url, options.things)[0] if scenario.writes else 0
+    result, _raw = run_wrk(url, script, duration_s=options.duration_s, **kwargs)
+    if scenario.writes:
+        after, found = settled_revision_sum(server.base_url, options.things)
+        delta = after - before
+        acknowledged = result.ok_requests
+        # Responses wrk had not read when it stopped may still have been applied: up to one per connection.
+        ok = acknowledged <= delta <= acknowledged + options.connections and found == options.things
+        report.checks.append({
+            "check": f"{scenario.name}: acknowledged writes are all visible",
+            "ok": ok,
+            "detail": f"wrk counted {acknowledged} 2xx PUTs; the revisions of the {found} things rose by {delta} "
+                      f"(expected between {acknowledged} and {acknowledged + options.connections})",
+        })
+        if not ok:
+            report.problems.append(f"{scenario.name}: revision accounting does not match wrk's count")
+    ratio = result.requests_per_s / floor_rps if floor_rps else 1.0
+    return Row(scenario.name, scenario.request, result, round(ratio, 3), warmup_non_2xx)
+
+
+def _drive(server: Server, options: Options, selected: list[Scenario], report: Report) -> None:
+    """Preload, then the floor, the scenarios and the floor again; records into `report`."""
+    report.preload = asyncio.run(_preload(server.base_url, options.things))
+    created = report.preload["statuses"].get("201", 0)
+    report.memory_after_preload = process_tree_memory(server.process.pid)
+    if created != options.things:
+        report.problems.append(f"preload: {created} of {options.things} creates returned 201 "
+                               f"({report.preload['statuses']}); nothing was measured")
+        report.setup_failed = True
+        return
+    _check_read_back(server.base_url, report)
+    floor = _measure(server, FLOOR, options, None, report)
+    report.rows.append(floor)
+    for scenario in selected:
+        report.rows.append(_measure(server, scenario, options, floor.result.requests_per_s, report))
+        if not _alive(server):
+            report.problems.append(f"the server is not healthy after {scenario.name}")
+            return
+    if selected:
+        again = _measure(server, FLOOR, options, floor.result.requests_per_s, report)
+        again.scenario = "floor (again)"
+        report.rows.append(again)
+    report.memory_after_run = process_tree_memory(server.process.pid)
+
+
+def run(options: Options) -> Report:
+    """Start a fresh server on a fresh data dir, run everything, stop it and collect what went wrong."""
+    unknown = [name for name in options.only if name not in SCENARIOS and name != FLOOR.name]
+    if unknown:
+        raise ValueError(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+    selected = [SCENARIOS[name] for name in SCENARIOS if not options.only or name in options.only]
+    tmp = Path(tempfile.mkdtemp(prefix="twinhub-bench-"))
+    data_dir = tmp / "data"
+    report = Report(
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        machine=machine_info(),
+        options=options,
+        filesystem=filesystem_of(tmp),
+        data_dir=str(data_dir),
+    )
+    server = start_server(data_dir)
+    try:
+        _drive(server, options, selected, report)
+    finally:
+        server.stop()
+        code = server.process.returncode
+        report.server_exit = f"exit code {code} after SIGINT" if code is not None else "did not exit"
+        report.server_log = log_findings(server.log())
+    for row in report.rows:
+        if row.result.non_2xx or row.warmup_non_2xx:
+            report.problems.append(f"{row.scenario}: {row.result.non_2xx} non-2xx responses "
+                                   f"(+{row.warmup_non_2xx} in the warmup)")
+        if any(row.result.socket_errors.values()):
+            report.problems.append(f"{row.scenario}: socket errors {row.result.socket_errors}")
+    if code != 0:
+        report.problems.append(f"the server exited with {code} on SIGINT")
+    if report.server_log.get("notable_lines"):
+        report.problems.append(f"{report.server_log['notable_lines']} notable line(s) in the server log")
+    if not options.keep_data and not report.problems:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return report

@@ -1,0 +1,90 @@
+"""The ASGI application: routes, the one error handler, and the lifespan that owns store and bus."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from twinhub.api import things
+from twinhub.api.context import Context, context_of
+from twinhub.api.responses import error_response, json_response
+from twinhub.bus.inprocess import InProcessBus
+from twinhub.config import Settings, load_settings
+from twinhub.model.errors import MethodNotAllowed, ResourceNotFound, TwinhubError
+from twinhub.service.things import ThingService
+from twinhub.store.sqlite import open_sqlite_store
+
+log = logging.getLogger("twinhub")
+
+
+async def health(request: Request) -> Response:
+    return json_response({"status": "UP"})
+
+
+async def whoami(request: Request) -> Response:
+    ctx = context_of(request)
+    try:
+        auth = ctx.authenticate(request)
+    except TwinhubError as error:
+        return ctx.render_error(error, request)
+    return json_response({"defaultSubject": auth.default_subject, "subjects": list(auth.subjects)})
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 (unknown routes) rendered as Ditto errors."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        return error_response(MethodNotAllowed(request.method, allowed.split(", ")))
+    if exc.status_code == 404:
+        return error_response(ResourceNotFound(request.url.path))
+    error = TwinhubError("gateway:request.invalid", exc.status_code, str(exc.detail))
+    return error_response(error)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """A bug, not bad input: answer with a Ditto error body; Starlette logs the traceback."""
+    return error_response(TwinhubError("internal.error", 500, "An unexpected error occurred."))
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        data_dir = Path(settings.data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before serving
+        if settings.auth_mode == "dev":
+            log.warning("INSECURE development authentication: any HTTP basic user and the "
+                        "x-ditto-pre-authenticated header are trusted. Do not expose this server.")
+        async with open_sqlite_store(data_dir / "things.db") as store:
+            bus = InProcessBus()
+            service = ThingService(store, bus, max_thing_size=settings.max_thing_size,
+                                   cache_size=settings.cache_size)
+            context = Context(settings, service)
+            app.state.context = context
+            try:
+                yield
+            finally:
+                for task in list(context.background):
+                    await task
+                await bus.aclose()
+
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        Route("/api/2/whoami", whoami, methods=["GET"]),
+        *things.routes,
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error, Exception: internal_error})
+
+
+def app_from_env() -> Starlette:
+    """The factory a server worker calls: settings come from the `TWINHUB_*` environment."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(load_settings())

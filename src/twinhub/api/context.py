@@ -1,0 +1,53 @@
+"""What every handler needs, built once in the app's lifespan and reached through the request."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+
+from twinhub.api.auth import AuthContext, authenticate_dev
+from twinhub.api.responses import error_response
+from twinhub.config import Settings
+from twinhub.model.errors import AuthenticationFailed, TwinhubError
+from twinhub.service.things import ThingService
+
+log = logging.getLogger("twinhub.api")
+
+
+@dataclass
+class Context:
+    settings: Settings
+    things: ThingService
+    # Writes that outlive their request (timeout=0, or a client that gave up): kept until done.
+    background: set[asyncio.Future[object]] = field(default_factory=set)
+
+    def authenticate(self, connection: HTTPConnection) -> AuthContext:
+        return authenticate_dev(connection)
+
+    def keep(self, task: asyncio.Future[object]) -> None:
+        """Hold `task` until it is done, so a write always finishes even if its request does not."""
+        self.background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Future[object]) -> None:
+        self.background.discard(task)
+        if task.cancelled() or (error := task.exception()) is None:
+            return
+        # A Ditto error here was already answered to the client, or it gave up; anything else is a bug.
+        level = logging.DEBUG if isinstance(error, TwinhubError) else logging.ERROR
+        log.log(level, "write finished with %r", error)
+
+    def render_error(self, error: TwinhubError, request: Request) -> Response:
+        response = error_response(error, request.headers.get("correlation-id"))
+        if isinstance(error, AuthenticationFailed):
+            response.headers["WWW-Authenticate"] = 'Basic realm="twinhub"'
+        return response
+
+
+def context_of(connection: HTTPConnection) -> Context:
+    context: Context = connection.app.state.context
+    return context

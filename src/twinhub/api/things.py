@@ -1,0 +1,160 @@
+"""The Things API of Ditto HTTP API v2: `/api/2/things` and every sub-resource at any depth.
+
+Handlers parse the request into a command or query, await the thing service and render the result;
+nothing else. Paths are split on the raw (still percent-encoded) path so that `%2F` stays inside its
+segment until the segment is decoded.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, unquote
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from twinhub.api.body import read_json, require_json, require_merge_patch
+from twinhub.api.context import Context, context_of
+from twinhub.api.headers import RequestHeaders, parse_headers
+from twinhub.api.responses import json_response
+from twinhub.api.writes import run_write
+from twinhub.model.commands import ThingCommand
+from twinhub.model.errors import MethodNotAllowed, ThingIdInvalid, ThingIdNotSettable, TwinhubError
+from twinhub.model.events import Thing
+from twinhub.model.fields import FieldSelector, select
+from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
+from twinhub.model.pointer import parse_pointer
+from twinhub.model.types import JsonObject, JsonValue, Pointer
+
+PREFIX = b"/api/2/things/"
+_SPECIAL_FIELDS = ("_namespace", "_revision", "_created", "_modified")
+
+
+def parse_thing_path(raw_path: bytes) -> tuple[str, Pointer]:
+    """Thing id and pointer from a raw `/api/2/things/{thingId}/...` path, each segment decoded alone."""
+    segments = raw_path[len(PREFIX):].decode("latin-1").split("/")
+    thing_id = unquote(segments[0])
+    parse_thing_id(thing_id)
+    rest = [unquote(segment) for segment in segments[1:]]
+    return thing_id, parse_pointer("/".join(rest))
+
+
+def _location(request: Request, raw_path: str) -> str:
+    """An absolute URL for a `Location` header, kept percent-encoded so that it is valid ASCII."""
+    return f"{request.url.scheme}://{request.url.netloc}{raw_path}"
+
+
+def with_special_fields(thing: Thing, selector: FieldSelector | None) -> JsonObject:
+    """The thing JSON, plus the `_`-prefixed fields the selector asks for."""
+    if selector is None:
+        return thing.doc
+    wanted = selector.top_level_keys()
+    specials: JsonObject = {
+        "_namespace": thing.thing_id.split(":", 1)[0],
+        "_revision": thing.revision,
+        "_created": thing.created,
+        "_modified": thing.modified,
+    }
+    extra = {key: specials[key] for key in _SPECIAL_FIELDS if key in wanted}
+    return {**thing.doc, **extra} if extra else thing.doc
+
+
+def _project(value: JsonValue, selector: FieldSelector | None) -> JsonValue:
+    if selector is None or not isinstance(value, dict):
+        return value
+    return select(value, selector)
+
+
+async def things_root(request: Request) -> Response:
+    ctx = context_of(request)
+    try:
+        ctx.authenticate(request)
+        headers = parse_headers(request)
+        if request.method == "GET":
+            return await _retrieve_many(request, ctx, headers)
+        if request.method == "POST":
+            return await _create_with_generated_id(request, ctx, headers)
+        raise MethodNotAllowed(request.method, ["GET", "POST"])
+    except TwinhubError as error:
+        return ctx.render_error(error, request)
+
+
+async def _retrieve_many(request: Request, ctx: Context, headers: RequestHeaders) -> Response:
+    ids_text = request.query_params.get("ids")
+    if ids_text is None:
+        raise ThingIdInvalid("<missing>")  # listing without ids is search, which arrives with /search
+    ids = [thing_id.strip() for thing_id in ids_text.split(",") if thing_id.strip()]
+    for thing_id in ids:
+        parse_thing_id(thing_id)
+    things: list[JsonValue] = []
+    for thing_id in ids:
+        try:
+            retrieved = await ctx.things.retrieve(thing_id, ())
+        except TwinhubError as error:
+            if error.status == 404:
+                continue
+            raise
+        things.append(_project(with_special_fields(retrieved.thing, headers.fields), headers.fields))
+    return json_response(things)
+
+
+async def _create_with_generated_id(request: Request, ctx: Context, headers: RequestHeaders) -> Response:
+    require_json(request)
+    body = await read_json(request, ctx.settings.max_request_size, empty={})
+    if isinstance(body, dict) and "thingId" in body:
+        raise ThingIdNotSettable("The Thing ID must not be set in the body when creating a Thing via POST.")
+    namespace = request.query_params.get("namespace", ctx.settings.default_namespace)
+    if not is_valid_namespace(namespace):
+        raise ThingIdInvalid(f"{namespace}:<generated>")
+    thing_id = str(generate_thing_id(namespace))
+    command = ThingCommand("modify", thing_id, (), body, headers.if_equal)
+    location = _location(request, "/api/2/things/" + quote(thing_id, safe=":"))
+    return await run_write(ctx, command, headers, location=location)
+
+
+async def thing_resource(request: Request) -> Response:
+    ctx = context_of(request)
+    try:
+        ctx.authenticate(request)
+        thing_id, path = parse_thing_path(request.scope["raw_path"])
+        headers = parse_headers(request)
+        method = request.method
+        if method == "GET":
+            return await _retrieve(ctx, thing_id, path, headers)
+        location = _location(request, request.scope["raw_path"].decode("latin-1"))
+        if method == "PUT":
+            require_json(request)
+            value = await read_json(request, ctx.settings.max_request_size)
+            command = ThingCommand("modify", thing_id, path, value, headers.if_equal)
+        elif method == "PATCH":
+            require_merge_patch(request)
+            value = await read_json(request, ctx.settings.max_request_size)
+            command = ThingCommand("merge", thing_id, path, value, headers.if_equal)
+        elif method == "DELETE":
+            command = ThingCommand("delete", thing_id, path)
+        else:
+            raise MethodNotAllowed(method, ["GET", "PUT", "PATCH", "DELETE"])
+        return await run_write(ctx, command, headers, location=location)
+    except TwinhubError as error:
+        return ctx.render_error(error, request)
+
+
+async def _retrieve(ctx: Context, thing_id: str, path: Pointer, headers: RequestHeaders) -> Response:
+    if headers.at_revision is not None or headers.at_timestamp is not None:
+        retrieved = await ctx.things.retrieve_historical(
+            thing_id, path, revision=headers.at_revision, timestamp=headers.at_timestamp)
+    else:
+        retrieved = await ctx.things.retrieve(thing_id, path, preconditions=headers.preconditions)
+    value = with_special_fields(retrieved.thing, headers.fields) if not path else retrieved.value
+    response_headers = {"ETag": retrieved.etag}
+    if headers.correlation_id:
+        response_headers["correlation-id"] = headers.correlation_id
+    return json_response(_project(value, headers.fields), 200, response_headers)
+
+
+# Every method reaches the handlers, which answer Ditto's 405 for the ones a resource lacks.
+_ALL_METHODS = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]
+routes = [
+    Route("/api/2/things", things_root, methods=_ALL_METHODS),
+    Route("/api/2/things/{rest:path}", thing_resource, methods=_ALL_METHODS),
+]

@@ -1,0 +1,28 @@
+"""The `EventBus` protocol: committed thing events fan out to every subscriber."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from twinhub.model.events import ThingEvent
+
+
+class Subscription(Protocol):
+    """A bounded stream of events; `overflowed` is set when the subscriber fell behind and was cut off."""
+
+    overflowed: bool
+
+    def __aiter__(self) -> AsyncIterator[ThingEvent]: ...
+
+    def close(self) -> None: ...
+
+
+class EventBus(Protocol):
+    async def publish(self, event: ThingEvent) -> None:
+        """Deliver `event` to every current subscriber; never blocks on a slow one."""
+        ...
+
+    def subscribe(self, *, capacity: int = 1024) -> Subscription: ...
+
+    async def aclose(self) -> None: ...

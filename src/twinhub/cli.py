@@ -1,0 +1,56 @@
+"""`twinhub` command line: `twinhub serve [--host H] [--port P] [--data-dir D] [--config F]`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from twinhub.config import SettingsError, load_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    try:
+        settings = load_settings(config_file=args.config, host=args.host, port=args.port,
+                                 data_dir=args.data_dir)
+    except SettingsError as exc:
+        print(f"twinhub: {exc}", file=sys.stderr)
+        return 2
+    # The worker process rebuilds the same settings from the environment.
+    os.environ.update(settings.to_environ())
+    print(f"twinhub: serving the Ditto API v2 on http://{settings.host}:{settings.port}/api/2 "
+          f"(data in {Path(settings.data_dir).resolve()})", flush=True)
+    server = Granian(
+        "twinhub.api.app:app_from_env",
+        factory=True,
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        loop=Loops.uvloop if sys.platform != "win32" else Loops.asyncio,
+        workers=1,  # the embedded SQLite store has one writer; scale-out runs on PostgreSQL
+        log_access=False,
+    )
+    server.serve()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="twinhub", description="A Ditto-compatible digital twin platform.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the HTTP API server")
+    serve.add_argument("--host", help="address to bind (env TWINHUB_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (env TWINHUB_PORT, default 8080)")
+    serve.add_argument("--data-dir", type=Path, help="where the embedded store lives (env TWINHUB_DATA_DIR)")
+    serve.add_argument("--config", type=Path, help="a TOML settings file (env TWINHUB_CONFIG)")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

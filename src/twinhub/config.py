@@ -1,0 +1,81 @@
+"""Settings, built once from an optional TOML file and the environment (env vars win).
+
+Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower case):
+
+    host, port, data_dir, auth_mode, default_namespace, max_thing_size, max_request_size, cache_size
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+AuthMode = Literal["dev"]
+
+DEFAULT_PORT = 8080
+DEFAULT_DATA_DIR = Path("./twinhub-data")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: Path = DEFAULT_DATA_DIR
+    # "dev": the `nginx:<user>` subject from HTTP basic (any password) or the x-ditto-pre-authenticated
+    # header. Stands in until policies and real authentication arrive; the server warns loudly.
+    auth_mode: AuthMode = "dev"
+    default_namespace: str = "org.eclipse.ditto"
+    max_thing_size: int = 100 * 1024
+    max_request_size: int = 1024 * 1024
+    cache_size: int = 100_000
+
+    def to_environ(self) -> dict[str, str]:
+        """The env vars that rebuild these settings in a worker process."""
+        return {f"TWINHUB_{field.name.upper()}": str(getattr(self, field.name)) for field in fields(self)}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def _convert(name: str, raw: object) -> object:
+    default = getattr(Settings(), name)
+    try:
+        if isinstance(default, bool):
+            return str(raw).lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, int):
+            return int(str(raw))
+        if isinstance(default, Path):
+            return Path(str(raw))
+    except ValueError as exc:
+        raise SettingsError(f"setting {name!r}: {raw!r} is not valid") from exc
+    if name == "auth_mode" and raw != "dev":
+        raise SettingsError(f"setting 'auth_mode': {raw!r} is not one of: dev")
+    return str(raw)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, config_file: Path | None = None,
+                  **overrides: object) -> Settings:
+    """Settings from defaults < TOML file (`TWINHUB_CONFIG` or `config_file`) < env vars < overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    path = config_file or (Path(env["TWINHUB_CONFIG"]) if env.get("TWINHUB_CONFIG") else None)
+    if path is not None:
+        try:
+            values.update(tomllib.loads(path.read_text()))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read config file {path}: {exc}") from exc
+    names = {field.name for field in fields(Settings)}
+    unknown = set(values) - names
+    if unknown:
+        raise SettingsError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
+    for name in names:
+        if (raw := env.get(f"TWINHUB_{name.upper()}")) is not None:
+            values[name] = raw
+    values.update({key: value for key, value in overrides.items() if value is not None})
+    converted: dict[str, Any] = {name: _convert(name, value) for name, value in values.items()}
+    return replace(Settings(), **converted)

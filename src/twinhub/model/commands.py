@@ -1,0 +1,194 @@
+"""Thing commands and the pure function that applies one to the current thing.
+
+`apply(current, command, now=..., max_size=...)` returns the new thing, its event and whether the
+target was created; it never mutates its inputs and does no I/O. `replay(events)` rebuilds a thing
+from journal events with the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import orjson
+
+from twinhub.model.errors import (
+    ThingEqualitySkipped,
+    ThingIdNotDeletable,
+    ThingIdNotSettable,
+    ThingNotAccessible,
+    ThingTooLarge,
+)
+from twinhub.model.events import EventAction, Thing, ThingEvent
+from twinhub.model.merge import merge_patch, minimize_patch
+from twinhub.model.pointer import MISSING, delete_at, get_at, set_at
+from twinhub.model.resources import Resource, classify, not_found
+from twinhub.model.thing import ordered, validate_keys, validate_part, validate_thing
+from twinhub.model.types import JsonObject, JsonValue, Pointer
+
+DEFAULT_MAX_THING_SIZE = 100 * 1024
+
+CommandAction = Literal["modify", "merge", "delete"]
+IfEqual = Literal["update", "skip", "skip-minimizing-merge"]
+
+
+@dataclass(frozen=True, slots=True)
+class ThingCommand:
+    """Modify (PUT), merge (PATCH) or delete the part of a thing at `path` ("()" is the whole thing)."""
+
+    action: CommandAction
+    thing_id: str
+    path: Pointer
+    value: JsonValue = None
+    if_equal: IfEqual = "update"
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """The result of a command: the new thing, its event, and the created value if something was created."""
+
+    thing: Thing
+    event: ThingEvent
+    created: bool
+
+    @property
+    def created_value(self) -> JsonValue:
+        found = get_at(self.thing.doc, self.event.path)
+        return None if found is MISSING else found  # type: ignore[return-value]
+
+
+def exists(thing: Thing | None) -> bool:
+    return thing is not None and not thing.deleted
+
+
+def thing_size(doc: JsonObject) -> int:
+    return len(orjson.dumps(doc))
+
+
+def apply(current: Thing | None, command: ThingCommand, *, now: str,
+          max_size: int = DEFAULT_MAX_THING_SIZE) -> Applied:
+    """Apply `command` to `current` (None or a tombstone when the thing does not exist).
+
+    Raises a TwinhubError for anything Ditto refuses: a missing thing or part, invalid values, a
+    thing over `max_size` bytes, or an `if-equal: skip` modification that changes nothing.
+    """
+    resource = classify(command.path)
+    if not exists(current) and not (resource is Resource.THING and command.action != "delete"):
+        raise ThingNotAccessible(command.thing_id)
+    handler = _HANDLERS[command.action]
+    doc, event_value, action, event_path = handler(current, command, resource)
+    if exists(current):
+        assert current is not None
+        if doc == current.doc and command.if_equal != "update":
+            raise ThingEqualitySkipped()
+    if action != "deleted" and (size := thing_size(doc)) > max_size:
+        raise ThingTooLarge(size, max_size)
+    revision = (current.revision if current else 0) + 1
+    created_at = current.created if exists(current) and current is not None else now
+    thing = Thing(command.thing_id, doc, revision, created_at, now, deleted=action == "deleted" and not
+                  event_path)
+    event = ThingEvent(command.thing_id, action, event_path, event_value, revision, now)
+    return Applied(thing, event, created=action == "created")
+
+
+_Result = tuple[JsonObject, JsonValue, EventAction, Pointer]
+
+
+def _modify(current: Thing | None, command: ThingCommand, resource: Resource) -> _Result:
+    thing_id, path = command.thing_id, command.path
+    if resource is Resource.THING:
+        if exists(current):
+            assert current is not None
+            policy_id = current.doc.get("policyId", thing_id)
+            doc = validate_thing(command.value, thing_id, default_policy_id=str(policy_id))
+            return doc, doc, "modified", ()
+        doc = validate_thing(command.value, thing_id, default_policy_id=thing_id)
+        return doc, doc, "created", ()
+    assert current is not None
+    _require_feature(current, path, thing_id)
+    value = validate_part(resource, command.value, thing_id)
+    before = get_at(current.doc, path)
+    doc = ordered(set_at(current.doc, path, value)) if len(path) == 1 else set_at(current.doc, path, value)
+    return doc, value, "created" if before is MISSING else "modified", path
+
+
+def _merge(current: Thing | None, command: ThingCommand, resource: Resource) -> _Result:
+    thing_id, path, patch = command.thing_id, command.path, validate_keys(command.value)
+    if resource is Resource.THING and isinstance(patch, dict) and "thingId" in patch:
+        if patch["thingId"] is None:
+            raise ThingIdNotDeletable()
+        if patch["thingId"] != thing_id:
+            raise ThingIdNotSettable()
+    if not exists(current):
+        doc = validate_thing(merge_patch({}, patch), thing_id, default_policy_id=thing_id)
+        return doc, doc, "created", ()
+    assert current is not None
+    before = get_at(current.doc, path)
+    before_value: JsonValue = None if before is MISSING else before  # type: ignore[assignment]
+    if command.if_equal == "skip-minimizing-merge":
+        minimized = minimize_patch(before_value, patch)
+        if minimized is None:
+            raise ThingEqualitySkipped()
+        patch = minimized
+    merged = merge_patch(before_value, patch)
+    if resource is Resource.THING:
+        policy_id = str(current.doc.get("policyId", thing_id))
+        doc = validate_thing(merged, thing_id, default_policy_id=policy_id)
+        if isinstance(patch, dict) and "policyId" in patch:
+            validate_part(Resource.POLICY_ID, patch["policyId"], thing_id)
+    elif merged is None and resource is not Resource.POLICY_ID:
+        doc = delete_at(current.doc, path)
+    else:
+        doc = set_at(current.doc, path, validate_part(resource, merged, thing_id))
+        doc = ordered(doc) if len(path) == 1 else doc
+    return doc, patch, "merged", path
+
+
+def _delete(current: Thing | None, command: ThingCommand, resource: Resource) -> _Result:
+    assert current is not None
+    if resource is Resource.THING:
+        return {}, None, "deleted", ()
+    if resource is Resource.POLICY_ID:
+        validate_part(resource, None, command.thing_id)
+    if get_at(current.doc, command.path) is MISSING:
+        raise not_found(command.thing_id, command.path)
+    return delete_at(current.doc, command.path), None, "deleted", command.path
+
+
+def _require_feature(current: Thing, path: Pointer, thing_id: str) -> None:
+    """Parts of a feature can only be written while the feature exists (Ditto: feature.notfound)."""
+    if len(path) > 2 and path[0] == "features" and get_at(current.doc, path[:2]) is MISSING:
+        raise not_found(thing_id, path[:2])
+
+
+_HANDLERS = {"modify": _modify, "merge": _merge, "delete": _delete}
+
+
+def apply_event(current: Thing | None, event: ThingEvent) -> Thing:
+    """The thing after `event`; journal replay for historical reads."""
+    base = current.doc if current is not None and not current.deleted else {}
+    created = current.created if current is not None and not current.deleted else event.timestamp
+    path = event.path
+    if event.action == "deleted":
+        doc = {} if not path else delete_at(base, path)
+    elif event.action == "merged":
+        found = get_at(base, path)
+        merged = merge_patch(None if found is MISSING else found, event.value)  # type: ignore[arg-type]
+        if not path:
+            doc = merged if isinstance(merged, dict) else {}
+        else:
+            doc = delete_at(base, path) if merged is None else set_at(base, path, merged)
+    elif not path:
+        doc = event.value if isinstance(event.value, dict) else {}
+    else:
+        doc = set_at(base, path, event.value)
+    deleted = event.action == "deleted" and not path
+    return Thing(event.thing_id, ordered(doc), event.revision, created, event.timestamp, deleted=deleted)
+
+
+def replay(snapshot: Thing | None, events: list[ThingEvent]) -> Thing | None:
+    """Apply `events` in order on top of `snapshot`."""
+    thing = snapshot
+    for event in events:
+        thing = apply_event(thing, event)
+    return thing

@@ -1,0 +1,372 @@
+"""One error type carrying Ditto's error code and HTTP status.
+
+Every failure the platform reports is a :class:`TwinhubError`; edges render it (HTTP as
+Ditto's error body, WebSocket as a Ditto Protocol error) and never invent their own.
+
+    TwinhubError(code, status, message, description)
+    ├── JsonInvalid                 json.format.invalid             400
+    ├── JsonPointerInvalid          json.pointer.invalid            400
+    ├── HeaderInvalid               header.invalid                  400
+    ├── TimeoutInvalid              timeout.invalid                 400
+    ├── MediaTypeUnsupported        mediatype.unsupported           415
+    ├── RequestTooLarge             request.toolarge                413
+    ├── CommandTimeout              command.timeout                 408
+    ├── AuthenticationFailed        gateway:authentication.failed   401
+    ├── MethodNotAllowed            gateway:method.notallowed       405
+    ├── ResourceNotFound            gateway:resource.notfound       404  (unknown route)
+    ├── ServiceUnavailable          gateway:service.unavailable     503
+    ├── ThingIdInvalid              things:id.invalid               400
+    ├── ThingIdNotSettable          things:id.notsettable           400
+    ├── ThingIdNotDeletable         things:id.notdeletable          400
+    ├── PolicyIdInvalid             policies:id.invalid             400
+    ├── JsonKeyInvalid              things:json.key.invalid         400
+    ├── FieldSelectorInvalid        things:field.selection.invalid  400
+    ├── DefinitionInvalid           things:definition.identifier.invalid 400
+    ├── ThingNotAccessible          things:thing.notfound           404
+    ├── ThingResourceNotFound       things:<resource>.notfound      404
+    ├── ThingConflict               things:thing.conflict           409
+    ├── ThingPreconditionFailed     things:precondition.failed      412
+    ├── ThingPreconditionNotModified things:precondition.notmodified 304
+    ├── ThingTooLarge               things:thing.toolarge           413
+    ├── ThingTooManyModifying       things:thing.toomanymodifyingrequests 429
+    └── ThingHistoryNotFound        things:thing.history.notfound   404
+"""
+
+from __future__ import annotations
+
+from typing import NotRequired, TypedDict
+
+
+class ErrorBody(TypedDict):
+    status: int
+    error: str
+    message: str
+    description: NotRequired[str]
+
+
+class TwinhubError(Exception):
+    """A failure with Ditto's error code, HTTP status, message and description."""
+
+    def __init__(self, code: str, status: int, message: str, description: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.message = message
+        self.description = description
+
+    def to_json(self) -> ErrorBody:
+        body: ErrorBody = {"status": self.status, "error": self.code, "message": self.message}
+        if self.description:
+            body["description"] = self.description
+        return body
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, {self.status}, {self.message!r})"
+
+
+class JsonInvalid(TwinhubError):
+    def __init__(self, message: str = "The JSON of the request could not be parsed.") -> None:
+        super().__init__(
+            "json.format.invalid", 400, message, "Check if the JSON was valid and if it was in required format."
+        )
+
+
+class JsonPointerInvalid(TwinhubError):
+    def __init__(self, pointer: str, reason: str) -> None:
+        super().__init__(
+            "json.pointer.invalid",
+            400,
+            f"JSON pointer <{pointer}> is invalid: {reason}",
+            "Check if the JSON pointer is a valid, slash-separated path of JSON keys.",
+        )
+
+
+class HeaderInvalid(TwinhubError):
+    def __init__(self, name: str, value: str, expected: str) -> None:
+        super().__init__(
+            "header.invalid",
+            400,
+            f"The value '{value}' of the header '{name}' is not a valid {expected}.",
+            f"Verify that the value of the header '{name}' is a valid '{expected}'.",
+        )
+
+
+class TimeoutInvalid(TwinhubError):
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            "timeout.invalid", 400, message, "The timeout must be between 0 and 60 seconds (e.g. 10, 10s, 250ms)."
+        )
+
+
+class MediaTypeUnsupported(TwinhubError):
+    def __init__(self, media_type: str, supported: str) -> None:
+        super().__init__(
+            "mediatype.unsupported",
+            415,
+            f"The Media-Type <{media_type}> is not supported for this resource.",
+            f"Use the Media-Type <{supported}>.",
+        )
+
+
+class RequestTooLarge(TwinhubError):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            "request.toolarge",
+            413,
+            f"The request entity of {size} bytes exceeds the limit of {limit} bytes.",
+            "Send a smaller request.",
+        )
+
+
+class CommandTimeout(TwinhubError):
+    def __init__(self, timeout_ms: int) -> None:
+        super().__init__(
+            "command.timeout",
+            408,
+            f"The command did not complete within the timeout of {timeout_ms} ms.",
+            "The change may still be applied; retrieve the entity to check, or raise the 'timeout'.",
+        )
+
+
+class AuthenticationFailed(TwinhubError):
+    def __init__(self, message: str = "Unauthorized. The request could not be authenticated.") -> None:
+        super().__init__(
+            "gateway:authentication.failed",
+            401,
+            message,
+            "Check if your credentials were correct.",
+        )
+
+
+class MethodNotAllowed(TwinhubError):
+    def __init__(self, method: str, allowed: list[str]) -> None:
+        super().__init__(
+            "gateway:method.notallowed",
+            405,
+            f"The provided HTTP method '{method}' is not allowed on this resource.",
+            f"Use one of the allowed methods: {', '.join(allowed)}.",
+        )
+        self.allowed = allowed
+
+
+class ResourceNotFound(TwinhubError):
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            "gateway:resource.notfound",
+            404,
+            f"The requested resource '{path}' could not be found.",
+            "Check the path of the request against the HTTP API v2 documentation.",
+        )
+
+
+class ServiceUnavailable(TwinhubError):
+    def __init__(self, message: str = "The service is temporarily unavailable.") -> None:
+        super().__init__(
+            "gateway:service.unavailable", 503, message, "Retry the request in a moment."
+        )
+
+
+class ThingIdInvalid(TwinhubError):
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:id.invalid",
+            400,
+            f"Thing ID '{thing_id}' is not valid!",
+            "It must conform to the namespaced entity ID notation (see Ditto documentation)",
+        )
+
+
+class ThingIdNotSettable(TwinhubError):
+    def __init__(self, message: str = "The Thing ID in the request body is not equal to the Thing ID in the "
+                 "request URL.") -> None:
+        super().__init__(
+            "things:id.notsettable",
+            400,
+            message,
+            "Either delete the Thing ID from the request body or use the same Thing ID as in the request URL.",
+        )
+
+
+class ThingIdNotDeletable(TwinhubError):
+    def __init__(self) -> None:
+        super().__init__(
+            "things:id.notdeletable",
+            400,
+            "The Thing ID of a Thing cannot be deleted.",
+            "Do not set the Thing ID to null in a merge patch.",
+        )
+
+
+class PolicyIdInvalid(TwinhubError):
+    def __init__(self, policy_id: str) -> None:
+        super().__init__(
+            "policies:id.invalid",
+            400,
+            f"Policy ID '{policy_id}' is not valid!",
+            "It must conform to the namespaced entity ID notation (see Ditto documentation)",
+        )
+
+
+class PolicyIdNotDeletable(TwinhubError):
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:policyId.notdeletable",
+            400,
+            f"The Policy ID of the Thing with ID '{thing_id}' cannot be deleted.",
+            "A Thing always references a Policy; replace the Policy ID instead.",
+        )
+
+
+class JsonKeyInvalid(TwinhubError):
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            "things:json.key.invalid",
+            400,
+            f"The JSON key <{key}> is invalid!",
+            "JSON keys must not be empty and must not contain slashes or control characters.",
+        )
+
+
+class FieldSelectorInvalid(TwinhubError):
+    def __init__(self, selector: str, reason: str = "") -> None:
+        super().__init__(
+            "things:field.selection.invalid",
+            400,
+            f"The field selector <{selector}> is invalid!" + (f" {reason}" if reason else ""),
+            "Check the field selector: a comma-separated list of JSON pointers, sub-fields in parentheses.",
+        )
+
+
+class DefinitionInvalid(TwinhubError):
+    def __init__(self, definition: str) -> None:
+        super().__init__(
+            "things:definition.identifier.invalid",
+            400,
+            f"Definition identifier <{definition}> is invalid!",
+            "An identifier is 'namespace:name:version' or an http(s) URL.",
+        )
+
+
+class FeatureDefinitionEmpty(TwinhubError):
+    def __init__(self) -> None:
+        super().__init__(
+            "things:feature.definition.empty",
+            400,
+            "Feature Definition must not be empty!",
+            "Provide at least one definition identifier.",
+        )
+
+
+class ThingInvalid(TwinhubError):
+    """A request body that is valid JSON but not a valid thing or part of one."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            "json.format.invalid",
+            400,
+            message,
+            "Check if the JSON was valid and if it was in required format.",
+        )
+
+
+class ThingNotAccessible(TwinhubError):
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:thing.notfound",
+            404,
+            f"The Thing with ID '{thing_id}' could not be found or requester had insufficient permissions "
+            "to access it.",
+            "Check if the ID of your requested Thing was correct and you have sufficient permissions.",
+        )
+
+
+class ThingResourceNotFound(TwinhubError):
+    """A part of an existing thing is missing: `things:attribute.notfound`, `...feature.property.notfound`..."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(
+            code,
+            404,
+            message,
+            "Check if the path of your request was correct and you have sufficient permissions.",
+        )
+
+
+class ThingConflict(TwinhubError):
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:thing.conflict",
+            409,
+            f"The Thing with ID '{thing_id}' already exists",
+            "Choose another Thing ID",
+        )
+
+
+class ThingPreconditionFailed(TwinhubError):
+    def __init__(self, header: str, value: str, current: str | None) -> None:
+        super().__init__(
+            "things:precondition.failed",
+            412,
+            f"The comparison of precondition header '{header}' for the requested Thing resource evaluated to "
+            f"false. Header value: '{value}', actual entity-tag: '{current or '<none>'}'.",
+            "The comparison of the provided precondition header with the entity-tag evaluated to false. Check "
+            "the value of your conditional header value.",
+        )
+
+
+class ThingNotModified(TwinhubError):
+    def __init__(self, value: str, current: str) -> None:
+        super().__init__(
+            "things:precondition.notmodified",
+            304,
+            f"The comparison of precondition header 'if-none-match' for the requested Thing resource "
+            f"evaluated to false. Expected: '{value}' not to match actual: '{current}'.",
+            "The comparison of the provided precondition header 'if-none-match' with the entity-tag "
+            "evaluated to false. Check the value of your conditional header value.",
+        )
+        self.etag = current
+
+
+class ThingEqualitySkipped(TwinhubError):
+    """`if-equal: skip` and the new value equals the current one."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "things:precondition.failed",
+            412,
+            "The requested modification was skipped as the new value equals the existing value "
+            "(header 'if-equal: skip').",
+            "Send 'if-equal: update' to apply the modification even if it changes nothing.",
+        )
+
+
+class ThingTooLarge(TwinhubError):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            "things:thing.toolarge",
+            413,
+            f"The size of '{size}' bytes exceeds the maximal allowed Thing size of '{limit}' bytes.",
+            "Reduce the Thing size in the bounds of the specified limit.",
+        )
+
+
+class ThingTooManyModifying(TwinhubError):
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:thing.toomanymodifyingrequests",
+            429,
+            f"Too many modifying requests are already outstanding to the Thing with ID '{thing_id}'.",
+            "Throttle your modifying requests to the Thing or re-structure your Thing in multiple Things.",
+        )
+
+
+class ThingHistoryNotFound(TwinhubError):
+    def __init__(self, thing_id: str, at: str) -> None:
+        super().__init__(
+            "things:thing.history.notfound",
+            404,
+            f"The Thing with ID '{thing_id}' at '{at}' could not be found or requester had insufficient "
+            "permissions to access it.",
+            "Check if the ID of your requested Thing was correct, you have sufficient permissions and ensure "
+            "that the asked for revision/timestamp does not exceed the history-retention-duration.",
+        )

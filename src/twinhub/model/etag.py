@@ -1,0 +1,50 @@
+"""Entity tags and conditional requests (If-Match, If-None-Match) as Ditto evaluates them.
+
+A whole thing is tagged `"rev:<revision>"`, a part of it `"hash:<digest of its JSON>"`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+
+from twinhub.model.errors import ThingNotModified, ThingPreconditionFailed
+from twinhub.model.types import JsonValue
+
+
+def revision_tag(revision: int) -> str:
+    return f'"rev:{revision}"'
+
+
+def hash_tag(value: JsonValue) -> str:
+    digest = hashlib.blake2b(orjson.dumps(value, option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest()
+    return f'"hash:{digest}"'
+
+
+def _tags(header: str) -> list[str]:
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def _weak(tag: str) -> str:
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def check_preconditions(*, if_match: str | None, if_none_match: str | None, current: str | None,
+                        is_read: bool) -> None:
+    """Evaluate the conditional headers against the current tag (None: the resource does not exist).
+
+    Raises `things:precondition.failed` (412) when If-Match fails or If-None-Match matches on a write,
+    and `things:precondition.notmodified` (304) when If-None-Match matches on a read.
+    """
+    if if_match is not None:
+        tags = _tags(if_match)
+        matched = current is not None and ("*" in tags or current in tags)
+        if not matched:
+            raise ThingPreconditionFailed("if-match", if_match, current)
+    if if_none_match is not None and current is not None:
+        tags = _tags(if_none_match)
+        if "*" in tags or _weak(current) in {_weak(tag) for tag in tags}:
+            if is_read:
+                raise ThingNotModified(if_none_match, current)
+            raise ThingPreconditionFailed("if-none-match", if_none_match, current)

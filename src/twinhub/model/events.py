@@ -1,0 +1,64 @@
+"""Thing state and thing events: what the write path commits and the journal replays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from twinhub.model.types import JsonObject, JsonValue, Pointer
+
+EventAction = Literal["created", "modified", "merged", "deleted"]
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO-8601 UTC with microseconds and a `Z`, so timestamps sort as strings."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Thing:
+    """A thing at one revision. `doc` is Ditto's thing JSON without the `_`-prefixed fields.
+
+    A deleted thing is kept as a tombstone (`deleted=True`, empty `doc`) so that a thing created again
+    under the same id continues the revision count, as Ditto's journal does.
+    """
+
+    thing_id: str
+    doc: JsonObject
+    revision: int
+    created: str
+    modified: str
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ThingEvent:
+    """One change of a thing: `value` is the new value (created/modified), the patch (merged) or None."""
+
+    thing_id: str
+    action: EventAction
+    path: Pointer
+    value: JsonValue
+    revision: int
+    timestamp: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThingWrite:
+    """What one command commits: the new state and its event, if the stored revision is still `expected`.
+
+    `expected_revision` is 0 when no row exists for the thing yet.
+    """
+
+    thing: Thing
+    event: ThingEvent
+    expected_revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """A journal row: the event, and the full thing after it when the store kept a snapshot there."""
+
+    event: ThingEvent
+    snapshot: Thing | None

@@ -1,0 +1,94 @@
+"""Which part of a thing a path names, and Ditto's not-found error for each part."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from twinhub.model.errors import ResourceNotFound, ThingNotAccessible, ThingResourceNotFound, TwinhubError
+from twinhub.model.types import Pointer
+
+
+class Resource(Enum):
+    THING = "thing"
+    POLICY_ID = "policyId"
+    DEFINITION = "definition"
+    ATTRIBUTES = "attributes"
+    ATTRIBUTE = "attribute"
+    FEATURES = "features"
+    FEATURE = "feature"
+    FEATURE_DEFINITION = "feature.definition"
+    FEATURE_PROPERTIES = "feature.properties"
+    FEATURE_PROPERTY = "feature.property"
+    FEATURE_DESIRED_PROPERTIES = "feature.desiredProperties"
+    FEATURE_DESIRED_PROPERTY = "feature.desiredProperty"
+
+
+_TOP = {
+    "policyId": Resource.POLICY_ID,
+    "definition": Resource.DEFINITION,
+    "attributes": Resource.ATTRIBUTES,
+    "features": Resource.FEATURES,
+}
+_FEATURE_PART = {
+    "definition": Resource.FEATURE_DEFINITION,
+    "properties": Resource.FEATURE_PROPERTIES,
+    "desiredProperties": Resource.FEATURE_DESIRED_PROPERTIES,
+}
+_FEATURE_LEAF = {
+    "properties": Resource.FEATURE_PROPERTY,
+    "desiredProperties": Resource.FEATURE_DESIRED_PROPERTY,
+}
+
+
+def classify(path: Pointer) -> Resource:
+    """The resource `path` names inside a thing; raises ResourceNotFound for paths Ditto has no route for."""
+    if not path:
+        return Resource.THING
+    head = path[0]
+    top = _TOP.get(head)
+    if top is None:
+        raise ResourceNotFound("/" + "/".join(path))
+    if len(path) == 1:
+        return top
+    if top is Resource.ATTRIBUTES:
+        return Resource.ATTRIBUTE
+    if top is Resource.FEATURES:
+        if len(path) == 2:
+            return Resource.FEATURE
+        part = path[2]
+        if len(path) == 3 and part in _FEATURE_PART:
+            return _FEATURE_PART[part]
+        if len(path) > 3 and part in _FEATURE_LEAF:
+            return _FEATURE_LEAF[part]
+    raise ResourceNotFound("/" + "/".join(path))
+
+
+def _sub(path: Pointer, start: int) -> str:
+    return "/" + "/".join(path[start:])
+
+
+def not_found(thing_id: str, path: Pointer) -> TwinhubError:
+    """Ditto's 404 for a missing part of the thing `thing_id` (the thing itself exists)."""
+    resource = classify(path)
+    suffix = " could not be found or requester had insufficient permissions to access it."
+    on_thing = f" of the Thing with ID '{thing_id}'"
+    feature = f"the Feature with ID '{path[1]}'" if len(path) > 1 and resource != Resource.ATTRIBUTE else ""
+    messages: dict[Resource, str] = {
+        Resource.THING: "",
+        Resource.POLICY_ID: f"The Policy ID{on_thing}",
+        Resource.DEFINITION: f"The Definition{on_thing}",
+        Resource.ATTRIBUTES: f"The Attributes{on_thing}",
+        Resource.ATTRIBUTE: f"The attribute with key '{_sub(path, 1)}'{on_thing}",
+        Resource.FEATURES: f"The Features{on_thing}",
+        Resource.FEATURE: f"The Feature with ID '{path[-1]}'{on_thing}",
+        Resource.FEATURE_DEFINITION: f"The Definition of {feature}{on_thing}",
+        Resource.FEATURE_PROPERTIES: f"The Properties of {feature}{on_thing}",
+        Resource.FEATURE_PROPERTY: f"The Property with JSON Pointer '{_sub(path, 3)}' of {feature}{on_thing}",
+        Resource.FEATURE_DESIRED_PROPERTIES: f"The desired Properties of {feature}{on_thing}",
+        Resource.FEATURE_DESIRED_PROPERTY: (
+            f"The desired Property with JSON Pointer '{_sub(path, 3)}' of {feature}{on_thing}"
+        ),
+    }
+    if resource is Resource.THING:
+        return ThingNotAccessible(thing_id)
+    return ThingResourceNotFound(f"things:{resource.value}.notfound", messages[resource] + suffix)

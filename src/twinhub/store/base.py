@@ -1,0 +1,47 @@
+"""The `Store` protocol: what the services need from a database, and nothing more."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from twinhub.model.errors import TwinhubError
+from twinhub.model.events import JournalEntry, Thing, ThingWrite
+
+
+class RevisionConflict(TwinhubError):
+    """The stored revision moved since the write was prepared: reload and reapply."""
+
+    def __init__(self, thing_id: str, expected: int) -> None:
+        super().__init__(
+            "things:thing.conflict",
+            409,
+            f"The Thing with ID '{thing_id}' was modified concurrently (expected revision {expected}).",
+            "Retry the request.",
+        )
+        self.thing_id = thing_id
+
+
+class Store(Protocol):
+    """A thing store. Writes are group-committed; each `commit` returns once its transaction is durable."""
+
+    async def load(self, thing_id: str) -> Thing | None:
+        """The current thing (a tombstone if deleted), or None if the id was never used."""
+        ...
+
+    async def commit(self, write: ThingWrite) -> None:
+        """Store the thing and append its event to the journal in one transaction.
+
+        Raises RevisionConflict when the stored revision is not `write.expected_revision`.
+        """
+        ...
+
+    async def journal(self, thing_id: str, *, to_revision: int | None = None,
+                      to_timestamp: str | None = None) -> list[JournalEntry]:
+        """The entries needed to rebuild the thing as of a revision or timestamp (inclusive).
+
+        Starts at the latest entry with a snapshot at or before the bound and ends at the bound;
+        empty when the thing had no revision by then.
+        """
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,19 @@
+"""The embedded store on SQLite: `async with open_sqlite_store(path) as store: ...`."""
+
+from twinhub.store.sqlite.rows import SNAPSHOT_INTERVAL
+from twinhub.store.sqlite.schema import SchemaTooNew
+from twinhub.store.sqlite.store import (
+    DEFAULT_BATCH_MAX,
+    DEFAULT_MAX_PENDING,
+    SqliteStore,
+    open_sqlite_store,
+)
+
+__all__ = [
+    "DEFAULT_BATCH_MAX",
+    "DEFAULT_MAX_PENDING",
+    "SNAPSHOT_INTERVAL",
+    "SchemaTooNew",
+    "SqliteStore",
+    "open_sqlite_store",
+]

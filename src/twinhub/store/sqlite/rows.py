@@ -1,0 +1,97 @@
+"""Thing writes to table rows and rows back to things and journal entries (pure, no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, get_args
+
+from twinhub.model.events import EventAction, JournalEntry, Thing, ThingEvent, ThingWrite
+from twinhub.model.json import dumps, loads
+from twinhub.model.pointer import format_pointer
+from twinhub.model.types import JsonObject, Pointer
+
+__all__ = ["SNAPSHOT_INTERVAL", "EncodedWrite", "decode_entry", "decode_thing", "encode_write"]
+
+# Every SNAPSHOT_INTERVAL-th revision keeps the full thing in its journal row, so rebuilding any past
+# revision replays fewer than SNAPSHOT_INTERVAL events.
+SNAPSHOT_INTERVAL = 100
+
+_ACTIONS: dict[str, EventAction] = {action: action for action in get_args(EventAction)}
+
+ThingRow = tuple[str, int, str, str, int, bytes]  # thing_id, revision, created, modified, deleted, doc
+JournalRow = tuple[str, int, str, str, str, bytes, bytes | None]  # ..., action, path, value, snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedWrite:
+    """A ThingWrite as the writer thread binds it: JSON already encoded off the writer's transaction."""
+
+    thing_id: str
+    expected_revision: int
+    thing_row: ThingRow
+    journal_row: JournalRow
+
+
+def keeps_snapshot(event: ThingEvent) -> bool:
+    """Creations of the whole thing start a history; every SNAPSHOT_INTERVAL-th revision bounds replay."""
+    return (event.action == "created" and not event.path) or event.revision % SNAPSHOT_INTERVAL == 0
+
+
+def encode_write(write: ThingWrite) -> EncodedWrite:
+    """Encode `write`; raises ValueError when thing, event and expected revision do not line up.
+
+    Checking here keeps a malformed write from reaching the batch, where a primary-key clash in the
+    journal would fail the transaction of every other write with it.
+    """
+    thing, event = write.thing, write.event
+    if thing.thing_id != event.thing_id:
+        raise ValueError(f"event of {event.thing_id!r} committed with thing {thing.thing_id!r}")
+    if not thing.revision == event.revision == write.expected_revision + 1 or write.expected_revision < 0:
+        raise ValueError(
+            f"revisions do not line up for {thing.thing_id!r}: expected {write.expected_revision}, "
+            f"thing {thing.revision}, event {event.revision}"
+        )
+    snapshot = None
+    if keeps_snapshot(event):
+        snapshot = dumps({"created": thing.created, "deleted": thing.deleted, "doc": thing.doc})
+    return EncodedWrite(
+        thing.thing_id,
+        write.expected_revision,
+        (thing.thing_id, thing.revision, thing.created, thing.modified, int(thing.deleted), dumps(thing.doc)),
+        (event.thing_id, event.revision, event.timestamp, event.action, format_pointer(event.path),
+         dumps(event.value), snapshot),
+    )
+
+
+def parse_path(text: str) -> Pointer:
+    """The inverse of `format_pointer`; stored keys were validated on the way in (no '/' inside)."""
+    return () if text == "/" else tuple(text[1:].split("/"))
+
+
+def _object(data: bytes, what: str) -> JsonObject:
+    value = loads(data)
+    if not isinstance(value, dict):
+        raise ValueError(f"stored {what} is not a JSON object")
+    return value
+
+
+def decode_thing(thing_id: str, row: tuple[Any, ...]) -> Thing:
+    """A `things` row (revision, created, modified, deleted, doc) as a Thing."""
+    revision, created, modified, deleted, doc = row
+    return Thing(thing_id, _object(doc, "thing"), revision, created, modified, deleted=bool(deleted))
+
+
+def decode_entry(thing_id: str, row: tuple[Any, ...]) -> JournalEntry:
+    """A `thing_journal` row (revision, timestamp, action, path, value, snapshot) as a JournalEntry."""
+    revision, timestamp, action, path, value, snapshot = row
+    if action not in _ACTIONS:
+        raise ValueError(f"stored event action {action!r} is unknown")
+    event = ThingEvent(thing_id, _ACTIONS[action], parse_path(path), loads(value), revision, timestamp)
+    if snapshot is None:
+        return JournalEntry(event, None)
+    kept = _object(snapshot, "snapshot")
+    doc, created = kept["doc"], kept["created"]
+    if not isinstance(doc, dict) or not isinstance(created, str):
+        raise ValueError("stored snapshot lacks its document or creation time")
+    thing = Thing(thing_id, doc, revision, created, timestamp, deleted=bool(kept.get("deleted", False)))
+    return JournalEntry(event, thing)

@@ -1,0 +1,208 @@
+"""The embedded store: SQLite in WAL mode, one writer thread with group commit, a pool of readers."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import TracebackType
+from typing import Self, TypeVar
+
+from twinhub.model.errors import ServiceUnavailable
+from twinhub.model.events import JournalEntry, Thing, ThingWrite
+from twinhub.store.sqlite.rows import decode_entry, decode_thing, encode_write
+from twinhub.store.sqlite.schema import connect_reader
+from twinhub.store.sqlite.writer import Outcome, Pending, Writer
+
+__all__ = ["DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING", "READER_THREADS", "SqliteStore", "open_sqlite_store"]
+
+DEFAULT_BATCH_MAX = 512  # writes per transaction
+DEFAULT_MAX_PENDING = 10_000  # writes queued or in flight; more wait for a slot without blocking the loop
+READER_THREADS = 2
+
+_T = TypeVar("_T")
+
+_LOAD = "SELECT revision, created, modified, deleted, doc FROM things WHERE thing_id = ?"
+# The bound (latest revision meeting the caller's limits), the latest snapshot at or before it (a
+# partial index finds it), and the rows from there to the bound, all in one statement: one read snapshot.
+_JOURNAL = """
+WITH bound(revision) AS (SELECT max(revision) FROM thing_journal WHERE {limits}),
+     start(revision) AS (
+         SELECT coalesce(max(revision), 0) FROM thing_journal
+         WHERE thing_id = :thing_id AND snapshot IS NOT NULL AND revision <= (SELECT revision FROM bound))
+SELECT revision, timestamp, action, path, value, snapshot FROM thing_journal
+WHERE thing_id = :thing_id
+  AND revision BETWEEN (SELECT revision FROM start) AND (SELECT revision FROM bound)
+ORDER BY revision
+"""
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPENING = "opening"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def open_sqlite_store(path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
+                      max_pending: int = DEFAULT_MAX_PENDING) -> SqliteStore:
+    """The store on the SQLite file at `path` (created if missing); open it with `async with`.
+
+    Entering raises SchemaTooNew for a database of a newer twinhub, ServiceUnavailable when the file
+    cannot be opened or migrated.
+    """
+    return SqliteStore(path, batch_max=batch_max, max_pending=max_pending)
+
+
+class SqliteStore:
+    """The `Store` on one SQLite file. Open once with `async with`; it cannot be reopened after close."""
+
+    def __init__(self, path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
+                 max_pending: int = DEFAULT_MAX_PENDING) -> None:
+        if batch_max < 1 or max_pending < 1:
+            raise ValueError("batch_max and max_pending must be at least 1")
+        self._path = path
+        self._batch_max = batch_max
+        self._max_pending = max_pending
+        self._state = _State.UNOPENED
+        self._writer: Writer | None = None
+        self._slots = asyncio.Semaphore(max_pending)
+        self._readers = ThreadPoolExecutor(max_workers=READER_THREADS,
+                                           thread_name_prefix="twinhub-sqlite-reader")
+        self._local = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self._path)!r}, {self._state.value})"
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        if self._state is _State.CLOSED:
+            raise RuntimeError("Cannot reopen a store once it has been closed.")
+        if self._state is not _State.UNOPENED:
+            raise RuntimeError("The store is already open.")
+        self._state = _State.OPENING
+        writer = Writer(self._path, loop=asyncio.get_running_loop(), settle=self._settle,
+                        batch_max=self._batch_max, max_pending=self._max_pending)
+        try:
+            await asyncio.wrap_future(writer.start())
+        except BaseException:
+            self._state = _State.CLOSED
+            self._readers.shutdown(wait=False)
+            raise
+        self._writer = writer
+        self._state = _State.OPEN
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        traceback: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Refuse new work, commit what is queued, then stop the writer and close every connection."""
+        if self._state is _State.OPENING:
+            raise RuntimeError("The store is still opening.")
+        state, self._state = self._state, _State.CLOSED
+        if state is not _State.OPEN:
+            return
+        assert self._writer is not None
+        await asyncio.wrap_future(self._writer.stop())
+        await asyncio.to_thread(self._close_readers)
+
+    def _close_readers(self) -> None:
+        self._readers.shutdown(wait=True)
+        with self._connections_lock:
+            for connection in self._reader_connections:
+                connection.close()
+            self._reader_connections.clear()
+
+    def _check_open(self) -> None:
+        if self._state is not _State.OPEN:
+            if self._state is _State.CLOSED:
+                raise RuntimeError("The store is closed.")
+            raise RuntimeError("The store is not open: use `async with open_sqlite_store(path) as store`.")
+
+    # -- writes ------------------------------------------------------------------------------------
+
+    async def commit(self, write: ThingWrite) -> None:
+        """Store the thing and journal its event; returns once the group commit holding it is durable.
+
+        Raises RevisionConflict when the stored revision is not `write.expected_revision`,
+        ServiceUnavailable when the transaction fails, ValueError for a malformed write and
+        RuntimeError when the store is not open. A caller cancelled while waiting may still see its
+        write committed, as with any lost acknowledgement.
+        """
+        self._check_open()
+        encoded = encode_write(write)  # here, not in the writer: keeps its transactions short
+        await self._slots.acquire()
+        if self._state is not _State.OPEN:  # closed while waiting for a slot
+            self._slots.release()
+            self._check_open()
+        assert self._writer is not None
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._writer.submit(Pending(encoded, future))
+        await future
+
+    def _settle(self, settled: list[tuple[asyncio.Future[None], Outcome]]) -> None:
+        """On the loop: free the slots of a committed batch and answer its callers."""
+        for future, outcome in settled:
+            self._slots.release()
+            if future.done():  # the caller was cancelled
+                continue
+            if outcome is None:
+                future.set_result(None)
+            else:
+                future.set_exception(outcome)
+
+    # -- reads -------------------------------------------------------------------------------------
+
+    async def load(self, thing_id: str) -> Thing | None:
+        def query(connection: sqlite3.Connection) -> Thing | None:
+            row = connection.execute(_LOAD, (thing_id,)).fetchone()
+            return None if row is None else decode_thing(thing_id, row)
+
+        return await self._read(query)
+
+    async def journal(self, thing_id: str, *, to_revision: int | None = None,
+                      to_timestamp: str | None = None) -> list[JournalEntry]:
+        """The entries from the latest snapshot at or before the bound through the bound, by revision.
+
+        The bound is the latest revision at or before `to_revision` and whose event is at or before
+        `to_timestamp` (both inclusive, each optional); empty when no revision meets them.
+        """
+        limits = ["thing_id = :thing_id"]
+        if to_revision is not None:
+            limits.append("revision <= :to_revision")
+        if to_timestamp is not None:
+            limits.append("timestamp <= :to_timestamp")
+        sql = _JOURNAL.format(limits=" AND ".join(limits))
+        parameters = {"thing_id": thing_id, "to_revision": to_revision, "to_timestamp": to_timestamp}
+
+        def query(connection: sqlite3.Connection) -> list[JournalEntry]:
+            return [decode_entry(thing_id, row) for row in connection.execute(sql, parameters)]
+
+        return await self._read(query)
+
+    async def _read(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
+        self._check_open()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self._run_query, query)
+
+    def _run_query(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
+        """In a reader thread, on that thread's own read-only connection (opened on first use)."""
+        try:
+            connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+            if connection is None:
+                connection = connect_reader(self._path)
+                with self._connections_lock:
+                    self._reader_connections.append(connection)
+                self._local.connection = connection
+            return query(connection)
+        except (sqlite3.Error, ValueError) as exc:  # driver errors and undecodable rows
+            raise ServiceUnavailable("The thing store could not be read.") from exc

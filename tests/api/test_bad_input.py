@@ -1,0 +1,146 @@
+"""Bad input of every kind gets a Ditto 4xx error and never changes stored state."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.api.helpers import MERGE, assert_error
+
+
+@pytest.fixture
+def thing(client: httpx.Client, thing_id: str) -> str:
+    assert client.put(f"/things/{thing_id}", json={"attributes": {"keep": 1}}).status_code == 201
+    return f"/things/{thing_id}"
+
+
+def _unchanged(client: httpx.Client, thing: str) -> None:
+    response = client.get(thing)
+    assert response.headers["ETag"] == '"rev:1"'
+    assert response.json()["attributes"] == {"keep": 1}
+
+
+@pytest.mark.parametrize("body", [b"{", b"{\"a\": }", b"nul", b"\xff\xfe", b"[1,]", b"{'a': 1}"])
+def test_malformed_json_is_json_format_invalid(client: httpx.Client, thing: str, body: bytes) -> None:
+    response = client.put(f"{thing}/attributes", content=body, headers={"Content-Type": "application/json"})
+    assert_error(response, 400, "json.format.invalid")
+    _unchanged(client, thing)
+
+
+def test_empty_body_on_put_is_json_format_invalid(client: httpx.Client, thing: str) -> None:
+    response = client.put(f"{thing}/attributes/a", content=b"", headers={"Content-Type": "application/json"})
+    assert_error(response, 400, "json.format.invalid")
+
+
+def test_wrong_content_type_is_415(client: httpx.Client, thing: str) -> None:
+    response = client.put(f"{thing}/attributes/a", content=b"1", headers={"Content-Type": "text/plain"})
+    assert_error(response, 415, "mediatype.unsupported")
+    _unchanged(client, thing)
+
+
+def test_patch_needs_merge_patch_content_type(client: httpx.Client, thing: str) -> None:
+    assert_error(client.patch(thing, json={"attributes": {"keep": 2}}), 415, "mediatype.unsupported")
+    _unchanged(client, thing)
+
+
+@pytest.mark.parametrize("thing_id", [
+    "1org:x", "org.:x", ".org:x", "_org:x", "org._eclipse:x", "foo--bar:x", "no-colon", "ns:",
+    "ns:\u00e4", "ns:a%7Fb", "ns:" + "n" * 254,
+])
+def test_invalid_thing_ids_are_id_invalid(client: httpx.Client, thing_id: str) -> None:
+    assert_error(client.put(f"/things/{thing_id}", json={}), 400, "things:id.invalid")
+    assert_error(client.get(f"/things/{thing_id}"), 400, "things:id.invalid")
+
+
+def test_id_of_exactly_256_chars_is_valid(client: httpx.Client) -> None:
+    thing_id = "org.twinhub.test:" + "n" * (256 - len("org.twinhub.test:"))
+    assert client.put(f"/things/{thing_id}", json={}).status_code in (201, 204)
+
+
+def test_empty_namespace_is_valid(client: httpx.Client) -> None:
+    assert client.put("/things/:empty-namespace-thing", json={}).status_code in (201, 204)
+
+
+def test_encoded_slash_in_thing_id_is_id_invalid(client: httpx.Client) -> None:
+    assert_error(client.get("/things/org.twinhub.test:a%2Fb"), 400, "things:id.invalid")
+
+
+@pytest.mark.parametrize("key", ["a/b", "tab\there", "\u00fcber", ""])
+def test_invalid_json_keys_are_refused(client: httpx.Client, thing: str, key: str) -> None:
+    response = client.put(f"{thing}/attributes", json={"ok": {key: 1}})
+    assert response.status_code == 400
+    assert response.json()["error"] == "things:json.key.invalid"
+    _unchanged(client, thing)
+
+
+def test_consecutive_slashes_in_pointer_are_refused(client: httpx.Client, thing: str) -> None:
+    assert_error(client.get(f"{thing}/attributes/a//b"), 400, "json.pointer.invalid")
+
+
+def test_thing_over_100_kb_is_thing_toolarge(client: httpx.Client, thing: str) -> None:
+    response = client.put(f"{thing}/attributes/big", json="x" * (100 * 1024))
+    assert_error(response, 413, "things:thing.toolarge")
+    _unchanged(client, thing)
+
+
+def test_thing_just_under_the_limit_is_accepted(client: httpx.Client, thing_id: str) -> None:
+    overhead = len(f'{{"thingId":"{thing_id}","policyId":"{thing_id}","attributes":{{"big":""}}}}')
+    body = {"attributes": {"big": "x" * (100 * 1024 - overhead)}}
+    assert client.put(f"/things/{thing_id}", json=body).status_code == 201
+    body["attributes"]["big"] += "x"
+    assert_error(client.put(f"/things/{thing_id}", json=body), 413, "things:thing.toolarge")
+
+
+def test_body_over_request_limit_is_413_without_reading_it_all(client: httpx.Client, thing: str) -> None:
+    response = client.put(f"{thing}/attributes/big", content=b'"' + b"x" * (2 * 1024 * 1024) + b'"',
+                          headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    _unchanged(client, thing)
+
+
+def test_merge_patch_that_grows_thing_over_limit_is_refused(client: httpx.Client, thing: str) -> None:
+    response = client.patch(thing, json={"attributes": {"big": "x" * (100 * 1024)}}, headers=MERGE)
+    assert_error(response, 413, "things:thing.toolarge")
+    _unchanged(client, thing)
+
+
+def test_feature_id_wildcard_is_refused(client: httpx.Client, thing: str) -> None:
+    assert client.put(f"{thing}/features", json={"*": {}}).status_code == 400
+    _unchanged(client, thing)
+
+
+def test_invalid_fields_selector_is_field_selection_invalid(client: httpx.Client, thing: str) -> None:
+    assert_error(client.get(thing, params={"fields": "attributes(keep"}), 400, "things:field.selection.invalid")
+
+
+@pytest.mark.parametrize("timeout", ["abc", "-1", "61", "2m", "1.5s"])
+def test_invalid_timeout_is_timeout_invalid(client: httpx.Client, thing: str, timeout: str) -> None:
+    response = client.put(f"{thing}/attributes/keep", json=2, params={"timeout": timeout})
+    assert_error(response, 400, "timeout.invalid")
+    _unchanged(client, thing)
+
+
+def test_invalid_response_required_is_header_invalid(client: httpx.Client, thing: str) -> None:
+    response = client.put(f"{thing}/attributes/keep", json=2, headers={"response-required": "maybe"})
+    assert_error(response, 400, "header.invalid")
+
+
+def test_unknown_route_is_ditto_404(client: httpx.Client) -> None:
+    assert_error(client.get("/nothing/here"), 404, "gateway:resource.notfound")
+
+
+def test_unsupported_method_is_405_with_allow(client: httpx.Client, thing: str) -> None:
+    response = client.post(thing, json={})
+    assert_error(response, 405, "gateway:method.notallowed")
+    assert "PUT" in response.headers["Allow"]
+
+
+def test_missing_credentials_are_401(server_url: str) -> None:
+    response = httpx.get(f"{server_url}/api/2/things?ids=a:b")
+    assert_error(response, 401, "gateway:authentication.failed")
+    assert response.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_broken_basic_credentials_are_401(server_url: str) -> None:
+    response = httpx.get(f"{server_url}/api/2/whoami", headers={"Authorization": "Basic !!!"})
+    assert_error(response, 401, "gateway:authentication.failed")

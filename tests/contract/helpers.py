@@ -1,0 +1,53 @@
+"""Writes for the contract tests, built by hand so the suite depends on the Store protocol alone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from twinhub.model.events import Thing, ThingEvent, ThingWrite, format_timestamp
+from twinhub.model.pointer import set_at
+from twinhub.model.types import JsonObject, JsonValue, Pointer
+
+BASE = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def at(seconds: float) -> str:
+    """A timestamp `seconds` after BASE; by default revision r of a test thing happens at `at(r)`."""
+    return format_timestamp(BASE + timedelta(seconds=seconds))
+
+
+def create(thing_id: str, doc: JsonObject | None = None, *, after: Thing | None = None,
+           timestamp: str | None = None) -> ThingWrite:
+    """Create `thing_id` (again, after the tombstone `after`)."""
+    revision = after.revision + 1 if after else 1
+    when = timestamp or at(revision)
+    body: JsonObject = {"thingId": thing_id, "policyId": thing_id, **(doc or {})}
+    thing = Thing(thing_id, body, revision, when, when)
+    return ThingWrite(thing, ThingEvent(thing_id, "created", (), body, revision, when),
+                      after.revision if after else 0)
+
+
+def modify(thing: Thing, path: Pointer, value: JsonValue, *, timestamp: str | None = None) -> ThingWrite:
+    revision = thing.revision + 1
+    when = timestamp or at(revision)
+    doc = set_at(thing.doc, path, value)
+    changed = Thing(thing.thing_id, doc, revision, thing.created, when)
+    return ThingWrite(changed, ThingEvent(thing.thing_id, "modified", path, value, revision, when),
+                      thing.revision)
+
+
+def delete(thing: Thing, *, timestamp: str | None = None) -> ThingWrite:
+    revision = thing.revision + 1
+    when = timestamp or at(revision)
+    tombstone = Thing(thing.thing_id, {}, revision, thing.created, when, deleted=True)
+    return ThingWrite(tombstone, ThingEvent(thing.thing_id, "deleted", (), None, revision, when),
+                      thing.revision)
+
+
+def history(thing_id: str, revisions: int) -> list[ThingWrite]:
+    """A creation and then `revisions - 1` modifications of attribute `counter` (= the revision)."""
+    writes = [create(thing_id, {"attributes": {"counter": 1}})]
+    while len(writes) < revisions:
+        previous = writes[-1].thing
+        writes.append(modify(previous, ("attributes", "counter"), previous.revision + 1))
+    return writes

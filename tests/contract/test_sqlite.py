@@ -1,0 +1,144 @@
+"""What only the SQLite store promises: its schema, its transactions, its bounded queue."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.contract.helpers import create, history
+from twinhub.model.errors import ServiceUnavailable
+from twinhub.model.events import ThingWrite
+from twinhub.store.base import RevisionConflict
+from twinhub.store.sqlite import SNAPSHOT_INTERVAL, SchemaTooNew, open_sqlite_store
+from twinhub.store.sqlite.schema import load_migrations
+
+pytestmark = pytest.mark.anyio
+
+BOOM = "org.twinhub:boom"
+
+
+def pragma(path: Path, name: str) -> object:
+    with sqlite3.connect(path) as connection:
+        value: object = connection.execute(f"PRAGMA {name}").fetchone()[0]
+    connection.close()
+    return value
+
+
+def fail_inserts_of(path: Path, thing_id: str) -> None:
+    """A trigger that aborts the transaction inserting `thing_id`: a real SQLite error, no mock."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute(f"CREATE TRIGGER boom BEFORE INSERT ON things WHEN NEW.thing_id = '{thing_id}' "
+                       "BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    connection.close()
+
+
+async def test_open_migrates_to_the_latest_version_in_wal_mode(db_path: Path) -> None:
+    async with open_sqlite_store(db_path):
+        pass
+    assert pragma(db_path, "user_version") == len(load_migrations()) >= 1
+    assert pragma(db_path, "journal_mode") == "wal"
+    assert SNAPSHOT_INTERVAL == 100
+
+
+async def test_a_newer_schema_refuses_to_open_and_is_left_untouched(db_path: Path) -> None:
+    newer = len(load_migrations()) + 1
+    connection = sqlite3.connect(db_path)
+    connection.execute(f"PRAGMA user_version = {newer}")
+    connection.close()
+    store = open_sqlite_store(db_path)
+    with pytest.raises(SchemaTooNew, match=f"schema version {newer}"):
+        await store.__aenter__()
+    assert pragma(db_path, "user_version") == newer
+    with pytest.raises(RuntimeError, match="reopen"):
+        await store.__aenter__()
+
+
+async def test_an_unopenable_file_is_service_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(ServiceUnavailable) as caught:
+        async with open_sqlite_store(tmp_path / "missing-dir" / "things.db"):
+            pass
+    assert isinstance(caught.value.__cause__, sqlite3.Error)
+
+
+async def test_a_failing_transaction_is_service_unavailable_and_keeps_earlier_data(db_path: Path) -> None:
+    async with open_sqlite_store(db_path) as store:
+        kept = create("org.twinhub:kept")
+        await store.commit(kept)
+        fail_inserts_of(db_path, BOOM)
+        with pytest.raises(ServiceUnavailable) as caught:
+            await store.commit(create(BOOM))
+        assert isinstance(caught.value.__cause__, sqlite3.Error)
+        assert await store.load(BOOM) is None
+        assert await store.load("org.twinhub:kept") == kept.thing
+        later = create("org.twinhub:later")
+        await store.commit(later)  # the writer goes on after a failed batch
+        assert await store.load("org.twinhub:later") == later.thing
+
+
+async def test_a_failing_transaction_applies_nothing_of_its_batch(db_path: Path) -> None:
+    async with open_sqlite_store(db_path) as store:
+        fail_inserts_of(db_path, BOOM)
+        # Hold SQLite's write lock so the writer waits in BEGIN with the first write taken alone;
+        # the next two queue up behind it and are committed together once the lock is free.
+        blocker = sqlite3.connect(db_path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        first = asyncio.ensure_future(store.commit(create("org.twinhub:first")))
+        await asyncio.sleep(0.3)
+        batch = asyncio.gather(store.commit(create("org.twinhub:good")), store.commit(create(BOOM)),
+                               return_exceptions=True)
+        await asyncio.sleep(0.05)
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        await first
+        good, boom = await batch
+        assert isinstance(good, ServiceUnavailable) and isinstance(boom, ServiceUnavailable)
+        assert await store.load("org.twinhub:good") is None
+        assert await store.load("org.twinhub:first") is not None
+
+
+async def test_commits_beyond_the_queue_bound_wait_for_a_slot(db_path: Path) -> None:
+    writes = [create(f"org.twinhub:bounded-{i}") for i in range(500)]
+    async with open_sqlite_store(db_path, batch_max=8, max_pending=16) as store:
+        await asyncio.gather(*(store.commit(write) for write in writes))
+        loaded = await asyncio.gather(*(store.load(write.thing.thing_id) for write in writes))
+    assert loaded == [write.thing for write in writes]
+
+
+async def test_close_commits_what_is_queued(db_path: Path) -> None:
+    writes = [create(f"org.twinhub:queued-{i}") for i in range(200)]
+    async with open_sqlite_store(db_path) as store:
+        pending = [asyncio.ensure_future(store.commit(write)) for write in writes]
+        await asyncio.sleep(0)  # each task puts its write on the queue
+    assert [task.result() for task in pending] == [None] * len(writes)
+    async with open_sqlite_store(db_path) as store:
+        assert await store.load(writes[-1].thing.thing_id) == writes[-1].thing
+
+
+async def test_a_malformed_write_is_refused_before_it_reaches_a_batch(db_path: Path) -> None:
+    good = create("org.twinhub:a")
+    skewed = ThingWrite(good.thing, good.event, expected_revision=5)
+    async with open_sqlite_store(db_path) as store:
+        with pytest.raises(ValueError, match="revisions do not line up"):
+            await store.commit(skewed)
+        await store.commit(good)
+
+
+async def test_writes_to_one_thing_in_one_batch_conflict_by_queue_order(db_path: Path) -> None:
+    chain = history("org.twinhub:a", 3)
+    async with open_sqlite_store(db_path, batch_max=1_000) as store:
+        outcomes = await asyncio.gather(*(store.commit(w) for w in [chain[0], chain[2], chain[1]]),
+                                        return_exceptions=True)
+    assert outcomes[0] is None and outcomes[2] is None
+    assert isinstance(outcomes[1], RevisionConflict)
+
+
+async def test_store_is_not_usable_before_it_is_opened(db_path: Path) -> None:
+    store = open_sqlite_store(db_path)
+    with pytest.raises(RuntimeError, match="not open"):
+        await store.load("org.twinhub:a")
+    await store.aclose()
+    with pytest.raises(RuntimeError, match="reopen"):
+        await store.__aenter__()
