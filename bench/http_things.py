@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import os
 import re
+import resource
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,7 +25,16 @@ from typing import Any
 import httpx
 from tests.serving import Server, start_server
 
-from bench.machine import MachineInfo, ProcessMemory, filesystem_of, machine_info, process_tree_memory
+from bench.machine import (
+    MachineInfo,
+    ProcessMemory,
+    SystemCpu,
+    filesystem_of,
+    machine_info,
+    process_cpu_seconds,
+    process_tree_memory,
+    system_cpu,
+)
 from bench.wrk import WrkResult, run_wrk
 
 NAMESPACE = "bench"
@@ -182,6 +195,29 @@ def _check_read_back(base_url: str, report: Report) -> None:
         report.problems.append(f"GET {thing_id(index)} returned {response.status_code}: {response.text[:300]}")
 
 
+def _reap_leftovers(pids: list[int], grace_s: float = 5.0) -> list[int]:
+    """Which of the server's processes (started by this run) are still alive; SIGKILLs those."""
+    deadline = time.monotonic() + grace_s
+    while True:
+        alive = [pid for pid in pids if _is_server_process(pid)]
+        if not alive or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    for pid in alive:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return alive
+
+
+def _is_server_process(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return b"twinhub" in cmdline and state != "Z"
+
+
 def _alive(server: Server) -> bool:
     if server.process.poll() is not None:
         return False
@@ -209,6 +245,32 @@ def log_findings(log: str, limit: int = 40) -> dict[str, Any]:
 
 # --- the run --------------------------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class CpuUse:
+    """Where the machine's CPU went during one measured wrk run, in CPU seconds."""
+
+    server_s: float
+    wrk_s: float
+    other_s: float  # neither the server nor wrk: other work on the machine, i.e. noise
+    steal_s: float
+    capacity_s: float  # wall time x CPUs
+
+    @classmethod
+    def between(cls, server_before: float, server_after: float, wrk_before: float, wrk_after: float,
+                system_before: SystemCpu, system_after: SystemCpu) -> CpuUse:
+        server = server_after - server_before
+        wrk = wrk_after - wrk_before
+        busy = system_after.busy_s - system_before.busy_s
+        return cls(round(server, 2), round(wrk, 2), round(max(busy - server - wrk, 0.0), 2),
+                   round(system_after.steal_s - system_before.steal_s, 2),
+                   round(system_after.total_s - system_before.total_s, 2))
+
+    @property
+    def other_percent(self) -> float:
+        """CPU used by neither server nor wrk (plus steal), as a share of the machine's capacity."""
+        return 100 * (self.other_s + self.steal_s) / self.capacity_s if self.capacity_s else 0.0
+
+
 @dataclass
 class Row:
     scenario: str
@@ -216,6 +278,12 @@ class Row:
     result: WrkResult
     ratio_to_floor: float
     warmup_non_2xx: int
+    cpu: CpuUse
+
+    @property
+    def server_us_per_request(self) -> float:
+        """Server CPU time per request: much less sensitive to a busy machine than req/s."""
+        return 1e6 * self.cpu.server_s / self.result.requests if self.result.requests else 0.0
 
 
 @dataclass
@@ -233,6 +301,7 @@ class Report:
     server_log: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     data_dir: str = ""
+    busy_before_percent: float = 0.0  # the machine's CPU use in the second before the server started
     setup_failed: bool = False  # nothing was measured: the things could not be created
 
 
@@ -248,7 +317,14 @@ def _measure(server: Server, scenario: Scenario, options: Options, floor_rps: fl
         warmup, _ = run_wrk(url, script, duration_s=options.warmup_s, **kwargs)
         warmup_non_2xx = warmup.non_2xx
     before = settled_revision_sum(server.base_url, options.things)[0] if scenario.writes else 0
+    pids = [process.pid for process in process_tree_memory(server.process.pid)]
+    server_before, system_before = process_cpu_seconds(pids), system_cpu()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_before = children.ru_utime + children.ru_stime
     result, _raw = run_wrk(url, script, duration_s=options.duration_s, **kwargs)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = CpuUse.between(server_before, process_cpu_seconds(pids), wrk_before,
+                         children.ru_utime + children.ru_stime, system_before, system_cpu())
     if scenario.writes:
         after, found = settled_revision_sum(server.base_url, options.things)
         delta = after - before
@@ -264,7 +340,7 @@ def _measure(server: Server, scenario: Scenario, options: Options, floor_rps: fl
         if not ok:
             report.problems.append(f"{scenario.name}: revision accounting does not match wrk's count")
     ratio = result.requests_per_s / floor_rps if floor_rps else 1.0
-    return Row(scenario.name, scenario.request, result, round(ratio, 3), warmup_non_2xx)
+    return Row(scenario.name, scenario.request, result, round(ratio, 3), warmup_non_2xx, cpu)
 
 
 def _drive(server: Server, options: Options, selected: list[Scenario], report: Report) -> None:
@@ -307,7 +383,14 @@ def run(options: Options) -> Report:
         filesystem=filesystem_of(tmp),
         data_dir=str(data_dir),
     )
+    before = system_cpu()
+    time.sleep(1.0)
+    after = system_cpu()
+    if after.total_s > before.total_s:
+        report.busy_before_percent = round(100 * (after.busy_s - before.busy_s + after.steal_s - before.steal_s)
+                                           / (after.total_s - before.total_s), 1)
     server = start_server(data_dir)
+    started = [process.pid for process in process_tree_memory(server.process.pid)]
     try:
         _drive(server, options, selected, report)
     finally:
@@ -315,6 +398,9 @@ def run(options: Options) -> Report:
         code = server.process.returncode
         report.server_exit = f"exit code {code} after SIGINT" if code is not None else "did not exit"
         report.server_log = log_findings(server.log())
+        leftover = _reap_leftovers(started)
+        if leftover:
+            report.problems.append(f"server process(es) {leftover} outlived the server's shutdown; killed them")
     for row in report.rows:
         if row.result.non_2xx or row.warmup_non_2xx:
             report.problems.append(f"{row.scenario}: {row.result.non_2xx} non-2xx responses "

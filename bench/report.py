@@ -39,11 +39,14 @@ def to_json(report: Report) -> dict[str, Any]:
         "machine": report.machine.to_json(),
         "options": asdict(report.options),
         "data_dir_filesystem": report.filesystem,
+        "busy_before_percent": report.busy_before_percent,
         "note": sharing_note(report),
         "preload": report.preload,
         "results": [
             {"scenario": row.scenario, "request": row.request, "ratio_to_floor": row.ratio_to_floor,
-             "warmup_non_2xx": row.warmup_non_2xx, **row.result.to_json()}
+             "warmup_non_2xx": row.warmup_non_2xx, **row.result.to_json(),
+             "server_cpu_us_per_request": round(row.server_us_per_request, 1),
+             "cpu_seconds": asdict(row.cpu), "other_cpu_percent": round(row.cpu.other_percent, 1)}
             for row in report.rows
         ],
         "checks": report.checks,
@@ -70,6 +73,7 @@ def to_markdown(report: Report) -> str:
         f"after a {o.warmup_s} s warmup; wrk request timeout {o.wrk_timeout_s} s",
         f"- data: a fresh data dir ({report.filesystem}), {o.things} things preloaded "
         f"(2 attributes, feature `f` with property `p`)",
+        f"- machine CPU busy in the second before the server started: {report.busy_before_percent:.0f}%",
         f"- **{sharing_note(report)}**",
         "",
         "## Problems",
@@ -78,20 +82,26 @@ def to_markdown(report: Report) -> str:
         "",
         "## Results",
         "",
-        "| scenario | request | req/s | p50 ms | p90 ms | p99 ms | max ms | ratio to floor | non-2xx | socket errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| scenario | request | req/s | p50 ms | p90 ms | p99 ms | max ms | ratio to floor | non-2xx "
+        "| socket errors | server CPU µs/req | CPU server / wrk / other |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in report.rows:
-        r = row.result
+        r, c = row.result, row.cpu
         errors = sum(r.socket_errors.values())
+        share = (f"{100 * c.server_s / c.capacity_s:.0f}% / {100 * c.wrk_s / c.capacity_s:.0f}% / "
+                 f"{c.other_percent:.0f}%") if c.capacity_s else "n/a"
         lines.append(f"| {row.scenario} | `{row.request}` | {r.requests_per_s:,.0f} | {r.p50_ms:.2f} | "
                      f"{r.p90_ms:.2f} | {r.p99_ms:.2f} | {r.max_ms:.2f} | {row.ratio_to_floor:.3f} | "
-                     f"{r.non_2xx} | {errors} |")
+                     f"{r.non_2xx} | {errors} | {row.server_us_per_request:,.0f} | {share} |")
     lines += [
         "",
         "ratio to floor = the scenario's req/s ÷ the first floor row's req/s. \"floor (again)\" repeats the floor "
         "after the other scenarios: its distance from 1.000 shows how noisy this run was. non-2xx counts what wrk "
-        "counts as status errors (status ≥ 400).",
+        "counts as status errors (status ≥ 400). server CPU µs/req = the server processes' CPU time during the "
+        "run ÷ requests. CPU server / wrk / other = shares of the machine's capacity (wall time × CPUs); "
+        "\"other\" is everything else on the machine plus hypervisor steal — when it is large, the req/s "
+        "figures are unreliable.",
         "",
         "## What each scenario measures",
         "",
@@ -102,7 +112,8 @@ def to_markdown(report: Report) -> str:
     lines += ["", "## Setup and checks", ""]
     if preload:
         lines.append(f"- preload: {preload['things']} PUT creates, {preload['concurrency']} concurrent, in "
-                     f"{preload['seconds']} s ({preload['creates_per_s']:,.0f}/s), statuses {preload['statuses']}")
+                     f"{preload['seconds']} s, statuses {preload['statuses']} (setup, not a server figure: the rate "
+                     f"of {preload['creates_per_s']:,.0f}/s is bound by httpx's async client, far slower than wrk)")
     for check in report.checks:
         lines.append(f"- {'ok' if check['ok'] else '**FAILED**'}: {check['check']} — {check['detail']}")
     lines += [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -31,20 +32,28 @@ class Server:
     log_path: Path
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown hook runs, as in a crash."""
-        self.process.send_signal(signal.SIGKILL)
+        """SIGKILL the server and its worker processes at once: no shutdown hook runs, as in a crash."""
+        _signal_group(self.process, signal.SIGKILL)
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        """Graceful stop; anything of the server still alive after 15 s is killed."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        _signal_group(self.process, signal.SIGKILL)  # workers the server left behind, if any
+        if self.process.poll() is None:
+            self.process.wait(timeout=10)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    # The server runs in its own session, so its process group holds it and the workers it spawned.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
 
 
 def start_server(data_dir: Path, *, env: dict[str, str] | None = None, timeout: float = 30.0) -> Server:
@@ -54,7 +63,8 @@ def start_server(data_dir: Path, *, env: dict[str, str] | None = None, timeout: 
     command = [sys.executable, "-m", "twinhub.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
     environment = {**os.environ, **(env or {})}
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment,
+                                   start_new_session=True)
     server = Server(process, f"http://127.0.0.1:{port}", data_dir, log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

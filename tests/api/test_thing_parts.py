@@ -75,7 +75,8 @@ def test_desired_properties_are_their_own_resource(client: httpx.Client, thing: 
 
 def test_property_of_missing_feature_is_feature_notfound(client: httpx.Client, thing: str) -> None:
     assert_error(client.put(f"{thing}/features/nope/properties/x", json=1), 404, "things:feature.notfound")
-    assert_error(client.get(f"{thing}/features/nope/properties"), 404, "things:feature.properties.notfound")
+    assert_error(client.get(f"{thing}/features/nope/properties"), 404, "things:feature.notfound")
+    assert_error(client.get(f"{thing}/features/lamp/definition"), 404, "things:feature.definition.notfound")
 
 
 def test_feature_create_replace_delete(client: httpx.Client, thing: str) -> None:

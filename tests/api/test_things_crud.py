@@ -103,3 +103,8 @@ def test_get_things_by_ids_returns_array_in_ids_order_skipping_missing(client: h
 
 def test_get_things_with_an_invalid_id_is_400(client: httpx.Client) -> None:
     assert_error(client.get("/things", params={"ids": "ok:one,not valid"}), 400, "things:id.invalid")
+
+
+def test_get_things_without_ids_is_ids_missing(client: httpx.Client) -> None:
+    assert_error(client.get("/things"), 400, "things:things.ids.missing")
+    assert_error(client.get("/things", params={"ids": ","}), 400, "things:things.ids.missing")

@@ -142,3 +142,17 @@ async def test_store_is_not_usable_before_it_is_opened(db_path: Path) -> None:
     await store.aclose()
     with pytest.raises(RuntimeError, match="reopen"):
         await store.__aenter__()
+
+
+async def test_a_commit_cancelled_while_waiting_for_a_slot_gives_no_slot_away(db_path: Path) -> None:
+    writes = [create(f"org.twinhub:slot-{i}") for i in range(6)]
+    async with open_sqlite_store(db_path, max_pending=1) as store:
+        tasks = [asyncio.ensure_future(store.commit(write)) for write in writes]
+        await asyncio.sleep(0)  # the first holds the only slot; the others wait for it
+        tasks[2].cancel()
+        tasks[3].cancel()
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        assert [type(outcome).__name__ for outcome in outcomes] == [
+            "NoneType", "NoneType", "CancelledError", "CancelledError", "NoneType", "NoneType"]
+        assert await store.load("org.twinhub:slot-2") is None
+        await asyncio.gather(*(store.commit(create(f"org.twinhub:after-{i}")) for i in range(20)))

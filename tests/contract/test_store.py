@@ -143,13 +143,15 @@ async def test_journal_of_unknown_thing_is_empty(store: Store) -> None:
 async def test_journal_round_trips_events_and_starts_with_the_creation_snapshot(store: Store) -> None:
     created = create("org.twinhub:a", {"attributes": {"x": {"y": 1}}})
     nulled = modify(created.thing, ("attributes", "x", "y"), None)
-    deleted = delete(nulled.thing)
-    await commit_all(store, [created, nulled, deleted])
+    tilde = modify(nulled.thing, ("attributes", "a~1b~0"), [1, {"c": "d"}])
+    deleted = delete(tilde.thing)
+    await commit_all(store, [created, nulled, tilde, deleted])
     entries = await store.journal("org.twinhub:a")
-    assert [entry.event for entry in entries] == [created.event, nulled.event, deleted.event]
+    assert [entry.event for entry in entries] == [created.event, nulled.event, tilde.event, deleted.event]
     assert entries[0].snapshot == created.thing
     assert entries[1].event.path == ("attributes", "x", "y") and entries[1].event.value is None
-    assert entries[2].event.path == () and entries[2].event.value is None
+    assert entries[2].event.path == ("attributes", "a~1b~0")
+    assert entries[3].event.path == () and entries[3].event.value is None
 
 
 async def test_journal_by_revision_starts_at_the_latest_snapshot(store: Store) -> None:

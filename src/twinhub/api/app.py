@@ -81,7 +81,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/api/2/whoami", whoami, methods=["GET"]),
         *things.routes,
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error, Exception: internal_error})
+    handlers = {HTTPException: http_error, Exception: internal_error}
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
 
 
 def app_from_env() -> Starlette:

@@ -19,7 +19,13 @@ from twinhub.api.headers import RequestHeaders, parse_headers
 from twinhub.api.responses import json_response
 from twinhub.api.writes import run_write
 from twinhub.model.commands import ThingCommand
-from twinhub.model.errors import MethodNotAllowed, ThingIdInvalid, ThingIdNotSettable, TwinhubError
+from twinhub.model.errors import (
+    MethodNotAllowed,
+    ThingIdInvalid,
+    ThingIdNotSettable,
+    ThingIdsMissing,
+    TwinhubError,
+)
 from twinhub.model.events import Thing
 from twinhub.model.fields import FieldSelector, select
 from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
@@ -80,10 +86,9 @@ async def things_root(request: Request) -> Response:
 
 
 async def _retrieve_many(request: Request, ctx: Context, headers: RequestHeaders) -> Response:
-    ids_text = request.query_params.get("ids")
-    if ids_text is None:
-        raise ThingIdInvalid("<missing>")  # listing without ids is search, which arrives with /search
-    ids = [thing_id.strip() for thing_id in ids_text.split(",") if thing_id.strip()]
+    ids = [thing_id.strip() for thing_id in request.query_params.get("ids", "").split(",") if thing_id.strip()]
+    if not ids:
+        raise ThingIdsMissing()
     for thing_id in ids:
         parse_thing_id(thing_id)
     things: list[JsonValue] = []

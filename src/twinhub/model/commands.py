@@ -20,9 +20,9 @@ from twinhub.model.errors import (
     ThingTooLarge,
 )
 from twinhub.model.events import EventAction, Thing, ThingEvent
-from twinhub.model.merge import merge_patch, minimize_patch
+from twinhub.model.merge import json_equal, merge_patch, minimize_patch
 from twinhub.model.pointer import MISSING, delete_at, get_at, set_at
-from twinhub.model.resources import Resource, classify, not_found
+from twinhub.model.resources import Resource, classify, missing_part, not_found
 from twinhub.model.thing import ordered, validate_keys, validate_part, validate_thing
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
@@ -79,7 +79,7 @@ def apply(current: Thing | None, command: ThingCommand, *, now: str,
     doc, event_value, action, event_path = handler(current, command, resource)
     if exists(current):
         assert current is not None
-        if doc == current.doc and command.if_equal != "update":
+        if command.if_equal != "update" and json_equal(doc, current.doc):
             raise ThingEqualitySkipped()
     if action != "deleted" and (size := thing_size(doc)) > max_size:
         raise ThingTooLarge(size, max_size)
@@ -108,7 +108,7 @@ def _modify(current: Thing | None, command: ThingCommand, resource: Resource) ->
     _require_feature(current, path, thing_id)
     value = validate_part(resource, command.value, thing_id)
     before = get_at(current.doc, path)
-    doc = ordered(set_at(current.doc, path, value)) if len(path) == 1 else set_at(current.doc, path, value)
+    doc = ordered(set_at(current.doc, path, value))
     return doc, value, "created" if before is MISSING else "modified", path
 
 
@@ -126,10 +126,13 @@ def _merge(current: Thing | None, command: ThingCommand, resource: Resource) -> 
     before = get_at(current.doc, path)
     before_value: JsonValue = None if before is MISSING else before  # type: ignore[assignment]
     if command.if_equal == "skip-minimizing-merge":
-        minimized = minimize_patch(before_value, patch)
-        if minimized is None:
+        if patch is None:  # a delete: it changes something exactly when the target exists
+            if before is MISSING:
+                raise ThingEqualitySkipped()
+        elif (minimized := minimize_patch(before_value, patch)) is None:
             raise ThingEqualitySkipped()
-        patch = minimized
+        else:
+            patch = minimized
     merged = merge_patch(before_value, patch)
     if resource is Resource.THING:
         policy_id = str(current.doc.get("policyId", thing_id))
@@ -139,8 +142,7 @@ def _merge(current: Thing | None, command: ThingCommand, resource: Resource) -> 
     elif merged is None and resource is not Resource.POLICY_ID:
         doc = delete_at(current.doc, path)
     else:
-        doc = set_at(current.doc, path, validate_part(resource, merged, thing_id))
-        doc = ordered(doc) if len(path) == 1 else doc
+        doc = ordered(set_at(current.doc, path, validate_part(resource, merged, thing_id)))
     return doc, patch, "merged", path
 
 
@@ -151,7 +153,7 @@ def _delete(current: Thing | None, command: ThingCommand, resource: Resource) ->
     if resource is Resource.POLICY_ID:
         validate_part(resource, None, command.thing_id)
     if get_at(current.doc, command.path) is MISSING:
-        raise not_found(command.thing_id, command.path)
+        raise missing_part(current.doc, command.thing_id, command.path)
     return delete_at(current.doc, command.path), None, "deleted", command.path
 
 
@@ -164,26 +166,19 @@ def _require_feature(current: Thing, path: Pointer, thing_id: str) -> None:
 _HANDLERS = {"modify": _modify, "merge": _merge, "delete": _delete}
 
 
+_REPLAY_ACTIONS: dict[EventAction, CommandAction] = {
+    "created": "modify", "modified": "modify", "merged": "merge", "deleted": "delete"}
+
+
 def apply_event(current: Thing | None, event: ThingEvent) -> Thing:
-    """The thing after `event`; journal replay for historical reads."""
-    base = current.doc if current is not None and not current.deleted else {}
-    created = current.created if current is not None and not current.deleted else event.timestamp
-    path = event.path
-    if event.action == "deleted":
-        doc = {} if not path else delete_at(base, path)
-    elif event.action == "merged":
-        found = get_at(base, path)
-        merged = merge_patch(None if found is MISSING else found, event.value)  # type: ignore[arg-type]
-        if not path:
-            doc = merged if isinstance(merged, dict) else {}
-        else:
-            doc = delete_at(base, path) if merged is None else set_at(base, path, merged)
-    elif not path:
-        doc = event.value if isinstance(event.value, dict) else {}
-    else:
-        doc = set_at(base, path, event.value)
-    deleted = event.action == "deleted" and not path
-    return Thing(event.thing_id, ordered(doc), event.revision, created, event.timestamp, deleted=deleted)
+    """The thing after `event`: journal replay for historical reads, through the very handlers that
+    produced the event, so a replayed thing is exactly the thing that was committed."""
+    command = ThingCommand(_REPLAY_ACTIONS[event.action], event.thing_id, event.path, event.value)
+    resource = classify(event.path)
+    doc, _value, action, _path = _HANDLERS[command.action](current, command, resource)
+    created = current.created if exists(current) and current is not None else event.timestamp
+    return Thing(event.thing_id, doc, event.revision, created, event.timestamp,
+                 deleted=action == "deleted" and not event.path)
 
 
 def replay(snapshot: Thing | None, events: list[ThingEvent]) -> Thing | None:

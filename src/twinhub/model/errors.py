@@ -22,6 +22,7 @@ Ditto's error body, WebSocket as a Ditto Protocol error) and never invent their 
     ├── JsonKeyInvalid              things:json.key.invalid         400
     ├── FieldSelectorInvalid        things:field.selection.invalid  400
     ├── DefinitionInvalid           things:definition.identifier.invalid 400
+    ├── ThingIdsMissing             things:things.ids.missing       400
     ├── ThingNotAccessible          things:thing.notfound           404
     ├── ThingResourceNotFound       things:<resource>.notfound      404
     ├── ThingConflict               things:thing.conflict           409
@@ -266,6 +267,16 @@ class ThingInvalid(TwinhubError):
             400,
             message,
             "Check if the JSON was valid and if it was in required format.",
+        )
+
+
+class ThingIdsMissing(TwinhubError):
+    def __init__(self) -> None:
+        super().__init__(
+            "things:things.ids.missing",
+            400,
+            "The required list of thing ids was missing.",
+            "Please provide at least one thing id and try again.",
         )
 
 

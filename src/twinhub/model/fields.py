@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twinhub.model.errors import FieldSelectorInvalid
+from twinhub.model.pointer import format_pointer
 from twinhub.model.types import JsonObject, Pointer
 
-__all__ = ["WILDCARD", "FieldSelector", "parse_fields", "select"]
+__all__ = ["MAX_NESTING", "WILDCARD", "FieldSelector", "parse_fields", "select"]
 
 WILDCARD = "*"
+# Parentheses nest at most this deep; the parser recurses once per level.
+MAX_NESTING = 32
 
 _OPEN, _CLOSE, _COMMA = "(", ")", ","
 
@@ -34,8 +37,8 @@ class FieldSelector:
                 raise ValueError(f"invalid pointer in field selector: {pointer!r}")
 
     def __str__(self) -> str:
-        """The normalised selector: expanded pointers with leading slashes, comma-separated."""
-        return ",".join("/" + "/".join(pointer) for pointer in self.pointers)
+        """The normalised selector: expanded pointers, leading slashes, ``~`` as ``~0``, comma-separated."""
+        return ",".join(format_pointer(pointer) for pointer in self.pointers)
 
     def top_level_keys(self) -> frozenset[str]:
         """The first key of every pointer (``_revision``, ``attributes``, ``*``...)."""
@@ -47,7 +50,8 @@ def parse_fields(text: str) -> FieldSelector:
 
     Raises :class:`FieldSelectorInvalid` for unbalanced parentheses, empty entries (``a,,b``,
     ``()``, ``a()``, a trailing comma, an empty text), text after a closing parenthesis
-    (``a(b)c``), a parenthesis without a preceding key, and consecutive slashes.
+    (``a(b)c``), a parenthesis without a preceding key, consecutive slashes, and parentheses
+    nested deeper than :data:`MAX_NESTING`.
     """
     parser = _Parser(text)
     pointers = parser.parse_list((), nested=False)
@@ -60,6 +64,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def fail(self, reason: str) -> FieldSelectorInvalid:
         return FieldSelectorInvalid(self.text, reason)
@@ -89,9 +94,13 @@ class _Parser:
             if not raw:
                 raise self.fail(f"A '(' at position {self.pos} must follow a field name.")
             path = prefix + self.split_path(raw)
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise self.fail(f"Parentheses nest deeper than {MAX_NESTING} levels.")
             self.pos += 1
             pointers = self.parse_list(path, nested=True)
             self.pos += 1  # parse_list(nested=True) returns only at a ')'
+            self.depth -= 1
             self.skip_whitespace()
             if self.pos < len(self.text) and self.text[self.pos] not in (_CLOSE, _COMMA):
                 raise self.fail(f"Unexpected text after ')' at position {self.pos}.")
@@ -107,14 +116,15 @@ class _Parser:
     def split_path(self, raw: str) -> Pointer:
         """Keys of one pointer, each stripped of surrounding whitespace.
 
-        A leading and a trailing ``/`` are optional; empty or blank keys in between are invalid.
+        A leading and a trailing ``/`` are optional; empty or blank keys in between are invalid;
+        ``~0`` decodes to ``~`` as in Ditto's JSON pointers.
         """
         body = raw[1:] if raw.startswith("/") else raw
         if body.endswith("/"):
             body = body[:-1]
         if not body.strip():
             raise self.fail(f"Empty field <{raw}>.")
-        keys = tuple(key.strip() for key in body.split("/"))
+        keys = tuple(key.strip().replace("~0", "~") for key in body.split("/"))
         if any(not key for key in keys):
             raise self.fail(f"Consecutive slashes in <{raw}> are not supported.")
         return keys

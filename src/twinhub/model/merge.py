@@ -135,10 +135,10 @@ def _minimize_object(current: JsonObject, patch: JsonObject) -> JsonObject | _Un
             if key in base:
                 out[key] = None
             continue
-        if key in base:
-            sub = _minimize(base[key], value)
-        else:
-            sub = _fresh(value) if isinstance(value, dict) else value
+        if key not in base:
+            out[key] = _fresh(value) if isinstance(value, dict) else value
+            continue
+        sub = _minimize(base[key], value)
         if sub is not _UNCHANGED:
             out[key] = sub
     if not out:

@@ -19,22 +19,26 @@ def validate_key(key: str) -> str:
 
 
 def parse_pointer(text: str) -> Pointer:
-    """Split a slash-separated pointer ("/a/b", "a/b", "/") into keys; consecutive slashes are invalid."""
+    """Split a slash-separated pointer ("/a/b", "a/b", "/") into keys; consecutive slashes are invalid.
+
+    As in Ditto, `~0` inside a key stands for `~` (a `/` can never be part of a key).
+    """
+    if "//" in text:
+        raise JsonPointerInvalid(text, "Consecutive slashes in JSON pointers are not supported.")
     body = text[1:] if text.startswith("/") else text
     if body.endswith("/"):
         body = body[:-1]
     if not body:
         return ()
-    keys = tuple(body.split("/"))
-    if any(key == "" for key in keys):
-        raise JsonPointerInvalid(text, "Consecutive slashes in JSON pointers are not supported.")
+    keys = tuple(key.replace("~0", "~") for key in body.split("/"))
     for key in keys:
         validate_key(key)
     return keys
 
 
 def format_pointer(pointer: Pointer) -> str:
-    return "/" + "/".join(pointer)
+    """The pointer as text, `~` escaped as `~0` so that `parse_pointer` gives the same keys back."""
+    return "/" + "/".join(key.replace("~", "~0") for key in pointer)
 
 
 _MISSING = object()

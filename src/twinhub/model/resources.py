@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from twinhub.model.errors import ResourceNotFound, ThingNotAccessible, ThingResourceNotFound, TwinhubError
-from twinhub.model.types import Pointer
+from twinhub.model.types import JsonObject, Pointer
 
 
 class Resource(Enum):
@@ -70,11 +70,12 @@ def _sub(path: Pointer, start: int) -> str:
 def not_found(thing_id: str, path: Pointer) -> TwinhubError:
     """Ditto's 404 for a missing part of the thing `thing_id` (the thing itself exists)."""
     resource = classify(path)
+    if resource is Resource.THING:
+        return ThingNotAccessible(thing_id)
     suffix = " could not be found or requester had insufficient permissions to access it."
     on_thing = f" of the Thing with ID '{thing_id}'"
     feature = f"the Feature with ID '{path[1]}'" if len(path) > 1 and resource != Resource.ATTRIBUTE else ""
     messages: dict[Resource, str] = {
-        Resource.THING: "",
         Resource.POLICY_ID: f"The Policy ID{on_thing}",
         Resource.DEFINITION: f"The Definition{on_thing}",
         Resource.ATTRIBUTES: f"The Attributes{on_thing}",
@@ -89,6 +90,14 @@ def not_found(thing_id: str, path: Pointer) -> TwinhubError:
             f"The desired Property with JSON Pointer '{_sub(path, 3)}' of {feature}{on_thing}"
         ),
     }
-    if resource is Resource.THING:
-        return ThingNotAccessible(thing_id)
     return ThingResourceNotFound(f"things:{resource.value}.notfound", messages[resource] + suffix)
+
+
+def missing_part(doc: JsonObject, thing_id: str, path: Pointer) -> TwinhubError:
+    """The 404 for `path` missing in `doc`: for parts of a feature that is itself missing, Ditto names
+    the feature (`things:feature.notfound`)."""
+    if len(path) > 2 and path[0] == "features":
+        features = doc.get("features")
+        if not isinstance(features, dict) or path[1] not in features:
+            return not_found(thing_id, path[:2])
+    return not_found(thing_id, path)

@@ -19,7 +19,7 @@ from twinhub.model.errors import ThingHistoryNotFound, ThingNotAccessible, Thing
 from twinhub.model.etag import check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import Thing, ThingWrite, format_timestamp
 from twinhub.model.pointer import MISSING, get_at
-from twinhub.model.resources import classify, not_found
+from twinhub.model.resources import classify, missing_part
 from twinhub.model.types import JsonValue, Pointer
 from twinhub.store.base import RevisionConflict, Store
 
@@ -116,7 +116,7 @@ class ThingService:
             raise ThingNotAccessible(thing_id)
         assert thing is not None
         if tag is None:
-            raise not_found(thing_id, path)
+            raise missing_part(thing.doc, thing_id, path)
         value = thing.doc if not path else get_at(thing.doc, path)
         return Retrieved(thing, value, tag)  # type: ignore[arg-type]
 

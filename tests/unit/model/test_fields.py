@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from twinhub.model.errors import FieldSelectorInvalid
-from twinhub.model.fields import FieldSelector, parse_fields, select
+from twinhub.model.fields import MAX_NESTING, FieldSelector, parse_fields, select
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
 # --- parsing ------------------------------------------------------------------------------
@@ -76,6 +76,13 @@ def test_whitespace_around_entries_and_parentheses_is_trimmed() -> None:
 
 def test_whitespace_inside_a_key_is_kept_and_around_it_dropped() -> None:
     assert parse_fields("attributes/ serial number /x").pointers == (("attributes", "serial number", "x"),)
+
+
+def test_tilde_zero_decodes_to_a_tilde_and_renders_back_escaped() -> None:
+    selector = parse_fields("attributes(a~0b,c~d)")
+    assert selector.pointers == (("attributes", "a~b"), ("attributes", "c~d"))
+    assert str(selector) == "/attributes/a~0b,/attributes/c~0d"
+    assert parse_fields(str(selector)) == selector
 
 
 def test_wildcard_parses_as_an_ordinary_key() -> None:
@@ -158,6 +165,16 @@ def test_invalid_selector_raises_field_selector_invalid(text: str) -> None:
     assert f"<{text}>" in info.value.message
 
 
+def test_parentheses_may_nest_up_to_the_limit_but_not_deeper() -> None:
+    deepest = "a(" * MAX_NESTING + "b" + ")" * MAX_NESTING
+    assert parse_fields(deepest).pointers == (("a",) * MAX_NESTING + ("b",),)
+    assert parse_fields(f"{deepest},{deepest}").pointers == (("a",) * MAX_NESTING + ("b",),)
+    with pytest.raises(FieldSelectorInvalid):
+        parse_fields("a(" + deepest + ")")
+    with pytest.raises(FieldSelectorInvalid):
+        parse_fields("a(" * 5000)
+
+
 @pytest.mark.parametrize("pointers", [(), ((),), (("a", ""),)])
 def test_field_selector_refuses_empty_pointers_on_construction(pointers: tuple[Pointer, ...]) -> None:
     with pytest.raises(ValueError):
@@ -186,7 +203,9 @@ THING: JsonObject = {
 
 def test_selecting_a_nested_leaf_keeps_the_structure_around_it() -> None:
     doc: JsonObject = {"attributes": {"complex": {"serialNo": 4711, "x": 1}}}
-    assert select(doc, parse_fields("attributes/complex/serialNo")) == {"attributes": {"complex": {"serialNo": 4711}}}
+    assert select(doc, parse_fields("attributes/complex/serialNo")) == {
+        "attributes": {"complex": {"serialNo": 4711}}
+    }
 
 
 def test_parenthesised_sub_fields_select_each_sub_field() -> None:
@@ -203,8 +222,12 @@ def test_wildcard_feature_selects_property_of_every_feature() -> None:
 
 
 def test_wildcard_is_allowed_at_any_level() -> None:
-    assert select(THING, parse_fields("*/complex/serialNo")) == {"attributes": {"complex": {"serialNo": 4711}}}
-    assert select(THING, parse_fields("features/lamp/*/on")) == {"features": {"lamp": {"properties": {"on": True}}}}
+    assert select(THING, parse_fields("*/complex/serialNo")) == {
+        "attributes": {"complex": {"serialNo": 4711}}
+    }
+    assert select(THING, parse_fields("features/lamp/*/on")) == {
+        "features": {"lamp": {"properties": {"on": True}}}
+    }
 
 
 def test_wildcard_and_literal_selections_at_one_level_merge() -> None:
@@ -259,7 +282,11 @@ def test_result_keys_follow_document_order_not_selector_order() -> None:
 
 
 def test_special_fields_are_selected_like_other_keys() -> None:
-    doc: JsonObject = {"thingId": "a:b", "_revision": 3, "_metadata": {"attributes": {"x": 1}, "features": {}}}
+    doc: JsonObject = {
+        "thingId": "a:b",
+        "_revision": 3,
+        "_metadata": {"attributes": {"x": 1}, "features": {}},
+    }
     assert select(doc, parse_fields("_revision,_metadata/attributes")) == {
         "_revision": 3,
         "_metadata": {"attributes": {"x": 1}},
@@ -342,7 +369,7 @@ class _Entry:
         return [p for e in self.group for p in e.expand(here)] if self.group else [here]
 
 
-NAMES = st.sampled_from(["a", "b", "_revision", "*", "x y"])
+NAMES = st.sampled_from(["a", "b", "_revision", "*", "x y", "~"])
 ENTRIES: st.SearchStrategy[_Entry] = st.recursive(
     st.lists(NAMES, min_size=1, max_size=3).map(lambda ks: _Entry(tuple(ks))),
     lambda children: st.builds(
@@ -363,7 +390,7 @@ def test_parentheses_expand_to_prefixed_pointers(entries: list[_Entry]) -> None:
     assert parse_fields(str(selector)) == selector
 
 
-@given(st.text(alphabet="ab/(), *_", max_size=12))
+@given(st.text(alphabet="ab/(), *_~0", max_size=12))
 def test_any_text_parses_or_raises_field_selector_invalid(text: str) -> None:
     try:
         selector = parse_fields(text)

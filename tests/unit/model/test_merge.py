@@ -100,7 +100,9 @@ def test_regex_key_deletes_every_matching_key_at_its_level() -> None:
     assert merge_patch(properties, patch) == {"2022-04-01": 4, "total": {"2022-01-01": 10}, "2022-05-01": 5}
 
 
-@pytest.mark.parametrize("key", ["{{ ~^foo~ }}", "{{~^foo~}}", "{{  ~^foo~}}", "{{~^foo~ }}", "{{\t~^foo~\n}}"])
+@pytest.mark.parametrize(
+    "key", ["{{ ~^foo~ }}", "{{~^foo~}}", "{{  ~^foo~}}", "{{~^foo~ }}", "{{\t~^foo~\n}}"]
+)
 def test_whitespace_inside_the_regex_braces_is_optional(key: str) -> None:
     assert merge_patch({"foo": 1, "foobar": 2, "bar": 3}, {key: None}) == {"bar": 3}
 
@@ -201,7 +203,9 @@ def test_minimize_drops_members_equal_to_the_current_values() -> None:
 
 
 def test_minimize_returns_none_when_every_member_is_unchanged() -> None:
-    assert minimize_patch({"a": 1, "b": [1, 2], "c": {"d": "x"}}, {"a": 1, "b": [1, 2], "c": {"d": "x"}}) is None
+    assert (
+        minimize_patch({"a": 1, "b": [1, 2], "c": {"d": "x"}}, {"a": 1, "b": [1, 2], "c": {"d": "x"}}) is None
+    )
 
 
 def test_minimize_drops_null_deletes_of_absent_keys() -> None:
@@ -308,7 +312,9 @@ SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_fro
 def _json(keys: st.SearchStrategy[str]) -> st.SearchStrategy[JsonValue]:
     return st.recursive(
         SCALARS,
-        lambda children: st.one_of(st.lists(children, max_size=2), st.dictionaries(keys, children, max_size=4)),
+        lambda children: st.one_of(
+            st.lists(children, max_size=2), st.dictionaries(keys, children, max_size=4)
+        ),
         max_leaves=12,
     )
 
@@ -375,7 +381,9 @@ def _related(left: Pointer, right: Pointer) -> bool:
 
 
 @given(CURRENTS, PATCHES)
-def test_every_change_a_patch_makes_lies_on_the_path_of_one_of_its_leaves(current: JsonValue, patch: JsonValue) -> None:
+def test_every_change_a_patch_makes_lies_on_the_path_of_one_of_its_leaves(
+    current: JsonValue, patch: JsonValue
+) -> None:
     leaves = patch_leaves(patch)
     for path in _changed_paths(current, merge_patch(current, patch)):
         assert any(_related(path, leaf) for leaf in leaves), (path, leaves)

@@ -58,8 +58,18 @@ def test_format_pointer_is_slash_joined_with_a_leading_slash() -> None:
     assert format_pointer(("a", "b c")) == "/a/b c"
 
 
-@given(st.lists(st.text(st.characters(min_codepoint=0x20, exclude_characters="/~\x7f"), min_size=1, max_size=5)
-                .filter(lambda key: not any(0x7F <= ord(c) <= 0xFF for c in key)), max_size=5).map(tuple))
+def test_format_pointer_escapes_a_tilde_as_in_ditto() -> None:
+    assert format_pointer(("a~b", "~0")) == "/a~0b/~00"
+
+
+@given(
+    st.lists(
+        st.text(st.characters(min_codepoint=0x20, exclude_characters="/\x7f"), min_size=1, max_size=5).filter(
+            lambda key: not any(0x7F <= ord(c) <= 0xFF for c in key)
+        ),
+        max_size=5,
+    ).map(tuple)
+)
 def test_format_then_parse_round_trips(pointer: Pointer) -> None:
     assert parse_pointer(format_pointer(pointer)) == pointer
 
@@ -150,8 +160,9 @@ def test_delete_at_root_gives_an_empty_object() -> None:
 
 KEYS = st.sampled_from(["a", "b", "c", "d"])
 SCALARS = st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False) | st.text(max_size=3)
-JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=4),
-                    max_leaves=12)
+JSON = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=4), max_leaves=12
+)
 DOCS = st.dictionaries(KEYS, JSON, max_size=4)
 POINTERS = st.lists(KEYS, max_size=4).map(tuple)
 
@@ -164,8 +175,9 @@ def test_get_at_never_mutates_the_doc(doc: JsonObject, pointer: Pointer) -> None
 
 
 @given(DOCS, POINTERS, JSON)
-def test_set_at_never_mutates_its_inputs_and_puts_the_value_there(doc: JsonObject, pointer: Pointer,
-                                                                  value: JsonValue) -> None:
+def test_set_at_never_mutates_its_inputs_and_puts_the_value_there(
+    doc: JsonObject, pointer: Pointer, value: JsonValue
+) -> None:
     if not pointer and not isinstance(value, dict):
         return
     doc_before, value_before = copy.deepcopy(doc), copy.deepcopy(value)

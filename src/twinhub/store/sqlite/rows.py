@@ -7,7 +7,6 @@ from typing import Any, get_args
 
 from twinhub.model.events import EventAction, JournalEntry, Thing, ThingEvent, ThingWrite
 from twinhub.model.json import dumps, loads
-from twinhub.model.pointer import format_pointer
 from twinhub.model.types import JsonObject, Pointer
 
 __all__ = ["SNAPSHOT_INTERVAL", "EncodedWrite", "decode_entry", "decode_thing", "encode_write"]
@@ -58,14 +57,29 @@ def encode_write(write: ThingWrite) -> EncodedWrite:
         thing.thing_id,
         write.expected_revision,
         (thing.thing_id, thing.revision, thing.created, thing.modified, int(thing.deleted), dumps(thing.doc)),
-        (event.thing_id, event.revision, event.timestamp, event.action, format_pointer(event.path),
+        (event.thing_id, event.revision, event.timestamp, event.action, format_path(event.path),
          dumps(event.value), snapshot),
     )
 
 
+def format_path(path: Pointer) -> str:
+    """The stored pointer string: '/' for the root, else RFC 6901 ('~' as '~0', '/' as '~1').
+
+    Escaped here rather than trusting today's key rules, so any key round-trips; only an empty key
+    (which Ditto refuses) could not be told apart, so it is refused.
+    """
+    if not path:
+        return "/"
+    if "" in path:
+        raise ValueError("an empty key cannot be stored in a JSON pointer")
+    return "/" + "/".join(key.replace("~", "~0").replace("/", "~1") for key in path)
+
+
 def parse_path(text: str) -> Pointer:
-    """The inverse of `format_pointer`; stored keys were validated on the way in (no '/' inside)."""
-    return () if text == "/" else tuple(text[1:].split("/"))
+    """The inverse of `format_path`."""
+    if text == "/":
+        return ()
+    return tuple(key.replace("~1", "/").replace("~0", "~") for key in text[1:].split("/"))
 
 
 def _object(data: bytes, what: str) -> JsonObject:

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Thing, ThingWrite
+from twinhub.store.base import Store
 from twinhub.store.sqlite.rows import decode_entry, decode_thing, encode_write
 from twinhub.store.sqlite.schema import connect_reader
+from twinhub.store.sqlite.slots import Slots
 from twinhub.store.sqlite.writer import Outcome, Pending, Writer
 
 __all__ = ["DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING", "READER_THREADS", "SqliteStore", "open_sqlite_store"]
@@ -27,12 +29,15 @@ READER_THREADS = 2
 _T = TypeVar("_T")
 
 _LOAD = "SELECT revision, created, modified, deleted, doc FROM things WHERE thing_id = ?"
-# The bound (latest revision meeting the caller's limits), the latest snapshot at or before it (a
-# partial index finds it), and the rows from there to the bound, all in one statement: one read snapshot.
+# One statement, so one read snapshot: the bound (the latest revision meeting the caller's limits;
+# by revision, not by time, so it stays exact if a clock stepped back; a timestamp limit walks the
+# thing's compact time index up to it), the latest snapshot at or before the bound (the partial index
+# finds it without walking events), and the rows from that snapshot through the bound.
 _JOURNAL = """
-WITH bound(revision) AS (SELECT max(revision) FROM thing_journal WHERE {limits}),
+WITH bound(revision) AS (
+         SELECT revision FROM thing_journal WHERE {limits} ORDER BY revision DESC LIMIT 1),
      start(revision) AS (
-         SELECT coalesce(max(revision), 0) FROM thing_journal
+         SELECT coalesce(max(revision), 0) FROM thing_journal INDEXED BY thing_journal_snapshots
          WHERE thing_id = :thing_id AND snapshot IS NOT NULL AND revision <= (SELECT revision FROM bound))
 SELECT revision, timestamp, action, path, value, snapshot FROM thing_journal
 WHERE thing_id = :thing_id
@@ -70,7 +75,7 @@ class SqliteStore:
         self._max_pending = max_pending
         self._state = _State.UNOPENED
         self._writer: Writer | None = None
-        self._slots = asyncio.Semaphore(max_pending)
+        self._slots = Slots(max_pending)
         self._readers = ThreadPoolExecutor(max_workers=READER_THREADS,
                                            thread_name_prefix="twinhub-sqlite-reader")
         self._local = threading.local()
@@ -92,8 +97,9 @@ class SqliteStore:
                         batch_max=self._batch_max, max_pending=self._max_pending)
         try:
             await asyncio.wrap_future(writer.start())
-        except BaseException:
+        except BaseException:  # failed, or cancelled while opening: nothing may keep running
             self._state = _State.CLOSED
+            writer.stop()
             self._readers.shutdown(wait=False)
             raise
         self._writer = writer
@@ -110,9 +116,14 @@ class SqliteStore:
             raise RuntimeError("The store is still opening.")
         state, self._state = self._state, _State.CLOSED
         if state is not _State.OPEN:
+            self._readers.shutdown(wait=False)
             return
         assert self._writer is not None
-        await asyncio.wrap_future(self._writer.stop())
+        # Shielded: a cancelled caller must not leave the writer or the reader connections behind.
+        await asyncio.shield(self._shut_down(self._writer))
+
+    async def _shut_down(self, writer: Writer) -> None:
+        await asyncio.wrap_future(writer.stop())
         await asyncio.to_thread(self._close_readers)
 
     def _close_readers(self) -> None:
@@ -206,3 +217,8 @@ class SqliteStore:
             return query(connection)
         except (sqlite3.Error, ValueError) as exc:  # driver errors and undecodable rows
             raise ServiceUnavailable("The thing store could not be read.") from exc
+
+
+if TYPE_CHECKING:
+    def _is_a_store(store: SqliteStore) -> Store:  # mypy checks SqliteStore against the protocol here
+        return store

@@ -26,7 +26,8 @@ CREATE TABLE thing_journal (
     PRIMARY KEY (thing_id, revision)
 ) WITHOUT ROWID;
 
--- "The latest revision at or before a timestamp" (the index carries the primary key, so it covers it).
+-- Timestamp lookups per thing; the index carries the primary key, so it answers "which revisions by
+-- then" alone.
 CREATE INDEX thing_journal_by_time ON thing_journal (thing_id, timestamp);
 
 -- "The latest snapshot at or before a revision" without walking the events in between.

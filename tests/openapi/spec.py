@@ -1,0 +1,240 @@
+"""Ditto's OpenAPI document for the conformance tests: where it lives, which of its operations twinhub
+serves, and checking one HTTP exchange against what the document says about it.
+
+The document is Ditto's, kept outside this repository in `shared/conformance/` beside the checkout; set
+`TWINHUB_DITTO_SPEC` to use another copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import schemathesis
+from schemathesis.errors import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+AUTH = ("ditto", "ditto")  # dev mode: any HTTP basic user
+SPEC_ENV = "TWINHUB_DITTO_SPEC"
+SPEC_IN_SHARED = Path("shared", "conformance", "ditto-api-2.yml")
+
+# The operations twinhub serves so far: the Things API and whoami. Messages, claim and definition
+# migration live under /things too but are not built yet.
+IN_SCOPE_PATHS = r"^/api/2/(things|whoami)(/|$)"
+NOT_BUILT_PATHS = r"/(inbox|outbox)/|/migrateDefinition$"
+
+# Header documented for a response that twinhub must always send with it (Ditto always does); other
+# documented headers (`channel`, `live-channel-condition-matched`) only come with live-channel reads.
+ALWAYS_SENT_HEADERS = ("etag", "location")
+
+
+class SpecNotFound(Exception):
+    pass
+
+
+def repo_root() -> Path:
+    """The checkout this file is in: the nearest ancestor holding `pyproject.toml` and `src/twinhub`."""
+    here = Path(__file__).resolve()
+    for directory in here.parents:
+        if (directory / "pyproject.toml").is_file() and (directory / "src" / "twinhub").is_dir():
+            return directory
+    raise SpecNotFound(f"cannot find the twinhub checkout above {here}")
+
+
+def locate_spec() -> Path:
+    """Ditto's OpenAPI document: `$TWINHUB_DITTO_SPEC`, else `shared/conformance/ditto-api-2.yml` beside
+    the checkout (or beside one of its ancestors, for checkouts nested deeper, like worktrees)."""
+    override = os.environ.get(SPEC_ENV)
+    if override:
+        path = Path(override).expanduser().resolve()
+        if not path.is_file():
+            raise SpecNotFound(f"${SPEC_ENV} names {path}, which is not a file")
+        return path
+    root = repo_root()
+    for ancestor in root.parents:
+        candidate = ancestor / SPEC_IN_SHARED
+        if candidate.is_file():
+            return candidate
+    raise SpecNotFound(
+        f"Ditto's OpenAPI document is not at {root.parent / SPEC_IN_SHARED} (the `shared/` folder beside the "
+        f"checkout {root}) nor beside any ancestor. Put it there or point ${SPEC_ENV} at a copy; it is "
+        "deliberately not part of the repository."
+    )
+
+
+def load_spec(path: Path) -> Any:
+    """Ditto's document as a schemathesis schema, with the default configuration (no project config file)."""
+    return schemathesis.openapi.from_path(path, config=schemathesis.Config())
+
+
+def in_scope(path: str) -> bool:
+    return re.search(IN_SCOPE_PATHS, path) is not None and re.search(NOT_BUILT_PATHS, path) is None
+
+
+def in_scope_operations(schema: Any) -> set[str]:
+    """Labels (`METHOD /path`) of every operation the document lists for the paths twinhub serves."""
+    labels = set()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if in_scope(operation.path):
+            labels.add(operation.label)
+    return labels
+
+
+@dataclass(frozen=True)
+class AcceptedDeviation:
+    """A documented, deliberate difference between twinhub and Ditto's document."""
+
+    operation: str  # label, e.g. "GET /api/2/things/{thingId}"
+    status: int
+    title: str  # a substring of the schemathesis failure title, e.g. "Response violates schema"
+    reason: str
+
+
+# Known acceptable deviations: none so far.
+ACCEPTED_DEVIATIONS: tuple[AcceptedDeviation, ...] = ()
+
+
+def is_accepted(operation: str, status: int, failure: AssertionError) -> bool:
+    title = getattr(failure, "title", str(failure))
+    return any(
+        accepted.operation == operation and accepted.status == status and accepted.title in title
+        for accepted in ACCEPTED_DEVIATIONS
+    )
+
+
+def always_sent_headers(*, exempt: Collection[str] = ()) -> Callable[..., None]:
+    """A check that the ETag / Location the document lists for the response's status are in it (schemathesis
+    only validates documented headers that are present: the document does not mark them required).
+
+    `exempt` names headers that cannot be sent, like the ETag of a 412 for a resource that does not exist.
+    """
+
+    def always_sent_headers_present(ctx: Any, response: Any, case: Any) -> None:
+        definition = case.operation.responses.find_by_status_code(response.status_code)
+        if definition is None:
+            return
+        missing = [name for name, _ in definition.headers.items()
+                   if name.lower() in ALWAYS_SENT_HEADERS and name.lower() not in exempt
+                   and name.lower() not in response.headers]
+        if missing:
+            raise AssertionError(f"Documented header(s) missing from the {response.status_code} response: "
+                                 + ", ".join(missing))
+
+    return always_sent_headers_present
+
+
+SCHEMA_CHECKS: list[Callable[..., Any]] = [
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+NO_BODY = object()
+MERGE_PATCH = "application/merge-patch+json"
+_PATH_LIKE_PARAMETERS = {"attributePath", "propertyPath"}  # JSON pointers: their slashes stay slashes
+
+
+def expand(template: str, parameters: Mapping[str, str]) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        name = match[1]
+        return quote(parameters[name], safe="/" if name in _PATH_LIKE_PARAMETERS else "")
+
+    return re.sub(r"\{(\w+)\}", substitute, template)
+
+
+def _shorten(text: str, limit: int = 600) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
+def describe_exchange(response: httpx.Response) -> str:
+    request = response.request
+    lines = [f"    request:  {request.method} {request.url}"]
+    for name in ("content-type", "if-match", "if-none-match", "if-equal"):
+        if name in request.headers:
+            lines.append(f"              {name}: {request.headers[name]}")
+    if "authorization" not in request.headers:
+        lines.append("              (no credentials)")
+    if request.content:
+        lines.append(f"              body: {_shorten(request.content.decode('utf-8', 'replace'))}")
+    lines.append(f"    response: {response.status_code}")
+    for name in ("content-type", "etag", "location"):
+        if name in response.headers:
+            lines.append(f"              {name}: {response.headers[name]}")
+    if response.content:
+        lines.append(f"              body: {_shorten(response.content.decode('utf-8', 'replace'))}")
+    return "\n".join(lines)
+
+
+@dataclass
+class SpecClient:
+    """Sends the scenario's requests with httpx and checks every exchange against Ditto's document.
+
+    Problems are collected, not raised, so that one run reports every deviation; `report()` lists them.
+    """
+
+    schema: Any
+    http: httpx.Client
+    exercised: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+
+    def call(self, method: str, template: str, parameters: Mapping[str, str] | None = None, *, expect: int,
+             body: Any = NO_BODY, raw: bytes | None = None, merge: bool = False,
+             headers: Mapping[str, str] | None = None, query: Mapping[str, str] | None = None,
+             anonymous: bool = False, target_missing: bool = False) -> httpx.Response:
+        """`method template` with `parameters`; `body` is sent as JSON (merge patch if `merge`), `raw` as is.
+
+        `expect` is the status the scenario means to provoke; a different one is reported too.
+        `target_missing` says the addressed resource does not exist, so a response cannot carry its ETag.
+        """
+        parameters = dict(parameters or {})
+        request_headers = dict(headers or {})
+        content: bytes | None = raw
+        if body is not NO_BODY:
+            content = json.dumps(body).encode()
+        if content is not None:
+            request_headers.setdefault("Content-Type", MERGE_PATCH if merge else "application/json")
+        request = self.http.build_request(method, expand(template, parameters), content=content,
+                                          headers=request_headers, params=dict(query or {}))
+        response = self.http.send(request, auth=None if anonymous else httpx.USE_CLIENT_DEFAULT)
+        checks = [*SCHEMA_CHECKS, always_sent_headers(exempt=("etag",) if target_missing else ())]
+        self.check(method, template, parameters, request_headers, dict(query or {}), response, expect, checks)
+        return response
+
+    def check(self, method: str, template: str, parameters: dict[str, str], headers: dict[str, str],
+              query: dict[str, str], response: httpx.Response, expect: int,
+              checks: list[Callable[..., Any]]) -> None:
+        operation = self.schema[template][method]
+        self.exercised.add(operation.label)
+        found: list[str] = []
+        if response.status_code != expect:
+            found.append(f"scenario expected status {expect}, got {response.status_code}")
+        case = operation.Case(path_parameters=parameters, headers=headers, query=query)
+        try:
+            case.validate_response(response, checks=checks)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                if not is_accepted(operation.label, response.status_code, failure):
+                    detail = failure.message.strip().replace("\n", "\n        ")
+                    found.append(f"{failure.title}\n        {detail}")
+        if found:
+            problems = "\n".join(f"  * {item}" for item in found)
+            self.problems.append(f"{operation.label} -> {response.status_code}\n{problems}\n"
+                                 f"{describe_exchange(response)}")
+
+    def report(self) -> str:
+        return f"{len(self.problems)} exchange(s) deviate from Ditto's OpenAPI document:\n\n" + "\n\n".join(
+            self.problems)
