@@ -86,7 +86,7 @@ async def test_a_failing_transaction_applies_nothing_of_its_batch(db_path: Path)
         blocker = sqlite3.connect(db_path, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")
         first = asyncio.ensure_future(store.commit(create("org.twinhub:first")))
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.5)
         batch = asyncio.gather(store.commit(create("org.twinhub:good")), store.commit(create(BOOM)),
                                return_exceptions=True)
         await asyncio.sleep(0.05)

@@ -13,7 +13,7 @@ from twinhub.store.base import RevisionConflict, Store
 
 pytestmark = pytest.mark.anyio
 
-SNAPSHOT_INTERVAL = 100  # every backend keeps a snapshot at least this often (creations always)
+SNAPSHOT_INTERVAL = 100  # every backend keeps a snapshot on each creation and every 100th revision
 
 
 async def commit_all(store: Store, writes: list[ThingWrite]) -> None:

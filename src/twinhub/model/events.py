@@ -62,3 +62,40 @@ class JournalEntry:
 
     event: ThingEvent
     snapshot: Thing | None
+
+
+PolicyAction = Literal["created", "modified", "deleted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A policy document at one revision (Ditto's policy JSON); a deleted one is kept as a tombstone."""
+
+    policy_id: str
+    doc: JsonObject
+    revision: int
+    created: str
+    modified: str
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyEvent:
+    """One change of a policy: `value` is the new value at `path` (None when deleted)."""
+
+    policy_id: str
+    action: PolicyAction
+    path: Pointer
+    value: JsonValue
+    revision: int
+    timestamp: str
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyWrite:
+    policy: Policy
+    event: PolicyEvent
+    expected_revision: int
+
+
+EntityWrite = ThingWrite | PolicyWrite

@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Protocol
 
 from twinhub.model.errors import TwinhubError
-from twinhub.model.events import JournalEntry, Thing, ThingWrite
+from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
 
 
 class RevisionConflict(TwinhubError):
     """The stored revision moved since the write was prepared: reload and reapply."""
 
-    def __init__(self, thing_id: str, expected: int) -> None:
+    def __init__(self, entity_id: str, expected: int) -> None:
         super().__init__(
             "things:thing.conflict",
             409,
-            f"The Thing with ID '{thing_id}' was modified concurrently (expected revision {expected}).",
+            f"The entity with ID '{entity_id}' was modified concurrently (expected revision {expected}).",
             "Retry the request.",
         )
-        self.thing_id = thing_id
+        self.entity_id = entity_id
 
 
 class Store(Protocol):
@@ -28,10 +28,15 @@ class Store(Protocol):
         """The current thing (a tombstone if deleted), or None if the id was never used."""
         ...
 
-    async def commit(self, write: ThingWrite) -> None:
-        """Store the thing and append its event to the journal in one transaction.
+    async def load_policy(self, policy_id: str) -> Policy | None:
+        """The current policy (a tombstone if deleted), or None if the id was never used."""
+        ...
 
-        Raises RevisionConflict when the stored revision is not `write.expected_revision`.
+    async def commit(self, *writes: EntityWrite) -> None:
+        """Store each entity and append its event to its journal, all in one transaction.
+
+        Raises RevisionConflict, and writes nothing, when a stored revision is not the write's
+        `expected_revision` (0: no row may exist yet).
         """
         ...
 

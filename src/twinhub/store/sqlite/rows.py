@@ -1,15 +1,27 @@
-"""Thing writes to table rows and rows back to things and journal entries (pure, no I/O)."""
+"""Thing and policy writes to table rows, and rows back to entities and journal entries (pure, no I/O)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
-from twinhub.model.events import EventAction, JournalEntry, Thing, ThingEvent, ThingWrite
+from twinhub.model.events import (
+    EntityWrite,
+    EventAction,
+    JournalEntry,
+    Policy,
+    PolicyEvent,
+    Thing,
+    ThingEvent,
+    ThingWrite,
+)
 from twinhub.model.json import dumps, loads
 from twinhub.model.types import JsonObject, Pointer
 
-__all__ = ["SNAPSHOT_INTERVAL", "EncodedWrite", "decode_entry", "decode_thing", "encode_write"]
+__all__ = ["SNAPSHOT_INTERVAL", "EncodedWrite", "Kind", "decode_entry", "decode_policy", "decode_thing",
+           "encode_write"]
+
+Kind = Literal["thing", "policy"]
 
 # Every SNAPSHOT_INTERVAL-th revision keeps the full thing in its journal row, so rebuilding any past
 # revision replays fewer than SNAPSHOT_INTERVAL events.
@@ -17,47 +29,64 @@ SNAPSHOT_INTERVAL = 100
 
 _ACTIONS: dict[str, EventAction] = {action: action for action in get_args(EventAction)}
 
-ThingRow = tuple[str, int, str, str, int, bytes]  # thing_id, revision, created, modified, deleted, doc
+EntityRow = tuple[str, int, str, str, int, bytes]  # id, revision, created, modified, deleted, doc
+ThingRow = EntityRow
 JournalRow = tuple[str, int, str, str, str, bytes, bytes | None]  # ..., action, path, value, snapshot
 
 
 @dataclass(frozen=True, slots=True)
 class EncodedWrite:
-    """A ThingWrite as the writer thread binds it: JSON already encoded off the writer's transaction."""
+    """A thing or policy write as the writer thread binds it: JSON encoded off the writer's transaction."""
 
-    thing_id: str
+    kind: Kind
+    entity_id: str
     expected_revision: int
-    thing_row: ThingRow
+    entity_row: EntityRow
     journal_row: JournalRow
 
+    @property
+    def thing_id(self) -> str:  # the name the thing-only tests know
+        return self.entity_id
 
-def keeps_snapshot(event: ThingEvent) -> bool:
+    @property
+    def thing_row(self) -> EntityRow:
+        return self.entity_row
+
+
+def keeps_snapshot(event: ThingEvent | PolicyEvent) -> bool:
     """Creations of the whole thing start a history; every SNAPSHOT_INTERVAL-th revision bounds replay."""
     return (event.action == "created" and not event.path) or event.revision % SNAPSHOT_INTERVAL == 0
 
 
-def encode_write(write: ThingWrite) -> EncodedWrite:
-    """Encode `write`; raises ValueError when thing, event and expected revision do not line up.
+def encode_write(write: EntityWrite) -> EncodedWrite:
+    """Encode `write`; raises ValueError when entity, event and expected revision do not line up.
 
     Checking here keeps a malformed write from reaching the batch, where a primary-key clash in the
     journal would fail the transaction of every other write with it.
     """
-    thing, event = write.thing, write.event
-    if thing.thing_id != event.thing_id:
-        raise ValueError(f"event of {event.thing_id!r} committed with thing {thing.thing_id!r}")
-    if not thing.revision == event.revision == write.expected_revision + 1 or write.expected_revision < 0:
+    kind: Kind
+    entity: Thing | Policy
+    if isinstance(write, ThingWrite):
+        kind, entity, entity_id, event_id = "thing", write.thing, write.thing.thing_id, write.event.thing_id
+    else:
+        kind, entity, entity_id, event_id = "policy", write.policy, write.policy.policy_id, write.event.policy_id
+    event = write.event
+    if entity_id != event_id:
+        raise ValueError(f"event of {event_id!r} committed with {kind} {entity_id!r}")
+    if not entity.revision == event.revision == write.expected_revision + 1 or write.expected_revision < 0:
         raise ValueError(
-            f"revisions do not line up for {thing.thing_id!r}: expected {write.expected_revision}, "
-            f"thing {thing.revision}, event {event.revision}"
+            f"revisions do not line up for {entity_id!r}: expected {write.expected_revision}, "
+            f"{kind} {entity.revision}, event {event.revision}"
         )
     snapshot = None
     if keeps_snapshot(event):
-        snapshot = dumps({"created": thing.created, "deleted": thing.deleted, "doc": thing.doc})
+        snapshot = dumps({"created": entity.created, "deleted": entity.deleted, "doc": entity.doc})
     return EncodedWrite(
-        thing.thing_id,
+        kind,
+        entity_id,
         write.expected_revision,
-        (thing.thing_id, thing.revision, thing.created, thing.modified, int(thing.deleted), dumps(thing.doc)),
-        (event.thing_id, event.revision, event.timestamp, event.action, format_path(event.path),
+        (entity_id, entity.revision, entity.created, entity.modified, int(entity.deleted), dumps(entity.doc)),
+        (entity_id, event.revision, event.timestamp, event.action, format_path(event.path),
          dumps(event.value), snapshot),
     )
 
@@ -93,6 +122,12 @@ def decode_thing(thing_id: str, row: tuple[Any, ...]) -> Thing:
     """A `things` row (revision, created, modified, deleted, doc) as a Thing."""
     revision, created, modified, deleted, doc = row
     return Thing(thing_id, _object(doc, "thing"), revision, created, modified, deleted=bool(deleted))
+
+
+def decode_policy(policy_id: str, row: tuple[Any, ...]) -> Policy:
+    """A `policies` row (revision, created, modified, deleted, doc) as a Policy."""
+    revision, created, modified, deleted, doc = row
+    return Policy(policy_id, _object(doc, "policy"), revision, created, modified, deleted=bool(deleted))
 
 
 def decode_entry(thing_id: str, row: tuple[Any, ...]) -> JournalEntry:

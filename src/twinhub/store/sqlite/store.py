@@ -13,9 +13,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self, TypeVar
 
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import JournalEntry, Thing, ThingWrite
+from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
 from twinhub.store.base import Store
-from twinhub.store.sqlite.rows import decode_entry, decode_thing, encode_write
+from twinhub.store.sqlite.rows import decode_entry, decode_policy, decode_thing, encode_write
 from twinhub.store.sqlite.schema import connect_reader
 from twinhub.store.sqlite.slots import Slots
 from twinhub.store.sqlite.writer import Outcome, Pending, Writer
@@ -29,6 +29,7 @@ READER_THREADS = 2
 _T = TypeVar("_T")
 
 _LOAD = "SELECT revision, created, modified, deleted, doc FROM things WHERE thing_id = ?"
+_LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies WHERE policy_id = ?"
 # One statement, so one read snapshot: the bound (the latest revision meeting the caller's limits;
 # by revision, not by time, so it stays exact if a clock stepped back; a timestamp limit walks the
 # thing's compact time index up to it), the latest snapshot at or before the bound (the partial index
@@ -141,16 +142,19 @@ class SqliteStore:
 
     # -- writes ------------------------------------------------------------------------------------
 
-    async def commit(self, write: ThingWrite) -> None:
-        """Store the thing and journal its event; returns once the group commit holding it is durable.
+    async def commit(self, *writes: EntityWrite) -> None:
+        """Store the entities and journal their events, all or nothing; returns once the group commit
+        holding them is durable.
 
-        Raises RevisionConflict when the stored revision is not `write.expected_revision`,
+        Raises RevisionConflict when a stored revision is not the write's `expected_revision`,
         ServiceUnavailable when the transaction fails, ValueError for a malformed write and
         RuntimeError when the store is not open. A caller cancelled while waiting may still see its
         write committed, as with any lost acknowledgement.
         """
         self._check_open()
-        encoded = encode_write(write)  # here, not in the writer: keeps its transactions short
+        if not writes:
+            raise ValueError("commit needs at least one write")
+        encoded = tuple(encode_write(write) for write in writes)  # here, not in the writer: short transactions
         await self._slots.acquire()
         if self._state is not _State.OPEN:  # closed while waiting for a slot
             self._slots.release()
@@ -177,6 +181,13 @@ class SqliteStore:
         def query(connection: sqlite3.Connection) -> Thing | None:
             row = connection.execute(_LOAD, (thing_id,)).fetchone()
             return None if row is None else decode_thing(thing_id, row)
+
+        return await self._read(query)
+
+    async def load_policy(self, policy_id: str) -> Policy | None:
+        def query(connection: sqlite3.Connection) -> Policy | None:
+            row = connection.execute(_LOAD_POLICY, (policy_id,)).fetchone()
+            return None if row is None else decode_policy(policy_id, row)
 
         return await self._read(query)
 

@@ -1,9 +1,10 @@
 """The one writer thread: it owns the read-write connection and group-commits queued writes.
 
-Callers on the event loop put a write and an asyncio future on a bounded queue. The thread takes
-everything queued (up to `batch_max`), applies it in queue order in ONE transaction, and hands all
-outcomes back to the loop in one `call_soon_threadsafe`. Each write is a compare-and-set on the
-thing's revision: a conflict fails that write alone; a failed transaction fails the whole batch.
+Callers on the event loop put a unit of writes (one thing, or a thing with its new policy) and an
+asyncio future on a bounded queue. The thread takes everything queued (up to `batch_max` units),
+applies it in queue order in ONE transaction, and hands all outcomes back to the loop in one
+`call_soon_threadsafe`. Each write is a compare-and-set on its entity's revision: a conflict fails
+its unit alone, all of it; a failed transaction fails the whole batch.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.json import dumps
 from twinhub.store.base import RevisionConflict
-from twinhub.store.sqlite.rows import EncodedWrite, JournalRow, ThingRow
+from twinhub.store.sqlite.rows import EncodedWrite, EntityRow, JournalRow, Kind
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
 __all__ = ["Outcome", "Pending", "Writer"]
@@ -31,25 +32,35 @@ log = logging.getLogger(__name__)
 Outcome = BaseException | None  # None: committed
 Settle = Callable[[list[tuple["asyncio.Future[None]", Outcome]]], None]
 
-# One statement per batch for each step, so the thread spends its time in SQLite, not in Python:
-# the stored revisions of all the batch's things (ids passed as one JSON array) ...
-_SELECT_REVISIONS = "SELECT thing_id, revision FROM things WHERE thing_id IN (SELECT value FROM json_each(?))"
-# ... then the final state of each thing written ...
-_UPSERT_THING = (
-    "INSERT INTO things (thing_id, revision, created, modified, deleted, doc) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (thing_id) DO UPDATE SET revision = excluded.revision, created = excluded.created, "
+# One statement per batch for each step and kind, so the thread spends its time in SQLite, not in
+# Python: the stored revisions of all the batch's entities (ids passed as one JSON array) ...
+_SELECT_REVISIONS = "SELECT {key}, revision FROM {table} WHERE {key} IN (SELECT value FROM json_each(?))"
+# ... then the final state of each entity written ...
+_UPSERT = (
+    "INSERT INTO {table} ({key}, revision, created, modified, deleted, doc) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT ({key}) DO UPDATE SET revision = excluded.revision, created = excluded.created, "
     "modified = excluded.modified, deleted = excluded.deleted, doc = excluded.doc"
 )
 # ... and every event that passed its compare-and-set, in queue order.
 _INSERT_EVENT = (
-    "INSERT INTO thing_journal (thing_id, revision, timestamp, action, path, value, snapshot) "
+    "INSERT INTO {journal} ({key}, revision, timestamp, action, path, value, snapshot) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+_TABLES: dict[Kind, dict[str, str]] = {
+    "thing": {"table": "things", "journal": "thing_journal", "key": "thing_id"},
+    "policy": {"table": "policies", "journal": "policy_journal", "key": "policy_id"},
+}
+_SQL: dict[Kind, tuple[str, str, str]] = {
+    kind: (_SELECT_REVISIONS.format(**names), _UPSERT.format(**names), _INSERT_EVENT.format(**names))
+    for kind, names in _TABLES.items()
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    write: EncodedWrite
+    """A unit of writes committed all or nothing, and the future that answers its caller."""
+
+    writes: tuple[EncodedWrite, ...]
     future: asyncio.Future[None]
 
 
@@ -117,7 +128,7 @@ class Writer:
         while True:
             batch, stopping = self._take()
             if batch:
-                outcomes = self._commit(connection, [pending.write for pending in batch])
+                outcomes = self._commit(connection, [pending.writes for pending in batch])
                 settled = [(pending.future, outcome) for pending, outcome in zip(batch, outcomes, strict=True)]
                 try:
                     self._loop.call_soon_threadsafe(self._settle, settled)
@@ -140,46 +151,64 @@ class Writer:
                 return batch, False
         return batch, True
 
-    def _commit(self, connection: sqlite3.Connection, writes: list[EncodedWrite]) -> list[Outcome]:
+    def _commit(self, connection: sqlite3.Connection, units: list[tuple[EncodedWrite, ...]]) -> list[Outcome]:
         try:
             connection.execute("BEGIN IMMEDIATE")
-            outcomes, things, events = _compare_and_set(connection, writes)
-            connection.executemany(_UPSERT_THING, things)
-            connection.executemany(_INSERT_EVENT, events)
+            outcomes, rows = _compare_and_set(connection, units)
+            for kind, (entities, events) in rows.items():
+                _select, upsert, insert_event = _SQL[kind]
+                connection.executemany(upsert, entities)
+                connection.executemany(insert_event, events)
             connection.execute("COMMIT")
         except Exception as exc:
             # A failed transaction fails every write of the batch, and nothing of it is applied. Anything
             # but a driver error is a bug: log it, but still answer every caller (none may wait forever).
             if not isinstance(exc, sqlite3.Error):
-                log.exception("unexpected error in a group commit of %d writes", len(writes))
+                log.exception("unexpected error in a group commit of %d writes", len(units))
             _rollback(connection)
-            return [_unavailable("The thing store could not commit the write.", exc) for _ in writes]
+            return [_unavailable("The store could not commit the write.", exc) for _ in units]
         return outcomes
 
 
-def _compare_and_set(connection: sqlite3.Connection, writes: list[EncodedWrite]
-                     ) -> tuple[list[Outcome], list[ThingRow], list[JournalRow]]:
-    """Check each write's expected revision against the stored one, inside the batch's transaction.
+def _compare_and_set(connection: sqlite3.Connection, units: list[tuple[EncodedWrite, ...]]
+                     ) -> tuple[list[Outcome], dict[Kind, tuple[list[EntityRow], list[JournalRow]]]]:
+    """Check each unit's expected revisions against the stored ones, inside the batch's transaction.
 
-    Writes are checked in queue order against the revisions read at the start of the transaction as
-    updated by the batch's earlier writes, so a later write sees an earlier one (and a thing created
-    and modified in one batch chains). Returns the outcomes, the things' final rows and the events.
+    Units are checked in queue order against the revisions read at the start of the transaction as
+    updated by the batch's earlier units, so a later write sees an earlier one (and an entity created
+    and modified in one batch chains). A unit with any conflict writes nothing. Returns the outcomes,
+    and per kind the entities' final rows and the events.
     """
-    # As text: SQLite 3.45+ would read a BLOB argument as its binary JSONB format.
-    ids = dumps(list({write.thing_id: None for write in writes})).decode()
-    revisions: dict[str, int] = dict(connection.execute(_SELECT_REVISIONS, (ids,)).fetchall())
+    revisions: dict[tuple[Kind, str], int] = {}
+    for kind in {write.kind for unit in units for write in unit}:
+        # As text: SQLite 3.45+ would read a BLOB argument as its binary JSONB format.
+        ids = dumps(list({write.entity_id: None for unit in units for write in unit if write.kind == kind}))
+        select = _SQL[kind][0]
+        revisions.update(((kind, key), rev) for key, rev in connection.execute(select, (ids.decode(),)))
     outcomes: list[Outcome] = []
-    things: dict[str, ThingRow] = {}
-    events: list[JournalRow] = []
-    for write in writes:
-        if revisions.get(write.thing_id, 0) != write.expected_revision:
-            outcomes.append(RevisionConflict(write.thing_id, write.expected_revision))
+    entities: dict[tuple[Kind, str], EntityRow] = {}
+    events: dict[Kind, list[JournalRow]] = {}
+    for unit in units:
+        conflict = _first_conflict(unit, revisions)
+        if conflict is not None:
+            outcomes.append(RevisionConflict(conflict.entity_id, conflict.expected_revision))
             continue
-        revisions[write.thing_id] = write.thing_row[1]
-        things[write.thing_id] = write.thing_row
-        events.append(write.journal_row)
+        for write in unit:
+            revisions[(write.kind, write.entity_id)] = write.entity_row[1]
+            entities[(write.kind, write.entity_id)] = write.entity_row
+            events.setdefault(write.kind, []).append(write.journal_row)
         outcomes.append(None)
-    return outcomes, list(things.values()), events
+    rows: dict[Kind, tuple[list[EntityRow], list[JournalRow]]] = {}
+    for (kind, _key), row in entities.items():
+        rows.setdefault(kind, ([], events.get(kind, [])))[0].append(row)
+    return outcomes, rows
+
+
+def _first_conflict(unit: tuple[EncodedWrite, ...], revisions: dict[tuple[Kind, str], int]) -> EncodedWrite | None:
+    for write in unit:
+        if revisions.get((write.kind, write.entity_id), 0) != write.expected_revision:
+            return write
+    return None
 
 
 def _rollback(connection: sqlite3.Connection) -> None:
