@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/twinhub serve
+	$(BIN)/twinhub serve --dev
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -10,7 +10,7 @@ import argparse
 import shutil
 import sys
 
-from bench.http_things import FLOOR, SCENARIOS, Options, run
+from bench.http_things import FLOOR, SCENARIOS, Options, ServerStartError, run
 from bench.report import save, to_markdown
 
 
@@ -46,7 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("bench: wrk is not installed; run scripts/ensure-wrk (or `make bench`)", file=sys.stderr)
         return 2
-    report = run(options)
+    try:
+        report = run(options)
+    except ServerStartError as error:
+        print(f"bench: the server did not start, nothing measured:\n{error}", file=sys.stderr)
+        return 2
     markdown = to_markdown(report)
     print(markdown)
     if report.setup_failed:

@@ -29,11 +29,13 @@ from bench.machine import (
     MachineInfo,
     ProcessMemory,
     SystemCpu,
+    all_process_cpu,
     filesystem_of,
     machine_info,
     process_cpu_seconds,
     process_tree_memory,
     system_cpu,
+    top_consumers,
 )
 from bench.wrk import WrkResult, run_wrk
 
@@ -41,6 +43,10 @@ NAMESPACE = "bench"
 USER = "bench"
 AUTH_HEADER = "Basic " + base64.b64encode(f"{USER}:any-password".encode()).decode()
 PRELOAD_CONCURRENCY = 32
+
+
+class ServerStartError(RuntimeError):
+    pass
 
 
 def thing_id(index: int) -> str:
@@ -251,7 +257,8 @@ class CpuUse:
 
     server_s: float
     wrk_s: float
-    other_s: float  # neither the server nor wrk: other work on the machine, i.e. noise
+    irq_s: float  # kernel interrupt/softirq time: mostly loopback networking, caused by the load itself
+    other_s: float  # neither server, wrk nor interrupts: other work on the machine, i.e. noise
     steal_s: float
     capacity_s: float  # wall time x CPUs
 
@@ -260,8 +267,9 @@ class CpuUse:
                 system_before: SystemCpu, system_after: SystemCpu) -> CpuUse:
         server = server_after - server_before
         wrk = wrk_after - wrk_before
+        irq = system_after.irq_s - system_before.irq_s
         busy = system_after.busy_s - system_before.busy_s
-        return cls(round(server, 2), round(wrk, 2), round(max(busy - server - wrk, 0.0), 2),
+        return cls(round(server, 2), round(wrk, 2), round(irq, 2), round(max(busy - server - wrk - irq, 0.0), 2),
                    round(system_after.steal_s - system_before.steal_s, 2),
                    round(system_after.total_s - system_before.total_s, 2))
 
@@ -279,6 +287,7 @@ class Row:
     ratio_to_floor: float
     warmup_non_2xx: int
     cpu: CpuUse
+    other_processes: list[dict[str, Any]]  # the biggest CPU users besides server and wrk (the noise)
 
     @property
     def server_us_per_request(self) -> float:
@@ -319,9 +328,11 @@ def _measure(server: Server, scenario: Scenario, options: Options, floor_rps: fl
     before = settled_revision_sum(server.base_url, options.things)[0] if scenario.writes else 0
     pids = [process.pid for process in process_tree_memory(server.process.pid)]
     server_before, system_before = process_cpu_seconds(pids), system_cpu()
+    everyone_before = all_process_cpu()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     wrk_before = children.ru_utime + children.ru_stime
     result, _raw = run_wrk(url, script, duration_s=options.duration_s, **kwargs)
+    others = top_consumers(everyone_before, all_process_cpu(), exclude={*pids, os.getpid()})
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = CpuUse.between(server_before, process_cpu_seconds(pids), wrk_before,
                          children.ru_utime + children.ru_stime, system_before, system_cpu())
@@ -340,7 +351,7 @@ def _measure(server: Server, scenario: Scenario, options: Options, floor_rps: fl
         if not ok:
             report.problems.append(f"{scenario.name}: revision accounting does not match wrk's count")
     ratio = result.requests_per_s / floor_rps if floor_rps else 1.0
-    return Row(scenario.name, scenario.request, result, round(ratio, 3), warmup_non_2xx, cpu)
+    return Row(scenario.name, scenario.request, result, round(ratio, 3), warmup_non_2xx, cpu, others)
 
 
 def _drive(server: Server, options: Options, selected: list[Scenario], report: Report) -> None:
@@ -389,7 +400,10 @@ def run(options: Options) -> Report:
     if after.total_s > before.total_s:
         report.busy_before_percent = round(100 * (after.busy_s - before.busy_s + after.steal_s - before.steal_s)
                                            / (after.total_s - before.total_s), 1)
-    server = start_server(data_dir)
+    try:
+        server = start_server(data_dir)
+    except RuntimeError as error:
+        raise ServerStartError(f"{error}\n(server log and data dir kept in {tmp})") from error
     started = [process.pid for process in process_tree_memory(server.process.pid)]
     try:
         _drive(server, options, selected, report)

@@ -163,6 +163,7 @@ class SystemCpu:
     """Machine-wide CPU seconds from the `cpu` line of /proc/stat (summed over all CPUs)."""
 
     busy_s: float  # user + nice + system + irq + softirq
+    irq_s: float  # irq + softirq: mostly the loopback network stack, i.e. the load itself
     steal_s: float  # taken by the hypervisor for other guests
     total_s: float
 
@@ -172,8 +173,43 @@ def system_cpu() -> SystemCpu:
     try:
         first = Path("/proc/stat").read_text().splitlines()[0].split()
     except (OSError, IndexError):
-        return SystemCpu(0.0, 0.0, 0.0)
+        return SystemCpu(0.0, 0.0, 0.0, 0.0)
     values = [int(value) for value in first[1:9]]
     user, nice, system, idle, iowait, irq, softirq, steal = values
     busy = user + nice + system + irq + softirq
-    return SystemCpu(busy / ticks, steal / ticks, (busy + idle + iowait + steal) / ticks)
+    return SystemCpu(busy / ticks, (irq + softirq) / ticks, steal / ticks, (busy + idle + iowait + steal) / ticks)
+
+
+def all_process_cpu() -> dict[int, tuple[str, float]]:
+    """pid -> (command name, CPU seconds so far) for every process on the machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        found[int(entry.name)] = (name, (int(fields[11]) + int(fields[12])) / ticks)
+    return found
+
+
+def top_consumers(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]], *,
+                  exclude: set[int], limit: int = 3, minimum_s: float = 0.2) -> list[dict[str, Any]]:
+    """The processes (besides `exclude`) that used the most CPU between two `all_process_cpu` snapshots.
+
+    Processes that started and ended between the snapshots are not seen.
+    """
+    used: list[tuple[float, int, str]] = []
+    for pid, (name, seconds) in after.items():
+        if pid in exclude:
+            continue
+        earlier = before.get(pid)
+        delta = seconds - (earlier[1] if earlier else 0.0)  # by pid: kernel workers rename themselves
+        if delta >= minimum_s:
+            used.append((delta, pid, name))
+    used.sort(reverse=True)
+    return [{"pid": pid, "name": name, "cpu_s": round(delta, 2)} for delta, pid, name in used[:limit]]

@@ -11,6 +11,7 @@ from bench.http_things import FLOOR, SCENARIOS, Report
 from bench.machine import ProcessMemory
 
 RESULTS = Path(__file__).resolve().parent / "results"
+NOISY_PERCENT = 10  # "other" CPU share from which a row is flagged as measured on a busy machine
 
 
 def _mib(kib: int) -> str:
@@ -46,7 +47,8 @@ def to_json(report: Report) -> dict[str, Any]:
             {"scenario": row.scenario, "request": row.request, "ratio_to_floor": row.ratio_to_floor,
              "warmup_non_2xx": row.warmup_non_2xx, **row.result.to_json(),
              "server_cpu_us_per_request": round(row.server_us_per_request, 1),
-             "cpu_seconds": asdict(row.cpu), "other_cpu_percent": round(row.cpu.other_percent, 1)}
+             "cpu_seconds": asdict(row.cpu), "other_cpu_percent": round(row.cpu.other_percent, 1),
+             "other_processes": row.other_processes}
             for row in report.rows
         ],
         "checks": report.checks,
@@ -83,14 +85,14 @@ def to_markdown(report: Report) -> str:
         "## Results",
         "",
         "| scenario | request | req/s | p50 ms | p90 ms | p99 ms | max ms | ratio to floor | non-2xx "
-        "| socket errors | server CPU µs/req | CPU server / wrk / other |",
+        "| socket errors | server CPU µs/req | CPU server / wrk / irq / other |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in report.rows:
         r, c = row.result, row.cpu
         errors = sum(r.socket_errors.values())
         share = (f"{100 * c.server_s / c.capacity_s:.0f}% / {100 * c.wrk_s / c.capacity_s:.0f}% / "
-                 f"{c.other_percent:.0f}%") if c.capacity_s else "n/a"
+                 f"{100 * c.irq_s / c.capacity_s:.0f}% / {c.other_percent:.0f}%") if c.capacity_s else "n/a"
         lines.append(f"| {row.scenario} | `{row.request}` | {r.requests_per_s:,.0f} | {r.p50_ms:.2f} | "
                      f"{r.p90_ms:.2f} | {r.p99_ms:.2f} | {r.max_ms:.2f} | {row.ratio_to_floor:.3f} | "
                      f"{r.non_2xx} | {errors} | {row.server_us_per_request:,.0f} | {share} |")
@@ -99,9 +101,20 @@ def to_markdown(report: Report) -> str:
         "ratio to floor = the scenario's req/s ÷ the first floor row's req/s. \"floor (again)\" repeats the floor "
         "after the other scenarios: its distance from 1.000 shows how noisy this run was. non-2xx counts what wrk "
         "counts as status errors (status ≥ 400). server CPU µs/req = the server processes' CPU time during the "
-        "run ÷ requests. CPU server / wrk / other = shares of the machine's capacity (wall time × CPUs); "
+        "run ÷ requests. CPU server / wrk / irq / other = shares of the machine's capacity (wall time × CPUs); "
+        "irq is the kernel's interrupt and softirq time, mostly the loopback network carrying the load; "
         "\"other\" is everything else on the machine plus hypervisor steal — when it is large, the req/s "
         "figures are unreliable.",
+    ]
+    noisy = [row for row in report.rows if row.cpu.other_percent >= NOISY_PERCENT]
+    if noisy:
+        lines += ["", f"**Noisy:** other work used ≥ {NOISY_PERCENT}% of the machine during "
+                  f"{', '.join(row.scenario for row in noisy)}; read those rows' req/s, latencies and ratios with "
+                  "care (server CPU µs/req holds up better). Biggest other CPU users:", ""]
+        for row in noisy:
+            users = ", ".join(f"{p['name']} (pid {p['pid']}) {p['cpu_s']} s" for p in row.other_processes)
+            lines.append(f"- {row.scenario}: {users or 'short-lived processes'}")
+    lines += [
         "",
         "## What each scenario measures",
         "",

@@ -56,11 +56,14 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
         os.killpg(process.pid, sig)
 
 
-def start_server(data_dir: Path, *, env: dict[str, str] | None = None, timeout: float = 30.0) -> Server:
+def start_server(data_dir: Path, *, args: tuple[str, ...] = ("--dev",), env: dict[str, str] | None = None,
+                 timeout: float = 30.0) -> Server:
+    """A server on `data_dir`; by default in dev authentication mode (any basic user is `nginx:<user>`)."""
     port = free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "twinhub.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    command = [sys.executable, "-m", "twinhub.cli", "serve", "--port", str(port), "--data-dir", str(data_dir),
+               *args]
     environment = {**os.environ, **(env or {})}
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment,
@@ -81,8 +84,9 @@ def start_server(data_dir: Path, *, env: dict[str, str] | None = None, timeout: 
 
 
 @contextmanager
-def running_server(data_dir: Path, **kwargs: dict[str, str]) -> Iterator[Server]:
-    server = start_server(data_dir, **kwargs)  # type: ignore[arg-type]
+def running_server(data_dir: Path, *, args: tuple[str, ...] = ("--dev",),
+                   env: dict[str, str] | None = None) -> Iterator[Server]:
+    server = start_server(data_dir, args=args, env=env)
     try:
         yield server
     finally:

@@ -1,4 +1,5 @@
-"""`twinhub` command line: `twinhub serve [--host H] [--port P] [--data-dir D] [--config F]`."""
+"""`twinhub` command line: `twinhub serve [--host H] [--port P] [--data-dir D] [--config F] [--dev]` and
+`twinhub user add|passwd|remove|list` for the users of HTTP basic authentication."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from twinhub.auth.cli import add_user_commands
 from twinhub.config import SettingsError, load_settings
 
 
@@ -16,7 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         settings = load_settings(config_file=args.config, host=args.host, port=args.port,
-                                 data_dir=args.data_dir)
+                                 data_dir=args.data_dir, dev_auth=True if args.dev else None)
     except SettingsError as exc:
         print(f"twinhub: {exc}", file=sys.stderr)
         return 2
@@ -46,9 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="port (env TWINHUB_PORT, default 8080)")
     serve.add_argument("--data-dir", type=Path, help="where the embedded store lives (env TWINHUB_DATA_DIR)")
     serve.add_argument("--config", type=Path, help="a TOML settings file (env TWINHUB_CONFIG)")
+    serve.add_argument("--dev", action="store_true",
+                       help="INSECURE development authentication: any HTTP basic user is accepted")
+    add_user_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "user":
+        status: int = args.handler(args)
+        return status
     return 2
 
 

@@ -2,7 +2,9 @@
 
 Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower case):
 
-    host, port, data_dir, auth_mode, default_namespace, max_thing_size, max_request_size, cache_size
+    host, port, data_dir, default_namespace, max_thing_size, max_request_size, cache_size,
+    dev_auth, pre_authentication, basic_auth, oidc ([[oidc]] tables; JSON in TWINHUB_OIDC),
+    policy_expiry_granularity (seconds subject expiries are rounded up to)
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-AuthMode = Literal["dev"]
+if TYPE_CHECKING:
+    from twinhub.auth.jwt import OidcIssuer
 
 DEFAULT_PORT = 8080
 DEFAULT_DATA_DIR = Path("./twinhub-data")
@@ -25,17 +28,27 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     data_dir: Path = DEFAULT_DATA_DIR
-    # "dev": the `nginx:<user>` subject from HTTP basic (any password) or the x-ditto-pre-authenticated
-    # header. Stands in until policies and real authentication arrive; the server warns loudly.
-    auth_mode: AuthMode = "dev"
     default_namespace: str = "org.eclipse.ditto"
     max_thing_size: int = 100 * 1024
     max_request_size: int = 1024 * 1024
     cache_size: int = 100_000
+    # Insecure development mode: any HTTP basic user is `nginx:<user>` without a password check, and the
+    # x-ditto-pre-authenticated header is trusted. The server says so loudly when it starts.
+    dev_auth: bool = False
+    # Trust `x-ditto-pre-authenticated: <issuer>:<subject>` from a proxy in front (off by default).
+    pre_authentication: bool = False
+    # HTTP basic against the users of `twinhub user add` (subject `nginx:<user>`).
+    basic_auth: bool = True
+    oidc: tuple[OidcIssuer, ...] = ()
+    policy_expiry_granularity: int = 3600
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
-        return {f"TWINHUB_{field.name.upper()}": str(getattr(self, field.name)) for field in fields(self)}
+        from twinhub.auth.settings import oidc_issuers_to_json
+
+        environ = {f"TWINHUB_{field.name.upper()}": str(getattr(self, field.name)) for field in fields(self)}
+        environ["TWINHUB_OIDC"] = oidc_issuers_to_json(self.oidc)
+        return environ
 
 
 class SettingsError(ValueError):
@@ -43,9 +56,17 @@ class SettingsError(ValueError):
 
 
 def _convert(name: str, raw: object) -> object:
+    if name == "oidc":
+        from twinhub.auth.settings import parse_oidc_issuers
+
+        return parse_oidc_issuers(raw)
     default = getattr(Settings(), name)
     try:
         if isinstance(default, bool):
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).lower() not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+                raise ValueError(raw)
             return str(raw).lower() in {"1", "true", "yes", "on"}
         if isinstance(default, int):
             return int(str(raw))
@@ -53,8 +74,6 @@ def _convert(name: str, raw: object) -> object:
             return Path(str(raw))
     except ValueError as exc:
         raise SettingsError(f"setting {name!r}: {raw!r} is not valid") from exc
-    if name == "auth_mode" and raw != "dev":
-        raise SettingsError(f"setting 'auth_mode': {raw!r} is not one of: dev")
     return str(raw)
 
 
@@ -70,9 +89,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, config_file: Path
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise SettingsError(f"cannot read config file {path}: {exc}") from exc
     names = {field.name for field in fields(Settings)}
-    unknown = set(values) - names
+    unknown = (set(values) | set(overrides)) - names
     if unknown:
-        raise SettingsError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
+        raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
     for name in names:
         if (raw := env.get(f"TWINHUB_{name.upper()}")) is not None:
             values[name] = raw

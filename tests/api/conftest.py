@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -14,7 +14,9 @@ AUTH = ("ditto", "ditto")
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("twinhub") / "data") as server:
+    # Subject expiries round up to whole seconds here (Ditto's default is an hour), so expiry is testable.
+    env = {"TWINHUB_POLICY_EXPIRY_GRANULARITY": "1"}
+    with running_server(tmp_path_factory.mktemp("twinhub") / "data", env=env) as server:
         yield server
 
 
@@ -22,6 +24,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def client(server: Server) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url + "/api/2", auth=AUTH, timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+def as_user(server: Server) -> Iterator[Callable[[str], httpx.Client]]:
+    """Clients acting as other users (`nginx:<name>` in dev authentication)."""
+    clients: list[httpx.Client] = []
+
+    def client_for(name: str) -> httpx.Client:
+        client = httpx.Client(base_url=server.base_url + "/api/2", auth=(name, "any"), timeout=30)
+        clients.append(client)
+        return client
+
+    yield client_for
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture

@@ -118,8 +118,13 @@ def test_thing_definition_rules(client: httpx.Client, thing: str) -> None:
 
 def test_policy_id_can_be_replaced_but_not_deleted(client: httpx.Client, thing: str, thing_id: str) -> None:
     assert client.get(f"{thing}/policyId").json() == thing_id
-    assert client.put(f"{thing}/policyId", json="org.twinhub.test:other").status_code == 204
-    assert client.get(f"{thing}/policyId").json() == "org.twinhub.test:other"
+    other = f"{thing_id}-other"
+    assert_error(client.put(f"{thing}/policyId", json=other), 404, "policies:policy.notfound")
+    owner = {"subjects": {"nginx:ditto": {"type": "basic"}},
+             "resources": {"thing:/": {"grant": ["READ", "WRITE"]}, "policy:/": {"grant": ["READ", "WRITE"]}}}
+    assert client.put(f"/policies/{other}", json={"entries": {"owner": owner}}).status_code == 201
+    assert client.put(f"{thing}/policyId", json=other).status_code == 204
+    assert client.get(f"{thing}/policyId").json() == other
     assert_error(client.put(f"{thing}/policyId", json="no-namespace-separator"), 400, "policies:id.invalid")
     assert_error(client.delete(f"{thing}/policyId"), 400, "things:policyId.notdeletable")
 

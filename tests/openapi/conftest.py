@@ -16,7 +16,8 @@ def ditto_spec_path() -> Path:
     try:
         return locate_spec()
     except SpecNotFound as exc:
-        pytest.fail(str(exc), pytrace=False)
+        problem = str(exc)
+    pytest.fail(problem, pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +28,7 @@ def ditto_spec(ditto_spec_path: Path) -> Any:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    """A server of its own per test: the fuzz run must not leave anything behind for the next test."""
+    """A fresh server of the test's own (the fuzz test starts its own, module-wide, in its module)."""
     with running_server(tmp_path / "data") as server:
         yield server
 

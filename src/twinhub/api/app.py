@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -13,14 +14,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from twinhub.api import things
+from twinhub.api import permissions, policies, things
 from twinhub.api.context import Context, context_of
 from twinhub.api.responses import error_response, json_response
+from twinhub.auth import build_authenticator
 from twinhub.bus.inprocess import InProcessBus
 from twinhub.config import Settings, load_settings
 from twinhub.model.errors import MethodNotAllowed, ResourceNotFound, TwinhubError
+from twinhub.service.policies import PolicyService
 from twinhub.service.things import ThingService
-from twinhub.store.sqlite import open_sqlite_store
+from twinhub.store.sqlite import DATABASE_FILE, open_sqlite_store
+from twinhub.store.sqlite.users import SqliteUserStore
 
 log = logging.getLogger("twinhub")
 
@@ -32,7 +36,7 @@ async def health(request: Request) -> Response:
 async def whoami(request: Request) -> Response:
     ctx = context_of(request)
     try:
-        auth = ctx.authenticate(request)
+        auth = await ctx.authenticate(request)
     except TwinhubError as error:
         return ctx.render_error(error, request)
     return json_response({"defaultSubject": auth.default_subject, "subjects": list(auth.subjects)})
@@ -60,14 +64,19 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         data_dir = Path(settings.data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before serving
-        if settings.auth_mode == "dev":
-            log.warning("INSECURE development authentication: any HTTP basic user and the "
-                        "x-ditto-pre-authenticated header are trusted. Do not expose this server.")
-        async with open_sqlite_store(data_dir / "things.db") as store:
+        database = data_dir / DATABASE_FILE
+        async with open_sqlite_store(database) as store, build_authenticator(
+                user_store=SqliteUserStore(database) if settings.basic_auth else None,
+                oidc_issuers=settings.oidc, dev=settings.dev_auth,
+                pre_authentication=settings.pre_authentication) as authenticator:
+            for warning in authenticator.warnings():
+                log.warning(warning)
             bus = InProcessBus()
-            service = ThingService(store, bus, max_thing_size=settings.max_thing_size,
-                                   cache_size=settings.cache_size)
-            context = Context(settings, service)
+            policies = PolicyService(store, cache_size=settings.cache_size,
+                                     expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
+            things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,
+                                  cache_size=settings.cache_size)
+            context = Context(settings, authenticator, policies, things)
             app.state.context = context
             try:
                 yield
@@ -80,6 +89,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/health", health, methods=["GET"]),
         Route("/api/2/whoami", whoami, methods=["GET"]),
         *things.routes,
+        *policies.routes,
+        *permissions.routes,
     ]
     handlers = {HTTPException: http_error, Exception: internal_error}
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)

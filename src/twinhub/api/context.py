@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
-from twinhub.api.auth import AuthContext, authenticate_dev
 from twinhub.api.responses import error_response
+from twinhub.auth import AuthContext, Authenticator
 from twinhub.config import Settings
 from twinhub.model.errors import AuthenticationFailed, TwinhubError
+from twinhub.service.policies import PolicyService
 from twinhub.service.things import ThingService
 
 log = logging.getLogger("twinhub.api")
@@ -21,12 +22,15 @@ log = logging.getLogger("twinhub.api")
 @dataclass
 class Context:
     settings: Settings
+    authenticator: Authenticator
+    policies: PolicyService
     things: ThingService
     # Writes that outlive their request (timeout=0, or a client that gave up): kept until done.
     background: set[asyncio.Future[object]] = field(default_factory=set)
 
-    def authenticate(self, connection: HTTPConnection) -> AuthContext:
-        return authenticate_dev(connection)
+    async def authenticate(self, connection: HTTPConnection) -> AuthContext:
+        """The subjects of the request; raises 401 `gateway:authentication.failed`."""
+        return await self.authenticator.authenticate(connection.headers, connection.query_params)
 
     def keep(self, task: asyncio.Future[object]) -> None:
         """Hold `task` until it is done, so a write always finishes even if its request does not."""

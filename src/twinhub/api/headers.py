@@ -10,9 +10,9 @@ from starlette.requests import Request
 
 from twinhub.model.commands import IfEqual
 from twinhub.model.errors import HeaderInvalid, TimeoutInvalid
+from twinhub.model.etag import Preconditions
 from twinhub.model.events import format_timestamp
 from twinhub.model.fields import FieldSelector, parse_fields
-from twinhub.service.things import Preconditions
 
 DEFAULT_TIMEOUT = 60.0
 MAX_TIMEOUT = 60.0

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import orjson
 from starlette.responses import Response
 
-from twinhub.model.errors import MethodNotAllowed, ThingNotModified, TwinhubError
+from twinhub.model.errors import MethodNotAllowed, ThingNotModified, ThingPreconditionFailed, TwinhubError
 from twinhub.model.types import JsonValue
 
 JSON = "application/json"
@@ -28,6 +28,8 @@ def error_response(error: TwinhubError, correlation_id: str | None = None) -> Re
     if isinstance(error, ThingNotModified):
         headers["ETag"] = error.etag
         return empty_response(304, headers)
+    if isinstance(error, ThingPreconditionFailed) and error.etag is not None:
+        headers["ETag"] = error.etag
     if isinstance(error, MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)
     return json_response(error.to_json(), error.status, headers)  # type: ignore[arg-type]

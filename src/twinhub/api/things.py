@@ -15,9 +15,10 @@ from starlette.routing import Route
 
 from twinhub.api.body import read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
-from twinhub.api.headers import RequestHeaders, parse_headers
+from twinhub.api.headers import RequestHeaders, parse_bool, parse_headers
 from twinhub.api.responses import json_response
-from twinhub.api.writes import run_write
+from twinhub.api.writes import WriteOutcome, run_write
+from twinhub.auth.context import AuthContext
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import (
     MethodNotAllowed,
@@ -50,10 +51,10 @@ def _location(request: Request, raw_path: str) -> str:
     return f"{request.url.scheme}://{request.url.netloc}{raw_path}"
 
 
-def with_special_fields(thing: Thing, selector: FieldSelector | None) -> JsonObject:
-    """The thing JSON, plus the `_`-prefixed fields the selector asks for."""
+def with_special_fields(thing: Thing, view: JsonObject, selector: FieldSelector | None) -> JsonObject:
+    """The (readable view of the) thing JSON, plus the `_`-prefixed fields the selector asks for."""
     if selector is None:
-        return thing.doc
+        return view
     wanted = selector.top_level_keys()
     specials: JsonObject = {
         "_namespace": thing.thing_id.split(":", 1)[0],
@@ -62,7 +63,7 @@ def with_special_fields(thing: Thing, selector: FieldSelector | None) -> JsonObj
         "_modified": thing.modified,
     }
     extra = {key: specials[key] for key in _SPECIAL_FIELDS if key in wanted}
-    return {**thing.doc, **extra} if extra else thing.doc
+    return {**view, **extra} if extra else view
 
 
 def _project(value: JsonValue, selector: FieldSelector | None) -> JsonValue:
@@ -74,18 +75,18 @@ def _project(value: JsonValue, selector: FieldSelector | None) -> JsonValue:
 async def things_root(request: Request) -> Response:
     ctx = context_of(request)
     try:
-        ctx.authenticate(request)
+        auth = await ctx.authenticate(request)
         headers = parse_headers(request)
         if request.method == "GET":
-            return await _retrieve_many(request, ctx, headers)
+            return await _retrieve_many(request, ctx, auth, headers)
         if request.method == "POST":
-            return await _create_with_generated_id(request, ctx, headers)
+            return await _create_with_generated_id(request, ctx, auth, headers)
         raise MethodNotAllowed(request.method, ["GET", "POST"])
     except TwinhubError as error:
         return ctx.render_error(error, request)
 
 
-async def _retrieve_many(request: Request, ctx: Context, headers: RequestHeaders) -> Response:
+async def _retrieve_many(request: Request, ctx: Context, auth: AuthContext, headers: RequestHeaders) -> Response:
     ids = [thing_id.strip() for thing_id in request.query_params.get("ids", "").split(",") if thing_id.strip()]
     if not ids:
         raise ThingIdsMissing()
@@ -94,16 +95,18 @@ async def _retrieve_many(request: Request, ctx: Context, headers: RequestHeaders
     things: list[JsonValue] = []
     for thing_id in ids:
         try:
-            retrieved = await ctx.things.retrieve(thing_id, ())
+            retrieved = await ctx.things.retrieve(thing_id, (), auth.subjects)
         except TwinhubError as error:
             if error.status == 404:
                 continue
             raise
-        things.append(_project(with_special_fields(retrieved.thing, headers.fields), headers.fields))
+        view = retrieved.value if isinstance(retrieved.value, dict) else {}
+        things.append(_project(with_special_fields(retrieved.thing, view, headers.fields), headers.fields))
     return json_response(things)
 
 
-async def _create_with_generated_id(request: Request, ctx: Context, headers: RequestHeaders) -> Response:
+async def _create_with_generated_id(request: Request, ctx: Context, auth: AuthContext,
+                                    headers: RequestHeaders) -> Response:
     require_json(request)
     body = await read_json(request, ctx.settings.max_request_size, empty={})
     if isinstance(body, dict) and "thingId" in body:
@@ -114,18 +117,18 @@ async def _create_with_generated_id(request: Request, ctx: Context, headers: Req
     thing_id = str(generate_thing_id(namespace))
     command = ThingCommand("modify", thing_id, (), body, headers.if_equal)
     location = _location(request, "/api/2/things/" + quote(thing_id, safe=":"))
-    return await run_write(ctx, command, headers, location=location)
+    return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, location=location)
 
 
 async def thing_resource(request: Request) -> Response:
     ctx = context_of(request)
     try:
-        ctx.authenticate(request)
+        auth = await ctx.authenticate(request)
         thing_id, path = parse_thing_path(request.scope["raw_path"])
         headers = parse_headers(request)
         method = request.method
         if method == "GET":
-            return await _retrieve(ctx, thing_id, path, headers)
+            return await _retrieve(ctx, auth, thing_id, path, headers)
         location = _location(request, request.scope["raw_path"].decode("latin-1"))
         if method == "PUT":
             require_json(request)
@@ -139,18 +142,29 @@ async def thing_resource(request: Request) -> Response:
             command = ThingCommand("delete", thing_id, path)
         else:
             raise MethodNotAllowed(method, ["GET", "PUT", "PATCH", "DELETE"])
-        return await run_write(ctx, command, headers, location=location)
+        return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, location=location)
     except TwinhubError as error:
         return ctx.render_error(error, request)
 
 
-async def _retrieve(ctx: Context, thing_id: str, path: Pointer, headers: RequestHeaders) -> Response:
+async def _execute(ctx: Context, command: ThingCommand, auth: AuthContext, headers: RequestHeaders,
+                   request: Request) -> WriteOutcome:
+    lockout = parse_bool("allow-policy-lockout", request.query_params.get("allow-policy-lockout", "false"))
+    executed = await ctx.things.execute(command, auth.subjects, preconditions=headers.preconditions,
+                                        allow_policy_lockout=lockout)
+    return WriteOutcome(executed.applied.created, executed.applied.created_value, executed.etag)
+
+
+async def _retrieve(ctx: Context, auth: AuthContext, thing_id: str, path: Pointer,
+                    headers: RequestHeaders) -> Response:
     if headers.at_revision is not None or headers.at_timestamp is not None:
         retrieved = await ctx.things.retrieve_historical(
-            thing_id, path, revision=headers.at_revision, timestamp=headers.at_timestamp)
+            thing_id, path, auth.subjects, revision=headers.at_revision, timestamp=headers.at_timestamp)
     else:
-        retrieved = await ctx.things.retrieve(thing_id, path, preconditions=headers.preconditions)
-    value = with_special_fields(retrieved.thing, headers.fields) if not path else retrieved.value
+        retrieved = await ctx.things.retrieve(thing_id, path, auth.subjects, preconditions=headers.preconditions)
+    value = retrieved.value
+    if not path and isinstance(value, dict):
+        value = with_special_fields(retrieved.thing, value, headers.fields)
     response_headers = {"ETag": retrieved.etag}
     if headers.correlation_id:
         response_headers["correlation-id"] = headers.correlation_id

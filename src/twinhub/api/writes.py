@@ -1,24 +1,35 @@
-"""Running a write command for an HTTP request: timeout, response-required and the Ditto statuses."""
+"""Running a write for an HTTP request: timeout, response-required and Ditto's statuses."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
 
 from starlette.responses import Response
 
 from twinhub.api.context import Context
 from twinhub.api.headers import RequestHeaders
 from twinhub.api.responses import empty_response, json_response
-from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import CommandTimeout
-from twinhub.service.things import Executed
+from twinhub.model.types import JsonValue
 
 
-async def run_write(ctx: Context, command: ThingCommand, headers: RequestHeaders, *, location: str) -> Response:
-    """Execute `command`; 201 with body and Location when it created something, else 204 (202 if no
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    """What a write answers: whether it created its target (then with `value`) and the new ETag."""
+
+    created: bool
+    value: JsonValue
+    etag: str | None
+
+
+async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], headers: RequestHeaders, *,
+                    location: str) -> Response:
+    """Await `write`; 201 with body and Location when it created something, else 204 (202 if no
     response is required). The write is shielded: a timeout or a dropped client never cancels it."""
-    task: asyncio.Future[Executed] = asyncio.ensure_future(
-        ctx.things.execute(command, preconditions=headers.preconditions))
+    task: asyncio.Future[WriteOutcome] = asyncio.ensure_future(write)
     ctx.keep(task)  # type: ignore[arg-type]
     base: dict[str, str] = {}
     if headers.correlation_id:
@@ -26,16 +37,15 @@ async def run_write(ctx: Context, command: ThingCommand, headers: RequestHeaders
     if headers.timeout == 0:
         return empty_response(202, base)
     try:
-        executed = await asyncio.wait_for(asyncio.shield(task), headers.timeout)
+        outcome = await asyncio.wait_for(asyncio.shield(task), headers.timeout)
     except TimeoutError:
         raise CommandTimeout(int(headers.timeout * 1000)) from None
     if not headers.response_required:
         return empty_response(202, base)
     response_headers = dict(base)
-    if executed.etag is not None:
-        response_headers["ETag"] = executed.etag
-    applied = executed.applied
-    if applied.created:
+    if outcome.etag is not None:
+        response_headers["ETag"] = outcome.etag
+    if outcome.created:
         response_headers["Location"] = location
-        return json_response(applied.created_value, 201, response_headers)
+        return json_response(outcome.value, 201, response_headers)
     return empty_response(204, response_headers)

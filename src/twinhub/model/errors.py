@@ -30,7 +30,22 @@ Ditto's error body, WebSocket as a Ditto Protocol error) and never invent their 
     ├── ThingPreconditionNotModified things:precondition.notmodified 304
     ├── ThingTooLarge               things:thing.toolarge           413
     ├── ThingTooManyModifying       things:thing.toomanymodifyingrequests 429
-    └── ThingHistoryNotFound        things:thing.history.notfound   404
+    ├── ThingHistoryNotFound        things:thing.history.notfound   404
+    ├── PolicyJsonInvalid           json.invalid                    400
+    ├── JsonFieldMissing            json.field.missing              400
+    ├── PolicyIdNotSettable         policies:id.notsettable         400
+    ├── PolicyLabelInvalid          policies:label.invalid          400
+    ├── PolicyEntryInvalid          policies:entry.invalid          400
+    ├── SubjectIdInvalid            policies:subjectid.invalid      400
+    ├── SubjectExpiryInvalid        policies:subjectexpiry.invalid  400
+    ├── PolicyImportInvalid         policies:import.invalid         400
+    ├── PolicyImportsTooLarge       policies:imports.toolarge       400
+    ├── PolicyTooLarge              policies:policy.toolarge        413
+    ├── PolicyModificationInvalid   policies:policy.modificationinvalid 403
+    ├── PolicyNotAccessible         policies:policy.notfound        404
+    ├── PolicyResourceNotFound      policies:<resource>.notfound    404
+    ├── PolicyNotModifiable         policies:policy.notmodifiable   403
+    └── PolicyResourceNotModifiable policies:<resource>.notmodifiable 403
 """
 
 from __future__ import annotations
@@ -323,6 +338,7 @@ class ThingPreconditionFailed(TwinhubError):
             "The comparison of the provided precondition header with the entity-tag evaluated to false. Check "
             "the value of your conditional header value.",
         )
+        self.etag = current  # Ditto answers a failed precondition with the current entity tag
 
 
 class ThingNotModified(TwinhubError):
@@ -380,4 +396,160 @@ class ThingHistoryNotFound(TwinhubError):
             "permissions to access it.",
             "Check if the ID of your requested Thing was correct, you have sufficient permissions and ensure "
             "that the asked for revision/timestamp does not exceed the history-retention-duration.",
+        )
+
+
+class PolicyJsonInvalid(TwinhubError):
+    """Policy JSON that parses but has a field of the wrong JSON type (Ditto's JsonParseException)."""
+
+    def __init__(
+        self,
+        message: str,
+        description: str = "Check if the JSON was valid (e.g. on https://jsonlint.com) and if it was in required "
+        "format.",
+    ) -> None:
+        super().__init__("json.invalid", 400, message, description)
+
+
+class JsonFieldMissing(TwinhubError):
+    def __init__(self, message: str) -> None:
+        super().__init__("json.field.missing", 400, message, "Check if all required JSON fields were set.")
+
+
+class PolicyIdNotSettable(TwinhubError):
+    def __init__(self) -> None:
+        super().__init__(
+            "policies:id.notsettable",
+            400,
+            "The Policy ID in the request body is not equal to the Policy ID in the request URL.",
+            "Either delete the Policy ID from the request body or use the same Policy ID as in the request URL.",
+        )
+
+
+class PolicyLabelInvalid(TwinhubError):
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            "policies:label.invalid",
+            400,
+            f"Label '{label}' is not valid!",
+            "It must not start with the blocklisted 'imported' or 'nsimported' prefix.",
+        )
+
+
+class PolicyEntryInvalid(TwinhubError):
+    def __init__(
+        self,
+        message: str = "The Policy Entry is invalid.",
+        description: str = "Policy entry does not contain any known permission like 'READ' or 'WRITE'",
+    ) -> None:
+        super().__init__("policies:entry.invalid", 400, message, description)
+
+
+class SubjectIdInvalid(TwinhubError):
+    def __init__(
+        self,
+        subject_id: str,
+        description: str = "It must contain an issuer as prefix separated by a colon ':' from the actual subject",
+    ) -> None:
+        super().__init__("policies:subjectid.invalid", 400, f"Subject ID '{subject_id}' is not valid!", description)
+
+
+class SubjectExpiryInvalid(TwinhubError):
+    """An expiry that is no ISO-8601 timestamp, or (`in_past`) one that already passed."""
+
+    def __init__(self, expiry: str, *, in_past: bool = False) -> None:
+        super().__init__(
+            "policies:subjectexpiry.invalid",
+            400,
+            f"Subject expiry timestamp '{expiry}' is not valid.",
+            "It must not be in the past, please adjust to a timestamp in the future."
+            if in_past
+            else "It must be provided as ISO-8601 formatted char sequence.",
+        )
+
+
+class PolicyImportInvalid(TwinhubError):
+    def __init__(
+        self,
+        message: str = "The Policy Import is invalid.",
+        description: str = "The Policy Import references the policy where it is defined.",
+    ) -> None:
+        super().__init__("policies:import.invalid", 400, message, description)
+
+
+class PolicyImportsTooLarge(TwinhubError):
+    def __init__(self, policy_id: str, limit: int) -> None:
+        super().__init__(
+            "policies:imports.toolarge",
+            400,
+            f"The Imports of the Policy with ID '{policy_id}' could not be modified as they exceed the allowed "
+            f"number of '{limit}'.",
+            f"Please reduce the number of imports you're trying to add to {limit}",
+        )
+
+
+class PolicyTooLarge(TwinhubError):
+    def __init__(self, size_kb: str, limit_kb: str) -> None:
+        super().__init__(
+            "policies:policy.toolarge",
+            413,
+            f"The size of '{size_kb}' kB exceeds the maximal allowed Policy size of '{limit_kb}' kB.",
+            "Reduce the Policy size in the bounds of the specified limit",
+        )
+
+
+class PolicyModificationInvalid(TwinhubError):
+    """The resulting policy would lock everybody out (Ditto's PoliciesValidator)."""
+
+    def __init__(self, policy_id: str, description: str) -> None:
+        super().__init__(
+            "policies:policy.modificationinvalid",
+            403,
+            f"The Policy with ID '{policy_id}' could not be modified as the resulting Policy would be invalid.",
+            description,
+        )
+
+
+class PolicyNotAccessible(TwinhubError):
+    def __init__(self, policy_id: str) -> None:
+        super().__init__(
+            "policies:policy.notfound",
+            404,
+            f"The Policy with ID '{policy_id}' could not be found or requester had insufficient permissions to "
+            "access it.",
+            "Check if the ID of your requested Policy was correct and you have sufficient permissions.",
+        )
+
+
+class PolicyResourceNotFound(TwinhubError):
+    """A part of an existing policy is missing: `policies:entry.notfound`, `policies:subject.notfound`..."""
+
+    def __init__(self, code: str, message: str, description: str) -> None:
+        super().__init__(code, 404, message, description)
+
+
+class PolicyNotModifiable(TwinhubError):
+    def __init__(self, policy_id: str) -> None:
+        super().__init__(
+            "policies:policy.notmodifiable",
+            403,
+            f"The Policy with ID '{policy_id}' could not be modified as the requester had insufficient permissions.",
+            "Check if the ID of your requested Policy was correct and you have sufficient permissions.",
+        )
+
+
+class PolicyResourceNotModifiable(TwinhubError):
+    """Missing WRITE on a part of a policy: `policies:entry.notmodifiable`, `policies:subject.notmodifiable`..."""
+
+    def __init__(self, code: str, message: str, description: str) -> None:
+        super().__init__(code, 403, message, description)
+
+
+class PolicyConflict(TwinhubError):
+    def __init__(self, policy_id: str) -> None:
+        super().__init__(
+            "policies:policy.conflict",
+            409,
+            f"The Policy with ID '{policy_id}' already exists",
+            "Choose another Policy ID",
         )

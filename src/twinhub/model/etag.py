@@ -6,11 +6,23 @@ A whole thing is tagged `"rev:<revision>"`, a part of it `"hash:<digest of its J
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import orjson
 
 from twinhub.model.errors import ThingNotModified, ThingPreconditionFailed
 from twinhub.model.types import JsonValue
+
+
+@dataclass(frozen=True, slots=True)
+class Preconditions:
+    """The conditional headers of a request, as sent (None: not sent)."""
+
+    if_match: str | None = None
+    if_none_match: str | None = None
+
+
+NO_PRECONDITIONS = Preconditions()
 
 
 def revision_tag(revision: int) -> str:

@@ -101,3 +101,22 @@ def missing_part(doc: JsonObject, thing_id: str, path: Pointer) -> TwinhubError:
         if not isinstance(features, dict) or path[1] not in features:
             return not_found(thing_id, path[:2])
     return not_found(thing_id, path)
+
+
+def not_modifiable(thing_id: str, path: Pointer, *, deleting: bool = False) -> TwinhubError:
+    """Ditto's 403 for a write the requester may not make (it may read the thing, so existence is no secret)."""
+    resource = classify(path)
+    if resource is Resource.THING:
+        if deleting:
+            return TwinhubError("things:thing.notdeletable", 403,
+                                f"The Thing with ID '{thing_id}' could not be deleted as the requester had "
+                                "insufficient permissions to delete it ('WRITE' is required).",
+                                "Check if the ID of the Thing was correct and you have sufficient permissions.")
+        code = "things:thing.notmodifiable"
+    else:
+        code = f"things:{resource.value}.notmodifiable"
+    return TwinhubError(
+        code, 403,
+        f"The {resource.value} at '/{'/'.join(path)}' of the Thing with ID '{thing_id}' could not be modified as "
+        "the requester had insufficient permissions to modify it ('WRITE' is required).",
+        "Check if the ID of the Thing and the path were correct and you have sufficient permissions.")

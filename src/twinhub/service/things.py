@@ -15,26 +15,34 @@ from datetime import UTC, datetime
 
 from twinhub.bus.base import EventBus
 from twinhub.model.commands import DEFAULT_MAX_THING_SIZE, Applied, ThingCommand, apply, exists, replay
-from twinhub.model.errors import ThingHistoryNotFound, ThingNotAccessible, ThingTooManyModifying
-from twinhub.model.etag import check_preconditions, hash_tag, revision_tag
+from twinhub.model.errors import (
+    PolicyNotAccessible,
+    ThingHistoryNotFound,
+    ThingNotAccessible,
+    ThingTooManyModifying,
+)
+from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import Thing, ThingWrite, format_timestamp
+from twinhub.model.ids import parse_policy_id
 from twinhub.model.pointer import MISSING, get_at
 from twinhub.model.resources import classify, missing_part
 from twinhub.model.types import JsonValue, Pointer
+from twinhub.policy import Enforcer
+from twinhub.service.creation import changed_policy_id, plan_creation, refuse_inline_policy, thing_policy_id
+from twinhub.service.enforcement import (
+    READ,
+    WRITE,
+    authorize_write,
+    ensure_readable,
+    not_creatable,
+    readable_view,
+)
+from twinhub.service.policies import PolicyService
 from twinhub.store.base import RevisionConflict, Store
 
 DEFAULT_CACHE_SIZE = 100_000
 DEFAULT_MAX_PENDING_PER_THING = 100  # Ditto's per-thing mailbox capacity
 _MAX_CONFLICT_RETRIES = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Preconditions:
-    if_match: str | None = None
-    if_none_match: str | None = None
-
-
-NO_PRECONDITIONS = Preconditions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +78,14 @@ class _Lane:
 
 
 class ThingService:
-    def __init__(self, store: Store, bus: EventBus, *, max_thing_size: int = DEFAULT_MAX_THING_SIZE,
+    def __init__(self, store: Store, bus: EventBus, policies: PolicyService, *,
+                 max_thing_size: int = DEFAULT_MAX_THING_SIZE,
                  cache_size: int = DEFAULT_CACHE_SIZE,
                  max_pending_per_thing: int = DEFAULT_MAX_PENDING_PER_THING,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
         self._bus = bus
+        self._policies = policies
         self._max_thing_size = max_thing_size
         self._cache: OrderedDict[str, Thing] = OrderedDict()
         self._cache_size = cache_size
@@ -85,19 +95,21 @@ class ThingService:
 
     # -- reads -------------------------------------------------------------------------------------
 
-    async def retrieve(self, thing_id: str, path: Pointer, *,
+    async def retrieve(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
                        preconditions: Preconditions = NO_PRECONDITIONS) -> Retrieved:
-        """The part of the current thing at `path`; raises Ditto's 404s, 412 or 304."""
+        """The readable part of the current thing at `path`; raises Ditto's 404s, 412 or 304."""
         classify(path)
         thing = await self._load(thing_id)
-        return self._read(thing_id, thing, path, preconditions)
-
-    async def retrieve_historical(self, thing_id: str, path: Pointer, *, revision: int | None = None,
-                                  timestamp: str | None = None) -> Retrieved:
-        """The part at `path` of the thing as it was at `revision` or at `timestamp` (from the journal)."""
-        classify(path)
-        if not exists(await self._load(thing_id)) and revision is None and timestamp is None:
+        if not exists(thing):
             raise ThingNotAccessible(thing_id)
+        assert thing is not None
+        enforcer = await self._enforcer(thing)
+        return self._read(thing, path, subjects, enforcer, preconditions)
+
+    async def retrieve_historical(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
+                                  revision: int | None = None, timestamp: str | None = None) -> Retrieved:
+        """The readable part at `path` of the thing as it was at `revision` or at `timestamp`."""
+        classify(path)
         entries = await self._store.journal(thing_id, to_revision=revision, to_timestamp=timestamp)
         snapshot = entries[0].snapshot if entries else None
         events = [entry.event for entry in entries[1:]] if snapshot else [entry.event for entry in entries]
@@ -105,26 +117,40 @@ class ThingService:
         at = f"revision {revision}" if revision is not None else f"timestamp {timestamp}"
         if thing is None or thing.deleted or (revision is not None and thing.revision != revision):
             raise ThingHistoryNotFound(thing_id, at)
-        return self._read(thing_id, thing, path, NO_PRECONDITIONS)
+        enforcer = await self._enforcer(thing)
+        if enforcer is None or not enforcer.has_partial(subjects, "thing", (), READ):
+            raise ThingHistoryNotFound(thing_id, at)
+        return self._read(thing, path, subjects, enforcer, NO_PRECONDITIONS)
 
-    def _read(self, thing_id: str, thing: Thing | None, path: Pointer,
+    def _read(self, thing: Thing, path: Pointer, subjects: tuple[str, ...], enforcer: Enforcer | None,
               preconditions: Preconditions) -> Retrieved:
+        enforcer = ensure_readable(enforcer, subjects, thing.thing_id, path)
         tag = entity_tag(thing, path)
+        if tag is None:  # as Ditto: a missing resource is 404 whatever the conditional headers say
+            raise missing_part(thing.doc, thing.thing_id, path)
         check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                             current=tag, is_read=True)
-        if not exists(thing):
-            raise ThingNotAccessible(thing_id)
-        assert thing is not None
-        if tag is None:
-            raise missing_part(thing.doc, thing_id, path)
         value = thing.doc if not path else get_at(thing.doc, path)
-        return Retrieved(thing, value, tag)  # type: ignore[arg-type]
+        view = readable_view(enforcer, subjects, thing.thing_id, path, value)  # type: ignore[arg-type]
+        return Retrieved(thing, view, tag)
+
+    async def enforcer_of(self, thing_id: str) -> Enforcer | None:
+        """The enforcer of an existing thing's policy; None when the thing or its policy is missing."""
+        thing = await self._load(thing_id)
+        return await self._enforcer(thing) if exists(thing) and thing is not None else None
+
+    async def _enforcer(self, thing: Thing) -> Enforcer | None:
+        policy_id = thing.doc.get("policyId")
+        if not isinstance(policy_id, str):
+            return None
+        return await self._policies.enforcer(policy_id, namespace=thing.thing_id.split(":", 1)[0])
 
     # -- the write path ----------------------------------------------------------------------------
 
-    async def execute(self, command: ThingCommand, *,
-                      preconditions: Preconditions = NO_PRECONDITIONS) -> Executed:
-        """Apply `command` and commit it with its event; returns once the write is durable."""
+    async def execute(self, command: ThingCommand, subjects: tuple[str, ...], *,
+                      preconditions: Preconditions = NO_PRECONDITIONS,
+                      allow_policy_lockout: bool = False) -> Executed:
+        """Authorize `command`, apply it and commit it with its event; returns once the write is durable."""
         classify(command.path)
         lane = self._lanes.get(command.thing_id)
         if lane is None:
@@ -134,31 +160,57 @@ class ThingService:
         lane.pending += 1
         try:
             async with lane.lock:
-                return await self._execute_in_lane(command, preconditions)
+                for _attempt in range(_MAX_CONFLICT_RETRIES):
+                    try:
+                        return await self._execute_once(command, subjects, preconditions, allow_policy_lockout)
+                    except RevisionConflict:
+                        # Another worker wrote first: forget what we knew and reapply on the fresh state.
+                        self._cache.pop(command.thing_id, None)
+                raise RevisionConflict(command.thing_id, -1)
         finally:
             lane.pending -= 1
             if lane.pending == 0:
                 del self._lanes[command.thing_id]
 
-    async def _execute_in_lane(self, command: ThingCommand, preconditions: Preconditions) -> Executed:
-        for _attempt in range(_MAX_CONFLICT_RETRIES):
-            current = await self._load(command.thing_id)
+    async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
+                            allow_policy_lockout: bool) -> Executed:
+        current = await self._load(command.thing_id)
+        creating = not exists(current) and not command.path and command.action != "delete"
+        policy_write = None
+        if creating:
+            async def thing_policy(other_id: str) -> str:
+                return str((await self.retrieve(other_id, ("policyId",), subjects)).value)
+
+            command, policy_write, enforcer = await plan_creation(
+                self._policies, command, subjects, allow_lockout=allow_policy_lockout, thing_policy=thing_policy)
+            if not enforcer.has_unrestricted(subjects, "thing", (), WRITE):
+                raise not_creatable(command.thing_id, thing_policy_id(command))
+        elif exists(current):
+            assert current is not None
+            refuse_inline_policy(command)
+            authorize_write(await self._enforcer(current), subjects, command)
+            await self._check_new_policy_id(current, command, subjects)
+        tag = entity_tag(current, command.path)
+        if tag is not None or command.action != "delete":  # deleting what is missing is 404, not 412
             check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
-                                current=entity_tag(current, command.path), is_read=False)
-            applied = apply(current, command, now=format_timestamp(self._clock()),
-                            max_size=self._max_thing_size)
-            write = ThingWrite(applied.thing, applied.event, current.revision if current else 0)
-            try:
-                await self._store.commit(write)
-            except RevisionConflict:
-                # Another worker wrote first: forget what we knew and reapply on the fresh state.
-                self._cache.pop(command.thing_id, None)
-                continue
-            self._remember(applied.thing)
-            await self._bus.publish(applied.event)
-            etag = None if applied.event.action == "deleted" else entity_tag(applied.thing, command.path)
-            return Executed(applied, etag)
-        raise RevisionConflict(command.thing_id, -1)
+                                current=tag, is_read=False)
+        applied = apply(current, command, now=format_timestamp(self._clock()), max_size=self._max_thing_size)
+        write = ThingWrite(applied.thing, applied.event, current.revision if current else 0)
+        if policy_write is not None:
+            await self._store.commit(write, policy_write)
+            self._policies.remember(policy_write.policy)
+        else:
+            await self._store.commit(write)
+        self._remember(applied.thing)
+        await self._bus.publish(applied.event)
+        etag = None if applied.event.action == "deleted" else entity_tag(applied.thing, command.path)
+        return Executed(applied, etag)
+
+    async def _check_new_policy_id(self, current: Thing, command: ThingCommand, subjects: tuple[str, ...]) -> None:
+        """A thing may only be moved to a policy that exists."""
+        new_policy_id = changed_policy_id(current.doc, command)
+        if new_policy_id is not None and await self._policies.load(str(parse_policy_id(new_policy_id))) is None:
+            raise PolicyNotAccessible(new_policy_id)
 
     # -- cache -------------------------------------------------------------------------------------
 

@@ -9,7 +9,11 @@ from twinhub.store.sqlite.store import (
     open_sqlite_store,
 )
 
+# The one database file of the embedded store in a data directory (things, policies, users).
+DATABASE_FILE = "things.db"
+
 __all__ = [
+    "DATABASE_FILE",
     "DEFAULT_BATCH_MAX",
     "DEFAULT_MAX_PENDING",
     "SNAPSHOT_INTERVAL",

@@ -1,0 +1,81 @@
+"""The Policies API of Ditto HTTP API v2: `/api/2/policies/{policyId}` and its sub-resources.
+
+A resource key such as `thing:/features/lamp` spans several URL segments but is one key of the policy
+(`entries/{label}/resources/{type:/path}`); everything else is one key per segment.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from twinhub.api.body import read_json, require_json
+from twinhub.api.context import Context, context_of
+from twinhub.api.headers import RequestHeaders, parse_bool, parse_headers
+from twinhub.api.responses import json_response
+from twinhub.api.writes import WriteOutcome, run_write
+from twinhub.auth.context import AuthContext
+from twinhub.model.errors import MethodNotAllowed, TwinhubError
+from twinhub.model.fields import select
+from twinhub.model.ids import parse_policy_id
+from twinhub.model.policy_resources import normalize_policy_path, parse_policy_path
+from twinhub.model.types import Pointer
+from twinhub.service.policies import PolicyCommand
+
+PREFIX = b"/api/2/policies/"
+
+
+def split_policy_path(raw_path: bytes) -> tuple[str, Pointer]:
+    """Policy id and pointer from a raw `/api/2/policies/{policyId}/...` path."""
+    segments = raw_path[len(PREFIX):].decode("latin-1").split("/")
+    policy_id = unquote(segments[0])
+    parse_policy_id(policy_id)
+    rest = "/".join(unquote(segment) for segment in segments[1:])
+    return policy_id, normalize_policy_path(parse_policy_path(rest))
+
+
+async def policy_resource(request: Request) -> Response:
+    ctx = context_of(request)
+    try:
+        auth = await ctx.authenticate(request)
+        policy_id, path = split_policy_path(request.scope["raw_path"])
+        headers = parse_headers(request)
+        if request.method == "GET":
+            return await _retrieve(ctx, auth, policy_id, path, headers)
+        if request.method == "PUT":
+            require_json(request)
+            value = await read_json(request, ctx.settings.max_request_size)
+            lockout = parse_bool("allow-policy-lockout", request.query_params.get("allow-policy-lockout", "false"))
+            command = PolicyCommand("modify", policy_id, path, value, lockout)
+        elif request.method == "DELETE":
+            command = PolicyCommand("delete", policy_id, path)
+        else:
+            raise MethodNotAllowed(request.method, ["GET", "PUT", "DELETE"])
+        location = f"{request.url.scheme}://{request.url.netloc}{request.scope['raw_path'].decode('latin-1')}"
+        return await run_write(ctx, _execute(ctx, command, auth, headers), headers, location=location)
+    except TwinhubError as error:
+        return ctx.render_error(error, request)
+
+
+async def _execute(ctx: Context, command: PolicyCommand, auth: AuthContext, headers: RequestHeaders) -> WriteOutcome:
+    result = await ctx.policies.execute(command, auth.subjects, preconditions=headers.preconditions)
+    return WriteOutcome(result.created, result.value, result.etag)
+
+
+async def _retrieve(ctx: Context, auth: AuthContext, policy_id: str, path: Pointer,
+                    headers: RequestHeaders) -> Response:
+    _policy, value, etag = await ctx.policies.retrieve(policy_id, path, auth.subjects,
+                                                       preconditions=headers.preconditions)
+    if headers.fields is not None and isinstance(value, dict):
+        value = select(value, headers.fields)
+    response_headers = {"ETag": etag}
+    if headers.correlation_id:
+        response_headers["correlation-id"] = headers.correlation_id
+    return json_response(value, 200, response_headers)
+
+
+_ALL_METHODS = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]
+routes = [Route("/api/2/policies/{rest:path}", policy_resource, methods=_ALL_METHODS)]

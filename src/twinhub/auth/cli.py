@@ -1,0 +1,134 @@
+"""`twinhub user add|passwd|remove|list`: the HTTP basic users in `<data_dir>/things.db`.
+
+    twinhub user add NAME [--password-stdin]      create (asks for the password twice, without echo)
+    twinhub user passwd NAME [--password-stdin]   change the password of an existing user
+    twinhub user remove NAME
+    twinhub user list
+
+Each takes `--data-dir D` and `--config F` like `serve`. Passwords are never echoed or printed.
+Wire-up: `add_user_commands(subparsers)`, then `return args.handler(args)` for `args.command == "user"`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from twinhub.auth.passwords import MAX_PASSWORD_LENGTH, hash_password
+from twinhub.config import SettingsError, load_settings
+from twinhub.store.sqlite import DATABASE_FILE
+from twinhub.store.sqlite.users import SqliteUserStore
+from twinhub.store.users import UsernameInvalid, validate_username
+
+__all__ = ["DATABASE_FILE", "add_user_commands", "run_user_command"]
+
+
+Prompt = Callable[[str], str]
+
+
+def add_user_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `user` with its subcommands; each sets `handler=run_user_command` on the parsed args."""
+    user = subparsers.add_parser("user", help="manage the users of HTTP basic authentication")
+    actions = user.add_subparsers(dest="user_command", required=True)
+
+    def action(name: str, help_text: str, *, named: bool = True, password: bool = False) -> None:
+        parser = actions.add_parser(name, help=help_text)
+        if named:
+            parser.add_argument("name", help="the username (the subject is nginx:<name>)")
+        if password:
+            parser.add_argument("--password-stdin", action="store_true",
+                                help="read the password from the first line of standard input")
+        parser.add_argument("--data-dir", type=Path, help="where the embedded store lives (env TWINHUB_DATA_DIR)")
+        parser.add_argument("--config", type=Path, help="a TOML settings file (env TWINHUB_CONFIG)")
+        parser.set_defaults(handler=run_user_command)
+
+    action("add", "create a user", password=True)
+    action("passwd", "change a user's password", password=True)
+    action("remove", "delete a user")
+    action("list", "list the usernames", named=False)
+
+
+def run_user_command(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
+                     stderr: TextIO | None = None, prompt: Prompt = getpass.getpass) -> int:
+    """Run one `user` subcommand; 0 on success, 1 when it could not be done, 2 for bad settings."""
+    console = _Console(stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr, prompt)
+    try:
+        settings = load_settings(config_file=args.config, data_dir=args.data_dir)
+    except SettingsError as exc:
+        return console.fail(str(exc), status=2)
+    path = Path(settings.data_dir) / DATABASE_FILE
+    try:
+        if args.user_command == "list":
+            return _list(path, console)
+        name = validate_username(args.name)
+        if args.user_command == "remove":
+            return _remove(path, name, console)
+        return _set_password(path, name, console, create=args.user_command == "add",
+                             from_stdin=args.password_stdin)
+    except (UsernameInvalid, _PasswordRefused) as exc:
+        return console.fail(str(exc))
+    except (sqlite3.Error, OSError) as exc:
+        return console.fail(f"cannot use the database {path}: {exc}")
+
+
+class _PasswordRefused(ValueError):
+    pass
+
+
+class _Console:
+    def __init__(self, stdin: TextIO, stdout: TextIO, stderr: TextIO, prompt: Prompt) -> None:
+        self.stdin, self.stdout, self.stderr, self.prompt = stdin, stdout, stderr, prompt
+
+    def say(self, text: str) -> int:
+        print(text, file=self.stdout)
+        return 0
+
+    def fail(self, text: str, *, status: int = 1) -> int:
+        print(f"twinhub: {text}", file=self.stderr)
+        return status
+
+    def password(self, from_stdin: bool) -> str:
+        if from_stdin:
+            password = self.stdin.readline().removesuffix("\n").removesuffix("\r")
+        else:
+            password = self.prompt("Password: ")
+            if self.prompt("Repeat the password: ") != password:
+                raise _PasswordRefused("the passwords differ; nothing changed")
+        if not password:
+            raise _PasswordRefused("the password is empty; nothing changed")
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise _PasswordRefused(f"the password is longer than {MAX_PASSWORD_LENGTH} characters; nothing changed")
+        return password
+
+
+def _list(path: Path, console: _Console) -> int:
+    # A missing database has no users; listing must not create it.
+    for name in SqliteUserStore(path).list_users_sync() if path.exists() else []:
+        console.say(name)
+    return 0
+
+
+def _remove(path: Path, name: str, console: _Console) -> int:
+    if not path.exists() or not SqliteUserStore(path).remove_user_sync(name):
+        return console.fail(f"no user {name!r}")
+    return console.say(f"removed the user {name!r}")
+
+
+def _set_password(path: Path, name: str, console: _Console, *, create: bool, from_stdin: bool) -> int:
+    exists = path.exists() and SqliteUserStore(path).get_password_hash_sync(name) is not None
+    if create and exists:
+        return console.fail(f"the user {name!r} exists already (use 'twinhub user passwd')")
+    if not create and not exists:
+        return console.fail(f"no user {name!r}")
+    password_hash = hash_password(console.password(from_stdin))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store = SqliteUserStore(path)
+    write = store.add_user_sync if create else store.change_password_hash_sync
+    if not write(name, password_hash):
+        return console.fail(f"the user {name!r} was changed meanwhile; nothing done")
+    return console.say(f"added the user {name!r}" if create else f"changed the password of the user {name!r}")

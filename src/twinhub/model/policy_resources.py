@@ -1,0 +1,346 @@
+"""Which part of a policy a path names, Ditto's 404/403 for each part, and validation of a part's new value.
+
+Paths are relative to `/api/2/policies/{policyId}`. A subject id or a resource key is ONE key of the pointer
+even though it may contain slashes (`("entries", "owner", "resources", "thing:/features/lamp")`);
+`parse_policy_path` splits a request path that way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import Enum
+
+from twinhub.model.errors import (
+    PolicyNotAccessible,
+    PolicyNotModifiable,
+    PolicyResourceNotFound,
+    PolicyResourceNotModifiable,
+    ResourceNotFound,
+    TwinhubError,
+)
+from twinhub.model.ids import parse_policy_id
+from twinhub.model.policy import (
+    DEFAULT_EXPIRY_GRANULARITY,
+    DEFAULT_MAX_IMPORTS,
+    DEFAULT_MAX_POLICY_SIZE,
+    validate_allowed_additions,
+    validate_entries,
+    validate_entry,
+    validate_import,
+    validate_import_entries,
+    validate_importable,
+    validate_imports,
+    validate_label,
+    validate_namespaces,
+    validate_policy,
+    validate_references,
+    validate_resource,
+    validate_resource_key,
+    validate_resources,
+    validate_subject,
+    validate_subject_id,
+    validate_subjects,
+    validate_transitive_imports,
+)
+from twinhub.model.types import JsonObject, JsonValue, Pointer
+
+
+class PolicyResource(Enum):
+    POLICY = "policy"
+    ENTRIES = "entries"
+    ENTRY = "entry"
+    SUBJECTS = "subjects"
+    SUBJECT = "subject"
+    RESOURCES = "resources"
+    RESOURCE = "resource"
+    IMPORTABLE = "importable"
+    NAMESPACES = "namespaces"
+    ALLOWED_ADDITIONS = "allowedAdditions"
+    REFERENCES = "references"
+    IMPORTS = "imports"
+    IMPORT = "import"
+    IMPORT_ENTRIES = "import.entries"
+    IMPORT_TRANSITIVE_IMPORTS = "import.transitiveImports"
+
+
+# Parts of one entry, keyed by the path key after `entries/{label}/`; a `*` marks those taking one more key.
+_ENTRY_PARTS = {
+    "subjects": PolicyResource.SUBJECTS,
+    "subjects*": PolicyResource.SUBJECT,
+    "resources": PolicyResource.RESOURCES,
+    "resources*": PolicyResource.RESOURCE,
+    "importable": PolicyResource.IMPORTABLE,
+    "namespaces": PolicyResource.NAMESPACES,
+    "allowedAdditions": PolicyResource.ALLOWED_ADDITIONS,
+    "references": PolicyResource.REFERENCES,
+}
+_IMPORT_PARTS = {
+    "entries": PolicyResource.IMPORT_ENTRIES,
+    "transitiveImports": PolicyResource.IMPORT_TRANSITIVE_IMPORTS,
+}
+# Resources that live inside one entry (their 404/403 names the entry when they have no code of their own).
+_OF_ENTRY = frozenset(
+    {
+        PolicyResource.ENTRY,
+        PolicyResource.SUBJECTS,
+        PolicyResource.SUBJECT,
+        PolicyResource.RESOURCES,
+        PolicyResource.RESOURCE,
+        PolicyResource.IMPORTABLE,
+        PolicyResource.NAMESPACES,
+        PolicyResource.ALLOWED_ADDITIONS,
+        PolicyResource.REFERENCES,
+    }
+)
+_OF_IMPORT = frozenset({PolicyResource.IMPORT, PolicyResource.IMPORT_ENTRIES, PolicyResource.IMPORT_TRANSITIVE_IMPORTS})
+
+
+def _path_text(path: Pointer) -> str:
+    return "/" + "/".join(path)
+
+
+def classify_policy_path(path: Pointer) -> PolicyResource:
+    """The part of a policy `path` names; raises ResourceNotFound for paths Ditto has no route for."""
+    if not path:
+        return PolicyResource.POLICY
+    head, size = path[0], len(path)
+    if head == "entries":
+        if size == 1:
+            return PolicyResource.ENTRIES
+        if size == 2:
+            return PolicyResource.ENTRY
+        part = _ENTRY_PARTS.get(path[2] + ("*" if size == 4 else "")) if size <= 4 else None
+        if part is not None:
+            return part
+    elif head == "imports":
+        if size == 1:
+            return PolicyResource.IMPORTS
+        if size == 2:
+            return PolicyResource.IMPORT
+        if size == 3 and path[2] in _IMPORT_PARTS:
+            return _IMPORT_PARTS[path[2]]
+    raise ResourceNotFound(_path_text(path))
+
+
+def parse_policy_path(text: str) -> Pointer:
+    """Split a (decoded) path below `/policies/{policyId}`; after `entries/{label}/subjects/` and
+    `.../resources/` the rest is one key, as in Ditto's routes: `/entries/o/resources/thing:/a/b` ->
+    `("entries", "o", "resources", "thing:/a/b")`. A single trailing slash is ignored elsewhere."""
+    body = text[1:] if text.startswith("/") else text
+    keys = body.split("/")
+    if len(keys) > 3 and keys[0] == "entries" and keys[2] in ("subjects", "resources"):
+        rest = "/".join(keys[3:])
+        return tuple(keys[:3]) + ((rest,) if rest else ())
+    if keys and keys[-1] == "":
+        keys.pop()
+    return tuple(keys)
+
+
+def normalize_policy_path(path: Pointer) -> Pointer:
+    """`path` with its keys validated and normalized as Ditto parses them (label, subject id, resource key
+    `thing:` -> `thing:/`, imported policy id); raises the same errors as the validation of a policy."""
+    resource = classify_policy_path(path)
+    keys = list(path)
+    if resource in _OF_ENTRY:
+        keys[1] = validate_label(keys[1])
+    if resource is PolicyResource.SUBJECT:
+        keys[3] = validate_subject_id(keys[3])
+    if resource is PolicyResource.RESOURCE:
+        keys[3] = validate_resource_key(keys[3])
+    if resource in _OF_IMPORT:
+        keys[1] = str(parse_policy_id(keys[1]))
+    return tuple(keys)
+
+
+# -- errors ------------------------------------------------------------------------------------------------------
+
+_NOT_FOUND = " could not be found or requester had insufficient permissions to access it."
+_NOT_MODIFIABLE = " could not be modified as the requester had insufficient permissions."
+
+
+def policy_not_found(policy_id: str, path: Pointer) -> TwinhubError:
+    """Ditto's 404 for the part `path` of the policy `policy_id` (`policies:entry.notfound`, ...)."""
+    resource = classify_policy_path(path)
+    if resource in (PolicyResource.POLICY, PolicyResource.ENTRIES):
+        return PolicyNotAccessible(policy_id)
+    if resource is PolicyResource.IMPORTS:
+        return PolicyResourceNotFound(
+            "policies:imports.notfound",
+            f"The imports of the Policy with ID '{policy_id}'" + _NOT_FOUND,
+            "Check if the ID of the Policy was correct and you have sufficient permissions.",
+        )
+    if resource in _OF_IMPORT:
+        return PolicyResourceNotFound(
+            "policies:import.notfound",
+            f"The Policy import '{path[1]}' of Policy '{policy_id}'" + _NOT_FOUND,
+            "Check if the ID of the Policy and the imported Policy was correct and you have sufficient permissions.",
+        )
+    entry = f"of the PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
+    if resource is PolicyResource.SUBJECTS:
+        code, message = "subjects", f"The Subjects {entry}"
+        description = "Check if the ID of the Policy and the Label of the PolicyEntry was correct and you have "
+    elif resource is PolicyResource.SUBJECT:
+        code, message = "subject", f"The Subject with ID '{path[3]}' {entry}"
+        description = (
+            "Check if the ID of the Policy, the Label of the PolicyEntry and ID of your requested Subject was "
+            "correct and you have "
+        )
+    elif resource is PolicyResource.RESOURCES:
+        code, message = "resources", f"The Resources {entry}"
+        description = "Check if the ID of the Policy and the Label of the PolicyEntry was correct and you have "
+    elif resource is PolicyResource.RESOURCE:
+        code, message = "resource", f"The Resource '{path[3]}' {entry}"
+        description = (
+            "Check if the ID of the Policy, the Label of the PolicyEntry and the path of your requested Resource "
+            "was correct and you have "
+        )
+    else:
+        code, message = "entry", f"The PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
+        description = (
+            "Check if the ID of the Policy and the Label of your requested PolicyEntry was correct and you have "
+        )
+    return PolicyResourceNotFound(
+        f"policies:{code}.notfound", message + _NOT_FOUND, description + "sufficient permissions."
+    )
+
+
+def policy_not_modifiable(policy_id: str, path: Pointer) -> TwinhubError:
+    """Ditto's 403 for writing the part `path` without permission (`policies:entry.notmodifiable`, ...)."""
+    resource = classify_policy_path(path)
+    if resource in (PolicyResource.POLICY, PolicyResource.ENTRIES):
+        return PolicyNotModifiable(policy_id)
+    if resource is PolicyResource.IMPORTS:
+        return PolicyResourceNotModifiable(
+            "policies:imports.notmodifiable",
+            f"The Imports of the Policy with ID '{policy_id}'" + _NOT_MODIFIABLE,
+            "Check if the ID of your requested Policy was correct and you have sufficient permissions.",
+        )
+    if resource in _OF_IMPORT:
+        return PolicyResourceNotModifiable(
+            "policies:import.notmodifiable",
+            f"The Import of the Policy with ID '{path[1]}' in Policy with ID '{policy_id}'" + _NOT_MODIFIABLE,
+            "Check if the ID of your requested Policy and imported Policy was correct and you have sufficient "
+            "permissions.",
+        )
+    entry = f"of the PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
+    if resource is PolicyResource.SUBJECTS:
+        code, message = "subjects", f"The Subjects {entry}"
+        description = "Check if the ID of the Policy and the PolicyEntry's Label of your requested Subjects was "
+    elif resource is PolicyResource.SUBJECT:
+        code, message = "subject", f"The Subject with ID '{path[3]}' {entry}"
+        description = (
+            "Check if the ID of the Policy, the Label of the PolicyEntry and ID of your requested Subject was "
+        )
+    elif resource is PolicyResource.RESOURCES:
+        code, message = "resources", f"The Resources {entry}"
+        description = "Check if the ID of the Policy and the PolicyEntry's Label of your requested Resources was "
+    elif resource is PolicyResource.RESOURCE:
+        code, message = "resource", f"The Resource '{path[3]}' {entry}"
+        description = (
+            "Check if the ID of the Policy, the Label of the PolicyEntry and the path of your requested Resource was "
+        )
+    else:
+        code, message = "entry", f"The PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
+        description = "Check if the ID of the Policy and the Label of your requested PolicyEntry was "
+    return PolicyResourceNotModifiable(
+        f"policies:{code}.notmodifiable",
+        message + _NOT_MODIFIABLE,
+        description + "correct and you have sufficient permissions.",
+    )
+
+
+def missing_policy_part(doc: JsonObject, policy_id: str, path: Pointer) -> TwinhubError:
+    """The 404 for `path` missing in `doc`: below a missing entry or import Ditto names the entry or import
+    (also for writes, which need the parent to exist)."""
+    resource = classify_policy_path(path)
+    if resource in _OF_ENTRY or resource in _OF_IMPORT:
+        parts = doc.get(path[0])
+        if not isinstance(parts, dict) or path[1] not in parts:
+            return policy_not_found(policy_id, path[:2])
+    return policy_not_found(policy_id, path)
+
+
+def retrieve_policy_part(doc: JsonObject, policy_id: str, path: Pointer) -> JsonValue:
+    """The value a GET of `path` returns, as Ditto's retrieve strategies answer: `importable`,
+    `allowedAdditions`, `references`, an import's `entries` and `transitiveImports` have defaults,
+    `namespaces` of an entry without any is a 404 (`policies:entry.notfound`)."""
+    path = normalize_policy_path(path)
+    resource = classify_policy_path(path)
+    if resource is PolicyResource.POLICY:
+        return doc
+    if resource in (PolicyResource.ENTRIES, PolicyResource.IMPORTS):
+        found = doc.get(path[0])
+        return found if isinstance(found, dict) else {}
+    container = doc.get(path[0])
+    part = container.get(path[1]) if isinstance(container, dict) else None
+    if not isinstance(part, dict):
+        raise missing_policy_part(doc, policy_id, path)
+    if len(path) == 2:
+        return part
+    defaults: dict[PolicyResource, JsonValue] = {
+        PolicyResource.IMPORTABLE: "implicit",
+        PolicyResource.ALLOWED_ADDITIONS: [],
+        PolicyResource.REFERENCES: [],
+        PolicyResource.IMPORT_ENTRIES: [],
+        PolicyResource.IMPORT_TRANSITIVE_IMPORTS: [],
+        PolicyResource.SUBJECTS: {},
+        PolicyResource.RESOURCES: {},
+    }
+    value = part.get(path[2], defaults.get(resource))
+    if len(path) == 4:
+        value = value.get(path[3]) if isinstance(value, dict) else None
+    if value is None:
+        raise policy_not_found(policy_id, path)
+    return value
+
+
+def validate_policy_part(
+    resource: PolicyResource,
+    value: JsonValue,
+    policy_id: str,
+    path: Pointer,
+    *,
+    now: datetime,
+    expiry_granularity: timedelta = DEFAULT_EXPIRY_GRANULARITY,
+    max_size: int = DEFAULT_MAX_POLICY_SIZE,
+    max_imports: int = DEFAULT_MAX_IMPORTS,
+) -> JsonValue:
+    """Validate and normalize the body of a PUT on the part `resource` at `path` (keys of `path` are validated
+    too; store the value under `normalize_policy_path(path)`). The whole policy gets `validate_policy`; for a
+    part, check the size and lock-out of the resulting policy afterwards (`check_policy_size`, `check_lockout`).
+    """
+    keys = normalize_policy_path(path)
+    if classify_policy_path(keys) is not resource:
+        raise ValueError(f"{_path_text(path)} is no {resource.value} resource")
+    if resource is PolicyResource.POLICY:
+        return validate_policy(
+            value, policy_id, now=now, expiry_granularity=expiry_granularity, max_size=max_size, max_imports=max_imports
+        )
+    if resource is PolicyResource.ENTRIES:
+        return validate_entries(value, now=now, expiry_granularity=expiry_granularity)
+    if resource is PolicyResource.ENTRY:
+        return validate_entry(value, now=now, expiry_granularity=expiry_granularity)
+    if resource is PolicyResource.SUBJECTS:
+        return validate_subjects(value, now=now, expiry_granularity=expiry_granularity)
+    if resource is PolicyResource.SUBJECT:
+        return validate_subject(value, now=now, expiry_granularity=expiry_granularity)
+    if resource is PolicyResource.RESOURCE:
+        return validate_resource(value, keys[3])
+    if resource is PolicyResource.IMPORTS:
+        return validate_imports(value, policy_id, max_imports=max_imports)
+    if resource is PolicyResource.IMPORT:
+        return validate_import(value, keys[1], policy_id)
+    if resource is PolicyResource.IMPORT_TRANSITIVE_IMPORTS:
+        return validate_transitive_imports(value, policy_id)
+    return _PART_VALIDATORS[resource](value)
+
+
+_PART_VALIDATORS: dict[PolicyResource, Callable[[JsonValue], JsonValue]] = {
+    PolicyResource.RESOURCES: validate_resources,
+    PolicyResource.IMPORTABLE: validate_importable,
+    PolicyResource.NAMESPACES: validate_namespaces,
+    PolicyResource.ALLOWED_ADDITIONS: validate_allowed_additions,
+    PolicyResource.REFERENCES: validate_references,
+    PolicyResource.IMPORT_ENTRIES: validate_import_entries,
+}

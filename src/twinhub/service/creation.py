@@ -1,0 +1,96 @@
+"""How a new thing gets its policy, as in Ditto: an inline `_policy`, `_copyPolicyFrom` another
+policy (or `{{ ref:things/<thingId>/policyId }}`), an existing `policyId`, or else the default policy
+that grants the creator READ and WRITE on `thing:/`, `policy:/` and `message:/`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from twinhub.model.commands import ThingCommand
+from twinhub.model.errors import PolicyNotAccessible, ThingInvalid, TwinhubError
+from twinhub.model.events import PolicyWrite
+from twinhub.model.ids import parse_policy_id
+from twinhub.model.policy import default_policy
+from twinhub.model.types import JsonObject, JsonValue
+from twinhub.policy import Enforcer
+from twinhub.service.enforcement import READ
+from twinhub.service.policies import PolicyService
+
+INLINE_POLICY = "_policy"
+COPY_POLICY_FROM = "_copyPolicyFrom"
+_THING_POLICY_REF = re.compile(r"\{\{\s*ref:things/(?P<thing_id>[^/}]+)/policyId\s*\}\}")
+
+# Resolves the policy id of another thing, as the caller may read it.
+ThingPolicyLookup = Callable[[str], Awaitable[str]]
+
+
+def thing_policy_id(command: ThingCommand) -> str:
+    body = command.value if isinstance(command.value, dict) else {}
+    policy_id = body.get("policyId")
+    return policy_id if isinstance(policy_id, str) else command.thing_id
+
+
+def refuse_inline_policy(command: ThingCommand) -> None:
+    """An inline policy only comes with the creation of a thing (Ditto: `things:policy.notallowed`)."""
+    if not command.path and isinstance(command.value, dict) and INLINE_POLICY in command.value:
+        raise TwinhubError(
+            "things:policy.notallowed", 400,
+            f"The Thing with ID '{command.thing_id}' could not be modified as it contained an inline Policy.",
+            "Once a Thing is created, its Policy is changed through the policies API.")
+
+
+def changed_policy_id(doc: JsonObject, command: ThingCommand) -> str | None:
+    """The policy id a command moves the thing to, if it changes it."""
+    new: JsonValue = None
+    if command.path == ("policyId",) and command.action != "delete":
+        new = command.value
+    elif not command.path and isinstance(command.value, dict) and command.action != "delete":
+        new = command.value.get("policyId")
+    return new if isinstance(new, str) and new != doc.get("policyId") else None
+
+
+async def plan_creation(policies: PolicyService, command: ThingCommand, subjects: tuple[str, ...], *,
+                        allow_lockout: bool, thing_policy: ThingPolicyLookup
+                        ) -> tuple[ThingCommand, PolicyWrite | None, Enforcer]:
+    """The creating command (with its `policyId` set, special fields removed), the policy to create with
+    it (None when it uses an existing one) and the enforcer the creation is checked with."""
+    if not isinstance(command.value, dict):
+        raise ThingInvalid("The Thing must be a JSON object.")
+    body = dict(command.value)
+    inline = body.pop(INLINE_POLICY, None)
+    copy_from = body.pop(COPY_POLICY_FROM, None)
+    if inline is not None and copy_from is not None:
+        raise ThingInvalid(f"A Thing is created with either '{INLINE_POLICY}' or '{COPY_POLICY_FROM}', not both.")
+    raw_id = body.get("policyId")
+    policy_id = str(parse_policy_id(raw_id)) if isinstance(raw_id, str) else command.thing_id
+    body["policyId"] = policy_id
+    creating = replace(command, value=body)
+    namespace = command.thing_id.split(":", 1)[0]
+    if inline is not None:
+        value = {**inline, "policyId": policy_id} if isinstance(inline, dict) else inline
+        write = await policies.prepare_create(policy_id, value, subjects, allow_lockout=allow_lockout)
+    elif copy_from is not None:
+        source = await _copy_source(policies, copy_from, subjects, thing_policy)
+        write = await policies.prepare_create(policy_id, {**source, "policyId": policy_id}, subjects,
+                                              allow_lockout=allow_lockout)
+    elif (existing := await policies.enforcer(policy_id, namespace=namespace)) is not None:
+        return creating, None, existing
+    else:
+        default = default_policy(policy_id, subjects[0])
+        write = await policies.prepare_create(policy_id, default, subjects, allow_lockout=True)
+    return creating, write, await policies.enforcer_for_doc(write.policy.doc, namespace=namespace)
+
+
+async def _copy_source(policies: PolicyService, copy_from: JsonValue, subjects: tuple[str, ...],
+                       thing_policy: ThingPolicyLookup) -> JsonObject:
+    if not isinstance(copy_from, str):
+        raise ThingInvalid(f"'{COPY_POLICY_FROM}' must be a Policy ID or a reference to a Thing's Policy ID.")
+    reference = _THING_POLICY_REF.fullmatch(copy_from.strip())
+    source_id = await thing_policy(reference["thing_id"]) if reference else str(parse_policy_id(copy_from))
+    source = await policies.load(source_id)
+    enforcer = await policies.enforcer(source_id) if source is not None else None
+    if source is None or enforcer is None or not enforcer.has_partial(subjects, "policy", (), READ):
+        raise PolicyNotAccessible(source_id)
+    return source.doc

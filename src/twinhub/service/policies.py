@@ -1,0 +1,285 @@
+"""The policy service: policy documents (read, write) and the enforcers that things are checked with.
+
+Policies are cached with their enforcers; the write path keeps the cache exact, so a policy change
+takes effect on the very next request. An enforcer is rebuilt when its policy, or a policy it imports,
+changes revision, or when one of its subjects expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from twinhub.model.errors import PolicyConflict, PolicyNotAccessible, TwinhubError
+from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
+from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, format_timestamp
+from twinhub.model.pointer import MISSING, delete_at, get_at, set_at
+from twinhub.model.policy import check_lockout, drop_expired_subjects, next_expiry, validate_policy
+from twinhub.model.policy_imports import missing_imports, policy_rules
+from twinhub.model.policy_resources import (
+    classify_policy_path,
+    missing_policy_part,
+    policy_not_found,
+    policy_not_modifiable,
+    retrieve_policy_part,
+)
+from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.policy import MISSING as VIEW_MISSING
+from twinhub.policy import Enforcer
+from twinhub.store.base import RevisionConflict, Store
+
+DEFAULT_POLICY_CACHE_SIZE = 100_000
+DEFAULT_EXPIRY_GRANULARITY = timedelta(hours=1)
+_MAX_CONFLICT_RETRIES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyCommand:
+    """Modify (PUT) or delete the part of a policy at `path` (`()` is the whole policy)."""
+
+    action: str  # "modify" | "delete"
+    policy_id: str
+    path: Pointer
+    value: JsonValue = None
+    allow_lockout: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyResult:
+    policy: Policy
+    created: bool
+    value: JsonValue
+    etag: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _CachedEnforcer:
+    enforcer: Enforcer
+    revisions: tuple[tuple[str, int], ...]  # every policy it was built from, with its revision
+    valid_until: datetime | None  # the earliest subject expiry it depends on
+
+
+def policy_tag(policy: Policy, path: Pointer) -> str | None:
+    if not path:
+        return revision_tag(policy.revision)
+    found = get_at(policy.doc, path)
+    return None if found is MISSING else hash_tag(found)  # type: ignore[arg-type]
+
+
+class PolicyService:
+    def __init__(self, store: Store, *, expiry_granularity: timedelta = DEFAULT_EXPIRY_GRANULARITY,
+                 cache_size: int = DEFAULT_POLICY_CACHE_SIZE,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._store = store
+        self._granularity = expiry_granularity
+        self._clock = clock
+        self._policies: OrderedDict[str, Policy] = OrderedDict()
+        self._enforcers: dict[tuple[str, str | None], _CachedEnforcer] = {}
+        self._cache_size = cache_size
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    # -- enforcers ---------------------------------------------------------------------------------
+
+    async def enforcer(self, policy_id: str, *, namespace: str | None = None) -> Enforcer | None:
+        """The enforcer of `policy_id` (with its imports) for an entity in `namespace`; None if the
+        policy does not exist."""
+        policy = await self.load(policy_id)
+        if policy is None:
+            return None
+        now = self._clock()
+        key = (policy_id, namespace)
+        cached = self._enforcers.get(key)
+        if cached is not None and await self._still_valid(cached, now):
+            return cached.enforcer
+        built = await self._build(policy.doc, namespace, now)
+        self._enforcers[key] = _CachedEnforcer(built.enforcer, ((policy_id, policy.revision), *built.revisions),
+                                               built.valid_until)
+        if len(self._enforcers) > self._cache_size:
+            self._enforcers.pop(next(iter(self._enforcers)))
+        return built.enforcer
+
+    async def enforcer_for_doc(self, doc: JsonObject, *, namespace: str | None = None) -> Enforcer:
+        """The enforcer of a policy document not stored yet (its imports are loaded from the store)."""
+        return (await self._build(doc, namespace, self._clock())).enforcer
+
+    async def _build(self, doc: JsonObject, namespace: str | None, now: datetime) -> _CachedEnforcer:
+        loaded: dict[str, JsonObject | None] = {}
+        revisions: list[tuple[str, int]] = []
+        while needed := missing_imports(doc, loaded):
+            for imported_id in sorted(needed):
+                imported = await self.load(imported_id)
+                loaded[imported_id] = imported.doc if imported is not None else None
+                revisions.append((imported_id, imported.revision if imported is not None else 0))
+        rules = policy_rules(doc, loaded, now=now, namespace=namespace)
+        expiries = [moment for source in [doc, *loaded.values()] if source is not None
+                    if (moment := next_expiry(source)) is not None and moment > now]
+        return _CachedEnforcer(Enforcer(rules), tuple(revisions), min(expiries, default=None))
+
+    async def prepare_create(self, policy_id: str, value: JsonValue, subjects: tuple[str, ...], *,
+                             allow_lockout: bool) -> PolicyWrite:
+        """A validated write creating `policy_id` (for a thing created with it); 409 if it exists."""
+        stored = await self._store.load_policy(policy_id)
+        if stored is not None and not stored.deleted:
+            raise PolicyConflict(policy_id)
+        now = self._clock()
+        doc = self._validate(value, policy_id, now)
+        self._check_creator_keeps_access(doc, subjects, PolicyCommand("modify", policy_id, (), doc, allow_lockout),
+                                         now)
+        timestamp = format_timestamp(now)
+        revision = (stored.revision if stored else 0) + 1
+        policy = Policy(policy_id, doc, revision, timestamp, timestamp)
+        return self.write_for(policy, PolicyEvent(policy_id, "created", (), doc, revision, timestamp), stored)
+
+    async def _still_valid(self, cached: _CachedEnforcer, now: datetime) -> bool:
+        if cached.valid_until is not None and now >= cached.valid_until:
+            return False
+        for policy_id, revision in cached.revisions:
+            policy = await self.load(policy_id)
+            if (policy.revision if policy is not None else 0) != revision:
+                return False
+        return True
+
+    # -- reads -------------------------------------------------------------------------------------
+
+    async def load(self, policy_id: str) -> Policy | None:
+        """The current policy, or None when it does not exist (tombstones count as missing)."""
+        policy = self._policies.get(policy_id)
+        if policy is None:
+            policy = await self._store.load_policy(policy_id)
+            if policy is not None:
+                self._remember(policy)
+        if policy is None or policy.deleted:
+            return None
+        self._policies.move_to_end(policy_id)
+        return policy
+
+    async def retrieve(self, policy_id: str, path: Pointer, subjects: tuple[str, ...], *,
+                       preconditions: Preconditions = NO_PRECONDITIONS) -> tuple[Policy, JsonValue, str]:
+        """The part of the policy at `path` that the subjects may READ; 404 when none of it."""
+        classify_policy_path(path)
+        policy = await self.load(policy_id)
+        enforcer = await self.enforcer(policy_id) if policy is not None else None
+        if policy is None or enforcer is None or not enforcer.has_partial(subjects, "policy", (), ["READ"]):
+            raise PolicyNotAccessible(policy_id)
+        doc = drop_expired_subjects(policy.doc, self._clock())
+        tag = policy_tag(policy, path)
+        check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
+                            current=tag, is_read=True)
+        if not enforcer.has_partial(subjects, "policy", path, ["READ"]):
+            raise policy_not_found(policy_id, path)
+        value = retrieve_policy_part(doc, policy_id, path)
+        view = enforcer.view(subjects, "policy", path, value)
+        if view is VIEW_MISSING:
+            raise policy_not_found(policy_id, path)
+        if not path and isinstance(view, dict):
+            view = {"policyId": policy_id, **view}
+        assert tag is not None
+        return policy, view, tag
+
+    # -- the write path ----------------------------------------------------------------------------
+
+    async def execute(self, command: PolicyCommand, subjects: tuple[str, ...], *,
+                      preconditions: Preconditions = NO_PRECONDITIONS) -> PolicyResult:
+        classify_policy_path(command.path)
+        lock = self._locks.setdefault(command.policy_id, asyncio.Lock())
+        try:
+            async with lock:
+                for _attempt in range(_MAX_CONFLICT_RETRIES):
+                    try:
+                        return await self._execute_once(command, subjects, preconditions)
+                    except RevisionConflict:
+                        self._policies.pop(command.policy_id, None)
+                raise RevisionConflict(command.policy_id, -1)
+        finally:
+            if not lock.locked() and self._locks.get(command.policy_id) is lock:
+                del self._locks[command.policy_id]
+
+    async def _execute_once(self, command: PolicyCommand, subjects: tuple[str, ...],
+                            preconditions: Preconditions) -> PolicyResult:
+        stored = await self._store.load_policy(command.policy_id)
+        current = stored if stored is not None and not stored.deleted else None
+        check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
+                            current=policy_tag(current, command.path) if current else None, is_read=False)
+        now = self._clock()
+        if current is None:
+            if command.path or command.action == "delete":
+                raise PolicyNotAccessible(command.policy_id)
+            doc = self._validate(command.value, command.policy_id, now)
+            self._check_creator_keeps_access(doc, subjects, command, now)
+            return await self._commit(stored, doc, (), doc, "created", now)
+        enforcer = await self.enforcer(command.policy_id)
+        assert enforcer is not None
+        if not enforcer.has_unrestricted(subjects, "policy", command.path, ["WRITE"]):
+            if enforcer.has_partial(subjects, "policy", (), ["READ"]):
+                raise policy_not_modifiable(command.policy_id, command.path)
+            raise PolicyNotAccessible(command.policy_id)
+        if command.action == "delete":
+            if not command.path:
+                return await self._commit(current, {}, (), None, "deleted", now)
+            if get_at(current.doc, command.path) is MISSING:
+                raise missing_policy_part(current.doc, command.policy_id, command.path)
+            doc = self._validate(delete_at(current.doc, command.path), command.policy_id, now)
+            self._check_creator_keeps_access(doc, subjects, command, now)
+            return await self._commit(current, doc, command.path, None, "deleted", now)
+        before = get_at(current.doc, command.path)
+        if len(command.path) > 2 and get_at(current.doc, command.path[:2]) is MISSING:
+            raise missing_policy_part(current.doc, command.policy_id, command.path)  # the entry or import
+        new_doc = set_at(current.doc, command.path, command.value) if command.path else command.value
+        doc = self._validate(new_doc, command.policy_id, now)
+        self._check_creator_keeps_access(doc, subjects, command, now)
+        action = "created" if before is MISSING else "modified"
+        stored_value = doc if not command.path else get_at(doc, command.path)
+        return await self._commit(current, doc, command.path, stored_value, action, now)  # type: ignore[arg-type]
+
+    def _validate(self, value: JsonValue, policy_id: str, now: datetime) -> JsonObject:
+        doc = validate_policy(value, policy_id, now=now, expiry_granularity=self._granularity)
+        check_lockout(doc, now=now)
+        return doc
+
+    def _check_creator_keeps_access(self, doc: JsonObject, subjects: tuple[str, ...], command: PolicyCommand,
+                                    now: datetime) -> None:
+        """Unless `allow-policy-lockout`, the caller must keep WRITE on `policy:/` after its own change."""
+        if command.allow_lockout:
+            return
+        enforcer = Enforcer(policy_rules(doc, {}, now=now, namespace=None))  # own entries, as Ditto checks
+        if not enforcer.has_permission(subjects, "policy", (), ["WRITE"]):
+            raise TwinhubError(
+                "policies:policy.modificationinvalid", 403,
+                f"The Policy with ID '{command.policy_id}' could not be modified as the requester would lose "
+                "its own WRITE permission on 'policy:/'.",
+                "Keep a WRITE grant on 'policy:/' for yourself, or send 'allow-policy-lockout=true'.")
+
+    async def _commit(self, current: Policy | None, doc: JsonObject, path: Pointer, value: JsonValue,
+                      action: str, now: datetime) -> PolicyResult:
+        timestamp = format_timestamp(now)
+        policy_id = str(doc.get("policyId")) if doc else (current.policy_id if current else "")
+        revision = (current.revision if current else 0) + 1
+        alive = current is not None and not current.deleted
+        created_at = current.created if alive and current is not None else timestamp
+        deleted = action == "deleted" and not path
+        policy = Policy(policy_id, doc, revision, created_at, timestamp, deleted=deleted)
+        event = PolicyEvent(policy_id, action, path, value, revision, timestamp)  # type: ignore[arg-type]
+        await self._store.commit(self.write_for(policy, event, current))
+        self._remember(policy)
+        etag = None if deleted else policy_tag(policy, path)
+        return PolicyResult(policy, action == "created", value, etag)
+
+    @staticmethod
+    def write_for(policy: Policy, event: PolicyEvent, current: Policy | None) -> PolicyWrite:
+        return PolicyWrite(policy, event, current.revision if current else 0)
+
+    def remember(self, policy: Policy) -> None:
+        """Take a policy committed elsewhere (created together with a thing) into the cache."""
+        self._remember(policy)
+
+    def _remember(self, policy: Policy) -> None:
+        cached = self._policies.get(policy.policy_id)
+        if cached is not None and cached.revision > policy.revision:
+            return
+        self._policies[policy.policy_id] = policy
+        self._policies.move_to_end(policy.policy_id)
+        if len(self._policies) > self._cache_size:
+            self._policies.popitem(last=False)
