@@ -1,10 +1,13 @@
 """Fixtures for driving a real twinhub server with the `ditto-client` package (Kiota-generated from Ditto's OpenAPI).
 
-The client is built the way `ditto-client`'s own CLI builds it (`ditto_client.__main__._create_ba_client`):
-the package's `BasicAuthProvider`, Kiota's `HttpxRequestAdapter`, `base_url` set to the server root (the generated
-request builders add `/api/2/...` themselves), wrapped in the generated `DittoClient`. The only difference is that
-the httpx client (the same one Kiota would make, with Kiota's default middleware) is created here, so the fixture
-can close it.
+The client is built the way `ditto-client`'s own CLI builds it (`ditto_client.__main__._create_ba_client`,
+`_create_jwt_client`): one of the package's authentication providers, Kiota's `HttpxRequestAdapter`, `base_url`
+set to the server root (the generated request builders add `/api/2/...` themselves), wrapped in the generated
+`DittoClient`. The only difference is that the httpx client (the same one Kiota would make, with Kiota's default
+middleware) is created here, so the fixture can close it.
+
+Every test runs once per way of authenticating (`auth_mode`: `dev-basic`, `basic`, `jwt`; see `auth_modes`),
+each against its own server. The plain-httpx cross-checks (`raw`) use the same credentials as the client.
 """
 
 from __future__ import annotations
@@ -15,23 +18,28 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from ditto_client import BasicAuthProvider, PreAuthProvider
+from ditto_client import PreAuthProvider
 from ditto_client.generated.ditto_client import DittoClient
 from kiota_abstractions.authentication.authentication_provider import AuthenticationProvider
 from kiota_http.httpx_request_adapter import HttpxRequestAdapter
 from kiota_http.kiota_client_factory import KiotaClientFactory
 
-from tests.serving import Server, running_server
+from tests.conformance.auth_modes import AUTH_MODES, AuthMode, start_auth_mode
+from tests.serving import Server
 
-USER = "ditto"
-PASSWORD = "ditto"
-SUBJECT = f"nginx:{USER}"
+
+@pytest.fixture(scope="session", params=AUTH_MODES)
+def auth_mode(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthMode]:
+    """The mode and its server. Session-scoped and parametrized: pytest groups the tests by mode, so one
+    server runs at a time, and each starts once."""
+    name: str = request.param
+    with start_auth_mode(name, tmp_path_factory.mktemp(f"twinhub-conformance-{name}")) as mode:
+        yield mode
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("twinhub-conformance") / "data") as server:
-        yield server
+def server(auth_mode: AuthMode) -> Server:
+    return auth_mode.server
 
 
 @pytest.fixture
@@ -55,21 +63,30 @@ async def ditto_client(base_url: str, auth: AuthenticationProvider) -> AsyncIter
 
 
 @pytest.fixture
-async def ditto(server: Server, anyio_backend: str) -> AsyncIterator[DittoClient]:
-    """The generated Ditto client, authenticated with HTTP basic auth (subject `nginx:ditto`)."""
-    async with ditto_client(server.base_url, BasicAuthProvider(user_name=USER, password=PASSWORD)) as client:
+async def ditto(auth_mode: AuthMode, anyio_backend: str) -> AsyncIterator[DittoClient]:
+    """The generated Ditto client with the mode's credentials (it acts as `auth_mode.subject`)."""
+    async with ditto_client(auth_mode.server.base_url, auth_mode.credentials()) as client:
         yield client
 
 
 @pytest.fixture
-async def pre_authenticated_ditto(server: Server, anyio_backend: str) -> AsyncIterator[DittoClient]:
-    """The generated Ditto client using the package's `PreAuthProvider` (`x-ditto-pre-authenticated`)."""
-    async with ditto_client(server.base_url, PreAuthProvider(auth_subject=SUBJECT)) as client:
+async def wrongly_authenticated_ditto(auth_mode: AuthMode, anyio_backend: str) -> AsyncIterator[DittoClient]:
+    """The same client with a wrong password (basic) or a token signed by a key the issuer does not have (jwt)."""
+    async with ditto_client(auth_mode.server.base_url, auth_mode.wrong_credentials()) as client:
         yield client
 
 
 @pytest.fixture
-async def raw(server: Server, anyio_backend: str) -> AsyncIterator[httpx.AsyncClient]:
-    """Plain httpx against the same server, to check independently what the client did."""
-    async with httpx.AsyncClient(base_url=server.base_url + "/api/2", auth=(USER, PASSWORD), timeout=30) as client:
+async def pre_authenticated_ditto(auth_mode: AuthMode, anyio_backend: str) -> AsyncIterator[DittoClient]:
+    """The generated client using the package's `PreAuthProvider` (`x-ditto-pre-authenticated`), claiming the
+    mode's subject without any credential."""
+    async with ditto_client(auth_mode.server.base_url, PreAuthProvider(auth_subject=auth_mode.subject)) as client:
+        yield client
+
+
+@pytest.fixture
+async def raw(auth_mode: AuthMode, anyio_backend: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Plain httpx against the same server with the same credentials, to check independently what the client did."""
+    async with httpx.AsyncClient(base_url=auth_mode.server.base_url + "/api/2", auth=auth_mode.raw_auth,
+                                 timeout=30) as client:
         yield client

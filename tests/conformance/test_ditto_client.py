@@ -1,5 +1,9 @@
 """Conformance: the real `ditto-client` package (Kiota, generated from Ditto's OpenAPI) drives twinhub.
 
+Every test runs under each way of authenticating (`auth_mode`: dev-mode basic, a real `twinhub user add` user
+with its password, an OpenID Connect bearer token; see `auth_modes`), each against its own server; the plain
+httpx cross-checks use the same credentials as the client.
+
 Every write made through the client is checked with plain httpx as well, and what the client parses is compared
 with what plain httpx sees, so a client call that silently does nothing (or parses nothing) cannot pass.
 
@@ -28,9 +32,12 @@ from ditto_client.generated.models.features import Features
 from ditto_client.generated.models.new_thing import NewThing
 from ditto_client.generated.models.patch_thing import PatchThing
 from ditto_client.generated.models.thing import Thing
+from ditto_client.generated.models.who_am_i import WhoAmI
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_abstractions.request_information import RequestInformation
 from kiota_http.middleware.options.headers_inspection_handler_option import HeadersInspectionHandlerOption
+
+from tests.conformance.auth_modes import AuthMode
 
 pytestmark = [
     pytest.mark.anyio,
@@ -39,8 +46,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:This class is deprecated:DeprecationWarning"),
     pytest.mark.filterwarnings("ignore:GetQueryParameters is deprecated:DeprecationWarning"),
 ]
-
-SUBJECT = "nginx:ditto"
 
 ATTRIBUTES: dict[str, Any] = {
     "manufacturer": "ACME demo corp.",
@@ -101,14 +106,82 @@ async def read_through_client(ditto: DittoClient, request: RequestInformation) -
     return json.loads(content)
 
 
-async def test_whoami_with_basic_and_pre_authentication(
-    ditto: DittoClient, pre_authenticated_ditto: DittoClient
-) -> None:
-    for client in (ditto, pre_authenticated_ditto):
-        who = await client.api.two.whoami.get()
+async def test_whoami_shows_the_authenticated_subject(ditto: DittoClient, raw: httpx.AsyncClient,
+                                                     auth_mode: AuthMode) -> None:
+    who = await ditto.api.two.whoami.get()
+    assert isinstance(who, WhoAmI)
+    assert who.default_subject == auth_mode.subject
+    assert who.subjects == [auth_mode.subject]
+    assert await raw_get(raw, "/whoami") == {"defaultSubject": auth_mode.subject, "subjects": [auth_mode.subject]}
+
+
+async def test_wrong_credentials_get_401(wrongly_authenticated_ditto: DittoClient, raw: httpx.AsyncClient,
+                                         auth_mode: AuthMode, thing_id: str) -> None:
+    """A wrong password (basic) or a token signed by a key the issuer does not have (jwt) is refused with the
+    client's typed 401 error; dev mode checks no password, so there the same client is let in."""
+    if not auth_mode.secure:
+        who = await wrongly_authenticated_ditto.api.two.whoami.get()
         assert who is not None
-        assert who.default_subject == SUBJECT
-        assert SUBJECT in (who.subjects or [])
+        assert who.default_subject == auth_mode.subject
+        return
+    for call in (wrongly_authenticated_ditto.api.two.whoami.get,
+                 wrongly_authenticated_ditto.api.two.things.by_thing_id(thing_id).get,
+                 lambda: wrongly_authenticated_ditto.api.two.things.by_thing_id(thing_id).put(new_thing())):
+        with pytest.raises(AdvancedError) as raised:
+            await call()
+        assert raised.value.response_status_code == 401
+        assert raised.value.status == 401
+        assert raised.value.error == "gateway:authentication.failed"
+    # the refused PUT created nothing
+    await assert_raw_error(raw, f"/things/{thing_id}", 404, "things:thing.notfound")
+
+
+async def test_pre_authentication_header(pre_authenticated_ditto: DittoClient, auth_mode: AuthMode) -> None:
+    """`x-ditto-pre-authenticated` (the package's `PreAuthProvider`) is trusted in dev mode only: a server with
+    real authentication (pre-authentication off by default) refuses it, whatever subject it claims."""
+    if not auth_mode.secure:
+        who = await pre_authenticated_ditto.api.two.whoami.get()
+        assert who is not None
+        assert who.default_subject == auth_mode.subject
+        assert auth_mode.subject in (who.subjects or [])
+        return
+    with pytest.raises(AdvancedError) as raised:
+        await pre_authenticated_ditto.api.two.whoami.get()
+    assert raised.value.response_status_code == 401
+    assert raised.value.error == "gateway:authentication.failed"
+
+
+def default_policy(policy_id: str, subject: str) -> dict[str, Any]:
+    """Ditto's implicit policy for a thing created without one (`ThingEnforcerActor.getDefaultPolicy`)."""
+    grant = {"grant": ["READ", "WRITE"], "revoke": []}
+    return {
+        "policyId": policy_id,
+        "imports": {},
+        "entries": {
+            "DEFAULT": {
+                "subjects": {subject: {"type": "generated"}},
+                "resources": {"thing:/": grant, "policy:/": grant, "message:/": grant},
+                "importable": "implicit",
+            },
+        },
+    }
+
+
+async def test_created_things_get_a_default_policy_for_the_subject(
+    ditto: DittoClient, raw: httpx.AsyncClient, auth_mode: AuthMode, thing_id: str
+) -> None:
+    put = await ditto.api.two.things.by_thing_id(thing_id).put(new_thing())
+    merged_id = f"{thing_id}-merged"
+    merged = await ditto.api.two.things.by_thing_id(merged_id).patch(
+        PatchThing(attributes=Attributes(additional_data={"origin": "merge"})),
+    )
+    posted = await ditto.api.two.things.post(NewThing())
+    for thing in (put, merged, posted):
+        assert isinstance(thing, Thing)
+        assert thing.thing_id is not None
+        assert thing.policy_id == thing.thing_id
+        policy = await raw_get(raw, f"/policies/{thing.thing_id}")
+        assert policy == default_policy(thing.thing_id, auth_mode.subject)
 
 
 async def test_put_creates_thing_and_reads_parse(ditto: DittoClient, raw: httpx.AsyncClient, thing_id: str) -> None:

@@ -18,7 +18,7 @@ from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditi
 from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, format_timestamp
 from twinhub.model.pointer import MISSING, delete_at, get_at, set_at
 from twinhub.model.policy import check_lockout, drop_expired_subjects, next_expiry, validate_policy
-from twinhub.model.policy_imports import missing_imports, policy_rules
+from twinhub.model.policy_imports import MAX_TRANSITIVE_DEPTH, missing_imports, policy_rules, resolved_entries
 from twinhub.model.policy_resources import (
     classify_policy_path,
     missing_policy_part,
@@ -30,6 +30,7 @@ from twinhub.model.types import JsonObject, JsonValue, Pointer
 from twinhub.policy import MISSING as VIEW_MISSING
 from twinhub.policy import Enforcer
 from twinhub.store.base import RevisionConflict, Store
+from twinhub.store.index import PolicyIndex, imported_policy_ids, policy_index_rows
 
 DEFAULT_POLICY_CACHE_SIZE = 100_000
 DEFAULT_EXPIRY_GRANULARITY = timedelta(hours=1)
@@ -106,17 +107,53 @@ class PolicyService:
         return (await self._build(doc, namespace, self._clock())).enforcer
 
     async def _build(self, doc: JsonObject, namespace: str | None, now: datetime) -> _CachedEnforcer:
-        loaded: dict[str, JsonObject | None] = {}
-        revisions: list[tuple[str, int]] = []
-        while needed := missing_imports(doc, loaded):
-            for imported_id in sorted(needed):
-                imported = await self.load(imported_id)
-                loaded[imported_id] = imported.doc if imported is not None else None
-                revisions.append((imported_id, imported.revision if imported is not None else 0))
+        loaded, revisions = await self._load_imports(doc, {})
         rules = policy_rules(doc, loaded, now=now, namespace=namespace)
         expiries = [moment for source in [doc, *loaded.values()] if source is not None
                     if (moment := next_expiry(source)) is not None and moment > now]
         return _CachedEnforcer(Enforcer(rules), tuple(revisions), min(expiries, default=None))
+
+    async def _load_imports(self, doc: JsonObject, pending: dict[str, JsonObject | None]
+                            ) -> tuple[dict[str, JsonObject | None], list[tuple[str, int]]]:
+        """Every policy `doc` imports (transitively), `pending` (not yet committed) states first."""
+        loaded: dict[str, JsonObject | None] = {}
+        revisions: list[tuple[str, int]] = []
+        while needed := missing_imports(doc, loaded):
+            for imported_id in sorted(needed):
+                if imported_id in pending:
+                    loaded[imported_id] = pending[imported_id]
+                    continue
+                imported = await self.load(imported_id)
+                loaded[imported_id] = imported.doc if imported is not None else None
+                revisions.append((imported_id, imported.revision if imported is not None else 0))
+        return loaded, revisions
+
+    async def search_indexes(self, policy_id: str, doc: JsonObject | None) -> list[PolicyIndex]:
+        """The search index of `policy_id` in its new state `doc` (None: deleted), and of every policy
+        importing it (transitively), to commit together with the change."""
+        pending: dict[str, JsonObject | None] = {policy_id: doc}
+        indexes = [await self._index(policy_id, doc, pending)]
+        seen = {policy_id}
+        frontier = [policy_id]
+        for _depth in range(MAX_TRANSITIVE_DEPTH):
+            importers = [importer for imported in frontier for importer in await self._store.importers_of(imported)
+                         if importer not in seen]
+            if not importers:
+                break
+            for importer in importers:
+                seen.add(importer)
+                policy = await self.load(importer)
+                indexes.append(await self._index(importer, policy.doc if policy else None, pending))
+            frontier = importers
+        return indexes
+
+    async def _index(self, policy_id: str, doc: JsonObject | None, pending: dict[str, JsonObject | None]
+                     ) -> PolicyIndex:
+        if doc is None:
+            return PolicyIndex(policy_id, (), ())
+        loaded, _revisions = await self._load_imports(doc, pending)
+        rows = policy_index_rows(resolved_entries(doc, loaded))
+        return PolicyIndex(policy_id, tuple(rows), tuple(imported_policy_ids(doc)))
 
     async def prepare_create(self, policy_id: str, value: JsonValue, subjects: tuple[str, ...], *,
                              allow_lockout: bool) -> PolicyWrite:
@@ -262,7 +299,8 @@ class PolicyService:
         deleted = action == "deleted" and not path
         policy = Policy(policy_id, doc, revision, created_at, timestamp, deleted=deleted)
         event = PolicyEvent(policy_id, action, path, value, revision, timestamp)  # type: ignore[arg-type]
-        await self._store.commit(self.write_for(policy, event, current))
+        indexes = await self.search_indexes(policy_id, None if deleted else doc)
+        await self._store.commit(self.write_for(policy, event, current), *indexes)
         self._remember(policy)
         etag = None if deleted else policy_tag(policy, path)
         return PolicyResult(policy, action == "created", value, etag)

@@ -197,8 +197,10 @@ class ThingService:
         applied = apply(current, command, now=format_timestamp(self._clock()), max_size=self._max_thing_size)
         write = ThingWrite(applied.thing, applied.event, current.revision if current else 0)
         if policy_write is not None:
-            await self._store.commit(write, policy_write)
-            self._policies.remember(policy_write.policy)
+            policy = policy_write.policy
+            indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)
+            await self._store.commit(write, policy_write, *indexes)
+            self._policies.remember(policy)
         else:
             await self._store.commit(write)
         self._remember(applied.thing)

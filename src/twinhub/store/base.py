@@ -6,6 +6,7 @@ from typing import Protocol
 
 from twinhub.model.errors import TwinhubError
 from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
+from twinhub.store.index import PolicyIndex
 
 
 class RevisionConflict(TwinhubError):
@@ -32,8 +33,13 @@ class Store(Protocol):
         """The current policy (a tombstone if deleted), or None if the id was never used."""
         ...
 
-    async def commit(self, *writes: EntityWrite) -> None:
-        """Store each entity and append its event to its journal, all in one transaction.
+    async def importers_of(self, policy_id: str) -> list[str]:
+        """The ids of the policies that import `policy_id` (as last indexed)."""
+        ...
+
+    async def commit(self, *writes: EntityWrite | PolicyIndex) -> None:
+        """Store each entity and append its event to its journal, all in one transaction, together with
+        the search index: a thing's index rows, and the given policies' indexes.
 
         Raises RevisionConflict, and writes nothing, when a stored revision is not the write's
         `expected_revision` (0: no row may exist yet).

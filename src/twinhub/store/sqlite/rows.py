@@ -17,6 +17,7 @@ from twinhub.model.events import (
 )
 from twinhub.model.json import dumps, loads
 from twinhub.model.types import JsonObject, Pointer
+from twinhub.store.index import PolicyIndex, thing_index_rows
 
 __all__ = ["SNAPSHOT_INTERVAL", "EncodedWrite", "Kind", "decode_entry", "decode_policy", "decode_thing",
            "encode_write"]
@@ -31,6 +32,16 @@ _ACTIONS: dict[str, EventAction] = {action: action for action in get_args(EventA
 
 EntityRow = tuple[str, int, str, str, int, bytes]  # id, revision, created, modified, deleted, doc
 ThingRow = EntityRow
+IndexRowValues = tuple[str, str, str, int, int | float | str | None, int]  # thing_id, path, wpath, type, value, empty
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedIndex:
+    """A policy's READ rows and imports for the search index (replaces what was indexed for it)."""
+
+    policy_id: str
+    rows: tuple[tuple[str, str, str, int, int, str | None], ...]
+    imports: tuple[tuple[str, str], ...]
 JournalRow = tuple[str, int, str, str, str, bytes, bytes | None]  # ..., action, path, value, snapshot
 
 
@@ -43,6 +54,9 @@ class EncodedWrite:
     expected_revision: int
     entity_row: EntityRow
     journal_row: JournalRow
+    # Things only: the search columns (namespace, policy id) and the thing's search index rows.
+    search_columns: tuple[str, str | None] | None = None
+    index_rows: tuple[IndexRowValues, ...] = ()
 
     @property
     def thing_id(self) -> str:  # the name the thing-only tests know
@@ -81,6 +95,14 @@ def encode_write(write: EntityWrite) -> EncodedWrite:
     snapshot = None
     if keeps_snapshot(event):
         snapshot = dumps({"created": entity.created, "deleted": entity.deleted, "doc": entity.doc})
+    search_columns = None
+    index_rows: tuple[IndexRowValues, ...] = ()
+    if kind == "thing":
+        policy_id = entity.doc.get("policyId")
+        search_columns = (entity_id.split(":", 1)[0], policy_id if isinstance(policy_id, str) else None)
+        if not entity.deleted:
+            index_rows = tuple((entity_id, row.path, row.wpath, row.type, row.value, int(row.empty))
+                               for row in thing_index_rows(entity.doc))
     return EncodedWrite(
         kind,
         entity_id,
@@ -88,6 +110,16 @@ def encode_write(write: EntityWrite) -> EncodedWrite:
         (entity_id, entity.revision, entity.created, entity.modified, int(entity.deleted), dumps(entity.doc)),
         (entity_id, event.revision, event.timestamp, event.action, format_path(event.path),
          dumps(event.value), snapshot),
+        search_columns,
+        index_rows,
+    )
+
+
+def encode_index(index: PolicyIndex) -> EncodedIndex:
+    return EncodedIndex(
+        index.policy_id,
+        tuple((index.policy_id, row.subject, row.path, row.depth, row.effect, row.expiry) for row in index.rows),
+        tuple((index.policy_id, imported) for imported in index.imports),
     )
 
 

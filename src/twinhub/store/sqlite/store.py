@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Self, TypeVar
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
 from twinhub.store.base import Store
-from twinhub.store.sqlite.rows import decode_entry, decode_policy, decode_thing, encode_write
+from twinhub.store.index import PolicyIndex
+from twinhub.store.sqlite.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
 from twinhub.store.sqlite.schema import connect_reader
 from twinhub.store.sqlite.slots import Slots
 from twinhub.store.sqlite.writer import Outcome, Pending, Writer
@@ -29,6 +30,7 @@ READER_THREADS = 2
 _T = TypeVar("_T")
 
 _LOAD = "SELECT revision, created, modified, deleted, doc FROM things WHERE thing_id = ?"
+_IMPORTERS = "SELECT policy_id FROM policy_imports WHERE imported_id = ? ORDER BY policy_id"
 _LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies WHERE policy_id = ?"
 # One statement, so one read snapshot: the bound (the latest revision meeting the caller's limits;
 # by revision, not by time, so it stays exact if a clock stepped back; a timestamp limit walks the
@@ -142,7 +144,7 @@ class SqliteStore:
 
     # -- writes ------------------------------------------------------------------------------------
 
-    async def commit(self, *writes: EntityWrite) -> None:
+    async def commit(self, *writes: EntityWrite | PolicyIndex) -> None:
         """Store the entities and journal their events, all or nothing; returns once the group commit
         holding them is durable.
 
@@ -154,7 +156,9 @@ class SqliteStore:
         self._check_open()
         if not writes:
             raise ValueError("commit needs at least one write")
-        encoded = tuple(encode_write(write) for write in writes)  # here, not in the writer: short transactions
+        # Encoded here, not in the writer, to keep its transactions short.
+        encoded = tuple(encode_index(write) if isinstance(write, PolicyIndex) else encode_write(write)
+                        for write in writes)
         await self._slots.acquire()
         if self._state is not _State.OPEN:  # closed while waiting for a slot
             self._slots.release()
@@ -188,6 +192,12 @@ class SqliteStore:
         def query(connection: sqlite3.Connection) -> Policy | None:
             row = connection.execute(_LOAD_POLICY, (policy_id,)).fetchone()
             return None if row is None else decode_policy(policy_id, row)
+
+        return await self._read(query)
+
+    async def importers_of(self, policy_id: str) -> list[str]:
+        def query(connection: sqlite3.Connection) -> list[str]:
+            return [row[0] for row in connection.execute(_IMPORTERS, (policy_id,))]
 
         return await self._read(query)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.json import dumps
 from twinhub.store.base import RevisionConflict
-from twinhub.store.sqlite.rows import EncodedWrite, EntityRow, JournalRow, Kind
+from twinhub.store.sqlite.rows import EncodedIndex, EncodedWrite, IndexRowValues, JournalRow, Kind
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
 __all__ = ["Outcome", "Pending", "Writer"]
@@ -36,10 +36,17 @@ Settle = Callable[[list[tuple["asyncio.Future[None]", Outcome]]], None]
 # Python: the stored revisions of all the batch's entities (ids passed as one JSON array) ...
 _SELECT_REVISIONS = "SELECT {key}, revision FROM {table} WHERE {key} IN (SELECT value FROM json_each(?))"
 # ... then the final state of each entity written ...
-_UPSERT = (
-    "INSERT INTO {table} ({key}, revision, created, modified, deleted, doc) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT ({key}) DO UPDATE SET revision = excluded.revision, created = excluded.created, "
+_UPSERT_POLICY = (
+    "INSERT INTO policies (policy_id, revision, created, modified, deleted, doc) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (policy_id) DO UPDATE SET revision = excluded.revision, created = excluded.created, "
     "modified = excluded.modified, deleted = excluded.deleted, doc = excluded.doc"
+)
+_UPSERT_THING = (
+    "INSERT INTO things (thing_id, revision, created, modified, deleted, doc, namespace, policy_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (thing_id) DO UPDATE SET revision = excluded.revision, created = excluded.created, "
+    "modified = excluded.modified, deleted = excluded.deleted, doc = excluded.doc, "
+    "namespace = excluded.namespace, policy_id = excluded.policy_id"
 )
 # ... and every event that passed its compare-and-set, in queue order.
 _INSERT_EVENT = (
@@ -51,16 +58,27 @@ _TABLES: dict[Kind, dict[str, str]] = {
     "policy": {"table": "policies", "journal": "policy_journal", "key": "policy_id"},
 }
 _SQL: dict[Kind, tuple[str, str, str]] = {
-    kind: (_SELECT_REVISIONS.format(**names), _UPSERT.format(**names), _INSERT_EVENT.format(**names))
-    for kind, names in _TABLES.items()
+    kind: (_SELECT_REVISIONS.format(**names), upsert, _INSERT_EVENT.format(**names))
+    for (kind, names), upsert in zip(_TABLES.items(), (_UPSERT_THING, _UPSERT_POLICY), strict=True)
 }
+# The search index: a thing's rows and a policy's rows are replaced whole by their latest state.
+_DELETE_THING_INDEX = "DELETE FROM thing_index WHERE thing_id = ?"
+_INSERT_THING_INDEX = "INSERT INTO thing_index (thing_id, path, wpath, type, value, empty) VALUES (?, ?, ?, ?, ?, ?)"
+_DELETE_POLICY_INDEX = "DELETE FROM policy_index WHERE policy_id = ?"
+_INSERT_POLICY_INDEX = (
+    "INSERT INTO policy_index (policy_id, subject, path, depth, effect, expiry) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_DELETE_POLICY_IMPORTS = "DELETE FROM policy_imports WHERE policy_id = ?"
+_INSERT_POLICY_IMPORTS = "INSERT INTO policy_imports (policy_id, imported_id) VALUES (?, ?)"
+
+Unit = tuple[EncodedWrite | EncodedIndex, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Pending:
     """A unit of writes committed all or nothing, and the future that answers its caller."""
 
-    writes: tuple[EncodedWrite, ...]
+    writes: Unit
     future: asyncio.Future[None]
 
 
@@ -151,7 +169,7 @@ class Writer:
                 return batch, False
         return batch, True
 
-    def _commit(self, connection: sqlite3.Connection, units: list[tuple[EncodedWrite, ...]]) -> list[Outcome]:
+    def _commit(self, connection: sqlite3.Connection, units: list[Unit]) -> list[Outcome]:
         try:
             connection.execute("BEGIN IMMEDIATE")
             outcomes, rows = _compare_and_set(connection, units)
@@ -159,6 +177,7 @@ class Writer:
                 _select, upsert, insert_event = _SQL[kind]
                 connection.executemany(upsert, entities)
                 connection.executemany(insert_event, events)
+            _write_index(connection, [unit for unit, outcome in zip(units, outcomes, strict=True) if outcome is None])
             connection.execute("COMMIT")
         except Exception as exc:
             # A failed transaction fails every write of the batch, and nothing of it is applied. Anything
@@ -170,8 +189,8 @@ class Writer:
         return outcomes
 
 
-def _compare_and_set(connection: sqlite3.Connection, units: list[tuple[EncodedWrite, ...]]
-                     ) -> tuple[list[Outcome], dict[Kind, tuple[list[EntityRow], list[JournalRow]]]]:
+def _compare_and_set(connection: sqlite3.Connection, units: list[Unit]
+                     ) -> tuple[list[Outcome], dict[Kind, tuple[list[tuple[object, ...]], list[JournalRow]]]]:
     """Check each unit's expected revisions against the stored ones, inside the batch's transaction.
 
     Units are checked in queue order against the revisions read at the start of the transaction as
@@ -180,13 +199,14 @@ def _compare_and_set(connection: sqlite3.Connection, units: list[tuple[EncodedWr
     and per kind the entities' final rows and the events.
     """
     revisions: dict[tuple[Kind, str], int] = {}
-    for kind in {write.kind for unit in units for write in unit}:
+    writes = [write for unit in units for write in unit if isinstance(write, EncodedWrite)]
+    for kind in {write.kind for write in writes}:
         # As text: SQLite 3.45+ would read a BLOB argument as its binary JSONB format.
-        ids = dumps(list({write.entity_id: None for unit in units for write in unit if write.kind == kind}))
+        ids = dumps(list({write.entity_id: None for write in writes if write.kind == kind}))
         select = _SQL[kind][0]
         revisions.update(((kind, key), rev) for key, rev in connection.execute(select, (ids.decode(),)))
     outcomes: list[Outcome] = []
-    entities: dict[tuple[Kind, str], EntityRow] = {}
+    entities: dict[tuple[Kind, str], tuple[object, ...]] = {}
     events: dict[Kind, list[JournalRow]] = {}
     for unit in units:
         conflict = _first_conflict(unit, revisions)
@@ -194,21 +214,45 @@ def _compare_and_set(connection: sqlite3.Connection, units: list[tuple[EncodedWr
             outcomes.append(RevisionConflict(conflict.entity_id, conflict.expected_revision))
             continue
         for write in unit:
+            if not isinstance(write, EncodedWrite):
+                continue
             revisions[(write.kind, write.entity_id)] = write.entity_row[1]
-            entities[(write.kind, write.entity_id)] = write.entity_row
+            entities[(write.kind, write.entity_id)] = write.entity_row + (write.search_columns or ())
             events.setdefault(write.kind, []).append(write.journal_row)
         outcomes.append(None)
-    rows: dict[Kind, tuple[list[EntityRow], list[JournalRow]]] = {}
+    rows: dict[Kind, tuple[list[tuple[object, ...]], list[JournalRow]]] = {}
     for (kind, _key), row in entities.items():
         rows.setdefault(kind, ([], events.get(kind, [])))[0].append(row)
     return outcomes, rows
 
 
-def _first_conflict(unit: tuple[EncodedWrite, ...], revisions: dict[tuple[Kind, str], int]) -> EncodedWrite | None:
+def _first_conflict(unit: Unit, revisions: dict[tuple[Kind, str], int]) -> EncodedWrite | None:
     for write in unit:
+        if not isinstance(write, EncodedWrite):
+            continue
         if revisions.get((write.kind, write.entity_id), 0) != write.expected_revision:
             return write
     return None
+
+
+def _write_index(connection: sqlite3.Connection, committed: list[Unit]) -> None:
+    """Replace the index rows of every thing and policy the committed units changed (latest state wins)."""
+    things: dict[str, tuple[IndexRowValues, ...]] = {}
+    policies: dict[str, EncodedIndex] = {}
+    for unit in committed:
+        for write in unit:
+            if isinstance(write, EncodedIndex):
+                policies[write.policy_id] = write
+            elif write.kind == "thing":
+                things[write.entity_id] = write.index_rows
+    if things:
+        connection.executemany(_DELETE_THING_INDEX, [(thing_id,) for thing_id in things])
+        connection.executemany(_INSERT_THING_INDEX, [row for rows in things.values() for row in rows])
+    if policies:
+        connection.executemany(_DELETE_POLICY_INDEX, [(policy_id,) for policy_id in policies])
+        connection.executemany(_INSERT_POLICY_INDEX, [row for index in policies.values() for row in index.rows])
+        connection.executemany(_DELETE_POLICY_IMPORTS, [(policy_id,) for policy_id in policies])
+        connection.executemany(_INSERT_POLICY_IMPORTS, [row for index in policies.values() for row in index.imports])
 
 
 def _rollback(connection: sqlite3.Connection) -> None:
