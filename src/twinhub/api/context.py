@@ -48,7 +48,9 @@ class Context:
     def render_error(self, error: TwinhubError, request: Request) -> Response:
         response = error_response(error, request.headers.get("correlation-id"))
         if isinstance(error, AuthenticationFailed):
-            response.headers["WWW-Authenticate"] = 'Basic realm="twinhub"'
+            # Offer only a challenge the client can answer: a browser shows a login box for Basic.
+            basic = self.settings.basic_auth or self.settings.dev_auth
+            response.headers["WWW-Authenticate"] = 'Basic realm="twinhub"' if basic else 'Bearer realm="twinhub"'
         return response
 
 
