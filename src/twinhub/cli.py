@@ -8,7 +8,6 @@ import os
 import sys
 from pathlib import Path
 
-from twinhub.auth.cli import add_user_commands
 from twinhub.config import SettingsError, load_settings
 
 
@@ -50,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--config", type=Path, help="a TOML settings file (env TWINHUB_CONFIG)")
     serve.add_argument("--dev", action="store_true",
                        help="INSECURE development authentication: any HTTP basic user is accepted")
+    from twinhub.auth.cli import add_user_commands  # here: the server's main process never needs it
+
     add_user_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":

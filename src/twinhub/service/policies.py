@@ -1,8 +1,8 @@
 """The policy service: policy documents (read, write) and the enforcers that things are checked with.
 
 Policies are cached with their enforcers; the write path keeps the cache exact, so a policy change
-takes effect on the very next request. An enforcer is rebuilt when its policy, or a policy it imports,
-changes revision, or when one of its subjects expires.
+takes effect on the very next request. An enforcer is dropped when its policy, or a policy it imports,
+changes (each policy knows the enforcers built from it), and rebuilt when one of its subjects expires.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class PolicyResult:
 @dataclass(frozen=True, slots=True)
 class _CachedEnforcer:
     enforcer: Enforcer
-    revisions: tuple[tuple[str, int], ...]  # every policy it was built from, with its revision
+    revisions: tuple[tuple[str, int], ...]  # every imported policy it was built from, with its revision
     valid_until: datetime | None  # the earliest subject expiry it depends on
 
 
@@ -79,6 +79,8 @@ class PolicyService:
         self._clock = clock
         self._policies: OrderedDict[str, Policy] = OrderedDict()
         self._enforcers: dict[tuple[str, str | None], _CachedEnforcer] = {}
+        # policy id -> the enforcers built from it (its own, and its importers'), dropped when it changes
+        self._dependents: dict[str, set[tuple[str, str | None]]] = {}
         self._cache_size = cache_size
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -93,11 +95,12 @@ class PolicyService:
         now = self._clock()
         key = (policy_id, namespace)
         cached = self._enforcers.get(key)
-        if cached is not None and await self._still_valid(cached, now):
+        if cached is not None and (cached.valid_until is None or now < cached.valid_until):
             return cached.enforcer
         built = await self._build(policy.doc, namespace, now)
-        self._enforcers[key] = _CachedEnforcer(built.enforcer, ((policy_id, policy.revision), *built.revisions),
-                                               built.valid_until)
+        self._enforcers[key] = built
+        for source_id, _revision in ((policy_id, policy.revision), *built.revisions):
+            self._dependents.setdefault(source_id, set()).add(key)
         if len(self._enforcers) > self._cache_size:
             self._enforcers.pop(next(iter(self._enforcers)))
         return built.enforcer
@@ -169,15 +172,6 @@ class PolicyService:
         revision = (stored.revision if stored else 0) + 1
         policy = Policy(policy_id, doc, revision, timestamp, timestamp)
         return self.write_for(policy, PolicyEvent(policy_id, "created", (), doc, revision, timestamp), stored)
-
-    async def _still_valid(self, cached: _CachedEnforcer, now: datetime) -> bool:
-        if cached.valid_until is not None and now >= cached.valid_until:
-            return False
-        for policy_id, revision in cached.revisions:
-            policy = await self.load(policy_id)
-            if (policy.revision if policy is not None else 0) != revision:
-                return False
-        return True
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -317,6 +311,9 @@ class PolicyService:
         cached = self._policies.get(policy.policy_id)
         if cached is not None and cached.revision > policy.revision:
             return
+        if cached is None or cached.revision != policy.revision:
+            for key in self._dependents.pop(policy.policy_id, ()):
+                self._enforcers.pop(key, None)
         self._policies[policy.policy_id] = policy
         self._policies.move_to_end(policy.policy_id)
         if len(self._policies) > self._cache_size:

@@ -14,7 +14,7 @@ never shows more than the enforcer would, at worst less.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from twinhub.model.pointer import format_pointer
 from twinhub.model.policy import split_resource_key, subjects_of
@@ -31,15 +31,17 @@ BOOLEAN: Final = 5
 INDEXED_ROOTS: Final = ("attributes", "definition", "features")
 
 
-@dataclass(frozen=True, slots=True)
-class IndexRow:
-    """One node of a thing: `path` like `/attributes/a/b`, `wpath` the same with the feature id as `*`."""
+class IndexRow(NamedTuple):
+    """One node of a thing: `path` like `/attributes/a/b`, `wpath` the same with the feature id as `*`.
+
+    A tuple, as it goes straight into the database driver (one per node of every thing written).
+    """
 
     path: str
     wpath: str
     type: int
     value: int | float | str | None
-    empty: bool
+    empty: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,18 +76,19 @@ def thing_index_rows(doc: JsonObject) -> list[IndexRow]:
 
 
 def _escape(key: str) -> str:
-    return key.replace("~", "~0")  # as `format_pointer`, so index and query paths agree
+    # As `format_pointer`, so index and query paths agree.
+    return key.replace("~", "~0") if "~" in key else key
 
 
 def _walk(value: JsonValue, path: str, wpath: str, rows: list[IndexRow], *, feature_level: bool = False) -> None:
     if isinstance(value, dict):
-        rows.append(IndexRow(path, wpath, OBJECT, None, not value))
+        rows.append(IndexRow(path, wpath, OBJECT, None, 0 if value else 1))
         for key, child in value.items():
             child_path = f"{path}/{_escape(key)}"
             child_wpath = f"{wpath}/*" if feature_level else f"{wpath}/{_escape(key)}"
             _walk(child, child_path, child_wpath, rows)
     elif isinstance(value, list):
-        rows.append(IndexRow(path, wpath, ARRAY, None, not value))
+        rows.append(IndexRow(path, wpath, ARRAY, None, 0 if value else 1))
         for element in value:
             _walk_element(element, path, wpath, rows)
     else:
@@ -105,14 +108,14 @@ def _walk_element(value: JsonValue, path: str, wpath: str, rows: list[IndexRow])
 
 
 def _scalar(value: JsonValue, path: str, wpath: str) -> IndexRow:
+    if isinstance(value, str):
+        return IndexRow(path, wpath, STRING, value, 0 if value else 1)
     if value is None:
-        return IndexRow(path, wpath, NULL, None, True)
-    if isinstance(value, bool):
-        return IndexRow(path, wpath, BOOLEAN, int(value), False)
-    if isinstance(value, int | float):
-        return IndexRow(path, wpath, NUMBER, value, False)
-    assert isinstance(value, str)
-    return IndexRow(path, wpath, STRING, value, value == "")
+        return IndexRow(path, wpath, NULL, None, 1)
+    if value is True or value is False:
+        return IndexRow(path, wpath, BOOLEAN, int(value), 0)
+    assert isinstance(value, int | float)
+    return IndexRow(path, wpath, NUMBER, value, 0)
 
 
 def policy_index_rows(entries: list[tuple[str, JsonObject]]) -> list[PolicyIndexRow]:

@@ -101,8 +101,7 @@ def encode_write(write: EntityWrite) -> EncodedWrite:
         policy_id = entity.doc.get("policyId")
         search_columns = (entity_id.split(":", 1)[0], policy_id if isinstance(policy_id, str) else None)
         if not entity.deleted:
-            index_rows = tuple((entity_id, row.path, row.wpath, row.type, row.value, int(row.empty))
-                               for row in thing_index_rows(entity.doc))
+            index_rows = tuple((entity_id, *row) for row in thing_index_rows(entity.doc))
     return EncodedWrite(
         kind,
         entity_id,
