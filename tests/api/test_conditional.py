@@ -96,3 +96,29 @@ def test_if_equal_skip_minimizing_merge_applies_only_changes(client: httpx.Clien
 def test_invalid_if_equal_is_400(client: httpx.Client, thing: str) -> None:
     assert_error(client.put(f"{thing}/attributes/a", json=1, headers={"if-equal": "sometimes"}), 400,
                  "header.invalid")
+
+
+def test_condition_on_read_matches_or_is_412(client: httpx.Client, thing: str) -> None:
+    assert client.get(thing, params={"condition": "eq(attributes/a,1)"}).status_code == 200
+    assert_error(client.get(thing, params={"condition": "gt(attributes/a,1)"}), 412, "things:condition.failed")
+    assert client.get(f"{thing}/attributes", headers={"condition": "eq(_revision,1)"}).json() == {"a": 1}
+
+
+def test_condition_on_write_guards_the_change(client: httpx.Client, thing: str) -> None:
+    response = client.put(f"{thing}/attributes/a", json=5, params={"condition": "lt(attributes/a,0)"})
+    assert_error(response, 412, "things:condition.failed")
+    assert client.get(f"{thing}/attributes/a").json() == 1
+    assert client.put(f"{thing}/attributes/a", json=5, params={"condition": "ge(attributes/a,1)"}).status_code == 204
+    assert client.get(f"{thing}/attributes/a").json() == 5
+
+
+def test_condition_uses_in_memory_semantics(client: httpx.Client, thing: str) -> None:
+    # In conditions (unlike search) a string compares with a number, and ne is true on a missing field.
+    assert client.get(thing, params={"condition": 'ge(attributes/a,"1")'}).status_code == 200
+    assert client.get(thing, params={"condition": "ne(attributes/missing,1)"}).status_code == 200
+
+
+def test_invalid_condition_is_400_with_the_position(client: httpx.Client, thing: str) -> None:
+    body = assert_error(client.get(thing, params={"condition": "eq(attributes/a,1"}), 400, "things:condition.invalid")
+    assert "position" in str(body["message"])
+    assert_error(client.get(thing, params={"condition": "eq(foo,1)"}), 400, "things:condition.invalid")

@@ -268,3 +268,11 @@ def test_check_permissions(as_user: Users, shared: str) -> None:
     assert alice == {"read_thing": True, "read_model": True, "write_model": True, "policy": True, "missing": False}
     bad = {"x": {"resource": "nothing", "entityId": shared, "hasPermissions": ["READ"]}}
     assert as_user("bob").post("/checkPermissions", json=bad).status_code == 400
+
+
+def test_condition_cannot_probe_unreadable_fields(as_user: Users, shared: str) -> None:
+    bob = as_user("bob")
+    response = bob.get(f"/things/{shared}", params={"condition": 'eq(attributes/secret,"s3cr3t")'})
+    assert_error(response, 412, "things:condition.failed")
+    alice = as_user("alice")
+    assert alice.get(f"/things/{shared}", params={"condition": 'eq(attributes/secret,"s3cr3t")'}).status_code == 200

@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 
 from twinhub.model.commands import IfEqual
-from twinhub.model.errors import HeaderInvalid, TimeoutInvalid
+from twinhub.model.errors import HeaderInvalid, ThingConditionInvalid, TimeoutInvalid
 from twinhub.model.etag import Preconditions
 from twinhub.model.events import format_timestamp
 from twinhub.model.fields import FieldSelector, parse_fields
+from twinhub.rql import RqlInvalid, parse_filter, validate_filter_fields
+from twinhub.service.conditions import Condition
 
 DEFAULT_TIMEOUT = 60.0
 MAX_TIMEOUT = 60.0
@@ -31,6 +33,7 @@ class RequestHeaders:
     at_revision: int | None
     at_timestamp: str | None
     fields: FieldSelector | None
+    condition: Condition | None
 
 
 def _get(request: Request, name: str) -> str | None:
@@ -96,4 +99,15 @@ def parse_headers(request: Request) -> RequestHeaders:
         at_timestamp=None if timestamp_text is None else parse_timestamp("at-historical-timestamp",
                                                                          timestamp_text),
         fields=None if fields_text is None else parse_fields(fields_text),
+        condition=parse_condition(condition_text) if (condition_text := _get(request, "condition")) else None,
     )
+
+
+def parse_condition(text: str) -> Condition:
+    """The `condition` of a request as a checked RQL filter; 400 `things:condition.invalid` otherwise."""
+    try:
+        node = parse_filter(text)
+        validate_filter_fields(node)
+    except RqlInvalid as error:
+        raise ThingConditionInvalid(error.message) from None
+    return Condition(text, node)

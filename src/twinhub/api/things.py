@@ -151,7 +151,7 @@ async def _execute(ctx: Context, command: ThingCommand, auth: AuthContext, heade
                    request: Request) -> WriteOutcome:
     lockout = parse_bool("allow-policy-lockout", request.query_params.get("allow-policy-lockout", "false"))
     executed = await ctx.things.execute(command, auth.subjects, preconditions=headers.preconditions,
-                                        allow_policy_lockout=lockout)
+                                        allow_policy_lockout=lockout, condition=headers.condition)
     return WriteOutcome(executed.applied.created, executed.applied.created_value, executed.etag)
 
 
@@ -161,7 +161,8 @@ async def _retrieve(ctx: Context, auth: AuthContext, thing_id: str, path: Pointe
         retrieved = await ctx.things.retrieve_historical(
             thing_id, path, auth.subjects, revision=headers.at_revision, timestamp=headers.at_timestamp)
     else:
-        retrieved = await ctx.things.retrieve(thing_id, path, auth.subjects, preconditions=headers.preconditions)
+        retrieved = await ctx.things.retrieve(thing_id, path, auth.subjects, preconditions=headers.preconditions,
+                                              condition=headers.condition)
     value = retrieved.value
     if not path and isinstance(value, dict):
         value = with_special_fields(retrieved.thing, value, headers.fields)

@@ -553,3 +553,24 @@ class PolicyConflict(TwinhubError):
             f"The Policy with ID '{policy_id}' already exists",
             "Choose another Policy ID",
         )
+
+
+class ThingConditionFailed(TwinhubError):
+    def __init__(self, thing_id: str, condition: str) -> None:
+        super().__init__(
+            "things:condition.failed",
+            412,
+            f"The specified condition <{condition}> does not match the state of the requested Thing "
+            f"'{thing_id}'.",
+            "Change the condition or the request.",
+        )
+
+
+class ThingConditionInvalid(TwinhubError):
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            "things:condition.invalid",
+            400,
+            message,
+            "The condition must be a valid RQL filter, e.g. 'gt(attributes/temperature,20)'.",
+        )

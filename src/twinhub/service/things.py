@@ -28,6 +28,7 @@ from twinhub.model.pointer import MISSING, get_at
 from twinhub.model.resources import classify, missing_part
 from twinhub.model.types import JsonValue, Pointer
 from twinhub.policy import Enforcer
+from twinhub.service.conditions import Condition, check_condition
 from twinhub.service.creation import changed_policy_id, plan_creation, refuse_inline_policy, thing_policy_id
 from twinhub.service.enforcement import (
     READ,
@@ -96,7 +97,8 @@ class ThingService:
     # -- reads -------------------------------------------------------------------------------------
 
     async def retrieve(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
-                       preconditions: Preconditions = NO_PRECONDITIONS) -> Retrieved:
+                       preconditions: Preconditions = NO_PRECONDITIONS,
+                       condition: Condition | None = None) -> Retrieved:
         """The readable part of the current thing at `path`; raises Ditto's 404s, 412 or 304."""
         classify(path)
         thing = await self._load(thing_id)
@@ -104,7 +106,7 @@ class ThingService:
             raise ThingNotAccessible(thing_id)
         assert thing is not None
         enforcer = await self._enforcer(thing)
-        return self._read(thing, path, subjects, enforcer, preconditions)
+        return self._read(thing, path, subjects, enforcer, preconditions, condition)
 
     async def retrieve_historical(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
                                   revision: int | None = None, timestamp: str | None = None) -> Retrieved:
@@ -123,13 +125,16 @@ class ThingService:
         return self._read(thing, path, subjects, enforcer, NO_PRECONDITIONS)
 
     def _read(self, thing: Thing, path: Pointer, subjects: tuple[str, ...], enforcer: Enforcer | None,
-              preconditions: Preconditions) -> Retrieved:
+              preconditions: Preconditions, condition: Condition | None = None) -> Retrieved:
         enforcer = ensure_readable(enforcer, subjects, thing.thing_id, path)
         tag = entity_tag(thing, path)
         if tag is None:  # as Ditto: a missing resource is 404 whatever the conditional headers say
             raise missing_part(thing.doc, thing.thing_id, path)
         check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                             current=tag, is_read=True)
+        if condition is not None:
+            root = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
+            check_condition(condition, thing, root, self._clock())
         value = thing.doc if not path else get_at(thing.doc, path)
         view = readable_view(enforcer, subjects, thing.thing_id, path, value)  # type: ignore[arg-type]
         return Retrieved(thing, view, tag)
@@ -149,7 +154,7 @@ class ThingService:
 
     async def execute(self, command: ThingCommand, subjects: tuple[str, ...], *,
                       preconditions: Preconditions = NO_PRECONDITIONS,
-                      allow_policy_lockout: bool = False) -> Executed:
+                      allow_policy_lockout: bool = False, condition: Condition | None = None) -> Executed:
         """Authorize `command`, apply it and commit it with its event; returns once the write is durable."""
         classify(command.path)
         lane = self._lanes.get(command.thing_id)
@@ -162,7 +167,8 @@ class ThingService:
             async with lane.lock:
                 for _attempt in range(_MAX_CONFLICT_RETRIES):
                     try:
-                        return await self._execute_once(command, subjects, preconditions, allow_policy_lockout)
+                        return await self._execute_once(command, subjects, preconditions, allow_policy_lockout,
+                                                        condition)
                     except RevisionConflict:
                         # Another worker wrote first: forget what we knew and reapply on the fresh state.
                         self._cache.pop(command.thing_id, None)
@@ -173,10 +179,11 @@ class ThingService:
                 del self._lanes[command.thing_id]
 
     async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
-                            allow_policy_lockout: bool) -> Executed:
+                            allow_policy_lockout: bool, condition: Condition | None) -> Executed:
         current = await self._load(command.thing_id)
         creating = not exists(current) and not command.path and command.action != "delete"
         policy_write = None
+        enforcer: Enforcer | None = None
         if creating:
             async def thing_policy(other_id: str) -> str:
                 return str((await self.retrieve(other_id, ("policyId",), subjects)).value)
@@ -188,12 +195,16 @@ class ThingService:
         elif exists(current):
             assert current is not None
             refuse_inline_policy(command)
-            authorize_write(await self._enforcer(current), subjects, command)
+            enforcer = await self._enforcer(current)
+            authorize_write(enforcer, subjects, command)
             await self._check_new_policy_id(current, command, subjects)
         tag = entity_tag(current, command.path)
         if tag is not None or command.action != "delete":  # deleting what is missing is 404, not 412
             check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                                 current=tag, is_read=False)
+        if condition is not None and exists(current) and current is not None and enforcer is not None:
+            root = readable_view(enforcer, subjects, current.thing_id, (), current.doc)
+            check_condition(condition, current, root, self._clock())
         applied = apply(current, command, now=format_timestamp(self._clock()), max_size=self._max_thing_size)
         write = ThingWrite(applied.thing, applied.event, current.revision if current else 0)
         if policy_write is not None:

@@ -1,0 +1,31 @@
+"""The `condition` of a request: an RQL filter the current thing must match (Ditto's conditional requests).
+
+Evaluated in memory on what the caller may READ of the thing (plus its `_revision`, `_created` and
+`_modified`), so a condition cannot probe fields the caller cannot see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from twinhub.model.errors import ThingConditionFailed
+from twinhub.model.events import Thing
+from twinhub.model.types import JsonObject, JsonValue
+from twinhub.rql import Node, matches, resolve_placeholders
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    text: str
+    node: Node
+
+
+def check_condition(condition: Condition | None, thing: Thing, view: JsonValue, now: datetime) -> None:
+    """Raise 412 `things:condition.failed` unless the readable view of `thing` matches `condition`."""
+    if condition is None:
+        return
+    readable: JsonObject = dict(view) if isinstance(view, dict) else {"thingId": thing.thing_id}
+    readable.update({"_revision": thing.revision, "_created": thing.created, "_modified": thing.modified})
+    if not matches(resolve_placeholders(condition.node, now), readable):
+        raise ThingConditionFailed(thing.thing_id, condition.text)
