@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from twinhub.api import permissions, policies, things
+from twinhub.api import permissions, policies, search, things
 from twinhub.api.context import Context, context_of
 from twinhub.api.responses import error_response, json_response
 from twinhub.auth import build_authenticator
@@ -22,6 +22,7 @@ from twinhub.bus.inprocess import InProcessBus
 from twinhub.config import Settings, load_settings
 from twinhub.model.errors import MethodNotAllowed, ResourceNotFound, TwinhubError
 from twinhub.service.policies import PolicyService
+from twinhub.service.search import SearchService
 from twinhub.service.things import ThingService
 from twinhub.store.sqlite import DATABASE_FILE, open_sqlite_store
 from twinhub.store.sqlite.users import SqliteUserStore
@@ -76,7 +77,7 @@ def create_app(settings: Settings) -> Starlette:
                                      expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
             things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,
                                   cache_size=settings.cache_size)
-            context = Context(settings, authenticator, policies, things)
+            context = Context(settings, authenticator, policies, things, SearchService(store, things))
             app.state.context = context
             try:
                 yield
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> Starlette:
         *things.routes,
         *policies.routes,
         *permissions.routes,
+        *search.routes,
     ]
     handlers = {HTTPException: http_error, Exception: internal_error}
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)

@@ -14,6 +14,7 @@ from twinhub.auth import AuthContext, Authenticator
 from twinhub.config import Settings
 from twinhub.model.errors import AuthenticationFailed, TwinhubError
 from twinhub.service.policies import PolicyService
+from twinhub.service.search import SearchService
 from twinhub.service.things import ThingService
 
 log = logging.getLogger("twinhub.api")
@@ -25,6 +26,7 @@ class Context:
     authenticator: Authenticator
     policies: PolicyService
     things: ThingService
+    search: SearchService
     # Writes that outlive their request (timeout=0, or a client that gave up): kept until done.
     background: set[asyncio.Future[object]] = field(default_factory=set)
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import orjson
 from starlette.requests import Request
 
 from twinhub.model.commands import IfEqual
@@ -15,6 +16,10 @@ from twinhub.model.events import format_timestamp
 from twinhub.model.fields import FieldSelector, parse_fields
 from twinhub.rql import RqlInvalid, parse_filter, validate_filter_fields
 from twinhub.service.conditions import Condition
+
+TWIN_PERSISTED = "twin-persisted"
+SEARCH_PERSISTED = "search-persisted"
+_ACK_LABEL = re.compile(r"[a-zA-Z0-9\-_:]{3,100}")
 
 DEFAULT_TIMEOUT = 60.0
 MAX_TIMEOUT = 60.0
@@ -34,6 +39,7 @@ class RequestHeaders:
     at_timestamp: str | None
     fields: FieldSelector | None
     condition: Condition | None
+    requested_acks: tuple[str, ...] = (TWIN_PERSISTED,)
 
 
 def _get(request: Request, name: str) -> str | None:
@@ -78,6 +84,10 @@ def parse_headers(request: Request) -> RequestHeaders:
         response_required = False  # timeout=0 means fire and forget
     if timeout == 0 and response_required:
         raise TimeoutInvalid("A timeout of 0 cannot be combined with 'response-required=true'.")
+    acks_text = _get(request, "requested-acks")
+    requested_acks = (TWIN_PERSISTED,) if acks_text is None else parse_requested_acks(acks_text)
+    if timeout == 0 and acks_text is not None and requested_acks:
+        raise TimeoutInvalid("A timeout of 0 cannot be combined with requested acknowledgements.")
     if_equal = (_get(request, "if-equal") or "update").lower()
     if if_equal not in _IF_EQUAL:
         raise HeaderInvalid("if-equal", if_equal, "one of update, skip, skip-minimizing-merge")
@@ -100,7 +110,28 @@ def parse_headers(request: Request) -> RequestHeaders:
                                                                          timestamp_text),
         fields=None if fields_text is None else parse_fields(fields_text),
         condition=parse_condition(condition_text) if (condition_text := _get(request, "condition")) else None,
+        requested_acks=requested_acks if timeout != 0 else (),
     )
+
+
+def parse_requested_acks(text: str) -> tuple[str, ...]:
+    """`requested-acks` as a comma-separated list or a JSON array of acknowledgement labels."""
+    stripped = text.strip()
+    labels: list[str]
+    if stripped.startswith("["):
+        try:
+            parsed = orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            raise HeaderInvalid("requested-acks", text, "JSON array of acknowledgement labels") from None
+        if not isinstance(parsed, list) or not all(isinstance(label, str) for label in parsed):
+            raise HeaderInvalid("requested-acks", text, "JSON array of acknowledgement labels")
+        labels = parsed
+    else:
+        labels = [label.strip() for label in stripped.split(",") if label.strip()]
+    for label in labels:
+        if not _ACK_LABEL.fullmatch(label):
+            raise HeaderInvalid("requested-acks", text, "list of acknowledgement labels ([a-zA-Z0-9-_:]{3,100})")
+    return tuple(dict.fromkeys(labels))
 
 
 def parse_condition(text: str) -> Condition:

@@ -17,6 +17,8 @@ from twinhub.api.body import read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, parse_bool, parse_headers
 from twinhub.api.responses import json_response
+from twinhub.api.search import list_things
+from twinhub.api.views import project_thing, project_value, with_special_fields
 from twinhub.api.writes import WriteOutcome, run_write
 from twinhub.auth.context import AuthContext
 from twinhub.model.commands import ThingCommand
@@ -27,14 +29,11 @@ from twinhub.model.errors import (
     ThingIdsMissing,
     TwinhubError,
 )
-from twinhub.model.events import Thing
-from twinhub.model.fields import FieldSelector, select
 from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
 from twinhub.model.pointer import parse_pointer
-from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.model.types import JsonValue, Pointer
 
 PREFIX = b"/api/2/things/"
-_SPECIAL_FIELDS = ("_namespace", "_revision", "_created", "_modified")
 
 
 def parse_thing_path(raw_path: bytes) -> tuple[str, Pointer]:
@@ -49,27 +48,6 @@ def parse_thing_path(raw_path: bytes) -> tuple[str, Pointer]:
 def _location(request: Request, raw_path: str) -> str:
     """An absolute URL for a `Location` header, kept percent-encoded so that it is valid ASCII."""
     return f"{request.url.scheme}://{request.url.netloc}{raw_path}"
-
-
-def with_special_fields(thing: Thing, view: JsonObject, selector: FieldSelector | None) -> JsonObject:
-    """The (readable view of the) thing JSON, plus the `_`-prefixed fields the selector asks for."""
-    if selector is None:
-        return view
-    wanted = selector.top_level_keys()
-    specials: JsonObject = {
-        "_namespace": thing.thing_id.split(":", 1)[0],
-        "_revision": thing.revision,
-        "_created": thing.created,
-        "_modified": thing.modified,
-    }
-    extra = {key: specials[key] for key in _SPECIAL_FIELDS if key in wanted}
-    return {**view, **extra} if extra else view
-
-
-def _project(value: JsonValue, selector: FieldSelector | None) -> JsonValue:
-    if selector is None or not isinstance(value, dict):
-        return value
-    return select(value, selector)
 
 
 async def things_root(request: Request) -> Response:
@@ -87,7 +65,9 @@ async def things_root(request: Request) -> Response:
 
 
 async def _retrieve_many(request: Request, ctx: Context, auth: AuthContext, headers: RequestHeaders) -> Response:
-    ids = [thing_id.strip() for thing_id in request.query_params.get("ids", "").split(",") if thing_id.strip()]
+    if "ids" not in request.query_params:
+        return await list_things(request, ctx, auth.subjects, headers.fields)
+    ids = [thing_id.strip() for thing_id in request.query_params["ids"].split(",") if thing_id.strip()]
     if not ids:
         raise ThingIdsMissing()
     for thing_id in ids:
@@ -101,7 +81,7 @@ async def _retrieve_many(request: Request, ctx: Context, auth: AuthContext, head
                 continue
             raise
         view = retrieved.value if isinstance(retrieved.value, dict) else {}
-        things.append(_project(with_special_fields(retrieved.thing, view, headers.fields), headers.fields))
+        things.append(project_thing(retrieved.thing, view, headers.fields))
     return json_response(things)
 
 
@@ -169,7 +149,7 @@ async def _retrieve(ctx: Context, auth: AuthContext, thing_id: str, path: Pointe
     response_headers = {"ETag": retrieved.etag}
     if headers.correlation_id:
         response_headers["correlation-id"] = headers.correlation_id
-    return json_response(_project(value, headers.fields), 200, response_headers)
+    return json_response(project_value(value, headers.fields), 200, response_headers)
 
 
 # Every method reaches the handlers, which answer Ditto's 405 for the ones a resource lacks.

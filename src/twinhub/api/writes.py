@@ -10,7 +10,7 @@ from typing import Any
 from starlette.responses import Response
 
 from twinhub.api.context import Context
-from twinhub.api.headers import RequestHeaders
+from twinhub.api.headers import SEARCH_PERSISTED, TWIN_PERSISTED, RequestHeaders
 from twinhub.api.responses import empty_response, json_response
 from twinhub.model.errors import CommandTimeout
 from twinhub.model.types import JsonValue
@@ -40,6 +40,8 @@ async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], head
         outcome = await asyncio.wait_for(asyncio.shield(task), headers.timeout)
     except TimeoutError:
         raise CommandTimeout(int(headers.timeout * 1000)) from None
+    if set(headers.requested_acks) - _AT_COMMIT or len(headers.requested_acks) > 1:
+        return await _acknowledgements(outcome, headers, base)
     if not headers.response_required:
         return empty_response(202, base)
     response_headers = dict(base)
@@ -49,3 +51,31 @@ async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], head
         response_headers["Location"] = location
         return json_response(outcome.value, 201, response_headers)
     return empty_response(204, response_headers)
+
+
+# Labels satisfied by the commit itself: the journal and the search index are one transaction.
+_AT_COMMIT = {TWIN_PERSISTED, SEARCH_PERSISTED}
+
+
+async def _acknowledgements(outcome: WriteOutcome, headers: RequestHeaders, base: dict[str, str]) -> Response:
+    """Ditto's aggregated acknowledgements: 200 when all succeeded, 424 when any failed. Labels that only
+    subscribers could issue (none can yet) time out after the request's `timeout`."""
+    missing = [label for label in headers.requested_acks if label not in _AT_COMMIT]
+    if missing:
+        await asyncio.sleep(headers.timeout)
+    acks: dict[str, JsonValue] = {}
+    for label in headers.requested_acks:
+        if label == TWIN_PERSISTED:
+            ack: dict[str, JsonValue] = {"status": 201 if outcome.created else 204, "headers": dict(base)}
+            if outcome.created:
+                ack["payload"] = outcome.value
+        elif label == SEARCH_PERSISTED:
+            ack = {"status": 204, "headers": dict(base)}
+        else:
+            ack = {"status": 408, "payload": CommandTimeout(int(headers.timeout * 1000)).to_json(),  # type: ignore[dict-item]
+                   "headers": dict(base)}
+        acks[label] = ack
+    # Ditto's combined status: a single ack's own status, else 200 if all succeeded, else 424.
+    statuses = [int(ack["status"]) for ack in acks.values() if isinstance(ack, dict)]  # type: ignore[arg-type]
+    status = statuses[0] if len(statuses) == 1 else (200 if all(s < 300 for s in statuses) else 424)
+    return json_response(acks, status, base)

@@ -74,15 +74,15 @@ class Scanner:
             pos += 1
         self.pos = pos
 
-    def expect(self, char: str, hint: str = "") -> None:
+    def expect(self, char: str) -> None:
         if self.peek() != char:
-            self.fail(self.pos, f"expected {char!r}, found {self.found(self.pos)}{hint}")
+            self.fail(self.pos, f"expected {char!r}, found {self.found(self.pos)}")
         self.pos += 1
 
     def name(self, names: tuple[str, ...], what: str) -> str:
         """One of `names` directly followed by '(' (consumed too)."""
         text, start = self.text, self.pos
-        for candidate in sorted(names, key=len, reverse=True):
+        for candidate in names:  # no name is a prefix of another
             if text.startswith(candidate, start):
                 self.pos = start + len(candidate)
                 self.expect("(")
@@ -94,6 +94,7 @@ class Scanner:
 
     def property(self) -> str:
         """Property characters up to the next unescaped `,`, `)` or `"`, escapes decoded."""
+        start = self.pos
         parts: list[str] = []
         text = self.text
         while True:
@@ -102,7 +103,7 @@ class Scanner:
                 parts.append(run.group())
                 self.pos = run.end()
             if self.peek() != "\\":
-                return self._join(parts, self.pos)
+                return self._join(parts, start)
             parts.append(self._escape('"'))
 
     def quoted(self, quote: str) -> str:
@@ -132,7 +133,7 @@ class Scanner:
         if char == quote:
             self.pos += 2
             return quote
-        if char in _SIMPLE_ESCAPES and char:
+        if char in _SIMPLE_ESCAPES:
             self.pos += 2
             return _SIMPLE_ESCAPES[char]
         if char == "u":

@@ -54,7 +54,7 @@ class Placeholder:
             raise ValueError(f"not an RQL placeholder value: {self.name!r}")
 
 
-Value: TypeAlias = None | bool | int | float | str | Placeholder
+Value: TypeAlias = bool | int | float | str | Placeholder | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,7 @@ from twinhub.model.errors import TwinhubError
 
 __all__ = ["RqlInvalid", "RqlOptionInvalid", "syntax_message"]
 
-FILTER_DESCRIPTION = (
-    "Ensure that all opening parentheses have also closing ones and that the RQL expression is valid."
-)
+FILTER_DESCRIPTION = "Ensure that all opening parentheses have also closing ones and that the RQL expression is valid."
 OPTION_DESCRIPTION = "At least one provided option is invalid."
 
 _SNIPPET_RADIUS = 40

@@ -47,7 +47,14 @@ DEFAULT_MAX_DEPTH = 64
 
 _INT_MAX = 2**31 - 1
 _COMPARISONS: dict[str, ComparisonOp] = {
-    "eq": "eq", "ne": "ne", "gt": "gt", "ge": "ge", "lt": "lt", "le": "le", "like": "like", "ilike": "ilike"
+    "eq": "eq",
+    "ne": "ne",
+    "gt": "gt",
+    "ge": "ge",
+    "lt": "lt",
+    "le": "le",
+    "like": "like",
+    "ilike": "ilike",
 }
 _OPERATORS = (*_COMPARISONS, "in", "and", "or", "not", "exists", "empty")
 _OPTIONS = ("sort", "limit", "cursor", "size")
@@ -168,7 +175,8 @@ def _option(scanner: Scanner) -> Option:
         return CursorOption(cursor)
     start = scanner.pos
     digits = scanner.unsigned_digits()
-    size = int(digits) if len(digits) <= 10 else _INT_MAX + 1
+    significant = digits.lstrip("0") or "0"  # Integer.valueOf reads leading zeros
+    size = int(significant) if len(significant) <= 10 else _INT_MAX + 1
     if size > _INT_MAX:
         scanner.fail(start, f"the size {digits[:20]} is out of the range of a 32-bit int")
     _close(scanner, "')'")

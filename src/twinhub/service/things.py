@@ -26,7 +26,7 @@ from twinhub.model.events import Thing, ThingWrite, format_timestamp
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.pointer import MISSING, get_at
 from twinhub.model.resources import classify, missing_part
-from twinhub.model.types import JsonValue, Pointer
+from twinhub.model.types import JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer
 from twinhub.service.conditions import Condition, check_condition
 from twinhub.service.creation import changed_policy_id, plan_creation, refuse_inline_policy, thing_policy_id
@@ -138,6 +138,12 @@ class ThingService:
         value = thing.doc if not path else get_at(thing.doc, path)
         view = readable_view(enforcer, subjects, thing.thing_id, path, value)  # type: ignore[arg-type]
         return Retrieved(thing, view, tag)
+
+    async def view(self, thing: Thing, subjects: tuple[str, ...]) -> JsonObject:
+        """What the subjects may READ of `thing` (as GET shows it); 404 when nothing."""
+        enforcer = ensure_readable(await self._enforcer(thing), subjects, thing.thing_id, ())
+        view = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
+        return view if isinstance(view, dict) else {"thingId": thing.thing_id}
 
     async def enforcer_of(self, thing_id: str) -> Enforcer | None:
         """The enforcer of an existing thing's policy; None when the thing or its policy is missing."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from twinhub.model.errors import TwinhubError
 from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
+from twinhub.rql.dialects import Dialect
+from twinhub.rql.sql import CompiledQuery
 from twinhub.store.index import PolicyIndex
 
 
@@ -24,6 +26,12 @@ class RevisionConflict(TwinhubError):
 
 class Store(Protocol):
     """A thing store. Writes are group-committed; each `commit` returns once its transaction is durable."""
+
+    dialect: Dialect  # the SQL dialect search queries are compiled for
+
+    async def query(self, query: CompiledQuery) -> list[tuple[Any, ...]]:
+        """The rows of a compiled search query."""
+        ...
 
     async def load(self, thing_id: str) -> Thing | None:
         """The current thing (a tombstone if deleted), or None if the id was never used."""

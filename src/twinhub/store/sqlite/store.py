@@ -10,10 +10,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
+from twinhub.rql.dialects import SQLITE, Dialect
+from twinhub.rql.sql import CompiledQuery
 from twinhub.store.base import Store
 from twinhub.store.index import PolicyIndex
 from twinhub.store.sqlite.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
@@ -68,6 +70,8 @@ def open_sqlite_store(path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
 
 class SqliteStore:
     """The `Store` on one SQLite file. Open once with `async with`; it cannot be reopened after close."""
+
+    dialect: Dialect = SQLITE  # what search queries are compiled for
 
     def __init__(self, path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
                  max_pending: int = DEFAULT_MAX_PENDING) -> None:
@@ -194,6 +198,14 @@ class SqliteStore:
             return None if row is None else decode_policy(policy_id, row)
 
         return await self._read(query)
+
+    async def query(self, query: CompiledQuery) -> list[tuple[Any, ...]]:
+        """Rows of a compiled search (see `twinhub.rql.sql`), read on one consistent snapshot."""
+
+        def run(connection: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            return connection.execute(query.sql, query.params).fetchall()
+
+        return await self._read(run)
 
     async def importers_of(self, policy_id: str) -> list[str]:
         def query(connection: sqlite3.Connection) -> list[str]:

@@ -1,0 +1,86 @@
+"""RQL, pure: Ditto's filter and option grammars, field whitelist, placeholders and in-memory evaluation.
+
+    node = parse_filter('and(eq(attributes/room,"kitchen"),gt(_modified,time:now-1h))')   # RqlInvalid on error
+    validate_filter_fields(node)                                  # RqlInvalid: "Unknown property name: …"
+    node = resolve_placeholders(node, now)                         # time:now… -> ISO-8601 text / epoch millis
+    matches(node, thing_json)                                      # conditions and event filters
+    options = parse_options("sort(+thingId),size(10)")             # RqlOptionInvalid on error
+    validate_sort_fields(options)
+
+`render(node)` / `render_options(options)` print canonical RQL that parses back to the same values.
+"""
+
+from __future__ import annotations
+
+from twinhub.rql.ast import (
+    And,
+    Comparison,
+    ComparisonOp,
+    CursorOption,
+    Empty,
+    Exists,
+    In,
+    LimitOption,
+    Node,
+    Not,
+    Option,
+    Or,
+    Placeholder,
+    SizeOption,
+    SortDirection,
+    SortOption,
+    Value,
+)
+from twinhub.rql.errors import RqlInvalid, RqlOptionInvalid
+from twinhub.rql.fields import (
+    FieldKind,
+    FieldPath,
+    resolve_field,
+    resolve_sort_field,
+    validate_filter_fields,
+    validate_sort_fields,
+)
+from twinhub.rql.like import like_matches, like_to_regex
+from twinhub.rql.memory import matches
+from twinhub.rql.parser import DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, parse_filter, parse_options
+from twinhub.rql.placeholders import resolve_placeholder, resolve_placeholders
+from twinhub.rql.render import render, render_options
+
+__all__ = [
+    "DEFAULT_MAX_DEPTH",
+    "DEFAULT_MAX_LENGTH",
+    "And",
+    "Comparison",
+    "ComparisonOp",
+    "CursorOption",
+    "Empty",
+    "Exists",
+    "FieldKind",
+    "FieldPath",
+    "In",
+    "LimitOption",
+    "Node",
+    "Not",
+    "Option",
+    "Or",
+    "Placeholder",
+    "RqlInvalid",
+    "RqlOptionInvalid",
+    "SizeOption",
+    "SortDirection",
+    "SortOption",
+    "Value",
+    "like_matches",
+    "like_to_regex",
+    "matches",
+    "parse_filter",
+    "parse_options",
+    "render",
+    "render_options",
+    "resolve_field",
+    "resolve_placeholder",
+    "resolve_placeholders",
+    "resolve_sort_field",
+    "validate_filter_fields",
+    "validate_sort_fields",
+]

@@ -1,0 +1,168 @@
+"""Search: RQL filters and options compiled, with the caller's visibility, into one SQL query.
+
+The index is written in the same transaction as the thing, so a search right after a write sees it.
+Every hit is then shown as the caller's READ view of the thing, exactly as a GET would show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from twinhub.model.errors import TwinhubError
+from twinhub.model.events import Thing, format_timestamp
+from twinhub.model.ids import is_valid_namespace
+from twinhub.model.json import loads
+from twinhub.model.types import JsonObject
+from twinhub.rql import (
+    And,
+    CursorOption,
+    LimitOption,
+    Node,
+    RqlOptionInvalid,
+    SizeOption,
+    SortOption,
+    parse_filter,
+    parse_options,
+    resolve_placeholders,
+    validate_filter_fields,
+    validate_sort_fields,
+)
+from twinhub.rql.sql import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Page,
+    compile_count,
+    compile_search,
+    query_fingerprint,
+    split_page,
+)
+from twinhub.service.things import ThingService
+from twinhub.store.base import Store
+
+
+class NamespacesInvalid(TwinhubError):
+    def __init__(self, namespace: str) -> None:
+        super().__init__("thing-search:search.namespaces.invalid", 400,
+                         f"The namespace <{namespace}> is not valid.",
+                         "Namespaces are dot-separated names, each starting with a letter.")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A search as the HTTP API receives it: every `filter` (AND-ed) and `option` parameter, as text."""
+
+    filters: Sequence[str] = ()
+    options: Sequence[str] = ()
+    namespaces: Sequence[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """The hits (the caller's views of the things) and how to go on: a cursor, or with the deprecated
+    `limit` option the next offset (-1 on the last page)."""
+
+    things: list[tuple[Thing, JsonObject]] = field(default_factory=list)
+    cursor: str | None = None
+    next_page_offset: int | None = None
+
+
+def parse_query_filter(filters: Sequence[str]) -> Node | None:
+    """Every `filter` parameter parsed and checked; several are AND-ed as Ditto does."""
+    nodes = [parse_filter(text) for text in filters]
+    for node in nodes:
+        validate_filter_fields(node)
+    if not nodes:
+        return None
+    return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    sort: SortOption | None
+    size: int
+    cursor: str | None
+    limit: LimitOption | None
+
+
+def _options(texts: Sequence[str]) -> _Options:
+    """The `option` parameters (concatenated, as Ditto does), each kind at most once."""
+    found: dict[type, object] = {}
+    for option in parse_options(",".join(texts)) if texts else ():
+        if type(option) in found:
+            raise RqlOptionInvalid(f"The option '{type(option).__name__}' was given more than once.")
+        found[type(option)] = option
+    sort, size, cursor, limit = (found.get(kind) for kind in (SortOption, SizeOption, CursorOption, LimitOption))
+    assert sort is None or isinstance(sort, SortOption)
+    assert size is None or isinstance(size, SizeOption)
+    assert cursor is None or isinstance(cursor, CursorOption)
+    assert limit is None or isinstance(limit, LimitOption)
+    if sort is not None:
+        validate_sort_fields((sort,))
+    if limit is not None and (size is not None or cursor is not None):
+        raise RqlOptionInvalid("The option 'limit' cannot be combined with 'size' or 'cursor'.")
+    page_size = size.size if size is not None else (limit.count if limit is not None else DEFAULT_PAGE_SIZE)
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise RqlOptionInvalid(f"The page size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}.")
+    return _Options(sort, page_size, cursor.cursor if cursor else None, limit)
+
+
+def check_namespaces(namespaces: Sequence[str] | None) -> list[str] | None:
+    if namespaces is None:
+        return None
+    for namespace in namespaces:
+        if not is_valid_namespace(namespace):
+            raise NamespacesInvalid(namespace)
+    return list(namespaces)
+
+
+class SearchService:
+    def __init__(self, store: Store, things: ThingService, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._store = store
+        self._things = things
+        self._clock = clock
+
+    async def search(self, query: SearchQuery, subjects: tuple[str, ...]) -> SearchPage:
+        """One page of the things the caller may read that match; raises Ditto's 400s for bad RQL/options."""
+        node = parse_query_filter(query.filters)
+        options = _options(query.options)
+        namespaces = check_namespaces(query.namespaces)
+        now = self._clock()
+        fingerprint = query_fingerprint(node, options.sort, namespaces)
+        page = Page(size=options.size, cursor=options.cursor, fingerprint=fingerprint,
+                    offset=options.limit.offset if options.limit else None)
+        compiled = compile_search(None if node is None else resolve_placeholders(node, now), subjects=subjects,
+                                  namespaces=namespaces, sort=options.sort, page=page,
+                                  now=format_timestamp(now), dialect=self._store.dialect)
+        rows = await self._store.query(compiled)
+        shown, cursor = split_page(rows, page)
+        things = [thing for row in shown if (thing := await self._view(_thing(row), subjects)) is not None]
+        if options.limit is not None:
+            more = len(rows) > page.size
+            return SearchPage(things, None, options.limit.offset + page.size if more else -1)
+        return SearchPage(things, cursor)
+
+    async def count(self, query: SearchQuery, subjects: tuple[str, ...]) -> int:
+        node = parse_query_filter(query.filters)
+        namespaces = check_namespaces(query.namespaces)
+        now = self._clock()
+        compiled = compile_count(None if node is None else resolve_placeholders(node, now), subjects=subjects,
+                                 namespaces=namespaces, now=format_timestamp(now), dialect=self._store.dialect)
+        rows = await self._store.query(compiled)
+        return int(rows[0][0])
+
+    async def _view(self, thing: Thing, subjects: tuple[str, ...]) -> tuple[Thing, JsonObject] | None:
+        try:
+            retrieved = await self._things.view(thing, subjects)
+        except TwinhubError:
+            return None  # changed under the search (e.g. its policy), and no longer readable
+        return thing, retrieved
+
+
+def _thing(row: Sequence[Any]) -> Thing:
+    thing_id, revision, created, modified, deleted, doc = row[:6]
+    value = loads(doc)
+    return Thing(thing_id, value if isinstance(value, dict) else {}, revision, created, modified, bool(deleted))

@@ -1,0 +1,175 @@
+"""Search over HTTP: Ditto's RQL and paging, consistent with the write before it, and policy-aware."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from tests.api.helpers import assert_error
+
+Users = Callable[[str], httpx.Client]
+
+
+@pytest.fixture
+def namespace() -> str:
+    """A namespace of its own per test, so searches see only the test's things."""
+    return f"org.search{uuid.uuid4().hex[:10]}"
+
+
+def put(client: httpx.Client, thing_id: str, body: dict[str, object]) -> None:
+    assert client.put(f"/things/{thing_id}", json=body).status_code in (201, 204)
+
+
+def search(client: httpx.Client, namespace: str, **params: str) -> dict[str, object]:
+    response = client.get("/search/things", params={"namespaces": namespace, **params})
+    assert response.status_code == 200, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+def ids(body: dict[str, object]) -> list[str]:
+    return [item["thingId"] for item in body["items"]]  # type: ignore[attr-defined, index]
+
+
+def test_search_sees_the_write_right_before_it(client: httpx.Client, namespace: str) -> None:
+    thing_id = f"{namespace}:lamp"
+    for level in range(5):
+        put(client, thing_id, {"attributes": {"level": level}})
+        assert ids(search(client, namespace, filter=f"eq(attributes/level,{level})")) == [thing_id]
+        assert ids(search(client, namespace, filter=f"eq(attributes/level,{level - 1})")) == []
+
+
+def test_filters_fields_and_default_sort(client: httpx.Client, namespace: str) -> None:
+    for n in (3, 1, 2):
+        put(client, f"{namespace}:t{n}", {"attributes": {"n": n, "room": "hall" if n != 2 else "attic"},
+                                          "features": {"lamp": {"properties": {"on": n > 1}}}})
+    body = search(client, namespace, filter='eq(attributes/room,"hall")', fields="thingId,attributes/n,_revision")
+    assert body == {"items": [{"thingId": f"{namespace}:t1", "attributes": {"n": 1}, "_revision": 1},
+                              {"thingId": f"{namespace}:t3", "attributes": {"n": 3}, "_revision": 1}]}
+    assert ids(search(client, namespace, filter="eq(features/*/properties/on,true)")) == [
+        f"{namespace}:t2", f"{namespace}:t3"]
+    both = client.get("/search/things", params=[("namespaces", namespace), ("filter", "gt(attributes/n,1)"),
+                                                ("filter", 'eq(attributes/room,"hall")')])
+    assert ids(both.json()) == [f"{namespace}:t3"]
+    count = client.get("/search/things/count", params={"namespaces": namespace, "filter": "ge(attributes/n,2)"})
+    assert count.json() == 2
+
+
+def test_search_semantics_differ_from_conditions(client: httpx.Client, namespace: str) -> None:
+    put(client, f"{namespace}:a", {"attributes": {"n": 41, "tags": ["x", "y"]}})
+    put(client, f"{namespace}:b", {"attributes": {"s": "41"}})
+    assert ids(search(client, namespace, filter='ge(attributes/n,"41")')) == []  # no string/number coercion
+    assert ids(search(client, namespace, filter="ne(attributes/n,1)")) == [f"{namespace}:a"]  # ne needs the field
+    assert ids(search(client, namespace, filter="not(eq(attributes/n,1))")) == [f"{namespace}:a", f"{namespace}:b"]
+    assert ids(search(client, namespace, filter='eq(attributes/tags,"y")')) == [f"{namespace}:a"]
+    assert ids(search(client, namespace, filter='ilike(attributes/s,"4?")')) == [f"{namespace}:b"]
+    assert ids(search(client, namespace, filter="exists(attributes/tags)")) == [f"{namespace}:a"]
+
+
+def test_paging_with_cursor_until_the_last_page(client: httpx.Client, namespace: str) -> None:
+    for n in range(7):
+        put(client, f"{namespace}:p{n}", {"attributes": {"n": n % 3}})
+    seen: list[str] = []
+    option = "sort(-attributes/n,+thingId),size(3)"
+    body = search(client, namespace, option=option)
+    while True:
+        seen += ids(body)
+        if "cursor" not in body:
+            break
+        body = search(client, namespace, option=f"{option},cursor({body['cursor']})")
+    expected = sorted((f"{namespace}:p{n}" for n in range(7)), key=lambda t: (-(int(t[-1]) % 3), t))
+    assert seen == expected
+
+
+def test_cursor_of_another_query_is_refused(client: httpx.Client, namespace: str) -> None:
+    for n in range(3):
+        put(client, f"{namespace}:c{n}", {"attributes": {"n": n}})
+    cursor = search(client, namespace, option="size(1)")["cursor"]
+    response = client.get("/search/things", params={"namespaces": namespace, "filter": "exists(attributes/n)",
+                                                    "option": f"size(1),cursor({cursor})"})
+    assert_error(response, 400, "thing-search:search.option.invalid")
+
+
+def test_deprecated_limit_pages_by_offset(client: httpx.Client, namespace: str) -> None:
+    for n in range(3):
+        put(client, f"{namespace}:l{n}", {})
+    assert search(client, namespace, option="limit(0,2)")["nextPageOffset"] == 2
+    last = search(client, namespace, option="limit(2,2)")
+    assert ids(last) == [f"{namespace}:l2"] and last["nextPageOffset"] == -1
+    assert_error(client.get("/search/things", params={"option": "limit(0,2),size(2)"}), 400,
+                 "thing-search:search.option.invalid")
+
+
+@pytest.mark.parametrize(("params", "status", "code"), [
+    ({"filter": "eq(attributes/n,1"}, 400, "rql.expression.invalid"),
+    ({"filter": "eq(unknown,1)"}, 400, "rql.expression.invalid"),
+    ({"option": "size(201)"}, 400, "thing-search:search.option.invalid"),
+    ({"option": "sort(attributes/n)"}, 400, "thing-search:search.option.invalid"),
+    ({"namespaces": "1bad"}, 400, "thing-search:search.namespaces.invalid"),
+])
+def test_bad_search_input_is_400(client: httpx.Client, params: dict[str, str], status: int, code: str) -> None:
+    assert_error(client.get("/search/things", params=params), status, code)
+    if "option" not in params:  # count takes no options
+        assert_error(client.get("/search/things/count", params=params), status, code)
+
+
+def test_post_takes_a_form_and_only_a_form(client: httpx.Client, namespace: str) -> None:
+    put(client, f"{namespace}:f", {"attributes": {"k": "v"}})
+    response = client.post("/search/things", data={"filter": 'eq(attributes/k,"v")', "namespaces": namespace})
+    assert ids(response.json()) == [f"{namespace}:f"]
+    count = client.post("/search/things/count", data={"filter": 'eq(attributes/k,"v")', "namespaces": namespace})
+    assert count.json() == 1
+    assert_error(client.post("/search/things", json={"filter": "x"}), 415, "mediatype.unsupported")
+
+
+def test_search_only_finds_what_the_caller_may_read(as_user: Users, namespace: str) -> None:
+    alice, bob = as_user("alice"), as_user("bob")
+    put(alice, f"{namespace}:mine", {"attributes": {"secret": 1, "public": 1}})
+    put(alice, f"{namespace}:shared", {"attributes": {"secret": 1, "public": 1}})
+    entry = {"subjects": {"nginx:bob": {"type": "t"}}, "resources": {
+        "thing:/": {"grant": ["READ"], "revoke": []}, "thing:/attributes/secret": {"grant": [], "revoke": ["READ"]}}}
+    assert alice.put(f"/policies/{namespace}:shared/entries/bob", json=entry).status_code == 201
+    assert ids(search(bob, namespace)) == [f"{namespace}:shared"]
+    assert ids(search(bob, namespace, filter="eq(attributes/public,1)")) == [f"{namespace}:shared"]
+    assert ids(search(bob, namespace, filter="eq(attributes/secret,1)")) == []  # an unreadable field never matches
+    assert ids(search(bob, namespace, filter="not(exists(attributes/secret))")) == [f"{namespace}:shared"]
+    assert search(bob, namespace, fields="attributes")["items"] == [{"attributes": {"public": 1}}]
+    assert bob.get("/search/things/count", params={"namespaces": namespace}).json() == 1
+    assert alice.get("/search/things/count", params={"namespaces": namespace}).json() == 2
+    # A policy change is visible to the very next search.
+    alice.delete(f"/policies/{namespace}:shared/entries/bob")
+    assert ids(search(bob, namespace)) == []
+
+
+def test_things_listing_pages_with_link_headers(client: httpx.Client, namespace: str) -> None:
+    for n in range(3):
+        put(client, f"{namespace}:x{n}", {})
+    response = client.get("/things", params={"option": "size(2)", "fields": "thingId", "namespaces": namespace})
+    assert response.status_code == 200
+    assert isinstance(response.json(), list) and len(response.json()) == 2
+    assert 'rel="canonical"' in response.headers["Link"]
+    next_link = response.headers["Link"].split(", <")[1].split(">")[0]
+    assert "cursor(" in httpx.URL(next_link).params["option"]
+
+
+def test_requested_acks_search_persisted_is_acknowledged_at_commit(client: httpx.Client, namespace: str) -> None:
+    thing_id = f"{namespace}:acked"
+    response = client.put(f"/things/{thing_id}", json={"attributes": {"v": 1}},
+                          params={"requested-acks": "twin-persisted,search-persisted"})
+    assert response.status_code == 200
+    acks = response.json()
+    assert acks["twin-persisted"]["status"] == 201 and acks["search-persisted"]["status"] == 204
+    assert ids(search(client, namespace, filter="eq(attributes/v,1)")) == [thing_id]
+    single = client.put(f"/things/{thing_id}/attributes/v", json=2, params={"requested-acks": "search-persisted"})
+    assert single.status_code == 204
+
+
+def test_an_ack_nobody_issues_times_out_with_424(client: httpx.Client, namespace: str) -> None:
+    response = client.put(f"/things/{namespace}:late", json={},
+                          params={"requested-acks": "twin-persisted,custom:ack", "timeout": "1"})
+    assert response.status_code == 424
+    assert response.json()["custom:ack"]["status"] == 408
+    assert response.json()["twin-persisted"]["status"] == 201
