@@ -173,3 +173,15 @@ def test_an_ack_nobody_issues_times_out_with_424(client: httpx.Client, namespace
     assert response.status_code == 424
     assert response.json()["custom:ack"]["status"] == 408
     assert response.json()["twin-persisted"]["status"] == 201
+
+
+def test_things_listing_without_options_links_the_next_page(client: httpx.Client, namespace: str) -> None:
+    for n in range(27):
+        put(client, f"{namespace}:y{n:02}", {})
+    response = client.get("/things", params={"namespaces": namespace, "fields": "thingId"})
+    assert response.status_code == 200, response.text
+    assert len(response.json()) == 25  # Ditto's default page size
+    next_link = response.headers["Link"].split(", <")[1].split(">")[0]
+    rest = client.get(next_link.replace(str(client.base_url), "") + f"&namespaces={namespace}&fields=thingId")
+    assert [item["thingId"] for item in rest.json()] == [f"{namespace}:y25", f"{namespace}:y26"]
+    assert 'rel="next"' not in rest.headers["Link"]

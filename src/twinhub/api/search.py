@@ -96,7 +96,8 @@ async def list_things(request: Request, ctx: Context, subjects: tuple[str, ...],
 
 
 def _next_options(options: Sequence[str], cursor: str) -> str:
-    kept = [option for option in parse_options(",".join(options)) if not isinstance(option, CursorOption)]
+    given = ",".join(option for option in options if option.strip())
+    kept = [option for option in parse_options(given) if not isinstance(option, CursorOption)] if given else []
     return render_options((*kept, CursorOption(cursor)))
 
 

@@ -29,22 +29,27 @@ _LONG_MAX = 2**63 - 1
 _BIG_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
-def json_comparable(scalar: str | bool | int | float) -> Comparable:
-    """The Comparable Ditto derives from a JSON scalar of the thing (after `asNumber`); null is none."""
+def json_comparable(scalar: str | bool | int | float) -> Comparable | None:
+    """The Comparable Ditto derives from a JSON scalar of the thing (after `asNumber`).
+
+    None for NaN, which JSON cannot carry and Java's BigDecimal cannot hold; infinities order beyond all numbers.
+    """
     if isinstance(scalar, bool | str):
         return scalar
     if isinstance(scalar, float):
+        if math.isnan(scalar):
+            return None
         integral = _integral(scalar)
         return Decimal(integral) if integral is not None else _decimal(double_to_string(scalar))
     return Decimal(scalar)
 
 
 def value_comparable(value: Value) -> Comparable | None:
-    """The Comparable of a literal (a long stays a long, a double stays a double); None for null."""
+    """The Comparable of a literal (a long stays a long, a double stays a double); None for null (and NaN)."""
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, float):
-        return _decimal(double_to_string(value))
+        return None if math.isnan(value) else _decimal(double_to_string(value))
     if isinstance(value, int):
         return Decimal(value)
     return None  # an unresolved placeholder resolves to null, as in Ditto

@@ -128,8 +128,9 @@ class _Evaluation:
 
     def _comparables(self, field: str) -> Iterator[Comparable]:
         for scalar in self._scalars(field):
-            if scalar is not None:
-                yield json_comparable(scalar)
+            comparable = json_comparable(scalar) if scalar is not None else None
+            if comparable is not None:
+                yield comparable
 
     def _scalars(self, field: str) -> Iterator[_Scalar]:
         """The candidates of a comparison: every scalar found, arrays flattened, objects skipped."""

@@ -90,6 +90,7 @@ class _Options:
 def _options(texts: Sequence[str]) -> _Options:
     """The `option` parameters (concatenated, as Ditto does), each kind at most once."""
     found: dict[type, object] = {}
+    texts = [text for text in texts if text.strip()]  # an empty `option=` is no option
     for option in parse_options(",".join(texts)) if texts else ():
         if type(option) in found:
             raise RqlOptionInvalid(f"The option '{type(option).__name__}' was given more than once.")
