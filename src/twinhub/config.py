@@ -4,7 +4,8 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
 
     host, port, data_dir, default_namespace, max_thing_size, max_request_size, cache_size,
     dev_auth, pre_authentication, basic_auth, oidc ([[oidc]] tables; JSON in TWINHUB_OIDC),
-    policy_expiry_granularity (seconds subject expiries are rounded up to)
+    policy_expiry_granularity (seconds subject expiries are rounded up to),
+    store_url (postgresql://...), bus_url (nats://...), workers
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ class Settings:
     basic_auth: bool = True
     oidc: tuple[OidcIssuer, ...] = ()
     policy_expiry_granularity: int = 3600
+    # Scale-out: a PostgreSQL DSN (postgresql://...) instead of the embedded store, and a NATS URL
+    # (nats://...) instead of the in-process bus. Several workers need both.
+    store_url: str = ""
+    bus_url: str = ""
+    workers: int = 1
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,14 +18,13 @@ from twinhub.api import permissions, policies, search, things
 from twinhub.api.context import Context, context_of
 from twinhub.api.responses import error_response, json_response
 from twinhub.auth import build_authenticator
-from twinhub.bus.inprocess import InProcessBus
+from twinhub.backends import open_backends
 from twinhub.config import Settings, load_settings
 from twinhub.model.errors import MethodNotAllowed, ResourceNotFound, TwinhubError
+from twinhub.service.coherence import follow_events
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
 from twinhub.service.things import ThingService
-from twinhub.store.sqlite import DATABASE_FILE, open_sqlite_store
-from twinhub.store.sqlite.users import SqliteUserStore
 
 log = logging.getLogger("twinhub")
 
@@ -63,28 +62,28 @@ async def internal_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        data_dir = Path(settings.data_dir)
-        data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before serving
-        database = data_dir / DATABASE_FILE
-        async with open_sqlite_store(database) as store, build_authenticator(
-                user_store=SqliteUserStore(database) if settings.basic_auth else None,
+        async with open_backends(settings) as backends, build_authenticator(
+                user_store=backends.users if settings.basic_auth else None,
                 oidc_issuers=settings.oidc, dev=settings.dev_auth,
                 pre_authentication=settings.pre_authentication) as authenticator:
             for warning in authenticator.warnings():
                 log.warning(warning)
-            bus = InProcessBus()
-            policies = PolicyService(store, cache_size=settings.cache_size,
+            store, bus = backends.store, backends.bus
+            policies = PolicyService(store, bus, cache_size=settings.cache_size,
                                      expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
             things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,
                                   cache_size=settings.cache_size)
             context = Context(settings, authenticator, policies, things, SearchService(store, things))
             app.state.context = context
+            coherence = asyncio.create_task(follow_events(bus, things, policies))
             try:
                 yield
             finally:
                 for task in list(context.background):
                     await task
-                await bus.aclose()
+                coherence.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await coherence
 
     routes = [
         Route("/health", health, methods=["GET"]),

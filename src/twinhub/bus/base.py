@@ -1,11 +1,13 @@
-"""The `EventBus` protocol: committed thing events fan out to every subscriber."""
+"""The `EventBus` protocol: committed thing and policy events fan out to every subscriber (of every worker)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from twinhub.model.events import ThingEvent
+from twinhub.model.events import PolicyEvent, ThingEvent
+
+Event = ThingEvent | PolicyEvent
 
 
 class Subscription(Protocol):
@@ -13,13 +15,13 @@ class Subscription(Protocol):
 
     overflowed: bool
 
-    def __aiter__(self) -> AsyncIterator[ThingEvent]: ...
+    def __aiter__(self) -> AsyncIterator[Event]: ...
 
     def close(self) -> None: ...
 
 
 class EventBus(Protocol):
-    async def publish(self, event: ThingEvent) -> None:
+    async def publish(self, event: Event) -> None:
         """Deliver `event` to every current subscriber; never blocks on a slow one."""
         ...
 

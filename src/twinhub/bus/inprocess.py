@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from twinhub.model.events import ThingEvent
+from twinhub.bus.base import Event
 
 _CLOSED = None
 
@@ -15,12 +15,12 @@ class InProcessSubscription:
 
     def __init__(self, bus: InProcessBus, capacity: int) -> None:
         self._bus = bus
-        self._queue: asyncio.Queue[ThingEvent | None] = asyncio.Queue(capacity + 1)
+        self._queue: asyncio.Queue[Event | None] = asyncio.Queue(capacity + 1)
         self._capacity = capacity
         self.overflowed = False
         self.closed = False
 
-    def offer(self, event: ThingEvent) -> None:
+    def offer(self, event: Event) -> None:
         if self.closed:
             return
         if self._queue.qsize() >= self._capacity:
@@ -35,7 +35,7 @@ class InProcessSubscription:
             self._bus.unsubscribe(self)
             self._queue.put_nowait(_CLOSED)
 
-    async def __aiter__(self) -> AsyncIterator[ThingEvent]:
+    async def __aiter__(self) -> AsyncIterator[Event]:
         while (event := await self._queue.get()) is not _CLOSED:
             yield event
 
@@ -45,7 +45,7 @@ class InProcessBus:
         self._subscribers: set[InProcessSubscription] = set()
         self._closed = False
 
-    async def publish(self, event: ThingEvent) -> None:
+    async def publish(self, event: Event) -> None:
         for subscriber in list(self._subscribers):
             subscriber.offer(event)
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from twinhub.bus.base import EventBus
 from twinhub.model.errors import PolicyConflict, PolicyNotAccessible, TwinhubError
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, format_timestamp
@@ -71,10 +72,11 @@ def policy_tag(policy: Policy, path: Pointer) -> str | None:
 
 
 class PolicyService:
-    def __init__(self, store: Store, *, expiry_granularity: timedelta = DEFAULT_EXPIRY_GRANULARITY,
+    def __init__(self, store: Store, bus: EventBus, *, expiry_granularity: timedelta = DEFAULT_EXPIRY_GRANULARITY,
                  cache_size: int = DEFAULT_POLICY_CACHE_SIZE,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
+        self._bus = bus
         self._granularity = expiry_granularity
         self._clock = clock
         self._policies: OrderedDict[str, Policy] = OrderedDict()
@@ -296,12 +298,27 @@ class PolicyService:
         indexes = await self.search_indexes(policy_id, None if deleted else doc)
         await self._store.commit(self.write_for(policy, event, current), *indexes)
         self._remember(policy)
+        await self._bus.publish(event)
         etag = None if deleted else policy_tag(policy, path)
         return PolicyResult(policy, action == "created", value, etag)
 
     @staticmethod
     def write_for(policy: Policy, event: PolicyEvent, current: Policy | None) -> PolicyWrite:
         return PolicyWrite(policy, event, current.revision if current else 0)
+
+    def forget_older(self, policy_id: str, revision: int) -> None:
+        """Drop the cached policy (and the enforcers built from it) if older than `revision`."""
+        cached = self._policies.get(policy_id)
+        if cached is not None and cached.revision >= revision:
+            return
+        self._policies.pop(policy_id, None)
+        for key in self._dependents.pop(policy_id, ()):
+            self._enforcers.pop(key, None)
+
+    def forget_all(self) -> None:
+        self._policies.clear()
+        self._enforcers.clear()
+        self._dependents.clear()
 
     def remember(self, policy: Policy) -> None:
         """Take a policy committed elsewhere (created together with a thing) into the cache."""

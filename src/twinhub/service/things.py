@@ -218,6 +218,7 @@ class ThingService:
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)
             await self._store.commit(write, policy_write, *indexes)
             self._policies.remember(policy)
+            await self._bus.publish(policy_write.event)
         else:
             await self._store.commit(write)
         self._remember(applied.thing)
@@ -242,6 +243,15 @@ class ThingService:
         if thing is not None:
             self._remember(thing)
         return thing
+
+    def forget_older(self, thing_id: str, revision: int) -> None:
+        """Drop the cached thing if it is older than `revision` (another worker changed it)."""
+        cached = self._cache.get(thing_id)
+        if cached is not None and cached.revision < revision:
+            del self._cache[thing_id]
+
+    def forget_all(self) -> None:
+        self._cache.clear()
 
     def _remember(self, thing: Thing) -> None:
         cached = self._cache.get(thing.thing_id)

@@ -1,0 +1,56 @@
+"""Opening the engines a server runs on, from its settings: the store (embedded SQLite, or PostgreSQL at
+`store_url`), the users of basic authentication beside it, and the event bus (in-process, or NATS
+JetStream at `bus_url`). Everything opened here is closed when the `async with` ends."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from twinhub.bus.base import EventBus
+from twinhub.bus.inprocess import InProcessBus
+from twinhub.config import Settings
+from twinhub.store.base import Store
+from twinhub.store.users import UserStore
+
+
+@dataclass(frozen=True, slots=True)
+class Backends:
+    store: Store
+    users: UserStore
+    bus: EventBus
+
+
+def is_embedded(settings: Settings) -> bool:
+    return not settings.store_url
+
+
+@contextlib.asynccontextmanager
+async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
+    async with contextlib.AsyncExitStack() as stack:
+        store: Store
+        users: UserStore
+        if is_embedded(settings):
+            from twinhub.store.sqlite import DATABASE_FILE, open_sqlite_store
+            from twinhub.store.sqlite.users import SqliteUserStore
+
+            data_dir = Path(settings.data_dir)
+            data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start
+            store = await stack.enter_async_context(open_sqlite_store(data_dir / DATABASE_FILE))
+            users = SqliteUserStore(data_dir / DATABASE_FILE)
+        else:
+            from twinhub.store.postgres import PostgresUserStore, open_postgres_store
+
+            postgres = await stack.enter_async_context(open_postgres_store(settings.store_url))
+            store, users = postgres, PostgresUserStore(postgres)
+        bus: EventBus
+        if settings.bus_url:
+            from twinhub.bus.nats import open_nats_bus
+
+            bus = await stack.enter_async_context(open_nats_bus(settings.bus_url))
+        else:
+            bus = InProcessBus()
+            stack.push_async_callback(bus.aclose)
+        yield Backends(store, users, bus)
