@@ -49,7 +49,9 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
         if settings.bus_url:
             from twinhub.bus.nats import open_nats_bus
 
-            bus = await stack.enter_async_context(open_nats_bus(settings.bus_url))
+            stream = settings.bus_stream
+            bus = await stack.enter_async_context(
+                open_nats_bus(settings.bus_url, stream=stream, subject_prefix=f"twinhub.{stream.lower()}"))
         else:
             bus = InProcessBus()
             stack.push_async_callback(bus.aclose)

@@ -46,6 +46,7 @@ class Settings:
     # (nats://...) instead of the in-process bus. Several workers need both.
     store_url: str = ""
     bus_url: str = ""
+    bus_stream: str = "TWINHUB_EVENTS"  # the JetStream stream (its subjects: twinhub.<stream in lower case>.>)
     workers: int = 1
 
     def to_environ(self) -> dict[str, str]:

@@ -1,0 +1,127 @@
+"""Two twinhub workers on one PostgreSQL and one NATS JetStream: no lost update, caches kept exact."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import nats
+import nats.js.errors
+import pytest
+from tests.integration.services import NATS, POSTGRES, psql, require, throwaway_name
+from tests.serving import Server, start_server
+
+MERGE = {"Content-Type": "application/merge-patch+json"}
+
+
+@pytest.fixture
+def shared_backends() -> Iterator[dict[str, str]]:
+    """A throwaway database and stream; the settings that point workers at them."""
+    require("PostgreSQL", POSTGRES)
+    require("NATS", NATS)
+    database = throwaway_name("twinhub_scale")
+    psql(f"CREATE DATABASE {database}")
+    stream = throwaway_name("TWINHUB_TEST").upper()
+    try:
+        yield {"TWINHUB_STORE_URL": f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{database}",
+               "TWINHUB_BUS_URL": f"nats://{NATS[0]}:{NATS[1]}", "TWINHUB_BUS_STREAM": stream}
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        _delete_stream(stream)
+
+
+def _delete_stream(stream: str) -> None:
+    async def delete() -> None:
+        connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
+        try:
+            with contextlib.suppress(nats.js.errors.NotFoundError):  # never created: nothing to clean
+                await connection.jetstream().delete_stream(stream)
+        finally:
+            await connection.close()
+
+    asyncio.run(delete())
+
+
+@pytest.fixture
+def workers(shared_backends: dict[str, str], tmp_path: Path) -> Iterator[list[Server]]:
+    servers = [start_server(tmp_path / f"worker-{n}", env=shared_backends) for n in range(2)]
+    try:
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def client(server: Server, user: str = "ditto") -> httpx.Client:
+    return httpx.Client(base_url=server.base_url + "/api/2", auth=(user, "any"), timeout=30)
+
+
+def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the other worker never saw the change"
+        time.sleep(0.05)
+
+
+def test_concurrent_writers_on_two_workers_lose_no_update(workers: list[Server]) -> None:
+    thing = "/things/org.twinhub.scale:shared"
+    with client(workers[0]) as first:
+        assert first.put(thing, json={"attributes": {}}).status_code == 201
+    count = 120
+
+    def patch(n: int) -> int:
+        with client(workers[n % 2]) as worker:
+            return worker.patch(thing, json={"attributes": {f"k{n}": n}}, headers=MERGE).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(patch, range(count)))
+    assert statuses == [204] * count
+    for server in workers:
+        with client(server) as worker:
+            body = worker.get(thing, params={"fields": "attributes,_revision"}).json()
+            assert body["_revision"] == count + 1
+            assert body["attributes"] == {f"k{n}": n for n in range(count)}
+
+
+def test_if_match_still_answers_412_across_workers(workers: list[Server]) -> None:
+    thing = "/things/org.twinhub.scale:conditional"
+    with client(workers[0]) as first, client(workers[1]) as second:
+        first.put(thing, json={"attributes": {"v": 0}})
+        tag = first.get(thing).headers["ETag"]
+        assert second.put(f"{thing}/attributes/v", json=1).status_code == 204
+        response = first.put(thing, json={"attributes": {"v": 2}}, headers={"If-Match": tag})
+        assert response.status_code == 412
+        assert second.get(f"{thing}/attributes/v").json() == 1
+
+
+def test_a_change_through_one_worker_reaches_the_other(workers: list[Server]) -> None:
+    thing = "/things/org.twinhub.scale:cached"
+    with client(workers[0]) as first, client(workers[1]) as second:
+        first.put(thing, json={"attributes": {"v": 1}})
+        assert second.get(f"{thing}/attributes/v").json() == 1  # now cached on the second worker
+        first.put(f"{thing}/attributes/v", json=2)
+        eventually(lambda: second.get(f"{thing}/attributes/v").json() == 2)
+
+
+def test_a_policy_change_through_one_worker_is_enforced_by_the_other(workers: list[Server]) -> None:
+    thing = "/things/org.twinhub.scale:guarded"
+    with client(workers[0]) as owner, client(workers[1], "guest") as guest:
+        owner.put(thing, json={"attributes": {"v": 1}})
+        assert guest.get(thing).status_code == 404
+        entry = {"subjects": {"nginx:guest": {"type": "t"}}, "resources": {"thing:/": {"grant": ["READ"]}}}
+        assert owner.put("/policies/org.twinhub.scale:guarded/entries/guest", json=entry).status_code == 201
+        eventually(lambda: guest.get(thing).status_code == 200)
+        owner.delete("/policies/org.twinhub.scale:guarded/entries/guest")
+        eventually(lambda: guest.get(thing).status_code == 404)
+
+
+def test_search_on_one_worker_sees_writes_through_the_other(workers: list[Server]) -> None:
+    with client(workers[0]) as first, client(workers[1]) as second:
+        first.put("/things/org.twinhub.scale:found", json={"attributes": {"color": "teal"}})
+        found = second.get("/search/things", params={"filter": 'eq(attributes/color,"teal")'}).json()
+        assert [item["thingId"] for item in found["items"]] == ["org.twinhub.scale:found"]
