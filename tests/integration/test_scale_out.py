@@ -13,6 +13,7 @@ import httpx
 import nats
 import nats.js.errors
 import pytest
+
 from tests.integration.services import NATS, POSTGRES, psql, require, throwaway_name
 from tests.serving import Server, start_server
 

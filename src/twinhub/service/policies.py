@@ -30,6 +30,7 @@ from twinhub.model.policy_resources import (
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 from twinhub.policy import MISSING as VIEW_MISSING
 from twinhub.policy import Enforcer
+from twinhub.service.publishing import publish_committed
 from twinhub.store.base import RevisionConflict, Store
 from twinhub.store.index import PolicyIndex, imported_policy_ids, policy_index_rows
 
@@ -298,7 +299,7 @@ class PolicyService:
         indexes = await self.search_indexes(policy_id, None if deleted else doc)
         await self._store.commit(self.write_for(policy, event, current), *indexes)
         self._remember(policy)
-        await self._bus.publish(event)
+        await publish_committed(self._bus, event)
         etag = None if deleted else policy_tag(policy, path)
         return PolicyResult(policy, action == "created", value, etag)
 

@@ -39,6 +39,7 @@ from twinhub.service.enforcement import (
     readable_view,
 )
 from twinhub.service.policies import PolicyService
+from twinhub.service.publishing import publish_committed
 from twinhub.store.base import RevisionConflict, Store
 
 DEFAULT_CACHE_SIZE = 100_000
@@ -218,11 +219,11 @@ class ThingService:
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)
             await self._store.commit(write, policy_write, *indexes)
             self._policies.remember(policy)
-            await self._bus.publish(policy_write.event)
+            await publish_committed(self._bus, policy_write.event)
         else:
             await self._store.commit(write)
         self._remember(applied.thing)
-        await self._bus.publish(applied.event)
+        await publish_committed(self._bus, applied.event)
         etag = None if applied.event.action == "deleted" else entity_tag(applied.thing, command.path)
         return Executed(applied, etag)
 

@@ -1,0 +1,426 @@
+"""The NATS JetStream event bus: every worker sees every committed event.
+
+Publishing. An event goes to `<prefix>.things.<namespace>.<name hash>` (`.policies.` for policies) of one
+stream with the header `Nats-Msg-Id: <kind>:<id>:<revision>`, so JetStream stores an event published twice
+within its duplicate window only once. `publish` returns when JetStream has acknowledged the event
+(at-least-once); without an acknowledgement within `publish_timeout_seconds` it raises ServiceUnavailable.
+
+Receiving. Each bus follows the stream with one ordered push consumer (deliver policy "new"), created
+while the bus opens, and fans every event out to its subscriptions' bounded queues, as the in-process bus
+does. One consumer per bus rather than per subscription: `subscribe()` is synchronous, and a consumer that
+already runs is what makes every event published after `subscribe()` returns reach the subscription
+(a consumer created later, in the background, would miss what is published meanwhile); it also costs one
+server consumer and one copy of each event per worker instead of one per subscriber. An event this bus
+published and saw acknowledged before `subscribe()` is not delivered to that subscription.
+
+Duplicates (a re-publish after the duplicate window, a message stored twice) are dropped on receipt by
+their (kind, id, revision), remembered for the last `seen_keys` events: effectively once per subscriber.
+
+Connection loss. nats-py reconnects without end; meanwhile `publish` raises ServiceUnavailable after its
+timeout, and the ordered consumer resumes after the last event it delivered, so subscriptions miss nothing
+the stream still holds. If the stream lost events in between (expired past `max_age_seconds`, discarded
+past `max_bytes`), every subscription ends as overflowed: its owner must forget what it derived from events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import hashlib
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterator
+from types import TracebackType
+from typing import Final
+
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+
+from twinhub.bus.base import Event
+from twinhub.bus.codec import EventKey, decode_event, encode_event, event_key
+from twinhub.model.errors import ServiceUnavailable
+from twinhub.model.events import ThingEvent
+from twinhub.model.ids import is_valid_namespace
+
+__all__ = [
+    "DEFAULT_STREAM",
+    "DEFAULT_SUBJECT_PREFIX",
+    "NatsBus",
+    "NatsSubscription",
+    "event_subject",
+    "message_id",
+    "open_nats_bus",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STREAM: Final = "TWINHUB_EVENTS"
+DEFAULT_SUBJECT_PREFIX: Final = "twinhub.events"
+DEFAULT_MAX_AGE_SECONDS: Final = 3600
+DEFAULT_MAX_BYTES: Final = 1024**3
+DEFAULT_DUPLICATE_WINDOW_SECONDS: Final = 120
+DEFAULT_PUBLISH_TIMEOUT_SECONDS: Final = 5.0
+DEFAULT_CONNECT_TIMEOUT_SECONDS: Final = 10.0
+DEFAULT_RECONNECT_WAIT_SECONDS: Final = 2
+DEFAULT_HEARTBEAT_SECONDS: Final = 2.0
+DEFAULT_SEEN_KEYS: Final = 65_536
+DEFAULT_CAPACITY: Final = 1024
+
+MESSAGE_ID_HEADER: Final = "Nats-Msg-Id"
+
+# Stream names and subject tokens: no whitespace, no wildcards; stream names no dots or path separators.
+_STREAM_NAME = re.compile(r"[^\s.*>/\\]+")
+_SUBJECT_TOKEN = re.compile(r"[^\s.*>]+")
+
+
+def event_subject(prefix: str, event: Event) -> str:
+    """`<prefix>.things|policies.<namespace>.<hash of the name>`: names may hold any character, subjects not.
+
+    The namespace keeps its dots, so `<prefix>.things.org.example.*` is exactly namespace `org.example`;
+    the empty namespace is `_` (no namespace starts with `_`).
+    """
+    if isinstance(event, ThingEvent):
+        kind, entity_id = "things", event.thing_id
+    else:
+        kind, entity_id = "policies", event.policy_id
+    namespace, _, name = entity_id.partition(":")
+    if not namespace:
+        namespace = "_"
+    elif not is_valid_namespace(namespace):  # an id that bypassed validation still gets a valid subject
+        namespace = "_" + _digest(namespace)
+    return f"{prefix}.{kind}.{namespace}.{_digest(name)}"
+
+
+def message_id(event: Event) -> str:
+    """`<kind>:<id>:<revision>`, the same for every publish of one event."""
+    kind, entity_id, revision = event_key(event)
+    return f"{kind}:{entity_id}:{revision}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+@contextlib.contextmanager
+def _unavailable(doing: str) -> Iterator[None]:
+    """NATS errors leave as ServiceUnavailable (503), the NATS error chained for the logs."""
+    try:
+        yield
+    except (nats.errors.Error, OSError) as exc:
+        raise ServiceUnavailable(f"The event bus is unavailable: it failed {doing}.") from exc
+
+
+class NatsSubscription:
+    """A subscriber's bounded queue. When it overflows, the subscription ends instead of growing."""
+
+    def __init__(self, bus: NatsBus, capacity: int, after_sequence: int) -> None:
+        if capacity < 1:
+            raise ValueError("a subscription needs a capacity of at least 1")
+        self._bus = bus
+        self._queue: asyncio.Queue[Event | None] = asyncio.Queue(capacity + 1)  # + 1: room for the end
+        self._capacity = capacity
+        self._after_sequence = after_sequence
+        self.overflowed = False
+        self.closed = False
+
+    def offer(self, sequence: int, event: Event) -> None:
+        """Queue the event stored at stream `sequence`, or end the subscription if it is full."""
+        if self.closed or sequence <= self._after_sequence:
+            return
+        if self._queue.qsize() >= self._capacity:
+            self.overflow()
+            return
+        self._queue.put_nowait(event)
+
+    def overflow(self) -> None:
+        self.overflowed = True
+        self.close()
+
+    def close(self) -> None:
+        """End the subscription: iteration stops after the events already queued."""
+        if not self.closed:
+            self.closed = True
+            self._bus.unsubscribe(self)
+            self._queue.put_nowait(None)
+
+    async def __aiter__(self) -> AsyncIterator[Event]:
+        while (event := await self._queue.get()) is not None:
+            yield event
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPENED = "opened"
+    CLOSED = "closed"
+
+
+class NatsBus:
+    """The EventBus on NATS JetStream. Open it once with `async with`; closed, it refuses use."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        stream: str = DEFAULT_STREAM,
+        subject_prefix: str = DEFAULT_SUBJECT_PREFIX,
+        max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        duplicate_window_seconds: float = DEFAULT_DUPLICATE_WINDOW_SECONDS,
+        replicas: int = 1,
+        publish_timeout_seconds: float = DEFAULT_PUBLISH_TIMEOUT_SECONDS,
+        connect_timeout_seconds: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
+        reconnect_wait_seconds: int = DEFAULT_RECONNECT_WAIT_SECONDS,
+        heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
+        seen_keys: int = DEFAULT_SEEN_KEYS,
+    ) -> None:
+        if not _STREAM_NAME.fullmatch(stream):
+            raise ValueError(f"invalid stream name {stream!r}")
+        if not all(_SUBJECT_TOKEN.fullmatch(token) for token in subject_prefix.split(".")):
+            raise ValueError(f"invalid subject prefix {subject_prefix!r}")
+        self._url = url
+        self._stream = stream
+        self._prefix = subject_prefix
+        self._stream_config = StreamConfig(
+            name=stream,
+            subjects=[f"{subject_prefix}.>"],
+            retention=RetentionPolicy.LIMITS,
+            discard=DiscardPolicy.OLD,
+            storage=StorageType.FILE,
+            max_age=max_age_seconds,
+            max_bytes=max_bytes,
+            duplicate_window=duplicate_window_seconds,
+            num_replicas=replicas,
+        )
+        self._publish_timeout = publish_timeout_seconds
+        self._connect_timeout = connect_timeout_seconds
+        self._reconnect_wait = reconnect_wait_seconds
+        self._heartbeat = heartbeat_seconds
+        self._seen_limit = seen_keys
+
+        self._state = _State.UNOPENED
+        self._client: Client | None = None
+        self._js: JetStreamContext | None = None
+        self._consumer: JetStreamContext.PushSubscription | None = None
+        self._subscriptions: set[NatsSubscription] = set()
+        self._seen: OrderedDict[EventKey, None] = OrderedDict()
+        self._detect_gaps = False
+        self._received_sequence: int | None = None  # stream sequence of the last message received
+        self._published_sequence = 0  # highest stream sequence of this bus's acknowledged publishes
+        self._publishing = 0
+        self._publishes_done = asyncio.Event()
+
+    @property
+    def stream(self) -> str:
+        return self._stream
+
+    @property
+    def subject_prefix(self) -> str:
+        return self._prefix
+
+    async def __aenter__(self) -> NatsBus:
+        if self._state is not _State.UNOPENED:
+            raise RuntimeError("a NATS event bus cannot be opened twice")
+        self._state = _State.OPENED
+        try:
+            self._client = await self._connect()
+            js = self._client.jetstream(timeout=self._publish_timeout)
+            with _unavailable("to set up its stream"):
+                await self._ensure_stream(js)
+                self._consumer = await js.subscribe(
+                    f"{self._prefix}.>",
+                    stream=self._stream,
+                    cb=self._receive,
+                    ordered_consumer=True,
+                    deliver_policy=DeliverPolicy.NEW,
+                    idle_heartbeat=self._heartbeat,
+                )
+            self._js = js
+        except BaseException:
+            await self.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def publish(self, event: Event) -> None:
+        """Store `event` in the stream; return once JetStream acknowledged it.
+
+        Raises ServiceUnavailable when NATS does not acknowledge in time (e.g. while reconnecting),
+        ValueError when the event is not JSON, RuntimeError when the bus is not open.
+        """
+        js = self._require_open()
+        payload = encode_event(event)
+        headers = {MESSAGE_ID_HEADER: message_id(event)}
+        self._publishing += 1
+        self._publishes_done.clear()
+        try:
+            # A request, not `publish_async`: the latter turns a cancellation into TooManyStalledMsgsError.
+            with _unavailable("to publish an event"):
+                ack = await js.publish(
+                    event_subject(self._prefix, event),
+                    payload,
+                    timeout=self._publish_timeout,
+                    stream=self._stream,
+                    headers=headers,
+                )
+        finally:
+            self._publishing -= 1
+            if not self._publishing:
+                self._publishes_done.set()
+        self._published_sequence = max(self._published_sequence, ack.seq)
+
+    def subscribe(self, *, capacity: int = DEFAULT_CAPACITY) -> NatsSubscription:
+        """A subscription to every event stored after this call, queued up to `capacity` events."""
+        self._require_open()
+        subscription = NatsSubscription(self, capacity, self._published_sequence)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: NatsSubscription) -> None:
+        self._subscriptions.discard(subscription)
+
+    async def aclose(self) -> None:
+        """Wait (bounded) for publishes in flight, end every subscription, drain and close the connection."""
+        if self._state is _State.CLOSED:
+            return
+        self._state = _State.CLOSED
+        client, consumer = self._client, self._consumer
+        self._client = self._js = self._consumer = None
+        if self._publishing:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._publish_timeout):
+                    await self._publishes_done.wait()
+        if consumer is not None:
+            with contextlib.suppress(nats.errors.Error):
+                await consumer.unsubscribe()
+        for subscription in list(self._subscriptions):
+            subscription.close()
+        if client is not None:
+            try:
+                await client.drain()
+            except nats.errors.Error:  # reconnecting or already closed: nothing left to drain
+                await client.close()
+
+    def _require_open(self) -> JetStreamContext:
+        if self._state is _State.UNOPENED:
+            raise RuntimeError("open the NATS event bus with `async with` before using it")
+        if self._js is None:
+            raise RuntimeError("the event bus is closed")
+        return self._js
+
+    async def _connect(self) -> Client:
+        client = Client()
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                await client.connect(
+                    self._url,
+                    name="twinhub",
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=self._reconnect_wait,
+                    error_cb=self._on_error,
+                    disconnected_cb=self._on_disconnected,
+                    reconnected_cb=self._on_reconnected,
+                )
+        except (TimeoutError, nats.errors.Error, OSError) as exc:
+            await client.close()
+            where = self._url.rpartition("@")[2]  # never log credentials
+            raise ServiceUnavailable(f"The event bus at {where} is unreachable.") from exc
+        return client
+
+    async def _ensure_stream(self, js: JetStreamContext) -> None:
+        """Create the stream, or reuse one of that name (as configured) if it captures our subjects."""
+        subject = f"{self._prefix}.>"
+        try:
+            info = await js.stream_info(self._stream)
+        except nats.js.errors.NotFoundError:
+            try:
+                await js.add_stream(self._stream_config)
+                self._detect_gaps = True
+                return
+            except nats.js.errors.BadRequestError:  # another worker created it meanwhile, configured otherwise
+                info = await js.stream_info(self._stream)
+        subjects = info.config.subjects or []
+        if subject not in subjects:
+            raise ValueError(f"the stream {self._stream!r} exists but does not capture {subject!r}")
+        # Consecutive stream sequences mean nothing was lost only if the stream holds nothing else.
+        self._detect_gaps = subjects == [subject]
+
+    async def _receive(self, msg: Msg) -> None:
+        """Fan one stored message out to the subscriptions; runs for each message, in stream order."""
+        sequence = msg.metadata.sequence.stream
+        previous = self._received_sequence
+        if previous is not None and sequence <= previous:
+            return  # delivered again after the consumer was recreated
+        self._received_sequence = sequence
+        if self._detect_gaps and previous is not None and sequence > previous + 1:
+            log.warning("the event stream lost events %d to %d; ending all subscriptions", previous + 1, sequence - 1)
+            for subscription in list(self._subscriptions):
+                subscription.overflow()
+        try:
+            event = decode_event(msg.data)
+        except ValueError as exc:
+            log.warning("skipping message %d on %s: %s", sequence, msg.subject, exc)
+            return
+        key = event_key(event)
+        if key in self._seen:
+            return
+        self._seen[key] = None
+        if len(self._seen) > self._seen_limit:
+            self._seen.popitem(last=False)
+        for subscription in list(self._subscriptions):
+            subscription.offer(sequence, event)
+
+    async def _on_error(self, exc: Exception) -> None:
+        log.warning("NATS event bus: %r", exc)
+
+    async def _on_disconnected(self) -> None:
+        if self._js is not None:  # open, not connecting for the first time nor closing
+            log.warning("the event bus lost its NATS connection; reconnecting")
+
+    async def _on_reconnected(self) -> None:
+        log.info("the event bus reconnected to NATS")
+
+
+def open_nats_bus(
+    url: str,
+    *,
+    stream: str = DEFAULT_STREAM,
+    subject_prefix: str = DEFAULT_SUBJECT_PREFIX,
+    max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    duplicate_window_seconds: float = DEFAULT_DUPLICATE_WINDOW_SECONDS,
+    replicas: int = 1,
+    publish_timeout_seconds: float = DEFAULT_PUBLISH_TIMEOUT_SECONDS,
+    connect_timeout_seconds: float = DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    reconnect_wait_seconds: int = DEFAULT_RECONNECT_WAIT_SECONDS,
+    heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
+    seen_keys: int = DEFAULT_SEEN_KEYS,
+) -> NatsBus:
+    """The event bus on the JetStream of the NATS server at `url`: `async with open_nats_bus(url) as bus:`.
+
+    Opening connects (raising ServiceUnavailable after `connect_timeout_seconds`), creates the stream
+    `stream` on `<subject_prefix>.>` (or reuses it as configured) and starts following it.
+    """
+    return NatsBus(
+        url,
+        stream=stream,
+        subject_prefix=subject_prefix,
+        max_age_seconds=max_age_seconds,
+        max_bytes=max_bytes,
+        duplicate_window_seconds=duplicate_window_seconds,
+        replicas=replicas,
+        publish_timeout_seconds=publish_timeout_seconds,
+        connect_timeout_seconds=connect_timeout_seconds,
+        reconnect_wait_seconds=reconnect_wait_seconds,
+        heartbeat_seconds=heartbeat_seconds,
+        seen_keys=seen_keys,
+    )

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import struct
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from twinhub.bus.base import Event
+from twinhub.bus.codec import decode_event, encode_event, event_key
+from twinhub.model.events import PolicyEvent, ThingEvent
+from twinhub.model.types import JsonValue
+
+# Keys and strings with what JSON pointers and JSON escaping find hard: `~`, `/`, quotes, unicode.
+text = st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from('~/\\"~0~1'), max_size=12)
+json_values: st.SearchStrategy[JsonValue] = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | text,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(text, children, max_size=4),
+    max_leaves=20,
+)
+pointers = st.lists(text, max_size=5).map(tuple)
+revisions = st.integers(min_value=0, max_value=2**63 - 1)
+thing_events = st.builds(
+    ThingEvent,
+    thing_id=text,
+    action=st.sampled_from(["created", "modified", "merged", "deleted"]),
+    path=pointers,
+    value=json_values,
+    revision=revisions,
+    timestamp=text,
+)
+policy_events = st.builds(
+    PolicyEvent,
+    policy_id=text,
+    action=st.sampled_from(["created", "modified", "deleted"]),
+    path=pointers,
+    value=json_values,
+    revision=revisions,
+    timestamp=text,
+)
+
+
+def exactly(value: object) -> object:
+    """`value` with every type made visible, so 1, 1.0 and True (or 0.0 and -0.0) never compare equal."""
+    if isinstance(value, dict):
+        return ("dict", [(key, exactly(item)) for key, item in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [exactly(item) for item in value])
+    if isinstance(value, float):
+        return ("float", struct.pack(">d", value))
+    return (type(value).__name__, value)
+
+
+def fields(event: Event) -> object:
+    return exactly([type(event).__name__, *(getattr(event, name) for name in event.__slots__)])
+
+
+@given(thing_events | policy_events)
+def test_every_event_round_trips_exactly(event: Event) -> None:
+    assert fields(decode_event(encode_event(event))) == fields(event)
+
+
+def test_json_null_values_and_escaped_looking_keys_survive() -> None:
+    event = ThingEvent(
+        "org.example:lämp ~0", "merged", ("features", "a~1b", "/", "ü€😀"), {"on": None, "~0": [None]}, 7, "t"
+    )
+
+    decoded = decode_event(encode_event(event))
+
+    assert decoded == event
+    assert decoded.value == {"on": None, "~0": [None]}
+
+
+def test_a_deleted_thing_event_keeps_its_null_value() -> None:
+    event = ThingEvent("org.example:lamp", "deleted", (), None, 3, "t")
+
+    assert decode_event(encode_event(event)) == event
+
+
+def test_the_wire_form_names_the_kind_and_lists_the_path_keys() -> None:
+    event = PolicyEvent("org.example:policy", "modified", ("entries", "owner"), {"subjects": {}}, 2, "t")
+
+    assert orjson.loads(encode_event(event)) == {
+        "kind": "policy",
+        "id": "org.example:policy",
+        "action": "modified",
+        "path": ["entries", "owner"],
+        "value": {"subjects": {}},
+        "revision": 2,
+        "timestamp": "t",
+    }
+
+
+def test_unknown_fields_are_ignored_for_newer_writers() -> None:
+    body = orjson.loads(encode_event(ThingEvent("a:b", "created", (), {}, 1, "t")))
+    body["addedLater"] = {"x": 1}
+
+    assert decode_event(orjson.dumps(body)) == ThingEvent("a:b", "created", (), {}, 1, "t")
+
+
+def test_event_keys_tell_kind_id_and_revision_apart() -> None:
+    thing = ThingEvent("a:b", "created", (), {}, 1, "t")
+    policy = PolicyEvent("a:b", "created", (), {}, 1, "t")
+
+    assert event_key(thing) == ("thing", "a:b", 1)
+    assert event_key(policy) == ("policy", "a:b", 1)
+    assert event_key(ThingEvent("a:b", "modified", ("x",), 2, 1, "later")) == event_key(thing)
+
+
+def test_a_value_that_is_not_json_cannot_be_encoded() -> None:
+    with pytest.raises(ValueError, match="not JSON"):
+        encode_event(ThingEvent("a:b", "modified", (), 2**64, 1, "t"))
+
+
+VALID = {"kind": "thing", "id": "a:b", "action": "modified", "path": ["x"], "value": 1, "revision": 1, "timestamp": "t"}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe",
+        b"[]",
+        b"null",
+        b'"thing"',
+        b'{"kind": "thing"',
+    ],
+)
+def test_data_that_is_not_a_json_object_is_refused(data: bytes) -> None:
+    with pytest.raises(ValueError):
+        decode_event(data)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"kind": "feature"},
+        {"kind": None},
+        {"kind": ["thing"]},
+        {"id": 1},
+        {"id": None},
+        {"action": "exploded"},
+        {"action": None},
+        {"kind": "policy", "action": "merged"},  # policies are never merged
+        {"path": "/x"},
+        {"path": ["x", 1]},
+        {"path": None},
+        {"revision": "1"},
+        {"revision": True},
+        {"revision": -1},
+        {"revision": 1.0},
+        {"timestamp": 0},
+    ],
+)
+def test_fields_of_the_wrong_type_or_value_are_refused(changes: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        decode_event(orjson.dumps(VALID | changes))
+
+
+@pytest.mark.parametrize("name", ["kind", "id", "action", "path", "value", "revision", "timestamp"])
+def test_a_missing_field_is_refused(name: str) -> None:
+    body = {key: value for key, value in VALID.items() if key != name}
+
+    with pytest.raises(ValueError):
+        decode_event(orjson.dumps(body))
+
+
+def test_a_valid_body_decodes() -> None:
+    assert decode_event(orjson.dumps(VALID)) == ThingEvent("a:b", "modified", ("x",), 1, 1, "t")

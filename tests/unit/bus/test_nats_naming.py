@@ -1,0 +1,64 @@
+"""Naming on NATS, pure: subjects and message ids of events (no server involved)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from twinhub.bus.nats import NatsBus, event_subject, message_id
+from twinhub.model.events import PolicyEvent, ThingEvent
+
+# NATS subject tokens: non-empty, no whitespace, no wildcards.
+SUBJECT = re.compile(r"[^\s.*>]+(\.[^\s.*>]+)*")
+
+
+def thing(thing_id: str, revision: int = 1) -> ThingEvent:
+    return ThingEvent(thing_id, "modified", (), None, revision, "t")
+
+
+def test_thing_subjects_keep_the_namespace_and_hash_the_name() -> None:
+    subject = event_subject("twinhub.events", thing("org.example:lamp 1"))
+
+    assert subject.startswith("twinhub.events.things.org.example.")
+    assert re.fullmatch(r"[0-9a-f]{16}", subject.removeprefix("twinhub.events.things.org.example."))
+
+
+def test_policy_subjects_are_apart_from_thing_subjects() -> None:
+    policy = PolicyEvent("org.example:lamp", "created", (), {}, 1, "t")
+
+    assert event_subject("p", policy).startswith("p.policies.org.example.")
+    assert event_subject("p", thing("org.example:lamp")).startswith("p.things.org.example.")
+
+
+def test_every_event_of_one_thing_shares_a_subject() -> None:
+    assert event_subject("p", thing("a.b:c", 1)) == event_subject("p", thing("a.b:c", 2))
+    assert event_subject("p", thing("a.b:c")) != event_subject("p", thing("a.b:d"))
+
+
+def test_the_empty_namespace_has_a_token_of_its_own() -> None:
+    assert event_subject("p", thing(":lamp")).startswith("p.things._.")
+
+
+@given(st.text(max_size=40))
+def test_any_id_makes_a_valid_subject(thing_id: str) -> None:
+    assert SUBJECT.fullmatch(event_subject("twinhub.events", thing(thing_id)))
+
+
+def test_message_ids_name_kind_id_and_revision() -> None:
+    assert message_id(thing("org.example:lamp", 7)) == "thing:org.example:lamp:7"
+    assert message_id(PolicyEvent("org.example:p", "deleted", (), None, 2, "t")) == "policy:org.example:p:2"
+
+
+@pytest.mark.parametrize("stream", ["", "a.b", "a b", "a*", "a>", "a/b"])
+def test_invalid_stream_names_are_refused(stream: str) -> None:
+    with pytest.raises(ValueError, match="stream"):
+        NatsBus("nats://127.0.0.1:4222", stream=stream)
+
+
+@pytest.mark.parametrize("prefix", ["", "a..b", ".a", "a.", "a.*", "a.>", "a b"])
+def test_invalid_subject_prefixes_are_refused(prefix: str) -> None:
+    with pytest.raises(ValueError, match="prefix"):
+        NatsBus("nats://127.0.0.1:4222", subject_prefix=prefix)
