@@ -188,11 +188,14 @@ def test_imported_entries_grant_access(as_user: Users, shared: str, thing_id: st
 
 def test_policy_lockout_is_prevented(as_user: Users, shared: str) -> None:
     alice = as_user("alice")
+    # Removing the only entry that may write the policy would lock everybody out (Ditto's validator).
+    assert_error(alice.delete(f"/policies/{shared}/entries/owner"), 403, "policies:entry.modificationinvalid")
+    nobody = {"entries": {"reader": entry("nginx:bob", {"thing:/": {"grant": ["READ"]}})}}
+    assert_error(alice.put(f"/policies/{shared}", json=nobody), 403, "policies:policy.modificationinvalid")
+    # Handing the policy over to bob is fine: somebody can still write it.
     only_bob = {"entries": {"reader": entry("nginx:bob", {"thing:/": {"grant": ["READ"]}, "policy:/": {
         "grant": ["READ", "WRITE"]}})}}
-    assert_error(alice.put(f"/policies/{shared}", json=only_bob), 403, "policies:policy.modificationinvalid")
-    assert_error(alice.delete(f"/policies/{shared}/entries/owner"), 403, "policies:policy.modificationinvalid")
-    response = alice.put(f"/policies/{shared}", json=only_bob, params={"allow-policy-lockout": "true"})
+    response = alice.put(f"/policies/{shared}", json=only_bob)
     assert response.status_code == 204
     assert_error(alice.get(f"/things/{shared}"), 404, "things:thing.notfound")
     assert as_user("bob").get(f"/policies/{shared}/entries/reader").status_code == 200
@@ -219,7 +222,7 @@ def test_inline_policy_on_create(as_user: Users, thing_id: str) -> None:
 def test_inline_policy_that_locks_out_the_creator_needs_allow_policy_lockout(as_user: Users, thing_id: str) -> None:
     body = {"_policy": {"entries": {"bob": owner("bob")}}}
     alice = as_user("alice")
-    assert_error(alice.put(f"/things/{thing_id}", json=body), 403, "policies:policy.modificationinvalid")
+    assert_error(alice.put(f"/things/{thing_id}", json=body), 403, "policies:policy.notcreatable")
     assert_error(alice.put(f"/things/{thing_id}", json=body, params={"allow-policy-lockout": "true"}), 403,
                  "things:thing.notcreatable")  # the new policy does not let alice write the thing
     assert_error(as_user("bob").get(f"/things/{thing_id}"), 404, "things:thing.notfound")
@@ -276,3 +279,24 @@ def test_condition_cannot_probe_unreadable_fields(as_user: Users, shared: str) -
     assert_error(response, 412, "things:condition.failed")
     alice = as_user("alice")
     assert alice.get(f"/things/{shared}", params={"condition": 'eq(attributes/secret,"s3cr3t")'}).status_code == 200
+
+
+def test_request_subject_placeholder_means_the_caller(as_user: Users, shared: str) -> None:
+    alice = as_user("alice")
+    body = {"subjects": {"{{ request:subjectId }}": {"type": "me"}}, "resources": {"thing:/": {"grant": ["READ"]}}}
+    assert alice.put(f"/policies/{shared}/entries/me", json=body).status_code == 201
+    assert list(alice.get(f"/policies/{shared}/entries/me/subjects").json()) == ["nginx:alice"]
+
+
+def test_importing_a_missing_or_unreadable_policy_is_refused(as_user: Users, shared: str, thing_id: str) -> None:
+    alice = as_user("alice")
+    assert_error(alice.put(f"/policies/{shared}/imports/{thing_id}-none", json={}), 404, "policies:policy.notfound")
+    as_user("mallory").put(f"/things/{thing_id}-mallory", json={})
+    assert_error(alice.put(f"/policies/{shared}/imports/{thing_id}-mallory", json={}), 404,
+                 "policies:policy.notfound")
+
+
+def test_parts_without_a_delete_route_answer_405(as_user: Users, shared: str) -> None:
+    alice = as_user("alice")
+    for part in ("entries", "entries/owner/subjects", "entries/owner/resources", "entries/owner/importable"):
+        assert_error(alice.delete(f"/policies/{shared}/{part}"), 405, "gateway:method.notallowed")

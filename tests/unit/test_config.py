@@ -1,12 +1,40 @@
 from __future__ import annotations
 
+import json
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from twinhub.auth.jwt import OidcIssuer
+from twinhub.auth.settings import parse_oidc_issuers
 from twinhub.config import DEFAULT_DATA_DIR, DEFAULT_PORT, Settings, SettingsError, load_settings
+
+BOOLEANS = ("dev_auth", "pre_authentication", "basic_auth")
+TRUE_TEXTS = ("1", "true", "yes", "on", "TRUE", "Yes", "On")
+FALSE_TEXTS = ("0", "false", "no", "off", "FALSE", "No", "OFF")
+JWKS_URL = "https://sso.example.com/realms/iot/protocol/openid-connect/certs"
+
+OIDC_TOML = f'''
+[[oidc]]
+key = "keycloak"
+issuer = "https://sso.example.com/realms/iot"
+audience = "twinhub"
+jwks_url = "{JWKS_URL}"
+auth_subjects = ["{{{{ jwt:sub }}}}", "{{{{ jwt:realm_access/roles }}}}"]
+leeway_seconds = 10
+
+[[oidc]]
+key = "local"
+issuer = "http://localhost:9000"
+jwks_file = "/etc/twinhub/jwks.json"
+'''
+KEYCLOAK = OidcIssuer(key="keycloak", issuer="https://sso.example.com/realms/iot", audience="twinhub",
+                      jwks_url=JWKS_URL, auth_subjects=("{{ jwt:sub }}", "{{ jwt:realm_access/roles }}"),
+                      leeway_seconds=10)
+LOCAL = OidcIssuer(key="local", issuer="http://localhost:9000", jwks_file=Path("/etc/twinhub/jwks.json"))
 
 
 def _toml(tmp_path: Path, text: str) -> Path:
@@ -23,11 +51,25 @@ def test_defaults() -> None:
     assert settings.host == "127.0.0.1"
     assert settings.port == DEFAULT_PORT == 8080
     assert settings.data_dir == DEFAULT_DATA_DIR == Path("./twinhub-data")
-    assert settings.auth_mode == "dev"
     assert settings.default_namespace == "org.eclipse.ditto"
     assert settings.max_thing_size == 100 * 1024
     assert settings.max_request_size == 1024 * 1024
     assert settings.cache_size == 100_000
+    assert settings.dev_auth is False
+    assert settings.pre_authentication is False
+    assert settings.basic_auth is True
+    assert settings.oidc == ()
+    assert settings.policy_expiry_granularity == 3600
+    assert settings.store_url == ""
+    assert settings.bus_url == ""
+    assert settings.bus_stream == "TWINHUB_EVENTS"
+    assert settings.workers == 1
+
+
+def test_auth_mode_is_gone() -> None:
+    assert not hasattr(Settings(), "auth_mode")
+    with pytest.raises(TypeError):
+        Settings(auth_mode="dev")  # type: ignore[call-arg]
 
 
 def test_empty_environment_gives_the_defaults() -> None:
@@ -35,7 +77,9 @@ def test_empty_environment_gives_the_defaults() -> None:
 
 
 def test_unrelated_environment_variables_are_ignored() -> None:
-    assert load_settings({"PORT": "1", "TWINHUB_UNKNOWN": "x", "HOME": "/root"}) == Settings()
+    # TWINHUB_AUTH_MODE names a setting that no longer exists: ignored like any other unrelated variable.
+    environ = {"PORT": "1", "TWINHUB_UNKNOWN": "x", "HOME": "/root", "TWINHUB_AUTH_MODE": "dev"}
+    assert load_settings(environ) == Settings()
 
 
 def test_settings_are_immutable() -> None:
@@ -49,10 +93,13 @@ def test_settings_are_immutable() -> None:
 
 def test_toml_file_sets_values(tmp_path: Path) -> None:
     path = _toml(tmp_path, 'host = "0.0.0.0"\nport = 9000\ndata_dir = "/var/lib/twinhub"\n'
-                           'default_namespace = "com.acme"\nmax_thing_size = 2048\ncache_size = 10\n')
+                           'default_namespace = "com.acme"\nmax_thing_size = 2048\ncache_size = 10\n'
+                           'dev_auth = true\npre_authentication = true\nbasic_auth = false\n'
+                           'policy_expiry_granularity = 60\n')
     settings = load_settings({}, config_file=path)
     assert settings == Settings(host="0.0.0.0", port=9000, data_dir=Path("/var/lib/twinhub"),
-                                default_namespace="com.acme", max_thing_size=2048, cache_size=10)
+                                default_namespace="com.acme", max_thing_size=2048, cache_size=10, dev_auth=True,
+                                pre_authentication=True, basic_auth=False, policy_expiry_granularity=60)
     assert isinstance(settings.data_dir, Path)
 
 
@@ -82,7 +129,13 @@ def test_unknown_toml_key_is_a_settings_error(tmp_path: Path) -> None:
         load_settings({}, config_file=path)
 
 
-@pytest.mark.parametrize("text", ['port = "eighty"\n', "port = true\n", "cache_size = 1.5\n", "port = [1]\n"])
+def test_auth_mode_in_the_file_is_an_unknown_key(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="auth_mode"):
+        load_settings({}, config_file=_toml(tmp_path, 'auth_mode = "dev"\n'))
+
+
+@pytest.mark.parametrize("text", ['port = "eighty"\n', "port = true\n", "cache_size = 1.5\n", "port = [1]\n",
+                                  "policy_expiry_granularity = false\n"])
 def test_toml_value_that_is_not_an_int_is_a_settings_error(tmp_path: Path, text: str) -> None:
     with pytest.raises(SettingsError):
         load_settings({}, config_file=_toml(tmp_path, text))
@@ -110,32 +163,141 @@ def test_settings_error_is_a_value_error() -> None:
 def test_environment_sets_values() -> None:
     environ = {"TWINHUB_HOST": "::", "TWINHUB_PORT": "8181", "TWINHUB_DATA_DIR": "/data",
                "TWINHUB_DEFAULT_NAMESPACE": "io.x", "TWINHUB_MAX_THING_SIZE": "10",
-               "TWINHUB_MAX_REQUEST_SIZE": "20", "TWINHUB_CACHE_SIZE": "0", "TWINHUB_AUTH_MODE": "dev"}
+               "TWINHUB_MAX_REQUEST_SIZE": "20", "TWINHUB_CACHE_SIZE": "0", "TWINHUB_DEV_AUTH": "yes",
+               "TWINHUB_PRE_AUTHENTICATION": "on", "TWINHUB_BASIC_AUTH": "0",
+               "TWINHUB_POLICY_EXPIRY_GRANULARITY": "900", "TWINHUB_STORE_URL": "postgresql://db/twinhub",
+               "TWINHUB_BUS_URL": "nats://bus:4222", "TWINHUB_WORKERS": "4"}
     assert load_settings(environ) == Settings(host="::", port=8181, data_dir=Path("/data"), default_namespace="io.x",
-                                              max_thing_size=10, max_request_size=20, cache_size=0)
+                                              max_thing_size=10, max_request_size=20, cache_size=0, dev_auth=True,
+                                              pre_authentication=True, basic_auth=False,
+                                              policy_expiry_granularity=900, store_url="postgresql://db/twinhub",
+                                              bus_url="nats://bus:4222", workers=4)
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
-    path = _toml(tmp_path, 'port = 9000\nhost = "file-host"\n')
-    settings = load_settings({"TWINHUB_PORT": "9100"}, config_file=path)
+    path = _toml(tmp_path, 'port = 9000\nhost = "file-host"\ndev_auth = true\n')
+    settings = load_settings({"TWINHUB_PORT": "9100", "TWINHUB_DEV_AUTH": "off"}, config_file=path)
     assert settings.port == 9100
     assert settings.host == "file-host"
+    assert settings.dev_auth is False
 
 
 @pytest.mark.parametrize("raw", ["abc", "", "1.5", "0x10", "8080 tcp"])
 def test_bad_int_in_the_environment_is_a_settings_error(raw: str) -> None:
     with pytest.raises(SettingsError, match="port"):
         load_settings({"TWINHUB_PORT": raw})
+    with pytest.raises(SettingsError, match="policy_expiry_granularity"):
+        load_settings({"TWINHUB_POLICY_EXPIRY_GRANULARITY": raw})
+    with pytest.raises(SettingsError, match="workers"):
+        load_settings({"TWINHUB_WORKERS": raw})
 
 
-def test_unknown_auth_mode_is_a_settings_error() -> None:
-    with pytest.raises(SettingsError, match="auth_mode"):
-        load_settings({"TWINHUB_AUTH_MODE": "jwt"})
+# --- booleans -------------------------------------------------------------------------------
 
 
-def test_unknown_auth_mode_in_the_file_is_a_settings_error(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError):
-        load_settings({}, config_file=_toml(tmp_path, 'auth_mode = "none"\n'))
+@pytest.mark.parametrize("name", BOOLEANS)
+@pytest.mark.parametrize(("raw", "expected"), [(text, True) for text in TRUE_TEXTS]
+                         + [(text, False) for text in FALSE_TEXTS])
+def test_boolean_spellings_in_the_environment(name: str, raw: str, expected: bool) -> None:
+    value = getattr(load_settings({f"TWINHUB_{name.upper()}": raw}), name)
+    assert value is expected
+
+
+@pytest.mark.parametrize("name", BOOLEANS)
+@pytest.mark.parametrize("raw", ["", "2", "-1", "maybe", "truthy", "y", "n", "t", "f", "enabled", " true", "nein"])
+def test_other_boolean_text_is_a_settings_error(name: str, raw: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({f"TWINHUB_{name.upper()}": raw})
+
+
+@pytest.mark.parametrize("name", BOOLEANS)
+def test_toml_booleans(tmp_path: Path, name: str) -> None:
+    assert getattr(load_settings({}, config_file=_toml(tmp_path, f"{name} = true\n")), name) is True
+    assert getattr(load_settings({}, config_file=_toml(tmp_path, f"{name} = false\n")), name) is False
+    assert getattr(load_settings({}, config_file=_toml(tmp_path, f'{name} = "yes"\n')), name) is True
+    with pytest.raises(SettingsError, match=name):
+        load_settings({}, config_file=_toml(tmp_path, f'{name} = "maybe"\n'))
+
+
+@pytest.mark.parametrize("name", BOOLEANS)
+def test_boolean_keyword_overrides(name: str) -> None:
+    assert getattr(load_settings({f"TWINHUB_{name.upper()}": "false"}, **{name: True}), name) is True
+    assert getattr(load_settings({f"TWINHUB_{name.upper()}": "true"}, **{name: "off"}), name) is False
+    with pytest.raises(SettingsError, match=name):
+        load_settings({}, **{name: "sometimes"})
+
+
+# --- OIDC issuers ---------------------------------------------------------------------------
+
+
+def test_oidc_tables_in_the_toml_file(tmp_path: Path) -> None:
+    settings = load_settings({}, config_file=_toml(tmp_path, OIDC_TOML))
+    assert settings.oidc == (KEYCLOAK, LOCAL)
+    assert settings.oidc[1].auth_subjects == ("{{ jwt:sub }}",)
+    assert settings.oidc[1].leeway_seconds == 30
+    assert settings.oidc[1].audience is None
+
+
+def test_oidc_json_in_the_environment() -> None:
+    tables = [{"key": "keycloak", "issuer": "https://sso.example.com/realms/iot", "audience": "twinhub",
+               "jwks_url": JWKS_URL, "auth_subjects": ["{{ jwt:sub }}", "{{ jwt:realm_access/roles }}"],
+               "leeway_seconds": 10}]
+    assert load_settings({"TWINHUB_OIDC": json.dumps(tables)}).oidc == (KEYCLOAK,)
+
+
+def test_oidc_in_the_environment_overrides_the_file(tmp_path: Path) -> None:
+    environ = {"TWINHUB_OIDC": json.dumps([{"key": "local", "issuer": "http://localhost:9000",
+                                            "jwks_file": "/etc/twinhub/jwks.json"}])}
+    assert load_settings(environ, config_file=_toml(tmp_path, OIDC_TOML)).oidc == (LOCAL,)
+
+
+def test_empty_oidc_environment_variable_means_no_issuer() -> None:
+    assert load_settings({"TWINHUB_OIDC": ""}).oidc == ()
+    assert parse_oidc_issuers(None) == parse_oidc_issuers("") == parse_oidc_issuers([]) == ()
+
+
+def test_oidc_tables_round_trip_through_the_environment(tmp_path: Path) -> None:
+    # Top-level keys first: after an [[oidc]] header, TOML keys belong to that table.
+    settings = load_settings({}, config_file=_toml(tmp_path, "port = 9000\ndev_auth = true\n" + OIDC_TOML))
+    assert (settings.port, settings.dev_auth, settings.oidc) == (9000, True, (KEYCLOAK, LOCAL))
+    environ = settings.to_environ()
+    assert json.loads(environ["TWINHUB_OIDC"])[0]["key"] == "keycloak"
+    assert load_settings(environ=environ) == settings
+    assert load_settings(environ=environ).oidc == (KEYCLOAK, LOCAL)
+
+
+@pytest.mark.parametrize("table", [
+    'key = "k"\nissuer = "https://idp"\n',  # neither jwks_url nor jwks_file
+    f'key = "k"\nissuer = "https://idp"\njwks_url = "{JWKS_URL}"\njwks_file = "/etc/jwks.json"\n',  # both
+    'key = "k"\nissuer = "https://idp"\njwks_url = "http://sso.example.com/certs"\n',  # http off loopback
+    f'key = "k:1"\nissuer = "https://idp"\njwks_url = "{JWKS_URL}"\n',  # ':' in the key
+    f'issuer = "https://idp"\njwks_url = "{JWKS_URL}"\n',  # no key
+    f'key = "k"\nissuer = "https://idp"\njwks_url = "{JWKS_URL}"\nscopes = ["openid"]\n',  # unknown key
+    f'key = "k"\nissuer = "https://idp"\njwks_url = "{JWKS_URL}"\nleeway_seconds = "30"\n',
+    f'key = "k"\nissuer = "https://idp"\njwks_url = "{JWKS_URL}"\nauth_subjects = "{{{{ jwt:sub }}}}"\n',
+])
+def test_invalid_oidc_table_is_a_settings_error(tmp_path: Path, table: str) -> None:
+    with pytest.raises(SettingsError, match="oidc"):
+        load_settings({}, config_file=_toml(tmp_path, "[[oidc]]\n" + table))
+
+
+def test_oidc_key_configured_twice_is_a_settings_error(tmp_path: Path) -> None:
+    twice = OIDC_TOML + f'\n[[oidc]]\nkey = "keycloak"\nissuer = "https://other"\njwks_url = "{JWKS_URL}"\n'
+    with pytest.raises(SettingsError, match="keycloak"):
+        load_settings({}, config_file=_toml(tmp_path, twice))
+
+
+@pytest.mark.parametrize("raw", ["[{", '{"key": "k"}', "42", '["not a table"]'])
+def test_invalid_oidc_json_is_a_settings_error(raw: str) -> None:
+    with pytest.raises(SettingsError, match="oidc"):
+        load_settings({"TWINHUB_OIDC": raw})
+
+
+def test_oidc_issuer_needs_exactly_one_key_source() -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        OidcIssuer(key="k", issuer="https://idp")
+    with pytest.raises(ValueError, match="exactly one"):
+        OidcIssuer(key="k", issuer="https://idp", jwks_url=JWKS_URL, jwks_file=Path("/etc/jwks.json"))
 
 
 # --- keyword overrides ----------------------------------------------------------------------
@@ -150,23 +312,35 @@ def test_keyword_overrides_win_over_environment_and_file(tmp_path: Path) -> None
 
 def test_none_keyword_overrides_are_ignored() -> None:
     assert load_settings({"TWINHUB_PORT": "9100"}, port=None).port == 9100
+    assert load_settings({"TWINHUB_DEV_AUTH": "yes"}, dev_auth=None).dev_auth is True
 
 
 def test_keyword_overrides_are_converted_and_checked() -> None:
-    settings = load_settings({}, port="9300", data_dir="relative/dir")
+    settings = load_settings({}, port="9300", data_dir="relative/dir", policy_expiry_granularity="60")
     assert settings.port == 9300
     assert settings.data_dir == Path("relative/dir")
+    assert settings.policy_expiry_granularity == 60
     with pytest.raises(SettingsError):
         load_settings({}, port="not-a-port")
+
+
+@pytest.mark.parametrize("overrides", [{"prot": 9000}, {"auth_mode": "dev"}, {"auth_mode": None}])
+def test_unknown_keyword_override_is_a_settings_error(overrides: dict[str, object]) -> None:
+    with pytest.raises(SettingsError, match=next(iter(overrides))):
+        load_settings({}, **overrides)
 
 
 # --- to_environ -----------------------------------------------------------------------------
 
 
 def test_to_environ_names_every_setting() -> None:
-    assert set(Settings().to_environ()) == {
-        "TWINHUB_HOST", "TWINHUB_PORT", "TWINHUB_DATA_DIR", "TWINHUB_AUTH_MODE", "TWINHUB_DEFAULT_NAMESPACE",
-        "TWINHUB_MAX_THING_SIZE", "TWINHUB_MAX_REQUEST_SIZE", "TWINHUB_CACHE_SIZE",
+    names = set(Settings().to_environ())
+    assert names == {f"TWINHUB_{field.name.upper()}" for field in fields(Settings)}
+    assert names >= {
+        "TWINHUB_HOST", "TWINHUB_PORT", "TWINHUB_DATA_DIR", "TWINHUB_DEFAULT_NAMESPACE", "TWINHUB_MAX_THING_SIZE",
+        "TWINHUB_MAX_REQUEST_SIZE", "TWINHUB_CACHE_SIZE", "TWINHUB_DEV_AUTH", "TWINHUB_PRE_AUTHENTICATION",
+        "TWINHUB_BASIC_AUTH", "TWINHUB_OIDC", "TWINHUB_POLICY_EXPIRY_GRANULARITY", "TWINHUB_STORE_URL",
+        "TWINHUB_BUS_URL", "TWINHUB_BUS_STREAM", "TWINHUB_WORKERS",
     }
 
 
@@ -175,7 +349,8 @@ def test_to_environ_round_trips_the_defaults() -> None:
 
 
 def test_to_environ_round_trips_settings_loaded_from_a_file(tmp_path: Path) -> None:
-    settings = load_settings({}, config_file=_toml(tmp_path, 'port = 1\ndata_dir = "x y/z"\nhost = "h"\n'))
+    settings = load_settings({}, config_file=_toml(tmp_path, 'port = 1\ndata_dir = "x y/z"\nhost = "h"\n'
+                                                             "basic_auth = false\npre_authentication = true\n"))
     assert load_settings(environ=settings.to_environ()) == settings
 
 
@@ -185,12 +360,22 @@ PATHS = st.lists(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E, e
 
 
 @given(host=TEXT, port=st.integers(0, 65535), data_dir=PATHS, default_namespace=TEXT,
-       max_thing_size=st.integers(0, 2**40), max_request_size=st.integers(0, 2**40), cache_size=st.integers(0, 10**9))
+       max_thing_size=st.integers(0, 2**40), max_request_size=st.integers(0, 2**40), cache_size=st.integers(0, 10**9),
+       flags=st.tuples(st.booleans(), st.booleans(), st.booleans()),
+       policy_expiry_granularity=st.integers(0, 10**7), oidc=st.sampled_from([(), (KEYCLOAK,), (LOCAL, KEYCLOAK)]),
+       urls=st.tuples(st.just("") | TEXT, st.just("") | TEXT), workers=st.integers(1, 64))
 def test_to_environ_round_trips_through_load_settings(host: str, port: int, data_dir: Path, default_namespace: str,
-                                                      max_thing_size: int, max_request_size: int,
-                                                      cache_size: int) -> None:
+                                                      max_thing_size: int, max_request_size: int, cache_size: int,
+                                                      flags: tuple[bool, bool, bool], policy_expiry_granularity: int,
+                                                      oidc: tuple[OidcIssuer, ...], urls: tuple[str, str],
+                                                      workers: int) -> None:
+    dev_auth, pre_authentication, basic_auth = flags
+    store_url, bus_url = urls
     settings = Settings(host=host, port=port, data_dir=data_dir, default_namespace=default_namespace,
-                        max_thing_size=max_thing_size, max_request_size=max_request_size, cache_size=cache_size)
+                        max_thing_size=max_thing_size, max_request_size=max_request_size, cache_size=cache_size,
+                        dev_auth=dev_auth, pre_authentication=pre_authentication, basic_auth=basic_auth, oidc=oidc,
+                        policy_expiry_granularity=policy_expiry_granularity, store_url=store_url, bus_url=bus_url,
+                        workers=workers)
     environ = settings.to_environ()
     assert all(isinstance(value, str) for value in environ.values())
     assert load_settings(environ=environ) == settings

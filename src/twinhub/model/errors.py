@@ -329,11 +329,11 @@ class ThingConflict(TwinhubError):
 
 
 class ThingPreconditionFailed(TwinhubError):
-    def __init__(self, header: str, value: str, current: str | None) -> None:
+    def __init__(self, header: str, value: str, current: str | None, *, entity: str = "Thing") -> None:
         super().__init__(
-            "things:precondition.failed",
+            f"{'policies' if entity == 'Policy' else 'things'}:precondition.failed",
             412,
-            f"The comparison of precondition header '{header}' for the requested Thing resource evaluated to "
+            f"The comparison of precondition header '{header}' for the requested {entity} resource evaluated to "
             f"false. Header value: '{value}', actual entity-tag: '{current or '<none>'}'.",
             "The comparison of the provided precondition header with the entity-tag evaluated to false. Check "
             "the value of your conditional header value.",
@@ -342,11 +342,11 @@ class ThingPreconditionFailed(TwinhubError):
 
 
 class ThingNotModified(TwinhubError):
-    def __init__(self, value: str, current: str) -> None:
+    def __init__(self, value: str, current: str, *, entity: str = "Thing") -> None:
         super().__init__(
-            "things:precondition.notmodified",
+            f"{'policies' if entity == 'Policy' else 'things'}:precondition.notmodified",
             304,
-            f"The comparison of precondition header 'if-none-match' for the requested Thing resource "
+            f"The comparison of precondition header 'if-none-match' for the requested {entity} resource "
             f"evaluated to false. Expected: '{value}' not to match actual: '{current}'.",
             "The comparison of the provided precondition header 'if-none-match' with the entity-tag "
             "evaluated to false. Check the value of your conditional header value.",

@@ -43,7 +43,7 @@ def _weak(tag: str) -> str:
 
 
 def check_preconditions(*, if_match: str | None, if_none_match: str | None, current: str | None,
-                        is_read: bool) -> None:
+                        is_read: bool, entity: str = "Thing") -> None:
     """Evaluate the conditional headers against the current tag (None: the resource does not exist).
 
     Raises `things:precondition.failed` (412) when If-Match fails or If-None-Match matches on a write,
@@ -53,10 +53,10 @@ def check_preconditions(*, if_match: str | None, if_none_match: str | None, curr
         tags = _tags(if_match)
         matched = current is not None and ("*" in tags or current in tags)
         if not matched:
-            raise ThingPreconditionFailed("if-match", if_match, current)
+            raise ThingPreconditionFailed("if-match", if_match, current, entity=entity)
     if if_none_match is not None and current is not None:
         tags = _tags(if_none_match)
         if "*" in tags or _weak(current) in {_weak(tag) for tag in tags}:
             if is_read:
-                raise ThingNotModified(if_none_match, current)
-            raise ThingPreconditionFailed("if-none-match", if_none_match, current)
+                raise ThingNotModified(if_none_match, current, entity=entity)
+            raise ThingPreconditionFailed("if-none-match", if_none_match, current, entity=entity)

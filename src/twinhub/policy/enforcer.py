@@ -105,10 +105,11 @@ class Enforcer:
     ) -> JsonValue | Missing:
         """`value`, the JSON found at `path`, cut down to what `subjects` hold `permission` on; `MISSING` if nothing.
 
-        As Ditto's `buildJsonView`: a part whose path is unrestricted is kept whole (shared with `value`, not
-        copied); an object otherwise is filtered field by field, and kept if something inside survived or if it is
-        itself granted (so an empty object is kept iff granted); any other value, arrays included, is kept iff
-        granted at its path. Fields are matched to resources key by key; the input is never modified.
+        A part whose path is unrestricted is kept whole (shared with `value`, not copied); an object otherwise is
+        filtered field by field, and kept if something inside survived or if it is itself granted (so an empty object
+        is kept iff granted); any other value, arrays included, is kept iff granted at its path. Fields are matched to
+        resources key by key; the input is never modified. This is Ditto's `buildJsonView` except for arrays, which
+        Ditto looks into (an object inside an array is matched against the array's resource children).
         """
         _check(subjects, (permission,))
         root = self._tries.get(resource_type)

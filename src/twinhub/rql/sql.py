@@ -45,6 +45,8 @@ MAX_PAGE_SIZE: Final = 200
 THING_COLUMNS: Final = ("thing_id", "revision", "created", "modified", "deleted", "doc")
 
 _OPERATORS: Final = {"eq": "=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+# What a comparison implies for the prefixes of two strings (`Dialect.string_prefix`).
+_PREFIX_OPERATORS: Final = {"=": "=", ">": ">=", ">=": ">=", "<": "<=", "<=": "<="}
 
 
 class CursorInvalid(TwinhubError):
@@ -237,8 +239,21 @@ class _Compiler:
         key = (type(value), value)
         if key not in self._refs:
             self.params.append(value)
-            self._refs[key] = self.d.placeholder.format(n=len(self.params))
+            ref = self.d.placeholder.format(n=len(self.params))
+            self._refs[key] = self.d.number.format(ref) if isinstance(value, int | float) else ref
         return self._refs[key]
+
+    def value(self, kind: int, op: str, refs: Sequence[str]) -> str:
+        """Index rows of JSON type `kind` whose value is `op` (a comparison, or IN) the bound `refs`."""
+        column = f"i.{self.d.strings if kind == STRING else self.d.numbers}"
+        operand = refs[0] if op != "IN" else f"({', '.join(refs)})"
+        condition = f"{column} {op} {operand}"
+        prefix = self.d.string_prefix
+        if kind != STRING or prefix is None:
+            return condition
+        prefixes = [prefix.format(ref) for ref in refs]
+        loose = f"IN ({', '.join(prefixes)})" if op == "IN" else f"{_PREFIX_OPERATORS[op]} {prefixes[0]}"
+        return f"{prefix.format(column)} {loose} AND {condition}"
 
     def _counts(self, alias: str) -> str:
         """The policy_index row is the caller's and has not expired."""
@@ -319,11 +334,11 @@ class _Compiler:
             if kind != STRING:
                 return None
             like = self.d.like if op == "like" else self.d.ilike
-            return f"i.type = {STRING} AND " + like.format(value="i.value",
+            return f"i.type = {STRING} AND " + like.format(value=f"i.{self.d.strings}",
                                                            pattern=self.bind(self.d.like_pattern(str(value))))
         if kind == NULL:  # nothing is greater or less than null; ge/le include equality
             return f"i.type = {NULL}" if op in ("eq", "ge", "le") else None
-        return f"i.type = {kind} AND i.value {_OPERATORS[op]} {self.bind(_stored(value))}"
+        return f"i.type = {kind} AND {self.value(kind, _OPERATORS[op], [self.bind(_stored(value))])}"
 
     def compare(self, op: str, field: FieldPath, value: object) -> str:
         column = _COLUMNS.get(field.kind)
@@ -345,7 +360,7 @@ class _Compiler:
         for value in values:
             groups.setdefault(_json_type(value), []).append(_stored(value))
         matches = [f"i.type = {NULL}" if kind == NULL else
-                   f"(i.type = {kind} AND i.value IN ({', '.join(dict.fromkeys(self.bind(v) for v in group))}))"
+                   f"(i.type = {kind} AND {self.value(kind, 'IN', list(dict.fromkeys(self.bind(v) for v in group)))})"
                    for kind, group in groups.items()]
         return self.rows(_target(field), matches[0] if len(matches) == 1 else f"({' OR '.join(matches)})")
 
@@ -386,7 +401,8 @@ class _Compiler:
     def sort_key(self, field: FieldPath, direction: str, alias: str) -> tuple[list[str], str]:
         """The key expressions (never NULL) of a sort field and the join they need, if any. Columns sort by
         value ('' when unset or unreadable); JSON fields by (type, value) of one readable row: arrays by their
-        least element ascending, greatest descending (by the array row when empty); missing is type -1."""
+        least element ascending, greatest descending (by the array row when empty); missing is type -1. With
+        typed value columns (`Dialect.numbers`, `.strings`) the value is two keys, number then string."""
         column = _COLUMNS.get(field.kind)
         if column is not None:
             expr = f"CASE WHEN {self.readable_path(column.guard)} THEN {column.expr} END" if column.guard \
@@ -397,11 +413,12 @@ class _Compiler:
         rows = f"i.wpath = {at} AND i.wpath <> i.path AND {self.readable_row('i.path', 't')}" if target.wildcard \
             else f"i.path = {at}"
         order = "ASC" if direction == "+" else "DESC"
-        query = (f"FROM thing_index i WHERE i.thing_id = t.thing_id AND {rows} "
-                 f"ORDER BY i.type = {ARRAY}, i.type {order}, i.value {order} LIMIT 1")
+        values = [(self.d.numbers, "0")] + ([(self.d.strings, "''")] if self.d.strings != self.d.numbers else [])
+        query = (f"FROM thing_index i WHERE i.thing_id = t.thing_id AND {rows} ORDER BY i.type = {ARRAY}, "
+                 f"i.type {order}, {', '.join(f'i.{column} {order}' for column, _ in values)} LIMIT 1")
         on = self.d.true if target.wildcard else self.readable_path(target.path)
-        return ([f"coalesce({alias}.type, -1)", f"coalesce({alias}.value, 0)"],
-                self.d.first_row.format(alias=alias, query=query, on=on))
+        keys = [f"coalesce({alias}.type, -1)", *(f"coalesce({alias}.{col}, {missing})" for col, missing in values)]
+        return keys, self.d.first_row.format(alias=alias, query=query, on=on)
 
     def after(self, order: Sequence[tuple[str, str]], values: Sequence[SqlValue]) -> str:
         """Rows strictly after the cursor's in `order` (keyset pagination)."""

@@ -8,24 +8,27 @@ changes (each policy knows the enforcers built from it), and rebuilt when one of
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from twinhub.bus.base import EventBus
-from twinhub.model.errors import PolicyConflict, PolicyNotAccessible, TwinhubError
+from twinhub.model.errors import MethodNotAllowed, PolicyConflict, PolicyNotAccessible, TwinhubError
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, format_timestamp
 from twinhub.model.pointer import MISSING, delete_at, get_at, set_at
 from twinhub.model.policy import check_lockout, drop_expired_subjects, next_expiry, validate_policy
 from twinhub.model.policy_imports import MAX_TRANSITIVE_DEPTH, missing_imports, policy_rules, resolved_entries
 from twinhub.model.policy_resources import (
+    PolicyResource,
     classify_policy_path,
     missing_policy_part,
     policy_not_found,
     policy_not_modifiable,
     retrieve_policy_part,
+    validate_policy_part,
 )
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 from twinhub.policy import MISSING as VIEW_MISSING
@@ -63,6 +66,57 @@ class _CachedEnforcer:
     enforcer: Enforcer
     revisions: tuple[tuple[str, int], ...]  # every imported policy it was built from, with its revision
     valid_until: datetime | None  # the earliest subject expiry it depends on
+
+
+# Parts of a policy that a PUT can newly create (201); the others are always replaced (204).
+_CREATABLE = {PolicyResource.POLICY, PolicyResource.ENTRY, PolicyResource.SUBJECT, PolicyResource.RESOURCE,
+              PolicyResource.IMPORT, PolicyResource.REFERENCES}
+# Parts of a policy with a DELETE route in Ditto.
+_DELETABLE = {PolicyResource.POLICY, PolicyResource.ENTRY, PolicyResource.SUBJECT, PolicyResource.RESOURCE,
+              PolicyResource.IMPORTS, PolicyResource.IMPORT, PolicyResource.REFERENCES}
+# Ditto's placeholder for the requester's own subject in policy writes.
+_REQUESTER = re.compile(r"\{\{\s*request:subjectId\s*\}\}")
+
+
+def _substitute(value: JsonValue, subject: str) -> JsonValue:
+    if isinstance(value, dict):
+        return {_REQUESTER.sub(subject, key): _substitute(item, subject) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_substitute(item, subject) for item in value]
+    return value
+
+
+def _with_requester(command: PolicyCommand, subject: str) -> PolicyCommand:
+    """`{{ request:subjectId }}` in keys and path replaced by the requester's subject, as Ditto does."""
+    path = tuple(_REQUESTER.sub(subject, key) for key in command.path)
+    return replace(command, path=path, value=_substitute(command.value, subject))
+
+
+def check_references(doc: JsonObject, policy_id: str, *, deleting_imports: bool) -> None:
+    """Entry references must point at another local entry or at an import of this policy (Ditto's
+    `validateReferencesIntegrity`); removing an import something still refers to is a 409."""
+    entries = doc.get("entries") if isinstance(doc.get("entries"), dict) else {}
+    imports = doc.get("imports") if isinstance(doc.get("imports"), dict) else {}
+    assert isinstance(entries, dict) and isinstance(imports, dict)
+    for label, entry in entries.items():
+        references = entry.get("references") if isinstance(entry, dict) else None
+        for reference in references if isinstance(references, list) else []:
+            if not isinstance(reference, dict):
+                continue
+            imported = reference.get("import")
+            if imported is None and (reference.get("entry") == label or reference.get("entry") not in entries):
+                raise TwinhubError("policies:entry.invalid", 400,
+                                   f"The reference of the Policy Entry '{label}' in the Policy '{policy_id}' to "
+                                   f"the entry '{reference.get('entry')}' is invalid.",
+                                   "A local reference names another entry of the same policy.")
+            if imported is not None and imported not in imports:
+                if deleting_imports:
+                    raise TwinhubError("policies:import.referenceconflict", 409,
+                                       f"The import '{imported}' of the Policy '{policy_id}' is referenced by the "
+                                       f"entry '{label}'.", "Remove the references to the import first.")
+                raise TwinhubError("policies:entry.invalid", 400,
+                                   f"The Policy Entry '{label}' in the Policy '{policy_id}' references the policy "
+                                   f"'{imported}', which it does not import.", "Import the policy first.")
 
 
 def policy_tag(policy: Policy, path: Pointer) -> str | None:
@@ -199,18 +253,17 @@ class PolicyService:
         if policy is None or enforcer is None or not enforcer.has_partial(subjects, "policy", (), ["READ"]):
             raise PolicyNotAccessible(policy_id)
         doc = drop_expired_subjects(policy.doc, self._clock())
-        tag = policy_tag(policy, path)
-        check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
-                            current=tag, is_read=True)
         if not enforcer.has_partial(subjects, "policy", path, ["READ"]):
             raise policy_not_found(policy_id, path)
         value = retrieve_policy_part(doc, policy_id, path)
+        tag = policy_tag(policy, path) or hash_tag(value)  # parts with a default have no stored value
+        check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
+                            current=tag, is_read=True, entity="Policy")
         view = enforcer.view(subjects, "policy", path, value)
         if view is VIEW_MISSING:
             raise policy_not_found(policy_id, path)
         if not path and isinstance(view, dict):
             view = {"policyId": policy_id, **view}
-        assert tag is not None
         return policy, view, tag
 
     # -- the write path ----------------------------------------------------------------------------
@@ -233,58 +286,86 @@ class PolicyService:
 
     async def _execute_once(self, command: PolicyCommand, subjects: tuple[str, ...],
                             preconditions: Preconditions) -> PolicyResult:
+        command = _with_requester(command, subjects[0])
+        resource = classify_policy_path(command.path)
+        if command.action == "delete" and resource not in _DELETABLE:
+            raise MethodNotAllowed("DELETE", ["GET", "PUT"])
         stored = await self._store.load_policy(command.policy_id)
         current = stored if stored is not None and not stored.deleted else None
-        check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
-                            current=policy_tag(current, command.path) if current else None, is_read=False)
+        tag = policy_tag(current, command.path) if current else None
+        if tag is not None or command.action != "delete":
+            check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
+                                current=tag, is_read=False, entity="Policy")
         now = self._clock()
         if current is None:
             if command.path or command.action == "delete":
                 raise PolicyNotAccessible(command.policy_id)
-            doc = self._validate(command.value, command.policy_id, now)
+            doc = self._validate(command.value, command.policy_id, now, command.path)
             self._check_creator_keeps_access(doc, subjects, command, now)
+            await self._check_imports(doc, None, subjects)
             return await self._commit(stored, doc, (), doc, "created", now)
         enforcer = await self.enforcer(command.policy_id)
         assert enforcer is not None
         if not enforcer.has_unrestricted(subjects, "policy", command.path, ["WRITE"]):
-            if enforcer.has_partial(subjects, "policy", (), ["READ"]):
-                raise policy_not_modifiable(command.policy_id, command.path)
-            raise PolicyNotAccessible(command.policy_id)
+            # Ditto checks WRITE alone here: a policy's existence is no secret to someone who may not write it.
+            raise policy_not_modifiable(command.policy_id, command.path)
         if command.action == "delete":
             if not command.path:
                 return await self._commit(current, {}, (), None, "deleted", now)
             if get_at(current.doc, command.path) is MISSING:
                 raise missing_policy_part(current.doc, command.policy_id, command.path)
-            doc = self._validate(delete_at(current.doc, command.path), command.policy_id, now)
-            self._check_creator_keeps_access(doc, subjects, command, now)
+            doc = self._validate(delete_at(current.doc, command.path), command.policy_id, now, command.path)
             return await self._commit(current, doc, command.path, None, "deleted", now)
         before = get_at(current.doc, command.path)
         if len(command.path) > 2 and get_at(current.doc, command.path[:2]) is MISSING:
             raise missing_policy_part(current.doc, command.policy_id, command.path)  # the entry or import
-        new_doc = set_at(current.doc, command.path, command.value) if command.path else command.value
-        doc = self._validate(new_doc, command.policy_id, now)
-        self._check_creator_keeps_access(doc, subjects, command, now)
-        action = "created" if before is MISSING else "modified"
-        stored_value = doc if not command.path else get_at(doc, command.path)
-        return await self._commit(current, doc, command.path, stored_value, action, now)  # type: ignore[arg-type]
+        if command.path:
+            value = validate_policy_part(resource, command.value, command.policy_id, command.path, now=now,
+                                         expiry_granularity=self._granularity)
+            doc = self._validate(set_at(current.doc, command.path, value), command.policy_id, now, command.path)
+            kept = get_at(doc, command.path)
+            value = value if kept is MISSING else kept  # type: ignore[assignment]
+        else:
+            doc = value = self._validate(command.value, command.policy_id, now, command.path)
+        await self._check_imports(doc, current.doc, subjects)
+        created = before is MISSING and resource in _CREATABLE
+        return await self._commit(current, doc, command.path, value, "created" if created else "modified", now)
 
-    def _validate(self, value: JsonValue, policy_id: str, now: datetime) -> JsonObject:
+    async def _check_imports(self, doc: JsonObject, before: JsonObject | None, subjects: tuple[str, ...]) -> None:
+        """A policy may only import policies that exist and whose entries the caller may read (Ditto's
+        PolicyImportsPreEnforcer)."""
+        old = set(imported_policy_ids(before)) if before is not None else set()
+        for imported_id in imported_policy_ids(doc):
+            if imported_id in old:
+                continue
+            enforcer = await self.enforcer(imported_id)
+            if enforcer is None or not enforcer.has_partial(subjects, "policy", ("entries",), ["READ"]):
+                raise PolicyNotAccessible(imported_id)
+
+    def _validate(self, value: JsonValue, policy_id: str, now: datetime, path: Pointer = ()) -> JsonObject:
         doc = validate_policy(value, policy_id, now=now, expiry_granularity=self._granularity)
-        check_lockout(doc, now=now)
+        check_references(doc, policy_id, deleting_imports=bool(path) and path[0] == "imports")
+        try:
+            check_lockout(doc, now=now)
+        except TwinhubError as error:
+            if len(path) > 1 and path[0] == "entries":  # Ditto names the entry-level change
+                raise TwinhubError("policies:entry.modificationinvalid", 403, error.message,
+                                   error.description) from None
+            raise
         return doc
 
     def _check_creator_keeps_access(self, doc: JsonObject, subjects: tuple[str, ...], command: PolicyCommand,
                                     now: datetime) -> None:
-        """Unless `allow-policy-lockout`, the caller must keep WRITE on `policy:/` after its own change."""
+        """Unless `allow-policy-lockout`, whoever creates a policy must be able to WRITE it (Ditto)."""
         if command.allow_lockout:
             return
         enforcer = Enforcer(policy_rules(doc, {}, now=now, namespace=None))  # own entries, as Ditto checks
         if not enforcer.has_permission(subjects, "policy", (), ["WRITE"]):
             raise TwinhubError(
-                "policies:policy.modificationinvalid", 403,
-                f"The Policy with ID '{command.policy_id}' could not be modified as the requester would lose "
-                "its own WRITE permission on 'policy:/'.",
-                "Keep a WRITE grant on 'policy:/' for yourself, or send 'allow-policy-lockout=true'.")
+                "policies:policy.notcreatable", 403,
+                f"The Policy with ID '{command.policy_id}' could not be created as it would not grant the "
+                "requester WRITE permission on 'policy:/'.",
+                "Grant yourself WRITE on 'policy:/', or send 'allow-policy-lockout=true'.")
 
     async def _commit(self, current: Policy | None, doc: JsonObject, path: Pointer, value: JsonValue,
                       action: str, now: datetime) -> PolicyResult:
@@ -300,7 +381,7 @@ class PolicyService:
         await self._store.commit(self.write_for(policy, event, current), *indexes)
         self._remember(policy)
         await publish_committed(self._bus, event)
-        etag = None if deleted else policy_tag(policy, path)
+        etag = None if deleted else (policy_tag(policy, path) or hash_tag(value))
         return PolicyResult(policy, action == "created", value, etag)
 
     @staticmethod

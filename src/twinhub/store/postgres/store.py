@@ -1,0 +1,284 @@
+"""The scale-out store: PostgreSQL through asyncpg, one committer task with group commit, a pool of readers.
+
+Any number of workers may share one database: each entity's revision is compared and set under an
+advisory lock of that entity, so the database orders writes. A lost database makes calls fail with
+ServiceUnavailable (503); the pools connect again on the next call, so the store recovers by itself
+when the database is back. A write is acknowledged only once its transaction committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar
+
+import asyncpg
+
+from twinhub.model.errors import ServiceUnavailable
+from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
+from twinhub.rql.dialects import POSTGRES, Dialect
+from twinhub.rql.sql import THING_COLUMNS, CompiledQuery
+from twinhub.store.base import Store
+from twinhub.store.index import PolicyIndex
+from twinhub.store.postgres.committer import Committer, Outcome, Pending
+from twinhub.store.postgres.errors import DRIVER_ERRORS, is_connection_error, unavailable
+from twinhub.store.postgres.rows import decode_text, encode_text, plain
+from twinhub.store.postgres.schema import migrate
+from twinhub.store.sqlite.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
+from twinhub.store.sqlite.slots import Slots
+
+__all__ = ["ACQUIRE_TIMEOUT", "COMMAND_TIMEOUT", "CONNECT_TIMEOUT", "DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING",
+           "DEFAULT_POOL_SIZE", "PooledConnection", "PostgresStore", "masked",
+           "open_postgres_store"]
+
+DEFAULT_POOL_SIZE = 10  # connections for reads; the committer has one more of its own
+DEFAULT_BATCH_MAX = 512  # units per transaction
+DEFAULT_MAX_PENDING = 10_000  # units queued or in flight; more wait for a slot without blocking the loop
+CONNECT_TIMEOUT = 5.0  # seconds to open a connection
+ACQUIRE_TIMEOUT = 10.0  # seconds to wait for a pooled connection (a bound on waiting callers' time)
+COMMAND_TIMEOUT = 30.0  # seconds for one statement
+
+_T = TypeVar("_T")
+
+# A connection taken from a pool (asyncpg hands out a proxy that returns to its pool).
+PooledConnection: TypeAlias = "asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
+
+_LOAD = "SELECT revision, created, modified, deleted, doc FROM things WHERE thing_id = $1"
+_LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies WHERE policy_id = $1"
+_IMPORTERS = "SELECT policy_id FROM policy_imports WHERE imported_id = $1 ORDER BY policy_id"
+# One statement, so one snapshot: the bound (the latest revision meeting the limits, found by revision,
+# so it stays exact if a clock stepped back), the latest snapshot at or before it (the partial index
+# finds it without walking events), and the rows from that snapshot through the bound.
+_JOURNAL = """
+WITH bound(revision) AS (
+         SELECT revision FROM thing_journal
+         WHERE thing_id = $1 AND ($2::bigint IS NULL OR revision <= $2) AND ($3::text IS NULL OR timestamp <= $3)
+         ORDER BY revision DESC LIMIT 1),
+     start(revision) AS (
+         SELECT coalesce(max(revision), 0) FROM thing_journal
+         WHERE thing_id = $1 AND snapshot IS NOT NULL AND revision <= (SELECT revision FROM bound))
+SELECT revision, timestamp, action, path, value, snapshot FROM thing_journal
+WHERE thing_id = $1 AND revision BETWEEN (SELECT revision FROM start) AND (SELECT revision FROM bound)
+ORDER BY revision
+"""
+
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPENING = "opening"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def open_postgres_store(dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE, batch_max: int = DEFAULT_BATCH_MAX,
+                        max_pending: int = DEFAULT_MAX_PENDING) -> PostgresStore:
+    """The store in the PostgreSQL database at `dsn` (`postgresql://user:password@host:port/database`);
+    open it with `async with`.
+
+    Entering migrates the schema; it raises SchemaTooNew for a database of a newer twinhub and
+    ServiceUnavailable when the database cannot be reached or migrated.
+    """
+    return PostgresStore(dsn, pool_size=pool_size, batch_max=batch_max, max_pending=max_pending)
+
+
+def masked(dsn: str) -> str:
+    """The DSN without its password, for messages and repr."""
+    return _PASSWORD.sub(r"\1***@", dsn)
+
+
+class PostgresStore:
+    """The `Store` on one PostgreSQL database. Open once with `async with`; it cannot be reopened."""
+
+    dialect: Dialect = POSTGRES  # what search queries are compiled for
+
+    def __init__(self, dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE, batch_max: int = DEFAULT_BATCH_MAX,
+                 max_pending: int = DEFAULT_MAX_PENDING) -> None:
+        if pool_size < 1 or batch_max < 1 or max_pending < 1:
+            raise ValueError("pool_size, batch_max and max_pending must be at least 1")
+        self._dsn = dsn
+        self._pool_size = pool_size
+        self._batch_max = batch_max
+        self._state = _State.UNOPENED
+        self._slots = Slots(max_pending)
+        self._readers: asyncpg.Pool | None = None
+        self._writer: asyncpg.Pool | None = None
+        self._committer: Committer | None = None
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({masked(self._dsn)!r}, {self._state.value})"
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The readers' pool, for the user store beside this one (raises RuntimeError unless open)."""
+        self._check_open()
+        assert self._readers is not None
+        return self._readers
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        if self._state is _State.CLOSED:
+            raise RuntimeError("Cannot reopen a store once it has been closed.")
+        if self._state is not _State.UNOPENED:
+            raise RuntimeError("The store is already open.")
+        self._state = _State.OPENING
+        try:
+            self._writer = await self._create_pool(1)
+            async with self._writer.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
+                await migrate(connection, masked(self._dsn))
+            self._readers = await self._create_pool(self._pool_size)
+        except BaseException as exc:  # failed, or cancelled while opening: nothing may stay open
+            self._state = _State.CLOSED
+            await self._close_pools()
+            if isinstance(exc, DRIVER_ERRORS):
+                raise ServiceUnavailable(f"The thing store {masked(self._dsn)} cannot be opened.") from exc
+            raise
+        self._committer = Committer(self._writer, batch_max=self._batch_max, acquire_timeout=ACQUIRE_TIMEOUT,
+                                    settle=self._settle)
+        self._committer.start()
+        self._state = _State.OPEN
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        traceback: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Refuse new work, commit what is queued, then close every connection."""
+        if self._state is _State.OPENING:
+            raise RuntimeError("The store is still opening.")
+        state, self._state = self._state, _State.CLOSED
+        if state is not _State.OPEN:
+            return
+        # Shielded: a cancelled caller must not leave the committer or the pools behind.
+        await asyncio.shield(self._shut_down())
+
+    async def _shut_down(self) -> None:
+        if self._committer is not None:
+            await self._committer.stop()
+        await self._close_pools()
+
+    async def _create_pool(self, size: int) -> asyncpg.Pool:
+        return await asyncpg.create_pool(
+            self._dsn, min_size=1, max_size=size, timeout=CONNECT_TIMEOUT, command_timeout=COMMAND_TIMEOUT,
+            # Short statements: JIT compilation would cost more than it saves.
+            server_settings={"application_name": "twinhub", "jit": "off"},
+        )
+
+    async def _close_pools(self) -> None:
+        for pool in (self._readers, self._writer):
+            if pool is None:
+                continue
+            try:
+                await asyncio.wait_for(pool.close(), COMMAND_TIMEOUT)
+            except DRIVER_ERRORS:  # TimeoutError among them
+                pool.terminate()
+
+    def _check_open(self) -> None:
+        if self._state is not _State.OPEN:
+            if self._state is _State.CLOSED:
+                raise RuntimeError("The store is closed.")
+            raise RuntimeError("The store is not open: use `async with open_postgres_store(dsn) as store`.")
+
+    # -- writes ------------------------------------------------------------------------------------
+
+    async def commit(self, *writes: EntityWrite | PolicyIndex) -> None:
+        """Store the entities and journal their events, all or nothing; returns once the group commit
+        holding them is durable.
+
+        Raises RevisionConflict when a stored revision is not the write's `expected_revision`,
+        ServiceUnavailable when the transaction fails or the database is unreachable, ValueError for a
+        malformed write and RuntimeError when the store is not open. A caller cancelled while waiting
+        may still see its write committed, as with any lost acknowledgement.
+        """
+        self._check_open()
+        if not writes:
+            raise ValueError("commit needs at least one write")
+        encoded = tuple(encode_index(write) if isinstance(write, PolicyIndex) else encode_write(write)
+                        for write in writes)
+        await self._slots.acquire()
+        if self._state is not _State.OPEN:  # closed while waiting for a slot
+            self._slots.release()
+            self._check_open()
+        assert self._committer is not None
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._committer.submit(Pending(encoded, future))
+        await future
+
+    def _settle(self, batch: Sequence[Pending], outcomes: Sequence[Outcome]) -> None:
+        """Free the slots of a committed batch and answer its callers."""
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            self._slots.release()
+            if pending.future.done():  # the caller was cancelled
+                continue
+            if outcome is None:
+                pending.future.set_result(None)
+            else:
+                pending.future.set_exception(outcome)
+
+    # -- reads -------------------------------------------------------------------------------------
+
+    async def load(self, thing_id: str) -> Thing | None:
+        row = await self._read(lambda connection: connection.fetchrow(_LOAD, thing_id))
+        return None if row is None else self._decode(decode_thing, thing_id, row)
+
+    async def load_policy(self, policy_id: str) -> Policy | None:
+        row = await self._read(lambda connection: connection.fetchrow(_LOAD_POLICY, policy_id))
+        return None if row is None else self._decode(decode_policy, policy_id, row)
+
+    async def importers_of(self, policy_id: str) -> list[str]:
+        rows = await self._read(lambda connection: connection.fetch(_IMPORTERS, policy_id))
+        return [row[0] for row in rows]
+
+    async def query(self, query: CompiledQuery) -> list[tuple[Any, ...]]:
+        """Rows of a compiled search (see `twinhub.rql.sql`), read in one statement (one snapshot).
+
+        Strings are bound escaped as the index stores them; the sort key values come back as SQLite
+        gives them (numbers as int or float, strings unescaped), so cursors are the same on both stores.
+        """
+        params = [encode_text(value) if isinstance(value, str) else value for value in query.params]
+        rows = await self._read(lambda connection: connection.fetch(query.sql, *params))
+        width = len(THING_COLUMNS)
+        return [(*row[:width], *(plain(value) for value in row[width:])) for row in rows]
+
+    async def journal(self, thing_id: str, *, to_revision: int | None = None,
+                      to_timestamp: str | None = None) -> list[JournalEntry]:
+        """The entries from the latest snapshot at or before the bound through the bound, by revision.
+
+        The bound is the latest revision at or before `to_revision` and whose event is at or before
+        `to_timestamp` (both inclusive, each optional); empty when no revision meets them.
+        """
+        rows = await self._read(lambda connection: connection.fetch(_JOURNAL, thing_id, to_revision, to_timestamp))
+        return [self._decode(decode_entry, thing_id, (*row[:3], decode_text(row[3]), *row[4:])) for row in rows]
+
+    async def _read(self, statement: Callable[[PooledConnection], Awaitable[_T]]) -> _T:
+        """Run a read on a pooled connection, once more on a new one if the connection was lost (a
+        restarted database leaves dead connections in the pool)."""
+        self._check_open()
+        assert self._readers is not None
+        for attempt in (1, 2):
+            try:
+                async with self._readers.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
+                    return await statement(connection)
+            except DRIVER_ERRORS as exc:
+                if attempt == 1 and is_connection_error(exc) and not isinstance(exc, OSError | TimeoutError):
+                    continue  # a dead pooled connection; a refused or timed-out one would fail again
+                raise unavailable("The thing store could not be read.", exc) from exc
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _decode(decode: Callable[[str, tuple[Any, ...]], _T], key: str, row: Iterable[Any]) -> _T:
+        try:
+            return decode(key, tuple(row))
+        except ValueError as exc:  # an undecodable row
+            raise ServiceUnavailable("The thing store could not be read.") from exc
+
+
+if TYPE_CHECKING:
+    def _is_a_store(store: PostgresStore) -> Store:  # mypy checks PostgresStore against the protocol here
+        return store

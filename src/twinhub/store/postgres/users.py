@@ -1,0 +1,108 @@
+"""`PostgresUserStore`: the users of HTTP basic authentication, in the table `auth_users` of the store's
+database (created by the store's migrations), read and written through the store's pool.
+
+Each operation is one statement in its own transaction; validation is the embedded store's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from twinhub.store.postgres.errors import map_exceptions
+from twinhub.store.postgres.store import ACQUIRE_TIMEOUT, PooledConnection, PostgresStore
+from twinhub.store.users import UserStore, is_valid_username, validate_username
+
+__all__ = ["PostgresUserStore"]
+
+_T = TypeVar("_T")
+
+_GET = "SELECT password_hash FROM auth_users WHERE username = $1"
+_UPSERT = """
+INSERT INTO auth_users (username, password_hash, modified) VALUES ($1, $2, $3)
+ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, modified = excluded.modified
+"""
+_INSERT = "INSERT INTO auth_users (username, password_hash, modified) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+_UPDATE = "UPDATE auth_users SET password_hash = $2, modified = $3 WHERE username = $1"
+_SWAP = "UPDATE auth_users SET password_hash = $3, modified = $4 WHERE username = $1 AND password_hash = $2"
+_DELETE = "DELETE FROM auth_users WHERE username = $1"
+_LIST = "SELECT username FROM auth_users ORDER BY username"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _check_hash(password_hash: str) -> str:
+    if not password_hash:
+        raise ValueError("the password hash is empty")
+    return password_hash
+
+
+def _changed(status: str) -> bool:
+    """Whether an INSERT / UPDATE / DELETE command tag reports one row."""
+    return status.rsplit(" ", 1)[-1] == "1"
+
+
+class PostgresUserStore:
+    """Users beside the things of an open `PostgresStore` (usable while that store is open)."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+
+    def __repr__(self) -> str:
+        return f"PostgresUserStore({self._store!r})"
+
+    # --- the UserStore protocol -------------------------------------------------------------------
+
+    async def get_password_hash(self, username: str) -> str | None:
+        if not is_valid_username(username):
+            return None
+        value = await self._run(lambda connection: connection.fetchval(_GET, username))
+        return None if value is None else str(value)
+
+    async def set_user(self, username: str, password_hash: str) -> None:
+        arguments = (validate_username(username), _check_hash(password_hash), _now())
+        await self._run(lambda connection: connection.execute(_UPSERT, *arguments))
+
+    async def replace_password_hash(self, username: str, old_hash: str, new_hash: str) -> bool:
+        if not is_valid_username(username):
+            return False
+        arguments = (username, old_hash, _check_hash(new_hash), _now())
+        return _changed(await self._run(lambda connection: connection.execute(_SWAP, *arguments)))
+
+    async def remove_user(self, username: str) -> bool:
+        if not is_valid_username(username):
+            return False
+        return _changed(await self._run(lambda connection: connection.execute(_DELETE, username)))
+
+    async def list_users(self) -> list[str]:
+        rows = await self._run(lambda connection: connection.fetch(_LIST))
+        return [str(row[0]) for row in rows]
+
+    # --- for the command line ----------------------------------------------------------------------
+
+    async def add_user(self, username: str, password_hash: str) -> bool:
+        """Create the user; False (and nothing changed) if it exists already."""
+        arguments = (validate_username(username), _check_hash(password_hash), _now())
+        return _changed(await self._run(lambda connection: connection.execute(_INSERT, *arguments)))
+
+    async def change_password_hash(self, username: str, password_hash: str) -> bool:
+        """Replace an existing user's hash; False (and nothing created) if there is no such user."""
+        if not is_valid_username(username):
+            return False
+        arguments = (username, _check_hash(password_hash), _now())
+        return _changed(await self._run(lambda connection: connection.execute(_UPDATE, *arguments)))
+
+    # --- plumbing ----------------------------------------------------------------------------------
+
+    async def _run(self, statement: Callable[[PooledConnection], Awaitable[_T]]) -> _T:
+        pool = self._store.pool  # RuntimeError unless the store is open
+        with map_exceptions("The user database is unavailable."):
+            async with pool.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
+                return await statement(connection)
+
+
+def _is_a_user_store(users: PostgresUserStore) -> UserStore:  # mypy checks the protocol here
+    return users
