@@ -8,12 +8,17 @@ Set TWINHUB_POLICY_EXAMPLES to run more examples than the suite's default.
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 from collections.abc import Collection, Sequence
+from typing import cast
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from twinhub.model.pointer import MISSING as POINTER_MISSING
+from twinhub.model.pointer import get_at
 from twinhub.model.types import JsonValue, Pointer
 from twinhub.policy import MISSING, Enforcer, Missing, Rule
 
@@ -21,6 +26,8 @@ PERMISSIONS = ("READ", "WRITE", "EXECUTE")
 SUBJECTS = ("s1", "s2", "s3", "s4")
 RESOURCE_TYPES = ("thing", "policy", "message")
 KEYS = ("a", "b", "c")
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("TWINHUB_POLICY_EXAMPLES", "500"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -102,7 +109,7 @@ rules_strategy = st.builds(
     revoke=permission_sets,
 )
 policies = st.lists(rules_strategy, max_size=10)
-callers = st.frozensets(st.sampled_from((*SUBJECTS, "s5")), max_size=4)
+callers = st.frozensets(st.sampled_from((*SUBJECTS, "s5")), max_size=4)  # empty and unknown callers too
 queried_permissions = st.frozensets(st.sampled_from(PERMISSIONS), min_size=1, max_size=3)
 leaves = st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(["x", "y"])
 random_json: st.SearchStrategy[JsonValue] = st.recursive(
@@ -165,15 +172,24 @@ def test_permission_checks_agree_with_the_reference(
 
 
 @SETTINGS
-@given(rules=policies, caller=callers, path=paths, value=json_values, perm=st.sampled_from(PERMISSIONS))
+@given(rules=policies, caller=callers, path=paths, data=st.data())
 def test_view_agrees_with_the_reference(
-    rules: list[Rule], caller: frozenset[str], path: Pointer, value: JsonValue, perm: str
+    rules: list[Rule], caller: frozenset[str], path: Pointer, data: st.DataObject
 ) -> None:
     enforcer = Enforcer(rules)
-    for where in _interesting_paths(rules, path):
-        assert enforcer.view(caller, "thing", where, value, perm) == naive_view(
-            rules, caller, "thing", where, value, perm
-        ), where
+    spots = sorted(_interesting_paths(rules, path))
+    along_rules = st.lists(st.tuples(st.sampled_from(spots), leaves | st.builds(dict) | random_json), max_size=8)
+    document = data.draw(json_values | along_rules.map(_document), label="document")
+    for where in spots:
+        found = get_at(document, where)
+        value = document if found is POINTER_MISSING else cast(JsonValue, found)
+        # The object itself and each of its fields alone: single-field objects whose field is dropped are the
+        # cases that decide between "kept empty because granted" and "dropped".
+        candidates = [value, *({key: field} for key, field in value.items())] if isinstance(value, dict) else [value]
+        for candidate, perm in itertools.product(candidates, PERMISSIONS):
+            assert enforcer.view(caller, "thing", where, candidate, perm) == naive_view(
+                rules, caller, "thing", where, candidate, perm
+            ), (where, candidate, perm)
 
 
 @SETTINGS
