@@ -12,6 +12,7 @@ Wire-up: `add_user_commands(subparsers)`, then `return args.handler(args)` for `
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import sqlite3
 import sys
@@ -21,6 +22,7 @@ from typing import TextIO
 
 from twinhub.auth.passwords import MAX_PASSWORD_LENGTH, hash_password
 from twinhub.config import SettingsError, load_settings
+from twinhub.model.errors import TwinhubError
 from twinhub.store.sqlite import DATABASE_FILE
 from twinhub.store.sqlite.users import SqliteUserStore
 from twinhub.store.users import UsernameInvalid, validate_username
@@ -61,6 +63,13 @@ def run_user_command(args: argparse.Namespace, *, stdin: TextIO | None = None, s
         settings = load_settings(config_file=args.config, data_dir=args.data_dir)
     except SettingsError as exc:
         return console.fail(str(exc), status=2)
+    if settings.store_url:
+        try:
+            return asyncio.run(_postgres(settings.store_url, args, console))
+        except (UsernameInvalid, _PasswordRefused) as exc:
+            return console.fail(str(exc))
+        except TwinhubError as exc:
+            return console.fail(f"cannot use the store: {exc.message}")
     path = Path(settings.data_dir) / DATABASE_FILE
     try:
         if args.user_command == "list":
@@ -132,3 +141,31 @@ def _set_password(path: Path, name: str, console: _Console, *, create: bool, fro
     if not write(name, password_hash):
         return console.fail(f"the user {name!r} was changed meanwhile; nothing done")
     return console.say(f"added the user {name!r}" if create else f"changed the password of the user {name!r}")
+
+
+async def _postgres(dsn: str, args: argparse.Namespace, console: _Console) -> int:
+    """The same commands on the users stored in PostgreSQL (`store_url`)."""
+    from twinhub.store.postgres import PostgresUserStore, open_postgres_store
+
+    async with open_postgres_store(dsn, pool_size=1) as store:
+        users = PostgresUserStore(store)
+        if args.user_command == "list":
+            for name in await users.list_users():
+                console.say(name)
+            return 0
+        name = validate_username(args.name)
+        if args.user_command == "remove":
+            if not await users.remove_user(name):
+                return console.fail(f"no user {name!r}")
+            return console.say(f"removed the user {name!r}")
+        create = args.user_command == "add"
+        exists = await users.get_password_hash(name) is not None
+        if create and exists:
+            return console.fail(f"the user {name!r} exists already (use 'twinhub user passwd')")
+        if not create and not exists:
+            return console.fail(f"no user {name!r}")
+        password_hash = hash_password(console.password(args.password_stdin))
+        write = users.add_user if create else users.change_password_hash
+        if not await write(name, password_hash):
+            return console.fail(f"the user {name!r} was changed meanwhile; nothing done")
+        return console.say(f"added the user {name!r}" if create else f"changed the password of the user {name!r}")
