@@ -8,6 +8,7 @@ Hot things are served from an LRU cache that the write path keeps exact.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,7 +45,10 @@ from twinhub.store.base import RevisionConflict, Store
 
 DEFAULT_CACHE_SIZE = 100_000
 DEFAULT_MAX_PENDING_PER_THING = 100  # Ditto's per-thing mailbox capacity
-_MAX_CONFLICT_RETRIES = 5
+# Another worker may win the same thing's revision; the loser reloads and reapplies after a short,
+# growing, random pause, so that two busy workers do not keep colliding in lockstep.
+_MAX_CONFLICT_RETRIES = 20
+_CONFLICT_BACKOFF = 0.002  # seconds, times the attempt number, times a random factor in [0.5, 1.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,13 +176,14 @@ class ThingService:
         lane.pending += 1
         try:
             async with lane.lock:
-                for _attempt in range(_MAX_CONFLICT_RETRIES):
+                for attempt in range(1, _MAX_CONFLICT_RETRIES + 1):
                     try:
                         return await self._execute_once(command, subjects, preconditions, allow_policy_lockout,
                                                         condition)
                     except RevisionConflict:
                         # Another worker wrote first: forget what we knew and reapply on the fresh state.
                         self._cache.pop(command.thing_id, None)
+                        await asyncio.sleep(_CONFLICT_BACKOFF * attempt * (0.5 + random.random()))
                 raise RevisionConflict(command.thing_id, -1)
         finally:
             lane.pending -= 1

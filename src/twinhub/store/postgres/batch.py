@@ -1,5 +1,5 @@
 """One group commit planned in Python (pure): which units pass their compare-and-set, and the rows of
-those that do, as the column arrays of the one statement that writes them (`WRITE`).
+those that do, as the column arrays of the statements that write them (`WRITE_*`).
 
 The committer locks every entity of the batch (`LOCK`, advisory locks in key order, so concurrent
 workers neither deadlock nor interleave on an entity), reads their stored revisions (`REVISIONS`), and
@@ -25,7 +25,8 @@ from twinhub.store.postgres.rows import (
 )
 from twinhub.store.sqlite.rows import EncodedIndex, EncodedWrite, Kind
 
-__all__ = ["LOCK", "REVISIONS", "WRITE", "Plan", "Unit", "lock_keys", "plan_batch"]
+__all__ = ["LOCK", "REVISIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX", "WRITE_THINGS", "Plan", "Unit",
+           "entity_ids", "lock_keys", "plan_batch"]
 
 Unit = tuple[EncodedWrite | EncodedIndex, ...]
 
@@ -38,9 +39,10 @@ UNION ALL
 SELECT 'policy', policy_id, revision FROM policies WHERE policy_id = ANY($2::text[])
 """
 
-# Everything a batch writes, in one statement: its parts share one snapshot, so the DELETEs remove the
-# index rows that were there before and never the ones the INSERTs beside them add.
-WRITE = """
+# What a batch writes, one statement per part it has (a thing's commit is one statement). Each statement's
+# parts share one snapshot, so its DELETE removes the index rows that were there before and never the
+# ones the INSERT beside it adds.
+WRITE_THINGS = """
 WITH things_written AS (
     INSERT INTO things (thing_id, revision, created, modified, deleted, doc, namespace, policy_id)
     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::smallint[], $6::bytea[],
@@ -48,34 +50,37 @@ WITH things_written AS (
     ON CONFLICT (thing_id) DO UPDATE SET revision = excluded.revision, created = excluded.created,
         modified = excluded.modified, deleted = excluded.deleted, doc = excluded.doc,
         namespace = excluded.namespace, policy_id = excluded.policy_id
-), thing_events AS (
+), events AS (
     INSERT INTO thing_journal (thing_id, revision, timestamp, action, path, value, snapshot)
     SELECT * FROM unnest($9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::bytea[],
                          $15::bytea[])
-), thing_rows_removed AS (
-    DELETE FROM thing_index WHERE thing_id = ANY($16::text[])
-), thing_rows_added AS (
-    INSERT INTO thing_index (thing_id, path, wpath, type, num, str, empty)
-    SELECT * FROM unnest($17::text[], $18::text[], $19::text[], $20::smallint[], $21::numeric[], $22::text[],
-                         $23::smallint[])
-), policies_written AS (
+), rows_removed AS (
+    DELETE FROM thing_index WHERE thing_id = ANY($1::text[])
+)
+INSERT INTO thing_index (thing_id, path, wpath, type, num, str, empty)
+SELECT * FROM unnest($16::text[], $17::text[], $18::text[], $19::smallint[], $20::numeric[], $21::text[],
+                     $22::smallint[])
+"""
+WRITE_POLICIES = """
+WITH policies_written AS (
     INSERT INTO policies (policy_id, revision, created, modified, deleted, doc)
-    SELECT * FROM unnest($24::text[], $25::bigint[], $26::text[], $27::text[], $28::smallint[], $29::bytea[])
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::smallint[], $6::bytea[])
     ON CONFLICT (policy_id) DO UPDATE SET revision = excluded.revision, created = excluded.created,
         modified = excluded.modified, deleted = excluded.deleted, doc = excluded.doc
-), policy_events AS (
-    INSERT INTO policy_journal (policy_id, revision, timestamp, action, path, value, snapshot)
-    SELECT * FROM unnest($30::text[], $31::bigint[], $32::text[], $33::text[], $34::text[], $35::bytea[],
-                         $36::bytea[])
-), policy_rows_removed AS (
-    DELETE FROM policy_index WHERE policy_id = ANY($37::text[])
-), policy_rows_added AS (
-    INSERT INTO policy_index (policy_id, subject, path, depth, effect, expiry)
-    SELECT * FROM unnest($38::text[], $39::text[], $40::text[], $41::integer[], $42::smallint[], $43::text[])
-), imports_removed AS (
-    DELETE FROM policy_imports WHERE policy_id = ANY($37::text[])
 )
-INSERT INTO policy_imports (policy_id, imported_id) SELECT * FROM unnest($44::text[], $45::text[])
+INSERT INTO policy_journal (policy_id, revision, timestamp, action, path, value, snapshot)
+SELECT * FROM unnest($7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bytea[], $13::bytea[])
+"""
+WRITE_POLICY_INDEX = """
+WITH rows_removed AS (
+    DELETE FROM policy_index WHERE policy_id = ANY($1::text[])
+), rows_added AS (
+    INSERT INTO policy_index (policy_id, subject, path, depth, effect, expiry)
+    SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::integer[], $6::smallint[], $7::text[])
+), imports_removed AS (
+    DELETE FROM policy_imports WHERE policy_id = ANY($1::text[])
+)
+INSERT INTO policy_imports (policy_id, imported_id) SELECT * FROM unnest($8::text[], $9::text[])
 """
 
 
@@ -86,27 +91,27 @@ class Plan:
     outcomes: list[RevisionConflict | None] = field(default_factory=list)
     entities: dict[tuple[Kind, str], tuple[Any, ...]] = field(default_factory=dict)  # final state of each
     events: dict[Kind, list[JournalRecord]] = field(default_factory=lambda: {"thing": [], "policy": []})
-    thing_index: dict[str, list[IndexRecord]] = field(default_factory=dict)  # replaced per thing
+    thing_index: dict[str, list[IndexRecord]] = field(default_factory=dict)  # per thing, its latest rows
     policy_index: dict[str, EncodedIndex] = field(default_factory=dict)  # replaced per policy
 
-    @property
-    def writes(self) -> bool:
-        return bool(self.entities or self.policy_index)
-
-    def arguments(self) -> list[list[Any]]:
-        """The 45 column arrays of `WRITE`."""
+    def statements(self) -> list[tuple[str, list[list[Any]]]]:
+        """The statements that write the batch, with their column arrays: none when every unit conflicted."""
+        statements: list[tuple[str, list[list[Any]]]] = []
         things = [row for (kind, _), row in self.entities.items() if kind == "thing"]
+        if things:  # every thing written has its index rows replaced (none for a tombstone)
+            index_rows = [row for rows in self.thing_index.values() for row in rows]
+            statements.append((WRITE_THINGS, [*_columns(things, 8), *_columns(self.events["thing"], 7),
+                                              *_columns(index_rows, 7)]))
         policies = [row for (kind, _), row in self.entities.items() if kind == "policy"]
-        index_rows = [row for rows in self.thing_index.values() for row in rows]
-        policy_rows: list[PolicyIndexRecord] = [policy_index_record(row) for index in self.policy_index.values()
-                                                for row in index.rows]
-        imports = [row for index in self.policy_index.values() for row in index.imports]
-        return [
-            *_columns(things, 8), *_columns(self.events["thing"], 7),
-            list(self.thing_index), *_columns(index_rows, 7),
-            *_columns(policies, 6), *_columns(self.events["policy"], 7),
-            list(self.policy_index), *_columns(policy_rows, 6), *_columns(imports, 2),
-        ]
+        if policies:
+            statements.append((WRITE_POLICIES, [*_columns(policies, 6), *_columns(self.events["policy"], 7)]))
+        if self.policy_index:
+            rows: list[PolicyIndexRecord] = [policy_index_record(row) for index in self.policy_index.values()
+                                             for row in index.rows]
+            imports = [row for index in self.policy_index.values() for row in index.imports]
+            statements.append((WRITE_POLICY_INDEX, [list(self.policy_index), *_columns(rows, 6),
+                                                    *_columns(imports, 2)]))
+        return statements
 
 
 def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:

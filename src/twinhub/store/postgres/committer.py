@@ -3,15 +3,17 @@
 Callers put a unit of writes and a future on the queue (`submit`). While a transaction is in flight the
 queue fills; the committer then takes up to `batch_max` units in queue order, commits them in ONE
 transaction on its own connection (reads never delay it), and answers every future only after COMMIT
-returned (or failed). A transaction costs five round trips and one WAL flush, whatever it holds:
+returned (or failed). A transaction costs five round trips (six with policies) and one WAL flush,
+whatever it holds:
 
-    BEGIN -> LOCK (advisory locks of every entity, in key order) -> REVISIONS -> WRITE -> COMMIT
+    BEGIN -> LOCK (advisory locks of every entity, in key order) -> REVISIONS -> WRITE_* -> COMMIT
 
 Failures, per batch:
 - a revision conflict fails its unit alone (checked up front, see `batch.py`);
-- a lost connection before COMMIT was sent: nothing was written, the batch is replayed once on a new
-  connection, then every unit fails with ServiceUnavailable; lost during COMMIT, the outcome is unknown
-  and the units fail with ServiceUnavailable (a lost acknowledgement, never a lost acknowledged write);
+- a connection lost before COMMIT was sent: nothing was written; a dead pooled connection (the server
+  restarted) gets the batch replayed once on a new one, an unreachable server fails every unit with
+  ServiceUnavailable; lost during COMMIT, the outcome is unknown and the units fail with
+  ServiceUnavailable (a lost acknowledgement, never a lost acknowledged write);
 - any other statement error (a value the database refuses): the batch is replayed unit by unit, each in
   its own transaction, so the unit at fault fails alone.
 """
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from twinhub.store.postgres.batch import LOCK, REVISIONS, WRITE, Unit, entity_ids, lock_keys, plan_batch
+from twinhub.store.postgres.batch import LOCK, REVISIONS, Unit, entity_ids, lock_keys, plan_batch
 from twinhub.store.postgres.errors import DRIVER_ERRORS, is_connection_error, unavailable
 
 __all__ = ["Committer", "Outcome", "Pending"]
@@ -102,8 +104,8 @@ class Committer:
                 return [unavailable(_MESSAGE, lost.__cause__ or lost) for _ in units]
             except DRIVER_ERRORS as exc:
                 if is_connection_error(exc):
-                    if attempt == 1:
-                        continue  # nothing was committed: once more, on a new connection
+                    if attempt == 1 and not isinstance(exc, OSError | TimeoutError):
+                        continue  # a dead pooled connection, and nothing was committed: once more, anew
                     return [unavailable(_MESSAGE, exc) for _ in units]
                 if len(units) == 1:
                     return [unavailable(_MESSAGE, exc)]
@@ -128,8 +130,8 @@ class Committer:
                 await connection.execute(LOCK, lock_keys(units))
                 rows = await connection.fetch(REVISIONS, entity_ids(units, "thing"), entity_ids(units, "policy"))
                 plan = plan_batch(units, {(kind, key): revision for kind, key, revision in rows})
-                if plan.writes:
-                    await connection.execute(WRITE, *plan.arguments())
+                for statement, arguments in plan.statements():
+                    await connection.execute(statement, *arguments)
             except BaseException:
                 if not connection.is_closed():
                     await _rollback(transaction)

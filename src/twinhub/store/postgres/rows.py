@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from twinhub.store.index import BOOLEAN, NUMBER, STRING
-from twinhub.store.sqlite.rows import EncodedIndex, IndexRowValues, JournalRow
+from twinhub.store.sqlite.rows import IndexRowValues, JournalRow
 
 __all__ = ["IndexRecord", "JournalRecord", "PolicyIndexRecord", "decode_text", "encode_text", "index_record",
            "journal_record", "lock_key", "plain", "policy_index_record"]
@@ -63,10 +63,6 @@ def index_record(row: IndexRowValues) -> IndexRecord:
 def policy_index_record(row: tuple[str, str, str, int, int, str | None]) -> PolicyIndexRecord:
     policy_id, subject, path, depth, effect, expiry = row
     return policy_id, encode_text(subject), encode_text(path), depth, effect, expiry
-
-
-def policy_index_records(index: EncodedIndex) -> list[PolicyIndexRecord]:
-    return [policy_index_record(row) for row in index.rows]
 
 
 def journal_record(row: JournalRow) -> JournalRecord:

@@ -23,6 +23,10 @@ CREATE INDEX things_by_policy ON things (policy_id);
 
 -- One row per event; `snapshot` holds the full thing ({"created", "deleted", "doc"}) on creations and
 -- every SNAPSHOT_INTERVAL-th revision. Rows are only ever appended, in commit order.
+-- Plain B-trees, no BRIN and no partitions: every read is one thing's range (thing_id, revision or
+-- timestamp), which a B-tree answers in a few pages however large the table; BRIN only helps scans
+-- by time across all things, and partitioning by time would make each of those reads probe every
+-- partition. Both pay once the journal is pruned by age (drop a month's partition instead of DELETE).
 CREATE TABLE thing_journal (
     thing_id  text COLLATE "C" NOT NULL,
     revision  bigint NOT NULL,

@@ -1,0 +1,392 @@
+"""What only the PostgreSQL store promises: its schema, workers sharing one database, a database that goes
+away and comes back, failures that stay with their own write, its bounded queue."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+
+from tests.contract.conftest import POSTGRES_URL, with_database
+from tests.contract.helpers import create, history, modify
+from twinhub.model.errors import ServiceUnavailable
+from twinhub.model.events import ThingWrite
+from twinhub.rql.dialects import POSTGRES
+from twinhub.rql.parser import parse_filter
+from twinhub.rql.sql import CompiledQuery, Page, compile_search
+from twinhub.store.base import RevisionConflict
+from twinhub.store.index import PolicyIndex, PolicyIndexRow
+from twinhub.store.postgres import PostgresStore, SchemaTooNew, open_postgres_store
+from twinhub.store.postgres.rows import lock_key
+from twinhub.store.postgres.schema import load_migrations
+
+pytestmark = pytest.mark.anyio
+
+BOOM = "org.twinhub:boom"
+
+
+@asynccontextmanager
+async def connect(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(dsn, timeout=5)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def failing_inserts_of(dsn: str, thing_id: str) -> AsyncIterator[None]:
+    """A trigger that fails the statement inserting `thing_id`: a real PostgreSQL error, no mock."""
+    async with connect(dsn) as connection:
+        await connection.execute(f"""
+            CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.thing_id = '{thing_id}' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER boom BEFORE INSERT ON things FOR EACH ROW EXECUTE FUNCTION boom();
+        """)
+        try:
+            yield
+        finally:
+            await connection.execute("DROP TRIGGER boom ON things; DROP FUNCTION boom()")
+
+
+class Proxy:
+    """A TCP proxy to the PostgreSQL server that can go away and come back on the same port: a database
+    lost to the store (refused connections, connections cut) without stopping the shared server."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._target = (host, port)
+        self._server: asyncio.Server | None = None
+        self._streams: set[asyncio.StreamWriter] = set()
+        self.port = 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port, reuse_address=True)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for stream in list(self._streams):
+            stream.transport.abort()
+        await self._server.wait_closed()
+
+    async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            server_reader, server_writer = await asyncio.open_connection(*self._target)
+        except OSError:
+            client_writer.transport.abort()
+            return
+        self._streams |= {client_writer, server_writer}
+
+        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while data := await reader.read(65_536):
+                    writer.write(data)
+                    await writer.drain()
+            except OSError:
+                pass
+            finally:
+                writer.transport.abort()
+                self._streams.discard(writer)
+
+        await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer))
+
+
+def through(proxy: Proxy, dsn: str) -> str:
+    parts = urlsplit(dsn)
+    user = f"{parts.username}@" if parts.username else ""
+    return parts._replace(netloc=f"{user}127.0.0.1:{proxy.port}").geturl()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+# -- schema ----------------------------------------------------------------------------------------
+
+
+async def test_open_migrates_to_the_latest_version_and_records_each_migration(postgres_dsn: str) -> None:
+    async with open_postgres_store(postgres_dsn):
+        pass
+    async with connect(postgres_dsn) as connection:
+        applied = [(row[0], row[1]) for row in await connection.fetch(
+            "SELECT version, name FROM schema_version ORDER BY version")]
+        tables = {row[0] for row in await connection.fetch("SELECT tablename FROM pg_tables")}
+    assert applied == [(migration.version, migration.name) for migration in load_migrations()]
+    assert {"things", "thing_journal", "policies", "policy_journal", "thing_index", "policy_index",
+            "policy_imports", "auth_users"} <= tables
+
+
+async def test_a_newer_schema_refuses_to_open_and_is_left_untouched(postgres_dsn: str) -> None:
+    newer = len(load_migrations()) + 1
+    async with connect(postgres_dsn) as connection:
+        await connection.execute("INSERT INTO schema_version (version, name) VALUES ($1, 'future')", newer)
+    store = open_postgres_store(postgres_dsn)
+    with pytest.raises(SchemaTooNew, match=f"schema version {newer}"):
+        await store.__aenter__()
+    async with connect(postgres_dsn) as connection:
+        assert await connection.fetchval("SELECT max(version) FROM schema_version") == newer
+    with pytest.raises(RuntimeError, match="reopen"):
+        await store.__aenter__()
+
+
+async def test_workers_starting_together_migrate_a_new_database_once() -> None:
+    name = f"twinhub_test_{secrets.token_hex(6)}"
+    async with connect(POSTGRES_URL) as admin:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        dsn = with_database(POSTGRES_URL, name)
+        stores = [open_postgres_store(dsn) for _ in range(4)]
+        await asyncio.gather(*(store.__aenter__() for store in stores))
+        await asyncio.gather(*(store.aclose() for store in stores))
+        async with connect(dsn) as connection:
+            versions = [row[0] for row in await connection.fetch("SELECT version FROM schema_version")]
+        assert sorted(versions) == list(range(1, len(load_migrations()) + 1))
+    finally:
+        async with connect(POSTGRES_URL) as admin:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_documents_are_kept_byte_for_byte(postgres_dsn: str) -> None:
+    write = create("org.twinhub:a", {"attributes": {"z": 1, "a": 1.50, "big": 2**63 - 1, "m": {"y": [], "b": {}}}})
+    async with open_postgres_store(postgres_dsn) as store:
+        await store.commit(write)
+        loaded = await store.load("org.twinhub:a")
+    assert loaded == write.thing and list(loaded.doc) == list(write.thing.doc)
+    assert list(loaded.doc["attributes"]) == ["z", "a", "big", "m"]  # type: ignore[arg-type]
+
+
+# -- opening and losing the database ------------------------------------------------------------------
+
+
+async def test_an_unreachable_database_is_service_unavailable() -> None:
+    dsn = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres"
+    with pytest.raises(ServiceUnavailable) as caught:
+        async with open_postgres_store(dsn):
+            pass
+    assert isinstance(caught.value.__cause__, OSError) and caught.value.status == 503
+
+
+async def test_a_missing_database_is_service_unavailable() -> None:
+    dsn = with_database(POSTGRES_URL, f"twinhub_missing_{secrets.token_hex(6)}")
+    with pytest.raises(ServiceUnavailable) as caught:
+        async with open_postgres_store(dsn):
+            pass
+    assert isinstance(caught.value.__cause__, asyncpg.InvalidCatalogNameError)
+
+
+async def test_a_lost_database_fails_calls_with_503_and_recovers_by_itself(postgres_dsn: str) -> None:
+    host, port = urlsplit(postgres_dsn).hostname or "127.0.0.1", urlsplit(postgres_dsn).port or 5432
+    proxy = Proxy(host, port)
+    await proxy.start()
+    query = compile_search(None, subjects=["alice"], namespaces=None, sort=None, page=Page(), now="x",
+                           dialect=POSTGRES)
+    before = create("org.twinhub:before")
+    async with open_postgres_store(through(proxy, postgres_dsn)) as store:
+        await store.commit(before)
+        await proxy.stop()
+        for call in (store.load("org.twinhub:before"), store.commit(create("org.twinhub:lost")),
+                     store.query(query), store.journal("org.twinhub:before"), store.importers_of("p")):
+            with pytest.raises(ServiceUnavailable) as caught:
+                await call
+            assert caught.value.status == 503 and caught.value.__cause__ is not None
+        await proxy.start()  # the database is back, on the same address
+        assert await store.load("org.twinhub:before") == before.thing
+        after = create("org.twinhub:after")
+        await store.commit(after)
+        assert await store.load("org.twinhub:after") == after.thing
+        assert await store.load("org.twinhub:lost") is None
+    await proxy.stop()
+
+
+async def test_dead_pooled_connections_are_replaced_without_failing_calls(postgres_dsn: str) -> None:
+    """A restarted server leaves the pools' connections dead: the next read or commit connects anew."""
+    async with open_postgres_store(postgres_dsn) as store:
+        first = create("org.twinhub:first")
+        await store.commit(first)
+        await store.load("org.twinhub:first")
+        async with connect(POSTGRES_URL) as admin:
+            killed = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = $1 AND application_name = 'twinhub'", urlsplit(postgres_dsn).path[1:])
+        assert killed >= 2  # the committer's connection and at least one reader
+        await asyncio.sleep(0.1)
+        assert await store.load("org.twinhub:first") == first.thing
+        second = create("org.twinhub:second")
+        await store.commit(second)
+        assert await store.load("org.twinhub:second") == second.thing
+
+
+# -- group commit ------------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def committer_held(dsn: str, thing_id: str) -> AsyncIterator[None]:
+    """Hold the advisory lock of `thing_id`, so a batch writing it waits in LOCK while others queue up."""
+    async with connect(dsn) as connection, connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", lock_key("thing", thing_id))
+        yield
+
+
+async def test_a_failing_write_fails_alone_and_the_rest_of_its_batch_commits(postgres_dsn: str) -> None:
+    async with failing_inserts_of(postgres_dsn, BOOM), open_postgres_store(postgres_dsn) as store:
+        async with committer_held(postgres_dsn, "org.twinhub:first"):
+            first = asyncio.ensure_future(store.commit(create("org.twinhub:first")))
+            await asyncio.sleep(0.3)  # the committer waits for the lock with `first` alone in its batch
+            batch = asyncio.gather(store.commit(create("org.twinhub:good")), store.commit(create(BOOM)),
+                                   store.commit(create("org.twinhub:also")), return_exceptions=True)
+            await asyncio.sleep(0.05)
+        await first
+        good, boom, also = await batch
+        assert good is None and also is None
+        assert isinstance(boom, ServiceUnavailable) and isinstance(boom.__cause__, asyncpg.RaiseError)
+        assert await store.load(BOOM) is None
+        assert await store.load("org.twinhub:good") is not None and await store.load("org.twinhub:also") is not None
+        later = create("org.twinhub:later")
+        await store.commit(later)  # the committer goes on
+        assert await store.load("org.twinhub:later") == later.thing
+
+
+async def test_concurrent_commits_share_transactions(postgres_dsn: str) -> None:
+    writes = [create(f"org.twinhub:group-{i}") for i in range(1_000)]
+    async with open_postgres_store(postgres_dsn) as store:
+        await asyncio.gather(*(store.commit(write) for write in writes))
+    async with connect(postgres_dsn) as connection:
+        # xmin: the transaction that wrote the row
+        count, transactions = await connection.fetchrow(
+            "SELECT count(*), count(DISTINCT xmin::text) FROM things WHERE thing_id LIKE 'org.twinhub:group-%'")
+    assert count == len(writes)
+    assert transactions <= len(writes) // 50
+
+
+async def test_two_workers_on_one_database_never_both_win_a_revision(postgres_dsn: str) -> None:
+    async with open_postgres_store(postgres_dsn) as a, open_postgres_store(postgres_dsn) as b:
+        creations = [store.commit(create(f"org.twinhub:race-{i}")) for i in range(40) for store in (a, b)]
+        outcomes = await asyncio.gather(*creations, return_exceptions=True)
+        for i in range(40):
+            pair = outcomes[2 * i: 2 * i + 2]
+            assert sorted(type(outcome).__name__ for outcome in pair) == ["NoneType", "RevisionConflict"], pair
+
+        await a.commit(create("org.twinhub:counter", {"attributes": {"counter": 0}}))
+
+        async def bump(store: PostgresStore) -> int:
+            for attempt in range(1, 1_000):
+                thing = await store.load("org.twinhub:counter")
+                assert thing is not None
+                value = thing.doc["attributes"]["counter"]  # type: ignore[index, call-overload]
+                try:
+                    await store.commit(modify(thing, ("attributes", "counter"), value + 1))
+                except RevisionConflict:
+                    continue
+                return attempt
+            raise AssertionError("never won")
+
+        attempts = await asyncio.gather(*(bump(a if i % 2 else b) for i in range(30)))
+        thing = await b.load("org.twinhub:counter")
+        journal = await a.journal("org.twinhub:counter")
+    assert thing is not None and thing.revision == 31 and thing.doc["attributes"] == {"counter": 30}
+    assert [entry.event.revision for entry in journal] == list(range(1, 32))
+    assert max(attempts) > 1  # the workers did collide
+
+
+async def test_commits_beyond_the_queue_bound_wait_for_a_slot(postgres_dsn: str) -> None:
+    writes = [create(f"org.twinhub:bounded-{i}") for i in range(500)]
+    async with open_postgres_store(postgres_dsn, batch_max=8, max_pending=16) as store:
+        await asyncio.gather(*(store.commit(write) for write in writes))
+        loaded = await asyncio.gather(*(store.load(write.thing.thing_id) for write in writes))
+    assert loaded == [write.thing for write in writes]
+
+
+async def test_close_commits_what_is_queued(postgres_dsn: str) -> None:
+    writes = [create(f"org.twinhub:queued-{i}") for i in range(200)]
+    async with open_postgres_store(postgres_dsn) as store:
+        pending = [asyncio.ensure_future(store.commit(write)) for write in writes]
+        await asyncio.sleep(0)  # each task puts its write on the queue
+    assert [task.result() for task in pending] == [None] * len(writes)
+    async with open_postgres_store(postgres_dsn) as store:
+        assert await store.load(writes[-1].thing.thing_id) == writes[-1].thing
+
+
+async def test_a_malformed_write_is_refused_before_it_reaches_a_batch(postgres_dsn: str) -> None:
+    good = create("org.twinhub:a")
+    skewed = ThingWrite(good.thing, good.event, expected_revision=5)
+    async with open_postgres_store(postgres_dsn) as store:
+        with pytest.raises(ValueError, match="revisions do not line up"):
+            await store.commit(skewed)
+        await store.commit(good)
+
+
+async def test_writes_to_one_thing_in_one_batch_conflict_by_queue_order(postgres_dsn: str) -> None:
+    chain = history("org.twinhub:a", 3)
+    async with open_postgres_store(postgres_dsn, batch_max=1_000) as store:
+        outcomes = await asyncio.gather(*(store.commit(w) for w in [chain[0], chain[2], chain[1]]),
+                                        return_exceptions=True)
+    assert outcomes[0] is None and outcomes[2] is None
+    assert isinstance(outcomes[1], RevisionConflict)
+
+
+async def test_store_is_not_usable_before_it_is_opened(postgres_dsn: str) -> None:
+    store = open_postgres_store(postgres_dsn)
+    with pytest.raises(RuntimeError, match="not open"):
+        await store.load("org.twinhub:a")
+    await store.aclose()
+    with pytest.raises(RuntimeError, match="reopen"):
+        await store.__aenter__()
+
+
+async def test_a_commit_cancelled_while_waiting_for_a_slot_gives_no_slot_away(postgres_dsn: str) -> None:
+    writes = [create(f"org.twinhub:slot-{i}") for i in range(6)]
+    async with open_postgres_store(postgres_dsn, max_pending=1) as store:
+        tasks = [asyncio.ensure_future(store.commit(write)) for write in writes]
+        await asyncio.sleep(0)  # the first holds the only slot; the others wait for it
+        tasks[2].cancel()
+        tasks[3].cancel()
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        assert [type(outcome).__name__ for outcome in outcomes] == [
+            "NoneType", "NoneType", "CancelledError", "CancelledError", "NoneType", "NoneType"]
+        assert await store.load("org.twinhub:slot-2") is None
+        await asyncio.gather(*(store.commit(create(f"org.twinhub:after-{i}")) for i in range(20)))
+
+
+def test_repr_hides_the_password() -> None:
+    store = open_postgres_store("postgresql://twinhub:s3cret@db.example:5432/twinhub")
+    assert "s3cret" not in repr(store) and "db.example:5432/twinhub" in repr(store)
+
+
+# -- search plans ----------------------------------------------------------------------------------
+
+
+async def test_queries_can_use_the_indexes(postgres_dsn: str) -> None:
+    async with open_postgres_store(postgres_dsn) as store:
+        await store.commit(PolicyIndex("org.twinhub:p", (PolicyIndexRow("alice", "", 0, 1, None),), ()))
+        await store.commit(*(create(f"org.twinhub:{n}", {"policyId": "org.twinhub:p",
+                                                         "attributes": {"n": n, "s": f"x{n:03}"},
+                                                         "features": {f"f{n % 3}": {"properties": {"v": n}}}})
+                             for n in range(300)))
+    async with connect(postgres_dsn) as connection:
+        await connection.execute("ANALYZE")  # the same statistics whatever autovacuum did so far
+
+    async def plan(filter: str) -> str:
+        query = compile_search(parse_filter(filter), subjects=["alice"], namespaces=None, sort=None, page=Page(),
+                               now="2030", dialect=POSTGRES)
+        async with connect(postgres_dsn) as connection:
+            await connection.execute("SET enable_seqscan = off")  # tiny tables: ask whether an index CAN serve
+            explained = CompiledQuery("EXPLAIN " + query.sql, query.params)
+            return "\n".join(row[0] for row in await connection.fetch(explained.sql, *explained.params))
+
+    assert "things_pkey" in await plan('eq(thingId,"org.twinhub:3")')
+    assert "thing_index_by_number" in await plan("eq(attributes/n,3)")
+    assert "thing_index_by_number" in await plan("gt(attributes/n,3)")
+    assert "thing_index_by_string" in await plan('eq(attributes/s,"x007")')
+    assert "thing_index_by_string" in await plan('lt(attributes/s,"x002")')
+    assert "thing_index_by_wildcard_number" in await plan("eq(features/*/properties/v,1)")
+    assert "policy_index_by_policy" in await plan("eq(attributes/n,3)")

@@ -1,0 +1,352 @@
+"""Search through `Store.query` on every backend: the compiler writes each store's dialect, the store runs
+it. The cases and their expectations are those of test_search_sql.py (which runs SQLite's SQL on a raw
+connection and reads its query plans), plus what a typed database could get wrong: strings compare by
+code point whatever the collation, long strings past any index prefix, U+0000, exact numbers.
+
+Semantics are Ditto's search (MongoDB), which differ from the in-memory evaluator where noted.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from tests.contract.helpers import delete
+from tests.contract.test_search_sql import (
+    CASES,
+    CATALOG,
+    FUTURE,
+    MIXED,
+    NOW,
+    PAGED,
+    PAST,
+    SEARCH_DIFFERS,
+    SECRETS,
+    VECTORS,
+    _sort,
+    grant,
+    put,
+    revoke,
+)
+from twinhub.model.types import JsonObject
+from twinhub.rql.parser import parse_filter
+from twinhub.rql.sql import (
+    CursorInvalid,
+    Page,
+    compile_count,
+    compile_search,
+    query_fingerprint,
+    split_page,
+)
+from twinhub.store.base import Store
+
+pytestmark = pytest.mark.anyio
+
+
+async def rows(store: Store, filter: str | None = None, *, subjects: Sequence[str] = ("alice",),
+               namespaces: Sequence[str] | None = None, sort: str | None = None, page: Page | None = None,
+               ) -> list[tuple[Any, ...]]:
+    node = parse_filter(filter) if filter is not None else None
+    query = compile_search(node, subjects=subjects, namespaces=namespaces, sort=_sort(sort), page=page or Page(),
+                           now=NOW, dialect=store.dialect)
+    return await store.query(query)
+
+
+async def ids(store: Store, filter: str | None = None, **kwargs: Any) -> list[str]:
+    """The short ids (without namespace org.twinhub) of the things found, in order."""
+    return [row[0].removeprefix("org.twinhub:") for row in await rows(store, filter, **kwargs)]
+
+
+async def count(store: Store, filter: str | None = None, *, subjects: Sequence[str] = ("alice",),
+                namespaces: Sequence[str] | None = None) -> int:
+    node = parse_filter(filter) if filter is not None else None
+    query = compile_count(node, subjects=subjects, namespaces=namespaces, now=NOW, dialect=store.dialect)
+    (row,) = await store.query(query)
+    return int(row[0])
+
+
+async def walk(store: Store, filter: str | None, sort: str | None, size: int, **kwargs: Any) -> list[list[str]]:
+    """Every page, following cursors."""
+    fingerprint = query_fingerprint(parse_filter(filter) if filter else None, _sort(sort), kwargs.get("namespaces"))
+    pages: list[list[str]] = []
+    cursor: str | None = None
+    while True:
+        page = Page(size=size, cursor=cursor, fingerprint=fingerprint)
+        shown, cursor = split_page(await rows(store, filter, sort=sort, page=page, **kwargs), page)
+        pages.append([str(row[0]).removeprefix("org.twinhub:") for row in shown])
+        if cursor is None:
+            return pages
+
+
+# -- operators over one catalog ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("filter", "expected"), CASES)
+async def test_operator_semantics_follow_ditto_search(store: Store, filter: str, expected: str) -> None:
+    await put(store, CATALOG)
+    assert await ids(store, filter) == list(expected)
+    assert await count(store, filter) == len(expected)
+
+
+@pytest.mark.parametrize("vector", [v for v in VECTORS if v["kind"] == "like-match"], ids=lambda v: v["note"])
+async def test_like_match_vectors(store: Store, vector: dict[str, Any]) -> None:
+    await put(store, {"v": {"attributes": {"s": vector["value"]}}})
+    op = "ilike" if vector["case_insensitive"] else "like"
+    found = await ids(store, f"{op}(attributes/s,{json.dumps(vector['input'])})")
+    assert found == (["v"] if vector["expected_match"] else [])
+
+
+@pytest.mark.parametrize("vector", [v for v in VECTORS if v["kind"] == "eval"], ids=lambda v: v["input"])
+async def test_eval_vectors_with_search_semantics(store: Store, vector: dict[str, Any]) -> None:
+    thing = dict(vector["thing"])
+    thing_id = thing.pop("thingId")
+    await put(store, {thing_id: thing})
+    expected = SEARCH_DIFFERS.get(vector["input"], vector["expected_match"])
+    assert await ids(store, vector["input"]) == ([thing_id] if expected else [])
+
+
+# -- sorting and paging --------------------------------------------------------------------------
+
+async def test_sort_orders_mixed_types_by_type_then_value(store: Store) -> None:
+    await put(store, MIXED)
+    # missing < null < numbers < strings < objects < arrays (empty ones only) < booleans; arrays sort by an element
+    assert await ids(store, sort="sort(+attributes/k)") == \
+        ["missing", "null", "array", "five", "five2", "text", "object", "hollow", "true"]
+    # descending: the largest element of an array; missing last; ties still by ascending thing id
+    assert await ids(store, sort="sort(-attributes/k)") == \
+        ["true", "hollow", "object", "text", "array", "five", "five2", "null", "missing"]
+
+
+async def test_sort_by_columns_and_several_fields(store: Store) -> None:
+    await put(store, {"b": {"attributes": {"g": 1}}, "a": {"attributes": {"g": 2}}, "c": {"attributes": {"g": 1}}})
+    assert await ids(store) == ["a", "b", "c"]
+    assert await ids(store, sort="sort(-thingId)") == ["c", "b", "a"]
+    assert await ids(store, sort="sort(-attributes/g,-thingId)") == ["a", "c", "b"]
+    assert await ids(store, sort="sort(+_revision,+attributes/g)") == ["b", "c", "a"]
+    assert await ids(store, sort="sort(+policyId,-_modified)") == ["a", "b", "c"]
+
+
+async def test_sort_by_a_feature_wildcard_takes_any_readable_feature(store: Store) -> None:
+    await put(store, {"a": {"features": {"x": {"properties": {"v": 5}}, "y": {"properties": {"v": 1}}}},
+                      "b": {"features": {"x": {"properties": {"v": 3}}}}, "c": {}},
+              rows=[grant("alice"), revoke("alice", "/features/y")])
+    assert await ids(store, sort="sort(+features/*/properties/v)") == ["c", "b", "a"]
+    assert await ids(store, sort="sort(-features/*/properties/v)") == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("sort", [None, "sort(-thingId)", "sort(+attributes/g)", "sort(-attributes/g)",
+                                  "sort(-attributes/g,+_revision)", "sort(+attributes/g,-thingId)"])
+@pytest.mark.parametrize("size", [1, 4, 7])
+async def test_keyset_pages_join_up_to_the_whole_result(store: Store, sort: str | None,
+                                                        size: int) -> None:
+    await put(store, PAGED)
+    everything = await ids(store, sort=sort, page=Page(size=100))
+    pages = await walk(store, None, sort, size)
+    assert [thing for page in pages for thing in page] == everything
+    assert all(len(page) == size for page in pages[:-1]) and 0 < len(pages[-1]) <= size
+    assert len(everything) == len(PAGED)
+
+
+async def test_keyset_paging_with_a_filter_and_namespaces(store: Store) -> None:
+    await put(store, PAGED | {"other:x": {"attributes": {"g": 1}}})
+    pages = await walk(store, "gt(attributes/g,0)", "sort(-attributes/g)", 3, namespaces=["org.twinhub"])
+    found = [thing for page in pages for thing in page]
+    assert found == await ids(store, "gt(attributes/g,0)", sort="sort(-attributes/g)", namespaces=["org.twinhub"])
+    assert found[:2] == ["arr", "t03"] and "other:x" not in found and len(found) == 15
+
+
+async def test_deprecated_limit_pages_by_offset(store: Store) -> None:
+    await put(store, {name: {} for name in "abcde"})
+    assert await ids(store, page=Page(size=2, offset=1)) == ["b", "c", "d"]  # one more than the page: a next exists
+    assert split_page(await rows(store, page=Page(size=2, offset=3)), Page(size=2, offset=3))[1] is None
+
+
+async def test_a_cursor_of_another_query_is_refused(store: Store) -> None:
+    await put(store, {name: {"attributes": {"g": 1}} for name in "abc"})
+    first = Page(size=1, fingerprint=query_fingerprint(None, None, None))
+    _, cursor = split_page(await rows(store, page=first), first)
+    assert cursor is not None
+    other = Page(size=1, cursor=cursor, fingerprint=query_fingerprint(parse_filter("exists(attributes/g)"), None, None))
+    with pytest.raises(CursorInvalid) as caught:
+        await rows(store, "exists(attributes/g)", page=other)
+    assert caught.value.code == "thing-search:search.option.invalid" and caught.value.status == 400
+
+
+async def test_namespaces_restrict_the_search(store: Store) -> None:
+    await put(store, {"a": {}, "one:b": {}, "two:c": {}})
+    assert await ids(store, namespaces=["one", "two"]) == ["one:b", "two:c"]
+    assert await ids(store, namespaces=[]) == []
+    assert await count(store, namespaces=["org.twinhub"]) == 1
+
+
+async def test_deleted_things_are_not_found(store: Store) -> None:
+    await put(store, {"a": {"attributes": {"n": 1}}, "b": {"attributes": {"n": 1}}})
+    thing = await store.load("org.twinhub:a")
+    assert thing is not None
+    await store.commit(delete(thing))
+    assert await ids(store, "eq(attributes/n,1)") == ["b"] and await ids(store) == ["b"]
+
+
+# -- policy visibility ---------------------------------------------------------------------------
+
+async def test_partial_read_finds_the_thing_but_only_readable_fields_match(store: Store) -> None:
+    await put(store, SECRETS, rows=[grant("alice"), grant("bob", "/attributes/public")])
+    for subject in ("alice", "bob"):
+        assert await ids(store, subjects=[subject]) == ["s"]
+        assert await ids(store, "eq(thingId,\"org.twinhub:s\")", subjects=[subject]) == ["s"]  # no field check
+        assert await ids(store, "eq(attributes/public,1)", subjects=[subject]) == ["s"]
+    assert await ids(store, "eq(attributes/secret,2)", subjects=["bob"]) == []
+    assert await ids(store, "exists(attributes/secret)", subjects=["bob"]) == []
+    assert await ids(store, "ne(attributes/secret,5)", subjects=["bob"]) == []
+    assert await ids(store, "eq(policyId,\"org.twinhub:open\")", subjects=["bob"]) == []  # READ on /policyId needed
+    assert await ids(store, "exists(definition)", subjects=["bob"]) == []
+    # what the caller cannot read counts as absent, also for negations and sorting
+    assert await ids(store, "not(exists(attributes/secret))", subjects=["bob"]) == ["s"]
+    assert await ids(store, "empty(attributes/secret)", subjects=["bob"]) == ["s"]
+    assert await ids(store, "exists(attributes/secret)", subjects=["carol"]) == []
+    assert await ids(store, subjects=["carol"]) == []
+
+
+async def test_deeper_grants_override_revokes_and_revokes_win_at_the_same_path(store: Store) -> None:
+    await put(store, SECRETS, rows=[grant("bob"), revoke("bob", "/attributes"), grant("bob", "/attributes/deep/a"),
+                                    revoke("bob", "/features/hidden"), grant("bob", "/features/hidden"),
+                                    grant("bob", "/attributes/deep/a/b/x")])
+    assert await ids(store, "eq(attributes/deep/a/b,3)", subjects=["bob"]) == ["s"]
+    assert await ids(store, "exists(attributes/deep/a)", subjects=["bob"]) == ["s"]
+    assert await ids(store, "eq(attributes/deep/c,4)", subjects=["bob"]) == []
+    assert await ids(store, "exists(attributes/deep)", subjects=["bob"]) == []
+    assert await ids(store, "eq(attributes/public,1)", subjects=["bob"]) == []
+    assert await ids(store, "eq(features/open/properties/v,1)", subjects=["bob"]) == ["s"]
+    assert await ids(store, "exists(features/hidden)", subjects=["bob"]) == []
+    assert await ids(store, "eq(features/*/properties/v,1)", subjects=["bob"]) == ["s"]  # through the open feature
+    assert await ids(store, "ne(features/*/properties/v,2)", subjects=["bob"]) == ["s"]
+
+
+async def test_wildcards_only_see_readable_features(store: Store) -> None:
+    await put(store, {"s": {"features": {"open": {"properties": {"v": 1}}, "hidden": {"properties": {"v": 2}}}}},
+              rows=[grant("bob"), revoke("bob", "/features/hidden/properties")])
+    assert await ids(store, "eq(features/*/properties/v,2)", subjects=["bob"]) == []
+    assert await ids(store, "eq(features/*/properties/v,1)", subjects=["bob"]) == ["s"]
+    assert await ids(store, "exists(features/*/properties/v)", subjects=["bob"]) == ["s"]
+    assert await ids(store, "ne(features/*/properties/v,1)", subjects=["bob"]) == []
+    assert await ids(store, "eq(features/*/properties/v,2)", subjects=["alice"]) == []  # alice has no grant here
+
+
+async def test_a_revoke_for_another_subject_of_the_caller_applies(store: Store) -> None:
+    await put(store, SECRETS, rows=[grant("user:bob"), revoke("group:ops", "/attributes/secret"),
+                                    revoke("group:other", "/attributes/public")])
+    assert await ids(store, "eq(attributes/secret,2)", subjects=["user:bob"]) == ["s"]
+    assert await ids(store, "eq(attributes/secret,2)", subjects=["user:bob", "group:ops"]) == []
+    assert await ids(store, "eq(attributes/public,1)", subjects=["user:bob", "group:ops"]) == ["s"]
+    # a root revoke of any of the caller's subjects hides the thing unless a deeper grant remains
+    await put(store, {"t": {"attributes": {"x": 1}}}, policy="org.twinhub:p2",
+              rows=[grant("user:bob"), revoke("group:ops")])
+    assert await ids(store, "exists(attributes/x)", subjects=["user:bob", "group:ops"]) == []
+    assert await ids(store, subjects=["user:bob", "group:ops"]) == ["s"]
+
+
+async def test_expired_subjects_do_not_count(store: Store) -> None:
+    await put(store, {"a": {"attributes": {"x": 1}}}, policy="org.twinhub:pa",
+              rows=[grant("bob", expiry=PAST), grant("carol", expiry=FUTURE)])
+    await put(store, {"b": {"attributes": {"x": 1}}}, policy="org.twinhub:pb",
+              rows=[grant("bob"), revoke("bob", "/attributes", expiry=PAST)])
+    await put(store, {"c": {"attributes": {"x": 1}}}, policy="org.twinhub:pc",
+              rows=[grant("bob"), revoke("bob", "/attributes", expiry=FUTURE)])
+    assert await ids(store, "eq(attributes/x,1)", subjects=["bob"]) == ["b"]
+    assert await ids(store, subjects=["bob"]) == ["b", "c"]
+    assert await ids(store, "eq(attributes/x,1)", subjects=["carol"]) == ["a"]
+
+
+async def test_unreadable_things_are_never_found(store: Store) -> None:
+    await put(store, {"a": {"attributes": {"x": 1}}}, policy="org.twinhub:pa", rows=[grant("bob"), revoke("bob")])
+    await put(store, {"b": {"attributes": {"x": 1}}}, policy="org.twinhub:pb", rows=[revoke("bob", "/attributes")])
+    await put(store, {"c": {"attributes": {"x": 1}}}, policy="org.twinhub:pc", rows=[grant("alice")])
+    for filter in (None, "eq(attributes/x,1)", "not(exists(attributes/x))", "like(thingId,\"*\")"):
+        assert await ids(store, filter, subjects=["bob"]) == []
+        assert await count(store, filter, subjects=["bob"]) == 0
+    assert await ids(store, subjects=[]) == []
+
+
+async def test_sorting_treats_unreadable_values_as_missing(store: Store) -> None:
+    await put(store, {"a": {"attributes": {"k": 1}}, "b": {"attributes": {"k": 2}}}, policy="org.twinhub:pa",
+              rows=[grant("bob")])
+    await put(store, {"c": {"attributes": {"k": 0}}}, policy="org.twinhub:pc",
+              rows=[grant("bob"), revoke("bob", "/attributes/k"), revoke("bob", "/policyId")])
+    assert await ids(store, sort="sort(+attributes/k)", subjects=["bob"]) == ["c", "a", "b"]
+    assert await ids(store, sort="sort(-policyId)", subjects=["bob"]) == ["a", "b", "c"]
+
+
+
+
+# -- what a typed database could get wrong ---------------------------------------------------------
+
+async def test_strings_compare_and_sort_by_code_point(store: Store) -> None:
+    words = {"upper": "Zebra", "lower": "apple", "accent": "éclair", "emoji": "😀", "empty": "", "digit": "9"}
+    await put(store, {name: {"attributes": {"w": word}} for name, word in words.items()})
+    by_code_point = sorted(words, key=lambda name: words[name])
+    assert await ids(store, sort="sort(+attributes/w)") == by_code_point
+    assert await ids(store, sort="sort(-attributes/w)") == by_code_point[::-1]
+    assert await ids(store, 'gt(attributes/w,"Z")', sort="sort(+attributes/w)") == ["upper", "lower", "accent",
+                                                                                   "emoji"]
+    assert await ids(store, 'lt(attributes/w,"a")', sort="sort(+attributes/w)") == ["empty", "digit", "upper"]
+
+
+LONG = "".join(random.Random(7).choices(string.ascii_letters + string.digits, k=6_000))
+
+
+async def test_long_strings_compare_exactly_past_any_index_prefix(store: Store) -> None:
+    values = {"base": LONG, "more": LONG + "a", "late": LONG[:5_000] + "~" + LONG[5_001:], "short": LONG[:300]}
+    await put(store, {name: {"attributes": {"s": value}} for name, value in values.items()})
+    assert await ids(store, f"eq(attributes/s,{json.dumps(LONG)})") == ["base"]
+    assert await ids(store, f"gt(attributes/s,{json.dumps(LONG)})") == ["late", "more"]
+    assert await ids(store, f"ge(attributes/s,{json.dumps(LONG)})") == ["base", "late", "more"]
+    assert await ids(store, f"lt(attributes/s,{json.dumps(LONG)})") == ["short"]
+    assert await ids(store, f"le(attributes/s,{json.dumps(LONG[:300])})") == ["short"]
+    assert await ids(store, f"in(attributes/s,{json.dumps(LONG + 'a')},\"x\")") == ["more"]
+    assert await ids(store, f"like(attributes/s,{json.dumps(LONG[:5_000] + '*')})") == ["base", "late", "more"]
+    assert await ids(store, sort="sort(-attributes/s)") == ["late", "more", "base", "short"]
+    pages = await walk(store, None, "sort(+attributes/s)", 1)
+    assert [thing for page in pages for thing in page] == ["short", "base", "more", "late"]
+
+
+async def test_strings_with_nul_and_control_characters_round_trip_and_match(store: Store) -> None:
+    values = {"nul": "a\x00b", "one": "a\x01", "two": "a\x02", "plain": "a", "tail": "a\x00"}
+    await put(store, {name: {"attributes": {"s": value}} for name, value in values.items()})
+    for name, value in values.items():
+        assert await ids(store, f"eq(attributes/s,{json.dumps(value)})") == [name]
+        thing = await store.load(f"org.twinhub:{name}")
+        assert thing is not None and thing.doc["attributes"] == {"s": value}
+    by_code_point = sorted(values, key=lambda name: values[name])
+    assert await ids(store, sort="sort(+attributes/s)") == by_code_point
+    assert await ids(store, 'gt(attributes/s,"a\\u0000")', sort="sort(+attributes/s)") == ["nul", "one", "two"]
+    pages = await walk(store, None, "sort(-attributes/s)", 2)
+    assert [thing for page in pages for thing in page] == by_code_point[::-1]
+    assert await ids(store, 'like(attributes/s,"a*")') == sorted(values)
+
+
+NUMBERS: dict[str, JsonObject] = {
+    "big": {"attributes": {"n": 2**62 + 1}}, "big0": {"attributes": {"n": 2**62}}, "tenth": {"attributes": {"n": 0.1}},
+    "huge": {"attributes": {"n": 1e300}}, "neg": {"attributes": {"n": -2.5}}, "one": {"attributes": {"n": 1}},
+    "onef": {"attributes": {"n": 1.0}}, "yes": {"attributes": {"n": True}},
+}
+
+
+async def test_numbers_compare_exactly_and_booleans_stay_apart(store: Store) -> None:
+    await put(store, NUMBERS)
+    assert await ids(store, f"eq(attributes/n,{2**62 + 1})") == ["big"]
+    assert await ids(store, f"gt(attributes/n,{2**62})") == ["big", "huge"]
+    assert await ids(store, "eq(attributes/n,0.1)") == ["tenth"]
+    assert await ids(store, "eq(attributes/n,1)") == ["one", "onef"]
+    assert await ids(store, "lt(attributes/n,0.5)") == ["neg", "tenth"]
+    assert await ids(store, "eq(attributes/n,true)") == ["yes"]
+    assert await ids(store, "gt(_revision,0.5)") == sorted(NUMBERS)  # a float against an integer column
+    assert await ids(store, "eq(_revision,1.5)") == []
+    expected = ["neg", "tenth", "one", "onef", "big0", "big", "huge", "yes"]
+    assert await ids(store, sort="sort(+attributes/n)") == expected
+    for size in (1, 3):
+        pages = await walk(store, None, "sort(+attributes/n)", size)
+        assert [thing for page in pages for thing in page] == expected
