@@ -33,7 +33,7 @@ from twinhub.model.policy_resources import (
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 from twinhub.policy import MISSING as VIEW_MISSING
 from twinhub.policy import Enforcer
-from twinhub.service.publishing import publish_committed
+from twinhub.service.publishing import Publisher
 from twinhub.store.base import RevisionConflict, Store
 from twinhub.store.index import PolicyIndex, imported_policy_ids, policy_index_rows
 
@@ -131,7 +131,7 @@ class PolicyService:
                  cache_size: int = DEFAULT_POLICY_CACHE_SIZE,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
-        self._bus = bus
+        self._publisher = Publisher(bus)
         self._granularity = expiry_granularity
         self._clock = clock
         self._policies: OrderedDict[str, Policy] = OrderedDict()
@@ -380,7 +380,7 @@ class PolicyService:
         indexes = await self.search_indexes(policy_id, None if deleted else doc)
         await self._store.commit(self.write_for(policy, event, current), *indexes)
         self._remember(policy)
-        await publish_committed(self._bus, event)
+        await self._publisher.publish(event)
         etag = None if deleted else (policy_tag(policy, path) or hash_tag(value))
         return PolicyResult(policy, action == "created", value, etag)
 

@@ -40,7 +40,7 @@ from twinhub.service.enforcement import (
     readable_view,
 )
 from twinhub.service.policies import PolicyService
-from twinhub.service.publishing import publish_committed
+from twinhub.service.publishing import Publisher
 from twinhub.store.base import RevisionConflict, Store
 
 DEFAULT_CACHE_SIZE = 100_000
@@ -90,7 +90,7 @@ class ThingService:
                  max_pending_per_thing: int = DEFAULT_MAX_PENDING_PER_THING,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
-        self._bus = bus
+        self._publisher = Publisher(bus)
         self._policies = policies
         self._max_thing_size = max_thing_size
         self._cache: OrderedDict[str, Thing] = OrderedDict()
@@ -224,11 +224,11 @@ class ThingService:
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)
             await self._store.commit(write, policy_write, *indexes)
             self._policies.remember(policy)
-            await publish_committed(self._bus, policy_write.event)
+            await self._publisher.publish(policy_write.event)
         else:
             await self._store.commit(write)
         self._remember(applied.thing)
-        await publish_committed(self._bus, applied.event)
+        await self._publisher.publish(applied.event)
         etag = None if applied.event.action == "deleted" else entity_tag(applied.thing, command.path)
         return Executed(applied, etag)
 
