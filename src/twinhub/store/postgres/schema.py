@@ -7,16 +7,14 @@ migration twice nor see half a schema; the table `schema_version` records each a
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from importlib import resources
-
 import asyncpg
 import asyncpg.pool
 
+from twinhub.store.migrations import Migration, SchemaTooNew
+from twinhub.store.migrations import load_migrations as load_all
+
 __all__ = ["SchemaTooNew", "load_migrations", "migrate"]
 
-_MIGRATION_NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
 
 # pg_advisory_xact_lock(int, int) keys: a lock space apart from the single-bigint keys of the committer.
 _LOCK = (0x74776E68, 1)  # 'twnh', schema
@@ -30,38 +28,13 @@ CREATE TABLE schema_version (
 """
 
 
-class SchemaTooNew(RuntimeError):
-    """The database was migrated by a newer twinhub; this version does not know its schema."""
-
-    def __init__(self, database: str, found: int, known: int) -> None:
-        super().__init__(
-            f"The database {database} has schema version {found}, but this twinhub knows versions up to "
-            f"{known}. Upgrade twinhub, or point it at another database."
-        )
-        self.found = found
-        self.known = known
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
 
 
 def load_migrations() -> list[Migration]:
-    """The packaged migrations in order; raises RuntimeError unless they are numbered 1..N without gaps."""
-    folder = resources.files(__package__ or "twinhub.store.postgres") / "migrations"
-    found: list[Migration] = []
-    for entry in folder.iterdir():
-        match = _MIGRATION_NAME.fullmatch(entry.name)
-        if match is not None:
-            found.append(Migration(int(match[1]), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort(key=lambda migration: migration.version)
-    if [migration.version for migration in found] != list(range(1, len(found) + 1)):
-        names = ", ".join(migration.name for migration in found)
-        raise RuntimeError(f"PostgreSQL migrations must be numbered 0001..N without gaps, found: {names}")
-    return found
+    """The packaged migrations of this store, in order."""
+    return load_all("twinhub.store.postgres")
 
 
 async def migrate(connection: asyncpg.pool.PoolConnectionProxy[asyncpg.Record], database: str) -> int:

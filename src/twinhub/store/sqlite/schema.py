@@ -6,51 +6,25 @@ one transaction; the database records how far it got in `PRAGMA user_version`.
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
+
+from twinhub.store.migrations import Migration, SchemaTooNew
+from twinhub.store.migrations import load_migrations as load_all
 
 __all__ = ["SchemaTooNew", "connect_reader", "connect_writer", "load_migrations", "migrate"]
 
 BUSY_TIMEOUT_MS = 5_000
 
-_MIGRATION_NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
 
 
-class SchemaTooNew(RuntimeError):
-    """The database was migrated by a newer twinhub; this version does not know its schema."""
-
-    def __init__(self, path: Path, found: int, known: int) -> None:
-        super().__init__(
-            f"The database {path} has schema version {found}, but this twinhub knows versions up to "
-            f"{known}. Upgrade twinhub, or point it at another data directory."
-        )
-        self.found = found
-        self.known = known
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
 
 
 def load_migrations() -> list[Migration]:
-    """The packaged migrations in order; raises RuntimeError unless they are numbered 1..N without gaps."""
-    folder = resources.files(__package__ or "twinhub.store.sqlite") / "migrations"
-    found: list[Migration] = []
-    for entry in folder.iterdir():
-        match = _MIGRATION_NAME.fullmatch(entry.name)
-        if match is not None:
-            found.append(Migration(int(match[1]), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort(key=lambda migration: migration.version)
-    if [migration.version for migration in found] != list(range(1, len(found) + 1)):
-        names = ", ".join(migration.name for migration in found)
-        raise RuntimeError(f"SQLite migrations must be numbered 0001..N without gaps, found: {names}")
-    return found
+    """The packaged migrations of this store, in order."""
+    return load_all("twinhub.store.sqlite")
 
 
 def split_statements(script: str) -> list[str]:
