@@ -23,7 +23,7 @@ from twinhub.store.postgres.rows import (
     lock_key,
     policy_index_record,
 )
-from twinhub.store.sqlite.rows import EncodedIndex, EncodedWrite, Kind
+from twinhub.store.rows import EncodedIndex, EncodedWrite, Kind
 
 __all__ = ["LOCK", "REVISIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX", "WRITE_THINGS", "Plan", "Unit",
            "entity_ids", "lock_keys", "plan_batch"]

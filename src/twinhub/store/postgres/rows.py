@@ -1,6 +1,6 @@
 """Values between the shared row encoding and PostgreSQL's columns (pure, no I/O).
 
-Writes are encoded by `twinhub.store.sqlite.rows` (backend-neutral: orjson documents, JSON pointer
+Writes are encoded by `twinhub.store.rows` (backend-neutral: orjson documents, JSON pointer
 strings, index rows), so both stores keep byte-identical documents and journals. PostgreSQL then needs:
 
 - the index value split by type: numbers and booleans to `num`, strings to `str` (see 0003_search.sql);
@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from twinhub.store.index import BOOLEAN, NUMBER, STRING
-from twinhub.store.sqlite.rows import IndexRowValues, JournalRow
+from twinhub.store.rows import IndexRowValues, JournalRow
 
 __all__ = ["IndexRecord", "JournalRecord", "PolicyIndexRecord", "decode_text", "encode_text", "index_record",
            "journal_record", "lock_key", "plain", "policy_index_record"]

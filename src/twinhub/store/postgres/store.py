@@ -27,8 +27,8 @@ from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.errors import DRIVER_ERRORS, is_connection_error, unavailable
 from twinhub.store.postgres.rows import decode_text, encode_text, plain
 from twinhub.store.postgres.schema import migrate
-from twinhub.store.sqlite.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
-from twinhub.store.sqlite.slots import Slots
+from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
+from twinhub.store.slots import Slots
 
 __all__ = ["ACQUIRE_TIMEOUT", "COMMAND_TIMEOUT", "CONNECT_TIMEOUT", "DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING",
            "DEFAULT_POOL_SIZE", "PooledConnection", "PostgresStore", "masked",

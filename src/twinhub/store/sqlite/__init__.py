@@ -1,6 +1,6 @@
 """The embedded store on SQLite: `async with open_sqlite_store(path) as store: ...`."""
 
-from twinhub.store.sqlite.rows import SNAPSHOT_INTERVAL
+from twinhub.store.rows import SNAPSHOT_INTERVAL
 from twinhub.store.sqlite.schema import SchemaTooNew
 from twinhub.store.sqlite.store import (
     DEFAULT_BATCH_MAX,

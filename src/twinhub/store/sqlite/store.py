@@ -18,9 +18,9 @@ from twinhub.rql.dialects import SQLITE, Dialect
 from twinhub.rql.sql import CompiledQuery
 from twinhub.store.base import Store
 from twinhub.store.index import PolicyIndex
-from twinhub.store.sqlite.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
+from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
+from twinhub.store.slots import Slots
 from twinhub.store.sqlite.schema import connect_reader
-from twinhub.store.sqlite.slots import Slots
 from twinhub.store.sqlite.writer import Outcome, Pending, Writer
 
 __all__ = ["DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING", "READER_THREADS", "SqliteStore", "open_sqlite_store"]

@@ -22,7 +22,7 @@ from pathlib import Path
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.json import dumps
 from twinhub.store.base import RevisionConflict
-from twinhub.store.sqlite.rows import EncodedIndex, EncodedWrite, IndexRowValues, JournalRow, Kind
+from twinhub.store.rows import EncodedIndex, EncodedWrite, IndexRowValues, JournalRow, Kind
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
 __all__ = ["Outcome", "Pending", "Writer"]
