@@ -185,3 +185,16 @@ def test_things_listing_without_options_links_the_next_page(client: httpx.Client
     rest = client.get(next_link.replace(str(client.base_url), "") + f"&namespaces={namespace}&fields=thingId")
     assert [item["thingId"] for item in rest.json()] == [f"{namespace}:y25", f"{namespace}:y26"]
     assert 'rel="next"' not in rest.headers["Link"]
+
+
+def test_a_range_is_two_conditions_even_on_arrays(client: httpx.Client, namespace: str) -> None:
+    # Ditto's search ANDs the bounds separately: on an array, one element may meet each bound.
+    put(client, f"{namespace}:scalar-in", {"attributes": {"v": 4, "rooms": [{"t": 4}]}})
+    put(client, f"{namespace}:scalar-out", {"attributes": {"v": 7, "rooms": [{"t": 7}]}})
+    put(client, f"{namespace}:array", {"attributes": {"v": [1, 10], "rooms": [{"t": 1}, {"t": 10}]}})
+    put(client, f"{namespace}:array-out", {"attributes": {"v": [6, 7], "rooms": [{"t": 6}, {"t": 7}]}})
+    for field in ("attributes/v", "attributes/rooms/t"):
+        found = ids(search(client, namespace, filter=f"and(ge({field},3),lt({field},5))"))
+        assert found == [f"{namespace}:array", f"{namespace}:scalar-in"], field
+        found = ids(search(client, namespace, filter=f"and(gt({field},3),le({field},4),exists({field}))"))
+        assert found == [f"{namespace}:array", f"{namespace}:scalar-in"], field
