@@ -201,7 +201,7 @@ def _check_read_back(base_url: str, report: Report) -> None:
         report.problems.append(f"GET {thing_id(index)} returned {response.status_code}: {response.text[:300]}")
 
 
-def _reap_leftovers(pids: list[int], grace_s: float = 5.0) -> list[int]:
+def reap_leftovers(pids: list[int], grace_s: float = 5.0) -> list[int]:
     """Which of the server's processes (started by this run) are still alive; SIGKILLs those."""
     deadline = time.monotonic() + grace_s
     while True:
@@ -224,7 +224,7 @@ def _is_server_process(pid: int) -> bool:
     return b"twinhub" in cmdline and state != "Z"
 
 
-def _alive(server: Server) -> bool:
+def server_alive(server: Server) -> bool:
     if server.process.poll() is not None:
         return False
     try:
@@ -250,6 +250,17 @@ def log_findings(log: str, limit: int = 40) -> dict[str, Any]:
 
 
 # --- the run --------------------------------------------------------------------------------------
+
+def busy_percent(seconds: float = 1.0) -> float:
+    """How busy the machine's CPUs are (including hypervisor steal), measured over `seconds`."""
+    before = system_cpu()
+    time.sleep(seconds)
+    after = system_cpu()
+    if after.total_s <= before.total_s:
+        return 0.0
+    return round(100 * (after.busy_s - before.busy_s + after.steal_s - before.steal_s)
+                 / (after.total_s - before.total_s), 1)
+
 
 @dataclass(frozen=True, slots=True)
 class CpuUse:
@@ -314,6 +325,23 @@ class Report:
     setup_failed: bool = False  # nothing was measured: the things could not be created
 
 
+def accounted_wrk(server: Server, url: str, script: str, *, duration_s: int, connections: int, threads: int,
+                  timeout_s: int) -> tuple[WrkResult, CpuUse, list[dict[str, Any]]]:
+    """One measured wrk run, with where the machine's CPU went during it and the biggest other CPU users."""
+    pids = [process.pid for process in process_tree_memory(server.process.pid)]
+    server_before, system_before = process_cpu_seconds(pids), system_cpu()
+    everyone_before = all_process_cpu()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_before = children.ru_utime + children.ru_stime
+    result, _raw = run_wrk(url, script, duration_s=duration_s, connections=connections, threads=threads,
+                           timeout_s=timeout_s)
+    others = top_consumers(everyone_before, all_process_cpu(), exclude={*pids, os.getpid()})
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = CpuUse.between(server_before, process_cpu_seconds(pids), wrk_before,
+                         children.ru_utime + children.ru_stime, system_before, system_cpu())
+    return result, cpu, others
+
+
 def _measure(server: Server, scenario: Scenario, options: Options, floor_rps: float | None,
              report: Report) -> Row:
     script = scenario.lua(options)
@@ -326,16 +354,7 @@ def _measure(server: Server, scenario: Scenario, options: Options, floor_rps: fl
         warmup, _ = run_wrk(url, script, duration_s=options.warmup_s, **kwargs)
         warmup_non_2xx = warmup.non_2xx
     before = settled_revision_sum(server.base_url, options.things)[0] if scenario.writes else 0
-    pids = [process.pid for process in process_tree_memory(server.process.pid)]
-    server_before, system_before = process_cpu_seconds(pids), system_cpu()
-    everyone_before = all_process_cpu()
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wrk_before = children.ru_utime + children.ru_stime
-    result, _raw = run_wrk(url, script, duration_s=options.duration_s, **kwargs)
-    others = top_consumers(everyone_before, all_process_cpu(), exclude={*pids, os.getpid()})
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = CpuUse.between(server_before, process_cpu_seconds(pids), wrk_before,
-                         children.ru_utime + children.ru_stime, system_before, system_cpu())
+    result, cpu, others = accounted_wrk(server, url, script, duration_s=options.duration_s, **kwargs)
     if scenario.writes:
         after, found = settled_revision_sum(server.base_url, options.things)
         delta = after - before
@@ -369,7 +388,7 @@ def _drive(server: Server, options: Options, selected: list[Scenario], report: R
     report.rows.append(floor)
     for scenario in selected:
         report.rows.append(_measure(server, scenario, options, floor.result.requests_per_s, report))
-        if not _alive(server):
+        if not server_alive(server):
             report.problems.append(f"the server is not healthy after {scenario.name}")
             return
     if selected:
@@ -394,12 +413,7 @@ def run(options: Options) -> Report:
         filesystem=filesystem_of(tmp),
         data_dir=str(data_dir),
     )
-    before = system_cpu()
-    time.sleep(1.0)
-    after = system_cpu()
-    if after.total_s > before.total_s:
-        report.busy_before_percent = round(100 * (after.busy_s - before.busy_s + after.steal_s - before.steal_s)
-                                           / (after.total_s - before.total_s), 1)
+    report.busy_before_percent = busy_percent()
     try:
         server = start_server(data_dir)
     except RuntimeError as error:
@@ -412,7 +426,7 @@ def run(options: Options) -> Report:
         code = server.process.returncode
         report.server_exit = f"exit code {code} after SIGINT" if code is not None else "did not exit"
         report.server_log = log_findings(server.log())
-        leftover = _reap_leftovers(started)
+        leftover = reap_leftovers(started)
         if leftover:
             report.problems.append(f"server process(es) {leftover} outlived the server's shutdown; killed them")
     for row in report.rows:

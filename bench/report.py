@@ -7,8 +7,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.http_things import FLOOR, SCENARIOS, Report
+from bench.http_things import FLOOR, SCENARIOS, CpuUse, Report
 from bench.machine import ProcessMemory
+from bench.search import SearchReport, ServerRun
+from bench.search_data import NAMESPACES as SEARCH_NAMESPACES
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NOISY_PERCENT = 10  # "other" CPU share from which a row is flagged as measured on a busy machine
@@ -150,4 +152,227 @@ def save(report: Report, markdown: str, *, suffix: str = "") -> tuple[Path, Path
     md_path, json_path = RESULTS / f"{stem}.md", RESULTS / f"{stem}.json"
     md_path.write_text(markdown)
     json_path.write_text(json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n")
+    return md_path, json_path
+
+
+# --- the search benchmark (bench/search.py) --------------------------------------------------------
+
+def _gib(size: int) -> str:
+    return f"{size / 2**30:.2f} GiB" if size >= 2**30 else f"{size / 2**20:.1f} MiB"
+
+
+def _rate(per_s: float) -> str:
+    return f"{per_s:,.0f}" if per_s >= 100 else f"{per_s:.1f}" if per_s >= 10 else f"{per_s:.3g}"
+
+
+def _ms(ms: float) -> str:
+    return f"{ms:,.0f}" if ms >= 1000 else f"{ms:.3g}" if ms < 1 else f"{ms:.1f}" if ms < 100 else f"{ms:.0f}"
+
+
+def _resident(size: int | None, report: SearchReport) -> str:
+    if size is None:
+        return "unknown"
+    total = report.dataset["sizes"]["file_bytes"]
+    return f"{_gib(size)} ({100 * size / total:.0f}%)" if total else _gib(size)
+
+
+def _cpu_shares(cpu: CpuUse) -> str:
+    if not cpu.capacity_s:
+        return "n/a"
+    return (f"{100 * cpu.server_s / cpu.capacity_s:.0f}% / {100 * cpu.wrk_s / cpu.capacity_s:.0f}% / "
+            f"{100 * cpu.irq_s / cpu.capacity_s:.0f}% / {cpu.other_percent:.0f}%")
+
+
+def _server_run_json(run: ServerRun | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {"connections": run.connections, "threads": run.threads, "warmup_non_2xx": run.warmup_non_2xx,
+            "idle_wait_before_s": run.idle_wait_before_s, "idle_wait_after_s": run.idle_wait_after_s,
+            **run.result.to_json(), "requests_per_s_exact": float(f"{run.requests_per_s:.4g}"),
+            "server_cpu_us_per_request": round(run.server_us_per_request, 1),
+            "cpu_seconds": asdict(run.cpu), "other_cpu_percent": round(run.cpu.other_percent, 1),
+            "other_processes": run.other_processes}
+
+
+def search_to_json(report: SearchReport) -> dict[str, Any]:
+    return {
+        "benchmark": f"search-{report.label}",
+        "started_at": report.started_at,
+        "machine": {**report.machine.to_json(), "sqlite": report.sqlite},
+        "options": asdict(report.options),
+        "data_dir_filesystem": report.filesystem,
+        "busy_before_percent": report.busy_before_percent,
+        "page_cache_warmup_s": report.page_cache_warmup_s,
+        "page_cache_bytes_before": report.page_cache_before,
+        "dataset": report.dataset,
+        "results": [
+            {"scenario": r.scenario, "request": r.request, "example": r.example,
+             "server_one_connection": _server_run_json(r.latency),
+             "server_many_connections": _server_run_json(r.throughput),
+             "floor_sql": asdict(r.floor), "plain_sql": asdict(r.plain),
+             "ratio_server_to_floor": round(r.latency_ratio, 4),
+             "ratio_server_to_floor_p50": round(r.median_ratio, 4),
+             "ratio_throughput_to_floor": round(r.throughput_ratio, 4),
+             "visibility_cost": round(r.visibility_cost, 2),
+             "query_plan": r.plan, "plain_query_plan": r.plain_plan,
+             "page_cache_bytes_before": r.resident_before, "page_cache_bytes_after": r.resident_after}
+            for r in report.results
+        ],
+        "checks": report.checks,
+        "server": {
+            "memory_after_start": [asdict(p) for p in report.memory_after_start],
+            "memory_after_run": [asdict(p) for p in report.memory_after_run],
+            "shutdown": report.server_exit,
+            "log": report.server_log,
+        },
+        "problems": report.problems,
+        "setup_failed": report.setup_failed,
+    }
+
+
+def _dataset_lines(report: SearchReport) -> list[str]:
+    data = report.dataset
+    spec, load, sizes, tally = data["spec"], data["load"], data["sizes"], data["tally"]
+    generated = (f"generated {data['generated_at']} by an earlier run and reused (cached in `{data['path']}`)"
+                 if data["cached"] else f"generated in this run (cached in `{data['path']}` for the next ones)")
+    shapes = ", ".join(f"{count:,} {shape}" for shape, count in tally["visible"].items())
+    hidden = ", ".join(f"{count:,} {shape}" for shape, count in tally["hidden"].items())
+    return [
+        f"- data: {spec['things']:,} things readable by `nginx:bench` ({shapes}), each under its own default "
+        f"policy, in {SEARCH_NAMESPACES} namespaces, plus {spec['hidden']:,} it may not read ({hidden}; half "
+        f"another subject's default policy, half its own with READ revoked on `thing:/`); generator version "
+        f"{spec['generator_version']}, seed {spec['seed']}; {generated}",
+        f"- load: {load['things']:,} creations (thing + policy + policy index, the units `PUT /api/2/things/{{id}}` "
+        f"commits) through `store.commit`, {load['chunk']:,} at a time, in {load['seconds']:,} s: "
+        f"**{load['things_per_s']:,.0f} things/s** (including closing the store, which checkpoints the WAL)"
+        + (f"; the generator used {load['generator_cpu_s']:,} CPU s (peak RSS {load['generator_peak_rss_mib']} MiB), "
+           f"other processes {load['others_cpu_percent']}% of the machine meanwhile" if "generator_cpu_s" in load
+           else ""),
+        f"- database: **{_gib(sizes['file_bytes'])}** (`things.db`; WAL {_gib(sizes.get('wal_bytes', 0))}), "
+        + ", ".join(f"{table} {count:,} rows" for table, count in sizes.get("rows", {}).items()),
+    ]
+
+
+def search_to_markdown(report: SearchReport) -> str:
+    m, o = report.machine, report.options
+    lines = [
+        f"# twinhub search benchmark ({report.label} things) — {report.started_at}",
+        "",
+        f"- machine: {m.nproc} CPUs ({m.cpus_usable} usable), {m.cpu_model}, Linux {m.kernel}",
+        f"- software: Python {m.python}, SQLite {report.sqlite}, granian {m.granian}, starlette {m.starlette}, "
+        f"{m.wrk}",
+        f"- git commit: {m.git_commit}",
+        *_dataset_lines(report),
+        f"- page cache: {_resident(report.page_cache_before, report)} of the database was in the OS page cache when "
+        f"the run began; the file is read once before the server starts ({report.page_cache_warmup_s} s) and again "
+        "before each scenario, so that figures are measured with it cached as far as the machine keeps it (the "
+        "residency before and after each scenario is under Setup); filesystem " + report.filesystem,
+        f"- server: `twinhub serve --dev` on that data dir (basic user `bench` → subject `nginx:bench`); wrk on "
+        f"loopback, {o.duration_s} s per run after a {o.warmup_s} s warmup, request timeout {o.wrk_timeout_s} s",
+        f"- machine CPU busy in the second before the server started: {report.busy_before_percent:.0f}%",
+        "",
+        "## Problems",
+        "",
+        *([f"- **{problem}**" for problem in report.problems] or ["- none"]),
+        "",
+        "## Results: one request at a time, beside its SQL",
+        "",
+        "| scenario | server req/s | p50 ms | p99 ms | n | floor SQL q/s | p50 ms | p99 ms | n "
+        "| **server ÷ floor** q/s | p50 | plain SQL q/s | p50 ms | p99 ms | **visibility cost** | rows |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in report.results:
+        s, f, p = r.latency.result, r.floor, r.plain
+        lines.append(f"| {r.scenario} | {_rate(r.latency.requests_per_s)} | {_ms(s.p50_ms)} | {_ms(s.p99_ms)} | "
+                     f"{s.requests:,} | {_rate(f.queries_per_s)} | {_ms(f.p50_ms)} | {_ms(f.p99_ms)} | "
+                     f"{f.queries:,} | **{r.latency_ratio:.3f}** | **{r.median_ratio:.3f}** | "
+                     f"{_rate(p.queries_per_s)} | {_ms(p.p50_ms)} | {_ms(p.p99_ms)} | **{r.visibility_cost:.2f}×** | "
+                     f"{f.mean_rows:g} |")
+    lines += [
+        "",
+        "server = wrk with one connection (and one thread): each request waits for the previous one, as the floor's "
+        "queries do; n = requests (queries) measured. floor SQL = the query the server runs for the request "
+        "(`compile_search` / `compile_count` as `service/search.py` calls them, subject `nginx:bench`), run with "
+        "sqlite3 on one read-only connection to the same file, timing execute + fetchall only, parameters drawn from "
+        "the same distribution as wrk's, as many queries as the server run made (at most as much query time). plain "
+        "SQL = the same filter without the visibility clauses (hand-written in the compiled query's shape). **server "
+        "÷ floor** = server req/s ÷ floor q/s: the share of a request's time that is its SQL (1.0 = the server adds "
+        "nothing); its p50 column is floor p50 ÷ server p50, the same for the median request, which stalls in the "
+        "tail do not move. **visibility cost** = floor p50 ÷ plain p50: what policy-awareness multiplies the median "
+        "query's time by (medians: a single query that waited for the disk would swamp a mean). rows = rows the floor"
+        " query returned on average (a search fetches one more than the 25 it shows).",
+        "",
+        "## Results: under load",
+        "",
+        "| scenario | connections | req/s | p50 ms | p90 ms | p99 ms | max ms | ÷ floor q/s | non-2xx "
+        "| socket errors | server CPU µs/req | CPU server / wrk / irq / other | busy after s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in report.results:
+        for run in (r.latency, r.throughput):
+            if run is None:
+                continue
+            w = run.result
+            lines.append(f"| {r.scenario} | {run.connections} | {_rate(run.requests_per_s)} | {_ms(w.p50_ms)} | "
+                         f"{_ms(w.p90_ms)} | {_ms(w.p99_ms)} | {_ms(w.max_ms)} | "
+                         f"{run.requests_per_s / r.floor.queries_per_s if r.floor.queries_per_s else 0:.3f} | "
+                         f"{w.non_2xx} | {sum(w.socket_errors.values())} | {run.server_us_per_request:,.0f} | "
+                         f"{_cpu_shares(run.cpu)} | {run.idle_wait_after_s:g} |")
+    lines += [
+        "",
+        f"wrk and the server share the machine's {m.cpus_usable} cores; the server reads with 2 reader threads. "
+        "Latencies with many connections are latencies under saturation (queueing included). Slow scenarios get "
+        "fewer connections, so that responses do not queue past wrk's timeout. server CPU µs/req = the server "
+        "processes' CPU time during the run ÷ requests; CPU shares as in the HTTP things report. busy after = how "
+        "long the server went on working after wrk stopped (requests wrk had given up on: a query is not "
+        "cancelled when its client goes away); the next run waits for that, it is in no figure.",
+    ]
+    noisy = [(r.scenario, run) for r in report.results for run in (r.latency, r.throughput)
+             if run is not None and run.cpu.other_percent >= NOISY_PERCENT]
+    if noisy:
+        lines += ["", f"**Noisy:** other work used ≥ {NOISY_PERCENT}% of the machine during "
+                  f"{', '.join(f'{name} ({run.connections})' for name, run in noisy)}; read those rows with care."]
+    lines += ["", "## What each scenario measures", ""]
+    lines += [f"- **{r.scenario}** (`{r.request}`, e.g. `{r.example}`): {r.measures}" for r in report.results]
+    lines += ["", "## Query plans", "",
+              "`EXPLAIN QUERY PLAN` of each scenario's compiled query (floor) and of its plain variant, for the "
+              "example filter above.", ""]
+    for r in report.results:
+        lines += [f"**{r.scenario}** — floor:", "", "```", *r.plan, "```", "", "plain:", "", "```", *r.plain_plan,
+                  "```", ""]
+    sizes = report.dataset["sizes"]
+    objects = sizes.get("objects") or {}
+    lines += ["## Database", ""]
+    if objects:
+        lines += ["| table or index | size |", "|---|---:|"]
+        lines += [f"| {name} | {_gib(size)} |" for name, size in objects.items()]
+    else:
+        lines.append(f"- per-object sizes unavailable: {sizes.get('objects_error', 'no dbstat')}")
+    lines += ["", "## Setup and checks", ""]
+    for r in report.results:
+        lines.append(f"- page cache, {r.scenario}: {_resident(r.resident_before, report)} of the database cached "
+                     f"before it was read again, {_resident(r.resident_after, report)} after the scenario")
+    for check in report.checks:
+        lines.append(f"- {'ok' if check['ok'] else '**FAILED**'}: {check['check']} — {check['detail']}")
+    lines += [
+        f"- server memory after start: {_memory(report.memory_after_start)}",
+        f"- server memory after the run: {_memory(report.memory_after_run)}",
+        f"- server shutdown: {report.server_exit}",
+        f"- server log: {report.server_log.get('log_lines', 0)} lines, "
+        f"{report.server_log.get('notable_lines', 0)} notable (errors/warnings/tracebacks besides the dev-auth "
+        "warning)",
+    ]
+    excerpt = report.server_log.get("excerpt") or []
+    if excerpt:
+        lines += ["", "Server log excerpt (from the first notable line):", "", "```", *excerpt, "```"]
+    return "\n".join(lines) + "\n"
+
+
+def save_search(report: SearchReport, markdown: str) -> tuple[Path, Path]:
+    """Write `bench/results/<date>-search-<label>.md` and `.json`; returns both paths."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stem = f"{report.started_at[:10]}-search-{report.label}"
+    md_path, json_path = RESULTS / f"{stem}.md", RESULTS / f"{stem}.json"
+    md_path.write_text(markdown)
+    json_path.write_text(json.dumps(search_to_json(report), indent=2, ensure_ascii=False) + "\n")
     return md_path, json_path
