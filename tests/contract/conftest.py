@@ -27,8 +27,9 @@ from twinhub.store.postgres import open_postgres_store
 from twinhub.store.postgres.schema import load_migrations
 from twinhub.store.sqlite import open_sqlite_store
 
-# Opens a store on the same database every time it is called, so tests can close and reopen it.
-StoreOpener = Callable[[], AbstractAsyncContextManager[Store]]
+# Opens a store on the same database every time it is called, so tests can close and reopen it; keyword
+# arguments (batch_max, max_pending) go to the backend's opener.
+StoreOpener = Callable[..., AbstractAsyncContextManager[Store]]
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -74,9 +75,9 @@ def db_path(tmp_path: Path) -> Path:
 def open_store(backend: str, request: pytest.FixtureRequest) -> StoreOpener:
     if backend == "postgres":
         dsn: str = request.getfixturevalue("postgres_dsn")
-        return lambda: open_postgres_store(dsn)
+        return lambda **options: open_postgres_store(dsn, **options)
     path: Path = request.getfixturevalue("db_path")
-    return lambda: open_sqlite_store(path)
+    return lambda **options: open_sqlite_store(path, **options)
 
 
 @pytest.fixture
