@@ -295,7 +295,7 @@ def search_to_markdown(report: SearchReport) -> str:
         "(`compile_search` / `compile_count` as `service/search.py` calls them, subject `nginx:bench`), run with "
         "sqlite3 on one read-only connection to the same file, timing execute + fetchall only, parameters drawn from "
         "the same distribution as wrk's, as many queries as the server run made (at most as much query time). plain "
-        "SQL = the same filter without the visibility clauses (hand-written in the compiled query's shape). **server "
+        "SQL = the same query without the visibility clauses (the same compiler, with them written as TRUE). **server "
         "÷ floor** = server req/s ÷ floor q/s: the share of a request's time that is its SQL (1.0 = the server adds "
         "nothing); its p50 column is floor p50 ÷ server p50, the same for the median request, which stalls in the "
         "tail do not move. **visibility cost** = floor p50 ÷ plain p50: what policy-awareness multiplies the median "

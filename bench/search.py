@@ -6,8 +6,9 @@ is measured three ways on the same file in the same run:
 - **floor**: the SQL the server runs for the request — compiled with `compile_search` / `compile_count`
   exactly as `twinhub/service/search.py` does, for the subject `nginx:bench` — executed directly with
   sqlite3 on one read-only connection, one query after the other, with parameters drawn like wrk's;
-- **plain**: the same filter without the visibility clauses (hand-written in the compiled query's shape):
-  what the query would cost if search ignored policies — floor ÷ plain is the price of policy-awareness;
+- **plain**: the same query without the visibility clauses (compiled by the same compiler with them
+  written as TRUE): what it would cost if search ignored policies — floor ÷ plain is the price of
+  policy-awareness;
 - **server**: the HTTP request through a real server, driven by wrk with one connection (latency, read
   against the floor's single connection) and with many (throughput).
 """
@@ -61,10 +62,10 @@ from bench.search_data import (
 from bench.wrk import WrkResult, run_wrk
 from twinhub.model.events import format_timestamp
 from twinhub.rql import resolve_placeholders
+from twinhub.rql import sql as rql_sql
 from twinhub.rql.dialects import SQLITE
 from twinhub.rql.sql import (
     DEFAULT_PAGE_SIZE,
-    THING_COLUMNS,
     CompiledQuery,
     Page,
     compile_count,
@@ -72,7 +73,7 @@ from twinhub.rql.sql import (
     query_fingerprint,
 )
 from twinhub.service.search import parse_query_filter
-from twinhub.store.index import NUMBER, STRING
+from twinhub.store.index import STRING
 from twinhub.store.sqlite.schema import connect_reader
 
 SUBJECTS = (SUBJECT,)
@@ -110,7 +111,6 @@ class SearchScenario:
     measures: str
     lua: Callable[[Spec], str]
     sample: Callable[[random.Random, Spec], Values]
-    plain: Callable[[Values], CompiledQuery]  # the filter's SQL without visibility
     # wrk connections for the throughput run; None: --connections. Slow queries get fewer, or every
     # response would wait behind dozens of others for longer than wrk's timeout.
     throughput_connections: int | None = None
@@ -129,37 +129,6 @@ class SearchScenario:
         return self.filter.format(**values)
 
 
-_COLUMNS = ", ".join(f"t.{column}" for column in THING_COLUMNS)
-_PAGE = DEFAULT_PAGE_SIZE + 1  # the service fetches one row more than it shows, to know whether more follow
-
-
-def _plain_thing_id(values: Values) -> CompiledQuery:
-    return CompiledQuery(f"SELECT {_COLUMNS} FROM things t WHERE t.deleted = 0 AND t.thing_id = ?1 "
-                         f"ORDER BY t.thing_id LIMIT {_PAGE}", [values["id"]])
-
-
-def _plain_room(values: Values) -> CompiledQuery:
-    return CompiledQuery(
-        f"SELECT {_COLUMNS} FROM things t WHERE t.deleted = 0 AND t.thing_id IN (SELECT i.thing_id FROM "
-        f"thing_index i WHERE i.path = ?1 AND i.type = {STRING} AND i.value = ?2) ORDER BY t.thing_id LIMIT {_PAGE}",
-        ["/attributes/room", f"room-{values['room']}"])
-
-
-def _plain_range(values: Values) -> CompiledQuery:
-    # As the compiler writes and(ge, lt): one subquery per comparison (an array field's elements may
-    # satisfy them separately).
-    rows = f"SELECT i.thing_id FROM thing_index i WHERE i.path = ?1 AND i.type = {NUMBER} AND i.value"
-    return CompiledQuery(
-        f"SELECT {_COLUMNS} FROM things t WHERE t.deleted = 0 AND t.thing_id IN ({rows} >= ?2) "
-        f"AND t.thing_id IN ({rows} < ?3) ORDER BY t.thing_id LIMIT {_PAGE}",
-        ["/features/thermostat/properties/temperature", float(values["low"]), float(values["high"])])
-
-
-def _plain_exists(values: Values) -> CompiledQuery:
-    return CompiledQuery("SELECT count(*) FROM things t WHERE t.deleted = 0 AND EXISTS (SELECT 1 FROM thing_index i "
-                         "WHERE i.thing_id = t.thing_id AND i.path = ?1)", ["/attributes/type"])
-
-
 def _range_values(step: int) -> Values:
     low = TEMPERATURE_RANGE[0] + step / 10
     return {"low": f"{low:.1f}", "high": f"{low + RANGE_WIDTH:.1f}"}
@@ -175,38 +144,62 @@ SEARCH_SCENARIOS: dict[str, SearchScenario] = {
             lambda spec: f"""
   local n = math.random(0, {spec.things} - 1)
   local id = string.format("bench.ns%d:thing-%d", n % {NAMESPACES}, n)""",
-            lambda rng, spec: {"id": visible_id(rng.randrange(spec.things))},
-            _plain_thing_id),
+            lambda rng, spec: {"id": visible_id(rng.randrange(spec.things))}),
         SearchScenario(
             "attribute-eq", SEARCH_PATH, 'eq(attributes/room,"room-{room}")',
             f"a selective equality on an indexed attribute ({ROOMS} rooms over a third of the things): the index "
             "lookup, field- and thing-level visibility per match, the first page of 25 rendered",
             lambda spec: f"\n  local room = math.random(0, {ROOMS - 1})",
-            lambda rng, spec: {"room": str(rng.randrange(ROOMS))},
-            _plain_room),
+            lambda rng, spec: {"room": str(rng.randrange(ROOMS))}),
         SearchScenario(
             "range", SEARCH_PATH,
             "and(ge(features/thermostat/properties/temperature,{low}),"
             "lt(features/thermostat/properties/temperature,{high}))",
-            f"a range of width {RANGE_WIDTH} on a feature property (about 1/{round(15 / RANGE_WIDTH)} of the third "
-            "with thermostats match): two comparisons, the first page of 25 by thing id",
+            f"a lower and an upper bound {RANGE_WIDTH} apart on a feature property (about 1/{round(15 / RANGE_WIDTH)} "
+            "of the third with thermostats match): the first page of 25 by thing id",
             lambda spec: f"""
   local low = {TEMPERATURE_RANGE[0]} + math.random(0, {RANGE_STEPS - 1}) / 10
   local low, high = string.format("%.1f", low), string.format("%.1f", low + {RANGE_WIDTH})""",
-            lambda rng, spec: _range_values(rng.randrange(RANGE_STEPS)),
-            _plain_range, throughput_connections=2, min_duration_s=30),
+            lambda rng, spec: _range_values(rng.randrange(RANGE_STEPS))),
         SearchScenario(
             "count", COUNT_PATH, "exists(attributes/type)",
             "counting a broad filter (a third of all things): every thing is visited, with its visibility",
             lambda spec: "",
             lambda rng, spec: {},
-            _plain_exists, throughput_connections=2, min_duration_s=30),
+            throughput_connections=2, min_duration_s=30),
     )
 }
 
 
 def compiled(scenario: SearchScenario, values: Values) -> CompiledQuery:
     """The SQL the server runs for the request, compiled as `SearchService.search` / `count` compile it."""
+    return _compile(scenario, values)
+
+
+def plain(scenario: SearchScenario, values: Values) -> CompiledQuery:
+    """The same SQL without the caller's visibility: compiled by the same compiler with its visibility
+    conditions (the thing's, and the READ check of each field) written as TRUE — so it keeps the query's
+    exact shape whatever the compiler does with the filter itself."""
+    compiler = getattr(rql_sql, "_Compiler", None)
+    hooks = ("visible", "readable_path", "readable_row")
+    if compiler is None or not all(callable(getattr(compiler, hook, None)) for hook in hooks):
+        raise RuntimeError("twinhub.rql.sql._Compiler no longer has visible/readable_path/readable_row: "
+                           "update bench/search.py `plain` to the compiler's new visibility hooks")
+    saved = {hook: getattr(compiler, hook) for hook in hooks}
+
+    def true(self: Any, *args: Any, **kwargs: Any) -> str:
+        return str(self.d.true)
+
+    try:
+        for hook in hooks:
+            setattr(compiler, hook, true)
+        return _compile(scenario, values)
+    finally:
+        for hook, method in saved.items():
+            setattr(compiler, hook, method)
+
+
+def _compile(scenario: SearchScenario, values: Values) -> CompiledQuery:
     node = parse_query_filter([scenario.text(values)])
     now = datetime.now(UTC)
     resolved = None if node is None else resolve_placeholders(node, now)
@@ -462,12 +455,12 @@ def _measure(server: Server, scenario: SearchScenario, dataset: Dataset, options
     floor = sql_floor(dataset.database, lambda: compiled(scenario, scenario.sample(rng, spec)),
                       queries=queries, budget_s=budget)
     rng = random.Random(1)
-    plain = sql_floor(dataset.database, lambda: scenario.plain(scenario.sample(rng, spec)),
+    without = sql_floor(dataset.database, lambda: plain(scenario, scenario.sample(rng, spec)),
                       queries=queries, budget_s=budget)
     example = scenario.sample(random.Random(0), spec)
     return ScenarioResult(scenario.name, scenario.request, scenario.text(example), scenario.measures, latency,
-                          throughput, floor, plain, query_plan(dataset.database, compiled(scenario, example)),
-                          query_plan(dataset.database, scenario.plain(example)), resident_before,
+                          throughput, floor, without, query_plan(dataset.database, compiled(scenario, example)),
+                          query_plan(dataset.database, plain(scenario, example)), resident_before,
                           page_cache_bytes(dataset.database))
 
 
@@ -507,7 +500,7 @@ def _checks(server: Server, dataset: Dataset, report: SearchReport) -> None:
         count = scenarios["count"]
         server_count = _get(client, request_path(count, {}))
         floor_count = _sql(database, compiled(count, {}))[0][0]
-        plain_count = _sql(database, count.plain({}))[0][0]
+        plain_count = _sql(database, plain(count, {}))[0][0]
         expected, hidden = tally.visible["attributes"], tally.hidden["attributes"]
         _check(report, f"count of {count.text({})}: server = compiled SQL = generated; plain SQL sees the hidden too",
                server_count == floor_count == expected and plain_count == expected + hidden,
@@ -522,7 +515,7 @@ def _checks(server: Server, dataset: Dataset, report: SearchReport) -> None:
         for index in (0, 1):
             hidden_thing = hidden_id(index)
             items = _get(client, request_path(thing_id, {"id": hidden_thing}))["items"]
-            stored = len(_sql(database, thing_id.plain({"id": hidden_thing})))
+            stored = len(_sql(database, plain(thing_id, {"id": hidden_thing})))
             _check(report, f"thing-id: hidden thing {hidden_thing} is stored but not found",
                    stored == 1 and items == [], f"plain SQL finds {stored}, the server {len(items)}")
         # The first pages of the searches are the compiled SQL's first rows, in order.
