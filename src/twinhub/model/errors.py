@@ -25,7 +25,6 @@ Ditto's error body, WebSocket as a Ditto Protocol error) and never invent their 
     ├── ThingIdsMissing             things:things.ids.missing       400
     ├── ThingNotAccessible          things:thing.notfound           404
     ├── ThingResourceNotFound       things:<resource>.notfound      404
-    ├── ThingConflict               things:thing.conflict           409
     ├── ThingPreconditionFailed     things:precondition.failed      412
     ├── ThingPreconditionNotModified things:precondition.notmodified 304
     ├── ThingTooLarge               things:thing.toolarge           413
@@ -315,16 +314,6 @@ class ThingResourceNotFound(TwinhubError):
             404,
             message,
             "Check if the path of your request was correct and you have sufficient permissions.",
-        )
-
-
-class ThingConflict(TwinhubError):
-    def __init__(self, thing_id: str) -> None:
-        super().__init__(
-            "things:thing.conflict",
-            409,
-            f"The Thing with ID '{thing_id}' already exists",
-            "Choose another Thing ID",
         )
 
 
