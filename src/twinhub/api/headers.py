@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import orjson
 from starlette.requests import Request
 
+from twinhub.auth.context import AuthContext
 from twinhub.model.commands import IfEqual
 from twinhub.model.errors import HeaderInvalid, ThingConditionInvalid, TimeoutInvalid
 from twinhub.model.etag import Preconditions
@@ -142,3 +143,14 @@ def parse_condition(text: str) -> Condition:
     except RqlInvalid as error:
         raise ThingConditionInvalid(error.message) from None
     return Condition(text, node)
+
+
+def event_headers(headers: RequestHeaders, auth: AuthContext) -> dict[str, str]:
+    """The Ditto headers a command's event carries to subscribers: who sent it, its correlation-id and
+    the acknowledgements its sender waits for (which declared subscribers must answer)."""
+    carried = {"ditto-originator": auth.default_subject}
+    if headers.correlation_id:
+        carried["correlation-id"] = headers.correlation_id
+    if headers.requested_acks:
+        carried["requested-acks"] = orjson.dumps(list(headers.requested_acks)).decode()
+    return carried

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from twinhub.api.body import read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
-from twinhub.api.headers import RequestHeaders, parse_bool, parse_headers
+from twinhub.api.headers import RequestHeaders, event_headers, parse_bool, parse_headers
 from twinhub.api.responses import json_response
 from twinhub.api.search import list_things
 from twinhub.api.views import project_thing, project_value, with_special_fields
@@ -131,7 +131,8 @@ async def _execute(ctx: Context, command: ThingCommand, auth: AuthContext, heade
                    request: Request) -> WriteOutcome:
     lockout = parse_bool("allow-policy-lockout", request.query_params.get("allow-policy-lockout", "false"))
     executed = await ctx.things.execute(command, auth.subjects, preconditions=headers.preconditions,
-                                        allow_policy_lockout=lockout, condition=headers.condition)
+                                        allow_policy_lockout=lockout, condition=headers.condition,
+                                        headers=event_headers(headers, auth))
     return WriteOutcome(executed.applied.created, executed.applied.created_value, executed.etag)
 
 

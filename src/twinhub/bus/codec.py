@@ -4,7 +4,8 @@
      "value": true, "revision": 7, "timestamp": "2024-05-01T12:00:00.000000Z"}
 
 `kind` is "thing" or "policy"; `path` is the pointer as its list of keys (no escaping, so `~` and `/`
-survive as they are); `value` is always present (JSON null is a value). Unknown fields are ignored, so a
+survive as they are); `value` is always present (JSON null is a value). `headers` (the Ditto headers of
+the command, string to string) is present only when there are any. Unknown fields are ignored, so a
 newer worker may add fields without breaking older ones during a rolling upgrade.
 
 Pure: no I/O, no clock.
@@ -13,12 +14,13 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import Final, Literal, TypeVar, get_args
 
 import orjson
 
 from twinhub.bus.base import Event
-from twinhub.model.events import EventAction, PolicyAction, PolicyEvent, ThingEvent
+from twinhub.model.events import NO_HEADERS, EventAction, EventHeaders, PolicyAction, PolicyEvent, ThingEvent
 from twinhub.model.types import JsonValue, Pointer
 
 __all__ = ["EventKey", "EventKind", "decode_event", "encode_event", "event_key"]
@@ -54,6 +56,8 @@ def encode_event(event: Event) -> bytes:
         "revision": revision,
         "timestamp": event.timestamp,
     }
+    if event.headers:
+        body["headers"] = dict(event.headers)
     try:
         return orjson.dumps(body)
     except orjson.JSONEncodeError as exc:
@@ -87,6 +91,7 @@ def _decode_thing_event(body: dict[str, JsonValue]) -> ThingEvent:
         value=body["value"],
         revision=_revision(body),
         timestamp=_string(body, "timestamp"),
+        headers=_headers(body),
     )
 
 
@@ -98,6 +103,7 @@ def _decode_policy_event(body: dict[str, JsonValue]) -> PolicyEvent:
         value=body["value"],
         revision=_revision(body),
         timestamp=_string(body, "timestamp"),
+        headers=_headers(body),
     )
 
 
@@ -136,3 +142,12 @@ def _revision(body: dict[str, JsonValue]) -> int:
     if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
         raise ValueError(f"the event's revision must be a non-negative integer, not {revision!r}")
     return revision
+
+
+def _headers(body: dict[str, JsonValue]) -> EventHeaders:
+    headers = body.get("headers")
+    if headers is None:
+        return NO_HEADERS
+    if isinstance(headers, dict) and all(isinstance(value, str) for value in headers.values()):
+        return MappingProxyType({key: str(value) for key, value in headers.items()})
+    raise ValueError(f"the event's headers must be an object of strings, not {headers!r}")

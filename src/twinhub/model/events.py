@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Literal
 
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
 EventAction = Literal["created", "modified", "merged", "deleted"]
+
+# The Ditto headers of the command an event came from (correlation-id, ditto-originator,
+# requested-acks): what subscribers need to answer acknowledgements and to show an event's context.
+# They travel with the event on the bus but are not part of its identity, nor stored in the journal.
+EventHeaders = Mapping[str, str]
+NO_HEADERS: EventHeaders = MappingProxyType({})
+
+
+def _no_headers() -> EventHeaders:
+    return NO_HEADERS  # shared: a read-only mapping, never mutated
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -42,6 +54,7 @@ class ThingEvent:
     value: JsonValue
     revision: int
     timestamp: str
+    headers: EventHeaders = field(default_factory=_no_headers, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +102,7 @@ class PolicyEvent:
     value: JsonValue
     revision: int
     timestamp: str
+    headers: EventHeaders = field(default_factory=_no_headers, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

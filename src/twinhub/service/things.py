@@ -11,7 +11,7 @@ import asyncio
 import random
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from twinhub.bus.base import EventBus
@@ -23,7 +23,7 @@ from twinhub.model.errors import (
     ThingTooManyModifying,
 )
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
-from twinhub.model.events import Thing, ThingWrite, format_timestamp
+from twinhub.model.events import NO_HEADERS, EventHeaders, Thing, ThingWrite, format_timestamp
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.pointer import MISSING, get_at
 from twinhub.model.resources import classify, missing_part
@@ -165,8 +165,10 @@ class ThingService:
 
     async def execute(self, command: ThingCommand, subjects: tuple[str, ...], *,
                       preconditions: Preconditions = NO_PRECONDITIONS,
-                      allow_policy_lockout: bool = False, condition: Condition | None = None) -> Executed:
-        """Authorize `command`, apply it and commit it with its event; returns once the write is durable."""
+                      allow_policy_lockout: bool = False, condition: Condition | None = None,
+                      headers: EventHeaders = NO_HEADERS) -> Executed:
+        """Authorize `command`, apply it and commit it with its event; returns once the write is durable.
+        `headers` (the command's Ditto headers) travel with the published event."""
         classify(command.path)
         lane = self._lanes.get(command.thing_id)
         if lane is None:
@@ -179,7 +181,7 @@ class ThingService:
                 for attempt in range(1, _MAX_CONFLICT_RETRIES + 1):
                     try:
                         return await self._execute_once(command, subjects, preconditions, allow_policy_lockout,
-                                                        condition)
+                                                        condition, headers)
                     except RevisionConflict:
                         # Another worker wrote first: forget what we knew and reapply on the fresh state.
                         self._cache.pop(command.thing_id, None)
@@ -191,7 +193,8 @@ class ThingService:
                 del self._lanes[command.thing_id]
 
     async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
-                            allow_policy_lockout: bool, condition: Condition | None) -> Executed:
+                            allow_policy_lockout: bool, condition: Condition | None,
+                            headers: EventHeaders) -> Executed:
         current = await self._load(command.thing_id)
         creating = not exists(current) and not command.path and command.action != "delete"
         policy_write = None
@@ -228,7 +231,7 @@ class ThingService:
         else:
             await self._store.commit(write)
         self._remember(applied.thing)
-        await self._publisher.publish(applied.event)
+        await self._publisher.publish(replace(applied.event, headers=headers) if headers else applied.event)
         etag = None if applied.event.action == "deleted" else entity_tag(applied.thing, command.path)
         return Executed(applied, etag)
 

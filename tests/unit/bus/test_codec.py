@@ -96,6 +96,21 @@ def test_the_wire_form_names_the_kind_and_lists_the_path_keys() -> None:
     }
 
 
+def test_the_command_headers_travel_with_the_event_but_only_when_there_are_any() -> None:
+    headers = {"correlation-id": "c-1", "requested-acks": '["twin-persisted","conn:custom"]'}
+    event = ThingEvent("a:b", "modified", ("x",), 1, 2, "t", headers=headers)
+
+    decoded = decode_event(encode_event(event))
+
+    assert dict(decoded.headers) == headers
+    assert "headers" not in orjson.loads(encode_event(ThingEvent("a:b", "modified", ("x",), 1, 2, "t")))
+
+
+def test_headers_that_are_not_strings_are_refused() -> None:
+    with pytest.raises(ValueError, match="headers"):
+        decode_event(orjson.dumps({**VALID, "headers": {"correlation-id": 1}}))
+
+
 def test_unknown_fields_are_ignored_for_newer_writers() -> None:
     body = orjson.loads(encode_event(ThingEvent("a:b", "created", (), {}, 1, "t")))
     body["addedLater"] = {"x": 1}
