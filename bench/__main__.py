@@ -2,7 +2,8 @@
 
 Starts a fresh twinhub server on loopback, drives it with wrk, prints a Markdown report and writes it
 (plus JSON) to `bench/results/`. Run from the repository root (it imports `tests.serving`). The search
-benchmark over a million things (`--only search`) is opt-in: its data set takes minutes to generate once.
+benchmark over a million things (`--only search`) and the scale-out one on PostgreSQL + NATS with one and two
+workers (`--only scale-out`) are opt-in: their data sets take minutes to generate once.
 """
 
 from __future__ import annotations
@@ -10,13 +11,23 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, TypeVar
 
 from bench.http_things import FLOOR, SCENARIOS, Options, ServerStartError, run
 from bench.report import save, save_search, search_to_markdown, to_markdown
+from bench.scale_data import DEFAULT_POSTGRES, NotOurs
+from bench.scale_out import DEFAULT_NATS, ScaleOutOptions
+from bench.scale_out import run as run_scale_out
+from bench.scale_report import save_scale, scale_to_markdown
 from bench.search import SearchOptions
 from bench.search import run as run_search
 
 SEARCH = "search"
+SCALE_OUT = "scale-out"
+OPT_IN = (SEARCH, SCALE_OUT)
 
 
 def _positive(text: str) -> int:
@@ -26,29 +37,57 @@ def _positive(text: str) -> int:
     return value
 
 
-def parse_args(argv: list[str] | None) -> tuple[Options | None, SearchOptions | None, bool]:
-    """The options of the HTTP things benchmark and of the search benchmark (None: not to run), and
-    whether to save the reports."""
+def worker_counts(text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        counts = ()
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"must be positive integers separated by commas, not {text}")
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class Runs:
+    """What to run (None: not that benchmark), and whether to save the reports."""
+
+    http: Options | None
+    search: SearchOptions | None
+    scale_out: ScaleOutOptions | None
+    persist: bool
+
+
+def parse_args(argv: list[str] | None) -> Runs:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--duration", type=_positive, default=10, help="seconds of load per scenario (default 10)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load first (default 2)")
     parser.add_argument("--connections", type=_positive, default=64, help="wrk connections (default 64)")
     parser.add_argument("--threads", type=_positive, default=2, help="wrk threads (default 2)")
     parser.add_argument("--things", type=_positive, default=1000, help="things to preload (default 1000)")
-    parser.add_argument("--only", action="append", choices=[FLOOR.name, *SCENARIOS, SEARCH], metavar="NAME",
+    parser.add_argument("--only", action="append", choices=[FLOOR.name, *SCENARIOS, *OPT_IN], metavar="NAME",
                         help=f"run only this scenario (repeatable; the floor always runs): {', '.join(SCENARIOS)}; "
-                             f"or '{SEARCH}', the search benchmark (opt-in, not part of the default run)")
+                             f"or '{SEARCH}', the search benchmark, or '{SCALE_OUT}', the scale-out benchmark on "
+                             "PostgreSQL + NATS (both opt-in, not part of the default run)")
     parser.add_argument("--search-things", type=_positive, default=1_000_000,
                         help="things in the search benchmark's data set (default 1,000,000)")
+    parser.add_argument("--scale-things", type=_positive, default=1_000_000,
+                        help="things in the scale-out benchmark's data set (default 1,000,000)")
+    parser.add_argument("--workers", type=worker_counts, default=(1, 2),
+                        help="the scale-out benchmark's worker counts, one server each (default 1,2)")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES,
+                        help=f"the PostgreSQL server of the scale-out benchmark (default {DEFAULT_POSTGRES}); it "
+                             "creates its own database there")
+    parser.add_argument("--nats", default=DEFAULT_NATS,
+                        help=f"the NATS server with JetStream of the scale-out benchmark (default {DEFAULT_NATS})")
     parser.add_argument("--regenerate", action="store_true",
-                        help="generate the search data set again even if a cached one fits")
+                        help="generate the search / scale-out data set again even if a cached one fits")
     parser.add_argument("--no-save", action="store_true", help="print only; write nothing to bench/results/")
     parser.add_argument("--keep-data", action="store_true", help="keep the temporary data dir and server log")
     args = parser.parse_args(argv)
     if args.connections < args.threads:
         parser.error("--connections must be at least --threads")
     only = tuple(args.only or ())
-    http_only = tuple(name for name in only if name != SEARCH)
+    http_only = tuple(name for name in only if name not in OPT_IN)
     options = None
     if not only or http_only:
         options = Options(duration_s=args.duration, warmup_s=max(args.warmup, 0), connections=args.connections,
@@ -58,58 +97,82 @@ def parse_args(argv: list[str] | None) -> tuple[Options | None, SearchOptions | 
         search = SearchOptions(duration_s=args.duration, warmup_s=max(args.warmup, 0), connections=args.connections,
                                threads=args.threads, things=args.search_things, regenerate=args.regenerate,
                                keep_data=args.keep_data)
-    return options, search, not args.no_save
+    scale_out = None
+    if SCALE_OUT in only:
+        scale_out = ScaleOutOptions(duration_s=args.duration, warmup_s=max(args.warmup, 0),
+                                    connections=args.connections, threads=args.threads, things=args.scale_things,
+                                    workers=args.workers, regenerate=args.regenerate, postgres_url=args.postgres,
+                                    nats_url=args.nats, keep_data=args.keep_data)
+    return Runs(options, search, scale_out, not args.no_save)
+
+
+class _Report(Protocol):
+    @property
+    def setup_failed(self) -> bool: ...
+
+    @property
+    def problems(self) -> list[str]: ...
+
+
+_R = TypeVar("_R", bound=_Report)
+
+
+def _benchmark(name: str, run_it: Callable[[], _R], *, render: Callable[[_R], str],
+               save_it: Callable[[_R, str], tuple[Path, Path]] | None, kept: Callable[[_R], str]) -> int:
+    """Run one benchmark, print its report, save it (`save_it`; None: not to save) unless nothing was measured,
+    say what went wrong and where its logs are kept (`kept`); the exit status."""
+    try:
+        report = run_it()
+    except ServerStartError as error:
+        print(f"bench: {name}: the server did not start, nothing measured:\n{error}", file=sys.stderr)
+        return 2
+    except NotOurs as error:
+        print(f"bench: {name}: {error}; nothing measured", file=sys.stderr)
+        return 2
+    markdown = render(report)
+    print(markdown)
+    if report.setup_failed:
+        print(f"bench: {name} setup failed, nothing measured; bench/results/ left untouched", file=sys.stderr)
+    elif save_it is not None:
+        md_path, json_path = save_it(report, markdown)
+        print(f"written: {md_path} and {json_path}")
+    if report.problems:
+        print(f"bench: {len(report.problems)} {name} problem(s) ({kept(report)})", file=sys.stderr)
+    return 1 if report.problems else 0
 
 
 def _http_things(options: Options, persist: bool) -> int:
-    try:
-        report = run(options)
-    except ServerStartError as error:
-        print(f"bench: the server did not start, nothing measured:\n{error}", file=sys.stderr)
-        return 2
-    markdown = to_markdown(report)
-    print(markdown)
-    if report.setup_failed:
-        print("bench: setup failed, nothing measured; bench/results/ left untouched", file=sys.stderr)
-    elif persist:
-        suffix = "".join(f"-{name}" for name in options.only)
-        md_path, json_path = save(report, markdown, suffix=suffix)
-        print(f"written: {md_path} and {json_path}")
-    if report.problems:
-        kept = f" (data dir and server log kept under {report.data_dir.rsplit('/', 1)[0]})"
-        print(f"bench: {len(report.problems)} problem(s){kept}", file=sys.stderr)
-    return 1 if report.problems else 0
+    suffix = "".join(f"-{name}" for name in options.only)
+    return _benchmark("http-things", lambda: run(options), render=to_markdown,
+                      save_it=(lambda report, markdown: save(report, markdown, suffix=suffix)) if persist else None,
+                      kept=lambda report: f"data dir and server log kept under {report.data_dir.rsplit('/', 1)[0]}")
 
 
 def _search(options: SearchOptions, persist: bool) -> int:
-    try:
-        report = run_search(options)
-    except ServerStartError as error:
-        print(f"bench: the server did not start, nothing measured:\n{error}", file=sys.stderr)
-        return 2
-    markdown = search_to_markdown(report)
-    print(markdown)
-    if report.setup_failed:
-        print("bench: search setup failed, nothing measured; bench/results/ left untouched", file=sys.stderr)
-    elif persist:
-        md_path, json_path = save_search(report, markdown)
-        print(f"written: {md_path} and {json_path}")
-    if report.problems:
-        print(f"bench: {len(report.problems)} search problem(s) (server log kept: {report.log_path})",
-              file=sys.stderr)
-    return 1 if report.problems else 0
+    return _benchmark("search", lambda: run_search(options), render=search_to_markdown,
+                      save_it=save_search if persist else None,
+                      kept=lambda report: f"server log kept: {report.log_path}")
+
+
+def _scale_out(options: ScaleOutOptions, persist: bool) -> int:
+    return _benchmark("scale-out", lambda: run_scale_out(options), render=scale_to_markdown,
+                      save_it=save_scale if persist else None,
+                      kept=lambda report: "server logs kept: " + ", ".join(
+                          run.log_path for run in report.runs if run.log_path))
 
 
 def main(argv: list[str] | None = None) -> int:
-    options, search, persist = parse_args(argv)
+    runs = parse_args(argv)
     if shutil.which("wrk") is None:
         print("bench: wrk is not installed; run scripts/ensure-wrk (or `make bench`)", file=sys.stderr)
         return 2
     status = 0
-    if options is not None:
-        status = max(status, _http_things(options, persist))
-    if search is not None:
-        status = max(status, _search(search, persist))
+    if runs.http is not None:
+        status = max(status, _http_things(runs.http, runs.persist))
+    if runs.search is not None:
+        status = max(status, _search(runs.search, runs.persist))
+    if runs.scale_out is not None:
+        status = max(status, _scale_out(runs.scale_out, runs.persist))
     return status
 
 

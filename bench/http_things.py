@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from tests.serving import Server, start_server
@@ -43,6 +43,8 @@ NAMESPACE = "bench"
 USER = "bench"
 AUTH_HEADER = "Basic " + base64.b64encode(f"{USER}:any-password".encode()).decode()
 PRELOAD_CONCURRENCY = 32
+
+_T = TypeVar("_T")
 
 
 class ServerStartError(RuntimeError):
@@ -173,17 +175,23 @@ def revision_sum(base_url: str, count: int) -> tuple[int, int]:
     return total, found
 
 
-def settled_revision_sum(base_url: str, count: int, *, timeout_s: float = 15.0) -> tuple[int, int]:
-    """`revision_sum` once it stops moving: writes wrk sent but did not wait for still land after it exits."""
+def settled(read: Callable[[], _T], *, timeout_s: float = 15.0, interval_s: float = 0.5) -> _T:
+    """`read()` once it stops moving (or after `timeout_s`): writes wrk sent but did not wait for still land
+    after it exits."""
     deadline = time.monotonic() + timeout_s
-    previous = revision_sum(base_url, count)
+    previous = read()
     while time.monotonic() < deadline:
-        time.sleep(0.5)
-        current = revision_sum(base_url, count)
+        time.sleep(interval_s)
+        current = read()
         if current == previous:
             return current
         previous = current
     return previous
+
+
+def settled_revision_sum(base_url: str, count: int, *, timeout_s: float = 15.0) -> tuple[int, int]:
+    """`revision_sum` once it stops moving."""
+    return settled(lambda: revision_sum(base_url, count), timeout_s=timeout_s)
 
 
 def _check_read_back(base_url: str, report: Report) -> None:
@@ -269,20 +277,24 @@ class CpuUse:
     server_s: float
     wrk_s: float
     irq_s: float  # kernel interrupt/softirq time: mostly loopback networking, caused by the load itself
-    other_s: float  # neither server, wrk nor interrupts: other work on the machine, i.e. noise
+    other_s: float  # none of the above nor below: other work on the machine, i.e. noise
     steal_s: float
     capacity_s: float  # wall time x CPUs
+    database_s: float = 0.0  # a database server's processes (PostgreSQL), when the server uses one
+    bus_s: float = 0.0  # an event bus server's processes (NATS), when the server uses one
 
     @classmethod
     def between(cls, server_before: float, server_after: float, wrk_before: float, wrk_after: float,
-                system_before: SystemCpu, system_after: SystemCpu) -> CpuUse:
+                system_before: SystemCpu, system_after: SystemCpu, *, database_s: float = 0.0,
+                bus_s: float = 0.0) -> CpuUse:
         server = server_after - server_before
         wrk = wrk_after - wrk_before
         irq = system_after.irq_s - system_before.irq_s
         busy = system_after.busy_s - system_before.busy_s
-        return cls(round(server, 2), round(wrk, 2), round(irq, 2), round(max(busy - server - wrk - irq, 0.0), 2),
+        other = max(busy - server - wrk - irq - database_s - bus_s, 0.0)
+        return cls(round(server, 2), round(wrk, 2), round(irq, 2), round(other, 2),
                    round(system_after.steal_s - system_before.steal_s, 2),
-                   round(system_after.total_s - system_before.total_s, 2))
+                   round(system_after.total_s - system_before.total_s, 2), round(database_s, 2), round(bus_s, 2))
 
     @property
     def other_percent(self) -> float:
@@ -325,9 +337,31 @@ class Report:
     setup_failed: bool = False  # nothing was measured: the things could not be created
 
 
+# Which backend a process is (pid, command name -> "database", "bus" or None): their CPU is accounted apart.
+BackendOf = Callable[[int, str], str | None]
+
+
+def backend_cpu(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]],
+                backend_of: BackendOf) -> tuple[dict[str, float], set[int]]:
+    """CPU seconds used between two `all_process_cpu` snapshots by each kind of backend process, and their
+    pids (processes that ended in between are not seen)."""
+    used: dict[str, float] = {}
+    pids: set[int] = set()
+    for pid, (name, seconds) in after.items():
+        kind = backend_of(pid, name)
+        if kind is None:
+            continue
+        earlier = before.get(pid)
+        used[kind] = used.get(kind, 0.0) + seconds - (earlier[1] if earlier else 0.0)
+        pids.add(pid)
+    return used, pids
+
+
 def accounted_wrk(server: Server, url: str, script: str, *, duration_s: int, connections: int, threads: int,
-                  timeout_s: int) -> tuple[WrkResult, CpuUse, list[dict[str, Any]]]:
-    """One measured wrk run, with where the machine's CPU went during it and the biggest other CPU users."""
+                  timeout_s: int, backend_of: BackendOf | None = None
+                  ) -> tuple[WrkResult, CpuUse, list[dict[str, Any]]]:
+    """One measured wrk run, with where the machine's CPU went during it and the biggest other CPU users;
+    with `backend_of`, the CPU of the database and bus processes apart."""
     pids = [process.pid for process in process_tree_memory(server.process.pid)]
     server_before, system_before = process_cpu_seconds(pids), system_cpu()
     everyone_before = all_process_cpu()
@@ -335,11 +369,40 @@ def accounted_wrk(server: Server, url: str, script: str, *, duration_s: int, con
     wrk_before = children.ru_utime + children.ru_stime
     result, _raw = run_wrk(url, script, duration_s=duration_s, connections=connections, threads=threads,
                            timeout_s=timeout_s)
-    others = top_consumers(everyone_before, all_process_cpu(), exclude={*pids, os.getpid()})
+    everyone_after = all_process_cpu()
+    backends, backend_pids = backend_cpu(everyone_before, everyone_after, backend_of) if backend_of else ({}, set())
+    others = top_consumers(everyone_before, everyone_after, exclude={*pids, *backend_pids, os.getpid()})
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = CpuUse.between(server_before, process_cpu_seconds(pids), wrk_before,
-                         children.ru_utime + children.ru_stime, system_before, system_cpu())
+                         children.ru_utime + children.ru_stime, system_before, system_cpu(),
+                         database_s=backends.get("database", 0.0), bus_s=backends.get("bus", 0.0))
     return result, cpu, others
+
+
+@dataclass(frozen=True, slots=True)
+class Shutdown:
+    """How a server ended: its exit code after SIGINT, its log's findings, what went wrong."""
+
+    code: int | None
+    exit: str
+    log: dict[str, Any]
+    problems: list[str]
+
+
+def shut_down(server: Server, started: list[int]) -> Shutdown:
+    """Stop the server (SIGINT), read its log, kill any of its `started` processes that outlive it."""
+    server.stop()
+    code = server.process.returncode
+    log = log_findings(server.log())
+    problems = []
+    leftover = reap_leftovers(started)
+    if leftover:
+        problems.append(f"server process(es) {leftover} outlived the server's shutdown; killed them")
+    if code != 0:
+        problems.append(f"the server exited with {code} on SIGINT")
+    if log.get("notable_lines"):
+        problems.append(f"{log['notable_lines']} notable line(s) in the server log")
+    return Shutdown(code, f"exit code {code} after SIGINT" if code is not None else "did not exit", log, problems)
 
 
 def _measure(server: Server, scenario: Scenario, options: Options, floor_rps: float | None,
@@ -422,23 +485,15 @@ def run(options: Options) -> Report:
     try:
         _drive(server, options, selected, report)
     finally:
-        server.stop()
-        code = server.process.returncode
-        report.server_exit = f"exit code {code} after SIGINT" if code is not None else "did not exit"
-        report.server_log = log_findings(server.log())
-        leftover = reap_leftovers(started)
-        if leftover:
-            report.problems.append(f"server process(es) {leftover} outlived the server's shutdown; killed them")
+        ended = shut_down(server, started)
+        report.server_exit, report.server_log = ended.exit, ended.log
     for row in report.rows:
         if row.result.non_2xx or row.warmup_non_2xx:
             report.problems.append(f"{row.scenario}: {row.result.non_2xx} non-2xx responses "
                                    f"(+{row.warmup_non_2xx} in the warmup)")
         if any(row.result.socket_errors.values()):
             report.problems.append(f"{row.scenario}: socket errors {row.result.socket_errors}")
-    if code != 0:
-        report.problems.append(f"the server exited with {code} on SIGINT")
-    if report.server_log.get("notable_lines"):
-        report.problems.append(f"{report.server_log['notable_lines']} notable line(s) in the server log")
+    report.problems += ended.problems
     if not options.keep_data and not report.problems:
         shutil.rmtree(tmp, ignore_errors=True)
     return report

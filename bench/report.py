@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.http_things import FLOOR, SCENARIOS, CpuUse, Report
 from bench.machine import ProcessMemory
-from bench.search import SearchReport, ServerRun
+from bench.search import SearchReport, ServerRun, SqlFloor
 from bench.search_data import NAMESPACES as SEARCH_NAMESPACES
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -20,7 +20,7 @@ def _mib(kib: int) -> str:
     return f"{kib / 1024:.1f} MiB"
 
 
-def _memory(processes: list[ProcessMemory]) -> str:
+def memory_text(processes: list[ProcessMemory]) -> str:
     if not processes:
         return "n/a"
     parts = [f"pid {p.pid} {p.name}: RSS {_mib(p.rss_kib)} (peak {_mib(p.peak_rss_kib)})" for p in processes]
@@ -132,8 +132,8 @@ def to_markdown(report: Report) -> str:
     for check in report.checks:
         lines.append(f"- {'ok' if check['ok'] else '**FAILED**'}: {check['check']} — {check['detail']}")
     lines += [
-        f"- server memory after preload: {_memory(report.memory_after_preload)}",
-        f"- server memory after the run: {_memory(report.memory_after_run)}",
+        f"- server memory after preload: {memory_text(report.memory_after_preload)}",
+        f"- server memory after the run: {memory_text(report.memory_after_run)}",
         f"- server shutdown: {report.server_exit}",
         f"- server log: {report.server_log.get('log_lines', 0)} lines, "
         f"{report.server_log.get('notable_lines', 0)} notable (errors/warnings/tracebacks besides the dev-auth "
@@ -145,27 +145,31 @@ def to_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def save(report: Report, markdown: str, *, suffix: str = "") -> tuple[Path, Path]:
-    """Write `bench/results/<date>-http-things<suffix>.md` and `.json`; returns both paths."""
+def write_results(stem: str, markdown: str, data: dict[str, Any]) -> tuple[Path, Path]:
+    """Write `bench/results/<stem>.md` and `.json`; returns both paths."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = f"{report.started_at[:10]}-http-things{suffix}"
     md_path, json_path = RESULTS / f"{stem}.md", RESULTS / f"{stem}.json"
     md_path.write_text(markdown)
-    json_path.write_text(json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n")
+    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return md_path, json_path
+
+
+def save(report: Report, markdown: str, *, suffix: str = "") -> tuple[Path, Path]:
+    """Write `bench/results/<date>-http-things<suffix>.md` and `.json`; returns both paths."""
+    return write_results(f"{report.started_at[:10]}-http-things{suffix}", markdown, to_json(report))
 
 
 # --- the search benchmark (bench/search.py) --------------------------------------------------------
 
-def _gib(size: int) -> str:
+def size_text(size: int) -> str:
     return f"{size / 2**30:.2f} GiB" if size >= 2**30 else f"{size / 2**20:.1f} MiB"
 
 
-def _rate(per_s: float) -> str:
+def rate_text(per_s: float) -> str:
     return f"{per_s:,.0f}" if per_s >= 100 else f"{per_s:.1f}" if per_s >= 10 else f"{per_s:.3g}"
 
 
-def _ms(ms: float) -> str:
+def ms_text(ms: float) -> str:
     return f"{ms:,.0f}" if ms >= 1000 else f"{ms:.3g}" if ms < 1 else f"{ms:.1f}" if ms < 100 else f"{ms:.0f}"
 
 
@@ -173,17 +177,35 @@ def _resident(size: int | None, report: SearchReport) -> str:
     if size is None:
         return "unknown"
     total = report.dataset["sizes"]["file_bytes"]
-    return f"{_gib(size)} ({100 * size / total:.0f}%)" if total else _gib(size)
+    return f"{size_text(size)} ({100 * size / total:.0f}%)" if total else size_text(size)
 
 
-def _cpu_shares(cpu: CpuUse) -> str:
+def cpu_shares(cpu: CpuUse, *, backends: bool = False) -> str:
+    """"server / wrk / irq / other" shares of the machine; with `backends`, "server / postgres / nats / wrk /
+    irq / other"."""
     if not cpu.capacity_s:
         return "n/a"
-    return (f"{100 * cpu.server_s / cpu.capacity_s:.0f}% / {100 * cpu.wrk_s / cpu.capacity_s:.0f}% / "
-            f"{100 * cpu.irq_s / cpu.capacity_s:.0f}% / {cpu.other_percent:.0f}%")
+    parts = [cpu.server_s, *((cpu.database_s, cpu.bus_s) if backends else ()), cpu.wrk_s, cpu.irq_s]
+    return " / ".join(f"{100 * part / cpu.capacity_s:.0f}%" for part in parts) + f" / {cpu.other_percent:.0f}%"
 
 
-def _server_run_json(run: ServerRun | None) -> dict[str, Any] | None:
+def load_cells(run: ServerRun) -> str:
+    """Table cells: req/s | p50 | p90 | p99 | max (ms)."""
+    w = run.result
+    return (f"{rate_text(run.requests_per_s)} | {ms_text(w.p50_ms)} | {ms_text(w.p90_ms)} | {ms_text(w.p99_ms)} | "
+            f"{ms_text(w.max_ms)}")
+
+
+def beside_sql_cells(server: ServerRun, floor: SqlFloor, ratio: float, median_ratio: float) -> str:
+    """Table cells of a one-connection server run beside its SQL floor: server req/s | p50 | p99 | n | SQL q/s
+    | p50 | p99 | n | **server ÷ SQL** | **its p50 ratio**."""
+    s = server.result
+    return (f"{rate_text(server.requests_per_s)} | {ms_text(s.p50_ms)} | {ms_text(s.p99_ms)} | {s.requests:,} | "
+            f"{rate_text(floor.queries_per_s)} | {ms_text(floor.p50_ms)} | {ms_text(floor.p99_ms)} | "
+            f"{floor.queries:,} | **{ratio:.3f}** | **{median_ratio:.3f}**")
+
+
+def server_run_json(run: ServerRun | None) -> dict[str, Any] | None:
     if run is None:
         return None
     return {"connections": run.connections, "threads": run.threads, "warmup_non_2xx": run.warmup_non_2xx,
@@ -207,8 +229,8 @@ def search_to_json(report: SearchReport) -> dict[str, Any]:
         "dataset": report.dataset,
         "results": [
             {"scenario": r.scenario, "request": r.request, "example": r.example,
-             "server_one_connection": _server_run_json(r.latency),
-             "server_many_connections": _server_run_json(r.throughput),
+             "server_one_connection": server_run_json(r.latency),
+             "server_many_connections": server_run_json(r.throughput),
              "floor_sql": asdict(r.floor), "plain_sql": asdict(r.plain),
              "ratio_server_to_floor": round(r.latency_ratio, 4),
              "ratio_server_to_floor_p50": round(r.median_ratio, 4),
@@ -248,7 +270,7 @@ def _dataset_lines(report: SearchReport) -> list[str]:
         + (f"; the generator used {load['generator_cpu_s']:,} CPU s (peak RSS {load['generator_peak_rss_mib']} MiB), "
            f"other processes {load['others_cpu_percent']}% of the machine meanwhile" if "generator_cpu_s" in load
            else ""),
-        f"- database: **{_gib(sizes['file_bytes'])}** (`things.db`; WAL {_gib(sizes.get('wal_bytes', 0))}), "
+        f"- database: **{size_text(sizes['file_bytes'])}** (`things.db`; WAL {size_text(sizes.get('wal_bytes', 0))}), "
         + ", ".join(f"{table} {count:,} rows" for table, count in sizes.get("rows", {}).items()),
     ]
 
@@ -282,12 +304,10 @@ def search_to_markdown(report: SearchReport) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in report.results:
-        s, f, p = r.latency.result, r.floor, r.plain
-        lines.append(f"| {r.scenario} | {_rate(r.latency.requests_per_s)} | {_ms(s.p50_ms)} | {_ms(s.p99_ms)} | "
-                     f"{s.requests:,} | {_rate(f.queries_per_s)} | {_ms(f.p50_ms)} | {_ms(f.p99_ms)} | "
-                     f"{f.queries:,} | **{r.latency_ratio:.3f}** | **{r.median_ratio:.3f}** | "
-                     f"{_rate(p.queries_per_s)} | {_ms(p.p50_ms)} | {_ms(p.p99_ms)} | **{r.visibility_cost:.2f}×** | "
-                     f"{f.mean_rows:g} |")
+        p = r.plain
+        lines.append(f"| {r.scenario} | {beside_sql_cells(r.latency, r.floor, r.latency_ratio, r.median_ratio)} | "
+                     f"{rate_text(p.queries_per_s)} | {ms_text(p.p50_ms)} | {ms_text(p.p99_ms)} | "
+                     f"**{r.visibility_cost:.2f}×** | {r.floor.mean_rows:g} |")
     lines += [
         "",
         "server = wrk with one connection (and one thread): each request waits for the previous one, as the floor's "
@@ -313,11 +333,10 @@ def search_to_markdown(report: SearchReport) -> str:
             if run is None:
                 continue
             w = run.result
-            lines.append(f"| {r.scenario} | {run.connections} | {_rate(run.requests_per_s)} | {_ms(w.p50_ms)} | "
-                         f"{_ms(w.p90_ms)} | {_ms(w.p99_ms)} | {_ms(w.max_ms)} | "
+            lines.append(f"| {r.scenario} | {run.connections} | {load_cells(run)} | "
                          f"{run.requests_per_s / r.floor.queries_per_s if r.floor.queries_per_s else 0:.3f} | "
                          f"{w.non_2xx} | {sum(w.socket_errors.values())} | {run.server_us_per_request:,.0f} | "
-                         f"{_cpu_shares(run.cpu)} | {run.idle_wait_after_s:g} |")
+                         f"{cpu_shares(run.cpu)} | {run.idle_wait_after_s:g} |")
     lines += [
         "",
         f"wrk and the server share the machine's {m.cpus_usable} cores; the server reads with 2 reader threads. "
@@ -345,7 +364,7 @@ def search_to_markdown(report: SearchReport) -> str:
     lines += ["## Database", ""]
     if objects:
         lines += ["| table or index | size |", "|---|---:|"]
-        lines += [f"| {name} | {_gib(size)} |" for name, size in objects.items()]
+        lines += [f"| {name} | {size_text(size)} |" for name, size in objects.items()]
     else:
         lines.append(f"- per-object sizes unavailable: {sizes.get('objects_error', 'no dbstat')}")
     lines += ["", "## Setup and checks", ""]
@@ -355,8 +374,8 @@ def search_to_markdown(report: SearchReport) -> str:
     for check in report.checks:
         lines.append(f"- {'ok' if check['ok'] else '**FAILED**'}: {check['check']} — {check['detail']}")
     lines += [
-        f"- server memory after start: {_memory(report.memory_after_start)}",
-        f"- server memory after the run: {_memory(report.memory_after_run)}",
+        f"- server memory after start: {memory_text(report.memory_after_start)}",
+        f"- server memory after the run: {memory_text(report.memory_after_run)}",
         f"- server shutdown: {report.server_exit}",
         f"- server log: {report.server_log.get('log_lines', 0)} lines, "
         f"{report.server_log.get('notable_lines', 0)} notable (errors/warnings/tracebacks besides the dev-auth "
@@ -370,9 +389,4 @@ def search_to_markdown(report: SearchReport) -> str:
 
 def save_search(report: SearchReport, markdown: str) -> tuple[Path, Path]:
     """Write `bench/results/<date>-search-<label>.md` and `.json`; returns both paths."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = f"{report.started_at[:10]}-search-{report.label}"
-    md_path, json_path = RESULTS / f"{stem}.md", RESULTS / f"{stem}.json"
-    md_path.write_text(markdown)
-    json_path.write_text(json.dumps(search_to_json(report), indent=2, ensure_ascii=False) + "\n")
-    return md_path, json_path
+    return write_results(f"{report.started_at[:10]}-search-{report.label}", markdown, search_to_json(report))

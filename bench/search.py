@@ -15,16 +15,17 @@ is measured three ways on the same file in the same run:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import random
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sized
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -32,13 +33,13 @@ from tests.serving import Server, start_server
 
 from bench.http_things import (
     AUTH_HEADER,
+    BackendOf,
     CpuUse,
     ServerStartError,
     accounted_wrk,
     busy_percent,
-    log_findings,
-    reap_leftovers,
     server_alive,
+    shut_down,
 )
 from bench.machine import (
     MachineInfo,
@@ -49,7 +50,6 @@ from bench.machine import (
     process_tree_memory,
 )
 from bench.search_data import (
-    NAMESPACES,
     ROOMS,
     SUBJECT,
     TEMPERATURE_RANGE,
@@ -57,13 +57,14 @@ from bench.search_data import (
     Spec,
     ensure_dataset,
     hidden_id,
+    lua_visible_id,
     visible_id,
 )
 from bench.wrk import WrkResult, run_wrk
 from twinhub.model.events import format_timestamp
 from twinhub.rql import resolve_placeholders
 from twinhub.rql import sql as rql_sql
-from twinhub.rql.dialects import SQLITE
+from twinhub.rql.dialects import SQLITE, Dialect
 from twinhub.rql.sql import (
     DEFAULT_PAGE_SIZE,
     CompiledQuery,
@@ -141,9 +142,7 @@ SEARCH_SCENARIOS: dict[str, SearchScenario] = {
             "thing-id", SEARCH_PATH, "eq(thingId,'{id}')",
             "a point lookup by thing id (a column of `things`): parsing, compiling, the visibility check of one "
             "thing, rendering one hit",
-            lambda spec: f"""
-  local n = math.random(0, {spec.things} - 1)
-  local id = string.format("bench.ns%d:thing-%d", n % {NAMESPACES}, n)""",
+            lambda spec: lua_visible_id(spec.things),
             lambda rng, spec: {"id": visible_id(rng.randrange(spec.things))}),
         SearchScenario(
             "attribute-eq", SEARCH_PATH, 'eq(attributes/room,"room-{room}")',
@@ -171,9 +170,10 @@ SEARCH_SCENARIOS: dict[str, SearchScenario] = {
 }
 
 
-def compiled(scenario: SearchScenario, values: Values) -> CompiledQuery:
-    """The SQL the server runs for the request, compiled as `SearchService.search` / `count` compile it."""
-    return _compile(scenario, values)
+def compiled(scenario: SearchScenario, values: Values, dialect: Dialect = SQLITE) -> CompiledQuery:
+    """The SQL the server runs for the request, compiled as `SearchService.search` / `count` compile it for
+    the store's `dialect`."""
+    return _compile(scenario, values, dialect)
 
 
 def plain(scenario: SearchScenario, values: Values) -> CompiledQuery:
@@ -199,15 +199,15 @@ def plain(scenario: SearchScenario, values: Values) -> CompiledQuery:
             setattr(compiler, hook, method)
 
 
-def _compile(scenario: SearchScenario, values: Values) -> CompiledQuery:
+def _compile(scenario: SearchScenario, values: Values, dialect: Dialect = SQLITE) -> CompiledQuery:
     node = parse_query_filter([scenario.text(values)])
     now = datetime.now(UTC)
     resolved = None if node is None else resolve_placeholders(node, now)
     if scenario.counting:
-        return compile_count(resolved, subjects=SUBJECTS, namespaces=None, now=format_timestamp(now), dialect=SQLITE)
+        return compile_count(resolved, subjects=SUBJECTS, namespaces=None, now=format_timestamp(now), dialect=dialect)
     page = Page(size=DEFAULT_PAGE_SIZE, cursor=None, fingerprint=query_fingerprint(node, None, None), offset=None)
     return compile_search(resolved, subjects=SUBJECTS, namespaces=None, sort=None, page=page,
-                          now=format_timestamp(now), dialect=SQLITE)
+                          now=format_timestamp(now), dialect=dialect)
 
 
 def request_path(scenario: SearchScenario, values: Values) -> str:
@@ -260,31 +260,31 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-def sql_floor(database: Path, make: Callable[[], CompiledQuery], *, queries: int, budget_s: float,
-              warmup: int = 3, warmup_s: float = 1.0) -> SqlFloor:
-    """Run `queries` queries from `make` (built untimed), stopping early after `budget_s` of query time;
-    first `warmup` unmeasured ones (fewer if they take more than `warmup_s`)."""
-    connection = connect_reader(database)  # read-only, as the server's reader threads open theirs
+# Runs one query and returns its rows; awaited, so that one timing loop serves sqlite3 and asyncpg alike.
+Execute = Callable[[CompiledQuery], Awaitable[Sized]]
+
+
+async def timed_queries(execute: Execute, make: Callable[[], CompiledQuery], *, queries: int, budget_s: float,
+                        warmup: int = 3, warmup_s: float = 1.0) -> SqlFloor:
+    """Run `queries` queries from `make` (built untimed) one after the other, stopping early after `budget_s`
+    of query time; first `warmup` unmeasured ones (fewer if they take more than `warmup_s`). Only `execute`
+    is timed."""
+    deadline = time.perf_counter() + warmup_s
+    for _ in range(warmup):
+        await execute(make())
+        if time.perf_counter() > deadline:
+            break
     latencies: list[float] = []
     rows = 0
-    try:
-        deadline = time.perf_counter() + warmup_s
-        for _ in range(warmup):
-            query = make()
-            connection.execute(query.sql, query.params).fetchall()
-            if time.perf_counter() > deadline:
-                break
-        spent = 0.0
-        while len(latencies) < queries and spent < budget_s:
-            query = make()
-            started = time.perf_counter()
-            found = connection.execute(query.sql, query.params).fetchall()
-            elapsed = time.perf_counter() - started
-            latencies.append(elapsed)
-            spent += elapsed
-            rows += len(found)
-    finally:
-        connection.close()
+    spent = 0.0
+    while len(latencies) < queries and spent < budget_s:
+        query = make()
+        started = time.perf_counter()
+        found = await execute(query)
+        elapsed = time.perf_counter() - started
+        latencies.append(elapsed)
+        spent += elapsed
+        rows += len(found)
     latencies.sort()
     total = sum(latencies)
     return SqlFloor(
@@ -297,6 +297,19 @@ def sql_floor(database: Path, make: Callable[[], CompiledQuery], *, queries: int
         max_ms=round(1000 * latencies[-1], 3) if latencies else 0.0,
         mean_rows=round(rows / len(latencies), 1) if latencies else 0.0,
     )
+
+
+def sql_floor(database: Path, make: Callable[[], CompiledQuery], *, queries: int, budget_s: float) -> SqlFloor:
+    """`timed_queries` with sqlite3 on one read-only connection, as the server's reader threads open theirs."""
+    connection = connect_reader(database)
+
+    async def execute(query: CompiledQuery) -> list[Any]:
+        return connection.execute(query.sql, query.params).fetchall()
+
+    try:
+        return asyncio.run(timed_queries(execute, make, queries=queries, budget_s=budget_s))
+    finally:
+        connection.close()
 
 
 def query_plan(database: Path, query: CompiledQuery) -> list[str]:
@@ -404,6 +417,17 @@ class SearchReport:
         return str(self.dataset["label"])
 
 
+def run_problems(scenario: str, run: ServerRun) -> list[str]:
+    """What went wrong in a run: non-2xx responses (the warmup's too) and socket errors."""
+    where = f"{scenario} ({run.connections} connection{'s' if run.connections > 1 else ''})"
+    problems = []
+    if run.result.non_2xx or run.warmup_non_2xx:
+        problems.append(f"{where}: {run.result.non_2xx} non-2xx responses (+{run.warmup_non_2xx} in the warmup)")
+    if any(run.result.socket_errors.values()):
+        problems.append(f"{where}: socket errors {run.result.socket_errors}")
+    return problems
+
+
 def wait_idle(server: Server, *, timeout_s: float = 180.0, interval_s: float = 0.5) -> float:
     """Wait until the server's processes use (almost) no CPU: requests wrk gave up on when it stopped keep
     running in the server (a query cannot be cancelled), and must not spill into the next measurement.
@@ -424,18 +448,29 @@ def _duration(scenario: SearchScenario, options: SearchOptions) -> int:
     return max(options.duration_s, scenario.min_duration_s)
 
 
-def _server_run(server: Server, scenario: SearchScenario, spec: Spec, options: SearchOptions, *,
-                connections: int, threads: int) -> ServerRun:
-    script = lua_script(scenario, spec)
-    url = server.base_url + scenario.endpoint
-    kwargs: dict[str, Any] = {"connections": connections, "threads": threads, "timeout_s": options.wrk_timeout_s}
+def measured_run(server: Server, url: str, script: str, *, duration_s: int, warmup_s: int, connections: int,
+                 threads: int, timeout_s: int, backend_of: BackendOf | None = None,
+                 between: Callable[[], None] | None = None) -> ServerRun:
+    """A warmup, a wait until the server is idle, then the measured wrk run with its CPU accounting, and
+    another wait (requests wrk gave up on are in no figure). `between` runs after the warmup, just before
+    the measured run (for figures read around it)."""
+    kwargs: dict[str, Any] = {"connections": connections, "threads": threads, "timeout_s": timeout_s}
     warmup_non_2xx = 0
-    if options.warmup_s > 0:
-        warmup, _ = run_wrk(url, script, duration_s=options.warmup_s, **kwargs)
+    if warmup_s > 0:
+        warmup, _ = run_wrk(url, script, duration_s=warmup_s, **kwargs)
         warmup_non_2xx = warmup.non_2xx
     waited = wait_idle(server)
-    result, cpu, others = accounted_wrk(server, url, script, duration_s=_duration(scenario, options), **kwargs)
+    if between is not None:
+        between()
+    result, cpu, others = accounted_wrk(server, url, script, duration_s=duration_s, backend_of=backend_of, **kwargs)
     return ServerRun(connections, threads, result, warmup_non_2xx, cpu, others, waited, wait_idle(server))
+
+
+def _server_run(server: Server, scenario: SearchScenario, spec: Spec, options: SearchOptions, *,
+                connections: int, threads: int) -> ServerRun:
+    return measured_run(server, server.base_url + scenario.endpoint, lua_script(scenario, spec),
+                        duration_s=_duration(scenario, options), warmup_s=options.warmup_s, connections=connections,
+                        threads=threads, timeout_s=options.wrk_timeout_s)
 
 
 def _measure(server: Server, scenario: SearchScenario, dataset: Dataset, options: SearchOptions) -> ScenarioResult:
@@ -474,13 +509,21 @@ def _sql(database: Path, query: CompiledQuery) -> list[tuple[Any, ...]]:
         connection.close()
 
 
-def _check(report: SearchReport, name: str, ok: bool, detail: str) -> None:
+class Checked(Protocol):
+    """What records checks: every one in `checks`, the failed ones in `problems` too."""
+
+    checks: list[dict[str, Any]]
+    problems: list[str]
+
+
+def record_check(report: Checked, name: str, ok: bool, detail: str) -> None:
     report.checks.append({"check": name, "ok": ok, "detail": detail})
     if not ok:
         report.problems.append(f"check failed: {name} — {detail}")
 
 
-def _get(client: httpx.Client, path: str) -> Any:
+def get_json(client: httpx.Client, path: str) -> Any:
+    """The JSON body of a GET that must answer 200 (AssertionError otherwise)."""
     response = client.get(path)
     if response.status_code != 200:
         raise AssertionError(f"GET {path} -> {response.status_code}: {response.text[:300]}")
@@ -494,53 +537,55 @@ def _checks(server: Server, dataset: Dataset, report: SearchReport) -> None:
     tally = dataset.tally
     with httpx.Client(base_url=server.base_url, headers={"Authorization": AUTH_HEADER}, timeout=300) as client:
         # Counts: everything, and the broad filter of the count scenario.
-        total = _get(client, COUNT_PATH)
-        _check(report, "count of all things = the visible things generated", total == dataset.visible_things,
-               f"server {total}, generated {dataset.visible_things} visible + {sum(tally.hidden.values())} hidden")
+        total = get_json(client, COUNT_PATH)
+        record_check(report, "count of all things = the visible things generated", total == dataset.visible_things,
+                     f"server {total}, generated {dataset.visible_things} visible "
+                     f"+ {sum(tally.hidden.values())} hidden")
         count = scenarios["count"]
-        server_count = _get(client, request_path(count, {}))
+        server_count = get_json(client, request_path(count, {}))
         floor_count = _sql(database, compiled(count, {}))[0][0]
         plain_count = _sql(database, plain(count, {}))[0][0]
         expected, hidden = tally.visible["attributes"], tally.hidden["attributes"]
-        _check(report, f"count of {count.text({})}: server = compiled SQL = generated; plain SQL sees the hidden too",
-               server_count == floor_count == expected and plain_count == expected + hidden,
-               f"server {server_count}, compiled SQL {floor_count}, generated {expected}; plain SQL {plain_count} "
-               f"(= {expected} + {hidden} hidden?)")
+        record_check(report,
+                     f"count of {count.text({})}: server = compiled SQL = generated; plain SQL sees the hidden too",
+                     server_count == floor_count == expected and plain_count == expected + hidden,
+                     f"server {server_count}, compiled SQL {floor_count}, generated {expected}; "
+                     f"plain SQL {plain_count} (= {expected} + {hidden} hidden?)")
         # A point lookup finds a visible thing and none of the hidden ones (both kinds of hiding policy).
         thing_id = scenarios["thing-id"]
         wanted = visible_id(dataset.spec.things // 2)
-        items = _get(client, request_path(thing_id, {"id": wanted}))["items"]
-        _check(report, "thing-id: a visible thing is found", [item.get("thingId") for item in items] == [wanted],
-               f"{wanted} -> {[item.get('thingId') for item in items]}")
+        items = get_json(client, request_path(thing_id, {"id": wanted}))["items"]
+        record_check(report, "thing-id: a visible thing is found", [item.get("thingId") for item in items] == [wanted],
+                     f"{wanted} -> {[item.get('thingId') for item in items]}")
         for index in (0, 1):
             hidden_thing = hidden_id(index)
-            items = _get(client, request_path(thing_id, {"id": hidden_thing}))["items"]
+            items = get_json(client, request_path(thing_id, {"id": hidden_thing}))["items"]
             stored = len(_sql(database, plain(thing_id, {"id": hidden_thing})))
-            _check(report, f"thing-id: hidden thing {hidden_thing} is stored but not found",
-                   stored == 1 and items == [], f"plain SQL finds {stored}, the server {len(items)}")
+            record_check(report, f"thing-id: hidden thing {hidden_thing} is stored but not found",
+                         stored == 1 and items == [], f"plain SQL finds {stored}, the server {len(items)}")
         # The first pages of the searches are the compiled SQL's first rows, in order.
         for name, values in (("attribute-eq", {"room": "17"}), ("range", _range_values(50))):
             scenario = scenarios[name]
-            items = _get(client, request_path(scenario, values))["items"]
+            items = get_json(client, request_path(scenario, values))["items"]
             rows = _sql(database, compiled(scenario, values))
             server_ids = [item.get("thingId") for item in items]
             sql_ids = [row[0] for row in rows[:DEFAULT_PAGE_SIZE]]
-            _check(report, f"{name}: the first page is the compiled SQL's first {DEFAULT_PAGE_SIZE} rows",
-                   server_ids == sql_ids and len(items) == min(len(rows), DEFAULT_PAGE_SIZE) and len(items) > 0,
-                   f"{scenario.text(values)}: server {len(items)} items, SQL {len(rows)} rows "
-                   f"(first {server_ids[:1]} / {sql_ids[:1]})")
+            record_check(report, f"{name}: the first page is the compiled SQL's first {DEFAULT_PAGE_SIZE} rows",
+                         server_ids == sql_ids and len(items) == min(len(rows), DEFAULT_PAGE_SIZE) and len(items) > 0,
+                         f"{scenario.text(values)}: server {len(items)} items, SQL {len(rows)} rows "
+                         f"(first {server_ids[:1]} / {sql_ids[:1]})")
         # Visibility matters for the searches too: a room that hidden things have is counted without them.
         room = _hidden_room(database)
         if room is not None:
             scenario = scenarios["attribute-eq"]
             values = {"room": room}
-            server_count = _get(client, f"{COUNT_PATH}?filter={quote(scenario.text(values), safe='')}")
+            server_count = get_json(client, f"{COUNT_PATH}?filter={quote(scenario.text(values), safe='')}")
             plain_rows = len(_sql(database, _room_ids(room)))
             hidden_rows = len(_sql(database, _room_ids(room, hidden=True)))
-            _check(report, "attribute-eq: things the subject may not read are not counted",
-                   hidden_rows > 0 and server_count == plain_rows - hidden_rows,
-                   f"{scenario.text(values)}: server counts {server_count}; stored {plain_rows}, of them "
-                   f"{hidden_rows} hidden")
+            record_check(report, "attribute-eq: things the subject may not read are not counted",
+                         hidden_rows > 0 and server_count == plain_rows - hidden_rows,
+                         f"{scenario.text(values)}: server counts {server_count}; stored {plain_rows}, of them "
+                         f"{hidden_rows} hidden")
 
 
 def _room_ids(room: str, *, hidden: bool = False) -> CompiledQuery:
@@ -558,14 +603,20 @@ def _hidden_room(database: Path) -> str | None:
 
 # --- putting it together --------------------------------------------------------------------------
 
-def page_cache_bytes(path: Path) -> int | None:
-    """How much of the file is in the OS page cache (util-linux `fincore`); None when unknown."""
-    try:
-        completed = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", str(path)],
-                                   capture_output=True, text=True, check=False, timeout=60)
-        return int(completed.stdout.split()[0]) if completed.returncode == 0 else None
-    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired):
-        return None
+def page_cache_bytes(*paths: Path | str) -> int | None:
+    """How much of the files is in the OS page cache (util-linux `fincore`); None when unknown."""
+    total = 0
+    for start in range(0, len(paths), 200):
+        try:
+            completed = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES",
+                                        *map(str, paths[start:start + 200])],
+                                       capture_output=True, text=True, check=False, timeout=60)
+            if completed.returncode != 0:
+                return None
+            total += sum(int(size) for size in completed.stdout.split())
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            return None
+    return total if paths else None
 
 
 def warm_page_cache(path: Path) -> float:
@@ -630,32 +681,17 @@ def run(options: SearchOptions, only: tuple[str, ...] = ()) -> SearchReport:
         raise ServerStartError(f"{error}\n(server log kept in {dataset.root})") from error
     report.log_path = str(server.log_path)
     started = [process.pid for process in process_tree_memory(server.process.pid)]
-    code: int | None = None
     try:
         _drive(server, dataset, options, report, selected)
     finally:
         wait_idle(server, timeout_s=120)
-        server.stop()
-        code = server.process.returncode
-        report.server_exit = f"exit code {code} after SIGINT" if code is not None else "did not exit"
-        report.server_log = log_findings(server.log())
-        leftover = reap_leftovers(started)
-        if leftover:
-            report.problems.append(f"server process(es) {leftover} outlived the server's shutdown; killed them")
+        ended = shut_down(server, started)
+        report.server_exit, report.server_log = ended.exit, ended.log
     for result in report.results:
         for run_ in (result.latency, result.throughput):
-            if run_ is None:
-                continue
-            where = f"{result.scenario} ({run_.connections} connection{'s' if run_.connections > 1 else ''})"
-            if run_.result.non_2xx or run_.warmup_non_2xx:
-                report.problems.append(f"{where}: {run_.result.non_2xx} non-2xx responses "
-                                       f"(+{run_.warmup_non_2xx} in the warmup)")
-            if any(run_.result.socket_errors.values()):
-                report.problems.append(f"{where}: socket errors {run_.result.socket_errors}")
-    if code != 0:
-        report.problems.append(f"the server exited with {code} on SIGINT")
-    if report.server_log.get("notable_lines"):
-        report.problems.append(f"{report.server_log['notable_lines']} notable line(s) in the server log")
+            if run_ is not None:
+                report.problems += run_problems(result.scenario, run_)
+    report.problems += ended.problems
     if not options.keep_data and not report.problems:
         with contextlib.suppress(OSError):
             Path(report.log_path).unlink()

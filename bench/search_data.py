@@ -22,7 +22,8 @@ import resource
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, ThingWrite, f
 from twinhub.model.policy import check_lockout, default_policy, validate_policy
 from twinhub.model.policy_imports import resolved_entries
 from twinhub.model.types import JsonObject
+from twinhub.store.base import Store
 from twinhub.store.index import PolicyIndex, PolicyIndexRow, imported_policy_ids, policy_index_rows
 from twinhub.store.sqlite import DATABASE_FILE, DEFAULT_BATCH_MAX, open_sqlite_store
 
@@ -64,6 +66,21 @@ def visible_id(index: int) -> str:
 
 def hidden_id(index: int) -> str:
     return f"{namespace(index)}:hidden-{index}"
+
+
+def shape_indices(things: int, shape: str) -> range:
+    """The indices of the visible things of one shape (`index % 3` picks the shape)."""
+    return range(SHAPES.index(shape), things, len(SHAPES))
+
+
+def lua_visible_id(things: int, *, shape: str | None = None) -> str:
+    """wrk's `visible_id`: Lua lines that set `n` to a random index among `things` (of one shape only, when
+    given) and `id` to that thing's id."""
+    indices = range(things) if shape is None else shape_indices(things, shape)
+    pick = f"{indices.step} * math.random(0, {len(indices) - 1}) + {indices.start}"
+    return f"""
+  local n = {pick}
+  local id = string.format("bench.ns%d:thing-%d", n % {NAMESPACES}, n)"""
 
 
 def cache_label(things: int) -> str:
@@ -112,9 +129,11 @@ def policy_doc(kind: int, policy_id: str) -> JsonObject:
         return default_policy(policy_id, OTHER_SUBJECT)
     doc = default_policy(policy_id, SUBJECT)
     if kind == REVOKED:
-        doc["entries"]["HIDE"] = {"subjects": {SUBJECT: {"type": "generated"}},
-                                  "resources": {"thing:/": {"grant": [], "revoke": ["READ"]}},
-                                  "importable": "implicit"}
+        entries = doc["entries"]
+        assert isinstance(entries, dict)
+        entries["HIDE"] = {"subjects": {SUBJECT: {"type": "generated"}},
+                           "resources": {"thing:/": {"grant": [], "revoke": ["READ"]}},
+                           "importable": "implicit"}
     return doc
 
 
@@ -209,15 +228,24 @@ def _chunks(items: Iterator[Planned], size: int) -> Iterator[list[Planned]]:
         yield chunk
 
 
-async def _load(path: Path, spec: Spec, tally: Tally, progress: bool) -> dict[str, Any]:
-    """Write every unit through the store; two chunks in flight, so building one overlaps committing the
-    other. Returns the load figures."""
+async def load_dataset(opening: AbstractAsyncContextManager[Store], spec: Spec, tally: Tally, *, batch_max: int,
+                       what: str, progress: bool, database_cpu: Callable[[], float] | None = None,
+                       committed_so_far: Callable[[int], Awaitable[None]] | None = None) -> dict[str, Any]:
+    """Write every unit of `spec` through the store `opening` opens (SQLite or PostgreSQL), two chunks in
+    flight, so building one overlaps committing the other; closes it. Returns the load figures.
+
+    `database_cpu` gives the CPU seconds a database server's processes have used so far (PostgreSQL's; none
+    for the embedded store, whose writer is a thread of this process): it is then reported apart from the
+    machine's other work. `batch_max` is the store's limit of units per group commit, for the report.
+    `committed_so_far` is awaited with the number of things committed after each chunk, while the next one
+    is in flight (PostgreSQL: to ANALYZE the growing tables as autovacuum would)."""
     total = spec.things + spec.hidden
     written = 0
     system_before, own_before = system_cpu(), os.times()
+    database_before = database_cpu() if database_cpu is not None else 0.0
     started = time.perf_counter()
     last_note = started
-    async with open_sqlite_store(path) as store:
+    async with opening as store:
         previous: asyncio.Future[list[None]] | None = None
         policies = Policies(datetime.now(UTC))
         for chunk in _chunks(_planned(spec, tally), CHUNK):
@@ -228,31 +256,39 @@ async def _load(path: Path, spec: Spec, tally: Tally, progress: bool) -> dict[st
             del units
             if previous is not None:
                 await previous
+                if committed_so_far is not None:
+                    await committed_so_far(written)
             previous = current
             written += len(chunk)
             if progress and time.perf_counter() - last_note > 15:
                 last_note = time.perf_counter()
                 rate = written / (last_note - started)
-                print(f"bench: search data: {written:,} of {total:,} things ({rate:,.0f}/s)", flush=True)
+                print(f"bench: {what}: {written:,} of {total:,} things ({rate:,.0f}/s)", flush=True)
         if previous is not None:
             await previous
         committed = time.perf_counter()
-    closed = time.perf_counter()  # closing checkpoints the write-ahead log into the database file
+        # Before closing: the store's connections (and their server processes' CPU figures) end with it.
+        database = (database_cpu() if database_cpu is not None else 0.0) - database_before
+    closed = time.perf_counter()  # closing SQLite's store checkpoints the write-ahead log into the database file
     system_after, own_after = system_cpu(), os.times()
     own = own_after.user + own_after.system - own_before.user - own_before.system
     capacity = system_after.total_s - system_before.total_s
-    others = system_after.busy_s - system_before.busy_s - own + system_after.steal_s - system_before.steal_s
-    return {
+    others = (system_after.busy_s - system_before.busy_s - own - database
+              + system_after.steal_s - system_before.steal_s)
+    figures: dict[str, Any] = {
         "things": total,
         "chunk": CHUNK,
         "seconds": round(closed - started, 1),
         "commit_seconds": round(committed - started, 1),
         "things_per_s": round(total / (closed - started), 1),
-        "batch_max": DEFAULT_BATCH_MAX,  # the store's limit of units per group commit (its default, as served)
-        "generator_cpu_s": round(own, 1),  # the event loop building and encoding, and the writer thread
+        "batch_max": batch_max,  # the store's limit of units per group commit (its default, as served)
+        "generator_cpu_s": round(own, 1),  # the event loop building and encoding (and SQLite's writer thread)
         "generator_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "others_cpu_percent": round(100 * max(others, 0.0) / capacity, 1) if capacity > 0 else 0.0,
     }
+    if database_cpu is not None:
+        figures["database_cpu_s"] = round(database, 1)
+    return figures
 
 
 def database_sizes(path: Path) -> dict[str, Any]:
@@ -333,7 +369,8 @@ def ensure_dataset(spec: Spec, *, regenerate: bool = False, progress: bool = Tru
         print(f"bench: search data: generating {spec.things:,} + {spec.hidden:,} hidden things into {root} "
               "(once; later runs reuse it)", flush=True)
     try:
-        load = asyncio.run(_load(database, spec, tally, progress))
+        load = asyncio.run(load_dataset(open_sqlite_store(database), spec, tally, batch_max=DEFAULT_BATCH_MAX,
+                                        what="search data", progress=progress))
         sizes = database_sizes(database)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
