@@ -1,6 +1,7 @@
 """Opening the engines a server runs on, from its settings: the store (embedded SQLite, or PostgreSQL at
-`store_url`), the users of basic authentication beside it, and the event bus (in-process, or NATS
-JetStream at `bus_url`). Everything opened here is closed when the `async with` ends."""
+`store_url`), the users of basic authentication beside it, the event bus (in-process, or NATS
+JetStream at `bus_url`) and the signal bus of live messages and acknowledgements (in-process, or core
+NATS at `bus_url`). Everything opened here is closed when the `async with` ends."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from twinhub.bus.base import EventBus
 from twinhub.bus.inprocess import InProcessBus
+from twinhub.bus.signals import InProcessSignalBus, SignalBus, open_nats_signal_bus
 from twinhub.config import Settings
 from twinhub.store.base import Store
 from twinhub.store.users import UserStore
@@ -21,6 +23,7 @@ class Backends:
     store: Store
     users: UserStore
     bus: EventBus
+    signals: SignalBus
 
 
 def is_embedded(settings: Settings) -> bool:
@@ -46,13 +49,19 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
             postgres = await stack.enter_async_context(open_postgres_store(settings.store_url))
             store, users = postgres, PostgresUserStore(postgres)
         bus: EventBus
+        signals: SignalBus
         if settings.bus_url:
             from twinhub.bus.nats import open_nats_bus
 
             stream = settings.bus_stream
             bus = await stack.enter_async_context(
                 open_nats_bus(settings.bus_url, stream=stream, subject_prefix=f"twinhub.{stream.lower()}"))
+            # Core NATS, outside every subject the event stream captures: live signals are never stored.
+            signals = await stack.enter_async_context(
+                open_nats_signal_bus(settings.bus_url, subject_prefix=f"twinhub-signals.{stream.lower()}"))
         else:
             bus = InProcessBus()
             stack.push_async_callback(bus.aclose)
-        yield Backends(store, users, bus)
+            signals = InProcessSignalBus()
+            stack.push_async_callback(signals.aclose)
+        yield Backends(store, users, bus, signals)

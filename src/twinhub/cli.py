@@ -42,6 +42,7 @@ def _serve(args: argparse.Namespace) -> int:
         interface=Interfaces.ASGI,
         loop=Loops.uvloop if sys.platform != "win32" else Loops.asyncio,
         workers=settings.workers,
+        workers_kill_timeout=settings.shutdown_timeout,
         log_access=False,
     )
     server.serve()

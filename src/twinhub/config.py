@@ -5,7 +5,8 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     host, port, data_dir, default_namespace, max_thing_size, max_request_size, cache_size,
     dev_auth, pre_authentication, basic_auth, oidc ([[oidc]] tables; JSON in TWINHUB_OIDC),
     policy_expiry_granularity (seconds subject expiries are rounded up to),
-    store_url (postgresql://...), bus_url (nats://...), workers
+    store_url (postgresql://...), bus_url (nats://...), workers,
+    shutdown_timeout (seconds a stopping worker waits for open SSE streams before it is stopped anyway)
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class Settings:
     bus_url: str = ""
     bus_stream: str = "TWINHUB_EVENTS"  # the JetStream stream (its subjects: twinhub.<stream in lower case>.>)
     workers: int = 1
+    # On SIGINT/SIGTERM the server stops accepting and waits for open responses; an SSE stream never ends by
+    # itself, so after this many seconds the worker is stopped anyway (every acknowledged write is durable).
+    shutdown_timeout: int = 10
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""

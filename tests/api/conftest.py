@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.api.websocket import DittoSocket, open_socket
 from tests.serving import Server, running_server
 
 AUTH = ("ditto", "ditto")
@@ -55,3 +56,10 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def server_url(server: Server) -> str:
     return server.base_url
+
+
+@pytest.fixture
+def socket(server: Server) -> Iterator[DittoSocket]:
+    """A WebSocket session (`/ws/2`) of the user `ditto`."""
+    with open_socket(server.base_url) as socket:
+        yield socket

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from twinhub.api import permissions, policies, search, things
+from twinhub.api import messages, permissions, policies, search, things, websocket
 from twinhub.api.context import Context, context_of
 from twinhub.api.responses import error_response, json_response
 from twinhub.auth import build_authenticator
@@ -22,8 +22,10 @@ from twinhub.backends import open_backends
 from twinhub.config import Settings, load_settings
 from twinhub.model.errors import MethodNotAllowed, ResourceNotFound, TwinhubError
 from twinhub.service.coherence import follow_events
+from twinhub.service.live import LiveHub
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
+from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
 
 log = logging.getLogger("twinhub")
@@ -73,25 +75,34 @@ def create_app(settings: Settings) -> Starlette:
                                      expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
             things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,
                                   cache_size=settings.cache_size)
-            context = Context(settings, authenticator, policies, things, SearchService(store, things))
+            events = EventHub(bus, things, policies=policies)
+            live = LiveHub(backends.signals, things)
+            await live.start()
+            context = Context(settings, authenticator, policies, things, SearchService(store, things), events,
+                              live=live)
             app.state.context = context
             coherence = asyncio.create_task(follow_events(bus, things, policies))
+            hub = asyncio.create_task(events.run())
             try:
                 yield
             finally:
                 for task in list(context.background):
                     await task
-                coherence.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await coherence
+                for follower in (coherence, hub):
+                    follower.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await follower
+                await live.aclose()
 
     routes = [
         Route("/health", health, methods=["GET"]),
         Route("/api/2/whoami", whoami, methods=["GET"]),
+        *messages.routes,  # before the Things API's catch-all
         *things.routes,
         *policies.routes,
         *permissions.routes,
         *search.routes,
+        *websocket.routes,
     ]
     handlers = {HTTPException: http_error, Exception: internal_error}
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)

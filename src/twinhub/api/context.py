@@ -13,8 +13,10 @@ from twinhub.api.responses import error_response
 from twinhub.auth import AuthContext, Authenticator
 from twinhub.config import Settings
 from twinhub.model.errors import AuthenticationFailed, TwinhubError
+from twinhub.service.live import LiveHub
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
+from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
 
 log = logging.getLogger("twinhub.api")
@@ -27,6 +29,8 @@ class Context:
     policies: PolicyService
     things: ThingService
     search: SearchService
+    events: EventHub  # committed thing events for WebSocket and SSE sessions
+    live: LiveHub  # live messages, live commands and acknowledgements, across workers
     # Writes that outlive their request (timeout=0, or a client that gave up): kept until done.
     background: set[asyncio.Future[object]] = field(default_factory=set)
 

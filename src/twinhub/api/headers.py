@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import orjson
 from starlette.requests import Request
@@ -13,19 +12,22 @@ from twinhub.auth.context import AuthContext
 from twinhub.model.commands import IfEqual
 from twinhub.model.errors import HeaderInvalid, ThingConditionInvalid, TimeoutInvalid
 from twinhub.model.etag import Preconditions
-from twinhub.model.events import format_timestamp
 from twinhub.model.fields import FieldSelector, parse_fields
+
+# The pure header parsing lives in the model (the WebSocket and connections use it too); re-exported here.
+from twinhub.model.headers import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from twinhub.model.headers import MAX_TIMEOUT as MAX_TIMEOUT
+from twinhub.model.headers import SEARCH_PERSISTED as SEARCH_PERSISTED
+from twinhub.model.headers import TWIN_PERSISTED as TWIN_PERSISTED
+from twinhub.model.headers import parse_bool as parse_bool
+from twinhub.model.headers import parse_requested_acks as parse_requested_acks
+from twinhub.model.headers import parse_timeout as parse_timeout
+from twinhub.model.headers import parse_timestamp as parse_timestamp
+from twinhub.model.live import BUILT_IN_LABELS
 from twinhub.rql import RqlInvalid, parse_filter, validate_filter_fields
 from twinhub.service.conditions import Condition
+from twinhub.service.live import new_correlation_id
 
-TWIN_PERSISTED = "twin-persisted"
-SEARCH_PERSISTED = "search-persisted"
-_ACK_LABEL = re.compile(r"[a-zA-Z0-9\-_:]{3,100}")
-
-DEFAULT_TIMEOUT = 60.0
-MAX_TIMEOUT = 60.0
-_TIMEOUT_RE = re.compile(r"(\d{1,9})(ms|s|m)?")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
 _IF_EQUAL: tuple[IfEqual, ...] = ("update", "skip", "skip-minimizing-merge")
 
 
@@ -46,33 +48,6 @@ class RequestHeaders:
 def _get(request: Request, name: str) -> str | None:
     value = request.query_params.get(name)
     return value if value is not None else request.headers.get(name)
-
-
-def parse_timeout(text: str) -> float:
-    """`42` and `42s` are seconds, `250ms` milliseconds, `1m` minutes; at most 60 seconds."""
-    match = _TIMEOUT_RE.fullmatch(text.strip())
-    if match is None:
-        raise TimeoutInvalid(f"The timeout <{text}> is not valid.")
-    seconds = int(match[1]) * _UNITS[match[2]]
-    if seconds > MAX_TIMEOUT:
-        raise TimeoutInvalid(f"The timeout <{text}> is greater than the maximum of <60s>.")
-    return seconds
-
-
-def parse_bool(name: str, text: str) -> bool:
-    if text.lower() not in {"true", "false"}:
-        raise HeaderInvalid(name, text, "boolean")
-    return text.lower() == "true"
-
-
-def parse_timestamp(name: str, text: str) -> str:
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise HeaderInvalid(name, text, "ISO-8601 timestamp") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return format_timestamp(moment)
 
 
 def parse_headers(request: Request) -> RequestHeaders:
@@ -101,7 +76,8 @@ def parse_headers(request: Request) -> RequestHeaders:
     timestamp_text = _get(request, "at-historical-timestamp")
     fields_text = request.query_params.get("fields")
     return RequestHeaders(
-        correlation_id=_get(request, "correlation-id"),
+        # As Ditto, every request has a correlation-id: the events and acknowledgements of a write carry it.
+        correlation_id=_get(request, "correlation-id") or new_correlation_id(),
         timeout=timeout,
         response_required=response_required,
         preconditions=Preconditions(request.headers.get("if-match"), request.headers.get("if-none-match")),
@@ -115,26 +91,6 @@ def parse_headers(request: Request) -> RequestHeaders:
     )
 
 
-def parse_requested_acks(text: str) -> tuple[str, ...]:
-    """`requested-acks` as a comma-separated list or a JSON array of acknowledgement labels."""
-    stripped = text.strip()
-    labels: list[str]
-    if stripped.startswith("["):
-        try:
-            parsed = orjson.loads(stripped)
-        except orjson.JSONDecodeError:
-            raise HeaderInvalid("requested-acks", text, "JSON array of acknowledgement labels") from None
-        if not isinstance(parsed, list) or not all(isinstance(label, str) for label in parsed):
-            raise HeaderInvalid("requested-acks", text, "JSON array of acknowledgement labels")
-        labels = parsed
-    else:
-        labels = [label.strip() for label in stripped.split(",") if label.strip()]
-    for label in labels:
-        if not _ACK_LABEL.fullmatch(label):
-            raise HeaderInvalid("requested-acks", text, "list of acknowledgement labels ([a-zA-Z0-9-_:]{3,100})")
-    return tuple(dict.fromkeys(labels))
-
-
 def parse_condition(text: str) -> Condition:
     """The `condition` of a request as a checked RQL filter; 400 `things:condition.invalid` otherwise."""
     try:
@@ -146,11 +102,18 @@ def parse_condition(text: str) -> Condition:
 
 
 def event_headers(headers: RequestHeaders, auth: AuthContext) -> dict[str, str]:
-    """The Ditto headers a command's event carries to subscribers: who sent it, its correlation-id and
-    the acknowledgements its sender waits for (which declared subscribers must answer)."""
-    carried = {"ditto-originator": auth.default_subject}
-    if headers.correlation_id:
-        carried["correlation-id"] = headers.correlation_id
-    if headers.requested_acks:
-        carried["requested-acks"] = orjson.dumps(list(headers.requested_acks)).decode()
+    """The Ditto headers a command's event carries to subscribers (see `carried_headers`)."""
+    return carried_headers(auth.default_subject, headers.correlation_id, headers.requested_acks)
+
+
+def carried_headers(originator: str, correlation_id: str | None, requested_acks: Sequence[str]) -> dict[str, str]:
+    """What a command's event carries to subscribers: who sent it, its correlation-id and the
+    acknowledgements its sender waits for that subscribers must answer (as Ditto, without the
+    built-in labels, which twinhub issues itself)."""
+    carried = {"ditto-originator": originator}
+    if correlation_id:
+        carried["correlation-id"] = correlation_id
+    custom = [label for label in requested_acks if label not in BUILT_IN_LABELS]
+    if custom:
+        carried["requested-acks"] = orjson.dumps(custom).decode()
     return carried

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from twinhub.api.body import read_body
 from twinhub.api.context import Context, context_of
 from twinhub.api.responses import json_response
+from twinhub.api.sse import accepts_event_stream, stream_search
 from twinhub.api.views import project_thing
 from twinhub.model.errors import MediaTypeUnsupported, MethodNotAllowed, TwinhubError
 from twinhub.model.fields import FieldSelector, parse_fields
@@ -60,6 +61,8 @@ async def search_things(request: Request) -> Response:
     ctx = context_of(request)
     try:
         auth = await ctx.authenticate(request)
+        if request.method == "GET" and accepts_event_stream(request):
+            return await stream_search(request, ctx, auth)
         parameters = await _parameters(request, ctx)
         selector = _fields(parameters)
         page = await ctx.search.search(_query(parameters), auth.subjects)

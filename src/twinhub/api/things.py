@@ -16,8 +16,10 @@ from starlette.routing import Route
 from twinhub.api.body import read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, event_headers, parse_bool, parse_headers
+from twinhub.api.messages import is_live, live_command
 from twinhub.api.responses import json_response
 from twinhub.api.search import list_things
+from twinhub.api.sse import accepts_event_stream, stream_things
 from twinhub.api.views import project_thing, project_value, with_special_fields
 from twinhub.api.writes import WriteOutcome, run_write
 from twinhub.auth.context import AuthContext
@@ -54,6 +56,8 @@ async def things_root(request: Request) -> Response:
     ctx = context_of(request)
     try:
         auth = await ctx.authenticate(request)
+        if request.method == "GET" and accepts_event_stream(request):
+            return await stream_things(request, ctx, auth, None, ())
         headers = parse_headers(request)
         if request.method == "GET":
             return await _retrieve_many(request, ctx, auth, headers)
@@ -97,7 +101,8 @@ async def _create_with_generated_id(request: Request, ctx: Context, auth: AuthCo
     thing_id = str(generate_thing_id(namespace))
     command = ThingCommand("modify", thing_id, (), body, headers.if_equal)
     location = _location(request, "/api/2/things/" + quote(thing_id, safe=":"))
-    return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, location=location)
+    return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, location=location,
+                           subscriber_acks=True, entity_id=thing_id)
 
 
 async def thing_resource(request: Request) -> Response:
@@ -105,7 +110,12 @@ async def thing_resource(request: Request) -> Response:
     try:
         auth = await ctx.authenticate(request)
         thing_id, path = parse_thing_path(request.scope["raw_path"])
+        if request.method == "GET" and accepts_event_stream(request):
+            return await stream_things(request, ctx, auth, thing_id, path)
         headers = parse_headers(request)
+        if is_live(request):
+            return await live_command(request, ctx, auth, thing_id, path, headers,
+                                      twin=lambda: _retrieve(ctx, auth, thing_id, path, headers))
         method = request.method
         if method == "GET":
             return await _retrieve(ctx, auth, thing_id, path, headers)
@@ -122,7 +132,8 @@ async def thing_resource(request: Request) -> Response:
             command = ThingCommand("delete", thing_id, path)
         else:
             raise MethodNotAllowed(method, ["GET", "PUT", "PATCH", "DELETE"])
-        return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, location=location)
+        return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, location=location,
+                               subscriber_acks=True, entity_id=thing_id)
     except TwinhubError as error:
         return ctx.render_error(error, request)
 

@@ -1,4 +1,4 @@
-"""Running a write for an HTTP request: timeout, response-required and Ditto's statuses."""
+"""Running a write for an HTTP request: timeout, response-required, acknowledgements and Ditto's statuses."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from twinhub.api.context import Context
 from twinhub.api.headers import SEARCH_PERSISTED, TWIN_PERSISTED, RequestHeaders
 from twinhub.api.responses import empty_response, json_response
 from twinhub.model.errors import CommandTimeout
+from twinhub.model.headers import LIVE_RESPONSE
+from twinhub.model.live import ABSENT, Acknowledgement, aggregate_acknowledgements, timed_out
 from twinhub.model.types import JsonValue
+from twinhub.service.live import AckWait
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,55 +28,91 @@ class WriteOutcome:
     etag: str | None
 
 
-async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], headers: RequestHeaders, *,
-                    location: str) -> Response:
-    """Await `write`; 201 with body and Location when it created something, else 204 (202 if no
-    response is required). The write is shielded: a timeout or a dropped client never cancels it."""
-    task: asyncio.Future[WriteOutcome] = asyncio.ensure_future(write)
-    ctx.keep(task)  # type: ignore[arg-type]
-    base: dict[str, str] = {}
-    if headers.correlation_id:
-        base["correlation-id"] = headers.correlation_id
-    if headers.timeout == 0:
-        return empty_response(202, base)
-    try:
-        outcome = await asyncio.wait_for(asyncio.shield(task), headers.timeout)
-    except TimeoutError:
-        raise CommandTimeout(int(headers.timeout * 1000)) from None
-    if set(headers.requested_acks) - _AT_COMMIT or len(headers.requested_acks) > 1:
-        return await _acknowledgements(outcome, headers, base)
-    if not headers.response_required:
-        return empty_response(202, base)
-    response_headers = dict(base)
-    if outcome.etag is not None:
-        response_headers["ETag"] = outcome.etag
-    if outcome.created:
-        response_headers["Location"] = location
-        return json_response(outcome.value, 201, response_headers)
-    return empty_response(204, response_headers)
-
-
 # Labels satisfied by the commit itself: the journal and the search index are one transaction.
 _AT_COMMIT = {TWIN_PERSISTED, SEARCH_PERSISTED}
 
 
-async def _acknowledgements(outcome: WriteOutcome, headers: RequestHeaders, base: dict[str, str]) -> Response:
-    """Ditto's aggregated acknowledgements: 200 when all succeeded, 424 when any failed. Labels that only
-    subscribers could issue fail as timed out at once: no session can declare a label yet (the WebSocket
-    arrives later), so waiting out the `timeout` could change nothing."""
-    acks: dict[str, JsonValue] = {}
-    for label in headers.requested_acks:
+async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], headers: RequestHeaders, *,
+                    location: str, subscriber_acks: bool = False, entity_id: str = "") -> Response:
+    """Await `write`; 201 with body and Location when it created something, else 204 (202 if no
+    response is required). The write is shielded: a timeout or a dropped client never cancels it.
+
+    Requested acknowledgements other than the built-in ones are answered by subscribers of the write's
+    event (`subscriber_acks`, thing writes) within the same `timeout`; where nobody receives the event
+    (policy writes) they time out at once. Then the answer is Ditto's aggregation of all of them."""
+    # The twin channel has no live response (Ditto drops the label from twin commands).
+    requested = tuple(label for label in headers.requested_acks if label != LIVE_RESPONSE)
+    from_subscribers = [label for label in requested if label not in _AT_COMMIT]
+    correlation_id = headers.correlation_id or ""
+    waiting: AckWait | None = (ctx.live.expect_acks(correlation_id, from_subscribers, entity_id=entity_id)
+               if from_subscribers and subscriber_acks else None)  # before the event can be published
+    try:
+        started = asyncio.get_running_loop().time()
+        task: asyncio.Future[WriteOutcome] = asyncio.ensure_future(write)
+        ctx.keep(task)  # type: ignore[arg-type]
+        base: dict[str, str] = {}
+        if headers.correlation_id:
+            base["correlation-id"] = headers.correlation_id
+        if headers.timeout == 0:
+            return empty_response(202, base)
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(task), headers.timeout)
+        except TimeoutError:
+            raise CommandTimeout(int(headers.timeout * 1000)) from None
+        if from_subscribers or len(requested) > 1:
+            remaining = headers.timeout - (asyncio.get_running_loop().time() - started)
+            received = await waiting.wait(remaining, requested_timeout=headers.timeout) if waiting else {}
+            acks = _acknowledgements(requested, outcome, received, headers, entity_id, location, base)
+            return _aggregated(acks, headers.response_required, base)
+        if not headers.response_required:
+            return empty_response(202, base)
+        response_headers = dict(base)
+        if outcome.etag is not None:
+            response_headers["ETag"] = outcome.etag
+        if outcome.created:
+            response_headers["Location"] = location
+            return json_response(outcome.value, 201, response_headers)
+        return empty_response(204, response_headers)
+    finally:
+        if waiting is not None:
+            waiting.close()
+
+
+def _acknowledgements(requested: tuple[str, ...], outcome: WriteOutcome, received: dict[str, Acknowledgement],
+                      headers: RequestHeaders, entity_id: str, location: str,
+                      base: dict[str, str]) -> dict[str, Acknowledgement]:
+    """Each requested label's acknowledgement: the built-in ones from the commit, the others as issued
+    (or 408 `acknowledgement:request.timeout`)."""
+    correlation_id = headers.correlation_id or ""
+    acks: dict[str, Acknowledgement] = {}
+    for label in requested:
         if label == TWIN_PERSISTED:
-            ack: dict[str, JsonValue] = {"status": 201 if outcome.created else 204, "headers": dict(base)}
+            ack_headers = dict(base)
+            if outcome.etag is not None:
+                ack_headers["etag"] = outcome.etag
             if outcome.created:
-                ack["payload"] = outcome.value
+                ack_headers["location"] = location
+            acks[label] = Acknowledgement(label, entity_id, correlation_id, 201 if outcome.created else 204,
+                                          ack_headers, outcome.value if outcome.created else ABSENT)
         elif label == SEARCH_PERSISTED:
-            ack = {"status": 204, "headers": dict(base)}
+            acks[label] = Acknowledgement(label, entity_id, correlation_id, 204, dict(base))
         else:
-            ack = {"status": 408, "payload": CommandTimeout(int(headers.timeout * 1000)).to_json(),  # type: ignore[dict-item]
-                   "headers": dict(base)}
-        acks[label] = ack
-    # Ditto's combined status: a single ack's own status, else 200 if all succeeded, else 424.
-    statuses = [int(ack["status"]) for ack in acks.values() if isinstance(ack, dict)]  # type: ignore[arg-type]
-    status = statuses[0] if len(statuses) == 1 else (200 if all(s < 300 for s in statuses) else 424)
-    return json_response(acks, status, base)
+            acks[label] = received.get(label) or timed_out(label, entity_id, correlation_id, headers.timeout)
+    return acks
+
+
+def _aggregated(acks: dict[str, Acknowledgement], response_required: bool, base: dict[str, str]) -> Response:
+    """Ditto's answer: one acknowledgement answers with its status and payload; several with 200 when all
+    succeeded, else 424 and `{label: {status, payload, headers}}`. Without a required response: 202 when
+    all succeeded, else the failure with only the statuses."""
+    status, body = aggregate_acknowledgements(acks)
+    if not response_required:
+        if 200 <= status < 300:
+            return empty_response(202, base)
+        if len(acks) > 1:
+            body = {label: {"status": ack.status, "headers": {}} for label, ack in acks.items()}
+        else:
+            body = ABSENT
+    if body is ABSENT or status in (204, 304):
+        return empty_response(status, base)
+    return json_response(body, status, base)

@@ -25,7 +25,7 @@ from typing import Self
 
 from twinhub.auth.basic import BasicVerifier
 from twinhub.auth.context import AuthContext
-from twinhub.auth.jwt import JwtAuthenticator
+from twinhub.auth.jwt import JwtAuthenticator, token_expiry
 from twinhub.model.errors import AuthenticationFailed
 from twinhub.store.users import is_valid_username
 
@@ -102,7 +102,7 @@ class Authenticator:
             raise AuthenticationFailed("The bearer token is empty.")
         if self.jwt is None or not self.jwt.issuers:
             raise AuthenticationFailed("Bearer tokens are not accepted: no OpenID Connect issuer is configured.")
-        return AuthContext(await self.jwt.authenticate(token))
+        return AuthContext(await self.jwt.authenticate(token), expires_at=token_expiry(token))
 
     async def _basic(self, credentials: str) -> AuthContext:
         username, password = _basic_credentials(credentials)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["AuthContext"]
 
@@ -15,6 +15,9 @@ class AuthContext:
     """
 
     subjects: tuple[str, ...]
+    # When the credentials stop being valid (a JWT's `exp`, seconds since the epoch); None: never. Sessions that
+    # outlive a request (the WebSocket) end then unless they are given fresh credentials.
+    expires_at: float | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.subjects:

@@ -50,7 +50,8 @@ from twinhub.auth.jwks import (
 from twinhub.auth.templates import DEFAULT_AUTH_SUBJECT, SubjectTemplate
 from twinhub.model.errors import AuthenticationFailed
 
-__all__ = ["DEFAULT_LEEWAY_SECONDS", "MAX_LEEWAY_SECONDS", "MAX_TOKEN_LENGTH", "JwtAuthenticator", "OidcIssuer"]
+__all__ = ["DEFAULT_LEEWAY_SECONDS", "MAX_LEEWAY_SECONDS", "MAX_TOKEN_LENGTH", "JwtAuthenticator", "OidcIssuer",
+           "token_expiry"]
 
 DEFAULT_LEEWAY_SECONDS = 30
 MAX_LEEWAY_SECONDS = 600
@@ -220,6 +221,12 @@ class JwtAuthenticator:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         traceback: TracebackType | None) -> None:
         await self.aclose()
+
+
+def token_expiry(token: str) -> float | None:
+    """The `exp` of a token `authenticate` accepted (so it is well-formed and has one)."""
+    exp = _peek(token)[1].get("exp")
+    return float(exp) if isinstance(exp, int | float) else None
 
 
 def _peek(token: str) -> tuple[dict[str, object], dict[str, object]]:

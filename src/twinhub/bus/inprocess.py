@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-
 from twinhub.bus.base import Event
+from twinhub.bus.cutoff import CutOffQueue
 
-_CLOSED = None
 
-
-class InProcessSubscription:
+class InProcessSubscription(CutOffQueue[Event]):
     """A subscriber's bounded queue. When it overflows, the subscription ends instead of growing."""
 
     def __init__(self, bus: InProcessBus, capacity: int) -> None:
-        self._bus = bus
-        self._queue: asyncio.Queue[Event | None] = asyncio.Queue(capacity + 1)
-        self._capacity = capacity
-        self.overflowed = False
-        self.closed = False
-
-    def offer(self, event: Event) -> None:
-        if self.closed:
-            return
-        if self._queue.qsize() >= self._capacity:
-            self.overflowed = True
-            self.close()
-            return
-        self._queue.put_nowait(event)
-
-    def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self._bus.unsubscribe(self)
-            self._queue.put_nowait(_CLOSED)
-
-    async def __aiter__(self) -> AsyncIterator[Event]:
-        while (event := await self._queue.get()) is not _CLOSED:
-            yield event
+        super().__init__(capacity, on_close=lambda: bus.unsubscribe(self))
 
 
 class InProcessBus:

@@ -31,7 +31,7 @@ import hashlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Final
 
@@ -44,6 +44,7 @@ from nats.js.api import DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageTy
 
 from twinhub.bus.base import Event
 from twinhub.bus.codec import EventKey, decode_event, encode_event, event_key
+from twinhub.bus.cutoff import CutOffQueue
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import ThingEvent
 from twinhub.model.ids import is_valid_namespace
@@ -116,42 +117,21 @@ def _unavailable(doing: str) -> Iterator[None]:
         raise ServiceUnavailable(f"The event bus is unavailable: it failed {doing}.") from exc
 
 
-class NatsSubscription:
+class NatsSubscription(CutOffQueue[Event]):
     """A subscriber's bounded queue. When it overflows, the subscription ends instead of growing."""
 
     def __init__(self, bus: NatsBus, capacity: int, after_sequence: int) -> None:
-        if capacity < 1:
-            raise ValueError("a subscription needs a capacity of at least 1")
-        self._bus = bus
-        self._queue: asyncio.Queue[Event | None] = asyncio.Queue(capacity + 1)  # + 1: room for the end
-        self._capacity = capacity
+        super().__init__(capacity, on_close=lambda: bus.unsubscribe(self))
         self._after_sequence = after_sequence
-        self.overflowed = False
-        self.closed = False
 
-    def offer(self, sequence: int, event: Event) -> None:
-        """Queue the event stored at stream `sequence`, or end the subscription if it is full."""
-        if self.closed or sequence <= self._after_sequence:
-            return
-        if self._queue.qsize() >= self._capacity:
-            self.overflow()
-            return
-        self._queue.put_nowait(event)
+    def offer_at(self, sequence: int, event: Event) -> None:
+        """Queue the event stored at stream `sequence` unless it was published before the subscription."""
+        if sequence > self._after_sequence:
+            self.offer(event)
 
     def overflow(self) -> None:
         self.overflowed = True
         self.close()
-
-    def close(self) -> None:
-        """End the subscription: iteration stops after the events already queued."""
-        if not self.closed:
-            self.closed = True
-            self._bus.unsubscribe(self)
-            self._queue.put_nowait(None)
-
-    async def __aiter__(self) -> AsyncIterator[Event]:
-        while (event := await self._queue.get()) is not None:
-            yield event
 
 
 class _State(enum.Enum):
@@ -377,7 +357,7 @@ class NatsBus:
         if len(self._seen) > self._seen_limit:
             self._seen.popitem(last=False)
         for subscription in list(self._subscriptions):
-            subscription.offer(sequence, event)
+            subscription.offer_at(sequence, event)
 
     async def _on_error(self, exc: Exception) -> None:
         log.warning("NATS event bus: %r", exc)

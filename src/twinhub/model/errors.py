@@ -563,3 +563,243 @@ class ThingConditionInvalid(TwinhubError):
             message,
             "The condition must be a valid RQL filter, e.g. 'gt(attributes/temperature,20)'.",
         )
+
+
+class WebSocketMessageInvalid(TwinhubError):
+    """A WebSocket frame that is neither a known control message nor a Ditto Protocol message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            "gateway:websocket.message.invalid",
+            400,
+            message,
+            "Send Ditto Protocol messages as JSON, or one of the control messages such as 'START-SEND-EVENTS'.",
+        )
+
+
+class WebSocketSubjectChanged(TwinhubError):
+    """`JWT-TOKEN` refreshed the session with a token of another subject: Ditto closes the session."""
+
+    def __init__(self, before: str, after: str) -> None:
+        super().__init__(
+            "gateway:websocket.session.closed",
+            400,
+            f"The websocket session was closed because the subject changed from <{before}> to <{after}>.",
+            "Open a new websocket session for the new subject.",
+        )
+
+
+class ThingConflict(TwinhubError):
+    """Ditto Protocol `create` of a thing that exists (HTTP's PUT would modify it instead)."""
+
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:thing.conflict",
+            409,
+            f"The Thing with ID '{thing_id}' already exists.",
+            "Choose another Thing ID.",
+        )
+
+
+# --- Ditto Protocol (the WebSocket and connections speak it) ---------------------------------------------------
+
+
+class JsonParseInvalid(TwinhubError):
+    """Text that is no JSON, or JSON of the wrong shape or type (Ditto's JsonParseException, `json.invalid`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            "json.invalid",
+            400,
+            message,
+            "Check if the JSON was valid (e.g. on https://jsonlint.com) and if it was in required format.",
+        )
+
+
+class TopicPathUnknown(TwinhubError):
+    """A Ditto Protocol topic that does not parse, or that no signal has (with `path`: not at that path)."""
+
+    def __init__(self, topic: str, description: str = "Check if the topic path is correct.", *,
+                 path: str | None = None) -> None:
+        message = (f"The topic path '{topic}' is not supported." if path is None
+                   else f"The topic '{topic}' is not supported in combination with the path '{path}'")
+        super().__init__("protocoladapter:unknown.topicpath", 400, message, description)
+
+
+class ProtocolPathUnknown(TwinhubError):
+    """A Ditto Protocol `path` that names no resource of the entity."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            "protocoladapter:unknown.path",
+            400,
+            f"The path '{path}' does not correspond to any known command, response or event.",
+            "Check if the path is correct.",
+        )
+
+
+class ProtocolPathInvalid(TwinhubError):
+    """A Ditto Protocol `path` that does not fit its topic (e.g. a message path for another subject)."""
+
+    def __init__(self, path: str, description: str = "Check if the path is correct.") -> None:
+        super().__init__("protocoladapter:invalid.path", 400, f"The path '{path}' is not valid.", description)
+
+
+class MediaTypeMissing(TwinhubError):
+    """No `content-type` where one is required (a Ditto Protocol merge needs `application/merge-patch+json`)."""
+
+    def __init__(self, supported: str) -> None:
+        super().__init__(
+            "mediatype.unsupported",
+            415,
+            f"The Content-Type header was empty or not present. Please set Content-Type header to \"{supported}\" "
+            "for this resource",
+            f"Allowed Media-Type is: <{supported}>.",
+        )
+
+
+class AcknowledgementLabelInvalid(TwinhubError):
+    """An acknowledgement label outside Ditto's `[a-zA-Z0-9-_:]{3,100}`."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            "acknowledgement:label.invalid",
+            400,
+            f"Acknowledgement label <{label}> is invalid.",
+            "An acknowledgement label must conform to the regular expression of Ditto documentation.",
+        )
+
+
+class AcknowledgementLabelForbidden(TwinhubError):
+    """A built-in label (`twin-persisted`, `search-persisted`, `live-response`) declared or issued by a client."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            "acknowledgement:ditto.acklabel.forbidden",
+            400,
+            f"The Ditto internal Acknowledgement label <{label}> is not allowed to be issued externally!",
+            "Make sure to not issue an Ditto internal Acknowledgement label.",
+        )
+
+
+class AcknowledgementLabelNotUnique(TwinhubError):
+    """A label another subscriber already declared: Ditto closes the WebSocket that declares it again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "acknowledgement:label.not.unique",
+            409,
+            "One or more declared acknowledgement labels are taken by other subscribers.",
+            "Please ensure all other subscribers with the declared acknowledgement labels are offline.",
+        )
+
+
+class AcknowledgementLabelNotDeclared(TwinhubError):
+    """An acknowledgement whose label its sender did not declare."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(
+            "acknowledgement:label.not.declared",
+            400,
+            f"Cannot send acknowledgement with label <{label}>, which is not declared.",
+            "Each connection may only send acknowledgements whose label matches one declared for the connection.",
+        )
+
+
+class AcknowledgementRequestTimeout(TwinhubError):
+    """A requested acknowledgement that did not arrive in time (the payload of its 408 acknowledgement)."""
+
+    def __init__(self, timeout_ms: int) -> None:
+        super().__init__(
+            "acknowledgement:request.timeout",
+            408,
+            f"The acknowledgement request reached the specified timeout of {timeout_ms}ms.",
+            "Try increasing the timeout and make sure that the requested acknowledgement is sent back in time.",
+        )
+
+
+class MessageSendNotAllowed(TwinhubError):
+    """Sending a live message without WRITE on its `message:/` resource."""
+
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "messages:send.notallowed",
+            403,
+            f"You are not allowed to send messages for the Thing with id '{thing_id}'!",
+            "Please make sure that the Thing exists and that you have WRITE permissions on the message resource "
+            "in the policy of the Thing.",
+        )
+
+
+class MessageSubjectInvalid(TwinhubError):
+    """A message subject that is empty or not an RFC 3986 path."""
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(
+            "messages:subject.invalid",
+            400,
+            f"Subject '{subject}' is not valid!",
+            "It must not be empty and conform to RFC-3986 (URI).",
+        )
+
+
+class MessagePayloadTooLarge(TwinhubError):
+    """A live signal too large for the signal bus."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            "messages:payload.toolarge",
+            413,
+            f"The message payload size of '{size / 1024:.1f}' kB exceeds the maximal allowed size of "
+            f"'{limit / 1024:.1f}' kB.",
+            "Reduce the message payload in the bounds of the specified limit",
+        )
+
+
+class EventSendNotAllowed(TwinhubError):
+    """Publishing a live event without unrestricted WRITE on its `thing:/` path."""
+
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:event.notallowed",
+            403,
+            f"You are not allowed to send events for the Thing with id '{thing_id}'!",
+            "Please make sure that the Thing exists and that you have WRITE permissions on the resource "
+            "in the policy of the Thing.",
+        )
+
+
+class LiveChannelConditionNotAllowed(TwinhubError):
+    """`live-channel-condition` on anything but a retrieve."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "things:live.channelcondition.notallowed",
+            405,
+            "The specified 'live-channel-condition' is only allowed to be used for retrieving API calls.",
+            "For modifying API calls the 'live-channel-condition' cannot be used, please remove the condition.",
+        )
+
+
+class LiveResponseTimeout(TwinhubError):
+    """No response to a live message or live command within its timeout (Ditto's CommandTimeoutException)."""
+
+    def __init__(self, timeout_ms: int) -> None:
+        super().__init__(
+            "command.timeout",
+            408,
+            f"The Command reached the specified timeout of {timeout_ms}ms.",
+            "Try increasing the command timeout, and make sure that a receiver is connected and responds.",
+        )
+
+
+class WebSocketSessionExpired(TwinhubError):
+    """The credentials of a WebSocket session (its JWT) expired and no fresh `JWT-TOKEN` came in time."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "gateway:websocket.session.expired",
+            401,
+            "The websocket session expired because its JWT expired.",
+            "Send a fresh token with 'JWT-TOKEN?jwtToken=<jwt>' before the current one expires.",
+        )

@@ -23,7 +23,7 @@ from twinhub.model.errors import (
     ThingTooManyModifying,
 )
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
-from twinhub.model.events import NO_HEADERS, EventHeaders, Thing, ThingWrite, format_timestamp
+from twinhub.model.events import NO_HEADERS, EventHeaders, JournalEntry, Thing, ThingWrite, format_timestamp
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.pointer import MISSING, get_at
 from twinhub.model.resources import classify, missing_part
@@ -117,10 +117,7 @@ class ThingService:
                                   revision: int | None = None, timestamp: str | None = None) -> Retrieved:
         """The readable part at `path` of the thing as it was at `revision` or at `timestamp`."""
         classify(path)
-        entries = await self._store.journal(thing_id, to_revision=revision, to_timestamp=timestamp)
-        snapshot = entries[0].snapshot if entries else None
-        events = [entry.event for entry in entries[1:]] if snapshot else [entry.event for entry in entries]
-        thing = replay(snapshot, events)
+        thing = await self.historical(thing_id, revision=revision, timestamp=timestamp)
         at = f"revision {revision}" if revision is not None else f"timestamp {timestamp}"
         if thing is None or thing.deleted or (revision is not None and thing.revision != revision):
             raise ThingHistoryNotFound(thing_id, at)
@@ -154,6 +151,38 @@ class ThingService:
         """The enforcer of an existing thing's policy; None when the thing or its policy is missing."""
         thing = await self._load(thing_id)
         return await self._enforcer(thing) if exists(thing) and thing is not None else None
+
+    # -- unchecked accessors for the event hub (they answer whoever asks: callers enforce) -------------
+
+    async def current(self, thing_id: str, *, min_revision: int = 0) -> Thing | None:
+        """The thing as last committed (a tombstone if deleted, None if the id was never used); a cached
+        copy older than `min_revision` (another worker wrote since) is reloaded from the store."""
+        thing = await self._load(thing_id)
+        if thing is not None and thing.revision >= min_revision:
+            return thing
+        self.forget_older(thing_id, min_revision)
+        thing = await self._store.load(thing_id)
+        if thing is not None:
+            self._remember(thing)
+        return thing
+
+    async def historical(self, thing_id: str, *, revision: int | None = None,
+                         timestamp: str | None = None) -> Thing | None:
+        """The thing as it was at `revision` / `timestamp` (its latest revision up to them), replayed from
+        the journal; None when it had no revision by then."""
+        entries = await self._store.journal(thing_id, to_revision=revision, to_timestamp=timestamp)
+        snapshot = entries[0].snapshot if entries else None
+        events = [entry.event for entry in entries[1:]] if snapshot else [entry.event for entry in entries]
+        return replay(snapshot, events)
+
+    async def journal(self, thing_id: str, *, to_revision: int | None = None,
+                      to_timestamp: str | None = None) -> list[JournalEntry]:
+        """The store's journal entries of a thing (see `Store.journal`)."""
+        return await self._store.journal(thing_id, to_revision=to_revision, to_timestamp=to_timestamp)
+
+    async def enforcer_for(self, thing: Thing) -> Enforcer | None:
+        """The enforcer of `thing`'s policy; None when it names none or the policy is missing."""
+        return await self._enforcer(thing)
 
     async def _enforcer(self, thing: Thing) -> Enforcer | None:
         policy_id = thing.doc.get("policyId")

@@ -78,6 +78,7 @@ async def test_bearer_token(make: Make, rsa_key: SigningKey) -> None:
     context = await make().authenticate(bearer(rsa_key.sign(claims())), {})
     assert context == AuthContext(("sso:alice",))
     assert context.default_subject == "sso:alice"
+    assert context.expires_at is not None  # a session living on these credentials ends with the token
 
 
 async def test_authorization_scheme_is_case_insensitive(make: Make, rsa_key: SigningKey) -> None:

@@ -1,0 +1,315 @@
+"""Server-sent events (Ditto's httpapi-sse), chosen by `Accept: text/event-stream` on a GET of:
+
+* `/api/2/things` (`ids`, `namespaces`, `filter`, `extraFields`, `fields`), `/api/2/things/{id}` and
+  `/api/2/things/{id}/<path>`: one `data:` line per committed change the caller may READ, holding the
+  thing JSON of the readable changed part merged with the extra fields, projected by `fields` (which may
+  also pick `_revision`, `_modified`, `_context`); on a sub-path, the value at that path (as a GET there
+  shows it, `fields` relative to it). Keep-alive comments every `KEEP_ALIVE_SECONDS`.
+* the same with `from-historical-revision` / `from-historical-timestamp` (and `to-...`; on one thing):
+  the journal's events in that range, READ-filtered with the current policy, then the stream ends.
+* `/api/2/search/things` (`filter`, `option`, `fields`, `namespaces`): every hit, all pages, one event
+  each with `id:<thingId>`, then the stream ends; `Last-Event-ID` resumes after that thing.
+
+Bad input is answered with Ditto's JSON error before the stream starts. A watcher that falls too far
+behind is cut off: a last comment says so and the stream ends (an EventSource then reconnects).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import orjson
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from twinhub.api.context import Context
+from twinhub.api.headers import parse_timestamp
+from twinhub.api.views import project_thing, project_value
+from twinhub.auth.context import AuthContext
+from twinhub.model.errors import HeaderInvalid, ThingIdsMissing, TwinhubError
+from twinhub.model.events import ThingEvent
+from twinhub.model.fields import FieldSelector, parse_fields, select
+from twinhub.model.ids import parse_thing_id
+from twinhub.model.pointer import MISSING as ABSENT
+from twinhub.model.pointer import format_pointer, get_at
+from twinhub.model.resources import classify
+from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.rql import (
+    Comparison,
+    CursorOption,
+    LimitOption,
+    Option,
+    SizeOption,
+    SortOption,
+    parse_options,
+    render,
+    render_options,
+)
+from twinhub.rql.sql import MAX_PAGE_SIZE
+from twinhub.service.enforcement import ensure_readable
+from twinhub.service.search import SearchPage, SearchQuery
+from twinhub.service.streaming import (
+    DEFAULT_WATCH_CAPACITY,
+    Delivery,
+    EventFilter,
+    Missing,
+    Watch,
+    changed_thing,
+    merge_extra,
+    parse_event_filter,
+)
+
+__all__ = ["EVENT_STREAM", "KEEP_ALIVE_SECONDS", "accepts_event_stream", "stream_search", "stream_things"]
+
+EVENT_STREAM = "text/event-stream"
+KEEP_ALIVE_SECONDS = 10.0
+KEEP_ALIVE = b":\n\n"
+WATCH_CAPACITY = DEFAULT_WATCH_CAPACITY  # deliveries a stream may lag behind before it is cut off
+OVERFLOWED = b": twinhub: the stream fell too far behind its events and was closed; reconnect to go on\n\n"
+_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+class RequestInvalid(TwinhubError):
+    def __init__(self, message: str, description: str) -> None:
+        super().__init__("gateway:request.invalid", 400, message, description)
+
+
+def accepts_event_stream(request: Request) -> bool:
+    """Whether the request asks for `text/event-stream` by name (wildcards keep the JSON answer)."""
+    accept = request.headers.get("accept", "")
+    return any(part.split(";", 1)[0].strip().lower() == EVENT_STREAM for part in accept.split(","))
+
+
+# -- /things ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _History:
+    from_revision: int | None
+    to_revision: int | None
+    from_timestamp: str | None
+    to_timestamp: str | None
+
+
+async def stream_things(request: Request, ctx: Context, auth: AuthContext, thing_id: str | None,
+                        path: Pointer) -> Response:
+    """The change stream of `/things` (`thing_id` None), of one thing, or of a path inside one thing."""
+    params = request.query_params
+    ids = _ids(params.get("ids")) if thing_id is None else (thing_id,)
+    if path:
+        classify(path)  # a path Ditto has no thing resource for is 404
+    filter_text = params.get("filter")
+    extra_text = params.get("extraFields")
+    namespaces = frozenset(ns.strip() for ns in params["namespaces"].split(",") if ns.strip()) \
+        if "namespaces" in params else None
+    event_filter = EventFilter(
+        namespaces=namespaces or None, thing_ids=None if ids is None else frozenset(ids), path=path,
+        filter=parse_event_filter(filter_text) if filter_text else None, filter_text=filter_text or None,
+        extra_fields=parse_fields(extra_text) if extra_text else None)
+    fields = parse_fields(params["fields"]) if "fields" in params else None
+    history = _history(request)
+    if thing_id is not None:
+        ensure_readable(await ctx.things.enforcer_of(thing_id), auth.subjects, thing_id, path)
+
+    def render_one(delivery: Delivery) -> bytes | None:
+        return render_delivery(delivery, path, fields)
+
+    if history is not None:
+        if ids is None or len(ids) != 1:
+            raise RequestInvalid("Historical events can be streamed for one thing only.",
+                                 "Stream /api/2/things/{thingId} or give exactly one thing id in 'ids'.")
+        replay = await ctx.events.history(
+            ids[0], auth.subjects, event_filter, from_revision=history.from_revision,
+            to_revision=history.to_revision, from_timestamp=history.from_timestamp,
+            to_timestamp=history.to_timestamp)
+        return _event_stream(_replayed(replay, render_one), request)
+    watch = ctx.events.watch(auth.subjects, event_filter, capacity=WATCH_CAPACITY)
+    return _event_stream(_live(watch, render_one), request)
+
+
+def _ids(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    ids = tuple(dict.fromkeys(thing_id.strip() for thing_id in text.split(",") if thing_id.strip()))
+    if not ids:
+        raise ThingIdsMissing()
+    for thing_id in ids:
+        parse_thing_id(thing_id)
+    return ids
+
+
+def _history(request: Request) -> _History | None:
+    """The historical range asked for, or None for live events (only a `from-...` starts a replay)."""
+    params = request.query_params
+    from_revision = _revision(params, "from-historical-revision")
+    from_timestamp = params.get("from-historical-timestamp")
+    if from_revision is None and from_timestamp is None:
+        return None
+    to_timestamp = params.get("to-historical-timestamp")
+    if from_revision is not None:  # as Ditto: revisions win over timestamps
+        return _History(from_revision, _revision(params, "to-historical-revision"), None, None)
+    assert from_timestamp is not None
+    return _History(None, None, parse_timestamp("from-historical-timestamp", from_timestamp),
+                    None if to_timestamp is None else parse_timestamp("to-historical-timestamp", to_timestamp))
+
+
+def _revision(params: QueryParams, name: str) -> int | None:
+    text = params.get(name)
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise HeaderInvalid(name, text, "revision number") from None
+
+
+def render_delivery(delivery: Delivery, path: Pointer, fields: FieldSelector | None) -> bytes | None:
+    """One `data:` event for a delivery, or None when nothing of it is to be shown (Ditto's rules)."""
+    thing = changed_thing(delivery.event, delivery.value)
+    if delivery.extra:
+        thing = merge_extra(thing, delivery.extra)
+    payload: JsonValue
+    if path:
+        found = get_at(thing, path)
+        if found is ABSENT:
+            return None
+        payload = project_value(found, fields)  # type: ignore[arg-type]
+        if fields is not None and payload == {}:
+            return None
+    else:
+        payload = thing if fields is None else select(_with_specials(thing, delivery, fields), fields)
+        if not payload:
+            return None
+    return b"data:" + orjson.dumps(payload) + b"\n\n"
+
+
+def _with_specials(thing: JsonObject, delivery: Delivery, fields: FieldSelector) -> JsonObject:
+    """The `_` fields and `_context` the selector asks for, from the event (as Ditto's event thing)."""
+    event = delivery.event
+    wanted = fields.top_level_keys()
+    specials: JsonObject = {"_namespace": event.thing_id.split(":", 1)[0], "_revision": event.revision,
+                            "_modified": event.timestamp}
+    if event.action == "created" and not event.path:
+        specials["_created"] = event.timestamp
+    shown = {**thing, **{name: value for name, value in specials.items() if name in wanted}}
+    if "_context" in wanted:
+        shown["_context"] = event_context(event, delivery.value)
+    return shown
+
+
+def event_context(event: ThingEvent, value: JsonValue | Missing) -> JsonObject:
+    """The event in Ditto Protocol shape: topic, path, value (the readable one), headers."""
+    namespace, _, name = event.thing_id.partition(":")
+    context: JsonObject = {"topic": f"{namespace}/{name}/things/twin/events/{event.action}",
+                           "path": format_pointer(event.path)}
+    if not isinstance(value, Missing):
+        context["value"] = value
+    headers: JsonObject = {}
+    for key, text in event.headers.items():
+        headers[key] = orjson.loads(text) if key == "requested-acks" else text
+    context["headers"] = headers
+    return context
+
+
+async def _live(watch: Watch, render_one: Callable[[Delivery], bytes | None]) -> AsyncIterator[bytes]:
+    try:
+        yield KEEP_ALIVE  # at once, so that the client (and any proxy) sees the stream open
+        while True:
+            try:
+                async with asyncio.timeout(KEEP_ALIVE_SECONDS):
+                    delivery = await anext(watch)
+            except TimeoutError:
+                yield KEEP_ALIVE
+                continue
+            except StopAsyncIteration:
+                break
+            chunk = render_one(delivery)
+            if chunk is not None:
+                yield chunk
+        if watch.overflowed:
+            yield OVERFLOWED
+    finally:
+        watch.close()  # also when the client went away and the response was cancelled
+
+
+async def _replayed(deliveries: AsyncIterator[Delivery],
+                    render_one: Callable[[Delivery], bytes | None]) -> AsyncIterator[bytes]:
+    async for delivery in deliveries:
+        chunk = render_one(delivery)
+        if chunk is not None:
+            yield chunk
+
+
+def _event_stream(chunks: AsyncIterator[bytes], request: Request) -> Response:
+    headers = dict(_HEADERS)
+    correlation_id = request.headers.get("correlation-id")
+    if correlation_id:
+        headers["correlation-id"] = correlation_id
+    return StreamingResponse(chunks, media_type=EVENT_STREAM, headers=headers)
+
+
+# -- /search/things --------------------------------------------------------------------------------
+
+
+async def stream_search(request: Request, ctx: Context, auth: AuthContext) -> Response:
+    """Every hit of a search as one event with `id:<thingId>`; `Last-Event-ID` resumes after that thing."""
+    params = request.query_params
+    namespaces = params.get("namespaces")
+    fields = parse_fields(params["fields"]) if "fields" in params else None
+    given = [text for text in params.getlist("option") if text.strip()]
+    options = list(parse_options(",".join(given))) if given else []
+    cursor = next((option.cursor for option in options if isinstance(option, CursorOption)), None)
+    kept: list[Option] = [option for option in options if not isinstance(option, CursorOption)]
+    if not any(isinstance(option, SizeOption | LimitOption) for option in kept):
+        kept.append(SizeOption(MAX_PAGE_SIZE))
+    filters = list(params.getlist("filter"))
+    last_id = request.headers.get("last-event-id")
+    skip_until = None
+    if last_id:
+        after = _after(kept, last_id)
+        if after is None:
+            skip_until = last_id  # another sort: skip the hits up to the last one sent
+        else:
+            filters.append(after)
+
+    def query(at: str | None) -> SearchQuery:
+        page_options = (*kept, CursorOption(at)) if at is not None else tuple(kept)
+        return SearchQuery(filters=filters, options=[render_options(page_options)],
+                           namespaces=None if namespaces is None else
+                           [ns.strip() for ns in namespaces.split(",") if ns.strip()])
+
+    first = await ctx.search.search(query(cursor), auth.subjects)  # bad input fails here, before the stream
+    return _event_stream(_hits(ctx, auth.subjects, first, query, fields, skip_until), request)
+
+
+def _after(options: list[Option], last_id: str) -> str | None:
+    """A filter for the hits after `last_id` when the sort starts with the thing id, else None."""
+    sort = next((option for option in options if isinstance(option, SortOption)), None)
+    if sort is None:
+        direction = "+"  # the default sort
+    elif sort.fields[0][1] in ("thingId", "/thingId"):
+        direction = sort.fields[0][0]
+    else:
+        return None
+    return render(Comparison("gt" if direction == "+" else "lt", "thingId", last_id))
+
+
+async def _hits(ctx: Context, subjects: tuple[str, ...], page: SearchPage, query: Callable[[str | None], SearchQuery],
+                fields: FieldSelector | None, skip_until: str | None) -> AsyncIterator[bytes]:
+    try:
+        while True:
+            for thing, view in page.things:
+                if skip_until is not None:
+                    if thing.thing_id == skip_until:
+                        skip_until = None
+                    continue
+                data = orjson.dumps(project_thing(thing, view, fields))
+                yield b"data:" + data + b"\nid:" + thing.thing_id.encode() + b"\n\n"
+            if page.cursor is None:
+                return
+            page = await ctx.search.search(query(page.cursor), subjects)
+    except TwinhubError as error:  # as Ditto: the error as the last event
+        yield b"data:" + orjson.dumps(error.to_json()) + b"\n\n"

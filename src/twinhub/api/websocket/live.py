@@ -1,0 +1,183 @@
+"""Live signals over the WebSocket: messages, live commands and events, their responses, and the
+acknowledgements a session issues. The session is both a sender (routed through the LiveHub to
+receivers on any worker) and a receiver (after `START-SEND-MESSAGES|LIVE-COMMANDS|LIVE-EVENTS`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
+
+import orjson
+
+from twinhub.api.websocket.control import StreamKind
+from twinhub.api.websocket.session import CLOSE_TRY_AGAIN_LATER, Session
+from twinhub.model import live as model
+from twinhub.model.errors import (
+    AcknowledgementLabelNotDeclared,
+    CommandTimeout,
+    JsonFieldMissing,
+    LiveResponseTimeout,
+    WebSocketMessageInvalid,
+)
+from twinhub.model.pointer import format_pointer
+from twinhub.model.types import JsonValue
+from twinhub.protocol import (
+    MISSING,
+    Envelope,
+    Message,
+    Missing,
+    ack_from_envelope,
+    header_text,
+    message_envelope,
+    message_from_envelope,
+    message_response,
+    payload_from_bytes,
+    payload_to_bytes,
+    reply_headers,
+    signal_headers,
+    thing_command,
+    thing_event_from_envelope,
+    thing_response,
+    thing_response_from_envelope,
+)
+from twinhub.protocol.things import ModifyThing, RetrieveThing, thing_topic
+from twinhub.protocol.topic import Topic
+
+_LIVE_KINDS: dict[StreamKind, model.LiveKind] = {
+    "messages": "messages", "live-commands": "live-commands", "live-events": "live-events"}
+
+
+def _strings(headers: Mapping[str, JsonValue]) -> dict[str, str]:
+    """Ditto headers as the live model carries them: text values (JSON for arrays and objects)."""
+    return {name: value if isinstance(value, str) else orjson.dumps(value).decode()
+            for name, value in headers.items() if value is not None}
+
+
+def _with_originator(session: Session, headers: Mapping[str, JsonValue]) -> dict[str, str]:
+    return {**_strings(headers), "ditto-originator": session.auth.default_subject}
+
+
+# -- sending -----------------------------------------------------------------------------------------
+
+
+async def live_signal(session: Session, envelope: Envelope) -> None:
+    topic = envelope.topic
+    if topic.criterion == "messages":
+        message = message_from_envelope(envelope)
+        if message.status is not None:
+            await _respond(session, message.headers, message.status, message.payload, message.content_type)
+        else:
+            await _send_message(session, envelope, message)
+    elif topic.criterion == "commands":
+        if envelope.status is not None:
+            response = thing_response_from_envelope(envelope)
+            content = header_text(envelope.headers, "content-type") or "application/json"
+            await _respond(session, envelope.headers, response.status, response.value, content)
+        else:
+            await _send_command(session, envelope)
+    elif topic.criterion == "events":
+        event = thing_event_from_envelope(envelope)
+        value = model.ABSENT if isinstance(event.value, Missing) else event.value
+        await session.ctx.live.publish_event(model.LiveEvent(
+            event.thing_id, event.action, event.path, value, _with_originator(session, envelope.headers),
+            event.revision, event.timestamp), session.subjects)
+    else:
+        raise WebSocketMessageInvalid(f"Messages with the topic <{topic}> cannot be sent to twinhub.")
+
+
+async def _respond(session: Session, headers: Mapping[str, JsonValue], status: int, payload: JsonValue | Missing,
+                   content_type: str | None) -> None:
+    correlation_id = header_text(headers, "correlation-id")
+    if not correlation_id:
+        return  # an answer to nothing: nobody can wait for it
+    await session.ctx.live.respond(model.LiveResponse(
+        correlation_id, status, payload_to_bytes(payload, content_type), content_type, _strings(headers)))
+
+
+async def _send_message(session: Session, envelope: Envelope, message: Message) -> None:
+    steering = signal_headers(envelope.headers)
+    live_message = model.LiveMessage(
+        message.thing_id, message.subject, message.direction, message.feature_id,
+        payload_to_bytes(message.payload, message.content_type), message.content_type,
+        _with_originator(session, envelope.headers))
+    response = await session.ctx.live.send_message(live_message, session.subjects, timeout=steering.timeout)
+    if not steering.response_required:
+        return
+    if response is None:
+        raise LiveResponseTimeout(round(steering.timeout * 1000))
+    payload = payload_from_bytes(response.payload, response.content_type) if response.payload else MISSING
+    session.send_envelope(message_response(message, response.status, payload, content_type=response.content_type))
+
+
+async def _send_command(session: Session, envelope: Envelope) -> None:
+    signal = thing_command(envelope)
+    steering = signal_headers(envelope.headers)
+    if isinstance(signal, RetrieveThing):
+        command = model.LiveCommand(signal.thing_id, "retrieve", signal.path,
+                                    headers=_with_originator(session, envelope.headers))
+    elif isinstance(signal, ModifyThing):
+        action = envelope.topic.action or "modify"
+        value = model.ABSENT if signal.command.action == "delete" else signal.command.value
+        command = model.LiveCommand(signal.command.thing_id, action, signal.command.path, value,  # type: ignore[arg-type]
+                                    _with_originator(session, envelope.headers))
+    else:
+        raise WebSocketMessageInvalid("Retrieving several things is not possible on the live channel.")
+    response = await session.ctx.live.send_command(command, session.subjects, timeout=steering.timeout)
+    if not steering.response_required:
+        return
+    if response is None:
+        raise CommandTimeout(int(steering.timeout * 1000))
+    payload = payload_from_bytes(response.payload, response.content_type) if response.payload else MISSING
+    session.send_envelope(thing_response(envelope, response.status, payload,
+                                         headers=reply_headers(envelope.headers, content=response.content_type)))
+
+
+async def acknowledgement(session: Session, envelope: Envelope) -> None:
+    """A custom acknowledgement the session issues for an event it received (its label declared)."""
+    ack = ack_from_envelope(envelope)
+    correlation_id = header_text(envelope.headers, "correlation-id")
+    if not correlation_id:
+        raise JsonFieldMissing("An acknowledgement needs the correlation-id of the signal it acknowledges.")
+    payload = model.ABSENT if isinstance(ack.payload, Missing) else ack.payload
+    if session.declaration is None:
+        raise AcknowledgementLabelNotDeclared(ack.label)
+    await session.declaration.acknowledge(model.Acknowledgement(
+        ack.label, ack.thing_id, correlation_id, ack.status, _strings(ack.headers), payload))
+
+
+# -- receiving ---------------------------------------------------------------------------------------
+
+
+def live_feed(session: Session, kind: StreamKind, params: dict[str, str]) -> Callable[[], Coroutine[Any, Any, None]]:
+    from twinhub.api.websocket.streams import namespaces_param
+
+    namespaces = namespaces_param(params)
+
+    async def feed() -> None:
+        receiver = session.ctx.live.receive([_LIVE_KINDS[kind]], session.subjects, namespaces=namespaces)
+        try:
+            async for signal in receiver:
+                session.send_envelope(_envelope_of(signal))
+        finally:
+            receiver.close()
+        if receiver.overflowed:
+            session.close(CLOSE_TRY_AGAIN_LATER,
+                          f"twinhub:websocket.buffer.overflow: the session fell too far behind its {kind}")
+
+    return feed
+
+
+def _envelope_of(signal: model.LiveSignal) -> Envelope:
+    if isinstance(signal, model.LiveMessage):
+        payload = payload_from_bytes(signal.payload, signal.content_type) if signal.payload else MISSING
+        headers: dict[str, JsonValue] = dict(signal.headers)
+        return message_envelope(Message(signal.thing_id, signal.subject, signal.direction, signal.feature_id,
+                                        payload, signal.content_type, headers))
+    namespace, name = signal.thing_id.split(":", 1)
+    value: JsonValue | Missing = MISSING if signal.value is model.ABSENT else signal.value
+    if isinstance(signal, model.LiveCommand):
+        topic = Topic(namespace, name, "things", "live", "commands", signal.action)
+        return Envelope(topic, dict(signal.headers), format_pointer(signal.path), value)
+    topic = thing_topic(signal.thing_id, "events", signal.action, channel="live")
+    return Envelope(topic, dict(signal.headers), format_pointer(signal.path), value, revision=signal.revision,
+                    timestamp=signal.timestamp)

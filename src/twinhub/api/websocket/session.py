@@ -1,0 +1,154 @@
+"""One WebSocket session: who it is, what it subscribed to, and its bounded outbound buffer.
+
+Everything the session sends (responses, events, messages, acks) goes through one queue drained by
+one writer task, so frames never interleave and a slow client costs only its own buffer: when the
+buffer is full the session is closed with a clear reason, never slowing the write path or the
+other sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Final
+
+from starlette.websockets import WebSocket, WebSocketState
+
+from twinhub.api.context import Context
+from twinhub.api.websocket.control import StreamKind
+from twinhub.auth.context import AuthContext
+from twinhub.protocol import Envelope, encode_envelope
+from twinhub.service.live import Declaration
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BUFFER: Final = 1024  # frames waiting to be written to a slow client before it is cut off
+MAX_COMMANDS_IN_FLIGHT: Final = 100  # per session; more wait to be read (TCP pushes back on the client)
+
+# RFC 6455 close codes used here.
+CLOSE_POLICY_VIOLATION: Final = 1008
+CLOSE_TRY_AGAIN_LATER: Final = 1013
+# A session cut off for falling behind still gets this long to take its close frame (and reason).
+CLOSE_WAIT: Final = 10.0
+
+
+class SessionClosed(Exception):
+    """Raised into work that outlives its session."""
+
+
+class Session:
+    def __init__(self, websocket: WebSocket, ctx: Context, auth: AuthContext, *,
+                 declared_acks: tuple[str, ...] = (), buffer: int = DEFAULT_BUFFER) -> None:
+        self.websocket = websocket
+        self.ctx = ctx
+        self.auth = auth
+        self.declared_acks = declared_acks
+        self._outbound: asyncio.Queue[str | None] = asyncio.Queue(buffer + 1)
+        self._buffer = buffer
+        self._streams: dict[StreamKind, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight = asyncio.Semaphore(MAX_COMMANDS_IN_FLIGHT)
+        self._close: tuple[int, str] | None = None
+        self.closed = asyncio.Event()
+        self._timer: asyncio.Task[None] | None = None
+        self.declaration: Declaration | None = None  # the acknowledgement labels it may issue
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        return self.auth.subjects
+
+    # -- sending -----------------------------------------------------------------------------------
+
+    def send(self, frame: str) -> None:
+        """Queue `frame`; a session whose client does not keep up is closed instead of buffering more."""
+        if self.closed.is_set():
+            return
+        if self._outbound.qsize() >= self._buffer:
+            self.close(CLOSE_TRY_AGAIN_LATER,
+                       f"twinhub:websocket.buffer.overflow: the client fell {self._buffer} messages behind")
+            return
+        self._outbound.put_nowait(frame)
+
+    def send_envelope(self, envelope: Envelope) -> None:
+        self.send(encode_envelope(envelope).decode())
+
+    def close(self, code: int, reason: str) -> None:
+        """Close the session (once): the writer stops and the socket is closed with `code` and `reason`."""
+        if self.closed.is_set():
+            return
+        self._close = (code, reason[:123])  # a close frame's reason holds at most 123 bytes
+        self.closed.set()
+        with contextlib.suppress(asyncio.QueueFull):
+            self._outbound.put_nowait(None)
+
+    async def write_loop(self) -> None:
+        while (frame := await self._outbound.get()) is not None:
+            await self.websocket.send_text(frame)
+
+    # -- concurrent work ---------------------------------------------------------------------------
+
+    async def spawn_command(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run one incoming command concurrently with the others, at most MAX_COMMANDS_IN_FLIGHT at once."""
+        await self._in_flight.acquire()
+
+        async def run() -> None:
+            try:
+                await work()
+            finally:
+                self._in_flight.release()
+
+        self._track(asyncio.create_task(run()))
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None and not isinstance(error, SessionClosed):
+            log.error("websocket session task failed", exc_info=error)
+
+    def start_stream(self, kind: StreamKind, feed: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """(Re)start the stream `kind`: a START-SEND-* replaces the same stream's earlier parameters."""
+        self.stop_stream(kind)
+        task = asyncio.create_task(feed())
+        self._streams[kind] = task
+        self._track(task)
+
+    def stop_stream(self, kind: StreamKind) -> None:
+        task = self._streams.pop(kind, None)
+        if task is not None:
+            task.cancel()
+
+    def start_timer(self, expiry: Coroutine[Any, Any, None]) -> None:
+        """(Re)arm the session's one timer (the expiry of its credentials)."""
+        self.stop_timer()
+        self._timer = asyncio.create_task(expiry)
+        self._track(self._timer)
+
+    def stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def streaming(self, kind: StreamKind) -> bool:
+        return kind in self._streams
+
+    def track(self, task: asyncio.Task[None]) -> None:
+        """Own a background task (search or history streams): cancelled when the session ends."""
+        self._track(task)
+
+    async def shutdown(self) -> None:
+        """Cancel everything the session started and close the socket with the reason, if any."""
+        self.closed.set()
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(BaseException):
+                await task
+        if self._close is not None and self.websocket.application_state == WebSocketState.CONNECTED:
+            code, reason = self._close
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.websocket.close(code, reason), CLOSE_WAIT)

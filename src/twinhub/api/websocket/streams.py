@@ -1,0 +1,94 @@
+"""What a session receives after `START-SEND-*`: twin events (filtered to what it may READ), live
+messages, live commands and live events; each stream feeds the session's bounded buffer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import orjson
+
+from twinhub.api.websocket.control import StreamControl, StreamKind
+from twinhub.api.websocket.session import CLOSE_TRY_AGAIN_LATER, Session
+from twinhub.model.events import EventHeaders
+from twinhub.model.fields import parse_fields
+from twinhub.model.types import JsonValue
+from twinhub.protocol.envelope import encode_envelope
+from twinhub.protocol.things import thing_event
+from twinhub.service.streaming import EventFilter, parse_event_filter
+
+_OVERFLOW = "twinhub:websocket.buffer.overflow: the session fell too far behind its {what}"
+
+
+def start_stream(session: Session, control: StreamControl) -> None:
+    """Start (or restart with new parameters) a stream; raises 400s for invalid parameters."""
+    feeds: dict[StreamKind, Callable[[Session, StreamControl], Callable[[], Coroutine[Any, Any, None]]]] = {
+        "events": _events,
+        "messages": _live("messages"),
+        "live-commands": _live("live-commands"),
+        "live-events": _live("live-events"),
+        "policy-announcements": _announcements,
+    }
+    session.start_stream(control.stream, feeds[control.stream](session, control))
+
+
+def namespaces_param(params: dict[str, str]) -> frozenset[str] | None:
+    text = params.get("namespaces", "")
+    names = frozenset(name.strip() for name in text.split(",") if name.strip())
+    return names or None
+
+
+def event_filter(params: dict[str, str]) -> EventFilter:
+    """`namespaces`, `filter` (RQL) and `extraFields` of a START-SEND-EVENTS, checked."""
+    filter_text = params.get("filter") or None
+    node = parse_event_filter(filter_text) if filter_text is not None else None
+    extra_text = params.get("extraFields") or None
+    return EventFilter(namespaces=namespaces_param(params), filter=node, filter_text=filter_text,
+                       extra_fields=parse_fields(extra_text) if extra_text else None)
+
+
+def event_headers(headers: EventHeaders) -> dict[str, JsonValue]:
+    """The headers an event shows its subscriber: the command's, `requested-acks` as a JSON array."""
+    shown: dict[str, JsonValue] = {}
+    for name, value in headers.items():
+        if name == "requested-acks":
+            shown[name] = orjson.loads(value)
+        else:
+            shown[name] = value
+    return shown
+
+
+def _events(session: Session, control: StreamControl) -> Callable[[], Coroutine[Any, Any, None]]:
+    event_filter_ = event_filter(control.params)
+
+    async def feed() -> None:
+        watch = session.ctx.events.watch(session.subjects, event_filter_)
+        try:
+            async for delivery in watch:
+                envelope = thing_event(delivery.event, value=delivery.value, headers=event_headers(
+                    delivery.event.headers), extra=delivery.extra)
+                session.send(encode_envelope(envelope).decode())
+        finally:
+            watch.close()
+        if watch.overflowed:
+            session.close(CLOSE_TRY_AGAIN_LATER, _OVERFLOW.format(what="events"))
+
+    return feed
+
+
+def _live(kind: StreamKind) -> Callable[[Session, StreamControl], Callable[[], Coroutine[Any, Any, None]]]:
+    def make(session: Session, control: StreamControl) -> Callable[[], Coroutine[Any, Any, None]]:
+        from twinhub.api.websocket.live import live_feed
+
+        return live_feed(session, kind, control.params)
+
+    return make
+
+
+def _announcements(session: Session, control: StreamControl) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def feed() -> None:
+        # twinhub issues no policy announcements yet (subject deletion announcements need subject expiry
+        # notifications): the subscription is accepted as Ditto accepts it, and stays quiet.
+        await session.closed.wait()
+
+    return feed

@@ -1,0 +1,104 @@
+"""Pure parsing of Ditto header values, shared by every edge (HTTP, WebSocket, connections).
+
+Each function takes the header's text as sent and returns the typed value, or raises Ditto's 400
+(`timeout.invalid`, `header.invalid`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import orjson
+
+from twinhub.model.commands import IfEqual
+from twinhub.model.errors import HeaderInvalid, TimeoutInvalid
+from twinhub.model.events import format_timestamp
+
+__all__ = [
+    "ACK_LABEL",
+    "DEFAULT_TIMEOUT",
+    "IF_EQUAL_VALUES",
+    "LIVE_RESPONSE",
+    "MAX_TIMEOUT",
+    "SEARCH_PERSISTED",
+    "TWIN_PERSISTED",
+    "parse_bool",
+    "parse_if_equal",
+    "parse_requested_acks",
+    "parse_timeout",
+    "parse_timestamp",
+]
+
+# Ditto's built-in acknowledgement labels.
+TWIN_PERSISTED = "twin-persisted"
+SEARCH_PERSISTED = "search-persisted"
+LIVE_RESPONSE = "live-response"
+
+# An acknowledgement label (Ditto's AcknowledgementLabel regex); match it with `fullmatch`.
+ACK_LABEL = re.compile(r"[a-zA-Z0-9\-_:]{3,100}")
+
+DEFAULT_TIMEOUT = 60.0
+MAX_TIMEOUT = 60.0
+_TIMEOUT_RE = re.compile(r"(\d{1,9})(ms|s|m)?")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
+
+IF_EQUAL_VALUES: tuple[IfEqual, ...] = ("update", "skip", "skip-minimizing-merge")
+
+
+def parse_timeout(text: str) -> float:
+    """`42` and `42s` are seconds, `250ms` milliseconds, `1m` minutes; at most 60 seconds."""
+    match = _TIMEOUT_RE.fullmatch(text.strip())
+    if match is None:
+        raise TimeoutInvalid(f"The timeout <{text}> is not valid.")
+    seconds = int(match[1]) * _UNITS[match[2]]
+    if seconds > MAX_TIMEOUT:
+        raise TimeoutInvalid(f"The timeout <{text}> is greater than the maximum of <60s>.")
+    return seconds
+
+
+def parse_bool(name: str, text: str) -> bool:
+    """`true` or `false` in any case; raises `header.invalid` otherwise."""
+    if text.lower() not in {"true", "false"}:
+        raise HeaderInvalid(name, text, "boolean")
+    return text.lower() == "true"
+
+
+def parse_timestamp(name: str, text: str) -> str:
+    """An ISO-8601 timestamp, normalised to UTC with microseconds (a naive one is read as UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise HeaderInvalid(name, text, "ISO-8601 timestamp") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return format_timestamp(moment)
+
+
+def parse_requested_acks(text: str) -> tuple[str, ...]:
+    """`requested-acks` as a comma-separated list or a JSON array of acknowledgement labels."""
+    stripped = text.strip()
+    labels: list[str]
+    if stripped.startswith("["):
+        try:
+            parsed = orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            raise HeaderInvalid("requested-acks", text, "JSON array of acknowledgement labels") from None
+        if not isinstance(parsed, list) or not all(isinstance(label, str) for label in parsed):
+            raise HeaderInvalid("requested-acks", text, "JSON array of acknowledgement labels")
+        labels = parsed
+    else:
+        labels = [label.strip() for label in stripped.split(",") if label.strip()]
+    for label in labels:
+        if not ACK_LABEL.fullmatch(label):
+            raise HeaderInvalid("requested-acks", text, "list of acknowledgement labels ([a-zA-Z0-9-_:]{3,100})")
+    return tuple(dict.fromkeys(labels))
+
+
+def parse_if_equal(text: str) -> IfEqual:
+    """`update` (Ditto's default), `skip` or `skip-minimizing-merge`, in any case."""
+    value = text.strip().lower()
+    for known in IF_EQUAL_VALUES:
+        if value == known:
+            return known
+    raise HeaderInvalid("if-equal", text, "one of update, skip, skip-minimizing-merge")

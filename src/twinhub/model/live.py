@@ -1,0 +1,287 @@
+"""What flows on the live channel: messages, live commands and live events between apps and devices,
+the responses to them, and acknowledgements. Plain values; the WebSocket renders them as Ditto Protocol.
+
+    LiveMessage      POST .../inbox/messages/<subject>, or a Ditto Protocol message (topic .../live/messages/...)
+    LiveCommand      a thing command on the live channel (`channel=live`): a device answers, nothing is persisted
+    LiveEvent        an event a device publishes on the live channel
+    LiveResponse     the answer to a message or a live command, matched by its correlation-id; the first wins
+    Acknowledgement  one subscriber's answer to a requested acknowledgement label of a twin command's event
+
+Ditto is a router, not a broker: live signals are delivered at most once, to whoever listens right now.
+Payloads of messages and responses stay bytes with their content type; JSON values stay JSON.
+
+Pure: no I/O, no clock, no randomness.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Final, Literal
+
+import orjson
+
+from twinhub.model.errors import (
+    AcknowledgementLabelForbidden,
+    AcknowledgementLabelInvalid,
+    AcknowledgementRequestTimeout,
+    MessageSubjectInvalid,
+)
+from twinhub.model.headers import ACK_LABEL, LIVE_RESPONSE, SEARCH_PERSISTED, TWIN_PERSISTED
+from twinhub.model.types import JsonObject, JsonValue, Pointer
+
+__all__ = [
+    "ABSENT",
+    "BUILT_IN_LABELS",
+    "CLAIM_SUBJECT",
+    "Absent",
+    "Acknowledgement",
+    "Direction",
+    "LiveAction",
+    "LiveCommand",
+    "LiveEvent",
+    "LiveEventAction",
+    "LiveKind",
+    "LiveMessage",
+    "LiveResponse",
+    "LiveSignal",
+    "Signal",
+    "aggregate_acknowledgements",
+    "kind_of",
+    "normalize_subject",
+    "parse_declared_acks",
+    "timed_out",
+    "with_headers",
+]
+
+Direction = Literal["inbox", "outbox"]
+# What a receiver subscribes to (the WebSocket's START-SEND-MESSAGES / -LIVE-COMMANDS / -LIVE-EVENTS).
+LiveKind = Literal["messages", "live-commands", "live-events"]
+LiveAction = Literal["create", "modify", "merge", "retrieve", "delete"]
+LiveEventAction = Literal["created", "modified", "merged", "deleted"]
+
+CLAIM_SUBJECT: Final = "claim"
+# Built-in labels Ditto issues itself; clients may neither declare nor issue them.
+BUILT_IN_LABELS: Final = frozenset({TWIN_PERSISTED, SEARCH_PERSISTED, LIVE_RESPONSE})
+
+# An RFC 3986 path: unreserved, percent-encoded, sub-delims, ":", "@" and "/".
+_SUBJECT = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})+")
+
+
+class Absent(enum.Enum):
+    """The type of `ABSENT`: no value at all, distinct from a JSON `null`."""
+
+    ABSENT = "ABSENT"
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Final = Absent.ABSENT
+
+
+def _no_headers() -> dict[str, str]:
+    return {}
+
+
+def normalize_subject(subject: str) -> str:
+    """The subject without a leading `/`; raises 400 `messages:subject.invalid` unless it is a non-empty
+    RFC 3986 path (`ask/question` is one subject)."""
+    normalized = subject[1:] if subject.startswith("/") else subject
+    if not normalized or not _SUBJECT.fullmatch(normalized):
+        raise MessageSubjectInvalid(subject)
+    return normalized
+
+
+@dataclass(frozen=True, slots=True)
+class LiveMessage:
+    """A message to (`inbox`) or from (`outbox`) a thing or one of its features.
+
+    `headers` are the Ditto headers it travels with (correlation-id, timeout, response-required,
+    ditto-originator, ...). A claim message (`claim=True`) is always `/inbox/messages/claim` of the thing:
+    sending it needs no permission and every message receiver gets it.
+    """
+
+    thing_id: str
+    subject: str
+    direction: Direction = "inbox"
+    feature_id: str | None = None
+    payload: bytes = b""
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=_no_headers)
+    claim: bool = False
+
+    def __post_init__(self) -> None:
+        if self.direction not in ("inbox", "outbox"):
+            raise ValueError(f"a message goes to an inbox or an outbox, not {self.direction!r}")
+        if normalize_subject(self.subject) != self.subject:
+            raise MessageSubjectInvalid(self.subject)
+        if self.claim and (self.direction != "inbox" or self.feature_id is not None or self.subject != CLAIM_SUBJECT):
+            raise ValueError("a claim message goes to the thing's inbox with the subject 'claim'")
+
+    @property
+    def path(self) -> Pointer:
+        """`/[features/<id>/]<inbox|outbox>/messages/<subject...>`: also its `message:` resource."""
+        feature: Pointer = ("features", self.feature_id) if self.feature_id is not None else ()
+        return (*feature, self.direction, "messages", *self.subject.split("/"))
+
+    @property
+    def correlation_id(self) -> str | None:
+        return self.headers.get("correlation-id")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCommand:
+    """A thing command sent on the live channel: `action` on `path` (Ditto Protocol's shape).
+
+    `value` is the new value of create/modify, the patch of merge, ABSENT for retrieve and delete.
+    """
+
+    thing_id: str
+    action: LiveAction
+    path: Pointer = ()
+    value: JsonValue | Absent = ABSENT
+    headers: dict[str, str] = field(default_factory=_no_headers)
+
+    @property
+    def correlation_id(self) -> str | None:
+        return self.headers.get("correlation-id")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    """An event a device publishes on the live channel; nothing is persisted."""
+
+    thing_id: str
+    action: LiveEventAction
+    path: Pointer = ()
+    value: JsonValue | Absent = ABSENT
+    headers: dict[str, str] = field(default_factory=_no_headers)
+    revision: int | None = None
+    timestamp: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveResponse:
+    """The answer to a message or a live command: HTTP status, payload bytes and content type."""
+
+    correlation_id: str
+    status: int
+    payload: bytes = b""
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=_no_headers)
+
+    def __post_init__(self) -> None:
+        if not self.correlation_id:
+            raise ValueError("a response needs the correlation-id of what it answers")
+        if not 100 <= self.status <= 599:
+            raise ValueError(f"a response status must be an HTTP status, not {self.status}")
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """One acknowledgement of `label` for the signal with `correlation_id` (of entity `entity_id`).
+
+    A weak acknowledgement (200) says the subscriber declared the label but did not receive the signal
+    (its filters or permissions left it out), so none will come.
+    """
+
+    label: str
+    entity_id: str
+    correlation_id: str
+    status: int
+    headers: dict[str, str] = field(default_factory=_no_headers)
+    payload: JsonValue | Absent = ABSENT
+    weak: bool = False
+
+    def __post_init__(self) -> None:
+        if not ACK_LABEL.fullmatch(self.label):
+            raise AcknowledgementLabelInvalid(self.label)
+        if not 100 <= self.status <= 599:
+            raise ValueError(f"an acknowledgement status must be an HTTP status, not {self.status}")
+
+    @property
+    def successful(self) -> bool:
+        return 200 <= self.status < 300
+
+    def to_json(self) -> JsonObject:
+        """The acknowledgement as an entry of Ditto's aggregated body: `{status, payload?, headers}`."""
+        body: JsonObject = {"status": self.status}
+        if self.payload is not ABSENT:
+            body["payload"] = self.payload
+        headers: JsonObject = dict(self.headers)
+        if self.weak:
+            headers["ditto-weak-ack"] = True
+        body["headers"] = headers
+        return body
+
+
+LiveSignal = LiveMessage | LiveCommand | LiveEvent
+Signal = LiveSignal | LiveResponse | Acknowledgement
+
+_KINDS: Final[dict[type[LiveSignal], LiveKind]] = {
+    LiveMessage: "messages",
+    LiveCommand: "live-commands",
+    LiveEvent: "live-events",
+}
+
+
+def kind_of(signal: LiveSignal) -> LiveKind:
+    """Which subscription receives `signal`."""
+    return _KINDS[type(signal)]
+
+
+def with_headers(signal: LiveSignal, headers: Mapping[str, str]) -> LiveSignal:
+    """`signal` with `headers` added to (and overriding) its own."""
+    return replace(signal, headers={**signal.headers, **headers})
+
+
+def aggregate_acknowledgements(acks: Mapping[str, Acknowledgement]) -> tuple[int, JsonValue | Absent]:
+    """Ditto's answer to a request for these acknowledgements: a single one answers with its own status
+    and payload; several with 200 when all succeeded, else 424, and `{label: {status, payload, headers}}`."""
+    if not acks:
+        raise ValueError("there is nothing to aggregate")
+    if len(acks) == 1:
+        (only,) = acks.values()
+        return only.status, only.payload
+    status = 200 if all(ack.successful for ack in acks.values()) else 424
+    return status, {label: ack.to_json() for label, ack in acks.items()}
+
+
+def timed_out(label: str, entity_id: str, correlation_id: str, timeout: float) -> Acknowledgement:
+    """The 408 acknowledgement of a label nobody answered within `timeout` seconds."""
+    error = AcknowledgementRequestTimeout(round(timeout * 1000))
+    payload: JsonObject = {"status": error.status, "error": error.code, "message": error.message}
+    if error.description:
+        payload["description"] = error.description
+    return Acknowledgement(label, entity_id, correlation_id, 408, {"correlation-id": correlation_id}, payload)
+
+
+def parse_declared_acks(text: str | None) -> tuple[str, ...]:
+    """The labels of `declared-acks` (a JSON array or a comma-separated list), each once.
+
+    Raises 400 `acknowledgement:label.invalid` for a malformed label, 400
+    `acknowledgement:ditto.acklabel.forbidden` for a built-in one.
+    """
+    if text is None or not text.strip():
+        return ()
+    stripped = text.strip()
+    labels: list[str]
+    if stripped.startswith("["):
+        try:
+            parsed = orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            raise AcknowledgementLabelInvalid(stripped) from None
+        if not isinstance(parsed, list) or not all(isinstance(label, str) for label in parsed):
+            raise AcknowledgementLabelInvalid(stripped)
+        labels = parsed
+    else:
+        labels = [label.strip() for label in stripped.split(",") if label.strip()]
+    for label in labels:
+        if not ACK_LABEL.fullmatch(label):
+            raise AcknowledgementLabelInvalid(label)
+        if label in BUILT_IN_LABELS:
+            raise AcknowledgementLabelForbidden(label)
+    return tuple(dict.fromkeys(labels))

@@ -1,0 +1,267 @@
+"""One committed thing event as its watchers see it: cut down to what each may READ, enriched with extra
+fields, tested against each one's filter. The event hub (`twinhub.service.streaming`) builds one
+`EventView` per event and asks it once per watcher; everything that depends only on the subjects (the
+READ view, the extra fields, the filter's verdict) is computed once per distinct subjects and filter.
+
+The filter sees the thing JSON Ditto forms from an event (`changed_thing`): the thing id, the readable
+changed part at its path (a merge patch without its nulls), `_revision` and `_modified`, with the
+readable extra fields merged below; placeholders name the event's topic, resource and entity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final
+
+from twinhub.model.events import Thing, ThingEvent
+from twinhub.model.fields import FieldSelector, select
+from twinhub.model.pointer import format_pointer, set_at
+from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.policy import MISSING, Enforcer, Missing
+from twinhub.rql import And, Comparison, In, Node, Not, Or, Placeholder, matches, resolve_placeholders
+from twinhub.service.enforcement import READ
+
+__all__ = [
+    "EVENT_PLACEHOLDERS",
+    "Delivery",
+    "EventFilter",
+    "EventView",
+    "Interest",
+    "changed_thing",
+    "event_placeholders",
+    "merge_extra",
+]
+
+_SPECIAL_FIELDS = ("_namespace", "_revision", "_created", "_modified")
+# The placeholders an event filter may name as properties (Ditto's topic, resource and entity resolvers);
+# `event_placeholders` gives their values.
+EVENT_PLACEHOLDERS: Final = frozenset({
+    "topic:full", "topic:namespace", "topic:entityName", "topic:group", "topic:channel", "topic:criterion",
+    "topic:action", "resource:type", "resource:path", "entity:id", "entity:namespace", "entity:name",
+    "thing:id", "thing:namespace", "thing:name",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """What a watcher wants; every part narrows (None: no restriction)."""
+
+    namespaces: frozenset[str] | None = None
+    thing_ids: frozenset[str] | None = None
+    path: Pointer = ()  # only events touching it: at, above or below
+    filter: Node | None = None  # parsed and validated (`twinhub.service.streaming.parse_event_filter`)
+    filter_text: str | None = None
+    extra_fields: FieldSelector | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event for one watcher: the event as committed (with its command's headers), its value reduced to
+    what the watcher may READ (MISSING for deletions), the READ-filtered extra fields (None if none were
+    asked for), and the thing at or after the event's revision (None when it was deleted)."""
+
+    event: ThingEvent
+    value: JsonValue | Missing
+    extra: JsonObject | None
+    thing: Thing | None
+
+
+class Interest:
+    """A watcher's subjects and filter, prepared once: what each event asks about them."""
+
+    __slots__ = ("event_filter", "filter_key", "subjects", "timed")
+
+    def __init__(self, subjects: tuple[str, ...], event_filter: EventFilter) -> None:
+        self.subjects = subjects
+        self.event_filter = event_filter
+        node = event_filter.filter
+        self.timed = node is not None and _has_placeholder_values(node)  # time:now... resolved per event
+        self.filter_key: object = event_filter.filter_text or node
+
+
+class _Unreadable:
+    """What a watcher gets of an event it may not read: nothing."""
+
+
+_UNREADABLE: Final = _Unreadable()
+
+
+@dataclass
+class EventView:
+    """One event, seen through `enforcer` (the thing's policy) by any number of watchers."""
+
+    event: ThingEvent
+    thing: Thing | None
+    enforcer: Enforcer
+    now: datetime
+    # Per subjects: the READ view of the value, and of the extra fields. Watchers whose views are the very
+    # same object (all who may read all of it: views share unrestricted parts) share documents and
+    # verdicts, keyed by the views' ids; the views are kept here, so the ids stay theirs.
+    _views: dict[tuple[str, ...], JsonValue | Missing | _Unreadable] = field(default_factory=dict)
+    _extras: dict[tuple[tuple[str, ...], FieldSelector], JsonObject] = field(default_factory=dict)
+    _selected: dict[FieldSelector, JsonObject] = field(default_factory=dict)
+    _whole_extras: dict[FieldSelector, JsonObject] = field(default_factory=dict)
+    _documents: dict[tuple[int, int], JsonObject] = field(default_factory=dict)
+    _verdicts: dict[tuple[int, int, object], bool] = field(default_factory=dict)
+    _whole_thing: JsonObject | None = None
+    _placeholders: dict[str, JsonValue] | None = None
+
+    def deliver(self, interest: Interest) -> Delivery | None:
+        """What the watcher gets of the event, or None when nothing (unreadable, or filtered out)."""
+        subjects = interest.subjects
+        if subjects in self._views:
+            value = self._views[subjects]
+        else:
+            value = self._views[subjects] = self._view(subjects)
+        if isinstance(value, _Unreadable):
+            return None
+        selector = interest.event_filter.extra_fields
+        extra = None if selector is None else self._extra(subjects, selector)
+        if interest.event_filter.filter is not None:
+            key = (id(value), id(extra), interest.filter_key)
+            verdict = self._verdicts.get(key)
+            if verdict is None:
+                verdict = self._verdicts[key] = self._passes(interest, value, extra)
+            if not verdict:
+                return None
+        return Delivery(self.event, value, extra, self.thing)
+
+    def _view(self, subjects: tuple[str, ...]) -> JsonValue | Missing | _Unreadable:
+        event, enforcer = self.event, self.enforcer
+        if event.action == "deleted" or (event.action == "merged" and event.value is None):
+            # Nothing to cut down: whoever could read something there learns it is gone.
+            readable = enforcer.has_partial(subjects, "thing", event.path, READ)
+            return (MISSING if event.action == "deleted" else None) if readable else _UNREADABLE
+        view = enforcer.view(subjects, "thing", event.path, event.value)
+        if view is MISSING:
+            return _UNREADABLE
+        if not event.path and event.action != "merged" and isinstance(view, dict):
+            # A whole readable thing keeps its id (Ditto's allow-list); a merge patch stays a patch.
+            if view is event.value and self._whole_thing is not None:
+                return self._whole_thing
+            thing = {"thingId": event.thing_id, **{key: item for key, item in view.items() if key != "thingId"}}
+            if view is event.value:
+                self._whole_thing = thing
+            return thing
+        return view
+
+    def _extra(self, subjects: tuple[str, ...], selector: FieldSelector) -> JsonObject:
+        key = (subjects, selector)
+        cached = self._extras.get(key)
+        if cached is None:
+            cached = self._extras[key] = self._readable_fields(subjects, selector)
+        return cached
+
+    def _readable_fields(self, subjects: tuple[str, ...], selector: FieldSelector) -> JsonObject:
+        """The thing's fields `selector` picks, cut down to what the subjects may READ (the thing id and the
+        `_` fields always, as Ditto's allow-list)."""
+        thing = self.thing
+        if thing is None:
+            return {}
+        selected = self._selected.get(selector)
+        if selected is None:
+            selected = self._selected[selector] = select(thing.doc, selector)
+        view = self.enforcer.view(subjects, "thing", (), selected)
+        if view is not selected:
+            return _with_allowed_fields(thing, selected, view, selector)
+        whole = self._whole_extras.get(selector)  # the same for all who may read all of it
+        if whole is None:
+            whole = self._whole_extras[selector] = _with_allowed_fields(thing, selected, view, selector)
+        return whole
+
+    def _passes(self, interest: Interest, value: JsonValue | Missing, extra: JsonObject | None) -> bool:
+        key = (id(value), id(extra))
+        document = self._documents.get(key)
+        if document is None:
+            document = changed_thing(self.event, value)
+            document["_revision"] = self.event.revision
+            document["_modified"] = self.event.timestamp
+            if extra:
+                document = merge_extra(document, extra)
+            self._documents[key] = document
+        node = interest.event_filter.filter
+        assert node is not None
+        if interest.timed:
+            node = resolve_placeholders(node, self.now)
+        if self._placeholders is None:
+            self._placeholders = event_placeholders(self.event)
+        return matches(node, document, extra=self._placeholders)
+
+
+def changed_thing(event: ThingEvent, value: JsonValue | Missing) -> JsonObject:
+    """The thing JSON of an event's changed part, as Ditto forms it for filters and SSE: the thing id, the
+    (readable) value at the event's path (a merge patch without its nulls), nothing for deletions."""
+    thing: JsonObject = {"thingId": event.thing_id}
+    if isinstance(value, Missing) or event.action == "deleted":
+        return thing
+    if event.action == "merged":
+        value = _without_nulls(value)
+    if not event.path:
+        if not isinstance(value, dict):
+            return thing
+        return {**thing, **{key: item for key, item in value.items() if key != "thingId"}}
+    return set_at(thing, event.path, value)
+
+
+def _without_nulls(value: JsonValue) -> JsonValue:
+    """Ditto's `filterNullValuesInJsonValue`: a null patch is an empty object, nulls inside objects go."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    return value
+
+
+def merge_extra(base: JsonObject, extra: JsonObject) -> JsonObject:
+    """`base` with `extra` merged in below it; where both have a value, `base` (the event) wins."""
+    merged = dict(extra)
+    for key, value in base.items():
+        below = merged.get(key)
+        merged[key] = merge_extra(value, below) if isinstance(value, dict) and isinstance(below, dict) else value
+    return merged
+
+
+def event_placeholders(event: ThingEvent) -> dict[str, JsonValue]:
+    """The values of the event filter placeholders (topic, resource, entity, thing) for a twin event."""
+    namespace, _, name = event.thing_id.partition(":")
+    values: dict[str, JsonValue] = {
+        "topic:namespace": namespace, "topic:entityName": name, "topic:group": "things", "topic:channel": "twin",
+        "topic:criterion": "events", "topic:action": event.action,
+        "topic:full": f"{namespace}/{name}/things/twin/events/{event.action}",
+        "resource:type": "thing", "resource:path": format_pointer(event.path),
+    }
+    for prefix in ("entity", "thing"):
+        values[f"{prefix}:id"] = event.thing_id
+        values[f"{prefix}:namespace"] = namespace
+        values[f"{prefix}:name"] = name
+    return values
+
+
+def _with_allowed_fields(thing: Thing, selected: JsonObject, view: JsonValue | Missing,
+                         selector: FieldSelector) -> JsonObject:
+    result: JsonObject = dict(view) if isinstance(view, dict) else {}
+    if "thingId" in selected:
+        result["thingId"] = thing.thing_id
+    wanted = selector.top_level_keys()
+    specials: dict[str, JsonValue] = {
+        "_namespace": thing.thing_id.split(":", 1)[0], "_revision": thing.revision,
+        "_created": thing.created, "_modified": thing.modified,
+    }
+    for name in _SPECIAL_FIELDS:
+        if name in wanted:
+            result[name] = specials[name]
+    return result
+
+
+def _has_placeholder_values(node: Node) -> bool:
+    match node:
+        case Comparison(_, _, value):
+            return isinstance(value, Placeholder)
+        case In(_, values):
+            return any(isinstance(value, Placeholder) for value in values)
+        case And(children) | Or(children):
+            return any(_has_placeholder_values(child) for child in children)
+        case Not(child):
+            return _has_placeholder_values(child)
+    return False

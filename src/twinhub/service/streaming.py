@@ -1,0 +1,337 @@
+"""The event hub: one per worker, it follows the bus and hands each committed thing event to every
+watcher (WebSocket or SSE session) whose filter passes, cut down to what the watcher may READ.
+
+Per event the hub loads the thing and its enforcer once, and computes the READ view, the extra fields
+and the filtered JSON once per distinct subjects, whatever the number of watchers (Ditto 3.9's partial
+events: a watcher sees exactly the readable part of the change, and nothing when nothing is readable).
+
+* `namespaces`, `thing_ids` and `path` narrow cheaply; `filter` is RQL evaluated in memory (Ditto's
+  event filter semantics, `twinhub.rql.memory`) on the thing JSON formed by the readable changed part
+  (`{"thingId": ..., <value at its path>}`, `_revision`, `_modified`), merged with the readable extra
+  fields; `topic:*`, `resource:*`, `entity:*` and `thing:*` placeholders name the event's own values
+  (see `twinhub.service.event_views`).
+* A whole-thing deletion leaves a tombstone without policy: it goes to whoever could READ the thing
+  just before, under the policy of the previous revision (replayed from the journal: deletions are rare,
+  and this is exact even for a thing this worker never saw).
+* Back-pressure: each watch has a bounded buffer; a watcher that falls behind is cut off (`overflowed`)
+  and never slows the hub, other watchers or the write path. If the hub itself falls behind the bus,
+  every watch is cut off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Final
+
+from twinhub.bus.base import EventBus
+from twinhub.model.commands import exists
+from twinhub.model.errors import ThingNotAccessible, TwinhubError
+from twinhub.model.events import Thing, ThingEvent
+from twinhub.model.types import Pointer
+from twinhub.policy import MISSING, Enforcer, Missing
+from twinhub.rql import Node, parse_filter, validate_filter_fields
+from twinhub.service.enforcement import READ
+from twinhub.service.event_views import (
+    EVENT_PLACEHOLDERS,
+    Delivery,
+    EventFilter,
+    EventView,
+    Interest,
+    changed_thing,
+    event_placeholders,
+    merge_extra,
+)
+from twinhub.service.policies import PolicyService
+from twinhub.service.things import ThingService
+
+__all__ = [
+    "DEFAULT_WATCH_CAPACITY",
+    "EVENT_PLACEHOLDERS",
+    "MISSING",
+    "Delivery",
+    "EventFilter",
+    "EventHub",
+    "Missing",
+    "Watch",
+    "changed_thing",
+    "event_placeholders",
+    "merge_extra",
+    "parse_event_filter",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WATCH_CAPACITY: Final = 1024
+DEFAULT_SUBSCRIPTION_CAPACITY: Final = 100_000
+# Watchers served per event before the hub lets other tasks run (it shares the event loop with requests).
+DISPATCH_SLICE: Final = 200
+# Historical streams read the journal in windows of this many revisions (bounded memory).
+HISTORY_WINDOW: Final = 500
+
+def parse_event_filter(text: str) -> Node:
+    """An event filter parsed and checked (thing fields and `EVENT_PLACEHOLDERS`); raises `RqlInvalid`."""
+    node = parse_filter(text)
+    validate_filter_fields(node, placeholders=EVENT_PLACEHOLDERS)
+    return node
+
+
+_END: Final = None
+
+
+class Watch:
+    """A watcher's bounded stream of deliveries; iteration ends when it is closed or cut off (`overflowed`).
+
+    `__anext__` only awaits a queue, so it may be cancelled (a keep-alive timeout) and called again.
+    """
+
+    __slots__ = ("_capacity", "_ended", "_hub", "_queue", "closed", "event_filter", "interest", "overflowed",
+                 "subjects")
+
+    def __init__(self, hub: EventHub, subjects: tuple[str, ...], event_filter: EventFilter, capacity: int) -> None:
+        self._hub = hub
+        self.subjects = subjects
+        self.event_filter = event_filter
+        self.interest = Interest(subjects, event_filter)
+        self._capacity = capacity
+        self._queue: asyncio.Queue[Delivery | None] = asyncio.Queue()
+        self._ended = False
+        self.overflowed = False
+        self.closed = False
+
+    def offer(self, delivery: Delivery) -> None:
+        """Buffer `delivery`; a full buffer cuts the watcher off instead of growing or waiting."""
+        if self.closed:
+            return
+        if self._queue.qsize() >= self._capacity:
+            self.cut_off()
+            return
+        self._queue.put_nowait(delivery)
+
+    def cut_off(self) -> None:
+        self.overflowed = True
+        self.close()
+
+    def close(self) -> None:
+        """Stop watching; pending deliveries are dropped and iteration ends. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        self._hub._forget(self)
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(_END)
+
+    def __aiter__(self) -> Watch:
+        return self
+
+    async def __anext__(self) -> Delivery:
+        if self._ended:
+            raise StopAsyncIteration
+        delivery = await self._queue.get()
+        if delivery is None:
+            self._ended = True
+            raise StopAsyncIteration
+        return delivery
+
+
+class EventHub:
+    """Fans committed thing events out to watches; `run()` follows the bus (a task of the app's lifespan)."""
+
+    def __init__(self, bus: EventBus, things: ThingService, *, policies: PolicyService | None = None,
+                 subscription_capacity: int = DEFAULT_SUBSCRIPTION_CAPACITY,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._bus = bus
+        self._things = things
+        self._policies = policies
+        self._subscription_capacity = subscription_capacity
+        self._clock = clock
+        self._general: dict[Watch, None] = {}  # watches of any thing, in order of arrival
+        self._by_thing: dict[str, dict[Watch, None]] = {}
+
+    @property
+    def watch_count(self) -> int:
+        """How many watches are open (for tests and metrics)."""
+        return len(self._general) + len(_all_watches(self._by_thing.values()))
+
+    def watch(self, subjects: tuple[str, ...], event_filter: EventFilter, *,
+              capacity: int = DEFAULT_WATCH_CAPACITY) -> Watch:
+        """Start watching: events committed from now on that pass `event_filter`, as `subjects` may READ them."""
+        if capacity < 1:
+            raise ValueError("a watch needs a capacity of at least 1")
+        watch = Watch(self, subjects, event_filter, capacity)
+        if event_filter.thing_ids is None:
+            self._general[watch] = None
+        else:
+            for thing_id in event_filter.thing_ids:
+                self._by_thing.setdefault(thing_id, {})[watch] = None
+        return watch
+
+    def _forget(self, watch: Watch) -> None:
+        self._general.pop(watch, None)
+        for thing_id in watch.event_filter.thing_ids or ():
+            watches = self._by_thing.get(thing_id)
+            if watches is not None:
+                watches.pop(watch, None)
+                if not watches:
+                    del self._by_thing[thing_id]
+
+    async def run(self) -> None:
+        """Follow the bus until cancelled or closed; then every watch ends."""
+        try:
+            while True:
+                subscription = self._bus.subscribe(capacity=self._subscription_capacity)
+                try:
+                    async for event in subscription:
+                        if isinstance(event, ThingEvent):
+                            await self._dispatch(event)
+                        elif self._policies is not None:
+                            # In order with the thing events that follow (coherence runs beside, unordered).
+                            self._policies.forget_older(event.policy_id, event.revision)
+                finally:
+                    subscription.close()
+                if not subscription.overflowed:
+                    return
+                log.warning("the event hub fell behind the event bus; cutting off every watcher")
+                self._end_all(overflowed=True)
+        finally:
+            self._end_all(overflowed=False)
+
+    def _end_all(self, *, overflowed: bool) -> None:
+        for watch in [*self._general, *_all_watches(self._by_thing.values())]:
+            if overflowed:
+                watch.cut_off()
+            else:
+                watch.close()
+
+    async def _dispatch(self, event: ThingEvent) -> None:
+        candidates = [watch for watch in self._candidates(event.thing_id) if _narrows_to(watch.event_filter, event)]
+        if not candidates:
+            return
+        try:
+            view = await self._view(event)
+        except TwinhubError as error:  # the store failed: these watchers miss this event, so cut them off
+            log.warning("could not load thing %s for its event (%s); cutting off its watchers",
+                        event.thing_id, error.message)
+            for watch in candidates:
+                watch.cut_off()
+            return
+        if view is None:
+            return
+        for index, watch in enumerate(candidates, 1):
+            if not watch.closed:
+                delivery = view.deliver(watch.interest)
+                if delivery is not None:
+                    watch.offer(delivery)
+            if index % DISPATCH_SLICE == 0:
+                await asyncio.sleep(0)  # thousands of watchers: let requests run in between
+
+    def _candidates(self, thing_id: str) -> list[Watch]:
+        specific = self._by_thing.get(thing_id)
+        return [*self._general, *specific] if specific else list(self._general)
+
+    async def _view(self, event: ThingEvent) -> EventView | None:
+        """The thing and enforcer an event is seen through; None when no policy applies (nobody may read)."""
+        if event.action == "deleted" and not event.path:
+            before = await self._things.historical(event.thing_id, revision=event.revision - 1)
+            thing = None
+            policy_source = before if exists(before) else None
+        else:
+            thing = await self._things.current(event.thing_id, min_revision=event.revision)
+            if not exists(thing):  # deleted since: the event is seen as the thing was then
+                thing = await self._things.historical(event.thing_id, revision=event.revision)
+                thing = thing if exists(thing) else None
+            policy_source = thing
+        if policy_source is None:
+            return None
+        enforcer = await self._things.enforcer_for(policy_source)
+        if enforcer is None:
+            return None
+        return EventView(event, thing, enforcer, self._clock())
+
+    # -- history -----------------------------------------------------------------------------------
+
+    async def history(self, thing_id: str, subjects: tuple[str, ...], event_filter: EventFilter, *,
+                      from_revision: int | None = None, to_revision: int | None = None,
+                      from_timestamp: str | None = None, to_timestamp: str | None = None,
+                      ) -> AsyncIterator[Delivery]:
+        """The journal's events of a thing in a range, READ-filtered with the thing's *current* policy (as
+        Ditto does) and filtered as live events are; raises ThingNotAccessible (404) before the first one
+        when the caller may not read the thing.
+
+        Revisions: `from_revision` 0 is the first, negative counts back from the current revision;
+        `to_revision` None or 0 is the current one, negative counts back. Timestamps (normalised ISO-8601
+        as the journal stores them) are inclusive. Extra fields come from the current thing.
+        """
+        thing = await self._things.current(thing_id)
+        enforcer = await self._things.enforcer_for(thing) if exists(thing) and thing is not None else None
+        if thing is None or enforcer is None or not enforcer.has_partial(subjects, "thing", (), READ):
+            raise ThingNotAccessible(thing_id)
+        low, high = await self._range(thing, from_revision, to_revision, from_timestamp, to_timestamp)
+        return self._replay(thing, enforcer, subjects, event_filter, low, high)
+
+    async def _range(self, thing: Thing, from_revision: int | None, to_revision: int | None,
+                     from_timestamp: str | None, to_timestamp: str | None) -> tuple[int, int]:
+        current = thing.revision
+        low, high = 1, current
+        if from_revision is not None:
+            low = current + from_revision if from_revision < 0 else max(from_revision, 1)
+        if to_revision is not None and to_revision != 0:
+            high = min(current + to_revision if to_revision < 0 else to_revision, current)
+        if from_timestamp is not None:
+            before = await self._things.journal(thing.thing_id, to_timestamp=from_timestamp)
+            at = [entry.event.revision for entry in before if entry.event.timestamp == from_timestamp]
+            low = max(low, at[0] if at else (before[-1].event.revision + 1 if before else 1))
+        if to_timestamp is not None:
+            until = await self._things.journal(thing.thing_id, to_timestamp=to_timestamp)
+            high = min(high, until[-1].event.revision if until else 0)
+        return max(low, 1), high
+
+    async def _replay(self, thing: Thing, enforcer: Enforcer, subjects: tuple[str, ...],
+                      event_filter: EventFilter, low: int, high: int) -> AsyncIterator[Delivery]:
+        interest = Interest(subjects, event_filter)
+        async for event in self._journal_events(thing.thing_id, low, high):
+            if _touches(event.path, event_filter.path):
+                delivery = EventView(event, thing, enforcer, self._clock()).deliver(interest)
+                if delivery is not None:
+                    yield delivery
+
+    async def _journal_events(self, thing_id: str, low: int, high: int) -> AsyncIterator[ThingEvent]:
+        """Events low..high in order. The journal answers "from the last snapshot up to a bound", so each
+        window is read backwards, snapshot to snapshot, until it reaches its first revision."""
+        cursor = low
+        while cursor <= high:
+            bound = min(high, cursor + HISTORY_WINDOW - 1)
+            chunks: list[list[ThingEvent]] = []
+            top = bound
+            while top >= cursor:
+                entries = await self._things.journal(thing_id, to_revision=top)
+                if not entries:
+                    break
+                chunks.append([entry.event for entry in entries if cursor <= entry.event.revision <= top])
+                top = entries[0].event.revision - 1
+            for chunk in reversed(chunks):
+                for event in chunk:
+                    yield event
+            cursor = bound + 1
+
+
+def _narrows_to(event_filter: EventFilter, event: ThingEvent) -> bool:
+    """The cheap checks: namespace, thing id, path."""
+    if event_filter.namespaces is not None and event.thing_id.split(":", 1)[0] not in event_filter.namespaces:
+        return False
+    if event_filter.thing_ids is not None and event.thing_id not in event_filter.thing_ids:
+        return False
+    return _touches(event.path, event_filter.path)
+
+
+def _touches(event_path: Pointer, watched: Pointer) -> bool:
+    """Whether a change at `event_path` is at, above or below `watched`."""
+    shorter = min(len(event_path), len(watched))
+    return event_path[:shorter] == watched[:shorter]
+
+
+def _all_watches(groups: Iterable[dict[Watch, None]]) -> set[Watch]:
+    return {watch for group in groups for watch in group}

@@ -1,0 +1,253 @@
+"""Live signals across workers on a real NATS server: two signal buses (two connections, one subject
+prefix) stand for two workers, each with its own live hub."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import nats
+import nats.js.errors
+import pytest
+
+from tests.integration.services import NATS, POSTGRES, psql, require, throwaway_name
+from tests.serving import Server, free_port, start_server
+from tests.unit.service.live_world import (
+    OWNER,
+    READER,
+    THING_ID,
+    Worker,
+    live_workers,
+    message,
+    next_signal,
+    nothing_for,
+    responder,
+)
+from twinhub.bus.signals import NatsSignalBus, open_nats_signal_bus
+from twinhub.model.errors import MessagePayloadTooLarge, ServiceUnavailable
+from twinhub.model.live import (
+    Acknowledgement,
+    LiveCommand,
+    LiveEvent,
+    LiveMessage,
+    LiveResponse,
+    LiveSignal,
+    Signal,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A subject prefix no other test (or deployment) uses; core NATS leaves nothing behind to clean."""
+    return f"twinhub-test-signals.{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def buses(nats_url: str, prefix: str) -> AsyncIterator[tuple[NatsSignalBus, NatsSignalBus]]:
+    async with open_nats_signal_bus(nats_url, subject_prefix=prefix) as first, \
+            open_nats_signal_bus(nats_url, subject_prefix=prefix) as second:
+        yield first, second
+
+
+@pytest.fixture
+async def workers(tmp_path: Path, buses: tuple[NatsSignalBus, NatsSignalBus]) -> AsyncIterator[list[Worker]]:
+    async with live_workers(tmp_path / "twinhub.db", list(buses)) as workers:
+        yield workers
+
+
+def answer(signal: LiveSignal) -> LiveResponse:
+    assert isinstance(signal, LiveMessage) and signal.correlation_id is not None
+    return LiveResponse(signal.correlation_id, 200, b"answered on B: " + signal.payload, "text/plain")
+
+
+# -- the bus itself ----------------------------------------------------------------------------------
+
+
+async def test_every_kind_of_signal_crosses_from_one_bus_to_both(buses: tuple[NatsSignalBus, NatsSignalBus]) -> None:
+    first, second = buses
+    on_first, on_second = first.subscribe(), second.subscribe()
+    signals: list[Signal] = [
+        LiveMessage(THING_ID, "ask/question", payload=bytes(range(256)), content_type="application/octet-stream"),
+        LiveResponse("c-1", 200, b"\x00binary\n"),
+        LiveCommand(THING_ID, "modify", ("attributes", "a"), {"b": None}),
+        LiveEvent(THING_ID, "deleted", ("features", "f")),
+        Acknowledgement("conn:ack", THING_ID, "c-1", 200, weak=True),
+    ]
+    for signal in signals:
+        await first.publish(signal)
+    for subscription in (on_first, on_second):
+        received: list[Signal] = []
+        async with asyncio.timeout(5):
+            async for signal in subscription:
+                received.append(signal)
+                if len(received) == len(signals):
+                    break
+        assert received == signals
+
+
+async def test_a_signal_too_large_for_the_server_is_413(buses: tuple[NatsSignalBus, NatsSignalBus]) -> None:
+    first, _ = buses
+    with pytest.raises(MessagePayloadTooLarge) as refused:
+        await first.publish(LiveMessage(THING_ID, "big", payload=b"x" * (8 * 1024 * 1024)))
+    assert refused.value.status == 413
+
+
+async def test_an_unreachable_server_is_service_unavailable() -> None:
+    bus = open_nats_signal_bus(f"nats://127.0.0.1:{free_port()}", connect_timeout_seconds=1)
+    with pytest.raises(ServiceUnavailable):
+        await bus.__aenter__()
+    with pytest.raises(RuntimeError):
+        bus.subscribe()
+
+
+# -- two workers -------------------------------------------------------------------------------------
+
+
+async def test_a_message_sent_on_one_worker_is_answered_from_the_other(workers: list[Worker]) -> None:
+    a, b = workers
+    device = b.hub.receive(["messages"], OWNER)
+    task = responder(b.hub, device, answer)
+    response = await a.hub.send_message(message(payload=b"hi", correlation_id="c-ab"), OWNER, timeout=5)
+    assert response == LiveResponse("c-ab", 200, b"answered on B: hi", "text/plain")
+    task.cancel()
+
+
+async def test_receivers_on_both_workers_get_a_message_once_and_only_if_they_may_read_it(
+        workers: list[Worker]) -> None:
+    a, b = workers
+    owner_a, owner_b, reader_b = a.hub.receive(["messages"], OWNER), b.hub.receive(["messages"], OWNER), \
+        b.hub.receive(["messages"], READER)
+    for n in range(3):
+        await a.hub.send_message(message("private", str(n).encode()), OWNER, timeout=0)
+    for receiver in (owner_a, owner_b):
+        assert [(await next_signal(receiver)).payload for _ in range(3)] == [b"0", b"1", b"2"]  # type: ignore[union-attr]
+        assert await nothing_for(receiver)  # no duplicates
+    assert await nothing_for(reader_b)
+
+
+async def test_messages_are_delivered_at_most_once_to_who_listens_now(workers: list[Worker]) -> None:
+    a, b = workers
+    probe = b.hub.receive(["messages"], OWNER)
+    await a.hub.send_message(message(payload=b"before"), OWNER, timeout=0)
+    assert (await next_signal(probe)).payload == b"before"  # type: ignore[union-attr]
+    late = b.hub.receive(["messages"], OWNER)
+    assert await nothing_for(late)  # nothing is retained for a receiver that came later
+    await a.hub.send_message(message(payload=b"after"), OWNER, timeout=0)
+    assert (await next_signal(late)).payload == b"after"  # type: ignore[union-attr]
+    assert (await next_signal(probe)).payload == b"after"  # type: ignore[union-attr]
+    assert await nothing_for(probe)
+
+
+async def test_no_response_from_any_worker_is_none_after_the_timeout(workers: list[Worker]) -> None:
+    a, b = workers
+    b.hub.receive(["messages"], OWNER)  # receives, never answers
+    started = time.monotonic()
+    assert await a.hub.send_message(message(), OWNER, timeout=0.3) is None
+    assert time.monotonic() - started >= 0.3
+
+
+async def test_a_live_command_from_one_worker_is_answered_from_the_other(workers: list[Worker]) -> None:
+    a, b = workers
+    device = b.hub.receive(["live-commands"], OWNER)
+
+    def reply(signal: LiveSignal) -> LiveResponse:
+        assert isinstance(signal, LiveCommand) and signal.correlation_id is not None
+        return LiveResponse(signal.correlation_id, 200, b'{"model":"live","secret":"x"}', "application/json")
+
+    task = responder(b.hub, device, reply)
+    response = await a.hub.send_command(LiveCommand(THING_ID, "retrieve", ("attributes",)), READER, timeout=5)
+    assert response is not None and response.payload == b'{"model":"live"}'  # cut to what the reader may READ
+    task.cancel()
+
+
+async def test_an_acknowledgement_from_one_worker_resolves_the_wait_on_the_other(workers: list[Worker]) -> None:
+    a, b = workers
+    declaration = b.hub.declare(["conn:ack"], owner="session-on-b")
+    wait = a.hub.expect_acks("c-ack", ["conn:ack"], entity_id=THING_ID)
+    issued = Acknowledgement("conn:ack", THING_ID, "c-ack", 200, {"correlation-id": "c-ack"}, {"outcome": "green"})
+    await declaration.acknowledge(issued)
+    assert await wait.wait(5) == {"conn:ack": issued}
+
+
+async def test_with_other_workers_an_undeclared_label_is_awaited_until_the_timeout(workers: list[Worker]) -> None:
+    a, _ = workers
+    assert a.hub.shared
+    started = time.monotonic()
+    acks = await a.hub.await_acks("c-ack", ["conn:elsewhere"], 0.3)
+    assert time.monotonic() - started >= 0.3  # a session of another worker might answer: no fail-fast
+    assert acks["conn:elsewhere"].status == 408
+
+
+async def test_a_slow_receiver_is_cut_off_while_the_others_get_everything(workers: list[Worker]) -> None:
+    a, b = workers
+    slow, fast = b.hub.receive(["messages"], OWNER, capacity=2), b.hub.receive(["messages"], OWNER)
+    for n in range(5):
+        await a.hub.send_message(message(payload=str(n).encode()), OWNER, timeout=0)
+    assert [(await next_signal(fast)).payload for _ in range(5)] == [b"0", b"1", b"2", b"3", b"4"]  # type: ignore[union-attr]
+    assert [signal.payload async for signal in slow] == [b"0", b"1"]  # type: ignore[union-attr]
+    assert slow.overflowed
+
+
+# -- two servers: the wiring of the signal bus from the settings ----------------------------------------
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[list[Server]]:
+    """Two twinhub servers on a throwaway PostgreSQL database and NATS stream (and signal subjects)."""
+    require("PostgreSQL", POSTGRES)
+    require("NATS", NATS)
+    database, stream = throwaway_name("twinhub_signals"), throwaway_name("TWINHUB_TEST").upper()
+    psql(f"CREATE DATABASE {database}")
+    env = {"TWINHUB_STORE_URL": f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{database}",
+           "TWINHUB_BUS_URL": f"nats://{NATS[0]}:{NATS[1]}", "TWINHUB_BUS_STREAM": stream}
+    started: list[Server] = []
+    try:
+        for n in range(2):
+            started.append(start_server(tmp_path / f"worker-{n}", env=env))
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+        psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        asyncio.run(_delete_stream(stream))
+
+
+async def _delete_stream(stream: str) -> None:
+    connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
+    try:
+        with contextlib.suppress(nats.js.errors.NotFoundError):
+            await connection.jetstream().delete_stream(stream)
+    finally:
+        await connection.close()
+
+
+async def test_a_message_posted_to_one_server_reaches_a_message_stream_on_the_other(servers: list[Server]) -> None:
+    thing = "/things/org.twinhub.test:signals"
+    first, second = (httpx.AsyncClient(base_url=server.base_url + "/api/2", auth=("ditto", "any"), timeout=30)
+                     for server in servers)
+    async with first, second:
+        assert (await first.put(thing, json={})).status_code == 201
+        async with second.stream("GET", f"{thing}/inbox/messages", headers={"Accept": "text/event-stream"}) as sse:
+            assert sse.status_code == 200
+            posted = await first.post(f"{thing}/inbox/messages/hello", content=b"from the first server",
+                                      params={"timeout": "0"})
+            assert posted.status_code == 202
+            lines: list[str] = []
+            async with asyncio.timeout(10):
+                async for line in sse.aiter_lines():
+                    lines.append(line)
+                    if line.startswith("data:"):
+                        break
+        assert lines[-2:] == ["event: hello", "data: from the first server"]
+        # Another server's session might issue a custom label: it is awaited, not failed at once.
+        started = time.monotonic()
+        acked = await first.put(thing, json={}, params={"requested-acks": "twin-persisted,conn:ack", "timeout": "1"})
+        assert time.monotonic() - started >= 1
+        assert acked.status_code == 424 and acked.json()["conn:ack"]["status"] == 408
