@@ -185,6 +185,20 @@ def test_a_declared_label_is_acknowledged_by_the_session(server: Server, client:
     assert body["twin-persisted"]["status"] == 201
 
 
+def test_a_session_that_filters_the_event_out_acknowledges_weakly(server: Server, client: httpx.Client,
+                                                                  thing: str) -> None:
+    with open_socket(server.base_url, query="declared-acks=custom:weak") as session:
+        session.control("START-SEND-EVENTS?namespaces=some.other.namespace")
+
+        response = client.put(f"/things/{thing}/attributes/z", json=1,
+                              headers={"requested-acks": "twin-persisted,custom:weak", "timeout": "20"})
+
+    assert response.status_code == 200, response.text  # at once, not after the timeout
+    weak = response.json()["custom:weak"]
+    assert weak["status"] == 200
+    assert weak["headers"]["ditto-weak-ack"] is True
+
+
 def test_an_acknowledgement_of_an_undeclared_label_is_refused(socket: DittoSocket, thing: str) -> None:
     response = socket.request({"topic": topic(thing, "things/twin/acks/custom:other"), "path": "/", "status": 200,
                                "headers": {"correlation-id": "nothing"}})

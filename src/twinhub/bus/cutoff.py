@@ -8,7 +8,7 @@ hands items to its subscribers through one of these, so one slow subscriber cost
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -59,6 +59,12 @@ class CutOffQueue(Generic[T]):
             self._ended = True
         return item
 
-    async def __aiter__(self) -> AsyncIterator[T]:
-        while (item := await self.next()) is not None:
-            yield item
+    def __aiter__(self) -> CutOffQueue[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        """As `next`, so iteration may be cancelled mid-wait (a keep-alive timeout) and resumed."""
+        item = await self.next()
+        if item is None:
+            raise StopAsyncIteration
+        return item

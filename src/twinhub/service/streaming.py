@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from twinhub.bus.base import EventBus
+from twinhub.bus.cutoff import CutOffQueue
 from twinhub.model.commands import exists
 from twinhub.model.errors import ThingNotAccessible, TwinhubError
 from twinhub.model.events import Thing, ThingEvent
@@ -81,60 +82,29 @@ def parse_event_filter(text: str) -> Node:
 _END: Final = None
 
 
-class Watch:
+class Watch(CutOffQueue[Delivery]):
     """A watcher's bounded stream of deliveries; iteration ends when it is closed or cut off (`overflowed`).
 
-    `__anext__` only awaits a queue, so it may be cancelled (a keep-alive timeout) and called again.
+    Iteration may be cancelled mid-wait (a keep-alive timeout) and resumed. `on_skipped` is told of the
+    events that request acknowledgements but that this watcher did not get (filtered out, or unreadable):
+    a WebSocket session that declared those labels answers them with weak acknowledgements.
     """
 
-    __slots__ = ("_capacity", "_ended", "_hub", "_queue", "closed", "event_filter", "interest", "overflowed",
-                 "subjects")
-
-    def __init__(self, hub: EventHub, subjects: tuple[str, ...], event_filter: EventFilter, capacity: int) -> None:
-        self._hub = hub
+    def __init__(self, hub: EventHub, subjects: tuple[str, ...], event_filter: EventFilter, capacity: int, *,
+                 on_skipped: Callable[[ThingEvent], None] | None = None) -> None:
+        super().__init__(capacity, on_close=lambda: hub._forget(self))
         self.subjects = subjects
         self.event_filter = event_filter
         self.interest = Interest(subjects, event_filter)
-        self._capacity = capacity
-        self._queue: asyncio.Queue[Delivery | None] = asyncio.Queue()
-        self._ended = False
-        self.overflowed = False
-        self.closed = False
-
-    def offer(self, delivery: Delivery) -> None:
-        """Buffer `delivery`; a full buffer cuts the watcher off instead of growing or waiting."""
-        if self.closed:
-            return
-        if self._queue.qsize() >= self._capacity:
-            self.cut_off()
-            return
-        self._queue.put_nowait(delivery)
+        self.on_skipped = on_skipped
 
     def cut_off(self) -> None:
         self.overflowed = True
         self.close()
 
-    def close(self) -> None:
+    def close(self, *, drop_pending: bool = True) -> None:
         """Stop watching; pending deliveries are dropped and iteration ends. Idempotent."""
-        if self.closed:
-            return
-        self.closed = True
-        self._hub._forget(self)
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._queue.put_nowait(_END)
-
-    def __aiter__(self) -> Watch:
-        return self
-
-    async def __anext__(self) -> Delivery:
-        if self._ended:
-            raise StopAsyncIteration
-        delivery = await self._queue.get()
-        if delivery is None:
-            self._ended = True
-            raise StopAsyncIteration
-        return delivery
+        super().close(drop_pending=drop_pending)
 
 
 class EventHub:
@@ -157,11 +127,10 @@ class EventHub:
         return len(self._general) + len(_all_watches(self._by_thing.values()))
 
     def watch(self, subjects: tuple[str, ...], event_filter: EventFilter, *,
-              capacity: int = DEFAULT_WATCH_CAPACITY) -> Watch:
-        """Start watching: events committed from now on that pass `event_filter`, as `subjects` may READ them."""
-        if capacity < 1:
-            raise ValueError("a watch needs a capacity of at least 1")
-        watch = Watch(self, subjects, event_filter, capacity)
+              capacity: int = DEFAULT_WATCH_CAPACITY, on_skipped: Callable[[ThingEvent], None] | None = None) -> Watch:
+        """Start watching: events committed from now on that pass `event_filter`, as `subjects` may READ them
+        (`on_skipped`: see `Watch`)."""
+        watch = Watch(self, subjects, event_filter, capacity, on_skipped=on_skipped)
         if event_filter.thing_ids is None:
             self._general[watch] = None
         else:
@@ -207,9 +176,17 @@ class EventHub:
                 watch.close()
 
     async def _dispatch(self, event: ThingEvent) -> None:
-        candidates = [watch for watch in self._candidates(event.thing_id) if _narrows_to(watch.event_filter, event)]
-        if not candidates:
-            return
+        watching = self._candidates(event.thing_id)
+        candidates = [watch for watch in watching if _narrows_to(watch.event_filter, event)]
+        delivered = await self._deliver(event, candidates) if candidates else set()
+        if "requested-acks" in event.headers:
+            # Issuers of requested acknowledgements that did not get this event must say so (weak acks).
+            for watch in watching:
+                if watch.on_skipped is not None and watch not in delivered and not watch.closed:
+                    watch.on_skipped(event)
+
+    async def _deliver(self, event: ThingEvent, candidates: list[Watch]) -> set[Watch]:
+        """Offer the event to each candidate as it may see it; the watches that got it."""
         try:
             view = await self._view(event)
         except TwinhubError as error:  # the store failed: these watchers miss this event, so cut them off
@@ -217,16 +194,19 @@ class EventHub:
                         event.thing_id, error.message)
             for watch in candidates:
                 watch.cut_off()
-            return
+            return set()
+        delivered: set[Watch] = set()
         if view is None:
-            return
+            return delivered
         for index, watch in enumerate(candidates, 1):
             if not watch.closed:
                 delivery = view.deliver(watch.interest)
                 if delivery is not None:
                     watch.offer(delivery)
+                    delivered.add(watch)
             if index % DISPATCH_SLICE == 0:
                 await asyncio.sleep(0)  # thousands of watchers: let requests run in between
+        return delivered
 
     def _candidates(self, thing_id: str) -> list[Watch]:
         specific = self._by_thing.get(thing_id)

@@ -3,6 +3,7 @@ messages, live commands and live events; each stream feeds the session's bounded
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -10,8 +11,9 @@ import orjson
 
 from twinhub.api.websocket.control import StreamControl, StreamKind
 from twinhub.api.websocket.session import CLOSE_TRY_AGAIN_LATER, Session
-from twinhub.model.events import EventHeaders
+from twinhub.model.events import EventHeaders, ThingEvent
 from twinhub.model.fields import parse_fields
+from twinhub.model.live import Acknowledgement
 from twinhub.model.types import JsonValue
 from twinhub.protocol.envelope import encode_envelope
 from twinhub.protocol.things import thing_event
@@ -62,7 +64,8 @@ def _events(session: Session, control: StreamControl) -> Callable[[], Coroutine[
     event_filter_ = event_filter(control.params)
 
     async def feed() -> None:
-        watch = session.ctx.events.watch(session.subjects, event_filter_)
+        on_skipped = (lambda event: weak_acknowledgements(session, event)) if session.declared_acks else None
+        watch = session.ctx.events.watch(session.subjects, event_filter_, on_skipped=on_skipped)
         try:
             async for delivery in watch:
                 envelope = thing_event(delivery.event, value=delivery.value, headers=event_headers(
@@ -92,3 +95,18 @@ def _announcements(session: Session, control: StreamControl) -> Callable[[], Cor
         await session.closed.wait()
 
     return feed
+
+
+def weak_acknowledgements(session: Session, event: ThingEvent) -> None:
+    """The session declared labels this event requests but filtered the event out: answer them weakly
+    (200 with `ditto-weak-ack`), so the sender need not wait for its timeout."""
+    correlation_id = event.headers.get("correlation-id")
+    requested = orjson.loads(event.headers.get("requested-acks", "[]"))
+    labels = [label for label in requested if label in session.declared_acks]
+    if not correlation_id or not labels or session.declaration is None:
+        return
+    declaration = session.declaration
+    for label in labels:
+        ack = Acknowledgement(label, event.thing_id, correlation_id, 200, {"correlation-id": correlation_id},
+                              weak=True)
+        session.track(asyncio.create_task(declaration.acknowledge(ack)))
