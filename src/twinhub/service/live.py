@@ -285,6 +285,9 @@ class LiveHub:
         if timeout <= 0:
             await self._bus.publish(signal)
             return None
+        if not self._bus.shared and not any(receiver.wants(signal) for receiver in self._receivers):
+            # One worker and nobody listening: nobody can answer, so waiting out the timeout changes nothing.
+            return None
         future: asyncio.Future[LiveResponse | None] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(correlation_id, set()).add(future)
         try:

@@ -85,9 +85,19 @@ async def test_a_message_without_correlation_id_gets_one(worker: Worker) -> None
 
 
 async def test_nobody_answering_is_none_after_the_timeout(worker: Worker) -> None:
+    silent = worker.hub.receive(["messages"], OWNER)  # receives, never answers
     started = time.monotonic()
     assert await worker.hub.send_message(message(), OWNER, timeout=0.2) is None
     assert 0.2 <= time.monotonic() - started < 2
+    assert isinstance(await next_signal(silent), LiveMessage)
+
+
+async def test_with_nobody_listening_on_a_single_worker_it_is_none_at_once(worker: Worker) -> None:
+    if worker.hub.shared:
+        pytest.skip("on a shared bus a receiver may listen on another worker")
+    started = time.monotonic()
+    assert await worker.hub.send_message(message(), OWNER, timeout=30) is None
+    assert time.monotonic() - started < 5
 
 
 async def test_timeout_zero_is_fire_and_forget(worker: Worker) -> None:
