@@ -14,6 +14,7 @@ import nats
 import nats.js.errors
 import pytest
 
+from tests.api.websocket import DittoSocket, open_socket
 from tests.integration.services import NATS, POSTGRES, psql, require, throwaway_name
 from tests.serving import Server, start_server
 
@@ -126,3 +127,39 @@ def test_search_on_one_worker_sees_writes_through_the_other(workers: list[Server
         first.put("/things/org.twinhub.scale:found", json={"attributes": {"color": "teal"}})
         found = second.get("/search/things", params={"filter": 'eq(attributes/color,"teal")'}).json()
         assert [item["thingId"] for item in found["items"]] == ["org.twinhub.scale:found"]
+
+
+def test_a_websocket_on_one_worker_receives_the_events_of_writes_through_the_other(workers: list[Server]) -> None:
+    thing_id = "org.twinhub.scale:watched"
+    with open_socket(workers[1].base_url) as watcher, client(workers[0]) as first:
+        watcher.control("START-SEND-EVENTS?namespaces=org.twinhub.scale")
+        first.put(f"/things/{thing_id}", json={"attributes": {"v": 1}}, headers={"correlation-id": "cross"})
+        first.put(f"/things/{thing_id}/attributes/v", json=2)
+
+        created = watcher.receive_until(lambda frame: isinstance(frame, dict) and "events" in frame["topic"], 20)
+        modified = watcher.receive_until(lambda frame: isinstance(frame, dict) and "events" in frame["topic"], 20)
+    assert isinstance(created, dict) and isinstance(modified, dict)
+    assert created["topic"] == "org.twinhub.scale/watched/things/twin/events/created"
+    assert created["headers"]["correlation-id"] == "cross"
+    assert (modified["path"], modified["value"], modified["revision"]) == ("/attributes/v", 2, 2)
+
+
+def test_a_websocket_on_one_worker_answers_messages_sent_through_the_other(workers: list[Server]) -> None:
+    thing_id = "org.twinhub.scale:device"
+
+    def answer(device: DittoSocket) -> None:
+        message = device.receive_until(lambda frame: isinstance(frame, dict) and "/messages/" in frame["topic"], 20)
+        assert isinstance(message, dict)
+        device.send({"topic": message["topic"], "path": message["path"], "status": 200, "value": "from worker 2",
+                     "headers": {"correlation-id": message["headers"]["correlation-id"], "content-type": "text/plain"}})
+
+    with client(workers[0]) as first, open_socket(workers[1].base_url) as device, \
+            concurrent.futures.ThreadPoolExecutor(1) as pool:
+        first.put(f"/things/{thing_id}", json={})
+        device.control("START-SEND-MESSAGES")
+        answered = pool.submit(answer, device)
+        response = first.post(f"/things/{thing_id}/inbox/messages/ping", content=b"?",
+                              headers={"Content-Type": "text/plain"}, params={"timeout": "10"})
+        answered.result()
+    assert response.status_code == 200, response.text
+    assert response.text == "from worker 2"
