@@ -17,7 +17,11 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from bench.http_things import FLOOR, SCENARIOS, Options, ServerStartError, run
-from bench.report import save, save_search, search_to_markdown, to_markdown
+from bench.realtime import RealtimeOptions
+from bench.realtime import run as run_realtime
+from bench.realtime import to_json as realtime_to_json
+from bench.realtime import to_markdown as realtime_to_markdown
+from bench.report import save, save_search, search_to_markdown, to_markdown, write_results
 from bench.scale_data import DEFAULT_POSTGRES, NotOurs
 from bench.scale_out import DEFAULT_NATS, ScaleOutOptions
 from bench.scale_out import run as run_scale_out
@@ -27,7 +31,8 @@ from bench.search import run as run_search
 
 SEARCH = "search"
 SCALE_OUT = "scale-out"
-OPT_IN = (SEARCH, SCALE_OUT)
+REALTIME = "realtime"
+OPT_IN = (SEARCH, SCALE_OUT, REALTIME)
 
 
 def _positive(text: str) -> int:
@@ -54,6 +59,7 @@ class Runs:
     http: Options | None
     search: SearchOptions | None
     scale_out: ScaleOutOptions | None
+    realtime: RealtimeOptions | None
     persist: bool
 
 
@@ -79,6 +85,10 @@ def parse_args(argv: list[str] | None) -> Runs:
                              "creates its own database there")
     parser.add_argument("--nats", default=DEFAULT_NATS,
                         help=f"the NATS server with JetStream of the scale-out benchmark (default {DEFAULT_NATS})")
+    parser.add_argument("--subscribers", type=_positive, default=1000,
+                        help="WebSocket subscribers of the realtime benchmark (default 1,000)")
+    parser.add_argument("--rate", type=float, default=5.0,
+                        help="updates per second in the realtime benchmark's latency run (default 5)")
     parser.add_argument("--regenerate", action="store_true",
                         help="generate the search / scale-out data set again even if a cached one fits")
     parser.add_argument("--no-save", action="store_true", help="print only; write nothing to bench/results/")
@@ -103,7 +113,11 @@ def parse_args(argv: list[str] | None) -> Runs:
                                     connections=args.connections, threads=args.threads, things=args.scale_things,
                                     workers=args.workers, regenerate=args.regenerate, postgres_url=args.postgres,
                                     nats_url=args.nats, keep_data=args.keep_data)
-    return Runs(options, search, scale_out, not args.no_save)
+    realtime = None
+    if REALTIME in only:
+        realtime = RealtimeOptions(subscribers=args.subscribers, rate=args.rate, duration_s=args.duration,
+                                   warmup_s=max(args.warmup, 0), threads=args.threads, keep_data=args.keep_data)
+    return Runs(options, search, scale_out, realtime, not args.no_save)
 
 
 class _Report(Protocol):
@@ -161,6 +175,16 @@ def _scale_out(options: ScaleOutOptions, persist: bool) -> int:
                           run.log_path for run in report.runs if run.log_path))
 
 
+def _realtime(options: RealtimeOptions, persist: bool) -> int:
+    def save_it(report: object, markdown: str) -> tuple[Path, Path]:
+        started: str = report.started_at  # type: ignore[attr-defined]
+        return write_results(f"{started[:10]}-realtime", markdown, realtime_to_json(report))  # type: ignore[arg-type]
+
+    return _benchmark("realtime", lambda: run_realtime(options), render=realtime_to_markdown,
+                      save_it=save_it if persist else None,
+                      kept=lambda report: "data dir kept under /tmp (twinhub-bench-realtime-*)")
+
+
 def main(argv: list[str] | None = None) -> int:
     runs = parse_args(argv)
     if shutil.which("wrk") is None:
@@ -173,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         status = max(status, _search(runs.search, runs.persist))
     if runs.scale_out is not None:
         status = max(status, _scale_out(runs.scale_out, runs.persist))
+    if runs.realtime is not None:
+        status = max(status, _realtime(runs.realtime, runs.persist))
     return status
 
 

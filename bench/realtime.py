@@ -1,0 +1,352 @@
+"""The real-time benchmark: event latency from a PUT to its delivery at many WebSocket subscribers, and live
+message round trips per second — each beside a floor measured on the same server in the same run.
+
+- **events**: N sessions (default 1,000) send `START-SEND-EVENTS`; one sender PUTs a property at a steady
+  rate, its value carrying the sender's `perf_counter_ns()`; every session records receive time minus that
+  (sender and subscribers share this process, so one clock). The floor is the same with one subscriber: the
+  latency of a PUT and one delivery, without fan-out.
+- **messages**: one WebSocket session answers every message at once (`START-SEND-MESSAGES`); wrk POSTs
+  `/inbox/messages/ping` (each request waits for its answer); the floor is `GET /health` with the same wrk
+  settings.
+
+The subscribers and the responder run in this process, so their CPU is in the figures too (the report
+gives it). Results: `bench/results/<date>-realtime.md` and `.json`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from tests.serving import Server, start_server
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from bench.http_things import AUTH_HEADER, CpuUse, ServerStartError, accounted_wrk, shut_down
+from bench.machine import MachineInfo, machine_info, process_cpu_seconds, process_tree_memory
+from bench.wrk import WrkResult
+
+NAMESPACE = "bench.rt"
+THING = f"{NAMESPACE}:thing-0"
+PROPERTY = "/features/f/properties/t"
+OPEN_CONCURRENCY = 50  # sessions opened at once
+SETTLE_S = 5.0  # how long to wait for the last deliveries after the sender stopped
+
+
+@dataclass(frozen=True, slots=True)
+class RealtimeOptions:
+    subscribers: int = 1000
+    rate: float = 5.0  # updates per second: rate x subscribers frames/s must stay within what this process parses
+    duration_s: int = 10
+    warmup_s: int = 2
+    connections: int = 32  # wrk, for the message round trips
+    threads: int = 2
+    keep_data: bool = False
+
+
+@dataclass
+class LatencyRun:
+    subscribers: int
+    updates: int  # measured updates (after the warmup)
+    expected: int  # updates x subscribers
+    received: int
+    duplicates: int
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    put_p50_ms: float  # the HTTP PUT's own round trip
+    put_p99_ms: float
+    frames_per_s: float
+    server_cpu_us_per_frame: float
+    client_cpu_s: float
+    cut_off: int  # sessions the server closed
+
+
+@dataclass
+class RealtimeReport:
+    started_at: str
+    machine: MachineInfo
+    options: RealtimeOptions
+    memory_kib: dict[str, int] = field(default_factory=dict)
+    floor_latency: LatencyRun | None = None
+    latency: LatencyRun | None = None
+    messages: dict[str, Any] = field(default_factory=dict)
+    health: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    setup_failed: bool = False
+    server_exit: str = ""
+    server_log: dict[str, Any] = field(default_factory=dict)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of `values` lie (nearest rank); 0 for none."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def _rss_kib(server: Server) -> int:
+    return sum(process.rss_kib for process in process_tree_memory(server.process.pid))
+
+
+def _server_cpu(server: Server) -> float:
+    return process_cpu_seconds([process.pid for process in process_tree_memory(server.process.pid)])
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _ws_url(server: Server, query: str = "") -> str:
+    return server.base_url.replace("http://", "ws://") + "/ws/2" + query
+
+
+async def _open(server: Server, control: str) -> ClientConnection:
+    socket = await connect(_ws_url(server), additional_headers={"Authorization": AUTH_HEADER}, max_queue=None,
+                           open_timeout=30)
+    await socket.send(control)
+    while (frame := await socket.recv()) != f"{control.partition('?')[0]}:ACK":
+        if isinstance(frame, str) and frame.startswith("{"):
+            raise RuntimeError(f"{control} was answered with {frame}")
+    return socket
+
+
+async def _subscribers(server: Server, count: int) -> list[ClientConnection]:
+    sockets: list[ClientConnection] = []
+    for start in range(0, count, OPEN_CONCURRENCY):
+        batch = range(start, min(start + OPEN_CONCURRENCY, count))
+        sockets += await asyncio.gather(*(_open(server, f"START-SEND-EVENTS?namespaces={NAMESPACE}") for _ in batch))
+    return sockets
+
+
+async def _measure_latency(server: Server, sockets: list[ClientConnection], options: RealtimeOptions) -> LatencyRun:
+    latencies: list[float] = []
+    seen: list[set[int]] = [set() for _ in sockets]
+    duplicates = 0
+    cut_off = 0
+    warmup_updates = round(options.warmup_s * options.rate)
+
+    async def receive(index: int, socket: ClientConnection) -> None:
+        nonlocal duplicates, cut_off
+        try:
+            async for frame in socket:
+                now = time.perf_counter_ns()
+                if not isinstance(frame, str) or not frame.startswith("{"):
+                    continue
+                event = orjson.loads(frame)
+                if event.get("path") != PROPERTY:
+                    continue
+                value = event["value"]
+                if value["seq"] in seen[index]:
+                    duplicates += 1
+                seen[index].add(value["seq"])
+                if value["seq"] >= warmup_updates:
+                    latencies.append((now - value["t"]) / 1e6)
+        except ConnectionClosed:  # the server cut the session off: counted, not fatal
+            cut_off += 1
+
+    receivers = [asyncio.create_task(receive(index, socket)) for index, socket in enumerate(sockets)]
+    total = warmup_updates + round(options.duration_s * options.rate)
+    put_ms: list[float] = []
+    cpu_before, own_before = _server_cpu(server), _own_cpu()
+    started = time.perf_counter()
+    async with httpx.AsyncClient(base_url=server.base_url, headers={"Authorization": AUTH_HEADER},
+                                 timeout=30) as client:
+        for seq in range(total):
+            await asyncio.sleep(max(0.0, started + seq / options.rate - time.perf_counter()))
+            sent = time.perf_counter_ns()
+            response = await client.put(f"/api/2/things/{THING}{PROPERTY}", json={"t": sent, "seq": seq})
+            if response.status_code != 204:
+                raise RuntimeError(f"PUT answered {response.status_code}: {response.text}")
+            if seq >= warmup_updates:
+                put_ms.append((time.perf_counter_ns() - sent) / 1e6)
+    elapsed = time.perf_counter() - started  # frames/s over the sending time
+    await asyncio.sleep(SETTLE_S)
+    cpu_after, own_after = _server_cpu(server), _own_cpu()
+    for task in receivers:
+        task.cancel()
+    await asyncio.gather(*receivers, return_exceptions=True)
+    measured = total - warmup_updates
+    received = sum(len([seq for seq in seen_by if seq >= warmup_updates]) for seen_by in seen)
+    frames = sum(len(seen_by) for seen_by in seen)
+    return LatencyRun(
+        subscribers=len(sockets), updates=measured, expected=measured * len(sockets), received=received,
+        duplicates=duplicates, p50_ms=percentile(latencies, 0.5), p90_ms=percentile(latencies, 0.9),
+        p99_ms=percentile(latencies, 0.99), max_ms=max(latencies, default=0.0),
+        put_p50_ms=statistics.median(put_ms) if put_ms else 0.0, put_p99_ms=percentile(put_ms, 0.99),
+        frames_per_s=frames / elapsed, server_cpu_us_per_frame=(cpu_after - cpu_before) * 1e6 / max(frames, 1),
+        client_cpu_s=own_after - own_before, cut_off=cut_off)
+
+
+async def _latency_runs(server: Server, options: RealtimeOptions, report: RealtimeReport) -> None:
+    floor_socket = await _subscribers(server, 1)
+    report.floor_latency = await _measure_latency(server, floor_socket, options)
+    await floor_socket[0].close()
+    before = _rss_kib(server)
+    sockets = await _subscribers(server, options.subscribers)
+    report.memory_kib["before_subscribers"] = before
+    report.memory_kib["with_subscribers"] = _rss_kib(server)
+    report.latency = await _measure_latency(server, sockets, options)
+    report.memory_kib["after_latency_run"] = _rss_kib(server)
+    await asyncio.gather(*(socket.close() for socket in sockets))
+
+
+_LUA_MESSAGE = f"""
+wrk.method = "POST"
+wrk.headers["Authorization"] = "{AUTH_HEADER}"
+wrk.headers["Content-Type"] = "text/plain"
+request = function()
+  return wrk.format("POST", "/api/2/things/{THING}/inbox/messages/ping?timeout=10", nil, "ping")
+end
+"""
+_LUA_HEALTH = """
+request = function()
+  return wrk.format("GET", "/health")
+end
+"""
+
+
+def _wrk_json(result: WrkResult, cpu: CpuUse) -> dict[str, Any]:
+    return {**result.to_json(), "cpu_seconds": asdict(cpu), "other_cpu_percent": round(cpu.other_percent, 1)}
+
+
+async def _message_runs(server: Server, options: RealtimeOptions, report: RealtimeReport) -> None:
+    responder = await _open(server, "START-SEND-MESSAGES")
+    answered = 0
+
+    async def answer() -> None:
+        nonlocal answered
+        async for frame in responder:
+            if isinstance(frame, str) and frame.startswith("{"):
+                message = orjson.loads(frame)
+                await responder.send(orjson.dumps({
+                    "topic": message["topic"], "path": message["path"], "status": 200, "value": "pong",
+                    "headers": {"correlation-id": message["headers"]["correlation-id"],
+                                "content-type": "text/plain"}}).decode())
+                answered += 1
+
+    task = asyncio.create_task(answer())
+    try:
+        wrk = dict(duration_s=options.duration_s, connections=options.connections, threads=options.threads,
+                   timeout_s=15)
+        floor, floor_cpu, _ = await asyncio.to_thread(accounted_wrk, server, server.base_url, _LUA_HEALTH, **wrk)
+        own_before = _own_cpu()
+        messages, cpu, _ = await asyncio.to_thread(accounted_wrk, server, server.base_url, _LUA_MESSAGE, **wrk)
+        own = _own_cpu() - own_before
+        await asyncio.sleep(2.0)  # answer what wrk left in flight, or those requests wait out their timeout
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await responder.close()
+    report.health = _wrk_json(floor, floor_cpu)
+    report.messages = {**_wrk_json(messages, cpu), "answered": answered, "responder_cpu_s": round(own, 2),
+                       "ratio_to_floor": messages.requests_per_s / floor.requests_per_s}
+    if messages.non_2xx or any(messages.socket_errors.values()):
+        report.problems.append(f"messages: {messages.non_2xx} non-2xx, socket errors {messages.socket_errors}")
+
+
+def _check(report: RealtimeReport) -> None:
+    for name, run in (("floor", report.floor_latency), ("fan-out", report.latency)):
+        if run is None:
+            continue
+        if run.received != run.expected:
+            report.problems.append(f"{name}: {run.expected - run.received} of {run.expected} deliveries missing")
+        if run.duplicates:
+            report.problems.append(f"{name}: {run.duplicates} duplicate deliveries")
+        if run.cut_off:
+            report.problems.append(f"{name}: the server closed {run.cut_off} sessions")
+
+
+def run(options: RealtimeOptions) -> RealtimeReport:
+    report = RealtimeReport(datetime.now(UTC).isoformat(timespec="seconds"), machine_info(), options)
+    data = Path(tempfile.mkdtemp(prefix="twinhub-bench-realtime-"))
+    try:
+        server = start_server(data / "data")
+    except RuntimeError as error:
+        raise ServerStartError(str(error)) from error
+    started = [process.pid for process in process_tree_memory(server.process.pid)]
+    try:
+        report.memory_kib["after_start"] = _rss_kib(server)
+        created = httpx.put(f"{server.base_url}/api/2/things/{THING}", headers={"Authorization": AUTH_HEADER},
+                            json={"features": {"f": {"properties": {"t": {}}}}}, timeout=30)
+        if created.status_code not in (201, 204):
+            report.setup_failed = True
+            report.problems.append(f"creating the thing answered {created.status_code}")
+            return report
+        asyncio.run(_latency_runs(server, options, report))
+        asyncio.run(_message_runs(server, options, report))
+        report.memory_kib["after_run"] = _rss_kib(server)
+        _check(report)
+    finally:
+        shutdown = shut_down(server, started)
+        report.server_exit, report.server_log = shutdown.exit, shutdown.log
+        report.problems += shutdown.problems
+        if not options.keep_data and not report.problems:
+            shutil.rmtree(data, ignore_errors=True)
+    return report
+
+
+def to_json(report: RealtimeReport) -> dict[str, Any]:
+    return {"benchmark": "realtime", "started_at": report.started_at, "machine": report.machine.to_json(),
+            "options": asdict(report.options), "memory_kib": report.memory_kib,
+            "floor_latency": asdict(report.floor_latency) if report.floor_latency else None,
+            "latency": asdict(report.latency) if report.latency else None,
+            "messages": report.messages, "health": report.health, "problems": report.problems,
+            "server_exit": report.server_exit, "server_log": report.server_log}
+
+
+def to_markdown(report: RealtimeReport) -> str:
+    options, floor, fan = report.options, report.floor_latency, report.latency
+    lines = [f"# twinhub real-time benchmark — {report.started_at}", "",
+             f"- machine: {report.machine.cpus_usable} CPUs usable, {report.machine.cpu_model}",
+             f"- git commit: {report.machine.git_commit}",
+             "- one server (`twinhub serve --dev`, embedded store, 1 worker); the subscribers, the PUT sender and the "
+             "message responder run in the benchmark's own process, wrk beside it: all share the machine's cores",
+             "", "## Problems", ""]
+    lines += [f"- {problem}" for problem in report.problems] or ["- none"]
+    lines += ["", f"## Event latency: PUT → delivery, {options.rate:g} updates/s for {options.duration_s} s "
+              f"(after {options.warmup_s} s warmup)", "",
+              "| subscribers | updates | deliveries (expected) | duplicates | p50 ms | p90 ms | p99 ms | max ms | "
+              "PUT p50 / p99 ms | frames/s | server CPU µs/frame | client CPU s |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for run in (floor, fan):
+        if run is not None:
+            lines.append(f"| {run.subscribers:,} | {run.updates} | {run.received:,} ({run.expected:,}) | "
+                         f"{run.duplicates} | {run.p50_ms:.1f} | {run.p90_ms:.1f} | {run.p99_ms:.1f} | "
+                         f"{run.max_ms:.1f} | {run.put_p50_ms:.1f} / {run.put_p99_ms:.1f} | {run.frames_per_s:,.0f} | "
+                         f"{run.server_cpu_us_per_frame:.0f} | {run.client_cpu_s:.1f} |")
+    if floor is not None and fan is not None and floor.p50_ms:
+        lines += ["", f"**p50 at {fan.subscribers:,} subscribers ÷ p50 at 1 (the floor): "
+                  f"{fan.p50_ms / floor.p50_ms:.1f}**; p99 ratio {fan.p99_ms / max(floor.p99_ms, 1e-9):.1f}. "
+                  "The latency includes the subscribers' own parsing in this process (client CPU above)."]
+    if report.messages:
+        messages, health = report.messages, report.health
+        lines += ["", f"## Live message round trips (wrk, {options.connections} connections, {options.threads} "
+                  f"threads, {options.duration_s} s; one WebSocket responder)", "",
+                  "| request | req/s | p50 ms | p99 ms | non-2xx | ratio to floor | other CPU % |",
+                  "|---|---:|---:|---:|---:|---:|---:|",
+                  f"| floor `GET /health` | {health['requests_per_s']:,.0f} | {health['p50_ms']:.1f} | "
+                  f"{health['p99_ms']:.1f} | {health['non_2xx']} | 1.000 | {health['other_cpu_percent']} |",
+                  f"| `POST .../inbox/messages/ping` answered | {messages['requests_per_s']:,.0f} | "
+                  f"{messages['p50_ms']:.1f} | {messages['p99_ms']:.1f} | {messages['non_2xx']} | "
+                  f"{messages['ratio_to_floor']:.3f} | {messages['other_cpu_percent']} |",
+                  "", f"The responder answered {messages['answered']:,} messages using {messages['responder_cpu_s']} "
+                  "CPU s of this process."]
+    memory = report.memory_kib
+    lines += ["", "## Server memory (RSS, all processes)", ""]
+    lines += [f"- {name.replace('_', ' ')}: {kib / 1024:.1f} MiB" for name, kib in memory.items()]
+    lines += ["", f"Server shutdown: {report.server_exit}.", ""]
+    return "\n".join(lines)
