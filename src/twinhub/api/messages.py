@@ -41,9 +41,9 @@ from twinhub.model.errors import (
 )
 from twinhub.model.headers import parse_bool, parse_requested_acks
 from twinhub.model.ids import parse_thing_id
-from twinhub.model.live import ABSENT, CLAIM_SUBJECT, LiveAction, LiveCommand, LiveMessage, LiveResponse, LiveSignal
+from twinhub.model.live import CLAIM_SUBJECT, LiveAction, LiveCommand, LiveMessage, LiveResponse, LiveSignal
 from twinhub.model.live import Direction as MessageDirection
-from twinhub.model.types import JsonValue, Pointer
+from twinhub.model.types import MISSING, JsonValue, Pointer
 from twinhub.service.live import new_correlation_id
 
 __all__ = ["is_live", "live_command", "routes"]
@@ -253,7 +253,7 @@ async def live_command(request: Request, ctx: Context, auth: AuthContext, thing_
         value = await read_json(request, ctx.settings.max_request_size)
     timeout = headers.timeout if _param(request, "timeout") is not None else MESSAGE_TIMEOUT
     correlation_id = headers.correlation_id or new_correlation_id()
-    command = LiveCommand(thing_id, action, path, value if action in ("modify", "merge") else ABSENT, {
+    command = LiveCommand(thing_id, action, path, value if action in ("modify", "merge") else MISSING, {
         "correlation-id": correlation_id, "ditto-originator": auth.default_subject,
         "timeout": _timeout_header(timeout), "response-required": str(headers.response_required).lower()})
     response = await ctx.live.send_command(command, auth.subjects,

@@ -33,10 +33,9 @@ from twinhub.model.errors import HeaderInvalid, ThingIdsMissing, TwinhubError
 from twinhub.model.events import ThingEvent
 from twinhub.model.fields import FieldSelector, parse_fields, select
 from twinhub.model.ids import parse_thing_id
-from twinhub.model.pointer import MISSING as ABSENT
 from twinhub.model.pointer import format_pointer, get_at
 from twinhub.model.resources import classify
-from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 from twinhub.rql import (
     Comparison,
     CursorOption,
@@ -55,7 +54,6 @@ from twinhub.service.streaming import (
     DEFAULT_WATCH_CAPACITY,
     Delivery,
     EventFilter,
-    Missing,
     Watch,
     changed_thing,
     merge_extra,
@@ -174,9 +172,9 @@ def render_delivery(delivery: Delivery, path: Pointer, fields: FieldSelector | N
     payload: JsonValue
     if path:
         found = get_at(thing, path)
-        if found is ABSENT:
+        if found is MISSING:
             return None
-        payload = project_value(found, fields)  # type: ignore[arg-type]
+        payload = project_value(found, fields)
         if fields is not None and payload == {}:
             return None
     else:

@@ -10,12 +10,12 @@ from typing import Any
 from starlette.responses import Response
 
 from twinhub.api.context import Context
-from twinhub.api.headers import SEARCH_PERSISTED, TWIN_PERSISTED, RequestHeaders
+from twinhub.api.headers import TWIN_PERSISTED, RequestHeaders
 from twinhub.api.responses import empty_response, json_response
 from twinhub.model.errors import CommandTimeout
 from twinhub.model.headers import LIVE_RESPONSE
-from twinhub.model.live import ABSENT, Acknowledgement, aggregate_acknowledgements, timed_out
-from twinhub.model.types import JsonValue
+from twinhub.model.live import PERSISTED_LABELS, Acknowledgement, aggregate_acknowledgements, persisted, timed_out
+from twinhub.model.types import MISSING, JsonValue
 from twinhub.service.live import AckWait
 
 
@@ -28,10 +28,6 @@ class WriteOutcome:
     etag: str | None
 
 
-# Labels satisfied by the commit itself: the journal and the search index are one transaction.
-_AT_COMMIT = {TWIN_PERSISTED, SEARCH_PERSISTED}
-
-
 async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], headers: RequestHeaders, *,
                     location: str, subscriber_acks: bool = False, entity_id: str = "") -> Response:
     """Await `write`; 201 with body and Location when it created something, else 204 (202 if no
@@ -42,7 +38,7 @@ async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], head
     (policy writes) they time out at once. Then the answer is Ditto's aggregation of all of them."""
     # The twin channel has no live response (Ditto drops the label from twin commands).
     requested = tuple(label for label in headers.requested_acks if label != LIVE_RESPONSE)
-    from_subscribers = [label for label in requested if label not in _AT_COMMIT]
+    from_subscribers = [label for label in requested if label not in PERSISTED_LABELS]
     correlation_id = headers.correlation_id or ""
     waiting: AckWait | None = (ctx.live.expect_acks(correlation_id, from_subscribers, entity_id=entity_id)
                if from_subscribers and subscriber_acks else None)  # before the event can be published
@@ -81,21 +77,19 @@ async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], head
 def _acknowledgements(requested: tuple[str, ...], outcome: WriteOutcome, received: dict[str, Acknowledgement],
                       headers: RequestHeaders, entity_id: str, location: str,
                       base: dict[str, str]) -> dict[str, Acknowledgement]:
-    """Each requested label's acknowledgement: the built-in ones from the commit, the others as issued
-    (or 408 `acknowledgement:request.timeout`)."""
+    """Each requested label's acknowledgement: the built-in ones from the commit (`twin-persisted` with the
+    response's ETag and Location), the others as issued (or 408 `acknowledgement:request.timeout`)."""
     correlation_id = headers.correlation_id or ""
+    twin_headers = dict(base)
+    if outcome.etag is not None:
+        twin_headers["etag"] = outcome.etag
+    if outcome.created:
+        twin_headers["location"] = location
     acks: dict[str, Acknowledgement] = {}
     for label in requested:
-        if label == TWIN_PERSISTED:
-            ack_headers = dict(base)
-            if outcome.etag is not None:
-                ack_headers["etag"] = outcome.etag
-            if outcome.created:
-                ack_headers["location"] = location
-            acks[label] = Acknowledgement(label, entity_id, correlation_id, 201 if outcome.created else 204,
-                                          ack_headers, outcome.value if outcome.created else ABSENT)
-        elif label == SEARCH_PERSISTED:
-            acks[label] = Acknowledgement(label, entity_id, correlation_id, 204, dict(base))
+        if label in PERSISTED_LABELS:
+            acks[label] = persisted(label, entity_id, correlation_id, created=outcome.created, value=outcome.value,
+                                    headers=twin_headers if label == TWIN_PERSISTED else base)
         else:
             acks[label] = received.get(label) or timed_out(label, entity_id, correlation_id, headers.timeout)
     return acks
@@ -112,7 +106,7 @@ def _aggregated(acks: dict[str, Acknowledgement], response_required: bool, base:
         if len(acks) > 1:
             body = {label: {"status": ack.status, "headers": {}} for label, ack in acks.items()}
         else:
-            body = ABSENT
-    if body is ABSENT or status in (204, 304):
+            body = MISSING
+    if body is MISSING or status in (204, 304):
         return empty_response(status, base)
     return json_response(body, status, base)

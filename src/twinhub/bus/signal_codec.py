@@ -20,8 +20,6 @@ import orjson
 
 from twinhub.model.errors import TwinhubError
 from twinhub.model.live import (
-    ABSENT,
-    Absent,
     Acknowledgement,
     Direction,
     LiveAction,
@@ -32,7 +30,7 @@ from twinhub.model.live import (
     LiveResponse,
     Signal,
 )
-from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 
 __all__ = ["SignalKind", "decode_signal", "encode_signal", "signal_kind"]
 
@@ -144,7 +142,7 @@ def _decode_command(body: JsonObject, payload: bytes) -> LiveCommand:
         thing_id=_string(body, "thingId"),
         action=_literal(body, "action", _LIVE_ACTIONS),
         path=_path(body),
-        value=body.get("value", ABSENT),
+        value=body.get("value", MISSING),
         headers=_headers(body),
     )
 
@@ -155,7 +153,7 @@ def _decode_event(body: JsonObject, payload: bytes) -> LiveEvent:
         thing_id=_string(body, "thingId"),
         action=_literal(body, "action", _EVENT_ACTIONS),
         path=_path(body),
-        value=body.get("value", ABSENT),
+        value=body.get("value", MISSING),
         headers=_headers(body),
         revision=None if revision is None else _integer(body, "revision"),
         timestamp=_optional_string(body, "timestamp"),
@@ -169,7 +167,7 @@ def _decode_ack(body: JsonObject, payload: bytes) -> Acknowledgement:
         correlation_id=_string(body, "correlationId"),
         status=_integer(body, "status"),
         headers=_headers(body),
-        payload=body.get("payload", ABSENT),
+        payload=body.get("payload", MISSING),
         weak=body.get("weak") is True,
     )
 
@@ -188,8 +186,8 @@ def _put(body: JsonObject, name: str, value: str | int | None) -> None:
         body[name] = value
 
 
-def _put_value(body: JsonObject, name: str, value: JsonValue | Absent) -> None:
-    if value is not ABSENT:
+def _put_value(body: JsonObject, name: str, value: JsonValue | Missing) -> None:
+    if value is not MISSING:
         body[name] = value
 
 

@@ -21,10 +21,10 @@ from twinhub.model.errors import (
 )
 from twinhub.model.events import EventAction, Thing, ThingEvent
 from twinhub.model.merge import json_equal, merge_patch, minimize_patch
-from twinhub.model.pointer import MISSING, delete_at, get_at, set_at
+from twinhub.model.pointer import delete_at, get_at, set_at
 from twinhub.model.resources import Resource, classify, missing_part, not_found
 from twinhub.model.thing import ordered, validate_keys, validate_part, validate_thing
-from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 
 DEFAULT_MAX_THING_SIZE = 100 * 1024
 
@@ -54,7 +54,7 @@ class Applied:
     @property
     def created_value(self) -> JsonValue:
         found = get_at(self.thing.doc, self.event.path)
-        return None if found is MISSING else found  # type: ignore[return-value]
+        return None if found is MISSING else found
 
 
 def exists(thing: Thing | None) -> bool:
@@ -124,7 +124,7 @@ def _merge(current: Thing | None, command: ThingCommand, resource: Resource) -> 
         return doc, doc, "created", ()
     assert current is not None
     before = get_at(current.doc, path)
-    before_value: JsonValue = None if before is MISSING else before  # type: ignore[assignment]
+    before_value: JsonValue = None if before is MISSING else before
     if command.if_equal == "skip-minimizing-merge":
         if patch is None:  # a delete: it changes something exactly when the target exists
             if before is MISSING:

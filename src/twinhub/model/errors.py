@@ -803,3 +803,15 @@ class WebSocketSessionExpired(TwinhubError):
             "The websocket session expired because its JWT expired.",
             "Send a fresh token with 'JWT-TOKEN?jwtToken=<jwt>' before the current one expires.",
         )
+
+
+class AcknowledgementCorrelationIdMissing(TwinhubError):
+    """An acknowledgement without the correlation-id of the signal it acknowledges."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "acknowledgement:correlation-id.missing",
+            400,
+            "Correlation-id header for acknowledgement is missing.",
+            "Send the acknowledgement with the 'correlation-id' header of the event it acknowledges.",
+        )

@@ -5,7 +5,8 @@ the responses to them, and acknowledgements. Plain values; the WebSocket renders
     LiveCommand      a thing command on the live channel (`channel=live`): a device answers, nothing is persisted
     LiveEvent        an event a device publishes on the live channel
     LiveResponse     the answer to a message or a live command, matched by its correlation-id; the first wins
-    Acknowledgement  one subscriber's answer to a requested acknowledgement label of a twin command's event
+    Acknowledgement  the answer to a requested acknowledgement label: a subscriber's to a twin command's event,
+                     or the commit's own (`twin-persisted`, `search-persisted`); `twinhub.protocol` codes it
 
 Ditto is a router, not a broker: live signals are delivered at most once, to whoever listens right now.
 Payloads of messages and responses stay bytes with their content type; JSON values stay JSON.
@@ -15,7 +16,6 @@ Pure: no I/O, no clock, no randomness.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -30,13 +30,12 @@ from twinhub.model.errors import (
     MessageSubjectInvalid,
 )
 from twinhub.model.headers import ACK_LABEL, LIVE_RESPONSE, SEARCH_PERSISTED, TWIN_PERSISTED
-from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 
 __all__ = [
-    "ABSENT",
     "BUILT_IN_LABELS",
     "CLAIM_SUBJECT",
-    "Absent",
+    "PERSISTED_LABELS",
     "Acknowledgement",
     "Direction",
     "LiveAction",
@@ -52,6 +51,7 @@ __all__ = [
     "kind_of",
     "normalize_subject",
     "parse_declared_acks",
+    "persisted",
     "timed_out",
     "with_headers",
 ]
@@ -65,21 +65,11 @@ LiveEventAction = Literal["created", "modified", "merged", "deleted"]
 CLAIM_SUBJECT: Final = "claim"
 # Built-in labels Ditto issues itself; clients may neither declare nor issue them.
 BUILT_IN_LABELS: Final = frozenset({TWIN_PERSISTED, SEARCH_PERSISTED, LIVE_RESPONSE})
+# Built-in labels a committed twin write answers itself: the journal and the search index are one transaction.
+PERSISTED_LABELS: Final = frozenset({TWIN_PERSISTED, SEARCH_PERSISTED})
 
 # An RFC 3986 path: unreserved, percent-encoded, sub-delims, ":", "@" and "/".
 _SUBJECT = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})+")
-
-
-class Absent(enum.Enum):
-    """The type of `ABSENT`: no value at all, distinct from a JSON `null`."""
-
-    ABSENT = "ABSENT"
-
-    def __repr__(self) -> str:
-        return "ABSENT"
-
-
-ABSENT: Final = Absent.ABSENT
 
 
 def _no_headers() -> dict[str, str]:
@@ -136,13 +126,13 @@ class LiveMessage:
 class LiveCommand:
     """A thing command sent on the live channel: `action` on `path` (Ditto Protocol's shape).
 
-    `value` is the new value of create/modify, the patch of merge, ABSENT for retrieve and delete.
+    `value` is the new value of create/modify, the patch of merge, MISSING for retrieve and delete.
     """
 
     thing_id: str
     action: LiveAction
     path: Pointer = ()
-    value: JsonValue | Absent = ABSENT
+    value: JsonValue | Missing = MISSING
     headers: dict[str, str] = field(default_factory=_no_headers)
 
     @property
@@ -157,7 +147,7 @@ class LiveEvent:
     thing_id: str
     action: LiveEventAction
     path: Pointer = ()
-    value: JsonValue | Absent = ABSENT
+    value: JsonValue | Missing = MISSING
     headers: dict[str, str] = field(default_factory=_no_headers)
     revision: int | None = None
     timestamp: str | None = None
@@ -184,8 +174,9 @@ class LiveResponse:
 class Acknowledgement:
     """One acknowledgement of `label` for the signal with `correlation_id` (of entity `entity_id`).
 
-    A weak acknowledgement (200) says the subscriber declared the label but did not receive the signal
-    (its filters or permissions left it out), so none will come.
+    `headers` are Ditto headers as text. A weak acknowledgement (200) says the subscriber declared the label
+    but did not receive the signal (its filters or permissions left it out), so none will come; `weak` is
+    the `ditto-weak-ack` header, kept out of `headers` and written back by `to_json`.
     """
 
     label: str
@@ -193,7 +184,7 @@ class Acknowledgement:
     correlation_id: str
     status: int
     headers: dict[str, str] = field(default_factory=_no_headers)
-    payload: JsonValue | Absent = ABSENT
+    payload: JsonValue | Missing = MISSING
     weak: bool = False
 
     def __post_init__(self) -> None:
@@ -207,9 +198,15 @@ class Acknowledgement:
         return 200 <= self.status < 300
 
     def to_json(self) -> JsonObject:
-        """The acknowledgement as an entry of Ditto's aggregated body: `{status, payload?, headers}`."""
+        """The acknowledgement as an entry of an aggregation, in an HTTP body and in a Ditto Protocol
+        `.../acks` message alike: `{status, payload?, headers}`.
+
+        `headers` is always there (`{}` for none), as in Ditto's HTTP body; Ditto's protocol adapter leaves
+        an empty one out, and its reader (like `acks_from_envelope`) takes a missing one as empty.
+        `ditto-weak-ack` is the JSON boolean `true`, as Ditto's `DittoHeaders.toJson()` writes it.
+        """
         body: JsonObject = {"status": self.status}
-        if self.payload is not ABSENT:
+        if self.payload is not MISSING:
             body["payload"] = self.payload
         headers: JsonObject = dict(self.headers)
         if self.weak:
@@ -238,7 +235,7 @@ def with_headers(signal: LiveSignal, headers: Mapping[str, str]) -> LiveSignal:
     return replace(signal, headers={**signal.headers, **headers})
 
 
-def aggregate_acknowledgements(acks: Mapping[str, Acknowledgement]) -> tuple[int, JsonValue | Absent]:
+def aggregate_acknowledgements(acks: Mapping[str, Acknowledgement]) -> tuple[int, JsonValue | Missing]:
     """Ditto's answer to a request for these acknowledgements: a single one answers with its own status
     and payload; several with 200 when all succeeded, else 424, and `{label: {status, payload, headers}}`."""
     if not acks:
@@ -257,6 +254,22 @@ def timed_out(label: str, entity_id: str, correlation_id: str, timeout: float) -
     if error.description:
         payload["description"] = error.description
     return Acknowledgement(label, entity_id, correlation_id, 408, {"correlation-id": correlation_id}, payload)
+
+
+def persisted(label: str, entity_id: str, correlation_id: str, *, created: bool, value: JsonValue | Missing,
+              headers: Mapping[str, str]) -> Acknowledgement:
+    """The acknowledgement a committed twin write issues itself for `label`, one of `PERSISTED_LABELS`:
+    `twin-persisted` with the write's status, 201 and the created `value` when it created its target, else
+    204 without payload; `search-persisted` 204 (the search index is written in the same transaction).
+
+    Raises ValueError for any other label.
+    """
+    if label == TWIN_PERSISTED:
+        return Acknowledgement(label, entity_id, correlation_id, 201 if created else 204, dict(headers),
+                               value if created else MISSING)
+    if label == SEARCH_PERSISTED:
+        return Acknowledgement(label, entity_id, correlation_id, 204, dict(headers))
+    raise ValueError(f"a committed write does not acknowledge {label!r} itself")
 
 
 def parse_declared_acks(text: str | None) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from twinhub.model.errors import JsonKeyInvalid, JsonPointerInvalid
-from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 
 # Ditto's JsonKeyValidator: no slash, no control characters, nothing in 0x7F-0xFF.
 _INVALID_KEY_CHAR = re.compile(r"[\x00-\x1F\x7F-\xFF/]")
@@ -41,20 +41,14 @@ def format_pointer(pointer: Pointer) -> str:
     return "/" + "/".join(key.replace("~", "~0") for key in pointer)
 
 
-_MISSING = object()
-
-
-def get_at(doc: JsonValue, pointer: Pointer) -> JsonValue | object:
-    """The value at `pointer`, or the sentinel `MISSING` when any key on the way is absent."""
+def get_at(doc: JsonValue, pointer: Pointer) -> JsonValue | Missing:
+    """The value at `pointer`, or `MISSING` when any key on the way is absent."""
     node: JsonValue = doc
     for key in pointer:
         if not isinstance(node, dict) or key not in node:
-            return _MISSING
+            return MISSING
         node = node[key]
     return node
-
-
-MISSING = _MISSING
 
 
 def set_at(doc: JsonObject, pointer: Pointer, value: JsonValue) -> JsonObject:

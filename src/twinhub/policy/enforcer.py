@@ -9,27 +9,13 @@ the same node (from different entries) add up. Resource types are independent, a
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Collection, Iterable
-from typing import Final
 
-from twinhub.model.types import JsonValue, Pointer
+from twinhub.model.types import MISSING, JsonValue, Missing, Pointer
 from twinhub.policy._trie import Node, build, locate
 from twinhub.policy.rules import READ, Permission, Rule
 
-__all__ = ["MISSING", "Enforcer", "Missing"]
-
-
-class Missing(enum.Enum):
-    """The type of `MISSING`: "nothing here is readable", distinct from a JSON `null`."""
-
-    MISSING = "MISSING"
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Final = Missing.MISSING
+__all__ = ["Enforcer"]
 
 
 class Enforcer:

@@ -5,25 +5,22 @@
     reply = thing_response(envelope, 204)                 # or error_envelope(error, topic=..., headers=...)
     frame = encode_envelope(reply)
 
+An absent value is `twinhub.model.types.MISSING`; acknowledgements are `twinhub.model.live.Acknowledgement`.
+
 Imports only the model, RQL (search options), the stdlib and orjson; no I/O.
 """
 
 from __future__ import annotations
 
 from twinhub.protocol.acks import (
-    BUILT_IN_LABELS,
-    Acknowledgement,
     ack_envelope,
     ack_from_envelope,
-    ack_json,
     acks_envelope,
     acks_from_envelope,
     aggregate_status,
 )
 from twinhub.protocol.envelope import (
-    MISSING,
     Envelope,
-    Missing,
     encode_envelope,
     envelope_from_json,
     envelope_to_json,
@@ -43,6 +40,7 @@ from twinhub.protocol.headers import (
     content_type,
     correlation_id,
     header_text,
+    header_texts,
     normalize_headers,
     reply_headers,
     signal_headers,
@@ -122,21 +120,17 @@ from twinhub.protocol.topic import (
 
 __all__ = [
     "APPLICATION_JSON",
-    "BUILT_IN_LABELS",
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "MERGE_PATCH_JSON",
-    "MISSING",
     "UNKNOWN",
     "WILDCARD",
-    "Acknowledgement",
     "Channel",
     "Criterion",
     "Direction",
     "Envelope",
     "Group",
     "Message",
-    "Missing",
     "ModifyThing",
     "PayloadKind",
     "PolicySignal",
@@ -160,7 +154,6 @@ __all__ = [
     "Topic",
     "ack_envelope",
     "ack_from_envelope",
-    "ack_json",
     "acks_envelope",
     "acks_from_envelope",
     "aggregate_status",
@@ -173,6 +166,7 @@ __all__ = [
     "error_topic",
     "format_topic",
     "header_text",
+    "header_texts",
     "message_envelope",
     "message_from_envelope",
     "message_path",

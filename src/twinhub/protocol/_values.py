@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from twinhub.model.errors import JsonFieldMissing, JsonParseInvalid, TwinhubError
-from twinhub.model.types import JsonObject
-from twinhub.protocol.envelope import MISSING, Envelope
+from twinhub.model.types import MISSING, JsonObject
+from twinhub.protocol.envelope import Envelope
 
 __all__ = ["demand", "error_json", "optional_text", "subscription_id", "value_object"]
 

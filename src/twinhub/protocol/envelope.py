@@ -2,7 +2,7 @@
 "revision"?, "timestamp"?}`, parsed from and encoded to compact JSON.
 
 An absent `value` (`MISSING`) is not JSON `null` (`None`): a delete carries no value, a modify may set null.
-`MISSING` is the policy enforcer's sentinel, so a READ view that shows nothing passes straight through.
+`MISSING` is the model's sentinel (`twinhub.model.types`), so a READ view that shows nothing passes straight through.
 
 Reading follows Ditto's order, so that an error can be answered with what was understood:
 headers first, then the topic, then the payload. Every failure raises a `ProtocolError` carrying the
@@ -32,24 +32,19 @@ from twinhub.model.errors import (
     RequestTooLarge,
     TwinhubError,
 )
-from twinhub.model.pointer import MISSING as _POINTER_MISSING
-from twinhub.model.types import JsonObject, JsonValue
-from twinhub.policy.enforcer import MISSING, Missing  # one sentinel for "absent" with the READ views
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing
 from twinhub.protocol._failure import ProtocolError
 from twinhub.protocol.headers import normalize_headers, signal_headers
 from twinhub.protocol.topic import Topic, parse_topic
 
 __all__ = [
-    "MISSING",
     "Envelope",
-    "Missing",
     "encode_envelope",
     "envelope_from_json",
     "envelope_to_json",
     "normalize_path",
     "parse_envelope",
 ]
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +60,6 @@ class Envelope:
     status: int | None = None
     revision: int | None = None
     timestamp: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.value is _POINTER_MISSING:  # the model's untyped sentinel means absent, too
-            object.__setattr__(self, "value", MISSING)
 
     def to_json(self) -> JsonObject:
         """The envelope as a JSON object (see `envelope_to_json`)."""

@@ -32,6 +32,7 @@ __all__ = [
     "content_type",
     "correlation_id",
     "header_text",
+    "header_texts",
     "normalize_headers",
     "reply_headers",
     "signal_headers",
@@ -67,6 +68,12 @@ def header_text(headers: Mapping[str, JsonValue], name: str) -> str | None:
     if isinstance(value, str):
         return value
     return orjson.dumps(value).decode()
+
+
+def header_texts(headers: Mapping[str, JsonValue]) -> dict[str, str]:
+    """Every header as text (see `header_text`), those with JSON null left out: the headers of live signals
+    and acknowledgements, which the model keeps as text."""
+    return {name: text for name in headers if (text := header_text(headers, name)) is not None}
 
 
 def correlation_id(headers: Mapping[str, JsonValue]) -> str | None:

@@ -31,8 +31,8 @@ from twinhub.model.errors import (
 )
 from twinhub.model.ids import parse_thing_id
 from twinhub.model.pointer import validate_key
-from twinhub.model.types import JsonValue
-from twinhub.protocol.envelope import MISSING, Envelope, Missing
+from twinhub.model.types import MISSING, JsonValue, Missing
+from twinhub.protocol.envelope import Envelope
 from twinhub.protocol.headers import content_type, reply_headers
 from twinhub.protocol.topic import Topic
 

@@ -38,8 +38,8 @@ from twinhub.model.headers import parse_if_equal
 from twinhub.model.ids import parse_thing_id
 from twinhub.model.pointer import format_pointer, parse_pointer
 from twinhub.model.resources import classify
-from twinhub.model.types import JsonObject, JsonValue, Pointer
-from twinhub.protocol.envelope import MISSING, Envelope, Missing, normalize_path
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
+from twinhub.protocol.envelope import Envelope, normalize_path
 from twinhub.protocol.headers import APPLICATION_JSON, MERGE_PATCH_JSON, content_type, header_text, reply_headers
 from twinhub.protocol.topic import WILDCARD, Channel, Topic
 

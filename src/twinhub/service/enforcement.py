@@ -11,8 +11,8 @@ from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import ThingNotAccessible, TwinhubError
 from twinhub.model.merge import patch_leaves
 from twinhub.model.resources import not_found, not_modifiable
-from twinhub.model.types import JsonValue, Pointer
-from twinhub.policy import MISSING, Enforcer
+from twinhub.model.types import MISSING, JsonValue, Pointer
+from twinhub.policy import Enforcer
 
 READ = ("READ",)
 WRITE = ("WRITE",)

@@ -17,8 +17,8 @@ from typing import Final
 from twinhub.model.events import Thing, ThingEvent
 from twinhub.model.fields import FieldSelector, select
 from twinhub.model.pointer import format_pointer, set_at
-from twinhub.model.types import JsonObject, JsonValue, Pointer
-from twinhub.policy import MISSING, Enforcer, Missing
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
+from twinhub.policy import Enforcer
 from twinhub.rql import And, Comparison, In, Node, Not, Or, Placeholder, matches, resolve_placeholders
 from twinhub.service.enforcement import READ
 

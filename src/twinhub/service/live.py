@@ -41,7 +41,6 @@ from twinhub.model.errors import (
     TwinhubError,
 )
 from twinhub.model.live import (
-    ABSENT,
     Acknowledgement,
     LiveCommand,
     LiveEvent,
@@ -55,6 +54,7 @@ from twinhub.model.live import (
     timed_out,
 )
 from twinhub.model.resources import classify
+from twinhub.model.types import MISSING
 from twinhub.policy import MESSAGE, THING, Enforcer
 from twinhub.service.conditions import Condition
 from twinhub.service.enforcement import READ, WRITE, authorize_write, ensure_readable, readable_view
@@ -262,7 +262,7 @@ class LiveHub:
             ensure_readable(enforcer, subjects, command.thing_id, command.path)
         else:
             action = "modify" if command.action == "create" else command.action
-            value = None if command.value is ABSENT else command.value
+            value = None if command.value is MISSING else command.value
             authorize_write(enforcer, subjects, ThingCommand(action, command.thing_id, command.path, value))
         correlation_id = command.correlation_id or new_correlation_id()
         command = replace(command, headers={**command.headers, "correlation-id": correlation_id})

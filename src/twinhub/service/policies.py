@@ -18,7 +18,7 @@ from twinhub.bus.base import EventBus
 from twinhub.model.errors import MethodNotAllowed, PolicyConflict, PolicyNotAccessible, TwinhubError
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, format_timestamp
-from twinhub.model.pointer import MISSING, delete_at, get_at, set_at
+from twinhub.model.pointer import delete_at, get_at, set_at
 from twinhub.model.policy import check_lockout, drop_expired_subjects, next_expiry, validate_policy
 from twinhub.model.policy_imports import MAX_TRANSITIVE_DEPTH, missing_imports, policy_rules, resolved_entries
 from twinhub.model.policy_resources import (
@@ -30,8 +30,7 @@ from twinhub.model.policy_resources import (
     retrieve_policy_part,
     validate_policy_part,
 )
-from twinhub.model.types import JsonObject, JsonValue, Pointer
-from twinhub.policy import MISSING as VIEW_MISSING
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer
 from twinhub.service.publishing import Publisher
 from twinhub.store.base import RevisionConflict, Store
@@ -123,7 +122,7 @@ def policy_tag(policy: Policy, path: Pointer) -> str | None:
     if not path:
         return revision_tag(policy.revision)
     found = get_at(policy.doc, path)
-    return None if found is MISSING else hash_tag(found)  # type: ignore[arg-type]
+    return None if found is MISSING else hash_tag(found)
 
 
 class PolicyService:
@@ -260,7 +259,7 @@ class PolicyService:
         check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                             current=tag, is_read=True, entity="Policy")
         view = enforcer.view(subjects, "policy", path, value)
-        if view is VIEW_MISSING:
+        if view is MISSING:
             raise policy_not_found(policy_id, path)
         if not path and isinstance(view, dict):
             view = {"policyId": policy_id, **view}
@@ -324,7 +323,7 @@ class PolicyService:
                                          expiry_granularity=self._granularity)
             doc = self._validate(set_at(current.doc, command.path, value), command.policy_id, now, command.path)
             kept = get_at(doc, command.path)
-            value = value if kept is MISSING else kept  # type: ignore[assignment]
+            value = value if kept is MISSING else kept
         else:
             doc = value = self._validate(command.value, command.policy_id, now, command.path)
         await self._check_imports(doc, current.doc, subjects)

@@ -32,7 +32,7 @@ from twinhub.model.commands import exists
 from twinhub.model.errors import ThingNotAccessible, TwinhubError
 from twinhub.model.events import Thing, ThingEvent
 from twinhub.model.types import Pointer
-from twinhub.policy import MISSING, Enforcer, Missing
+from twinhub.policy import Enforcer
 from twinhub.rql import Node, parse_filter, validate_filter_fields
 from twinhub.service.enforcement import READ
 from twinhub.service.event_views import (
@@ -51,11 +51,9 @@ from twinhub.service.things import ThingService
 __all__ = [
     "DEFAULT_WATCH_CAPACITY",
     "EVENT_PLACEHOLDERS",
-    "MISSING",
     "Delivery",
     "EventFilter",
     "EventHub",
-    "Missing",
     "Watch",
     "changed_thing",
     "event_placeholders",

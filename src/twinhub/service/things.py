@@ -25,9 +25,9 @@ from twinhub.model.errors import (
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import NO_HEADERS, EventHeaders, JournalEntry, Thing, ThingWrite, format_timestamp
 from twinhub.model.ids import parse_policy_id
-from twinhub.model.pointer import MISSING, get_at
+from twinhub.model.pointer import get_at
 from twinhub.model.resources import classify, missing_part
-from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer
 from twinhub.service.conditions import Condition, check_condition
 from twinhub.service.creation import changed_policy_id, plan_creation, refuse_inline_policy, thing_policy_id
@@ -72,7 +72,7 @@ def entity_tag(thing: Thing | None, path: Pointer) -> str | None:
     if not path:
         return revision_tag(thing.revision)
     found = get_at(thing.doc, path)
-    return None if found is MISSING else hash_tag(found)  # type: ignore[arg-type]
+    return None if found is MISSING else hash_tag(found)
 
 
 class _Lane:

@@ -6,7 +6,8 @@ import orjson
 import pytest
 
 from twinhub.bus.signal_codec import decode_signal, encode_signal, signal_kind
-from twinhub.model.live import ABSENT, Acknowledgement, LiveCommand, LiveEvent, LiveMessage, LiveResponse, Signal
+from twinhub.model.live import Acknowledgement, LiveCommand, LiveEvent, LiveMessage, LiveResponse, Signal
+from twinhub.model.types import MISSING
 
 THING_ID = "org.twinhub.test:lämp"
 SIGNALS: list[Signal] = [
@@ -38,7 +39,7 @@ def test_absent_values_are_left_out_and_null_is_kept() -> None:
     assert "value" not in orjson.loads(head)
     head = encode_signal(LiveCommand(THING_ID, "merge", (), None)).split(b"\n", 1)[0]
     assert orjson.loads(head)["value"] is None
-    assert decode_signal(encode_signal(LiveCommand(THING_ID, "retrieve"))).value is ABSENT  # type: ignore[union-attr]
+    assert decode_signal(encode_signal(LiveCommand(THING_ID, "retrieve"))).value is MISSING  # type: ignore[union-attr]
 
 
 def test_unknown_fields_are_ignored() -> None:

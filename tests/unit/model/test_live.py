@@ -10,7 +10,6 @@ from twinhub.model.errors import (
     MessageSubjectInvalid,
 )
 from twinhub.model.live import (
-    ABSENT,
     Acknowledgement,
     LiveCommand,
     LiveEvent,
@@ -20,9 +19,11 @@ from twinhub.model.live import (
     kind_of,
     normalize_subject,
     parse_declared_acks,
+    persisted,
     timed_out,
     with_headers,
 )
+from twinhub.model.types import MISSING
 
 THING_ID = "org.twinhub.test:lamp"
 
@@ -88,7 +89,7 @@ def test_a_single_acknowledgement_answers_with_its_own_status_and_payload() -> N
     only = Acknowledgement("conn:ack", THING_ID, "c-1", 400, payload={"why": "broken"})
     assert aggregate_acknowledgements({"conn:ack": only}) == (400, {"why": "broken"})
     silent = Acknowledgement("conn:ack", THING_ID, "c-1", 204)
-    assert aggregate_acknowledgements({"conn:ack": silent}) == (204, ABSENT)
+    assert aggregate_acknowledgements({"conn:ack": silent}) == (204, MISSING)
 
 
 def test_several_acknowledgements_are_200_when_all_succeeded_else_424() -> None:
@@ -106,6 +107,18 @@ def test_several_acknowledgements_are_200_when_all_succeeded_else_424() -> None:
                        "in time."}
     with pytest.raises(ValueError):
         aggregate_acknowledgements({})
+
+
+def test_a_committed_write_acknowledges_twin_persisted_with_its_status_and_created_value() -> None:
+    headers = {"correlation-id": "c-1"}
+    created = persisted("twin-persisted", THING_ID, "c-1", created=True, value={"a": 1}, headers=headers)
+    assert (created.status, created.payload, created.headers) == (201, {"a": 1}, headers)
+    modified = persisted("twin-persisted", THING_ID, "c-1", created=False, value={"a": 1}, headers=headers)
+    assert (modified.status, modified.payload) == (204, MISSING)
+    indexed = persisted("search-persisted", THING_ID, "c-1", created=True, value={"a": 1}, headers=headers)
+    assert (indexed.status, indexed.payload, indexed.correlation_id) == (204, MISSING, "c-1")
+    with pytest.raises(ValueError):
+        persisted("conn:ack", THING_ID, "c-1", created=False, value=MISSING, headers=headers)
 
 
 def test_declared_acks_are_a_json_array_or_a_comma_separated_list() -> None:

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from twinhub.model.errors import JsonKeyInvalid, JsonPointerInvalid
-from twinhub.model.pointer import MISSING, delete_at, format_pointer, get_at, parse_pointer, set_at, validate_key
-from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.model.pointer import delete_at, format_pointer, get_at, parse_pointer, set_at, validate_key
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 
 # --- parse ----------------------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ import copy
 import pytest
 
 from tests.unit.policy.helpers import rule
-from twinhub.model.types import JsonObject
-from twinhub.policy import MISSING, Enforcer, Rule
+from twinhub.model.types import MISSING, JsonObject
+from twinhub.policy import Enforcer, Rule
 
 ALICE = "user:alice"
 INTERNS = "group:interns"

@@ -17,10 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twinhub.model.pointer import MISSING as POINTER_MISSING
 from twinhub.model.pointer import get_at
-from twinhub.model.types import JsonValue, Pointer
-from twinhub.policy import MISSING, Enforcer, Missing, Rule
+from twinhub.model.types import MISSING, JsonValue, Missing, Pointer
+from twinhub.policy import Enforcer, Rule
 
 PERMISSIONS = ("READ", "WRITE", "EXECUTE")
 SUBJECTS = ("s1", "s2", "s3", "s4")
@@ -182,7 +181,7 @@ def test_view_agrees_with_the_reference(
     document = data.draw(json_values | along_rules.map(_document), label="document")
     for where in spots:
         found = get_at(document, where)
-        value = document if found is POINTER_MISSING else cast(JsonValue, found)
+        value = document if found is MISSING else cast(JsonValue, found)
         # The object itself and each of its fields alone: single-field objects whose field is dropped are the
         # cases that decide between "kept empty because granted" and "dropped".
         candidates = [value, *({key: field} for key, field in value.items())] if isinstance(value, dict) else [value]

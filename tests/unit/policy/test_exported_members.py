@@ -8,8 +8,6 @@ def test_policy_package_exports_exactly_the_public_surface() -> None:
         "EXECUTE",
         "Enforcer",
         "MESSAGE",
-        "MISSING",
-        "Missing",
         "POLICY",
         "Permission",
         "READ",

@@ -5,10 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twinhub.model.pointer import MISSING as POINTER_MISSING
-from twinhub.model.types import JsonValue
+from twinhub.model.pointer import get_at
+from twinhub.model.types import MISSING, JsonValue
 from twinhub.protocol import (
-    MISSING,
     Envelope,
     ProtocolError,
     encode_envelope,
@@ -79,15 +78,9 @@ def test_missing_headers_are_empty_and_internal_ones_dropped() -> None:
     assert forged.headers == {"x-custom": "1"}
 
 
-def test_the_models_untyped_missing_sentinel_also_means_absent() -> None:
-    envelope = Envelope(parse_topic(_TOPIC), {}, "/", POINTER_MISSING)  # type: ignore[arg-type]
-    assert envelope.value is MISSING
-
-
-def test_missing_is_the_policy_views_sentinel_and_reprs_plainly() -> None:
-    from twinhub.policy import MISSING as VIEW_MISSING
-
-    assert MISSING is VIEW_MISSING
+def test_what_a_pointer_does_not_find_is_an_absent_value() -> None:
+    envelope = Envelope(parse_topic(_TOPIC), {}, "/", get_at({}, ("attributes",)))
+    assert envelope.value is MISSING and "value" not in envelope_to_json(envelope)
     assert repr(MISSING) == "MISSING"
 
 

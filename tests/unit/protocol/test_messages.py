@@ -6,9 +6,8 @@ import orjson
 import pytest
 
 from twinhub.model.errors import TwinhubError
-from twinhub.model.types import JsonValue
+from twinhub.model.types import MISSING, JsonValue
 from twinhub.protocol import (
-    MISSING,
     Envelope,
     Message,
     encode_envelope,

@@ -5,9 +5,8 @@ import pytest
 
 from twinhub.model.errors import TwinhubError
 from twinhub.model.fields import parse_fields
-from twinhub.model.types import JsonObject
+from twinhub.model.types import MISSING, JsonObject
 from twinhub.protocol import (
-    MISSING,
     Envelope,
     PolicySignal,
     encode_envelope,

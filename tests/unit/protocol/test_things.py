@@ -7,9 +7,8 @@ from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import TwinhubError
 from twinhub.model.events import ThingEvent
 from twinhub.model.fields import parse_fields
-from twinhub.model.types import JsonObject, JsonValue
+from twinhub.model.types import MISSING, JsonObject, JsonValue
 from twinhub.protocol import (
-    MISSING,
     Envelope,
     ModifyThing,
     RetrieveThing,

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import asyncio
 
-from twinhub.api.headers import SEARCH_PERSISTED, TWIN_PERSISTED
 from twinhub.api.websocket.session import Session
-from twinhub.model import live as model
 from twinhub.model.headers import LIVE_RESPONSE
-from twinhub.protocol import MISSING, Acknowledgement, Envelope, SignalHeaders, acks_envelope, reply_headers
+from twinhub.model.live import PERSISTED_LABELS, Acknowledgement, persisted, timed_out
+from twinhub.protocol import Envelope, SignalHeaders, acks_envelope, reply_headers
 from twinhub.service.live import AckWait, new_correlation_id
-
-_AT_COMMIT = frozenset({TWIN_PERSISTED, SEARCH_PERSISTED})
 
 
 class AckCollector:
@@ -21,7 +18,7 @@ class AckCollector:
 
     def __init__(self, session: Session, steering: SignalHeaders, thing_id: str) -> None:
         self.labels = tuple(label for label in steering.requested_acks if label != LIVE_RESPONSE)
-        self.custom = tuple(label for label in self.labels if label not in _AT_COMMIT)
+        self.custom = tuple(label for label in self.labels if label not in PERSISTED_LABELS)
         self.correlation_id = steering.correlation_id or new_correlation_id()
         self.thing_id = thing_id
         self._timeout = steering.timeout
@@ -33,7 +30,7 @@ class AckCollector:
     def needed(steering: SignalHeaders) -> bool:
         """Whether the answer is an aggregation: custom labels, or more than one label."""
         labels = [label for label in steering.requested_acks if label != LIVE_RESPONSE]
-        return len(labels) > 1 or any(label not in _AT_COMMIT for label in labels)
+        return len(labels) > 1 or any(label not in PERSISTED_LABELS for label in labels)
 
     def close(self) -> None:
         if self._wait is not None:
@@ -41,7 +38,7 @@ class AckCollector:
 
     async def answer(self, request: Envelope, response: Envelope) -> Envelope:
         """The aggregated acknowledgements, once every custom one came or the timeout passed."""
-        received: dict[str, model.Acknowledgement] = {}
+        received: dict[str, Acknowledgement] = {}
         if self._wait is not None:
             remaining = self._timeout - (asyncio.get_running_loop().time() - self._started)
             received = await self._wait.wait(max(remaining, 0.0))
@@ -49,17 +46,10 @@ class AckCollector:
         headers["correlation-id"] = self.correlation_id
         acks: list[Acknowledgement] = []
         for label in self.labels:
-            if label == TWIN_PERSISTED:
-                acks.append(Acknowledgement(label, self.thing_id, response.status or 204, response.value,
-                                            {"correlation-id": self.correlation_id}))
-            elif label == SEARCH_PERSISTED:
-                acks.append(Acknowledgement(label, self.thing_id, 204, MISSING,
-                                            {"correlation-id": self.correlation_id}))
+            if label in PERSISTED_LABELS:
+                acks.append(persisted(label, self.thing_id, self.correlation_id, created=response.status == 201,
+                                      value=response.value, headers={"correlation-id": self.correlation_id}))
             else:
-                ack = received.get(label) or model.timed_out(label, self.thing_id, self.correlation_id, self._timeout)
-                ack_headers = dict(ack.headers)
-                if ack.weak:
-                    ack_headers["ditto-weak-ack"] = "true"
-                payload = MISSING if ack.payload is model.ABSENT else ack.payload
-                acks.append(Acknowledgement(label, self.thing_id, ack.status, payload, ack_headers))  # type: ignore[arg-type]
+                acks.append(received.get(label)
+                            or timed_out(label, self.thing_id, self.correlation_id, self._timeout))
         return acks_envelope(self.thing_id, acks, headers=headers)

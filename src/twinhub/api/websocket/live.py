@@ -7,27 +7,23 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
-import orjson
-
 from twinhub.api.websocket.control import StreamKind
 from twinhub.api.websocket.session import CLOSE_TRY_AGAIN_LATER, Session
 from twinhub.model import live as model
 from twinhub.model.errors import (
     AcknowledgementLabelNotDeclared,
     CommandTimeout,
-    JsonFieldMissing,
     LiveResponseTimeout,
     WebSocketMessageInvalid,
 )
 from twinhub.model.pointer import format_pointer
-from twinhub.model.types import JsonValue
+from twinhub.model.types import MISSING, JsonValue, Missing
 from twinhub.protocol import (
-    MISSING,
     Envelope,
     Message,
-    Missing,
     ack_from_envelope,
     header_text,
+    header_texts,
     message_envelope,
     message_from_envelope,
     message_response,
@@ -47,14 +43,8 @@ _LIVE_KINDS: dict[StreamKind, model.LiveKind] = {
     "messages": "messages", "live-commands": "live-commands", "live-events": "live-events"}
 
 
-def _strings(headers: Mapping[str, JsonValue]) -> dict[str, str]:
-    """Ditto headers as the live model carries them: text values (JSON for arrays and objects)."""
-    return {name: value if isinstance(value, str) else orjson.dumps(value).decode()
-            for name, value in headers.items() if value is not None}
-
-
 def _with_originator(session: Session, headers: Mapping[str, JsonValue]) -> dict[str, str]:
-    return {**_strings(headers), "ditto-originator": session.auth.default_subject}
+    return {**header_texts(headers), "ditto-originator": session.auth.default_subject}
 
 
 # -- sending -----------------------------------------------------------------------------------------
@@ -77,9 +67,8 @@ async def live_signal(session: Session, envelope: Envelope) -> None:
             await _send_command(session, envelope)
     elif topic.criterion == "events":
         event = thing_event_from_envelope(envelope)
-        value = model.ABSENT if isinstance(event.value, Missing) else event.value
         await session.ctx.live.publish_event(model.LiveEvent(
-            event.thing_id, event.action, event.path, value, _with_originator(session, envelope.headers),
+            event.thing_id, event.action, event.path, event.value, _with_originator(session, envelope.headers),
             event.revision, event.timestamp), session.subjects)
     else:
         raise WebSocketMessageInvalid(f"Messages with the topic <{topic}> cannot be sent to twinhub.")
@@ -91,7 +80,7 @@ async def _respond(session: Session, headers: Mapping[str, JsonValue], status: i
     if not correlation_id:
         return  # an answer to nothing: nobody can wait for it
     await session.ctx.live.respond(model.LiveResponse(
-        correlation_id, status, payload_to_bytes(payload, content_type), content_type, _strings(headers)))
+        correlation_id, status, payload_to_bytes(payload, content_type), content_type, header_texts(headers)))
 
 
 async def _send_message(session: Session, envelope: Envelope, message: Message) -> None:
@@ -117,7 +106,7 @@ async def _send_command(session: Session, envelope: Envelope) -> None:
                                     headers=_with_originator(session, envelope.headers))
     elif isinstance(signal, ModifyThing):
         action = envelope.topic.action or "modify"
-        value = model.ABSENT if signal.command.action == "delete" else signal.command.value
+        value = MISSING if signal.command.action == "delete" else signal.command.value
         command = model.LiveCommand(signal.command.thing_id, action, signal.command.path, value,  # type: ignore[arg-type]
                                     _with_originator(session, envelope.headers))
     else:
@@ -135,14 +124,9 @@ async def _send_command(session: Session, envelope: Envelope) -> None:
 async def acknowledgement(session: Session, envelope: Envelope) -> None:
     """A custom acknowledgement the session issues for an event it received (its label declared)."""
     ack = ack_from_envelope(envelope)
-    correlation_id = header_text(envelope.headers, "correlation-id")
-    if not correlation_id:
-        raise JsonFieldMissing("An acknowledgement needs the correlation-id of the signal it acknowledges.")
-    payload = model.ABSENT if isinstance(ack.payload, Missing) else ack.payload
     if session.declaration is None:
         raise AcknowledgementLabelNotDeclared(ack.label)
-    await session.declaration.acknowledge(model.Acknowledgement(
-        ack.label, ack.thing_id, correlation_id, ack.status, _strings(ack.headers), payload))
+    await session.declaration.acknowledge(ack)
 
 
 # -- receiving ---------------------------------------------------------------------------------------
@@ -174,10 +158,9 @@ def _envelope_of(signal: model.LiveSignal) -> Envelope:
         return message_envelope(Message(signal.thing_id, signal.subject, signal.direction, signal.feature_id,
                                         payload, signal.content_type, headers))
     namespace, name = signal.thing_id.split(":", 1)
-    value: JsonValue | Missing = MISSING if signal.value is model.ABSENT else signal.value
     if isinstance(signal, model.LiveCommand):
         topic = Topic(namespace, name, "things", "live", "commands", signal.action)
-        return Envelope(topic, dict(signal.headers), format_pointer(signal.path), value)
+        return Envelope(topic, dict(signal.headers), format_pointer(signal.path), signal.value)
     topic = thing_topic(signal.thing_id, "events", signal.action, channel="live")
-    return Envelope(topic, dict(signal.headers), format_pointer(signal.path), value, revision=signal.revision,
+    return Envelope(topic, dict(signal.headers), format_pointer(signal.path), signal.value, revision=signal.revision,
                     timestamp=signal.timestamp)

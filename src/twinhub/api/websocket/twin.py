@@ -12,11 +12,9 @@ from twinhub.api.websocket.acks import AckCollector
 from twinhub.api.websocket.session import Session
 from twinhub.model.errors import ThingConflict, ThingPreconditionFailed, TwinhubError
 from twinhub.model.etag import Preconditions
-from twinhub.model.types import JsonValue
+from twinhub.model.types import MISSING, JsonValue, Missing
 from twinhub.protocol import (
-    MISSING,
     Envelope,
-    Missing,
     ModifyThing,
     RetrieveThing,
     RetrieveThings,
