@@ -321,3 +321,17 @@ def test_a_client_that_does_not_read_is_cut_off_and_others_go_on(server: Server,
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 1013
     assert "buffer.overflow" in closed.value.rcvd.reason
+
+
+def test_a_session_does_not_receive_the_events_of_its_own_commands(server: Server, socket: DittoSocket,
+                                                                   thing_id: str) -> None:
+    socket.control("START-SEND-EVENTS")
+    with open_socket(server.base_url) as other:
+        other.control("START-SEND-EVENTS")
+        socket.request({"topic": topic(thing_id, "things/twin/commands/create"), "path": "/", "value": {},
+                        "headers": {"correlation-id": "mine"}})
+
+        seen_by_other = other.receive_until(_is_event(thing_id))
+    assert isinstance(seen_by_other, dict)
+    assert "ditto-origin" not in seen_by_other["headers"]  # which session it was is not shown
+    assert socket.no_frame(1.0)  # Ditto's same-origin rule: the response, not the event

@@ -27,7 +27,7 @@ from starlette.responses import Response, StreamingResponse
 
 from twinhub.api.context import Context
 from twinhub.api.headers import parse_timestamp
-from twinhub.api.views import project_thing, project_value
+from twinhub.api.views import project_thing, project_value, shown_event_headers
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import HeaderInvalid, ThingIdsMissing, TwinhubError
 from twinhub.model.events import ThingEvent
@@ -205,10 +205,7 @@ def event_context(event: ThingEvent, value: JsonValue | Missing) -> JsonObject:
                            "path": format_pointer(event.path)}
     if not isinstance(value, Missing):
         context["value"] = value
-    headers: JsonObject = {}
-    for key, text in event.headers.items():
-        headers[key] = orjson.loads(text) if key == "requested-acks" else text
-    context["headers"] = headers
+    context["headers"] = shown_event_headers(event.headers)
     return context
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import orjson
+
 from twinhub.model.events import Thing
 from twinhub.model.fields import FieldSelector, select
 from twinhub.model.types import JsonObject, JsonValue
@@ -35,3 +39,18 @@ def project_value(value: JsonValue, selector: FieldSelector | None) -> JsonValue
     return select(value, selector)
 
 
+
+
+# Which WebSocket session issued a signal (so that it is not sent back to it): not shown to anyone.
+ORIGIN_HEADER = "ditto-origin"
+
+
+def shown_event_headers(headers: Mapping[str, str]) -> JsonObject:
+    """The headers of a command an event shows its subscribers: `requested-acks` as a JSON array again,
+    without the origin session."""
+    shown: JsonObject = {}
+    for name, value in headers.items():
+        if name == ORIGIN_HEADER:
+            continue
+        shown[name] = orjson.loads(value) if name == "requested-acks" else value
+    return shown

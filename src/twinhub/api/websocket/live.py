@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
+from twinhub.api.views import ORIGIN_HEADER
 from twinhub.api.websocket.control import StreamKind
 from twinhub.api.websocket.session import CLOSE_TRY_AGAIN_LATER, Session
 from twinhub.model import live as model
@@ -44,7 +45,7 @@ _LIVE_KINDS: dict[StreamKind, model.LiveKind] = {
 
 
 def _with_originator(session: Session, headers: Mapping[str, JsonValue]) -> dict[str, str]:
-    return {**header_texts(headers), "ditto-originator": session.auth.default_subject}
+    return {**header_texts(headers), "ditto-originator": session.auth.default_subject, ORIGIN_HEADER: session.id}
 
 
 # -- sending -----------------------------------------------------------------------------------------
@@ -138,7 +139,8 @@ def live_feed(session: Session, kind: StreamKind, params: dict[str, str]) -> Cal
     namespaces = namespaces_param(params)
 
     async def feed() -> None:
-        receiver = session.ctx.live.receive([_LIVE_KINDS[kind]], session.subjects, namespaces=namespaces)
+        receiver = session.ctx.live.receive([_LIVE_KINDS[kind]], session.subjects, namespaces=namespaces,
+                                            accept=lambda signal: not session.issued(signal.headers))
         try:
             async for signal in receiver:
                 session.send_envelope(_envelope_of(signal))
@@ -154,13 +156,18 @@ def live_feed(session: Session, kind: StreamKind, params: dict[str, str]) -> Cal
 def _envelope_of(signal: model.LiveSignal) -> Envelope:
     if isinstance(signal, model.LiveMessage):
         payload = payload_from_bytes(signal.payload, signal.content_type) if signal.payload else MISSING
-        headers: dict[str, JsonValue] = dict(signal.headers)
+        headers: dict[str, JsonValue] = _shown(signal.headers)
         return message_envelope(Message(signal.thing_id, signal.subject, signal.direction, signal.feature_id,
                                         payload, signal.content_type, headers))
     namespace, name = signal.thing_id.split(":", 1)
     if isinstance(signal, model.LiveCommand):
         topic = Topic(namespace, name, "things", "live", "commands", signal.action)
-        return Envelope(topic, dict(signal.headers), format_pointer(signal.path), signal.value)
+        return Envelope(topic, _shown(signal.headers), format_pointer(signal.path), signal.value)
     topic = thing_topic(signal.thing_id, "events", signal.action, channel="live")
-    return Envelope(topic, dict(signal.headers), format_pointer(signal.path), signal.value, revision=signal.revision,
+    return Envelope(topic, _shown(signal.headers), format_pointer(signal.path), signal.value, revision=signal.revision,
                     timestamp=signal.timestamp)
+
+
+def _shown(headers: Mapping[str, str]) -> dict[str, JsonValue]:
+    """A signal's headers as receivers see them: without the id of the session that sent it."""
+    return {name: value for name, value in headers.items() if name != ORIGIN_HEADER}

@@ -9,9 +9,8 @@ import itertools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from twinhub.api.views import project_thing
+from twinhub.api.views import project_thing, shown_event_headers
 from twinhub.api.websocket.session import Session
-from twinhub.api.websocket.streams import event_headers
 from twinhub.model.errors import TwinhubError, WebSocketMessageInvalid
 from twinhub.model.types import JsonValue
 from twinhub.protocol import Envelope, envelope_to_json, thing_event
@@ -147,7 +146,7 @@ async def history_signal(session: Session, envelope: Envelope) -> None:
         async def items() -> AsyncIterator[JsonValue]:
             async for delivery in deliveries:
                 yield envelope_to_json(thing_event(delivery.event, value=delivery.value,
-                                                   headers=event_headers(delivery.event.headers)))
+                                                   headers=shown_event_headers(delivery.event.headers)))
 
         _start(session, _Stream(items(), lambda item: streaming_next(envelope, subscription_id, item),
                                 lambda: streaming_complete(envelope, subscription_id),

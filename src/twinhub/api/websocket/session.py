@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Final
 
 from starlette.websockets import WebSocket, WebSocketState
 
 from twinhub.api.context import Context
+from twinhub.api.views import ORIGIN_HEADER
 from twinhub.api.websocket.control import StreamKind
 from twinhub.auth.context import AuthContext
 from twinhub.protocol import Envelope, encode_envelope
@@ -24,6 +26,8 @@ from twinhub.service.live import Declaration
 
 log = logging.getLogger(__name__)
 
+# Ditto does not publish a signal back to the session it came from (its "same origin" rule): signals a
+# session issues carry its id in ORIGIN_HEADER, and its feeds skip them. Clients cannot set `ditto-*` headers.
 DEFAULT_BUFFER: Final = 1024  # frames waiting to be written to a slow client before it is cut off
 MAX_COMMANDS_IN_FLIGHT: Final = 100  # per session; more wait to be read (TCP pushes back on the client)
 
@@ -45,6 +49,7 @@ class Session:
         self.ctx = ctx
         self.auth = auth
         self.declared_acks = declared_acks
+        self.id = f"ws:{uuid.uuid4()}"
         self._outbound: asyncio.Queue[str | None] = asyncio.Queue(buffer + 1)
         self._buffer = buffer
         self._streams: dict[StreamKind, asyncio.Task[None]] = {}
@@ -58,6 +63,10 @@ class Session:
     @property
     def subjects(self) -> tuple[str, ...]:
         return self.auth.subjects
+
+    def issued(self, headers: Mapping[str, str]) -> bool:
+        """Whether the signal with these headers came from this session (then it is not sent back)."""
+        return headers.get(ORIGIN_HEADER) == self.id
 
     # -- sending -----------------------------------------------------------------------------------
 

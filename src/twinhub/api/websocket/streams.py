@@ -9,12 +9,12 @@ from typing import Any
 
 import orjson
 
+from twinhub.api.views import shown_event_headers
 from twinhub.api.websocket.control import StreamControl, StreamKind
 from twinhub.api.websocket.session import CLOSE_TRY_AGAIN_LATER, Session
-from twinhub.model.events import EventHeaders, ThingEvent
+from twinhub.model.events import ThingEvent
 from twinhub.model.fields import parse_fields
 from twinhub.model.live import Acknowledgement
-from twinhub.model.types import JsonValue
 from twinhub.protocol.envelope import encode_envelope
 from twinhub.protocol.things import thing_event
 from twinhub.service.streaming import EventFilter, parse_event_filter
@@ -49,17 +49,6 @@ def event_filter(params: dict[str, str]) -> EventFilter:
                        extra_fields=parse_fields(extra_text) if extra_text else None)
 
 
-def event_headers(headers: EventHeaders) -> dict[str, JsonValue]:
-    """The headers an event shows its subscriber: the command's, `requested-acks` as a JSON array."""
-    shown: dict[str, JsonValue] = {}
-    for name, value in headers.items():
-        if name == "requested-acks":
-            shown[name] = orjson.loads(value)
-        else:
-            shown[name] = value
-    return shown
-
-
 def _events(session: Session, control: StreamControl) -> Callable[[], Coroutine[Any, Any, None]]:
     event_filter_ = event_filter(control.params)
 
@@ -68,7 +57,9 @@ def _events(session: Session, control: StreamControl) -> Callable[[], Coroutine[
         watch = session.ctx.events.watch(session.subjects, event_filter_, on_skipped=on_skipped)
         try:
             async for delivery in watch:
-                envelope = thing_event(delivery.event, value=delivery.value, headers=event_headers(
+                if session.issued(delivery.event.headers):
+                    continue
+                envelope = thing_event(delivery.event, value=delivery.value, headers=shown_event_headers(
                     delivery.event.headers), extra=delivery.extra)
                 session.send(encode_envelope(envelope).decode())
         finally:

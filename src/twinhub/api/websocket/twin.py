@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from twinhub.api.headers import TWIN_PERSISTED, carried_headers, parse_condition
-from twinhub.api.views import project_thing, project_value, with_special_fields
+from twinhub.api.views import ORIGIN_HEADER, project_thing, project_value, with_special_fields
 from twinhub.api.websocket.acks import AckCollector
 from twinhub.api.websocket.session import Session
 from twinhub.model.errors import ThingConflict, ThingPreconditionFailed, TwinhubError
@@ -41,7 +41,9 @@ def condition_of(headers: Mapping[str, JsonValue]) -> Condition | None:
 
 
 def event_headers(session: Session, steering: SignalHeaders) -> dict[str, str]:
-    return carried_headers(session.auth.default_subject, steering.correlation_id, steering.requested_acks)
+    carried = carried_headers(session.auth.default_subject, steering.correlation_id, steering.requested_acks)
+    carried[ORIGIN_HEADER] = session.id
+    return carried
 
 
 async def thing_command(session: Session, envelope: Envelope) -> None:
