@@ -144,6 +144,23 @@ def test_search_only_finds_what_the_caller_may_read(as_user: Users, namespace: s
     assert ids(search(bob, namespace)) == []
 
 
+def test_empty_counts_only_what_the_caller_may_read(as_user: Users, namespace: str) -> None:
+    alice, bob = as_user("alice"), as_user("bob")
+    thing_id = f"{namespace}:cfg"
+    put(alice, thing_id, {"attributes": {"cfg": {"secret": 1}}})
+    entry = {"subjects": {"nginx:bob": {"type": "t"}}, "resources": {
+        "thing:/": {"grant": ["READ"], "revoke": []},
+        "thing:/attributes/cfg/secret": {"grant": [], "revoke": ["READ"]}}}
+    assert alice.put(f"/policies/{thing_id}/entries/bob", json=entry).status_code == 201
+    assert bob.get(f"/things/{thing_id}/attributes/cfg").json() == {}
+    assert ids(search(bob, namespace, filter="not(empty(attributes/cfg))")) == []
+    assert ids(search(bob, namespace, filter="empty(attributes/cfg)")) == [thing_id]
+    assert ids(search(bob, namespace, filter="exists(attributes/cfg)")) == [thing_id]
+    assert bob.get("/search/things/count", params={"namespaces": namespace,
+                                                   "filter": "not(empty(attributes/cfg))"}).json() == 0
+    assert ids(search(alice, namespace, filter="not(empty(attributes/cfg))")) == [thing_id]
+
+
 def test_things_listing_pages_with_link_headers(client: httpx.Client, namespace: str) -> None:
     for n in range(3):
         put(client, f"{namespace}:x{n}", {})

@@ -218,7 +218,8 @@ async def test_deeper_grants_override_revokes_and_revokes_win_at_the_same_path(s
     assert await ids(store, "eq(attributes/deep/a/b,3)", subjects=["bob"]) == ["s"]
     assert await ids(store, "exists(attributes/deep/a)", subjects=["bob"]) == ["s"]
     assert await ids(store, "eq(attributes/deep/c,4)", subjects=["bob"]) == []
-    assert await ids(store, "exists(attributes/deep)", subjects=["bob"]) == []
+    # bob sees attributes/deep as {"a": {"b": 3}}: it exists in his view (GET shows it)
+    assert await ids(store, "exists(attributes/deep)", subjects=["bob"]) == ["s"]
     assert await ids(store, "eq(attributes/public,1)", subjects=["bob"]) == []
     assert await ids(store, "eq(features/open/properties/v,1)", subjects=["bob"]) == ["s"]
     assert await ids(store, "exists(features/hidden)", subjects=["bob"]) == []

@@ -347,7 +347,8 @@ async def test_deeper_grants_override_revokes_and_revokes_win_at_the_same_path(s
     assert ids(db_path, "eq(attributes/deep/a/b,3)", subjects=["bob"]) == ["s"]
     assert ids(db_path, "exists(attributes/deep/a)", subjects=["bob"]) == ["s"]
     assert ids(db_path, "eq(attributes/deep/c,4)", subjects=["bob"]) == []
-    assert ids(db_path, "exists(attributes/deep)", subjects=["bob"]) == []
+    # bob sees attributes/deep as {"a": {"b": 3}}: it exists in his view (GET shows it)
+    assert ids(db_path, "exists(attributes/deep)", subjects=["bob"]) == ["s"]
     assert ids(db_path, "eq(attributes/public,1)", subjects=["bob"]) == []
     assert ids(db_path, "eq(features/open/properties/v,1)", subjects=["bob"]) == ["s"]
     assert ids(db_path, "exists(features/hidden)", subjects=["bob"]) == []

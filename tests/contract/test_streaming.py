@@ -182,7 +182,8 @@ async def test_views_are_computed_once_per_distinct_subjects(services: Services,
     await services.write("modify", ("features", "lamp", "properties", "on"), False)
     for watch in watches:
         assert (await next_delivery(watch)).value is False
-    assert sorted(calls) == [BOB, CAROL]
+    # the writer's own views (the ETag of what it wrote) are not the hub's
+    assert sorted(subjects for subjects in calls if subjects != ALICE) == [BOB, CAROL]
 
 
 # -- narrowing ---------------------------------------------------------------------------------------

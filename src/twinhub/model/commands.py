@@ -7,7 +7,7 @@ from journal events with the same rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import orjson
@@ -18,6 +18,7 @@ from twinhub.model.errors import (
     ThingIdNotSettable,
     ThingNotAccessible,
     ThingTooLarge,
+    TwinhubError,
 )
 from twinhub.model.events import EventAction, Thing, ThingEvent
 from twinhub.model.merge import json_equal, merge_patch, minimize_patch
@@ -66,21 +67,31 @@ def thing_size(doc: JsonObject) -> int:
 
 
 def apply(current: Thing | None, command: ThingCommand, *, now: str,
-          max_size: int = DEFAULT_MAX_THING_SIZE) -> Applied:
+          max_size: int = DEFAULT_MAX_THING_SIZE, visible: JsonObject | None = None) -> Applied:
     """Apply `command` to `current` (None or a tombstone when the thing does not exist).
 
     Raises a TwinhubError for anything Ditto refuses: a missing thing or part, invalid values, a
     thing over `max_size` bytes, or an `if-equal: skip` modification that changes nothing.
+    `visible` is what the issuer may READ of `current` (None: all of it): a modification is only skipped
+    when it changes nothing of that either, so that a skip never confirms a value the issuer may not read.
     """
     resource = classify(command.path)
     if not exists(current) and not (resource is Resource.THING and command.action != "delete"):
         raise ThingNotAccessible(command.thing_id)
     handler = _HANDLERS[command.action]
-    doc, event_value, action, event_path = handler(current, command, resource)
-    if exists(current):
+    result: _Result | None
+    try:
+        result = handler(current, command, resource)
+    except ThingEqualitySkipped:  # a minimizing merge that leaves nothing to merge
+        result = None
+    if exists(current) and command.if_equal != "update":
         assert current is not None
-        if command.if_equal != "update" and json_equal(doc, current.doc):
+        if (result is None or json_equal(result[0], current.doc)) and _unchanged(visible, current, command, resource):
             raise ThingEqualitySkipped()
+        if result is None:  # not skipped: what the issuer sees would change, so the patch is applied as sent
+            result = handler(current, replace(command, if_equal="update"), resource)
+    assert result is not None
+    doc, event_value, action, event_path = result
     if action != "deleted" and (size := thing_size(doc)) > max_size:
         raise ThingTooLarge(size, max_size)
     revision = (current.revision if current else 0) + 1
@@ -92,6 +103,20 @@ def apply(current: Thing | None, command: ThingCommand, *, now: str,
 
 
 _Result = tuple[JsonObject, JsonValue, EventAction, Pointer]
+
+
+def _unchanged(visible: JsonObject | None, current: Thing, command: ThingCommand, resource: Resource) -> bool:
+    """Whether `command` also changes nothing of `visible`, the issuer's view of `current` (None: all of it)."""
+    if visible is None:
+        return True
+    seen = replace(current, doc=visible)
+    try:
+        doc = _HANDLERS[command.action](seen, command, resource)[0]
+    except ThingEqualitySkipped:
+        return True
+    except TwinhubError:  # what the issuer sees does not even take the command: it changes something
+        return False
+    return json_equal(doc, visible)
 
 
 def _modify(current: Thing | None, command: ThingCommand, resource: Resource) -> _Result:

@@ -1,6 +1,8 @@
 """Entity tags and conditional requests (If-Match, If-None-Match) as Ditto evaluates them.
 
-A whole thing is tagged `"rev:<revision>"`, a part of it `"hash:<digest of its JSON>"`.
+A whole thing is tagged `"rev:<revision>"`, a part of it `"hash:<digest of its JSON>"`. A part is hashed as
+the caller may READ it (its READ view, as the response body shows it), so that neither the tag nor any
+precondition compared with it tells anything about values the caller may not read; the revision is no secret.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 import orjson
 
 from twinhub.model.errors import ThingNotModified, ThingPreconditionFailed
-from twinhub.model.types import JsonValue
+from twinhub.model.types import MISSING, JsonValue, Missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +31,10 @@ def revision_tag(revision: int) -> str:
     return f'"rev:{revision}"'
 
 
-def hash_tag(value: JsonValue) -> str:
-    digest = hashlib.blake2b(orjson.dumps(value, option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest()
+def hash_tag(view: JsonValue | Missing) -> str:
+    """The tag of a part: pass the caller's READ view of it; MISSING (nothing readable) has a tag of its own."""
+    data = b"" if view is MISSING else orjson.dumps(view, option=orjson.OPT_SORT_KEYS)
+    digest = hashlib.blake2b(data, digest_size=8).hexdigest()
     return f'"hash:{digest}"'
 
 

@@ -3,7 +3,9 @@ and the caller's READ visibility inside it. Pure: `now` and the `Dialect` are ar
 
 Semantics (MongoDB's, not the in-memory evaluator's): a literal compares only with index rows of its
 JSON type; `eq(f,null)` needs a stored null; `ne(f,v)` needs f and no element equal to v; `not(q)` is
-NOT q, so it matches things lacking f. Rows the caller may not READ do not exist for the query.
+NOT q, so it matches things lacking f. Rows the caller may not READ do not exist for the query; `exists` and
+`empty` see an object as the caller's READ view shows it (present when something in it is readable, empty when
+nothing below it is), as the in-memory evaluation of a condition on that view does.
 
 Visibility: a thing is found when one of the caller's unexpired grants has no unexpired revoke of the
 caller at its path (partial READ somewhere, in Ditto's trie). A row at path P is readable when the
@@ -407,15 +409,39 @@ class _Compiler:
 
     def exists(self, field: FieldPath) -> str:
         column = _COLUMNS.get(field.kind)
-        return (self._present(column, "") or self.d.true) if column else self.rows(_target(field), probe=True)
+        return (self._present(column, "") or self.d.true) if column else self.shown(_target(field))
 
     def empty(self, field: FieldPath) -> str:
-        """Absent, null, [], {} and "" are empty; unreadable rows count as absent."""
+        """Absent, null, [], {} and "" are empty, as in the caller's view: unreadable rows count as absent, and an
+        object with nothing readable below it as {}."""
         column = _COLUMNS.get(field.kind)
         if column is None:
-            return f"NOT ({self.rows(_target(field), 'i.empty = 0', probe=True)})"
+            return f"NOT ({self.shown(_target(field), filled=True)})"
         filled = self._present(column, f"{column.expr} <> ''" if column.type == STRING else "")
         return f"NOT ({filled})" if filled else self.d.false
+
+    def shown(self, target: _Target, *, filled: bool = False) -> str:
+        """The thing has a value at `target` in the caller's READ view (`filled`: a non-empty one). The view keeps
+        a readable value, and an object with something readable below it, cut down to that: so an object is
+        shown when it or something below it is readable, and filled only when something below it is."""
+        at = self.bind(target.path)
+        if target.wildcard:
+            on_path, itself = f"i.wpath = {at} AND i.wpath <> i.path", self.readable_row("i.path", "t")
+            below = self.readable_below("i.path || '/'", "i.path || '0'")
+        else:
+            on_path, itself = f"i.path = {at}", self.readable_path(target.path)
+            below = self.readable_below(self.bind(target.path + "/"), self.bind(target.path + "0"))
+        if filled:
+            visible = f"i.empty = 0 AND ((i.type <> {OBJECT} AND {itself}) OR (i.type = {OBJECT} AND {below}))"
+        else:
+            visible = f"({itself} OR (i.type = {OBJECT} AND {below}))"
+        return f"EXISTS (SELECT 1 FROM thing_index i WHERE i.thing_id = t.thing_id AND {on_path} AND {visible})"
+
+    def readable_below(self, low: str, high: str) -> str:
+        """The thing has a readable row whose path is in [low, high): below a path P when they are P + '/' and
+        P + '0' ('0' follows '/'; paths compare by code point on both backends)."""
+        return (f"EXISTS (SELECT 1 FROM thing_index c WHERE c.thing_id = t.thing_id AND c.path >= ({low}) AND "
+                f"c.path < ({high}) AND {self.readable_row('c.path', 't')})")
 
     def compare_column(self, op: str, column: _Column, value: object) -> str:
         kind = _json_type(value)

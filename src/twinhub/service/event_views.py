@@ -134,6 +134,8 @@ class EventView:
             readable = enforcer.has_partial(subjects, "thing", event.path, READ)
             return (MISSING if event.action == "deleted" else None) if readable else _UNREADABLE
         view = enforcer.view(subjects, "thing", event.path, event.value)
+        if event.action == "merged":
+            view = _readable_patch(event.value, view)
         if view is MISSING:
             return _UNREADABLE
         if not event.path and event.action != "merged" and isinstance(view, dict):
@@ -187,6 +189,20 @@ class EventView:
         if self._placeholders is None:
             self._placeholders = event_placeholders(self.event)
         return matches(node, document, extra=self._placeholders)
+
+
+def _readable_patch(patch: JsonValue, view: JsonValue | Missing) -> JsonValue | Missing:
+    """The READ view of a merge patch without the objects the view emptied (MISSING when nothing is left): an
+    empty object in a patch creates one, an object emptied by the view stands for changes the watcher may not
+    see, and a merge of nothing but those is no event for it (as a PUT of such a field is not)."""
+    if view is patch or not isinstance(view, dict) or not isinstance(patch, dict) or not patch:
+        return view
+    kept: JsonObject = {}
+    for key, item in view.items():  # a view only ever drops keys of the patch
+        readable = _readable_patch(patch[key], item)
+        if readable is not MISSING:
+            kept[key] = readable
+    return kept if kept else MISSING
 
 
 def changed_thing(event: ThingEvent, value: JsonValue | Missing) -> JsonObject:

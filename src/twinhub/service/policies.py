@@ -118,13 +118,6 @@ def check_references(doc: JsonObject, policy_id: str, *, deleting_imports: bool)
                                    f"'{imported}', which it does not import.", "Import the policy first.")
 
 
-def policy_tag(policy: Policy, path: Pointer) -> str | None:
-    if not path:
-        return revision_tag(policy.revision)
-    found = get_at(policy.doc, path)
-    return None if found is MISSING else hash_tag(found)
-
-
 class PolicyService:
     def __init__(self, store: Store, bus: EventBus, *, expiry_granularity: timedelta = DEFAULT_EXPIRY_GRANULARITY,
                  cache_size: int = DEFAULT_POLICY_CACHE_SIZE,
@@ -255,15 +248,29 @@ class PolicyService:
         if not enforcer.has_partial(subjects, "policy", path, ["READ"]):
             raise policy_not_found(policy_id, path)
         value = retrieve_policy_part(doc, policy_id, path)
-        tag = policy_tag(policy, path) or hash_tag(value)  # parts with a default have no stored value
-        check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
-                            current=tag, is_read=True, entity="Policy")
         view = enforcer.view(subjects, "policy", path, value)
         if view is MISSING:
             raise policy_not_found(policy_id, path)
+        tag = revision_tag(policy.revision) if not path else hash_tag(view)  # see `twinhub.model.etag`
+        check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
+                            current=tag, is_read=True, entity="Policy")
         if not path and isinstance(view, dict):
             view = {"policyId": policy_id, **view}
         return policy, view, tag
+
+    def _tag(self, policy: Policy, path: Pointer, enforcer: Enforcer | None, subjects: tuple[str, ...], *,
+             stored: bool = True) -> str | None:
+        """The tag a GET of `path` shows the subjects (see `twinhub.model.etag`); None when a GET finds nothing,
+        or with `stored`, when nothing is stored there (a part shown with its default does not exist for a write)."""
+        if not path:
+            return revision_tag(policy.revision)
+        if stored and get_at(policy.doc, path) is MISSING:
+            return None
+        try:
+            value = retrieve_policy_part(drop_expired_subjects(policy.doc, self._clock()), policy.policy_id, path)
+        except TwinhubError:  # only expired subjects there: a GET finds nothing either
+            return None
+        return hash_tag(MISSING if enforcer is None else enforcer.view(subjects, "policy", path, value))
 
     # -- the write path ----------------------------------------------------------------------------
 
@@ -291,12 +298,11 @@ class PolicyService:
             raise MethodNotAllowed("DELETE", ["GET", "PUT"])
         stored = await self._store.load_policy(command.policy_id)
         current = stored if stored is not None and not stored.deleted else None
-        tag = policy_tag(current, command.path) if current else None
-        if tag is not None or command.action != "delete":
-            check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
-                                current=tag, is_read=False, entity="Policy")
         now = self._clock()
         if current is None:
+            if command.action != "delete":
+                check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
+                                    current=None, is_read=False, entity="Policy")
             if command.path or command.action == "delete":
                 raise PolicyNotAccessible(command.policy_id)
             doc = self._validate(command.value, command.policy_id, now, command.path)
@@ -308,6 +314,11 @@ class PolicyService:
         if not enforcer.has_unrestricted(subjects, "policy", command.path, ["WRITE"]):
             # Ditto checks WRITE alone here: a policy's existence is no secret to someone who may not write it.
             raise policy_not_modifiable(command.policy_id, command.path)
+        # Only now, and against what the caller may read: a 412 must not tell a guessed tag from a wrong one.
+        tag = self._tag(current, command.path, enforcer, subjects)
+        if tag is not None or command.action != "delete":
+            check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
+                                current=tag, is_read=False, entity="Policy")
         if command.action == "delete":
             if not command.path:
                 return await self._commit(current, {}, (), None, "deleted", now)
@@ -328,7 +339,12 @@ class PolicyService:
             doc = value = self._validate(command.value, command.policy_id, now, command.path)
         await self._check_imports(doc, current.doc, subjects)
         created = before is MISSING and resource in _CREATABLE
-        return await self._commit(current, doc, command.path, value, "created" if created else "modified", now)
+        result = await self._commit(current, doc, command.path, value, "created" if created else "modified", now)
+        if not command.path:
+            return result
+        # the written part's tag as the writer may now read it (the write may have changed that)
+        return replace(result, etag=self._tag(result.policy, command.path, await self.enforcer(command.policy_id),
+                                              subjects, stored=False))
 
     async def _check_imports(self, doc: JsonObject, before: JsonObject | None, subjects: tuple[str, ...]) -> None:
         """A policy may only import policies that exist and whose entries the caller may read (Ditto's
@@ -380,8 +396,7 @@ class PolicyService:
         await self._store.commit(self.write_for(policy, event, current), *indexes)
         self._remember(policy)
         await self._publisher.publish(event)
-        etag = None if deleted else (policy_tag(policy, path) or hash_tag(value))
-        return PolicyResult(policy, action == "created", value, etag)
+        return PolicyResult(policy, action == "created", value, None if path or deleted else revision_tag(revision))
 
     @staticmethod
     def write_for(policy: Policy, event: PolicyEvent, current: Policy | None) -> PolicyWrite:

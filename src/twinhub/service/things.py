@@ -64,15 +64,18 @@ class Executed:
     etag: str | None
 
 
-def entity_tag(thing: Thing | None, path: Pointer) -> str | None:
-    """The tag of the part of `thing` at `path`, or None when it does not exist."""
+def entity_tag(thing: Thing | None, path: Pointer, enforcer: Enforcer | None, subjects: tuple[str, ...]) -> str | None:
+    """The tag of the part of `thing` at `path` as the subjects may READ it, or None when it does not exist: a
+    whole thing by its revision, a part by a hash of their READ view of it (see `twinhub.model.etag`)."""
     if not exists(thing):
         return None
     assert thing is not None
     if not path:
         return revision_tag(thing.revision)
     found = get_at(thing.doc, path)
-    return None if found is MISSING else hash_tag(found)
+    if found is MISSING:
+        return None
+    return hash_tag(MISSING if enforcer is None else enforcer.view(subjects, "thing", path, found))
 
 
 class _Lane:
@@ -129,16 +132,16 @@ class ThingService:
     def _read(self, thing: Thing, path: Pointer, subjects: tuple[str, ...], enforcer: Enforcer | None,
               preconditions: Preconditions, condition: Condition | None = None) -> Retrieved:
         enforcer = ensure_readable(enforcer, subjects, thing.thing_id, path)
-        tag = entity_tag(thing, path)
-        if tag is None:  # as Ditto: a missing resource is 404 whatever the conditional headers say
+        value = thing.doc if not path else get_at(thing.doc, path)
+        if value is MISSING:  # as Ditto: a missing resource is 404 whatever the conditional headers say
             raise missing_part(thing.doc, thing.thing_id, path)
+        view = readable_view(enforcer, subjects, thing.thing_id, path, value)  # 404 when none of it is readable
+        tag = revision_tag(thing.revision) if not path else hash_tag(view)
         check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                             current=tag, is_read=True)
         if condition is not None:
             root = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
             check_condition(condition, thing, root, self._clock())
-        value = thing.doc if not path else get_at(thing.doc, path)
-        view = readable_view(enforcer, subjects, thing.thing_id, path, value)  # type: ignore[arg-type]
         return Retrieved(thing, view, tag)
 
     async def view(self, thing: Thing, subjects: tuple[str, ...]) -> JsonObject:
@@ -242,14 +245,21 @@ class ThingService:
             enforcer = await self._enforcer(current)
             authorize_write(enforcer, subjects, command)
             await self._check_new_policy_id(current, command, subjects)
-        tag = entity_tag(current, command.path)
+        tag = entity_tag(current, command.path, enforcer, subjects)
         if tag is not None or command.action != "delete":  # deleting what is missing is 404, not 412
             check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                                 current=tag, is_read=False)
-        if condition is not None and exists(current) and current is not None and enforcer is not None:
-            root = readable_view(enforcer, subjects, current.thing_id, (), current.doc)
-            check_condition(condition, current, root, self._clock())
-        applied = apply(current, command, now=format_timestamp(self._clock()), max_size=self._max_thing_size)
+        visible: JsonObject | None = None  # what the issuer may read of the thing, if not all and it matters
+        if exists(current) and current is not None and enforcer is not None:
+            partial = not enforcer.has_unrestricted(subjects, "thing", (), READ)
+            if condition is not None or (partial and command.if_equal != "update"):
+                root = readable_view(enforcer, subjects, current.thing_id, (), current.doc)
+                if condition is not None:
+                    check_condition(condition, current, root, self._clock())
+                if partial and isinstance(root, dict):
+                    visible = root
+        applied = apply(current, command, now=format_timestamp(self._clock()), max_size=self._max_thing_size,
+                        visible=visible)
         write = ThingWrite(applied.thing, applied.event, current.revision if current else 0)
         if policy_write is not None:
             policy = policy_write.policy
@@ -261,7 +271,10 @@ class ThingService:
             await self._store.commit(write)
         self._remember(applied.thing)
         await self._publisher.publish(replace(applied.event, headers=headers) if headers else applied.event)
-        etag = None if applied.event.action == "deleted" else entity_tag(applied.thing, command.path)
+        etag = None
+        if applied.event.action != "deleted":
+            enforcer = await self._enforcer(applied.thing) if command.path else None
+            etag = entity_tag(applied.thing, command.path, enforcer, subjects)
         return Executed(applied, etag)
 
     async def _check_new_policy_id(self, current: Thing, command: ThingCommand, subjects: tuple[str, ...]) -> None:

@@ -76,18 +76,19 @@ def delete(path: Pointer) -> ThingCommand:
     return ThingCommand("delete", TID, path)
 
 
-def run(current: Thing | None, command: ThingCommand, *, now: str = T2, max_size: int = DEFAULT_MAX_THING_SIZE
-        ) -> Applied:
+def run(current: Thing | None, command: ThingCommand, *, now: str = T2, max_size: int = DEFAULT_MAX_THING_SIZE,
+        visible: JsonObject | None = None) -> Applied:
     before = copy.deepcopy(current)
-    applied = apply(current, command, now=now, max_size=max_size)
+    applied = apply(current, command, now=now, max_size=max_size, visible=visible)
     assert current == before, "apply must not mutate the current thing"
     return applied
 
 
-def fails(current: Thing | None, command: ThingCommand, *, max_size: int = DEFAULT_MAX_THING_SIZE) -> TwinhubError:
+def fails(current: Thing | None, command: ThingCommand, *, max_size: int = DEFAULT_MAX_THING_SIZE,
+          visible: JsonObject | None = None) -> TwinhubError:
     before = copy.deepcopy(current)
     with pytest.raises(TwinhubError) as caught:
-        apply(current, command, now=T2, max_size=max_size)
+        apply(current, command, now=T2, max_size=max_size, visible=visible)
     assert current == before
     return caught.value
 
@@ -591,6 +592,38 @@ def test_skip_minimizing_merge_below_the_thing_minimizes_relative_to_the_path() 
 def test_skip_minimizing_merge_with_a_null_patch_deletes_an_existing_attribute() -> None:
     applied = run(thing(), merge(("attributes", "serial"), None, "skip-minimizing-merge"))
     assert "serial" not in applied.thing.doc["attributes"]  # type: ignore[operator]
+
+
+# The issuer sees FULL_DOC without attributes/serial (its READ view).
+HIDDEN_SERIAL: JsonObject = {**FULL_DOC, "attributes": {"location": {"room": "kitchen"}}}
+
+
+@pytest.mark.parametrize("if_equal", ["skip", "skip-minimizing-merge"])
+@pytest.mark.parametrize("command_of", [
+    lambda e: modify(("attributes", "serial"), 42, e),
+    lambda e: modify(("attributes",), {"location": {"room": "kitchen"}, "serial": 42}, e),
+    lambda e: modify((), FULL_DOC, e),
+    lambda e: merge(("attributes",), {"serial": 42}, e),
+    lambda e: merge((), {"attributes": {"serial": 42, "location": {"room": "kitchen"}}}, e),
+])
+def test_if_equal_skip_is_not_decided_on_what_the_issuer_cannot_read(
+        if_equal: IfEqual, command_of: Callable[[IfEqual], ThingCommand]) -> None:
+    # the right guess of the hidden serial is applied (changing nothing), as a wrong guess would be
+    applied = run(thing(), command_of(if_equal), visible=HIDDEN_SERIAL)
+    assert applied.thing.revision == 4
+    assert json_equal(applied.thing.doc, FULL_DOC)
+
+
+@pytest.mark.parametrize("if_equal", ["skip", "skip-minimizing-merge"])
+def test_if_equal_skip_still_skips_what_the_issuer_can_read(if_equal: IfEqual) -> None:
+    for command in (modify(("attributes", "location"), {"room": "kitchen"}, if_equal),
+                    merge((), {"attributes": {"location": {"room": "kitchen"}}}, if_equal)):
+        assert isinstance(fails(thing(), command, visible=HIDDEN_SERIAL), ThingEqualitySkipped)
+
+
+def test_skip_minimizing_merge_not_skipped_applies_the_patch_as_sent() -> None:
+    applied = run(thing(), merge(("attributes",), {"serial": 42}, "skip-minimizing-merge"), visible=HIDDEN_SERIAL)
+    assert applied.event.value == {"serial": 42}
 
 
 def test_skip_minimizing_merge_with_a_null_patch_on_a_missing_attribute_is_skipped() -> None:

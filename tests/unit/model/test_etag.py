@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from twinhub.model.errors import ThingNotModified, ThingPreconditionFailed, TwinhubError
 from twinhub.model.etag import check_preconditions, hash_tag, revision_tag
-from twinhub.model.types import JsonValue
+from twinhub.model.types import MISSING, JsonValue
 
 REV4 = '"rev:4"'
 
@@ -40,6 +40,11 @@ def test_hash_tags_differ_for_different_json() -> None:
     assert hash_tag(1) != hash_tag(1.0)
     assert hash_tag(None) != hash_tag({})
     assert hash_tag([1, 2]) != hash_tag([2, 1])
+
+
+def test_nothing_readable_has_a_tag_of_its_own() -> None:
+    assert hash_tag(MISSING).startswith('"hash:')
+    assert hash_tag(MISSING) not in {hash_tag(None), hash_tag({}), hash_tag(""), hash_tag([])}
 
 
 def test_hash_tag_ignores_key_order_at_every_level() -> None:

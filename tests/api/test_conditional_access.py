@@ -1,0 +1,155 @@
+"""ETags and conditional requests depend only on what the caller may READ (issue 10, item 1).
+
+A part of a thing or policy is tagged by a hash of the caller's READ view of it, so a revoked value can be
+neither guessed offline from the tag nor confirmed by a precondition (304, 412) or an `if-equal` skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from tests.api.helpers import MERGE, assert_error
+from tests.api.websocket import open_socket, topic
+from tests.serving import Server
+from twinhub.model.etag import hash_tag
+
+Users = Callable[[str], httpx.Client]
+ALL = ["READ", "WRITE"]
+ATTRIBUTES = {"model": "T1", "secret": "s3cr3t"}
+OWNER = {"subjects": {"nginx:alice": {"type": "test"}},
+         "resources": {"thing:/": {"grant": ALL, "revoke": []}, "policy:/": {"grant": ALL, "revoke": []}}}
+# bob reads the thing but the secret, and may write the attributes; he reads one entry of the policy only.
+EDITOR = {"subjects": {"nginx:bob": {"type": "test"}},
+          "resources": {"thing:/": {"grant": ["READ"], "revoke": []},
+                        "thing:/attributes": {"grant": ["WRITE"], "revoke": []},
+                        "thing:/attributes/secret": {"grant": [], "revoke": ["READ"]},
+                        "policy:/entries/editor": {"grant": ["READ"], "revoke": []}}}
+
+
+@pytest.fixture
+def shared(as_user: Users, thing_id: str) -> str:
+    alice = as_user("alice")
+    assert alice.put(f"/things/{thing_id}", json={"attributes": ATTRIBUTES}).status_code == 201
+    assert alice.put(f"/policies/{thing_id}", json={"entries": {"owner": OWNER, "editor": EDITOR}}).status_code == 204
+    return thing_id
+
+
+def test_a_restricted_reader_gets_the_tag_of_what_it_sees(as_user: Users, shared: str) -> None:
+    response = as_user("bob").get(f"/things/{shared}/attributes")
+    assert response.json() == {"model": "T1"}
+    assert response.headers["ETag"] == hash_tag({"model": "T1"})
+    assert as_user("alice").get(f"/things/{shared}/attributes").headers["ETag"] == hash_tag(ATTRIBUTES)
+
+
+def test_a_guessed_full_value_tag_is_no_304_for_a_restricted_reader(as_user: Users, shared: str) -> None:
+    bob = as_user("bob")
+    guessed = hash_tag(ATTRIBUTES)
+    response = bob.get(f"/things/{shared}/attributes", headers={"If-None-Match": guessed})
+    assert response.status_code == 200
+    assert response.headers["ETag"] != guessed
+    # a right and a wrong guess are answered alike
+    wrong = hash_tag({**ATTRIBUTES, "secret": "wrong"})
+    for tag in (guessed, wrong):
+        assert_error(bob.get(f"/things/{shared}/attributes", headers={"If-Match": tag}), 412,
+                     "things:precondition.failed")
+
+
+def test_conditional_reads_still_answer_304_on_the_own_tag(as_user: Users, shared: str) -> None:
+    for name in ("alice", "bob"):
+        user = as_user(name)
+        tag = user.get(f"/things/{shared}/attributes").headers["ETag"]
+        response = user.get(f"/things/{shared}/attributes", headers={"If-None-Match": tag})
+        assert response.status_code == 304
+        assert response.headers["ETag"] == tag
+        assert user.get(f"/things/{shared}/attributes", headers={"If-Match": tag}).status_code == 200
+
+
+def test_websocket_retrieve_tags_what_the_caller_sees(server: Server, shared: str) -> None:
+    retrieve = {"topic": topic(shared, "things/twin/commands/retrieve"), "path": "/attributes"}
+    with open_socket(server.base_url, "bob") as socket:
+        guessed = socket.request({**retrieve, "headers": {"if-none-match": hash_tag(ATTRIBUTES)}})
+        assert guessed["status"] == 200
+        assert guessed["value"] == {"model": "T1"}
+        assert guessed["headers"]["etag"] == hash_tag({"model": "T1"})
+        own = socket.request({**retrieve, "headers": {"if-none-match": hash_tag({"model": "T1"})}})
+        assert own["status"] == 304
+
+
+def test_write_preconditions_compare_with_the_tag_the_writer_sees(as_user: Users, shared: str) -> None:
+    bob = as_user("bob")
+    path = f"/things/{shared}/attributes"
+    guessed = hash_tag(ATTRIBUTES)
+    assert_error(bob.patch(path, json={"model": "T2"}, headers={**MERGE, "If-Match": guessed}), 412,
+                 "things:precondition.failed")
+    # If-None-Match with the full value's tag does not match what bob sees, so the write goes through
+    response = bob.patch(path, json={"model": "T2"}, headers={**MERGE, "If-None-Match": guessed})
+    assert response.status_code == 204
+    # the tag of the written part is again what bob sees, and it works as If-Match
+    assert response.headers["ETag"] == hash_tag({"model": "T2"})
+    response = bob.patch(path, json={"model": "T3"}, headers={**MERGE, "If-Match": hash_tag({"model": "T2"})})
+    assert response.status_code == 204
+    assert as_user("alice").get(path).json() == {**ATTRIBUTES, "model": "T3"}
+
+
+def test_if_equal_skip_does_not_confirm_an_unreadable_value(as_user: Users, shared: str) -> None:
+    bob = as_user("bob")
+    path = f"/things/{shared}/attributes"
+    # the right guess is applied (a change of nothing), as a wrong one would be: never refused
+    assert bob.put(path, json=ATTRIBUTES, headers={"if-equal": "skip"}).status_code == 204
+    response = bob.patch(path, json={"secret": "s3cr3t"}, headers={**MERGE, "if-equal": "skip-minimizing-merge"})
+    assert response.status_code == 204
+    assert as_user("alice").get(path).json() == ATTRIBUTES
+    # what bob can read is still skipped when it would not change
+    assert_error(bob.put(f"{path}/model", json="T1", headers={"if-equal": "skip"}), 412,
+                 "things:precondition.failed")
+    assert_error(bob.patch(path, json={"model": "T1"}, headers={**MERGE, "if-equal": "skip-minimizing-merge"}),
+                 412, "things:precondition.failed")
+    assert bob.put(path, json={"model": "T1", "secret": "wrong"}, headers={"if-equal": "skip"}).status_code == 204
+
+
+def test_if_equal_skip_still_skips_for_a_full_reader(as_user: Users, shared: str) -> None:
+    alice = as_user("alice")
+    path = f"/things/{shared}/attributes"
+    assert_error(alice.put(path, json=ATTRIBUTES, headers={"if-equal": "skip"}), 412, "things:precondition.failed")
+    assert_error(alice.patch(path, json={"secret": "s3cr3t"}, headers={**MERGE, "if-equal": "skip-minimizing-merge"}),
+                 412, "things:precondition.failed")
+
+
+def test_policy_entries_are_tagged_by_what_the_caller_sees(as_user: Users, shared: str) -> None:
+    bob, alice = as_user("bob"), as_user("alice")
+    path = f"/policies/{shared}/entries"
+    full = alice.get(path)
+    response = bob.get(path)
+    assert response.json() == {"editor": full.json()["editor"]}
+    assert response.headers["ETag"] == hash_tag(response.json())
+    assert full.headers["ETag"] == hash_tag(full.json())
+    assert bob.get(path, headers={"If-None-Match": full.headers["ETag"]}).status_code == 200
+    assert bob.get(path, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    assert alice.get(path, headers={"If-None-Match": full.headers["ETag"]}).status_code == 304
+
+
+def test_policy_write_preconditions_are_no_oracle(as_user: Users, shared: str) -> None:
+    full = as_user("alice").get(f"/policies/{shared}/entries")
+    wrong = hash_tag({**full.json(), "other": {}})
+    for name in ("bob", "mallory"):  # may read a part, may read nothing: the answer does not depend on the tag
+        user = as_user(name)
+        answers = {(response.status_code, response.json()["error"])
+                   for tag in (full.headers["ETag"], wrong)
+                   for response in [user.put(f"/policies/{shared}/entries", json=full.json(),
+                                             headers={"If-Match": tag})]}
+        assert len(answers) == 1, answers
+        assert answers.pop()[0] in (403, 404)
+    # the owner's precondition still works as before
+    response = as_user("alice").put(f"/policies/{shared}/entries", json=full.json(), headers={"If-Match": wrong})
+    assert_error(response, 412, "policies:precondition.failed")
+    response = as_user("alice").put(f"/policies/{shared}/entries", json=full.json(),
+                                    headers={"If-Match": full.headers["ETag"]})
+    assert response.status_code == 204
+    assert response.headers["ETag"] == as_user("alice").get(f"/policies/{shared}/entries").headers["ETag"]
+    # a part shown with its default is tagged as a GET shows it, also right after writing it
+    path = f"/policies/{shared}/entries/editor/references"  # an empty list is not stored
+    response = as_user("alice").put(path, json=[])
+    assert response.headers["ETag"] == as_user("alice").get(path).headers["ETag"] == hash_tag([])

@@ -1,0 +1,51 @@
+"""What one watcher gets of a thing event: its READ view, and nothing when nothing readable changed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from twinhub.model.events import ThingEvent
+from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.policy import Enforcer
+from twinhub.policy.rules import Rule
+from twinhub.service.event_views import EventFilter, EventView, Interest
+
+TID = "org.twinhub:t"
+BOB = ("nginx:bob",)
+ALICE = ("nginx:alice",)
+ENFORCER = Enforcer([
+    Rule(frozenset(ALICE), "thing", (), frozenset({"READ"}), frozenset()),
+    Rule(frozenset(BOB), "thing", (), frozenset({"READ"}), frozenset()),
+    Rule(frozenset(BOB), "thing", ("attributes", "secret"), frozenset(), frozenset({"READ"})),
+    Rule(frozenset(BOB), "thing", ("attributes", "cfg", "key"), frozenset(), frozenset({"READ"})),
+])
+
+
+def seen(subjects: tuple[str, ...], action: str, path: Pointer, value: JsonValue) -> object:
+    event = ThingEvent(TID, action, path, value, 2, "2024-01-01T00:00:00.000000Z")  # type: ignore[arg-type]
+    delivery = EventView(event, None, ENFORCER, datetime.now(UTC)).deliver(Interest(subjects, EventFilter()))
+    return None if delivery is None else delivery.value
+
+
+@pytest.mark.parametrize(("path", "patch"), [
+    ((), {"attributes": {"secret": 1}}),
+    ((), {"attributes": {"secret": {"a": 1}, "cfg": {"key": 2}}}),
+    (("attributes",), {"secret": 2}),
+    (("attributes", "cfg"), {"key": None}),
+    (("attributes", "secret"), {"a": 3}),
+])
+def test_a_merge_of_nothing_but_hidden_fields_is_no_event(path: Pointer, patch: JsonValue) -> None:
+    assert seen(BOB, "merged", path, patch) is None
+    assert seen(ALICE, "merged", path, patch) == patch
+
+
+def test_a_merge_keeps_its_readable_part_and_real_empty_objects() -> None:
+    patch: JsonObject = {"attributes": {"secret": 1, "cfg": {"key": 1, "other": 2}, "new": {}, "gone": None}}
+    assert seen(BOB, "merged", (), patch) == {"attributes": {"cfg": {"other": 2}, "new": {}, "gone": None}}
+
+
+def test_a_modification_to_an_emptied_object_is_still_an_event() -> None:
+    # a PUT replaces the whole object: what bob sees of it changed (it may have lost fields)
+    assert seen(BOB, "modified", ("attributes",), {"secret": 1}) == {}
