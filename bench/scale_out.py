@@ -239,17 +239,20 @@ class ScaleOutReport:
 
 
 async def _stream_messages(nats_url: str, stream: str, *, delete: bool) -> int | None:
-    """The messages in the run's stream (None if it does not exist); deletes it with `delete`."""
+    """The messages in the run's stream, `<stream>_<store epoch>` (None if there is none); deletes it with
+    `delete`."""
     client = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=1)
     try:
         js = client.jetstream()
-        try:
-            messages = (await js.stream_info(stream)).state.messages
-        except nats.js.errors.NotFoundError:
+        found = {info.config.name: info.state.messages for info in await js.streams_info()
+                 if info.config.name and info.config.name.startswith(stream + "_")}
+        if not found:
             return None
         if delete:
-            await js.delete_stream(stream)
-        return messages
+            for name in found:
+                with contextlib.suppress(nats.js.errors.NotFoundError):
+                    await js.delete_stream(name)
+        return sum(found.values())
     finally:
         await client.close()
 

@@ -51,14 +51,21 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
         bus: EventBus
         signals: SignalBus
         if settings.bus_url:
-            from twinhub.bus.nats import open_nats_bus
+            from twinhub.bus.nats import open_nats_bus, recent_events
+            from twinhub.service.coherence import RESTORE_CHECK_EVENTS, bus_epoch
 
-            stream = settings.bus_stream
+            url, stream = settings.bus_url, settings.bus_stream
+            # Apart from the subjects of streams before epochs (`twinhub.<stream>.>`), which NATS would
+            # refuse to overlap: `twinhub-events.<stream>.<epoch>.>` in the stream `<stream>_<epoch>`.
+            prefix = f"twinhub-events.{stream.lower()}"
+            epoch = await bus_epoch(store, lambda epoch: recent_events(
+                url, epoch=epoch, stream=stream, subject_prefix=prefix, limit=RESTORE_CHECK_EVENTS))
             bus = await stack.enter_async_context(
-                open_nats_bus(settings.bus_url, stream=stream, subject_prefix=f"twinhub.{stream.lower()}"))
-            # Core NATS, outside every subject the event stream captures: live signals are never stored.
+                open_nats_bus(url, epoch=epoch, stream=stream, subject_prefix=prefix))
+            # Core NATS, outside every subject the event stream captures: live signals are never stored,
+            # and a store's signals stay within its epoch as its events do.
             signals = await stack.enter_async_context(
-                open_nats_signal_bus(settings.bus_url, subject_prefix=f"twinhub-signals.{stream.lower()}"))
+                open_nats_signal_bus(url, subject_prefix=f"twinhub-signals.{stream.lower()}.{epoch}"))
         else:
             bus = InProcessBus()
             stack.push_async_callback(bus.aclose)

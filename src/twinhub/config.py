@@ -47,7 +47,9 @@ class Settings:
     # (nats://...) instead of the in-process bus. Several workers need both.
     store_url: str = ""
     bus_url: str = ""
-    bus_stream: str = "TWINHUB_EVENTS"  # the JetStream stream (its subjects: twinhub.<stream in lower case>.>)
+    # The JetStream stream's name: each store epoch gets `<bus_stream>_<epoch>`, on the subjects
+    # `twinhub-events.<bus_stream in lower case>.<epoch>.>` (see twinhub.bus.nats).
+    bus_stream: str = "TWINHUB_EVENTS"
     workers: int = 1
     # On SIGINT/SIGTERM the server stops accepting and waits for open responses; an SSE stream never ends by
     # itself, so after this many seconds the worker is stopped anyway (every acknowledged write is durable).

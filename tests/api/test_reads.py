@@ -84,11 +84,6 @@ def test_at_historical_timestamp_reads_the_past(client: httpx.Client, thing: str
     assert_error(client.get(thing, headers={"at-historical-timestamp": "yesterday"}), 400, "header.invalid")
 
 
-def test_history_survives_deletion(client: httpx.Client, thing: str) -> None:
-    client.delete(thing)
-    assert client.get(thing, headers={"at-historical-revision": "1"}).json()["attributes"]["model"] == "T1"
-
-
 def test_response_required_false_answers_202_after_the_write(client: httpx.Client, thing: str) -> None:
     response = client.put(f"{thing}/attributes/serial", json=5, params={"response-required": "false"})
     assert response.status_code == 202

@@ -4,6 +4,7 @@ away and comes back, failures that stay with their own write, its bounded queue.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import socket
 from collections.abc import AsyncIterator
@@ -122,7 +123,7 @@ async def test_open_migrates_to_the_latest_version_and_records_each_migration(po
         tables = {row[0] for row in await connection.fetch("SELECT tablename FROM pg_tables")}
     assert applied == [(migration.version, migration.name) for migration in load_migrations()]
     assert {"things", "thing_journal", "policies", "policy_journal", "thing_index", "policy_index",
-            "policy_imports", "auth_users"} <= tables
+            "policy_imports", "auth_users", "store_identity"} <= tables
 
 
 async def test_a_newer_schema_refuses_to_open_and_is_left_untouched(postgres_dsn: str) -> None:
@@ -150,6 +151,30 @@ async def test_workers_starting_together_migrate_a_new_database_once() -> None:
         async with connect(dsn) as connection:
             versions = [row[0] for row in await connection.fetch("SELECT version FROM schema_version")]
         assert sorted(versions) == list(range(1, len(load_migrations()) + 1))
+    finally:
+        async with connect(POSTGRES_URL) as admin:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_data() -> None:
+    name = f"twinhub_test_{secrets.token_hex(6)}"
+    async with connect(POSTGRES_URL) as admin:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        dsn = with_database(POSTGRES_URL, name)
+        kept = create("org.twinhub:kept")
+        async with open_postgres_store(dsn) as store:
+            await store.commit(kept)
+        # What the previous version left: everything but the last migration (the store's identity).
+        previous = len(load_migrations()) - 1
+        async with connect(dsn) as connection:
+            await connection.execute("DROP TABLE store_identity")
+            await connection.execute("DELETE FROM schema_version WHERE version > $1", previous)
+        async with open_postgres_store(dsn) as store:
+            assert await store.load("org.twinhub:kept") == kept.thing
+            assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
+        async with connect(dsn) as connection:
+            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 1
     finally:
         async with connect(POSTGRES_URL) as admin:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from pathlib import Path
 
@@ -97,3 +98,20 @@ async def test_a_failing_transaction_applies_nothing_of_its_batch(db_path: Path)
         assert await store.load("org.twinhub:first") is not None
 
 
+
+
+async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_data(db_path: Path) -> None:
+    async with open_sqlite_store(db_path) as store:
+        kept = create("org.twinhub:kept")
+        await store.commit(kept)
+    # What the previous version left: everything but the last migration (the store's identity).
+    previous = len(load_migrations()) - 1
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    connection.execute("DROP TABLE store_identity")
+    connection.execute(f"PRAGMA user_version = {previous}")
+    connection.close()
+
+    async with open_sqlite_store(db_path) as store:
+        assert await store.load("org.twinhub:kept") == kept.thing
+        assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
+    assert pragma(db_path, "user_version") == previous + 1

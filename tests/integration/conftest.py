@@ -4,15 +4,12 @@ NATS server's URL, throwaway stream names cleaned up afterwards, and a TCP proxy
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 
-import nats
-import nats.js.errors
 import pytest
 
-from tests.integration.services import NATS, require
+from tests.integration.services import NATS, delete_streams, require
 
 
 @pytest.fixture
@@ -33,8 +30,8 @@ StreamNames = Callable[[], tuple[str, str]]
 
 @pytest.fixture
 async def stream_names(nats_url: str) -> AsyncIterator[StreamNames]:
-    """Names no other test (or deployment) uses; the streams made under them are deleted afterwards,
-    leaving the server as it was found."""
+    """Names no other test (or deployment) uses; the streams made under them (the stream of each epoch,
+    `<name>_<epoch>`, too) are deleted afterwards, leaving the server as it was found."""
     made: list[str] = []
 
     def names() -> tuple[str, str]:
@@ -43,14 +40,7 @@ async def stream_names(nats_url: str) -> AsyncIterator[StreamNames]:
         return made[-1], f"twinhub-test.{suffix}"
 
     yield names
-    client = await nats.connect(nats_url)
-    try:
-        js = client.jetstream()
-        for stream in made:
-            with contextlib.suppress(nats.js.errors.NotFoundError):
-                await js.delete_stream(stream)
-    finally:
-        await client.close()
+    await delete_streams(*made)
 
 
 class TcpProxy:

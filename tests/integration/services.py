@@ -4,11 +4,14 @@ tests skip with a message that says how to start it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import uuid
 
+import nats
+import nats.js.errors
 import pytest
 
 POSTGRES = ("127.0.0.1", 5432)
@@ -39,3 +42,18 @@ def psql(sql: str, database: str = "postgres") -> None:
 
 def throwaway_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+async def delete_streams(*names: str) -> None:
+    """Delete the NATS streams named `names`, and those of every store epoch made under them
+    (`<name>_<epoch>`, see `twinhub.bus.nats`)."""
+    connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
+    try:
+        js = connection.jetstream()
+        for info in await js.streams_info():
+            stream = info.config.name or ""
+            if any(stream == name or stream.startswith(name + "_") for name in names):
+                with contextlib.suppress(nats.js.errors.NotFoundError):  # deleted meanwhile
+                    await js.delete_stream(stream)
+    finally:
+        await connection.close()

@@ -15,7 +15,7 @@ import pytest
 from tests.integration.conftest import StreamNames, TcpProxy
 from twinhub.bus.base import Event
 from twinhub.bus.codec import encode_event
-from twinhub.bus.nats import NatsBus, NatsSubscription, event_subject, open_nats_bus
+from twinhub.bus.nats import EPOCH_HEADER, NatsBus, NatsSubscription, event_subject, open_nats_bus
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import PolicyEvent, ThingEvent
 from twinhub.model.types import JsonValue
@@ -23,6 +23,7 @@ from twinhub.model.types import JsonValue
 pytestmark = pytest.mark.anyio
 
 TIMESTAMP = "2024-05-01T12:00:00.000000Z"
+EPOCH = "0123456789abcdef"  # the store every bus here belongs to, unless a test says otherwise
 
 
 def thing_event(name: str = "lamp", revision: int = 1, value: JsonValue = True) -> ThingEvent:
@@ -65,8 +66,8 @@ async def workers(nats_url: str, stream_names: StreamNames) -> AsyncIterator[tup
     """Two buses on one stream, as two workers would open them."""
     stream, prefix = stream_names()
     async with (
-        open_nats_bus(nats_url, stream=stream, subject_prefix=prefix) as first,
-        open_nats_bus(nats_url, stream=stream, subject_prefix=prefix) as second,
+        open_nats_bus(nats_url, epoch=EPOCH, stream=stream, subject_prefix=prefix) as first,
+        open_nats_bus(nats_url, epoch=EPOCH, stream=stream, subject_prefix=prefix) as second,
     ):
         yield first, second
 
@@ -135,7 +136,7 @@ async def test_an_event_stored_twice_is_delivered_once(nats_url: str, workers: t
         js = client.jetstream()
         for message_id in ("first-copy", "second-copy"):  # what a re-publish after the duplicate window does
             subject = event_subject(first.subject_prefix, event)
-            await js.publish(subject, encode_event(event), headers={"Nats-Msg-Id": message_id})
+            await js.publish(subject, encode_event(event), headers={"Nats-Msg-Id": message_id, EPOCH_HEADER: EPOCH})
     finally:
         await client.close()
     await first.publish(marker)
@@ -179,7 +180,7 @@ async def test_closing_a_subscription_ends_it_without_overflow(workers: tuple[Na
 
 async def test_a_closed_bus_refuses_use_and_ends_its_subscriptions(nats_url: str, stream_names: StreamNames) -> None:
     stream, prefix = stream_names()
-    bus = open_nats_bus(nats_url, stream=stream, subject_prefix=prefix)
+    bus = open_nats_bus(nats_url, epoch=EPOCH, stream=stream, subject_prefix=prefix)
     with pytest.raises(RuntimeError, match="async with"):
         bus.subscribe()
     async with bus:
@@ -242,13 +243,14 @@ async def test_publishing_while_disconnected_is_unavailable_and_subscriptions_re
         TcpProxy(host, int(port)) as proxy,
         open_nats_bus(
             f"nats://127.0.0.1:{proxy.port}",
+            epoch=EPOCH,
             stream=stream,
             subject_prefix=prefix,
             publish_timeout_seconds=0.5,
             reconnect_wait_seconds=1,
             heartbeat_seconds=0.5,
         ) as cut_off,
-        open_nats_bus(nats_url, stream=stream, subject_prefix=prefix) as healthy,
+        open_nats_bus(nats_url, epoch=EPOCH, stream=stream, subject_prefix=prefix) as healthy,
     ):
         subscription = cut_off.subscribe()
         await healthy.publish(before := thing_event(revision=1))
@@ -280,12 +282,13 @@ async def test_events_lost_while_disconnected_end_subscriptions_as_overflowed(
         TcpProxy(host, int(port)) as proxy,
         open_nats_bus(
             f"nats://127.0.0.1:{proxy.port}",
+            epoch=EPOCH,
             stream=stream,
             subject_prefix=prefix,
             reconnect_wait_seconds=1,
             heartbeat_seconds=0.5,
         ) as cut_off,
-        open_nats_bus(nats_url, stream=stream, subject_prefix=prefix) as healthy,
+        open_nats_bus(nats_url, epoch=EPOCH, stream=stream, subject_prefix=prefix) as healthy,
     ):
         subscription = cut_off.subscribe()
         await healthy.publish(before := thing_event(revision=1))
@@ -296,7 +299,7 @@ async def test_events_lost_while_disconnected_end_subscriptions_as_overflowed(
         client = await nats.connect(nats_url)
         try:  # the stream loses revision 2, as if it had expired before the worker came back
             js = client.jetstream()
-            await js.delete_msg(stream, (await js.stream_info(stream)).state.last_seq)
+            await js.delete_msg(cut_off.stream, (await js.stream_info(cut_off.stream)).state.last_seq)
         finally:
             await client.close()
         await healthy.publish(thing_event(revision=3))
@@ -312,9 +315,9 @@ async def test_events_lost_while_disconnected_end_subscriptions_as_overflowed(
 
 async def test_a_stream_of_that_name_without_our_subjects_is_refused(nats_url: str, stream_names: StreamNames) -> None:
     stream, prefix = stream_names()
-    async with open_nats_bus(nats_url, stream=stream, subject_prefix=prefix):
+    async with open_nats_bus(nats_url, epoch=EPOCH, stream=stream, subject_prefix=prefix):
         with pytest.raises(ValueError, match="does not capture"):
-            async with open_nats_bus(nats_url, stream=stream, subject_prefix=prefix + ".other"):
+            async with open_nats_bus(nats_url, epoch=EPOCH, stream=stream, subject_prefix=prefix + ".other"):
                 pass
 
 
@@ -324,7 +327,7 @@ async def test_an_unreachable_server_is_unavailable() -> None:
         port = probe.getsockname()[1]
     started = time.monotonic()
     with pytest.raises(ServiceUnavailable, match="unreachable"):
-        async with open_nats_bus(f"nats://127.0.0.1:{port}", connect_timeout_seconds=1):
+        async with open_nats_bus(f"nats://127.0.0.1:{port}", epoch=EPOCH, connect_timeout_seconds=1):
             pass
     assert time.monotonic() - started < 5
 
@@ -338,3 +341,56 @@ async def test_concurrent_publishes_all_complete(workers: tuple[NatsBus, NatsBus
 
     received = await take(subscription, 200)
     assert len(received) == 200 and set(received) == set(events)
+
+
+# -- epochs: the events of each store apart ---------------------------------------------------------------
+
+
+async def test_two_stores_on_one_stream_lose_nothing_and_cross_nothing(nats_url: str,
+                                                                        stream_names: StreamNames) -> None:
+    """Two deployments (two workers each) on one NATS with the same stream settings commit the same revisions
+    of the same thing: each gets all of its own events and none of the other's."""
+    stream, prefix = stream_names()
+    async with (
+        open_nats_bus(nats_url, epoch="aaaaaaaaaaaaaaaa", stream=stream, subject_prefix=prefix) as a1,
+        open_nats_bus(nats_url, epoch="aaaaaaaaaaaaaaaa", stream=stream, subject_prefix=prefix) as a2,
+        open_nats_bus(nats_url, epoch="bbbbbbbbbbbbbbbb", stream=stream, subject_prefix=prefix) as b1,
+        open_nats_bus(nats_url, epoch="bbbbbbbbbbbbbbbb", stream=stream, subject_prefix=prefix) as b2,
+    ):
+        subscriptions = {bus: bus.subscribe() for bus in (a1, a2, b1, b2)}
+        for revision in (1, 2, 3):
+            await a1.publish(thing_event(revision=revision, value=f"A{revision}"))
+            await b1.publish(thing_event(revision=revision, value=f"B{revision}"))
+        end_a, end_b = thing_event("end", value="A"), thing_event("end", value="B")
+        await a2.publish(end_a)
+        await b2.publish(end_b)
+
+        for bus, own, end in ((a1, "A", end_a), (a2, "A", end_a), (b1, "B", end_b), (b2, "B", end_b)):
+            received = await take_until(subscriptions[bus], end)
+            assert [event.value for event in received] == [f"{own}1", f"{own}2", f"{own}3", own]
+        assert a1.stream != b1.stream
+
+
+async def test_a_message_of_another_epoch_in_the_stream_is_ignored(nats_url: str, workers: tuple[NatsBus, NatsBus]
+                                                                   ) -> None:
+    first, second = workers
+    subscription = second.subscribe()
+    foreign, marker = thing_event(value="foreign"), thing_event(revision=2)
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        subject = event_subject(first.subject_prefix, foreign)
+        await js.publish(subject, encode_event(foreign), headers={EPOCH_HEADER: "ffffffffffffffff"})
+        await js.publish(subject, encode_event(foreign))  # no epoch at all
+    finally:
+        await client.close()
+    await first.publish(marker)
+
+    assert await take(subscription, 1) == [marker]
+    assert await stream_messages(nats_url, first.stream) == 3
+
+
+async def test_an_invalid_epoch_is_refused() -> None:
+    for epoch in ("", "a.b", "a b", "a*", "x" * 65):
+        with pytest.raises(ValueError, match="epoch"):
+            NatsBus("nats://127.0.0.1:4222", epoch=epoch)

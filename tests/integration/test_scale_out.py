@@ -10,12 +10,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
-import nats
-import nats.js.errors
 import pytest
 
 from tests.api.websocket import DittoSocket, open_socket
-from tests.integration.services import NATS, POSTGRES, psql, require, throwaway_name
+from tests.integration.services import NATS, POSTGRES, delete_streams, psql, require, throwaway_name
 from tests.serving import Server, start_server
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
@@ -30,23 +28,15 @@ def shared_backends() -> Iterator[dict[str, str]]:
     psql(f"CREATE DATABASE {database}")
     stream = throwaway_name("TWINHUB_TEST").upper()
     try:
-        yield {"TWINHUB_STORE_URL": f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{database}",
-               "TWINHUB_BUS_URL": f"nats://{NATS[0]}:{NATS[1]}", "TWINHUB_BUS_STREAM": stream}
+        yield {"TWINHUB_STORE_URL": database_url(database), "TWINHUB_BUS_URL": f"nats://{NATS[0]}:{NATS[1]}",
+               "TWINHUB_BUS_STREAM": stream}
     finally:
         psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        _delete_stream(stream)
+        asyncio.run(delete_streams(stream))
 
 
-def _delete_stream(stream: str) -> None:
-    async def delete() -> None:
-        connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
-        try:
-            with contextlib.suppress(nats.js.errors.NotFoundError):  # never created: nothing to clean
-                await connection.jetstream().delete_stream(stream)
-        finally:
-            await connection.close()
-
-    asyncio.run(delete())
+def database_url(database: str) -> str:
+    return f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{database}"
 
 
 @pytest.fixture
@@ -163,3 +153,84 @@ def test_a_websocket_on_one_worker_answers_messages_sent_through_the_other(worke
         answered.result()
     assert response.status_code == 200, response.text
     assert response.text == "from worker 2"
+
+
+# -- store epochs: deployments and restored databases on one NATS ------------------------------------------
+
+
+@contextlib.contextmanager
+def deployment(env: dict[str, str], where: Path, count: int = 2) -> Iterator[list[Server]]:
+    """`count` workers on the store and bus of `env`, stopped at the end."""
+    servers: list[Server] = []
+    try:
+        for n in range(count):
+            servers.append(start_server(where / f"worker-{n}", env=env))
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture
+def other_database(shared_backends: dict[str, str]) -> Iterator[dict[str, str]]:
+    """A second deployment: its own database, the same NATS and stream settings as `shared_backends`."""
+    database = throwaway_name("twinhub_scale")
+    psql(f"CREATE DATABASE {database}")
+    try:
+        yield {**shared_backends, "TWINHUB_STORE_URL": database_url(database)}
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+def events_of(watcher: DittoSocket, until_revision: int) -> list[tuple[int, object]]:
+    """(revision, value) of the twin events the watcher receives, up to one at `until_revision`."""
+    seen: list[tuple[int, object]] = []
+    while not seen or seen[-1][0] != until_revision:
+        frame = watcher.receive_until(lambda frame: isinstance(frame, dict) and "/events/" in frame["topic"], 20)
+        assert isinstance(frame, dict)
+        seen.append((frame["revision"], frame["value"]))
+    return seen
+
+
+def test_two_deployments_on_one_nats_keep_their_events_apart(workers: list[Server], other_database: dict[str, str],
+                                                             tmp_path: Path) -> None:
+    thing = "/things/org.twinhub.scale:twin"  # the same id, and the same revisions, in both deployments
+    with deployment(other_database, tmp_path / "other") as others, \
+            client(workers[0]) as a1, client(others[0]) as b1, client(others[1]) as b2, \
+            open_socket(others[1].base_url) as watcher:
+        watcher.control("START-SEND-EVENTS?namespaces=org.twinhub.scale")
+        assert a1.put(thing, json={"attributes": {"v": "A1"}}).status_code == 201
+        assert b1.put(thing, json={"attributes": {"v": "B1"}}).status_code == 201
+        assert b2.get(f"{thing}/attributes/v").json() == "B1"  # cached on the second worker of B
+        assert a1.put(f"{thing}/attributes/v", json="A2").status_code == 204
+        assert b1.put(f"{thing}/attributes/v", json="B2").status_code == 204
+
+        seen = events_of(watcher, until_revision=2)
+        eventually(lambda: b2.get(f"{thing}/attributes/v").json() == "B2")
+    assert seen == [(1, {"thingId": "org.twinhub.scale:twin", "policyId": "org.twinhub.scale:twin",
+                         "attributes": {"v": "B1"}}), (2, "B2")]
+
+
+def test_a_restored_database_gets_its_events_through_and_caches_stay_exact(shared_backends: dict[str, str],
+                                                                            tmp_path: Path) -> None:
+    database = shared_backends["TWINHUB_STORE_URL"].rsplit("/", 1)[1]
+    backup = throwaway_name("twinhub_backup")
+    thing = "/things/org.twinhub.scale:restored"
+    with deployment(shared_backends, tmp_path / "before") as servers, client(servers[0]) as first:
+        assert first.put(thing, json={"attributes": {"v": 1}}).status_code == 201
+    psql(f"CREATE DATABASE {backup} TEMPLATE {database}")  # the backup: revision 1
+    try:
+        with deployment(shared_backends, tmp_path / "after") as servers, client(servers[0]) as first:
+            for value in (2, 3):  # revisions 2 and 3, published, then lost to the restore
+                assert first.put(f"{thing}/attributes/v", json=value).status_code == 204
+        psql(f"DROP DATABASE {database} WITH (FORCE)")
+        psql(f"CREATE DATABASE {database} TEMPLATE {backup}")
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {backup} WITH (FORCE)")
+
+    with deployment(shared_backends, tmp_path / "restored") as servers, \
+            client(servers[0]) as first, client(servers[1]) as second:
+        assert second.get(f"{thing}/attributes/v").json() == 1  # cached on the second worker
+        assert first.put(f"{thing}/attributes/v", json="restored").status_code == 204  # revision 2 again
+        eventually(lambda: second.get(f"{thing}/attributes/v").json() == "restored")
+        assert "restored from a backup" in servers[0].log() + servers[1].log()

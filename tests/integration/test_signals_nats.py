@@ -4,18 +4,15 @@ prefix) stand for two workers, each with its own live hub."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
-import nats
-import nats.js.errors
 import pytest
 
-from tests.integration.services import NATS, POSTGRES, psql, require, throwaway_name
+from tests.integration.services import NATS, POSTGRES, delete_streams, psql, require, throwaway_name
 from tests.serving import Server, free_port, start_server
 from tests.unit.service.live_world import (
     OWNER,
@@ -216,16 +213,7 @@ def servers(tmp_path: Path) -> Iterator[list[Server]]:
         for server in started:
             server.stop()
         psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        asyncio.run(_delete_stream(stream))
-
-
-async def _delete_stream(stream: str) -> None:
-    connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
-    try:
-        with contextlib.suppress(nats.js.errors.NotFoundError):
-            await connection.jetstream().delete_stream(stream)
-    finally:
-        await connection.close()
+        asyncio.run(delete_streams(stream))
 
 
 async def test_a_message_posted_to_one_server_reaches_a_message_stream_on_the_other(servers: list[Server]) -> None:

@@ -6,7 +6,8 @@
   also pick `_revision`, `_modified`, `_context`); on a sub-path, the value at that path (as a GET there
   shows it, `fields` relative to it). Keep-alive comments every `KEEP_ALIVE_SECONDS`.
 * the same with `from-historical-revision` / `from-historical-timestamp` (and `to-...`; on one thing):
-  the journal's events in that range, READ-filtered with the current policy, then the stream ends.
+  the journal's events in that range (the thing's current life only), each READ-filtered with the policy
+  it was under and the current one (`twinhub.service.historical`), then the stream ends.
 * `/api/2/search/things` (`filter`, `option`, `fields`, `namespaces`): every hit, all pages, one event
   each with `id:<thingId>`, then the stream ends; `Last-Event-ID` resumes after that thing.
 

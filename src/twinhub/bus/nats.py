@@ -1,9 +1,21 @@
 """The NATS JetStream event bus: every worker sees every committed event.
 
-Publishing. An event goes to `<prefix>.things.<namespace>.<name hash>` (`.policies.` for policies) of one
-stream with the header `Nats-Msg-Id: <kind>:<id>:<revision>`, so JetStream stores an event published twice
-within its duplicate window only once. `publish` returns when JetStream has acknowledged the event
-(at-least-once); without an acknowledgement within `publish_timeout_seconds` it raises ServiceUnavailable.
+Epochs. Revisions identify events only within one store: a second deployment (a fresh database) or a
+database restored from a backup commits again revisions that a store already published. So every bus
+belongs to one store's epoch (a random id kept in its database, renewed when it is restored: see
+`twinhub.service.coherence`), and the events of each epoch are kept apart: they travel in a stream of their
+own, `<stream>_<epoch>`, under `<prefix>.<epoch>.>`, carry the epoch in their message id and header, and
+a bus drops any message of another epoch that reaches it. Separated rather than refused: deployments
+sharing one NATS with the same settings simply work side by side, a restored store starts afresh in a new
+stream without taking anything over, and each stream still holds the events of one epoch only, which is
+what lets a gap in its sequence numbers mean lost events (below). The stream of an epoch no longer in use
+holds nothing after `max_age_seconds` and may be deleted.
+
+Publishing. An event goes to `<prefix>.<epoch>.things.<namespace>.<name hash>` (`.policies.` for
+policies) of its epoch's stream with the header `Nats-Msg-Id: <epoch>:<kind>:<id>:<revision>`, so
+JetStream stores an event published twice within its duplicate window only once. `publish` returns when
+JetStream has acknowledged the event (at-least-once); without an acknowledgement within
+`publish_timeout_seconds` it raises ServiceUnavailable.
 
 Receiving. Each bus follows the stream with one ordered push consumer (deliver policy "new"), created
 while the bus opens, and fans every event out to its subscriptions' bounded queues, as the in-process bus
@@ -14,7 +26,8 @@ server consumer and one copy of each event per worker instead of one per subscri
 published and saw acknowledged before `subscribe()` is not delivered to that subscription.
 
 Duplicates (a re-publish after the duplicate window, a message stored twice) are dropped on receipt by
-their (kind, id, revision), remembered for the last `seen_keys` events: effectively once per subscriber.
+their (epoch, kind, id, revision), remembered for the last `seen_keys` events: effectively once per
+subscriber.
 
 Connection loss. nats-py reconnects without end; meanwhile `publish` raises ServiceUnavailable after its
 timeout, and the ordered consumer resumes after the last event it delivered, so subscriptions miss nothing
@@ -27,9 +40,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import hashlib
 import logging
-import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from types import TracebackType
@@ -45,24 +56,33 @@ from nats.js.api import DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageTy
 from twinhub.bus.base import Event
 from twinhub.bus.codec import EventKey, decode_event, encode_event, event_key
 from twinhub.bus.cutoff import CutOffQueue
+from twinhub.bus.nats_streams import (
+    DEFAULT_STREAM,
+    DEFAULT_SUBJECT_PREFIX,
+    EPOCH_HEADER,
+    MESSAGE_ID_HEADER,
+    epoch_names,
+    event_subject,
+    message_id,
+    recent_events,
+)
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import ThingEvent
-from twinhub.model.ids import is_valid_namespace
 
 __all__ = [
     "DEFAULT_STREAM",
     "DEFAULT_SUBJECT_PREFIX",
+    "EPOCH_HEADER",
     "NatsBus",
     "NatsSubscription",
+    "epoch_names",
     "event_subject",
     "message_id",
     "open_nats_bus",
+    "recent_events",
 ]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_STREAM: Final = "TWINHUB_EVENTS"
-DEFAULT_SUBJECT_PREFIX: Final = "twinhub.events"
 DEFAULT_MAX_AGE_SECONDS: Final = 3600
 DEFAULT_MAX_BYTES: Final = 1024**3
 DEFAULT_DUPLICATE_WINDOW_SECONDS: Final = 120
@@ -72,40 +92,6 @@ DEFAULT_RECONNECT_WAIT_SECONDS: Final = 2
 DEFAULT_HEARTBEAT_SECONDS: Final = 2.0
 DEFAULT_SEEN_KEYS: Final = 65_536
 DEFAULT_CAPACITY: Final = 1024
-
-MESSAGE_ID_HEADER: Final = "Nats-Msg-Id"
-
-# Stream names and subject tokens: no whitespace, no wildcards; stream names no dots or path separators.
-_STREAM_NAME = re.compile(r"[^\s.*>/\\]+")
-_SUBJECT_TOKEN = re.compile(r"[^\s.*>]+")
-
-
-def event_subject(prefix: str, event: Event) -> str:
-    """`<prefix>.things|policies.<namespace>.<hash of the name>`: names may hold any character, subjects not.
-
-    The namespace keeps its dots, so `<prefix>.things.org.example.*` is exactly namespace `org.example`;
-    the empty namespace is `_` (no namespace starts with `_`).
-    """
-    if isinstance(event, ThingEvent):
-        kind, entity_id = "things", event.thing_id
-    else:
-        kind, entity_id = "policies", event.policy_id
-    namespace, _, name = entity_id.partition(":")
-    if not namespace:
-        namespace = "_"
-    elif not is_valid_namespace(namespace):  # an id that bypassed validation still gets a valid subject
-        namespace = "_" + _digest(namespace)
-    return f"{prefix}.{kind}.{namespace}.{_digest(name)}"
-
-
-def message_id(event: Event) -> str:
-    """`<kind>:<id>:<revision>`, the same for every publish of one event."""
-    kind, entity_id, revision = event_key(event)
-    return f"{kind}:{entity_id}:{revision}"
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 @contextlib.contextmanager
@@ -147,6 +133,7 @@ class NatsBus:
         self,
         url: str,
         *,
+        epoch: str,
         stream: str = DEFAULT_STREAM,
         subject_prefix: str = DEFAULT_SUBJECT_PREFIX,
         max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS,
@@ -159,11 +146,9 @@ class NatsBus:
         heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
         seen_keys: int = DEFAULT_SEEN_KEYS,
     ) -> None:
-        if not _STREAM_NAME.fullmatch(stream):
-            raise ValueError(f"invalid stream name {stream!r}")
-        if not all(_SUBJECT_TOKEN.fullmatch(token) for token in subject_prefix.split(".")):
-            raise ValueError(f"invalid subject prefix {subject_prefix!r}")
+        stream, subject_prefix = epoch_names(stream, subject_prefix, epoch)
         self._url = url
+        self._epoch = epoch
         self._stream = stream
         self._prefix = subject_prefix
         self._stream_config = StreamConfig(
@@ -188,7 +173,8 @@ class NatsBus:
         self._js: JetStreamContext | None = None
         self._consumer: JetStreamContext.PushSubscription | None = None
         self._subscriptions: set[NatsSubscription] = set()
-        self._seen: OrderedDict[EventKey, None] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, EventKey], None] = OrderedDict()  # (epoch, event key)
+        self._foreign_seen = False
         self._detect_gaps = False
         self._received_sequence: int | None = None  # stream sequence of the last message received
         self._published_sequence = 0  # highest stream sequence of this bus's acknowledged publishes
@@ -196,11 +182,17 @@ class NatsBus:
         self._publishes_done = asyncio.Event()
 
     @property
+    def epoch(self) -> str:
+        return self._epoch
+
+    @property
     def stream(self) -> str:
+        """The stream of this bus's epoch (`<stream>_<epoch>`)."""
         return self._stream
 
     @property
     def subject_prefix(self) -> str:
+        """The subject prefix of this bus's epoch (`<prefix>.<epoch>`)."""
         return self._prefix
 
     async def __aenter__(self) -> NatsBus:
@@ -239,7 +231,7 @@ class NatsBus:
         """
         js = self._require_open()
         payload = encode_event(event)
-        headers = {MESSAGE_ID_HEADER: message_id(event)}
+        headers = {MESSAGE_ID_HEADER: message_id(self._epoch, event), EPOCH_HEADER: self._epoch}
         self._publishing += 1
         self._publishes_done.clear()
         try:
@@ -345,12 +337,18 @@ class NatsBus:
             log.warning("the event stream lost events %d to %d; ending all subscriptions", previous + 1, sequence - 1)
             for subscription in list(self._subscriptions):
                 subscription.overflow()
+        epoch = (msg.headers or {}).get(EPOCH_HEADER)
+        if epoch != self._epoch:  # another store's event: never for this store's subscribers
+            if not self._foreign_seen:
+                self._foreign_seen = True
+                log.warning("ignoring events of another store (epoch %r) in the stream %s", epoch, self._stream)
+            return
         try:
             event = decode_event(msg.data)
         except ValueError as exc:
             log.warning("skipping message %d on %s: %s", sequence, msg.subject, exc)
             return
-        key = event_key(event)
+        key = (epoch, event_key(event))
         if key in self._seen:
             return
         self._seen[key] = None
@@ -373,6 +371,7 @@ class NatsBus:
 def open_nats_bus(
     url: str,
     *,
+    epoch: str,
     stream: str = DEFAULT_STREAM,
     subject_prefix: str = DEFAULT_SUBJECT_PREFIX,
     max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS,
@@ -385,13 +384,15 @@ def open_nats_bus(
     heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
     seen_keys: int = DEFAULT_SEEN_KEYS,
 ) -> NatsBus:
-    """The event bus on the JetStream of the NATS server at `url`: `async with open_nats_bus(url) as bus:`.
+    """The event bus of the store with `epoch` on the JetStream of the NATS server at `url`:
+    `async with open_nats_bus(url, epoch=epoch) as bus:`.
 
     Opening connects (raising ServiceUnavailable after `connect_timeout_seconds`), creates the stream
-    `stream` on `<subject_prefix>.>` (or reuses it as configured) and starts following it.
+    `<stream>_<epoch>` on `<subject_prefix>.<epoch>.>` (or reuses it as configured) and starts following it.
     """
     return NatsBus(
         url,
+        epoch=epoch,
         stream=stream,
         subject_prefix=subject_prefix,
         max_age_seconds=max_age_seconds,

@@ -212,3 +212,18 @@ def replay(snapshot: Thing | None, events: list[ThingEvent]) -> Thing | None:
     for event in events:
         thing = apply_event(thing, event)
     return thing
+
+
+def policy_id_after(policy_id: str | None, event: ThingEvent) -> str | None:
+    """The thing's policy id after `event`, given the one before it (None: no thing, or none named): what
+    `apply_event` would leave in `policyId`, without replaying the rest of the document."""
+    if event.action == "deleted":
+        return None if not event.path else policy_id  # the policy id itself cannot be deleted
+    if event.path == ("policyId",):
+        return event.value if isinstance(event.value, str) else policy_id
+    if event.path:
+        return policy_id
+    named = event.value.get("policyId") if isinstance(event.value, dict) else None
+    if event.action == "merged":  # a patch names the policy id only when it changes it
+        return named if isinstance(named, str) else policy_id
+    return named if isinstance(named, str) else None

@@ -124,6 +124,58 @@ class Enforcer:
             result.update(node.alone_below.get(permission, ()))
         return frozenset(result)
 
+    def narrowed_by(self, other: Enforcer) -> Enforcer:
+        """An enforcer that grants what both this one and `other` grant, and nothing else (a past revision
+        of a thing is read through the policy it was under and the current one)."""
+        return _Both(self, other)
+
+
+class _Both(Enforcer):
+    """The intersection of two enforcers. Every question goes to both; a view is cut down by one, then the other
+    (each keeps a part only where it grants it, so the order does not matter)."""
+
+    __slots__ = ("_first", "_second")
+
+    def __init__(self, first: Enforcer, second: Enforcer) -> None:  # no rules of its own
+        self._first = first
+        self._second = second
+
+    def has_permission(
+        self, subjects: Collection[str], resource_type: str, path: Pointer, permissions: Collection[Permission]
+    ) -> bool:
+        return all(enforcer.has_permission(subjects, resource_type, path, permissions)
+                   for enforcer in (self._first, self._second))
+
+    def has_unrestricted(
+        self, subjects: Collection[str], resource_type: str, path: Pointer, permissions: Collection[Permission]
+    ) -> bool:
+        return all(enforcer.has_unrestricted(subjects, resource_type, path, permissions)
+                   for enforcer in (self._first, self._second))
+
+    def has_partial(
+        self, subjects: Collection[str], resource_type: str, path: Pointer, permissions: Collection[Permission]
+    ) -> bool:
+        """Both grant something at or below `path` (not necessarily the same part: `view` may still be empty)."""
+        return all(enforcer.has_partial(subjects, resource_type, path, permissions)
+                   for enforcer in (self._first, self._second))
+
+    def view(
+        self,
+        subjects: Collection[str],
+        resource_type: str,
+        path: Pointer,
+        value: JsonValue,
+        permission: Permission = READ,
+    ) -> JsonValue | Missing:
+        first = self._first.view(subjects, resource_type, path, value, permission)
+        if first is MISSING:
+            return MISSING
+        return self._second.view(subjects, resource_type, path, first, permission)
+
+    def subjects_with_partial(self, resource_type: str, path: Pointer, permission: Permission) -> frozenset[str]:
+        return (self._first.subjects_with_partial(resource_type, path, permission)
+                & self._second.subjects_with_partial(resource_type, path, permission))
+
 
 def _view(node: Node, value: JsonValue, subjects: Collection[str], permission: Permission) -> JsonValue | Missing:
     """The view of `value`, whose path is exactly `node`'s."""

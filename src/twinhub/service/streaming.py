@@ -28,11 +28,10 @@ from typing import Final
 
 from twinhub.bus.base import EventBus
 from twinhub.bus.cutoff import CutOffQueue
-from twinhub.model.commands import exists
+from twinhub.model.commands import exists, policy_id_after
 from twinhub.model.errors import ThingNotAccessible, TwinhubError
 from twinhub.model.events import Thing, ThingEvent
 from twinhub.model.types import Pointer
-from twinhub.policy import Enforcer
 from twinhub.rql import Node, parse_filter, validate_filter_fields
 from twinhub.service.enforcement import READ
 from twinhub.service.event_views import (
@@ -45,6 +44,7 @@ from twinhub.service.event_views import (
     event_placeholders,
     merge_extra,
 )
+from twinhub.service.historical import HistoryAccess
 from twinhub.service.policies import PolicyService
 from twinhub.service.things import ThingService
 
@@ -235,9 +235,10 @@ class EventHub:
                       from_revision: int | None = None, to_revision: int | None = None,
                       from_timestamp: str | None = None, to_timestamp: str | None = None,
                       ) -> AsyncIterator[Delivery]:
-        """The journal's events of a thing in a range, READ-filtered with the thing's *current* policy (as
-        Ditto does) and filtered as live events are; raises ThingNotAccessible (404) before the first one
-        when the caller may not read the thing.
+        """The journal's events of a thing in a range, from its current life only, each READ-filtered with
+        the policy it was under and the current one (`twinhub.service.historical`), and filtered as live
+        events are; raises ThingNotAccessible (404) before the first one when the caller may not read the
+        thing now.
 
         Revisions: `from_revision` 0 is the first, negative counts back from the current revision;
         `to_revision` None or 0 is the current one, negative counts back. Timestamps (normalised ISO-8601
@@ -248,7 +249,14 @@ class EventHub:
         if thing is None or enforcer is None or not enforcer.has_partial(subjects, "thing", (), READ):
             raise ThingNotAccessible(thing_id)
         low, high = await self._range(thing, from_revision, to_revision, from_timestamp, to_timestamp)
-        return self._replay(thing, enforcer, subjects, event_filter, low, high)
+        life = await self._things.life_start(thing_id)
+        policy_id = None  # the thing's policy id before `low`: none before its life starts
+        if life < low <= high:
+            before = await self._things.historical(thing_id, revision=low - 1)
+            policy_id = before.doc.get("policyId") if exists(before) and before is not None else None
+        access = self._things.history_access(thing, enforcer)
+        return self._replay(thing, access, subjects, event_filter, max(low, life), high,
+                            policy_id if isinstance(policy_id, str) else None)
 
     async def _range(self, thing: Thing, from_revision: int | None, to_revision: int | None,
                      from_timestamp: str | None, to_timestamp: str | None) -> tuple[int, int]:
@@ -267,11 +275,16 @@ class EventHub:
             high = min(high, until[-1].event.revision if until else 0)
         return max(low, 1), high
 
-    async def _replay(self, thing: Thing, enforcer: Enforcer, subjects: tuple[str, ...],
-                      event_filter: EventFilter, low: int, high: int) -> AsyncIterator[Delivery]:
+    async def _replay(self, thing: Thing, access: HistoryAccess, subjects: tuple[str, ...],
+                      event_filter: EventFilter, low: int, high: int, policy_id: str | None,
+                      ) -> AsyncIterator[Delivery]:
         interest = Interest(subjects, event_filter)
         async for event in self._journal_events(thing.thing_id, low, high):
-            if _touches(event.path, event_filter.path):
+            policy_id = policy_id_after(policy_id, event)  # followed through every event, shown or not
+            if not _touches(event.path, event_filter.path):
+                continue
+            enforcer = await access.enforcer_at(policy_id, event.timestamp)
+            if enforcer is not None:
                 delivery = EventView(event, thing, enforcer, self._clock()).deliver(interest)
                 if delivery is not None:
                     yield delivery

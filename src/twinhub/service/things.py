@@ -39,6 +39,7 @@ from twinhub.service.enforcement import (
     not_creatable,
     readable_view,
 )
+from twinhub.service.historical import HistoryAccess
 from twinhub.service.policies import PolicyService
 from twinhub.service.publishing import Publisher
 from twinhub.store.base import RevisionConflict, Store
@@ -118,13 +119,20 @@ class ThingService:
 
     async def retrieve_historical(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
                                   revision: int | None = None, timestamp: str | None = None) -> Retrieved:
-        """The readable part at `path` of the thing as it was at `revision` or at `timestamp`."""
+        """The readable part at `path` of the thing as it was at `revision` or at `timestamp`, in its current
+        life and through the policies `twinhub.service.historical` names; raises ThingHistoryNotFound (404)
+        for a revision before the current life, of a deleted thing, or that the caller may not read."""
         classify(path)
-        thing = await self.historical(thing_id, revision=revision, timestamp=timestamp)
         at = f"revision {revision}" if revision is not None else f"timestamp {timestamp}"
-        if thing is None or thing.deleted or (revision is not None and thing.revision != revision):
+        current = await self._load(thing_id)
+        now = await self._enforcer(current) if exists(current) and current is not None else None
+        if current is None or now is None:
             raise ThingHistoryNotFound(thing_id, at)
-        enforcer = await self._enforcer(thing)
+        thing = await self.historical(thing_id, revision=revision, timestamp=timestamp)
+        if thing is None or thing.deleted or (revision is not None and thing.revision != revision) \
+                or thing.revision < await self._store.life_start(thing_id):
+            raise ThingHistoryNotFound(thing_id, at)
+        enforcer = await self.history_access(current, now).enforcer_at(thing.doc.get("policyId"), thing.modified)
         if enforcer is None or not enforcer.has_partial(subjects, "thing", (), READ):
             raise ThingHistoryNotFound(thing_id, at)
         return self._read(thing, path, subjects, enforcer, NO_PRECONDITIONS)
@@ -182,6 +190,14 @@ class ThingService:
                       to_timestamp: str | None = None) -> list[JournalEntry]:
         """The store's journal entries of a thing (see `Store.journal`)."""
         return await self._store.journal(thing_id, to_revision=to_revision, to_timestamp=to_timestamp)
+
+    async def life_start(self, thing_id: str) -> int:
+        """The first revision of the thing's current (or last) life (see `Store.life_start`)."""
+        return await self._store.life_start(thing_id)
+
+    def history_access(self, current: Thing, enforcer: Enforcer) -> HistoryAccess:
+        """What the past revisions of `current` (an existing thing, `enforcer` its policy's) are read through."""
+        return HistoryAccess(self._policies, current, enforcer)
 
     async def enforcer_for(self, thing: Thing) -> Enforcer | None:
         """The enforcer of `thing`'s policy; None when it names none or the policy is missing."""

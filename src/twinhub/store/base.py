@@ -63,4 +63,19 @@ class Store(Protocol):
         """
         ...
 
+    async def life_start(self, thing_id: str) -> int:
+        """The first revision of the thing's latest life: that of its latest creation as a whole (a thing
+        deleted and created again starts a new life); 0 when it was never created."""
+        ...
+
+    async def epoch(self) -> str:
+        """The store's identity on the event bus: a random id made with the database, renewed when it is
+        restored from a backup (see `renew_epoch`)."""
+        ...
+
+    async def renew_epoch(self, expected: str) -> str:
+        """Replace the epoch with a new random one if it still is `expected`; the epoch afterwards (the new
+        one, or the one another worker renewed it to first)."""
+        ...
+
     async def aclose(self) -> None: ...

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twinhub.bus.nats import NatsBus, event_subject, message_id
+from twinhub.bus.nats import NatsBus, epoch_names, event_subject, message_id
 from twinhub.model.events import PolicyEvent, ThingEvent
 
 # NATS subject tokens: non-empty, no whitespace, no wildcards.
@@ -47,18 +47,26 @@ def test_any_id_makes_a_valid_subject(thing_id: str) -> None:
     assert SUBJECT.fullmatch(event_subject("twinhub.events", thing(thing_id)))
 
 
-def test_message_ids_name_kind_id_and_revision() -> None:
-    assert message_id(thing("org.example:lamp", 7)) == "thing:org.example:lamp:7"
-    assert message_id(PolicyEvent("org.example:p", "deleted", (), None, 2, "t")) == "policy:org.example:p:2"
+def test_message_ids_name_epoch_kind_id_and_revision() -> None:
+    assert message_id("e1", thing("org.example:lamp", 7)) == "e1:thing:org.example:lamp:7"
+    assert message_id("e1", PolicyEvent("org.example:p", "deleted", (), None, 2, "t")) == "e1:policy:org.example:p:2"
+    assert message_id("e2", thing("org.example:lamp", 7)) != message_id("e1", thing("org.example:lamp", 7))
+
+
+def test_each_epoch_has_a_stream_and_subjects_of_its_own() -> None:
+    assert epoch_names("TWINHUB_EVENTS", "twinhub-events.x", "0a1b") == ("TWINHUB_EVENTS_0a1b",
+                                                                          "twinhub-events.x.0a1b")
+    bus = NatsBus("nats://127.0.0.1:4222", epoch="0a1b", stream="S", subject_prefix="p.q")
+    assert (bus.epoch, bus.stream, bus.subject_prefix) == ("0a1b", "S_0a1b", "p.q.0a1b")
 
 
 @pytest.mark.parametrize("stream", ["", "a.b", "a b", "a*", "a>", "a/b"])
 def test_invalid_stream_names_are_refused(stream: str) -> None:
     with pytest.raises(ValueError, match="stream"):
-        NatsBus("nats://127.0.0.1:4222", stream=stream)
+        NatsBus("nats://127.0.0.1:4222", epoch="e", stream=stream)
 
 
 @pytest.mark.parametrize("prefix", ["", "a..b", ".a", "a.", "a.*", "a.>", "a b"])
 def test_invalid_subject_prefixes_are_refused(prefix: str) -> None:
     with pytest.raises(ValueError, match="prefix"):
-        NatsBus("nats://127.0.0.1:4222", subject_prefix=prefix)
+        NatsBus("nats://127.0.0.1:4222", epoch="e", subject_prefix=prefix)

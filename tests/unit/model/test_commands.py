@@ -16,6 +16,7 @@ from twinhub.model.commands import (
     apply,
     apply_event,
     exists,
+    policy_id_after,
     replay,
     thing_size,
 )
@@ -784,3 +785,19 @@ def test_replaying_the_events_rebuilds_the_thing_the_commands_produced(
         _assert_same_thing(replay(None, events), current)
     if current is None:
         assert replay(None, events) is None
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(THING_BODY, st.lists(commands(), min_size=1, max_size=12))
+def test_the_policy_id_followed_through_the_events_is_the_things(
+        body: JsonObject, command_list: list[ThingCommand]) -> None:
+    current: Thing | None = None
+    policy_id: str | None = None
+    for index, command in enumerate([modify((), body), *command_list, delete(()), merge((), body)]):
+        try:
+            applied = run(current, command, now=f"2024-01-01T00:00:{index:02d}.000000Z")
+        except TwinhubError:
+            continue
+        current = applied.thing
+        policy_id = policy_id_after(policy_id, applied.event)
+        assert policy_id == (current.doc["policyId"] if exists(current) else None)

@@ -349,3 +349,33 @@ def test_rule_normalises_liberal_inputs() -> None:
     given = Rule({OWNER}, "thing", ["a"], {"READ"}, [])  # type: ignore[arg-type]
     assert given == Rule(frozenset({OWNER}), "thing", ("a",), frozenset({"READ"}), frozenset())
     assert hash(given)
+
+
+# -- narrowed_by: what two policies both grant ----------------------------------------------------------------
+
+
+def test_a_narrowed_enforcer_grants_only_what_both_grant() -> None:
+    features_only = Enforcer([rule(ALICE, "thing:/features", grant="READ")])
+    all_but_secret = Enforcer([rule(ALICE, "thing:/", grant="READ WRITE"),
+                               rule(ALICE, "thing:/features/lamp/properties/color", revoke="READ")])
+    both = features_only.narrowed_by(all_but_secret)
+    expected = {"features": {"lamp": {"properties": {"on": True}}, "meter": METER}}
+    assert both.view({ALICE}, "thing", (), THING) == expected
+    assert all_but_secret.narrowed_by(features_only).view({ALICE}, "thing", (), THING) == expected
+    assert both.view({ALICE}, "thing", ("attributes",), THING["attributes"]) is MISSING
+    assert both.has_partial({ALICE}, "thing", (), ["READ"])
+    assert not both.has_partial({ALICE}, "thing", ("attributes",), ["READ"])
+    assert both.has_permission({ALICE}, "thing", ("features", "meter"), ["READ"])
+    assert not both.has_permission({ALICE}, "thing", ("features", "meter"), ["WRITE"])
+    assert not both.has_unrestricted({ALICE}, "thing", ("features",), ["READ"])
+    assert both.has_unrestricted({ALICE}, "thing", ("features", "meter"), ["READ"])
+    assert both.subjects_with_partial("thing", ("attributes",), "READ") == frozenset()
+    assert both.subjects_with_partial("thing", ("features",), "READ") == {ALICE}
+
+
+def test_a_narrowed_enforcer_shows_nothing_where_one_grants_nothing() -> None:
+    owner = Enforcer(owner_policy())
+    stranger = Enforcer([rule(ALICE, "thing:/", grant="READ")])
+    assert owner.narrowed_by(stranger).view({OWNER}, "thing", (), THING) is MISSING
+    assert not owner.narrowed_by(stranger).has_partial({OWNER}, "thing", (), ["READ"])
+    assert owner.narrowed_by(owner).view({OWNER}, "thing", (), THING) == THING

@@ -22,6 +22,7 @@ from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
 from twinhub.rql.dialects import POSTGRES, Dialect
 from twinhub.rql.sql import THING_COLUMNS, CompiledQuery
 from twinhub.store.base import Store
+from twinhub.store.identity import new_epoch
 from twinhub.store.index import PolicyIndex
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.errors import DRIVER_ERRORS, is_connection_error, unavailable
@@ -49,6 +50,14 @@ PooledConnection: TypeAlias = "asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
 _LOAD = "SELECT revision, created, modified, deleted, doc FROM things WHERE thing_id = $1"
 _LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies WHERE policy_id = $1"
 _IMPORTERS = "SELECT policy_id FROM policy_imports WHERE imported_id = $1 ORDER BY policy_id"
+# Creations as a whole always keep a snapshot: the partial index walks only those, latest first.
+_LIFE_START = """
+SELECT revision FROM thing_journal
+WHERE thing_id = $1 AND snapshot IS NOT NULL AND action = 'created' AND path = '/'
+ORDER BY revision DESC LIMIT 1
+"""
+_EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
+_RENEW_EPOCH = "UPDATE store_identity SET epoch = $1 WHERE id = 1 AND epoch = $2 RETURNING epoch"
 # One statement, so one snapshot: the bound (the latest revision meeting the limits, found by revision,
 # so it stays exact if a clock stepped back), the latest snapshot at or before it (the partial index
 # finds it without walking events), and the rows from that snapshot through the bound.
@@ -255,6 +264,24 @@ class PostgresStore:
         """
         rows = await self._read(lambda connection: connection.fetch(_JOURNAL, thing_id, to_revision, to_timestamp))
         return [self._decode(decode_entry, thing_id, (*row[:3], decode_text(row[3]), *row[4:])) for row in rows]
+
+    async def life_start(self, thing_id: str) -> int:
+        revision = await self._read(lambda connection: connection.fetchval(_LIFE_START, thing_id))
+        return 0 if revision is None else int(revision)
+
+    # -- identity ----------------------------------------------------------------------------------
+
+    async def epoch(self) -> str:
+        epoch = await self._read(lambda connection: connection.fetchval(_EPOCH))
+        if epoch is None:
+            raise ServiceUnavailable("The thing store has lost its identity (no row in store_identity).")
+        return str(epoch)
+
+    async def renew_epoch(self, expected: str) -> str:
+        """See `Store.renew_epoch` (a compare-and-set: workers starting together renew once)."""
+        renewed = await self._read(lambda connection: connection.fetchval(_RENEW_EPOCH, new_epoch(), expected))
+        # Not renewed here: another worker did first; a statement of its own sees what it committed.
+        return str(renewed) if renewed is not None else await self.epoch()
 
     async def _read(self, statement: Callable[[PooledConnection], Awaitable[_T]]) -> _T:
         """Run a read on a pooled connection, once more on a new one if the connection was lost (a

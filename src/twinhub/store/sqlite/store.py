@@ -17,10 +17,11 @@ from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
 from twinhub.rql.dialects import SQLITE, Dialect
 from twinhub.rql.sql import CompiledQuery
 from twinhub.store.base import Store
+from twinhub.store.identity import new_epoch
 from twinhub.store.index import PolicyIndex
 from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
 from twinhub.store.slots import Slots
-from twinhub.store.sqlite.schema import connect_reader
+from twinhub.store.sqlite.schema import BUSY_TIMEOUT_MS, connect_reader
 from twinhub.store.sqlite.writer import Outcome, Pending, Writer
 
 __all__ = ["DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING", "READER_THREADS", "SqliteStore", "open_sqlite_store"]
@@ -34,6 +35,14 @@ _T = TypeVar("_T")
 _LOAD = "SELECT revision, created, modified, deleted, doc FROM things WHERE thing_id = ?"
 _IMPORTERS = "SELECT policy_id FROM policy_imports WHERE imported_id = ? ORDER BY policy_id"
 _LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies WHERE policy_id = ?"
+# Creations as a whole always keep a snapshot: the partial index walks only those, latest first.
+_LIFE_START = """
+SELECT revision FROM thing_journal INDEXED BY thing_journal_snapshots
+WHERE thing_id = ? AND snapshot IS NOT NULL AND action = 'created' AND path = '/'
+ORDER BY revision DESC LIMIT 1
+"""
+_EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
+_RENEW_EPOCH = "UPDATE store_identity SET epoch = ? WHERE id = 1 AND epoch = ?"
 # One statement, so one read snapshot: the bound (the latest revision meeting the caller's limits;
 # by revision, not by time, so it stays exact if a clock stepped back; a timestamp limit walks the
 # thing's compact time index up to it), the latest snapshot at or before the bound (the partial index
@@ -232,6 +241,46 @@ class SqliteStore:
             return [decode_entry(thing_id, row) for row in connection.execute(sql, parameters)]
 
         return await self._read(query)
+
+    async def life_start(self, thing_id: str) -> int:
+        def query(connection: sqlite3.Connection) -> int:
+            row = connection.execute(_LIFE_START, (thing_id,)).fetchone()
+            return 0 if row is None else int(row[0])
+
+        return await self._read(query)
+
+    # -- identity ----------------------------------------------------------------------------------
+
+    async def epoch(self) -> str:
+        def query(connection: sqlite3.Connection) -> str:
+            row = connection.execute(_EPOCH).fetchone()
+            if row is None:
+                raise ValueError("the store has lost its identity (no row in store_identity)")
+            return str(row[0])
+
+        return await self._read(query)
+
+    async def renew_epoch(self, expected: str) -> str:
+        """See `Store.renew_epoch`. On a connection of its own (the writer thread's transactions are for
+        entities; renewals happen once, at start), waiting out the writer's transactions."""
+        self._check_open()
+
+        def renew() -> str:
+            connection = sqlite3.connect(self._path, isolation_level=None)
+            try:
+                connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute(_RENEW_EPOCH, (new_epoch(), expected))
+                epoch = str(connection.execute(_EPOCH).fetchone()[0])
+                connection.execute("COMMIT")
+                return epoch
+            finally:
+                connection.close()  # an open transaction is rolled back
+
+        try:
+            return await asyncio.to_thread(renew)
+        except sqlite3.Error as exc:
+            raise ServiceUnavailable("The thing store could not renew its epoch.") from exc
 
     async def _read(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
         self._check_open()
