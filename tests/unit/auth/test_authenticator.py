@@ -119,7 +119,7 @@ async def test_basic_success_is_remembered_until_the_hash_changes(make: Make, ve
     for _ in range(3):
         await authenticator.authenticate(basic("alice", PASSWORD), {})
     assert verifier.verifications == 1
-    await rejected(authenticator, basic("alice", PASSWORD + "x"))  # a wrong password is never remembered
+    await rejected(authenticator, basic("alice", PASSWORD + "x"))  # a wrong password is no remembered success
     assert verifier.verifications == 2
     clock.advance(301)
     await authenticator.authenticate(basic("alice", PASSWORD), {})
