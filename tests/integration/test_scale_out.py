@@ -15,6 +15,7 @@ import nats.js.errors
 import pytest
 
 from tests.api.websocket import DittoSocket, open_socket
+from tests.cli.helpers import run
 from tests.integration.services import NATS, POSTGRES, psql, require, throwaway_name
 from tests.serving import Server, start_server
 
@@ -163,3 +164,25 @@ def test_a_websocket_on_one_worker_answers_messages_sent_through_the_other(worke
         answered.result()
     assert response.status_code == 200, response.text
     assert response.text == "from worker 2"
+
+
+def test_worker_processes_of_one_server_share_its_port(shared_backends: dict[str, str], tmp_path: Path) -> None:
+    """`--workers 2` on one port: both worker processes start on the socket the main process bound (no data dir
+    lock with PostgreSQL), serve requests, and a second server cannot take the port."""
+    server = start_server(tmp_path / "data", args=("--dev", "--workers", "2"), env=shared_backends)
+    try:
+        eventually(lambda: "Started worker-2" in server.log() and "Started worker-1" in server.log(), timeout=60)
+
+        def read(n: int) -> int:
+            with client(server) as worker:
+                return worker.get(f"/things/org.twinhub.scale:absent-{n}").status_code
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(read, range(40))) == [404] * 40
+        port = server.base_url.rsplit(":", 1)[1]
+        second = run("serve", "--dev", "--port", port, "--data-dir", str(tmp_path / "other"), env=shared_backends)
+        assert (second.status, second.error_line()) == (2, f"twinhub: port {port} on 127.0.0.1 is in use by "
+                                                           "another process")
+        assert "Unexpected exit" not in server.log()
+    finally:
+        server.stop()

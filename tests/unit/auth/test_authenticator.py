@@ -236,6 +236,19 @@ async def test_warnings_announce_insecure_setups(verifier: BasicVerifier, jwt: J
     assert "every request will be rejected" in Authenticator().warnings()[0]
 
 
+async def test_warnings_at_start_say_how_to_add_the_first_user(tmp_path: Path, jwt: JwtAuthenticator,
+                                                                 users: SqliteUserStore) -> None:
+    nobody = BasicVerifier(SqliteUserStore(tmp_path / "empty.db"))
+    [warning] = await Authenticator(basic=nobody).warnings_at_start()
+    assert "No user exists yet" in warning and "twinhub user add <name>" in warning
+    # Another way in, or a user: nothing to say.
+    assert await Authenticator(basic=nobody, jwt=jwt).warnings_at_start() == []
+    assert await Authenticator(basic=nobody, pre_authentication=True).warnings_at_start() == [
+        *Authenticator(basic=nobody, pre_authentication=True).warnings()]
+    assert all("No user" not in text for text in await Authenticator(basic=nobody, dev=True).warnings_at_start())
+    assert await Authenticator(basic=BasicVerifier(users)).warnings_at_start() == []
+
+
 async def test_aclose_closes_the_jwt_validator(jwt: JwtAuthenticator, rsa_key: SigningKey) -> None:
     async with Authenticator(jwt=jwt) as authenticator:
         pass
