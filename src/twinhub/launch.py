@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import IO
 
@@ -144,13 +145,15 @@ class _Server(MPServer):
         self._shd = SocketHolder(self._listener.fileno(), False, self.backlog)  # type: ignore[call-arg,assignment]
         self._sso = self._listener
 
-    def _stop_workers(self) -> None:  # granian's worker methods are not annotated
+    def _stop_workers(self) -> None:
         for worker in self.wrks:
             worker.terminate()  # type: ignore[no-untyped-call]
+        # A worker's sentinel is ready once it has ended (`is_alive` can lag: granian reaps in another thread).
+        pending = {worker.inner.sentinel for worker in self.wrks}
         deadline = time.monotonic() + _STOP_NOTICE_SECONDS
-        for worker in self.wrks:
-            worker.join(max(0.0, deadline - time.monotonic()))  # type: ignore[no-untyped-call]
-        if any(worker.is_alive() for worker in self.wrks):  # type: ignore[no-untyped-call]
+        while pending and (remaining := deadline - time.monotonic()) > 0:
+            pending.difference_update(wait(list(pending), remaining))
+        if pending:
             print(f"twinhub: stopping: waiting up to {self.workers_kill_timeout} s for open requests and streams "
                   "(SSE, WebSocket) to end, then closing them", flush=True)
         super()._stop_workers()  # type: ignore[no-untyped-call]
