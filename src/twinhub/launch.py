@@ -50,9 +50,9 @@ def lock_data_dir(data_dir: Path) -> IO[str]:
     except OSError as exc:
         raise StartupError(f"cannot create the data dir {path}: {exc.strerror or exc}") from exc
     try:
-        lock = (path / LOCK_FILE).open("a+", encoding="ascii")
         with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
             pass  # the store creates files (WAL, journal) beside its database
+        lock = (path / LOCK_FILE).open("a+", encoding="ascii")
     except OSError as exc:
         raise StartupError(f"the data dir {path} is not writable: {exc.strerror or exc}") from exc
     if sys.platform != "win32":
