@@ -1,66 +1,67 @@
-"""`twinhub` command line: `twinhub serve [--host H] [--port P] [--data-dir D] [--config F] [--dev]` and
-`twinhub user add|passwd|remove|list` for the users of HTTP basic authentication."""
+"""`twinhub` command line: `twinhub serve [--host H] [--port P] [--data-dir D] [--config F] [--workers N] [--dev]`
+(see `twinhub.launch`) and `twinhub user add|passwd|remove|list` for the users of HTTP basic authentication.
+Every failure to start is one line on stderr and exit status 2; `twinhub --version` names the version."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from twinhub.config import SettingsError, load_settings
+from twinhub.config import Settings, SettingsError, load_settings
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("twinhub")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from granian import Granian
-    from granian.constants import Interfaces, Loops
-
     try:
         settings = load_settings(config_file=args.config, host=args.host, port=args.port,
                                  data_dir=args.data_dir, dev_auth=True if args.dev else None,
                                  workers=args.workers)
     except SettingsError as exc:
-        print(f"twinhub: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
     if settings.workers < 1:
-        print("twinhub: --workers must be at least 1", file=sys.stderr)
-        return 2
+        return _fail("--workers must be at least 1")
     if settings.workers > 1 and not (settings.store_url and settings.bus_url):
-        print("twinhub: several workers need a shared store and bus: set store_url (PostgreSQL) and "
-              "bus_url (NATS); the embedded store has one writer.", file=sys.stderr)
-        return 2
-    # The worker processes rebuild the same settings from the environment.
-    os.environ.update(settings.to_environ())
-    where = f"data in {Path(settings.data_dir).resolve()}" if not settings.store_url else "store on PostgreSQL"
-    print(f"twinhub: serving the Ditto API v2 on http://{settings.host}:{settings.port}/api/2 ({where}, "
-          f"{settings.workers} worker{'s' if settings.workers > 1 else ''})", flush=True)
-    server = Granian(
-        "twinhub.api.app:app_from_env",
-        factory=True,
-        address=settings.host,
-        port=settings.port,
-        interface=Interfaces.ASGI,
-        loop=Loops.uvloop if sys.platform != "win32" else Loops.asyncio,
-        workers=settings.workers,
-        workers_kill_timeout=settings.shutdown_timeout,
-        log_access=False,
-    )
-    server.serve()
-    return 0
+        return _fail("several workers need a shared store and bus: set store_url (PostgreSQL) and bus_url (NATS); "
+                     "the embedded store has one writer.")
+    from twinhub.launch import StartupError, serve  # here: `twinhub user` never needs granian
+
+    try:
+        return serve(settings)
+    except StartupError as exc:
+        return _fail(str(exc))
+
+
+def _fail(message: str) -> int:
+    print(f"twinhub: {message}", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="twinhub", description="A Ditto-compatible digital twin platform.")
+    parser.add_argument("--version", action="version", version=f"twinhub {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP API server")
-    serve.add_argument("--host", help="address to bind (env TWINHUB_HOST, default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (env TWINHUB_PORT, default 8080)")
-    serve.add_argument("--data-dir", type=Path, help="where the embedded store lives (env TWINHUB_DATA_DIR)")
-    serve.add_argument("--config", type=Path, help="a TOML settings file (env TWINHUB_CONFIG)")
-    serve.add_argument("--workers", type=int, help="worker processes (env TWINHUB_WORKERS; needs store_url "
-                       "and bus_url when more than 1)")
+    # Defaults are the settings' own (flags beat env vars, env vars beat the TOML file): said, not set, here.
+    defaults = Settings()
+    serve.add_argument("--host", help=f"address to bind (env TWINHUB_HOST; default {defaults.host})")
+    serve.add_argument("--port", type=int, help=f"port, 0 for any free one (env TWINHUB_PORT; default {defaults.port})")
+    serve.add_argument("--data-dir", type=Path, help="where the embedded store lives (env TWINHUB_DATA_DIR; default "
+                       f"{defaults.data_dir})")
+    serve.add_argument("--config", type=Path, help="a TOML settings file (env TWINHUB_CONFIG; default none)")
+    serve.add_argument("--workers", type=int, help="worker processes, more than 1 only with store_url and bus_url "
+                       f"(env TWINHUB_WORKERS; default {defaults.workers})")
     serve.add_argument("--dev", action="store_true",
-                       help="INSECURE development authentication: any HTTP basic user is accepted")
+                       help="INSECURE development authentication: any HTTP basic user is accepted (env "
+                       "TWINHUB_DEV_AUTH; default off)")
     from twinhub.auth.cli import add_user_commands  # here: the server's main process never needs it
 
     add_user_commands(commands)

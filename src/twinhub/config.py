@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from twinhub.auth.jwt import OidcIssuer
 
 DEFAULT_PORT = 8080
+MAX_PORT = 65535
 DEFAULT_DATA_DIR = Path("./twinhub-data")
 
 
@@ -110,4 +111,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, config_file: Path
             values[name] = raw
     values.update({key: value for key, value in overrides.items() if value is not None})
     converted: dict[str, Any] = {name: _convert(name, value) for name, value in values.items()}
-    return replace(Settings(), **converted)
+    settings = replace(Settings(), **converted)
+    if not 0 <= settings.port <= MAX_PORT:
+        raise SettingsError(f"setting 'port': {settings.port} is not a port number (0 to {MAX_PORT}, 0: any free one)")
+    return settings

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.contract.helpers import create, delete
+from tests.unit.rql.vectors import load_vectors
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.rql.ast import SortOption
 from twinhub.rql.dialects import SQLITE
@@ -38,7 +39,7 @@ NOW = "2025-06-01T12:00:00.000000Z"
 PAST = "2025-06-01T11:59:59Z"
 FUTURE = "2025-06-01T12:00:01Z"
 OPEN = "org.twinhub:open"  # alice may read everything
-VECTORS = json.loads(Path("/work/shared/conformance/rql_vectors.json").read_text(encoding="utf-8"))
+VECTORS = load_vectors()
 
 
 def grant(subject: str, path: str = "", *, expiry: str | None = None) -> PolicyIndexRow:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.api.websocket import DittoSocket, open_socket
+from tests.cli.helpers import run
 from tests.integration.services import NATS, POSTGRES, delete_streams, psql, require, throwaway_name
 from tests.serving import Server, start_server
 
@@ -234,3 +235,25 @@ def test_a_restored_database_gets_its_events_through_and_caches_stay_exact(share
         assert first.put(f"{thing}/attributes/v", json="restored").status_code == 204  # revision 2 again
         eventually(lambda: second.get(f"{thing}/attributes/v").json() == "restored")
         assert "restored from a backup" in servers[0].log() + servers[1].log()
+
+
+def test_worker_processes_of_one_server_share_its_port(shared_backends: dict[str, str], tmp_path: Path) -> None:
+    """`--workers 2` on one port: both worker processes start on the socket the main process bound (no data dir
+    lock with PostgreSQL), serve requests, and a second server cannot take the port."""
+    server = start_server(tmp_path / "data", args=("--dev", "--workers", "2"), env=shared_backends)
+    try:
+        eventually(lambda: "Started worker-2" in server.log() and "Started worker-1" in server.log(), timeout=60)
+
+        def read(n: int) -> int:
+            with client(server) as worker:
+                return worker.get(f"/things/org.twinhub.scale:absent-{n}").status_code
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(read, range(40))) == [404] * 40
+        port = server.base_url.rsplit(":", 1)[1]
+        second = run("serve", "--dev", "--port", port, "--data-dir", str(tmp_path / "other"), env=shared_backends)
+        assert (second.status, second.error_line()) == (2, f"twinhub: port {port} on 127.0.0.1 is in use by "
+                                                           "another process")
+        assert "Unexpected exit" not in server.log()
+    finally:
+        server.stop()

@@ -1,8 +1,9 @@
 """Ditto's OpenAPI document for the conformance tests: where it lives, which of its operations twinhub
 serves, and checking one HTTP exchange against what the document says about it.
 
-The document is Ditto's, kept outside this repository in `shared/conformance/` beside the checkout; set
-`TWINHUB_DITTO_SPEC` to use another copy.
+The document is Ditto's (`documentation/src/main/resources/openapi/ditto-api-2.yml` in eclipse-ditto/ditto), kept
+outside this repository in `../shared/conformance/` beside the checkout (CI has it there); set
+`TWINHUB_DITTO_SPEC` to use another copy. Without it the tests that need it are skipped, saying so.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from schemathesis.specs.openapi.checks import (
 AUTH = ("ditto", "ditto")  # dev mode: any HTTP basic user
 SPEC_ENV = "TWINHUB_DITTO_SPEC"
 SPEC_IN_SHARED = Path("shared", "conformance", "ditto-api-2.yml")
+SPEC_IN_DITTO = "documentation/src/main/resources/openapi/ditto-api-2.yml"
+DITTO_REPOSITORY = "https://github.com/eclipse-ditto/ditto"
 
 # The operations twinhub serves so far: the Things API, whoami, the Policies API and checkPermissions.
 # Messages, claim and definition migration live under /things too, the token integration actions under
@@ -58,8 +61,8 @@ def repo_root() -> Path:
 
 
 def locate_spec() -> Path:
-    """Ditto's OpenAPI document: `$TWINHUB_DITTO_SPEC`, else `shared/conformance/ditto-api-2.yml` beside
-    the checkout (or beside one of its ancestors, for checkouts nested deeper, like worktrees)."""
+    """Ditto's OpenAPI document: `$TWINHUB_DITTO_SPEC`, else `../shared/conformance/ditto-api-2.yml` relative
+    to the checkout's root; raises SpecNotFound, saying where the document comes from, when neither is there."""
     override = os.environ.get(SPEC_ENV)
     if override:
         path = Path(override).expanduser().resolve()
@@ -67,14 +70,13 @@ def locate_spec() -> Path:
             raise SpecNotFound(f"${SPEC_ENV} names {path}, which is not a file")
         return path
     root = repo_root()
-    for ancestor in root.parents:
-        candidate = ancestor / SPEC_IN_SHARED
-        if candidate.is_file():
-            return candidate
+    candidate = root.parent / SPEC_IN_SHARED
+    if candidate.is_file():
+        return candidate
     raise SpecNotFound(
-        f"Ditto's OpenAPI document is not at {root.parent / SPEC_IN_SHARED} (the `shared/` folder beside the "
-        f"checkout {root}) nor beside any ancestor. Put it there or point ${SPEC_ENV} at a copy; it is "
-        "deliberately not part of the repository."
+        f"Ditto's OpenAPI document is not at {candidate} (the `shared/` folder beside the checkout {root}). It is "
+        f"Ditto's published document, `{SPEC_IN_DITTO}` in {DITTO_REPOSITORY}: copy it to ../shared/conformance/ "
+        f"or point ${SPEC_ENV} at a copy. It is deliberately not part of this repository."
     )
 
 

@@ -192,6 +192,18 @@ def test_bad_int_in_the_environment_is_a_settings_error(raw: str) -> None:
         load_settings({"TWINHUB_WORKERS": raw})
 
 
+@pytest.mark.parametrize("raw", ["-1", "65536", "70000"])
+def test_a_port_out_of_range_is_a_settings_error(raw: str) -> None:
+    with pytest.raises(SettingsError, match=r"'port': .* is not a port number \(0 to 65535"):
+        load_settings({"TWINHUB_PORT": raw})
+    with pytest.raises(SettingsError, match="not a port number"):
+        load_settings({}, port=raw)
+
+
+def test_port_zero_is_any_free_port() -> None:
+    assert load_settings({"TWINHUB_PORT": "0"}).port == 0
+
+
 # --- booleans -------------------------------------------------------------------------------
 
 

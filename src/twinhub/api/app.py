@@ -68,7 +68,7 @@ def create_app(settings: Settings) -> Starlette:
                 user_store=backends.users if settings.basic_auth else None,
                 oidc_issuers=settings.oidc, dev=settings.dev_auth,
                 pre_authentication=settings.pre_authentication) as authenticator:
-            for warning in authenticator.warnings():
+            for warning in await authenticator.warnings_at_start():
                 log.warning(warning)
             store, bus = backends.store, backends.bus
             policies = PolicyService(store, bus, cache_size=settings.cache_size,

@@ -7,7 +7,13 @@ from collections.abc import Mapping
 import orjson
 from starlette.responses import Response
 
-from twinhub.model.errors import MethodNotAllowed, ThingNotModified, ThingPreconditionFailed, TwinhubError
+from twinhub.model.errors import (
+    MethodNotAllowed,
+    ThingNotModified,
+    ThingPreconditionFailed,
+    TooManyRequests,
+    TwinhubError,
+)
 from twinhub.model.types import JsonValue
 
 JSON = "application/json"
@@ -32,4 +38,6 @@ def error_response(error: TwinhubError, correlation_id: str | None = None) -> Re
         headers["ETag"] = error.etag
     if isinstance(error, MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)
+    if isinstance(error, TooManyRequests):
+        headers["Retry-After"] = str(error.retry_after)
     return json_response(error.to_json(), error.status, headers)  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from typing import Self
 from twinhub.auth.basic import BasicVerifier
 from twinhub.auth.context import AuthContext
 from twinhub.auth.jwt import JwtAuthenticator, token_expiry
-from twinhub.model.errors import AuthenticationFailed
+from twinhub.model.errors import AuthenticationFailed, TwinhubError
 from twinhub.store.users import is_valid_username
 
 __all__ = ["ACCESS_TOKEN_PARAM", "BASIC_SUBJECT_ISSUER", "PRE_AUTHENTICATED_HEADER", "Authenticator"]
@@ -69,6 +69,22 @@ class Authenticator:
             )
         if not self.dev and not self.pre_authentication and self.basic is None and not self._has_jwt():
             found.append("No authentication method is configured: every request will be rejected with 401.")
+        return found
+
+    async def warnings_at_start(self) -> list[str]:
+        """`warnings()`, and whether basic users are the only way in while there is none yet."""
+        found = self.warnings()
+        if self.dev or self.pre_authentication or self._has_jwt() or self.basic is None:
+            return found
+        try:
+            users = await self.basic.store.list_users()
+        except TwinhubError:  # the store is unavailable now; requests will say so
+            return found
+        if not users:
+            found.append("No user exists yet and development authentication is off, so every request will be "
+                         "rejected with 401. Add a user with `twinhub user add <name>` (with this server's "
+                         "--data-dir or store_url; it can log in at once), or start with --dev to try twinhub out "
+                         "(INSECURE).")
         return found
 
     async def authenticate(self, headers: Mapping[str, str], query: Mapping[str, str]) -> AuthContext:

@@ -2,13 +2,15 @@
 
 Timing: an unknown (or invalid) username is verified against a dummy hash (made once, on first need),
 so it costs what a wrong password costs. Argon2 runs in worker threads, at most `max_concurrent` at a
-time (each check takes ~64 MiB and tens to hundreds of milliseconds), so a flood of basic requests
-queues instead of exhausting memory.
+time (each check takes ~64 MiB and tens to hundreds of milliseconds), and at most `max_waiting` more
+wait for a turn: beyond that a check is refused at once with `TooManyRequests` (429, Retry-After), so a
+flood of wrong passwords can neither exhaust memory nor make everyone wait behind it.
 
-A successful check is remembered for `cache_seconds` (bounded LRU, keyed by an HMAC of the credentials
-under a per-process random key), so a client sending basic credentials with every request pays the
-argon2 cost once per period, not per request. A remembered check still needs the store to hold the
-same hash, so a password change or removal takes effect at once.
+Every check's outcome is remembered for `cache_seconds` (bounded LRUs, keyed by an HMAC of the
+credentials under a per-process random key; never the password itself): a client sending its basic
+credentials with every request pays argon2 once per period, and so does one repeating a wrong password,
+so neither ever queues again. A remembered outcome holds only while the store holds the same hash (or
+still no user), so a password change, a removal or a new user takes effect at once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 
@@ -32,15 +36,20 @@ from twinhub.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from twinhub.model.errors import TwinhubError
+from twinhub.model.errors import TooManyRequests, TwinhubError
 from twinhub.store.users import UserStore, is_valid_username
 
 __all__ = ["DEFAULT_BASIC_CACHE_SECONDS", "DEFAULT_BASIC_CACHE_SIZE", "DEFAULT_MAX_CONCURRENT_VERIFICATIONS",
-           "BasicVerifier"]
+           "DEFAULT_MAX_WAITING_VERIFICATIONS", "RETRY_AFTER_SECONDS", "BasicVerifier"]
 
 log = logging.getLogger("twinhub.auth")
 
 DEFAULT_MAX_CONCURRENT_VERIFICATIONS = 4
+# Checks that may wait for one of those: a few rounds of argon2 (well under a second or two), no more.
+DEFAULT_MAX_WAITING_VERIFICATIONS = 16
+RETRY_AFTER_SECONDS = 1
+
+_T = TypeVar("_T")
 DEFAULT_BASIC_CACHE_SECONDS = 300.0
 DEFAULT_BASIC_CACHE_SIZE = 1024
 
@@ -50,52 +59,78 @@ class BasicVerifier:
 
     def __init__(self, store: UserStore, *, hasher: PasswordHasher = DEFAULT_HASHER,
                  max_concurrent: int = DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
+                 max_waiting: int = DEFAULT_MAX_WAITING_VERIFICATIONS,
                  cache_seconds: float = DEFAULT_BASIC_CACHE_SECONDS, cache_size: int = DEFAULT_BASIC_CACHE_SIZE,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        if max_concurrent < 1 or cache_seconds < 0 or cache_size < 0:
-            raise ValueError("max_concurrent must be >= 1, cache_seconds and cache_size >= 0")
+        if max_concurrent < 1 or max_waiting < 0 or cache_seconds < 0 or cache_size < 0:
+            raise ValueError("max_concurrent must be >= 1; max_waiting, cache_seconds and cache_size >= 0")
         self.store = store
         self._hasher = hasher
         self._dummy_hash: str | None = None  # made on first need, in a thread
         self._slots = asyncio.Semaphore(max_concurrent)
-        self._cache_seconds = cache_seconds
-        self._cache_size = cache_size
-        self._clock = clock
+        self._max_admitted = max_concurrent + max_waiting
+        self._admitted = 0  # checks running or waiting for a turn
+        self._turns: set[asyncio.Task[Any]] = set()
         self._cache_key = secrets.token_bytes(32)
-        self._cache: OrderedDict[bytes, tuple[str, float]] = OrderedDict()  # digest -> (stored hash, until)
+        self._successes = _Outcomes(cache_seconds, cache_size, clock)
+        self._failures = _Outcomes(cache_seconds, cache_size, clock)
         self.verifications = 0  # argon2 checks run, for tests and metrics
 
     async def verify(self, username: str, password: str) -> bool:
-        """Whether the credentials are right; raises ServiceUnavailable when the store is."""
+        """Whether the credentials are right; raises ServiceUnavailable when the store is unavailable and
+        TooManyRequests when they need an argon2 check and too many already wait for one."""
         plausible = is_valid_username(username) and 0 < len(password) <= MAX_PASSWORD_LENGTH
         stored = await self.store.get_password_hash(username) if plausible else None
         digest = self._digest(username, password)
-        if stored is not None and self._remembered(digest, stored):
+        if stored is not None and self._successes.holds(digest, stored):
             return True
-        ok = await self._check(stored if stored is not None else await self._dummy(), password[:MAX_PASSWORD_LENGTH])
-        if stored is None or not ok:
+        if self._failures.holds(digest, stored):
             return False
-        self._remember(digest, stored)
+        password_hash = stored if stored is not None else await self._dummy()
+        self.verifications += 1
+        ok = await self._in_turn(partial(verify_password, password_hash, password[:MAX_PASSWORD_LENGTH],
+                                         hasher=self._hasher))
+        if stored is None or not ok:
+            self._failures.remember(digest, stored)
+            return False
+        self._successes.remember(digest, stored)
         if needs_rehash(stored, hasher=self._hasher):
             await self._rehash(username, stored, password)
         return True
 
     async def _dummy(self) -> str:
         if self._dummy_hash is None:
-            async with self._slots:
-                self._dummy_hash = await asyncio.to_thread(dummy_hash, hasher=self._hasher)
+            self._dummy_hash = await self._in_turn(partial(dummy_hash, hasher=self._hasher))
         return self._dummy_hash
 
-    async def _check(self, password_hash: str, password: str) -> bool:
-        async with self._slots:
-            self.verifications += 1
-            return await asyncio.to_thread(verify_password, password_hash, password, hasher=self._hasher)
+    async def _in_turn(self, work: Callable[[], _T]) -> _T:
+        """`work()` in a thread during one of the `max_concurrent` argon2 turns; raises TooManyRequests at once
+        when `max_waiting` already wait for one. A turn lasts as long as its thread, even when the caller is
+        cancelled meanwhile (a running check cannot be stopped), so disconnecting clients cannot exceed it."""
+        if self._admitted >= self._max_admitted:
+            raise TooManyRequests(RETRY_AFTER_SECONDS, "Too many logins are being checked at the moment.")
+        self._admitted += 1  # counted now, not when the task starts: a burst within one tick is bounded too
+        turn = asyncio.create_task(self._turn(work))
+        self._turns.add(turn)
+        turn.add_done_callback(self._turn_done)
+        return await asyncio.shield(turn)
 
-    async def _rehash(self, username: str, stored: str, password: str) -> None:
-        """Re-hash with the current parameters; a failure leaves the old hash, which still works."""
+    async def _turn(self, work: Callable[[], _T]) -> _T:
         try:
             async with self._slots:
-                new_hash = await asyncio.to_thread(hash_password, password, hasher=self._hasher)
+                return await asyncio.to_thread(work)
+        finally:
+            self._admitted -= 1
+
+    def _turn_done(self, turn: asyncio.Task[Any]) -> None:
+        self._turns.discard(turn)
+        if not turn.cancelled():
+            turn.exception()  # retrieved: a caller that went away would leave it unobserved
+
+    async def _rehash(self, username: str, stored: str, password: str) -> None:
+        """Re-hash with the current parameters; a failure (or a full queue) leaves the old hash, which works."""
+        try:
+            new_hash = await self._in_turn(partial(hash_password, password, hasher=self._hasher))
             await self.store.replace_password_hash(username, stored, new_hash)
         except TwinhubError as exc:
             log.warning("could not re-hash the password of a basic auth user: %s", exc.message)
@@ -104,21 +139,30 @@ class BasicVerifier:
         message = username.encode("utf-8", "surrogatepass") + b"\0" + password.encode("utf-8", "surrogatepass")
         return hmac.new(self._cache_key, message, hashlib.sha256).digest()
 
-    def _remembered(self, digest: bytes, stored: str) -> bool:
-        entry = self._cache.get(digest)
+
+class _Outcomes:
+    """A bounded LRU of credential digests -> the stored hash (None: no such user) they were checked
+    against, each until a deadline."""
+
+    def __init__(self, seconds: float, size: int, clock: Callable[[], float]) -> None:
+        self._seconds, self._size, self._clock = seconds, size, clock
+        self._entries: OrderedDict[bytes, tuple[str | None, float]] = OrderedDict()
+
+    def holds(self, digest: bytes, stored: str | None) -> bool:
+        entry = self._entries.get(digest)
         if entry is None:
             return False
-        cached_hash, until = entry
-        if cached_hash != stored or self._clock() >= until:
-            del self._cache[digest]
+        checked_against, until = entry
+        if checked_against != stored or self._clock() >= until:
+            del self._entries[digest]
             return False
-        self._cache.move_to_end(digest)
+        self._entries.move_to_end(digest)
         return True
 
-    def _remember(self, digest: bytes, stored: str) -> None:
-        if self._cache_seconds <= 0 or self._cache_size == 0:
+    def remember(self, digest: bytes, stored: str | None) -> None:
+        if self._seconds <= 0 or self._size == 0:
             return
-        self._cache[digest] = (stored, self._clock() + self._cache_seconds)
-        self._cache.move_to_end(digest)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        self._entries[digest] = (stored, self._clock() + self._seconds)
+        self._entries.move_to_end(digest)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)

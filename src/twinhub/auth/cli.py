@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from twinhub.auth.passwords import MAX_PASSWORD_LENGTH, hash_password
-from twinhub.config import SettingsError, load_settings
+from twinhub.config import Settings, SettingsError, load_settings
 from twinhub.model.errors import TwinhubError
 from twinhub.store.sqlite import DATABASE_FILE
 from twinhub.store.sqlite.users import SqliteUserStore
@@ -45,8 +45,9 @@ def add_user_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         if password:
             parser.add_argument("--password-stdin", action="store_true",
                                 help="read the password from the first line of standard input")
-        parser.add_argument("--data-dir", type=Path, help="where the embedded store lives (env TWINHUB_DATA_DIR)")
-        parser.add_argument("--config", type=Path, help="a TOML settings file (env TWINHUB_CONFIG)")
+        parser.add_argument("--data-dir", type=Path, help="where the embedded store lives (env TWINHUB_DATA_DIR; "
+                            f"default {Settings().data_dir}); with store_url set, the users live in PostgreSQL")
+        parser.add_argument("--config", type=Path, help="a TOML settings file (env TWINHUB_CONFIG; default none)")
         parser.set_defaults(handler=run_user_command)
 
     action("add", "create a user", password=True)
@@ -57,7 +58,8 @@ def add_user_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 
 def run_user_command(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
                      stderr: TextIO | None = None, prompt: Prompt = getpass.getpass) -> int:
-    """Run one `user` subcommand; 0 on success, 1 when it could not be done, 2 for bad settings."""
+    """Run one `user` subcommand; 0 on success, 1 when it could not be done, 2 for bad settings or when the
+    password input ended or was interrupted."""
     console = _Console(stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr, prompt)
     try:
         settings = load_settings(config_file=args.config, data_dir=args.data_dir)
@@ -68,6 +70,8 @@ def run_user_command(args: argparse.Namespace, *, stdin: TextIO | None = None, s
             return asyncio.run(_postgres(settings.store_url, args, console))
         except (UsernameInvalid, _PasswordRefused) as exc:
             return console.fail(str(exc))
+        except _NoPassword as exc:
+            return console.fail(str(exc), status=2)
         except TwinhubError as exc:
             return console.fail(f"cannot use the store: {exc.message}")
     path = Path(settings.data_dir) / DATABASE_FILE
@@ -81,12 +85,18 @@ def run_user_command(args: argparse.Namespace, *, stdin: TextIO | None = None, s
                              from_stdin=args.password_stdin)
     except (UsernameInvalid, _PasswordRefused) as exc:
         return console.fail(str(exc))
+    except _NoPassword as exc:
+        return console.fail(str(exc), status=2)
     except (sqlite3.Error, OSError) as exc:
         return console.fail(f"cannot use the database {path}: {exc}")
 
 
 class _PasswordRefused(ValueError):
     pass
+
+
+class _NoPassword(Exception):
+    """The input ended or was interrupted (Ctrl-D, Ctrl-C) before a password was given: exit status 2."""
 
 
 class _Console:
@@ -101,12 +111,23 @@ class _Console:
         print(f"twinhub: {text}", file=self.stderr)
         return status
 
+    def _ask(self, text: str) -> str:
+        try:
+            return self.prompt(text)
+        except (EOFError, KeyboardInterrupt) as exc:
+            print(file=self.stderr)  # the prompt's line was left open
+            reason = "no password given (the input ended)" if isinstance(exc, EOFError) else "interrupted"
+            raise _NoPassword(f"{reason}; nothing changed") from None
+
     def password(self, from_stdin: bool) -> str:
         if from_stdin:
-            password = self.stdin.readline().removesuffix("\n").removesuffix("\r")
+            line = self.stdin.readline()
+            if not line:
+                raise _NoPassword("no password on standard input (it ended); nothing changed")
+            password = line.removesuffix("\n").removesuffix("\r")
         else:
-            password = self.prompt("Password: ")
-            if self.prompt("Repeat the password: ") != password:
+            password = self._ask("Password: ")
+            if self._ask("Repeat the password: ") != password:
                 raise _PasswordRefused("the passwords differ; nothing changed")
         if not password:
             raise _PasswordRefused("the password is empty; nothing changed")

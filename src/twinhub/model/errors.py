@@ -15,6 +15,7 @@ Ditto's error body, WebSocket as a Ditto Protocol error) and never invent their 
     ├── MethodNotAllowed            gateway:method.notallowed       405
     ├── ResourceNotFound            gateway:resource.notfound       404  (unknown route)
     ├── ServiceUnavailable          gateway:service.unavailable     503
+    ├── TooManyRequests             too.many.requests               429  (+ Retry-After)
     ├── ThingIdInvalid              things:id.invalid               400
     ├── ThingIdNotSettable          things:id.notsettable           400
     ├── ThingIdNotDeletable         things:id.notdeletable          400
@@ -179,6 +180,14 @@ class ServiceUnavailable(TwinhubError):
         super().__init__(
             "gateway:service.unavailable", 503, message, "Retry the request in a moment."
         )
+
+
+class TooManyRequests(TwinhubError):
+    """Overload that the client should retry after `retry_after` seconds (Ditto sends `retry-after`)."""
+
+    def __init__(self, retry_after: int, message: str = "You made too many requests.") -> None:
+        super().__init__("too.many.requests", 429, message, f"Try again in {retry_after} s.")
+        self.retry_after = retry_after
 
 
 class ThingIdInvalid(TwinhubError):

@@ -119,7 +119,7 @@ async def test_basic_success_is_remembered_until_the_hash_changes(make: Make, ve
     for _ in range(3):
         await authenticator.authenticate(basic("alice", PASSWORD), {})
     assert verifier.verifications == 1
-    await rejected(authenticator, basic("alice", PASSWORD + "x"))  # a wrong password is never remembered
+    await rejected(authenticator, basic("alice", PASSWORD + "x"))  # a wrong password is no remembered success
     assert verifier.verifications == 2
     clock.advance(301)
     await authenticator.authenticate(basic("alice", PASSWORD), {})
@@ -234,6 +234,19 @@ async def test_warnings_announce_insecure_setups(verifier: BasicVerifier, jwt: J
     pre = Authenticator(jwt=jwt, pre_authentication=True).warnings()
     assert len(pre) == 1 and "proxy" in pre[0]
     assert "every request will be rejected" in Authenticator().warnings()[0]
+
+
+async def test_warnings_at_start_say_how_to_add_the_first_user(tmp_path: Path, jwt: JwtAuthenticator,
+                                                                 users: SqliteUserStore) -> None:
+    nobody = BasicVerifier(SqliteUserStore(tmp_path / "empty.db"))
+    [warning] = await Authenticator(basic=nobody).warnings_at_start()
+    assert "No user exists yet" in warning and "twinhub user add <name>" in warning
+    # Another way in, or a user: nothing to say.
+    assert await Authenticator(basic=nobody, jwt=jwt).warnings_at_start() == []
+    assert await Authenticator(basic=nobody, pre_authentication=True).warnings_at_start() == [
+        *Authenticator(basic=nobody, pre_authentication=True).warnings()]
+    assert all("No user" not in text for text in await Authenticator(basic=nobody, dev=True).warnings_at_start())
+    assert await Authenticator(basic=BasicVerifier(users)).warnings_at_start() == []
 
 
 async def test_aclose_closes_the_jwt_validator(jwt: JwtAuthenticator, rsa_key: SigningKey) -> None:

@@ -1,13 +1,12 @@
-"""Every RQL conformance vector of `shared/conformance/rql_vectors.json` (from Ditto's own tests and docs)."""
+"""Every RQL conformance vector of `data/rql_vectors.json` (from Ditto's own tests and docs)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.unit.rql.vectors import load_vectors
 from twinhub.rql import (
     And,
     Comparison,
@@ -32,21 +31,7 @@ from twinhub.rql import (
     validate_filter_fields,
 )
 
-
-def _vectors_file() -> Path:
-    """`shared/conformance/rql_vectors.json` in the first ancestor folder of this file that has one."""
-    here = Path(__file__).resolve()
-    for folder in here.parents:
-        candidate = folder / "shared" / "conformance" / "rql_vectors.json"
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(
-        f"RQL conformance vectors not found: no folder above {here} holds shared/conformance/rql_vectors.json "
-        "(the shared/ folder is expected beside the repository checkout)."
-    )
-
-
-VECTORS: list[dict[str, Any]] = json.loads(_vectors_file().read_text(encoding="utf-8"))
+VECTORS: list[dict[str, Any]] = load_vectors()
 
 
 def _of_kind(kind: str) -> list[Any]:
