@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 
 from tests.api.helpers import MERGE, assert_error
+from twinhub.model.json import MAX_JSON_DEPTH
 
 
 @pytest.fixture
@@ -144,3 +147,61 @@ def test_missing_credentials_are_401(server_url: str) -> None:
 def test_broken_basic_credentials_are_401(server_url: str) -> None:
     response = httpx.get(f"{server_url}/api/2/whoami", headers={"Authorization": "Basic !!!"})
     assert_error(response, 401, "gateway:authentication.failed")
+
+
+# -- nesting: at most MAX_JSON_DEPTH levels, counted from the root of the thing ---------------------------
+
+JSON = {"Content-Type": "application/json"}
+
+
+def nested(levels: int) -> bytes:
+    return b"[" * levels + b"1" + b"]" * levels
+
+
+def test_a_thing_nested_100_levels_is_accepted_and_101_is_json_invalid(client: httpx.Client, thing_id: str) -> None:
+    # {"attributes": {"x": ...}}: the thing and its attributes are the first two levels.
+    assert MAX_JSON_DEPTH == 100
+    accepted = b'{"attributes":{"x":' + nested(98) + b"}}"
+    assert client.put(f"/things/{thing_id}", content=accepted, headers=JSON).status_code == 201
+    too_deep = b'{"attributes":{"x":' + nested(99) + b"}}"
+    body = assert_error(client.put(f"/things/{thing_id}", content=too_deep, headers=JSON), 400, "json.invalid")
+    assert "100" in str(body["message"])
+    assert client.get(f"/things/{thing_id}/attributes/x").content == nested(98)
+
+
+@pytest.mark.parametrize("levels", [99, 252, 500, 1000])
+def test_a_value_nesting_the_thing_too_deep_is_refused_at_every_write(client: httpx.Client, thing: str,
+                                                                      levels: int) -> None:
+    # 253-1023 levels used to be stored, and then broke search pages and event streams with 500.
+    for method, headers in (("PUT", JSON), ("PATCH", MERGE)):
+        response = client.request(method, f"{thing}/attributes/deep", content=nested(levels), headers=headers)
+        assert_error(response, 400, "json.invalid")
+    _unchanged(client, thing)
+    assert client.put(f"{thing}/attributes/deep", content=nested(98), headers=JSON).status_code == 201
+
+
+def test_a_pointer_nesting_the_thing_too_deep_is_refused(client: httpx.Client, thing: str) -> None:
+    assert_error(client.put(f"{thing}/attributes/" + "a/" * 100, json=1), 400, "json.invalid")
+    assert_error(client.put(f"{thing}/attributes/" + "a/" * 300, json=1), 400, "json.invalid")
+    _unchanged(client, thing)
+    assert client.put(f"{thing}/attributes/" + "a/" * 99, json=1).status_code == 201
+
+
+def test_deep_json_is_refused_by_policies_messages_and_headers(client: httpx.Client, thing: str) -> None:
+    policy_id = thing.removeprefix("/things/")
+    assert_error(client.put(f"/policies/{policy_id}/entries/deep", content=nested(101), headers=JSON), 400,
+                 "json.invalid")
+    response = client.post(f"{thing}/inbox/messages/deep", content=nested(101), headers=JSON,
+                           params={"timeout": "0"})
+    assert_error(response, 400, "json.invalid")
+    deep_acks = "[" * 101 + '"twin-persisted"' + "]" * 101
+    response = client.put(f"{thing}/attributes/keep", json=2, headers={"requested-acks": deep_acks})
+    assert_error(response, 400, "header.invalid")
+    _unchanged(client, thing)
+
+
+def test_a_deeply_nested_cursor_is_refused_in_a_form_search(client: httpx.Client) -> None:
+    cursor = base64.urlsafe_b64encode(b"[" * 20_000 + b"]" * 20_000).decode().rstrip("=")
+    response = client.post("/search/things", content=f"option=cursor({cursor})".encode(),
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert_error(response, 400, "thing-search:search.option.invalid")

@@ -44,6 +44,7 @@ from twinhub.model.ids import parse_thing_id
 from twinhub.model.live import CLAIM_SUBJECT, LiveAction, LiveCommand, LiveMessage, LiveResponse, LiveSignal
 from twinhub.model.live import Direction as MessageDirection
 from twinhub.model.types import MISSING, JsonValue, Pointer
+from twinhub.protocol import payload_from_bytes, payload_kind
 from twinhub.service.live import new_correlation_id
 
 __all__ = ["is_live", "live_command", "routes"]
@@ -141,6 +142,8 @@ async def _send(request: Request, ctx: Context, auth: AuthContext, message: Live
     correlation_id = _param(request, "correlation-id") or new_correlation_id()
     body = await read_body(request, ctx.settings.max_request_size)
     content_type = request.headers.get("content-type") or ("application/octet-stream" if body else None)
+    if body and payload_kind(content_type) == "json":  # parsed here as Ditto does: 400 for bad or too deep JSON
+        payload_from_bytes(body, content_type)
     headers = {"correlation-id": correlation_id, "ditto-originator": auth.default_subject,
                "timeout": _timeout_header(timeout), "response-required": str(response_required).lower()}
     if content_type is not None:

@@ -33,6 +33,7 @@ from twinhub.model.errors import HeaderInvalid, ThingIdsMissing, TwinhubError
 from twinhub.model.events import ThingEvent
 from twinhub.model.fields import FieldSelector, parse_fields, select
 from twinhub.model.ids import parse_thing_id
+from twinhub.model.json import dumps
 from twinhub.model.pointer import format_pointer, get_at
 from twinhub.model.resources import classify
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
@@ -181,7 +182,7 @@ def render_delivery(delivery: Delivery, path: Pointer, fields: FieldSelector | N
         payload = thing if fields is None else select(_with_specials(thing, delivery, fields), fields)
         if not payload:
             return None
-    return b"data:" + orjson.dumps(payload) + b"\n\n"
+    return b"data:" + dumps(payload) + b"\n\n"
 
 
 def _with_specials(thing: JsonObject, delivery: Delivery, fields: FieldSelector) -> JsonObject:
@@ -301,7 +302,7 @@ async def _hits(ctx: Context, subjects: tuple[str, ...], page: SearchPage, query
                     if thing.thing_id == skip_until:
                         skip_until = None
                     continue
-                data = orjson.dumps(project_thing(thing, view, fields))
+                data = dumps(project_thing(thing, view, fields))
                 yield b"data:" + data + b"\nid:" + thing.thing_id.encode() + b"\n\n"
             if page.cursor is None:
                 return

@@ -165,5 +165,5 @@ class SearchService:
 
 def _thing(row: Sequence[Any]) -> Thing:
     thing_id, revision, created, modified, deleted, doc = row[:6]
-    value = loads(doc)
+    value = loads(doc, max_depth=None)  # as stored
     return Thing(thing_id, value if isinstance(value, dict) else {}, revision, created, modified, bool(deleted))
