@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -205,3 +206,55 @@ def test_a_deeply_nested_cursor_is_refused_in_a_form_search(client: httpx.Client
     response = client.post("/search/things", content=f"option=cursor({cursor})".encode(),
                            headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert_error(response, 400, "thing-search:search.option.invalid")
+
+
+# -- ids and keys in URLs: percent-encoded UTF-8 only, and no bidirectional controls in ids -------------
+
+# Not UTF-8 once decoded: a lone 0xFF, a truncated sequence, an encoded surrogate, a cut-off 3-byte character.
+NOT_UTF8 = ["a%FF", "%C3", "a%ED%A0%80", "a%E2%80"]
+
+
+def _sent_as_is(response: httpx.Response, raw: str) -> httpx.Response:
+    """The client sent the path exactly as written (no re-encoding of the `%`)."""
+    assert raw.encode() in response.request.url.raw_path, response.request.url.raw_path
+    return response
+
+
+@pytest.mark.parametrize("name", NOT_UTF8)
+def test_an_id_that_is_not_percent_encoded_utf8_is_id_invalid(client: httpx.Client, name: str) -> None:
+    raw = f"org.twinhub.test:{name}"
+    for method, path in (("PUT", f"/things/{raw}"), ("GET", f"/things/{raw}"), ("GET", f"/things/{raw}/attributes"),
+                         ("DELETE", f"/things/{raw}"), ("POST", f"/things/{raw}/inbox/messages/hello?timeout=0"),
+                         ("POST", f"/things/{raw}/inbox/claim?timeout=0"), ("GET", f"/things?ids={raw}")):
+        response = _sent_as_is(client.request(method, path, json={} if method == "PUT" else None), raw)
+        assert_error(response, 400, "things:id.invalid")
+    streamed = client.get(f"/things?ids={raw}", headers={"Accept": "text/event-stream"})
+    assert_error(_sent_as_is(streamed, raw), 400, "things:id.invalid")
+    for method in ("PUT", "GET"):
+        response = _sent_as_is(client.request(method, f"/policies/{raw}", json={} if method == "PUT" else None), raw)
+        assert_error(response, 400, "policies:id.invalid")
+    # U+FFFD itself, sent properly encoded, is a character Ditto's ids allow.
+    assert client.put("/things/org.twinhub.test:a%EF%BF%BD", json={}).status_code in (201, 204)
+
+
+@pytest.mark.parametrize("key", NOT_UTF8)
+def test_a_key_that_is_not_percent_encoded_utf8_is_json_pointer_invalid(client: httpx.Client, thing: str,
+                                                                        key: str) -> None:
+    for method, path in (("PUT", f"{thing}/attributes/{key}"), ("GET", f"{thing}/attributes/x/{key}"),
+                         ("PUT", f"{thing}/features/{key}"), ("GET", f"{thing}/features/{key}/properties"),
+                         ("POST", f"{thing}/features/{key}/inbox/messages/hello?timeout=0")):
+        response = _sent_as_is(client.request(method, path, json=1 if method == "PUT" else None), key)
+        assert_error(response, 400, "json.pointer.invalid")
+    policy = thing.replace("/things/", "/policies/")
+    assert_error(_sent_as_is(client.get(f"{policy}/entries/{key}"), key), 400, "json.pointer.invalid")
+    _unchanged(client, thing)
+
+
+@pytest.mark.parametrize("control", ["%E2%80%AE", "%E2%80%AA", "%E2%81%A6", "%E2%80%8F", "%D8%9C"])
+def test_bidirectional_controls_in_ids_are_refused(client: httpx.Client, control: str) -> None:
+    raw = f"org.twinhub.test:evil{control}gnp.exe"
+    assert_error(_sent_as_is(client.put(f"/things/{raw}", json={}), raw), 400, "things:id.invalid")
+    assert_error(_sent_as_is(client.put(f"/policies/{raw}", json={}), raw), 400, "policies:id.invalid")
+    policy_id = unquote(raw)
+    response = client.post("/things", json={"policyId": policy_id})
+    assert_error(response, 400, "policies:id.invalid")

@@ -27,9 +27,10 @@ from starlette.responses import Response, StreamingResponse
 
 from twinhub.api.context import Context
 from twinhub.api.headers import parse_timestamp
+from twinhub.api.paths import query_values
 from twinhub.api.views import project_thing, project_value, shown_event_headers
 from twinhub.auth.context import AuthContext
-from twinhub.model.errors import HeaderInvalid, ThingIdsMissing, TwinhubError
+from twinhub.model.errors import HeaderInvalid, ThingIdInvalid, ThingIdsMissing, TwinhubError
 from twinhub.model.events import ThingEvent
 from twinhub.model.fields import FieldSelector, parse_fields, select
 from twinhub.model.ids import parse_thing_id
@@ -97,7 +98,8 @@ async def stream_things(request: Request, ctx: Context, auth: AuthContext, thing
                         path: Pointer) -> Response:
     """The change stream of `/things` (`thing_id` None), of one thing, or of a path inside one thing."""
     params = request.query_params
-    ids = _ids(params.get("ids")) if thing_id is None else (thing_id,)
+    ids = _ids(query_values(request, "ids", ThingIdInvalid)[-1] if "ids" in params else None) \
+        if thing_id is None else (thing_id,)
     if path:
         classify(path)  # a path Ditto has no thing resource for is 404
     filter_text = params.get("filter")
