@@ -13,6 +13,8 @@ import pytest
 from tests.api.helpers import assert_error
 from tests.api.test_sse import open_stream
 from tests.serving import Server
+from twinhub.rql import DEFAULT_MAX_DEPTH, DEFAULT_MAX_TERMS
+from twinhub.rql.sql import MAX_PARAMETERS
 
 Users = Callable[[str], httpx.Client]
 
@@ -222,3 +224,25 @@ def test_a_thing_stored_deeper_than_orjson_writes_still_renders_in_pages_and_str
     assert search(client, namespace)["items"] == [doc]
     with open_stream(client, "/search/things", params={"namespaces": namespace}) as stream:
         assert stream.next().data == doc
+
+
+def _and_of(count: int) -> str:
+    return "and(" + ",".join(f"eq(attributes/n{k},{k})" for k in range(count)) + ")"
+
+
+@pytest.mark.parametrize("filters", [
+    [_and_of(2000)],  # PostgreSQL: planned past the statement timeout; both: 503 without a log line
+    ["not(" * 63 + "eq(attributes/n,1)" + ")" * 63],  # SQLite: parser stack overflow, 503
+    [_and_of(DEFAULT_MAX_TERMS // 2), _and_of(DEFAULT_MAX_TERMS // 2 + 1)],  # several filters count together
+    ["in(attributes/n," + ",".join(map(str, range(MAX_PARAMETERS))) + ")"],  # more values than a query binds
+])
+def test_too_large_rql_is_400_not_503(client: httpx.Client, filters: list[str]) -> None:
+    for path in ("/search/things", "/search/things/count"):
+        assert_error(client.post(path, data={"filter": filters}), 400, "rql.expression.invalid")
+
+
+def test_the_largest_rql_searches(client: httpx.Client, namespace: str) -> None:
+    put(client, f"{namespace}:big", {"attributes": {f"n{k}": k for k in range(DEFAULT_MAX_TERMS)}})
+    assert ids(search(client, namespace, filter=_and_of(DEFAULT_MAX_TERMS))) == [f"{namespace}:big"]
+    deepest = "not(" * (DEFAULT_MAX_DEPTH - 2) + "not(eq(attributes/n0,1))" + ")" * (DEFAULT_MAX_DEPTH - 2)
+    assert ids(search(client, namespace, filter=deepest)) == [f"{namespace}:big"]

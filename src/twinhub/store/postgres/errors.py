@@ -43,10 +43,13 @@ def is_connection_error(exc: BaseException) -> bool:
 
 
 def unavailable(message: str, exc: BaseException) -> ServiceUnavailable:
-    """The twinhub error for a driver error, with the driver error as its cause (logged unless the
-    database was merely unreachable)."""
-    if not is_connection_error(exc):
-        log.error("%s (%s: %s)", message, type(exc).__name__, exc)
+    """The twinhub error for a driver error, with the driver error as its cause: logged with its traceback
+    unless the database was merely unreachable; a timeout (a statement, connecting or waiting for the pool
+    taking too long) with a warning."""
+    if isinstance(exc, TimeoutError):
+        log.warning("%s (timed out)", message)
+    elif not is_connection_error(exc):
+        log.error("%s (%s: %s)", message, type(exc).__name__, exc, exc_info=exc)
     error = ServiceUnavailable(message)
     error.__cause__ = exc
     return error
