@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import orjson
-
 from twinhub.model.errors import (
     JsonParseInvalid,
     ThingEqualitySkipped,
@@ -21,7 +19,7 @@ from twinhub.model.errors import (
     ThingTooLarge,
 )
 from twinhub.model.events import EventAction, Thing, ThingEvent
-from twinhub.model.json import MAX_JSON_DEPTH, JsonTooDeep, check_depth
+from twinhub.model.json import MAX_JSON_DEPTH, JsonTooDeep, check_depth, dumps
 from twinhub.model.merge import json_equal, merge_patch, minimize_patch
 from twinhub.model.pointer import delete_at, format_pointer, get_at, set_at
 from twinhub.model.resources import Resource, classify, missing_part, not_found
@@ -64,7 +62,7 @@ def exists(thing: Thing | None) -> bool:
 
 
 def thing_size(doc: JsonObject) -> int:
-    return len(orjson.dumps(doc))
+    return len(dumps(doc))  # any depth: a thing stored before the nesting limit may be deeper
 
 
 def apply(current: Thing | None, command: ThingCommand, *, now: str,

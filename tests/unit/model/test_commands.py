@@ -548,6 +548,15 @@ def test_a_value_may_nest_the_thing_at_most_max_json_depth_levels_from_its_root(
     assert f"limit of {MAX_JSON_DEPTH} levels" in error.message
 
 
+def test_a_thing_stored_deeper_than_the_limit_can_still_be_changed_and_cleaned_up() -> None:
+    # Stored before the limit existed (deeper than orjson writes): other parts change, the deep part goes.
+    current = thing({**FULL_DOC, "attributes": {"deep": _nested(300), "serial": 42}})
+    changed = run(current, modify(("attributes", "serial"), 43)).thing.doc["attributes"]
+    assert isinstance(changed, dict) and changed["serial"] == 43
+    cleaned = run(current, delete(("attributes", "deep"))).thing.doc["attributes"]
+    assert cleaned == {"serial": 42}
+
+
 def test_a_pointer_alone_may_not_nest_the_thing_deeper_than_the_limit() -> None:
     current = thing()
     run(current, modify(("attributes",) + ("a",) * (MAX_JSON_DEPTH - 1), 1))
