@@ -73,3 +73,28 @@ def test_merge_cannot_delete_policy_id(client: httpx.Client, thing: str) -> None
 def test_merge_with_invalid_key_is_refused(client: httpx.Client, thing: str) -> None:
     assert_error(client.patch(thing, json={"attributes": {"a/b": 1}}, headers=MERGE), 400,
                  "things:json.key.invalid")
+
+
+def test_regex_delete_must_match_the_whole_key(client: httpx.Client, thing: str) -> None:
+    client.put(f"{thing}/attributes", json={"log": 1, "log-2": 2, "catalog": 3})
+    assert client.patch(thing, json={"attributes": {"{{ ~log~ }}": None}}, headers=MERGE).status_code == 204
+    assert client.get(f"{thing}/attributes").json() == {"log-2": 2, "catalog": 3}
+
+
+def test_catastrophic_regex_delete_completes_and_the_server_keeps_answering(
+    client: httpx.Client, server_url: str, thing: str
+) -> None:
+    # `(a+)+` backtracks exponentially on a's followed by a mismatch (2.5 s at 26 characters before).
+    long_key = "a" * 30_000
+    client.put(f"{thing}/attributes", json={long_key: 1, long_key + "!": 2, "b": 3})
+    response = client.patch(thing, json={"attributes": {"{{ ~(a+)+~ }}": None}}, headers=MERGE)
+    assert response.status_code == 204
+    assert client.get(f"{thing}/attributes").json() == {long_key + "!": 2, "b": 3}
+    assert httpx.get(f"{server_url}/health").status_code == 200
+
+
+@pytest.mark.parametrize("regex", [r"(a)\1", "(?=a)a", "(?<!x)a", "a*+", "[", "x" * 300])
+def test_regex_a_linear_time_engine_cannot_run_is_400(client: httpx.Client, thing: str, regex: str) -> None:
+    response = client.patch(thing, json={"attributes": {f"{{{{ ~{regex}~ }}}}": None}}, headers=MERGE)
+    assert_error(response, 400, "json.format.invalid")
+    assert client.get(thing).headers["ETag"] == '"rev:1"'

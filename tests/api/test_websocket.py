@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import orjson
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -175,6 +176,34 @@ def test_malformed_messages_get_a_400_and_the_session_goes_on(socket: DittoSocke
     assert frame["status"] == 400, frame
     assert socket.request({"topic": topic(thing_id, "things/twin/commands/create"), "path": "/", "value": {},
                            "headers": {}})["status"] == 201
+
+
+def _nested(levels: int) -> str:
+    return "[" * levels + "1" + "]" * levels
+
+
+def _command(thing_id: str, action: str, path: str, value: object) -> dict[str, object]:
+    return {"topic": topic(thing_id, f"things/twin/commands/{action}"), "path": path, "headers": {}, "value": value}
+
+
+def test_a_value_nested_deeper_than_the_limit_is_json_invalid_and_the_session_goes_on(socket: DittoSocket,
+                                                                                       thing_id: str) -> None:
+    create = f'{{"topic":"{topic(thing_id, "things/twin/commands/create")}","path":"/","headers":{{}},"value":'
+    # The whole message: the thing and its attributes are two of the 100 levels a thing may nest.
+    socket.send_text(create + '{"attributes":{"x":' + _nested(99) + "}}}")
+    frame = socket.receive()
+    assert isinstance(frame, dict)
+    assert (frame["status"], frame["value"]["error"]) == (400, "json.invalid"), frame
+    socket.send_text(create + '{"attributes":{"x":' + _nested(900) + "}}}")
+    frame = socket.receive()
+    assert isinstance(frame, dict)
+    assert (frame["status"], frame["value"]["error"]) == (400, "json.invalid"), frame
+    # The session goes on; below the root the limit counts from the thing's root too.
+    assert socket.request(_command(thing_id, "create", "/", {"attributes": {"x": orjson.loads(_nested(98))}})
+                          )["status"] == 201
+    refused = socket.request(_command(thing_id, "modify", "/attributes/y", orjson.loads(_nested(99))))
+    assert (refused["status"], refused["value"]["error"]) == (400, "json.invalid")
+    assert socket.request(_command(thing_id, "modify", "/attributes/y", orjson.loads(_nested(98))))["status"] == 201
 
 
 def test_errors_keep_the_correlation_id(socket: DittoSocket) -> None:

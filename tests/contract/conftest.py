@@ -11,6 +11,7 @@ PostgreSQL tests are skipped, saying how to start one, except under CI=true, whe
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -136,6 +137,27 @@ async def _empty_tables(dsn: str) -> None:
         await connection.execute("DELETE FROM schema_version WHERE version > $1", len(load_migrations()))
     finally:
         await connection.close()
+
+
+def terminate_backends_now(dsn: str) -> list[int]:
+    """pg_terminate_backend for every other connection to the test database, waiting until they are gone. Run
+    on a thread of its own and joined: this test's event loop has not yet read the server's goodbye, as
+    with a database restarted or failed over under a running worker."""
+
+    async def terminate() -> list[int]:
+        admin = await asyncpg.connect(dsn)
+        try:
+            pids: list[int] = [row[0] for row in await admin.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+            await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", pids)
+            while await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", pids):
+                pass  # each backend leaves once it has told its client and closed the socket
+            return pids
+        finally:
+            await admin.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, terminate()).result()
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
-from tests.contract.conftest import POSTGRES_URL, with_database
+from tests.contract.conftest import POSTGRES_URL, terminate_backends_now, with_database
 from tests.contract.helpers import create, modify
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.rql.dialects import POSTGRES
@@ -244,6 +244,25 @@ async def test_dead_pooled_connections_are_replaced_without_failing_calls(postgr
                 "WHERE datname = $1 AND application_name = 'twinhub'", urlsplit(postgres_dsn).path[1:])
         assert killed >= 2  # the committer's connection and at least one reader
         await asyncio.sleep(0.1)
+        assert await store.load("org.twinhub:first") == first.thing
+        second = create("org.twinhub:second")
+        await store.commit(second)
+        assert await store.load("org.twinhub:second") == second.thing
+
+
+@pytest.mark.parametrize("turns", [0, 1, 2])
+async def test_connections_killed_between_calls_are_discarded_and_reads_and_writes_go_on(
+    postgres_dsn: str, turns: int
+) -> None:
+    # As the user lookups of test_postgres_users.py: two loop turns after the kill asyncpg raises
+    # InternalClientError, which is a lost connection as well (a read retries on a new one, a write whose
+    # transaction did not start is replayed).
+    async with open_postgres_store(postgres_dsn, pool_size=1) as store:
+        first = create("org.twinhub:first")
+        await store.commit(first)
+        assert terminate_backends_now(postgres_dsn)
+        for _ in range(turns):
+            await asyncio.sleep(0)  # one turn of the event loop, not a wait
         assert await store.load("org.twinhub:first") == first.thing
         second = create("org.twinhub:second")
         await store.commit(second)

@@ -9,6 +9,7 @@ Semantics are Ditto's search (MongoDB), which differ from the in-memory evaluato
 from __future__ import annotations
 
 import json
+import logging
 import random
 import string
 from collections.abc import Sequence
@@ -33,9 +34,13 @@ from tests.contract.test_search_sql import (
     put,
     revoke,
 )
+from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.types import JsonObject
+from twinhub.rql import DEFAULT_MAX_DEPTH, DEFAULT_MAX_TERMS, RqlInvalid
 from twinhub.rql.parser import parse_filter
 from twinhub.rql.sql import (
+    MAX_PARAMETERS,
+    CompiledQuery,
     CursorInvalid,
     Page,
     compile_count,
@@ -43,6 +48,7 @@ from twinhub.rql.sql import (
     query_fingerprint,
     split_page,
 )
+from twinhub.service.search import parse_query_filter
 from twinhub.store.base import Store
 
 pytestmark = pytest.mark.anyio
@@ -351,3 +357,66 @@ async def test_numbers_compare_exactly_and_booleans_stay_apart(store: Store) -> 
     for size in (1, 3):
         pages = await walk(store, None, "sort(+attributes/n)", size)
         assert [thing for page in pages for thing in page] == expected
+
+
+# -- the limits of RQL: the largest query accepted runs on every engine ----------------------------
+
+# The terms that compile into the most deeply nested SQL (measured on SQLite's parser stack) and into the
+# most work for PostgreSQL's planner: all on `features/*`, where a term is a join of index rows and things.
+HEAVIEST_TERMS = [
+    "ne(features/*/properties/p,1)", 'in(features/*/properties/p,1,"x",true,null)', "exists(features/*/properties/p)",
+    "empty(features/*/properties/p)", 'like(features/*/properties/p,"a*")', "eq(features/*/properties/p,1)",
+    "and(ge(attributes/r,1),lt(attributes/r,3))", 'ne(policyId,"a:b")',
+]
+NOT, AND, OR = "not(", 'and(eq(thingId,"org.twinhub:x"),', 'or(eq(thingId,"org.twinhub:x"),'
+CHAINS = {"not": [NOT], "and": [AND], "or": [OR], "mixed": [NOT, AND, OR]}
+
+
+def _deepest(term: str, chain: list[str]) -> str:
+    """`term` at the bottom of `DEFAULT_MAX_DEPTH` levels of `chain` (a range pair is one level more)."""
+    levels = DEFAULT_MAX_DEPTH - (2 if term.startswith("and(") else 1)
+    return "".join(chain[level % len(chain)] for level in range(levels)) + term + ")" * levels
+
+
+async def _search(store: Store, filters: Sequence[str], sort: str | None = None) -> list[tuple[Any, ...]]:
+    node = parse_query_filter(filters)  # what the search service runs: every filter, AND-ed and checked
+    query = compile_search(node, subjects=["alice", "bob"], namespaces=["org.twinhub", "org.other"],
+                           sort=_sort(sort), page=Page(), now=NOW, dialect=store.dialect)
+    return await store.query(query)
+
+
+@pytest.mark.parametrize("term", HEAVIEST_TERMS)
+async def test_the_deepest_filters_accepted_run(store: Store, term: str) -> None:
+    await put(store, {"t": {"attributes": {"r": 2}, "features": {"f": {"properties": {"p": 1}}}}},
+              rows=(grant("alice"), revoke("alice", "/features/g")))
+    for chain in CHAINS.values():
+        filters = [_deepest(term, chain), _deepest(term, chain[::-1])]  # AND-ed: one level more
+        await _search(store, filters, sort="sort(-features/*/properties/p,+attributes/r)")
+        with pytest.raises(RqlInvalid, match="nested deeper"):
+            await _search(store, ["not(" + filters[0] + ")"])
+
+
+async def test_the_most_terms_accepted_run(store: Store) -> None:
+    await put(store, {"t": {"features": {"f": {"properties": {"p": 1}}}}})
+    terms = [HEAVIEST_TERMS[n % 6].replace("/properties/p", f"/properties/p{n}") for n in range(DEFAULT_MAX_TERMS)]
+    half = DEFAULT_MAX_TERMS // 2
+    assert await _search(store, ["and(" + ",".join(terms) + ")"]) == []
+    assert await _search(store, ["and(" + ",".join(terms[:half]) + ")", "and(" + ",".join(terms[half:]) + ")"]) == []
+    with pytest.raises(RqlInvalid, match="terms"):
+        await _search(store, ["and(" + ",".join(terms) + ")", "exists(attributes/x)"])
+
+
+async def test_the_most_values_accepted_run(store: Store) -> None:
+    await put(store, {"t": {"attributes": {"n": 7}}})
+    values = ",".join(map(str, range(MAX_PARAMETERS - 20)))
+    assert [row[0] for row in await _search(store, [f"in(attributes/n,{values})"])] == ["org.twinhub:t"]
+    with pytest.raises(RqlInvalid, match="values"):
+        await _search(store, [f"in(attributes/n,{values},{','.join(map(str, range(-1, -30, -1)))})"])
+
+
+async def test_a_failing_query_is_logged_with_its_traceback_and_is_503(store: Store,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    with pytest.raises(ServiceUnavailable):
+        await store.query(CompiledQuery("SELECT no_such_column FROM things", []))
+    (record,) = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert record.exc_info is not None

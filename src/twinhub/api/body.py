@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import orjson
 from starlette.requests import Request
 
-from twinhub.model.errors import JsonInvalid, MediaTypeUnsupported, RequestTooLarge
+from twinhub.model.errors import JsonInvalid, JsonParseInvalid, MediaTypeUnsupported, RequestTooLarge
+from twinhub.model.json import JsonTooDeep, loads
 from twinhub.model.types import JsonValue
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -45,14 +45,16 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 async def read_json(request: Request, limit: int, *, empty: JsonValue | None = None) -> JsonValue:
-    """The body parsed as JSON; an empty body is `empty` if given, else 400 `json.format.invalid`."""
+    """The body parsed as JSON; an empty body is `empty` if given, else 400 `json.format.invalid`. JSON
+    nested deeper than `MAX_JSON_DEPTH` is 400 `json.invalid` (Ditto's parser fails on it like that)."""
     body = await read_body(request, limit)
     if not body.strip():
         if empty is not None:
             return empty
         raise JsonInvalid("The request body is empty, but a JSON value was expected.")
     try:
-        value: JsonValue = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
+        return loads(body)
+    except JsonTooDeep as exc:
+        raise JsonParseInvalid(str(exc)) from None
+    except ValueError as exc:
         raise JsonInvalid(f"Failed to parse JSON string '{body[:120].decode('utf-8', 'replace')}': {exc}") from exc
-    return value

@@ -17,7 +17,6 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Final
-from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -26,6 +25,7 @@ from starlette.routing import Route
 from twinhub.api.body import read_body, read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, parse_condition
+from twinhub.api.paths import decode_keys, decode_thing_id
 from twinhub.api.responses import error_response
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import (
@@ -44,6 +44,7 @@ from twinhub.model.ids import parse_thing_id
 from twinhub.model.live import CLAIM_SUBJECT, LiveAction, LiveCommand, LiveMessage, LiveResponse, LiveSignal
 from twinhub.model.live import Direction as MessageDirection
 from twinhub.model.types import MISSING, JsonValue, Pointer
+from twinhub.protocol import payload_from_bytes, payload_kind
 from twinhub.service.live import new_correlation_id
 
 __all__ = ["is_live", "live_command", "routes"]
@@ -96,9 +97,9 @@ async def message_resource(request: Request) -> Response:
         match = _MESSAGE_PATH.fullmatch(raw_path)
         if match is None:
             raise ResourceNotFound(request.url.path)
-        thing_id = unquote(match[1])
+        thing_id = decode_thing_id(match[1])
         parse_thing_id(thing_id)
-        feature_id = unquote(match[2]) if match[2] is not None else None
+        feature_id = decode_keys([match[2]])[0] if match[2] is not None else None
         direction = _DIRECTIONS[match[3]]
         if request.method == "GET" and EVENT_STREAM in request.headers.get("accept", ""):
             return _stream_messages(ctx, auth, thing_id, feature_id, direction, match[4] or None)
@@ -118,7 +119,7 @@ async def claim_resource(request: Request) -> Response:
         auth = await ctx.authenticate(request)
         if request.method != "POST":
             raise MethodNotAllowed(request.method, ["POST"])
-        thing_id = unquote(request.scope["raw_path"].decode("latin-1").split("/")[4])
+        thing_id = decode_thing_id(request.scope["raw_path"].decode("latin-1").split("/")[4])
         parse_thing_id(thing_id)
         message = LiveMessage(thing_id, CLAIM_SUBJECT, "inbox", claim=True)
         return await _send(request, ctx, auth, message, CLAIM_TIMEOUT, CLAIM_MAX_TIMEOUT)
@@ -141,6 +142,8 @@ async def _send(request: Request, ctx: Context, auth: AuthContext, message: Live
     correlation_id = _param(request, "correlation-id") or new_correlation_id()
     body = await read_body(request, ctx.settings.max_request_size)
     content_type = request.headers.get("content-type") or ("application/octet-stream" if body else None)
+    if body and payload_kind(content_type) == "json":  # parsed here as Ditto does: 400 for bad or too deep JSON
+        payload_from_bytes(body, content_type)
     headers = {"correlation-id": correlation_id, "ditto-originator": auth.default_subject,
                "timeout": _timeout_header(timeout), "response-required": str(response_required).lower()}
     if content_type is not None:

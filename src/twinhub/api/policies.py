@@ -6,8 +6,6 @@ A resource key such as `thing:/features/lamp` spans several URL segments but is 
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,6 +13,7 @@ from starlette.routing import Route
 from twinhub.api.body import read_json, require_json
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, parse_bool, parse_headers
+from twinhub.api.paths import decode_keys, decode_policy_id
 from twinhub.api.responses import json_response
 from twinhub.api.writes import WriteOutcome, run_write
 from twinhub.auth.context import AuthContext
@@ -31,10 +30,9 @@ PREFIX = b"/api/2/policies/"
 def split_policy_path(raw_path: bytes) -> tuple[str, Pointer]:
     """Policy id and pointer from a raw `/api/2/policies/{policyId}/...` path."""
     segments = raw_path[len(PREFIX):].decode("latin-1").split("/")
-    policy_id = unquote(segments[0])
+    policy_id = decode_policy_id(segments[0])
     parse_policy_id(policy_id)
-    rest = "/".join(unquote(segment) for segment in segments[1:])
-    return policy_id, normalize_policy_path(parse_policy_path(rest))
+    return policy_id, normalize_policy_path(parse_policy_path("/".join(decode_keys(segments[1:]))))
 
 
 async def policy_resource(request: Request) -> Response:

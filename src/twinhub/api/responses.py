@@ -1,10 +1,10 @@
-"""JSON responses (orjson) and the one place a TwinhubError becomes an HTTP response."""
+"""JSON responses (orjson, any depth: see `twinhub.model.json.dumps`) and the one place a TwinhubError becomes
+an HTTP response."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-import orjson
 from starlette.responses import Response
 
 from twinhub.model.errors import (
@@ -14,13 +14,14 @@ from twinhub.model.errors import (
     TooManyRequests,
     TwinhubError,
 )
+from twinhub.model.json import dumps
 from twinhub.model.types import JsonValue
 
 JSON = "application/json"
 
 
 def json_response(value: JsonValue, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(value), status_code=status, headers=headers, media_type=JSON)
+    return Response(dumps(value), status_code=status, headers=headers, media_type=JSON)
 
 
 def empty_response(status: int, headers: Mapping[str, str] | None = None) -> Response:

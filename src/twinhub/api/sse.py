@@ -28,12 +28,14 @@ from starlette.responses import Response, StreamingResponse
 
 from twinhub.api.context import Context
 from twinhub.api.headers import parse_timestamp
+from twinhub.api.paths import query_values
 from twinhub.api.views import project_thing, project_value, shown_event_headers
 from twinhub.auth.context import AuthContext
-from twinhub.model.errors import HeaderInvalid, ThingIdsMissing, TwinhubError
+from twinhub.model.errors import HeaderInvalid, ThingIdInvalid, ThingIdsMissing, TwinhubError
 from twinhub.model.events import ThingEvent
 from twinhub.model.fields import FieldSelector, parse_fields, select
 from twinhub.model.ids import parse_thing_id
+from twinhub.model.json import dumps
 from twinhub.model.pointer import format_pointer, get_at
 from twinhub.model.resources import classify
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
@@ -97,7 +99,8 @@ async def stream_things(request: Request, ctx: Context, auth: AuthContext, thing
                         path: Pointer) -> Response:
     """The change stream of `/things` (`thing_id` None), of one thing, or of a path inside one thing."""
     params = request.query_params
-    ids = _ids(params.get("ids")) if thing_id is None else (thing_id,)
+    ids = _ids(query_values(request, "ids", ThingIdInvalid)[-1] if "ids" in params else None) \
+        if thing_id is None else (thing_id,)
     if path:
         classify(path)  # a path Ditto has no thing resource for is 404
     filter_text = params.get("filter")
@@ -182,7 +185,7 @@ def render_delivery(delivery: Delivery, path: Pointer, fields: FieldSelector | N
         payload = thing if fields is None else select(_with_specials(thing, delivery, fields), fields)
         if not payload:
             return None
-    return b"data:" + orjson.dumps(payload) + b"\n\n"
+    return b"data:" + dumps(payload) + b"\n\n"
 
 
 def _with_specials(thing: JsonObject, delivery: Delivery, fields: FieldSelector) -> JsonObject:
@@ -302,7 +305,7 @@ async def _hits(ctx: Context, subjects: tuple[str, ...], page: SearchPage, query
                     if thing.thing_id == skip_until:
                         skip_until = None
                     continue
-                data = orjson.dumps(project_thing(thing, view, fields))
+                data = dumps(project_thing(thing, view, fields))
                 yield b"data:" + data + b"\nid:" + thing.thing_id.encode() + b"\n\n"
             if page.cursor is None:
                 return

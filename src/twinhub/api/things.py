@@ -7,7 +7,7 @@ segment until the segment is decoded.
 
 from __future__ import annotations
 
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +17,7 @@ from twinhub.api.body import read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, event_headers, parse_bool, parse_headers
 from twinhub.api.messages import is_live, live_command
+from twinhub.api.paths import decode_keys, decode_thing_id, query_values
 from twinhub.api.responses import json_response
 from twinhub.api.search import list_things
 from twinhub.api.sse import accepts_event_stream, stream_things
@@ -41,10 +42,9 @@ PREFIX = b"/api/2/things/"
 def parse_thing_path(raw_path: bytes) -> tuple[str, Pointer]:
     """Thing id and pointer from a raw `/api/2/things/{thingId}/...` path, each segment decoded alone."""
     segments = raw_path[len(PREFIX):].decode("latin-1").split("/")
-    thing_id = unquote(segments[0])
+    thing_id = decode_thing_id(segments[0])
     parse_thing_id(thing_id)
-    rest = [unquote(segment) for segment in segments[1:]]
-    return thing_id, parse_pointer("/".join(rest))
+    return thing_id, parse_pointer("/".join(decode_keys(segments[1:])))
 
 
 def _location(request: Request, raw_path: str) -> str:
@@ -71,7 +71,8 @@ async def things_root(request: Request) -> Response:
 async def _retrieve_many(request: Request, ctx: Context, auth: AuthContext, headers: RequestHeaders) -> Response:
     if "ids" not in request.query_params:
         return await list_things(request, ctx, auth.subjects, headers.fields)
-    ids = [thing_id.strip() for thing_id in request.query_params["ids"].split(",") if thing_id.strip()]
+    text = query_values(request, "ids", ThingIdInvalid)[-1]
+    ids = [thing_id.strip() for thing_id in text.split(",") if thing_id.strip()]
     if not ids:
         raise ThingIdsMissing()
     for thing_id in ids:

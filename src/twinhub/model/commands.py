@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-import orjson
-
 from twinhub.model.errors import (
+    JsonParseInvalid,
     ThingEqualitySkipped,
     ThingIdNotDeletable,
     ThingIdNotSettable,
@@ -21,8 +20,9 @@ from twinhub.model.errors import (
     TwinhubError,
 )
 from twinhub.model.events import EventAction, Thing, ThingEvent
+from twinhub.model.json import MAX_JSON_DEPTH, JsonTooDeep, check_depth, dumps
 from twinhub.model.merge import json_equal, merge_patch, minimize_patch
-from twinhub.model.pointer import delete_at, get_at, set_at
+from twinhub.model.pointer import delete_at, format_pointer, get_at, set_at
 from twinhub.model.resources import Resource, classify, missing_part, not_found
 from twinhub.model.thing import ordered, validate_keys, validate_part, validate_thing
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
@@ -63,7 +63,7 @@ def exists(thing: Thing | None) -> bool:
 
 
 def thing_size(doc: JsonObject) -> int:
-    return len(orjson.dumps(doc))
+    return len(dumps(doc))  # any depth: a thing stored before the nesting limit may be deeper
 
 
 def apply(current: Thing | None, command: ThingCommand, *, now: str,
@@ -71,10 +71,13 @@ def apply(current: Thing | None, command: ThingCommand, *, now: str,
     """Apply `command` to `current` (None or a tombstone when the thing does not exist).
 
     Raises a TwinhubError for anything Ditto refuses: a missing thing or part, invalid values, a
-    thing over `max_size` bytes, or an `if-equal: skip` modification that changes nothing.
-    `visible` is what the issuer may READ of `current` (None: all of it): a modification is only skipped
-    when it changes nothing of that either, so that a skip never confirms a value the issuer may not read.
+    thing over `max_size` bytes or nested deeper than `MAX_JSON_DEPTH`, or an `if-equal: skip`
+    modification that changes nothing. `visible` is what the issuer may READ of `current` (None: all of
+    it): a modification is only skipped when it changes nothing of that either, so that a skip never
+    confirms a value the issuer may not read.
     """
+    if command.action != "delete":
+        _check_nesting(command.path, command.value)
     resource = classify(command.path)
     if not exists(current) and not (resource is Resource.THING and command.action != "delete"):
         raise ThingNotAccessible(command.thing_id)
@@ -100,6 +103,20 @@ def apply(current: Thing | None, command: ThingCommand, *, now: str,
                   event_path)
     event = ThingEvent(command.thing_id, action, event_path, event_value, revision, now)
     return Applied(thing, event, created=action == "created")
+
+
+def _check_nesting(path: Pointer, value: JsonValue) -> None:
+    """A thing nests at most `MAX_JSON_DEPTH` levels from its root, so a value written at `path` nests at most
+    that many less the path's length. (A whole thing was parsed within the limit; the rest keeps it.)"""
+    if not path:
+        return
+    try:
+        if len(path) > MAX_JSON_DEPTH:
+            raise JsonTooDeep(MAX_JSON_DEPTH)
+        check_depth(value, MAX_JSON_DEPTH - len(path))
+    except JsonTooDeep:
+        raise JsonParseInvalid(f"The value at <{format_pointer(path)[:200]}> would nest the thing deeper than the "
+                               f"limit of {MAX_JSON_DEPTH} levels.") from None
 
 
 _Result = tuple[JsonObject, JsonValue, EventAction, Pointer]

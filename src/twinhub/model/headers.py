@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import orjson
-
 from twinhub.model.commands import IfEqual
 from twinhub.model.errors import HeaderInvalid, TimeoutInvalid
 from twinhub.model.events import format_timestamp
+from twinhub.model.json import loads
 
 __all__ = [
     "ACK_LABEL",
@@ -81,12 +80,12 @@ def parse_requested_acks(text: str) -> tuple[str, ...]:
     labels: list[str]
     if stripped.startswith("["):
         try:
-            parsed = orjson.loads(stripped)
-        except orjson.JSONDecodeError:
+            parsed = loads(stripped)
+        except ValueError:  # malformed, or nested deeper than MAX_JSON_DEPTH
             raise HeaderInvalid("requested-acks", text, "JSON array of acknowledgement labels") from None
         if not isinstance(parsed, list) or not all(isinstance(label, str) for label in parsed):
             raise HeaderInvalid("requested-acks", text, "JSON array of acknowledgement labels")
-        labels = parsed
+        labels = [label for label in parsed if isinstance(label, str)]
     else:
         labels = [label.strip() for label in stripped.split(",") if label.strip()]
     for label in labels:

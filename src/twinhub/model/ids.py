@@ -12,9 +12,13 @@ MAX_ID_LENGTH = 256
 DEFAULT_NAMESPACE = "org.eclipse.ditto"
 
 # Ditto's RegexPatterns: the namespace may be empty; its segments start with a letter and are joined
-# by '.' or '-'. The name excludes '/', control characters and the whole 0x7F-0xFF range.
+# by '.' or '-' (ASCII only, as Java's \w). The name excludes '/', control characters and the whole
+# 0x7F-0xFF range. Beyond Ditto, the name also excludes the Unicode bidirectional controls (U+061C,
+# U+200E-U+200F, U+202A-U+202E, U+2066-U+2069): invisible, they make an id read as another one in logs,
+# consoles and policies ("Trojan Source"). Ditto's pattern lets them through; no sane id has them.
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _NAMESPACE = r"(?:|[a-zA-Z]\w*(?:[.-][a-zA-Z]\w*)*)"
-_NAME = r"[^\x00-\x1F\x7F-\xFF/]+"
+_NAME = rf"[^\x00-\x1F\x7F-\xFF/{_BIDI_CONTROLS}]+"
 _NAMESPACE_RE = re.compile(_NAMESPACE, re.ASCII)
 _ID_RE = re.compile(rf"(?P<ns>{_NAMESPACE}):(?P<name>{_NAME})", re.ASCII)
 

@@ -21,8 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
-import orjson
-
 from twinhub.model.errors import (
     AcknowledgementLabelForbidden,
     AcknowledgementLabelInvalid,
@@ -30,6 +28,7 @@ from twinhub.model.errors import (
     MessageSubjectInvalid,
 )
 from twinhub.model.headers import ACK_LABEL, LIVE_RESPONSE, SEARCH_PERSISTED, TWIN_PERSISTED
+from twinhub.model.json import loads
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 
 __all__ = [
@@ -284,12 +283,12 @@ def parse_declared_acks(text: str | None) -> tuple[str, ...]:
     labels: list[str]
     if stripped.startswith("["):
         try:
-            parsed = orjson.loads(stripped)
-        except orjson.JSONDecodeError:
+            parsed = loads(stripped)
+        except ValueError:  # malformed, or nested deeper than MAX_JSON_DEPTH
             raise AcknowledgementLabelInvalid(stripped) from None
         if not isinstance(parsed, list) or not all(isinstance(label, str) for label in parsed):
             raise AcknowledgementLabelInvalid(stripped)
-        labels = parsed
+        labels = [label for label in parsed if isinstance(label, str)]
     else:
         labels = [label.strip() for label in stripped.split(",") if label.strip()]
     for label in labels:

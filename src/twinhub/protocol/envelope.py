@@ -11,6 +11,7 @@ topic (None until it parsed) and the headers.
     text                 error                        status
     empty                json.format.invalid          400
     no JSON / no object  json.invalid                 400
+    nested too deep      json.invalid                 400   (a value deeper than MAX_JSON_DEPTH levels)
     field of wrong type  json.invalid                 400
     topic or path absent json.field.missing           400
     bad topic            protocoladapter:unknown.topicpath / acknowledgement:label.invalid  400
@@ -32,6 +33,7 @@ from twinhub.model.errors import (
     RequestTooLarge,
     TwinhubError,
 )
+from twinhub.model.json import MAX_JSON_DEPTH, JsonTooDeep, dumps, loads
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing
 from twinhub.protocol._failure import ProtocolError
 from twinhub.protocol.headers import normalize_headers, signal_headers
@@ -73,8 +75,12 @@ def parse_envelope(data: str | bytes, *, max_size: int | None = None) -> Envelop
     if not data.strip():
         raise ProtocolError(JsonInvalid("The Ditto Protocol message is empty."), topic=None, headers={})
     try:
-        parsed: JsonValue = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
+        parsed = loads(data, max_depth=MAX_JSON_DEPTH + 1)  # the envelope is one level around its value
+    except JsonTooDeep:
+        error = JsonParseInvalid(f"The Ditto Protocol message nests its value deeper than the limit of "
+                                 f"{MAX_JSON_DEPTH} levels.")
+        raise ProtocolError(error, topic=None, headers={}) from None
+    except ValueError as exc:
         snippet = (data[:120].decode("utf-8", "replace") if isinstance(data, bytes) else data[:120])
         error = JsonParseInvalid(f"Failed to parse JSON string '{snippet}': {exc}")
         raise ProtocolError(error, topic=None, headers={}) from None
@@ -130,8 +136,8 @@ def envelope_to_json(envelope: Envelope) -> JsonObject:
 
 
 def encode_envelope(envelope: Envelope) -> bytes:
-    """Compact UTF-8 JSON of the envelope (see `envelope_to_json`)."""
-    return orjson.dumps(envelope_to_json(envelope))
+    """Compact UTF-8 JSON of the envelope (see `envelope_to_json`), however deep its value."""
+    return dumps(envelope_to_json(envelope))
 
 
 def normalize_path(text: str) -> str:

@@ -30,6 +30,7 @@ from twinhub.model.errors import (
     TopicPathUnknown,
 )
 from twinhub.model.ids import parse_thing_id
+from twinhub.model.json import loads
 from twinhub.model.pointer import validate_key
 from twinhub.model.types import MISSING, JsonValue, Missing
 from twinhub.protocol.envelope import Envelope
@@ -161,16 +162,15 @@ def payload_to_bytes(payload: JsonValue | Missing, content_type: str | None) -> 
 
 def payload_from_bytes(data: bytes, content_type: str | None) -> JsonValue | Missing:
     """The wire payload for raw bytes (an HTTP body); an empty body is no payload. Raises `json.invalid` for a
-    JSON content type whose body does not parse."""
+    JSON content type whose body does not parse or nests deeper than `MAX_JSON_DEPTH` levels."""
     if not data:
         return MISSING
     kind = payload_kind(content_type)
     if kind == "json":
         try:
-            value: JsonValue = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
+            return loads(data)
+        except ValueError as exc:
             raise JsonParseInvalid(f"The message payload is not valid JSON: {exc}") from None
-        return value
     if kind == "text":
         return data.decode("utf-8", "replace")
     return base64.b64encode(data).decode("ascii")

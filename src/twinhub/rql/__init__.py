@@ -42,13 +42,21 @@ from twinhub.rql.fields import (
 )
 from twinhub.rql.like import like_matches, like_to_regex
 from twinhub.rql.memory import matches
-from twinhub.rql.parser import DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, parse_filter, parse_options
+from twinhub.rql.parser import (
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_LENGTH,
+    DEFAULT_MAX_TERMS,
+    check_terms,
+    parse_filter,
+    parse_options,
+)
 from twinhub.rql.placeholders import resolve_placeholder, resolve_placeholders
 from twinhub.rql.render import render, render_options
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_LENGTH",
+    "DEFAULT_MAX_TERMS",
     "And",
     "Comparison",
     "ComparisonOp",
@@ -70,6 +78,7 @@ __all__ = [
     "SortDirection",
     "SortOption",
     "Value",
+    "check_terms",
     "like_matches",
     "like_to_regex",
     "matches",

@@ -14,7 +14,13 @@
 
 Property, Literal, Long and WS are in `twinhub.rql._scanner`. Keywords are case-sensitive. Beyond the grammar,
 and as in Ditto, a sort property must be a JSON pointer (no `//`) and `size` must fit a Java int.
-Inputs are bounded: `max_length` characters and `max_depth` nested queries (the root counts as one).
+
+Inputs are bounded (400 `rql.expression.invalid` beyond): `max_length` characters, `max_depth` nested queries
+(the root counts as one) and `max_terms` terms (comparisons, `in`, `exists`, `empty`). A search compiles each
+term into several subqueries, so the defaults are what both SQL engines take with room to spare: SQLite's
+parser stack (100 entries) holds about 17 levels of the deepest terms, of which `DEFAULT_MAX_DEPTH` and the
+`and` around several `filter` parameters use 11; PostgreSQL's planner needs about a second for 32 terms on
+`features/*` in one `and` (and grows steeply: 13 s for 50), so `DEFAULT_MAX_TERMS` is 32.
 """
 
 from __future__ import annotations
@@ -40,10 +46,13 @@ from twinhub.rql.ast import (
 )
 from twinhub.rql.errors import RqlInvalid, RqlOptionInvalid
 
-__all__ = ["DEFAULT_MAX_DEPTH", "DEFAULT_MAX_LENGTH", "parse_filter", "parse_options"]
+__all__ = [
+    "DEFAULT_MAX_DEPTH", "DEFAULT_MAX_LENGTH", "DEFAULT_MAX_TERMS", "check_terms", "parse_filter", "parse_options",
+]
 
 DEFAULT_MAX_LENGTH = 64 * 1024
-DEFAULT_MAX_DEPTH = 64
+DEFAULT_MAX_DEPTH = 10
+DEFAULT_MAX_TERMS = 32
 
 _INT_MAX = 2**31 - 1
 _COMPARISONS: dict[str, ComparisonOp] = {
@@ -62,12 +71,13 @@ _FILTER_SUBJECT = "The RQL expression"
 _OPTION_SUBJECT = "The RQL option"
 
 
-def parse_filter(text: str, *, max_length: int = DEFAULT_MAX_LENGTH, max_depth: int = DEFAULT_MAX_DEPTH) -> Node:
+def parse_filter(text: str, *, max_length: int = DEFAULT_MAX_LENGTH, max_depth: int = DEFAULT_MAX_DEPTH,
+                 max_terms: int = DEFAULT_MAX_TERMS) -> Node:
     """The filter `text` as a tree, e.g. `and(eq(thingId,"a:b"),exists(attributes/x))`.
 
     Raises `RqlInvalid` (400 `rql.expression.invalid`) with the position of the first error, for text longer
-    than `max_length` characters and for queries nested deeper than `max_depth`. Field names are not checked
-    here; see `validate_filter_fields`.
+    than `max_length` characters, for queries nested deeper than `max_depth` and for more than `max_terms`
+    terms. Field names are not checked here; see `validate_filter_fields`.
     """
     if len(text) > max_length:
         raise RqlInvalid(
@@ -76,30 +86,65 @@ def parse_filter(text: str, *, max_length: int = DEFAULT_MAX_LENGTH, max_depth: 
         )
     scanner = Scanner(text, subject=_FILTER_SUBJECT, options=False)
     scanner.skip_ws()
-    node = _query(scanner, 1, max_depth)
+    node = _Parse(scanner, max_depth, max_terms).query(1)
     if not scanner.at_end():
         hint = " (no whitespace is allowed after the last ')')" if scanner.peek().isspace() else ""
         scanner.fail(scanner.pos, f"expected end of input, found {scanner.found(scanner.pos)}{hint}")
     return node
 
 
-def _query(scanner: Scanner, depth: int, max_depth: int) -> Node:
-    if depth > max_depth:
-        scanner.fail(scanner.pos, f"queries are nested deeper than the limit of {max_depth} levels")
-    operator = scanner.name(_OPERATORS, "an RQL operator")
-    if operator in ("and", "or"):
-        children = [_query(scanner, depth + 1, max_depth)]
-        while scanner.peek() == ",":
-            scanner.pos += 1
-            scanner.skip_ws()
-            children.append(_query(scanner, depth + 1, max_depth))
-        _close(scanner, "',' or ')'")
-        return And(tuple(children)) if operator == "and" else Or(tuple(children))
-    if operator == "not":
-        child = _query(scanner, depth + 1, max_depth)
-        hint = " (not() takes exactly one query)" if scanner.peek() == "," else ""
-        _close(scanner, "')'", hint)
-        return Not(child)
+def check_terms(node: Node, *, max_terms: int = DEFAULT_MAX_TERMS) -> None:
+    """Raise `RqlInvalid` when `node` (e.g. several parsed filters AND-ed) has more than `max_terms` terms."""
+    count, pending = 0, [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, And | Or):
+            pending.extend(current.children)
+        elif isinstance(current, Not):
+            pending.append(current.child)
+        else:
+            count += 1
+    if count > max_terms:
+        raise RqlInvalid(f"{_FILTER_SUBJECT} is invalid: it has {count} terms (comparisons, in, exists, empty), "
+                         f"more than the limit of {max_terms}.")
+
+
+class _Parse:
+    """One filter being parsed: the scanner and what is left of the term budget."""
+
+    def __init__(self, scanner: Scanner, max_depth: int, max_terms: int) -> None:
+        self.scanner = scanner
+        self.max_depth = max_depth
+        self.max_terms = max_terms
+        self.terms = 0
+
+    def query(self, depth: int) -> Node:
+        scanner = self.scanner
+        if depth > self.max_depth:
+            scanner.fail(scanner.pos, f"queries are nested deeper than the limit of {self.max_depth} levels")
+        start = scanner.pos
+        operator = scanner.name(_OPERATORS, "an RQL operator")
+        if operator in ("and", "or"):
+            children = [self.query(depth + 1)]
+            while scanner.peek() == ",":
+                scanner.pos += 1
+                scanner.skip_ws()
+                children.append(self.query(depth + 1))
+            _close(scanner, "',' or ')'")
+            return And(tuple(children)) if operator == "and" else Or(tuple(children))
+        if operator == "not":
+            child = self.query(depth + 1)
+            hint = " (not() takes exactly one query)" if scanner.peek() == "," else ""
+            _close(scanner, "')'", hint)
+            return Not(child)
+        self.terms += 1
+        if self.terms > self.max_terms:
+            scanner.fail(start, f"it has more than the limit of {self.max_terms} terms (comparisons, in, exists, "
+                                "empty)")
+        return _term(scanner, operator)
+
+
+def _term(scanner: Scanner, operator: str) -> Node:
     field = scanner.property()
     if operator in ("exists", "empty"):
         _close(scanner, "')'", _property_hint(scanner))

@@ -24,6 +24,7 @@ from twinhub.rql import (
     RqlOptionInvalid,
     SizeOption,
     SortOption,
+    check_terms,
     parse_filter,
     parse_options,
     resolve_placeholders,
@@ -70,13 +71,16 @@ class SearchPage:
 
 
 def parse_query_filter(filters: Sequence[str]) -> Node | None:
-    """Every `filter` parameter parsed and checked; several are AND-ed as Ditto does."""
+    """Every `filter` parameter parsed and checked; several are AND-ed as Ditto does, within the term limit
+    of one filter together."""
     nodes = [parse_filter(text) for text in filters]
     for node in nodes:
         validate_filter_fields(node)
     if not nodes:
         return None
-    return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+    combined = nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+    check_terms(combined)
+    return combined
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,5 +169,5 @@ class SearchService:
 
 def _thing(row: Sequence[Any]) -> Thing:
     thing_id, revision, created, modified, deleted, doc = row[:6]
-    value = loads(doc)
+    value = loads(doc, max_depth=None)  # as stored
     return Thing(thing_id, value if isinstance(value, dict) else {}, revision, created, modified, bool(deleted))

@@ -143,7 +143,7 @@ def parse_path(text: str) -> Pointer:
 
 
 def _object(data: bytes, what: str) -> JsonObject:
-    value = loads(data)
+    value = loads(data, max_depth=None)  # written by this store: no limit, older data may nest deeper
     if not isinstance(value, dict):
         raise ValueError(f"stored {what} is not a JSON object")
     return value
@@ -166,7 +166,8 @@ def decode_entry(thing_id: str, row: tuple[Any, ...]) -> JournalEntry:
     revision, timestamp, action, path, value, snapshot = row
     if action not in _ACTIONS:
         raise ValueError(f"stored event action {action!r} is unknown")
-    event = ThingEvent(thing_id, _ACTIONS[action], parse_path(path), loads(value), revision, timestamp)
+    event = ThingEvent(thing_id, _ACTIONS[action], parse_path(path), loads(value, max_depth=None), revision,
+                       timestamp)
     if snapshot is None:
         return JournalEntry(event, None)
     kept = _object(snapshot, "snapshot")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from twinhub.model.commands import (
     DEFAULT_MAX_THING_SIZE,
     Applied,
+    CommandAction,
     IfEqual,
     ThingCommand,
     apply,
@@ -37,6 +38,7 @@ from twinhub.model.errors import (
     TwinhubError,
 )
 from twinhub.model.events import Thing, ThingEvent
+from twinhub.model.json import MAX_JSON_DEPTH
 from twinhub.model.merge import json_equal
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
@@ -527,6 +529,43 @@ def test_deletes_are_allowed_even_when_the_thing_is_over_the_limit() -> None:
 
 def test_default_max_size_is_100k() -> None:
     assert DEFAULT_MAX_THING_SIZE == 100 * 1024
+
+
+def _nested(levels: int) -> JsonValue:
+    value: JsonValue = "leaf"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("action", ["modify", "merge"])
+def test_a_value_may_nest_the_thing_at_most_max_json_depth_levels_from_its_root(action: CommandAction) -> None:
+    # {"attributes": {"x": V}}: the thing object and attributes are two levels, V the rest.
+    current = thing()
+    path = ("attributes", "x")
+    applied = run(current, ThingCommand(action, TID, path, _nested(MAX_JSON_DEPTH - 2)))
+    assert applied.thing.doc["attributes"]["x"] == _nested(MAX_JSON_DEPTH - 2)  # type: ignore[call-overload,index]
+    error = fails(current, ThingCommand(action, TID, path, _nested(MAX_JSON_DEPTH - 1)))
+    assert (error.code, error.status) == ("json.invalid", 400)
+    assert f"limit of {MAX_JSON_DEPTH} levels" in error.message
+
+
+def test_a_thing_stored_deeper_than_the_limit_can_still_be_changed_and_cleaned_up() -> None:
+    # Stored before the limit existed (deeper than orjson writes): other parts change, the deep part goes.
+    current = thing({**FULL_DOC, "attributes": {"deep": _nested(300), "serial": 42}})
+    changed = run(current, modify(("attributes", "serial"), 43)).thing.doc["attributes"]
+    assert isinstance(changed, dict) and changed["serial"] == 43
+    cleaned = run(current, delete(("attributes", "deep"))).thing.doc["attributes"]
+    assert cleaned == {"serial": 42}
+
+
+def test_a_pointer_alone_may_not_nest_the_thing_deeper_than_the_limit() -> None:
+    current = thing()
+    run(current, modify(("attributes",) + ("a",) * (MAX_JSON_DEPTH - 1), 1))
+    error = fails(current, modify(("attributes",) + ("a",) * MAX_JSON_DEPTH, 1))
+    assert error.code == "json.invalid"
+    error = fails(current, merge(("attributes",) + ("a",) * MAX_JSON_DEPTH, {"b": 1}))
+    assert error.code == "json.invalid"
 
 
 # --- if-equal -------------------------------------------------------------------------------

@@ -138,9 +138,29 @@ def test_name_rejects_latin1_letters(name: str) -> None:
         parse_thing_id(f"ns:{name}")
 
 
-@given(st.text(st.characters(min_codepoint=0x100, exclude_categories=["Cs"]), min_size=1, max_size=20))
-def test_name_accepts_any_char_above_0xff(name: str) -> None:
+# Unicode's Bidi_Control characters: invisible, they reorder what is shown around them.
+BIDI_CONTROLS = ["\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
+
+
+@given(st.text(st.characters(min_codepoint=0x100, exclude_categories=["Cs"], exclude_characters=BIDI_CONTROLS),
+               min_size=1, max_size=20))
+def test_name_accepts_any_char_above_0xff_but_bidi_controls(name: str) -> None:
     assert parse_thing_id(f"ns:{name}").name == name
+
+
+@pytest.mark.parametrize("char", BIDI_CONTROLS)
+def test_name_rejects_bidirectional_control_characters(char: str) -> None:
+    # Beyond Ditto's pattern (which lets them through): "ns:evil\u202egnp.exe" would show as "ns:evilexe.png".
+    for text in (f"ns:a{char}b", f"ns:{char}", f"ns:ab{char}"):
+        with pytest.raises(ThingIdInvalid):
+            parse_thing_id(text)
+        with pytest.raises(PolicyIdInvalid):
+            parse_policy_id(text)
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u2060", "\u2065", "\u206a", "\ufffd", "\ufeff"])
+def test_name_accepts_other_format_characters_as_ditto_does(char: str) -> None:
+    assert parse_thing_id(f"ns:a{char}b").name == f"a{char}b"
 
 
 def test_name_may_contain_further_colons_and_the_first_colon_splits() -> None:

@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from twinhub.model.errors import ThingInvalid
-from twinhub.model.merge import json_equal, merge_patch, minimize_patch, patch_leaves, regex_key_pattern
+from twinhub.model.merge import (
+    MAX_REGEX_KEYS,
+    MAX_REGEX_LENGTH,
+    json_equal,
+    merge_patch,
+    minimize_patch,
+    patch_leaves,
+    regex_key_pattern,
+)
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
 # --- merge_patch: RFC 7396 ----------------------------------------------------------------
@@ -76,7 +84,7 @@ def test_existing_keys_keep_their_position_and_new_keys_are_appended() -> None:
 
 def test_merge_patch_does_not_mutate_its_inputs() -> None:
     target: JsonValue = {"attributes": {"a": 1, "b": {"c": 2}, "r1": 1}, "features": {}}
-    patch: JsonValue = {"attributes": {"{{ ~^r~ }}": None, "a": None, "b": {"d": 3}}, "features": {"f": {}}}
+    patch: JsonValue = {"attributes": {"{{ ~r.*~ }}": None, "a": None, "b": {"d": 3}}, "features": {"f": {}}}
     before_target, before_patch = copy.deepcopy(target), copy.deepcopy(patch)
     result = merge_patch(target, patch)
     assert result == {"attributes": {"b": {"c": 2, "d": 3}}, "features": {"f": {}}}
@@ -101,21 +109,22 @@ def test_regex_key_deletes_every_matching_key_at_its_level() -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["{{ ~^foo~ }}", "{{~^foo~}}", "{{  ~^foo~}}", "{{~^foo~ }}", "{{\t~^foo~\n}}"]
+    "key", ["{{ ~foo.*~ }}", "{{~foo.*~}}", "{{  ~foo.*~}}", "{{~foo.*~ }}", "{{\t~foo.*~\n}}"]
 )
 def test_whitespace_inside_the_regex_braces_is_optional(key: str) -> None:
     assert merge_patch({"foo": 1, "foobar": 2, "bar": 3}, {key: None}) == {"bar": 3}
 
 
-def test_regex_matches_anywhere_in_the_key_like_re_search_unless_anchored() -> None:
-    doc: JsonValue = {"foo": 1, "afoo": 2, "bar": 3}
-    assert merge_patch(doc, {"{{ ~foo~ }}": None}) == {"bar": 3}
-    assert merge_patch(doc, {"{{ ~^foo$~ }}": None}) == {"afoo": 2, "bar": 3}
+def test_regex_must_match_the_whole_key_as_javas_matches_in_ditto() -> None:
+    doc: JsonValue = {"foo": 1, "afoo": 2, "foobar": 3, "bar": 4}
+    assert merge_patch(doc, {"{{ ~foo~ }}": None}) == {"afoo": 2, "foobar": 3, "bar": 4}
+    assert merge_patch(doc, {"{{ ~.*foo.*~ }}": None}) == {"bar": 4}
+    assert merge_patch(doc, {"{{ ~^foo$~ }}": None}) == {"afoo": 2, "foobar": 3, "bar": 4}
 
 
 def test_regex_deletes_apply_before_the_other_keys_whatever_their_order() -> None:
     doc: JsonValue = {"a1": {"old": 1}, "a2": 2, "b": 3}
-    patch: JsonValue = {"a1": {"new": 1}, "{{ ~^a~ }}": None}
+    patch: JsonValue = {"a1": {"new": 1}, "{{ ~a.*~ }}": None}
     assert merge_patch(doc, patch) == {"b": 3, "a1": {"new": 1}}
 
 
@@ -137,8 +146,9 @@ def test_tilde_inside_the_regex_belongs_to_the_regex() -> None:
     assert merge_patch({"a~b": 1, "ab": 2}, {"{{ ~a~b~ }}": None}) == {"ab": 2}
 
 
-def test_empty_regex_deletes_every_key() -> None:
-    assert merge_patch({"a": 1, "b": 2}, {"{{~~}}": None, "c": 3}) == {"c": 3}
+def test_empty_regex_deletes_only_an_empty_key_and_dot_star_every_key() -> None:
+    assert merge_patch({"a": 1, "b": 2}, {"{{~~}}": None, "c": 3}) == {"a": 1, "b": 2, "c": 3}
+    assert merge_patch({"a": 1, "b": 2}, {"{{~.*~}}": None, "c": 3}) == {"c": 3}
 
 
 @pytest.mark.parametrize("key", ["{{ foo }}", "{ ~foo~ }", "{{~foo}}", "{{ ~foo~ }}x", "x{{ ~foo~ }}"])
@@ -167,6 +177,43 @@ def test_invalid_regex_raises_thing_invalid(key: str) -> None:
         merge_patch({"a": 1}, {key: None})
     assert info.value.status == 400
     assert "regular expression" in info.value.message
+
+
+# Java's regex has backreferences, look-around, possessive quantifiers and atomic groups; a linear-time engine
+# cannot run them, so they are refused like a regex that does not compile (never a 500).
+@pytest.mark.parametrize("regex", [r"(a)\1", "(?=a)a", "a(?!b)", "(?<=a)b", "(?<!a)b", "a*+", "(?>a)"])
+def test_regex_syntax_a_linear_time_engine_lacks_raises_thing_invalid(regex: str) -> None:
+    with pytest.raises(ThingInvalid) as info:
+        merge_patch({"a": 1}, {f"{{{{ ~{regex}~ }}}}": None})
+    assert info.value.status == 400
+    assert "regular expression" in info.value.message
+
+
+def test_catastrophic_backtracking_patterns_run_in_linear_time() -> None:
+    # With a backtracking engine `(a+)+$` against 20,000 a's and a '!' would not finish in this universe.
+    doc: JsonValue = {"a" * 20_000 + "!": 1, "a" * 20_000: 2, "b": 3}
+    assert merge_patch(doc, {"{{ ~(a+)+~ }}": None}) == {"a" * 20_000 + "!": 1, "b": 3}
+    assert minimize_patch(doc, {"{{ ~(a|aa)+~ }}": None}) == {"{{ ~(a|aa)+~ }}": None}
+
+
+def test_regex_longer_than_the_limit_raises_thing_invalid() -> None:
+    assert merge_patch({"a": 1}, {"{{ ~" + "a?" * (MAX_REGEX_LENGTH // 2) + "~ }}": None}) == {}
+    with pytest.raises(ThingInvalid) as info:
+        merge_patch({"a": 1}, {"{{ ~" + "a" * (MAX_REGEX_LENGTH + 1) + "~ }}": None})
+    assert str(MAX_REGEX_LENGTH) in info.value.message
+
+
+def test_more_regex_deletes_than_the_limit_in_one_patch_raise_thing_invalid() -> None:
+    regexes = [f"{{{{ ~k{n}~ }}}}" for n in range(MAX_REGEX_KEYS + 1)]
+    assert merge_patch({"k1": 1, "x": 2}, {"a": dict.fromkeys(regexes[:-1]), "k1": None}) == {"x": 2, "a": {}}
+    half = MAX_REGEX_KEYS // 2
+    nested: JsonValue = {"a": dict.fromkeys(regexes[:half]), **dict.fromkeys(regexes[half:])}
+    for patch in ({"a": dict.fromkeys(regexes)}, nested):
+        with pytest.raises(ThingInvalid) as info:
+            merge_patch({"k1": 1}, patch)
+        assert str(MAX_REGEX_KEYS) in info.value.message
+        with pytest.raises(ThingInvalid):
+            minimize_patch({"k1": 1}, patch)
 
 
 # --- json_equal ---------------------------------------------------------------------------
@@ -254,19 +301,19 @@ def test_minimize_refuses_a_bare_null_patch() -> None:
 
 def test_minimize_keeps_regex_deletes_that_match_and_drops_the_others() -> None:
     current: JsonValue = {"foo1": 1, "foo2": 2, "bar": 3}
-    assert minimize_patch(current, {"{{ ~^foo~ }}": None, "{{ ~^baz~ }}": None}) == {"{{ ~^foo~ }}": None}
-    assert minimize_patch(current, {"{{ ~^baz~ }}": None}) is None
+    assert minimize_patch(current, {"{{ ~foo.~ }}": None, "{{ ~baz.~ }}": None}) == {"{{ ~foo.~ }}": None}
+    assert minimize_patch(current, {"{{ ~baz.~ }}": None}) is None
 
 
 def test_minimize_compares_other_members_with_the_state_after_regex_deletes() -> None:
     current: JsonValue = {"foo1": 1, "foo2": 2, "bar": 3}
-    patch: JsonValue = {"{{ ~^foo~ }}": None, "foo1": 1, "bar": 3}
-    assert minimize_patch(current, patch) == {"{{ ~^foo~ }}": None, "foo1": 1}
+    patch: JsonValue = {"{{ ~foo.~ }}": None, "foo1": 1, "bar": 3}
+    assert minimize_patch(current, patch) == {"{{ ~foo.~ }}": None, "foo1": 1}
 
 
 def test_minimize_is_none_when_regex_deletes_are_put_back_unchanged() -> None:
     current: JsonValue = {"x": {"foo1": 1, "bar": 3}}
-    assert minimize_patch(current, {"x": {"{{ ~^foo~ }}": None, "foo1": 1}}) is None
+    assert minimize_patch(current, {"x": {"{{ ~foo.~ }}": None, "foo1": 1}}) is None
 
 
 @pytest.mark.parametrize(
@@ -305,7 +352,7 @@ def test_regex_keys_count_once_as_a_leaf_at_their_parent_path() -> None:
 # --- properties ---------------------------------------------------------------------------
 
 KEYS = st.sampled_from(["a", "b", "ab", "ba"])
-REGEX_KEYS = st.sampled_from(["{{ ~^a~ }}", "{{~b$~}}", "{{ ~^ab$~}}", "{{~~}}"])
+REGEX_KEYS = st.sampled_from(["{{ ~a.*~ }}", "{{~.*b~}}", "{{ ~ab~}}", "{{~.*~}}"])
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([1.0, 0.5]), st.just("s"))
 
 

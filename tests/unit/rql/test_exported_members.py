@@ -26,6 +26,7 @@ def test_rql_package_exports_exactly_the_public_surface() -> None:
     assert twinhub.rql.__all__ == [
         "DEFAULT_MAX_DEPTH",
         "DEFAULT_MAX_LENGTH",
+        "DEFAULT_MAX_TERMS",
         "And",
         "Comparison",
         "ComparisonOp",
@@ -47,6 +48,7 @@ def test_rql_package_exports_exactly_the_public_surface() -> None:
         "SortDirection",
         "SortOption",
         "Value",
+        "check_terms",
         "like_matches",
         "like_to_regex",
         "matches",

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from twinhub.rql import (
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_LENGTH,
+    DEFAULT_MAX_TERMS,
     And,
     Comparison,
     CursorOption,
@@ -26,6 +27,7 @@ from twinhub.rql import (
     SizeOption,
     SortOption,
     Value,
+    check_terms,
     parse_filter,
     parse_options,
     render,
@@ -211,6 +213,55 @@ def test_the_depth_limit_is_an_argument() -> None:
     assert parse_filter(_nested(3), max_depth=3)
     with pytest.raises(RqlInvalid):
         parse_filter(_nested(4), max_depth=3)
+
+
+def test_the_depth_limit_is_what_sqlite_plans_with_room_to_spare() -> None:
+    # 63 nested not() used to parse, then overflowed SQLite's parser stack: 503 instead of 400.
+    assert DEFAULT_MAX_DEPTH == 10
+    with pytest.raises(RqlInvalid, match="nested deeper than the limit of 10 levels"):
+        parse_filter(_nested(63))
+    mixed = "and(eq(a,1),or(not(" * 3 + "exists(b)" + ")))" * 3
+    assert parse_filter(mixed)
+    with pytest.raises(RqlInvalid):
+        parse_filter("not(" + mixed + ")")
+
+
+def _terms(count: int, operator: str = "and") -> str:
+    return f"{operator}(" + ",".join(f"eq(attributes/a{n},{n})" for n in range(count)) + ")"
+
+
+def test_up_to_the_term_limit_parses_and_one_more_is_rejected_at_that_term() -> None:
+    assert DEFAULT_MAX_TERMS == 32
+    node = parse_filter(_terms(DEFAULT_MAX_TERMS))
+    assert isinstance(node, And) and len(node.children) == DEFAULT_MAX_TERMS
+    text = _terms(DEFAULT_MAX_TERMS + 1, "or")
+    with pytest.raises(RqlInvalid) as caught:
+        parse_filter(text)
+    assert caught.value.position == text.index(f"eq(attributes/a{DEFAULT_MAX_TERMS},")
+    assert f"more than the limit of {DEFAULT_MAX_TERMS} terms" in caught.value.message
+
+
+@pytest.mark.parametrize("text", [
+    _terms(2000),  # 503 before: PostgreSQL planned it past the statement timeout
+    "and(" + ",".join(f"not(exists(attributes/a{n}))" for n in range(DEFAULT_MAX_TERMS + 1)) + ")",
+    "or(" + ",".join(f"in(a{n},1,2)" for n in range(20)) + "," + ",".join(f"empty(b{n})" for n in range(13)) + ")",
+])
+def test_every_kind_of_term_counts_wherever_it_is(text: str) -> None:
+    with pytest.raises(RqlInvalid, match="terms"):
+        parse_filter(text)
+
+
+def test_the_term_limit_is_an_argument() -> None:
+    assert parse_filter(_terms(3), max_terms=3)
+    with pytest.raises(RqlInvalid):
+        parse_filter(_terms(4), max_terms=3)
+
+
+def test_check_terms_bounds_several_filters_together() -> None:
+    half = parse_filter(_terms(DEFAULT_MAX_TERMS // 2))
+    check_terms(And((half, half)))
+    with pytest.raises(RqlInvalid, match=f"{DEFAULT_MAX_TERMS + 1} terms"):
+        check_terms(And((half, half, Not(Exists("x")))))
 
 
 def test_inputs_longer_than_the_limit_are_rejected_before_parsing() -> None:

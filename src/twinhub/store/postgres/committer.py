@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from twinhub.store.postgres.batch import LOCK, REVISIONS, Unit, entity_ids, lock_keys, plan_batch
-from twinhub.store.postgres.errors import DRIVER_ERRORS, is_connection_error, unavailable
+from twinhub.store.postgres.errors import DRIVER_ERRORS, discarding, is_connection_error, unavailable
 
 __all__ = ["Committer", "Outcome", "Pending"]
 
@@ -123,7 +123,7 @@ class Committer:
 
     async def _transaction(self, units: list[Unit]) -> list[Outcome]:
         """Commit `units` in one transaction; raises _CommitUnknown if the connection died in COMMIT."""
-        async with self._pool.acquire(timeout=self._acquire_timeout) as connection:
+        async with discarding(self._pool, self._acquire_timeout) as connection:
             transaction = connection.transaction()
             await transaction.start()
             try:

@@ -13,7 +13,7 @@ import enum
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import asyncpg
 
@@ -25,7 +25,7 @@ from twinhub.store.base import Store
 from twinhub.store.identity import new_epoch
 from twinhub.store.index import PolicyIndex
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
-from twinhub.store.postgres.errors import DRIVER_ERRORS, is_connection_error, unavailable
+from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
 from twinhub.store.postgres.rows import decode_text, encode_text, plain
 from twinhub.store.postgres.schema import migrate
 from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
@@ -44,8 +44,6 @@ COMMAND_TIMEOUT = 30.0  # seconds for one statement
 
 _T = TypeVar("_T")
 
-# A connection taken from a pool (asyncpg hands out a proxy that returns to its pool).
-PooledConnection: TypeAlias = "asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
 
 _LOAD = "SELECT revision, created, modified, deleted, doc FROM things WHERE thing_id = $1"
 _LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies WHERE policy_id = $1"
@@ -290,7 +288,7 @@ class PostgresStore:
         assert self._readers is not None
         for attempt in (1, 2):
             try:
-                async with self._readers.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
+                async with discarding(self._readers, ACQUIRE_TIMEOUT) as connection:
                     return await statement(connection)
             except DRIVER_ERRORS as exc:
                 if attempt == 1 and is_connection_error(exc) and not isinstance(exc, OSError | TimeoutError):

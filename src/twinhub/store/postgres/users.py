@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from twinhub.store.postgres.errors import map_exceptions
-from twinhub.store.postgres.store import ACQUIRE_TIMEOUT, PooledConnection, PostgresStore
+from twinhub.store.postgres.errors import PooledConnection, discarding, map_exceptions
+from twinhub.store.postgres.store import ACQUIRE_TIMEOUT, PostgresStore
 from twinhub.store.users import UserStore, is_valid_username, validate_username
 
 __all__ = ["PostgresUserStore"]
@@ -100,7 +100,7 @@ class PostgresUserStore:
     async def _run(self, statement: Callable[[PooledConnection], Awaitable[_T]]) -> _T:
         pool = self._store.pool  # RuntimeError unless the store is open
         with map_exceptions("The user database is unavailable."):
-            async with pool.acquire(timeout=ACQUIRE_TIMEOUT) as connection:
+            async with discarding(pool, ACQUIRE_TIMEOUT) as connection:
                 return await statement(connection)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from twinhub.store.sqlite.schema import BUSY_TIMEOUT_MS, connect_reader
 from twinhub.store.sqlite.writer import Outcome, Pending, Writer
 
 __all__ = ["DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING", "READER_THREADS", "SqliteStore", "open_sqlite_store"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_MAX = 512  # writes per transaction
 DEFAULT_MAX_PENDING = 10_000  # writes queued or in flight; more wait for a slot without blocking the loop
@@ -298,6 +301,7 @@ class SqliteStore:
                 self._local.connection = connection
             return query(connection)
         except (sqlite3.Error, ValueError) as exc:  # driver errors and undecodable rows
+            log.error("a read of the thing store failed", exc_info=exc)
             raise ServiceUnavailable("The thing store could not be read.") from exc
 
 

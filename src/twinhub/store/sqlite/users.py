@@ -10,6 +10,7 @@ never blocks. The `*_sync` methods are for the command line.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -21,6 +22,8 @@ from twinhub.model.errors import ServiceUnavailable
 from twinhub.store.users import is_valid_username, validate_username
 
 __all__ = ["USERS_TABLE", "SqliteUserStore"]
+
+log = logging.getLogger(__name__)
 
 USERS_TABLE = "auth_users"
 BUSY_TIMEOUT_SECONDS = 5.0
@@ -150,4 +153,5 @@ class SqliteUserStore:
         try:
             return await asyncio.to_thread(function, *args, **kwargs)
         except sqlite3.Error as exc:
+            log.error("a statement of the user database failed", exc_info=exc)
             raise ServiceUnavailable("The user database is unavailable.") from exc

@@ -182,7 +182,9 @@ class Writer:
         except Exception as exc:
             # A failed transaction fails every write of the batch, and nothing of it is applied. Anything
             # but a driver error is a bug: log it, but still answer every caller (none may wait forever).
-            if not isinstance(exc, sqlite3.Error):
+            if isinstance(exc, sqlite3.Error):
+                log.error("a group commit of %d writes failed", len(units), exc_info=exc)
+            else:
                 log.exception("unexpected error in a group commit of %d writes", len(units))
             _rollback(connection)
             return [_unavailable("The store could not commit the write.", exc) for _ in units]

@@ -1,0 +1,55 @@
+"""Percent-decoding of ids and keys in URLs: strictly UTF-8, so `%FF` is a 400 and never U+FFFD.
+
+Routes split the raw (still encoded) path themselves, so that `%2F` stays inside its segment; every segment
+and every `ids` value is then decoded here. What the decoded text may contain is the model's business
+(`twinhub.model.ids`, `twinhub.model.pointer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import unquote, unquote_plus
+
+from starlette.requests import Request
+
+from twinhub.model.errors import JsonPointerInvalid, PolicyIdInvalid, ThingIdInvalid, TwinhubError
+
+__all__ = ["decode_keys", "decode_policy_id", "decode_thing_id", "query_values"]
+
+
+def _decode(text: str, error: TwinhubError) -> str:
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        raise error from None
+
+
+def decode_thing_id(segment: str) -> str:
+    """A thing id from its URL segment; 400 `things:id.invalid` unless it is percent-encoded UTF-8."""
+    return _decode(segment, ThingIdInvalid(segment))
+
+
+def decode_policy_id(segment: str) -> str:
+    """A policy id from its URL segment; 400 `policies:id.invalid` unless it is percent-encoded UTF-8."""
+    return _decode(segment, PolicyIdInvalid(segment))
+
+
+def decode_keys(segments: list[str]) -> list[str]:
+    """The keys of a pointer from their URL segments; 400 `json.pointer.invalid` unless each is
+    percent-encoded UTF-8."""
+    error = JsonPointerInvalid("/" + "/".join(segments), "It is not percent-encoded UTF-8.")
+    return [_decode(segment, error) for segment in segments]
+
+
+def query_values(request: Request, name: str, error: Callable[[str], TwinhubError]) -> list[str]:
+    """Every value of query parameter `name`, decoded strictly (Starlette's `query_params` replace what is
+    not UTF-8 with U+FFFD); `error(raw value)` when one is not percent-encoded UTF-8."""
+    values = []
+    for part in request.scope.get("query_string", b"").decode("latin-1").split("&"):
+        key, _, raw = part.partition("=")
+        if unquote_plus(key) == name:
+            try:
+                values.append(unquote_plus(raw, errors="strict"))
+            except UnicodeDecodeError:
+                raise error(raw) from None
+    return values
