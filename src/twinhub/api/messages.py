@@ -175,7 +175,8 @@ def _stream_messages(ctx: Context, auth: AuthContext, thing_id: str, feature_id:
         return (isinstance(signal, LiveMessage) and signal.thing_id == thing_id and signal.feature_id == feature_id
                 and signal.direction == direction and (subject is None or signal.subject == subject))
 
-    receiver = ctx.live.receive(("messages",), auth.subjects, accept=wanted)
+    receiver = ctx.live.receive(("messages",), auth.subjects, accept=wanted,
+                                max_bytes=ctx.settings.session_buffer_bytes, budget=ctx.budget)
 
     async def events() -> AsyncIterator[bytes]:
         try:

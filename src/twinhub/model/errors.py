@@ -11,6 +11,7 @@ Ditto's error body, WebSocket as a Ditto Protocol error) and never invent their 
     ├── MediaTypeUnsupported        mediatype.unsupported           415
     ├── RequestTooLarge             request.toolarge                413
     ├── CommandTimeout              command.timeout                 408
+    ├── TooManyRequests             too.many.requests               429
     ├── AuthenticationFailed        gateway:authentication.failed   401
     ├── MethodNotAllowed            gateway:method.notallowed       405
     ├── ResourceNotFound            gateway:resource.notfound       404  (unknown route)
@@ -141,6 +142,13 @@ class CommandTimeout(TwinhubError):
             f"The command did not complete within the timeout of {timeout_ms} ms.",
             "The change may still be applied; retrieve the entity to check, or raise the 'timeout'.",
         )
+
+
+class TooManyRequests(TwinhubError):
+    """Ditto's TooManyRequestsException: too many requests (or WebSocket sessions) at once."""
+
+    def __init__(self, message: str = "You made too many requests.", description: str = "Try again soon.") -> None:
+        super().__init__("too.many.requests", 429, message, description)
 
 
 class AuthenticationFailed(TwinhubError):

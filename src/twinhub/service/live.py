@@ -29,7 +29,7 @@ from typing import Final
 
 import orjson
 
-from twinhub.bus.cutoff import CutOffQueue
+from twinhub.bus.cutoff import Budget, CutOffQueue
 from twinhub.bus.signals import SignalBus, SignalSubscription
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import (
@@ -77,8 +77,9 @@ class LiveReceiver(CutOffQueue[LiveSignal]):
 
     def __init__(self, hub: LiveHub, kinds: frozenset[LiveKind], subjects: tuple[str, ...],
                  namespaces: frozenset[str] | None, accept: Callable[[LiveSignal], bool] | None,
-                 capacity: int) -> None:
-        super().__init__(capacity, on_close=lambda: hub._receivers.discard(self))
+                 capacity: int, max_bytes: int | None, budget: Budget | None) -> None:
+        super().__init__(capacity, max_bytes=max_bytes, budget=budget, on_close=lambda: hub._receivers.discard(self))
+        self.counts_bytes = max_bytes is not None or budget is not None
         self.kinds = kinds
         self.subjects = subjects
         self._namespaces = namespaces
@@ -308,14 +309,16 @@ class LiveHub:
     def receive(self, kinds: Iterable[LiveKind], subjects: tuple[str, ...], *,
                 namespaces: Collection[str] | None = None,
                 accept: Callable[[LiveSignal], bool] | None = None,
-                capacity: int | None = None) -> LiveReceiver:
+                capacity: int | None = None, max_bytes: int | None = None,
+                budget: Budget | None = None) -> LiveReceiver:
         """A receiver of the live signals of `kinds` (messages, live-commands, live-events) that
         `subjects` may READ, optionally only of `namespaces` and those `accept` returns True for
-        (called for each signal, so keep it cheap). Close it when done."""
+        (called for each signal, so keep it cheap). It is cut off `capacity` signals or `max_bytes`
+        behind, or when `budget` runs out and it holds the most. Close it when done."""
         self._require_open()
         receiver = LiveReceiver(self, frozenset(kinds), subjects,
                                 None if namespaces is None else frozenset(namespaces), accept,
-                                capacity or self._receiver_capacity)
+                                capacity or self._receiver_capacity, max_bytes, budget)
         self._receivers.add(receiver)
         return receiver
 
@@ -399,7 +402,7 @@ class LiveHub:
             return
         if isinstance(signal, LiveMessage) and signal.claim:
             for receiver in receivers:
-                receiver.offer(signal)
+                receiver.offer(signal, _size(signal) if receiver.counts_bytes else 0)
             return
         try:
             enforcer = await self._things.enforcer_of(signal.thing_id)
@@ -410,7 +413,7 @@ class LiveHub:
             return
         for receiver in receivers:
             if _may_receive(enforcer, receiver.subjects, signal):
-                receiver.offer(signal)
+                receiver.offer(signal, _size(signal) if receiver.counts_bytes else 0)
 
     async def _enforcer_or_404(self, thing_id: str) -> Enforcer:
         enforcer = await self._things.enforcer_of(thing_id)
@@ -423,6 +426,13 @@ class LiveHub:
             raise RuntimeError("open the live hub with `async with` before using it")
         if self._state is _State.CLOSED:
             raise RuntimeError("the live hub is closed")
+
+
+def _size(signal: LiveSignal) -> int:
+    """Roughly what a signal costs a receiver's buffer: its payload or its value as JSON."""
+    if isinstance(signal, LiveMessage):
+        return len(signal.payload)
+    return 0 if signal.value is MISSING else len(orjson.dumps(signal.value))
 
 
 def _may_receive(enforcer: Enforcer, subjects: tuple[str, ...], signal: LiveSignal) -> bool:

@@ -319,3 +319,12 @@ async def test_acknowledgements_for_other_correlation_ids_are_ignored(worker: Wo
     wait = hub.expect_acks("c-mine", ["conn:ack"])
     await hub.acknowledge(ack("conn:ack", correlation_id="c-other"))
     assert (await wait.wait(0.2))["conn:ack"].status == 408
+
+
+async def test_a_receiver_more_bytes_behind_than_it_may_be_is_cut_off(worker: Worker) -> None:
+    hub = worker.hub
+    slow = hub.receive(["messages"], OWNER, max_bytes=250)
+    for n in range(3):
+        await hub.send_message(message(payload=str(n).encode() * 100), OWNER, timeout=0)
+    assert [signal.payload async for signal in slow] == [b"0" * 100, b"1" * 100]  # type: ignore[union-attr]
+    assert slow.overflowed
