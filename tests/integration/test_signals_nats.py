@@ -39,6 +39,7 @@ from twinhub.model.live import (
     LiveSignal,
     Signal,
 )
+from twinhub.service.live import Unanswered
 
 pytestmark = pytest.mark.anyio
 
@@ -145,11 +146,11 @@ async def test_messages_are_delivered_at_most_once_to_who_listens_now(workers: l
     assert await nothing_for(probe)
 
 
-async def test_no_response_from_any_worker_is_none_after_the_timeout(workers: list[Worker]) -> None:
+async def test_no_response_from_any_worker_is_timed_out_after_the_timeout(workers: list[Worker]) -> None:
     a, b = workers
     b.hub.receive(["messages"], OWNER)  # receives, never answers
     started = time.monotonic()
-    assert await a.hub.send_message(message(), OWNER, timeout=0.3) is None
+    assert await a.hub.send_message(message(), OWNER, timeout=0.3) is Unanswered.TIMED_OUT
     assert time.monotonic() - started >= 0.3
 
 
@@ -163,7 +164,7 @@ async def test_a_live_command_from_one_worker_is_answered_from_the_other(workers
 
     task = responder(b.hub, device, reply)
     response = await a.hub.send_command(LiveCommand(THING_ID, "retrieve", ("attributes",)), READER, timeout=5)
-    assert response is not None and response.payload == b'{"model":"live"}'  # cut to what the reader may READ
+    assert isinstance(response, LiveResponse) and response.payload == b'{"model":"live"}'  # what the reader may READ
     task.cancel()
 
 

@@ -31,7 +31,6 @@ from twinhub.auth.context import AuthContext
 from twinhub.model.errors import (
     HeaderInvalid,
     LiveChannelConditionNotAllowed,
-    LiveResponseTimeout,
     MessageSubjectInvalid,
     MethodNotAllowed,
     ResourceNotFound,
@@ -44,7 +43,7 @@ from twinhub.model.ids import parse_thing_id
 from twinhub.model.live import CLAIM_SUBJECT, LiveAction, LiveCommand, LiveMessage, LiveResponse, LiveSignal
 from twinhub.model.live import Direction as MessageDirection
 from twinhub.model.types import MISSING, JsonValue, Pointer
-from twinhub.service.live import new_correlation_id
+from twinhub.service.live import Unanswered, new_correlation_id
 
 __all__ = ["is_live", "live_command", "routes"]
 
@@ -151,8 +150,8 @@ async def _send(request: Request, ctx: Context, auth: AuthContext, message: Live
     echoed = {"correlation-id": correlation_id}
     if not response_required:
         return Response(status_code=202, headers=echoed)
-    if response is None:
-        return error_response(LiveResponseTimeout(round(timeout * 1000)), correlation_id)
+    if isinstance(response, Unanswered):
+        return error_response(response.error(timeout, "message"), correlation_id)
     return _answer(response, echoed)
 
 
@@ -262,10 +261,10 @@ async def live_command(request: Request, ctx: Context, auth: AuthContext, thing_
     echoed = {"correlation-id": correlation_id, **extra}
     if not headers.response_required:
         return _channel(Response(status_code=202), "live", echoed)
-    if response is None:
+    if isinstance(response, Unanswered):
         if strategy == "use-twin" and action == "retrieve":
             return _channel(await twin(), "twin", extra)
-        return _channel(error_response(LiveResponseTimeout(round(timeout * 1000)), correlation_id), "live", extra)
+        return _channel(error_response(response.error(timeout, "live command"), correlation_id), "live", extra)
     return _channel(_answer(response, echoed), "live", {})
 
 

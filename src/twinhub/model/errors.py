@@ -790,15 +790,17 @@ class LiveChannelConditionNotAllowed(TwinhubError):
 
 
 class LiveResponseTimeout(TwinhubError):
-    """No response to a live message or live command within its timeout (Ditto's CommandTimeoutException)."""
+    """No response to a live message or live command within its timeout (Ditto's CommandTimeoutException);
+    `unreceived` ("message", "live command") when no receiver was connected, so none could come."""
 
-    def __init__(self, timeout_ms: int) -> None:
-        super().__init__(
-            "command.timeout",
-            408,
-            f"The Command reached the specified timeout of {timeout_ms}ms.",
-            "Try increasing the command timeout, and make sure that a receiver is connected and responds.",
-        )
+    def __init__(self, timeout_ms: int, *, unreceived: str | None = None) -> None:
+        if unreceived is None:
+            message = f"The Command reached the specified timeout of {timeout_ms}ms."
+            description = "Try increasing the command timeout, and make sure that a receiver is connected and responds."
+        else:
+            message = f"The {unreceived} could not be answered: no receiver is connected."
+            description = f"Connect a receiver that may read the {unreceived}, then send it again."
+        super().__init__("command.timeout", 408, message, description)
 
 
 class WebSocketSessionExpired(TwinhubError):

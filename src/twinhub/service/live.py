@@ -36,6 +36,7 @@ from twinhub.model.errors import (
     AcknowledgementLabelNotDeclared,
     AcknowledgementLabelNotUnique,
     EventSendNotAllowed,
+    LiveResponseTimeout,
     MessageSendNotAllowed,
     ThingNotAccessible,
     TwinhubError,
@@ -60,12 +61,25 @@ from twinhub.service.conditions import Condition
 from twinhub.service.enforcement import READ, WRITE, authorize_write, ensure_readable, readable_view
 from twinhub.service.things import ThingService
 
-__all__ = ["DEFAULT_RECEIVER_CAPACITY", "AckWait", "Declaration", "LiveHub", "LiveReceiver", "new_correlation_id"]
+__all__ = ["DEFAULT_RECEIVER_CAPACITY", "AckWait", "Declaration", "LiveHub", "LiveReceiver", "Unanswered",
+           "new_correlation_id"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RECEIVER_CAPACITY: Final = 256
 BUS_CAPACITY: Final = 10_000  # signals this worker may fall behind the bus before it drops and resubscribes
+
+
+class Unanswered(enum.Enum):
+    """Why a message or live command got no response."""
+
+    NOT_AWAITED = "not awaited"  # timeout 0: fire and forget
+    NO_RECEIVER = "no receiver"  # nobody could receive it (knowable on a single worker only)
+    TIMED_OUT = "timed out"  # received, maybe, but not answered in time (or the hub closed meanwhile)
+
+    def error(self, timeout: float, what: str) -> LiveResponseTimeout:
+        """Ditto's 408 `command.timeout` for it; `what` names the signal ("message", "live command")."""
+        return LiveResponseTimeout(round(timeout * 1000), unreceived=what if self is Unanswered.NO_RECEIVER else None)
 
 
 def new_correlation_id() -> str:
@@ -231,13 +245,14 @@ class LiveHub:
 
     async def send_message(self, message: LiveMessage, subjects: tuple[str, ...], *,
                            timeout: float,  # noqa: ASYNC109 - how long to wait for a response
-                           condition: Condition | None = None) -> LiveResponse | None:
+                           condition: Condition | None = None) -> LiveResponse | Unanswered:
         """Route `message` to its receivers and wait up to `timeout` seconds for the first response.
 
-        Returns None when none came (the caller answers 408), at once when `timeout` is 0 (fire and
-        forget). A correlation-id is generated when the message has none. Raises 404 for an unknown
-        thing, 403 `messages:send.notallowed` without WRITE on the message's resource (the claim message
-        needs none), 412/400 for a `condition` the thing fails or that is invalid.
+        Returns why none came otherwise (the caller answers 408): at once when `timeout` is 0 (fire and
+        forget) or when no receiver could get it (known on a single worker only). A correlation-id is
+        generated when the message has none. Raises 404 for an unknown thing, 403 `messages:send.notallowed`
+        without WRITE on the message's resource (the claim message needs none), 412/400 for a `condition`
+        the thing fails or that is invalid.
         """
         self._require_open()
         enforcer = await self._enforcer_or_404(message.thing_id)
@@ -247,11 +262,11 @@ class LiveHub:
             await self._things.retrieve(message.thing_id, (), subjects, condition=condition)
         correlation_id = message.correlation_id or new_correlation_id()
         message = replace(message, headers={**message.headers, "correlation-id": correlation_id})
-        return await self._request(message, correlation_id, timeout)
+        return await self._request(message, correlation_id, timeout, enforcer)
 
     async def send_command(self, command: LiveCommand, subjects: tuple[str, ...], *,
-                           timeout: float) -> LiveResponse | None:  # noqa: ASYNC109 - waits for a response
-        """Route a live command to its receivers and return the first response (None: none in time).
+                           timeout: float) -> LiveResponse | Unanswered:  # noqa: ASYNC109 - waits for a response
+        """Route a live command to its receivers and return the first response (or why none came).
 
         Authorized as the twin command would be: a retrieve needs READ (404s otherwise), the others
         WRITE (403). The response to a retrieve is cut down to what the sender may READ.
@@ -267,8 +282,8 @@ class LiveHub:
             authorize_write(enforcer, subjects, ThingCommand(action, command.thing_id, command.path, value))
         correlation_id = command.correlation_id or new_correlation_id()
         command = replace(command, headers={**command.headers, "correlation-id": correlation_id})
-        response = await self._request(command, correlation_id, timeout)
-        if response is None or command.action != "retrieve" or not 200 <= response.status < 300:
+        response = await self._request(command, correlation_id, timeout, enforcer)
+        if isinstance(response, Unanswered) or command.action != "retrieve" or not 200 <= response.status < 300:
             return response
         return _readable_response(response, enforcer, subjects, command)
 
@@ -281,22 +296,23 @@ class LiveHub:
             raise EventSendNotAllowed(event.thing_id)
         await self._bus.publish(event)
 
-    async def _request(self, signal: LiveSignal, correlation_id: str,
-                       timeout: float) -> LiveResponse | None:  # noqa: ASYNC109 - waits for a response
+    async def _request(self, signal: LiveSignal, correlation_id: str, timeout: float,  # noqa: ASYNC109
+                       enforcer: Enforcer) -> LiveResponse | Unanswered:
         if timeout <= 0:
             await self._bus.publish(signal)
-            return None
-        if not self._bus.shared and not any(receiver.wants(signal) for receiver in self._receivers):
-            # One worker and nobody listening: nobody can answer, so waiting out the timeout changes nothing.
-            return None
+            return Unanswered.NOT_AWAITED
+        if not self._bus.shared and not any(receiver.wants(signal) and _may_receive(enforcer, receiver.subjects, signal)
+                                            for receiver in self._receivers):
+            # One worker and nobody to receive it: nobody can answer, so waiting out the timeout changes nothing.
+            return Unanswered.NO_RECEIVER
         future: asyncio.Future[LiveResponse | None] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(correlation_id, set()).add(future)
         try:
             await self._bus.publish(signal)
             async with asyncio.timeout(timeout):
-                return await future
+                return await future or Unanswered.TIMED_OUT
         except TimeoutError:
-            return None
+            return Unanswered.TIMED_OUT
         finally:
             waiting = self._waiting.get(correlation_id)
             if waiting is not None:

@@ -37,7 +37,7 @@ from twinhub.model.errors import (
 from twinhub.model.live import Acknowledgement, LiveCommand, LiveEvent, LiveMessage, LiveResponse, LiveSignal
 from twinhub.rql import parse_filter
 from twinhub.service.conditions import Condition
-from twinhub.service.live import LiveHub
+from twinhub.service.live import LiveHub, Unanswered
 
 pytestmark = pytest.mark.anyio
 
@@ -84,27 +84,29 @@ async def test_a_message_without_correlation_id_gets_one(worker: Worker) -> None
     assert received.payload == b"hello" and received.content_type == "text/plain"
 
 
-async def test_nobody_answering_is_none_after_the_timeout(worker: Worker) -> None:
+async def test_nobody_answering_is_timed_out_after_the_timeout(worker: Worker) -> None:
     silent = worker.hub.receive(["messages"], OWNER)  # receives, never answers
     started = time.monotonic()
-    assert await worker.hub.send_message(message(), OWNER, timeout=0.2) is None
+    assert await worker.hub.send_message(message(), OWNER, timeout=0.2) is Unanswered.TIMED_OUT
     assert 0.2 <= time.monotonic() - started < 2
     assert isinstance(await next_signal(silent), LiveMessage)
 
 
-async def test_with_nobody_listening_on_a_single_worker_it_is_none_at_once(worker: Worker) -> None:
+async def test_with_nobody_listening_on_a_single_worker_it_is_no_receiver_at_once(worker: Worker) -> None:
     if worker.hub.shared:
         pytest.skip("on a shared bus a receiver may listen on another worker")
+    stranger = worker.hub.receive(["messages"], STRANGER)  # listens, but may not read it: no receiver either
     started = time.monotonic()
-    assert await worker.hub.send_message(message(), OWNER, timeout=30) is None
+    assert await worker.hub.send_message(message(), OWNER, timeout=30) is Unanswered.NO_RECEIVER
     assert time.monotonic() - started < 5
+    assert await nothing_for(stranger)
 
 
 async def test_timeout_zero_is_fire_and_forget(worker: Worker) -> None:
     hub = worker.hub
     device = hub.receive(["messages"], OWNER)
     started = time.monotonic()
-    assert await hub.send_message(message(), OWNER, timeout=0) is None
+    assert await hub.send_message(message(), OWNER, timeout=0) is Unanswered.NOT_AWAITED
     assert time.monotonic() - started < 0.5
     assert isinstance(await next_signal(device), LiveMessage)
 
@@ -118,7 +120,7 @@ async def test_later_responses_and_responses_nobody_waits_for_are_dropped(worker
     await hub.respond(LiveResponse("c-2", 201, b"first"))
     await hub.respond(LiveResponse("c-2", 500, b"second"))
     response = await sending
-    assert response is not None and (response.status, response.payload) == (201, b"first")
+    assert isinstance(response, LiveResponse) and (response.status, response.payload) == (201, b"first")
 
 
 async def test_a_receiver_gets_only_messages_whose_resource_it_may_read(worker: Worker) -> None:
@@ -134,7 +136,7 @@ async def test_a_receiver_gets_only_messages_whose_resource_it_may_read(worker: 
 
 async def test_sending_needs_write_on_the_message_resource(worker: Worker) -> None:
     hub = worker.hub
-    assert await hub.send_message(message("ping"), PINGER, timeout=0) is None
+    assert await hub.send_message(message("ping"), PINGER, timeout=0) is Unanswered.NOT_AWAITED
     with pytest.raises(MessageSendNotAllowed):
         await hub.send_message(message("pong"), PINGER, timeout=0)
     with pytest.raises(MessageSendNotAllowed):
@@ -192,12 +194,13 @@ async def test_a_receiver_that_falls_behind_is_cut_off_without_slowing_the_other
     assert slow.overflowed and slow.closed
 
 
-async def test_a_closed_hub_answers_waiting_senders_with_none(tmp_path: Path) -> None:
+async def test_a_closed_hub_answers_waiting_senders_with_no_response(tmp_path: Path) -> None:
     async with live_workers(tmp_path / "twinhub.db", [InProcessSignalBus()]) as (worker,):
+        worker.hub.receive(["messages"], OWNER)  # receives, never answers: the sender waits
         sending = asyncio.create_task(worker.hub.send_message(message(), OWNER, timeout=30))
         await asyncio.sleep(0.1)
         await worker.hub.aclose()
-        assert await asyncio.wait_for(sending, 2) is None
+        assert await asyncio.wait_for(sending, 2) is Unanswered.TIMED_OUT
         with pytest.raises(RuntimeError):
             worker.hub.receive(["messages"], OWNER)
 
@@ -218,8 +221,8 @@ async def test_a_live_retrieve_is_answered_with_what_the_sender_may_read(worker:
     command = LiveCommand(THING_ID, "retrieve", ())
     owner_sees = await hub.send_command(command, OWNER, timeout=5)
     reader_sees = await hub.send_command(command, READER, timeout=5)
-    assert owner_sees is not None and orjson.loads(owner_sees.payload) == everything
-    assert reader_sees is not None and orjson.loads(reader_sees.payload) == {
+    assert isinstance(owner_sees, LiveResponse) and orjson.loads(owner_sees.payload) == everything
+    assert isinstance(reader_sees, LiveResponse) and orjson.loads(reader_sees.payload) == {
         "thingId": THING_ID, "attributes": {"model": "live"}}
     task.cancel()
 

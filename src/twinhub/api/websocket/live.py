@@ -13,8 +13,6 @@ from twinhub.api.websocket.session import CLOSE_TRY_AGAIN_LATER, Session
 from twinhub.model import live as model
 from twinhub.model.errors import (
     AcknowledgementLabelNotDeclared,
-    CommandTimeout,
-    LiveResponseTimeout,
     WebSocketMessageInvalid,
 )
 from twinhub.model.pointer import format_pointer
@@ -39,6 +37,7 @@ from twinhub.protocol import (
 )
 from twinhub.protocol.things import ModifyThing, RetrieveThing, thing_topic
 from twinhub.protocol.topic import Topic
+from twinhub.service.live import Unanswered
 
 _LIVE_KINDS: dict[StreamKind, model.LiveKind] = {
     "messages": "messages", "live-commands": "live-commands", "live-events": "live-events"}
@@ -93,8 +92,8 @@ async def _send_message(session: Session, envelope: Envelope, message: Message) 
     response = await session.ctx.live.send_message(live_message, session.subjects, timeout=steering.timeout)
     if not steering.response_required:
         return
-    if response is None:
-        raise LiveResponseTimeout(round(steering.timeout * 1000))
+    if isinstance(response, Unanswered):
+        raise response.error(steering.timeout, "message")
     payload = payload_from_bytes(response.payload, response.content_type) if response.payload else MISSING
     session.send_envelope(message_response(message, response.status, payload, content_type=response.content_type))
 
@@ -115,8 +114,8 @@ async def _send_command(session: Session, envelope: Envelope) -> None:
     response = await session.ctx.live.send_command(command, session.subjects, timeout=steering.timeout)
     if not steering.response_required:
         return
-    if response is None:
-        raise CommandTimeout(int(steering.timeout * 1000))
+    if isinstance(response, Unanswered):
+        raise response.error(steering.timeout, "live command")
     payload = payload_from_bytes(response.payload, response.content_type) if response.payload else MISSING
     session.send_envelope(thing_response(envelope, response.status, payload,
                                          headers=reply_headers(envelope.headers, content=response.content_type)))
