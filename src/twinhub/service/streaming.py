@@ -46,6 +46,7 @@ from twinhub.service.event_views import (
     merge_extra,
 )
 from twinhub.service.policies import PolicyService
+from twinhub.service.receipts import Receipts
 from twinhub.service.things import ThingService
 
 __all__ = [
@@ -90,9 +91,10 @@ class Watch(CutOffQueue[Delivery]):
 
     def __init__(self, hub: EventHub, subjects: tuple[str, ...], event_filter: EventFilter, capacity: int, *,
                  max_bytes: int | None = None, budget: Budget | None = None,
-                 on_skipped: Callable[[ThingEvent], None] | None = None) -> None:
+                 on_skipped: Callable[[ThingEvent], None] | None = None, receipts: Receipts | None = None) -> None:
         super().__init__(capacity, max_bytes=max_bytes, budget=budget, on_close=lambda: hub._forget(self))
         self.counts_bytes = max_bytes is not None or budget is not None
+        self.receipts = receipts
         self.subjects = subjects
         self.event_filter = event_filter
         self.interest = Interest(subjects, event_filter)
@@ -128,13 +130,14 @@ class EventHub:
 
     def watch(self, subjects: tuple[str, ...], event_filter: EventFilter, *,
               capacity: int = DEFAULT_WATCH_CAPACITY, max_bytes: int | None = None, budget: Budget | None = None,
-              on_skipped: Callable[[ThingEvent], None] | None = None) -> Watch:
+              on_skipped: Callable[[ThingEvent], None] | None = None, receipts: Receipts | None = None) -> Watch:
         """Start watching: events committed from now on that pass `event_filter`, as `subjects` may READ them.
 
         The watch is cut off when it falls `capacity` deliveries or `max_bytes` (their JSON size) behind, or
-        when `budget`, shared with other buffers, runs out and it holds the most (`on_skipped`: see `Watch`)."""
+        when `budget`, shared with other buffers, runs out and it holds the most (`on_skipped`: see `Watch`).
+        The events it gets are noted in `receipts`, so that its party may acknowledge them."""
         watch = Watch(self, subjects, event_filter, capacity, max_bytes=max_bytes, budget=budget,
-                      on_skipped=on_skipped)
+                      on_skipped=on_skipped, receipts=receipts)
         if event_filter.thing_ids is None:
             self._general[watch] = None
         else:
@@ -206,6 +209,8 @@ class EventHub:
             if not watch.closed:
                 delivery = view.deliver(watch.interest)
                 if delivery is not None:
+                    if watch.receipts is not None:
+                        watch.receipts.event(event)
                     watch.offer(delivery, delivery.size if watch.counts_bytes else 0)
                     delivered.add(watch)
             if index % DISPATCH_SLICE == 0:

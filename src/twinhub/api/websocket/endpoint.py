@@ -17,6 +17,7 @@ from twinhub.api.websocket.session import CLOSE_POLICY_VIOLATION, Session
 from twinhub.api.websocket.streams import start_stream
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import (
+    AcknowledgementLabelNotUnique,
     TooManyRequests,
     TwinhubError,
     WebSocketMessageInvalid,
@@ -56,8 +57,9 @@ async def _serve(websocket: WebSocket, ctx: Context, auth: AuthContext, declared
     await websocket.accept()
     session = Session(websocket, ctx, auth, declared_acks=declared)
     try:
-        declaration = session.declaration = ctx.live.declare(declared, session)
-    except TwinhubError as error:  # a label another session already declared: Ditto closes the socket
+        declaration = session.declaration = await ctx.live.declare(
+            declared, session, subject=auth.default_subject, on_lost=lambda: _lost_labels(session))
+    except TwinhubError as error:  # a label another session holds, or another subject's: Ditto closes the socket
         await websocket.close(CLOSE_POLICY_VIOLATION, f"{error.code}: {error.message}"[:123])
         return
     _expire_with_credentials(session)
@@ -74,6 +76,12 @@ async def _serve(websocket: WebSocket, ctx: Context, auth: AuthContext, declared
             with contextlib.suppress(BaseException):
                 await task
         await session.shutdown()
+
+
+def _lost_labels(session: Session) -> None:
+    """A session of another worker declared one of the labels earlier: this one goes, as in Ditto."""
+    error = AcknowledgementLabelNotUnique()
+    session.close(CLOSE_POLICY_VIOLATION, f"{error.code}: {error.message}")
 
 
 async def _refuse(websocket: WebSocket, error: TwinhubError) -> None:

@@ -79,8 +79,10 @@ async def _respond(session: Session, headers: Mapping[str, JsonValue], status: i
     correlation_id = header_text(headers, "correlation-id")
     if not correlation_id:
         return  # an answer to nothing: nobody can wait for it
+    # Dropped unless this session received what it answers (Ditto sends the responder no error either).
     await session.ctx.live.respond(model.LiveResponse(
-        correlation_id, status, payload_to_bytes(payload, content_type), content_type, header_texts(headers)))
+        correlation_id, status, payload_to_bytes(payload, content_type), content_type, header_texts(headers)),
+        session.receipts)
 
 
 async def _send_message(session: Session, envelope: Envelope, message: Message) -> None:
@@ -122,7 +124,8 @@ async def _send_command(session: Session, envelope: Envelope) -> None:
 
 
 async def acknowledgement(session: Session, envelope: Envelope) -> None:
-    """A custom acknowledgement the session issues for an event it received (its label declared)."""
+    """A custom acknowledgement the session issues for an event it received (its label declared); one for
+    anything else is dropped, as Ditto drops acknowledgements nobody waits for."""
     ack = ack_from_envelope(envelope)
     if session.declaration is None:
         raise AcknowledgementLabelNotDeclared(ack.label)
@@ -139,7 +142,8 @@ def live_feed(session: Session, kind: StreamKind, params: dict[str, str]) -> Cal
 
     async def feed() -> None:
         receiver = session.ctx.live.receive([_LIVE_KINDS[kind]], session.subjects, namespaces=namespaces,
-                                            accept=lambda signal: not session.issued(signal.headers))
+                                            accept=lambda signal: not session.issued(signal.headers),
+                                            receipts=session.receipts)
         try:
             async for signal in receiver:
                 session.send_envelope(_envelope_of(signal))

@@ -24,7 +24,7 @@ from twinhub.api.websocket.control import StreamKind
 from twinhub.auth.context import AuthContext
 from twinhub.protocol import Envelope, encode_envelope
 from twinhub.service.buffers import CutOffQueue
-from twinhub.service.live import Declaration
+from twinhub.service.live import Declaration, Receipts
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,12 @@ class Session:
     @property
     def subjects(self) -> tuple[str, ...]:
         return self.auth.subjects
+
+    @property
+    def receipts(self) -> Receipts:
+        """What the session received and may answer (set up with its declaration, before any stream)."""
+        assert self.declaration is not None, "a session streams only once it declared its labels"
+        return self.declaration.receipts
 
     def issued(self, headers: Mapping[str, str]) -> bool:
         """Whether the signal with these headers came from this session (then it is not sent back)."""

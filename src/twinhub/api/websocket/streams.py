@@ -55,7 +55,8 @@ def _events(session: Session, control: StreamControl) -> Callable[[], Coroutine[
 
     async def feed() -> None:
         on_skipped = (lambda event: weak_acknowledgements(session, event)) if session.declared_acks else None
-        watch = session.ctx.events.watch(session.subjects, event_filter_, on_skipped=on_skipped)
+        watch = session.ctx.events.watch(session.subjects, event_filter_, on_skipped=on_skipped,
+                                         receipts=session.receipts)
         try:
             async for delivery in watch:
                 if not session.issued(delivery.event.headers):
@@ -108,4 +109,4 @@ def weak_acknowledgements(session: Session, event: ThingEvent) -> None:
     for label in labels:
         ack = Acknowledgement(label, event.thing_id, correlation_id, 200, {"correlation-id": correlation_id},
                               weak=True)
-        session.track(asyncio.create_task(declaration.acknowledge(ack)))
+        session.track(asyncio.create_task(declaration.acknowledge_skipped(ack)))
