@@ -6,7 +6,10 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     dev_auth, pre_authentication, basic_auth, oidc ([[oidc]] tables; JSON in TWINHUB_OIDC),
     policy_expiry_granularity (seconds subject expiries are rounded up to),
     store_url (postgresql://...), bus_url (nats://...), workers,
-    shutdown_timeout (seconds a stopping worker waits for open SSE streams before it is stopped anyway)
+    shutdown_timeout (seconds a stopping worker waits for open SSE streams before it is stopped anyway),
+    session_buffer_bytes (what one WebSocket session or SSE stream may fall behind before it is closed),
+    buffer_budget_bytes (the same for all of a worker's sessions and streams together: past it, those
+    holding the most are closed), max_sessions_per_subject (open WebSocket sessions of one subject per worker)
 """
 
 from __future__ import annotations
@@ -55,6 +58,10 @@ class Settings:
     # On SIGINT/SIGTERM the server stops accepting and waits for open responses; an SSE stream never ends by
     # itself, so after this many seconds the worker is stopped anyway (every acknowledged write is durable).
     shutdown_timeout: int = 10
+    # Memory for clients that do not keep up: per WebSocket session or SSE stream, and per worker in all.
+    session_buffer_bytes: int = 4 * 1024 * 1024
+    buffer_budget_bytes: int = 256 * 1024 * 1024
+    max_sessions_per_subject: int = 100
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
@@ -67,6 +74,9 @@ class Settings:
 
 class SettingsError(ValueError):
     pass
+
+
+_POSITIVE = ("session_buffer_bytes", "buffer_budget_bytes", "max_sessions_per_subject")
 
 
 def _convert(name: str, raw: object) -> object:
@@ -111,6 +121,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, config_file: Path
             values[name] = raw
     values.update({key: value for key, value in overrides.items() if value is not None})
     converted: dict[str, Any] = {name: _convert(name, value) for name, value in values.items()}
+    for name in _POSITIVE:
+        if name in converted and converted[name] < 1:
+            raise SettingsError(f"setting {name!r}: {converted[name]!r} must be at least 1")
     settings = replace(Settings(), **converted)
     if not 0 <= settings.port <= MAX_PORT:
         raise SettingsError(f"setting 'port': {settings.port} is not a port number (0 to {MAX_PORT}, 0: any free one)")

@@ -100,12 +100,36 @@ def test_a_websocket_sends_a_message_another_websocket_answers(server: Server, t
     assert response["topic"] == topic(thing, "things/live/messages/question")
 
 
-def test_a_message_nobody_answers_times_out_with_408(socket: DittoSocket, thing: str) -> None:
+def test_a_message_nobody_listens_to_is_408_saying_no_receiver_is_connected(socket: DittoSocket,
+                                                                            thing: str) -> None:
     response = socket.request({"topic": topic(thing, "things/live/messages/void"), "path": "/inbox/messages/void",
-                               "value": "hello?", "headers": {"content-type": "text/plain", "timeout": "1s"}})
+                               "value": "hello?", "headers": {"content-type": "text/plain", "timeout": "10s"}})
 
     assert response["status"] == 408
     assert response["value"]["error"] == "command.timeout"
+    assert "no receiver is connected" in response["value"]["message"]
+
+
+def test_a_live_command_nobody_listens_to_is_408_saying_no_receiver_is_connected(socket: DittoSocket,
+                                                                                 thing: str) -> None:
+    response = socket.request({"topic": topic(thing, "things/live/commands/retrieve"), "path": "/attributes",
+                               "headers": {"timeout": "10s"}})
+
+    assert response["status"] == 408
+    assert response["value"]["error"] == "command.timeout"
+    assert "no receiver is connected" in response["value"]["message"]
+
+
+def test_a_message_a_receiver_does_not_answer_in_time_is_408_saying_the_timeout_was_reached(
+        server: Server, thing: str) -> None:
+    with open_socket(server.base_url) as device, open_socket(server.base_url) as app:
+        device.control("START-SEND-MESSAGES")
+        response = app.request({"topic": topic(thing, "things/live/messages/slow"), "path": "/inbox/messages/slow",
+                                "value": "x", "headers": {"content-type": "text/plain", "timeout": "300ms"}})
+        assert isinstance(device.receive_until(_is(topic(thing, "things/live/messages/slow"))), dict)
+
+    assert response["status"] == 408
+    assert response["value"]["message"] == "The Command reached the specified timeout of 300ms."
 
 
 def test_messages_reach_only_sessions_that_may_read_them(server: Server, client: httpx.Client, thing: str) -> None:

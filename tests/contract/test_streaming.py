@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from twinhub.bus.cutoff import Budget
 from twinhub.bus.inprocess import InProcessBus
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import ThingNotAccessible
@@ -101,6 +102,36 @@ async def nothing_for(watch: Watch) -> bool:
     except StopAsyncIteration:
         return True
     return False
+
+
+# -- memory --------------------------------------------------------------------------------------------
+
+
+async def test_watchers_with_the_same_view_share_one_rendering_of_an_event(services: Services) -> None:
+    await services.create()
+    first, second, partial = (services.hub.watch(subjects, EventFilter()) for subjects in (ALICE, ALICE, BOB))
+    await services.write("modify", ("attributes",), {"model": "T3", "secret": "x"})
+    deliveries = [await next_delivery(watch) for watch in (first, second, partial)]
+    rendered: list[object] = []
+
+    def render(delivery: Delivery) -> str:
+        return delivery.rendered("frame", lambda: rendered.append(delivery.value) or f"{delivery.value}")
+
+    frames = [render(delivery) for delivery in deliveries]
+    assert frames[0] is frames[1]  # encoded once for both sessions that see all of it
+    assert rendered == [{"model": "T3", "secret": "x"}, {"model": "T3"}]  # and once for the partial view
+
+
+async def test_a_watch_more_bytes_behind_than_it_may_be_is_cut_off(services: Services) -> None:
+    await services.create()
+    budget = Budget(10_000_000)
+    slow = services.hub.watch(ALICE, EventFilter(), max_bytes=2_000, budget=budget)
+    fast = services.hub.watch(ALICE, EventFilter())
+    for n in range(5):
+        await services.write("modify", ("attributes", "blob"), f"{n}" * 900)
+    assert [(await next_delivery(fast)).value for _ in range(5)] == [f"{n}" * 900 for n in range(5)]
+    assert [delivery.value async for delivery in slow] == []  # cut off: what it held is dropped
+    assert slow.overflowed and budget.total == 0
 
 
 # -- READ views --------------------------------------------------------------------------------------

@@ -7,11 +7,14 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 
+from tests.api.websocket import open_socket, topic
 from tests.integration.services import NATS, POSTGRES, delete_streams, psql, require, throwaway_name
 from tests.serving import Server, free_port, start_server
 from tests.unit.service.live_world import (
@@ -19,6 +22,7 @@ from tests.unit.service.live_world import (
     READER,
     THING_ID,
     Worker,
+    event_requesting,
     live_workers,
     message,
     next_signal,
@@ -26,7 +30,7 @@ from tests.unit.service.live_world import (
     responder,
 )
 from twinhub.bus.signals import NatsSignalBus, open_nats_signal_bus
-from twinhub.model.errors import MessagePayloadTooLarge, ServiceUnavailable
+from twinhub.model.errors import AcknowledgementLabelNotUnique, MessagePayloadTooLarge, ServiceUnavailable
 from twinhub.model.live import (
     Acknowledgement,
     LiveCommand,
@@ -36,6 +40,7 @@ from twinhub.model.live import (
     LiveSignal,
     Signal,
 )
+from twinhub.service.live import Receipts, Unanswered
 
 pytestmark = pytest.mark.anyio
 
@@ -109,7 +114,7 @@ async def test_an_unreachable_server_is_service_unavailable() -> None:
 
 async def test_a_message_sent_on_one_worker_is_answered_from_the_other(workers: list[Worker]) -> None:
     a, b = workers
-    device = b.hub.receive(["messages"], OWNER)
+    device = b.hub.receive(["messages"], OWNER, receipts=Receipts())
     task = responder(b.hub, device, answer)
     response = await a.hub.send_message(message(payload=b"hi", correlation_id="c-ab"), OWNER, timeout=5)
     assert response == LiveResponse("c-ab", 200, b"answered on B: hi", "text/plain")
@@ -142,17 +147,17 @@ async def test_messages_are_delivered_at_most_once_to_who_listens_now(workers: l
     assert await nothing_for(probe)
 
 
-async def test_no_response_from_any_worker_is_none_after_the_timeout(workers: list[Worker]) -> None:
+async def test_no_response_from_any_worker_is_timed_out_after_the_timeout(workers: list[Worker]) -> None:
     a, b = workers
     b.hub.receive(["messages"], OWNER)  # receives, never answers
     started = time.monotonic()
-    assert await a.hub.send_message(message(), OWNER, timeout=0.3) is None
+    assert await a.hub.send_message(message(), OWNER, timeout=0.3) is Unanswered.TIMED_OUT
     assert time.monotonic() - started >= 0.3
 
 
 async def test_a_live_command_from_one_worker_is_answered_from_the_other(workers: list[Worker]) -> None:
     a, b = workers
-    device = b.hub.receive(["live-commands"], OWNER)
+    device = b.hub.receive(["live-commands"], OWNER, receipts=Receipts())
 
     def reply(signal: LiveSignal) -> LiveResponse:
         assert isinstance(signal, LiveCommand) and signal.correlation_id is not None
@@ -160,17 +165,45 @@ async def test_a_live_command_from_one_worker_is_answered_from_the_other(workers
 
     task = responder(b.hub, device, reply)
     response = await a.hub.send_command(LiveCommand(THING_ID, "retrieve", ("attributes",)), READER, timeout=5)
-    assert response is not None and response.payload == b'{"model":"live"}'  # cut to what the reader may READ
+    assert isinstance(response, LiveResponse) and response.payload == b'{"model":"live"}'  # what the reader may READ
     task.cancel()
 
 
 async def test_an_acknowledgement_from_one_worker_resolves_the_wait_on_the_other(workers: list[Worker]) -> None:
     a, b = workers
-    declaration = b.hub.declare(["conn:ack"], owner="session-on-b")
+    declaration = await b.hub.declare(["conn:ack"], owner="session-on-b", subject="nginx:device")
     wait = a.hub.expect_acks("c-ack", ["conn:ack"], entity_id=THING_ID)
+    declaration.receipts.event(event_requesting("conn:ack"))
     issued = Acknowledgement("conn:ack", THING_ID, "c-ack", 200, {"correlation-id": "c-ack"}, {"outcome": "green"})
     await declaration.acknowledge(issued)
     assert await wait.wait(5) == {"conn:ack": issued}
+
+
+async def test_only_the_receiver_of_a_message_may_answer_it_from_another_worker(workers: list[Worker]) -> None:
+    a, b = workers
+    device_receipts = Receipts()
+    device = b.hub.receive(["messages"], OWNER, receipts=device_receipts)
+    sending = asyncio.create_task(a.hub.send_message(message(correlation_id="c-guess"), OWNER, timeout=5))
+    await next_signal(device)
+    assert not await b.hub.respond(LiveResponse("c-guess", 200, b"forged"), Receipts())
+    assert not await a.hub.respond(LiveResponse("c-guess", 200, b"forged"), Receipts())
+    assert await b.hub.respond(LiveResponse("c-guess", 200, b"genuine"), device_receipts)
+    response = await sending
+    assert isinstance(response, LiveResponse) and response.payload == b"genuine"
+
+
+async def test_a_label_declared_on_one_worker_is_not_another_subjects_on_the_other(workers: list[Worker]) -> None:
+    a, b = workers
+    await b.hub.declare(["conn:device"], owner="device-on-b", subject="nginx:device")
+    lost = asyncio.Event()
+    try:  # refused at once once worker A heard of B's declaration, else told it lost when it hears
+        await a.hub.declare(["conn:device"], owner="squatter-on-a", subject="nginx:squatter", on_lost=lost.set)
+        async with asyncio.timeout(5):
+            await lost.wait()
+    except AcknowledgementLabelNotUnique:
+        pass
+    assert a.hub.label_owner("conn:device") == "nginx:device"
+    assert not a.hub.is_declared("conn:device") and b.hub.is_declared("conn:device")
 
 
 async def test_with_other_workers_an_undeclared_label_is_awaited_until_the_timeout(workers: list[Worker]) -> None:
@@ -239,3 +272,40 @@ async def test_a_message_posted_to_one_server_reaches_a_message_stream_on_the_ot
         acked = await first.put(thing, json={}, params={"requested-acks": "twin-persisted,conn:ack", "timeout": "1"})
         assert time.monotonic() - started >= 1
         assert acked.status_code == 424 and acked.json()["conn:ack"]["status"] == 408
+
+
+def test_across_servers_only_the_receiver_answers_and_a_label_stays_with_its_subject(servers: list[Server]) -> None:
+    first, second = servers
+    thing, label = "org.twinhub.test:forged", f"device:{uuid.uuid4().hex[:8]}"
+    with httpx.Client(base_url=first.base_url + "/api/2", auth=("ditto", "any"), timeout=30) as client, \
+            open_socket(second.base_url, query=f"declared-acks={label}") as device, \
+            open_socket(first.base_url, "mallory") as mallory, ThreadPoolExecutor(1) as pool:
+        assert client.put(f"/things/{thing}", json={}).status_code == 201
+        device.control("START-SEND-MESSAGES")
+        device.control("START-SEND-EVENTS")
+        sent = pool.submit(client.post, f"/things/{thing}/inbox/messages/ping", content=b"?",
+                           headers={"content-type": "text/plain", "correlation-id": "guessed", "timeout": "20"})
+        message = device.receive_until(lambda frame: isinstance(frame, dict) and "/live/messages/" in frame["topic"])
+        assert isinstance(message, dict)
+        mallory.send({"topic": message["topic"], "path": message["path"], "status": 200, "value": "forged",
+                      "headers": {"correlation-id": "guessed", "content-type": "text/plain"}})
+        mallory.request({"topic": topic(thing, "things/twin/commands/retrieve"), "path": "/", "headers": {}})
+        device.send({"topic": message["topic"], "path": message["path"], "status": 200, "value": "genuine",
+                     "headers": {"correlation-id": "guessed", "content-type": "text/plain"}})
+        assert sent.result(30).text == "genuine"
+
+        # mallory cannot take the device's label on the other server: refused, or closed once it hears.
+        squatter = open_socket(first.base_url, "mallory", query=f"declared-acks={label}")
+        with pytest.raises(ConnectionClosed) as closed:
+            squatter.receive(10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+        assert closed.value.rcvd.reason.startswith("acknowledgement:label.not.unique")
+
+        acked = pool.submit(client.put, f"/things/{thing}/attributes/x", json=1,
+                            headers={"requested-acks": label, "timeout": "20"})
+        event = device.receive_until(lambda frame: isinstance(frame, dict) and "/twin/events/" in frame["topic"])
+        assert isinstance(event, dict)
+        device.send({"topic": topic(thing, f"things/twin/acks/{label}"), "path": "/", "status": 200,
+                     "value": "seen", "headers": {"correlation-id": event["headers"]["correlation-id"]}})
+        response = acked.result(30)
+    assert response.status_code == 200 and response.json() == "seen"

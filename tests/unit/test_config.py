@@ -391,3 +391,13 @@ def test_to_environ_round_trips_through_load_settings(host: str, port: int, data
     environ = settings.to_environ()
     assert all(isinstance(value, str) for value in environ.values())
     assert load_settings(environ=environ) == settings
+
+
+def test_buffer_limits_come_from_the_environment_and_must_be_positive() -> None:
+    settings = load_settings({"TWINHUB_SESSION_BUFFER_BYTES": "65536", "TWINHUB_BUFFER_BUDGET_BYTES": "1048576",
+                              "TWINHUB_MAX_SESSIONS_PER_SUBJECT": "3"})
+    assert (settings.session_buffer_bytes, settings.buffer_budget_bytes, settings.max_sessions_per_subject) == (
+        65536, 1048576, 3)
+    assert Settings().session_buffer_bytes == 4 * 1024 * 1024
+    with pytest.raises(SettingsError):
+        load_settings({"TWINHUB_MAX_SESSIONS_PER_SUBJECT": "0"})

@@ -21,6 +21,7 @@ from twinhub.auth import build_authenticator
 from twinhub.backends import open_backends
 from twinhub.config import Settings, load_settings
 from twinhub.model.errors import MethodNotAllowed, ResourceNotFound, TwinhubError
+from twinhub.service.buffers import Budget
 from twinhub.service.coherence import follow_events
 from twinhub.service.live import LiveHub
 from twinhub.service.policies import PolicyService
@@ -79,7 +80,7 @@ def create_app(settings: Settings) -> Starlette:
             live = LiveHub(backends.signals, things)
             await live.start()
             context = Context(settings, authenticator, policies, things, SearchService(store, things), events,
-                              live=live)
+                              live=live, budget=Budget(settings.buffer_budget_bytes))
             app.state.context = context
             coherence = asyncio.create_task(follow_events(bus, things, policies))
             hub = asyncio.create_task(events.run())

@@ -13,6 +13,7 @@ from twinhub.api.responses import error_response
 from twinhub.auth import AuthContext, Authenticator
 from twinhub.config import Settings
 from twinhub.model.errors import AuthenticationFailed, TwinhubError
+from twinhub.service.buffers import Budget
 from twinhub.service.live import LiveHub
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
@@ -31,8 +32,11 @@ class Context:
     search: SearchService
     events: EventHub  # committed thing events for WebSocket and SSE sessions
     live: LiveHub  # live messages, live commands and acknowledgements, across workers
+    budget: Budget  # the bytes all WebSocket sessions and SSE streams of this worker may hold for slow clients
     # Writes that outlive their request (timeout=0, or a client that gave up): kept until done.
     background: set[asyncio.Future[object]] = field(default_factory=set)
+    # Open WebSocket sessions per subject (`max_sessions_per_subject` caps them).
+    sessions: dict[str, int] = field(default_factory=dict)
 
     async def authenticate(self, connection: HTTPConnection) -> AuthContext:
         """The subjects of the request; raises 401 `gateway:authentication.failed`."""

@@ -31,7 +31,6 @@ from twinhub.auth.context import AuthContext
 from twinhub.model.errors import (
     HeaderInvalid,
     LiveChannelConditionNotAllowed,
-    LiveResponseTimeout,
     MessageSubjectInvalid,
     MethodNotAllowed,
     ResourceNotFound,
@@ -45,7 +44,7 @@ from twinhub.model.live import CLAIM_SUBJECT, LiveAction, LiveCommand, LiveMessa
 from twinhub.model.live import Direction as MessageDirection
 from twinhub.model.types import MISSING, JsonValue, Pointer
 from twinhub.protocol import payload_from_bytes, payload_kind
-from twinhub.service.live import new_correlation_id
+from twinhub.service.live import Unanswered, new_correlation_id
 
 __all__ = ["is_live", "live_command", "routes"]
 
@@ -154,8 +153,8 @@ async def _send(request: Request, ctx: Context, auth: AuthContext, message: Live
     echoed = {"correlation-id": correlation_id}
     if not response_required:
         return Response(status_code=202, headers=echoed)
-    if response is None:
-        return error_response(LiveResponseTimeout(round(timeout * 1000)), correlation_id)
+    if isinstance(response, Unanswered):
+        return error_response(response.error(timeout, "message"), correlation_id)
     return _answer(response, echoed)
 
 
@@ -178,7 +177,8 @@ def _stream_messages(ctx: Context, auth: AuthContext, thing_id: str, feature_id:
         return (isinstance(signal, LiveMessage) and signal.thing_id == thing_id and signal.feature_id == feature_id
                 and signal.direction == direction and (subject is None or signal.subject == subject))
 
-    receiver = ctx.live.receive(("messages",), auth.subjects, accept=wanted)
+    receiver = ctx.live.receive(("messages",), auth.subjects, accept=wanted,
+                                max_bytes=ctx.settings.session_buffer_bytes, budget=ctx.budget)
 
     async def events() -> AsyncIterator[bytes]:
         try:
@@ -264,10 +264,10 @@ async def live_command(request: Request, ctx: Context, auth: AuthContext, thing_
     echoed = {"correlation-id": correlation_id, **extra}
     if not headers.response_required:
         return _channel(Response(status_code=202), "live", echoed)
-    if response is None:
+    if isinstance(response, Unanswered):
         if strategy == "use-twin" and action == "retrieve":
             return _channel(await twin(), "twin", extra)
-        return _channel(error_response(LiveResponseTimeout(round(timeout * 1000)), correlation_id), "live", extra)
+        return _channel(error_response(response.error(timeout, "live command"), correlation_id), "live", extra)
     return _channel(_answer(response, echoed), "live", {})
 
 

@@ -39,6 +39,6 @@ def error_response(error: TwinhubError, correlation_id: str | None = None) -> Re
         headers["ETag"] = error.etag
     if isinstance(error, MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)
-    if isinstance(error, TooManyRequests):
+    if isinstance(error, TooManyRequests) and error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
     return json_response(error.to_json(), error.status, headers)  # type: ignore[arg-type]

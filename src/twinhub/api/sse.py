@@ -12,7 +12,8 @@
   each with `id:<thingId>`, then the stream ends; `Last-Event-ID` resumes after that thing.
 
 Bad input is answered with Ditto's JSON error before the stream starts. A watcher that falls too far
-behind is cut off: a last comment says so and the stream ends (an EventSource then reconnects).
+behind (`session_buffer_bytes`, or the most behind when the worker's `buffer_budget_bytes` are used up)
+is cut off: a last comment says so and the stream ends (an EventSource then reconnects).
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ async def stream_things(request: Request, ctx: Context, auth: AuthContext, thing
         ensure_readable(await ctx.things.enforcer_of(thing_id), auth.subjects, thing_id, path)
 
     def render_one(delivery: Delivery) -> bytes | None:
-        return render_delivery(delivery, path, fields)
+        # Streams seeing the same view with the same parameters share one encoded chunk.
+        return delivery.rendered(("sse", path, fields), lambda: render_delivery(delivery, path, fields))
 
     if history is not None:
         if ids is None or len(ids) != 1:
@@ -128,7 +130,8 @@ async def stream_things(request: Request, ctx: Context, auth: AuthContext, thing
             to_revision=history.to_revision, from_timestamp=history.from_timestamp,
             to_timestamp=history.to_timestamp)
         return _event_stream(_replayed(replay, render_one), request)
-    watch = ctx.events.watch(auth.subjects, event_filter, capacity=WATCH_CAPACITY)
+    watch = ctx.events.watch(auth.subjects, event_filter, capacity=WATCH_CAPACITY,
+                             max_bytes=ctx.settings.session_buffer_bytes, budget=ctx.budget)
     return _event_stream(_live(watch, render_one), request)
 
 

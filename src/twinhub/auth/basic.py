@@ -108,7 +108,7 @@ class BasicVerifier:
         when `max_waiting` already wait for one. A turn lasts as long as its thread, even when the caller is
         cancelled meanwhile (a running check cannot be stopped), so disconnecting clients cannot exceed it."""
         if self._admitted >= self._max_admitted:
-            raise TooManyRequests(RETRY_AFTER_SECONDS, "Too many logins are being checked at the moment.")
+            raise TooManyRequests("Too many logins are being checked at the moment.", retry_after=RETRY_AFTER_SECONDS)
         self._admitted += 1  # counted now, not when the task starts: a burst within one tick is bounded too
         turn = asyncio.create_task(self._turn(work))
         self._turns.add(turn)

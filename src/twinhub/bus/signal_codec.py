@@ -4,9 +4,10 @@ payload bytes of a message or response (nothing for the other kinds), so binary 
     {"kind": "message", "thingId": "org.example:lamp", "subject": "ask/question", "direction": "inbox",
      "headers": {"correlation-id": "c-1"}, "contentType": "text/plain"}\\n<payload bytes>
 
-`kind` is one of `message`, `command`, `event`, `response`, `ack`; optional fields are left out when
-absent (`featureId`, `contentType`, `value`, `payload`, `revision`, `timestamp`), JSON `null` is a value.
-Unknown fields are ignored, so a newer worker may add fields during a rolling upgrade.
+`kind` is one of `message`, `command`, `event`, `response`, `ack`, `labels`; optional fields are left out
+when absent (`featureId`, `contentType`, `value`, `payload`, `revision`, `timestamp`, `requestId`,
+`issuer`), JSON `null` is a value. Unknown fields are ignored, so a newer worker may add fields during a
+rolling upgrade.
 
 Pure: no I/O, no clock.
 """
@@ -22,6 +23,7 @@ from twinhub.model.errors import TwinhubError
 from twinhub.model.live import (
     Acknowledgement,
     Direction,
+    LabelAnnouncement,
     LiveAction,
     LiveCommand,
     LiveEvent,
@@ -34,7 +36,7 @@ from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 
 __all__ = ["SignalKind", "decode_signal", "encode_signal", "signal_kind"]
 
-SignalKind = Literal["message", "command", "event", "response", "ack"]
+SignalKind = Literal["message", "command", "event", "response", "ack", "labels"]
 
 _SEPARATOR: Final = b"\n"  # JSON as orjson writes it never holds a raw newline
 _LIVE_ACTIONS: Final[dict[str, LiveAction]] = {action: action for action in get_args(LiveAction)}
@@ -52,6 +54,8 @@ def signal_kind(signal: Signal) -> SignalKind:
         return "event"
     if isinstance(signal, LiveResponse):
         return "response"
+    if isinstance(signal, LabelAnnouncement):
+        return "labels"
     return "ack"
 
 
@@ -64,27 +68,33 @@ def encode_signal(signal: Signal) -> bytes:
                 "direction": signal.direction, "headers": dict(signal.headers), "claim": signal.claim}
         _put(body, "featureId", signal.feature_id)
         _put(body, "contentType", signal.content_type)
+        _put(body, "requestId", signal.request_id)
         payload = signal.payload
     elif isinstance(signal, LiveResponse):
         body = {"kind": "response", "correlationId": signal.correlation_id, "status": signal.status,
                 "headers": dict(signal.headers)}
         _put(body, "contentType", signal.content_type)
+        _put(body, "requestId", signal.request_id)
         payload = signal.payload
     elif isinstance(signal, LiveCommand):
         body = {"kind": "command", "thingId": signal.thing_id, "action": signal.action, "path": list(signal.path),
                 "headers": dict(signal.headers)}
         _put_value(body, "value", signal.value)
+        _put(body, "requestId", signal.request_id)
     elif isinstance(signal, LiveEvent):
         body = {"kind": "event", "thingId": signal.thing_id, "action": signal.action, "path": list(signal.path),
                 "headers": dict(signal.headers)}
         _put_value(body, "value", signal.value)
         _put(body, "revision", signal.revision)
         _put(body, "timestamp", signal.timestamp)
+    elif isinstance(signal, LabelAnnouncement):
+        body = {"kind": "labels", "subject": signal.subject, "labels": list(signal.labels), "since": signal.since}
     else:
         body = {"kind": "ack", "label": signal.label, "entityId": signal.entity_id,
                 "correlationId": signal.correlation_id, "status": signal.status, "headers": dict(signal.headers),
                 "weak": signal.weak}
         _put_value(body, "payload", signal.payload)
+        _put(body, "issuer", signal.issuer)
     try:
         return orjson.dumps(body) + _SEPARATOR + payload
     except orjson.JSONEncodeError as exc:
@@ -124,6 +134,7 @@ def _decode_message(body: JsonObject, payload: bytes) -> LiveMessage:
         content_type=_optional_string(body, "contentType"),
         headers=_headers(body),
         claim=body.get("claim") is True,
+        request_id=_optional_string(body, "requestId"),
     )
 
 
@@ -134,6 +145,7 @@ def _decode_response(body: JsonObject, payload: bytes) -> LiveResponse:
         payload=payload,
         content_type=_optional_string(body, "contentType"),
         headers=_headers(body),
+        request_id=_optional_string(body, "requestId"),
     )
 
 
@@ -144,6 +156,7 @@ def _decode_command(body: JsonObject, payload: bytes) -> LiveCommand:
         path=_path(body),
         value=body.get("value", MISSING),
         headers=_headers(body),
+        request_id=_optional_string(body, "requestId"),
     )
 
 
@@ -169,7 +182,19 @@ def _decode_ack(body: JsonObject, payload: bytes) -> Acknowledgement:
         headers=_headers(body),
         payload=body.get("payload", MISSING),
         weak=body.get("weak") is True,
+        issuer=_optional_string(body, "issuer"),
     )
+
+
+def _decode_labels(body: JsonObject, payload: bytes) -> LabelAnnouncement:
+    labels = body["labels"]
+    since = body["since"]
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise ValueError(f"the signal's labels must be a list of strings, not {labels!r}")
+    if isinstance(since, bool) or not isinstance(since, int | float):
+        raise ValueError(f"the signal's since must be a number, not {since!r}")
+    return LabelAnnouncement(_string(body, "subject"), tuple(label for label in labels if isinstance(label, str)),
+                             float(since))
 
 
 _DECODERS: Final[dict[str, Callable[[JsonObject, bytes], Signal]]] = {
@@ -178,6 +203,7 @@ _DECODERS: Final[dict[str, Callable[[JsonObject, bytes], Signal]]] = {
     "command": _decode_command,
     "event": _decode_event,
     "ack": _decode_ack,
+    "labels": _decode_labels,
 }
 
 

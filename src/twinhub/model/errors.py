@@ -11,6 +11,7 @@ Ditto's error body, WebSocket as a Ditto Protocol error) and never invent their 
     ├── MediaTypeUnsupported        mediatype.unsupported           415
     ├── RequestTooLarge             request.toolarge                413
     ├── CommandTimeout              command.timeout                 408
+    ├── TooManyRequests             too.many.requests               429
     ├── AuthenticationFailed        gateway:authentication.failed   401
     ├── MethodNotAllowed            gateway:method.notallowed       405
     ├── ResourceNotFound            gateway:resource.notfound       404  (unknown route)
@@ -144,6 +145,18 @@ class CommandTimeout(TwinhubError):
         )
 
 
+class TooManyRequests(TwinhubError):
+    """Ditto's TooManyRequestsException: too many requests (or WebSocket sessions) at once. With
+    `retry_after` (seconds) the HTTP answer carries `Retry-After`."""
+
+    def __init__(self, message: str = "You made too many requests.", description: str | None = None, *,
+                 retry_after: int | None = None) -> None:
+        if description is None:
+            description = "Try again soon." if retry_after is None else f"Try again in {retry_after} s."
+        super().__init__("too.many.requests", 429, message, description)
+        self.retry_after = retry_after
+
+
 class AuthenticationFailed(TwinhubError):
     def __init__(self, message: str = "Unauthorized. The request could not be authenticated.") -> None:
         super().__init__(
@@ -180,14 +193,6 @@ class ServiceUnavailable(TwinhubError):
         super().__init__(
             "gateway:service.unavailable", 503, message, "Retry the request in a moment."
         )
-
-
-class TooManyRequests(TwinhubError):
-    """Overload that the client should retry after `retry_after` seconds (Ditto sends `retry-after`)."""
-
-    def __init__(self, retry_after: int, message: str = "You made too many requests.") -> None:
-        super().__init__("too.many.requests", 429, message, f"Try again in {retry_after} s.")
-        self.retry_after = retry_after
 
 
 class ThingIdInvalid(TwinhubError):
@@ -791,15 +796,17 @@ class LiveChannelConditionNotAllowed(TwinhubError):
 
 
 class LiveResponseTimeout(TwinhubError):
-    """No response to a live message or live command within its timeout (Ditto's CommandTimeoutException)."""
+    """No response to a live message or live command within its timeout (Ditto's CommandTimeoutException);
+    `unreceived` ("message", "live command") when no receiver was connected, so none could come."""
 
-    def __init__(self, timeout_ms: int) -> None:
-        super().__init__(
-            "command.timeout",
-            408,
-            f"The Command reached the specified timeout of {timeout_ms}ms.",
-            "Try increasing the command timeout, and make sure that a receiver is connected and responds.",
-        )
+    def __init__(self, timeout_ms: int, *, unreceived: str | None = None) -> None:
+        if unreceived is None:
+            message = f"The Command reached the specified timeout of {timeout_ms}ms."
+            description = "Try increasing the command timeout, and make sure that a receiver is connected and responds."
+        else:
+            message = f"The {unreceived} could not be answered: no receiver is connected."
+            description = f"Connect a receiver that may read the {unreceived}, then send it again."
+        super().__init__("command.timeout", 408, message, description)
 
 
 class WebSocketSessionExpired(TwinhubError):

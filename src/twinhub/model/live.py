@@ -7,6 +7,10 @@ the responses to them, and acknowledgements. Plain values; the WebSocket renders
     LiveResponse     the answer to a message or a live command, matched by its correlation-id; the first wins
     Acknowledgement  the answer to a requested acknowledgement label: a subscriber's to a twin command's event,
                      or the commit's own (`twin-persisted`, `search-persisted`); `twinhub.protocol` codes it
+    LabelAnnouncement  the acknowledgement labels a subject declared, as workers tell each other
+
+`request_id` (messages, live commands, responses) and `issuer` (acknowledgements) are routing data the
+workers add, never the clients: which waiting sender a response answers, which subject issued an ack.
 
 Ditto is a router, not a broker: live signals are delivered at most once, to whoever listens right now.
 Payloads of messages and responses stay bytes with their content type; JSON values stay JSON.
@@ -37,6 +41,7 @@ __all__ = [
     "PERSISTED_LABELS",
     "Acknowledgement",
     "Direction",
+    "LabelAnnouncement",
     "LiveAction",
     "LiveCommand",
     "LiveEvent",
@@ -101,6 +106,7 @@ class LiveMessage:
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=_no_headers)
     claim: bool = False
+    request_id: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.direction not in ("inbox", "outbox"):
@@ -133,6 +139,7 @@ class LiveCommand:
     path: Pointer = ()
     value: JsonValue | Missing = MISSING
     headers: dict[str, str] = field(default_factory=_no_headers)
+    request_id: str | None = field(default=None, compare=False)
 
     @property
     def correlation_id(self) -> str | None:
@@ -161,6 +168,7 @@ class LiveResponse:
     payload: bytes = b""
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=_no_headers)
+    request_id: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.correlation_id:
@@ -185,6 +193,7 @@ class Acknowledgement:
     headers: dict[str, str] = field(default_factory=_no_headers)
     payload: JsonValue | Missing = MISSING
     weak: bool = False
+    issuer: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not ACK_LABEL.fullmatch(self.label):
@@ -214,8 +223,23 @@ class Acknowledgement:
         return body
 
 
+@dataclass(frozen=True, slots=True)
+class LabelAnnouncement:
+    """The acknowledgement labels `subject` declared, first at `since` (seconds since the epoch): what a
+    worker tells the others, so that a label stays with the subject that declared it first everywhere."""
+
+    subject: str
+    labels: tuple[str, ...]
+    since: float
+
+    def __post_init__(self) -> None:
+        for label in self.labels:
+            if not ACK_LABEL.fullmatch(label):
+                raise AcknowledgementLabelInvalid(label)
+
+
 LiveSignal = LiveMessage | LiveCommand | LiveEvent
-Signal = LiveSignal | LiveResponse | Acknowledgement
+Signal = LiveSignal | LiveResponse | Acknowledgement | LabelAnnouncement
 
 _KINDS: Final[dict[type[LiveSignal], LiveKind]] = {
     LiveMessage: "messages",

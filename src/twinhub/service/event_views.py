@@ -10,9 +10,12 @@ readable extra fields merged below; placeholders name the event's topic, resourc
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Final, TypeVar, cast
+
+import orjson
 
 from twinhub.model.events import Thing, ThingEvent
 from twinhub.model.fields import FieldSelector, select
@@ -28,6 +31,7 @@ __all__ = [
     "EventFilter",
     "EventView",
     "Interest",
+    "Renderings",
     "changed_thing",
     "event_placeholders",
     "merge_extra",
@@ -55,16 +59,57 @@ class EventFilter:
     extra_fields: FieldSelector | None = None
 
 
+_Rendered = TypeVar("_Rendered")
+
+
+class Renderings:
+    """What edges render of one event, shared by all of its deliveries: a frame is encoded once per
+    distinct view and way of rendering, not once per watcher (and its bytes are held once)."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self) -> None:
+        # Keyed by the ids of the view's objects, which each entry keeps alive so the ids stay theirs.
+        self._entries: dict[tuple[int, int, Hashable], tuple[object, object, object]] = {}
+
+    def get(self, value: object, extra: object, how: Hashable, render: Callable[[], _Rendered]) -> _Rendered:
+        key = (id(value), id(extra), how)
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = (value, extra, render())
+        return cast(_Rendered, entry[2])
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One event for one watcher: the event as committed (with its command's headers), its value reduced to
     what the watcher may READ (MISSING for deletions), the READ-filtered extra fields (None if none were
-    asked for), and the thing at or after the event's revision (None when it was deleted)."""
+    asked for), and the thing at or after the event's revision (None when it was deleted).
+
+    Watchers who see the same view share its `value` and `extra` objects and the event's `renderings`."""
 
     event: ThingEvent
     value: JsonValue | Missing
     extra: JsonObject | None
     thing: Thing | None
+    renderings: Renderings = field(default_factory=Renderings, compare=False, repr=False)
+
+    def rendered(self, how: Hashable, render: Callable[[], _Rendered]) -> _Rendered:
+        """`render()`, computed once for every delivery of this event with the same view and `how` (which
+        names the rendering and its parameters, e.g. `("ws",)` or `("sse", path, fields)`)."""
+        return self.renderings.get(self.value, self.extra, how, render)
+
+    @property
+    def size(self) -> int:
+        """Roughly the bytes the delivery costs a watcher's buffer: its value and extra fields as JSON."""
+        return self.rendered(_SIZE, lambda: _json_size(self.value) + _json_size(self.extra))
+
+
+_SIZE: Final = ("size",)
+
+
+def _json_size(value: JsonValue | Missing | None) -> int:
+    return 0 if value is None or isinstance(value, Missing) else len(orjson.dumps(value))
 
 
 class Interest:
@@ -106,6 +151,7 @@ class EventView:
     _verdicts: dict[tuple[int, int, object], bool] = field(default_factory=dict)
     _whole_thing: JsonObject | None = None
     _placeholders: dict[str, JsonValue] | None = None
+    renderings: Renderings = field(default_factory=Renderings)
 
     def deliver(self, interest: Interest) -> Delivery | None:
         """What the watcher gets of the event, or None when nothing (unreadable, or filtered out)."""
@@ -125,7 +171,7 @@ class EventView:
                 verdict = self._verdicts[key] = self._passes(interest, value, extra)
             if not verdict:
                 return None
-        return Delivery(self.event, value, extra, self.thing)
+        return Delivery(self.event, value, extra, self.thing, self.renderings)
 
     def _view(self, subjects: tuple[str, ...]) -> JsonValue | Missing | _Unreadable:
         event, enforcer = self.event, self.enforcer

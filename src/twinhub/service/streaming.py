@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from twinhub.bus.base import EventBus
-from twinhub.bus.cutoff import CutOffQueue
+from twinhub.bus.cutoff import Budget, CutOffQueue
 from twinhub.model.commands import exists, policy_id_after
 from twinhub.model.errors import ThingNotAccessible, TwinhubError
 from twinhub.model.events import Thing, ThingEvent
@@ -46,6 +46,7 @@ from twinhub.service.event_views import (
 )
 from twinhub.service.historical import HistoryAccess
 from twinhub.service.policies import PolicyService
+from twinhub.service.receipts import Receipts
 from twinhub.service.things import ThingService
 
 __all__ = [
@@ -89,8 +90,11 @@ class Watch(CutOffQueue[Delivery]):
     """
 
     def __init__(self, hub: EventHub, subjects: tuple[str, ...], event_filter: EventFilter, capacity: int, *,
-                 on_skipped: Callable[[ThingEvent], None] | None = None) -> None:
-        super().__init__(capacity, on_close=lambda: hub._forget(self))
+                 max_bytes: int | None = None, budget: Budget | None = None,
+                 on_skipped: Callable[[ThingEvent], None] | None = None, receipts: Receipts | None = None) -> None:
+        super().__init__(capacity, max_bytes=max_bytes, budget=budget, on_close=lambda: hub._forget(self))
+        self.counts_bytes = max_bytes is not None or budget is not None
+        self.receipts = receipts
         self.subjects = subjects
         self.event_filter = event_filter
         self.interest = Interest(subjects, event_filter)
@@ -125,10 +129,15 @@ class EventHub:
         return len(self._general) + len(_all_watches(self._by_thing.values()))
 
     def watch(self, subjects: tuple[str, ...], event_filter: EventFilter, *,
-              capacity: int = DEFAULT_WATCH_CAPACITY, on_skipped: Callable[[ThingEvent], None] | None = None) -> Watch:
-        """Start watching: events committed from now on that pass `event_filter`, as `subjects` may READ them
-        (`on_skipped`: see `Watch`)."""
-        watch = Watch(self, subjects, event_filter, capacity, on_skipped=on_skipped)
+              capacity: int = DEFAULT_WATCH_CAPACITY, max_bytes: int | None = None, budget: Budget | None = None,
+              on_skipped: Callable[[ThingEvent], None] | None = None, receipts: Receipts | None = None) -> Watch:
+        """Start watching: events committed from now on that pass `event_filter`, as `subjects` may READ them.
+
+        The watch is cut off when it falls `capacity` deliveries or `max_bytes` (their JSON size) behind, or
+        when `budget`, shared with other buffers, runs out and it holds the most (`on_skipped`: see `Watch`).
+        The events it gets are noted in `receipts`, so that its party may acknowledge them."""
+        watch = Watch(self, subjects, event_filter, capacity, max_bytes=max_bytes, budget=budget,
+                      on_skipped=on_skipped, receipts=receipts)
         if event_filter.thing_ids is None:
             self._general[watch] = None
         else:
@@ -200,7 +209,9 @@ class EventHub:
             if not watch.closed:
                 delivery = view.deliver(watch.interest)
                 if delivery is not None:
-                    watch.offer(delivery)
+                    if watch.receipts is not None:
+                        watch.receipts.event(event)
+                    watch.offer(delivery, delivery.size if watch.counts_bytes else 0)
                     delivered.add(watch)
             if index % DISPATCH_SLICE == 0:
                 await asyncio.sleep(0)  # thousands of watchers: let requests run in between

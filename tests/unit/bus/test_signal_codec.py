@@ -6,7 +6,15 @@ import orjson
 import pytest
 
 from twinhub.bus.signal_codec import decode_signal, encode_signal, signal_kind
-from twinhub.model.live import Acknowledgement, LiveCommand, LiveEvent, LiveMessage, LiveResponse, Signal
+from twinhub.model.live import (
+    Acknowledgement,
+    LabelAnnouncement,
+    LiveCommand,
+    LiveEvent,
+    LiveMessage,
+    LiveResponse,
+    Signal,
+)
 from twinhub.model.types import MISSING
 
 THING_ID = "org.twinhub.test:lämp"
@@ -26,12 +34,25 @@ SIGNALS: list[Signal] = [
     Acknowledgement("conn:ack", THING_ID, "c-4", 200, {"correlation-id": "c-4"}, {"ok": True}),
     Acknowledgement("conn:ack", THING_ID, "c-4", 200, weak=True),
     Acknowledgement("conn:null", THING_ID, "c-4", 500, payload=None),
+    LabelAnnouncement("nginx:device", ("conn:ack", "conn:other"), 1700000000.25),
 ]
 
 
 @pytest.mark.parametrize("signal", SIGNALS, ids=lambda signal: f"{signal_kind(signal)}")
 def test_every_signal_survives_the_round_trip(signal: Signal) -> None:
     assert decode_signal(encode_signal(signal)) == signal
+
+
+def test_the_routing_data_of_workers_survives_the_round_trip() -> None:
+    message = decode_signal(encode_signal(LiveMessage(THING_ID, "ask", request_id="r-1")))
+    command = decode_signal(encode_signal(LiveCommand(THING_ID, "retrieve", request_id="r-2")))
+    response = decode_signal(encode_signal(LiveResponse("c-1", 200, request_id="r-3")))
+    ack = decode_signal(encode_signal(Acknowledgement("conn:ack", THING_ID, "c-4", 200, issuer="nginx:device")))
+    assert isinstance(message, LiveMessage) and message.request_id == "r-1"
+    assert isinstance(command, LiveCommand) and command.request_id == "r-2"
+    assert isinstance(response, LiveResponse) and response.request_id == "r-3"
+    assert isinstance(ack, Acknowledgement) and ack.issuer == "nginx:device"
+    assert decode_signal(encode_signal(LiveResponse("c-1", 200))).request_id is None  # type: ignore[union-attr]
 
 
 def test_absent_values_are_left_out_and_null_is_kept() -> None:
@@ -63,6 +84,9 @@ def test_unknown_fields_are_ignored() -> None:
     b'{"kind":"command","thingId":"t:x","action":"retrieve","path":[1]}\n',
     b'{"kind":"ack","label":"x","entityId":"t:x","correlationId":"c","status":200}\n',
     b'{"kind":"ack","label":"conn:a","entityId":"t:x","correlationId":"c","status":200,"headers":{"a":1}}\n',
+    b'{"kind":"labels","subject":"s","labels":["no"],"since":1}\n',
+    b'{"kind":"labels","subject":"s","labels":"conn:a","since":1}\n',
+    b'{"kind":"labels","subject":"s","labels":["conn:a"],"since":"now"}\n',
 ])
 def test_anything_else_is_a_value_error(data: bytes) -> None:
     with pytest.raises(ValueError):

@@ -12,6 +12,7 @@ from pathlib import Path
 from twinhub.bus.inprocess import InProcessBus
 from twinhub.bus.signals import SignalBus
 from twinhub.model.commands import ThingCommand
+from twinhub.model.events import ThingEvent
 from twinhub.model.live import LiveMessage, LiveResponse, LiveSignal
 from twinhub.model.types import JsonObject
 from twinhub.service.live import LiveHub, LiveReceiver
@@ -89,12 +90,20 @@ def message(subject: str = "public", payload: bytes = b"hello", **headers: str) 
 
 def responder(hub: LiveHub, receiver: LiveReceiver,
               answer: Callable[[LiveSignal], LiveResponse | None]) -> asyncio.Task[None]:
-    """A task answering each signal `receiver` gets with `answer(signal)` (None: no answer)."""
+    """A task answering each signal `receiver` (made with receipts) gets with `answer(signal)` (None: none)."""
+    receipts = receiver.receipts
+    assert receipts is not None, "a responder answers what it received: give its receiver receipts"
 
     async def run() -> None:
         async for signal in receiver:
             response = answer(signal)
             if response is not None:
-                await hub.respond(response)
+                await hub.respond(response, receipts)
 
     return asyncio.create_task(run())
+
+
+def event_requesting(label: str, correlation_id: str = "c-ack", thing_id: str = THING_ID) -> ThingEvent:
+    """A twin event whose writer requested an acknowledgement of `label`."""
+    return ThingEvent(thing_id, "modified", ("attributes", "model"), "T2", 2, "2024-05-01T12:00:00.000000Z",
+                      headers={"correlation-id": correlation_id, "requested-acks": f'["{label}"]'})

@@ -18,6 +18,7 @@ from tests.unit.service.live_world import (
     STRANGER,
     THING_ID,
     Worker,
+    event_requesting,
     live_workers,
     message,
     next_signal,
@@ -37,7 +38,7 @@ from twinhub.model.errors import (
 from twinhub.model.live import Acknowledgement, LiveCommand, LiveEvent, LiveMessage, LiveResponse, LiveSignal
 from twinhub.rql import parse_filter
 from twinhub.service.conditions import Condition
-from twinhub.service.live import LiveHub
+from twinhub.service.live import LiveHub, Receipts, Unanswered
 
 pytestmark = pytest.mark.anyio
 
@@ -68,7 +69,7 @@ def answer_with(status: int, payload: bytes = b"",
 
 async def test_a_message_is_answered_by_the_first_response_with_its_correlation_id(worker: Worker) -> None:
     hub = worker.hub
-    device = hub.receive(["messages"], OWNER)
+    device = hub.receive(["messages"], OWNER, receipts=Receipts())
     task = responder(hub, device, answer_with(200, b'{"mood":"fine"}', "application/json"))
     response = await hub.send_message(message(correlation_id="c-1"), OWNER, timeout=5)
     assert response == LiveResponse("c-1", 200, b'{"mood":"fine"}', "application/json")
@@ -84,41 +85,71 @@ async def test_a_message_without_correlation_id_gets_one(worker: Worker) -> None
     assert received.payload == b"hello" and received.content_type == "text/plain"
 
 
-async def test_nobody_answering_is_none_after_the_timeout(worker: Worker) -> None:
+async def test_nobody_answering_is_timed_out_after_the_timeout(worker: Worker) -> None:
     silent = worker.hub.receive(["messages"], OWNER)  # receives, never answers
     started = time.monotonic()
-    assert await worker.hub.send_message(message(), OWNER, timeout=0.2) is None
+    assert await worker.hub.send_message(message(), OWNER, timeout=0.2) is Unanswered.TIMED_OUT
     assert 0.2 <= time.monotonic() - started < 2
     assert isinstance(await next_signal(silent), LiveMessage)
 
 
-async def test_with_nobody_listening_on_a_single_worker_it_is_none_at_once(worker: Worker) -> None:
+async def test_with_nobody_listening_on_a_single_worker_it_is_no_receiver_at_once(worker: Worker) -> None:
     if worker.hub.shared:
         pytest.skip("on a shared bus a receiver may listen on another worker")
+    stranger = worker.hub.receive(["messages"], STRANGER)  # listens, but may not read it: no receiver either
     started = time.monotonic()
-    assert await worker.hub.send_message(message(), OWNER, timeout=30) is None
+    assert await worker.hub.send_message(message(), OWNER, timeout=30) is Unanswered.NO_RECEIVER
     assert time.monotonic() - started < 5
+    assert await nothing_for(stranger)
 
 
 async def test_timeout_zero_is_fire_and_forget(worker: Worker) -> None:
     hub = worker.hub
     device = hub.receive(["messages"], OWNER)
     started = time.monotonic()
-    assert await hub.send_message(message(), OWNER, timeout=0) is None
+    assert await hub.send_message(message(), OWNER, timeout=0) is Unanswered.NOT_AWAITED
     assert time.monotonic() - started < 0.5
     assert isinstance(await next_signal(device), LiveMessage)
 
 
 async def test_later_responses_and_responses_nobody_waits_for_are_dropped(worker: Worker) -> None:
     hub = worker.hub
-    device = hub.receive(["messages"], OWNER)
-    await hub.respond(LiveResponse("unknown", 200))  # nobody waits: dropped without a trace
+    receipts = Receipts()
+    device = hub.receive(["messages"], OWNER, receipts=receipts)
+    assert not await hub.respond(LiveResponse("unknown", 200), receipts)  # nobody waits: dropped
     sending = asyncio.create_task(hub.send_message(message(correlation_id="c-2"), OWNER, timeout=5))
     await next_signal(device)
-    await hub.respond(LiveResponse("c-2", 201, b"first"))
-    await hub.respond(LiveResponse("c-2", 500, b"second"))
+    assert await hub.respond(LiveResponse("c-2", 201, b"first"), receipts)
+    assert not await hub.respond(LiveResponse("c-2", 500, b"second"), receipts)
     response = await sending
-    assert response is not None and (response.status, response.payload) == (201, b"first")
+    assert isinstance(response, LiveResponse) and (response.status, response.payload) == (201, b"first")
+
+
+async def test_only_a_party_that_received_a_message_may_answer_it(worker: Worker) -> None:
+    hub = worker.hub
+    device_receipts, bystander_receipts = Receipts(), Receipts()
+    device = hub.receive(["messages"], OWNER, receipts=device_receipts)
+    hub.receive(["messages"], OWNER, namespaces=["org.elsewhere"], receipts=bystander_receipts)
+    sending = asyncio.create_task(hub.send_message(message(correlation_id="c-3"), OWNER, timeout=5))
+    await next_signal(device)
+    assert not await hub.respond(LiveResponse("c-3", 200, b"forged"), bystander_receipts)
+    assert not await hub.respond(LiveResponse("c-3", 200, b"forged"), Receipts())
+    assert await hub.respond(LiveResponse("c-3", 200, b"genuine"), device_receipts)
+    response = await sending
+    assert isinstance(response, LiveResponse) and response.payload == b"genuine"
+
+
+async def test_a_response_answers_the_request_its_party_received_not_its_correlation_id(worker: Worker) -> None:
+    hub = worker.hub
+    receipts = Receipts()
+    device = hub.receive(["messages"], OWNER, receipts=receipts)
+    first = asyncio.create_task(hub.send_message(message(correlation_id="same"), OWNER, timeout=5))
+    await next_signal(device)
+    second = asyncio.create_task(hub.send_message(message(correlation_id="same"), OWNER, timeout=5))
+    await next_signal(device)
+    await hub.respond(LiveResponse("same", 201, b"to the first"), receipts)
+    await hub.respond(LiveResponse("same", 202, b"to the second"), receipts)
+    assert [(await first).payload, (await second).payload] == [b"to the first", b"to the second"]  # type: ignore[union-attr]
 
 
 async def test_a_receiver_gets_only_messages_whose_resource_it_may_read(worker: Worker) -> None:
@@ -134,7 +165,7 @@ async def test_a_receiver_gets_only_messages_whose_resource_it_may_read(worker: 
 
 async def test_sending_needs_write_on_the_message_resource(worker: Worker) -> None:
     hub = worker.hub
-    assert await hub.send_message(message("ping"), PINGER, timeout=0) is None
+    assert await hub.send_message(message("ping"), PINGER, timeout=0) is Unanswered.NOT_AWAITED
     with pytest.raises(MessageSendNotAllowed):
         await hub.send_message(message("pong"), PINGER, timeout=0)
     with pytest.raises(MessageSendNotAllowed):
@@ -192,12 +223,13 @@ async def test_a_receiver_that_falls_behind_is_cut_off_without_slowing_the_other
     assert slow.overflowed and slow.closed
 
 
-async def test_a_closed_hub_answers_waiting_senders_with_none(tmp_path: Path) -> None:
+async def test_a_closed_hub_answers_waiting_senders_with_no_response(tmp_path: Path) -> None:
     async with live_workers(tmp_path / "twinhub.db", [InProcessSignalBus()]) as (worker,):
+        worker.hub.receive(["messages"], OWNER)  # receives, never answers: the sender waits
         sending = asyncio.create_task(worker.hub.send_message(message(), OWNER, timeout=30))
         await asyncio.sleep(0.1)
         await worker.hub.aclose()
-        assert await asyncio.wait_for(sending, 2) is None
+        assert await asyncio.wait_for(sending, 2) is Unanswered.TIMED_OUT
         with pytest.raises(RuntimeError):
             worker.hub.receive(["messages"], OWNER)
 
@@ -212,14 +244,14 @@ async def test_a_hub_must_be_opened_before_use(worker: Worker) -> None:
 
 async def test_a_live_retrieve_is_answered_with_what_the_sender_may_read(worker: Worker) -> None:
     hub = worker.hub
-    device = hub.receive(["live-commands"], OWNER)
+    device = hub.receive(["live-commands"], OWNER, receipts=Receipts())
     everything = {"thingId": THING_ID, "attributes": {"model": "live", "secret": "live-secret"}}
     task = responder(hub, device, answer_with(200, orjson.dumps(everything), "application/json"))
     command = LiveCommand(THING_ID, "retrieve", ())
     owner_sees = await hub.send_command(command, OWNER, timeout=5)
     reader_sees = await hub.send_command(command, READER, timeout=5)
-    assert owner_sees is not None and orjson.loads(owner_sees.payload) == everything
-    assert reader_sees is not None and orjson.loads(reader_sees.payload) == {
+    assert isinstance(owner_sees, LiveResponse) and orjson.loads(owner_sees.payload) == everything
+    assert isinstance(reader_sees, LiveResponse) and orjson.loads(reader_sees.payload) == {
         "thingId": THING_ID, "attributes": {"model": "live"}}
     task.cancel()
 
@@ -268,11 +300,23 @@ def ack(label: str, correlation_id: str = "c-ack", status: int = 200) -> Acknowl
 
 async def test_an_issued_acknowledgement_resolves_the_wait(worker: Worker) -> None:
     hub = worker.hub
-    declaration = hub.declare(["conn:ack"], owner="session-1")
+    declaration = await hub.declare(["conn:ack"], owner="session-1", subject="nginx:device")
     wait = hub.expect_acks("c-ack", ["conn:ack"], entity_id=THING_ID)
-    await declaration.acknowledge(ack("conn:ack"))
-    await declaration.acknowledge(ack("conn:ack", status=500))  # only the first counts
-    assert await wait.wait(5) == {"conn:ack": ack("conn:ack")}
+    declaration.receipts.event(event_requesting("conn:ack"))  # what the event hub notes on delivery
+    assert await declaration.acknowledge(ack("conn:ack"))
+    assert not await declaration.acknowledge(ack("conn:ack", status=500))  # only the first counts
+    received = await wait.wait(5)
+    assert received == {"conn:ack": ack("conn:ack")} and received["conn:ack"].issuer == "nginx:device"
+
+
+async def test_an_acknowledgement_of_an_event_its_issuer_did_not_receive_is_dropped(worker: Worker) -> None:
+    hub = worker.hub
+    declaration = await hub.declare(["conn:ack"], owner="session-1", subject="nginx:device")
+    wait = hub.expect_acks("c-ack", ["conn:ack"], entity_id=THING_ID)
+    assert not await declaration.acknowledge(ack("conn:ack"))  # guessed the correlation-id
+    declaration.receipts.event(event_requesting("conn:ack", thing_id="org.twinhub.test:other"))
+    assert await declaration.acknowledge(ack("conn:ack"))  # issued, but about the other thing it received
+    assert (await wait.wait(0.2))["conn:ack"].status == 408
 
 
 async def test_a_label_nobody_declared_times_out_at_once_on_a_single_worker(worker: Worker) -> None:
@@ -289,33 +333,46 @@ async def test_a_label_nobody_declared_times_out_at_once_on_a_single_worker(work
 
 async def test_a_declared_label_is_awaited_until_the_timeout(worker: Worker) -> None:
     hub = worker.hub
-    hub.declare(["conn:late"], owner="session-1")
+    await hub.declare(["conn:late"], owner="session-1", subject="nginx:device")
     started = time.monotonic()
     acks = await hub.await_acks("c-ack", ["conn:late", "conn:nobody"], 0.3)
     assert time.monotonic() - started >= 0.3
     assert [a.status for a in acks.values()] == [408, 408]
 
 
-async def test_labels_are_declared_once_per_worker_until_released(worker: Worker) -> None:
+async def test_a_label_is_held_by_one_declaration_and_stays_with_its_subject(worker: Worker) -> None:
     hub = worker.hub
-    first = hub.declare(["conn:one", "conn:two"], owner="session-1")
-    with pytest.raises(AcknowledgementLabelNotUnique):
-        hub.declare(["conn:two"], owner="session-2")
-    assert hub.is_declared("conn:one")
+    first = await hub.declare(["conn:one", "conn:two"], owner="session-1", subject="nginx:device")
+    with pytest.raises(AcknowledgementLabelNotUnique):  # held: not even the same subject, as in Ditto
+        await hub.declare(["conn:two"], owner="session-2", subject="nginx:device")
+    assert hub.is_declared("conn:one") and hub.label_owner("conn:one") == "nginx:device"
     first.release()
     assert not hub.is_declared("conn:one")
-    hub.declare(["conn:two"], owner="session-2")
+    with pytest.raises(AcknowledgementLabelNotUnique):  # released, but still the device's
+        await hub.declare(["conn:two"], owner="session-3", subject="nginx:squatter")
+    await hub.declare(["conn:two"], owner="session-2", subject="nginx:device")
+    await hub.declare(["conn:three"], owner="session-3", subject="nginx:squatter")
 
 
 async def test_an_issuer_may_only_send_acknowledgements_it_declared(worker: Worker) -> None:
-    declaration = worker.hub.declare(["conn:one"], owner="session-1")
+    declaration = await worker.hub.declare(["conn:one"], owner="session-1", subject="nginx:device")
     with pytest.raises(AcknowledgementLabelNotDeclared):
         await declaration.acknowledge(ack("conn:other"))
 
 
 async def test_acknowledgements_for_other_correlation_ids_are_ignored(worker: Worker) -> None:
     hub = worker.hub
-    hub.declare(["conn:ack"], owner="session-1")
+    declaration = await hub.declare(["conn:ack"], owner="session-1", subject="nginx:device")
     wait = hub.expect_acks("c-mine", ["conn:ack"])
-    await hub.acknowledge(ack("conn:ack", correlation_id="c-other"))
+    declaration.receipts.event(event_requesting("conn:ack", correlation_id="c-other"))
+    assert await declaration.acknowledge(ack("conn:ack", correlation_id="c-other"))
     assert (await wait.wait(0.2))["conn:ack"].status == 408
+
+
+async def test_a_receiver_more_bytes_behind_than_it_may_be_is_cut_off(worker: Worker) -> None:
+    hub = worker.hub
+    slow = hub.receive(["messages"], OWNER, max_bytes=250)
+    for n in range(3):
+        await hub.send_message(message(payload=str(n).encode() * 100), OWNER, timeout=0)
+    assert [signal.payload async for signal in slow] == [b"0" * 100, b"1" * 100]  # type: ignore[union-attr]
+    assert slow.overflowed

@@ -10,12 +10,15 @@ import time
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from twinhub.api.context import context_of
+from twinhub.api.context import Context, context_of
 from twinhub.api.websocket.commands import dispatch, reply_error
 from twinhub.api.websocket.control import StreamControl, TokenRefresh, is_control, parse_control
 from twinhub.api.websocket.session import CLOSE_POLICY_VIOLATION, Session
 from twinhub.api.websocket.streams import start_stream
+from twinhub.auth.context import AuthContext
 from twinhub.model.errors import (
+    AcknowledgementLabelNotUnique,
+    TooManyRequests,
     TwinhubError,
     WebSocketMessageInvalid,
     WebSocketSessionExpired,
@@ -33,11 +36,30 @@ async def endpoint(websocket: WebSocket) -> None:
     except TwinhubError as error:
         await _refuse(websocket, error)
         return
+    subject = auth.default_subject
+    limit = ctx.settings.max_sessions_per_subject
+    if ctx.sessions.get(subject, 0) >= limit:
+        await _refuse(websocket, TooManyRequests(
+            f"Too many WebSocket sessions of the subject <{subject}>: at most {limit} may be open at once.",
+            "Close another session of this subject first."))
+        return
+    ctx.sessions[subject] = ctx.sessions.get(subject, 0) + 1  # counted before the first await
+    try:
+        await _serve(websocket, ctx, auth, declared)
+    finally:
+        if (open_now := ctx.sessions[subject] - 1) > 0:
+            ctx.sessions[subject] = open_now
+        else:
+            del ctx.sessions[subject]
+
+
+async def _serve(websocket: WebSocket, ctx: Context, auth: AuthContext, declared: tuple[str, ...]) -> None:
     await websocket.accept()
     session = Session(websocket, ctx, auth, declared_acks=declared)
     try:
-        declaration = session.declaration = ctx.live.declare(declared, session)
-    except TwinhubError as error:  # a label another session already declared: Ditto closes the socket
+        declaration = session.declaration = await ctx.live.declare(
+            declared, session, subject=auth.default_subject, on_lost=lambda: _lost_labels(session))
+    except TwinhubError as error:  # a label another session holds, or another subject's: Ditto closes the socket
         await websocket.close(CLOSE_POLICY_VIOLATION, f"{error.code}: {error.message}"[:123])
         return
     _expire_with_credentials(session)
@@ -54,6 +76,12 @@ async def endpoint(websocket: WebSocket) -> None:
             with contextlib.suppress(BaseException):
                 await task
         await session.shutdown()
+
+
+def _lost_labels(session: Session) -> None:
+    """A session of another worker declared one of the labels earlier: this one goes, as in Ditto."""
+    error = AcknowledgementLabelNotUnique()
+    session.close(CLOSE_POLICY_VIOLATION, f"{error.code}: {error.message}")
 
 
 async def _refuse(websocket: WebSocket, error: TwinhubError) -> None:

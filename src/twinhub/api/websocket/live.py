@@ -13,8 +13,6 @@ from twinhub.api.websocket.session import CLOSE_TRY_AGAIN_LATER, Session
 from twinhub.model import live as model
 from twinhub.model.errors import (
     AcknowledgementLabelNotDeclared,
-    CommandTimeout,
-    LiveResponseTimeout,
     WebSocketMessageInvalid,
 )
 from twinhub.model.pointer import format_pointer
@@ -39,6 +37,7 @@ from twinhub.protocol import (
 )
 from twinhub.protocol.things import ModifyThing, RetrieveThing, thing_topic
 from twinhub.protocol.topic import Topic
+from twinhub.service.live import Unanswered
 
 _LIVE_KINDS: dict[StreamKind, model.LiveKind] = {
     "messages": "messages", "live-commands": "live-commands", "live-events": "live-events"}
@@ -80,8 +79,10 @@ async def _respond(session: Session, headers: Mapping[str, JsonValue], status: i
     correlation_id = header_text(headers, "correlation-id")
     if not correlation_id:
         return  # an answer to nothing: nobody can wait for it
+    # Dropped unless this session received what it answers (Ditto sends the responder no error either).
     await session.ctx.live.respond(model.LiveResponse(
-        correlation_id, status, payload_to_bytes(payload, content_type), content_type, header_texts(headers)))
+        correlation_id, status, payload_to_bytes(payload, content_type), content_type, header_texts(headers)),
+        session.receipts)
 
 
 async def _send_message(session: Session, envelope: Envelope, message: Message) -> None:
@@ -93,8 +94,8 @@ async def _send_message(session: Session, envelope: Envelope, message: Message) 
     response = await session.ctx.live.send_message(live_message, session.subjects, timeout=steering.timeout)
     if not steering.response_required:
         return
-    if response is None:
-        raise LiveResponseTimeout(round(steering.timeout * 1000))
+    if isinstance(response, Unanswered):
+        raise response.error(steering.timeout, "message")
     payload = payload_from_bytes(response.payload, response.content_type) if response.payload else MISSING
     session.send_envelope(message_response(message, response.status, payload, content_type=response.content_type))
 
@@ -115,15 +116,16 @@ async def _send_command(session: Session, envelope: Envelope) -> None:
     response = await session.ctx.live.send_command(command, session.subjects, timeout=steering.timeout)
     if not steering.response_required:
         return
-    if response is None:
-        raise CommandTimeout(int(steering.timeout * 1000))
+    if isinstance(response, Unanswered):
+        raise response.error(steering.timeout, "live command")
     payload = payload_from_bytes(response.payload, response.content_type) if response.payload else MISSING
     session.send_envelope(thing_response(envelope, response.status, payload,
                                          headers=reply_headers(envelope.headers, content=response.content_type)))
 
 
 async def acknowledgement(session: Session, envelope: Envelope) -> None:
-    """A custom acknowledgement the session issues for an event it received (its label declared)."""
+    """A custom acknowledgement the session issues for an event it received (its label declared); one for
+    anything else is dropped, as Ditto drops acknowledgements nobody waits for."""
     ack = ack_from_envelope(envelope)
     if session.declaration is None:
         raise AcknowledgementLabelNotDeclared(ack.label)
@@ -140,7 +142,8 @@ def live_feed(session: Session, kind: StreamKind, params: dict[str, str]) -> Cal
 
     async def feed() -> None:
         receiver = session.ctx.live.receive([_LIVE_KINDS[kind]], session.subjects, namespaces=namespaces,
-                                            accept=lambda signal: not session.issued(signal.headers))
+                                            accept=lambda signal: not session.issued(signal.headers),
+                                            receipts=session.receipts)
         try:
             async for signal in receiver:
                 session.send_envelope(_envelope_of(signal))

@@ -1,9 +1,10 @@
 """One WebSocket session: who it is, what it subscribed to, and its bounded outbound buffer.
 
 Everything the session sends (responses, events, messages, acks) goes through one queue drained by
-one writer task, so frames never interleave and a slow client costs only its own buffer: when the
-buffer is full the session is closed with a clear reason, never slowing the write path or the
-other sessions.
+one writer task, so frames never interleave and a slow client costs only its own buffer: when it
+holds `DEFAULT_BUFFER` frames or `session_buffer_bytes`, or when all sessions and streams of the worker
+together pass `buffer_budget_bytes` and this one holds the most, the session is closed (1013) with
+a clear reason, never slowing the write path or the other sessions.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from twinhub.api.views import ORIGIN_HEADER
 from twinhub.api.websocket.control import StreamKind
 from twinhub.auth.context import AuthContext
 from twinhub.protocol import Envelope, encode_envelope
-from twinhub.service.live import Declaration
+from twinhub.service.buffers import CutOffQueue
+from twinhub.service.live import Declaration, Receipts
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,10 @@ class Session:
         self.auth = auth
         self.declared_acks = declared_acks
         self.id = f"ws:{uuid.uuid4()}"
-        self._outbound: asyncio.Queue[str | None] = asyncio.Queue(buffer + 1)
         self._buffer = buffer
+        self._buffer_bytes = ctx.settings.session_buffer_bytes
+        self._outbound: CutOffQueue[str] = CutOffQueue(buffer, max_bytes=self._buffer_bytes, budget=ctx.budget,
+                                                       on_close=self._outbound_closed)
         self._streams: dict[StreamKind, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight = asyncio.Semaphore(MAX_COMMANDS_IN_FLIGHT)
@@ -64,6 +68,12 @@ class Session:
     def subjects(self) -> tuple[str, ...]:
         return self.auth.subjects
 
+    @property
+    def receipts(self) -> Receipts:
+        """What the session received and may answer (set up with its declaration, before any stream)."""
+        assert self.declaration is not None, "a session streams only once it declared its labels"
+        return self.declaration.receipts
+
     def issued(self, headers: Mapping[str, str]) -> bool:
         """Whether the signal with these headers came from this session (then it is not sent back)."""
         return headers.get(ORIGIN_HEADER) == self.id
@@ -71,14 +81,18 @@ class Session:
     # -- sending -----------------------------------------------------------------------------------
 
     def send(self, frame: str) -> None:
-        """Queue `frame`; a session whose client does not keep up is closed instead of buffering more."""
-        if self.closed.is_set():
-            return
-        if self._outbound.qsize() >= self._buffer:
-            self.close(CLOSE_TRY_AGAIN_LATER,
-                       f"twinhub:websocket.buffer.overflow: the client fell {self._buffer} messages behind")
-            return
-        self._outbound.put_nowait(frame)
+        """Queue `frame` (shared with other sessions as it is: a str costs its bytes once); a session whose
+        client does not keep up is closed instead of buffering more."""
+        if not self.closed.is_set():
+            self._outbound.offer(frame, len(frame))
+
+    def _outbound_closed(self) -> None:
+        if self._outbound.over_budget:
+            self.close(CLOSE_TRY_AGAIN_LATER, "twinhub:websocket.buffer.overflow: the server's buffers for slow "
+                                              "clients are full and this session held the most")
+        elif self._outbound.overflowed:
+            self.close(CLOSE_TRY_AGAIN_LATER, f"twinhub:websocket.buffer.overflow: the client fell more than "
+                                              f"{self._buffer} messages or {self._buffer_bytes} bytes behind")
 
     def send_envelope(self, envelope: Envelope) -> None:
         self.send(encode_envelope(envelope).decode())
@@ -89,11 +103,10 @@ class Session:
             return
         self._close = (code, reason[:123])  # a close frame's reason holds at most 123 bytes
         self.closed.set()
-        with contextlib.suppress(asyncio.QueueFull):
-            self._outbound.put_nowait(None)
+        self._outbound.close(drop_pending=True)  # what a closing session has not written is never written
 
     async def write_loop(self) -> None:
-        while (frame := await self._outbound.get()) is not None:
+        while (frame := await self._outbound.next()) is not None:
             await self.websocket.send_text(frame)
 
     # -- concurrent work ---------------------------------------------------------------------------
@@ -152,6 +165,7 @@ class Session:
     async def shutdown(self) -> None:
         """Cancel everything the session started and close the socket with the reason, if any."""
         self.closed.set()
+        self._outbound.close(drop_pending=True)  # its bytes go back to the worker's budget
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):

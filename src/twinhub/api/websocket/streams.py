@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 import orjson
@@ -17,7 +18,7 @@ from twinhub.model.fields import parse_fields
 from twinhub.model.live import Acknowledgement
 from twinhub.protocol.envelope import encode_envelope
 from twinhub.protocol.things import thing_event
-from twinhub.service.streaming import EventFilter, parse_event_filter
+from twinhub.service.streaming import Delivery, EventFilter, parse_event_filter
 
 _OVERFLOW = "twinhub:websocket.buffer.overflow: the session fell too far behind its {what}"
 
@@ -54,20 +55,28 @@ def _events(session: Session, control: StreamControl) -> Callable[[], Coroutine[
 
     async def feed() -> None:
         on_skipped = (lambda event: weak_acknowledgements(session, event)) if session.declared_acks else None
-        watch = session.ctx.events.watch(session.subjects, event_filter_, on_skipped=on_skipped)
+        watch = session.ctx.events.watch(session.subjects, event_filter_, on_skipped=on_skipped,
+                                         receipts=session.receipts)
         try:
             async for delivery in watch:
-                if session.issued(delivery.event.headers):
-                    continue
-                envelope = thing_event(delivery.event, value=delivery.value, headers=shown_event_headers(
-                    delivery.event.headers), extra=delivery.extra)
-                session.send(encode_envelope(envelope).decode())
+                if not session.issued(delivery.event.headers):
+                    session.send(delivery.rendered(_FRAME, partial(_frame, delivery)))
         finally:
             watch.close()
         if watch.overflowed:
             session.close(CLOSE_TRY_AGAIN_LATER, _OVERFLOW.format(what="events"))
 
     return feed
+
+
+_FRAME = ("ws",)
+
+
+def _frame(delivery: Delivery) -> str:
+    """The event as a Ditto Protocol text frame: the same for every session that sees the same view."""
+    envelope = thing_event(delivery.event, value=delivery.value, headers=shown_event_headers(delivery.event.headers),
+                           extra=delivery.extra)
+    return encode_envelope(envelope).decode()
 
 
 def _live(kind: StreamKind) -> Callable[[Session, StreamControl], Callable[[], Coroutine[Any, Any, None]]]:
@@ -100,4 +109,4 @@ def weak_acknowledgements(session: Session, event: ThingEvent) -> None:
     for label in labels:
         ack = Acknowledgement(label, event.thing_id, correlation_id, 200, {"correlation-id": correlation_id},
                               weak=True)
-        session.track(asyncio.create_task(declaration.acknowledge(ack)))
+        session.track(asyncio.create_task(declaration.acknowledge_skipped(ack)))
