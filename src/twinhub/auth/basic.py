@@ -76,6 +76,11 @@ class BasicVerifier:
         self._failures = _Outcomes(cache_seconds, cache_size, clock)
         self.verifications = 0  # argon2 checks run, for tests and metrics
 
+    @property
+    def admitted(self) -> int:
+        """argon2 checks running or waiting for a turn now (a metric; tests wait on it)."""
+        return self._admitted
+
     async def verify(self, username: str, password: str) -> bool:
         """Whether the credentials are right; raises ServiceUnavailable when the store is unavailable and
         TooManyRequests when they need an argon2 check and too many already wait for one."""
