@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from twinhub.model.events import Thing, ThingEvent, ThingWrite, format_timestamp
+from twinhub.model.events import PolicyWrite, Thing, ThingEvent, ThingWrite, format_timestamp
 from twinhub.model.pointer import set_at
 from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.store.commit import Commit
+from twinhub.store.index import PolicyIndex
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -51,3 +53,10 @@ def history(thing_id: str, revisions: int) -> list[ThingWrite]:
         previous = writes[-1].thing
         writes.append(modify(previous, ("attributes", "counter"), previous.revision + 1))
     return writes
+
+
+def unit(*writes: ThingWrite | PolicyWrite | PolicyIndex) -> Commit:
+    """The writes as one commit, each in its place."""
+    return Commit(things=tuple(write for write in writes if isinstance(write, ThingWrite)),
+                  policies=tuple(write for write in writes if isinstance(write, PolicyWrite)),
+                  policy_indexes=tuple(write for write in writes if isinstance(write, PolicyIndex)))

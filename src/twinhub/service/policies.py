@@ -34,6 +34,7 @@ from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer
 from twinhub.service.publishing import Publisher
 from twinhub.store.base import RevisionConflict, Store
+from twinhub.store.commit import Commit
 from twinhub.store.index import PolicyIndex, imported_policy_ids, policy_index_rows
 
 DEFAULT_POLICY_CACHE_SIZE = 100_000
@@ -393,7 +394,8 @@ class PolicyService:
         policy = Policy(policy_id, doc, revision, created_at, timestamp, deleted=deleted)
         event = PolicyEvent(policy_id, action, path, value, revision, timestamp)  # type: ignore[arg-type]
         indexes = await self.search_indexes(policy_id, None if deleted else doc)
-        await self._store.commit(self.write_for(policy, event, current), *indexes)
+        await self._store.commit(Commit(policies=(self.write_for(policy, event, current),),
+                                        policy_indexes=tuple(indexes)))
         self._remember(policy)
         await self._publisher.publish(event)
         return PolicyResult(policy, action == "created", value, None if path or deleted else revision_tag(revision))

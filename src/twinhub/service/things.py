@@ -43,6 +43,7 @@ from twinhub.service.historical import HistoryAccess
 from twinhub.service.policies import PolicyService
 from twinhub.service.publishing import Publisher
 from twinhub.store.base import RevisionConflict, Store
+from twinhub.store.commit import Commit
 
 DEFAULT_CACHE_SIZE = 100_000
 DEFAULT_MAX_PENDING_PER_THING = 100  # Ditto's per-thing mailbox capacity
@@ -280,11 +281,11 @@ class ThingService:
         if policy_write is not None:
             policy = policy_write.policy
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)
-            await self._store.commit(write, policy_write, *indexes)
+            await self._store.commit(Commit(things=(write,), policies=(policy_write,), policy_indexes=tuple(indexes)))
             self._policies.remember(policy)
             await self._publisher.publish(policy_write.event)
         else:
-            await self._store.commit(write)
+            await self._store.commit(Commit(things=(write,)))
         self._remember(applied.thing)
         await self._publisher.publish(replace(applied.event, headers=headers) if headers else applied.event)
         etag = None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from twinhub.model.errors import TwinhubError
-from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
+from twinhub.model.events import JournalEntry, Policy, Thing
 from twinhub.rql.dialects import Dialect
 from twinhub.rql.sql import CompiledQuery
-from twinhub.store.index import PolicyIndex
+from twinhub.store.commit import Commit
 
 
 class RevisionConflict(TwinhubError):
@@ -45,9 +45,9 @@ class Store(Protocol):
         """The ids of the policies that import `policy_id` (as last indexed)."""
         ...
 
-    async def commit(self, *writes: EntityWrite | PolicyIndex) -> None:
-        """Store each entity and append its event to its journal, all in one transaction, together with
-        the search index: a thing's index rows, and the given policies' indexes.
+    async def commit(self, unit: Commit) -> None:
+        """Store each entity of `unit` and append its event to its journal, all in one transaction,
+        together with the search index: a thing's index rows, and the unit's policy indexes.
 
         Raises RevisionConflict, and writes nothing, when a stored revision is not the write's
         `expected_revision` (0: no row may exist yet).

@@ -17,10 +17,11 @@ from twinhub.model.events import (
 )
 from twinhub.model.json import dumps, loads
 from twinhub.model.types import JsonObject, Pointer
+from twinhub.store.commit import Commit
 from twinhub.store.index import PolicyIndex, thing_index_rows
 
-__all__ = ["SNAPSHOT_INTERVAL", "EncodedWrite", "Kind", "decode_entry", "decode_policy", "decode_thing",
-           "encode_write"]
+__all__ = ["SNAPSHOT_INTERVAL", "EncodedCommit", "EncodedIndex", "EncodedWrite", "Kind", "decode_entry",
+           "decode_policy", "decode_thing", "encode_commit", "encode_write"]
 
 Kind = Literal["thing", "policy"]
 
@@ -42,6 +43,8 @@ class EncodedIndex:
     policy_id: str
     rows: tuple[tuple[str, str, str, int, int, str | None], ...]
     imports: tuple[tuple[str, str], ...]
+
+
 JournalRow = tuple[str, int, str, str, str, bytes, bytes | None]  # ..., action, path, value, snapshot
 
 
@@ -112,6 +115,21 @@ def encode_write(write: EntityWrite) -> EncodedWrite:
         search_columns,
         index_rows,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedCommit:
+    """A `Commit` as a backend binds it: its entity writes (things, then policies) and policy indexes."""
+
+    writes: tuple[EncodedWrite, ...]
+    policy_indexes: tuple[EncodedIndex, ...]
+
+
+def encode_commit(commit: Commit) -> EncodedCommit:
+    """Encode every write of `commit`; raises ValueError as `encode_write` does."""
+    writes: tuple[EntityWrite, ...] = (*commit.things, *commit.policies)
+    return EncodedCommit(tuple(encode_write(write) for write in writes),
+                         tuple(encode_index(index) for index in commit.policy_indexes))
 
 
 def encode_index(index: PolicyIndex) -> EncodedIndex:

@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 import asyncpg
 
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
+from twinhub.model.events import JournalEntry, Policy, Thing
 from twinhub.rql.dialects import POSTGRES, Dialect
 from twinhub.rql.sql import THING_COLUMNS, CompiledQuery
 from twinhub.store.base import Store
+from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.index import PolicyIndex
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
 from twinhub.store.postgres.rows import decode_text, encode_text, plain
 from twinhub.store.postgres.schema import migrate
-from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
+from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.slots import Slots
 
 __all__ = ["ACQUIRE_TIMEOUT", "COMMAND_TIMEOUT", "CONNECT_TIMEOUT", "DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING",
@@ -194,9 +194,9 @@ class PostgresStore:
 
     # -- writes ------------------------------------------------------------------------------------
 
-    async def commit(self, *writes: EntityWrite | PolicyIndex) -> None:
-        """Store the entities and journal their events, all or nothing; returns once the group commit
-        holding them is durable.
+    async def commit(self, unit: Commit) -> None:
+        """Store the unit's entities, journal their events and index them, all or nothing; returns once
+        the group commit holding them is durable.
 
         Raises RevisionConflict when a stored revision is not the write's `expected_revision`,
         ServiceUnavailable when the transaction fails or the database is unreachable, ValueError for a
@@ -204,10 +204,7 @@ class PostgresStore:
         may still see its write committed, as with any lost acknowledgement.
         """
         self._check_open()
-        if not writes:
-            raise ValueError("commit needs at least one write")
-        encoded = tuple(encode_index(write) if isinstance(write, PolicyIndex) else encode_write(write)
-                        for write in writes)
+        encoded = encode_commit(unit)
         await self._slots.acquire()
         if self._state is not _State.OPEN:  # closed while waiting for a slot
             self._slots.release()

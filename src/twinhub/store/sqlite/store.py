@@ -14,13 +14,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
+from twinhub.model.events import JournalEntry, Policy, Thing
 from twinhub.rql.dialects import SQLITE, Dialect
 from twinhub.rql.sql import CompiledQuery
 from twinhub.store.base import Store
+from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.index import PolicyIndex
-from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
+from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.slots import Slots
 from twinhub.store.sqlite.schema import BUSY_TIMEOUT_MS, connect_reader
 from twinhub.store.sqlite.writer import Outcome, Pending, Writer
@@ -160,9 +160,9 @@ class SqliteStore:
 
     # -- writes ------------------------------------------------------------------------------------
 
-    async def commit(self, *writes: EntityWrite | PolicyIndex) -> None:
-        """Store the entities and journal their events, all or nothing; returns once the group commit
-        holding them is durable.
+    async def commit(self, unit: Commit) -> None:
+        """Store the unit's entities, journal their events and index them, all or nothing; returns once
+        the group commit holding them is durable.
 
         Raises RevisionConflict when a stored revision is not the write's `expected_revision`,
         ServiceUnavailable when the transaction fails, ValueError for a malformed write and
@@ -170,11 +170,7 @@ class SqliteStore:
         write committed, as with any lost acknowledgement.
         """
         self._check_open()
-        if not writes:
-            raise ValueError("commit needs at least one write")
-        # Encoded here, not in the writer, to keep its transactions short.
-        encoded = tuple(encode_index(write) if isinstance(write, PolicyIndex) else encode_write(write)
-                        for write in writes)
+        encoded = encode_commit(unit)  # here, not in the writer, to keep its transactions short
         await self._slots.acquire()
         if self._state is not _State.OPEN:  # closed while waiting for a slot
             self._slots.release()
