@@ -32,12 +32,11 @@ from typing import Any
 from bench.machine import system_cpu
 from twinhub.model.commands import DEFAULT_MAX_THING_SIZE, ThingCommand, apply
 from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, ThingWrite, format_timestamp
-from twinhub.model.policy import check_lockout, default_policy, validate_policy
-from twinhub.model.policy_imports import resolved_entries
+from twinhub.model.policy import check_lockout, default_policy, imported_policy_ids, resolved_entries, validate_policy
 from twinhub.model.types import JsonObject
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
-from twinhub.store.index import PolicyIndex, PolicyIndexRow, imported_policy_ids, policy_index_rows
+from twinhub.store.index import PolicyIndex, PolicyIndexRow, policy_index_rows
 from twinhub.store.sqlite import DATABASE_FILE, DEFAULT_BATCH_MAX, open_sqlite_store
 
 # Bump whenever anything below changes what is generated: cached data sets of another version are rebuilt.
@@ -152,7 +151,7 @@ class Policies:
 
     def _validated(self, doc: JsonObject, policy_id: str) -> tuple[JsonObject, tuple[PolicyIndexRow, ...]]:
         valid = validate_policy(doc, policy_id, now=self._now)
-        check_lockout(valid, now=self._now)
+        check_lockout(valid)
         return valid, tuple(policy_index_rows(resolved_entries(valid, {})))
 
     def get(self, kind: int, policy_id: str) -> tuple[JsonObject, tuple[PolicyIndexRow, ...]]:

@@ -12,10 +12,8 @@ from twinhub.api.responses import json_response
 from twinhub.model.errors import ThingInvalid, TwinhubError
 from twinhub.model.ids import parse_policy_id, parse_thing_id
 from twinhub.model.pointer import parse_pointer
+from twinhub.model.policy import PERMISSIONS, RESOURCE_TYPES
 from twinhub.model.types import JsonObject, JsonValue
-
-_TYPES = ("thing", "message", "policy")
-_PERMISSIONS = ("READ", "WRITE", "EXECUTE")
 
 
 async def check_permissions(request: Request) -> Response:
@@ -42,10 +40,10 @@ async def _check(ctx: Context, subjects: tuple[str, ...], check: JsonValue) -> b
     if not isinstance(resource, str) or not isinstance(entity_id, str) or not isinstance(permissions, list):
         raise ThingInvalid("A permission check needs 'resource', 'entityId' and 'hasPermissions'.")
     resource_type, sep, path_text = resource.partition(":")
-    if not sep or resource_type not in _TYPES or not path_text.startswith("/"):
+    if not sep or resource_type not in RESOURCE_TYPES or not path_text.startswith("/"):
         raise ThingInvalid(f"The resource '{resource}' is not '<thing|message|policy>:/<path>'.")
-    if not permissions or any(permission not in _PERMISSIONS for permission in permissions):
-        raise ThingInvalid(f"'hasPermissions' must list some of {', '.join(_PERMISSIONS)}.")
+    if not permissions or any(permission not in PERMISSIONS for permission in permissions):
+        raise ThingInvalid(f"'hasPermissions' must list some of {', '.join(PERMISSIONS)}.")
     path = parse_pointer(path_text)
     if resource_type == "policy":
         enforcer = await ctx.policies.enforcer(str(parse_policy_id(entity_id)))

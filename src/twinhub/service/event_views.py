@@ -20,10 +20,10 @@ import orjson
 from twinhub.model.events import Thing, ThingEvent
 from twinhub.model.fields import FieldSelector, select
 from twinhub.model.pointer import format_pointer, set_at
+from twinhub.model.policy import READ
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 from twinhub.policy import Enforcer
 from twinhub.rql import And, Comparison, In, Node, Not, Or, Placeholder, matches, resolve_placeholders
-from twinhub.service.enforcement import READ
 
 __all__ = [
     "EVENT_PLACEHOLDERS",
@@ -177,7 +177,7 @@ class EventView:
         event, enforcer = self.event, self.enforcer
         if event.action == "deleted" or (event.action == "merged" and event.value is None):
             # Nothing to cut down: whoever could read something there learns it is gone.
-            readable = enforcer.has_partial(subjects, "thing", event.path, READ)
+            readable = enforcer.has_partial(subjects, "thing", event.path, [READ])
             return (MISSING if event.action == "deleted" else None) if readable else _UNREADABLE
         view = enforcer.view(subjects, "thing", event.path, event.value)
         if event.action == "merged":

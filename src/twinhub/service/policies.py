@@ -19,23 +19,32 @@ from twinhub.model.errors import MethodNotAllowed, PolicyConflict, PolicyNotAcce
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, format_timestamp
 from twinhub.model.pointer import delete_at, get_at, set_at
-from twinhub.model.policy import check_lockout, drop_expired_subjects, next_expiry, validate_policy
-from twinhub.model.policy_imports import MAX_TRANSITIVE_DEPTH, missing_imports, policy_rules, resolved_entries
-from twinhub.model.policy_resources import (
+from twinhub.model.policy import (
+    MAX_TRANSITIVE_DEPTH,
+    READ,
+    WRITE,
     PolicyResource,
+    check_lockout,
+    check_references,
     classify_policy_path,
+    drop_expired_subjects,
+    imported_policy_ids,
+    missing_imports,
     missing_policy_part,
+    next_expiry,
     policy_not_found,
     policy_not_modifiable,
+    resolved_entries,
     retrieve_policy_part,
+    validate_policy,
     validate_policy_part,
 )
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
-from twinhub.policy import Enforcer
+from twinhub.policy import Enforcer, policy_rules
 from twinhub.service.publishing import Publisher
 from twinhub.store.base import RevisionConflict, Store
 from twinhub.store.commit import Commit
-from twinhub.store.index import PolicyIndex, imported_policy_ids, policy_index_rows
+from twinhub.store.index import PolicyIndex, policy_index_rows
 
 DEFAULT_POLICY_CACHE_SIZE = 100_000
 DEFAULT_EXPIRY_GRANULARITY = timedelta(hours=1)
@@ -90,33 +99,6 @@ def _with_requester(command: PolicyCommand, subject: str) -> PolicyCommand:
     """`{{ request:subjectId }}` in keys and path replaced by the requester's subject, as Ditto does."""
     path = tuple(_REQUESTER.sub(subject, key) for key in command.path)
     return replace(command, path=path, value=_substitute(command.value, subject))
-
-
-def check_references(doc: JsonObject, policy_id: str, *, deleting_imports: bool) -> None:
-    """Entry references must point at another local entry or at an import of this policy (Ditto's
-    `validateReferencesIntegrity`); removing an import something still refers to is a 409."""
-    entries = doc.get("entries") if isinstance(doc.get("entries"), dict) else {}
-    imports = doc.get("imports") if isinstance(doc.get("imports"), dict) else {}
-    assert isinstance(entries, dict) and isinstance(imports, dict)
-    for label, entry in entries.items():
-        references = entry.get("references") if isinstance(entry, dict) else None
-        for reference in references if isinstance(references, list) else []:
-            if not isinstance(reference, dict):
-                continue
-            imported = reference.get("import")
-            if imported is None and (reference.get("entry") == label or reference.get("entry") not in entries):
-                raise TwinhubError("policies:entry.invalid", 400,
-                                   f"The reference of the Policy Entry '{label}' in the Policy '{policy_id}' to "
-                                   f"the entry '{reference.get('entry')}' is invalid.",
-                                   "A local reference names another entry of the same policy.")
-            if imported is not None and imported not in imports:
-                if deleting_imports:
-                    raise TwinhubError("policies:import.referenceconflict", 409,
-                                       f"The import '{imported}' of the Policy '{policy_id}' is referenced by the "
-                                       f"entry '{label}'.", "Remove the references to the import first.")
-                raise TwinhubError("policies:entry.invalid", 400,
-                                   f"The Policy Entry '{label}' in the Policy '{policy_id}' references the policy "
-                                   f"'{imported}', which it does not import.", "Import the policy first.")
 
 
 class PolicyService:
@@ -243,10 +225,10 @@ class PolicyService:
         classify_policy_path(path)
         policy = await self.load(policy_id)
         enforcer = await self.enforcer(policy_id) if policy is not None else None
-        if policy is None or enforcer is None or not enforcer.has_partial(subjects, "policy", (), ["READ"]):
+        if policy is None or enforcer is None or not enforcer.has_partial(subjects, "policy", (), [READ]):
             raise PolicyNotAccessible(policy_id)
         doc = drop_expired_subjects(policy.doc, self._clock())
-        if not enforcer.has_partial(subjects, "policy", path, ["READ"]):
+        if not enforcer.has_partial(subjects, "policy", path, [READ]):
             raise policy_not_found(policy_id, path)
         value = retrieve_policy_part(doc, policy_id, path)
         view = enforcer.view(subjects, "policy", path, value)
@@ -312,7 +294,7 @@ class PolicyService:
             return await self._commit(stored, doc, (), doc, "created", now)
         enforcer = await self.enforcer(command.policy_id)
         assert enforcer is not None
-        if not enforcer.has_unrestricted(subjects, "policy", command.path, ["WRITE"]):
+        if not enforcer.has_unrestricted(subjects, "policy", command.path, [WRITE]):
             # Ditto checks WRITE alone here: a policy's existence is no secret to someone who may not write it.
             raise policy_not_modifiable(command.policy_id, command.path)
         # Only now, and against what the caller may read: a 412 must not tell a guessed tag from a wrong one.
@@ -355,14 +337,14 @@ class PolicyService:
             if imported_id in old:
                 continue
             enforcer = await self.enforcer(imported_id)
-            if enforcer is None or not enforcer.has_partial(subjects, "policy", ("entries",), ["READ"]):
+            if enforcer is None or not enforcer.has_partial(subjects, "policy", ("entries",), [READ]):
                 raise PolicyNotAccessible(imported_id)
 
     def _validate(self, value: JsonValue, policy_id: str, now: datetime, path: Pointer = ()) -> JsonObject:
         doc = validate_policy(value, policy_id, now=now, expiry_granularity=self._granularity)
         check_references(doc, policy_id, deleting_imports=bool(path) and path[0] == "imports")
         try:
-            check_lockout(doc, now=now)
+            check_lockout(doc)
         except TwinhubError as error:
             if len(path) > 1 and path[0] == "entries":  # Ditto names the entry-level change
                 raise TwinhubError("policies:entry.modificationinvalid", 403, error.message,
@@ -376,7 +358,7 @@ class PolicyService:
         if command.allow_lockout:
             return
         enforcer = Enforcer(policy_rules(doc, {}, now=now, namespace=None))  # own entries, as Ditto checks
-        if not enforcer.has_permission(subjects, "policy", (), ["WRITE"]):
+        if not enforcer.has_permission(subjects, "policy", (), [WRITE]):
             raise TwinhubError(
                 "policies:policy.notcreatable", 403,
                 f"The Policy with ID '{command.policy_id}' could not be created as it would not grant the "

@@ -31,9 +31,9 @@ from twinhub.bus.cutoff import Budget, CutOffQueue
 from twinhub.model.commands import exists, policy_id_after
 from twinhub.model.errors import ThingNotAccessible, TwinhubError
 from twinhub.model.events import Thing, ThingEvent
+from twinhub.model.policy import READ
 from twinhub.model.types import Pointer
 from twinhub.rql import Node, parse_filter, validate_filter_fields
-from twinhub.service.enforcement import READ
 from twinhub.service.event_views import (
     EVENT_PLACEHOLDERS,
     Delivery,
@@ -257,7 +257,7 @@ class EventHub:
         """
         thing = await self._things.current(thing_id)
         enforcer = await self._things.enforcer_for(thing) if exists(thing) and thing is not None else None
-        if thing is None or enforcer is None or not enforcer.has_partial(subjects, "thing", (), READ):
+        if thing is None or enforcer is None or not enforcer.has_partial(subjects, "thing", (), [READ]):
             raise ThingNotAccessible(thing_id)
         low, high = await self._range(thing, from_revision, to_revision, from_timestamp, to_timestamp)
         life = await self._things.life_start(thing_id)

@@ -26,14 +26,13 @@ from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditi
 from twinhub.model.events import NO_HEADERS, EventHeaders, JournalEntry, Thing, ThingWrite, format_timestamp
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.pointer import get_at
+from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify, missing_part
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer
 from twinhub.service.conditions import Condition, check_condition
 from twinhub.service.creation import changed_policy_id, plan_creation, refuse_inline_policy, thing_policy_id
 from twinhub.service.enforcement import (
-    READ,
-    WRITE,
     authorize_write,
     ensure_readable,
     not_creatable,
@@ -134,7 +133,7 @@ class ThingService:
                 or thing.revision < await self._store.life_start(thing_id):
             raise ThingHistoryNotFound(thing_id, at)
         enforcer = await self.history_access(current, now).enforcer_at(thing.doc.get("policyId"), thing.modified)
-        if enforcer is None or not enforcer.has_partial(subjects, "thing", (), READ):
+        if enforcer is None or not enforcer.has_partial(subjects, "thing", (), [READ]):
             raise ThingHistoryNotFound(thing_id, at)
         return self._read(thing, path, subjects, enforcer, NO_PRECONDITIONS)
 
@@ -254,7 +253,7 @@ class ThingService:
 
             command, policy_write, enforcer = await plan_creation(
                 self._policies, command, subjects, allow_lockout=allow_policy_lockout, thing_policy=thing_policy)
-            if not enforcer.has_unrestricted(subjects, "thing", (), WRITE):
+            if not enforcer.has_unrestricted(subjects, "thing", (), [WRITE]):
                 raise not_creatable(command.thing_id, thing_policy_id(command))
         elif exists(current):
             assert current is not None
@@ -268,7 +267,7 @@ class ThingService:
                                 current=tag, is_read=False)
         visible: JsonObject | None = None  # what the issuer may read of the thing, if not all and it matters
         if exists(current) and current is not None and enforcer is not None:
-            partial = not enforcer.has_unrestricted(subjects, "thing", (), READ)
+            partial = not enforcer.has_unrestricted(subjects, "thing", (), [READ])
             if condition is not None or (partial and command.if_equal != "update"):
                 root = readable_view(enforcer, subjects, current.thing_id, (), current.doc)
                 if condition is not None:
