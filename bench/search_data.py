@@ -31,7 +31,7 @@ from typing import Any
 
 from bench.machine import system_cpu
 from twinhub.model.commands import DEFAULT_MAX_THING_SIZE, ThingCommand, apply
-from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, ThingWrite, format_timestamp
+from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, ThingWrite
 from twinhub.model.policy import check_lockout, default_policy, imported_policy_ids, resolved_entries, validate_policy
 from twinhub.model.types import JsonObject
 from twinhub.store.base import Store
@@ -167,7 +167,7 @@ class Policies:
 
 
 def creation(thing_id: str, body: JsonObject, policy: tuple[JsonObject, tuple[PolicyIndexRow, ...]],
-             timestamp: str) -> Commit:
+             timestamp: datetime) -> Commit:
     """What `PUT /api/2/things/{thing_id}` without a policy commits: the thing, its new policy (id = thing
     id) and that policy's search index — built with the service's own functions."""
     doc, rows = policy
@@ -247,7 +247,7 @@ async def load_dataset(opening: AbstractAsyncContextManager[Store], spec: Spec, 
         previous: asyncio.Future[list[None]] | None = None
         policies = Policies(datetime.now(UTC))
         for chunk in _chunks(_planned(spec, tally), CHUNK):
-            timestamp = format_timestamp(datetime.now(UTC))
+            timestamp = datetime.now(UTC)
             units = [creation(thing_id, body, policies.get(kind, thing_id), timestamp)
                      for thing_id, body, kind in chunk]
             current = asyncio.ensure_future(asyncio.gather(*(store.commit(unit) for unit in units)))

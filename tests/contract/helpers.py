@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from twinhub.model.events import PolicyWrite, Thing, ThingEvent, ThingWrite, format_timestamp
+from twinhub.model.events import PolicyWrite, Thing, ThingEvent, ThingWrite
 from twinhub.model.pointer import set_at
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 from twinhub.store.commit import Commit
@@ -13,13 +13,13 @@ from twinhub.store.index import PolicyIndex
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-def at(seconds: float) -> str:
-    """A timestamp `seconds` after BASE; by default revision r of a test thing happens at `at(r)`."""
-    return format_timestamp(BASE + timedelta(seconds=seconds))
+def at(seconds: float) -> datetime:
+    """The moment `seconds` after BASE; by default revision r of a test thing happens at `at(r)`."""
+    return BASE + timedelta(seconds=seconds)
 
 
 def create(thing_id: str, doc: JsonObject | None = None, *, after: Thing | None = None,
-           timestamp: str | None = None) -> ThingWrite:
+           timestamp: datetime | None = None) -> ThingWrite:
     """Create `thing_id` (again, after the tombstone `after`)."""
     revision = after.revision + 1 if after else 1
     when = timestamp or at(revision)
@@ -29,7 +29,7 @@ def create(thing_id: str, doc: JsonObject | None = None, *, after: Thing | None 
                       after.revision if after else 0)
 
 
-def modify(thing: Thing, path: Pointer, value: JsonValue, *, timestamp: str | None = None) -> ThingWrite:
+def modify(thing: Thing, path: Pointer, value: JsonValue, *, timestamp: datetime | None = None) -> ThingWrite:
     revision = thing.revision + 1
     when = timestamp or at(revision)
     doc = set_at(thing.doc, path, value)
@@ -38,7 +38,7 @@ def modify(thing: Thing, path: Pointer, value: JsonValue, *, timestamp: str | No
                       thing.revision)
 
 
-def delete(thing: Thing, *, timestamp: str | None = None) -> ThingWrite:
+def delete(thing: Thing, *, timestamp: datetime | None = None) -> ThingWrite:
     revision = thing.revision + 1
     when = timestamp or at(revision)
     tombstone = Thing(thing.thing_id, {}, revision, thing.created, when, deleted=True)

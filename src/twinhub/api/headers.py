@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import orjson
 from starlette.requests import Request
@@ -39,7 +40,7 @@ class RequestHeaders:
     preconditions: Preconditions
     if_equal: IfEqual
     at_revision: int | None
-    at_timestamp: str | None
+    at_timestamp: datetime | None
     fields: FieldSelector | None
     condition: Condition | None
     requested_acks: tuple[str, ...] = (TWIN_PERSISTED,)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from twinhub.bus.base import EventBus
 from twinhub.model.errors import MethodNotAllowed, PolicyConflict, PolicyNotAccessible, TwinhubError
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
-from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, format_timestamp
+from twinhub.model.events import Policy, PolicyEvent, PolicyWrite
 from twinhub.model.pointer import delete_at, get_at, set_at
 from twinhub.model.policy import (
     MAX_TRANSITIVE_DEPTH,
@@ -200,7 +200,7 @@ class PolicyService:
         doc = self._validate(value, policy_id, now)
         self._check_creator_keeps_access(doc, subjects, PolicyCommand("modify", policy_id, (), doc, allow_lockout),
                                          now)
-        timestamp = format_timestamp(now)
+        timestamp = now
         revision = (stored.revision if stored else 0) + 1
         policy = Policy(policy_id, doc, revision, timestamp, timestamp)
         return self.write_for(policy, PolicyEvent(policy_id, "created", (), doc, revision, timestamp), stored)
@@ -367,7 +367,7 @@ class PolicyService:
 
     async def _commit(self, current: Policy | None, doc: JsonObject, path: Pointer, value: JsonValue,
                       action: str, now: datetime) -> PolicyResult:
-        timestamp = format_timestamp(now)
+        timestamp = now
         policy_id = str(doc.get("policyId")) if doc else (current.policy_id if current else "")
         revision = (current.revision if current else 0) + 1
         alive = current is not None and not current.deleted

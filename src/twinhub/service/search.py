@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from twinhub.model.errors import TwinhubError
-from twinhub.model.events import Thing, format_timestamp
+from twinhub.model.events import Thing, format_timestamp, read_timestamp
 from twinhub.model.ids import is_valid_namespace
 from twinhub.model.json import loads
 from twinhub.model.types import JsonObject
@@ -170,4 +170,5 @@ class SearchService:
 def _thing(row: Sequence[Any]) -> Thing:
     thing_id, revision, created, modified, deleted, doc = row[:6]
     value = loads(doc, max_depth=None)  # as stored
-    return Thing(thing_id, value if isinstance(value, dict) else {}, revision, created, modified, bool(deleted))
+    return Thing(thing_id, value if isinstance(value, dict) else {}, revision, read_timestamp(created),
+                 read_timestamp(modified), bool(deleted))

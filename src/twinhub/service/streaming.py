@@ -244,7 +244,7 @@ class EventHub:
 
     async def history(self, thing_id: str, subjects: tuple[str, ...], event_filter: EventFilter, *,
                       from_revision: int | None = None, to_revision: int | None = None,
-                      from_timestamp: str | None = None, to_timestamp: str | None = None,
+                      from_timestamp: datetime | None = None, to_timestamp: datetime | None = None,
                       ) -> AsyncIterator[Delivery]:
         """The journal's events of a thing in a range, from its current life only, each READ-filtered with
         the policy it was under and the current one (`twinhub.service.historical`), and filtered as live
@@ -270,7 +270,7 @@ class EventHub:
                             policy_id if isinstance(policy_id, str) else None)
 
     async def _range(self, thing: Thing, from_revision: int | None, to_revision: int | None,
-                     from_timestamp: str | None, to_timestamp: str | None) -> tuple[int, int]:
+                     from_timestamp: datetime | None, to_timestamp: datetime | None) -> tuple[int, int]:
         current = thing.revision
         low, high = 1, current
         if from_revision is not None:

@@ -118,12 +118,13 @@ class ThingService:
         return self._read(thing, path, subjects, enforcer, preconditions, condition)
 
     async def retrieve_historical(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
-                                  revision: int | None = None, timestamp: str | None = None) -> Retrieved:
+                                  revision: int | None = None, timestamp: datetime | None = None) -> Retrieved:
         """The readable part at `path` of the thing as it was at `revision` or at `timestamp`, in its current
         life and through the policies `twinhub.service.historical` names; raises ThingHistoryNotFound (404)
         for a revision before the current life, of a deleted thing, or that the caller may not read."""
         classify(path)
-        at = f"revision {revision}" if revision is not None else f"timestamp {timestamp}"
+        at = (f"revision {revision}" if revision is not None or timestamp is None
+              else f"timestamp {format_timestamp(timestamp)}")
         current = await self._load(thing_id)
         now = await self._enforcer(current) if exists(current) and current is not None else None
         if current is None or now is None:
@@ -178,7 +179,7 @@ class ThingService:
         return thing
 
     async def historical(self, thing_id: str, *, revision: int | None = None,
-                         timestamp: str | None = None) -> Thing | None:
+                         timestamp: datetime | None = None) -> Thing | None:
         """The thing as it was at `revision` / `timestamp` (its latest revision up to them), replayed from
         the journal; None when it had no revision by then."""
         entries = await self._store.journal(thing_id, to_revision=revision, to_timestamp=timestamp)
@@ -187,7 +188,7 @@ class ThingService:
         return replay(snapshot, events)
 
     async def journal(self, thing_id: str, *, to_revision: int | None = None,
-                      to_timestamp: str | None = None) -> list[JournalEntry]:
+                      to_timestamp: datetime | None = None) -> list[JournalEntry]:
         """The store's journal entries of a thing (see `Store.journal`)."""
         return await self._store.journal(thing_id, to_revision=to_revision, to_timestamp=to_timestamp)
 
@@ -274,7 +275,7 @@ class ThingService:
                     check_condition(condition, current, root, self._clock())
                 if partial and isinstance(root, dict):
                     visible = root
-        applied = apply(current, command, now=format_timestamp(self._clock()), max_size=self._max_thing_size,
+        applied = apply(current, command, now=self._clock(), max_size=self._max_thing_size,
                         visible=visible)
         write = ThingWrite(applied.thing, applied.event, current.revision if current else 0)
         if policy_write is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 from twinhub.model.errors import TwinhubError
@@ -55,7 +56,7 @@ class Store(Protocol):
         ...
 
     async def journal(self, thing_id: str, *, to_revision: int | None = None,
-                      to_timestamp: str | None = None) -> list[JournalEntry]:
+                      to_timestamp: datetime | None = None) -> list[JournalEntry]:
         """The entries needed to rebuild the thing as of a revision or timestamp (inclusive).
 
         Starts at the latest entry with a snapshot at or before the bound and ends at the bound;

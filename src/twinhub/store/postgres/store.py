@@ -12,13 +12,14 @@ import asyncio
 import enum
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import asyncpg
 
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import JournalEntry, Policy, Thing
+from twinhub.model.events import JournalEntry, Policy, Thing, format_timestamp
 from twinhub.rql.dialects import POSTGRES, Dialect
 from twinhub.rql.sql import THING_COLUMNS, CompiledQuery
 from twinhub.store.base import Store
@@ -251,13 +252,14 @@ class PostgresStore:
         return [(*row[:width], *(plain(value) for value in row[width:])) for row in rows]
 
     async def journal(self, thing_id: str, *, to_revision: int | None = None,
-                      to_timestamp: str | None = None) -> list[JournalEntry]:
+                      to_timestamp: datetime | None = None) -> list[JournalEntry]:
         """The entries from the latest snapshot at or before the bound through the bound, by revision.
 
         The bound is the latest revision at or before `to_revision` and whose event is at or before
         `to_timestamp` (both inclusive, each optional); empty when no revision meets them.
         """
-        rows = await self._read(lambda connection: connection.fetch(_JOURNAL, thing_id, to_revision, to_timestamp))
+        until = None if to_timestamp is None else format_timestamp(to_timestamp)  # as the journal stores it
+        rows = await self._read(lambda connection: connection.fetch(_JOURNAL, thing_id, to_revision, until))
         return [self._decode(decode_entry, thing_id, (*row[:3], decode_text(row[3]), *row[4:])) for row in rows]
 
     async def life_start(self, thing_id: str) -> int:

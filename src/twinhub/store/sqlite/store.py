@@ -9,12 +9,13 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import JournalEntry, Policy, Thing
+from twinhub.model.events import JournalEntry, Policy, Thing, format_timestamp
 from twinhub.rql.dialects import SQLITE, Dialect
 from twinhub.rql.sql import CompiledQuery
 from twinhub.store.base import Store
@@ -222,7 +223,7 @@ class SqliteStore:
         return await self._read(query)
 
     async def journal(self, thing_id: str, *, to_revision: int | None = None,
-                      to_timestamp: str | None = None) -> list[JournalEntry]:
+                      to_timestamp: datetime | None = None) -> list[JournalEntry]:
         """The entries from the latest snapshot at or before the bound through the bound, by revision.
 
         The bound is the latest revision at or before `to_revision` and whose event is at or before
@@ -234,7 +235,8 @@ class SqliteStore:
         if to_timestamp is not None:
             limits.append("timestamp <= :to_timestamp")
         sql = _JOURNAL.format(limits=" AND ".join(limits))
-        parameters = {"thing_id": thing_id, "to_revision": to_revision, "to_timestamp": to_timestamp}
+        until = None if to_timestamp is None else format_timestamp(to_timestamp)  # as the journal stores it
+        parameters = {"thing_id": thing_id, "to_revision": to_revision, "to_timestamp": until}
 
         def query(connection: sqlite3.Connection) -> list[JournalEntry]:
             return [decode_entry(thing_id, row) for row in connection.execute(sql, parameters)]
