@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from twinhub.model.events import PolicyWrite, Thing, ThingEvent, ThingWrite
+from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, Thing, ThingEvent, ThingWrite
 from twinhub.model.pointer import set_at
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 from twinhub.store.commit import Commit
 from twinhub.store.index import PolicyIndex
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
+POLICY_DOC: JsonObject = {"policyId": "ns:p", "entries": {"DEFAULT": {"subjects": {}, "resources": {}}}}
 
 
 def at(seconds: float) -> datetime:
@@ -44,6 +45,14 @@ def delete(thing: Thing, *, timestamp: datetime | None = None) -> ThingWrite:
     tombstone = Thing(thing.thing_id, {}, revision, thing.created, when, deleted=True)
     return ThingWrite(tombstone, ThingEvent(thing.thing_id, "deleted", (), None, revision, when),
                       thing.revision)
+
+
+def create_policy(policy_id: str, doc: JsonObject = POLICY_DOC, *, after: Policy | None = None) -> PolicyWrite:
+    revision = after.revision + 1 if after else 1
+    body = {**doc, "policyId": policy_id}
+    policy = Policy(policy_id, body, revision, at(revision), at(revision))
+    return PolicyWrite(policy, PolicyEvent(policy_id, "created", (), body, revision, at(revision)),
+                       after.revision if after else 0)
 
 
 def history(thing_id: str, revisions: int) -> list[ThingWrite]:

@@ -7,22 +7,10 @@ import asyncio
 import pytest
 
 from tests.contract.conftest import StoreOpener
-from tests.contract.helpers import at, create, unit
-from twinhub.model.events import Policy, PolicyEvent, PolicyWrite
-from twinhub.model.types import JsonObject
+from tests.contract.helpers import POLICY_DOC, create, create_policy, unit
 from twinhub.store.base import RevisionConflict, Store
 
 pytestmark = pytest.mark.anyio
-
-DOC: JsonObject = {"policyId": "ns:p", "entries": {"DEFAULT": {"subjects": {}, "resources": {}}}}
-
-
-def create_policy(policy_id: str, doc: JsonObject = DOC, *, after: Policy | None = None) -> PolicyWrite:
-    revision = after.revision + 1 if after else 1
-    body = {**doc, "policyId": policy_id}
-    policy = Policy(policy_id, body, revision, at(revision), at(revision))
-    return PolicyWrite(policy, PolicyEvent(policy_id, "created", (), body, revision, at(revision)),
-                       after.revision if after else 0)
 
 
 async def test_unknown_policy_loads_as_none(store: Store) -> None:
@@ -70,4 +58,4 @@ async def test_policies_survive_reopening(open_store: StoreOpener) -> None:
         await store.commit(unit(create_policy("ns:kept")))
     async with open_store() as store:
         policy = await store.load_policy("ns:kept")
-        assert policy is not None and policy.doc == {**DOC, "policyId": "ns:kept"}
+        assert policy is not None and policy.doc == {**POLICY_DOC, "policyId": "ns:kept"}

@@ -48,7 +48,7 @@ async def _check(ctx: Context, subjects: tuple[str, ...], check: JsonValue) -> b
     if resource_type == "policy":
         enforcer = await ctx.policies.enforcer(str(parse_policy_id(entity_id)))
     else:
-        enforcer = await ctx.things.enforcer_of(str(parse_thing_id(entity_id)))
+        enforcer = await ctx.things.enforcer(str(parse_thing_id(entity_id)))
     wanted = [str(permission) for permission in permissions]
     return enforcer is not None and enforcer.has_unrestricted(subjects, resource_type, path, wanted)
 

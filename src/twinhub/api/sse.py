@@ -116,7 +116,7 @@ async def stream_things(request: Request, ctx: Context, auth: AuthContext, thing
     fields = parse_fields(params["fields"]) if "fields" in params else None
     history = _history(request)
     if thing_id is not None:
-        ensure_readable(await ctx.things.enforcer_of(thing_id), auth.subjects, thing_id, path)
+        ensure_readable(await ctx.things.enforcer(thing_id), auth.subjects, thing_id, path)
 
     def render_one(delivery: Delivery) -> bytes | None:
         # Streams seeing the same view with the same parameters share one encoded chunk.

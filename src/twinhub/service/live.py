@@ -356,7 +356,7 @@ class LiveHub:
                 _deliver(receiver, signal)
             return
         try:
-            enforcer = await self._things.enforcer_of(signal.thing_id)
+            enforcer = await self._things.enforcer(signal.thing_id)
         except TwinhubError as error:  # e.g. the store is unavailable: at most once means dropped
             log.warning("dropping a live signal for %s: %s", signal.thing_id, error.message)
             return
@@ -367,7 +367,7 @@ class LiveHub:
                 _deliver(receiver, signal)
 
     async def _enforcer_or_404(self, thing_id: str) -> Enforcer:
-        enforcer = await self._things.enforcer_of(thing_id)
+        enforcer = await self._things.enforcer(thing_id)
         if enforcer is None:
             raise ThingNotAccessible(thing_id)
         return enforcer

@@ -235,7 +235,7 @@ class EventHub:
             policy_source = thing
         if policy_source is None:
             return None
-        enforcer = await self._things.enforcer_for(policy_source)
+        enforcer = await self._things.enforcer(policy_source)
         if enforcer is None:
             return None
         return EventView(event, thing, enforcer, self._clock())
@@ -256,7 +256,7 @@ class EventHub:
         as the journal stores them) are inclusive. Extra fields come from the current thing.
         """
         thing = await self._things.current(thing_id)
-        enforcer = await self._things.enforcer_for(thing) if exists(thing) and thing is not None else None
+        enforcer = await self._things.enforcer(thing) if exists(thing) and thing is not None else None
         if thing is None or enforcer is None or not enforcer.has_partial(subjects, "thing", (), [READ]):
             raise ThingNotAccessible(thing_id)
         low, high = await self._range(thing, from_revision, to_revision, from_timestamp, to_timestamp)

@@ -1,14 +1,11 @@
 """The thing service: the one write path (authorize -> load -> apply -> commit -> publish) and reads.
 
-Commands on one thing run one at a time, in arrival order (a per-thing lane with a bounded number
-of waiters); commands on different things run concurrently and meet in the store's group commit.
-Hot things are served from an LRU cache that the write path keeps exact.
+Commands on one thing run one at a time, in arrival order, and meet other things' in the store's group
+commit (`EntityWriter`). Hot things are served from an LRU cache that the write path keeps exact.
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -40,16 +37,12 @@ from twinhub.service.enforcement import (
 )
 from twinhub.service.historical import HistoryAccess
 from twinhub.service.policies import PolicyService
-from twinhub.service.publishing import Publisher
-from twinhub.store.base import RevisionConflict, Store
+from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
+from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 
 DEFAULT_CACHE_SIZE = 100_000
-DEFAULT_MAX_PENDING_PER_THING = 100  # Ditto's per-thing mailbox capacity
-# Another worker may win the same thing's revision; the loser reloads and reapplies after a short,
-# growing, random pause, so that two busy workers do not keep colliding in lockstep.
-_MAX_CONFLICT_RETRIES = 20
-_CONFLICT_BACKOFF = 0.002  # seconds, times the attempt number, times a random factor in [0.5, 1.5)
+DEFAULT_MAX_PENDING_PER_THING = DEFAULT_MAX_PENDING_PER_ENTITY  # Ditto's per-thing mailbox capacity
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +72,6 @@ def entity_tag(thing: Thing | None, path: Pointer, enforcer: Enforcer | None, su
     return hash_tag(MISSING if enforcer is None else enforcer.view(subjects, "thing", path, found))
 
 
-class _Lane:
-    __slots__ = ("lock", "pending")
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.pending = 0
-
-
 class ThingService:
     def __init__(self, store: Store, bus: EventBus, policies: PolicyService, *,
                  max_thing_size: int = DEFAULT_MAX_THING_SIZE,
@@ -94,13 +79,12 @@ class ThingService:
                  max_pending_per_thing: int = DEFAULT_MAX_PENDING_PER_THING,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
-        self._publisher = Publisher(bus)
+        self._writer = EntityWriter(store, bus, too_many=ThingTooManyModifying, forget=self._forget,
+                                    remember=self._remember_commit, max_pending=max_pending_per_thing)
         self._policies = policies
         self._max_thing_size = max_thing_size
         self._cache: OrderedDict[str, Thing] = OrderedDict()
         self._cache_size = cache_size
-        self._max_pending = max_pending_per_thing
-        self._lanes: dict[str, _Lane] = {}
         self._clock = clock
 
     # -- reads -------------------------------------------------------------------------------------
@@ -114,7 +98,7 @@ class ThingService:
         if not exists(thing):
             raise ThingNotAccessible(thing_id)
         assert thing is not None
-        enforcer = await self._enforcer(thing)
+        enforcer = await self.enforcer(thing)
         return self._read(thing, path, subjects, enforcer, preconditions, condition)
 
     async def retrieve_historical(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
@@ -126,7 +110,7 @@ class ThingService:
         at = (f"revision {revision}" if revision is not None or timestamp is None
               else f"timestamp {format_timestamp(timestamp)}")
         current = await self._load(thing_id)
-        now = await self._enforcer(current) if exists(current) and current is not None else None
+        now = await self.enforcer(current) if exists(current) and current is not None else None
         if current is None or now is None:
             raise ThingHistoryNotFound(thing_id, at)
         thing = await self.historical(thing_id, revision=revision, timestamp=timestamp)
@@ -155,14 +139,22 @@ class ThingService:
 
     async def view(self, thing: Thing, subjects: tuple[str, ...]) -> JsonObject:
         """What the subjects may READ of `thing` (as GET shows it); 404 when nothing."""
-        enforcer = ensure_readable(await self._enforcer(thing), subjects, thing.thing_id, ())
+        enforcer = ensure_readable(await self.enforcer(thing), subjects, thing.thing_id, ())
         view = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
         return view if isinstance(view, dict) else {"thingId": thing.thing_id}
 
-    async def enforcer_of(self, thing_id: str) -> Enforcer | None:
-        """The enforcer of an existing thing's policy; None when the thing or its policy is missing."""
-        thing = await self._load(thing_id)
-        return await self._enforcer(thing) if exists(thing) and thing is not None else None
+    async def enforcer(self, thing: Thing | str) -> Enforcer | None:
+        """The enforcer of a thing's policy, for the thing given or for the current thing of that id; None
+        when the thing does not exist (or is a tombstone), names no policy, or its policy is missing."""
+        if isinstance(thing, str):
+            loaded = await self._load(thing)
+            if loaded is None:
+                return None
+            thing = loaded
+        policy_id = thing.doc.get("policyId")  # a tombstone names none
+        if not isinstance(policy_id, str):
+            return None
+        return await self._policies.enforcer(policy_id, namespace=thing.thing_id.split(":", 1)[0])
 
     # -- unchecked accessors for the event hub (they answer whoever asks: callers enforce) -------------
 
@@ -200,16 +192,6 @@ class ThingService:
         """What the past revisions of `current` (an existing thing, `enforcer` its policy's) are read through."""
         return HistoryAccess(self._policies, current, enforcer)
 
-    async def enforcer_for(self, thing: Thing) -> Enforcer | None:
-        """The enforcer of `thing`'s policy; None when it names none or the policy is missing."""
-        return await self._enforcer(thing)
-
-    async def _enforcer(self, thing: Thing) -> Enforcer | None:
-        policy_id = thing.doc.get("policyId")
-        if not isinstance(policy_id, str):
-            return None
-        return await self._policies.enforcer(policy_id, namespace=thing.thing_id.split(":", 1)[0])
-
     # -- the write path ----------------------------------------------------------------------------
 
     async def execute(self, command: ThingCommand, subjects: tuple[str, ...], *,
@@ -219,27 +201,8 @@ class ThingService:
         """Authorize `command`, apply it and commit it with its event; returns once the write is durable.
         `headers` (the command's Ditto headers) travel with the published event."""
         classify(command.path)
-        lane = self._lanes.get(command.thing_id)
-        if lane is None:
-            lane = self._lanes[command.thing_id] = _Lane()
-        if lane.pending >= self._max_pending:
-            raise ThingTooManyModifying(command.thing_id)
-        lane.pending += 1
-        try:
-            async with lane.lock:
-                for attempt in range(1, _MAX_CONFLICT_RETRIES + 1):
-                    try:
-                        return await self._execute_once(command, subjects, preconditions, allow_policy_lockout,
-                                                        condition, headers)
-                    except RevisionConflict:
-                        # Another worker wrote first: forget what we knew and reapply on the fresh state.
-                        self._cache.pop(command.thing_id, None)
-                        await asyncio.sleep(_CONFLICT_BACKOFF * attempt * (0.5 + random.random()))
-                raise RevisionConflict(command.thing_id, -1)
-        finally:
-            lane.pending -= 1
-            if lane.pending == 0:
-                del self._lanes[command.thing_id]
+        return await self._writer.execute(command.thing_id, lambda: self._execute_once(
+            command, subjects, preconditions, allow_policy_lockout, condition, headers))
 
     async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
                             allow_policy_lockout: bool, condition: Condition | None,
@@ -259,7 +222,7 @@ class ThingService:
         elif exists(current):
             assert current is not None
             refuse_inline_policy(command)
-            enforcer = await self._enforcer(current)
+            enforcer = await self.enforcer(current)
             authorize_write(enforcer, subjects, command)
             await self._check_new_policy_id(current, command, subjects)
         tag = entity_tag(current, command.path, enforcer, subjects)
@@ -277,20 +240,17 @@ class ThingService:
                     visible = root
         applied = apply(current, command, now=self._clock(), max_size=self._max_thing_size,
                         visible=visible)
-        write = ThingWrite(applied.thing, applied.event, current.revision if current else 0)
-        if policy_write is not None:
+        event = replace(applied.event, headers=headers) if headers else applied.event  # not stored, published
+        write = ThingWrite(applied.thing, event, current.revision if current else 0)
+        if policy_write is not None:  # created with the thing, in the same transaction
             policy = policy_write.policy
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)
-            await self._store.commit(Commit(things=(write,), policies=(policy_write,), policy_indexes=tuple(indexes)))
-            self._policies.remember(policy)
-            await self._publisher.publish(policy_write.event)
+            await self._writer.commit(Commit(things=(write,), policies=(policy_write,), policy_indexes=tuple(indexes)))
         else:
-            await self._store.commit(Commit(things=(write,)))
-        self._remember(applied.thing)
-        await self._publisher.publish(replace(applied.event, headers=headers) if headers else applied.event)
+            await self._writer.commit(Commit(things=(write,)))
         etag = None
         if applied.event.action != "deleted":
-            enforcer = await self._enforcer(applied.thing) if command.path else None
+            enforcer = await self.enforcer(applied.thing) if command.path else None
             etag = entity_tag(applied.thing, command.path, enforcer, subjects)
         return Executed(applied, etag)
 
@@ -320,6 +280,15 @@ class ThingService:
 
     def forget_all(self) -> None:
         self._cache.clear()
+
+    def _forget(self, thing_id: str) -> None:
+        self._cache.pop(thing_id, None)
+
+    def _remember_commit(self, unit: Commit) -> None:
+        for policy_write in unit.policies:
+            self._policies.remember(policy_write.policy)
+        for thing_write in unit.things:
+            self._remember(thing_write.thing)
 
     def _remember(self, thing: Thing) -> None:
         cached = self._cache.get(thing.thing_id)

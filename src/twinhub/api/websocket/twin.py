@@ -12,6 +12,7 @@ from twinhub.api.websocket.acks import AckCollector
 from twinhub.api.websocket.session import Session
 from twinhub.model.errors import ThingConflict, ThingPreconditionFailed, TwinhubError
 from twinhub.model.etag import Preconditions
+from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import MISSING, JsonValue, Missing
 from twinhub.protocol import (
     Envelope,
@@ -28,7 +29,6 @@ from twinhub.protocol import (
 from twinhub.protocol import policy_command as parse_policy_command
 from twinhub.protocol import thing_command as parse_thing_command
 from twinhub.service.conditions import Condition
-from twinhub.service.policies import PolicyCommand
 
 
 def preconditions_of(headers: Mapping[str, JsonValue]) -> Preconditions:

@@ -4,13 +4,21 @@ path names, and the commands that change a policy.
 Modules, leaf first: `permissions` (the vocabulary), `labels` (labels, subject ids, resource keys),
 `subjects` (subjects and their expiry), `entries` (resources and the other parts of an entry), `imports`
 (validating and resolving imports), `document` (the whole policy: validation, size, references, lock-out,
-the default policy) and `parts` (the part of a policy a path names, its errors and values). Other packages
-import this package, not its modules.
+the default policy), `parts` (the part of a policy a path names, its errors and values) and `commands` (the
+command handler table). Other packages import this package, not its modules.
 """
 
 from __future__ import annotations
 
 from twinhub.model.policy._json import entries_of, imports_of, strings, subjects_of
+from twinhub.model.policy.commands import (
+    PolicyApplied,
+    PolicyCommand,
+    PolicyCommandAction,
+    apply_policy_command,
+    policy_command_resource,
+    with_requester,
+)
 from twinhub.model.policy.document import (
     DEFAULT_ENTRY_LABEL,
     DEFAULT_MAX_POLICY_SIZE,
@@ -104,7 +112,11 @@ __all__ = [
     "Entries",
     "Loaded",
     "Permission",
+    "PolicyApplied",
+    "PolicyCommand",
+    "PolicyCommandAction",
     "PolicyResource",
+    "apply_policy_command",
     "as_utc",
     "check_lockout",
     "check_policy_size",
@@ -123,6 +135,7 @@ __all__ = [
     "normalize_policy_path",
     "parse_expiry",
     "parse_policy_path",
+    "policy_command_resource",
     "policy_not_found",
     "policy_not_modifiable",
     "policy_size",
@@ -152,4 +165,5 @@ __all__ = [
     "validate_subject_id",
     "validate_subjects",
     "validate_transitive_imports",
+    "with_requester",
 ]
