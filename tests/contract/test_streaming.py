@@ -15,11 +15,12 @@ from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import ThingNotAccessible
 from twinhub.model.events import ThingEvent
 from twinhub.model.fields import parse_fields
+from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import MISSING
 from twinhub.policy import Enforcer
 from twinhub.rql import RqlInvalid
 from twinhub.service import streaming
-from twinhub.service.policies import PolicyCommand, PolicyService
+from twinhub.service.policies import PolicyService
 from twinhub.service.streaming import (
     EVENT_PLACEHOLDERS,
     Delivery,

@@ -15,9 +15,10 @@ from twinhub.bus.signals import SignalBus
 from twinhub.model.commands import ThingCommand
 from twinhub.model.events import ThingEvent
 from twinhub.model.live import LiveMessage, LiveResponse, LiveSignal
+from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import JsonObject
 from twinhub.service.live import LiveHub, LiveReceiver
-from twinhub.service.policies import PolicyCommand, PolicyService
+from twinhub.service.policies import PolicyService
 from twinhub.service.things import ThingService
 from twinhub.store.sqlite import open_sqlite_store
 
