@@ -242,8 +242,8 @@ class PostgresStore:
         return [row[0] for row in rows]
 
     async def search(self, spec: SearchSpec) -> Hits:
-        """See `Store.search`: one statement (one snapshot). The sort key values come back as SQLite gives
-        them (numbers as int or float, strings unescaped), so positions survive a cursor's JSON alike."""
+        """See `Store.search`: one statement (one snapshot). Sort key values are read back as SQLite gives them
+        (numbers as int or float, not Decimal; strings unescaped), so that a position goes through a cursor's JSON."""
         query = compile_search(spec, POSTGRES)
         rows = await self._read(lambda connection: connection.fetch(query.sql, *bound_params(query)))
         width = len(THING_COLUMNS)

@@ -1,9 +1,9 @@
 """Search in SQL, shared by both stores: a `SearchSpec` compiled for a `Dialect` into one query over the tables
 the stores write (`things`, and the index rows of `twinhub.store.index`), and its rows back as `Hits`.
 
-    query = compile_search(spec, SQLITE)          # CompiledQuery(sql, params); SQLITE from twinhub.store.sqlite
-    page = hits(rows_of(query), spec, decode)     # Hits(things, next position)
-    query = compile_count(spec, POSTGRES)
+    query = compile_search(spec, SQLITE)       # CompiledQuery(sql, params); the dialect is the backend's own
+    page = hits(rows, spec, decode_row)        # the rows that query returned -> Hits(things, next position)
+    query = compile_count(spec, POSTGRES)      # one row, one column
 
 The modules, leaf first: `sql` (parameters), `fields` (where fields live), `visibility` (READ over
 `policy_index`), `conditions` (filters), `paging` (sort keys, keyset paging, pages), `compile`.
