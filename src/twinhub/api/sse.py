@@ -51,7 +51,7 @@ from twinhub.rql import (
     render,
     render_options,
 )
-from twinhub.rql.sql import MAX_PAGE_SIZE
+from twinhub.rql.spec import MAX_PAGE_SIZE
 from twinhub.service.enforcement import ensure_readable
 from twinhub.service.search import SearchPage, SearchQuery
 from twinhub.service.streaming import (
