@@ -102,6 +102,8 @@ def _options(texts: Sequence[str]) -> _Options:
         validate_sort_fields((sort,))
     if limit is not None and (size is not None or cursor is not None):
         raise RqlOptionInvalid("The option 'limit' cannot be combined with 'size' or 'cursor'.")
+    if limit is not None and limit.offset < 0:
+        raise RqlOptionInvalid(f"The offset of the option 'limit' must not be negative, not {limit.offset}.")
     page_size = size.size if size is not None else (limit.count if limit is not None else DEFAULT_PAGE_SIZE)
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise RqlOptionInvalid(f"The page size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}.")

@@ -100,6 +100,13 @@ async def test_limit_pages_by_offset_and_says_where_the_next_starts(world: World
         await world.page("limit(0,2),size(2)")
 
 
+async def test_a_negative_limit_offset_is_refused(world: World) -> None:
+    # SQLite would read it as 0 but PostgreSQL refuses the query: both must answer 400, not 503.
+    with pytest.raises(RqlOptionInvalid) as caught:
+        await world.page("limit(-5,3)")
+    assert caught.value.status == 400
+
+
 async def test_hits_are_the_callers_views_and_count_counts_every_page(world: World) -> None:
     page = await world.page("size(1)", subjects=READER)
     (_, view), = page.things
