@@ -15,6 +15,7 @@ from twinhub.config import Settings
 from twinhub.model.errors import AuthenticationFailed, TwinhubError
 from twinhub.service.buffers import Budget
 from twinhub.service.live import LiveHub
+from twinhub.service.permissions import PermissionService
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
 from twinhub.service.streaming import EventHub
@@ -32,6 +33,7 @@ class Context:
     search: SearchService
     events: EventHub  # committed thing events for WebSocket and SSE sessions
     live: LiveHub  # live messages, live commands and acknowledgements, across workers
+    permissions: PermissionService  # checkPermissions
     budget: Budget  # the bytes all WebSocket sessions and SSE streams of this worker may hold for slow clients
     # Writes that outlive their request (timeout=0, or a client that gave up): kept until done.
     background: set[asyncio.Future[object]] = field(default_factory=set)

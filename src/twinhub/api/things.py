@@ -34,7 +34,7 @@ from twinhub.model.errors import (
 )
 from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
 from twinhub.model.pointer import parse_pointer
-from twinhub.model.types import JsonValue, Pointer
+from twinhub.model.types import Pointer
 
 PREFIX = b"/api/2/things/"
 
@@ -77,17 +77,8 @@ async def _retrieve_many(request: Request, ctx: Context, auth: AuthContext, head
         raise ThingIdsMissing()
     for thing_id in ids:
         parse_thing_id(thing_id)
-    things: list[JsonValue] = []
-    for thing_id in ids:
-        try:
-            retrieved = await ctx.things.retrieve(thing_id, (), auth.subjects)
-        except TwinhubError as error:
-            if error.status == 404:
-                continue
-            raise
-        view = retrieved.value if isinstance(retrieved.value, dict) else {}
-        things.append(project_thing(retrieved.thing, view, headers.fields))
-    return json_response(things)
+    found = await ctx.things.retrieve_many(ids, auth.subjects)
+    return json_response([project_thing(thing, view, headers.fields) for thing, view in found])
 
 
 async def _create_with_generated_id(request: Request, ctx: Context, auth: AuthContext,

@@ -38,6 +38,7 @@ from twinhub.protocol import (
 from twinhub.protocol.things import ModifyThing, RetrieveThing, thing_topic
 from twinhub.protocol.topic import Topic
 from twinhub.service.live import Unanswered
+from twinhub.service.streaming import parse_namespaces
 
 _LIVE_KINDS: dict[StreamKind, model.LiveKind] = {
     "messages": "messages", "live-commands": "live-commands", "live-events": "live-events"}
@@ -136,9 +137,7 @@ async def acknowledgement(session: Session, envelope: Envelope) -> None:
 
 
 def live_feed(session: Session, kind: StreamKind, params: dict[str, str]) -> Callable[[], Coroutine[Any, Any, None]]:
-    from twinhub.api.websocket.streams import namespaces_param
-
-    namespaces = namespaces_param(params)
+    namespaces = parse_namespaces(params.get("namespaces"))
 
     async def feed() -> None:
         receiver = session.ctx.live.receive([_LIVE_KINDS[kind]], session.subjects, namespaces=namespaces,

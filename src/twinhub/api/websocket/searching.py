@@ -33,8 +33,8 @@ from twinhub.protocol.streaming import (
     streaming_failed,
     streaming_next,
 )
-from twinhub.rql import render_options
-from twinhub.service.search import SearchQuery
+from twinhub.rql import SizeOption
+from twinhub.service.search_pages import PagedQuery, search_pages
 from twinhub.service.streaming import EventFilter, parse_event_filter
 
 _ids = itertools.count(1)
@@ -118,16 +118,10 @@ async def _pages(session: Session, signal: SearchSubscribe) -> AsyncIterator[Jso
     """Every page of the search, fetched only as the client asks for them (invalid options fail here,
     after `created`, as in Ditto)."""
     options = parse_search_options(signal.options)
-    texts = [text for text in (render_options((options.sort,)) if options.sort else "", f"size({options.size})")
-             if text]
-    query = SearchQuery(filters=(signal.filter,) if signal.filter else (), options=(",".join(texts),),
-                        namespaces=signal.namespaces)
-    while True:
-        page = await session.ctx.search.search(query, session.subjects)
+    kept = tuple(option for option in (options.sort, SizeOption(options.size)) if option is not None)
+    query = PagedQuery((signal.filter,) if signal.filter else (), kept, signal.namespaces)
+    async for page in search_pages(session.ctx.search, query, session.subjects):
         yield [project_thing(thing, view, signal.fields) for thing, view in page.things]
-        if page.cursor is None:
-            return
-        query = SearchQuery(query.filters, (",".join([*texts, f"cursor({page.cursor})"]),), query.namespaces)
 
 
 async def history_signal(session: Session, envelope: Envelope) -> None:

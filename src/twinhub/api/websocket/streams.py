@@ -14,11 +14,10 @@ from twinhub.api.views import shown_event_headers
 from twinhub.api.websocket.control import StreamControl, StreamKind
 from twinhub.api.websocket.session import CLOSE_TRY_AGAIN_LATER, Session
 from twinhub.model.events import ThingEvent
-from twinhub.model.fields import parse_fields
 from twinhub.model.live import Acknowledgement
 from twinhub.protocol.envelope import encode_envelope
 from twinhub.protocol.things import thing_event
-from twinhub.service.streaming import Delivery, EventFilter, parse_event_filter
+from twinhub.service.streaming import Delivery, event_filter
 
 _OVERFLOW = "twinhub:websocket.buffer.overflow: the session fell too far behind its {what}"
 
@@ -35,23 +34,10 @@ def start_stream(session: Session, control: StreamControl) -> None:
     session.start_stream(control.stream, feeds[control.stream](session, control))
 
 
-def namespaces_param(params: dict[str, str]) -> frozenset[str] | None:
-    text = params.get("namespaces", "")
-    names = frozenset(name.strip() for name in text.split(",") if name.strip())
-    return names or None
-
-
-def event_filter(params: dict[str, str]) -> EventFilter:
-    """`namespaces`, `filter` (RQL) and `extraFields` of a START-SEND-EVENTS, checked."""
-    filter_text = params.get("filter") or None
-    node = parse_event_filter(filter_text) if filter_text is not None else None
-    extra_text = params.get("extraFields") or None
-    return EventFilter(namespaces=namespaces_param(params), filter=node, filter_text=filter_text,
-                       extra_fields=parse_fields(extra_text) if extra_text else None)
-
-
 def _events(session: Session, control: StreamControl) -> Callable[[], Coroutine[Any, Any, None]]:
-    event_filter_ = event_filter(control.params)
+    params = control.params
+    event_filter_ = event_filter(namespaces=params.get("namespaces"), filter=params.get("filter"),
+                                 extra_fields=params.get("extraFields"))
 
     async def feed() -> None:
         on_skipped = (lambda event: weak_acknowledgements(session, event)) if session.declared_acks else None

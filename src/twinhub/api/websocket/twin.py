@@ -10,7 +10,7 @@ from twinhub.api.headers import TWIN_PERSISTED, carried_headers, parse_condition
 from twinhub.api.views import ORIGIN_HEADER, project_thing, project_value, with_special_fields
 from twinhub.api.websocket.acks import AckCollector
 from twinhub.api.websocket.session import Session
-from twinhub.model.errors import ThingConflict, ThingPreconditionFailed, TwinhubError
+from twinhub.model.errors import ThingConflict, ThingPreconditionFailed
 from twinhub.model.etag import Preconditions
 from twinhub.model.types import MISSING, JsonValue, Missing
 from twinhub.protocol import (
@@ -69,17 +69,8 @@ async def _retrieve(session: Session, envelope: Envelope,
         if not signal.path and isinstance(value, dict):
             value = with_special_fields(retrieved.thing, value, signal.fields)
         return project_value(value, signal.fields), {"etag": retrieved.etag}
-    found: list[JsonValue] = []
-    for thing_id in signal.thing_ids:
-        try:
-            one = await things.retrieve(thing_id, (), session.subjects)
-        except TwinhubError as error:
-            if error.status == 404:
-                continue
-            raise
-        view = one.value if isinstance(one.value, dict) else {}
-        found.append(project_thing(one.thing, view, signal.fields))
-    return found, {}
+    found = await things.retrieve_many(signal.thing_ids, session.subjects)
+    return [project_thing(thing, view, signal.fields) for thing, view in found], {}
 
 
 async def _modify(session: Session, envelope: Envelope, signal: ModifyThing, steering: SignalHeaders) -> None:
