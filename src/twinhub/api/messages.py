@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from twinhub.api.body import read_body, read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
-from twinhub.api.headers import RequestHeaders, parse_condition
+from twinhub.api.headers import RequestHeaders
 from twinhub.api.paths import decode_keys, decode_thing_id
 from twinhub.api.responses import error_response
 from twinhub.auth.context import AuthContext
@@ -44,6 +44,7 @@ from twinhub.model.live import CLAIM_SUBJECT, LiveAction, LiveCommand, LiveMessa
 from twinhub.model.live import Direction as MessageDirection
 from twinhub.model.types import MISSING, JsonValue, Pointer
 from twinhub.protocol import payload_from_bytes, payload_kind
+from twinhub.service.conditions import parse_condition
 from twinhub.service.live import Unanswered, new_correlation_id
 
 __all__ = ["is_live", "live_command", "routes"]

@@ -30,7 +30,6 @@ from starlette.responses import Response, StreamingResponse
 from twinhub.api.context import Context
 from twinhub.api.headers import parse_timestamp
 from twinhub.api.paths import query_values
-from twinhub.api.views import project_thing, project_value, shown_event_headers
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import HeaderInvalid, ThingIdInvalid, ThingIdsMissing, TwinhubError
 from twinhub.model.events import ThingEvent
@@ -42,6 +41,7 @@ from twinhub.model.resources import classify
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 from twinhub.protocol import format_topic, thing_topic
 from twinhub.rql.sql import MAX_PAGE_SIZE
+from twinhub.service.event_headers import shown_event_headers
 from twinhub.service.search import SearchPage
 from twinhub.service.search_pages import PagedQuery, search_pages
 from twinhub.service.streaming import (
@@ -52,6 +52,7 @@ from twinhub.service.streaming import (
     event_filter,
     merge_extra,
 )
+from twinhub.service.views import project_thing, project_value
 
 __all__ = ["EVENT_STREAM", "KEEP_ALIVE_SECONDS", "accepts_event_stream", "stream_search", "stream_things"]
 

@@ -21,8 +21,7 @@ from twinhub.api.paths import decode_keys, decode_thing_id, query_values
 from twinhub.api.responses import json_response
 from twinhub.api.search import list_things
 from twinhub.api.sse import accepts_event_stream, stream_things
-from twinhub.api.views import project_thing, project_value, with_special_fields
-from twinhub.api.writes import WriteOutcome, run_write
+from twinhub.api.writes import run_write
 from twinhub.auth.context import AuthContext
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import (
@@ -35,6 +34,8 @@ from twinhub.model.errors import (
 from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
 from twinhub.model.pointer import parse_pointer
 from twinhub.model.types import Pointer
+from twinhub.service.requested_acks import WriteOutcome
+from twinhub.service.views import project_thing, project_value, with_special_fields
 
 PREFIX = b"/api/2/things/"
 
