@@ -87,7 +87,6 @@ class Outbox:
             self.closing = Close(CloseReason.TRY_AGAIN_LATER, f"{OVERFLOW}: the server's buffers for slow clients "
                                                               "are full and this session held the most")
         elif self._queue.overflowed:
-            self.closing = Close(CloseReason.TRY_AGAIN_LATER, f"{OVERFLOW}: the client fell more than "
-                                                              f"{self._frames} messages or {self._max_bytes} "
-                                                              "bytes behind")
+            limits = f"{self._frames} messages" + ("" if self._max_bytes is None else f" or {self._max_bytes} bytes")
+            self.closing = Close(CloseReason.TRY_AGAIN_LATER, f"{OVERFLOW}: the client fell more than {limits} behind")
         self._closed.set()
