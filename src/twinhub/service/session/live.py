@@ -89,12 +89,9 @@ async def _send_message(party: Party, envelope: Envelope, message: Message) -> N
         payload_to_bytes(message.payload, message.content_type), message.content_type,
         _with_originator(party, envelope.headers))
     response = await party.services.live.send_message(live_message, party.subjects, timeout=steering.timeout)
-    if not steering.response_required:
-        return
-    if isinstance(response, Unanswered):
-        raise response.error(steering.timeout, "message")
-    payload = payload_from_bytes(response.payload, response.content_type) if response.payload else MISSING
-    party.send(message_response(message, response.status, payload, content_type=response.content_type))
+    if steering.response_required:
+        answer = _answer(response, steering.timeout, "message")
+        party.send(message_response(message, answer.status, _payload(answer), content_type=answer.content_type))
 
 
 async def _send_command(party: Party, envelope: Envelope) -> None:
@@ -111,13 +108,21 @@ async def _send_command(party: Party, envelope: Envelope) -> None:
     else:
         raise WebSocketMessageInvalid("Retrieving several things is not possible on the live channel.")
     response = await party.services.live.send_command(command, party.subjects, timeout=steering.timeout)
-    if not steering.response_required:
-        return
+    if steering.response_required:
+        answer = _answer(response, steering.timeout, "live command")
+        party.send(thing_response(envelope, answer.status, _payload(answer),
+                                  headers=reply_headers(envelope.headers, content=answer.content_type)))
+
+
+def _answer(response: model.LiveResponse | Unanswered, timeout: float, what: str) -> model.LiveResponse:
+    """The response a sender waited for; raises Ditto's 408 when none came."""
     if isinstance(response, Unanswered):
-        raise response.error(steering.timeout, "live command")
-    payload = payload_from_bytes(response.payload, response.content_type) if response.payload else MISSING
-    party.send(thing_response(envelope, response.status, payload,
-                              headers=reply_headers(envelope.headers, content=response.content_type)))
+        raise response.error(timeout, what)
+    return response
+
+
+def _payload(response: model.LiveResponse) -> JsonValue | Missing:
+    return payload_from_bytes(response.payload, response.content_type) if response.payload else MISSING
 
 
 async def acknowledgement(party: Party, envelope: Envelope) -> None:

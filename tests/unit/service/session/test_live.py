@@ -3,27 +3,13 @@ response or an acknowledgement counts only from a session that received what it 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from tests.unit.service.live_world import OWNER, READER
-from tests.unit.service.session.world import Frame, client, services, topic
+from tests.unit.service.session.world import Frame, client, topic
 from twinhub.service.session import CloseReason, SessionServices
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[SessionServices]:
-    async with services(tmp_path / "twinhub.db") as world:
-        yield world
 
 
 def answer_to(signal: Frame, value: object, *, status: int = 200, content_type: str = "text/plain") -> Frame:

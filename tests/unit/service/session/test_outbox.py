@@ -11,11 +11,6 @@ from twinhub.service.session.outbox import Outbox
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_frames_come_in_order_until_a_close_drops_the_rest() -> None:
     outbox = Outbox()
     for frame in ("a", "b", "c"):

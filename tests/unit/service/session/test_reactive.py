@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from tests.unit.service.live_world import THING_ID
-from tests.unit.service.session.world import Client, Frame, client, services, topic, write
+from tests.unit.service.session.world import Client, Frame, client, topic, write
 from twinhub.service.session import SessionServices
 
 pytestmark = pytest.mark.anyio
 
 SEARCH = "_/_/things/twin/search"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[SessionServices]:
-    async with services(tmp_path / "twinhub.db") as world:
-        yield world
 
 
 async def subscribe(session: Client, subscribe_topic: str, value: Frame, **extra: object) -> str:

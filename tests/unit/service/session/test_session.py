@@ -3,29 +3,15 @@ never end the session, control messages, and the session's credentials."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from tests.unit.service.live_world import OWNER, READER, STRANGER, THING_ID
-from tests.unit.service.session.world import client, services, topic
+from tests.unit.service.session.world import client, topic
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import AuthenticationFailed
 from twinhub.service.session import CloseReason, SessionLimits, SessionServices
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[SessionServices]:
-    async with services(tmp_path / "twinhub.db") as world:
-        yield world
 
 
 # -- twin commands -----------------------------------------------------------------------------------

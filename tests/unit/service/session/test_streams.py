@@ -3,28 +3,14 @@ session may READ, the same-origin rule, and the bounded outbox that closes a ses
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from tests.unit.service.live_world import READER, THING_ID
-from tests.unit.service.session.world import client, services, topic, write
+from tests.unit.service.session.world import client, topic, write
 from twinhub.service.buffers import Budget
 from twinhub.service.session import CloseReason, SessionLimits, SessionServices
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[SessionServices]:
-    async with services(tmp_path / "twinhub.db") as world:
-        yield world
 
 
 async def test_events_are_cut_down_to_what_the_session_may_read(world: SessionServices) -> None:

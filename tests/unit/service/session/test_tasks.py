@@ -12,11 +12,6 @@ from twinhub.service.session import SessionTasks
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def forever() -> None:
     await asyncio.Event().wait()
 
