@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -21,6 +21,7 @@ from twinhub.model.errors import (
     ThingHistoryNotFound,
     ThingNotAccessible,
     ThingTooManyModifying,
+    TwinhubError,
 )
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import NO_HEADERS, EventHeaders, JournalEntry, Thing, ThingWrite, format_timestamp
@@ -116,6 +117,21 @@ class ThingService:
         assert thing is not None
         enforcer = await self._enforcer(thing)
         return self._read(thing, path, subjects, enforcer, preconditions, condition)
+
+    async def retrieve_many(self, thing_ids: Sequence[str],
+                            subjects: tuple[str, ...]) -> list[tuple[Thing, JsonObject]]:
+        """Each of the things the subjects may READ, in the order asked, with their views; the others
+        (unknown or unreadable) are left out, as Ditto's RetrieveThings leaves them out."""
+        found: list[tuple[Thing, JsonObject]] = []
+        for thing_id in thing_ids:
+            try:
+                retrieved = await self.retrieve(thing_id, (), subjects)
+            except TwinhubError as error:
+                if error.status == 404:
+                    continue
+                raise
+            found.append((retrieved.thing, retrieved.value if isinstance(retrieved.value, dict) else {}))
+        return found
 
     async def retrieve_historical(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
                                   revision: int | None = None, timestamp: str | None = None) -> Retrieved:
