@@ -312,7 +312,7 @@ def search_to_markdown(report: SearchReport) -> str:
         "",
         "server = wrk with one connection (and one thread): each request waits for the previous one, as the floor's "
         "queries do; n = requests (queries) measured. floor SQL = the query the server runs for the request "
-        "(`compile_search` / `compile_count` as `service/search.py` calls them, subject `nginx:bench`), run with "
+        "(`service/search.py`'s spec compiled as the store does, subject `nginx:bench`), run with "
         "sqlite3 on one read-only connection to the same file, timing execute + fetchall only, parameters drawn from "
         "the same distribution as wrk's, as many queries as the server run made (at most as much query time). plain "
         "SQL = the same query without the visibility clauses (the same compiler, with them written as TRUE). **server "

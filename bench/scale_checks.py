@@ -22,8 +22,9 @@ from bench.search import (
     request_path,
 )
 from bench.search_data import hidden_id, visible_id
-from twinhub.rql.dialects import POSTGRES
-from twinhub.rql.sql import DEFAULT_PAGE_SIZE, CompiledQuery
+from twinhub.rql import DEFAULT_PAGE_SIZE
+from twinhub.store.postgres.dialect import POSTGRES
+from twinhub.store.search import CompiledQuery
 
 SAMPLE = 50  # written things read back through the server after the write scenario
 READS_PER_SAMPLE = 4  # each on a new connection, so that with two workers both are asked

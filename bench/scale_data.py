@@ -33,10 +33,10 @@ import asyncpg
 from bench.http_things import BackendOf
 from bench.machine import all_process_cpu
 from bench.search_data import SHAPES, Spec, Tally, load_dataset
-from twinhub.rql.sql import CompiledQuery
 from twinhub.store.migrations import load_migrations
 from twinhub.store.postgres import DEFAULT_BATCH_MAX, open_postgres_store
-from twinhub.store.postgres.rows import encode_text
+from twinhub.store.postgres.rows import bound_params
+from twinhub.store.search import CompiledQuery
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 MARK = "twinhub benchmark data set (bench/scale_data.py): created by the benchmark, which may drop it"
@@ -270,11 +270,6 @@ def ensure_pg_dataset(spec: Spec, server_url: str = DEFAULT_POSTGRES, *, regener
 
 
 # --- the database around the benchmark's runs -----------------------------------------------------
-
-def bound_params(query: CompiledQuery) -> list[Any]:
-    """The parameters as the store binds them (strings escaped as its index stores them)."""
-    return [encode_text(value) if isinstance(value, str) else value for value in query.params]
-
 
 async def fetch(dsn: str, query: CompiledQuery) -> list[asyncpg.Record]:
     """The rows of one query, on a connection of its own."""

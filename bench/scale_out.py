@@ -46,7 +46,6 @@ from bench.scale_data import (
     DEFAULT_POSTGRES,
     PgDataset,
     backends_of,
-    bound_params,
     connected,
     ensure_pg_dataset,
     postgres_facts,
@@ -66,7 +65,8 @@ from bench.search import (
     timed_queries,
 )
 from bench.search_data import Spec, lua_visible_id, shape_indices
-from twinhub.rql.sql import CompiledQuery
+from twinhub.store.postgres.rows import bound_params
+from twinhub.store.search import CompiledQuery
 
 DEFAULT_NATS = "nats://127.0.0.1:4222"
 WRITE_SHAPE = "features"  # the things whose lamp the write scenario turns up and down

@@ -3,9 +3,10 @@
 The data set (`bench/search_data.py`) is generated once into an embedded store and reused. Each scenario
 is measured three ways on the same file in the same run:
 
-- **floor**: the SQL the server runs for the request — compiled with `compile_search` / `compile_count`
-  exactly as `twinhub/service/search.py` does, for the subject `nginx:bench` — executed directly with
-  sqlite3 on one read-only connection, one query after the other, with parameters drawn like wrk's;
+- **floor**: the SQL the server runs for the request — the `SearchSpec` that `twinhub/service/search.py`
+  makes, for the subject `nginx:bench`, compiled with `compile_search` / `compile_count` as the store does —
+  executed directly with sqlite3 on one read-only connection, one query after the other, with parameters
+  drawn like wrk's;
 - **plain**: the same query without the visibility clauses (compiled by the same compiler with them
   written as TRUE): what it would cost if search ignored policies — floor ÷ plain is the price of
   policy-awareness;
@@ -61,20 +62,12 @@ from bench.search_data import (
     visible_id,
 )
 from bench.wrk import WrkResult, run_wrk
-from twinhub.model.events import format_timestamp
-from twinhub.rql import resolve_placeholders
-from twinhub.rql import sql as rql_sql
-from twinhub.rql.dialects import SQLITE, Dialect
-from twinhub.rql.sql import (
-    DEFAULT_PAGE_SIZE,
-    CompiledQuery,
-    Page,
-    compile_count,
-    compile_search,
-    query_fingerprint,
-)
+from twinhub.rql import DEFAULT_PAGE_SIZE, SearchSpec
 from twinhub.service.search import parse_query_filter
 from twinhub.store.index import STRING
+from twinhub.store.search import CompiledQuery, Dialect, compile_count, compile_search
+from twinhub.store.search.visibility import Visibility
+from twinhub.store.sqlite.dialect import SQLITE
 from twinhub.store.sqlite.schema import connect_reader
 
 SUBJECTS = (SUBJECT,)
@@ -171,8 +164,8 @@ SEARCH_SCENARIOS: dict[str, SearchScenario] = {
 
 
 def compiled(scenario: SearchScenario, values: Values, dialect: Dialect = SQLITE) -> CompiledQuery:
-    """The SQL the server runs for the request, compiled as `SearchService.search` / `count` compile it for
-    the store's `dialect`."""
+    """The SQL the server runs for the request: the spec `SearchService.search` / `count` makes, compiled as the
+    store of `dialect` compiles it."""
     return _compile(scenario, values, dialect)
 
 
@@ -180,34 +173,27 @@ def plain(scenario: SearchScenario, values: Values) -> CompiledQuery:
     """The same SQL without the caller's visibility: compiled by the same compiler with its visibility
     conditions (the thing's, and the READ check of each field) written as TRUE — so it keeps the query's
     exact shape whatever the compiler does with the filter itself."""
-    compiler = getattr(rql_sql, "_Compiler", None)
     hooks = ("visible", "readable_path", "readable_row")
-    if compiler is None or not all(callable(getattr(compiler, hook, None)) for hook in hooks):
-        raise RuntimeError("twinhub.rql.sql._Compiler no longer has visible/readable_path/readable_row: "
-                           "update bench/search.py `plain` to the compiler's new visibility hooks")
-    saved = {hook: getattr(compiler, hook) for hook in hooks}
+    if not all(callable(getattr(Visibility, hook, None)) for hook in hooks):
+        raise RuntimeError("twinhub.store.search.visibility.Visibility no longer has visible/readable_path/"
+                           "readable_row: update bench/search.py `plain` to the compiler's new visibility hooks")
+    saved = {hook: getattr(Visibility, hook) for hook in hooks}
 
-    def true(self: Any, *args: Any, **kwargs: Any) -> str:
-        return str(self.d.true)
+    def true(self: Visibility, *args: Any, **kwargs: Any) -> str:
+        return self.d.true
 
     try:
         for hook in hooks:
-            setattr(compiler, hook, true)
+            setattr(Visibility, hook, true)
         return _compile(scenario, values)
     finally:
         for hook, method in saved.items():
-            setattr(compiler, hook, method)
+            setattr(Visibility, hook, method)
 
 
 def _compile(scenario: SearchScenario, values: Values, dialect: Dialect = SQLITE) -> CompiledQuery:
-    node = parse_query_filter([scenario.text(values)])
-    now = datetime.now(UTC)
-    resolved = None if node is None else resolve_placeholders(node, now)
-    if scenario.counting:
-        return compile_count(resolved, subjects=SUBJECTS, namespaces=None, now=format_timestamp(now), dialect=dialect)
-    page = Page(size=DEFAULT_PAGE_SIZE, cursor=None, fingerprint=query_fingerprint(node, None, None), offset=None)
-    return compile_search(resolved, subjects=SUBJECTS, namespaces=None, sort=None, page=page,
-                          now=format_timestamp(now), dialect=dialect)
+    spec = SearchSpec(parse_query_filter([scenario.text(values)]), SUBJECTS, datetime.now(UTC), size=DEFAULT_PAGE_SIZE)
+    return compile_count(spec, dialect) if scenario.counting else compile_search(spec, dialect)
 
 
 def request_path(scenario: SearchScenario, values: Values) -> str:

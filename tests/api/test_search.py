@@ -14,7 +14,7 @@ from tests.api.helpers import assert_error
 from tests.api.test_sse import open_stream
 from tests.serving import Server
 from twinhub.rql import DEFAULT_MAX_DEPTH, DEFAULT_MAX_TERMS
-from twinhub.rql.sql import MAX_PARAMETERS
+from twinhub.store.search import MAX_PARAMETERS
 
 Users = Callable[[str], httpx.Client]
 

@@ -40,7 +40,7 @@ BACKENDS = ("sqlite", "postgres")
 SQLITE_ONLY = {
     "tests.contract.test_search_sql":
         "runs the compiled SQL on a raw sqlite3 connection and reads SQLite's query plans; test_search.py "
-        "runs the same cases through Store.query on both backends",
+        "runs the same cases through Store.search on both backends",
     "tests.contract.test_users":
         "SqliteUserStore in the store's SQLite file; test_postgres_users.py runs the same UserStore "
         "contract on PostgreSQL",

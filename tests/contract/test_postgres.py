@@ -9,6 +9,7 @@ import secrets
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -17,14 +18,15 @@ import pytest
 from tests.contract.conftest import POSTGRES_URL, terminate_backends_now, with_database
 from tests.contract.helpers import create, modify, unit
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.rql.dialects import POSTGRES
 from twinhub.rql.parser import parse_filter
-from twinhub.rql.sql import CompiledQuery, Page, compile_search
+from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import RevisionConflict
 from twinhub.store.index import PolicyIndex, PolicyIndexRow
 from twinhub.store.postgres import PostgresStore, SchemaTooNew, open_postgres_store
+from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.rows import lock_key
 from twinhub.store.postgres.schema import load_migrations
+from twinhub.store.search import CompiledQuery, compile_search
 
 pytestmark = pytest.mark.anyio
 
@@ -212,14 +214,14 @@ async def test_a_lost_database_fails_calls_with_503_and_recovers_by_itself(postg
     host, port = urlsplit(postgres_dsn).hostname or "127.0.0.1", urlsplit(postgres_dsn).port or 5432
     proxy = Proxy(host, port)
     await proxy.start()
-    query = compile_search(None, subjects=["alice"], namespaces=None, sort=None, page=Page(), now="x",
-                           dialect=POSTGRES)
+    everything = SearchSpec(None, ("alice",), datetime.now(UTC))
     before = create("org.twinhub:before")
     async with open_postgres_store(through(proxy, postgres_dsn)) as store:
         await store.commit(unit(before))
         await proxy.stop()
         for call in (store.load("org.twinhub:before"), store.commit(unit(create("org.twinhub:lost"))),
-                     store.query(query), store.journal("org.twinhub:before"), store.importers_of("p")):
+                     store.search(everything), store.count(everything), store.journal("org.twinhub:before"),
+                     store.importers_of("p")):
             with pytest.raises(ServiceUnavailable) as caught:
                 await call
             assert caught.value.status == 503 and caught.value.__cause__ is not None
@@ -360,8 +362,8 @@ async def test_queries_can_use_the_indexes(postgres_dsn: str) -> None:
         await connection.execute("ANALYZE")  # the same statistics whatever autovacuum did so far
 
     async def plan(filter: str) -> str:
-        query = compile_search(parse_filter(filter), subjects=["alice"], namespaces=None, sort=None, page=Page(),
-                               now="2030", dialect=POSTGRES)
+        query = compile_search(SearchSpec(parse_filter(filter), ("alice",), datetime(2030, 1, 1, tzinfo=UTC)),
+                               POSTGRES)
         async with connect(postgres_dsn) as connection:
             await connection.execute("SET enable_seqscan = off")  # tiny tables: ask whether an index CAN serve
             explained = CompiledQuery("EXPLAIN " + query.sql, query.params)

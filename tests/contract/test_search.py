@@ -1,7 +1,7 @@
-"""Search through `Store.query` on every backend: the compiler writes each store's dialect, the store runs
-it. The cases and their expectations are those of test_search_sql.py (which runs SQLite's SQL on a raw
-connection and reads its query plans), plus what a typed database could get wrong: strings compare by
-code point whatever the collation, long strings past any index prefix, U+0000, exact numbers.
+"""Search through `Store.search` and `Store.count` on every backend: each store compiles the `SearchSpec` for
+its dialect and runs it. The cases and their expectations are those of test_search_sql.py (which runs SQLite's
+SQL on a raw connection and reads its query plans), plus what a typed database could get wrong: strings compare
+by code point whatever the collation, long strings past any index prefix, U+0000, exact numbers.
 
 Semantics are Ditto's search (MongoDB), which differ from the in-memory evaluator where noted.
 """
@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import random
+import sqlite3
 import string
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, closing
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from tests.contract.helpers import delete, unit
@@ -30,63 +34,49 @@ from tests.contract.test_search_sql import (
     SECRETS,
     VECTORS,
     _sort,
+    continue_after,
     grant,
     put,
     revoke,
+    spec,
 )
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.types import JsonObject
 from twinhub.rql import DEFAULT_MAX_DEPTH, DEFAULT_MAX_TERMS, RqlInvalid
+from twinhub.rql.cursor import CursorInvalid, encode_cursor, position_of, query_fingerprint
 from twinhub.rql.parser import parse_filter
-from twinhub.rql.sql import (
-    MAX_PARAMETERS,
-    CompiledQuery,
-    CursorInvalid,
-    Page,
-    compile_count,
-    compile_search,
-    query_fingerprint,
-    split_page,
-)
+from twinhub.rql.spec import Position, SearchSpec
 from twinhub.service.search import parse_query_filter
 from twinhub.store.base import Store
+from twinhub.store.search import MAX_PARAMETERS, Hits
 
 pytestmark = pytest.mark.anyio
 
 
-async def rows(store: Store, filter: str | None = None, *, subjects: Sequence[str] = ("alice",),
-               namespaces: Sequence[str] | None = None, sort: str | None = None, page: Page | None = None,
-               ) -> list[tuple[Any, ...]]:
-    node = parse_filter(filter) if filter is not None else None
-    query = compile_search(node, subjects=subjects, namespaces=namespaces, sort=_sort(sort), page=page or Page(),
-                           now=NOW, dialect=store.dialect)
-    return await store.query(query)
+async def found(store: Store, filter: str | None = None, **options: Any) -> Hits:
+    return await store.search(spec(filter, **options))
 
 
-async def ids(store: Store, filter: str | None = None, **kwargs: Any) -> list[str]:
+async def ids(store: Store, filter: str | None = None, **options: Any) -> list[str]:
     """The short ids (without namespace org.twinhub) of the things found, in order."""
-    return [row[0].removeprefix("org.twinhub:") for row in await rows(store, filter, **kwargs)]
+    return [thing.thing_id.removeprefix("org.twinhub:") for thing in (await found(store, filter, **options)).things]
 
 
 async def count(store: Store, filter: str | None = None, *, subjects: Sequence[str] = ("alice",),
                 namespaces: Sequence[str] | None = None) -> int:
-    node = parse_filter(filter) if filter is not None else None
-    query = compile_count(node, subjects=subjects, namespaces=namespaces, now=NOW, dialect=store.dialect)
-    (row,) = await store.query(query)
-    return int(row[0])
+    return await store.count(spec(filter, subjects=subjects, namespaces=namespaces))
 
 
 async def walk(store: Store, filter: str | None, sort: str | None, size: int, **kwargs: Any) -> list[list[str]]:
     """Every page, following cursors."""
-    fingerprint = query_fingerprint(parse_filter(filter) if filter else None, _sort(sort), kwargs.get("namespaces"))
     pages: list[list[str]] = []
-    cursor: str | None = None
+    after: Position | None = None
     while True:
-        page = Page(size=size, cursor=cursor, fingerprint=fingerprint)
-        shown, cursor = split_page(await rows(store, filter, sort=sort, page=page, **kwargs), page)
-        pages.append([str(row[0]).removeprefix("org.twinhub:") for row in shown])
-        if cursor is None:
+        page = await found(store, filter, sort=sort, size=size, after=after, **kwargs)
+        pages.append([thing.thing_id.removeprefix("org.twinhub:") for thing in page.things])
+        if page.next is None:
             return pages
+        after = continue_after(page.next, filter, sort, kwargs.get("namespaces"))
 
 
 # -- operators over one catalog ------------------------------------------------------------------
@@ -150,7 +140,7 @@ async def test_sort_by_a_feature_wildcard_takes_any_readable_feature(store: Stor
 async def test_keyset_pages_join_up_to_the_whole_result(store: Store, sort: str | None,
                                                         size: int) -> None:
     await put(store, PAGED)
-    everything = await ids(store, sort=sort, page=Page(size=100))
+    everything = await ids(store, sort=sort, size=100)
     pages = await walk(store, None, sort, size)
     assert [thing for page in pages for thing in page] == everything
     assert all(len(page) == size for page in pages[:-1]) and 0 < len(pages[-1]) <= size
@@ -167,19 +157,22 @@ async def test_keyset_paging_with_a_filter_and_namespaces(store: Store) -> None:
 
 async def test_deprecated_limit_pages_by_offset(store: Store) -> None:
     await put(store, {name: {} for name in "abcde"})
-    assert await ids(store, page=Page(size=2, offset=1)) == ["b", "c", "d"]  # one more than the page: a next exists
-    assert split_page(await rows(store, page=Page(size=2, offset=3)), Page(size=2, offset=3))[1] is None
+    page = await found(store, size=2, offset=1)
+    assert [thing.thing_id for thing in page.things] == ["org.twinhub:b", "org.twinhub:c"]
+    assert page.next == Position(("org.twinhub:c",), "org.twinhub:c")  # a next exists
+    assert (await found(store, size=2, offset=3)).next is None
 
 
 async def test_a_cursor_of_another_query_is_refused(store: Store) -> None:
     await put(store, {name: {"attributes": {"g": 1}} for name in "abc"})
-    first = Page(size=1, fingerprint=query_fingerprint(None, None, None))
-    _, cursor = split_page(await rows(store, page=first), first)
-    assert cursor is not None
-    other = Page(size=1, cursor=cursor, fingerprint=query_fingerprint(parse_filter("exists(attributes/g)"), None, None))
+    position = (await found(store, size=1)).next
+    assert position is not None
+    cursor = encode_cursor(position, query_fingerprint(None, None, None))
     with pytest.raises(CursorInvalid) as caught:
-        await rows(store, "exists(attributes/g)", page=other)
+        position_of(cursor, query_fingerprint(parse_filter("exists(attributes/g)"), None, None))
     assert caught.value.code == "thing-search:search.option.invalid" and caught.value.status == 400
+    with pytest.raises(CursorInvalid):  # nor does its position fit another sort
+        await found(store, "exists(attributes/g)", sort="sort(-attributes/g)", after=position)
 
 
 async def test_namespaces_restrict_the_search(store: Store) -> None:
@@ -378,11 +371,11 @@ def _deepest(term: str, chain: list[str]) -> str:
     return "".join(chain[level % len(chain)] for level in range(levels)) + term + ")" * levels
 
 
-async def _search(store: Store, filters: Sequence[str], sort: str | None = None) -> list[tuple[Any, ...]]:
+async def _search(store: Store, filters: Sequence[str], sort: str | None = None) -> list[str]:
     node = parse_query_filter(filters)  # what the search service runs: every filter, AND-ed and checked
-    query = compile_search(node, subjects=["alice", "bob"], namespaces=["org.twinhub", "org.other"],
-                           sort=_sort(sort), page=Page(), now=NOW, dialect=store.dialect)
-    return await store.query(query)
+    hits = await store.search(SearchSpec(node, ("alice", "bob"), NOW, namespaces=("org.twinhub", "org.other"),
+                                         sort=_sort(sort)))
+    return [thing.thing_id for thing in hits.things]
 
 
 @pytest.mark.parametrize("term", HEAVIEST_TERMS)
@@ -409,14 +402,36 @@ async def test_the_most_terms_accepted_run(store: Store) -> None:
 async def test_the_most_values_accepted_run(store: Store) -> None:
     await put(store, {"t": {"attributes": {"n": 7}}})
     values = ",".join(map(str, range(MAX_PARAMETERS - 20)))
-    assert [row[0] for row in await _search(store, [f"in(attributes/n,{values})"])] == ["org.twinhub:t"]
+    assert await _search(store, [f"in(attributes/n,{values})"]) == ["org.twinhub:t"]
     with pytest.raises(RqlInvalid, match="values"):
         await _search(store, [f"in(attributes/n,{values},{','.join(map(str, range(-1, -30, -1)))})"])
 
 
-async def test_a_failing_query_is_logged_with_its_traceback_and_is_503(store: Store,
+@asynccontextmanager
+async def _renamed(backend: str, request: pytest.FixtureRequest, table: str, name: str) -> AsyncIterator[None]:
+    """The store's `table` under another name meanwhile (a database that no longer fits the store)."""
+    rename = "ALTER TABLE {} RENAME TO {}"
+    if backend == "postgres":
+        connection = await asyncpg.connect(request.getfixturevalue("postgres_dsn"))
+        try:
+            await connection.execute(rename.format(table, name))
+            yield
+            await connection.execute(rename.format(name, table))
+        finally:
+            await connection.close()
+    else:
+        path: Path = request.getfixturevalue("db_path")
+        with closing(sqlite3.connect(path, isolation_level=None)) as connection:
+            connection.execute(rename.format(table, name))
+            yield
+            connection.execute(rename.format(name, table))
+
+
+async def test_a_failing_query_is_logged_with_its_traceback_and_is_503(store: Store, backend: str,
+                                                                       request: pytest.FixtureRequest,
                                                                        caplog: pytest.LogCaptureFixture) -> None:
-    with pytest.raises(ServiceUnavailable):
-        await store.query(CompiledQuery("SELECT no_such_column FROM things", []))
+    async with _renamed(backend, request, "policy_index", "policy_index_away"):
+        with pytest.raises(ServiceUnavailable):
+            await store.search(spec("exists(attributes/a)"))
     (record,) = [record for record in caplog.records if record.levelno == logging.ERROR]
     assert record.exc_info is not None

@@ -1,5 +1,5 @@
 """Search SQL against a real SQLite store: things and policy indexes go in through `Store.commit`, the
-compiled query runs on a plain read-only `sqlite3` connection to the same file.
+query compiled from a `SearchSpec` runs on a plain read-only `sqlite3` connection to the same file.
 
 Semantics are Ditto's search (MongoDB), which differ from the in-memory evaluator where noted.
 """
@@ -10,6 +10,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +18,21 @@ import pytest
 
 from tests.contract.helpers import create, delete, unit
 from tests.unit.rql.vectors import load_vectors
+from twinhub.model.events import Thing
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.rql.ast import SortOption
-from twinhub.rql.dialects import SQLITE
+from twinhub.rql.cursor import CursorInvalid, encode_cursor, position_of, query_fingerprint
 from twinhub.rql.parser import parse_filter, parse_options
-from twinhub.rql.sql import (
-    CompiledQuery,
-    CursorInvalid,
-    Page,
-    compile_count,
-    compile_search,
-    query_fingerprint,
-    split_page,
-)
+from twinhub.rql.spec import DEFAULT_PAGE_SIZE, Position, SearchSpec
 from twinhub.store.base import Store
 from twinhub.store.index import PolicyIndex, PolicyIndexRow
+from twinhub.store.rows import decode_thing
+from twinhub.store.search import THING_COLUMNS, CompiledQuery, Row, compile_count, compile_search, hits
+from twinhub.store.sqlite.dialect import SQLITE
 
 pytestmark = pytest.mark.anyio
 
-NOW = "2025-06-01T12:00:00.000000Z"
+NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 PAST = "2025-06-01T11:59:59Z"
 FUTURE = "2025-06-01T12:00:01Z"
 OPEN = "org.twinhub:open"  # alice may read everything
@@ -69,18 +66,34 @@ def _sort(text: str | None) -> SortOption | None:
     return option
 
 
+def spec(filter: str | None = None, *, subjects: Sequence[str] = ("alice",), namespaces: Sequence[str] | None = None,
+         sort: str | None = None, size: int = DEFAULT_PAGE_SIZE, after: Position | None = None,
+         offset: int | None = None) -> SearchSpec:
+    """What the search service would ask the store, at NOW."""
+    return SearchSpec(parse_filter(filter) if filter is not None else None, tuple(subjects), NOW,
+                      namespaces=None if namespaces is None else tuple(namespaces), sort=_sort(sort), size=size,
+                      after=after, offset=offset)
+
+
+def continue_after(position: Position, filter: str | None = None, sort: str | None = None,
+                   namespaces: Sequence[str] | None = None) -> Position:
+    """`position` through a cursor's text and back, as the search service hands it to the client and gets it."""
+    fingerprint = query_fingerprint(parse_filter(filter) if filter else None, _sort(sort), namespaces)
+    return position_of(encode_cursor(position, fingerprint), fingerprint)
+
+
 def _run(db_path: Path, query: CompiledQuery) -> list[tuple[Any, ...]]:
     with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as connection:
         return connection.execute(query.sql, query.params).fetchall()
 
 
-def rows(db_path: Path, filter: str | None = None, *, subjects: Sequence[str] = ("alice",),
-         namespaces: Sequence[str] | None = None, sort: str | None = None, page: Page | None = None,
-         ) -> list[tuple[Any, ...]]:
-    node = parse_filter(filter) if filter is not None else None
-    query = compile_search(node, subjects=subjects, namespaces=namespaces, sort=_sort(sort), page=page or Page(),
-                           now=NOW, dialect=SQLITE)
-    return _run(db_path, query)
+def _thing(row: Row) -> Thing:
+    return decode_thing(str(row[0]), tuple(row[1:len(THING_COLUMNS)]))
+
+
+def rows(db_path: Path, filter: str | None = None, **options: Any) -> list[tuple[Any, ...]]:
+    """The rows of the query, with the one more than the page that tells whether more follow."""
+    return _run(db_path, compile_search(spec(filter, **options), SQLITE))
 
 
 def ids(db_path: Path, filter: str | None = None, **kwargs: Any) -> list[str]:
@@ -90,8 +103,7 @@ def ids(db_path: Path, filter: str | None = None, **kwargs: Any) -> list[str]:
 
 def count(db_path: Path, filter: str | None = None, *, subjects: Sequence[str] = ("alice",),
           namespaces: Sequence[str] | None = None) -> int:
-    node = parse_filter(filter) if filter is not None else None
-    (row,) = _run(db_path, compile_count(node, subjects=subjects, namespaces=namespaces, now=NOW, dialect=SQLITE))
+    (row,) = _run(db_path, compile_count(spec(filter, subjects=subjects, namespaces=namespaces), SQLITE))
     return int(row[0])
 
 
@@ -242,15 +254,15 @@ async def test_sort_by_a_feature_wildcard_takes_any_readable_feature(store: Stor
 
 def walk(db_path: Path, filter: str | None, sort: str | None, size: int, **kwargs: Any) -> list[list[str]]:
     """Every page, following cursors."""
-    fingerprint = query_fingerprint(parse_filter(filter) if filter else None, _sort(sort), kwargs.get("namespaces"))
     pages: list[list[str]] = []
-    cursor: str | None = None
+    after: Position | None = None
     while True:
-        page = Page(size=size, cursor=cursor, fingerprint=fingerprint)
-        shown, cursor = split_page(rows(db_path, filter, sort=sort, page=page, **kwargs), page)
-        pages.append([str(row[0]).removeprefix("org.twinhub:") for row in shown])
-        if cursor is None:
+        found = rows(db_path, filter, sort=sort, size=size, after=after, **kwargs)
+        page = hits(found, spec(filter, sort=sort, size=size, after=after, **kwargs), _thing)
+        pages.append([thing.thing_id.removeprefix("org.twinhub:") for thing in page.things])
+        if page.next is None:
             return pages
+        after = continue_after(page.next, filter, sort, kwargs.get("namespaces"))
 
 
 def _g(n: int) -> JsonValue:
@@ -268,7 +280,7 @@ PAGED |= {"none1": {}, "none2": {}, "arr": {"attributes": {"g": [3, -1]}}}
 async def test_keyset_pages_join_up_to_the_whole_result(store: Store, db_path: Path, sort: str | None,
                                                         size: int) -> None:
     await put(store, PAGED)
-    everything = ids(db_path, sort=sort, page=Page(size=100))
+    everything = ids(db_path, sort=sort, size=100)
     pages = walk(db_path, None, sort, size)
     assert [thing for page in pages for thing in page] == everything
     assert all(len(page) == size for page in pages[:-1]) and 0 < len(pages[-1]) <= size
@@ -285,19 +297,20 @@ async def test_keyset_paging_with_a_filter_and_namespaces(store: Store, db_path:
 
 async def test_deprecated_limit_pages_by_offset(store: Store, db_path: Path) -> None:
     await put(store, {name: {} for name in "abcde"})
-    assert ids(db_path, page=Page(size=2, offset=1)) == ["b", "c", "d"]  # one more than the page: a next exists
-    assert split_page(rows(db_path, page=Page(size=2, offset=3)), Page(size=2, offset=3))[1] is None
+    assert ids(db_path, size=2, offset=1) == ["b", "c", "d"]  # one more than the page: a next exists
+    assert hits(rows(db_path, size=2, offset=3), spec(size=2, offset=3), _thing).next is None
 
 
 async def test_a_cursor_of_another_query_is_refused(store: Store, db_path: Path) -> None:
     await put(store, {name: {"attributes": {"g": 1}} for name in "abc"})
-    first = Page(size=1, fingerprint=query_fingerprint(None, None, None))
-    _, cursor = split_page(rows(db_path, page=first), first)
-    assert cursor is not None
-    other = Page(size=1, cursor=cursor, fingerprint=query_fingerprint(parse_filter("exists(attributes/g)"), None, None))
+    position = hits(rows(db_path, size=1), spec(size=1), _thing).next
+    assert position is not None
+    cursor = encode_cursor(position, query_fingerprint(None, None, None))
     with pytest.raises(CursorInvalid) as caught:
-        rows(db_path, "exists(attributes/g)", page=other)
+        position_of(cursor, query_fingerprint(parse_filter("exists(attributes/g)"), None, None))
     assert caught.value.code == "thing-search:search.option.invalid" and caught.value.status == 400
+    with pytest.raises(CursorInvalid):  # nor does its position fit another sort
+        rows(db_path, "exists(attributes/g)", sort="sort(-attributes/g)", after=position)
 
 
 async def test_namespaces_restrict_the_search(store: Store, db_path: Path) -> None:
@@ -415,8 +428,7 @@ async def test_queries_use_the_indexes(store: Store, db_path: Path) -> None:
     await put(store, {name: {"attributes": {"n": 1}, "features": {"f": {"properties": {"v": 1}}}} for name in "ab"})
 
     def plan(filter: str) -> str:
-        query = compile_search(parse_filter(filter), subjects=["alice"], namespaces=None, sort=None, page=Page(),
-                               now=NOW, dialect=SQLITE)
+        query = compile_search(spec(filter), SQLITE)
         return " / ".join(row[3] for row in _run(db_path, CompiledQuery("EXPLAIN QUERY PLAN " + query.sql,
                                                                         query.params)))
 

@@ -24,8 +24,10 @@ from twinhub.model.errors import MethodNotAllowed, ResourceNotFound, TwinhubErro
 from twinhub.service.buffers import Budget
 from twinhub.service.coherence import follow_events
 from twinhub.service.live import LiveHub
+from twinhub.service.permissions import PermissionService
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
+from twinhub.service.session import SessionCounts
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
 
@@ -80,7 +82,9 @@ def create_app(settings: Settings) -> Starlette:
             live = LiveHub(backends.signals, things)
             await live.start()
             context = Context(settings, authenticator, policies, things, SearchService(store, things), events,
-                              live=live, budget=Budget(settings.buffer_budget_bytes))
+                              live=live, permissions=PermissionService(things, policies),
+                              budget=Budget(settings.buffer_budget_bytes),
+                              sessions=SessionCounts(settings.max_sessions_per_subject))
             app.state.context = context
             coherence = asyncio.create_task(follow_events(bus, things, policies))
             hub = asyncio.create_task(events.run())

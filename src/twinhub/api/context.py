@@ -15,8 +15,10 @@ from twinhub.config import Settings
 from twinhub.model.errors import AuthenticationFailed, TwinhubError
 from twinhub.service.buffers import Budget
 from twinhub.service.live import LiveHub
+from twinhub.service.permissions import PermissionService
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
+from twinhub.service.session import SessionCounts
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
 
@@ -32,11 +34,11 @@ class Context:
     search: SearchService
     events: EventHub  # committed thing events for WebSocket and SSE sessions
     live: LiveHub  # live messages, live commands and acknowledgements, across workers
+    permissions: PermissionService  # checkPermissions
     budget: Budget  # the bytes all WebSocket sessions and SSE streams of this worker may hold for slow clients
+    sessions: SessionCounts  # open WebSocket sessions per subject (`max_sessions_per_subject` caps them)
     # Writes that outlive their request (timeout=0, or a client that gave up): kept until done.
     background: set[asyncio.Future[object]] = field(default_factory=set)
-    # Open WebSocket sessions per subject (`max_sessions_per_subject` caps them).
-    sessions: dict[str, int] = field(default_factory=dict)
 
     async def authenticate(self, connection: HTTPConnection) -> AuthContext:
         """The subjects of the request; raises 401 `gateway:authentication.failed`."""

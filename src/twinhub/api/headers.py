@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import orjson
 from starlette.requests import Request
 
 from twinhub.auth.context import AuthContext
 from twinhub.model.commands import IfEqual
-from twinhub.model.errors import HeaderInvalid, ThingConditionInvalid, TimeoutInvalid
+from twinhub.model.errors import HeaderInvalid, TimeoutInvalid
 from twinhub.model.etag import Preconditions
 from twinhub.model.fields import FieldSelector, parse_fields
 
@@ -24,9 +22,8 @@ from twinhub.model.headers import parse_bool as parse_bool
 from twinhub.model.headers import parse_requested_acks as parse_requested_acks
 from twinhub.model.headers import parse_timeout as parse_timeout
 from twinhub.model.headers import parse_timestamp as parse_timestamp
-from twinhub.model.live import BUILT_IN_LABELS
-from twinhub.rql import RqlInvalid, parse_filter, validate_filter_fields
-from twinhub.service.conditions import Condition
+from twinhub.service.conditions import Condition, parse_condition
+from twinhub.service.event_headers import carried_headers
 from twinhub.service.live import new_correlation_id
 
 _IF_EQUAL: tuple[IfEqual, ...] = ("update", "skip", "skip-minimizing-merge")
@@ -92,29 +89,6 @@ def parse_headers(request: Request) -> RequestHeaders:
     )
 
 
-def parse_condition(text: str) -> Condition:
-    """The `condition` of a request as a checked RQL filter; 400 `things:condition.invalid` otherwise."""
-    try:
-        node = parse_filter(text)
-        validate_filter_fields(node)
-    except RqlInvalid as error:
-        raise ThingConditionInvalid(error.message) from None
-    return Condition(text, node)
-
-
 def event_headers(headers: RequestHeaders, auth: AuthContext) -> dict[str, str]:
     """The Ditto headers a command's event carries to subscribers (see `carried_headers`)."""
     return carried_headers(auth.default_subject, headers.correlation_id, headers.requested_acks)
-
-
-def carried_headers(originator: str, correlation_id: str | None, requested_acks: Sequence[str]) -> dict[str, str]:
-    """What a command's event carries to subscribers: who sent it, its correlation-id and the
-    acknowledgements its sender waits for that subscribers must answer (as Ditto, without the
-    built-in labels, which twinhub issues itself)."""
-    carried = {"ditto-originator": originator}
-    if correlation_id:
-        carried["correlation-id"] = correlation_id
-    custom = [label for label in requested_acks if label not in BUILT_IN_LABELS]
-    if custom:
-        carried["requested-acks"] = orjson.dumps(custom).decode()
-    return carried

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from twinhub.api.body import read_body, read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
-from twinhub.api.headers import RequestHeaders, parse_condition
+from twinhub.api.headers import RequestHeaders
 from twinhub.api.paths import decode_keys, decode_thing_id
 from twinhub.api.responses import error_response
 from twinhub.auth.context import AuthContext
@@ -38,12 +38,13 @@ from twinhub.model.errors import (
     TimeoutInvalid,
     TwinhubError,
 )
-from twinhub.model.headers import parse_bool, parse_requested_acks
+from twinhub.model.headers import parse_bool, parse_requested_acks, parse_timeout
 from twinhub.model.ids import parse_thing_id
 from twinhub.model.live import CLAIM_SUBJECT, LiveAction, LiveCommand, LiveMessage, LiveResponse, LiveSignal
 from twinhub.model.live import Direction as MessageDirection
 from twinhub.model.types import MISSING, JsonValue, Pointer
 from twinhub.protocol import payload_from_bytes, payload_kind
+from twinhub.service.conditions import parse_condition
 from twinhub.service.live import Unanswered, new_correlation_id
 
 __all__ = ["is_live", "live_command", "routes"]
@@ -56,8 +57,6 @@ SSE_KEEPALIVE: Final = 10.0  # seconds between comment lines that keep an idle m
 EVENT_STREAM: Final = "text/event-stream"
 
 _MESSAGE_PATH = re.compile(r"/api/2/things/([^/]+)(?:/features/([^/]+))?/(inbox|outbox)/messages(?:/(.*))?")
-_TIMEOUT = re.compile(r"(\d{1,9})(ms|s|m)?")
-_UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
 _DIRECTIONS: Final[dict[str, MessageDirection]] = {"inbox": "inbox", "outbox": "outbox"}
 _LIVE_ACTIONS: Final[dict[str, LiveAction]] = {"GET": "retrieve", "PUT": "modify", "PATCH": "merge",
                                                "DELETE": "delete"}
@@ -70,15 +69,7 @@ def _param(request: Request, name: str) -> str | None:
 
 def _timeout(request: Request, default: float, maximum: float) -> float:
     text = _param(request, "timeout")
-    if text is None:
-        return default
-    match = _TIMEOUT.fullmatch(text.strip())
-    if match is None:
-        raise TimeoutInvalid(f"The timeout <{text}> is not valid.")
-    seconds = int(match[1]) * _UNITS[match[2]]
-    if seconds > maximum:
-        raise TimeoutInvalid(f"The timeout <{text}> is greater than the maximum of <{maximum:g}s>.")
-    return seconds
+    return default if text is None else parse_timeout(text, maximum=maximum)
 
 
 def _timeout_header(seconds: float) -> str:

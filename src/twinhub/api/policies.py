@@ -15,13 +15,14 @@ from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, parse_bool, parse_headers
 from twinhub.api.paths import decode_keys, decode_policy_id
 from twinhub.api.responses import json_response
-from twinhub.api.writes import WriteOutcome, run_write
+from twinhub.api.writes import run_write
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import MethodNotAllowed, TwinhubError
 from twinhub.model.fields import select
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.policy import PolicyCommand, normalize_policy_path, parse_policy_path
 from twinhub.model.types import Pointer
+from twinhub.service.requested_acks import WriteOutcome
 
 PREFIX = b"/api/2/policies/"
 

@@ -15,12 +15,12 @@ from twinhub.api.body import read_body
 from twinhub.api.context import Context, context_of
 from twinhub.api.responses import json_response
 from twinhub.api.sse import accepts_event_stream, stream_search
-from twinhub.api.views import project_thing
 from twinhub.model.errors import MediaTypeUnsupported, MethodNotAllowed, TwinhubError
 from twinhub.model.fields import FieldSelector, parse_fields
 from twinhub.model.types import JsonValue
 from twinhub.rql import CursorOption, parse_options, render_options
 from twinhub.service.search import SearchPage, SearchQuery
+from twinhub.service.views import project_thing
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -31,7 +31,6 @@ from starlette.responses import Response, StreamingResponse
 from twinhub.api.context import Context
 from twinhub.api.headers import parse_timestamp
 from twinhub.api.paths import query_values
-from twinhub.api.views import project_thing, project_value, shown_event_headers
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import HeaderInvalid, ThingIdInvalid, ThingIdsMissing, TwinhubError
 from twinhub.model.events import ThingEvent, format_timestamp
@@ -41,29 +40,20 @@ from twinhub.model.json import dumps
 from twinhub.model.pointer import format_pointer, get_at
 from twinhub.model.resources import classify
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
-from twinhub.rql import (
-    Comparison,
-    CursorOption,
-    LimitOption,
-    Option,
-    SizeOption,
-    SortOption,
-    parse_options,
-    render,
-    render_options,
-)
-from twinhub.rql.sql import MAX_PAGE_SIZE
-from twinhub.service.enforcement import ensure_readable
-from twinhub.service.search import SearchPage, SearchQuery
+from twinhub.protocol import format_topic, thing_topic
+from twinhub.rql.spec import MAX_PAGE_SIZE
+from twinhub.service.event_headers import shown_event_headers
+from twinhub.service.search import SearchPage
+from twinhub.service.search_pages import PagedQuery, search_pages
 from twinhub.service.streaming import (
     DEFAULT_WATCH_CAPACITY,
     Delivery,
-    EventFilter,
     Watch,
     changed_thing,
+    event_filter,
     merge_extra,
-    parse_event_filter,
 )
+from twinhub.service.views import project_thing, project_value
 
 __all__ = ["EVENT_STREAM", "KEEP_ALIVE_SECONDS", "accepts_event_stream", "stream_search", "stream_things"]
 
@@ -105,18 +95,12 @@ async def stream_things(request: Request, ctx: Context, auth: AuthContext, thing
         if thing_id is None else (thing_id,)
     if path:
         classify(path)  # a path Ditto has no thing resource for is 404
-    filter_text = params.get("filter")
-    extra_text = params.get("extraFields")
-    namespaces = frozenset(ns.strip() for ns in params["namespaces"].split(",") if ns.strip()) \
-        if "namespaces" in params else None
-    event_filter = EventFilter(
-        namespaces=namespaces or None, thing_ids=None if ids is None else frozenset(ids), path=path,
-        filter=parse_event_filter(filter_text) if filter_text else None, filter_text=filter_text or None,
-        extra_fields=parse_fields(extra_text) if extra_text else None)
+    watched = event_filter(namespaces=params.get("namespaces"), filter=params.get("filter"),
+                           extra_fields=params.get("extraFields"), thing_ids=ids, path=path)
     fields = parse_fields(params["fields"]) if "fields" in params else None
     history = _history(request)
     if thing_id is not None:
-        ensure_readable(await ctx.things.enforcer(thing_id), auth.subjects, thing_id, path)
+        await ctx.events.authorize(auth.subjects, thing_id, path)
 
     def render_one(delivery: Delivery) -> bytes | None:
         # Streams seeing the same view with the same parameters share one encoded chunk.
@@ -127,11 +111,11 @@ async def stream_things(request: Request, ctx: Context, auth: AuthContext, thing
             raise RequestInvalid("Historical events can be streamed for one thing only.",
                                  "Stream /api/2/things/{thingId} or give exactly one thing id in 'ids'.")
         replay = await ctx.events.history(
-            ids[0], auth.subjects, event_filter, from_revision=history.from_revision,
+            ids[0], auth.subjects, watched, from_revision=history.from_revision,
             to_revision=history.to_revision, from_timestamp=history.from_timestamp,
             to_timestamp=history.to_timestamp)
         return _event_stream(_replayed(replay, render_one), request)
-    watch = ctx.events.watch(auth.subjects, event_filter, capacity=WATCH_CAPACITY,
+    watch = ctx.events.watch(auth.subjects, watched, capacity=WATCH_CAPACITY,
                              max_bytes=ctx.settings.session_buffer_bytes, budget=ctx.budget)
     return _event_stream(_live(watch, render_one), request)
 
@@ -209,8 +193,7 @@ def _with_specials(thing: JsonObject, delivery: Delivery, fields: FieldSelector)
 
 def event_context(event: ThingEvent, value: JsonValue | Missing) -> JsonObject:
     """The event in Ditto Protocol shape: topic, path, value (the readable one), headers."""
-    namespace, _, name = event.thing_id.partition(":")
-    context: JsonObject = {"topic": f"{namespace}/{name}/things/twin/events/{event.action}",
+    context: JsonObject = {"topic": format_topic(thing_topic(event.thing_id, "events", event.action)),
                            "path": format_pointer(event.path)}
     if not isinstance(value, Missing):
         context["value"] = value
@@ -263,57 +246,24 @@ async def stream_search(request: Request, ctx: Context, auth: AuthContext) -> Re
     params = request.query_params
     namespaces = params.get("namespaces")
     fields = parse_fields(params["fields"]) if "fields" in params else None
-    given = [text for text in params.getlist("option") if text.strip()]
-    options = list(parse_options(",".join(given))) if given else []
-    cursor = next((option.cursor for option in options if isinstance(option, CursorOption)), None)
-    kept: list[Option] = [option for option in options if not isinstance(option, CursorOption)]
-    if not any(isinstance(option, SizeOption | LimitOption) for option in kept):
-        kept.append(SizeOption(MAX_PAGE_SIZE))
-    filters = list(params.getlist("filter"))
-    last_id = request.headers.get("last-event-id")
-    skip_until = None
-    if last_id:
-        after = _after(kept, last_id)
-        if after is None:
-            skip_until = last_id  # another sort: skip the hits up to the last one sent
-        else:
-            filters.append(after)
-
-    def query(at: str | None) -> SearchQuery:
-        page_options = (*kept, CursorOption(at)) if at is not None else tuple(kept)
-        return SearchQuery(filters=filters, options=[render_options(page_options)],
-                           namespaces=None if namespaces is None else
-                           [ns.strip() for ns in namespaces.split(",") if ns.strip()])
-
-    first = await ctx.search.search(query(cursor), auth.subjects)  # bad input fails here, before the stream
-    return _event_stream(_hits(ctx, auth.subjects, first, query, fields, skip_until), request)
+    query = PagedQuery.parse(params.getlist("filter"), params.getlist("option"),
+                             None if namespaces is None else [ns.strip() for ns in namespaces.split(",") if ns.strip()],
+                             default_size=MAX_PAGE_SIZE)
+    if last_id := request.headers.get("last-event-id"):
+        query = query.resume_after(last_id)
+    pages = search_pages(ctx.search, query, auth.subjects)
+    first = await anext(pages)  # bad input fails here, before the stream
+    return _event_stream(_hits(first, pages, fields), request)
 
 
-def _after(options: list[Option], last_id: str) -> str | None:
-    """A filter for the hits after `last_id` when the sort starts with the thing id, else None."""
-    sort = next((option for option in options if isinstance(option, SortOption)), None)
-    if sort is None:
-        direction = "+"  # the default sort
-    elif sort.fields[0][1] in ("thingId", "/thingId"):
-        direction = sort.fields[0][0]
-    else:
-        return None
-    return render(Comparison("gt" if direction == "+" else "lt", "thingId", last_id))
-
-
-async def _hits(ctx: Context, subjects: tuple[str, ...], page: SearchPage, query: Callable[[str | None], SearchQuery],
-                fields: FieldSelector | None, skip_until: str | None) -> AsyncIterator[bytes]:
+async def _hits(first: SearchPage, pages: AsyncIterator[SearchPage], fields: FieldSelector | None,
+                ) -> AsyncIterator[bytes]:
+    page: SearchPage | None = first
     try:
-        while True:
+        while page is not None:
             for thing, view in page.things:
-                if skip_until is not None:
-                    if thing.thing_id == skip_until:
-                        skip_until = None
-                    continue
                 data = dumps(project_thing(thing, view, fields))
                 yield b"data:" + data + b"\nid:" + thing.thing_id.encode() + b"\n\n"
-            if page.cursor is None:
-                return
-            page = await ctx.search.search(query(page.cursor), subjects)
+            page = await anext(pages, None)
     except TwinhubError as error:  # as Ditto: the error as the last event
         yield b"data:" + orjson.dumps(error.to_json()) + b"\n\n"

@@ -21,8 +21,7 @@ from twinhub.api.paths import decode_keys, decode_thing_id, query_values
 from twinhub.api.responses import json_response
 from twinhub.api.search import list_things
 from twinhub.api.sse import accepts_event_stream, stream_things
-from twinhub.api.views import project_thing, project_value, with_special_fields
-from twinhub.api.writes import WriteOutcome, run_write
+from twinhub.api.writes import run_write
 from twinhub.auth.context import AuthContext
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import (
@@ -34,7 +33,9 @@ from twinhub.model.errors import (
 )
 from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
 from twinhub.model.pointer import parse_pointer
-from twinhub.model.types import JsonValue, Pointer
+from twinhub.model.types import Pointer
+from twinhub.service.requested_acks import WriteOutcome
+from twinhub.service.views import project_thing, project_value, with_special_fields
 
 PREFIX = b"/api/2/things/"
 
@@ -77,17 +78,8 @@ async def _retrieve_many(request: Request, ctx: Context, auth: AuthContext, head
         raise ThingIdsMissing()
     for thing_id in ids:
         parse_thing_id(thing_id)
-    things: list[JsonValue] = []
-    for thing_id in ids:
-        try:
-            retrieved = await ctx.things.retrieve(thing_id, (), auth.subjects)
-        except TwinhubError as error:
-            if error.status == 404:
-                continue
-            raise
-        view = retrieved.value if isinstance(retrieved.value, dict) else {}
-        things.append(project_thing(retrieved.thing, view, headers.fields))
-    return json_response(things)
+    found = await ctx.things.retrieve_many(ids, auth.subjects)
+    return json_response([project_thing(thing, view, headers.fields) for thing, view in found])
 
 
 async def _create_with_generated_id(request: Request, ctx: Context, auth: AuthContext,

@@ -44,14 +44,15 @@ _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
 IF_EQUAL_VALUES: tuple[IfEqual, ...] = ("update", "skip", "skip-minimizing-merge")
 
 
-def parse_timeout(text: str) -> float:
-    """`42` and `42s` are seconds, `250ms` milliseconds, `1m` minutes; at most 60 seconds."""
+def parse_timeout(text: str, *, maximum: float = MAX_TIMEOUT) -> float:
+    """`42` and `42s` are seconds, `250ms` milliseconds, `1m` minutes; at most `maximum` seconds (Ditto's
+    60 by default; the claim message allows 600)."""
     match = _TIMEOUT_RE.fullmatch(text.strip())
     if match is None:
         raise TimeoutInvalid(f"The timeout <{text}> is not valid.")
     seconds = int(match[1]) * _UNITS[match[2]]
-    if seconds > MAX_TIMEOUT:
-        raise TimeoutInvalid(f"The timeout <{text}> is greater than the maximum of <60s>.")
+    if seconds > maximum:
+        raise TimeoutInvalid(f"The timeout <{text}> is greater than the maximum of <{maximum:g}s>.")
     return seconds
 
 

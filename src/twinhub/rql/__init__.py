@@ -1,4 +1,5 @@
-"""RQL, pure: Ditto's filter and option grammars, field whitelist, placeholders and in-memory evaluation.
+"""RQL, pure: Ditto's filter and option grammars, field whitelist, placeholders and in-memory evaluation, and the
+search specification a store answers (no table or column: the SQL lives in `twinhub.store.search`).
 
     node = parse_filter('and(eq(attributes/room,"kitchen"),gt(_modified,time:now-1h))')   # RqlInvalid on error
     validate_filter_fields(node)                                  # RqlInvalid: "Unknown property name: …"
@@ -8,6 +9,9 @@
     validate_sort_fields(options)
 
 `render(node)` / `render_options(options)` print canonical RQL that parses back to the same values.
+
+    spec = SearchSpec(node, subjects, now, sort=sort, size=10, after=position_of(cursor_text, fingerprint))
+    hits = await store.search(spec)                                # then encode_cursor(hits.next, fingerprint)
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from twinhub.rql.ast import (
     SortOption,
     Value,
 )
+from twinhub.rql.cursor import Cursor, CursorInvalid, decode_cursor, encode_cursor, position_of, query_fingerprint
 from twinhub.rql.errors import RqlInvalid, RqlOptionInvalid
 from twinhub.rql.fields import (
     FieldKind,
@@ -52,14 +57,19 @@ from twinhub.rql.parser import (
 )
 from twinhub.rql.placeholders import resolve_placeholder, resolve_placeholders
 from twinhub.rql.render import render, render_options
+from twinhub.rql.spec import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Position, SearchSpec, SortValue
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_LENGTH",
     "DEFAULT_MAX_TERMS",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
     "And",
     "Comparison",
     "ComparisonOp",
+    "Cursor",
+    "CursorInvalid",
     "CursorOption",
     "Empty",
     "Exists",
@@ -72,18 +82,25 @@ __all__ = [
     "Option",
     "Or",
     "Placeholder",
+    "Position",
     "RqlInvalid",
     "RqlOptionInvalid",
+    "SearchSpec",
     "SizeOption",
     "SortDirection",
     "SortOption",
+    "SortValue",
     "Value",
     "check_terms",
+    "decode_cursor",
+    "encode_cursor",
     "like_matches",
     "like_to_regex",
     "matches",
     "parse_filter",
     "parse_options",
+    "position_of",
+    "query_fingerprint",
     "render",
     "render_options",
     "resolve_field",

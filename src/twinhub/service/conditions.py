@@ -9,16 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from twinhub.model.errors import ThingConditionFailed
+from twinhub.model.errors import ThingConditionFailed, ThingConditionInvalid
 from twinhub.model.events import Thing, format_timestamp
 from twinhub.model.types import JsonObject, JsonValue
-from twinhub.rql import Node, matches, resolve_placeholders
+from twinhub.rql import Node, RqlInvalid, matches, parse_filter, resolve_placeholders, validate_filter_fields
 
 
 @dataclass(frozen=True, slots=True)
 class Condition:
     text: str
     node: Node
+
+
+def parse_condition(text: str) -> Condition:
+    """The `condition` of a request as a checked RQL filter; 400 `things:condition.invalid` otherwise."""
+    try:
+        node = parse_filter(text)
+        validate_filter_fields(node)
+    except RqlInvalid as error:
+        raise ThingConditionInvalid(error.message) from None
+    return Condition(text, node)
 
 
 def check_condition(condition: Condition | None, thing: Thing, view: JsonValue, now: datetime) -> None:

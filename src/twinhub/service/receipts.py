@@ -12,7 +12,7 @@ and maximum when it has none); past the capacity the oldest go first.
 
 from __future__ import annotations
 
-import re
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Collection
@@ -21,7 +21,9 @@ from typing import Final
 
 import orjson
 
+from twinhub.model.errors import TimeoutInvalid
 from twinhub.model.events import ThingEvent
+from twinhub.model.headers import parse_timeout
 from twinhub.model.live import LiveCommand, LiveMessage
 
 __all__ = ["DEFAULT_RECEIPTS", "Receipts"]
@@ -29,8 +31,6 @@ __all__ = ["DEFAULT_RECEIPTS", "Receipts"]
 DEFAULT_RECEIPTS: Final = 512
 DEFAULT_SECONDS: Final = 60.0  # Ditto's default timeout, and the maximum of acknowledgements
 MAX_SECONDS: Final = 600.0  # the claim message's maximum
-_TIMEOUT = re.compile(r"(\d{1,9})(ms|s|m)?")
-_UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, None: 1.0}
 
 
 @dataclass(slots=True)
@@ -137,8 +137,11 @@ class Receipts:
 
 
 def _seconds(timeout: str | None) -> float:
-    """How long a signal with this `timeout` header may be answered."""
-    match = _TIMEOUT.fullmatch(timeout.strip()) if timeout else None
-    if match is None:
+    """How long a signal with this `timeout` header may be answered: its senders checked it already, so a
+    header that does not parse (a signal from elsewhere) gets the default, one too long the maximum."""
+    if not timeout:
         return DEFAULT_SECONDS
-    return min(int(match[1]) * _UNITS[match[2]], MAX_SECONDS)
+    try:
+        return min(parse_timeout(timeout, maximum=math.inf), MAX_SECONDS)
+    except TimeoutInvalid:
+        return DEFAULT_SECONDS

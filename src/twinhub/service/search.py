@@ -1,4 +1,4 @@
-"""Search: RQL filters and options compiled, with the caller's visibility, into one SQL query.
+"""Search: RQL filters and options as a `SearchSpec` with the caller's subjects, answered by the store.
 
 The index is written in the same transaction as the thing, so a search right after a write sees it.
 Every hit is then shown as the caller's READ view of the thing, exactly as a GET would show it.
@@ -9,36 +9,30 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from twinhub.model.errors import TwinhubError
-from twinhub.model.events import Thing, format_timestamp, read_timestamp
+from twinhub.model.events import Thing
 from twinhub.model.ids import is_valid_namespace
-from twinhub.model.json import loads
 from twinhub.model.types import JsonObject
 from twinhub.rql import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
     And,
     CursorOption,
     LimitOption,
     Node,
     RqlOptionInvalid,
+    SearchSpec,
     SizeOption,
     SortOption,
     check_terms,
+    encode_cursor,
     parse_filter,
     parse_options,
-    resolve_placeholders,
+    position_of,
+    query_fingerprint,
     validate_filter_fields,
     validate_sort_fields,
-)
-from twinhub.rql.sql import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    Page,
-    compile_count,
-    compile_search,
-    query_fingerprint,
-    split_page,
 )
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
@@ -108,19 +102,21 @@ def _options(texts: Sequence[str]) -> _Options:
         validate_sort_fields((sort,))
     if limit is not None and (size is not None or cursor is not None):
         raise RqlOptionInvalid("The option 'limit' cannot be combined with 'size' or 'cursor'.")
+    if limit is not None and limit.offset < 0:
+        raise RqlOptionInvalid(f"The offset of the option 'limit' must not be negative, not {limit.offset}.")
     page_size = size.size if size is not None else (limit.count if limit is not None else DEFAULT_PAGE_SIZE)
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise RqlOptionInvalid(f"The page size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}.")
     return _Options(sort, page_size, cursor.cursor if cursor else None, limit)
 
 
-def check_namespaces(namespaces: Sequence[str] | None) -> list[str] | None:
+def check_namespaces(namespaces: Sequence[str] | None) -> tuple[str, ...] | None:
     if namespaces is None:
         return None
     for namespace in namespaces:
         if not is_valid_namespace(namespace):
             raise NamespacesInvalid(namespace)
-    return list(namespaces)
+    return tuple(namespaces)
 
 
 class SearchService:
@@ -135,29 +131,20 @@ class SearchService:
         node = parse_query_filter(query.filters)
         options = _options(query.options)
         namespaces = check_namespaces(query.namespaces)
-        now = self._clock()
         fingerprint = query_fingerprint(node, options.sort, namespaces)
-        page = Page(size=options.size, cursor=options.cursor, fingerprint=fingerprint,
-                    offset=options.limit.offset if options.limit else None)
-        compiled = compile_search(None if node is None else resolve_placeholders(node, now), subjects=subjects,
-                                  namespaces=namespaces, sort=options.sort, page=page,
-                                  now=format_timestamp(now), dialect=self._store.dialect)
-        rows = await self._store.query(compiled)
-        shown, cursor = split_page(rows, page)
-        things = [thing for row in shown if (thing := await self._view(_thing(row), subjects)) is not None]
+        after = None if options.cursor is None else position_of(options.cursor, fingerprint)
+        spec = SearchSpec(node, subjects, self._clock(), namespaces=namespaces, sort=options.sort, size=options.size,
+                          after=after, offset=options.limit.offset if options.limit else None)
+        hits = await self._store.search(spec)
+        things = [thing for hit in hits.things if (thing := await self._view(hit, subjects)) is not None]
         if options.limit is not None:
-            more = len(rows) > page.size
-            return SearchPage(things, None, options.limit.offset + page.size if more else -1)
-        return SearchPage(things, cursor)
+            return SearchPage(things, None, options.limit.offset + spec.size if hits.next is not None else -1)
+        return SearchPage(things, None if hits.next is None else encode_cursor(hits.next, fingerprint))
 
     async def count(self, query: SearchQuery, subjects: tuple[str, ...]) -> int:
         node = parse_query_filter(query.filters)
         namespaces = check_namespaces(query.namespaces)
-        now = self._clock()
-        compiled = compile_count(None if node is None else resolve_placeholders(node, now), subjects=subjects,
-                                 namespaces=namespaces, now=format_timestamp(now), dialect=self._store.dialect)
-        rows = await self._store.query(compiled)
-        return int(rows[0][0])
+        return await self._store.count(SearchSpec(node, subjects, self._clock(), namespaces=namespaces))
 
     async def _view(self, thing: Thing, subjects: tuple[str, ...]) -> tuple[Thing, JsonObject] | None:
         try:
@@ -166,9 +153,3 @@ class SearchService:
             return None  # changed under the search (e.g. its policy), and no longer readable
         return thing, retrieved
 
-
-def _thing(row: Sequence[Any]) -> Thing:
-    thing_id, revision, created, modified, deleted, doc = row[:6]
-    value = loads(doc, max_depth=None)  # as stored
-    return Thing(thing_id, value if isinstance(value, dict) else {}, revision, read_timestamp(created),
-                 read_timestamp(modified), bool(deleted))

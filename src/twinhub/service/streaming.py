@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from datetime import UTC, datetime
 from typing import Final
 
@@ -31,9 +31,11 @@ from twinhub.bus.cutoff import Budget, CutOffQueue
 from twinhub.model.commands import exists, policy_id_after
 from twinhub.model.errors import ThingNotAccessible, TwinhubError
 from twinhub.model.events import Thing, ThingEvent
+from twinhub.model.fields import parse_fields
 from twinhub.model.policy import READ
 from twinhub.model.types import Pointer
 from twinhub.rql import Node, parse_filter, validate_filter_fields
+from twinhub.service.enforcement import ensure_readable
 from twinhub.service.event_views import (
     EVENT_PLACEHOLDERS,
     Delivery,
@@ -57,9 +59,11 @@ __all__ = [
     "EventHub",
     "Watch",
     "changed_thing",
+    "event_filter",
     "event_placeholders",
     "merge_extra",
     "parse_event_filter",
+    "parse_namespaces",
 ]
 
 log = logging.getLogger(__name__)
@@ -76,6 +80,23 @@ def parse_event_filter(text: str) -> Node:
     node = parse_filter(text)
     validate_filter_fields(node, placeholders=EVENT_PLACEHOLDERS)
     return node
+
+
+def parse_namespaces(text: str | None) -> frozenset[str] | None:
+    """A `namespaces` parameter (comma-separated); None, no restriction, when it names none."""
+    names = frozenset(name.strip() for name in (text or "").split(",") if name.strip())
+    return names or None
+
+
+def event_filter(*, namespaces: str | None = None, filter: str | None = None, extra_fields: str | None = None,
+                 thing_ids: Collection[str] | None = None, path: Pointer = ()) -> EventFilter:
+    """What a subscriber asks for, from the texts of its parameters as every edge takes them (a
+    START-SEND-EVENTS, a server-sent events request): `namespaces` comma-separated, `filter` RQL,
+    `extraFields` a field selector; an empty one restricts nothing. Raises Ditto's 400s for invalid ones."""
+    return EventFilter(namespaces=parse_namespaces(namespaces),
+                       thing_ids=None if thing_ids is None else frozenset(thing_ids), path=path,
+                       filter=parse_event_filter(filter) if filter else None, filter_text=filter or None,
+                       extra_fields=parse_fields(extra_fields) if extra_fields else None)
 
 
 _END: Final = None
@@ -144,6 +165,11 @@ class EventHub:
             for thing_id in event_filter.thing_ids:
                 self._by_thing.setdefault(thing_id, {})[watch] = None
         return watch
+
+    async def authorize(self, subjects: tuple[str, ...], thing_id: str, path: Pointer = ()) -> None:
+        """Raise Ditto's 404s unless `subjects` may READ something of the thing at `path`: a stream of one
+        thing, or of a part of it, is refused before it starts (a stream of many shows what it may)."""
+        ensure_readable(await self._things.enforcer(thing_id), subjects, thing_id, path)
 
     def _forget(self, watch: Watch) -> None:
         self._general.pop(watch, None)

@@ -7,7 +7,7 @@ commit (`EntityWriter`). Hot things are served from an LRU cache that the write 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -18,6 +18,7 @@ from twinhub.model.errors import (
     ThingHistoryNotFound,
     ThingNotAccessible,
     ThingTooManyModifying,
+    TwinhubError,
 )
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import NO_HEADERS, EventHeaders, JournalEntry, Thing, ThingWrite, format_timestamp
@@ -100,6 +101,21 @@ class ThingService:
         assert thing is not None
         enforcer = await self.enforcer(thing)
         return self._read(thing, path, subjects, enforcer, preconditions, condition)
+
+    async def retrieve_many(self, thing_ids: Sequence[str],
+                            subjects: tuple[str, ...]) -> list[tuple[Thing, JsonObject]]:
+        """Each of the things the subjects may READ, in the order asked, with their views; the others
+        (unknown or unreadable) are left out, as Ditto's RetrieveThings leaves them out."""
+        found: list[tuple[Thing, JsonObject]] = []
+        for thing_id in thing_ids:
+            try:
+                retrieved = await self.retrieve(thing_id, (), subjects)
+            except TwinhubError as error:
+                if error.status == 404:
+                    continue
+                raise
+            found.append((retrieved.thing, retrieved.value if isinstance(retrieved.value, dict) else {}))
+        return found
 
     async def retrieve_historical(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
                                   revision: int | None = None, timestamp: datetime | None = None) -> Retrieved:

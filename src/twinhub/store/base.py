@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from twinhub.model.errors import TwinhubError
 from twinhub.model.events import JournalEntry, Policy, Thing
-from twinhub.rql.dialects import Dialect
-from twinhub.rql.sql import CompiledQuery
+from twinhub.rql.spec import SearchSpec
 from twinhub.store.commit import Commit
+from twinhub.store.search import Hits
 
 
 class RevisionConflict(TwinhubError):
@@ -28,10 +28,14 @@ class RevisionConflict(TwinhubError):
 class Store(Protocol):
     """A thing store. Writes are group-committed; each `commit` returns once its transaction is durable."""
 
-    dialect: Dialect  # the SQL dialect search queries are compiled for
+    async def search(self, spec: SearchSpec) -> Hits:
+        """One page of the things `spec` finds, in its order, read on one snapshot, with the position after the
+        last when more follow. Raises CursorInvalid when `spec.after` does not fit the sort (a position of another
+        search), RqlInvalid when the filter is too large for one query."""
+        ...
 
-    async def query(self, query: CompiledQuery) -> list[tuple[Any, ...]]:
-        """The rows of a compiled search query."""
+    async def count(self, spec: SearchSpec) -> int:
+        """How many things `spec` finds, on all pages."""
         ...
 
     async def load(self, thing_id: str) -> Thing | None:

@@ -29,6 +29,12 @@ def test_timeouts_beyond_a_minute_or_malformed_are_invalid(text: str) -> None:
         parse_timeout(text)
 
 
+def test_a_timeout_may_go_up_to_a_given_maximum_and_names_it_when_it_goes_beyond() -> None:
+    assert parse_timeout("10m", maximum=600) == 600.0
+    with pytest.raises(TimeoutInvalid, match="maximum of <600s>"):
+        parse_timeout("601s", maximum=600)
+
+
 def test_requested_acks_accept_a_json_array_or_a_comma_list_without_duplicates() -> None:
     assert parse_requested_acks('["twin-persisted","c:x"]') == ("twin-persisted", "c:x")
     assert parse_requested_acks("twin-persisted, c:x,twin-persisted") == ("twin-persisted", "c:x")

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import twinhub.rql
 
-# The modules of this package that form the pure core (sql.py / sqlite.py are the SQL compiler's).
+# The modules of this package: all pure (the SQL compiler lives in twinhub.store.search).
 PURE_MODULES = [
     "__init__",
     "_java",
     "_scanner",
     "ast",
+    "cursor",
     "errors",
     "fields",
     "like",
@@ -19,6 +20,7 @@ PURE_MODULES = [
     "parser",
     "placeholders",
     "render",
+    "spec",
 ]
 
 
@@ -27,9 +29,13 @@ def test_rql_package_exports_exactly_the_public_surface() -> None:
         "DEFAULT_MAX_DEPTH",
         "DEFAULT_MAX_LENGTH",
         "DEFAULT_MAX_TERMS",
+        "DEFAULT_PAGE_SIZE",
+        "MAX_PAGE_SIZE",
         "And",
         "Comparison",
         "ComparisonOp",
+        "Cursor",
+        "CursorInvalid",
         "CursorOption",
         "Empty",
         "Exists",
@@ -42,18 +48,25 @@ def test_rql_package_exports_exactly_the_public_surface() -> None:
         "Option",
         "Or",
         "Placeholder",
+        "Position",
         "RqlInvalid",
         "RqlOptionInvalid",
+        "SearchSpec",
         "SizeOption",
         "SortDirection",
         "SortOption",
+        "SortValue",
         "Value",
         "check_terms",
+        "decode_cursor",
+        "encode_cursor",
         "like_matches",
         "like_to_regex",
         "matches",
         "parse_filter",
         "parse_options",
+        "position_of",
+        "query_fingerprint",
         "render",
         "render_options",
         "resolve_field",

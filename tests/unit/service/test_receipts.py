@@ -65,6 +65,20 @@ def test_receipts_expire_with_the_signals_timeout() -> None:
     assert receipts.take_request("c-2") == "r-2"
 
 
+def test_a_timeout_beyond_the_maximum_is_cut_to_it_and_a_malformed_one_is_the_default() -> None:
+    clock = Clock()
+    receipts = Receipts(clock=clock)
+    receipts.signal(message("c-long", "r-long", timeout="20m"))  # the claim message's maximum: 10 minutes
+    receipts.signal(message("c-bad", "r-bad", timeout="soon"))  # Ditto's default: 60 s
+    clock.now += 61
+    assert receipts.take_request("c-bad") is None
+    clock.now += 538
+    assert receipts.take_request("c-long") == "r-long"
+    receipts.signal(message("c-long", "r-again", timeout="20m"))
+    clock.now += 601
+    assert receipts.take_request("c-long") is None
+
+
 def test_acknowledgements_only_for_events_that_requested_a_declared_label() -> None:
     receipts = Receipts(["conn:mine"])
     receipts.event(event("c-1", "conn:mine", "conn:other"))

@@ -1,4 +1,5 @@
-"""Ditto's WebSocket, `/ws/2`: the endpoint, its sessions, and what each kind of message does."""
+"""Ditto's WebSocket, `/ws/2`: the endpoint that moves frames between a socket and its Ditto Protocol
+session (`twinhub.service.session`)."""
 
 from starlette.routing import WebSocketRoute
 

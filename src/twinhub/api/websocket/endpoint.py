@@ -1,31 +1,41 @@
 """`/ws/2`: Ditto's WebSocket. Authenticated like HTTP (also `?access_token=` for browsers); Ditto
-Protocol JSON in and out, plus plain-text control messages (`START-SEND-EVENTS`, `JWT-TOKEN`, ...)."""
+Protocol JSON in and out, plus plain-text control messages (`START-SEND-EVENTS`, `JWT-TOKEN`, ...).
+
+The endpoint only moves frames: it reads each one into the session (`twinhub.service.session`), writes
+what the session has for the client, and closes the socket as the session says (1008 for a policy
+violation, 1013 for a client that fell behind, with Ditto's error as the reason). A request the session
+is refused for gets its Ditto error as the answer to the upgrade.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-import time
+from typing import Final
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from twinhub.api.context import Context, context_of
-from twinhub.api.websocket.commands import dispatch, reply_error
-from twinhub.api.websocket.control import StreamControl, TokenRefresh, is_control, parse_control
-from twinhub.api.websocket.session import CLOSE_POLICY_VIOLATION, Session
-from twinhub.api.websocket.streams import start_stream
+from twinhub.api.responses import error_response
 from twinhub.auth.context import AuthContext
-from twinhub.model.errors import (
-    AcknowledgementLabelNotUnique,
-    TooManyRequests,
-    TwinhubError,
-    WebSocketMessageInvalid,
-    WebSocketSessionExpired,
-    WebSocketSubjectChanged,
+from twinhub.model.errors import TwinhubError
+from twinhub.service.session import (
+    Close,
+    CloseReason,
+    Session,
+    SessionLimits,
+    SessionServices,
+    SessionTasks,
 )
 
-log = logging.getLogger(__name__)
+__all__ = ["endpoint"]
+
+# RFC 6455 close codes for the reasons a session ends itself.
+CLOSE_CODES: Final = {CloseReason.POLICY_VIOLATION: 1008, CloseReason.TRY_AGAIN_LATER: 1013}
+CLOSE_POLICY_VIOLATION: Final = CLOSE_CODES[CloseReason.POLICY_VIOLATION]
+MAX_CLOSE_REASON: Final = 123  # bytes a close frame's reason may hold
+# A session cut off for falling behind still gets this long to take its close frame (and reason).
+CLOSE_WAIT: Final = 10.0
 
 
 async def endpoint(websocket: WebSocket) -> None:
@@ -33,139 +43,77 @@ async def endpoint(websocket: WebSocket) -> None:
     try:
         auth = await ctx.authenticate(websocket)
         declared = ctx.live.parse_declared_acks(websocket.query_params.get("declared-acks"))
+        ctx.sessions.admit(auth.default_subject)  # counted before the first await
     except TwinhubError as error:
         await _refuse(websocket, error)
         return
-    subject = auth.default_subject
-    limit = ctx.settings.max_sessions_per_subject
-    if ctx.sessions.get(subject, 0) >= limit:
-        await _refuse(websocket, TooManyRequests(
-            f"Too many WebSocket sessions of the subject <{subject}>: at most {limit} may be open at once.",
-            "Close another session of this subject first."))
-        return
-    ctx.sessions[subject] = ctx.sessions.get(subject, 0) + 1  # counted before the first await
     try:
-        await _serve(websocket, ctx, auth, declared)
+        await websocket.accept()
+        async with SessionTasks() as tasks:
+            session = Session(
+                SessionServices(ctx.things, ctx.policies, ctx.search, ctx.events, ctx.live), auth, tasks=tasks,
+                declared_acks=declared, budget=ctx.budget, refresh=lambda token: _authenticate_token(ctx, token),
+                limits=SessionLimits(max_frame_size=ctx.settings.max_request_size,
+                                     buffer_bytes=ctx.settings.session_buffer_bytes))
+            await session.open()
+            await _serve(websocket, session, tasks)
     finally:
-        if (open_now := ctx.sessions[subject] - 1) > 0:
-            ctx.sessions[subject] = open_now
-        else:
-            del ctx.sessions[subject]
+        ctx.sessions.leave(auth.default_subject)
 
 
-async def _serve(websocket: WebSocket, ctx: Context, auth: AuthContext, declared: tuple[str, ...]) -> None:
-    await websocket.accept()
-    session = Session(websocket, ctx, auth, declared_acks=declared)
+async def _serve(websocket: WebSocket, session: Session, tasks: SessionTasks) -> None:
+    """Read and write until the client goes or the session ends; then close as the session says."""
+    writer = asyncio.create_task(_write(websocket, session))
+    reader = asyncio.create_task(_read(websocket, session))
+    ended = asyncio.create_task(session.wait_closed())
     try:
-        declaration = session.declaration = await ctx.live.declare(
-            declared, session, subject=auth.default_subject, on_lost=lambda: _lost_labels(session))
-    except TwinhubError as error:  # a label another session holds, or another subject's: Ditto closes the socket
-        await websocket.close(CLOSE_POLICY_VIOLATION, f"{error.code}: {error.message}"[:123])
-        return
-    _expire_with_credentials(session)
-    writer = asyncio.create_task(session.write_loop())
-    reader = asyncio.create_task(_read_loop(session))
-    closing = asyncio.create_task(session.closed.wait())
-    try:
-        await asyncio.wait({writer, reader, closing}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({writer, reader, ended}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        declaration.release()
-        for task in (writer, reader, closing):
+        session.close()
+        for task in (writer, reader, ended):
             task.cancel()
-        for task in (writer, reader, closing):
+        for task in (writer, reader, ended):
             with contextlib.suppress(BaseException):
                 await task
-        await session.shutdown()
+        await tasks.aclose()  # before the close frame: nothing the session started outlives it
+    if session.closing is not None and websocket.application_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(_close(websocket, session.closing), CLOSE_WAIT)
 
 
-def _lost_labels(session: Session) -> None:
-    """A session of another worker declared one of the labels earlier: this one goes, as in Ditto."""
-    error = AcknowledgementLabelNotUnique()
-    session.close(CLOSE_POLICY_VIOLATION, f"{error.code}: {error.message}")
+async def _read(websocket: WebSocket, session: Session) -> None:
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            await session.receive_frame(text if text is not None else message.get("bytes") or b"")
+
+
+async def _write(websocket: WebSocket, session: Session) -> None:
+    while isinstance(frame := await session.next_output(), str):
+        await websocket.send_text(frame)
+
+
+async def _close(websocket: WebSocket, closing: Close) -> None:
+    await websocket.close(CLOSE_CODES[closing.reason], _close_reason(closing.message))
+
+
+def _close_reason(text: str) -> str:
+    """`text` cut to what a close frame holds (whole characters only)."""
+    return text.encode()[:MAX_CLOSE_REASON].decode(errors="ignore")
+
+
+async def _authenticate_token(ctx: Context, token: str) -> AuthContext:
+    """A JWT-TOKEN's token, checked as a bearer token of a request would be."""
+    return await ctx.authenticator.authenticate({"authorization": f"Bearer {token}"}, {})
 
 
 async def _refuse(websocket: WebSocket, error: TwinhubError) -> None:
     """Answer the upgrade request with the Ditto error as an HTTP response where the server allows it;
     otherwise close before accepting (the client sees the handshake fail with 403)."""
-    from twinhub.api.responses import error_response
-
     try:
         await websocket.send_denial_response(error_response(error))
     except RuntimeError:
-        await websocket.close(CLOSE_POLICY_VIOLATION, f"{error.code}: {error.message}"[:123])
-
-
-async def _read_loop(session: Session) -> None:
-    websocket = session.websocket
-    limit = session.ctx.settings.max_request_size
-    with contextlib.suppress(WebSocketDisconnect):
-        while not session.closed.is_set():
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            text = message.get("text")
-            if text is None:
-                data = message.get("bytes") or b""
-                try:
-                    text = data.decode()
-                except UnicodeDecodeError:
-                    reply_error(session, WebSocketMessageInvalid("Binary frames must hold UTF-8 text."), None)
-                    continue
-            if len(text) > limit:
-                reply_error(session, WebSocketMessageInvalid(
-                    f"The message of {len(text)} bytes is larger than the maximum of {limit} bytes."), None)
-                continue
-            if is_control(text):
-                await _control(session, text)
-            else:
-                await session.spawn_command(lambda text=text: dispatch(session, text))  # type: ignore[misc]
-
-
-async def _control(session: Session, text: str) -> None:
-    control = parse_control(text)
-    if control is None:
-        reply_error(session, WebSocketMessageInvalid(f"Unknown control message <{text.strip()[:100]}>."), None)
-        return
-    if isinstance(control, TokenRefresh):
-        await _refresh_token(session, control.token)
-        return
-    assert isinstance(control, StreamControl)
-    if control.start:
-        try:
-            start_stream(session, control)
-        except TwinhubError as error:
-            reply_error(session, error, None)
-            return
-    else:
-        session.stop_stream(control.stream)
-    session.send(control.ack)
-
-
-async def _refresh_token(session: Session, token: str) -> None:
-    """`JWT-TOKEN?jwtToken=...`: a fresh token for the same subject keeps the session going."""
-    try:
-        auth = await session.ctx.authenticator.authenticate({"authorization": f"Bearer {token}"}, {})
-    except TwinhubError as error:
-        session.close(CLOSE_POLICY_VIOLATION, f"{error.code}: {error.message}")
-        return
-    if auth.default_subject != session.auth.default_subject:
-        changed = WebSocketSubjectChanged(session.auth.default_subject, auth.default_subject)
-        session.close(CLOSE_POLICY_VIOLATION, f"{changed.code}: {changed.message}")
-        return
-    session.auth = auth
-    _expire_with_credentials(session)
-
-
-def _expire_with_credentials(session: Session) -> None:
-    """Close the session when its credentials (a JWT) expire; a `JWT-TOKEN` refresh moves the moment."""
-    expires_at = session.auth.expires_at
-    if expires_at is None:
-        session.stop_timer()
-        return
-
-    async def expire() -> None:
-        await asyncio.sleep(max(expires_at - time.time(), 0.0))
-        error = WebSocketSessionExpired()
-        session.close(CLOSE_POLICY_VIOLATION, f"{error.code}: {error.message}")
-
-    session.start_timer(expire())
+        await websocket.close(CLOSE_POLICY_VIOLATION, _close_reason(f"{error.code}: {error.message}"))

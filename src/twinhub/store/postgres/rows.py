@@ -19,9 +19,10 @@ from typing import Any
 
 from twinhub.store.index import BOOLEAN, NUMBER, STRING
 from twinhub.store.rows import IndexRowValues, JournalRow
+from twinhub.store.search import CompiledQuery
 
-__all__ = ["IndexRecord", "JournalRecord", "PolicyIndexRecord", "decode_text", "encode_text", "index_record",
-           "journal_record", "lock_key", "plain", "policy_index_record"]
+__all__ = ["IndexRecord", "JournalRecord", "PolicyIndexRecord", "bound_params", "decode_text", "encode_text",
+           "index_record", "journal_record", "lock_key", "plain", "policy_index_record"]
 
 # thing_id, path, wpath, type, num, str, empty
 IndexRecord = tuple[str, str, str, int, int | float | None, str | None, int]
@@ -68,6 +69,11 @@ def policy_index_record(row: tuple[str, str, str, int, int, str | None]) -> Poli
 def journal_record(row: JournalRow) -> JournalRecord:
     entity_id, revision, timestamp, action, path, value, snapshot = row
     return entity_id, revision, timestamp, action, encode_text(path), value, snapshot
+
+
+def bound_params(query: CompiledQuery) -> list[object]:
+    """A search query's parameters as PostgreSQL gets them: strings escaped as the index stores them."""
+    return [encode_text(value) if isinstance(value, str) else value for value in query.params]
 
 
 def plain(value: Any) -> Any:

@@ -20,16 +20,17 @@ import asyncpg
 
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, Thing, format_timestamp
-from twinhub.rql.dialects import POSTGRES, Dialect
-from twinhub.rql.sql import THING_COLUMNS, CompiledQuery
+from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
+from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
-from twinhub.store.postgres.rows import decode_text, encode_text, plain
+from twinhub.store.postgres.rows import bound_params, decode_text, plain
 from twinhub.store.postgres.schema import migrate
 from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_commit
+from twinhub.store.search import THING_COLUMNS, Hits, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
 
 __all__ = ["ACQUIRE_TIMEOUT", "COMMAND_TIMEOUT", "CONNECT_TIMEOUT", "DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING",
@@ -101,8 +102,6 @@ def masked(dsn: str) -> str:
 
 class PostgresStore:
     """The `Store` on one PostgreSQL database. Open once with `async with`; it cannot be reopened."""
-
-    dialect: Dialect = POSTGRES  # what search queries are compiled for
 
     def __init__(self, dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE, batch_max: int = DEFAULT_BATCH_MAX,
                  max_pending: int = DEFAULT_MAX_PENDING) -> None:
@@ -240,16 +239,18 @@ class PostgresStore:
         rows = await self._read(lambda connection: connection.fetch(_IMPORTERS, policy_id))
         return [row[0] for row in rows]
 
-    async def query(self, query: CompiledQuery) -> list[tuple[Any, ...]]:
-        """Rows of a compiled search (see `twinhub.rql.sql`), read in one statement (one snapshot).
-
-        Strings are bound escaped as the index stores them; the sort key values come back as SQLite
-        gives them (numbers as int or float, strings unescaped), so cursors are the same on both stores.
-        """
-        params = [encode_text(value) if isinstance(value, str) else value for value in query.params]
-        rows = await self._read(lambda connection: connection.fetch(query.sql, *params))
+    async def search(self, spec: SearchSpec) -> Hits:
+        """See `Store.search`: one statement (one snapshot). Sort key values are read back as SQLite gives them
+        (numbers as int or float, not Decimal; strings unescaped), so that a position goes through a cursor's JSON."""
+        query = compile_search(spec, POSTGRES)
+        rows = await self._read(lambda connection: connection.fetch(query.sql, *bound_params(query)))
         width = len(THING_COLUMNS)
-        return [(*row[:width], *(plain(value) for value in row[width:])) for row in rows]
+        return hits([(*row[:width], *(plain(value) for value in row[width:])) for row in rows], spec,
+                    lambda row: self._decode(decode_thing, str(row[0]), row[1:width]))
+
+    async def count(self, spec: SearchSpec) -> int:
+        query = compile_count(spec, POSTGRES)
+        return int(await self._read(lambda connection: connection.fetchval(query.sql, *bound_params(query))))
 
     async def journal(self, thing_id: str, *, to_revision: int | None = None,
                       to_timestamp: datetime | None = None) -> list[JournalEntry]:

@@ -12,17 +12,18 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, Thing, format_timestamp
-from twinhub.rql.dialects import SQLITE, Dialect
-from twinhub.rql.sql import CompiledQuery
+from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
 from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_commit
+from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
+from twinhub.store.sqlite.dialect import SQLITE
 from twinhub.store.sqlite.schema import BUSY_TIMEOUT_MS, connect_reader
 from twinhub.store.sqlite.writer import Outcome, Pending, Writer
 
@@ -83,8 +84,6 @@ def open_sqlite_store(path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
 
 class SqliteStore:
     """The `Store` on one SQLite file. Open once with `async with`; it cannot be reopened after close."""
-
-    dialect: Dialect = SQLITE  # what search queries are compiled for
 
     def __init__(self, path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
                  max_pending: int = DEFAULT_MAX_PENDING) -> None:
@@ -208,11 +207,20 @@ class SqliteStore:
 
         return await self._read(query)
 
-    async def query(self, query: CompiledQuery) -> list[tuple[Any, ...]]:
-        """Rows of a compiled search (see `twinhub.rql.sql`), read on one consistent snapshot."""
+    async def search(self, spec: SearchSpec) -> Hits:
+        """See `Store.search`: one statement (one snapshot), its rows decoded in the reader thread."""
+        query = compile_search(spec, SQLITE)
 
-        def run(connection: sqlite3.Connection) -> list[tuple[Any, ...]]:
-            return connection.execute(query.sql, query.params).fetchall()
+        def run(connection: sqlite3.Connection) -> Hits:
+            return hits(connection.execute(query.sql, query.params).fetchall(), spec, _thing)
+
+        return await self._read(run)
+
+    async def count(self, spec: SearchSpec) -> int:
+        query = compile_count(spec, SQLITE)
+
+        def run(connection: sqlite3.Connection) -> int:
+            return int(connection.execute(query.sql, query.params).fetchone()[0])
 
         return await self._read(run)
 
@@ -301,6 +309,10 @@ class SqliteStore:
         except (sqlite3.Error, ValueError) as exc:  # driver errors and undecodable rows
             log.error("a read of the thing store failed", exc_info=exc)
             raise ServiceUnavailable("The thing store could not be read.") from exc
+
+
+def _thing(row: Row) -> Thing:
+    return decode_thing(str(row[0]), tuple(row[1:len(THING_COLUMNS)]))
 
 
 if TYPE_CHECKING:

@@ -1,14 +1,13 @@
-"""How responses show a thing: the caller's view, the asked-for `_` fields, the `fields` selection."""
+"""How answers show a thing, whatever the edge: the caller's view, the asked-for `_` fields, the `fields`
+selection (a GET, a Ditto Protocol `retrieve`, a search hit)."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-
-import orjson
 
 from twinhub.model.events import Thing, format_timestamp
 from twinhub.model.fields import FieldSelector, select
 from twinhub.model.types import JsonObject, JsonValue
+
+__all__ = ["project_thing", "project_value", "with_special_fields"]
 
 _SPECIAL_FIELDS = ("_namespace", "_revision", "_created", "_modified")
 
@@ -29,7 +28,7 @@ def with_special_fields(thing: Thing, view: JsonObject, selector: FieldSelector 
 
 
 def project_thing(thing: Thing, view: JsonObject, selector: FieldSelector | None) -> JsonValue:
-    """A thing as responses show it: the caller's view, the asked-for special fields, the `fields` selection."""
+    """A thing as answers show it: the caller's view, the asked-for special fields, the `fields` selection."""
     return project_value(with_special_fields(thing, view, selector), selector)
 
 
@@ -37,20 +36,3 @@ def project_value(value: JsonValue, selector: FieldSelector | None) -> JsonValue
     if selector is None or not isinstance(value, dict):
         return value
     return select(value, selector)
-
-
-
-
-# Which WebSocket session issued a signal (so that it is not sent back to it): not shown to anyone.
-ORIGIN_HEADER = "ditto-origin"
-
-
-def shown_event_headers(headers: Mapping[str, str]) -> JsonObject:
-    """The headers of a command an event shows its subscribers: `requested-acks` as a JSON array again,
-    without the origin session."""
-    shown: JsonObject = {}
-    for name, value in headers.items():
-        if name == ORIGIN_HEADER:
-            continue
-        shown[name] = orjson.loads(value) if name == "requested-acks" else value
-    return shown

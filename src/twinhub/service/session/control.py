@@ -1,10 +1,11 @@
-"""The WebSocket's plain-text control messages (not Ditto Protocol JSON), e.g.
+"""A session's control messages: plain text beside the Ditto Protocol JSON on Ditto's WebSocket, e.g.
 
     START-SEND-EVENTS?namespaces=org.example&filter=gt(attributes/counter,42)&extraFields=attributes
     STOP-SEND-MESSAGES
     JWT-TOKEN?jwtToken=eyJ...
 
-Each START-/STOP- message is answered with `<NAME>:ACK` once it took effect.
+Each START-/STOP- message is answered with `<NAME>:ACK` once it took effect. Transports without control
+messages (connections) give their sessions the same `StreamControl`s from their configuration.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 from urllib.parse import parse_qs
+
+__all__ = ["STREAMS", "Control", "StreamControl", "StreamKind", "TokenRefresh", "is_control", "parse_control"]
 
 StreamKind = Literal["events", "messages", "live-commands", "live-events", "policy-announcements"]
 

@@ -1,4 +1,4 @@
-"""The search SQL compiler, pure: the SQL and parameters it writes, cursors, and its errors.
+"""The search SQL compiler, pure: the SQL and parameters it writes for a `SearchSpec`, pages, and its errors.
 
 What the SQL finds is pinned against a real SQLite store in tests/contract/test_search_sql.py.
 """
@@ -6,37 +6,36 @@ What the SQL finds is pinned against a real SQLite store in tests/contract/test_
 from __future__ import annotations
 
 import ast as python_ast
-import base64
 import dataclasses
-import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-import twinhub.rql.dialects as dialects_module
-import twinhub.rql.sql as sql_module
-from twinhub.rql.ast import Comparison, Empty, Exists, In, Node, Not, Or, Placeholder, SortOption
-from twinhub.rql.dialects import SQLITE, Dialect, glob_pattern
+import twinhub.store.postgres.dialect
+import twinhub.store.search
+import twinhub.store.search.compile
+import twinhub.store.search.conditions
+import twinhub.store.search.dialect
+import twinhub.store.search.fields
+import twinhub.store.search.paging
+import twinhub.store.search.sql
+import twinhub.store.search.visibility
+import twinhub.store.sqlite.dialect
+from twinhub.model.events import Thing
+from twinhub.rql.ast import Comparison, In, Node, Not, Placeholder, SortOption
+from twinhub.rql.cursor import CursorInvalid
 from twinhub.rql.errors import RqlInvalid, RqlOptionInvalid
 from twinhub.rql.parser import parse_filter
-from twinhub.rql.sql import (
-    DEFAULT_PAGE_SIZE,
-    THING_COLUMNS,
-    CompiledQuery,
-    Cursor,
-    CursorInvalid,
-    Page,
-    compile_count,
-    compile_search,
-    decode_cursor,
-    encode_cursor,
-    query_fingerprint,
-    split_page,
-)
-from twinhub.store import index
+from twinhub.rql.spec import DEFAULT_PAGE_SIZE, Position, SearchSpec
+from twinhub.store.search import THING_COLUMNS, CompiledQuery, Dialect, Row, compile_count, compile_search, hits
+from twinhub.store.search.fields import stored
+from twinhub.store.sqlite.dialect import SQLITE, glob_pattern
 
-NOW = "2025-06-01T12:00:00.000000Z"
+NOW = "2025-06-01T12:00:00.000000Z"  # as bound
+NOW_TIME = datetime(2025, 6, 1, 12, tzinfo=UTC)
 # A PostgreSQL-like spelling: proves the compiler takes every dialect-specific piece from the Dialect.
 DOLLAR = dataclasses.replace(
     SQLITE,
@@ -51,19 +50,34 @@ DOLLAR = dataclasses.replace(
 )
 
 
+def spec(
+    filter: Node | str | None = None,
+    *,
+    subjects: tuple[str, ...] = ("alice",),
+    namespaces: tuple[str, ...] | None = None,
+    sort: SortOption | None = None,
+    size: int = DEFAULT_PAGE_SIZE,
+    after: Position | None = None,
+    offset: int | None = None,
+) -> SearchSpec:
+    node = parse_filter(filter) if isinstance(filter, str) else filter
+    return SearchSpec(node, subjects, NOW_TIME, namespaces=namespaces, sort=sort, size=size, after=after,
+                      offset=offset)
+
+
 def search(
     filter: Node | str | None = None,
     *,
     subjects: tuple[str, ...] = ("alice",),
-    namespaces: list[str] | None = None,
+    namespaces: tuple[str, ...] | None = None,
     sort: SortOption | None = None,
-    page: Page | None = None,
+    size: int = DEFAULT_PAGE_SIZE,
+    after: Position | None = None,
+    offset: int | None = None,
     dialect: Dialect = SQLITE,
 ) -> CompiledQuery:
-    node = parse_filter(filter) if isinstance(filter, str) else filter
-    return compile_search(
-        node, subjects=subjects, namespaces=namespaces, sort=sort, page=page or Page(), now=NOW, dialect=dialect
-    )
+    found = spec(filter, subjects=subjects, namespaces=namespaces, sort=sort, size=size, after=after, offset=offset)
+    return compile_search(found, dialect)
 
 
 def where(filter: Node | str) -> str:
@@ -118,32 +132,19 @@ def test_no_subjects_see_nothing_and_bind_nothing_for_it() -> None:
 
 def test_namespaces_restrict_by_column() -> None:
     assert "t.namespace" not in search().sql
-    query = search(namespaces=["a", "b", "a"])
+    query = search(namespaces=("a", "b", "a"))
     assert f"t.namespace IN ({bound(query, 'a')}, {bound(query, 'b')})" in query.sql
-    assert "t.deleted = 0 AND 0 AND" in search(namespaces=[]).sql
+    assert "t.deleted = 0 AND 0 AND" in search(namespaces=()).sql
 
 
 def test_count_has_the_same_conditions_without_paging() -> None:
-    query = compile_count(
-        parse_filter("eq(attributes/a,1)"), subjects=["alice"], namespaces=["n"], now=NOW, dialect=SQLITE
-    )
+    query = compile_count(spec("eq(attributes/a,1)", namespaces=("n",), sort=SortOption((("-", "thingId"),))), SQLITE)
     assert query.sql.startswith("SELECT count(*) FROM things t WHERE t.deleted = 0 AND t.namespace IN (?1) AND ")
     assert "ORDER BY" not in query.sql.split("policy_index")[0] and "LIMIT ?" not in query.sql
     assert_placeholders_line_up(query)
 
 
 # -- JSON fields ------------------------------------------------------------------------------------
-
-
-def test_index_type_codes_match_the_store() -> None:
-    assert (
-        sql_module.NULL,
-        sql_module.NUMBER,
-        sql_module.STRING,
-        sql_module.OBJECT,
-        sql_module.ARRAY,
-        sql_module.BOOLEAN,
-    ) == (index.NULL, index.NUMBER, index.STRING, index.OBJECT, index.ARRAY, index.BOOLEAN)
 
 
 @pytest.mark.parametrize(
@@ -324,39 +325,35 @@ def test_unknown_fields_are_rql_errors() -> None:
         search(sort=SortOption((("+", "features/x/definition"),)))
 
 
-def test_placeholders_must_be_resolved_first() -> None:
-    with pytest.raises(TypeError):
-        search(Comparison("gt", "_modified", Placeholder("time:now")))
+def test_placeholders_are_resolved_at_the_specs_now() -> None:
+    query = search(Comparison("gt", "_modified", Placeholder("time:now")))
+    assert f"t.modified > {bound(query, NOW)}" in query.sql  # the same moment as the visibility's expiry check
+    with pytest.raises(TypeError):  # what the conditions get must be resolved
+        stored(Placeholder("time:now"))
 
 
 def test_keyset_condition_follows_the_sort_directions() -> None:
     sort = SortOption((("-", "attributes/k"),))
-    fingerprint = query_fingerprint(None, sort, None)
-    cursor = encode_cursor([1, 42], "a:z", fingerprint)
-    query = search(sort=sort, page=Page(size=10, cursor=cursor, fingerprint=fingerprint))
+    query = search(sort=sort, size=10, after=Position((1, 42), "a:z"))
     k, v, tid = "coalesce(k0.type, -1)", "coalesce(k0.value, 0)", "t.thing_id"
     one, forty_two, z = bound(query, 1), bound(query, 42), bound(query, "a:z")
     assert (
         f"({k} < {one} OR ({k} = {one} AND {v} < {forty_two}) OR ({k} = {one} AND {v} = {forty_two} AND {tid} > {z}))"
     ) in query.sql
     assert "OFFSET" not in query.sql and query.params[-1] == 11
-    default = Page(
-        cursor=encode_cursor(["a:z"], "a:z", query_fingerprint(None, None, None)),
-        fingerprint=query_fingerprint(None, None, None),
-    )
-    assert " AND t.thing_id > ?" in search(page=default).sql  # the primary key range
+    assert " AND t.thing_id > ?" in search(after=Position(("a:z",), "a:z")).sql  # the primary key range
 
 
 def test_offset_pages_skip_rows() -> None:
-    query = search(page=Page(size=10, offset=30))
+    query = search(size=10, offset=30)
     assert query.sql.endswith(f"LIMIT {bound(query, 11)} OFFSET {bound(query, 30)}")
-    assert "OFFSET" not in search(page=Page(size=10, offset=0)).sql
+    assert "OFFSET" not in search(size=10, offset=0).sql
 
 
 def test_dialect_supplies_placeholders_literals_like_and_joins() -> None:
     query = search(
         'and(like(attributes/a,"x*"),ilike(thingId,"y"),not(exists(thingId)),empty(_revision))',
-        namespaces=[],
+        namespaces=(),
         sort=SortOption((("+", "attributes/k"),)),
         dialect=DOLLAR,
     )
@@ -380,82 +377,55 @@ def test_glob_pattern_keeps_wildcards_and_makes_the_rest_literal(like: str, glob
     assert glob_pattern(like) == glob
 
 
-# -- cursors ----------------------------------------------------------------------------------------
+# -- pages ------------------------------------------------------------------------------------------
 
 
-def test_cursor_round_trips_as_unpadded_base64url_json() -> None:
-    text = encode_cursor([2, "x ü", 1.5, -7], "ns:thing", "fp")
-    assert re.fullmatch(r"[A-Za-z0-9_-]+", text)
-    assert decode_cursor(text) == Cursor((2, "x ü", 1.5, -7), "ns:thing", "fp")
-    assert json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))) == {
-        "k": [2, "x ü", 1.5, -7],
-        "id": "ns:thing",
-        "f": "fp",
-    }
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "!!!",
-        "e30",
-        base64.urlsafe_b64encode(b"[1]").decode(),
-        base64.urlsafe_b64encode(b"\xff").decode(),
-        base64.urlsafe_b64encode(b'{"k":[[1]],"id":"a","f":"b"}').decode(),
-        base64.urlsafe_b64encode(b'{"k":[true],"id":"a","f":"b"}').decode(),
-        base64.urlsafe_b64encode(b'{"k":[],"id":1,"f":"b"}').decode(),
-    ],
-)
-def test_foreign_cursors_are_invalid(text: str) -> None:
+def test_a_position_is_refused_by_another_sort_shape() -> None:
+    # A position of another query is refused before: its cursor's fingerprint (tests/unit/rql/test_cursor.py).
+    with pytest.raises(CursorInvalid, match="cursor"):
+        search(after=Position((1, 2), "a:b"))
+    with pytest.raises(CursorInvalid):
+        search(after=Position((None,), "a:b"))
     with pytest.raises(CursorInvalid) as caught:
-        decode_cursor(text)
+        search(sort=SortOption((("-", "attributes/k"),)), after=Position(("a:b",), "a:b"))
     assert caught.value.code == "thing-search:search.option.invalid" and caught.value.status == 400
 
 
-def test_a_cursor_is_refused_by_another_query_or_sort_shape() -> None:
-    fingerprint = query_fingerprint(None, None, None)
-    other = query_fingerprint(parse_filter("exists(attributes/a)"), None, None)
-    with pytest.raises(CursorInvalid, match="cursor"):
-        search(page=Page(cursor=encode_cursor(["a:b"], "a:b", fingerprint), fingerprint=other))
-    with pytest.raises(CursorInvalid):
-        search(page=Page(cursor=encode_cursor([1, 2], "a:b", fingerprint), fingerprint=fingerprint))
-    with pytest.raises(CursorInvalid):
-        search(page=Page(cursor=encode_cursor([None], "a:b", fingerprint), fingerprint=fingerprint))
+def _thing(row: Row) -> Thing:
+    assert len(row) > len(THING_COLUMNS)  # the sort keys follow
+    return Thing(str(row[0]), {}, 1, "", "")
 
 
-def test_fingerprint_covers_filter_sort_and_namespaces_but_not_their_order() -> None:
-    base = query_fingerprint(Exists("attributes/a"), None, ["a", "b"])
-    assert base == query_fingerprint(Exists("attributes/a"), None, ["b", "a", "a"])
-    others = {
-        query_fingerprint(Exists("attributes/b"), None, ["a", "b"]),
-        query_fingerprint(Exists("attributes/a"), SortOption((("+", "thingId"),)), ["a", "b"]),
-        query_fingerprint(Exists("attributes/a"), None, ["a"]),
-        query_fingerprint(Exists("attributes/a"), None, None),
-        query_fingerprint(Exists("attributes/a"), None, []),
-        query_fingerprint(Or((Exists("attributes/a"), Empty("x"))), None, ["a", "b"]),
-    }
-    assert base not in others and len(others) == 6
-    placeholder = Comparison("gt", "_modified", Placeholder("time:now"))
-    assert query_fingerprint(placeholder, None, None) == query_fingerprint(placeholder, None, None)
-
-
-def test_split_page_cuts_the_extra_row_and_makes_the_next_cursor() -> None:
-    page = Page(size=2, fingerprint="fp")
+def test_hits_cut_the_extra_row_and_give_the_next_position() -> None:
     rows = [(f"a:{n}", 1, "", "", 0, b"{}", 1, key) for n, key in ((1, "x"), (2, 5), (3, 0))]
-    shown, cursor = split_page(rows, page)
-    assert shown == rows[:2] and cursor is not None
-    assert decode_cursor(cursor) == Cursor((1, 5), "a:2", "fp")
-    assert split_page(rows[:2], page) == (rows[:2], None)
-    assert split_page(rows, Page(size=2, offset=0)) == (rows[:2], None)
-    assert split_page([], page) == ([], None)
+    page = hits(rows, spec(size=2), _thing)
+    assert [thing.thing_id for thing in page.things] == ["a:1", "a:2"]
+    assert page.next == Position((1, 5), "a:2")
+    assert hits(rows[:2], spec(size=2), _thing).next is None and len(hits(rows[:2], spec(size=2), _thing).things) == 2
+    # offset pages too say that more follow (the service answers the next offset instead of a cursor)
+    assert hits(rows, spec(size=2, offset=0), _thing).next == Position((1, 5), "a:2")
+    assert hits([], spec(size=2), _thing).things == ()
 
 
 # -- purity ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", [sql_module, dialects_module])
-def test_compiler_modules_import_no_driver_and_nothing_of_the_edges(module: object) -> None:
+COMPILER_MODULES = [
+    twinhub.store.search,
+    twinhub.store.search.compile,
+    twinhub.store.search.conditions,
+    twinhub.store.search.dialect,
+    twinhub.store.search.fields,
+    twinhub.store.search.paging,
+    twinhub.store.search.sql,
+    twinhub.store.search.visibility,
+    twinhub.store.sqlite.dialect,
+    twinhub.store.postgres.dialect,
+]
+
+
+@pytest.mark.parametrize("module", COMPILER_MODULES, ids=lambda module: module.__name__)
+def test_compiler_modules_import_no_driver_and_nothing_of_the_edges(module: ModuleType) -> None:
     tree = python_ast.parse(Path(str(getattr(module, "__file__", ""))).read_text(encoding="utf-8"))
     imported = {
         alias.name for node in python_ast.walk(tree) if isinstance(node, python_ast.Import) for alias in node.names
@@ -465,8 +435,8 @@ def test_compiler_modules_import_no_driver_and_nothing_of_the_edges(module: obje
         name
         for name in imported
         if re.match(
-            r"sqlite3|asyncpg|aiosqlite|psycopg|twinhub\.(store|api|bus|"
-            r"service)|starlette",
+            r"sqlite3|asyncpg|aiosqlite|psycopg|twinhub\.(api|bus|service)|"
+            r"twinhub\.store\.(?!index$|search\b)|starlette",  # of the store, the index rows and search only
             name,
         )
     }

@@ -1,0 +1,164 @@
+"""Live signals in a session: messages, live commands and live events, their responses, and the
+acknowledgements the session issues. The session is both a sender (routed through the live hub to
+receivers on any worker, which answers it) and a receiver (after `START-SEND-MESSAGES|LIVE-COMMANDS|
+LIVE-EVENTS`); who may send, receive and answer what is the hub's to say (`twinhub.service.live`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from twinhub.model import live as model
+from twinhub.model.errors import AcknowledgementLabelNotDeclared, WebSocketMessageInvalid
+from twinhub.model.pointer import format_pointer
+from twinhub.model.types import MISSING, JsonValue, Missing
+from twinhub.protocol import (
+    Envelope,
+    Message,
+    ModifyThing,
+    RetrieveThing,
+    ack_from_envelope,
+    header_text,
+    header_texts,
+    message_envelope,
+    message_from_envelope,
+    message_response,
+    payload_from_bytes,
+    payload_to_bytes,
+    reply_headers,
+    signal_headers,
+    thing_command,
+    thing_event_from_envelope,
+    thing_response,
+    thing_response_from_envelope,
+    thing_topic,
+)
+from twinhub.service.event_headers import ORIGIN_HEADER
+from twinhub.service.live import LiveReceiver, Unanswered
+from twinhub.service.session.outbox import OVERFLOW, CloseReason
+from twinhub.service.session.party import Party
+
+__all__ = ["acknowledgement", "forward_live", "live_signal"]
+
+
+def _with_originator(party: Party, headers: Mapping[str, JsonValue]) -> dict[str, str]:
+    return {**header_texts(headers), "ditto-originator": party.auth.default_subject, ORIGIN_HEADER: party.id}
+
+
+# -- sending -----------------------------------------------------------------------------------------
+
+
+async def live_signal(party: Party, envelope: Envelope) -> None:
+    topic = envelope.topic
+    if topic.criterion == "messages":
+        message = message_from_envelope(envelope)
+        if message.status is not None:
+            await _respond(party, message.headers, message.status, message.payload, message.content_type)
+        else:
+            await _send_message(party, envelope, message)
+    elif topic.criterion == "commands":
+        if envelope.status is not None:
+            response = thing_response_from_envelope(envelope)
+            content = header_text(envelope.headers, "content-type") or "application/json"
+            await _respond(party, envelope.headers, response.status, response.value, content)
+        else:
+            await _send_command(party, envelope)
+    elif topic.criterion == "events":
+        event = thing_event_from_envelope(envelope)
+        await party.services.live.publish_event(model.LiveEvent(
+            event.thing_id, event.action, event.path, event.value, _with_originator(party, envelope.headers),
+            event.revision, event.timestamp), party.subjects)
+    else:
+        raise WebSocketMessageInvalid(f"Messages with the topic <{topic}> cannot be sent to twinhub.")
+
+
+async def _respond(party: Party, headers: Mapping[str, JsonValue], status: int, payload: JsonValue | Missing,
+                   content_type: str | None) -> None:
+    correlation_id = header_text(headers, "correlation-id")
+    if not correlation_id:
+        return  # an answer to nothing: nobody can wait for it
+    # Dropped unless this party received what it answers (Ditto sends the responder no error either).
+    await party.services.live.respond(model.LiveResponse(
+        correlation_id, status, payload_to_bytes(payload, content_type), content_type, header_texts(headers)),
+        party.receipts)
+
+
+async def _send_message(party: Party, envelope: Envelope, message: Message) -> None:
+    steering = signal_headers(envelope.headers)
+    live_message = model.LiveMessage(
+        message.thing_id, message.subject, message.direction, message.feature_id,
+        payload_to_bytes(message.payload, message.content_type), message.content_type,
+        _with_originator(party, envelope.headers))
+    response = await party.services.live.send_message(live_message, party.subjects, timeout=steering.timeout)
+    if steering.response_required:
+        answer = _answer(response, steering.timeout, "message")
+        party.send(message_response(message, answer.status, _payload(answer), content_type=answer.content_type))
+
+
+async def _send_command(party: Party, envelope: Envelope) -> None:
+    signal = thing_command(envelope)
+    steering = signal_headers(envelope.headers)
+    if isinstance(signal, RetrieveThing):
+        command = model.LiveCommand(signal.thing_id, "retrieve", signal.path,
+                                    headers=_with_originator(party, envelope.headers))
+    elif isinstance(signal, ModifyThing):
+        action = envelope.topic.action or "modify"
+        value = MISSING if signal.command.action == "delete" else signal.command.value
+        command = model.LiveCommand(signal.command.thing_id, action, signal.command.path, value,  # type: ignore[arg-type]
+                                    _with_originator(party, envelope.headers))
+    else:
+        raise WebSocketMessageInvalid("Retrieving several things is not possible on the live channel.")
+    response = await party.services.live.send_command(command, party.subjects, timeout=steering.timeout)
+    if steering.response_required:
+        answer = _answer(response, steering.timeout, "live command")
+        party.send(thing_response(envelope, answer.status, _payload(answer),
+                                  headers=reply_headers(envelope.headers, content=answer.content_type)))
+
+
+def _answer(response: model.LiveResponse | Unanswered, timeout: float, what: str) -> model.LiveResponse:
+    """The response a sender waited for; raises Ditto's 408 when none came."""
+    if isinstance(response, Unanswered):
+        raise response.error(timeout, what)
+    return response
+
+
+def _payload(response: model.LiveResponse) -> JsonValue | Missing:
+    return payload_from_bytes(response.payload, response.content_type) if response.payload else MISSING
+
+
+async def acknowledgement(party: Party, envelope: Envelope) -> None:
+    """A custom acknowledgement the party issues for an event it received (its label declared); one for
+    anything else is dropped, as Ditto drops acknowledgements nobody waits for."""
+    ack = ack_from_envelope(envelope)
+    if party.declaration is None:
+        raise AcknowledgementLabelNotDeclared(ack.label)
+    await party.declaration.acknowledge(ack)
+
+
+# -- receiving ---------------------------------------------------------------------------------------
+
+
+async def forward_live(party: Party, receiver: LiveReceiver, kind: model.LiveKind) -> None:
+    """Send the party what `receiver` gets, until it ends; a receiver cut off for falling behind closes
+    the session."""
+    async for signal in receiver:
+        party.send(_envelope_of(signal))
+    if receiver.overflowed:
+        party.close(CloseReason.TRY_AGAIN_LATER, f"{OVERFLOW}: the session fell too far behind its {kind}")
+
+
+def _envelope_of(signal: model.LiveSignal) -> Envelope:
+    if isinstance(signal, model.LiveMessage):
+        payload = payload_from_bytes(signal.payload, signal.content_type) if signal.payload else MISSING
+        return message_envelope(Message(signal.thing_id, signal.subject, signal.direction, signal.feature_id,
+                                        payload, signal.content_type, _shown(signal.headers)))
+    if isinstance(signal, model.LiveCommand):
+        topic = thing_topic(signal.thing_id, "commands", signal.action, channel="live")
+        return Envelope(topic, _shown(signal.headers), format_pointer(signal.path), signal.value)
+    topic = thing_topic(signal.thing_id, "events", signal.action, channel="live")
+    return Envelope(topic, _shown(signal.headers), format_pointer(signal.path), signal.value, revision=signal.revision,
+                    timestamp=signal.timestamp)
+
+
+def _shown(headers: Mapping[str, str]) -> dict[str, JsonValue]:
+    """A signal's headers as receivers see them: without the id of the session that sent it."""
+    return {name: value for name, value in headers.items() if name != ORIGIN_HEADER}

@@ -1,0 +1,98 @@
+"""What a session receives after `START-SEND-*`: twin events (filtered to what it may READ), live
+messages, live commands and live events. Each stream is one background task of the session, replaced
+by the next START of its kind and cancelled by its STOP; its watch or receiver is registered at once,
+so nothing committed after the START's acknowledgement is missed, and closed with the task."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Final
+
+import orjson
+
+from twinhub.model.events import ThingEvent
+from twinhub.model.live import Acknowledgement, LiveKind
+from twinhub.protocol import encode_envelope, thing_event
+from twinhub.service.event_headers import shown_event_headers
+from twinhub.service.session.control import StreamControl, StreamKind
+from twinhub.service.session.live import forward_live
+from twinhub.service.session.outbox import OVERFLOW, CloseReason
+from twinhub.service.session.party import Party
+from twinhub.service.session.tasks import Work
+from twinhub.service.streaming import Delivery, Watch, event_filter, parse_namespaces
+
+__all__ = ["start_stream", "stop_stream"]
+
+_LIVE_KINDS: Final[dict[StreamKind, LiveKind]] = {
+    "messages": "messages", "live-commands": "live-commands", "live-events": "live-events"}
+_FRAME: Final = ("ws",)  # how an event frame is rendered, shared by every session that sees the same view
+
+
+def start_stream(party: Party, control: StreamControl) -> None:
+    """Start (or restart with new parameters) a stream; raises Ditto's 400s for invalid parameters."""
+    if control.stream == "events":
+        _start_events(party, control.params)
+    elif (kind := _LIVE_KINDS.get(control.stream)) is not None:
+        _start_live(party, kind, control.params)
+    # twinhub issues no policy announcements yet (subject deletion announcements need subject expiry
+    # notifications): the subscription is accepted as Ditto accepts it, and stays quiet.
+
+
+def stop_stream(party: Party, kind: StreamKind) -> None:
+    party.tasks.cancel(("stream", kind))
+
+
+def _start_events(party: Party, params: dict[str, str]) -> None:
+    wanted = event_filter(namespaces=params.get("namespaces"), filter=params.get("filter"),
+                          extra_fields=params.get("extraFields"))
+    on_skipped = partial(_weak_acknowledgements, party) if party.declared_acks else None
+    watch = party.services.events.watch(party.subjects, wanted, on_skipped=on_skipped, receipts=party.receipts)
+    _own(party, "events", _forward_events(party, watch), watch.close)
+
+
+def _start_live(party: Party, kind: LiveKind, params: dict[str, str]) -> None:
+    namespaces = parse_namespaces(params.get("namespaces"))
+    receiver = party.services.live.receive([kind], party.subjects, namespaces=namespaces,
+                                           accept=lambda signal: not party.issued(signal.headers),
+                                           receipts=party.receipts)
+    _own(party, kind, forward_live(party, receiver, kind), receiver.close)
+
+
+def _own(party: Party, kind: StreamKind, feed: Work, close: Callable[[], None]) -> None:
+    """Run `feed` as the stream `kind`; `close` its watch or receiver when it ends."""
+    task = party.tasks.start(feed, key=("stream", kind))
+    if task is None:
+        close()
+    else:  # also when it is cancelled before it ever ran
+        task.add_done_callback(lambda _task: close())
+
+
+async def _forward_events(party: Party, watch: Watch) -> None:
+    async for delivery in watch:
+        if not party.issued(delivery.event.headers):
+            party.outbox.put(delivery.rendered(_FRAME, partial(_frame, delivery)))
+    if watch.overflowed:
+        party.close(CloseReason.TRY_AGAIN_LATER, f"{OVERFLOW}: the session fell too far behind its events")
+
+
+def _frame(delivery: Delivery) -> str:
+    """The event as a Ditto Protocol text frame: the same for every session that sees the same view."""
+    envelope = thing_event(delivery.event, value=delivery.value, headers=shown_event_headers(delivery.event.headers),
+                           extra=delivery.extra)
+    return encode_envelope(envelope).decode()
+
+
+def _weak_acknowledgements(party: Party, event: ThingEvent) -> None:
+    """The party declared labels this event requests but filtered the event out: answer them weakly
+    (200 with `ditto-weak-ack`), so the sender need not wait for its timeout."""
+    correlation_id = event.headers.get("correlation-id")
+    requested = orjson.loads(event.headers.get("requested-acks", "[]"))
+    labels = [label for label in requested if label in party.declared_acks]
+    declaration = party.declaration
+    if not correlation_id or not labels or declaration is None:
+        return
+    for label in labels:
+        ack = Acknowledgement(label, event.thing_id, correlation_id, 200, {"correlation-id": correlation_id},
+                              weak=True)
+        party.tasks.start(declaration.acknowledge_skipped(ack))

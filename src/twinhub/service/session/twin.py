@@ -1,0 +1,139 @@
+"""Twin commands in a session: the same thing and policy services as HTTP, answered in Ditto Protocol
+(`create` 201, `modify` 201 or 204, `merge` 204 or 201, `retrieve` 200, `delete` 204), or with Ditto's
+aggregated `…/things/twin/acks` message when the command requested acknowledgements to wait for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from twinhub.model.errors import ThingConflict, ThingPreconditionFailed
+from twinhub.model.etag import Preconditions
+from twinhub.model.headers import TWIN_PERSISTED
+from twinhub.model.policy import PolicyCommand
+from twinhub.model.types import MISSING, JsonValue, Missing
+from twinhub.protocol import (
+    Envelope,
+    ModifyThing,
+    RetrieveThing,
+    RetrieveThings,
+    SignalHeaders,
+    acks_envelope,
+    header_text,
+    policy_response,
+    reply_headers,
+    signal_headers,
+    thing_response,
+)
+from twinhub.protocol import policy_command as parse_policy_command
+from twinhub.protocol import thing_command as parse_thing_command
+from twinhub.service.conditions import Condition, parse_condition
+from twinhub.service.event_headers import ORIGIN_HEADER, carried_headers
+from twinhub.service.live import new_correlation_id
+from twinhub.service.requested_acks import RequestedAcks, WriteOutcome
+from twinhub.service.session.party import Party
+from twinhub.service.views import project_thing, project_value, with_special_fields
+
+__all__ = ["policy_command", "thing_command"]
+
+
+def _preconditions(headers: Mapping[str, JsonValue]) -> Preconditions:
+    return Preconditions(header_text(headers, "if-match"), header_text(headers, "if-none-match"))
+
+
+def _condition(headers: Mapping[str, JsonValue]) -> Condition | None:
+    text = header_text(headers, "condition")
+    return parse_condition(text) if text else None
+
+
+def _event_headers(party: Party, steering: SignalHeaders) -> dict[str, str]:
+    carried = carried_headers(party.auth.default_subject, steering.correlation_id, steering.requested_acks)
+    carried[ORIGIN_HEADER] = party.id
+    return carried
+
+
+async def thing_command(party: Party, envelope: Envelope) -> None:
+    signal = parse_thing_command(envelope)
+    steering = signal_headers(envelope.headers, default_acks=(TWIN_PERSISTED,))
+    if isinstance(signal, ModifyThing):
+        await _modify(party, envelope, signal, steering)
+        return
+    value, extra = await _retrieve(party, envelope, signal)
+    if steering.response_required:
+        party.send(thing_response(envelope, 200, value, headers=reply_headers(envelope.headers, extra=extra)))
+
+
+async def _retrieve(party: Party, envelope: Envelope,
+                    signal: RetrieveThing | RetrieveThings) -> tuple[JsonValue, dict[str, JsonValue]]:
+    things = party.services.things
+    if isinstance(signal, RetrieveThings):
+        found = await things.retrieve_many(signal.thing_ids, party.subjects)
+        return [project_thing(thing, view, signal.fields) for thing, view in found], {}
+    retrieved = await things.retrieve(signal.thing_id, signal.path, party.subjects,
+                                      preconditions=_preconditions(envelope.headers),
+                                      condition=_condition(envelope.headers))
+    value = retrieved.value
+    if not signal.path and isinstance(value, dict):
+        value = with_special_fields(retrieved.thing, value, signal.fields)
+    return project_value(value, signal.fields), {"etag": retrieved.etag}
+
+
+async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steering: SignalHeaders) -> None:
+    thing_id = signal.command.thing_id
+    preconditions = _preconditions(envelope.headers)
+    if signal.create_only:
+        preconditions = Preconditions(preconditions.if_match, "*")
+    requested = RequestedAcks(party.services.live, steering.requested_acks,
+                              correlation_id=steering.correlation_id or new_correlation_id(), entity_id=thing_id,
+                              timeout=steering.timeout)
+    if requested.aggregated:  # the event must carry the correlation-id its acknowledgements answer
+        steering = replace(steering, correlation_id=requested.correlation_id)
+    try:
+        try:
+            executed = await party.services.things.execute(
+                signal.command, party.subjects, preconditions=preconditions,
+                condition=_condition(envelope.headers), headers=_event_headers(party, steering))
+        except ThingPreconditionFailed:
+            if signal.create_only and header_text(envelope.headers, "if-none-match") != "*":
+                raise ThingConflict(thing_id) from None
+            raise
+        created = executed.applied.created
+        if requested.aggregated:
+            acks = await requested.collect(WriteOutcome(created, executed.applied.created_value, executed.etag))
+            if steering.response_required:
+                headers = reply_headers(envelope.headers)
+                headers["correlation-id"] = requested.correlation_id
+                party.send(acks_envelope(thing_id, acks.values(), headers=headers))
+            return
+    finally:
+        requested.close()
+    if steering.response_required:
+        value: JsonValue | Missing = executed.applied.created_value if created else MISSING
+        extra: dict[str, JsonValue] = {} if executed.etag is None else {"etag": executed.etag}
+        party.send(thing_response(envelope, 201 if created else 204, value,
+                                  headers=reply_headers(envelope.headers, extra=extra)))
+
+
+async def policy_command(party: Party, envelope: Envelope) -> None:
+    signal = parse_policy_command(envelope)
+    steering = signal_headers(envelope.headers, default_acks=(TWIN_PERSISTED,))
+    policies = party.services.policies
+    preconditions = _preconditions(envelope.headers)
+    if signal.action == "retrieve":
+        _policy, value, etag = await policies.retrieve(signal.policy_id, signal.path, party.subjects,
+                                                       preconditions=preconditions)
+        if steering.response_required:
+            party.send(policy_response(envelope, 200, project_value(value, signal.fields),
+                                       headers=reply_headers(envelope.headers, extra={"etag": etag})))
+        return
+    if signal.action == "create":
+        preconditions = Preconditions(preconditions.if_match, "*")
+    command_value = None if isinstance(signal.value, Missing) else signal.value
+    command = PolicyCommand("delete" if signal.action == "delete" else "modify", signal.policy_id, signal.path,
+                            command_value)
+    result = await policies.execute(command, party.subjects, preconditions=preconditions)
+    if steering.response_required:
+        extra: dict[str, JsonValue] = {} if result.etag is None else {"etag": result.etag}
+        created: JsonValue | Missing = result.value if result.created else MISSING
+        party.send(policy_response(envelope, 201 if result.created else 204, created,
+                                   headers=reply_headers(envelope.headers, extra=extra)))
