@@ -4,7 +4,7 @@ Creating a million things over HTTP would take hours, so the generator builds ea
 the service does for `PUT /api/2/things/{id}` without a policy (`service/creation.py`,
 `service/things.py`, `service/policies.py`): the thing through `apply`, its default policy through
 `default_policy` + `validate_policy`, the policy's search index through `policy_index_rows` of its
-`resolved_entries`, and commits each unit `store.commit(ThingWrite, PolicyWrite, PolicyIndex)` — many at
+`resolved_entries`, and commits each as one `store.commit(Commit(things, policies, policy_indexes))` — many at
 once, so that the store's group commit batches them as it would under load.
 
 The database is kept under `bench/.data/search-<size>/` (git-ignored) with a `dataset.json` written last;
@@ -31,12 +31,12 @@ from typing import Any
 
 from bench.machine import system_cpu
 from twinhub.model.commands import DEFAULT_MAX_THING_SIZE, ThingCommand, apply
-from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, ThingWrite, format_timestamp
-from twinhub.model.policy import check_lockout, default_policy, validate_policy
-from twinhub.model.policy_imports import resolved_entries
+from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, ThingWrite
+from twinhub.model.policy import check_lockout, default_policy, imported_policy_ids, resolved_entries, validate_policy
 from twinhub.model.types import JsonObject
 from twinhub.store.base import Store
-from twinhub.store.index import PolicyIndex, PolicyIndexRow, imported_policy_ids, policy_index_rows
+from twinhub.store.commit import Commit
+from twinhub.store.index import PolicyIndex, PolicyIndexRow, policy_index_rows
 from twinhub.store.sqlite import DATABASE_FILE, DEFAULT_BATCH_MAX, open_sqlite_store
 
 # Bump whenever anything below changes what is generated: cached data sets of another version are rebuilt.
@@ -137,9 +137,6 @@ def policy_doc(kind: int, policy_id: str) -> JsonObject:
     return doc
 
 
-Unit = tuple[ThingWrite, PolicyWrite, PolicyIndex]
-
-
 class Policies:
     """The policy documents and index rows of new things, validated once per kind of policy.
 
@@ -154,7 +151,7 @@ class Policies:
 
     def _validated(self, doc: JsonObject, policy_id: str) -> tuple[JsonObject, tuple[PolicyIndexRow, ...]]:
         valid = validate_policy(doc, policy_id, now=self._now)
-        check_lockout(valid, now=self._now)
+        check_lockout(valid)
         return valid, tuple(policy_index_rows(resolved_entries(valid, {})))
 
     def get(self, kind: int, policy_id: str) -> tuple[JsonObject, tuple[PolicyIndexRow, ...]]:
@@ -170,7 +167,7 @@ class Policies:
 
 
 def creation(thing_id: str, body: JsonObject, policy: tuple[JsonObject, tuple[PolicyIndexRow, ...]],
-             timestamp: str) -> Unit:
+             timestamp: datetime) -> Commit:
     """What `PUT /api/2/things/{thing_id}` without a policy commits: the thing, its new policy (id = thing
     id) and that policy's search index — built with the service's own functions."""
     doc, rows = policy
@@ -179,7 +176,8 @@ def creation(thing_id: str, body: JsonObject, policy: tuple[JsonObject, tuple[Po
     index = PolicyIndex(thing_id, rows, tuple(imported_policy_ids(doc)))
     applied = apply(None, ThingCommand("modify", thing_id, (), {**body, "policyId": thing_id}), now=timestamp,
                     max_size=DEFAULT_MAX_THING_SIZE)
-    return ThingWrite(applied.thing, applied.event, 0), policy_write, index
+    return Commit(things=(ThingWrite(applied.thing, applied.event, 0),), policies=(policy_write,),
+                  policy_indexes=(index,))
 
 
 @dataclass
@@ -249,10 +247,10 @@ async def load_dataset(opening: AbstractAsyncContextManager[Store], spec: Spec, 
         previous: asyncio.Future[list[None]] | None = None
         policies = Policies(datetime.now(UTC))
         for chunk in _chunks(_planned(spec, tally), CHUNK):
-            timestamp = format_timestamp(datetime.now(UTC))
+            timestamp = datetime.now(UTC)
             units = [creation(thing_id, body, policies.get(kind, thing_id), timestamp)
                      for thing_id, body, kind in chunk]
-            current = asyncio.ensure_future(asyncio.gather(*(store.commit(*unit) for unit in units)))
+            current = asyncio.ensure_future(asyncio.gather(*(store.commit(unit) for unit in units)))
             del units
             if previous is not None:
                 await previous

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from twinhub.model.events import Thing, ThingEvent, ThingWrite, format_timestamp
+from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, Thing, ThingEvent, ThingWrite
 from twinhub.model.pointer import set_at
 from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.store.commit import Commit
+from twinhub.store.index import PolicyIndex
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
+POLICY_DOC: JsonObject = {"policyId": "ns:p", "entries": {"DEFAULT": {"subjects": {}, "resources": {}}}}
 
 
-def at(seconds: float) -> str:
-    """A timestamp `seconds` after BASE; by default revision r of a test thing happens at `at(r)`."""
-    return format_timestamp(BASE + timedelta(seconds=seconds))
+def at(seconds: float) -> datetime:
+    """The moment `seconds` after BASE; by default revision r of a test thing happens at `at(r)`."""
+    return BASE + timedelta(seconds=seconds)
 
 
 def create(thing_id: str, doc: JsonObject | None = None, *, after: Thing | None = None,
-           timestamp: str | None = None) -> ThingWrite:
+           timestamp: datetime | None = None) -> ThingWrite:
     """Create `thing_id` (again, after the tombstone `after`)."""
     revision = after.revision + 1 if after else 1
     when = timestamp or at(revision)
@@ -27,7 +30,7 @@ def create(thing_id: str, doc: JsonObject | None = None, *, after: Thing | None 
                       after.revision if after else 0)
 
 
-def modify(thing: Thing, path: Pointer, value: JsonValue, *, timestamp: str | None = None) -> ThingWrite:
+def modify(thing: Thing, path: Pointer, value: JsonValue, *, timestamp: datetime | None = None) -> ThingWrite:
     revision = thing.revision + 1
     when = timestamp or at(revision)
     doc = set_at(thing.doc, path, value)
@@ -36,12 +39,20 @@ def modify(thing: Thing, path: Pointer, value: JsonValue, *, timestamp: str | No
                       thing.revision)
 
 
-def delete(thing: Thing, *, timestamp: str | None = None) -> ThingWrite:
+def delete(thing: Thing, *, timestamp: datetime | None = None) -> ThingWrite:
     revision = thing.revision + 1
     when = timestamp or at(revision)
     tombstone = Thing(thing.thing_id, {}, revision, thing.created, when, deleted=True)
     return ThingWrite(tombstone, ThingEvent(thing.thing_id, "deleted", (), None, revision, when),
                       thing.revision)
+
+
+def create_policy(policy_id: str, doc: JsonObject = POLICY_DOC, *, after: Policy | None = None) -> PolicyWrite:
+    revision = after.revision + 1 if after else 1
+    body = {**doc, "policyId": policy_id}
+    policy = Policy(policy_id, body, revision, at(revision), at(revision))
+    return PolicyWrite(policy, PolicyEvent(policy_id, "created", (), body, revision, at(revision)),
+                       after.revision if after else 0)
 
 
 def history(thing_id: str, revisions: int) -> list[ThingWrite]:
@@ -51,3 +62,10 @@ def history(thing_id: str, revisions: int) -> list[ThingWrite]:
         previous = writes[-1].thing
         writes.append(modify(previous, ("attributes", "counter"), previous.revision + 1))
     return writes
+
+
+def unit(*writes: ThingWrite | PolicyWrite | PolicyIndex) -> Commit:
+    """The writes as one commit, each in its place."""
+    return Commit(things=tuple(write for write in writes if isinstance(write, ThingWrite)),
+                  policies=tuple(write for write in writes if isinstance(write, PolicyWrite)),
+                  policy_indexes=tuple(write for write in writes if isinstance(write, PolicyIndex)))

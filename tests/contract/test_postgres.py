@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from tests.contract.conftest import POSTGRES_URL, terminate_backends_now, with_database
-from tests.contract.helpers import create, modify
+from tests.contract.helpers import create, modify, unit
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.rql.parser import parse_filter
 from twinhub.rql.spec import SearchSpec
@@ -166,7 +166,7 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         dsn = with_database(POSTGRES_URL, name)
         kept = create("org.twinhub:kept")
         async with open_postgres_store(dsn) as store:
-            await store.commit(kept)
+            await store.commit(unit(kept))
         # What the previous version left: everything but the last migration (the store's identity).
         previous = len(load_migrations()) - 1
         async with connect(dsn) as connection:
@@ -185,7 +185,7 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
 async def test_documents_are_kept_byte_for_byte(postgres_dsn: str) -> None:
     write = create("org.twinhub:a", {"attributes": {"z": 1, "a": 1.50, "big": 2**63 - 1, "m": {"y": [], "b": {}}}})
     async with open_postgres_store(postgres_dsn) as store:
-        await store.commit(write)
+        await store.commit(unit(write))
         loaded = await store.load("org.twinhub:a")
     assert loaded == write.thing and list(loaded.doc) == list(write.thing.doc)
     assert list(loaded.doc["attributes"]) == ["z", "a", "big", "m"]  # type: ignore[arg-type]
@@ -217,9 +217,9 @@ async def test_a_lost_database_fails_calls_with_503_and_recovers_by_itself(postg
     everything = SearchSpec(None, ("alice",), datetime.now(UTC))
     before = create("org.twinhub:before")
     async with open_postgres_store(through(proxy, postgres_dsn)) as store:
-        await store.commit(before)
+        await store.commit(unit(before))
         await proxy.stop()
-        for call in (store.load("org.twinhub:before"), store.commit(create("org.twinhub:lost")),
+        for call in (store.load("org.twinhub:before"), store.commit(unit(create("org.twinhub:lost"))),
                      store.search(everything), store.count(everything), store.journal("org.twinhub:before"),
                      store.importers_of("p")):
             with pytest.raises(ServiceUnavailable) as caught:
@@ -228,7 +228,7 @@ async def test_a_lost_database_fails_calls_with_503_and_recovers_by_itself(postg
         await proxy.start()  # the database is back, on the same address
         assert await store.load("org.twinhub:before") == before.thing
         after = create("org.twinhub:after")
-        await store.commit(after)
+        await store.commit(unit(after))
         assert await store.load("org.twinhub:after") == after.thing
         assert await store.load("org.twinhub:lost") is None
     await proxy.stop()
@@ -238,7 +238,7 @@ async def test_dead_pooled_connections_are_replaced_without_failing_calls(postgr
     """A restarted server leaves the pools' connections dead: the next read or commit connects anew."""
     async with open_postgres_store(postgres_dsn) as store:
         first = create("org.twinhub:first")
-        await store.commit(first)
+        await store.commit(unit(first))
         await store.load("org.twinhub:first")
         async with connect(POSTGRES_URL) as admin:
             killed = await admin.fetchval(
@@ -248,7 +248,7 @@ async def test_dead_pooled_connections_are_replaced_without_failing_calls(postgr
         await asyncio.sleep(0.1)
         assert await store.load("org.twinhub:first") == first.thing
         second = create("org.twinhub:second")
-        await store.commit(second)
+        await store.commit(unit(second))
         assert await store.load("org.twinhub:second") == second.thing
 
 
@@ -261,13 +261,13 @@ async def test_connections_killed_between_calls_are_discarded_and_reads_and_writ
     # transaction did not start is replayed).
     async with open_postgres_store(postgres_dsn, pool_size=1) as store:
         first = create("org.twinhub:first")
-        await store.commit(first)
+        await store.commit(unit(first))
         assert terminate_backends_now(postgres_dsn)
         for _ in range(turns):
             await asyncio.sleep(0)  # one turn of the event loop, not a wait
         assert await store.load("org.twinhub:first") == first.thing
         second = create("org.twinhub:second")
-        await store.commit(second)
+        await store.commit(unit(second))
         assert await store.load("org.twinhub:second") == second.thing
 
 
@@ -285,10 +285,10 @@ async def committer_held(dsn: str, thing_id: str) -> AsyncIterator[None]:
 async def test_a_failing_write_fails_alone_and_the_rest_of_its_batch_commits(postgres_dsn: str) -> None:
     async with failing_inserts_of(postgres_dsn, BOOM), open_postgres_store(postgres_dsn) as store:
         async with committer_held(postgres_dsn, "org.twinhub:first"):
-            first = asyncio.ensure_future(store.commit(create("org.twinhub:first")))
+            first = asyncio.ensure_future(store.commit(unit(create("org.twinhub:first"))))
             await asyncio.sleep(0.3)  # the committer waits for the lock with `first` alone in its batch
-            batch = asyncio.gather(store.commit(create("org.twinhub:good")), store.commit(create(BOOM)),
-                                   store.commit(create("org.twinhub:also")), return_exceptions=True)
+            batch = asyncio.gather(store.commit(unit(create("org.twinhub:good"))), store.commit(unit(create(BOOM))),
+                                   store.commit(unit(create("org.twinhub:also"))), return_exceptions=True)
             await asyncio.sleep(0.05)
         await first
         good, boom, also = await batch
@@ -297,14 +297,14 @@ async def test_a_failing_write_fails_alone_and_the_rest_of_its_batch_commits(pos
         assert await store.load(BOOM) is None
         assert await store.load("org.twinhub:good") is not None and await store.load("org.twinhub:also") is not None
         later = create("org.twinhub:later")
-        await store.commit(later)  # the committer goes on
+        await store.commit(unit(later))  # the committer goes on
         assert await store.load("org.twinhub:later") == later.thing
 
 
 async def test_concurrent_commits_share_transactions(postgres_dsn: str) -> None:
     writes = [create(f"org.twinhub:group-{i}") for i in range(1_000)]
     async with open_postgres_store(postgres_dsn) as store:
-        await asyncio.gather(*(store.commit(write) for write in writes))
+        await asyncio.gather(*(store.commit(unit(write)) for write in writes))
     async with connect(postgres_dsn) as connection:
         # xmin: the transaction that wrote the row
         count, transactions = await connection.fetchrow(
@@ -315,13 +315,13 @@ async def test_concurrent_commits_share_transactions(postgres_dsn: str) -> None:
 
 async def test_two_workers_on_one_database_never_both_win_a_revision(postgres_dsn: str) -> None:
     async with open_postgres_store(postgres_dsn) as a, open_postgres_store(postgres_dsn) as b:
-        creations = [store.commit(create(f"org.twinhub:race-{i}")) for i in range(40) for store in (a, b)]
+        creations = [store.commit(unit(create(f"org.twinhub:race-{i}"))) for i in range(40) for store in (a, b)]
         outcomes = await asyncio.gather(*creations, return_exceptions=True)
         for i in range(40):
             pair = outcomes[2 * i: 2 * i + 2]
             assert sorted(type(outcome).__name__ for outcome in pair) == ["NoneType", "RevisionConflict"], pair
 
-        await a.commit(create("org.twinhub:counter", {"attributes": {"counter": 0}}))
+        await a.commit(unit(create("org.twinhub:counter", {"attributes": {"counter": 0}})))
 
         async def bump(store: PostgresStore) -> int:
             for attempt in range(1, 1_000):
@@ -329,7 +329,7 @@ async def test_two_workers_on_one_database_never_both_win_a_revision(postgres_ds
                 assert thing is not None
                 value = thing.doc["attributes"]["counter"]  # type: ignore[index, call-overload]
                 try:
-                    await store.commit(modify(thing, ("attributes", "counter"), value + 1))
+                    await store.commit(unit(modify(thing, ("attributes", "counter"), value + 1)))
                 except RevisionConflict:
                     continue
                 return attempt
@@ -353,11 +353,11 @@ def test_repr_hides_the_password() -> None:
 
 async def test_queries_can_use_the_indexes(postgres_dsn: str) -> None:
     async with open_postgres_store(postgres_dsn) as store:
-        await store.commit(PolicyIndex("org.twinhub:p", (PolicyIndexRow("alice", "", 0, 1, None),), ()))
-        await store.commit(*(create(f"org.twinhub:{n}", {"policyId": "org.twinhub:p",
+        await store.commit(unit(PolicyIndex("org.twinhub:p", (PolicyIndexRow("alice", "", 0, 1, None),), ())))
+        await store.commit(unit(*(create(f"org.twinhub:{n}", {"policyId": "org.twinhub:p",
                                                          "attributes": {"n": n, "s": f"x{n:03}"},
                                                          "features": {f"f{n % 3}": {"properties": {"v": n}}}})
-                             for n in range(300)))
+                             for n in range(300))))
     async with connect(postgres_dsn) as connection:
         await connection.execute("ANALYZE")  # the same statistics whatever autovacuum did so far
 

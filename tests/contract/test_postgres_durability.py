@@ -20,14 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 # and prints each thing's number only after its commit returned.
 CHILD = """
 import asyncio, sys
-from tests.contract.helpers import create
+from tests.contract.helpers import create, unit
 from twinhub.store.postgres import open_postgres_store
 
 async def main(dsn):
     async with open_postgres_store(dsn) as store:
         async def worker(first):
             for i in range(first, 10**9, 64):
-                await store.commit(create(f"org.twinhub.kill:{i}"))
+                await store.commit(unit(create(f"org.twinhub.kill:{i}")))
                 sys.stdout.write(f"{i}\\n")
                 sys.stdout.flush()
         await asyncio.gather(*(worker(n) for n in range(64)))

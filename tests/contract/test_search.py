@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.contract.helpers import delete
+from tests.contract.helpers import delete, unit
 from tests.contract.test_search_sql import (
     CASES,
     CATALOG,
@@ -186,7 +186,7 @@ async def test_deleted_things_are_not_found(store: Store) -> None:
     await put(store, {"a": {"attributes": {"n": 1}}, "b": {"attributes": {"n": 1}}})
     thing = await store.load("org.twinhub:a")
     assert thing is not None
-    await store.commit(delete(thing))
+    await store.commit(unit(delete(thing)))
     assert await ids(store, "eq(attributes/n,1)") == ["b"] and await ids(store) == ["b"]
 
 

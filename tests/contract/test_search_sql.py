@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.contract.helpers import create, delete
+from tests.contract.helpers import create, delete, unit
 from tests.unit.rql.vectors import load_vectors
 from twinhub.model.events import Thing
 from twinhub.model.types import JsonObject, JsonValue
@@ -50,8 +50,8 @@ def revoke(subject: str, path: str = "", *, expiry: str | None = None) -> Policy
 async def put(store: Store, things: dict[str, JsonObject], *, policy: str = OPEN,
               rows: Sequence[PolicyIndexRow] = (grant("alice"),)) -> None:
     """Index `policy` with `rows` and create `things` (short ids in namespace org.twinhub) under it."""
-    await store.commit(PolicyIndex(policy, tuple(rows), ()))
-    await store.commit(*(create(_id(name), {"policyId": policy, **doc}) for name, doc in things.items()))
+    await store.commit(unit(PolicyIndex(policy, tuple(rows), ())))
+    await store.commit(unit(*(create(_id(name), {"policyId": policy, **doc}) for name, doc in things.items())))
 
 
 def _id(name: str) -> str:
@@ -324,7 +324,7 @@ async def test_deleted_things_are_not_found(store: Store, db_path: Path) -> None
     await put(store, {"a": {"attributes": {"n": 1}}, "b": {"attributes": {"n": 1}}})
     thing = await store.load("org.twinhub:a")
     assert thing is not None
-    await store.commit(delete(thing))
+    await store.commit(unit(delete(thing)))
     assert ids(db_path, "eq(attributes/n,1)") == ["b"] and ids(db_path) == ["b"]
 
 

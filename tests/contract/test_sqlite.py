@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.helpers import create
+from tests.contract.helpers import create, unit
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.store.sqlite import SNAPSHOT_INTERVAL, SchemaTooNew, open_sqlite_store
 from twinhub.store.sqlite.schema import load_migrations
@@ -65,15 +65,15 @@ async def test_an_unopenable_file_is_service_unavailable(tmp_path: Path) -> None
 async def test_a_failing_transaction_is_service_unavailable_and_keeps_earlier_data(db_path: Path) -> None:
     async with open_sqlite_store(db_path) as store:
         kept = create("org.twinhub:kept")
-        await store.commit(kept)
+        await store.commit(unit(kept))
         fail_inserts_of(db_path, BOOM)
         with pytest.raises(ServiceUnavailable) as caught:
-            await store.commit(create(BOOM))
+            await store.commit(unit(create(BOOM)))
         assert isinstance(caught.value.__cause__, sqlite3.Error)
         assert await store.load(BOOM) is None
         assert await store.load("org.twinhub:kept") == kept.thing
         later = create("org.twinhub:later")
-        await store.commit(later)  # the writer goes on after a failed batch
+        await store.commit(unit(later))  # the writer goes on after a failed batch
         assert await store.load("org.twinhub:later") == later.thing
 
 
@@ -84,9 +84,9 @@ async def test_a_failing_transaction_applies_nothing_of_its_batch(db_path: Path)
         # the next two queue up behind it and are committed together once the lock is free.
         blocker = sqlite3.connect(db_path, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")
-        first = asyncio.ensure_future(store.commit(create("org.twinhub:first")))
+        first = asyncio.ensure_future(store.commit(unit(create("org.twinhub:first"))))
         await asyncio.sleep(0.5)
-        batch = asyncio.gather(store.commit(create("org.twinhub:good")), store.commit(create(BOOM)),
+        batch = asyncio.gather(store.commit(unit(create("org.twinhub:good"))), store.commit(unit(create(BOOM))),
                                return_exceptions=True)
         await asyncio.sleep(0.05)
         blocker.execute("ROLLBACK")
@@ -103,7 +103,7 @@ async def test_a_failing_transaction_applies_nothing_of_its_batch(db_path: Path)
 async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_data(db_path: Path) -> None:
     async with open_sqlite_store(db_path) as store:
         kept = create("org.twinhub:kept")
-        await store.commit(kept)
+        await store.commit(unit(kept))
     # What the previous version left: everything but the last migration (the store's identity).
     previous = len(load_migrations()) - 1
     connection = sqlite3.connect(db_path, isolation_level=None)

@@ -20,14 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = """
 import asyncio, sys
 from pathlib import Path
-from tests.contract.helpers import create
+from tests.contract.helpers import create, unit
 from twinhub.store.sqlite import open_sqlite_store
 
 async def main(path):
     async with open_sqlite_store(path) as store:
         async def worker(first):
             for i in range(first, 10**9, 64):
-                await store.commit(create(f"org.twinhub.kill:{i}"))
+                await store.commit(unit(create(f"org.twinhub.kill:{i}")))
                 sys.stdout.write(f"{i}\\n")
                 sys.stdout.flush()
         await asyncio.gather(*(worker(n) for n in range(64)))

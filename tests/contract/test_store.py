@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from tests.contract.conftest import StoreOpener
-from tests.contract.helpers import at, create, delete, history, modify
+from tests.contract.helpers import at, create, delete, history, modify, unit
 from twinhub.model.events import JournalEntry, Thing, ThingWrite
 from twinhub.store.base import RevisionConflict, Store
 
@@ -18,7 +18,7 @@ SNAPSHOT_INTERVAL = 100  # every backend keeps a snapshot on each creation and e
 
 async def commit_all(store: Store, writes: list[ThingWrite]) -> None:
     """Commit concurrently, in order: writes to one thing may chain within one group commit."""
-    await asyncio.gather(*(store.commit(write) for write in writes))
+    await asyncio.gather(*(store.commit(unit(write)) for write in writes))
 
 
 # -- load and commit ---------------------------------------------------------------------------------
@@ -30,15 +30,15 @@ async def test_load_of_unknown_thing_is_none(store: Store) -> None:
 
 async def test_commit_then_load_returns_the_committed_thing(store: Store) -> None:
     write = create("org.twinhub:a", {"attributes": {"on": True, "nothing": None}})
-    await store.commit(write)
+    await store.commit(unit(write))
     assert await store.load("org.twinhub:a") == write.thing
 
 
 async def test_new_thing_conflicts_when_a_row_exists(store: Store) -> None:
     first = create("org.twinhub:a", {"attributes": {"n": 1}})
-    await store.commit(first)
+    await store.commit(unit(first))
     with pytest.raises(RevisionConflict):
-        await store.commit(create("org.twinhub:a", {"attributes": {"n": 2}}))
+        await store.commit(unit(create("org.twinhub:a", {"attributes": {"n": 2}})))
     assert await store.load("org.twinhub:a") == first.thing
 
 
@@ -47,14 +47,14 @@ async def test_stale_expected_revision_conflicts(store: Store) -> None:
     second = modify(first.thing, ("attributes", "n"), 2)
     await commit_all(store, [first, second])
     with pytest.raises(RevisionConflict):
-        await store.commit(modify(first.thing, ("attributes", "n"), 3))  # still expects revision 1
+        await store.commit(unit(modify(first.thing, ("attributes", "n"), 3)))  # still expects revision 1
     assert await store.load("org.twinhub:a") == second.thing
 
 
 async def test_a_conflict_fails_only_its_own_write(store: Store) -> None:
-    await store.commit(create("org.twinhub:taken"))
+    await store.commit(unit(create("org.twinhub:taken")))
     writes = [create("org.twinhub:before"), create("org.twinhub:taken"), create("org.twinhub:after")]
-    outcomes = await asyncio.gather(*(store.commit(write) for write in writes), return_exceptions=True)
+    outcomes = await asyncio.gather(*(store.commit(unit(write)) for write in writes), return_exceptions=True)
     assert outcomes[0] is None and outcomes[2] is None
     assert isinstance(outcomes[1], RevisionConflict)
     assert await store.load("org.twinhub:before") == writes[0].thing
@@ -64,7 +64,7 @@ async def test_a_conflict_fails_only_its_own_write(store: Store) -> None:
 async def test_later_writes_see_earlier_ones_in_queue_order(store: Store) -> None:
     create_a, create_a_again = create("org.twinhub:a"), create("org.twinhub:a", {"attributes": {"x": 1}})
     chain = history("org.twinhub:b", 5)
-    outcomes = await asyncio.gather(*(store.commit(w) for w in [create_a, create_a_again, *chain]),
+    outcomes = await asyncio.gather(*(store.commit(unit(w)) for w in [create_a, create_a_again, *chain]),
                                     return_exceptions=True)
     assert outcomes[0] is None and isinstance(outcomes[1], RevisionConflict)
     assert outcomes[2:] == [None] * 5
@@ -89,9 +89,9 @@ async def test_deleted_thing_loads_as_tombstone_and_recreation_continues_revisio
     assert tombstone == deleted.thing
     assert tombstone is not None and tombstone.deleted and tombstone.doc == {}
     with pytest.raises(RevisionConflict):
-        await store.commit(create("org.twinhub:a"))  # a tombstone is a row: expected revision 0 is stale
+        await store.commit(unit(create("org.twinhub:a")))  # a tombstone is a row: expected revision 0 is stale
     again = create("org.twinhub:a", after=tombstone)
-    await store.commit(again)
+    await store.commit(unit(again))
     assert await store.load("org.twinhub:a") == again.thing
     assert again.thing.revision == 3
 
@@ -108,11 +108,11 @@ async def test_data_survives_close_and_reopen(open_store: StoreOpener) -> None:
 async def test_store_refuses_use_after_close(open_store: StoreOpener) -> None:
     opener = open_store()
     async with opener as store:
-        await store.commit(create("org.twinhub:a"))
+        await store.commit(unit(create("org.twinhub:a")))
     with pytest.raises(RuntimeError, match="closed"):
         await store.load("org.twinhub:a")
     with pytest.raises(RuntimeError, match="closed"):
-        await store.commit(create("org.twinhub:b"))
+        await store.commit(unit(create("org.twinhub:b")))
     with pytest.raises(RuntimeError, match="closed"):
         await store.journal("org.twinhub:a")
     with pytest.raises(RuntimeError, match="reopen"):

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.contract.conftest import StoreOpener
-from tests.contract.helpers import create, delete, history, modify
+from tests.contract.helpers import create, delete, history, modify, unit
 from twinhub.model.events import Thing, ThingEvent, ThingWrite
 from twinhub.store.base import Store
 
@@ -34,7 +34,7 @@ async def test_a_life_starts_at_the_creation_of_the_whole_thing(store: Store) ->
     writes = history("org.twinhub:a", 120)  # past a snapshot kept at the interval (100), which is no creation
     writes.append(create_part(writes[-1].thing, "new"))
     for write in writes:
-        await store.commit(write)
+        await store.commit(unit(write))
     assert await store.life_start("org.twinhub:a") == 1
     assert await store.life_start("org.twinhub:other") == 0
 
@@ -44,11 +44,11 @@ async def test_a_thing_created_again_starts_a_new_life(store: Store) -> None:
     changed = modify(created.thing, ("attributes", "n"), 2)
     deleted = delete(changed.thing)
     for write in (created, changed, deleted):
-        await store.commit(write)
+        await store.commit(unit(write))
     assert await store.life_start("org.twinhub:a") == 1  # a deleted thing: its last life
     again = create("org.twinhub:a", after=deleted.thing)
-    await store.commit(again)
-    await store.commit(modify(again.thing, ("attributes", "n"), 5))
+    await store.commit(unit(again))
+    await store.commit(unit(modify(again.thing, ("attributes", "n"), 5)))
     assert await store.life_start("org.twinhub:a") == 4
 
 

@@ -8,17 +8,19 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.contract.helpers import at
 from twinhub.bus.cutoff import Budget
 from twinhub.bus.inprocess import InProcessBus
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import ThingNotAccessible
 from twinhub.model.events import ThingEvent
 from twinhub.model.fields import parse_fields
+from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import MISSING
 from twinhub.policy import Enforcer
 from twinhub.rql import RqlInvalid
 from twinhub.service import streaming
-from twinhub.service.policies import PolicyCommand, PolicyService
+from twinhub.service.policies import PolicyService
 from twinhub.service.streaming import (
     EVENT_PLACEHOLDERS,
     Delivery,
@@ -378,7 +380,7 @@ async def test_an_overflowing_hub_cuts_off_every_watcher(store: Store) -> None:
     await asyncio.sleep(0)
     watches = [hub.watch(ALICE, EventFilter()), hub.watch(BOB, EventFilter(thing_ids=frozenset({THING_ID})))]
     for revision in range(1, 6):  # published faster than the hub reads: its subscription overflows
-        await bus.publish(ThingEvent(THING_ID, "modified", ("attributes", "n"), revision, revision, "t"))
+        await bus.publish(ThingEvent(THING_ID, "modified", ("attributes", "n"), revision, revision, at(revision)))
     for watch in watches:
         assert [delivery async for delivery in watch] == []
         assert watch.overflowed
@@ -465,7 +467,7 @@ async def test_history_of_an_unreadable_thing_is_not_found(services: Services) -
 
 
 def test_every_event_placeholder_has_a_value() -> None:
-    event = ThingEvent(THING_ID, "merged", ("features", "lamp"), {}, 3, "t")
+    event = ThingEvent(THING_ID, "merged", ("features", "lamp"), {}, 3, at(3))
     values = event_placeholders(event)
     assert set(values) == EVENT_PLACEHOLDERS
     assert (values["topic:full"], values["resource:path"]) == (

@@ -7,6 +7,7 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import anyio
 import nats
@@ -22,7 +23,7 @@ from twinhub.model.types import JsonValue
 
 pytestmark = pytest.mark.anyio
 
-TIMESTAMP = "2024-05-01T12:00:00.000000Z"
+TIMESTAMP = datetime(2024, 5, 1, 12, tzinfo=UTC)
 EPOCH = "0123456789abcdef"  # the store every bus here belongs to, unless a test says otherwise
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from tests.contract.helpers import create, modify
+from tests.contract.helpers import create, modify, unit
 from tests.integration.conftest import StreamNames
 from twinhub.bus.nats import open_nats_bus, recent_events
 from twinhub.model.events import ThingWrite
@@ -45,7 +45,7 @@ async def epoch_of(store: Store, nats_url: str, stream: str, prefix: str) -> str
 
 async def commit_and_publish(store: Store, nats_url: str, stream: str, prefix: str, write: ThingWrite) -> str:
     """Commit `write`, then publish its event as a worker does; the epoch it went by."""
-    await store.commit(write)
+    await store.commit(unit(write))
     epoch = await epoch_of(store, nats_url, stream, prefix)
     async with open_nats_bus(nats_url, epoch=epoch, stream=stream, subject_prefix=prefix) as bus:
         await bus.publish(write.event)
@@ -71,7 +71,7 @@ async def test_a_restored_store_renews_its_epoch_and_its_events_get_through(
         renewed = await epoch_of(store, nats_url, stream, prefix)
         assert renewed != epoch and await store.epoch() == renewed
         again = modify(first.thing, ("attributes", "color"), "red")  # revision 2 again, another change
-        await store.commit(again)
+        await store.commit(unit(again))
         async with (open_nats_bus(nats_url, epoch=renewed, stream=stream, subject_prefix=prefix) as worker,
                     open_nats_bus(nats_url, epoch=renewed, stream=stream, subject_prefix=prefix) as other):
             subscription = other.subscribe()
@@ -87,5 +87,5 @@ async def test_a_store_ahead_of_its_stream_keeps_its_epoch(tmp_path: Path, nats_
     first = create("org.twinhub:lamp")
     async with open_sqlite_store(tmp_path / "things.db") as store:
         epoch = await commit_and_publish(store, nats_url, stream, prefix, first)
-        await store.commit(modify(first.thing, ("attributes", "n"), 1))  # committed, not yet published
+        await store.commit(unit(modify(first.thing, ("attributes", "n"), 1)))  # committed, not yet published
         assert await epoch_of(store, nats_url, stream, prefix) == epoch

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.requests import Request
 
@@ -36,7 +37,7 @@ class RequestHeaders:
     preconditions: Preconditions
     if_equal: IfEqual
     at_revision: int | None
-    at_timestamp: str | None
+    at_timestamp: datetime | None
     fields: FieldSelector | None
     condition: Condition | None
     requested_acks: tuple[str, ...] = (TWIN_PERSISTED,)

@@ -20,9 +20,8 @@ from twinhub.auth.context import AuthContext
 from twinhub.model.errors import MethodNotAllowed, TwinhubError
 from twinhub.model.fields import select
 from twinhub.model.ids import parse_policy_id
-from twinhub.model.policy_resources import normalize_policy_path, parse_policy_path
+from twinhub.model.policy import PolicyCommand, normalize_policy_path, parse_policy_path
 from twinhub.model.types import Pointer
-from twinhub.service.policies import PolicyCommand
 from twinhub.service.requested_acks import WriteOutcome
 
 PREFIX = b"/api/2/policies/"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import orjson
 from starlette.datastructures import QueryParams
@@ -32,7 +33,7 @@ from twinhub.api.headers import parse_timestamp
 from twinhub.api.paths import query_values
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import HeaderInvalid, ThingIdInvalid, ThingIdsMissing, TwinhubError
-from twinhub.model.events import ThingEvent
+from twinhub.model.events import ThingEvent, format_timestamp
 from twinhub.model.fields import FieldSelector, parse_fields, select
 from twinhub.model.ids import parse_thing_id
 from twinhub.model.json import dumps
@@ -82,8 +83,8 @@ def accepts_event_stream(request: Request) -> bool:
 class _History:
     from_revision: int | None
     to_revision: int | None
-    from_timestamp: str | None
-    to_timestamp: str | None
+    from_timestamp: datetime | None
+    to_timestamp: datetime | None
 
 
 async def stream_things(request: Request, ctx: Context, auth: AuthContext, thing_id: str | None,
@@ -179,10 +180,11 @@ def _with_specials(thing: JsonObject, delivery: Delivery, fields: FieldSelector)
     """The `_` fields and `_context` the selector asks for, from the event (as Ditto's event thing)."""
     event = delivery.event
     wanted = fields.top_level_keys()
+    timestamp = format_timestamp(event.timestamp)
     specials: JsonObject = {"_namespace": event.thing_id.split(":", 1)[0], "_revision": event.revision,
-                            "_modified": event.timestamp}
+                            "_modified": timestamp}
     if event.action == "created" and not event.path:
-        specials["_created"] = event.timestamp
+        specials["_created"] = timestamp
     shown = {**thing, **{name: value for name, value in specials.items() if name in wanted}}
     if "_context" in wanted:
         shown["_context"] = event_context(event, delivery.value)

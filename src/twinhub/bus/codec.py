@@ -20,7 +20,16 @@ from typing import Final, Literal, TypeVar, get_args
 import orjson
 
 from twinhub.bus.base import Event
-from twinhub.model.events import NO_HEADERS, EventAction, EventHeaders, PolicyAction, PolicyEvent, ThingEvent
+from twinhub.model.events import (
+    NO_HEADERS,
+    EventAction,
+    EventHeaders,
+    PolicyAction,
+    PolicyEvent,
+    ThingEvent,
+    format_timestamp,
+    read_timestamp,
+)
 from twinhub.model.types import JsonValue, Pointer
 
 __all__ = ["EventKey", "EventKind", "decode_event", "encode_event", "event_key"]
@@ -54,7 +63,7 @@ def encode_event(event: Event) -> bytes:
         "path": list(event.path),
         "value": event.value,
         "revision": revision,
-        "timestamp": event.timestamp,
+        "timestamp": format_timestamp(event.timestamp),
     }
     if event.headers:
         body["headers"] = dict(event.headers)
@@ -90,7 +99,7 @@ def _decode_thing_event(body: dict[str, JsonValue]) -> ThingEvent:
         path=_path(body),
         value=body["value"],
         revision=_revision(body),
-        timestamp=_string(body, "timestamp"),
+        timestamp=read_timestamp(_string(body, "timestamp")),
         headers=_headers(body),
     )
 
@@ -102,7 +111,7 @@ def _decode_policy_event(body: dict[str, JsonValue]) -> PolicyEvent:
         path=_path(body),
         value=body["value"],
         revision=_revision(body),
-        timestamp=_string(body, "timestamp"),
+        timestamp=read_timestamp(_string(body, "timestamp")),
         headers=_headers(body),
     )
 

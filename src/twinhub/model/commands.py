@@ -8,6 +8,7 @@ from journal events with the same rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Literal
 
 from twinhub.model.errors import (
@@ -66,7 +67,7 @@ def thing_size(doc: JsonObject) -> int:
     return len(dumps(doc))  # any depth: a thing stored before the nesting limit may be deeper
 
 
-def apply(current: Thing | None, command: ThingCommand, *, now: str,
+def apply(current: Thing | None, command: ThingCommand, *, now: datetime,
           max_size: int = DEFAULT_MAX_THING_SIZE, visible: JsonObject | None = None) -> Applied:
     """Apply `command` to `current` (None or a tombstone when the thing does not exist).
 

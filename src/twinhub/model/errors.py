@@ -31,6 +31,7 @@ Ditto's error body, WebSocket as a Ditto Protocol error) and never invent their 
     ├── ThingPreconditionNotModified things:precondition.notmodified 304
     ├── ThingTooLarge               things:thing.toolarge           413
     ├── ThingTooManyModifying       things:thing.toomanymodifyingrequests 429
+    ├── PolicyTooManyModifying      policies:policy.toomanymodifyingrequests 429
     ├── ThingHistoryNotFound        things:thing.history.notfound   404
     ├── PolicyJsonInvalid           json.invalid                    400
     ├── JsonFieldMissing            json.field.missing              400
@@ -387,6 +388,17 @@ class ThingTooManyModifying(TwinhubError):
             429,
             f"Too many modifying requests are already outstanding to the Thing with ID '{thing_id}'.",
             "Throttle your modifying requests to the Thing or re-structure your Thing in multiple Things.",
+        )
+
+
+class PolicyTooManyModifying(TwinhubError):
+    def __init__(self, policy_id: str) -> None:
+        super().__init__(
+            "policies:policy.toomanymodifyingrequests",
+            429,
+            f"Too many modifying requests are already outstanding to the Policy with ID '{policy_id}'.",
+            "Throttle your modifying requests to the Policy or re-structure your Policy in multiple Policies if you "
+            "really need so many concurrent modifications.",
         )
 
 

@@ -1,4 +1,8 @@
-"""Thing state and thing events: what the write path commits and the journal replays."""
+"""Thing state and thing events: what the write path commits and the journal replays.
+
+Times are aware UTC datetimes here and everywhere inside; `format_timestamp` writes them as Ditto's clients,
+the journal and the bus see them, `read_timestamp` reads that form back.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,15 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def read_timestamp(text: str) -> datetime:
+    """The moment `format_timestamp` wrote (as the stores and the bus keep it), in UTC; raises ValueError
+    for text of another form."""
+    moment = datetime.fromisoformat(text[:-1]) if text.endswith("Z") else None
+    if moment is None or moment.tzinfo is not None:
+        raise ValueError(f"{text!r} is not a stored timestamp")
+    return moment.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True, slots=True)
 class Thing:
     """A thing at one revision. `doc` is Ditto's thing JSON without the `_`-prefixed fields.
@@ -39,8 +52,8 @@ class Thing:
     thing_id: str
     doc: JsonObject
     revision: int
-    created: str
-    modified: str
+    created: datetime
+    modified: datetime
     deleted: bool = False
 
 
@@ -53,7 +66,7 @@ class ThingEvent:
     path: Pointer
     value: JsonValue
     revision: int
-    timestamp: str
+    timestamp: datetime
     headers: EventHeaders = field(default_factory=_no_headers, compare=False, hash=False, repr=False)
 
 
@@ -87,8 +100,8 @@ class Policy:
     policy_id: str
     doc: JsonObject
     revision: int
-    created: str
-    modified: str
+    created: datetime
+    modified: datetime
     deleted: bool = False
 
 
@@ -101,7 +114,7 @@ class PolicyEvent:
     path: Pointer
     value: JsonValue
     revision: int
-    timestamp: str
+    timestamp: datetime
     headers: EventHeaders = field(default_factory=_no_headers, compare=False, hash=False, repr=False)
 
 

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 from twinhub.model.commands import IfEqual
 from twinhub.model.errors import HeaderInvalid, TimeoutInvalid
-from twinhub.model.events import format_timestamp
 from twinhub.model.json import loads
 
 __all__ = [
@@ -64,15 +63,15 @@ def parse_bool(name: str, text: str) -> bool:
     return text.lower() == "true"
 
 
-def parse_timestamp(name: str, text: str) -> str:
-    """An ISO-8601 timestamp, normalised to UTC with microseconds (a naive one is read as UTC)."""
+def parse_timestamp(name: str, text: str) -> datetime:
+    """An ISO-8601 timestamp, in UTC (a naive one is read as UTC)."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise HeaderInvalid(name, text, "ISO-8601 timestamp") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return format_timestamp(moment)
+    return moment.astimezone(UTC)
 
 
 def parse_requested_acks(text: str) -> tuple[str, ...]:

@@ -1,15 +1,17 @@
 """Policy evaluation, pure: Ditto's grant/revoke trie over rules, permission checks and filtered JSON views.
 
-Build `Enforcer(rules)` once per policy revision, then ask it per request, e.g.
-`enforcer.has_unrestricted({"nginx:ditto"}, "thing", ("attributes",), ["WRITE"])` before a modify, or
+Build `Enforcer(policy_rules(doc, imported, now=..., namespace=...))` once per policy revision, then ask it per
+request, e.g. `enforcer.has_unrestricted({"nginx:ditto"}, THING, ("attributes",), [WRITE])` before a modify, or
 `enforcer.view({"nginx:ditto"}, "thing", (), thing_json)` for the readable part of a thing (or
 `twinhub.model.types.MISSING`).
 """
 
 from __future__ import annotations
 
+from twinhub.model.policy.permissions import EXECUTE, MESSAGE, POLICY, READ, THING, WRITE, Permission
+from twinhub.policy.documents import policy_rules
 from twinhub.policy.enforcer import Enforcer
-from twinhub.policy.rules import EXECUTE, MESSAGE, POLICY, READ, THING, WRITE, Permission, Rule
+from twinhub.policy.rules import Rule
 
 __all__ = [
     "EXECUTE",
@@ -21,4 +23,5 @@ __all__ = [
     "Enforcer",
     "Permission",
     "Rule",
+    "policy_rules",
 ]

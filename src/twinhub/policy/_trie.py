@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
+from twinhub.model.policy.permissions import Permission
 from twinhub.model.types import Pointer
-from twinhub.policy.rules import Permission, Rule
+from twinhub.policy.rules import Rule
 
 __all__ = ["Node", "build", "locate"]
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
+from twinhub.model.policy.permissions import READ, Permission
 from twinhub.model.types import MISSING, JsonValue, Missing, Pointer
 from twinhub.policy._trie import Node, build, locate
-from twinhub.policy.rules import READ, Permission, Rule
+from twinhub.policy.rules import Rule
 
 __all__ = ["Enforcer"]
 

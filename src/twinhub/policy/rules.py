@@ -1,37 +1,17 @@
 """Policy rules: what one policy entry grants and revokes on one resource, the enforcer's only input.
 
 A Ditto policy entry `{"subjects": {...}, "resources": {"thing:/features/lamp": {"grant": [...], "revoke": [...]}}}`
-becomes one `Rule` per resource. Turning policy JSON (and its imports) into rules is not this module's job.
+becomes one `Rule` per resource (`twinhub.policy.documents` turns policy JSON and its imports into rules).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, TypeAlias
 
+from twinhub.model.policy.permissions import Permission
 from twinhub.model.types import Pointer
 
-__all__ = [
-    "EXECUTE",
-    "MESSAGE",
-    "POLICY",
-    "READ",
-    "THING",
-    "WRITE",
-    "Permission",
-    "Rule",
-]
-
-Permission: TypeAlias = str
-"""A permission name; Ditto knows `READ`, `WRITE` and `EXECUTE`. WRITE does not imply READ."""
-
-READ: Final[Permission] = "READ"
-WRITE: Final[Permission] = "WRITE"
-EXECUTE: Final[Permission] = "EXECUTE"
-
-THING: Final = "thing"
-POLICY: Final = "policy"
-MESSAGE: Final = "message"
+__all__ = ["Rule"]
 
 
 @dataclass(frozen=True, slots=True)

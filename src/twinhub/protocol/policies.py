@@ -21,7 +21,7 @@ from twinhub.model.errors import (
 )
 from twinhub.model.fields import FieldSelector, parse_fields
 from twinhub.model.ids import parse_policy_id
-from twinhub.model.policy_resources import classify_policy_path, parse_policy_path
+from twinhub.model.policy import classify_policy_path, parse_policy_path
 from twinhub.model.types import MISSING, JsonValue, Missing, Pointer
 from twinhub.protocol.envelope import Envelope, normalize_path
 from twinhub.protocol.headers import APPLICATION_JSON, reply_headers

@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Final, Literal
 
 from twinhub.model.errors import JsonParseInvalid, TopicPathUnknown, TwinhubError
-from twinhub.model.events import format_timestamp
 from twinhub.model.ids import parse_policy_id, parse_thing_id
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 from twinhub.protocol import _values
@@ -55,8 +54,8 @@ class SubscribeForPersistedEvents:
     path: Pointer
     from_revision: int | None
     to_revision: int | None
-    from_timestamp: str | None
-    to_timestamp: str | None
+    from_timestamp: datetime | None
+    to_timestamp: datetime | None
     filter: str | None
 
 
@@ -138,7 +137,7 @@ def _revision(value: JsonObject, field: str) -> int | None:
     return revision
 
 
-def _timestamp(value: JsonObject, field: str) -> str | None:
+def _timestamp(value: JsonObject, field: str) -> datetime | None:
     text = _values.optional_text(value, field)
     if text is None:
         return None
@@ -146,4 +145,4 @@ def _timestamp(value: JsonObject, field: str) -> str | None:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise JsonParseInvalid(f"The '{field}' <{text}> is no ISO-8601 timestamp.") from None
-    return format_timestamp(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(UTC)

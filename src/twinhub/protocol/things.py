@@ -32,7 +32,7 @@ from twinhub.model.errors import (
     ThingIdsMissing,
     TopicPathUnknown,
 )
-from twinhub.model.events import EventAction, ThingEvent
+from twinhub.model.events import EventAction, ThingEvent, format_timestamp
 from twinhub.model.fields import FieldSelector, parse_fields
 from twinhub.model.headers import parse_if_equal
 from twinhub.model.ids import parse_thing_id
@@ -199,7 +199,7 @@ def thing_event(event: ThingEvent, *, value: JsonValue | Missing, headers: Mappi
         value=value,
         extra=extra,
         revision=event.revision,
-        timestamp=event.timestamp,
+        timestamp=format_timestamp(event.timestamp),
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from twinhub.model.errors import ThingConditionFailed, ThingConditionInvalid
-from twinhub.model.events import Thing
+from twinhub.model.events import Thing, format_timestamp
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.rql import Node, RqlInvalid, matches, parse_filter, resolve_placeholders, validate_filter_fields
 
@@ -36,6 +36,7 @@ def check_condition(condition: Condition | None, thing: Thing, view: JsonValue, 
     if condition is None:
         return
     readable: JsonObject = dict(view) if isinstance(view, dict) else {"thingId": thing.thing_id}
-    readable.update({"_revision": thing.revision, "_created": thing.created, "_modified": thing.modified})
+    readable.update({"_revision": thing.revision, "_created": format_timestamp(thing.created),
+                     "_modified": format_timestamp(thing.modified)})
     if not matches(resolve_placeholders(condition.node, now), readable):
         raise ThingConditionFailed(thing.thing_id, condition.text)

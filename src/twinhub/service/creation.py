@@ -12,10 +12,9 @@ from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import PolicyNotAccessible, ThingInvalid, TwinhubError
 from twinhub.model.events import PolicyWrite
 from twinhub.model.ids import parse_policy_id
-from twinhub.model.policy import default_policy
+from twinhub.model.policy import READ, default_policy
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.policy import Enforcer
-from twinhub.service.enforcement import READ
 from twinhub.service.policies import PolicyService
 
 INLINE_POLICY = "_policy"
@@ -91,6 +90,6 @@ async def _copy_source(policies: PolicyService, copy_from: JsonValue, subjects: 
     source_id = await thing_policy(reference["thing_id"]) if reference else str(parse_policy_id(copy_from))
     source = await policies.load(source_id)
     enforcer = await policies.enforcer(source_id) if source is not None else None
-    if source is None or enforcer is None or not enforcer.has_partial(subjects, "policy", (), READ):
+    if source is None or enforcer is None or not enforcer.has_partial(subjects, "policy", (), [READ]):
         raise PolicyNotAccessible(source_id)
     return source.doc

@@ -10,19 +10,17 @@ from __future__ import annotations
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import ThingNotAccessible, TwinhubError
 from twinhub.model.merge import patch_leaves
+from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import not_found, not_modifiable
 from twinhub.model.types import MISSING, JsonValue, Pointer
 from twinhub.policy import Enforcer
 
-READ = ("READ",)
-WRITE = ("WRITE",)
-
 
 def ensure_readable(enforcer: Enforcer | None, subjects: tuple[str, ...], thing_id: str, path: Pointer) -> Enforcer:
     """The enforcer, if the subjects may read something at or below `path`; Ditto's 404 otherwise."""
-    if enforcer is None or not enforcer.has_partial(subjects, "thing", (), READ):
+    if enforcer is None or not enforcer.has_partial(subjects, "thing", (), [READ]):
         raise ThingNotAccessible(thing_id)
-    if path and not enforcer.has_partial(subjects, "thing", path, READ):
+    if path and not enforcer.has_partial(subjects, "thing", path, [READ]):
         raise not_found(thing_id, path)
     return enforcer
 
@@ -50,9 +48,9 @@ def write_paths(command: ThingCommand) -> list[Pointer]:
 def authorize_write(enforcer: Enforcer | None, subjects: tuple[str, ...], command: ThingCommand) -> None:
     """Raise 403 (or 404 when the thing is not even readable) unless every write path is writable."""
     if enforcer is not None and all(
-            enforcer.has_unrestricted(subjects, "thing", path, WRITE) for path in write_paths(command)):
+            enforcer.has_unrestricted(subjects, "thing", path, [WRITE]) for path in write_paths(command)):
         return
-    if enforcer is None or not enforcer.has_partial(subjects, "thing", (), READ):
+    if enforcer is None or not enforcer.has_partial(subjects, "thing", (), [READ]):
         raise ThingNotAccessible(command.thing_id)
     raise not_modifiable(command.thing_id, command.path, deleting=command.action == "delete")
 

@@ -17,13 +17,13 @@ from typing import Final, TypeVar, cast
 
 import orjson
 
-from twinhub.model.events import Thing, ThingEvent
+from twinhub.model.events import Thing, ThingEvent, format_timestamp
 from twinhub.model.fields import FieldSelector, select
 from twinhub.model.pointer import format_pointer, set_at
+from twinhub.model.policy import READ
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 from twinhub.policy import Enforcer
 from twinhub.rql import And, Comparison, In, Node, Not, Or, Placeholder, matches, resolve_placeholders
-from twinhub.service.enforcement import READ
 
 __all__ = [
     "EVENT_PLACEHOLDERS",
@@ -177,7 +177,7 @@ class EventView:
         event, enforcer = self.event, self.enforcer
         if event.action == "deleted" or (event.action == "merged" and event.value is None):
             # Nothing to cut down: whoever could read something there learns it is gone.
-            readable = enforcer.has_partial(subjects, "thing", event.path, READ)
+            readable = enforcer.has_partial(subjects, "thing", event.path, [READ])
             return (MISSING if event.action == "deleted" else None) if readable else _UNREADABLE
         view = enforcer.view(subjects, "thing", event.path, event.value)
         if event.action == "merged":
@@ -224,7 +224,7 @@ class EventView:
         if document is None:
             document = changed_thing(self.event, value)
             document["_revision"] = self.event.revision
-            document["_modified"] = self.event.timestamp
+            document["_modified"] = format_timestamp(self.event.timestamp)
             if extra:
                 document = merge_extra(document, extra)
             self._documents[key] = document
@@ -308,7 +308,7 @@ def _with_allowed_fields(thing: Thing, selected: JsonObject, view: JsonValue | M
     wanted = selector.top_level_keys()
     specials: dict[str, JsonValue] = {
         "_namespace": thing.thing_id.split(":", 1)[0], "_revision": thing.revision,
-        "_created": thing.created, "_modified": thing.modified,
+        "_created": format_timestamp(thing.created), "_modified": format_timestamp(thing.modified),
     }
     for name in _SPECIAL_FIELDS:
         if name in wanted:

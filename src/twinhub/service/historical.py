@@ -21,6 +21,8 @@ historical read (`at-historical-revision` / `-timestamp` on a GET, the SSE repla
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from twinhub.model.events import Thing
 from twinhub.model.types import JsonValue
 from twinhub.policy import Enforcer
@@ -38,9 +40,9 @@ class HistoryAccess:
         self._namespace = current.thing_id.split(":", 1)[0]
         self._current_policy_id = current.doc.get("policyId")
         self._current = enforcer
-        self._seen: dict[str, tuple[Enforcer, str] | None] = {}  # policy id -> its enforcer and creation
+        self._seen: dict[str, tuple[Enforcer, datetime] | None] = {}  # policy id -> its enforcer and creation
 
-    async def enforcer_at(self, policy_id: JsonValue, timestamp: str) -> Enforcer | None:
+    async def enforcer_at(self, policy_id: JsonValue, timestamp: datetime) -> Enforcer | None:
         """The enforcer a revision made at `timestamp` under `policy_id` is read through; None when nobody may
         read it (no policy named, the policy is gone, or its current life began after the revision)."""
         if not isinstance(policy_id, str):

@@ -54,12 +54,13 @@ from twinhub.model.live import (
     kind_of,
     parse_declared_acks,
 )
+from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify
 from twinhub.model.types import MISSING
 from twinhub.policy import MESSAGE, THING, Enforcer
 from twinhub.service.acks import ANNOUNCE_SECONDS, Acknowledgements, AckWait, Declaration
 from twinhub.service.conditions import Condition
-from twinhub.service.enforcement import READ, WRITE, authorize_write, ensure_readable, readable_view
+from twinhub.service.enforcement import authorize_write, ensure_readable, readable_view
 from twinhub.service.receipts import Receipts
 from twinhub.service.things import ThingService
 
@@ -187,7 +188,7 @@ class LiveHub:
         """
         self._require_open()
         enforcer = await self._enforcer_or_404(message.thing_id)
-        if not message.claim and not enforcer.has_unrestricted(subjects, MESSAGE, message.path, WRITE):
+        if not message.claim and not enforcer.has_unrestricted(subjects, MESSAGE, message.path, [WRITE]):
             raise MessageSendNotAllowed(message.thing_id)
         if condition is not None:  # evaluated on what the sender may READ, 412 when it fails
             await self._things.retrieve(message.thing_id, (), subjects, condition=condition)
@@ -223,7 +224,7 @@ class LiveHub:
         self._require_open()
         classify(event.path)
         enforcer = await self._enforcer_or_404(event.thing_id)
-        if not enforcer.has_unrestricted(subjects, THING, event.path, WRITE):
+        if not enforcer.has_unrestricted(subjects, THING, event.path, [WRITE]):
             raise EventSendNotAllowed(event.thing_id)
         await self._bus.publish(event)
 
@@ -355,7 +356,7 @@ class LiveHub:
                 _deliver(receiver, signal)
             return
         try:
-            enforcer = await self._things.enforcer_of(signal.thing_id)
+            enforcer = await self._things.enforcer(signal.thing_id)
         except TwinhubError as error:  # e.g. the store is unavailable: at most once means dropped
             log.warning("dropping a live signal for %s: %s", signal.thing_id, error.message)
             return
@@ -366,7 +367,7 @@ class LiveHub:
                 _deliver(receiver, signal)
 
     async def _enforcer_or_404(self, thing_id: str) -> Enforcer:
-        enforcer = await self._things.enforcer_of(thing_id)
+        enforcer = await self._things.enforcer(thing_id)
         if enforcer is None:
             raise ThingNotAccessible(thing_id)
         return enforcer
@@ -395,8 +396,8 @@ def _may_receive(enforcer: Enforcer, subjects: tuple[str, ...], signal: LiveSign
     """Messages need READ on their `message:` resource; live commands and events, which carry thing
     values, READ on all of their `thing:` path."""
     if isinstance(signal, LiveMessage):
-        return enforcer.has_permission(subjects, MESSAGE, signal.path, READ)
-    return enforcer.has_unrestricted(subjects, THING, signal.path, READ)
+        return enforcer.has_permission(subjects, MESSAGE, signal.path, [READ])
+    return enforcer.has_unrestricted(subjects, THING, signal.path, [READ])
 
 
 def _readable_response(response: LiveResponse, enforcer: Enforcer, subjects: tuple[str, ...],

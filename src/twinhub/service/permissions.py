@@ -16,6 +16,7 @@ from typing import Final, Literal
 from twinhub.model.errors import ThingInvalid
 from twinhub.model.ids import parse_policy_id, parse_thing_id
 from twinhub.model.pointer import parse_pointer
+from twinhub.model.policy import MESSAGE, PERMISSIONS, POLICY, THING
 from twinhub.model.types import JsonValue, Pointer
 from twinhub.service.policies import PolicyService
 from twinhub.service.things import ThingService
@@ -23,8 +24,7 @@ from twinhub.service.things import ThingService
 __all__ = ["PermissionCheck", "PermissionService", "parse_permission_checks"]
 
 ResourceType = Literal["thing", "message", "policy"]
-_TYPES: Final[dict[str, ResourceType]] = {"thing": "thing", "message": "message", "policy": "policy"}
-_PERMISSIONS: Final = ("READ", "WRITE", "EXECUTE")
+_TYPES: Final[dict[str, ResourceType]] = {THING: THING, MESSAGE: MESSAGE, POLICY: POLICY}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +52,9 @@ def _check(check: JsonValue) -> PermissionCheck:
     resource_type = _TYPES.get(type_name)
     if not sep or resource_type is None or not path_text.startswith("/"):
         raise ThingInvalid(f"The resource '{resource}' is not '<thing|message|policy>:/<path>'.")
-    if not permissions or any(permission not in _PERMISSIONS for permission in permissions):
-        raise ThingInvalid(f"'hasPermissions' must list some of {', '.join(_PERMISSIONS)}.")
-    parse = parse_policy_id if resource_type == "policy" else parse_thing_id
+    if not permissions or any(permission not in PERMISSIONS for permission in permissions):
+        raise ThingInvalid(f"'hasPermissions' must list some of {', '.join(PERMISSIONS)}.")
+    parse = parse_policy_id if resource_type == POLICY else parse_thing_id
     return PermissionCheck(resource_type, parse_pointer(path_text), str(parse(entity_id)),
                            tuple(str(permission) for permission in permissions))
 
@@ -69,9 +69,9 @@ class PermissionService:
         return {name: await self._holds(check, subjects) for name, check in checks.items()}
 
     async def _holds(self, check: PermissionCheck, subjects: tuple[str, ...]) -> bool:
-        if check.resource_type == "policy":
+        if check.resource_type == POLICY:
             enforcer = await self._policies.enforcer(check.entity_id)
         else:
-            enforcer = await self._things.enforcer_of(check.entity_id)
+            enforcer = await self._things.enforcer(check.entity_id)
         return enforcer is not None and enforcer.has_unrestricted(subjects, check.resource_type, check.path,
                                                                   list(check.permissions))

@@ -3,53 +3,53 @@
 Policies are cached with their enforcers; the write path keeps the cache exact, so a policy change
 takes effect on the very next request. An enforcer is dropped when its policy, or a policy it imports,
 changes (each policy knows the enforcers built from it), and rebuilt when one of its subjects expires.
+
+A write runs `twinhub.model.policy.apply_policy_command` between the checks that need I/O: authorization
+and preconditions before, that the creator keeps WRITE and that imported policies exist and may be read
+after; `EntityWriter` orders, retries and commits it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from twinhub.bus.base import EventBus
-from twinhub.model.errors import MethodNotAllowed, PolicyConflict, PolicyNotAccessible, TwinhubError
+from twinhub.model.errors import PolicyConflict, PolicyNotAccessible, PolicyTooManyModifying, TwinhubError
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
-from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, format_timestamp
-from twinhub.model.pointer import delete_at, get_at, set_at
-from twinhub.model.policy import check_lockout, drop_expired_subjects, next_expiry, validate_policy
-from twinhub.model.policy_imports import MAX_TRANSITIVE_DEPTH, missing_imports, policy_rules, resolved_entries
-from twinhub.model.policy_resources import (
-    PolicyResource,
+from twinhub.model.events import Policy, PolicyWrite
+from twinhub.model.pointer import get_at
+from twinhub.model.policy import (
+    DEFAULT_EXPIRY_GRANULARITY,
+    MAX_TRANSITIVE_DEPTH,
+    POLICY,
+    READ,
+    WRITE,
+    PolicyApplied,
+    PolicyCommand,
+    apply_policy_command,
     classify_policy_path,
-    missing_policy_part,
+    drop_expired_subjects,
+    imported_policy_ids,
+    missing_imports,
+    next_expiry,
+    policy_command_resource,
     policy_not_found,
     policy_not_modifiable,
+    resolved_entries,
     retrieve_policy_part,
-    validate_policy_part,
+    with_requester,
 )
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
-from twinhub.policy import Enforcer
-from twinhub.service.publishing import Publisher
-from twinhub.store.base import RevisionConflict, Store
-from twinhub.store.index import PolicyIndex, imported_policy_ids, policy_index_rows
+from twinhub.policy import Enforcer, policy_rules
+from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
+from twinhub.store.base import Store
+from twinhub.store.commit import Commit
+from twinhub.store.index import PolicyIndex, policy_index_rows
 
 DEFAULT_POLICY_CACHE_SIZE = 100_000
-DEFAULT_EXPIRY_GRANULARITY = timedelta(hours=1)
-_MAX_CONFLICT_RETRIES = 5
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyCommand:
-    """Modify (PUT) or delete the part of a policy at `path` (`()` is the whole policy)."""
-
-    action: str  # "modify" | "delete"
-    policy_id: str
-    path: Pointer
-    value: JsonValue = None
-    allow_lockout: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,63 +67,14 @@ class _CachedEnforcer:
     valid_until: datetime | None  # the earliest subject expiry it depends on
 
 
-# Parts of a policy that a PUT can newly create (201); the others are always replaced (204).
-_CREATABLE = {PolicyResource.POLICY, PolicyResource.ENTRY, PolicyResource.SUBJECT, PolicyResource.RESOURCE,
-              PolicyResource.IMPORT, PolicyResource.REFERENCES}
-# Parts of a policy with a DELETE route in Ditto.
-_DELETABLE = {PolicyResource.POLICY, PolicyResource.ENTRY, PolicyResource.SUBJECT, PolicyResource.RESOURCE,
-              PolicyResource.IMPORTS, PolicyResource.IMPORT, PolicyResource.REFERENCES}
-# Ditto's placeholder for the requester's own subject in policy writes.
-_REQUESTER = re.compile(r"\{\{\s*request:subjectId\s*\}\}")
-
-
-def _substitute(value: JsonValue, subject: str) -> JsonValue:
-    if isinstance(value, dict):
-        return {_REQUESTER.sub(subject, key): _substitute(item, subject) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_substitute(item, subject) for item in value]
-    return value
-
-
-def _with_requester(command: PolicyCommand, subject: str) -> PolicyCommand:
-    """`{{ request:subjectId }}` in keys and path replaced by the requester's subject, as Ditto does."""
-    path = tuple(_REQUESTER.sub(subject, key) for key in command.path)
-    return replace(command, path=path, value=_substitute(command.value, subject))
-
-
-def check_references(doc: JsonObject, policy_id: str, *, deleting_imports: bool) -> None:
-    """Entry references must point at another local entry or at an import of this policy (Ditto's
-    `validateReferencesIntegrity`); removing an import something still refers to is a 409."""
-    entries = doc.get("entries") if isinstance(doc.get("entries"), dict) else {}
-    imports = doc.get("imports") if isinstance(doc.get("imports"), dict) else {}
-    assert isinstance(entries, dict) and isinstance(imports, dict)
-    for label, entry in entries.items():
-        references = entry.get("references") if isinstance(entry, dict) else None
-        for reference in references if isinstance(references, list) else []:
-            if not isinstance(reference, dict):
-                continue
-            imported = reference.get("import")
-            if imported is None and (reference.get("entry") == label or reference.get("entry") not in entries):
-                raise TwinhubError("policies:entry.invalid", 400,
-                                   f"The reference of the Policy Entry '{label}' in the Policy '{policy_id}' to "
-                                   f"the entry '{reference.get('entry')}' is invalid.",
-                                   "A local reference names another entry of the same policy.")
-            if imported is not None and imported not in imports:
-                if deleting_imports:
-                    raise TwinhubError("policies:import.referenceconflict", 409,
-                                       f"The import '{imported}' of the Policy '{policy_id}' is referenced by the "
-                                       f"entry '{label}'.", "Remove the references to the import first.")
-                raise TwinhubError("policies:entry.invalid", 400,
-                                   f"The Policy Entry '{label}' in the Policy '{policy_id}' references the policy "
-                                   f"'{imported}', which it does not import.", "Import the policy first.")
-
-
 class PolicyService:
     def __init__(self, store: Store, bus: EventBus, *, expiry_granularity: timedelta = DEFAULT_EXPIRY_GRANULARITY,
                  cache_size: int = DEFAULT_POLICY_CACHE_SIZE,
+                 max_pending_per_policy: int = DEFAULT_MAX_PENDING_PER_ENTITY,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
-        self._publisher = Publisher(bus)
+        self._writer = EntityWriter(store, bus, too_many=PolicyTooManyModifying, forget=self._forget,
+                                    remember=self._remember_commit, max_pending=max_pending_per_policy)
         self._granularity = expiry_granularity
         self._clock = clock
         self._policies: OrderedDict[str, Policy] = OrderedDict()
@@ -131,13 +82,12 @@ class PolicyService:
         # policy id -> the enforcers built from it (its own, and its importers'), dropped when it changes
         self._dependents: dict[str, set[tuple[str, str | None]]] = {}
         self._cache_size = cache_size
-        self._locks: dict[str, asyncio.Lock] = {}
 
     # -- enforcers ---------------------------------------------------------------------------------
 
     async def enforcer(self, policy_id: str, *, namespace: str | None = None) -> Enforcer | None:
         """The enforcer of `policy_id` (with its imports) for an entity in `namespace`; None if the
-        policy does not exist."""
+        policy does not exist. Every enforcer comes from here (a thing's through `ThingService.enforcer`)."""
         policy = await self.load(policy_id)
         if policy is None:
             return None
@@ -213,14 +163,11 @@ class PolicyService:
         stored = await self._store.load_policy(policy_id)
         if stored is not None and not stored.deleted:
             raise PolicyConflict(policy_id)
+        command = PolicyCommand("modify", policy_id, (), value, allow_lockout)
         now = self._clock()
-        doc = self._validate(value, policy_id, now)
-        self._check_creator_keeps_access(doc, subjects, PolicyCommand("modify", policy_id, (), doc, allow_lockout),
-                                         now)
-        timestamp = format_timestamp(now)
-        revision = (stored.revision if stored else 0) + 1
-        policy = Policy(policy_id, doc, revision, timestamp, timestamp)
-        return self.write_for(policy, PolicyEvent(policy_id, "created", (), doc, revision, timestamp), stored)
+        applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
+        self._check_creator_keeps_access(applied.policy.doc, subjects, command, now)
+        return _write(applied, stored)
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -242,13 +189,13 @@ class PolicyService:
         classify_policy_path(path)
         policy = await self.load(policy_id)
         enforcer = await self.enforcer(policy_id) if policy is not None else None
-        if policy is None or enforcer is None or not enforcer.has_partial(subjects, "policy", (), ["READ"]):
+        if policy is None or enforcer is None or not enforcer.has_partial(subjects, POLICY, (), [READ]):
             raise PolicyNotAccessible(policy_id)
         doc = drop_expired_subjects(policy.doc, self._clock())
-        if not enforcer.has_partial(subjects, "policy", path, ["READ"]):
+        if not enforcer.has_partial(subjects, POLICY, path, [READ]):
             raise policy_not_found(policy_id, path)
         value = retrieve_policy_part(doc, policy_id, path)
-        view = enforcer.view(subjects, "policy", path, value)
+        view = enforcer.view(subjects, POLICY, path, value)
         if view is MISSING:
             raise policy_not_found(policy_id, path)
         tag = revision_tag(policy.revision) if not path else hash_tag(view)  # see `twinhub.model.etag`
@@ -270,81 +217,50 @@ class PolicyService:
             value = retrieve_policy_part(drop_expired_subjects(policy.doc, self._clock()), policy.policy_id, path)
         except TwinhubError:  # only expired subjects there: a GET finds nothing either
             return None
-        return hash_tag(MISSING if enforcer is None else enforcer.view(subjects, "policy", path, value))
+        return hash_tag(MISSING if enforcer is None else enforcer.view(subjects, POLICY, path, value))
 
     # -- the write path ----------------------------------------------------------------------------
 
     async def execute(self, command: PolicyCommand, subjects: tuple[str, ...], *,
                       preconditions: Preconditions = NO_PRECONDITIONS) -> PolicyResult:
-        classify_policy_path(command.path)
-        lock = self._locks.setdefault(command.policy_id, asyncio.Lock())
-        try:
-            async with lock:
-                for _attempt in range(_MAX_CONFLICT_RETRIES):
-                    try:
-                        return await self._execute_once(command, subjects, preconditions)
-                    except RevisionConflict:
-                        self._policies.pop(command.policy_id, None)
-                raise RevisionConflict(command.policy_id, -1)
-        finally:
-            if not lock.locked() and self._locks.get(command.policy_id) is lock:
-                del self._locks[command.policy_id]
+        """Authorize `command`, apply it and commit it with its event; returns once the write is durable."""
+        policy_command_resource(command)  # a path without a route (404) or a DELETE it has not (405) first
+        command = with_requester(command, subjects[0])
+        return await self._writer.execute(command.policy_id,
+                                          lambda: self._execute_once(command, subjects, preconditions))
 
     async def _execute_once(self, command: PolicyCommand, subjects: tuple[str, ...],
                             preconditions: Preconditions) -> PolicyResult:
-        command = _with_requester(command, subjects[0])
-        resource = classify_policy_path(command.path)
-        if command.action == "delete" and resource not in _DELETABLE:
-            raise MethodNotAllowed("DELETE", ["GET", "PUT"])
         stored = await self._store.load_policy(command.policy_id)
         current = stored if stored is not None and not stored.deleted else None
-        now = self._clock()
-        if current is None:
-            if command.action != "delete":
-                check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
-                                    current=None, is_read=False, entity="Policy")
-            if command.path or command.action == "delete":
-                raise PolicyNotAccessible(command.policy_id)
-            doc = self._validate(command.value, command.policy_id, now, command.path)
-            self._check_creator_keeps_access(doc, subjects, command, now)
-            await self._check_imports(doc, None, subjects)
-            return await self._commit(stored, doc, (), doc, "created", now)
-        enforcer = await self.enforcer(command.policy_id)
-        assert enforcer is not None
-        if not enforcer.has_unrestricted(subjects, "policy", command.path, ["WRITE"]):
-            # Ditto checks WRITE alone here: a policy's existence is no secret to someone who may not write it.
-            raise policy_not_modifiable(command.policy_id, command.path)
-        # Only now, and against what the caller may read: a 412 must not tell a guessed tag from a wrong one.
-        tag = self._tag(current, command.path, enforcer, subjects)
+        if current is not None:
+            enforcer = await self.enforcer(command.policy_id)
+            if enforcer is None or not enforcer.has_unrestricted(subjects, POLICY, command.path, [WRITE]):
+                # Ditto checks WRITE alone here: a policy's existence is no secret to someone who may not write it.
+                raise policy_not_modifiable(command.policy_id, command.path)
+            # Only now, and against what the caller may read: a 412 must not tell a guessed tag from a wrong one.
+            tag = self._tag(current, command.path, enforcer, subjects)
+        else:
+            tag = None
         if tag is not None or command.action != "delete":
             check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                                 current=tag, is_read=False, entity="Policy")
-        if command.action == "delete":
-            if not command.path:
-                return await self._commit(current, {}, (), None, "deleted", now)
-            if get_at(current.doc, command.path) is MISSING:
-                raise missing_policy_part(current.doc, command.policy_id, command.path)
-            doc = self._validate(delete_at(current.doc, command.path), command.policy_id, now, command.path)
-            return await self._commit(current, doc, command.path, None, "deleted", now)
-        before = get_at(current.doc, command.path)
-        if len(command.path) > 2 and get_at(current.doc, command.path[:2]) is MISSING:
-            raise missing_policy_part(current.doc, command.policy_id, command.path)  # the entry or import
-        if command.path:
-            value = validate_policy_part(resource, command.value, command.policy_id, command.path, now=now,
-                                         expiry_granularity=self._granularity)
-            doc = self._validate(set_at(current.doc, command.path, value), command.policy_id, now, command.path)
-            kept = get_at(doc, command.path)
-            value = value if kept is MISSING else kept
-        else:
-            doc = value = self._validate(command.value, command.policy_id, now, command.path)
-        await self._check_imports(doc, current.doc, subjects)
-        created = before is MISSING and resource in _CREATABLE
-        result = await self._commit(current, doc, command.path, value, "created" if created else "modified", now)
+        now = self._clock()
+        applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
+        if current is None:
+            self._check_creator_keeps_access(applied.policy.doc, subjects, command, now)
+        if command.action != "delete":
+            await self._check_imports(applied.policy.doc, current.doc if current is not None else None, subjects)
+        policy = applied.policy
+        indexes = await self.search_indexes(policy.policy_id, None if policy.deleted else policy.doc)
+        await self._writer.commit(Commit(policies=(_write(applied, stored),), policy_indexes=tuple(indexes)))
+        etag = None
         if not command.path:
-            return result
-        # the written part's tag as the writer may now read it (the write may have changed that)
-        return replace(result, etag=self._tag(result.policy, command.path, await self.enforcer(command.policy_id),
-                                              subjects, stored=False))
+            etag = None if policy.deleted else revision_tag(policy.revision)
+        elif command.action != "delete":
+            # the written part's tag as the writer may now read it (the write may have changed that)
+            etag = self._tag(policy, command.path, await self.enforcer(policy.policy_id), subjects, stored=False)
+        return PolicyResult(policy, applied.created, applied.event.value, etag)
 
     async def _check_imports(self, doc: JsonObject, before: JsonObject | None, subjects: tuple[str, ...]) -> None:
         """A policy may only import policies that exist and whose entries the caller may read (Ditto's
@@ -354,53 +270,24 @@ class PolicyService:
             if imported_id in old:
                 continue
             enforcer = await self.enforcer(imported_id)
-            if enforcer is None or not enforcer.has_partial(subjects, "policy", ("entries",), ["READ"]):
+            if enforcer is None or not enforcer.has_partial(subjects, POLICY, ("entries",), [READ]):
                 raise PolicyNotAccessible(imported_id)
 
-    def _validate(self, value: JsonValue, policy_id: str, now: datetime, path: Pointer = ()) -> JsonObject:
-        doc = validate_policy(value, policy_id, now=now, expiry_granularity=self._granularity)
-        check_references(doc, policy_id, deleting_imports=bool(path) and path[0] == "imports")
-        try:
-            check_lockout(doc, now=now)
-        except TwinhubError as error:
-            if len(path) > 1 and path[0] == "entries":  # Ditto names the entry-level change
-                raise TwinhubError("policies:entry.modificationinvalid", 403, error.message,
-                                   error.description) from None
-            raise
-        return doc
-
-    def _check_creator_keeps_access(self, doc: JsonObject, subjects: tuple[str, ...], command: PolicyCommand,
+    @staticmethod
+    def _check_creator_keeps_access(doc: JsonObject, subjects: tuple[str, ...], command: PolicyCommand,
                                     now: datetime) -> None:
         """Unless `allow-policy-lockout`, whoever creates a policy must be able to WRITE it (Ditto)."""
         if command.allow_lockout:
             return
-        enforcer = Enforcer(policy_rules(doc, {}, now=now, namespace=None))  # own entries, as Ditto checks
-        if not enforcer.has_permission(subjects, "policy", (), ["WRITE"]):
+        rules = policy_rules(doc, {}, now=now, namespace=None)  # own entries, as Ditto checks
+        if not Enforcer(rules).has_permission(subjects, POLICY, (), [WRITE]):
             raise TwinhubError(
                 "policies:policy.notcreatable", 403,
                 f"The Policy with ID '{command.policy_id}' could not be created as it would not grant the "
                 "requester WRITE permission on 'policy:/'.",
                 "Grant yourself WRITE on 'policy:/', or send 'allow-policy-lockout=true'.")
 
-    async def _commit(self, current: Policy | None, doc: JsonObject, path: Pointer, value: JsonValue,
-                      action: str, now: datetime) -> PolicyResult:
-        timestamp = format_timestamp(now)
-        policy_id = str(doc.get("policyId")) if doc else (current.policy_id if current else "")
-        revision = (current.revision if current else 0) + 1
-        alive = current is not None and not current.deleted
-        created_at = current.created if alive and current is not None else timestamp
-        deleted = action == "deleted" and not path
-        policy = Policy(policy_id, doc, revision, created_at, timestamp, deleted=deleted)
-        event = PolicyEvent(policy_id, action, path, value, revision, timestamp)  # type: ignore[arg-type]
-        indexes = await self.search_indexes(policy_id, None if deleted else doc)
-        await self._store.commit(self.write_for(policy, event, current), *indexes)
-        self._remember(policy)
-        await self._publisher.publish(event)
-        return PolicyResult(policy, action == "created", value, None if path or deleted else revision_tag(revision))
-
-    @staticmethod
-    def write_for(policy: Policy, event: PolicyEvent, current: Policy | None) -> PolicyWrite:
-        return PolicyWrite(policy, event, current.revision if current else 0)
+    # -- cache -------------------------------------------------------------------------------------
 
     def forget_older(self, policy_id: str, revision: int) -> None:
         """Drop the cached policy (and the enforcers built from it) if older than `revision`."""
@@ -420,6 +307,13 @@ class PolicyService:
         """Take a policy committed elsewhere (created together with a thing) into the cache."""
         self._remember(policy)
 
+    def _remember_commit(self, unit: Commit) -> None:
+        for write in unit.policies:
+            self._remember(write.policy)
+
+    def _forget(self, policy_id: str) -> None:
+        self._policies.pop(policy_id, None)
+
     def _remember(self, policy: Policy) -> None:
         cached = self._policies.get(policy.policy_id)
         if cached is not None and cached.revision > policy.revision:
@@ -431,3 +325,7 @@ class PolicyService:
         self._policies.move_to_end(policy.policy_id)
         if len(self._policies) > self._cache_size:
             self._policies.popitem(last=False)
+
+
+def _write(applied: PolicyApplied, stored: Policy | None) -> PolicyWrite:
+    return PolicyWrite(applied.policy, applied.event, stored.revision if stored is not None else 0)

@@ -32,9 +32,10 @@ from twinhub.model.commands import exists, policy_id_after
 from twinhub.model.errors import ThingNotAccessible, TwinhubError
 from twinhub.model.events import Thing, ThingEvent
 from twinhub.model.fields import parse_fields
+from twinhub.model.policy import READ
 from twinhub.model.types import Pointer
 from twinhub.rql import Node, parse_filter, validate_filter_fields
-from twinhub.service.enforcement import READ, ensure_readable
+from twinhub.service.enforcement import ensure_readable
 from twinhub.service.event_views import (
     EVENT_PLACEHOLDERS,
     Delivery,
@@ -168,7 +169,7 @@ class EventHub:
     async def authorize(self, subjects: tuple[str, ...], thing_id: str, path: Pointer = ()) -> None:
         """Raise Ditto's 404s unless `subjects` may READ something of the thing at `path`: a stream of one
         thing, or of a part of it, is refused before it starts (a stream of many shows what it may)."""
-        ensure_readable(await self._things.enforcer_of(thing_id), subjects, thing_id, path)
+        ensure_readable(await self._things.enforcer(thing_id), subjects, thing_id, path)
 
     def _forget(self, watch: Watch) -> None:
         self._general.pop(watch, None)
@@ -260,7 +261,7 @@ class EventHub:
             policy_source = thing
         if policy_source is None:
             return None
-        enforcer = await self._things.enforcer_for(policy_source)
+        enforcer = await self._things.enforcer(policy_source)
         if enforcer is None:
             return None
         return EventView(event, thing, enforcer, self._clock())
@@ -269,7 +270,7 @@ class EventHub:
 
     async def history(self, thing_id: str, subjects: tuple[str, ...], event_filter: EventFilter, *,
                       from_revision: int | None = None, to_revision: int | None = None,
-                      from_timestamp: str | None = None, to_timestamp: str | None = None,
+                      from_timestamp: datetime | None = None, to_timestamp: datetime | None = None,
                       ) -> AsyncIterator[Delivery]:
         """The journal's events of a thing in a range, from its current life only, each READ-filtered with
         the policy it was under and the current one (`twinhub.service.historical`), and filtered as live
@@ -281,8 +282,8 @@ class EventHub:
         as the journal stores them) are inclusive. Extra fields come from the current thing.
         """
         thing = await self._things.current(thing_id)
-        enforcer = await self._things.enforcer_for(thing) if exists(thing) and thing is not None else None
-        if thing is None or enforcer is None or not enforcer.has_partial(subjects, "thing", (), READ):
+        enforcer = await self._things.enforcer(thing) if exists(thing) and thing is not None else None
+        if thing is None or enforcer is None or not enforcer.has_partial(subjects, "thing", (), [READ]):
             raise ThingNotAccessible(thing_id)
         low, high = await self._range(thing, from_revision, to_revision, from_timestamp, to_timestamp)
         life = await self._things.life_start(thing_id)
@@ -295,7 +296,7 @@ class EventHub:
                             policy_id if isinstance(policy_id, str) else None)
 
     async def _range(self, thing: Thing, from_revision: int | None, to_revision: int | None,
-                     from_timestamp: str | None, to_timestamp: str | None) -> tuple[int, int]:
+                     from_timestamp: datetime | None, to_timestamp: datetime | None) -> tuple[int, int]:
         current = thing.revision
         low, high = 1, current
         if from_revision is not None:

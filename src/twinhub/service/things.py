@@ -1,14 +1,11 @@
 """The thing service: the one write path (authorize -> load -> apply -> commit -> publish) and reads.
 
-Commands on one thing run one at a time, in arrival order (a per-thing lane with a bounded number
-of waiters); commands on different things run concurrently and meet in the store's group commit.
-Hot things are served from an LRU cache that the write path keeps exact.
+Commands on one thing run one at a time, in arrival order, and meet other things' in the store's group
+commit (`EntityWriter`). Hot things are served from an LRU cache that the write path keeps exact.
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -27,14 +24,13 @@ from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditi
 from twinhub.model.events import NO_HEADERS, EventHeaders, JournalEntry, Thing, ThingWrite, format_timestamp
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.pointer import get_at
+from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify, missing_part
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer
 from twinhub.service.conditions import Condition, check_condition
 from twinhub.service.creation import changed_policy_id, plan_creation, refuse_inline_policy, thing_policy_id
 from twinhub.service.enforcement import (
-    READ,
-    WRITE,
     authorize_write,
     ensure_readable,
     not_creatable,
@@ -42,15 +38,12 @@ from twinhub.service.enforcement import (
 )
 from twinhub.service.historical import HistoryAccess
 from twinhub.service.policies import PolicyService
-from twinhub.service.publishing import Publisher
-from twinhub.store.base import RevisionConflict, Store
+from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
+from twinhub.store.base import Store
+from twinhub.store.commit import Commit
 
 DEFAULT_CACHE_SIZE = 100_000
-DEFAULT_MAX_PENDING_PER_THING = 100  # Ditto's per-thing mailbox capacity
-# Another worker may win the same thing's revision; the loser reloads and reapplies after a short,
-# growing, random pause, so that two busy workers do not keep colliding in lockstep.
-_MAX_CONFLICT_RETRIES = 20
-_CONFLICT_BACKOFF = 0.002  # seconds, times the attempt number, times a random factor in [0.5, 1.5)
+DEFAULT_MAX_PENDING_PER_THING = DEFAULT_MAX_PENDING_PER_ENTITY  # Ditto's per-thing mailbox capacity
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +73,6 @@ def entity_tag(thing: Thing | None, path: Pointer, enforcer: Enforcer | None, su
     return hash_tag(MISSING if enforcer is None else enforcer.view(subjects, "thing", path, found))
 
 
-class _Lane:
-    __slots__ = ("lock", "pending")
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.pending = 0
-
-
 class ThingService:
     def __init__(self, store: Store, bus: EventBus, policies: PolicyService, *,
                  max_thing_size: int = DEFAULT_MAX_THING_SIZE,
@@ -95,13 +80,12 @@ class ThingService:
                  max_pending_per_thing: int = DEFAULT_MAX_PENDING_PER_THING,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
-        self._publisher = Publisher(bus)
+        self._writer = EntityWriter(store, bus, too_many=ThingTooManyModifying, forget=self._forget,
+                                    remember=self._remember_commit, max_pending=max_pending_per_thing)
         self._policies = policies
         self._max_thing_size = max_thing_size
         self._cache: OrderedDict[str, Thing] = OrderedDict()
         self._cache_size = cache_size
-        self._max_pending = max_pending_per_thing
-        self._lanes: dict[str, _Lane] = {}
         self._clock = clock
 
     # -- reads -------------------------------------------------------------------------------------
@@ -115,7 +99,7 @@ class ThingService:
         if not exists(thing):
             raise ThingNotAccessible(thing_id)
         assert thing is not None
-        enforcer = await self._enforcer(thing)
+        enforcer = await self.enforcer(thing)
         return self._read(thing, path, subjects, enforcer, preconditions, condition)
 
     async def retrieve_many(self, thing_ids: Sequence[str],
@@ -134,14 +118,15 @@ class ThingService:
         return found
 
     async def retrieve_historical(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
-                                  revision: int | None = None, timestamp: str | None = None) -> Retrieved:
+                                  revision: int | None = None, timestamp: datetime | None = None) -> Retrieved:
         """The readable part at `path` of the thing as it was at `revision` or at `timestamp`, in its current
         life and through the policies `twinhub.service.historical` names; raises ThingHistoryNotFound (404)
         for a revision before the current life, of a deleted thing, or that the caller may not read."""
         classify(path)
-        at = f"revision {revision}" if revision is not None else f"timestamp {timestamp}"
+        at = (f"revision {revision}" if revision is not None or timestamp is None
+              else f"timestamp {format_timestamp(timestamp)}")
         current = await self._load(thing_id)
-        now = await self._enforcer(current) if exists(current) and current is not None else None
+        now = await self.enforcer(current) if exists(current) and current is not None else None
         if current is None or now is None:
             raise ThingHistoryNotFound(thing_id, at)
         thing = await self.historical(thing_id, revision=revision, timestamp=timestamp)
@@ -149,7 +134,7 @@ class ThingService:
                 or thing.revision < await self._store.life_start(thing_id):
             raise ThingHistoryNotFound(thing_id, at)
         enforcer = await self.history_access(current, now).enforcer_at(thing.doc.get("policyId"), thing.modified)
-        if enforcer is None or not enforcer.has_partial(subjects, "thing", (), READ):
+        if enforcer is None or not enforcer.has_partial(subjects, "thing", (), [READ]):
             raise ThingHistoryNotFound(thing_id, at)
         return self._read(thing, path, subjects, enforcer, NO_PRECONDITIONS)
 
@@ -170,14 +155,22 @@ class ThingService:
 
     async def view(self, thing: Thing, subjects: tuple[str, ...]) -> JsonObject:
         """What the subjects may READ of `thing` (as GET shows it); 404 when nothing."""
-        enforcer = ensure_readable(await self._enforcer(thing), subjects, thing.thing_id, ())
+        enforcer = ensure_readable(await self.enforcer(thing), subjects, thing.thing_id, ())
         view = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
         return view if isinstance(view, dict) else {"thingId": thing.thing_id}
 
-    async def enforcer_of(self, thing_id: str) -> Enforcer | None:
-        """The enforcer of an existing thing's policy; None when the thing or its policy is missing."""
-        thing = await self._load(thing_id)
-        return await self._enforcer(thing) if exists(thing) and thing is not None else None
+    async def enforcer(self, thing: Thing | str) -> Enforcer | None:
+        """The enforcer of a thing's policy, for the thing given or for the current thing of that id; None
+        when the thing does not exist (or is a tombstone), names no policy, or its policy is missing."""
+        if isinstance(thing, str):
+            loaded = await self._load(thing)
+            if loaded is None:
+                return None
+            thing = loaded
+        policy_id = thing.doc.get("policyId")  # a tombstone names none
+        if not isinstance(policy_id, str):
+            return None
+        return await self._policies.enforcer(policy_id, namespace=thing.thing_id.split(":", 1)[0])
 
     # -- unchecked accessors for the event hub (they answer whoever asks: callers enforce) -------------
 
@@ -194,7 +187,7 @@ class ThingService:
         return thing
 
     async def historical(self, thing_id: str, *, revision: int | None = None,
-                         timestamp: str | None = None) -> Thing | None:
+                         timestamp: datetime | None = None) -> Thing | None:
         """The thing as it was at `revision` / `timestamp` (its latest revision up to them), replayed from
         the journal; None when it had no revision by then."""
         entries = await self._store.journal(thing_id, to_revision=revision, to_timestamp=timestamp)
@@ -203,7 +196,7 @@ class ThingService:
         return replay(snapshot, events)
 
     async def journal(self, thing_id: str, *, to_revision: int | None = None,
-                      to_timestamp: str | None = None) -> list[JournalEntry]:
+                      to_timestamp: datetime | None = None) -> list[JournalEntry]:
         """The store's journal entries of a thing (see `Store.journal`)."""
         return await self._store.journal(thing_id, to_revision=to_revision, to_timestamp=to_timestamp)
 
@@ -215,16 +208,6 @@ class ThingService:
         """What the past revisions of `current` (an existing thing, `enforcer` its policy's) are read through."""
         return HistoryAccess(self._policies, current, enforcer)
 
-    async def enforcer_for(self, thing: Thing) -> Enforcer | None:
-        """The enforcer of `thing`'s policy; None when it names none or the policy is missing."""
-        return await self._enforcer(thing)
-
-    async def _enforcer(self, thing: Thing) -> Enforcer | None:
-        policy_id = thing.doc.get("policyId")
-        if not isinstance(policy_id, str):
-            return None
-        return await self._policies.enforcer(policy_id, namespace=thing.thing_id.split(":", 1)[0])
-
     # -- the write path ----------------------------------------------------------------------------
 
     async def execute(self, command: ThingCommand, subjects: tuple[str, ...], *,
@@ -234,27 +217,8 @@ class ThingService:
         """Authorize `command`, apply it and commit it with its event; returns once the write is durable.
         `headers` (the command's Ditto headers) travel with the published event."""
         classify(command.path)
-        lane = self._lanes.get(command.thing_id)
-        if lane is None:
-            lane = self._lanes[command.thing_id] = _Lane()
-        if lane.pending >= self._max_pending:
-            raise ThingTooManyModifying(command.thing_id)
-        lane.pending += 1
-        try:
-            async with lane.lock:
-                for attempt in range(1, _MAX_CONFLICT_RETRIES + 1):
-                    try:
-                        return await self._execute_once(command, subjects, preconditions, allow_policy_lockout,
-                                                        condition, headers)
-                    except RevisionConflict:
-                        # Another worker wrote first: forget what we knew and reapply on the fresh state.
-                        self._cache.pop(command.thing_id, None)
-                        await asyncio.sleep(_CONFLICT_BACKOFF * attempt * (0.5 + random.random()))
-                raise RevisionConflict(command.thing_id, -1)
-        finally:
-            lane.pending -= 1
-            if lane.pending == 0:
-                del self._lanes[command.thing_id]
+        return await self._writer.execute(command.thing_id, lambda: self._execute_once(
+            command, subjects, preconditions, allow_policy_lockout, condition, headers))
 
     async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
                             allow_policy_lockout: bool, condition: Condition | None,
@@ -269,12 +233,12 @@ class ThingService:
 
             command, policy_write, enforcer = await plan_creation(
                 self._policies, command, subjects, allow_lockout=allow_policy_lockout, thing_policy=thing_policy)
-            if not enforcer.has_unrestricted(subjects, "thing", (), WRITE):
+            if not enforcer.has_unrestricted(subjects, "thing", (), [WRITE]):
                 raise not_creatable(command.thing_id, thing_policy_id(command))
         elif exists(current):
             assert current is not None
             refuse_inline_policy(command)
-            enforcer = await self._enforcer(current)
+            enforcer = await self.enforcer(current)
             authorize_write(enforcer, subjects, command)
             await self._check_new_policy_id(current, command, subjects)
         tag = entity_tag(current, command.path, enforcer, subjects)
@@ -283,29 +247,26 @@ class ThingService:
                                 current=tag, is_read=False)
         visible: JsonObject | None = None  # what the issuer may read of the thing, if not all and it matters
         if exists(current) and current is not None and enforcer is not None:
-            partial = not enforcer.has_unrestricted(subjects, "thing", (), READ)
+            partial = not enforcer.has_unrestricted(subjects, "thing", (), [READ])
             if condition is not None or (partial and command.if_equal != "update"):
                 root = readable_view(enforcer, subjects, current.thing_id, (), current.doc)
                 if condition is not None:
                     check_condition(condition, current, root, self._clock())
                 if partial and isinstance(root, dict):
                     visible = root
-        applied = apply(current, command, now=format_timestamp(self._clock()), max_size=self._max_thing_size,
+        applied = apply(current, command, now=self._clock(), max_size=self._max_thing_size,
                         visible=visible)
-        write = ThingWrite(applied.thing, applied.event, current.revision if current else 0)
-        if policy_write is not None:
+        event = replace(applied.event, headers=headers) if headers else applied.event  # not stored, published
+        write = ThingWrite(applied.thing, event, current.revision if current else 0)
+        if policy_write is not None:  # created with the thing, in the same transaction
             policy = policy_write.policy
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)
-            await self._store.commit(write, policy_write, *indexes)
-            self._policies.remember(policy)
-            await self._publisher.publish(policy_write.event)
+            await self._writer.commit(Commit(things=(write,), policies=(policy_write,), policy_indexes=tuple(indexes)))
         else:
-            await self._store.commit(write)
-        self._remember(applied.thing)
-        await self._publisher.publish(replace(applied.event, headers=headers) if headers else applied.event)
+            await self._writer.commit(Commit(things=(write,)))
         etag = None
         if applied.event.action != "deleted":
-            enforcer = await self._enforcer(applied.thing) if command.path else None
+            enforcer = await self.enforcer(applied.thing) if command.path else None
             etag = entity_tag(applied.thing, command.path, enforcer, subjects)
         return Executed(applied, etag)
 
@@ -335,6 +296,15 @@ class ThingService:
 
     def forget_all(self) -> None:
         self._cache.clear()
+
+    def _forget(self, thing_id: str) -> None:
+        self._cache.pop(thing_id, None)
+
+    def _remember_commit(self, unit: Commit) -> None:
+        for policy_write in unit.policies:
+            self._policies.remember(policy_write.policy)
+        for thing_write in unit.things:
+            self._remember(thing_write.thing)
 
     def _remember(self, thing: Thing) -> None:
         cached = self._cache.get(thing.thing_id)

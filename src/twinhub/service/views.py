@@ -3,7 +3,7 @@ selection (a GET, a Ditto Protocol `retrieve`, a search hit)."""
 
 from __future__ import annotations
 
-from twinhub.model.events import Thing
+from twinhub.model.events import Thing, format_timestamp
 from twinhub.model.fields import FieldSelector, select
 from twinhub.model.types import JsonObject, JsonValue
 
@@ -20,8 +20,8 @@ def with_special_fields(thing: Thing, view: JsonObject, selector: FieldSelector 
     specials: JsonObject = {
         "_namespace": thing.thing_id.split(":", 1)[0],
         "_revision": thing.revision,
-        "_created": thing.created,
-        "_modified": thing.modified,
+        "_created": format_timestamp(thing.created),
+        "_modified": format_timestamp(thing.modified),
     }
     extra = {key: specials[key] for key in _SPECIAL_FIELDS if key in wanted}
     return {**view, **extra} if extra else view

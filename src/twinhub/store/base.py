@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from twinhub.model.errors import TwinhubError
-from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
+from twinhub.model.events import JournalEntry, Policy, Thing
 from twinhub.rql.spec import SearchSpec
-from twinhub.store.index import PolicyIndex
+from twinhub.store.commit import Commit
 from twinhub.store.search import Hits
 
 
@@ -49,9 +50,9 @@ class Store(Protocol):
         """The ids of the policies that import `policy_id` (as last indexed)."""
         ...
 
-    async def commit(self, *writes: EntityWrite | PolicyIndex) -> None:
-        """Store each entity and append its event to its journal, all in one transaction, together with
-        the search index: a thing's index rows, and the given policies' indexes.
+    async def commit(self, unit: Commit) -> None:
+        """Store each entity of `unit` and append its event to its journal, all in one transaction,
+        together with the search index: a thing's index rows, and the unit's policy indexes.
 
         Raises RevisionConflict, and writes nothing, when a stored revision is not the write's
         `expected_revision` (0: no row may exist yet).
@@ -59,7 +60,7 @@ class Store(Protocol):
         ...
 
     async def journal(self, thing_id: str, *, to_revision: int | None = None,
-                      to_timestamp: str | None = None) -> list[JournalEntry]:
+                      to_timestamp: datetime | None = None) -> list[JournalEntry]:
         """The entries needed to rebuild the thing as of a revision or timestamp (inclusive).
 
         Starts at the latest entry with a snapshot at or before the bound and ends at the bound;

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Final, NamedTuple
 
 from twinhub.model.pointer import format_pointer
-from twinhub.model.policy import split_resource_key, subjects_of
+from twinhub.model.policy import READ, split_resource_key, strings, subjects_of
 from twinhub.model.types import JsonObject, JsonValue
 
 # Types, in the order mixed values sort in (MongoDB's bracket order, which Ditto's search inherits).
@@ -133,9 +133,9 @@ def policy_index_rows(entries: list[tuple[str, JsonObject]]) -> list[PolicyIndex
             path = format_pointer(pointer) if pointer else ""
             depth = len(pointer)
             effects = []
-            if "READ" in _strings(permissions.get("grant")) and not restricted:
+            if READ in strings(permissions.get("grant")) and not restricted:
                 effects.append(1)
-            if "READ" in _strings(permissions.get("revoke")):
+            if READ in strings(permissions.get("revoke")):
                 effects.append(-1)
             for subject_id, subject in subjects_of(entry).items():
                 expiry = subject.get("expiry") if isinstance(subject, dict) else None
@@ -145,16 +145,7 @@ def policy_index_rows(entries: list[tuple[str, JsonObject]]) -> list[PolicyIndex
     return sorted(rows, key=lambda row: (row.subject, row.path, row.effect))
 
 
-def _strings(value: JsonValue) -> list[str]:
-    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
-
-
-def imported_policy_ids(doc: JsonObject) -> list[str]:
-    imports = doc.get("imports")
-    return sorted(imports) if isinstance(imports, dict) else []
-
-
 __all__ = [
     "ARRAY", "BOOLEAN", "NULL", "NUMBER", "OBJECT", "STRING", "IndexRow", "PolicyIndex", "PolicyIndexRow",
-    "imported_policy_ids", "policy_index_rows", "thing_index_rows",
+    "policy_index_rows", "thing_index_rows",
 ]

@@ -14,13 +14,16 @@ from twinhub.model.events import (
     Thing,
     ThingEvent,
     ThingWrite,
+    format_timestamp,
+    read_timestamp,
 )
 from twinhub.model.json import dumps, loads
 from twinhub.model.types import JsonObject, Pointer
+from twinhub.store.commit import Commit
 from twinhub.store.index import PolicyIndex, thing_index_rows
 
-__all__ = ["SNAPSHOT_INTERVAL", "EncodedWrite", "Kind", "decode_entry", "decode_policy", "decode_thing",
-           "encode_write"]
+__all__ = ["SNAPSHOT_INTERVAL", "EncodedCommit", "EncodedIndex", "EncodedWrite", "Kind", "decode_entry",
+           "decode_policy", "decode_thing", "encode_commit", "encode_write"]
 
 Kind = Literal["thing", "policy"]
 
@@ -42,6 +45,8 @@ class EncodedIndex:
     policy_id: str
     rows: tuple[tuple[str, str, str, int, int, str | None], ...]
     imports: tuple[tuple[str, str], ...]
+
+
 JournalRow = tuple[str, int, str, str, str, bytes, bytes | None]  # ..., action, path, value, snapshot
 
 
@@ -94,7 +99,7 @@ def encode_write(write: EntityWrite) -> EncodedWrite:
         )
     snapshot = None
     if keeps_snapshot(event):
-        snapshot = dumps({"created": entity.created, "deleted": entity.deleted, "doc": entity.doc})
+        snapshot = dumps({"created": format_timestamp(entity.created), "deleted": entity.deleted, "doc": entity.doc})
     search_columns = None
     index_rows: tuple[IndexRowValues, ...] = ()
     if kind == "thing":
@@ -106,12 +111,28 @@ def encode_write(write: EntityWrite) -> EncodedWrite:
         kind,
         entity_id,
         write.expected_revision,
-        (entity_id, entity.revision, entity.created, entity.modified, int(entity.deleted), dumps(entity.doc)),
-        (entity_id, event.revision, event.timestamp, event.action, format_path(event.path),
+        (entity_id, entity.revision, format_timestamp(entity.created), format_timestamp(entity.modified),
+         int(entity.deleted), dumps(entity.doc)),
+        (entity_id, event.revision, format_timestamp(event.timestamp), event.action, format_path(event.path),
          dumps(event.value), snapshot),
         search_columns,
         index_rows,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedCommit:
+    """A `Commit` as a backend binds it: its entity writes (things, then policies) and policy indexes."""
+
+    writes: tuple[EncodedWrite, ...]
+    policy_indexes: tuple[EncodedIndex, ...]
+
+
+def encode_commit(commit: Commit) -> EncodedCommit:
+    """Encode every write of `commit`; raises ValueError as `encode_write` does."""
+    writes: tuple[EntityWrite, ...] = (*commit.things, *commit.policies)
+    return EncodedCommit(tuple(encode_write(write) for write in writes),
+                         tuple(encode_index(index) for index in commit.policy_indexes))
 
 
 def encode_index(index: PolicyIndex) -> EncodedIndex:
@@ -152,13 +173,15 @@ def _object(data: bytes, what: str) -> JsonObject:
 def decode_thing(thing_id: str, row: tuple[Any, ...]) -> Thing:
     """A `things` row (revision, created, modified, deleted, doc) as a Thing."""
     revision, created, modified, deleted, doc = row
-    return Thing(thing_id, _object(doc, "thing"), revision, created, modified, deleted=bool(deleted))
+    return Thing(thing_id, _object(doc, "thing"), revision, read_timestamp(created), read_timestamp(modified),
+                 deleted=bool(deleted))
 
 
 def decode_policy(policy_id: str, row: tuple[Any, ...]) -> Policy:
     """A `policies` row (revision, created, modified, deleted, doc) as a Policy."""
     revision, created, modified, deleted, doc = row
-    return Policy(policy_id, _object(doc, "policy"), revision, created, modified, deleted=bool(deleted))
+    return Policy(policy_id, _object(doc, "policy"), revision, read_timestamp(created), read_timestamp(modified),
+                  deleted=bool(deleted))
 
 
 def decode_entry(thing_id: str, row: tuple[Any, ...]) -> JournalEntry:
@@ -166,13 +189,13 @@ def decode_entry(thing_id: str, row: tuple[Any, ...]) -> JournalEntry:
     revision, timestamp, action, path, value, snapshot = row
     if action not in _ACTIONS:
         raise ValueError(f"stored event action {action!r} is unknown")
-    event = ThingEvent(thing_id, _ACTIONS[action], parse_path(path), loads(value, max_depth=None), revision,
-                       timestamp)
+    moment = read_timestamp(timestamp)
+    event = ThingEvent(thing_id, _ACTIONS[action], parse_path(path), loads(value, max_depth=None), revision, moment)
     if snapshot is None:
         return JournalEntry(event, None)
     kept = _object(snapshot, "snapshot")
     doc, created = kept["doc"], kept["created"]
     if not isinstance(doc, dict) or not isinstance(created, str):
         raise ValueError("stored snapshot lacks its document or creation time")
-    thing = Thing(thing_id, doc, revision, created, timestamp, deleted=bool(kept.get("deleted", False)))
+    thing = Thing(thing_id, doc, revision, read_timestamp(created), moment, deleted=bool(kept.get("deleted", False)))
     return JournalEntry(event, thing)

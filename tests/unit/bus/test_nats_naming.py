@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -14,9 +15,11 @@ from twinhub.model.events import PolicyEvent, ThingEvent
 # NATS subject tokens: non-empty, no whitespace, no wildcards.
 SUBJECT = re.compile(r"[^\s.*>]+(\.[^\s.*>]+)*")
 
+T = datetime(2024, 5, 1, 12, tzinfo=UTC)
+
 
 def thing(thing_id: str, revision: int = 1) -> ThingEvent:
-    return ThingEvent(thing_id, "modified", (), None, revision, "t")
+    return ThingEvent(thing_id, "modified", (), None, revision, T)
 
 
 def test_thing_subjects_keep_the_namespace_and_hash_the_name() -> None:
@@ -27,7 +30,7 @@ def test_thing_subjects_keep_the_namespace_and_hash_the_name() -> None:
 
 
 def test_policy_subjects_are_apart_from_thing_subjects() -> None:
-    policy = PolicyEvent("org.example:lamp", "created", (), {}, 1, "t")
+    policy = PolicyEvent("org.example:lamp", "created", (), {}, 1, T)
 
     assert event_subject("p", policy).startswith("p.policies.org.example.")
     assert event_subject("p", thing("org.example:lamp")).startswith("p.things.org.example.")
@@ -49,7 +52,7 @@ def test_any_id_makes_a_valid_subject(thing_id: str) -> None:
 
 def test_message_ids_name_epoch_kind_id_and_revision() -> None:
     assert message_id("e1", thing("org.example:lamp", 7)) == "e1:thing:org.example:lamp:7"
-    assert message_id("e1", PolicyEvent("org.example:p", "deleted", (), None, 2, "t")) == "e1:policy:org.example:p:2"
+    assert message_id("e1", PolicyEvent("org.example:p", "deleted", (), None, 2, T)) == "e1:policy:org.example:p:2"
     assert message_id("e2", thing("org.example:lamp", 7)) != message_id("e1", thing("org.example:lamp", 7))
 
 

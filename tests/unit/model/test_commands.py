@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -43,10 +44,10 @@ from twinhub.model.merge import json_equal
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
 TID = "org.eclipse.ditto:lamp-1"
-T0 = "2024-01-01T00:00:00.000000Z"
-T1 = "2024-01-01T00:00:01.000000Z"
-T2 = "2024-01-01T00:00:02.000000Z"
-T3 = "2024-01-01T00:00:03.000000Z"
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+T1 = T0 + timedelta(seconds=1)
+T2 = T0 + timedelta(seconds=2)
+T3 = T0 + timedelta(seconds=3)
 
 FULL_DOC: JsonObject = {
     "thingId": TID,
@@ -79,7 +80,7 @@ def delete(path: Pointer) -> ThingCommand:
     return ThingCommand("delete", TID, path)
 
 
-def run(current: Thing | None, command: ThingCommand, *, now: str = T2, max_size: int = DEFAULT_MAX_THING_SIZE,
+def run(current: Thing | None, command: ThingCommand, *, now: datetime = T2, max_size: int = DEFAULT_MAX_THING_SIZE,
         visible: JsonObject | None = None) -> Applied:
     before = copy.deepcopy(current)
     applied = apply(current, command, now=now, max_size=max_size, visible=visible)
@@ -689,7 +690,7 @@ def test_apply_never_mutates_the_command_value(action: str) -> None:
 def _events(current: Thing | None, commands: list[ThingCommand]) -> tuple[Thing | None, list[ThingEvent]]:
     events: list[ThingEvent] = []
     for index, command in enumerate(commands):
-        applied = run(current, command, now=f"2024-01-01T00:{index // 60:02d}:{index % 60:02d}.000000Z")
+        applied = run(current, command, now=T0 + timedelta(seconds=index))
         current = applied.thing
         events.append(applied.event)
     return current, events
@@ -720,7 +721,7 @@ def test_replay_of_a_created_modified_deleted_and_recreated_thing() -> None:
                                      modify(("features", "lamp", "properties", "new"), 1)])
 def test_replay_keeps_created_when_an_event_creates_a_part(command: ThingCommand) -> None:
     live, events = _events(None, [modify((), FULL_DOC), command])
-    assert live is not None and live.created == "2024-01-01T00:00:00.000000Z"
+    assert live is not None and live.created == T0
     assert events[-1].action == "created"
     _assert_same_thing(replay(None, events), live)
 
@@ -815,7 +816,7 @@ def test_replaying_the_events_rebuilds_the_thing_the_commands_produced(
     events: list[ThingEvent] = []
     for index, command in enumerate([modify((), body), *command_list]):
         try:
-            applied = run(current, command, now=f"2024-01-01T00:00:{index:02d}.000000Z")
+            applied = run(current, command, now=T0 + timedelta(seconds=index))
         except TwinhubError:
             continue  # a refused command changes nothing and writes no event
         current = applied.thing
@@ -834,7 +835,7 @@ def test_the_policy_id_followed_through_the_events_is_the_things(
     policy_id: str | None = None
     for index, command in enumerate([modify((), body), *command_list, delete(()), merge((), body)]):
         try:
-            applied = run(current, command, now=f"2024-01-01T00:00:{index:02d}.000000Z")
+            applied = run(current, command, now=T0 + timedelta(seconds=index))
         except TwinhubError:
             continue
         current = applied.thing

@@ -762,7 +762,7 @@ def test_default_policy_is_dittos_implicit_policy() -> None:
         },
     }
     assert validate_policy(doc, "org.eclipse.ditto:thing-1", now=NOW) == doc
-    check_lockout(doc, now=NOW)
+    check_lockout(doc)
 
 
 def test_default_policy_validates_its_arguments() -> None:
@@ -774,7 +774,7 @@ def test_default_policy_validates_its_arguments() -> None:
 
 def lockout_error(doc: JsonObject) -> TwinhubError:
     with pytest.raises(TwinhubError) as caught:
-        check_lockout(doc, now=NOW)
+        check_lockout(doc)
     return caught.value
 
 
@@ -830,9 +830,9 @@ def test_lockout_is_prevented(entries: JsonObject) -> None:
     ids=["writer", "plus-expiring", "one-of-two-revoked", "other-revoked", "other-type-revoked", "read-revoked"],
 )
 def test_policy_with_a_permanent_writer_passes(entries: JsonObject) -> None:
-    check_lockout({"policyId": POLICY_ID, "imports": {}, "entries": entries}, now=NOW)
+    check_lockout({"policyId": POLICY_ID, "imports": {}, "entries": entries})
 
 
 def test_lockout_is_not_checked_for_policies_with_imports() -> None:
-    check_lockout({"policyId": POLICY_ID, "imports": {"ns:tpl": {}}, "entries": {}}, now=NOW)
+    check_lockout({"policyId": POLICY_ID, "imports": {"ns:tpl": {}}, "entries": {}})
     assert lockout_error({"policyId": POLICY_ID, "imports": {}, "entries": {}}).status == 403

@@ -3,10 +3,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from twinhub.model.policy import validate_policy
-from twinhub.model.policy_imports import MAX_TRANSITIVE_DEPTH, missing_imports, policy_rules, resolved_entries
+from twinhub.model.policy import MAX_TRANSITIVE_DEPTH, missing_imports, resolved_entries, validate_policy
 from twinhub.model.types import JsonObject, JsonValue
-from twinhub.policy.rules import Rule
+from twinhub.policy import Rule, policy_rules
 
 NOW = datetime(2030, 1, 1, 10, 30, tzinfo=UTC)
 

@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from twinhub.model.errors import ResourceNotFound, TwinhubError
-from twinhub.model.policy import validate_policy
-from twinhub.model.policy_resources import (
+from twinhub.model.policy import (
     PolicyResource,
     classify_policy_path,
     missing_policy_part,
@@ -15,6 +14,7 @@ from twinhub.model.policy_resources import (
     policy_not_found,
     policy_not_modifiable,
     retrieve_policy_part,
+    validate_policy,
     validate_policy_part,
 )
 from twinhub.model.types import JsonObject, JsonValue, Pointer

@@ -14,6 +14,7 @@ def test_policy_package_exports_exactly_the_public_surface() -> None:
         "Rule",
         "THING",
         "WRITE",
+        "policy_rules",
     ]
     for name in twinhub.policy.__all__:
         assert hasattr(twinhub.policy, name)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import orjson
 import pytest
 
@@ -37,7 +39,8 @@ def test_subscribe_for_persisted_events_of_a_thing() -> None:
              "filter": "exists(attributes/x)"}
     assert streaming_command(_envelope(_T + "subscribeForPersistedEvents", value, "/attributes")) == \
         SubscribeForPersistedEvents("things", "org.eclipse.ditto:lamp-7", ("attributes",), -5, 0,
-                           "2023-12-31T23:00:00.000000Z", "2024-01-02T00:00:00.000000Z", "exists(attributes/x)")
+                           datetime(2023, 12, 31, 23, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC),
+                           "exists(attributes/x)")
 
 
 def test_subscribe_without_options_streams_the_whole_history() -> None:
@@ -76,7 +79,8 @@ def test_malformed_streaming_commands_are_rejected(topic: str, value: object, pa
 
 def test_streaming_events_keep_the_entity_of_the_subscription_and_echo_its_correlation_id() -> None:
     request = _envelope(_T + "subscribeForPersistedEvents", {"fromHistoricalRevision": 1})
-    event = ThingEvent("org.eclipse.ditto:lamp-7", "modified", ("attributes", "x"), 1, 7, "2024-01-01T00:00:00Z")
+    event = ThingEvent("org.eclipse.ditto:lamp-7", "modified", ("attributes", "x"), 1, 7,
+                       datetime(2024, 1, 1, tzinfo=UTC))
     item = thing_event(event, value=1, headers={}).to_json()
     decoded = [orjson.loads(encode_envelope(envelope)) for envelope in (
         streaming_created(request, "s"),
@@ -89,7 +93,7 @@ def test_streaming_events_keep_the_entity_of_the_subscription_and_echo_its_corre
     assert decoded[1]["value"] == {"subscriptionId": "s", "item": {
         "topic": "org.eclipse.ditto/lamp-7/things/twin/events/modified",
         "headers": {"content-type": "application/json"}, "path": "/attributes/x", "value": 1, "revision": 7,
-        "timestamp": "2024-01-01T00:00:00Z"}}
+        "timestamp": "2024-01-01T00:00:00.000000Z"}}
     assert decoded[3]["value"] == {"subscriptionId": "s", "error": {"status": 500, "error": "x.y",
                                                                     "message": "boom"}}
     assert all(message["headers"] == {"correlation-id": "h-1", "content-type": "application/json"}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import orjson
 import pytest
 
@@ -282,7 +284,8 @@ def test_a_devices_live_response_is_read_back() -> None:
 
 
 def _event(action: str, path: tuple[str, ...], value: JsonValue) -> ThingEvent:
-    return ThingEvent("org.eclipse.ditto:lamp-7", action, path, value, 42, "2021-01-18T09:42:12.000000Z")  # type: ignore[arg-type]
+    return ThingEvent("org.eclipse.ditto:lamp-7", action, path, value, 42,
+                      datetime(2021, 1, 18, 9, 42, 12, tzinfo=UTC))  # type: ignore[arg-type]
 
 
 def test_a_created_event_carries_value_revision_timestamp_and_the_commands_headers() -> None:

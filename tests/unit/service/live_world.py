@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from twinhub.bus.inprocess import InProcessBus
@@ -14,9 +15,10 @@ from twinhub.bus.signals import SignalBus
 from twinhub.model.commands import ThingCommand
 from twinhub.model.events import ThingEvent
 from twinhub.model.live import LiveMessage, LiveResponse, LiveSignal
+from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import JsonObject
 from twinhub.service.live import LiveHub, LiveReceiver
-from twinhub.service.policies import PolicyCommand, PolicyService
+from twinhub.service.policies import PolicyService
 from twinhub.service.things import ThingService
 from twinhub.store.sqlite import open_sqlite_store
 
@@ -105,5 +107,5 @@ def responder(hub: LiveHub, receiver: LiveReceiver,
 
 def event_requesting(label: str, correlation_id: str = "c-ack", thing_id: str = THING_ID) -> ThingEvent:
     """A twin event whose writer requested an acknowledgement of `label`."""
-    return ThingEvent(thing_id, "modified", ("attributes", "model"), "T2", 2, "2024-05-01T12:00:00.000000Z",
+    return ThingEvent(thing_id, "modified", ("attributes", "model"), "T2", 2, datetime(2024, 5, 1, 12, tzinfo=UTC),
                       headers={"correlation-id": correlation_id, "requested-acks": f'["{label}"]'})

@@ -24,7 +24,7 @@ ENFORCER = Enforcer([
 
 
 def seen(subjects: tuple[str, ...], action: str, path: Pointer, value: JsonValue) -> object:
-    event = ThingEvent(TID, action, path, value, 2, "2024-01-01T00:00:00.000000Z")  # type: ignore[arg-type]
+    event = ThingEvent(TID, action, path, value, 2, datetime(2024, 1, 1, tzinfo=UTC))  # type: ignore[arg-type]
     delivery = EventView(event, None, ENFORCER, datetime.now(UTC)).deliver(Interest(subjects, EventFilter()))
     return None if delivery is None else delivery.value
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import orjson
 
 from twinhub.model.events import ThingEvent
@@ -24,7 +26,7 @@ def message(correlation_id: str, request_id: str | None, **headers: str) -> Live
 
 
 def event(correlation_id: str, *labels: str, thing_id: str = THING_ID) -> ThingEvent:
-    return ThingEvent(thing_id, "modified", ("attributes", "x"), 1, 2, "t", headers={
+    return ThingEvent(thing_id, "modified", ("attributes", "x"), 1, 2, datetime(2024, 5, 1, 12, tzinfo=UTC), headers={
         "correlation-id": correlation_id, "requested-acks": orjson.dumps(list(labels)).decode()})
 
 

@@ -14,9 +14,10 @@ import pytest
 
 from twinhub.bus.inprocess import InProcessBus
 from twinhub.model.commands import ThingCommand
+from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import JsonObject
 from twinhub.rql import CursorInvalid, RqlOptionInvalid
-from twinhub.service.policies import PolicyCommand, PolicyService
+from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchPage, SearchQuery, SearchService
 from twinhub.service.things import ThingService
 from twinhub.store.sqlite import open_sqlite_store

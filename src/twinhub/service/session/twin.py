@@ -10,6 +10,7 @@ from dataclasses import replace
 from twinhub.model.errors import ThingConflict, ThingPreconditionFailed
 from twinhub.model.etag import Preconditions
 from twinhub.model.headers import TWIN_PERSISTED
+from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import MISSING, JsonValue, Missing
 from twinhub.protocol import (
     Envelope,
@@ -29,7 +30,6 @@ from twinhub.protocol import thing_command as parse_thing_command
 from twinhub.service.conditions import Condition, parse_condition
 from twinhub.service.event_headers import ORIGIN_HEADER, carried_headers
 from twinhub.service.live import new_correlation_id
-from twinhub.service.policies import PolicyCommand
 from twinhub.service.requested_acks import RequestedAcks, WriteOutcome
 from twinhub.service.session.party import Party
 from twinhub.service.views import project_thing, project_value, with_special_fields

@@ -23,12 +23,10 @@ from twinhub.store.postgres.rows import (
     lock_key,
     policy_index_record,
 )
-from twinhub.store.rows import EncodedIndex, EncodedWrite, Kind
+from twinhub.store.rows import EncodedCommit, EncodedIndex, Kind
 
-__all__ = ["LOCK", "REVISIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX", "WRITE_THINGS", "Plan", "Unit",
-           "entity_ids", "lock_keys", "plan_batch"]
-
-Unit = tuple[EncodedWrite | EncodedIndex, ...]
+__all__ = ["LOCK", "REVISIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX", "WRITE_THINGS", "Plan", "entity_ids",
+           "lock_keys", "plan_batch"]
 
 # Acquired in array order, which `lock_keys` sorts; released when the transaction ends.
 LOCK = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k"
@@ -119,37 +117,31 @@ def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
 
-def lock_keys(units: Iterable[Unit]) -> list[int]:
+def lock_keys(units: Iterable[EncodedCommit]) -> list[int]:
     """The sorted advisory lock keys of every entity (and policy index) the units write."""
-    keys = set()
+    keys: set[int] = set()
     for unit in units:
-        for write in unit:
-            if isinstance(write, EncodedIndex):
-                keys.add(lock_key("policy", write.policy_id))
-            else:
-                keys.add(lock_key(write.kind, write.entity_id))
+        keys.update(lock_key(write.kind, write.entity_id) for write in unit.writes)
+        keys.update(lock_key("policy", index.policy_id) for index in unit.policy_indexes)
     return sorted(keys)
 
 
-def entity_ids(units: Iterable[Unit], kind: Kind) -> list[str]:
-    return list({write.entity_id: None for unit in units for write in unit
-                 if isinstance(write, EncodedWrite) and write.kind == kind})
+def entity_ids(units: Iterable[EncodedCommit], kind: Kind) -> list[str]:
+    return list({write.entity_id: None for unit in units for write in unit.writes if write.kind == kind})
 
 
-def plan_batch(units: Sequence[Unit], stored: Mapping[tuple[Kind, str], int]) -> Plan:
+def plan_batch(units: Sequence[EncodedCommit], stored: Mapping[tuple[Kind, str], int]) -> Plan:
     """Check each unit's expected revisions in queue order and gather the rows of those that pass."""
     revisions = dict(stored)
     plan = Plan()
     for unit in units:
-        conflict = next((write for write in unit if isinstance(write, EncodedWrite)
-                         and revisions.get((write.kind, write.entity_id), 0) != write.expected_revision), None)
+        conflict = next((write for write in unit.writes
+                         if revisions.get((write.kind, write.entity_id), 0) != write.expected_revision), None)
         if conflict is not None:
             plan.outcomes.append(RevisionConflict(conflict.entity_id, conflict.expected_revision))
             continue
-        for write in unit:
-            if isinstance(write, EncodedIndex):
-                plan.policy_index[write.policy_id] = write
-                continue
+        plan.policy_index.update((index.policy_id, index) for index in unit.policy_indexes)
+        for write in unit.writes:
             key = (write.kind, write.entity_id)
             revisions[key] = write.entity_row[1]
             plan.entities[key] = write.entity_row + (write.search_columns or ())

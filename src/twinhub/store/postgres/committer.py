@@ -28,8 +28,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from twinhub.store.postgres.batch import LOCK, REVISIONS, Unit, entity_ids, lock_keys, plan_batch
+from twinhub.store.postgres.batch import LOCK, REVISIONS, entity_ids, lock_keys, plan_batch
 from twinhub.store.postgres.errors import DRIVER_ERRORS, discarding, is_connection_error, unavailable
+from twinhub.store.rows import EncodedCommit
 
 __all__ = ["Committer", "Outcome", "Pending"]
 
@@ -44,7 +45,7 @@ _MESSAGE = "The thing store could not commit the write."
 class Pending:
     """A unit of writes committed all or nothing, and the future that answers its caller."""
 
-    unit: Unit
+    unit: EncodedCommit
     future: asyncio.Future[None]
 
 
@@ -96,7 +97,7 @@ class Committer:
                 outcomes = [unavailable(_MESSAGE, exc) for _ in batch]
             self._settle(batch, outcomes)
 
-    async def _commit(self, units: list[Unit]) -> list[Outcome]:
+    async def _commit(self, units: list[EncodedCommit]) -> list[Outcome]:
         for attempt in (1, 2):
             try:
                 return await self._transaction(units)
@@ -112,7 +113,7 @@ class Committer:
                 return [await self._alone(unit) for unit in units]
         raise AssertionError("unreachable")
 
-    async def _alone(self, unit: Unit) -> Outcome:
+    async def _alone(self, unit: EncodedCommit) -> Outcome:
         try:
             (outcome,) = await self._transaction([unit])
         except _CommitUnknown as lost:
@@ -121,7 +122,7 @@ class Committer:
             return unavailable(_MESSAGE, exc)
         return outcome
 
-    async def _transaction(self, units: list[Unit]) -> list[Outcome]:
+    async def _transaction(self, units: list[EncodedCommit]) -> list[Outcome]:
         """Commit `units` in one transaction; raises _CommitUnknown if the connection died in COMMIT."""
         async with discarding(self._pool, self._acquire_timeout) as connection:
             transaction = connection.transaction()

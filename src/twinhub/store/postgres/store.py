@@ -12,23 +12,24 @@ import asyncio
 import enum
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import asyncpg
 
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
+from twinhub.model.events import JournalEntry, Policy, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
+from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.index import PolicyIndex
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
 from twinhub.store.postgres.rows import bound_params, decode_text, plain
 from twinhub.store.postgres.schema import migrate
-from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
+from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
 
@@ -193,9 +194,9 @@ class PostgresStore:
 
     # -- writes ------------------------------------------------------------------------------------
 
-    async def commit(self, *writes: EntityWrite | PolicyIndex) -> None:
-        """Store the entities and journal their events, all or nothing; returns once the group commit
-        holding them is durable.
+    async def commit(self, unit: Commit) -> None:
+        """Store the unit's entities, journal their events and index them, all or nothing; returns once
+        the group commit holding them is durable.
 
         Raises RevisionConflict when a stored revision is not the write's `expected_revision`,
         ServiceUnavailable when the transaction fails or the database is unreachable, ValueError for a
@@ -203,10 +204,7 @@ class PostgresStore:
         may still see its write committed, as with any lost acknowledgement.
         """
         self._check_open()
-        if not writes:
-            raise ValueError("commit needs at least one write")
-        encoded = tuple(encode_index(write) if isinstance(write, PolicyIndex) else encode_write(write)
-                        for write in writes)
+        encoded = encode_commit(unit)
         await self._slots.acquire()
         if self._state is not _State.OPEN:  # closed while waiting for a slot
             self._slots.release()
@@ -255,13 +253,14 @@ class PostgresStore:
         return int(await self._read(lambda connection: connection.fetchval(query.sql, *bound_params(query))))
 
     async def journal(self, thing_id: str, *, to_revision: int | None = None,
-                      to_timestamp: str | None = None) -> list[JournalEntry]:
+                      to_timestamp: datetime | None = None) -> list[JournalEntry]:
         """The entries from the latest snapshot at or before the bound through the bound, by revision.
 
         The bound is the latest revision at or before `to_revision` and whose event is at or before
         `to_timestamp` (both inclusive, each optional); empty when no revision meets them.
         """
-        rows = await self._read(lambda connection: connection.fetch(_JOURNAL, thing_id, to_revision, to_timestamp))
+        until = None if to_timestamp is None else format_timestamp(to_timestamp)  # as the journal stores it
+        rows = await self._read(lambda connection: connection.fetch(_JOURNAL, thing_id, to_revision, until))
         return [self._decode(decode_entry, thing_id, (*row[:3], decode_text(row[3]), *row[4:])) for row in rows]
 
     async def life_start(self, thing_id: str) -> int:

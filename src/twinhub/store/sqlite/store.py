@@ -9,17 +9,18 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self, TypeVar
 
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import EntityWrite, JournalEntry, Policy, Thing
+from twinhub.model.events import JournalEntry, Policy, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
+from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.index import PolicyIndex
-from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_index, encode_write
+from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
 from twinhub.store.sqlite.dialect import SQLITE
@@ -159,9 +160,9 @@ class SqliteStore:
 
     # -- writes ------------------------------------------------------------------------------------
 
-    async def commit(self, *writes: EntityWrite | PolicyIndex) -> None:
-        """Store the entities and journal their events, all or nothing; returns once the group commit
-        holding them is durable.
+    async def commit(self, unit: Commit) -> None:
+        """Store the unit's entities, journal their events and index them, all or nothing; returns once
+        the group commit holding them is durable.
 
         Raises RevisionConflict when a stored revision is not the write's `expected_revision`,
         ServiceUnavailable when the transaction fails, ValueError for a malformed write and
@@ -169,11 +170,7 @@ class SqliteStore:
         write committed, as with any lost acknowledgement.
         """
         self._check_open()
-        if not writes:
-            raise ValueError("commit needs at least one write")
-        # Encoded here, not in the writer, to keep its transactions short.
-        encoded = tuple(encode_index(write) if isinstance(write, PolicyIndex) else encode_write(write)
-                        for write in writes)
+        encoded = encode_commit(unit)  # here, not in the writer, to keep its transactions short
         await self._slots.acquire()
         if self._state is not _State.OPEN:  # closed while waiting for a slot
             self._slots.release()
@@ -234,7 +231,7 @@ class SqliteStore:
         return await self._read(query)
 
     async def journal(self, thing_id: str, *, to_revision: int | None = None,
-                      to_timestamp: str | None = None) -> list[JournalEntry]:
+                      to_timestamp: datetime | None = None) -> list[JournalEntry]:
         """The entries from the latest snapshot at or before the bound through the bound, by revision.
 
         The bound is the latest revision at or before `to_revision` and whose event is at or before
@@ -246,7 +243,8 @@ class SqliteStore:
         if to_timestamp is not None:
             limits.append("timestamp <= :to_timestamp")
         sql = _JOURNAL.format(limits=" AND ".join(limits))
-        parameters = {"thing_id": thing_id, "to_revision": to_revision, "to_timestamp": to_timestamp}
+        until = None if to_timestamp is None else format_timestamp(to_timestamp)  # as the journal stores it
+        parameters = {"thing_id": thing_id, "to_revision": to_revision, "to_timestamp": until}
 
         def query(connection: sqlite3.Connection) -> list[JournalEntry]:
             return [decode_entry(thing_id, row) for row in connection.execute(sql, parameters)]

@@ -1,10 +1,10 @@
 """The one writer thread: it owns the read-write connection and group-commits queued writes.
 
-Callers on the event loop put a unit of writes (one thing, or a thing with its new policy) and an
-asyncio future on a bounded queue. The thread takes everything queued (up to `batch_max` units),
-applies it in queue order in ONE transaction, and hands all outcomes back to the loop in one
-`call_soon_threadsafe`. Each write is a compare-and-set on its entity's revision: a conflict fails
-its unit alone, all of it; a failed transaction fails the whole batch.
+Callers on the event loop put a unit (an encoded `Commit`: a thing, or a thing with its new policy,
+and policy indexes) and an asyncio future on a bounded queue. The thread takes everything queued (up
+to `batch_max` units), applies it in queue order in ONE transaction, and hands all outcomes back to the
+loop in one `call_soon_threadsafe`. Each write is a compare-and-set on its entity's revision: a conflict
+fails its unit alone, all of it; a failed transaction fails the whole batch.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.json import dumps
 from twinhub.store.base import RevisionConflict
-from twinhub.store.rows import EncodedIndex, EncodedWrite, IndexRowValues, JournalRow, Kind
+from twinhub.store.rows import EncodedCommit, EncodedIndex, EncodedWrite, IndexRowValues, JournalRow, Kind
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
 __all__ = ["Outcome", "Pending", "Writer"]
@@ -71,14 +71,11 @@ _INSERT_POLICY_INDEX = (
 _DELETE_POLICY_IMPORTS = "DELETE FROM policy_imports WHERE policy_id = ?"
 _INSERT_POLICY_IMPORTS = "INSERT INTO policy_imports (policy_id, imported_id) VALUES (?, ?)"
 
-Unit = tuple[EncodedWrite | EncodedIndex, ...]
-
-
 @dataclass(frozen=True, slots=True)
 class Pending:
     """A unit of writes committed all or nothing, and the future that answers its caller."""
 
-    writes: Unit
+    unit: EncodedCommit
     future: asyncio.Future[None]
 
 
@@ -146,7 +143,7 @@ class Writer:
         while True:
             batch, stopping = self._take()
             if batch:
-                outcomes = self._commit(connection, [pending.writes for pending in batch])
+                outcomes = self._commit(connection, [pending.unit for pending in batch])
                 settled = [(pending.future, outcome) for pending, outcome in zip(batch, outcomes, strict=True)]
                 try:
                     self._loop.call_soon_threadsafe(self._settle, settled)
@@ -169,7 +166,7 @@ class Writer:
                 return batch, False
         return batch, True
 
-    def _commit(self, connection: sqlite3.Connection, units: list[Unit]) -> list[Outcome]:
+    def _commit(self, connection: sqlite3.Connection, units: list[EncodedCommit]) -> list[Outcome]:
         try:
             connection.execute("BEGIN IMMEDIATE")
             outcomes, rows = _compare_and_set(connection, units)
@@ -191,7 +188,7 @@ class Writer:
         return outcomes
 
 
-def _compare_and_set(connection: sqlite3.Connection, units: list[Unit]
+def _compare_and_set(connection: sqlite3.Connection, units: list[EncodedCommit]
                      ) -> tuple[list[Outcome], dict[Kind, tuple[list[tuple[object, ...]], list[JournalRow]]]]:
     """Check each unit's expected revisions against the stored ones, inside the batch's transaction.
 
@@ -201,7 +198,7 @@ def _compare_and_set(connection: sqlite3.Connection, units: list[Unit]
     and per kind the entities' final rows and the events.
     """
     revisions: dict[tuple[Kind, str], int] = {}
-    writes = [write for unit in units for write in unit if isinstance(write, EncodedWrite)]
+    writes = [write for unit in units for write in unit.writes]
     for kind in {write.kind for write in writes}:
         # As text: SQLite 3.45+ would read a BLOB argument as its binary JSONB format.
         ids = dumps(list({write.entity_id: None for write in writes if write.kind == kind}))
@@ -215,9 +212,7 @@ def _compare_and_set(connection: sqlite3.Connection, units: list[Unit]
         if conflict is not None:
             outcomes.append(RevisionConflict(conflict.entity_id, conflict.expected_revision))
             continue
-        for write in unit:
-            if not isinstance(write, EncodedWrite):
-                continue
+        for write in unit.writes:
             revisions[(write.kind, write.entity_id)] = write.entity_row[1]
             entities[(write.kind, write.entity_id)] = write.entity_row + (write.search_columns or ())
             events.setdefault(write.kind, []).append(write.journal_row)
@@ -228,25 +223,23 @@ def _compare_and_set(connection: sqlite3.Connection, units: list[Unit]
     return outcomes, rows
 
 
-def _first_conflict(unit: Unit, revisions: dict[tuple[Kind, str], int]) -> EncodedWrite | None:
-    for write in unit:
-        if not isinstance(write, EncodedWrite):
-            continue
+def _first_conflict(unit: EncodedCommit, revisions: dict[tuple[Kind, str], int]) -> EncodedWrite | None:
+    for write in unit.writes:
         if revisions.get((write.kind, write.entity_id), 0) != write.expected_revision:
             return write
     return None
 
 
-def _write_index(connection: sqlite3.Connection, committed: list[Unit]) -> None:
+def _write_index(connection: sqlite3.Connection, committed: list[EncodedCommit]) -> None:
     """Replace the index rows of every thing and policy the committed units changed (latest state wins)."""
     things: dict[str, tuple[IndexRowValues, ...]] = {}
     policies: dict[str, EncodedIndex] = {}
     for unit in committed:
-        for write in unit:
-            if isinstance(write, EncodedIndex):
-                policies[write.policy_id] = write
-            elif write.kind == "thing":
+        for write in unit.writes:
+            if write.kind == "thing":
                 things[write.entity_id] = write.index_rows
+        for index in unit.policy_indexes:
+            policies[index.policy_id] = index
     if things:
         connection.executemany(_DELETE_THING_INDEX, [(thing_id,) for thing_id in things])
         connection.executemany(_INSERT_THING_INDEX, [row for rows in things.values() for row in rows])

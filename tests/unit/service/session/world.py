@@ -16,9 +16,10 @@ from twinhub.auth.context import AuthContext
 from twinhub.bus.inprocess import InProcessBus
 from twinhub.bus.signals import InProcessSignalBus
 from twinhub.model.commands import ThingCommand
+from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import JsonValue, Pointer
 from twinhub.service.live import LiveHub
-from twinhub.service.policies import PolicyCommand, PolicyService
+from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
 from twinhub.service.session import Close, Session, SessionServices, SessionTasks
 from twinhub.service.streaming import EventHub

@@ -20,29 +20,26 @@ from twinhub.model.errors import (
     TwinhubError,
 )
 from twinhub.model.ids import parse_policy_id
-from twinhub.model.policy import (
-    DEFAULT_EXPIRY_GRANULARITY,
-    DEFAULT_MAX_IMPORTS,
-    DEFAULT_MAX_POLICY_SIZE,
+from twinhub.model.policy.document import DEFAULT_MAX_POLICY_SIZE, validate_policy
+from twinhub.model.policy.entries import (
     validate_allowed_additions,
     validate_entries,
     validate_entry,
-    validate_import,
-    validate_import_entries,
     validate_importable,
-    validate_imports,
-    validate_label,
     validate_namespaces,
-    validate_policy,
     validate_references,
     validate_resource,
-    validate_resource_key,
     validate_resources,
-    validate_subject,
-    validate_subject_id,
-    validate_subjects,
+)
+from twinhub.model.policy.imports import (
+    DEFAULT_MAX_IMPORTS,
+    validate_import,
+    validate_import_entries,
+    validate_imports,
     validate_transitive_imports,
 )
+from twinhub.model.policy.labels import validate_label, validate_resource_key, validate_subject_id
+from twinhub.model.policy.subjects import DEFAULT_EXPIRY_GRANULARITY, validate_subject, validate_subjects
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
 

@@ -1,0 +1,212 @@
+"""Policy commands and the pure function that applies one to the current policy (Ditto's policy command
+strategies, as `twinhub.model.commands` is for things).
+
+`apply_policy_command(current, command, now=...)` returns the new policy and its event; it never mutates
+its inputs and does no I/O. What needs the caller or other policies stays with the service: authorization,
+preconditions, that the creator keeps WRITE, that imported policies exist and may be read.
+
+Handlers are registered per action and per part of the policy the path names, one per Ditto command family:
+`("modify", PolicyResource.POLICY)` is CreatePolicy / ModifyPolicy, `("modify", PolicyResource.ENTRY)`
+ModifyPolicyEntry, `("delete", PolicyResource.SUBJECT)` DeleteSubject, and so on. Reads are not commands:
+`retrieve_policy_part` answers them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from twinhub.model.errors import MethodNotAllowed, PolicyNotAccessible, TwinhubError
+from twinhub.model.events import Policy, PolicyAction, PolicyEvent
+from twinhub.model.pointer import delete_at, get_at, set_at
+from twinhub.model.policy.document import check_lockout, check_references, validate_policy
+from twinhub.model.policy.parts import (
+    PolicyResource,
+    classify_policy_path,
+    missing_policy_part,
+    validate_policy_part,
+)
+from twinhub.model.policy.subjects import DEFAULT_EXPIRY_GRANULARITY
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
+
+__all__ = ["PolicyApplied", "PolicyCommand", "PolicyCommandAction", "apply_policy_command",
+           "policy_command_resource", "with_requester"]
+
+PolicyCommandAction = Literal["modify", "delete"]
+
+# Ditto's placeholder for the requester's own subject in policy writes.
+_REQUESTER = re.compile(r"\{\{\s*request:subjectId\s*\}\}")
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyCommand:
+    """Modify (PUT) or delete the part of a policy at `path` (`()` is the whole policy). `allow_lockout`
+    (Ditto's `allow-policy-lockout`) lets a creator make a policy it cannot write itself."""
+
+    action: PolicyCommandAction
+    policy_id: str
+    path: Pointer
+    value: JsonValue = None
+    allow_lockout: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyApplied:
+    """The result of a policy command: the new policy (a tombstone when deleted) and its event, whose
+    value is the written part as stored (None for a deletion)."""
+
+    policy: Policy
+    event: PolicyEvent
+
+    @property
+    def created(self) -> bool:
+        return self.event.action == "created"
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    resource: PolicyResource
+    now: datetime
+    expiry_granularity: timedelta
+
+
+# What a handler makes of a command: the new document, the event's value and action.
+_Change = tuple[JsonObject, JsonValue, PolicyAction]
+_Handler = Callable[[Policy | None, PolicyCommand, _Context], _Change]
+
+
+def with_requester(command: PolicyCommand, subject: str) -> PolicyCommand:
+    """`{{ request:subjectId }}` in the keys of the path and of the value replaced by `subject` (the
+    requester's), as Ditto does."""
+    path = tuple(_REQUESTER.sub(subject, key) for key in command.path)
+    return replace(command, path=path, value=_substitute(command.value, subject))
+
+
+def _substitute(value: JsonValue, subject: str) -> JsonValue:
+    if isinstance(value, dict):
+        return {_REQUESTER.sub(subject, key): _substitute(item, subject) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_substitute(item, subject) for item in value]
+    return value
+
+
+def policy_command_resource(command: PolicyCommand) -> PolicyResource:
+    """The part of the policy `command` changes; raises ResourceNotFound (404) for a path Ditto has no route
+    for, MethodNotAllowed (405) for a DELETE of a part that cannot be deleted."""
+    resource = classify_policy_path(command.path)
+    if resource not in _HANDLERS[command.action]:
+        raise MethodNotAllowed("DELETE", ["GET", "PUT"])
+    return resource
+
+
+def apply_policy_command(current: Policy | None, command: PolicyCommand, *, now: datetime,
+                         expiry_granularity: timedelta = DEFAULT_EXPIRY_GRANULARITY) -> PolicyApplied:
+    """Apply `command` to `current` (None or a tombstone when the policy does not exist) at `now`.
+
+    Raises what `policy_command_resource` raises; PolicyNotAccessible (404) for a part of a policy that does
+    not exist, Ditto's 404 for a part below a missing entry or import, or a deletion of a missing part; the
+    validation errors of the new value and of the whole resulting policy (`validate_policy`), its references
+    (`check_references`) and `policies:policy.modificationinvalid` / `policies:entry.modificationinvalid`
+    (403) when nobody could write it any more (`check_lockout`).
+    """
+    resource = policy_command_resource(command)
+    alive = current if current is not None and not current.deleted else None
+    if alive is None and (command.path or command.action == "delete"):
+        raise PolicyNotAccessible(command.policy_id)
+    handler = _HANDLERS[command.action][resource]
+    doc, value, action = handler(alive, command, _Context(resource, now, expiry_granularity))
+    revision = (current.revision if current is not None else 0) + 1
+    created = alive.created if alive is not None else now
+    policy = Policy(command.policy_id, doc, revision, created, now, deleted=action == "deleted" and not command.path)
+    return PolicyApplied(policy, PolicyEvent(command.policy_id, action, command.path, value, revision, now))
+
+
+def _validated(value: JsonValue, command: PolicyCommand, context: _Context) -> JsonObject:
+    """The whole resulting policy, valid, its references intact, and writable by someone."""
+    doc = validate_policy(value, command.policy_id, now=context.now, expiry_granularity=context.expiry_granularity)
+    path = command.path
+    check_references(doc, command.policy_id, deleting_imports=bool(path) and path[0] == "imports")
+    try:
+        check_lockout(doc)
+    except TwinhubError as error:
+        if len(path) > 1 and path[0] == "entries":  # Ditto names the entry-level change
+            raise TwinhubError("policies:entry.modificationinvalid", 403, error.message,
+                               error.description) from None
+        raise
+    return doc
+
+
+def _modify_policy(current: Policy | None, command: PolicyCommand, context: _Context) -> _Change:
+    doc = _validated(command.value, command, context)
+    return doc, doc, "created" if current is None else "modified"
+
+
+def _delete_policy(current: Policy | None, command: PolicyCommand, context: _Context) -> _Change:
+    return {}, None, "deleted"
+
+
+def _write_part(current: Policy, command: PolicyCommand, context: _Context) -> tuple[JsonObject, JsonValue]:
+    """The policy with the part at the command's path replaced, and the part as stored."""
+    path = command.path
+    if len(path) > 2 and get_at(current.doc, path[:2]) is MISSING:
+        raise missing_policy_part(current.doc, command.policy_id, path)  # the entry or import
+    value = validate_policy_part(context.resource, command.value, command.policy_id, path, now=context.now,
+                                 expiry_granularity=context.expiry_granularity)
+    doc = _validated(set_at(current.doc, path, value), command, context)
+    kept = get_at(doc, path)
+    return doc, value if kept is MISSING else kept
+
+
+def _put_part(current: Policy | None, command: PolicyCommand, context: _Context) -> _Change:
+    """A part that a PUT creates when it is missing (201) and replaces otherwise (204)."""
+    assert current is not None
+    before = get_at(current.doc, command.path)
+    doc, value = _write_part(current, command, context)
+    return doc, value, "created" if before is MISSING else "modified"
+
+
+def _replace_part(current: Policy | None, command: PolicyCommand, context: _Context) -> _Change:
+    """A part that a PUT always replaces (204), whether it was there or not."""
+    assert current is not None
+    doc, value = _write_part(current, command, context)
+    return doc, value, "modified"
+
+
+def _delete_part(current: Policy | None, command: PolicyCommand, context: _Context) -> _Change:
+    assert current is not None
+    if get_at(current.doc, command.path) is MISSING:
+        raise missing_policy_part(current.doc, command.policy_id, command.path)
+    return _validated(delete_at(current.doc, command.path), command, context), None, "deleted"
+
+
+_HANDLERS: dict[PolicyCommandAction, dict[PolicyResource, _Handler]] = {
+    "modify": {
+        PolicyResource.POLICY: _modify_policy,
+        PolicyResource.ENTRIES: _replace_part,
+        PolicyResource.ENTRY: _put_part,
+        PolicyResource.SUBJECTS: _replace_part,
+        PolicyResource.SUBJECT: _put_part,
+        PolicyResource.RESOURCES: _replace_part,
+        PolicyResource.RESOURCE: _put_part,
+        PolicyResource.IMPORTABLE: _replace_part,
+        PolicyResource.NAMESPACES: _replace_part,
+        PolicyResource.ALLOWED_ADDITIONS: _replace_part,
+        PolicyResource.REFERENCES: _put_part,
+        PolicyResource.IMPORTS: _replace_part,
+        PolicyResource.IMPORT: _put_part,
+        PolicyResource.IMPORT_ENTRIES: _replace_part,
+        PolicyResource.IMPORT_TRANSITIVE_IMPORTS: _replace_part,
+    },
+    "delete": {
+        PolicyResource.POLICY: _delete_policy,
+        PolicyResource.ENTRY: _delete_part,
+        PolicyResource.SUBJECT: _delete_part,
+        PolicyResource.RESOURCE: _delete_part,
+        PolicyResource.IMPORTS: _delete_part,
+        PolicyResource.IMPORT: _delete_part,
+        PolicyResource.REFERENCES: _delete_part,
+    },
+}
