@@ -1,7 +1,7 @@
 """The benchmark runner: `python -m bench [--duration S] [--connections C] [--only NAME]`.
 
 Starts a fresh twinhub server on loopback, drives it with wrk, prints a Markdown report and writes it
-(plus JSON) to `bench/results/`. Run from the repository root (it imports `tests.serving`). The search
+(plus JSON) to `bench/results/`. Run from the repository root. The search
 benchmark over a million things (`--only search`) and the scale-out one on PostgreSQL + NATS with one and two
 workers (`--only scale-out`) are opt-in: their data sets take minutes to generate once.
 """

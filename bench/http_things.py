@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-from tests.serving import Server, start_server
 
 from bench.machine import (
     MachineInfo,
@@ -38,6 +37,7 @@ from bench.machine import (
     top_consumers,
 )
 from bench.wrk import WrkResult, run_wrk
+from twinhub.testing import Server, start_server
 
 NAMESPACE = "bench"
 USER = "bench"

@@ -28,13 +28,13 @@ from typing import Any
 
 import httpx
 import orjson
-from tests.serving import Server, start_server
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from bench.http_things import AUTH_HEADER, CpuUse, ServerStartError, accounted_wrk, shut_down
 from bench.machine import MachineInfo, machine_info, process_cpu_seconds, process_tree_memory
 from bench.wrk import WrkResult
+from twinhub.testing import Server, start_server
 
 NAMESPACE = "bench.rt"
 THING = f"{NAMESPACE}:thing-0"

@@ -7,7 +7,6 @@ import asyncio
 import json
 
 import httpx
-from tests.serving import Server
 
 from bench.http_things import AUTH_HEADER
 from bench.scale_data import PgDataset, fetch
@@ -25,6 +24,7 @@ from bench.search_data import hidden_id, visible_id
 from twinhub.rql import DEFAULT_PAGE_SIZE
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.search import CompiledQuery
+from twinhub.testing import Server
 
 SAMPLE = 50  # written things read back through the server after the write scenario
 READS_PER_SAMPLE = 4  # each on a new connection, so that with two workers both are asked

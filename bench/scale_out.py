@@ -28,7 +28,6 @@ import asyncpg
 import httpx
 import nats
 import nats.js.errors
-from tests.serving import Server, start_server
 
 from bench.http_things import (
     AUTH_HEADER,
@@ -67,6 +66,7 @@ from bench.search import (
 from bench.search_data import Spec, lua_visible_id, shape_indices
 from twinhub.store.postgres.rows import bound_params
 from twinhub.store.search import CompiledQuery
+from twinhub.testing import Server, start_server
 
 DEFAULT_NATS = "nats://127.0.0.1:4222"
 WRITE_SHAPE = "features"  # the things whose lamp the write scenario turns up and down

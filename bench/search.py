@@ -30,7 +30,6 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
-from tests.serving import Server, start_server
 
 from bench.http_things import (
     AUTH_HEADER,
@@ -69,6 +68,7 @@ from twinhub.store.search import CompiledQuery, Dialect, compile_count, compile_
 from twinhub.store.search.visibility import Visibility
 from twinhub.store.sqlite.dialect import SQLITE
 from twinhub.store.sqlite.schema import connect_reader
+from twinhub.testing import Server, start_server
 
 SUBJECTS = (SUBJECT,)
 SEARCH_PATH = "/api/2/search/things"

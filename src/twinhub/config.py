@@ -19,10 +19,9 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from twinhub.auth.jwt import OidcIssuer
+from twinhub.auth import OidcIssuer, oidc_issuers_to_json, parse_oidc_issuers
 
 DEFAULT_PORT = 8080
 MAX_PORT = 65535
@@ -65,8 +64,6 @@ class Settings:
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
-        from twinhub.auth.settings import oidc_issuers_to_json
-
         environ = {f"TWINHUB_{field.name.upper()}": str(getattr(self, field.name)) for field in fields(self)}
         environ["TWINHUB_OIDC"] = oidc_issuers_to_json(self.oidc)
         return environ
@@ -81,9 +78,10 @@ _POSITIVE = ("session_buffer_bytes", "buffer_budget_bytes", "max_sessions_per_su
 
 def _convert(name: str, raw: object) -> object:
     if name == "oidc":
-        from twinhub.auth.settings import parse_oidc_issuers
-
-        return parse_oidc_issuers(raw)
+        try:
+            return parse_oidc_issuers(raw)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from exc
     default = getattr(Settings(), name)
     try:
         if isinstance(default, bool):

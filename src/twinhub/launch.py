@@ -113,7 +113,7 @@ def serve(settings: Settings) -> int:
         print(f"twinhub: serving the Ditto API v2 on http://{host}:{port}/api/2 ({where}, {settings.workers} "
               f"worker{'s' if settings.workers > 1 else ''})", flush=True)
         server = _Server(
-            "twinhub.api.app:app_from_env",
+            "twinhub.app:app_from_env",
             listener,
             factory=True,
             address=settings.host,

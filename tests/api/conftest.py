@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.api.websocket import DittoSocket, open_socket
-from tests.serving import Server, running_server
+from twinhub.testing import Server, running_server
 
 AUTH = ("ditto", "ditto")
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.api.helpers import assert_error
 from tests.jwt_keys import BearerAuth, JwtIssuer
-from tests.serving import Server, running_server
+from twinhub.testing import Server, running_server
 
 PASSWORD = "correct horse battery staple"
 

@@ -13,8 +13,8 @@ import pytest
 
 from tests.api.helpers import MERGE, assert_error
 from tests.api.websocket import open_socket, topic
-from tests.serving import Server
 from twinhub.model.etag import hash_tag
+from twinhub.testing import Server
 
 Users = Callable[[str], httpx.Client]
 ALL = ["READ", "WRITE"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from tests.api.conftest import AUTH
-from tests.serving import start_server
+from twinhub.testing import start_server
 
 
 def test_acknowledged_writes_survive_kill_9(data_dir: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from tests.api.helpers import assert_error
 from tests.api.test_sse import SSE, entry, owner, replay
 from tests.api.websocket import DittoSocket, open_socket, topic
-from tests.serving import Server
+from twinhub.testing import Server
 
 Users = Callable[[str], httpx.Client]
 SECRET = {"attributes": {"secret": "alice's", "model": "T1"}}

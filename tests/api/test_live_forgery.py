@@ -13,7 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.api.websocket import DittoSocket, open_socket, topic
-from tests.serving import Server
+from twinhub.testing import Server
 
 
 def _is(prefix: str) -> Callable[[object], bool]:

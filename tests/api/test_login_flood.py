@@ -17,7 +17,7 @@ import pytest
 
 from tests.api.helpers import assert_error
 from tests.api.test_authentication import add_user
-from tests.serving import Server, running_server
+from twinhub.testing import Server, running_server
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.api.helpers import assert_error
-from tests.serving import Server
+from twinhub.testing import Server
 
 Users = Callable[[str], httpx.Client]
 ALL = ["READ", "WRITE"]

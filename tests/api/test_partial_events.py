@@ -11,7 +11,7 @@ import pytest
 from tests.api.helpers import MERGE
 from tests.api.test_sse import open_stream
 from tests.api.websocket import DittoSocket, open_socket, topic
-from tests.serving import Server
+from twinhub.testing import Server
 
 Users = Callable[[str], httpx.Client]
 ALL = ["READ", "WRITE"]

@@ -12,9 +12,9 @@ import pytest
 
 from tests.api.helpers import assert_error
 from tests.api.test_sse import open_stream
-from tests.serving import Server
 from twinhub.rql import DEFAULT_MAX_DEPTH, DEFAULT_MAX_TERMS
 from twinhub.store.search import MAX_PARAMETERS
+from twinhub.testing import Server
 
 Users = Callable[[str], httpx.Client]
 

@@ -16,12 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tests.api.helpers import MERGE, assert_error
 from twinhub.api import sse
-from twinhub.api.app import create_app
-from twinhub.api.context import Context
+from twinhub.api.context import STATE_KEY, Context
+from twinhub.app import create_app
 from twinhub.config import Settings
 from twinhub.model.commands import ThingCommand
 
@@ -390,17 +390,22 @@ def anyio_backend() -> str:
 
 
 @asynccontextmanager
-async def running_app(data_dir: Path) -> AsyncIterator[tuple[Starlette, Context]]:
+async def running_app(data_dir: Path) -> AsyncIterator[tuple[ASGIApp, Context]]:
     app = create_app(Settings(data_dir=data_dir, dev_auth=True))
-    async with app.router.lifespan_context(app):
-        context: Context = app.state.context
-        yield app, context
+    async with app.router.lifespan_context(app) as state:
+
+        async def served(scope: Scope, receive: Receive, send: Send) -> None:
+            # As a server does: each request gets a copy of the state the lifespan yielded.
+            await app({**scope, "state": dict(state)}, receive, send)
+
+        context: Context = state[STATE_KEY]
+        yield served, context
 
 
 class AsgiStream:
     """One SSE request driven through the ASGI app: its messages, a client that can stall or go away."""
 
-    def __init__(self, app: Starlette, path: str, query: str = "") -> None:
+    def __init__(self, app: ASGIApp, path: str, query: str = "") -> None:
         self.messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.gone = asyncio.Event()
         self.reading = asyncio.Event()

@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.api.websocket import DittoSocket, basic, open_socket, topic
-from tests.serving import Server
+from twinhub.testing import Server
 
 
 def _is_event(thing_id: str) -> Callable[[object], bool]:

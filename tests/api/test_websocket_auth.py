@@ -11,7 +11,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.api.websocket import DittoSocket, open_socket, topic
 from tests.jwt_keys import JwtIssuer
-from tests.serving import Server, running_server
+from twinhub.testing import Server, running_server
 
 
 @pytest.fixture(scope="module")

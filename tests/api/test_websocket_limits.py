@@ -15,7 +15,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.api.websocket import DittoSocket, basic, open_socket, topic
-from tests.serving import Server, running_server
+from twinhub.testing import Server, running_server
 
 SESSION_BYTES = 768 * 1024
 BUDGET_BYTES = 1024 * 1024

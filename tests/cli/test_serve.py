@@ -17,7 +17,7 @@ import pytest
 
 from tests.api.test_authentication import add_user
 from tests.cli.helpers import TWINHUB, run
-from tests.serving import Server, free_port, running_server, start_server
+from twinhub.testing import Server, free_port, running_server, start_server
 
 NO_USER_WARNING = "No user exists yet"
 

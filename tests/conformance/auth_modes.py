@@ -24,7 +24,7 @@ from ditto_client import BasicAuthProvider, JWTAuthProvider
 from kiota_abstractions.authentication.authentication_provider import AuthenticationProvider
 
 from tests.jwt_keys import BearerAuth, JwtIssuer
-from tests.serving import Server, running_server
+from twinhub.testing import Server, running_server
 
 __all__ = ["AUTH_MODES", "AuthMode", "create_user", "start_auth_mode"]
 

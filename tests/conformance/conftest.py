@@ -25,7 +25,7 @@ from kiota_http.httpx_request_adapter import HttpxRequestAdapter
 from kiota_http.kiota_client_factory import KiotaClientFactory
 
 from tests.conformance.auth_modes import AUTH_MODES, AuthMode, start_auth_mode
-from tests.serving import Server
+from twinhub.testing import Server
 
 
 @pytest.fixture(scope="session", params=AUTH_MODES)

@@ -39,7 +39,7 @@ import pytest
 
 from tests.conformance.auth_modes import create_user
 from tests.jwt_keys import JwtIssuer
-from tests.serving import Server, running_server
+from twinhub.testing import Server, running_server
 
 JS = Path(__file__).resolve().parent / "js"
 USER = "ditto"

@@ -15,7 +15,7 @@ import pytest
 from tests.api.websocket import DittoSocket, open_socket
 from tests.cli.helpers import run
 from tests.integration.services import NATS, POSTGRES, delete_streams, psql, require, throwaway_name
-from tests.serving import Server, start_server
+from twinhub.testing import Server, start_server
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
 

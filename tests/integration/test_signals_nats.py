@@ -16,7 +16,6 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.api.websocket import open_socket, topic
 from tests.integration.services import NATS, POSTGRES, delete_streams, psql, require, throwaway_name
-from tests.serving import Server, free_port, start_server
 from tests.unit.service.live_world import (
     OWNER,
     READER,
@@ -41,6 +40,7 @@ from twinhub.model.live import (
     Signal,
 )
 from twinhub.service.live import Receipts, Unanswered
+from twinhub.testing import Server, free_port, start_server
 
 pytestmark = pytest.mark.anyio
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.serving import free_port, start_server
+from twinhub.testing import free_port, start_server
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.openapi.spec import AUTH, SpecNotFound, load_spec, locate_spec
-from tests.serving import Server, running_server
+from twinhub.testing import Server, running_server
 
 
 @pytest.fixture(scope="session")

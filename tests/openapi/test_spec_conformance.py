@@ -48,7 +48,7 @@ from tests.openapi.spec import (
     load_spec,
     locate_spec,
 )
-from tests.serving import Server, running_server
+from twinhub.testing import Server, running_server
 
 WHOAMI = "/api/2/whoami"
 THINGS = "/api/2/things"

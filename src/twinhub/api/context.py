@@ -1,4 +1,5 @@
-"""What every handler needs, built once in the app's lifespan and reached through the request."""
+"""What every handler needs: built on the platform when the HTTP API starts (`twinhub.api.subsystem`), and
+reached through the request state (`context_of`)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,10 @@ class Context:
         return response
 
 
+# The key of the context in the lifespan state that every request gets a copy of.
+STATE_KEY = "twinhub.api"
+
+
 def context_of(connection: HTTPConnection) -> Context:
-    context: Context = connection.app.state.context
+    context: Context = connection.scope["state"][STATE_KEY]
     return context

@@ -29,7 +29,6 @@ from twinhub.auth.jwks import DEFAULT_JWKS_TTL_SECONDS, DEFAULT_MIN_RELOAD_SECON
 from twinhub.auth.jwt import DEFAULT_LEEWAY_SECONDS, JwtAuthenticator, OidcIssuer
 from twinhub.auth.passwords import DEFAULT_HASHER
 from twinhub.auth.templates import DEFAULT_AUTH_SUBJECT
-from twinhub.config import SettingsError
 from twinhub.store.users import UserStore
 
 __all__ = ["build_authenticator", "oidc_issuers_to_json", "parse_oidc_issuers"]
@@ -39,22 +38,23 @@ _KEYS = {"key", "issuer", "audience", "jwks_url", "jwks_file", "auth_subjects", 
 
 def parse_oidc_issuers(value: object) -> tuple[OidcIssuer, ...]:
     """Issuers from the TOML value of `oidc` (a list of tables), or from JSON text of the same shape
-    (the env var `TWINHUB_OIDC`); None or "" is no issuer. Raises SettingsError naming what is wrong."""
+    (the env var `TWINHUB_OIDC`); None or "" is no issuer. Raises ValueError naming what is wrong (which
+    `twinhub.config.load_settings` reports as a SettingsError)."""
     if value is None or value == "":
         return ()
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError as exc:
-            raise SettingsError(f"setting 'oidc': not valid JSON ({exc})") from exc
+            raise ValueError(f"setting 'oidc': not valid JSON ({exc})") from exc
     if not isinstance(value, list):
-        raise SettingsError("setting 'oidc': expected a list of tables ([[oidc]] in TOML)")
+        raise ValueError("setting 'oidc': expected a list of tables ([[oidc]] in TOML)")
     issuers = tuple(_issuer(position, table) for position, table in enumerate(value, start=1))
     for attribute in ("key", "issuer"):
         names = [getattr(issuer, attribute) for issuer in issuers]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
-            raise SettingsError(f"setting 'oidc': the {attribute} {', '.join(map(repr, duplicates))} "
+            raise ValueError(f"setting 'oidc': the {attribute} {', '.join(map(repr, duplicates))} "
                                 "is configured more than once")
     return issuers
 
@@ -62,10 +62,10 @@ def parse_oidc_issuers(value: object) -> tuple[OidcIssuer, ...]:
 def _issuer(position: int, table: object) -> OidcIssuer:
     where = f"setting 'oidc' #{position}"
     if not isinstance(table, Mapping):
-        raise SettingsError(f"{where}: expected a table")
+        raise ValueError(f"{where}: expected a table")
     unknown = set(table) - _KEYS
     if unknown:
-        raise SettingsError(f"{where}: unknown keys {', '.join(sorted(map(str, unknown)))}")
+        raise ValueError(f"{where}: unknown keys {', '.join(sorted(map(str, unknown)))}")
     try:
         return OidcIssuer(
             key=_text(table, "key", where),
@@ -77,13 +77,13 @@ def _issuer(position: int, table: object) -> OidcIssuer:
             leeway_seconds=_leeway(table, where),
         )
     except ValueError as exc:
-        raise SettingsError(f"{where}: {exc}") from exc
+        raise ValueError(f"{where}: {exc}") from exc
 
 
 def _text(table: Mapping[str, object], name: str, where: str) -> str:
     value = table.get(name)
     if not isinstance(value, str):
-        raise SettingsError(f"{where}: '{name}' must be a string")
+        raise ValueError(f"{where}: '{name}' must be a string")
     return value
 
 
@@ -99,14 +99,14 @@ def _optional_path(table: Mapping[str, object], name: str, where: str) -> Path |
 def _templates(table: Mapping[str, object], where: str) -> tuple[str, ...]:
     value = table.get("auth_subjects", [DEFAULT_AUTH_SUBJECT])
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise SettingsError(f"{where}: 'auth_subjects' must be a list of strings")
+        raise ValueError(f"{where}: 'auth_subjects' must be a list of strings")
     return tuple(value)
 
 
 def _leeway(table: Mapping[str, object], where: str) -> int:
     value = table.get("leeway_seconds", DEFAULT_LEEWAY_SECONDS)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SettingsError(f"{where}: 'leeway_seconds' must be an integer")
+        raise ValueError(f"{where}: 'leeway_seconds' must be an integer")
     return value
 
 

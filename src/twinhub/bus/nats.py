@@ -51,7 +51,7 @@ import nats.js.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import DeliverPolicy
 
 from twinhub.bus.base import Event
 from twinhub.bus.codec import EventKey, decode_event, encode_event, event_key
@@ -61,10 +61,12 @@ from twinhub.bus.nats_streams import (
     DEFAULT_SUBJECT_PREFIX,
     EPOCH_HEADER,
     MESSAGE_ID_HEADER,
+    ensure_stream,
     epoch_names,
     event_subject,
     message_id,
     recent_events,
+    stream_config,
 )
 from twinhub.model.errors import ServiceUnavailable
 
@@ -151,17 +153,9 @@ class NatsBus:
         self._epoch = epoch
         self._stream = stream
         self._prefix = subject_prefix
-        self._stream_config = StreamConfig(
-            name=stream,
-            subjects=[f"{subject_prefix}.>"],
-            retention=RetentionPolicy.LIMITS,
-            discard=DiscardPolicy.OLD,
-            storage=StorageType.FILE,
-            max_age=max_age_seconds,
-            max_bytes=max_bytes,
-            duplicate_window=duplicate_window_seconds,
-            num_replicas=replicas,
-        )
+        self._stream_config = stream_config(stream, subject_prefix, max_age_seconds=max_age_seconds,
+                                            max_bytes=max_bytes, duplicate_window_seconds=duplicate_window_seconds,
+                                            replicas=replicas)
         self._publish_timeout = publish_timeout_seconds
         self._connect_timeout = connect_timeout_seconds
         self._reconnect_wait = reconnect_wait_seconds
@@ -203,7 +197,7 @@ class NatsBus:
             self._client = await self._connect()
             js = self._client.jetstream(timeout=self._publish_timeout)
             with _unavailable("to set up its stream"):
-                await self._ensure_stream(js)
+                self._detect_gaps = await ensure_stream(js, self._stream_config)
                 self._consumer = await js.subscribe(
                     f"{self._prefix}.>",
                     stream=self._stream,
@@ -307,24 +301,6 @@ class NatsBus:
             where = self._url.rpartition("@")[2]  # never log credentials
             raise ServiceUnavailable(f"The event bus at {where} is unreachable.") from exc
         return client
-
-    async def _ensure_stream(self, js: JetStreamContext) -> None:
-        """Create the stream, or reuse one of that name (as configured) if it captures our subjects."""
-        subject = f"{self._prefix}.>"
-        try:
-            info = await js.stream_info(self._stream)
-        except nats.js.errors.NotFoundError:
-            try:
-                await js.add_stream(self._stream_config)
-                self._detect_gaps = True
-                return
-            except nats.js.errors.BadRequestError:  # another worker created it meanwhile, configured otherwise
-                info = await js.stream_info(self._stream)
-        subjects = info.config.subjects or []
-        if subject not in subjects:
-            raise ValueError(f"the stream {self._stream!r} exists but does not capture {subject!r}")
-        # Consecutive stream sequences mean nothing was lost only if the stream holds nothing else.
-        self._detect_gaps = subjects == [subject]
 
     async def _receive(self, msg: Msg) -> None:
         """Fan one stored message out to the subscriptions; runs for each message, in stream order."""

@@ -1,5 +1,6 @@
 """Where a store's events live in JetStream (see `twinhub.bus.nats`): the stream and subjects of its epoch,
-the message id that makes JetStream store an event once, and a look at the latest events of an epoch."""
+how that stream is set up, the message id that makes JetStream store an event once, and a look at the
+latest events of an epoch."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Final
 import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 
 from twinhub.bus.base import Event
 from twinhub.bus.codec import decode_event, event_key
@@ -23,10 +26,12 @@ __all__ = [
     "DEFAULT_SUBJECT_PREFIX",
     "EPOCH_HEADER",
     "MESSAGE_ID_HEADER",
+    "ensure_stream",
     "epoch_names",
     "event_subject",
     "message_id",
     "recent_events",
+    "stream_config",
 ]
 
 DEFAULT_STREAM: Final = "TWINHUB_EVENTS"
@@ -52,6 +57,46 @@ def epoch_names(stream: str, subject_prefix: str, epoch: str) -> tuple[str, str]
     if not _EPOCH.fullmatch(epoch):
         raise ValueError(f"invalid epoch {epoch!r}")
     return f"{stream}_{epoch}", f"{subject_prefix}.{epoch}"
+
+
+def stream_config(name: str, subject_prefix: str, *, max_age_seconds: float, max_bytes: int,
+                  duplicate_window_seconds: float, replicas: int) -> StreamConfig:
+    """The stream `name` of one epoch's events, on `<subject_prefix>.>`: kept up to an age and a size, the
+    oldest discarded first, on file."""
+    return StreamConfig(
+        name=name,
+        subjects=[f"{subject_prefix}.>"],
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.OLD,
+        storage=StorageType.FILE,
+        max_age=max_age_seconds,
+        max_bytes=max_bytes,
+        duplicate_window=duplicate_window_seconds,
+        num_replicas=replicas,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> bool:
+    """Create the stream of `config`, or reuse one of that name (as configured) if it captures its subject.
+
+    Returns whether a gap in the stream's sequence numbers means lost events: consecutive sequences mean
+    nothing was lost only if the stream holds nothing else. Raises ValueError when a stream of that name
+    does not capture the subject; NATS errors pass through.
+    """
+    assert config.name is not None and config.subjects
+    subject = config.subjects[0]
+    try:
+        info = await js.stream_info(config.name)
+    except nats.js.errors.NotFoundError:
+        try:
+            await js.add_stream(config)
+            return True
+        except nats.js.errors.BadRequestError:  # another worker created it meanwhile, configured otherwise
+            info = await js.stream_info(config.name)
+    subjects = info.config.subjects or []
+    if subject not in subjects:
+        raise ValueError(f"the stream {config.name!r} exists but does not capture {subject!r}")
+    return subjects == [subject]
 
 
 def event_subject(prefix: str, event: Event) -> str:

@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+import twinhub.protocol._values as _values
 from twinhub.model.errors import JsonParseInvalid, TopicPathUnknown, TwinhubError
 from twinhub.model.fields import FieldSelector, parse_fields
 from twinhub.model.types import JsonObject, JsonValue
-from twinhub.protocol import _values
 from twinhub.protocol.envelope import Envelope
 from twinhub.protocol.headers import reply_headers
 from twinhub.protocol.topic import WILDCARD, Topic

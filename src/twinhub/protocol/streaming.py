@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal
 
+import twinhub.protocol._values as _values
 from twinhub.model.errors import JsonParseInvalid, TopicPathUnknown, TwinhubError
 from twinhub.model.ids import parse_policy_id, parse_thing_id
 from twinhub.model.types import JsonObject, JsonValue, Pointer
-from twinhub.protocol import _values
 from twinhub.protocol.envelope import Envelope
 from twinhub.protocol.headers import reply_headers
 from twinhub.protocol.policies import policy_path

@@ -31,7 +31,7 @@ from typing import Final
 
 import orjson
 
-from twinhub.bus.cutoff import Budget, CutOffQueue
+from twinhub.bus.cutoff import Budget
 from twinhub.bus.signals import SignalBus, SignalSubscription
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import (
@@ -51,16 +51,16 @@ from twinhub.model.live import (
     LiveResponse,
     LiveSignal,
     Signal,
-    kind_of,
     parse_declared_acks,
 )
-from twinhub.model.policy import READ, WRITE
+from twinhub.model.policy import WRITE
 from twinhub.model.resources import classify
 from twinhub.model.types import MISSING
 from twinhub.policy import MESSAGE, THING, Enforcer
 from twinhub.service.acks import ANNOUNCE_SECONDS, Acknowledgements, AckWait, Declaration
 from twinhub.service.conditions import Condition
 from twinhub.service.enforcement import authorize_write, ensure_readable, readable_view
+from twinhub.service.live_receiver import LiveReceiver, may_receive
 from twinhub.service.receipts import Receipts
 from twinhub.service.things import ThingService
 
@@ -87,29 +87,6 @@ class Unanswered(enum.Enum):
 
 def new_correlation_id() -> str:
     return str(uuid.uuid4())
-
-
-class LiveReceiver(CutOffQueue[LiveSignal]):
-    """What one receiver gets: a bounded stream of the live signals of `kinds` it may READ."""
-
-    def __init__(self, hub: LiveHub, kinds: frozenset[LiveKind], subjects: tuple[str, ...],
-                 namespaces: frozenset[str] | None, accept: Callable[[LiveSignal], bool] | None,
-                 capacity: int, max_bytes: int | None, budget: Budget | None, receipts: Receipts | None) -> None:
-        super().__init__(capacity, max_bytes=max_bytes, budget=budget, on_close=lambda: hub._receivers.discard(self))
-        self.counts_bytes = max_bytes is not None or budget is not None
-        self.receipts = receipts  # where what it gets is noted, so that its party may answer it
-        self.kinds = kinds
-        self.subjects = subjects
-        self._namespaces = namespaces
-        self._accept = accept
-
-    def wants(self, signal: LiveSignal) -> bool:
-        """Whether `signal` passes the receiver's own filters (not yet its permissions)."""
-        if kind_of(signal) not in self.kinds:
-            return False
-        if self._namespaces is not None and signal.thing_id.partition(":")[0] not in self._namespaces:
-            return False
-        return self._accept is None or self._accept(signal)
 
 
 class _State(enum.Enum):
@@ -233,7 +210,7 @@ class LiveHub:
         if timeout <= 0:
             await self._bus.publish(signal)
             return Unanswered.NOT_AWAITED
-        if not self._bus.shared and not any(receiver.wants(signal) and _may_receive(enforcer, receiver.subjects, signal)
+        if not self._bus.shared and not any(receiver.wants(signal) and may_receive(enforcer, receiver.subjects, signal)
                                             for receiver in self._receivers):
             # One worker and nobody to receive it: nobody can answer, so waiting out the timeout changes nothing.
             return Unanswered.NO_RECEIVER
@@ -262,9 +239,9 @@ class LiveHub:
         behind, or when `budget` runs out and it holds the most. What it gets is noted in `receipts`,
         which its party shows to `respond`. Close it when done."""
         self._require_open()
-        receiver = LiveReceiver(self, frozenset(kinds), subjects,
-                                None if namespaces is None else frozenset(namespaces), accept,
-                                capacity or self._receiver_capacity, max_bytes, budget, receipts)
+        receiver = LiveReceiver(frozenset(kinds), subjects, None if namespaces is None else frozenset(namespaces),
+                                accept, capacity or self._receiver_capacity, max_bytes, budget, receipts,
+                                on_close=lambda: self._receivers.discard(receiver))
         self._receivers.add(receiver)
         return receiver
 
@@ -353,7 +330,7 @@ class LiveHub:
             return
         if isinstance(signal, LiveMessage) and signal.claim:
             for receiver in receivers:
-                _deliver(receiver, signal)
+                receiver.deliver(signal)
             return
         try:
             enforcer = await self._things.enforcer(signal.thing_id)
@@ -363,8 +340,8 @@ class LiveHub:
         if enforcer is None:
             return
         for receiver in receivers:
-            if _may_receive(enforcer, receiver.subjects, signal):
-                _deliver(receiver, signal)
+            if may_receive(enforcer, receiver.subjects, signal):
+                receiver.deliver(signal)
 
     async def _enforcer_or_404(self, thing_id: str) -> Enforcer:
         enforcer = await self._things.enforcer(thing_id)
@@ -377,27 +354,6 @@ class LiveHub:
             raise RuntimeError("open the live hub with `async with` before using it")
         if self._state is _State.CLOSED:
             raise RuntimeError("the live hub is closed")
-
-
-def _deliver(receiver: LiveReceiver, signal: LiveSignal) -> None:
-    if receiver.receipts is not None and not isinstance(signal, LiveEvent):
-        receiver.receipts.signal(signal)
-    receiver.offer(signal, _size(signal) if receiver.counts_bytes else 0)
-
-
-def _size(signal: LiveSignal) -> int:
-    """Roughly what a signal costs a receiver's buffer: its payload or its value as JSON."""
-    if isinstance(signal, LiveMessage):
-        return len(signal.payload)
-    return 0 if signal.value is MISSING else len(orjson.dumps(signal.value))
-
-
-def _may_receive(enforcer: Enforcer, subjects: tuple[str, ...], signal: LiveSignal) -> bool:
-    """Messages need READ on their `message:` resource; live commands and events, which carry thing
-    values, READ on all of their `thing:` path."""
-    if isinstance(signal, LiveMessage):
-        return enforcer.has_permission(subjects, MESSAGE, signal.path, [READ])
-    return enforcer.has_unrestricted(subjects, THING, signal.path, [READ])
 
 
 def _readable_response(response: LiveResponse, enforcer: Enforcer, subjects: tuple[str, ...],

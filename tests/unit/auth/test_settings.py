@@ -7,7 +7,7 @@ import pytest
 
 from tests.unit.auth.keys import ISSUER, SigningKey, claims, write_jwks
 from twinhub.auth import Authenticator, OidcIssuer, build_authenticator, oidc_issuers_to_json, parse_oidc_issuers
-from twinhub.config import SettingsError
+from twinhub.config import SettingsError, load_settings
 from twinhub.store.users import MemoryUserStore
 
 TOML = """
@@ -71,7 +71,7 @@ def test_nothing_configured(value: object) -> None:
 ])
 def test_invalid_settings_name_the_problem(value: object, match: str) -> None:
     with pytest.raises(SettingsError, match=match):
-        parse_oidc_issuers(value)
+        load_settings({}, oidc=value)
 
 
 @pytest.mark.anyio

@@ -1,4 +1,13 @@
-"""Start a real twinhub server process on a free loopback port, for tests and benchmarks."""
+"""Start a real twinhub server process on a free loopback port: for tests and benchmarks, never used by
+twinhub itself.
+
+    with running_server(tmp_path / "data") as server:      # `twinhub serve --dev`, healthy on return
+        httpx.get(f"{server.base_url}/api/2/things/org.example:a", auth=("ditto", "any"))
+
+It ships with the package (as Starlette ships its TestClient) because two consumers of the package need it,
+the test suite and the benchmarks, and neither should import the other. The server runs in its own process
+group: `stop()` ends it gracefully, `kill()` as in a crash.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,118 @@
+"""The composition root: the one place twinhub is assembled from its settings.
+
+    app = create_app(load_settings())   # an ASGI app; a server worker calls `app_from_env`
+
+The application is a platform and the subsystems built on it. The platform (`open_platform`) is what they
+share: the store and buses the settings name, the authenticator, the services, and the background tasks
+that keep them current. A subsystem (`Subsystem`) contributes its routes and its lifespan: the HTTP API
+today; connectivity, history and the console join as one more entry of `subsystems_of`, touching no other.
+
+Starlette's lifespan runs it all: the platform opens, then each subsystem starts in order and may hand its
+routes request state; the application stops them in reverse, then closes the platform. A failure while
+starting stops what already started and fails the lifespan, which the server logs and stops on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
+from typing import Protocol
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from twinhub.api.subsystem import EXCEPTION_HANDLERS, HttpApi
+from twinhub.auth import build_authenticator
+from twinhub.backends import open_backends
+from twinhub.config import Settings, load_settings
+from twinhub.service.buffers import Budget
+from twinhub.service.coherence import follow_events
+from twinhub.service.live import LiveHub
+from twinhub.service.permissions import PermissionService
+from twinhub.service.platform import Platform
+from twinhub.service.policies import PolicyService
+from twinhub.service.search import SearchService
+from twinhub.service.streaming import EventHub
+from twinhub.service.things import ThingService
+
+__all__ = ["Subsystem", "app_from_env", "create_app", "open_platform", "subsystems_of"]
+
+log = logging.getLogger("twinhub")
+
+
+class Subsystem(Protocol):
+    """One part of the application, built on the platform."""
+
+    @property
+    def routes(self) -> Sequence[BaseRoute]:
+        """Its HTTP and WebSocket routes, matched in the order of the subsystems, then in this order."""
+        ...
+
+    def lifespan(self, platform: Platform) -> AbstractAsyncContextManager[Mapping[str, object]]:
+        """Start what it owns on `platform`, yield what its routes find in the request state (keys unique
+        across subsystems), and stop it all when the context ends (before the platform closes)."""
+        ...
+
+
+def subsystems_of(settings: Settings) -> list[Subsystem]:
+    """Every subsystem of twinhub, in the order they start."""
+    return [HttpApi(settings)]
+
+
+@contextlib.asynccontextmanager
+async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
+    """The platform on the store and buses of `settings`: its services, and the tasks that follow the bus
+    (cache coherence across workers, committed events to sessions), cancelled when the context ends."""
+    async with open_backends(settings) as backends, build_authenticator(
+            user_store=backends.users if settings.basic_auth else None,
+            oidc_issuers=settings.oidc, dev=settings.dev_auth,
+            pre_authentication=settings.pre_authentication) as authenticator:
+        for warning in await authenticator.warnings_at_start():
+            log.warning(warning)
+        store, bus = backends.store, backends.bus
+        policies = PolicyService(store, bus, cache_size=settings.cache_size,
+                                 expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
+        things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,
+                              cache_size=settings.cache_size)
+        events = EventHub(bus, things, policies=policies)
+        async with LiveHub(backends.signals, things) as live:
+            followers = (asyncio.create_task(follow_events(bus, things, policies)), asyncio.create_task(events.run()))
+            try:
+                yield Platform(authenticator=authenticator, things=things, policies=policies,
+                               search=SearchService(store, things), permissions=PermissionService(things, policies),
+                               events=events, live=live, budget=Budget(settings.buffer_budget_bytes))
+            finally:
+                for follower in followers:
+                    follower.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await follower
+
+
+def create_app(settings: Settings, subsystems: Sequence[Subsystem] | None = None) -> Starlette:
+    """The ASGI application of `settings`: the platform and `subsystems` (None: `subsystems_of(settings)`)."""
+    parts = subsystems_of(settings) if subsystems is None else subsystems
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[Mapping[str, object]]:
+        async with open_platform(settings) as platform, contextlib.AsyncExitStack() as running:
+            state: dict[str, object] = {}
+            for part in parts:
+                provided = await running.enter_async_context(part.lifespan(platform))
+                if clash := state.keys() & provided.keys():
+                    raise RuntimeError(f"two subsystems put {', '.join(sorted(clash))} in the request state")
+                state.update(provided)
+            yield state
+
+    # The HTTP API renders errors for every route, whichever subsystem it comes from.
+    return Starlette(routes=[route for part in parts for route in part.routes], lifespan=lifespan,
+                     exception_handlers=EXCEPTION_HANDLERS)
+
+
+def app_from_env() -> Starlette:
+    """The factory a server worker calls: settings come from the `TWINHUB_*` environment."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(load_settings())

@@ -1,0 +1,30 @@
+"""The platform: what every subsystem of the application (the HTTP API now; connectivity, history and the
+console next) is built on. One per worker, opened by the composition root (`twinhub.app`) on the store and
+buses of the settings, and closed after every subsystem has stopped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twinhub.auth import Authenticator
+from twinhub.service.buffers import Budget
+from twinhub.service.live import LiveHub
+from twinhub.service.permissions import PermissionService
+from twinhub.service.policies import PolicyService
+from twinhub.service.search import SearchService
+from twinhub.service.streaming import EventHub
+from twinhub.service.things import ThingService
+
+__all__ = ["Platform"]
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    authenticator: Authenticator  # requests -> subjects
+    things: ThingService
+    policies: PolicyService
+    search: SearchService
+    permissions: PermissionService  # checkPermissions
+    events: EventHub  # committed thing events, for sessions and streams
+    live: LiveHub  # live messages, live commands and acknowledgements, across workers
+    budget: Budget  # the bytes all sessions and streams of this worker may hold for clients that fall behind

@@ -1,0 +1,91 @@
+"""The import contract of twinhub (DESIGN.md, "Layout"): a pure core that imports only the standard library,
+its JSON library and itself; dependencies that point inward; no import cycle; small modules. Read from the
+source by `checker.py`, whose own tests are in `test_checker.py`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.architecture.checker import (
+    Tree,
+    cycles,
+    forbidden_imports,
+    foreign_imports,
+    outward_imports,
+    oversized,
+    unplaced,
+)
+
+SOURCE = Path(__file__).resolve().parents[2] / "src"
+
+# Model, RQL, policy evaluation and the Ditto Protocol: plain Python with no I/O.
+PURE_CORE = ("twinhub.model", "twinhub.rql", "twinhub.policy", "twinhub.protocol")
+# Besides the standard library: orjson (JSON) and google-re2 (linear-time regular expressions in merge patch).
+PURE_CORE_MAY_IMPORT = frozenset({"orjson", "re2"})
+
+# Outermost first: a module may import modules of its own layer and of the layers below it, never above.
+# "api/connectivity -> service -> store/bus -> pure core"; auth sits between service (sessions carry an
+# AuthContext) and store (basic users live there); config above both (the settings hold auth's OidcIssuer
+# and are handed to constructors, so that services never read them).
+LAYERS = (
+    # entry points and wiring: the composition root, the command line (with `twinhub user`), the server
+    # launcher, the backends the settings name, and the test server helper
+    ("twinhub.app", "twinhub.cli", "twinhub.auth.cli", "twinhub.launch", "twinhub.backends", "twinhub.testing"),
+    ("twinhub.api",),  # the edges: HTTP, WebSocket, SSE (connectivity will sit here)
+    ("twinhub.config",),
+    ("twinhub.service",),
+    ("twinhub.auth",),
+    ("twinhub.store", "twinhub.bus"),
+    ("twinhub.protocol",),
+    ("twinhub.rql", "twinhub.policy"),
+    ("twinhub.model",),
+)
+
+# Beyond the layers: the HTTP edge reaches storage and the buses only through services.
+FORBIDDEN = {"twinhub.api": ("twinhub.store", "twinhub.bus")}
+
+MAX_LINES = 400
+# TEMPORARY: errors.py is being split into a package by another change of issue 11 (one error story);
+# the merge of that change removes this entry (the size test fails while a listed module fits the limit).
+OVERSIZED_UNTIL_SPLIT = frozenset({"twinhub.model.errors"})
+
+
+@pytest.fixture(scope="module")
+def tree() -> Tree:
+    return Tree(SOURCE, "twinhub")
+
+
+def _report(violations: list[str]) -> str:
+    return "\n" + "\n".join(violations)
+
+
+def test_the_pure_core_imports_only_the_standard_library_its_json_library_and_itself(tree: Tree) -> None:
+    violations = foreign_imports(tree, PURE_CORE, PURE_CORE_MAY_IMPORT)
+    assert not violations, _report(violations)
+
+
+def test_the_http_edge_imports_no_store_and_no_bus(tree: Tree) -> None:
+    violations = forbidden_imports(tree, FORBIDDEN)
+    assert not violations, _report(violations)
+
+
+def test_every_module_has_a_layer(tree: Tree) -> None:
+    violations = unplaced(tree, LAYERS)
+    assert not violations, _report(violations)
+
+
+def test_dependencies_point_inward(tree: Tree) -> None:
+    violations = outward_imports(tree, LAYERS)
+    assert not violations, _report(violations)
+
+
+def test_no_import_cycle(tree: Tree) -> None:
+    violations = cycles(tree)
+    assert not violations, _report(violations)
+
+
+def test_no_module_is_over_the_size_limit_without_a_reason(tree: Tree) -> None:
+    violations = oversized(tree, MAX_LINES, exempt=OVERSIZED_UNTIL_SPLIT)
+    assert not violations, _report(violations)
