@@ -1,4 +1,5 @@
-"""The ASGI application: routes, the one error handler, and the lifespan that owns store and bus."""
+"""The ASGI application: routes, the error handlers (`twinhub.api.errors`), and the lifespan that owns store
+and bus."""
 
 from __future__ import annotations
 
@@ -9,18 +10,17 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from twinhub.api import messages, permissions, policies, search, things, websocket
 from twinhub.api.context import Context, context_of
-from twinhub.api.responses import error_response, json_response
+from twinhub.api.errors import exception_handlers
+from twinhub.api.responses import json_response
 from twinhub.auth import build_authenticator
 from twinhub.backends import open_backends
 from twinhub.config import Settings, load_settings
-from twinhub.model.errors import MethodNotAllowed, ResourceNotFound, TwinhubError
 from twinhub.service.buffers import Budget
 from twinhub.service.coherence import follow_events
 from twinhub.service.live import LiveHub
@@ -39,29 +39,8 @@ async def health(request: Request) -> Response:
 
 
 async def whoami(request: Request) -> Response:
-    ctx = context_of(request)
-    try:
-        auth = await ctx.authenticate(request)
-    except TwinhubError as error:
-        return ctx.render_error(error, request)
+    auth = await context_of(request).authenticate(request)
     return json_response({"defaultSubject": auth.default_subject, "subjects": list(auth.subjects)})
-
-
-async def http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404/405 (unknown routes) rendered as Ditto errors."""
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
-        return error_response(MethodNotAllowed(request.method, allowed.split(", ")))
-    if exc.status_code == 404:
-        return error_response(ResourceNotFound(request.url.path))
-    error = TwinhubError("gateway:request.invalid", exc.status_code, str(exc.detail))
-    return error_response(error)
-
-
-async def internal_error(request: Request, exc: Exception) -> Response:
-    """A bug, not bad input: answer with a Ditto error body; Starlette logs the traceback."""
-    return error_response(TwinhubError("internal.error", 500, "An unexpected error occurred."))
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -109,8 +88,7 @@ def create_app(settings: Settings) -> Starlette:
         *search.routes,
         *websocket.routes,
     ]
-    handlers = {HTTPException: http_error, Exception: internal_error}
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers(settings))
 
 
 def app_from_env() -> Starlette:
