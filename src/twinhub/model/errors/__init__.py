@@ -5,7 +5,8 @@ in one exception handler; WebSocket and connections as a Ditto Protocol error) a
 Each kind lives in the module of its domain (`common`, `gateway`, `things`, `conditions`, `policies`,
 `search`, `messages`, `protocol`); its family (`base`) fixes its status. Only these modules spell error
 codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and headers of the message it
-came from.
+came from. Signals internal to the write path (the store's `RevisionConflict`) are no TwinhubError: they
+never reach a client.
 
     TwinhubError(code, status, message, description)
     ├── Invalid                                 400
