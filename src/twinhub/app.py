@@ -25,7 +25,8 @@ from typing import Protocol
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from twinhub.api.subsystem import EXCEPTION_HANDLERS, HttpApi
+from twinhub.api.errors import exception_handlers
+from twinhub.api.subsystem import HttpApi
 from twinhub.auth import build_authenticator
 from twinhub.backends import open_backends
 from twinhub.config import Settings, load_settings
@@ -109,7 +110,7 @@ def create_app(settings: Settings, subsystems: Sequence[Subsystem] | None = None
 
     # The HTTP API renders errors for every route, whichever subsystem it comes from.
     return Starlette(routes=[route for part in parts for route in part.routes], lifespan=lifespan,
-                     exception_handlers=EXCEPTION_HANDLERS)
+                     exception_handlers=exception_handlers(settings))
 
 
 def app_from_env() -> Starlette:

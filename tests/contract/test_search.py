@@ -42,8 +42,15 @@ from tests.contract.test_search_sql import (
 )
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.types import JsonObject
-from twinhub.rql import DEFAULT_MAX_DEPTH, DEFAULT_MAX_TERMS, RqlInvalid
-from twinhub.rql.cursor import CursorInvalid, encode_cursor, position_of, query_fingerprint
+from twinhub.rql import (
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_TERMS,
+    CursorInvalid,
+    RqlInvalid,
+    encode_cursor,
+    position_of,
+    query_fingerprint,
+)
 from twinhub.rql.parser import parse_filter
 from twinhub.rql.spec import Position, SearchSpec
 from twinhub.service.search import parse_query_filter

@@ -20,8 +20,8 @@ from tests.contract.helpers import create, delete, unit
 from tests.unit.rql.vectors import load_vectors
 from twinhub.model.events import Thing
 from twinhub.model.types import JsonObject, JsonValue
+from twinhub.rql import CursorInvalid, encode_cursor, position_of, query_fingerprint
 from twinhub.rql.ast import SortOption
-from twinhub.rql.cursor import CursorInvalid, encode_cursor, position_of, query_fingerprint
 from twinhub.rql.parser import parse_filter, parse_options
 from twinhub.rql.spec import DEFAULT_PAGE_SIZE, Position, SearchSpec
 from twinhub.store.base import Store

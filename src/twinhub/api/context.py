@@ -7,13 +7,11 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from starlette.requests import HTTPConnection, Request
-from starlette.responses import Response
+from starlette.requests import HTTPConnection
 
-from twinhub.api.responses import error_response
 from twinhub.auth import AuthContext, Authenticator
 from twinhub.config import Settings
-from twinhub.model.errors import AuthenticationFailed, TwinhubError
+from twinhub.model.errors import TwinhubError
 from twinhub.service.buffers import Budget
 from twinhub.service.live import LiveHub
 from twinhub.service.permissions import PermissionService
@@ -57,14 +55,6 @@ class Context:
         # A Ditto error here was already answered to the client, or it gave up; anything else is a bug.
         level = logging.DEBUG if isinstance(error, TwinhubError) else logging.ERROR
         log.log(level, "write finished with %r", error)
-
-    def render_error(self, error: TwinhubError, request: Request) -> Response:
-        response = error_response(error, request.headers.get("correlation-id"))
-        if isinstance(error, AuthenticationFailed):
-            # Offer only a challenge the client can answer: a browser shows a login box for Basic.
-            basic = self.settings.basic_auth or self.settings.dev_auth
-            response.headers["WWW-Authenticate"] = 'Basic realm="twinhub"' if basic else 'Bearer realm="twinhub"'
-        return response
 
 
 # The key of the context in the lifespan state that every request gets a copy of.

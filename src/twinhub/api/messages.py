@@ -36,7 +36,6 @@ from twinhub.model.errors import (
     ResourceNotFound,
     ThingConditionFailed,
     TimeoutInvalid,
-    TwinhubError,
 )
 from twinhub.model.headers import parse_bool, parse_requested_acks, parse_timeout
 from twinhub.model.ids import parse_thing_id
@@ -81,40 +80,34 @@ def _timeout_header(seconds: float) -> str:
 
 async def message_resource(request: Request) -> Response:
     ctx = context_of(request)
-    try:
-        auth = await ctx.authenticate(request)
-        raw_path = request.scope["raw_path"].decode("latin-1")
-        match = _MESSAGE_PATH.fullmatch(raw_path)
-        if match is None:
-            raise ResourceNotFound(request.url.path)
-        thing_id = decode_thing_id(match[1])
-        parse_thing_id(thing_id)
-        feature_id = decode_keys([match[2]])[0] if match[2] is not None else None
-        direction = _DIRECTIONS[match[3]]
-        if request.method == "GET" and EVENT_STREAM in request.headers.get("accept", ""):
-            return _stream_messages(ctx, auth, thing_id, feature_id, direction, match[4] or None)
-        if request.method != "POST":
-            raise MethodNotAllowed(request.method, ["POST"])
-        if not match[4]:
-            raise MessageSubjectInvalid(match[4] or "")
-        message = LiveMessage(thing_id, match[4].removeprefix("/"), direction, feature_id)
-        return await _send(request, ctx, auth, message, MESSAGE_TIMEOUT, MESSAGE_MAX_TIMEOUT)
-    except TwinhubError as error:
-        return ctx.render_error(error, request)
+    auth = await ctx.authenticate(request)
+    raw_path = request.scope["raw_path"].decode("latin-1")
+    match = _MESSAGE_PATH.fullmatch(raw_path)
+    if match is None:
+        raise ResourceNotFound(request.url.path)
+    thing_id = decode_thing_id(match[1])
+    parse_thing_id(thing_id)
+    feature_id = decode_keys([match[2]])[0] if match[2] is not None else None
+    direction = _DIRECTIONS[match[3]]
+    if request.method == "GET" and EVENT_STREAM in request.headers.get("accept", ""):
+        return _stream_messages(ctx, auth, thing_id, feature_id, direction, match[4] or None)
+    if request.method != "POST":
+        raise MethodNotAllowed(request.method, ["POST"])
+    if not match[4]:
+        raise MessageSubjectInvalid(match[4] or "")
+    message = LiveMessage(thing_id, match[4].removeprefix("/"), direction, feature_id)
+    return await _send(request, ctx, auth, message, MESSAGE_TIMEOUT, MESSAGE_MAX_TIMEOUT)
 
 
 async def claim_resource(request: Request) -> Response:
     ctx = context_of(request)
-    try:
-        auth = await ctx.authenticate(request)
-        if request.method != "POST":
-            raise MethodNotAllowed(request.method, ["POST"])
-        thing_id = decode_thing_id(request.scope["raw_path"].decode("latin-1").split("/")[4])
-        parse_thing_id(thing_id)
-        message = LiveMessage(thing_id, CLAIM_SUBJECT, "inbox", claim=True)
-        return await _send(request, ctx, auth, message, CLAIM_TIMEOUT, CLAIM_MAX_TIMEOUT)
-    except TwinhubError as error:
-        return ctx.render_error(error, request)
+    auth = await ctx.authenticate(request)
+    if request.method != "POST":
+        raise MethodNotAllowed(request.method, ["POST"])
+    thing_id = decode_thing_id(request.scope["raw_path"].decode("latin-1").split("/")[4])
+    parse_thing_id(thing_id)
+    message = LiveMessage(thing_id, CLAIM_SUBJECT, "inbox", claim=True)
+    return await _send(request, ctx, auth, message, CLAIM_TIMEOUT, CLAIM_MAX_TIMEOUT)
 
 
 async def _send(request: Request, ctx: Context, auth: AuthContext, message: LiveMessage, default_timeout: float,

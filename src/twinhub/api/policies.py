@@ -17,7 +17,7 @@ from twinhub.api.paths import decode_keys, decode_policy_id
 from twinhub.api.responses import json_response
 from twinhub.api.writes import run_write
 from twinhub.auth.context import AuthContext
-from twinhub.model.errors import MethodNotAllowed, TwinhubError
+from twinhub.model.errors import MethodNotAllowed
 from twinhub.model.fields import select
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.policy import PolicyCommand, normalize_policy_path, parse_policy_path
@@ -37,25 +37,22 @@ def split_policy_path(raw_path: bytes) -> tuple[str, Pointer]:
 
 async def policy_resource(request: Request) -> Response:
     ctx = context_of(request)
-    try:
-        auth = await ctx.authenticate(request)
-        policy_id, path = split_policy_path(request.scope["raw_path"])
-        headers = parse_headers(request)
-        if request.method == "GET":
-            return await _retrieve(ctx, auth, policy_id, path, headers)
-        if request.method == "PUT":
-            require_json(request)
-            value = await read_json(request, ctx.settings.max_request_size)
-            lockout = parse_bool("allow-policy-lockout", request.query_params.get("allow-policy-lockout", "false"))
-            command = PolicyCommand("modify", policy_id, path, value, lockout)
-        elif request.method == "DELETE":
-            command = PolicyCommand("delete", policy_id, path)
-        else:
-            raise MethodNotAllowed(request.method, ["GET", "PUT", "DELETE"])
-        location = f"{request.url.scheme}://{request.url.netloc}{request.scope['raw_path'].decode('latin-1')}"
-        return await run_write(ctx, _execute(ctx, command, auth, headers), headers, location=location)
-    except TwinhubError as error:
-        return ctx.render_error(error, request)
+    auth = await ctx.authenticate(request)
+    policy_id, path = split_policy_path(request.scope["raw_path"])
+    headers = parse_headers(request)
+    if request.method == "GET":
+        return await _retrieve(ctx, auth, policy_id, path, headers)
+    if request.method == "PUT":
+        require_json(request)
+        value = await read_json(request, ctx.settings.max_request_size)
+        lockout = parse_bool("allow-policy-lockout", request.query_params.get("allow-policy-lockout", "false"))
+        command = PolicyCommand("modify", policy_id, path, value, lockout)
+    elif request.method == "DELETE":
+        command = PolicyCommand("delete", policy_id, path)
+    else:
+        raise MethodNotAllowed(request.method, ["GET", "PUT", "DELETE"])
+    location = f"{request.url.scheme}://{request.url.netloc}{request.scope['raw_path'].decode('latin-1')}"
+    return await run_write(ctx, _execute(ctx, command, auth, headers), headers, location=location)
 
 
 async def _execute(ctx: Context, command: PolicyCommand, auth: AuthContext, headers: RequestHeaders) -> WriteOutcome:

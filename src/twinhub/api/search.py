@@ -15,7 +15,7 @@ from twinhub.api.body import read_body
 from twinhub.api.context import Context, context_of
 from twinhub.api.responses import json_response
 from twinhub.api.sse import accepts_event_stream, stream_search
-from twinhub.model.errors import MediaTypeUnsupported, MethodNotAllowed, TwinhubError
+from twinhub.model.errors import MediaTypeUnsupported, MethodNotAllowed
 from twinhub.model.fields import FieldSelector, parse_fields
 from twinhub.model.types import JsonValue
 from twinhub.rql import CursorOption, parse_options, render_options
@@ -59,31 +59,25 @@ def _items(page: SearchPage, selector: FieldSelector | None) -> list[JsonValue]:
 
 async def search_things(request: Request) -> Response:
     ctx = context_of(request)
-    try:
-        auth = await ctx.authenticate(request)
-        if request.method == "GET" and accepts_event_stream(request):
-            return await stream_search(request, ctx, auth)
-        parameters = await _parameters(request, ctx)
-        selector = _fields(parameters)
-        page = await ctx.search.search(_query(parameters), auth.subjects)
-        body: dict[str, JsonValue] = {"items": _items(page, selector)}
-        if page.next_page_offset is not None:
-            body["nextPageOffset"] = page.next_page_offset
-        elif page.cursor is not None:
-            body["cursor"] = page.cursor
-        return json_response(body)
-    except TwinhubError as error:
-        return ctx.render_error(error, request)
+    auth = await ctx.authenticate(request)
+    if request.method == "GET" and accepts_event_stream(request):
+        return await stream_search(request, ctx, auth)
+    parameters = await _parameters(request, ctx)
+    selector = _fields(parameters)
+    page = await ctx.search.search(_query(parameters), auth.subjects)
+    body: dict[str, JsonValue] = {"items": _items(page, selector)}
+    if page.next_page_offset is not None:
+        body["nextPageOffset"] = page.next_page_offset
+    elif page.cursor is not None:
+        body["cursor"] = page.cursor
+    return json_response(body)
 
 
 async def count_things(request: Request) -> Response:
     ctx = context_of(request)
-    try:
-        auth = await ctx.authenticate(request)
-        parameters = await _parameters(request, ctx)
-        return json_response(await ctx.search.count(_query(parameters), auth.subjects))
-    except TwinhubError as error:
-        return ctx.render_error(error, request)
+    auth = await ctx.authenticate(request)
+    parameters = await _parameters(request, ctx)
+    return json_response(await ctx.search.count(_query(parameters), auth.subjects))
 
 
 async def list_things(request: Request, ctx: Context, subjects: tuple[str, ...],

@@ -32,7 +32,7 @@ from twinhub.api.context import Context
 from twinhub.api.headers import parse_timestamp
 from twinhub.api.paths import query_values
 from twinhub.auth.context import AuthContext
-from twinhub.model.errors import HeaderInvalid, ThingIdInvalid, ThingIdsMissing, TwinhubError
+from twinhub.model.errors import HeaderInvalid, RequestInvalid, ThingIdInvalid, ThingIdsMissing, TwinhubError
 from twinhub.model.events import ThingEvent, format_timestamp
 from twinhub.model.fields import FieldSelector, parse_fields, select
 from twinhub.model.ids import parse_thing_id
@@ -63,11 +63,6 @@ KEEP_ALIVE = b":\n\n"
 WATCH_CAPACITY = DEFAULT_WATCH_CAPACITY  # deliveries a stream may lag behind before it is cut off
 OVERFLOWED = b": twinhub: the stream fell too far behind its events and was closed; reconnect to go on\n\n"
 _HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-
-
-class RequestInvalid(TwinhubError):
-    def __init__(self, message: str, description: str) -> None:
-        super().__init__("gateway:request.invalid", 400, message, description)
 
 
 def accepts_event_stream(request: Request) -> bool:

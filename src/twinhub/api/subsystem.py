@@ -1,28 +1,24 @@
 """The HTTP API as one subsystem of the application (`twinhub.app`): Ditto's HTTP API v2 with its WebSocket and
-SSE, and twinhub's extensions. It contributes every route, the handlers of errors no route answers (which the
-application registers for all routes), and while it runs, the request context its routes share."""
+SSE, and twinhub's extensions. It contributes every route and, while it runs, the request context its routes
+share; its error handlers (`twinhub.api.errors`) the application registers for every route."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ExceptionHandler
 
 from twinhub.api import messages, permissions, policies, search, things, websocket
 from twinhub.api.context import STATE_KEY, Context, context_of
-from twinhub.api.responses import error_response, json_response
+from twinhub.api.responses import json_response
 from twinhub.config import Settings
-from twinhub.model.errors import MethodNotAllowed, ResourceNotFound, TwinhubError
 from twinhub.service.platform import Platform
 from twinhub.service.session import SessionCounts
 
-__all__ = ["EXCEPTION_HANDLERS", "HttpApi"]
+__all__ = ["HttpApi"]
 
 
 async def health(request: Request) -> Response:
@@ -30,32 +26,8 @@ async def health(request: Request) -> Response:
 
 
 async def whoami(request: Request) -> Response:
-    ctx = context_of(request)
-    try:
-        auth = await ctx.authenticate(request)
-    except TwinhubError as error:
-        return ctx.render_error(error, request)
+    auth = await context_of(request).authenticate(request)
     return json_response({"defaultSubject": auth.default_subject, "subjects": list(auth.subjects)})
-
-
-async def http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404/405 (unknown routes) rendered as Ditto errors."""
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
-        return error_response(MethodNotAllowed(request.method, allowed.split(", ")))
-    if exc.status_code == 404:
-        return error_response(ResourceNotFound(request.url.path))
-    error = TwinhubError("gateway:request.invalid", exc.status_code, str(exc.detail))
-    return error_response(error)
-
-
-async def internal_error(request: Request, exc: Exception) -> Response:
-    """A bug, not bad input: answer with a Ditto error body; Starlette logs the traceback."""
-    return error_response(TwinhubError("internal.error", 500, "An unexpected error occurred."))
-
-
-EXCEPTION_HANDLERS: Mapping[Any, ExceptionHandler] = {HTTPException: http_error, Exception: internal_error}
 
 
 class HttpApi:

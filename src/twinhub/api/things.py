@@ -29,7 +29,6 @@ from twinhub.model.errors import (
     ThingIdInvalid,
     ThingIdNotSettable,
     ThingIdsMissing,
-    TwinhubError,
 )
 from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
 from twinhub.model.pointer import parse_pointer
@@ -55,18 +54,15 @@ def _location(request: Request, raw_path: str) -> str:
 
 async def things_root(request: Request) -> Response:
     ctx = context_of(request)
-    try:
-        auth = await ctx.authenticate(request)
-        if request.method == "GET" and accepts_event_stream(request):
-            return await stream_things(request, ctx, auth, None, ())
-        headers = parse_headers(request)
-        if request.method == "GET":
-            return await _retrieve_many(request, ctx, auth, headers)
-        if request.method == "POST":
-            return await _create_with_generated_id(request, ctx, auth, headers)
-        raise MethodNotAllowed(request.method, ["GET", "POST"])
-    except TwinhubError as error:
-        return ctx.render_error(error, request)
+    auth = await ctx.authenticate(request)
+    if request.method == "GET" and accepts_event_stream(request):
+        return await stream_things(request, ctx, auth, None, ())
+    headers = parse_headers(request)
+    if request.method == "GET":
+        return await _retrieve_many(request, ctx, auth, headers)
+    if request.method == "POST":
+        return await _create_with_generated_id(request, ctx, auth, headers)
+    raise MethodNotAllowed(request.method, ["GET", "POST"])
 
 
 async def _retrieve_many(request: Request, ctx: Context, auth: AuthContext, headers: RequestHeaders) -> Response:
@@ -100,35 +96,32 @@ async def _create_with_generated_id(request: Request, ctx: Context, auth: AuthCo
 
 async def thing_resource(request: Request) -> Response:
     ctx = context_of(request)
-    try:
-        auth = await ctx.authenticate(request)
-        thing_id, path = parse_thing_path(request.scope["raw_path"])
-        if request.method == "GET" and accepts_event_stream(request):
-            return await stream_things(request, ctx, auth, thing_id, path)
-        headers = parse_headers(request)
-        if is_live(request):
-            return await live_command(request, ctx, auth, thing_id, path, headers,
-                                      twin=lambda: _retrieve(ctx, auth, thing_id, path, headers))
-        method = request.method
-        if method == "GET":
-            return await _retrieve(ctx, auth, thing_id, path, headers)
-        location = _location(request, request.scope["raw_path"].decode("latin-1"))
-        if method == "PUT":
-            require_json(request)
-            value = await read_json(request, ctx.settings.max_request_size)
-            command = ThingCommand("modify", thing_id, path, value, headers.if_equal)
-        elif method == "PATCH":
-            require_merge_patch(request)
-            value = await read_json(request, ctx.settings.max_request_size)
-            command = ThingCommand("merge", thing_id, path, value, headers.if_equal)
-        elif method == "DELETE":
-            command = ThingCommand("delete", thing_id, path)
-        else:
-            raise MethodNotAllowed(method, ["GET", "PUT", "PATCH", "DELETE"])
-        return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, location=location,
-                               subscriber_acks=True, entity_id=thing_id)
-    except TwinhubError as error:
-        return ctx.render_error(error, request)
+    auth = await ctx.authenticate(request)
+    thing_id, path = parse_thing_path(request.scope["raw_path"])
+    if request.method == "GET" and accepts_event_stream(request):
+        return await stream_things(request, ctx, auth, thing_id, path)
+    headers = parse_headers(request)
+    if is_live(request):
+        return await live_command(request, ctx, auth, thing_id, path, headers,
+                                  twin=lambda: _retrieve(ctx, auth, thing_id, path, headers))
+    method = request.method
+    if method == "GET":
+        return await _retrieve(ctx, auth, thing_id, path, headers)
+    location = _location(request, request.scope["raw_path"].decode("latin-1"))
+    if method == "PUT":
+        require_json(request)
+        value = await read_json(request, ctx.settings.max_request_size)
+        command = ThingCommand("modify", thing_id, path, value, headers.if_equal)
+    elif method == "PATCH":
+        require_merge_patch(request)
+        value = await read_json(request, ctx.settings.max_request_size)
+        command = ThingCommand("merge", thing_id, path, value, headers.if_equal)
+    elif method == "DELETE":
+        command = ThingCommand("delete", thing_id, path)
+    else:
+        raise MethodNotAllowed(method, ["GET", "PUT", "PATCH", "DELETE"])
+    return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, location=location,
+                           subscriber_acks=True, entity_id=thing_id)
 
 
 async def _execute(ctx: Context, command: ThingCommand, auth: AuthContext, headers: RequestHeaders,

@@ -13,10 +13,10 @@ from twinhub.auth.authenticator import (
 )
 from twinhub.auth.basic import BasicVerifier
 from twinhub.auth.context import AuthContext
-from twinhub.auth.errors import JwtIssuerNotSupported
 from twinhub.auth.jwt import JwtAuthenticator, OidcIssuer
 from twinhub.auth.passwords import hash_password, needs_rehash, verify_password
 from twinhub.auth.settings import build_authenticator, oidc_issuers_to_json, parse_oidc_issuers
+from twinhub.model.errors import JwtIssuerNotSupported
 
 __all__ = [
     "ACCESS_TOKEN_PARAM",

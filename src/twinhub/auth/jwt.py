@@ -37,7 +37,6 @@ from jwt.exceptions import (
     PyJWTError,
 )
 
-from twinhub.auth.errors import JwtIssuerNotSupported
 from twinhub.auth.jwks import (
     ALLOWED_ALGORITHMS,
     DEFAULT_JWKS_TTL_SECONDS,
@@ -48,7 +47,7 @@ from twinhub.auth.jwks import (
     http_loader,
 )
 from twinhub.auth.templates import DEFAULT_AUTH_SUBJECT, SubjectTemplate
-from twinhub.model.errors import AuthenticationFailed
+from twinhub.model.errors import AuthenticationFailed, JwtIssuerNotSupported
 
 __all__ = ["DEFAULT_LEEWAY_SECONDS", "MAX_LEEWAY_SECONDS", "MAX_TOKEN_LENGTH", "JwtAuthenticator", "OidcIssuer",
            "token_expiry"]

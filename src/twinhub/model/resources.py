@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from enum import Enum
 
-from twinhub.model.errors import ResourceNotFound, ThingNotAccessible, ThingResourceNotFound, TwinhubError
+from twinhub.model.errors import (
+    NotFound,
+    NotModifiable,
+    ResourceNotFound,
+    ThingNotAccessible,
+    ThingNotDeletable,
+    ThingNotModifiable,
+    ThingResourceNotFound,
+)
 from twinhub.model.types import JsonObject, Pointer
 
 
@@ -67,7 +75,7 @@ def _sub(path: Pointer, start: int) -> str:
     return "/" + "/".join(path[start:])
 
 
-def not_found(thing_id: str, path: Pointer) -> TwinhubError:
+def not_found(thing_id: str, path: Pointer) -> NotFound:
     """Ditto's 404 for a missing part of the thing `thing_id` (the thing itself exists)."""
     resource = classify(path)
     if resource is Resource.THING:
@@ -90,10 +98,10 @@ def not_found(thing_id: str, path: Pointer) -> TwinhubError:
             f"The desired Property with JSON Pointer '{_sub(path, 3)}' of {feature}{on_thing}"
         ),
     }
-    return ThingResourceNotFound(f"things:{resource.value}.notfound", messages[resource] + suffix)
+    return ThingResourceNotFound(resource.value, messages[resource] + suffix)
 
 
-def missing_part(doc: JsonObject, thing_id: str, path: Pointer) -> TwinhubError:
+def missing_part(doc: JsonObject, thing_id: str, path: Pointer) -> NotFound:
     """The 404 for `path` missing in `doc`: for parts of a feature that is itself missing, Ditto names
     the feature (`things:feature.notfound`)."""
     if len(path) > 2 and path[0] == "features":
@@ -103,20 +111,9 @@ def missing_part(doc: JsonObject, thing_id: str, path: Pointer) -> TwinhubError:
     return not_found(thing_id, path)
 
 
-def not_modifiable(thing_id: str, path: Pointer, *, deleting: bool = False) -> TwinhubError:
+def not_modifiable(thing_id: str, path: Pointer, *, deleting: bool = False) -> NotModifiable:
     """Ditto's 403 for a write the requester may not make (it may read the thing, so existence is no secret)."""
     resource = classify(path)
-    if resource is Resource.THING:
-        if deleting:
-            return TwinhubError("things:thing.notdeletable", 403,
-                                f"The Thing with ID '{thing_id}' could not be deleted as the requester had "
-                                "insufficient permissions to delete it ('WRITE' is required).",
-                                "Check if the ID of the Thing was correct and you have sufficient permissions.")
-        code = "things:thing.notmodifiable"
-    else:
-        code = f"things:{resource.value}.notmodifiable"
-    return TwinhubError(
-        code, 403,
-        f"The {resource.value} at '/{'/'.join(path)}' of the Thing with ID '{thing_id}' could not be modified as "
-        "the requester had insufficient permissions to modify it ('WRITE' is required).",
-        "Check if the ID of the Thing and the path were correct and you have sufficient permissions.")
+    if resource is Resource.THING and deleting:
+        return ThingNotDeletable(thing_id)
+    return ThingNotModifiable(thing_id, resource.value, "/" + "/".join(path))

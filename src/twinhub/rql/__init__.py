@@ -8,7 +8,8 @@ search specification a store answers (no table or column: the SQL lives in `twin
     options = parse_options("sort(+thingId),size(10)")             # RqlOptionInvalid on error
     validate_sort_fields(options)
 
-`render(node)` / `render_options(options)` print canonical RQL that parses back to the same values.
+`render(node)` / `render_options(options)` print canonical RQL that parses back to the same values. The errors
+(`RqlInvalid`, `RqlOptionInvalid`, `CursorInvalid`) are defined with every other in `twinhub.model.errors`.
 
     spec = SearchSpec(node, subjects, now, sort=sort, size=10, after=position_of(cursor_text, fingerprint))
     hits = await store.search(spec)                                # then encode_cursor(hits.next, fingerprint)
@@ -16,6 +17,7 @@ search specification a store answers (no table or column: the SQL lives in `twin
 
 from __future__ import annotations
 
+from twinhub.model.errors import CursorInvalid, RqlInvalid, RqlOptionInvalid
 from twinhub.rql.ast import (
     And,
     Comparison,
@@ -35,8 +37,7 @@ from twinhub.rql.ast import (
     SortOption,
     Value,
 )
-from twinhub.rql.cursor import Cursor, CursorInvalid, decode_cursor, encode_cursor, position_of, query_fingerprint
-from twinhub.rql.errors import RqlInvalid, RqlOptionInvalid
+from twinhub.rql.cursor import Cursor, decode_cursor, encode_cursor, position_of, query_fingerprint
 from twinhub.rql.fields import (
     FieldKind,
     FieldPath,

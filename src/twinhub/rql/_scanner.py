@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from typing import NoReturn
 
+from twinhub.model.errors import RqlInvalid, RqlOptionInvalid
 from twinhub.rql.ast import Placeholder, Value
-from twinhub.rql.errors import RqlInvalid, RqlOptionInvalid, syntax_message
 
 __all__ = ["LONG_MAX", "LONG_MIN", "Scanner"]
 
@@ -33,7 +33,31 @@ _DIGITS = re.compile(r"[0-9]+")
 _HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
 _LINE_TERMINATOR = re.compile(r"[\n\r\x85\u2028\u2029]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SNIPPET_RADIUS = 40  # characters of the offending line shown on each side of the error
 _SIMPLE_ESCAPES = {"/": "/", "\\": "\\", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _syntax_message(subject: str, text: str, position: int, reason: str) -> str:
+    """`<subject> is invalid at position N (line L, column C): <reason>` plus that line and a caret under it.
+
+    Long lines are cut to a window around the position, marked with `…`.
+    """
+    line_start = text.rfind("\n", 0, position) + 1
+    line_end = text.find("\n", position)
+    if line_end < 0:
+        line_end = len(text)
+    line = text[line_start:line_end]
+    column = position - line_start
+    left = max(0, column - _SNIPPET_RADIUS)
+    right = min(len(line), column + _SNIPPET_RADIUS)
+    prefix = "…" if left else ""
+    snippet = prefix + line[left:right] + ("…" if right < len(line) else "")
+    caret = " " * (len(prefix) + column - left) + "^"
+    line_number = text.count("\n", 0, position) + 1
+    return (
+        f"{subject} is invalid at position {position} (line {line_number}, column {column + 1}): {reason}\n"
+        f"{snippet}\n{caret}"
+    )
 
 
 class Scanner:
@@ -51,7 +75,7 @@ class Scanner:
     # --- errors and small steps ------------------------------------------------------------------
 
     def fail(self, position: int, reason: str) -> NoReturn:
-        message = syntax_message(self._subject, self.text, position, reason)
+        message = _syntax_message(self._subject, self.text, position, reason)
         if self._options:
             raise RqlOptionInvalid(message, position=position)
         raise RqlInvalid(message, position=position)

@@ -16,19 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from twinhub.model.errors import TwinhubError
+from twinhub.model.errors import CursorInvalid
 from twinhub.model.json import loads
 from twinhub.rql.ast import Node, SortOption
 from twinhub.rql.spec import Position, SortValue
 
-__all__ = ["Cursor", "CursorInvalid", "decode_cursor", "encode_cursor", "position_of", "query_fingerprint"]
-
-
-class CursorInvalid(TwinhubError):
-    """A cursor that is not one of ours, or was made for another filter, sort or namespaces."""
-
-    def __init__(self, description: str) -> None:
-        super().__init__("thing-search:search.option.invalid", 400, "The cursor option is invalid.", description)
+__all__ = ["Cursor", "decode_cursor", "encode_cursor", "position_of", "query_fingerprint"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
+from twinhub.model.errors import RqlInvalid, RqlOptionInvalid
 from twinhub.rql.ast import And, Comparison, Empty, Exists, In, Node, Not, Option, Or, Placeholder, SortOption, Value
-from twinhub.rql.errors import RqlInvalid, RqlOptionInvalid
 from twinhub.rql.placeholders import check_placeholder
 
 __all__ = [

@@ -29,10 +29,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeAlias
 
+from twinhub.model.errors import RqlInvalid
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.rql._java import Comparable, compare, java_string, json_comparable, value_comparable
 from twinhub.rql.ast import And, Comparison, Empty, Exists, In, Node, Not, Or, Placeholder, Value
-from twinhub.rql.errors import RqlInvalid
 from twinhub.rql.fields import FieldPath, resolve_field
 from twinhub.rql.like import like_matches
 

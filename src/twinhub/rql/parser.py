@@ -25,6 +25,7 @@ parser stack (100 entries) holds about 17 levels of the deepest terms, of which 
 
 from __future__ import annotations
 
+from twinhub.model.errors import RqlInvalid, RqlOptionInvalid
 from twinhub.rql._scanner import Scanner
 from twinhub.rql.ast import (
     And,
@@ -44,7 +45,6 @@ from twinhub.rql.ast import (
     SortOption,
     Value,
 )
-from twinhub.rql.errors import RqlInvalid, RqlOptionInvalid
 
 __all__ = [
     "DEFAULT_MAX_DEPTH", "DEFAULT_MAX_LENGTH", "DEFAULT_MAX_TERMS", "check_terms", "parse_filter", "parse_options",

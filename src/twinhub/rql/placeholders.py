@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from twinhub.model.errors import RqlInvalid
 from twinhub.rql.ast import And, Comparison, Empty, Exists, In, Node, Not, Or, Placeholder, Value
-from twinhub.rql.errors import RqlInvalid
 
 __all__ = ["check_placeholder", "resolve_placeholder", "resolve_placeholders"]
 

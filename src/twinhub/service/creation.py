@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from twinhub.model.commands import ThingCommand
-from twinhub.model.errors import PolicyNotAccessible, ThingInvalid, TwinhubError
+from twinhub.model.errors import PolicyNotAccessible, ThingInvalid, ThingPolicyNotAllowed
 from twinhub.model.events import PolicyWrite
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.policy import READ, default_policy
@@ -34,10 +34,7 @@ def thing_policy_id(command: ThingCommand) -> str:
 def refuse_inline_policy(command: ThingCommand) -> None:
     """An inline policy only comes with the creation of a thing (Ditto: `things:policy.notallowed`)."""
     if not command.path and isinstance(command.value, dict) and INLINE_POLICY in command.value:
-        raise TwinhubError(
-            "things:policy.notallowed", 400,
-            f"The Thing with ID '{command.thing_id}' could not be modified as it contained an inline Policy.",
-            "Once a Thing is created, its Policy is changed through the policies API.")
+        raise ThingPolicyNotAllowed(command.thing_id)
 
 
 def changed_policy_id(doc: JsonObject, command: ThingCommand) -> str | None:

@@ -8,7 +8,7 @@ needs it on every leaf the patch touches.
 from __future__ import annotations
 
 from twinhub.model.commands import ThingCommand
-from twinhub.model.errors import ThingNotAccessible, TwinhubError
+from twinhub.model.errors import ThingNotAccessible
 from twinhub.model.merge import patch_leaves
 from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import not_found, not_modifiable
@@ -53,11 +53,3 @@ def authorize_write(enforcer: Enforcer | None, subjects: tuple[str, ...], comman
     if enforcer is None or not enforcer.has_partial(subjects, "thing", (), [READ]):
         raise ThingNotAccessible(command.thing_id)
     raise not_modifiable(command.thing_id, command.path, deleting=command.action == "delete")
-
-
-def not_creatable(thing_id: str, policy_id: str) -> TwinhubError:
-    return TwinhubError(
-        "things:thing.notcreatable", 403,
-        f"The Thing with ID '{thing_id}' could not be created as the Policy with ID '{policy_id}' does not "
-        "grant the requester 'WRITE' on 'thing:/'.",
-        "Check if the Policy grants you WRITE on 'thing:/', or create the Thing with a Policy that does.")

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from twinhub.bus.base import EventBus
-from twinhub.model.errors import PolicyConflict, PolicyNotAccessible, PolicyTooManyModifying, TwinhubError
+from twinhub.model.errors import (
+    PolicyConflict,
+    PolicyNotAccessible,
+    PolicyNotCreatable,
+    PolicyTooManyModifying,
+    TwinhubError,
+)
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import Policy, PolicyWrite
 from twinhub.model.pointer import get_at
@@ -281,11 +287,7 @@ class PolicyService:
             return
         rules = policy_rules(doc, {}, now=now, namespace=None)  # own entries, as Ditto checks
         if not Enforcer(rules).has_permission(subjects, POLICY, (), [WRITE]):
-            raise TwinhubError(
-                "policies:policy.notcreatable", 403,
-                f"The Policy with ID '{command.policy_id}' could not be created as it would not grant the "
-                "requester WRITE permission on 'policy:/'.",
-                "Grant yourself WRITE on 'policy:/', or send 'allow-policy-lockout=true'.")
+            raise PolicyNotCreatable(command.policy_id)
 
     # -- cache -------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from twinhub.model.errors import TwinhubError
+from twinhub.model.errors import NamespacesInvalid, TwinhubError
 from twinhub.model.events import Thing
 from twinhub.model.ids import is_valid_namespace
 from twinhub.model.types import JsonObject
@@ -36,13 +36,6 @@ from twinhub.rql import (
 )
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
-
-
-class NamespacesInvalid(TwinhubError):
-    def __init__(self, namespace: str) -> None:
-        super().__init__("thing-search:search.namespaces.invalid", 400,
-                         f"The namespace <{namespace}> is not valid.",
-                         "Namespaces are dot-separated names, each starting with a letter.")
 
 
 @dataclass(frozen=True, slots=True)

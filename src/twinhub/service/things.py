@@ -17,6 +17,7 @@ from twinhub.model.errors import (
     PolicyNotAccessible,
     ThingHistoryNotFound,
     ThingNotAccessible,
+    ThingNotCreatable,
     ThingTooManyModifying,
     TwinhubError,
 )
@@ -33,7 +34,6 @@ from twinhub.service.creation import changed_policy_id, plan_creation, refuse_in
 from twinhub.service.enforcement import (
     authorize_write,
     ensure_readable,
-    not_creatable,
     readable_view,
 )
 from twinhub.service.historical import HistoryAccess
@@ -234,7 +234,7 @@ class ThingService:
             command, policy_write, enforcer = await plan_creation(
                 self._policies, command, subjects, allow_lockout=allow_policy_lockout, thing_policy=thing_policy)
             if not enforcer.has_unrestricted(subjects, "thing", (), [WRITE]):
-                raise not_creatable(command.thing_id, thing_policy_id(command))
+                raise ThingNotCreatable(command.thing_id, thing_policy_id(command))
         elif exists(current):
             assert current is not None
             refuse_inline_policy(command)

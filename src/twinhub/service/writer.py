@@ -2,9 +2,11 @@
 
 Commands on one entity run one at a time, in arrival order (a lane per entity, with a bounded number of
 waiters, freed as soon as the entity is idle); commands on different entities run concurrently and meet
-in the store's group commit. A command that loses its entity's revision to another worker (RevisionConflict)
-is run again on fresh state. A commit is stored, then taken into the service's caches, then published:
-in that order, so that whoever hears an event finds its state.
+in the store's group commit. A command that loses its entity's revision to another worker (the store's
+RevisionConflict, an internal signal) is run again on fresh state; one that keeps losing is answered as
+Ditto answers too many concurrent modifications of one entity (`too_many`, 429), never as a conflict.
+A commit is stored, then taken into the service's caches, then published: in that order, so that whoever
+hears an event finds its state.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ class EntityWriter:
     """Runs the writes of one kind of entity (things, or policies) and commits them.
 
     `too_many(entity_id)` is the error raised when `max_pending` commands already wait for (or run on) one
-    entity; `forget(entity_id)` drops what the service cached of an entity whose revision moved under it;
+    entity, or when a command lost the entity's revision to other writers on every retry; `forget(entity_id)`
+    drops what the service cached of an entity whose revision moved under it;
     `remember(unit)` takes a committed unit into the service's caches before its events are published.
     """
 
@@ -69,8 +72,8 @@ class EntityWriter:
         """Run `attempt` (load, apply, `commit`) in the entity's lane, after the commands that came before it;
         on a RevisionConflict, forget the entity and run it again, up to MAX_CONFLICT_RETRIES times.
 
-        Raises `too_many(entity_id)` when the lane is full, whatever `attempt` raises, and RevisionConflict
-        when every retry lost.
+        Raises `too_many(entity_id)` when the lane is full or every retry lost, and whatever else `attempt`
+        raises.
         """
         lane = self._lanes.get(entity_id)
         if lane is None:
@@ -87,7 +90,7 @@ class EntityWriter:
                         # Another worker wrote first: forget what we knew and reapply on the fresh state.
                         self._forget(entity_id)
                         await asyncio.sleep(_CONFLICT_BACKOFF * retry * (0.5 + random.random()))
-                raise RevisionConflict(entity_id, -1)
+                raise self._too_many(entity_id)
         finally:
             lane.pending -= 1
             if lane.pending == 0:

@@ -5,24 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from twinhub.model.errors import TwinhubError
 from twinhub.model.events import JournalEntry, Policy, Thing
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.commit import Commit
 from twinhub.store.search import Hits
 
 
-class RevisionConflict(TwinhubError):
-    """The stored revision moved since the write was prepared: reload and reapply."""
+class RevisionConflict(Exception):
+    """The stored revision of `entity_id` is no longer `expected`: another writer committed first. An internal
+    signal, never an answer: the entity writer reloads and reapplies, and answers with a Ditto error only when
+    the retries run out."""
 
     def __init__(self, entity_id: str, expected: int) -> None:
-        super().__init__(
-            "things:thing.conflict",
-            409,
-            f"The entity with ID '{entity_id}' was modified concurrently (expected revision {expected}).",
-            "Retry the request.",
-        )
+        super().__init__(f"the stored revision of '{entity_id}' is not {expected}")
         self.entity_id = entity_id
+        self.expected = expected
 
 
 class Store(Protocol):

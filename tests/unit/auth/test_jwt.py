@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.unit.auth.keys import ISSUER, SigningKey, claims, hs256_token, unsigned_token, write_jwks
-from twinhub.auth.errors import JwtIssuerNotSupported
+from twinhub.auth import JwtIssuerNotSupported
 from twinhub.auth.jwt import MAX_TOKEN_LENGTH, JwtAuthenticator, OidcIssuer
 from twinhub.model.errors import AuthenticationFailed
 

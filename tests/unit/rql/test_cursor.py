@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from twinhub.rql import Cursor, CursorInvalid, decode_cursor, encode_cursor, position_of, query_fingerprint
 from twinhub.rql.ast import Comparison, Empty, Exists, Or, Placeholder, SortOption
-from twinhub.rql.cursor import Cursor, CursorInvalid, decode_cursor, encode_cursor, position_of, query_fingerprint
 from twinhub.rql.parser import parse_filter
 from twinhub.rql.spec import Position
 

@@ -13,7 +13,6 @@ PURE_MODULES = [
     "_scanner",
     "ast",
     "cursor",
-    "errors",
     "fields",
     "like",
     "memory",

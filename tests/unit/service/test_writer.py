@@ -143,14 +143,35 @@ async def test_a_revision_conflict_is_retried_on_fresh_state(world: World) -> No
     assert stored is not None and (stored.revision, stored.doc["attributes"]) == (3, {"n": 101})
 
 
-async def test_a_conflict_that_never_ends_is_raised_after_the_last_retry(world: World) -> None:
-    async def always_late() -> None:
-        raise RevisionConflict(THING_ID, 1)
+async def test_a_command_that_loses_every_retry_is_answered_too_many_modifying_never_conflict(
+        world: World) -> None:
+    await world.store.commit(unit(create(THING_ID, {"attributes": {"n": 0}})))
+    # Another worker on the same store, which wins the thing's revision between each of our loads and commits.
+    other_worker = EntityWriter(world.store, world.bus, too_many=ThingTooManyModifying, forget=lambda _: None,
+                                remember=lambda _: None)
 
-    with pytest.raises(RevisionConflict):
+    async def bump() -> None:
+        thing = await world.store.load(THING_ID)
+        assert thing is not None
+        await other_worker.commit(unit(modify(thing, ("attributes", "n"), thing.revision)))
+
+    async def always_late() -> None:
+        thing = await world.store.load(THING_ID)
+        assert thing is not None
+        await other_worker.execute(THING_ID, bump)
+        await world.writer.commit(unit(modify(thing, ("attributes", "n"), -1)))
+
+    with pytest.raises(TwinhubError) as refused:
         await world.writer.execute(THING_ID, always_late)
+
+    assert isinstance(refused.value, ThingTooManyModifying)
+    assert refused.value.to_json()["error"] == "things:thing.toomanymodifyingrequests"
+    assert refused.value.status == 429
     assert world.caches.forgotten == [THING_ID] * MAX_CONFLICT_RETRIES
     assert world.writer.busy == 0
+    stored = await world.store.load(THING_ID)
+    assert stored is not None and stored.revision == 1 + MAX_CONFLICT_RETRIES
+    assert stored.doc["attributes"] == {"n": MAX_CONFLICT_RETRIES}  # only the other worker's writes
 
 
 async def test_a_commit_is_stored_remembered_and_published_policies_first(world: World) -> None:

@@ -25,9 +25,8 @@ import twinhub.store.search.sql
 import twinhub.store.search.visibility
 import twinhub.store.sqlite.dialect
 from twinhub.model.events import Thing
+from twinhub.rql import CursorInvalid, RqlInvalid, RqlOptionInvalid
 from twinhub.rql.ast import Comparison, In, Node, Not, Placeholder, SortOption
-from twinhub.rql.cursor import CursorInvalid
-from twinhub.rql.errors import RqlInvalid, RqlOptionInvalid
 from twinhub.rql.parser import parse_filter
 from twinhub.rql.spec import DEFAULT_PAGE_SIZE, Position, SearchSpec
 from twinhub.store.search import THING_COLUMNS, CompiledQuery, Dialect, Row, compile_count, compile_search, hits

@@ -19,7 +19,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from twinhub.model.errors import MethodNotAllowed, PolicyNotAccessible, TwinhubError
+from twinhub.model.errors import (
+    MethodNotAllowed,
+    PolicyEntryModificationInvalid,
+    PolicyModificationInvalid,
+    PolicyNotAccessible,
+)
 from twinhub.model.events import Policy, PolicyAction, PolicyEvent
 from twinhub.model.pointer import delete_at, get_at, set_at
 from twinhub.model.policy.document import check_lockout, check_references, validate_policy
@@ -131,10 +136,9 @@ def _validated(value: JsonValue, command: PolicyCommand, context: _Context) -> J
     check_references(doc, command.policy_id, deleting_imports=bool(path) and path[0] == "imports")
     try:
         check_lockout(doc)
-    except TwinhubError as error:
+    except PolicyModificationInvalid as error:
         if len(path) > 1 and path[0] == "entries":  # Ditto names the entry-level change
-            raise TwinhubError("policies:entry.modificationinvalid", 403, error.message,
-                               error.description) from None
+            raise PolicyEntryModificationInvalid(error) from None
         raise
     return doc
 

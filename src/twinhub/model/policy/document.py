@@ -15,7 +15,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from twinhub.model.errors import PolicyIdNotSettable, PolicyModificationInvalid, PolicyTooLarge, TwinhubError
+from twinhub.model.errors import (
+    PolicyEntryInvalid,
+    PolicyIdNotSettable,
+    PolicyImportReferenceConflict,
+    PolicyModificationInvalid,
+    PolicyTooLarge,
+)
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.policy._json import as_object, entries_of, imports_of, object_field, render, subjects_of
 from twinhub.model.policy.entries import validate_entries
@@ -95,18 +101,14 @@ def check_references(doc: JsonObject, policy_id: str, *, deleting_imports: bool)
                 continue
             imported = reference.get("import")
             if imported is None and (reference.get("entry") == label or reference.get("entry") not in entries):
-                raise TwinhubError("policies:entry.invalid", 400,
-                                   f"The reference of the Policy Entry '{label}' in the Policy '{policy_id}' to "
-                                   f"the entry '{reference.get('entry')}' is invalid.",
-                                   "A local reference names another entry of the same policy.")
+                raise PolicyEntryInvalid(f"The reference of the Policy Entry '{label}' in the Policy '{policy_id}' "
+                                         f"to the entry '{reference.get('entry')}' is invalid.",
+                                         "A local reference names another entry of the same policy.")
             if imported is not None and imported not in imports:
                 if deleting_imports:
-                    raise TwinhubError("policies:import.referenceconflict", 409,
-                                       f"The import '{imported}' of the Policy '{policy_id}' is referenced by the "
-                                       f"entry '{label}'.", "Remove the references to the import first.")
-                raise TwinhubError("policies:entry.invalid", 400,
-                                   f"The Policy Entry '{label}' in the Policy '{policy_id}' references the policy "
-                                   f"'{imported}', which it does not import.", "Import the policy first.")
+                    raise PolicyImportReferenceConflict(policy_id, str(imported), label)
+                raise PolicyEntryInvalid(f"The Policy Entry '{label}' in the Policy '{policy_id}' references the "
+                                         f"policy '{imported}', which it does not import.", "Import the policy first.")
 
 
 def default_policy(policy_id: str, subject: str) -> JsonObject:

@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from twinhub.model.errors import (
+    NotFound,
+    NotModifiable,
     PolicyNotAccessible,
     PolicyNotModifiable,
     PolicyResourceNotFound,
     PolicyResourceNotModifiable,
     ResourceNotFound,
-    TwinhubError,
 )
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.policy.document import DEFAULT_MAX_POLICY_SIZE, validate_policy
@@ -156,98 +157,96 @@ _NOT_FOUND = " could not be found or requester had insufficient permissions to a
 _NOT_MODIFIABLE = " could not be modified as the requester had insufficient permissions."
 
 
-def policy_not_found(policy_id: str, path: Pointer) -> TwinhubError:
+def policy_not_found(policy_id: str, path: Pointer) -> NotFound:
     """Ditto's 404 for the part `path` of the policy `policy_id` (`policies:entry.notfound`, ...)."""
     resource = classify_policy_path(path)
     if resource in (PolicyResource.POLICY, PolicyResource.ENTRIES):
         return PolicyNotAccessible(policy_id)
     if resource is PolicyResource.IMPORTS:
         return PolicyResourceNotFound(
-            "policies:imports.notfound",
+            "imports",
             f"The imports of the Policy with ID '{policy_id}'" + _NOT_FOUND,
             "Check if the ID of the Policy was correct and you have sufficient permissions.",
         )
     if resource in _OF_IMPORT:
         return PolicyResourceNotFound(
-            "policies:import.notfound",
+            "import",
             f"The Policy import '{path[1]}' of Policy '{policy_id}'" + _NOT_FOUND,
             "Check if the ID of the Policy and the imported Policy was correct and you have sufficient permissions.",
         )
     entry = f"of the PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
     if resource is PolicyResource.SUBJECTS:
-        code, message = "subjects", f"The Subjects {entry}"
+        part, message = "subjects", f"The Subjects {entry}"
         description = "Check if the ID of the Policy and the Label of the PolicyEntry was correct and you have "
     elif resource is PolicyResource.SUBJECT:
-        code, message = "subject", f"The Subject with ID '{path[3]}' {entry}"
+        part, message = "subject", f"The Subject with ID '{path[3]}' {entry}"
         description = (
             "Check if the ID of the Policy, the Label of the PolicyEntry and ID of your requested Subject was "
             "correct and you have "
         )
     elif resource is PolicyResource.RESOURCES:
-        code, message = "resources", f"The Resources {entry}"
+        part, message = "resources", f"The Resources {entry}"
         description = "Check if the ID of the Policy and the Label of the PolicyEntry was correct and you have "
     elif resource is PolicyResource.RESOURCE:
-        code, message = "resource", f"The Resource '{path[3]}' {entry}"
+        part, message = "resource", f"The Resource '{path[3]}' {entry}"
         description = (
             "Check if the ID of the Policy, the Label of the PolicyEntry and the path of your requested Resource "
             "was correct and you have "
         )
     else:
-        code, message = "entry", f"The PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
+        part, message = "entry", f"The PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
         description = (
             "Check if the ID of the Policy and the Label of your requested PolicyEntry was correct and you have "
         )
-    return PolicyResourceNotFound(
-        f"policies:{code}.notfound", message + _NOT_FOUND, description + "sufficient permissions."
-    )
+    return PolicyResourceNotFound(part, message + _NOT_FOUND, description + "sufficient permissions.")
 
 
-def policy_not_modifiable(policy_id: str, path: Pointer) -> TwinhubError:
+def policy_not_modifiable(policy_id: str, path: Pointer) -> NotModifiable:
     """Ditto's 403 for writing the part `path` without permission (`policies:entry.notmodifiable`, ...)."""
     resource = classify_policy_path(path)
     if resource in (PolicyResource.POLICY, PolicyResource.ENTRIES):
         return PolicyNotModifiable(policy_id)
     if resource is PolicyResource.IMPORTS:
         return PolicyResourceNotModifiable(
-            "policies:imports.notmodifiable",
+            "imports",
             f"The Imports of the Policy with ID '{policy_id}'" + _NOT_MODIFIABLE,
             "Check if the ID of your requested Policy was correct and you have sufficient permissions.",
         )
     if resource in _OF_IMPORT:
         return PolicyResourceNotModifiable(
-            "policies:import.notmodifiable",
+            "import",
             f"The Import of the Policy with ID '{path[1]}' in Policy with ID '{policy_id}'" + _NOT_MODIFIABLE,
             "Check if the ID of your requested Policy and imported Policy was correct and you have sufficient "
             "permissions.",
         )
     entry = f"of the PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
     if resource is PolicyResource.SUBJECTS:
-        code, message = "subjects", f"The Subjects {entry}"
+        part, message = "subjects", f"The Subjects {entry}"
         description = "Check if the ID of the Policy and the PolicyEntry's Label of your requested Subjects was "
     elif resource is PolicyResource.SUBJECT:
-        code, message = "subject", f"The Subject with ID '{path[3]}' {entry}"
+        part, message = "subject", f"The Subject with ID '{path[3]}' {entry}"
         description = (
             "Check if the ID of the Policy, the Label of the PolicyEntry and ID of your requested Subject was "
         )
     elif resource is PolicyResource.RESOURCES:
-        code, message = "resources", f"The Resources {entry}"
+        part, message = "resources", f"The Resources {entry}"
         description = "Check if the ID of the Policy and the PolicyEntry's Label of your requested Resources was "
     elif resource is PolicyResource.RESOURCE:
-        code, message = "resource", f"The Resource '{path[3]}' {entry}"
+        part, message = "resource", f"The Resource '{path[3]}' {entry}"
         description = (
             "Check if the ID of the Policy, the Label of the PolicyEntry and the path of your requested Resource was "
         )
     else:
-        code, message = "entry", f"The PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
+        part, message = "entry", f"The PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
         description = "Check if the ID of the Policy and the Label of your requested PolicyEntry was "
     return PolicyResourceNotModifiable(
-        f"policies:{code}.notmodifiable",
+        part,
         message + _NOT_MODIFIABLE,
         description + "correct and you have sufficient permissions.",
     )
 
 
-def missing_policy_part(doc: JsonObject, policy_id: str, path: Pointer) -> TwinhubError:
+def missing_policy_part(doc: JsonObject, policy_id: str, path: Pointer) -> NotFound:
     """The 404 for `path` missing in `doc`: below a missing entry or import Ditto names the entry or import
     (also for writes, which need the parent to exist)."""
     resource = classify_policy_path(path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from twinhub.model import live as model
-from twinhub.model.errors import AcknowledgementLabelNotDeclared, WebSocketMessageInvalid
+from twinhub.model.errors import AcknowledgementLabelNotDeclared, WebSocketBufferOverflow, WebSocketMessageInvalid
 from twinhub.model.pointer import format_pointer
 from twinhub.model.types import MISSING, JsonValue, Missing
 from twinhub.protocol import (
@@ -34,7 +34,7 @@ from twinhub.protocol import (
 )
 from twinhub.service.event_headers import ORIGIN_HEADER
 from twinhub.service.live import LiveReceiver, Unanswered
-from twinhub.service.session.outbox import OVERFLOW, CloseReason
+from twinhub.service.session.outbox import CloseReason
 from twinhub.service.session.party import Party
 
 __all__ = ["acknowledgement", "forward_live", "live_signal"]
@@ -143,7 +143,8 @@ async def forward_live(party: Party, receiver: LiveReceiver, kind: model.LiveKin
     async for signal in receiver:
         party.send(_envelope_of(signal))
     if receiver.overflowed:
-        party.close(CloseReason.TRY_AGAIN_LATER, f"{OVERFLOW}: the session fell too far behind its {kind}")
+        party.close(CloseReason.TRY_AGAIN_LATER,
+                    WebSocketBufferOverflow(f"the session fell too far behind its {kind}"))
 
 
 def _envelope_of(signal: model.LiveSignal) -> Envelope:

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import Final
 
 from twinhub.bus.cutoff import Budget, CutOffQueue
+from twinhub.model.errors import TwinhubError, WebSocketBufferOverflow
 
 __all__ = ["DEFAULT_BUFFER", "Close", "CloseReason", "Outbox"]
 
 DEFAULT_BUFFER: Final = 1024  # frames waiting to be written to a slow client before it is cut off
-OVERFLOW: Final = "twinhub:websocket.buffer.overflow"
 
 
 class CloseReason(enum.Enum):
@@ -41,6 +41,11 @@ class Close:
 
     reason: CloseReason
     message: str
+
+    @classmethod
+    def because(cls, reason: CloseReason, error: TwinhubError) -> Close:
+        """The close that tells the client `error`, as `<code>: <message>`."""
+        return cls(reason, f"{error.code}: {error.message}")
 
 
 class Outbox:
@@ -84,9 +89,10 @@ class Outbox:
     def _ended(self) -> None:
         """The queue closed: by `close`, or cut off for falling behind (its frames stay queued, unsent)."""
         if self._queue.over_budget:
-            self.closing = Close(CloseReason.TRY_AGAIN_LATER, f"{OVERFLOW}: the server's buffers for slow clients "
-                                                              "are full and this session held the most")
+            self.closing = Close.because(CloseReason.TRY_AGAIN_LATER, WebSocketBufferOverflow(
+                "the server's buffers for slow clients are full and this session held the most"))
         elif self._queue.overflowed:
             limits = f"{self._frames} messages" + ("" if self._max_bytes is None else f" or {self._max_bytes} bytes")
-            self.closing = Close(CloseReason.TRY_AGAIN_LATER, f"{OVERFLOW}: the client fell more than {limits} behind")
+            self.closing = Close.because(CloseReason.TRY_AGAIN_LATER,
+                                         WebSocketBufferOverflow(f"the client fell more than {limits} behind"))
         self._closed.set()

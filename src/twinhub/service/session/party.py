@@ -73,6 +73,7 @@ class Party:
             headers["correlation-id"] = correlation_id
         self.send(error_envelope(error, topic=request.topic if request else None, headers=headers))
 
-    def close(self, reason: CloseReason, message: str) -> None:
-        """End the session (the first reason wins): what it has not sent is never sent."""
-        self.outbox.close(Close(reason, message))
+    def close(self, reason: CloseReason, error: TwinhubError) -> None:
+        """End the session, telling the client `error` (the first reason wins): what it has not sent is never
+        sent."""
+        self.outbox.close(Close.because(reason, error))

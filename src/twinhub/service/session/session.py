@@ -122,7 +122,7 @@ class Session:
             party.declaration = await party.services.live.declare(
                 party.declared_acks, party, subject=party.auth.default_subject, on_lost=self._lost_labels)
         except TwinhubError as error:
-            party.close(CloseReason.POLICY_VIOLATION, f"{error.code}: {error.message}")
+            party.close(CloseReason.POLICY_VIOLATION, error)
             return
         self._expire_with_credentials()
 
@@ -246,11 +246,11 @@ class Session:
         try:
             auth = await self._refresh(token)
         except TwinhubError as error:
-            party.close(CloseReason.POLICY_VIOLATION, f"{error.code}: {error.message}")
+            party.close(CloseReason.POLICY_VIOLATION, error)
             return
         if auth.default_subject != party.auth.default_subject:
-            changed = WebSocketSubjectChanged(party.auth.default_subject, auth.default_subject)
-            party.close(CloseReason.POLICY_VIOLATION, f"{changed.code}: {changed.message}")
+            party.close(CloseReason.POLICY_VIOLATION,
+                        WebSocketSubjectChanged(party.auth.default_subject, auth.default_subject))
             return
         party.auth = auth
         self._expire_with_credentials()
@@ -265,13 +265,11 @@ class Session:
 
     async def _expire(self, expires_at: float) -> None:
         await asyncio.sleep(max(expires_at - self._clock(), 0.0))
-        error = WebSocketSessionExpired()
-        self._party.close(CloseReason.POLICY_VIOLATION, f"{error.code}: {error.message}")
+        self._party.close(CloseReason.POLICY_VIOLATION, WebSocketSessionExpired())
 
     def _lost_labels(self) -> None:
         """A session of another worker declared one of the labels earlier: this one goes, as in Ditto."""
-        error = AcknowledgementLabelNotUnique()
-        self._party.close(CloseReason.POLICY_VIOLATION, f"{error.code}: {error.message}")
+        self._party.close(CloseReason.POLICY_VIOLATION, AcknowledgementLabelNotUnique())
 
 
 def _unsupported(topic: Topic) -> TwinhubError:

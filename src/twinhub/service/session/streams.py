@@ -11,13 +11,14 @@ from typing import Final
 
 import orjson
 
+from twinhub.model.errors import WebSocketBufferOverflow
 from twinhub.model.events import ThingEvent
 from twinhub.model.live import Acknowledgement, LiveKind
 from twinhub.protocol import encode_envelope, thing_event
 from twinhub.service.event_headers import shown_event_headers
 from twinhub.service.session.control import StreamControl, StreamKind
 from twinhub.service.session.live import forward_live
-from twinhub.service.session.outbox import OVERFLOW, CloseReason
+from twinhub.service.session.outbox import CloseReason
 from twinhub.service.session.party import Party
 from twinhub.service.session.tasks import Work
 from twinhub.service.streaming import Delivery, Watch, event_filter, parse_namespaces
@@ -73,7 +74,7 @@ async def _forward_events(party: Party, watch: Watch) -> None:
         if not party.issued(delivery.event.headers):
             party.outbox.put(delivery.rendered(_FRAME, partial(_frame, delivery)))
     if watch.overflowed:
-        party.close(CloseReason.TRY_AGAIN_LATER, f"{OVERFLOW}: the session fell too far behind its events")
+        party.close(CloseReason.TRY_AGAIN_LATER, WebSocketBufferOverflow("the session fell too far behind its events"))
 
 
 def _frame(delivery: Delivery) -> str:

@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeAlias
 
+from twinhub.model.errors import CursorInvalid
 from twinhub.model.events import Thing
 from twinhub.rql.ast import SortOption
-from twinhub.rql.cursor import CursorInvalid
 from twinhub.rql.fields import FieldPath, resolve_sort_field
 from twinhub.rql.spec import Position, SearchSpec
 from twinhub.store.index import ARRAY

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, TypeAlias
 
-from twinhub.rql.errors import RqlInvalid
+from twinhub.model.errors import RqlInvalid
 from twinhub.store.search.dialect import Dialect
 
 __all__ = ["MAX_PARAMETERS", "CompiledQuery", "Parameters", "SqlValue", "all_of"]

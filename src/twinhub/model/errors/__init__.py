@@ -1,0 +1,320 @@
+"""One error type carrying Ditto's error code and HTTP status, in families by what the client can do.
+
+Every failure the platform reports is a :class:`TwinhubError`; edges render it (HTTP as Ditto's error body,
+in one exception handler; WebSocket and connections as a Ditto Protocol error) and never invent their own.
+Each kind lives in the module of its domain (`common`, `gateway`, `things`, `conditions`, `policies`,
+`search`, `messages`, `protocol`); its family (`base`) fixes its status. Only these modules spell error
+codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and headers of the message it
+came from. Signals internal to the write path (the store's `RevisionConflict`) are no TwinhubError: they
+never reach a client.
+
+    TwinhubError(code, status, message, description)
+    ├── Invalid                                 400
+    │   ├── JsonInvalid                         json.format.invalid
+    │   ├── ThingInvalid                        json.format.invalid                 (a thing's JSON)
+    │   ├── JsonParseInvalid                    json.invalid
+    │   ├── PolicyJsonInvalid                   json.invalid                        (a policy's JSON)
+    │   ├── JsonFieldMissing                    json.field.missing
+    │   ├── JsonPointerInvalid                  json.pointer.invalid
+    │   ├── HeaderInvalid                       header.invalid
+    │   ├── TimeoutInvalid                      timeout.invalid
+    │   ├── RequestInvalid                      gateway:request.invalid
+    │   ├── ThingIdInvalid                      things:id.invalid
+    │   ├── ThingIdNotSettable                  things:id.notsettable
+    │   ├── ThingIdNotDeletable                 things:id.notdeletable
+    │   ├── ThingIdsMissing                     things:things.ids.missing
+    │   ├── ThingPolicyNotAllowed               things:policy.notallowed
+    │   ├── PolicyIdNotDeletable                things:policyId.notdeletable
+    │   ├── JsonKeyInvalid                      things:json.key.invalid
+    │   ├── FieldSelectorInvalid                things:field.selection.invalid
+    │   ├── DefinitionInvalid                   things:definition.identifier.invalid
+    │   ├── FeatureDefinitionEmpty              things:feature.definition.empty
+    │   ├── ThingConditionInvalid               things:condition.invalid
+    │   ├── PolicyIdInvalid                     policies:id.invalid
+    │   ├── PolicyIdNotSettable                 policies:id.notsettable
+    │   ├── PolicyLabelInvalid                  policies:label.invalid
+    │   ├── PolicyEntryInvalid                  policies:entry.invalid
+    │   ├── SubjectIdInvalid                    policies:subjectid.invalid
+    │   ├── SubjectExpiryInvalid                policies:subjectexpiry.invalid
+    │   ├── PolicyImportInvalid                 policies:import.invalid
+    │   ├── PolicyImportsTooLarge               policies:imports.toolarge
+    │   ├── RqlInvalid                          rql.expression.invalid
+    │   ├── RqlOptionInvalid                    thing-search:search.option.invalid
+    │   ├── CursorInvalid                       thing-search:search.option.invalid
+    │   ├── NamespacesInvalid                   thing-search:search.namespaces.invalid
+    │   ├── MessageSubjectInvalid               messages:subject.invalid
+    │   ├── AcknowledgementLabelInvalid         acknowledgement:label.invalid
+    │   ├── AcknowledgementLabelForbidden       acknowledgement:ditto.acklabel.forbidden
+    │   ├── AcknowledgementLabelNotDeclared     acknowledgement:label.not.declared
+    │   ├── AcknowledgementCorrelationIdMissing acknowledgement:correlation-id.missing
+    │   ├── TopicPathUnknown                    protocoladapter:unknown.topicpath
+    │   ├── ProtocolPathUnknown                 protocoladapter:unknown.path
+    │   ├── ProtocolPathInvalid                 protocoladapter:invalid.path
+    │   ├── WebSocketMessageInvalid             gateway:websocket.message.invalid
+    │   └── WebSocketSubjectChanged             gateway:websocket.session.closed
+    ├── Unauthenticated                         401
+    │   ├── AuthenticationFailed                gateway:authentication.failed       (+ WWW-Authenticate)
+    │   │   └── JwtIssuerNotSupported           gateway:jwt.issuer.notsupported
+    │   └── WebSocketSessionExpired             gateway:websocket.session.expired
+    ├── NotModifiable                           403
+    │   ├── ThingNotModifiable                  things:<resource>.notmodifiable
+    │   ├── ThingNotDeletable                   things:thing.notdeletable
+    │   ├── ThingNotCreatable                   things:thing.notcreatable
+    │   ├── PolicyNotModifiable                 policies:policy.notmodifiable
+    │   ├── PolicyResourceNotModifiable         policies:<resource>.notmodifiable
+    │   ├── PolicyNotCreatable                  policies:policy.notcreatable
+    │   ├── PolicyModificationInvalid           policies:policy.modificationinvalid
+    │   ├── PolicyEntryModificationInvalid      policies:entry.modificationinvalid
+    │   ├── MessageSendNotAllowed               messages:send.notallowed
+    │   └── EventSendNotAllowed                 things:event.notallowed
+    ├── NotFound                                404
+    │   ├── ResourceNotFound                    gateway:resource.notfound           (no route)
+    │   ├── ThingNotAccessible                  things:thing.notfound
+    │   ├── ThingResourceNotFound               things:<resource>.notfound
+    │   ├── ThingHistoryNotFound                things:thing.history.notfound
+    │   ├── PolicyNotAccessible                 policies:policy.notfound
+    │   └── PolicyResourceNotFound              policies:<resource>.notfound
+    ├── Conflict                                409
+    │   ├── ThingConflict                       things:thing.conflict
+    │   ├── PolicyConflict                      policies:policy.conflict
+    │   ├── PolicyImportReferenceConflict       policies:import.referenceconflict
+    │   └── AcknowledgementLabelNotUnique       acknowledgement:label.not.unique
+    ├── PreconditionFailed                      412, 304
+    │   ├── ThingPreconditionFailed             things|policies:precondition.failed     (+ ETag)
+    │   ├── ThingNotModified                    things|policies:precondition.notmodified 304 (+ ETag)
+    │   ├── ThingEqualitySkipped                things:precondition.failed
+    │   └── ThingConditionFailed                things:condition.failed
+    ├── TooLarge                                413
+    │   ├── RequestTooLarge                     request.toolarge
+    │   ├── ThingTooLarge                       things:thing.toolarge
+    │   ├── PolicyTooLarge                      policies:policy.toolarge
+    │   └── MessagePayloadTooLarge              messages:payload.toolarge
+    ├── Throttled                               429
+    │   ├── TooManyRequests                     too.many.requests                   (+ Retry-After)
+    │   ├── ThingTooManyModifying               things:thing.toomanymodifyingrequests
+    │   └── PolicyTooManyModifying              policies:policy.toomanymodifyingrequests
+    ├── Unavailable                             503, 408
+    │   ├── ServiceUnavailable                  gateway:service.unavailable
+    │   ├── WebSocketBufferOverflow             twinhub:websocket.buffer.overflow
+    │   ├── CommandTimeout                      command.timeout                      408
+    │   ├── LiveResponseTimeout                 command.timeout                      408
+    │   └── AcknowledgementRequestTimeout       acknowledgement:request.timeout      408
+    ├── MethodNotAllowed                        gateway:method.notallowed            405 (+ Allow)
+    ├── LiveChannelConditionNotAllowed          things:live.channelcondition.notallowed 405
+    ├── MediaTypeUnsupported                    mediatype.unsupported                415
+    ├── MediaTypeMissing                        mediatype.unsupported                415
+    └── InternalError                           internal.error                       500
+"""
+
+from __future__ import annotations
+
+from twinhub.model.errors.base import (
+    Conflict,
+    ErrorBody,
+    Invalid,
+    NotFound,
+    NotModifiable,
+    PreconditionFailed,
+    Throttled,
+    TooLarge,
+    TwinhubError,
+    Unauthenticated,
+    Unavailable,
+)
+from twinhub.model.errors.common import (
+    CommandTimeout,
+    HeaderInvalid,
+    InternalError,
+    JsonFieldMissing,
+    JsonInvalid,
+    JsonParseInvalid,
+    JsonPointerInvalid,
+    MediaTypeMissing,
+    MediaTypeUnsupported,
+    RequestTooLarge,
+    TimeoutInvalid,
+    TooManyRequests,
+)
+from twinhub.model.errors.conditions import (
+    ThingConditionFailed,
+    ThingConditionInvalid,
+    ThingEqualitySkipped,
+    ThingNotModified,
+    ThingPreconditionFailed,
+)
+from twinhub.model.errors.gateway import (
+    AuthenticationFailed,
+    JwtIssuerNotSupported,
+    MethodNotAllowed,
+    RequestInvalid,
+    ResourceNotFound,
+    ServiceUnavailable,
+)
+from twinhub.model.errors.messages import (
+    AcknowledgementCorrelationIdMissing,
+    AcknowledgementLabelForbidden,
+    AcknowledgementLabelInvalid,
+    AcknowledgementLabelNotDeclared,
+    AcknowledgementLabelNotUnique,
+    AcknowledgementRequestTimeout,
+    EventSendNotAllowed,
+    LiveChannelConditionNotAllowed,
+    LiveResponseTimeout,
+    MessagePayloadTooLarge,
+    MessageSendNotAllowed,
+    MessageSubjectInvalid,
+)
+from twinhub.model.errors.policies import (
+    PolicyConflict,
+    PolicyEntryInvalid,
+    PolicyEntryModificationInvalid,
+    PolicyIdInvalid,
+    PolicyIdNotSettable,
+    PolicyImportInvalid,
+    PolicyImportReferenceConflict,
+    PolicyImportsTooLarge,
+    PolicyJsonInvalid,
+    PolicyLabelInvalid,
+    PolicyModificationInvalid,
+    PolicyNotAccessible,
+    PolicyNotCreatable,
+    PolicyNotModifiable,
+    PolicyResourceNotFound,
+    PolicyResourceNotModifiable,
+    PolicyTooLarge,
+    PolicyTooManyModifying,
+    SubjectExpiryInvalid,
+    SubjectIdInvalid,
+)
+from twinhub.model.errors.protocol import (
+    ProtocolPathInvalid,
+    ProtocolPathUnknown,
+    TopicPathUnknown,
+    WebSocketBufferOverflow,
+    WebSocketMessageInvalid,
+    WebSocketSessionExpired,
+    WebSocketSubjectChanged,
+)
+from twinhub.model.errors.search import CursorInvalid, NamespacesInvalid, RqlInvalid, RqlOptionInvalid
+from twinhub.model.errors.things import (
+    DefinitionInvalid,
+    FeatureDefinitionEmpty,
+    FieldSelectorInvalid,
+    JsonKeyInvalid,
+    PolicyIdNotDeletable,
+    ThingConflict,
+    ThingHistoryNotFound,
+    ThingIdInvalid,
+    ThingIdNotDeletable,
+    ThingIdNotSettable,
+    ThingIdsMissing,
+    ThingInvalid,
+    ThingNotAccessible,
+    ThingNotCreatable,
+    ThingNotDeletable,
+    ThingNotModifiable,
+    ThingPolicyNotAllowed,
+    ThingResourceNotFound,
+    ThingTooLarge,
+    ThingTooManyModifying,
+)
+
+__all__ = [
+    "AcknowledgementCorrelationIdMissing",
+    "AcknowledgementLabelForbidden",
+    "AcknowledgementLabelInvalid",
+    "AcknowledgementLabelNotDeclared",
+    "AcknowledgementLabelNotUnique",
+    "AcknowledgementRequestTimeout",
+    "AuthenticationFailed",
+    "CommandTimeout",
+    "Conflict",
+    "CursorInvalid",
+    "DefinitionInvalid",
+    "ErrorBody",
+    "EventSendNotAllowed",
+    "FeatureDefinitionEmpty",
+    "FieldSelectorInvalid",
+    "HeaderInvalid",
+    "InternalError",
+    "Invalid",
+    "JsonFieldMissing",
+    "JsonInvalid",
+    "JsonKeyInvalid",
+    "JsonParseInvalid",
+    "JsonPointerInvalid",
+    "JwtIssuerNotSupported",
+    "LiveChannelConditionNotAllowed",
+    "LiveResponseTimeout",
+    "MediaTypeMissing",
+    "MediaTypeUnsupported",
+    "MessagePayloadTooLarge",
+    "MessageSendNotAllowed",
+    "MessageSubjectInvalid",
+    "MethodNotAllowed",
+    "NamespacesInvalid",
+    "NotFound",
+    "NotModifiable",
+    "PolicyConflict",
+    "PolicyEntryInvalid",
+    "PolicyEntryModificationInvalid",
+    "PolicyIdInvalid",
+    "PolicyIdNotDeletable",
+    "PolicyIdNotSettable",
+    "PolicyImportInvalid",
+    "PolicyImportReferenceConflict",
+    "PolicyImportsTooLarge",
+    "PolicyJsonInvalid",
+    "PolicyLabelInvalid",
+    "PolicyModificationInvalid",
+    "PolicyNotAccessible",
+    "PolicyNotCreatable",
+    "PolicyNotModifiable",
+    "PolicyResourceNotFound",
+    "PolicyResourceNotModifiable",
+    "PolicyTooLarge",
+    "PolicyTooManyModifying",
+    "PreconditionFailed",
+    "ProtocolPathInvalid",
+    "ProtocolPathUnknown",
+    "RequestInvalid",
+    "RequestTooLarge",
+    "ResourceNotFound",
+    "RqlInvalid",
+    "RqlOptionInvalid",
+    "ServiceUnavailable",
+    "SubjectExpiryInvalid",
+    "SubjectIdInvalid",
+    "ThingConditionFailed",
+    "ThingConditionInvalid",
+    "ThingConflict",
+    "ThingEqualitySkipped",
+    "ThingHistoryNotFound",
+    "ThingIdInvalid",
+    "ThingIdNotDeletable",
+    "ThingIdNotSettable",
+    "ThingIdsMissing",
+    "ThingInvalid",
+    "ThingNotAccessible",
+    "ThingNotCreatable",
+    "ThingNotDeletable",
+    "ThingNotModifiable",
+    "ThingNotModified",
+    "ThingPolicyNotAllowed",
+    "ThingPreconditionFailed",
+    "ThingResourceNotFound",
+    "ThingTooLarge",
+    "ThingTooManyModifying",
+    "Throttled",
+    "TimeoutInvalid",
+    "TooLarge",
+    "TooManyRequests",
+    "TopicPathUnknown",
+    "TwinhubError",
+    "Unauthenticated",
+    "Unavailable",
+    "WebSocketBufferOverflow",
+    "WebSocketMessageInvalid",
+    "WebSocketSessionExpired",
+    "WebSocketSubjectChanged",
+]

@@ -1,0 +1,289 @@
+"""Errors of things (Ditto's `things:` codes): ids, thing JSON, missing and unwritable parts, limits."""
+
+from __future__ import annotations
+
+from twinhub.model.errors.base import Conflict, Invalid, NotFound, NotModifiable, Throttled, TooLarge
+
+__all__ = [
+    "DefinitionInvalid",
+    "FeatureDefinitionEmpty",
+    "FieldSelectorInvalid",
+    "JsonKeyInvalid",
+    "PolicyIdNotDeletable",
+    "ThingConflict",
+    "ThingHistoryNotFound",
+    "ThingIdInvalid",
+    "ThingIdNotDeletable",
+    "ThingIdNotSettable",
+    "ThingIdsMissing",
+    "ThingInvalid",
+    "ThingNotAccessible",
+    "ThingNotCreatable",
+    "ThingNotDeletable",
+    "ThingNotModifiable",
+    "ThingPolicyNotAllowed",
+    "ThingResourceNotFound",
+    "ThingTooLarge",
+    "ThingTooManyModifying",
+]
+
+# -- 400 ---------------------------------------------------------------------------------------------------------
+
+
+class ThingIdInvalid(Invalid):
+    """A thing id that is not `namespace:name`."""
+
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:id.invalid",
+            400,
+            f"Thing ID '{thing_id}' is not valid!",
+            "It must conform to the namespaced entity ID notation (see Ditto documentation)",
+        )
+
+
+class ThingIdNotSettable(Invalid):
+    """A `thingId` in the body that differs from the URL's (or any, on a POST that generates one)."""
+
+    def __init__(self, message: str = "The Thing ID in the request body is not equal to the Thing ID in the "
+                 "request URL.") -> None:
+        super().__init__(
+            "things:id.notsettable",
+            400,
+            message,
+            "Either delete the Thing ID from the request body or use the same Thing ID as in the request URL.",
+        )
+
+
+class ThingIdNotDeletable(Invalid):
+    """A merge patch that sets `thingId` to null."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "things:id.notdeletable",
+            400,
+            "The Thing ID of a Thing cannot be deleted.",
+            "Do not set the Thing ID to null in a merge patch.",
+        )
+
+
+class ThingIdsMissing(Invalid):
+    """`ids=` with no id in it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "things:things.ids.missing",
+            400,
+            "The required list of thing ids was missing.",
+            "Please provide at least one thing id and try again.",
+        )
+
+
+class PolicyIdNotDeletable(Invalid):
+    """Deleting (or nulling) a thing's `policyId`."""
+
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:policyId.notdeletable",
+            400,
+            f"The Policy ID of the Thing with ID '{thing_id}' cannot be deleted.",
+            "A Thing always references a Policy; replace the Policy ID instead.",
+        )
+
+
+class ThingPolicyNotAllowed(Invalid):
+    """An inline policy (`_policy`) on anything but the creation of a thing."""
+
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:policy.notallowed",
+            400,
+            f"The Thing with ID '{thing_id}' could not be modified as it contained an inline Policy.",
+            "Once a Thing is created, its Policy is changed through the policies API.",
+        )
+
+
+class ThingInvalid(Invalid):
+    """A request body that is valid JSON but not a valid thing or part of one."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            "json.format.invalid",
+            400,
+            message,
+            "Check if the JSON was valid and if it was in required format.",
+        )
+
+
+class JsonKeyInvalid(Invalid):
+    """An attribute, feature or property key that is empty or has a slash or control character."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            "things:json.key.invalid",
+            400,
+            f"The JSON key <{key}> is invalid!",
+            "JSON keys must not be empty and must not contain slashes or control characters.",
+        )
+
+
+class FieldSelectorInvalid(Invalid):
+    """A `fields` selector that does not parse."""
+
+    def __init__(self, selector: str, reason: str = "") -> None:
+        super().__init__(
+            "things:field.selection.invalid",
+            400,
+            f"The field selector <{selector}> is invalid!" + (f" {reason}" if reason else ""),
+            "Check the field selector: a comma-separated list of JSON pointers, sub-fields in parentheses.",
+        )
+
+
+class DefinitionInvalid(Invalid):
+    """A thing or feature definition that is neither `namespace:name:version` nor an http(s) URL."""
+
+    def __init__(self, definition: str) -> None:
+        super().__init__(
+            "things:definition.identifier.invalid",
+            400,
+            f"Definition identifier <{definition}> is invalid!",
+            "An identifier is 'namespace:name:version' or an http(s) URL.",
+        )
+
+
+class FeatureDefinitionEmpty(Invalid):
+    """A feature definition that is an empty list."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "things:feature.definition.empty",
+            400,
+            "Feature Definition must not be empty!",
+            "Provide at least one definition identifier.",
+        )
+
+
+# -- 403 ---------------------------------------------------------------------------------------------------------
+
+
+class ThingNotModifiable(NotModifiable):
+    """Missing WRITE on a thing the requester may read, at `path` (`things:thing.notmodifiable`,
+    `things:attribute.notmodifiable`, ... by `resource`, the kind of part the path names)."""
+
+    def __init__(self, thing_id: str, resource: str, path: str) -> None:
+        super().__init__(
+            f"things:{resource}.notmodifiable",
+            403,
+            f"The {resource} at '{path}' of the Thing with ID '{thing_id}' could not be modified as the requester "
+            "had insufficient permissions to modify it ('WRITE' is required).",
+            "Check if the ID of the Thing and the path were correct and you have sufficient permissions.",
+        )
+
+
+class ThingNotDeletable(NotModifiable):
+    """Missing WRITE to delete a thing the requester may read."""
+
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:thing.notdeletable",
+            403,
+            f"The Thing with ID '{thing_id}' could not be deleted as the requester had insufficient permissions "
+            "to delete it ('WRITE' is required).",
+            "Check if the ID of the Thing was correct and you have sufficient permissions.",
+        )
+
+
+class ThingNotCreatable(NotModifiable):
+    """Creating a thing with a policy that does not grant the requester WRITE on `thing:/`."""
+
+    def __init__(self, thing_id: str, policy_id: str) -> None:
+        super().__init__(
+            "things:thing.notcreatable",
+            403,
+            f"The Thing with ID '{thing_id}' could not be created as the Policy with ID '{policy_id}' does not "
+            "grant the requester 'WRITE' on 'thing:/'.",
+            "Check if the Policy grants you WRITE on 'thing:/', or create the Thing with a Policy that does.",
+        )
+
+
+# -- 404 ---------------------------------------------------------------------------------------------------------
+
+
+class ThingNotAccessible(NotFound):
+    """A thing that does not exist, or that the requester may not read."""
+
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:thing.notfound",
+            404,
+            f"The Thing with ID '{thing_id}' could not be found or requester had insufficient permissions "
+            "to access it.",
+            "Check if the ID of your requested Thing was correct and you have sufficient permissions.",
+        )
+
+
+class ThingResourceNotFound(NotFound):
+    """A part of an existing thing is missing: `things:attribute.notfound`, `things:feature.property.notfound`,
+    ... by `resource`, the kind of part."""
+
+    def __init__(self, resource: str, message: str) -> None:
+        super().__init__(
+            f"things:{resource}.notfound",
+            404,
+            message,
+            "Check if the path of your request was correct and you have sufficient permissions.",
+        )
+
+
+class ThingHistoryNotFound(NotFound):
+    """A historical revision or timestamp of a thing that is not (or no longer) in its journal."""
+
+    def __init__(self, thing_id: str, at: str) -> None:
+        super().__init__(
+            "things:thing.history.notfound",
+            404,
+            f"The Thing with ID '{thing_id}' at '{at}' could not be found or requester had insufficient "
+            "permissions to access it.",
+            "Check if the ID of your requested Thing was correct, you have sufficient permissions and ensure "
+            "that the asked for revision/timestamp does not exceed the history-retention-duration.",
+        )
+
+
+# -- 409, 413, 429 -----------------------------------------------------------------------------------------------
+
+
+class ThingConflict(Conflict):
+    """Ditto Protocol `create` of a thing that exists (HTTP's PUT would modify it instead)."""
+
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:thing.conflict",
+            409,
+            f"The Thing with ID '{thing_id}' already exists.",
+            "Choose another Thing ID.",
+        )
+
+
+class ThingTooLarge(TooLarge):
+    """A write whose resulting thing exceeds the configured size."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            "things:thing.toolarge",
+            413,
+            f"The size of '{size}' bytes exceeds the maximal allowed Thing size of '{limit}' bytes.",
+            "Reduce the Thing size in the bounds of the specified limit.",
+        )
+
+
+class ThingTooManyModifying(Throttled):
+    """More modifying commands outstanding on one thing than its lane holds, or so many writers on it at
+    once (across workers) that a command kept losing the thing's revision to them."""
+
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:thing.toomanymodifyingrequests",
+            429,
+            f"Too many modifying requests are already outstanding to the Thing with ID '{thing_id}'.",
+            "Throttle your modifying requests to the Thing or re-structure your Thing in multiple Things.",
+        )
