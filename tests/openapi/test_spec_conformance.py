@@ -902,6 +902,9 @@ def fuzz_http(fuzz_server: Server) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def fuzz_session() -> Iterator[requests.Session]:
     with requests.Session() as session:
+        # The server is on loopback: no proxy or .netrc from the environment, which requests would otherwise
+        # look up again for every one of the thousands of generated requests.
+        session.trust_env = False
         yield session
 
 
