@@ -16,6 +16,7 @@ Deviations from the document are bugs unless listed, with a reason, in `spec.ACC
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -909,9 +910,9 @@ def fuzz_session() -> Iterator[requests.Session]:
 
 
 def _keep_seeds_writable(case: Any) -> None:
-    """No `allow-policy-lockout` on a seeded policy, so that no request can take the caller's WRITE on it
-    away and it can always be put back (elsewhere the parameter stays as generated). Done on the case itself
-    rather than in a `map_case` hook, which the examples phase does not run."""
+    """No `allow-policy-lockout` on a seeded policy, so that some permanent subject always keeps WRITE on it
+    and it can always be put back (see `_put_back`; elsewhere the parameter stays as generated). Done on the
+    case itself rather than in a `map_case` hook, which the examples phase does not run."""
     if unquote(str((case.path_parameters or {}).get("policyId"))) in SEED_POLICIES and case.query:
         case.query.pop("allow-policy-lockout", None)
 
@@ -923,15 +924,40 @@ def _may_have_written(response: Any) -> bool:
     return status is None or not 400 <= status < 500 or status == 408
 
 
-def _restore_seeds(path_parameters: dict[str, Any], http: httpx.Client) -> None:
+def _named_subjects(body: Any, path_parameters: dict[str, Any]) -> list[str]:
+    """The subject ids a request named: its `subjectId` and every key of its body that could be one."""
+    named = [str(path_parameters["subjectId"])] if "subjectId" in path_parameters else []
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            named.extend(str(key) for key in value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return list(dict.fromkeys(name for name in named if ":" in name))
+
+
+def _put_back(http: httpx.Client, url: str, body: dict[str, Any], named: list[str]) -> None:
+    """PUT `body` as the caller; when the request took the caller's WRITE away (Ditto allows that while another
+    permanent subject keeps it, see `_policy_lockout`), as the subjects it named, one of which kept it (the
+    dev-mode server trusts the pre-authenticated header)."""
+    restored = http.put(url, json=body)
+    for subject in named:
+        if restored.status_code != 403:
+            break
+        with contextlib.suppress(UnicodeError, httpx.LocalProtocolError):  # not sendable as a header
+            restored = http.put(url, json=body, auth=None, headers={"x-ditto-pre-authenticated": subject})
+    assert restored.status_code in (201, 204), f"could not put back {url}: {restored.text}"
+
+
+def _restore_seeds(path_parameters: dict[str, Any], named: list[str], http: httpx.Client) -> None:
     """Put back the seeded thing or policy a request was on (it may have changed or deleted it)."""
     thing_id, policy_id = path_parameters.get("thingId"), path_parameters.get("policyId")
     if policy_id in SEED_POLICIES:
-        restored = http.put(f"/api/2/policies/{policy_id}", json=SEED_POLICIES[policy_id])
-        assert restored.status_code in (201, 204), f"could not restore {policy_id}: {restored.text}"
+        _put_back(http, f"/api/2/policies/{policy_id}", SEED_POLICIES[policy_id], named)
     if thing_id in SEED_THINGS:
-        restored = http.put(f"{THINGS}/{thing_id}", json={**SEED_THINGS[thing_id], "policyId": thing_id})
-        assert restored.status_code in (201, 204), f"could not restore {thing_id}: {restored.text}"
+        _put_back(http, f"{THINGS}/{thing_id}", {**SEED_THINGS[thing_id], "policyId": thing_id}, named)
 
 
 FUZZ_SCHEMA = _fuzz_schema()
@@ -946,6 +972,7 @@ if FUZZ_SCHEMA is not None:
         _keep_seeds_writable(case)
         # Taken before the call, which percent-encodes the case's path parameters in place.
         addressed = {name: unquote(str(value)) for name, value in (case.path_parameters or {}).items()}
+        named = _named_subjects(case.body, addressed)
         response = None
         try:
             response = case.call(base_url=fuzz_server.base_url, session=fuzz_session)
@@ -953,7 +980,7 @@ if FUZZ_SCHEMA is not None:
         finally:
             # The coverage phase also sends methods the operation does not have (`case.method` is the one sent).
             if case.method.upper() not in ("GET", "HEAD") and _may_have_written(response):
-                _restore_seeds(addressed, fuzz_http)
+                _restore_seeds(addressed, named, fuzz_http)
 
 else:
 
