@@ -3,9 +3,11 @@
 Conventions under xdist: every worker is its own process with its own session, so session-scoped fixtures
 (the `server` of tests/api, the PostgreSQL database of tests/contract) exist once per worker; a resource that
 outlives a test gets a name or port no other worker can pick (`tests.serving.start_server` lets the kernel
-choose the port; databases, NATS streams and subject prefixes get random suffixes). Tests that share an
-expensive module- or session-scoped resource keep to one worker with `pytest.mark.xdist_group(name)`, as the
-modules with a server of their own do with `pytestmark = pytest.mark.xdist_group(__name__)`.
+choose the port; databases, NATS streams and subject prefixes get random suffixes), and no test may stop
+or restart the machine's PostgreSQL or NATS: one that needs that starts a server of its own
+(tests/integration/test_store_outage.py). Tests that share an expensive module- or session-scoped resource
+keep to one worker with `pytest.mark.xdist_group(name)`, as the modules with a server of their own do with
+`pytestmark = pytest.mark.xdist_group(__name__)`.
 """
 
 from __future__ import annotations
