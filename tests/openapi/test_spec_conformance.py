@@ -759,17 +759,25 @@ SEED_THINGS: dict[str, dict[str, Any]] = {
     "org.twinhub.fuzz:bare": {},
 }
 SEED_TEMPLATE = "org.twinhub.fuzz:template"
+# A subject of its own entry in every seeded policy, which generated requests never name: whatever one does
+# to the caller's entries (e.g. revoke its WRITE on policy:/ where an import still grants it, which the
+# lockout check lets pass), the keeper can put the seed back (see `_put_back`).
+KEEPER = "nginx:fuzz-keeper"
+KEEPER_ENTRY: dict[str, Any] = {"subjects": {KEEPER: {"type": "puts the seeds back"}},
+                                "resources": {"policy:/": READ_WRITE}, "importable": "never"}
 # The template first: the other one imports it. Every seeded policy lets the caller write all of it, and
 # revokes nothing from it on `policy:/...`, so that it can always be put back.
 SEED_POLICIES: dict[str, dict[str, Any]] = {
     SEED_TEMPLATE: {"entries": {
         "owner": OWNER_ENTRY,
+        "keeper": KEEPER_ENTRY,
         "shared": {"subjects": {"nginx:team": {"type": "the team"}}, "resources": {"thing:/": READ}},
     }},
     "org.twinhub.fuzz:policy": {
         "imports": {SEED_TEMPLATE: {"entries": ["shared"]}},
         "entries": {
             "owner": OWNER_ENTRY,
+            "keeper": KEEPER_ENTRY,
             "reader": {
                 "subjects": {"nginx:reader": {"type": "a reader", "expiry": "2099-01-01T00:00:00Z"}},
                 "resources": {"thing:/": READ, "thing:/features/lamp": {"grant": [], "revoke": ["READ"]}},
@@ -940,10 +948,10 @@ def _named_subjects(body: Any, path_parameters: dict[str, Any]) -> list[str]:
 
 def _put_back(http: httpx.Client, url: str, body: dict[str, Any], named: list[str]) -> None:
     """PUT `body` as the caller; when the request took the caller's WRITE away (Ditto allows that while another
-    permanent subject keeps it, see `_policy_lockout`), as the subjects it named, one of which kept it (the
-    dev-mode server trusts the pre-authenticated header)."""
+    permanent subject keeps it, see `_policy_lockout`), as the keeper, or as the subjects the request named,
+    one of which kept it (the dev-mode server trusts the pre-authenticated header)."""
     restored = http.put(url, json=body)
-    for subject in named:
+    for subject in (KEEPER, *named):
         if restored.status_code != 403:
             break
         with contextlib.suppress(UnicodeError, httpx.LocalProtocolError):  # not sendable as a header
