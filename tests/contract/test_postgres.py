@@ -239,13 +239,11 @@ async def test_dead_pooled_connections_are_replaced_without_failing_calls(postgr
         await store.commit(first)
         await store.load("org.twinhub:first")
         async with connect(POSTGRES_URL) as admin:
-            database = urlsplit(postgres_dsn).path[1:]
             killed = await admin.fetchval(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = $1 AND application_name = 'twinhub'", database)
-            assert killed >= 2  # the committer's connection and at least one reader
-            await until(admin, "NOT EXISTS (SELECT FROM pg_stat_activity WHERE datname = $1 "
-                               "AND application_name = 'twinhub')", database)  # they are gone
+                "SELECT array_agg(pid) FROM (SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = $1 AND application_name = 'twinhub') AS terminated", urlsplit(postgres_dsn).path[1:])
+            assert len(killed) >= 2  # the committer's connection and at least one reader
+            await until(admin, "NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = ANY($1))", killed)  # gone
         assert await store.load("org.twinhub:first") == first.thing
         second = create("org.twinhub:second")
         await store.commit(second)
