@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+# What `twinhub serve` prints once it listens (twinhub.launch.serve): the root URL of the bound port.
+_ANNOUNCED = re.compile(r"serving the Ditto API v2 on (http://\S+)/api/2 ")
 
 
 def free_port() -> int:
@@ -67,27 +72,29 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
 
 def start_server(data_dir: Path, *, args: tuple[str, ...] = ("--dev",), env: dict[str, str] | None = None,
                  timeout: float = 30.0) -> Server:
-    """A server on `data_dir`; by default in dev authentication mode (any basic user is `nginx:<user>`)."""
-    port = free_port()
-    log_path = data_dir.parent / f"server-{port}.log"
+    """A server on `data_dir`; by default in dev authentication mode (any basic user is `nginx:<user>`).
+
+    It listens on a port the kernel picks (`--port 0`) and announces: nothing can take the port between a
+    free-port probe and the server's bind, however many test processes start servers at once."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "twinhub.cli", "serve", "--port", str(port), "--data-dir", str(data_dir),
-               *args]
+    log_fd, log_name = tempfile.mkstemp(prefix="server-", suffix=".log", dir=data_dir.parent)
+    log_path = Path(log_name)
+    command = [sys.executable, "-m", "twinhub.cli", "serve", "--port", "0", "--data-dir", str(data_dir), *args]
     environment = {**os.environ, **(env or {})}
-    with log_path.open("wb") as log:
+    with open(log_fd, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment,
                                    start_new_session=True)
-    server = Server(process, f"http://127.0.0.1:{port}", data_dir, log_path)
+    server = Server(process, "", data_dir, log_path)  # the URL once the server has announced its port
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"twinhub exited with {process.returncode}:\n{server.log()}")
-        try:
-            if httpx.get(f"{server.base_url}/health", timeout=1).status_code == 200:
+        if not server.base_url and (announced := _ANNOUNCED.search(server.log())):
+            server.base_url = announced[1]
+        with contextlib.suppress(httpx.TransportError):
+            if server.base_url and httpx.get(f"{server.base_url}/health", timeout=1).status_code == 200:
                 return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
+        time.sleep(0.02)
     server.kill()
     raise RuntimeError(f"twinhub did not become healthy in {timeout}s:\n{server.log()}")
 

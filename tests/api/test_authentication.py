@@ -15,6 +15,9 @@ from tests.api.helpers import assert_error
 from tests.jwt_keys import BearerAuth, JwtIssuer
 from twinhub.testing import Server, running_server
 
+# The tests share the module's server: one worker runs them all, so it starts once.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 PASSWORD = "correct horse battery staple"
 
 

@@ -13,6 +13,9 @@ from tests.api.websocket import DittoSocket, open_socket, topic
 from tests.jwt_keys import JwtIssuer
 from twinhub.testing import Server, running_server
 
+# The tests share the module's server: one worker runs them all, so it starts once.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 
 @pytest.fixture(scope="module")
 def issuer() -> JwtIssuer:

@@ -17,6 +17,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from tests.api.websocket import DittoSocket, basic, open_socket, topic
 from twinhub.testing import Server, running_server
 
+# The tests share the module's server: one worker runs them all, so it starts once.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 SESSION_BYTES = 768 * 1024
 BUDGET_BYTES = 1024 * 1024
 SESSIONS_PER_SUBJECT = 3

@@ -172,7 +172,7 @@ def test_a_server_with_a_user_or_in_dev_mode_does_not_warn_about_users(tmp_path:
 
 
 def test_shutdown_says_when_it_waits_for_open_streams(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "data", env={"TWINHUB_SHUTDOWN_TIMEOUT": "2"})
+    server = start_server(tmp_path / "data", env={"TWINHUB_SHUTDOWN_TIMEOUT": "1"})
     try:
         with httpx.stream("GET", f"{server.base_url}/api/2/things", headers={"Accept": "text/event-stream"},
                           auth=("ditto", "x"), timeout=60) as stream:
@@ -181,4 +181,4 @@ def test_shutdown_says_when_it_waits_for_open_streams(tmp_path: Path) -> None:
             assert server.process.wait(timeout=60) == 0
     finally:
         server.stop()
-    assert "twinhub: stopping: waiting up to 2 s for open requests and streams (SSE, WebSocket)" in server.log()
+    assert "twinhub: stopping: waiting up to 1 s for open requests and streams (SSE, WebSocket)" in server.log()

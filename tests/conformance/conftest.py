@@ -28,10 +28,11 @@ from tests.conformance.auth_modes import AUTH_MODES, AuthMode, start_auth_mode
 from twinhub.testing import Server
 
 
-@pytest.fixture(scope="session", params=AUTH_MODES)
+@pytest.fixture(scope="session", params=[pytest.param(name, marks=pytest.mark.xdist_group(f"ditto-client-{name}"))
+                                         for name in AUTH_MODES])
 def auth_mode(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthMode]:
     """The mode and its server. Session-scoped and parametrized: pytest groups the tests by mode, so one
-    server runs at a time, and each starts once."""
+    server runs at a time, and each starts once (under xdist too: a mode's tests share one worker)."""
     name: str = request.param
     with start_auth_mode(name, tmp_path_factory.mktemp(f"twinhub-conformance-{name}")) as mode:
         yield mode

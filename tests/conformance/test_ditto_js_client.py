@@ -114,9 +114,11 @@ def _jwt(base: Path) -> Iterator[Target]:
 _MODES = {"dev-basic": _dev_basic, "basic": _basic, "jwt": _jwt}
 
 
-@pytest.fixture(scope="module", params=list(_MODES))
+@pytest.fixture(scope="module", params=[pytest.param(mode, marks=pytest.mark.xdist_group(f"ditto-js-client-{mode}"))
+                                        for mode in _MODES])
 def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    """One server per way of authenticating; pytest groups the tests by it, so one server runs at a time."""
+    """One server per way of authenticating; pytest groups the tests by it, so one server runs at a time (under
+    xdist too: a mode's tests share one worker)."""
     mode: str = request.param
     with _MODES[mode](tmp_path_factory.mktemp(f"twinhub-js-{mode}")) as target:
         yield target

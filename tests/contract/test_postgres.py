@@ -242,10 +242,10 @@ async def test_dead_pooled_connections_are_replaced_without_failing_calls(postgr
         await store.load("org.twinhub:first")
         async with connect(POSTGRES_URL) as admin:
             killed = await admin.fetchval(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = $1 AND application_name = 'twinhub'", urlsplit(postgres_dsn).path[1:])
-        assert killed >= 2  # the committer's connection and at least one reader
-        await asyncio.sleep(0.1)
+                "SELECT array_agg(pid) FROM (SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = $1 AND application_name = 'twinhub') AS terminated", urlsplit(postgres_dsn).path[1:])
+            assert len(killed) >= 2  # the committer's connection and at least one reader
+            await until(admin, "NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = ANY($1))", killed)  # gone
         assert await store.load("org.twinhub:first") == first.thing
         second = create("org.twinhub:second")
         await store.commit(unit(second))
@@ -282,11 +282,26 @@ async def committer_held(dsn: str, thing_id: str) -> AsyncIterator[None]:
         yield
 
 
+async def until(connection: asyncpg.Connection, condition: str, *args: object) -> None:
+    """Return once the SQL `condition` (with `args` for $1...) holds; polled, as PostgreSQL cannot notify it."""
+    for _ in range(1000):
+        if await connection.fetchval(f"SELECT {condition}", *args):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"still not so after 10 s: {condition}")
+
+
+# A session of this test's database waits for an advisory lock (pg_locks shows locks of every database).
+LOCK_AWAITED = ("EXISTS (SELECT FROM pg_locks JOIN pg_database ON pg_database.oid = pg_locks.database "
+                "WHERE locktype = 'advisory' AND NOT granted AND datname = current_database())")
+
+
 async def test_a_failing_write_fails_alone_and_the_rest_of_its_batch_commits(postgres_dsn: str) -> None:
     async with failing_inserts_of(postgres_dsn, BOOM), open_postgres_store(postgres_dsn) as store:
         async with committer_held(postgres_dsn, "org.twinhub:first"):
             first = asyncio.ensure_future(store.commit(unit(create("org.twinhub:first"))))
-            await asyncio.sleep(0.3)  # the committer waits for the lock with `first` alone in its batch
+            async with connect(postgres_dsn) as observer:
+                await until(observer, LOCK_AWAITED)  # the committer waits for the lock with `first` alone in its batch
             batch = asyncio.gather(store.commit(unit(create("org.twinhub:good"))), store.commit(unit(create(BOOM))),
                                    store.commit(unit(create("org.twinhub:also"))), return_exceptions=True)
             await asyncio.sleep(0.05)

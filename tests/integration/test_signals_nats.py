@@ -102,7 +102,7 @@ async def test_a_signal_too_large_for_the_server_is_413(buses: tuple[NatsSignalB
 
 
 async def test_an_unreachable_server_is_service_unavailable() -> None:
-    bus = open_nats_signal_bus(f"nats://127.0.0.1:{free_port()}", connect_timeout_seconds=1)
+    bus = open_nats_signal_bus(f"nats://127.0.0.1:{free_port()}", connect_timeout_seconds=0.2)
     with pytest.raises(ServiceUnavailable):
         await bus.__aenter__()
     with pytest.raises(RuntimeError):

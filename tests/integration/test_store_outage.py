@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +70,13 @@ def cluster() -> Iterator[Cluster]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def eventually(check: Callable[[], bool], failure: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.02)
+
+
 def test_outage_answers_503_and_recovers_without_losing_acknowledged_writes(cluster: Cluster, tmp_path: Path) -> None:
     server = start_server(tmp_path / "worker", env={"TWINHUB_STORE_URL": cluster.dsn})
     acknowledged: list[int] = []
@@ -96,18 +103,17 @@ def test_outage_answers_503_and_recovers_without_losing_acknowledged_writes(clus
             assert client.put(thing, json={"attributes": {}}).status_code == 201
             writer = threading.Thread(target=load)
             writer.start()
-            time.sleep(1.0)
+            eventually(lambda: len(acknowledged) > 20, "the writer got no acknowledgements")
             cluster.stop()
-            time.sleep(2.0)
+            eventually(lambda: 503 in statuses, "the writer was never answered 503 while the database was down")
             during = client.put(f"{thing}/attributes/during", json=1)
             assert during.status_code == 503, during.text
             assert during.json()["status"] == 503 and during.json()["error"].endswith("unavailable")
             cluster.start()
-            deadline = time.monotonic() + 30
-            while client.put(f"{thing}/attributes/after", json=1).status_code != 204:
-                assert time.monotonic() < deadline, "the server did not recover after the database came back"
-                time.sleep(0.2)
-            time.sleep(0.5)
+            eventually(lambda: client.put(f"{thing}/attributes/after", json=1).status_code == 204,
+                       "the server did not recover after the database came back")
+            recovered = len(acknowledged)
+            eventually(lambda: len(acknowledged) > recovered, "the writer got no acknowledgement after the outage")
             stop.set()
             writer.join(timeout=30)
             assert 503 in statuses and all(status in (201, 204, 503) for status in statuses), set(statuses)

@@ -16,6 +16,7 @@ Deviations from the document are bugs unless listed, with a reason, in `spec.ACC
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -758,17 +759,25 @@ SEED_THINGS: dict[str, dict[str, Any]] = {
     "org.twinhub.fuzz:bare": {},
 }
 SEED_TEMPLATE = "org.twinhub.fuzz:template"
+# A subject of its own entry in every seeded policy, which generated requests never name: whatever one does
+# to the caller's entries (e.g. revoke its WRITE on policy:/ where an import still grants it, which the
+# lockout check lets pass), the keeper can put the seed back (see `_put_back`).
+KEEPER = "nginx:fuzz-keeper"
+KEEPER_ENTRY: dict[str, Any] = {"subjects": {KEEPER: {"type": "puts the seeds back"}},
+                                "resources": {"policy:/": READ_WRITE}, "importable": "never"}
 # The template first: the other one imports it. Every seeded policy lets the caller write all of it, and
 # revokes nothing from it on `policy:/...`, so that it can always be put back.
 SEED_POLICIES: dict[str, dict[str, Any]] = {
     SEED_TEMPLATE: {"entries": {
         "owner": OWNER_ENTRY,
+        "keeper": KEEPER_ENTRY,
         "shared": {"subjects": {"nginx:team": {"type": "the team"}}, "resources": {"thing:/": READ}},
     }},
     "org.twinhub.fuzz:policy": {
         "imports": {SEED_TEMPLATE: {"entries": ["shared"]}},
         "entries": {
             "owner": OWNER_ENTRY,
+            "keeper": KEEPER_ENTRY,
             "reader": {
                 "subjects": {"nginx:reader": {"type": "a reader", "expiry": "2099-01-01T00:00:00Z"}},
                 "resources": {"thing:/": READ, "thing:/features/lamp": {"grant": [], "revoke": ["READ"]}},
@@ -902,13 +911,16 @@ def fuzz_http(fuzz_server: Server) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def fuzz_session() -> Iterator[requests.Session]:
     with requests.Session() as session:
+        # The server is on loopback: no proxy or .netrc from the environment, which requests would otherwise
+        # look up again for every one of the thousands of generated requests.
+        session.trust_env = False
         yield session
 
 
 def _keep_seeds_writable(case: Any) -> None:
-    """No `allow-policy-lockout` on a seeded policy, so that no request can take the caller's WRITE on it
-    away and it can always be put back (elsewhere the parameter stays as generated). Done on the case itself
-    rather than in a `map_case` hook, which the examples phase does not run."""
+    """No `allow-policy-lockout` on a seeded policy, so that some permanent subject always keeps WRITE on it
+    and it can always be put back (see `_put_back`; elsewhere the parameter stays as generated). Done on the
+    case itself rather than in a `map_case` hook, which the examples phase does not run."""
     if unquote(str((case.path_parameters or {}).get("policyId"))) in SEED_POLICIES and case.query:
         case.query.pop("allow-policy-lockout", None)
 
@@ -920,15 +932,40 @@ def _may_have_written(response: Any) -> bool:
     return status is None or not 400 <= status < 500 or status == 408
 
 
-def _restore_seeds(path_parameters: dict[str, Any], http: httpx.Client) -> None:
+def _named_subjects(body: Any, path_parameters: dict[str, Any]) -> list[str]:
+    """The subject ids a request named: its `subjectId` and every key of its body that could be one."""
+    named = [str(path_parameters["subjectId"])] if "subjectId" in path_parameters else []
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            named.extend(str(key) for key in value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return list(dict.fromkeys(name for name in named if ":" in name))
+
+
+def _put_back(http: httpx.Client, url: str, body: dict[str, Any], named: list[str]) -> None:
+    """PUT `body` as the caller; when the request took the caller's WRITE away (Ditto allows that while another
+    permanent subject keeps it, see `_policy_lockout`), as the keeper, or as the subjects the request named,
+    one of which kept it (the dev-mode server trusts the pre-authenticated header)."""
+    restored = http.put(url, json=body)
+    for subject in (KEEPER, *named):
+        if restored.status_code != 403:
+            break
+        with contextlib.suppress(UnicodeError, httpx.LocalProtocolError):  # not sendable as a header
+            restored = http.put(url, json=body, auth=None, headers={"x-ditto-pre-authenticated": subject})
+    assert restored.status_code in (201, 204), f"could not put back {url}: {restored.text}"
+
+
+def _restore_seeds(path_parameters: dict[str, Any], named: list[str], http: httpx.Client) -> None:
     """Put back the seeded thing or policy a request was on (it may have changed or deleted it)."""
     thing_id, policy_id = path_parameters.get("thingId"), path_parameters.get("policyId")
     if policy_id in SEED_POLICIES:
-        restored = http.put(f"/api/2/policies/{policy_id}", json=SEED_POLICIES[policy_id])
-        assert restored.status_code in (201, 204), f"could not restore {policy_id}: {restored.text}"
+        _put_back(http, f"/api/2/policies/{policy_id}", SEED_POLICIES[policy_id], named)
     if thing_id in SEED_THINGS:
-        restored = http.put(f"{THINGS}/{thing_id}", json={**SEED_THINGS[thing_id], "policyId": thing_id})
-        assert restored.status_code in (201, 204), f"could not restore {thing_id}: {restored.text}"
+        _put_back(http, f"{THINGS}/{thing_id}", {**SEED_THINGS[thing_id], "policyId": thing_id}, named)
 
 
 FUZZ_SCHEMA = _fuzz_schema()
@@ -943,6 +980,7 @@ if FUZZ_SCHEMA is not None:
         _keep_seeds_writable(case)
         # Taken before the call, which percent-encodes the case's path parameters in place.
         addressed = {name: unquote(str(value)) for name, value in (case.path_parameters or {}).items()}
+        named = _named_subjects(case.body, addressed)
         response = None
         try:
             response = case.call(base_url=fuzz_server.base_url, session=fuzz_session)
@@ -950,7 +988,7 @@ if FUZZ_SCHEMA is not None:
         finally:
             # The coverage phase also sends methods the operation does not have (`case.method` is the one sent).
             if case.method.upper() not in ("GET", "HEAD") and _may_have_written(response):
-                _restore_seeds(addressed, fuzz_http)
+                _restore_seeds(addressed, named, fuzz_http)
 
 else:
 

@@ -158,6 +158,9 @@ class NatsSignalBus:
             try:
                 self._subscription = await client.subscribe(
                     f"{self._prefix}.>", cb=self._receive, pending_bytes_limit=_PENDING_BYTES)
+                # A round trip: once open, the server has the subscription, so a signal another worker
+                # publishes after that reaches this one (the SUB could otherwise still be in the buffer).
+                await client.flush()
             except (nats.errors.Error, OSError) as exc:
                 raise ServiceUnavailable("The signal bus is unavailable: it failed to subscribe.") from exc
         except BaseException:
