@@ -33,7 +33,7 @@ LAYERS = (
     # entry points and wiring: the composition root, the command line (with `twinhub user`), the server
     # launcher, the backends the settings name, and the test server helper
     ("twinhub.app", "twinhub.cli", "twinhub.auth.cli", "twinhub.launch", "twinhub.backends", "twinhub.testing"),
-    ("twinhub.api",),  # the edges: HTTP, WebSocket, SSE (connectivity will sit here)
+    ("twinhub.api", "twinhub.connectivity"),  # the edges: HTTP, WebSocket, SSE; connections to brokers
     ("twinhub.config",),
     ("twinhub.service",),
     ("twinhub.auth",),

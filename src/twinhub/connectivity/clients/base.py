@@ -1,0 +1,93 @@
+"""What every broker client offers the connection runtime: connect, receive deliveries of a source, publish,
+close. A client moves bytes and settles deliveries; it knows nothing of twins, mapping or Ditto Protocol.
+
+At-least-once is the runtime's job and the client's promise: a delivery is settled (`Outcome.ACCEPT`, an MQTT
+PUBACK, an AMQP ack or `accepted`, a NATS JetStream ack) only when the runtime says so, after the twin change
+it carries was committed; `Outcome.REDELIVER` asks the broker for it again (AMQP nack/`released`; where the
+protocol has no such thing, as MQTT, the client leaves it unacknowledged and says so in its docstring);
+`Outcome.REJECT` gives it up (AMQP reject without requeue / `rejected`, i.e. dead-lettered where the broker is
+configured for it).
+
+Failures are `ClientFailure`: raised by `connect`, by `publish`, and out of a `deliveries` iterator when the
+link is lost. The runtime then closes the client and reconnects with backoff; a client need not reconnect by
+itself (but must resume its broker session where the protocol has one, so that unsettled messages come again).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from twinhub.connectivity.external import ExternalMessage
+
+__all__ = ["ClientFailure", "ClientSettings", "ConnectionClient", "Delivery", "Outcome", "SourceSettings"]
+
+
+class ClientFailure(Exception):
+    """The broker cannot be reached, refused the client, or the link was lost: the message says which."""
+
+
+class Outcome(enum.Enum):
+    ACCEPT = "accept"  # done: the broker forgets it
+    REDELIVER = "redeliver"  # not done: the broker delivers it again (to this or another consumer)
+    REJECT = "reject"  # never: dropped or dead-lettered
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    """What a client needs of its connection. `group` names the consumers of every worker of a deployment
+    for the same connection (MQTT 5 shared subscriptions, NATS queue groups; AMQP queues are shared as they
+    are), so that each message reaches one of them; `client_id` is unique per worker and stable across
+    restarts (MQTT session resumption)."""
+
+    connection_id: str
+    connection_type: str  # Ditto's connectionType: mqtt, mqtt-5, amqp-091, amqp-10, http-push, nats
+    uri: str
+    client_id: str
+    group: str
+    specific_config: Mapping[str, str] = field(default_factory=dict)
+    validate_certificates: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSettings:
+    """One source of a connection as the client sees it: what to subscribe to, with which QoS."""
+
+    addresses: tuple[str, ...]
+    qos: int | None = None  # MQTT: 0 or 1 (Ditto allows no 2 on sources); None: the client's default
+    consumer_count: int = 1
+    index: int = 0  # the source's position in the connection, for logs and metrics
+
+
+class Delivery(Protocol):
+    """A message received on a source, to be settled exactly once."""
+
+    @property
+    def message(self) -> ExternalMessage: ...
+
+    async def settle(self, outcome: Outcome) -> None:
+        """Tell the broker; raises ClientFailure when the link is gone (the broker will deliver it again)."""
+        ...
+
+
+class ConnectionClient(Protocol):
+    """One client of one connection on one worker. Use: `await connect()`, then any number of
+    `deliveries(source)` iterators and `publish` calls, then `await aclose()` (also after a failure)."""
+
+    async def connect(self) -> None:
+        """Connect (and authenticate); raises ClientFailure."""
+        ...
+
+    def deliveries(self, source: SourceSettings) -> AsyncIterator[Delivery]:
+        """Subscribe to the source's addresses and yield what arrives, in the broker's order per address;
+        raises ClientFailure out of the iteration when the link is lost."""
+        ...
+
+    async def publish(self, message: ExternalMessage, *, qos: int | None = None) -> None:
+        """Send `message` to `message.address`; returns once the broker has it (MQTT QoS 1 PUBACK, AMQP
+        publisher confirm / `accepted`, HTTP 2xx); raises ClientFailure otherwise."""
+        ...
+
+    async def aclose(self) -> None: ...
