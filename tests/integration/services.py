@@ -16,7 +16,12 @@ import pytest
 
 POSTGRES = ("127.0.0.1", 5432)
 NATS = ("127.0.0.1", 4222)
+MOSQUITTO = ("127.0.0.1", 1883)
+RABBITMQ = ("127.0.0.1", 5672)
 START = {
+    "Mosquitto": "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mosquitto -- "
+                 "-c /etc/mosquitto/mosquitto.conf",
+    "RabbitMQ": "rabbitmq-server -detached",
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
     "NATS": "start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- "
             "-a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log",

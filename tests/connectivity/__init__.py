@@ -1,0 +1,1 @@
+"""Connectivity: connections, broker clients, mappers and the device endpoint against real brokers."""
