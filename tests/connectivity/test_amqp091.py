@@ -14,6 +14,7 @@ import aio_pika.abc
 import anyio
 import pytest
 
+from tests.connectivity.peer import consumers, dead_lettered_queue, new_queue, ready, send, take
 from tests.integration.conftest import TcpProxy
 from tests.integration.services import RABBITMQ
 from twinhub.connectivity.clients import open_client, test_connection
@@ -50,40 +51,6 @@ async def client(vhost: str) -> AsyncIterator[Amqp091Client]:
     await client.aclose()
 
 
-async def new_queue(peer: aio_pika.abc.AbstractChannel, **arguments: aio_pika.abc.FieldValue) -> str:
-    name = f"q-{uuid.uuid4().hex[:8]}"
-    await peer.declare_queue(name, durable=True, arguments=arguments or None)
-    return name
-
-
-async def send(peer: aio_pika.abc.AbstractChannel, queue: str, body: bytes, **properties: object) -> None:
-    await peer.default_exchange.publish(aio_pika.Message(body, **properties), routing_key=queue)  # type: ignore[arg-type]
-
-
-async def ready(peer: aio_pika.abc.AbstractChannel, queue: str) -> int:
-    """The messages waiting in `queue`, neither delivered nor unsettled."""
-    declared = await peer.declare_queue(queue, passive=True)
-    assert declared.declaration_result.message_count is not None
-    return declared.declaration_result.message_count
-
-
-async def take(peer: aio_pika.abc.AbstractChannel, queue: str) -> aio_pika.abc.AbstractIncomingMessage:
-    """The next message of `queue`, waiting for it to arrive."""
-    declared = await peer.declare_queue(queue, passive=True)
-    async with declared.iterator(no_ack=True) as messages:
-        with anyio.fail_after(10):
-            async for message in messages:
-                return message
-    raise AssertionError(f"{queue} was deleted")
-
-
-async def consumers(peer: aio_pika.abc.AbstractChannel, queue: str, count: int) -> None:
-    """Wait until `queue` has `count` consumers (the broker tells no one; ask until it does)."""
-    with anyio.fail_after(10):
-        while (await peer.declare_queue(queue, passive=True)).declaration_result.consumer_count != count:  # noqa: ASYNC110
-            await anyio.sleep(0.05)
-
-
 async def test_receives_with_mapped_headers_and_acknowledges(client: Amqp091Client,
                                                               peer: aio_pika.abc.AbstractChannel) -> None:
     queue = await new_queue(peer)
@@ -110,8 +77,7 @@ async def test_receives_with_mapped_headers_and_acknowledges(client: Amqp091Clie
 
 async def test_redeliver_requeues_and_reject_dead_letters(client: Amqp091Client,
                                                           peer: aio_pika.abc.AbstractChannel) -> None:
-    dead = await new_queue(peer)
-    queue = await new_queue(peer, **{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead})
+    queue, dead = await dead_lettered_queue(peer)
     await send(peer, queue, b"one")
     deliveries = client.deliveries(SourceSettings(addresses=(queue,)))
     with anyio.fail_after(10):
@@ -259,8 +225,7 @@ async def test_publishing_to_a_missing_exchange_fails_and_the_next_publish_works
 
 async def test_oversize_messages_are_rejected_and_logged(vhost: str, peer: aio_pika.abc.AbstractChannel,
                                                          caplog: pytest.LogCaptureFixture) -> None:
-    dead = await new_queue(peer)
-    queue = await new_queue(peer, **{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead})
+    queue, dead = await dead_lettered_queue(peer)
     await send(peer, queue, b"x" * 2001)
     await send(peer, queue, b"small")
     client = Amqp091Client(settings(uri(vhost), max_message_bytes=2000))

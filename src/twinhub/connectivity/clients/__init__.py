@@ -11,12 +11,14 @@ from collections.abc import Callable
 from typing import Final
 
 from twinhub.connectivity.clients.amqp091 import Amqp091Client
+from twinhub.connectivity.clients.amqp10 import Amqp10Client
 from twinhub.connectivity.clients.base import ClientFailure, ClientSettings, ConnectionClient
 
 __all__ = ["CLIENTS", "open_client", "test_connection"]
 
 CLIENTS: Final[dict[str, Callable[[ClientSettings], ConnectionClient]]] = {
     "amqp-091": Amqp091Client,
+    "amqp-10": Amqp10Client,
 }
 
 
