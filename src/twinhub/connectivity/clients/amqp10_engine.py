@@ -280,8 +280,10 @@ class Engine(MessagingHandler):
     def close(self) -> None:
         """Close the connection; the container ends when the broker has answered, or a little later."""
         self._injector.close()
-        if self.connection is None or self.connection.state & Endpoint.LOCAL_CLOSED:
-            self._container.stop()
+        connection = self.connection
+        if (connection is None or connection.state & Endpoint.LOCAL_CLOSED
+                or not connection.state & Endpoint.REMOTE_ACTIVE):
+            self._container.stop()  # closed already, or never opened (no broker to say goodbye to)
             return
         self.connection.close()
         self._stopper = self._container.schedule(_CLOSE_TIMEOUT, _Stopper(self._container))
@@ -289,6 +291,7 @@ class Engine(MessagingHandler):
     def on_connection_closed(self, event: Event) -> None:
         if self._stopper is not None:
             self._stopper.cancel()
+        self._container.stop()  # both sides closed: do not wait for the broker to drop the socket
 
 
 class _Stopper(Handler):
