@@ -11,6 +11,7 @@ once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -36,6 +37,12 @@ def _reason(condition: Condition | None, default: str) -> str:
     return f"{condition.name}: {condition.description}" if condition.description else str(condition.name)
 
 
+def _to_loop(loop: asyncio.AbstractEventLoop, callback: Callable[..., object], *args: object) -> None:
+    """Hand `callback` to the event loop; once the loop is closed nobody waits, so there is nothing to hand."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(callback, *args)
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """Where and how to connect."""
@@ -56,7 +63,7 @@ class Inbox:
 
     def put(self, item: tuple[Message, Delivery, str] | ClientFailure) -> None:
         """From the engine's thread."""
-        self._loop.call_soon_threadsafe(self.queue.put_nowait, item)
+        _to_loop(self._loop, self.queue.put_nowait, item)
 
 
 class Engine(MessagingHandler):
@@ -114,7 +121,7 @@ class Engine(MessagingHandler):
                 self._calls.discard(future)
             if not future.done():
                 future.set_exception(error) if error is not None else future.set_result(result)  # type: ignore[arg-type]
-        self._loop.call_soon_threadsafe(settle)
+        _to_loop(self._loop, settle)
 
     def _end(self, failure: ClientFailure) -> None:
         """Fail whatever waits, and everything asked later."""
