@@ -3,7 +3,7 @@
 Every failure the platform reports is a :class:`TwinhubError`; edges render it (HTTP as Ditto's error body,
 in one exception handler; WebSocket and connections as a Ditto Protocol error) and never invent their own.
 Each kind lives in the module of its domain (`common`, `gateway`, `things`, `conditions`, `policies`,
-`search`, `messages`, `protocol`); its family (`base`) fixes its status. Only these modules spell error
+`search`, `messages`, `protocol`, `placeholders`); its family (`base`) fixes its status. Only these modules spell error
 codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and headers of the message it
 came from. Signals internal to the write path (the store's `RevisionConflict`) are no TwinhubError: they
 never reach a client.
@@ -51,6 +51,10 @@ never reach a client.
     │   ├── ProtocolPathUnknown                 protocoladapter:unknown.path
     │   ├── ProtocolPathInvalid                 protocoladapter:invalid.path
     │   ├── WebSocketMessageInvalid             gateway:websocket.message.invalid
+    │   ├── PlaceholderUnresolved               placeholder:unresolved
+    │   ├── PlaceholderFunctionUnknown          placeholder:function.unknown
+    │   ├── PlaceholderFunctionSignatureInvalid placeholder:function.signature.invalid
+    │   ├── PlaceholderFunctionTooComplex       placeholder:function.too.complex
     │   └── WebSocketSubjectChanged             gateway:websocket.session.closed
     ├── Unauthenticated                         401
     │   ├── AuthenticationFailed                gateway:authentication.failed       (+ WWW-Authenticate)
@@ -164,6 +168,12 @@ from twinhub.model.errors.messages import (
     MessageSendNotAllowed,
     MessageSubjectInvalid,
 )
+from twinhub.model.errors.placeholders import (
+    PlaceholderFunctionSignatureInvalid,
+    PlaceholderFunctionTooComplex,
+    PlaceholderFunctionUnknown,
+    PlaceholderUnresolved,
+)
 from twinhub.model.errors.policies import (
     PolicyConflict,
     PolicyEntryInvalid,
@@ -255,6 +265,10 @@ __all__ = [
     "NamespacesInvalid",
     "NotFound",
     "NotModifiable",
+    "PlaceholderFunctionSignatureInvalid",
+    "PlaceholderFunctionTooComplex",
+    "PlaceholderFunctionUnknown",
+    "PlaceholderUnresolved",
     "PolicyConflict",
     "PolicyEntryInvalid",
     "PolicyEntryModificationInvalid",
