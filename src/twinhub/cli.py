@@ -1,5 +1,6 @@
 """`twinhub` command line: `twinhub serve [--host H] [--port P] [--data-dir D] [--config F] [--workers N] [--dev]`
-(see `twinhub.launch`) and `twinhub user add|passwd|remove|list` for the users of HTTP basic authentication.
+(see `twinhub.launch`), `twinhub user add|passwd|remove|list` for the users of HTTP basic authentication and
+`twinhub device add|remove|list` for the devices of the MQTT endpoint.
 Every failure to start is one line on stderr and exit status 2; `twinhub --version` names the version."""
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
-    if args.command == "user":
+    if args.command in ("user", "device"):
         status: int = args.handler(args)
         return status
     return 2
