@@ -30,6 +30,7 @@ from twinhub.api.subsystem import HttpApi
 from twinhub.auth import build_authenticator
 from twinhub.backends import open_backends
 from twinhub.config import Settings, load_settings
+from twinhub.connectivity.device import DeviceEndpoint
 from twinhub.service.buffers import Budget
 from twinhub.service.coherence import follow_events
 from twinhub.service.live import LiveHub
@@ -61,7 +62,10 @@ class Subsystem(Protocol):
 
 def subsystems_of(settings: Settings) -> list[Subsystem]:
     """Every subsystem of twinhub, in the order they start."""
-    return [HttpApi(settings)]
+    parts: list[Subsystem] = [HttpApi(settings)]
+    if settings.mqtt_port is not None:
+        parts.append(DeviceEndpoint(settings))
+    return parts
 
 
 @contextlib.asynccontextmanager
