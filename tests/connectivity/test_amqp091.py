@@ -288,3 +288,12 @@ async def test_a_deleted_queue_ends_deliveries(client: Amqp091Client, peer: aio_
 async def test_unsendable_headers_are_a_client_failure(client: Amqp091Client) -> None:
     with pytest.raises(ClientFailure, match="header name longer"):
         await client.publish(ExternalMessage(payload=b"x", address="/q", headers={"h" * 200: "v"}))
+
+
+async def test_a_publish_the_broker_nacks_is_a_client_failure(client: Amqp091Client,
+                                                              peer: aio_pika.abc.AbstractChannel) -> None:
+    queue = await new_queue(peer, **{"x-max-length": 1, "x-overflow": "reject-publish"})
+    await client.publish(ExternalMessage(payload=b"fits", address=f"/{queue}"))
+    with pytest.raises(ClientFailure, match="refused"):
+        await client.publish(ExternalMessage(payload=b"full", address=f"/{queue}"))
+    assert (await take(peer, queue)).body == b"fits"

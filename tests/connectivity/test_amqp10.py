@@ -272,3 +272,13 @@ async def test_a_deleted_queue_ends_deliveries(client: Amqp10Client, peer: Chann
 async def test_unsendable_headers_are_a_client_failure(client: Amqp10Client) -> None:
     with pytest.raises(ClientFailure, match="cannot send"):
         await client.publish(ExternalMessage(payload=b"x", address="/amq/queue/q", headers={"group-sequence": "x"}))
+
+
+async def test_a_message_the_broker_refuses_is_a_client_failure(client: Amqp10Client, peer: Channel) -> None:
+    queue = await new_queue(peer, **{"x-max-length": 1, "x-overflow": "reject-publish"})
+    await client.publish(ExternalMessage(payload=b"fits", address=at(queue)))
+    # RabbitMQ 3.10's AMQP 1.0 plugin answers its own nack by dropping the connection instead of `rejected`:
+    # either way, the publish must fail rather than return or hang
+    with anyio.fail_after(10), pytest.raises(ClientFailure):
+        await client.publish(ExternalMessage(payload=b"full", address=at(queue)))
+    assert (await take(peer, queue)).body == b"fits"
