@@ -2,10 +2,11 @@
 
 The node gets its own name, AMQP and distribution ports, and a temporary directory for its database, logs,
 Erlang cookie (HOME), configuration and enabled plugins (`rabbitmq_amqp1_0`, for this node only); it serves
-AMQP 0.9.1 and 1.0 on one port. `start()`, `stop()` (graceful) and `kill()` (SIGKILL) may be called again and
-again: the database stays, so durable queues and persistent messages outlive a restart. The session fixture
-`rabbit_node` (tests/connectivity/conftest.py) starts one per xdist worker and removes it afterwards; tests
-that use it keep to one worker with `pytest.mark.xdist_group("rabbit_node")`.
+AMQP 0.9.1 and 1.0 on one port. `start()`, `stop()` (graceful), `kill()` (SIGKILL) and `pause()` / `resume()`
+(SIGSTOP / SIGCONT) may be called again and again: the database stays, so durable queues and persistent
+messages outlive a restart. The session fixture `rabbit_node` (tests/connectivity/conftest.py) starts one per
+xdist worker and removes it afterwards (`running_node` starts or resumes it for each test); tests that use it
+keep to one worker with `pytest.mark.xdist_group("rabbit_node")`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class RabbitNode:
         self.name = f"twinhub-test-{uuid.uuid4().hex[:8]}@localhost"
         self._dist_port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
+        self._paused = False
         (directory / "enabled_plugins").write_text("[rabbitmq_amqp1_0].\n")
         (directory / "rabbitmq.conf").write_text(f"listeners.tcp.default = 127.0.0.1:{self.port}\n")
         (directory / "rabbitmq-env.conf").write_text("")  # not the machine's /etc/rabbitmq/rabbitmq-env.conf
@@ -61,6 +63,7 @@ class RabbitNode:
     def start(self) -> None:
         """Start the node and return once it accepts AMQP connections."""
         if self.running:
+            self.resume()
             return
         d = self.directory
         environment = {
@@ -97,6 +100,17 @@ class RabbitNode:
         except OSError:
             return False
 
+    def pause(self) -> None:
+        """Freeze the node (SIGSTOP): its sockets stay open and say nothing, as behind a network partition."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+            self._paused = True
+
+    def resume(self) -> None:
+        if self._process is not None and self._paused:
+            self._process.send_signal(signal.SIGCONT)
+        self._paused = False
+
     def stop(self) -> None:
         """Stop the node gracefully (SIGTERM) and wait until it has."""
         self._end(signal.SIGTERM)
@@ -106,6 +120,7 @@ class RabbitNode:
         self._end(signal.SIGKILL)
 
     def _end(self, how: signal.Signals) -> None:
+        self.resume()  # a frozen node handles no SIGTERM
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return

@@ -4,6 +4,7 @@ hanging, and an unsettled message of a durable queue comes again once the node i
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import aio_pika
@@ -83,3 +84,22 @@ async def test_a_lost_broker_ends_deliveries_and_the_unsettled_message_comes_aga
         await deliveries.aclose()  # type: ignore[attr-defined]
     finally:
         await again.aclose()
+
+
+async def test_a_frozen_broker_is_lost_after_the_heartbeat_timeout(running_node: RabbitNode) -> None:
+    """The node stops answering with its sockets open (SIGSTOP), as behind a network partition: AMQP
+    heartbeats (aio-pika's `heartbeat` uri option, in seconds) find it out."""
+    queue = await durable_queue(running_node)
+    client = Amqp091Client(dataclasses.replace(settings(running_node), uri=f"{running_node.uri()}/?heartbeat=1"))
+    await client.connect()
+    try:
+        await client.publish(ExternalMessage(payload=b"before", address=f"/{queue}"))
+        deliveries = client.deliveries(SourceSettings(addresses=(queue,)))
+        with anyio.fail_after(10):
+            await anext(deliveries)
+        running_node.pause()
+        with anyio.fail_after(30), pytest.raises(ClientFailure):
+            await anext(deliveries)
+    finally:
+        running_node.resume()
+        await client.aclose()

@@ -4,6 +4,7 @@ a durable queue comes again once the node is back."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import aio_pika
@@ -102,3 +103,31 @@ async def test_a_lost_broker_ends_deliveries_and_the_unsettled_message_comes_aga
         await deliveries.aclose()  # type: ignore[attr-defined]
     finally:
         await again.aclose()
+
+
+async def test_a_frozen_broker_is_lost_after_the_idle_timeout(running_node: RabbitNode) -> None:
+    """The node stops answering with its sockets open (SIGSTOP), as behind a network partition: the idle
+    timeout (`amqp.idleTimeout` in the uri, milliseconds) finds it out, for consumers and publishers."""
+    address = await queue_address(running_node)
+    client = Amqp10Client(dataclasses.replace(settings(running_node),
+                                              uri=f"{running_node.uri()}?amqp.idleTimeout=2000"))
+    await client.connect()
+    try:
+        await client.publish(ExternalMessage(payload=b"before", address=address))
+        deliveries = client.deliveries(SourceSettings(addresses=(address,)))
+        with anyio.fail_after(10):
+            await anext(deliveries)
+        running_node.pause()
+        with anyio.fail_after(30), pytest.raises(ClientFailure, match="idle"):
+            await anext(deliveries)
+        with pytest.raises(ClientFailure):
+            await client.publish(ExternalMessage(payload=b"after", address=address))
+    finally:
+        running_node.resume()
+        await client.aclose()
+
+
+async def test_an_idle_timeout_that_is_no_number_is_refused(running_node: RabbitNode) -> None:
+    with pytest.raises(ClientFailure, match=r"amqp\.idleTimeout must be milliseconds"):
+        await Amqp10Client(dataclasses.replace(settings(running_node),
+                                               uri=f"{running_node.uri()}?amqp.idleTimeout=soon")).connect()
