@@ -282,3 +282,11 @@ async def test_a_message_the_broker_refuses_is_a_client_failure(client: Amqp10Cl
     with anyio.fail_after(10), pytest.raises(ClientFailure):
         await client.publish(ExternalMessage(payload=b"full", address=at(queue)))
     assert (await take(peer, queue)).body == b"fits"
+
+
+async def test_concurrent_publishes_are_each_accepted(client: Amqp10Client, peer: Channel) -> None:
+    queue = await new_queue(peer)
+    async with anyio.create_task_group() as group:
+        for n in range(50):
+            group.start_soon(client.publish, ExternalMessage(payload=str(n).encode(), address=at(queue)))
+    assert await ready(peer, queue) == 50  # each publish returned after its disposition: all are in the queue

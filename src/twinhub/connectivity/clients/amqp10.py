@@ -5,7 +5,7 @@
   loop only awaits futures; no automatic reconnect: a lost connection ends every `deliveries` iterator with
   ClientFailure;
 - sources are link addresses (a receiver link each); credit-based flow: a source's links together grant the
-  broker at most `max_in_flight` unsettled messages, one more for each settled;
+  broker at most `max_in_flight` unsettled messages (but each link at least one), one more for each settled;
 - settle: ACCEPT = `accepted`, REDELIVER = `released` (the broker delivers it again), REJECT = `rejected`
   (dead-lettered where the broker is set up for it);
 - targets are link addresses (a sender link each, kept open); publishing waits for the broker's disposition:
