@@ -12,6 +12,7 @@ keep to one worker with `pytest.mark.xdist_group("rabbit_node")`.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -22,8 +23,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
-from twinhub.testing import free_port
 
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 START_TIMEOUT = 90.0  # seconds; a node boots in about 5 s on an idle machine, much slower on a busy one
@@ -44,9 +43,9 @@ class RabbitNode:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.port = free_port()
+        self.port = _stable_port()
         self.name = f"twinhub-test-{uuid.uuid4().hex[:8]}@localhost"
-        self._dist_port = free_port()
+        self._dist_port = _stable_port()
         self._process: subprocess.Popen[bytes] | None = None
         self._paused = False
         (directory / "enabled_plugins").write_text("[rabbitmq_amqp1_0].\n")
@@ -79,17 +78,25 @@ class RabbitNode:
             # SIGKILL kills the broker itself
             "RUNNING_UNDER_SYSTEMD": "true",
         }
+        log_start = (d / "node.log").stat().st_size if (d / "node.log").exists() else 0
         with (d / "node.log").open("ab") as log:
             self._process = subprocess.Popen([str(SERVER)], env=environment, stdout=log, stderr=subprocess.STDOUT,
                                              stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
-        while not self._accepts_amqp():
+        while not (self._listening(log_start) and self._accepts_amqp()):
             if self._process.poll() is not None:
                 raise RuntimeError(f"the RabbitMQ node exited with {self._process.returncode}:\n{self.log_tail()}")
             if time.monotonic() > deadline:
                 self.kill()
                 raise RuntimeError(f"the RabbitMQ node did not start within {START_TIMEOUT} s:\n{self.log_tail()}")
             time.sleep(0.2)
+
+    def _listening(self, log_start: int) -> bool:
+        """Whether this start of the node opened its listener: whatever answers on the port then is this node
+        (between a stop and a start, another process may have taken the port; the node then fails to start)."""
+        with (self.directory / "node.log").open("rb") as log:
+            log.seek(log_start)
+            return f"started TCP listener on 127.0.0.1:{self.port}".encode() in log.read()
 
     def _accepts_amqp(self) -> bool:
         """Whether the node answers an AMQP 0.9.1 protocol header with connection.start (listeners are up)."""
@@ -134,6 +141,20 @@ class RabbitNode:
     def log_tail(self, lines: int = 30) -> str:
         text = (self.directory / "node.log").read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
+
+
+def _stable_port() -> int:
+    """A free port below the kernel's ephemeral range (32768 and up here), so that programs asking the kernel
+    for any port do not get it while the node is stopped between two starts."""
+    for _ in range(100):
+        port = random.randrange(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def new_node() -> RabbitNode:

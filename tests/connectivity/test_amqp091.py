@@ -147,6 +147,7 @@ async def test_competing_consumers_receive_each_message_once(vhost: str,
     assert seen[0] and seen[1]  # both consumers had a share (RabbitMQ dispatches round-robin)
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio", ("asyncio", {"use_uvloop": True})], ids=["asyncio", "uvloop"])
 async def test_settling_after_the_link_dropped_fails_and_the_message_comes_again(
         vhost: str, peer: aio_pika.abc.AbstractChannel) -> None:
     queue = await new_queue(peer)

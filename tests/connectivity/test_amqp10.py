@@ -147,6 +147,7 @@ async def test_competing_consumers_receive_each_message_once(running_node: Rabbi
     assert seen[0] and seen[1]
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio", ("asyncio", {"use_uvloop": True})], ids=["asyncio", "uvloop"])
 async def test_settling_after_the_link_dropped_fails_and_the_message_comes_again(
         running_node: RabbitNode, peer: Channel) -> None:
     queue = await new_queue(peer)
