@@ -16,12 +16,13 @@ from twinhub.bus.nats import open_nats_bus
 from twinhub.connectivity.interim import StoredStatusOperator
 from twinhub.connectivity.service import ConnectionService
 from twinhub.model.events import ConnectionEvent
+from twinhub.model.types import JsonObject
 from twinhub.store.sqlite import open_sqlite_store
 
 pytestmark = pytest.mark.anyio
 
 EPOCH = "00112233aabbccdd"
-CONNECTION = {"connectionType": "amqp-091", "connectionStatus": "closed", "uri": "amqp://guest:guest@127.0.0.1:5672",
+CONNECTION: JsonObject = {"connectionType": "amqp-091", "connectionStatus": "closed", "uri": "amqp://guest:guest@127.0.0.1:5672",
               "sources": [{"addresses": ["telemetry"], "authorizationContext": ["nginx:devices"]}]}
 
 

@@ -20,8 +20,6 @@ from twinhub.bus.base import EventBus
 from twinhub.connectivity.model import (
     Connection,
     ConnectivityStatus,
-    TemplateCheck,
-    accept_any_template,
     parse_connection,
     validate,
 )
@@ -65,11 +63,9 @@ DRY_RUN_SUFFIX: Final = "-dry-run"
 
 class ConnectionService:
     def __init__(self, store: Store, bus: EventBus, operator: ConnectionOperator, *,
-                 templates: TemplateCheck = accept_any_template,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
         self._operator = operator
-        self._templates = templates
         self._now = now
         self._writer = EntityWriter(store, bus, too_many=_too_many, forget=lambda _id: None,
                                     remember=lambda _unit: None)
@@ -185,7 +181,7 @@ class ConnectionService:
         document = {key: item for key, item in value.items() if key not in ("_revision", "_created", "_modified")}
         document["id"] = connection_id
         connection = parse_connection(document, default_status=default_status)
-        validate(connection, templates=self._templates)
+        validate(connection)
         return connection
 
     async def _load(self, connection_id: str) -> Connection:

@@ -18,7 +18,6 @@ from starlette.routing import BaseRoute
 from twinhub.config import Settings
 from twinhub.connectivity import routes
 from twinhub.connectivity.interim import StoredStatusOperator
-from twinhub.connectivity.model import TemplateCheck, accept_any_template
 from twinhub.connectivity.operator import ConnectionOperator
 from twinhub.connectivity.routes import STATE_KEY, ConnectivityContext
 from twinhub.connectivity.service import ConnectionService
@@ -38,14 +37,12 @@ async def _interim(platform: Platform) -> AsyncIterator[ConnectionOperator]:
 class Connectivity:
     routes: Sequence[BaseRoute] = tuple(routes.routes)
 
-    def __init__(self, settings: Settings, operator: OperatorFactory = _interim, *,
-                 templates: TemplateCheck = accept_any_template) -> None:
+    def __init__(self, settings: Settings, operator: OperatorFactory = _interim) -> None:
         self.settings = settings
         self._operator = operator
-        self._templates = templates
 
     @contextlib.asynccontextmanager
     async def lifespan(self, platform: Platform) -> AsyncIterator[Mapping[str, object]]:
         async with self._operator(platform) as operator:
-            service = ConnectionService(platform.store, platform.bus, operator, templates=self._templates)
+            service = ConnectionService(platform.store, platform.bus, operator)
             yield {STATE_KEY: ConnectivityContext(self.settings, platform.authenticator, service)}
