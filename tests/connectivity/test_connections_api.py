@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.services import MOSQUITTO, require
+from tests.integration.services import MOSQUITTO, RABBITMQ, require
 
 CONNECTION: dict[str, Any] = {
     "name": "devices",
@@ -232,6 +232,20 @@ def test_a_dry_run_against_nothing_fails_with_dittos_504(api: httpx.Client) -> N
         body = error(api.post("/connections?dry-run=true", json={**CONNECTION, "uri": f"tcp://127.0.0.1:{port}"}),
                      504, "connectivity:connection.failed")
     assert f"127.0.0.1:{port}" in body["description"]
+
+
+AMQP = {"connectionType": "amqp-091", "uri": "amqp://guest:guest@127.0.0.1:5672",
+        "sources": [{"addresses": ["telemetry"], "authorizationContext": ["nginx:devices"]}], "targets": []}
+
+
+def test_a_dry_run_of_a_type_with_a_client_connects_with_its_credentials(api: httpx.Client) -> None:
+    require("RabbitMQ", RABBITMQ)
+    response = api.post("/connections", params={"dry-run": "true"}, json={**CONNECTION, **AMQP})
+    assert response.status_code == 200, response.text
+    wrong = {**CONNECTION, **AMQP, "uri": "amqp://guest:wrong-secret@127.0.0.1:5672"}
+    body = error(api.post("/connections", params={"dry-run": "true"}, json=wrong), 504,
+                 "connectivity:connection.failed")
+    assert "wrong-secret" not in response.text + str(body)
 
 
 def test_a_dry_run_validates_first(api: httpx.Client) -> None:
