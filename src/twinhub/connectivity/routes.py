@@ -95,7 +95,7 @@ async def connections(request: Request) -> Response:
         # As Ditto: without `ids-only`, asking for the field `id` alone means ids only.
         ids_only = parse_bool("ids-only", ids_text) if ids_text is not None else (
             fields is not None and fields.pointers == (("id",),))
-        found = await ctx.service.list()
+        found = await ctx.service.retrieve_all()
         listed: list[JsonValue] = [connection.id for connection in found] if ids_only else [
             _view(connection, fields) for connection in found]
         return json_response(listed, 200, _headers(request))

@@ -72,7 +72,7 @@ class ConnectionService:
 
     # -- reads ------------------------------------------------------------------------------------
 
-    async def list(self) -> list[Connection]:
+    async def retrieve_all(self) -> list[Connection]:
         """Every connection, by id."""
         return [_connection(stored) for stored in await self._store.connections()]
 
@@ -93,12 +93,11 @@ class ConnectionService:
         connection = self._parse(value, str(uuid.uuid4()), default_status=ConnectivityStatus.UNKNOWN)
 
         async def attempt() -> Connection:
+            if await self._store.load_connection(connection.id) is not None:  # a uuid4 repeated, or a tombstone
+                raise ConnectionConflict(connection.id)
             return await self._write(connection, None, "created", headers)
 
-        try:
-            return await self._writer.execute(connection.id, attempt)
-        except TooManyRequests:  # a generated id that exists: only if uuid4 repeats itself
-            raise ConnectionConflict(connection.id) from None
+        return await self._writer.execute(connection.id, attempt)
 
     async def modify(self, connection_id: str, value: JsonValue, *,
                      preconditions: Preconditions = NO_PRECONDITIONS, headers: EventHeaders = NO_HEADERS
