@@ -48,7 +48,7 @@ from twinhub.service.writer import EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 
-__all__ = ["COMMANDS", "ConnectionService", "etag"]
+__all__ = ["COMMANDS", "ConnectionService", "etag", "event_connection", "stored_connection"]
 
 # The `/command` texts and what each asks of the runtime (open and close also store the new status).
 OPEN: Final = "connectivity.commands:openConnection"
@@ -74,7 +74,7 @@ class ConnectionService:
 
     async def retrieve_all(self) -> list[Connection]:
         """Every connection, by id."""
-        return [_connection(stored) for stored in await self._store.connections()]
+        return [stored_connection(stored) for stored in await self._store.connections()]
 
     async def retrieve(self, connection_id: str, *, preconditions: Preconditions = NO_PRECONDITIONS
                        ) -> Connection:
@@ -187,7 +187,7 @@ class ConnectionService:
         stored = await self._store.load_connection(connection_id)
         if stored is None or stored.deleted:
             raise ConnectionNotAccessible(connection_id)
-        return _connection(stored)
+        return stored_connection(stored)
 
     async def _write(self, connection: Connection | None, current: Connection | None, action: ConnectionAction,
                      headers: EventHeaders) -> Connection:
@@ -203,7 +203,7 @@ class ConnectionService:
         event = ConnectionEvent(target.id, action, doc if connection is not None else None, revision, now,
                                 headers=headers)
         await self._writer.commit(Commit(connections=(ConnectionWrite(stored, event, revision - 1),)))
-        return _connection(stored) if connection is not None else target
+        return stored_connection(stored) if connection is not None else target
 
 
 def etag(connection: Connection) -> str:
@@ -215,12 +215,22 @@ def _check(preconditions: Preconditions, connection: Connection, *, is_read: boo
                         current=etag(connection), is_read=is_read, entity="Connection")
 
 
-def _connection(stored: StoredConnection) -> Connection:
+def stored_connection(stored: StoredConnection) -> Connection:
     """The stored JSON as a connection, with the store's revision and times (written by this service, so it
-    parses; a connection stored by an older twinhub that no longer does is answered as its error)."""
+    parses; a connection stored by an older twinhub that no longer does is answered as its error). For the
+    runtime: `[stored_connection(s) for s in await store.connections()]` at start."""
     document = {**stored.doc, "_revision": stored.revision, "_created": format_timestamp(stored.created),
                 "_modified": format_timestamp(stored.modified)}
     return parse_connection(document)
+
+
+def event_connection(event: ConnectionEvent) -> Connection | None:
+    """The connection as a `ConnectionEvent` carries it (with the event's revision and time as `_revision`
+    and `_modified`), or None for a deletion. For the runtime following the bus."""
+    if not isinstance(event.value, dict):
+        return None
+    return parse_connection({**event.value, "_revision": event.revision,
+                             "_modified": format_timestamp(event.timestamp)})
 
 
 def _too_many(connection_id: str) -> TooManyRequests:
