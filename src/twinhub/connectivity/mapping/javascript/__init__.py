@@ -14,18 +14,28 @@ One V8 context per mapper, reused for every call and closed with the mapper. Eac
 limit and a hard memory limit (`ScriptLimits`); a script that loops, throws, recurses too deep, returns
 something that is no message, or allocates without end is a `MappingFailed`, never a hang or a crash. A
 context that hit its memory limit is thrown away and built anew (the script's global state starts over).
-Calls are serialised per mapper (V8 contexts are single-threaded).
+Calls are serialised per mapper (V8 contexts are single-threaded) and block the calling thread for up to the
+time limit: async code calls the mapper from a worker thread (`asyncio.to_thread`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Final
 
-from py_mini_racer import JSEvalException, JSOOMException, JSParseException, JSTimeoutException, MiniRacer
+from py_mini_racer import (
+    JSEvalException,
+    JSOOMException,
+    JSParseException,
+    JSTimeoutException,
+    MiniRacer,
+    mini_racer,
+)
 
 from twinhub.connectivity.external import ExternalMessage
 from twinhub.connectivity.mapping.base import MapperConfigurationInvalid, MapperContext, MappingFailed
@@ -49,6 +59,34 @@ class ScriptLimits:
 
 
 DEFAULT_LIMITS: Final = ScriptLimits()
+
+
+class _Engine:
+    """A V8 context and the event loop mini-racer drives it through, on a thread of its own. Owning the loop
+    keeps V8 off the caller's running loop (whose thread would then have to wait on itself) and lets the
+    context be freed while the loop still takes V8's last callbacks (those of an interrupted call)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="twinhub-javascript", daemon=True)
+        self.thread.start()
+        self._context = mini_racer(self.loop)
+        try:
+            self.racer: MiniRacer = self._context.__enter__()
+        except BaseException:
+            self._stop_loop()
+            raise
+
+    def close(self) -> None:
+        try:
+            self._context.__exit__(None, None, None)
+        finally:
+            self._stop_loop()
+
+    def _stop_loop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
 
 
 def _library(name: str) -> str:
@@ -75,20 +113,20 @@ class JavaScriptMapper:
                     ("bridge.js", _library("bridge.js").replace("__TWINHUB_MAX_TEXT__", str(limits.max_output)))]
         self._sources = sources
         self._lock = threading.Lock()
-        self._racer: MiniRacer | None = self._start()
+        self._engine: _Engine | None = self._start()
 
-    def _start(self) -> MiniRacer:
+    def _start(self) -> _Engine:
         """A context with the libraries and scripts evaluated; raises MapperConfigurationInvalid when a script
         does not compile or its top level fails or exceeds the limits."""
-        racer = MiniRacer()
+        engine = _Engine()
         for name, source in self._sources:
             try:
-                racer.eval(source, timeout_sec=self.limits.timeout, max_memory=self.limits.max_memory)
+                engine.racer.eval(source, timeout_sec=self.limits.timeout, max_memory=self.limits.max_memory)
             except (JSParseException, JSEvalException) as error:
-                racer.close()
+                engine.close()
                 raise MapperConfigurationInvalid(
                     f"The {name} of mapper <{self.context.alias}> cannot be loaded: {_first_line(error)}") from error
-        return racer
+        return engine
 
     def map_inbound(self, message: ExternalMessage) -> Sequence[Envelope]:
         if len(message.payload) > MAX_PAYLOAD_SIZE:
@@ -118,18 +156,19 @@ class JavaScriptMapper:
 
     def _call(self, function: str, *arguments: str) -> list[JsonValue]:
         with self._lock:
-            if self._racer is None:
+            if self._engine is None:
                 raise MappingFailed(f"The mapper <{self.context.alias}> is closed.")
             try:
-                output = self._racer.call(function, *arguments, timeout_sec=self.limits.timeout,
-                                          max_memory=self.limits.max_memory)
+                output = self._engine.racer.call(function, *arguments, timeout_sec=self.limits.timeout,
+                                                 max_memory=self.limits.max_memory)
             except JSTimeoutException as error:
                 raise MappingFailed(f"The script of mapper <{self.context.alias}> did not finish within "
                                     f"{self.limits.timeout} s.") from error
             except JSOOMException as error:
-                self._racer.close()
-                self._racer = None
-                self._racer = self._start()
+                self._engine.close()
+                self._engine = None
+                with contextlib.suppress(MapperConfigurationInvalid):  # it loaded before; if not, stay closed
+                    self._engine = self._start()
                 raise MappingFailed(f"The script of mapper <{self.context.alias}> exceeded its memory limit of "
                                     f"{self.limits.max_memory} bytes.") from error
             except JSEvalException as error:
@@ -147,9 +186,9 @@ class JavaScriptMapper:
 
     def close(self) -> None:
         with self._lock:
-            if self._racer is not None:
-                self._racer.close()
-                self._racer = None
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
 
 
 def _external_message(result: dict[str, JsonValue]) -> ExternalMessage:
