@@ -97,6 +97,7 @@ class MapperRegistry:
         self._clock = clock
         self._script_limits = script_limits
         self._mappers: dict[str, _Configured] = {}
+        self._closed = False
         definitions = mapping_definitions or {}
         if len(definitions) > MAX_DEFINITIONS:
             raise MapperConfigurationInvalid(f"A connection may define at most {MAX_DEFINITIONS} mappers.")
@@ -128,6 +129,8 @@ class MapperRegistry:
         return ENGINES[engine](context)
 
     def _mapper(self, mapper_id: str) -> _Configured:
+        if self._closed:
+            raise RuntimeError(f"The mappers of connection <{self.connection_id}> are closed.")
         configured = self._mappers.get(mapper_id)
         if configured is None:
             if mapper_id not in ENGINES or mapper_id in _CONFIGURATION_MANDATORY:
@@ -181,6 +184,8 @@ class MapperRegistry:
         return outcome
 
     def close(self) -> None:
+        """Close every mapper; the registry refuses use afterwards (closing again is harmless)."""
+        self._closed = True
         for configured in self._mappers.values():
             configured.mapper.close()
         self._mappers.clear()
