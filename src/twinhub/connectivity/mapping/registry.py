@@ -47,7 +47,7 @@ from twinhub.connectivity.placeholders import (
 )
 from twinhub.model.errors import TwinhubError
 from twinhub.model.types import JsonObject, JsonValue
-from twinhub.protocol import Envelope
+from twinhub.protocol import Envelope, envelope_from_json
 
 __all__ = ["DEFAULT_MAPPER", "ENGINES", "InboundOutcome", "MapperRegistry", "OutboundOutcome"]
 
@@ -158,7 +158,9 @@ class MapperRegistry:
             configured = self._mapper(mapper_id)
             try:
                 if all(condition_holds(condition, placeholders) for condition in configured.incoming_conditions):
-                    outcome.envelopes += configured.mapper.map_inbound(message)
+                    # each envelope read back as the session will read it: headers and topic valid, or a failure
+                    outcome.envelopes += [envelope_from_json(envelope.to_json())
+                                          for envelope in configured.mapper.map_inbound(message)]
             except MappingFailed as failure:
                 outcome.failures.append((mapper_id, failure))
             except TwinhubError as error:

@@ -73,6 +73,19 @@ def test_a_failing_mapper_is_reported_and_does_not_stop_the_others(registry: Map
     assert len(mixed.failures) == 2
 
 
+def test_an_envelope_a_mapper_built_with_invalid_headers_is_a_failure() -> None:
+    definitions: JsonObject = {"create": {"mappingEngine": "ImplicitThingCreation", "options": {
+        "thing": {"thingId": "{{ header:device_id }}"}, "commandHeaders": {"timeout": "{{ header:wait }}"}}}}
+    registry = MapperRegistry("conn-1", definitions)
+    try:
+        good = registry.map_inbound(ExternalMessage(b"", {"device_id": "org.acme:d", "wait": "10s"}), ["create"])
+        assert len(good.envelopes) == 1 and good.envelopes[0].headers["timeout"] == "10s"
+        bad = registry.map_inbound(ExternalMessage(b"", {"device_id": "org.acme:d", "wait": "soon"}), ["create"])
+        assert bad.envelopes == [] and len(bad.failures) == 1
+    finally:
+        registry.close()
+
+
 def test_an_oversize_message_fails_once_before_any_mapper(registry: MapperRegistry) -> None:
     outcome = registry.map_inbound(ExternalMessage(b" " * (300 * 1024)), ["Ditto", "doubler"])
     assert outcome.envelopes == [] and len(outcome.failures) == 1
