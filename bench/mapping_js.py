@@ -13,6 +13,7 @@ no server: the mapping alone. Results: `bench/results/<date>-mapping-js.md` and 
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -90,6 +91,7 @@ class MappingJsReport:
     options: MappingJsOptions
     machine: dict[str, Any]
     rows: list[Row] = field(default_factory=list)
+    load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)  # at the end: how busy the shared machine was
     problems: list[str] = field(default_factory=list)
     setup_failed: bool = False
 
@@ -135,6 +137,7 @@ def run(options: MappingJsOptions) -> MappingJsReport:
     finally:
         for mapper in (text, binary, outgoing):
             mapper.close()
+    report.load_average = os.getloadavg()
     return report
 
 
@@ -143,7 +146,9 @@ def to_markdown(report: MappingJsReport) -> str:
     lines = [f"# Payload mapping: JavaScript beside the Ditto mapper ({report.started_at})", "",
              f"{report.options.iterations} calls per scenario after {report.options.warmup} unmeasured, one at a "
              f"time, in one process; CPU: {report.machine.get('cpu_model')}, {report.machine.get('cpus_usable')} "
-             f"usable core(s); commit {report.machine.get('git_commit')}.", "",
+             f"usable core(s); load average at the end {', '.join(f'{load:.1f}' for load in report.load_average)} "
+             f"(other processes share the machine: the p99 carries their scheduling); commit "
+             f"{report.machine.get('git_commit')}.", "",
              "| scenario | calls/s | p50 µs | p99 µs | × floor (p50) |", "|---|---:|---:|---:|---:|"]
     for row in report.rows:
         ratio = f"{row.p50_us / floor.p50_us:.1f}" if floor is not None and floor.p50_us else "n/a"
@@ -155,7 +160,8 @@ def to_markdown(report: MappingJsReport) -> str:
 
 def to_json(report: MappingJsReport) -> dict[str, Any]:
     return {"benchmark": MAPPING_JS, "started_at": report.started_at, "options": asdict(report.options),
-            "machine": report.machine, "rows": [asdict(row) for row in report.rows], "problems": report.problems}
+            "machine": report.machine, "load_average": list(report.load_average),
+            "rows": [asdict(row) for row in report.rows], "problems": report.problems}
 
 
 def save(report: MappingJsReport, markdown: str) -> tuple[Path, Path]:
