@@ -5,6 +5,7 @@ target's messages through its `payloadMapping` list, as Ditto's message mapping 
     registry.check_payload_mapping(source["payloadMapping"])                # when the connection is saved
     outcome = registry.map_inbound(message, source["payloadMapping"])       # outcome.envelopes, .failures
     outcome = registry.map_outbound(envelope, target["payloadMapping"])     # outcome.messages, .failures
+    registry.mappers(source["payloadMapping"])   # or: one PayloadMapper per entry, conditions applied inside
     registry.close()                                                        # with the connection
 
 A `payloadMapping` entry names a mapping definition or, for an engine that needs no options, the engine
@@ -145,6 +146,12 @@ class MapperRegistry:
         for mapper_id in payload_mapping:
             self._mapper(mapper_id)
 
+    def mappers(self, payload_mapping: Sequence[str] = ()) -> list[PayloadMapper]:
+        """One mapper per entry (`Ditto` for none) that applies its conditions and reads its envelopes back as
+        `map_inbound` does, raising MappingFailed instead of collecting failures: for a runtime that runs the
+        mappers of a source or target itself. They belong to the registry (their `close` does nothing)."""
+        return [_Bound(self, mapper_id) for mapper_id in payload_mapping or (DEFAULT_MAPPER,)]
+
     def map_inbound(self, message: ExternalMessage, payload_mapping: Sequence[str] = ()) -> InboundOutcome:
         outcome = InboundOutcome()
         if len(message.payload) > MAX_PAYLOAD_SIZE:
@@ -191,6 +198,30 @@ class MapperRegistry:
         for configured in self._mappers.values():
             configured.mapper.close()
         self._mappers.clear()
+
+
+class _Bound:
+    """One entry of a payloadMapping list as a PayloadMapper of its own (see `MapperRegistry.mappers`)."""
+
+    def __init__(self, registry: MapperRegistry, mapper_id: str) -> None:
+        self._registry = registry
+        self._mapper_id = mapper_id
+        registry.check_payload_mapping([mapper_id])
+
+    def map_inbound(self, message: ExternalMessage) -> Sequence[Envelope]:
+        outcome = self._registry.map_inbound(message, [self._mapper_id])
+        if outcome.failures:
+            raise outcome.failures[0][1]
+        return outcome.envelopes
+
+    def map_outbound(self, envelope: Envelope) -> Sequence[ExternalMessage]:
+        outcome = self._registry.map_outbound(envelope, [self._mapper_id])
+        if outcome.failures:
+            raise outcome.failures[0][1]
+        return outcome.messages
+
+    def close(self) -> None:
+        pass  # the registry closes its mappers
 
 
 def _failure(error: TwinhubError) -> MappingFailed:

@@ -91,6 +91,19 @@ def test_an_oversize_message_fails_once_before_any_mapper(registry: MapperRegist
     assert outcome.envelopes == [] and len(outcome.failures) == 1
 
 
+def test_bound_mappers_apply_conditions_and_raise_their_failures(registry: MapperRegistry) -> None:
+    status, doubler = registry.mappers(["status", "doubler"])
+    message = ExternalMessage(orjson.dumps(MODIFY), {"content-type": DITTO, "device_id": "org.acme:lamp"})
+    assert status.map_inbound(message) == []  # no ttd header: its condition does not hold
+    assert len(doubler.map_inbound(message)) == 2
+    with pytest.raises(MappingFailed):
+        doubler.map_inbound(ExternalMessage(b"{broken"))
+    [ditto] = registry.mappers([])
+    assert len(ditto.map_outbound(envelope_from_json(EVENT))) == 1
+    with pytest.raises(MapperConfigurationInvalid):
+        registry.mappers(["nope"])
+
+
 def test_engines_without_options_may_be_named_directly(registry: MapperRegistry) -> None:
     registry.check_payload_mapping(["Ditto", "Normalized", "RawMessage", "CloudEvents",
                                     "UpdateTwinWithLiveResponse", "status", "doubler"])
