@@ -220,6 +220,13 @@ def test_format_sections_iterate_arrays_and_pointers_reach_into_objects() -> Non
         resolve("{{ header:authz | fn:format('{#permissions}unclosed') }}", source)
 
 
+def test_format_refuses_sections_nested_without_end() -> None:
+    source = placeholders_of(HeaderPlaceholder({"x": '{"a":[]}'}))
+    deep = "{#a}" * 5000 + "{/a}" * 5000
+    with pytest.raises(PlaceholderFunctionSignatureInvalid):
+        resolve("{{ header:x | fn:format('" + deep + "') }}", source)
+
+
 # --- the placeholders ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("topic", "expected"), [
@@ -350,3 +357,9 @@ def test_check_template_is_the_connection_models_template_check() -> None:
         targets[0]["address"] = address
         with pytest.raises(error):
             connection_model.validate(connection_model.parse_connection(connection), templates=check_template)
+
+
+def test_format_reads_a_template_of_unclosed_braces_as_text() -> None:
+    source = placeholders_of(HeaderPlaceholder({"x": '{"a":1}'}))
+    template = "{" * 30_000
+    assert resolve("{{ header:x | fn:format('" + template + "') }}", source) == (template,)
