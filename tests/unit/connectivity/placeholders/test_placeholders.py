@@ -245,6 +245,12 @@ def test_topic_placeholders_as_in_dittos_examples(topic: str, expected: dict[str
         assert apply_or_delete(f"{{{{ topic:{name} }}}}", source) == value, name
 
 
+def test_a_topic_without_channel_has_dittos_channel_none() -> None:
+    source = placeholders_of(TopicPlaceholder(parse_topic("org.acme/p-1/policies/announcements/subjectDeletion")))
+    assert apply("{{ topic:group }}/{{ topic:channel }}/{{ topic:action }}", source) == (
+        "policies/none/subjectDeletion")
+
+
 @pytest.mark.parametrize(("name", "expected"), [
     ("now", "2024-01-06T14:23:42.123Z"),
     ("now_epoch_millis", "1704551022123"),
@@ -262,12 +268,6 @@ def test_topic_placeholders_as_in_dittos_examples(topic: str, expected: dict[str
     ("now_epoch_millis-1s[s]", "1704551021000"),
     ("now+500ms", "2024-01-06T14:23:42.623Z"),
 ])
-def test_a_topic_without_channel_has_dittos_channel_none() -> None:
-    source = placeholders_of(TopicPlaceholder(parse_topic("org.acme/p-1/policies/announcements/subjectDeletion")))
-    assert apply("{{ topic:group }}/{{ topic:channel }}/{{ topic:action }}", source) == (
-        "policies/none/subjectDeletion")
-
-
 def test_time_placeholders_as_in_dittos_examples(name: str, expected: str) -> None:
     assert apply(f"{{{{ time:{name} }}}}", placeholders_of(TimePlaceholder(NOW))) == expected
 
