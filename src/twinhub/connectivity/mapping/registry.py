@@ -64,6 +64,14 @@ ENGINES: Final[dict[str, Callable[[MapperContext], PayloadMapper]]] = {
     "CloudEvents": CloudEventsMapper,
     "JavaScript": JavaScriptMapper,
 }
+# Hono's notifications carry no Ditto Protocol: the mappers that read Ditto Protocol skip them by default
+# (Ditto's `contentTypeBlocklist` option, comma-separated; ConnectionStatus is the one that wants them).
+CONTENT_TYPE_BLOCKLIST: Final = "contentTypeBlocklist"
+HONO_NOTIFICATIONS: Final = frozenset({
+    "application/vnd.eclipse-hono-empty-notification", "application/vnd.eclipse-hono-device-provisioning-notification",
+    "application/vnd.eclipse-hono-dc-notification+json",
+    "application/vnd.eclipse-hono-delivery-failure-notification+json"})
+_BLOCKING_BY_DEFAULT: Final = frozenset({"Ditto", "RawMessage", "UpdateTwinWithLiveResponse"})
 # Engines that cannot run without options: only a mapping definition may name them.
 _CONFIGURATION_MANDATORY: Final = frozenset({"ConnectionStatus", "ImplicitThingCreation", "JavaScript"})
 
@@ -85,6 +93,7 @@ class _Configured:
     mapper: PayloadMapper
     incoming_conditions: tuple[str, ...]
     outgoing_conditions: tuple[str, ...]
+    blocked_content_types: frozenset[str] = frozenset()  # inbound messages of these types skip the mapper
 
 
 def _utc_now() -> dt.datetime:
@@ -121,7 +130,8 @@ class MapperRegistry:
             raise MapperConfigurationInvalid(f"The options of the mapping definition <{mapper_id}> are no JSON object.")
         incoming = _conditions(mapper_id, definition.get("incomingConditions"), INBOUND_PREFIXES)
         outgoing = _conditions(mapper_id, definition.get("outgoingConditions"), TARGET_PREFIXES)
-        return _Configured(self._engine(engine, mapper_id, options), incoming, outgoing)
+        return _Configured(self._engine(engine, mapper_id, options), incoming, outgoing,
+                           _blocklist(engine, options.get(CONTENT_TYPE_BLOCKLIST)))
 
     def _engine(self, engine: str, mapper_id: str, options: JsonObject) -> PayloadMapper:
         context = MapperContext(self.connection_id, mapper_id, options, self._clock)
@@ -137,7 +147,7 @@ class MapperRegistry:
             if mapper_id not in ENGINES or mapper_id in _CONFIGURATION_MANDATORY:
                 raise MapperConfigurationInvalid(f"The payload mapping <{mapper_id}> names neither a mapping "
                                                  f"definition nor an engine that needs no options.")
-            configured = _Configured(self._engine(mapper_id, mapper_id, {}), (), ())
+            configured = _Configured(self._engine(mapper_id, mapper_id, {}), (), (), _blocklist(mapper_id, None))
             self._mappers[mapper_id] = configured
         return configured
 
@@ -163,6 +173,8 @@ class MapperRegistry:
                                             subject_id=subject)
         for mapper_id in payload_mapping or (DEFAULT_MAPPER,):
             configured = self._mapper(mapper_id)
+            if _media_type(message) in configured.blocked_content_types:
+                continue  # dropped by this mapper, as Ditto's content type blocklist does
             try:
                 if all(condition_holds(condition, placeholders) for condition in configured.incoming_conditions):
                     # each envelope read back as the session will read it: headers and topic valid, or a failure
@@ -222,6 +234,18 @@ class _Bound:
 
     def close(self) -> None:
         pass  # the registry closes its mappers
+
+
+def _blocklist(engine: str, option: JsonValue) -> frozenset[str]:
+    if option is None:
+        return HONO_NOTIFICATIONS if engine in _BLOCKING_BY_DEFAULT else frozenset()
+    if not isinstance(option, str):
+        raise MapperConfigurationInvalid(f"The option <{CONTENT_TYPE_BLOCKLIST}> must be a comma-separated string.")
+    return frozenset(part.strip().lower() for part in option.split(",") if part.strip())
+
+
+def _media_type(message: ExternalMessage) -> str:
+    return (message.content_type or message.header("content-type") or "").split(";", 1)[0].strip().lower()
 
 
 def _failure(error: TwinhubError) -> MappingFailed:

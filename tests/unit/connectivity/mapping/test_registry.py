@@ -64,6 +64,29 @@ def test_a_mapper_runs_only_when_its_conditions_hold(registry: MapperRegistry) -
     assert registry.map_outbound(unrouted, ["routed"]).messages == []
 
 
+def test_hono_notifications_skip_the_ditto_mapper_but_reach_connection_status(registry: MapperRegistry) -> None:
+    notification = ExternalMessage(b"", {"content-type": "application/vnd.eclipse-hono-empty-notification",
+                                         "device_id": "org.acme:lamp", "creation-time": "1000", "ttd": "60"})
+    outcome = registry.map_inbound(notification, ["Ditto", "status"])
+    assert [envelope.path for envelope in outcome.envelopes] == ["/features/ConnectionStatus"]
+    assert outcome.failures == []
+
+
+def test_a_content_type_blocklist_is_configurable() -> None:
+    registry = MapperRegistry("conn-1", {"picky": {"mappingEngine": "Ditto", "options": {
+        "contentTypeBlocklist": "text/plain, application/xml"}}})
+    try:
+        skipped = registry.map_inbound(ExternalMessage(orjson.dumps(MODIFY), {"content-type": "text/plain"}),
+                                       ["picky"])
+        assert skipped.envelopes == [] and skipped.failures == []
+        assert len(registry.map_inbound(ExternalMessage(orjson.dumps(MODIFY), {"content-type": DITTO}),
+                                        ["picky"]).envelopes) == 1
+    finally:
+        registry.close()
+    with pytest.raises(MapperConfigurationInvalid):
+        MapperRegistry("conn-1", {"bad": {"mappingEngine": "Ditto", "options": {"contentTypeBlocklist": ["x"]}}})
+
+
 def test_a_failing_mapper_is_reported_and_does_not_stop_the_others(registry: MapperRegistry) -> None:
     outcome = registry.map_inbound(ExternalMessage(b"{broken", {"content-type": DITTO}), ["doubler", "Normalized"])
     assert outcome.envelopes == []
