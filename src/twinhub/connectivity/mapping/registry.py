@@ -54,6 +54,7 @@ __all__ = ["DEFAULT_MAPPER", "ENGINES", "InboundOutcome", "MapperRegistry", "Out
 
 DEFAULT_MAPPER: Final = "Ditto"
 MAX_DEFINITIONS: Final = 32
+MAX_CONDITIONS: Final = 16  # incoming or outgoing conditions of one mapper
 ENGINES: Final[dict[str, Callable[[MapperContext], PayloadMapper]]] = {
     "Ditto": DittoMapper,
     "Normalized": NormalizedMapper,
@@ -260,6 +261,8 @@ def _conditions(mapper_id: str, conditions: JsonValue, prefixes: frozenset[str])
         return ()
     if not isinstance(conditions, dict) or not all(isinstance(value, str) for value in conditions.values()):
         raise MapperConfigurationInvalid(f"The conditions of <{mapper_id}> must be a JSON object of strings.")
+    if len(conditions) > MAX_CONDITIONS:
+        raise MapperConfigurationInvalid(f"A mapper may have at most {MAX_CONDITIONS} conditions each way.")
     texts = tuple(value for value in conditions.values() if isinstance(value, str))
     for text in texts:
         try:

@@ -144,6 +144,8 @@ def test_engines_without_options_may_be_named_directly(registry: MapperRegistry)
     {"a": {"mappingEngine": "Normalized", "incomingConditions": {"c": "fn:filter(thing:id,'exists')"}}},
     {"a": {"mappingEngine": "JavaScript", "options": {"incomingScript": "function ("}}},
     {f"m{i}": {"mappingEngine": "Ditto"} for i in range(40)},
+    {"a": {"mappingEngine": "Ditto", "incomingConditions": {f"c{i}": "fn:filter(header:x,'exists')"
+                                                            for i in range(20)}}},
 ])
 def test_unusable_definitions_are_configuration_errors(definitions: dict[str, JsonValue]) -> None:
     with pytest.raises(MapperConfigurationInvalid):
