@@ -1,5 +1,5 @@
-"""Whatever a broker delivers, each built-in mapper answers with envelopes, nothing, or MappingFailed: never
-another exception, which would reach the connection instead of its logs."""
+"""Whatever a broker delivers (and whatever signal goes out), each built-in mapper answers with its results,
+nothing, or MappingFailed: never another exception, which would reach the connection instead of its logs."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from twinhub.connectivity.mapping.implicit_thing import ImplicitThingCreationMap
 from twinhub.connectivity.mapping.live_response import UpdateTwinWithLiveResponseMapper
 from twinhub.connectivity.mapping.normalized import NormalizedMapper
 from twinhub.connectivity.mapping.raw_message import RawMessageMapper
+from twinhub.model.errors import TwinhubError
 from twinhub.model.types import JsonObject
+from twinhub.protocol import envelope_from_json
 
 
 def _context(options: JsonObject) -> MapperContext:
@@ -70,3 +72,32 @@ def test_every_inbound_mapper_maps_or_fails_cleanly(payload: bytes, headers: dic
     for mapper in BUILT:
         with contextlib.suppress(MappingFailed):  # anything else fails the test
             mapper.map_inbound(message)
+
+
+OUTBOUND = [DittoMapper(), NormalizedMapper(_context({"includeDeletedFields": "true"})), RawMessageMapper(_context({})),
+            CloudEventsMapper(_context({}))]
+SIGNAL_TOPICS = st.sampled_from(["org.acme/d/things/twin/events/modified", "org.acme/d/things/twin/events/merged",
+                                 "org.acme/d/things/twin/events/deleted", "org.acme/d/things/twin/events/created",
+                                 "org.acme/d/things/live/messages/hi", "org.acme/d/things/live/messages/a/b",
+                                 "org.acme/p/policies/announcements/subjectDeletion", "org.acme/d/things/twin/errors"])
+SIGNAL_PATHS = st.sampled_from(["/", "/attributes/x", "/features/f/properties/p", "/inbox/messages/hi",
+                                "/features/f/outbox/messages/a/b", "/features//x"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.fixed_dictionaries({"topic": SIGNAL_TOPICS, "path": SIGNAL_PATHS,
+                              "headers": st.dictionaries(st.sampled_from(["content-type", "correlation-id"]),
+                                                         st.sampled_from(["application/json", "text/plain",
+                                                                          "application/octet-stream", "c-1"]))},
+                             optional={"value": JSON_VALUES, "status": st.sampled_from([200, 204, 400]),
+                                       "timestamp": st.just("2024-01-01T00:00:00Z"), "revision": st.integers(0, 9),
+                                       "extra": st.dictionaries(st.sampled_from(["attributes", "thingId"]),
+                                                                JSON_VALUES, max_size=2)}))
+def test_every_outbound_mapper_maps_or_fails_cleanly(signal: dict[str, object]) -> None:
+    try:
+        envelope = envelope_from_json(signal)  # type: ignore[arg-type]
+    except TwinhubError:
+        return  # not a signal the platform would publish
+    for mapper in OUTBOUND:
+        with contextlib.suppress(MappingFailed):
+            mapper.map_outbound(envelope)
