@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from twinhub.connectivity.mapping.cloud_events import CloudEventsMapper
 from twinhub.connectivity.mapping.connection_status import ConnectionStatusMapper
 from twinhub.connectivity.mapping.ditto import DittoMapper
 from twinhub.connectivity.mapping.implicit_thing import ImplicitThingCreationMapper
+from twinhub.connectivity.mapping.javascript import JavaScriptMapper
 from twinhub.connectivity.mapping.live_response import UpdateTwinWithLiveResponseMapper
 from twinhub.connectivity.mapping.normalized import NormalizedMapper
 from twinhub.connectivity.mapping.raw_message import RawMessageMapper
@@ -65,11 +67,21 @@ HEADERS = st.dictionaries(
     max_size=8)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(PAYLOADS, HEADERS)
-def test_every_inbound_mapper_maps_or_fails_cleanly(payload: bytes, headers: dict[str, str]) -> None:
+@pytest.fixture(scope="module")
+def script_mapper() -> Iterator[JavaScriptMapper]:
+    """Ditto's default script templates, which take Ditto Protocol text or bytes and drop the rest."""
+    mapper = JavaScriptMapper(_context({}))
+    yield mapper
+    mapper.close()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(payload=PAYLOADS, headers=HEADERS)
+def test_every_inbound_mapper_maps_or_fails_cleanly(script_mapper: JavaScriptMapper, payload: bytes,
+                                                    headers: dict[str, str]) -> None:
     message = ExternalMessage(payload, headers)
-    for mapper in BUILT:
+    for mapper in [*BUILT, script_mapper]:
         with contextlib.suppress(MappingFailed):  # anything else fails the test
             mapper.map_inbound(message)
 
