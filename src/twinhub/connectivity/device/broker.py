@@ -88,10 +88,11 @@ class LimitedReader(StreamReaderAdapter):  # type: ignore[misc]  # amqtt ships n
     """A socket reader that refuses packets over `max_packet` bytes (they are never buffered) and gives a
     new connection `CONNECT_TIMEOUT` seconds to say who it is."""
 
-    def __init__(self, reader: asyncio.StreamReader, *, max_packet: int) -> None:
+    def __init__(self, reader: asyncio.StreamReader, *, max_packet: int, connect_timeout: float = CONNECT_TIMEOUT
+                 ) -> None:
         super().__init__(reader)
         self._max_packet = max_packet
-        self._deadline: float | None = asyncio.get_running_loop().time() + CONNECT_TIMEOUT
+        self._deadline: float | None = asyncio.get_running_loop().time() + connect_timeout
 
     def established(self) -> None:
         self._deadline = None  # from now on the client's keep-alive governs, as amqtt applies it
@@ -109,10 +110,20 @@ class LimitedReader(StreamReaderAdapter):  # type: ignore[misc]  # amqtt ships n
 class ClosingWriter(StreamWriterAdapter):  # type: ignore[misc]
     """amqtt's socket writer, whose close cannot hang on a client that stopped reading."""
 
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        super().__init__(writer)
+        self.is_closed: bool = False
+
+    def abort(self) -> None:
+        """Drop the connection now, unsent data and all."""
+        self.is_closed = True
+        writer: asyncio.StreamWriter = self._writer
+        writer.transport.abort()
+
     async def close(self) -> None:
         if self.is_closed:
             return
-        self.is_closed: bool = True
+        self.is_closed = True
         writer: asyncio.StreamWriter = self._writer
         writer.close()
         try:
@@ -241,6 +252,11 @@ class DeviceHandler(BrokerProtocolHandler):  # type: ignore[misc]
             self._dropping = asyncio.create_task(self._close_connection())
 
     async def _close_connection(self) -> None:
+        # The socket first: amqtt's stop cancels its reader task, and on Python 3.11 `asyncio.wait_for` loses
+        # that cancellation when a read completes at the same moment (a flooding client); the closed socket
+        # ends the reader for sure, after what it buffered (at most the stream's 64 KiB).
+        if isinstance(self.writer, ClosingWriter):
+            self.writer.abort()
         with contextlib.suppress(Exception):
             await self.handle_connection_closed()
             await self.stop()

@@ -114,7 +114,7 @@ class DeviceClient:
         self._tail = mine
         try:
             if previous is not None:
-                await previous
+                await asyncio.shield(previous)  # a waiter that is cancelled must not cancel its predecessor
             return await self._apply(topic, payload)
         finally:
             self._pending -= 1
