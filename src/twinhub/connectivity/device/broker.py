@@ -63,6 +63,7 @@ AMQTT_VERSION: Final = "0.12.1"  # the version whose internals this module was w
 AUTH_KEY: Final = "twinhub.auth"  # where the gate leaves a session's AuthContext (amqtt's `Session.attributes`)
 CONNECT_TIMEOUT: Final = 10.0  # seconds a new connection has to complete its CONNECT
 CLOSE_TIMEOUT: Final = 5.0  # seconds a closing connection may take to flush before it is cut
+PUBLISH_TIMEOUT: Final = 10.0  # seconds a client may take to take (QoS 0) or acknowledge (QoS 1) a message
 
 
 class DeviceEndpoint(Protocol):
@@ -194,13 +195,13 @@ class DeviceHandler(BrokerProtocolHandler):  # type: ignore[misc]
 
     async def stop(self) -> None:
         await super().stop()
+        if self._watchdog is not None and self._watchdog is not asyncio.current_task():
+            self._watchdog.cancel()  # the connection is closing anyway
         client, self.client = self.client, None
         if client is not None:
             if self.session is not None:
                 self._endpoint.detach(self.session)
             await client.close()
-        if self._watchdog is not None and self._watchdog is not asyncio.current_task():
-            self._watchdog.cancel()
 
     async def handle_publish(self, publish_packet: PublishPacket) -> None:
         """Apply the message (in arrival order), then settle it by its outcome (see the module docstring)."""
@@ -237,7 +238,7 @@ class DeviceHandler(BrokerProtocolHandler):  # type: ignore[misc]
     async def _publish_to_client(self, topic: str, payload: bytes, qos: int) -> None:
         """Send the client one message; a client that cannot take it is disconnected (never an exception)."""
         try:
-            await self.mqtt_publish(topic, payload, qos, False)
+            await asyncio.wait_for(self.mqtt_publish(topic, payload, qos, False), PUBLISH_TIMEOUT)
         except Exception as exc:  # amqtt raises its own errors, TimeoutError and OSError here
             log.info("closing the MQTT connection of a client that did not take a message: %r", exc)
             self._drop()

@@ -15,6 +15,7 @@ a client that sends more without waiting (QoS 0 floods) is disconnected (`Outcom
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 import uuid
@@ -68,18 +69,30 @@ class DeviceClient:
         self._tail: asyncio.Future[None] | None = None
         self._pending = 0
         self._pump: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self.ended = asyncio.Event()  # the session ended (closed itself, or `close()`): drop the connection
 
     async def open(self) -> None:
         await self._session.open()
         self._pump = asyncio.create_task(self._deliver())
+        self._watcher = asyncio.create_task(self._end_with_session())
 
     async def close(self) -> None:
         """End the session and what it started (idempotent)."""
         self._session.close()
         await self._tasks.aclose()
-        if self._pump is not None:
-            await self._pump
+        for task in (self._pump, self._watcher):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._fail_answers()
+        self.ended.set()
+
+    async def _end_with_session(self) -> None:
+        """A session that ends itself (its client fell too far behind) ends the connection, even while a
+        write to that client is stuck."""
+        await self._session.wait_closed()
         self.ended.set()
 
     # -- subscriptions ---------------------------------------------------------------------------------
@@ -178,10 +191,13 @@ class DeviceClient:
                 if frame.startswith("{"):
                     await self._route(frame)
         finally:
-            for answer in self._answers.values():
-                if not answer.done():
-                    answer.set_exception(ConnectionError("the session ended"))
+            self._fail_answers()
             self.ended.set()
+
+    def _fail_answers(self) -> None:
+        for answer in self._answers.values():
+            if not answer.done():
+                answer.set_exception(ConnectionError("the session ended"))
 
     async def _route(self, frame: str) -> None:
         envelope = orjson.loads(frame)
