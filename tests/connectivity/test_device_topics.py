@@ -47,7 +47,8 @@ def test_a_user_names_any_thing_and_its_policy_decides() -> None:
 
 
 @pytest.mark.parametrize(("layout", "value"), [
-    (Layout.FEATURES, {"features": {"t": {"properties": {"value": 21.5}}, "door": {"properties": {"value": {"o": 1}}}}}),
+    (Layout.FEATURES, {"features": {"t": {"properties": {"value": 21.5}},
+                                    "door": {"properties": {"value": {"o": 1}}}}}),
     (Layout.ATTRIBUTES, {"attributes": {"t": 21.5, "door": {"o": 1}}}),
     (Layout.MERGE, {"t": 21.5, "door": {"o": 1}}),
 ])
