@@ -12,8 +12,9 @@ own protocol handler, `DeviceHandler`, which overrides `handle_publish`, the han
 for PUBLISH (the `handle_*` methods are the ones amqtt's own broker and client handlers override): the
 message is applied to the twin first, and only an accepted one is acknowledged. amqtt creates its handler
 inside `Broker._initialize_client_session`; `DeviceBroker` overrides `_handle_client_session`, which
-receives the unattached handler, to put a `DeviceHandler` in its place. tests/connectivity/test_amqtt_seams.py
-fails when amqtt changes either method's signature or the version, so an upgrade is looked at first.
+receives the unattached handler, to put a `DeviceHandler` in its place (and to refuse a failed login before
+amqtt's session take-over, which it does first). tests/connectivity/test_amqtt_seams.py fails when amqtt
+changes these methods' signatures or the version, so an upgrade is looked at first.
 
 How a PUBLISH ends (MQTT 3.1.1 has no negative acknowledgement; [MQTT-3.3.5-2] leaves a server that does not
 take a message the choice between acknowledging it and closing the connection):
@@ -40,6 +41,7 @@ from typing import Any, Final, Protocol
 from amqtt.adapters import ReaderAdapter, StreamReaderAdapter, StreamWriterAdapter, WriterAdapter
 from amqtt.broker import Broker
 from amqtt.contexts import Action, BaseContext
+from amqtt.mqtt.connack import NOT_AUTHORIZED, ConnackPacket
 from amqtt.mqtt.constants import QOS_1, QOS_2
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.mqtt.puback import PubackPacket
@@ -153,6 +155,17 @@ class DeviceGate(BaseAuthPlugin, BaseTopicPlugin):  # type: ignore[misc]
         except TwinhubError as error:
             log.info("refused an MQTT login: %s", error.message)
             return False
+        earlier = session.attributes.get(AUTH_KEY)
+        if earlier is not None and earlier.default_subject != auth.default_subject:
+            # amqtt hands a reconnecting client its persistent session by client id alone: another subject
+            # may not take it over (and with it the connection of its owner).
+            log.info("refused an MQTT login: %s used the client id of %s", auth.default_subject,
+                     earlier.default_subject)
+            return False
+        if session.will_flag:
+            # amqtt would publish the will to the subscribers of any topic it names, past twinhub's checks.
+            log.info("ignoring the will of %s: the device endpoint publishes no wills", auth.default_subject)
+            session.will_flag = False
         session.attributes[AUTH_KEY] = auth
         return True
 
@@ -238,13 +251,15 @@ class DeviceHandler(BrokerProtocolHandler):  # type: ignore[misc]
     async def _publish_to_client(self, topic: str, payload: bytes, qos: int) -> None:
         """Send the client one message; a client that cannot take it is disconnected (never an exception)."""
         try:
-            await asyncio.wait_for(self.mqtt_publish(topic, payload, qos, False), PUBLISH_TIMEOUT)
+            async with asyncio.timeout(PUBLISH_TIMEOUT):  # no task of its own: nothing outlives a cancelled caller
+                await self.mqtt_publish(topic, payload, qos, False)
         except Exception as exc:  # amqtt raises its own errors, TimeoutError and OSError here
             log.info("closing the MQTT connection of a client that did not take a message: %r", exc)
             self._drop()
 
     async def _drop_when_ended(self, client: DeviceClient) -> None:
         await client.ended.wait()
+        log.info("closing the MQTT connection of %s: its session ended", client.auth.default_subject)
         self._drop()
 
     def _drop(self) -> None:
@@ -272,7 +287,14 @@ class DeviceBroker(Broker):  # type: ignore[misc]
 
     async def _handle_client_session(self, reader: ReaderAdapter, writer: WriterAdapter, client_session: Session,
                                      handler: BrokerProtocolHandler, server: Any, listener_name: str) -> None:
-        # `handler` is the unattached one `BrokerProtocolHandler.init_from_connect` made: replaced before use.
+        # amqtt takes a persistent session over from its connected owner before it refuses a login that fails:
+        # anyone knowing a client id could disconnect its client. So a refused login ends here.
+        if not await self._authenticate(client_session, self.listeners_config[listener_name]):
+            await ConnackPacket.build(0, NOT_AUTHORIZED).to_stream(writer)
+            await writer.close()
+            return
+        # `handler` is the unattached one `BrokerProtocolHandler.init_from_connect` made: replaced before use
+        # (amqtt authenticates again, from the verifier's cache).
         await super()._handle_client_session(reader, writer, client_session, DeviceHandler(self._endpoint, self),
                                              server, listener_name)
 

@@ -53,8 +53,8 @@ class Outcome(enum.Enum):
 
 class DeviceClient:
     def __init__(self, services: SessionServices, auth: AuthContext, *, publish: Publish, layout: Layout,
-                 max_payload: int, budget: Budget | None = None, max_pending: int = DEFAULT_MAX_PENDING,
-                 answer_timeout: float = DEFAULT_ANSWER_TIMEOUT) -> None:
+                 max_payload: int, buffer_bytes: int | None = None, budget: Budget | None = None,
+                 max_pending: int = DEFAULT_MAX_PENDING, answer_timeout: float = DEFAULT_ANSWER_TIMEOUT) -> None:
         self.auth = auth
         self._publish = publish
         self._layout = layout
@@ -62,7 +62,7 @@ class DeviceClient:
         self._answer_timeout = answer_timeout
         self._tasks = SessionTasks()
         self._session = Session(services, auth, tasks=self._tasks, budget=budget,
-                                limits=SessionLimits(max_frame_size=max_payload))
+                                limits=SessionLimits(max_frame_size=max_payload, buffer_bytes=buffer_bytes))
         self._answers: dict[str, asyncio.Future[tuple[int, str]]] = {}
         self._watched: dict[Kind, dict[str, int]] = {Kind.COMMANDS: {}, Kind.ERRORS: {}}  # thing -> qos
         self._requested: dict[str, int] = {}  # topic -> the QoS its SUBSCRIBE asked for
@@ -209,7 +209,7 @@ class DeviceClient:
             return
         namespace, name, *rest = str(envelope.get("topic", "")).split("/")
         thing_id = f"{namespace}:{name}"
-        if status is None and rest[:3] == ["things", "live", "messages"]:
+        if status is None and rest[:3] == ["things", "live", "messages"] and "/inbox/" in str(envelope.get("path")):
             qos = self._watched[Kind.COMMANDS].get(thing_id)
             if qos is not None:
                 await self._publish(topic_of(thing_id, Kind.COMMANDS), frame.encode(), qos)
