@@ -17,8 +17,9 @@ class Device:
     """One MQTT 3.1.1 connection (or MQTT 5 with `protocol=paho.MQTTv5`), its received messages in a queue."""
 
     def __init__(self, port: int, username: str, password: str = "", *, client_id: str = "",
-                 protocol: int = paho.MQTTv311) -> None:
-        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
+                 protocol: int = paho.MQTTv311, clean_session: bool | None = None) -> None:
+        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol,
+                                  clean_session=clean_session)
         self.client.username_pw_set(username, password)
         self.messages: queue.Queue[paho.MQTTMessage] = queue.Queue()
         self.connected = threading.Event()
