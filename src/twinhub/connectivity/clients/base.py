@@ -11,6 +11,10 @@ configured for it).
 Failures are `ClientFailure`: raised by `connect`, by `publish`, and out of a `deliveries` iterator when the
 link is lost. The runtime then closes the client and reconnects with backoff; a client need not reconnect by
 itself (but must resume its broker session where the protocol has one, so that unsettled messages come again).
+
+Where the endpoint answers a publish (HTTP push), `publish` returns its answer as a `Reply`, which the runtime
+may turn into an acknowledgement or a live response; an answer that refuses the message (HTTP non-2xx) is
+`EndpointRejected`, a ClientFailure that carries the `Reply`: the link itself is fine, no need to reconnect.
 """
 
 from __future__ import annotations
@@ -22,11 +26,29 @@ from typing import Protocol
 
 from twinhub.connectivity.external import ExternalMessage
 
-__all__ = ["ClientFailure", "ClientSettings", "ConnectionClient", "Delivery", "Outcome", "SourceSettings"]
+__all__ = ["ClientFailure", "ClientSettings", "ConnectionClient", "Delivery", "EndpointRejected", "Outcome", "Reply",
+           "SourceSettings"]
 
 
 class ClientFailure(Exception):
     """The broker cannot be reached, refused the client, or the link was lost: the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The endpoint's answer to a publish (HTTP push: the response): a status (HTTP's) and the answer as a
+    message (headers, body, content type; `address` is the published message's)."""
+
+    status: int
+    message: ExternalMessage
+
+
+class EndpointRejected(ClientFailure):
+    """The endpoint answered, and refused the message (HTTP push: a status other than 2xx)."""
+
+    def __init__(self, message: str, reply: Reply) -> None:
+        super().__init__(message)
+        self.reply = reply
 
 
 class Outcome(enum.Enum):
@@ -85,9 +107,10 @@ class ConnectionClient(Protocol):
         raises ClientFailure out of the iteration when the link is lost."""
         ...
 
-    async def publish(self, message: ExternalMessage, *, qos: int | None = None) -> None:
+    async def publish(self, message: ExternalMessage, *, qos: int | None = None) -> Reply | None:
         """Send `message` to `message.address`; returns once the broker has it (MQTT QoS 1 PUBACK, AMQP
-        publisher confirm / `accepted`, HTTP 2xx); raises ClientFailure otherwise."""
+        publisher confirm / `accepted`, HTTP 2xx), with the endpoint's answer where it gives one (HTTP push)
+        and None otherwise; raises ClientFailure otherwise (EndpointRejected when the endpoint refused it)."""
         ...
 
     async def aclose(self) -> None: ...
