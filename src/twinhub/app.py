@@ -30,6 +30,7 @@ from twinhub.api.subsystem import HttpApi
 from twinhub.auth import build_authenticator
 from twinhub.backends import open_backends
 from twinhub.config import Settings, load_settings
+from twinhub.connectivity.device import DeviceEndpoint
 from twinhub.service.buffers import Budget
 from twinhub.service.coherence import follow_events
 from twinhub.service.live import LiveHub
@@ -61,7 +62,10 @@ class Subsystem(Protocol):
 
 def subsystems_of(settings: Settings) -> list[Subsystem]:
     """Every subsystem of twinhub, in the order they start."""
-    return [HttpApi(settings)]
+    parts: list[Subsystem] = [HttpApi(settings)]
+    if settings.mqtt_port is not None:
+        parts.append(DeviceEndpoint(settings))
+    return parts
 
 
 @contextlib.asynccontextmanager
@@ -70,6 +74,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
     (cache coherence across workers, committed events to sessions), cancelled when the context ends."""
     async with open_backends(settings) as backends, build_authenticator(
             user_store=backends.users if settings.basic_auth else None,
+            device_store=backends.devices if settings.basic_auth else None,
             oidc_issuers=settings.oidc, dev=settings.dev_auth,
             pre_authentication=settings.pre_authentication) as authenticator:
         for warning in await authenticator.warnings_at_start():

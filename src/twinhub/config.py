@@ -9,7 +9,9 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     shutdown_timeout (seconds a stopping worker waits for open SSE streams before it is stopped anyway),
     session_buffer_bytes (what one WebSocket session or SSE stream may fall behind before it is closed),
     buffer_budget_bytes (the same for all of a worker's sessions and streams together: past it, those
-    holding the most are closed), max_sessions_per_subject (open WebSocket sessions of one subject per worker)
+    holding the most are closed), max_sessions_per_subject (open WebSocket sessions of one subject per worker),
+    mqtt_port (the device endpoint's port: unset/empty is off, 0 any free one), mqtt_telemetry (where device
+    telemetry lands: features | attributes | merge; see twinhub.connectivity.device.telemetry)
 """
 
 from __future__ import annotations
@@ -61,11 +63,15 @@ class Settings:
     session_buffer_bytes: int = 4 * 1024 * 1024
     buffer_budget_bytes: int = 256 * 1024 * 1024
     max_sessions_per_subject: int = 100
+    # The MQTT device endpoint in the server process (single worker); None: off.
+    mqtt_port: int | None = None
+    mqtt_telemetry: str = "features"
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
         environ = {f"TWINHUB_{field.name.upper()}": str(getattr(self, field.name)) for field in fields(self)}
         environ["TWINHUB_OIDC"] = oidc_issuers_to_json(self.oidc)
+        environ["TWINHUB_MQTT_PORT"] = "" if self.mqtt_port is None else str(self.mqtt_port)
         return environ
 
 
@@ -82,6 +88,10 @@ def _convert(name: str, raw: object) -> object:
             return parse_oidc_issuers(raw)
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc
+    if name == "mqtt_port":
+        return _mqtt_port(raw)
+    if name == "mqtt_telemetry" and str(raw) not in _TELEMETRY_LAYOUTS:
+        raise SettingsError(f"setting 'mqtt_telemetry': {raw!r} is not one of {', '.join(_TELEMETRY_LAYOUTS)}")
     default = getattr(Settings(), name)
     try:
         if isinstance(default, bool):
@@ -97,6 +107,21 @@ def _convert(name: str, raw: object) -> object:
     except ValueError as exc:
         raise SettingsError(f"setting {name!r}: {raw!r} is not valid") from exc
     return str(raw)
+
+
+_TELEMETRY_LAYOUTS = ("features", "attributes", "merge")
+
+
+def _mqtt_port(raw: object) -> int | None:
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        port = int(str(raw))
+    except ValueError:
+        port = -1
+    if not 0 <= port <= MAX_PORT:
+        raise SettingsError(f"setting 'mqtt_port': {raw!r} is not a port number (0 to {MAX_PORT}, 0: any free one)")
+    return port
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, config_file: Path | None = None,

@@ -101,7 +101,7 @@ class HttpReceiver:
         if path == "/hang":
             await asyncio.Event().wait()
         if path == "/drip":
-            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 1000000\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 10000\r\n\r\n")
             while True:
                 writer.write(b"x")
                 await writer.drain()

@@ -12,6 +12,7 @@ import pytest
 
 from tests.connectivity.http_receiver import HttpReceiver
 from tests.connectivity.polling import until
+from twinhub.connectivity.clients import open_client
 from twinhub.connectivity.clients.base import ClientFailure, ClientSettings, EndpointRejected, SourceSettings
 from twinhub.connectivity.clients.http_push import (
     HttpPushClient,
@@ -35,13 +36,14 @@ async def receiver() -> AsyncIterator[HttpReceiver]:
         yield running
 
 
-def settings(uri: str, config: Mapping[str, str] | None = None) -> ClientSettings:
+def settings(uri: str, config: Mapping[str, str] | None = None, **limits: float) -> ClientSettings:
     return ClientSettings(connection_id="hooks", connection_type="http-push", uri=uri, client_id="worker-1",
-                          group="twinhub-hooks", specific_config=dict(config or {}))
+                          group="twinhub-hooks", specific_config=dict(config or {}), **limits)  # type: ignore[arg-type]
 
 
 async def connected(uri: str, config: Mapping[str, str] | None = None, **limits: float) -> HttpPushClient:
-    client = HttpPushClient(settings(uri, config), **limits)  # type: ignore[arg-type]
+    client = open_client(settings(uri, config, **limits))
+    assert isinstance(client, HttpPushClient)
     await client.connect()
     return client
 
@@ -114,7 +116,7 @@ async def test_parallelism_bounds_concurrent_requests(receiver: HttpReceiver) ->
 
 @pytest.mark.parametrize("path", ["/hang", "/drip"])
 async def test_slow_receivers_are_a_client_failure_after_the_timeout(receiver: HttpReceiver, path: str) -> None:
-    client = await connected(receiver.base, timeout_seconds=0.5)
+    client = await connected(receiver.base, publish_timeout=0.5)
     try:
         with pytest.raises(ClientFailure, match=r"no complete response within 0\.5 s"):
             await client.publish(message(f"POST:{path}"))
@@ -124,7 +126,7 @@ async def test_slow_receivers_are_a_client_failure_after_the_timeout(receiver: H
 
 @pytest.mark.parametrize("path", ["/huge", "/endless", "/bomb"])
 async def test_huge_responses_are_a_client_failure(receiver: HttpReceiver, path: str) -> None:
-    client = await connected(receiver.base, max_response_bytes=64 * 1024, timeout_seconds=10)
+    client = await connected(receiver.base, max_message_bytes=64 * 1024, publish_timeout=10)
     try:
         with pytest.raises(ClientFailure, match="larger than 65536 bytes"):
             await client.publish(message(f"POST:{path}"))

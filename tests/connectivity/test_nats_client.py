@@ -16,8 +16,10 @@ import pytest
 from tests.connectivity.polling import until
 from tests.integration.conftest import TcpProxy
 from tests.integration.services import NATS, require
+from twinhub.connectivity.clients import open_client
 from twinhub.connectivity.clients.base import ClientFailure, ClientSettings, Outcome, SourceSettings
 from twinhub.connectivity.clients.nats import (
+    FETCH_WAIT_SECONDS,
     NatsClient,
     NatsConfigInvalid,
     NatsDelivery,
@@ -61,14 +63,17 @@ async def stream(nats_url: str, prefix: str) -> AsyncIterator[str]:
 
 
 def settings(uri: str, *, connection_id: str = "conn-1", client_id: str = "worker-1",
-             config: Mapping[str, str] | None = None) -> ClientSettings:
+             config: Mapping[str, str] | None = None, max_in_flight: int = 16,
+             max_message_bytes: int = 1024) -> ClientSettings:
     return ClientSettings(connection_id=connection_id, connection_type="nats", uri=uri, client_id=client_id,
-                          group=f"twinhub-{connection_id}", specific_config=dict(config or {}))
+                          group=f"twinhub-{connection_id}", specific_config=dict(config or {}),
+                          max_in_flight=max_in_flight, max_message_bytes=max_message_bytes)
 
 
 @contextlib.asynccontextmanager
 async def connected(client_settings: ClientSettings) -> AsyncIterator[NatsClient]:
-    client = NatsClient(client_settings)
+    client = open_client(client_settings)
+    assert isinstance(client, NatsClient)
     await client.connect()
     try:
         yield client
@@ -253,6 +258,40 @@ async def test_jetstream_message_of_a_dropped_worker_comes_again(nats_url: str, 
                 assert delivery.message.payload == b"unsettled"
                 await delivery.settle(Outcome.ACCEPT)
                 break
+
+
+async def test_jetstream_holds_at_most_max_in_flight_unsettled(nats_url: str, prefix: str, stream: str) -> None:
+    sent = [str(n).encode() for n in range(20)]
+    await raw_publish(nats_url, f"{prefix}.bounded", sent, jetstream=True)
+    async with connected(settings(nats_url, config={"jetstream": "true"}, max_in_flight=4)) as client, \
+            anyio.create_task_group() as group:
+        receiver = Receiver(client, SourceSettings((f"{prefix}.bounded",)), outcome=None)  # settles nothing
+        await group.start(receiver.run)
+        await until(lambda: len(receiver.received) == 4, "four deliveries")
+        # Two fetch cycles later still four: none is fetched while four are unsettled (a slower machine could
+        # only hide a fifth, never invent one).
+        await anyio.sleep(FETCH_WAIT_SECONDS * 2)
+        assert len(receiver.received) == 4
+        receiver.outcome = Outcome.ACCEPT
+        for delivery in list(receiver.received):
+            await delivery.settle(Outcome.ACCEPT)
+        await until(lambda: len(receiver.received) == len(sent), "the rest once the first four were settled")
+        group.cancel_scope.cancel()
+    assert sorted(receiver.payloads()) == sorted(sent)
+
+
+@pytest.mark.parametrize("jetstream", ["false", "true"])
+async def test_oversize_messages_are_refused_not_yielded(nats_url: str, prefix: str, stream: str,
+                                                        jetstream: str, caplog: pytest.LogCaptureFixture) -> None:
+    async with connected(settings(nats_url, config={"jetstream": jetstream}, max_message_bytes=100)) as client, \
+            anyio.create_task_group() as group:
+        receiver = Receiver(client, SourceSettings((f"{prefix}.big",)))
+        await group.start(receiver.run)
+        await raw_publish(nats_url, f"{prefix}.big", [b"x" * 101, b"small"], jetstream=jetstream == "true")
+        await until(lambda: len(receiver.received) == 1, "the small message")
+        assert receiver.payloads() == [b"small"]
+        assert any("larger than the limit of 100 bytes" in record.getMessage() for record in caplog.records)
+        group.cancel_scope.cancel()
 
 
 @pytest.mark.parametrize("jetstream", ["false", "true"])

@@ -10,9 +10,9 @@ on its own TCP connection. HTTP push has no sources: `validate_addresses` refuse
 
 A 2xx response is a delivered message, returned as a `Reply` (status, headers, body) for an acknowledgement
 or a live response; any other status is `EndpointRejected` carrying the same `Reply`. An endpoint that cannot
-be reached, answers too slowly (`timeout_seconds` for the whole exchange, however slowly it drips), or sends a
-response body past `max_response_bytes` is a ClientFailure; nothing waits without end or buffers without
-bound. Redirects are not followed (Ditto does not either): a 3xx is a refusal.
+be reached, answers too slowly (the settings' `publish_timeout` for the whole exchange, however slowly it
+drips), or sends a response body past the settings' `max_message_bytes` is a ClientFailure: nothing waits
+without end or buffers without bound. Redirects are not followed (Ditto does not either): a 3xx is a refusal.
 """
 
 from __future__ import annotations
@@ -33,9 +33,6 @@ __all__ = ["HttpPushClient", "HttpPushConfigInvalid", "parse_target_address", "v
 METHODS: Final = ("GET", "POST", "PUT", "PATCH")
 DEFAULT_PARALLELISM: Final = 1
 MAX_PARALLELISM: Final = 256
-DEFAULT_TIMEOUT_SECONDS: Final = 60.0  # Ditto's http-push request timeout
-CONNECT_TIMEOUT_SECONDS: Final = 10.0
-DEFAULT_MAX_RESPONSE_BYTES: Final = 1024 * 1024
 # Headers HTTP itself owns: set by httpx from the request, never taken from a message.
 HOP_BY_HOP: Final = frozenset({"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
                                "trailer", "upgrade", "proxy-authorization", "proxy-authenticate", "expect"})
@@ -46,7 +43,7 @@ _PATH = re.compile(r"(/[^\s#]*)?(\?[^\s#]*)?")
 _PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
 
 
-class HttpPushConfigInvalid(ValueError):
+class HttpPushConfigInvalid(ClientFailure, ValueError):
     """A uri, `specificConfig` entry or address an HTTP push connection cannot use; the message says which."""
 
 
@@ -95,15 +92,15 @@ def _base_url(uri: str) -> httpx.URL:
 class HttpPushClient:
     """One `http-push` connection on one worker (see the module docstring). Not reusable after `aclose`."""
 
-    def __init__(self, settings: ClientSettings, *, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
-                 max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
+    def __init__(self, settings: ClientSettings) -> None:
         url = _base_url(settings.uri)
         self.parallelism = _parallelism(settings.specific_config)
         self._auth = httpx.BasicAuth(url.username, url.password) if url.username else None
         self._base = url.copy_with(username=None, password=None)
         self._verify = settings.validate_certificates
-        self._timeout_seconds = timeout_seconds
-        self._max_response_bytes = max_response_bytes
+        self._connect_timeout = settings.connect_timeout
+        self._timeout_seconds = settings.publish_timeout
+        self._max_response_bytes = settings.max_message_bytes
         self._slots = asyncio.Semaphore(self.parallelism)
         self._http: httpx.AsyncClient | None = None
         self._closed = False
@@ -114,7 +111,7 @@ class HttpPushClient:
             raise RuntimeError("an HTTP push client connects once")
         port = self._base.port or (443 if self._base.scheme == "https" else 80)
         try:
-            async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
+            async with asyncio.timeout(self._connect_timeout):
                 _, writer = await asyncio.open_connection(self._base.host, port)
             writer.close()
             with contextlib.suppress(OSError):
@@ -122,7 +119,7 @@ class HttpPushClient:
         except (OSError, TimeoutError) as exc:
             raise ClientFailure(f"HTTP push: cannot reach {self._base}: {exc or type(exc).__name__}") from exc
         limits = httpx.Limits(max_connections=self.parallelism, max_keepalive_connections=self.parallelism)
-        timeout = httpx.Timeout(self._timeout_seconds, connect=min(CONNECT_TIMEOUT_SECONDS, self._timeout_seconds))
+        timeout = httpx.Timeout(self._timeout_seconds, connect=min(self._connect_timeout, self._timeout_seconds))
         self._http = httpx.AsyncClient(auth=self._auth, limits=limits, timeout=timeout, verify=self._verify,
                                        follow_redirects=False, trust_env=False)
 

@@ -26,6 +26,10 @@ that every worker pulls from (so each message goes to one of them); `Outcome.ACC
 neither acked nor nacked (a worker that died) comes again after `ackWaitSeconds`. The stream itself is not
 created here: it belongs to whoever runs the NATS server (`nats stream add`).
 
+Bounds: a source holds at most `max_in_flight` JetStream messages unsettled (it fetches no more until some
+are settled), and core ones wait in a queue of that size; a message larger than `max_message_bytes` is
+refused (JetStream: terminated) and logged on `REFUSAL_LOGGER`, never yielded.
+
 A message's reply subject, when it has one (NATS request/reply), is its `reply-to` header, so that a source's
 `replyTarget` `{{ header:reply-to }}` answers the requester as for AMQP.
 
@@ -37,11 +41,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import re
+import math
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Final
 
 import nats
@@ -53,125 +55,45 @@ from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from twinhub.connectivity.clients.base import ClientFailure, ClientSettings, Outcome, SourceSettings
+from twinhub.connectivity.clients.base import REFUSAL_LOGGER, ClientFailure, ClientSettings, Outcome, SourceSettings
+from twinhub.connectivity.clients.nats_config import (
+    NatsConfig,
+    NatsConfigInvalid,
+    durable_name,
+    redacted,
+    validate_subject,
+    validate_uri,
+)
 from twinhub.connectivity.external import ExternalMessage
 
 __all__ = ["NatsClient", "NatsConfig", "NatsConfigInvalid", "durable_name", "validate_subject"]
 
-CONNECT_TIMEOUT_SECONDS: Final = 5
-PUBLISH_TIMEOUT_SECONDS: Final = 5
 FETCH_BATCH: Final = 64
 FETCH_WAIT_SECONDS: Final = 1.0
-# Messages waiting in the client per source: the bound of what a slow runtime lets pile up here.
-QUEUED_DELIVERIES: Final = 256
 # What nats-py may buffer per core subscription before the server's messages are dropped (core NATS only).
 PENDING_MESSAGES: Final = 4096
 PENDING_BYTES: Final = 16 * 1024 * 1024
 
-_SUBJECT_TOKEN = re.compile(r"[^\s.*>]+")
-_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
-class NatsConfigInvalid(ValueError):
-    """A `specificConfig` entry or an address the NATS client cannot use; the message says which."""
-
-
-def validate_subject(subject: str, *, wildcards: bool) -> None:
-    """Raise NatsConfigInvalid unless `subject` is a NATS subject (with `*`/`>` only when `wildcards`)."""
-    tokens = subject.split(".")
-    for position, token in enumerate(tokens):
-        if token == "*" and wildcards:
-            continue
-        if token == ">" and wildcards and position == len(tokens) - 1:
-            continue
-        if not _SUBJECT_TOKEN.fullmatch(token):
-            kind = "source" if wildcards else "target"
-            raise NatsConfigInvalid(f"the {kind} address <{subject}> is not a NATS subject")
-
-
-@dataclass(frozen=True, slots=True)
-class NatsConfig:
-    """The connection's `specificConfig`, parsed (see the module docstring)."""
-
-    jetstream: bool = False
-    stream: str | None = None
-    durable: str = "twinhub"
-    max_ack_pending: int = 1000
-    ack_wait_seconds: float = 30.0
-    max_deliver: int | None = None
-    deliver_new: bool = False
-
-    @classmethod
-    def parse(cls, specific_config: Mapping[str, str]) -> NatsConfig:
-        known = {"jetstream", "stream", "durable", "maxAckPending", "ackWaitSeconds", "maxDeliver", "deliverPolicy"}
-        unknown = sorted(set(specific_config) - known)
-        if unknown:
-            raise NatsConfigInvalid(f"unknown specificConfig for nats: {', '.join(unknown)}")
-        jetstream = _flag(specific_config, "jetstream")
-        deliver_policy = specific_config.get("deliverPolicy", "all")
-        if deliver_policy not in ("all", "new"):
-            raise NatsConfigInvalid("specificConfig.deliverPolicy must be 'all' or 'new'")
-        durable = specific_config.get("durable", "twinhub")
-        if not durable or _NAME_UNSAFE.search(durable):
-            raise NatsConfigInvalid("specificConfig.durable may hold only letters, digits, '_' and '-'")
-        stream = specific_config.get("stream")
-        if stream is not None and (not stream or re.search(r"[\s.*>/\\]", stream)):
-            raise NatsConfigInvalid("specificConfig.stream is not a JetStream stream name")
-        max_deliver = specific_config.get("maxDeliver")
-        return cls(jetstream=jetstream, stream=stream, durable=durable,
-                   max_ack_pending=_positive(specific_config, "maxAckPending", 1000, maximum=100_000),
-                   ack_wait_seconds=_seconds(specific_config, "ackWaitSeconds", 30.0),
-                   max_deliver=None if max_deliver is None else _positive(specific_config, "maxDeliver", 1,
-                                                                          maximum=1_000_000),
-                   deliver_new=deliver_policy == "new")
-
-
-def _flag(config: Mapping[str, str], key: str) -> bool:
-    value = config.get(key, "false").lower()
-    if value not in ("true", "false"):
-        raise NatsConfigInvalid(f"specificConfig.{key} must be 'true' or 'false'")
-    return value == "true"
-
-
-def _positive(config: Mapping[str, str], key: str, default: int, *, maximum: int) -> int:
-    text = config.get(key)
-    if text is None:
-        return default
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
-        raise NatsConfigInvalid(f"specificConfig.{key} must be a whole number from 1 to {maximum}")
-    return int(text)
-
-
-def _seconds(config: Mapping[str, str], key: str, default: float) -> float:
-    text = config.get(key)
-    if text is None:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0.1 <= value <= 86_400:
-        raise NatsConfigInvalid(f"specificConfig.{key} must be a number of seconds from 0.1 to 86400")
-    return value
-
-
-def durable_name(prefix: str, connection_id: str, source_index: int, address: str) -> str:
-    """The durable consumer of one address of one source: the same on every worker (so they share it), another
-    one when the address changes (a consumer's filter cannot change). Readable, and unique by a hash."""
-    digest = hashlib.sha256(f"{connection_id}\0{source_index}\0{address}".encode()).hexdigest()[:12]
-    readable = _NAME_UNSAFE.sub("_", connection_id)[:48]
-    return f"{prefix}_{readable}_{source_index}_{digest}"
-
-
-@dataclass(frozen=True, slots=True)
 class NatsDelivery:
     """A message of a source; JetStream ones are settled with the broker, core ones need nothing."""
 
-    message: ExternalMessage
-    _msg: Msg
-    _jetstream: bool
+    __slots__ = ("_jetstream", "_msg", "_on_settled", "message")
+
+    def __init__(self, message: ExternalMessage, msg: Msg, jetstream: bool,
+                 on_settled: Callable[[], None] | None = None) -> None:
+        self.message = message
+        self._msg = msg
+        self._jetstream = jetstream
+        self._on_settled = on_settled
 
     async def settle(self, outcome: Outcome) -> None:
+        if self._on_settled is None and self._jetstream:
+            raise RuntimeError("a delivery is settled once")
+        on_settled, self._on_settled = self._on_settled, None
+        if on_settled is not None:
+            on_settled()
         if not self._jetstream:
             return
         try:
@@ -196,11 +118,17 @@ def _external(msg: Msg) -> ExternalMessage:
 
 class _Feed:
     """Deliveries of one source, gathered from its addresses into one bounded queue, or the failure that
-    ended them."""
+    ended them; JetStream deliveries count as unsettled until settled (at most `max_in_flight`)."""
 
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[NatsDelivery | ClientFailure] = asyncio.Queue(QUEUED_DELIVERIES)
+    def __init__(self, max_in_flight: int) -> None:
+        self.queue: asyncio.Queue[NatsDelivery | ClientFailure] = asyncio.Queue(max_in_flight)
         self.tasks: list[asyncio.Task[None]] = []
+        self.unsettled = 0
+        self.credit = asyncio.Event()
+
+    def settled(self) -> None:
+        self.unsettled -= 1
+        self.credit.set()
 
     def fail(self, failure: ClientFailure) -> None:
         # The failure overtakes what is queued: unsettled messages come again from the broker (JetStream) or
@@ -236,16 +164,16 @@ class NatsClient:
         try:
             self._nc = await nats.connect(
                 self._settings.uri, name=self._settings.client_id, allow_reconnect=False,
-                connect_timeout=CONNECT_TIMEOUT_SECONDS, tls=tls, error_cb=self._on_error,
+                connect_timeout=math.ceil(self._settings.connect_timeout), tls=tls, error_cb=self._on_error,
                 disconnected_cb=self._on_lost, closed_cb=self._on_lost,
                 # One attempt: nats-py's own attempts, with a non-positive limit, never end.
                 max_reconnect_attempts=1, reconnect_time_wait=0)
         except (TimeoutError, nats.errors.Error, OSError) as exc:
             reason = self._last_error or exc
-            raise ClientFailure(f"NATS: cannot connect to {_redacted(self._settings.uri)}: "
+            raise ClientFailure(f"NATS: cannot connect to {redacted(self._settings.uri)}: "
                                 f"{reason or type(reason).__name__}") from exc
         if self.config.jetstream:
-            self._js = self._nc.jetstream(timeout=PUBLISH_TIMEOUT_SECONDS)
+            self._js = self._nc.jetstream(timeout=self._settings.publish_timeout)
 
     async def _on_error(self, exc: Exception) -> None:
         # Why connecting failed, slow-consumer reports and the like; a fatal error also closes the connection,
@@ -269,7 +197,7 @@ class NatsClient:
         for address in source.addresses:
             validate_subject(address, wildcards=True)
         nc = self._client()
-        feed = _Feed()
+        feed = _Feed(self._settings.max_in_flight)
         self._feeds.add(feed)
         subscriptions: list[Subscription] = []
         try:
@@ -295,14 +223,15 @@ class NatsClient:
             for address in source.addresses:
                 if self._js is None:
                     subscriptions.append(await nc.subscribe(
-                        address, queue=self._settings.group, cb=_enqueue(feed, jetstream=False),
+                        address, queue=self._settings.group, cb=self._enqueue(feed),
                         pending_msgs_limit=PENDING_MESSAGES, pending_bytes_limit=PENDING_BYTES))
                 else:
                     consumer = self._consumer(source.index, address)
                     pull = await self._js.pull_subscribe(address, durable=consumer.durable_name,
                                                          stream=self.config.stream, config=consumer)
                     feed.tasks.append(asyncio.create_task(self._pull(pull, feed)))
-            await nc.flush(timeout=PUBLISH_TIMEOUT_SECONDS)  # the server has the subscriptions when this returns
+            # The server has the subscriptions when this returns.
+            await nc.flush(timeout=math.ceil(self._settings.publish_timeout))
         except nats.js.errors.NotFoundError as exc:
             raise ClientFailure(f"NATS: no JetStream stream holds {source.addresses}: {exc}") from exc
         except (TimeoutError, nats.errors.Error, OSError) as exc:
@@ -319,16 +248,40 @@ class NatsClient:
     async def _pull(self, pull: JetStreamContext.PullSubscription, feed: _Feed) -> None:
         try:
             while True:
-                # Never fetch more than the queue can take: what is fetched is held (and not acked) here.
-                batch = max(1, min(FETCH_BATCH, QUEUED_DELIVERIES - feed.queue.qsize()))
+                # Never more unsettled than max_in_flight: what is fetched is held (and not acked) here.
+                room = self._settings.max_in_flight - feed.unsettled
+                if room <= 0:
+                    feed.credit.clear()
+                    await feed.credit.wait()
+                    continue
                 try:
-                    messages = await pull.fetch(batch, timeout=FETCH_WAIT_SECONDS)
+                    messages = await pull.fetch(min(FETCH_BATCH, room), timeout=FETCH_WAIT_SECONDS)
                 except nats.errors.TimeoutError:
                     continue
                 for msg in messages:
-                    await feed.queue.put(NatsDelivery(_external(msg), msg, True))
+                    if len(msg.data) > self._settings.max_message_bytes:
+                        self._refuse(msg)
+                        await msg.term()
+                        continue
+                    feed.unsettled += 1
+                    await feed.queue.put(NatsDelivery(_external(msg), msg, True, feed.settled))
         except (nats.errors.Error, OSError) as exc:
             feed.fail(self._failure or ClientFailure(f"NATS: pulling failed: {exc or type(exc).__name__}"))
+
+    def _enqueue(self, feed: _Feed) -> Callable[[Msg], Awaitable[None]]:
+        async def handle(msg: Msg) -> None:
+            if len(msg.data) > self._settings.max_message_bytes:
+                self._refuse(msg)
+            else:
+                await feed.queue.put(NatsDelivery(_external(msg), msg, False))
+
+        return handle
+
+    def _refuse(self, msg: Msg) -> None:
+        REFUSAL_LOGGER.warning(
+            "refused a message of %d bytes on %r: larger than the limit of %d bytes", len(msg.data), msg.subject,
+            self._settings.max_message_bytes,
+            extra={"connection_id": self._settings.connection_id, "address": msg.subject})
 
     async def publish(self, message: ExternalMessage, *, qos: int | None = None) -> None:
         """Core NATS: publish and flush (the server has it); JetStream: publish and await the stream's ack."""
@@ -339,11 +292,11 @@ class NatsClient:
             headers["content-type"] = message.content_type
         try:
             if self._js is not None:
-                await self._js.publish(message.address, message.payload, timeout=PUBLISH_TIMEOUT_SECONDS,
+                await self._js.publish(message.address, message.payload, timeout=self._settings.publish_timeout,
                                        headers=headers or None)
             else:
                 await nc.publish(message.address, message.payload, headers=headers or None)
-                await nc.flush(timeout=PUBLISH_TIMEOUT_SECONDS)
+                await nc.flush(timeout=math.ceil(self._settings.publish_timeout))
         except (TimeoutError, nats.errors.Error, OSError) as exc:
             raise ClientFailure(f"NATS: could not publish to {message.address}: {exc or type(exc).__name__}") from exc
 
@@ -356,20 +309,3 @@ class NatsClient:
         if self._nc is not None and not self._nc.is_closed:
             with contextlib.suppress(nats.errors.Error, OSError, asyncio.TimeoutError):
                 await self._nc.close()
-
-
-def _enqueue(feed: _Feed, *, jetstream: bool) -> Callable[[Msg], Awaitable[None]]:
-    async def handle(msg: Msg) -> None:
-        await feed.queue.put(NatsDelivery(_external(msg), msg, jetstream))
-
-    return handle
-
-
-def validate_uri(uri: str) -> None:
-    """Raise NatsConfigInvalid unless `uri` is a `nats://` or `tls://` URL."""
-    if not re.fullmatch(r"(nats|tls)://[^\s/]+(:\d+)?/?", uri):
-        raise NatsConfigInvalid(f"the uri <{_redacted(uri)}> is not nats://[user:password@]host[:port]")
-
-
-def _redacted(uri: str) -> str:
-    return re.sub(r"//[^@/]*@", "//***@", uri)
