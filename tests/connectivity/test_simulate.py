@@ -16,6 +16,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.integration.services import MOSQUITTO, require
 from twinhub.cli import main
+from twinhub.connectivity.simulate import Broker, Fleet, SimulationOptions, simulate
 
 
 class Subscriber:
@@ -165,3 +166,12 @@ def test_unreachable_broker_is_one_line(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["simulate", "--broker", f"mqtt://user:secret@127.0.0.1:{port}", "--count", "1"]) == 2
     stderr = capsys.readouterr().err
     assert stderr.strip() == f"twinhub simulate: cannot connect to mqtt://127.0.0.1:{port}: Connection refused"
+
+
+def test_qos1_latencies_are_recorded_per_acknowledged_message(broker: str, prefix: str,
+                                                               subscriber: Subscriber) -> None:
+    fleet = Fleet(3, topic=prefix + "/{name}", seed=2)
+    stats = simulate(fleet, SimulationOptions(Broker.parse(broker), rate=1000.0, count=100, record_latency=True))
+    assert stats.sent == stats.acked == 100
+    assert len(stats.latencies) == 100 and all(latency > 0 for latency in stats.latencies)
+    assert len(subscriber.wait_for(100)) == 100

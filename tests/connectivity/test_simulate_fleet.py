@@ -10,6 +10,7 @@ import pytest
 
 from twinhub.connectivity.simulate.fleet import Faults, Fleet, FleetInvalid, render_topic
 from twinhub.connectivity.simulate.sensors import RANGES, Device
+from twinhub.protocol import format_topic, parse_envelope
 
 NOON_UTC = 1_767_268_800.0  # 2026-01-01T12:00:00Z
 
@@ -122,3 +123,20 @@ def test_bad_fleet_options_are_refused(kwargs: dict[str, object], message: str) 
             Faults(malformed=1.5)
         else:
             Fleet(**kwargs)  # type: ignore[arg-type]
+
+
+def test_ditto_payloads_are_merge_commands_the_protocol_takes() -> None:
+    fleet = Fleet(2, namespace="org.acme", payload_format="ditto", stamp=True, seed=1)
+    message = fleet.next(NOON_UTC)[0]
+    envelope = parse_envelope(message.payload)
+    assert format_topic(envelope.topic) == "org.acme/device-0/things/twin/commands/merge"
+    assert envelope.path == "/"
+    assert envelope.headers["content-type"] == "application/merge-patch+json"
+    features = envelope.value["features"]  # type: ignore[index,call-overload]
+    assert set(features) == {"temperature", "humidity", "battery", "counter", "sentAt"}
+    assert features["sentAt"] == {"properties": {"value": NOON_UTC}}
+
+
+def test_unknown_payload_format_is_refused() -> None:
+    with pytest.raises(FleetInvalid, match="payload format"):
+        Fleet(1, payload_format="xml")

@@ -55,6 +55,9 @@ def add_simulate_command(subparsers: argparse._SubParsersAction[argparse.Argumen
                         help="the things' namespace: ids are <namespace>:device-<n> (default %(default)s)")
     parser.add_argument("--client-id", default="", help="the MQTT client id (default twinhub-sim-<random>)")
     parser.add_argument("--seed", help="seed for the readings and faults (default: different each run)")
+    parser.add_argument("--payload", default="flat",
+                        help="flat: the reading as a JSON object (for the device endpoint); ditto: a Ditto Protocol "
+                             "merge command (for a connection with the Ditto mapper) (default flat)")
     parser.add_argument("--stamp", action="store_true",
                         help="add the send time (seconds since the epoch) as \"sentAt\" to each reading")
     for fault, what in (("dropout", "a device falls silent for a while"),
@@ -91,7 +94,7 @@ def _options(args: argparse.Namespace) -> tuple[Fleet, SimulationOptions]:
     faults = Faults(*(_number(args, name, whole=False, low=0, high=1) or 0.0
                       for name in ("dropout", "malformed", "out-of-range", "duplicate")))
     fleet = Fleet(devices, namespace=args.namespace, topic=args.topic, faults=faults,
-                  seed=None if seed is None else int(seed), stamp=args.stamp)
+                  seed=None if seed is None else int(seed), stamp=args.stamp, payload_format=args.payload)
     options = SimulationOptions(Broker.parse(args.broker), rate, qos=qos,
                                 count=None if count is None else int(count), duration=duration, mqtt5=args.mqtt5,
                                 client_id=args.client_id, window=DEFAULT_WINDOW)

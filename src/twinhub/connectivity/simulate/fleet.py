@@ -8,7 +8,10 @@ Faults, each with a probability per reading:
     out-of-range  one value is impossible for its sensor (a temperature of 10,000 °C, humidity 150 %, ...)
     duplicate     the same payload is sent twice
 
-The topic comes from a template with `{thingId}`, `{namespace}` and `{name}`.
+The topic comes from a template with `{thingId}`, `{namespace}` and `{name}`. A reading is sent as it is
+(`flat`, what the embedded device endpoint takes), or as a Ditto Protocol merge command of the thing (`ditto`,
+what a connection's `Ditto` mapper takes): each key K into `features/K/properties/value`, the same place the
+device endpoint puts it by default.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ import orjson
 
 from twinhub.connectivity.simulate.sensors import Device, Reading
 
-__all__ = ["DEFAULT_TOPIC", "FAULTS", "Faults", "Fleet", "FleetInvalid", "Outgoing"]
+__all__ = ["DEFAULT_TOPIC", "FAULTS", "FORMATS", "Faults", "Fleet", "FleetInvalid", "Outgoing", "render_topic"]
 
 DEFAULT_TOPIC: Final = "devices/{thingId}/telemetry"
 DROPOUT_READINGS: Final = 20
 FAULTS: Final = ("dropout", "malformed", "out-of-range", "duplicate")
+FORMATS: Final = ("flat", "ditto")
 _TEMPLATE_FIELDS: Final = frozenset({"thingId", "namespace", "name"})
 _MALFORMED: Final = (b'{"temperature": 21.', b"\xff\xfe\x00garbage", b"[1, 2, 3]", b"")
 _IMPOSSIBLE: Final = (("temperature", 10_000.0), ("temperature", -300.0), ("humidity", 150.0),
@@ -71,7 +75,9 @@ class Fleet:
 
     def __init__(self, devices: int, *, namespace: str = "org.twinhub.sim", name_prefix: str = "device",
                  topic: str = DEFAULT_TOPIC, faults: Faults | None = None, seed: int | None = None,
-                 stamp: bool = False) -> None:
+                 stamp: bool = False, payload_format: str = "flat") -> None:
+        if payload_format not in FORMATS:
+            raise FleetInvalid(f"the payload format must be one of {', '.join(FORMATS)}, not {payload_format!r}")
         if devices < 1:
             raise FleetInvalid(f"the fleet needs at least one device, not {devices}")
         if not namespace or ":" in namespace or "/" in namespace:
@@ -85,6 +91,7 @@ class Fleet:
         self._silent = [0] * devices
         self._turn = 0
         self._stamp = stamp
+        self._ditto = payload_format == "ditto"
         self.faults: Counter[str] = Counter()
 
     def next(self, t: float) -> list[Outgoing]:
@@ -111,16 +118,22 @@ class Fleet:
             reading[key] = value
             fault = "out-of-range"
             self.faults[fault] += 1
-        message = Outgoing(device.thing_id, topic, self._encode(reading, t), fault)
+        message = Outgoing(device.thing_id, topic, self._encode(device.thing_id, reading, t), fault)
         if self._rng.random() < faults.duplicate:
             self.faults["duplicate"] += 1
             return [message, Outgoing(device.thing_id, topic, message.payload, "duplicate")]
         return [message]
 
-    def _encode(self, reading: Reading, t: float) -> bytes:
-        if self._stamp:
-            return orjson.dumps({**reading, "sentAt": round(t, 6)})
-        return orjson.dumps(reading)
+    def _encode(self, thing_id: str, reading: Reading, t: float) -> bytes:
+        values: dict[str, float | int] = {**reading, "sentAt": round(t, 6)} if self._stamp else reading
+        if not self._ditto:
+            return orjson.dumps(values)
+        namespace, _, name = thing_id.partition(":")
+        return orjson.dumps({
+            "topic": f"{namespace}/{name}/things/twin/commands/merge",
+            "headers": {"content-type": "application/merge-patch+json"},
+            "path": "/",
+            "value": {"features": {key: {"properties": {"value": value}} for key, value in values.items()}}})
 
 
 def render_topic(template: str, thing_id: str) -> str:

@@ -82,6 +82,7 @@ class SimulationOptions:
     mqtt5: bool = False
     client_id: str = ""
     window: int = DEFAULT_WINDOW
+    record_latency: bool = False  # keep each QoS 1 message's seconds from publish to PUBACK in Stats.latencies
 
 
 @dataclass(slots=True)
@@ -91,6 +92,7 @@ class Stats:
     errors: int = 0
     elapsed: float = 0.0
     faults: Counter[str] = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -126,6 +128,10 @@ class _Link:
         self.acked = 0
         self.losses = 0
         self._lock = threading.Lock()
+        self._record = options.record_latency and options.qos > 0
+        self._published_at: dict[int, float] = {}
+        self._acked_at: dict[int, float] = {}  # PUBACKs that came before publish() returned the message id
+        self.latencies: list[float] = []
         self._answered = threading.Event()
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode,
@@ -144,9 +150,29 @@ class _Link:
         self.connected.clear()
 
     def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: ReasonCode, properties: Any) -> None:
+        now = time.perf_counter()
         with self._lock:
             self.acked += 1
+            if self._record:
+                published_at = self._published_at.pop(mid, None)
+                if published_at is None:
+                    self._acked_at[mid] = now
+                else:
+                    self.latencies.append(now - published_at)
         self.window.release()
+
+    def publish(self, topic: str, payload: bytes, qos: int) -> mqtt.MQTTMessageInfo:
+        # Not under our lock: paho reports PUBACKs holding its own, which publish() takes too.
+        published_at = time.perf_counter()
+        info = self.client.publish(topic, payload, qos=qos)
+        if self._record:
+            with self._lock:
+                acked_at = self._acked_at.pop(info.mid, None)
+                if acked_at is None:
+                    self._published_at[info.mid] = published_at
+                else:
+                    self.latencies.append(acked_at - published_at)
+        return info
 
     def open(self, broker: Broker) -> None:
         try:
@@ -195,7 +221,7 @@ def simulate(fleet: Fleet, options: SimulationOptions, *, stop: threading.Event 
                     if stop.is_set():
                         break
                 else:
-                    info = link.client.publish(message.topic, message.payload, qos=options.qos)
+                    info = link.publish(message.topic, message.payload, options.qos)
                     stats.sent += 1
                     # Disconnected, paho keeps a QoS 1 message for after the reconnect, and drops a QoS 0 one.
                     kept = info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS or (
@@ -219,5 +245,6 @@ def simulate(fleet: Fleet, options: SimulationOptions, *, stop: threading.Event 
 
 def _update(stats: Stats, link: _Link, started: float, refused: int) -> None:
     stats.acked = link.acked
+    stats.latencies = link.latencies
     stats.errors = refused + link.losses
     stats.elapsed = time.monotonic() - started
