@@ -1,0 +1,79 @@
+"""Helpers of the MQTT tests: a device that publishes with paho (independent of twinhub's client), a
+subscriber that collects, and the removal of persistent sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from twinhub.connectivity.clients.base import ClientSettings
+from twinhub.connectivity.clients.mqtt import MqttClient
+
+
+def settings(url: str, client_id: str | None = None, *, kind: str = "mqtt-5", group: str = "",
+             config: dict[str, str] | None = None) -> ClientSettings:
+    return ClientSettings(connection_id="test-connection", connection_type=kind, uri=url,
+                          client_id=client_id or f"twinhub-test-{uuid.uuid4().hex[:12]}", group=group,
+                          specific_config=config or {})
+
+
+def _device(url: str, *, v5: bool = True) -> paho.Client:
+    parts = urlsplit(url)
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"device-{uuid.uuid4().hex[:12]}",
+                         protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311)
+    if parts.username:
+        client.username_pw_set(parts.username, parts.password)
+    client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
+    client.loop_start()
+    return client
+
+
+def _publish_all(url: str, messages: Sequence[tuple[str, bytes | str, int, dict[str, str] | None]]) -> None:
+    client = _device(url)
+    try:
+        infos = []
+        for topic, payload, qos, user in messages:
+            properties = None
+            if user:
+                properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+                for name, value in user.items():
+                    if name == "content-type":
+                        properties.ContentType = value
+                    elif name == "correlation-id":
+                        properties.CorrelationData = value.encode()
+                    else:
+                        properties.UserProperty = [*getattr(properties, "UserProperty", []), (name, value)]
+            infos.append(client.publish(topic, payload, qos, properties=properties))
+        for info in infos:
+            info.wait_for_publish(timeout=30)
+            assert info.is_published()
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+async def publish(url: str, topic: str, payload: bytes | str, *, qos: int = 1,
+                  headers: dict[str, str] | None = None) -> None:
+    """Publish as a device would (MQTT 5, paho in a thread), returning once the broker has it."""
+    await asyncio.to_thread(_publish_all, url, [(topic, payload, qos, headers)])
+
+
+async def publish_many(url: str, messages: Sequence[tuple[str, bytes | str]], *, qos: int = 1) -> None:
+    await asyncio.to_thread(_publish_all, url, [(topic, payload, qos, None) for topic, payload in messages])
+
+
+async def forget_sessions(url: str, client_ids: Sequence[str]) -> None:
+    """Remove the persistent sessions of `client_ids` from the broker (a clean start that expires at once)."""
+    for client_id in client_ids:
+        client = MqttClient(settings(url, client_id, config={"cleanSession": "true"}))
+        with contextlib.suppress(Exception):
+            await client.connect()
+        await client.aclose()
