@@ -7,6 +7,9 @@ house like `twinhub.api`: it may use the services, the store and the bus; nothin
                   HTTP push); nothing else: no mapping, no twin semantics (`clients.base`)
     mapping/      payload mappers between a broker's messages and Ditto Protocol envelopes (`mapping.base`)
     external.py   the message as a broker carries it (`ExternalMessage`), shared by clients and mappers
+    model/        Ditto's connection, pure: parsed from and rendered to Ditto's JSON, validated per type
+    operator.py   what management asks of the running connections (`ConnectionOperator`: status, metrics,
+                  logs, commands, dry-run test), implemented by the connection runtime
 
 Everything a connection does to twins goes through one Ditto Protocol session per connection
 (`twinhub.service.session`), exactly as a WebSocket client's commands do.

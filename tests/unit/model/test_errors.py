@@ -35,7 +35,7 @@ FAMILIES: dict[type[TwinhubError], set[int]] = {
     PreconditionFailed: {412, 304},
     TooLarge: {413},
     Throttled: {429},
-    Unavailable: {503, 408},
+    Unavailable: {503, 408, 504},
 }
 
 # Each kind, built from example arguments: (error, Ditto code, status, direct base).
@@ -146,6 +146,19 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.WebSocketSubjectChanged("a:b", "a:c"), "gateway:websocket.session.closed", 400, Invalid),
     (errors.WebSocketSessionExpired(), "gateway:websocket.session.expired", 401, Unauthenticated),
     (errors.WebSocketBufferOverflow("m"), "twinhub:websocket.buffer.overflow", 503, Unavailable),
+    # connectivity
+    (errors.ConnectionConfigurationInvalid("m"), "connectivity:connection.configuration.invalid", 400, Invalid),
+    (errors.ConnectionIdInvalid("a b"), "connectivity:connection.id.invalid", 400, Invalid),
+    (errors.ConnectionIdNotSettable(), "connectivity:id.notsettable", 400, Invalid),
+    (errors.ConnectionUriInvalid("x"), "connectivity:connection.uri.invalid", 400, Invalid),
+    (errors.TopicInvalid("x", "Unknown topic: x"), "connectivity:topic.invalid", 400, Invalid),
+    (errors.ConnectivityCommandInvalid("x"), "connectivity:command.invalid", 400, Invalid),
+    (errors.ConnectionNotAccessible("c"), "connectivity:connection.notfound", 404, NotFound),
+    (errors.ConnectionConflict("c"), "connectivity:connection.conflict", 409, Conflict),
+    (errors.ConnectionPreconditionFailed("if-match", "x", "y"), "connectivity:precondition.failed", 412,
+     PreconditionFailed),
+    (errors.ConnectionFailed("c"), "connectivity:connection.failed", 504, Unavailable),
+    (errors.ConnectionUnavailable("c"), "connectivity:connection.unavailable", 503, Unavailable),
 ]
 
 ERRORS_PACKAGE = Path(errors.__file__).parent
@@ -200,7 +213,8 @@ def test_the_drawn_hierarchy_is_the_real_one() -> None:
 
 def test_the_package_exports_exactly_its_public_names() -> None:
     assert errors.__all__ == sorted(errors.__all__)
-    modules = ["base", "common", "conditions", "gateway", "messages", "policies", "protocol", "search", "things"]
+    modules = ["base", "common", "conditions", "connectivity", "gateway", "messages", "policies", "protocol",
+               "search", "things"]
     assert sorted(path.stem for path in ERRORS_PACKAGE.glob("*.py")) == ["__init__", *modules]
     exported: list[str] = []
     for name in modules:
@@ -210,7 +224,10 @@ def test_the_package_exports_exactly_its_public_names() -> None:
     assert errors.__all__ == [
         "AcknowledgementCorrelationIdMissing", "AcknowledgementLabelForbidden", "AcknowledgementLabelInvalid",
         "AcknowledgementLabelNotDeclared", "AcknowledgementLabelNotUnique", "AcknowledgementRequestTimeout",
-        "AuthenticationFailed", "CommandTimeout", "Conflict", "CursorInvalid", "DefinitionInvalid", "ErrorBody",
+        "AuthenticationFailed", "CommandTimeout", "Conflict", "ConnectionConfigurationInvalid", "ConnectionConflict",
+        "ConnectionFailed", "ConnectionIdInvalid", "ConnectionIdNotSettable", "ConnectionNotAccessible",
+        "ConnectionPreconditionFailed", "ConnectionUnavailable", "ConnectionUriInvalid", "ConnectivityCommandInvalid",
+        "CursorInvalid", "DefinitionInvalid", "ErrorBody",
         "EventSendNotAllowed", "FeatureDefinitionEmpty", "FieldSelectorInvalid", "HeaderInvalid", "InternalError",
         "Invalid", "JsonFieldMissing", "JsonInvalid", "JsonKeyInvalid", "JsonParseInvalid", "JsonPointerInvalid",
         "JwtIssuerNotSupported", "LiveChannelConditionNotAllowed", "LiveResponseTimeout", "MediaTypeMissing",
@@ -228,7 +245,7 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "ThingInvalid", "ThingNotAccessible", "ThingNotCreatable", "ThingNotDeletable", "ThingNotModifiable",
         "ThingNotModified", "ThingPolicyNotAllowed", "ThingPreconditionFailed", "ThingResourceNotFound",
         "ThingTooLarge", "ThingTooManyModifying", "Throttled", "TimeoutInvalid", "TooLarge", "TooManyRequests",
-        "TopicPathUnknown", "TwinhubError", "Unauthenticated", "Unavailable", "WebSocketBufferOverflow",
+        "TopicInvalid", "TopicPathUnknown", "TwinhubError", "Unauthenticated", "Unavailable", "WebSocketBufferOverflow",
         "WebSocketMessageInvalid", "WebSocketSessionExpired", "WebSocketSubjectChanged",
     ]
 

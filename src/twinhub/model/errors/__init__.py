@@ -3,7 +3,7 @@
 Every failure the platform reports is a :class:`TwinhubError`; edges render it (HTTP as Ditto's error body,
 in one exception handler; WebSocket and connections as a Ditto Protocol error) and never invent their own.
 Each kind lives in the module of its domain (`common`, `gateway`, `things`, `conditions`, `policies`,
-`search`, `messages`, `protocol`); its family (`base`) fixes its status. Only these modules spell error
+`search`, `messages`, `protocol`, `connectivity`); its family (`base`) fixes its status. Only these modules spell error
 codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and headers of the message it
 came from. Signals internal to the write path (the store's `RevisionConflict`) are no TwinhubError: they
 never reach a client.
@@ -51,7 +51,13 @@ never reach a client.
     │   ├── ProtocolPathUnknown                 protocoladapter:unknown.path
     │   ├── ProtocolPathInvalid                 protocoladapter:invalid.path
     │   ├── WebSocketMessageInvalid             gateway:websocket.message.invalid
-    │   └── WebSocketSubjectChanged             gateway:websocket.session.closed
+    │   ├── WebSocketSubjectChanged             gateway:websocket.session.closed
+    │   ├── ConnectionConfigurationInvalid      connectivity:connection.configuration.invalid
+    │   ├── ConnectionIdInvalid                 connectivity:connection.id.invalid
+    │   ├── ConnectionIdNotSettable             connectivity:id.notsettable
+    │   ├── ConnectionUriInvalid                connectivity:connection.uri.invalid
+    │   ├── TopicInvalid                        connectivity:topic.invalid
+    │   └── ConnectivityCommandInvalid          connectivity:command.invalid
     ├── Unauthenticated                         401
     │   ├── AuthenticationFailed                gateway:authentication.failed       (+ WWW-Authenticate)
     │   │   └── JwtIssuerNotSupported           gateway:jwt.issuer.notsupported
@@ -73,17 +79,20 @@ never reach a client.
     │   ├── ThingResourceNotFound               things:<resource>.notfound
     │   ├── ThingHistoryNotFound                things:thing.history.notfound
     │   ├── PolicyNotAccessible                 policies:policy.notfound
-    │   └── PolicyResourceNotFound              policies:<resource>.notfound
+    │   ├── PolicyResourceNotFound              policies:<resource>.notfound
+    │   └── ConnectionNotAccessible             connectivity:connection.notfound
     ├── Conflict                                409
     │   ├── ThingConflict                       things:thing.conflict
     │   ├── PolicyConflict                      policies:policy.conflict
     │   ├── PolicyImportReferenceConflict       policies:import.referenceconflict
-    │   └── AcknowledgementLabelNotUnique       acknowledgement:label.not.unique
+    │   ├── AcknowledgementLabelNotUnique       acknowledgement:label.not.unique
+    │   └── ConnectionConflict                  connectivity:connection.conflict
     ├── PreconditionFailed                      412, 304
     │   ├── ThingPreconditionFailed             things|policies:precondition.failed     (+ ETag)
     │   ├── ThingNotModified                    things|policies:precondition.notmodified 304 (+ ETag)
     │   ├── ThingEqualitySkipped                things:precondition.failed
-    │   └── ThingConditionFailed                things:condition.failed
+    │   ├── ThingConditionFailed                things:condition.failed
+    │   └── ConnectionPreconditionFailed        connectivity:precondition.failed
     ├── TooLarge                                413
     │   ├── RequestTooLarge                     request.toolarge
     │   ├── ThingTooLarge                       things:thing.toolarge
@@ -93,12 +102,14 @@ never reach a client.
     │   ├── TooManyRequests                     too.many.requests                   (+ Retry-After)
     │   ├── ThingTooManyModifying               things:thing.toomanymodifyingrequests
     │   └── PolicyTooManyModifying              policies:policy.toomanymodifyingrequests
-    ├── Unavailable                             503, 408
+    ├── Unavailable                             503, 408, 504
     │   ├── ServiceUnavailable                  gateway:service.unavailable
     │   ├── WebSocketBufferOverflow             twinhub:websocket.buffer.overflow
     │   ├── CommandTimeout                      command.timeout                      408
     │   ├── LiveResponseTimeout                 command.timeout                      408
-    │   └── AcknowledgementRequestTimeout       acknowledgement:request.timeout      408
+    │   ├── AcknowledgementRequestTimeout       acknowledgement:request.timeout      408
+    │   ├── ConnectionFailed                    connectivity:connection.failed       504
+    │   └── ConnectionUnavailable               connectivity:connection.unavailable
     ├── MethodNotAllowed                        gateway:method.notallowed            405 (+ Allow)
     ├── LiveChannelConditionNotAllowed          things:live.channelcondition.notallowed 405
     ├── MediaTypeUnsupported                    mediatype.unsupported                415
@@ -141,6 +152,19 @@ from twinhub.model.errors.conditions import (
     ThingEqualitySkipped,
     ThingNotModified,
     ThingPreconditionFailed,
+)
+from twinhub.model.errors.connectivity import (
+    ConnectionConfigurationInvalid,
+    ConnectionConflict,
+    ConnectionFailed,
+    ConnectionIdInvalid,
+    ConnectionIdNotSettable,
+    ConnectionNotAccessible,
+    ConnectionPreconditionFailed,
+    ConnectionUnavailable,
+    ConnectionUriInvalid,
+    ConnectivityCommandInvalid,
+    TopicInvalid,
 )
 from twinhub.model.errors.gateway import (
     AuthenticationFailed,
@@ -229,6 +253,16 @@ __all__ = [
     "AuthenticationFailed",
     "CommandTimeout",
     "Conflict",
+    "ConnectionConfigurationInvalid",
+    "ConnectionConflict",
+    "ConnectionFailed",
+    "ConnectionIdInvalid",
+    "ConnectionIdNotSettable",
+    "ConnectionNotAccessible",
+    "ConnectionPreconditionFailed",
+    "ConnectionUnavailable",
+    "ConnectionUriInvalid",
+    "ConnectivityCommandInvalid",
     "CursorInvalid",
     "DefinitionInvalid",
     "ErrorBody",
@@ -309,6 +343,7 @@ __all__ = [
     "TimeoutInvalid",
     "TooLarge",
     "TooManyRequests",
+    "TopicInvalid",
     "TopicPathUnknown",
     "TwinhubError",
     "Unauthenticated",
