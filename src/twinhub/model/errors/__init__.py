@@ -57,6 +57,7 @@ never reach a client.
     │   ├── ConnectionIdNotSettable             connectivity:id.notsettable
     │   ├── ConnectionUriInvalid                connectivity:connection.uri.invalid
     │   ├── TopicInvalid                        connectivity:topic.invalid
+    │   ├── ConnectionSignalIdEnforcementFailed connectivity:connection.id.enforcement.failed
     │   └── ConnectivityCommandInvalid          connectivity:command.invalid
     ├── Unauthenticated                         401
     │   ├── AuthenticationFailed                gateway:authentication.failed       (+ WWW-Authenticate)
@@ -161,6 +162,7 @@ from twinhub.model.errors.connectivity import (
     ConnectionIdNotSettable,
     ConnectionNotAccessible,
     ConnectionPreconditionFailed,
+    ConnectionSignalIdEnforcementFailed,
     ConnectionUnavailable,
     ConnectionUriInvalid,
     ConnectivityCommandInvalid,
@@ -260,6 +262,7 @@ __all__ = [
     "ConnectionIdNotSettable",
     "ConnectionNotAccessible",
     "ConnectionPreconditionFailed",
+    "ConnectionSignalIdEnforcementFailed",
     "ConnectionUnavailable",
     "ConnectionUriInvalid",
     "ConnectivityCommandInvalid",
