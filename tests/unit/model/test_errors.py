@@ -160,12 +160,19 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
      PreconditionFailed),
     (errors.ConnectionFailed("c"), "connectivity:connection.failed", 504, Unavailable),
     (errors.ConnectionUnavailable("c"), "connectivity:connection.unavailable", 503, Unavailable),
+    # placeholders
+    (errors.PlaceholderUnresolved("thing:x"), "placeholder:unresolved", 400, Invalid),
+    (errors.PlaceholderFunctionUnknown("fn:x()"), "placeholder:function.unknown", 400, Invalid),
+    (errors.PlaceholderFunctionSignatureInvalid("lower", "(1)", "()"), "placeholder:function.signature.invalid",
+     400, Invalid),
+    (errors.PlaceholderFunctionTooComplex(10), "placeholder:function.too.complex", 400, Invalid),
 ]
 
 ERRORS_PACKAGE = Path(errors.__file__).parent
 SOURCE = Path(twinhub.__file__).parent
-# Ditto's codes: `<domain>:<name>.<kind>` and the gateway-less `json.invalid`, `too.many.requests`, ...
-CODE = re.compile(r"[a-z][a-z-]*:[a-zA-Z][\w-]*(?:\.[\w-]+)+"
+# Ditto's codes: `<domain>:<name>.<kind>` (and the dotless `placeholder:unresolved`), the gateway-less
+# `json.invalid`, `too.many.requests`, ...
+CODE = re.compile(r"[a-z][a-z-]*:[a-zA-Z][\w-]*(?:\.[\w-]+)+|placeholder:unresolved"
                   r"|(?:json|header|timeout|mediatype|request|command|too|internal|rql)(?:\.[a-z-]+)+")
 
 
@@ -214,8 +221,8 @@ def test_the_drawn_hierarchy_is_the_real_one() -> None:
 
 def test_the_package_exports_exactly_its_public_names() -> None:
     assert errors.__all__ == sorted(errors.__all__)
-    modules = ["base", "common", "conditions", "connectivity", "gateway", "messages", "policies", "protocol",
-               "search", "things"]
+    modules = ["base", "common", "conditions", "connectivity", "gateway", "messages", "placeholders", "policies",
+               "protocol", "search", "things"]
     assert sorted(path.stem for path in ERRORS_PACKAGE.glob("*.py")) == ["__init__", *modules]
     exported: list[str] = []
     for name in modules:
@@ -227,13 +234,15 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "AcknowledgementLabelNotDeclared", "AcknowledgementLabelNotUnique", "AcknowledgementRequestTimeout",
         "AuthenticationFailed", "CommandTimeout", "Conflict", "ConnectionConfigurationInvalid", "ConnectionConflict",
         "ConnectionFailed", "ConnectionIdInvalid", "ConnectionIdNotSettable", "ConnectionNotAccessible",
-        "ConnectionPreconditionFailed", "ConnectionSignalIdEnforcementFailed", "ConnectionUnavailable", "ConnectionUriInvalid", "ConnectivityCommandInvalid",
-        "CursorInvalid", "DefinitionInvalid", "ErrorBody",
+        "ConnectionPreconditionFailed", "ConnectionSignalIdEnforcementFailed", "ConnectionUnavailable",
+        "ConnectionUriInvalid", "ConnectivityCommandInvalid", "CursorInvalid", "DefinitionInvalid", "ErrorBody",
         "EventSendNotAllowed", "FeatureDefinitionEmpty", "FieldSelectorInvalid", "HeaderInvalid", "InternalError",
         "Invalid", "JsonFieldMissing", "JsonInvalid", "JsonKeyInvalid", "JsonParseInvalid", "JsonPointerInvalid",
         "JwtIssuerNotSupported", "LiveChannelConditionNotAllowed", "LiveResponseTimeout", "MediaTypeMissing",
         "MediaTypeUnsupported", "MessagePayloadTooLarge", "MessageSendNotAllowed", "MessageSubjectInvalid",
-        "MethodNotAllowed", "NamespacesInvalid", "NotFound", "NotModifiable", "PolicyConflict",
+        "MethodNotAllowed", "NamespacesInvalid", "NotFound", "NotModifiable",
+        "PlaceholderFunctionSignatureInvalid", "PlaceholderFunctionTooComplex", "PlaceholderFunctionUnknown",
+        "PlaceholderUnresolved", "PolicyConflict",
         "PolicyEntryInvalid", "PolicyEntryModificationInvalid", "PolicyIdInvalid", "PolicyIdNotDeletable",
         "PolicyIdNotSettable", "PolicyImportInvalid", "PolicyImportReferenceConflict", "PolicyImportsTooLarge",
         "PolicyJsonInvalid", "PolicyLabelInvalid", "PolicyModificationInvalid", "PolicyNotAccessible",

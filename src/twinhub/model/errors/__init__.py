@@ -3,10 +3,10 @@
 Every failure the platform reports is a :class:`TwinhubError`; edges render it (HTTP as Ditto's error body,
 in one exception handler; WebSocket and connections as a Ditto Protocol error) and never invent their own.
 Each kind lives in the module of its domain (`common`, `gateway`, `things`, `conditions`, `policies`,
-`search`, `messages`, `protocol`, `connectivity`); its family (`base`) fixes its status. Only these modules spell error
-codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and headers of the message it
-came from. Signals internal to the write path (the store's `RevisionConflict`) are no TwinhubError: they
-never reach a client.
+`search`, `messages`, `protocol`, `connectivity`, `placeholders`); its family (`base`) fixes its status. Only
+these modules spell error codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and
+headers of the message it came from. Signals internal to the write path (the store's `RevisionConflict`)
+are no TwinhubError: they never reach a client.
 
     TwinhubError(code, status, message, description)
     ├── Invalid                                 400
@@ -58,7 +58,11 @@ never reach a client.
     │   ├── ConnectionUriInvalid                connectivity:connection.uri.invalid
     │   ├── TopicInvalid                        connectivity:topic.invalid
     │   ├── ConnectionSignalIdEnforcementFailed connectivity:connection.id.enforcement.failed
-    │   └── ConnectivityCommandInvalid          connectivity:command.invalid
+    │   ├── ConnectivityCommandInvalid          connectivity:command.invalid
+    │   ├── PlaceholderUnresolved               placeholder:unresolved
+    │   ├── PlaceholderFunctionUnknown          placeholder:function.unknown
+    │   ├── PlaceholderFunctionSignatureInvalid placeholder:function.signature.invalid
+    │   └── PlaceholderFunctionTooComplex       placeholder:function.too.complex
     ├── Unauthenticated                         401
     │   ├── AuthenticationFailed                gateway:authentication.failed       (+ WWW-Authenticate)
     │   │   └── JwtIssuerNotSupported           gateway:jwt.issuer.notsupported
@@ -190,6 +194,12 @@ from twinhub.model.errors.messages import (
     MessageSendNotAllowed,
     MessageSubjectInvalid,
 )
+from twinhub.model.errors.placeholders import (
+    PlaceholderFunctionSignatureInvalid,
+    PlaceholderFunctionTooComplex,
+    PlaceholderFunctionUnknown,
+    PlaceholderUnresolved,
+)
 from twinhub.model.errors.policies import (
     PolicyConflict,
     PolicyEntryInvalid,
@@ -292,6 +302,10 @@ __all__ = [
     "NamespacesInvalid",
     "NotFound",
     "NotModifiable",
+    "PlaceholderFunctionSignatureInvalid",
+    "PlaceholderFunctionTooComplex",
+    "PlaceholderFunctionUnknown",
+    "PlaceholderUnresolved",
     "PolicyConflict",
     "PolicyEntryInvalid",
     "PolicyEntryModificationInvalid",
