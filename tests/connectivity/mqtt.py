@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as paho
@@ -25,10 +26,15 @@ def settings(url: str, client_id: str | None = None, *, kind: str = "mqtt-5", gr
                           specific_config=config or {})
 
 
-def _device(url: str, *, v5: bool = True) -> paho.Client:
+def _device(url: str, *, v5: bool = True, on_message: Callable[..., None] | None = None,
+            on_subscribe: Callable[..., None] | None = None) -> paho.Client:
     parts = urlsplit(url)
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"device-{uuid.uuid4().hex[:12]}",
                          protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311)
+    if on_message is not None:
+        client.on_message = on_message
+    if on_subscribe is not None:
+        client.on_subscribe = on_subscribe
     if parts.username:
         client.username_pw_set(parts.username, parts.password)
     client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
@@ -49,6 +55,8 @@ def _publish_all(url: str, messages: Sequence[tuple[str, bytes | str, int, dict[
                         properties.ContentType = value
                     elif name == "correlation-id":
                         properties.CorrelationData = value.encode()
+                    elif name == "reply-to":
+                        properties.ResponseTopic = value
                     else:
                         properties.UserProperty = [*getattr(properties, "UserProperty", []), (name, value)]
             infos.append(client.publish(topic, payload, qos, properties=properties))
@@ -77,3 +85,28 @@ async def forget_sessions(url: str, client_ids: Sequence[str]) -> None:
         with contextlib.suppress(Exception):
             await client.connect()
         await client.aclose()
+
+
+class Collector:
+    """A device's subscription (paho in its own thread): what arrives on `topic`, in order."""
+
+    def __init__(self, url: str, topic: str) -> None:
+        self.messages: list[paho.MQTTMessage] = []
+        self._subscribed = threading.Event()
+        self._client = _device(url, on_message=lambda _c, _u, message: self.messages.append(message),
+                               on_subscribe=lambda *_args: self._subscribed.set())
+        self._client.subscribe(topic, qos=1)
+        assert self._subscribed.wait(15), "the collector's subscription was not confirmed"
+
+    def close(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
+@contextlib.contextmanager
+def collecting(url: str, topic: str) -> Iterator[Collector]:
+    collector = Collector(url, topic)
+    try:
+        yield collector
+    finally:
+        collector.close()
