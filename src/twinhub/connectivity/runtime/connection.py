@@ -34,7 +34,7 @@ from twinhub.connectivity.runtime.outbound import TargetPublisher, issued_label
 from twinhub.model.types import JsonObject
 from twinhub.service.session import Session, SessionServices, SessionTasks
 
-__all__ = ["BuildMappers", "ConnectionRuntime", "OpenClient", "RuntimeContext", "backoff"]
+__all__ = ["BuildMappers", "ConnectionRuntime", "OpenClient", "RuntimeContext", "backoff", "client_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,15 @@ def backoff(attempt: int, *, minimum: float, maximum: float) -> float:
     """Seconds to wait before attempt `attempt` (0 = the first retry): exponential, half of it jitter."""
     ceiling = min(maximum, minimum * 2.0 ** min(attempt, 30))
     return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def client_settings(connection: Connection, client_id: str) -> ClientSettings:
+    """The settings of a client of `connection`; the workers' clients share the group named after it (MQTT 5
+    shared subscriptions, NATS queue groups)."""
+    return ClientSettings(connection_id=connection.id, connection_type=connection.connection_type.value,
+                          uri=connection.uri, client_id=client_id, group=f"twinhub-{connection.id}",
+                          specific_config=dict(connection.specific_config),
+                          validate_certificates=connection.validate_certificates)
 
 
 def _iso(seconds: float) -> str:
@@ -118,11 +127,12 @@ class ConnectionRuntime:
 
     @property
     def client_settings(self) -> ClientSettings:
-        connection = self.connection
-        return ClientSettings(connection_id=connection.id, connection_type=connection.connection_type.value,
-                              uri=connection.uri, client_id=self._client_id, group=f"twinhub-{connection.id}",
-                              specific_config=dict(connection.specific_config),
-                              validate_certificates=connection.validate_certificates)
+        return client_settings(self.connection, self._client_id)
+
+    @property
+    def client_details(self) -> str:
+        """What the client's status says (why it is not connected, say)."""
+        return self._client.details
 
     # -- the loop ----------------------------------------------------------------------------------
 
@@ -171,7 +181,7 @@ class ConnectionRuntime:
                     self._targets[index].set("open", "publishing")
                     group.create_task(publisher.run(client))
         except* ClientFailure as failures:
-            raise failures.exceptions[0] from None
+            raise _first(failures) from None
         finally:
             self._up.clear()
             self._connected_since = None
@@ -222,3 +232,9 @@ class ConnectionRuntime:
         targets = [entry("target", status, target.address)
                    for target, status in zip(self.connection.targets, self._targets, strict=True)]
         return clients, sources, targets
+
+
+def _first(group: BaseExceptionGroup[ClientFailure]) -> ClientFailure:
+    """The first failure of a (nested) group: why the link ended."""
+    first = group.exceptions[0]
+    return _first(first) if isinstance(first, BaseExceptionGroup) else first

@@ -164,7 +164,11 @@ class SourceConsumer:
     async def _process(self, client: ConnectionClient, delivery: Delivery) -> None:
         try:
             outcome = await self._outcome(client, delivery.message)
-            await delivery.settle(outcome)
+            try:
+                await delivery.settle(outcome)
+            except ClientFailure:  # the link is gone (its iterator says so): the broker delivers it again
+                self._monitor.count("inbound", self.address, "acknowledged", success=False)
+                return
             self._monitor.count("inbound", self.address, "acknowledged", success=outcome is Outcome.ACCEPT)
         finally:
             self._slots.release()
