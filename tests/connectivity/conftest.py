@@ -1,8 +1,10 @@
-"""Fixtures of the connectivity tests: the machine's Mosquitto (random topic prefixes, sessions forgotten
-afterwards) and a Mosquitto of the test's own (`mosquitto.py`)."""
+"""Fixtures of the connectivity tests: a throwaway virtual host on the machine's RabbitMQ (AMQP 0.9.1), a
+RabbitMQ node of the tests' own (`rabbit_node.py`; AMQP 1.0, outages), the machine's Mosquitto (random
+topic prefixes, sessions forgotten afterwards) and a Mosquitto of the test's own (`mosquitto.py`)."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,12 +13,50 @@ import pytest
 
 from tests.connectivity.mosquitto import Mosquitto, own_mosquitto
 from tests.connectivity.mqtt import forget_sessions
-from tests.integration.services import MOSQUITTO, require
+from tests.connectivity.rabbit_node import RabbitNode, new_node, remove, require_server
+from tests.integration.services import MOSQUITTO, RABBITMQ, require, throwaway_name
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def vhost() -> Iterator[str]:
+    """A virtual host of the machine's RabbitMQ that only this module uses, where guest may do anything;
+    deleted afterwards with all it holds. Yields its name."""
+    require("RabbitMQ", RABBITMQ)
+    name = throwaway_name("twinhub_test")
+    rabbitmqctl("add_vhost", name)
+    try:
+        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+        yield name
+    finally:
+        rabbitmqctl("delete_vhost", name)
+
+
+@pytest.fixture(scope="session")
+def rabbit_node() -> Iterator[RabbitNode]:
+    """This worker's own RabbitMQ node (started; a test may stop, kill and start it again)."""
+    require_server()
+    node = new_node()
+    try:
+        node.start()
+        yield node
+    finally:
+        remove(node)
+
+
+@pytest.fixture
+def running_node(rabbit_node: RabbitNode) -> RabbitNode:
+    """The node, started again if an earlier test stopped or killed it."""
+    rabbit_node.start()
+    return rabbit_node
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import anyio
@@ -24,8 +25,8 @@ WITHIN = 15.0
 
 
 @contextlib.asynccontextmanager
-async def connected(client_settings: ClientSettings, **options: float) -> AsyncIterator[MqttClient]:
-    client = MqttClient(client_settings, **options)  # type: ignore[arg-type]
+async def connected(client_settings: ClientSettings) -> AsyncIterator[MqttClient]:
+    client = MqttClient(client_settings)
     try:
         await client.connect()
         yield client
@@ -36,8 +37,10 @@ async def connected(client_settings: ClientSettings, **options: float) -> AsyncI
 class Receiver:
     """Takes a source's deliveries in a task of its own, so that the test can wait for them."""
 
-    def __init__(self, client: MqttClient, source: SourceSettings, *, signal: asyncio.Event | None = None) -> None:
+    def __init__(self, client: MqttClient, source: SourceSettings, *, signal: asyncio.Event | None = None,
+                 accept: bool = False) -> None:
         self.received: list[Delivery] = []
+        self._accept = accept  # settle each delivery as it comes (the broker's window stays open)
         self._signal = signal or asyncio.Event()  # set on each arrival (may be shared by several receivers)
         self.failure: ClientFailure | None = None
         self._arrived = asyncio.Condition()
@@ -46,6 +49,8 @@ class Receiver:
     async def _run(self, client: MqttClient, source: SourceSettings) -> None:
         try:
             async for delivery in client.deliveries(source):
+                if self._accept:
+                    await delivery.settle(Outcome.ACCEPT)
                 async with self._arrived:
                     self.received.append(delivery)
                     self._signal.set()
@@ -187,7 +192,8 @@ async def test_workers_of_a_group_share_a_source_each_message_reaching_one(mosqu
     source = SourceSettings((f"{prefix}/#",), qos=1)
     async with connected(first_settings) as first, connected(second_settings) as second:
         signal = asyncio.Event()
-        receivers = [Receiver(first, source, signal=signal), Receiver(second, source, signal=signal)]
+        receivers = [Receiver(first, source, signal=signal, accept=True),
+                     Receiver(second, source, signal=signal, accept=True)]
         # Both subscriptions are in place once each has had a ping (shared: the pings alternate).
         with anyio.fail_after(WITHIN):
             while not all(receiver.received for receiver in receivers):
@@ -204,8 +210,6 @@ async def test_workers_of_a_group_share_a_source_each_message_reaching_one(mosqu
         assert sorted(int(payload) for payload in got[0] + got[1]) == list(range(count))  # each exactly once
         assert got[0] and got[1]  # both had a share
         for receiver in receivers:
-            for delivery in receiver.received:
-                await delivery.settle(Outcome.ACCEPT)
             await receiver.aclose()
 
 
@@ -284,7 +288,7 @@ async def test_a_server_that_never_answers_times_out_as_a_client_failure() -> No
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
-        client = MqttClient(settings(f"tcp://127.0.0.1:{silent.getsockname()[1]}"), connect_timeout=0.5)
+        client = MqttClient(replace(settings(f"tcp://127.0.0.1:{silent.getsockname()[1]}"), connect_timeout=0.5))
         with pytest.raises(ClientFailure, match="did not accept the connection"):
             await client.connect()
         await client.aclose()
@@ -295,3 +299,27 @@ async def test_an_unknown_scheme_is_a_client_failure() -> None:
     with pytest.raises(ClientFailure, match="scheme"):
         await client.connect()
     await client.aclose()
+
+
+async def test_a_message_larger_than_the_limit_is_given_up_and_never_yielded(mosquitto_url: str, prefix: str,
+                                                                            client_ids: list[str],
+                                                                            caplog: pytest.LogCaptureFixture) -> None:
+    client_settings = replace(settings(mosquitto_url), max_message_bytes=1000)
+    client_ids.append(client_settings.client_id)
+    source = SourceSettings((f"{prefix}/#",), qos=1)
+    async with connected(client_settings) as client:
+        receiver = Receiver(client, source)
+        await receiver.until_subscribed(client, mosquitto_url, f"{prefix}/ping")
+        await publish(mosquitto_url, f"{prefix}/big", b"x" * 1001)
+        await publish(mosquitto_url, f"{prefix}/small", b"after")
+        [delivery] = await receiver.wait_for(1)
+        assert delivery.message.payload == b"after"
+        await delivery.settle(Outcome.ACCEPT)
+        await receiver.aclose()
+    assert any("1001 bytes" in record.getMessage() for record in caplog.records)
+    async with connected(client_settings) as client:  # the big one was acknowledged: it does not come again
+        receiver = Receiver(client, source)
+        await publish(mosquitto_url, f"{prefix}/marker", b"marker")
+        assert payloads(await receiver.wait_for(1)) == [b"marker"]
+        await receiver.received[0].settle(Outcome.ACCEPT)
+        await receiver.aclose()

@@ -11,18 +11,31 @@ configured for it).
 Failures are `ClientFailure`: raised by `connect`, by `publish`, and out of a `deliveries` iterator when the
 link is lost. The runtime then closes the client and reconnects with backoff; a client need not reconnect by
 itself (but must resume its broker session where the protocol has one, so that unsettled messages come again).
+
+Bounds: a client keeps at most `ClientSettings.max_in_flight` deliveries of one source unsettled (AMQP prefetch
+or link credit, MQTT receive maximum), and gives up (`Outcome.REJECT`) a message larger than
+`ClientSettings.max_message_bytes` without yielding it; it logs why on the logger `REFUSAL_LOGGER` at WARNING
+with `extra={"connection_id": ..., "address": ...}`, which the runtime may follow for the connection's logs and
+metrics.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Final, Protocol
 
 from twinhub.connectivity.external import ExternalMessage
 
-__all__ = ["ClientFailure", "ClientSettings", "ConnectionClient", "Delivery", "Outcome", "SourceSettings"]
+__all__ = ["DEFAULT_MAX_IN_FLIGHT", "DEFAULT_MAX_MESSAGE_BYTES", "REFUSAL_LOGGER", "ClientFailure", "ClientSettings",
+           "ConnectionClient", "Delivery", "Outcome", "SourceSettings"]
+
+# Ditto's default message limit (`limits.messages.max-size`) is 250 kB; twinhub rounds to 256 KiB.
+DEFAULT_MAX_MESSAGE_BYTES: Final = 256 * 1024
+DEFAULT_MAX_IN_FLIGHT: Final = 16
+REFUSAL_LOGGER: Final = logging.getLogger("twinhub.connectivity.refused")
 
 
 class ClientFailure(Exception):
@@ -49,6 +62,10 @@ class ClientSettings:
     group: str
     specific_config: Mapping[str, str] = field(default_factory=dict)
     validate_certificates: bool = True
+    connect_timeout: float = 10.0  # seconds until connect() gives up with ClientFailure
+    publish_timeout: float = 10.0  # seconds until publish() gives up waiting for the broker's confirmation
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT  # unsettled deliveries per source (backpressure)
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES  # larger messages are refused (REJECT), never yielded
 
 
 @dataclass(frozen=True, slots=True)

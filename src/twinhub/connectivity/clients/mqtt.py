@@ -18,9 +18,10 @@ the loop's thread, only the TCP (and TLS) connect runs in a thread so that it ca
   subscriptions: every worker subscribes and receives every message, as with Ditto's `clientCount` > 1;
   name `$share/<group>/...` addresses explicitly where the broker offers them to 3.1.1 clients
   (Mosquitto, EMQX, HiveMQ do), or use `mqtt-5` for a connection that several workers consume.
-* Bounded: with MQTT 5 the client asks the broker for at most `receive_maximum` unacknowledged QoS 1
+* Bounded: with MQTT 5 the client asks the broker for at most `max_in_flight` unacknowledged QoS 1
   messages (MQTT 3.1.1 brokers bound them themselves, Mosquitto's `max_inflight_messages`); QoS 0 messages
-  beyond that many waiting for their consumer are dropped (they are at most once), and counted.
+  beyond that many waiting for their consumer are dropped (they are at most once), and counted. A message
+  larger than `max_message_bytes` is given up (acknowledged, never yielded) and logged on REFUSAL_LOGGER.
 """
 
 from __future__ import annotations
@@ -42,17 +43,21 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from twinhub.connectivity.clients.base import ClientFailure, ClientSettings, Delivery, Outcome, SourceSettings
+from twinhub.connectivity.clients.base import (
+    REFUSAL_LOGGER,
+    ClientFailure,
+    ClientSettings,
+    Delivery,
+    Outcome,
+    SourceSettings,
+)
 from twinhub.connectivity.clients.mqtt_headers import inbound_headers, new_properties, publication
 from twinhub.connectivity.external import ExternalMessage
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_RECEIVE_MAXIMUM", "DEFAULT_SESSION_EXPIRY", "MqttClient"]
+__all__ = ["DEFAULT_SESSION_EXPIRY", "MqttClient"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONNECT_TIMEOUT: Final = 10.0  # seconds for TCP, TLS and the broker's CONNACK
-DEFAULT_ACK_TIMEOUT: Final = 30.0  # seconds for a SUBACK or a PUBACK on a link that is still up
-DEFAULT_RECEIVE_MAXIMUM: Final = 100  # unacknowledged QoS 1 deliveries at once (MQTT 5 Receive Maximum)
 DEFAULT_SESSION_EXPIRY: Final = 24 * 3600  # seconds the broker keeps an MQTT 5 session of a client gone
 DEFAULT_KEEPALIVE: Final = 30
 _PLAIN: Final = {"tcp": 1883, "mqtt": 1883}
@@ -130,16 +135,15 @@ class MqttClient:
     """One MQTT link of one connection on one worker (see the module docstring). Not reopenable: the runtime
     builds a new client for each connect."""
 
-    def __init__(self, settings: ClientSettings, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
-                 ack_timeout: float = DEFAULT_ACK_TIMEOUT, receive_maximum: int = DEFAULT_RECEIVE_MAXIMUM,
-                 session_expiry: int = DEFAULT_SESSION_EXPIRY) -> None:
+    def __init__(self, settings: ClientSettings, *, session_expiry: int = DEFAULT_SESSION_EXPIRY) -> None:
         if settings.connection_type not in ("mqtt", "mqtt-5"):
             raise ValueError(f"an MQTT client cannot serve a connection of type {settings.connection_type}")
         self._settings = settings
         self._mqtt5 = settings.connection_type == "mqtt-5"
-        self._connect_timeout = connect_timeout
-        self._ack_timeout = ack_timeout
-        self._receive_maximum = receive_maximum
+        self._connect_timeout = settings.connect_timeout
+        self._ack_timeout = settings.publish_timeout
+        self._receive_maximum = settings.max_in_flight
+        self._max_bytes = settings.max_message_bytes
         self._session_expiry = session_expiry
         config = settings.specific_config
         self._clean_session = str(config.get("cleanSession", "false")).lower() == "true"
@@ -272,6 +276,14 @@ class MqttClient:
         self._fail(ClientFailure(f"The link to the broker was lost: {code}."))
 
     def _on_message(self, _client: paho.Client, _data: object, message: paho.MQTTMessage) -> None:
+        if len(message.payload) > self._max_bytes:
+            REFUSAL_LOGGER.warning(
+                "refused a message of %d bytes on %r: larger than the limit of %d bytes", len(message.payload),
+                message.topic, self._max_bytes,
+                extra={"connection_id": self._settings.connection_id, "address": message.topic})
+            if message.qos > 0 and self._paho is not None:
+                self._paho.ack(message.mid, message.qos)  # given up: never delivered again
+            return
         properties = getattr(message, "properties", None)
         headers = inbound_headers(message.topic, message.qos, bool(message.retain), properties)
         external = ExternalMessage(bytes(message.payload), headers, headers.get("content-type"), message.topic)

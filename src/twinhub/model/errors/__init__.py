@@ -3,10 +3,10 @@
 Every failure the platform reports is a :class:`TwinhubError`; edges render it (HTTP as Ditto's error body,
 in one exception handler; WebSocket and connections as a Ditto Protocol error) and never invent their own.
 Each kind lives in the module of its domain (`common`, `gateway`, `things`, `conditions`, `policies`,
-`search`, `messages`, `protocol`, `connectivity`, `placeholders`); its family (`base`) fixes its status. Only
-these modules spell error codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and
-headers of the message it came from. Signals internal to the write path (the store's `RevisionConflict`)
-are no TwinhubError: they never reach a client.
+`search`, `messages`, `protocol`, `connectivity`, `placeholders`); its family (`base`) fixes its status.
+Only these modules spell error codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and
+headers of the message it came from. Signals internal to the write path (the store's `RevisionConflict`) are
+no TwinhubError: they never reach a client.
 
     TwinhubError(code, status, message, description)
     ├── Invalid                                 400
