@@ -32,9 +32,7 @@ import enum
 import logging
 import ssl
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any, Final, NoReturn
-from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
@@ -51,6 +49,7 @@ from twinhub.connectivity.clients.base import (
     Outcome,
     SourceSettings,
 )
+from twinhub.connectivity.clients.mqtt_feed import Broker, Feed, MqttDelivery, parse_broker, topic_filter
 from twinhub.connectivity.clients.mqtt_headers import inbound_headers, new_properties, publication
 from twinhub.connectivity.external import ExternalMessage
 
@@ -60,75 +59,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SESSION_EXPIRY: Final = 24 * 3600  # seconds the broker keeps an MQTT 5 session of a client gone
 DEFAULT_KEEPALIVE: Final = 30
-_PLAIN: Final = {"tcp": 1883, "mqtt": 1883}
-_TLS: Final = {"ssl": 8883, "tls": 8883, "mqtts": 8883}
-
-
 class _State(enum.Enum):
     UNOPENED = "unopened"
     CONNECTED = "connected"
     CLOSED = "closed"
-
-
-@dataclass(frozen=True, slots=True)
-class _Broker:
-    host: str
-    port: int
-    tls: bool
-    username: str | None
-    password: str | None
-
-
-def _broker(uri: str) -> _Broker:
-    parts = urlsplit(uri)
-    scheme = parts.scheme.lower()
-    if scheme not in _PLAIN and scheme not in _TLS:
-        raise ClientFailure(f"The URI scheme <{scheme}> is none of MQTT's: {', '.join([*_PLAIN, *_TLS])}.")
-    try:
-        port = parts.port or (_TLS.get(scheme) or _PLAIN[scheme])
-    except ValueError as exc:
-        raise ClientFailure(f"The URI <{parts.hostname}> has no valid port.") from exc
-    if not parts.hostname:
-        raise ClientFailure("The URI names no host.")
-    return _Broker(parts.hostname, port, scheme in _TLS, unquote(parts.username) if parts.username else None,
-                   unquote(parts.password) if parts.password is not None else None)
-
-
-class MqttDelivery:
-    """A message of a source; its PUBACK (QoS 1) goes out when it is settled."""
-
-    __slots__ = ("_client", "_settled", "message", "mid", "qos")
-
-    def __init__(self, client: MqttClient, message: ExternalMessage, mid: int, qos: int) -> None:
-        self._client = client
-        self._settled = False
-        self.message = message
-        self.mid = mid
-        self.qos = qos
-
-    async def settle(self, outcome: Outcome) -> None:
-        if self._settled:
-            raise RuntimeError("a delivery is settled only once")
-        self._settled = True
-        self._client._settle(self, outcome)
-
-
-@dataclass(eq=False, slots=True)
-class _Feed:
-    """The deliveries of one source on their way to its consumer."""
-
-    source: SourceSettings
-    filters: tuple[str, ...]  # as subscribed (with `$share/<group>/`)
-    matches: tuple[str, ...]  # the topic filters proper, to route a message without subscription identifier
-    # None ends the feed: the link is gone (what was queued cannot be acknowledged any more: dropped).
-    queue: asyncio.Queue[MqttDelivery | None] = field(default_factory=asyncio.Queue)
-
-    @property
-    def identifier(self) -> int:
-        return self.source.index + 1  # MQTT 5 subscription identifiers start at 1
-
-    def routes(self, topic: str) -> bool:
-        return any(paho.topic_matches_sub(pattern, topic) for pattern in self.matches)
 
 
 class MqttClient:
@@ -154,7 +88,7 @@ class MqttClient:
         self._failure: ClientFailure | None = None
         self._connack: asyncio.Future[ReasonCode] | None = None
         self._acks: dict[int, asyncio.Future[Any]] = {}  # SUBACKs and PUBACKs awaited, by packet id
-        self._feeds: list[_Feed] = []
+        self._feeds: list[Feed] = []
         self._waiting: list[MqttDelivery] = []  # came before their source subscribed (a resumed session)
         self._misc: asyncio.Task[None] | None = None
         self.dropped = 0  # QoS 0 messages dropped because their consumer fell behind
@@ -165,7 +99,7 @@ class MqttClient:
         if self._state is not _State.UNOPENED:
             raise RuntimeError("an MQTT client connects only once; build a new one to connect again")
         self._state = _State.CONNECTED
-        broker = _broker(self._settings.uri)
+        broker = parse_broker(self._settings.uri)
         loop = asyncio.get_running_loop()
         client = self._paho = self._new_paho(broker)
         properties = None
@@ -195,7 +129,7 @@ class MqttClient:
             self._give_up(ClientFailure(f"The broker at {broker.host}:{broker.port} refused the connection: {code}."))
         self._misc = asyncio.create_task(self._housekeeping())
 
-    def _new_paho(self, broker: _Broker) -> paho.Client:
+    def _new_paho(self, broker: Broker) -> paho.Client:
         protocol = MQTTProtocolVersion.MQTTv5 if self._mqtt5 else MQTTProtocolVersion.MQTTv311
         client = paho.Client(CallbackAPIVersion.VERSION2, client_id=self._settings.client_id,
                              clean_session=None if self._mqtt5 else self._clean_session, protocol=protocol,
@@ -287,7 +221,7 @@ class MqttClient:
         properties = getattr(message, "properties", None)
         headers = inbound_headers(message.topic, message.qos, bool(message.retain), properties)
         external = ExternalMessage(bytes(message.payload), headers, headers.get("content-type"), message.topic)
-        delivery = MqttDelivery(self, external, message.mid, message.qos)
+        delivery = MqttDelivery(self._settle, external, message.mid, message.qos)
         identifiers = getattr(properties, "SubscriptionIdentifier", None) or []
         feed = next((feed for feed in self._feeds if feed.identifier in identifiers), None) or next(
             (feed for feed in self._feeds if feed.routes(message.topic)), None)
@@ -370,9 +304,9 @@ class MqttClient:
 
     async def deliveries(self, source: SourceSettings) -> AsyncIterator[Delivery]:
         client = self._connected()
-        matches = tuple(_topic_filter(address) for address in source.addresses)
+        matches = tuple(topic_filter(address) for address in source.addresses)
         filters = tuple(self._subscribed_filter(address) for address in source.addresses)
-        feed = _Feed(source, filters, matches)
+        feed = Feed(source, filters, matches)
         self._feeds.append(feed)
         try:
             if self._failure is not None:
@@ -396,7 +330,7 @@ class MqttClient:
         group = "".join("_" if char in "/+#" else char for char in self._settings.group)
         return f"$share/{group}/{address}"
 
-    async def _subscribe(self, client: paho.Client, feed: _Feed, qos: int | None) -> None:
+    async def _subscribe(self, client: paho.Client, feed: Feed, qos: int | None) -> None:
         wanted = 1 if qos is None else min(max(qos, 0), 1)  # QoS 2 is not offered on sources (as Ditto)
         try:
             if self._mqtt5:
@@ -456,10 +390,3 @@ class MqttClient:
         if self._state is not _State.CONNECTED or self._paho is None:
             raise RuntimeError("connect the client first")
         return self._paho
-
-
-def _topic_filter(address: str) -> str:
-    """The topic filter proper of an address (without `$share/<group>/`)."""
-    if address.startswith("$share/"):
-        return address.split("/", 2)[2] if address.count("/") >= 2 else address
-    return address
