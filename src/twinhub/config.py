@@ -9,7 +9,9 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     shutdown_timeout (seconds a stopping worker waits for open SSE streams before it is stopped anyway),
     session_buffer_bytes (what one WebSocket session or SSE stream may fall behind before it is closed),
     buffer_budget_bytes (the same for all of a worker's sessions and streams together: past it, those
-    holding the most are closed), max_sessions_per_subject (open WebSocket sessions of one subject per worker)
+    holding the most are closed), max_sessions_per_subject (open WebSocket sessions of one subject per worker),
+    admin_subjects (who may manage connections: comma-separated subjects in TWINHUB_ADMIN_SUBJECTS, a list
+    in TOML; in development mode every authenticated subject may)
 """
 
 from __future__ import annotations
@@ -61,11 +63,15 @@ class Settings:
     session_buffer_bytes: int = 4 * 1024 * 1024
     buffer_budget_bytes: int = 256 * 1024 * 1024
     max_sessions_per_subject: int = 100
+    # The subjects (`nginx:admin`, `oidc:<sub>`) that may manage connections (`/api/2/connections`), as
+    # Ditto's devops subjects; none: nobody, except in development mode (`dev_auth`), where anyone may.
+    admin_subjects: tuple[str, ...] = ()
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
         environ = {f"TWINHUB_{field.name.upper()}": str(getattr(self, field.name)) for field in fields(self)}
         environ["TWINHUB_OIDC"] = oidc_issuers_to_json(self.oidc)
+        environ["TWINHUB_ADMIN_SUBJECTS"] = ",".join(self.admin_subjects)
         return environ
 
 
@@ -83,6 +89,11 @@ def _convert(name: str, raw: object) -> object:
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc
     default = getattr(Settings(), name)
+    if isinstance(default, tuple):  # a list of names: comma-separated text, or a TOML list of strings
+        items = raw if isinstance(raw, list) else str(raw).split(",")
+        if not all(isinstance(item, str) for item in items):
+            raise SettingsError(f"setting {name!r}: {raw!r} is not a list of strings")
+        return tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
     try:
         if isinstance(default, bool):
             if isinstance(raw, bool):

@@ -10,7 +10,7 @@ import pytest
 
 from tests.contract.conftest import StoreOpener
 from tests.contract.helpers import create
-from twinhub.model.events import ConnectionEvent, ConnectionWrite, StoredConnection
+from twinhub.model.events import ConnectionAction, ConnectionEvent, ConnectionWrite, StoredConnection
 from twinhub.model.types import JsonObject
 from twinhub.store.base import RevisionConflict, Store
 from twinhub.store.commit import Commit
@@ -28,7 +28,7 @@ def doc(connection_id: str, status: str = "open") -> JsonObject:
 
 def write(connection_id: str, revision: int = 1, *, status: str = "open", deleted: bool = False) -> ConnectionWrite:
     body = {} if deleted else doc(connection_id, status)
-    action = "deleted" if deleted else "created" if revision == 1 else "modified"
+    action: ConnectionAction = "deleted" if deleted else "created" if revision == 1 else "modified"
     return ConnectionWrite(
         StoredConnection(connection_id, body, revision, T0, T1 if revision > 1 else T0, deleted=deleted),
         ConnectionEvent(connection_id, action, None if deleted else body, revision, T1 if revision > 1 else T0),

@@ -93,11 +93,10 @@ no TwinhubError: they never reach a client.
     │   ├── AcknowledgementLabelNotUnique       acknowledgement:label.not.unique
     │   └── ConnectionConflict                  connectivity:connection.conflict
     ├── PreconditionFailed                      412, 304
-    │   ├── ThingPreconditionFailed             things|policies:precondition.failed     (+ ETag)
-    │   ├── ThingNotModified                    things|policies:precondition.notmodified 304 (+ ETag)
+    │   ├── ThingPreconditionFailed             things|policies|connectivity:precondition.failed (+ ETag)
+    │   ├── ThingNotModified                    things|policies|connectivity:precondition.notmodified 304
     │   ├── ThingEqualitySkipped                things:precondition.failed
-    │   ├── ThingConditionFailed                things:condition.failed
-    │   └── ConnectionPreconditionFailed        connectivity:precondition.failed
+    │   └── ThingConditionFailed                things:condition.failed
     ├── TooLarge                                413
     │   ├── RequestTooLarge                     request.toolarge
     │   ├── ThingTooLarge                       things:thing.toolarge
@@ -165,7 +164,6 @@ from twinhub.model.errors.connectivity import (
     ConnectionIdInvalid,
     ConnectionIdNotSettable,
     ConnectionNotAccessible,
-    ConnectionPreconditionFailed,
     ConnectionSignalIdEnforcementFailed,
     ConnectionUnavailable,
     ConnectionUriInvalid,
@@ -271,7 +269,6 @@ __all__ = [
     "ConnectionIdInvalid",
     "ConnectionIdNotSettable",
     "ConnectionNotAccessible",
-    "ConnectionPreconditionFailed",
     "ConnectionSignalIdEnforcementFailed",
     "ConnectionUnavailable",
     "ConnectionUriInvalid",

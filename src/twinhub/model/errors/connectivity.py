@@ -2,12 +2,14 @@
 
 A connection's JSON that breaks a rule is `ConnectionConfigurationInvalid` with a message naming the rule and
 the place (as Ditto's validators word it); a malformed URI, id or topic has its own code. A broker that cannot
-be reached when a connection is tested answers `ConnectionFailed` (504, as Ditto).
+be reached when a connection is tested answers `ConnectionFailed` (504, as Ditto). Conditional headers on
+connections answer `ThingPreconditionFailed` / `ThingNotModified` with `entity="Connection"`
+(`connectivity:precondition.failed`, `connectivity:precondition.notmodified`).
 """
 
 from __future__ import annotations
 
-from twinhub.model.errors.base import Conflict, Invalid, NotFound, PreconditionFailed, Unavailable
+from twinhub.model.errors.base import Conflict, Invalid, NotFound, Unavailable
 
 __all__ = [
     "ConnectionConfigurationInvalid",
@@ -16,7 +18,6 @@ __all__ = [
     "ConnectionIdInvalid",
     "ConnectionIdNotSettable",
     "ConnectionNotAccessible",
-    "ConnectionPreconditionFailed",
     "ConnectionSignalIdEnforcementFailed",
     "ConnectionUnavailable",
     "ConnectionUriInvalid",
@@ -129,20 +130,6 @@ class ConnectionConflict(Conflict):
             409,
             f"The Connection with ID '{_shown(connection_id)}' was already created.",
             "If you need to update it, remove it first before creating it again.",
-        )
-
-
-class ConnectionPreconditionFailed(PreconditionFailed):
-    """An `if-match` / `if-none-match` on a connection that evaluated to false."""
-
-    def __init__(self, header: str, expected: str, actual: str) -> None:
-        super().__init__(
-            "connectivity:precondition.failed",
-            412,
-            f"The comparison of precondition header '{header}' for the requested connection resource evaluated "
-            f"to false. Header value: '{_shown(expected)}', actual entity-tag: '{actual}'.",
-            "The comparison of the provided precondition header with the current ETag value of the requested "
-            "connection resource evaluated to false. Check the value of your conditional header value.",
         )
 
 
