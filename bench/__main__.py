@@ -3,7 +3,8 @@
 Starts a fresh twinhub server on loopback, drives it with wrk, prints a Markdown report and writes it
 (plus JSON) to `bench/results/`. Run from the repository root. The search
 benchmark over a million things (`--only search`) and the scale-out one on PostgreSQL + NATS with one and two
-workers (`--only scale-out`) are opt-in: their data sets take minutes to generate once.
+workers (`--only scale-out`) are opt-in: their data sets take minutes to generate once. `--only mapping-js`
+measures payload mapping calls in process (JavaScript beside the Ditto mapper); it needs neither server nor wrk.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from bench.http_things import FLOOR, SCENARIOS, Options, ServerStartError, run
+from bench.mapping_js import MAPPING_JS, MappingJsOptions
+from bench.mapping_js import run as run_mapping_js
+from bench.mapping_js import save as save_mapping_js
+from bench.mapping_js import to_markdown as mapping_js_to_markdown
 from bench.realtime import RealtimeOptions
 from bench.realtime import run as run_realtime
 from bench.realtime import to_json as realtime_to_json
@@ -32,7 +37,7 @@ from bench.search import run as run_search
 SEARCH = "search"
 SCALE_OUT = "scale-out"
 REALTIME = "realtime"
-OPT_IN = (SEARCH, SCALE_OUT, REALTIME)
+OPT_IN = (SEARCH, SCALE_OUT, REALTIME, MAPPING_JS)
 
 
 def _positive(text: str) -> int:
@@ -61,6 +66,7 @@ class Runs:
     scale_out: ScaleOutOptions | None
     realtime: RealtimeOptions | None
     persist: bool
+    mapping_js: MappingJsOptions | None = None
 
 
 def parse_args(argv: list[str] | None) -> Runs:
@@ -117,7 +123,8 @@ def parse_args(argv: list[str] | None) -> Runs:
     if REALTIME in only:
         realtime = RealtimeOptions(subscribers=args.subscribers, rate=args.rate, duration_s=args.duration,
                                    warmup_s=max(args.warmup, 0), threads=args.threads, keep_data=args.keep_data)
-    return Runs(options, search, scale_out, realtime, not args.no_save)
+    mapping_js = MappingJsOptions() if MAPPING_JS in only else None
+    return Runs(options, search, scale_out, realtime, not args.no_save, mapping_js)
 
 
 class _Report(Protocol):
@@ -185,12 +192,21 @@ def _realtime(options: RealtimeOptions, persist: bool) -> int:
                       kept=lambda report: "data dir kept under /tmp (twinhub-bench-realtime-*)")
 
 
+def _mapping_js(options: MappingJsOptions, persist: bool) -> int:
+    return _benchmark(MAPPING_JS, lambda: run_mapping_js(options), render=mapping_js_to_markdown,
+                      save_it=save_mapping_js if persist else None, kept=lambda report: "nothing kept")
+
+
 def main(argv: list[str] | None = None) -> int:
     runs = parse_args(argv)
+    status = 0
+    if runs.mapping_js is not None:  # in process, no server and no wrk
+        status = _mapping_js(runs.mapping_js, runs.persist)
+        if runs.http is None and runs.search is None and runs.scale_out is None and runs.realtime is None:
+            return status
     if shutil.which("wrk") is None:
         print("bench: wrk is not installed; run scripts/ensure-wrk (or `make bench`)", file=sys.stderr)
         return 2
-    status = 0
     if runs.http is not None:
         status = max(status, _http_things(runs.http, runs.persist))
     if runs.search is not None:

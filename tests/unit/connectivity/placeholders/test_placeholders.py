@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from twinhub.connectivity import model as connection_model
 from twinhub.connectivity.external import ExternalMessage
 from twinhub.connectivity.placeholders import (
     DELETED,
@@ -21,6 +22,7 @@ from twinhub.connectivity.placeholders import (
     apply,
     apply_all,
     apply_or_delete,
+    check_template,
     condition_holds,
     envelope_placeholders,
     message_placeholders,
@@ -34,6 +36,7 @@ from twinhub.model.errors import (
     PlaceholderFunctionUnknown,
     PlaceholderUnresolved,
 )
+from twinhub.model.types import JsonValue
 from twinhub.protocol import envelope_from_json, parse_topic
 
 HEADERS = placeholders_of(HeaderPlaceholder({"One": "1", "two": "2", "splitted": "one two three",
@@ -331,3 +334,19 @@ def test_a_product_of_many_values_is_bounded() -> None:
     many = placeholders_of(HeaderPlaceholder({"x": " ".join(str(i) for i in range(100))}))
     with pytest.raises(PlaceholderUnresolved):
         resolve("{{ header:x | fn:split(' ') }}{{ header:x | fn:split(' ') }}", many)
+
+
+def test_check_template_is_the_connection_models_template_check() -> None:
+    connection: dict[str, JsonValue] = {
+        "id": "c1", "connectionType": "mqtt", "connectionStatus": "closed", "uri": "tcp://localhost:1883",
+        "targets": [{"address": "out/{{ thing:namespace }}/{{ thing:name | fn:lower() }}",
+                     "topics": ["_/_/things/twin/events"], "qos": 0, "authorizationContext": ["s:a"],
+                     "headerMapping": {"device": "{{ header:device_id | fn:default(thing:id) }}"}}]}
+    connection_model.validate(connection_model.parse_connection(connection), templates=check_template)
+    targets = connection["targets"]
+    assert isinstance(targets, list) and isinstance(targets[0], dict)
+    for address, error in (("out/{{ thing:nope }}", PlaceholderUnresolved),
+                           ("out/{{ thing:id | fn:reverse() }}", PlaceholderFunctionUnknown)):
+        targets[0]["address"] = address
+        with pytest.raises(error):
+            connection_model.validate(connection_model.parse_connection(connection), templates=check_template)
