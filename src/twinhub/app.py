@@ -20,6 +20,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+from functools import partial
 from typing import Protocol
 
 from starlette.applications import Starlette
@@ -30,6 +31,7 @@ from twinhub.api.subsystem import HttpApi
 from twinhub.auth import build_authenticator
 from twinhub.backends import open_backends
 from twinhub.config import Settings, load_settings
+from twinhub.connectivity.runtime import open_runtime
 from twinhub.connectivity.subsystem import Connectivity
 from twinhub.service.buffers import Budget
 from twinhub.service.coherence import follow_events
@@ -62,7 +64,7 @@ class Subsystem(Protocol):
 
 def subsystems_of(settings: Settings) -> list[Subsystem]:
     """Every subsystem of twinhub, in the order they start."""
-    return [HttpApi(settings), Connectivity(settings)]
+    return [HttpApi(settings), Connectivity(settings, partial(open_runtime, settings=settings))]
 
 
 @contextlib.asynccontextmanager

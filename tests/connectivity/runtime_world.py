@@ -5,37 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from twinhub.app import open_platform
 from twinhub.config import load_settings
 from twinhub.connectivity.clients.base import ClientSettings, ConnectionClient
 from twinhub.connectivity.clients.mqtt import MqttClient
-from twinhub.connectivity.external import ExternalMessage
-from twinhub.connectivity.mapping.base import PayloadMapper
 from twinhub.connectivity.model import Connection, parse_connection
+from twinhub.connectivity.runtime import mapper_registry
 from twinhub.connectivity.runtime.connection import ConnectionRuntime, RuntimeContext
 from twinhub.model.commands import ThingCommand
 from twinhub.model.types import JsonValue
-from twinhub.protocol import Envelope, encode_envelope, parse_envelope
 from twinhub.service.platform import Platform
 from twinhub.service.session import SessionServices
-
-
-class DittoPassThrough:
-    """Ditto Protocol JSON both ways (the shape of Ditto's default mapper), for runtime tests only."""
-
-    def map_inbound(self, message: ExternalMessage) -> Sequence[Envelope]:
-        return [parse_envelope(message.payload)]
-
-    def map_outbound(self, envelope: Envelope) -> Sequence[ExternalMessage]:
-        return [ExternalMessage(encode_envelope(envelope), {"content-type": "application/vnd.eclipse.ditto+json"},
-                                "application/vnd.eclipse.ditto+json")]
-
-
-def build_mappers(_connection: Connection, _aliases: Sequence[str]) -> Sequence[PayloadMapper]:
-    return [DittoPassThrough()]
 
 
 def open_client(settings: ClientSettings) -> ConnectionClient:
@@ -54,7 +37,7 @@ def context_of(platform: Platform, client_ids: list[str]) -> RuntimeContext:
         return client_ids[-1]
 
     services = SessionServices(platform.things, platform.policies, platform.search, platform.events, platform.live)
-    return RuntimeContext(services, open_client, build_mappers, client_id, backoff_min=0.2, backoff_max=1.0)
+    return RuntimeContext(services, open_client, mapper_registry, client_id, backoff_min=0.2, backoff_max=1.0)
 
 
 def mqtt_connection(url: str, *, sources: list[JsonValue] | None = None, targets: list[JsonValue] | None = None,

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, Protocol
 
 from twinhub.auth.context import AuthContext
 from twinhub.connectivity.clients.base import ClientFailure, ClientSettings, ConnectionClient
@@ -34,14 +34,26 @@ from twinhub.connectivity.runtime.outbound import TargetPublisher, issued_label
 from twinhub.model.types import JsonObject
 from twinhub.service.session import Session, SessionServices, SessionTasks
 
-__all__ = ["BuildMappers", "ConnectionRuntime", "OpenClient", "RuntimeContext", "backoff", "client_settings"]
+__all__ = ["BuildMappers", "ConnectionRuntime", "Mappers", "OpenClient", "RuntimeContext", "backoff",
+           "client_settings"]
 
 log = logging.getLogger(__name__)
 
 OpenClient = Callable[[ClientSettings], ConnectionClient]
-# The payload mappers of a source or target: its `payloadMapping` aliases (empty: Ditto's default) resolved
-# against the connection's `mappingDefinitions`; raises MapperConfigurationInvalid.
-BuildMappers = Callable[[Connection, Sequence[str]], Sequence[PayloadMapper]]
+
+
+class Mappers(Protocol):
+    """A connection's mappers (`twinhub.connectivity.mapping.MapperRegistry`), built once per runtime."""
+
+    def mappers(self, payload_mapping: Sequence[str] = ()) -> list[PayloadMapper]:
+        """The mappers of a source's or target's `payloadMapping` (empty: Ditto's default)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+# Builds the mappers of a connection from its `mappingDefinitions`; raises MapperConfigurationInvalid.
+BuildMappers = Callable[[Connection], Mappers]
 
 STABLE_AFTER: Final = 30.0  # seconds a link must last for the backoff to start again from its minimum
 
@@ -103,6 +115,9 @@ class ConnectionRuntime:
         self._connected_since: float | None = None
         self._task: asyncio.Task[None] | None = None
         self._up = asyncio.Event()  # set while the client is connected
+        # Script mappers may run up to their time limit: off the event loop, in a thread.
+        self._offload = any(definition.mapping_engine == "JavaScript"
+                            for definition in connection.mapping_definitions.values())
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -137,18 +152,31 @@ class ConnectionRuntime:
     # -- the loop ----------------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        context = self._context
+        try:
+            mappers = context.build_mappers(self.connection)
+        except MapperConfigurationInvalid as invalid:
+            self._client.set("failed", f"misconfigured: {invalid}")
+            self.monitor.log("connection", "other", f"The payload mapping is misconfigured: {invalid}")
+            return  # nothing a retry would change: the connection must be modified
+        try:
+            await self._keep_connected(mappers)
+        finally:
+            mappers.close()
+
+    async def _keep_connected(self, mappers: Mappers) -> None:
         attempt = 0
         context = self._context
         while True:
             started = time.monotonic()
             try:
-                await self._attempt()
+                await self._attempt(mappers)
             except ClientFailure as failure:
                 self._failed(str(failure))
-            except MapperConfigurationInvalid as invalid:
+            except MapperConfigurationInvalid as invalid:  # a source's or target's payloadMapping
                 self._client.set("failed", f"misconfigured: {invalid}")
                 self.monitor.log("connection", "other", f"The payload mapping is misconfigured: {invalid}")
-                return  # nothing a retry would change: the connection must be modified
+                return
             if time.monotonic() - started > STABLE_AFTER:
                 attempt = 0
             delay = backoff(attempt, minimum=context.backoff_min, maximum=context.backoff_max)
@@ -156,7 +184,7 @@ class ConnectionRuntime:
             self._client.set("failed", f"{self._client.details} (next attempt in {delay:.1f} s)")
             await asyncio.sleep(delay)
 
-    async def _attempt(self) -> None:
+    async def _attempt(self, mappers: Mappers) -> None:
         connection, context = self.connection, self._context
         client = context.open_client(self.client_settings)
         try:
@@ -168,15 +196,15 @@ class ConnectionRuntime:
             async with contextlib.AsyncExitStack() as stack, asyncio.TaskGroup() as group:
                 for index, source in enumerate(connection.sources):
                     session = await self._session(stack, source.authorization_context, ())
-                    mappers = context.build_mappers(connection, source.payload_mapping)
-                    consumer = SourceConsumer(connection, source, session=session, mappers=mappers,
-                                              monitor=self.monitor, max_in_flight=context.max_in_flight)
+                    consumer = SourceConsumer(connection, source, session=session,
+                                              mappers=mappers.mappers(source.payload_mapping), monitor=self.monitor,
+                                              max_in_flight=context.max_in_flight, offload=self._offload)
                     group.create_task(self._consume(consumer, client, index))
                 for index, target in enumerate(connection.targets):
                     label = issued_label(connection, target)
                     session = await self._session(stack, target.authorization_context, (label,) if label else ())
                     publisher = TargetPublisher(connection, target, session=session, monitor=self.monitor,
-                                                mappers=context.build_mappers(connection, target.payload_mapping))
+                                                mappers=mappers.mappers(target.payload_mapping), offload=self._offload)
                     await publisher.subscribe()
                     self._targets[index].set("open", "publishing")
                     group.create_task(publisher.run(client))

@@ -132,11 +132,13 @@ class SourceConsumer:
     """One source of one connection on one worker, on a connected client."""
 
     def __init__(self, connection: Connection, source: Source, *, session: Session, mappers: Sequence[PayloadMapper],
-                 monitor: ConnectionMonitor, max_in_flight: int = DEFAULT_MAX_IN_FLIGHT) -> None:
+                 monitor: ConnectionMonitor, max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+                 offload: bool = False) -> None:
         self._connection = connection
         self._source = source
         self._session = session
         self._mappers = tuple(mappers)
+        self._offload = offload  # map in a thread (script mappers)
         self._monitor = monitor
         self._answers = _Answers(session)
         self._slots = asyncio.Semaphore(max_in_flight)
@@ -177,7 +179,7 @@ class SourceConsumer:
         monitor = self._monitor
         monitor.count("inbound", self.address, "consumed")
         try:
-            envelopes = [envelope for mapper in self._mappers for envelope in mapper.map_inbound(message)]
+            envelopes = await asyncio.to_thread(self._map, message) if self._offload else self._map(message)
         except (MappingFailed, TwinhubError) as failure:
             monitor.count("inbound", self.address, "mapped", success=False)
             monitor.log("source", "mapped", f"The message could not be mapped: {failure}", address=message.address,
@@ -191,6 +193,9 @@ class SourceConsumer:
             return Outcome.ACCEPT
         outcomes = await asyncio.gather(*(self._command(client, message, envelope) for envelope in envelopes))
         return _combined(outcomes)
+
+    def _map(self, message: ExternalMessage) -> list[Envelope]:
+        return [envelope for mapper in self._mappers for envelope in mapper.map_inbound(message)]
 
     async def _command(self, client: ConnectionClient, message: ExternalMessage, envelope: Envelope) -> Outcome:
         try:
@@ -283,6 +288,9 @@ class SourceConsumer:
         if value is None or value not in allowed:
             raise ConnectionSignalIdEnforcementFailed(_entity_id(envelope) or "")
 
+    def _map_out(self, envelope: Envelope) -> list[ExternalMessage]:
+        return [out for mapper in self._mappers for out in mapper.map_outbound(envelope)]
+
     async def _reply(self, client: ConnectionClient, message: ExternalMessage, request: Envelope,
                      response: Envelope) -> None:
         """Send `response` to the source's reply target, if it has one that expects this kind of response."""
@@ -309,7 +317,7 @@ class SourceConsumer:
         mapped_headers = {name.lower(): value for name, template in target.header_mapping.items()
                           if (value := apply_or_delete(template, placeholders)) is not None}
         try:
-            outgoing = [out for mapper in self._mappers for out in mapper.map_outbound(response)]
+            outgoing = await asyncio.to_thread(self._map_out, response) if self._offload else self._map_out(response)
         except (MappingFailed, TwinhubError) as failure:
             self._monitor.count("outbound", target.address, "mapped", success=False)
             self._monitor.log("response", "mapped", f"The response could not be mapped: {failure}")

@@ -13,6 +13,7 @@ the client's failure ends the link (the connection reconnects).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -22,6 +23,7 @@ from typing import Final
 import orjson
 
 from twinhub.connectivity.clients.base import ClientFailure, ConnectionClient
+from twinhub.connectivity.external import ExternalMessage
 from twinhub.connectivity.mapping.base import MappingFailed, PayloadMapper
 from twinhub.connectivity.model import Connection, Target, TopicKind
 from twinhub.connectivity.placeholders import (
@@ -63,11 +65,12 @@ class TargetPublisher:
     """One target of one connection on one worker: its session's stream, published with a client."""
 
     def __init__(self, connection: Connection, target: Target, *, session: Session,
-                 mappers: Sequence[PayloadMapper], monitor: ConnectionMonitor) -> None:
+                 mappers: Sequence[PayloadMapper], monitor: ConnectionMonitor, offload: bool = False) -> None:
         self._connection = connection
         self._target = target
         self._session = session
         self._mappers = tuple(mappers)
+        self._offload = offload  # map in a thread (script mappers)
         self._monitor = monitor
         self._label = issued_label(connection, target)
 
@@ -116,7 +119,7 @@ class TargetPublisher:
         headers = {name.lower(): value for name, template in target.header_mapping.items()
                    if (value := apply_or_delete(template, placeholders)) is not None}
         try:
-            messages = [message for mapper in self._mappers for message in mapper.map_outbound(envelope)]
+            messages = await asyncio.to_thread(self._map, envelope) if self._offload else self._map(envelope)
         except (MappingFailed, TwinhubError) as failure:
             monitor.count("outbound", address, "mapped", success=False)
             monitor.log("target", "mapped", f"The signal could not be mapped: {failure}",
@@ -138,6 +141,9 @@ class TargetPublisher:
             monitor.log("target", "published", f"Published to <{resolved}>.", success=True, address=resolved,
                         correlation_id=correlation_id, entity_id=entity_id)
         await self._acknowledge(envelope, 200 if messages else 204, None)
+
+    def _map(self, envelope: Envelope) -> list[ExternalMessage]:
+        return [message for mapper in self._mappers for message in mapper.map_outbound(envelope)]
 
     async def _acknowledge(self, envelope: Envelope, status: int, problem: str | None) -> None:
         """Issue the target's acknowledgement label when the signal requested it."""
