@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -17,6 +18,8 @@ from paho.mqtt.properties import Properties
 
 from twinhub.connectivity.clients.base import ClientSettings
 from twinhub.connectivity.clients.mqtt import MqttClient
+from twinhub.connectivity.model import parse_connection
+from twinhub.connectivity.runtime.worker import WorkerIdentity
 
 
 def settings(url: str, client_id: str | None = None, *, kind: str = "mqtt-5", group: str = "",
@@ -110,3 +113,20 @@ def collecting(url: str, topic: str) -> Iterator[Collector]:
         yield collector
     finally:
         collector.close()
+
+
+def publish_now(url: str, topic: str, payload: bytes | str, *, qos: int = 1,
+                headers: dict[str, str] | None = None) -> None:
+    """`publish` for synchronous tests."""
+    _publish_all(url, [(topic, payload, qos, headers)])
+
+
+def publish_many_now(url: str, messages: Sequence[tuple[str, bytes | str]], *, qos: int = 1) -> None:
+    _publish_all(url, [(topic, payload, qos, None) for topic, payload in messages])
+
+
+def server_client_ids(connection_id: str, workers: int = 1) -> list[str]:
+    """The client ids the workers of a server on this host give a connection (`runtime/worker.py`)."""
+    connection = parse_connection({"id": connection_id, "connectionType": "mqtt-5", "connectionStatus": "open",
+                                   "uri": "tcp://127.0.0.1:1883"})
+    return [WorkerIdentity(socket.gethostname(), slot).client_id(connection) for slot in range(workers)]
