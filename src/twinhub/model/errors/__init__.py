@@ -58,6 +58,7 @@ no TwinhubError: they never reach a client.
     │   ├── ConnectionUriInvalid                connectivity:connection.uri.invalid
     │   ├── TopicInvalid                        connectivity:topic.invalid
     │   ├── ConnectivityCommandInvalid          connectivity:command.invalid
+    │   ├── ConnectionsAmountIllegal            connectivity:connections.amount.illegal
     │   ├── PlaceholderUnresolved               placeholder:unresolved
     │   ├── PlaceholderFunctionUnknown          placeholder:function.unknown
     │   ├── PlaceholderFunctionSignatureInvalid placeholder:function.signature.invalid
@@ -163,6 +164,7 @@ from twinhub.model.errors.connectivity import (
     ConnectionIdInvalid,
     ConnectionIdNotSettable,
     ConnectionNotAccessible,
+    ConnectionsAmountIllegal,
     ConnectionUnavailable,
     ConnectionUriInvalid,
     ConnectivityCommandInvalid,
@@ -269,6 +271,7 @@ __all__ = [
     "ConnectionNotAccessible",
     "ConnectionUnavailable",
     "ConnectionUriInvalid",
+    "ConnectionsAmountIllegal",
     "ConnectivityCommandInvalid",
     "CursorInvalid",
     "DefinitionInvalid",
