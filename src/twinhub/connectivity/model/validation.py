@@ -52,8 +52,8 @@ _PROTOCOL_NAMES: Final = {ConnectionType.MQTT: "MQTT 3.1.1", ConnectionType.MQTT
 
 # Mapping engines a `mappingDefinitions` entry may name, and those usable by name without a definition.
 MAPPING_ENGINES: Final = ("Ditto", "JavaScript", "Normalized", "ImplicitThingCreation", "ConnectionStatus",
-                          "RawMessage", "UpdateTwinWithLiveResponse")
-FALLBACK_MAPPERS: Final = ("Ditto", "Normalized", "RawMessage", "UpdateTwinWithLiveResponse")
+                          "RawMessage", "UpdateTwinWithLiveResponse", "CloudEvents")
+FALLBACK_MAPPERS: Final = ("Ditto", "Normalized", "RawMessage", "UpdateTwinWithLiveResponse", "CloudEvents")
 
 MAX_SOURCES: Final = 100
 MAX_TARGETS: Final = 100

@@ -57,6 +57,7 @@ no TwinhubError: they never reach a client.
     │   ├── ConnectionIdNotSettable             connectivity:id.notsettable
     │   ├── ConnectionUriInvalid                connectivity:connection.uri.invalid
     │   ├── TopicInvalid                        connectivity:topic.invalid
+    │   ├── ConnectionSignalIdEnforcementFailed connectivity:connection.id.enforcement.failed
     │   ├── ConnectivityCommandInvalid          connectivity:command.invalid
     │   ├── ConnectionsAmountIllegal            connectivity:connections.amount.illegal
     │   ├── PlaceholderUnresolved               placeholder:unresolved
@@ -165,6 +166,7 @@ from twinhub.model.errors.connectivity import (
     ConnectionIdNotSettable,
     ConnectionNotAccessible,
     ConnectionsAmountIllegal,
+    ConnectionSignalIdEnforcementFailed,
     ConnectionUnavailable,
     ConnectionUriInvalid,
     ConnectivityCommandInvalid,
@@ -269,6 +271,7 @@ __all__ = [
     "ConnectionIdInvalid",
     "ConnectionIdNotSettable",
     "ConnectionNotAccessible",
+    "ConnectionSignalIdEnforcementFailed",
     "ConnectionUnavailable",
     "ConnectionUriInvalid",
     "ConnectionsAmountIllegal",
