@@ -31,6 +31,7 @@ from twinhub.connectivity.placeholders import (
     validate,
 )
 from twinhub.model.errors import (
+    ConnectionConfigurationInvalid,
     PlaceholderFunctionSignatureInvalid,
     PlaceholderFunctionTooComplex,
     PlaceholderFunctionUnknown,
@@ -349,20 +350,24 @@ def test_a_product_of_many_values_is_bounded() -> None:
         resolve("{{ header:x | fn:split(' ') }}{{ header:x | fn:split(' ') }}", many)
 
 
-def test_check_template_is_the_connection_models_template_check() -> None:
+def test_the_connection_model_validates_its_templates_with_these_placeholders() -> None:
     connection: dict[str, JsonValue] = {
         "id": "c1", "connectionType": "mqtt", "connectionStatus": "closed", "uri": "tcp://localhost:1883",
         "targets": [{"address": "out/{{ thing:namespace }}/{{ thing:name | fn:lower() }}",
                      "topics": ["_/_/things/twin/events"], "qos": 0, "authorizationContext": ["s:a"],
                      "headerMapping": {"device": "{{ header:device_id | fn:default(thing:id) }}"}}]}
-    connection_model.validate(connection_model.parse_connection(connection), templates=check_template)
+    connection_model.validate(connection_model.parse_connection(connection))
     targets = connection["targets"]
     assert isinstance(targets, list) and isinstance(targets[0], dict)
+    # As Ditto's validateTemplate: the placeholder error's message, as a configuration error.
     for address, error in (("out/{{ thing:nope }}", PlaceholderUnresolved),
                            ("out/{{ thing:id | fn:reverse() }}", PlaceholderFunctionUnknown)):
         targets[0]["address"] = address
+        with pytest.raises(ConnectionConfigurationInvalid) as caught:
+            connection_model.validate(connection_model.parse_connection(connection))
+        assert isinstance(caught.value.__cause__, error)
         with pytest.raises(error):
-            connection_model.validate(connection_model.parse_connection(connection), templates=check_template)
+            check_template(address)
 
 
 def test_format_reads_a_template_of_unclosed_braces_as_text() -> None:
