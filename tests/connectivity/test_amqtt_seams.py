@@ -38,3 +38,9 @@ def test_amqtt_still_passes_the_unattached_handler_to_handle_client_session() ->
     assert "handler.attach(" in inspect.getsource(Broker._handle_client_session)
     assert "handler.attach(" not in source  # still unattached when `_handle_client_session` gets it
     assert issubclass(DeviceHandler, BrokerProtocolHandler)
+
+
+def test_amqtt_still_authenticates_with_the_session_and_its_listener() -> None:
+    assert parameters(Broker._authenticate) == ["self", "session", "_"]
+    source = inspect.getsource(Broker._handle_client_session)
+    assert source.index("self._authenticate(") < source.index("performing take-over")

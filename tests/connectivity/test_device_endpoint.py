@@ -5,7 +5,9 @@ devices and their answers back to HTTP callers, and the bad paths."""
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 
-from tests.connectivity.mqtt import Device
+from tests.connectivity.device_mqtt import Device
 from twinhub.auth import hash_password
 from twinhub.store.sqlite.devices import SqliteDeviceStore
 from twinhub.store.sqlite.users import SqliteUserStore
@@ -188,17 +190,25 @@ def test_messages_for_a_device_that_did_not_subscribe_time_out(endpoint: Endpoin
         device.close()
 
 
-@pytest.mark.parametrize("payload", [b"not json", b"[1, 2]", b'"text"', b"\xff\xfe", b"[" * 5000 + b"]" * 5000,
-                                     b'{"a/b": 1}', b"{}"])
+@pytest.mark.parametrize(("payload", "error"), [
+    (b"not json", "json.invalid"), (b"[1, 2]", "json.invalid"), (b'"text"', "json.invalid"),
+    (b"\xff\xfe", "json.invalid"), (b"[" * 5000 + b"]" * 5000, "json.invalid"),
+    (b'{"a/b": 1}', "things:json.key.invalid"), (b"{}", None),
+])
 def test_malformed_telemetry_is_refused_and_the_connection_goes_on(endpoint: Endpoint, thing_id: str,
-                                                                    payload: bytes) -> None:
+                                                                    payload: bytes, error: str | None) -> None:
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
     device = endpoint.device(thing_id)
     try:
+        assert device.subscribe(f"devices/{thing_id}/errors") == 1
         assert device.publish(f"devices/{thing_id}/telemetry", payload).is_published()
+        if error is not None:
+            refusal = json.loads(device.next_message().payload)
+            assert refusal["status"] == 400 and refusal["value"]["error"] == error, refusal
         assert device.publish(f"devices/{thing_id}/telemetry", '{"after": 1}').is_published()
         assert endpoint.http.get(f"/things/{thing_id}/features").json() == {"after": {"properties": {"value": 1}}}
         assert not device.disconnected.is_set()
+        assert device.messages.empty()
     finally:
         device.close()
 
@@ -215,3 +225,69 @@ def test_an_oversize_packet_closes_the_connection_unread(endpoint: Endpoint, thi
     again = endpoint.device(thing_id)  # the endpoint itself is fine
     assert again.publish(f"devices/{thing_id}/telemetry", '{"ok": 1}').is_published()
     again.close()
+
+
+def test_qos_2_telemetry_is_committed_before_its_pubrec(endpoint: Endpoint, thing_id: str) -> None:
+    endpoint.create_thing(thing_id, ["READ", "WRITE"])
+    device = endpoint.device(thing_id)
+    try:
+        assert device.publish(f"devices/{thing_id}/telemetry", '{"level": 2}', qos=2).is_published()
+        assert endpoint.http.get(f"/things/{thing_id}/features").json() == {"level": {"properties": {"value": 2}}}
+    finally:
+        device.close()
+
+
+def test_another_subject_cannot_take_over_a_persistent_session(endpoint: Endpoint, thing_id: str) -> None:
+    endpoint.create_thing(thing_id, ["READ", "WRITE"])
+    endpoint.device(thing_id).close()  # registered
+    owner = Device(endpoint.port, thing_id, DEVICE_PASSWORD, client_id=f"shared-{thing_id}", clean_session=False)
+    try:
+        assert owner.wait_connected() == 0
+        intruder = Device(endpoint.port, *ADMIN, client_id=f"shared-{thing_id}", clean_session=False)
+        assert intruder.wait_connected() == "Not authorized"
+        intruder.close()
+        assert owner.publish(f"devices/{thing_id}/telemetry", '{"still": "mine"}').is_published()
+        assert not owner.disconnected.is_set()
+    finally:
+        owner.close()
+
+
+def mqtt_string(text: str) -> bytes:
+    data = text.encode()
+    return len(data).to_bytes(2, "big") + data
+
+
+def mqtt_packet(first_byte: int, body: bytes) -> bytes:
+    length, encoded = len(body), bytearray()
+    while True:
+        byte, length = length % 128, length // 128
+        encoded.append(byte | (0x80 if length else 0))
+        if not length:
+            return bytes([first_byte]) + bytes(encoded) + body
+
+
+def test_a_device_that_stops_reading_its_commands_is_disconnected(endpoint: Endpoint, thing_id: str) -> None:
+    endpoint.create_thing(thing_id, ["READ", "WRITE"])
+    endpoint.device(thing_id).close()  # registered
+    dropped = f"closing the MQTT connection of device:{thing_id}"
+    with socket.create_connection(("127.0.0.1", endpoint.port), timeout=30) as stuck:
+        flags_clean_user_password = 0xC2
+        stuck.sendall(mqtt_packet(0x10, mqtt_string("MQTT") + bytes([4, flags_clean_user_password, 0, 60])
+                                  + mqtt_string("stuck") + mqtt_string(thing_id) + mqtt_string(DEVICE_PASSWORD)))
+        assert stuck.recv(4) == b"\x20\x02\x00\x00"  # CONNACK, accepted
+        stuck.sendall(mqtt_packet(0x82, b"\x00\x01" + mqtt_string(f"devices/{thing_id}/commands") + b"\x00"))
+        assert stuck.recv(5) == b"\x90\x03\x00\x01\x00"  # SUBACK, QoS 0
+        # Fire-and-forget messages (timeout 0) the client never reads, until the endpoint gives up on it: its
+        # session's buffer (4 MiB) fills once the socket's are full.
+        sent = 0
+        while dropped not in endpoint.server.log():
+            response = endpoint.http.post(f"/things/{thing_id}/inbox/messages/fill", json={"blob": "x" * 500_000},
+                                          params={"timeout": "0"})
+            assert response.status_code == 202
+            sent += 1
+            assert sent < 200, "the endpoint kept a client that read nothing"
+        # What the kernel still held for it arrives, then the end of the connection (or its reset).
+        with contextlib.suppress(ConnectionResetError):
+            while stuck.recv(1 << 20):
+                pass
+    assert httpx.get(f"{endpoint.server.base_url}/health").status_code == 200

@@ -10,7 +10,7 @@ import pytest
 
 from tests.contract.conftest import StoreOpener
 from tests.contract.helpers import create
-from twinhub.model.events import ConnectionEvent, ConnectionWrite, StoredConnection
+from twinhub.model.events import ConnectionAction, ConnectionEvent, ConnectionWrite, StoredConnection
 from twinhub.model.types import JsonObject
 from twinhub.store.base import RevisionConflict, Store
 from twinhub.store.commit import Commit
@@ -28,7 +28,7 @@ def doc(connection_id: str, status: str = "open") -> JsonObject:
 
 def write(connection_id: str, revision: int = 1, *, status: str = "open", deleted: bool = False) -> ConnectionWrite:
     body = {} if deleted else doc(connection_id, status)
-    action = "deleted" if deleted else "created" if revision == 1 else "modified"
+    action: ConnectionAction = "deleted" if deleted else "created" if revision == 1 else "modified"
     return ConnectionWrite(
         StoredConnection(connection_id, body, revision, T0, T1 if revision > 1 else T0, deleted=deleted),
         ConnectionEvent(connection_id, action, None if deleted else body, revision, T1 if revision > 1 else T0),
@@ -70,6 +70,8 @@ async def test_a_deleted_connection_is_a_tombstone_and_not_listed(store: Store) 
 async def test_connections_are_listed_by_id(store: Store) -> None:
     await store.commit(Commit(connections=(write("b"), write("a"), write("c"))))
     assert [stored.connection_id for stored in await store.connections()] == ["a", "b", "c"]
+    assert [stored.connection_id for stored in await store.connections(limit=2)] == ["a", "b"]
+    assert await store.connections(limit=0) == []
 
 
 async def test_a_connection_and_a_thing_with_the_same_id_are_separate(store: Store) -> None:

@@ -401,3 +401,51 @@ def test_buffer_limits_come_from_the_environment_and_must_be_positive() -> None:
     assert Settings().session_buffer_bytes == 4 * 1024 * 1024
     with pytest.raises(SettingsError):
         load_settings({"TWINHUB_MAX_SESSIONS_PER_SUBJECT": "0"})
+
+
+# --- admin subjects ---------------------------------------------------------------------------
+
+
+def test_nobody_is_an_admin_by_default() -> None:
+    assert Settings().admin_subjects == ()
+
+
+def test_admin_subjects_are_comma_separated_in_the_environment() -> None:
+    settings = load_settings(environ={"TWINHUB_ADMIN_SUBJECTS": " nginx:admin, oidc:ops ,,nginx:admin"})
+    assert settings.admin_subjects == ("nginx:admin", "oidc:ops")
+
+
+def test_admin_subjects_are_a_list_in_toml(tmp_path: Path) -> None:
+    settings = load_settings(environ={}, config_file=_toml(tmp_path, 'admin_subjects = ["nginx:admin"]\n'))
+    assert settings.admin_subjects == ("nginx:admin",)
+
+
+def test_admin_subjects_that_are_not_strings_are_a_settings_error(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="admin_subjects"):
+        load_settings(environ={}, config_file=_toml(tmp_path, "admin_subjects = [1]\n"))
+
+
+def test_admin_subjects_survive_to_environ() -> None:
+    settings = load_settings(environ={"TWINHUB_ADMIN_SUBJECTS": "nginx:a,oidc:b"})
+    assert load_settings(environ=settings.to_environ()) == settings
+
+
+@pytest.mark.parametrize(("raw", "port"), [(None, None), ("", None), ("  ", None), ("0", 0), ("1884", 1884)])
+def test_the_mqtt_port_is_off_unless_set(raw: str | None, port: int | None) -> None:
+    environ = {} if raw is None else {"TWINHUB_MQTT_PORT": raw}
+    settings = load_settings(environ)
+    assert settings.mqtt_port == port
+    assert load_settings(settings.to_environ()).mqtt_port == port  # what a worker process rebuilds
+
+
+@pytest.mark.parametrize("raw", ["x", "-1", "65536", "1.5"])
+def test_an_invalid_mqtt_port_is_refused(raw: str) -> None:
+    with pytest.raises(SettingsError, match="setting 'mqtt_port'"):
+        load_settings({"TWINHUB_MQTT_PORT": raw})
+
+
+def test_the_telemetry_layout_is_one_of_three() -> None:
+    assert load_settings({}).mqtt_telemetry == "features"
+    assert load_settings({"TWINHUB_MQTT_TELEMETRY": "attributes"}).mqtt_telemetry == "attributes"
+    with pytest.raises(SettingsError, match="mqtt_telemetry"):
+        load_settings({"TWINHUB_MQTT_TELEMETRY": "Features"})

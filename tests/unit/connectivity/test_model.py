@@ -21,7 +21,6 @@ from twinhub.connectivity.model import (
 from twinhub.model.errors import (
     AcknowledgementLabelInvalid,
     AcknowledgementLabelNotUnique,
-    ConnectionConfigurationInvalid,
     ConnectionIdInvalid,
     FieldSelectorInvalid,
     JsonFieldMissing,
@@ -31,11 +30,12 @@ from twinhub.model.errors import (
     TwinhubError,
 )
 
-# Ditto's documented example (basic-connections), every field set, in Ditto's order.
+# Ditto's documented example (basic-connections), every field set, in Ditto's order (MQTT 5: its enforcement
+# reads a header, which MQTT 3.1.1 has not).
 FULL: dict[str, Any] = {
     "id": "my-conn",
     "name": "My connection",
-    "connectionType": "mqtt",
+    "connectionType": "mqtt-5",
     "connectionStatus": "open",
     "uri": "tcp://user:pw@localhost:1883",
     "sources": [{
@@ -254,7 +254,9 @@ TOO_MANY = "The number of configured sources or targets within a connection exce
            targets=[{**MQTT_TARGET, "authorizationContext": []}]),
      "The Sources [t/#] and Targets [out/{{ thing:id }}] are missing an authorization context."),
     (_mqtt(clientCount=0), "Invalid value '0' for configuration 'clientCount': it must be at least 1."),
-    (_mqtt(clientCount=2, targets=[{**MQTT_TARGET, "topics": ["_/_/connections/announcements"]}]),
+    (_mqtt(clientCount=2), "Client count limited to 1 for MQTT 3.1.1 connections."),
+    (_mqtt(connectionType="mqtt-5", clientCount=2,
+           targets=[{**MQTT_TARGET, "topics": ["_/_/connections/announcements"]}]),
      "Connection announcements (topic _/_/connections/announcements) can only be used with client count 1."),
     (_mqtt(sources=[dict(MQTT_SOURCE)] * 101), TOO_MANY),
     (_mqtt(targets=[dict(MQTT_TARGET)] * 101), TOO_MANY),
@@ -343,20 +345,36 @@ def test_an_issued_label_is_unique_among_targets() -> None:
     assert error.message == "An issued acknowledgement label may only be used for one target of the connection."
 
 
-def test_templates_are_checked_by_the_function_given() -> None:
-    seen: list[str] = []
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"targets": [{**MQTT_TARGET, "address": "x/{{ nope:y }}"}]}, "The placeholder 'nope:y' could not be resolved."),
+    ({"targets": [{**MQTT_TARGET, "address": "x/{{ source:address }}"}]},
+     "The placeholder 'source:address' could not be resolved."),  # a target has no source
+    ({"targets": [{**MQTT_TARGET, "headerMapping": {"h": "{{ thing:colour }}"}}]},
+     "The placeholder 'thing:colour' could not be resolved."),
+    ({"sources": [{**MQTT_SOURCE, "enforcement": {"input": "{{ header:device }}", "filters": []}}]},
+     "The placeholder 'header:device' could not be resolved."),  # MQTT 3.1.1 has no headers
+    ({"sources": [{**MQTT_SOURCE, "enforcement": {"input": "{{ source:address }}", "filters": ["{{ header:x }}"]}}]},
+     "The placeholder 'header:x' could not be resolved."),  # filters are resolved on the thing
+    ({"sources": [{**MQTT_SOURCE, "replyTarget": {"address": "{{ header:reply-to | fn:nope() }}"}}]}, None),
+])
+def test_a_wrong_placeholder_is_a_configuration_error(changes: dict[str, Any], message: str | None) -> None:
+    error = _invalid(_mqtt(**changes))
+    assert error.code == "connectivity:connection.configuration.invalid"
+    if message is not None:
+        assert error.message == message
 
-    def check(text: str) -> None:
-        seen.append(text)
-        if "bad" in text:
-            raise ConnectionConfigurationInvalid(f"bad template {text}")
 
-    doc = _mqtt(targets=[{**MQTT_TARGET, "address": "x/{{ bad:y }}", "headerMapping": {"h": "{{ header:a }}"}}])
-    with pytest.raises(ConnectionConfigurationInvalid, match="bad template"):
-        validate(parse_connection(doc), templates=check)
-    assert seen == ["x/{{ bad:y }}"]
-    validate(_parse(FULL), templates=seen.append)
-    assert "{{ header:device_id }}" in seen and "{{ header:content-type }}" in seen
+def test_the_places_take_their_placeholders() -> None:
+    validate(parse_connection(_mqtt(
+        sources=[{**MQTT_SOURCE, "enforcement": {"input": "{{ source:address }}",
+                                                 "filters": ["devices/{{ thing:id }}", "{{ entity:id }}"]},
+                  "headerMapping": {"device": "{{ header:device-id | fn:lower() }}"},
+                  "replyTarget": {"address": "{{ header:reply-to }}"}}],
+        targets=[{**MQTT_TARGET, "address": "out/{{ thing:namespace }}/{{ topic:action | fn:default('x') }}",
+                  "headerMapping": {"t": "{{ time:now }}", "c": "{{ connection:id }}"}}])))
+    five = _mqtt(connectionType="mqtt-5",
+                 sources=[{**MQTT_SOURCE, "enforcement": {"input": "{{ header:device }}", "filters": []}}])
+    validate(parse_connection(five))
 
 
 def test_the_uri_keeps_its_credentials_but_never_shows_them() -> None:

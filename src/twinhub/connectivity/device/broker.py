@@ -12,8 +12,9 @@ own protocol handler, `DeviceHandler`, which overrides `handle_publish`, the han
 for PUBLISH (the `handle_*` methods are the ones amqtt's own broker and client handlers override): the
 message is applied to the twin first, and only an accepted one is acknowledged. amqtt creates its handler
 inside `Broker._initialize_client_session`; `DeviceBroker` overrides `_handle_client_session`, which
-receives the unattached handler, to put a `DeviceHandler` in its place. tests/connectivity/test_amqtt_seams.py
-fails when amqtt changes either method's signature or the version, so an upgrade is looked at first.
+receives the unattached handler, to put a `DeviceHandler` in its place (and to refuse a failed login before
+amqtt's session take-over, which it does first). tests/connectivity/test_amqtt_seams.py fails when amqtt
+changes these methods' signatures or the version, so an upgrade is looked at first.
 
 How a PUBLISH ends (MQTT 3.1.1 has no negative acknowledgement; [MQTT-3.3.5-2] leaves a server that does not
 take a message the choice between acknowledging it and closing the connection):
@@ -40,6 +41,7 @@ from typing import Any, Final, Protocol
 from amqtt.adapters import ReaderAdapter, StreamReaderAdapter, StreamWriterAdapter, WriterAdapter
 from amqtt.broker import Broker
 from amqtt.contexts import Action, BaseContext
+from amqtt.mqtt.connack import NOT_AUTHORIZED, ConnackPacket
 from amqtt.mqtt.constants import QOS_1, QOS_2
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.mqtt.puback import PubackPacket
@@ -63,6 +65,7 @@ AMQTT_VERSION: Final = "0.12.1"  # the version whose internals this module was w
 AUTH_KEY: Final = "twinhub.auth"  # where the gate leaves a session's AuthContext (amqtt's `Session.attributes`)
 CONNECT_TIMEOUT: Final = 10.0  # seconds a new connection has to complete its CONNECT
 CLOSE_TIMEOUT: Final = 5.0  # seconds a closing connection may take to flush before it is cut
+PUBLISH_TIMEOUT: Final = 10.0  # seconds a client may take to take (QoS 0) or acknowledge (QoS 1) a message
 
 
 class DeviceEndpoint(Protocol):
@@ -88,10 +91,11 @@ class LimitedReader(StreamReaderAdapter):  # type: ignore[misc]  # amqtt ships n
     """A socket reader that refuses packets over `max_packet` bytes (they are never buffered) and gives a
     new connection `CONNECT_TIMEOUT` seconds to say who it is."""
 
-    def __init__(self, reader: asyncio.StreamReader, *, max_packet: int) -> None:
+    def __init__(self, reader: asyncio.StreamReader, *, max_packet: int, connect_timeout: float = CONNECT_TIMEOUT
+                 ) -> None:
         super().__init__(reader)
         self._max_packet = max_packet
-        self._deadline: float | None = asyncio.get_running_loop().time() + CONNECT_TIMEOUT
+        self._deadline: float | None = asyncio.get_running_loop().time() + connect_timeout
 
     def established(self) -> None:
         self._deadline = None  # from now on the client's keep-alive governs, as amqtt applies it
@@ -109,10 +113,20 @@ class LimitedReader(StreamReaderAdapter):  # type: ignore[misc]  # amqtt ships n
 class ClosingWriter(StreamWriterAdapter):  # type: ignore[misc]
     """amqtt's socket writer, whose close cannot hang on a client that stopped reading."""
 
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        super().__init__(writer)
+        self.is_closed: bool = False
+
+    def abort(self) -> None:
+        """Drop the connection now, unsent data and all."""
+        self.is_closed = True
+        writer: asyncio.StreamWriter = self._writer
+        writer.transport.abort()
+
     async def close(self) -> None:
         if self.is_closed:
             return
-        self.is_closed: bool = True
+        self.is_closed = True
         writer: asyncio.StreamWriter = self._writer
         writer.close()
         try:
@@ -141,6 +155,17 @@ class DeviceGate(BaseAuthPlugin, BaseTopicPlugin):  # type: ignore[misc]
         except TwinhubError as error:
             log.info("refused an MQTT login: %s", error.message)
             return False
+        earlier = session.attributes.get(AUTH_KEY)
+        if earlier is not None and earlier.default_subject != auth.default_subject:
+            # amqtt hands a reconnecting client its persistent session by client id alone: another subject
+            # may not take it over (and with it the connection of its owner).
+            log.info("refused an MQTT login: %s used the client id of %s", auth.default_subject,
+                     earlier.default_subject)
+            return False
+        if session.will_flag:
+            # amqtt would publish the will to the subscribers of any topic it names, past twinhub's checks.
+            log.info("ignoring the will of %s: the device endpoint publishes no wills", auth.default_subject)
+            session.will_flag = False
         session.attributes[AUTH_KEY] = auth
         return True
 
@@ -183,13 +208,13 @@ class DeviceHandler(BrokerProtocolHandler):  # type: ignore[misc]
 
     async def stop(self) -> None:
         await super().stop()
+        if self._watchdog is not None and self._watchdog is not asyncio.current_task():
+            self._watchdog.cancel()  # the connection is closing anyway
         client, self.client = self.client, None
         if client is not None:
             if self.session is not None:
                 self._endpoint.detach(self.session)
             await client.close()
-        if self._watchdog is not None and self._watchdog is not asyncio.current_task():
-            self._watchdog.cancel()
 
     async def handle_publish(self, publish_packet: PublishPacket) -> None:
         """Apply the message (in arrival order), then settle it by its outcome (see the module docstring)."""
@@ -226,13 +251,15 @@ class DeviceHandler(BrokerProtocolHandler):  # type: ignore[misc]
     async def _publish_to_client(self, topic: str, payload: bytes, qos: int) -> None:
         """Send the client one message; a client that cannot take it is disconnected (never an exception)."""
         try:
-            await self.mqtt_publish(topic, payload, qos, False)
+            async with asyncio.timeout(PUBLISH_TIMEOUT):  # no task of its own: nothing outlives a cancelled caller
+                await self.mqtt_publish(topic, payload, qos, False)
         except Exception as exc:  # amqtt raises its own errors, TimeoutError and OSError here
             log.info("closing the MQTT connection of a client that did not take a message: %r", exc)
             self._drop()
 
     async def _drop_when_ended(self, client: DeviceClient) -> None:
         await client.ended.wait()
+        log.info("closing the MQTT connection of %s: its session ended", client.auth.default_subject)
         self._drop()
 
     def _drop(self) -> None:
@@ -241,6 +268,11 @@ class DeviceHandler(BrokerProtocolHandler):  # type: ignore[misc]
             self._dropping = asyncio.create_task(self._close_connection())
 
     async def _close_connection(self) -> None:
+        # The socket first: amqtt's stop cancels its reader task, and on Python 3.11 `asyncio.wait_for` loses
+        # that cancellation when a read completes at the same moment (a flooding client); the closed socket
+        # ends the reader for sure, after what it buffered (at most the stream's 64 KiB).
+        if isinstance(self.writer, ClosingWriter):
+            self.writer.abort()
         with contextlib.suppress(Exception):
             await self.handle_connection_closed()
             await self.stop()
@@ -255,7 +287,14 @@ class DeviceBroker(Broker):  # type: ignore[misc]
 
     async def _handle_client_session(self, reader: ReaderAdapter, writer: WriterAdapter, client_session: Session,
                                      handler: BrokerProtocolHandler, server: Any, listener_name: str) -> None:
-        # `handler` is the unattached one `BrokerProtocolHandler.init_from_connect` made: replaced before use.
+        # amqtt takes a persistent session over from its connected owner before it refuses a login that fails:
+        # anyone knowing a client id could disconnect its client. So a refused login ends here.
+        if not await self._authenticate(client_session, self.listeners_config[listener_name]):
+            await ConnackPacket.build(0, NOT_AUTHORIZED).to_stream(writer)
+            await writer.close()
+            return
+        # `handler` is the unattached one `BrokerProtocolHandler.init_from_connect` made: replaced before use
+        # (amqtt authenticates again, from the verifier's cache).
         await super()._handle_client_session(reader, writer, client_session, DeviceHandler(self._endpoint, self),
                                              server, listener_name)
 

@@ -15,6 +15,7 @@ a client that sends more without waiting (QoS 0 floods) is disconnected (`Outcom
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 import uuid
@@ -26,6 +27,8 @@ import orjson
 from twinhub.auth.context import AuthContext
 from twinhub.connectivity.device.telemetry import Layout, TelemetryInvalid, merge_frame
 from twinhub.connectivity.device.topics import DeviceTopic, Kind, topic_of
+from twinhub.model.errors import JsonParseInvalid, TwinhubError
+from twinhub.protocol import encode_envelope, error_envelope, thing_topic
 from twinhub.service.buffers import Budget
 from twinhub.service.session import Session, SessionLimits, SessionServices, SessionTasks, StreamControl
 
@@ -52,8 +55,8 @@ class Outcome(enum.Enum):
 
 class DeviceClient:
     def __init__(self, services: SessionServices, auth: AuthContext, *, publish: Publish, layout: Layout,
-                 max_payload: int, budget: Budget | None = None, max_pending: int = DEFAULT_MAX_PENDING,
-                 answer_timeout: float = DEFAULT_ANSWER_TIMEOUT) -> None:
+                 max_payload: int, buffer_bytes: int | None = None, budget: Budget | None = None,
+                 max_pending: int = DEFAULT_MAX_PENDING, answer_timeout: float = DEFAULT_ANSWER_TIMEOUT) -> None:
         self.auth = auth
         self._publish = publish
         self._layout = layout
@@ -61,25 +64,37 @@ class DeviceClient:
         self._answer_timeout = answer_timeout
         self._tasks = SessionTasks()
         self._session = Session(services, auth, tasks=self._tasks, budget=budget,
-                                limits=SessionLimits(max_frame_size=max_payload))
+                                limits=SessionLimits(max_frame_size=max_payload, buffer_bytes=buffer_bytes))
         self._answers: dict[str, asyncio.Future[tuple[int, str]]] = {}
         self._watched: dict[Kind, dict[str, int]] = {Kind.COMMANDS: {}, Kind.ERRORS: {}}  # thing -> qos
         self._requested: dict[str, int] = {}  # topic -> the QoS its SUBSCRIBE asked for
         self._tail: asyncio.Future[None] | None = None
         self._pending = 0
         self._pump: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self.ended = asyncio.Event()  # the session ended (closed itself, or `close()`): drop the connection
 
     async def open(self) -> None:
         await self._session.open()
         self._pump = asyncio.create_task(self._deliver())
+        self._watcher = asyncio.create_task(self._end_with_session())
 
     async def close(self) -> None:
         """End the session and what it started (idempotent)."""
         self._session.close()
         await self._tasks.aclose()
-        if self._pump is not None:
-            await self._pump
+        for task in (self._pump, self._watcher):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._fail_answers()
+        self.ended.set()
+
+    async def _end_with_session(self) -> None:
+        """A session that ends itself (its client fell too far behind) ends the connection, even while a
+        write to that client is stuck."""
+        await self._session.wait_closed()
         self.ended.set()
 
     # -- subscriptions ---------------------------------------------------------------------------------
@@ -114,7 +129,7 @@ class DeviceClient:
         self._tail = mine
         try:
             if previous is not None:
-                await previous
+                await asyncio.shield(previous)  # a waiter that is cancelled must not cancel its predecessor
             return await self._apply(topic, payload)
         finally:
             self._pending -= 1
@@ -132,7 +147,7 @@ class DeviceClient:
         try:
             frame = merge_frame(topic.thing_id, payload, self._layout, correlation_id)
         except TelemetryInvalid as exc:
-            await self._report(topic.thing_id, 400, "mqtt:telemetry.invalid", str(exc))
+            await self._report(topic.thing_id, JsonParseInvalid(str(exc)))
             return Outcome.REFUSED
         answer = self._answers[correlation_id] = asyncio.get_running_loop().create_future()
         try:
@@ -162,8 +177,8 @@ class DeviceClient:
         namespace, _, name = topic.thing_id.partition(":")
         if (not isinstance(envelope, dict) or not isinstance(envelope.get("status"), int)
                 or not str(envelope.get("topic", "")).startswith(f"{namespace}/{name}/things/live/")):
-            await self._report(topic.thing_id, 400, "mqtt:response.invalid", "A response must be a Ditto Protocol "
-                               f"live response (with a status) about the thing '{topic.thing_id}'.")
+            await self._report(topic.thing_id, JsonParseInvalid("A response must be a Ditto Protocol live response "
+                                                                f"(with a status) about the thing '{topic.thing_id}'."))
             return Outcome.REFUSED
         await self._session.receive_frame(payload)
         return Outcome.ACCEPTED
@@ -178,10 +193,13 @@ class DeviceClient:
                 if frame.startswith("{"):
                     await self._route(frame)
         finally:
-            for answer in self._answers.values():
-                if not answer.done():
-                    answer.set_exception(ConnectionError("the session ended"))
+            self._fail_answers()
             self.ended.set()
+
+    def _fail_answers(self) -> None:
+        for answer in self._answers.values():
+            if not answer.done():
+                answer.set_exception(ConnectionError("the session ended"))
 
     async def _route(self, frame: str) -> None:
         envelope = orjson.loads(frame)
@@ -193,7 +211,7 @@ class DeviceClient:
             return
         namespace, name, *rest = str(envelope.get("topic", "")).split("/")
         thing_id = f"{namespace}:{name}"
-        if status is None and rest[:3] == ["things", "live", "messages"]:
+        if status is None and rest[:3] == ["things", "live", "messages"] and "/inbox/" in str(envelope.get("path")):
             qos = self._watched[Kind.COMMANDS].get(thing_id)
             if qos is not None:
                 await self._publish(topic_of(thing_id, Kind.COMMANDS), frame.encode(), qos)
@@ -205,9 +223,7 @@ class DeviceClient:
         if qos is not None:
             await self._publish(topic_of(thing_id, Kind.ERRORS), frame.encode(), qos)
 
-    async def _report(self, thing_id: str, status: int, code: str, message: str) -> None:
-        """A refusal of the endpoint itself, in the shape of a Ditto error."""
-        namespace, _, name = thing_id.partition(":")
-        error = {"topic": f"{namespace}/{name}/things/twin/errors", "headers": {}, "path": "/", "status": status,
-                 "value": {"status": status, "error": code, "message": message}}
-        await self._send_error(thing_id, orjson.dumps(error).decode())
+    async def _report(self, thing_id: str, error: TwinhubError) -> None:
+        """A refusal of the endpoint itself, as the Ditto Protocol error a session would send."""
+        envelope = error_envelope(error, topic=thing_topic(thing_id, "errors", None))
+        await self._send_error(thing_id, encode_envelope(envelope).decode())

@@ -30,8 +30,8 @@ from starlette.routing import BaseRoute
 from twinhub.auth import Authenticator
 from twinhub.auth.context import AuthContext
 from twinhub.config import Settings
-from twinhub.connectivity.device.broker import ClosingWriter, DeviceBroker, DeviceGate, LimitedReader
-from twinhub.connectivity.device.client import DeviceClient, Publish
+from twinhub.connectivity.device.broker import CONNECT_TIMEOUT, ClosingWriter, DeviceBroker, DeviceGate, LimitedReader
+from twinhub.connectivity.device.client import DEFAULT_MAX_PENDING, DeviceClient, Publish
 from twinhub.connectivity.device.telemetry import Layout
 from twinhub.service.buffers import Budget
 from twinhub.service.platform import Platform
@@ -51,12 +51,15 @@ class DeviceEndpoint:
 
     routes: Sequence[BaseRoute] = ()
 
-    def __init__(self, settings: Settings, *, max_connections: int = DEFAULT_MAX_CONNECTIONS) -> None:
+    def __init__(self, settings: Settings, *, max_connections: int = DEFAULT_MAX_CONNECTIONS,
+                 connect_timeout: float = CONNECT_TIMEOUT, max_pending: int = DEFAULT_MAX_PENDING) -> None:
         if settings.mqtt_port is None:
             raise ValueError("the device endpoint needs settings.mqtt_port")
         self.settings = settings
-        self._port = settings.mqtt_port
+        self.port = settings.mqtt_port  # the bound one once it listens (settings may say 0: any free port)
         self._max_connections = max_connections
+        self._connect_timeout = connect_timeout
+        self._max_pending = max_pending
         self._connections = 0
         self._clients: dict[int, DeviceClient] = {}  # by id() of amqtt's session
         self._services: SessionServices | None = None
@@ -84,13 +87,13 @@ class DeviceEndpoint:
         await broker.start()
         try:
             server = await asyncio.start_server(lambda r, w: self._connected(broker, r, w),
-                                                self.settings.host, self._port, reuse_address=True)
+                                                self.settings.host, self.port, reuse_address=True)
         except OSError as exc:
             await broker.shutdown()
-            raise RuntimeError(f"the device endpoint cannot listen on {self.settings.host}:{self._port}: "
+            raise RuntimeError(f"the device endpoint cannot listen on {self.settings.host}:{self.port}: "
                                f"{exc.strerror or exc}") from exc
-        port = server.sockets[0].getsockname()[1]
-        log.info("the device endpoint (MQTT 3.1.1) listens on %s:%s", self.settings.host, port)
+        self.port = server.sockets[0].getsockname()[1]
+        log.info("the device endpoint (MQTT 3.1.1) listens on %s:%s", self.settings.host, self.port)
         try:
             yield {}
         finally:
@@ -108,7 +111,8 @@ class DeviceEndpoint:
             return
         self._connections += 1
         try:
-            limited = LimitedReader(reader, max_packet=self.settings.max_request_size + TOPIC_ROOM)
+            limited = LimitedReader(reader, max_packet=self.settings.max_request_size + TOPIC_ROOM,
+                                    connect_timeout=self._connect_timeout)
             await broker.external_connected(limited, closing, _LISTENER)
         except Exception as exc:  # a connection that broke amqtt's handshake (too large, too slow, malformed)
             log.info("dropped an MQTT connection: %r", exc)
@@ -121,7 +125,9 @@ class DeviceEndpoint:
     def new_client(self, auth: AuthContext, *, publish: Publish) -> DeviceClient:
         assert self._services is not None, "the endpoint is not running"
         return DeviceClient(self._services, auth, publish=publish, layout=Layout(self.settings.mqtt_telemetry),
-                            max_payload=self.settings.max_request_size, budget=self._budget)
+                            max_payload=self.settings.max_request_size,
+                            buffer_bytes=self.settings.session_buffer_bytes, budget=self._budget,
+                            max_pending=self._max_pending)
 
     def attach(self, session: MqttSession, client: DeviceClient) -> None:
         self._clients[id(session)] = client

@@ -1,7 +1,7 @@
 """Ditto's connection model, pure: parse a connection's JSON, render it back, validate it.
 
     connection = parse_connection(json_value)            # JSON errors, ConnectionIdInvalid, TopicInvalid, RqlInvalid
-    validate(connection, templates=check)                # ConnectionConfigurationInvalid, ConnectionUriInvalid, ...
+    validate(connection)                                 # ConnectionConfigurationInvalid, ConnectionUriInvalid, ...
     connection.to_json()                                 # Ditto's JSON, in Ditto's field order
 
 No I/O: the store keeps connections, the runtime runs them, the routes serve them.
@@ -37,8 +37,6 @@ from twinhub.connectivity.model.validation import (
     MAX_TARGETS,
     SCHEMES,
     SUPPORTED_TYPES,
-    TemplateCheck,
-    accept_any_template,
     validate,
 )
 
@@ -64,9 +62,7 @@ __all__ = [
     "ReplyTarget",
     "Source",
     "Target",
-    "TemplateCheck",
     "TopicKind",
-    "accept_any_template",
     "parse_connection",
     "parse_connection_id",
     "parse_source",

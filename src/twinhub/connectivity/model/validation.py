@@ -7,16 +7,19 @@ and issued acknowledgement labels; the URI and its scheme; the type's own rules 
 HTTP push target addresses, no sources for HTTP push); every payload mapping known; every template valid.
 
 Placeholders (`{{ thing:id }}`, `{{ header:x | fn:lower() }}`) in addresses, header mappings and
-enforcement are checked by the `templates` function given (the placeholder language lives in
-`twinhub.connectivity.placeholders`); by default any text is accepted.
+enforcement are checked with `twinhub.connectivity.placeholders`: each place takes the placeholders it is
+resolved with (a target's address those of an outbound signal, an MQTT source's enforcement input only
+`source:address`, ...); a wrong one is answered as Ditto does, a configuration error carrying the
+placeholder error's message.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Final
 
+from twinhub.connectivity import placeholders
 from twinhub.connectivity.model.connection import Connection, ConnectionType
 from twinhub.connectivity.model.target import TopicKind
 from twinhub.connectivity.model.uri import parse_uri
@@ -25,13 +28,11 @@ from twinhub.model.errors import (
     AcknowledgementLabelNotUnique,
     ConnectionConfigurationInvalid,
     ConnectionUriInvalid,
+    TwinhubError,
 )
 
 __all__ = ["FALLBACK_MAPPERS", "MAPPING_ENGINES", "MAX_MAPPERS", "MAX_SOURCES", "MAX_TARGETS", "SCHEMES",
-           "SUPPORTED_TYPES", "TemplateCheck", "accept_any_template", "validate"]
-
-TemplateCheck = Callable[[str], None]
-"""Checks one text with placeholders; raises a TwinhubError (Ditto: `placeholder.*` or configuration invalid)."""
+           "SUPPORTED_TYPES", "validate"]
 
 SUPPORTED_TYPES: Final = (ConnectionType.MQTT, ConnectionType.MQTT_5, ConnectionType.AMQP_091,
                           ConnectionType.AMQP_10, ConnectionType.HTTP_PUSH, ConnectionType.NATS)
@@ -51,8 +52,8 @@ _PROTOCOL_NAMES: Final = {ConnectionType.MQTT: "MQTT 3.1.1", ConnectionType.MQTT
 
 # Mapping engines a `mappingDefinitions` entry may name, and those usable by name without a definition.
 MAPPING_ENGINES: Final = ("Ditto", "JavaScript", "Normalized", "ImplicitThingCreation", "ConnectionStatus",
-                          "RawMessage", "UpdateTwinWithLiveResponse")
-FALLBACK_MAPPERS: Final = ("Ditto", "Normalized", "RawMessage", "UpdateTwinWithLiveResponse")
+                          "RawMessage", "UpdateTwinWithLiveResponse", "CloudEvents")
+FALLBACK_MAPPERS: Final = ("Ditto", "Normalized", "RawMessage", "UpdateTwinWithLiveResponse", "CloudEvents")
 
 MAX_SOURCES: Final = 100
 MAX_TARGETS: Final = 100
@@ -62,13 +63,16 @@ HTTP_METHODS: Final = ("PUT", "PATCH", "POST", "GET", "DELETE")
 _CONNECTION_ID_PLACEHOLDER: Final = re.compile(r"\{\{\s*connection:id\s*}}")
 
 
-def accept_any_template(text: str) -> None:
-    """The default template check: any text (until the placeholder language is plugged in)."""
+# The placeholders an enforcement's input may use, per connection type (Ditto's protocol validators: MQTT 3
+# only the source address, MQTT 5 also the headers, AMQP the headers); its filters are resolved on the thing.
+_ENFORCEMENT_INPUT: Final = {ConnectionType.MQTT: ("source",), ConnectionType.MQTT_5: ("source", "header")}
+_ENFORCEMENT_INPUT_DEFAULT: Final = ("header", "source")
+_ENFORCEMENT_FILTERS: Final = ("thing", "policy", "entity", "feature")
 
 
-def validate(connection: Connection, *, templates: TemplateCheck = accept_any_template) -> None:
+def validate(connection: Connection) -> None:
     """Raise the first rule `connection` breaks (ConnectionConfigurationInvalid, ConnectionUriInvalid,
-    AcknowledgementLabelInvalid, AcknowledgementLabelNotUnique, or what `templates` raises)."""
+    AcknowledgementLabelInvalid, AcknowledgementLabelNotUnique)."""
     _supported(connection)
     _sources_and_targets(connection)
     _authorization_contexts(connection)
@@ -78,7 +82,7 @@ def validate(connection: Connection, *, templates: TemplateCheck = accept_any_te
     _uri(connection)
     _type_rules(connection)
     _payload_mappings(connection)
-    _templates(connection, templates)
+    _templates(connection)
 
 
 def _supported(connection: Connection) -> None:
@@ -201,6 +205,11 @@ def _type_rules(connection: Connection) -> None:
 
 
 def _mqtt(connection: Connection) -> None:
+    if connection.connection_type is ConnectionType.MQTT and connection.client_count > 1:
+        raise ConnectionConfigurationInvalid(
+            "Client count limited to 1 for MQTT 3.1.1 connections.",
+            "MQTT 3.1.1 does not support load-balancing; starting more than 1 client will only result in "
+            "duplicate incoming messages.")
     for source in connection.sources:
         where = f"Source of index {source.index} of connection '{connection.id}'"
         if source.qos is None:
@@ -273,19 +282,30 @@ def _payload_mappings(connection: Connection) -> None:
                 f"or fallback mapper names {_java_set(FALLBACK_MAPPERS)}.")
 
 
-def _templates(connection: Connection, check: TemplateCheck) -> None:
+def _templates(connection: Connection) -> None:
+    every, outbound = placeholders.ALL_PREFIXES, placeholders.TARGET_PREFIXES
+    enforcement_input = _ENFORCEMENT_INPUT.get(connection.connection_type, _ENFORCEMENT_INPUT_DEFAULT)
     for source in connection.sources:
         if source.enforcement is not None:
-            check(source.enforcement.input)
+            _template(source.enforcement.input, enforcement_input)
             for text in source.enforcement.filters:
-                check(text)
+                _template(text, _ENFORCEMENT_FILTERS)
         for text in source.header_mapping.values():
-            check(text)
+            _template(text, every)
         if source.reply_target is not None:
-            check(source.reply_target.address)
+            _template(source.reply_target.address, every)
             for text in source.reply_target.header_mapping.values():
-                check(text)
+                _template(text, every)
     for target in connection.targets:
-        check(target.address)
+        _template(target.address, outbound)
         for text in target.header_mapping.values():
-            check(text)
+            _template(text, outbound)
+
+
+def _template(text: str, prefixes: Iterable[str]) -> None:
+    """As Ditto's `validateTemplate`: a placeholder error becomes a configuration error with its message."""
+    try:
+        placeholders.validate(text, prefixes)
+    except TwinhubError as exc:
+        raise ConnectionConfigurationInvalid(
+            exc.message, exc.description or "Check the spelling and syntax of the placeholder.") from exc

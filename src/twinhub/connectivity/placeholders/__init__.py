@@ -163,7 +163,7 @@ def envelope_placeholders(envelope: Envelope, *, connection_id: str, now: dt.dat
     feature_id = keys[1] if len(keys) >= 2 and keys[0] == "features" else None
     resource_type = {"things": "message" if topic.criterion == "messages" else "thing", "policies": "policy",
                      "connections": "connection"}[topic.group]
-    policy_id = entity_id if topic.group == "policies" else _text(envelope.headers.get("policy-id"))
+    policy_id = entity_id if topic.group == "policies" else None
     return placeholders_of(
         HeaderPlaceholder(envelope.headers), EntityPlaceholder(entity_id),
         ThingPlaceholder(entity_id if topic.group == "things" else None), PolicyPlaceholder(policy_id),
@@ -171,6 +171,3 @@ def envelope_placeholders(envelope: Envelope, *, connection_id: str, now: dt.dat
         ResourcePlaceholder(resource_type, envelope.path), TimePlaceholder(now), RequestPlaceholder(subject_id),
         ThingJsonPlaceholder(thing))
 
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None

@@ -57,7 +57,9 @@ no TwinhubError: they never reach a client.
     │   ├── ConnectionIdNotSettable             connectivity:id.notsettable
     │   ├── ConnectionUriInvalid                connectivity:connection.uri.invalid
     │   ├── TopicInvalid                        connectivity:topic.invalid
+    │   ├── ConnectionSignalIdEnforcementFailed connectivity:connection.id.enforcement.failed
     │   ├── ConnectivityCommandInvalid          connectivity:command.invalid
+    │   ├── ConnectionsAmountIllegal            connectivity:connections.amount.illegal
     │   ├── PlaceholderUnresolved               placeholder:unresolved
     │   ├── PlaceholderFunctionUnknown          placeholder:function.unknown
     │   ├── PlaceholderFunctionSignatureInvalid placeholder:function.signature.invalid
@@ -92,11 +94,10 @@ no TwinhubError: they never reach a client.
     │   ├── AcknowledgementLabelNotUnique       acknowledgement:label.not.unique
     │   └── ConnectionConflict                  connectivity:connection.conflict
     ├── PreconditionFailed                      412, 304
-    │   ├── ThingPreconditionFailed             things|policies:precondition.failed     (+ ETag)
-    │   ├── ThingNotModified                    things|policies:precondition.notmodified 304 (+ ETag)
+    │   ├── ThingPreconditionFailed             things|policies|connectivity:precondition.failed (+ ETag)
+    │   ├── ThingNotModified                    things|policies|connectivity:precondition.notmodified 304
     │   ├── ThingEqualitySkipped                things:precondition.failed
-    │   ├── ThingConditionFailed                things:condition.failed
-    │   └── ConnectionPreconditionFailed        connectivity:precondition.failed
+    │   └── ThingConditionFailed                things:condition.failed
     ├── TooLarge                                413
     │   ├── RequestTooLarge                     request.toolarge
     │   ├── ThingTooLarge                       things:thing.toolarge
@@ -164,7 +165,8 @@ from twinhub.model.errors.connectivity import (
     ConnectionIdInvalid,
     ConnectionIdNotSettable,
     ConnectionNotAccessible,
-    ConnectionPreconditionFailed,
+    ConnectionsAmountIllegal,
+    ConnectionSignalIdEnforcementFailed,
     ConnectionUnavailable,
     ConnectionUriInvalid,
     ConnectivityCommandInvalid,
@@ -269,9 +271,10 @@ __all__ = [
     "ConnectionIdInvalid",
     "ConnectionIdNotSettable",
     "ConnectionNotAccessible",
-    "ConnectionPreconditionFailed",
+    "ConnectionSignalIdEnforcementFailed",
     "ConnectionUnavailable",
     "ConnectionUriInvalid",
+    "ConnectionsAmountIllegal",
     "ConnectivityCommandInvalid",
     "CursorInvalid",
     "DefinitionInvalid",

@@ -2,12 +2,14 @@
 
 A connection's JSON that breaks a rule is `ConnectionConfigurationInvalid` with a message naming the rule and
 the place (as Ditto's validators word it); a malformed URI, id or topic has its own code. A broker that cannot
-be reached when a connection is tested answers `ConnectionFailed` (504, as Ditto).
+be reached when a connection is tested answers `ConnectionFailed` (504, as Ditto). Conditional headers on
+connections answer `ThingPreconditionFailed` / `ThingNotModified` with `entity="Connection"`
+(`connectivity:precondition.failed`, `connectivity:precondition.notmodified`).
 """
 
 from __future__ import annotations
 
-from twinhub.model.errors.base import Conflict, Invalid, NotFound, PreconditionFailed, Unavailable
+from twinhub.model.errors.base import Conflict, Invalid, NotFound, Unavailable
 
 __all__ = [
     "ConnectionConfigurationInvalid",
@@ -16,9 +18,10 @@ __all__ = [
     "ConnectionIdInvalid",
     "ConnectionIdNotSettable",
     "ConnectionNotAccessible",
-    "ConnectionPreconditionFailed",
+    "ConnectionSignalIdEnforcementFailed",
     "ConnectionUnavailable",
     "ConnectionUriInvalid",
+    "ConnectionsAmountIllegal",
     "ConnectivityCommandInvalid",
     "TopicInvalid",
 ]
@@ -106,6 +109,19 @@ class ConnectivityCommandInvalid(Invalid):
         )
 
 
+class ConnectionsAmountIllegal(Invalid):
+    """More connections than one request may retrieve whole (Ditto's `connections-retrieve-limit`); their ids
+    (`ids-only`) are not limited."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "connectivity:connections.amount.illegal",
+            400,
+            f"The amount of requested connections exceeds the limit of '{limit}'.",
+            "Please request less connection ids.",
+        )
+
+
 class ConnectionNotAccessible(NotFound):
     """No connection with that id (or the requester may not manage connections)."""
 
@@ -128,20 +144,6 @@ class ConnectionConflict(Conflict):
             409,
             f"The Connection with ID '{_shown(connection_id)}' was already created.",
             "If you need to update it, remove it first before creating it again.",
-        )
-
-
-class ConnectionPreconditionFailed(PreconditionFailed):
-    """An `if-match` / `if-none-match` on a connection that evaluated to false."""
-
-    def __init__(self, header: str, expected: str, actual: str) -> None:
-        super().__init__(
-            "connectivity:precondition.failed",
-            412,
-            f"The comparison of precondition header '{header}' for the requested connection resource evaluated "
-            f"to false. Header value: '{_shown(expected)}', actual entity-tag: '{actual}'.",
-            "The comparison of the provided precondition header with the current ETag value of the requested "
-            "connection resource evaluated to false. Check the value of your conditional header value.",
         )
 
 
@@ -168,4 +170,16 @@ class ConnectionUnavailable(Unavailable):
             f"The Connection with ID '{_shown(connection_id)}' is not available, please try again later.",
             "The requested Connection is temporarily not available, please retry the performed action in order "
             "to improve resiliency.",
+        )
+
+
+class ConnectionSignalIdEnforcementFailed(Invalid):
+    """A source's enforcement: the message's `input` matched none of the `filters` for the signal's entity."""
+
+    def __init__(self, entity_id: str) -> None:
+        super().__init__(
+            "connectivity:connection.id.enforcement.failed",
+            400,
+            f"The configured filters could not be matched against the given target with ID '{_shown(entity_id)}'.",
+            "Either modify the configured filter or ensure that the message is sent via the correct ID.",
         )
