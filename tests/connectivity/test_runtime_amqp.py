@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import aio_pika
+import anyio
 import orjson
 import pytest
 
@@ -66,10 +67,10 @@ def context_of(platform: Platform) -> RuntimeContext:
                           backoff_min=0.2, backoff_max=1.0)
 
 
-def connection(broker: Broker, *, sources: list[JsonValue] | None = None,
+def connection(kind: str, uri: str, *, sources: list[JsonValue] | None = None,
                targets: list[JsonValue] | None = None) -> Connection:
-    return parse_connection({"id": f"amqp-{uuid.uuid4().hex[:8]}", "connectionType": broker.kind,
-                             "connectionStatus": "open", "uri": broker.uri, "sources": sources or [],
+    return parse_connection({"id": f"amqp-{uuid.uuid4().hex[:8]}", "connectionType": kind,
+                             "connectionStatus": "open", "uri": uri, "sources": sources or [],
                              "targets": targets or []})
 
 
@@ -94,7 +95,7 @@ async def test_a_queued_command_changes_the_twin_and_a_forbidden_one_is_dead_let
     async with worker(tmp_path) as platform:
         await create_thing(platform, THING, DEVICE)
         await create_thing(platform, "org.twinhub.test:other", ("nginx:owner",))
-        async with running(connection(broker, sources=[source]), context_of(platform)) as runtime:
+        async with running(connection(broker.kind, broker.uri, sources=[source]), context_of(platform)) as runtime:
             await runtime.connected()
             await send(broker.peer, queue, merge(THING, "/attributes/flow", 12.5), content_type=DITTO)
             await send(broker.peer, queue, merge("org.twinhub.test:other", "/attributes/x", 1), content_type=DITTO)
@@ -121,7 +122,7 @@ async def test_twin_events_go_out_to_the_target_address(broker: Broker, tmp_path
                           "authorizationContext": list(DEVICE)}
     async with worker(tmp_path) as platform:
         await create_thing(platform, THING, DEVICE)
-        async with running(connection(broker, targets=[target]), context_of(platform)) as runtime:
+        async with running(connection(broker.kind, broker.uri, targets=[target]), context_of(platform)) as runtime:
             await runtime.connected()
 
             async def subscribed() -> bool:
@@ -133,3 +134,45 @@ async def test_twin_events_go_out_to_the_target_address(broker: Broker, tmp_path
     envelope = parse_envelope(message.body)
     assert (envelope.topic.criterion, envelope.path, envelope.value) == ("events", "/attributes/speed", 3)
     assert message.content_type == DITTO
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["amqp-091", "amqp-10"])
+async def test_a_broker_killed_mid_stream_loses_no_message(running_node: RabbitNode, kind: str, tmp_path) -> None:
+    """The tests' own node is killed while a stream of commands flows and started again: the runtime
+    reconnects by itself, and every command lands (the unacknowledged ones come again)."""
+    def address(queue: str) -> str:
+        return queue if kind == "amqp-091" else f"/amq/queue/{queue}"
+
+    async with await aio_pika.connect(running_node.uri()) as peer_connection:
+        queue = await new_queue(await peer_connection.channel())
+    source: JsonObject = {"addresses": [address(queue)], "authorizationContext": list(DEVICE)}
+    total = 40
+
+    async def publish(numbers: range) -> None:
+        async with await aio_pika.connect(running_node.uri()) as peer_connection:
+            channel = await peer_connection.channel()  # publisher confirms: each message is on disk
+            for n in numbers:
+                await send(channel, queue, merge(THING, f"/attributes/m{n}", n), content_type=DITTO,
+                           delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+
+    async with worker(tmp_path) as platform:
+        await create_thing(platform, THING, DEVICE)
+        async with running(connection(kind, running_node.uri(), sources=[source]), context_of(platform)) as runtime:
+            await runtime.connected()
+            await publish(range(total // 2))
+
+            async def some_landed() -> bool:
+                return await attribute(platform, "m0") == 0
+
+            await eventually(some_landed, "the first commands")
+            await anyio.to_thread.run_sync(running_node.kill)  # the runtime lives through the outage meanwhile
+            await anyio.to_thread.run_sync(running_node.start)
+            await publish(range(total // 2, total))
+
+            async def all_landed() -> bool:
+                thing = await thing_at(platform, THING, DEVICE)
+                attributes = thing.get("attributes", {}) if isinstance(thing, dict) else {}
+                return isinstance(attributes, dict) and all(attributes.get(f"m{n}") == n for n in range(total))
+
+            await eventually(all_landed, "every command", within=60)
