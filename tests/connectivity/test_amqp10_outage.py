@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-import aio_pika
 import anyio
 import pytest
 
@@ -24,16 +23,8 @@ def settings(node: RabbitNode) -> ClientSettings:
                           client_id=uuid.uuid4().hex, group="outage", connect_timeout=5.0, publish_timeout=5.0)
 
 
-async def queue_address(node: RabbitNode) -> str:
-    """A durable queue (RabbitMQ 3.10 declares `/queue/<name>` non-durable), as an AMQP 1.0 address."""
-    name = f"q-{uuid.uuid4().hex[:8]}"
-    async with await aio_pika.connect(node.uri()) as connection:
-        await (await connection.channel()).declare_queue(name, durable=True)
-    return f"/amq/queue/{name}"
-
-
 async def test_a_broker_killed_mid_publish_is_a_client_failure(running_node: RabbitNode) -> None:
-    address = await queue_address(running_node)
+    address = f"/amq/queue/{running_node.durable_queue()}"
     client = Amqp10Client(settings(running_node))
     await client.connect()
     published = 0
@@ -59,7 +50,7 @@ async def test_a_broker_killed_mid_publish_is_a_client_failure(running_node: Rab
 async def test_a_lost_broker_ends_deliveries_and_the_unsettled_message_comes_again(
         running_node: RabbitNode, end: str) -> None:
     """`kill`: the broker crashes; `stop`: it shuts down in order, closing its connections first."""
-    address = await queue_address(running_node)
+    address = f"/amq/queue/{running_node.durable_queue()}"
     client = Amqp10Client(settings(running_node))
     await client.connect()
     await client.publish(ExternalMessage(payload=b"survives", address=address))
@@ -92,7 +83,7 @@ async def test_a_lost_broker_ends_deliveries_and_the_unsettled_message_comes_aga
 async def test_a_frozen_broker_is_lost_after_the_idle_timeout(running_node: RabbitNode) -> None:
     """The node stops answering with its sockets open (SIGSTOP), as behind a network partition: the idle
     timeout (`amqp.idleTimeout` in the uri, milliseconds) finds it out, for consumers and publishers."""
-    address = await queue_address(running_node)
+    address = f"/amq/queue/{running_node.durable_queue()}"
     client = Amqp10Client(dataclasses.replace(settings(running_node),
                                               uri=f"{running_node.uri()}?amqp.idleTimeout=2000"))
     await client.connect()

@@ -144,8 +144,7 @@ async def test_a_broker_killed_mid_stream_loses_no_message(running_node: RabbitN
     def address(queue: str) -> str:
         return queue if kind == "amqp-091" else f"/amq/queue/{queue}"
 
-    async with await aio_pika.connect(running_node.uri()) as peer_connection:
-        queue = await new_queue(await peer_connection.channel())
+    queue = running_node.durable_queue()
     source: JsonObject = {"addresses": [address(queue)], "authorizationContext": list(DEVICE)}
     total = 40
 
