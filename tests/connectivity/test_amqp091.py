@@ -251,10 +251,14 @@ async def test_oversize_messages_are_rejected_and_logged(vhost: str, peer: aio_p
     ("vhost", "refused to open the connection"),
     ("port", "cannot connect"),
     ("scheme", "scheme must be amqp"),
+    ("no host", "names no host"),
+    ("NUL in the host", "cannot connect"),
+    ("overlong host label", "cannot connect"),
 ])
 async def test_refused_connections_are_client_failures(vhost: str, where: str, match: str) -> None:
     bad = {"password": uri(vhost, password="wrong"), "vhost": uri(f"missing-{uuid.uuid4().hex}"),
-           "port": uri(vhost, port=1), "scheme": uri(vhost).replace("amqp:", "mqtt:")}[where]
+           "port": uri(vhost, port=1), "scheme": uri(vhost).replace("amqp:", "mqtt:"), "no host": "amqp://",
+           "NUL in the host": "amqp://guest:wrong@ho\x00st", "overlong host label": f"amqp://{'x' * 300}:5672"}[where]
     with anyio.fail_after(10), pytest.raises(ClientFailure, match=match) as failure:
         await test_connection(settings(bad, connect_timeout=5.0))
     assert "wrong" not in str(failure.value)  # no password in what the API shows

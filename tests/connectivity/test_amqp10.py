@@ -237,10 +237,15 @@ async def test_oversize_messages_are_rejected_and_logged(running_node: RabbitNod
     ("password", "unauthorized-access"),
     ("port", "cannot connect"),
     ("scheme", "must be amqp"),
+    ("no host", "must be amqp"),
+    ("NUL in the host", "cannot connect"),
+    ("no port: AMQP's, where the machine's RabbitMQ has no AMQP 1.0", "127.0.0.1:5672"),
 ])
 async def test_refused_connections_are_client_failures(running_node: RabbitNode, where: str, match: str) -> None:
     bad = {"password": running_node.uri(password="wrong"), "port": "amqp://guest:guest@127.0.0.1:1",
-           "scheme": running_node.uri(scheme="mqtt")}[where]
+           "scheme": running_node.uri(scheme="mqtt"), "no host": "amqp://",
+           "NUL in the host": "amqp://guest:wrong@ho\x00st",
+           "no port: AMQP's, where the machine's RabbitMQ has no AMQP 1.0": "amqp://guest:wrong@127.0.0.1"}[where]
     with anyio.fail_after(10), pytest.raises(ClientFailure, match=match) as failure:
         await test_connection(settings(bad, connection_type="amqp-10"))
     assert "wrong" not in str(failure.value)

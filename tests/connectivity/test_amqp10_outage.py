@@ -102,7 +102,8 @@ async def test_a_frozen_broker_is_lost_after_the_idle_timeout(running_node: Rabb
         await client.aclose()
 
 
-async def test_an_idle_timeout_that_is_no_number_is_refused(running_node: RabbitNode) -> None:
+@pytest.mark.parametrize("value", ["soon", "-1", "1.5", "²"])
+async def test_an_idle_timeout_that_is_no_number_is_refused(running_node: RabbitNode, value: str) -> None:
     with pytest.raises(ClientFailure, match=r"amqp\.idleTimeout must be milliseconds"):
         await Amqp10Client(dataclasses.replace(settings(running_node),
-                                               uri=f"{running_node.uri()}?amqp.idleTimeout=soon")).connect()
+                                               uri=f"{running_node.uri()}?amqp.idleTimeout={value}")).connect()

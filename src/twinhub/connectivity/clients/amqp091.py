@@ -53,7 +53,7 @@ def _where(uri: str) -> str:
     """The uri without its credentials, for messages."""
     try:
         url = yarl.URL(uri)
-        return f"{url.scheme}://{url.host}:{url.port}{url.path}"
+        return f"{url.scheme}://{url.host}:{url.port or (5671 if url.scheme == 'amqps' else 5672)}{url.path}"
     except ValueError:
         return "<invalid uri>"
 
@@ -79,6 +79,8 @@ class Amqp091Client:
             raise ClientFailure(f"invalid uri: {exc}") from exc
         if url.scheme not in ("amqp", "amqps"):
             raise ClientFailure(f"uri scheme must be amqp or amqps, not {url.scheme!r}")
+        if not url.host:
+            raise ClientFailure("the uri names no host")
         context = None
         if url.scheme == "amqps" and not settings.validate_certificates:
             context = ssl.create_default_context()
@@ -96,7 +98,7 @@ class Amqp091Client:
                                 f"user use it?)") from exc
         except TimeoutError as exc:
             raise ClientFailure(f"no answer from {where} within {settings.connect_timeout} s") from exc
-        except _FAILURES as exc:
+        except (*_FAILURES, ValueError) as exc:  # ValueError: a host the resolver cannot take (a NUL, an IDNA label)
             raise ClientFailure(f"cannot connect to {where}: {exc!r}") from exc
 
     def _open(self) -> aio_pika.abc.AbstractConnection:

@@ -50,13 +50,13 @@ _STATES: Final = {Outcome.ACCEPT: ProtonDelivery.ACCEPTED, Outcome.REDELIVER: Pr
 def _target(settings: ClientSettings) -> Target:
     try:
         url = yarl.URL(settings.uri)
-        port = url.port
+        port = url.port or (5671 if url.scheme == "amqps" else 5672)  # AMQP's ports
     except ValueError as exc:
         raise ClientFailure(f"invalid uri: {exc}") from exc
     if url.scheme not in ("amqp", "amqps") or not url.host:
         raise ClientFailure(f"the uri must be amqp[s]://host:port, not {url.scheme!r} with host {url.host!r}")
     idle_timeout = url.query.get(IDLE_TIMEOUT, str(DEFAULT_IDLE_TIMEOUT_MS))
-    if not idle_timeout.isdigit():
+    if not (idle_timeout.isascii() and idle_timeout.isdigit()):  # int() refuses digits such as "²"
         raise ClientFailure(f"invalid uri: {IDLE_TIMEOUT} must be milliseconds, not {idle_timeout!r}")
     return Target(url=f"{url.scheme}://{url.host}:{port}", user=url.user, password=url.password,
                   virtual_host=settings.specific_config.get("vhost") or None,
