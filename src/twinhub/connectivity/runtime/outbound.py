@@ -2,13 +2,14 @@
 
     session (acting as the target's authorizationContext; a START-SEND-* per topic with its namespaces,
     filter and extraFields) -> mappers (outbound) -> address and headerMapping resolved -> publish
-    -> `issuedAcknowledgementLabel` answered once the broker has it
+    -> `issuedAcknowledgementLabel` answered once the broker has it (HTTP push: with the response's status
+       and body; a Ditto Protocol response from the endpoint answers a live message, as Ditto's HTTP binding)
 
 The session streams exactly what a WebSocket client with the same subjects and subscriptions would get, READ
 filtered by the policies. An address or header that does not resolve for a signal (`{{ thing:id }}` of a
 message without a thing, `fn:filter` that filters) drops that signal, as Ditto, counted and logged. A
 failure to publish fails the acknowledgement the signal requested (so its sender knows), and is counted;
-the client's failure ends the link (the connection reconnects).
+the client's failure ends the link (the connection reconnects), an endpoint's refusal (an HTTP status) does not.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Final
 
 import orjson
 
-from twinhub.connectivity.clients.base import ClientFailure, ConnectionClient
+from twinhub.connectivity.clients.base import ClientFailure, ConnectionClient, EndpointRejected, Reply
 from twinhub.connectivity.external import ExternalMessage
 from twinhub.connectivity.mapping.base import MappingFailed, PayloadMapper
 from twinhub.connectivity.model import Connection, Target, TopicKind
@@ -36,12 +37,14 @@ from twinhub.connectivity.runtime.monitor import ConnectionMonitor
 from twinhub.model.errors import TwinhubError
 from twinhub.model.live import Acknowledgement
 from twinhub.model.types import MISSING, JsonValue, Missing
-from twinhub.protocol import Envelope, ack_envelope, header_text, parse_envelope
+from twinhub.protocol import Envelope, ack_envelope, header_text, parse_envelope, payload_from_bytes
 from twinhub.service.session import Session, StreamControl, StreamKind
 
 __all__ = ["STREAMS", "TargetPublisher", "issued_label"]
 
 log = logging.getLogger(__name__)
+
+DITTO_PROTOCOL: Final = "application/vnd.eclipse.ditto+json"
 
 STREAMS: Final[dict[TopicKind, tuple[str, StreamKind]]] = {
     TopicKind.TWIN_EVENTS: ("EVENTS", "events"),
@@ -124,28 +127,65 @@ class TargetPublisher:
             monitor.count("outbound", address, "mapped", success=False)
             monitor.log("target", "mapped", f"The signal could not be mapped: {failure}",
                         correlation_id=correlation_id, entity_id=entity_id)
-            await self._acknowledge(envelope, 500, f"The signal could not be mapped: {failure}")
+            await self._acknowledge(envelope, 500, {"message": f"The signal could not be mapped: {failure}"})
             return
         monitor.count("outbound", address, "mapped")
+        reply: Reply | None = None
         for message in messages:
             outgoing = replace(message, address=resolved, headers={**message.headers, **headers})
             try:
-                await client.publish(outgoing, qos=target.qos)
+                reply = await client.publish(outgoing, qos=target.qos)
+            except EndpointRejected as rejected:  # the endpoint answered and refused: the link itself is fine
+                monitor.count("outbound", address, "published", success=False)
+                monitor.log("target", "published", f"<{resolved}> refused the message: {rejected}",
+                            address=resolved, correlation_id=correlation_id, entity_id=entity_id)
+                await self._answered(envelope, rejected.reply)
+                return
             except ClientFailure as failure:
                 monitor.count("outbound", address, "published", success=False)
                 monitor.log("target", "published", f"The message to <{resolved}> could not be published: {failure}",
                             address=resolved, correlation_id=correlation_id, entity_id=entity_id)
-                await self._acknowledge(envelope, 503, str(failure))
+                await self._acknowledge(envelope, 503, {"message": str(failure)})
                 raise
             monitor.count("outbound", address, "published")
             monitor.log("target", "published", f"Published to <{resolved}>.", success=True, address=resolved,
                         correlation_id=correlation_id, entity_id=entity_id)
-        await self._acknowledge(envelope, 200 if messages else 204, None)
+        if reply is not None:
+            await self._answered(envelope, reply)
+        else:
+            await self._acknowledge(envelope, 200 if messages else 204, MISSING)
 
     def _map(self, envelope: Envelope) -> list[ExternalMessage]:
         return [message for mapper in self._mappers for message in mapper.map_outbound(envelope)]
 
-    async def _acknowledge(self, envelope: Envelope, status: int, problem: str | None) -> None:
+    async def _answered(self, envelope: Envelope, reply: Reply) -> None:
+        """The endpoint's answer (HTTP push: the response) to the signal, as Ditto's HTTP binding reads it: a
+        Ditto Protocol response or acknowledgement (content type `application/vnd.eclipse.ditto+json`) for the
+        same correlation-id and entity goes to the session, as a WebSocket client's would; otherwise, and
+        always when the target issues a label, its status and body are that label's acknowledgement."""
+        answer = reply.message
+        if self._label is None and (answer.content_type or "").split(";", 1)[0].strip() == DITTO_PROTOCOL:
+            try:
+                response = parse_envelope(answer.payload)
+            except TwinhubError as error:
+                self._monitor.log("target", "acknowledged", f"The endpoint's answer is no Ditto Protocol message: "
+                                  f"{error.message}", correlation_id=header_text(envelope.headers, "correlation-id"))
+                return
+            if response.status is None or response.topic.entity_id != envelope.topic.entity_id or \
+                    header_text(response.headers, "correlation-id") != header_text(envelope.headers, "correlation-id"):
+                self._monitor.log("target", "acknowledged", "The endpoint's answer is not a response to the signal "
+                                  "(its status, entity or correlation-id): it was dropped.",
+                                  correlation_id=header_text(envelope.headers, "correlation-id"))
+                return
+            await self._session.receive(response)
+            return
+        try:
+            body = payload_from_bytes(answer.payload, answer.content_type)
+        except TwinhubError:
+            body = answer.payload.decode("utf-8", "replace")
+        await self._acknowledge(envelope, reply.status, body)
+
+    async def _acknowledge(self, envelope: Envelope, status: int, payload: JsonValue | Missing) -> None:
         """Issue the target's acknowledgement label when the signal requested it."""
         label = self._label
         correlation_id = header_text(envelope.headers, "correlation-id")
@@ -159,7 +199,6 @@ class TargetPublisher:
                 return
         if not isinstance(requested, list) or label not in requested:
             return
-        payload: JsonValue | Missing = MISSING if problem is None else {"message": problem}
         ack = Acknowledgement(label, envelope.topic.entity_id, correlation_id, status,
                               {"correlation-id": correlation_id}, payload)
         await self._session.receive(ack_envelope(ack, channel=envelope.topic.channel or "twin"))
