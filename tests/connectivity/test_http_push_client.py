@@ -72,16 +72,17 @@ async def test_target_address_becomes_method_and_path_under_the_uri(receiver: Ht
     assert json.loads(reply.message.payload)["method"] == "PUT"
 
 
-async def test_get_sends_no_body_and_hop_by_hop_headers_are_not_taken_from_the_message(
-        receiver: HttpReceiver) -> None:
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+async def test_get_and_delete_send_no_body_and_hop_by_hop_headers_are_not_taken_from_the_message(
+        receiver: HttpReceiver, method: str) -> None:
     client = await connected(receiver.base)
     try:
-        await client.publish(message("GET:/echo", headers={"host": "evil.example", "content-length": "99",
-                                                           "connection": "upgrade", "x-fine": "1"}))
+        await client.publish(message(f"{method}:/echo", headers={"host": "evil.example", "content-length": "99",
+                                                                 "connection": "upgrade", "x-fine": "1"}))
     finally:
         await client.aclose()
     request = receiver.received[0]
-    assert request.method == "GET" and request.body == b""
+    assert request.method == method and request.body == b""
     assert request.headers["host"] == f"127.0.0.1:{receiver.port}"
     assert request.headers.get("content-length", "0") == "0" and request.headers["x-fine"] == "1"
 
@@ -186,7 +187,7 @@ async def test_sources_are_refused(receiver: HttpReceiver) -> None:
         await client.aclose()
 
 
-@pytest.mark.parametrize("address", ["/path", "DELETE:/x", "post:/x", "POST://evil.example/x", "POST:http://evil/",
+@pytest.mark.parametrize("address", ["/path", "HEAD:/x", "post:/x", "POST://evil.example/x", "POST:http://evil/",
                                      "POST:/a b", "POST:/a#frag", "POST"])
 def test_bad_target_addresses_are_refused(address: str) -> None:
     with pytest.raises(HttpPushConfigInvalid):
