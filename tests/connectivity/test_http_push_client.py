@@ -4,11 +4,20 @@ responses back as replies, parallelism, and receivers that are slow, hang, flood
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime
+import ipaddress
 import json
 import socket
+import ssl
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from tests.connectivity.http_receiver import HttpReceiver
 from tests.connectivity.polling import until
@@ -208,3 +217,43 @@ def test_good_target_addresses() -> None:
 def test_bad_uri_or_specific_config_is_refused(uri: str, config: dict[str, str]) -> None:
     with pytest.raises(HttpPushConfigInvalid):
         HttpPushClient(settings(uri, config))
+
+
+def self_signed(directory: Path) -> ssl.SSLContext:
+    """A server context with a certificate for 127.0.0.1 that no authority signed."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+                   .not_valid_after(now + datetime.timedelta(hours=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .sign(key, hashes.SHA256()))
+    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (directory / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                          serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(directory / "cert.pem", directory / "key.pem")
+    return context
+
+
+async def test_https_with_validate_certificates_refuses_an_unknown_authority_and_accepts_it_when_off(
+        tmp_path: Path) -> None:
+    async with HttpReceiver(tls=self_signed(tmp_path)) as receiver:
+        checked = open_client(settings(receiver.base))
+        await checked.connect()
+        try:
+            with pytest.raises(ClientFailure, match="CERTIFICATE_VERIFY_FAILED"):
+                await checked.publish(message("POST:/echo"))
+        finally:
+            await checked.aclose()
+        unchecked = open_client(dataclasses.replace(settings(receiver.base), validate_certificates=False))
+        await unchecked.connect()
+        try:
+            reply = await unchecked.publish(message("POST:/echo"))
+        finally:
+            await unchecked.aclose()
+        assert reply is not None and reply.status == 200
+        assert len(receiver.received) == 1  # only the unchecked client's request got through
