@@ -20,6 +20,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+from functools import partial
 from typing import Protocol
 
 from starlette.applications import Starlette
@@ -31,6 +32,7 @@ from twinhub.auth import build_authenticator
 from twinhub.backends import open_backends
 from twinhub.config import Settings, load_settings
 from twinhub.connectivity.device import DeviceEndpoint
+from twinhub.connectivity.runtime import open_runtime
 from twinhub.connectivity.subsystem import Connectivity
 from twinhub.service.buffers import Budget
 from twinhub.service.coherence import follow_events
@@ -63,7 +65,7 @@ class Subsystem(Protocol):
 
 def subsystems_of(settings: Settings) -> list[Subsystem]:
     """Every subsystem of twinhub, in the order they start."""
-    parts: list[Subsystem] = [HttpApi(settings), Connectivity(settings)]
+    parts: list[Subsystem] = [HttpApi(settings), Connectivity(settings, partial(open_runtime, settings=settings))]
     if settings.mqtt_port is not None:
         parts.append(DeviceEndpoint(settings))
     return parts

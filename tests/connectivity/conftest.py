@@ -1,19 +1,23 @@
-"""Fixtures for the broker clients: a throwaway virtual host on the machine's RabbitMQ (AMQP 0.9.1) and a
-RabbitMQ node of the tests' own (`rabbit_node.py`; AMQP 1.0, outages). For the connections API: a development
-server on each store (SQLite, and PostgreSQL in a throwaway database), and one with real authorization
-(pre-authenticated subjects, one admin)."""
-
+"""Fixtures of the connectivity tests: a throwaway virtual host on the machine's RabbitMQ (AMQP 0.9.1), a
+RabbitMQ node of the tests' own (`rabbit_node.py`; AMQP 1.0, outages), the machine's Mosquitto (random
+topic prefixes, sessions forgotten afterwards) and a Mosquitto of the test's own (`mosquitto.py`). For the
+connections API: a development server on each store (SQLite, and PostgreSQL in a throwaway database), and
+one with real authorization (pre-authenticated subjects, one admin)."""
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.connectivity.mosquitto import Mosquitto, own_mosquitto
+from tests.connectivity.mqtt import forget_sessions
 from tests.connectivity.rabbit_node import RabbitNode, new_node, remove, require_server
-from tests.integration.services import POSTGRES, RABBITMQ, psql, require, throwaway_name
+from tests.integration.services import MOSQUITTO, POSTGRES, RABBITMQ, psql, require, throwaway_name
 from twinhub.testing import Server, running_server
 
 ADMIN = "nginx:admin"
@@ -59,6 +63,34 @@ def running_node(rabbit_node: RabbitNode) -> RabbitNode:
     """The node, started again if an earlier test stopped or killed it."""
     rabbit_node.start()
     return rabbit_node
+
+
+@pytest.fixture
+def mosquitto_url() -> str:
+    """The machine's Mosquitto; skips (fails with `CI=true`) when nothing listens there."""
+    require("Mosquitto", MOSQUITTO)
+    return f"tcp://{MOSQUITTO[0]}:{MOSQUITTO[1]}"
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A topic prefix no other test uses."""
+    return f"twinhub-test/{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def client_ids(mosquitto_url: str) -> AsyncIterator[list[str]]:
+    """Client ids for persistent sessions on the machine's broker; the sessions are removed afterwards."""
+    ids: list[str] = []
+    yield ids
+    await forget_sessions(mosquitto_url, ids)
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    """A Mosquitto of the test's own, restartable, with persistence in a temporary directory."""
+    with own_mosquitto(tmp_path / "mosquitto") as mosquitto:
+        yield mosquitto
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

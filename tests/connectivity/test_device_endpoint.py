@@ -18,7 +18,7 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 
-from tests.connectivity.mqtt import Device
+from tests.connectivity.device_mqtt import Device
 from twinhub.auth import hash_password
 from twinhub.store.sqlite.devices import SqliteDeviceStore
 from twinhub.store.sqlite.users import SqliteUserStore
@@ -190,17 +190,25 @@ def test_messages_for_a_device_that_did_not_subscribe_time_out(endpoint: Endpoin
         device.close()
 
 
-@pytest.mark.parametrize("payload", [b"not json", b"[1, 2]", b'"text"', b"\xff\xfe", b"[" * 5000 + b"]" * 5000,
-                                     b'{"a/b": 1}', b"{}"])
+@pytest.mark.parametrize(("payload", "error"), [
+    (b"not json", "json.invalid"), (b"[1, 2]", "json.invalid"), (b'"text"', "json.invalid"),
+    (b"\xff\xfe", "json.invalid"), (b"[" * 5000 + b"]" * 5000, "json.invalid"),
+    (b'{"a/b": 1}', "things:json.key.invalid"), (b"{}", None),
+])
 def test_malformed_telemetry_is_refused_and_the_connection_goes_on(endpoint: Endpoint, thing_id: str,
-                                                                    payload: bytes) -> None:
+                                                                    payload: bytes, error: str | None) -> None:
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
     device = endpoint.device(thing_id)
     try:
+        assert device.subscribe(f"devices/{thing_id}/errors") == 1
         assert device.publish(f"devices/{thing_id}/telemetry", payload).is_published()
+        if error is not None:
+            refusal = json.loads(device.next_message().payload)
+            assert refusal["status"] == 400 and refusal["value"]["error"] == error, refusal
         assert device.publish(f"devices/{thing_id}/telemetry", '{"after": 1}').is_published()
         assert endpoint.http.get(f"/things/{thing_id}/features").json() == {"after": {"properties": {"value": 1}}}
         assert not device.disconnected.is_set()
+        assert device.messages.empty()
     finally:
         device.close()
 

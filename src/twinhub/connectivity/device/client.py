@@ -27,6 +27,8 @@ import orjson
 from twinhub.auth.context import AuthContext
 from twinhub.connectivity.device.telemetry import Layout, TelemetryInvalid, merge_frame
 from twinhub.connectivity.device.topics import DeviceTopic, Kind, topic_of
+from twinhub.model.errors import JsonParseInvalid, TwinhubError
+from twinhub.protocol import encode_envelope, error_envelope, thing_topic
 from twinhub.service.buffers import Budget
 from twinhub.service.session import Session, SessionLimits, SessionServices, SessionTasks, StreamControl
 
@@ -145,7 +147,7 @@ class DeviceClient:
         try:
             frame = merge_frame(topic.thing_id, payload, self._layout, correlation_id)
         except TelemetryInvalid as exc:
-            await self._report(topic.thing_id, 400, "mqtt:telemetry.invalid", str(exc))
+            await self._report(topic.thing_id, JsonParseInvalid(str(exc)))
             return Outcome.REFUSED
         answer = self._answers[correlation_id] = asyncio.get_running_loop().create_future()
         try:
@@ -175,8 +177,8 @@ class DeviceClient:
         namespace, _, name = topic.thing_id.partition(":")
         if (not isinstance(envelope, dict) or not isinstance(envelope.get("status"), int)
                 or not str(envelope.get("topic", "")).startswith(f"{namespace}/{name}/things/live/")):
-            await self._report(topic.thing_id, 400, "mqtt:response.invalid", "A response must be a Ditto Protocol "
-                               f"live response (with a status) about the thing '{topic.thing_id}'.")
+            await self._report(topic.thing_id, JsonParseInvalid("A response must be a Ditto Protocol live response "
+                                                                f"(with a status) about the thing '{topic.thing_id}'."))
             return Outcome.REFUSED
         await self._session.receive_frame(payload)
         return Outcome.ACCEPTED
@@ -221,9 +223,7 @@ class DeviceClient:
         if qos is not None:
             await self._publish(topic_of(thing_id, Kind.ERRORS), frame.encode(), qos)
 
-    async def _report(self, thing_id: str, status: int, code: str, message: str) -> None:
-        """A refusal of the endpoint itself, in the shape of a Ditto error."""
-        namespace, _, name = thing_id.partition(":")
-        error = {"topic": f"{namespace}/{name}/things/twin/errors", "headers": {}, "path": "/", "status": status,
-                 "value": {"status": status, "error": code, "message": message}}
-        await self._send_error(thing_id, orjson.dumps(error).decode())
+    async def _report(self, thing_id: str, error: TwinhubError) -> None:
+        """A refusal of the endpoint itself, as the Ditto Protocol error a session would send."""
+        envelope = error_envelope(error, topic=thing_topic(thing_id, "errors", None))
+        await self._send_error(thing_id, encode_envelope(envelope).decode())

@@ -72,7 +72,6 @@ __all__ = [
     "apply",
     "apply_all",
     "apply_or_delete",
-    "check_template",
     "condition_holds",
     "envelope_placeholders",
     "message_placeholders",
@@ -108,12 +107,6 @@ def validate(template: str, allowed_prefixes: Iterable[str]) -> Template:
         if ref.prefix not in allowed or supports is None or not supports(ref.name):
             raise PlaceholderUnresolved(str(ref))
     return parsed
-
-
-def check_template(text: str) -> None:
-    """`validate` against every placeholder a connection knows: the `TemplateCheck` for the connection model's
-    validation (addresses, header mappings, enforcement), which does not tell the scope of a text."""
-    validate(text, ALL_PREFIXES)
 
 
 def resolve(template: str | Template, placeholders: Placeholders) -> Element:

@@ -57,6 +57,7 @@ no TwinhubError: they never reach a client.
     │   ├── ConnectionIdNotSettable             connectivity:id.notsettable
     │   ├── ConnectionUriInvalid                connectivity:connection.uri.invalid
     │   ├── TopicInvalid                        connectivity:topic.invalid
+    │   ├── ConnectionSignalIdEnforcementFailed connectivity:connection.id.enforcement.failed
     │   ├── ConnectivityCommandInvalid          connectivity:command.invalid
     │   ├── PlaceholderUnresolved               placeholder:unresolved
     │   ├── PlaceholderFunctionUnknown          placeholder:function.unknown
@@ -163,6 +164,7 @@ from twinhub.model.errors.connectivity import (
     ConnectionIdInvalid,
     ConnectionIdNotSettable,
     ConnectionNotAccessible,
+    ConnectionSignalIdEnforcementFailed,
     ConnectionUnavailable,
     ConnectionUriInvalid,
     ConnectivityCommandInvalid,
@@ -267,6 +269,7 @@ __all__ = [
     "ConnectionIdInvalid",
     "ConnectionIdNotSettable",
     "ConnectionNotAccessible",
+    "ConnectionSignalIdEnforcementFailed",
     "ConnectionUnavailable",
     "ConnectionUriInvalid",
     "ConnectivityCommandInvalid",

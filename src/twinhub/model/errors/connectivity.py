@@ -18,6 +18,7 @@ __all__ = [
     "ConnectionIdInvalid",
     "ConnectionIdNotSettable",
     "ConnectionNotAccessible",
+    "ConnectionSignalIdEnforcementFailed",
     "ConnectionUnavailable",
     "ConnectionUriInvalid",
     "ConnectivityCommandInvalid",
@@ -155,4 +156,16 @@ class ConnectionUnavailable(Unavailable):
             f"The Connection with ID '{_shown(connection_id)}' is not available, please try again later.",
             "The requested Connection is temporarily not available, please retry the performed action in order "
             "to improve resiliency.",
+        )
+
+
+class ConnectionSignalIdEnforcementFailed(Invalid):
+    """A source's enforcement: the message's `input` matched none of the `filters` for the signal's entity."""
+
+    def __init__(self, entity_id: str) -> None:
+        super().__init__(
+            "connectivity:connection.id.enforcement.failed",
+            400,
+            f"The configured filters could not be matched against the given target with ID '{_shown(entity_id)}'.",
+            "Either modify the configured filter or ensure that the message is sent via the correct ID.",
         )
