@@ -181,3 +181,29 @@ async def test_a_refused_message_is_terminated_not_redelivered_and_the_next_one_
         await connection.close()
     async with httpx.AsyncClient(base_url=api.base_url, auth=("someone-else", "any"), timeout=30) as other:
         assert (await other.get(f"/things/{others}/attributes/kept")).json() is True
+
+
+@pytest.mark.parametrize(("path", "status"), [("/echo", 200), ("/status/201", 201), ("/status/503", 503)])
+async def test_the_receivers_answer_is_the_issued_acknowledgement(api: httpx.AsyncClient, connections: Create,
+                                                                   path: str, status: int) -> None:
+    thing = f"org.twinhub.e2e:acked-{uuid.uuid4().hex[:6]}"
+    assert (await api.put(f"/things/{thing}", json={"attributes": {"n": 0}})).status_code == 201
+    async with HttpReceiver() as receiver:
+        connection_id = await connections({
+            "connectionType": "http-push", "uri": receiver.base, "sources": [],
+            "targets": [{"address": f"POST:{path}", "topics": ["_/_/things/twin/events"],
+                         "authorizationContext": [OWNER], "issuedAcknowledgementLabel": "{{connection:id}}:pushed"}]})
+        label = f"{connection_id}:pushed"
+        for n in (1, 2):  # a refusal fails that signal only: the next one is pushed as well
+            response = await api.put(f"/things/{thing}/attributes/n", json=n,
+                                     headers={"requested-acks": f"twin-persisted,{label}", "timeout": "10s"})
+            acks = response.json()
+            assert acks["twin-persisted"]["status"] == 204
+            assert acks[label]["status"] == status
+            payload = acks[label].get("payload")
+            if path == "/echo":
+                assert payload["method"] == "POST" and orjson.loads(payload["body"])["value"] == n
+            else:
+                assert payload == "as you asked"
+            assert response.status_code == (200 if status < 300 else 424)
+        assert len(receiver.received) == 2
