@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime
-import ipaddress
 import json
 import socket
-import ssl
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from tests.connectivity.certificates import self_signed
 from tests.connectivity.http_receiver import HttpReceiver
 from tests.connectivity.polling import until
 from twinhub.connectivity.clients import open_client
@@ -219,29 +213,9 @@ def test_bad_uri_or_specific_config_is_refused(uri: str, config: dict[str, str])
         HttpPushClient(settings(uri, config))
 
 
-def self_signed(directory: Path) -> ssl.SSLContext:
-    """A server context with a certificate for 127.0.0.1 that no authority signed."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
-                   .not_valid_after(now + datetime.timedelta(hours=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                                  critical=False)
-                   .sign(key, hashes.SHA256()))
-    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (directory / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                          serialization.PrivateFormat.PKCS8,
-                                                          serialization.NoEncryption()))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(directory / "cert.pem", directory / "key.pem")
-    return context
-
-
 async def test_https_with_validate_certificates_refuses_an_unknown_authority_and_accepts_it_when_off(
         tmp_path: Path) -> None:
-    async with HttpReceiver(tls=self_signed(tmp_path)) as receiver:
+    async with HttpReceiver(tls=self_signed(tmp_path).server_context()) as receiver:
         checked = open_client(settings(receiver.base))
         await checked.connect()
         try:
