@@ -76,7 +76,6 @@ PENDING_MESSAGES: Final = 4096
 PENDING_BYTES: Final = 16 * 1024 * 1024
 
 
-
 def durable_name(prefix: str, connection_id: str, source_index: int, address: str) -> str:
     """The durable consumer of one address of one source: the same on every worker (so they share it), another
     one when the address changes (a consumer's filter cannot change). Readable, and unique by a hash."""
@@ -295,6 +294,8 @@ class NatsClient:
                     await feed.queue.put(NatsDelivery(_external(msg), msg, True, feed.settled))
         except (nats.errors.Error, OSError) as exc:
             feed.fail(self._failure or ClientFailure(f"NATS: pulling failed: {exc or type(exc).__name__}"))
+        except Exception as exc:  # whatever ends the pulling must end the deliveries, not leave them hanging
+            feed.fail(ClientFailure(f"NATS: pulling failed unexpectedly: {exc!r}"))
 
     def _enqueue(self, feed: _Feed) -> Callable[[Msg], Awaitable[None]]:
         async def handle(msg: Msg) -> None:
