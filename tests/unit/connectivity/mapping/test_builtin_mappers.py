@@ -139,7 +139,7 @@ def test_connection_status_forever_and_disconnected() -> None:
 
 @pytest.mark.parametrize("headers", [{}, {"ttd": "5"}, {"creation-time": "x", "ttd": "5"},
                                      {"creation-time": "-5", "ttd": "5"}, {"creation-time": "5", "ttd": "-2"},
-                                     {"creation-time": "9" * 40, "ttd": "5"}])
+                                     {"creation-time": "9" * 40, "ttd": "5"}, {"creation-time": "²", "ttd": "5"}])
 def test_connection_status_drops_messages_without_usable_headers(headers: dict[str, str]) -> None:
     assert ConnectionStatusMapper(context({"thingId": "{{ header:device_id }}"})).map_inbound(
         status_message(**headers)) == []
