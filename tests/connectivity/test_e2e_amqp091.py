@@ -1,7 +1,8 @@
 """amqp-091 connections end to end: a real twinhub server, a connection made over /api/2/connections to the
 machine's RabbitMQ (a throwaway virtual host), queues and a peer channel of the test's own.
 
-A source message changes the twin and is acknowledged only once the change is committed; a command the
+A source message changes the twin and is acknowledged only once the change is committed, and one whose
+command is not acknowledged in time stays with the broker (redelivered); a command the
 source's subjects may not do and a malformed payload are rejected (dead-lettered), logged and counted while
 the connection keeps working; a target gets the twin events its topic's namespaces and filter select and its
 subjects may READ, at its resolved address; /status follows a network outage and its end."""
@@ -17,7 +18,7 @@ import orjson
 import pytest
 
 from tests.connectivity.e2e import NAMESPACE, OWNER, Connections, inbound, merge, new_thing_id, value_at
-from tests.connectivity.peer import Channel, dead_lettered_queue, new_queue, send, take, take_several
+from tests.connectivity.peer import Channel, dead_lettered_queue, new_queue, ready, send, take, take_several
 from tests.connectivity.waiting import eventually
 from tests.integration.conftest import TcpProxy
 from tests.integration.services import RABBITMQ
@@ -114,6 +115,33 @@ async def test_a_malformed_payload_is_logged_counted_and_the_connection_keeps_wo
     await send(peer, queue, merge(thing, "/attributes/fine", "yes"))
     await eventually(lambda: _is(e2e_api, thing, "attributes/fine", "yes"), "the change after the junk")
     assert (await e2e_connections.status(connection_id))["liveStatus"] == "open"
+
+
+async def test_a_message_whose_command_is_not_acknowledged_in_time_stays_with_the_broker(
+        e2e_api: httpx.AsyncClient, e2e_connections: Connections, vhost: str, peer: Channel) -> None:
+    thing = new_thing_id("unanswered")
+    assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
+    queue, dead = await dead_lettered_queue(peer)
+    connection_id = await source_connection(e2e_connections, vhost, queue)
+    # An acknowledgement nobody issues: the command times out (408), so the message is given back, again and
+    # again, never acknowledged and never dead-lettered.
+    await send(peer, queue, merge(thing, "/attributes/x", 1, **{"requested-acks": '["nobody-issues-this"]',
+                                                                "timeout": "1s", "correlation-id": "unacked-1"}))
+
+    async def given_back_twice() -> bool:
+        entries = [entry for entry in await e2e_connections.logs(connection_id)
+                   if entry["correlationId"] == "unacked-1" and "delivered again" in entry["message"]]
+        return len(entries) >= 2
+
+    await eventually(given_back_twice, "two redeliveries of the unanswered message")
+    assert held(vhost, queue) == 1
+    await e2e_connections.delete_all()
+
+    async def back_in_the_queue() -> bool:  # once the connection's consumer is gone
+        return await ready(peer, queue) == 1
+
+    await eventually(back_in_the_queue, "the message back in the queue")
+    assert await ready(peer, dead) == 0
 
 
 async def test_a_target_gets_the_events_its_topic_selects_and_its_subjects_may_read(
