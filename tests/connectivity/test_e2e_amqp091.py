@@ -2,10 +2,11 @@
 machine's RabbitMQ (a throwaway virtual host), queues and a peer channel of the test's own.
 
 A source message changes the twin and is acknowledged only once the change is committed, and one whose
-command is not acknowledged in time stays with the broker (redelivered); a command the
-source's subjects may not do and a malformed payload are rejected (dead-lettered), logged and counted while
-the connection keeps working; a target gets the twin events its topic's namespaces and filter select and its
-subjects may READ, at its resolved address; /status follows a network outage and its end."""
+command is not acknowledged in time stays with the broker (redelivered); the reply target answers the device
+at its reply-to, errors included; a command the source's subjects may not do and a malformed payload are
+rejected (dead-lettered), logged and counted while the connection keeps working; a target gets the twin
+events its topic's namespaces and filter select and its subjects may READ, at its resolved address; /status
+follows a network outage and its end."""
 
 from __future__ import annotations
 
@@ -142,6 +143,29 @@ async def test_a_message_whose_command_is_not_acknowledged_in_time_stays_with_th
 
     await eventually(back_in_the_queue, "the message back in the queue")
     assert await ready(peer, dead) == 0
+
+
+async def test_the_reply_target_answers_the_device_at_its_reply_to(
+        e2e_api: httpx.AsyncClient, e2e_other: httpx.AsyncClient, e2e_connections: Connections, vhost: str,
+        peer: Channel) -> None:
+    mine, theirs = new_thing_id("mine"), new_thing_id("theirs")
+    assert (await e2e_api.put(f"/things/{mine}", json={"attributes": {}})).status_code == 201
+    assert (await e2e_other.put(f"/things/{theirs}", json={"attributes": {}})).status_code == 201
+    queue, replies = await new_queue(peer), await new_queue(peer)
+    connection_id = await e2e_connections.create({"connectionType": "amqp-091", "uri": uri(vhost), "sources": [
+        {"addresses": [queue], "authorizationContext": [OWNER],
+         "replyTarget": {"address": "{{ header:reply-to }}", "expectedResponseTypes": ["response", "error"],
+                         "headerMapping": {"correlation-id": "{{ header:correlation-id }}"}}}]})
+    await e2e_connections.wait_open(connection_id)
+    await send(peer, queue, merge(mine, "/attributes/x", 1, **{"response-required": "true"}),
+               correlation_id="asked-1", reply_to=f"/{replies}")
+    await send(peer, queue, merge(theirs, "/attributes/x", 1, **{"response-required": "true"}),
+               correlation_id="asked-2", reply_to=f"/{replies}")
+    answers = {message.correlation_id: orjson.loads(message.body) for message in await take_several(peer, replies, 2)}
+    assert answers["asked-1"]["status"] == 204
+    assert answers["asked-1"]["topic"] == f"{mine.replace(':', '/')}/things/twin/commands/merge"
+    assert (answers["asked-2"]["status"], answers["asked-2"]["value"]["error"]) == (404, "things:thing.notfound")
+    assert answers["asked-2"]["topic"].endswith("/things/twin/errors")
 
 
 async def test_a_target_gets_the_events_its_topic_selects_and_its_subjects_may_read(
