@@ -5,7 +5,8 @@ A source message changes the twin and is acknowledged to JetStream only once the
 command the source's subjects may not do and a malformed payload are terminated (never delivered again),
 logged and counted while the connection keeps working; a target gets the twin events its topic's namespaces
 and filter select and its subjects may READ, on its resolved subject; /status follows a network outage, and
-what JetStream took meanwhile arrives after it."""
+what JetStream took meanwhile arrives after it. A core NATS request is answered through the source's reply
+target."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 
 import httpx
 import nats
+import nats.errors
 import nats.js.errors
 import orjson
 import pytest
@@ -146,6 +148,31 @@ async def test_a_malformed_payload_is_logged_counted_and_the_connection_keeps_wo
     await eventually(lambda: _is(e2e_api, thing, "attributes/fine", "yes"), "the change after the junk")
     assert inbound(await e2e_connections.metrics(connection_id), "mapped", "failure") == 2
     assert (await e2e_connections.status(connection_id))["liveStatus"] == "open"
+
+
+async def test_a_core_nats_request_is_answered_through_the_reply_target(
+        e2e_api: httpx.AsyncClient, e2e_connections: Connections, nats_url: str, peer: Client, prefix: str) -> None:
+    thing = new_thing_id("requested")
+    assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
+    connection_id = await e2e_connections.create({"connectionType": "nats", "uri": nats_url, "sources": [
+        {"addresses": [f"{prefix}.cmd.>"], "authorizationContext": [OWNER],
+         "replyTarget": {"address": "{{ header:reply-to }}", "expectedResponseTypes": ["response", "error"]}}]})
+    await e2e_connections.wait_open(connection_id)
+    answers: list[Msg] = []
+    counter = iter(range(1, 1_000_000))
+
+    async def answered() -> bool:
+        # Core NATS keeps nothing: a request before the subscription is in place finds no responder.
+        with contextlib.suppress(nats.errors.NoRespondersError, nats.errors.TimeoutError):
+            answers.append(await peer.request(f"{prefix}.cmd.x", merge(
+                thing, "/attributes/n", next(counter), **{"response-required": "true"}), timeout=5))
+        return bool(answers)
+
+    await eventually(answered, "an answer to the request")
+    response = orjson.loads(answers[0].data)
+    assert response["status"] == 204
+    assert response["topic"] == f"{thing.replace(':', '/')}/things/twin/commands/merge"
+    assert isinstance(await value_at(e2e_api, thing, "attributes/n"), int)
 
 
 async def test_a_target_gets_the_events_its_topic_selects_and_its_subjects_may_read(
