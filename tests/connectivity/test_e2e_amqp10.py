@@ -4,7 +4,8 @@ RabbitMQ node of the tests' own with its AMQP 1.0 plugin (`rabbit_node.py`), que
 A source message changes the twin and is accepted only once the change is committed; a command the source's
 subjects may not do and a malformed payload are rejected (dead-lettered), logged and counted while the
 connection keeps working; a target gets the twin events its topic's namespaces and filter select and its
-subjects may READ, at its resolved address; /status follows the broker's outage and its recovery."""
+subjects may READ, at its resolved address with its mapped headers; /status follows the broker's outage and
+its recovery."""
 
 from __future__ import annotations
 
@@ -112,7 +113,8 @@ async def test_a_target_gets_the_events_its_topic_selects_and_its_subjects_may_r
                                                   "targets": [
         {"address": "/exchange/amq.topic/events.{{ thing:namespace }}.{{ thing:name }}",
          "topics": [f"_/_/things/twin/events?namespaces={NAMESPACE}&filter=gt(attributes/counter,1)"],
-         "authorizationContext": [OWNER]}]})
+         "authorizationContext": [OWNER],
+         "headerMapping": {"thing-id": "{{ thing:id }}", "subject": "{{ topic:action }}"}}]})
     await e2e_connections.wait_open(connection_id)
     assert (await e2e_other.put(f"/things/{theirs}/attributes/counter", json=5)).status_code == 204
     assert (await e2e_api.put(f"/things/{elsewhere}/attributes/counter", json=5)).status_code == 204
@@ -120,6 +122,11 @@ async def test_a_target_gets_the_events_its_topic_selects_and_its_subjects_may_r
     assert (await e2e_api.put(f"/things/{mine}/attributes/counter", json=2)).status_code == 204
     message = await take(peer, queue)
     assert message.routing_key == f"events.{mine.replace(':', '.')}"
+    # RabbitMQ hands the AMQP 1.0 sections to an AMQP 0.9.1 consumer as they were encoded: the mapped headers
+    # are an application property (thing-id) and the message's subject property.
+    assert b"thing-id" in message.headers["x-amqp-1.0-app-properties"]  # type: ignore[operator]
+    assert mine.encode() in message.headers["x-amqp-1.0-app-properties"]  # type: ignore[operator]
+    assert b"modified" in message.headers["x-amqp-1.0-properties"]  # type: ignore[operator]
     event = orjson.loads(message.body)
     assert event["topic"] == f"{mine.replace(':', '/')}/things/twin/events/modified"
     assert (event["path"], event["value"]) == ("/attributes/counter", 2)
