@@ -149,3 +149,17 @@ async def test_status_shows_the_brokers_outage_and_the_recovery(
     async with await aio_pika.connect(running_node.uri()) as after:
         await send(await after.channel(), queue, merge(thing, "/attributes/after", "recovery"))
     await eventually(lambda: _is(e2e_api, thing, "attributes/after", "recovery"), "a message after the recovery")
+
+
+async def test_a_dry_run_connects_to_the_node_and_says_why_not_with_wrong_credentials(
+        e2e_api: httpx.AsyncClient, running_node: RabbitNode) -> None:
+    body = {"connectionType": "amqp-10", "connectionStatus": "open", "uri": running_node.uri(), "targets": [
+        {"address": "/exchange/amq.topic/x", "topics": ["_/_/things/twin/events"], "authorizationContext": [OWNER]}]}
+    before = (await e2e_api.get("/connections", params={"ids-only": "true"})).json()
+    response = await e2e_api.post("/connections", params={"dry-run": "true"}, json=body)
+    assert response.status_code == 200, response.text
+    refused = await e2e_api.post("/connections", params={"dry-run": "true"},
+                                 json={**body, "uri": running_node.uri(password="wrong-secret")})
+    assert refused.status_code == 504 and refused.json()["error"] == "connectivity:connection.failed"
+    assert "wrong-secret" not in refused.text
+    assert (await e2e_api.get("/connections", params={"ids-only": "true"})).json() == before

@@ -11,6 +11,7 @@ target."""
 from __future__ import annotations
 
 import contextlib
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -230,3 +231,17 @@ async def test_status_shows_a_network_outage_and_what_came_meanwhile_arrives_aft
         await proxy.restore()
         await e2e_connections.wait_open(connection_id)
         await eventually(lambda: _is(e2e_api, thing, "attributes/during", "outage"), "the outage's message")
+
+
+async def test_a_dry_run_connects_to_nats_and_says_why_not_where_nothing_listens(
+        e2e_api: httpx.AsyncClient, nats_url: str, prefix: str) -> None:
+    body = {"connectionType": "nats", "connectionStatus": "open", "uri": nats_url, "sources": [
+        {"addresses": [f"{prefix}.>"], "authorizationContext": [OWNER]}]}
+    response = await e2e_api.post("/connections", params={"dry-run": "true"}, json=body)
+    assert response.status_code == 200, response.text
+    with socket.socket() as sock:  # a port nothing listens on: bound, never listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        refused = await e2e_api.post("/connections", params={"dry-run": "true"},
+                                     json={**body, "uri": f"nats://127.0.0.1:{port}"})
+    assert refused.status_code == 504 and refused.json()["error"] == "connectivity:connection.failed"
