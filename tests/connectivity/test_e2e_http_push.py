@@ -4,7 +4,8 @@ HTTP receiver the test runs (`http_receiver.py`).
 A target gets the twin events its topic's namespaces and filter select and its subjects may READ, at its
 resolved path with its mapped headers; a webhook that refuses a request fails the acknowledgement the change
 requested (its status reaches the HTTP caller) and is counted and logged, while the connection stays open;
-a live message sent over the HTTP API is answered by the webhook's Ditto Protocol response."""
+a live message sent over the HTTP API is answered by the webhook's Ditto Protocol response; /status shows an
+endpoint that cannot be reached, and the recovery once it can."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from tests.connectivity.e2e import NAMESPACE, OWNER, Connections, new_thing_id, outbound
 from tests.connectivity.http_receiver import HttpReceiver
 from tests.connectivity.waiting import eventually
+from tests.integration.conftest import TcpProxy
 
 pytestmark = pytest.mark.anyio
 
@@ -106,3 +108,32 @@ async def test_a_live_message_is_answered_by_the_webhooks_response(
     assert response.json() == {"answer": {"q": 1}}
     [request] = receiver.received
     assert orjson.loads(request.body)["topic"] == f"{thing.replace(':', '/')}/things/live/messages/ask"
+
+
+async def test_status_shows_an_unreachable_endpoint_and_the_recovery(
+        e2e_api: httpx.AsyncClient, e2e_connections: Connections, receiver: HttpReceiver) -> None:
+    thing = new_thing_id("outage")
+    assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {"counter": 0}})).status_code == 201
+    async with TcpProxy("127.0.0.1", receiver.port) as proxy:
+        connection_id = await e2e_connections.create({
+            "connectionType": "http-push", "uri": f"http://127.0.0.1:{proxy.port}",
+            "targets": [{"address": "POST:/echo", "topics": [EVENTS], "authorizationContext": [OWNER]}]})
+        await e2e_connections.wait_open(connection_id)
+        await proxy.cut()
+        counter = iter(range(2, 1_000_000))
+
+        async def failed() -> bool:  # an event the endpoint cannot take ends the link; reconnecting fails
+            assert (await e2e_api.put(f"/things/{thing}/attributes/counter", json=next(counter))).status_code == 204
+            status = await e2e_connections.status(connection_id)
+            return bool(status["liveStatus"] == "failed" and status["targetStatus"][0]["status"] == "failed")
+
+        await eventually(failed, "the unreachable endpoint in /status")
+        assert outbound(await e2e_connections.metrics(connection_id), "published", "failure") >= 1
+        await proxy.restore()
+        await e2e_connections.wait_open(connection_id)
+        assert (await e2e_api.put(f"/things/{thing}/attributes/counter", json=1_000_001)).status_code == 204
+
+        async def pushed() -> bool:
+            return any(orjson.loads(request.body)["value"] == 1_000_001 for request in receiver.received)
+
+        await eventually(pushed, "an event after the recovery")
