@@ -223,14 +223,18 @@ class DeviceHandler(BrokerProtocolHandler):  # type: ignore[misc]
         if client is None or topic_name is None or data is None:
             return
         packet_id = publish_packet.variable_header.packet_id if publish_packet.variable_header else None
-        outcome = await client.ingest(parse_topic(topic_name), bytes(data))
-        if outcome in (Outcome.UNAVAILABLE, Outcome.OVERLOADED):
-            log.info("closing the MQTT connection of %s: %s", client.auth.default_subject, outcome.value)
-            self._drop()
-        elif qos == QOS_1 and packet_id is not None:
-            await self._send_packet(PubackPacket.build(packet_id))
-        elif qos == QOS_2 and packet_id is not None:
-            # amqtt's own exchange (PUBREC, PUBREL, PUBCOMP) after the commit: at least once, not exactly once.
+
+        async def settle(outcome: Outcome) -> None:
+            if outcome in (Outcome.UNAVAILABLE, Outcome.OVERLOADED):
+                log.info("closing the MQTT connection of %s: %s", client.auth.default_subject, outcome.value)
+                self._drop()
+            elif qos == QOS_1 and packet_id is not None:
+                await self._send_packet(PubackPacket.build(packet_id))
+
+        outcome = await client.ingest(parse_topic(topic_name), bytes(data), settle)
+        if outcome in (Outcome.ACCEPTED, Outcome.REFUSED) and qos == QOS_2 and packet_id is not None:
+            # amqtt's own exchange (PUBREC, PUBREL, PUBCOMP) after the commit, outside the client's turn (it waits
+            # for the client's PUBREL): at least once, not exactly once.
             message = IncomingApplicationMessage(packet_id, topic_name, qos, data, publish_packet.retain_flag)
             message.publish_packet = publish_packet
             await self._handle_qos2_message_flow(message)

@@ -120,9 +120,12 @@ class DeviceClient:
 
     # -- in ------------------------------------------------------------------------------------------
 
-    async def ingest(self, topic: DeviceTopic | None, payload: bytes) -> Outcome:
-        """Apply one PUBLISH of the client, after the ones before it; return how it ended."""
+    async def ingest(self, topic: DeviceTopic | None, payload: bytes,
+                     settle: Callable[[Outcome], Awaitable[None]]) -> Outcome:
+        """Apply one PUBLISH of the client after the ones before it, and `settle` it (acknowledge it) before
+        the next one's turn, so acknowledgements go out in the order the messages came (MQTT-4.6.0-2)."""
         if self._pending >= self._max_pending:
+            await settle(Outcome.OVERLOADED)
             return Outcome.OVERLOADED
         self._pending += 1
         previous, mine = self._tail, asyncio.get_running_loop().create_future()
@@ -130,7 +133,9 @@ class DeviceClient:
         try:
             if previous is not None:
                 await asyncio.shield(previous)  # a waiter that is cancelled must not cancel its predecessor
-            return await self._apply(topic, payload)
+            outcome = await self._apply(topic, payload)
+            await settle(outcome)
+            return outcome
         finally:
             self._pending -= 1
             mine.set_result(None)
