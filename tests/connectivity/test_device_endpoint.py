@@ -291,3 +291,20 @@ def test_a_device_that_stops_reading_its_commands_is_disconnected(endpoint: Endp
             while stuck.recv(1 << 20):
                 pass
     assert httpx.get(f"{endpoint.server.base_url}/health").status_code == 200
+
+
+def test_a_device_s_messages_are_applied_in_the_order_they_came(endpoint: Endpoint, thing_id: str) -> None:
+    endpoint.create_thing(thing_id, ["READ", "WRITE"])
+    device = endpoint.device(thing_id)
+    try:
+        # Many in flight at once (paho sends up to 20 before it waits for a PUBACK).
+        infos = [device.client.publish(f"devices/{thing_id}/telemetry", json.dumps({"n": n}), qos=1)
+                 for n in range(200)]
+        for info in infos:
+            info.wait_for_publish(30)
+            assert info.is_published()
+        assert endpoint.http.get(f"/things/{thing_id}/features/n/properties/value").json() == 199
+        revision = endpoint.http.get(f"/things/{thing_id}", params={"fields": "_revision"}).json()["_revision"]
+        assert revision == 201  # created, then each message once
+    finally:
+        device.close()
