@@ -308,3 +308,21 @@ def test_a_device_s_messages_are_applied_in_the_order_they_came(endpoint: Endpoi
         assert revision == 201  # created, then each message once
     finally:
         device.close()
+
+
+def test_a_malformed_response_is_refused_and_an_unsubscribed_device_gets_no_commands(endpoint: Endpoint,
+                                                                                     thing_id: str) -> None:
+    endpoint.create_thing(thing_id, ["READ", "WRITE"])
+    device = endpoint.device(thing_id)
+    try:
+        assert device.subscribe(f"devices/{thing_id}/errors") == 1
+        for response in (b"nonsense", b'{"topic": "other/thing/things/live/messages/x", "status": 200}', b"{}"):
+            assert device.publish(f"devices/{thing_id}/responses", response).is_published()
+            assert json.loads(device.next_message().payload)["value"]["error"] == "json.invalid"
+        assert device.subscribe(f"devices/{thing_id}/commands") == 1
+        device.unsubscribe(f"devices/{thing_id}/commands")
+        answer = endpoint.http.post(f"/things/{thing_id}/inbox/messages/x", json={}, params={"timeout": "1"})
+        assert answer.status_code == 408
+        assert device.messages.empty()
+    finally:
+        device.close()

@@ -214,7 +214,7 @@ class DeviceClient:
         if answer is not None and not answer.done():
             answer.set_result((int(status) if isinstance(status, int) else 500, frame))
             return
-        namespace, name, *rest = str(envelope.get("topic", "")).split("/")
+        namespace, name, *rest = [*str(envelope.get("topic", "")).split("/"), "", ""]
         thing_id = f"{namespace}:{name}"
         if status is None and rest[:3] == ["things", "live", "messages"] and "/inbox/" in str(envelope.get("path")):
             qos = self._watched[Kind.COMMANDS].get(thing_id)
