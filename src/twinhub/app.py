@@ -4,8 +4,8 @@
 
 The application is a platform and the subsystems built on it. The platform (`open_platform`) is what they
 share: the store and buses the settings name, the authenticator, the services, and the background tasks
-that keep them current. A subsystem (`Subsystem`) contributes its routes and its lifespan: the HTTP API
-today; connectivity, history and the console join as one more entry of `subsystems_of`, touching no other.
+that keep them current. A subsystem (`Subsystem`) contributes its routes and its lifespan: the HTTP API and
+connectivity today; history and the console join as one more entry of `subsystems_of`, touching no other.
 
 Starlette's lifespan runs it all: the platform opens, then each subsystem starts in order and may hand its
 routes request state; the application stops them in reverse, then closes the platform. A failure while
@@ -20,6 +20,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+from functools import partial
 from typing import Protocol
 
 from starlette.applications import Starlette
@@ -31,6 +32,8 @@ from twinhub.auth import build_authenticator
 from twinhub.backends import open_backends
 from twinhub.config import Settings, load_settings
 from twinhub.connectivity.device import DeviceEndpoint
+from twinhub.connectivity.runtime import open_runtime
+from twinhub.connectivity.subsystem import Connectivity
 from twinhub.service.buffers import Budget
 from twinhub.service.coherence import follow_events
 from twinhub.service.live import LiveHub
@@ -62,7 +65,7 @@ class Subsystem(Protocol):
 
 def subsystems_of(settings: Settings) -> list[Subsystem]:
     """Every subsystem of twinhub, in the order they start."""
-    parts: list[Subsystem] = [HttpApi(settings)]
+    parts: list[Subsystem] = [HttpApi(settings), Connectivity(settings, partial(open_runtime, settings=settings))]
     if settings.mqtt_port is not None:
         parts.append(DeviceEndpoint(settings))
     return parts
@@ -90,7 +93,8 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
             try:
                 yield Platform(authenticator=authenticator, things=things, policies=policies,
                                search=SearchService(store, things), permissions=PermissionService(things, policies),
-                               events=events, live=live, budget=Budget(settings.buffer_budget_bytes))
+                               events=events, live=live, budget=Budget(settings.buffer_budget_bytes),
+                               store=store, bus=bus)
             finally:
                 for follower in followers:
                     follower.cancel()

@@ -1,7 +1,8 @@
 """`twinhub` command line: `twinhub serve [--host H] [--port P] [--data-dir D] [--config F] [--workers N]
 [--mqtt-port M] [--dev]`
-(see `twinhub.launch`), `twinhub user add|passwd|remove|list` for the users of HTTP basic authentication and
-`twinhub device add|remove|list` for the devices of the MQTT endpoint.
+(see `twinhub.launch`), `twinhub user add|passwd|remove|list` for the users of HTTP basic authentication,
+`twinhub device add|remove|list` for the devices of the MQTT endpoint and `twinhub simulate` for a fleet of
+simulated MQTT devices (see `twinhub.connectivity.simulate.cli`).
 Every failure to start is one line on stderr and exit status 2; `twinhub --version` names the version."""
 
 from __future__ import annotations
@@ -72,10 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     from twinhub.auth.cli import add_user_commands  # here: the server's main process never needs it
 
     add_user_commands(commands)
+    from twinhub.connectivity.simulate.cli import add_simulate_command
+
+    add_simulate_command(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
-    if args.command in ("user", "device"):
+    if args.command in ("user", "device", "simulate"):
         status: int = args.handler(args)
         return status
     return 2

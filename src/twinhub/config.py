@@ -10,6 +10,8 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     session_buffer_bytes (what one WebSocket session or SSE stream may fall behind before it is closed),
     buffer_budget_bytes (the same for all of a worker's sessions and streams together: past it, those
     holding the most are closed), max_sessions_per_subject (open WebSocket sessions of one subject per worker),
+    admin_subjects (who may manage connections: comma-separated subjects in TWINHUB_ADMIN_SUBJECTS, a list
+    in TOML; in development mode every authenticated subject may),
     mqtt_port (the device endpoint's port: unset/empty is off, 0 any free one), mqtt_telemetry (where device
     telemetry lands: features | attributes | merge; see twinhub.connectivity.device.telemetry)
 """
@@ -63,6 +65,9 @@ class Settings:
     session_buffer_bytes: int = 4 * 1024 * 1024
     buffer_budget_bytes: int = 256 * 1024 * 1024
     max_sessions_per_subject: int = 100
+    # The subjects (`nginx:admin`, `oidc:<sub>`) that may manage connections (`/api/2/connections`), as
+    # Ditto's devops subjects; none: nobody, except in development mode (`dev_auth`), where anyone may.
+    admin_subjects: tuple[str, ...] = ()
     # The MQTT device endpoint in the server process (single worker); None: off.
     mqtt_port: int | None = None
     mqtt_telemetry: str = "features"
@@ -71,6 +76,7 @@ class Settings:
         """The env vars that rebuild these settings in a worker process."""
         environ = {f"TWINHUB_{field.name.upper()}": str(getattr(self, field.name)) for field in fields(self)}
         environ["TWINHUB_OIDC"] = oidc_issuers_to_json(self.oidc)
+        environ["TWINHUB_ADMIN_SUBJECTS"] = ",".join(self.admin_subjects)
         environ["TWINHUB_MQTT_PORT"] = "" if self.mqtt_port is None else str(self.mqtt_port)
         return environ
 
@@ -93,6 +99,11 @@ def _convert(name: str, raw: object) -> object:
     if name == "mqtt_telemetry" and str(raw) not in _TELEMETRY_LAYOUTS:
         raise SettingsError(f"setting 'mqtt_telemetry': {raw!r} is not one of {', '.join(_TELEMETRY_LAYOUTS)}")
     default = getattr(Settings(), name)
+    if isinstance(default, tuple):  # a list of names: comma-separated text, or a TOML list of strings
+        items = raw if isinstance(raw, list) else str(raw).split(",")
+        if not all(isinstance(item, str) for item in items):
+            raise SettingsError(f"setting {name!r}: {raw!r} is not a list of strings")
+        return tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
     try:
         if isinstance(default, bool):
             if isinstance(raw, bool):

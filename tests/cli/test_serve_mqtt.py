@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import run
-from tests.connectivity.mqtt import Device
+from tests.connectivity.device_mqtt import Device
 from twinhub.testing import free_port, running_server
 
 

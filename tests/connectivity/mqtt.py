@@ -1,75 +1,132 @@
-"""A real MQTT client (paho-mqtt) for the device endpoint's tests: blocking calls that wait on conditions."""
+"""Helpers of the MQTT tests: a device that publishes with paho (independent of twinhub's client), a
+subscriber that collects, and the removal of persistent sessions."""
 
 from __future__ import annotations
 
-import queue
+import asyncio
+import contextlib
+import socket
 import threading
-from typing import Any
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from urllib.parse import urlsplit
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
-WAIT = 15.0  # seconds any step may take before the test fails
+from twinhub.connectivity.clients.base import ClientSettings
+from twinhub.connectivity.clients.mqtt import MqttClient
+from twinhub.connectivity.model import parse_connection
+from twinhub.connectivity.runtime.worker import WorkerIdentity
 
 
-class Device:
-    """One MQTT 3.1.1 connection (or MQTT 5 with `protocol=paho.MQTTv5`), its received messages in a queue."""
+def settings(url: str, client_id: str | None = None, *, kind: str = "mqtt-5", group: str = "",
+             config: dict[str, str] | None = None) -> ClientSettings:
+    return ClientSettings(connection_id="test-connection", connection_type=kind, uri=url,
+                          client_id=client_id or f"twinhub-test-{uuid.uuid4().hex[:12]}", group=group,
+                          specific_config=config or {})
 
-    def __init__(self, port: int, username: str, password: str = "", *, client_id: str = "",
-                 protocol: int = paho.MQTTv311, clean_session: bool | None = None) -> None:
-        self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol,
-                                  clean_session=clean_session)
-        self.client.username_pw_set(username, password)
-        self.messages: queue.Queue[paho.MQTTMessage] = queue.Queue()
-        self.connected = threading.Event()
-        self.disconnected = threading.Event()
-        self._settled = threading.Event()  # a CONNACK came, or the connection ended
-        self.connect_result: ReasonCode | None = None
-        self.granted: queue.Queue[list[ReasonCode]] = queue.Queue()
-        self.client.on_connect = self._on_connect
-        self.client.on_disconnect = self._on_disconnect
-        self.client.on_message = lambda _client, _data, message: self.messages.put(message)
-        self.client.on_subscribe = lambda _client, _data, _mid, codes, _props: self.granted.put(list(codes))
-        self.unsubscribed: queue.Queue[int] = queue.Queue()
-        self.client.on_unsubscribe = lambda _client, _data, mid, _codes, _props: self.unsubscribed.put(mid)
-        self.client.connect("127.0.0.1", port, keepalive=30)
-        self.client.loop_start()
 
-    def _on_connect(self, _client: Any, _data: Any, _flags: Any, reason: ReasonCode, _props: Any) -> None:
-        self.connect_result = reason
-        self.connected.set()
-        self._settled.set()
+def _device(url: str, *, v5: bool = True, on_message: Callable[..., None] | None = None,
+            on_subscribe: Callable[..., None] | None = None) -> paho.Client:
+    parts = urlsplit(url)
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"device-{uuid.uuid4().hex[:12]}",
+                         protocol=MQTTProtocolVersion.MQTTv5 if v5 else MQTTProtocolVersion.MQTTv311)
+    if on_message is not None:
+        client.on_message = on_message
+    if on_subscribe is not None:
+        client.on_subscribe = on_subscribe
+    if parts.username:
+        client.username_pw_set(parts.username, parts.password)
+    client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
+    client.loop_start()
+    return client
 
-    def _on_disconnect(self, *_args: Any) -> None:
-        self.disconnected.set()
-        self._settled.set()
 
-    def wait_connected(self) -> ReasonCode | None:
-        """The CONNACK's return code, or None when the server closed the connection without one."""
-        assert self._settled.wait(WAIT), "neither a CONNACK nor a disconnect"
-        return self.connect_result
+def _publish_all(url: str, messages: Sequence[tuple[str, bytes | str, int, dict[str, str] | None]]) -> None:
+    client = _device(url)
+    try:
+        infos = []
+        for topic, payload, qos, user in messages:
+            properties = None
+            if user:
+                properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+                for name, value in user.items():
+                    if name == "content-type":
+                        properties.ContentType = value
+                    elif name == "correlation-id":
+                        properties.CorrelationData = value.encode()
+                    elif name == "reply-to":
+                        properties.ResponseTopic = value
+                    else:
+                        properties.UserProperty = [*getattr(properties, "UserProperty", []), (name, value)]
+            infos.append(client.publish(topic, payload, qos, properties=properties))
+        for info in infos:
+            info.wait_for_publish(timeout=30)
+            assert info.is_published()
+    finally:
+        client.disconnect()
+        client.loop_stop()
 
-    def publish(self, topic: str, payload: bytes | str, qos: int = 1) -> paho.MQTTMessageInfo:
-        """Publish and wait for the acknowledgement (QoS 1: the PUBACK)."""
-        info = self.client.publish(topic, payload, qos=qos)
-        info.wait_for_publish(WAIT)
-        return info
 
-    def subscribe(self, topic: str, qos: int = 1) -> ReasonCode:
-        self.client.subscribe(topic, qos)
-        codes = self.granted.get(timeout=WAIT)
-        assert len(codes) == 1
-        return codes[0]
+async def publish(url: str, topic: str, payload: bytes | str, *, qos: int = 1,
+                  headers: dict[str, str] | None = None) -> None:
+    """Publish as a device would (MQTT 5, paho in a thread), returning once the broker has it."""
+    await asyncio.to_thread(_publish_all, url, [(topic, payload, qos, headers)])
 
-    def unsubscribe(self, topic: str) -> None:
-        """Unsubscribe and wait for the UNSUBACK."""
-        _result, mid = self.client.unsubscribe(topic)
-        assert self.unsubscribed.get(timeout=WAIT) == mid
 
-    def next_message(self) -> paho.MQTTMessage:
-        return self.messages.get(timeout=WAIT)
+async def publish_many(url: str, messages: Sequence[tuple[str, bytes | str]], *, qos: int = 1) -> None:
+    await asyncio.to_thread(_publish_all, url, [(topic, payload, qos, None) for topic, payload in messages])
+
+
+async def forget_sessions(url: str, client_ids: Sequence[str]) -> None:
+    """Remove the persistent sessions of `client_ids` from the broker (a clean start that expires at once)."""
+    for client_id in client_ids:
+        client = MqttClient(settings(url, client_id, config={"cleanSession": "true"}))
+        with contextlib.suppress(Exception):
+            await client.connect()
+        await client.aclose()
+
+
+class Collector:
+    """A device's subscription (paho in its own thread): what arrives on `topic`, in order."""
+
+    def __init__(self, url: str, topic: str) -> None:
+        self.messages: list[paho.MQTTMessage] = []
+        self._subscribed = threading.Event()
+        self._client = _device(url, on_message=lambda _c, _u, message: self.messages.append(message),
+                               on_subscribe=lambda *_args: self._subscribed.set())
+        self._client.subscribe(topic, qos=1)
+        assert self._subscribed.wait(15), "the collector's subscription was not confirmed"
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
+@contextlib.contextmanager
+def collecting(url: str, topic: str) -> Iterator[Collector]:
+    collector = Collector(url, topic)
+    try:
+        yield collector
+    finally:
+        collector.close()
+
+
+def publish_now(url: str, topic: str, payload: bytes | str, *, qos: int = 1,
+                headers: dict[str, str] | None = None) -> None:
+    """`publish` for synchronous tests."""
+    _publish_all(url, [(topic, payload, qos, headers)])
+
+
+def publish_many_now(url: str, messages: Sequence[tuple[str, bytes | str]], *, qos: int = 1) -> None:
+    _publish_all(url, [(topic, payload, qos, None) for topic, payload in messages])
+
+
+def server_client_ids(connection_id: str, workers: int = 1) -> list[str]:
+    """The client ids the workers of a server on this host give a connection (`runtime/worker.py`)."""
+    connection = parse_connection({"id": connection_id, "connectionType": "mqtt-5", "connectionStatus": "open",
+                                   "uri": "tcp://127.0.0.1:1883"})
+    return [WorkerIdentity(socket.gethostname(), slot).client_id(connection) for slot in range(workers)]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.connectivity.mqtt import WAIT, Device
+from tests.connectivity.device_mqtt import WAIT, Device
 from twinhub.app import open_platform, subsystems_of
 from twinhub.config import Settings
 from twinhub.connectivity.device import DeviceEndpoint

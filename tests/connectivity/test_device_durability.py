@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.connectivity.mqtt import Device
+from tests.connectivity.device_mqtt import Device
 from twinhub.testing import start_server
 
 pytestmark = pytest.mark.xdist_group(__name__)

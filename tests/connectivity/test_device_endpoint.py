@@ -18,7 +18,7 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 
-from tests.connectivity.mqtt import Device
+from tests.connectivity.device_mqtt import Device
 from twinhub.auth import hash_password
 from twinhub.store.sqlite.devices import SqliteDeviceStore
 from twinhub.store.sqlite.users import SqliteUserStore

@@ -167,17 +167,19 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         kept = create("org.twinhub:kept")
         async with open_postgres_store(dsn) as store:
             await store.commit(unit(kept))
-        # What the previous version left: everything but the last migration (the devices).
-        previous = len(load_migrations()) - 1
+        # What a previous version left: everything but the last three migrations (the store's identity,
+        # the connections, the devices).
+        previous = len(load_migrations()) - 3
         async with connect(dsn) as connection:
-            await connection.execute("DROP TABLE devices")
+            await connection.execute("DROP TABLE devices, connections, connection_journal, store_identity")
             await connection.execute("DELETE FROM schema_version WHERE version > $1", previous)
         async with open_postgres_store(dsn) as store:
             assert await store.load("org.twinhub:kept") == kept.thing
             assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
+            assert await store.connections() == []
             assert await PostgresDeviceStore(store).list_devices() == []
         async with connect(dsn) as connection:
-            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 1
+            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 3
     finally:
         async with connect(POSTGRES_URL) as admin:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

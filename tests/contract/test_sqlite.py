@@ -105,15 +105,20 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
     async with open_sqlite_store(db_path) as store:
         kept = create("org.twinhub:kept")
         await store.commit(unit(kept))
-    # What the previous version left: everything but the last migration (the devices).
-    previous = len(load_migrations()) - 1
+    # What a previous version left: everything but the last three migrations (the store's identity, the
+    # connections, the devices).
+    previous = len(load_migrations()) - 3
     connection = sqlite3.connect(db_path, isolation_level=None)
     connection.execute("DROP TABLE devices")
+    connection.execute("DROP TABLE connections")
+    connection.execute("DROP TABLE connection_journal")
+    connection.execute("DROP TABLE store_identity")
     connection.execute(f"PRAGMA user_version = {previous}")
     connection.close()
 
     async with open_sqlite_store(db_path) as store:
         assert await store.load("org.twinhub:kept") == kept.thing
         assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
+        assert await store.connections() == []
         assert await SqliteDeviceStore(db_path).list_devices() == []
-    assert pragma(db_path, "user_version") == previous + 1
+    assert pragma(db_path, "user_version") == previous + 3

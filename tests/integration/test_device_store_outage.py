@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.connectivity.mqtt import Device
+from tests.connectivity.device_mqtt import Device
 from tests.integration.test_store_outage import Cluster, cluster
 from twinhub.testing import start_server
 

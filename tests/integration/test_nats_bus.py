@@ -18,7 +18,7 @@ from twinhub.bus.base import Event
 from twinhub.bus.codec import encode_event
 from twinhub.bus.nats import EPOCH_HEADER, NatsBus, NatsSubscription, event_subject, open_nats_bus
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import PolicyEvent, ThingEvent
+from twinhub.model.events import ConnectionEvent, PolicyEvent, ThingEvent
 from twinhub.model.types import JsonValue
 
 pytestmark = pytest.mark.anyio
@@ -80,12 +80,14 @@ async def test_an_event_published_on_one_worker_reaches_subscribers_on_both(
     on_first, also_on_first, on_second = first.subscribe(), first.subscribe(), second.subscribe()
     thing = ThingEvent("org.twinhub.test:lämp ~0", "modified", ("a~1", "ü", "€/x"), None, 3, TIMESTAMP)
     policy = PolicyEvent(":policy", "created", (), {"entries": {"owner": None}}, 1, TIMESTAMP)
+    connection = ConnectionEvent("my-conn", "created", {"id": "my-conn", "uri": "tcp://u:p@h:1883"}, 1, TIMESTAMP)
 
     await first.publish(thing)
     await second.publish(policy)
+    await second.publish(connection)
 
     for subscription in (on_first, also_on_first, on_second):
-        assert await take(subscription, 2) == [thing, policy]
+        assert await take(subscription, 3) == [thing, policy, connection]
 
 
 async def test_events_of_one_thing_arrive_in_revision_order(workers: tuple[NatsBus, NatsBus]) -> None:

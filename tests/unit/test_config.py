@@ -403,6 +403,33 @@ def test_buffer_limits_come_from_the_environment_and_must_be_positive() -> None:
         load_settings({"TWINHUB_MAX_SESSIONS_PER_SUBJECT": "0"})
 
 
+# --- admin subjects ---------------------------------------------------------------------------
+
+
+def test_nobody_is_an_admin_by_default() -> None:
+    assert Settings().admin_subjects == ()
+
+
+def test_admin_subjects_are_comma_separated_in_the_environment() -> None:
+    settings = load_settings(environ={"TWINHUB_ADMIN_SUBJECTS": " nginx:admin, oidc:ops ,,nginx:admin"})
+    assert settings.admin_subjects == ("nginx:admin", "oidc:ops")
+
+
+def test_admin_subjects_are_a_list_in_toml(tmp_path: Path) -> None:
+    settings = load_settings(environ={}, config_file=_toml(tmp_path, 'admin_subjects = ["nginx:admin"]\n'))
+    assert settings.admin_subjects == ("nginx:admin",)
+
+
+def test_admin_subjects_that_are_not_strings_are_a_settings_error(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="admin_subjects"):
+        load_settings(environ={}, config_file=_toml(tmp_path, "admin_subjects = [1]\n"))
+
+
+def test_admin_subjects_survive_to_environ() -> None:
+    settings = load_settings(environ={"TWINHUB_ADMIN_SUBJECTS": "nginx:a,oidc:b"})
+    assert load_settings(environ=settings.to_environ()) == settings
+
+
 @pytest.mark.parametrize(("raw", "port"), [(None, None), ("", None), ("  ", None), ("0", 0), ("1884", 1884)])
 def test_the_mqtt_port_is_off_unless_set(raw: str | None, port: int | None) -> None:
     environ = {} if raw is None else {"TWINHUB_MQTT_PORT": raw}

@@ -1,13 +1,14 @@
-"""The `EventBus` protocol: committed thing and policy events fan out to every subscriber (of every worker)."""
+"""The `EventBus` protocol: committed thing, policy and connection events fan out to every subscriber (of
+every worker). A subscriber takes the kinds it follows and passes over the others."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from twinhub.model.events import PolicyEvent, ThingEvent
+from twinhub.model.events import ConnectionEvent, PolicyEvent, ThingEvent
 
-Event = ThingEvent | PolicyEvent
+Event = ThingEvent | PolicyEvent | ConnectionEvent
 
 
 class Subscription(Protocol):

@@ -3,10 +3,11 @@
     {"kind": "thing", "id": "org.example:lamp", "action": "modified", "path": ["attributes", "on"],
      "value": true, "revision": 7, "timestamp": "2024-05-01T12:00:00.000000Z"}
 
-`kind` is "thing" or "policy"; `path` is the pointer as its list of keys (no escaping, so `~` and `/`
-survive as they are); `value` is always present (JSON null is a value). `headers` (the Ditto headers of
-the command, string to string) is present only when there are any. Unknown fields are ignored, so a
-newer worker may add fields without breaking older ones during a rolling upgrade.
+`kind` is "thing", "policy" or "connection" (whose `value` is the connection's whole JSON, `path` empty);
+`path` is the pointer as its list of keys (no escaping, so `~` and `/` survive as they are); `value` is
+always present (JSON null is a value). `headers` (the Ditto headers of the command, string to string) is
+present only when there are any. Unknown fields are ignored, so a newer worker may add fields without
+breaking older ones during a rolling upgrade (an older one skips a kind it does not know).
 
 Pure: no I/O, no clock.
 """
@@ -22,6 +23,8 @@ import orjson
 from twinhub.bus.base import Event
 from twinhub.model.events import (
     NO_HEADERS,
+    ConnectionAction,
+    ConnectionEvent,
     EventAction,
     EventHeaders,
     PolicyAction,
@@ -34,7 +37,7 @@ from twinhub.model.types import JsonValue, Pointer
 
 __all__ = ["EventKey", "EventKind", "decode_event", "encode_event", "event_key"]
 
-EventKind = Literal["thing", "policy"]
+EventKind = Literal["thing", "policy", "connection"]
 
 # (kind, entity id, revision): what makes an event unique, since revisions never repeat for an id.
 EventKey = tuple[EventKind, str, int]
@@ -42,6 +45,7 @@ EventKey = tuple[EventKind, str, int]
 # Each action's text mapped to itself, typed as the Literal it belongs to.
 _THING_ACTIONS: Final[dict[str, EventAction]] = {action: action for action in get_args(EventAction)}
 _POLICY_ACTIONS: Final[dict[str, PolicyAction]] = {action: action for action in get_args(PolicyAction)}
+_CONNECTION_ACTIONS: Final[dict[str, ConnectionAction]] = {action: action for action in get_args(ConnectionAction)}
 _Action = TypeVar("_Action", EventAction, PolicyAction)
 _FIELDS: Final = ("id", "action", "path", "value", "revision", "timestamp")
 
@@ -50,6 +54,8 @@ def event_key(event: Event) -> EventKey:
     """The identity of `event`: duplicates of one event share it, different events never do."""
     if isinstance(event, ThingEvent):
         return ("thing", event.thing_id, event.revision)
+    if isinstance(event, ConnectionEvent):
+        return ("connection", event.connection_id, event.revision)
     return ("policy", event.policy_id, event.revision)
 
 
@@ -116,9 +122,23 @@ def _decode_policy_event(body: dict[str, JsonValue]) -> PolicyEvent:
     )
 
 
+def _decode_connection_event(body: dict[str, JsonValue]) -> ConnectionEvent:
+    if _path(body):
+        raise ValueError("a connection event's path must be empty")
+    return ConnectionEvent(
+        connection_id=_string(body, "id"),
+        action=_action(body, _CONNECTION_ACTIONS),
+        value=body["value"],
+        revision=_revision(body),
+        timestamp=read_timestamp(_string(body, "timestamp")),
+        headers=_headers(body),
+    )
+
+
 _DECODERS: Final[dict[str, Callable[[dict[str, JsonValue]], Event]]] = {
     "thing": _decode_thing_event,
     "policy": _decode_policy_event,
+    "connection": _decode_connection_event,
 }
 
 

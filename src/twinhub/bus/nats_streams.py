@@ -18,7 +18,7 @@ from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfi
 from twinhub.bus.base import Event
 from twinhub.bus.codec import decode_event, event_key
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import ThingEvent
+from twinhub.model.events import ConnectionEvent, ThingEvent
 from twinhub.model.ids import is_valid_namespace
 
 __all__ = [
@@ -100,13 +100,16 @@ async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> bool:
 
 
 def event_subject(prefix: str, event: Event) -> str:
-    """`<prefix>.things|policies.<namespace>.<hash of the name>`: names may hold any character, subjects not.
+    """`<prefix>.things|policies|connections.<namespace>.<hash of the name>`: names may hold any character,
+    subjects not.
 
     The namespace keeps its dots, so `<prefix>.things.org.example.*` is exactly namespace `org.example`;
     the empty namespace is `_` (no namespace starts with `_`).
     """
     if isinstance(event, ThingEvent):
         kind, entity_id = "things", event.thing_id
+    elif isinstance(event, ConnectionEvent):
+        kind, entity_id = "connections", event.connection_id
     else:
         kind, entity_id = "policies", event.policy_id
     namespace, _, name = entity_id.partition(":")

@@ -3,7 +3,9 @@
 As Ditto's `ExternalMessage`: inbound, `address` is where it came from (an MQTT topic, an AMQP queue, a NATS
 subject); outbound, where it goes (a resolved target address; for HTTP push `<METHOD>:<path>`). Header names
 are kept lower-case (MQTT 5 user properties, AMQP application properties and HTTP headers are matched without
-regard to case, as Ditto's `header:` placeholder does).
+regard to case, as Ditto's `header:` placeholder does). Inbound, `authorization_subjects` are the subjects
+the source acts as (its `authorizationContext`), set by the runtime before mapping: mappers read the first as
+the `request:subjectId` placeholder, as Ditto's do.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class ExternalMessage:
     headers: Mapping[str, str] = field(default_factory=dict)
     content_type: str | None = None
     address: str = ""
+    authorization_subjects: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if any(name != name.lower() for name in self.headers):

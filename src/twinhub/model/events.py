@@ -125,4 +125,45 @@ class PolicyWrite:
     expected_revision: int
 
 
-EntityWrite = ThingWrite | PolicyWrite
+ConnectionAction = Literal["created", "modified", "deleted"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredConnection:
+    """A connection as the store keeps it: Ditto's connection JSON (without its `_`-prefixed fields) at a
+    revision; a deleted one is kept as a tombstone so that its revisions go on. The connection model that
+    reads `doc` is `twinhub.connectivity.model` (an edge: the store only keeps JSON)."""
+
+    connection_id: str
+    doc: JsonObject
+    revision: int
+    created: datetime
+    modified: datetime
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionEvent:
+    """One change of a connection: `value` is its whole new JSON (None when deleted), so that every
+    worker's connection runtime can follow without reading the store. `path` is always the root."""
+
+    connection_id: str
+    action: ConnectionAction
+    value: JsonValue
+    revision: int
+    timestamp: datetime
+    headers: EventHeaders = field(default_factory=_no_headers, compare=False, hash=False, repr=False)
+
+    @property
+    def path(self) -> Pointer:
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionWrite:
+    connection: StoredConnection
+    event: ConnectionEvent
+    expected_revision: int
+
+
+EntityWrite = ThingWrite | PolicyWrite | ConnectionWrite

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from twinhub.bus.base import Event, EventBus
-from twinhub.model.events import Policy, Thing, ThingEvent
+from twinhub.model.events import ConnectionEvent, Policy, PolicyEvent, StoredConnection, Thing, ThingEvent
 from twinhub.service.policies import PolicyService
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
@@ -40,7 +40,7 @@ async def follow_events(bus: EventBus, things: ThingService, policies: PolicySer
             async for event in subscription:
                 if isinstance(event, ThingEvent):
                     things.forget_older(event.thing_id, event.revision)
-                else:
+                elif isinstance(event, PolicyEvent):
                     policies.forget_older(event.policy_id, event.revision)
         finally:
             subscription.close()
@@ -67,9 +67,11 @@ async def bus_epoch(store: Store, recent: Callable[[str], Awaitable[list[Event]]
 
 async def _behind(store: Store, events: list[Event]) -> bool:
     for event in events:
-        entity: Thing | Policy | None
+        entity: Thing | Policy | StoredConnection | None
         if isinstance(event, ThingEvent):
             entity = await store.load(event.thing_id)
+        elif isinstance(event, ConnectionEvent):
+            entity = await store.load_connection(event.connection_id)
         else:
             entity = await store.load_policy(event.policy_id)
         if entity is None or entity.revision < event.revision:  # events are published after their commit

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twinhub.auth import Authenticator
+from twinhub.bus.base import EventBus
 from twinhub.service.buffers import Budget
 from twinhub.service.live import LiveHub
 from twinhub.service.permissions import PermissionService
@@ -14,6 +15,7 @@ from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
+from twinhub.store.base import Store
 
 __all__ = ["Platform"]
 
@@ -28,3 +30,7 @@ class Platform:
     events: EventHub  # committed thing events, for sessions and streams
     live: LiveHub  # live messages, live commands and acknowledgements, across workers
     budget: Budget  # the bytes all sessions and streams of this worker may hold for clients that fall behind
+    # The engines themselves, for subsystems that keep entities of their own beside things and policies
+    # (connectivity: connections in the store, their events on the bus).
+    store: Store
+    bus: EventBus

@@ -30,7 +30,7 @@ from twinhub.bus.base import EventBus
 from twinhub.bus.cutoff import Budget, CutOffQueue
 from twinhub.model.commands import exists, policy_id_after
 from twinhub.model.errors import ThingNotAccessible, TwinhubError
-from twinhub.model.events import Thing, ThingEvent
+from twinhub.model.events import PolicyEvent, Thing, ThingEvent
 from twinhub.model.fields import parse_fields
 from twinhub.model.policy import READ
 from twinhub.model.types import Pointer
@@ -189,7 +189,7 @@ class EventHub:
                     async for event in subscription:
                         if isinstance(event, ThingEvent):
                             await self._dispatch(event)
-                        elif self._policies is not None:
+                        elif isinstance(event, PolicyEvent) and self._policies is not None:
                             # In order with the thing events that follow (coherence runs beside, unordered).
                             self._policies.forget_older(event.policy_id, event.revision)
                 finally:

@@ -98,10 +98,12 @@ class EntityWriter:
 
     async def commit(self, unit: Commit) -> None:
         """Store `unit` (raises RevisionConflict when an entity's revision moved), remember it, and publish its
-        events: the policies' first, as a thing created with its policy depends on it."""
+        events: the policies' first, as a thing created with its policy depends on it; connections' last."""
         await self._store.commit(unit)
         self._remember(unit)
         for policy_write in unit.policies:
             await self._publisher.publish(policy_write.event)
         for thing_write in unit.things:
             await self._publisher.publish(thing_write.event)
+        for connection_write in unit.connections:
+            await self._publisher.publish(connection_write.event)

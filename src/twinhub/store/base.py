@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from twinhub.model.events import JournalEntry, Policy, Thing
+from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.commit import Commit
 from twinhub.store.search import Hits
@@ -43,13 +43,22 @@ class Store(Protocol):
         """The current policy (a tombstone if deleted), or None if the id was never used."""
         ...
 
+    async def load_connection(self, connection_id: str) -> StoredConnection | None:
+        """The current connection (a tombstone if deleted), or None if the id was never used."""
+        ...
+
+    async def connections(self) -> list[StoredConnection]:
+        """Every connection that is not deleted, by id."""
+        ...
+
     async def importers_of(self, policy_id: str) -> list[str]:
         """The ids of the policies that import `policy_id` (as last indexed)."""
         ...
 
     async def commit(self, unit: Commit) -> None:
-        """Store each entity of `unit` and append its event to its journal, all in one transaction,
-        together with the search index: a thing's index rows, and the unit's policy indexes.
+        """Store each entity of `unit` (things, policies, connections) and append its event to its journal,
+        all in one transaction, together with the search index: a thing's index rows, and the unit's
+        policy indexes.
 
         Raises RevisionConflict, and writes nothing, when a stored revision is not the write's
         `expected_revision` (0: no row may exist yet).

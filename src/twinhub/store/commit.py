@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from twinhub.model.events import PolicyWrite, ThingWrite
+from twinhub.model.events import ConnectionWrite, PolicyWrite, ThingWrite
 from twinhub.store.index import PolicyIndex
 
 __all__ = ["Commit"]
@@ -21,13 +21,15 @@ class Commit:
 
     `things` and `policies` are compare-and-set writes (each stores its entity, appends its event to the
     entity's journal and, for a thing, replaces its search index rows); `policy_indexes` replace what
-    search knows of those policies. Raises ValueError when empty.
+    search knows of those policies; `connections` are compare-and-set writes of connections (each with
+    its event in the connection journal). Raises ValueError when empty.
     """
 
     things: tuple[ThingWrite, ...] = ()
     policies: tuple[PolicyWrite, ...] = ()
     policy_indexes: tuple[PolicyIndex, ...] = ()
+    connections: tuple[ConnectionWrite, ...] = ()
 
     def __post_init__(self) -> None:
-        if not (self.things or self.policies or self.policy_indexes):
+        if not (self.things or self.policies or self.policy_indexes or self.connections):
             raise ValueError("a commit needs at least one write")

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from twinhub.model.events import (
+    ConnectionEvent,
+    ConnectionWrite,
     EntityWrite,
     EventAction,
     JournalEntry,
     Policy,
     PolicyEvent,
+    StoredConnection,
     Thing,
     ThingEvent,
     ThingWrite,
@@ -22,10 +25,10 @@ from twinhub.model.types import JsonObject, Pointer
 from twinhub.store.commit import Commit
 from twinhub.store.index import PolicyIndex, thing_index_rows
 
-__all__ = ["SNAPSHOT_INTERVAL", "EncodedCommit", "EncodedIndex", "EncodedWrite", "Kind", "decode_entry",
-           "decode_policy", "decode_thing", "encode_commit", "encode_write"]
+__all__ = ["SNAPSHOT_INTERVAL", "EncodedCommit", "EncodedIndex", "EncodedWrite", "Kind", "decode_connection",
+           "decode_entry", "decode_policy", "decode_thing", "encode_commit", "encode_write"]
 
-Kind = Literal["thing", "policy"]
+Kind = Literal["thing", "policy", "connection"]
 
 # Every SNAPSHOT_INTERVAL-th revision keeps the full thing in its journal row, so rebuilding any past
 # revision replays fewer than SNAPSHOT_INTERVAL events.
@@ -72,8 +75,11 @@ class EncodedWrite:
         return self.entity_row
 
 
-def keeps_snapshot(event: ThingEvent | PolicyEvent) -> bool:
-    """Creations of the whole thing start a history; every SNAPSHOT_INTERVAL-th revision bounds replay."""
+def keeps_snapshot(event: ThingEvent | PolicyEvent | ConnectionEvent) -> bool:
+    """Creations of the whole thing start a history; every SNAPSHOT_INTERVAL-th revision bounds replay.
+    A connection's events carry its whole JSON: they need no snapshot."""
+    if isinstance(event, ConnectionEvent):
+        return False
     return (event.action == "created" and not event.path) or event.revision % SNAPSHOT_INTERVAL == 0
 
 
@@ -84,9 +90,12 @@ def encode_write(write: EntityWrite) -> EncodedWrite:
     journal would fail the transaction of every other write with it.
     """
     kind: Kind
-    entity: Thing | Policy
+    entity: Thing | Policy | StoredConnection
     if isinstance(write, ThingWrite):
         kind, entity, entity_id, event_id = "thing", write.thing, write.thing.thing_id, write.event.thing_id
+    elif isinstance(write, ConnectionWrite):
+        kind, entity = "connection", write.connection
+        entity_id, event_id = write.connection.connection_id, write.event.connection_id
     else:
         kind, entity, entity_id, event_id = "policy", write.policy, write.policy.policy_id, write.event.policy_id
     event = write.event
@@ -122,7 +131,8 @@ def encode_write(write: EntityWrite) -> EncodedWrite:
 
 @dataclass(frozen=True, slots=True)
 class EncodedCommit:
-    """A `Commit` as a backend binds it: its entity writes (things, then policies) and policy indexes."""
+    """A `Commit` as a backend binds it: its entity writes (things, policies, connections) and policy
+    indexes."""
 
     writes: tuple[EncodedWrite, ...]
     policy_indexes: tuple[EncodedIndex, ...]
@@ -130,7 +140,7 @@ class EncodedCommit:
 
 def encode_commit(commit: Commit) -> EncodedCommit:
     """Encode every write of `commit`; raises ValueError as `encode_write` does."""
-    writes: tuple[EntityWrite, ...] = (*commit.things, *commit.policies)
+    writes: tuple[EntityWrite, ...] = (*commit.things, *commit.policies, *commit.connections)
     return EncodedCommit(tuple(encode_write(write) for write in writes),
                          tuple(encode_index(index) for index in commit.policy_indexes))
 
@@ -182,6 +192,13 @@ def decode_policy(policy_id: str, row: tuple[Any, ...]) -> Policy:
     revision, created, modified, deleted, doc = row
     return Policy(policy_id, _object(doc, "policy"), revision, read_timestamp(created), read_timestamp(modified),
                   deleted=bool(deleted))
+
+
+def decode_connection(connection_id: str, row: tuple[Any, ...]) -> StoredConnection:
+    """A `connections` row (revision, created, modified, deleted, doc) as a StoredConnection."""
+    revision, created, modified, deleted, doc = row
+    return StoredConnection(connection_id, _object(doc, "connection"), revision, read_timestamp(created),
+                            read_timestamp(modified), deleted=bool(deleted))
 
 
 def decode_entry(thing_id: str, row: tuple[Any, ...]) -> JournalEntry:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from twinhub.bus.base import Event
 from twinhub.bus.codec import decode_event, encode_event, event_key
-from twinhub.model.events import PolicyEvent, ThingEvent
+from twinhub.model.events import ConnectionEvent, PolicyEvent, ThingEvent
 from twinhub.model.types import JsonValue
 
 # Keys and strings with what JSON pointers and JSON escaping find hard: `~`, `/`, quotes, unicode.
@@ -48,6 +48,15 @@ policy_events = st.builds(
     timestamp=moments,
 )
 
+connection_events = st.builds(
+    ConnectionEvent,
+    connection_id=text,
+    action=st.sampled_from(["created", "modified", "deleted"]),
+    value=json_values,
+    revision=revisions,
+    timestamp=moments,
+)
+
 
 def exactly(value: object) -> object:
     """`value` with every type made visible, so 1, 1.0 and True (or 0.0 and -0.0) never compare equal."""
@@ -64,7 +73,7 @@ def fields(event: Event) -> object:
     return exactly([type(event).__name__, *(getattr(event, name) for name in event.__slots__)])
 
 
-@given(thing_events | policy_events)
+@given(thing_events | policy_events | connection_events)
 def test_every_event_round_trips_exactly(event: Event) -> None:
     assert fields(decode_event(encode_event(event))) == fields(event)
 
@@ -194,3 +203,21 @@ def test_a_missing_field_is_refused(name: str) -> None:
 
 def test_a_valid_body_decodes() -> None:
     assert decode_event(orjson.dumps(VALID)) == ThingEvent("a:b", "modified", ("x",), 1, 1, T)
+
+
+def test_a_connection_event_carries_the_whole_connection_at_the_root() -> None:
+    event = ConnectionEvent("my-conn", "modified", {"id": "my-conn", "connectionStatus": "open"}, 2, T)
+    body = orjson.loads(encode_event(event))
+    assert body == {"kind": "connection", "id": "my-conn", "action": "modified", "path": [],
+                    "value": {"id": "my-conn", "connectionStatus": "open"}, "revision": 2, "timestamp": T_TEXT}
+    assert decode_event(encode_event(event)) == event
+    assert event_key(event) == ("connection", "my-conn", 2)
+
+
+def test_a_connection_event_with_a_path_or_a_thing_action_is_refused() -> None:
+    body = {"kind": "connection", "id": "c", "action": "modified", "path": ["x"], "value": None, "revision": 1,
+            "timestamp": T_TEXT}
+    with pytest.raises(ValueError, match="path must be empty"):
+        decode_event(orjson.dumps(body))
+    with pytest.raises(ValueError, match="unknown connection event action"):
+        decode_event(orjson.dumps({**body, "path": [], "action": "merged"}))

@@ -35,7 +35,7 @@ FAMILIES: dict[type[TwinhubError], set[int]] = {
     PreconditionFailed: {412, 304},
     TooLarge: {413},
     Throttled: {429},
-    Unavailable: {503, 408},
+    Unavailable: {503, 408, 504},
 }
 
 # Each kind, built from example arguments: (error, Ditto code, status, direct base).
@@ -146,12 +146,33 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.WebSocketSubjectChanged("a:b", "a:c"), "gateway:websocket.session.closed", 400, Invalid),
     (errors.WebSocketSessionExpired(), "gateway:websocket.session.expired", 401, Unauthenticated),
     (errors.WebSocketBufferOverflow("m"), "twinhub:websocket.buffer.overflow", 503, Unavailable),
+    # connectivity
+    (errors.ConnectionConfigurationInvalid("m"), "connectivity:connection.configuration.invalid", 400, Invalid),
+    (errors.ConnectionIdInvalid("a b"), "connectivity:connection.id.invalid", 400, Invalid),
+    (errors.ConnectionIdNotSettable(), "connectivity:id.notsettable", 400, Invalid),
+    (errors.ConnectionUriInvalid("x"), "connectivity:connection.uri.invalid", 400, Invalid),
+    (errors.TopicInvalid("x", "Unknown topic: x"), "connectivity:topic.invalid", 400, Invalid),
+    (errors.ConnectionSignalIdEnforcementFailed("t:x"), "connectivity:connection.id.enforcement.failed", 400, Invalid),
+    (errors.ConnectivityCommandInvalid("x"), "connectivity:command.invalid", 400, Invalid),
+    (errors.ConnectionNotAccessible("c"), "connectivity:connection.notfound", 404, NotFound),
+    (errors.ConnectionConflict("c"), "connectivity:connection.conflict", 409, Conflict),
+    (errors.ThingPreconditionFailed("if-match", "x", "y", entity="Connection"), "connectivity:precondition.failed",
+     412, PreconditionFailed),
+    (errors.ConnectionFailed("c"), "connectivity:connection.failed", 504, Unavailable),
+    (errors.ConnectionUnavailable("c"), "connectivity:connection.unavailable", 503, Unavailable),
+    # placeholders
+    (errors.PlaceholderUnresolved("thing:x"), "placeholder:unresolved", 400, Invalid),
+    (errors.PlaceholderFunctionUnknown("fn:x()"), "placeholder:function.unknown", 400, Invalid),
+    (errors.PlaceholderFunctionSignatureInvalid("lower", "(1)", "()"), "placeholder:function.signature.invalid",
+     400, Invalid),
+    (errors.PlaceholderFunctionTooComplex(10), "placeholder:function.too.complex", 400, Invalid),
 ]
 
 ERRORS_PACKAGE = Path(errors.__file__).parent
 SOURCE = Path(twinhub.__file__).parent
-# Ditto's codes: `<domain>:<name>.<kind>` and the gateway-less `json.invalid`, `too.many.requests`, ...
-CODE = re.compile(r"[a-z][a-z-]*:[a-zA-Z][\w-]*(?:\.[\w-]+)+"
+# Ditto's codes: `<domain>:<name>.<kind>` (and the dotless `placeholder:unresolved`), the gateway-less
+# `json.invalid`, `too.many.requests`, ...
+CODE = re.compile(r"[a-z][a-z-]*:[a-zA-Z][\w-]*(?:\.[\w-]+)+|placeholder:unresolved"
                   r"|(?:json|header|timeout|mediatype|request|command|too|internal|rql)(?:\.[a-z-]+)+")
 
 
@@ -200,7 +221,8 @@ def test_the_drawn_hierarchy_is_the_real_one() -> None:
 
 def test_the_package_exports_exactly_its_public_names() -> None:
     assert errors.__all__ == sorted(errors.__all__)
-    modules = ["base", "common", "conditions", "gateway", "messages", "policies", "protocol", "search", "things"]
+    modules = ["base", "common", "conditions", "connectivity", "gateway", "messages", "placeholders", "policies",
+               "protocol", "search", "things"]
     assert sorted(path.stem for path in ERRORS_PACKAGE.glob("*.py")) == ["__init__", *modules]
     exported: list[str] = []
     for name in modules:
@@ -210,12 +232,17 @@ def test_the_package_exports_exactly_its_public_names() -> None:
     assert errors.__all__ == [
         "AcknowledgementCorrelationIdMissing", "AcknowledgementLabelForbidden", "AcknowledgementLabelInvalid",
         "AcknowledgementLabelNotDeclared", "AcknowledgementLabelNotUnique", "AcknowledgementRequestTimeout",
-        "AuthenticationFailed", "CommandTimeout", "Conflict", "CursorInvalid", "DefinitionInvalid", "ErrorBody",
+        "AuthenticationFailed", "CommandTimeout", "Conflict", "ConnectionConfigurationInvalid", "ConnectionConflict",
+        "ConnectionFailed", "ConnectionIdInvalid", "ConnectionIdNotSettable", "ConnectionNotAccessible",
+        "ConnectionSignalIdEnforcementFailed", "ConnectionUnavailable", "ConnectionUriInvalid",
+        "ConnectivityCommandInvalid", "CursorInvalid", "DefinitionInvalid", "ErrorBody",
         "EventSendNotAllowed", "FeatureDefinitionEmpty", "FieldSelectorInvalid", "HeaderInvalid", "InternalError",
         "Invalid", "JsonFieldMissing", "JsonInvalid", "JsonKeyInvalid", "JsonParseInvalid", "JsonPointerInvalid",
         "JwtIssuerNotSupported", "LiveChannelConditionNotAllowed", "LiveResponseTimeout", "MediaTypeMissing",
         "MediaTypeUnsupported", "MessagePayloadTooLarge", "MessageSendNotAllowed", "MessageSubjectInvalid",
-        "MethodNotAllowed", "NamespacesInvalid", "NotFound", "NotModifiable", "PolicyConflict",
+        "MethodNotAllowed", "NamespacesInvalid", "NotFound", "NotModifiable",
+        "PlaceholderFunctionSignatureInvalid", "PlaceholderFunctionTooComplex", "PlaceholderFunctionUnknown",
+        "PlaceholderUnresolved", "PolicyConflict",
         "PolicyEntryInvalid", "PolicyEntryModificationInvalid", "PolicyIdInvalid", "PolicyIdNotDeletable",
         "PolicyIdNotSettable", "PolicyImportInvalid", "PolicyImportReferenceConflict", "PolicyImportsTooLarge",
         "PolicyJsonInvalid", "PolicyLabelInvalid", "PolicyModificationInvalid", "PolicyNotAccessible",
@@ -228,7 +255,7 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "ThingInvalid", "ThingNotAccessible", "ThingNotCreatable", "ThingNotDeletable", "ThingNotModifiable",
         "ThingNotModified", "ThingPolicyNotAllowed", "ThingPreconditionFailed", "ThingResourceNotFound",
         "ThingTooLarge", "ThingTooManyModifying", "Throttled", "TimeoutInvalid", "TooLarge", "TooManyRequests",
-        "TopicPathUnknown", "TwinhubError", "Unauthenticated", "Unavailable", "WebSocketBufferOverflow",
+        "TopicInvalid", "TopicPathUnknown", "TwinhubError", "Unauthenticated", "Unavailable", "WebSocketBufferOverflow",
         "WebSocketMessageInvalid", "WebSocketSessionExpired", "WebSocketSubjectChanged",
     ]
 

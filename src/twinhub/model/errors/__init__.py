@@ -3,10 +3,10 @@
 Every failure the platform reports is a :class:`TwinhubError`; edges render it (HTTP as Ditto's error body,
 in one exception handler; WebSocket and connections as a Ditto Protocol error) and never invent their own.
 Each kind lives in the module of its domain (`common`, `gateway`, `things`, `conditions`, `policies`,
-`search`, `messages`, `protocol`); its family (`base`) fixes its status. Only these modules spell error
-codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and headers of the message it
-came from. Signals internal to the write path (the store's `RevisionConflict`) are no TwinhubError: they
-never reach a client.
+`search`, `messages`, `protocol`, `connectivity`, `placeholders`); its family (`base`) fixes its status.
+Only these modules spell error codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and
+headers of the message it came from. Signals internal to the write path (the store's `RevisionConflict`) are
+no TwinhubError: they never reach a client.
 
     TwinhubError(code, status, message, description)
     ├── Invalid                                 400
@@ -51,7 +51,18 @@ never reach a client.
     │   ├── ProtocolPathUnknown                 protocoladapter:unknown.path
     │   ├── ProtocolPathInvalid                 protocoladapter:invalid.path
     │   ├── WebSocketMessageInvalid             gateway:websocket.message.invalid
-    │   └── WebSocketSubjectChanged             gateway:websocket.session.closed
+    │   ├── WebSocketSubjectChanged             gateway:websocket.session.closed
+    │   ├── ConnectionConfigurationInvalid      connectivity:connection.configuration.invalid
+    │   ├── ConnectionIdInvalid                 connectivity:connection.id.invalid
+    │   ├── ConnectionIdNotSettable             connectivity:id.notsettable
+    │   ├── ConnectionUriInvalid                connectivity:connection.uri.invalid
+    │   ├── TopicInvalid                        connectivity:topic.invalid
+    │   ├── ConnectionSignalIdEnforcementFailed connectivity:connection.id.enforcement.failed
+    │   ├── ConnectivityCommandInvalid          connectivity:command.invalid
+    │   ├── PlaceholderUnresolved               placeholder:unresolved
+    │   ├── PlaceholderFunctionUnknown          placeholder:function.unknown
+    │   ├── PlaceholderFunctionSignatureInvalid placeholder:function.signature.invalid
+    │   └── PlaceholderFunctionTooComplex       placeholder:function.too.complex
     ├── Unauthenticated                         401
     │   ├── AuthenticationFailed                gateway:authentication.failed       (+ WWW-Authenticate)
     │   │   └── JwtIssuerNotSupported           gateway:jwt.issuer.notsupported
@@ -73,15 +84,17 @@ never reach a client.
     │   ├── ThingResourceNotFound               things:<resource>.notfound
     │   ├── ThingHistoryNotFound                things:thing.history.notfound
     │   ├── PolicyNotAccessible                 policies:policy.notfound
-    │   └── PolicyResourceNotFound              policies:<resource>.notfound
+    │   ├── PolicyResourceNotFound              policies:<resource>.notfound
+    │   └── ConnectionNotAccessible             connectivity:connection.notfound
     ├── Conflict                                409
     │   ├── ThingConflict                       things:thing.conflict
     │   ├── PolicyConflict                      policies:policy.conflict
     │   ├── PolicyImportReferenceConflict       policies:import.referenceconflict
-    │   └── AcknowledgementLabelNotUnique       acknowledgement:label.not.unique
+    │   ├── AcknowledgementLabelNotUnique       acknowledgement:label.not.unique
+    │   └── ConnectionConflict                  connectivity:connection.conflict
     ├── PreconditionFailed                      412, 304
-    │   ├── ThingPreconditionFailed             things|policies:precondition.failed     (+ ETag)
-    │   ├── ThingNotModified                    things|policies:precondition.notmodified 304 (+ ETag)
+    │   ├── ThingPreconditionFailed             things|policies|connectivity:precondition.failed (+ ETag)
+    │   ├── ThingNotModified                    things|policies|connectivity:precondition.notmodified 304
     │   ├── ThingEqualitySkipped                things:precondition.failed
     │   └── ThingConditionFailed                things:condition.failed
     ├── TooLarge                                413
@@ -93,12 +106,14 @@ never reach a client.
     │   ├── TooManyRequests                     too.many.requests                   (+ Retry-After)
     │   ├── ThingTooManyModifying               things:thing.toomanymodifyingrequests
     │   └── PolicyTooManyModifying              policies:policy.toomanymodifyingrequests
-    ├── Unavailable                             503, 408
+    ├── Unavailable                             503, 408, 504
     │   ├── ServiceUnavailable                  gateway:service.unavailable
     │   ├── WebSocketBufferOverflow             twinhub:websocket.buffer.overflow
     │   ├── CommandTimeout                      command.timeout                      408
     │   ├── LiveResponseTimeout                 command.timeout                      408
-    │   └── AcknowledgementRequestTimeout       acknowledgement:request.timeout      408
+    │   ├── AcknowledgementRequestTimeout       acknowledgement:request.timeout      408
+    │   ├── ConnectionFailed                    connectivity:connection.failed       504
+    │   └── ConnectionUnavailable               connectivity:connection.unavailable
     ├── MethodNotAllowed                        gateway:method.notallowed            405 (+ Allow)
     ├── LiveChannelConditionNotAllowed          things:live.channelcondition.notallowed 405
     ├── MediaTypeUnsupported                    mediatype.unsupported                415
@@ -142,6 +157,19 @@ from twinhub.model.errors.conditions import (
     ThingNotModified,
     ThingPreconditionFailed,
 )
+from twinhub.model.errors.connectivity import (
+    ConnectionConfigurationInvalid,
+    ConnectionConflict,
+    ConnectionFailed,
+    ConnectionIdInvalid,
+    ConnectionIdNotSettable,
+    ConnectionNotAccessible,
+    ConnectionSignalIdEnforcementFailed,
+    ConnectionUnavailable,
+    ConnectionUriInvalid,
+    ConnectivityCommandInvalid,
+    TopicInvalid,
+)
 from twinhub.model.errors.gateway import (
     AuthenticationFailed,
     JwtIssuerNotSupported,
@@ -163,6 +191,12 @@ from twinhub.model.errors.messages import (
     MessagePayloadTooLarge,
     MessageSendNotAllowed,
     MessageSubjectInvalid,
+)
+from twinhub.model.errors.placeholders import (
+    PlaceholderFunctionSignatureInvalid,
+    PlaceholderFunctionTooComplex,
+    PlaceholderFunctionUnknown,
+    PlaceholderUnresolved,
 )
 from twinhub.model.errors.policies import (
     PolicyConflict,
@@ -229,6 +263,16 @@ __all__ = [
     "AuthenticationFailed",
     "CommandTimeout",
     "Conflict",
+    "ConnectionConfigurationInvalid",
+    "ConnectionConflict",
+    "ConnectionFailed",
+    "ConnectionIdInvalid",
+    "ConnectionIdNotSettable",
+    "ConnectionNotAccessible",
+    "ConnectionSignalIdEnforcementFailed",
+    "ConnectionUnavailable",
+    "ConnectionUriInvalid",
+    "ConnectivityCommandInvalid",
     "CursorInvalid",
     "DefinitionInvalid",
     "ErrorBody",
@@ -255,6 +299,10 @@ __all__ = [
     "NamespacesInvalid",
     "NotFound",
     "NotModifiable",
+    "PlaceholderFunctionSignatureInvalid",
+    "PlaceholderFunctionTooComplex",
+    "PlaceholderFunctionUnknown",
+    "PlaceholderUnresolved",
     "PolicyConflict",
     "PolicyEntryInvalid",
     "PolicyEntryModificationInvalid",
@@ -309,6 +357,7 @@ __all__ = [
     "TimeoutInvalid",
     "TooLarge",
     "TooManyRequests",
+    "TopicInvalid",
     "TopicPathUnknown",
     "TwinhubError",
     "Unauthenticated",

@@ -90,5 +90,6 @@ class Throttled(TwinhubError):
 
 
 class Unavailable(TwinhubError):
-    """503: a backend (store, bus) cannot answer now; 408 when the answer did not come within the
-    request's timeout. The change may still be applied: retry, or retrieve to check."""
+    """503: a backend (store, bus, a connection's broker) cannot answer now; 408 when the answer did not
+    come within the request's timeout; 504 when a connection's broker could not be reached. The change
+    may still be applied: retry, or retrieve to check."""

@@ -13,12 +13,16 @@ __all__ = [
 ]
 
 
+_DOMAINS = {"Policy": "policies", "Connection": "connectivity"}
+
+
 def _domain(entity: str) -> str:
-    return "policies" if entity == "Policy" else "things"
+    return _DOMAINS.get(entity, "things")
 
 
 class ThingPreconditionFailed(PreconditionFailed):
-    """`if-match` or `if-none-match` evaluated to false on a thing (or, with `entity="Policy"`, a policy);
+    """`if-match` or `if-none-match` evaluated to false on a thing (or, with `entity="Policy"`, a policy;
+    with `entity="Connection"`, a connection);
     the HTTP answer carries the current entity tag."""
 
     def __init__(self, header: str, value: str, current: str | None, *, entity: str = "Thing") -> None:

@@ -46,15 +46,13 @@ class AcknowledgementLabelForbidden(Invalid):
 
 
 class AcknowledgementLabelNotUnique(Conflict):
-    """A label another subscriber already declared: Ditto closes the WebSocket that declares it again."""
+    """A label another subscriber already declared: Ditto closes the WebSocket that declares it again; or an
+    issued acknowledgement label used by two targets of one connection."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            "acknowledgement:label.not.unique",
-            409,
-            "One or more declared acknowledgement labels are taken by other subscribers.",
-            "Please ensure all other subscribers with the declared acknowledgement labels are offline.",
-        )
+    def __init__(self, message: str = "One or more declared acknowledgement labels are taken by other subscribers.",
+                 description: str = "Please ensure all other subscribers with the declared acknowledgement labels "
+                                    "are offline.") -> None:
+        super().__init__("acknowledgement:label.not.unique", 409, message, description)
 
 
 class AcknowledgementLabelNotDeclared(Invalid):

@@ -25,8 +25,8 @@ from twinhub.store.postgres.rows import (
 )
 from twinhub.store.rows import EncodedCommit, EncodedIndex, Kind
 
-__all__ = ["LOCK", "REVISIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX", "WRITE_THINGS", "Plan", "entity_ids",
-           "lock_keys", "plan_batch"]
+__all__ = ["LOCK", "REVISIONS", "WRITE_CONNECTIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX", "WRITE_THINGS",
+           "Plan", "entity_ids", "lock_keys", "plan_batch"]
 
 # Acquired in array order, which `lock_keys` sorts; released when the transaction ends.
 LOCK = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k"
@@ -35,6 +35,8 @@ REVISIONS = """
 SELECT 'thing', thing_id, revision FROM things WHERE thing_id = ANY($1::text[])
 UNION ALL
 SELECT 'policy', policy_id, revision FROM policies WHERE policy_id = ANY($2::text[])
+UNION ALL
+SELECT 'connection', connection_id, revision FROM connections WHERE connection_id = ANY($3::text[])
 """
 
 # What a batch writes, one statement per part it has (a thing's commit is one statement). Each statement's
@@ -69,6 +71,16 @@ WITH policies_written AS (
 INSERT INTO policy_journal (policy_id, revision, timestamp, action, path, value, snapshot)
 SELECT * FROM unnest($7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bytea[], $13::bytea[])
 """
+WRITE_CONNECTIONS = """
+WITH connections_written AS (
+    INSERT INTO connections (connection_id, revision, created, modified, deleted, doc)
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::smallint[], $6::bytea[])
+    ON CONFLICT (connection_id) DO UPDATE SET revision = excluded.revision, created = excluded.created,
+        modified = excluded.modified, deleted = excluded.deleted, doc = excluded.doc
+)
+INSERT INTO connection_journal (connection_id, revision, timestamp, action, path, value, snapshot)
+SELECT * FROM unnest($7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bytea[], $13::bytea[])
+"""
 WRITE_POLICY_INDEX = """
 WITH rows_removed AS (
     DELETE FROM policy_index WHERE policy_id = ANY($1::text[])
@@ -88,7 +100,8 @@ class Plan:
 
     outcomes: list[RevisionConflict | None] = field(default_factory=list)
     entities: dict[tuple[Kind, str], tuple[Any, ...]] = field(default_factory=dict)  # final state of each
-    events: dict[Kind, list[JournalRecord]] = field(default_factory=lambda: {"thing": [], "policy": []})
+    events: dict[Kind, list[JournalRecord]] = field(
+        default_factory=lambda: {"thing": [], "policy": [], "connection": []})
     thing_index: dict[str, list[IndexRecord]] = field(default_factory=dict)  # per thing, its latest rows
     policy_index: dict[str, EncodedIndex] = field(default_factory=dict)  # replaced per policy
 
@@ -103,6 +116,10 @@ class Plan:
         policies = [row for (kind, _), row in self.entities.items() if kind == "policy"]
         if policies:
             statements.append((WRITE_POLICIES, [*_columns(policies, 6), *_columns(self.events["policy"], 7)]))
+        connections = [row for (kind, _), row in self.entities.items() if kind == "connection"]
+        if connections:
+            statements.append((WRITE_CONNECTIONS, [*_columns(connections, 6),
+                                                   *_columns(self.events["connection"], 7)]))
         if self.policy_index:
             rows: list[PolicyIndexRecord] = [policy_index_record(row) for index in self.policy_index.values()
                                              for row in index.rows]

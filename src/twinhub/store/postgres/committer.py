@@ -129,7 +129,8 @@ class Committer:
             await transaction.start()
             try:
                 await connection.execute(LOCK, lock_keys(units))
-                rows = await connection.fetch(REVISIONS, entity_ids(units, "thing"), entity_ids(units, "policy"))
+                rows = await connection.fetch(REVISIONS, entity_ids(units, "thing"), entity_ids(units, "policy"),
+                                              entity_ids(units, "connection"))
                 plan = plan_batch(units, {(kind, key): revision for kind, key, revision in rows})
                 for statement, arguments in plan.statements():
                     await connection.execute(statement, *arguments)

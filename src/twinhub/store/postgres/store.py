@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 import asyncpg
 
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import JournalEntry, Policy, Thing, format_timestamp
+from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
@@ -29,7 +29,7 @@ from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
 from twinhub.store.postgres.rows import bound_params, decode_text, plain
 from twinhub.store.postgres.schema import migrate
-from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_commit
+from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
 
@@ -49,6 +49,9 @@ _T = TypeVar("_T")
 
 _LOAD = "SELECT revision, created, modified, deleted, doc FROM things WHERE thing_id = $1"
 _LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies WHERE policy_id = $1"
+_LOAD_CONNECTION = "SELECT revision, created, modified, deleted, doc FROM connections WHERE connection_id = $1"
+_CONNECTIONS = ("SELECT connection_id, revision, created, modified, deleted, doc FROM connections "
+                "WHERE deleted = 0 ORDER BY connection_id")
 _IMPORTERS = "SELECT policy_id FROM policy_imports WHERE imported_id = $1 ORDER BY policy_id"
 # Creations as a whole always keep a snapshot: the partial index walks only those, latest first.
 _LIFE_START = """
@@ -234,6 +237,14 @@ class PostgresStore:
     async def load_policy(self, policy_id: str) -> Policy | None:
         row = await self._read(lambda connection: connection.fetchrow(_LOAD_POLICY, policy_id))
         return None if row is None else self._decode(decode_policy, policy_id, row)
+
+    async def load_connection(self, connection_id: str) -> StoredConnection | None:
+        row = await self._read(lambda connection: connection.fetchrow(_LOAD_CONNECTION, connection_id))
+        return None if row is None else self._decode(decode_connection, connection_id, row)
+
+    async def connections(self) -> list[StoredConnection]:
+        rows = await self._read(lambda connection: connection.fetch(_CONNECTIONS))
+        return [self._decode(decode_connection, row[0], tuple(row)[1:]) for row in rows]
 
     async def importers_of(self, policy_id: str) -> list[str]:
         rows = await self._read(lambda connection: connection.fetch(_IMPORTERS, policy_id))

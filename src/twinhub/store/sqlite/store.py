@@ -15,12 +15,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self, TypeVar
 
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import JournalEntry, Policy, Thing, format_timestamp
+from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.rows import decode_entry, decode_policy, decode_thing, encode_commit
+from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
 from twinhub.store.sqlite.dialect import SQLITE
@@ -40,6 +40,9 @@ _T = TypeVar("_T")
 _LOAD = "SELECT revision, created, modified, deleted, doc FROM things WHERE thing_id = ?"
 _IMPORTERS = "SELECT policy_id FROM policy_imports WHERE imported_id = ? ORDER BY policy_id"
 _LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies WHERE policy_id = ?"
+_LOAD_CONNECTION = "SELECT revision, created, modified, deleted, doc FROM connections WHERE connection_id = ?"
+_CONNECTIONS = ("SELECT connection_id, revision, created, modified, deleted, doc FROM connections "
+                "WHERE deleted = 0 ORDER BY connection_id")
 # Creations as a whole always keep a snapshot: the partial index walks only those, latest first.
 _LIFE_START = """
 SELECT revision FROM thing_journal INDEXED BY thing_journal_snapshots
@@ -204,6 +207,19 @@ class SqliteStore:
         def query(connection: sqlite3.Connection) -> Policy | None:
             row = connection.execute(_LOAD_POLICY, (policy_id,)).fetchone()
             return None if row is None else decode_policy(policy_id, row)
+
+        return await self._read(query)
+
+    async def load_connection(self, connection_id: str) -> StoredConnection | None:
+        def query(connection: sqlite3.Connection) -> StoredConnection | None:
+            row = connection.execute(_LOAD_CONNECTION, (connection_id,)).fetchone()
+            return None if row is None else decode_connection(connection_id, row)
+
+        return await self._read(query)
+
+    async def connections(self) -> list[StoredConnection]:
+        def query(connection: sqlite3.Connection) -> list[StoredConnection]:
+            return [decode_connection(row[0], row[1:]) for row in connection.execute(_CONNECTIONS)]
 
         return await self._read(query)
 

@@ -48,6 +48,11 @@ _UPSERT_THING = (
     "modified = excluded.modified, deleted = excluded.deleted, doc = excluded.doc, "
     "namespace = excluded.namespace, policy_id = excluded.policy_id"
 )
+_UPSERT_CONNECTION = (
+    "INSERT INTO connections (connection_id, revision, created, modified, deleted, doc) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (connection_id) DO UPDATE SET revision = excluded.revision, created = excluded.created, "
+    "modified = excluded.modified, deleted = excluded.deleted, doc = excluded.doc"
+)
 # ... and every event that passed its compare-and-set, in queue order.
 _INSERT_EVENT = (
     "INSERT INTO {journal} ({key}, revision, timestamp, action, path, value, snapshot) "
@@ -56,10 +61,12 @@ _INSERT_EVENT = (
 _TABLES: dict[Kind, dict[str, str]] = {
     "thing": {"table": "things", "journal": "thing_journal", "key": "thing_id"},
     "policy": {"table": "policies", "journal": "policy_journal", "key": "policy_id"},
+    "connection": {"table": "connections", "journal": "connection_journal", "key": "connection_id"},
 }
 _SQL: dict[Kind, tuple[str, str, str]] = {
     kind: (_SELECT_REVISIONS.format(**names), upsert, _INSERT_EVENT.format(**names))
-    for (kind, names), upsert in zip(_TABLES.items(), (_UPSERT_THING, _UPSERT_POLICY), strict=True)
+    for (kind, names), upsert in zip(_TABLES.items(), (_UPSERT_THING, _UPSERT_POLICY, _UPSERT_CONNECTION),
+                                            strict=True)
 }
 # The search index: a thing's rows and a policy's rows are replaced whole by their latest state.
 _DELETE_THING_INDEX = "DELETE FROM thing_index WHERE thing_id = ?"

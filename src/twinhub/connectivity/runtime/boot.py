@@ -1,0 +1,85 @@
+"""The connection runtime of a worker, opened on the platform: every stored open connection started, every
+`ConnectionEvent` on the bus followed (from any worker), everything stopped when the worker stops.
+
+    async with open_runtime(platform, settings) as operator:    # a ConnectionOperator for the routes
+        ...
+
+The bus subscription is taken before the stored connections are read, so a change made meanwhile is not
+missed (applying a connection twice is a no-op). A subscription cut off for falling behind is replaced and
+every connection read again from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from twinhub.config import Settings
+from twinhub.connectivity.clients import open_client
+from twinhub.connectivity.mapping import MapperRegistry
+from twinhub.connectivity.model import Connection, parse_connection
+from twinhub.connectivity.runtime.connection import RuntimeContext
+from twinhub.connectivity.runtime.manager import ConnectionManager
+from twinhub.connectivity.runtime.operator import RuntimeOperator
+from twinhub.connectivity.runtime.worker import worker_identity
+from twinhub.model.errors import TwinhubError
+from twinhub.model.events import ConnectionEvent, StoredConnection
+from twinhub.model.types import JsonValue
+from twinhub.service.platform import Platform
+from twinhub.service.session import SessionServices
+
+__all__ = ["mapper_registry", "open_runtime"]
+
+log = logging.getLogger(__name__)
+
+
+def mapper_registry(connection: Connection) -> MapperRegistry:
+    return MapperRegistry(connection.id, {alias: definition.to_json()
+                                          for alias, definition in connection.mapping_definitions.items()})
+
+
+def _parsed(connection_id: str, doc: JsonValue) -> Connection | None:
+    try:
+        return parse_connection(doc)
+    except TwinhubError as error:  # stored by an older or newer twinhub: skipped, said loudly
+        log.error("connection %s cannot be run: %s", connection_id, error.message)
+        return None
+
+
+def _stored(stored: StoredConnection) -> Connection | None:
+    return _parsed(stored.connection_id, {**stored.doc, "id": stored.connection_id})
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(platform: Platform, settings: Settings) -> AsyncIterator[RuntimeOperator]:
+    with worker_identity(settings.data_dir) as identity:
+        services = SessionServices(platform.things, platform.policies, platform.search, platform.events,
+                                   platform.live)
+        manager = ConnectionManager(RuntimeContext(services, open_client, mapper_registry, identity.client_id))
+        follower = asyncio.create_task(_follow(platform, manager))
+        try:
+            yield RuntimeOperator(manager)
+        finally:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
+            await manager.aclose()
+
+
+async def _follow(platform: Platform, manager: ConnectionManager) -> None:
+    while True:
+        subscription = platform.bus.subscribe()
+        try:
+            for stored in await platform.store.connections():
+                if (connection := _stored(stored)) is not None:
+                    await manager.apply(connection.id, connection)
+            async for event in subscription:
+                if isinstance(event, ConnectionEvent):
+                    connection = None if event.value is None else _parsed(event.connection_id, event.value)
+                    if event.value is None or connection is not None:
+                        await manager.apply(event.connection_id, connection)
+        finally:
+            subscription.close()
+        log.warning("the connection runtime fell behind the bus: reading every connection again")

@@ -1,0 +1,60 @@
+"""Who this worker is to the brokers: a client id per connection that is unique among the workers and the
+same after a restart, so that a broker resumes the worker's persistent session (MQTT) and what it had not
+acknowledged comes again.
+
+The workers of one host take numbered slots: worker `n` holds an exclusive lock on
+`<data_dir>/connectivity/worker-<n>.lock` for as long as it runs; a restarted worker finds its slot free
+again. The id is `<clientId or twinhub>-<host>-<n>-<connectionId>` (the host for deployments over several
+machines; Ditto's `specificConfig.clientId` as a prefix when given).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final, TextIO
+
+from twinhub.connectivity.model import Connection
+
+__all__ = ["WorkerIdentity", "worker_identity"]
+
+MAX_SLOTS: Final = 256
+_UNSAFE: Final = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+class WorkerIdentity:
+    def __init__(self, host: str, slot: int) -> None:
+        self.host = _UNSAFE.sub("_", host)[:32]
+        self.slot = slot
+
+    def client_id(self, connection: Connection) -> str:
+        prefix = connection.specific_config.get("clientId") or "twinhub"
+        return f"{prefix}-{self.host}-{self.slot}-{connection.id}"
+
+
+@contextlib.contextmanager
+def worker_identity(data_dir: Path) -> Iterator[WorkerIdentity]:
+    """The first free slot of this host's workers, held until the context ends."""
+    directory = Path(data_dir) / "connectivity"
+    directory.mkdir(parents=True, exist_ok=True)
+    held: TextIO | None = None
+    slot = 0
+    for slot in range(MAX_SLOTS):
+        lock = (directory / f"worker-{slot}.lock").open("a")
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        held = lock
+        break
+    if held is None:
+        raise RuntimeError(f"more than {MAX_SLOTS} workers share {data_dir}")
+    try:
+        yield WorkerIdentity(socket.gethostname(), slot)
+    finally:
+        held.close()

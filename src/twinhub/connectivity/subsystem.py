@@ -1,0 +1,48 @@
+"""Connectivity as one subsystem of the application (`twinhub.app`): the connections API and, while it runs,
+the connection service on the platform's store and bus.
+
+The running of connections is the operator's (`ConnectionOperator`): `Connectivity` takes a factory that
+opens one on the platform (the connection runtime: start every stored connection, follow the bus, stop
+them all when the application stops). Until the runtime merges, the default is `StoredStatusOperator`,
+which runs nothing (see `twinhub.connectivity.interim`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+
+from starlette.routing import BaseRoute
+
+from twinhub.config import Settings
+from twinhub.connectivity import routes
+from twinhub.connectivity.interim import StoredStatusOperator
+from twinhub.connectivity.operator import ConnectionOperator
+from twinhub.connectivity.routes import STATE_KEY, ConnectivityContext
+from twinhub.connectivity.service import ConnectionService
+from twinhub.service.platform import Platform
+
+__all__ = ["Connectivity", "OperatorFactory"]
+
+OperatorFactory = Callable[[Platform], AbstractAsyncContextManager[ConnectionOperator]]
+"""Opens the connection runtime on the platform; it runs until the context ends."""
+
+
+@contextlib.asynccontextmanager
+async def _interim(platform: Platform) -> AsyncIterator[ConnectionOperator]:
+    yield StoredStatusOperator()
+
+
+class Connectivity:
+    routes: Sequence[BaseRoute] = tuple(routes.routes)
+
+    def __init__(self, settings: Settings, operator: OperatorFactory = _interim) -> None:
+        self.settings = settings
+        self._operator = operator
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, platform: Platform) -> AsyncIterator[Mapping[str, object]]:
+        async with self._operator(platform) as operator:
+            service = ConnectionService(platform.store, platform.bus, operator)
+            yield {STATE_KEY: ConnectivityContext(self.settings, platform.authenticator, service)}

@@ -1,0 +1,212 @@
+"""Connections end to end: a real twinhub server, a connection created over /api/2/connections, devices on
+a real Mosquitto. Telemetry in changes twins (Ditto mapper and a JavaScript mapping script), what the source
+may not do is refused and logged, events go out to a target, and /status follows a broker outage."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import anyio
+import httpx
+import orjson
+import pytest
+
+from tests.connectivity.mosquitto import Mosquitto
+from tests.connectivity.mqtt import collecting, forget_sessions, publish_now, server_client_ids
+from twinhub.testing import Server, running_server
+
+OWNER = "nginx:ditto"  # the dev server's subject of the user `ditto`
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(tmp_path_factory.mktemp("e2e") / "data") as running:
+        yield running
+
+
+@pytest.fixture
+def api(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base_url + "/api/2", auth=("ditto", "any"), timeout=30) as client:
+        yield client
+
+
+def eventually(check: Callable[[], bool], what: str, *, within: float = 20.0,
+               between: Callable[[], None] | None = None) -> None:
+    deadline = time.monotonic() + within
+    for _attempt in range(1_000_000):
+        if check():
+            return
+        assert time.monotonic() < deadline, f"{what} did not happen within {within:g} s"
+        if between is not None:
+            between()
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def connections(api: httpx.Client, mosquitto_url: str) -> Iterator[Callable[[dict[str, Any]], str]]:
+    """Creates connections over the API; deletes them afterwards and forgets their broker sessions."""
+    made: list[str] = []
+
+    def create(body: dict[str, Any]) -> str:
+        response = api.post("/connections", json={"connectionStatus": "open", **body})
+        assert response.status_code == 201, response.text
+        made.append(response.json()["id"])
+        return made[-1]
+
+    yield create
+    for connection_id in made:
+        api.delete(f"/connections/{connection_id}")
+    anyio.run(forget_sessions, mosquitto_url, [client_id for connection_id in made
+                                               for client_id in server_client_ids(connection_id)])
+
+
+def merge(thing_id: str, path: str, value: Any) -> bytes:
+    namespace, name = thing_id.split(":", 1)
+    return orjson.dumps({"topic": f"{namespace}/{name}/things/twin/commands/merge", "path": path, "value": value,
+                         "headers": {"content-type": "application/merge-patch+json"}})
+
+
+def wait_open(api: httpx.Client, connection_id: str) -> dict[str, Any]:
+    status: dict[str, Any] = {}
+
+    def is_open() -> bool:
+        nonlocal status
+        status = api.get(f"/connections/{connection_id}/status").json()
+        return bool(status.get("liveStatus") == "open")
+
+    eventually(is_open, "the connection's opening")
+    return status
+
+
+def attribute(api: httpx.Client, thing_id: str, key: str) -> Any:
+    response = api.get(f"/things/{thing_id}/attributes/{key}")
+    return response.json() if response.status_code == 200 else None
+
+
+def until_consuming(api: httpx.Client, url: str, topic: str, thing_id: str) -> None:
+    pings = iter(range(1_000_000))
+    eventually(lambda: attribute(api, thing_id, "ping") is not None, "a ping through the source",
+               between=lambda: publish_now(url, topic, merge(thing_id, "/attributes/ping", next(pings)), qos=0))
+
+
+def test_telemetry_in_changes_the_twin_through_a_connection_made_over_the_api(
+        api: httpx.Client, mosquitto_url: str, prefix: str, connections: Callable[[dict[str, Any]], str]) -> None:
+    thing = f"org.twinhub.e2e:lamp-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    connection_id = connections({"connectionType": "mqtt-5", "uri": mosquitto_url, "sources": [
+        {"addresses": [f"{prefix}/#"], "authorizationContext": [OWNER], "qos": 1}]})
+    status = wait_open(api, connection_id)
+    assert status["connectionStatus"] == "open" and status["connectedSince"]
+    assert [entry["status"] for entry in status["clientStatus"]] == ["open"]
+    until_consuming(api, mosquitto_url, f"{prefix}/ping", thing)
+    publish_now(mosquitto_url, f"{prefix}/lamp", merge(thing, "/features/temp/properties/value", 21.5))
+    eventually(lambda: api.get(f"/things/{thing}/features/temp/properties/value").json() == 21.5, "the change")
+    metrics = api.get(f"/connections/{connection_id}/metrics").json()
+    assert metrics["connectionMetrics"]["inbound"]["consumed"]["success"]["PT1M"] >= 2
+
+
+INCOMING_SCRIPT = """
+function mapToDittoProtocolMsg(headers, textPayload, bytePayload, contentType) {
+    var segments = headers["mqtt.topic"].split("/");
+    var thingId = segments[segments.length - 2].split(":");
+    var telemetry = JSON.parse(textPayload);
+    var value = { temperature: { properties: { value: telemetry.temp, unit: "C" } } };
+    return Ditto.buildDittoProtocolMsg(thingId[0], thingId[1], "things", "twin", "commands", "merge",
+        "/features", { "content-type": "application/merge-patch+json" }, value);
+}
+"""
+
+
+def test_telemetry_in_through_a_javascript_mapping_script(
+        api: httpx.Client, mosquitto_url: str, prefix: str, connections: Callable[[dict[str, Any]], str]) -> None:
+    thing = f"org.twinhub.e2e:sensor-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    connection_id = connections({
+        "connectionType": "mqtt", "uri": mosquitto_url,
+        "sources": [{"addresses": [f"{prefix}/+/telemetry"], "authorizationContext": [OWNER], "qos": 1,
+                     "payloadMapping": ["sensors"]}],
+        "mappingDefinitions": {"sensors": {"mappingEngine": "JavaScript",
+                                           "options": {"incomingScript": INCOMING_SCRIPT}}}})
+    wait_open(api, connection_id)
+    temps = iter(range(1_000_000))
+
+    def landed() -> bool:
+        response = api.get(f"/things/{thing}/features/temperature/properties")
+        return response.status_code == 200
+
+    eventually(landed, "telemetry through the script", between=lambda: publish_now(
+        mosquitto_url, f"{prefix}/{thing}/telemetry", orjson.dumps({"temp": next(temps)}), qos=0))
+    publish_now(mosquitto_url, f"{prefix}/{thing}/telemetry", orjson.dumps({"temp": 1234}))
+    eventually(lambda: api.get(f"/things/{thing}/features/temperature/properties").json() ==
+               {"value": 1234, "unit": "C"}, "the last telemetry")
+
+
+def test_a_command_the_source_may_not_do_is_refused_and_logged(
+        api: httpx.Client, server: Server, mosquitto_url: str, prefix: str,
+        connections: Callable[[dict[str, Any]], str]) -> None:
+    mine = f"org.twinhub.e2e:mine-{uuid.uuid4().hex[:6]}"
+    theirs = f"org.twinhub.e2e:theirs-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{mine}", json={"attributes": {}}).status_code == 201
+    with httpx.Client(base_url=server.base_url + "/api/2", auth=("other", "any"), timeout=30) as other:
+        assert other.put(f"/things/{theirs}", json={"attributes": {"x": 0}}).status_code == 201
+        connection_id = connections({"connectionType": "mqtt-5", "uri": mosquitto_url, "sources": [
+            {"addresses": [f"{prefix}/#"], "authorizationContext": [OWNER], "qos": 1}]})
+        wait_open(api, connection_id)
+        assert api.post(f"/connections/{connection_id}/command", content="connectivity.commands:enableConnectionLogs",
+                        headers={"content-type": "text/plain"}).status_code == 200
+        until_consuming(api, mosquitto_url, f"{prefix}/ping", mine)
+        publish_now(mosquitto_url, f"{prefix}/theirs", merge(theirs, "/attributes/x", 666),
+                    headers={"correlation-id": "refused-1"})
+
+        def logged() -> bool:
+            logs = api.get(f"/connections/{connection_id}/logs").json()["connectionLogs"]
+            return any(entry["correlationId"] == "refused-1" and entry["level"] == "failure" for entry in logs)
+
+        eventually(logged, "the refusal in the connection's logs")
+        assert other.get(f"/things/{theirs}/attributes/x").json() == 0
+        metrics = api.get(f"/connections/{connection_id}/metrics").json()
+        assert metrics["containsFailures"] is True
+        assert metrics["connectionMetrics"]["inbound"]["acknowledged"]["failure"]["PT1M"] == 1
+
+
+def test_events_go_out_to_a_target_as_normalized_json(
+        api: httpx.Client, mosquitto_url: str, prefix: str, connections: Callable[[dict[str, Any]], str]) -> None:
+    thing = f"org.twinhub.e2e:out-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {"counter": 0}}).status_code == 201
+    connection_id = connections({"connectionType": "mqtt-5", "uri": mosquitto_url, "targets": [
+        {"address": prefix + "/events/{{ thing:id }}",
+         "topics": ["_/_/things/twin/events?filter=gt(attributes/counter,1)"], "authorizationContext": [OWNER],
+         "qos": 1, "payloadMapping": ["Normalized"]}]})
+    wait_open(api, connection_id)
+    with collecting(mosquitto_url, f"{prefix}/events/#") as events:
+        counter = iter(range(2, 1_000_000))
+        eventually(lambda: bool(events.messages), "an event at the target", between=lambda: api.put(
+            f"/things/{thing}/attributes/counter", json=next(counter)))
+    message = events.messages[0]
+    assert message.topic == f"{prefix}/events/{thing}"
+    normalized = orjson.loads(message.payload)
+    assert normalized["thingId"] == thing and normalized["attributes"]["counter"] >= 2
+    assert normalized["_context"]["topic"].endswith("/things/twin/events/modified")
+
+
+def test_status_shows_a_broker_outage_and_the_recovery(api: httpx.Client, broker: Mosquitto,
+                                                       connections: Callable[[dict[str, Any]], str]) -> None:
+    thing = f"org.twinhub.e2e:outage-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    connection_id = connections({"connectionType": "mqtt-5", "uri": broker.url, "sources": [
+        {"addresses": ["devices/#"], "authorizationContext": [OWNER], "qos": 1}]})
+    wait_open(api, connection_id)
+    broker.stop()
+
+    def failed() -> bool:
+        status = api.get(f"/connections/{connection_id}/status").json()
+        return bool(status["liveStatus"] == "failed" and status["connectionStatus"] == "open"
+                    and status["clientStatus"][0]["status"] == "failed")
+
+    eventually(failed, "the outage in /status")
+    broker.start()
+    wait_open(api, connection_id)
+    until_consuming(api, broker.url, "devices/ping", thing)
