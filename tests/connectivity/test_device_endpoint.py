@@ -65,7 +65,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     data_dir = tmp_path_factory.mktemp("devices") / "data"
     data_dir.mkdir()
     SqliteUserStore(data_dir / "things.db").set_user_sync(ADMIN[0], hash_password(ADMIN[1], hasher=HASHER))
-    with running_server(data_dir, args=("--mqtt-port", "0")) as server, \
+    with running_server(data_dir, args=("--mqtt-port", "0"), env={"TWINHUB_ADMIN_SUBJECTS": "nginx:admin"}) as server, \
             httpx.Client(base_url=server.base_url + "/api/2", auth=ADMIN, timeout=30) as http:
         yield Endpoint(server, http)
 
@@ -326,3 +326,19 @@ def test_a_malformed_response_is_refused_and_an_unsubscribed_device_gets_no_comm
         assert device.messages.empty()
     finally:
         device.close()
+
+
+def test_telemetry_for_an_unknown_thing_creates_it_for_the_device_and_the_admins(endpoint: Endpoint,
+                                                                               thing_id: str) -> None:
+    device = endpoint.device(thing_id)
+    try:
+        assert device.publish(f"devices/{thing_id}/telemetry", '{"temperature": 7}').is_published()
+        assert device.publish(f"devices/{thing_id}/telemetry", '{"temperature": 8}').is_published()
+    finally:
+        device.close()
+    assert endpoint.http.get(f"/things/{thing_id}").json() == {
+        "thingId": thing_id, "policyId": thing_id, "features": {"temperature": {"properties": {"value": 8}}}}
+    entries = endpoint.http.get(f"/policies/{thing_id}/entries").json()
+    assert list(entries["DEVICE"]["subjects"]) == [f"device:{thing_id}"]
+    assert "policy:/" not in entries["DEVICE"]["resources"]  # the admins manage it
+    assert list(entries["ADMIN"]["subjects"]) == ["nginx:admin"]

@@ -19,15 +19,23 @@ import contextlib
 import enum
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Final
 
 import orjson
 
 from twinhub.auth.context import AuthContext
-from twinhub.connectivity.device.telemetry import Layout, TelemetryInvalid, merge_frame
+from twinhub.connectivity.device.telemetry import (
+    Layout,
+    TelemetryInvalid,
+    create_frame,
+    merge_frame,
+    owner_policy,
+    telemetry_patch,
+)
 from twinhub.connectivity.device.topics import DeviceTopic, Kind, topic_of
 from twinhub.model.errors import JsonParseInvalid, TwinhubError
+from twinhub.model.types import JsonObject
 from twinhub.protocol import encode_envelope, error_envelope, thing_topic
 from twinhub.service.buffers import Budget
 from twinhub.service.session import Session, SessionLimits, SessionServices, SessionTasks, StreamControl
@@ -56,8 +64,10 @@ class Outcome(enum.Enum):
 class DeviceClient:
     def __init__(self, services: SessionServices, auth: AuthContext, *, publish: Publish, layout: Layout,
                  max_payload: int, buffer_bytes: int | None = None, budget: Budget | None = None,
-                 max_pending: int = DEFAULT_MAX_PENDING, answer_timeout: float = DEFAULT_ANSWER_TIMEOUT) -> None:
+                 max_pending: int = DEFAULT_MAX_PENDING, answer_timeout: float = DEFAULT_ANSWER_TIMEOUT,
+                 admins: Sequence[str] = ()) -> None:
         self.auth = auth
+        self._admins = tuple(admins)
         self._publish = publish
         self._layout = layout
         self._max_pending = max_pending
@@ -148,30 +158,52 @@ class DeviceClient:
             return Outcome.UNAVAILABLE
         if topic.kind is Kind.RESPONSES:
             return await self._respond(topic, payload)
-        correlation_id = f"mqtt-telemetry:{uuid.uuid4()}"
         try:
-            frame = merge_frame(topic.thing_id, payload, self._layout, correlation_id)
+            patch = telemetry_patch(payload, self._layout)
         except TelemetryInvalid as exc:
             await self._report(topic.thing_id, JsonParseInvalid(str(exc)))
             return Outcome.REFUSED
-        answer = self._answers[correlation_id] = asyncio.get_running_loop().create_future()
         try:
-            await self._session.receive_frame(frame)
-            status, text = await asyncio.wait_for(answer, self._answer_timeout)
+            status, text = await self._telemetry(topic.thing_id, patch)
         except TimeoutError:
             log.warning("telemetry of %s was not committed within %s s", self.auth.default_subject,
                         self._answer_timeout)
             return Outcome.UNAVAILABLE
         except ConnectionError:  # the session ended meanwhile
             return Outcome.UNAVAILABLE
-        finally:
-            self._answers.pop(correlation_id, None)
         if 200 <= status < 300:
             return Outcome.ACCEPTED
         if status in (408, 429) or status >= 500:
             return Outcome.UNAVAILABLE
         await self._send_error(topic.thing_id, text)
         return Outcome.REFUSED
+
+    async def _telemetry(self, thing_id: str, patch: JsonObject) -> tuple[int, str]:
+        """Merge `patch` into the thing; with admins, a missing thing is created with the owner policy (and
+        merged into after all when another message created it meanwhile)."""
+        if not self._admins:
+            return await self._command(lambda correlation_id: merge_frame(thing_id, patch, correlation_id))
+        status, text = await self._command(
+            lambda correlation_id: merge_frame(thing_id, patch, correlation_id, existing=True))
+        if status != 412:
+            return status, text
+        policy = owner_policy(self.auth.default_subject, self._admins)
+        status, text = await self._command(
+            lambda correlation_id: create_frame(thing_id, patch, policy, correlation_id))
+        if status != 412:
+            return status, text
+        return await self._command(lambda correlation_id: merge_frame(thing_id, patch, correlation_id, existing=True))
+
+    async def _command(self, frame_of: Callable[[str], str]) -> tuple[int, str]:
+        """Send the session one command and wait for its answer (status, frame); raises TimeoutError, or
+        ConnectionError when the session ends first."""
+        correlation_id = f"mqtt-telemetry:{uuid.uuid4()}"
+        answer = self._answers[correlation_id] = asyncio.get_running_loop().create_future()
+        try:
+            await self._session.receive_frame(frame_of(correlation_id))
+            return await asyncio.wait_for(answer, self._answer_timeout)
+        finally:
+            self._answers.pop(correlation_id, None)
 
     async def _respond(self, topic: DeviceTopic, payload: bytes) -> Outcome:
         """A device's answer to a message: a Ditto Protocol live response about its topic's thing."""

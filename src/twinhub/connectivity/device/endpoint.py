@@ -127,7 +127,7 @@ class DeviceEndpoint:
         return DeviceClient(self._services, auth, publish=publish, layout=Layout(self.settings.mqtt_telemetry),
                             max_payload=self.settings.max_request_size,
                             buffer_bytes=self.settings.session_buffer_bytes, budget=self._budget,
-                            max_pending=self._max_pending)
+                            max_pending=self._max_pending, admins=self.settings.admin_subjects)
 
     def attach(self, session: MqttSession, client: DeviceClient) -> None:
         self._clients[id(session)] = client
