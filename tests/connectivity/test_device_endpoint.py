@@ -342,3 +342,19 @@ def test_telemetry_for_an_unknown_thing_creates_it_for_the_device_and_the_admins
     assert list(entries["DEVICE"]["subjects"]) == [f"device:{thing_id}"]
     assert "policy:/" not in entries["DEVICE"]["resources"]  # the admins manage it
     assert list(entries["ADMIN"]["subjects"]) == ["nginx:admin"]
+
+
+def test_telemetry_too_large_for_a_thing_is_refused_not_left_unanswered(endpoint: Endpoint, thing_id: str) -> None:
+    endpoint.create_thing(thing_id, ["READ", "WRITE"])
+    device = endpoint.device(thing_id)
+    try:
+        assert device.subscribe(f"devices/{thing_id}/errors") == 1
+        many_keys = json.dumps({f"k{n}": 1 for n in range(90_000)}, separators=(",", ":"))  # ~1 MB, 5 x as features
+        assert len(many_keys) < 1024 * 1024
+        assert device.publish(f"devices/{thing_id}/telemetry", many_keys).is_published()
+        refusal = json.loads(device.next_message().payload)
+        assert refusal["status"] == 413, refusal
+        assert not device.disconnected.is_set()
+        assert "features" not in endpoint.http.get(f"/things/{thing_id}").json()
+    finally:
+        device.close()

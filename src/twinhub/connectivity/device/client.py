@@ -47,6 +47,8 @@ log = logging.getLogger("twinhub.devices")
 DEFAULT_MAX_PENDING: Final = 256  # messages of one client waiting for their turn
 DEFAULT_ANSWER_TIMEOUT: Final = 30.0  # seconds a telemetry message may take to commit before the client must resend
 _START_MESSAGES: Final = StreamControl("START-SEND-MESSAGES", True, "messages", {})
+_FRAME_GROWTH: Final = 8  # a payload grows in its frame at most ~5 times: `"a":1,` (6 bytes) takes 31
+_FRAME_ROOM: Final = 64 * 1024  # the frame's own topic and headers
 
 # Publishes (topic, payload, qos) to this client; raises when the client cannot take it.
 Publish = Callable[[str, bytes, int], Awaitable[None]]
@@ -73,8 +75,12 @@ class DeviceClient:
         self._max_pending = max_pending
         self._answer_timeout = answer_timeout
         self._tasks = SessionTasks()
+        # The frames are the endpoint's own, built around payloads of at most `max_payload` bytes (a telemetry
+        # key becomes `{"K": {"properties": {"value": ...}}}`): the session must never refuse one unread, which
+        # would leave its message unanswered; the write path's own limits (max_thing_size) answer instead.
+        frame_limit = _FRAME_GROWTH * max_payload + _FRAME_ROOM
         self._session = Session(services, auth, tasks=self._tasks, budget=budget,
-                                limits=SessionLimits(max_frame_size=max_payload, buffer_bytes=buffer_bytes))
+                                limits=SessionLimits(max_frame_size=frame_limit, buffer_bytes=buffer_bytes))
         self._answers: dict[str, asyncio.Future[tuple[int, str]]] = {}
         self._watched: dict[Kind, dict[str, int]] = {Kind.COMMANDS: {}, Kind.ERRORS: {}}  # thing -> qos
         self._requested: dict[str, int] = {}  # topic -> the QoS its SUBSCRIBE asked for
