@@ -40,11 +40,12 @@ from twinhub.protocol import encode_envelope, error_envelope, thing_topic
 from twinhub.service.buffers import Budget
 from twinhub.service.session import Session, SessionLimits, SessionServices, SessionTasks, StreamControl
 
-__all__ = ["DEFAULT_ANSWER_TIMEOUT", "DEFAULT_MAX_PENDING", "DeviceClient", "Outcome"]
+__all__ = ["DEFAULT_ANSWER_TIMEOUT", "DEFAULT_MAX_PENDING", "DEFAULT_MAX_SUBSCRIPTIONS", "DeviceClient", "Outcome"]
 
 log = logging.getLogger("twinhub.devices")
 
 DEFAULT_MAX_PENDING: Final = 256  # messages of one client waiting for their turn
+DEFAULT_MAX_SUBSCRIPTIONS: Final = 1000  # commands and errors topics one client may subscribe to
 DEFAULT_ANSWER_TIMEOUT: Final = 30.0  # seconds a telemetry message may take to commit before the client must resend
 _START_MESSAGES: Final = StreamControl("START-SEND-MESSAGES", True, "messages", {})
 _FRAME_GROWTH: Final = 8  # a payload grows in its frame at most ~5 times: `"a":1,` (6 bytes) takes 31
@@ -67,8 +68,9 @@ class DeviceClient:
     def __init__(self, services: SessionServices, auth: AuthContext, *, publish: Publish, layout: Layout,
                  max_payload: int, buffer_bytes: int | None = None, budget: Budget | None = None,
                  max_pending: int = DEFAULT_MAX_PENDING, answer_timeout: float = DEFAULT_ANSWER_TIMEOUT,
-                 admins: Sequence[str] = ()) -> None:
+                 admins: Sequence[str] = (), max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS) -> None:
         self.auth = auth
+        self._max_subscriptions = max_subscriptions
         self._admins = tuple(admins)
         self._publish = publish
         self._layout = layout
@@ -116,6 +118,11 @@ class DeviceClient:
     # -- subscriptions ---------------------------------------------------------------------------------
 
     def may_subscribe(self, topic: DeviceTopic) -> bool:
+        """Whether the client may use `topic`, and has not yet subscribed to `max_subscriptions` things' topics
+        (a gateway's; a device has at most its own two)."""
+        watched = self._watched[topic.kind]
+        if topic.thing_id not in watched and sum(map(len, self._watched.values())) >= self._max_subscriptions:
+            return False
         return topic.allowed(self.auth.subjects, publish=False)
 
     def requested(self, topic: str, qos: int) -> None:
