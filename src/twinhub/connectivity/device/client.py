@@ -120,10 +120,10 @@ class DeviceClient:
     def may_subscribe(self, topic: DeviceTopic) -> bool:
         """Whether the client may use `topic`, and has not yet subscribed to `max_subscriptions` things' topics
         (a gateway's; a device has at most its own two)."""
-        watched = self._watched[topic.kind]
-        if topic.thing_id not in watched and sum(map(len, self._watched.values())) >= self._max_subscriptions:
+        if not topic.allowed(self.auth.subjects, publish=False):
             return False
-        return topic.allowed(self.auth.subjects, publish=False)
+        known = topic.thing_id in self._watched[topic.kind]  # allowed: commands or errors
+        return known or sum(map(len, self._watched.values())) < self._max_subscriptions
 
     def requested(self, topic: str, qos: int) -> None:
         """A SUBSCRIBE asks for `topic` at `qos` (before the subscription is checked and `watch`ed)."""
