@@ -177,9 +177,13 @@ class DeviceGate(BaseAuthPlugin, BaseTopicPlugin):  # type: ignore[misc]
         device_topic = parse_topic(topic or "")
         if client is None or device_topic is None or action != Action.SUBSCRIBE:
             return False
-        if not client.may_subscribe(device_topic):
+        try:
+            if not client.may_subscribe(device_topic):
+                return False
+            await client.watch(device_topic)
+        except Exception:  # amqtt would leave the SUBSCRIBE unanswered: refuse it, and say why
+            log.exception("refused a subscription to %s after an error", topic)
             return False
-        await client.watch(device_topic)
         return True
 
 
