@@ -235,7 +235,12 @@ class DeviceHandler(BrokerProtocolHandler):  # type: ignore[misc]
             elif qos == QOS_1 and packet_id is not None:
                 await self._send_packet(PubackPacket.build(packet_id))
 
-        outcome = await client.ingest(parse_topic(topic_name), bytes(data), settle)
+        try:
+            outcome = await client.ingest(parse_topic(topic_name), bytes(data), settle)
+        except Exception:  # a bug, not the client's doing: not acknowledged, the client sends it again
+            log.exception("a message of %s failed; closing its connection", client.auth.default_subject)
+            self._drop()
+            return
         if outcome in (Outcome.ACCEPTED, Outcome.REFUSED) and qos == QOS_2 and packet_id is not None:
             # amqtt's own exchange (PUBREC, PUBREL, PUBCOMP) after the commit, outside the client's turn (it waits
             # for the client's PUBREL): at least once, not exactly once.
