@@ -13,7 +13,7 @@ import pytest
 from twinhub.bus.inprocess import InProcessBus
 from twinhub.connectivity.interim import StoredStatusOperator
 from twinhub.connectivity.service import ConnectionService
-from twinhub.model.errors import ConnectionNotAccessible, ConnectivityCommandInvalid
+from twinhub.model.errors import ConnectionNotAccessible, ConnectionsAmountIllegal, ConnectivityCommandInvalid
 from twinhub.model.types import JsonObject
 from twinhub.store.base import Store
 from twinhub.store.sqlite import open_sqlite_store
@@ -91,3 +91,16 @@ async def test_commands_change_only_what_they_are_for(store: Store) -> None:
     await service.delete(connection.id)
     with pytest.raises(ConnectionNotAccessible):
         await service.command(connection.id, "connectivity.commands:closeConnection")
+
+
+async def test_more_connections_than_the_retrieve_limit_are_refused_whole_but_not_as_ids(store: Store) -> None:
+    service = ConnectionService(store, InProcessBus(), StoredStatusOperator(), retrieve_limit=3)
+    ids = sorted([(await service.create(CONNECTION)).id for _ in range(3)])
+    assert [connection.id for connection in await service.retrieve_all()] == ids
+    ids = sorted([*ids, (await service.create(CONNECTION)).id])
+    with pytest.raises(ConnectionsAmountIllegal) as caught:
+        await service.retrieve_all()
+    assert caught.value.message == "The amount of requested connections exceeds the limit of '3'."
+    assert await service.retrieve_ids() == ids
+    await service.delete(ids[0])  # deleted ones do not count
+    assert len(await service.retrieve_all()) == 3

@@ -96,9 +96,11 @@ async def connections(request: Request) -> Response:
         # As Ditto: without `ids-only`, asking for the field `id` alone means ids only.
         ids_only = parse_bool("ids-only", ids_text) if ids_text is not None else (
             fields is not None and fields.pointers == (("id",),))
-        found = await ctx.service.retrieve_all()
-        listed: list[JsonValue] = [connection.id for connection in found] if ids_only else [
-            _view(connection, fields) for connection in found]
+        listed: list[JsonValue]
+        if ids_only:
+            listed = list(await ctx.service.retrieve_ids())
+        else:
+            listed = [_view(connection, fields) for connection in await ctx.service.retrieve_all()]
         return json_response(listed, 200, _headers(request))
     require_json(request)
     value = await read_json(request, ctx.settings.max_request_size)

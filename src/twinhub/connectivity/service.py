@@ -28,6 +28,7 @@ from twinhub.model.errors import (
     ConnectionConflict,
     ConnectionIdNotSettable,
     ConnectionNotAccessible,
+    ConnectionsAmountIllegal,
     ConnectivityCommandInvalid,
     JsonParseInvalid,
     TooManyRequests,
@@ -48,7 +49,7 @@ from twinhub.service.writer import EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 
-__all__ = ["COMMANDS", "ConnectionService", "etag", "event_connection", "stored_connection"]
+__all__ = ["COMMANDS", "DEFAULT_RETRIEVE_LIMIT", "ConnectionService", "etag", "event_connection", "stored_connection"]
 
 # The `/command` texts and what each asks of the runtime (open and close also store the new status).
 OPEN: Final = "connectivity.commands:openConnection"
@@ -59,12 +60,16 @@ RESET_LOGS: Final = "connectivity.commands:resetConnectionLogs"
 COMMANDS: Final = (OPEN, CLOSE, RESET_METRICS, ENABLE_LOGS, RESET_LOGS)
 
 DRY_RUN_SUFFIX: Final = "-dry-run"
+# At most this many connections are retrieved whole in one request (Ditto's connections-retrieve-limit).
+DEFAULT_RETRIEVE_LIMIT: Final = 100
 
 
 class ConnectionService:
     def __init__(self, store: Store, bus: EventBus, operator: ConnectionOperator, *,
+                 retrieve_limit: int = DEFAULT_RETRIEVE_LIMIT,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
+        self._retrieve_limit = retrieve_limit
         self._operator = operator
         self._now = now
         self._writer = EntityWriter(store, bus, too_many=_too_many, forget=lambda _id: None,
@@ -73,8 +78,16 @@ class ConnectionService:
     # -- reads ------------------------------------------------------------------------------------
 
     async def retrieve_all(self) -> list[Connection]:
-        """Every connection, by id."""
-        return [stored_connection(stored) for stored in await self._store.connections()]
+        """Every connection, by id; raises ConnectionsAmountIllegal when there are more than the retrieve
+        limit (as Ditto; their ids are not limited)."""
+        found = await self._store.connections(limit=self._retrieve_limit + 1)
+        if len(found) > self._retrieve_limit:
+            raise ConnectionsAmountIllegal(self._retrieve_limit)
+        return [stored_connection(stored) for stored in found]
+
+    async def retrieve_ids(self) -> list[str]:
+        """The id of every connection, by id."""
+        return [stored.connection_id for stored in await self._store.connections()]
 
     async def retrieve(self, connection_id: str, *, preconditions: Preconditions = NO_PRECONDITIONS
                        ) -> Connection:
