@@ -54,6 +54,7 @@ def rabbit_node() -> Iterator[RabbitNode]:
     node = new_node()
     try:
         node.start()
+        node.prepare_durable_queues(16)
         yield node
     finally:
         remove(node)
