@@ -19,6 +19,7 @@ import nats.js.errors
 import pytest
 
 from tests.connectivity.certificates import self_signed
+from tests.connectivity.nats_peer import publish as raw_publish
 from tests.connectivity.polling import until
 from tests.integration.conftest import TcpProxy
 from tests.integration.services import NATS, require
@@ -127,19 +128,6 @@ async def wait_for_interest(client: NatsClient, count: int) -> None:
     assert nc is not None
     await until(lambda: len(nc._subs) >= count, f"{count} subscriptions")
     await nc.flush()
-
-
-async def raw_publish(url: str, subject: str, payloads: list[bytes], *, jetstream: bool = False) -> None:
-    connection = await nats.connect(url)
-    try:
-        for payload in payloads:
-            if jetstream:
-                await connection.jetstream().publish(subject, payload)
-            else:
-                await connection.publish(subject, payload)
-        await connection.flush()
-    finally:
-        await connection.close()
 
 
 async def test_core_source_receives_messages_with_headers_and_reply_subject(nats_url: str, prefix: str) -> None:
