@@ -27,11 +27,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group(__name__)]
 OWNER = "nginx:ditto"  # the dev server's subject of the user `ditto`
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with running_server(tmp_path_factory.mktemp("nats-http") / "data") as running:

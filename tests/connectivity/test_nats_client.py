@@ -40,11 +40,6 @@ pytestmark = pytest.mark.anyio
 NATS_SERVER = "/usr/sbin/nats-server"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def nats_url() -> str:
     require("NATS", NATS)
