@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from tests.connectivity.mosquitto import Mosquitto
-from tests.connectivity.mqtt import collecting, forget_sessions, publish_now, server_client_ids
+from tests.connectivity.mqtt import collecting, forget_sessions, publish_many_now, publish_now, server_client_ids
 from twinhub.testing import Server, running_server
 
 OWNER = "nginx:ditto"  # the dev server's subject of the user `ditto`
@@ -210,3 +210,26 @@ def test_status_shows_a_broker_outage_and_the_recovery(api: httpx.Client, broker
     broker.start()
     wait_open(api, connection_id)
     until_consuming(api, broker.url, "devices/ping", thing)
+
+
+def test_qos1_telemetry_in_flight_across_a_broker_restart_all_lands_as_sent(
+        api: httpx.Client, broker: Mosquitto, connections: Callable[[dict[str, Any]], str]) -> None:
+    thing = f"org.twinhub.e2e:restart-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    connection_id = connections({"connectionType": "mqtt-5", "uri": broker.url, "sources": [
+        {"addresses": ["devices/#"], "authorizationContext": [OWNER], "qos": 1}]})
+    wait_open(api, connection_id)
+    until_consuming(api, broker.url, "devices/ping", thing)
+    count = 300
+    publish_many_now(broker.url, [("devices/lamp", merge(thing, f"/attributes/k{n}", {"n": n}))
+                                  for n in range(count)])
+    broker.restart()  # mid-stream: the server had not yet taken them all
+
+    def all_landed() -> bool:
+        attributes = api.get(f"/things/{thing}/attributes").json()
+        return sum(key.startswith("k") for key in attributes) == count
+
+    eventually(all_landed, f"all {count} messages in the twin", within=60)
+    attributes = api.get(f"/things/{thing}/attributes").json()
+    assert {key: value for key, value in attributes.items() if key.startswith("k")} == {
+        f"k{n}": {"n": n} for n in range(count)}

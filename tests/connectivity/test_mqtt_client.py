@@ -21,6 +21,13 @@ from twinhub.connectivity.external import ExternalMessage
 
 pytestmark = pytest.mark.anyio
 
+
+@pytest.fixture(params=[pytest.param(("asyncio", {}), id="asyncio"),
+                        pytest.param(("asyncio", {"use_uvloop": True}), id="uvloop")])
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, bool]]:
+    """The client on the standard loop and on uvloop (what the server runs)."""
+    return request.param  # type: ignore[no-any-return]
+
 WITHIN = 15.0
 
 

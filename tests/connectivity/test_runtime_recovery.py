@@ -24,6 +24,11 @@ from twinhub.service.platform import Platform
 pytestmark = pytest.mark.anyio
 
 
+@pytest.fixture
+def anyio_backend() -> tuple[str, dict[str, bool]]:
+    return "asyncio", {"use_uvloop": True}  # as the server runs
+
+
 @contextlib.asynccontextmanager
 async def managed(platform: Platform, client_ids: list[str]) -> AsyncIterator[tuple[ConnectionManager,
                                                                                     RuntimeOperator]]:

@@ -166,10 +166,13 @@ class MqttClient:
         if self._fd is None:
             return
         loop = asyncio.get_running_loop()
-        if wanted:
-            loop.add_writer(self._fd, self._writable)
-        else:
-            loop.remove_writer(self._fd)
+        try:
+            if wanted:
+                loop.add_writer(self._fd, self._writable)
+            else:
+                loop.remove_writer(self._fd)
+        except RuntimeError:  # uvloop closes its handle of a socket that failed (a reset, a hang-up)
+            loop.call_soon(self._fail, ClientFailure("The link to the broker was lost."))
 
     def _detach(self) -> None:
         if self._fd is not None:
@@ -195,7 +198,11 @@ class MqttClient:
         """paho's keepalive: PINGREQ when idle, and the link dropped when the broker stops answering."""
         while self._paho is not None and self._failure is None:
             await asyncio.sleep(1.0)
-            if self._paho.loop_misc() is not MQTTErrorCode.MQTT_ERR_SUCCESS:
+            # A read the selector did not ask for: uvloop stops watching a socket that failed (a reset, a
+            # hang-up) without calling its reader, so the end of the link would wait for the keep-alive.
+            if self._fd is not None:
+                self._readable()
+            if self._failure is None and self._paho.loop_misc() is not MQTTErrorCode.MQTT_ERR_SUCCESS:
                 self._fail(ClientFailure("The link to the broker was lost (no answer to keep-alive)."))
 
     # -- paho's callbacks (in the loop's thread) -----------------------------------------------------
@@ -370,7 +377,10 @@ class MqttClient:
                      self._settings.connection_id, self._settings.uri.rsplit("@", 1)[-1], delivery.mid)
             client.disconnect()
             return
-        client.ack(delivery.mid, delivery.qos)
+        try:
+            client.ack(delivery.mid, delivery.qos)
+        except (OSError, RuntimeError) as exc:
+            raise ClientFailure("The link the message came on is gone: the broker delivers it again.") from exc
 
     # -- publishing --------------------------------------------------------------------------------
 
