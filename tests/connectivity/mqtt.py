@@ -9,6 +9,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as paho
@@ -125,8 +126,8 @@ def publish_many_now(url: str, messages: Sequence[tuple[str, bytes | str]], *, q
     _publish_all(url, [(topic, payload, qos, None) for topic, payload in messages])
 
 
-def server_client_ids(connection_id: str, workers: int = 1) -> list[str]:
-    """The client ids the workers of a server on this host give a connection (`runtime/worker.py`)."""
+def server_client_ids(connection_id: str, data_dir: Path, workers: int = 1) -> list[str]:
+    """The client ids the workers of a server on `data_dir` give a connection (`runtime/worker.py`)."""
     connection = parse_connection({"id": connection_id, "connectionType": "mqtt-5", "connectionStatus": "open",
                                    "uri": "tcp://127.0.0.1:1883"})
-    return [WorkerIdentity(socket.gethostname(), slot).client_id(connection) for slot in range(workers)]
+    return [WorkerIdentity(socket.gethostname(), data_dir, slot).client_id(connection) for slot in range(workers)]

@@ -46,7 +46,8 @@ def eventually(check: Callable[[], bool], what: str, *, within: float = 20.0,
 
 
 @pytest.fixture
-def connections(api: httpx.Client, mosquitto_url: str) -> Iterator[Callable[[dict[str, Any]], str]]:
+def connections(api: httpx.Client, server: Server,
+                mosquitto_url: str) -> Iterator[Callable[[dict[str, Any]], str]]:
     """Creates connections over the API; deletes them afterwards and forgets their broker sessions."""
     made: list[str] = []
 
@@ -60,7 +61,7 @@ def connections(api: httpx.Client, mosquitto_url: str) -> Iterator[Callable[[dic
     for connection_id in made:
         api.delete(f"/connections/{connection_id}")
     anyio.run(forget_sessions, mosquitto_url, [client_id for connection_id in made
-                                               for client_id in server_client_ids(connection_id)])
+                                               for client_id in server_client_ids(connection_id, server.data_dir)])
 
 
 def merge(thing_id: str, path: str, value: Any) -> bytes:

@@ -177,6 +177,9 @@ class ConnectionRuntime:
                 self._client.set("failed", f"misconfigured: {invalid}")
                 self.monitor.log("connection", "other", f"The payload mapping is misconfigured: {invalid}")
                 return
+            except Exception as unexpected:  # a bug must not end the connection for good: said, and retried
+                log.exception("connection %s failed unexpectedly", self.connection.id)
+                self._failed(f"internal error: {unexpected!r}")
             if time.monotonic() - started > STABLE_AFTER:
                 attempt = 0
             delay = backoff(attempt, minimum=context.backoff_min, maximum=context.backoff_max)

@@ -165,7 +165,13 @@ class SourceConsumer:
 
     async def _process(self, client: ConnectionClient, delivery: Delivery) -> None:
         try:
-            outcome = await self._outcome(client, delivery.message)
+            try:
+                outcome = await self._outcome(client, delivery.message)
+            except Exception:  # a bug: said loudly; the message is not lost but delivered again
+                log.exception("connection %s: a delivery failed unexpectedly", self._connection.id)
+                self._monitor.log("source", "other", "The message could not be processed (an internal error): it "
+                                  "is delivered again.", address=delivery.message.address)
+                outcome = Outcome.REDELIVER
             try:
                 await delivery.settle(outcome)
             except ClientFailure:  # the link is gone (its iterator says so): the broker delivers it again
