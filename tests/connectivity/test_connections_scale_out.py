@@ -1,11 +1,12 @@
 """Two workers (`twinhub serve --workers 2`) on PostgreSQL and NATS JetStream share one MQTT 5 source: each
-message lands exactly once, none is lost. The connection is made over the API on whichever worker answers;
-the other follows its ConnectionEvent on the bus."""
+message lands exactly once, none is lost; each event goes out to the connection's target once. The connection
+is made over the API on whichever worker answers; the other follows its ConnectionEvent on the bus."""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.connectivity.mqtt import forget_sessions, publish_many_now, publish_now, server_client_ids
+from tests.connectivity.mqtt import collecting, forget_sessions, publish_many_now, publish_now, server_client_ids
 from tests.integration.services import NATS, POSTGRES, delete_streams, psql, require, throwaway_name
 from twinhub.testing import Server, start_server
 
@@ -67,7 +68,8 @@ def test_two_workers_share_one_mqtt5_source_without_duplicates_or_loss(server: S
     things = [f"org.twinhub.scale:t{n}-{run}" for n in range(count)]
     ping = f"org.twinhub.scale:ping-{run}"
     connection_id = ""
-    with httpx.Client(base_url=server.base_url + "/api/2", auth=("ditto", "any"), timeout=30) as api:
+    with httpx.Client(base_url=server.base_url + "/api/2", auth=("ditto", "any"), timeout=30) as api, \
+            contextlib.ExitStack() as stack:
         def create(thing_id: str) -> int:
             return api.put(f"/things/{thing_id}", json={"attributes": {}}).status_code
 
@@ -76,7 +78,9 @@ def test_two_workers_share_one_mqtt5_source_without_duplicates_or_loss(server: S
         try:
             response = api.post("/connections", json={
                 "connectionType": "mqtt-5", "connectionStatus": "open", "uri": mosquitto_url,
-                "sources": [{"addresses": [f"{prefix}/#"], "authorizationContext": [OWNER], "qos": 1}]})
+                "sources": [{"addresses": [f"{prefix}/#"], "authorizationContext": [OWNER], "qos": 1}],
+                "targets": [{"address": prefix + "-out/{{ thing:name }}", "authorizationContext": [OWNER], "qos": 1,
+                             "topics": ["_/_/things/twin/events?filter=exists(attributes/v)"]}]})
             assert response.status_code == 201, response.text
             connection_id = response.json()["id"]
             # Both workers run it: their answers to /status name their own clients (requests spread over them).
@@ -92,6 +96,7 @@ def test_two_workers_share_one_mqtt5_source_without_duplicates_or_loss(server: S
             eventually(lambda: api.get(f"/things/{ping}/attributes/ping").status_code == 200, "a ping",
                        between=lambda: publish_now(mosquitto_url, f"{prefix}/ping",
                                                    merge(ping, "/attributes/ping", next(pings)), qos=0))
+            events = stack.enter_context(collecting(mosquitto_url, f"{prefix}-out/#"))
             publish_many_now(mosquitto_url, [(f"{prefix}/t", merge(thing_id, "/attributes/v", n))
                                              for n, thing_id in enumerate(things)])
 
@@ -106,6 +111,12 @@ def test_two_workers_share_one_mqtt5_source_without_duplicates_or_loss(server: S
                        within=60)
             # Exactly once each: created at revision 1, changed once (a duplicate would make it 3).
             assert revisions() == [(2, n) for n in range(count)]
+            # Each event went out once (one worker publishes to targets): the marker's event comes after them.
+            assert api.put(f"/things/{things[0]}/attributes/v", json="marker").status_code == 204
+            eventually(lambda: any(b"marker" in message.payload for message in events.messages), "the marker event")
+            names = [message.topic.rsplit("/", 1)[-1] for message in events.messages]
+            assert sorted(names) == sorted([thing_id.split(":", 1)[1] for thing_id in things] + [
+                things[0].split(":", 1)[1]])
             # Shared: no worker consumed them all (each answers /metrics with its own counts).
             for _attempt in range(8):
                 metrics = api.get(f"/connections/{connection_id}/metrics", headers={"connection": "close"}).json()

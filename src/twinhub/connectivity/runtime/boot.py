@@ -4,6 +4,10 @@
     async with open_runtime(platform, settings) as operator:    # a ConnectionOperator for the routes
         ...
 
+Every worker consumes the sources (the brokers share the messages out); the first worker of a server (slot 0,
+see `worker`) alone publishes to the targets, since every worker sees every event. Several servers of one
+deployment (on several hosts) each publish: a known limit, for now.
+
 The bus subscription is taken before the stored connections are read, so a change made meanwhile is not
 missed (applying a connection twice is a no-op). A subscription cut off for falling behind is replaced and
 every connection read again from the store.
@@ -57,7 +61,8 @@ async def open_runtime(platform: Platform, settings: Settings) -> AsyncIterator[
     with worker_identity(settings.data_dir) as identity:
         services = SessionServices(platform.things, platform.policies, platform.search, platform.events,
                                    platform.live)
-        manager = ConnectionManager(RuntimeContext(services, open_client, mapper_registry, identity.client_id))
+        manager = ConnectionManager(RuntimeContext(services, open_client, mapper_registry, identity.client_id,
+                                                   targets_here=identity.slot == 0))
         follower = asyncio.create_task(_follow(platform, manager))
         try:
             yield RuntimeOperator(manager)

@@ -88,6 +88,9 @@ class RuntimeContext:
     backoff_min: float = 1.0
     backoff_max: float = 60.0
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    # Whether this worker publishes to targets: every worker sees every event, so only one worker of a
+    # server publishes them (each signal goes out once, as Ditto's connection does); all consume sources.
+    targets_here: bool = True
 
 
 @dataclass(slots=True)
@@ -111,7 +114,8 @@ class ConnectionRuntime:
         self._client_id = context.client_id(connection)
         self._client = _Status()
         self._sources = [_Status() for _ in connection.sources]
-        self._targets = [_Status() for _ in connection.targets]
+        self._targets = [_Status() if context.targets_here else _Status("closed", "published by another worker")
+                         for _ in connection.targets]
         self._connected_since: float | None = None
         self._task: asyncio.Task[None] | None = None
         self._up = asyncio.Event()  # set while the client is connected
@@ -132,7 +136,7 @@ class ConnectionRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._client.set("closed", "closed")
-        for status in (*self._sources, *self._targets):
+        for status in (*self._sources, *(self._targets if self._context.targets_here else ())):
             status.set("closed", "closed")
         self._connected_since = None
 
@@ -203,7 +207,7 @@ class ConnectionRuntime:
                                               mappers=mappers.mappers(source.payload_mapping), monitor=self.monitor,
                                               max_in_flight=context.max_in_flight, offload=self._offload)
                     group.create_task(self._consume(consumer, client, index))
-                for index, target in enumerate(connection.targets):
+                for index, target in enumerate(connection.targets if context.targets_here else ()):
                     label = issued_label(connection, target)
                     session = await self._session(stack, target.authorization_context, (label,) if label else ())
                     publisher = TargetPublisher(connection, target, session=session, monitor=self.monitor,
@@ -232,7 +236,7 @@ class ConnectionRuntime:
 
     def _failed(self, details: str) -> None:
         self._client.set("failed", details)
-        for status in (*self._sources, *self._targets):
+        for status in (*self._sources, *(self._targets if self._context.targets_here else ())):
             status.set("failed", "the client is not connected")
         self.monitor.log("connection", "other", f"The connection failed: {details}")
         log.warning("connection %s: %s", self.connection.id, details)
