@@ -234,3 +234,25 @@ def test_qos1_telemetry_in_flight_across_a_broker_restart_all_lands_as_sent(
     attributes = api.get(f"/things/{thing}/attributes").json()
     assert {key: value for key, value in attributes.items() if key.startswith("k")} == {
         f"k{n}": {"n": n} for n in range(count)}
+
+
+def test_an_oversize_message_is_refused_logged_and_counted_and_the_connection_goes_on(
+        api: httpx.Client, mosquitto_url: str, prefix: str, connections: Callable[[dict[str, Any]], str]) -> None:
+    thing = f"org.twinhub.e2e:big-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    connection_id = connections({"connectionType": "mqtt-5", "uri": mosquitto_url, "sources": [
+        {"addresses": [f"{prefix}/#"], "authorizationContext": [OWNER], "qos": 1}]})
+    wait_open(api, connection_id)
+    until_consuming(api, mosquitto_url, f"{prefix}/ping", thing)
+    publish_now(mosquitto_url, f"{prefix}/big", merge(thing, "/attributes/big", "x" * 300_000))
+    publish_now(mosquitto_url, f"{prefix}/small", merge(thing, "/attributes/after", True))
+    eventually(lambda: attribute(api, thing, "after") is True, "the next message's change")
+
+    def refused() -> bool:
+        metrics = api.get(f"/connections/{connection_id}/metrics").json()
+        return "failure" in metrics["connectionMetrics"]["inbound"].get("dropped", {})
+
+    eventually(refused, "the refusal in the metrics")
+    assert attribute(api, thing, "big") is None
+    logs = api.get(f"/connections/{connection_id}/logs").json()["connectionLogs"]
+    assert any(entry["type"] == "dropped" and "larger than the limit" in entry["message"] for entry in logs)

@@ -22,11 +22,13 @@ from collections.abc import AsyncIterator
 
 from twinhub.config import Settings
 from twinhub.connectivity.clients import open_client
+from twinhub.connectivity.clients.base import REFUSAL_LOGGER
 from twinhub.connectivity.mapping import MapperRegistry
 from twinhub.connectivity.model import Connection, parse_connection
 from twinhub.connectivity.runtime.connection import RuntimeContext
 from twinhub.connectivity.runtime.manager import ConnectionManager
 from twinhub.connectivity.runtime.operator import RuntimeOperator
+from twinhub.connectivity.runtime.refusals import RefusalsToMonitors
 from twinhub.connectivity.runtime.worker import worker_identity
 from twinhub.model.errors import TwinhubError
 from twinhub.model.events import ConnectionEvent, StoredConnection
@@ -64,9 +66,12 @@ async def open_runtime(platform: Platform, settings: Settings) -> AsyncIterator[
         manager = ConnectionManager(RuntimeContext(services, open_client, mapper_registry, identity.client_id,
                                                    targets_here=identity.slot == 0))
         follower = asyncio.create_task(_follow(platform, manager))
+        refusals = RefusalsToMonitors(manager, asyncio.get_running_loop())
+        REFUSAL_LOGGER.addHandler(refusals)
         try:
             yield RuntimeOperator(manager)
         finally:
+            REFUSAL_LOGGER.removeHandler(refusals)
             follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await follower
