@@ -256,3 +256,23 @@ def test_an_oversize_message_is_refused_logged_and_counted_and_the_connection_go
     assert attribute(api, thing, "big") is None
     logs = api.get(f"/connections/{connection_id}/logs").json()["connectionLogs"]
     assert any(entry["type"] == "dropped" and "larger than the limit" in entry["message"] for entry in logs)
+
+
+def test_a_target_issues_its_acknowledgement_once_the_broker_has_the_event(
+        api: httpx.Client, mosquitto_url: str, prefix: str, connections: Callable[[dict[str, Any]], str]) -> None:
+    thing = f"org.twinhub.e2e:acked-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    connection_id = connections({"connectionType": "mqtt-5", "uri": mosquitto_url, "targets": [
+        {"address": prefix + "/acked/{{ thing:name }}", "topics": ["_/_/things/twin/events"],
+         "authorizationContext": [OWNER], "qos": 1, "issuedAcknowledgementLabel": "{{connection:id}}:delivered"}]})
+    wait_open(api, connection_id)
+    label = f"{connection_id}:delivered"
+    with collecting(mosquitto_url, f"{prefix}/acked/#") as events:
+        response = api.put(f"/things/{thing}/attributes/on", json=True,
+                           headers={"requested-acks": f"twin-persisted,{label}", "timeout": "10s"})
+        assert response.status_code == 200, response.text
+        acks = response.json()
+        assert acks["twin-persisted"]["status"] in (201, 204)
+        assert acks[label]["status"] == 200
+        eventually(lambda: bool(events.messages), "the event at the broker")  # it was published before the ack
+    assert events.messages[0].topic == f"{prefix}/acked/{thing.split(':', 1)[1]}"

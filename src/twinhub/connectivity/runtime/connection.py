@@ -196,10 +196,6 @@ class ConnectionRuntime:
         client = context.open_client(self.client_settings)
         try:
             await client.connect()
-            self._connected_since = time.time()
-            self._client.set("open", "connected")
-            self.monitor.log("connection", "other", "Connected.", success=True)
-            self._up.set()
             async with contextlib.AsyncExitStack() as stack, asyncio.TaskGroup() as group:
                 for index, source in enumerate(connection.sources):
                     session = await self._session(stack, source.authorization_context, ())
@@ -215,6 +211,11 @@ class ConnectionRuntime:
                     await publisher.subscribe()
                     self._targets[index].set("open", "publishing")
                     group.create_task(publisher.run(client))
+                # Open once the targets' streams are in place (the sources subscribe as they start).
+                self._connected_since = time.time()
+                self._client.set("open", "connected")
+                self.monitor.log("connection", "other", "Connected.", success=True)
+                self._up.set()
         except* ClientFailure as failures:
             raise _first(failures) from None
         finally:
