@@ -15,7 +15,14 @@ import orjson
 import pytest
 
 from tests.connectivity.mosquitto import Mosquitto
-from tests.connectivity.mqtt import collecting, forget_sessions, publish_many_now, publish_now, server_client_ids
+from tests.connectivity.mqtt import (
+    collecting,
+    forget_sessions,
+    publish_many_now,
+    publish_now,
+    responding,
+    server_client_ids,
+)
 from twinhub.testing import Server, running_server
 
 OWNER = "nginx:ditto"  # the dev server's subject of the user `ditto`
@@ -276,3 +283,29 @@ def test_a_target_issues_its_acknowledgement_once_the_broker_has_the_event(
         assert acks[label]["status"] == 200
         eventually(lambda: bool(events.messages), "the event at the broker")  # it was published before the ack
     assert events.messages[0].topic == f"{prefix}/acked/{thing.split(':', 1)[1]}"
+
+
+def test_a_message_to_a_thing_reaches_the_device_and_its_answer_the_caller(
+        api: httpx.Client, mosquitto_url: str, prefix: str, connections: Callable[[dict[str, Any]], str]) -> None:
+    thing = f"org.twinhub.e2e:asked-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    connection_id = connections({
+        "connectionType": "mqtt-5", "uri": mosquitto_url,
+        "sources": [{"addresses": [f"{prefix}/responses/#"], "authorizationContext": [OWNER], "qos": 1}],
+        "targets": [{"address": prefix + "/commands/{{ thing:name }}", "topics": ["_/_/things/live/messages"],
+                     "authorizationContext": [OWNER], "qos": 1}]})
+    wait_open(api, connection_id)
+    asked: list[dict[str, Any]] = []
+
+    def answer(message: dict[str, Any]) -> None:  # the device: what it was asked, answered on its source
+        asked.append(message)
+        publish_now(mosquitto_url, f"{prefix}/responses/{thing}", orjson.dumps({
+            "topic": message["topic"], "path": message["path"], "status": 200, "value": {"answer": 42},
+            "headers": {"correlation-id": message["headers"]["correlation-id"], "content-type": "application/json"}}))
+
+    with responding(mosquitto_url, f"{prefix}/commands/#", answer):
+        response = api.post(f"/things/{thing}/inbox/messages/ask", json={"question": "?"},
+                            params={"timeout": "10"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"answer": 42}
+    assert asked[0]["topic"].endswith("/things/live/messages/ask") and asked[0]["value"] == {"question": "?"}

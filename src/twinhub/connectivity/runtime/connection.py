@@ -32,6 +32,7 @@ from twinhub.connectivity.runtime.inbound import DEFAULT_MAX_IN_FLIGHT, SourceCo
 from twinhub.connectivity.runtime.monitor import ConnectionMonitor
 from twinhub.connectivity.runtime.outbound import TargetPublisher, issued_label
 from twinhub.model.types import JsonObject
+from twinhub.service.receipts import Receipts
 from twinhub.service.session import Session, SessionServices, SessionTasks
 
 __all__ = ["BuildMappers", "ConnectionRuntime", "Mappers", "OpenClient", "RuntimeContext", "backoff",
@@ -196,16 +197,20 @@ class ConnectionRuntime:
         client = context.open_client(self.client_settings)
         try:
             await client.connect()
+            # One connection, one party for live signals: what a target received, a source may answer.
+            labels = [label for target in connection.targets if (label := issued_label(connection, target))]
+            receipts = Receipts(labels)
             async with contextlib.AsyncExitStack() as stack, asyncio.TaskGroup() as group:
                 for index, source in enumerate(connection.sources):
-                    session = await self._session(stack, source.authorization_context, ())
+                    session = await self._session(stack, source.authorization_context, (), receipts)
                     consumer = SourceConsumer(connection, source, session=session,
                                               mappers=mappers.mappers(source.payload_mapping), monitor=self.monitor,
                                               max_in_flight=context.max_in_flight, offload=self._offload)
                     group.create_task(self._consume(consumer, client, index))
                 for index, target in enumerate(connection.targets if context.targets_here else ()):
                     label = issued_label(connection, target)
-                    session = await self._session(stack, target.authorization_context, (label,) if label else ())
+                    session = await self._session(stack, target.authorization_context, (label,) if label else (),
+                                                  receipts)
                     publisher = TargetPublisher(connection, target, session=session, monitor=self.monitor,
                                                 mappers=mappers.mappers(target.payload_mapping), offload=self._offload)
                     await publisher.subscribe()
@@ -224,9 +229,10 @@ class ConnectionRuntime:
             await client.aclose()
 
     async def _session(self, stack: contextlib.AsyncExitStack, subjects: Sequence[str],
-                       declared: tuple[str, ...]) -> Session:
+                       declared: tuple[str, ...], receipts: Receipts) -> Session:
         tasks = await stack.enter_async_context(SessionTasks())
-        session = Session(self._context.services, AuthContext(tuple(subjects)), tasks=tasks, declared_acks=declared)
+        session = Session(self._context.services, AuthContext(tuple(subjects)), tasks=tasks, declared_acks=declared,
+                          receipts=receipts)
         stack.callback(session.close)
         await session.open()
         return session
