@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from bench.connectivity import ConnectivityOptions
+from bench.connectivity import run as run_connectivity
+from bench.connectivity_report import save_connectivity
+from bench.connectivity_report import to_markdown as connectivity_to_markdown
 from bench.http_things import FLOOR, SCENARIOS, Options, ServerStartError, run
 from bench.mapping_js import MAPPING_JS, MappingJsOptions
 from bench.mapping_js import run as run_mapping_js
@@ -37,7 +41,8 @@ from bench.search import run as run_search
 SEARCH = "search"
 SCALE_OUT = "scale-out"
 REALTIME = "realtime"
-OPT_IN = (SEARCH, SCALE_OUT, REALTIME, MAPPING_JS)
+CONNECTIVITY = "connectivity"
+OPT_IN = (SEARCH, SCALE_OUT, REALTIME, MAPPING_JS, CONNECTIVITY)
 
 
 def _positive(text: str) -> int:
@@ -65,6 +70,7 @@ class Runs:
     search: SearchOptions | None
     scale_out: ScaleOutOptions | None
     realtime: RealtimeOptions | None
+    connectivity: ConnectivityOptions | None
     persist: bool
     mapping_js: MappingJsOptions | None = None
 
@@ -78,8 +84,9 @@ def parse_args(argv: list[str] | None) -> Runs:
     parser.add_argument("--things", type=_positive, default=1000, help="things to preload (default 1000)")
     parser.add_argument("--only", action="append", choices=[FLOOR.name, *SCENARIOS, *OPT_IN], metavar="NAME",
                         help=f"run only this scenario (repeatable; the floor always runs): {', '.join(SCENARIOS)}; "
-                             f"or '{SEARCH}', the search benchmark, or '{SCALE_OUT}', the scale-out benchmark on "
-                             "PostgreSQL + NATS (both opt-in, not part of the default run)")
+                             f"or '{SEARCH}', the search benchmark, '{SCALE_OUT}', the scale-out benchmark on "
+                             f"PostgreSQL + NATS, '{REALTIME}', or '{CONNECTIVITY}', MQTT telemetry into twins beside "
+                             "Mosquitto's relay rate (all opt-in, not part of the default run)")
     parser.add_argument("--search-things", type=_positive, default=1_000_000,
                         help="things in the search benchmark's data set (default 1,000,000)")
     parser.add_argument("--scale-things", type=_positive, default=1_000_000,
@@ -95,6 +102,10 @@ def parse_args(argv: list[str] | None) -> Runs:
                         help="WebSocket subscribers of the realtime benchmark (default 1,000)")
     parser.add_argument("--rate", type=float, default=5.0,
                         help="updates per second in the realtime benchmark's latency run (default 5)")
+    parser.add_argument("--messages", type=_positive, default=20_000,
+                        help="MQTT messages per throughput run of the connectivity benchmark (default 20,000)")
+    parser.add_argument("--devices", type=_positive, default=100,
+                        help="simulated devices of the connectivity benchmark (default 100)")
     parser.add_argument("--regenerate", action="store_true",
                         help="generate the search / scale-out data set again even if a cached one fits")
     parser.add_argument("--no-save", action="store_true", help="print only; write nothing to bench/results/")
@@ -124,7 +135,11 @@ def parse_args(argv: list[str] | None) -> Runs:
         realtime = RealtimeOptions(subscribers=args.subscribers, rate=args.rate, duration_s=args.duration,
                                    warmup_s=max(args.warmup, 0), threads=args.threads, keep_data=args.keep_data)
     mapping_js = MappingJsOptions() if MAPPING_JS in only else None
-    return Runs(options, search, scale_out, realtime, not args.no_save, mapping_js)
+    connectivity = None
+    if CONNECTIVITY in only:
+        connectivity = ConnectivityOptions(messages=args.messages, devices=args.devices, workers=args.workers,
+                                           postgres_url=args.postgres, nats_url=args.nats, keep_data=args.keep_data)
+    return Runs(options, search, scale_out, realtime, connectivity, not args.no_save, mapping_js)
 
 
 class _Report(Protocol):
@@ -197,14 +212,19 @@ def _mapping_js(options: MappingJsOptions, persist: bool) -> int:
                       save_it=save_mapping_js if persist else None, kept=lambda report: "nothing kept")
 
 
+def _connectivity(options: ConnectivityOptions, persist: bool) -> int:
+    return _benchmark("connectivity", lambda: run_connectivity(options), render=connectivity_to_markdown,
+                      save_it=save_connectivity if persist else None,
+                      kept=lambda report: "server logs kept under /tmp (twinhub-bench-connectivity-*)")
+
+
 def main(argv: list[str] | None = None) -> int:
     runs = parse_args(argv)
     status = 0
     if runs.mapping_js is not None:  # in process, no server and no wrk
         status = _mapping_js(runs.mapping_js, runs.persist)
-        if runs.http is None and runs.search is None and runs.scale_out is None and runs.realtime is None:
-            return status
-    if shutil.which("wrk") is None:
+    needs_wrk = runs.http or runs.search or runs.scale_out or runs.realtime
+    if needs_wrk and shutil.which("wrk") is None:
         print("bench: wrk is not installed; run scripts/ensure-wrk (or `make bench`)", file=sys.stderr)
         return 2
     if runs.http is not None:
@@ -215,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
         status = max(status, _scale_out(runs.scale_out, runs.persist))
     if runs.realtime is not None:
         status = max(status, _realtime(runs.realtime, runs.persist))
+    if runs.connectivity is not None:
+        status = max(status, _connectivity(runs.connectivity, runs.persist))
     return status
 
 

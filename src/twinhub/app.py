@@ -31,6 +31,7 @@ from twinhub.api.subsystem import HttpApi
 from twinhub.auth import build_authenticator
 from twinhub.backends import open_backends
 from twinhub.config import Settings, load_settings
+from twinhub.connectivity.device import DeviceEndpoint
 from twinhub.connectivity.runtime import open_runtime
 from twinhub.connectivity.subsystem import Connectivity
 from twinhub.service.buffers import Budget
@@ -64,7 +65,10 @@ class Subsystem(Protocol):
 
 def subsystems_of(settings: Settings) -> list[Subsystem]:
     """Every subsystem of twinhub, in the order they start."""
-    return [HttpApi(settings), Connectivity(settings, partial(open_runtime, settings=settings))]
+    parts: list[Subsystem] = [HttpApi(settings), Connectivity(settings, partial(open_runtime, settings=settings))]
+    if settings.mqtt_port is not None:
+        parts.append(DeviceEndpoint(settings))
+    return parts
 
 
 @contextlib.asynccontextmanager
@@ -73,6 +77,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
     (cache coherence across workers, committed events to sessions), cancelled when the context ends."""
     async with open_backends(settings) as backends, build_authenticator(
             user_store=backends.users if settings.basic_auth else None,
+            device_store=backends.devices if settings.basic_auth else None,
             oidc_issuers=settings.oidc, dev=settings.dev_auth,
             pre_authentication=settings.pre_authentication) as authenticator:
         for warning in await authenticator.warnings_at_start():

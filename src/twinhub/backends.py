@@ -1,5 +1,5 @@
 """Opening the engines a server runs on, from its settings: the store (embedded SQLite, or PostgreSQL at
-`store_url`), the users of basic authentication beside it, the event bus (in-process, or NATS
+`store_url`), the users of basic authentication and the devices beside it, the event bus (in-process, or NATS
 JetStream at `bus_url`) and the signal bus of live messages and acknowledgements (in-process, or core
 NATS at `bus_url`). Everything opened here is closed when the `async with` ends."""
 
@@ -15,6 +15,7 @@ from twinhub.bus.inprocess import InProcessBus
 from twinhub.bus.signals import InProcessSignalBus, SignalBus, open_nats_signal_bus
 from twinhub.config import Settings
 from twinhub.store.base import Store
+from twinhub.store.devices import DeviceStore
 from twinhub.store.users import UserStore
 
 
@@ -22,6 +23,7 @@ from twinhub.store.users import UserStore
 class Backends:
     store: Store
     users: UserStore
+    devices: DeviceStore
     bus: EventBus
     signals: SignalBus
 
@@ -35,19 +37,22 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
     async with contextlib.AsyncExitStack() as stack:
         store: Store
         users: UserStore
+        devices: DeviceStore
         if is_embedded(settings):
             from twinhub.store.sqlite import DATABASE_FILE, open_sqlite_store
+            from twinhub.store.sqlite.devices import SqliteDeviceStore
             from twinhub.store.sqlite.users import SqliteUserStore
 
             data_dir = Path(settings.data_dir)
             data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start
             store = await stack.enter_async_context(open_sqlite_store(data_dir / DATABASE_FILE))
             users = SqliteUserStore(data_dir / DATABASE_FILE)
+            devices = SqliteDeviceStore(data_dir / DATABASE_FILE)
         else:
-            from twinhub.store.postgres import PostgresUserStore, open_postgres_store
+            from twinhub.store.postgres import PostgresDeviceStore, PostgresUserStore, open_postgres_store
 
             postgres = await stack.enter_async_context(open_postgres_store(settings.store_url))
-            store, users = postgres, PostgresUserStore(postgres)
+            store, users, devices = postgres, PostgresUserStore(postgres), PostgresDeviceStore(postgres)
         bus: EventBus
         signals: SignalBus
         if settings.bus_url:
@@ -71,4 +76,4 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
             stack.push_async_callback(bus.aclose)
             signals = InProcessSignalBus()
             stack.push_async_callback(signals.aclose)
-        yield Backends(store, users, bus, signals)
+        yield Backends(store, users, devices, bus, signals)

@@ -11,7 +11,9 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     buffer_budget_bytes (the same for all of a worker's sessions and streams together: past it, those
     holding the most are closed), max_sessions_per_subject (open WebSocket sessions of one subject per worker),
     admin_subjects (who may manage connections: comma-separated subjects in TWINHUB_ADMIN_SUBJECTS, a list
-    in TOML; in development mode every authenticated subject may)
+    in TOML; in development mode every authenticated subject may),
+    mqtt_port (the device endpoint's port: unset/empty is off, 0 any free one), mqtt_telemetry (where device
+    telemetry lands: features | attributes | merge; see twinhub.connectivity.device.telemetry)
 """
 
 from __future__ import annotations
@@ -66,12 +68,16 @@ class Settings:
     # The subjects (`nginx:admin`, `oidc:<sub>`) that may manage connections (`/api/2/connections`), as
     # Ditto's devops subjects; none: nobody, except in development mode (`dev_auth`), where anyone may.
     admin_subjects: tuple[str, ...] = ()
+    # The MQTT device endpoint in the server process (single worker); None: off.
+    mqtt_port: int | None = None
+    mqtt_telemetry: str = "features"
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
         environ = {f"TWINHUB_{field.name.upper()}": str(getattr(self, field.name)) for field in fields(self)}
         environ["TWINHUB_OIDC"] = oidc_issuers_to_json(self.oidc)
         environ["TWINHUB_ADMIN_SUBJECTS"] = ",".join(self.admin_subjects)
+        environ["TWINHUB_MQTT_PORT"] = "" if self.mqtt_port is None else str(self.mqtt_port)
         return environ
 
 
@@ -88,6 +94,10 @@ def _convert(name: str, raw: object) -> object:
             return parse_oidc_issuers(raw)
         except ValueError as exc:
             raise SettingsError(str(exc)) from exc
+    if name == "mqtt_port":
+        return _mqtt_port(raw)
+    if name == "mqtt_telemetry" and str(raw) not in _TELEMETRY_LAYOUTS:
+        raise SettingsError(f"setting 'mqtt_telemetry': {raw!r} is not one of {', '.join(_TELEMETRY_LAYOUTS)}")
     default = getattr(Settings(), name)
     if isinstance(default, tuple):  # a list of names: comma-separated text, or a TOML list of strings
         items = raw if isinstance(raw, list) else str(raw).split(",")
@@ -108,6 +118,21 @@ def _convert(name: str, raw: object) -> object:
     except ValueError as exc:
         raise SettingsError(f"setting {name!r}: {raw!r} is not valid") from exc
     return str(raw)
+
+
+_TELEMETRY_LAYOUTS = ("features", "attributes", "merge")
+
+
+def _mqtt_port(raw: object) -> int | None:
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        port = int(str(raw))
+    except ValueError:
+        port = -1
+    if not 0 <= port <= MAX_PORT:
+        raise SettingsError(f"setting 'mqtt_port': {raw!r} is not a port number (0 to {MAX_PORT}, 0: any free one)")
+    return port
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, config_file: Path | None = None,

@@ -105,13 +105,17 @@ def serve(settings: Settings) -> int:
             stack.enter_context(lock_data_dir(Path(settings.data_dir)))
         listener = stack.enter_context(bind_listener(settings.host, settings.port))
         port: int = listener.getsockname()[1]
+        mqtt_port = _claim_mqtt_port(settings)
         # The worker processes rebuild the same settings from the environment.
-        os.environ.update({**settings.to_environ(), "TWINHUB_PORT": str(port)})
+        os.environ.update({**settings.to_environ(), "TWINHUB_PORT": str(port),
+                           "TWINHUB_MQTT_PORT": "" if mqtt_port is None else str(mqtt_port)})
         where = (f"data in {Path(settings.data_dir).resolve()}" if not settings.store_url
                  else "store on PostgreSQL")
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
         print(f"twinhub: serving the Ditto API v2 on http://{host}:{port}/api/2 ({where}, {settings.workers} "
               f"worker{'s' if settings.workers > 1 else ''})", flush=True)
+        if mqtt_port is not None:
+            print(f"twinhub: the MQTT device endpoint (MQTT 3.1.1) listens on mqtt://{host}:{mqtt_port}", flush=True)
         server = _Server(
             "twinhub.app:app_from_env",
             listener,
@@ -127,6 +131,19 @@ def serve(settings: Settings) -> int:
         )
         server.serve()
     return 0
+
+
+def _claim_mqtt_port(settings: Settings) -> int | None:
+    """The device endpoint's port (None: off), checked free here so that a taken one is a one-line error; the
+    worker binds it (amqtt runs there). Port 0 becomes the free port the kernel picks now."""
+    if settings.mqtt_port is None:
+        return None
+    try:
+        with bind_listener(settings.host, settings.mqtt_port) as probe:
+            port: int = probe.getsockname()[1]
+    except StartupError as exc:
+        raise StartupError(f"the MQTT device endpoint: {exc}") from None
+    return port
 
 
 class _Server(MPServer):

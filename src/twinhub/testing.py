@@ -29,6 +29,7 @@ import httpx
 
 # What `twinhub serve` prints once it listens (twinhub.launch.serve): the root URL of the bound port.
 _ANNOUNCED = re.compile(r"serving the Ditto API v2 on (http://\S+)/api/2 ")
+_MQTT_ANNOUNCED = re.compile(r"MQTT device endpoint \(MQTT 3\.1\.1\) listens on mqtt://\S+:(\d+)")
 
 
 def free_port() -> int:
@@ -44,6 +45,14 @@ class Server:
     base_url: str
     data_dir: Path
     log_path: Path
+
+    @property
+    def mqtt_port(self) -> int:
+        """The port of the MQTT device endpoint (started with `--mqtt-port`), as the server announced it."""
+        announced = _MQTT_ANNOUNCED.search(self.log())
+        if announced is None:
+            raise RuntimeError(f"the server announced no MQTT device endpoint:\n{self.log()}")
+        return int(announced[1])
 
     def kill(self) -> None:
         """SIGKILL the server and its worker processes at once: no shutdown hook runs, as in a crash."""

@@ -270,3 +270,30 @@ async def test_dry_run_connects_and_closes(vhost: str) -> None:
     await test_connection(settings(uri(vhost)))
     with pytest.raises(ClientFailure, match="no client for the connection type 'kafka'"):
         open_client(settings(uri(vhost), connection_type="kafka"))
+
+
+async def test_a_deleted_queue_ends_deliveries(client: Amqp091Client, peer: aio_pika.abc.AbstractChannel) -> None:
+    queue = await new_queue(peer)
+    deliveries = client.deliveries(SourceSettings(addresses=(queue,)))
+    waiting = anext(deliveries)
+    async with anyio.create_task_group() as group:
+        async def delete() -> None:
+            await consumers(peer, queue, 1)
+            await peer.queue_delete(queue)
+        group.start_soon(delete)
+        with anyio.fail_after(10), pytest.raises(ClientFailure, match="cancelled"):
+            await waiting
+
+
+async def test_unsendable_headers_are_a_client_failure(client: Amqp091Client) -> None:
+    with pytest.raises(ClientFailure, match="header name longer"):
+        await client.publish(ExternalMessage(payload=b"x", address="/q", headers={"h" * 200: "v"}))
+
+
+async def test_a_publish_the_broker_nacks_is_a_client_failure(client: Amqp091Client,
+                                                              peer: aio_pika.abc.AbstractChannel) -> None:
+    queue = await new_queue(peer, **{"x-max-length": 1, "x-overflow": "reject-publish"})
+    await client.publish(ExternalMessage(payload=b"fits", address=f"/{queue}"))
+    with pytest.raises(ClientFailure, match="refused"):
+        await client.publish(ExternalMessage(payload=b"full", address=f"/{queue}"))
+    assert (await take(peer, queue)).body == b"fits"

@@ -1,6 +1,6 @@
-"""The amqp-091 client when its broker dies: a RabbitMQ node of the tests' own (never the machine's) is
-killed under a publisher and under a consumer; both see ClientFailure instead of hanging, and an unsettled
-message of a durable queue comes again once the node is back."""
+"""The amqp-091 client when its broker goes: a RabbitMQ node of the tests' own (never the machine's) is
+killed under a publisher, and killed or stopped under a consumer; both see ClientFailure instead of
+hanging, and an unsettled message of a durable queue comes again once the node is back."""
 
 from __future__ import annotations
 
@@ -53,8 +53,10 @@ async def test_a_broker_killed_mid_publish_is_a_client_failure(running_node: Rab
     assert published >= 20
 
 
-async def test_a_killed_broker_ends_deliveries_and_the_unsettled_message_comes_again(
-        running_node: RabbitNode) -> None:
+@pytest.mark.parametrize("end", ["kill", "stop"])
+async def test_a_lost_broker_ends_deliveries_and_the_unsettled_message_comes_again(
+        running_node: RabbitNode, end: str) -> None:
+    """`kill`: the broker crashes; `stop`: it shuts down in order, closing its connections first."""
     queue = await durable_queue(running_node)
     client = Amqp091Client(settings(running_node))
     await client.connect()
@@ -62,7 +64,7 @@ async def test_a_killed_broker_ends_deliveries_and_the_unsettled_message_comes_a
     deliveries = client.deliveries(SourceSettings(addresses=(queue,)))
     with anyio.fail_after(10):
         delivery = await anext(deliveries)
-    await anyio.to_thread.run_sync(running_node.kill)
+    await anyio.to_thread.run_sync(getattr(running_node, end))
     with anyio.fail_after(30), pytest.raises(ClientFailure):
         await anext(deliveries)
     with pytest.raises(ClientFailure):

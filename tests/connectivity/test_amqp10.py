@@ -254,3 +254,31 @@ async def test_a_silent_server_is_a_client_failure_within_the_connect_timeout() 
 
 async def test_dry_run_connects_and_closes(running_node: RabbitNode) -> None:
     await test_connection(settings(running_node.uri()))
+
+
+async def test_a_deleted_queue_ends_deliveries(client: Amqp10Client, peer: Channel) -> None:
+    queue = await new_queue(peer)
+    deliveries = client.deliveries(SourceSettings(addresses=(at(queue),)))
+    waiting = anext(deliveries)
+    async with anyio.create_task_group() as group:
+        async def delete() -> None:
+            await consumers(peer, queue, 1)
+            await peer.queue_delete(queue)
+        group.start_soon(delete)
+        with anyio.fail_after(10), pytest.raises(ClientFailure):  # RabbitMQ 3.10 drops the whole connection
+            await waiting
+
+
+async def test_unsendable_headers_are_a_client_failure(client: Amqp10Client) -> None:
+    with pytest.raises(ClientFailure, match="cannot send"):
+        await client.publish(ExternalMessage(payload=b"x", address="/amq/queue/q", headers={"group-sequence": "x"}))
+
+
+async def test_a_message_the_broker_refuses_is_a_client_failure(client: Amqp10Client, peer: Channel) -> None:
+    queue = await new_queue(peer, **{"x-max-length": 1, "x-overflow": "reject-publish"})
+    await client.publish(ExternalMessage(payload=b"fits", address=at(queue)))
+    # RabbitMQ 3.10's AMQP 1.0 plugin answers its own nack by dropping the connection instead of `rejected`:
+    # either way, the publish must fail rather than return or hang
+    with anyio.fail_after(10), pytest.raises(ClientFailure):
+        await client.publish(ExternalMessage(payload=b"full", address=at(queue)))
+    assert (await take(peer, queue)).body == b"fits"

@@ -70,6 +70,8 @@ async def test_a_deleted_connection_is_a_tombstone_and_not_listed(store: Store) 
 async def test_connections_are_listed_by_id(store: Store) -> None:
     await store.commit(Commit(connections=(write("b"), write("a"), write("c"))))
     assert [stored.connection_id for stored in await store.connections()] == ["a", "b", "c"]
+    assert [stored.connection_id for stored in await store.connections(limit=2)] == ["a", "b"]
+    assert await store.connections(limit=0) == []
 
 
 async def test_a_connection_and_a_thing_with_the_same_id_are_separate(store: Store) -> None:

@@ -22,7 +22,7 @@ from twinhub.rql.parser import parse_filter
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import RevisionConflict
 from twinhub.store.index import PolicyIndex, PolicyIndexRow
-from twinhub.store.postgres import PostgresStore, SchemaTooNew, open_postgres_store
+from twinhub.store.postgres import PostgresDeviceStore, PostgresStore, SchemaTooNew, open_postgres_store
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.rows import lock_key
 from twinhub.store.postgres.schema import load_migrations
@@ -125,7 +125,7 @@ async def test_open_migrates_to_the_latest_version_and_records_each_migration(po
         tables = {row[0] for row in await connection.fetch("SELECT tablename FROM pg_tables")}
     assert applied == [(migration.version, migration.name) for migration in load_migrations()]
     assert {"things", "thing_journal", "policies", "policy_journal", "thing_index", "policy_index",
-            "policy_imports", "auth_users", "store_identity"} <= tables
+            "policy_imports", "auth_users", "store_identity", "devices"} <= tables
 
 
 async def test_a_newer_schema_refuses_to_open_and_is_left_untouched(postgres_dsn: str) -> None:
@@ -167,18 +167,19 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         kept = create("org.twinhub:kept")
         async with open_postgres_store(dsn) as store:
             await store.commit(unit(kept))
-        # What a previous version left: everything but the last two migrations (the store's identity,
-        # the connections).
-        previous = len(load_migrations()) - 2
+        # What a previous version left: everything but the last three migrations (the store's identity,
+        # the connections, the devices).
+        previous = len(load_migrations()) - 3
         async with connect(dsn) as connection:
-            await connection.execute("DROP TABLE connections, connection_journal, store_identity")
+            await connection.execute("DROP TABLE devices, connections, connection_journal, store_identity")
             await connection.execute("DELETE FROM schema_version WHERE version > $1", previous)
         async with open_postgres_store(dsn) as store:
             assert await store.load("org.twinhub:kept") == kept.thing
             assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
             assert await store.connections() == []
+            assert await PostgresDeviceStore(store).list_devices() == []
         async with connect(dsn) as connection:
-            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 2
+            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 3
     finally:
         async with connect(POSTGRES_URL) as admin:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

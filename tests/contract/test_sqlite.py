@@ -12,6 +12,7 @@ import pytest
 from tests.contract.helpers import create, unit
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.store.sqlite import SNAPSHOT_INTERVAL, SchemaTooNew, open_sqlite_store
+from twinhub.store.sqlite.devices import SqliteDeviceStore
 from twinhub.store.sqlite.schema import load_migrations
 
 pytestmark = pytest.mark.anyio
@@ -104,10 +105,11 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
     async with open_sqlite_store(db_path) as store:
         kept = create("org.twinhub:kept")
         await store.commit(unit(kept))
-    # What a previous version left: everything but the last two migrations (the store's identity, the
-    # connections).
-    previous = len(load_migrations()) - 2
+    # What a previous version left: everything but the last three migrations (the store's identity, the
+    # connections, the devices).
+    previous = len(load_migrations()) - 3
     connection = sqlite3.connect(db_path, isolation_level=None)
+    connection.execute("DROP TABLE devices")
     connection.execute("DROP TABLE connections")
     connection.execute("DROP TABLE connection_journal")
     connection.execute("DROP TABLE store_identity")
@@ -118,4 +120,5 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         assert await store.load("org.twinhub:kept") == kept.thing
         assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
         assert await store.connections() == []
-    assert pragma(db_path, "user_version") == previous + 2
+        assert await SqliteDeviceStore(db_path).list_devices() == []
+    assert pragma(db_path, "user_version") == previous + 3

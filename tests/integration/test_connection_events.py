@@ -14,7 +14,7 @@ from twinhub.bus.base import EventBus, Subscription
 from twinhub.bus.inprocess import InProcessBus
 from twinhub.bus.nats import open_nats_bus
 from twinhub.connectivity.interim import StoredStatusOperator
-from twinhub.connectivity.service import ConnectionService
+from twinhub.connectivity.service import ConnectionService, event_connection
 from twinhub.model.events import ConnectionEvent
 from twinhub.model.types import JsonObject
 from twinhub.store.sqlite import open_sqlite_store
@@ -46,10 +46,14 @@ async def lifecycle(tmp_path: Path, publisher: EventBus, subscription: Subscript
         opened = await next_connection_event(subscription)
         assert (opened.action, opened.revision) == ("modified", 2)
         assert isinstance(opened.value, dict) and opened.value["connectionStatus"] == "open"
+        followed = event_connection(opened)  # what a worker's runtime makes of it
+        assert followed is not None and followed.connection_status.value == "open" and followed.revision == 2
+        assert followed.to_json() == (await service.retrieve(connection.id)).to_json()
 
         await service.delete(connection.id)
         deleted = await next_connection_event(subscription)
         assert (deleted.action, deleted.revision, deleted.value) == ("deleted", 3, None)
+        assert event_connection(deleted) is None
 
 
 async def test_connection_events_on_the_in_process_bus(tmp_path: Path) -> None:

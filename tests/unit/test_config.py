@@ -428,3 +428,24 @@ def test_admin_subjects_that_are_not_strings_are_a_settings_error(tmp_path: Path
 def test_admin_subjects_survive_to_environ() -> None:
     settings = load_settings(environ={"TWINHUB_ADMIN_SUBJECTS": "nginx:a,oidc:b"})
     assert load_settings(environ=settings.to_environ()) == settings
+
+
+@pytest.mark.parametrize(("raw", "port"), [(None, None), ("", None), ("  ", None), ("0", 0), ("1884", 1884)])
+def test_the_mqtt_port_is_off_unless_set(raw: str | None, port: int | None) -> None:
+    environ = {} if raw is None else {"TWINHUB_MQTT_PORT": raw}
+    settings = load_settings(environ)
+    assert settings.mqtt_port == port
+    assert load_settings(settings.to_environ()).mqtt_port == port  # what a worker process rebuilds
+
+
+@pytest.mark.parametrize("raw", ["x", "-1", "65536", "1.5"])
+def test_an_invalid_mqtt_port_is_refused(raw: str) -> None:
+    with pytest.raises(SettingsError, match="setting 'mqtt_port'"):
+        load_settings({"TWINHUB_MQTT_PORT": raw})
+
+
+def test_the_telemetry_layout_is_one_of_three() -> None:
+    assert load_settings({}).mqtt_telemetry == "features"
+    assert load_settings({"TWINHUB_MQTT_TELEMETRY": "attributes"}).mqtt_telemetry == "attributes"
+    with pytest.raises(SettingsError, match="mqtt_telemetry"):
+        load_settings({"TWINHUB_MQTT_TELEMETRY": "Features"})

@@ -11,8 +11,16 @@ through to another method):
    Ditto's nginx); in dev mode any username, without a password check;
 4. the query parameter `access_token=<jwt>` — as 2., for browsers that cannot set headers (WebSocket).
 
-Nothing of these -> 401. Headers come as a plain mapping with lower-case names; this module knows no
-web framework. No credential or token is ever logged or put into an error message.
+Nothing of these -> 401.
+
+`login(username, password)` is the one check of a name and a password, for HTTP basic and for the MQTT
+device endpoint alike: a username with a `:` is a thing id, so a *device* of the `DeviceStore` (subject
+`device:<thingId>`, as Hono's device registry gives Ditto), any other a user. HTTP basic splits user and
+password at the first `:` (RFC 7617), so over HTTP a device cannot log in: its credentials are for MQTT
+(a device that needs HTTP gets a user or an OIDC client).
+
+Headers come as a plain mapping with lower-case names; this module knows no web framework. No credential
+or token is ever logged or put into an error message.
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ from twinhub.auth.basic import BasicVerifier
 from twinhub.auth.context import AuthContext
 from twinhub.auth.jwt import JwtAuthenticator, token_expiry
 from twinhub.model.errors import AuthenticationFailed, TwinhubError
-from twinhub.store.users import is_valid_username
+from twinhub.store.devices import DeviceStore, device_subject, is_valid_device_id
+from twinhub.store.users import UserStore, is_valid_username
 
 __all__ = ["ACCESS_TOKEN_PARAM", "BASIC_SUBJECT_ISSUER", "PRE_AUTHENTICATED_HEADER", "Authenticator"]
 
@@ -46,9 +55,11 @@ class Authenticator:
     `dev`: INSECURE — any basic username without a password, and the pre-authenticated header.
     """
 
-    def __init__(self, *, basic: BasicVerifier | None = None, jwt: JwtAuthenticator | None = None,
-                 pre_authentication: bool = False, dev: bool = False) -> None:
+    def __init__(self, *, basic: BasicVerifier[UserStore] | None = None, jwt: JwtAuthenticator | None = None,
+                 pre_authentication: bool = False, dev: bool = False,
+                 devices: BasicVerifier[DeviceStore] | None = None) -> None:
         self.basic = basic
+        self.devices = devices
         self.jwt = jwt
         self.pre_authentication = pre_authentication
         self.dev = dev
@@ -122,6 +133,13 @@ class Authenticator:
 
     async def _basic(self, credentials: str) -> AuthContext:
         username, password = _basic_credentials(credentials)
+        return await self.login(username, password)
+
+    async def login(self, username: str, password: str) -> AuthContext:
+        """The subject of a username and password (HTTP basic, MQTT CONNECT): a device for a thing id, a
+        user otherwise; raises AuthenticationFailed, TooManyRequests or ServiceUnavailable as `authenticate`."""
+        if ":" in username:
+            return await self._device(username, password)
         if self.dev:
             if not is_valid_username(username):
                 raise AuthenticationFailed("The HTTP basic username is empty or contains control characters.")
@@ -131,6 +149,15 @@ class Authenticator:
         if not await self.basic.verify(username, password):
             raise AuthenticationFailed("The HTTP basic username or password is wrong.")
         return AuthContext((f"{BASIC_SUBJECT_ISSUER}:{username}",))
+
+    async def _device(self, device_id: str, password: str) -> AuthContext:
+        if not is_valid_device_id(device_id):
+            raise AuthenticationFailed("The username is no user and no device (a thing id).")
+        if self.dev:
+            return AuthContext((device_subject(device_id),))
+        if self.devices is None or not await self.devices.verify(device_id, password):
+            raise AuthenticationFailed("The device or its password is wrong.")
+        return AuthContext((device_subject(device_id),))
 
     def _has_jwt(self) -> bool:
         return self.jwt is not None and bool(self.jwt.issuers)

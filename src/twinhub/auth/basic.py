@@ -1,4 +1,5 @@
-"""HTTP basic credentials checked against a `UserStore`.
+"""HTTP basic credentials checked against a `UserStore` (and device credentials against a `DeviceStore`:
+anything that holds password hashes by name, `PasswordHashes`).
 
 Timing: an unknown (or invalid) username is verified against a dummy hash (made once, on first need),
 so it costs what a wrong password costs. Argon2 runs in worker threads, at most `max_concurrent` at a
@@ -24,7 +25,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from argon2 import PasswordHasher
 
@@ -37,10 +38,17 @@ from twinhub.auth.passwords import (
     verify_password,
 )
 from twinhub.model.errors import TooManyRequests, TwinhubError
-from twinhub.store.users import UserStore, is_valid_username
+from twinhub.store.users import is_valid_username
 
-__all__ = ["DEFAULT_BASIC_CACHE_SECONDS", "DEFAULT_BASIC_CACHE_SIZE", "DEFAULT_MAX_CONCURRENT_VERIFICATIONS",
-           "DEFAULT_MAX_WAITING_VERIFICATIONS", "RETRY_AFTER_SECONDS", "BasicVerifier"]
+__all__ = [
+    "DEFAULT_BASIC_CACHE_SECONDS",
+    "DEFAULT_BASIC_CACHE_SIZE",
+    "DEFAULT_MAX_CONCURRENT_VERIFICATIONS",
+    "DEFAULT_MAX_WAITING_VERIFICATIONS",
+    "RETRY_AFTER_SECONDS",
+    "BasicVerifier",
+    "PasswordHashes",
+]
 
 log = logging.getLogger("twinhub.auth")
 
@@ -50,14 +58,26 @@ DEFAULT_MAX_WAITING_VERIFICATIONS = 16
 RETRY_AFTER_SECONDS = 1
 
 _T = TypeVar("_T")
+
+
+class PasswordHashes(Protocol):
+    """What a verifier reads and re-hashes: users (`UserStore`) or devices (`DeviceStore`)."""
+
+    async def get_password_hash(self, name: str, /) -> str | None: ...
+
+    async def replace_password_hash(self, name: str, old_hash: str, new_hash: str, /) -> bool: ...
+
+
+_S = TypeVar("_S", bound=PasswordHashes)
 DEFAULT_BASIC_CACHE_SECONDS = 300.0
 DEFAULT_BASIC_CACHE_SIZE = 1024
 
 
-class BasicVerifier:
-    """`await verify(username, password)` -> whether the store's user has that password."""
+class BasicVerifier(Generic[_S]):
+    """`await verify(username, password)` -> whether the store's user (or device) has that password."""
 
-    def __init__(self, store: UserStore, *, hasher: PasswordHasher = DEFAULT_HASHER,
+    def __init__(self, store: _S, *, hasher: PasswordHasher = DEFAULT_HASHER,
+                 valid_name: Callable[[str], bool] = is_valid_username,
                  max_concurrent: int = DEFAULT_MAX_CONCURRENT_VERIFICATIONS,
                  max_waiting: int = DEFAULT_MAX_WAITING_VERIFICATIONS,
                  cache_seconds: float = DEFAULT_BASIC_CACHE_SECONDS, cache_size: int = DEFAULT_BASIC_CACHE_SIZE,
@@ -65,6 +85,7 @@ class BasicVerifier:
         if max_concurrent < 1 or max_waiting < 0 or cache_seconds < 0 or cache_size < 0:
             raise ValueError("max_concurrent must be >= 1; max_waiting, cache_seconds and cache_size >= 0")
         self.store = store
+        self._valid_name = valid_name
         self._hasher = hasher
         self._dummy_hash: str | None = None  # made on first need, in a thread
         self._slots = asyncio.Semaphore(max_concurrent)
@@ -84,7 +105,7 @@ class BasicVerifier:
     async def verify(self, username: str, password: str) -> bool:
         """Whether the credentials are right; raises ServiceUnavailable when the store is unavailable and
         TooManyRequests when they need an argon2 check and too many already wait for one."""
-        plausible = is_valid_username(username) and 0 < len(password) <= MAX_PASSWORD_LENGTH
+        plausible = self._valid_name(username) and 0 < len(password) <= MAX_PASSWORD_LENGTH
         stored = await self.store.get_password_hash(username) if plausible else None
         digest = self._digest(username, password)
         if stored is not None and self._successes.holds(digest, stored):

@@ -1,12 +1,18 @@
-"""`twinhub user add|passwd|remove|list`: the HTTP basic users in `<data_dir>/things.db`.
+"""`twinhub user add|passwd|remove|list`: the HTTP basic users in `<data_dir>/things.db`, and
+`twinhub device add|remove|list`: the devices of the MQTT endpoint (PostgreSQL with store_url set).
 
     twinhub user add NAME [--password-stdin]      create (asks for the password twice, without echo)
     twinhub user passwd NAME [--password-stdin]   change the password of an existing user
     twinhub user remove NAME
     twinhub user list
+    twinhub device add THING_ID                   register; prints a generated password, once
+    twinhub device remove THING_ID
+    twinhub device list
 
-Each takes `--data-dir D` and `--config F` like `serve`. Passwords are never echoed or printed.
-Wire-up: `add_user_commands(subparsers)`, then `return args.handler(args)` for `args.command == "user"`.
+Each takes `--data-dir D` and `--config F` like `serve`. A user's password is never echoed or printed; a
+device's generated one is printed once by `device add` (only its argon2 hash is stored).
+Wire-up: `add_user_commands(subparsers)`, then `return args.handler(args)` for `args.command` "user" or
+"device".
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import secrets
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -23,11 +30,16 @@ from typing import TextIO
 from twinhub.auth.passwords import MAX_PASSWORD_LENGTH, hash_password
 from twinhub.config import Settings, SettingsError, load_settings
 from twinhub.model.errors import TwinhubError
+from twinhub.store.devices import DeviceIdInvalid, DeviceStore, validate_device_id
 from twinhub.store.sqlite import DATABASE_FILE
+from twinhub.store.sqlite.devices import SqliteDeviceStore
 from twinhub.store.sqlite.users import SqliteUserStore
 from twinhub.store.users import UsernameInvalid, validate_username
 
-__all__ = ["DATABASE_FILE", "add_user_commands", "run_user_command"]
+__all__ = ["DATABASE_FILE", "add_user_commands", "run_device_command", "run_user_command"]
+
+# A generated device password: 32 random bytes, URL-safe (no ':' or '@', so it fits any MQTT client's flags).
+DEVICE_PASSWORD_BYTES = 32
 
 
 Prompt = Callable[[str], str]
@@ -54,6 +66,19 @@ def add_user_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     action("passwd", "change a user's password", password=True)
     action("remove", "delete a user")
     action("list", "list the usernames", named=False)
+
+    device = subparsers.add_parser("device", help="manage the devices of the MQTT endpoint (serve --mqtt-port)")
+    device_actions = device.add_subparsers(dest="device_command", required=True)
+    for name, help_text, named in (("add", "register a device and print its generated password (once)", True),
+                                   ("remove", "delete a device", True), ("list", "list the device ids", False)):
+        parser = device_actions.add_parser(name, help=help_text)
+        if named:
+            parser.add_argument("thing_id", help="the device's thing id (its MQTT username; subject "
+                                "device:<thing id>)")
+        parser.add_argument("--data-dir", type=Path, help="where the embedded store lives (env TWINHUB_DATA_DIR; "
+                            f"default {Settings().data_dir}); with store_url set, the devices live in PostgreSQL")
+        parser.add_argument("--config", type=Path, help="a TOML settings file (env TWINHUB_CONFIG; default none)")
+        parser.set_defaults(handler=run_device_command)
 
 
 def run_user_command(args: argparse.Namespace, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
@@ -190,3 +215,69 @@ async def _postgres(dsn: str, args: argparse.Namespace, console: _Console) -> in
         if not await write(name, password_hash):
             return console.fail(f"the user {name!r} was changed meanwhile; nothing done")
         return console.say(f"added the user {name!r}" if create else f"changed the password of the user {name!r}")
+
+
+def run_device_command(args: argparse.Namespace, *, stdout: TextIO | None = None,
+                       stderr: TextIO | None = None) -> int:
+    """Run one `device` subcommand; 0 on success, 1 when it could not be done, 2 for bad settings."""
+    console = _Console(sys.stdin, stdout or sys.stdout, stderr or sys.stderr, getpass.getpass)
+    try:
+        settings = load_settings(config_file=args.config, data_dir=args.data_dir)
+    except SettingsError as exc:
+        return console.fail(str(exc), status=2)
+    try:
+        if settings.store_url:
+            return asyncio.run(_postgres_devices(settings.store_url, args, console))
+        path = Path(settings.data_dir) / DATABASE_FILE
+        if args.device_command == "list":
+            return _devices_listed(SqliteDeviceStore(path).list_devices_sync() if path.exists() else [], console)
+        device_id = validate_device_id(args.thing_id)
+        if args.device_command == "remove":
+            removed = path.exists() and SqliteDeviceStore(path).remove_device_sync(device_id)
+            return _device_removed(device_id, removed, console)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        password = secrets.token_urlsafe(DEVICE_PASSWORD_BYTES)
+        added = SqliteDeviceStore(path).add_device_sync(device_id, hash_password(password))
+        return _device_added(device_id, password if added else None, console)
+    except DeviceIdInvalid as exc:
+        return console.fail(str(exc))
+    except TwinhubError as exc:
+        return console.fail(f"cannot use the store: {exc.message}")
+    except (sqlite3.Error, OSError) as exc:
+        return console.fail(f"cannot use the database: {exc}")
+
+
+async def _postgres_devices(dsn: str, args: argparse.Namespace, console: _Console) -> int:
+    from twinhub.store.postgres import PostgresDeviceStore, open_postgres_store
+
+    async with open_postgres_store(dsn, pool_size=1) as store:
+        devices: DeviceStore = PostgresDeviceStore(store)
+        if args.device_command == "list":
+            return _devices_listed(await devices.list_devices(), console)
+        device_id = validate_device_id(args.thing_id)
+        if args.device_command == "remove":
+            return _device_removed(device_id, await devices.remove_device(device_id), console)
+        password = secrets.token_urlsafe(DEVICE_PASSWORD_BYTES)
+        added = await devices.add_device(device_id, hash_password(password))
+        return _device_added(device_id, password if added else None, console)
+
+
+def _devices_listed(device_ids: list[str], console: _Console) -> int:
+    for device_id in device_ids:
+        console.say(device_id)
+    return 0
+
+
+def _device_removed(device_id: str, removed: bool, console: _Console) -> int:
+    if not removed:
+        return console.fail(f"no device {device_id!r}")
+    return console.say(f"removed the device {device_id!r}")
+
+
+def _device_added(device_id: str, password: str | None, console: _Console) -> int:
+    if password is None:
+        return console.fail(f"the device {device_id!r} exists already (remove it first to issue new credentials)")
+    console.say(f"added the device {device_id!r}; it authenticates as the subject device:{device_id}")
+    console.say(f"  username: {device_id}")
+    console.say(f"  password: {password}")
+    return console.say("The password is shown only now: twinhub stores its hash.")

@@ -29,6 +29,7 @@ from twinhub.auth.jwks import DEFAULT_JWKS_TTL_SECONDS, DEFAULT_MIN_RELOAD_SECON
 from twinhub.auth.jwt import DEFAULT_LEEWAY_SECONDS, JwtAuthenticator, OidcIssuer
 from twinhub.auth.passwords import DEFAULT_HASHER
 from twinhub.auth.templates import DEFAULT_AUTH_SUBJECT
+from twinhub.store.devices import DeviceStore, is_valid_device_id
 from twinhub.store.users import UserStore
 
 __all__ = ["build_authenticator", "oidc_issuers_to_json", "parse_oidc_issuers"]
@@ -127,7 +128,8 @@ def oidc_issuers_to_json(issuers: Sequence[OidcIssuer]) -> str:
     return json.dumps(tables, separators=(",", ":")) if tables else ""
 
 
-def build_authenticator(*, user_store: UserStore | None, oidc_issuers: Sequence[OidcIssuer] = (),
+def build_authenticator(*, user_store: UserStore | None, device_store: DeviceStore | None = None,
+                        oidc_issuers: Sequence[OidcIssuer] = (),
                         dev: bool = False, pre_authentication: bool = False,
                         http_client: httpx.AsyncClient | None = None,
                         hasher: PasswordHasher = DEFAULT_HASHER,
@@ -137,15 +139,22 @@ def build_authenticator(*, user_store: UserStore | None, oidc_issuers: Sequence[
                         jwks_min_reload_seconds: float = DEFAULT_MIN_RELOAD_SECONDS) -> Authenticator:
     """The authenticator for these settings; close it with `aclose()` (or `async with`).
 
-    `user_store` None disables HTTP basic against stored users (dev mode still takes any basic user).
+    `user_store` None disables HTTP basic against stored users (dev mode still takes any basic user);
+    `device_store` None, device logins (dev mode takes any device). Devices get half the argon2 turns of
+    users (their own queue), so both kinds together never run more than 1.5 x `max_concurrent_verifications`.
     Call it inside the server's lifespan: the JWKS client and locks belong to the running loop.
     """
     basic = None
     if user_store is not None:
         basic = BasicVerifier(user_store, hasher=hasher, cache_seconds=basic_cache_seconds,
                               max_concurrent=max_concurrent_verifications)
+    devices = None
+    if device_store is not None:
+        devices = BasicVerifier(device_store, hasher=hasher, cache_seconds=basic_cache_seconds,
+                                valid_name=is_valid_device_id,
+                                max_concurrent=max(1, max_concurrent_verifications // 2))
     jwt = None
     if oidc_issuers:
         jwt = JwtAuthenticator(oidc_issuers, http_client=http_client, jwks_ttl_seconds=jwks_ttl_seconds,
                                jwks_min_reload_seconds=jwks_min_reload_seconds)
-    return Authenticator(basic=basic, jwt=jwt, pre_authentication=pre_authentication, dev=dev)
+    return Authenticator(basic=basic, jwt=jwt, pre_authentication=pre_authentication, dev=dev, devices=devices)

@@ -8,8 +8,13 @@ house like `twinhub.api`: it may use the services, the store and the bus; nothin
     mapping/      payload mappers between a broker's messages and Ditto Protocol envelopes (`mapping.base`)
     external.py   the message as a broker carries it (`ExternalMessage`), shared by clients and mappers
     model/        Ditto's connection, pure: parsed from and rendered to Ditto's JSON, validated per type
+    placeholders/ Ditto's `{{ prefix:name | fn:... }}` templates: parsed, validated, resolved
     operator.py   what management asks of the running connections (`ConnectionOperator`: status, metrics,
                   logs, commands, dry-run test), implemented by the connection runtime
+    interim.py    the operator until the runtime merges (stored status, real dry-run connect)
+    service.py    managing connections: CRUD with revisions, commands, dry-run (`ConnectionService`)
+    routes.py     `/api/2/connections` for admin subjects
+    subsystem.py  `Connectivity`, the application's subsystem: routes + service + operator on the platform
 
 Everything a connection does to twins goes through one Ditto Protocol session per connection
 (`twinhub.service.session`), exactly as a WebSocket client's commands do.

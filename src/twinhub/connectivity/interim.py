@@ -34,7 +34,7 @@ class StoredStatusOperator:
                 "sourceMetrics": {"addressMetrics": {}}, "targetMetrics": {"addressMetrics": {}}}
 
     async def logs(self, connection: Connection) -> JsonObject:
-        return {"connectionId": connection.id, "enabledSince": None, "enabledUntil": None, "connectionLogs": []}
+        return {"connectionId": connection.id, "connectionLogs": []}  # logging never enabled: no enabledSince
 
     async def open(self, connection: Connection) -> None:
         pass

@@ -39,7 +39,8 @@ __all__ = ["STATE_KEY", "ConnectivityContext", "routes"]
 
 STATE_KEY: Final = "twinhub.connectivity"
 MAX_COMMAND_BYTES: Final = 1024  # the longest command is 46 characters
-_SHOWN_SUBJECTS: Final = 10
+_SHOWN_SUBJECTS: Final = 10  # of a refused caller's subjects, echoed in the error, each cut at _SHOWN_LENGTH
+_SHOWN_LENGTH: Final = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ class ConnectivityContext:
         if self.settings.dev_auth or any(subject in self.settings.admin_subjects for subject in auth.subjects):
             return auth
         # The caller's own subjects, not the expected ones: who the admins are is not for others to learn.
-        shown = ", ".join(auth.subjects[:_SHOWN_SUBJECTS])
+        shown = ", ".join(subject[:_SHOWN_LENGTH] for subject in auth.subjects[:_SHOWN_SUBJECTS])
         raise AuthenticationFailed(f"Unauthorized subject(s): <[{shown}]>.")
 
 
@@ -95,9 +96,11 @@ async def connections(request: Request) -> Response:
         # As Ditto: without `ids-only`, asking for the field `id` alone means ids only.
         ids_only = parse_bool("ids-only", ids_text) if ids_text is not None else (
             fields is not None and fields.pointers == (("id",),))
-        found = await ctx.service.list()
-        listed: list[JsonValue] = [connection.id for connection in found] if ids_only else [
-            _view(connection, fields) for connection in found]
+        listed: list[JsonValue]
+        if ids_only:
+            listed = list(await ctx.service.retrieve_ids())
+        else:
+            listed = [_view(connection, fields) for connection in await ctx.service.retrieve_all()]
         return json_response(listed, 200, _headers(request))
     require_json(request)
     value = await read_json(request, ctx.settings.max_request_size)

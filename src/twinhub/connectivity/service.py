@@ -28,6 +28,7 @@ from twinhub.model.errors import (
     ConnectionConflict,
     ConnectionIdNotSettable,
     ConnectionNotAccessible,
+    ConnectionsAmountIllegal,
     ConnectivityCommandInvalid,
     JsonParseInvalid,
     TooManyRequests,
@@ -48,7 +49,7 @@ from twinhub.service.writer import EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 
-__all__ = ["COMMANDS", "ConnectionService", "etag"]
+__all__ = ["COMMANDS", "DEFAULT_RETRIEVE_LIMIT", "ConnectionService", "etag", "event_connection", "stored_connection"]
 
 # The `/command` texts and what each asks of the runtime (open and close also store the new status).
 OPEN: Final = "connectivity.commands:openConnection"
@@ -59,12 +60,16 @@ RESET_LOGS: Final = "connectivity.commands:resetConnectionLogs"
 COMMANDS: Final = (OPEN, CLOSE, RESET_METRICS, ENABLE_LOGS, RESET_LOGS)
 
 DRY_RUN_SUFFIX: Final = "-dry-run"
+# At most this many connections are retrieved whole in one request (Ditto's connections-retrieve-limit).
+DEFAULT_RETRIEVE_LIMIT: Final = 100
 
 
 class ConnectionService:
     def __init__(self, store: Store, bus: EventBus, operator: ConnectionOperator, *,
+                 retrieve_limit: int = DEFAULT_RETRIEVE_LIMIT,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
+        self._retrieve_limit = retrieve_limit
         self._operator = operator
         self._now = now
         self._writer = EntityWriter(store, bus, too_many=_too_many, forget=lambda _id: None,
@@ -72,9 +77,17 @@ class ConnectionService:
 
     # -- reads ------------------------------------------------------------------------------------
 
-    async def list(self) -> list[Connection]:
-        """Every connection, by id."""
-        return [_connection(stored) for stored in await self._store.connections()]
+    async def retrieve_all(self) -> list[Connection]:
+        """Every connection, by id; raises ConnectionsAmountIllegal when there are more than the retrieve
+        limit (as Ditto; their ids are not limited)."""
+        found = await self._store.connections(limit=self._retrieve_limit + 1)
+        if len(found) > self._retrieve_limit:
+            raise ConnectionsAmountIllegal(self._retrieve_limit)
+        return [stored_connection(stored) for stored in found]
+
+    async def retrieve_ids(self) -> list[str]:
+        """The id of every connection, by id."""
+        return [stored.connection_id for stored in await self._store.connections()]
 
     async def retrieve(self, connection_id: str, *, preconditions: Preconditions = NO_PRECONDITIONS
                        ) -> Connection:
@@ -93,12 +106,11 @@ class ConnectionService:
         connection = self._parse(value, str(uuid.uuid4()), default_status=ConnectivityStatus.UNKNOWN)
 
         async def attempt() -> Connection:
+            if await self._store.load_connection(connection.id) is not None:  # a uuid4 repeated, or a tombstone
+                raise ConnectionConflict(connection.id)
             return await self._write(connection, None, "created", headers)
 
-        try:
-            return await self._writer.execute(connection.id, attempt)
-        except TooManyRequests:  # a generated id that exists: only if uuid4 repeats itself
-            raise ConnectionConflict(connection.id) from None
+        return await self._writer.execute(connection.id, attempt)
 
     async def modify(self, connection_id: str, value: JsonValue, *,
                      preconditions: Preconditions = NO_PRECONDITIONS, headers: EventHeaders = NO_HEADERS
@@ -188,7 +200,7 @@ class ConnectionService:
         stored = await self._store.load_connection(connection_id)
         if stored is None or stored.deleted:
             raise ConnectionNotAccessible(connection_id)
-        return _connection(stored)
+        return stored_connection(stored)
 
     async def _write(self, connection: Connection | None, current: Connection | None, action: ConnectionAction,
                      headers: EventHeaders) -> Connection:
@@ -204,7 +216,7 @@ class ConnectionService:
         event = ConnectionEvent(target.id, action, doc if connection is not None else None, revision, now,
                                 headers=headers)
         await self._writer.commit(Commit(connections=(ConnectionWrite(stored, event, revision - 1),)))
-        return _connection(stored) if connection is not None else target
+        return stored_connection(stored) if connection is not None else target
 
 
 def etag(connection: Connection) -> str:
@@ -216,12 +228,22 @@ def _check(preconditions: Preconditions, connection: Connection, *, is_read: boo
                         current=etag(connection), is_read=is_read, entity="Connection")
 
 
-def _connection(stored: StoredConnection) -> Connection:
+def stored_connection(stored: StoredConnection) -> Connection:
     """The stored JSON as a connection, with the store's revision and times (written by this service, so it
-    parses; a connection stored by an older twinhub that no longer does is answered as its error)."""
+    parses; a connection stored by an older twinhub that no longer does is answered as its error). For the
+    runtime: `[stored_connection(s) for s in await store.connections()]` at start."""
     document = {**stored.doc, "_revision": stored.revision, "_created": format_timestamp(stored.created),
                 "_modified": format_timestamp(stored.modified)}
     return parse_connection(document)
+
+
+def event_connection(event: ConnectionEvent) -> Connection | None:
+    """The connection as a `ConnectionEvent` carries it (with the event's revision and time as `_revision`
+    and `_modified`), or None for a deletion. For the runtime following the bus."""
+    if not isinstance(event.value, dict):
+        return None
+    return parse_connection({**event.value, "_revision": event.revision,
+                             "_modified": format_timestamp(event.timestamp)})
 
 
 def _too_many(connection_id: str) -> TooManyRequests:

@@ -47,8 +47,8 @@ class Store(Protocol):
         """The current connection (a tombstone if deleted), or None if the id was never used."""
         ...
 
-    async def connections(self) -> list[StoredConnection]:
-        """Every connection that is not deleted, by id."""
+    async def connections(self, *, limit: int | None = None) -> list[StoredConnection]:
+        """The connections that are not deleted, by id: every one, or the first `limit`."""
         ...
 
     async def importers_of(self, policy_id: str) -> list[str]:

@@ -22,7 +22,7 @@ def test_placeholders_export_exactly_their_public_surface() -> None:
         "Element", "EntityPlaceholder", "FeaturePlaceholder", "HeaderPlaceholder", "Placeholder", "Placeholders",
         "PolicyPlaceholder", "RequestPlaceholder", "ResourcePlaceholder", "SourcePlaceholder", "Template",
         "ThingJsonPlaceholder", "ThingPlaceholder", "TimePlaceholder", "TopicPlaceholder", "apply", "apply_all",
-        "apply_or_delete", "check_template", "condition_holds", "envelope_placeholders", "message_placeholders",
+        "apply_or_delete", "condition_holds", "envelope_placeholders", "message_placeholders",
         "parse", "placeholders_of", "resolve", "validate",
     ]
 

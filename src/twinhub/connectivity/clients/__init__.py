@@ -13,13 +13,17 @@ from typing import Final
 from twinhub.connectivity.clients.amqp091 import Amqp091Client
 from twinhub.connectivity.clients.amqp10 import Amqp10Client
 from twinhub.connectivity.clients.base import ClientFailure, ClientSettings, ConnectionClient
+from twinhub.connectivity.clients.http_push import HttpPushClient
 from twinhub.connectivity.clients.mqtt import MqttClient
+from twinhub.connectivity.clients.nats import NatsClient
 
 __all__ = ["CLIENTS", "open_client", "test_connection"]
 
 CLIENTS: Final[dict[str, Callable[[ClientSettings], ConnectionClient]]] = {
     "amqp-091": Amqp091Client,
     "amqp-10": Amqp10Client,
+    "http-push": HttpPushClient,
+    "nats": NatsClient,
     "mqtt": MqttClient,
     "mqtt-5": MqttClient,
 }

@@ -25,6 +25,7 @@ import aio_pika.abc
 import aio_pika.exceptions
 import orjson
 import yarl
+from pamqp import commands as spec
 
 from twinhub.connectivity.clients.base import (
     REFUSAL_LOGGER,
@@ -115,6 +116,10 @@ class Amqp091Client:
         async def received(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             inbox.put_nowait(message)  # bounded by the channel's prefetch
 
+        def cancelled(frame: spec.Basic.Cancel) -> None:  # e.g. the queue was deleted
+            queue = queues.get(frame.consumer_tag or "", "?")
+            inbox.put_nowait(ClientFailure(f"source {source.index}: the broker cancelled the consumer of {queue!r}"))
+
         try:
             channel = await connection.channel(publisher_confirms=False)
         except _FAILURES as exc:
@@ -122,6 +127,7 @@ class Amqp091Client:
         channel.close_callbacks.add(lost)
         try:
             try:
+                (await channel.get_underlay_channel()).on_consumer_cancel_callbacks.add(cancelled)
                 await channel.set_qos(prefetch_count=self._settings.max_in_flight, global_=True)
                 for address in source.addresses:
                     queue = await channel.get_queue(address, ensure=True)

@@ -9,7 +9,8 @@
   (dead-lettered where the broker is set up for it);
 - targets are link addresses (a sender link each, kept open); publishing waits for the broker's disposition:
   `accepted` returns, anything else is ClientFailure;
-- headers as `amqp10_message` maps them.
+- headers as `amqp10_message` maps them;
+- `specificConfig.vhost`, when given, is the hostname of the AMQP open frame (RabbitMQ: `vhost:<name>`).
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ class Amqp10Client:
             async with asyncio.timeout(self._settings.publish_timeout):
                 await accepted
         except TimeoutError as exc:
-            engine.call(functools.partial(engine.forget, accepted))
+            forgotten = engine.call(functools.partial(engine.forget, accepted))
+            forgotten.add_done_callback(lambda done: done.exception())  # nothing to do when the engine ended
             raise ClientFailure(f"no disposition for {message.address!r} within "
                                 f"{self._settings.publish_timeout} s") from exc
 

@@ -11,6 +11,7 @@ once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -36,6 +37,12 @@ def _reason(condition: Condition | None, default: str) -> str:
     return f"{condition.name}: {condition.description}" if condition.description else str(condition.name)
 
 
+def _to_loop(loop: asyncio.AbstractEventLoop, callback: Callable[..., object], *args: object) -> None:
+    """Hand `callback` to the event loop; once the loop is closed nobody waits, so there is nothing to hand."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(callback, *args)
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """Where and how to connect."""
@@ -56,7 +63,7 @@ class Inbox:
 
     def put(self, item: tuple[Message, Delivery, str] | ClientFailure) -> None:
         """From the engine's thread."""
-        self._loop.call_soon_threadsafe(self.queue.put_nowait, item)
+        _to_loop(self._loop, self.queue.put_nowait, item)
 
 
 class Engine(MessagingHandler):
@@ -114,7 +121,7 @@ class Engine(MessagingHandler):
                 self._calls.discard(future)
             if not future.done():
                 future.set_exception(error) if error is not None else future.set_result(result)  # type: ignore[arg-type]
-        self._loop.call_soon_threadsafe(settle)
+        _to_loop(self._loop, settle)
 
     def _end(self, failure: ClientFailure) -> None:
         """Fail whatever waits, and everything asked later."""
@@ -280,8 +287,10 @@ class Engine(MessagingHandler):
     def close(self) -> None:
         """Close the connection; the container ends when the broker has answered, or a little later."""
         self._injector.close()
-        if self.connection is None or self.connection.state & Endpoint.LOCAL_CLOSED:
-            self._container.stop()
+        connection = self.connection
+        if (connection is None or connection.state & Endpoint.LOCAL_CLOSED
+                or not connection.state & Endpoint.REMOTE_ACTIVE):
+            self._container.stop()  # closed already, or never opened (no broker to say goodbye to)
             return
         self.connection.close()
         self._stopper = self._container.schedule(_CLOSE_TIMEOUT, _Stopper(self._container))
@@ -289,6 +298,7 @@ class Engine(MessagingHandler):
     def on_connection_closed(self, event: Event) -> None:
         if self._stopper is not None:
             self._stopper.cancel()
+        self._container.stop()  # both sides closed: do not wait for the broker to drop the socket
 
 
 class _Stopper(Handler):

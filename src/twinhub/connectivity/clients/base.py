@@ -12,6 +12,10 @@ Failures are `ClientFailure`: raised by `connect`, by `publish`, and out of a `d
 link is lost. The runtime then closes the client and reconnects with backoff; a client need not reconnect by
 itself (but must resume its broker session where the protocol has one, so that unsettled messages come again).
 
+Where the endpoint answers a publish (HTTP push), `publish` returns its answer as a `Reply`, which the runtime
+may turn into an acknowledgement or a live response; an answer that refuses the message (HTTP non-2xx) is
+`EndpointRejected`, a ClientFailure that carries the `Reply`: the link itself is fine, no need to reconnect.
+
 Bounds: a client keeps at most `ClientSettings.max_in_flight` deliveries of one source unsettled (AMQP prefetch
 or link credit, MQTT receive maximum), and gives up (`Outcome.REJECT`) a message larger than
 `ClientSettings.max_message_bytes` without yielding it; it logs why on the logger `REFUSAL_LOGGER` at WARNING
@@ -30,7 +34,8 @@ from typing import Final, Protocol
 from twinhub.connectivity.external import ExternalMessage
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "DEFAULT_MAX_MESSAGE_BYTES", "REFUSAL_LOGGER", "ClientFailure", "ClientSettings",
-           "ConnectionClient", "Delivery", "Outcome", "SourceSettings"]
+           "ConnectionClient", "Delivery", "EndpointRejected", "Outcome", "Reply",
+           "SourceSettings"]
 
 # Ditto's default message limit (`limits.messages.max-size`) is 250 kB; twinhub rounds to 256 KiB.
 DEFAULT_MAX_MESSAGE_BYTES: Final = 256 * 1024
@@ -40,6 +45,23 @@ REFUSAL_LOGGER: Final = logging.getLogger("twinhub.connectivity.refused")
 
 class ClientFailure(Exception):
     """The broker cannot be reached, refused the client, or the link was lost: the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The endpoint's answer to a publish (HTTP push: the response): a status (HTTP's) and the answer as a
+    message (headers, body, content type; `address` is the published message's)."""
+
+    status: int
+    message: ExternalMessage
+
+
+class EndpointRejected(ClientFailure):
+    """The endpoint answered, and refused the message (HTTP push: a status other than 2xx)."""
+
+    def __init__(self, message: str, reply: Reply) -> None:
+        super().__init__(message)
+        self.reply = reply
 
 
 class Outcome(enum.Enum):
@@ -102,9 +124,10 @@ class ConnectionClient(Protocol):
         raises ClientFailure out of the iteration when the link is lost."""
         ...
 
-    async def publish(self, message: ExternalMessage, *, qos: int | None = None) -> None:
+    async def publish(self, message: ExternalMessage, *, qos: int | None = None) -> Reply | None:
         """Send `message` to `message.address`; returns once the broker has it (MQTT QoS 1 PUBACK, AMQP
-        publisher confirm / `accepted`, HTTP 2xx); raises ClientFailure otherwise."""
+        publisher confirm / `accepted`, HTTP 2xx), with the endpoint's answer where it gives one (HTTP push)
+        and None otherwise; raises ClientFailure otherwise (EndpointRejected when the endpoint refused it)."""
         ...
 
     async def aclose(self) -> None: ...

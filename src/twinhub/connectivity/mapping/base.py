@@ -7,7 +7,9 @@ target run side by side on the same message and their results are concatenated, 
 
 A mapper is built once per connection from its `mappingDefinitions` entry (engine alias and `options`) and the
 `MapperContext`; it raises `MappingFailed` (with a message fit for the connection's logs) for a message it
-cannot map, and `MapperConfigurationInvalid` at build time for options it cannot take.
+cannot map, and `MapperConfigurationInvalid` at build time for options it cannot take. `close` releases what it
+holds (the JavaScript mapper's V8 context) when the connection closes. Mapping is synchronous and may take up
+to a script's time limit (JavaScript): async code calls it from a worker thread.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Final
 from twinhub.connectivity.external import ExternalMessage
 from twinhub.connectivity.mapping.base import MapperConfigurationInvalid, MapperContext
 from twinhub.connectivity.mapping.support import option_text
-from twinhub.connectivity.placeholders import HeaderPlaceholder, apply_or_delete, parse, placeholders_of
+from twinhub.connectivity.placeholders import HeaderPlaceholder, apply_or_delete, placeholders_of, validate
 from twinhub.model.errors import TwinhubError
 from twinhub.model.ids import parse_thing_id
 from twinhub.model.types import JsonObject, JsonValue
@@ -29,6 +29,7 @@ __all__ = ["ConnectionStatusMapper"]
 DEFINITION: Final = "org.eclipse.ditto:ConnectionStatus:1.0.0"
 _DISTANT_FUTURE: Final = "9999-12-31T23:59:59Z"
 _MAX_MILLIS: Final = 253_402_300_799_000  # 9999-12-31T23:59:59Z
+_HEADERS_ONLY: Final = frozenset({"header"})  # the options see only the message's headers, as in Ditto
 
 
 class ConnectionStatusMapper:
@@ -37,8 +38,9 @@ class ConnectionStatusMapper:
         if thing_id is None:
             raise MapperConfigurationInvalid("The mapper <ConnectionStatus> needs the option <thingId>.")
         try:
-            self.thing_id = parse(thing_id)
-            self.feature_id = parse(option_text(context, "featureId", "ConnectionStatus") or "ConnectionStatus")
+            self.thing_id = validate(thing_id, _HEADERS_ONLY)
+            self.feature_id = validate(option_text(context, "featureId", "ConnectionStatus") or "ConnectionStatus",
+                                       _HEADERS_ONLY)
             if "{{" not in thing_id:
                 parse_thing_id(thing_id)
         except TwinhubError as error:

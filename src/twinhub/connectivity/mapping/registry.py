@@ -54,6 +54,7 @@ __all__ = ["DEFAULT_MAPPER", "ENGINES", "InboundOutcome", "MapperRegistry", "Out
 
 DEFAULT_MAPPER: Final = "Ditto"
 MAX_DEFINITIONS: Final = 32
+MAX_CONDITIONS: Final = 16  # incoming or outgoing conditions of one mapper
 ENGINES: Final[dict[str, Callable[[MapperContext], PayloadMapper]]] = {
     "Ditto": DittoMapper,
     "Normalized": NormalizedMapper,
@@ -64,6 +65,14 @@ ENGINES: Final[dict[str, Callable[[MapperContext], PayloadMapper]]] = {
     "CloudEvents": CloudEventsMapper,
     "JavaScript": JavaScriptMapper,
 }
+# Hono's notifications carry no Ditto Protocol: the mappers that read Ditto Protocol skip them by default
+# (Ditto's `contentTypeBlocklist` option, comma-separated; ConnectionStatus is the one that wants them).
+CONTENT_TYPE_BLOCKLIST: Final = "contentTypeBlocklist"
+HONO_NOTIFICATIONS: Final = frozenset({
+    "application/vnd.eclipse-hono-empty-notification", "application/vnd.eclipse-hono-device-provisioning-notification",
+    "application/vnd.eclipse-hono-dc-notification+json",
+    "application/vnd.eclipse-hono-delivery-failure-notification+json"})
+_BLOCKING_BY_DEFAULT: Final = frozenset({"Ditto", "RawMessage", "UpdateTwinWithLiveResponse"})
 # Engines that cannot run without options: only a mapping definition may name them.
 _CONFIGURATION_MANDATORY: Final = frozenset({"ConnectionStatus", "ImplicitThingCreation", "JavaScript"})
 
@@ -85,6 +94,7 @@ class _Configured:
     mapper: PayloadMapper
     incoming_conditions: tuple[str, ...]
     outgoing_conditions: tuple[str, ...]
+    blocked_content_types: frozenset[str] = frozenset()  # inbound messages of these types skip the mapper
 
 
 def _utc_now() -> dt.datetime:
@@ -121,7 +131,8 @@ class MapperRegistry:
             raise MapperConfigurationInvalid(f"The options of the mapping definition <{mapper_id}> are no JSON object.")
         incoming = _conditions(mapper_id, definition.get("incomingConditions"), INBOUND_PREFIXES)
         outgoing = _conditions(mapper_id, definition.get("outgoingConditions"), TARGET_PREFIXES)
-        return _Configured(self._engine(engine, mapper_id, options), incoming, outgoing)
+        return _Configured(self._engine(engine, mapper_id, options), incoming, outgoing,
+                           _blocklist(engine, options.get(CONTENT_TYPE_BLOCKLIST)))
 
     def _engine(self, engine: str, mapper_id: str, options: JsonObject) -> PayloadMapper:
         context = MapperContext(self.connection_id, mapper_id, options, self._clock)
@@ -137,7 +148,7 @@ class MapperRegistry:
             if mapper_id not in ENGINES or mapper_id in _CONFIGURATION_MANDATORY:
                 raise MapperConfigurationInvalid(f"The payload mapping <{mapper_id}> names neither a mapping "
                                                  f"definition nor an engine that needs no options.")
-            configured = _Configured(self._engine(mapper_id, mapper_id, {}), (), ())
+            configured = _Configured(self._engine(mapper_id, mapper_id, {}), (), (), _blocklist(mapper_id, None))
             self._mappers[mapper_id] = configured
         return configured
 
@@ -163,6 +174,8 @@ class MapperRegistry:
                                             subject_id=subject)
         for mapper_id in payload_mapping or (DEFAULT_MAPPER,):
             configured = self._mapper(mapper_id)
+            if _media_type(message) in configured.blocked_content_types:
+                continue  # dropped by this mapper, as Ditto's content type blocklist does
             try:
                 if all(condition_holds(condition, placeholders) for condition in configured.incoming_conditions):
                     # each envelope read back as the session will read it: headers and topic valid, or a failure
@@ -224,6 +237,18 @@ class _Bound:
         pass  # the registry closes its mappers
 
 
+def _blocklist(engine: str, option: JsonValue) -> frozenset[str]:
+    if option is None:
+        return HONO_NOTIFICATIONS if engine in _BLOCKING_BY_DEFAULT else frozenset()
+    if not isinstance(option, str):
+        raise MapperConfigurationInvalid(f"The option <{CONTENT_TYPE_BLOCKLIST}> must be a comma-separated string.")
+    return frozenset(part.strip().lower() for part in option.split(",") if part.strip())
+
+
+def _media_type(message: ExternalMessage) -> str:
+    return (message.content_type or message.header("content-type") or "").split(";", 1)[0].strip().lower()
+
+
 def _failure(error: TwinhubError) -> MappingFailed:
     """A Ditto error raised while mapping (a placeholder error, say) as the mapper's failure."""
     failure = MappingFailed(error.message)
@@ -236,6 +261,8 @@ def _conditions(mapper_id: str, conditions: JsonValue, prefixes: frozenset[str])
         return ()
     if not isinstance(conditions, dict) or not all(isinstance(value, str) for value in conditions.values()):
         raise MapperConfigurationInvalid(f"The conditions of <{mapper_id}> must be a JSON object of strings.")
+    if len(conditions) > MAX_CONDITIONS:
+        raise MapperConfigurationInvalid(f"A mapper may have at most {MAX_CONDITIONS} conditions each way.")
     texts = tuple(value for value in conditions.values() if isinstance(value, str))
     for text in texts:
         try:

@@ -205,6 +205,11 @@ def _type_rules(connection: Connection) -> None:
 
 
 def _mqtt(connection: Connection) -> None:
+    if connection.connection_type is ConnectionType.MQTT and connection.client_count > 1:
+        raise ConnectionConfigurationInvalid(
+            "Client count limited to 1 for MQTT 3.1.1 connections.",
+            "MQTT 3.1.1 does not support load-balancing; starting more than 1 client will only result in "
+            "duplicate incoming messages.")
     for source in connection.sources:
         where = f"Source of index {source.index} of connection '{connection.id}'"
         if source.qos is None:

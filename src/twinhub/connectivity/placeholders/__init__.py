@@ -72,7 +72,6 @@ __all__ = [
     "apply",
     "apply_all",
     "apply_or_delete",
-    "check_template",
     "condition_holds",
     "envelope_placeholders",
     "message_placeholders",
@@ -108,12 +107,6 @@ def validate(template: str, allowed_prefixes: Iterable[str]) -> Template:
         if ref.prefix not in allowed or supports is None or not supports(ref.name):
             raise PlaceholderUnresolved(str(ref))
     return parsed
-
-
-def check_template(text: str) -> None:
-    """`validate` against every placeholder a connection knows: the `TemplateCheck` for the connection model's
-    validation (addresses, header mappings, enforcement), which does not tell the scope of a text."""
-    validate(text, ALL_PREFIXES)
 
 
 def resolve(template: str | Template, placeholders: Placeholders) -> Element:
@@ -170,7 +163,7 @@ def envelope_placeholders(envelope: Envelope, *, connection_id: str, now: dt.dat
     feature_id = keys[1] if len(keys) >= 2 and keys[0] == "features" else None
     resource_type = {"things": "message" if topic.criterion == "messages" else "thing", "policies": "policy",
                      "connections": "connection"}[topic.group]
-    policy_id = entity_id if topic.group == "policies" else _text(envelope.headers.get("policy-id"))
+    policy_id = entity_id if topic.group == "policies" else None
     return placeholders_of(
         HeaderPlaceholder(envelope.headers), EntityPlaceholder(entity_id),
         ThingPlaceholder(entity_id if topic.group == "things" else None), PolicyPlaceholder(policy_id),
@@ -178,6 +171,3 @@ def envelope_placeholders(envelope: Envelope, *, connection_id: str, now: dt.dat
         ResourcePlaceholder(resource_type, envelope.path), TimePlaceholder(now), RequestPlaceholder(subject_id),
         ThingJsonPlaceholder(thing))
 
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None

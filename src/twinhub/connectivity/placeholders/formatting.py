@@ -23,6 +23,7 @@ from twinhub.model.types import JsonValue
 __all__ = ["format_values"]
 
 MAX_RESULTS: Final = 1024
+MAX_SECTION_DEPTH: Final = 16  # sections in sections: the parser recurses once per level
 _SIGNATURE: Final = "(String template)"
 
 
@@ -42,7 +43,7 @@ _Part: TypeAlias = "str | _Field | _Section"
 
 def format_values(values: tuple[str, ...] | object, template: str) -> tuple[str, ...]:
     """Format every JSON-object value by `template`; `values` that are not a tuple (deleted) format nothing."""
-    parts = _parse(template, template)
+    parts = _parse(template, template, 0)
     inputs = values if isinstance(values, tuple) else ()
     results: list[str] = []
     for value in inputs:
@@ -59,17 +60,22 @@ def format_values(values: tuple[str, ...] | object, template: str) -> tuple[str,
     return tuple(results)
 
 
-def _parse(text: str, template: str) -> tuple[_Part, ...]:
+def _parse(text: str, template: str, depth: int) -> tuple[_Part, ...]:
+    if depth > MAX_SECTION_DEPTH:
+        raise PlaceholderFunctionSignatureInvalid("format", f"('{template[:80]}')",
+                                                  f"(String template with at most {MAX_SECTION_DEPTH} nested sections)")
     parts: list[_Part] = []
     literal: list[str] = []
     index = 0
+    closed = True  # whether a `}` may still follow: once none does, no `{` looks for one again (linear time)
     while index < len(text):
         char = text[index]
         if char == "\\" and text[index + 1:index + 2] in ("{", "}"):
             literal.append(text[index + 1])
             index += 2
             continue
-        end = text.find("}", index) if char == "{" else -1
+        end = text.find("}", index) if char == "{" and closed else -1
+        closed = closed and not (char == "{" and end == -1)
         inner = text[index + 1:end] if end != -1 else ""
         if char != "{" or not inner or (inner.startswith("/") and "/" not in inner[1:]):
             literal.append(char)  # no reference: `{` alone, `{}`, or a stray closing tag
@@ -81,8 +87,8 @@ def _parse(text: str, template: str) -> tuple[_Part, ...]:
         if inner.startswith("#"):
             close = _closing_tag(text, end + 1, inner[1:])
             if close == -1:
-                raise PlaceholderFunctionSignatureInvalid("format", f"('{template}')", _SIGNATURE)
-            parts.append(_Section(inner[1:], _parse(text[end + 1:close], template)))
+                raise PlaceholderFunctionSignatureInvalid("format", f"('{template[:80]}')", _SIGNATURE)
+            parts.append(_Section(inner[1:], _parse(text[end + 1:close], template, depth + 1)))
             index = close + len(inner) + 2
         else:
             parts.append(_Field(inner))
@@ -102,6 +108,8 @@ def _closing_tag(text: str, start: int, name: str) -> int:
         next_open = text.find(opening, position)
         if next_open != -1 and next_open < next_close:
             depth, position = depth + 1, next_open + len(opening)
+            if depth > MAX_SECTION_DEPTH:
+                return -1  # nested deeper than allowed: refused as unclosed, before any more scanning
             continue
         depth -= 1
         if depth == 0:

@@ -164,7 +164,7 @@ class TopicPlaceholder:
         is_message = topic.criterion == "messages"
         value = {
             "full": str(topic), "namespace": topic.namespace, "entityName": topic.name, "group": topic.group,
-            "channel": topic.channel, "criterion": topic.criterion,
+            "channel": topic.channel or "none", "criterion": topic.criterion,  # Ditto's channel NONE
             "action": None if is_message else topic.action, "subject": topic.action if is_message else None,
             "action-subject": topic.action,
         }[name]

@@ -59,6 +59,7 @@ no TwinhubError: they never reach a client.
     │   ├── TopicInvalid                        connectivity:topic.invalid
     │   ├── ConnectionSignalIdEnforcementFailed connectivity:connection.id.enforcement.failed
     │   ├── ConnectivityCommandInvalid          connectivity:command.invalid
+    │   ├── ConnectionsAmountIllegal            connectivity:connections.amount.illegal
     │   ├── PlaceholderUnresolved               placeholder:unresolved
     │   ├── PlaceholderFunctionUnknown          placeholder:function.unknown
     │   ├── PlaceholderFunctionSignatureInvalid placeholder:function.signature.invalid
@@ -164,6 +165,7 @@ from twinhub.model.errors.connectivity import (
     ConnectionIdInvalid,
     ConnectionIdNotSettable,
     ConnectionNotAccessible,
+    ConnectionsAmountIllegal,
     ConnectionSignalIdEnforcementFailed,
     ConnectionUnavailable,
     ConnectionUriInvalid,
@@ -272,6 +274,7 @@ __all__ = [
     "ConnectionSignalIdEnforcementFailed",
     "ConnectionUnavailable",
     "ConnectionUriInvalid",
+    "ConnectionsAmountIllegal",
     "ConnectivityCommandInvalid",
     "CursorInvalid",
     "DefinitionInvalid",

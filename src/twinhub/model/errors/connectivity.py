@@ -21,6 +21,7 @@ __all__ = [
     "ConnectionSignalIdEnforcementFailed",
     "ConnectionUnavailable",
     "ConnectionUriInvalid",
+    "ConnectionsAmountIllegal",
     "ConnectivityCommandInvalid",
     "TopicInvalid",
 ]
@@ -105,6 +106,19 @@ class ConnectivityCommandInvalid(Invalid):
             400,
             f"The command <{_shown(command)}> is invalid or unknown.",
             "Choose from one of the valid commands, e.g. <connectivity.commands:openConnection>.",
+        )
+
+
+class ConnectionsAmountIllegal(Invalid):
+    """More connections than one request may retrieve whole (Ditto's `connections-retrieve-limit`); their ids
+    (`ids-only`) are not limited."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "connectivity:connections.amount.illegal",
+            400,
+            f"The amount of requested connections exceeds the limit of '{limit}'.",
+            "Please request less connection ids.",
         )
 
 

@@ -1,5 +1,6 @@
 """The scale-out store on PostgreSQL: `async with open_postgres_store(dsn) as store: ...`."""
 
+from twinhub.store.postgres.devices import PostgresDeviceStore
 from twinhub.store.postgres.schema import SchemaTooNew
 from twinhub.store.postgres.store import (
     DEFAULT_BATCH_MAX,
@@ -14,6 +15,7 @@ __all__ = [
     "DEFAULT_BATCH_MAX",
     "DEFAULT_MAX_PENDING",
     "DEFAULT_POOL_SIZE",
+    "PostgresDeviceStore",
     "PostgresStore",
     "PostgresUserStore",
     "SchemaTooNew",

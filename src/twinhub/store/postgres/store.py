@@ -51,7 +51,7 @@ _LOAD = "SELECT revision, created, modified, deleted, doc FROM things WHERE thin
 _LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies WHERE policy_id = $1"
 _LOAD_CONNECTION = "SELECT revision, created, modified, deleted, doc FROM connections WHERE connection_id = $1"
 _CONNECTIONS = ("SELECT connection_id, revision, created, modified, deleted, doc FROM connections "
-                "WHERE deleted = 0 ORDER BY connection_id")
+                "WHERE deleted = 0 ORDER BY connection_id LIMIT $1")
 _IMPORTERS = "SELECT policy_id FROM policy_imports WHERE imported_id = $1 ORDER BY policy_id"
 # Creations as a whole always keep a snapshot: the partial index walks only those, latest first.
 _LIFE_START = """
@@ -242,8 +242,8 @@ class PostgresStore:
         row = await self._read(lambda connection: connection.fetchrow(_LOAD_CONNECTION, connection_id))
         return None if row is None else self._decode(decode_connection, connection_id, row)
 
-    async def connections(self) -> list[StoredConnection]:
-        rows = await self._read(lambda connection: connection.fetch(_CONNECTIONS))
+    async def connections(self, *, limit: int | None = None) -> list[StoredConnection]:
+        rows = await self._read(lambda connection: connection.fetch(_CONNECTIONS, limit))  # NULL: no limit
         return [self._decode(decode_connection, row[0], tuple(row)[1:]) for row in rows]
 
     async def importers_of(self, policy_id: str) -> list[str]:

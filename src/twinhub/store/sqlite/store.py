@@ -42,7 +42,7 @@ _IMPORTERS = "SELECT policy_id FROM policy_imports WHERE imported_id = ? ORDER B
 _LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies WHERE policy_id = ?"
 _LOAD_CONNECTION = "SELECT revision, created, modified, deleted, doc FROM connections WHERE connection_id = ?"
 _CONNECTIONS = ("SELECT connection_id, revision, created, modified, deleted, doc FROM connections "
-                "WHERE deleted = 0 ORDER BY connection_id")
+                "WHERE deleted = 0 ORDER BY connection_id LIMIT ?")
 # Creations as a whole always keep a snapshot: the partial index walks only those, latest first.
 _LIFE_START = """
 SELECT revision FROM thing_journal INDEXED BY thing_journal_snapshots
@@ -217,9 +217,10 @@ class SqliteStore:
 
         return await self._read(query)
 
-    async def connections(self) -> list[StoredConnection]:
+    async def connections(self, *, limit: int | None = None) -> list[StoredConnection]:
         def query(connection: sqlite3.Connection) -> list[StoredConnection]:
-            return [decode_connection(row[0], row[1:]) for row in connection.execute(_CONNECTIONS)]
+            rows = connection.execute(_CONNECTIONS, (-1 if limit is None else limit,))  # -1: no limit
+            return [decode_connection(row[0], row[1:]) for row in rows]
 
         return await self._read(query)
 

@@ -150,6 +150,8 @@ def test_connection_status_needs_a_thing_id() -> None:
         ConnectionStatusMapper(context())
     with pytest.raises(MapperConfigurationInvalid):
         ConnectionStatusMapper(context({"thingId": "no-namespace-separator"}))
+    with pytest.raises(MapperConfigurationInvalid):
+        ConnectionStatusMapper(context({"thingId": "{{ thing:id }}"}))
 
 
 # --- RawMessage ----------------------------------------------------------------------------------------------

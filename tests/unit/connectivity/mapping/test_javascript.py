@@ -297,3 +297,13 @@ def test_script_state_persists_between_calls_of_one_mapper(mappers: list[JavaScr
                                            '/attributes/count', {}, count);"""))
     values = [mapper.map_inbound(ExternalMessage(b""))[0].value for _ in range(3)]
     assert values == [1, 2, 3]
+
+
+def test_a_script_cannot_replace_the_bridge_python_calls(mappers: list[JavaScriptMapper]) -> None:
+    mapper = mapper_of(mappers, inbound_script("""
+        try { __twinhub = {inbound: function () { return '[{"topic": 1}]'; }}; } catch (e) {}
+        return Ditto.buildDittoProtocolMsg('org.acme', 'd', 'things', 'twin', 'commands', 'modify',
+                                           '/attributes/x', {}, 1);"""))
+    for _ in range(2):
+        [command] = mapper.map_inbound(ExternalMessage(b""))
+        assert command.path == "/attributes/x"

@@ -64,6 +64,29 @@ def test_a_mapper_runs_only_when_its_conditions_hold(registry: MapperRegistry) -
     assert registry.map_outbound(unrouted, ["routed"]).messages == []
 
 
+def test_hono_notifications_skip_the_ditto_mapper_but_reach_connection_status(registry: MapperRegistry) -> None:
+    notification = ExternalMessage(b"", {"content-type": "application/vnd.eclipse-hono-empty-notification",
+                                         "device_id": "org.acme:lamp", "creation-time": "1000", "ttd": "60"})
+    outcome = registry.map_inbound(notification, ["Ditto", "status"])
+    assert [envelope.path for envelope in outcome.envelopes] == ["/features/ConnectionStatus"]
+    assert outcome.failures == []
+
+
+def test_a_content_type_blocklist_is_configurable() -> None:
+    registry = MapperRegistry("conn-1", {"picky": {"mappingEngine": "Ditto", "options": {
+        "contentTypeBlocklist": "text/plain, application/xml"}}})
+    try:
+        skipped = registry.map_inbound(ExternalMessage(orjson.dumps(MODIFY), {"content-type": "text/plain"}),
+                                       ["picky"])
+        assert skipped.envelopes == [] and skipped.failures == []
+        assert len(registry.map_inbound(ExternalMessage(orjson.dumps(MODIFY), {"content-type": DITTO}),
+                                        ["picky"]).envelopes) == 1
+    finally:
+        registry.close()
+    with pytest.raises(MapperConfigurationInvalid):
+        MapperRegistry("conn-1", {"bad": {"mappingEngine": "Ditto", "options": {"contentTypeBlocklist": ["x"]}}})
+
+
 def test_a_failing_mapper_is_reported_and_does_not_stop_the_others(registry: MapperRegistry) -> None:
     outcome = registry.map_inbound(ExternalMessage(b"{broken", {"content-type": DITTO}), ["doubler", "Normalized"])
     assert outcome.envelopes == []
@@ -121,6 +144,8 @@ def test_engines_without_options_may_be_named_directly(registry: MapperRegistry)
     {"a": {"mappingEngine": "Normalized", "incomingConditions": {"c": "fn:filter(thing:id,'exists')"}}},
     {"a": {"mappingEngine": "JavaScript", "options": {"incomingScript": "function ("}}},
     {f"m{i}": {"mappingEngine": "Ditto"} for i in range(40)},
+    {"a": {"mappingEngine": "Ditto", "incomingConditions": {f"c{i}": "fn:filter(header:x,'exists')"
+                                                            for i in range(20)}}},
 ])
 def test_unusable_definitions_are_configuration_errors(definitions: dict[str, JsonValue]) -> None:
     with pytest.raises(MapperConfigurationInvalid):

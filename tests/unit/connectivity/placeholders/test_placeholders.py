@@ -22,7 +22,6 @@ from twinhub.connectivity.placeholders import (
     apply,
     apply_all,
     apply_or_delete,
-    check_template,
     condition_holds,
     envelope_placeholders,
     message_placeholders,
@@ -35,6 +34,7 @@ from twinhub.model.errors import (
     PlaceholderFunctionTooComplex,
     PlaceholderFunctionUnknown,
     PlaceholderUnresolved,
+    TwinhubError,
 )
 from twinhub.model.types import JsonValue
 from twinhub.protocol import envelope_from_json, parse_topic
@@ -220,6 +220,13 @@ def test_format_sections_iterate_arrays_and_pointers_reach_into_objects() -> Non
         resolve("{{ header:authz | fn:format('{#permissions}unclosed') }}", source)
 
 
+def test_format_refuses_sections_nested_without_end() -> None:
+    source = placeholders_of(HeaderPlaceholder({"x": '{"a":[]}'}))
+    deep = "{#a}" * 5000 + "{/a}" * 5000
+    with pytest.raises(PlaceholderFunctionSignatureInvalid):
+        resolve("{{ header:x | fn:format('" + deep + "') }}", source)
+
+
 # --- the placeholders ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("topic", "expected"), [
@@ -236,6 +243,12 @@ def test_topic_placeholders_as_in_dittos_examples(topic: str, expected: dict[str
     source = placeholders_of(TopicPlaceholder(parse_topic(topic)))
     for name, value in expected.items():
         assert apply_or_delete(f"{{{{ topic:{name} }}}}", source) == value, name
+
+
+def test_a_topic_without_channel_has_dittos_channel_none() -> None:
+    source = placeholders_of(TopicPlaceholder(parse_topic("org.acme/p-1/policies/announcements/subjectDeletion")))
+    assert apply("{{ topic:group }}/{{ topic:channel }}/{{ topic:action }}", source) == (
+        "policies/none/subjectDeletion")
 
 
 @pytest.mark.parametrize(("name", "expected"), [
@@ -336,17 +349,24 @@ def test_a_product_of_many_values_is_bounded() -> None:
         resolve("{{ header:x | fn:split(' ') }}{{ header:x | fn:split(' ') }}", many)
 
 
-def test_check_template_is_the_connection_models_template_check() -> None:
+def test_the_connection_model_validates_its_templates_with_these_placeholders() -> None:
     connection: dict[str, JsonValue] = {
         "id": "c1", "connectionType": "mqtt", "connectionStatus": "closed", "uri": "tcp://localhost:1883",
         "targets": [{"address": "out/{{ thing:namespace }}/{{ thing:name | fn:lower() }}",
                      "topics": ["_/_/things/twin/events"], "qos": 0, "authorizationContext": ["s:a"],
                      "headerMapping": {"device": "{{ header:device_id | fn:default(thing:id) }}"}}]}
-    connection_model.validate(connection_model.parse_connection(connection), templates=check_template)
+    connection_model.validate(connection_model.parse_connection(connection))
     targets = connection["targets"]
     assert isinstance(targets, list) and isinstance(targets[0], dict)
-    for address, error in (("out/{{ thing:nope }}", PlaceholderUnresolved),
-                           ("out/{{ thing:id | fn:reverse() }}", PlaceholderFunctionUnknown)):
+    for address, refused in (("out/{{ thing:nope }}", "thing:nope"), ("out/{{ thing:id | fn:reverse() }}", "reverse")):
         targets[0]["address"] = address
-        with pytest.raises(error):
-            connection_model.validate(connection_model.parse_connection(connection), templates=check_template)
+        with pytest.raises(TwinhubError) as caught:  # Ditto answers it as the connection's configuration error
+            connection_model.validate(connection_model.parse_connection(connection))
+        assert caught.value.code == "connectivity:connection.configuration.invalid"
+        assert refused in caught.value.message
+
+
+def test_format_reads_a_template_of_unclosed_braces_as_text() -> None:
+    source = placeholders_of(HeaderPlaceholder({"x": '{"a":1}'}))
+    template = "{" * 30_000
+    assert resolve("{{ header:x | fn:format('" + template + "') }}", source) == (template,)

@@ -1,6 +1,6 @@
 // twinhub: how Python calls a mapping script. Messages cross as JSON text, bytes as strings of 8-bit
 // characters; what a script returns is checked here (shape) and in Python (Ditto Protocol).
-var __twinhub = Object.freeze((function () {
+const __twinhub = Object.freeze((function () {
   "use strict";
   var maxText = __TWINHUB_MAX_TEXT__;
 

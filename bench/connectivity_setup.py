@@ -1,0 +1,77 @@
+"""The servers of the connectivity benchmark: one on the embedded store with a real basic user and the device
+endpoint, and one with N workers on a fresh PostgreSQL database and a NATS stream of its own (both removed
+afterwards, as the scale-out benchmark leaves the servers it used)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+
+from bench.scale_out import _stream_messages, _workers_ready
+from twinhub.auth import hash_password
+from twinhub.store.sqlite import DATABASE_FILE
+from twinhub.store.sqlite.users import SqliteUserStore
+from twinhub.testing import Server, start_server
+
+USER = "bench"
+MARK = "twinhub connectivity benchmark (dropped when the run ends)"
+
+
+def authorization(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+@contextmanager
+def basic_user_server(data_dir: Path) -> Iterator[tuple[Server, str, str, str]]:
+    """A server (not in dev mode) with the device endpoint on a free port and the basic user `bench` with a
+    random password; yields (server, user, password, its HTTP Authorization header)."""
+    password = secrets.token_urlsafe(16)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    SqliteUserStore(data_dir / DATABASE_FILE).set_user_sync(USER, hash_password(password))
+    server = start_server(data_dir, args=("--mqtt-port", "0"), timeout=60)
+    try:
+        yield server, USER, password, authorization(USER, password)
+    finally:
+        server.stop()
+
+
+async def _database(server_url: str, database: str, *, create: bool) -> None:
+    admin = await asyncpg.connect(f"{server_url}/postgres")
+    try:
+        if create:
+            await admin.execute(f'CREATE DATABASE "{database}"')
+            await admin.execute(f"COMMENT ON DATABASE \"{database}\" IS '{MARK}'")
+        else:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@contextmanager
+def pg_nats_server(data_dir: Path, workers: int, postgres_url: str, nats_url: str) -> Iterator[tuple[Server, str]]:
+    """`twinhub serve --dev --workers N` on a new database and stream; yields (server, Authorization header of
+    the dev user `bench`, who may manage connections in dev mode)."""
+    suffix = uuid.uuid4().hex[:10]
+    database, stream = f"twinhub_bench_conn_{suffix}", f"TWINHUB_BENCH_CONN_{suffix.upper()}"
+    asyncio.run(_database(postgres_url, database, create=True))
+    try:
+        env = {"TWINHUB_STORE_URL": f"{postgres_url}/{database}", "TWINHUB_BUS_URL": nats_url,
+               "TWINHUB_BUS_STREAM": stream}
+        server = start_server(data_dir, args=("--dev", "--workers", str(workers)), env=env, timeout=120)
+        try:
+            _workers_ready(server, workers)
+            yield server, authorization(USER, "any-password")
+        finally:
+            server.stop()
+    finally:
+        asyncio.run(_database(postgres_url, database, create=False))
+        with contextlib.suppress(OSError, TimeoutError):
+            asyncio.run(_stream_messages(nats_url, stream, delete=True))

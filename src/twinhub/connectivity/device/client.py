@@ -1,0 +1,229 @@
+"""One MQTT client of the device endpoint, above the MQTT protocol: its Ditto Protocol session and what
+flows through it.
+
+The client acts through one `twinhub.service.session.Session` with its own subjects, exactly as a WebSocket
+client does: telemetry becomes a merge command fed to the session, and the client's PUBLISH is settled by
+the session's answer to it (`ingest` returns only then); messages the session receives for a thing whose
+`commands` topic the client subscribed to are published there; a device's response is fed to the session,
+which routes it to the waiting sender by its correlation-id.
+
+Ordering: a client's messages are applied one after the other, in the order they arrived (each waits for the
+previous one's commit), so a device's readings never overtake each other. At most `max_pending` may wait;
+a client that sends more without waiting (QoS 0 floods) is disconnected (`Outcome.OVERLOADED`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+import orjson
+
+from twinhub.auth.context import AuthContext
+from twinhub.connectivity.device.telemetry import Layout, TelemetryInvalid, merge_frame
+from twinhub.connectivity.device.topics import DeviceTopic, Kind, topic_of
+from twinhub.model.errors import JsonParseInvalid, TwinhubError
+from twinhub.protocol import encode_envelope, error_envelope, thing_topic
+from twinhub.service.buffers import Budget
+from twinhub.service.session import Session, SessionLimits, SessionServices, SessionTasks, StreamControl
+
+__all__ = ["DEFAULT_ANSWER_TIMEOUT", "DEFAULT_MAX_PENDING", "DeviceClient", "Outcome"]
+
+log = logging.getLogger("twinhub.devices")
+
+DEFAULT_MAX_PENDING: Final = 256  # messages of one client waiting for their turn
+DEFAULT_ANSWER_TIMEOUT: Final = 30.0  # seconds a telemetry message may take to commit before the client must resend
+_START_MESSAGES: Final = StreamControl("START-SEND-MESSAGES", True, "messages", {})
+
+# Publishes (topic, payload, qos) to this client; raises when the client cannot take it.
+Publish = Callable[[str, bytes, int], Awaitable[None]]
+
+
+class Outcome(enum.Enum):
+    """How a client's PUBLISH ends; the MQTT handler settles it accordingly."""
+
+    ACCEPTED = "accepted"  # committed (telemetry) or handed on (a response): acknowledge
+    REFUSED = "refused"  # can never succeed (malformed, not allowed): acknowledge and drop, as MQTT 3.1.1 asks
+    UNAVAILABLE = "unavailable"  # may succeed later (store down, timeout): no acknowledgement; disconnect
+    OVERLOADED = "overloaded"  # the client sent too much without waiting: disconnect
+
+
+class DeviceClient:
+    def __init__(self, services: SessionServices, auth: AuthContext, *, publish: Publish, layout: Layout,
+                 max_payload: int, buffer_bytes: int | None = None, budget: Budget | None = None,
+                 max_pending: int = DEFAULT_MAX_PENDING, answer_timeout: float = DEFAULT_ANSWER_TIMEOUT) -> None:
+        self.auth = auth
+        self._publish = publish
+        self._layout = layout
+        self._max_pending = max_pending
+        self._answer_timeout = answer_timeout
+        self._tasks = SessionTasks()
+        self._session = Session(services, auth, tasks=self._tasks, budget=budget,
+                                limits=SessionLimits(max_frame_size=max_payload, buffer_bytes=buffer_bytes))
+        self._answers: dict[str, asyncio.Future[tuple[int, str]]] = {}
+        self._watched: dict[Kind, dict[str, int]] = {Kind.COMMANDS: {}, Kind.ERRORS: {}}  # thing -> qos
+        self._requested: dict[str, int] = {}  # topic -> the QoS its SUBSCRIBE asked for
+        self._tail: asyncio.Future[None] | None = None
+        self._pending = 0
+        self._pump: asyncio.Task[None] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self.ended = asyncio.Event()  # the session ended (closed itself, or `close()`): drop the connection
+
+    async def open(self) -> None:
+        await self._session.open()
+        self._pump = asyncio.create_task(self._deliver())
+        self._watcher = asyncio.create_task(self._end_with_session())
+
+    async def close(self) -> None:
+        """End the session and what it started (idempotent)."""
+        self._session.close()
+        await self._tasks.aclose()
+        for task in (self._pump, self._watcher):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._fail_answers()
+        self.ended.set()
+
+    async def _end_with_session(self) -> None:
+        """A session that ends itself (its client fell too far behind) ends the connection, even while a
+        write to that client is stuck."""
+        await self._session.wait_closed()
+        self.ended.set()
+
+    # -- subscriptions ---------------------------------------------------------------------------------
+
+    def may_subscribe(self, topic: DeviceTopic) -> bool:
+        return topic.allowed(self.auth.subjects, publish=False)
+
+    def requested(self, topic: str, qos: int) -> None:
+        """A SUBSCRIBE asks for `topic` at `qos` (before the subscription is checked and `watch`ed)."""
+        if len(self._requested) < self._max_pending:
+            self._requested[topic] = qos
+
+    async def watch(self, topic: DeviceTopic) -> None:
+        """Deliver what belongs on `topic` (a thing's commands or errors) from now on, at the QoS the client
+        asked for (at most 1: what a device answers is routed once, not exactly once)."""
+        watched = self._watched[topic.kind]
+        if topic.kind is Kind.COMMANDS and not watched:
+            await self._session.control(_START_MESSAGES)
+        watched[topic.thing_id] = min(self._requested.pop(str(topic), 0), 1)
+
+    def unwatch(self, topic: DeviceTopic) -> None:
+        self._watched.get(topic.kind, {}).pop(topic.thing_id, None)
+
+    # -- in ------------------------------------------------------------------------------------------
+
+    async def ingest(self, topic: DeviceTopic | None, payload: bytes) -> Outcome:
+        """Apply one PUBLISH of the client, after the ones before it; return how it ended."""
+        if self._pending >= self._max_pending:
+            return Outcome.OVERLOADED
+        self._pending += 1
+        previous, mine = self._tail, asyncio.get_running_loop().create_future()
+        self._tail = mine
+        try:
+            if previous is not None:
+                await asyncio.shield(previous)  # a waiter that is cancelled must not cancel its predecessor
+            return await self._apply(topic, payload)
+        finally:
+            self._pending -= 1
+            mine.set_result(None)
+
+    async def _apply(self, topic: DeviceTopic | None, payload: bytes) -> Outcome:
+        if topic is None or not topic.allowed(self.auth.subjects, publish=True):
+            log.info("refused a message of %s to a topic it may not publish to", self.auth.default_subject)
+            return Outcome.REFUSED
+        if self._session.closed:
+            return Outcome.UNAVAILABLE
+        if topic.kind is Kind.RESPONSES:
+            return await self._respond(topic, payload)
+        correlation_id = f"mqtt-telemetry:{uuid.uuid4()}"
+        try:
+            frame = merge_frame(topic.thing_id, payload, self._layout, correlation_id)
+        except TelemetryInvalid as exc:
+            await self._report(topic.thing_id, JsonParseInvalid(str(exc)))
+            return Outcome.REFUSED
+        answer = self._answers[correlation_id] = asyncio.get_running_loop().create_future()
+        try:
+            await self._session.receive_frame(frame)
+            status, text = await asyncio.wait_for(answer, self._answer_timeout)
+        except TimeoutError:
+            log.warning("telemetry of %s was not committed within %s s", self.auth.default_subject,
+                        self._answer_timeout)
+            return Outcome.UNAVAILABLE
+        except ConnectionError:  # the session ended meanwhile
+            return Outcome.UNAVAILABLE
+        finally:
+            self._answers.pop(correlation_id, None)
+        if 200 <= status < 300:
+            return Outcome.ACCEPTED
+        if status in (408, 429) or status >= 500:
+            return Outcome.UNAVAILABLE
+        await self._send_error(topic.thing_id, text)
+        return Outcome.REFUSED
+
+    async def _respond(self, topic: DeviceTopic, payload: bytes) -> Outcome:
+        """A device's answer to a message: a Ditto Protocol live response about its topic's thing."""
+        try:
+            envelope = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            envelope = None
+        namespace, _, name = topic.thing_id.partition(":")
+        if (not isinstance(envelope, dict) or not isinstance(envelope.get("status"), int)
+                or not str(envelope.get("topic", "")).startswith(f"{namespace}/{name}/things/live/")):
+            await self._report(topic.thing_id, JsonParseInvalid("A response must be a Ditto Protocol live response "
+                                                                f"(with a status) about the thing '{topic.thing_id}'."))
+            return Outcome.REFUSED
+        await self._session.receive_frame(payload)
+        return Outcome.ACCEPTED
+
+    # -- out -----------------------------------------------------------------------------------------
+
+    async def _deliver(self) -> None:
+        """Route what the session has: answers to telemetry settle it; messages go to `commands`, errors to
+        `errors` (when subscribed). Ends with the session, failing what still waits for an answer."""
+        try:
+            while isinstance(frame := await self._session.next_output(), str):
+                if frame.startswith("{"):
+                    await self._route(frame)
+        finally:
+            self._fail_answers()
+            self.ended.set()
+
+    def _fail_answers(self) -> None:
+        for answer in self._answers.values():
+            if not answer.done():
+                answer.set_exception(ConnectionError("the session ended"))
+
+    async def _route(self, frame: str) -> None:
+        envelope = orjson.loads(frame)
+        headers = envelope.get("headers") or {}
+        status = envelope.get("status")
+        answer = self._answers.get(str(headers.get("correlation-id")))
+        if answer is not None and not answer.done():
+            answer.set_result((int(status) if isinstance(status, int) else 500, frame))
+            return
+        namespace, name, *rest = str(envelope.get("topic", "")).split("/")
+        thing_id = f"{namespace}:{name}"
+        if status is None and rest[:3] == ["things", "live", "messages"] and "/inbox/" in str(envelope.get("path")):
+            qos = self._watched[Kind.COMMANDS].get(thing_id)
+            if qos is not None:
+                await self._publish(topic_of(thing_id, Kind.COMMANDS), frame.encode(), qos)
+        elif isinstance(status, int) and status >= 400:
+            await self._send_error(thing_id, frame)
+
+    async def _send_error(self, thing_id: str, frame: str) -> None:
+        qos = self._watched[Kind.ERRORS].get(thing_id)
+        if qos is not None:
+            await self._publish(topic_of(thing_id, Kind.ERRORS), frame.encode(), qos)
+
+    async def _report(self, thing_id: str, error: TwinhubError) -> None:
+        """A refusal of the endpoint itself, as the Ditto Protocol error a session would send."""
+        envelope = error_envelope(error, topic=thing_topic(thing_id, "errors", None))
+        await self._send_error(thing_id, encode_envelope(envelope).decode())

@@ -1,0 +1,127 @@
+"""`SqliteDeviceStore`: the devices, in the table `devices` of the embedded store's database file.
+
+The table comes with the store's migrations (`0006_devices.sql`); the first use migrates the file if the
+server never ran on it yet, so `twinhub device add` works before the first `twinhub serve`. As with the
+users, every operation opens its own short-lived connection (WAL lets it run beside the store's writer),
+in a worker thread for the async methods; the `*_sync` methods are for the command line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+from twinhub.model.errors import ServiceUnavailable
+from twinhub.store.devices import DeviceStore, is_valid_device_id, validate_device_id
+from twinhub.store.sqlite.schema import connect_writer, migrate
+
+__all__ = ["SqliteDeviceStore"]
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+_GET = "SELECT password_hash FROM devices WHERE device_id = ?"
+_INSERT = "INSERT INTO devices (device_id, password_hash, created) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+_SWAP = "UPDATE devices SET password_hash = ? WHERE device_id = ? AND password_hash = ?"
+_DELETE = "DELETE FROM devices WHERE device_id = ?"
+_LIST = "SELECT device_id FROM devices ORDER BY device_id"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _check_hash(password_hash: str) -> str:
+    if not password_hash:
+        raise ValueError("the password hash is empty")
+    return password_hash
+
+
+class SqliteDeviceStore:
+    """Devices in the SQLite file at `path` (file and schema created on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._migrated = False
+
+    def __repr__(self) -> str:
+        return f"SqliteDeviceStore({str(self.path)!r})"
+
+    # --- the DeviceStore protocol -----------------------------------------------------------------
+
+    async def get_password_hash(self, device_id: str) -> str | None:
+        return await self._in_thread(self.get_password_hash_sync, device_id)
+
+    async def add_device(self, device_id: str, password_hash: str) -> bool:
+        return await self._in_thread(self.add_device_sync, device_id, password_hash)
+
+    async def replace_password_hash(self, device_id: str, old_hash: str, new_hash: str) -> bool:
+        return await self._in_thread(self.replace_password_hash_sync, device_id, old_hash, new_hash)
+
+    async def remove_device(self, device_id: str) -> bool:
+        return await self._in_thread(self.remove_device_sync, device_id)
+
+    async def list_devices(self) -> list[str]:
+        return await self._in_thread(self.list_devices_sync)
+
+    # --- synchronous helpers (command line) --------------------------------------------------------
+
+    def get_password_hash_sync(self, device_id: str) -> str | None:
+        if not is_valid_device_id(device_id):
+            return None
+        with self._connection() as connection:
+            row = connection.execute(_GET, (device_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def add_device_sync(self, device_id: str, password_hash: str) -> bool:
+        arguments = (validate_device_id(device_id), _check_hash(password_hash), _now())
+        with self._connection() as connection:
+            return connection.execute(_INSERT, arguments).rowcount == 1
+
+    def replace_password_hash_sync(self, device_id: str, old_hash: str, new_hash: str) -> bool:
+        if not is_valid_device_id(device_id):
+            return False
+        with self._connection() as connection:
+            return connection.execute(_SWAP, (_check_hash(new_hash), device_id, old_hash)).rowcount == 1
+
+    def remove_device_sync(self, device_id: str) -> bool:
+        if not is_valid_device_id(device_id):
+            return False
+        with self._connection() as connection:
+            return connection.execute(_DELETE, (device_id,)).rowcount == 1
+
+    def list_devices_sync(self) -> list[str]:
+        with self._connection() as connection:
+            return [str(row[0]) for row in connection.execute(_LIST)]
+
+    # --- plumbing ----------------------------------------------------------------------------------
+
+    def _connection(self) -> closing[sqlite3.Connection]:
+        connection = connect_writer(self.path)
+        try:
+            if not self._migrated:
+                migrate(connection, self.path)
+                self._migrated = True
+        except BaseException:
+            connection.close()
+            raise
+        return closing(connection)
+
+    async def _in_thread(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return await asyncio.to_thread(function, *args, **kwargs)
+        except sqlite3.Error as exc:
+            log.error("a statement of the device database failed", exc_info=exc)
+            raise ServiceUnavailable("The device database is unavailable.") from exc
+
+
+def _is_a_device_store(devices: SqliteDeviceStore) -> DeviceStore:  # mypy checks the protocol here
+    return devices

@@ -1,0 +1,22 @@
+"""Waiting on conditions that nothing notifies (a broker's state, what another task received): polled
+briefly, and a failure naming what never happened after the deadline — never a bare sleep."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+import anyio
+
+POLL_SECONDS = 0.02
+
+
+async def until(condition: Callable[[], bool | Awaitable[bool]], what: str, *, within: float = 10.0) -> None:
+    """Return once `condition()` (a plain or async callable) holds; AssertionError saying `what` otherwise."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        result = condition()
+        if await result if isinstance(result, Awaitable) else result:
+            return
+        await anyio.sleep(POLL_SECONDS)
+    raise AssertionError(f"not so after {within} s: {what}")

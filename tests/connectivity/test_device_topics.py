@@ -1,0 +1,66 @@
+"""The device endpoint's topics and telemetry layouts, in process: who may use which topic, and the merge a
+telemetry message becomes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from twinhub.connectivity.device.telemetry import Layout, TelemetryInvalid, merge_frame
+from twinhub.connectivity.device.topics import DeviceTopic, Kind, parse_topic
+
+DEVICE = ("device:org.example:s1",)
+USER = ("nginx:alice",)
+
+
+@pytest.mark.parametrize(("topic", "parsed"), [
+    ("devices/org.example:s1/telemetry", DeviceTopic("org.example:s1", Kind.TELEMETRY)),
+    ("devices/org.example:s1/commands", DeviceTopic("org.example:s1", Kind.COMMANDS)),
+    ("devices/:no-namespace/errors", DeviceTopic(":no-namespace", Kind.ERRORS)),
+    ("devices/org.example:s1/telemetry/extra", None), ("devices/org.example:s1/other", None),
+    ("devices/+/telemetry", None), ("devices/#", None), ("devices/org.example:s+/telemetry", None),
+    ("devices/not-a-thing-id/telemetry", None), ("things/org.example:s1/telemetry", None), ("", None),
+])
+def test_parse_topic(topic: str, parsed: DeviceTopic | None) -> None:
+    assert parse_topic(topic) == parsed
+    if parsed is not None:
+        assert str(parsed) == topic
+
+
+def test_a_device_uses_only_its_own_topics_in_their_direction() -> None:
+    own, other = "org.example:s1", "org.example:s2"
+    assert DeviceTopic(own, Kind.TELEMETRY).allowed(DEVICE, publish=True)
+    assert DeviceTopic(own, Kind.RESPONSES).allowed(DEVICE, publish=True)
+    assert DeviceTopic(own, Kind.COMMANDS).allowed(DEVICE, publish=False)
+    assert DeviceTopic(own, Kind.ERRORS).allowed(DEVICE, publish=False)
+    assert not DeviceTopic(own, Kind.TELEMETRY).allowed(DEVICE, publish=False)
+    assert not DeviceTopic(own, Kind.COMMANDS).allowed(DEVICE, publish=True)
+    for kind in Kind:
+        assert not DeviceTopic(other, kind).allowed(DEVICE, publish=kind.inbound)
+
+
+def test_a_user_names_any_thing_and_its_policy_decides() -> None:
+    assert DeviceTopic("org.example:s2", Kind.TELEMETRY).allowed(USER, publish=True)
+    assert DeviceTopic("org.example:s2", Kind.COMMANDS).allowed(USER, publish=False)
+    assert not DeviceTopic("org.example:s2", Kind.COMMANDS).allowed(USER, publish=True)
+
+
+@pytest.mark.parametrize(("layout", "value"), [
+    (Layout.FEATURES, {"features": {"t": {"properties": {"value": 21.5}},
+                                    "door": {"properties": {"value": {"o": 1}}}}}),
+    (Layout.ATTRIBUTES, {"attributes": {"t": 21.5, "door": {"o": 1}}}),
+    (Layout.MERGE, {"t": 21.5, "door": {"o": 1}}),
+])
+def test_telemetry_becomes_one_merge_at_the_root(layout: Layout, value: object) -> None:
+    frame = json.loads(merge_frame("org.example:s1", b'{"t": 21.5, "door": {"o": 1}}', layout, "c-1"))
+    assert frame == {"topic": "org.example/s1/things/twin/commands/merge", "path": "/", "value": value,
+                     "headers": {"correlation-id": "c-1", "content-type": "application/merge-patch+json",
+                                 "response-required": True}}
+
+
+@pytest.mark.parametrize("payload", [b"", b"nope", b"[]", b"1", b'"x"', b"null", b"\xff", b"[" * 2000 + b"]" * 2000,
+                                     b'{"a": 1'])
+def test_only_a_json_object_is_telemetry(payload: bytes) -> None:
+    with pytest.raises(TelemetryInvalid):
+        merge_frame("org.example:s1", payload, Layout.FEATURES, "c-1")
