@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import aio_pika
 import anyio
 import httpx
 import orjson
@@ -23,6 +24,7 @@ from tests.connectivity.mqtt import (
     responding,
     server_client_ids,
 )
+from tests.connectivity.peer import new_queue, ready, send
 from twinhub.testing import Server, running_server
 
 OWNER = "nginx:ditto"  # the dev server's subject of the user `ditto`
@@ -309,3 +311,39 @@ def test_a_message_to_a_thing_reaches_the_device_and_its_answer_the_caller(
     assert response.status_code == 200, response.text
     assert response.json() == {"answer": 42}
     assert asked[0]["topic"].endswith("/things/live/messages/ask") and asked[0]["value"] == {"question": "?"}
+
+
+def test_an_amqp_091_source_changes_twins_and_rejects_what_its_subjects_may_not_do(
+        api: httpx.Client, server: Server, vhost: str, connections: Callable[[dict[str, Any]], str]) -> None:
+    uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    thing = f"org.twinhub.e2e:amqp-{uuid.uuid4().hex[:6]}"
+    theirs = f"org.twinhub.e2e:not-mine-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    with httpx.Client(base_url=server.base_url + "/api/2", auth=("other", "any"), timeout=30) as other:
+        assert other.put(f"/things/{theirs}", json={"attributes": {}}).status_code == 201
+
+    async def broker(action: str, queue: str = "", body: bytes = b"") -> Any:
+        async with await aio_pika.connect(uri) as link:
+            channel = await link.channel()
+            if action == "declare":
+                return await new_queue(channel)
+            if action == "send":
+                await send(channel, queue, body, content_type="application/json")
+                return None
+            return await ready(channel, queue)
+
+    queue = anyio.run(broker, "declare")
+    connection_id = connections({"connectionType": "amqp-091", "uri": uri, "sources": [
+        {"addresses": [queue], "authorizationContext": [OWNER]}]})
+    wait_open(api, connection_id)
+    anyio.run(broker, "send", queue, merge(theirs, "/attributes/x", 1))
+    anyio.run(broker, "send", queue, merge(thing, "/attributes/via", "amqp"))
+    eventually(lambda: attribute(api, thing, "via") == "amqp", "the change through AMQP")
+
+    def settled() -> bool:
+        metrics = api.get(f"/connections/{connection_id}/metrics").json()["connectionMetrics"]["inbound"]
+        acknowledged = metrics.get("acknowledged", {})
+        return "failure" in acknowledged and "success" in acknowledged
+
+    eventually(settled, "both messages settled")
+    assert anyio.run(broker, "ready", queue) == 0  # neither waits in the queue: the refused one was rejected
