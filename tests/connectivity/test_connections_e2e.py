@@ -42,7 +42,7 @@ def api(server: Server) -> Iterator[httpx.Client]:
         yield client
 
 
-def eventually(check: Callable[[], bool], what: str, *, within: float = 20.0,
+def eventually(check: Callable[[], bool], what: str, *, within: float = 30.0,
                between: Callable[[], None] | None = None) -> None:
     deadline = time.monotonic() + within
     for _attempt in range(1_000_000):
