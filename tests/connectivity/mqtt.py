@@ -146,3 +146,8 @@ def responding(url: str, topic: str, answer: Callable[[dict[str, Any]], None]) -
         yield
     finally:
         collector.close()
+
+
+async def publish_in_order(url: str, messages: Sequence[tuple[str, bytes | str, int]]) -> None:
+    """Publish `(topic, payload, qos)` on one connection, so that the broker passes them on in this order."""
+    await asyncio.to_thread(_publish_all, url, [(topic, payload, qos, None) for topic, payload, qos in messages])
