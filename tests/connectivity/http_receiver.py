@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import gzip
 import json
+import ssl
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -36,19 +37,20 @@ class HttpReceiver:
     received: list[Received] = field(default_factory=list)
     held: int = 0
     most_held: int = 0
+    tls: ssl.SSLContext | None = None  # serve HTTPS with this context
     _server: asyncio.Server | None = None
     _release: asyncio.Event = field(default_factory=asyncio.Event)
     _handlers: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def release(self) -> None:
         self._release.set()
 
     async def __aenter__(self) -> HttpReceiver:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 

@@ -65,7 +65,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     data_dir = tmp_path_factory.mktemp("devices") / "data"
     data_dir.mkdir()
     SqliteUserStore(data_dir / "things.db").set_user_sync(ADMIN[0], hash_password(ADMIN[1], hasher=HASHER))
-    with running_server(data_dir, args=("--mqtt-port", "0")) as server, \
+    with running_server(data_dir, args=("--mqtt-port", "0"), env={"TWINHUB_ADMIN_SUBJECTS": "nginx:admin"}) as server, \
             httpx.Client(base_url=server.base_url + "/api/2", auth=ADMIN, timeout=30) as http:
         yield Endpoint(server, http)
 
@@ -291,3 +291,70 @@ def test_a_device_that_stops_reading_its_commands_is_disconnected(endpoint: Endp
             while stuck.recv(1 << 20):
                 pass
     assert httpx.get(f"{endpoint.server.base_url}/health").status_code == 200
+
+
+def test_a_device_s_messages_are_applied_in_the_order_they_came(endpoint: Endpoint, thing_id: str) -> None:
+    endpoint.create_thing(thing_id, ["READ", "WRITE"])
+    device = endpoint.device(thing_id)
+    try:
+        # Many in flight at once (paho sends up to 20 before it waits for a PUBACK).
+        infos = [device.client.publish(f"devices/{thing_id}/telemetry", json.dumps({"n": n}), qos=1)
+                 for n in range(200)]
+        for info in infos:
+            info.wait_for_publish(30)
+            assert info.is_published()
+        assert endpoint.http.get(f"/things/{thing_id}/features/n/properties/value").json() == 199
+        revision = endpoint.http.get(f"/things/{thing_id}", params={"fields": "_revision"}).json()["_revision"]
+        assert revision == 201  # created, then each message once
+    finally:
+        device.close()
+
+
+def test_a_malformed_response_is_refused_and_an_unsubscribed_device_gets_no_commands(endpoint: Endpoint,
+                                                                                     thing_id: str) -> None:
+    endpoint.create_thing(thing_id, ["READ", "WRITE"])
+    device = endpoint.device(thing_id)
+    try:
+        assert device.subscribe(f"devices/{thing_id}/errors") == 1
+        for response in (b"nonsense", b'{"topic": "other/thing/things/live/messages/x", "status": 200}', b"{}"):
+            assert device.publish(f"devices/{thing_id}/responses", response).is_published()
+            assert json.loads(device.next_message().payload)["value"]["error"] == "json.invalid"
+        assert device.subscribe(f"devices/{thing_id}/commands") == 1
+        device.unsubscribe(f"devices/{thing_id}/commands")
+        answer = endpoint.http.post(f"/things/{thing_id}/inbox/messages/x", json={}, params={"timeout": "1"})
+        assert answer.status_code == 408
+        assert device.messages.empty()
+    finally:
+        device.close()
+
+
+def test_telemetry_for_an_unknown_thing_creates_it_for_the_device_and_the_admins(endpoint: Endpoint,
+                                                                               thing_id: str) -> None:
+    device = endpoint.device(thing_id)
+    try:
+        assert device.publish(f"devices/{thing_id}/telemetry", '{"temperature": 7}').is_published()
+        assert device.publish(f"devices/{thing_id}/telemetry", '{"temperature": 8}').is_published()
+    finally:
+        device.close()
+    assert endpoint.http.get(f"/things/{thing_id}").json() == {
+        "thingId": thing_id, "policyId": thing_id, "features": {"temperature": {"properties": {"value": 8}}}}
+    entries = endpoint.http.get(f"/policies/{thing_id}/entries").json()
+    assert list(entries["DEVICE"]["subjects"]) == [f"device:{thing_id}"]
+    assert "policy:/" not in entries["DEVICE"]["resources"]  # the admins manage it
+    assert list(entries["ADMIN"]["subjects"]) == ["nginx:admin"]
+
+
+def test_telemetry_too_large_for_a_thing_is_refused_not_left_unanswered(endpoint: Endpoint, thing_id: str) -> None:
+    endpoint.create_thing(thing_id, ["READ", "WRITE"])
+    device = endpoint.device(thing_id)
+    try:
+        assert device.subscribe(f"devices/{thing_id}/errors") == 1
+        many_keys = json.dumps({f"k{n}": 1 for n in range(90_000)}, separators=(",", ":"))  # ~1 MB, 5 x as features
+        assert len(many_keys) < 1024 * 1024
+        assert device.publish(f"devices/{thing_id}/telemetry", many_keys).is_published()
+        refusal = json.loads(device.next_message().payload)
+        assert refusal["status"] == 413, refusal
+        assert not device.disconnected.is_set()
+        assert "features" not in endpoint.http.get(f"/things/{thing_id}").json()
+    finally:
+        device.close()
