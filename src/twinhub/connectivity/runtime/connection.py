@@ -163,6 +163,14 @@ class ConnectionRuntime:
 
     async def _run(self) -> None:
         context = self._context
+        contexts = [source.authorization_context for source in self.connection.sources]
+        contexts += [target.authorization_context for target in self.connection.targets]
+        templated = [subject for subjects in contexts for subject in subjects if "{{" in subject]
+        if templated:  # subjects per message: not yet; said instead of refusing every message as nobody
+            problem = f"placeholders in an authorizationContext are not supported (yet): {', '.join(templated)}"
+            self._client.set("failed", f"misconfigured: {problem}")
+            self.monitor.log("connection", "other", f"The connection cannot run: {problem}.")
+            return
         try:
             mappers = context.build_mappers(self.connection)
         except MapperConfigurationInvalid as invalid:
