@@ -17,6 +17,11 @@ from twinhub.service.platform import Platform
 
 pytestmark = pytest.mark.anyio
 
+
+@pytest.fixture
+def anyio_backend() -> tuple[str, dict[str, bool]]:
+    return "asyncio", {"use_uvloop": True}  # as the server runs
+
 OWNER = ("integration:device",)
 READER = "integration:reader"
 
