@@ -22,7 +22,7 @@ from typing import Final, Literal
 
 from twinhub.model.types import JsonObject
 
-__all__ = ["DEFAULT_MAX_LOG_ENTRIES", "LOGS_ENABLED_FOR", "NO_CORRELATION_ID", "ConnectionMonitor",
+__all__ = ["DEFAULT_MAX_LOG_ENTRIES", "LOGS_ENABLED_FOR", "MEASUREMENTS", "NO_CORRELATION_ID", "ConnectionMonitor",
            "Direction", "MetricType"]
 
 DEFAULT_MAX_LOG_ENTRIES: Final = 1000
@@ -36,6 +36,11 @@ Direction = Literal["inbound", "outbound"]
 # dispatched, filtered, mapped, dropped, published, acknowledged.
 MetricType = Literal["consumed", "mapped", "dropped", "enforced", "acknowledged", "throttled", "dispatched",
                      "filtered", "published"]
+# What Ditto's document requires in each direction's metrics (each with success and failure).
+MEASUREMENTS: Final[dict[Direction, tuple[MetricType, ...]]] = {
+    "inbound": ("consumed", "mapped", "dropped", "enforced", "acknowledged", "throttled"),
+    "outbound": ("dispatched", "filtered", "mapped", "dropped", "published", "acknowledged"),
+}
 Category = Literal["source", "target", "response", "connection"]
 
 
@@ -89,30 +94,35 @@ class ConnectionMonitor:
         self._counters.clear()
 
     def metrics(self) -> JsonObject:
-        """Ditto's `/metrics` of this connection on this worker."""
+        """Ditto's `/metrics` of this connection on this worker: every measurement type, zero until it counted
+        (`lastMessageAt` null until then, as Ditto's ImmutableMeasurement renders it)."""
         now = self._clock()
-        groups: dict[tuple[Direction, MetricType, str], list[_Counter]] = {}
-        per_address: dict[Direction, JsonObject] = {"inbound": {}, "outbound": {}}
+        groups: dict[tuple[Direction, MetricType, bool], list[_Counter]] = {}
+        per_address: dict[Direction, dict[str, dict[tuple[MetricType, bool], _Counter]]] = {
+            "inbound": {}, "outbound": {}}
         for (direction, address, kind, success), counter in self._counters.items():
-            outcome = "success" if success else "failure"
-            measured = per_address[direction].setdefault(address, {})
-            assert isinstance(measured, dict)
-            kinds = measured.setdefault(kind, {})
-            assert isinstance(kinds, dict)
-            kinds[outcome] = counter.to_json(now)
-            groups.setdefault((direction, kind, outcome), []).append(counter)
-        connection_metrics: dict[Direction, JsonObject] = {"inbound": {}, "outbound": {}}
-        for (direction, kind, outcome), counters in groups.items():
-            outcomes = connection_metrics[direction].setdefault(kind, {})
-            assert isinstance(outcomes, dict)
-            outcomes[outcome] = _merged(counters, now)
+            per_address[direction].setdefault(address, {})[(kind, success)] = counter
+            groups.setdefault((direction, kind, success), []).append(counter)
         failures = any(not success and counter.buckets for (_d, _a, _k, success), counter in self._counters.items())
+
+        def measured(direction: Direction, counts: Callable[[MetricType, bool], JsonObject]) -> JsonObject:
+            return {kind: {"success": counts(kind, True), "failure": counts(kind, False)}
+                    for kind in MEASUREMENTS[direction]}
+
+        def overall(direction: Direction) -> JsonObject:
+            return measured(direction, lambda kind, success: _merged(groups.get((direction, kind, success), []), now))
+
+        def of_address(direction: Direction, counters: dict[tuple[MetricType, bool], _Counter]) -> JsonObject:
+            return measured(direction, lambda kind, success: counters.get((kind, success), _Counter()).to_json(now))
+
         return {
             "connectionId": self.connection_id,
             "containsFailures": failures,
-            "connectionMetrics": {"inbound": connection_metrics["inbound"], "outbound": connection_metrics["outbound"]},
-            "sourceMetrics": {"addressMetrics": per_address["inbound"]},
-            "targetMetrics": {"addressMetrics": per_address["outbound"]},
+            "connectionMetrics": {"inbound": overall("inbound"), "outbound": overall("outbound")},
+            "sourceMetrics": {"addressMetrics": {address: of_address("inbound", counters)
+                                                for address, counters in per_address["inbound"].items()}},
+            "targetMetrics": {"addressMetrics": {address: of_address("outbound", counters)
+                                                for address, counters in per_address["outbound"].items()}},
         }
 
     # -- logs --------------------------------------------------------------------------------------
