@@ -77,7 +77,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
     (cache coherence across workers, committed events to sessions), cancelled when the context ends."""
     async with open_backends(settings) as backends, build_authenticator(
             user_store=backends.users if settings.basic_auth else None,
-            device_store=backends.devices if settings.basic_auth else None,
+            device_store=backends.devices,  # devices log in whatever HTTP basic allows (an MQTT-only login)
             oidc_issuers=settings.oidc, dev=settings.dev_auth,
             pre_authentication=settings.pre_authentication) as authenticator:
         for warning in await authenticator.warnings_at_start():

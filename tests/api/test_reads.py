@@ -71,6 +71,8 @@ def test_at_historical_revision_reads_the_past(client: httpx.Client, thing: str)
     assert client.get(f"{thing}/attributes/serial", params={"at-historical-revision": "2"}).json() == 1
     assert_error(client.get(thing, headers={"at-historical-revision": "99"}), 404,
                  "things:thing.history.notfound")
+    # "²" is a digit to str.isdigit, not to int(): a clean 400, not a 500
+    assert_error(client.get(thing, params={"at-historical-revision": "²"}), 400, "header.invalid")
 
 
 def test_at_historical_timestamp_reads_the_past(client: httpx.Client, thing: str) -> None:

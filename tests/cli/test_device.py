@@ -9,7 +9,10 @@ import anyio
 from argon2 import PasswordHasher
 
 from tests.cli.helpers import run
+from tests.contract.conftest import postgres_dsn, postgres_server
 from twinhub.store.sqlite.devices import SqliteDeviceStore
+
+__all__ = ["postgres_dsn", "postgres_server"]  # the contract suite's throwaway database, as fixtures here
 
 
 def added_password(stdout: str) -> str:
@@ -58,3 +61,13 @@ def test_an_invalid_device_id_is_one_line(tmp_path: Path) -> None:
         result = run("device", "add", invalid, "--data-dir", str(tmp_path))
         assert result.status == 1
         assert "invalid device id" in result.error_line()
+
+
+def test_devices_live_in_postgresql_with_store_url(postgres_dsn: str, tmp_path: Path) -> None:
+    env = {"TWINHUB_STORE_URL": postgres_dsn}
+    added = run("device", "add", "org.example:pg-1", "--data-dir", str(tmp_path), env=env)
+    assert added.status == 0, added.stderr
+    assert run("device", "list", env=env).stdout.splitlines() == ["org.example:pg-1"]
+    assert not (tmp_path / "things.db").exists()
+    assert run("device", "remove", "org.example:pg-1", env=env).status == 0
+    assert run("device", "list", env=env).stdout == ""

@@ -31,6 +31,8 @@ class Device:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = lambda _client, _data, message: self.messages.put(message)
         self.client.on_subscribe = lambda _client, _data, _mid, codes, _props: self.granted.put(list(codes))
+        self.unsubscribed: queue.Queue[int] = queue.Queue()
+        self.client.on_unsubscribe = lambda _client, _data, mid, _codes, _props: self.unsubscribed.put(mid)
         self.client.connect("127.0.0.1", port, keepalive=30)
         self.client.loop_start()
 
@@ -60,9 +62,20 @@ class Device:
         assert len(codes) == 1
         return codes[0]
 
+    def unsubscribe(self, topic: str) -> None:
+        """Unsubscribe and wait for the UNSUBACK."""
+        _result, mid = self.client.unsubscribe(topic)
+        assert self.unsubscribed.get(timeout=WAIT) == mid
+
     def next_message(self) -> paho.MQTTMessage:
         return self.messages.get(timeout=WAIT)
 
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+    def __enter__(self) -> Device:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

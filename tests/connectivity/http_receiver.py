@@ -9,6 +9,8 @@
     /endless        a chunked body that never ends
     /bomb           a small gzip body that inflates to 64 MiB
     /close          closes the connection without answering
+    /respond        a device behind a webhook: answers a Ditto Protocol live message with its Ditto Protocol
+                    response (status 200, the payload {"answer": <the request's payload>})
 
 It parses just enough HTTP for these tests (request line, headers, Content-Length bodies, keep-alive)."""
 
@@ -18,6 +20,7 @@ import asyncio
 import contextlib
 import gzip
 import json
+import ssl
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -36,19 +39,20 @@ class HttpReceiver:
     received: list[Received] = field(default_factory=list)
     held: int = 0
     most_held: int = 0
+    tls: ssl.SSLContext | None = None  # serve HTTPS with this context
     _server: asyncio.Server | None = None
     _release: asyncio.Event = field(default_factory=asyncio.Event)
     _handlers: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def release(self) -> None:
         self._release.set()
 
     async def __aenter__(self) -> HttpReceiver:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -122,6 +126,13 @@ class HttpReceiver:
             return True
         if path == "/close":
             return False
+        if path == "/respond":
+            request = json.loads(body)
+            response = {"topic": request["topic"], "path": request["path"], "status": 200,
+                        "headers": {"correlation-id": request["headers"]["correlation-id"],
+                                    "content-type": "application/json"},
+                        "value": {"answer": request.get("value")}}
+            return await self._answer(writer, 200, json.dumps(response).encode(), "application/vnd.eclipse.ditto+json")
         return await self._answer(writer, 404, b"no such path", "text/plain")
 
     @staticmethod

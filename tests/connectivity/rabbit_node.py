@@ -28,6 +28,7 @@ import aio_pika
 import pytest
 
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+CTL = SERVER.with_name("rabbitmqctl")  # not /usr/sbin's wrapper, which runs as the rabbitmq user (its cookie)
 START_TIMEOUT = 90.0  # seconds; a node boots in about 5 s on an idle machine, much slower on a busy one
 _AMQP_HEADER = b"AMQP\x00\x00\x09\x01"
 
@@ -141,6 +142,17 @@ class RabbitNode:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=30)
+
+    def ctl(self, *args: str) -> str:
+        """`rabbitmqctl` against this node (with its Erlang cookie); returns what it printed."""
+        environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.directory),
+                       "LANG": "C.UTF-8", "RABBITMQ_CONF_ENV_FILE": str(self.directory / "rabbitmq-env.conf"),
+                       "ERL_EPMD_ADDRESS": "127.0.0.1"}
+        done = subprocess.run([str(CTL), "-n", self.name, *args], env=environment, capture_output=True, text=True,
+                              timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed ({done.returncode}): {done.stderr}")
+        return done.stdout
 
     def prepare_durable_queues(self, count: int) -> None:
         """Declare `count` durable queues and restart the node in order, so that they are on disk for sure.

@@ -91,3 +91,17 @@ async def test_a_client_flooding_qos_0_is_disconnected(settings: Settings, platf
             assert await asyncio.to_thread(device.disconnected.wait, WAIT)
         finally:
             await asyncio.to_thread(device.close)
+
+
+async def test_a_client_subscribes_to_a_bounded_number_of_things(settings: Settings, platform: Platform) -> None:
+    endpoint = DeviceEndpoint(settings, max_subscriptions=2)
+    async with endpoint.lifespan(platform):
+        gateway = await asyncio.to_thread(Device, endpoint.port, "gateway")  # dev mode: a user, no password
+        try:
+            assert await asyncio.to_thread(gateway.wait_connected) == 0
+            for thing in ("org.example:a", "org.example:b"):
+                assert await asyncio.to_thread(gateway.subscribe, f"devices/{thing}/commands") == 1
+            assert await asyncio.to_thread(gateway.subscribe, "devices/org.example:a/commands") == 1  # again: fine
+            assert await asyncio.to_thread(gateway.subscribe, "devices/org.example:c/commands") == 0x80
+        finally:
+            await asyncio.to_thread(gateway.close)

@@ -7,7 +7,14 @@ import json
 
 import pytest
 
-from twinhub.connectivity.device.telemetry import Layout, TelemetryInvalid, merge_frame
+from twinhub.connectivity.device.telemetry import (
+    Layout,
+    TelemetryInvalid,
+    create_frame,
+    merge_frame,
+    owner_policy,
+    telemetry_patch,
+)
 from twinhub.connectivity.device.topics import DeviceTopic, Kind, parse_topic
 
 DEVICE = ("device:org.example:s1",)
@@ -53,14 +60,30 @@ def test_a_user_names_any_thing_and_its_policy_decides() -> None:
     (Layout.MERGE, {"t": 21.5, "door": {"o": 1}}),
 ])
 def test_telemetry_becomes_one_merge_at_the_root(layout: Layout, value: object) -> None:
-    frame = json.loads(merge_frame("org.example:s1", b'{"t": 21.5, "door": {"o": 1}}', layout, "c-1"))
+    patch = telemetry_patch(b'{"t": 21.5, "door": {"o": 1}}', layout)
+    assert patch == value
+    frame = json.loads(merge_frame("org.example:s1", patch, "c-1"))
     assert frame == {"topic": "org.example/s1/things/twin/commands/merge", "path": "/", "value": value,
                      "headers": {"correlation-id": "c-1", "content-type": "application/merge-patch+json",
                                  "response-required": True}}
+    assert json.loads(merge_frame("org.example:s1", patch, "c-1", existing=True))["headers"]["if-match"] == "*"
+
+
+def test_a_missing_thing_is_created_with_the_owner_policy() -> None:
+    policy = owner_policy("device:org.example:s1", ["nginx:admin", "keycloak:ops"])
+    frame = json.loads(create_frame("org.example:s1", {"attributes": {"t": 1}}, policy, "c-2"))
+    assert frame["topic"] == "org.example/s1/things/twin/commands/create"
+    assert frame["headers"]["if-none-match"] == "*"
+    assert frame["value"] == {"attributes": {"t": 1}, "_policy": policy}
+    device, admin = policy["entries"]["DEVICE"], policy["entries"]["ADMIN"]  # type: ignore[index]
+    assert list(device["subjects"]) == ["device:org.example:s1"]
+    assert set(device["resources"]) == {"thing:/", "message:/"}  # not its policy
+    assert list(admin["subjects"]) == ["nginx:admin", "keycloak:ops"]
+    assert set(admin["resources"]) == {"thing:/", "policy:/", "message:/"}
 
 
 @pytest.mark.parametrize("payload", [b"", b"nope", b"[]", b"1", b'"x"', b"null", b"\xff", b"[" * 2000 + b"]" * 2000,
                                      b'{"a": 1'])
 def test_only_a_json_object_is_telemetry(payload: bytes) -> None:
     with pytest.raises(TelemetryInvalid):
-        merge_frame("org.example:s1", payload, Layout.FEATURES, "c-1")
+        telemetry_patch(payload, Layout.FEATURES)

@@ -4,12 +4,15 @@ responses back as replies, parallelism, and receivers that are slow, hang, flood
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import socket
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 
 import pytest
 
+from tests.connectivity.certificates import self_signed
 from tests.connectivity.http_receiver import HttpReceiver
 from tests.connectivity.polling import until
 from twinhub.connectivity.clients import open_client
@@ -23,11 +26,6 @@ from twinhub.connectivity.clients.http_push import (
 from twinhub.connectivity.external import ExternalMessage
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture
@@ -72,16 +70,17 @@ async def test_target_address_becomes_method_and_path_under_the_uri(receiver: Ht
     assert json.loads(reply.message.payload)["method"] == "PUT"
 
 
-async def test_get_sends_no_body_and_hop_by_hop_headers_are_not_taken_from_the_message(
-        receiver: HttpReceiver) -> None:
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+async def test_get_and_delete_send_no_body_and_hop_by_hop_headers_are_not_taken_from_the_message(
+        receiver: HttpReceiver, method: str) -> None:
     client = await connected(receiver.base)
     try:
-        await client.publish(message("GET:/echo", headers={"host": "evil.example", "content-length": "99",
-                                                           "connection": "upgrade", "x-fine": "1"}))
+        await client.publish(message(f"{method}:/echo", headers={"host": "evil.example", "content-length": "99",
+                                                                 "connection": "upgrade", "x-fine": "1"}))
     finally:
         await client.aclose()
     request = receiver.received[0]
-    assert request.method == "GET" and request.body == b""
+    assert request.method == method and request.body == b""
     assert request.headers["host"] == f"127.0.0.1:{receiver.port}"
     assert request.headers.get("content-length", "0") == "0" and request.headers["x-fine"] == "1"
 
@@ -186,7 +185,7 @@ async def test_sources_are_refused(receiver: HttpReceiver) -> None:
         await client.aclose()
 
 
-@pytest.mark.parametrize("address", ["/path", "DELETE:/x", "post:/x", "POST://evil.example/x", "POST:http://evil/",
+@pytest.mark.parametrize("address", ["/path", "HEAD:/x", "post:/x", "POST://evil.example/x", "POST:http://evil/",
                                      "POST:/a b", "POST:/a#frag", "POST"])
 def test_bad_target_addresses_are_refused(address: str) -> None:
     with pytest.raises(HttpPushConfigInvalid):
@@ -207,3 +206,23 @@ def test_good_target_addresses() -> None:
 def test_bad_uri_or_specific_config_is_refused(uri: str, config: dict[str, str]) -> None:
     with pytest.raises(HttpPushConfigInvalid):
         HttpPushClient(settings(uri, config))
+
+
+async def test_https_with_validate_certificates_refuses_an_unknown_authority_and_accepts_it_when_off(
+        tmp_path: Path) -> None:
+    async with HttpReceiver(tls=self_signed(tmp_path).server_context()) as receiver:
+        checked = open_client(settings(receiver.base))
+        await checked.connect()
+        try:
+            with pytest.raises(ClientFailure, match="CERTIFICATE_VERIFY_FAILED"):
+                await checked.publish(message("POST:/echo"))
+        finally:
+            await checked.aclose()
+        unchecked = open_client(dataclasses.replace(settings(receiver.base), validate_certificates=False))
+        await unchecked.connect()
+        try:
+            reply = await unchecked.publish(message("POST:/echo"))
+        finally:
+            await unchecked.aclose()
+        assert reply is not None and reply.status == 200
+        assert len(receiver.received) == 1  # only the unchecked client's request got through

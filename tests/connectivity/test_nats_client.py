@@ -4,15 +4,22 @@ JetStream durable consumers shared by workers with ack / nak / term, publishing,
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import shutil
 import socket
+import subprocess
+import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
 
 import anyio
 import nats
 import nats.js.errors
 import pytest
 
+from tests.connectivity.certificates import self_signed
+from tests.connectivity.nats_peer import publish as raw_publish
 from tests.connectivity.polling import until
 from tests.integration.conftest import TcpProxy
 from tests.integration.services import NATS, require
@@ -30,10 +37,7 @@ from twinhub.connectivity.external import ExternalMessage
 
 pytestmark = pytest.mark.anyio
 
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+NATS_SERVER = "/usr/sbin/nats-server"
 
 
 @pytest.fixture(scope="module")
@@ -119,19 +123,6 @@ async def wait_for_interest(client: NatsClient, count: int) -> None:
     assert nc is not None
     await until(lambda: len(nc._subs) >= count, f"{count} subscriptions")
     await nc.flush()
-
-
-async def raw_publish(url: str, subject: str, payloads: list[bytes], *, jetstream: bool = False) -> None:
-    connection = await nats.connect(url)
-    try:
-        for payload in payloads:
-            if jetstream:
-                await connection.jetstream().publish(subject, payload)
-            else:
-                await connection.publish(subject, payload)
-        await connection.flush()
-    finally:
-        await connection.close()
 
 
 async def test_core_source_receives_messages_with_headers_and_reply_subject(nats_url: str, prefix: str) -> None:
@@ -358,3 +349,37 @@ def test_durable_names_differ_by_connection_source_and_address() -> None:
              for connection in ("c:1", "c_1") for index in (0, 1) for address in ("a", "b")}
     assert len(names) == 8
     assert all("." not in name and ":" not in name for name in names)
+
+
+@pytest.fixture
+def tls_nats(tmp_path: Path) -> Iterator[int]:
+    """A NATS server of the test's own with TLS (a certificate no authority signed) on a free port; its port."""
+    if shutil.which(NATS_SERVER) is None:
+        pytest.skip(f"{NATS_SERVER} is not installed (apt-get install nats-server)")
+    certificate = self_signed(tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([NATS_SERVER, "-a", "127.0.0.1", "-p", str(port), "--tls", "--tlscert",
+                                str(certificate.certificate), "--tlskey", str(certificate.key)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(500):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.02)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def test_tls_with_validate_certificates_refuses_an_unknown_authority_and_accepts_it_when_off(
+        tls_nats: int, prefix: str) -> None:
+    uri = f"tls://127.0.0.1:{tls_nats}"
+    checked = open_client(settings(uri))
+    with pytest.raises(ClientFailure, match="CERTIFICATE_VERIFY_FAILED"):
+        await checked.connect()
+    await checked.aclose()
+    async with connected(dataclasses.replace(settings(uri), validate_certificates=False)) as client:
+        await client.publish(ExternalMessage(b"over tls", {}, None, f"{prefix}.tls"))

@@ -68,7 +68,7 @@ def parse_headers(request: Request) -> RequestHeaders:
     revision_text = _get(request, "at-historical-revision")
     at_revision = None
     if revision_text is not None:
-        if not revision_text.strip().isdigit():
+        if not (revision_text.strip().isascii() and revision_text.strip().isdigit()):  # "²" is a digit to isdigit
             raise HeaderInvalid("at-historical-revision", revision_text, "revision number")
         at_revision = int(revision_text)
     timestamp_text = _get(request, "at-historical-timestamp")

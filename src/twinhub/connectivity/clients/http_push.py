@@ -2,10 +2,10 @@
 
 The connection's uri is the endpoint's base, `http(s)://[user:password@]host[:port][/base-path]` (user and
 password become HTTP basic authentication); a target's address is `<METHOD>:<path>`, `METHOD` one of GET,
-POST, PUT, PATCH, the path (with an optional query) appended to the uri: `POST:/events/{{ thing:id }}`
+POST, PUT, PATCH, DELETE, the path (with an optional query) appended to the uri: `POST:/events/{{ thing:id }}`
 (placeholders are resolved by the runtime before `publish`). The message's headers become the request's
 (apart from those HTTP itself owns: host, content-length, connection, transfer-encoding...), its payload the
-body (none for GET). `specificConfig.parallelism` (default 1, as Ditto) bounds the concurrent requests, each
+body (none for GET and DELETE). `specificConfig.parallelism` (default 1, as Ditto) bounds the concurrent requests, each
 on its own TCP connection. HTTP push has no sources: `validate_addresses` refuses them.
 
 A 2xx response is a delivered message, returned as a `Reply` (status, headers, body) for an acknowledgement
@@ -20,19 +20,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Final, NoReturn
 
 import httpx
 
 from twinhub.connectivity.clients.base import ClientFailure, ClientSettings, EndpointRejected, Reply, SourceSettings
 from twinhub.connectivity.external import ExternalMessage
+from twinhub.connectivity.model import SpecificConfigInvalid, http_push_parallelism
 
 __all__ = ["HttpPushClient", "HttpPushConfigInvalid", "parse_target_address", "validate_addresses"]
 
-METHODS: Final = ("GET", "POST", "PUT", "PATCH")
-DEFAULT_PARALLELISM: Final = 1
-MAX_PARALLELISM: Final = 256
+METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
+NO_BODY: Final = ("GET", "DELETE")  # sent without the message's payload, as Ditto's default omitRequestBody
 # Headers HTTP itself owns: set by httpx from the request, never taken from a message.
 HOP_BY_HOP: Final = frozenset({"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
                                "trailer", "upgrade", "proxy-authorization", "proxy-authenticate", "expect"})
@@ -69,16 +69,6 @@ def validate_addresses(sources: Sequence[SourceSettings], target_addresses: Sequ
         parse_target_address(address)
 
 
-def _parallelism(specific_config: Mapping[str, str]) -> int:
-    unknown = sorted(set(specific_config) - {"parallelism"})
-    if unknown:
-        raise HttpPushConfigInvalid(f"unknown specificConfig for http-push: {', '.join(unknown)}")
-    text = specific_config.get("parallelism", str(DEFAULT_PARALLELISM))
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PARALLELISM:
-        raise HttpPushConfigInvalid(f"specificConfig.parallelism must be a whole number from 1 to {MAX_PARALLELISM}")
-    return int(text)
-
-
 def _base_url(uri: str) -> httpx.URL:
     try:
         url = httpx.URL(uri)
@@ -94,7 +84,10 @@ class HttpPushClient:
 
     def __init__(self, settings: ClientSettings) -> None:
         url = _base_url(settings.uri)
-        self.parallelism = _parallelism(settings.specific_config)
+        try:
+            self.parallelism = http_push_parallelism(settings.specific_config)
+        except SpecificConfigInvalid as exc:
+            raise HttpPushConfigInvalid(str(exc)) from exc
         self._auth = httpx.BasicAuth(url.username, url.password) if url.username else None
         self._base = url.copy_with(username=None, password=None)
         self._verify = settings.validate_certificates
@@ -132,7 +125,7 @@ class HttpPushClient:
             raise RuntimeError("the HTTP push client is not connected")
         method, path = parse_target_address(message.address)
         request = self._http.build_request(method, self._url(path), headers=self._headers(message),
-                                           content=None if method == "GET" else message.payload)
+                                           content=None if method in NO_BODY else message.payload)
         async with self._slots:
             try:
                 async with asyncio.timeout(self._timeout_seconds):
@@ -169,7 +162,7 @@ class HttpPushClient:
         response = await http.send(request, stream=True)
         try:
             declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self._max_response_bytes:
+            if declared.isascii() and declared.isdigit() and int(declared) > self._max_response_bytes:
                 raise self._too_large(request)
             body = bytearray()
             async for chunk in response.aiter_bytes():  # decoded: a compressed bomb stops here too

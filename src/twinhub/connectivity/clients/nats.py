@@ -41,7 +41,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import math
+import re
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Final
@@ -56,24 +58,46 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from twinhub.connectivity.clients.base import REFUSAL_LOGGER, ClientFailure, ClientSettings, Outcome, SourceSettings
-from twinhub.connectivity.clients.nats_config import (
-    NatsConfig,
-    NatsConfigInvalid,
-    durable_name,
-    redacted,
-    validate_subject,
-    validate_uri,
-)
 from twinhub.connectivity.external import ExternalMessage
+from twinhub.connectivity.model import (
+    NatsConfig,
+    SpecificConfigInvalid,
+    validate_nats_subject,
+    validate_nats_uri,
+)
 
-__all__ = ["NatsClient", "NatsConfig", "NatsConfigInvalid", "durable_name", "validate_subject"]
+__all__ = ["NatsClient", "NatsConfigInvalid", "durable_name", "validate_subject"]
 
+_NAME_UNSAFE: Final = re.compile(r"[^A-Za-z0-9_-]")
 FETCH_BATCH: Final = 64
 FETCH_WAIT_SECONDS: Final = 1.0
 # What nats-py may buffer per core subscription before the server's messages are dropped (core NATS only).
 PENDING_MESSAGES: Final = 4096
 PENDING_BYTES: Final = 16 * 1024 * 1024
 
+
+def durable_name(prefix: str, connection_id: str, source_index: int, address: str) -> str:
+    """The durable consumer of one address of one source: the same on every worker (so they share it), another
+    one when the address changes (a consumer's filter cannot change). Readable, and unique by a hash."""
+    digest = hashlib.sha256(f"{connection_id}\0{source_index}\0{address}".encode()).hexdigest()[:12]
+    readable = _NAME_UNSAFE.sub("_", connection_id)[:48]
+    return f"{prefix}_{readable}_{source_index}_{digest}"
+
+
+def _redacted(uri: str) -> str:
+    return re.sub(r"//[^@/]*@", "//***@", uri)
+
+
+class NatsConfigInvalid(ClientFailure, ValueError):
+    """A `specificConfig` entry, uri or address the NATS client cannot use; the message says which."""
+
+
+def validate_subject(subject: str, *, wildcards: bool) -> None:
+    """Raise NatsConfigInvalid unless `subject` is a NATS subject (with `*`/`>` only when `wildcards`)."""
+    try:
+        validate_nats_subject(subject, wildcards=wildcards)
+    except SpecificConfigInvalid as exc:
+        raise NatsConfigInvalid(str(exc)) from exc
 
 
 class NatsDelivery:
@@ -142,9 +166,12 @@ class NatsClient:
     """One `nats` connection on one worker (see the module docstring). Not reusable after `aclose`."""
 
     def __init__(self, settings: ClientSettings) -> None:
-        validate_uri(settings.uri)
+        try:
+            validate_nats_uri(settings.uri)
+            self.config = NatsConfig.parse(settings.specific_config)
+        except SpecificConfigInvalid as exc:
+            raise NatsConfigInvalid(str(exc)) from exc
         self._settings = settings
-        self.config = NatsConfig.parse(settings.specific_config)
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
         self._feeds: set[_Feed] = set()
@@ -170,7 +197,7 @@ class NatsClient:
                 max_reconnect_attempts=1, reconnect_time_wait=0)
         except (TimeoutError, nats.errors.Error, OSError) as exc:
             reason = self._last_error or exc
-            raise ClientFailure(f"NATS: cannot connect to {redacted(self._settings.uri)}: "
+            raise ClientFailure(f"NATS: cannot connect to {_redacted(self._settings.uri)}: "
                                 f"{reason or type(reason).__name__}") from exc
         if self.config.jetstream:
             self._js = self._nc.jetstream(timeout=self._settings.publish_timeout)
@@ -267,6 +294,8 @@ class NatsClient:
                     await feed.queue.put(NatsDelivery(_external(msg), msg, True, feed.settled))
         except (nats.errors.Error, OSError) as exc:
             feed.fail(self._failure or ClientFailure(f"NATS: pulling failed: {exc or type(exc).__name__}"))
+        except Exception as exc:  # whatever ends the pulling must end the deliveries, not leave them hanging
+            feed.fail(ClientFailure(f"NATS: pulling failed unexpectedly: {exc!r}"))
 
     def _enqueue(self, feed: _Feed) -> Callable[[Msg], Awaitable[None]]:
         async def handle(msg: Msg) -> None:

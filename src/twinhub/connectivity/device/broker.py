@@ -177,9 +177,13 @@ class DeviceGate(BaseAuthPlugin, BaseTopicPlugin):  # type: ignore[misc]
         device_topic = parse_topic(topic or "")
         if client is None or device_topic is None or action != Action.SUBSCRIBE:
             return False
-        if not client.may_subscribe(device_topic):
+        try:
+            if not client.may_subscribe(device_topic):
+                return False
+            await client.watch(device_topic)
+        except Exception:  # amqtt would leave the SUBSCRIBE unanswered: refuse it, and say why
+            log.exception("refused a subscription to %s after an error", topic)
             return False
-        await client.watch(device_topic)
         return True
 
 
@@ -223,14 +227,23 @@ class DeviceHandler(BrokerProtocolHandler):  # type: ignore[misc]
         if client is None or topic_name is None or data is None:
             return
         packet_id = publish_packet.variable_header.packet_id if publish_packet.variable_header else None
-        outcome = await client.ingest(parse_topic(topic_name), bytes(data))
-        if outcome in (Outcome.UNAVAILABLE, Outcome.OVERLOADED):
-            log.info("closing the MQTT connection of %s: %s", client.auth.default_subject, outcome.value)
+
+        async def settle(outcome: Outcome) -> None:
+            if outcome in (Outcome.UNAVAILABLE, Outcome.OVERLOADED):
+                log.info("closing the MQTT connection of %s: %s", client.auth.default_subject, outcome.value)
+                self._drop()
+            elif qos == QOS_1 and packet_id is not None:
+                await self._send_packet(PubackPacket.build(packet_id))
+
+        try:
+            outcome = await client.ingest(parse_topic(topic_name), bytes(data), settle)
+        except Exception:  # a bug, not the client's doing: not acknowledged, the client sends it again
+            log.exception("a message of %s failed; closing its connection", client.auth.default_subject)
             self._drop()
-        elif qos == QOS_1 and packet_id is not None:
-            await self._send_packet(PubackPacket.build(packet_id))
-        elif qos == QOS_2 and packet_id is not None:
-            # amqtt's own exchange (PUBREC, PUBREL, PUBCOMP) after the commit: at least once, not exactly once.
+            return
+        if outcome in (Outcome.ACCEPTED, Outcome.REFUSED) and qos == QOS_2 and packet_id is not None:
+            # amqtt's own exchange (PUBREC, PUBREL, PUBCOMP) after the commit, outside the client's turn (it waits
+            # for the client's PUBREL): at least once, not exactly once.
             message = IncomingApplicationMessage(packet_id, topic_name, qos, data, publish_packet.retain_flag)
             message.publish_packet = publish_packet
             await self._handle_qos2_message_flow(message)

@@ -19,26 +19,37 @@ import contextlib
 import enum
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Final
 
 import orjson
 
 from twinhub.auth.context import AuthContext
-from twinhub.connectivity.device.telemetry import Layout, TelemetryInvalid, merge_frame
+from twinhub.connectivity.device.telemetry import (
+    Layout,
+    TelemetryInvalid,
+    create_frame,
+    merge_frame,
+    owner_policy,
+    telemetry_patch,
+)
 from twinhub.connectivity.device.topics import DeviceTopic, Kind, topic_of
 from twinhub.model.errors import JsonParseInvalid, TwinhubError
+from twinhub.model.types import JsonObject
 from twinhub.protocol import encode_envelope, error_envelope, thing_topic
 from twinhub.service.buffers import Budget
 from twinhub.service.session import Session, SessionLimits, SessionServices, SessionTasks, StreamControl
 
-__all__ = ["DEFAULT_ANSWER_TIMEOUT", "DEFAULT_MAX_PENDING", "DeviceClient", "Outcome"]
+__all__ = ["DEFAULT_ANSWER_TIMEOUT", "DEFAULT_MAX_PENDING", "DEFAULT_MAX_SUBSCRIPTIONS", "DeviceClient", "Outcome"]
 
 log = logging.getLogger("twinhub.devices")
 
 DEFAULT_MAX_PENDING: Final = 256  # messages of one client waiting for their turn
+DEFAULT_MAX_SUBSCRIPTIONS: Final = 1000  # commands and errors topics one client may subscribe to
 DEFAULT_ANSWER_TIMEOUT: Final = 30.0  # seconds a telemetry message may take to commit before the client must resend
 _START_MESSAGES: Final = StreamControl("START-SEND-MESSAGES", True, "messages", {})
+_FRAME_GROWTH: Final = 8  # a payload grows in its frame at most ~5 times: `"a":1,` (6 bytes) takes 31
+_FRAME_ROOM: Final = 64 * 1024  # the frame's own topic and headers
 
 # Publishes (topic, payload, qos) to this client; raises when the client cannot take it.
 Publish = Callable[[str, bytes, int], Awaitable[None]]
@@ -56,15 +67,22 @@ class Outcome(enum.Enum):
 class DeviceClient:
     def __init__(self, services: SessionServices, auth: AuthContext, *, publish: Publish, layout: Layout,
                  max_payload: int, buffer_bytes: int | None = None, budget: Budget | None = None,
-                 max_pending: int = DEFAULT_MAX_PENDING, answer_timeout: float = DEFAULT_ANSWER_TIMEOUT) -> None:
+                 max_pending: int = DEFAULT_MAX_PENDING, answer_timeout: float = DEFAULT_ANSWER_TIMEOUT,
+                 admins: Sequence[str] = (), max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS) -> None:
         self.auth = auth
+        self._max_subscriptions = max_subscriptions
+        self._admins = tuple(admins)
         self._publish = publish
         self._layout = layout
         self._max_pending = max_pending
         self._answer_timeout = answer_timeout
         self._tasks = SessionTasks()
+        # The frames are the endpoint's own, built around payloads of at most `max_payload` bytes (a telemetry
+        # key becomes `{"K": {"properties": {"value": ...}}}`): the session must never refuse one unread, which
+        # would leave its message unanswered; the write path's own limits (max_thing_size) answer instead.
+        frame_limit = _FRAME_GROWTH * max_payload + _FRAME_ROOM
         self._session = Session(services, auth, tasks=self._tasks, budget=budget,
-                                limits=SessionLimits(max_frame_size=max_payload, buffer_bytes=buffer_bytes))
+                                limits=SessionLimits(max_frame_size=frame_limit, buffer_bytes=buffer_bytes))
         self._answers: dict[str, asyncio.Future[tuple[int, str]]] = {}
         self._watched: dict[Kind, dict[str, int]] = {Kind.COMMANDS: {}, Kind.ERRORS: {}}  # thing -> qos
         self._requested: dict[str, int] = {}  # topic -> the QoS its SUBSCRIBE asked for
@@ -100,7 +118,12 @@ class DeviceClient:
     # -- subscriptions ---------------------------------------------------------------------------------
 
     def may_subscribe(self, topic: DeviceTopic) -> bool:
-        return topic.allowed(self.auth.subjects, publish=False)
+        """Whether the client may use `topic`, and has not yet subscribed to `max_subscriptions` things' topics
+        (a gateway's; a device has at most its own two)."""
+        if not topic.allowed(self.auth.subjects, publish=False):
+            return False
+        known = topic.thing_id in self._watched[topic.kind]  # allowed: commands or errors
+        return known or sum(map(len, self._watched.values())) < self._max_subscriptions
 
     def requested(self, topic: str, qos: int) -> None:
         """A SUBSCRIBE asks for `topic` at `qos` (before the subscription is checked and `watch`ed)."""
@@ -120,9 +143,12 @@ class DeviceClient:
 
     # -- in ------------------------------------------------------------------------------------------
 
-    async def ingest(self, topic: DeviceTopic | None, payload: bytes) -> Outcome:
-        """Apply one PUBLISH of the client, after the ones before it; return how it ended."""
+    async def ingest(self, topic: DeviceTopic | None, payload: bytes,
+                     settle: Callable[[Outcome], Awaitable[None]]) -> Outcome:
+        """Apply one PUBLISH of the client after the ones before it, and `settle` it (acknowledge it) before
+        the next one's turn, so acknowledgements go out in the order the messages came (MQTT-4.6.0-2)."""
         if self._pending >= self._max_pending:
+            await settle(Outcome.OVERLOADED)
             return Outcome.OVERLOADED
         self._pending += 1
         previous, mine = self._tail, asyncio.get_running_loop().create_future()
@@ -130,7 +156,9 @@ class DeviceClient:
         try:
             if previous is not None:
                 await asyncio.shield(previous)  # a waiter that is cancelled must not cancel its predecessor
-            return await self._apply(topic, payload)
+            outcome = await self._apply(topic, payload)
+            await settle(outcome)
+            return outcome
         finally:
             self._pending -= 1
             mine.set_result(None)
@@ -143,30 +171,52 @@ class DeviceClient:
             return Outcome.UNAVAILABLE
         if topic.kind is Kind.RESPONSES:
             return await self._respond(topic, payload)
-        correlation_id = f"mqtt-telemetry:{uuid.uuid4()}"
         try:
-            frame = merge_frame(topic.thing_id, payload, self._layout, correlation_id)
+            patch = telemetry_patch(payload, self._layout)
         except TelemetryInvalid as exc:
             await self._report(topic.thing_id, JsonParseInvalid(str(exc)))
             return Outcome.REFUSED
-        answer = self._answers[correlation_id] = asyncio.get_running_loop().create_future()
         try:
-            await self._session.receive_frame(frame)
-            status, text = await asyncio.wait_for(answer, self._answer_timeout)
+            status, text = await self._telemetry(topic.thing_id, patch)
         except TimeoutError:
             log.warning("telemetry of %s was not committed within %s s", self.auth.default_subject,
                         self._answer_timeout)
             return Outcome.UNAVAILABLE
         except ConnectionError:  # the session ended meanwhile
             return Outcome.UNAVAILABLE
-        finally:
-            self._answers.pop(correlation_id, None)
         if 200 <= status < 300:
             return Outcome.ACCEPTED
         if status in (408, 429) or status >= 500:
             return Outcome.UNAVAILABLE
         await self._send_error(topic.thing_id, text)
         return Outcome.REFUSED
+
+    async def _telemetry(self, thing_id: str, patch: JsonObject) -> tuple[int, str]:
+        """Merge `patch` into the thing; with admins, a missing thing is created with the owner policy (and
+        merged into after all when another message created it meanwhile)."""
+        if not self._admins:
+            return await self._command(lambda correlation_id: merge_frame(thing_id, patch, correlation_id))
+        status, text = await self._command(
+            lambda correlation_id: merge_frame(thing_id, patch, correlation_id, existing=True))
+        if status != 412:
+            return status, text
+        policy = owner_policy(self.auth.default_subject, self._admins)
+        status, text = await self._command(
+            lambda correlation_id: create_frame(thing_id, patch, policy, correlation_id))
+        if status != 412:
+            return status, text
+        return await self._command(lambda correlation_id: merge_frame(thing_id, patch, correlation_id, existing=True))
+
+    async def _command(self, frame_of: Callable[[str], str]) -> tuple[int, str]:
+        """Send the session one command and wait for its answer (status, frame); raises TimeoutError, or
+        ConnectionError when the session ends first."""
+        correlation_id = f"mqtt-telemetry:{uuid.uuid4()}"
+        answer = self._answers[correlation_id] = asyncio.get_running_loop().create_future()
+        try:
+            await self._session.receive_frame(frame_of(correlation_id))
+            return await asyncio.wait_for(answer, self._answer_timeout)
+        finally:
+            self._answers.pop(correlation_id, None)
 
     async def _respond(self, topic: DeviceTopic, payload: bytes) -> Outcome:
         """A device's answer to a message: a Ditto Protocol live response about its topic's thing."""
@@ -209,7 +259,7 @@ class DeviceClient:
         if answer is not None and not answer.done():
             answer.set_result((int(status) if isinstance(status, int) else 500, frame))
             return
-        namespace, name, *rest = str(envelope.get("topic", "")).split("/")
+        namespace, name, *rest = [*str(envelope.get("topic", "")).split("/"), "", ""]
         thing_id = f"{namespace}:{name}"
         if status is None and rest[:3] == ["things", "live", "messages"] and "/inbox/" in str(envelope.get("path")):
             qos = self._watched[Kind.COMMANDS].get(thing_id)

@@ -9,7 +9,8 @@ acknowledgements wait for the commit.
 Bounds: at most `max_connections` connections (more are closed at once); a packet over the request size
 limit (`max_request_size` plus room for the topic) closes its connection before it is read; a connection
 has `CONNECT_TIMEOUT` seconds to log in; each client may have `DEFAULT_MAX_PENDING` messages waiting and
-falls behind its session's buffer no further than a WebSocket session (then it is disconnected).
+`DEFAULT_MAX_SUBSCRIPTIONS` subscriptions, and falls behind its session's buffer no further than a WebSocket
+session (then it is disconnected).
 
 The endpoint belongs to the single-process default: `twinhub serve` refuses `--mqtt-port` with several
 workers (each worker would need the port); scaled out, devices reach twinhub through an external broker
@@ -31,7 +32,7 @@ from twinhub.auth import Authenticator
 from twinhub.auth.context import AuthContext
 from twinhub.config import Settings
 from twinhub.connectivity.device.broker import CONNECT_TIMEOUT, ClosingWriter, DeviceBroker, DeviceGate, LimitedReader
-from twinhub.connectivity.device.client import DEFAULT_MAX_PENDING, DeviceClient, Publish
+from twinhub.connectivity.device.client import DEFAULT_MAX_PENDING, DEFAULT_MAX_SUBSCRIPTIONS, DeviceClient, Publish
 from twinhub.connectivity.device.telemetry import Layout
 from twinhub.service.buffers import Budget
 from twinhub.service.platform import Platform
@@ -52,7 +53,8 @@ class DeviceEndpoint:
     routes: Sequence[BaseRoute] = ()
 
     def __init__(self, settings: Settings, *, max_connections: int = DEFAULT_MAX_CONNECTIONS,
-                 connect_timeout: float = CONNECT_TIMEOUT, max_pending: int = DEFAULT_MAX_PENDING) -> None:
+                 connect_timeout: float = CONNECT_TIMEOUT, max_pending: int = DEFAULT_MAX_PENDING,
+                 max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS) -> None:
         if settings.mqtt_port is None:
             raise ValueError("the device endpoint needs settings.mqtt_port")
         self.settings = settings
@@ -60,6 +62,7 @@ class DeviceEndpoint:
         self._max_connections = max_connections
         self._connect_timeout = connect_timeout
         self._max_pending = max_pending
+        self._max_subscriptions = max_subscriptions
         self._connections = 0
         self._clients: dict[int, DeviceClient] = {}  # by id() of amqtt's session
         self._services: SessionServices | None = None
@@ -127,7 +130,8 @@ class DeviceEndpoint:
         return DeviceClient(self._services, auth, publish=publish, layout=Layout(self.settings.mqtt_telemetry),
                             max_payload=self.settings.max_request_size,
                             buffer_bytes=self.settings.session_buffer_bytes, budget=self._budget,
-                            max_pending=self._max_pending)
+                            max_pending=self._max_pending, admins=self.settings.admin_subjects,
+                            max_subscriptions=self._max_subscriptions)
 
     def attach(self, session: MqttSession, client: DeviceClient) -> None:
         self._clients[id(session)] = client

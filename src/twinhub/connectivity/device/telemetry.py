@@ -7,21 +7,28 @@ setting `mqtt_telemetry`:
     attributes   each key K -> attributes/K
     merge        the object is a merge patch of the whole thing, as is (e.g. {"features": {...}})
 
-A merge at the root creates a missing thing, as PATCH /api/2/things/<id> does: with the policy of the same
-id when one exists, else Ditto's default policy granting its creator (the device) READ and WRITE. A `null`
-value deletes, as in any merge patch. Only a JSON object is telemetry; anything else is refused.
+A `null` value deletes, as in any merge patch. Only a JSON object is telemetry; anything else is refused.
+
+A thing that does not exist yet is created with the telemetry as its content. With `admin_subjects` set, its
+policy (`owner_policy`) grants the client READ and WRITE on the thing and its messages, and the admins
+everything, policy included; without, it gets the policy a merge would create it with (PATCH
+/api/2/things/<id>): Ditto's default, granting its creator everything.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
+from typing import Final
 
 import orjson
 
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.protocol import thing_topic
 
-__all__ = ["Layout", "TelemetryInvalid", "merge_frame"]
+__all__ = ["Layout", "TelemetryInvalid", "create_frame", "merge_frame", "owner_policy", "telemetry_patch"]
+
+_READ_WRITE: Final[JsonObject] = {"grant": ["READ", "WRITE"], "revoke": []}
 
 
 class Layout(enum.Enum):
@@ -34,28 +41,51 @@ class TelemetryInvalid(ValueError):
     """The payload is no JSON object (or not UTF-8, or nested too deeply to parse)."""
 
 
-def _patch(payload: JsonObject, layout: Layout) -> JsonObject:
-    if layout is Layout.FEATURES:
-        features: JsonObject = {key: {"properties": {"value": value}} for key, value in payload.items()}
-        return {"features": features}
-    if layout is Layout.ATTRIBUTES:
-        return {"attributes": payload}
-    return payload
-
-
-def merge_frame(thing_id: str, payload: bytes, layout: Layout, correlation_id: str) -> str:
-    """The Ditto Protocol merge command (as a WebSocket client would send it) for one telemetry message;
-    raises TelemetryInvalid."""
+def telemetry_patch(payload: bytes, layout: Layout) -> JsonObject:
+    """The merge patch of the thing that one telemetry message is; raises TelemetryInvalid."""
     try:
         value: JsonValue = orjson.loads(payload)  # orjson refuses nesting deeper than 1024
     except orjson.JSONDecodeError as exc:
         raise TelemetryInvalid(f"The telemetry is not JSON: {str(exc)[:200]}") from None
     if not isinstance(value, dict):
         raise TelemetryInvalid("The telemetry must be a JSON object.")
-    return orjson.dumps({
-        "topic": str(thing_topic(thing_id, "commands", "merge")),
-        "headers": {"correlation-id": correlation_id, "content-type": "application/merge-patch+json",
-                    "response-required": True},
-        "path": "/",
-        "value": _patch(value, layout),
-    }).decode()
+    if layout is Layout.FEATURES:
+        features: JsonObject = {key: {"properties": {"value": item}} for key, item in value.items()}
+        return {"features": features}
+    if layout is Layout.ATTRIBUTES:
+        return {"attributes": value}
+    return value
+
+
+def merge_frame(thing_id: str, patch: JsonObject, correlation_id: str, *, existing: bool = False) -> str:
+    """The Ditto Protocol merge command (as a WebSocket client would send it); `existing`: only if the thing
+    exists (`if-match: *`, else 412)."""
+    headers: JsonObject = {"correlation-id": correlation_id, "content-type": "application/merge-patch+json",
+                           "response-required": True}
+    if existing:
+        headers["if-match"] = "*"
+    return _frame(thing_id, "merge", headers, patch)
+
+
+def create_frame(thing_id: str, content: JsonObject, policy: JsonObject, correlation_id: str) -> str:
+    """The Ditto Protocol create command of a thing with `content` and an inline policy (412 if it exists)."""
+    # The creator (a device) is not to write its policy: only the admins may.
+    headers: JsonObject = {"correlation-id": correlation_id, "response-required": True, "if-none-match": "*",
+                           "allow-policy-lockout": True}
+    return _frame(thing_id, "create", headers, {**content, "_policy": policy})
+
+
+def owner_policy(creator: str, admins: Sequence[str]) -> JsonObject:
+    """The policy of a thing its first telemetry creates: the creator (a device) may read and write the
+    thing and its messages; the admins may do everything, so they alone manage the policy."""
+    return {"entries": {
+        "DEVICE": {"subjects": {creator: {"type": "the creator of the thing (twinhub device endpoint)"}},
+                   "resources": {"thing:/": _READ_WRITE, "message:/": _READ_WRITE}},
+        "ADMIN": {"subjects": {admin: {"type": "admin_subjects"} for admin in admins},
+                  "resources": {"thing:/": _READ_WRITE, "policy:/": _READ_WRITE, "message:/": _READ_WRITE}},
+    }}
+
+
+def _frame(thing_id: str, action: str, headers: JsonObject, value: JsonObject) -> str:
+    return orjson.dumps({"topic": str(thing_topic(thing_id, "commands", action)), "headers": headers, "path": "/",
+                         "value": value}).decode()

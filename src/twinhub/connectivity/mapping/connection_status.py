@@ -79,7 +79,9 @@ class ConnectionStatusMapper:
 
 
 def _millis(text: str | None) -> int | None:
-    if text is None or not text.strip().lstrip("-").isdigit() or len(text) > 19:
+    digits = None if text is None else text.strip().lstrip("-")
+    # ASCII digits only: "²" is a digit to str.isdigit, and int() refuses it.
+    if text is None or digits is None or not (digits.isascii() and digits.isdigit()) or len(text) > 19:
         return None
     return int(text)
 

@@ -149,6 +149,6 @@ def _feature(value: str | None) -> str | None:
 def _status(value: str | None) -> int | None:
     if not value:
         return None
-    if not value.isdigit() or not 100 <= int(value) <= 599:
+    if not (value.isascii() and value.isdigit()) or not 100 <= int(value) <= 599:  # "²" is a digit to isdigit
         raise MappingFailed(f"The status <{value}> is no HTTP status code.")
     return int(value)

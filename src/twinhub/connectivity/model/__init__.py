@@ -27,6 +27,13 @@ from twinhub.connectivity.model.source import (
     Source,
     parse_source,
 )
+from twinhub.connectivity.model.specific_config import (
+    NatsConfig,
+    SpecificConfigInvalid,
+    http_push_parallelism,
+    validate_nats_subject,
+    validate_nats_uri,
+)
 from twinhub.connectivity.model.target import FilteredTopic, Target, TopicKind, parse_target, parse_topic
 from twinhub.connectivity.model.uri import ConnectionUri, parse_uri
 from twinhub.connectivity.model.validation import (
@@ -59,10 +66,13 @@ __all__ = [
     "Enforcement",
     "FilteredTopic",
     "MappingDefinition",
+    "NatsConfig",
     "ReplyTarget",
     "Source",
+    "SpecificConfigInvalid",
     "Target",
     "TopicKind",
+    "http_push_parallelism",
     "parse_connection",
     "parse_connection_id",
     "parse_source",
@@ -70,4 +80,6 @@ __all__ = [
     "parse_topic",
     "parse_uri",
     "validate",
+    "validate_nats_subject",
+    "validate_nats_uri",
 ]

@@ -4,7 +4,8 @@
 supports; some source or target; every source and target has an authorization context; connection
 announcements only with one client; limits on sources, targets and mappers; non-empty addresses; declared
 and issued acknowledgement labels; the URI and its scheme; the type's own rules (MQTT QoS and topic filters,
-HTTP push target addresses, no sources for HTTP push); every payload mapping known; every template valid.
+HTTP push target addresses, no sources for HTTP push, its parallelism; NATS subjects and specificConfig as
+the client reads them); every payload mapping known; every template valid.
 
 Placeholders (`{{ thing:id }}`, `{{ header:x | fn:lower() }}`) in addresses, header mappings and
 enforcement are checked with `twinhub.connectivity.placeholders`: each place takes the placeholders it is
@@ -21,6 +22,12 @@ from typing import Final
 
 from twinhub.connectivity import placeholders
 from twinhub.connectivity.model.connection import Connection, ConnectionType
+from twinhub.connectivity.model.specific_config import (
+    NatsConfig,
+    SpecificConfigInvalid,
+    http_push_parallelism,
+    validate_nats_subject,
+)
 from twinhub.connectivity.model.target import TopicKind
 from twinhub.connectivity.model.uri import parse_uri
 from twinhub.model.errors import (
@@ -202,6 +209,8 @@ def _type_rules(connection: Connection) -> None:
         _mqtt(connection)
     elif kind is ConnectionType.HTTP_PUSH:
         _http_push(connection)
+    elif kind is ConnectionType.NATS:
+        _nats(connection)
 
 
 def _mqtt(connection: Connection) -> None:
@@ -262,6 +271,23 @@ def _http_push(connection: Connection) -> None:
                 methods)
         if method not in HTTP_METHODS:
             raise ConnectionConfigurationInvalid(f"{where}: The method '{method}' is not supported", methods)
+    try:
+        http_push_parallelism(connection.specific_config)
+    except SpecificConfigInvalid as exc:
+        raise ConnectionConfigurationInvalid(f"Connection '{connection.id}': {exc}") from exc
+
+
+def _nats(connection: Connection) -> None:
+    """The client's own reading of its specificConfig and subjects (placeholders stand for one token)."""
+    try:
+        NatsConfig.parse(connection.specific_config)
+        for source in connection.sources:
+            for address in source.addresses:
+                validate_nats_subject(address, wildcards=True)
+        for target in connection.targets:
+            validate_nats_subject(re.sub(r"\{\{.*?}}", "x", target.address), wildcards=False)
+    except SpecificConfigInvalid as exc:
+        raise ConnectionConfigurationInvalid(f"Connection '{connection.id}': {exc}") from exc
 
 
 def _payload_mappings(connection: Connection) -> None:

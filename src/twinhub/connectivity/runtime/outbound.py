@@ -8,7 +8,10 @@ The session streams exactly what a WebSocket client with the same subjects and s
 filtered by the policies. An address or header that does not resolve for a signal (`{{ thing:id }}` of a
 message without a thing, `fn:filter` that filters) drops that signal, as Ditto, counted and logged. A
 failure to publish fails the acknowledgement the signal requested (so its sender knows), and is counted;
-the client's failure ends the link (the connection reconnects).
+the client's failure ends the link (the connection reconnects). Where the endpoint answers (HTTP push), its
+answer is the acknowledgement, as in Ditto: the response's status, and its body as the value (JSON inlined
+when it is JSON, text otherwise); a refusal (non-2xx) fails that signal only, the link goes on. Without an
+issued label, an answer in the Ditto Protocol (a live message's response) goes to the session instead.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Final
 
 import orjson
 
-from twinhub.connectivity.clients.base import ClientFailure, ConnectionClient
+from twinhub.connectivity.clients.base import ClientFailure, ConnectionClient, EndpointRejected, Reply
 from twinhub.connectivity.external import ExternalMessage
 from twinhub.connectivity.mapping.base import MappingFailed, PayloadMapper
 from twinhub.connectivity.model import Connection, Target, TopicKind
@@ -42,6 +45,8 @@ from twinhub.service.session import Session, StreamControl, StreamKind
 __all__ = ["STREAMS", "TargetPublisher", "issued_label"]
 
 log = logging.getLogger(__name__)
+
+DITTO_PROTOCOL: Final = "application/vnd.eclipse.ditto+json"
 
 STREAMS: Final[dict[TopicKind, tuple[str, StreamKind]]] = {
     TopicKind.TWIN_EVENTS: ("EVENTS", "events"),
@@ -127,10 +132,17 @@ class TargetPublisher:
             await self._acknowledge(envelope, 500, f"The signal could not be mapped: {failure}")
             return
         monitor.count("outbound", address, "mapped")
+        reply: Reply | None = None
         for message in messages:
             outgoing = replace(message, address=resolved, headers={**message.headers, **headers})
             try:
-                await client.publish(outgoing, qos=target.qos)
+                reply = await client.publish(outgoing, qos=target.qos)
+            except EndpointRejected as rejected:  # the endpoint answered: the link is fine, the signal failed
+                monitor.count("outbound", address, "published", success=False)
+                monitor.log("target", "published", f"<{resolved}> refused the message: {rejected}",
+                            address=resolved, correlation_id=correlation_id, entity_id=entity_id)
+                await self._answered(envelope, rejected.reply)
+                return
             except ClientFailure as failure:
                 monitor.count("outbound", address, "published", success=False)
                 monitor.log("target", "published", f"The message to <{resolved}> could not be published: {failure}",
@@ -140,13 +152,41 @@ class TargetPublisher:
             monitor.count("outbound", address, "published")
             monitor.log("target", "published", f"Published to <{resolved}>.", success=True, address=resolved,
                         correlation_id=correlation_id, entity_id=entity_id)
-        await self._acknowledge(envelope, 200 if messages else 204, None)
+        if reply is not None:
+            await self._answered(envelope, reply)
+        else:
+            await self._acknowledge(envelope, 200 if messages else 204, None)
 
     def _map(self, envelope: Envelope) -> list[ExternalMessage]:
         return [message for mapper in self._mappers for message in mapper.map_outbound(envelope)]
 
-    async def _acknowledge(self, envelope: Envelope, status: int, problem: str | None) -> None:
-        """Issue the target's acknowledgement label when the signal requested it."""
+    async def _answered(self, envelope: Envelope, reply: Reply) -> None:
+        """The endpoint's answer to the signal, as Ditto's HTTP binding reads it: without an issued label, a
+        Ditto Protocol response or acknowledgement (`application/vnd.eclipse.ditto+json`) for the signal's
+        correlation-id and entity goes to the session as a WebSocket client's would (so a webhook answers a live
+        message); otherwise the answer is the issued acknowledgement."""
+        answer = reply.message
+        correlation_id = header_text(envelope.headers, "correlation-id")
+        if self._label is not None or (answer.content_type or "").split(";", 1)[0].strip().lower() != DITTO_PROTOCOL:
+            await self._acknowledge(envelope, reply.status, None, _reply_value(reply))
+            return
+        try:
+            response = parse_envelope(answer.payload)
+        except TwinhubError as error:
+            self._monitor.log("target", "published", f"The endpoint's answer is no Ditto Protocol message: "
+                              f"{error.message}", correlation_id=correlation_id)
+            return
+        if response.status is None or response.topic.entity_id != envelope.topic.entity_id or \
+                header_text(response.headers, "correlation-id") != correlation_id:
+            self._monitor.log("target", "published", "The endpoint's answer is no response to the signal (its "
+                              "status, entity or correlation-id): it was dropped.", correlation_id=correlation_id)
+            return
+        await self._session.receive(response)
+
+    async def _acknowledge(self, envelope: Envelope, status: int, problem: str | None,
+                           value: JsonValue | Missing = MISSING) -> None:
+        """Issue the target's acknowledgement label when the signal requested it (with `value`, else the
+        problem's message, as its payload)."""
         label = self._label
         correlation_id = header_text(envelope.headers, "correlation-id")
         if label is None or correlation_id is None or envelope.topic.name == "_":
@@ -159,7 +199,21 @@ class TargetPublisher:
                 return
         if not isinstance(requested, list) or label not in requested:
             return
-        payload: JsonValue | Missing = MISSING if problem is None else {"message": problem}
+        payload: JsonValue | Missing = value if problem is None else {"message": problem}
         ack = Acknowledgement(label, envelope.topic.entity_id, correlation_id, status,
                               {"correlation-id": correlation_id}, payload)
         await self._session.receive(ack_envelope(ack, channel=envelope.topic.channel or "twin"))
+
+
+def _reply_value(reply: Reply) -> JsonValue | Missing:
+    """An endpoint's answer as an acknowledgement's value: JSON inlined when it says it is JSON, else text."""
+    if not reply.message.payload:
+        return MISSING
+    content_type = (reply.message.content_type or "").split(";", 1)[0].strip().lower()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        try:
+            value: JsonValue = orjson.loads(reply.message.payload)
+            return value
+        except orjson.JSONDecodeError:
+            pass
+    return reply.message.text if reply.message.text is not None else MISSING

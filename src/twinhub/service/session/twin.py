@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from twinhub.model.errors import ThingConflict, ThingPreconditionFailed
 from twinhub.model.etag import Preconditions
-from twinhub.model.headers import TWIN_PERSISTED
+from twinhub.model.headers import TWIN_PERSISTED, parse_bool
 from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import MISSING, JsonValue, Missing
 from twinhub.protocol import (
@@ -44,6 +44,13 @@ def _preconditions(headers: Mapping[str, JsonValue]) -> Preconditions:
 def _condition(headers: Mapping[str, JsonValue]) -> Condition | None:
     text = header_text(headers, "condition")
     return parse_condition(text) if text else None
+
+
+def _allow_policy_lockout(headers: Mapping[str, JsonValue]) -> bool:
+    """Ditto's `allow-policy-lockout` header: a thing may be created with a policy that does not let its creator
+    write that policy (as HTTP's `allow-policy-lockout` parameter)."""
+    text = header_text(headers, "allow-policy-lockout")
+    return text is not None and parse_bool("allow-policy-lockout", text)
 
 
 def _event_headers(party: Party, steering: SignalHeaders) -> dict[str, str]:
@@ -92,6 +99,7 @@ async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steerin
         try:
             executed = await party.services.things.execute(
                 signal.command, party.subjects, preconditions=preconditions,
+                allow_policy_lockout=_allow_policy_lockout(envelope.headers),
                 condition=_condition(envelope.headers), headers=_event_headers(party, steering))
         except ThingPreconditionFailed:
             if signal.create_only and header_text(envelope.headers, "if-none-match") != "*":

@@ -139,7 +139,7 @@ def test_connection_status_forever_and_disconnected() -> None:
 
 @pytest.mark.parametrize("headers", [{}, {"ttd": "5"}, {"creation-time": "x", "ttd": "5"},
                                      {"creation-time": "-5", "ttd": "5"}, {"creation-time": "5", "ttd": "-2"},
-                                     {"creation-time": "9" * 40, "ttd": "5"}])
+                                     {"creation-time": "9" * 40, "ttd": "5"}, {"creation-time": "²", "ttd": "5"}])
 def test_connection_status_drops_messages_without_usable_headers(headers: dict[str, str]) -> None:
     assert ConnectionStatusMapper(context({"thingId": "{{ header:device_id }}"})).map_inbound(
         status_message(**headers)) == []
@@ -165,6 +165,14 @@ def test_raw_message_wraps_a_binary_payload_into_a_live_message() -> None:
         "topic": "org.eclipse.ditto/smartcoffee/things/live/messages/heatUp",
         "headers": {"content-type": "application/octet-stream"},
         "path": "/features/water-tank/inbox/messages/heatUp", "value": "AQIDBAUG", "status": 200}
+
+
+@pytest.mark.parametrize("status", ["99", "600", "ok", "²"])  # "²" is a digit to str.isdigit, not to int()
+def test_raw_message_refuses_a_status_that_is_no_http_status(status: str) -> None:
+    headers = {"content-type": "application/octet-stream", "status": status, "ditto-message-subject": "heatUp",
+               "ditto-message-direction": "TO", "ditto-message-thing-id": "org.eclipse.ditto:smartcoffee"}
+    with pytest.raises(MappingFailed, match="no HTTP status code"):
+        RawMessageMapper(context()).map_inbound(ExternalMessage(b"x", headers))
 
 
 def test_raw_message_publishes_the_bare_payload_with_the_message_headers() -> None:

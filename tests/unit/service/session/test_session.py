@@ -132,3 +132,22 @@ async def test_a_session_without_refresh_takes_no_token(world: SessionServices) 
         await owner.send_text("JWT-TOKEN?jwtToken=anything")
         refused = await owner.frame()
     assert (refused["status"], refused["value"]["error"]) == (400, "gateway:websocket.message.invalid")
+
+
+@pytest.mark.parametrize(("header", "status"), [({}, 403), ({"allow-policy-lockout": True}, 201),
+                                                ({"allow-policy-lockout": "false"}, 403)])
+async def test_creating_a_thing_whose_policy_locks_its_creator_out_needs_allow_policy_lockout(
+        world: SessionServices, header: dict[str, object], status: int) -> None:
+    thing_id = "org.twinhub.test:locked-out"
+    policy = {"entries": {"OTHER": {"subjects": {"nginx:someone-else": {"type": "user"}},
+                                    "resources": {"thing:/": {"grant": ["READ", "WRITE"], "revoke": []},
+                                                  "policy:/": {"grant": ["READ", "WRITE"], "revoke": []}}},
+                          "CREATOR": {"subjects": {OWNER[0]: {"type": "user"}},
+                                      "resources": {"thing:/": {"grant": ["READ", "WRITE"], "revoke": []}}}}}
+    async with client(world) as owner:
+        answer = await owner.request({"topic": topic("things/twin/commands/create", thing_id), "path": "/",
+                                      "headers": {"response-required": True, **header},
+                                      "value": {"_policy": policy}})
+    assert answer["status"] == status, answer
+    if status == 403:
+        assert answer["value"]["error"] == "policies:policy.notcreatable"

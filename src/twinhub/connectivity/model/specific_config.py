@@ -1,28 +1,29 @@
-"""The `nats` connection type's settings: its `specificConfig`, uri, subjects and durable consumer names
-(see `twinhub.connectivity.clients.nats` for what they mean)."""
+"""The `specificConfig` of the connection types whose clients are twinhub's own, read the same way by the
+validation of a connection and by its client: `nats` (its uri, subjects and `specificConfig`, see
+`twinhub.connectivity.clients.nats` for what they mean) and `http-push` (`parallelism`)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from twinhub.connectivity.clients.base import ClientFailure
+__all__ = ["MAX_PARALLELISM", "NatsConfig", "SpecificConfigInvalid", "http_push_parallelism", "validate_nats_subject",
+           "validate_nats_uri"]
 
-__all__ = ["NatsConfig", "NatsConfigInvalid", "durable_name", "redacted", "validate_subject", "validate_uri"]
+MAX_PARALLELISM: Final = 256
 
 _SUBJECT_TOKEN: Final = re.compile(r"[^\s.*>]+")
 _NAME_UNSAFE: Final = re.compile(r"[^A-Za-z0-9_-]")
 
 
-class NatsConfigInvalid(ClientFailure, ValueError):
-    """A `specificConfig` entry or an address the NATS client cannot use; the message says which."""
+class SpecificConfigInvalid(ValueError):
+    """A `specificConfig` entry, uri or address the type's client cannot use; the message says which."""
 
 
-def validate_subject(subject: str, *, wildcards: bool) -> None:
-    """Raise NatsConfigInvalid unless `subject` is a NATS subject (with `*`/`>` only when `wildcards`)."""
+def validate_nats_subject(subject: str, *, wildcards: bool) -> None:
+    """Raise SpecificConfigInvalid unless `subject` is a NATS subject (with `*`/`>` only when `wildcards`)."""
     tokens = subject.split(".")
     for position, token in enumerate(tokens):
         if token == "*" and wildcards:
@@ -31,7 +32,7 @@ def validate_subject(subject: str, *, wildcards: bool) -> None:
             continue
         if not _SUBJECT_TOKEN.fullmatch(token):
             kind = "source" if wildcards else "target"
-            raise NatsConfigInvalid(f"the {kind} address <{subject}> is not a NATS subject")
+            raise SpecificConfigInvalid(f"the {kind} address <{subject}> is not a NATS subject")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +52,17 @@ class NatsConfig:
         known = {"jetstream", "stream", "durable", "maxAckPending", "ackWaitSeconds", "maxDeliver", "deliverPolicy"}
         unknown = sorted(set(specific_config) - known)
         if unknown:
-            raise NatsConfigInvalid(f"unknown specificConfig for nats: {', '.join(unknown)}")
+            raise SpecificConfigInvalid(f"unknown specificConfig for nats: {', '.join(unknown)}")
         jetstream = _flag(specific_config, "jetstream")
         deliver_policy = specific_config.get("deliverPolicy", "all")
         if deliver_policy not in ("all", "new"):
-            raise NatsConfigInvalid("specificConfig.deliverPolicy must be 'all' or 'new'")
+            raise SpecificConfigInvalid("specificConfig.deliverPolicy must be 'all' or 'new'")
         durable = specific_config.get("durable", "twinhub")
         if not durable or _NAME_UNSAFE.search(durable):
-            raise NatsConfigInvalid("specificConfig.durable may hold only letters, digits, '_' and '-'")
+            raise SpecificConfigInvalid("specificConfig.durable may hold only letters, digits, '_' and '-'")
         stream = specific_config.get("stream")
         if stream is not None and (not stream or re.search(r"[\s.*>/\\]", stream)):
-            raise NatsConfigInvalid("specificConfig.stream is not a JetStream stream name")
+            raise SpecificConfigInvalid("specificConfig.stream is not a JetStream stream name")
         max_deliver = specific_config.get("maxDeliver")
         return cls(jetstream=jetstream, stream=stream, durable=durable,
                    max_ack_pending=_positive(specific_config, "maxAckPending", 1000, maximum=100_000),
@@ -74,7 +75,7 @@ class NatsConfig:
 def _flag(config: Mapping[str, str], key: str) -> bool:
     value = config.get(key, "false").lower()
     if value not in ("true", "false"):
-        raise NatsConfigInvalid(f"specificConfig.{key} must be 'true' or 'false'")
+        raise SpecificConfigInvalid(f"specificConfig.{key} must be 'true' or 'false'")
     return value == "true"
 
 
@@ -82,8 +83,8 @@ def _positive(config: Mapping[str, str], key: str, default: int, *, maximum: int
     text = config.get(key)
     if text is None:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
-        raise NatsConfigInvalid(f"specificConfig.{key} must be a whole number from 1 to {maximum}")
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= maximum:  # "²" is a digit, no int
+        raise SpecificConfigInvalid(f"specificConfig.{key} must be a whole number from 1 to {maximum}")
     return int(text)
 
 
@@ -96,23 +97,27 @@ def _seconds(config: Mapping[str, str], key: str, default: float) -> float:
     except ValueError:
         value = 0.0
     if not 0.1 <= value <= 86_400:
-        raise NatsConfigInvalid(f"specificConfig.{key} must be a number of seconds from 0.1 to 86400")
+        raise SpecificConfigInvalid(f"specificConfig.{key} must be a number of seconds from 0.1 to 86400")
     return value
 
 
-def durable_name(prefix: str, connection_id: str, source_index: int, address: str) -> str:
-    """The durable consumer of one address of one source: the same on every worker (so they share it), another
-    one when the address changes (a consumer's filter cannot change). Readable, and unique by a hash."""
-    digest = hashlib.sha256(f"{connection_id}\0{source_index}\0{address}".encode()).hexdigest()[:12]
-    readable = _NAME_UNSAFE.sub("_", connection_id)[:48]
-    return f"{prefix}_{readable}_{source_index}_{digest}"
-
-
-def validate_uri(uri: str) -> None:
-    """Raise NatsConfigInvalid unless `uri` is a `nats://` or `tls://` URL."""
+def validate_nats_uri(uri: str) -> None:
+    """Raise SpecificConfigInvalid unless `uri` is a `nats://` or `tls://` URL."""
     if not re.fullmatch(r"(nats|tls)://[^\s/]+(:\d+)?/?", uri):
-        raise NatsConfigInvalid(f"the uri <{redacted(uri)}> is not nats://[user:password@]host[:port]")
+        raise SpecificConfigInvalid(f"the uri <{_redacted(uri)}> is not nats://[user:password@]host[:port]")
 
 
-def redacted(uri: str) -> str:
+def _redacted(uri: str) -> str:
     return re.sub(r"//[^@/]*@", "//***@", uri)
+
+
+def http_push_parallelism(specific_config: Mapping[str, str]) -> int:
+    """HTTP push's `specificConfig.parallelism` (default 1, as Ditto); raises SpecificConfigInvalid for it or an
+    unknown key."""
+    unknown = sorted(set(specific_config) - {"parallelism"})
+    if unknown:
+        raise SpecificConfigInvalid(f"unknown specificConfig for http-push: {', '.join(unknown)}")
+    text = specific_config.get("parallelism", "1")
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PARALLELISM:
+        raise SpecificConfigInvalid(f"specificConfig.parallelism must be a whole number from 1 to {MAX_PARALLELISM}")
+    return int(text)

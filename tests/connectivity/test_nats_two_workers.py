@@ -1,0 +1,102 @@
+"""One `nats` source shared by two twinhub workers on one PostgreSQL and one NATS: core NATS through the
+connection's queue group, JetStream through one durable consumer. Every message is applied exactly once, and
+both workers take part."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+
+from tests.connectivity.ditto_protocol import merge
+from tests.connectivity.nats_peer import publish
+from tests.integration.services import (
+    NATS,
+    delete_streams,
+    deployment,
+    shared_backends,
+)
+from twinhub.testing import Server
+
+OWNER = "nginx:ditto"
+MESSAGES = 60
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[list[Server]]:
+    """Two servers on a throwaway database and event stream (removed afterwards)."""
+    with shared_backends("twinhub_nats_src") as env, deployment(env, tmp_path, timeout=60) as servers:
+        yield servers
+
+
+def api(server: Server) -> httpx.Client:
+    return httpx.Client(base_url=server.base_url + "/api/2", auth=("ditto", "any"), timeout=30)
+
+
+def eventually(check: Callable[[], bool], what: str, within: float = 30.0) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, f"not so after {within:g} s: {what}"
+        time.sleep(0.1)
+
+
+async def add_stream(name: str, subjects: str) -> None:
+    connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
+    try:
+        await connection.jetstream().add_stream(name=name, subjects=[subjects])
+    finally:
+        await connection.close()
+
+
+def consumed(server: Server, connection_id: str) -> int:
+    """What this worker's source consumed successfully (its own metrics)."""
+    with api(server) as client:
+        metrics = client.get(f"/connections/{connection_id}/metrics").json()
+    return int(metrics["connectionMetrics"]["inbound"]["consumed"]["success"]["PT1M"])
+
+
+@pytest.mark.parametrize("jetstream", [False, True])
+def test_two_workers_share_one_nats_source_each_message_applied_once(workers: list[Server], jetstream: bool) -> None:
+    suffix = uuid.uuid4().hex[:10]
+    prefix, stream = f"twinhub-test-two.{suffix}", f"TWINHUB_TEST_TWO_{suffix}"
+    if jetstream:
+        asyncio.run(add_stream(stream, f"{prefix}.>"))
+    try:
+        things = [f"org.twinhub.two:t{suffix}-{n}" for n in range(MESSAGES)]
+        with api(workers[0]) as client:
+            for thing in things:
+                assert client.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+            specific = {"jetstream": "true", "stream": stream} if jetstream else {}
+            response = client.post("/connections", json={
+                "connectionType": "nats", "connectionStatus": "open", "uri": f"nats://{NATS[0]}:{NATS[1]}",
+                "specificConfig": specific,
+                "sources": [{"addresses": [f"{prefix}.telemetry"], "authorizationContext": [OWNER]}]})
+            assert response.status_code == 201, response.text
+            connection_id = response.json()["id"]
+
+        def open_on(server: Server) -> bool:
+            with api(server) as client:
+                return bool(client.get(f"/connections/{connection_id}/status").json().get("liveStatus") == "open")
+
+        for server in workers:  # each worker runs the connection: both subscribed before anything is sent
+            eventually(lambda server=server: open_on(server), "the connection open on every worker")
+        asyncio.run(publish(f"nats://{NATS[0]}:{NATS[1]}", f"{prefix}.telemetry",
+                            [merge(thing, "/attributes", {"seen": True}) for thing in things], jetstream=jetstream))
+
+        def revisions() -> list[int]:
+            with api(workers[1]) as client:
+                found = client.get("/things", params={"ids": ",".join(things), "fields": "thingId,_revision"}).json()
+            return sorted(int(thing["_revision"]) for thing in found)
+
+        eventually(lambda: revisions() == [2] * MESSAGES, "every thing merged once (revision 2)")
+        shares = [consumed(server, connection_id) for server in workers]
+        assert sum(shares) == MESSAGES and all(shares), shares  # each once, by both workers
+    finally:
+        if jetstream:
+            asyncio.run(delete_streams(stream))
