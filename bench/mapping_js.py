@@ -35,33 +35,46 @@ from twinhub.protocol import envelope_from_json
 
 MAPPING_JS = "mapping-js"
 
-# The examples of Ditto's documentation (connectivity-mapping.md), as a Ditto user would paste them.
+# The examples of Ditto's documentation (connectivity-mapping.md), as printed there: "Text payload example" and
+# "Binary payload example" (tests/unit/connectivity/mapping/test_javascript.py runs them too).
 TEXT_SCRIPT = """
 function mapToDittoProtocolMsg(headers, textPayload, bytePayload, contentType) {
   if (contentType !== 'application/json') return null;
+
   let jsonData = JSON.parse(textPayload);
   let value = {
     temperature: { properties: { value: parseFloat(jsonData.temp.split(" ")[0]) } },
     pressure: { properties: { value: jsonData.pres.value } },
     humidity: { properties: { value: jsonData.hum } }
   };
-  return Ditto.buildDittoProtocolMsg('org.eclipse.ditto', headers['device_id'], 'things', 'twin', 'commands',
-                                     'modify', '/features', headers, value);
+
+  return Ditto.buildDittoProtocolMsg(
+    'org.eclipse.ditto', headers['device_id'],
+    'things', 'twin', 'commands', 'modify',
+    '/features', headers, value
+  );
 }
 """
+
 BINARY_SCRIPT = """
 function mapToDittoProtocolMsg(headers, textPayload, bytePayload, contentType) {
   if (contentType !== 'application/octet-stream') return null;
+
   let view = new DataView(bytePayload);
   let value = {
     temperature: { properties: { value: view.getInt16(0) / 100.0 } },
     pressure: { properties: { value: view.getInt16(2) } },
     humidity: { properties: { value: view.getUint8(4) } }
   };
-  return Ditto.buildDittoProtocolMsg('org.eclipse.ditto', headers['device_id'], 'things', 'twin', 'commands',
-                                     'modify', '/features', headers, value);
+
+  return Ditto.buildDittoProtocolMsg(
+    'org.eclipse.ditto', headers['device_id'],
+    'things', 'twin', 'commands', 'modify',
+    '/features', headers, value
+  );
 }
 """
+
 COMMAND: JsonObject = {"topic": "org.eclipse.ditto/sensor1/things/twin/commands/modify",
                        "headers": {"correlation-id": "c"}, "path": "/features/temperature/properties/value",
                        "value": 23.42}

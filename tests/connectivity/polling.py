@@ -11,12 +11,14 @@ import anyio
 POLL_SECONDS = 0.02
 
 
-async def until(condition: Callable[[], bool | Awaitable[bool]], what: str, *, within: float = 10.0) -> None:
-    """Return once `condition()` (a plain or async callable) holds; AssertionError saying `what` otherwise."""
+async def until(condition: Callable[[], bool | Awaitable[bool]], what: str, *, within: float = 10.0,
+                every: float = POLL_SECONDS) -> None:
+    """Return once `condition()` (a plain or async callable) holds, asked every `every` seconds; AssertionError
+    saying `what` otherwise."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         result = condition()
         if await result if isinstance(result, Awaitable) else result:
             return
-        await anyio.sleep(POLL_SECONDS)
+        await anyio.sleep(every)
     raise AssertionError(f"not so after {within} s: {what}")

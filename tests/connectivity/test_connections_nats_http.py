@@ -15,6 +15,7 @@ import nats.js.errors
 import orjson
 import pytest
 
+from tests.connectivity.ditto_protocol import merge
 from tests.connectivity.http_receiver import HttpReceiver
 from tests.connectivity.polling import until
 from tests.integration.services import NATS, require
@@ -24,11 +25,6 @@ from twinhub.testing import Server, running_server
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group(__name__)]
 
 OWNER = "nginx:ditto"  # the dev server's subject of the user `ditto`
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +78,6 @@ async def stream() -> AsyncIterator[tuple[str, str]]:
             await connection.jetstream().delete_stream(name)
     finally:
         await connection.close()
-
-
-def merge(thing_id: str, path: str, value: Any) -> bytes:
-    namespace, name = thing_id.split(":", 1)
-    return orjson.dumps({"topic": f"{namespace}/{name}/things/twin/commands/merge", "path": path, "value": value,
-                         "headers": {"content-type": "application/merge-patch+json"}})
 
 
 async def test_jetstream_telemetry_changes_the_twin_and_is_acked_after_the_commit(

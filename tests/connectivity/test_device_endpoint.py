@@ -77,8 +77,7 @@ def thing_id() -> str:
 
 def test_telemetry_is_committed_before_its_puback(endpoint: Endpoint, thing_id: str) -> None:
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
-    device = endpoint.device(thing_id)
-    try:
+    with endpoint.device(thing_id) as device:
         for reading in range(5):
             info = device.publish(f"devices/{thing_id}/telemetry", json.dumps({"temperature": 20 + reading,
                                                                                "door": {"open": reading % 2 == 1}}))
@@ -87,14 +86,11 @@ def test_telemetry_is_committed_before_its_puback(endpoint: Endpoint, thing_id: 
             features = endpoint.http.get(f"/things/{thing_id}/features").json()
             assert features == {"temperature": {"properties": {"value": 20 + reading}},
                                 "door": {"properties": {"value": {"open": reading % 2 == 1}}}}
-    finally:
-        device.close()
 
 
 def test_a_device_without_write_is_refused_and_the_twin_is_unchanged(endpoint: Endpoint, thing_id: str) -> None:
     endpoint.create_thing(thing_id, ["READ"], attributes={"kept": True})
-    device = endpoint.device(thing_id)
-    try:
+    with endpoint.device(thing_id) as device:
         assert device.subscribe(f"devices/{thing_id}/errors") == 1
         # MQTT 3.1.1 has no negative acknowledgement: the refused message is acknowledged and dropped ...
         assert device.publish(f"devices/{thing_id}/telemetry", '{"temperature": 99}').is_published()
@@ -103,16 +99,13 @@ def test_a_device_without_write_is_refused_and_the_twin_is_unchanged(endpoint: E
         assert error["status"] == 403 and error["value"]["error"] == "things:thing.notmodifiable"
         assert endpoint.http.get(f"/things/{thing_id}").json() == {
             "thingId": thing_id, "policyId": thing_id, "attributes": {"kept": True}}
-    finally:
-        device.close()
 
 
 def test_a_device_may_use_only_its_own_topics(endpoint: Endpoint, thing_id: str) -> None:
     other = f"{thing_id}-other"
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
     endpoint.create_thing(other, ["READ", "WRITE"])
-    device = endpoint.device(thing_id)
-    try:
+    with endpoint.device(thing_id) as device:
         assert device.subscribe(f"devices/{other}/commands") == 0x80
         assert device.subscribe(f"devices/{thing_id}/telemetry") == 0x80  # inbound topics take no subscribers
         assert device.subscribe("devices/+/commands") == 0x80
@@ -121,8 +114,6 @@ def test_a_device_may_use_only_its_own_topics(endpoint: Endpoint, thing_id: str)
         assert device.publish(f"devices/{thing_id}/telemetry", '{"own": 1}').is_published()
         assert "features" not in endpoint.http.get(f"/things/{other}").json()
         assert endpoint.http.get(f"/things/{thing_id}/features").json() == {"own": {"properties": {"value": 1}}}
-    finally:
-        device.close()
 
 
 def test_wrong_credentials_and_mqtt_5_are_refused_at_connect(endpoint: Endpoint, thing_id: str) -> None:
@@ -144,19 +135,15 @@ def test_wrong_credentials_and_mqtt_5_are_refused_at_connect(endpoint: Endpoint,
 
 def test_a_basic_user_publishes_as_its_policy_allows(endpoint: Endpoint, thing_id: str) -> None:
     endpoint.create_thing(thing_id, ["READ"])
-    gateway = Device(endpoint.port, *ADMIN)
-    try:
+    with Device(endpoint.port, *ADMIN) as gateway:
         assert gateway.wait_connected() == 0
         assert gateway.publish(f"devices/{thing_id}/telemetry", '{"level": 3}').is_published()
         assert endpoint.http.get(f"/things/{thing_id}/features").json() == {"level": {"properties": {"value": 3}}}
-    finally:
-        gateway.close()
 
 
 def test_inbox_messages_reach_the_device_and_its_answer_reaches_the_caller(endpoint: Endpoint, thing_id: str) -> None:
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
-    device = endpoint.device(thing_id)
-    try:
+    with endpoint.device(thing_id) as device:
         assert device.subscribe(f"devices/{thing_id}/commands") == 1
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             asked = pool.submit(endpoint.http.post, f"/things/{thing_id}/inbox/messages/switch",
@@ -175,19 +162,14 @@ def test_inbox_messages_reach_the_device_and_its_answer_reaches_the_caller(endpo
             answer = asked.result(timeout=15)
         assert answer.status_code == 200, answer.text
         assert answer.json() == {"switched": "on"}
-    finally:
-        device.close()
 
 
 def test_messages_for_a_device_that_did_not_subscribe_time_out(endpoint: Endpoint, thing_id: str) -> None:
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
-    device = endpoint.device(thing_id)
-    try:
+    with endpoint.device(thing_id) as device:
         answer = endpoint.http.post(f"/things/{thing_id}/inbox/messages/switch", json={}, params={"timeout": "1"})
         assert answer.status_code == 408
         assert device.messages.empty()
-    finally:
-        device.close()
 
 
 @pytest.mark.parametrize(("payload", "error"), [
@@ -198,8 +180,7 @@ def test_messages_for_a_device_that_did_not_subscribe_time_out(endpoint: Endpoin
 def test_malformed_telemetry_is_refused_and_the_connection_goes_on(endpoint: Endpoint, thing_id: str,
                                                                     payload: bytes, error: str | None) -> None:
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
-    device = endpoint.device(thing_id)
-    try:
+    with endpoint.device(thing_id) as device:
         assert device.subscribe(f"devices/{thing_id}/errors") == 1
         assert device.publish(f"devices/{thing_id}/telemetry", payload).is_published()
         if error is not None:
@@ -209,19 +190,14 @@ def test_malformed_telemetry_is_refused_and_the_connection_goes_on(endpoint: End
         assert endpoint.http.get(f"/things/{thing_id}/features").json() == {"after": {"properties": {"value": 1}}}
         assert not device.disconnected.is_set()
         assert device.messages.empty()
-    finally:
-        device.close()
 
 
 def test_an_oversize_packet_closes_the_connection_unread(endpoint: Endpoint, thing_id: str) -> None:
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
-    device = endpoint.device(thing_id)
-    try:
+    with endpoint.device(thing_id) as device:
         device.client.publish(f"devices/{thing_id}/telemetry", b"{" + b" " * (2 * 1024 * 1024) + b"}", qos=1)
         assert device.disconnected.wait(15)
         assert "features" not in endpoint.http.get(f"/things/{thing_id}").json()
-    finally:
-        device.close()
     again = endpoint.device(thing_id)  # the endpoint itself is fine
     assert again.publish(f"devices/{thing_id}/telemetry", '{"ok": 1}').is_published()
     again.close()
@@ -229,27 +205,21 @@ def test_an_oversize_packet_closes_the_connection_unread(endpoint: Endpoint, thi
 
 def test_qos_2_telemetry_is_committed_before_its_pubrec(endpoint: Endpoint, thing_id: str) -> None:
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
-    device = endpoint.device(thing_id)
-    try:
+    with endpoint.device(thing_id) as device:
         assert device.publish(f"devices/{thing_id}/telemetry", '{"level": 2}', qos=2).is_published()
         assert endpoint.http.get(f"/things/{thing_id}/features").json() == {"level": {"properties": {"value": 2}}}
-    finally:
-        device.close()
 
 
 def test_another_subject_cannot_take_over_a_persistent_session(endpoint: Endpoint, thing_id: str) -> None:
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
     endpoint.device(thing_id).close()  # registered
-    owner = Device(endpoint.port, thing_id, DEVICE_PASSWORD, client_id=f"shared-{thing_id}", clean_session=False)
-    try:
+    with Device(endpoint.port, thing_id, DEVICE_PASSWORD, client_id=f"shared-{thing_id}", clean_session=False) as owner:
         assert owner.wait_connected() == 0
         intruder = Device(endpoint.port, *ADMIN, client_id=f"shared-{thing_id}", clean_session=False)
         assert intruder.wait_connected() == "Not authorized"
         intruder.close()
         assert owner.publish(f"devices/{thing_id}/telemetry", '{"still": "mine"}').is_published()
         assert not owner.disconnected.is_set()
-    finally:
-        owner.close()
 
 
 def mqtt_string(text: str) -> bytes:
@@ -295,8 +265,7 @@ def test_a_device_that_stops_reading_its_commands_is_disconnected(endpoint: Endp
 
 def test_a_device_s_messages_are_applied_in_the_order_they_came(endpoint: Endpoint, thing_id: str) -> None:
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
-    device = endpoint.device(thing_id)
-    try:
+    with endpoint.device(thing_id) as device:
         # Many in flight at once (paho sends up to 20 before it waits for a PUBACK).
         infos = [device.client.publish(f"devices/{thing_id}/telemetry", json.dumps({"n": n}), qos=1)
                  for n in range(200)]
@@ -306,15 +275,12 @@ def test_a_device_s_messages_are_applied_in_the_order_they_came(endpoint: Endpoi
         assert endpoint.http.get(f"/things/{thing_id}/features/n/properties/value").json() == 199
         revision = endpoint.http.get(f"/things/{thing_id}", params={"fields": "_revision"}).json()["_revision"]
         assert revision == 201  # created, then each message once
-    finally:
-        device.close()
 
 
 def test_a_malformed_response_is_refused_and_an_unsubscribed_device_gets_no_commands(endpoint: Endpoint,
                                                                                      thing_id: str) -> None:
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
-    device = endpoint.device(thing_id)
-    try:
+    with endpoint.device(thing_id) as device:
         assert device.subscribe(f"devices/{thing_id}/errors") == 1
         for response in (b"nonsense", b'{"topic": "other/thing/things/live/messages/x", "status": 200}', b"{}"):
             assert device.publish(f"devices/{thing_id}/responses", response).is_published()
@@ -324,18 +290,13 @@ def test_a_malformed_response_is_refused_and_an_unsubscribed_device_gets_no_comm
         answer = endpoint.http.post(f"/things/{thing_id}/inbox/messages/x", json={}, params={"timeout": "1"})
         assert answer.status_code == 408
         assert device.messages.empty()
-    finally:
-        device.close()
 
 
 def test_telemetry_for_an_unknown_thing_creates_it_for_the_device_and_the_admins(endpoint: Endpoint,
                                                                                thing_id: str) -> None:
-    device = endpoint.device(thing_id)
-    try:
+    with endpoint.device(thing_id) as device:
         assert device.publish(f"devices/{thing_id}/telemetry", '{"temperature": 7}').is_published()
         assert device.publish(f"devices/{thing_id}/telemetry", '{"temperature": 8}').is_published()
-    finally:
-        device.close()
     assert endpoint.http.get(f"/things/{thing_id}").json() == {
         "thingId": thing_id, "policyId": thing_id, "features": {"temperature": {"properties": {"value": 8}}}}
     entries = endpoint.http.get(f"/policies/{thing_id}/entries").json()
@@ -346,8 +307,7 @@ def test_telemetry_for_an_unknown_thing_creates_it_for_the_device_and_the_admins
 
 def test_telemetry_too_large_for_a_thing_is_refused_not_left_unanswered(endpoint: Endpoint, thing_id: str) -> None:
     endpoint.create_thing(thing_id, ["READ", "WRITE"])
-    device = endpoint.device(thing_id)
-    try:
+    with endpoint.device(thing_id) as device:
         assert device.subscribe(f"devices/{thing_id}/errors") == 1
         many_keys = json.dumps({f"k{n}": 1 for n in range(90_000)}, separators=(",", ":"))  # ~1 MB, 5 x as features
         assert len(many_keys) < 1024 * 1024
@@ -356,5 +316,3 @@ def test_telemetry_too_large_for_a_thing_is_refused_not_left_unanswered(endpoint
         assert refusal["status"] == 413, refusal
         assert not device.disconnected.is_set()
         assert "features" not in endpoint.http.get(f"/things/{thing_id}").json()
-    finally:
-        device.close()

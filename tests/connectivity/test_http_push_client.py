@@ -29,11 +29,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def receiver() -> AsyncIterator[HttpReceiver]:
     async with HttpReceiver() as running:
         yield running

@@ -19,6 +19,7 @@ import nats.js.errors
 import pytest
 
 from tests.connectivity.certificates import self_signed
+from tests.connectivity.nats_peer import publish as raw_publish
 from tests.connectivity.polling import until
 from tests.integration.conftest import TcpProxy
 from tests.integration.services import NATS, require
@@ -37,11 +38,6 @@ from twinhub.connectivity.external import ExternalMessage
 pytestmark = pytest.mark.anyio
 
 NATS_SERVER = "/usr/sbin/nats-server"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(scope="module")
@@ -127,19 +123,6 @@ async def wait_for_interest(client: NatsClient, count: int) -> None:
     assert nc is not None
     await until(lambda: len(nc._subs) >= count, f"{count} subscriptions")
     await nc.flush()
-
-
-async def raw_publish(url: str, subject: str, payloads: list[bytes], *, jetstream: bool = False) -> None:
-    connection = await nats.connect(url)
-    try:
-        for payload in payloads:
-            if jetstream:
-                await connection.jetstream().publish(subject, payload)
-            else:
-                await connection.publish(subject, payload)
-        await connection.flush()
-    finally:
-        await connection.close()
 
 
 async def test_core_source_receives_messages_with_headers_and_reply_subject(nats_url: str, prefix: str) -> None:

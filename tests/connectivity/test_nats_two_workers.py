@@ -12,11 +12,17 @@ from pathlib import Path
 
 import httpx
 import nats
-import orjson
 import pytest
 
-from tests.integration.services import NATS, POSTGRES, delete_streams, psql, require, throwaway_name
-from twinhub.testing import Server, start_server
+from tests.connectivity.ditto_protocol import merge
+from tests.connectivity.nats_peer import publish
+from tests.integration.services import (
+    NATS,
+    delete_streams,
+    deployment,
+    shared_backends,
+)
+from twinhub.testing import Server
 
 OWNER = "nginx:ditto"
 MESSAGES = 60
@@ -25,21 +31,8 @@ MESSAGES = 60
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[list[Server]]:
     """Two servers on a throwaway database and event stream (removed afterwards)."""
-    require("PostgreSQL", POSTGRES)
-    require("NATS", NATS)
-    database, stream = throwaway_name("twinhub_nats_src"), throwaway_name("TWINHUB_TEST").upper()
-    psql(f"CREATE DATABASE {database}")
-    env = {"TWINHUB_STORE_URL": f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{database}",
-           "TWINHUB_BUS_URL": f"nats://{NATS[0]}:{NATS[1]}", "TWINHUB_BUS_STREAM": stream}
-    servers: list[Server] = []
-    try:
-        servers += [start_server(tmp_path / f"worker-{n}", env=env, timeout=60) for n in range(2)]
+    with shared_backends("twinhub_nats_src") as env, deployment(env, tmp_path, timeout=60) as servers:
         yield servers
-    finally:
-        for server in servers:
-            server.stop()
-        psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        asyncio.run(delete_streams(stream))
 
 
 def api(server: Server) -> httpx.Client:
@@ -51,25 +44,6 @@ def eventually(check: Callable[[], bool], what: str, within: float = 30.0) -> No
     while not check():
         assert time.monotonic() < deadline, f"not so after {within:g} s: {what}"
         time.sleep(0.1)
-
-
-def merge(thing_id: str) -> bytes:
-    namespace, name = thing_id.split(":", 1)
-    return orjson.dumps({"topic": f"{namespace}/{name}/things/twin/commands/merge", "path": "/attributes",
-                         "value": {"seen": True}, "headers": {"content-type": "application/merge-patch+json"}})
-
-
-async def publish(subject: str, payloads: list[bytes], *, jetstream: bool) -> None:
-    connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
-    try:
-        for payload in payloads:
-            if jetstream:
-                await connection.jetstream().publish(subject, payload)
-            else:
-                await connection.publish(subject, payload)
-        await connection.flush()
-    finally:
-        await connection.close()
 
 
 async def add_stream(name: str, subjects: str) -> None:
@@ -112,7 +86,8 @@ def test_two_workers_share_one_nats_source_each_message_applied_once(workers: li
 
         for server in workers:  # each worker runs the connection: both subscribed before anything is sent
             eventually(lambda server=server: open_on(server), "the connection open on every worker")
-        asyncio.run(publish(f"{prefix}.telemetry", [merge(thing) for thing in things], jetstream=jetstream))
+        asyncio.run(publish(f"nats://{NATS[0]}:{NATS[1]}", f"{prefix}.telemetry",
+                            [merge(thing, "/attributes", {"seen": True}) for thing in things], jetstream=jetstream))
 
         def revisions() -> list[int]:
             with api(workers[1]) as client:

@@ -1,22 +1,24 @@
-"""Waiting on a condition in async tests: checked again and again until it holds or the time is up."""
+"""`eventually`: `polling.until` for async checks with a step between attempts (the runtime tests' spelling)."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable
 
+from tests.connectivity.polling import until
+
 WITHIN = 20.0
+EVERY = 0.05
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str, *, within: float = WITHIN,
                      between: Callable[[], Awaitable[None]] | None = None) -> None:
     """Return once `check()` holds; fail saying `what` did not happen. `between` runs before each retry."""
-    deadline = time.monotonic() + within
-    for _attempt in range(1_000_000):
+
+    async def holds() -> bool:
         if await check():
-            return
-        assert time.monotonic() < deadline, f"{what} did not happen within {within:g} s"
+            return True
         if between is not None:
             await between()
-        await asyncio.sleep(0.05)
+        return False
+
+    await until(holds, what, within=within, every=EVERY)

@@ -1,18 +1,23 @@
-"""The real PostgreSQL and NATS servers of this machine, for integration tests: reachable or not, and
-throwaway databases and stream names. In CI (`CI=true`) a missing service fails the run; elsewhere the
-tests skip with a message that says how to start it."""
+"""The real PostgreSQL and NATS servers of this machine, for integration tests: reachable or not, throwaway
+databases and stream names, and deployments of several workers on them. In CI (`CI=true`) a missing service
+fails the run; elsewhere the tests skip with a message that says how to start it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
 import subprocess
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import nats
 import nats.js.errors
 import pytest
+
+from twinhub.testing import Server, start_server
 
 POSTGRES = ("127.0.0.1", 5432)
 NATS = ("127.0.0.1", 4222)
@@ -62,3 +67,37 @@ async def delete_streams(*names: str) -> None:
                     await js.delete_stream(stream)
     finally:
         await connection.close()
+
+
+def database_url(database: str) -> str:
+    return f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{database}"
+
+
+@contextlib.contextmanager
+def shared_backends(database_prefix: str) -> Iterator[dict[str, str]]:
+    """A throwaway PostgreSQL database and NATS event stream (both removed afterwards): the settings that point
+    workers at them. Requires both services."""
+    require("PostgreSQL", POSTGRES)
+    require("NATS", NATS)
+    database, stream = throwaway_name(database_prefix), throwaway_name("TWINHUB_TEST").upper()
+    psql(f"CREATE DATABASE {database}")
+    try:
+        yield {"TWINHUB_STORE_URL": database_url(database), "TWINHUB_BUS_URL": f"nats://{NATS[0]}:{NATS[1]}",
+               "TWINHUB_BUS_STREAM": stream}
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        asyncio.run(delete_streams(stream))
+
+
+@contextlib.contextmanager
+def deployment(env: dict[str, str], where: Path, count: int = 2, *, timeout: float = 30.0) -> Iterator[list[Server]]:
+    """`count` workers (`where/worker-<n>`) on the store and bus of `env`, each started within `timeout` seconds;
+    all stopped at the end, also those started before one failed to."""
+    servers: list[Server] = []
+    try:
+        for n in range(count):
+            servers.append(start_server(where / f"worker-{n}", env=env, timeout=timeout))
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()

@@ -27,8 +27,7 @@ def test_telemetry_during_an_outage_is_not_acknowledged_and_lands_when_resent(cl
     thing_id = f"org.example.outage:{uuid.uuid4().hex[:8]}"
     headers = {"x-ditto-pre-authenticated": f"device:{thing_id}"}
     topic = f"devices/{thing_id}/telemetry"
-    device = Device(server.mqtt_port, thing_id, client_id=f"outage-{thing_id}")
-    try:
+    with Device(server.mqtt_port, thing_id, client_id=f"outage-{thing_id}") as device:
         assert device.wait_connected() == 0
         assert device.publish(topic, json.dumps({"reading": "before"})).is_published()
         cluster.stop()
@@ -42,6 +41,4 @@ def test_telemetry_during_an_outage_is_not_acknowledged_and_lands_when_resent(cl
         reading = httpx.get(f"{server.base_url}/api/2/things/{thing_id}/features/reading/properties/value",
                             headers=headers)
         assert reading.json() == "during", reading.text
-    finally:
-        device.close()
         server.stop()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
-import contextlib
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,40 +12,28 @@ import pytest
 
 from tests.api.websocket import DittoSocket, open_socket
 from tests.cli.helpers import run
-from tests.integration.services import NATS, POSTGRES, delete_streams, psql, require, throwaway_name
+from tests.integration.services import (
+    database_url,
+    deployment,
+    psql,
+    shared_backends,
+    throwaway_name,
+)
 from twinhub.testing import Server, start_server
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
 
 
-@pytest.fixture
-def shared_backends() -> Iterator[dict[str, str]]:
-    """A throwaway database and stream; the settings that point workers at them."""
-    require("PostgreSQL", POSTGRES)
-    require("NATS", NATS)
-    database = throwaway_name("twinhub_scale")
-    psql(f"CREATE DATABASE {database}")
-    stream = throwaway_name("TWINHUB_TEST").upper()
-    try:
-        yield {"TWINHUB_STORE_URL": database_url(database), "TWINHUB_BUS_URL": f"nats://{NATS[0]}:{NATS[1]}",
-               "TWINHUB_BUS_STREAM": stream}
-    finally:
-        psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        asyncio.run(delete_streams(stream))
-
-
-def database_url(database: str) -> str:
-    return f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{database}"
+@pytest.fixture(name="shared_backends")
+def shared_backends_fixture() -> Iterator[dict[str, str]]:
+    with shared_backends("twinhub_scale") as env:
+        yield env
 
 
 @pytest.fixture
 def workers(shared_backends: dict[str, str], tmp_path: Path) -> Iterator[list[Server]]:
-    servers = [start_server(tmp_path / f"worker-{n}", env=shared_backends) for n in range(2)]
-    try:
+    with deployment(shared_backends, tmp_path) as servers:
         yield servers
-    finally:
-        for server in servers:
-            server.stop()
 
 
 def client(server: Server, user: str = "ditto") -> httpx.Client:
@@ -157,19 +143,6 @@ def test_a_websocket_on_one_worker_answers_messages_sent_through_the_other(worke
 
 
 # -- store epochs: deployments and restored databases on one NATS ------------------------------------------
-
-
-@contextlib.contextmanager
-def deployment(env: dict[str, str], where: Path, count: int = 2) -> Iterator[list[Server]]:
-    """`count` workers on the store and bus of `env`, stopped at the end."""
-    servers: list[Server] = []
-    try:
-        for n in range(count):
-            servers.append(start_server(where / f"worker-{n}", env=env))
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
 
 
 @pytest.fixture

@@ -15,7 +15,10 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.api.websocket import open_socket, topic
-from tests.integration.services import NATS, POSTGRES, delete_streams, psql, require, throwaway_name
+from tests.integration.services import (
+    deployment,
+    shared_backends,
+)
 from tests.unit.service.live_world import (
     OWNER,
     READER,
@@ -40,7 +43,7 @@ from twinhub.model.live import (
     Signal,
 )
 from twinhub.service.live import Receipts, Unanswered
-from twinhub.testing import Server, free_port, start_server
+from twinhub.testing import Server, free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -231,22 +234,8 @@ async def test_a_slow_receiver_is_cut_off_while_the_others_get_everything(worker
 @pytest.fixture
 def servers(tmp_path: Path) -> Iterator[list[Server]]:
     """Two twinhub servers on a throwaway PostgreSQL database and NATS stream (and signal subjects)."""
-    require("PostgreSQL", POSTGRES)
-    require("NATS", NATS)
-    database, stream = throwaway_name("twinhub_signals"), throwaway_name("TWINHUB_TEST").upper()
-    psql(f"CREATE DATABASE {database}")
-    env = {"TWINHUB_STORE_URL": f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{database}",
-           "TWINHUB_BUS_URL": f"nats://{NATS[0]}:{NATS[1]}", "TWINHUB_BUS_STREAM": stream}
-    started: list[Server] = []
-    try:
-        for n in range(2):
-            started.append(start_server(tmp_path / f"worker-{n}", env=env))
+    with shared_backends("twinhub_signals") as env, deployment(env, tmp_path) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
-        psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        asyncio.run(delete_streams(stream))
 
 
 async def test_a_message_posted_to_one_server_reaches_a_message_stream_on_the_other(servers: list[Server]) -> None:

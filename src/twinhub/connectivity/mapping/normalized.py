@@ -19,6 +19,7 @@ from twinhub.model.json import dumps
 from twinhub.model.pointer import set_at
 from twinhub.model.types import MISSING, JsonObject, JsonValue
 from twinhub.protocol import Envelope
+from twinhub.service.streaming import merge_extra
 
 __all__ = ["NormalizedMapper"]
 
@@ -67,7 +68,7 @@ class NormalizedMapper:
         context["headers"] = dict(envelope.headers)
         document["_context"] = context
         if envelope.extra is not None:
-            document = _merged(document, envelope.extra)
+            document = merge_extra(document, envelope.extra)
         if self.fields is not None:
             document = select(document, self.fields)
         if topic.action == "merged":
@@ -102,15 +103,6 @@ def _null_paths(patch: JsonObject, base: tuple[str, ...]) -> list[tuple[str, ...
         elif isinstance(item, dict):
             paths += _null_paths(item, (*base, key))
     return paths
-
-
-def _merged(primary: JsonObject, secondary: JsonObject) -> JsonObject:
-    """Both objects deep-merged, `primary` winning where both have a non-object value (Ditto's mergeJsonValues)."""
-    result = dict(secondary)
-    for key, value in primary.items():
-        other = result.get(key)
-        result[key] = _merged(value, other) if isinstance(value, dict) and isinstance(other, dict) else value
-    return result
 
 
 def _without_nulls(document: JsonObject) -> JsonObject:

@@ -13,6 +13,7 @@ from twinhub.model.json import dumps
 from twinhub.model.types import JsonObject, JsonValue
 
 __all__ = [
+    "object_at",
     "optional_bool",
     "optional_int",
     "optional_object",
@@ -38,6 +39,14 @@ def _echo(value: JsonValue) -> str:
 
 def _wrong_type(value: JsonValue, where: str, key: str, kind: str) -> JsonParseInvalid:
     return JsonParseInvalid(f"Value <{_echo(value)}> for <{where}/{key}> is not of type <{kind}>!")
+
+
+def object_at(value: JsonValue, where: str) -> JsonObject:
+    """`value`, the JSON object at `where` (a source, a target, a mapping definition); raises JsonParseInvalid
+    for anything else."""
+    if not isinstance(value, dict):
+        raise JsonParseInvalid(f"The value at <{where}> is not a JSON object.")
+    return value
 
 
 def required_str(obj: JsonObject, key: str, where: str) -> str:

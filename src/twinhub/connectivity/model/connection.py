@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final
 
 from twinhub.connectivity.model._json import (
+    object_at,
     optional_bool,
     optional_int,
     optional_object,
@@ -221,10 +222,9 @@ def _specific_config(value: JsonObject) -> dict[str, str]:
 def _mapping_definitions(value: JsonObject) -> dict[str, MappingDefinition]:
     definitions = optional_object(value, "mappingDefinitions", "") or {}
     result: dict[str, MappingDefinition] = {}
-    for alias, definition in definitions.items():
+    for alias, item in definitions.items():
         where = f"/mappingDefinitions/{alias}"
-        if not isinstance(definition, dict):
-            raise JsonParseInvalid(f"The value at <{where}> is not a JSON object.")
+        definition = object_at(item, where)
         result[alias] = MappingDefinition(
             mapping_engine=required_str(definition, "mappingEngine", where),
             options=optional_object(definition, "options", where) or {},

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from twinhub.connectivity.model._json import (
+    object_at,
     optional_bool,
     optional_int,
     optional_object,
@@ -27,7 +28,6 @@ from twinhub.connectivity.model._json import (
     string_list,
     string_map,
 )
-from twinhub.model.errors import JsonParseInvalid
 from twinhub.model.types import JsonObject, JsonValue
 
 __all__ = ["DEFAULT_EXPECTED_RESPONSE_TYPES", "RESPONSE_TYPES", "AcknowledgementRequests", "Enforcement",
@@ -114,11 +114,10 @@ class Source:
         return result
 
 
-def parse_source(value: JsonValue, index: int) -> Source:
+def parse_source(item: JsonValue, index: int) -> Source:
     """The source at `index` of a connection's `sources`; raises Ditto's JSON errors for wrong types."""
     where = f"/sources/{index}"
-    if not isinstance(value, dict):
-        raise JsonParseInvalid(f"The value at <{where}> is not a JSON object.")
+    value = object_at(item, where)
     enforcement_json = optional_object(value, "enforcement", where)
     acks_json = optional_object(value, "acknowledgementRequests", where)
     reply_json = optional_object(value, "replyTarget", where)

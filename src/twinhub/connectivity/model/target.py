@@ -17,8 +17,15 @@ import enum
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
-from twinhub.connectivity.model._json import optional_int, optional_str, required_str, string_list, string_map
-from twinhub.model.errors import JsonParseInvalid, TopicInvalid
+from twinhub.connectivity.model._json import (
+    object_at,
+    optional_int,
+    optional_str,
+    required_str,
+    string_list,
+    string_map,
+)
+from twinhub.model.errors import TopicInvalid
 from twinhub.model.fields import parse_fields
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.service.streaming import parse_event_filter
@@ -104,11 +111,10 @@ class Target:
         return result
 
 
-def parse_target(value: JsonValue, index: int) -> Target:
+def parse_target(item: JsonValue, index: int) -> Target:
     """The target at `index` of a connection's `targets`; raises Ditto's JSON and topic errors."""
     where = f"/targets/{index}"
-    if not isinstance(value, dict):
-        raise JsonParseInvalid(f"The value at <{where}> is not a JSON object.")
+    value = object_at(item, where)
     topics = tuple(dict.fromkeys(parse_topic(text) for text in string_list(value, "topics", where)))
     return Target(
         address=required_str(value, "address", where),

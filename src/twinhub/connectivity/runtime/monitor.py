@@ -5,6 +5,10 @@ the last 24 hours, and render Ditto's `/metrics` shape (counts over `PT1M`, `PT1
 `lastMessageAt`). Logs keep the last `max_entries` entries: failures always (a malformed payload, an
 unauthorized command, a message dropped), successes only while logging is enabled (24 hours after
 `enableConnectionLogs`, as Ditto).
+
+The logs are shaped as Ditto's OpenAPI document wants them: a log entry's `correlationId` is Ditto's
+`<not-provided>` when the message had none, `enabledSince`/`enabledUntil` are left out while logging is not
+enabled.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from typing import Final, Literal
 
 from twinhub.model.types import JsonObject
 
-__all__ = ["DEFAULT_MAX_LOG_ENTRIES", "LOGS_ENABLED_FOR", "ConnectionMonitor", "Direction", "MetricType"]
+__all__ = ["DEFAULT_MAX_LOG_ENTRIES", "LOGS_ENABLED_FOR", "NO_CORRELATION_ID", "ConnectionMonitor",
+           "Direction", "MetricType"]
 
 DEFAULT_MAX_LOG_ENTRIES: Final = 1000
 LOGS_ENABLED_FOR: Final = 24 * 3600.0
 _WINDOWS: Final = (("PT1M", 60), ("PT1H", 3600), ("PT24H", 86400))
 _BUCKET: Final = 60  # seconds
+NO_CORRELATION_ID: Final = "<not-provided>"  # Ditto's InfoProviderFactory fallback
 
 Direction = Literal["inbound", "outbound"]
 # Ditto's metric types: inbound consumed, mapped, dropped, enforced, acknowledged, throttled; outbound
@@ -126,8 +132,9 @@ class ConnectionMonitor:
         """Record an entry: a failure always, a success only while logging is enabled."""
         if success and not self.logging_enabled:
             return
-        entry: JsonObject = {"correlationId": correlation_id, "timestamp": _iso(self._clock()), "category": category,
-                             "type": kind, "level": "success" if success else "failure", "message": message[:2000]}
+        entry: JsonObject = {"correlationId": correlation_id or NO_CORRELATION_ID, "timestamp": _iso(self._clock()),
+                             "category": category, "type": kind, "level": "success" if success else "failure",
+                             "message": message[:2000]}
         if address is not None:
             entry["address"] = address
         if entity_id is not None:
@@ -136,11 +143,11 @@ class ConnectionMonitor:
 
     def logs(self) -> JsonObject:
         """Ditto's `/logs` of this connection on this worker."""
-        since = self._enabled_since if self.logging_enabled else None
-        return {"connectionId": self.connection_id,
-                "enabledSince": None if since is None else _iso(since),
-                "enabledUntil": None if since is None else _iso(since + LOGS_ENABLED_FOR),
-                "connectionLogs": list(self._logs)}
+        body: JsonObject = {"connectionId": self.connection_id, "connectionLogs": list(self._logs)}
+        if self.logging_enabled and self._enabled_since is not None:
+            body["enabledSince"] = _iso(self._enabled_since)
+            body["enabledUntil"] = _iso(self._enabled_since + LOGS_ENABLED_FOR)
+        return body
 
 
 def _merged(counters: list[_Counter], now: float) -> JsonObject:

@@ -23,6 +23,15 @@ __all__ = [
 ]
 
 
+MAX_ECHOED = 200  # characters of the client's input an error message repeats
+
+
+def echoed(text: str, limit: int = MAX_ECHOED) -> str:
+    """What a message repeats of the client's `text` (an id, a URI, an issuer): at most `limit` characters, `...`
+    marking a cut. For the kinds in this package; not part of its surface."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 class ErrorBody(TypedDict):
     """Ditto's error JSON: `{"status", "error", "message", "description"}`."""
 

@@ -9,7 +9,7 @@ connections answer `ThingPreconditionFailed` / `ThingNotModified` with `entity="
 
 from __future__ import annotations
 
-from twinhub.model.errors.base import Conflict, Invalid, NotFound, Unavailable
+from twinhub.model.errors.base import Conflict, Invalid, NotFound, Unavailable, echoed
 
 __all__ = [
     "ConnectionConfigurationInvalid",
@@ -25,14 +25,6 @@ __all__ = [
     "ConnectivityCommandInvalid",
     "TopicInvalid",
 ]
-
-_MAX_ECHOED = 200
-
-
-def _shown(text: str) -> str:
-    """Echo at most `_MAX_ECHOED` characters of what the client sent."""
-    return text if len(text) <= _MAX_ECHOED else text[:_MAX_ECHOED] + "..."
-
 
 class ConnectionConfigurationInvalid(Invalid):
     """A connection that breaks a rule of its model or of its connection type: no source and no target, a
@@ -52,7 +44,7 @@ class ConnectionIdInvalid(Invalid):
         super().__init__(
             "connectivity:connection.id.invalid",
             400,
-            f"The Connection ID '{_shown(connection_id)}' is not valid.",
+            f"The Connection ID '{echoed(connection_id)}' is not valid.",
             "It must be conform to the regular expression: <[a-zA-Z0-9-_:]{1,100}>.",
         )
 
@@ -80,7 +72,7 @@ class ConnectionUriInvalid(Invalid):
         super().__init__(
             "connectivity:connection.uri.invalid",
             400,
-            message or f"The Connection URI '{_shown(uri)}' has an invalid format.",
+            message or f"The Connection URI '{echoed(uri)}' has an invalid format.",
             description,
         )
 
@@ -92,7 +84,7 @@ class TopicInvalid(Invalid):
         super().__init__(
             "connectivity:topic.invalid",
             400,
-            f"The topic '{_shown(topic)}' could not be parsed.",
+            f"The topic '{echoed(topic)}' could not be parsed.",
             f"'{hint}' - check if the format is the expected one.",
         )
 
@@ -104,7 +96,7 @@ class ConnectivityCommandInvalid(Invalid):
         super().__init__(
             "connectivity:command.invalid",
             400,
-            f"The command <{_shown(command)}> is invalid or unknown.",
+            f"The command <{echoed(command)}> is invalid or unknown.",
             "Choose from one of the valid commands, e.g. <connectivity.commands:openConnection>.",
         )
 
@@ -129,7 +121,7 @@ class ConnectionNotAccessible(NotFound):
         super().__init__(
             "connectivity:connection.notfound",
             404,
-            f"The Connection with ID '{_shown(connection_id)}' could not be found or requester had "
+            f"The Connection with ID '{echoed(connection_id)}' could not be found or requester had "
             "insufficient permissions to access it.",
             "Check if the ID of your requested Connection was correct and you have sufficient permissions.",
         )
@@ -142,7 +134,7 @@ class ConnectionConflict(Conflict):
         super().__init__(
             "connectivity:connection.conflict",
             409,
-            f"The Connection with ID '{_shown(connection_id)}' was already created.",
+            f"The Connection with ID '{echoed(connection_id)}' was already created.",
             "If you need to update it, remove it first before creating it again.",
         )
 
@@ -154,7 +146,7 @@ class ConnectionFailed(Unavailable):
         super().__init__(
             "connectivity:connection.failed",
             504,
-            f"The Connection with ID '{_shown(connection_id)}' failed to connect.",
+            f"The Connection with ID '{echoed(connection_id)}' failed to connect.",
             description or "The requested Connection could not be connected due to an internal failure of the "
                            "underlying driver.",
         )
@@ -167,7 +159,7 @@ class ConnectionUnavailable(Unavailable):
         super().__init__(
             "connectivity:connection.unavailable",
             503,
-            f"The Connection with ID '{_shown(connection_id)}' is not available, please try again later.",
+            f"The Connection with ID '{echoed(connection_id)}' is not available, please try again later.",
             "The requested Connection is temporarily not available, please retry the performed action in order "
             "to improve resiliency.",
         )
@@ -180,6 +172,6 @@ class ConnectionSignalIdEnforcementFailed(Invalid):
         super().__init__(
             "connectivity:connection.id.enforcement.failed",
             400,
-            f"The configured filters could not be matched against the given target with ID '{_shown(entity_id)}'.",
+            f"The configured filters could not be matched against the given target with ID '{echoed(entity_id)}'.",
             "Either modify the configured filter or ensure that the message is sent via the correct ID.",
         )

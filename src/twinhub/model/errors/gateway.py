@@ -5,7 +5,7 @@ No message ever contains a credential or a token.
 
 from __future__ import annotations
 
-from twinhub.model.errors.base import Invalid, NotFound, TwinhubError, Unauthenticated, Unavailable
+from twinhub.model.errors.base import Invalid, NotFound, TwinhubError, Unauthenticated, Unavailable, echoed
 
 __all__ = [
     "AuthenticationFailed",
@@ -15,9 +15,6 @@ __all__ = [
     "ResourceNotFound",
     "ServiceUnavailable",
 ]
-
-_MAX_ECHOED_ISSUER = 200
-
 
 class AuthenticationFailed(Unauthenticated):
     """No, wrong or unverifiable credentials. Every authentication failure is one, so that edges catch
@@ -37,10 +34,10 @@ class JwtIssuerNotSupported(AuthenticationFailed):
     GatewayJwtIssuerNotSupportedException)."""
 
     def __init__(self, issuer: str) -> None:
-        shown = issuer if len(issuer) <= _MAX_ECHOED_ISSUER else issuer[:_MAX_ECHOED_ISSUER] + "..."
         # An AuthenticationFailed with a code and description of its own.
         Unauthenticated.__init__(self, "gateway:jwt.issuer.notsupported", 401,
-                                 f"The JWT issuer '{shown}' is not supported.", "Check if your JWT is correct.")
+                                 f"The JWT issuer '{echoed(issuer)}' is not supported.",
+                                 "Check if your JWT is correct.")
 
 
 class RequestInvalid(Invalid):

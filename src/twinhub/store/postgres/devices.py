@@ -4,12 +4,13 @@ store's migrations), read and written through the store's pool; each operation o
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import TypeVar
 
+from twinhub.store.credentials import check_hash, timestamp
 from twinhub.store.devices import DeviceStore, is_valid_device_id, validate_device_id
-from twinhub.store.postgres.errors import PooledConnection, discarding, map_exceptions
-from twinhub.store.postgres.store import ACQUIRE_TIMEOUT, PostgresStore
+from twinhub.store.postgres.errors import PooledConnection
+from twinhub.store.postgres.statements import changed, run_statement
+from twinhub.store.postgres.store import PostgresStore
 
 __all__ = ["PostgresDeviceStore"]
 
@@ -20,11 +21,6 @@ _INSERT = "INSERT INTO devices (device_id, password_hash, created) VALUES ($1, $
 _SWAP = "UPDATE devices SET password_hash = $3 WHERE device_id = $1 AND password_hash = $2"
 _DELETE = "DELETE FROM devices WHERE device_id = $1"
 _LIST = "SELECT device_id FROM devices ORDER BY device_id"
-
-
-def _changed(status: str) -> bool:
-    """Whether an INSERT / UPDATE / DELETE command tag reports one row."""
-    return status.rsplit(" ", 1)[-1] == "1"
 
 
 class PostgresDeviceStore:
@@ -43,31 +39,26 @@ class PostgresDeviceStore:
         return None if value is None else str(value)
 
     async def add_device(self, device_id: str, password_hash: str) -> bool:
-        if not password_hash:
-            raise ValueError("the password hash is empty")
-        created = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        arguments = (validate_device_id(device_id), password_hash, created)
-        return _changed(await self._run(lambda connection: connection.execute(_INSERT, *arguments)))
+        password_hash = check_hash(password_hash)
+        arguments = (validate_device_id(device_id), password_hash, timestamp())
+        return changed(await self._run(lambda connection: connection.execute(_INSERT, *arguments)))
 
     async def replace_password_hash(self, device_id: str, old_hash: str, new_hash: str) -> bool:
         if not is_valid_device_id(device_id) or not new_hash:
             return False
-        return _changed(await self._run(lambda connection: connection.execute(_SWAP, device_id, old_hash, new_hash)))
+        return changed(await self._run(lambda connection: connection.execute(_SWAP, device_id, old_hash, new_hash)))
 
     async def remove_device(self, device_id: str) -> bool:
         if not is_valid_device_id(device_id):
             return False
-        return _changed(await self._run(lambda connection: connection.execute(_DELETE, device_id)))
+        return changed(await self._run(lambda connection: connection.execute(_DELETE, device_id)))
 
     async def list_devices(self) -> list[str]:
         rows = await self._run(lambda connection: connection.fetch(_LIST))
         return [str(row[0]) for row in rows]
 
     async def _run(self, statement: Callable[[PooledConnection], Awaitable[_T]]) -> _T:
-        pool = self._store.pool  # RuntimeError unless the store is open
-        with map_exceptions("The device database is unavailable."):
-            async with discarding(pool, ACQUIRE_TIMEOUT) as connection:
-                return await statement(connection)
+        return await run_statement(self._store, "The device database is unavailable.", statement)
 
 
 def _is_a_device_store(devices: PostgresDeviceStore) -> DeviceStore:  # mypy checks the protocol here

@@ -7,11 +7,12 @@ Each operation is one statement in its own transaction; validation is the embedd
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import TypeVar
 
-from twinhub.store.postgres.errors import PooledConnection, discarding, map_exceptions
-from twinhub.store.postgres.store import ACQUIRE_TIMEOUT, PostgresStore
+from twinhub.store.credentials import check_hash, timestamp
+from twinhub.store.postgres.errors import PooledConnection
+from twinhub.store.postgres.statements import changed, run_statement
+from twinhub.store.postgres.store import PostgresStore
 from twinhub.store.users import UserStore, is_valid_username, validate_username
 
 __all__ = ["PostgresUserStore"]
@@ -28,21 +29,6 @@ _UPDATE = "UPDATE auth_users SET password_hash = $2, modified = $3 WHERE usernam
 _SWAP = "UPDATE auth_users SET password_hash = $3, modified = $4 WHERE username = $1 AND password_hash = $2"
 _DELETE = "DELETE FROM auth_users WHERE username = $1"
 _LIST = "SELECT username FROM auth_users ORDER BY username"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _check_hash(password_hash: str) -> str:
-    if not password_hash:
-        raise ValueError("the password hash is empty")
-    return password_hash
-
-
-def _changed(status: str) -> bool:
-    """Whether an INSERT / UPDATE / DELETE command tag reports one row."""
-    return status.rsplit(" ", 1)[-1] == "1"
 
 
 class PostgresUserStore:
@@ -63,19 +49,19 @@ class PostgresUserStore:
         return None if value is None else str(value)
 
     async def set_user(self, username: str, password_hash: str) -> None:
-        arguments = (validate_username(username), _check_hash(password_hash), _now())
+        arguments = (validate_username(username), check_hash(password_hash), timestamp())
         await self._run(lambda connection: connection.execute(_UPSERT, *arguments))
 
     async def replace_password_hash(self, username: str, old_hash: str, new_hash: str) -> bool:
         if not is_valid_username(username):
             return False
-        arguments = (username, old_hash, _check_hash(new_hash), _now())
-        return _changed(await self._run(lambda connection: connection.execute(_SWAP, *arguments)))
+        arguments = (username, old_hash, check_hash(new_hash), timestamp())
+        return changed(await self._run(lambda connection: connection.execute(_SWAP, *arguments)))
 
     async def remove_user(self, username: str) -> bool:
         if not is_valid_username(username):
             return False
-        return _changed(await self._run(lambda connection: connection.execute(_DELETE, username)))
+        return changed(await self._run(lambda connection: connection.execute(_DELETE, username)))
 
     async def list_users(self) -> list[str]:
         rows = await self._run(lambda connection: connection.fetch(_LIST))
@@ -85,23 +71,20 @@ class PostgresUserStore:
 
     async def add_user(self, username: str, password_hash: str) -> bool:
         """Create the user; False (and nothing changed) if it exists already."""
-        arguments = (validate_username(username), _check_hash(password_hash), _now())
-        return _changed(await self._run(lambda connection: connection.execute(_INSERT, *arguments)))
+        arguments = (validate_username(username), check_hash(password_hash), timestamp())
+        return changed(await self._run(lambda connection: connection.execute(_INSERT, *arguments)))
 
     async def change_password_hash(self, username: str, password_hash: str) -> bool:
         """Replace an existing user's hash; False (and nothing created) if there is no such user."""
         if not is_valid_username(username):
             return False
-        arguments = (username, _check_hash(password_hash), _now())
-        return _changed(await self._run(lambda connection: connection.execute(_UPDATE, *arguments)))
+        arguments = (username, check_hash(password_hash), timestamp())
+        return changed(await self._run(lambda connection: connection.execute(_UPDATE, *arguments)))
 
     # --- plumbing ----------------------------------------------------------------------------------
 
     async def _run(self, statement: Callable[[PooledConnection], Awaitable[_T]]) -> _T:
-        pool = self._store.pool  # RuntimeError unless the store is open
-        with map_exceptions("The user database is unavailable."):
-            async with discarding(pool, ACQUIRE_TIMEOUT) as connection:
-                return await statement(connection)
+        return await run_statement(self._store, "The user database is unavailable.", statement)
 
 
 def _is_a_user_store(users: PostgresUserStore) -> UserStore:  # mypy checks the protocol here

@@ -8,22 +8,18 @@ in a worker thread for the async methods; the `*_sync` methods are for the comma
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from twinhub.model.errors import ServiceUnavailable
+from twinhub.store.credentials import check_hash, timestamp
 from twinhub.store.devices import DeviceStore, is_valid_device_id, validate_device_id
 from twinhub.store.sqlite.schema import connect_writer, migrate
+from twinhub.store.sqlite.threads import in_thread
 
 __all__ = ["SqliteDeviceStore"]
-
-log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
@@ -33,16 +29,6 @@ _INSERT = "INSERT INTO devices (device_id, password_hash, created) VALUES (?, ?,
 _SWAP = "UPDATE devices SET password_hash = ? WHERE device_id = ? AND password_hash = ?"
 _DELETE = "DELETE FROM devices WHERE device_id = ?"
 _LIST = "SELECT device_id FROM devices ORDER BY device_id"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _check_hash(password_hash: str) -> str:
-    if not password_hash:
-        raise ValueError("the password hash is empty")
-    return password_hash
 
 
 class SqliteDeviceStore:
@@ -82,7 +68,7 @@ class SqliteDeviceStore:
         return None if row is None else str(row[0])
 
     def add_device_sync(self, device_id: str, password_hash: str) -> bool:
-        arguments = (validate_device_id(device_id), _check_hash(password_hash), _now())
+        arguments = (validate_device_id(device_id), check_hash(password_hash), timestamp())
         with self._connection() as connection:
             return connection.execute(_INSERT, arguments).rowcount == 1
 
@@ -90,7 +76,7 @@ class SqliteDeviceStore:
         if not is_valid_device_id(device_id):
             return False
         with self._connection() as connection:
-            return connection.execute(_SWAP, (_check_hash(new_hash), device_id, old_hash)).rowcount == 1
+            return connection.execute(_SWAP, (check_hash(new_hash), device_id, old_hash)).rowcount == 1
 
     def remove_device_sync(self, device_id: str) -> bool:
         if not is_valid_device_id(device_id):
@@ -116,11 +102,7 @@ class SqliteDeviceStore:
         return closing(connection)
 
     async def _in_thread(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
-        try:
-            return await asyncio.to_thread(function, *args, **kwargs)
-        except sqlite3.Error as exc:
-            log.error("a statement of the device database failed", exc_info=exc)
-            raise ServiceUnavailable("The device database is unavailable.") from exc
+        return await in_thread("device", function, *args, **kwargs)
 
 
 def _is_a_device_store(devices: SqliteDeviceStore) -> DeviceStore:  # mypy checks the protocol here

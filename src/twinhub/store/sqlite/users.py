@@ -9,21 +9,17 @@ never blocks. The `*_sync` methods are for the command line.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from twinhub.model.errors import ServiceUnavailable
+from twinhub.store.credentials import check_hash, timestamp
+from twinhub.store.sqlite.threads import in_thread
 from twinhub.store.users import is_valid_username, validate_username
 
 __all__ = ["USERS_TABLE", "SqliteUserStore"]
-
-log = logging.getLogger(__name__)
 
 USERS_TABLE = "auth_users"
 BUSY_TIMEOUT_SECONDS = 5.0
@@ -48,16 +44,6 @@ _UPDATE = f"UPDATE {USERS_TABLE} SET password_hash = ?, modified = ? WHERE usern
 _SWAP = f"UPDATE {USERS_TABLE} SET password_hash = ?, modified = ? WHERE username = ? AND password_hash = ?"
 _DELETE = f"DELETE FROM {USERS_TABLE} WHERE username = ?"
 _LIST = f"SELECT username FROM {USERS_TABLE} ORDER BY username"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _check_hash(password_hash: str) -> str:
-    if not password_hash:
-        raise ValueError("the password hash is empty")
-    return password_hash
 
 
 class SqliteUserStore:
@@ -97,13 +83,13 @@ class SqliteUserStore:
         return None if row is None else str(row[0])
 
     def set_user_sync(self, username: str, password_hash: str) -> None:
-        arguments = (validate_username(username), _check_hash(password_hash), _now())
+        arguments = (validate_username(username), check_hash(password_hash), timestamp())
         with self._connection() as connection:
             connection.execute(_UPSERT, arguments)
 
     def add_user_sync(self, username: str, password_hash: str) -> bool:
         """Create the user; False (and nothing changed) if it exists already."""
-        arguments = (validate_username(username), _check_hash(password_hash), _now())
+        arguments = (validate_username(username), check_hash(password_hash), timestamp())
         with self._connection() as connection:
             return connection.execute(_INSERT, arguments).rowcount == 1
 
@@ -112,13 +98,13 @@ class SqliteUserStore:
         if not is_valid_username(username):
             return False
         with self._connection() as connection:
-            return connection.execute(_UPDATE, (_check_hash(password_hash), _now(), username)).rowcount == 1
+            return connection.execute(_UPDATE, (check_hash(password_hash), timestamp(), username)).rowcount == 1
 
     def replace_password_hash_sync(self, username: str, old_hash: str, new_hash: str) -> bool:
         if not is_valid_username(username):
             return False
         with self._connection() as connection:
-            cursor = connection.execute(_SWAP, (_check_hash(new_hash), _now(), username, old_hash))
+            cursor = connection.execute(_SWAP, (check_hash(new_hash), timestamp(), username, old_hash))
             return cursor.rowcount == 1
 
     def remove_user_sync(self, username: str) -> bool:
@@ -150,8 +136,4 @@ class SqliteUserStore:
         return connection
 
     async def _in_thread(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
-        try:
-            return await asyncio.to_thread(function, *args, **kwargs)
-        except sqlite3.Error as exc:
-            log.error("a statement of the user database failed", exc_info=exc)
-            raise ServiceUnavailable("The user database is unavailable.") from exc
+        return await in_thread("user", function, *args, **kwargs)

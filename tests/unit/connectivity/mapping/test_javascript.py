@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import orjson
 import pytest
+from bench.mapping_js import BINARY_SCRIPT, TEXT_SCRIPT
 
 from twinhub.connectivity.external import ExternalMessage
 from twinhub.connectivity.mapping.base import MapperConfigurationInvalid, MapperContext, MappingFailed
@@ -18,46 +19,6 @@ from twinhub.protocol import envelope_from_json, envelope_to_json
 FAST = ScriptLimits(timeout=0.2, max_memory=32 * 1024 * 1024)  # for scripts that never end
 # For scripts that end: a time limit no busy machine reaches, so that the failure is the one the test means.
 GENEROUS = ScriptLimits(timeout=10, max_memory=32 * 1024 * 1024)
-
-# connectivity-mapping.md, "Text payload example", as printed there.
-TEXT_EXAMPLE = """
-function mapToDittoProtocolMsg(headers, textPayload, bytePayload, contentType) {
-  if (contentType !== 'application/json') return null;
-
-  let jsonData = JSON.parse(textPayload);
-  let value = {
-    temperature: { properties: { value: parseFloat(jsonData.temp.split(" ")[0]) } },
-    pressure: { properties: { value: jsonData.pres.value } },
-    humidity: { properties: { value: jsonData.hum } }
-  };
-
-  return Ditto.buildDittoProtocolMsg(
-    'org.eclipse.ditto', headers['device_id'],
-    'things', 'twin', 'commands', 'modify',
-    '/features', headers, value
-  );
-}
-"""
-
-# connectivity-mapping.md, "Binary payload example", as printed there.
-BINARY_EXAMPLE = """
-function mapToDittoProtocolMsg(headers, textPayload, bytePayload, contentType) {
-  if (contentType !== 'application/octet-stream') return null;
-
-  let view = new DataView(bytePayload);
-  let value = {
-    temperature: { properties: { value: view.getInt16(0) / 100.0 } },
-    pressure: { properties: { value: view.getInt16(2) } },
-    humidity: { properties: { value: view.getUint8(4) } }
-  };
-
-  return Ditto.buildDittoProtocolMsg(
-    'org.eclipse.ditto', headers['device_id'],
-    'things', 'twin', 'commands', 'modify',
-    '/features', headers, value
-  );
-}
-"""
 
 # connectivity-mapping.md, "Mapping outgoing messages".
 OUTGOING_EXAMPLE = """
@@ -94,7 +55,7 @@ def mapper_of(mappers: list[JavaScriptMapper], options: JsonObject,
 
 
 def test_the_text_example_of_dittos_documentation_runs_unchanged(mappers: list[JavaScriptMapper]) -> None:
-    mapper = mapper_of(mappers, {"incomingScript": TEXT_EXAMPLE})
+    mapper = mapper_of(mappers, {"incomingScript": TEXT_SCRIPT})
     payload = '{"temp": "23.42 °C", "hum": 78, "pres": {"value": 760, "unit": "mmHg"}}'.encode()
     [command] = mapper.map_inbound(ExternalMessage(payload, {"content-type": "application/json",
                                                              "device_id": "sensor1"}))
@@ -108,7 +69,7 @@ def test_the_text_example_of_dittos_documentation_runs_unchanged(mappers: list[J
 
 
 def test_the_binary_example_of_dittos_documentation_runs_unchanged(mappers: list[JavaScriptMapper]) -> None:
-    mapper = mapper_of(mappers, {"incomingScript": BINARY_EXAMPLE})
+    mapper = mapper_of(mappers, {"incomingScript": BINARY_SCRIPT})
     payload = bytes.fromhex("09EF03F72A")
     [command] = mapper.map_inbound(ExternalMessage(payload, {"content-type": "application/octet-stream",
                                                              "device_id": "sensor1"}))
