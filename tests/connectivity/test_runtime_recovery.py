@@ -154,15 +154,16 @@ async def test_metrics_and_logs_commands(broker: Mosquitto, tmp_path: Path) -> N
         assert (await operator.logs(connection))["connectionLogs"] == []
 
 
-async def test_placeholders_in_an_authorization_context_are_said_to_be_unsupported(broker: Mosquitto,
-                                                                                    tmp_path: Path) -> None:
+async def test_placeholders_in_a_targets_authorization_context_are_a_misconfiguration(broker: Mosquitto,
+                                                                                       tmp_path: Path) -> None:
     async with worker(tmp_path / "data") as platform, managed(platform, []) as (_manager, operator):
-        connection = mqtt_connection(broker.url, sources=[
-            {"addresses": ["devices/#"], "authorizationContext": ["device:{{ header:device-id }}"], "qos": 1}])
+        connection = mqtt_connection(broker.url, targets=[
+            {"address": "out", "topics": ["_/_/things/twin/events"],
+             "authorizationContext": ["device:{{ header:device-id }}"]}])
         with pytest.raises(ConnectionFailed):
             await operator.open(connection)
         status = await operator.status(connection)
         assert status["liveStatus"] == "failed"
-        assert "not supported" in status["clientStatus"][0]["statusDetails"]  # type: ignore[index, call-overload]
+        assert "cannot be resolved" in status["clientStatus"][0]["statusDetails"]  # type: ignore[index, call-overload]
         logs = (await operator.logs(connection))["connectionLogs"]
         assert any("authorizationContext" in entry["message"] for entry in logs)  # type: ignore[index, union-attr, operator]

@@ -246,3 +246,34 @@ async def test_messages_for_one_thing_change_it_in_the_order_sent(mosquitto_url:
 async def _level_is(platform: Platform, level: int) -> bool:
     thing = await thing_at(platform, THING, DEVICE)
     return thing.get("attributes", {}).get("level") == level  # type: ignore[union-attr]
+
+
+async def test_a_source_acts_as_the_subjects_its_placeholders_resolve_to_per_message(
+        mosquitto_url: str, prefix: str, client_ids: list[str], tmp_path) -> None:
+    async with worker(tmp_path) as platform:
+        await create_thing(platform, THING, DEVICE)
+        await create_thing(platform, "org.twinhub.test:own", ("integration:lamp-device",))
+        per_device = {"addresses": [f"{prefix}/#"], "qos": 1,
+                      "authorizationContext": ["integration:{{ header:device }}"]}
+        connection = mqtt_connection(mosquitto_url, sources=[per_device, source(prefix + "-ping")])
+        async with running(connection, context_of(platform, client_ids)) as runtime:
+            await until_consuming(runtime, platform, mosquitto_url, f"{prefix}-ping/x")
+            own = "org.twinhub.test:own"
+            await publish(mosquitto_url, f"{prefix}/a", merge(own, "/attributes/by", "intruder",
+                                                              **{"correlation-id": "intruder"}),
+                          headers={"device": "intruder"})
+            await publish(mosquitto_url, f"{prefix}/b", merge(own, "/attributes/by", "nobody",
+                                                              **{"correlation-id": "nobody"}))
+            await publish(mosquitto_url, f"{prefix}/c", merge(own, "/attributes/by", "its device"),
+                          headers={"device": "lamp-device"})
+
+            async def changed() -> bool:
+                thing = await thing_at(platform, own, ("integration:lamp-device",))
+                return thing.get("attributes", {}).get("by") == "its device"  # type: ignore[union-attr]
+
+            await eventually(changed, "the change by the thing's own device")
+            await eventually(lambda: _true(counted(runtime, "acknowledged", "failure") == 2), "both refusals")
+            refused = {entry["correlationId"]: entry for entry in runtime.monitor.logs()["connectionLogs"]  # type: ignore[union-attr, index]
+                       if entry["level"] == "failure"}  # type: ignore[index]
+            assert set(refused) == {"intruder", "nobody"}
+            assert "placeholder" in refused["nobody"]["message"].lower()  # type: ignore[index, union-attr]

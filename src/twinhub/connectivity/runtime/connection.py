@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Final, Protocol
 
 from twinhub.auth.context import AuthContext
@@ -31,6 +32,7 @@ from twinhub.connectivity.model import Connection, ConnectionType
 from twinhub.connectivity.runtime.inbound import DEFAULT_MAX_IN_FLIGHT, SourceConsumer
 from twinhub.connectivity.runtime.monitor import ConnectionMonitor
 from twinhub.connectivity.runtime.outbound import TargetPublisher, issued_label
+from twinhub.connectivity.runtime.parties import SourceParties
 from twinhub.model.types import JsonObject
 from twinhub.service.receipts import Receipts
 from twinhub.service.session import Session, SessionServices, SessionTasks
@@ -163,11 +165,10 @@ class ConnectionRuntime:
 
     async def _run(self) -> None:
         context = self._context
-        contexts = [source.authorization_context for source in self.connection.sources]
-        contexts += [target.authorization_context for target in self.connection.targets]
-        templated = [subject for subjects in contexts for subject in subjects if "{{" in subject]
-        if templated:  # subjects per message: not yet; said instead of refusing every message as nobody
-            problem = f"placeholders in an authorizationContext are not supported (yet): {', '.join(templated)}"
+        templated = [subject for target in self.connection.targets for subject in target.authorization_context
+                     if "{{" in subject]
+        if templated:  # a target's subjects read every signal: there is no message to resolve them from
+            problem = f"placeholders in a target's authorizationContext cannot be resolved: {', '.join(templated)}"
             self._client.set("failed", f"misconfigured: {problem}")
             self.monitor.log("connection", "other", f"The connection cannot run: {problem}.")
             return
@@ -218,8 +219,9 @@ class ConnectionRuntime:
             receipts = Receipts(labels)
             async with contextlib.AsyncExitStack() as stack, asyncio.TaskGroup() as group:
                 for index, source in enumerate(connection.sources if self._sources_here else ()):
-                    session = await self._session(stack, source.authorization_context, (), receipts)
-                    consumer = SourceConsumer(connection, source, session=session,
+                    parties = SourceParties(source.authorization_context, partial(self._new_session, receipts),
+                                            connection_id=connection.id)
+                    consumer = SourceConsumer(connection, source, parties=parties,
                                               mappers=mappers.mappers(source.payload_mapping), monitor=self.monitor,
                                               max_in_flight=context.max_in_flight, offload=self._offload)
                     group.create_task(self._consume(consumer, client, index))
@@ -250,6 +252,9 @@ class ConnectionRuntime:
         self._client.set("open", "another worker of this server runs the connection")
         self._up.set()
         await asyncio.Event().wait()  # until stopped
+
+    def _new_session(self, receipts: Receipts, subjects: tuple[str, ...], tasks: SessionTasks) -> Session:
+        return Session(self._context.services, AuthContext(subjects), tasks=tasks, receipts=receipts)
 
     async def _session(self, stack: contextlib.AsyncExitStack, subjects: Sequence[str],
                        declared: tuple[str, ...], receipts: Receipts) -> Session:

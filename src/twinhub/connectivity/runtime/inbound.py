@@ -40,10 +40,10 @@ from twinhub.connectivity.placeholders import (
     message_placeholders,
 )
 from twinhub.connectivity.runtime.monitor import ConnectionMonitor, MetricType
+from twinhub.connectivity.runtime.parties import Answers, SourceParties
 from twinhub.model.errors import ConnectionSignalIdEnforcementFailed, TwinhubError
 from twinhub.model.types import JsonValue
-from twinhub.protocol import Envelope, error_envelope, header_text, parse_envelope, signal_headers
-from twinhub.service.session import Session
+from twinhub.protocol import Envelope, error_envelope, header_text, signal_headers
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "SourceConsumer", "outcome_of"]
 
@@ -101,54 +101,18 @@ class _Turn:
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-class _Answers:
-    """The source session's output: each answer goes to the command waiting for its correlation-id."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self._waiting: dict[str, asyncio.Future[Envelope]] = {}
-
-    def expect(self, correlation_id: str) -> asyncio.Future[Envelope]:
-        future: asyncio.Future[Envelope] = asyncio.get_running_loop().create_future()
-        self._waiting[correlation_id] = future
-        return future
-
-    def busy(self, correlation_id: str) -> asyncio.Future[Envelope] | None:
-        """The answer already awaited under this correlation-id, if any (a device that repeats one)."""
-        return self._waiting.get(correlation_id)
-
-    def forget(self, correlation_id: str, future: asyncio.Future[Envelope]) -> None:
-        if self._waiting.get(correlation_id) is future:
-            del self._waiting[correlation_id]
-
-    async def run(self) -> None:
-        while isinstance(frame := await self._session.next_output(), str):
-            if not frame.startswith("{"):
-                continue  # a control message's acknowledgement
-            try:
-                envelope = parse_envelope(frame)
-            except TwinhubError:
-                log.exception("a session answered with an unreadable frame")
-                continue
-            correlation_id = header_text(envelope.headers, "correlation-id")
-            future = self._waiting.pop(correlation_id, None) if correlation_id else None
-            if future is not None and not future.done():
-                future.set_result(envelope)
-
-
 class SourceConsumer:
     """One source of one connection on one worker, on a connected client."""
 
-    def __init__(self, connection: Connection, source: Source, *, session: Session, mappers: Sequence[PayloadMapper],
-                 monitor: ConnectionMonitor, max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
-                 offload: bool = False) -> None:
+    def __init__(self, connection: Connection, source: Source, *, parties: SourceParties,
+                 mappers: Sequence[PayloadMapper], monitor: ConnectionMonitor,
+                 max_in_flight: int = DEFAULT_MAX_IN_FLIGHT, offload: bool = False) -> None:
         self._connection = connection
         self._source = source
-        self._session = session
+        self._parties = parties
         self._mappers = tuple(mappers)
         self._offload = offload  # map in a thread (script mappers)
         self._monitor = monitor
-        self._answers = _Answers(session)
         self._slots = asyncio.Semaphore(max_in_flight)
         self._last_turn: asyncio.Event | None = None  # set once the latest delivery was handed to the session
         self.address = ";".join(source.addresses)  # the source's name in metrics and logs
@@ -162,13 +126,13 @@ class SourceConsumer:
         """Consume until the client fails (ClientFailure propagates) or the task is cancelled; replies go out
         with the same client."""
         async with asyncio.TaskGroup() as group:
-            answers = group.create_task(self._answers.run())
             try:
+                await self._parties.start()
                 async for delivery in client.deliveries(self.settings):
                     await self._slots.acquire()
                     group.create_task(self._process(client, delivery))
             finally:
-                answers.cancel()
+                await self._parties.aclose()
 
     # -- one delivery ------------------------------------------------------------------------------
 
@@ -214,7 +178,7 @@ class SourceConsumer:
         if turn.previous is not None:
             await turn.previous.wait()
         outcomes: list[Outcome] = []
-        handed: list[tuple[_Received, asyncio.Future[Envelope]]] = []
+        handed: list[tuple[_Received, Answers, asyncio.Future[Envelope]]] = []
         for envelope in envelopes:
             step = await self._hand(client, message, envelope)
             if isinstance(step, Outcome):
@@ -222,20 +186,21 @@ class SourceConsumer:
             else:
                 handed.append(step)
         turn.done.set()
-        outcomes += await asyncio.gather(*(self._answered(client, message, received, future)
-                                           for received, future in handed))
+        outcomes += await asyncio.gather(*(self._answered(client, message, received, answers, future)
+                                           for received, answers, future in handed))
         return _combined(outcomes)
 
     def _map(self, message: ExternalMessage) -> list[Envelope]:
         return [envelope for mapper in self._mappers for envelope in mapper.map_inbound(message)]
 
     async def _hand(self, client: ConnectionClient, message: ExternalMessage,
-                    envelope: Envelope) -> Outcome | tuple[_Received, asyncio.Future[Envelope]]:
+                    envelope: Envelope) -> Outcome | tuple[_Received, Answers, asyncio.Future[Envelope]]:
         """Give the session one envelope of a message: its outcome when it is settled at once (refused, or a
         live signal), else what it was handed as and the future of its answer."""
         try:
             received = self._received(message, envelope)
-        except TwinhubError as error:  # enforcement failed, or headers that cannot steer a command
+            party = await self._parties.party(message)  # as whom (placeholders: the message's subjects)
+        except TwinhubError as error:  # enforcement failed, headers that cannot steer a command, no subjects
             kind: MetricType = "enforced" if isinstance(error, ConnectionSignalIdEnforcementFailed) else "dropped"
             self._monitor.count("inbound", self.address, kind, success=False)
             self._monitor.log("source", kind, error.message, address=message.address,
@@ -246,23 +211,22 @@ class SourceConsumer:
             return Outcome.REJECT
         self._monitor.count("inbound", self.address, "enforced")
         if not _awaits_answer(received.envelope):
-            await self._session.receive(received.envelope)
+            await party.session.receive(received.envelope)
             return Outcome.ACCEPT
-        answers = self._answers
+        answers = party.answers
         while (earlier := answers.busy(received.correlation_id)) is not None:
             await asyncio.wait([earlier])  # the same correlation-id twice: one after the other
         future = answers.expect(received.correlation_id)
         try:
-            await self._session.receive(received.envelope)
+            await party.session.receive(received.envelope)
         except BaseException:
             answers.forget(received.correlation_id, future)
             future.cancel()
             raise
-        return received, future
+        return received, answers, future
 
     async def _answered(self, client: ConnectionClient, message: ExternalMessage, received: _Received,
-                        future: asyncio.Future[Envelope]) -> Outcome:
-        answers = self._answers
+                        answers: Answers, future: asyncio.Future[Envelope]) -> Outcome:
         try:
             timeout = signal_headers(received.envelope.headers).timeout + _GRACE
             async with asyncio.timeout(timeout):
