@@ -47,11 +47,8 @@ def eventually(check: Callable[[], bool], what: str, within: float = 30.0) -> No
 
 
 async def add_stream(name: str, subjects: str) -> None:
-    connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
-    try:
+    async with await nats.connect(f"nats://{NATS[0]}:{NATS[1]}") as connection:
         await connection.jetstream().add_stream(name=name, subjects=[subjects])
-    finally:
-        await connection.close()
 
 
 def consumed(server: Server, connection_id: str) -> int:
