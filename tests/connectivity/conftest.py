@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.connectivity.e2e import Connections
 from tests.connectivity.mosquitto import Mosquitto, own_mosquitto
 from tests.connectivity.mqtt import forget_sessions
 from tests.connectivity.rabbit_node import RabbitNode, new_node, remove, require_server
@@ -53,6 +54,7 @@ def rabbit_node() -> Iterator[RabbitNode]:
     node = new_node()
     try:
         node.start()
+        node.prepare_durable_queues(16)
         yield node
     finally:
         remove(node)
@@ -124,3 +126,34 @@ def secured_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
     env = {"TWINHUB_PRE_AUTHENTICATION": "true", "TWINHUB_ADMIN_SUBJECTS": f"{ADMIN}, oidc:ops"}
     with running_server(tmp_path_factory.mktemp("secured") / "data", args=(), env=env) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def e2e_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`twinhub serve --dev` for a module of end-to-end connection tests (tests/connectivity/e2e.py)."""
+    with running_server(tmp_path_factory.mktemp("e2e") / "data") as server:
+        yield server
+
+
+@pytest.fixture
+async def e2e_api(e2e_server: Server) -> AsyncIterator[httpx.AsyncClient]:
+    """The server's API as the user `ditto` (the subject `nginx:ditto`)."""
+    async with httpx.AsyncClient(base_url=e2e_server.base_url + "/api/2", auth=("ditto", "any"),
+                                 timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def e2e_other(e2e_server: Server) -> AsyncIterator[httpx.AsyncClient]:
+    """The server's API as the user `other` (the subject `nginx:other`)."""
+    async with httpx.AsyncClient(base_url=e2e_server.base_url + "/api/2", auth=("other", "any"),
+                                 timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def e2e_connections(e2e_api: httpx.AsyncClient) -> AsyncIterator[Connections]:
+    """Connections made over the API, deleted afterwards."""
+    connections = Connections(e2e_api)
+    yield connections
+    await connections.delete_all()

@@ -9,6 +9,8 @@
     /endless        a chunked body that never ends
     /bomb           a small gzip body that inflates to 64 MiB
     /close          closes the connection without answering
+    /respond        a device behind a webhook: answers a Ditto Protocol live message with its Ditto Protocol
+                    response (status 200, the payload {"answer": <the request's payload>})
 
 It parses just enough HTTP for these tests (request line, headers, Content-Length bodies, keep-alive)."""
 
@@ -124,6 +126,13 @@ class HttpReceiver:
             return True
         if path == "/close":
             return False
+        if path == "/respond":
+            request = json.loads(body)
+            response = {"topic": request["topic"], "path": request["path"], "status": 200,
+                        "headers": {"correlation-id": request["headers"]["correlation-id"],
+                                    "content-type": "application/json"},
+                        "value": {"answer": request.get("value")}}
+            return await self._answer(writer, 200, json.dumps(response).encode(), "application/vnd.eclipse.ditto+json")
         return await self._answer(writer, 404, b"no such path", "text/plain")
 
     @staticmethod

@@ -9,8 +9,11 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -93,10 +96,10 @@ async def forget_sessions(url: str, client_ids: Sequence[str]) -> None:
 class Collector:
     """A device's subscription (paho in its own thread): what arrives on `topic`, in order."""
 
-    def __init__(self, url: str, topic: str) -> None:
+    def __init__(self, url: str, topic: str, *, on_message: Callable[..., None] | None = None) -> None:
         self.messages: list[paho.MQTTMessage] = []
         self._subscribed = threading.Event()
-        self._client = _device(url, on_message=lambda _c, _u, message: self.messages.append(message),
+        self._client = _device(url, on_message=on_message or (lambda _c, _u, message: self.messages.append(message)),
                                on_subscribe=lambda *_args: self._subscribed.set())
         self._client.subscribe(topic, qos=1)
         assert self._subscribed.wait(15), "the collector's subscription was not confirmed"
@@ -125,8 +128,26 @@ def publish_many_now(url: str, messages: Sequence[tuple[str, bytes | str]], *, q
     _publish_all(url, [(topic, payload, qos, None) for topic, payload in messages])
 
 
-def server_client_ids(connection_id: str, workers: int = 1) -> list[str]:
-    """The client ids the workers of a server on this host give a connection (`runtime/worker.py`)."""
+def server_client_ids(connection_id: str, data_dir: Path, workers: int = 1) -> list[str]:
+    """The client ids the workers of a server on `data_dir` give a connection (`runtime/worker.py`)."""
     connection = parse_connection({"id": connection_id, "connectionType": "mqtt-5", "connectionStatus": "open",
                                    "uri": "tcp://127.0.0.1:1883"})
-    return [WorkerIdentity(socket.gethostname(), slot).client_id(connection) for slot in range(workers)]
+    return [WorkerIdentity(socket.gethostname(), data_dir, slot).client_id(connection) for slot in range(workers)]
+
+
+@contextlib.contextmanager
+def responding(url: str, topic: str, answer: Callable[[dict[str, Any]], None]) -> Iterator[None]:
+    """A device that calls `answer` (in a thread of its own) with each Ditto Protocol message on `topic`."""
+    def on_message(_client: paho.Client, _data: object, message: paho.MQTTMessage) -> None:
+        threading.Thread(target=answer, args=(orjson.loads(message.payload),), daemon=True).start()
+
+    collector = Collector(url, topic, on_message=on_message)
+    try:
+        yield
+    finally:
+        collector.close()
+
+
+async def publish_in_order(url: str, messages: Sequence[tuple[str, bytes | str, int]]) -> None:
+    """Publish `(topic, payload, qos)` on one connection, so that the broker passes them on in this order."""
+    await asyncio.to_thread(_publish_all, url, [(topic, payload, qos, None) for topic, payload, qos in messages])

@@ -51,3 +51,18 @@ async def consumers(peer: Channel, queue: str, count: int) -> None:
     with anyio.fail_after(10):
         while (await peer.declare_queue(queue, passive=True)).declaration_result.consumer_count != count:  # noqa: ASYNC110
             await anyio.sleep(0.05)
+
+
+async def take_several(peer: Channel, queue: str, count: int) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    """The next `count` messages of `queue` through one consumer (one at a time would lose what the broker
+    had already sent to a consumer cancelled after its first)."""
+    declared = await peer.declare_queue(queue, passive=True)
+    taken: list[aio_pika.abc.AbstractIncomingMessage] = []
+    async with declared.iterator() as messages:
+        with anyio.fail_after(10):
+            async for message in messages:
+                await message.ack()
+                taken.append(message)
+                if len(taken) == count:
+                    return taken
+    raise AssertionError(f"{queue} was deleted")

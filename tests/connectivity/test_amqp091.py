@@ -147,6 +147,7 @@ async def test_competing_consumers_receive_each_message_once(vhost: str,
     assert seen[0] and seen[1]  # both consumers had a share (RabbitMQ dispatches round-robin)
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio", ("asyncio", {"use_uvloop": True})], ids=["asyncio", "uvloop"])
 async def test_settling_after_the_link_dropped_fails_and_the_message_comes_again(
         vhost: str, peer: aio_pika.abc.AbstractChannel) -> None:
     queue = await new_queue(peer)
@@ -297,3 +298,12 @@ async def test_a_publish_the_broker_nacks_is_a_client_failure(client: Amqp091Cli
     with pytest.raises(ClientFailure, match="refused"):
         await client.publish(ExternalMessage(payload=b"full", address=f"/{queue}"))
     assert (await take(peer, queue)).body == b"fits"
+
+
+async def test_concurrent_publishes_are_each_confirmed(client: Amqp091Client,
+                                                       peer: aio_pika.abc.AbstractChannel) -> None:
+    queue = await new_queue(peer)
+    async with anyio.create_task_group() as group:
+        for n in range(50):
+            group.start_soon(client.publish, ExternalMessage(payload=str(n).encode(), address=f"/{queue}"))
+    assert await ready(peer, queue) == 50  # each publish returned after its confirm: all are in the queue

@@ -4,9 +4,9 @@ hanging, and an unsettled message of a durable queue comes again once the node i
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
-import aio_pika
 import anyio
 import pytest
 
@@ -23,15 +23,8 @@ def settings(node: RabbitNode) -> ClientSettings:
                           client_id=uuid.uuid4().hex, group="outage", connect_timeout=5.0, publish_timeout=5.0)
 
 
-async def durable_queue(node: RabbitNode) -> str:
-    name = f"q-{uuid.uuid4().hex[:8]}"
-    async with await aio_pika.connect(node.uri()) as connection:
-        await (await connection.channel()).declare_queue(name, durable=True)
-    return name
-
-
 async def test_a_broker_killed_mid_publish_is_a_client_failure(running_node: RabbitNode) -> None:
-    queue = await durable_queue(running_node)
+    queue = running_node.durable_queue()
     client = Amqp091Client(settings(running_node))
     await client.connect()
     published = 0
@@ -57,7 +50,7 @@ async def test_a_broker_killed_mid_publish_is_a_client_failure(running_node: Rab
 async def test_a_lost_broker_ends_deliveries_and_the_unsettled_message_comes_again(
         running_node: RabbitNode, end: str) -> None:
     """`kill`: the broker crashes; `stop`: it shuts down in order, closing its connections first."""
-    queue = await durable_queue(running_node)
+    queue = running_node.durable_queue()
     client = Amqp091Client(settings(running_node))
     await client.connect()
     await client.publish(ExternalMessage(payload=b"survives", address=f"/{queue}"))
@@ -83,3 +76,22 @@ async def test_a_lost_broker_ends_deliveries_and_the_unsettled_message_comes_aga
         await deliveries.aclose()  # type: ignore[attr-defined]
     finally:
         await again.aclose()
+
+
+async def test_a_frozen_broker_is_lost_after_the_heartbeat_timeout(running_node: RabbitNode) -> None:
+    """The node stops answering with its sockets open (SIGSTOP), as behind a network partition: AMQP
+    heartbeats (aio-pika's `heartbeat` uri option, in seconds) find it out."""
+    queue = running_node.durable_queue()
+    client = Amqp091Client(dataclasses.replace(settings(running_node), uri=f"{running_node.uri()}/?heartbeat=1"))
+    await client.connect()
+    try:
+        await client.publish(ExternalMessage(payload=b"before", address=f"/{queue}"))
+        deliveries = client.deliveries(SourceSettings(addresses=(queue,)))
+        with anyio.fail_after(10):
+            await anext(deliveries)
+        running_node.pause()
+        with anyio.fail_after(30), pytest.raises(ClientFailure):
+            await anext(deliveries)
+    finally:
+        running_node.resume()
+        await client.aclose()

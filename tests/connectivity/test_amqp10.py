@@ -147,6 +147,7 @@ async def test_competing_consumers_receive_each_message_once(running_node: Rabbi
     assert seen[0] and seen[1]
 
 
+@pytest.mark.parametrize("anyio_backend", ["asyncio", ("asyncio", {"use_uvloop": True})], ids=["asyncio", "uvloop"])
 async def test_settling_after_the_link_dropped_fails_and_the_message_comes_again(
         running_node: RabbitNode, peer: Channel) -> None:
     queue = await new_queue(peer)
@@ -282,3 +283,11 @@ async def test_a_message_the_broker_refuses_is_a_client_failure(client: Amqp10Cl
     with anyio.fail_after(10), pytest.raises(ClientFailure):
         await client.publish(ExternalMessage(payload=b"full", address=at(queue)))
     assert (await take(peer, queue)).body == b"fits"
+
+
+async def test_concurrent_publishes_are_each_accepted(client: Amqp10Client, peer: Channel) -> None:
+    queue = await new_queue(peer)
+    async with anyio.create_task_group() as group:
+        for n in range(50):
+            group.start_soon(client.publish, ExternalMessage(payload=str(n).encode(), address=at(queue)))
+    assert await ready(peer, queue) == 50  # each publish returned after its disposition: all are in the queue

@@ -4,10 +4,9 @@ a durable queue comes again once the node is back."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
-import aio_pika
-import aio_pika.exceptions
 import anyio
 import pytest
 
@@ -24,30 +23,8 @@ def settings(node: RabbitNode) -> ClientSettings:
                           client_id=uuid.uuid4().hex, group="outage", connect_timeout=5.0, publish_timeout=5.0)
 
 
-async def queue_address(node: RabbitNode) -> str:
-    """A durable queue (RabbitMQ 3.10 declares `/queue/<name>` non-durable), as an AMQP 1.0 address."""
-    name = f"q-{uuid.uuid4().hex[:8]}"
-    async with await aio_pika.connect(node.uri()) as connection:
-        await (await connection.channel()).declare_queue(name, durable=True)
-    return f"/amq/queue/{name}"
-
-
-async def recovered(node: RabbitNode, address: str) -> None:
-    """Wait until the restarted node has its durable queue back: it accepts connections a moment before it
-    has recovered every queue, as a runtime reconnecting with backoff would find."""
-    name = address.removeprefix("/amq/queue/")
-    with anyio.fail_after(30):
-        while True:
-            try:
-                async with await aio_pika.connect(node.uri()) as connection:
-                    await (await connection.channel()).declare_queue(name, passive=True)
-                    return
-            except aio_pika.exceptions.ChannelNotFoundEntity:
-                await anyio.sleep(0.1)
-
-
 async def test_a_broker_killed_mid_publish_is_a_client_failure(running_node: RabbitNode) -> None:
-    address = await queue_address(running_node)
+    address = f"/amq/queue/{running_node.durable_queue()}"
     client = Amqp10Client(settings(running_node))
     await client.connect()
     published = 0
@@ -73,7 +50,7 @@ async def test_a_broker_killed_mid_publish_is_a_client_failure(running_node: Rab
 async def test_a_lost_broker_ends_deliveries_and_the_unsettled_message_comes_again(
         running_node: RabbitNode, end: str) -> None:
     """`kill`: the broker crashes; `stop`: it shuts down in order, closing its connections first."""
-    address = await queue_address(running_node)
+    address = f"/amq/queue/{running_node.durable_queue()}"
     client = Amqp10Client(settings(running_node))
     await client.connect()
     await client.publish(ExternalMessage(payload=b"survives", address=address))
@@ -90,7 +67,6 @@ async def test_a_lost_broker_ends_deliveries_and_the_unsettled_message_comes_aga
     await client.aclose()
 
     await anyio.to_thread.run_sync(running_node.start)
-    await recovered(running_node, address)
     again = Amqp10Client(settings(running_node))
     await again.connect()
     try:
@@ -102,3 +78,31 @@ async def test_a_lost_broker_ends_deliveries_and_the_unsettled_message_comes_aga
         await deliveries.aclose()  # type: ignore[attr-defined]
     finally:
         await again.aclose()
+
+
+async def test_a_frozen_broker_is_lost_after_the_idle_timeout(running_node: RabbitNode) -> None:
+    """The node stops answering with its sockets open (SIGSTOP), as behind a network partition: the idle
+    timeout (`amqp.idleTimeout` in the uri, milliseconds) finds it out, for consumers and publishers."""
+    address = f"/amq/queue/{running_node.durable_queue()}"
+    client = Amqp10Client(dataclasses.replace(settings(running_node),
+                                              uri=f"{running_node.uri()}?amqp.idleTimeout=2000"))
+    await client.connect()
+    try:
+        await client.publish(ExternalMessage(payload=b"before", address=address))
+        deliveries = client.deliveries(SourceSettings(addresses=(address,)))
+        with anyio.fail_after(10):
+            await anext(deliveries)
+        running_node.pause()
+        with anyio.fail_after(30), pytest.raises(ClientFailure, match="idle"):
+            await anext(deliveries)
+        with pytest.raises(ClientFailure):
+            await client.publish(ExternalMessage(payload=b"after", address=address))
+    finally:
+        running_node.resume()
+        await client.aclose()
+
+
+async def test_an_idle_timeout_that_is_no_number_is_refused(running_node: RabbitNode) -> None:
+    with pytest.raises(ClientFailure, match=r"amqp\.idleTimeout must be milliseconds"):
+        await Amqp10Client(dataclasses.replace(settings(running_node),
+                                               uri=f"{running_node.uri()}?amqp.idleTimeout=soon")).connect()

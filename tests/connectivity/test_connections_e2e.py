@@ -9,13 +9,22 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import aio_pika
 import anyio
 import httpx
 import orjson
 import pytest
 
 from tests.connectivity.mosquitto import Mosquitto
-from tests.connectivity.mqtt import collecting, forget_sessions, publish_now, server_client_ids
+from tests.connectivity.mqtt import (
+    collecting,
+    forget_sessions,
+    publish_many_now,
+    publish_now,
+    responding,
+    server_client_ids,
+)
+from tests.connectivity.peer import new_queue, ready, send
 from twinhub.testing import Server, running_server
 
 OWNER = "nginx:ditto"  # the dev server's subject of the user `ditto`
@@ -33,7 +42,7 @@ def api(server: Server) -> Iterator[httpx.Client]:
         yield client
 
 
-def eventually(check: Callable[[], bool], what: str, *, within: float = 20.0,
+def eventually(check: Callable[[], bool], what: str, *, within: float = 30.0,
                between: Callable[[], None] | None = None) -> None:
     deadline = time.monotonic() + within
     for _attempt in range(1_000_000):
@@ -46,7 +55,8 @@ def eventually(check: Callable[[], bool], what: str, *, within: float = 20.0,
 
 
 @pytest.fixture
-def connections(api: httpx.Client, mosquitto_url: str) -> Iterator[Callable[[dict[str, Any]], str]]:
+def connections(api: httpx.Client, server: Server,
+                mosquitto_url: str) -> Iterator[Callable[[dict[str, Any]], str]]:
     """Creates connections over the API; deletes them afterwards and forgets their broker sessions."""
     made: list[str] = []
 
@@ -60,7 +70,7 @@ def connections(api: httpx.Client, mosquitto_url: str) -> Iterator[Callable[[dic
     for connection_id in made:
         api.delete(f"/connections/{connection_id}")
     anyio.run(forget_sessions, mosquitto_url, [client_id for connection_id in made
-                                               for client_id in server_client_ids(connection_id)])
+                                               for client_id in server_client_ids(connection_id, server.data_dir)])
 
 
 def merge(thing_id: str, path: str, value: Any) -> bytes:
@@ -210,3 +220,130 @@ def test_status_shows_a_broker_outage_and_the_recovery(api: httpx.Client, broker
     broker.start()
     wait_open(api, connection_id)
     until_consuming(api, broker.url, "devices/ping", thing)
+
+
+def test_qos1_telemetry_in_flight_across_a_broker_restart_all_lands_as_sent(
+        api: httpx.Client, broker: Mosquitto, connections: Callable[[dict[str, Any]], str]) -> None:
+    thing = f"org.twinhub.e2e:restart-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    connection_id = connections({"connectionType": "mqtt-5", "uri": broker.url, "sources": [
+        {"addresses": ["devices/#"], "authorizationContext": [OWNER], "qos": 1}]})
+    wait_open(api, connection_id)
+    until_consuming(api, broker.url, "devices/ping", thing)
+    count = 300
+    publish_many_now(broker.url, [("devices/lamp", merge(thing, f"/attributes/k{n}", {"n": n}))
+                                  for n in range(count)])
+    broker.restart()  # mid-stream: the server had not yet taken them all
+
+    def all_landed() -> bool:
+        attributes = api.get(f"/things/{thing}/attributes").json()
+        return sum(key.startswith("k") for key in attributes) == count
+
+    eventually(all_landed, f"all {count} messages in the twin", within=60)
+    attributes = api.get(f"/things/{thing}/attributes").json()
+    assert {key: value for key, value in attributes.items() if key.startswith("k")} == {
+        f"k{n}": {"n": n} for n in range(count)}
+
+
+def test_an_oversize_message_is_refused_logged_and_counted_and_the_connection_goes_on(
+        api: httpx.Client, mosquitto_url: str, prefix: str, connections: Callable[[dict[str, Any]], str]) -> None:
+    thing = f"org.twinhub.e2e:big-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    connection_id = connections({"connectionType": "mqtt-5", "uri": mosquitto_url, "sources": [
+        {"addresses": [f"{prefix}/#"], "authorizationContext": [OWNER], "qos": 1}]})
+    wait_open(api, connection_id)
+    until_consuming(api, mosquitto_url, f"{prefix}/ping", thing)
+    publish_now(mosquitto_url, f"{prefix}/big", merge(thing, "/attributes/big", "x" * 300_000))
+    publish_now(mosquitto_url, f"{prefix}/small", merge(thing, "/attributes/after", True))
+    eventually(lambda: attribute(api, thing, "after") is True, "the next message's change")
+
+    def refused() -> bool:
+        metrics = api.get(f"/connections/{connection_id}/metrics").json()
+        return "failure" in metrics["connectionMetrics"]["inbound"].get("dropped", {})
+
+    eventually(refused, "the refusal in the metrics")
+    assert attribute(api, thing, "big") is None
+    logs = api.get(f"/connections/{connection_id}/logs").json()["connectionLogs"]
+    assert any(entry["type"] == "dropped" and "larger than the limit" in entry["message"] for entry in logs)
+
+
+def test_a_target_issues_its_acknowledgement_once_the_broker_has_the_event(
+        api: httpx.Client, mosquitto_url: str, prefix: str, connections: Callable[[dict[str, Any]], str]) -> None:
+    thing = f"org.twinhub.e2e:acked-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    connection_id = connections({"connectionType": "mqtt-5", "uri": mosquitto_url, "targets": [
+        {"address": prefix + "/acked/{{ thing:name }}", "topics": ["_/_/things/twin/events"],
+         "authorizationContext": [OWNER], "qos": 1, "issuedAcknowledgementLabel": "{{connection:id}}:delivered"}]})
+    wait_open(api, connection_id)
+    label = f"{connection_id}:delivered"
+    with collecting(mosquitto_url, f"{prefix}/acked/#") as events:
+        response = api.put(f"/things/{thing}/attributes/on", json=True,
+                           headers={"requested-acks": f"twin-persisted,{label}", "timeout": "10s"})
+        assert response.status_code == 200, response.text
+        acks = response.json()
+        assert acks["twin-persisted"]["status"] in (201, 204)
+        assert acks[label]["status"] == 200
+        eventually(lambda: bool(events.messages), "the event at the broker")  # it was published before the ack
+    assert events.messages[0].topic == f"{prefix}/acked/{thing.split(':', 1)[1]}"
+
+
+def test_a_message_to_a_thing_reaches_the_device_and_its_answer_the_caller(
+        api: httpx.Client, mosquitto_url: str, prefix: str, connections: Callable[[dict[str, Any]], str]) -> None:
+    thing = f"org.twinhub.e2e:asked-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    connection_id = connections({
+        "connectionType": "mqtt-5", "uri": mosquitto_url,
+        "sources": [{"addresses": [f"{prefix}/responses/#"], "authorizationContext": [OWNER], "qos": 1}],
+        "targets": [{"address": prefix + "/commands/{{ thing:name }}", "topics": ["_/_/things/live/messages"],
+                     "authorizationContext": [OWNER], "qos": 1}]})
+    wait_open(api, connection_id)
+    asked: list[dict[str, Any]] = []
+
+    def answer(message: dict[str, Any]) -> None:  # the device: what it was asked, answered on its source
+        asked.append(message)
+        publish_now(mosquitto_url, f"{prefix}/responses/{thing}", orjson.dumps({
+            "topic": message["topic"], "path": message["path"], "status": 200, "value": {"answer": 42},
+            "headers": {"correlation-id": message["headers"]["correlation-id"], "content-type": "application/json"}}))
+
+    with responding(mosquitto_url, f"{prefix}/commands/#", answer):
+        response = api.post(f"/things/{thing}/inbox/messages/ask", json={"question": "?"},
+                            params={"timeout": "10"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"answer": 42}
+    assert asked[0]["topic"].endswith("/things/live/messages/ask") and asked[0]["value"] == {"question": "?"}
+
+
+def test_an_amqp_091_source_changes_twins_and_rejects_what_its_subjects_may_not_do(
+        api: httpx.Client, server: Server, vhost: str, connections: Callable[[dict[str, Any]], str]) -> None:
+    uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    thing = f"org.twinhub.e2e:amqp-{uuid.uuid4().hex[:6]}"
+    theirs = f"org.twinhub.e2e:not-mine-{uuid.uuid4().hex[:6]}"
+    assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
+    with httpx.Client(base_url=server.base_url + "/api/2", auth=("other", "any"), timeout=30) as other:
+        assert other.put(f"/things/{theirs}", json={"attributes": {}}).status_code == 201
+
+    async def broker(action: str, queue: str = "", body: bytes = b"") -> Any:
+        async with await aio_pika.connect(uri) as link:
+            channel = await link.channel()
+            if action == "declare":
+                return await new_queue(channel)
+            if action == "send":
+                await send(channel, queue, body, content_type="application/json")
+                return None
+            return await ready(channel, queue)
+
+    queue = anyio.run(broker, "declare")
+    connection_id = connections({"connectionType": "amqp-091", "uri": uri, "sources": [
+        {"addresses": [queue], "authorizationContext": [OWNER]}]})
+    wait_open(api, connection_id)
+    anyio.run(broker, "send", queue, merge(theirs, "/attributes/x", 1))
+    anyio.run(broker, "send", queue, merge(thing, "/attributes/via", "amqp"))
+    eventually(lambda: attribute(api, thing, "via") == "amqp", "the change through AMQP")
+
+    def settled() -> bool:
+        metrics = api.get(f"/connections/{connection_id}/metrics").json()["connectionMetrics"]["inbound"]
+        acknowledged = metrics.get("acknowledged", {})
+        return "failure" in acknowledged and "success" in acknowledged
+
+    eventually(settled, "both messages settled")
+    assert anyio.run(broker, "ready", queue) == 0  # neither waits in the queue: the refused one was rejected

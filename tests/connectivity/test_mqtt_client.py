@@ -14,12 +14,19 @@ import anyio
 import pytest
 
 from tests.connectivity.mosquitto import Mosquitto, free_port, own_mosquitto
-from tests.connectivity.mqtt import publish, publish_many, settings
+from tests.connectivity.mqtt import publish, publish_in_order, publish_many, settings
 from twinhub.connectivity.clients.base import ClientFailure, ClientSettings, Delivery, Outcome, SourceSettings
 from twinhub.connectivity.clients.mqtt import MqttClient
 from twinhub.connectivity.external import ExternalMessage
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=[pytest.param(("asyncio", {}), id="asyncio"),
+                        pytest.param(("asyncio", {"use_uvloop": True}), id="uvloop")])
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, bool]]:
+    """The client on the standard loop and on uvloop (what the server runs)."""
+    return request.param  # type: ignore[no-any-return]
 
 WITHIN = 15.0
 
@@ -323,3 +330,36 @@ async def test_a_message_larger_than_the_limit_is_given_up_and_never_yielded(mos
         assert payloads(await receiver.wait_for(1)) == [b"marker"]
         await receiver.received[0].settle(Outcome.ACCEPT)
         await receiver.aclose()
+
+
+async def test_qos0_messages_beyond_the_bound_are_dropped_while_the_consumer_falls_behind(
+        mosquitto_url: str, prefix: str) -> None:
+    client_settings = replace(settings(mosquitto_url, config={"cleanSession": "true"}), max_in_flight=5)
+    async with connected(client_settings) as client:
+        deliveries = client.deliveries(SourceSettings((f"{prefix}/#",), qos=1))  # QoS 0 ones stay QoS 0
+        ping = asyncio.ensure_future(anext(deliveries))  # subscribes; takes one
+        with anyio.fail_after(WITHIN):
+            while not ping.done():
+                await publish(mosquitto_url, f"{prefix}/ping", b"ping", qos=0)
+                await asyncio.sleep(0.05)
+        dropped_before = client.dropped
+        marker = f"{prefix}/marker"
+        # On one connection, so in this order: the flood, then a QoS 1 marker (never dropped) that ends it.
+        await publish_in_order(mosquitto_url, [*((f"{prefix}/flood", str(n).encode(), 0) for n in range(100)),
+                                               (marker, b"end", 1)])
+        with anyio.fail_after(WITHIN):  # the consumer takes nothing meanwhile: 5 wait, the rest is dropped
+            for _attempt in range(1_000_000):
+                if client.dropped - dropped_before >= 95:
+                    break
+                await asyncio.sleep(0.05)
+        taken = []
+        with anyio.fail_after(WITHIN):
+            async for delivery in deliveries:
+                taken.append(delivery.message.payload)
+                if delivery.message.address == marker:
+                    await delivery.settle(Outcome.ACCEPT)
+                    break
+        flood = [payload for payload in taken if payload not in (b"ping", b"end")]
+        assert flood == [str(n).encode() for n in range(5)]  # the bound waited for the consumer, in order
+        assert client.dropped - dropped_before == 95  # the rest was dropped (and counted), not buffered
+        await deliveries.aclose()  # type: ignore[attr-defined]

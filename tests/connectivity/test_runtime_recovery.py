@@ -24,6 +24,11 @@ from twinhub.service.platform import Platform
 pytestmark = pytest.mark.anyio
 
 
+@pytest.fixture
+def anyio_backend() -> tuple[str, dict[str, bool]]:
+    return "asyncio", {"use_uvloop": True}  # as the server runs
+
+
 @contextlib.asynccontextmanager
 async def managed(platform: Platform, client_ids: list[str]) -> AsyncIterator[tuple[ConnectionManager,
                                                                                     RuntimeOperator]]:
@@ -143,5 +148,21 @@ async def test_metrics_and_logs_commands(broker: Mosquitto, tmp_path: Path) -> N
         assert metrics["sourceMetrics"]["addressMetrics"]["devices/#"]["consumed"]["success"]["PT1M"] >= 1  # type: ignore[index, call-overload]
         await operator.reset_metrics(connection)
         await operator.reset_logs(connection)
-        assert (await operator.metrics(connection))["connectionMetrics"] == {"inbound": {}, "outbound": {}}
+        reset = (await operator.metrics(connection))["connectionMetrics"]
+        assert all(counts["PT24H"] == 0 for direction in reset.values()  # type: ignore[union-attr]
+                   for outcomes in direction.values() for counts in outcomes.values())  # type: ignore[union-attr]
         assert (await operator.logs(connection))["connectionLogs"] == []
+
+
+async def test_placeholders_in_an_authorization_context_are_said_to_be_unsupported(broker: Mosquitto,
+                                                                                    tmp_path: Path) -> None:
+    async with worker(tmp_path / "data") as platform, managed(platform, []) as (_manager, operator):
+        connection = mqtt_connection(broker.url, sources=[
+            {"addresses": ["devices/#"], "authorizationContext": ["device:{{ header:device-id }}"], "qos": 1}])
+        with pytest.raises(ConnectionFailed):
+            await operator.open(connection)
+        status = await operator.status(connection)
+        assert status["liveStatus"] == "failed"
+        assert "not supported" in status["clientStatus"][0]["statusDetails"]  # type: ignore[index, call-overload]
+        logs = (await operator.logs(connection))["connectionLogs"]
+        assert any("authorizationContext" in entry["message"] for entry in logs)  # type: ignore[index, union-attr, operator]

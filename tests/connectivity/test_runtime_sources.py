@@ -4,18 +4,26 @@ be done is rejected, logged and counted without stopping the connection."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 import pytest
 
-from tests.connectivity.mqtt import collecting, publish
+from tests.connectivity.mqtt import collecting, publish, publish_many
 from tests.connectivity.runtime_world import context_of, create_thing, mqtt_connection, running, thing_at, worker
 from tests.connectivity.waiting import eventually
+from twinhub.connectivity.model import MappingDefinition
 from twinhub.connectivity.runtime.connection import ConnectionRuntime
 from twinhub.model.errors import TwinhubError
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.service.platform import Platform
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> tuple[str, dict[str, bool]]:
+    return "asyncio", {"use_uvloop": True}  # as the server runs
 
 DEVICE = ("integration:device",)
 THING = "org.twinhub.test:lamp"
@@ -193,3 +201,48 @@ async def test_responses_go_to_the_reply_target_with_the_mapped_headers(mosquitt
 
 async def _true(value: bool) -> bool:
     return value
+
+
+ORDERED_SCRIPT = """
+function mapToDittoProtocolMsg(headers, textPayload, bytePayload, contentType) {
+    var change = JSON.parse(textPayload);
+    return Ditto.buildDittoProtocolMsg("org.twinhub.test", "lamp", "things", "twin", "commands", "merge",
+        "/attributes", { "content-type": "application/merge-patch+json" }, change);
+}
+"""
+
+
+@pytest.mark.parametrize("mapping", ["Ditto", "JavaScript"])
+async def test_messages_for_one_thing_change_it_in_the_order_sent(mosquitto_url: str, prefix: str,
+                                                                  client_ids: list[str], tmp_path,
+                                                                  mapping: str) -> None:
+    async with worker(tmp_path) as platform:
+        await create_thing(platform, THING, DEVICE)
+        ordered = source(prefix, payloadMapping=["ordered"]) if mapping == "JavaScript" else source(prefix)
+        connection = mqtt_connection(mosquitto_url, sources=[ordered, source(prefix + "-ping")])
+        if mapping == "JavaScript":  # a script mapper runs in a thread: the order must hold all the same
+            connection = replace(connection, mapping_definitions={"ordered": MappingDefinition(
+                "JavaScript", {"incomingScript": ORDERED_SCRIPT})})
+        async with running(connection, context_of(platform, client_ids)) as runtime:
+            await until_consuming(runtime, platform, mosquitto_url, f"{prefix}-ping/x")
+            count = 200
+
+            def change(n: int) -> bytes:
+                return orjson.dumps({"level": n}) if mapping == "JavaScript" else merge(THING, "/attributes/level", n)
+
+            await publish_many(mosquitto_url, [(f"{prefix}/lamp", change(n)) for n in range(count)])
+            await publish(mosquitto_url, f"{prefix}-ping/lamp", merge(THING, "/attributes/done", True))
+
+            async def done() -> bool:
+                thing = await thing_at(platform, THING, DEVICE)
+                attributes = thing.get("attributes", {})  # type: ignore[union-attr]
+                return attributes.get("done") is True and "level" in attributes  # type: ignore[operator]
+
+            await eventually(done, "the last message's change")
+            await eventually(lambda: _level_is(platform, count - 1), "the last level")
+            assert counted(runtime, "acknowledged") >= count
+
+
+async def _level_is(platform: Platform, level: int) -> bool:
+    thing = await thing_at(platform, THING, DEVICE)
+    return thing.get("attributes", {}).get("level") == level  # type: ignore[union-attr]

@@ -247,7 +247,8 @@ class Acknowledgements:
         """Declare that `owner` (of `subject`) issues acknowledgements of `labels`; raises 409
         `acknowledgement:label.not.unique` when a label is held, or tied to another subject."""
         unique = tuple(dict.fromkeys(labels))
-        declaration = Declaration(self, unique, owner, subject, receipts or Receipts(unique), on_lost)
+        declaration = Declaration(self, unique, owner, subject, Receipts(unique) if receipts is None else receipts,
+                                  on_lost)
         self.labels.claim(declaration, self._clock())
         if unique and self.shared:
             for announcement in self.labels.held(declaration.labels):

@@ -65,6 +65,7 @@ class Amqp091Client:
         self._settings = settings
         self._connection: aio_pika.abc.AbstractConnection | None = None
         self._publisher: aio_pika.abc.AbstractChannel | None = None
+        self._opening = asyncio.Lock()
         self._closed = False
 
     async def connect(self) -> None:
@@ -178,12 +179,13 @@ class Amqp091Client:
         """The channel for publishing, opened anew after the broker closed it (e.g. for a missing exchange)
         while the connection lives on."""
         connection = self._open()
-        if self._publisher is None or self._publisher.is_closed:
-            try:
-                self._publisher = await connection.channel(publisher_confirms=True)
-            except _FAILURES as exc:
-                raise ClientFailure(f"cannot open a channel for publishing: {exc!r}") from exc
-        return self._publisher
+        async with self._opening:  # concurrent publishers share one channel
+            if self._publisher is None or self._publisher.is_closed:
+                try:
+                    self._publisher = await connection.channel(publisher_confirms=True)
+                except _FAILURES as exc:
+                    raise ClientFailure(f"cannot open a channel for publishing: {exc!r}") from exc
+            return self._publisher
 
     async def aclose(self) -> None:
         self._closed = True

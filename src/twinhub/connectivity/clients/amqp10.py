@@ -1,10 +1,11 @@
 """The `amqp-10` client: AMQP 1.0 on Apache Qpid Proton, as Ditto's AMQP 1.0 binding.
 
-- uri `amqp[s]://user:password@host:port`; the proton container runs in a thread of its own
-  (`amqp10_engine`), the event loop only awaits futures; no automatic reconnect: a lost connection ends every
-  `deliveries` iterator with ClientFailure;
+- uri `amqp[s]://user:password@host:port[?amqp.idleTimeout=<ms>]`: a broker silent for the idle timeout (60 s
+  by default; 0: none) is lost; the proton container runs in a thread of its own (`amqp10_engine`), the event
+  loop only awaits futures; no automatic reconnect: a lost connection ends every `deliveries` iterator with
+  ClientFailure;
 - sources are link addresses (a receiver link each); credit-based flow: a source's links together grant the
-  broker at most `max_in_flight` unsettled messages, one more for each settled;
+  broker at most `max_in_flight` unsettled messages (but each link at least one), one more for each settled;
 - settle: ACCEPT = `accepted`, REDELIVER = `released` (the broker delivers it again), REJECT = `rejected`
   (dead-lettered where the broker is set up for it);
 - targets are link addresses (a sender link each, kept open); publishing waits for the broker's disposition:
@@ -39,6 +40,9 @@ from twinhub.connectivity.external import ExternalMessage
 
 __all__ = ["Amqp10Client"]
 
+# Qpid JMS's uri option (Ditto's AMQP 1.0 client) and its default: a broker silent for this long is lost
+IDLE_TIMEOUT: Final = "amqp.idleTimeout"
+DEFAULT_IDLE_TIMEOUT_MS: Final = 60_000
 _STATES: Final = {Outcome.ACCEPT: ProtonDelivery.ACCEPTED, Outcome.REDELIVER: ProtonDelivery.RELEASED,
                   Outcome.REJECT: ProtonDelivery.REJECTED}
 
@@ -51,9 +55,12 @@ def _target(settings: ClientSettings) -> Target:
         raise ClientFailure(f"invalid uri: {exc}") from exc
     if url.scheme not in ("amqp", "amqps") or not url.host:
         raise ClientFailure(f"the uri must be amqp[s]://host:port, not {url.scheme!r} with host {url.host!r}")
+    idle_timeout = url.query.get(IDLE_TIMEOUT, str(DEFAULT_IDLE_TIMEOUT_MS))
+    if not idle_timeout.isdigit():
+        raise ClientFailure(f"invalid uri: {IDLE_TIMEOUT} must be milliseconds, not {idle_timeout!r}")
     return Target(url=f"{url.scheme}://{url.host}:{port}", user=url.user, password=url.password,
                   virtual_host=settings.specific_config.get("vhost") or None,
-                  validate_certificates=settings.validate_certificates)
+                  validate_certificates=settings.validate_certificates, idle_timeout=int(idle_timeout) / 1000)
 
 
 class Amqp10Client:

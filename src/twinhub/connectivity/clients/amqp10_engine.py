@@ -52,6 +52,7 @@ class Target:
     password: str | None
     virtual_host: str | None
     validate_certificates: bool
+    idle_timeout: float  # seconds without a frame from the broker until the connection counts as lost; 0: never
 
 
 class Inbox:
@@ -152,6 +153,8 @@ class Engine(MessagingHandler):
                                    "allowed_mechs": "PLAIN" if target.user else "ANONYMOUS"}
         if target.user:
             options |= {"user": target.user, "password": target.password or ""}
+        if target.idle_timeout:
+            options["heartbeat"] = target.idle_timeout  # the broker keeps the connection alive within half of it
         if target.virtual_host:
             options["virtual_host"] = target.virtual_host
         if target.url.startswith("amqps:"):

@@ -1,7 +1,7 @@
 """The MQTT client of `mqtt` (3.1.1) and `mqtt-5` connections: paho-mqtt, driven by the asyncio loop.
 
-paho's socket is registered with the loop (`add_reader`/`add_writer`); paho parses and writes packets in
-the loop's thread, only the TCP (and TLS) connect runs in a thread so that it cannot block the loop.
+paho's socket is registered with the loop (`add_reader`/`add_writer`): paho works in the loop's thread,
+but for the TCP (and TLS) connect, in a thread so that it cannot block the loop.
 
 * At-least-once: deliveries are acknowledged by hand (paho's `manual_ack`): the PUBACK of a QoS 1 message
   goes out when the runtime settles it, after its change was committed. The session is persistent
@@ -14,21 +14,17 @@ the loop's thread, only the TCP (and TLS) connect runs in a thread so that it ca
   and the runtime connects again after its backoff: the message comes again then (as Ditto's
   `reconnectForRedelivery`). REJECT acknowledges the message (it is given up; MQTT has no dead letters).
 * Several workers share a source through MQTT 5 shared subscriptions: each address `a` becomes
-  `$share/<group>/a` (an address that starts with `$share/` is left as it is). MQTT 3.1.1 has no shared
-  subscriptions: every worker subscribes and receives every message, as with Ditto's `clientCount` > 1;
-  name `$share/<group>/...` addresses explicitly where the broker offers them to 3.1.1 clients
-  (Mosquitto, EMQX, HiveMQ do), or use `mqtt-5` for a connection that several workers consume.
-* Bounded: with MQTT 5 the client asks the broker for at most `max_in_flight` unacknowledged QoS 1
-  messages (MQTT 3.1.1 brokers bound them themselves, Mosquitto's `max_inflight_messages`); QoS 0 messages
-  beyond that many waiting for their consumer are dropped (they are at most once), and counted. A message
-  larger than `max_message_bytes` is given up (acknowledged, never yielded) and logged on REFUSAL_LOGGER.
+  `$share/<group>/a` (an address that starts with `$share/` is left as it is). MQTT 3.1.1 has none: the
+  runtime consumes a 3.1.1 connection on one worker only (Ditto allows it one client).
+* Bounded: MQTT 5 brokers send at most `max_in_flight` unacknowledged QoS 1 messages (3.1.1 brokers bound
+  them themselves); QoS 0 ones beyond that many waiting are dropped (at most once) and counted. A message
+  over `max_message_bytes` is given up (acknowledged, never yielded) and logged on REFUSAL_LOGGER.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 import ssl
 from collections.abc import AsyncIterator
@@ -49,7 +45,15 @@ from twinhub.connectivity.clients.base import (
     Outcome,
     SourceSettings,
 )
-from twinhub.connectivity.clients.mqtt_feed import Broker, Feed, MqttDelivery, parse_broker, topic_filter
+from twinhub.connectivity.clients.mqtt_feed import (
+    Broker,
+    Feed,
+    LinkState,
+    MqttDelivery,
+    parse_broker,
+    subscription_filter,
+    topic_filter,
+)
 from twinhub.connectivity.clients.mqtt_headers import inbound_headers, new_properties, publication
 from twinhub.connectivity.external import ExternalMessage
 
@@ -59,12 +63,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SESSION_EXPIRY: Final = 24 * 3600  # seconds the broker keeps an MQTT 5 session of a client gone
 DEFAULT_KEEPALIVE: Final = 30
-class _State(enum.Enum):
-    UNOPENED = "unopened"
-    CONNECTED = "connected"
-    CLOSED = "closed"
-
-
 class MqttClient:
     """One MQTT link of one connection on one worker (see the module docstring). Not reopenable: the runtime
     builds a new client for each connect."""
@@ -82,7 +80,7 @@ class MqttClient:
         config = settings.specific_config
         self._clean_session = str(config.get("cleanSession", "false")).lower() == "true"
         self._keepalive = int(config.get("keepAlive", DEFAULT_KEEPALIVE))
-        self._state = _State.UNOPENED
+        self._state = LinkState.UNOPENED
         self._paho: paho.Client | None = None
         self._fd: int | None = None
         self._failure: ClientFailure | None = None
@@ -96,9 +94,9 @@ class MqttClient:
     # -- connecting --------------------------------------------------------------------------------
 
     async def connect(self) -> None:
-        if self._state is not _State.UNOPENED:
+        if self._state is not LinkState.UNOPENED:
             raise RuntimeError("an MQTT client connects only once; build a new one to connect again")
-        self._state = _State.CONNECTED
+        self._state = LinkState.CONNECTED
         broker = parse_broker(self._settings.uri)
         loop = asyncio.get_running_loop()
         client = self._paho = self._new_paho(broker)
@@ -115,7 +113,7 @@ class MqttClient:
                                     clean_start=clean_start, properties=properties)
         except (OSError, ValueError, ssl.SSLError) as exc:
             raise ClientFailure(f"Could not connect to {broker.host}:{broker.port}: {exc}") from exc
-        if self._state is _State.CLOSED:  # closed meanwhile
+        if self._state is LinkState.CLOSED:  # closed meanwhile
             self._close_socket()
             raise ClientFailure("The client was closed while it connected.")
         self._attach(loop, client)
@@ -166,10 +164,13 @@ class MqttClient:
         if self._fd is None:
             return
         loop = asyncio.get_running_loop()
-        if wanted:
-            loop.add_writer(self._fd, self._writable)
-        else:
-            loop.remove_writer(self._fd)
+        try:
+            if wanted:
+                loop.add_writer(self._fd, self._writable)
+            else:
+                loop.remove_writer(self._fd)
+        except RuntimeError:  # uvloop closes its handle of a socket that failed (a reset, a hang-up)
+            loop.call_soon(self._fail, ClientFailure("The link to the broker was lost."))
 
     def _detach(self) -> None:
         if self._fd is not None:
@@ -195,7 +196,11 @@ class MqttClient:
         """paho's keepalive: PINGREQ when idle, and the link dropped when the broker stops answering."""
         while self._paho is not None and self._failure is None:
             await asyncio.sleep(1.0)
-            if self._paho.loop_misc() is not MQTTErrorCode.MQTT_ERR_SUCCESS:
+            # A read the selector did not ask for: uvloop stops watching a socket that failed (a reset, a
+            # hang-up) without calling its reader, so the end of the link would wait for the keep-alive.
+            if self._fd is not None:
+                self._readable()
+            if self._failure is None and self._paho.loop_misc() is not MQTTErrorCode.MQTT_ERR_SUCCESS:
                 self._fail(ClientFailure("The link to the broker was lost (no answer to keep-alive)."))
 
     # -- paho's callbacks (in the loop's thread) -----------------------------------------------------
@@ -286,9 +291,9 @@ class MqttClient:
     async def aclose(self) -> None:
         """Leave the broker (a DISCONNECT that keeps the session, after the acknowledgements settled before
         it), and end every iterator and waiter. Idempotent."""
-        if self._state is _State.CLOSED:
+        if self._state is LinkState.CLOSED:
             return
-        self._state = _State.CLOSED
+        self._state = LinkState.CLOSED
         if self._misc is not None:
             self._misc.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -305,7 +310,8 @@ class MqttClient:
     async def deliveries(self, source: SourceSettings) -> AsyncIterator[Delivery]:
         client = self._connected()
         matches = tuple(topic_filter(address) for address in source.addresses)
-        filters = tuple(self._subscribed_filter(address) for address in source.addresses)
+        group = self._settings.group if self._mqtt5 else ""
+        filters = tuple(subscription_filter(address, group) for address in source.addresses)
         feed = Feed(source, filters, matches)
         self._feeds.append(feed)
         try:
@@ -323,12 +329,6 @@ class MqttClient:
             raise self._failure or ClientFailure("The link to the broker was lost.")
         finally:
             self._feeds.remove(feed)
-
-    def _subscribed_filter(self, address: str) -> str:
-        if not self._mqtt5 or not self._settings.group or address.startswith("$share/"):
-            return address
-        group = "".join("_" if char in "/+#" else char for char in self._settings.group)
-        return f"$share/{group}/{address}"
 
     async def _subscribe(self, client: paho.Client, feed: Feed, qos: int | None) -> None:
         wanted = 1 if qos is None else min(max(qos, 0), 1)  # QoS 2 is not offered on sources (as Ditto)
@@ -370,7 +370,10 @@ class MqttClient:
                      self._settings.connection_id, self._settings.uri.rsplit("@", 1)[-1], delivery.mid)
             client.disconnect()
             return
-        client.ack(delivery.mid, delivery.qos)
+        try:
+            client.ack(delivery.mid, delivery.qos)
+        except (OSError, RuntimeError) as exc:
+            raise ClientFailure("The link the message came on is gone: the broker delivers it again.") from exc
 
     # -- publishing --------------------------------------------------------------------------------
 
@@ -387,6 +390,6 @@ class MqttClient:
     def _connected(self) -> paho.Client:
         if self._failure is not None:
             raise self._failure
-        if self._state is not _State.CONNECTED or self._paho is None:
+        if self._state is not LinkState.CONNECTED or self._paho is None:
             raise RuntimeError("connect the client first")
         return self._paho

@@ -4,6 +4,7 @@ and a source's feed of deliveries (which messages it routes)."""
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -14,10 +15,18 @@ import paho.mqtt.client as paho
 from twinhub.connectivity.clients.base import ClientFailure, Outcome, SourceSettings
 from twinhub.connectivity.external import ExternalMessage
 
-__all__ = ["Broker", "Feed", "MqttDelivery", "parse_broker", "topic_filter"]
+__all__ = ["Broker", "Feed", "LinkState", "MqttDelivery", "parse_broker", "subscription_filter", "topic_filter"]
 
 _PLAIN: Final = {"tcp": 1883, "mqtt": 1883}
 _TLS: Final = {"ssl": 8883, "tls": 8883, "mqtts": 8883}
+
+
+class LinkState(enum.Enum):
+    """A client's states: it connects once, and is not reopened once closed."""
+
+    UNOPENED = "unopened"
+    CONNECTED = "connected"
+    CLOSED = "closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +97,12 @@ def topic_filter(address: str) -> str:
     if address.startswith("$share/"):
         return address.split("/", 2)[2] if address.count("/") >= 2 else address
     return address
+
+
+def subscription_filter(address: str, group: str) -> str:
+    """What to subscribe to for `address`: a shared subscription of `group` (none: the address itself); an
+    address that names its own `$share/` is left as it is."""
+    if not group or address.startswith("$share/"):
+        return address
+    name = "".join("_" if char in "/+#" else char for char in group)
+    return f"$share/{name}/{address}"

@@ -4,6 +4,11 @@
     async with open_runtime(platform, settings) as operator:    # a ConnectionOperator for the routes
         ...
 
+Every worker consumes the sources (the brokers share the messages out), but MQTT 3.1.1 ones (no shared
+subscriptions); the first worker of a server (slot 0, see `worker`) alone publishes to the targets, since
+every worker sees every event. Several servers of one deployment (on several hosts) each publish (and each
+consume an MQTT 3.1.1 source): a known limit, for now.
+
 The bus subscription is taken before the stored connections are read, so a change made meanwhile is not
 missed (applying a connection twice is a no-op). A subscription cut off for falling behind is replaced and
 every connection read again from the store.
@@ -14,19 +19,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 
 from twinhub.config import Settings
 from twinhub.connectivity.clients import open_client
+from twinhub.connectivity.clients.base import REFUSAL_LOGGER
 from twinhub.connectivity.mapping import MapperRegistry
-from twinhub.connectivity.model import Connection, parse_connection
+from twinhub.connectivity.model import Connection
 from twinhub.connectivity.runtime.connection import RuntimeContext
 from twinhub.connectivity.runtime.manager import ConnectionManager
 from twinhub.connectivity.runtime.operator import RuntimeOperator
+from twinhub.connectivity.runtime.refusals import RefusalsToMonitors
 from twinhub.connectivity.runtime.worker import worker_identity
+from twinhub.connectivity.service import event_connection, stored_connection
 from twinhub.model.errors import TwinhubError
-from twinhub.model.events import ConnectionEvent, StoredConnection
-from twinhub.model.types import JsonValue
+from twinhub.model.events import ConnectionEvent
 from twinhub.service.platform import Platform
 from twinhub.service.session import SessionServices
 
@@ -40,16 +48,14 @@ def mapper_registry(connection: Connection) -> MapperRegistry:
                                           for alias, definition in connection.mapping_definitions.items()})
 
 
-def _parsed(connection_id: str, doc: JsonValue) -> Connection | None:
+def _runnable(connection_id: str, parse: Callable[[], Connection | None]) -> tuple[bool, Connection | None]:
+    """(whether it parsed, the connection or None for a deletion); one that does not parse (stored by an
+    older or newer twinhub) is skipped, said loudly."""
     try:
-        return parse_connection(doc)
-    except TwinhubError as error:  # stored by an older or newer twinhub: skipped, said loudly
+        return True, parse()
+    except TwinhubError as error:
         log.error("connection %s cannot be run: %s", connection_id, error.message)
-        return None
-
-
-def _stored(stored: StoredConnection) -> Connection | None:
-    return _parsed(stored.connection_id, {**stored.doc, "id": stored.connection_id})
+        return False, None
 
 
 @contextlib.asynccontextmanager
@@ -57,11 +63,15 @@ async def open_runtime(platform: Platform, settings: Settings) -> AsyncIterator[
     with worker_identity(settings.data_dir) as identity:
         services = SessionServices(platform.things, platform.policies, platform.search, platform.events,
                                    platform.live)
-        manager = ConnectionManager(RuntimeContext(services, open_client, mapper_registry, identity.client_id))
+        manager = ConnectionManager(RuntimeContext(services, open_client, mapper_registry, identity.client_id,
+                                                   first_worker=identity.slot == 0))
         follower = asyncio.create_task(_follow(platform, manager))
+        refusals = RefusalsToMonitors(manager, asyncio.get_running_loop())
+        REFUSAL_LOGGER.addHandler(refusals)
         try:
             yield RuntimeOperator(manager)
         finally:
+            REFUSAL_LOGGER.removeHandler(refusals)
             follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await follower
@@ -73,12 +83,13 @@ async def _follow(platform: Platform, manager: ConnectionManager) -> None:
         subscription = platform.bus.subscribe()
         try:
             for stored in await platform.store.connections():
-                if (connection := _stored(stored)) is not None:
+                parsed, connection = _runnable(stored.connection_id, partial(stored_connection, stored))
+                if parsed and connection is not None:
                     await manager.apply(connection.id, connection)
             async for event in subscription:
                 if isinstance(event, ConnectionEvent):
-                    connection = None if event.value is None else _parsed(event.connection_id, event.value)
-                    if event.value is None or connection is not None:
+                    parsed, connection = _runnable(event.connection_id, partial(event_connection, event))
+                    if parsed:
                         await manager.apply(event.connection_id, connection)
         finally:
             subscription.close()

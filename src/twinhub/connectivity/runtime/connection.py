@@ -27,11 +27,12 @@ from typing import Final, Protocol
 from twinhub.auth.context import AuthContext
 from twinhub.connectivity.clients.base import ClientFailure, ClientSettings, ConnectionClient
 from twinhub.connectivity.mapping.base import MapperConfigurationInvalid, PayloadMapper
-from twinhub.connectivity.model import Connection
+from twinhub.connectivity.model import Connection, ConnectionType
 from twinhub.connectivity.runtime.inbound import DEFAULT_MAX_IN_FLIGHT, SourceConsumer
 from twinhub.connectivity.runtime.monitor import ConnectionMonitor
 from twinhub.connectivity.runtime.outbound import TargetPublisher, issued_label
 from twinhub.model.types import JsonObject
+from twinhub.service.receipts import Receipts
 from twinhub.service.session import Session, SessionServices, SessionTasks
 
 __all__ = ["BuildMappers", "ConnectionRuntime", "Mappers", "OpenClient", "RuntimeContext", "backoff",
@@ -88,6 +89,10 @@ class RuntimeContext:
     backoff_min: float = 1.0
     backoff_max: float = 60.0
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    # Whether this is the first worker of its server. Every worker sees every event, so only the first
+    # publishes to targets (each signal goes out once, as Ditto's connection does); every worker consumes
+    # the sources, but for MQTT 3.1.1 (no shared subscriptions: the others would only get duplicates).
+    first_worker: bool = True
 
 
 @dataclass(slots=True)
@@ -110,8 +115,12 @@ class ConnectionRuntime:
         self.monitor = monitor or ConnectionMonitor(connection.id)
         self._client_id = context.client_id(connection)
         self._client = _Status()
-        self._sources = [_Status() for _ in connection.sources]
-        self._targets = [_Status() for _ in connection.targets]
+        # MQTT 3.1.1 has no shared subscriptions: its sources are consumed by the first worker alone.
+        self._sources_here = context.first_worker or connection.connection_type is not ConnectionType.MQTT
+        self._sources = [_Status() if self._sources_here else _Status("closed", "consumed by another worker")
+                         for _ in connection.sources]
+        self._targets = [_Status() if context.first_worker else _Status("closed", "published by another worker")
+                         for _ in connection.targets]
         self._connected_since: float | None = None
         self._task: asyncio.Task[None] | None = None
         self._up = asyncio.Event()  # set while the client is connected
@@ -132,7 +141,8 @@ class ConnectionRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._client.set("closed", "closed")
-        for status in (*self._sources, *self._targets):
+        for status in (*(self._sources if self._sources_here else ()),
+                       *(self._targets if self._context.first_worker else ())):
             status.set("closed", "closed")
         self._connected_since = None
 
@@ -153,6 +163,14 @@ class ConnectionRuntime:
 
     async def _run(self) -> None:
         context = self._context
+        contexts = [source.authorization_context for source in self.connection.sources]
+        contexts += [target.authorization_context for target in self.connection.targets]
+        templated = [subject for subjects in contexts for subject in subjects if "{{" in subject]
+        if templated:  # subjects per message: not yet; said instead of refusing every message as nobody
+            problem = f"placeholders in an authorizationContext are not supported (yet): {', '.join(templated)}"
+            self._client.set("failed", f"misconfigured: {problem}")
+            self.monitor.log("connection", "other", f"The connection cannot run: {problem}.")
+            return
         try:
             mappers = context.build_mappers(self.connection)
         except MapperConfigurationInvalid as invalid:
@@ -177,6 +195,9 @@ class ConnectionRuntime:
                 self._client.set("failed", f"misconfigured: {invalid}")
                 self.monitor.log("connection", "other", f"The payload mapping is misconfigured: {invalid}")
                 return
+            except Exception as unexpected:  # a bug must not end the connection for good: said, and retried
+                log.exception("connection %s failed unexpectedly", self.connection.id)
+                self._failed(f"internal error: {unexpected!r}")
             if time.monotonic() - started > STABLE_AFTER:
                 attempt = 0
             delay = backoff(attempt, minimum=context.backoff_min, maximum=context.backoff_max)
@@ -186,28 +207,36 @@ class ConnectionRuntime:
 
     async def _attempt(self, mappers: Mappers) -> None:
         connection, context = self.connection, self._context
+        if not (connection.sources and self._sources_here) and not (connection.targets and context.first_worker):
+            await self._idle()
+            return
         client = context.open_client(self.client_settings)
         try:
             await client.connect()
-            self._connected_since = time.time()
-            self._client.set("open", "connected")
-            self.monitor.log("connection", "other", "Connected.", success=True)
-            self._up.set()
+            # One connection, one party for live signals: what a target received, a source may answer.
+            labels = [label for target in connection.targets if (label := issued_label(connection, target))]
+            receipts = Receipts(labels)
             async with contextlib.AsyncExitStack() as stack, asyncio.TaskGroup() as group:
-                for index, source in enumerate(connection.sources):
-                    session = await self._session(stack, source.authorization_context, ())
+                for index, source in enumerate(connection.sources if self._sources_here else ()):
+                    session = await self._session(stack, source.authorization_context, (), receipts)
                     consumer = SourceConsumer(connection, source, session=session,
                                               mappers=mappers.mappers(source.payload_mapping), monitor=self.monitor,
                                               max_in_flight=context.max_in_flight, offload=self._offload)
                     group.create_task(self._consume(consumer, client, index))
-                for index, target in enumerate(connection.targets):
+                for index, target in enumerate(connection.targets if context.first_worker else ()):
                     label = issued_label(connection, target)
-                    session = await self._session(stack, target.authorization_context, (label,) if label else ())
+                    session = await self._session(stack, target.authorization_context, (label,) if label else (),
+                                                  receipts)
                     publisher = TargetPublisher(connection, target, session=session, monitor=self.monitor,
                                                 mappers=mappers.mappers(target.payload_mapping), offload=self._offload)
                     await publisher.subscribe()
                     self._targets[index].set("open", "publishing")
                     group.create_task(publisher.run(client))
+                # Open once the targets' streams are in place (the sources subscribe as they start).
+                self._connected_since = time.time()
+                self._client.set("open", "connected")
+                self.monitor.log("connection", "other", "Connected.", success=True)
+                self._up.set()
         except* ClientFailure as failures:
             raise _first(failures) from None
         finally:
@@ -215,10 +244,18 @@ class ConnectionRuntime:
             self._connected_since = None
             await client.aclose()
 
+    async def _idle(self) -> None:
+        """Nothing of the connection runs on this worker (another consumes and publishes): no client."""
+        self._connected_since = time.time()
+        self._client.set("open", "another worker of this server runs the connection")
+        self._up.set()
+        await asyncio.Event().wait()  # until stopped
+
     async def _session(self, stack: contextlib.AsyncExitStack, subjects: Sequence[str],
-                       declared: tuple[str, ...]) -> Session:
+                       declared: tuple[str, ...], receipts: Receipts) -> Session:
         tasks = await stack.enter_async_context(SessionTasks())
-        session = Session(self._context.services, AuthContext(tuple(subjects)), tasks=tasks, declared_acks=declared)
+        session = Session(self._context.services, AuthContext(tuple(subjects)), tasks=tasks, declared_acks=declared,
+                          receipts=receipts)
         stack.callback(session.close)
         await session.open()
         return session
@@ -229,7 +266,8 @@ class ConnectionRuntime:
 
     def _failed(self, details: str) -> None:
         self._client.set("failed", details)
-        for status in (*self._sources, *self._targets):
+        for status in (*(self._sources if self._sources_here else ()),
+                       *(self._targets if self._context.first_worker else ())):
             status.set("failed", "the client is not connected")
         self.monitor.log("connection", "other", f"The connection failed: {details}")
         log.warning("connection %s: %s", self.connection.id, details)

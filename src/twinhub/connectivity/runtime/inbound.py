@@ -23,7 +23,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Final
 
@@ -93,6 +93,14 @@ class _Received:
     wants_response: bool  # the device's own response-required
 
 
+@dataclass(slots=True)
+class _Turn:
+    """A delivery's place in the source's order: it waits for `previous`, then sets `done` once handed over."""
+
+    previous: asyncio.Event | None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
 class _Answers:
     """The source session's output: each answer goes to the command waiting for its correlation-id."""
 
@@ -142,6 +150,7 @@ class SourceConsumer:
         self._monitor = monitor
         self._answers = _Answers(session)
         self._slots = asyncio.Semaphore(max_in_flight)
+        self._last_turn: asyncio.Event | None = None  # set once the latest delivery was handed to the session
         self.address = ";".join(source.addresses)  # the source's name in metrics and logs
 
     @property
@@ -164,8 +173,18 @@ class SourceConsumer:
     # -- one delivery ------------------------------------------------------------------------------
 
     async def _process(self, client: ConnectionClient, delivery: Delivery) -> None:
+        # Deliveries reach the session in the order they came (so a thing's changes commit in the order its
+        # device sent them), while their answers are awaited side by side.
+        turn = _Turn(self._last_turn)
+        self._last_turn = turn.done
         try:
-            outcome = await self._outcome(client, delivery.message)
+            try:
+                outcome = await self._outcome(client, delivery.message, turn)
+            except Exception:  # a bug: said loudly; the message is not lost but delivered again
+                log.exception("connection %s: a delivery failed unexpectedly", self._connection.id)
+                self._monitor.log("source", "other", "The message could not be processed (an internal error): it "
+                                  "is delivered again.", address=delivery.message.address)
+                outcome = Outcome.REDELIVER
             try:
                 await delivery.settle(outcome)
             except ClientFailure:  # the link is gone (its iterator says so): the broker delivers it again
@@ -173,9 +192,10 @@ class SourceConsumer:
                 return
             self._monitor.count("inbound", self.address, "acknowledged", success=outcome is Outcome.ACCEPT)
         finally:
+            turn.done.set()
             self._slots.release()
 
-    async def _outcome(self, client: ConnectionClient, message: ExternalMessage) -> Outcome:
+    async def _outcome(self, client: ConnectionClient, message: ExternalMessage, turn: _Turn) -> Outcome:
         monitor = self._monitor
         monitor.count("inbound", self.address, "consumed")
         try:
@@ -191,13 +211,28 @@ class SourceConsumer:
             monitor.log("source", "dropped", "The mappers made nothing of the message.", success=True,
                         address=message.address)
             return Outcome.ACCEPT
-        outcomes = await asyncio.gather(*(self._command(client, message, envelope) for envelope in envelopes))
+        if turn.previous is not None:
+            await turn.previous.wait()
+        outcomes: list[Outcome] = []
+        handed: list[tuple[_Received, asyncio.Future[Envelope]]] = []
+        for envelope in envelopes:
+            step = await self._hand(client, message, envelope)
+            if isinstance(step, Outcome):
+                outcomes.append(step)
+            else:
+                handed.append(step)
+        turn.done.set()
+        outcomes += await asyncio.gather(*(self._answered(client, message, received, future)
+                                           for received, future in handed))
         return _combined(outcomes)
 
     def _map(self, message: ExternalMessage) -> list[Envelope]:
         return [envelope for mapper in self._mappers for envelope in mapper.map_inbound(message)]
 
-    async def _command(self, client: ConnectionClient, message: ExternalMessage, envelope: Envelope) -> Outcome:
+    async def _hand(self, client: ConnectionClient, message: ExternalMessage,
+                    envelope: Envelope) -> Outcome | tuple[_Received, asyncio.Future[Envelope]]:
+        """Give the session one envelope of a message: its outcome when it is settled at once (refused, or a
+        live signal), else what it was handed as and the future of its answer."""
         try:
             received = self._received(message, envelope)
         except TwinhubError as error:  # enforcement failed, or headers that cannot steer a command
@@ -213,15 +248,22 @@ class SourceConsumer:
         if not _awaits_answer(received.envelope):
             await self._session.receive(received.envelope)
             return Outcome.ACCEPT
-        return await self._answered(client, message, received)
-
-    async def _answered(self, client: ConnectionClient, message: ExternalMessage, received: _Received) -> Outcome:
         answers = self._answers
         while (earlier := answers.busy(received.correlation_id)) is not None:
             await asyncio.wait([earlier])  # the same correlation-id twice: one after the other
         future = answers.expect(received.correlation_id)
         try:
             await self._session.receive(received.envelope)
+        except BaseException:
+            answers.forget(received.correlation_id, future)
+            future.cancel()
+            raise
+        return received, future
+
+    async def _answered(self, client: ConnectionClient, message: ExternalMessage, received: _Received,
+                        future: asyncio.Future[Envelope]) -> Outcome:
+        answers = self._answers
+        try:
             timeout = signal_headers(received.envelope.headers).timeout + _GRACE
             async with asyncio.timeout(timeout):
                 response = await future

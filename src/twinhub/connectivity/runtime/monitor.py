@@ -5,6 +5,10 @@ the last 24 hours, and render Ditto's `/metrics` shape (counts over `PT1M`, `PT1
 `lastMessageAt`). Logs keep the last `max_entries` entries: failures always (a malformed payload, an
 unauthorized command, a message dropped), successes only while logging is enabled (24 hours after
 `enableConnectionLogs`, as Ditto).
+
+The logs are shaped as Ditto's OpenAPI document wants them: a log entry's `correlationId` is Ditto's
+`<not-provided>` when the message had none, `enabledSince`/`enabledUntil` are left out while logging is not
+enabled.
 """
 
 from __future__ import annotations
@@ -18,18 +22,25 @@ from typing import Final, Literal
 
 from twinhub.model.types import JsonObject
 
-__all__ = ["DEFAULT_MAX_LOG_ENTRIES", "LOGS_ENABLED_FOR", "ConnectionMonitor", "Direction", "MetricType"]
+__all__ = ["DEFAULT_MAX_LOG_ENTRIES", "LOGS_ENABLED_FOR", "MEASUREMENTS", "NO_CORRELATION_ID", "ConnectionMonitor",
+           "Direction", "MetricType"]
 
 DEFAULT_MAX_LOG_ENTRIES: Final = 1000
 LOGS_ENABLED_FOR: Final = 24 * 3600.0
 _WINDOWS: Final = (("PT1M", 60), ("PT1H", 3600), ("PT24H", 86400))
 _BUCKET: Final = 60  # seconds
+NO_CORRELATION_ID: Final = "<not-provided>"  # Ditto's InfoProviderFactory fallback
 
 Direction = Literal["inbound", "outbound"]
 # Ditto's metric types: inbound consumed, mapped, dropped, enforced, acknowledged, throttled; outbound
 # dispatched, filtered, mapped, dropped, published, acknowledged.
 MetricType = Literal["consumed", "mapped", "dropped", "enforced", "acknowledged", "throttled", "dispatched",
                      "filtered", "published"]
+# What Ditto's document requires in each direction's metrics (each with success and failure).
+MEASUREMENTS: Final[dict[Direction, tuple[MetricType, ...]]] = {
+    "inbound": ("consumed", "mapped", "dropped", "enforced", "acknowledged", "throttled"),
+    "outbound": ("dispatched", "filtered", "mapped", "dropped", "published", "acknowledged"),
+}
 Category = Literal["source", "target", "response", "connection"]
 
 
@@ -83,30 +94,35 @@ class ConnectionMonitor:
         self._counters.clear()
 
     def metrics(self) -> JsonObject:
-        """Ditto's `/metrics` of this connection on this worker."""
+        """Ditto's `/metrics` of this connection on this worker: every measurement type, zero until it counted
+        (`lastMessageAt` null until then, as Ditto's ImmutableMeasurement renders it)."""
         now = self._clock()
-        groups: dict[tuple[Direction, MetricType, str], list[_Counter]] = {}
-        per_address: dict[Direction, JsonObject] = {"inbound": {}, "outbound": {}}
+        groups: dict[tuple[Direction, MetricType, bool], list[_Counter]] = {}
+        per_address: dict[Direction, dict[str, dict[tuple[MetricType, bool], _Counter]]] = {
+            "inbound": {}, "outbound": {}}
         for (direction, address, kind, success), counter in self._counters.items():
-            outcome = "success" if success else "failure"
-            measured = per_address[direction].setdefault(address, {})
-            assert isinstance(measured, dict)
-            kinds = measured.setdefault(kind, {})
-            assert isinstance(kinds, dict)
-            kinds[outcome] = counter.to_json(now)
-            groups.setdefault((direction, kind, outcome), []).append(counter)
-        connection_metrics: dict[Direction, JsonObject] = {"inbound": {}, "outbound": {}}
-        for (direction, kind, outcome), counters in groups.items():
-            outcomes = connection_metrics[direction].setdefault(kind, {})
-            assert isinstance(outcomes, dict)
-            outcomes[outcome] = _merged(counters, now)
+            per_address[direction].setdefault(address, {})[(kind, success)] = counter
+            groups.setdefault((direction, kind, success), []).append(counter)
         failures = any(not success and counter.buckets for (_d, _a, _k, success), counter in self._counters.items())
+
+        def measured(direction: Direction, counts: Callable[[MetricType, bool], JsonObject]) -> JsonObject:
+            return {kind: {"success": counts(kind, True), "failure": counts(kind, False)}
+                    for kind in MEASUREMENTS[direction]}
+
+        def overall(direction: Direction) -> JsonObject:
+            return measured(direction, lambda kind, success: _merged(groups.get((direction, kind, success), []), now))
+
+        def of_address(direction: Direction, counters: dict[tuple[MetricType, bool], _Counter]) -> JsonObject:
+            return measured(direction, lambda kind, success: counters.get((kind, success), _Counter()).to_json(now))
+
         return {
             "connectionId": self.connection_id,
             "containsFailures": failures,
-            "connectionMetrics": {"inbound": connection_metrics["inbound"], "outbound": connection_metrics["outbound"]},
-            "sourceMetrics": {"addressMetrics": per_address["inbound"]},
-            "targetMetrics": {"addressMetrics": per_address["outbound"]},
+            "connectionMetrics": {"inbound": overall("inbound"), "outbound": overall("outbound")},
+            "sourceMetrics": {"addressMetrics": {address: of_address("inbound", counters)
+                                                for address, counters in per_address["inbound"].items()}},
+            "targetMetrics": {"addressMetrics": {address: of_address("outbound", counters)
+                                                for address, counters in per_address["outbound"].items()}},
         }
 
     # -- logs --------------------------------------------------------------------------------------
@@ -126,8 +142,9 @@ class ConnectionMonitor:
         """Record an entry: a failure always, a success only while logging is enabled."""
         if success and not self.logging_enabled:
             return
-        entry: JsonObject = {"correlationId": correlation_id, "timestamp": _iso(self._clock()), "category": category,
-                             "type": kind, "level": "success" if success else "failure", "message": message[:2000]}
+        entry: JsonObject = {"correlationId": correlation_id or NO_CORRELATION_ID, "timestamp": _iso(self._clock()),
+                             "category": category, "type": kind, "level": "success" if success else "failure",
+                             "message": message[:2000]}
         if address is not None:
             entry["address"] = address
         if entity_id is not None:
@@ -136,11 +153,11 @@ class ConnectionMonitor:
 
     def logs(self) -> JsonObject:
         """Ditto's `/logs` of this connection on this worker."""
-        since = self._enabled_since if self.logging_enabled else None
-        return {"connectionId": self.connection_id,
-                "enabledSince": None if since is None else _iso(since),
-                "enabledUntil": None if since is None else _iso(since + LOGS_ENABLED_FOR),
-                "connectionLogs": list(self._logs)}
+        body: JsonObject = {"connectionId": self.connection_id, "connectionLogs": list(self._logs)}
+        if self.logging_enabled and self._enabled_since is not None:
+            body["enabledSince"] = _iso(self._enabled_since)
+            body["enabledUntil"] = _iso(self._enabled_since + LOGS_ENABLED_FOR)
+        return body
 
 
 def _merged(counters: list[_Counter], now: float) -> JsonObject:

@@ -76,7 +76,8 @@ class RuntimeOperator:
         """Connect a throwaway client (a clean session that leaves nothing behind at the broker) and close it."""
         context = self._manager.context
         settings = client_settings(connection, f"twinhub-test-{uuid.uuid4().hex[:12]}")
-        settings = replace(settings, specific_config={**settings.specific_config, "cleanSession": "true"})
+        if connection.connection_type.value in ("mqtt", "mqtt-5"):  # others refuse an MQTT setting (nats does)
+            settings = replace(settings, specific_config={**settings.specific_config, "cleanSession": "true"})
         try:
             client = context.open_client(settings)
         except ClientFailure as failure:

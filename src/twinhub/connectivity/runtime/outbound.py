@@ -10,7 +10,8 @@ message without a thing, `fn:filter` that filters) drops that signal, as Ditto, 
 failure to publish fails the acknowledgement the signal requested (so its sender knows), and is counted;
 the client's failure ends the link (the connection reconnects). Where the endpoint answers (HTTP push), its
 answer is the acknowledgement, as in Ditto: the response's status, and its body as the value (JSON inlined
-when it is JSON, text otherwise); a refusal (non-2xx) fails that signal only, the link goes on.
+when it is JSON, text otherwise); a refusal (non-2xx) fails that signal only, the link goes on. Without an
+issued label, an answer in the Ditto Protocol (a live message's response) goes to the session instead.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from twinhub.service.session import Session, StreamControl, StreamKind
 __all__ = ["STREAMS", "TargetPublisher", "issued_label"]
 
 log = logging.getLogger(__name__)
+
+DITTO_PROTOCOL: Final = "application/vnd.eclipse.ditto+json"
 
 STREAMS: Final[dict[TopicKind, tuple[str, StreamKind]]] = {
     TopicKind.TWIN_EVENTS: ("EVENTS", "events"),
@@ -138,7 +141,7 @@ class TargetPublisher:
                 monitor.count("outbound", address, "published", success=False)
                 monitor.log("target", "published", f"<{resolved}> refused the message: {rejected}",
                             address=resolved, correlation_id=correlation_id, entity_id=entity_id)
-                await self._acknowledge(envelope, rejected.reply.status, None, _reply_value(rejected.reply))
+                await self._answered(envelope, rejected.reply)
                 return
             except ClientFailure as failure:
                 monitor.count("outbound", address, "published", success=False)
@@ -150,12 +153,35 @@ class TargetPublisher:
             monitor.log("target", "published", f"Published to <{resolved}>.", success=True, address=resolved,
                         correlation_id=correlation_id, entity_id=entity_id)
         if reply is not None:
-            await self._acknowledge(envelope, reply.status, None, _reply_value(reply))
+            await self._answered(envelope, reply)
         else:
             await self._acknowledge(envelope, 200 if messages else 204, None)
 
     def _map(self, envelope: Envelope) -> list[ExternalMessage]:
         return [message for mapper in self._mappers for message in mapper.map_outbound(envelope)]
+
+    async def _answered(self, envelope: Envelope, reply: Reply) -> None:
+        """The endpoint's answer to the signal, as Ditto's HTTP binding reads it: without an issued label, a
+        Ditto Protocol response or acknowledgement (`application/vnd.eclipse.ditto+json`) for the signal's
+        correlation-id and entity goes to the session as a WebSocket client's would (so a webhook answers a live
+        message); otherwise the answer is the issued acknowledgement."""
+        answer = reply.message
+        correlation_id = header_text(envelope.headers, "correlation-id")
+        if self._label is not None or (answer.content_type or "").split(";", 1)[0].strip().lower() != DITTO_PROTOCOL:
+            await self._acknowledge(envelope, reply.status, None, _reply_value(reply))
+            return
+        try:
+            response = parse_envelope(answer.payload)
+        except TwinhubError as error:
+            self._monitor.log("target", "published", f"The endpoint's answer is no Ditto Protocol message: "
+                              f"{error.message}", correlation_id=correlation_id)
+            return
+        if response.status is None or response.topic.entity_id != envelope.topic.entity_id or \
+                header_text(response.headers, "correlation-id") != correlation_id:
+            self._monitor.log("target", "published", "The endpoint's answer is no response to the signal (its "
+                              "status, entity or correlation-id): it was dropped.", correlation_id=correlation_id)
+            return
+        await self._session.receive(response)
 
     async def _acknowledge(self, envelope: Envelope, status: int, problem: str | None,
                            value: JsonValue | Missing = MISSING) -> None:

@@ -2,16 +2,18 @@
 same after a restart, so that a broker resumes the worker's persistent session (MQTT) and what it had not
 acknowledged comes again.
 
-The workers of one host take numbered slots: worker `n` holds an exclusive lock on
+The workers of one server take numbered slots: worker `n` holds an exclusive lock on
 `<data_dir>/connectivity/worker-<n>.lock` for as long as it runs; a restarted worker finds its slot free
-again. The id is `<clientId or twinhub>-<host>-<n>-<connectionId>` (the host for deployments over several
-machines; Ditto's `specificConfig.clientId` as a prefix when given).
+again. The id is `<clientId or twinhub>-<host>-<place>-<n>-<connectionId>`: the host and a short hash of
+the data directory tell apart the servers of one deployment (on several machines, or several on one);
+Ditto's `specificConfig.clientId` is the prefix when given.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import re
 import socket
 from collections.abc import Iterator
@@ -27,13 +29,14 @@ _UNSAFE: Final = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 class WorkerIdentity:
-    def __init__(self, host: str, slot: int) -> None:
+    def __init__(self, host: str, data_dir: Path, slot: int) -> None:
         self.host = _UNSAFE.sub("_", host)[:32]
+        self.place = hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:6]
         self.slot = slot
 
     def client_id(self, connection: Connection) -> str:
         prefix = connection.specific_config.get("clientId") or "twinhub"
-        return f"{prefix}-{self.host}-{self.slot}-{connection.id}"
+        return f"{prefix}-{self.host}-{self.place}-{self.slot}-{connection.id}"
 
 
 @contextlib.contextmanager
@@ -55,6 +58,6 @@ def worker_identity(data_dir: Path) -> Iterator[WorkerIdentity]:
     if held is None:
         raise RuntimeError(f"more than {MAX_SLOTS} workers share {data_dir}")
     try:
-        yield WorkerIdentity(socket.gethostname(), slot)
+        yield WorkerIdentity(socket.gethostname(), data_dir, slot)
     finally:
         held.close()

@@ -51,6 +51,7 @@ from twinhub.model.errors import (
 )
 from twinhub.protocol import Envelope, Topic, error_envelope, parse_envelope
 from twinhub.service.buffers import Budget
+from twinhub.service.receipts import Receipts
 from twinhub.service.session.control import Control, TokenRefresh, is_control, parse_control
 from twinhub.service.session.live import acknowledgement, live_signal
 from twinhub.service.session.outbox import DEFAULT_BUFFER, Close, CloseReason, Outbox
@@ -85,12 +86,15 @@ class _State(enum.Enum):
 class Session:
     def __init__(self, services: SessionServices, auth: AuthContext, *, tasks: SessionTasks,
                  declared_acks: Sequence[str] = (), limits: SessionLimits = SessionLimits(),
-                 budget: Budget | None = None, refresh: Refresh | None = None,
+                 budget: Budget | None = None, refresh: Refresh | None = None, receipts: Receipts | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         outbox = Outbox(frames=limits.buffer_frames, max_bytes=limits.buffer_bytes, budget=budget)
         self._party = Party(services, auth, tasks=tasks, outbox=outbox, declared_acks=tuple(declared_acks))
         self._limits = limits
         self._refresh = refresh
+        # What the session received and may answer; sessions of one connection share theirs, so that a
+        # device answers through a source what reached it through a target (None: the session's own).
+        self._receipts = receipts
         self._clock = clock  # seconds since the epoch, as credentials expire
         self._reactive = ReactiveStreams(self._party)
         self._state = _State.UNOPENED
@@ -120,7 +124,8 @@ class Session:
         party = self._party
         try:
             party.declaration = await party.services.live.declare(
-                party.declared_acks, party, subject=party.auth.default_subject, on_lost=self._lost_labels)
+                party.declared_acks, party, subject=party.auth.default_subject, receipts=self._receipts,
+                on_lost=self._lost_labels)
         except TwinhubError as error:
             party.close(CloseReason.POLICY_VIOLATION, error)
             return
