@@ -15,7 +15,7 @@ import nats.js.errors
 import orjson
 import pytest
 
-from tests.connectivity.ditto_protocol import merge
+from tests.connectivity.e2e import merge
 from tests.connectivity.http_receiver import HttpReceiver
 from tests.connectivity.polling import until
 from tests.integration.services import NATS, require

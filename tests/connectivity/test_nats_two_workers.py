@@ -14,7 +14,7 @@ import httpx
 import nats
 import pytest
 
-from tests.connectivity.ditto_protocol import merge
+from tests.connectivity.e2e import merge
 from tests.connectivity.nats_peer import publish
 from tests.integration.services import (
     NATS,
