@@ -8,13 +8,10 @@ import nats
 
 async def publish(url: str, subject: str, payloads: list[bytes], *, jetstream: bool = False) -> None:
     """Publish `payloads` to `subject` in order; returns once the server has them (flushed, or JetStream-acked)."""
-    connection = await nats.connect(url)
-    try:
+    async with await nats.connect(url) as connection:
         for payload in payloads:
             if jetstream:
                 await connection.jetstream().publish(subject, payload)
             else:
                 await connection.publish(subject, payload)
         await connection.flush()
-    finally:
-        await connection.close()

@@ -15,7 +15,7 @@ import nats.js.errors
 import orjson
 import pytest
 
-from tests.connectivity.ditto_protocol import merge
+from tests.connectivity.e2e import merge
 from tests.connectivity.http_receiver import HttpReceiver
 from tests.connectivity.polling import until
 from tests.integration.services import NATS, require
@@ -70,14 +70,11 @@ async def stream() -> AsyncIterator[tuple[str, str]]:
     require("NATS", NATS)
     suffix = uuid.uuid4().hex[:12]
     name, prefix = f"TWINHUB_TEST_E2E_{suffix}", f"twinhub-test-e2e.{suffix}"
-    connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
-    try:
+    async with await nats.connect(f"nats://{NATS[0]}:{NATS[1]}") as connection:
         await connection.jetstream().add_stream(name=name, subjects=[f"{prefix}.>"])
         yield name, prefix
         with contextlib.suppress(nats.js.errors.NotFoundError):
             await connection.jetstream().delete_stream(name)
-    finally:
-        await connection.close()
 
 
 async def test_jetstream_telemetry_changes_the_twin_and_is_acked_after_the_commit(
@@ -89,8 +86,7 @@ async def test_jetstream_telemetry_changes_the_twin_and_is_acked_after_the_commi
         "connectionType": "nats", "uri": f"nats://{NATS[0]}:{NATS[1]}",
         "specificConfig": {"jetstream": "true", "stream": name},
         "sources": [{"addresses": [f"{prefix}.telemetry"], "authorizationContext": [OWNER]}]})
-    connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
-    try:
+    async with await nats.connect(f"nats://{NATS[0]}:{NATS[1]}") as connection:
         js = connection.jetstream()
         for reading in range(5):
             await js.publish(f"{prefix}.telemetry", merge(thing, "/features/energy/properties/value", reading))
@@ -109,8 +105,6 @@ async def test_jetstream_telemetry_changes_the_twin_and_is_acked_after_the_commi
             return info.num_ack_pending == 0 and info.num_pending == 0 and info.delivered.stream_seq == 5
 
         await until(all_acked, "every message acknowledged to JetStream")
-    finally:
-        await connection.close()
 
 
 async def test_twin_events_are_pushed_to_the_http_receiver(api: httpx.AsyncClient, connections: Create) -> None:
@@ -149,8 +143,7 @@ async def test_a_refused_message_is_terminated_not_redelivered_and_the_next_one_
         "connectionType": "nats", "uri": f"nats://{NATS[0]}:{NATS[1]}",
         "specificConfig": {"jetstream": "true", "stream": name, "ackWaitSeconds": "1"},
         "sources": [{"addresses": [f"{prefix}.in"], "authorizationContext": [OWNER]}]})
-    connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
-    try:
+    async with await nats.connect(f"nats://{NATS[0]}:{NATS[1]}") as connection:
         js = connection.jetstream()
         await js.publish(f"{prefix}.in", merge(others, "/attributes/kept", False))  # OWNER may not write it
         await js.publish(f"{prefix}.in", merge(mine, "/attributes/after", True))
@@ -167,8 +160,6 @@ async def test_a_refused_message_is_terminated_not_redelivered_and_the_next_one_
 
         await until(settled, "both messages settled")
         assert (await js.consumer_info(name, consumer)).num_redelivered == 0  # terminated, not nak'ed
-    finally:
-        await connection.close()
     async with httpx.AsyncClient(base_url=api.base_url, auth=("someone-else", "any"), timeout=30) as other:
         assert (await other.get(f"/things/{others}/attributes/kept")).json() is True
 

@@ -4,40 +4,21 @@ The test runs its own throwaway PostgreSQL cluster (see tests/integration/test_s
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import anyio
 import httpx
-import orjson
 
+from tests.connectivity.e2e import merge
 from tests.connectivity.mqtt import forget_sessions, publish_now, server_client_ids
+from tests.connectivity.waiting import eventually_blocking as eventually
 from tests.integration.test_store_outage import Cluster, cluster
 from twinhub.testing import start_server
 
 __all__ = ["cluster"]  # the fixture, imported for this module
 
 OWNER = "nginx:ditto"
-
-
-def eventually(check: Callable[[], bool], what: str, *, within: float = 60.0,
-               between: Callable[[], None] | None = None) -> None:
-    deadline = time.monotonic() + within
-    for _attempt in range(1_000_000):
-        if check():
-            return
-        assert time.monotonic() < deadline, f"{what} did not happen within {within:g} s"
-        if between is not None:
-            between()
-        time.sleep(0.05)
-
-
-def merge(thing_id: str, path: str, value: object) -> bytes:
-    namespace, name = thing_id.split(":", 1)
-    return orjson.dumps({"topic": f"{namespace}/{name}/things/twin/commands/merge", "path": path, "value": value,
-                         "headers": {"content-type": "application/merge-patch+json"}})
 
 
 def test_a_message_that_cannot_be_committed_is_not_acknowledged_and_lands_after_the_outage(
@@ -54,17 +35,17 @@ def test_a_message_that_cannot_be_committed_is_not_acknowledged_and_lands_after_
             assert response.status_code == 201, response.text
             connection_id = response.json()["id"]
             pings = iter(range(1_000_000))
-            eventually(lambda: api.get(f"/things/{thing}/attributes/ping").status_code == 200, "a ping",
+            eventually(lambda: api.get(f"/things/{thing}/attributes/ping").status_code == 200, "a ping", within=60,
                        between=lambda: publish_now(mosquitto_url, f"{prefix}/ping",
                                                    merge(thing, "/attributes/ping", next(pings)), qos=0))
             cluster.stop()
             publish_now(mosquitto_url, f"{prefix}/lamp", merge(thing, "/attributes/during", "the outage"))
             # The worker gives it back: it ends its link so that the broker sends it again (see its log).
             eventually(lambda: "so that the broker delivers message" in server.log_path.read_text(),
-                       "the message given back to the broker")
+                       "the message given back to the broker", within=60)
             cluster.start()
             eventually(lambda: api.get(f"/things/{thing}/attributes/during").status_code == 200,
-                       "the message's change after the outage")
+                       "the message's change after the outage", within=60)
             assert api.get(f"/things/{thing}/attributes/during").json() == "the outage"
             api.delete(f"/connections/{connection_id}")
     finally:

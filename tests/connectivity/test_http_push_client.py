@@ -8,6 +8,7 @@ import dataclasses
 import json
 import socket
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from pathlib import Path
 
 import pytest
@@ -52,12 +53,9 @@ def message(address: str, payload: bytes = b'{"a":1}', headers: Mapping[str, str
 
 
 async def test_target_address_becomes_method_and_path_under_the_uri(receiver: HttpReceiver) -> None:
-    client = await connected(f"http://user:pw@127.0.0.1:{receiver.port}/echo/base")
-    try:
+    async with aclosing(await connected(f"http://user:pw@127.0.0.1:{receiver.port}/echo/base")) as client:
         reply = await client.publish(message("PUT:/things/org.acme:lamp-1?x=1&y=a%20b",
                                              headers={"correlation-id": "c-7", "api-key": "secret"}))
-    finally:
-        await client.aclose()
     request = receiver.received[0]
     assert (request.method, request.target) == ("PUT", "/echo/base/things/org.acme:lamp-1?x=1&y=a%20b")
     assert request.headers["correlation-id"] == "c-7" and request.headers["api-key"] == "secret"
@@ -73,12 +71,9 @@ async def test_target_address_becomes_method_and_path_under_the_uri(receiver: Ht
 @pytest.mark.parametrize("method", ["GET", "DELETE"])
 async def test_get_and_delete_send_no_body_and_hop_by_hop_headers_are_not_taken_from_the_message(
         receiver: HttpReceiver, method: str) -> None:
-    client = await connected(receiver.base)
-    try:
+    async with aclosing(await connected(receiver.base)) as client:
         await client.publish(message(f"{method}:/echo", headers={"host": "evil.example", "content-length": "99",
                                                                  "connection": "upgrade", "x-fine": "1"}))
-    finally:
-        await client.aclose()
     request = receiver.received[0]
     assert request.method == method and request.body == b""
     assert request.headers["host"] == f"127.0.0.1:{receiver.port}"
@@ -87,59 +82,44 @@ async def test_get_and_delete_send_no_body_and_hop_by_hop_headers_are_not_taken_
 
 @pytest.mark.parametrize("status", [400, 404, 500, 503, 302])
 async def test_non_2xx_is_endpoint_rejected_with_the_reply(receiver: HttpReceiver, status: int) -> None:
-    client = await connected(receiver.base)
-    try:
+    async with aclosing(await connected(receiver.base)) as client:
         with pytest.raises(EndpointRejected) as rejected:
             await client.publish(message(f"POST:/status/{status}"))
         assert rejected.value.reply.status == status
         assert rejected.value.reply.message.payload == b"as you asked"
         # The link is fine: the next message goes through.
         assert (await client.publish(message("POST:/status/201"))).status == 201
-    finally:
-        await client.aclose()
 
 
 async def test_parallelism_bounds_concurrent_requests(receiver: HttpReceiver) -> None:
-    client = await connected(receiver.base, {"parallelism": "3"})
-    try:
+    async with aclosing(await connected(receiver.base, {"parallelism": "3"})) as client:
         sends = [asyncio.create_task(client.publish(message("POST:/wait"))) for _ in range(8)]
         await until(lambda: receiver.held == 3, "three requests held by the receiver")
         assert receiver.most_held == 3  # not more, although 8 are waiting
         receiver.release()
         replies = await asyncio.gather(*sends)
-    finally:
-        await client.aclose()
     assert [reply.status for reply in replies] == [204] * 8
     assert receiver.most_held == 3
 
 
 @pytest.mark.parametrize("path", ["/hang", "/drip"])
 async def test_slow_receivers_are_a_client_failure_after_the_timeout(receiver: HttpReceiver, path: str) -> None:
-    client = await connected(receiver.base, publish_timeout=0.5)
-    try:
+    async with aclosing(await connected(receiver.base, publish_timeout=0.5)) as client:
         with pytest.raises(ClientFailure, match=r"no complete response within 0\.5 s"):
             await client.publish(message(f"POST:{path}"))
-    finally:
-        await client.aclose()
 
 
 @pytest.mark.parametrize("path", ["/huge", "/endless", "/bomb"])
 async def test_huge_responses_are_a_client_failure(receiver: HttpReceiver, path: str) -> None:
-    client = await connected(receiver.base, max_message_bytes=64 * 1024, publish_timeout=10)
-    try:
+    async with aclosing(await connected(receiver.base, max_message_bytes=64 * 1024, publish_timeout=10)) as client:
         with pytest.raises(ClientFailure, match="larger than 65536 bytes"):
             await client.publish(message(f"POST:{path}"))
-    finally:
-        await client.aclose()
 
 
 async def test_connection_closed_without_an_answer_is_a_client_failure(receiver: HttpReceiver) -> None:
-    client = await connected(receiver.base)
-    try:
+    async with aclosing(await connected(receiver.base)) as client:
         with pytest.raises(ClientFailure, match="failed"):
             await client.publish(message("POST:/close"))
-    finally:
-        await client.aclose()
 
 
 async def test_unreachable_endpoint_is_a_client_failure() -> None:
@@ -155,34 +135,26 @@ async def test_unreachable_endpoint_is_a_client_failure() -> None:
 async def test_endpoint_gone_after_connect_is_a_client_failure() -> None:
     async with HttpReceiver() as gone:
         client = await connected(gone.base)
-    try:
+    async with aclosing(client):
         with pytest.raises(ClientFailure, match="failed"):
             await client.publish(message("POST:/echo"))
-    finally:
-        await client.aclose()
 
 
 async def test_invalid_header_values_are_refused_not_sent(receiver: HttpReceiver) -> None:
-    client = await connected(receiver.base)
-    try:
+    async with aclosing(await connected(receiver.base)) as client:
         with pytest.raises(ClientFailure, match="not a valid HTTP header"):
             await client.publish(message("POST:/echo", headers={"x-injected": "a\r\nset-cookie: b"}))
         with pytest.raises(ClientFailure, match="not a valid HTTP header"):
             await client.publish(message("POST:/echo", headers={"bad name": "v"}))
-    finally:
-        await client.aclose()
     assert receiver.received == []
 
 
 async def test_sources_are_refused(receiver: HttpReceiver) -> None:
     with pytest.raises(HttpPushConfigInvalid, match="no sources"):
         validate_addresses([SourceSettings(("anything",))], [])
-    client = await connected(receiver.base)
-    try:
+    async with aclosing(await connected(receiver.base)) as client:
         with pytest.raises(HttpPushConfigInvalid, match="no sources"):
             client.deliveries(SourceSettings(("anything",)))
-    finally:
-        await client.aclose()
 
 
 @pytest.mark.parametrize("address", ["/path", "HEAD:/x", "post:/x", "POST://evil.example/x", "POST:http://evil/",

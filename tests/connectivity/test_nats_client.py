@@ -56,14 +56,11 @@ def prefix() -> str:
 async def stream(nats_url: str, prefix: str) -> AsyncIterator[str]:
     """A JetStream stream over `<prefix>.>`, deleted afterwards with its consumers."""
     name = "TWINHUB_TEST_CONN_" + prefix.rsplit(".", 1)[1]
-    connection = await nats.connect(nats_url)
-    try:
+    async with await nats.connect(nats_url) as connection:
         await connection.jetstream().add_stream(name=name, subjects=[f"{prefix}.>"])
         yield name
         with contextlib.suppress(nats.js.errors.NotFoundError):
             await connection.jetstream().delete_stream(name)
-    finally:
-        await connection.close()
 
 
 def settings(uri: str, *, connection_id: str = "conn-1", client_id: str = "worker-1",
@@ -129,14 +126,11 @@ async def test_core_source_receives_messages_with_headers_and_reply_subject(nats
     async with connected(settings(nats_url)) as client, anyio.create_task_group() as group:
         receiver = Receiver(client, SourceSettings((f"{prefix}.telemetry.*",)))
         await group.start(receiver.run)
-        connection = await nats.connect(nats_url)
-        try:
+        async with await nats.connect(nats_url) as connection:
             await connection.publish(f"{prefix}.telemetry.dev1", b'{"t":1}', reply="answers.here",
                                      headers={"Content-Type": "application/json", "Device-Id": "dev1"})
             await connection.flush()
             await until(lambda: len(receiver.received) == 1, "one delivery")
-        finally:
-            await connection.close()
         message = receiver.received[0].message
         assert message.payload == b'{"t":1}'
         assert message.address == f"{prefix}.telemetry.dev1"
@@ -165,8 +159,7 @@ async def test_queue_group_shares_a_core_source_between_workers(nats_url: str, p
 
 
 async def test_core_publish_reaches_a_subscriber_with_headers(nats_url: str, prefix: str) -> None:
-    connection = await nats.connect(nats_url)
-    try:
+    async with await nats.connect(nats_url) as connection:
         subscription = await connection.subscribe(f"{prefix}.out")
         await connection.flush()
         async with connected(settings(nats_url)) as client:
@@ -174,8 +167,6 @@ async def test_core_publish_reaches_a_subscriber_with_headers(nats_url: str, pre
         msg = await subscription.next_msg(timeout=5)
         assert msg.data == b"hello"
         assert msg.headers == {"correlation-id": "c1", "content-type": "text/plain"}
-    finally:
-        await connection.close()
 
 
 async def test_jetstream_publish_awaits_the_stream(nats_url: str, prefix: str, stream: str) -> None:
@@ -183,12 +174,9 @@ async def test_jetstream_publish_awaits_the_stream(nats_url: str, prefix: str, s
         await client.publish(ExternalMessage(b"stored", {}, None, f"{prefix}.events"))
         with pytest.raises(ClientFailure, match="could not publish"):  # no stream holds this subject
             await client.publish(ExternalMessage(b"lost", {}, None, f"nowhere-{uuid.uuid4().hex}"))
-    connection = await nats.connect(nats_url)
-    try:
+    async with await nats.connect(nats_url) as connection:
         info = await connection.jetstream().stream_info(stream)
         assert info.state.messages == 1
-    finally:
-        await connection.close()
 
 
 async def test_jetstream_accept_acks_redeliver_comes_again_reject_never(nats_url: str, prefix: str,
@@ -207,16 +195,13 @@ async def test_jetstream_accept_acks_redeliver_comes_again_reject_never(nats_url
                 if seen.count(b"redeliver") == 2:
                     break
     assert sorted(seen) == [b"accept", b"redeliver", b"redeliver", b"reject"]
-    connection = await nats.connect(nats_url)
-    try:
+    async with await nats.connect(nats_url) as connection:
         name = durable_name("twinhub", "conn-1", 0, f"{prefix}.a")
         async def settled() -> bool:  # the last ack may still be on its way
             info = await connection.jetstream().consumer_info(stream, name)
             return info.num_ack_pending == 0 and info.num_pending == 0
 
         await until(settled, "nothing left to deliver or to acknowledge")
-    finally:
-        await connection.close()
 
 
 async def test_jetstream_durable_is_shared_by_workers(nats_url: str, prefix: str, stream: str) -> None:

@@ -5,17 +5,18 @@ both workers take part."""
 from __future__ import annotations
 
 import asyncio
-import time
+import functools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import nats
 import pytest
 
-from tests.connectivity.ditto_protocol import merge
+from tests.connectivity.e2e import merge
 from tests.connectivity.nats_peer import publish
+from tests.connectivity.waiting import eventually_blocking as eventually
 from tests.integration.services import (
     NATS,
     delete_streams,
@@ -39,19 +40,9 @@ def api(server: Server) -> httpx.Client:
     return httpx.Client(base_url=server.base_url + "/api/2", auth=("ditto", "any"), timeout=30)
 
 
-def eventually(check: Callable[[], bool], what: str, within: float = 30.0) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, f"not so after {within:g} s: {what}"
-        time.sleep(0.1)
-
-
 async def add_stream(name: str, subjects: str) -> None:
-    connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
-    try:
+    async with await nats.connect(f"nats://{NATS[0]}:{NATS[1]}") as connection:
         await connection.jetstream().add_stream(name=name, subjects=[subjects])
-    finally:
-        await connection.close()
 
 
 def consumed(server: Server, connection_id: str) -> int:
@@ -85,7 +76,7 @@ def test_two_workers_share_one_nats_source_each_message_applied_once(workers: li
                 return bool(client.get(f"/connections/{connection_id}/status").json().get("liveStatus") == "open")
 
         for server in workers:  # each worker runs the connection: both subscribed before anything is sent
-            eventually(lambda server=server: open_on(server), "the connection open on every worker")
+            eventually(functools.partial(open_on, server), "the connection open on every worker", within=30)
         asyncio.run(publish(f"nats://{NATS[0]}:{NATS[1]}", f"{prefix}.telemetry",
                             [merge(thing, "/attributes", {"seen": True}) for thing in things], jetstream=jetstream))
 
@@ -94,7 +85,7 @@ def test_two_workers_share_one_nats_source_each_message_applied_once(workers: li
                 found = client.get("/things", params={"ids": ",".join(things), "fields": "thingId,_revision"}).json()
             return sorted(int(thing["_revision"]) for thing in found)
 
-        eventually(lambda: revisions() == [2] * MESSAGES, "every thing merged once (revision 2)")
+        eventually(lambda: revisions() == [2] * MESSAGES, "every thing merged once (revision 2)", within=30)
         shares = [consumed(server, connection_id) for server in workers]
         assert sum(shares) == MESSAGES and all(shares), shares  # each once, by both workers
     finally:

@@ -57,16 +57,13 @@ def throwaway_name(prefix: str) -> str:
 async def delete_streams(*names: str) -> None:
     """Delete the NATS streams named `names`, and those of every store epoch made under them
     (`<name>_<epoch>`, see `twinhub.bus.nats`)."""
-    connection = await nats.connect(f"nats://{NATS[0]}:{NATS[1]}")
-    try:
+    async with await nats.connect(f"nats://{NATS[0]}:{NATS[1]}") as connection:
         js = connection.jetstream()
         for info in await js.streams_info():
             stream = info.config.name or ""
             if any(stream == name or stream.startswith(name + "_") for name in names):
                 with contextlib.suppress(nats.js.errors.NotFoundError):  # deleted meanwhile
                     await js.delete_stream(stream)
-    finally:
-        await connection.close()
 
 
 def database_url(database: str) -> str:

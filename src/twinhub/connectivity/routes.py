@@ -16,6 +16,7 @@ returned as stored, credentials in its URI included (as Ditto does): it is for a
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -141,23 +142,22 @@ async def command(request: Request) -> Response:
 
 
 async def status(request: Request) -> Response:
-    ctx = _context(request)
-    await ctx.authorize(request)
-    answer = await ctx.service.status(parse_connection_id(request.path_params["connection_id"]))
-    return json_response(answer, 200, _headers(request))
+    return await _report(request, ConnectionService.status)
 
 
 async def metrics(request: Request) -> Response:
-    ctx = _context(request)
-    await ctx.authorize(request)
-    answer = await ctx.service.metrics(parse_connection_id(request.path_params["connection_id"]))
-    return json_response(answer, 200, _headers(request))
+    return await _report(request, ConnectionService.metrics)
 
 
 async def logs(request: Request) -> Response:
+    return await _report(request, ConnectionService.logs)
+
+
+async def _report(request: Request, read: Callable[[ConnectionService, str], Awaitable[JsonObject]]) -> Response:
+    """What the runtime reports of one connection (its status, metrics or logs), as JSON."""
     ctx = _context(request)
     await ctx.authorize(request)
-    answer = await ctx.service.logs(parse_connection_id(request.path_params["connection_id"]))
+    answer = await read(ctx.service, parse_connection_id(request.path_params["connection_id"]))
     return json_response(answer, 200, _headers(request))
 
 
