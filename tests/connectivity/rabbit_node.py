@@ -13,6 +13,7 @@ messages outlive a restart (tests that kill it use the queues of `durable_queue(
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import random
 import shutil
@@ -169,7 +170,9 @@ class RabbitNode:
                 for name in names:
                     await channel.declare_queue(name, durable=True)
 
-        asyncio.run(declare())
+        # A thread of its own: the session fixture may be set up while an async test's loop is running.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(lambda: asyncio.run(declare())).result(timeout=START_TIMEOUT)
         self.stop()
         self.start()
         self._durable_queues.extend(names)

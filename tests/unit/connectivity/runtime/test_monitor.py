@@ -38,7 +38,12 @@ def test_connection_totals_add_up_the_addresses_and_failures_are_flagged() -> No
     assert metrics["connectionMetrics"]["outbound"]["published"]["failure"]["PT1M"] == 1  # type: ignore[index, call-overload]
     assert metrics["containsFailures"] is True
     monitor.reset_metrics()
-    assert monitor.metrics()["connectionMetrics"] == {"inbound": {}, "outbound": {}}
+    reset = monitor.metrics()
+    assert reset["containsFailures"] is False
+    # Every measurement type is rendered, zero until counted again (Ditto's document requires them all).
+    for direction in ("inbound", "outbound"):
+        for counts in reset["connectionMetrics"][direction].values():  # type: ignore[index, call-overload, union-attr]
+            assert counts["success"]["PT24H"] == counts["failure"]["PT24H"] == 0
 
 
 def test_failures_are_always_logged_successes_only_while_enabled_for_24_hours() -> None:
