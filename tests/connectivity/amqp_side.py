@@ -1,0 +1,69 @@
+"""One AMQP protocol as the tests that run a scenario with both AMQP clients see it (test_amqp_clients.py,
+test_amqp_outage.py): its client, its broker, and how it names a queue.
+
+    side = amqp10(running_node)          # or amqp091(RABBITMQ[1], vhost)
+    client = side.client(max_in_flight=3)
+    deliveries = side.deliveries(client, queue)
+    await client.publish(ExternalMessage(payload=b"x", address=side.target(queue)))
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from tests.connectivity.rabbit_node import RabbitNode
+from twinhub.connectivity.clients.amqp091 import Amqp091Client
+from twinhub.connectivity.clients.amqp10 import Amqp10Client
+from twinhub.connectivity.clients.base import ClientSettings, Delivery, SourceSettings
+
+Client = Amqp091Client | Amqp10Client
+
+
+@dataclass(frozen=True)
+class Side:
+    connection_type: str
+    uri_at: Callable[[int], str]  # the broker's URI with the guest's credentials, through another port
+    port: int  # the broker's own port
+    source: Callable[[str], str]  # the address a source consumes a queue at
+    target: Callable[[str], str]  # ... and a target sends into it at
+    refused_when_deleted: str | None  # what the failure says when the broker deletes a consumed queue (None: any)
+    refused_when_full: str | None  # ... when the broker refuses a publish
+    frozen_after: str  # the URI's query that makes a frozen broker a failure within seconds
+    refused_when_frozen: str | None  # ... and what the failure says then
+
+    @property
+    def uri(self) -> str:
+        return self.uri_at(self.port)
+
+    def settings(self, uri: str | None = None, **overrides: object) -> ClientSettings:
+        values: dict[str, object] = {"connection_id": self.connection_type, "connection_type": self.connection_type,
+                                     "uri": self.uri if uri is None else uri, "client_id": uuid.uuid4().hex,
+                                     "group": self.connection_type, "connect_timeout": 5.0, "publish_timeout": 5.0}
+        return ClientSettings(**(values | overrides))  # type: ignore[arg-type]
+
+    def client(self, uri: str | None = None, **overrides: object) -> Client:
+        settings = self.settings(uri, **overrides)
+        return Amqp091Client(settings) if self.connection_type == "amqp-091" else Amqp10Client(settings)
+
+    def deliveries(self, client: Client, queue: str) -> AsyncIterator[Delivery]:
+        return client.deliveries(SourceSettings(addresses=(self.source(queue),)))
+
+
+def amqp091(port: int, vhost: str = "") -> Side:
+    """RabbitMQ's AMQP 0.9.1 on `port`, in `vhost` (the default one when empty)."""
+    return Side("amqp-091", lambda at: f"amqp://guest:guest@127.0.0.1:{at}/{vhost}", port,
+                source=lambda queue: queue, target=lambda queue: f"/{queue}",  # the default exchange
+                refused_when_deleted="cancelled", refused_when_full="refused",
+                frozen_after="?heartbeat=1", refused_when_frozen=None)  # aio-pika's heartbeat, in seconds
+
+
+def amqp10(node: RabbitNode) -> Side:
+    """AMQP 1.0 on the tests' own RabbitMQ node."""
+    # RabbitMQ 3.10's AMQP 1.0 plugin drops the whole connection both when a consumed queue is deleted and
+    # when it nacks a publish (instead of `rejected`): any failure will do, as long as it is one
+    return Side("amqp-10", lambda at: f"amqp://guest:guest@127.0.0.1:{at}", node.port,
+                source=lambda queue: f"/amq/queue/{queue}", target=lambda queue: f"/amq/queue/{queue}",
+                refused_when_deleted=None, refused_when_full=None,
+                frozen_after="?amqp.idleTimeout=2000", refused_when_frozen="idle")  # milliseconds
