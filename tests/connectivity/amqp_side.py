@@ -1,7 +1,7 @@
 """One AMQP protocol as the tests that run a scenario with both AMQP clients see it (test_amqp_clients.py,
 test_amqp_outage.py): its client, its broker, and how it names a queue.
 
-    side = amqp10(running_node)          # or amqp091(RABBITMQ[1], vhost)
+    side = amqp10(running_node)          # or amqp091(vhost), amqp091(node=running_node)
     client = side.client(max_in_flight=3)
     deliveries = side.deliveries(client, queue)
     await client.publish(ExternalMessage(payload=b"x", address=side.target(queue)))
@@ -9,11 +9,14 @@ test_amqp_outage.py): its client, its broker, and how it names a queue.
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+from tests.connectivity.e2e import OWNER, Connections
 from tests.connectivity.rabbit_node import RabbitNode
+from tests.integration.services import RABBITMQ
 from twinhub.connectivity.clients.amqp091 import Amqp091Client
 from twinhub.connectivity.clients.amqp10 import Amqp10Client
 from twinhub.connectivity.clients.base import ClientSettings, Delivery, SourceSettings
@@ -28,10 +31,12 @@ class Side:
     port: int  # the broker's own port
     source: Callable[[str], str]  # the address a source consumes a queue at
     target: Callable[[str], str]  # ... and a target sends into it at
+    exchange: Callable[[str, str], str]  # the address a target sends to an exchange with a routing key at
     refused_when_deleted: str | None  # what the failure says when the broker deletes a consumed queue (None: any)
     refused_when_full: str | None  # ... when the broker refuses a publish
     frozen_after: str  # the URI's query that makes a frozen broker a failure within seconds
     refused_when_frozen: str | None  # ... and what the failure says then
+    ctl: Callable[..., str]  # `rabbitmqctl <command> <arguments>` in the side's virtual host; what it printed
 
     @property
     def uri(self) -> str:
@@ -47,14 +52,35 @@ class Side:
         settings = self.settings(uri, **overrides)
         return Amqp091Client(settings) if self.connection_type == "amqp-091" else Amqp10Client(settings)
 
+    def held(self, queue: str) -> int:
+        """The messages `queue` holds, ready or delivered and not yet settled (the broker's count)."""
+        listing = self.ctl("list_queues", "-q", "--no-table-headers", "name", "messages")
+        counts = {name: int(count) for name, count in (line.split() for line in listing.splitlines() if line.strip())}
+        return counts[queue]
+
+    async def open_source(self, connections: Connections, queue: str) -> str:
+        """A connection made over the API consuming `queue` as the user `ditto` (end-to-end tests), once open."""
+        connection_id = await connections.create({"connectionType": self.connection_type, "uri": self.uri,
+                                                  "sources": [{"addresses": [self.source(queue)],
+                                                               "authorizationContext": [OWNER]}]})
+        await connections.wait_open(connection_id)
+        return connection_id
+
     def deliveries(self, client: Client, queue: str) -> AsyncIterator[Delivery]:
         return client.deliveries(SourceSettings(addresses=(self.source(queue),)))
 
 
-def amqp091(port: int, vhost: str = "") -> Side:
-    """RabbitMQ's AMQP 0.9.1 on `port`, in `vhost` (the default one when empty)."""
-    return Side("amqp-091", lambda at: f"amqp://guest:guest@127.0.0.1:{at}/{vhost}", port,
+def amqp091(vhost: str = "", node: RabbitNode | None = None) -> Side:
+    """AMQP 0.9.1 on the machine's RabbitMQ in `vhost`, or on the tests' own `node` (its default vhost)."""
+
+    def machine_ctl(command: str, *arguments: str) -> str:
+        return subprocess.run(["rabbitmqctl", command, "-p", vhost, *arguments], check=True, capture_output=True,
+                              text=True, timeout=60).stdout
+
+    return Side("amqp-091", lambda at: f"amqp://guest:guest@127.0.0.1:{at}/{vhost}",
+                RABBITMQ[1] if node is None else node.port, ctl=machine_ctl if node is None else node.ctl,
                 source=lambda queue: queue, target=lambda queue: f"/{queue}",  # the default exchange
+                exchange=lambda exchange, key: f"{exchange}/{key}",
                 refused_when_deleted="cancelled", refused_when_full="refused",
                 frozen_after="?heartbeat=1", refused_when_frozen=None)  # aio-pika's heartbeat, in seconds
 
@@ -63,7 +89,8 @@ def amqp10(node: RabbitNode) -> Side:
     """AMQP 1.0 on the tests' own RabbitMQ node."""
     # RabbitMQ 3.10's AMQP 1.0 plugin drops the whole connection both when a consumed queue is deleted and
     # when it nacks a publish (instead of `rejected`): any failure will do, as long as it is one
-    return Side("amqp-10", lambda at: f"amqp://guest:guest@127.0.0.1:{at}", node.port,
+    return Side("amqp-10", lambda at: f"amqp://guest:guest@127.0.0.1:{at}", node.port, ctl=node.ctl,
                 source=lambda queue: f"/amq/queue/{queue}", target=lambda queue: f"/amq/queue/{queue}",
+                exchange=lambda exchange, key: f"/exchange/{exchange}/{key}",
                 refused_when_deleted=None, refused_when_full=None,
                 frozen_after="?amqp.idleTimeout=2000", refused_when_frozen="idle")  # milliseconds

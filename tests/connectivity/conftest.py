@@ -1,8 +1,9 @@
 """Fixtures of the connectivity tests: a throwaway virtual host on the machine's RabbitMQ (AMQP 0.9.1), a
-RabbitMQ node of the tests' own (`rabbit_node.py`; AMQP 1.0, outages), the machine's Mosquitto (random
-topic prefixes, sessions forgotten afterwards) and a Mosquitto of the test's own (`mosquitto.py`). For the
-connections API: a development server on each store (SQLite, and PostgreSQL in a throwaway database), and
-one with real authorization (pre-authenticated subjects, one admin)."""
+RabbitMQ node of the tests' own (`rabbit_node.py`; AMQP 1.0, outages), each AMQP protocol in turn
+(`amqp_side.py`), the machine's Mosquitto (random topic prefixes, sessions forgotten afterwards) and a
+Mosquitto of the test's own (`mosquitto.py`). For the connections API: a development server on each store
+(SQLite, and PostgreSQL in a throwaway database), and one with real authorization (pre-authenticated
+subjects, one admin)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aio_pika
+import aio_pika.abc
 import httpx
 import pytest
 
+from tests.connectivity.amqp_side import Side, amqp091, amqp10
 from tests.connectivity.e2e import Connections
 from tests.connectivity.mosquitto import Mosquitto, own_mosquitto
 from tests.connectivity.mqtt import forget_sessions
@@ -65,6 +69,23 @@ def running_node(rabbit_node: RabbitNode) -> RabbitNode:
     """The node, started again if an earlier test stopped or killed it."""
     rabbit_node.start()
     return rabbit_node
+
+
+@pytest.fixture(params=["amqp-091", pytest.param("amqp-10", marks=pytest.mark.xdist_group("rabbit_node"))])
+def amqp_side(request: pytest.FixtureRequest) -> Side:
+    """Each AMQP protocol in turn (`amqp_side.py`): 0.9.1 in this module's virtual host of the machine's
+    RabbitMQ, 1.0 on the tests' own node."""
+    if request.param == "amqp-091":
+        return amqp091(request.getfixturevalue("vhost"))
+    return amqp10(request.getfixturevalue("running_node"))
+
+
+@pytest.fixture
+async def amqp_peer(amqp_side: Side) -> AsyncIterator[aio_pika.abc.AbstractChannel]:
+    """A plain aio-pika (AMQP 0.9.1) channel on the side's broker: its other side."""
+    connection = await aio_pika.connect(amqp_side.uri)
+    async with connection:
+        yield await connection.channel()
 
 
 @pytest.fixture

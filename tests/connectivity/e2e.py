@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import orjson
 
-from tests.connectivity.waiting import eventually
+from tests.connectivity.polling import until
 
 OWNER = "nginx:ditto"  # the development server's subject of the user `ditto`
 OTHER = "nginx:other"  # ... and of `other`, who owns what OWNER may not touch
@@ -28,7 +28,7 @@ def new_thing_id(kind: str, namespace: str = NAMESPACE) -> str:
     return f"{namespace}:{kind}-{uuid.uuid4().hex[:8]}"
 
 
-def merge(thing_id: str, path: str, value: Any, **headers: str) -> bytes:
+def merge(thing_id: str, path: str, value: Any, **headers: Any) -> bytes:
     """A Ditto Protocol merge of `value` at `path` of the twin, as a device would send it."""
     namespace, name = thing_id.split(":", 1)
     return orjson.dumps({"topic": f"{namespace}/{name}/things/twin/commands/merge", "path": path, "value": value,
@@ -39,6 +39,11 @@ async def value_at(api: httpx.AsyncClient, thing_id: str, path: str) -> Any:
     """The twin's value at `path` (e.g. `attributes/x`) as the API's user sees it; None when it has none."""
     response = await api.get(f"/things/{thing_id}/{path}")
     return response.json() if response.status_code == 200 else None
+
+
+async def value_is(api: httpx.AsyncClient, thing_id: str, path: str, expected: Any) -> bool:
+    """Whether the twin's value at `path` is `expected` (as `value_at` reads it)."""
+    return bool(await value_at(api, thing_id, path) == expected)
 
 
 class Connections:
@@ -85,7 +90,7 @@ class Connections:
             entries = [*status["clientStatus"], *status["sourceStatus"], *status["targetStatus"]]
             return status["liveStatus"] == "open" and all(entry["status"] == "open" for entry in entries)
 
-        await eventually(at_work, f"the opening of {connection_id}", within=within)
+        await until(at_work, f"the opening of {connection_id}", within=within)
         return status
 
     async def wait_failed(self, connection_id: str, *, within: float = 30.0) -> dict[str, Any]:
@@ -98,7 +103,7 @@ class Connections:
             return bool(status["connectionStatus"] == "open" and status["liveStatus"] == "failed"
                         and status["clientStatus"][0]["status"] == "failed")
 
-        await eventually(failed, f"the failure of {connection_id} in /status", within=within)
+        await until(failed, f"the failure of {connection_id} in /status", within=within)
         return status
 
     async def wait_logged(self, connection_id: str, what: str, **fields: str) -> dict[str, Any]:
@@ -110,7 +115,7 @@ class Connections:
                         if all(entry.get(name) == value for name, value in fields.items())]
             return bool(found)
 
-        await eventually(logged, what)
+        await until(logged, what)
         return found[0]
 
     async def delete_all(self) -> None:

@@ -11,7 +11,7 @@ import anyio
 POLL_SECONDS = 0.02
 
 
-async def until(condition: Callable[[], bool | Awaitable[bool]], what: str, *, within: float = 10.0,
+async def until(condition: Callable[[], bool | Awaitable[bool]], what: str, *, within: float = 20.0,
                 every: float = POLL_SECONDS) -> None:
     """Return once `condition()` (a plain or async callable) holds, asked every `every` seconds; AssertionError
     saying `what` otherwise."""

@@ -15,7 +15,7 @@ import pytest
 
 from tests.connectivity.e2e import OWNER, inbound, merge
 from tests.connectivity.peer import Channel, new_queue, send
-from tests.connectivity.waiting import eventually
+from tests.connectivity.polling import until
 from tests.integration.services import NATS, POSTGRES, RABBITMQ, delete_streams, psql, require, throwaway_name
 from twinhub.testing import Server, start_server
 
@@ -81,13 +81,13 @@ async def test_two_workers_compete_on_one_queue_each_message_applied_once(
                 status = (await api.get(f"/connections/{connection_id}/status")).json()
                 return bool(status["liveStatus"] == "open" and status["sourceStatus"][0]["status"] == "open")
 
-            await eventually(consuming, "the connection consuming on every worker")
+            await until(consuming, "the connection consuming on every worker")
 
         async def two_consumers() -> bool:
             declared = await peer.declare_queue(queue, passive=True)
             return declared.declaration_result.consumer_count == 2
 
-        await eventually(two_consumers, "both workers' consumers on the queue")
+        await until(two_consumers, "both workers' consumers on the queue")
         for thing in things:
             await send(peer, queue, merge(thing, "/attributes/seen", True))
 
@@ -96,7 +96,7 @@ async def test_two_workers_compete_on_one_queue_each_message_applied_once(
                                                           "fields": "thingId,_revision"})).json()
             return sorted(int(thing["_revision"]) for thing in found) == [2] * MESSAGES
 
-        await eventually(merged_once, "every thing merged once (revision 2)", within=60)
+        await until(merged_once, "every thing merged once (revision 2)", within=60)
         shares = [inbound((await api.get(f"/connections/{connection_id}/metrics")).json(), "consumed")
                   for api in apis]
         assert sum(shares) == MESSAGES and all(shares), shares  # each once, by both workers

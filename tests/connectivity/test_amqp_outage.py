@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("rabbit_node"), pytest.
 
 @pytest.fixture(params=["amqp-091", "amqp-10"])
 def side(request: pytest.FixtureRequest, running_node: RabbitNode) -> Side:
-    return amqp091(running_node.port) if request.param == "amqp-091" else amqp10(running_node)
+    return amqp091(node=running_node) if request.param == "amqp-091" else amqp10(running_node)
 
 
 async def test_a_broker_killed_mid_publish_is_a_client_failure(side: Side, running_node: RabbitNode) -> None:

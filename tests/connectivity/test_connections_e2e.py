@@ -4,7 +4,6 @@ may not do is refused and logged, events go out to a target, and /status follows
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,6 +14,7 @@ import httpx
 import orjson
 import pytest
 
+from tests.connectivity.e2e import merge
 from tests.connectivity.mosquitto import Mosquitto
 from tests.connectivity.mqtt import (
     collecting,
@@ -25,6 +25,7 @@ from tests.connectivity.mqtt import (
     server_client_ids,
 )
 from tests.connectivity.peer import new_queue, ready, send
+from tests.connectivity.waiting import eventually_blocking as eventually
 from twinhub.testing import Server, running_server
 
 OWNER = "nginx:ditto"  # the dev server's subject of the user `ditto`
@@ -40,18 +41,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def api(server: Server) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url + "/api/2", auth=("ditto", "any"), timeout=30) as client:
         yield client
-
-
-def eventually(check: Callable[[], bool], what: str, *, within: float = 30.0,
-               between: Callable[[], None] | None = None) -> None:
-    deadline = time.monotonic() + within
-    for _attempt in range(1_000_000):
-        if check():
-            return
-        assert time.monotonic() < deadline, f"{what} did not happen within {within:g} s"
-        if between is not None:
-            between()
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -72,11 +61,6 @@ def connections(api: httpx.Client, server: Server,
     anyio.run(forget_sessions, mosquitto_url, [client_id for connection_id in made
                                                for client_id in server_client_ids(connection_id, server.data_dir)])
 
-
-def merge(thing_id: str, path: str, value: Any) -> bytes:
-    namespace, name = thing_id.split(":", 1)
-    return orjson.dumps({"topic": f"{namespace}/{name}/things/twin/commands/merge", "path": path, "value": value,
-                         "headers": {"content-type": "application/merge-patch+json"}})
 
 
 def wait_open(api: httpx.Client, connection_id: str) -> dict[str, Any]:

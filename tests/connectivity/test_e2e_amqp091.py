@@ -1,16 +1,14 @@
 """amqp-091 connections end to end: a real twinhub server, a connection made over /api/2/connections to the
 machine's RabbitMQ (a throwaway virtual host), queues and a peer channel of the test's own.
 
-A source message changes the twin and is acknowledged only once the change is committed, and one whose
-command is not acknowledged in time stays with the broker (redelivered); the reply target answers the device
-at its reply-to, errors included; a command the source's subjects may not do and a malformed payload are
-rejected (dead-lettered), logged and counted while the connection keeps working; a target gets the twin
-events its topic's namespaces and filter select and its subjects may READ, at its resolved address; /status
-follows a network outage and its end."""
+A message whose command is not acknowledged in time stays with the broker (redelivered); the reply target
+answers the device at its reply-to, errors included; a command the source's subjects may not do and a
+malformed payload are rejected (dead-lettered), logged and counted while the connection keeps working;
+/status follows a network outage and its end. What amqp-10 does alike is in test_e2e_amqp.py."""
 
 from __future__ import annotations
 
-import subprocess
+import dataclasses
 from collections.abc import AsyncIterator
 
 import aio_pika
@@ -18,60 +16,21 @@ import httpx
 import orjson
 import pytest
 
-from tests.connectivity.e2e import NAMESPACE, OWNER, Connections, inbound, merge, new_thing_id, value_at
+from tests.connectivity.amqp_side import amqp091
+from tests.connectivity.e2e import OWNER, Connections, inbound, merge, new_thing_id, value_at, value_is
 from tests.connectivity.peer import Channel, dead_lettered_queue, new_queue, ready, send, take, take_several
-from tests.connectivity.waiting import eventually
+from tests.connectivity.polling import until
 from tests.integration.conftest import TcpProxy
 from tests.integration.services import RABBITMQ
 
 pytestmark = pytest.mark.anyio
 
 
-def uri(vhost: str, port: int = RABBITMQ[1]) -> str:
-    return f"amqp://guest:guest@{RABBITMQ[0]}:{port}/{vhost}"
-
-
 @pytest.fixture
 async def peer(vhost: str) -> AsyncIterator[Channel]:
-    connection = await aio_pika.connect(uri(vhost))
+    connection = await aio_pika.connect(amqp091(vhost).uri)
     async with connection:
         yield await connection.channel()
-
-
-def held(vhost: str, queue: str) -> int:
-    """The messages `queue` holds, ready or delivered and not yet acknowledged (the broker's count)."""
-    listing = subprocess.run(["rabbitmqctl", "list_queues", "-q", "--no-table-headers", "-p", vhost, "name",
-                              "messages"], check=True, capture_output=True, text=True, timeout=60).stdout
-    counts = {name: int(count) for name, count in (line.split() for line in listing.splitlines() if line.strip())}
-    return counts[queue]
-
-
-async def source_connection(connections: Connections, vhost: str, queue: str) -> str:
-    connection_id = await connections.create({"connectionType": "amqp-091", "uri": uri(vhost), "sources": [
-        {"addresses": [queue], "authorizationContext": [OWNER]}]})
-    await connections.wait_open(connection_id)
-    return connection_id
-
-
-async def test_a_source_message_changes_the_twin_and_is_acknowledged_after_the_commit(
-        e2e_api: httpx.AsyncClient, e2e_connections: Connections, vhost: str, peer: Channel) -> None:
-    thing = new_thing_id("lamp")
-    assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
-    queue, _dead = await dead_lettered_queue(peer)
-    connection_id = await source_connection(e2e_connections, vhost, queue)
-    await send(peer, queue, merge(thing, "/features/temp/properties/value", 21.5))
-
-    async def acknowledged() -> bool:
-        if held(vhost, queue) > 0:
-            return False
-        # Gone from the broker: so the twin must have it already (read after the broker said so).
-        assert await value_at(e2e_api, thing, "features/temp/properties/value") == 21.5
-        return True
-
-    await eventually(acknowledged, "the acknowledgement of the message")
-    metrics = await e2e_connections.metrics(connection_id)
-    assert inbound(metrics, "consumed") == 1 and inbound(metrics, "acknowledged") == 1
-    assert metrics["containsFailures"] is False
 
 
 async def test_an_unauthorized_command_is_dead_lettered_logged_and_counted(
@@ -81,7 +40,7 @@ async def test_an_unauthorized_command_is_dead_lettered_logged_and_counted(
     assert (await e2e_api.put(f"/things/{mine}", json={"attributes": {}})).status_code == 201
     assert (await e2e_other.put(f"/things/{theirs}", json={"attributes": {"x": 0}})).status_code == 201
     queue, dead = await dead_lettered_queue(peer)
-    connection_id = await source_connection(e2e_connections, vhost, queue)
+    connection_id = await amqp091(vhost).open_source(e2e_connections, queue)
     refused = merge(theirs, "/attributes/x", 666, **{"correlation-id": "refused-1"})
     await send(peer, queue, refused)
     dead_lettered = await take(peer, dead)
@@ -96,7 +55,7 @@ async def test_an_unauthorized_command_is_dead_lettered_logged_and_counted(
     assert inbound(metrics, "acknowledged", "failure") == 1
     # The connection goes on: the next message, one the source may send, lands.
     await send(peer, queue, merge(mine, "/attributes/after", True))
-    await eventually(lambda: _is(e2e_api, mine, "attributes/after", True), "the next message's change")
+    await until(lambda: value_is(e2e_api, mine, "attributes/after", True), "the next message's change")
 
 
 async def test_a_malformed_payload_is_logged_counted_and_the_connection_keeps_working(
@@ -104,7 +63,7 @@ async def test_a_malformed_payload_is_logged_counted_and_the_connection_keeps_wo
     thing = new_thing_id("sturdy")
     assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
     queue, dead = await dead_lettered_queue(peer)
-    connection_id = await source_connection(e2e_connections, vhost, queue)
+    connection_id = await amqp091(vhost).open_source(e2e_connections, queue)
     await send(peer, queue, b'{"topic": "not/a/ditto/topic", "value":', correlation_id="broken-1")
     await send(peer, queue, b"\xff\xfe binary junk", correlation_id="broken-2")
     assert [message.correlation_id for message in await take_several(peer, dead, 2)] == ["broken-1", "broken-2"]
@@ -114,7 +73,7 @@ async def test_a_malformed_payload_is_logged_counted_and_the_connection_keeps_wo
         assert (entry["level"], entry["type"]) == ("failure", "mapped")
     assert inbound(await e2e_connections.metrics(connection_id), "mapped", "failure") == 2
     await send(peer, queue, merge(thing, "/attributes/fine", "yes"))
-    await eventually(lambda: _is(e2e_api, thing, "attributes/fine", "yes"), "the change after the junk")
+    await until(lambda: value_is(e2e_api, thing, "attributes/fine", "yes"), "the change after the junk")
     assert (await e2e_connections.status(connection_id))["liveStatus"] == "open"
 
 
@@ -123,7 +82,7 @@ async def test_a_message_whose_command_is_not_acknowledged_in_time_stays_with_th
     thing = new_thing_id("unanswered")
     assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
     queue, dead = await dead_lettered_queue(peer)
-    connection_id = await source_connection(e2e_connections, vhost, queue)
+    connection_id = await amqp091(vhost).open_source(e2e_connections, queue)
     # An acknowledgement nobody issues: the command times out (408), so the message is given back, again and
     # again, never acknowledged and never dead-lettered.
     await send(peer, queue, merge(thing, "/attributes/x", 1, **{"requested-acks": '["nobody-issues-this"]',
@@ -134,14 +93,14 @@ async def test_a_message_whose_command_is_not_acknowledged_in_time_stays_with_th
                    if entry["correlationId"] == "unacked-1" and "delivered again" in entry["message"]]
         return len(entries) >= 2
 
-    await eventually(given_back_twice, "two redeliveries of the unanswered message")
-    assert held(vhost, queue) == 1
+    await until(given_back_twice, "two redeliveries of the unanswered message")
+    assert amqp091(vhost).held(queue) == 1
     await e2e_connections.delete_all()
 
     async def back_in_the_queue() -> bool:  # once the connection's consumer is gone
         return await ready(peer, queue) == 1
 
-    await eventually(back_in_the_queue, "the message back in the queue")
+    await until(back_in_the_queue, "the message back in the queue")
     assert await ready(peer, dead) == 0
 
 
@@ -152,7 +111,7 @@ async def test_the_reply_target_answers_the_device_at_its_reply_to(
     assert (await e2e_api.put(f"/things/{mine}", json={"attributes": {}})).status_code == 201
     assert (await e2e_other.put(f"/things/{theirs}", json={"attributes": {}})).status_code == 201
     queue, replies = await new_queue(peer), await new_queue(peer)
-    connection_id = await e2e_connections.create({"connectionType": "amqp-091", "uri": uri(vhost), "sources": [
+    connection_id = await e2e_connections.create({"connectionType": "amqp-091", "uri": amqp091(vhost).uri, "sources": [
         {"addresses": [queue], "authorizationContext": [OWNER],
          "replyTarget": {"address": "{{ header:reply-to }}", "expectedResponseTypes": ["response", "error"],
                          "headerMapping": {"correlation-id": "{{ header:correlation-id }}"}}}]})
@@ -168,54 +127,17 @@ async def test_the_reply_target_answers_the_device_at_its_reply_to(
     assert answers["asked-2"]["topic"].endswith("/things/twin/errors")
 
 
-async def test_a_target_gets_the_events_its_topic_selects_and_its_subjects_may_read(
-        e2e_api: httpx.AsyncClient, e2e_other: httpx.AsyncClient, e2e_connections: Connections, vhost: str,
-        peer: Channel) -> None:
-    mine, theirs = new_thing_id("mine"), new_thing_id("theirs")
-    elsewhere = new_thing_id("elsewhere", namespace="org.twinhub.elsewhere")
-    for api, thing in ((e2e_api, mine), (e2e_other, theirs), (e2e_api, elsewhere)):
-        assert (await api.put(f"/things/{thing}", json={"attributes": {"counter": 0}})).status_code == 201
-    queue = await new_queue(peer)
-    declared = await peer.declare_queue(queue, passive=True)
-    await declared.bind("amq.topic", routing_key="events.#")
-    connection_id = await e2e_connections.create({"connectionType": "amqp-091", "uri": uri(vhost), "targets": [
-        {"address": "amq.topic/events.{{ thing:namespace }}.{{ thing:name }}",
-         "topics": [f"_/_/things/twin/events?namespaces={NAMESPACE}&filter=gt(attributes/counter,1)"],
-         "authorizationContext": [OWNER]}]})
-    await e2e_connections.wait_open(connection_id)
-    # In commit order: one OWNER may not read, one in another namespace, one the filter drops, then the one.
-    assert (await e2e_other.put(f"/things/{theirs}/attributes/counter", json=5)).status_code == 204
-    assert (await e2e_api.put(f"/things/{elsewhere}/attributes/counter", json=5)).status_code == 204
-    assert (await e2e_api.put(f"/things/{mine}/attributes/counter", json=1)).status_code == 204
-    assert (await e2e_api.put(f"/things/{mine}/attributes/counter", json=2)).status_code == 204
-    message = await take(peer, queue)
-    assert message.routing_key == f"events.{mine.replace(':', '.')}"
-    event = orjson.loads(message.body)
-    assert event["topic"] == f"{mine.replace(':', '/')}/things/twin/events/modified"
-    assert (event["path"], event["value"]) == ("/attributes/counter", 2)
-    declared = await peer.declare_queue(queue, passive=True)
-    assert declared.declaration_result.message_count == 0  # nothing else came before it
-
-
 async def test_status_shows_a_network_outage_and_the_recovery(
         e2e_api: httpx.AsyncClient, e2e_connections: Connections, vhost: str, peer: Channel) -> None:
     thing = new_thing_id("outage")
     assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
     queue = await new_queue(peer)
     async with TcpProxy(*RABBITMQ) as proxy:
-        connection_id = await e2e_connections.create({"connectionType": "amqp-091", "uri": uri(vhost, proxy.port),
-                                                      "sources": [{"addresses": [queue],
-                                                                   "authorizationContext": [OWNER]}]})
-        await e2e_connections.wait_open(connection_id)
+        connection_id = await dataclasses.replace(amqp091(vhost), port=proxy.port).open_source(e2e_connections, queue)
         await proxy.cut()
         status = await e2e_connections.wait_failed(connection_id)
         assert status["sourceStatus"][0]["status"] == "failed"
         await send(peer, queue, merge(thing, "/attributes/during", "outage"))  # waits in the queue meanwhile
         await proxy.restore()
         await e2e_connections.wait_open(connection_id)
-        await eventually(lambda: _is(e2e_api, thing, "attributes/during", "outage"), "the message of the outage")
-
-
-async def _is(api: httpx.AsyncClient, thing_id: str, path: str, expected: object) -> bool:
-    return bool(await value_at(api, thing_id, path) == expected)
-
+        await until(lambda: value_is(e2e_api, thing, "attributes/during", "outage"), "the message of the outage")

@@ -17,7 +17,7 @@ import pytest
 
 from tests.connectivity.e2e import NAMESPACE, OWNER, Connections, new_thing_id, outbound
 from tests.connectivity.http_receiver import HttpReceiver
-from tests.connectivity.waiting import eventually
+from tests.connectivity.polling import until
 from tests.integration.conftest import TcpProxy
 
 pytestmark = pytest.mark.anyio
@@ -56,7 +56,7 @@ async def test_a_target_gets_the_events_its_topic_selects_and_its_subjects_may_r
     async def arrived() -> bool:
         return bool(receiver.received)
 
-    await eventually(arrived, "the event at the webhook")
+    await until(arrived, "the event at the webhook")
     [request] = receiver.received  # nothing came before it (events are pushed in commit order)
     assert (request.method, request.target) == ("PUT", f"/echo/{mine.replace(':', '/')}")
     assert (request.headers["x-thing"], request.headers["x-static"]) == (mine, "yes")
@@ -94,7 +94,7 @@ async def test_a_refusing_webhook_fails_the_requested_acknowledgement_and_the_co
     async def pushed_again() -> bool:
         return len(receiver.received) == 2
 
-    await eventually(pushed_again, "the next event at the webhook")
+    await until(pushed_again, "the next event at the webhook")
 
 
 async def test_a_live_message_is_answered_by_the_webhooks_response(
@@ -127,7 +127,7 @@ async def test_status_shows_an_unreachable_endpoint_and_the_recovery(
             status = await e2e_connections.status(connection_id)
             return bool(status["liveStatus"] == "failed" and status["targetStatus"][0]["status"] == "failed")
 
-        await eventually(failed, "the unreachable endpoint in /status")
+        await until(failed, "the unreachable endpoint in /status")
         assert outbound(await e2e_connections.metrics(connection_id), "published", "failure") >= 1
         await proxy.restore()
         await e2e_connections.wait_open(connection_id)
@@ -136,4 +136,4 @@ async def test_status_shows_an_unreachable_endpoint_and_the_recovery(
         async def pushed() -> bool:
             return any(orjson.loads(request.body)["value"] == 1_000_001 for request in receiver.received)
 
-        await eventually(pushed, "an event after the recovery")
+        await until(pushed, "an event after the recovery")

@@ -25,8 +25,8 @@ import pytest
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from tests.connectivity.e2e import NAMESPACE, OWNER, Connections, inbound, merge, new_thing_id, value_at
-from tests.connectivity.waiting import eventually
+from tests.connectivity.e2e import NAMESPACE, OWNER, Connections, inbound, merge, new_thing_id, value_at, value_is
+from tests.connectivity.polling import until
 from tests.integration.conftest import TcpProxy
 from tests.integration.services import NATS, require
 from twinhub.connectivity.clients.nats import durable_name
@@ -77,9 +77,6 @@ async def consumer_state(peer: Client, stream: str, connection_id: str, address:
     return await peer.jetstream().consumer_info(stream, durable_name("twinhub", connection_id, 0, address))
 
 
-async def _is(api: httpx.AsyncClient, thing_id: str, path: str, expected: object) -> bool:
-    return bool(await value_at(api, thing_id, path) == expected)
-
 
 async def test_a_source_message_changes_the_twin_and_is_acknowledged_after_the_commit(
         e2e_api: httpx.AsyncClient, e2e_connections: Connections, nats_url: str, peer: Client, stream: str,
@@ -99,7 +96,7 @@ async def test_a_source_message_changes_the_twin_and_is_acknowledged_after_the_c
         assert await value_at(e2e_api, thing, "features/temp/properties/value") == 21.5
         return True
 
-    await eventually(acknowledged, "the acknowledgement of the message")
+    await until(acknowledged, "the acknowledgement of the message")
     metrics = await e2e_connections.metrics(connection_id)
     assert inbound(metrics, "consumed") == 1 and inbound(metrics, "acknowledged") == 1
 
@@ -118,13 +115,13 @@ async def test_an_unauthorized_command_is_terminated_logged_and_counted(
                                               level="failure")
     assert entry["category"] == "source" and entry["entityId"] == theirs
     await peer.jetstream().publish(f"{prefix}.in.mine", merge(mine, "/attributes/after", True))
-    await eventually(lambda: _is(e2e_api, mine, "attributes/after", True), "the next message's change")
+    await until(lambda: value_is(e2e_api, mine, "attributes/after", True), "the next message's change")
 
     async def settled() -> bool:
         state = await consumer_state(peer, stream, connection_id, address)
         return bool(state.num_pending == 0 and state.num_ack_pending == 0)
 
-    await eventually(settled, "both messages settled")
+    await until(settled, "both messages settled")
     state = await consumer_state(peer, stream, connection_id, address)
     assert state.num_redelivered == 0  # the refused one was terminated, not handed out again
     assert await value_at(e2e_other, theirs, "attributes/x") == 0
@@ -146,7 +143,7 @@ async def test_a_malformed_payload_is_logged_counted_and_the_connection_keeps_wo
                                                   correlationId=correlation_id)
         assert (entry["level"], entry["type"]) == ("failure", "mapped")
     await peer.jetstream().publish(f"{prefix}.in.x", merge(thing, "/attributes/fine", "yes"))
-    await eventually(lambda: _is(e2e_api, thing, "attributes/fine", "yes"), "the change after the junk")
+    await until(lambda: value_is(e2e_api, thing, "attributes/fine", "yes"), "the change after the junk")
     assert inbound(await e2e_connections.metrics(connection_id), "mapped", "failure") == 2
     assert (await e2e_connections.status(connection_id))["liveStatus"] == "open"
 
@@ -169,7 +166,7 @@ async def test_a_core_nats_request_is_answered_through_the_reply_target(
                 thing, "/attributes/n", next(counter), **{"response-required": "true"}), timeout=5))
         return bool(answers)
 
-    await eventually(answered, "an answer to the request")
+    await until(answered, "an answer to the request")
     response = orjson.loads(answers[0].data)
     assert response["status"] == 204
     assert response["topic"] == f"{thing.replace(':', '/')}/things/twin/commands/merge"
@@ -205,7 +202,7 @@ async def test_a_target_gets_the_events_its_topic_selects_and_its_subjects_may_r
         async def arrived() -> bool:
             return bool(received)
 
-        await eventually(arrived, "the event at the target")
+        await until(arrived, "the event at the target")
     finally:
         await subscription.unsubscribe()
     [message] = received  # nothing came before it (events are published in commit order)
@@ -230,7 +227,7 @@ async def test_status_shows_a_network_outage_and_what_came_meanwhile_arrives_aft
         await peer.jetstream().publish(f"{prefix}.in.x", merge(thing, "/attributes/during", "outage"))
         await proxy.restore()
         await e2e_connections.wait_open(connection_id)
-        await eventually(lambda: _is(e2e_api, thing, "attributes/during", "outage"), "the outage's message")
+        await until(lambda: value_is(e2e_api, thing, "attributes/during", "outage"), "the outage's message")
 
 
 async def test_a_dry_run_connects_to_nats_and_says_why_not_where_nothing_listens(

@@ -14,10 +14,11 @@ import anyio
 import orjson
 import pytest
 
+from tests.connectivity.e2e import merge
 from tests.connectivity.peer import Channel, dead_lettered_queue, new_queue, ready, send, take
+from tests.connectivity.polling import until
 from tests.connectivity.rabbit_node import RabbitNode
 from tests.connectivity.runtime_world import create_thing, running, thing_at, worker
-from tests.connectivity.waiting import eventually
 from tests.integration.services import RABBITMQ
 from twinhub.connectivity.clients import open_client
 from twinhub.connectivity.model import Connection, parse_connection
@@ -74,11 +75,6 @@ def connection(kind: str, uri: str, *, sources: list[JsonValue] | None = None,
                              "targets": targets or []})
 
 
-def merge(thing_id: str, path: str, value: JsonValue) -> bytes:
-    namespace, name = thing_id.split(":", 1)
-    return orjson.dumps({"topic": f"{namespace}/{name}/things/twin/commands/merge", "path": path, "value": value,
-                         "headers": {"content-type": "application/merge-patch+json"}})
-
 
 async def attribute(platform: Platform, key: str) -> JsonValue:
     thing = await thing_at(platform, THING, DEVICE)
@@ -104,7 +100,7 @@ async def test_a_queued_command_changes_the_twin_and_a_forbidden_one_is_dead_let
             async def changed() -> bool:
                 return await attribute(platform, "after") is True
 
-            await eventually(changed, "the twin changes")
+            await until(changed, "the twin changes")
             assert await attribute(platform, "flow") == 12.5
             forbidden = await take(broker.peer, dead)
             assert orjson.loads(forbidden.body)["path"] == "/attributes/x"
@@ -112,7 +108,7 @@ async def test_a_queued_command_changes_the_twin_and_a_forbidden_one_is_dead_let
             async def settled() -> bool:
                 return await ready(broker.peer, queue) == 0
 
-            await eventually(settled, "every message settled")
+            await until(settled, "every message settled")
         assert await ready(broker.peer, queue) == 0  # acknowledged, not merely in flight: none came back
 
 
@@ -128,7 +124,7 @@ async def test_twin_events_go_out_to_the_target_address(broker: Broker, tmp_path
             async def subscribed() -> bool:
                 return runtime.status_entries()[2][0]["status"] == "open"  # type: ignore[index]
 
-            await eventually(subscribed, "the target's subscription")
+            await until(subscribed, "the target's subscription")
             await platform.things.execute(ThingCommand("modify", THING, ("attributes", "speed"), 3), DEVICE)
             message = await take(broker.peer, queue)
     envelope = parse_envelope(message.body)
@@ -164,7 +160,7 @@ async def test_a_broker_killed_mid_stream_loses_no_message(running_node: RabbitN
             async def some_landed() -> bool:
                 return await attribute(platform, "m0") == 0
 
-            await eventually(some_landed, "the first commands")
+            await until(some_landed, "the first commands")
             await anyio.to_thread.run_sync(running_node.kill)  # the runtime lives through the outage meanwhile
             await anyio.to_thread.run_sync(running_node.start)
             await publish(range(total // 2, total))
@@ -174,4 +170,4 @@ async def test_a_broker_killed_mid_stream_loses_no_message(running_node: RabbitN
                 attributes = thing.get("attributes", {}) if isinstance(thing, dict) else {}
                 return isinstance(attributes, dict) and all(attributes.get(f"m{n}") == n for n in range(total))
 
-            await eventually(all_landed, "every command", within=60)
+            await until(all_landed, "every command", within=60)

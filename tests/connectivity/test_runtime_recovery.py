@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.connectivity.e2e import merge
 from tests.connectivity.mosquitto import Mosquitto
 from tests.connectivity.mqtt import publish, publish_many
+from tests.connectivity.polling import until
 from tests.connectivity.runtime_world import context_of, create_thing, mqtt_connection, thing_at, worker
-from tests.connectivity.test_runtime_sources import DEVICE, THING, merge, until_consuming
-from tests.connectivity.waiting import eventually
+from tests.connectivity.test_runtime_sources import DEVICE, THING, until_consuming
 from twinhub.connectivity.model import Connection
 from twinhub.connectivity.runtime.manager import ConnectionManager
 from twinhub.connectivity.runtime.operator import RuntimeOperator
@@ -63,14 +64,14 @@ async def test_status_shows_an_outage_and_the_connection_recovers_by_itself(brok
             return status["liveStatus"] == "failed" and all(
                 entry["status"] == "failed" for entry in status["sourceStatus"])  # type: ignore[index, union-attr]
 
-        await eventually(failed, "the outage in /status")
+        await until(failed, "the outage in /status")
         assert (await operator.status(connection))["connectedSince"] is None
         broker.start()
 
         async def recovered() -> bool:
             return (await operator.status(connection))["liveStatus"] == "open"
 
-        await eventually(recovered, "the recovery")
+        await until(recovered, "the recovery")
         runtime = manager.runtime(connection.id)
         assert runtime is not None
         await until_consuming(runtime, platform, broker.url, "devices/lamp")
@@ -96,7 +97,7 @@ async def test_qos1_messages_in_flight_when_the_broker_restarts_all_land_as_sent
             attributes = (await thing_at(platform, THING, DEVICE)).get("attributes", {})  # type: ignore[union-attr]
             return sum(key.startswith("k") for key in attributes) == count  # type: ignore[union-attr]
 
-        await eventually(all_landed, f"all {count} messages in the twin", within=60)
+        await until(all_landed, f"all {count} messages in the twin", within=60)
         attributes: JsonObject = (await thing_at(platform, THING, DEVICE))["attributes"]  # type: ignore[index, call-overload]
         assert {key: value for key, value in attributes.items() if key.startswith("k")} == {
             f"k{n}": {"n": n, "sent": True} for n in range(count)}
@@ -120,7 +121,7 @@ async def test_open_fails_cleanly_when_the_broker_cannot_be_reached_and_test_say
         async def recovered() -> bool:
             return (await operator.status(connection))["liveStatus"] == "open"
 
-        await eventually(recovered, "the recovery after a failed open")
+        await until(recovered, "the recovery after a failed open")
         await operator.close(connection.with_status(connection.connection_status.CLOSED))
         assert (await operator.status(connection))["liveStatus"] == "closed"
 
@@ -141,7 +142,7 @@ async def test_metrics_and_logs_commands(broker: Mosquitto, tmp_path: Path) -> N
             return any(entry["correlationId"] == "l-1" and entry["level"] == "success"  # type: ignore[index]
                        for entry in logs)  # type: ignore[union-attr]
 
-        await eventually(logged, "the success entry")
+        await until(logged, "the success entry")
         logs = await operator.logs(connection)
         assert logs["enabledSince"] is not None and logs["enabledUntil"] is not None
         metrics = await operator.metrics(connection)

@@ -9,9 +9,10 @@ from dataclasses import replace
 import orjson
 import pytest
 
+from tests.connectivity.e2e import merge
 from tests.connectivity.mqtt import collecting, publish, publish_many
+from tests.connectivity.polling import until
 from tests.connectivity.runtime_world import context_of, create_thing, mqtt_connection, running, thing_at, worker
-from tests.connectivity.waiting import eventually
 from twinhub.connectivity.model import MappingDefinition
 from twinhub.connectivity.runtime.connection import ConnectionRuntime
 from twinhub.model.errors import TwinhubError
@@ -29,11 +30,6 @@ DEVICE = ("integration:device",)
 THING = "org.twinhub.test:lamp"
 
 
-def merge(thing_id: str, path: str, value: JsonValue, **headers: JsonValue) -> bytes:
-    namespace, name = thing_id.split(":", 1)
-    return orjson.dumps({"topic": f"{namespace}/{name}/things/twin/commands/merge", "path": path, "value": value,
-                         "headers": {"content-type": "application/merge-patch+json", **headers}})
-
 
 def counted(runtime: ConnectionRuntime, kind: str, outcome: str = "success") -> int:
     inbound = runtime.monitor.metrics()["connectionMetrics"]["inbound"]  # type: ignore[index, call-overload]
@@ -45,15 +41,15 @@ async def until_consuming(runtime: ConnectionRuntime, platform: Platform, url: s
     """Ping the thing through the source until a ping lands: the subscription is in place."""
     pings = iter(range(1_000_000))
 
-    async def landed() -> bool:
+    async def landed() -> bool:  # or else ping again
         thing = await thing_at(platform, THING, DEVICE)
-        return isinstance(thing, dict) and "ping" in thing.get("attributes", {})  # type: ignore[operator]
-
-    async def ping() -> None:
+        if isinstance(thing, dict) and "ping" in thing.get("attributes", {}):  # type: ignore[operator]
+            return True
         await publish(url, topic, merge(THING, "/attributes/ping", next(pings)), qos=0)
+        return False
 
     await runtime.connected()
-    await eventually(landed, "a ping through the source", between=ping)
+    await until(landed, "a ping through the source", every=0.05)
 
 
 def source(prefix: str, **extra: JsonValue) -> JsonObject:
@@ -73,7 +69,7 @@ async def test_a_device_message_changes_the_twin_and_is_acknowledged(mosquitto_u
                 thing = await thing_at(platform, THING, DEVICE)
                 return thing.get("features", {}).get("temp") == {"properties": {"value": 21.5}}  # type: ignore[union-attr]
 
-            await eventually(changed, "the twin change")
+            await until(changed, "the twin change")
             assert counted(runtime, "acknowledged") >= 1
             assert counted(runtime, "acknowledged", "failure") == 0
 
@@ -92,7 +88,7 @@ async def test_a_command_the_subjects_may_not_do_is_rejected_logged_and_counted(
             async def rejected() -> bool:
                 return counted(runtime, "acknowledged", "failure") == 1
 
-            await eventually(rejected, "the rejection")
+            await until(rejected, "the rejection")
             [entry] = [entry for entry in runtime.monitor.logs()["connectionLogs"]  # type: ignore[union-attr]
                        if entry["correlationId"] == "forbidden-1"]  # type: ignore[index]
             assert entry["level"] == "failure" and entry["entityId"] == "org.twinhub.test:other"  # type: ignore[index]
@@ -107,7 +103,7 @@ async def test_a_command_the_subjects_may_not_do_is_rejected_logged_and_counted(
                 thing = await thing_at(platform, THING, DEVICE)
                 return thing.get("attributes", {}).get("after") is True  # type: ignore[union-attr]
 
-            await eventually(went_on, "the next message's change")
+            await until(went_on, "the next message's change")
 
 
 @pytest.mark.parametrize("payload", [b"not json at all", b'{"topic": "nonsense"}', b"\xff\xfe", b"[]"])
@@ -123,7 +119,7 @@ async def test_a_malformed_payload_is_logged_and_counted_and_the_connection_goes
             async def counted_as_unmappable() -> bool:
                 return counted(runtime, "mapped", "failure") == 1
 
-            await eventually(counted_as_unmappable, "the mapping failure")
+            await until(counted_as_unmappable, "the mapping failure")
             assert any(entry["type"] == "mapped" and entry["level"] == "failure"  # type: ignore[index]
                        for entry in runtime.monitor.logs()["connectionLogs"])  # type: ignore[union-attr]
             await publish(mosquitto_url, f"{prefix}/lamp", merge(THING, "/attributes/after", 1))
@@ -132,7 +128,7 @@ async def test_a_malformed_payload_is_logged_and_counted_and_the_connection_goes
                 thing = await thing_at(platform, THING, DEVICE)
                 return thing.get("attributes", {}).get("after") == 1  # type: ignore[union-attr]
 
-            await eventually(went_on, "the next message's change")
+            await until(went_on, "the next message's change")
 
 
 async def test_enforcement_lets_a_device_change_only_its_own_thing(mosquitto_url: str, prefix: str,
@@ -151,7 +147,7 @@ async def test_enforcement_lets_a_device_change_only_its_own_thing(mosquitto_url
             async def refused() -> bool:
                 return counted(runtime, "enforced", "failure") == 1
 
-            await eventually(refused, "the enforcement failure")
+            await until(refused, "the enforcement failure")
             assert counted(runtime, "acknowledged", "failure") == 1
             other = await thing_at(platform, "org.twinhub.test:other", DEVICE)
             assert other == {"thingId": "org.twinhub.test:other", "policyId": "org.twinhub.test:other",
@@ -185,8 +181,8 @@ async def test_responses_go_to_the_reply_target_with_the_mapped_headers(mosquitt
                 async def both_answered() -> bool:
                     return counted(runtime, "acknowledged") + counted(runtime, "acknowledged", "failure") >= 4
 
-                await eventually(both_answered, "the answers")
-                await eventually(lambda: _true(len(replies.messages) >= 2), "the replies")
+                await until(both_answered, "the answers")
+                await until(lambda: len(replies.messages) >= 2, "the replies")
                 by_topic = {message.topic: orjson.loads(message.payload) for message in replies.messages}
                 assert set(by_topic) == {f"{prefix}-replies/lamp", f"{prefix}-replies/other"}  # not the quiet one
                 ok = by_topic[f"{prefix}-replies/lamp"]
@@ -198,9 +194,6 @@ async def test_responses_go_to_the_reply_target_with_the_mapped_headers(mosquitt
                               for message in replies.messages}
                 assert properties[f"{prefix}-replies/lamp"]["x-answered-for"] == f"{prefix}/lamp"
 
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 ORDERED_SCRIPT = """
@@ -238,8 +231,8 @@ async def test_messages_for_one_thing_change_it_in_the_order_sent(mosquitto_url:
                 attributes = thing.get("attributes", {})  # type: ignore[union-attr]
                 return attributes.get("done") is True and "level" in attributes  # type: ignore[operator]
 
-            await eventually(done, "the last message's change")
-            await eventually(lambda: _level_is(platform, count - 1), "the last level")
+            await until(done, "the last message's change")
+            await until(lambda: _level_is(platform, count - 1), "the last level")
             assert counted(runtime, "acknowledged") >= count
 
 
@@ -271,8 +264,8 @@ async def test_a_source_acts_as_the_subjects_its_placeholders_resolve_to_per_mes
                 thing = await thing_at(platform, own, ("integration:lamp-device",))
                 return thing.get("attributes", {}).get("by") == "its device"  # type: ignore[union-attr]
 
-            await eventually(changed, "the change by the thing's own device")
-            await eventually(lambda: _true(counted(runtime, "acknowledged", "failure") == 2), "both refusals")
+            await until(changed, "the change by the thing's own device")
+            await until(lambda: counted(runtime, "acknowledged", "failure") == 2, "both refusals")
             refused = {entry["correlationId"]: entry for entry in runtime.monitor.logs()["connectionLogs"]  # type: ignore[union-attr, index]
                        if entry["level"] == "failure"}  # type: ignore[index]
             assert set(refused) == {"intruder", "nobody"}

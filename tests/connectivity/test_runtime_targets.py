@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.connectivity.mqtt import collecting
+from tests.connectivity.polling import until
 from tests.connectivity.runtime_world import context_of, create_thing, mqtt_connection, running, worker
-from tests.connectivity.waiting import eventually
 from twinhub.model.commands import ThingCommand
 from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import JsonValue
@@ -63,7 +63,7 @@ async def test_twin_events_go_out_read_filtered_with_namespaces_filter_and_extra
                 async def subscribed() -> bool:
                     return runtime.status_entries()[2][0]["status"] == "open"
 
-                await eventually(subscribed, "the target's subscription")
+                await until(subscribed, "the target's subscription")
                 await change(platform, "org.twinhub.test:lamp", "counter", 1)  # filtered out: not > 42
                 await change(platform, "org.twinhub.other:lamp", "counter", 50)  # another namespace
                 await change(platform, "org.twinhub.test:lamp", "secret", 99)  # not readable: not seen
@@ -72,9 +72,9 @@ async def test_twin_events_go_out_read_filtered_with_namespaces_filter_and_extra
                 async def published() -> bool:
                     return len(events.messages) >= 1
 
-                await eventually(published, "the event's publication")
+                await until(published, "the event's publication")
                 await change(platform, "org.twinhub.test:lamp", "counter", 44)
-                await eventually(lambda: _holds(len(events.messages) >= 2), "the second event")
+                await until(lambda: len(events.messages) >= 2, "the second event")
         envelopes = [parse_envelope(message.payload) for message in events.messages]
         assert [message.topic for message in events.messages] == [f"{prefix}/events/org.twinhub.test/lamp"] * 2
         assert [(envelope.path, envelope.value) for envelope in envelopes] == [
@@ -96,17 +96,14 @@ async def test_an_address_that_does_not_resolve_drops_the_signal(mosquitto_url: 
         connection = mqtt_connection(mosquitto_url, targets=[target])
         async with running(connection, context_of(platform, client_ids)) as runtime:
             await runtime.connected()
-            await eventually(lambda: _holds(runtime.status_entries()[2][0]["status"] == "open"), "the subscription")
+            await until(lambda: runtime.status_entries()[2][0]["status"] == "open", "the subscription")
             await change(platform, "org.twinhub.test:lamp", "counter", 1)
 
             async def dropped() -> bool:
                 outbound = runtime.monitor.metrics()["connectionMetrics"]["outbound"]  # type: ignore[index]
                 return "dropped" in outbound  # type: ignore[operator]
 
-            await eventually(dropped, "the drop")
+            await until(dropped, "the drop")
             outbound = runtime.monitor.metrics()["connectionMetrics"]["outbound"]  # type: ignore[index, call-overload]
             assert outbound["published"]["success"]["PT24H"] == 0  # type: ignore[index, call-overload]
 
-
-async def _holds(value: bool) -> bool:
-    return value
