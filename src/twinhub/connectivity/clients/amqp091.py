@@ -28,12 +28,12 @@ import yarl
 from pamqp import commands as spec
 
 from twinhub.connectivity.clients.base import (
-    REFUSAL_LOGGER,
     ClientFailure,
     ClientSettings,
     Delivery,
     Outcome,
     SourceSettings,
+    refused_as_oversize,
 )
 from twinhub.connectivity.external import ExternalMessage
 
@@ -142,8 +142,8 @@ class Amqp091Client:
                 if isinstance(item, ClientFailure):
                     raise item
                 address = queues.get(item.consumer_tag or "", "")
-                if len(item.body) > self._settings.max_message_bytes:
-                    await self._refuse(item, address)
+                if refused_as_oversize(self._settings, address, len(item.body)):
+                    await _Delivery(item, ExternalMessage(address=address)).settle(Outcome.REJECT)
                     continue
                 yield _Delivery(item, _incoming(item, address))
         finally:
@@ -151,13 +151,6 @@ class Amqp091Client:
             if not channel.is_closed:
                 with contextlib.suppress(*_FAILURES):  # the connection went first: nothing left to close
                     await channel.close()
-
-    async def _refuse(self, message: aio_pika.abc.AbstractIncomingMessage, address: str) -> None:
-        REFUSAL_LOGGER.warning(
-            "refused a message of %d bytes on %r: larger than the limit of %d bytes", len(message.body), address,
-            self._settings.max_message_bytes,
-            extra={"connection_id": self._settings.connection_id, "address": address})
-        await _Delivery(message, ExternalMessage(address=address)).settle(Outcome.REJECT)
 
     async def publish(self, message: ExternalMessage, *, qos: int | None = None) -> None:
         """Publish to `exchange/routingKey` and wait for the publisher confirm (`qos` is ignored: AMQP

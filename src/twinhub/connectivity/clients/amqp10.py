@@ -29,12 +29,12 @@ from proton import Link
 from twinhub.connectivity.clients.amqp10_engine import Engine, Inbox, Target
 from twinhub.connectivity.clients.amqp10_message import incoming, outgoing, payload_of
 from twinhub.connectivity.clients.base import (
-    REFUSAL_LOGGER,
     ClientFailure,
     ClientSettings,
     Delivery,
     Outcome,
     SourceSettings,
+    refused_as_oversize,
 )
 from twinhub.connectivity.external import ExternalMessage
 
@@ -104,20 +104,13 @@ class Amqp10Client:
                 if isinstance(item, ClientFailure):
                     raise item
                 message, delivery, address = item
-                if len(payload_of(message)) > self._settings.max_message_bytes:
-                    await self._refuse(engine, delivery, address, len(payload_of(message)))
+                if refused_as_oversize(self._settings, address, len(payload_of(message))):
+                    await _Delivery(engine, delivery, ExternalMessage(address=address)).settle(Outcome.REJECT)
                     continue
                 yield _Delivery(engine, delivery, incoming(message, address))
         finally:
             with contextlib.suppress(ClientFailure):  # the connection went first
                 await engine.call(functools.partial(engine.close_receivers, receivers))
-
-    async def _refuse(self, engine: Engine, delivery: ProtonDelivery, address: str, size: int) -> None:
-        REFUSAL_LOGGER.warning(
-            "refused a message of %d bytes on %r: larger than the limit of %d bytes", size, address,
-            self._settings.max_message_bytes,
-            extra={"connection_id": self._settings.connection_id, "address": address})
-        await _Delivery(engine, delivery, ExternalMessage(address=address)).settle(Outcome.REJECT)
 
     async def publish(self, message: ExternalMessage, *, qos: int | None = None) -> None:
         """Send to the link address `message.address` and wait until the broker accepted it (`qos` is

@@ -18,9 +18,9 @@ may turn into an acknowledgement or a live response; an answer that refuses the 
 
 Bounds: a client keeps at most `ClientSettings.max_in_flight` deliveries of one source unsettled (AMQP prefetch
 or link credit, MQTT receive maximum), and gives up (`Outcome.REJECT`) a message larger than
-`ClientSettings.max_message_bytes` without yielding it; it logs why on the logger `REFUSAL_LOGGER` at WARNING
-with `extra={"connection_id": ..., "address": ...}`, which the runtime may follow for the connection's logs and
-metrics.
+`ClientSettings.max_message_bytes` without yielding it (`refused_as_oversize` decides and logs why, on the logger
+`REFUSAL_LOGGER` at WARNING with `extra={"connection_id": ..., "address": ...}`, which the runtime may follow for
+the connection's logs and metrics).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from twinhub.connectivity.external import ExternalMessage
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "DEFAULT_MAX_MESSAGE_BYTES", "REFUSAL_LOGGER", "ClientFailure", "ClientSettings",
            "ConnectionClient", "Delivery", "EndpointRejected", "Outcome", "Reply",
-           "SourceSettings"]
+           "SourceSettings", "refused_as_oversize"]
 
 # Ditto's default message limit (`limits.messages.max-size`) is 250 kB; twinhub rounds to 256 KiB.
 DEFAULT_MAX_MESSAGE_BYTES: Final = 256 * 1024
@@ -131,3 +131,14 @@ class ConnectionClient(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+def refused_as_oversize(settings: ClientSettings, address: str, size: int) -> bool:
+    """Whether a message of `size` bytes on `address` is over `settings.max_message_bytes`; if so, says why on
+    REFUSAL_LOGGER (the client then gives the message up, never yields it)."""
+    if size <= settings.max_message_bytes:
+        return False
+    REFUSAL_LOGGER.warning("refused a message of %d bytes on %r: larger than the limit of %d bytes", size, address,
+                           settings.max_message_bytes,
+                           extra={"connection_id": settings.connection_id, "address": address})
+    return True

@@ -38,12 +38,12 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from twinhub.connectivity.clients.base import (
-    REFUSAL_LOGGER,
     ClientFailure,
     ClientSettings,
     Delivery,
     Outcome,
     SourceSettings,
+    refused_as_oversize,
 )
 from twinhub.connectivity.clients.mqtt_feed import (
     Broker,
@@ -75,7 +75,6 @@ class MqttClient:
         self._connect_timeout = settings.connect_timeout
         self._ack_timeout = settings.publish_timeout
         self._receive_maximum = settings.max_in_flight
-        self._max_bytes = settings.max_message_bytes
         self._session_expiry = session_expiry
         config = settings.specific_config
         self._clean_session = str(config.get("cleanSession", "false")).lower() == "true"
@@ -215,11 +214,7 @@ class MqttClient:
         self._fail(ClientFailure(f"The link to the broker was lost: {code}."))
 
     def _on_message(self, _client: paho.Client, _data: object, message: paho.MQTTMessage) -> None:
-        if len(message.payload) > self._max_bytes:
-            REFUSAL_LOGGER.warning(
-                "refused a message of %d bytes on %r: larger than the limit of %d bytes", len(message.payload),
-                message.topic, self._max_bytes,
-                extra={"connection_id": self._settings.connection_id, "address": message.topic})
+        if refused_as_oversize(self._settings, message.topic, len(message.payload)):
             if message.qos > 0 and self._paho is not None:
                 self._paho.ack(message.mid, message.qos)  # given up: never delivered again
             return

@@ -57,7 +57,13 @@ from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from twinhub.connectivity.clients.base import REFUSAL_LOGGER, ClientFailure, ClientSettings, Outcome, SourceSettings
+from twinhub.connectivity.clients.base import (
+    ClientFailure,
+    ClientSettings,
+    Outcome,
+    SourceSettings,
+    refused_as_oversize,
+)
 from twinhub.connectivity.external import ExternalMessage
 from twinhub.connectivity.model import (
     NatsConfig,
@@ -286,8 +292,7 @@ class NatsClient:
                 except nats.errors.TimeoutError:
                     continue
                 for msg in messages:
-                    if len(msg.data) > self._settings.max_message_bytes:
-                        self._refuse(msg)
+                    if refused_as_oversize(self._settings, msg.subject, len(msg.data)):
                         await msg.term()
                         continue
                     feed.unsettled += 1
@@ -299,18 +304,10 @@ class NatsClient:
 
     def _enqueue(self, feed: _Feed) -> Callable[[Msg], Awaitable[None]]:
         async def handle(msg: Msg) -> None:
-            if len(msg.data) > self._settings.max_message_bytes:
-                self._refuse(msg)
-            else:
+            if not refused_as_oversize(self._settings, msg.subject, len(msg.data)):
                 await feed.queue.put(NatsDelivery(_external(msg), msg, False))
 
         return handle
-
-    def _refuse(self, msg: Msg) -> None:
-        REFUSAL_LOGGER.warning(
-            "refused a message of %d bytes on %r: larger than the limit of %d bytes", len(msg.data), msg.subject,
-            self._settings.max_message_bytes,
-            extra={"connection_id": self._settings.connection_id, "address": msg.subject})
 
     async def publish(self, message: ExternalMessage, *, qos: int | None = None) -> None:
         """Core NATS: publish and flush (the server has it); JetStream: publish and await the stream's ack."""
