@@ -22,7 +22,7 @@ from tests.connectivity.e2e import Connections
 from tests.connectivity.mosquitto import Mosquitto, own_mosquitto
 from tests.connectivity.mqtt import forget_sessions
 from tests.connectivity.rabbit_node import RabbitNode, new_node, remove, require_server
-from tests.integration.services import MOSQUITTO, POSTGRES, RABBITMQ, psql, require, throwaway_name
+from tests.integration.services import MOSQUITTO, NATS, POSTGRES, RABBITMQ, psql, require, throwaway_name
 from twinhub.testing import Server, running_server
 
 ADMIN = "nginx:admin"
@@ -86,6 +86,13 @@ async def amqp_peer(amqp_side: Side) -> AsyncIterator[aio_pika.abc.AbstractChann
     connection = await aio_pika.connect(amqp_side.uri)
     async with connection:
         yield await connection.channel()
+
+
+@pytest.fixture(scope="module")
+def nats_url() -> str:
+    """The machine's NATS server (with JetStream); skips (fails with `CI=true`) when nothing listens there."""
+    require("NATS", NATS)
+    return f"nats://{NATS[0]}:{NATS[1]}"
 
 
 @pytest.fixture

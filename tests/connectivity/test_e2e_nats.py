@@ -26,18 +26,13 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from tests.connectivity.e2e import NAMESPACE, OWNER, Connections, inbound, merge, new_thing_id, value_at, value_is
+from tests.connectivity.nats_peer import stream_over
 from tests.connectivity.polling import until
 from tests.integration.conftest import TcpProxy
-from tests.integration.services import NATS, require
+from tests.integration.services import NATS
 from twinhub.connectivity.clients.nats import durable_name
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def nats_url() -> str:
-    require("NATS", NATS)
-    return f"nats://{NATS[0]}:{NATS[1]}"
 
 
 @pytest.fixture
@@ -55,13 +50,9 @@ async def peer(nats_url: str) -> AsyncIterator[Client]:
 
 
 @pytest.fixture
-async def stream(peer: Client, prefix: str) -> AsyncIterator[str]:
-    """A JetStream stream over `<prefix>.>`, deleted afterwards with its consumers."""
-    name = "TWINHUB_TEST_E2E_" + prefix.rsplit(".", 1)[1]
-    await peer.jetstream().add_stream(name=name, subjects=[f"{prefix}.>"])
-    yield name
-    with contextlib.suppress(nats.js.errors.NotFoundError):
-        await peer.jetstream().delete_stream(name)
+async def stream(nats_url: str, prefix: str) -> AsyncIterator[str]:
+    async with stream_over(nats_url, prefix) as name:
+        yield name
 
 
 async def source_connection(connections: Connections, url: str, stream: str, address: str) -> str:

@@ -95,6 +95,30 @@ class Receiver:
             await self._task
 
 
+@contextlib.asynccontextmanager
+async def receiving(client_settings: ClientSettings, source: SourceSettings,
+                    ping: str | None = None) -> AsyncIterator[tuple[MqttClient, Receiver]]:
+    """Connected, taking `source`'s deliveries; with `ping` (a topic of the source), once a ping published
+    there arrived: the subscription is in place."""
+    async with connected(client_settings) as client:
+        receiver = Receiver(client, source)
+        try:
+            if ping is not None:
+                await receiver.until_subscribed(client, client_settings.uri, ping)
+            yield client, receiver
+        finally:
+            await receiver.aclose()
+
+
+async def only_a_marker_comes(client_settings: ClientSettings, source: SourceSettings, topic: str) -> None:
+    """Reconnected with the session of `client_settings`, a marker published to `topic` is the first delivery:
+    nothing of before comes again."""
+    async with receiving(client_settings, source) as (_client, receiver):
+        await publish(client_settings.uri, topic, b"marker")
+        assert payloads(await receiver.wait_for(1)) == [b"marker"]
+        await receiver.received[0].settle(Outcome.ACCEPT)
+
+
 def payloads(deliveries: list[Delivery]) -> list[bytes]:
     return [delivery.message.payload for delivery in deliveries]
 
@@ -104,9 +128,8 @@ async def test_a_delivery_carries_payload_topic_and_qos(mosquitto_url: str, pref
                                                         kind: str) -> None:
     client_settings = settings(mosquitto_url, kind=kind)
     client_ids.append(client_settings.client_id)
-    async with connected(client_settings) as client:
-        receiver = Receiver(client, SourceSettings((f"{prefix}/+/telemetry",), qos=1))
-        await receiver.until_subscribed(client, mosquitto_url, f"{prefix}/ping/telemetry")
+    source = SourceSettings((f"{prefix}/+/telemetry",), qos=1)
+    async with receiving(client_settings, source, ping=f"{prefix}/ping/telemetry") as (_client, receiver):
         await publish(mosquitto_url, f"{prefix}/lamp/telemetry", b'{"on":true}',
                       headers={"content-type": "application/json", "correlation-id": "c-1", "device": "lamp"})
         [delivery] = await receiver.wait_for(1)
@@ -119,7 +142,6 @@ async def test_a_delivery_carries_payload_topic_and_qos(mosquitto_url: str, pref
             assert message.headers["correlation-id"] == "c-1"
             assert message.headers["device"] == "lamp"
         await delivery.settle(Outcome.ACCEPT)
-        await receiver.aclose()
 
 
 async def test_an_unsettled_delivery_comes_again_after_a_reconnect_and_a_settled_one_does_not(
@@ -127,23 +149,18 @@ async def test_an_unsettled_delivery_comes_again_after_a_reconnect_and_a_settled
     client_settings = settings(mosquitto_url)
     client_ids.append(client_settings.client_id)
     source = SourceSettings((f"{prefix}/#",), qos=1)
-    async with connected(client_settings) as client:
-        receiver = Receiver(client, source)
-        await receiver.until_subscribed(client, mosquitto_url, f"{prefix}/ping")
+    async with receiving(client_settings, source, ping=f"{prefix}/ping") as (_client, receiver):
         await publish_many(mosquitto_url, [(f"{prefix}/a", b"settled"), (f"{prefix}/b", b"unsettled")])
         first, _second = await receiver.wait_for(2)
         await first.settle(Outcome.ACCEPT)
-        await receiver.aclose()
     # The session outlived the link: the broker sends the unsettled one again, the settled one never.
-    async with connected(client_settings) as client:
-        receiver = Receiver(client, source)
+    async with receiving(client_settings, source) as (_client, receiver):
         [again] = await receiver.wait_for(1)
         assert again.message.payload == b"unsettled"
         await again.settle(Outcome.ACCEPT)
         await publish(mosquitto_url, f"{prefix}/c", b"marker")
         assert payloads(await receiver.wait_for(2)) == [b"unsettled", b"marker"]
         await receiver.received[1].settle(Outcome.ACCEPT)
-        await receiver.aclose()
 
 
 async def test_redeliver_ends_the_link_and_the_message_comes_again(mosquitto_url: str, prefix: str,
@@ -151,22 +168,18 @@ async def test_redeliver_ends_the_link_and_the_message_comes_again(mosquitto_url
     client_settings = settings(mosquitto_url, kind="mqtt")
     client_ids.append(client_settings.client_id)
     source = SourceSettings((f"{prefix}/#",), qos=1)
-    async with connected(client_settings) as client:
-        receiver = Receiver(client, source)
-        await receiver.until_subscribed(client, mosquitto_url, f"{prefix}/ping")
+    async with receiving(client_settings, source, ping=f"{prefix}/ping") as (client, receiver):
         await publish(mosquitto_url, f"{prefix}/x", b"try again")
         [delivery] = await receiver.wait_for(1)
         await delivery.settle(Outcome.REDELIVER)
         assert "lost" in str(await receiver.wait_failed())
         with pytest.raises(ClientFailure):
             await client.publish(ExternalMessage(b"-", address=f"{prefix}/out"))
-    async with connected(client_settings) as client:
-        receiver = Receiver(client, source)
+    async with receiving(client_settings, source) as (client, receiver):
         [again] = await receiver.wait_for(1)
         assert again.message.payload == b"try again"
         assert again.message.headers["mqtt.topic"] == f"{prefix}/x"
         await again.settle(Outcome.ACCEPT)
-        await receiver.aclose()
 
 
 async def test_reject_acknowledges_so_the_message_never_comes_again(mosquitto_url: str, prefix: str,
@@ -174,21 +187,13 @@ async def test_reject_acknowledges_so_the_message_never_comes_again(mosquitto_ur
     client_settings = settings(mosquitto_url)
     client_ids.append(client_settings.client_id)
     source = SourceSettings((f"{prefix}/#",), qos=1)
-    async with connected(client_settings) as client:
-        receiver = Receiver(client, source)
-        await receiver.until_subscribed(client, mosquitto_url, f"{prefix}/ping")
+    async with receiving(client_settings, source, ping=f"{prefix}/ping") as (_client, receiver):
         await publish(mosquitto_url, f"{prefix}/x", b"poison")
         [delivery] = await receiver.wait_for(1)
         await delivery.settle(Outcome.REJECT)
         with pytest.raises(RuntimeError):
             await delivery.settle(Outcome.ACCEPT)
-        await receiver.aclose()
-    async with connected(client_settings) as client:
-        receiver = Receiver(client, source)
-        await publish(mosquitto_url, f"{prefix}/y", b"marker")
-        assert payloads(await receiver.wait_for(1)) == [b"marker"]
-        await receiver.received[0].settle(Outcome.ACCEPT)
-        await receiver.aclose()
+    await only_a_marker_comes(client_settings, source, f"{prefix}/y")
 
 
 async def test_workers_of_a_group_share_a_source_each_message_reaching_one(mosquitto_url: str, prefix: str,
@@ -251,22 +256,18 @@ async def test_publishing_to_a_topic_with_wildcards_fails_cleanly(mosquitto_url:
 async def test_unsettled_deliveries_survive_a_broker_restart(broker: Mosquitto) -> None:
     client_settings = settings(broker.url)
     source = SourceSettings(("plant/#",), qos=1)
-    async with connected(client_settings) as client:
-        receiver = Receiver(client, source)
-        await receiver.until_subscribed(client, broker.url, "plant/ping")
+    async with receiving(client_settings, source, ping="plant/ping") as (_client, receiver):
         await publish_many(broker.url, [("plant/a", b"1"), ("plant/b", b"2")])
         await receiver.wait_for(2)
         broker.restart()
         assert "lost" in str(await receiver.wait_failed())
     # Offline meanwhile: a message for the session waits at the broker too.
     await publish(broker.url, "plant/c", b"3")
-    async with connected(client_settings) as client:
-        receiver = Receiver(client, source)
+    async with receiving(client_settings, source) as (_client, receiver):
         received = await receiver.wait_for(3)
         assert sorted(payloads(received)) == [b"1", b"2", b"3"]
         for delivery in received:
             await delivery.settle(Outcome.ACCEPT)
-        await receiver.aclose()
 
 
 async def test_wrong_credentials_are_a_client_failure(tmp_path: Path) -> None:
@@ -314,22 +315,14 @@ async def test_a_message_larger_than_the_limit_is_given_up_and_never_yielded(mos
     client_settings = replace(settings(mosquitto_url), max_message_bytes=1000)
     client_ids.append(client_settings.client_id)
     source = SourceSettings((f"{prefix}/#",), qos=1)
-    async with connected(client_settings) as client:
-        receiver = Receiver(client, source)
-        await receiver.until_subscribed(client, mosquitto_url, f"{prefix}/ping")
+    async with receiving(client_settings, source, ping=f"{prefix}/ping") as (_client, receiver):
         await publish(mosquitto_url, f"{prefix}/big", b"x" * 1001)
         await publish(mosquitto_url, f"{prefix}/small", b"after")
         [delivery] = await receiver.wait_for(1)
         assert delivery.message.payload == b"after"
         await delivery.settle(Outcome.ACCEPT)
-        await receiver.aclose()
     assert any("1001 bytes" in record.getMessage() for record in caplog.records)
-    async with connected(client_settings) as client:  # the big one was acknowledged: it does not come again
-        receiver = Receiver(client, source)
-        await publish(mosquitto_url, f"{prefix}/marker", b"marker")
-        assert payloads(await receiver.wait_for(1)) == [b"marker"]
-        await receiver.received[0].settle(Outcome.ACCEPT)
-        await receiver.aclose()
+    await only_a_marker_comes(client_settings, source, f"{prefix}/marker")  # the big one was acknowledged
 
 
 async def test_qos0_messages_beyond_the_bound_are_dropped_while_the_consumer_falls_behind(

@@ -20,9 +20,10 @@ import pytest
 
 from tests.connectivity.certificates import self_signed
 from tests.connectivity.nats_peer import publish as raw_publish
+from tests.connectivity.nats_peer import stream_over
 from tests.connectivity.polling import until
 from tests.integration.conftest import TcpProxy
-from tests.integration.services import NATS, require
+from tests.integration.services import NATS
 from twinhub.connectivity.clients import open_client
 from twinhub.connectivity.clients.base import ClientFailure, ClientSettings, Outcome, SourceSettings
 from twinhub.connectivity.clients.nats import (
@@ -40,12 +41,6 @@ pytestmark = pytest.mark.anyio
 NATS_SERVER = "/usr/sbin/nats-server"
 
 
-@pytest.fixture(scope="module")
-def nats_url() -> str:
-    require("NATS", NATS)
-    return f"nats://{NATS[0]}:{NATS[1]}"
-
-
 @pytest.fixture
 def prefix() -> str:
     """A subject prefix (and stream name part) no other test uses."""
@@ -54,13 +49,8 @@ def prefix() -> str:
 
 @pytest.fixture
 async def stream(nats_url: str, prefix: str) -> AsyncIterator[str]:
-    """A JetStream stream over `<prefix>.>`, deleted afterwards with its consumers."""
-    name = "TWINHUB_TEST_CONN_" + prefix.rsplit(".", 1)[1]
-    async with await nats.connect(nats_url) as connection:
-        await connection.jetstream().add_stream(name=name, subjects=[f"{prefix}.>"])
+    async with stream_over(nats_url, prefix) as name:
         yield name
-        with contextlib.suppress(nats.js.errors.NotFoundError):
-            await connection.jetstream().delete_stream(name)
 
 
 def settings(uri: str, *, connection_id: str = "conn-1", client_id: str = "worker-1",
