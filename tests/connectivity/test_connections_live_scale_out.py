@@ -51,7 +51,8 @@ def world(server: Server, mosquitto_url: str, prefix: str) -> Iterator[World]:
             "connectionType": "mqtt-5", "connectionStatus": "open", "uri": mosquitto_url,
             "sources": [{"addresses": [f"{prefix}/responses/#"], "authorizationContext": [OWNER], "qos": 1}],
             "targets": [{"address": prefix + "/commands/{{ thing:name }}", "authorizationContext": [OWNER], "qos": 1,
-                         "topics": [f"_/_/things/live/messages?namespaces={ASKED}"]}]})
+                         "topics": [f"_/_/things/live/messages?namespaces={ASKED}",
+                                    f"_/_/things/live/commands?namespaces={ASKED}"]}]})
         assert response.status_code == 201, response.text
         connection_id = response.json()["id"]
         try:
@@ -101,6 +102,35 @@ def test_every_caller_gets_the_devices_answer_whichever_worker_consumed_it(world
         answers = list(pool.map(ask, range(count)))
     assert answers == [(200, {"answer": n}) for n in range(count)]
     # Both workers consumed answers (MQTT 5 shared subscription): neither alone consumed them all.
+    counts: set[int] = set()
+
+    def both_consumed() -> bool:
+        counts.update(consumed_by_each_worker(world))
+        return any(0 < consumed < count for consumed in counts)
+
+    eventually(both_consumed, "answers consumed by both workers", within=20)
+
+
+def test_every_live_retrieve_gets_the_devices_answer_whichever_worker_consumed_it(world: World) -> None:
+    count = 16
+    thing_id = f"{ASKED}:device-{uuid.uuid4().hex[:6]}"
+    assert world.api.put(f"/things/{thing_id}", json={"attributes": {"model": "twin"}}).status_code == 201
+
+    def answer(command: dict[str, Any]) -> None:  # the device answers a live retrieve with what it reads itself
+        publish_now(world.url, f"{world.prefix}/responses/{thing_id}", orjson.dumps({
+            "topic": command["topic"], "path": command["path"], "status": 200,
+            "value": f"device {command['headers']['correlation-id']}",
+            "headers": {"correlation-id": command["headers"]["correlation-id"], "content-type": "application/json"}}))
+
+    def retrieve(n: int) -> tuple[int, str, Any]:
+        response = world.api.get(f"/things/{thing_id}/attributes/model", params={"channel": "live", "timeout": "10"},
+                                 headers={"connection": "close", "correlation-id": f"read-{n}"})
+        return response.status_code, response.headers.get("channel", ""), response.json()
+
+    with responding(world.url, f"{world.prefix}/commands/#", answer), \
+            concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(retrieve, range(count)))
+    assert answers == [(200, "live", f"device read-{n}") for n in range(count)]
     counts: set[int] = set()
 
     def both_consumed() -> bool:
