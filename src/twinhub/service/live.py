@@ -254,10 +254,10 @@ class LiveHub:
 
     def _forget(self, receiver: LiveReceiver, party: str | None) -> None:
         self._receivers.discard(receiver)
-        receivers = self._parties.get(party or "", set())
-        receivers.discard(receiver)
-        if not receivers:
-            self._parties.pop(party or "", None)
+        if party is not None and (receivers := self._parties.get(party)) is not None:
+            receivers.discard(receiver)
+            if not receivers:
+                del self._parties[party]
 
     async def respond(self, response: LiveResponse, receipts: Receipts) -> bool:
         """Answer a message or live command that a receiver with these `receipts` got: reaches its waiting
@@ -280,9 +280,9 @@ class LiveHub:
     async def _vouch(self, response: LiveResponse, party: str) -> None:
         """Send on a response of `party` that another worker got, if a receiver of the party here got the
         signal it answers (at most one worker's receipts hold it, once)."""
-        for receipts in {receiver.receipts for receiver in self._parties.get(party, ())}:
-            request_id = None if receipts is None else receipts.take_request(response.correlation_id)
-            if request_id is not None:
+        for receipts in {receiver.receipts for receiver in self._parties.get(party, ())
+                         if receiver.receipts is not None}:
+            if (request_id := receipts.take_request(response.correlation_id)) is not None:
                 await self._bus.publish(replace(response, request_id=request_id, party=None))
                 return
 
