@@ -195,6 +195,41 @@ async def test_only_the_receiver_of_a_message_may_answer_it_from_another_worker(
     assert isinstance(response, LiveResponse) and response.payload == b"genuine"
 
 
+async def test_a_partys_response_got_on_another_worker_is_vouched_for_where_the_party_received(
+        workers: list[Worker]) -> None:
+    # A connection: its target receives on A, its source consumes the device's answers on B (receipts of its own).
+    a, b = workers
+    target = a.hub.receive(["messages"], OWNER, receipts=Receipts(party="connection:lamps"))
+    source_on_b = Receipts(party="connection:lamps")
+    for sender in (a, b):
+        sending = asyncio.create_task(sender.hub.send_message(message(correlation_id="c-party"), OWNER, timeout=5))
+        await next_signal(target)
+        assert await b.hub.respond(LiveResponse("c-party", 200, b"from the device"), source_on_b)
+        response = await sending
+        assert isinstance(response, LiveResponse) and response.payload == b"from the device"
+
+
+async def test_only_the_party_that_received_a_message_may_answer_it_on_another_worker(
+        workers: list[Worker]) -> None:
+    a, b = workers
+    target = a.hub.receive(["messages"], OWNER, receipts=Receipts(party="connection:lamps"))
+    a.hub.receive(["messages"], OWNER, namespaces=["org.elsewhere"], receipts=Receipts(party="connection:other"))
+    sending = asyncio.create_task(a.hub.send_message(message(correlation_id="c-vouch"), OWNER, timeout=5))
+    await next_signal(target)
+    # Passed on, then dropped on A: another connection's, a guessed correlation-id, a party nobody has.
+    for party, correlation_id in (("connection:other", "c-vouch"), ("connection:lamps", "c-guessed"),
+                                  ("connection:nobody", "c-vouch")):
+        assert await b.hub.respond(LiveResponse(correlation_id, 200, b"forged"), Receipts(party=party))
+    source_on_b = Receipts(party="connection:lamps")
+    assert await b.hub.respond(LiveResponse("c-vouch", 200, b"genuine"), source_on_b)
+    assert await b.hub.respond(LiveResponse("c-vouch", 500, b"too late"), source_on_b)  # the first one won
+    response = await sending
+    assert isinstance(response, LiveResponse) and (response.status, response.payload) == (200, b"genuine")
+    again = asyncio.create_task(a.hub.send_message(message(correlation_id="c-vouch"), OWNER, timeout=0.5))
+    await next_signal(target)  # a new request with the same correlation-id: answered once, not by the old answer
+    assert await again is Unanswered.TIMED_OUT
+
+
 async def test_a_label_declared_on_one_worker_is_not_another_subjects_on_the_other(workers: list[Worker]) -> None:
     a, b = workers
     await b.hub.declare(["conn:device"], owner="device-on-b", subject="nginx:device")

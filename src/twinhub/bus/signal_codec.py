@@ -6,7 +6,7 @@ payload bytes of a message or response (nothing for the other kinds), so binary 
 
 `kind` is one of `message`, `command`, `event`, `response`, `ack`, `labels`; optional fields are left out
 when absent (`featureId`, `contentType`, `value`, `payload`, `revision`, `timestamp`, `requestId`,
-`issuer`), JSON `null` is a value. Unknown fields are ignored, so a newer worker may add fields during a
+`party`, `issuer`), JSON `null` is a value. Unknown fields are ignored, so a newer worker may add fields during a
 rolling upgrade.
 
 Pure: no I/O, no clock.
@@ -75,6 +75,7 @@ def encode_signal(signal: Signal) -> bytes:
                 "headers": dict(signal.headers)}
         _put(body, "contentType", signal.content_type)
         _put(body, "requestId", signal.request_id)
+        _put(body, "party", signal.party)
         payload = signal.payload
     elif isinstance(signal, LiveCommand):
         body = {"kind": "command", "thingId": signal.thing_id, "action": signal.action, "path": list(signal.path),
@@ -146,6 +147,7 @@ def _decode_response(body: JsonObject, payload: bytes) -> LiveResponse:
         content_type=_optional_string(body, "contentType"),
         headers=_headers(body),
         request_id=_optional_string(body, "requestId"),
+        party=_optional_string(body, "party"),
     )
 
 

@@ -9,8 +9,9 @@ the responses to them, and acknowledgements. Plain values; the WebSocket renders
                      or the commit's own (`twin-persisted`, `search-persisted`); `twinhub.protocol` codes it
     LabelAnnouncement  the acknowledgement labels a subject declared, as workers tell each other
 
-`request_id` (messages, live commands, responses) and `issuer` (acknowledgements) are routing data the
-workers add, never the clients: which waiting sender a response answers, which subject issued an ack.
+`request_id` (messages, live commands, responses), `party` (responses) and `issuer` (acknowledgements) are
+routing data the workers add, never the clients: which waiting sender a response answers, which party's
+receipts must vouch for a response another worker got, which subject issued an ack.
 
 Ditto is a router, not a broker: live signals are delivered at most once, to whoever listens right now.
 Payloads of messages and responses stay bytes with their content type; JSON values stay JSON.
@@ -169,6 +170,9 @@ class LiveResponse:
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=_no_headers)
     request_id: str | None = field(default=None, compare=False)
+    # Set instead of request_id when the worker that got the response holds none of its party's receipts:
+    # the worker that delivered the signal to that party (e.g. a connection's target) vouches for it.
+    party: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.correlation_id:

@@ -12,7 +12,10 @@ Delivery is at most once, to whoever receives right now (Ditto is a router, not 
   is cut off (`overflowed`), never slowing the others;
 * a response is accepted only from a receiver that got the signal (its `Receipts`): it answers the very
   request that signal came from (a `request_id` the hub gives each signal it waits for), never merely
-  whatever waits for the correlation-id; the first one wins, later ones and any other are dropped;
+  whatever waits for the correlation-id; the first one wins, later ones and any other are dropped. A
+  party that spans workers (a connection: its target receives on one worker, its sources answer on any)
+  names its receipts; a response of it that finds no receipt where it arrived crosses the bus naming the
+  party, and the worker whose receiver of that party got the signal vouches for it (or nobody does);
 * acknowledgement labels are tied to the subject that declared them, and acknowledgements are accepted
   only for events their issuer received (see `twinhub.service.acks`).
 """
@@ -106,6 +109,7 @@ class LiveHub:
         self._state = _State.UNOPENED
         self._follower: asyncio.Task[None] | None = None
         self._receivers: set[LiveReceiver] = set()
+        self._parties: dict[str, set[LiveReceiver]] = {}  # the receivers of each party that spans workers
         self._waiting: dict[str, asyncio.Future[LiveResponse | None]] = {}  # by request id
         self._acks = Acknowledgements(bus)
         self._announcer: asyncio.Task[None] | None = None
@@ -239,24 +243,48 @@ class LiveHub:
         behind, or when `budget` runs out and it holds the most. What it gets is noted in `receipts`,
         which its party shows to `respond`. Close it when done."""
         self._require_open()
+        party = None if receipts is None else receipts.party
         receiver = LiveReceiver(frozenset(kinds), subjects, None if namespaces is None else frozenset(namespaces),
                                 accept, capacity or self._receiver_capacity, max_bytes, budget, receipts,
-                                on_close=lambda: self._receivers.discard(receiver))
+                                on_close=lambda: self._forget(receiver, party))
         self._receivers.add(receiver)
+        if party is not None:
+            self._parties.setdefault(party, set()).add(receiver)
         return receiver
+
+    def _forget(self, receiver: LiveReceiver, party: str | None) -> None:
+        self._receivers.discard(receiver)
+        if party is not None and (receivers := self._parties.get(party)) is not None:
+            receivers.discard(receiver)
+            if not receivers:
+                del self._parties[party]
 
     async def respond(self, response: LiveResponse, receipts: Receipts) -> bool:
         """Answer a message or live command that a receiver with these `receipts` got: reaches its waiting
         sender on whichever worker. Whether it was sent: a response to anything else (a correlation-id
-        guessed, or answered already) is dropped, as Ditto drops responses nobody waits for."""
+        guessed, or answered already) is dropped, as Ditto drops responses nobody waits for. With other
+        workers, a response of a named party that finds no receipt here is passed on (True) for the worker
+        where the party received the signal to vouch for, which drops it likewise when none did."""
         self._require_open()
         request_id = receipts.take_request(response.correlation_id)
-        if request_id is None:
-            log.info("dropping a live response for %s: no such signal was received by its sender",
-                     response.correlation_id)
-            return False
-        await self._bus.publish(replace(response, request_id=request_id))
-        return True
+        if request_id is not None:
+            await self._bus.publish(replace(response, request_id=request_id, party=None))
+            return True
+        if receipts.party is not None and self._bus.shared:
+            await self._bus.publish(replace(response, request_id=None, party=receipts.party))
+            return True
+        log.info("dropping a live response for %s: no such signal was received by its sender",
+                 response.correlation_id)
+        return False
+
+    async def _vouch(self, response: LiveResponse, party: str) -> None:
+        """Send on a response of `party` that another worker got, if a receiver of the party here got the
+        signal it answers (at most one worker's receipts hold it, once)."""
+        for receipts in {receiver.receipts for receiver in self._parties.get(party, ())
+                         if receiver.receipts is not None}:
+            if (request_id := receipts.take_request(response.correlation_id)) is not None:
+                await self._bus.publish(replace(response, request_id=request_id, party=None))
+                return
 
     # -- acknowledgements --------------------------------------------------------------------------
 
@@ -315,6 +343,9 @@ class LiveHub:
 
     async def _dispatch(self, signal: Signal) -> None:
         if isinstance(signal, LiveResponse):
+            if signal.request_id is None and signal.party is not None:
+                await self._vouch(signal, signal.party)
+                return
             future = self._waiting.pop(signal.request_id, None) if signal.request_id else None
             if future is not None and not future.done():
                 future.set_result(signal)

@@ -6,6 +6,10 @@ party echoes, never the correlation-id alone (which anybody may guess, or reuse 
 own). Likewise an acknowledgement is accepted only for a twin event the party received that requested
 that label, and it names that event's thing.
 
+A party whose receivers and responders run on different workers (a connection: the first worker's target
+receives, every worker's sources answer) names its receipts (`party`): a response that finds no receipt
+where it arrived is passed on for the worker whose receipts hold its signal to vouch for (`LiveHub.respond`).
+
 Bounded: at most `capacity` receipts, each kept until the signal's timeout has passed (Ditto's default
 and maximum when it has none); past the capacity the oldest go first.
 """
@@ -44,11 +48,13 @@ class _Receipt:
 
 class Receipts:
     """The receipts of one party; `labels` are the acknowledgement labels it declared (events that
-    request none of them leave no receipt)."""
+    request none of them leave no receipt); `party` names a party that spans workers (None: one that
+    lives on one worker, as a WebSocket session)."""
 
-    def __init__(self, labels: Collection[str] = (), *, capacity: int = DEFAULT_RECEIPTS,
+    def __init__(self, labels: Collection[str] = (), *, party: str | None = None, capacity: int = DEFAULT_RECEIPTS,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.labels = frozenset(labels)
+        self.party = party
         self._capacity = capacity
         self._clock = clock
         self._requests: dict[str, deque[_Receipt]] = {}  # correlation-id -> receipts, oldest first

@@ -47,12 +47,15 @@ def test_the_routing_data_of_workers_survives_the_round_trip() -> None:
     message = decode_signal(encode_signal(LiveMessage(THING_ID, "ask", request_id="r-1")))
     command = decode_signal(encode_signal(LiveCommand(THING_ID, "retrieve", request_id="r-2")))
     response = decode_signal(encode_signal(LiveResponse("c-1", 200, request_id="r-3")))
+    vouch = decode_signal(encode_signal(LiveResponse("c-5", 200, party="connection:lamps")))
     ack = decode_signal(encode_signal(Acknowledgement("conn:ack", THING_ID, "c-4", 200, issuer="nginx:device")))
+    assert isinstance(vouch, LiveResponse) and (vouch.party, vouch.request_id) == ("connection:lamps", None)
     assert isinstance(message, LiveMessage) and message.request_id == "r-1"
     assert isinstance(command, LiveCommand) and command.request_id == "r-2"
     assert isinstance(response, LiveResponse) and response.request_id == "r-3"
     assert isinstance(ack, Acknowledgement) and ack.issuer == "nginx:device"
     assert decode_signal(encode_signal(LiveResponse("c-1", 200))).request_id is None  # type: ignore[union-attr]
+    assert decode_signal(encode_signal(LiveResponse("c-1", 200))).party is None  # type: ignore[union-attr]
 
 
 def test_absent_values_are_left_out_and_null_is_kept() -> None:

@@ -139,6 +139,18 @@ async def test_only_a_party_that_received_a_message_may_answer_it(worker: Worker
     assert isinstance(response, LiveResponse) and response.payload == b"genuine"
 
 
+async def test_on_a_single_worker_a_named_partys_response_to_nothing_it_received_is_dropped(worker: Worker) -> None:
+    hub = worker.hub
+    target = hub.receive(["messages"], OWNER, receipts=Receipts(party="connection:lamps"))
+    sending = asyncio.create_task(hub.send_message(message(correlation_id="c-one"), OWNER, timeout=5))
+    await next_signal(target)
+    assert not await hub.respond(LiveResponse("c-one", 200, b"forged"), Receipts(party="connection:other"))
+    assert not await hub.respond(LiveResponse("c-guessed", 200, b"forged"), Receipts(party="connection:lamps"))
+    assert target.receipts is not None and await hub.respond(LiveResponse("c-one", 200, b"genuine"), target.receipts)
+    response = await sending
+    assert isinstance(response, LiveResponse) and response.payload == b"genuine"
+
+
 async def test_a_response_answers_the_request_its_party_received_not_its_correlation_id(worker: Worker) -> None:
     hub = worker.hub
     receipts = Receipts()

@@ -214,9 +214,10 @@ class ConnectionRuntime:
         client = context.open_client(self.client_settings)
         try:
             await client.connect()
-            # One connection, one party for live signals: what a target received, a source may answer.
+            # One connection, one party for live signals: what a target received, a source may answer, on
+            # whichever worker it consumes the answer (named, the first worker's target receipts vouch for it).
             labels = [label for target in connection.targets if (label := issued_label(connection, target))]
-            receipts = Receipts(labels)
+            receipts = Receipts(labels, party=f"connection:{connection.id}")
             async with contextlib.AsyncExitStack() as stack, asyncio.TaskGroup() as group:
                 for index, source in enumerate(connection.sources if self._sources_here else ()):
                     parties = SourceParties(source.authorization_context, partial(self._new_session, receipts),
