@@ -60,11 +60,8 @@ class Side:
 
     async def open_source(self, connections: Connections, queue: str) -> str:
         """A connection made over the API consuming `queue` as the user `ditto` (end-to-end tests), once open."""
-        connection_id = await connections.create({"connectionType": self.connection_type, "uri": self.uri,
-                                                  "sources": [{"addresses": [self.source(queue)],
-                                                               "authorizationContext": [OWNER]}]})
-        await connections.wait_open(connection_id)
-        return connection_id
+        source = {"addresses": [self.source(queue)], "authorizationContext": [OWNER]}
+        return await connections.open({"connectionType": self.connection_type, "uri": self.uri, "sources": [source]})
 
     def deliveries(self, client: Client, queue: str) -> AsyncIterator[Delivery]:
         return client.deliveries(SourceSettings(addresses=(self.source(queue),)))

@@ -59,6 +59,12 @@ class Connections:
         self.made.append(response.json()["id"])
         return self.made[-1]
 
+    async def open(self, body: dict[str, Any]) -> str:
+        """`create`, then `wait_open`."""
+        connection_id = await self.create(body)
+        await self.wait_open(connection_id)
+        return connection_id
+
     async def status(self, connection_id: str) -> dict[str, Any]:
         response = await self.api.get(f"/connections/{connection_id}/status")
         assert response.status_code == 200, response.text

@@ -14,7 +14,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.connectivity.e2e import merge
+from tests.connectivity.e2e import OWNER, merge
 from tests.connectivity.mosquitto import Mosquitto
 from tests.connectivity.mqtt import (
     collecting,
@@ -26,25 +26,18 @@ from tests.connectivity.mqtt import (
 )
 from tests.connectivity.peer import new_queue, ready, send
 from tests.connectivity.waiting import eventually_blocking as eventually
-from twinhub.testing import Server, running_server
-
-OWNER = "nginx:ditto"  # the dev server's subject of the user `ditto`
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("e2e") / "data") as running:
-        yield running
+from twinhub.testing import Server
 
 
 @pytest.fixture
-def api(server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url + "/api/2", auth=("ditto", "any"), timeout=30) as client:
+def api(e2e_server: Server) -> Iterator[httpx.Client]:
+    """The server's API as the user `ditto`, for tests outside an event loop."""
+    with httpx.Client(base_url=e2e_server.base_url + "/api/2", auth=("ditto", "any"), timeout=30) as client:
         yield client
 
 
 @pytest.fixture
-def connections(api: httpx.Client, server: Server,
+def connections(api: httpx.Client, e2e_server: Server,
                 mosquitto_url: str) -> Iterator[Callable[[dict[str, Any]], str]]:
     """Creates connections over the API; deletes them afterwards and forgets their broker sessions."""
     made: list[str] = []
@@ -59,7 +52,7 @@ def connections(api: httpx.Client, server: Server,
     for connection_id in made:
         api.delete(f"/connections/{connection_id}")
     anyio.run(forget_sessions, mosquitto_url, [client_id for connection_id in made
-                                               for client_id in server_client_ids(connection_id, server.data_dir)])
+                                               for client_id in server_client_ids(connection_id, e2e_server.data_dir)])
 
 
 
@@ -139,12 +132,12 @@ def test_telemetry_in_through_a_javascript_mapping_script(
 
 
 def test_a_command_the_source_may_not_do_is_refused_and_logged(
-        api: httpx.Client, server: Server, mosquitto_url: str, prefix: str,
+        api: httpx.Client, e2e_server: Server, mosquitto_url: str, prefix: str,
         connections: Callable[[dict[str, Any]], str]) -> None:
     mine = f"org.twinhub.e2e:mine-{uuid.uuid4().hex[:6]}"
     theirs = f"org.twinhub.e2e:theirs-{uuid.uuid4().hex[:6]}"
     assert api.put(f"/things/{mine}", json={"attributes": {}}).status_code == 201
-    with httpx.Client(base_url=server.base_url + "/api/2", auth=("other", "any"), timeout=30) as other:
+    with httpx.Client(base_url=e2e_server.base_url + "/api/2", auth=("other", "any"), timeout=30) as other:
         assert other.put(f"/things/{theirs}", json={"attributes": {"x": 0}}).status_code == 201
         connection_id = connections({"connectionType": "mqtt-5", "uri": mosquitto_url, "sources": [
             {"addresses": [f"{prefix}/#"], "authorizationContext": [OWNER], "qos": 1}]})
@@ -298,12 +291,12 @@ def test_a_message_to_a_thing_reaches_the_device_and_its_answer_the_caller(
 
 
 def test_an_amqp_091_source_changes_twins_and_rejects_what_its_subjects_may_not_do(
-        api: httpx.Client, server: Server, vhost: str, connections: Callable[[dict[str, Any]], str]) -> None:
+        api: httpx.Client, e2e_server: Server, vhost: str, connections: Callable[[dict[str, Any]], str]) -> None:
     uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
     thing = f"org.twinhub.e2e:amqp-{uuid.uuid4().hex[:6]}"
     theirs = f"org.twinhub.e2e:not-mine-{uuid.uuid4().hex[:6]}"
     assert api.put(f"/things/{thing}", json={"attributes": {}}).status_code == 201
-    with httpx.Client(base_url=server.base_url + "/api/2", auth=("other", "any"), timeout=30) as other:
+    with httpx.Client(base_url=e2e_server.base_url + "/api/2", auth=("other", "any"), timeout=30) as other:
         assert other.put(f"/things/{theirs}", json={"attributes": {}}).status_code == 201
 
     async def broker(action: str, queue: str = "", body: bytes = b"") -> Any:

@@ -4,9 +4,8 @@ target. Telemetry in changes twins and is acknowledged to JetStream only then; t
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,74 +14,29 @@ import nats.js.errors
 import orjson
 import pytest
 
-from tests.connectivity.e2e import merge
+from tests.connectivity.e2e import OWNER, Connections, merge
 from tests.connectivity.http_receiver import HttpReceiver
+from tests.connectivity.nats_peer import stream_over
 from tests.connectivity.polling import until
-from tests.integration.services import NATS, require
+from tests.integration.services import NATS
 from twinhub.connectivity.clients.nats import durable_name
-from twinhub.testing import Server, running_server
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group(__name__)]
 
-OWNER = "nginx:ditto"  # the dev server's subject of the user `ditto`
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("nats-http") / "data") as running:
-        yield running
-
-
 @pytest.fixture
-async def api(server: Server) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.base_url + "/api/2", auth=("ditto", "any"), timeout=30) as client:
-        yield client
-
-
-Create = Callable[[dict[str, Any]], Awaitable[str]]
-
-
-@pytest.fixture
-async def connections(api: httpx.AsyncClient) -> AsyncIterator[Create]:
-    """Creates open connections over the API and waits until they are; deletes them afterwards."""
-    made: list[str] = []
-
-    async def create(body: dict[str, Any]) -> str:
-        response = await api.post("/connections", json={"connectionStatus": "open", **body})
-        assert response.status_code == 201, response.text
-        made.append(connection_id := response.json()["id"])
-
-        async def is_open() -> bool:
-            status = (await api.get(f"/connections/{connection_id}/status")).json()
-            return bool(status.get("liveStatus") == "open")
-
-        await until(is_open, "the connection's opening", within=30)
-        return connection_id
-
-    yield create
-    for connection_id in made:
-        await api.delete(f"/connections/{connection_id}")
-
-
-@pytest.fixture
-async def stream() -> AsyncIterator[tuple[str, str]]:
+async def stream(nats_url: str) -> AsyncIterator[tuple[str, str]]:
     """A JetStream stream of the test's own over `<prefix>.>`: (name, prefix); deleted afterwards."""
-    require("NATS", NATS)
-    suffix = uuid.uuid4().hex[:12]
-    name, prefix = f"TWINHUB_TEST_E2E_{suffix}", f"twinhub-test-e2e.{suffix}"
-    async with await nats.connect(f"nats://{NATS[0]}:{NATS[1]}") as connection:
-        await connection.jetstream().add_stream(name=name, subjects=[f"{prefix}.>"])
+    prefix = f"twinhub-test-e2e.{uuid.uuid4().hex[:12]}"
+    async with stream_over(nats_url, prefix) as name:
         yield name, prefix
-        with contextlib.suppress(nats.js.errors.NotFoundError):
-            await connection.jetstream().delete_stream(name)
 
 
 async def test_jetstream_telemetry_changes_the_twin_and_is_acked_after_the_commit(
-        api: httpx.AsyncClient, connections: Create, stream: tuple[str, str]) -> None:
+        e2e_api: httpx.AsyncClient, e2e_connections: Connections, stream: tuple[str, str]) -> None:
     name, prefix = stream
     thing = f"org.twinhub.e2e:meter-{uuid.uuid4().hex[:6]}"
-    assert (await api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
-    connection_id = await connections({
+    assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
+    connection_id = await e2e_connections.open({
         "connectionType": "nats", "uri": f"nats://{NATS[0]}:{NATS[1]}",
         "specificConfig": {"jetstream": "true", "stream": name},
         "sources": [{"addresses": [f"{prefix}.telemetry"], "authorizationContext": [OWNER]}]})
@@ -92,11 +46,11 @@ async def test_jetstream_telemetry_changes_the_twin_and_is_acked_after_the_commi
             await js.publish(f"{prefix}.telemetry", merge(thing, "/features/energy/properties/value", reading))
 
         async def landed() -> bool:
-            response = await api.get(f"/things/{thing}/features/energy/properties/value")
+            response = await e2e_api.get(f"/things/{thing}/features/energy/properties/value")
             return response.status_code == 200 and response.json() == 4
 
         await until(landed, "the last reading in the twin", within=30)
-        revision = (await api.get(f"/things/{thing}", params={"fields": "_revision"})).json()["_revision"]
+        revision = (await e2e_api.get(f"/things/{thing}", params={"fields": "_revision"})).json()["_revision"]
         assert revision == 6  # created, then five merges: each message once
         consumer = durable_name("twinhub", connection_id, 0, f"{prefix}.telemetry")
 
@@ -107,16 +61,17 @@ async def test_jetstream_telemetry_changes_the_twin_and_is_acked_after_the_commi
         await until(all_acked, "every message acknowledged to JetStream")
 
 
-async def test_twin_events_are_pushed_to_the_http_receiver(api: httpx.AsyncClient, connections: Create) -> None:
+async def test_twin_events_are_pushed_to_the_http_receiver(e2e_api: httpx.AsyncClient,
+                                                            e2e_connections: Connections) -> None:
     thing = f"org.twinhub.e2e:lamp-{uuid.uuid4().hex[:6]}"
     async with HttpReceiver() as receiver:
-        await connections({
+        await e2e_connections.open({
             "connectionType": "http-push", "uri": receiver.base + "/echo", "specificConfig": {"parallelism": "2"},
             "sources": [],
             "targets": [{"address": "POST:/events/{{ thing:id }}", "topics": ["_/_/things/twin/events"],
                          "authorizationContext": [OWNER], "headerMapping": {"x-thing": "{{ thing:id }}"}}]})
-        assert (await api.put(f"/things/{thing}", json={"attributes": {"on": False}})).status_code == 201
-        assert (await api.put(f"/things/{thing}/attributes/on", json=True)).status_code == 204
+        assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {"on": False}})).status_code == 201
+        assert (await e2e_api.put(f"/things/{thing}/attributes/on", json=True)).status_code == 204
 
         def pushed() -> list[dict[str, Any]]:
             return [orjson.loads(request.body) for request in receiver.received
@@ -132,14 +87,14 @@ async def test_twin_events_are_pushed_to_the_http_receiver(api: httpx.AsyncClien
 
 
 async def test_a_refused_message_is_terminated_not_redelivered_and_the_next_one_lands(
-        api: httpx.AsyncClient, connections: Create, stream: tuple[str, str]) -> None:
+        e2e_api: httpx.AsyncClient, e2e_connections: Connections, stream: tuple[str, str]) -> None:
     name, prefix = stream
     others = f"org.twinhub.e2e:others-{uuid.uuid4().hex[:6]}"
-    async with httpx.AsyncClient(base_url=api.base_url, auth=("someone-else", "any"), timeout=30) as other:
+    async with httpx.AsyncClient(base_url=e2e_api.base_url, auth=("someone-else", "any"), timeout=30) as other:
         assert (await other.put(f"/things/{others}", json={"attributes": {"kept": True}})).status_code == 201
     mine = f"org.twinhub.e2e:mine-{uuid.uuid4().hex[:6]}"
-    assert (await api.put(f"/things/{mine}", json={"attributes": {}})).status_code == 201
-    connection_id = await connections({
+    assert (await e2e_api.put(f"/things/{mine}", json={"attributes": {}})).status_code == 201
+    connection_id = await e2e_connections.open({
         "connectionType": "nats", "uri": f"nats://{NATS[0]}:{NATS[1]}",
         "specificConfig": {"jetstream": "true", "stream": name, "ackWaitSeconds": "1"},
         "sources": [{"addresses": [f"{prefix}.in"], "authorizationContext": [OWNER]}]})
@@ -149,7 +104,7 @@ async def test_a_refused_message_is_terminated_not_redelivered_and_the_next_one_
         await js.publish(f"{prefix}.in", merge(mine, "/attributes/after", True))
 
         async def mine_changed() -> bool:
-            return (await api.get(f"/things/{mine}/attributes/after")).status_code == 200
+            return (await e2e_api.get(f"/things/{mine}/attributes/after")).status_code == 200
 
         await until(mine_changed, "the message after the refused one")
         consumer = durable_name("twinhub", connection_id, 0, f"{prefix}.in")
@@ -160,24 +115,24 @@ async def test_a_refused_message_is_terminated_not_redelivered_and_the_next_one_
 
         await until(settled, "both messages settled")
         assert (await js.consumer_info(name, consumer)).num_redelivered == 0  # terminated, not nak'ed
-    async with httpx.AsyncClient(base_url=api.base_url, auth=("someone-else", "any"), timeout=30) as other:
+    async with httpx.AsyncClient(base_url=e2e_api.base_url, auth=("someone-else", "any"), timeout=30) as other:
         assert (await other.get(f"/things/{others}/attributes/kept")).json() is True
 
 
 @pytest.mark.parametrize(("path", "status"), [("/echo", 200), ("/status/201", 201), ("/status/503", 503)])
-async def test_the_receivers_answer_is_the_issued_acknowledgement(api: httpx.AsyncClient, connections: Create,
-                                                                   path: str, status: int) -> None:
+async def test_the_receivers_answer_is_the_issued_acknowledgement(
+        e2e_api: httpx.AsyncClient, e2e_connections: Connections, path: str, status: int) -> None:
     thing = f"org.twinhub.e2e:acked-{uuid.uuid4().hex[:6]}"
-    assert (await api.put(f"/things/{thing}", json={"attributes": {"n": 0}})).status_code == 201
+    assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {"n": 0}})).status_code == 201
     async with HttpReceiver() as receiver:
-        connection_id = await connections({
+        connection_id = await e2e_connections.open({
             "connectionType": "http-push", "uri": receiver.base, "sources": [],
             "targets": [{"address": f"POST:{path}", "topics": ["_/_/things/twin/events"],
                          "authorizationContext": [OWNER], "issuedAcknowledgementLabel": "{{connection:id}}:pushed"}]})
         label = f"{connection_id}:pushed"
         for n in (1, 2):  # a refusal fails that signal only: the next one is pushed as well
-            response = await api.put(f"/things/{thing}/attributes/n", json=n,
-                                     headers={"requested-acks": f"twin-persisted,{label}", "timeout": "10s"})
+            response = await e2e_api.put(f"/things/{thing}/attributes/n", json=n,
+                                         headers={"requested-acks": f"twin-persisted,{label}", "timeout": "10s"})
             acks = response.json()
             assert acks["twin-persisted"]["status"] == 204
             assert acks[label]["status"] == status
