@@ -45,6 +45,8 @@ async def test_redeliver_comes_again_and_reject_dead_letters(
         again = await anext(deliveries)
         assert again.message.payload == b"one"
         await again.settle(Outcome.REJECT)
+        with pytest.raises(RuntimeError, match="settled once"):
+            await again.settle(Outcome.ACCEPT)
     await deliveries.aclose()  # type: ignore[attr-defined]
     dead_lettered = await take(amqp_peer, dead)
     assert dead_lettered.body == b"one"

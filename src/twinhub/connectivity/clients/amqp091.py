@@ -32,6 +32,7 @@ from twinhub.connectivity.clients.base import (
     ClientSettings,
     Delivery,
     Outcome,
+    SettledOnce,
     SourceSettings,
     refused_as_oversize,
 )
@@ -190,21 +191,14 @@ class Amqp091Client:
                 await connection.close()
 
 
-class _Delivery:
-    __slots__ = ("_incoming", "_message", "_settled")
+class _Delivery(SettledOnce):
+    __slots__ = ("_incoming",)
 
     def __init__(self, incoming: aio_pika.abc.AbstractIncomingMessage, message: ExternalMessage) -> None:
+        super().__init__(message)
         self._incoming = incoming
-        self._message = message
-        self._settled = False
 
-    @property
-    def message(self) -> ExternalMessage:
-        return self._message
-
-    async def settle(self, outcome: Outcome) -> None:
-        if self._settled:
-            raise RuntimeError("a delivery is settled once")
+    async def _settle(self, outcome: Outcome) -> None:
         try:
             if outcome is Outcome.ACCEPT:
                 await self._incoming.ack()
@@ -214,7 +208,6 @@ class _Delivery:
                 await self._incoming.reject(requeue=False)
         except _FAILURES as exc:
             raise ClientFailure(f"cannot settle ({outcome.value}): the channel is gone: {exc!r}") from exc
-        self._settled = True
 
 
 def _text(value: object) -> str:

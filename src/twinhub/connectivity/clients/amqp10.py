@@ -33,6 +33,7 @@ from twinhub.connectivity.clients.base import (
     ClientSettings,
     Delivery,
     Outcome,
+    SettledOnce,
     SourceSettings,
     refused_as_oversize,
 )
@@ -142,22 +143,14 @@ class Amqp10Client:
             await engine.join()
 
 
-class _Delivery:
-    __slots__ = ("_delivery", "_engine", "_message", "_settled")
+class _Delivery(SettledOnce):
+    __slots__ = ("_delivery", "_engine")
 
     def __init__(self, engine: Engine, delivery: ProtonDelivery, message: ExternalMessage) -> None:
+        super().__init__(message)
         self._engine = engine
         self._delivery = delivery
-        self._message = message
-        self._settled = False
 
-    @property
-    def message(self) -> ExternalMessage:
-        return self._message
-
-    async def settle(self, outcome: Outcome) -> None:
-        if self._settled:
-            raise RuntimeError("a delivery is settled once")
+    async def _settle(self, outcome: Outcome) -> None:
         await self._engine.call(functools.partial(self._engine.settle_delivery, self._delivery, _STATES[outcome]))
-        self._settled = True
 

@@ -35,7 +35,7 @@ from twinhub.connectivity.external import ExternalMessage
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "DEFAULT_MAX_MESSAGE_BYTES", "REFUSAL_LOGGER", "ClientFailure", "ClientSettings",
            "ConnectionClient", "Delivery", "EndpointRejected", "Outcome", "Reply",
-           "SourceSettings", "refused_as_oversize"]
+           "SettledOnce", "SourceSettings", "refused_as_oversize"]
 
 # Ditto's default message limit (`limits.messages.max-size`) is 250 kB; twinhub rounds to 256 KiB.
 DEFAULT_MAX_MESSAGE_BYTES: Final = 256 * 1024
@@ -109,6 +109,26 @@ class Delivery(Protocol):
     async def settle(self, outcome: Outcome) -> None:
         """Tell the broker; raises ClientFailure when the link is gone (the broker will deliver it again)."""
         ...
+
+
+class SettledOnce:
+    """A Delivery that refuses a second settle; a subclass says how to tell the broker (`_settle`). A settle
+    that failed (ClientFailure) does not count."""
+
+    __slots__ = ("_settled", "message")
+
+    def __init__(self, message: ExternalMessage) -> None:
+        self.message = message
+        self._settled = False
+
+    async def settle(self, outcome: Outcome) -> None:
+        if self._settled:
+            raise RuntimeError("a delivery is settled once")
+        await self._settle(outcome)
+        self._settled = True
+
+    async def _settle(self, outcome: Outcome) -> None:
+        raise NotImplementedError
 
 
 class ConnectionClient(Protocol):
