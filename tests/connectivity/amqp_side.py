@@ -1,5 +1,6 @@
-"""One AMQP protocol as the tests that run a scenario with both AMQP clients see it (test_amqp_clients.py,
-test_amqp_outage.py): its client, its broker, and how it names a queue.
+"""One AMQP protocol as the AMQP tests see it (test_amqp*.py, test_e2e_amqp*.py; conftest's `amqp_side`,
+`amqp_peer` and `amqp_client` fixtures run a scenario over both): its client, its broker, and how it names a
+queue.
 
     side = amqp10(running_node)          # or amqp091(vhost), amqp091(node=running_node)
     client = side.client(max_in_flight=3)
@@ -14,12 +15,14 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+import anyio
+
 from tests.connectivity.e2e import OWNER, Connections
 from tests.connectivity.rabbit_node import RabbitNode
 from tests.integration.services import RABBITMQ
 from twinhub.connectivity.clients.amqp091 import Amqp091Client
 from twinhub.connectivity.clients.amqp10 import Amqp10Client
-from twinhub.connectivity.clients.base import ClientSettings, Delivery, SourceSettings
+from twinhub.connectivity.clients.base import ClientSettings, Delivery, Outcome, SourceSettings
 
 Client = Amqp091Client | Amqp10Client
 
@@ -62,6 +65,20 @@ class Side:
         """A connection made over the API consuming `queue` as the user `ditto` (end-to-end tests), once open."""
         source = {"addresses": [self.source(queue)], "authorizationContext": [OWNER]}
         return await connections.open({"connectionType": self.connection_type, "uri": self.uri, "sources": [source]})
+
+    async def take_one(self, queue: str) -> bytes:
+        """The payload of the next message of `queue`, taken and accepted by a client of its own."""
+        client = self.client()
+        await client.connect()
+        try:
+            deliveries = self.deliveries(client, queue)
+            with anyio.fail_after(10):
+                delivery = await anext(deliveries)
+            await delivery.settle(Outcome.ACCEPT)
+            await deliveries.aclose()  # type: ignore[attr-defined]
+            return delivery.message.payload
+        finally:
+            await client.aclose()
 
     def deliveries(self, client: Client, queue: str) -> AsyncIterator[Delivery]:
         return client.deliveries(SourceSettings(addresses=(self.source(queue),)))

@@ -17,7 +17,7 @@ import aio_pika.abc
 import httpx
 import pytest
 
-from tests.connectivity.amqp_side import Side, amqp091, amqp10
+from tests.connectivity.amqp_side import Client, Side, amqp091, amqp10
 from tests.connectivity.e2e import Connections
 from tests.connectivity.mosquitto import Mosquitto, own_mosquitto
 from tests.connectivity.mqtt import forget_sessions
@@ -86,6 +86,15 @@ async def amqp_peer(amqp_side: Side) -> AsyncIterator[aio_pika.abc.AbstractChann
     connection = await aio_pika.connect(amqp_side.uri)
     async with connection:
         yield await connection.channel()
+
+
+@pytest.fixture
+async def amqp_client(amqp_side: Side) -> AsyncIterator[Client]:
+    """A connected client of the side."""
+    client = amqp_side.client()
+    await client.connect()
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import AsyncIterator
 
 import anyio
 import pytest
@@ -26,19 +25,11 @@ from twinhub.connectivity.external import ExternalMessage
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def client(amqp_side: Side) -> AsyncIterator[Client]:
-    client = amqp_side.client()
-    await client.connect()
-    yield client
-    await client.aclose()
-
-
 async def test_redeliver_comes_again_and_reject_dead_letters(
-        amqp_side: Side, client: Client, amqp_peer: Channel) -> None:
+        amqp_side: Side, amqp_client: Client, amqp_peer: Channel) -> None:
     queue, dead = await dead_lettered_queue(amqp_peer)
     await send(amqp_peer, queue, b"one")
-    deliveries = amqp_side.deliveries(client, queue)
+    deliveries = amqp_side.deliveries(amqp_client, queue)
     with anyio.fail_after(10):
         first = await anext(deliveries)
         await first.settle(Outcome.REDELIVER)
@@ -128,25 +119,15 @@ async def test_settling_after_the_link_dropped_fails_and_the_message_comes_again
         with pytest.raises(ClientFailure):
             await delivery.settle(Outcome.ACCEPT)
         await client.aclose()
-    other = amqp_side.client()
-    await other.connect()
-    try:
-        deliveries = amqp_side.deliveries(other, queue)
-        with anyio.fail_after(10):
-            again = await anext(deliveries)
-        assert again.message.payload == b"keep me"
-        await again.settle(Outcome.ACCEPT)
-        await deliveries.aclose()  # type: ignore[attr-defined]
-    finally:
-        await other.aclose()
+    assert await amqp_side.take_one(queue) == b"keep me"
 
 
-async def test_binary_payloads_travel_unchanged(amqp_side: Side, client: Client, amqp_peer: Channel) -> None:
+async def test_binary_payloads_travel_unchanged(amqp_side: Side, amqp_client: Client, amqp_peer: Channel) -> None:
     queue = await new_queue(amqp_peer)
     payload = bytes(range(256)) * 4
-    await client.publish(ExternalMessage(payload=payload, address=amqp_side.target(queue),
+    await amqp_client.publish(ExternalMessage(payload=payload, address=amqp_side.target(queue),
                                          content_type="application/octet-stream"))
-    deliveries = amqp_side.deliveries(client, queue)
+    deliveries = amqp_side.deliveries(amqp_client, queue)
     with anyio.fail_after(10):
         delivery = await anext(deliveries)
     assert delivery.message.payload == payload
@@ -188,9 +169,9 @@ async def test_dry_run_connects_and_closes(amqp_side: Side) -> None:
     await test_connection(amqp_side.settings())
 
 
-async def test_a_deleted_queue_ends_deliveries(amqp_side: Side, client: Client, amqp_peer: Channel) -> None:
+async def test_a_deleted_queue_ends_deliveries(amqp_side: Side, amqp_client: Client, amqp_peer: Channel) -> None:
     queue = await new_queue(amqp_peer)
-    waiting = anext(amqp_side.deliveries(client, queue))
+    waiting = anext(amqp_side.deliveries(amqp_client, queue))
     async with anyio.create_task_group() as group:
         async def delete() -> None:
             await consumers(amqp_peer, queue, 1)
@@ -201,17 +182,19 @@ async def test_a_deleted_queue_ends_deliveries(amqp_side: Side, client: Client, 
 
 
 async def test_a_publish_the_broker_refuses_is_a_client_failure(
-        amqp_side: Side, client: Client, amqp_peer: Channel) -> None:
+        amqp_side: Side, amqp_client: Client, amqp_peer: Channel) -> None:
     queue = await new_queue(amqp_peer, **{"x-max-length": 1, "x-overflow": "reject-publish"})  # type: ignore[arg-type]
-    await client.publish(ExternalMessage(payload=b"fits", address=amqp_side.target(queue)))
+    await amqp_client.publish(ExternalMessage(payload=b"fits", address=amqp_side.target(queue)))
     with anyio.fail_after(10), pytest.raises(ClientFailure, match=amqp_side.refused_when_full):  # never return or hang
-        await client.publish(ExternalMessage(payload=b"full", address=amqp_side.target(queue)))
+        await amqp_client.publish(ExternalMessage(payload=b"full", address=amqp_side.target(queue)))
     assert (await take(amqp_peer, queue)).body == b"fits"
 
 
-async def test_concurrent_publishes_are_each_confirmed(amqp_side: Side, client: Client, amqp_peer: Channel) -> None:
+async def test_concurrent_publishes_are_each_confirmed(amqp_side: Side, amqp_client: Client,
+                                                       amqp_peer: Channel) -> None:
     queue = await new_queue(amqp_peer)
     async with anyio.create_task_group() as group:
         for n in range(50):
-            group.start_soon(client.publish, ExternalMessage(payload=str(n).encode(), address=amqp_side.target(queue)))
+            message = ExternalMessage(payload=str(n).encode(), address=amqp_side.target(queue))
+            group.start_soon(amqp_client.publish, message)
     assert await ready(amqp_peer, queue) == 50  # each publish returned after its confirm: all are in the queue
