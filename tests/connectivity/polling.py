@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.05  # often enough for a test, rarely enough not to load a server it asks over HTTP
 
 
 async def until(condition: Callable[[], bool | Awaitable[bool]], what: str, *, within: float = 20.0,

@@ -7,13 +7,13 @@ says why not; a broker killed mid-stream loses no message. What amqp-091 does al
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import aio_pika
 import httpx
 import pytest
 
-from tests.connectivity.amqp_side import amqp10
+from tests.connectivity.amqp_side import Side, amqp10
 from tests.connectivity.e2e import OWNER, Connections, inbound, merge, new_thing_id, value_at, value_is
 from tests.connectivity.peer import Channel, dead_lettered_queue, new_queue, send, take_several
 from tests.connectivity.polling import until
@@ -23,23 +23,21 @@ pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("rabbit_node")]
 
 
 @pytest.fixture
-async def peer(running_node: RabbitNode) -> AsyncIterator[Channel]:
-    connection = await aio_pika.connect(running_node.uri())
-    async with connection:
-        yield await connection.channel()
+def amqp_side(running_node: RabbitNode) -> Side:
+    return amqp10(running_node)
 
 
 async def test_an_unauthorized_command_and_a_malformed_payload_are_dead_lettered_logged_and_counted(
         e2e_api: httpx.AsyncClient, e2e_other: httpx.AsyncClient, e2e_connections: Connections,
-        running_node: RabbitNode, peer: Channel) -> None:
+        running_node: RabbitNode, amqp_peer: Channel) -> None:
     mine, theirs = new_thing_id("mine"), new_thing_id("theirs")
     assert (await e2e_api.put(f"/things/{mine}", json={"attributes": {}})).status_code == 201
     assert (await e2e_other.put(f"/things/{theirs}", json={"attributes": {"x": 0}})).status_code == 201
-    queue, dead = await dead_lettered_queue(peer)
+    queue, dead = await dead_lettered_queue(amqp_peer)
     connection_id = await amqp10(running_node).open_source(e2e_connections, queue)
-    await send(peer, queue, merge(theirs, "/attributes/x", 666), correlation_id="refused-1")
-    await send(peer, queue, b"[1, 2", correlation_id="broken-1")
-    assert sorted(message.correlation_id or "" for message in await take_several(peer, dead, 2)) == [
+    await send(amqp_peer, queue, merge(theirs, "/attributes/x", 666), correlation_id="refused-1")
+    await send(amqp_peer, queue, b"[1, 2", correlation_id="broken-1")
+    assert sorted(message.correlation_id or "" for message in await take_several(amqp_peer, dead, 2)) == [
         "broken-1", "refused-1"]
     refusal = await e2e_connections.wait_logged(connection_id, "the refusal", correlationId="refused-1",
                                                 level="failure")
@@ -47,7 +45,7 @@ async def test_an_unauthorized_command_and_a_malformed_payload_are_dead_lettered
     junk = await e2e_connections.wait_logged(connection_id, "the junk", correlationId="broken-1")
     assert (junk["level"], junk["type"]) == ("failure", "mapped")
     assert await value_at(e2e_other, theirs, "attributes/x") == 0
-    await send(peer, queue, merge(mine, "/attributes/after", True))
+    await send(amqp_peer, queue, merge(mine, "/attributes/after", True))
     await until(lambda: value_is(e2e_api, mine, "attributes/after", True), "the next message's change")
     metrics = await e2e_connections.metrics(connection_id)
     assert metrics["containsFailures"] is True

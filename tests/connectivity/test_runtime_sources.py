@@ -49,7 +49,7 @@ async def until_consuming(runtime: ConnectionRuntime, platform: Platform, url: s
         return False
 
     await runtime.connected()
-    await until(landed, "a ping through the source", every=0.05)
+    await until(landed, "a ping through the source")
 
 
 def source(prefix: str, **extra: JsonValue) -> JsonObject:
