@@ -30,13 +30,13 @@ def amqp_side(vhost: str) -> Side:
 
 
 async def test_an_unauthorized_command_is_dead_lettered_logged_and_counted(
-        e2e_api: httpx.AsyncClient, e2e_other: httpx.AsyncClient, e2e_connections: Connections, vhost: str,
+        e2e_api: httpx.AsyncClient, e2e_other: httpx.AsyncClient, e2e_connections: Connections, amqp_side: Side,
         amqp_peer: Channel) -> None:
     mine, theirs = new_thing_id("mine"), new_thing_id("theirs")
     assert (await e2e_api.put(f"/things/{mine}", json={"attributes": {}})).status_code == 201
     assert (await e2e_other.put(f"/things/{theirs}", json={"attributes": {"x": 0}})).status_code == 201
     queue, dead = await dead_lettered_queue(amqp_peer)
-    connection_id = await amqp091(vhost).open_source(e2e_connections, queue)
+    connection_id = await amqp_side.open_source(e2e_connections, queue)
     refused = merge(theirs, "/attributes/x", 666, **{"correlation-id": "refused-1"})
     await send(amqp_peer, queue, refused)
     dead_lettered = await take(amqp_peer, dead)
@@ -55,11 +55,11 @@ async def test_an_unauthorized_command_is_dead_lettered_logged_and_counted(
 
 
 async def test_a_malformed_payload_is_logged_counted_and_the_connection_keeps_working(
-        e2e_api: httpx.AsyncClient, e2e_connections: Connections, vhost: str, amqp_peer: Channel) -> None:
+        e2e_api: httpx.AsyncClient, e2e_connections: Connections, amqp_side: Side, amqp_peer: Channel) -> None:
     thing = new_thing_id("sturdy")
     assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
     queue, dead = await dead_lettered_queue(amqp_peer)
-    connection_id = await amqp091(vhost).open_source(e2e_connections, queue)
+    connection_id = await amqp_side.open_source(e2e_connections, queue)
     await send(amqp_peer, queue, b'{"topic": "not/a/ditto/topic", "value":', correlation_id="broken-1")
     await send(amqp_peer, queue, b"\xff\xfe binary junk", correlation_id="broken-2")
     assert [message.correlation_id for message in await take_several(amqp_peer, dead, 2)] == ["broken-1", "broken-2"]
@@ -74,11 +74,11 @@ async def test_a_malformed_payload_is_logged_counted_and_the_connection_keeps_wo
 
 
 async def test_a_message_whose_command_is_not_acknowledged_in_time_stays_with_the_broker(
-        e2e_api: httpx.AsyncClient, e2e_connections: Connections, vhost: str, amqp_peer: Channel) -> None:
+        e2e_api: httpx.AsyncClient, e2e_connections: Connections, amqp_side: Side, amqp_peer: Channel) -> None:
     thing = new_thing_id("unanswered")
     assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
     queue, dead = await dead_lettered_queue(amqp_peer)
-    connection_id = await amqp091(vhost).open_source(e2e_connections, queue)
+    connection_id = await amqp_side.open_source(e2e_connections, queue)
     # An acknowledgement nobody issues: the command times out (408), so the message is given back, again and
     # again, never acknowledged and never dead-lettered.
     await send(amqp_peer, queue, merge(thing, "/attributes/x", 1, **{"requested-acks": '["nobody-issues-this"]',
@@ -90,7 +90,7 @@ async def test_a_message_whose_command_is_not_acknowledged_in_time_stays_with_th
         return len(entries) >= 2
 
     await until(given_back_twice, "two redeliveries of the unanswered message")
-    assert amqp091(vhost).held(queue) == 1
+    assert amqp_side.held(queue) == 1
     await e2e_connections.delete_all()
 
     async def back_in_the_queue() -> bool:  # once the connection's consumer is gone
@@ -101,13 +101,13 @@ async def test_a_message_whose_command_is_not_acknowledged_in_time_stays_with_th
 
 
 async def test_the_reply_target_answers_the_device_at_its_reply_to(
-        e2e_api: httpx.AsyncClient, e2e_other: httpx.AsyncClient, e2e_connections: Connections, vhost: str,
+        e2e_api: httpx.AsyncClient, e2e_other: httpx.AsyncClient, e2e_connections: Connections, amqp_side: Side,
         amqp_peer: Channel) -> None:
     mine, theirs = new_thing_id("mine"), new_thing_id("theirs")
     assert (await e2e_api.put(f"/things/{mine}", json={"attributes": {}})).status_code == 201
     assert (await e2e_other.put(f"/things/{theirs}", json={"attributes": {}})).status_code == 201
     queue, replies = await new_queue(amqp_peer), await new_queue(amqp_peer)
-    connection_id = await e2e_connections.create({"connectionType": "amqp-091", "uri": amqp091(vhost).uri, "sources": [
+    connection_id = await e2e_connections.create({"connectionType": "amqp-091", "uri": amqp_side.uri, "sources": [
         {"addresses": [queue], "authorizationContext": [OWNER],
          "replyTarget": {"address": "{{ header:reply-to }}", "expectedResponseTypes": ["response", "error"],
                          "headerMapping": {"correlation-id": "{{ header:correlation-id }}"}}}]})
@@ -125,12 +125,12 @@ async def test_the_reply_target_answers_the_device_at_its_reply_to(
 
 
 async def test_status_shows_a_network_outage_and_the_recovery(
-        e2e_api: httpx.AsyncClient, e2e_connections: Connections, vhost: str, amqp_peer: Channel) -> None:
+        e2e_api: httpx.AsyncClient, e2e_connections: Connections, amqp_side: Side, amqp_peer: Channel) -> None:
     thing = new_thing_id("outage")
     assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
     queue = await new_queue(amqp_peer)
     async with TcpProxy(*RABBITMQ) as proxy:
-        connection_id = await dataclasses.replace(amqp091(vhost), port=proxy.port).open_source(e2e_connections, queue)
+        connection_id = await dataclasses.replace(amqp_side, port=proxy.port).open_source(e2e_connections, queue)
         await proxy.cut()
         status = await e2e_connections.wait_failed(connection_id)
         assert status["sourceStatus"][0]["status"] == "failed"
