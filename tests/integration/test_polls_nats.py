@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid
 from collections.abc import AsyncIterator
 
@@ -29,7 +30,7 @@ async def _workers(url: str, count: int, prefix: str) -> AsyncIterator[list[Nats
     async with contextlib.AsyncExitStack() as stack:
         polls = [await stack.enter_async_context(open_nats_polls(url, subject_prefix=prefix)) for _ in range(count)]
         for each in polls:  # every worker knows every other (hello on open, hello back to a newcomer)
-            await eventually(lambda each=each: _known(each, count), "the workers know each other", within=10)
+            await eventually(functools.partial(_known, each, count), "the workers know each other", within=10)
         yield polls
 
 

@@ -30,10 +30,10 @@ def _worker(client: str, live: str, since: str | None = None) -> JsonObject:
 
 
 def test_status_lists_every_workers_clients_and_sources() -> None:
-    merged = merged_status([_worker("w0", "open", "2027-01-15T08:00:02.000Z"),
-                            _worker("w1", "open", "2027-01-15T08:00:01.000Z")])
-    assert [entry["client"] for entry in merged["clientStatus"]] == ["w0", "w1"]  # type: ignore[index, union-attr]
-    assert [entry["client"] for entry in merged["sourceStatus"]] == ["w0", "w1"]  # type: ignore[index, union-attr]
+    merged: Any = merged_status([_worker("w0", "open", "2027-01-15T08:00:02.000Z"),
+                                 _worker("w1", "open", "2027-01-15T08:00:01.000Z")])
+    assert [entry["client"] for entry in merged["clientStatus"]] == ["w0", "w1"]
+    assert [entry["client"] for entry in merged["sourceStatus"]] == ["w0", "w1"]
     assert merged["targetStatus"] == []
     assert (merged["liveStatus"], merged["connectedSince"]) == ("open", "2027-01-15T08:00:01.000Z")
 
