@@ -94,7 +94,7 @@ async def test_hostile_questions_on_the_wire_are_ignored(nats_url: str, prefix: 
         async with await nats.connect(nats_url) as stranger:
             inbox = stranger.new_inbox()
             replies = await stranger.subscribe(inbox)
-            for junk in (b"\xff\xfe", b"[1, 2]", b'{"question": 5}', b"{" * 100_000, b""):
+            for junk in (b"\xff\xfe", b"[1, 2]", b'{"question": 5}', b"{" * 100_000, b"[" * 100_000, b""):
                 await stranger.publish(f"{prefix}.ask.t", junk, reply=inbox)
             await stranger.publish(f"{prefix}.ask.t", b'{"question": {}}')  # nowhere to answer
             await stranger.publish(f"{prefix}.hello", b"y" * 100_000)  # no phantom worker to wait for

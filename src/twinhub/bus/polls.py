@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 import time
@@ -28,6 +27,7 @@ from types import TracebackType
 from typing import Final, Protocol
 
 import nats.errors
+import orjson
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
@@ -164,10 +164,11 @@ class NatsPolls:
             with contextlib.suppress(asyncio.QueueFull):  # more workers than that: the rest are missing
                 replies.put_nowait(msg)
 
-        subscription = await client.subscribe(inbox, cb=collect)
         answered: set[str] = set()
+        subscription = None
         try:
-            data = json.dumps({"from": self.worker, "question": question}).encode()
+            subscription = await client.subscribe(inbox, cb=collect)
+            data = orjson.dumps({"from": self.worker, "question": question})
             await client.publish(f"{self._prefix}.ask.{topic}", data, reply=inbox)
             async with asyncio.timeout(wait):
                 while not expected <= answered:
@@ -181,8 +182,9 @@ class NatsPolls:
         except (nats.errors.Error, OSError) as exc:  # what answered so far is the answer
             log.warning("polling %s failed: %r", topic, exc)
         finally:
-            with contextlib.suppress(nats.errors.Error):
-                await subscription.unsubscribe()
+            if subscription is not None:
+                with contextlib.suppress(nats.errors.Error):
+                    await subscription.unsubscribe()
         return answers
 
     async def _asked(self, msg: Msg) -> None:
@@ -201,7 +203,7 @@ class NatsPolls:
         client = self._client
         if answer is None or client is None:
             return
-        data = json.dumps({"worker": self.worker, "answer": answer}).encode()
+        data = orjson.dumps({"worker": self.worker, "answer": answer})
         if len(data) > client.max_payload:
             log.warning("an answer to a poll of %s is too large to travel (%d bytes)", topic, len(data))
             return
@@ -238,8 +240,8 @@ class NatsPolls:
 
 def _decoded(data: bytes) -> JsonObject:
     try:
-        value = json.loads(data)
-    except ValueError:
+        value = orjson.loads(data)  # nesting beyond 1024 levels is an error, not a crash
+    except orjson.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
 

@@ -7,16 +7,18 @@ a connection's clients: pure functions of each worker's answer (see `operator`).
 - metrics: every count summed per measurement (direction, type, success or failure, and per address),
   `lastMessageAt` the latest, `containsFailures` when any worker has failures.
 - logs: the entries of all workers by timestamp, the latest `max_entries`; `enabledSince` the earliest and
-  `enabledUntil` the latest of the workers that log.
+  `enabledUntil` the latest of the workers that log. A worker's answer holds its latest entries within a
+  size (`bounded_logs`): an answer must travel whole.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from twinhub.model.types import JsonObject, JsonValue
 
-__all__ = ["merged_logs", "merged_metrics", "merged_status"]
+__all__ = ["bounded_logs", "merged_logs", "merged_metrics", "merged_status"]
 
 
 def _entries(answer: JsonObject, key: str) -> list[JsonValue]:
@@ -85,3 +87,17 @@ def merged_logs(connection_id: str, answers: Sequence[JsonObject], *, max_entrie
     if since and until:
         body["enabledSince"], body["enabledUntil"] = min(since), max(until)
     return body
+
+
+def bounded_logs(body: JsonObject, max_bytes: int) -> JsonObject:
+    """`body` with its latest entries whose JSON takes at most `max_bytes`."""
+    entries = body.get("connectionLogs")
+    if not isinstance(entries, list):
+        return body
+    kept, size = 0, 0
+    for entry in reversed(entries):
+        size += len(json.dumps(entry))
+        if size > max_bytes:
+            break
+        kept += 1
+    return {**body, "connectionLogs": entries[len(entries) - kept:]}

@@ -11,7 +11,6 @@ metrics and logs reach every worker the same way (`open`/`close` reach them as t
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from dataclasses import replace
 from typing import Final
@@ -19,7 +18,7 @@ from typing import Final
 from twinhub.bus.polls import InProcessPolls, WorkerPolls
 from twinhub.connectivity.clients.base import ClientFailure
 from twinhub.connectivity.model import Connection
-from twinhub.connectivity.runtime.aggregate import merged_logs, merged_metrics, merged_status
+from twinhub.connectivity.runtime.aggregate import bounded_logs, merged_logs, merged_metrics, merged_status
 from twinhub.connectivity.runtime.connection import ConnectionRuntime, client_settings
 from twinhub.connectivity.runtime.manager import ConnectionManager
 from twinhub.connectivity.runtime.monitor import DEFAULT_MAX_LOG_ENTRIES, ConnectionMonitor
@@ -90,10 +89,12 @@ class RuntimeOperator:
         if not isinstance(connection_id, str) or ask not in (*_READS, *_COMMANDS):
             return {}
         manager = self._manager
+        if ask == "enableLogs":  # also where the connection does not run yet: its monitor waits for it
+            manager.monitor(connection_id).enable_logs()
+            return {}
         if ask in _COMMANDS:
-            monitor = manager.monitor(connection_id)
-            {"resetMetrics": monitor.reset_metrics, "enableLogs": monitor.enable_logs,
-             "resetLogs": monitor.reset_logs}[str(ask)]()
+            if (existing := manager.existing_monitor(connection_id)) is not None:
+                (existing.reset_metrics if ask == "resetMetrics" else existing.reset_logs)()
             return {}
         if ask == "status":
             runtime = manager.runtime(connection_id)
@@ -105,7 +106,7 @@ class RuntimeOperator:
                     "sourceStatus": sources,  # type: ignore[dict-item]
                     "targetStatus": targets}  # type: ignore[dict-item]
         monitor = manager.existing_monitor(connection_id) or ConnectionMonitor(connection_id)
-        return monitor.metrics() if ask == "metrics" else _bounded_logs(monitor.logs())
+        return monitor.metrics() if ask == "metrics" else bounded_logs(monitor.logs(), MAX_LOG_ANSWER_BYTES)
 
     async def test(self, connection: Connection) -> JsonObject:
         """Connect a throwaway client (a clean session that leaves nothing behind at the broker) and close it."""
@@ -124,20 +125,6 @@ class RuntimeOperator:
         finally:
             await client.aclose()
         return {"connectionId": connection.id, "testResult": "ok: connected to the broker and closed again"}
-
-
-def _bounded_logs(body: JsonObject) -> JsonObject:
-    """`body` with its latest entries that fit in MAX_LOG_ANSWER_BYTES (an answer must travel whole)."""
-    entries = body.get("connectionLogs")
-    if not isinstance(entries, list):
-        return body
-    kept, size = 0, 0
-    for entry in reversed(entries):
-        size += len(json.dumps(entry))
-        if size > MAX_LOG_ANSWER_BYTES:
-            break
-        kept += 1
-    return {**body, "connectionLogs": entries[len(entries) - kept:]}
 
 
 async def _connected(runtime: ConnectionRuntime, wait: float) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from twinhub.connectivity.runtime.aggregate import merged_logs, merged_metrics, merged_status
+from twinhub.connectivity.runtime.aggregate import bounded_logs, merged_logs, merged_metrics, merged_status
 from twinhub.connectivity.runtime.monitor import ConnectionMonitor
 from twinhub.model.types import JsonObject
 
@@ -111,3 +111,16 @@ def test_logs_are_enabled_from_the_first_worker_that_enabled_them_until_the_last
     merged = merged_logs("c", [one.logs(), off.logs(), two.logs()], max_entries=10)
     assert merged["enabledSince"] == one.logs()["enabledSince"]
     assert merged["enabledUntil"] == two.logs()["enabledUntil"]
+
+
+def test_a_workers_logs_keep_their_latest_entries_within_the_size_of_an_answer() -> None:
+    clock = Clock()
+    monitor = ConnectionMonitor("c", clock=clock)
+    monitor.enable_logs()
+    for n in range(100):
+        monitor.log("source", "mapped", f"{n:03d} " + "x" * 1990)  # each entry about 2.2 KiB as JSON
+    body: Any = bounded_logs(monitor.logs(), 10_000)
+    assert [entry["message"][:3] for entry in body["connectionLogs"]] == ["096", "097", "098", "099"]
+    assert "enabledSince" in body
+    assert bounded_logs(monitor.logs(), 10**7) == monitor.logs()
+    assert bounded_logs(monitor.logs(), 0)["connectionLogs"] == []
