@@ -94,7 +94,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
                 yield Platform(authenticator=authenticator, things=things, policies=policies,
                                search=SearchService(store, things), permissions=PermissionService(things, policies),
                                events=events, live=live, budget=Budget(settings.buffer_budget_bytes),
-                               store=store, bus=bus)
+                               store=store, bus=bus, polls=backends.polls)
             finally:
                 for follower in followers:
                     follower.cancel()

@@ -1,7 +1,8 @@
 """Opening the engines a server runs on, from its settings: the store (embedded SQLite, or PostgreSQL at
 `store_url`), the users of basic authentication and the devices beside it, the event bus (in-process, or NATS
 JetStream at `bus_url`) and the signal bus of live messages and acknowledgements (in-process, or core
-NATS at `bus_url`). Everything opened here is closed when the `async with` ends."""
+NATS at `bus_url`), and the polls of every worker beside it. Everything opened here is closed when the
+`async with` ends."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from twinhub.bus.base import EventBus
 from twinhub.bus.inprocess import InProcessBus
+from twinhub.bus.polls import InProcessPolls, WorkerPolls, open_nats_polls
 from twinhub.bus.signals import InProcessSignalBus, SignalBus, open_nats_signal_bus
 from twinhub.config import Settings
 from twinhub.store.base import Store
@@ -26,6 +28,7 @@ class Backends:
     devices: DeviceStore
     bus: EventBus
     signals: SignalBus
+    polls: WorkerPolls  # questions to every worker (connections' status, metrics, logs)
 
 
 def is_embedded(settings: Settings) -> bool:
@@ -55,6 +58,7 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
             store, users, devices = postgres, PostgresUserStore(postgres), PostgresDeviceStore(postgres)
         bus: EventBus
         signals: SignalBus
+        polls: WorkerPolls
         if settings.bus_url:
             from twinhub.bus.nats import open_nats_bus, recent_events
             from twinhub.service.coherence import RESTORE_CHECK_EVENTS, bus_epoch
@@ -71,9 +75,12 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
             # and a store's signals stay within its epoch as its events do.
             signals = await stack.enter_async_context(
                 open_nats_signal_bus(url, subject_prefix=f"twinhub-signals.{stream.lower()}.{epoch}"))
+            polls = await stack.enter_async_context(
+                open_nats_polls(url, subject_prefix=f"twinhub-polls.{stream.lower()}.{epoch}"))
         else:
             bus = InProcessBus()
             stack.push_async_callback(bus.aclose)
             signals = InProcessSignalBus()
             stack.push_async_callback(signals.aclose)
-        yield Backends(store, users, devices, bus, signals)
+            polls = InProcessPolls()
+        yield Backends(store, users, devices, bus, signals, polls)

@@ -13,9 +13,10 @@ import aio_pika
 import httpx
 import pytest
 
-from tests.connectivity.e2e import OWNER, inbound, merge
+from tests.connectivity.e2e import OWNER, merge
 from tests.connectivity.peer import Channel, new_queue, send
 from tests.connectivity.polling import until
+from tests.connectivity.workers import consumed_by_each
 from tests.integration.services import NATS, POSTGRES, RABBITMQ, delete_streams, psql, require, throwaway_name
 from twinhub.testing import Server, start_server
 
@@ -25,11 +26,17 @@ MESSAGES = 60
 
 
 @pytest.fixture
-def workers(tmp_path: Path) -> Iterator[list[Server]]:
+def stream() -> str:
+    """The throwaway event stream of the workers."""
+    return throwaway_name("TWINHUB_TEST").upper()
+
+
+@pytest.fixture
+def workers(tmp_path: Path, stream: str) -> Iterator[list[Server]]:
     """Two servers on a throwaway database and event stream (removed afterwards)."""
     require("PostgreSQL", POSTGRES)
     require("NATS", NATS)
-    database, stream = throwaway_name("twinhub_amqp_src"), throwaway_name("TWINHUB_TEST").upper()
+    database = throwaway_name("twinhub_amqp_src")
     psql(f"CREATE DATABASE {database}")
     env = {"TWINHUB_STORE_URL": f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{database}",
            "TWINHUB_BUS_URL": f"nats://{NATS[0]}:{NATS[1]}", "TWINHUB_BUS_STREAM": stream}
@@ -63,7 +70,7 @@ async def peer(vhost: str) -> AsyncIterator[Channel]:
 
 
 async def test_two_workers_compete_on_one_queue_each_message_applied_once(
-        apis: list[httpx.AsyncClient], vhost: str, peer: Channel) -> None:
+        apis: list[httpx.AsyncClient], vhost: str, peer: Channel, stream: str) -> None:
     suffix = uuid.uuid4().hex[:10]
     things = [f"org.twinhub.two:a{suffix}-{n}" for n in range(MESSAGES)]
     for thing in things:
@@ -77,9 +84,9 @@ async def test_two_workers_compete_on_one_queue_each_message_applied_once(
     connection_id = response.json()["id"]
     try:
         for api in apis:  # each worker runs the connection: both consume before anything is sent
-            async def consuming(api: httpx.AsyncClient = api) -> bool:
+            async def consuming(api: httpx.AsyncClient = api) -> bool:  # either's status lists both workers'
                 status = (await api.get(f"/connections/{connection_id}/status")).json()
-                return bool(status["liveStatus"] == "open" and status["sourceStatus"][0]["status"] == "open")
+                return [entry["status"] for entry in status["sourceStatus"]] == ["open"] * len(apis)
 
             await until(consuming, "the connection consuming on every worker")
 
@@ -97,9 +104,11 @@ async def test_two_workers_compete_on_one_queue_each_message_applied_once(
             return sorted(int(thing["_revision"]) for thing in found) == [2] * MESSAGES
 
         await until(merged_once, "every thing merged once (revision 2)", within=60)
-        shares = [inbound((await api.get(f"/connections/{connection_id}/metrics")).json(), "consumed")
-                  for api in apis]
+        shares = await consumed_by_each(stream, connection_id, len(apis))
         assert sum(shares) == MESSAGES and all(shares), shares  # each once, by both workers
+        for api in apis:  # either worker's /metrics sums them (PT24H: PT1M may have passed a minute's end)
+            metrics = (await api.get(f"/connections/{connection_id}/metrics")).json()
+            assert metrics["connectionMetrics"]["inbound"]["consumed"]["success"]["PT24H"] == MESSAGES, metrics
         declared = await peer.declare_queue(queue, passive=True)
         assert declared.declaration_result.message_count == 0
     finally:

@@ -18,6 +18,7 @@ import pytest
 
 from tests.connectivity.mqtt import forget_sessions, publish_now, responding, server_client_ids
 from tests.connectivity.waiting import eventually_blocking as eventually
+from tests.connectivity.workers import consumed_by_each_now
 from tests.integration.services import shared_backends
 from twinhub.testing import Server, running_server
 
@@ -33,19 +34,21 @@ class World:
     url: str  # the machine's Mosquitto
     prefix: str  # topics of this test alone
     connection_id: str
+    stream: str  # the deployment's event stream (its workers' polls are named after it)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     data = tmp_path_factory.mktemp("live-scale-out") / "data"
     with shared_backends("twinhub_live") as env, \
             running_server(data, args=("--dev", "--workers", str(WORKERS)), env=env) as running:
-        yield running
+        yield running, env["TWINHUB_BUS_STREAM"]
 
 
 @pytest.fixture
-def world(server: Server, mosquitto_url: str, prefix: str) -> Iterator[World]:
+def world(deployment: tuple[Server, str], mosquitto_url: str, prefix: str) -> Iterator[World]:
     """A new connection (its metrics start at zero on both workers), open on both workers."""
+    server, stream = deployment
     with httpx.Client(base_url=server.base_url + "/api/2", auth=("ditto", "any"), timeout=60) as api:
         response = api.post("/connections", json={
             "connectionType": "mqtt-5", "connectionStatus": "open", "uri": mosquitto_url,
@@ -64,19 +67,15 @@ def world(server: Server, mosquitto_url: str, prefix: str) -> Iterator[World]:
                 return len(seen) == WORKERS
 
             eventually(both_open, "the connection open on both workers", within=30)
-            yield World(server, api, mosquitto_url, prefix, connection_id)
+            yield World(server, api, mosquitto_url, prefix, connection_id, stream)
         finally:
             api.delete(f"/connections/{connection_id}")
             anyio.run(forget_sessions, mosquitto_url, server_client_ids(connection_id, server.data_dir, WORKERS))
 
 
-def consumed_by_each_worker(world: World) -> set[int]:
-    """What the workers' /metrics say they consumed, as far as a few requests (spread over them) show."""
-    counts = set()
-    for _attempt in range(8):
-        metrics = world.api.get(f"/connections/{world.connection_id}/metrics", headers={"connection": "close"}).json()
-        counts.add(metrics["connectionMetrics"]["inbound"].get("consumed", {}).get("success", {}).get("PT24H", 0))
-    return counts
+def both_consumed(world: World, count: int) -> bool:
+    """Whether each worker consumed some of the `count` answers and neither all (its own metrics)."""
+    return all(0 < share < count for share in consumed_by_each_now(world.stream, world.connection_id, WORKERS))
 
 
 def test_every_caller_gets_the_devices_answer_whichever_worker_consumed_it(world: World) -> None:
@@ -102,13 +101,7 @@ def test_every_caller_gets_the_devices_answer_whichever_worker_consumed_it(world
         answers = list(pool.map(ask, range(count)))
     assert answers == [(200, {"answer": n}) for n in range(count)]
     # Both workers consumed answers (MQTT 5 shared subscription): neither alone consumed them all.
-    counts: set[int] = set()
-
-    def both_consumed() -> bool:
-        counts.update(consumed_by_each_worker(world))
-        return any(0 < consumed < count for consumed in counts)
-
-    eventually(both_consumed, "answers consumed by both workers", within=20)
+    eventually(lambda: both_consumed(world, count), "answers consumed by both workers", within=20)
 
 
 def test_every_live_retrieve_gets_the_devices_answer_whichever_worker_consumed_it(world: World) -> None:
@@ -131,13 +124,7 @@ def test_every_live_retrieve_gets_the_devices_answer_whichever_worker_consumed_i
             concurrent.futures.ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(retrieve, range(count)))
     assert answers == [(200, "live", f"device read-{n}") for n in range(count)]
-    counts: set[int] = set()
-
-    def both_consumed() -> bool:
-        counts.update(consumed_by_each_worker(world))
-        return any(0 < consumed < count for consumed in counts)
-
-    eventually(both_consumed, "answers consumed by both workers", within=20)
+    eventually(lambda: both_consumed(world, count), "answers consumed by both workers", within=20)
 
 
 def test_a_response_to_a_message_the_connection_never_received_reaches_nobody(world: World) -> None:

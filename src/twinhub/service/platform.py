@@ -4,10 +4,11 @@ buses of the settings, and closed after every subsystem has stopped."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from twinhub.auth import Authenticator
 from twinhub.bus.base import EventBus
+from twinhub.bus.polls import InProcessPolls, WorkerPolls
 from twinhub.service.buffers import Budget
 from twinhub.service.live import LiveHub
 from twinhub.service.permissions import PermissionService
@@ -34,3 +35,5 @@ class Platform:
     # (connectivity: connections in the store, their events on the bus).
     store: Store
     bus: EventBus
+    # Questions asked of every worker of the deployment (connectivity: each worker's clients of a connection).
+    polls: WorkerPolls = field(default_factory=InProcessPolls)

@@ -6,7 +6,8 @@
     inbound.py     SourceConsumer: deliveries -> mappers -> session; settled once answered; replyTarget
     outbound.py    TargetPublisher: the session's streams -> mappers -> address, headers -> publish
     monitor.py     ConnectionMonitor: Ditto's /metrics and /logs of a connection
-    operator.py    RuntimeOperator: the ConnectionOperator the /api/2/connections routes call
+    operator.py    RuntimeOperator: the ConnectionOperator the /api/2/connections routes call, for all workers
+    aggregate.py   status, metrics and logs of the workers merged into one, as Ditto aggregates clients
     worker.py      the worker's stable client ids (a slot per worker of a host)
 """
 

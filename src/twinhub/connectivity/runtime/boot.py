@@ -69,7 +69,7 @@ async def open_runtime(platform: Platform, settings: Settings) -> AsyncIterator[
         refusals = RefusalsToMonitors(manager, asyncio.get_running_loop())
         REFUSAL_LOGGER.addHandler(refusals)
         try:
-            yield RuntimeOperator(manager)
+            yield RuntimeOperator(manager, polls=platform.polls)
         finally:
             REFUSAL_LOGGER.removeHandler(refusals)
             follower.cancel()

@@ -40,6 +40,9 @@ class ConnectionManager:
     def runtime(self, connection_id: str) -> ConnectionRuntime | None:
         return self._runtimes.get(connection_id)
 
+    def existing_monitor(self, connection_id: str) -> ConnectionMonitor | None:
+        return self._monitors.get(connection_id)
+
     def monitor(self, connection_id: str) -> ConnectionMonitor:
         monitor = self._monitors.get(connection_id)
         if monitor is None:
