@@ -54,6 +54,9 @@ STALL_S = 30.0  # a twin path whose revisions rose for this long no more is done
 EVENTS_S = 10.0  # how long the last events may take after the last update landed
 POLL_S = 0.05
 PERSIST_POLL_S = 0.25
+# After the target is reached the sum is watched a little longer, so that a late extra update (a redelivered
+# message applied twice) is counted in the leg that caused it rather than in the next one.
+LATE_S = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,14 +160,18 @@ def _relay_leg(broker: Mosquitto, subscriber: RelaySubscriber, fleet: Fleet, cou
 
 
 async def _until_persisted(server: Server, authorization: str, things: list[str], target: int) -> tuple[int, float]:
-    """Poll the things' revision sum until it reaches `target` or stops rising for `STALL_S`; (the sum, the wall
-    time it last rose). Polled only once the publisher is done, so the polls do not compete with it."""
+    """Poll the things' revision sum until it reaches `target` (then `LATE_S` more) or stops rising for
+    `STALL_S`; (the sum, the wall time it reached the target or last rose). Polled only once the publisher is
+    done, so the polls do not compete with it."""
     last_sum, last_rise = -1, time.time()
     while True:
         current = await asyncio.to_thread(revision_sum, server.base_url, authorization, things)
         if current != last_sum:
             last_sum, last_rise = current, time.time()
-        if current >= target or time.time() - last_rise > STALL_S:
+        if current >= target:
+            await asyncio.sleep(LATE_S)
+            return await asyncio.to_thread(revision_sum, server.base_url, authorization, things), last_rise
+        if time.time() - last_rise > STALL_S:
             return current, last_rise
         await asyncio.sleep(PERSIST_POLL_S)
 
