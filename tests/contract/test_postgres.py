@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from tests.contract.conftest import POSTGRES_URL, terminate_backends_now, with_database
-from tests.contract.helpers import create, modify, unit
+from tests.contract.helpers import at, create, modify, unit
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.rql.parser import parse_filter
 from twinhub.rql.spec import SearchSpec
@@ -167,19 +167,22 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         kept = create("org.twinhub:kept")
         async with open_postgres_store(dsn) as store:
             await store.commit(unit(kept))
-        # What a previous version left: everything but the last three migrations (the store's identity,
-        # the connections, the devices).
-        previous = len(load_migrations()) - 3
+        # What a previous version left: everything but the last four migrations (the store's identity,
+        # the connections, the devices, the history points).
+        previous = len(load_migrations()) - 4
         async with connect(dsn) as connection:
-            await connection.execute("DROP TABLE devices, connections, connection_journal, store_identity")
+            await connection.execute("DROP TABLE history_points, devices, connections, connection_journal, "
+                                     "store_identity")
             await connection.execute("DELETE FROM schema_version WHERE version > $1", previous)
         async with open_postgres_store(dsn) as store:
             assert await store.load("org.twinhub:kept") == kept.thing
             assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
             assert await store.connections() == []
             assert await PostgresDeviceStore(store).list_devices() == []
+            assert (await store.points("org.twinhub:kept", "attributes/a", start=at(0), end=at(10),
+                                       limit=1)).points == ()
         async with connect(dsn) as connection:
-            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 3
+            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 4
     finally:
         async with connect(POSTGRES_URL) as admin:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.helpers import create, unit
+from tests.contract.helpers import at, create, unit
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.store.sqlite import SNAPSHOT_INTERVAL, SchemaTooNew, open_sqlite_store
 from twinhub.store.sqlite.devices import SqliteDeviceStore
@@ -105,10 +105,11 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
     async with open_sqlite_store(db_path) as store:
         kept = create("org.twinhub:kept")
         await store.commit(unit(kept))
-    # What a previous version left: everything but the last three migrations (the store's identity, the
-    # connections, the devices).
-    previous = len(load_migrations()) - 3
+    # What a previous version left: everything but the last four migrations (the store's identity, the
+    # connections, the devices, the history points).
+    previous = len(load_migrations()) - 4
     connection = sqlite3.connect(db_path, isolation_level=None)
+    connection.execute("DROP TABLE history_points")
     connection.execute("DROP TABLE devices")
     connection.execute("DROP TABLE connections")
     connection.execute("DROP TABLE connection_journal")
@@ -121,4 +122,5 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
         assert await store.connections() == []
         assert await SqliteDeviceStore(db_path).list_devices() == []
-    assert pragma(db_path, "user_version") == previous + 3
+        assert (await store.points("org.twinhub:kept", "attributes/a", start=at(0), end=at(10), limit=1)).points == ()
+    assert pragma(db_path, "user_version") == previous + 4

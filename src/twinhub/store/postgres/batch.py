@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from twinhub.store.base import RevisionConflict
+from twinhub.store.points import PointRow
 from twinhub.store.postgres.rows import (
     IndexRecord,
     JournalRecord,
@@ -25,8 +26,8 @@ from twinhub.store.postgres.rows import (
 )
 from twinhub.store.rows import EncodedCommit, EncodedIndex, Kind
 
-__all__ = ["LOCK", "REVISIONS", "WRITE_CONNECTIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX", "WRITE_THINGS",
-           "Plan", "entity_ids", "lock_keys", "plan_batch"]
+__all__ = ["LOCK", "REVISIONS", "WRITE_CONNECTIONS", "WRITE_POINTS", "WRITE_POLICIES", "WRITE_POLICY_INDEX",
+           "WRITE_THINGS", "Plan", "entity_ids", "lock_keys", "plan_batch"]
 
 # Acquired in array order, which `lock_keys` sorts; released when the transaction ends.
 LOCK = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k"
@@ -92,6 +93,11 @@ WITH rows_removed AS (
 )
 INSERT INTO policy_imports (policy_id, imported_id) SELECT * FROM unnest($8::text[], $9::text[])
 """
+# History points of the committed units, in the same transaction as their things.
+WRITE_POINTS = """
+INSERT INTO history_points (thing_id, path, t_us, revision, type, num, str)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::smallint[], $6::float8[], $7::text[])
+"""
 
 
 @dataclass(slots=True)
@@ -104,6 +110,7 @@ class Plan:
         default_factory=lambda: {"thing": [], "policy": [], "connection": []})
     thing_index: dict[str, list[IndexRecord]] = field(default_factory=dict)  # per thing, its latest rows
     policy_index: dict[str, EncodedIndex] = field(default_factory=dict)  # replaced per policy
+    points: list[PointRow] = field(default_factory=list)
 
     def statements(self) -> list[tuple[str, list[list[Any]]]]:
         """The statements that write the batch, with their column arrays: none when every unit conflicted."""
@@ -126,6 +133,8 @@ class Plan:
             imports = [row for index in self.policy_index.values() for row in index.imports]
             statements.append((WRITE_POLICY_INDEX, [list(self.policy_index), *_columns(rows, 6),
                                                     *_columns(imports, 2)]))
+        if self.points:
+            statements.append((WRITE_POINTS, _columns(self.points, 7)))
         return statements
 
 
@@ -165,5 +174,6 @@ def plan_batch(units: Sequence[EncodedCommit], stored: Mapping[tuple[Kind, str],
             plan.events[write.kind].append(journal_record(write.journal_row))
             if write.kind == "thing":  # the latest state's rows replace all earlier ones (none if deleted)
                 plan.thing_index[write.entity_id] = [index_record(row) for row in write.index_rows]
+        plan.points.extend(unit.points)
         plan.outcomes.append(None)
     return plan
