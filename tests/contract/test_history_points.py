@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.contract.helpers import at, create, delete, modify
-from twinhub.history import HISTORY_TIMESTAMP_HEADER, HistoryRules, Point, changed_points, device_time, parse_rules
+from tests.contract.helpers import at, create, delete, modify, with_points
+from twinhub.history import HISTORY_TIMESTAMP_HEADER, HistoryRules, Point, device_time, parse_rules
 from twinhub.model.events import Thing, ThingEvent, ThingWrite
 from twinhub.model.merge import merge_patch
 from twinhub.model.types import JsonObject
@@ -21,16 +21,6 @@ pytestmark = pytest.mark.anyio
 T = "org.twinhub:sensor"
 VALUE = "features/temp/properties/value"
 EVER = (at(-10**6), at(10**6))
-EVERY_LEAF = HistoryRules()
-
-
-def with_points(write: ThingWrite, before: Thing | None, *, rules: HistoryRules = EVERY_LEAF,
-                time: datetime | None = None) -> Commit:
-    """The write as one commit with the points of its change, as the thing service builds it."""
-    after = None if write.thing.deleted else write.thing.doc
-    points = changed_points(write.thing.thing_id, None if before is None or before.deleted else before.doc, after,
-                            time=time or write.event.timestamp, revision=write.thing.revision)
-    return Commit(things=(write,), points=rules.select(points))
 
 
 def merged(thing: Thing, patch: JsonObject) -> ThingWrite:

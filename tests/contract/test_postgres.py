@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from tests.contract.conftest import POSTGRES_URL, terminate_backends_now, with_database
-from tests.contract.helpers import at, create, modify, unit
+from tests.contract.helpers import at, create, modify, unit, with_points
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.rql.parser import parse_filter
 from twinhub.rql.spec import SearchSpec
@@ -55,6 +55,31 @@ async def failing_inserts_of(dsn: str, thing_id: str) -> AsyncIterator[None]:
             yield
         finally:
             await connection.execute("DROP TRIGGER boom ON things; DROP FUNCTION boom()")
+
+
+async def test_a_failing_statement_writes_neither_the_thing_nor_its_points_and_spares_the_batch(
+        postgres_dsn: str) -> None:
+    async with connect(postgres_dsn) as connection:
+        await connection.execute(f"""
+            CREATE FUNCTION boom_points() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.thing_id = '{BOOM}' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER boom_points BEFORE INSERT ON history_points FOR EACH ROW EXECUTE FUNCTION boom_points();
+        """)
+    try:
+        async with open_postgres_store(postgres_dsn) as store:
+            good = create("org.twinhub:good", {"attributes": {"a": 1}})
+            outcomes = await asyncio.gather(store.commit(with_points(good, None)),
+                                            store.commit(with_points(create(BOOM, {"attributes": {"a": 1}}), None)),
+                                            return_exceptions=True)
+            assert outcomes[0] is None and isinstance(outcomes[1], ServiceUnavailable)
+            assert await store.load(BOOM) is None
+            assert await store.load("org.twinhub:good") == good.thing
+            for thing_id, expected in ((BOOM, 0), ("org.twinhub:good", 1)):
+                page = await store.points(thing_id, "attributes/a", start=at(0), end=at(10), limit=10)
+                assert len(page.points) == expected
+    finally:
+        async with connect(postgres_dsn) as connection:
+            await connection.execute("DROP TRIGGER boom_points ON history_points; DROP FUNCTION boom_points()")
 
 
 class Proxy:

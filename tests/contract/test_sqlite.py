@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.helpers import at, create, unit
+from tests.contract.helpers import at, create, unit, with_points
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.store.sqlite import SNAPSHOT_INTERVAL, SchemaTooNew, open_sqlite_store
 from twinhub.store.sqlite.devices import SqliteDeviceStore
@@ -76,6 +76,23 @@ async def test_a_failing_transaction_is_service_unavailable_and_keeps_earlier_da
         later = create("org.twinhub:later")
         await store.commit(unit(later))  # the writer goes on after a failed batch
         assert await store.load("org.twinhub:later") == later.thing
+
+
+async def test_a_failing_transaction_writes_neither_the_thing_nor_its_points(db_path: Path) -> None:
+    async with open_sqlite_store(db_path) as store:
+        connection = sqlite3.connect(db_path, isolation_level=None)
+        connection.execute(f"CREATE TRIGGER boom_points BEFORE INSERT ON history_points WHEN NEW.thing_id = '{BOOM}' "
+                           "BEGIN SELECT RAISE(ABORT, 'boom'); END")
+        connection.close()
+        with pytest.raises(ServiceUnavailable):  # the points fail: the thing is not written either
+            await store.commit(with_points(create(BOOM, {"attributes": {"a": 1}}), None))
+        assert await store.load(BOOM) is None
+        fail_inserts_of(db_path, "org.twinhub:thing-fails")
+        with pytest.raises(ServiceUnavailable):  # the thing fails: none of its points are written
+            await store.commit(with_points(create("org.twinhub:thing-fails", {"attributes": {"a": 1}}), None))
+        for thing_id in (BOOM, "org.twinhub:thing-fails"):
+            page = await store.points(thing_id, "attributes/a", start=at(0), end=at(10), limit=10)
+            assert page.points == ()
 
 
 async def test_a_failing_transaction_applies_nothing_of_its_batch(db_path: Path) -> None:
