@@ -3,8 +3,8 @@
 Callers put a unit of writes and a future on the queue (`submit`). While a transaction is in flight the
 queue fills; the committer then takes up to `batch_max` units in queue order, commits them in ONE
 transaction on its own connection (reads never delay it), and answers every future only after COMMIT
-returned (or failed). A transaction costs five round trips (one more each with policies and with history
-points) and one WAL flush, whatever it holds:
+returned (or failed). A transaction costs five round trips (six with policies) and one WAL flush,
+whatever it holds:
 
     BEGIN -> LOCK (advisory locks of every entity, in key order) -> REVISIONS -> WRITE_* -> COMMIT
 
