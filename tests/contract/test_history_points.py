@@ -142,3 +142,14 @@ async def test_a_commit_refuses_points_of_no_thing_write_and_points_twice() -> N
         Commit(things=(write,), points=(Point(T, "attributes/a", at(1), 1, 2),))
     with pytest.raises(ValueError, match="twice"):
         Commit(things=(write,), points=(point, point))
+
+
+async def test_a_large_creation_stores_every_leaf_and_escaped_keys_read_back(store: Store) -> None:
+    properties: JsonObject = {f"p{index}": index for index in range(500)}
+    first = create(T, {"attributes": {"a/b": {"ü~x": "y"}}, "features": {"f": {"properties": properties}}})
+    commit = with_points(first, None)
+    assert len(commit.points) == 501
+    await store.commit(commit)
+    assert await series(store, "attributes/a~1b/ü~0x") == [(at(1), "y", 1)]
+    for index in (0, 250, 499):
+        assert await series(store, f"features/f/properties/p{index}") == [(at(1), index, 1)]
