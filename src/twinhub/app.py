@@ -86,7 +86,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
         policies = PolicyService(store, bus, cache_size=settings.cache_size,
                                  expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
         things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,
-                              cache_size=settings.cache_size)
+                              cache_size=settings.cache_size, history_rules=settings.history_rules())
         events = EventHub(bus, things, policies=policies)
         async with LiveHub(backends.signals, things) as live:
             followers = (asyncio.create_task(follow_events(bus, things, policies)), asyncio.create_task(events.run()))

@@ -13,7 +13,9 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     admin_subjects (who may manage connections: comma-separated subjects in TWINHUB_ADMIN_SUBJECTS, a list
     in TOML; in development mode every authenticated subject may),
     mqtt_port (the device endpoint's port: unset/empty is off, 0 any free one), mqtt_telemetry (where device
-    telemetry lands: features | attributes | merge; see twinhub.connectivity.device.telemetry)
+    telemetry lands: features | attributes | merge; see twinhub.connectivity.device.telemetry),
+    history_include, history_exclude (which leaves history records: `glob` or `namespace:glob` rules,
+    comma-separated in TWINHUB_HISTORY_INCLUDE / _EXCLUDE, a list in TOML; default: every leaf)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from twinhub.auth import OidcIssuer, oidc_issuers_to_json, parse_oidc_issuers
+from twinhub.history import HistoryRules, parse_rules
 
 DEFAULT_PORT = 8080
 MAX_PORT = 65535
@@ -71,14 +74,24 @@ class Settings:
     # The MQTT device endpoint in the server process (single worker); None: off.
     mqtt_port: int | None = None
     mqtt_telemetry: str = "features"
+    # Which leaves history records (twinhub.history.rules): `glob` or `namespace:glob` rules, comma-separated
+    # in TWINHUB_HISTORY_INCLUDE / _EXCLUDE; no include rule records every leaf.
+    history_include: tuple[str, ...] = ()
+    history_exclude: tuple[str, ...] = ()
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
         environ = {f"TWINHUB_{field.name.upper()}": str(getattr(self, field.name)) for field in fields(self)}
         environ["TWINHUB_OIDC"] = oidc_issuers_to_json(self.oidc)
         environ["TWINHUB_ADMIN_SUBJECTS"] = ",".join(self.admin_subjects)
+        environ["TWINHUB_HISTORY_INCLUDE"] = ",".join(self.history_include)
+        environ["TWINHUB_HISTORY_EXCLUDE"] = ",".join(self.history_exclude)
         environ["TWINHUB_MQTT_PORT"] = "" if self.mqtt_port is None else str(self.mqtt_port)
         return environ
+
+    def history_rules(self) -> HistoryRules:
+        """The rules of `history_include` and `history_exclude` (checked when the settings were loaded)."""
+        return HistoryRules(parse_rules(self.history_include), parse_rules(self.history_exclude))
 
 
 class SettingsError(ValueError):
@@ -103,7 +116,13 @@ def _convert(name: str, raw: object) -> object:
         items = raw if isinstance(raw, list) else str(raw).split(",")
         if not all(isinstance(item, str) for item in items):
             raise SettingsError(f"setting {name!r}: {raw!r} is not a list of strings")
-        return tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
+        names = tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
+        if name in ("history_include", "history_exclude"):
+            try:
+                parse_rules(names)
+            except ValueError as exc:
+                raise SettingsError(f"setting {name!r}: {exc}") from exc
+        return names
     try:
         if isinstance(default, bool):
             if isinstance(raw, bool):

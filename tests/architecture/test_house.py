@@ -21,7 +21,8 @@ from tests.architecture.checker import (
 SOURCE = Path(__file__).resolve().parents[2] / "src"
 
 # Model, RQL, policy evaluation and the Ditto Protocol: plain Python with no I/O.
-PURE_CORE = ("twinhub.model", "twinhub.rql", "twinhub.policy", "twinhub.protocol")
+# (twinhub.history: its pure parts, points, rules and device timestamps, which the store writes.)
+PURE_CORE = ("twinhub.model", "twinhub.rql", "twinhub.policy", "twinhub.protocol", "twinhub.history")
 # Besides the standard library: orjson (JSON) and google-re2 (linear-time regular expressions in merge patch).
 PURE_CORE_MAY_IMPORT = frozenset({"orjson", "re2"})
 
@@ -38,6 +39,7 @@ LAYERS = (
     ("twinhub.service",),
     ("twinhub.auth",),
     ("twinhub.store", "twinhub.bus"),
+    ("twinhub.history",),
     ("twinhub.protocol",),
     ("twinhub.rql", "twinhub.policy"),
     ("twinhub.model",),

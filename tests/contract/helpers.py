@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from twinhub.history import HistoryRules, changed_points
 from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, Thing, ThingEvent, ThingWrite
 from twinhub.model.pointer import set_at
 from twinhub.model.types import JsonObject, JsonValue, Pointer
@@ -11,6 +12,7 @@ from twinhub.store.commit import Commit
 from twinhub.store.index import PolicyIndex
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
+EVERY_LEAF = HistoryRules()
 POLICY_DOC: JsonObject = {"policyId": "ns:p", "entries": {"DEFAULT": {"subjects": {}, "resources": {}}}}
 
 
@@ -69,3 +71,12 @@ def unit(*writes: ThingWrite | PolicyWrite | PolicyIndex) -> Commit:
     return Commit(things=tuple(write for write in writes if isinstance(write, ThingWrite)),
                   policies=tuple(write for write in writes if isinstance(write, PolicyWrite)),
                   policy_indexes=tuple(write for write in writes if isinstance(write, PolicyIndex)))
+
+
+def with_points(write: ThingWrite, before: Thing | None, *, rules: HistoryRules = EVERY_LEAF,
+                time: datetime | None = None) -> Commit:
+    """The write as one commit with the points of its change, as the thing service builds it."""
+    after = None if write.thing.deleted else write.thing.doc
+    points = changed_points(write.thing.thing_id, None if before is None or before.deleted else before.doc, after,
+                            time=time or write.event.timestamp, revision=write.thing.revision)
+    return Commit(things=(write,), points=rules.select(points))

@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from tests.contract.conftest import POSTGRES_URL, terminate_backends_now, with_database
-from tests.contract.helpers import create, modify, unit
+from tests.contract.helpers import at, create, modify, unit, with_points
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.rql.parser import parse_filter
 from twinhub.rql.spec import SearchSpec
@@ -55,6 +55,31 @@ async def failing_inserts_of(dsn: str, thing_id: str) -> AsyncIterator[None]:
             yield
         finally:
             await connection.execute("DROP TRIGGER boom ON things; DROP FUNCTION boom()")
+
+
+async def test_a_failing_statement_writes_neither_the_thing_nor_its_points_and_spares_the_batch(
+        postgres_dsn: str) -> None:
+    async with connect(postgres_dsn) as connection:
+        await connection.execute(f"""
+            CREATE FUNCTION boom_points() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.thing_id = '{BOOM}' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER boom_points BEFORE INSERT ON history_points FOR EACH ROW EXECUTE FUNCTION boom_points();
+        """)
+    try:
+        async with open_postgres_store(postgres_dsn) as store:
+            good = create("org.twinhub:good", {"attributes": {"a": 1}})
+            outcomes = await asyncio.gather(store.commit(with_points(good, None)),
+                                            store.commit(with_points(create(BOOM, {"attributes": {"a": 1}}), None)),
+                                            return_exceptions=True)
+            assert outcomes[0] is None and isinstance(outcomes[1], ServiceUnavailable)
+            assert await store.load(BOOM) is None
+            assert await store.load("org.twinhub:good") == good.thing
+            for thing_id, expected in ((BOOM, 0), ("org.twinhub:good", 1)):
+                page = await store.points(thing_id, "attributes/a", start=at(0), end=at(10), limit=10)
+                assert len(page.points) == expected
+    finally:
+        async with connect(postgres_dsn) as connection:
+            await connection.execute("DROP TRIGGER boom_points ON history_points; DROP FUNCTION boom_points()")
 
 
 class Proxy:
@@ -167,19 +192,22 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         kept = create("org.twinhub:kept")
         async with open_postgres_store(dsn) as store:
             await store.commit(unit(kept))
-        # What a previous version left: everything but the last three migrations (the store's identity,
-        # the connections, the devices).
-        previous = len(load_migrations()) - 3
+        # What a previous version left: everything but the last four migrations (the store's identity,
+        # the connections, the devices, the history points).
+        previous = len(load_migrations()) - 4
         async with connect(dsn) as connection:
-            await connection.execute("DROP TABLE devices, connections, connection_journal, store_identity")
+            await connection.execute("DROP TABLE history_points, devices, connections, connection_journal, "
+                                     "store_identity")
             await connection.execute("DELETE FROM schema_version WHERE version > $1", previous)
         async with open_postgres_store(dsn) as store:
             assert await store.load("org.twinhub:kept") == kept.thing
             assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
             assert await store.connections() == []
             assert await PostgresDeviceStore(store).list_devices() == []
+            assert (await store.points("org.twinhub:kept", "attributes/a", start=at(0), end=at(10),
+                                       limit=1)).points == ()
         async with connect(dsn) as connection:
-            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 3
+            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 4
     finally:
         async with connect(POSTGRES_URL) as admin:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

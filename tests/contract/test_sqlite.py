@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.contract.helpers import create, unit
+from tests.contract.helpers import at, create, unit, with_points
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.store.sqlite import SNAPSHOT_INTERVAL, SchemaTooNew, open_sqlite_store
 from twinhub.store.sqlite.devices import SqliteDeviceStore
@@ -78,6 +78,23 @@ async def test_a_failing_transaction_is_service_unavailable_and_keeps_earlier_da
         assert await store.load("org.twinhub:later") == later.thing
 
 
+async def test_a_failing_transaction_writes_neither_the_thing_nor_its_points(db_path: Path) -> None:
+    async with open_sqlite_store(db_path) as store:
+        connection = sqlite3.connect(db_path, isolation_level=None)
+        connection.execute(f"CREATE TRIGGER boom_points BEFORE INSERT ON history_points WHEN NEW.thing_id = '{BOOM}' "
+                           "BEGIN SELECT RAISE(ABORT, 'boom'); END")
+        connection.close()
+        with pytest.raises(ServiceUnavailable):  # the points fail: the thing is not written either
+            await store.commit(with_points(create(BOOM, {"attributes": {"a": 1}}), None))
+        assert await store.load(BOOM) is None
+        fail_inserts_of(db_path, "org.twinhub:thing-fails")
+        with pytest.raises(ServiceUnavailable):  # the thing fails: none of its points are written
+            await store.commit(with_points(create("org.twinhub:thing-fails", {"attributes": {"a": 1}}), None))
+        for thing_id in (BOOM, "org.twinhub:thing-fails"):
+            page = await store.points(thing_id, "attributes/a", start=at(0), end=at(10), limit=10)
+            assert page.points == ()
+
+
 async def test_a_failing_transaction_applies_nothing_of_its_batch(db_path: Path) -> None:
     async with open_sqlite_store(db_path) as store:
         fail_inserts_of(db_path, BOOM)
@@ -105,10 +122,11 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
     async with open_sqlite_store(db_path) as store:
         kept = create("org.twinhub:kept")
         await store.commit(unit(kept))
-    # What a previous version left: everything but the last three migrations (the store's identity, the
-    # connections, the devices).
-    previous = len(load_migrations()) - 3
+    # What a previous version left: everything but the last four migrations (the store's identity, the
+    # connections, the devices, the history points).
+    previous = len(load_migrations()) - 4
     connection = sqlite3.connect(db_path, isolation_level=None)
+    connection.execute("DROP TABLE history_points")
     connection.execute("DROP TABLE devices")
     connection.execute("DROP TABLE connections")
     connection.execute("DROP TABLE connection_journal")
@@ -121,4 +139,5 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
         assert await store.connections() == []
         assert await SqliteDeviceStore(db_path).list_devices() == []
-    assert pragma(db_path, "user_version") == previous + 3
+        assert (await store.points("org.twinhub:kept", "attributes/a", start=at(0), end=at(10), limit=1)).points == ()
+    assert pragma(db_path, "user_version") == previous + 4

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from twinhub.auth.jwt import OidcIssuer
 from twinhub.auth.settings import parse_oidc_issuers
 from twinhub.config import DEFAULT_DATA_DIR, DEFAULT_PORT, Settings, SettingsError, load_settings
+from twinhub.history import HistoryRules, Rule
 
 BOOLEANS = ("dev_auth", "pre_authentication", "basic_auth")
 TRUE_TEXTS = ("1", "true", "yes", "on", "TRUE", "Yes", "On")
@@ -449,3 +450,22 @@ def test_the_telemetry_layout_is_one_of_three() -> None:
     assert load_settings({"TWINHUB_MQTT_TELEMETRY": "attributes"}).mqtt_telemetry == "attributes"
     with pytest.raises(SettingsError, match="mqtt_telemetry"):
         load_settings({"TWINHUB_MQTT_TELEMETRY": "Features"})
+
+
+def test_history_records_every_leaf_by_default() -> None:
+    assert Settings().history_rules() == HistoryRules()
+
+
+def test_history_rules_come_from_the_environment_and_from_toml(tmp_path: Path) -> None:
+    settings = load_settings(environ={"TWINHUB_HISTORY_INCLUDE": "features/*, plant:attributes/*",
+                                      "TWINHUB_HISTORY_EXCLUDE": "*/desiredProperties/*"})
+    assert settings.history_rules() == HistoryRules(
+        (Rule("features/*"), Rule("attributes/*", "plant")), (Rule("*/desiredProperties/*"),))
+    assert load_settings(environ=settings.to_environ()) == settings
+    from_toml = load_settings(environ={}, config_file=_toml(tmp_path, 'history_exclude = ["attributes/secret"]\n'))
+    assert from_toml.history_rules() == HistoryRules(exclude=(Rule("attributes/secret"),))
+
+
+def test_a_malformed_history_rule_is_a_settings_error() -> None:
+    with pytest.raises(SettingsError, match=r"history_include.*not a namespace"):
+        load_settings(environ={"TWINHUB_HISTORY_INCLUDE": "bad ns:attributes/a"})

@@ -8,6 +8,7 @@ from datetime import datetime
 from starlette.requests import Request
 
 from twinhub.auth.context import AuthContext
+from twinhub.history import HISTORY_TIMESTAMP_HEADER, parse_device_time
 from twinhub.model.commands import IfEqual
 from twinhub.model.errors import HeaderInvalid, TimeoutInvalid
 from twinhub.model.etag import Preconditions
@@ -41,6 +42,7 @@ class RequestHeaders:
     fields: FieldSelector | None
     condition: Condition | None
     requested_acks: tuple[str, ...] = (TWIN_PERSISTED,)
+    history_time: datetime | None = None  # a device's own time for the write's history points
 
 
 def _get(request: Request, name: str) -> str | None:
@@ -86,6 +88,8 @@ def parse_headers(request: Request) -> RequestHeaders:
         fields=None if fields_text is None else parse_fields(fields_text),
         condition=parse_condition(condition_text) if (condition_text := _get(request, "condition")) else None,
         requested_acks=requested_acks if timeout != 0 else (),
+        history_time=None if (history_text := _get(request, HISTORY_TIMESTAMP_HEADER)) is None
+        else parse_device_time(history_text),
     )
 
 

@@ -129,7 +129,7 @@ async def _execute(ctx: Context, command: ThingCommand, auth: AuthContext, heade
     lockout = parse_bool("allow-policy-lockout", request.query_params.get("allow-policy-lockout", "false"))
     executed = await ctx.things.execute(command, auth.subjects, preconditions=headers.preconditions,
                                         allow_policy_lockout=lockout, condition=headers.condition,
-                                        headers=event_headers(headers, auth))
+                                        headers=event_headers(headers, auth), history_time=headers.history_time)
     return WriteOutcome(executed.applied.created, executed.applied.created_value, executed.etag)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from twinhub.bus.base import EventBus
+from twinhub.history import HistoryRules, changed_points
 from twinhub.model.commands import DEFAULT_MAX_THING_SIZE, Applied, ThingCommand, apply, exists, replay
 from twinhub.model.errors import (
     PolicyNotAccessible,
@@ -44,6 +45,7 @@ from twinhub.store.commit import Commit
 
 DEFAULT_CACHE_SIZE = 100_000
 DEFAULT_MAX_PENDING_PER_THING = DEFAULT_MAX_PENDING_PER_ENTITY  # Ditto's per-thing mailbox capacity
+RECORD_EVERY_LEAF = HistoryRules()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +80,10 @@ class ThingService:
                  max_thing_size: int = DEFAULT_MAX_THING_SIZE,
                  cache_size: int = DEFAULT_CACHE_SIZE,
                  max_pending_per_thing: int = DEFAULT_MAX_PENDING_PER_THING,
+                 history_rules: HistoryRules = RECORD_EVERY_LEAF,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
+        self._history_rules = history_rules
         self._writer = EntityWriter(store, bus, too_many=ThingTooManyModifying, forget=self._forget,
                                     remember=self._remember_commit, max_pending=max_pending_per_thing)
         self._policies = policies
@@ -213,16 +217,17 @@ class ThingService:
     async def execute(self, command: ThingCommand, subjects: tuple[str, ...], *,
                       preconditions: Preconditions = NO_PRECONDITIONS,
                       allow_policy_lockout: bool = False, condition: Condition | None = None,
-                      headers: EventHeaders = NO_HEADERS) -> Executed:
-        """Authorize `command`, apply it and commit it with its event; returns once the write is durable.
-        `headers` (the command's Ditto headers) travel with the published event."""
+                      headers: EventHeaders = NO_HEADERS, history_time: datetime | None = None) -> Executed:
+        """Authorize `command`, apply it and commit it with its event and its history points; returns once the
+        write is durable. `headers` (the command's Ditto headers) travel with the published event;
+        `history_time` (a device's own timestamp) is the points' time instead of the event's."""
         classify(command.path)
         return await self._writer.execute(command.thing_id, lambda: self._execute_once(
-            command, subjects, preconditions, allow_policy_lockout, condition, headers))
+            command, subjects, preconditions, allow_policy_lockout, condition, headers, history_time))
 
     async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
                             allow_policy_lockout: bool, condition: Condition | None,
-                            headers: EventHeaders) -> Executed:
+                            headers: EventHeaders, history_time: datetime | None) -> Executed:
         current = await self._load(command.thing_id)
         creating = not exists(current) and not command.path and command.action != "delete"
         policy_write = None
@@ -258,12 +263,17 @@ class ThingService:
                         visible=visible)
         event = replace(applied.event, headers=headers) if headers else applied.event  # not stored, published
         write = ThingWrite(applied.thing, event, current.revision if current else 0)
+        points = self._history_rules.select(changed_points(
+            command.thing_id, current.doc if exists(current) and current is not None else None,
+            None if applied.thing.deleted else applied.thing.doc,
+            time=history_time or applied.event.timestamp, revision=applied.thing.revision))
         if policy_write is not None:  # created with the thing, in the same transaction
             policy = policy_write.policy
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)
-            await self._writer.commit(Commit(things=(write,), policies=(policy_write,), policy_indexes=tuple(indexes)))
+            await self._writer.commit(Commit(things=(write,), policies=(policy_write,), policy_indexes=tuple(indexes),
+                                             points=points))
         else:
-            await self._writer.commit(Commit(things=(write,)))
+            await self._writer.commit(Commit(things=(write,), points=points))
         etag = None
         if applied.event.action != "deleted":
             enforcer = await self.enforcer(applied.thing) if command.path else None

@@ -8,6 +8,7 @@ from typing import Protocol
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.commit import Commit
+from twinhub.store.points import PointCursor, PointPage
 from twinhub.store.search import Hits
 
 
@@ -72,6 +73,13 @@ class Store(Protocol):
         Starts at the latest entry with a snapshot at or before the bound and ends at the bound;
         empty when the thing had no revision by then.
         """
+        ...
+
+    async def points(self, thing_id: str, path: str, *, start: datetime, end: datetime, limit: int,
+                     after: PointCursor | None = None) -> PointPage:
+        """The history points of one leaf (`path` as `Point.path` spells it) from `start` (inclusive) to `end`
+        (exclusive), oldest first (by time, then revision), at most `limit`, after the cursor `after` (from
+        the previous page's `next`) when given. Raises ValueError for a limit below 1."""
         ...
 
     async def life_start(self, thing_id: str) -> int:

@@ -24,6 +24,7 @@ from twinhub.model.json import dumps, loads
 from twinhub.model.types import JsonObject, Pointer
 from twinhub.store.commit import Commit
 from twinhub.store.index import PolicyIndex, thing_index_rows
+from twinhub.store.points import PointRow, encode_point
 
 __all__ = ["SNAPSHOT_INTERVAL", "EncodedCommit", "EncodedIndex", "EncodedWrite", "Kind", "decode_connection",
            "decode_entry", "decode_policy", "decode_thing", "encode_commit", "encode_write"]
@@ -131,18 +132,20 @@ def encode_write(write: EntityWrite) -> EncodedWrite:
 
 @dataclass(frozen=True, slots=True)
 class EncodedCommit:
-    """A `Commit` as a backend binds it: its entity writes (things, policies, connections) and policy
-    indexes."""
+    """A `Commit` as a backend binds it: its entity writes (things, policies, connections), policy
+    indexes and history points."""
 
     writes: tuple[EncodedWrite, ...]
     policy_indexes: tuple[EncodedIndex, ...]
+    points: tuple[PointRow, ...] = ()
 
 
 def encode_commit(commit: Commit) -> EncodedCommit:
     """Encode every write of `commit`; raises ValueError as `encode_write` does."""
     writes: tuple[EntityWrite, ...] = (*commit.things, *commit.policies, *commit.connections)
     return EncodedCommit(tuple(encode_write(write) for write in writes),
-                         tuple(encode_index(index) for index in commit.policy_indexes))
+                         tuple(encode_index(index) for index in commit.policy_indexes),
+                         tuple(encode_point(point) for point in commit.points))
 
 
 def encode_index(index: PolicyIndex) -> EncodedIndex:

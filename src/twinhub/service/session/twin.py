@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 
+from twinhub.history import HISTORY_TIMESTAMP_HEADER, parse_device_time
 from twinhub.model.errors import ThingConflict, ThingPreconditionFailed
 from twinhub.model.etag import Preconditions
 from twinhub.model.headers import TWIN_PERSISTED, parse_bool
@@ -39,6 +41,11 @@ __all__ = ["policy_command", "thing_command"]
 
 def _preconditions(headers: Mapping[str, JsonValue]) -> Preconditions:
     return Preconditions(header_text(headers, "if-match"), header_text(headers, "if-none-match"))
+
+
+def _history_time(headers: Mapping[str, JsonValue]) -> datetime | None:
+    text = header_text(headers, HISTORY_TIMESTAMP_HEADER)
+    return None if text is None else parse_device_time(text)
 
 
 def _condition(headers: Mapping[str, JsonValue]) -> Condition | None:
@@ -88,6 +95,7 @@ async def _retrieve(party: Party, envelope: Envelope,
 async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steering: SignalHeaders) -> None:
     thing_id = signal.command.thing_id
     preconditions = _preconditions(envelope.headers)
+    history_time = _history_time(envelope.headers)  # refused (400) before anything is written
     if signal.create_only:
         preconditions = Preconditions(preconditions.if_match, "*")
     requested = RequestedAcks(party.services.live, steering.requested_acks,
@@ -100,7 +108,8 @@ async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steerin
             executed = await party.services.things.execute(
                 signal.command, party.subjects, preconditions=preconditions,
                 allow_policy_lockout=_allow_policy_lockout(envelope.headers),
-                condition=_condition(envelope.headers), headers=_event_headers(party, steering))
+                condition=_condition(envelope.headers), headers=_event_headers(party, steering),
+                history_time=history_time)
         except ThingPreconditionFailed:
             if signal.create_only and header_text(envelope.headers, "if-none-match") != "*":
                 raise ThingConflict(thing_id) from None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from twinhub.store.base import RevisionConflict
+from twinhub.store.points import PointRow
 from twinhub.store.postgres.rows import (
     IndexRecord,
     JournalRecord,
@@ -25,8 +26,8 @@ from twinhub.store.postgres.rows import (
 )
 from twinhub.store.rows import EncodedCommit, EncodedIndex, Kind
 
-__all__ = ["LOCK", "REVISIONS", "WRITE_CONNECTIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX", "WRITE_THINGS",
-           "Plan", "entity_ids", "lock_keys", "plan_batch"]
+__all__ = ["LOCK", "REVISIONS", "WRITE_CONNECTIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX",
+           "WRITE_THINGS", "Plan", "entity_ids", "lock_keys", "plan_batch"]
 
 # Acquired in array order, which `lock_keys` sorts; released when the transaction ends.
 LOCK = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k"
@@ -41,7 +42,7 @@ SELECT 'connection', connection_id, revision FROM connections WHERE connection_i
 
 # What a batch writes, one statement per part it has (a thing's commit is one statement). Each statement's
 # parts share one snapshot, so its DELETE removes the index rows that were there before and never the
-# ones the INSERT beside it adds.
+# ones the INSERT beside it adds. A thing's history points ride in its statement: no extra round trip.
 WRITE_THINGS = """
 WITH things_written AS (
     INSERT INTO things (thing_id, revision, created, modified, deleted, doc, namespace, policy_id)
@@ -56,6 +57,10 @@ WITH things_written AS (
                          $15::bytea[])
 ), rows_removed AS (
     DELETE FROM thing_index WHERE thing_id = ANY($1::text[])
+), points_written AS (
+    INSERT INTO history_points (thing_id, path, t_us, revision, type, num, str)
+    SELECT * FROM unnest($23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::smallint[], $28::float8[],
+                         $29::text[])
 )
 INSERT INTO thing_index (thing_id, path, wpath, type, num, str, empty)
 SELECT * FROM unnest($16::text[], $17::text[], $18::text[], $19::smallint[], $20::numeric[], $21::text[],
@@ -92,8 +97,6 @@ WITH rows_removed AS (
 )
 INSERT INTO policy_imports (policy_id, imported_id) SELECT * FROM unnest($8::text[], $9::text[])
 """
-
-
 @dataclass(slots=True)
 class Plan:
     """The outcome of each unit (None: it will be written) and what the batch writes."""
@@ -104,6 +107,7 @@ class Plan:
         default_factory=lambda: {"thing": [], "policy": [], "connection": []})
     thing_index: dict[str, list[IndexRecord]] = field(default_factory=dict)  # per thing, its latest rows
     policy_index: dict[str, EncodedIndex] = field(default_factory=dict)  # replaced per policy
+    points: list[PointRow] = field(default_factory=list)  # of the units that pass, with their things
 
     def statements(self) -> list[tuple[str, list[list[Any]]]]:
         """The statements that write the batch, with their column arrays: none when every unit conflicted."""
@@ -112,7 +116,7 @@ class Plan:
         if things:  # every thing written has its index rows replaced (none for a tombstone)
             index_rows = [row for rows in self.thing_index.values() for row in rows]
             statements.append((WRITE_THINGS, [*_columns(things, 8), *_columns(self.events["thing"], 7),
-                                              *_columns(index_rows, 7)]))
+                                              *_columns(index_rows, 7), *_columns(self.points, 7)]))
         policies = [row for (kind, _), row in self.entities.items() if kind == "policy"]
         if policies:
             statements.append((WRITE_POLICIES, [*_columns(policies, 6), *_columns(self.events["policy"], 7)]))
@@ -165,5 +169,6 @@ def plan_batch(units: Sequence[EncodedCommit], stored: Mapping[tuple[Kind, str],
             plan.events[write.kind].append(journal_record(write.journal_row))
             if write.kind == "thing":  # the latest state's rows replace all earlier ones (none if deleted)
                 plan.thing_index[write.entity_id] = [index_record(row) for row in write.index_rows]
+        plan.points.extend(unit.points)
         plan.outcomes.append(None)
     return plan

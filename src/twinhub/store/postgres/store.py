@@ -24,6 +24,7 @@ from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
+from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
@@ -60,6 +61,9 @@ WHERE thing_id = $1 AND snapshot IS NOT NULL AND action = 'created' AND path = '
 ORDER BY revision DESC LIMIT 1
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
+# One series' page: the key's row-value order is the page order (see store/points.py `page_bounds`).
+_POINTS = ("SELECT t_us, revision, type, num, str FROM history_points WHERE thing_id = $1 AND path = $2 "
+           "AND (t_us, revision) > ($3, $4) AND t_us < $5 ORDER BY t_us, revision LIMIT $6")
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = $1 WHERE id = 1 AND epoch = $2 RETURNING epoch"
 # One statement, so one snapshot: the bound (the latest revision meeting the limits, found by revision,
 # so it stays exact if a clock stepped back), the latest snapshot at or before it (the partial index
@@ -273,6 +277,13 @@ class PostgresStore:
         until = None if to_timestamp is None else format_timestamp(to_timestamp)  # as the journal stores it
         rows = await self._read(lambda connection: connection.fetch(_JOURNAL, thing_id, to_revision, until))
         return [self._decode(decode_entry, thing_id, (*row[:3], decode_text(row[3]), *row[4:])) for row in rows]
+
+    async def points(self, thing_id: str, path: str, *, start: datetime, end: datetime, limit: int,
+                     after: PointCursor | None = None) -> PointPage:
+        """See `Store.points`."""
+        bounds = page_bounds(start, end, after, limit)
+        rows = await self._read(lambda connection: connection.fetch(_POINTS, thing_id, path, *bounds))
+        return make_page(thing_id, path, [tuple(row) for row in rows], limit)
 
     async def life_start(self, thing_id: str) -> int:
         revision = await self._read(lambda connection: connection.fetchval(_LIFE_START, thing_id))

@@ -20,6 +20,7 @@ from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
+from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
@@ -50,6 +51,11 @@ WHERE thing_id = ? AND snapshot IS NOT NULL AND action = 'created' AND path = '/
 ORDER BY revision DESC LIMIT 1
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
+# One series' page: the key's row-value order is the page order (see store/points.py `page_bounds`).
+_POINTS = (
+    "SELECT t_us, revision, type, num, str FROM history_points WHERE thing_id = ? AND path = ? "
+    "AND (t_us, revision) > (?, ?) AND t_us < ? ORDER BY t_us, revision LIMIT ?"
+)
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = ? WHERE id = 1 AND epoch = ?"
 # One statement, so one read snapshot: the bound (the latest revision meeting the caller's limits;
 # by revision, not by time, so it stays exact if a clock stepped back; a timestamp limit walks the
@@ -265,6 +271,17 @@ class SqliteStore:
 
         def query(connection: sqlite3.Connection) -> list[JournalEntry]:
             return [decode_entry(thing_id, row) for row in connection.execute(sql, parameters)]
+
+        return await self._read(query)
+
+    async def points(self, thing_id: str, path: str, *, start: datetime, end: datetime, limit: int,
+                     after: PointCursor | None = None) -> PointPage:
+        """See `Store.points`."""
+        lower_micros, lower_revision, upper, fetch = page_bounds(start, end, after, limit)
+
+        def query(connection: sqlite3.Connection) -> PointPage:
+            rows = connection.execute(_POINTS, (thing_id, path, lower_micros, lower_revision, upper, fetch)).fetchall()
+            return make_page(thing_id, path, rows, limit)
 
         return await self._read(query)
 

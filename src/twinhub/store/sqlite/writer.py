@@ -77,6 +77,10 @@ _INSERT_POLICY_INDEX = (
 )
 _DELETE_POLICY_IMPORTS = "DELETE FROM policy_imports WHERE policy_id = ?"
 _INSERT_POLICY_IMPORTS = "INSERT INTO policy_imports (policy_id, imported_id) VALUES (?, ?)"
+# History points of the committed units, in the same transaction as their things.
+_INSERT_POINTS = (
+    "INSERT INTO history_points (thing_id, path, t_us, revision, type, num, str) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 
 @dataclass(frozen=True, slots=True)
 class Pending:
@@ -181,7 +185,9 @@ class Writer:
                 _select, upsert, insert_event = _SQL[kind]
                 connection.executemany(upsert, entities)
                 connection.executemany(insert_event, events)
-            _write_index(connection, [unit for unit, outcome in zip(units, outcomes, strict=True) if outcome is None])
+            committed = [unit for unit, outcome in zip(units, outcomes, strict=True) if outcome is None]
+            _write_index(connection, committed)
+            connection.executemany(_INSERT_POINTS, [point for unit in committed for point in unit.points])
             connection.execute("COMMIT")
         except Exception as exc:
             # A failed transaction fails every write of the batch, and nothing of it is applied. Anything

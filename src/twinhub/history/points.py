@@ -1,0 +1,85 @@
+"""The points of a committed change (pure): every scalar leaf that changed, with its new value.
+
+Recorded are the leaves under `attributes` and under each feature's `properties` and `desiredProperties`.
+A leaf is a number, a boolean or a string; arrays and objects are not leaves (an array's elements are not
+recorded). A leaf that disappears (removed, set to null, or the thing deleted) records one point with the
+value None, a deletion marker, so a series shows where its value ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from twinhub.model.types import JsonObject, JsonValue
+
+__all__ = ["Point", "PointValue", "changed_points", "format_leaf_path"]
+
+PointValue = bool | int | float | str | None  # None: the leaf was removed
+_Leaves = dict[tuple[str, ...], bool | int | float | str]
+
+_FEATURE_SECTIONS = ("properties", "desiredProperties")
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One value of one leaf of a thing at a moment, written by revision `revision`.
+
+    `path` is the leaf's JSON pointer without its leading slash (`features/temp/properties/value`), keys
+    escaped as RFC 6901 does ('~' as '~0', '/' as '~1').
+    """
+
+    thing_id: str
+    path: str
+    time: datetime
+    value: PointValue
+    revision: int
+
+
+def format_leaf_path(keys: tuple[str, ...]) -> str:
+    return "/".join(key.replace("~", "~0").replace("/", "~1") for key in keys)
+
+
+def changed_points(thing_id: str, before: JsonObject | None, after: JsonObject | None, *, time: datetime,
+                   revision: int) -> tuple[Point, ...]:
+    """The points of the change from `before` to `after` (None: no thing, as before a creation or after a
+    deletion): each recorded leaf whose value or JSON type changed, then each that disappeared (value
+    None), in document order."""
+    old, new = _leaves(before), _leaves(after)
+    points = [Point(thing_id, format_leaf_path(keys), time, value, revision)
+              for keys, value in new.items() if not _same(old.get(keys), value)]
+    points.extend(Point(thing_id, format_leaf_path(keys), time, None, revision) for keys in old if keys not in new)
+    return tuple(points)
+
+
+def _same(old: bool | int | float | str | None, new: bool | int | float | str) -> bool:
+    # By type too: True == 1 == 1.0 in Python, but a series that turns from 1 to true changed.
+    return type(old) is type(new) and old == new
+
+
+def _leaves(doc: JsonObject | None) -> _Leaves:
+    leaves: _Leaves = {}
+    if doc is None:
+        return leaves
+    attributes = doc.get("attributes")
+    if isinstance(attributes, dict):
+        leaves.update(_walk(("attributes",), attributes))
+    features = doc.get("features")
+    if isinstance(features, dict):
+        for feature_id, feature in features.items():
+            if not isinstance(feature, dict):
+                continue
+            for section in _FEATURE_SECTIONS:
+                properties = feature.get(section)
+                if isinstance(properties, dict):
+                    leaves.update(_walk(("features", feature_id, section), properties))
+    return leaves
+
+
+def _walk(prefix: tuple[str, ...], value: JsonValue) -> Iterator[tuple[tuple[str, ...], bool | int | float | str]]:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _walk((*prefix, key), child)
+    elif isinstance(value, bool | int | float | str):
+        yield prefix, value

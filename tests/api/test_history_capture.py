@@ -1,0 +1,53 @@
+"""Over HTTP: a write records its history points; `history-timestamp` dates them, and a bad one is a 400."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+import httpx
+
+from tests.api.helpers import assert_error
+from twinhub.history import HISTORY_TIMESTAMP_HEADER, parse_device_time
+from twinhub.store.points import to_micros
+from twinhub.store.sqlite import DATABASE_FILE
+from twinhub.testing import Server
+
+
+def stored_points(server: Server, thing_id: str, path: str) -> list[tuple[float | None, int]]:
+    """(value, revision) of each point the server stored, oldest first, read from its SQLite file."""
+    uri = (server.data_dir / DATABASE_FILE).resolve().as_uri() + "?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as connection:
+        return list(connection.execute("SELECT num, revision FROM history_points WHERE thing_id = ? AND path = ? "
+                                       "ORDER BY t_us, revision", (thing_id, path)))
+
+
+def stored_times(server: Server, thing_id: str, path: str) -> list[int]:
+    uri = (server.data_dir / DATABASE_FILE).resolve().as_uri() + "?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as connection:
+        return [row[0] for row in connection.execute(
+            "SELECT t_us FROM history_points WHERE thing_id = ? AND path = ? ORDER BY t_us, revision",
+            (thing_id, path))]
+
+
+def test_writes_over_http_record_points_and_a_device_time_dates_them(client: httpx.Client, server: Server,
+                                                                     thing_id: str) -> None:
+    thing = f"/things/{thing_id}"
+    assert client.put(thing, json={"features": {"temp": {"properties": {"value": 20}}}}).status_code == 201
+    measured = "2025-06-01T10:00:00.125+02:00"
+    response = client.put(f"{thing}/features/temp/properties/value", json=19,
+                          headers={HISTORY_TIMESTAMP_HEADER: measured})
+    assert response.status_code == 204
+    path = "features/temp/properties/value"
+    assert stored_points(server, thing_id, path) == [(19.0, 2), (20.0, 1)]  # the late point sorts first
+    assert stored_times(server, thing_id, path)[0] == to_micros(parse_device_time(measured))
+
+
+def test_a_bad_history_timestamp_is_a_ditto_header_error_and_changes_nothing(client: httpx.Client, server: Server,
+                                                                            thing_id: str) -> None:
+    thing = f"/things/{thing_id}"
+    assert client.put(thing, json={"attributes": {"a": 1}}).status_code == 201
+    response = client.put(f"{thing}/attributes/a", json=2, headers={HISTORY_TIMESTAMP_HEADER: "10:00 yesterday"})
+    assert_error(response, 400, "header.invalid")
+    assert client.get(f"{thing}/attributes/a").json() == 1
+    assert stored_points(server, thing_id, "attributes/a") == [(1.0, 1)]
