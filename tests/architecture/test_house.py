@@ -38,6 +38,7 @@ LAYERS = (
     ("twinhub.service",),
     ("twinhub.auth",),
     ("twinhub.store", "twinhub.bus"),
+    ("twinhub.history",),  # pure history logic (buckets, aggregates, exports) that the stores' SQL must match
     ("twinhub.protocol",),
     ("twinhub.rql", "twinhub.policy"),
     ("twinhub.model",),
