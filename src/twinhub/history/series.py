@@ -9,7 +9,9 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, Protocol
 
-__all__ = ["EPOCH", "RecordedPoint", "Sample", "Scalar", "format_time", "is_number", "micros"]
+from twinhub.model.json import dumps
+
+__all__ = ["EPOCH", "RecordedPoint", "Sample", "Scalar", "format_time", "is_number", "micros", "scalar_json"]
 
 Scalar = bool | int | float | str
 
@@ -65,3 +67,12 @@ def format_time(time: datetime) -> str:
     text = time.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds" if not time.microsecond
                                                                  else "microseconds")
     return text + "Z"
+
+
+def scalar_json(value: Scalar) -> str:
+    """`value` as JSON text, integers of any size included (orjson stops at 64 bits)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return dumps(value).decode()
