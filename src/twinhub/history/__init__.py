@@ -1,18 +1,38 @@
 """History: values of twins over time. The pure part: query parameters, buckets and aggregates, rollups,
-cursors for raw pages, and export renderers (CSV, InfluxDB line protocol, Parquet)."""
+cursors for raw pages, and export renderers (CSV, InfluxDB line protocol; Parquet in `twinhub.history.parquet`,
+imported only where an export is rendered, so that pyarrow stays off the write path)."""
 
 from __future__ import annotations
 
 from twinhub.history.aggregate import Aggregation, Bucket, Partial, aggregate, bucket_start, finish, partials, rollup
-from twinhub.history.query import HistoryQuery, parse_agg, parse_paths, parse_query
+from twinhub.history.cursor import PageCursor, Position, decode_cursor, encode_cursor, fingerprint
+from twinhub.history.export import ExportFormat, choose_format, render_csv
+from twinhub.history.lineprotocol import render_line_protocol
+from twinhub.history.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_PATHS, HistoryQuery, parse_agg, parse_paths, parse_query
 from twinhub.history.series import RecordedPoint, Sample, Scalar, format_time
-from twinhub.history.timespec import TimeRange, bucket_count, parse_instant, parse_range, parse_step
+from twinhub.history.timespec import (
+    DEFAULT_WINDOW,
+    MAX_BUCKETS,
+    TimeRange,
+    bucket_count,
+    parse_instant,
+    parse_range,
+    parse_step,
+)
 
 __all__ = [
+    "DEFAULT_LIMIT",
+    "DEFAULT_WINDOW",
+    "MAX_BUCKETS",
+    "MAX_LIMIT",
+    "MAX_PATHS",
     "Aggregation",
     "Bucket",
+    "ExportFormat",
     "HistoryQuery",
+    "PageCursor",
     "Partial",
+    "Position",
     "RecordedPoint",
     "Sample",
     "Scalar",
@@ -20,6 +40,10 @@ __all__ = [
     "aggregate",
     "bucket_count",
     "bucket_start",
+    "choose_format",
+    "decode_cursor",
+    "encode_cursor",
+    "fingerprint",
     "finish",
     "format_time",
     "parse_agg",
@@ -29,5 +53,7 @@ __all__ = [
     "parse_range",
     "parse_step",
     "partials",
+    "render_csv",
+    "render_line_protocol",
     "rollup",
 ]
