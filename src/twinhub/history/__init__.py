@@ -8,6 +8,7 @@ from twinhub.history.aggregate import Aggregation, Bucket, Partial, aggregate, b
 from twinhub.history.cursor import PageCursor, Position, decode_cursor, encode_cursor, fingerprint
 from twinhub.history.export import ExportFormat, choose_format, render_csv
 from twinhub.history.lineprotocol import render_line_protocol
+from twinhub.history.paging import Page, page_of, position_of
 from twinhub.history.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_PATHS, HistoryQuery, parse_agg, parse_paths, parse_query
 from twinhub.history.series import RecordedPoint, Sample, Scalar, format_time
 from twinhub.history.timespec import (
@@ -30,6 +31,7 @@ __all__ = [
     "Bucket",
     "ExportFormat",
     "HistoryQuery",
+    "Page",
     "PageCursor",
     "Partial",
     "Position",
@@ -46,6 +48,7 @@ __all__ = [
     "fingerprint",
     "finish",
     "format_time",
+    "page_of",
     "parse_agg",
     "parse_instant",
     "parse_paths",
@@ -53,6 +56,7 @@ __all__ = [
     "parse_range",
     "parse_step",
     "partials",
+    "position_of",
     "render_csv",
     "render_line_protocol",
     "rollup",
