@@ -78,7 +78,15 @@ class Partial:
                 or self.maximum is None or other.maximum is None):
             return Partial(count, None, False, None, None, first, last)
         return Partial(count, self.total + other.total, self.integral and other.integral,
-                       min(self.minimum, other.minimum), max(self.maximum, other.maximum), first, last)
+                       _extreme(self.minimum, other.minimum, -1), _extreme(self.maximum, other.maximum, 1), first, last)
+
+
+def _extreme(a: int | float, b: int | float, sign: int) -> int | float:
+    """The larger (`sign` 1) or smaller (-1) of two numbers; of equal ones (1 and 1.0) the integer, so that
+    the answer does not depend on which came first."""
+    if a == b:
+        return a if isinstance(a, int) else b
+    return a if (a > b) == (sign > 0) else b
 
 
 def _order(sample: Sample) -> tuple[datetime, int, str]:

@@ -184,3 +184,10 @@ def test_a_rollup_refuses_partials_that_start_no_bucket() -> None:
     with pytest.raises(ValueError):
         rollup(partials([Sample(T0, 1)], timedelta(minutes=1)) | {T0 + timedelta(seconds=1): next(iter(
             partials([Sample(T0, 1)], timedelta(minutes=1)).values()))}, timedelta(minutes=1), timedelta(hours=1))
+
+
+def test_min_and_max_of_equal_int_and_float_are_the_int_in_any_order() -> None:
+    for samples in ([Sample(T0, 1.0), Sample(T0, 1, 1)], [Sample(T0, 1, 1), Sample(T0, 1.0)]):
+        for agg in (Aggregation.MIN, Aggregation.MAX):
+            (bucket,) = aggregate(samples, timedelta(seconds=1), agg)
+            assert bucket[1] == 1 and type(bucket[1]) is int
