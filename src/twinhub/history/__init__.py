@@ -7,6 +7,7 @@ from __future__ import annotations
 from twinhub.history.aggregate import Aggregation, Bucket, Partial, aggregate, bucket_start, finish, partials, rollup
 from twinhub.history.cursor import PageCursor, Position, decode_cursor, encode_cursor, fingerprint
 from twinhub.history.export import ExportFormat, choose_format, render_csv
+from twinhub.history.fleet import FleetSeries, fleet_aggregate
 from twinhub.history.lineprotocol import render_line_protocol
 from twinhub.history.paging import Page, page_of, position_of
 from twinhub.history.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_PATHS, HistoryQuery, parse_agg, parse_paths, parse_query
@@ -30,6 +31,7 @@ __all__ = [
     "Aggregation",
     "Bucket",
     "ExportFormat",
+    "FleetSeries",
     "HistoryQuery",
     "Page",
     "PageCursor",
@@ -47,6 +49,7 @@ __all__ = [
     "encode_cursor",
     "fingerprint",
     "finish",
+    "fleet_aggregate",
     "format_time",
     "page_of",
     "parse_agg",
