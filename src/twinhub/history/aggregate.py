@@ -13,7 +13,7 @@ the sum of integers is an integer, any other sum and every mean are the exact va
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -63,11 +63,21 @@ class Partial:
     last: Sample
 
     @classmethod
-    def of(cls, sample: Sample) -> Partial:
-        value = sample.value
-        if is_number(value) and isinstance(value, int | float):
-            return cls(1, Fraction(value), isinstance(value, int), value, value, sample, sample)
-        return cls(1, None, False, None, None, sample, sample)
+    def of(cls, samples: Sequence[Sample]) -> Partial:
+        """The partial of a bucket's samples (at least one), in any order."""
+        if not samples:
+            raise ValueError("a partial needs a sample")
+        first, last = min(samples, key=_order), max(samples, key=_order)
+        values = [sample.value for sample in samples]
+        numbers = [value for value in values if is_number(value) and isinstance(value, int | float)]
+        if len(numbers) < len(values):
+            return cls(len(values), None, False, None, None, first, last)
+        integral = all(isinstance(number, int) for number in numbers)
+        total = Fraction(sum(numbers)) if integral else sum(map(Fraction, numbers), Fraction(0))
+        # of equal numbers (1 and 1.0) the integer, so that the answer does not depend on the order
+        minimum = min(numbers, key=lambda number: (number, not isinstance(number, int)))
+        maximum = max(numbers, key=lambda number: (number, isinstance(number, int)))
+        return cls(len(values), total, integral, minimum, maximum, first, last)
 
     def combine(self, other: Partial) -> Partial:
         """The partial of both buckets' samples together."""
@@ -101,12 +111,12 @@ def bucket_start(time: datetime, step: timedelta) -> datetime:
 
 def partials(samples: Iterable[Sample], step: timedelta) -> dict[datetime, Partial]:
     """The partial of every bucket that has samples, by bucket start, oldest first."""
-    buckets: dict[datetime, Partial] = {}
+    width = step // timedelta(microseconds=1)
+    grouped: dict[int, list[Sample]] = {}
     for sample in samples:
-        start = bucket_start(sample.time, step)
-        one = Partial.of(sample)
-        buckets[start] = buckets[start].combine(one) if start in buckets else one
-    return dict(sorted(buckets.items()))
+        grouped.setdefault(micros(sample.time) // width, []).append(sample)
+    return {EPOCH + timedelta(microseconds=index * width): Partial.of(members)
+            for index, members in sorted(grouped.items())}
 
 
 def rollup(fine: Mapping[datetime, Partial], step: timedelta, coarse: timedelta) -> dict[datetime, Partial]:
