@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 
 from twinhub.history.series import EPOCH, Sample, Scalar, format_time, is_number, micros
+from twinhub.history.timespec import format_step
 from twinhub.model.errors import HistoryAggregationInvalid, HistoryStepInvalid
 
 __all__ = ["Aggregation", "Bucket", "Partial", "aggregate", "bucket_start", "finish", "partials", "rollup"]
@@ -123,7 +124,7 @@ def rollup(fine: Mapping[datetime, Partial], step: timedelta, coarse: timedelta)
     """The partials of buckets of width `coarse` from those of width `step`; `coarse` must be a whole multiple
     of `step` (else a fine bucket would straddle two coarse ones): raises HistoryStepInvalid otherwise."""
     if coarse < step or coarse % step:
-        raise HistoryStepInvalid(str(coarse), f"A rollup needs a whole multiple of the step {step}.")
+        raise HistoryStepInvalid(format_step(coarse), f"A rollup needs a multiple of the step {format_step(step)}.")
     combined: dict[datetime, Partial] = {}
     for start, partial in fine.items():
         if bucket_start(start, step) != start:

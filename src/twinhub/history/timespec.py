@@ -19,6 +19,7 @@ __all__ = [
     "MIN_STEP",
     "TimeRange",
     "bucket_count",
+    "format_step",
     "parse_instant",
     "parse_range",
     "parse_step",
@@ -112,11 +113,12 @@ def bucket_count(time_range: TimeRange, step: timedelta, *, limit: int = MAX_BUC
     last = (micros(time_range.end) - 1) // width  # the end is excluded
     count = last - first + 1
     if count > limit:
-        raise HistoryStepInvalid(_format_step(step), f"The range holds {count} buckets of this step; at most {limit}.")
+        raise HistoryStepInvalid(format_step(step), f"The range holds {count} buckets of this step; at most {limit}.")
     return count
 
 
-def _format_step(step: timedelta) -> str:
+def format_step(step: timedelta) -> str:
+    """`step` as `parse_step` reads it, in the largest unit that divides it."""
     seconds = int(step.total_seconds())
     for unit in ("d", "h", "m"):
         if seconds % _UNITS[unit] == 0:

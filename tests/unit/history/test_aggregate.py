@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twinhub.history import Aggregation, Sample, Scalar, aggregate, bucket_start, finish, partials, rollup
+from twinhub.history import Aggregation, Partial, Sample, Scalar, aggregate, bucket_start, finish, partials, rollup
 from twinhub.model.errors import HistoryAggregationInvalid, HistoryStepInvalid
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -191,3 +191,8 @@ def test_min_and_max_of_equal_int_and_float_are_the_int_in_any_order() -> None:
         for agg in (Aggregation.MIN, Aggregation.MAX):
             (bucket,) = aggregate(samples, timedelta(seconds=1), agg)
             assert bucket[1] == 1 and type(bucket[1]) is int
+
+
+def test_a_partial_needs_a_sample() -> None:
+    with pytest.raises(ValueError):
+        Partial.of([])

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from twinhub.history import TimeRange, bucket_count, parse_instant, parse_range, parse_step
+from twinhub.history.timespec import format_step
 from twinhub.model.errors import HistoryStepInvalid, HistoryTimeInvalid
 
 NOW = datetime(2026, 12, 7, 12, 30, 15, 250_000, tzinfo=UTC)
@@ -67,6 +68,12 @@ def test_a_range_is_half_open_and_aware() -> None:
                                                ("1d", 86400)])
 def test_steps_run_from_a_second_to_a_day(text: str, seconds: int) -> None:
     assert parse_step(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["1s", "59s", "90s", "1m", "7m", "1h", "25m", "1d"])
+def test_a_step_formats_back_to_text_that_parses_to_it(text: str) -> None:
+    assert parse_step(format_step(parse_step(text))) == parse_step(text)
+    assert format_step(timedelta(hours=24)) == "1d" and format_step(timedelta(seconds=90)) == "90s"
 
 
 @pytest.mark.parametrize("text", ["", "0s", "2d", "25h", "1w", "1", "m", "1.5m", "-1m", "1M", "9999999s"])
