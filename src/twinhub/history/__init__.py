@@ -8,6 +8,7 @@ from twinhub.history.aggregate import Aggregation, Bucket, Partial, aggregate, b
 from twinhub.history.cursor import PageCursor, Position, decode_cursor, encode_cursor, fingerprint
 from twinhub.history.export import ExportFormat, choose_format, render_csv
 from twinhub.history.fleet import FleetSeries, fleet_aggregate
+from twinhub.history.grafana import GrafanaQuery, GrafanaTarget, parse_grafana_query, render_grafana_series
 from twinhub.history.lineprotocol import render_line_protocol
 from twinhub.history.paging import Page, page_of, position_of
 from twinhub.history.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_PATHS, HistoryQuery, parse_agg, parse_paths, parse_query
@@ -32,6 +33,8 @@ __all__ = [
     "Bucket",
     "ExportFormat",
     "FleetSeries",
+    "GrafanaQuery",
+    "GrafanaTarget",
     "HistoryQuery",
     "Page",
     "PageCursor",
@@ -53,6 +56,7 @@ __all__ = [
     "format_time",
     "page_of",
     "parse_agg",
+    "parse_grafana_query",
     "parse_instant",
     "parse_paths",
     "parse_query",
@@ -61,6 +65,7 @@ __all__ = [
     "partials",
     "position_of",
     "render_csv",
+    "render_grafana_series",
     "render_line_protocol",
     "rollup",
 ]

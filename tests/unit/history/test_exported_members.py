@@ -9,11 +9,12 @@ import twinhub.history
 def test_history_package_exports_exactly_the_public_surface() -> None:
     assert twinhub.history.__all__ == [
         "DEFAULT_LIMIT", "DEFAULT_WINDOW", "MAX_BUCKETS", "MAX_LIMIT", "MAX_PATHS", "Aggregation", "Bucket",
-        "ExportFormat", "FleetSeries", "HistoryQuery", "Page", "PageCursor", "Partial", "Position", "RecordedPoint",
-        "Sample", "Scalar", "TimeRange", "aggregate", "bucket_count", "bucket_start", "choose_format",
-        "decode_cursor", "encode_cursor", "fingerprint", "finish", "fleet_aggregate", "format_time", "page_of",
-        "parse_agg", "parse_instant", "parse_paths", "parse_query", "parse_range", "parse_step", "partials",
-        "position_of", "render_csv", "render_line_protocol", "rollup",
+        "ExportFormat", "FleetSeries", "GrafanaQuery", "GrafanaTarget", "HistoryQuery", "Page", "PageCursor",
+        "Partial", "Position", "RecordedPoint", "Sample", "Scalar", "TimeRange", "aggregate", "bucket_count",
+        "bucket_start", "choose_format", "decode_cursor", "encode_cursor", "fingerprint", "finish", "fleet_aggregate",
+        "format_time", "page_of", "parse_agg", "parse_grafana_query", "parse_instant", "parse_paths", "parse_query",
+        "parse_range", "parse_step", "partials", "position_of", "render_csv", "render_grafana_series",
+        "render_line_protocol", "rollup",
     ]
     assert all(hasattr(twinhub.history, name) for name in twinhub.history.__all__)
 
