@@ -12,7 +12,7 @@ from twinhub.history.grafana import GrafanaQuery, GrafanaTarget, parse_grafana_q
 from twinhub.history.lineprotocol import render_line_protocol
 from twinhub.history.paging import Page, page_of, position_of
 from twinhub.history.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_PATHS, HistoryQuery, parse_agg, parse_paths, parse_query
-from twinhub.history.series import RecordedPoint, Sample, Scalar, format_time
+from twinhub.history.series import RecordedPoint, Sample, Scalar, format_time, sample_of
 from twinhub.history.timespec import (
     DEFAULT_WINDOW,
     MAX_BUCKETS,
@@ -68,4 +68,5 @@ __all__ = [
     "render_grafana_series",
     "render_line_protocol",
     "rollup",
+    "sample_of",
 ]

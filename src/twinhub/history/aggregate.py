@@ -8,6 +8,10 @@ maximum, and the first and last sample with their times. Partials of fine bucket
 mean, sum, min and max take numbers only (booleans are no numbers); count, first and last take any scalar.
 Sums are exact (`Fraction`), so neither the order of samples nor the way they were rolled up changes a result:
 the sum of integers is an integer, any other sum and every mean are the exact value rounded once to a float.
+
+For the stores' SQL: with `t` the time in microseconds since the epoch and `w` the step in microseconds, the
+bucket starts at `t - ((t % w) + w) % w` (SQL's `%` and integer `/` truncate toward zero, which differs from
+the floor before 1970); first and last order by time, revision, thing id.
 """
 
 from __future__ import annotations

@@ -11,7 +11,17 @@ from typing import NamedTuple, Protocol
 
 from twinhub.model.json import dumps
 
-__all__ = ["EPOCH", "RecordedPoint", "Sample", "Scalar", "format_time", "is_number", "micros", "scalar_json"]
+__all__ = [
+    "EPOCH",
+    "RecordedPoint",
+    "Sample",
+    "Scalar",
+    "format_time",
+    "is_number",
+    "micros",
+    "sample_of",
+    "scalar_json",
+]
 
 Scalar = bool | int | float | str
 
@@ -47,6 +57,11 @@ class RecordedPoint(Protocol):
     def value(self) -> Scalar: ...
     @property
     def revision(self) -> int: ...
+
+
+def sample_of(point: RecordedPoint) -> Sample:
+    """The sample a recorded point gives to aggregation."""
+    return Sample(point.time, point.value, point.revision, point.thing_id)
 
 
 def is_number(value: Scalar) -> bool:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -164,7 +165,7 @@ def test_parquet_of_mixed_numbers_is_float_and_of_mixed_kinds_is_json() -> None:
     assert encoding == b"native" and [row["value"] for row in rows] == [1.0, 2.5]
     mixed = [Point("ns:t", "/attributes/a", T0, v, 1) for v in (1, "1", True, 2**70)]
     rows, encoding = _read_parquet(render_parquet(mixed))
-    assert encoding == b"json" and [loads(str(row["value"])) for row in rows] == [1, "1", True, 2**70]
+    assert encoding == b"json" and [json.loads(str(row["value"])) for row in rows] == [1, "1", True, 2**70]
 
 
 def test_an_empty_parquet_export_has_the_columns() -> None:

@@ -14,7 +14,7 @@ def test_history_package_exports_exactly_the_public_surface() -> None:
         "bucket_start", "choose_format", "decode_cursor", "encode_cursor", "fingerprint", "finish", "fleet_aggregate",
         "format_time", "page_of", "parse_agg", "parse_grafana_query", "parse_instant", "parse_paths", "parse_query",
         "parse_range", "parse_step", "partials", "position_of", "render_csv", "render_grafana_series",
-        "render_line_protocol", "rollup",
+        "render_line_protocol", "rollup", "sample_of",
     ]
     assert all(hasattr(twinhub.history, name) for name in twinhub.history.__all__)
 
