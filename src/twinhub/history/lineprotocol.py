@@ -1,4 +1,4 @@
-"""Points as InfluxDB line protocol: `<measurement>,thingId=<id>,path=<path> value=<v> <ns>` per point.
+"""Points as InfluxDB line protocol: `<measurement>,path=<path>,thingId=<id> value=<v> <ns>` per point.
 
 Escaping follows InfluxDB's line protocol reference: in the measurement, commas and spaces; in tag keys, tag
 values and field keys, commas, equals signs and spaces; in string field values, double quotes and backslashes.
@@ -46,8 +46,9 @@ def _field(value: Scalar) -> str:
 
 def line_of(point: RecordedPoint, measurement: str = DEFAULT_MEASUREMENT) -> str:
     """One point as one line (without its newline)."""
-    return (f"{_escaped(_MEASUREMENT, measurement)},thingId={_escaped(_KEY_OR_TAG, point.thing_id)},"
-            f"path={_escaped(_KEY_OR_TAG, point.path)} value={_field(point.value)} {micros(point.time) * 1000}")
+    # tags in byte order, as InfluxDB recommends (it sorts them otherwise)
+    return (f"{_escaped(_MEASUREMENT, measurement)},path={_escaped(_KEY_OR_TAG, point.path)},"
+            f"thingId={_escaped(_KEY_OR_TAG, point.thing_id)} value={_field(point.value)} {micros(point.time) * 1000}")
 
 
 def render_line_protocol(points: Iterable[RecordedPoint], measurement: str = DEFAULT_MEASUREMENT) -> Iterator[str]:

@@ -101,10 +101,10 @@ def test_line_protocol_parses_back_to_the_points(points: list[Point], measuremen
 def test_line_protocol_writes_each_kind_of_value_as_influx_does() -> None:
     points = [Point("ns:t", "/attributes/a b", T0, v, 1) for v in (3, 2.5, True, 'say "hi"\\')]
     assert list(render_line_protocol(points)) == [
-        "twinhub,thingId=ns:t,path=/attributes/a\\ b value=3i 1767225600000000000\n",
-        "twinhub,thingId=ns:t,path=/attributes/a\\ b value=2.5 1767225600000000000\n",
-        "twinhub,thingId=ns:t,path=/attributes/a\\ b value=true 1767225600000000000\n",
-        'twinhub,thingId=ns:t,path=/attributes/a\\ b value="say \\"hi\\"\\\\" 1767225600000000000\n',
+        "twinhub,path=/attributes/a\\ b,thingId=ns:t value=3i 1767225600000000000\n",
+        "twinhub,path=/attributes/a\\ b,thingId=ns:t value=2.5 1767225600000000000\n",
+        "twinhub,path=/attributes/a\\ b,thingId=ns:t value=true 1767225600000000000\n",
+        'twinhub,path=/attributes/a\\ b,thingId=ns:t value="say \\"hi\\"\\\\" 1767225600000000000\n',
     ]
 
 
