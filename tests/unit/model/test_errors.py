@@ -124,6 +124,14 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.RqlOptionInvalid("m"), "thing-search:search.option.invalid", 400, Invalid),
     (errors.CursorInvalid("d"), "thing-search:search.option.invalid", 400, Invalid),
     (errors.NamespacesInvalid("1x"), "thing-search:search.namespaces.invalid", 400, Invalid),
+    # history
+    (errors.HistoryTimeInvalid("-1y", "d"), "history:time.invalid", 400, Invalid),
+    (errors.HistoryStepInvalid("0s", "d"), "history:step.invalid", 400, Invalid),
+    (errors.HistoryAggregationInvalid("median", "d"), "history:aggregation.invalid", 400, Invalid),
+    (errors.HistoryPathsInvalid("", "d"), "history:paths.invalid", 400, Invalid),
+    (errors.HistoryCursorInvalid("d"), "history:cursor.invalid", 400, Invalid),
+    (errors.HistoryFormatInvalid("xml", "d"), "history:format.invalid", 400, Invalid),
+    (errors.HistoryLimitInvalid("-1", "d"), "history:limit.invalid", 400, Invalid),
     # messages, acknowledgements, live
     (errors.MessageSubjectInvalid(""), "messages:subject.invalid", 400, Invalid),
     (errors.MessageSendNotAllowed("ns:t"), "messages:send.notallowed", 403, NotModifiable),
@@ -222,8 +230,8 @@ def test_the_drawn_hierarchy_is_the_real_one() -> None:
 
 def test_the_package_exports_exactly_its_public_names() -> None:
     assert errors.__all__ == sorted(errors.__all__)
-    modules = ["base", "common", "conditions", "connectivity", "gateway", "messages", "placeholders", "policies",
-               "protocol", "search", "things"]
+    modules = ["base", "common", "conditions", "connectivity", "gateway", "history", "messages", "placeholders",
+               "policies", "protocol", "search", "things"]
     assert sorted(path.stem for path in ERRORS_PACKAGE.glob("*.py")) == ["__init__", *modules]
     exported: list[str] = []
     for name in modules:
@@ -237,7 +245,10 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "ConnectionFailed", "ConnectionIdInvalid", "ConnectionIdNotSettable", "ConnectionNotAccessible",
         "ConnectionSignalIdEnforcementFailed", "ConnectionUnavailable", "ConnectionUriInvalid",
         "ConnectionsAmountIllegal", "ConnectivityCommandInvalid", "CursorInvalid", "DefinitionInvalid", "ErrorBody",
-        "EventSendNotAllowed", "FeatureDefinitionEmpty", "FieldSelectorInvalid", "HeaderInvalid", "InternalError",
+        "EventSendNotAllowed", "FeatureDefinitionEmpty", "FieldSelectorInvalid", "HeaderInvalid",
+        "HistoryAggregationInvalid",
+        "HistoryCursorInvalid", "HistoryFormatInvalid", "HistoryLimitInvalid", "HistoryPathsInvalid",
+        "HistoryStepInvalid", "HistoryTimeInvalid", "InternalError",
         "Invalid", "JsonFieldMissing", "JsonInvalid", "JsonKeyInvalid", "JsonParseInvalid", "JsonPointerInvalid",
         "JwtIssuerNotSupported", "LiveChannelConditionNotAllowed", "LiveResponseTimeout", "MediaTypeMissing",
         "MediaTypeUnsupported", "MessagePayloadTooLarge", "MessageSendNotAllowed", "MessageSubjectInvalid",

@@ -3,7 +3,7 @@
 Every failure the platform reports is a :class:`TwinhubError`; edges render it (HTTP as Ditto's error body,
 in one exception handler; WebSocket and connections as a Ditto Protocol error) and never invent their own.
 Each kind lives in the module of its domain (`common`, `gateway`, `things`, `conditions`, `policies`,
-`search`, `messages`, `protocol`, `connectivity`, `placeholders`); its family (`base`) fixes its status.
+`search`, `history`, `messages`, `protocol`, `connectivity`, `placeholders`); its family (`base`) fixes its status.
 Only these modules spell error codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and
 headers of the message it came from. Signals internal to the write path (the store's `RevisionConflict`) are
 no TwinhubError: they never reach a client.
@@ -41,6 +41,13 @@ no TwinhubError: they never reach a client.
     │   ├── RqlInvalid                          rql.expression.invalid
     │   ├── RqlOptionInvalid                    thing-search:search.option.invalid
     │   ├── CursorInvalid                       thing-search:search.option.invalid
+    │   ├── HistoryTimeInvalid                  history:time.invalid
+    │   ├── HistoryStepInvalid                  history:step.invalid
+    │   ├── HistoryAggregationInvalid           history:aggregation.invalid
+    │   ├── HistoryPathsInvalid                 history:paths.invalid
+    │   ├── HistoryCursorInvalid                history:cursor.invalid
+    │   ├── HistoryFormatInvalid                history:format.invalid
+    │   ├── HistoryLimitInvalid                 history:limit.invalid
     │   ├── NamespacesInvalid                   thing-search:search.namespaces.invalid
     │   ├── MessageSubjectInvalid               messages:subject.invalid
     │   ├── AcknowledgementLabelInvalid         acknowledgement:label.invalid
@@ -180,6 +187,15 @@ from twinhub.model.errors.gateway import (
     ResourceNotFound,
     ServiceUnavailable,
 )
+from twinhub.model.errors.history import (
+    HistoryAggregationInvalid,
+    HistoryCursorInvalid,
+    HistoryFormatInvalid,
+    HistoryLimitInvalid,
+    HistoryPathsInvalid,
+    HistoryStepInvalid,
+    HistoryTimeInvalid,
+)
 from twinhub.model.errors.messages import (
     AcknowledgementCorrelationIdMissing,
     AcknowledgementLabelForbidden,
@@ -283,6 +299,13 @@ __all__ = [
     "FeatureDefinitionEmpty",
     "FieldSelectorInvalid",
     "HeaderInvalid",
+    "HistoryAggregationInvalid",
+    "HistoryCursorInvalid",
+    "HistoryFormatInvalid",
+    "HistoryLimitInvalid",
+    "HistoryPathsInvalid",
+    "HistoryStepInvalid",
+    "HistoryTimeInvalid",
     "InternalError",
     "Invalid",
     "JsonFieldMissing",

@@ -1,0 +1,80 @@
+"""Exports of a range of points: the formats, chosen by `format=` or the `Accept` header, and the CSV renderer.
+
+CSV has one row per point, `thingId,path,time,value,revision`, with ISO-8601 UTC times; numbers and booleans are
+written as JSON writes them, strings as they are (quoted by the CSV rules where needed).
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+from collections.abc import Iterable, Iterator
+
+from twinhub.history.series import RecordedPoint, Scalar, format_time, scalar_json
+from twinhub.model.errors import HistoryFormatInvalid
+
+__all__ = ["CSV_HEADER", "ExportFormat", "choose_format", "render_csv"]
+
+CSV_HEADER = ("thingId", "path", "time", "value", "revision")
+
+
+class ExportFormat(enum.StrEnum):
+    """An export format; its value is the `format=` name."""
+
+    CSV = "csv"
+    PARQUET = "parquet"
+    LINE_PROTOCOL = "lp"
+
+    @property
+    def media_type(self) -> str:
+        return _MEDIA_TYPES[self]
+
+
+_MEDIA_TYPES = {
+    ExportFormat.CSV: "text/csv",
+    ExportFormat.PARQUET: "application/vnd.apache.parquet",
+    ExportFormat.LINE_PROTOCOL: "text/plain",  # what InfluxDB's /write takes
+}
+_BY_MEDIA_TYPE = {
+    "text/csv": ExportFormat.CSV,
+    "application/vnd.apache.parquet": ExportFormat.PARQUET,
+    "application/x-parquet": ExportFormat.PARQUET,
+    "application/vnd.influx.line-protocol": ExportFormat.LINE_PROTOCOL,
+}
+_ALIASES = {"line": ExportFormat.LINE_PROTOCOL, "influx": ExportFormat.LINE_PROTOCOL}
+
+
+def choose_format(format_param: str | None, accept: str | None) -> ExportFormat | None:
+    """The export asked for: `format=` first (raises HistoryFormatInvalid when unknown), else the first media
+    type of `Accept` that names one; None when neither asks for an export (the JSON answer)."""
+    if format_param is not None:
+        name = format_param.strip().lower()
+        if name in _ALIASES:
+            return _ALIASES[name]
+        try:
+            return ExportFormat(name)
+        except ValueError as exc:
+            raise HistoryFormatInvalid(format_param, "Use format=csv, parquet or lp (InfluxDB line protocol).") from exc
+    for part in (accept or "").split(",")[:32]:
+        media_type = part.split(";")[0].strip().lower()
+        if media_type in _BY_MEDIA_TYPE:
+            return _BY_MEDIA_TYPE[media_type]
+    return None
+
+
+def _cell(value: Scalar) -> str:
+    return value if isinstance(value, str) else scalar_json(value)
+
+
+def render_csv(points: Iterable[RecordedPoint]) -> Iterator[str]:
+    """The CSV text of `points`: the header line, then one line per point (lines end in CRLF, as RFC 4180)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    yield buffer.getvalue()
+    for point in points:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow((point.thing_id, point.path, format_time(point.time), _cell(point.value), point.revision))
+        yield buffer.getvalue()

@@ -1,0 +1,58 @@
+"""Points as InfluxDB line protocol: `<measurement>,path=<path>,thingId=<id> value=<v> <ns>` per point.
+
+Escaping follows InfluxDB's line protocol reference: in the measurement, commas and spaces; in tag keys, tag
+values and field keys, commas, equals signs and spaces; in string field values, double quotes and backslashes.
+Backslashes are doubled everywhere, so that a value ending in one cannot escape the separator after it (two
+contiguous backslashes read as one). Line protocol cannot carry a newline in a tag or field value: such a point
+is refused rather than altered. Integers take the `i` suffix, booleans are `true`/`false`; the timestamp is
+nanoseconds since the epoch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from twinhub.history.series import RecordedPoint, Scalar, micros
+from twinhub.model.errors import HistoryFormatInvalid
+
+__all__ = ["DEFAULT_MEASUREMENT", "line_of", "render_line_protocol"]
+
+DEFAULT_MEASUREMENT = "twinhub"
+_INT64 = range(-(2**63), 2**63)
+
+_MEASUREMENT = re.compile(r"([\\, ])")
+_KEY_OR_TAG = re.compile(r"([\\,= ])")
+_STRING = re.compile(r'([\\"])')
+
+
+def _escaped(pattern: re.Pattern[str], text: str) -> str:
+    if "\n" in text or "\r" in text:
+        raise HistoryFormatInvalid("lp", "Line protocol cannot carry a line break inside a name or value.")
+    return pattern.sub(r"\\\1", text)
+
+
+def _field(value: Scalar) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        if value not in _INT64:
+            return repr(float(value))  # InfluxDB integers are 64-bit; the nearest float says more than nothing
+        return f"{value}i"
+    if isinstance(value, float):
+        return repr(value)
+    return f'"{_escaped(_STRING, value)}"'
+
+
+def line_of(point: RecordedPoint, measurement: str = DEFAULT_MEASUREMENT) -> str:
+    """One point as one line (without its newline)."""
+    # tags in byte order, as InfluxDB recommends (it sorts them otherwise)
+    return (f"{_escaped(_MEASUREMENT, measurement)},path={_escaped(_KEY_OR_TAG, point.path)},"
+            f"thingId={_escaped(_KEY_OR_TAG, point.thing_id)} value={_field(point.value)} {micros(point.time) * 1000}")
+
+
+def render_line_protocol(points: Iterable[RecordedPoint], measurement: str = DEFAULT_MEASUREMENT) -> Iterator[str]:
+    """The lines of `points`, each ending in a newline; raises HistoryFormatInvalid for a line break in a
+    value (line protocol has no way to write one)."""
+    for point in points:
+        yield line_of(point, measurement) + "\n"
