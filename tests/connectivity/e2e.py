@@ -131,9 +131,10 @@ class Connections:
 
 
 def inbound(metrics: dict[str, Any], kind: str, outcome: str = "success") -> int:
-    """The connection's inbound count of `kind` (consumed, mapped, acknowledged...) over the last minute."""
-    return int(metrics["connectionMetrics"]["inbound"].get(kind, {}).get(outcome, {}).get("PT1M", 0))
+    """The connection's inbound count of `kind` (consumed, mapped, acknowledged...) over the last 24 hours: every
+    test's connection is new, and the one-minute window would lose a count made before a minute boundary."""
+    return int(metrics["connectionMetrics"]["inbound"].get(kind, {}).get(outcome, {}).get("PT24H", 0))
 
 
 def outbound(metrics: dict[str, Any], kind: str, outcome: str = "success") -> int:
-    return int(metrics["connectionMetrics"]["outbound"].get(kind, {}).get(outcome, {}).get("PT1M", 0))
+    return int(metrics["connectionMetrics"]["outbound"].get(kind, {}).get(outcome, {}).get("PT24H", 0))

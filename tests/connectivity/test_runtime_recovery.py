@@ -146,7 +146,7 @@ async def test_metrics_and_logs_commands(broker: Mosquitto, tmp_path: Path) -> N
         logs = await operator.logs(connection)
         assert logs["enabledSince"] is not None and logs["enabledUntil"] is not None
         metrics = await operator.metrics(connection)
-        assert metrics["sourceMetrics"]["addressMetrics"]["devices/#"]["consumed"]["success"]["PT1M"] >= 1  # type: ignore[index, call-overload]
+        assert metrics["sourceMetrics"]["addressMetrics"]["devices/#"]["consumed"]["success"]["PT24H"] >= 1  # type: ignore[index, call-overload]
         await operator.reset_metrics(connection)
         await operator.reset_logs(connection)
         reset = (await operator.metrics(connection))["connectionMetrics"]

@@ -89,7 +89,7 @@ async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> bool:
         info = await js.stream_info(config.name)
     except nats.js.errors.NotFoundError:
         try:
-            await js.add_stream(config)
+            await _add_stream(js, config)
             return True
         except nats.js.errors.BadRequestError:  # another worker created it meanwhile, configured otherwise
             info = await js.stream_info(config.name)
@@ -97,6 +97,23 @@ async def ensure_stream(js: JetStreamContext, config: StreamConfig) -> bool:
     if subject not in subjects:
         raise ValueError(f"the stream {config.name!r} exists but does not capture {subject!r}")
     return subjects == [subject]
+
+
+# A NATS server removes an account's stream directory when its last stream is deleted; a stream created at that
+# moment fails with a 500 ("error creating store for stream", seen with nats-server 2.9 when other deployments
+# delete their streams). It is transient: a few quick attempts more, then the error passes through.
+_ADD_ATTEMPTS: Final = 4
+
+
+async def _add_stream(js: JetStreamContext, config: StreamConfig) -> None:
+    for attempt in range(_ADD_ATTEMPTS):
+        try:
+            await js.add_stream(config)
+            return
+        except nats.js.errors.ServerError as exc:
+            if exc.code != 500 or attempt == _ADD_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.05 * 2**attempt)
 
 
 def event_subject(prefix: str, event: Event) -> str:
