@@ -46,6 +46,11 @@ async def value_is(api: httpx.AsyncClient, thing_id: str, path: str, expected: A
     return bool(await value_at(api, thing_id, path) == expected)
 
 
+# How long a connection may take to come back once its broker is back: the runtime's longest backoff (60 s, reached
+# while a slow node boots) plus a connect.
+AFTER_OUTAGE = 100.0
+
+
 class Connections:
     """The connections API of the server, and the connections a test made there."""
 

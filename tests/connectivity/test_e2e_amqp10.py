@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.connectivity.amqp_side import Side, amqp10
-from tests.connectivity.e2e import OWNER, Connections, inbound, merge, new_thing_id, value_at, value_is
+from tests.connectivity.e2e import AFTER_OUTAGE, OWNER, Connections, inbound, merge, new_thing_id, value_at, value_is
 from tests.connectivity.peer import Channel, dead_lettered_queue, new_queue, send, take_several
 from tests.connectivity.polling import until
 from tests.connectivity.rabbit_node import RabbitNode
@@ -64,7 +64,7 @@ async def test_status_shows_the_brokers_outage_and_the_recovery(
     status = await e2e_connections.wait_failed(connection_id)
     assert status["sourceStatus"][0]["status"] == "failed"
     running_node.start()
-    await e2e_connections.wait_open(connection_id, within=60)
+    await e2e_connections.wait_open(connection_id, within=AFTER_OUTAGE)
     async with await aio_pika.connect(running_node.uri()) as after:
         await send(await after.channel(), queue, merge(thing, "/attributes/after", "recovery"))
     await until(lambda: value_is(e2e_api, thing, "attributes/after", "recovery"), "a message after the recovery")
@@ -104,7 +104,7 @@ async def test_a_broker_killed_mid_stream_loses_no_message(
     running_node.kill()  # mid-stream (unless the machine was quick): unsettled deliveries are not lost
     await e2e_connections.wait_failed(connection_id)
     running_node.start()
-    await e2e_connections.wait_open(connection_id, within=60)
+    await e2e_connections.wait_open(connection_id, within=AFTER_OUTAGE)
 
     async def all_landed() -> bool:
         return await landed() == STREAMED
