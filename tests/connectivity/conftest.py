@@ -58,7 +58,7 @@ def rabbit_node() -> Iterator[RabbitNode]:
     node = new_node()
     try:
         node.start()
-        node.prepare_durable_queues(16)
+        node.prepare_durable_queues(24)
         yield node
     finally:
         remove(node)

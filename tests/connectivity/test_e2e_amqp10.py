@@ -15,7 +15,7 @@ import pytest
 
 from tests.connectivity.amqp_side import Side, amqp10
 from tests.connectivity.e2e import AFTER_OUTAGE, OWNER, Connections, inbound, merge, new_thing_id, value_at, value_is
-from tests.connectivity.peer import Channel, dead_lettered_queue, new_queue, send, take_several
+from tests.connectivity.peer import Channel, dead_lettered_queue, send, take_several
 from tests.connectivity.polling import until
 from tests.connectivity.rabbit_node import RabbitNode
 
@@ -57,8 +57,7 @@ async def test_status_shows_the_brokers_outage_and_the_recovery(
         e2e_api: httpx.AsyncClient, e2e_connections: Connections, running_node: RabbitNode) -> None:
     thing = new_thing_id("outage")
     assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
-    async with await aio_pika.connect(running_node.uri()) as before:
-        queue = await new_queue(await before.channel())
+    queue = running_node.durable_queue()  # declared before an orderly restart: on disk for sure
     connection_id = await amqp10(running_node).open_source(e2e_connections, queue)
     running_node.stop()
     status = await e2e_connections.wait_failed(connection_id)
@@ -90,7 +89,7 @@ async def test_a_broker_killed_mid_stream_loses_no_message(
     assert (await e2e_api.put(f"/things/{thing}", json={"attributes": {}})).status_code == 201
     async with await aio_pika.connect(running_node.uri()) as before:
         channel = await before.channel()
-        queue = await new_queue(channel)
+        queue = running_node.durable_queue()  # declared before an orderly restart: it outlives the kill
         for n in range(STREAMED):  # persistent, in a durable queue: they outlive the broker's crash
             await send(channel, queue, merge(thing, f"/attributes/m{n}", n),
                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
