@@ -66,7 +66,7 @@ def world(deployment: tuple[Server, str], mosquitto_url: str, prefix: str) -> It
                 seen.update(entry["client"] for entry in status["clientStatus"] if entry["status"] == "open")
                 return len(seen) == WORKERS
 
-            eventually(both_open, "the connection open on both workers", within=30)
+            eventually(both_open, "the connection open on both workers", within=90)
             yield World(server, api, mosquitto_url, prefix, connection_id, stream)
         finally:
             api.delete(f"/connections/{connection_id}")

@@ -49,7 +49,7 @@ def test_either_worker_answers_for_both_and_commands_reach_both(server: tuple[Se
             assert response.status_code == 201, response.text
             connection_id = response.json()["id"]
             eventually(lambda: clients_open(api.get(f"/connections/{connection_id}/status").json()) == WORKERS,
-                       "both workers' clients open in one status", within=30)
+                       "both workers' clients open in one status", within=90)
             for _ in range(ASKS):
                 status = api.get(f"/connections/{connection_id}/status").json()
                 assert status["liveStatus"] == "open" and status["connectionStatus"] == "open"

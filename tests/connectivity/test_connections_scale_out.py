@@ -70,7 +70,7 @@ def test_two_workers_share_one_mqtt_source_without_duplicates_or_loss(server: Se
                 seen.update(entry["client"] for entry in status["clientStatus"] if entry["status"] == "open")
                 return len(seen) == WORKERS
 
-            eventually(both_open, "the connection open on both workers", within=30)
+            eventually(both_open, "the connection open on both workers", within=90)
             pings = iter(range(1_000_000))
             eventually(lambda: api.get(f"/things/{ping}/attributes/ping").status_code == 200, "a ping", within=30,
                        between=lambda: publish_now(mosquitto_url, f"{prefix}/ping",

@@ -77,7 +77,7 @@ def test_two_workers_share_one_nats_source_each_message_applied_once(workers: li
                 return clients_open(client.get(f"/connections/{connection_id}/status").json()) == len(workers)
 
         for server in workers:  # each worker runs the connection: both subscribed before anything is sent
-            eventually(functools.partial(open_on_both, server), "the connection open on every worker", within=30)
+            eventually(functools.partial(open_on_both, server), "the connection open on every worker", within=90)
         asyncio.run(publish(f"nats://{NATS[0]}:{NATS[1]}", f"{prefix}.telemetry",
                             [merge(thing, "/attributes", {"seen": True}) for thing in things], jetstream=jetstream))
 
