@@ -72,6 +72,19 @@ def test_create_answers_201_with_the_generated_id_location_and_etag(api: httpx.C
     assert fetched.headers["ETag"] == '"rev:1"'
 
 
+def test_the_correlation_id_is_echoed_on_every_answer(api: httpx.Client) -> None:
+    headers = {"correlation-id": "c-42"}
+    response = api.post("/connections", json=CONNECTION, headers=headers)
+    assert response.headers["correlation-id"] == "c-42" and response.headers["ETag"] == '"rev:1"'
+    connection_id = response.json()["id"]
+    for answer in (api.get("/connections", headers=headers), api.get(f"/connections/{connection_id}", headers=headers),
+                   api.get(f"/connections/{connection_id}/status", headers=headers),
+                   api.delete(f"/connections/{connection_id}", headers=headers)):
+        assert answer.status_code in (200, 204), answer.text
+        assert answer.headers["correlation-id"] == "c-42"
+    assert "correlation-id" not in api.get("/connections").headers
+
+
 def test_a_missing_status_is_unknown_as_in_ditto(api: httpx.Client) -> None:
     body = {key: value for key, value in CONNECTION.items() if key != "connectionStatus"}
     assert api.post("/connections", json=body).json()["connectionStatus"] == "unknown"
