@@ -96,6 +96,15 @@ def test_normalized_tracks_deleted_fields_when_asked() -> None:
     assert NormalizedMapper(context()).map_outbound(partial) == []  # partial deletions only when asked
 
 
+def test_normalized_deleted_fields_skip_regex_keys_as_the_merge_reads_them() -> None:
+    # `{{ ~regex~ }}` deletes by pattern and names no field; `{{ plain }}` is an ordinary key the merge deleted.
+    merged = envelope({"topic": "thing/id/things/twin/events/merged", "headers": {}, "path": "/attributes",
+                       "value": {"{{ ~2022-.*~ }}": None, "{{ plain }}": None},
+                       "timestamp": "2025-01-27T10:00:00Z"})
+    [message] = NormalizedMapper(context({"includeDeletedFields": "true"})).map_outbound(merged)
+    assert orjson.loads(message.payload)["_deletedFields"] == {"attributes": {"{{ plain }}": "2025-01-27T10:00:00Z"}}
+
+
 def test_normalized_applies_fields_and_merges_extra_fields() -> None:
     event = envelope({"topic": "org.acme/x/things/twin/events/modified", "headers": {}, "path": "/attributes/a",
                       "value": 1, "extra": {"attributes": {"b": 2}, "policyId": "org.acme:p"}})
