@@ -356,6 +356,23 @@ def test_deep_nesting_is_refused(api: httpx.Client) -> None:
     error(api.post("/connections", content=nested(5000), headers=headers), 400, "json.format.invalid")
 
 
+def test_put_and_dry_run_refuse_bad_bodies_as_create_does(api: httpx.Client) -> None:
+    connection_id = created(api)["id"]
+    huge = {**CONNECTION, "name": "x" * (2 * 1024 * 1024)}
+    for path in (f"/connections/{connection_id}", "/connections?dry-run=true"):
+        method = "PUT" if path.startswith(f"/connections/{connection_id}") else "POST"
+        error(api.request(method, path, json=huge), 413, "request.toolarge")
+        error(api.request(method, path, json=[CONNECTION]), 400, "json.invalid")
+        error(api.request(method, path, content=b"<connection/>", headers={"Content-Type": "application/xml"}),
+              415, "mediatype.unsupported")
+    assert api.get(f"/connections/{connection_id}", params={"fields": "_revision"}).json() == {"_revision": 1}
+
+
+def test_a_query_flag_that_is_no_boolean_is_refused(api: httpx.Client) -> None:
+    error(api.get("/connections", params={"ids-only": "yes"}), 400, "header.invalid")
+    error(api.post("/connections", params={"dry-run": "1"}, json=CONNECTION), 400, "header.invalid")
+
+
 def test_a_non_json_content_type_is_refused(api: httpx.Client) -> None:
     error(api.post("/connections", content=b"<connection/>", headers={"Content-Type": "application/xml"}), 415,
           "mediatype.unsupported")
