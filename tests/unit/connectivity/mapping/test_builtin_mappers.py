@@ -257,6 +257,15 @@ def test_implicit_thing_creation_creates_the_thing_of_the_template() -> None:
     assert create.headers == {"if-none-match": "*", "correlation-id": "c-9", "allow-policy-lockout": True}
 
 
+@pytest.mark.parametrize("command_headers", [{}, {"if-none-match": '"rev:1"'},
+                                             {"If-None-Match": "{{ header:absent }}"}])
+def test_implicit_thing_creation_always_asks_if_none_match_star(command_headers: JsonObject) -> None:
+    # As Ditto's mapper, which sets the header after the configured ones: the create never replaces a thing.
+    options = {"thing": {"thingId": "org.acme:d-1"}, "commandHeaders": command_headers}
+    [create] = ImplicitThingCreationMapper(context(options)).map_inbound(ExternalMessage(b"", {}))
+    assert create.headers["if-none-match"] == "*"
+
+
 def test_implicit_thing_creation_keeps_json_structure_against_hostile_headers() -> None:
     hostile = 'org.acme:x","attributes":{"owned":true}'
     with pytest.raises(MappingFailed):
