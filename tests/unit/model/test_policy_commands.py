@@ -152,6 +152,23 @@ def test_deleting_the_last_writer_is_an_entry_modification_ditto_refuses() -> No
     assert (error.code, error.status) == ("policies:entry.modificationinvalid", 403)
 
 
+def test_revoking_the_owners_write_on_the_policy_root_is_refused_without_imports() -> None:
+    granted_and_revoked = {"grant": ["READ", "WRITE"], "revoke": ["WRITE"]}
+    error = error_of(policy(), modify(("entries", "owner", "resources", "policy:/"), granted_and_revoked))
+    assert (error.code, error.status) == ("policies:entry.modificationinvalid", 403)
+
+
+def test_a_policy_with_imports_is_not_checked_for_lockout_whatever_it_imports() -> None:
+    """Ditto's `ModifyResourceStrategy` validates the whole resulting policy with `PoliciesValidator`, which
+    answers valid for any policy with imports before looking at an entry (it loads no imported policy): the
+    owner may revoke its own WRITE on `policy:/` there, whether or not an imported entry grants it back."""
+    granted_and_revoked = {"grant": ["READ", "WRITE"], "revoke": ["WRITE"]}
+    current = policy({"owner": OWNER, "reader": READER}, {"ns:template": {}})
+    applied = run(current, modify(("entries", "owner", "resources", "policy:/"), granted_and_revoked))
+    assert applied.event.action == "modified"
+    assert applied.policy.doc["entries"]["owner"]["resources"]["policy:/"] == granted_and_revoked  # type: ignore[index,call-overload]
+
+
 def test_an_import_still_referenced_cannot_be_deleted() -> None:
     imports: JsonObject = {"ns:template": {}}
     referring: JsonObject = {**READER, "references": [{"import": "ns:template", "entry": "e"}]}
