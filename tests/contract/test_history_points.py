@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.contract.helpers import at, create, delete, modify, with_points
-from twinhub.history import HISTORY_TIMESTAMP_HEADER, HistoryRules, Point, device_time, parse_rules
+from twinhub.history import HISTORY_TIMESTAMP_HEADER, MAX_LIMIT, HistoryRules, Point, device_time, parse_rules
 from twinhub.model.events import Thing, ThingEvent, ThingWrite
 from twinhub.model.merge import merge_patch
 from twinhub.model.types import JsonObject
@@ -133,6 +133,8 @@ async def test_a_range_is_from_inclusive_to_exclusive_and_pages_follow_their_cur
     assert empty.points == () and empty.next is None
     with pytest.raises(ValueError, match="at least one"):
         await store.points(T, "attributes/n", start=start, end=end, limit=0)
+    with pytest.raises(ValueError, match="at most"):
+        await store.points(T, "attributes/n", start=start, end=end, limit=MAX_LIMIT + 1)
 
 
 async def test_a_commit_refuses_points_of_no_thing_write_and_points_twice() -> None:
