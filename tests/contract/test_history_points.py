@@ -155,3 +155,12 @@ async def test_a_large_creation_stores_every_leaf_and_escaped_keys_read_back(sto
     assert await series(store, "attributes/a~1b/ü~0x") == [(at(1), "y", 1)]
     for index in (0, 250, 499):
         assert await series(store, f"features/f/properties/p{index}") == [(at(1), index, 1)]
+
+
+async def test_nul_and_its_escape_in_keys_and_strings_read_back(store: Store) -> None:
+    # PostgreSQL text cannot hold U+0000: keys and string values are escaped as the search index's are.
+    first = create(T, {"attributes": {"a\x00b": "x\x00y", "c\x01": "\x01\x02"}})
+    await store.commit(with_points(first, None))
+    assert await series(store, "attributes/a\x00b") == [(at(1), "x\x00y", 1)]
+    assert await series(store, "attributes/c\x01") == [(at(1), "\x01\x02", 1)]
+    assert await store.load(T) == first.thing

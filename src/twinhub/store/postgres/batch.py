@@ -18,6 +18,7 @@ from twinhub.store.postgres.rows import (
     index_record,
     journal_record,
     lock_key,
+    point_record,
     policy_index_record,
 )
 from twinhub.store.rows import EncodedCommit, Kind
@@ -100,7 +101,8 @@ def statements(plan: Plan) -> list[tuple[str, list[list[Any]]]]:
     if things:  # every thing written has its index rows replaced (none for a tombstone)
         index_rows = [index_record(row) for rows in plan.thing_index.values() for row in rows]
         result.append((WRITE_THINGS, [*_columns(things, 8), *_columns(_journal(plan, "thing"), 7),
-                                      *_columns(index_rows, 7), *_columns(plan.points, 7)]))
+                                      *_columns(index_rows, 7),
+                                      *_columns([point_record(row) for row in plan.points], 7)]))
     policies = plan.entity_rows("policy")
     if policies:
         result.append((WRITE_POLICIES, [*_columns(policies, 6), *_columns(_journal(plan, "policy"), 7)]))
