@@ -1,4 +1,4 @@
-"""The thing service tags the part a write touches only when the write carries conditional headers."""
+"""The thing and policy services tag the part a write touches only when the write carries conditional headers."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from twinhub.bus.inprocess import InProcessBus
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import PreconditionFailed
 from twinhub.model.etag import Preconditions
+from twinhub.model.policy import PolicyCommand
 from twinhub.service.policies import PolicyService
 from twinhub.service.things import ThingService
 from twinhub.store.sqlite import open_sqlite_store
@@ -32,6 +33,14 @@ async def things(tmp_path: Path) -> AsyncIterator[ThingService]:
     bus = InProcessBus()
     async with open_sqlite_store(tmp_path / "things.db") as store:
         yield ThingService(store, bus, PolicyService(store, bus))
+    await bus.aclose()
+
+
+@pytest.fixture
+async def policies(tmp_path: Path) -> AsyncIterator[PolicyService]:
+    bus = InProcessBus()
+    async with open_sqlite_store(tmp_path / "policies.db") as store:
+        yield PolicyService(store, bus)
     await bus.aclose()
 
 
@@ -70,3 +79,32 @@ async def test_a_write_with_preconditions_compares_the_tag_of_the_part_before_it
     executed = await things.execute(ThingCommand("modify", THING, ("attributes", "a"), 3), OWNER,
                                     preconditions=Preconditions(if_match=before))
     assert executed.etag != before
+
+
+POLICY = "org.twinhub.test:policy"
+ENTRY = {"subjects": {"nginx:owner": {"type": "owner"}},
+         "resources": {"policy:/": {"grant": ["READ", "WRITE"], "revoke": []},
+                       "thing:/": {"grant": ["READ", "WRITE"], "revoke": []}}}
+
+
+async def test_a_policy_write_without_preconditions_tags_only_its_result(
+        policies: PolicyService, monkeypatch: pytest.MonkeyPatch) -> None:
+    tagged: list[tuple[str, ...]] = []
+    real = PolicyService._tag
+
+    def counting(self: PolicyService, *args: object, **kwargs: object) -> str | None:
+        tagged.append(args[1])  # type: ignore[arg-type]
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PolicyService, "_tag", counting)
+    await policies.execute(PolicyCommand("modify", POLICY, (), {"entries": {"owner": ENTRY}}), OWNER)
+    tagged.clear()
+    path = ("entries", "owner", "subjects")
+    await policies.execute(PolicyCommand("modify", POLICY, path, ENTRY["subjects"]), OWNER)
+    assert tagged == [path]  # the response's ETag only
+    tagged.clear()
+    before = (await policies.retrieve(POLICY, path, OWNER))[2]
+    with pytest.raises(PreconditionFailed):
+        await policies.execute(PolicyCommand("modify", POLICY, path, ENTRY["subjects"]), OWNER,
+                               preconditions=Preconditions(if_none_match=before))
+    assert tagged == [path]  # compared before the write
