@@ -267,7 +267,7 @@ class ThingService:
         points = self._history_rules.select(changed_points(
             command.thing_id, current.doc if exists(current) and current is not None else None,
             None if applied.thing.deleted else applied.thing.doc,
-            time=history_time or applied.event.timestamp, revision=applied.thing.revision))
+            time=history_time or applied.event.timestamp, revision=applied.thing.revision, under=command.path))
         if policy_write is not None:  # created with the thing, in the same transaction
             policy = policy_write.policy
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)
