@@ -28,15 +28,15 @@ from twinhub.auth.context import AuthContext
 from twinhub.connectivity.device.telemetry import (
     Layout,
     TelemetryInvalid,
-    create_frame,
-    merge_frame,
+    create_command,
+    merge_command,
     owner_policy,
     telemetry_patch,
 )
 from twinhub.connectivity.device.topics import DeviceTopic, Kind, topic_of
 from twinhub.model.errors import JsonParseInvalid, TwinhubError
 from twinhub.model.types import JsonObject
-from twinhub.protocol import encode_envelope, error_envelope, thing_topic
+from twinhub.protocol import Envelope, encode_envelope, error_envelope, thing_topic
 from twinhub.service.buffers import Budget
 from twinhub.service.session import Session, SessionLimits, SessionServices, SessionTasks, StreamControl
 
@@ -48,8 +48,7 @@ DEFAULT_MAX_PENDING: Final = 256  # messages of one client waiting for their tur
 DEFAULT_MAX_SUBSCRIPTIONS: Final = 1000  # commands and errors topics one client may subscribe to
 DEFAULT_ANSWER_TIMEOUT: Final = 30.0  # seconds a telemetry message may take to commit before the client must resend
 _START_MESSAGES: Final = StreamControl("START-SEND-MESSAGES", True, "messages", {})
-_FRAME_GROWTH: Final = 8  # a payload grows in its frame at most ~5 times: `"a":1,` (6 bytes) takes 31
-_FRAME_ROOM: Final = 64 * 1024  # the frame's own topic and headers
+_FRAME_ROOM: Final = 64 * 1024  # room beyond the payload limit, as the endpoint's packet limit has (`TOPIC_ROOM`)
 
 # Publishes (topic, payload, qos) to this client; raises when the client cannot take it.
 Publish = Callable[[str, bytes, int], Awaitable[None]]
@@ -77,12 +76,11 @@ class DeviceClient:
         self._max_pending = max_pending
         self._answer_timeout = answer_timeout
         self._tasks = SessionTasks()
-        # The frames are the endpoint's own, built around payloads of at most `max_payload` bytes (a telemetry
-        # key becomes `{"K": {"properties": {"value": ...}}}`): the session must never refuse one unread, which
-        # would leave its message unanswered; the write path's own limits (max_thing_size) answer instead.
-        frame_limit = _FRAME_GROWTH * max_payload + _FRAME_ROOM
+        # Telemetry reaches the session as envelopes (the frame limit does not apply; the write path's own limits,
+        # max_thing_size, answer); the only frames are a device's responses, its payload as it came.
         self._session = Session(services, auth, tasks=self._tasks, budget=budget,
-                                limits=SessionLimits(max_frame_size=frame_limit, buffer_bytes=buffer_bytes))
+                                limits=SessionLimits(max_frame_size=max_payload + _FRAME_ROOM,
+                                                     buffer_bytes=buffer_bytes))
         self._answers: dict[str, asyncio.Future[tuple[int, str]]] = {}
         self._watched: dict[Kind, dict[str, int]] = {Kind.COMMANDS: {}, Kind.ERRORS: {}}  # thing -> qos
         self._requested: dict[str, int] = {}  # topic -> the QoS its SUBSCRIBE asked for
@@ -195,25 +193,26 @@ class DeviceClient:
         """Merge `patch` into the thing; with admins, a missing thing is created with the owner policy (and
         merged into after all when another message created it meanwhile)."""
         if not self._admins:
-            return await self._command(lambda correlation_id: merge_frame(thing_id, patch, correlation_id))
+            return await self._command(lambda correlation_id: merge_command(thing_id, patch, correlation_id))
         status, text = await self._command(
-            lambda correlation_id: merge_frame(thing_id, patch, correlation_id, existing=True))
+            lambda correlation_id: merge_command(thing_id, patch, correlation_id, existing=True))
         if status != 412:
             return status, text
         policy = owner_policy(self.auth.default_subject, self._admins)
         status, text = await self._command(
-            lambda correlation_id: create_frame(thing_id, patch, policy, correlation_id))
+            lambda correlation_id: create_command(thing_id, patch, policy, correlation_id))
         if status != 412:
             return status, text
-        return await self._command(lambda correlation_id: merge_frame(thing_id, patch, correlation_id, existing=True))
+        return await self._command(
+            lambda correlation_id: merge_command(thing_id, patch, correlation_id, existing=True))
 
-    async def _command(self, frame_of: Callable[[str], str]) -> tuple[int, str]:
+    async def _command(self, command_of: Callable[[str], Envelope]) -> tuple[int, str]:
         """Send the session one command and wait for its answer (status, frame); raises TimeoutError, or
         ConnectionError when the session ends first."""
         correlation_id = f"mqtt-telemetry:{uuid.uuid4()}"
         answer = self._answers[correlation_id] = asyncio.get_running_loop().create_future()
         try:
-            await self._session.receive_frame(frame_of(correlation_id))
+            await self._session.receive(command_of(correlation_id))
             return await asyncio.wait_for(answer, self._answer_timeout)
         finally:
             self._answers.pop(correlation_id, None)
