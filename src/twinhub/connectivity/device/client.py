@@ -25,6 +25,7 @@ from typing import Final
 import orjson
 
 from twinhub.auth.context import AuthContext
+from twinhub.connectivity.clients.base import Outcome as Settled
 from twinhub.connectivity.device.telemetry import (
     Layout,
     TelemetryInvalid,
@@ -34,9 +35,10 @@ from twinhub.connectivity.device.telemetry import (
     telemetry_patch,
 )
 from twinhub.connectivity.device.topics import DeviceTopic, Kind, topic_of
+from twinhub.connectivity.runtime.inbound import outcome_of
 from twinhub.model.errors import JsonParseInvalid, TwinhubError
 from twinhub.model.types import JsonObject
-from twinhub.protocol import Envelope, encode_envelope, error_envelope, thing_topic
+from twinhub.protocol import Envelope, encode_envelope, error_envelope, header_text, parse_envelope, thing_topic
 from twinhub.service.buffers import Budget
 from twinhub.service.session import Session, SessionLimits, SessionServices, SessionTasks, StreamControl
 
@@ -63,6 +65,10 @@ class Outcome(enum.Enum):
     OVERLOADED = "overloaded"  # the client sent too much without waiting: disconnect
 
 
+_OUTCOMES: Final = {Settled.ACCEPT: Outcome.ACCEPTED, Settled.REJECT: Outcome.REFUSED,
+                    Settled.REDELIVER: Outcome.UNAVAILABLE}  # a connection's settling, as MQTT 3.1.1 can say it
+
+
 class DeviceClient:
     def __init__(self, services: SessionServices, auth: AuthContext, *, publish: Publish, layout: Layout,
                  max_payload: int, buffer_bytes: int | None = None, budget: Budget | None = None,
@@ -81,7 +87,7 @@ class DeviceClient:
         self._session = Session(services, auth, tasks=self._tasks, budget=budget,
                                 limits=SessionLimits(max_frame_size=max_payload + _FRAME_ROOM,
                                                      buffer_bytes=buffer_bytes))
-        self._answers: dict[str, asyncio.Future[tuple[int, str]]] = {}
+        self._answers: dict[str, asyncio.Future[tuple[Envelope, str]]] = {}
         self._watched: dict[Kind, dict[str, int]] = {Kind.COMMANDS: {}, Kind.ERRORS: {}}  # thing -> qos
         self._requested: dict[str, int] = {}  # topic -> the QoS its SUBSCRIBE asked for
         self._tail: asyncio.Future[None] | None = None
@@ -175,39 +181,37 @@ class DeviceClient:
             await self._report(topic.thing_id, JsonParseInvalid(str(exc)))
             return Outcome.REFUSED
         try:
-            status, text = await self._telemetry(topic.thing_id, patch)
+            response, text = await self._telemetry(topic.thing_id, patch)
         except TimeoutError:
             log.warning("telemetry of %s was not committed within %s s", self.auth.default_subject,
                         self._answer_timeout)
             return Outcome.UNAVAILABLE
         except ConnectionError:  # the session ended meanwhile
             return Outcome.UNAVAILABLE
-        if 200 <= status < 300:
-            return Outcome.ACCEPTED
-        if status in (408, 429) or status >= 500:
-            return Outcome.UNAVAILABLE
-        await self._send_error(topic.thing_id, text)
-        return Outcome.REFUSED
+        settled = outcome_of(response)  # the connection runtime's rule: what may succeed later, what never will
+        if settled is Settled.REJECT:
+            await self._send_error(topic.thing_id, text)
+        return _OUTCOMES[settled]
 
-    async def _telemetry(self, thing_id: str, patch: JsonObject) -> tuple[int, str]:
+    async def _telemetry(self, thing_id: str, patch: JsonObject) -> tuple[Envelope, str]:
         """Merge `patch` into the thing; with admins, a missing thing is created with the owner policy (and
         merged into after all when another message created it meanwhile)."""
         if not self._admins:
             return await self._command(lambda correlation_id: merge_command(thing_id, patch, correlation_id))
-        status, text = await self._command(
+        answer = await self._command(
             lambda correlation_id: merge_command(thing_id, patch, correlation_id, existing=True))
-        if status != 412:
-            return status, text
+        if answer[0].status != 412:
+            return answer
         policy = owner_policy(self.auth.default_subject, self._admins)
-        status, text = await self._command(
+        answer = await self._command(
             lambda correlation_id: create_command(thing_id, patch, policy, correlation_id))
-        if status != 412:
-            return status, text
+        if answer[0].status != 412:
+            return answer
         return await self._command(
             lambda correlation_id: merge_command(thing_id, patch, correlation_id, existing=True))
 
-    async def _command(self, command_of: Callable[[str], Envelope]) -> tuple[int, str]:
-        """Send the session one command and wait for its answer (status, frame); raises TimeoutError, or
+    async def _command(self, command_of: Callable[[str], Envelope]) -> tuple[Envelope, str]:
+        """Send the session one command and wait for its answer (as read, as sent); raises TimeoutError, or
         ConnectionError when the session ends first."""
         correlation_id = f"mqtt-telemetry:{uuid.uuid4()}"
         answer = self._answers[correlation_id] = asyncio.get_running_loop().create_future()
@@ -251,21 +255,20 @@ class DeviceClient:
                 answer.set_exception(ConnectionError("the session ended"))
 
     async def _route(self, frame: str) -> None:
-        envelope = orjson.loads(frame)
-        headers = envelope.get("headers") or {}
-        status = envelope.get("status")
-        answer = self._answers.get(str(headers.get("correlation-id")))
+        envelope = parse_envelope(frame)  # the session's own output
+        correlation_id = header_text(envelope.headers, "correlation-id")
+        answer = self._answers.get(correlation_id) if correlation_id is not None else None
         if answer is not None and not answer.done():
-            answer.set_result((int(status) if isinstance(status, int) else 500, frame))
+            answer.set_result((envelope, frame))
             return
-        namespace, name, *rest = [*str(envelope.get("topic", "")).split("/"), "", ""]
-        thing_id = f"{namespace}:{name}"
-        if status is None and rest[:3] == ["things", "live", "messages"] and "/inbox/" in str(envelope.get("path")):
-            qos = self._watched[Kind.COMMANDS].get(thing_id)
+        topic, status = envelope.topic, envelope.status
+        if (status is None and (topic.group, topic.channel, topic.criterion) == ("things", "live", "messages")
+                and "/inbox/" in envelope.path):
+            qos = self._watched[Kind.COMMANDS].get(topic.entity_id)
             if qos is not None:
-                await self._publish(topic_of(thing_id, Kind.COMMANDS), frame.encode(), qos)
-        elif isinstance(status, int) and status >= 400:
-            await self._send_error(thing_id, frame)
+                await self._publish(topic_of(topic.entity_id, Kind.COMMANDS), frame.encode(), qos)
+        elif status is not None and status >= 400:
+            await self._send_error(topic.entity_id, frame)
 
     async def _send_error(self, thing_id: str, frame: str) -> None:
         qos = self._watched[Kind.ERRORS].get(thing_id)
