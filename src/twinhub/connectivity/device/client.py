@@ -22,8 +22,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Final
 
-import orjson
-
 from twinhub.auth.context import AuthContext
 from twinhub.connectivity.clients.base import Outcome as Settled
 from twinhub.connectivity.device.telemetry import (
@@ -50,7 +48,6 @@ DEFAULT_MAX_PENDING: Final = 256  # messages of one client waiting for their tur
 DEFAULT_MAX_SUBSCRIPTIONS: Final = 1000  # commands and errors topics one client may subscribe to
 DEFAULT_ANSWER_TIMEOUT: Final = 30.0  # seconds a telemetry message may take to commit before the client must resend
 _START_MESSAGES: Final = StreamControl("START-SEND-MESSAGES", True, "messages", {})
-_FRAME_ROOM: Final = 64 * 1024  # room beyond the payload limit, as the endpoint's packet limit has (`TOPIC_ROOM`)
 
 # Publishes (topic, payload, qos) to this client; raises when the client cannot take it.
 Publish = Callable[[str, bytes, int], Awaitable[None]]
@@ -71,7 +68,7 @@ _OUTCOMES: Final = {Settled.ACCEPT: Outcome.ACCEPTED, Settled.REJECT: Outcome.RE
 
 class DeviceClient:
     def __init__(self, services: SessionServices, auth: AuthContext, *, publish: Publish, layout: Layout,
-                 max_payload: int, buffer_bytes: int | None = None, budget: Budget | None = None,
+                 buffer_bytes: int | None = None, budget: Budget | None = None,
                  max_pending: int = DEFAULT_MAX_PENDING, answer_timeout: float = DEFAULT_ANSWER_TIMEOUT,
                  admins: Sequence[str] = (), max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS) -> None:
         self.auth = auth
@@ -82,11 +79,10 @@ class DeviceClient:
         self._max_pending = max_pending
         self._answer_timeout = answer_timeout
         self._tasks = SessionTasks()
-        # Telemetry reaches the session as envelopes (the frame limit does not apply; the write path's own limits,
-        # max_thing_size, answer); the only frames are a device's responses, its payload as it came.
+        # Everything reaches the session as envelopes, so its frame limit does not apply: the endpoint's packet
+        # limit bounds what a client sends, the write path's own limits (max_thing_size) what it changes.
         self._session = Session(services, auth, tasks=self._tasks, budget=budget,
-                                limits=SessionLimits(max_frame_size=max_payload + _FRAME_ROOM,
-                                                     buffer_bytes=buffer_bytes))
+                                limits=SessionLimits(buffer_bytes=buffer_bytes))
         self._answers: dict[str, asyncio.Future[tuple[Envelope, str]]] = {}
         self._watched: dict[Kind, dict[str, int]] = {Kind.COMMANDS: {}, Kind.ERRORS: {}}  # thing -> qos
         self._requested: dict[str, int] = {}  # topic -> the QoS its SUBSCRIBE asked for
@@ -224,16 +220,15 @@ class DeviceClient:
     async def _respond(self, topic: DeviceTopic, payload: bytes) -> Outcome:
         """A device's answer to a message: a Ditto Protocol live response about its topic's thing."""
         try:
-            envelope = orjson.loads(payload)
-        except orjson.JSONDecodeError:
+            envelope: Envelope | None = parse_envelope(payload)
+        except TwinhubError:
             envelope = None
-        namespace, _, name = topic.thing_id.partition(":")
-        if (not isinstance(envelope, dict) or not isinstance(envelope.get("status"), int)
-                or not str(envelope.get("topic", "")).startswith(f"{namespace}/{name}/things/live/")):
+        if (envelope is None or envelope.status is None or envelope.topic.group != "things"
+                or envelope.topic.channel != "live" or envelope.topic.entity_id != topic.thing_id):
             await self._report(topic.thing_id, JsonParseInvalid("A response must be a Ditto Protocol live response "
                                                                 f"(with a status) about the thing '{topic.thing_id}'."))
             return Outcome.REFUSED
-        await self._session.receive_frame(payload)
+        await self._session.receive(envelope)
         return Outcome.ACCEPTED
 
     # -- out -----------------------------------------------------------------------------------------
