@@ -38,8 +38,9 @@ from typing import Any
 
 import httpx
 
+from bench.basic_user import SUBJECT
 from bench.connectivity_probe import EventWatcher, RelaySubscriber, revision_sum, wait_for
-from bench.connectivity_setup import SUBJECT, basic_user_server, pg_nats_server
+from bench.connectivity_setup import basic_user_server, pg_nats_server
 from bench.http_things import busy_percent
 from bench.machine import MachineInfo, machine_info, process_cpu_seconds, process_tree_memory
 from bench.mosquitto import Mosquitto, running_mosquitto

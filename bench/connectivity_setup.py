@@ -6,12 +6,8 @@ manage connections."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import os
 import secrets
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,37 +15,18 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.basic_user import SUBJECT, USER, add_basic_user, authorization
 from bench.scale_out import _stream_messages, _workers_ready
 from twinhub.testing import Server, start_server
 
-USER = "bench"
-SUBJECT = f"nginx:{USER}"  # what basic authentication makes of the user
 MARK = "twinhub connectivity benchmark (dropped when the run ends)"
-
-
-def authorization(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
-def add_basic_user(data_dir: Path, env: dict[str, str] | None = None) -> str:
-    """Add the basic user `bench` with a random password to the store the server of `data_dir` and `env` uses
-    (embedded, or PostgreSQL with TWINHUB_STORE_URL), as an operator does: `twinhub user add`. Returns the
-    password; raises RuntimeError when the command fails."""
-    password = secrets.token_urlsafe(16)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([sys.executable, "-m", "twinhub.cli", "user", "add", USER, "--password-stdin",
-                           "--data-dir", str(data_dir)], input=password + "\n", capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=120)
-    if done.returncode != 0:
-        raise RuntimeError(f"twinhub user add {USER} failed ({done.returncode}): {done.stderr[-1500:]}")
-    return password
 
 
 @contextmanager
 def basic_user_server(data_dir: Path) -> Iterator[tuple[Server, str, str, str]]:
     """A server (not in dev mode) with the device endpoint on a free port and the basic user `bench` with a
     random password; yields (server, user, password, its HTTP Authorization header)."""
-    password = add_basic_user(data_dir)
+    password = add_basic_user(data_dir, password=secrets.token_urlsafe(16))
     server = start_server(data_dir, args=("--mqtt-port", "0"), timeout=60)
     try:
         yield server, USER, password, authorization(USER, password)
@@ -80,7 +57,7 @@ def pg_nats_server(data_dir: Path, workers: int, postgres_url: str, nats_url: st
     try:
         env = {"TWINHUB_STORE_URL": f"{postgres_url}/{database}", "TWINHUB_BUS_URL": nats_url,
                "TWINHUB_BUS_STREAM": stream, "TWINHUB_ADMIN_SUBJECTS": SUBJECT}
-        password = add_basic_user(data_dir, env)
+        password = add_basic_user(data_dir, env, password=secrets.token_urlsafe(16))
         server = start_server(data_dir, args=("--workers", str(workers)), env=env, timeout=120)
         try:
             _workers_ready(server, workers)

@@ -31,7 +31,8 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from bench.http_things import AUTH_HEADER, CpuUse, ServerStartError, accounted_wrk, shut_down
+from bench.basic_user import AUTH_HEADER, add_basic_user, sign_in
+from bench.http_things import CpuUse, ServerStartError, accounted_wrk, shut_down
 from bench.machine import MachineInfo, machine_info, process_cpu_seconds, process_tree_memory
 from bench.wrk import WrkResult
 from twinhub.testing import Server, start_server
@@ -274,12 +275,14 @@ def run(options: RealtimeOptions) -> RealtimeReport:
     report = RealtimeReport(datetime.now(UTC).isoformat(timespec="seconds"), machine_info(), options)
     data = Path(tempfile.mkdtemp(prefix="twinhub-bench-realtime-"))
     try:
-        server = start_server(data / "data")
+        add_basic_user(data / "data")
+        server = start_server(data / "data", args=())
     except RuntimeError as error:
         raise ServerStartError(str(error)) from error
     started = [process.pid for process in process_tree_memory(server.process.pid)]
     try:
         report.memory_kib["after_start"] = _rss_kib(server)
+        sign_in(server.base_url)
         created = httpx.put(f"{server.base_url}/api/2/things/{THING}", headers={"Authorization": AUTH_HEADER},
                             json={"features": {"f": {"properties": {"t": {}}}}}, timeout=30)
         if created.status_code not in (201, 204):
@@ -313,7 +316,8 @@ def to_markdown(report: RealtimeReport) -> str:
     lines = [f"# twinhub real-time benchmark — {report.started_at}", "",
              f"- machine: {report.machine.cpus_usable} CPUs usable, {report.machine.cpu_model}",
              f"- git commit: {report.machine.git_commit}",
-             "- one server (`twinhub serve --dev`, embedded store, 1 worker); the subscribers, the PUT sender and the "
+             "- one server (`twinhub serve`, the real basic user `bench`, embedded store, 1 worker); the subscribers, "
+             "the PUT sender and the "
              "message responder run in the benchmark's own process, wrk beside it: all share the machine's cores",
              "", "## Problems", ""]
     lines += [f"- {problem}" for problem in report.problems] or ["- none"]
