@@ -1,22 +1,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.unit.history.recorded import Point
 from twinhub.history.series import Sample, Scalar, format_time, is_number, micros, sample_of, scalar_json
-
-
-@dataclass(frozen=True)
-class Point:
-    thing_id: str
-    path: str
-    time: datetime
-    value: Scalar
-    revision: int
 
 
 def test_times_are_written_in_utc_with_z_and_microseconds_only_when_there_are_some() -> None:
