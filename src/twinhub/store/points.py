@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from twinhub.history.points import Point, PointValue
+from twinhub.history.series import from_micros
+from twinhub.history.series import micros as to_micros
 
 __all__ = ["DEFAULT_MAX_POINTS_PAGE", "PointCursor", "PointPage", "PointRow", "decode_point", "encode_point",
            "from_micros", "make_page", "page_bounds", "to_micros"]
@@ -21,18 +23,8 @@ DEFAULT_MAX_POINTS_PAGE = 10_000
 
 PointRow = tuple[str, str, int, int, int, float | None, str | None]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 # The `type` column: what JSON type the value had; DELETED marks a leaf that was removed.
 DELETED, BOOLEAN, INTEGER, FLOAT, STRING = range(5)
-
-
-def to_micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // _MICROSECOND
-
-
-def from_micros(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
 
 
 def encode_point(point: Point) -> PointRow:

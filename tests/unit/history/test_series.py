@@ -7,7 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.unit.history.recorded import Point
-from twinhub.history.series import Sample, Scalar, format_time, is_number, micros, sample_of, scalar_json
+from twinhub.history.series import (
+    Sample,
+    Scalar,
+    format_time,
+    from_micros,
+    is_number,
+    micros,
+    sample_of,
+    scalar_json,
+)
 
 
 def test_times_are_written_in_utc_with_z_and_microseconds_only_when_there_are_some() -> None:
@@ -20,6 +29,7 @@ def test_times_are_written_in_utc_with_z_and_microseconds_only_when_there_are_so
 def test_formatted_times_read_back_and_micros_are_exact(time: datetime) -> None:
     assert datetime.fromisoformat(format_time(time)) == time
     assert datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros(time)) == time
+    assert from_micros(micros(time)) == time and from_micros(micros(time)).tzinfo is UTC
 
 
 def test_numbers_are_finite_ints_and_floats_but_no_booleans() -> None:
