@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from twinhub.history import MAX_LIMIT
 from twinhub.history.points import Point, PointValue
-from twinhub.history.series import EPOCH
-from twinhub.history.series import micros as to_micros  # the history package's clock: stored and queried times agree
+from twinhub.history.series import from_micros
+from twinhub.history.series import micros as to_micros
 
 __all__ = ["PointCursor", "PointPage", "PointRow", "decode_point", "encode_point",
            "from_micros", "make_page", "page_bounds", "to_micros"]
@@ -24,10 +24,6 @@ PointRow = tuple[str, str, int, int, int, float | None, str | None]
 
 # The `type` column: what JSON type the value had; DELETED marks a leaf that was removed.
 DELETED, BOOLEAN, INTEGER, FLOAT, STRING = range(5)
-
-
-def from_micros(value: int) -> datetime:
-    return EPOCH + timedelta(microseconds=value)
 
 
 def encode_point(point: Point) -> PointRow:
