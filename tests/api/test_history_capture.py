@@ -46,3 +46,13 @@ def test_a_bad_history_timestamp_is_a_ditto_header_error_and_changes_nothing(cli
     assert_error(response, 400, "header.invalid")
     assert client.get(f"{thing}/attributes/a").json() == 1
     assert [(value, revision) for value, revision, _ in stored_points(server, thing_id, "attributes/a")] == [(1.0, 1)]
+
+
+def test_a_history_timestamp_outside_the_representable_range_is_a_header_error_not_a_500(
+        client: httpx.Client, server: Server, thing_id: str) -> None:
+    thing = f"/things/{thing_id}"
+    assert client.put(thing, json={"attributes": {"a": 1}}).status_code == 201
+    for edge in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):  # valid ISO-8601, no UTC moment
+        response = client.put(f"{thing}/attributes/a", json=2, headers={HISTORY_TIMESTAMP_HEADER: edge})
+        assert_error(response, 400, "header.invalid")
+    assert [(value, revision) for value, revision, _ in stored_points(server, thing_id, "attributes/a")] == [(1.0, 1)]
