@@ -11,7 +11,9 @@ Every check's outcome is remembered for `cache_seconds` (bounded LRUs, keyed by 
 credentials under a per-process random key; never the password itself): a client sending its basic
 credentials with every request pays argon2 once per period, and so does one repeating a wrong password,
 so neither ever queues again. A remembered outcome holds only while the store holds the same hash (or
-still no user), so a password change, a removal or a new user takes effect at once.
+still no user), so a password change, a removal or a new user takes effect at once. Concurrent checks of the
+same credentials against the same hash share one argon2 run (a client opening many connections at once, or a
+burst right after start, costs one check and one place in the queue, not one each).
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class BasicVerifier(Generic[_S]):
         self._max_admitted = max_concurrent + max_waiting
         self._admitted = 0  # checks running or waiting for a turn
         self._turns: set[asyncio.Task[Any]] = set()
+        self._checking: dict[tuple[bytes, str | None], asyncio.Task[bool]] = {}  # at most one per admitted check
         self._cache_key = secrets.token_bytes(32)
         self._successes = _Outcomes(cache_seconds, cache_size, clock)
         self._failures = _Outcomes(cache_seconds, cache_size, clock)
@@ -112,6 +115,20 @@ class BasicVerifier(Generic[_S]):
             return True
         if self._failures.holds(digest, stored):
             return False
+        key = (digest, stored)
+        if (check := self._checking.get(key)) is None:
+            check = asyncio.create_task(self._check(username, password, stored, digest))
+            self._checking[key] = check
+            check.add_done_callback(partial(self._check_done, key))
+        return await asyncio.shield(check)
+
+    def _check_done(self, key: tuple[bytes, str | None], check: asyncio.Task[bool]) -> None:
+        del self._checking[key]
+        if not check.cancelled():
+            check.exception()  # retrieved: every caller may have gone away
+
+    async def _check(self, username: str, password: str, stored: str | None, digest: bytes) -> bool:
+        """The argon2 check of one set of credentials against `stored`, its outcome remembered."""
         password_hash = stored if stored is not None else await self._dummy()
         self.verifications += 1
         ok = await self._in_turn(partial(verify_password, password_hash, password[:MAX_PASSWORD_LENGTH],

@@ -163,3 +163,18 @@ async def test_a_caller_that_goes_away_keeps_its_turn_until_its_check_ends(users
     hasher.gate.set()
     await drain(verifier)
     assert not await verifier.verify("alice", "next guess")
+
+
+async def test_a_burst_of_the_same_credentials_shares_one_check(users: SqliteUserStore, hasher: GatedHasher) -> None:
+    """A client opening many connections at once (or a burst right after start) costs one argon2 run and one
+    place in the queue: without sharing, all but one of these would be refused 429."""
+    verifier = BasicVerifier(users, hasher=hasher, max_concurrent=1, max_waiting=0)
+    hasher.gate.clear()
+    burst = [asyncio.create_task(verifier.verify("alice", PASSWORD)) for _ in range(20)]
+    await hasher.wait_for_checks(1)
+    hasher.gate.set()
+    assert await asyncio.gather(*burst) == [True] * 20
+    assert verifier.verifications == 1
+    # Other credentials are not served by that check.
+    assert not await verifier.verify("alice", "wrong")
+    assert verifier.verifications == 2
