@@ -18,7 +18,7 @@ import pytest
 
 from tests.connectivity.mqtt import forget_sessions, publish_now, responding, server_client_ids
 from tests.connectivity.waiting import eventually_blocking as eventually
-from tests.connectivity.workers import consumed_by_each_now
+from tests.connectivity.workers import clients_open, consumed_by_each_now
 from tests.integration.services import shared_backends
 from twinhub.testing import Server, running_server
 
@@ -59,14 +59,9 @@ def world(deployment: tuple[Server, str], mosquitto_url: str, prefix: str) -> It
         assert response.status_code == 201, response.text
         connection_id = response.json()["id"]
         try:
-            seen: set[str] = set()
-
-            def both_open() -> bool:  # a new HTTP connection each time: the kernel hands it to either worker
-                status = api.get(f"/connections/{connection_id}/status", headers={"connection": "close"}).json()
-                seen.update(entry["client"] for entry in status["clientStatus"] if entry["status"] == "open")
-                return len(seen) == WORKERS
-
-            eventually(both_open, "the connection open on both workers", within=90)
+            # Both workers run it: the merged /status (any worker answers for all) names each one's client.
+            eventually(lambda: clients_open(api.get(f"/connections/{connection_id}/status").json()) == WORKERS,
+                       "the connection open on both workers", within=90)
             yield World(server, api, mosquitto_url, prefix, connection_id, stream)
         finally:
             api.delete(f"/connections/{connection_id}")

@@ -18,7 +18,7 @@ import pytest
 from tests.connectivity.e2e import merge
 from tests.connectivity.mqtt import collecting, forget_sessions, publish_many_now, publish_now, server_client_ids
 from tests.connectivity.waiting import eventually_blocking as eventually
-from tests.connectivity.workers import consumed_by_each_now
+from tests.connectivity.workers import clients_open, consumed_by_each_now
 from tests.integration.services import shared_backends
 from twinhub.testing import Server, running_server
 
@@ -62,15 +62,9 @@ def test_two_workers_share_one_mqtt_source_without_duplicates_or_loss(server: Se
                              "topics": ["_/_/things/twin/events?filter=exists(attributes/v)"]}]})
             assert response.status_code == 201, response.text
             connection_id = response.json()["id"]
-            # Both workers run it: their answers to /status name their own clients (requests spread over them).
-            seen: set[str] = set()
-
-            def both_open() -> bool:  # a new HTTP connection each time: the kernel hands it to either worker
-                status = api.get(f"/connections/{connection_id}/status", headers={"connection": "close"}).json()
-                seen.update(entry["client"] for entry in status["clientStatus"] if entry["status"] == "open")
-                return len(seen) == WORKERS
-
-            eventually(both_open, "the connection open on both workers", within=90)
+            # Both workers run it: the merged /status (any worker answers for all) names each one's client.
+            eventually(lambda: clients_open(api.get(f"/connections/{connection_id}/status").json()) == WORKERS,
+                       "the connection open on both workers", within=90)
             pings = iter(range(1_000_000))
             eventually(lambda: api.get(f"/things/{ping}/attributes/ping").status_code == 200, "a ping", within=30,
                        between=lambda: publish_now(mosquitto_url, f"{prefix}/ping",

@@ -10,12 +10,13 @@ import pytest
 from twinhub.connectivity.device.telemetry import (
     Layout,
     TelemetryInvalid,
-    create_frame,
-    merge_frame,
+    create_command,
+    merge_command,
     owner_policy,
     telemetry_patch,
 )
 from twinhub.connectivity.device.topics import DeviceTopic, Kind, parse_topic
+from twinhub.protocol import encode_envelope
 
 DEVICE = ("device:org.example:s1",)
 USER = ("nginx:alice",)
@@ -62,16 +63,17 @@ def test_a_user_names_any_thing_and_its_policy_decides() -> None:
 def test_telemetry_becomes_one_merge_at_the_root(layout: Layout, value: object) -> None:
     patch = telemetry_patch(b'{"t": 21.5, "door": {"o": 1}}', layout)
     assert patch == value
-    frame = json.loads(merge_frame("org.example:s1", patch, "c-1"))
+    frame = json.loads(encode_envelope(merge_command("org.example:s1", patch, "c-1")))
     assert frame == {"topic": "org.example/s1/things/twin/commands/merge", "path": "/", "value": value,
                      "headers": {"correlation-id": "c-1", "content-type": "application/merge-patch+json",
                                  "response-required": True}}
-    assert json.loads(merge_frame("org.example:s1", patch, "c-1", existing=True))["headers"]["if-match"] == "*"
+    existing = json.loads(encode_envelope(merge_command("org.example:s1", patch, "c-1", existing=True)))
+    assert existing["headers"]["if-match"] == "*"
 
 
 def test_a_missing_thing_is_created_with_the_owner_policy() -> None:
     policy = owner_policy("device:org.example:s1", ["nginx:admin", "keycloak:ops"])
-    frame = json.loads(create_frame("org.example:s1", {"attributes": {"t": 1}}, policy, "c-2"))
+    frame = json.loads(encode_envelope(create_command("org.example:s1", {"attributes": {"t": 1}}, policy, "c-2")))
     assert frame["topic"] == "org.example/s1/things/twin/commands/create"
     assert frame["headers"]["if-none-match"] == "*"
     assert frame["value"] == {"attributes": {"t": 1}, "_policy": policy}

@@ -191,7 +191,7 @@ async def test_reject_acknowledges_so_the_message_never_comes_again(mosquitto_ur
         await publish(mosquitto_url, f"{prefix}/x", b"poison")
         [delivery] = await receiver.wait_for(1)
         await delivery.settle(Outcome.REJECT)
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError, match="settled once"):
             await delivery.settle(Outcome.ACCEPT)
     await only_a_marker_comes(client_settings, source, f"{prefix}/y")
 

@@ -76,9 +76,8 @@ def _preconditions(request: Request) -> Preconditions:
 
 
 def _headers(request: Request, connection: Connection | None = None) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    if correlation_id := request.headers.get("correlation-id"):
-        headers["correlation-id"] = correlation_id
+    """The response's headers: the request's correlation-id echoed, and the connection's ETag."""
+    headers = _event_headers(request)
     if connection is not None:
         headers["ETag"] = etag(connection)
     return headers
@@ -162,6 +161,7 @@ async def _report(request: Request, read: Callable[[ConnectionService, str], Awa
 
 
 def _event_headers(request: Request) -> dict[str, str]:
+    """The headers a change's event carries: the request's correlation-id."""
     correlation_id = request.headers.get("correlation-id")
     return {"correlation-id": correlation_id} if correlation_id else {}
 

@@ -15,9 +15,9 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from twinhub.history.series import EPOCH, micros
+from twinhub.history.series import from_micros, micros
 from twinhub.history.timespec import TimeRange
 from twinhub.model.errors import HistoryCursorInvalid
 from twinhub.model.json import dumps, loads
@@ -93,11 +93,7 @@ def decode_cursor(text: str, expected_fingerprint: str, key: bytes = b"") -> Pag
         raise HistoryCursorInvalid(_NOT_OURS)
     time, revision, start, end = (v for v in fields if isinstance(v, int))
     try:
-        time_range = TimeRange(_instant(start), _instant(end))
-        return PageCursor(Position(_instant(time), revision, path), time_range, expected_fingerprint)
+        time_range = TimeRange(from_micros(start), from_micros(end))
+        return PageCursor(Position(from_micros(time), revision, path), time_range, expected_fingerprint)
     except (OverflowError, ValueError) as exc:
         raise HistoryCursorInvalid(_NOT_OURS) from exc
-
-
-def _instant(value: int) -> datetime:
-    return EPOCH + timedelta(microseconds=value)

@@ -28,13 +28,13 @@ def parse_device_time(raw: str) -> datetime:
     """The moment a `history-timestamp` value gives, in UTC.
 
     Raises HeaderInvalid (400, `header.invalid`) for a value that is no ISO-8601 timestamp with a time zone
-    (a local time would be read differently by every worker).
+    (a local time would be read differently by every worker), or whose moment has no UTC date.
     """
     text = raw.strip()
     try:
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
-    except ValueError as exc:
+        if moment.tzinfo is None or len(text) < 10:
+            raise ValueError("no time zone")
+        return moment.astimezone(UTC)  # OverflowError at the ends of the calendar (year 1 at +14:00)
+    except (ValueError, OverflowError) as exc:
         raise HeaderInvalid(HISTORY_TIMESTAMP_HEADER, raw[:100], _EXPECTED) from exc
-    if moment.tzinfo is None or len(text) < 10:
-        raise HeaderInvalid(HISTORY_TIMESTAMP_HEADER, raw[:100], _EXPECTED)
-    return moment.astimezone(UTC)

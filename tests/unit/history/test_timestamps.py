@@ -23,7 +23,8 @@ def test_the_header_sets_the_time_in_utc(text: str, moment: datetime) -> None:
     assert found == moment and found.utcoffset() == timedelta(0) and found.tzinfo is UTC
 
 
-@pytest.mark.parametrize("text", ["yesterday", "", "2025-12-31T23:00:00", "1700000000", "2025-13-01T00:00:00Z"])
+@pytest.mark.parametrize("text", ["yesterday", "", "2025-12-31T23:00:00", "1700000000", "2025-13-01T00:00:00Z",
+                                  "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])  # no UTC moment
 def test_a_value_that_is_no_timestamp_with_a_zone_is_a_ditto_header_error(text: str) -> None:
     with pytest.raises(HeaderInvalid) as raised:
         device_time({HISTORY_TIMESTAMP_HEADER: text}, NOW)

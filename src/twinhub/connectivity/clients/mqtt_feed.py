@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as paho
 
-from twinhub.connectivity.clients.base import ClientFailure, Outcome, SourceSettings
+from twinhub.connectivity.clients.base import ClientFailure, Outcome, SettledOnce, SourceSettings
 from twinhub.connectivity.external import ExternalMessage
 
 __all__ = ["Broker", "Feed", "LinkState", "MqttDelivery", "parse_broker", "subscription_filter", "topic_filter"]
@@ -54,24 +54,20 @@ def parse_broker(uri: str) -> Broker:
                    unquote(parts.password) if parts.password is not None else None)
 
 
-class MqttDelivery:
+class MqttDelivery(SettledOnce):
     """A message of a source; its PUBACK (QoS 1) goes out when it is settled."""
 
-    __slots__ = ("_settle", "_settled", "message", "mid", "qos")
+    __slots__ = ("_client_settle", "mid", "qos")
 
     def __init__(self, settle: Callable[[MqttDelivery, Outcome], None], message: ExternalMessage, mid: int,
                  qos: int) -> None:
-        self._settle = settle
-        self._settled = False
-        self.message = message
+        super().__init__(message)
+        self._client_settle = settle
         self.mid = mid
         self.qos = qos
 
-    async def settle(self, outcome: Outcome) -> None:
-        if self._settled:
-            raise RuntimeError("a delivery is settled only once")
-        self._settled = True
-        self._settle(self, outcome)
+    async def _settle(self, outcome: Outcome) -> None:
+        self._client_settle(self, outcome)
 
 
 @dataclass(eq=False, slots=True)

@@ -22,21 +22,21 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Final
 
-import orjson
-
 from twinhub.auth.context import AuthContext
+from twinhub.connectivity.clients.base import Outcome as Settled
 from twinhub.connectivity.device.telemetry import (
     Layout,
     TelemetryInvalid,
-    create_frame,
-    merge_frame,
+    create_command,
+    merge_command,
     owner_policy,
     telemetry_patch,
 )
 from twinhub.connectivity.device.topics import DeviceTopic, Kind, topic_of
+from twinhub.connectivity.runtime.inbound import outcome_of
 from twinhub.model.errors import JsonParseInvalid, TwinhubError
 from twinhub.model.types import JsonObject
-from twinhub.protocol import encode_envelope, error_envelope, thing_topic
+from twinhub.protocol import Envelope, encode_envelope, error_envelope, header_text, parse_envelope, thing_topic
 from twinhub.service.buffers import Budget
 from twinhub.service.session import Session, SessionLimits, SessionServices, SessionTasks, StreamControl
 
@@ -48,8 +48,6 @@ DEFAULT_MAX_PENDING: Final = 256  # messages of one client waiting for their tur
 DEFAULT_MAX_SUBSCRIPTIONS: Final = 1000  # commands and errors topics one client may subscribe to
 DEFAULT_ANSWER_TIMEOUT: Final = 30.0  # seconds a telemetry message may take to commit before the client must resend
 _START_MESSAGES: Final = StreamControl("START-SEND-MESSAGES", True, "messages", {})
-_FRAME_GROWTH: Final = 8  # a payload grows in its frame at most ~5 times: `"a":1,` (6 bytes) takes 31
-_FRAME_ROOM: Final = 64 * 1024  # the frame's own topic and headers
 
 # Publishes (topic, payload, qos) to this client; raises when the client cannot take it.
 Publish = Callable[[str, bytes, int], Awaitable[None]]
@@ -64,9 +62,13 @@ class Outcome(enum.Enum):
     OVERLOADED = "overloaded"  # the client sent too much without waiting: disconnect
 
 
+_OUTCOMES: Final = {Settled.ACCEPT: Outcome.ACCEPTED, Settled.REJECT: Outcome.REFUSED,
+                    Settled.REDELIVER: Outcome.UNAVAILABLE}  # a connection's settling, as MQTT 3.1.1 can say it
+
+
 class DeviceClient:
     def __init__(self, services: SessionServices, auth: AuthContext, *, publish: Publish, layout: Layout,
-                 max_payload: int, buffer_bytes: int | None = None, budget: Budget | None = None,
+                 buffer_bytes: int | None = None, budget: Budget | None = None,
                  max_pending: int = DEFAULT_MAX_PENDING, answer_timeout: float = DEFAULT_ANSWER_TIMEOUT,
                  admins: Sequence[str] = (), max_subscriptions: int = DEFAULT_MAX_SUBSCRIPTIONS) -> None:
         self.auth = auth
@@ -77,13 +79,11 @@ class DeviceClient:
         self._max_pending = max_pending
         self._answer_timeout = answer_timeout
         self._tasks = SessionTasks()
-        # The frames are the endpoint's own, built around payloads of at most `max_payload` bytes (a telemetry
-        # key becomes `{"K": {"properties": {"value": ...}}}`): the session must never refuse one unread, which
-        # would leave its message unanswered; the write path's own limits (max_thing_size) answer instead.
-        frame_limit = _FRAME_GROWTH * max_payload + _FRAME_ROOM
+        # Everything reaches the session as envelopes, so its frame limit does not apply: the endpoint's packet
+        # limit bounds what a client sends, the write path's own limits (max_thing_size) what it changes.
         self._session = Session(services, auth, tasks=self._tasks, budget=budget,
-                                limits=SessionLimits(max_frame_size=frame_limit, buffer_bytes=buffer_bytes))
-        self._answers: dict[str, asyncio.Future[tuple[int, str]]] = {}
+                                limits=SessionLimits(buffer_bytes=buffer_bytes))
+        self._answers: dict[str, asyncio.Future[tuple[Envelope, str]]] = {}
         self._watched: dict[Kind, dict[str, int]] = {Kind.COMMANDS: {}, Kind.ERRORS: {}}  # thing -> qos
         self._requested: dict[str, int] = {}  # topic -> the QoS its SUBSCRIBE asked for
         self._tail: asyncio.Future[None] | None = None
@@ -177,43 +177,42 @@ class DeviceClient:
             await self._report(topic.thing_id, JsonParseInvalid(str(exc)))
             return Outcome.REFUSED
         try:
-            status, text = await self._telemetry(topic.thing_id, patch)
+            response, text = await self._telemetry(topic.thing_id, patch)
         except TimeoutError:
             log.warning("telemetry of %s was not committed within %s s", self.auth.default_subject,
                         self._answer_timeout)
             return Outcome.UNAVAILABLE
         except ConnectionError:  # the session ended meanwhile
             return Outcome.UNAVAILABLE
-        if 200 <= status < 300:
-            return Outcome.ACCEPTED
-        if status in (408, 429) or status >= 500:
-            return Outcome.UNAVAILABLE
-        await self._send_error(topic.thing_id, text)
-        return Outcome.REFUSED
+        settled = outcome_of(response)  # the connection runtime's rule: what may succeed later, what never will
+        if settled is Settled.REJECT:
+            await self._send_error(topic.thing_id, text)
+        return _OUTCOMES[settled]
 
-    async def _telemetry(self, thing_id: str, patch: JsonObject) -> tuple[int, str]:
+    async def _telemetry(self, thing_id: str, patch: JsonObject) -> tuple[Envelope, str]:
         """Merge `patch` into the thing; with admins, a missing thing is created with the owner policy (and
         merged into after all when another message created it meanwhile)."""
         if not self._admins:
-            return await self._command(lambda correlation_id: merge_frame(thing_id, patch, correlation_id))
-        status, text = await self._command(
-            lambda correlation_id: merge_frame(thing_id, patch, correlation_id, existing=True))
-        if status != 412:
-            return status, text
+            return await self._command(lambda correlation_id: merge_command(thing_id, patch, correlation_id))
+        answer = await self._command(
+            lambda correlation_id: merge_command(thing_id, patch, correlation_id, existing=True))
+        if answer[0].status != 412:
+            return answer
         policy = owner_policy(self.auth.default_subject, self._admins)
-        status, text = await self._command(
-            lambda correlation_id: create_frame(thing_id, patch, policy, correlation_id))
-        if status != 412:
-            return status, text
-        return await self._command(lambda correlation_id: merge_frame(thing_id, patch, correlation_id, existing=True))
+        answer = await self._command(
+            lambda correlation_id: create_command(thing_id, patch, policy, correlation_id))
+        if answer[0].status != 412:
+            return answer
+        return await self._command(
+            lambda correlation_id: merge_command(thing_id, patch, correlation_id, existing=True))
 
-    async def _command(self, frame_of: Callable[[str], str]) -> tuple[int, str]:
-        """Send the session one command and wait for its answer (status, frame); raises TimeoutError, or
+    async def _command(self, command_of: Callable[[str], Envelope]) -> tuple[Envelope, str]:
+        """Send the session one command and wait for its answer (as read, as sent); raises TimeoutError, or
         ConnectionError when the session ends first."""
         correlation_id = f"mqtt-telemetry:{uuid.uuid4()}"
         answer = self._answers[correlation_id] = asyncio.get_running_loop().create_future()
         try:
-            await self._session.receive_frame(frame_of(correlation_id))
+            await self._session.receive(command_of(correlation_id))
             return await asyncio.wait_for(answer, self._answer_timeout)
         finally:
             self._answers.pop(correlation_id, None)
@@ -221,16 +220,15 @@ class DeviceClient:
     async def _respond(self, topic: DeviceTopic, payload: bytes) -> Outcome:
         """A device's answer to a message: a Ditto Protocol live response about its topic's thing."""
         try:
-            envelope = orjson.loads(payload)
-        except orjson.JSONDecodeError:
+            envelope: Envelope | None = parse_envelope(payload)
+        except TwinhubError:
             envelope = None
-        namespace, _, name = topic.thing_id.partition(":")
-        if (not isinstance(envelope, dict) or not isinstance(envelope.get("status"), int)
-                or not str(envelope.get("topic", "")).startswith(f"{namespace}/{name}/things/live/")):
+        if (envelope is None or envelope.status is None or envelope.topic.group != "things"
+                or envelope.topic.channel != "live" or envelope.topic.entity_id != topic.thing_id):
             await self._report(topic.thing_id, JsonParseInvalid("A response must be a Ditto Protocol live response "
                                                                 f"(with a status) about the thing '{topic.thing_id}'."))
             return Outcome.REFUSED
-        await self._session.receive_frame(payload)
+        await self._session.receive(envelope)
         return Outcome.ACCEPTED
 
     # -- out -----------------------------------------------------------------------------------------
@@ -252,21 +250,20 @@ class DeviceClient:
                 answer.set_exception(ConnectionError("the session ended"))
 
     async def _route(self, frame: str) -> None:
-        envelope = orjson.loads(frame)
-        headers = envelope.get("headers") or {}
-        status = envelope.get("status")
-        answer = self._answers.get(str(headers.get("correlation-id")))
+        envelope = parse_envelope(frame)  # the session's own output
+        correlation_id = header_text(envelope.headers, "correlation-id")
+        answer = self._answers.get(correlation_id) if correlation_id is not None else None
         if answer is not None and not answer.done():
-            answer.set_result((int(status) if isinstance(status, int) else 500, frame))
+            answer.set_result((envelope, frame))
             return
-        namespace, name, *rest = [*str(envelope.get("topic", "")).split("/"), "", ""]
-        thing_id = f"{namespace}:{name}"
-        if status is None and rest[:3] == ["things", "live", "messages"] and "/inbox/" in str(envelope.get("path")):
-            qos = self._watched[Kind.COMMANDS].get(thing_id)
+        topic, status = envelope.topic, envelope.status
+        if (status is None and (topic.group, topic.channel, topic.criterion) == ("things", "live", "messages")
+                and "/inbox/" in envelope.path):
+            qos = self._watched[Kind.COMMANDS].get(topic.entity_id)
             if qos is not None:
-                await self._publish(topic_of(thing_id, Kind.COMMANDS), frame.encode(), qos)
-        elif isinstance(status, int) and status >= 400:
-            await self._send_error(thing_id, frame)
+                await self._publish(topic_of(topic.entity_id, Kind.COMMANDS), frame.encode(), qos)
+        elif status is not None and status >= 400:
+            await self._send_error(topic.entity_id, frame)
 
     async def _send_error(self, thing_id: str, frame: str) -> None:
         qos = self._watched[Kind.ERRORS].get(thing_id)

@@ -128,7 +128,6 @@ class DeviceEndpoint:
     def new_client(self, auth: AuthContext, *, publish: Publish) -> DeviceClient:
         assert self._services is not None, "the endpoint is not running"
         return DeviceClient(self._services, auth, publish=publish, layout=Layout(self.settings.mqtt_telemetry),
-                            max_payload=self.settings.max_request_size,
                             buffer_bytes=self.settings.session_buffer_bytes, budget=self._budget,
                             max_pending=self._max_pending, admins=self.settings.admin_subjects,
                             max_subscriptions=self._max_subscriptions)

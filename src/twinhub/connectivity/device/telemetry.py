@@ -24,9 +24,9 @@ from typing import Final
 import orjson
 
 from twinhub.model.types import JsonObject, JsonValue
-from twinhub.protocol import thing_topic
+from twinhub.protocol import Envelope, thing_topic
 
-__all__ = ["Layout", "TelemetryInvalid", "create_frame", "merge_frame", "owner_policy", "telemetry_patch"]
+__all__ = ["Layout", "TelemetryInvalid", "create_command", "merge_command", "owner_policy", "telemetry_patch"]
 
 _READ_WRITE: Final[JsonObject] = {"grant": ["READ", "WRITE"], "revoke": []}
 
@@ -57,22 +57,22 @@ def telemetry_patch(payload: bytes, layout: Layout) -> JsonObject:
     return value
 
 
-def merge_frame(thing_id: str, patch: JsonObject, correlation_id: str, *, existing: bool = False) -> str:
+def merge_command(thing_id: str, patch: JsonObject, correlation_id: str, *, existing: bool = False) -> Envelope:
     """The Ditto Protocol merge command (as a WebSocket client would send it); `existing`: only if the thing
     exists (`if-match: *`, else 412)."""
     headers: JsonObject = {"correlation-id": correlation_id, "content-type": "application/merge-patch+json",
                            "response-required": True}
     if existing:
         headers["if-match"] = "*"
-    return _frame(thing_id, "merge", headers, patch)
+    return _command(thing_id, "merge", headers, patch)
 
 
-def create_frame(thing_id: str, content: JsonObject, policy: JsonObject, correlation_id: str) -> str:
+def create_command(thing_id: str, content: JsonObject, policy: JsonObject, correlation_id: str) -> Envelope:
     """The Ditto Protocol create command of a thing with `content` and an inline policy (412 if it exists)."""
     # The creator (a device) is not to write its policy: only the admins may.
     headers: JsonObject = {"correlation-id": correlation_id, "response-required": True, "if-none-match": "*",
                            "allow-policy-lockout": True}
-    return _frame(thing_id, "create", headers, {**content, "_policy": policy})
+    return _command(thing_id, "create", headers, {**content, "_policy": policy})
 
 
 def owner_policy(creator: str, admins: Sequence[str]) -> JsonObject:
@@ -86,6 +86,5 @@ def owner_policy(creator: str, admins: Sequence[str]) -> JsonObject:
     }}
 
 
-def _frame(thing_id: str, action: str, headers: JsonObject, value: JsonObject) -> str:
-    return orjson.dumps({"topic": str(thing_topic(thing_id, "commands", action)), "headers": headers, "path": "/",
-                         "value": value}).decode()
+def _command(thing_id: str, action: str, headers: JsonObject, value: JsonObject) -> Envelope:
+    return Envelope(thing_topic(thing_id, "commands", action), headers, "/", value)
