@@ -388,6 +388,15 @@ def test_a_malformed_fields_selector_is_refused(api: httpx.Client) -> None:
     error(api.get("/connections", params={"fields": "a((b"}), 400, "things:field.selection.invalid")
 
 
+def test_head_only_reads(api: httpx.Client) -> None:
+    # Starlette answers HEAD on every GET route: it must read as GET does, never fall through to a change.
+    connection_id = created(api)["id"]
+    for path in (f"/connections/{connection_id}", "/connections", f"/connections/{connection_id}/status"):
+        head = api.head(path)
+        assert head.status_code == 200 and head.content == b"", (path, head.status_code)
+    assert api.get(f"/connections/{connection_id}", params={"fields": "_revision"}).json() == {"_revision": 1}
+
+
 def test_a_method_the_resource_lacks_is_405(api: httpx.Client) -> None:
     connection_id = created(api)["id"]
     error(api.patch(f"/connections/{connection_id}", json={}), 405, "gateway:method.notallowed")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.contract.helpers import at, create, delete, modify, with_points
-from twinhub.history import HISTORY_TIMESTAMP_HEADER, MAX_LIMIT, HistoryRules, Point, device_time, parse_rules
+from twinhub.history import MAX_LIMIT, HistoryRules, Point, parse_device_time, parse_rules
 from twinhub.model.events import Thing, ThingEvent, ThingWrite
 from twinhub.model.merge import merge_patch
 from twinhub.model.types import JsonObject
@@ -100,7 +100,7 @@ async def test_a_device_timestamp_places_late_points_in_time_order(store: Store)
     first = create(T, {"features": {"temp": {"properties": {"value": 1}}}})
     await store.commit(with_points(first, None))
     late = modify(first.thing, ("features", "temp", "properties", "value"), 0)
-    measured = device_time({HISTORY_TIMESTAMP_HEADER: "2023-12-31T23:59:59.5Z"}, late.event.timestamp)
+    measured = parse_device_time("2023-12-31T23:59:59.5Z")
     await store.commit(with_points(late, first.thing, time=measured))
     assert await series(store, VALUE) == [(measured, 0, 2), (at(1), 1, 1)]
     assert (await store.load(T)) == late.thing  # the thing keeps the commit's time

@@ -6,22 +6,14 @@ instead of the time of the commit (the journal and the thing's `_modified` keep 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from twinhub.model.errors import HeaderInvalid
 
-__all__ = ["HISTORY_TIMESTAMP_HEADER", "device_time", "parse_device_time"]
+__all__ = ["HISTORY_TIMESTAMP_HEADER", "parse_device_time"]
 
 HISTORY_TIMESTAMP_HEADER = "history-timestamp"
 _EXPECTED = "ISO-8601 timestamp with a time zone (e.g. 2026-01-31T12:00:00.250Z)"
-
-
-def device_time(headers: Mapping[str, str], default: datetime) -> datetime:
-    """The time the command's `history-timestamp` header gives (in UTC), else `default`; raises HeaderInvalid
-    as `parse_device_time` does."""
-    raw = headers.get(HISTORY_TIMESTAMP_HEADER)
-    return default if raw is None else parse_device_time(raw)
 
 
 def parse_device_time(raw: str) -> datetime:

@@ -266,6 +266,19 @@ def test_implicit_thing_creation_always_asks_if_none_match_star(command_headers:
     assert create.headers["if-none-match"] == "*"
 
 
+def test_mapper_options_resolve_every_placeholder_their_validation_accepts() -> None:
+    # The options are validated against INBOUND_PREFIXES: connection:id and source:address must resolve too.
+    message = ExternalMessage(b"{}", {"content-type": "application/json"}, address="org.acme:d-1")
+    creation = ImplicitThingCreationMapper(context({"thing": {
+        "thingId": "{{ source:address }}", "attributes": {"via": "{{ connection:id }}"}}}))
+    [create] = creation.map_inbound(message)
+    assert create.value == {"thingId": "org.acme:d-1", "attributes": {"via": "conn-1"}}
+    raw = RawMessageMapper(context({"incomingMessageHeaders": {
+        "ditto-message-thing-id": "{{ source:address }}", "ditto-message-subject": "{{ connection:id }}"}}))
+    [mapped] = raw.map_inbound(message)
+    assert str(mapped.topic) == "org.acme/d-1/things/live/messages/conn-1"
+
+
 def test_implicit_thing_creation_keeps_json_structure_against_hostile_headers() -> None:
     hostile = 'org.acme:x","attributes":{"owned":true}'
     with pytest.raises(MappingFailed):
