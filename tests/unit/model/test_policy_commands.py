@@ -188,6 +188,24 @@ def test_a_policy_with_imports_is_not_checked_for_lockout_whatever_it_imports() 
     assert applied.policy.doc["entries"]["owner"]["resources"]["policy:/"] == granted_and_revoked  # type: ignore[index,call-overload]
 
 
+@pytest.mark.parametrize("command", [
+    delete(("imports", "ns:template")),
+    delete(("imports",)),
+    modify(("imports",), {}),
+    modify(("entries", "reader", "namespaces"), ["com.acme"]),
+], ids=["delete-import", "delete-imports", "empty-imports", "namespaces"])
+def test_ditto_checks_no_lockout_on_writes_to_imports_and_entry_settings(command: PolicyCommand) -> None:
+    """Ditto runs `PoliciesValidator` only in the strategies of the whole policy, its entries, subjects and
+    resources; `Modify/DeletePolicyImport(s)Strategy` and those of an entry's importable, namespaces,
+    allowedAdditions and references do not, so they are accepted even when no own entry would let anyone write."""
+    current = policy({"reader": READER}, {"ns:template": {}})
+    applied = run(current, command)
+    assert applied.event.path == command.path
+    if command.path[0] == "entries":  # the policy without imports left by the first writes: still no check
+        without_imports = run(current, delete(("imports",))).policy
+        assert run(without_imports, command).event.action == "modified"
+
+
 def test_an_import_still_referenced_cannot_be_deleted() -> None:
     imports: JsonObject = {"ns:template": {}}
     referring: JsonObject = {**READER, "references": [{"import": "ns:template", "entry": "e"}]}

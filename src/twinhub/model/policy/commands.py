@@ -118,7 +118,8 @@ def apply_policy_command(current: Policy | None, command: PolicyCommand, *, now:
     not exist, Ditto's 404 for a part below a missing entry or import, or a deletion of a missing part; the
     validation errors of the new value and of the whole resulting policy (`validate_policy`), its references
     (`check_references`) and `policies:policy.modificationinvalid` / `policies:entry.modificationinvalid`
-    (403) when nobody could write it any more (`check_lockout`).
+    (403) when nobody could write it any more (`check_lockout`; as in Ditto, only for writes to the whole
+    policy, its entries, subjects and resources).
     """
     resource = policy_command_resource(command)
     alive = current if current is not None and not current.deleted else None
@@ -134,11 +135,21 @@ def apply_policy_command(current: Policy | None, command: PolicyCommand, *, now:
     return PolicyApplied(policy, PolicyEvent(command.policy_id, action, command.path, value, revision, now))
 
 
+# The parts whose writes Ditto checks for lock-out (its strategies that run `PoliciesValidator`); writes to the
+# imports and to an entry's importable, namespaces, allowedAdditions and references are not checked.
+_LOCKOUT_CHECKED = frozenset({
+    PolicyResource.POLICY, PolicyResource.ENTRIES, PolicyResource.ENTRY, PolicyResource.SUBJECTS,
+    PolicyResource.SUBJECT, PolicyResource.RESOURCES, PolicyResource.RESOURCE,
+})
+
+
 def _validated(value: JsonValue, command: PolicyCommand, context: _Context) -> JsonObject:
-    """The whole resulting policy, valid, its references intact, and writable by someone."""
+    """The whole resulting policy, valid, its references intact, and writable by someone where Ditto checks it."""
     doc = validate_policy(value, command.policy_id, now=context.now, expiry_granularity=context.expiry_granularity)
     path = command.path
     check_references(doc, command.policy_id, deleting_imports=bool(path) and path[0] == "imports")
+    if context.resource not in _LOCKOUT_CHECKED:
+        return doc
     try:
         check_lockout(doc)
     except PolicyModificationInvalid as error:

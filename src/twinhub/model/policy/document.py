@@ -140,7 +140,8 @@ def check_lockout(doc: JsonObject) -> None:
     without expiry is granted WRITE on exactly `policy:/` and no entry revokes WRITE there from the same subject.
 
     A policy with imports is not checked at all: Ditto's validator loads no imported policy and answers valid,
-    whatever the imported entries grant (`PoliciesValidator.isValid`), for the whole policy as for any part.
+    whatever the imported entries grant (`PoliciesValidator.isValid`). Which writes are checked is the caller's
+    business (`apply_policy_command`, as Ditto: those of the whole policy, its entries, subjects and resources).
     Ditto disregards every expiring subject however far its expiry lies, so the time does not change the outcome.
     """
     imports = doc.get("imports")
