@@ -126,9 +126,12 @@ class DeviceClient:
         return known or sum(map(len, self._watched.values())) < self._max_subscriptions
 
     def requested(self, topic: str, qos: int) -> None:
-        """A SUBSCRIBE asks for `topic` at `qos` (before the subscription is checked and `watch`ed)."""
-        if len(self._requested) < self._max_pending:
-            self._requested[topic] = qos
+        """A SUBSCRIBE asks for `topic` at `qos` (before the subscription is checked and `watch`ed). A refused
+        subscription is never watched: the oldest requests give way, so refusals never crowd out new ones."""
+        self._requested.pop(topic, None)
+        self._requested[topic] = qos
+        if len(self._requested) > self._max_subscriptions:
+            del self._requested[next(iter(self._requested))]
 
     async def watch(self, topic: DeviceTopic) -> None:
         """Deliver what belongs on `topic` (a thing's commands or errors) from now on, at the QoS the client
