@@ -253,7 +253,11 @@ class DeviceClient:
                 answer.set_exception(ConnectionError("the session ended"))
 
     async def _route(self, frame: str) -> None:
-        envelope = parse_envelope(frame)  # the session's own output
+        try:
+            envelope = parse_envelope(frame)
+        except TwinhubError:  # the session's own output: a bug, said loudly, as the runtime's readers do
+            log.exception("a device session answered with an unreadable frame")
+            return
         correlation_id = header_text(envelope.headers, "correlation-id")
         answer = self._answers.get(correlation_id) if correlation_id is not None else None
         if answer is not None and not answer.done():
