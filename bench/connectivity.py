@@ -12,8 +12,9 @@ messages, so that queues stay short and the latency is the path's, not a backlog
   user, publishing the readings as JSON objects to `devices/<thingId>/telemetry`; a PUBACK comes after the
   commit, so acknowledged = persisted.
 - **connection, N workers**: `twinhub serve --workers N` on PostgreSQL + NATS, an `mqtt-5` connection created
-  through `/api/2/connections` with a source on the benchmark's Mosquitto (a shared subscription: each
-  message to one worker), the readings as Ditto Protocol merge commands. Persisted = the things' revisions.
+  by a real basic user (the admin) through `/api/2/connections` with a source on the benchmark's Mosquitto (a
+  shared subscription: each message to one worker), the readings as Ditto Protocol merge commands.
+  Persisted = the things' revisions.
 
 Updates/s = persisted updates (the rise of the things' revisions) ÷ (when the revisions reached their final sum,
 polled every 0.25 s once the publisher is done − the first send); latency = the arrival of an update's event
@@ -37,6 +38,7 @@ from typing import Any
 
 import httpx
 
+from bench.basic_user import SUBJECT
 from bench.connectivity_probe import EventWatcher, RelaySubscriber, revision_sum, wait_for
 from bench.connectivity_setup import basic_user_server, pg_nats_server
 from bench.http_things import busy_percent
@@ -265,7 +267,7 @@ def _connection(broker: Mosquitto, workers: int, options: ConnectivityOptions, l
         run.log_path = str(server.log_path)
         connection = {"connectionType": "mqtt-5", "connectionStatus": "open", "uri": f"tcp://127.0.0.1:{broker.port}",
                       "sources": [{"addresses": [f"{prefix}/+/telemetry"], "qos": 1,
-                                   "authorizationContext": ["nginx:bench"]}]}
+                                   "authorizationContext": [SUBJECT]}]}
         response = httpx.post(f"{server.base_url}/api/2/connections", json=connection, timeout=60,
                               headers={"Authorization": authorization})
         if response.status_code != 201:

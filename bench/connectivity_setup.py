@@ -1,11 +1,11 @@
-"""The servers of the connectivity benchmark: one on the embedded store with a real basic user and the device
-endpoint, and one with N workers on a fresh PostgreSQL database and a NATS stream of its own (both removed
-afterwards, as the scale-out benchmark leaves the servers it used)."""
+"""The servers of the connectivity benchmark, both with a real basic user (no dev mode): one on the embedded store
+with the device endpoint, and one with N workers on a fresh PostgreSQL database and a NATS stream of its own (both
+removed afterwards, as the scale-out benchmark leaves the servers it used), where that user is the admin who may
+manage connections."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import secrets
 import uuid
@@ -15,27 +15,18 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.basic_user import SUBJECT, USER, add_basic_user, authorization
 from bench.scale_out import _stream_messages, _workers_ready
-from twinhub.auth import hash_password
-from twinhub.store.sqlite import DATABASE_FILE
-from twinhub.store.sqlite.users import SqliteUserStore
 from twinhub.testing import Server, start_server
 
-USER = "bench"
 MARK = "twinhub connectivity benchmark (dropped when the run ends)"
-
-
-def authorization(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 @contextmanager
 def basic_user_server(data_dir: Path) -> Iterator[tuple[Server, str, str, str]]:
     """A server (not in dev mode) with the device endpoint on a free port and the basic user `bench` with a
     random password; yields (server, user, password, its HTTP Authorization header)."""
-    password = secrets.token_urlsafe(16)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    SqliteUserStore(data_dir / DATABASE_FILE).set_user_sync(USER, hash_password(password))
+    password = add_basic_user(data_dir, password=secrets.token_urlsafe(16))
     server = start_server(data_dir, args=("--mqtt-port", "0"), timeout=60)
     try:
         yield server, USER, password, authorization(USER, password)
@@ -57,18 +48,20 @@ async def _database(server_url: str, database: str, *, create: bool) -> None:
 
 @contextmanager
 def pg_nats_server(data_dir: Path, workers: int, postgres_url: str, nats_url: str) -> Iterator[tuple[Server, str]]:
-    """`twinhub serve --dev --workers N` on a new database and stream; yields (server, Authorization header of
-    the dev user `bench`, who may manage connections in dev mode)."""
+    """`twinhub serve --workers N` (not in dev mode) on a new database and stream, with the basic user `bench` of
+    a random password as its only admin (TWINHUB_ADMIN_SUBJECTS); yields (server, that user's Authorization
+    header)."""
     suffix = uuid.uuid4().hex[:10]
     database, stream = f"twinhub_bench_conn_{suffix}", f"TWINHUB_BENCH_CONN_{suffix.upper()}"
     asyncio.run(_database(postgres_url, database, create=True))
     try:
         env = {"TWINHUB_STORE_URL": f"{postgres_url}/{database}", "TWINHUB_BUS_URL": nats_url,
-               "TWINHUB_BUS_STREAM": stream}
-        server = start_server(data_dir, args=("--dev", "--workers", str(workers)), env=env, timeout=120)
+               "TWINHUB_BUS_STREAM": stream, "TWINHUB_ADMIN_SUBJECTS": SUBJECT}
+        password = add_basic_user(data_dir, env, password=secrets.token_urlsafe(16))
+        server = start_server(data_dir, args=("--workers", str(workers)), env=env, timeout=120)
         try:
             _workers_ready(server, workers)
-            yield server, authorization(USER, "any-password")
+            yield server, authorization(USER, password)
         finally:
             server.stop()
     finally:

@@ -136,8 +136,7 @@ def to_markdown(report: Report) -> str:
         f"- server memory after the run: {memory_text(report.memory_after_run)}",
         f"- server shutdown: {report.server_exit}",
         f"- server log: {report.server_log.get('log_lines', 0)} lines, "
-        f"{report.server_log.get('notable_lines', 0)} notable (errors/warnings/tracebacks besides the dev-auth "
-        "warning)",
+        f"{report.server_log.get('notable_lines', 0)} notable (errors/warnings/tracebacks)",
     ]
     excerpt = report.server_log.get("excerpt") or []
     if excerpt:
@@ -289,7 +288,7 @@ def search_to_markdown(report: SearchReport) -> str:
         f"the run began; the file is read once before the server starts ({report.page_cache_warmup_s} s) and again "
         "before each scenario, so that figures are measured with it cached as far as the machine keeps it (the "
         "residency before and after each scenario is under Setup); filesystem " + report.filesystem,
-        f"- server: `twinhub serve --dev` on that data dir (basic user `bench` → subject `nginx:bench`); wrk on "
+        f"- server: `twinhub serve` on that data dir (the real basic user `bench` → subject `nginx:bench`); wrk on "
         f"loopback, {o.duration_s} s per run after a {o.warmup_s} s warmup, request timeout {o.wrk_timeout_s} s",
         f"- machine CPU busy in the second before the server started: {report.busy_before_percent:.0f}%",
         "",
@@ -378,8 +377,7 @@ def search_to_markdown(report: SearchReport) -> str:
         f"- server memory after the run: {memory_text(report.memory_after_run)}",
         f"- server shutdown: {report.server_exit}",
         f"- server log: {report.server_log.get('log_lines', 0)} lines, "
-        f"{report.server_log.get('notable_lines', 0)} notable (errors/warnings/tracebacks besides the dev-auth "
-        "warning)",
+        f"{report.server_log.get('notable_lines', 0)} notable (errors/warnings/tracebacks)",
     ]
     excerpt = report.server_log.get("excerpt") or []
     if excerpt:

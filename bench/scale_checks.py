@@ -8,7 +8,7 @@ import json
 
 import httpx
 
-from bench.http_things import AUTH_HEADER
+from bench.basic_user import AUTH_HEADER
 from bench.scale_data import PgDataset, fetch
 from bench.search import (
     SEARCH_SCENARIOS,

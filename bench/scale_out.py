@@ -29,8 +29,8 @@ import httpx
 import nats
 import nats.js.errors
 
+from bench.basic_user import AUTH_HEADER, add_basic_user, sign_in
 from bench.http_things import (
-    AUTH_HEADER,
     FLOOR,
     BackendOf,
     Options,
@@ -301,6 +301,7 @@ def _measure(server: Server, scenario: ScaleScenario, dataset: PgDataset, option
 def _drive(server: Server, dataset: PgDataset, options: ScaleOutOptions, run: WorkersRun) -> None:
     backend_of = backends_of(dataset.database)
     _workers_ready(server, run.workers)
+    sign_in(server.base_url, workers=run.workers)
     run.memory_after_start = process_tree_memory(server.process.pid)
     try:
         checks_before(server, dataset, run)
@@ -341,8 +342,8 @@ def _run_workers(workers: int, dataset: PgDataset, options: ScaleOutOptions, log
     env = {"TWINHUB_STORE_URL": dataset.dsn, "TWINHUB_BUS_URL": options.nats_url, "TWINHUB_BUS_STREAM": run.stream}
     start_totals = totals(dataset.dsn)
     try:
-        server = start_server(logs / f"workers-{workers}", args=("--dev", "--workers", str(workers)), env=env,
-                              timeout=120)
+        add_basic_user(logs / f"workers-{workers}", env)
+        server = start_server(logs / f"workers-{workers}", args=("--workers", str(workers)), env=env, timeout=120)
     except RuntimeError as error:
         run.problems.append(f"the server did not start: {str(error)[-2000:]}")
         return run

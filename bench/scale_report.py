@@ -177,7 +177,7 @@ def _setup_lines(run: WorkersRun) -> list[str]:
         f"- server memory after the run: {memory_text(run.memory_after_run)}",
         f"- server shutdown: {run.server_exit}",
         f"- server log: {run.server_log.get('log_lines', 0)} lines, {run.server_log.get('notable_lines', 0)} "
-        "notable (errors/warnings/tracebacks besides the dev-auth warning)",
+        "notable (errors/warnings/tracebacks)",
     ]
     excerpt = run.server_log.get("excerpt") or []
     if excerpt:
@@ -197,7 +197,8 @@ def scale_to_markdown(report: ScaleOutReport) -> str:
         f"{pg.get('autovacuum')}), {report.nats} with JetStream",
         f"- git commit: {m.git_commit}",
         *_dataset_lines(report),
-        f"- servers: `twinhub serve --dev --workers N` for N = {', '.join(str(n) for n in o.workers)}, one after the "
+        "- servers: `twinhub serve --workers N` (the real basic user `bench`) for "
+        f"N = {', '.join(str(n) for n in o.workers)}, one after the "
         "other, each on that database (`TWINHUB_STORE_URL`) and on NATS (`TWINHUB_BUS_URL`) with a stream of its own "
         "(`TWINHUB_BUS_STREAM`, deleted afterwards) — the bus for one worker too, so that the runs differ only in N",
         f"- load: wrk on loopback, {o.threads} threads, {o.connections} connections, {o.duration_s} s per scenario "

@@ -31,8 +31,8 @@ from urllib.parse import quote
 
 import httpx
 
+from bench.basic_user import AUTH_HEADER, SUBJECT, add_basic_user, sign_in
 from bench.http_things import (
-    AUTH_HEADER,
     BackendOf,
     CpuUse,
     ServerStartError,
@@ -51,7 +51,6 @@ from bench.machine import (
 )
 from bench.search_data import (
     ROOMS,
-    SUBJECT,
     TEMPERATURE_RANGE,
     Dataset,
     Spec,
@@ -662,12 +661,14 @@ def run(options: SearchOptions, only: tuple[str, ...] = ()) -> SearchReport:
     report.page_cache_warmup_s = warm_page_cache(dataset.database)
     report.busy_before_percent = busy_percent()
     try:
-        server = start_server(dataset.data_dir, timeout=120)
+        add_basic_user(dataset.data_dir)
+        server = start_server(dataset.data_dir, args=(), timeout=120)
     except RuntimeError as error:
         raise ServerStartError(f"{error}\n(server log kept in {dataset.root})") from error
     report.log_path = str(server.log_path)
     started = [process.pid for process in process_tree_memory(server.process.pid)]
     try:
+        sign_in(server.base_url)
         _drive(server, dataset, options, report, selected)
     finally:
         wait_idle(server, timeout_s=120)

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.basic_user import SUBJECT
 from bench.machine import system_cpu
 from twinhub.model.commands import DEFAULT_MAX_THING_SIZE, ThingCommand, apply
 from twinhub.model.events import Policy, PolicyEvent, PolicyWrite, ThingWrite
@@ -43,7 +44,6 @@ from twinhub.store.sqlite import DATABASE_FILE, DEFAULT_BATCH_MAX, open_sqlite_s
 GENERATOR_VERSION = 1
 
 CACHE = Path(__file__).resolve().parent / ".data"
-SUBJECT = "nginx:bench"  # what dev mode makes of the basic user `bench`
 OTHER_SUBJECT = "nginx:someone-else"
 NAMESPACES = 10
 ROOMS = 1000

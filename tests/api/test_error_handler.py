@@ -45,3 +45,10 @@ def test_a_stream_that_cannot_start_answers_its_error_as_json(client: httpx.Clie
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["status"] == response.status_code == 400
     assert response.headers["correlation-id"] == CORRELATION["correlation-id"]
+
+
+def test_a_correlation_id_given_as_a_query_parameter_is_echoed_on_an_error_too(client: httpx.Client) -> None:
+    """Ditto headers may come as query parameters (`twinhub.api.headers`): a success echoes it, so must an error."""
+    response = client.get("/things/org.twinhub.test:missing-thing", params=CORRELATION)
+    assert_error(response, 404, "things:thing.notfound")
+    assert response.headers["correlation-id"] == CORRELATION["correlation-id"]

@@ -72,6 +72,19 @@ def test_create_answers_201_with_the_generated_id_location_and_etag(api: httpx.C
     assert fetched.headers["ETag"] == '"rev:1"'
 
 
+def test_the_correlation_id_is_echoed_on_every_answer(api: httpx.Client) -> None:
+    headers = {"correlation-id": "c-42"}
+    response = api.post("/connections", json=CONNECTION, headers=headers)
+    assert response.headers["correlation-id"] == "c-42" and response.headers["ETag"] == '"rev:1"'
+    connection_id = response.json()["id"]
+    for answer in (api.get("/connections", headers=headers), api.get(f"/connections/{connection_id}", headers=headers),
+                   api.get(f"/connections/{connection_id}/status", headers=headers),
+                   api.delete(f"/connections/{connection_id}", headers=headers)):
+        assert answer.status_code in (200, 204), answer.text
+        assert answer.headers["correlation-id"] == "c-42"
+    assert "correlation-id" not in api.get("/connections").headers
+
+
 def test_a_missing_status_is_unknown_as_in_ditto(api: httpx.Client) -> None:
     body = {key: value for key, value in CONNECTION.items() if key != "connectionStatus"}
     assert api.post("/connections", json=body).json()["connectionStatus"] == "unknown"
@@ -343,6 +356,23 @@ def test_deep_nesting_is_refused(api: httpx.Client) -> None:
     error(api.post("/connections", content=nested(5000), headers=headers), 400, "json.format.invalid")
 
 
+def test_put_and_dry_run_refuse_bad_bodies_as_create_does(api: httpx.Client) -> None:
+    connection_id = created(api)["id"]
+    huge = {**CONNECTION, "name": "x" * (2 * 1024 * 1024)}
+    for path in (f"/connections/{connection_id}", "/connections?dry-run=true"):
+        method = "PUT" if path.startswith(f"/connections/{connection_id}") else "POST"
+        error(api.request(method, path, json=huge), 413, "request.toolarge")
+        error(api.request(method, path, json=[CONNECTION]), 400, "json.invalid")
+        error(api.request(method, path, content=b"<connection/>", headers={"Content-Type": "application/xml"}),
+              415, "mediatype.unsupported")
+    assert api.get(f"/connections/{connection_id}", params={"fields": "_revision"}).json() == {"_revision": 1}
+
+
+def test_a_query_flag_that_is_no_boolean_is_refused(api: httpx.Client) -> None:
+    error(api.get("/connections", params={"ids-only": "yes"}), 400, "header.invalid")
+    error(api.post("/connections", params={"dry-run": "1"}, json=CONNECTION), 400, "header.invalid")
+
+
 def test_a_non_json_content_type_is_refused(api: httpx.Client) -> None:
     error(api.post("/connections", content=b"<connection/>", headers={"Content-Type": "application/xml"}), 415,
           "mediatype.unsupported")
@@ -356,6 +386,15 @@ def test_an_invalid_id_in_the_path_is_dittos_400(api: httpx.Client) -> None:
 
 def test_a_malformed_fields_selector_is_refused(api: httpx.Client) -> None:
     error(api.get("/connections", params={"fields": "a((b"}), 400, "things:field.selection.invalid")
+
+
+def test_head_only_reads(api: httpx.Client) -> None:
+    # Starlette answers HEAD on every GET route: it must read as GET does, never fall through to a change.
+    connection_id = created(api)["id"]
+    for path in (f"/connections/{connection_id}", "/connections", f"/connections/{connection_id}/status"):
+        head = api.head(path)
+        assert head.status_code == 200 and head.content == b"", (path, head.status_code)
+    assert api.get(f"/connections/{connection_id}", params={"fields": "_revision"}).json() == {"_revision": 1}
 
 
 def test_a_method_the_resource_lacks_is_405(api: httpx.Client) -> None:

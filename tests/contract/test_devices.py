@@ -54,6 +54,15 @@ async def test_invalid_ids_are_refused(devices: DeviceStore) -> None:
     assert await devices.list_devices() == []
 
 
+async def test_empty_hashes_are_refused(devices: DeviceStore) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        await devices.add_device("org.example:sensor-1", "")
+    await devices.add_device("org.example:sensor-1", HASH_A)
+    with pytest.raises(ValueError, match="empty"):
+        await devices.replace_password_hash("org.example:sensor-1", HASH_A, "")
+    assert await devices.get_password_hash("org.example:sensor-1") == HASH_A
+
+
 async def test_remove(devices: DeviceStore) -> None:
     await devices.add_device("org.example:sensor-1", HASH_A)
     assert await devices.remove_device("org.example:sensor-1") is True

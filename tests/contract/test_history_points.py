@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.contract.helpers import at, create, delete, modify, with_points
-from twinhub.history import HISTORY_TIMESTAMP_HEADER, HistoryRules, Point, device_time, parse_rules
+from twinhub.history import MAX_LIMIT, HistoryRules, Point, parse_device_time, parse_rules
 from twinhub.model.events import Thing, ThingEvent, ThingWrite
 from twinhub.model.merge import merge_patch
 from twinhub.model.types import JsonObject
@@ -100,7 +100,7 @@ async def test_a_device_timestamp_places_late_points_in_time_order(store: Store)
     first = create(T, {"features": {"temp": {"properties": {"value": 1}}}})
     await store.commit(with_points(first, None))
     late = modify(first.thing, ("features", "temp", "properties", "value"), 0)
-    measured = device_time({HISTORY_TIMESTAMP_HEADER: "2023-12-31T23:59:59.5Z"}, late.event.timestamp)
+    measured = parse_device_time("2023-12-31T23:59:59.5Z")
     await store.commit(with_points(late, first.thing, time=measured))
     assert await series(store, VALUE) == [(measured, 0, 2), (at(1), 1, 1)]
     assert (await store.load(T)) == late.thing  # the thing keeps the commit's time
@@ -133,6 +133,8 @@ async def test_a_range_is_from_inclusive_to_exclusive_and_pages_follow_their_cur
     assert empty.points == () and empty.next is None
     with pytest.raises(ValueError, match="at least one"):
         await store.points(T, "attributes/n", start=start, end=end, limit=0)
+    with pytest.raises(ValueError, match="at most"):
+        await store.points(T, "attributes/n", start=start, end=end, limit=MAX_LIMIT + 1)
 
 
 async def test_a_commit_refuses_points_of_no_thing_write_and_points_twice() -> None:
@@ -153,3 +155,12 @@ async def test_a_large_creation_stores_every_leaf_and_escaped_keys_read_back(sto
     assert await series(store, "attributes/a~1b/ü~0x") == [(at(1), "y", 1)]
     for index in (0, 250, 499):
         assert await series(store, f"features/f/properties/p{index}") == [(at(1), index, 1)]
+
+
+async def test_nul_and_its_escape_in_keys_and_strings_read_back(store: Store) -> None:
+    # PostgreSQL text cannot hold U+0000: keys and string values are escaped as the search index's are.
+    first = create(T, {"attributes": {"a\x00b": "x\x00y", "c\x01": "\x01\x02"}})
+    await store.commit(with_points(first, None))
+    assert await series(store, "attributes/a\x00b") == [(at(1), "x\x00y", 1)]
+    assert await series(store, "attributes/c\x01") == [(at(1), "\x01\x02", 1)]
+    assert await store.load(T) == first.thing

@@ -43,43 +43,34 @@ async def connect(dsn: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 @asynccontextmanager
-async def failing_inserts_of(dsn: str, thing_id: str) -> AsyncIterator[None]:
-    """A trigger that fails the statement inserting `thing_id`: a real PostgreSQL error, no mock."""
+async def failing_inserts_of(dsn: str, thing_id: str, table: str = "things") -> AsyncIterator[None]:
+    """A trigger that fails the statement inserting a row of `thing_id` into `table`: a real PostgreSQL error,
+    no mock."""
     async with connect(dsn) as connection:
         await connection.execute(f"""
             CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN IF NEW.thing_id = '{thing_id}' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$;
-            CREATE TRIGGER boom BEFORE INSERT ON things FOR EACH ROW EXECUTE FUNCTION boom();
+            CREATE TRIGGER boom BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION boom();
         """)
         try:
             yield
         finally:
-            await connection.execute("DROP TRIGGER boom ON things; DROP FUNCTION boom()")
+            await connection.execute(f"DROP TRIGGER boom ON {table}; DROP FUNCTION boom()")
 
 
 async def test_a_failing_statement_writes_neither_the_thing_nor_its_points_and_spares_the_batch(
         postgres_dsn: str) -> None:
-    async with connect(postgres_dsn) as connection:
-        await connection.execute(f"""
-            CREATE FUNCTION boom_points() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN IF NEW.thing_id = '{BOOM}' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$;
-            CREATE TRIGGER boom_points BEFORE INSERT ON history_points FOR EACH ROW EXECUTE FUNCTION boom_points();
-        """)
-    try:
-        async with open_postgres_store(postgres_dsn) as store:
-            good = create("org.twinhub:good", {"attributes": {"a": 1}})
-            outcomes = await asyncio.gather(store.commit(with_points(good, None)),
-                                            store.commit(with_points(create(BOOM, {"attributes": {"a": 1}}), None)),
-                                            return_exceptions=True)
-            assert outcomes[0] is None and isinstance(outcomes[1], ServiceUnavailable)
-            assert await store.load(BOOM) is None
-            assert await store.load("org.twinhub:good") == good.thing
-            for thing_id, expected in ((BOOM, 0), ("org.twinhub:good", 1)):
-                page = await store.points(thing_id, "attributes/a", start=at(0), end=at(10), limit=10)
-                assert len(page.points) == expected
-    finally:
-        async with connect(postgres_dsn) as connection:
-            await connection.execute("DROP TRIGGER boom_points ON history_points; DROP FUNCTION boom_points()")
+    async with failing_inserts_of(postgres_dsn, BOOM, "history_points"), open_postgres_store(postgres_dsn) as store:
+        good = create("org.twinhub:good", {"attributes": {"a": 1}})
+        outcomes = await asyncio.gather(store.commit(with_points(good, None)),
+                                        store.commit(with_points(create(BOOM, {"attributes": {"a": 1}}), None)),
+                                        return_exceptions=True)
+        assert outcomes[0] is None and isinstance(outcomes[1], ServiceUnavailable)
+        assert await store.load(BOOM) is None
+        assert await store.load("org.twinhub:good") == good.thing
+        for thing_id, expected in ((BOOM, 0), ("org.twinhub:good", 1)):
+            page = await store.points(thing_id, "attributes/a", start=at(0), end=at(10), limit=10)
+            assert len(page.points) == expected
 
 
 class Proxy:

@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 
 from twinhub.auth.jwt import OidcIssuer
 from twinhub.auth.settings import parse_oidc_issuers
-from twinhub.config import DEFAULT_DATA_DIR, DEFAULT_PORT, Settings, SettingsError, load_settings
+from twinhub.config import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_PORT,
+    TELEMETRY_LAYOUTS,
+    Settings,
+    SettingsError,
+    load_settings,
+)
+from twinhub.connectivity.device.telemetry import Layout
 from twinhub.history import HistoryRules, Rule
 
 BOOLEANS = ("dev_auth", "pre_authentication", "basic_auth")
@@ -450,6 +458,14 @@ def test_the_telemetry_layout_is_one_of_three() -> None:
     assert load_settings({"TWINHUB_MQTT_TELEMETRY": "attributes"}).mqtt_telemetry == "attributes"
     with pytest.raises(SettingsError, match="mqtt_telemetry"):
         load_settings({"TWINHUB_MQTT_TELEMETRY": "Features"})
+
+
+def test_the_settings_take_exactly_the_layouts_the_device_endpoint_knows() -> None:
+    """The settings spell the layouts again (config sits below connectivity); one the endpoint does not know
+    would pass the settings and fail every device connection."""
+    assert sorted(Layout(name).value for name in TELEMETRY_LAYOUTS) == sorted(layout.value for layout in Layout)
+    for name in TELEMETRY_LAYOUTS:
+        assert load_settings({"TWINHUB_MQTT_TELEMETRY": name}).mqtt_telemetry == name
 
 
 def test_history_records_every_leaf_by_default() -> None:

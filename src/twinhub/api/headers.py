@@ -45,39 +45,40 @@ class RequestHeaders:
     history_time: datetime | None = None  # a device's own time for the write's history points
 
 
-def _get(request: Request, name: str) -> str | None:
+def ditto_header(request: Request, name: str) -> str | None:
+    """The Ditto header `name` of the request: its query parameter, else its HTTP header; None when neither."""
     value = request.query_params.get(name)
     return value if value is not None else request.headers.get(name)
 
 
 def parse_headers(request: Request) -> RequestHeaders:
     """The Ditto headers of `request`; raises 400 (`timeout.invalid`, `header.invalid`, ...)."""
-    timeout_text = _get(request, "timeout")
+    timeout_text = ditto_header(request, "timeout")
     timeout = DEFAULT_TIMEOUT if timeout_text is None else parse_timeout(timeout_text)
-    required_text = _get(request, "response-required")
+    required_text = ditto_header(request, "response-required")
     response_required = True if required_text is None else parse_bool("response-required", required_text)
     if timeout == 0 and required_text is None:
         response_required = False  # timeout=0 means fire and forget
     if timeout == 0 and response_required:
         raise TimeoutInvalid("A timeout of 0 cannot be combined with 'response-required=true'.")
-    acks_text = _get(request, "requested-acks")
+    acks_text = ditto_header(request, "requested-acks")
     requested_acks = (TWIN_PERSISTED,) if acks_text is None else parse_requested_acks(acks_text)
     if timeout == 0 and acks_text is not None and requested_acks:
         raise TimeoutInvalid("A timeout of 0 cannot be combined with requested acknowledgements.")
-    if_equal = (_get(request, "if-equal") or "update").lower()
+    if_equal = (ditto_header(request, "if-equal") or "update").lower()
     if if_equal not in _IF_EQUAL:
         raise HeaderInvalid("if-equal", if_equal, "one of update, skip, skip-minimizing-merge")
-    revision_text = _get(request, "at-historical-revision")
+    revision_text = ditto_header(request, "at-historical-revision")
     at_revision = None
     if revision_text is not None:
         if not (revision_text.strip().isascii() and revision_text.strip().isdigit()):  # "²" is a digit to isdigit
             raise HeaderInvalid("at-historical-revision", revision_text, "revision number")
         at_revision = int(revision_text)
-    timestamp_text = _get(request, "at-historical-timestamp")
+    timestamp_text = ditto_header(request, "at-historical-timestamp")
     fields_text = request.query_params.get("fields")
     return RequestHeaders(
         # As Ditto, every request has a correlation-id: the events and acknowledgements of a write carry it.
-        correlation_id=_get(request, "correlation-id") or new_correlation_id(),
+        correlation_id=ditto_header(request, "correlation-id") or new_correlation_id(),
         timeout=timeout,
         response_required=response_required,
         preconditions=Preconditions(request.headers.get("if-match"), request.headers.get("if-none-match")),
@@ -86,9 +87,9 @@ def parse_headers(request: Request) -> RequestHeaders:
         at_timestamp=None if timestamp_text is None else parse_timestamp("at-historical-timestamp",
                                                                          timestamp_text),
         fields=None if fields_text is None else parse_fields(fields_text),
-        condition=parse_condition(condition_text) if (condition_text := _get(request, "condition")) else None,
+        condition=parse_condition(condition_text) if (condition_text := ditto_header(request, "condition")) else None,
         requested_acks=requested_acks if timeout != 0 else (),
-        history_time=None if (history_text := _get(request, HISTORY_TIMESTAMP_HEADER)) is None
+        history_time=None if (history_text := ditto_header(request, HISTORY_TIMESTAMP_HEADER)) is None
         else parse_device_time(history_text),
     )
 

@@ -43,6 +43,7 @@ DEFAULT_POLL_WAIT: Final = 1.5  # seconds
 HEARTBEAT: Final = 5.0  # seconds between a worker's hellos
 _CONNECT_TIMEOUT: Final = 10.0
 _MAX_ANSWERING: Final = 64  # questions answered at once; more are left unanswered (a flood)
+_MAX_WORKERS: Final = 4096  # other workers known at once; hellos of more are ignored (a flood)
 
 _WORKER_ID: Final = re.compile(r"[0-9a-f]{32}")  # uuid4().hex
 
@@ -215,8 +216,10 @@ class NatsPolls:
         if worker == self.worker or not _WORKER_ID.fullmatch(worker):
             return
         new = worker not in self._seen
+        if new and len(self._seen) >= _MAX_WORKERS:
+            return
         self._seen[worker] = self._clock()
-        if new and len(self._seen) <= 4096 and self._client is not None:  # a newcomer learns of us at once
+        if new and self._client is not None:  # a newcomer learns of us at once
             with contextlib.suppress(nats.errors.Error, OSError):
                 await self._client.publish(f"{self._prefix}.hello", self.worker.encode())
 

@@ -31,7 +31,7 @@ from twinhub.auth import AuthContext, Authenticator
 from twinhub.config import Settings
 from twinhub.connectivity.model import Connection, parse_connection_id
 from twinhub.connectivity.service import ConnectionService, etag
-from twinhub.model.errors import AuthenticationFailed, MediaTypeUnsupported
+from twinhub.model.errors import AuthenticationFailed, MediaTypeUnsupported, MethodNotAllowed
 from twinhub.model.etag import Preconditions
 from twinhub.model.fields import FieldSelector, parse_fields, select
 from twinhub.model.types import JsonObject, JsonValue
@@ -76,9 +76,8 @@ def _preconditions(request: Request) -> Preconditions:
 
 
 def _headers(request: Request, connection: Connection | None = None) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    if correlation_id := request.headers.get("correlation-id"):
-        headers["correlation-id"] = correlation_id
+    """The response's headers: the request's correlation-id echoed, and the connection's ETag."""
+    headers = _event_headers(request)
     if connection is not None:
         headers["ETag"] = etag(connection)
     return headers
@@ -88,10 +87,13 @@ def _view(connection: Connection, fields: FieldSelector | None) -> JsonObject:
     return connection.to_json() if fields is None else select(connection.to_json(special=True), fields)
 
 
+_READS: Final = frozenset({"GET", "HEAD"})  # Starlette routes HEAD wherever GET is allowed
+
+
 async def connections(request: Request) -> Response:
     ctx = _context(request)
     await ctx.authorize(request)
-    if request.method == "GET":
+    if request.method in _READS:
         fields = _fields(request)
         ids_text = request.query_params.get("ids-only")
         # As Ditto: without `ids-only`, asking for the field `id` alone means ids only.
@@ -116,7 +118,7 @@ async def connection(request: Request) -> Response:
     ctx = _context(request)
     await ctx.authorize(request)
     connection_id = parse_connection_id(request.path_params["connection_id"])
-    if request.method == "GET":
+    if request.method in _READS:
         found = await ctx.service.retrieve(connection_id, preconditions=_preconditions(request))
         return json_response(_view(found, _fields(request)), 200, _headers(request, found))
     if request.method == "PUT":
@@ -125,8 +127,11 @@ async def connection(request: Request) -> Response:
         modified = await ctx.service.modify(connection_id, value, preconditions=_preconditions(request),
                                             headers=_event_headers(request))
         return empty_response(204, _headers(request, modified))
-    await ctx.service.delete(connection_id, preconditions=_preconditions(request), headers=_event_headers(request))
-    return empty_response(204, _headers(request))
+    if request.method == "DELETE":
+        await ctx.service.delete(connection_id, preconditions=_preconditions(request),
+                                 headers=_event_headers(request))
+        return empty_response(204, _headers(request))
+    raise MethodNotAllowed(request.method, ["GET", "HEAD", "PUT", "DELETE"])  # never a change by default
 
 
 async def command(request: Request) -> Response:
@@ -162,6 +167,7 @@ async def _report(request: Request, read: Callable[[ConnectionService, str], Awa
 
 
 def _event_headers(request: Request) -> dict[str, str]:
+    """The headers a change's event carries: the request's correlation-id."""
     correlation_id = request.headers.get("correlation-id")
     return {"correlation-id": correlation_id} if correlation_id else {}
 

@@ -167,9 +167,7 @@ class ConnectionService:
         """Dry-run: validate `value` as a connection under a temporary id (as Ditto, whatever id it has) and
         let the runtime try it; nothing is stored. Raises the model's errors, or the runtime's."""
         temporary = str(uuid.uuid4()) + DRY_RUN_SUFFIX
-        if isinstance(value, dict):
-            value = {**value, "id": temporary}
-        connection = self._parse(value, temporary, default_status=ConnectivityStatus.UNKNOWN)
+        connection = self._parse(value, temporary, default_status=ConnectivityStatus.UNKNOWN)  # sets the id
         return await self._operator.test(connection)
 
     # -- what the runtime knows -------------------------------------------------------------------

@@ -2,9 +2,8 @@
 the connection service on the platform's store and bus.
 
 The running of connections is the operator's (`ConnectionOperator`): `Connectivity` takes a factory that
-opens one on the platform (the connection runtime: start every stored connection, follow the bus, stop
-them all when the application stops). Until the runtime merges, the default is `StoredStatusOperator`,
-which runs nothing (see `twinhub.connectivity.interim`).
+opens one on the platform (`twinhub.app` passes the connection runtime's `open_runtime`: start every stored
+connection, follow the bus, stop them all when the application stops).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from starlette.routing import BaseRoute
 
 from twinhub.config import Settings
 from twinhub.connectivity import routes
-from twinhub.connectivity.interim import StoredStatusOperator
 from twinhub.connectivity.operator import ConnectionOperator
 from twinhub.connectivity.routes import STATE_KEY, ConnectivityContext
 from twinhub.connectivity.service import ConnectionService
@@ -29,15 +27,10 @@ OperatorFactory = Callable[[Platform], AbstractAsyncContextManager[ConnectionOpe
 """Opens the connection runtime on the platform; it runs until the context ends."""
 
 
-@contextlib.asynccontextmanager
-async def _interim(platform: Platform) -> AsyncIterator[ConnectionOperator]:
-    yield StoredStatusOperator()
-
-
 class Connectivity:
     routes: Sequence[BaseRoute] = tuple(routes.routes)
 
-    def __init__(self, settings: Settings, operator: OperatorFactory = _interim) -> None:
+    def __init__(self, settings: Settings, operator: OperatorFactory) -> None:
         self.settings = settings
         self._operator = operator
 

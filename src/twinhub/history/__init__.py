@@ -25,7 +25,7 @@ from twinhub.history.timespec import (
     parse_range,
     parse_step,
 )
-from twinhub.history.timestamps import HISTORY_TIMESTAMP_HEADER, device_time, parse_device_time
+from twinhub.history.timestamps import HISTORY_TIMESTAMP_HEADER, parse_device_time
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -59,7 +59,6 @@ __all__ = [
     "changed_points",
     "choose_format",
     "decode_cursor",
-    "device_time",
     "encode_cursor",
     "fingerprint",
     "finish",

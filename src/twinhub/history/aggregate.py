@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 
-from twinhub.history.series import EPOCH, Sample, Scalar, format_time, is_number, micros
+from twinhub.history.series import Sample, Scalar, format_time, from_micros, is_number, micros
 from twinhub.history.timespec import format_step
 from twinhub.model.errors import HistoryAggregationInvalid, HistoryStepInvalid
 
@@ -111,7 +111,7 @@ def _order(sample: Sample) -> tuple[datetime, int, str]:
 def bucket_start(time: datetime, step: timedelta) -> datetime:
     """The start of the bucket of width `step` that holds `time`, aligned to the Unix epoch."""
     width = step // timedelta(microseconds=1)
-    return EPOCH + timedelta(microseconds=(micros(time) // width) * width)
+    return from_micros((micros(time) // width) * width)
 
 
 def partials(samples: Iterable[Sample], step: timedelta) -> dict[datetime, Partial]:
@@ -120,7 +120,7 @@ def partials(samples: Iterable[Sample], step: timedelta) -> dict[datetime, Parti
     grouped: dict[int, list[Sample]] = {}
     for sample in samples:
         grouped.setdefault(micros(sample.time) // width, []).append(sample)
-    return {EPOCH + timedelta(microseconds=index * width): Partial.of(members)
+    return {from_micros(index * width): Partial.of(members)
             for index, members in sorted(grouped.items())}
 
 

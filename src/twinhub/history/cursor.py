@@ -9,18 +9,18 @@ secret; an empty key still catches accidental damage). Continuing uses the curso
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from twinhub.history.series import EPOCH, micros
+from twinhub.history.series import from_micros, micros
 from twinhub.history.timespec import TimeRange
 from twinhub.model.errors import HistoryCursorInvalid
 from twinhub.model.json import dumps, loads
+from twinhub.model.opaque import decode_token, digest, encode_token
 
 __all__ = ["MAX_CURSOR_LENGTH", "PageCursor", "Position", "decode_cursor", "encode_cursor", "fingerprint"]
 
@@ -49,27 +49,18 @@ class PageCursor:
 
 def fingerprint(thing_id: str, paths: Sequence[str]) -> str:
     """A digest of what a cursor continues: one thing's paths (their order does not matter)."""
-    digest = hashlib.sha256(repr((thing_id, sorted(set(paths)))).encode()).digest()
-    return base64.urlsafe_b64encode(digest[:12]).decode()
+    return digest((thing_id, sorted(set(paths))))
 
 
 def _tag(payload: bytes, key: bytes) -> bytes:
     return hashlib.blake2b(payload, key=key[:64], digest_size=_TAG_BYTES).digest()
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
-
-
 def encode_cursor(cursor: PageCursor, key: bytes = b"") -> str:
     """The opaque text of `cursor`, tagged with `key` (at most 64 bytes count)."""
     payload = dumps({"t": micros(cursor.after.time), "r": cursor.after.revision, "p": cursor.after.path,
                      "s": micros(cursor.range.start), "e": micros(cursor.range.end), "f": cursor.fingerprint})
-    return f"{_b64(payload)}.{_b64(_tag(payload, key))}"
+    return f"{encode_token(payload)}.{encode_token(_tag(payload, key))}"
 
 
 def decode_cursor(text: str, expected_fingerprint: str, key: bytes = b"") -> PageCursor:
@@ -79,7 +70,7 @@ def decode_cursor(text: str, expected_fingerprint: str, key: bytes = b"") -> Pag
         raise HistoryCursorInvalid(_NOT_OURS)
     body, tag = text.split(".")
     try:
-        payload, given_tag = _unb64(body), _unb64(tag)
+        payload, given_tag = decode_token(body), decode_token(tag)
     except (binascii.Error, ValueError) as exc:
         raise HistoryCursorInvalid(_NOT_OURS) from exc
     if not hmac.compare_digest(given_tag, _tag(payload, key)):
@@ -93,11 +84,7 @@ def decode_cursor(text: str, expected_fingerprint: str, key: bytes = b"") -> Pag
         raise HistoryCursorInvalid(_NOT_OURS)
     time, revision, start, end = (v for v in fields if isinstance(v, int))
     try:
-        time_range = TimeRange(_instant(start), _instant(end))
-        return PageCursor(Position(_instant(time), revision, path), time_range, expected_fingerprint)
+        time_range = TimeRange(from_micros(start), from_micros(end))
+        return PageCursor(Position(from_micros(time), revision, path), time_range, expected_fingerprint)
     except (OverflowError, ValueError) as exc:
         raise HistoryCursorInvalid(_NOT_OURS) from exc
-
-
-def _instant(value: int) -> datetime:
-    return EPOCH + timedelta(microseconds=value)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from twinhub.model.types import JsonObject, JsonValue
+from twinhub.model.types import JsonObject, JsonValue, Pointer
 
 __all__ = ["Point", "PointValue", "changed_points", "format_leaf_path"]
 
@@ -42,11 +42,14 @@ def format_leaf_path(keys: tuple[str, ...]) -> str:
 
 
 def changed_points(thing_id: str, before: JsonObject | None, after: JsonObject | None, *, time: datetime,
-                   revision: int) -> tuple[Point, ...]:
+                   revision: int, under: Pointer = ()) -> tuple[Point, ...]:
     """The points of the change from `before` to `after` (None: no thing, as before a creation or after a
     deletion): each recorded leaf whose value or JSON type changed, then each that disappeared (value
-    None), in document order."""
-    old, new = _leaves(before), _leaves(after)
+    None), in document order.
+
+    `under`: the path of the command, when the documents differ nowhere else; then only that branch is
+    compared (a write of one property of a large thing does not walk all of its leaves twice)."""
+    old, new = _leaves(_branch(before, under)), _leaves(_branch(after, under))
     points = [Point(thing_id, format_leaf_path(keys), time, value, revision)
               for keys, value in new.items() if not _same(old.get(keys), value)]
     points.extend(Point(thing_id, format_leaf_path(keys), time, None, revision) for keys in old if keys not in new)
@@ -56,6 +59,21 @@ def changed_points(thing_id: str, before: JsonObject | None, after: JsonObject |
 def _same(old: bool | int | float | str | None, new: bool | int | float | str) -> bool:
     # By type too: True == 1 == 1.0 in Python, but a series that turns from 1 to true changed.
     return type(old) is type(new) and old == new
+
+
+def _branch(doc: JsonObject | None, path: Pointer) -> JsonObject | None:
+    """`doc` cut down to its branch at `path`, through objects only (no leaf lies below anything else)."""
+    if doc is None or not path:
+        return doc
+    node: JsonValue = doc
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return {}
+        node = node[key]
+    for key in reversed(path):
+        node = {key: node}
+    assert isinstance(node, dict)
+    return node
 
 
 def _leaves(doc: JsonObject | None) -> _Leaves:

@@ -17,6 +17,7 @@ __all__ = [
     "Sample",
     "Scalar",
     "format_time",
+    "from_micros",
     "is_number",
     "micros",
     "sample_of",
@@ -75,6 +76,12 @@ def is_number(value: Scalar) -> bool:
 def micros(time: datetime) -> int:
     """Whole microseconds since the Unix epoch, exactly (no float on the way); `time` must be aware."""
     return (time - EPOCH) // _MICROSECOND
+
+
+def from_micros(value: int) -> datetime:
+    """The instant `value` whole microseconds after the Unix epoch, in UTC (inverse of `micros`); raises
+    OverflowError outside the years 1 to 9999."""
+    return EPOCH + timedelta(microseconds=value)
 
 
 def format_time(time: datetime) -> str:

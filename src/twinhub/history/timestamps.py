@@ -6,35 +6,27 @@ instead of the time of the commit (the journal and the thing's `_modified` keep 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from twinhub.model.errors import HeaderInvalid
 
-__all__ = ["HISTORY_TIMESTAMP_HEADER", "device_time", "parse_device_time"]
+__all__ = ["HISTORY_TIMESTAMP_HEADER", "parse_device_time"]
 
 HISTORY_TIMESTAMP_HEADER = "history-timestamp"
 _EXPECTED = "ISO-8601 timestamp with a time zone (e.g. 2026-01-31T12:00:00.250Z)"
-
-
-def device_time(headers: Mapping[str, str], default: datetime) -> datetime:
-    """The time the command's `history-timestamp` header gives (in UTC), else `default`; raises HeaderInvalid
-    as `parse_device_time` does."""
-    raw = headers.get(HISTORY_TIMESTAMP_HEADER)
-    return default if raw is None else parse_device_time(raw)
 
 
 def parse_device_time(raw: str) -> datetime:
     """The moment a `history-timestamp` value gives, in UTC.
 
     Raises HeaderInvalid (400, `header.invalid`) for a value that is no ISO-8601 timestamp with a time zone
-    (a local time would be read differently by every worker).
+    (a local time would be read differently by every worker), or whose moment has no UTC date.
     """
     text = raw.strip()
     try:
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
-    except ValueError as exc:
+        if moment.tzinfo is None or len(text) < 10:
+            raise ValueError("no time zone")
+        return moment.astimezone(UTC)  # OverflowError at the ends of the calendar (year 1 at +14:00)
+    except (ValueError, OverflowError) as exc:
         raise HeaderInvalid(HISTORY_TIMESTAMP_HEADER, raw[:100], _EXPECTED) from exc
-    if moment.tzinfo is None or len(text) < 10:
-        raise HeaderInvalid(HISTORY_TIMESTAMP_HEADER, raw[:100], _EXPECTED)
-    return moment.astimezone(UTC)

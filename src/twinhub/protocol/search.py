@@ -26,7 +26,16 @@ from twinhub.model.types import JsonObject, JsonValue
 from twinhub.protocol.envelope import Envelope
 from twinhub.protocol.headers import reply_headers
 from twinhub.protocol.topic import WILDCARD, Topic
-from twinhub.rql import RqlOptionInvalid, SizeOption, SortOption, parse_options, render_options, validate_sort_fields
+from twinhub.rql import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    RqlOptionInvalid,
+    SizeOption,
+    SortOption,
+    parse_options,
+    render_options,
+    validate_sort_fields,
+)
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -44,9 +53,6 @@ __all__ = [
     "search_next",
     "search_topic",
 ]
-
-DEFAULT_PAGE_SIZE: Final = 25
-MAX_PAGE_SIZE: Final = 200
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,7 @@ refused by the store, with the same error.
 
 from __future__ import annotations
 
-import base64
 import binascii
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from typing import TypeGuard
 
 from twinhub.model.errors import CursorInvalid
 from twinhub.model.json import loads
+from twinhub.model.opaque import decode_token, digest, encode_token
 from twinhub.rql.ast import Node, SortOption
 from twinhub.rql.spec import Position, SortValue
 
@@ -36,21 +35,20 @@ def query_fingerprint(filter: Node | None, sort: SortOption | None, namespaces: 
     """A digest of what a cursor is bound to. Pass the filter as parsed, before placeholders such as
     `time:now` are resolved, so that repeating the request gives the same fingerprint."""
     spaces = None if namespaces is None else sorted(set(namespaces))
-    digest = hashlib.sha256(repr((filter, sort, spaces)).encode()).digest()
-    return base64.urlsafe_b64encode(digest[:12]).decode()
+    return digest((filter, sort, spaces))
 
 
 def encode_cursor(position: Position, fingerprint: str) -> str:
     """The opaque cursor after `position`: unpadded base64url JSON of its sort values, id and fingerprint."""
     content = {"k": list(position.values), "id": position.thing_id, "f": fingerprint}
-    return base64.urlsafe_b64encode(json.dumps(content, separators=(",", ":")).encode()).decode().rstrip("=")
+    return encode_token(json.dumps(content, separators=(",", ":")).encode())
 
 
 def decode_cursor(text: str) -> Cursor:
     """The cursor's content; raises CursorInvalid for anything `encode_cursor` did not make."""
     try:
         # The client's text: parsed within the nesting limit (the stdlib parser would recurse out of stack).
-        content = loads(base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True))
+        content = loads(decode_token(text))
     except (binascii.Error, ValueError) as exc:
         raise CursorInvalid("The cursor is not one this service issued.") from exc
     if not isinstance(content, dict):

@@ -63,7 +63,7 @@ from twinhub.policy import MESSAGE, THING, Enforcer
 from twinhub.service.acks import ANNOUNCE_SECONDS, Acknowledgements, AckWait, Declaration
 from twinhub.service.conditions import Condition
 from twinhub.service.enforcement import authorize_write, ensure_readable, readable_view
-from twinhub.service.live_receiver import LiveReceiver, may_receive
+from twinhub.service.live_receiver import LiveReceiver, fan_out, may_receive
 from twinhub.service.receipts import Receipts
 from twinhub.service.things import ThingService
 
@@ -360,8 +360,7 @@ class LiveHub:
         if not receivers:
             return
         if isinstance(signal, LiveMessage) and signal.claim:
-            for receiver in receivers:
-                receiver.deliver(signal)
+            fan_out(receivers, signal, None)
             return
         try:
             enforcer = await self._things.enforcer(signal.thing_id)
@@ -370,9 +369,7 @@ class LiveHub:
             return
         if enforcer is None:
             return
-        for receiver in receivers:
-            if may_receive(enforcer, receiver.subjects, signal):
-                receiver.deliver(signal)
+        fan_out(receivers, signal, enforcer)
 
     async def _enforcer_or_404(self, thing_id: str) -> Enforcer:
         enforcer = await self._things.enforcer(thing_id)

@@ -4,7 +4,7 @@ which signal."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import orjson
 
@@ -15,7 +15,7 @@ from twinhub.model.types import MISSING
 from twinhub.policy import MESSAGE, THING, Enforcer
 from twinhub.service.receipts import Receipts
 
-__all__ = ["LiveReceiver", "may_receive"]
+__all__ = ["LiveReceiver", "fan_out", "may_receive", "signal_size"]
 
 
 class LiveReceiver(CutOffQueue[LiveSignal]):
@@ -42,11 +42,28 @@ class LiveReceiver(CutOffQueue[LiveSignal]):
             return False
         return self._accept is None or self._accept(signal)
 
-    def deliver(self, signal: LiveSignal) -> None:
-        """Queue `signal` (noted in the receipts, unless it is an event, which nobody answers)."""
+    def deliver(self, signal: LiveSignal, size: int) -> None:
+        """Queue `signal` (noted in the receipts, unless it is an event, which nobody answers); `size` is its
+        `signal_size`, computed once for all its receivers (a receiver that counts no bytes ignores it)."""
         if self.receipts is not None and not isinstance(signal, LiveEvent):
             self.receipts.signal(signal)
-        self.offer(signal, _size(signal) if self.counts_bytes else 0)
+        self.offer(signal, size if self.counts_bytes else 0)
+
+
+def fan_out(receivers: Sequence[LiveReceiver], signal: LiveSignal, enforcer: Enforcer | None) -> None:
+    """Deliver `signal` to each of `receivers` that may receive it (every one without an `enforcer`: a claim
+    message needs no permission). Its size and each distinct subjects' permission are worked out once per
+    signal, not once per receiver."""
+    size = signal_size(signal) if any(receiver.counts_bytes for receiver in receivers) else 0
+    allowed: dict[tuple[str, ...], bool] = {}
+    for receiver in receivers:
+        if enforcer is not None:
+            verdict = allowed.get(receiver.subjects)
+            if verdict is None:
+                verdict = allowed[receiver.subjects] = may_receive(enforcer, receiver.subjects, signal)
+            if not verdict:
+                continue
+        receiver.deliver(signal, size)
 
 
 def may_receive(enforcer: Enforcer, subjects: tuple[str, ...], signal: LiveSignal) -> bool:
@@ -57,7 +74,7 @@ def may_receive(enforcer: Enforcer, subjects: tuple[str, ...], signal: LiveSigna
     return enforcer.has_unrestricted(subjects, THING, signal.path, [READ])
 
 
-def _size(signal: LiveSignal) -> int:
+def signal_size(signal: LiveSignal) -> int:
     """Roughly what a signal costs a receiver's buffer: its payload or its value as JSON."""
     if isinstance(signal, LiveMessage):
         return len(signal.payload)

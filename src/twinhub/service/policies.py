@@ -244,13 +244,12 @@ class PolicyService:
             if enforcer is None or not enforcer.has_unrestricted(subjects, POLICY, command.path, [WRITE]):
                 # Ditto checks WRITE alone here: a policy's existence is no secret to someone who may not write it.
                 raise policy_not_modifiable(command.policy_id, command.path)
+        if preconditions != NO_PRECONDITIONS:  # the tag of a part hashes a READ view: only when compared
             # Only now, and against what the caller may read: a 412 must not tell a guessed tag from a wrong one.
-            tag = self._tag(current, command.path, enforcer, subjects)
-        else:
-            tag = None
-        if tag is not None or command.action != "delete":
-            check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
-                                current=tag, is_read=False, entity="Policy")
+            tag = self._tag(current, command.path, enforcer, subjects) if current is not None else None
+            if tag is not None or command.action != "delete":
+                check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
+                                    current=tag, is_read=False, entity="Policy")
         now = self._clock()
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
         if current is None:

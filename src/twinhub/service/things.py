@@ -246,10 +246,11 @@ class ThingService:
             enforcer = await self.enforcer(current)
             authorize_write(enforcer, subjects, command)
             await self._check_new_policy_id(current, command, subjects)
-        tag = entity_tag(current, command.path, enforcer, subjects)
-        if tag is not None or command.action != "delete":  # deleting what is missing is 404, not 412
-            check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
-                                current=tag, is_read=False)
+        if preconditions != NO_PRECONDITIONS:  # the tag of a part hashes a READ view: only when compared
+            tag = entity_tag(current, command.path, enforcer, subjects)
+            if tag is not None or command.action != "delete":  # deleting what is missing is 404, not 412
+                check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
+                                    current=tag, is_read=False)
         visible: JsonObject | None = None  # what the issuer may read of the thing, if not all and it matters
         if exists(current) and current is not None and enforcer is not None:
             partial = not enforcer.has_unrestricted(subjects, "thing", (), [READ])
@@ -266,7 +267,7 @@ class ThingService:
         points = self._history_rules.select(changed_points(
             command.thing_id, current.doc if exists(current) and current is not None else None,
             None if applied.thing.deleted else applied.thing.doc,
-            time=history_time or applied.event.timestamp, revision=applied.thing.revision))
+            time=history_time or applied.event.timestamp, revision=applied.thing.revision, under=command.path))
         if policy_write is not None:  # created with the thing, in the same transaction
             policy = policy_write.policy
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)

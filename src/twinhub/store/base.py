@@ -79,7 +79,8 @@ class Store(Protocol):
                      after: PointCursor | None = None) -> PointPage:
         """The history points of one leaf (`path` as `Point.path` spells it) from `start` (inclusive) to `end`
         (exclusive), oldest first (by time, then revision), at most `limit`, after the cursor `after` (from
-        the previous page's `next`) when given. Raises ValueError for a limit below 1."""
+        the previous page's `next`) when given. Raises ValueError for a limit below 1 or above
+        `twinhub.history.MAX_LIMIT`."""
         ...
 
     async def life_start(self, thing_id: str) -> int:

@@ -53,11 +53,13 @@ class DeviceStore(Protocol):
         ...
 
     async def add_device(self, device_id: str, password_hash: str) -> bool:
-        """Register the device; False (and nothing changed) if it exists already. Raises DeviceIdInvalid."""
+        """Register the device; False (and nothing changed) if it exists already. Raises DeviceIdInvalid, and
+        ValueError for an empty hash."""
         ...
 
     async def replace_password_hash(self, device_id: str, old_hash: str, new_hash: str) -> bool:
-        """Swap the hash only while it is still `old_hash` (a re-hash on login); True if it was swapped."""
+        """Swap the hash only while it is still `old_hash` (a re-hash on login); True if it was swapped. Raises
+        ValueError for an empty `new_hash`."""
         ...
 
     async def remove_device(self, device_id: str) -> bool:

@@ -10,29 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
+from twinhub.history import MAX_LIMIT
 from twinhub.history.points import Point, PointValue
+from twinhub.history.series import from_micros
+from twinhub.history.series import micros as to_micros
 
-__all__ = ["DEFAULT_MAX_POINTS_PAGE", "PointCursor", "PointPage", "PointRow", "decode_point", "encode_point",
+__all__ = ["PointCursor", "PointPage", "PointRow", "decode_point", "encode_point",
            "from_micros", "make_page", "page_bounds", "to_micros"]
-
-DEFAULT_MAX_POINTS_PAGE = 10_000
 
 PointRow = tuple[str, str, int, int, int, float | None, str | None]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 # The `type` column: what JSON type the value had; DELETED marks a leaf that was removed.
 DELETED, BOOLEAN, INTEGER, FLOAT, STRING = range(5)
-
-
-def to_micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // _MICROSECOND
-
-
-def from_micros(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
 
 
 def encode_point(point: Point) -> PointRow:
@@ -105,9 +96,12 @@ class PointPage:
 
 def page_bounds(start: datetime, end: datetime, after: PointCursor | None, limit: int) -> tuple[int, int, int, int]:
     """The query's (t_us, revision) lower bound (exclusive), its t_us upper bound (exclusive) and the rows to
-    fetch (one more than `limit`, to know whether more follow). Raises ValueError for a limit below 1."""
+    fetch (one more than `limit`, to know whether more follow). Raises ValueError for a limit below 1 or above
+    the history queries' `MAX_LIMIT` (a page is bounded)."""
     if limit < 1:
         raise ValueError("a page holds at least one point")
+    if limit > MAX_LIMIT:
+        raise ValueError(f"a page holds at most {MAX_LIMIT} points")
     lower = PointCursor(to_micros(start), -1)  # (t, -1) < (t, r) for every revision r >= 0: t itself included
     if after is not None and after > lower:
         lower = after

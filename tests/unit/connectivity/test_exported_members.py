@@ -11,8 +11,9 @@ import twinhub.connectivity.placeholders
 
 PLACEHOLDERS = Path(twinhub.connectivity.placeholders.__file__).parent
 # Pure: the model and protocol, the message vocabulary, itself; orjson and RE2 besides the standard library.
-_ALLOWED = ("twinhub.model", "twinhub.protocol", "twinhub.connectivity.external", "twinhub.connectivity.placeholders",
-            "orjson", "re2")
+# The pure core (model, protocol, rql: no I/O, no clock, as tests/architecture checks) and placeholders' own.
+_ALLOWED = ("twinhub.model", "twinhub.protocol", "twinhub.rql", "twinhub.connectivity.external",
+            "twinhub.connectivity.placeholders", "orjson", "re2")
 _IMPURE_STDLIB = {"asyncio", "socket", "os", "subprocess", "threading", "time", "io", "pathlib", "sqlite3"}
 
 

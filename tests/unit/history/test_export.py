@@ -4,7 +4,6 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pyarrow.parquet as pq
@@ -12,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.history.recorded import Point
 from twinhub.history.export import CSV_HEADER, ExportFormat, choose_format, render_csv
 from twinhub.history.lineprotocol import render_line_protocol
 from twinhub.history.parquet import VALUE_ENCODING_KEY, render_parquet
@@ -20,15 +20,6 @@ from twinhub.model.errors import HistoryFormatInvalid
 from twinhub.model.json import loads
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Point:
-    thing_id: str
-    path: str
-    time: datetime
-    value: Scalar
-    revision: int
 
 
 times = st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1), timezones=st.just(UTC))

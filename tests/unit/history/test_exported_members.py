@@ -12,7 +12,7 @@ def test_history_package_exports_exactly_the_public_surface() -> None:
         "Aggregation", "Bucket", "ExportFormat", "FleetSeries", "GrafanaQuery", "GrafanaTarget", "HistoryQuery",
         "HistoryRules", "Page", "PageCursor", "Partial", "Point", "PointValue", "Position", "RecordedPoint", "Rule",
         "Sample", "Scalar", "TimeRange", "aggregate", "bucket_count", "bucket_start", "changed_points",
-        "choose_format", "decode_cursor", "device_time", "encode_cursor", "fingerprint", "finish", "fleet_aggregate",
+        "choose_format", "decode_cursor", "encode_cursor", "fingerprint", "finish", "fleet_aggregate",
         "format_leaf_path", "format_time", "page_of", "parse_agg", "parse_device_time", "parse_grafana_query",
         "parse_instant", "parse_paths", "parse_query", "parse_range", "parse_rules", "parse_step", "partials",
         "position_of", "render_csv", "render_grafana_series", "render_line_protocol", "rollup", "sample_of",

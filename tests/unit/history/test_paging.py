@@ -1,28 +1,18 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.history.recorded import Point
 from twinhub.history.cursor import PageCursor, decode_cursor, encode_cursor, fingerprint
 from twinhub.history.paging import page_of, position_of
-from twinhub.history.series import Scalar
 from twinhub.history.timespec import TimeRange
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 RANGE = TimeRange(T0, T0 + timedelta(minutes=10))
-
-
-@dataclass(frozen=True)
-class Point:
-    thing_id: str
-    path: str
-    time: datetime
-    value: Scalar
-    revision: int
 
 
 points = st.lists(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from twinhub.history import Point, changed_points
@@ -75,3 +75,43 @@ def test_replaying_the_points_of_a_change_onto_the_old_leaves_gives_the_new_leav
 
 def test_a_point_is_a_value() -> None:
     assert Point("ns:t", "attributes/a", T, 1, 1) == Point("ns:t", "attributes/a", T, 1, 1)
+
+
+_paths = st.one_of(
+    st.sampled_from([(), ("attributes",), ("attributes", "x"), ("attributes", "x", "a"), ("features",),
+                     ("features", "f"), ("features", "f", "properties"), ("features", "f", "properties", "x"),
+                     ("features", "f", "desiredProperties", "a"), ("features", "f", "definition"), ("definition",)]),
+    st.lists(st.sampled_from(["attributes", "features", "f", "properties", "x", "a"]), max_size=4).map(tuple))
+_things = st.fixed_dictionaries({
+    "attributes": st.dictionaries(st.sampled_from("xa"), _values, max_size=2),
+    "features": st.dictionaries(st.just("f"), st.fixed_dictionaries(
+        {"properties": st.dictionaries(st.sampled_from("xa"), _values, max_size=2)},
+        optional={"desiredProperties": st.dictionaries(st.sampled_from("xa"), _values, max_size=2)}), max_size=1)})
+
+
+def _set(doc: JsonValue, path: tuple[str, ...], value: JsonValue) -> JsonValue:
+    if not path:
+        return value
+    node = dict(doc) if isinstance(doc, dict) else {}
+    node[path[0]] = _set(node.get(path[0]), path[1:], value)
+    return node
+
+
+@given(_things, _paths, st.one_of(_values, st.lists(_scalars, max_size=2)))
+def test_the_points_under_the_commands_path_are_all_the_points_of_the_change(
+        before: JsonObject, path: tuple[str, ...], value: JsonValue) -> None:
+    after = _set(before, path, value)
+    assume(isinstance(after, dict))  # a whole thing is an object
+    assert isinstance(after, dict)
+    whole = changed_points("ns:t", before, after, time=T, revision=2)
+    assert changed_points("ns:t", before, after, time=T, revision=2, under=path) == whole
+    assert changed_points("ns:t", None, after, time=T, revision=1, under=()) == \
+        changed_points("ns:t", None, after, time=T, revision=1)
+
+
+def test_under_a_path_through_an_array_or_a_missing_key_nothing_is_recorded() -> None:
+    before: JsonObject = {"attributes": {"l": [{"x": 1}]}}
+    after: JsonObject = {"attributes": {"l": [{"x": 2}]}}
+    assert changed_points("ns:t", before, after, time=T, revision=2, under=("attributes", "l", "0", "x")) == ()
+    assert changed_points("ns:t", before, {**after, "attributes": {}}, time=T, revision=2,
+                          under=("attributes", "m")) == ()

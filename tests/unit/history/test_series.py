@@ -1,22 +1,22 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twinhub.history.series import Sample, Scalar, format_time, is_number, micros, sample_of, scalar_json
-
-
-@dataclass(frozen=True)
-class Point:
-    thing_id: str
-    path: str
-    time: datetime
-    value: Scalar
-    revision: int
+from tests.unit.history.recorded import Point
+from twinhub.history.series import (
+    Sample,
+    Scalar,
+    format_time,
+    from_micros,
+    is_number,
+    micros,
+    sample_of,
+    scalar_json,
+)
 
 
 def test_times_are_written_in_utc_with_z_and_microseconds_only_when_there_are_some() -> None:
@@ -29,6 +29,7 @@ def test_times_are_written_in_utc_with_z_and_microseconds_only_when_there_are_so
 def test_formatted_times_read_back_and_micros_are_exact(time: datetime) -> None:
     assert datetime.fromisoformat(format_time(time)) == time
     assert datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros(time)) == time
+    assert from_micros(micros(time)) == time and from_micros(micros(time)).tzinfo is UTC
 
 
 def test_numbers_are_finite_ints_and_floats_but_no_booleans() -> None:

@@ -213,19 +213,53 @@ def test_a_familys_kinds_answer_with_the_familys_statuses() -> None:
             assert error.status in FAMILIES[family], type(error).__name__
 
 
-def test_the_drawn_hierarchy_is_the_real_one() -> None:
-    drawn: dict[str, str] = {}
+# A line of the drawing: the name, then for a family its statuses, for a kind its code and any other status.
+DRAWN = re.compile(r"(?P<indent>[ │]*)[├└]── (?P<name>\w+) +(?:(?P<statuses>\d+(?:, \d+)*)|(?P<code>\S+)"
+                   r"(?: +(?P<status>\d+))?)")
+
+
+def _drawn() -> dict[str, tuple[str, str, list[int]]]:
+    """Each class drawn in the package docstring: its drawn parent, code pattern (`` for a family) and statuses."""
+    drawn: dict[str, tuple[str, str, list[int]]] = {}
     parents: list[str] = ["TwinhubError"]
     for line in (errors.__doc__ or "").splitlines():
-        match = re.match(r"(?P<indent>[ │]*)[├└]── (?P<name>\w+)", line)
+        match = DRAWN.match(line)
         if match is None:
             continue
         depth = len(match["indent"]) // 4  # the docstring's own indent is one level
         del parents[depth:]
-        drawn[match["name"]] = parents[-1]
+        statuses = [int(status) for status in (match["statuses"] or match["status"] or "").split(", ") if status]
+        drawn[match["name"]] = (parents[-1], match["code"] or "", statuses)
         parents.append(match["name"])
+    return drawn
+
+
+def _code_pattern(drawn: str) -> re.Pattern[str]:
+    """`things|policies:<resource>.notfound` as a pattern of the codes it stands for."""
+    domains, colon, rest = drawn.rpartition(":")
+    rest_pattern = re.escape(rest).replace(re.escape("<resource>"), r"[\w.-]+")
+    return re.compile(f"(?:{domains}){colon}{rest_pattern}" if colon else rest_pattern)
+
+
+def test_the_drawn_hierarchy_is_the_real_one() -> None:
+    drawn = _drawn()
     real = {cls.__name__: cls.__bases__[0].__name__ for cls in [*_kinds(), *FAMILIES]}
-    assert drawn == real
+    assert {name: parent for name, (parent, _, _) in drawn.items()} == real
+    assert {family.__name__: set(drawn[family.__name__][2]) for family in FAMILIES} == {
+        family.__name__: statuses for family, statuses in FAMILIES.items()}
+
+
+@pytest.mark.parametrize(("error", "code", "status", "base"), KINDS, ids=[type(kind[0]).__name__ for kind in KINDS])
+def test_the_drawing_shows_each_kinds_code_and_status(error: TwinhubError, code: str, status: int,
+                                                      base: type[TwinhubError]) -> None:
+    """A kind is drawn with its code and, unless it answers with the first status drawn above it, its status."""
+    drawn = _drawn()
+    parent, pattern, statuses = drawn[type(error).__name__]
+    assert _code_pattern(pattern).fullmatch(code), f"drawn {pattern!r}, real {code!r}"
+    while not statuses:
+        parent, _, statuses = drawn[parent]
+        statuses = statuses[:1]
+    assert status in statuses, f"drawn {statuses}, real {status}"
 
 
 def test_the_package_exports_exactly_its_public_names() -> None:

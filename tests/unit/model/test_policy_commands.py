@@ -133,6 +133,25 @@ def test_a_subject_is_created_with_its_expiry_rounded_up() -> None:
     assert applied.event.value == {"type": "t", "expiry": "2030-01-01T12:00:00Z"}
 
 
+def with_expired_subject() -> Policy:
+    """The usual policy plus a subject of `reader` written at 9:00 to expire at 10:00, before NOW, still stored."""
+    temp: JsonObject = {"type": "t", "expiry": "2030-01-01T10:00:00Z"}
+    body: JsonObject = {"entries": {"owner": OWNER, "reader": {
+        **READER, "subjects": {"nginx:reader": {"type": "t"}, "nginx:temp": temp}}}}
+    return Policy(PID, validate_policy(body, PID, now=T0 - timedelta(hours=1)), 3, T0, T0)
+
+
+def test_a_write_beside_a_subject_that_expired_meanwhile_applies_to_the_policy_without_it() -> None:
+    """Ditto deletes a subject when it expires: a later write sees the policy without it, and the validation
+    of the resulting policy does not refuse the stored expiry as lying in the past."""
+    applied = run(with_expired_subject(), modify(("entries", "extra"), READER))
+    assert applied.created
+    assert applied.policy.doc["entries"]["reader"]["subjects"] == {"nginx:reader": {"type": "t"}}  # type: ignore[index,call-overload]
+    gone = ("entries", "reader", "subjects", "nginx:temp")
+    assert error_of(with_expired_subject(), delete(gone)).code == "policies:subject.notfound"
+    assert run(with_expired_subject(), modify(gone, {"type": "t"})).created
+
+
 def test_a_part_below_a_missing_entry_names_the_entry() -> None:
     error = error_of(policy(), modify(("entries", "nobody", "subjects", "nginx:x"), {"type": "t"}))
     assert (error.code, error.status) == ("policies:entry.notfound", 404)
@@ -150,6 +169,23 @@ def test_deleting_a_part_removes_it_and_a_missing_part_is_404() -> None:
 def test_deleting_the_last_writer_is_an_entry_modification_ditto_refuses() -> None:
     error = error_of(policy(), delete(("entries", "owner")))
     assert (error.code, error.status) == ("policies:entry.modificationinvalid", 403)
+
+
+def test_revoking_the_owners_write_on_the_policy_root_is_refused_without_imports() -> None:
+    granted_and_revoked = {"grant": ["READ", "WRITE"], "revoke": ["WRITE"]}
+    error = error_of(policy(), modify(("entries", "owner", "resources", "policy:/"), granted_and_revoked))
+    assert (error.code, error.status) == ("policies:entry.modificationinvalid", 403)
+
+
+def test_a_policy_with_imports_is_not_checked_for_lockout_whatever_it_imports() -> None:
+    """Ditto's `ModifyResourceStrategy` validates the whole resulting policy with `PoliciesValidator`, which
+    answers valid for any policy with imports before looking at an entry (it loads no imported policy): the
+    owner may revoke its own WRITE on `policy:/` there, whether or not an imported entry grants it back."""
+    granted_and_revoked = {"grant": ["READ", "WRITE"], "revoke": ["WRITE"]}
+    current = policy({"owner": OWNER, "reader": READER}, {"ns:template": {}})
+    applied = run(current, modify(("entries", "owner", "resources", "policy:/"), granted_and_revoked))
+    assert applied.event.action == "modified"
+    assert applied.policy.doc["entries"]["owner"]["resources"]["policy:/"] == granted_and_revoked  # type: ignore[index,call-overload]
 
 
 def test_an_import_still_referenced_cannot_be_deleted() -> None:

@@ -205,6 +205,27 @@ def test_policy_not_modifiable_has_dittos_codes_and_messages(path: Pointer, code
     assert error.description and error.description.endswith("you have sufficient permissions.")
 
 
+def test_not_found_and_not_modifiable_word_their_descriptions_as_ditto_does() -> None:
+    subjects = ("entries", "o", "subjects")
+    assert policy_not_found(P, subjects).description == (
+        "Check if the ID of the Policy and the Label of the PolicyEntry was correct and you have sufficient "
+        "permissions."
+    )
+    assert policy_not_modifiable(P, subjects).description == (
+        "Check if the ID of the Policy and the PolicyEntry's Label of your requested Subjects was correct and you "
+        "have sufficient permissions."
+    )
+    subject = ("entries", "o", "subjects", "a:b")
+    assert policy_not_found(P, subject).description == policy_not_modifiable(P, subject).description == (
+        "Check if the ID of the Policy, the Label of the PolicyEntry and ID of your requested Subject was correct "
+        "and you have sufficient permissions."
+    )
+    assert policy_not_modifiable(P, ("entries", "o", "resources")).description == (
+        "Check if the ID of the Policy and the PolicyEntry's Label of your requested Resources was correct and you "
+        "have sufficient permissions."
+    )
+
+
 def test_not_found_and_not_modifiable_cover_every_resource() -> None:
     assert {classify_policy_path(path) for path, _, _ in NOT_FOUND} == set(PolicyResource)
     assert {classify_policy_path(path) for path, _, _ in NOT_MODIFIABLE} == set(PolicyResource)

@@ -36,7 +36,11 @@ def test_cursor_round_trips_as_unpadded_base64url_json() -> None:
         base64.urlsafe_b64encode(b'{"k":[[1]],"id":"a","f":"b"}').decode(),
         base64.urlsafe_b64encode(b'{"k":[true],"id":"a","f":"b"}').decode(),
         base64.urlsafe_b64encode(b'{"k":[],"id":1,"f":"b"}').decode(),
+        # nested past every parser limit (ours, orjson's 1024): refused as foreign, no RecursionError escapes
+        base64.urlsafe_b64encode(b'{"k":' + b"[" * 100_000 + b"]" * 100_000 + b',"id":"a","f":"b"}').decode(),
     ],
+    ids=["empty", "not-base64", "empty-object", "array", "not-utf8", "nested-value", "bool-value", "id-not-string",
+         "too-deep"],
 )
 def test_foreign_cursors_are_invalid(text: str) -> None:
     with pytest.raises(CursorInvalid) as caught:

@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+import twinhub.service.live_receiver as receiver_module
 from tests.unit.service.live_world import (
     OWNER,
     PINGER,
@@ -36,6 +37,7 @@ from twinhub.model.errors import (
     TwinhubError,
 )
 from twinhub.model.live import Acknowledgement, LiveCommand, LiveEvent, LiveMessage, LiveResponse, LiveSignal
+from twinhub.policy import Enforcer
 from twinhub.rql import parse_filter
 from twinhub.service.conditions import Condition
 from twinhub.service.live import LiveHub, Receipts, Unanswered
@@ -388,3 +390,35 @@ async def test_a_receiver_more_bytes_behind_than_it_may_be_is_cut_off(worker: Wo
         await hub.send_message(message(payload=str(n).encode() * 100), OWNER, timeout=0)
     assert [signal.payload async for signal in slow] == [b"0" * 100, b"1" * 100]  # type: ignore[union-attr]
     assert slow.overflowed
+
+
+async def test_a_signal_is_sized_once_and_permitted_once_per_subjects_whatever_the_receivers(
+        worker: Worker, monkeypatch: pytest.MonkeyPatch) -> None:
+    sized: list[LiveSignal] = []
+    permitted: list[tuple[str, ...]] = []
+    real_size, real_may = receiver_module.signal_size, receiver_module.may_receive
+
+    def counting_size(signal: LiveSignal) -> int:
+        sized.append(signal)
+        return real_size(signal)
+
+    def counting_may(enforcer: Enforcer, subjects: tuple[str, ...], signal: LiveSignal) -> bool:
+        permitted.append(subjects)
+        return real_may(enforcer, subjects, signal)
+
+    monkeypatch.setattr(receiver_module, "signal_size", counting_size)
+    monkeypatch.setattr(receiver_module, "may_receive", counting_may)
+    hub = worker.hub
+    owners = [hub.receive(["messages"], OWNER, max_bytes=1024) for _ in range(5)]
+    readers = [hub.receive(["messages"], READER, max_bytes=1024) for _ in range(5)]
+    await hub.send_message(message("public", payload=b"x" * 100), OWNER, timeout=0)
+    for receiver in [*owners, *readers]:
+        assert (await next_signal(receiver)).subject == "public"  # type: ignore[union-attr]
+    assert len(sized) == 1
+    assert sorted(permitted) == sorted([OWNER, READER])
+    bounded = [hub.receive(["messages"], OWNER, max_bytes=150) for _ in range(2)]  # the size still counts
+    for _ in range(2):
+        await hub.send_message(message("public", payload=b"x" * 100), OWNER, timeout=0)
+    for receiver in bounded:
+        assert [signal.payload async for signal in receiver] == [b"x" * 100]  # type: ignore[union-attr]
+        assert receiver.overflowed

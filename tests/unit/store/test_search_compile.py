@@ -392,7 +392,7 @@ def test_a_position_is_refused_by_another_sort_shape() -> None:
 
 def _thing(row: Row) -> Thing:
     assert len(row) > len(THING_COLUMNS)  # the sort keys follow
-    return Thing(str(row[0]), {}, 1, "", "")
+    return Thing(str(row[0]), {}, 1, NOW_TIME, NOW_TIME)
 
 
 def test_hits_cut_the_extra_row_and_give_the_next_position() -> None:

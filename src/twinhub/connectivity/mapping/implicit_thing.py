@@ -6,7 +6,8 @@ Options:
     thing               the thing JSON (required, with `thingId`); may hold `_policy` (an inline policy) or
                         `_copyPolicyFrom`; its strings may use `{{ header:... }}`, `{{ request:subjectId }}`,
                         `{{ time:now }}`.
-    commandHeaders      headers of the command (default and always: `If-None-Match: *`), same placeholders
+    commandHeaders      headers of the command, same placeholders; `If-None-Match: *` is always set after
+                        them, as Ditto's mapper does (a create never replaces an existing thing)
     allowPolicyLockout  default true
 
 Placeholders are resolved in each string of the template, not in its text, so that a header value cannot
@@ -46,7 +47,7 @@ class ImplicitThingCreationMapper:
         thing_id = thing.get("thingId")
         if not isinstance(thing_id, str):
             raise MapperConfigurationInvalid("The option <thing/thingId> is missing or no string.")
-        headers = {"If-None-Match": "*", **(option_object(context, "commandHeaders") or {})}
+        headers = option_object(context, "commandHeaders") or {}
         try:
             _check_templates({key: value for key, value in thing.items() if not _is_reference(key, value)})
             _check_templates(headers)
@@ -78,6 +79,7 @@ class ImplicitThingCreationMapper:
             if not (isinstance(resolved, str) and "{{" in resolved):  # unresolved headers are left out
                 headers[name.lower()] = resolved
         headers["allow-policy-lockout"] = self.allow_policy_lockout
+        headers["if-none-match"] = "*"
         topic = Topic(entity.namespace, entity.name, "things", "twin", "commands", "create")
         return [Envelope(topic=topic, headers=headers, path="/", value=thing)]
 

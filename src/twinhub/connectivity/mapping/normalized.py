@@ -16,6 +16,7 @@ from twinhub.connectivity.mapping.support import option_bool, option_text
 from twinhub.model.errors import TwinhubError
 from twinhub.model.fields import FieldSelector, parse_fields, select
 from twinhub.model.json import dumps
+from twinhub.model.merge import regex_key_pattern
 from twinhub.model.pointer import set_at
 from twinhub.model.types import MISSING, JsonObject, JsonValue
 from twinhub.protocol import Envelope
@@ -96,8 +97,8 @@ def _deleted_fields(action: str | None, keys: tuple[str, ...], value: JsonValue 
 def _null_paths(patch: JsonObject, base: tuple[str, ...]) -> list[tuple[str, ...]]:
     paths: list[tuple[str, ...]] = []
     for key, item in patch.items():
-        if key.startswith("{{") and key.endswith("}}"):
-            continue  # a regex deletion key names no field
+        if regex_key_pattern(key) is not None:
+            continue  # a regex deletion key (`{{ ~regex~ }}`, as the merge read it) names no field
         if item is None:
             paths.append((*base, key))
         elif isinstance(item, dict):

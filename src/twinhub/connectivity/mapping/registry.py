@@ -38,6 +38,7 @@ from twinhub.connectivity.mapping.live_response import UpdateTwinWithLiveRespons
 from twinhub.connectivity.mapping.normalized import NormalizedMapper
 from twinhub.connectivity.mapping.raw_message import RawMessageMapper
 from twinhub.connectivity.mapping.support import MAX_PAYLOAD_SIZE
+from twinhub.connectivity.model import FALLBACK_MAPPERS
 from twinhub.connectivity.placeholders import (
     INBOUND_PREFIXES,
     TARGET_PREFIXES,
@@ -73,8 +74,6 @@ HONO_NOTIFICATIONS: Final = frozenset({
     "application/vnd.eclipse-hono-dc-notification+json",
     "application/vnd.eclipse-hono-delivery-failure-notification+json"})
 _BLOCKING_BY_DEFAULT: Final = frozenset({"Ditto", "RawMessage", "UpdateTwinWithLiveResponse"})
-# Engines that cannot run without options: only a mapping definition may name them.
-_CONFIGURATION_MANDATORY: Final = frozenset({"ConnectionStatus", "ImplicitThingCreation", "JavaScript"})
 
 
 @dataclass(slots=True)
@@ -145,7 +144,7 @@ class MapperRegistry:
             raise RuntimeError(f"The mappers of connection <{self.connection_id}> are closed.")
         configured = self._mappers.get(mapper_id)
         if configured is None:
-            if mapper_id not in ENGINES or mapper_id in _CONFIGURATION_MANDATORY:
+            if mapper_id not in FALLBACK_MAPPERS:  # the engines that run without options (the model's list)
                 raise MapperConfigurationInvalid(f"The payload mapping <{mapper_id}> names neither a mapping "
                                                  f"definition nor an engine that needs no options.")
             configured = _Configured(self._engine(mapper_id, mapper_id, {}), (), (), _blocklist(mapper_id, None))

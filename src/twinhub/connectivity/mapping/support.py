@@ -1,5 +1,5 @@
 """What several mappers share: reading options, reading a payload as Ditto Protocol, the placeholders an
-inbound message offers mapper options (`header`, `time`, `request`, as Ditto's mappers), resolving the strings
+inbound message offers mapper options (those of `INBOUND_PREFIXES`), resolving the strings
 of a JSON template, and the Ditto Protocol content type."""
 
 from __future__ import annotations
@@ -9,14 +9,7 @@ from typing import Final
 
 from twinhub.connectivity.external import ExternalMessage
 from twinhub.connectivity.mapping.base import MapperConfigurationInvalid, MapperContext, MappingFailed
-from twinhub.connectivity.placeholders import (
-    HeaderPlaceholder,
-    Placeholder,
-    RequestPlaceholder,
-    TimePlaceholder,
-    apply_or_delete,
-    placeholders_of,
-)
+from twinhub.connectivity.placeholders import Placeholder, apply_or_delete, message_placeholders
 from twinhub.model.errors import TwinhubError
 from twinhub.model.json import dumps
 from twinhub.model.types import JsonObject, JsonValue
@@ -82,10 +75,12 @@ def protocol_message(envelope: Envelope) -> ExternalMessage:
 
 
 def inbound_placeholders(message: ExternalMessage, context: MapperContext) -> dict[str, Placeholder]:
-    """What mapper options may use on an inbound message: `header:`, `time:`, `request:subjectId`."""
+    """What mapper options may use on an inbound message: every prefix of `INBOUND_PREFIXES` (`header:`,
+    `connection:id`, `source:address`, `time:`, `request:subjectId`), as the options are validated against
+    them and as a mapper's incoming conditions see them."""
     subject = message.authorization_subjects[0] if message.authorization_subjects else None
-    return placeholders_of(HeaderPlaceholder(message.headers), TimePlaceholder(context.clock()),
-                           RequestPlaceholder(subject))
+    return message_placeholders(message, connection_id=context.connection_id, now=context.clock(),
+                                subject_id=subject)
 
 
 def resolve_strings(value: JsonValue, placeholders: Mapping[str, Placeholder], *, keep_unresolved: bool) -> JsonValue:

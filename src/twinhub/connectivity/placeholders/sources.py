@@ -20,8 +20,11 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from twinhub.connectivity.placeholders.pipeline import json_text
+from twinhub.model.errors import RqlInvalid
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.protocol import Topic
+from twinhub.rql import Placeholder as RqlPlaceholder
+from twinhub.rql.placeholders import check_placeholder, resolve_placeholder
 
 __all__ = [
     "NAMES",
@@ -206,92 +209,36 @@ class ThingJsonPlaceholder:
         return () if current is None else (json_text(current),)
 
 
-_UNITS: Final[dict[str, dt.timedelta]] = {
-    "ms": dt.timedelta(milliseconds=1), "s": dt.timedelta(seconds=1), "": dt.timedelta(seconds=1),
-    "m": dt.timedelta(minutes=1), "h": dt.timedelta(hours=1), "d": dt.timedelta(days=1),
-    "w": dt.timedelta(weeks=1),
-    # Java's estimated durations of a month and a year (ChronoUnit), as Ditto's DittoDuration uses them
-    "mo": dt.timedelta(seconds=2_629_746), "y": dt.timedelta(seconds=31_556_952),
-}
-_MAX_OFFSET_DIGITS: Final = 12
-_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
 @dataclass(frozen=True, slots=True)
 class TimePlaceholder:
+    """`time:now[_epoch_millis][+-<n><unit>][[<unit>]]` at `now`, resolved by the RQL's time placeholders (one
+    reading of Ditto's one TimePlaceholder); an offset out of the range of dates resolves to nothing."""
+
     now: dt.datetime
     prefix: str = "time"
 
     def supports(self, name: str) -> bool:
-        return _time_spec(name) is not None
+        # An empty truncation `[]` is refused here (the RQL takes it as seconds).
+        return _time_placeholder(name) is not None and not name.endswith("[]")
 
     def resolve(self, name: str) -> tuple[str, ...]:
-        spec = _time_spec(name)
-        if spec is None:
+        placeholder = _time_placeholder(name)
+        if placeholder is None or name.endswith("[]"):
             return ()
-        epoch_millis, offset, truncation = spec
         try:
-            moment = _truncate(self.now.astimezone(dt.UTC) + offset, truncation)
-        except OverflowError:
+            return (str(resolve_placeholder(placeholder, self.now)),)
+        except RqlInvalid:  # out of the range of dates
             return ()
-        if epoch_millis:
-            return (str((moment - _EPOCH) // dt.timedelta(milliseconds=1)),)
-        return (_instant_text(moment),)
 
 
-def _time_spec(name: str) -> tuple[bool, dt.timedelta, str | None] | None:
-    """(epoch millis?, offset, truncation unit) of `now[_epoch_millis][+-<n><unit>][[<unit>]]`, or None."""
-    base = "now_epoch_millis" if name.startswith("now_epoch_millis") else "now" if name.startswith("now") else None
-    if base is None:
+def _time_placeholder(name: str) -> RqlPlaceholder | None:
+    """`time:<name>` as the RQL's placeholder value, or None when it is no time placeholder."""
+    try:
+        placeholder = RqlPlaceholder(f"time:{name}")
+        check_placeholder(placeholder)
+    except (ValueError, RqlInvalid):
         return None
-    rest = name[len(base):]
-    truncation: str | None = None
-    if rest.endswith("]") and "[" in rest:
-        rest, _, unit = rest[:-1].partition("[")
-        if unit not in _UNITS or not unit:
-            return None
-        truncation = unit
-    offset = dt.timedelta()
-    if rest:
-        if rest[0] not in "+-":
-            return None
-        digits = _leading_digits(rest[1:])
-        unit = rest[1 + len(digits):]
-        if not digits or len(digits) > _MAX_OFFSET_DIGITS or unit not in _UNITS:
-            return None
-        try:
-            offset = _UNITS[unit] * int(digits) * (-1 if rest[0] == "-" else 1)
-        except OverflowError:
-            return None
-    return base == "now_epoch_millis", offset, truncation
-
-
-def _leading_digits(text: str) -> str:
-    end = 0
-    while end < len(text) and "0" <= text[end] <= "9":
-        end += 1
-    return text[:end]
-
-
-def _truncate(moment: dt.datetime, unit: str | None) -> dt.datetime:
-    if unit is None:
-        return moment
-    if unit in ("w", "mo", "y"):
-        day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-        if unit == "w":
-            return day - dt.timedelta(days=day.weekday())
-        return day.replace(day=1) if unit == "mo" else day.replace(month=1, day=1)
-    step = _UNITS[unit]
-    return _EPOCH + ((moment - _EPOCH) // step) * step
-
-
-def _instant_text(moment: dt.datetime) -> str:
-    """Java's `Instant.toString()`: seconds always, the fraction in groups of three digits only when needed."""
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    micros = moment.microsecond
-    if micros:
-        text += f".{micros // 1000:03d}" if micros % 1000 == 0 else f".{micros:06d}"
-    return text + "Z"
+    return placeholder
 
 
 # Which names each prefix has: for `validate`, before any value exists.

@@ -34,7 +34,7 @@ from twinhub.model.policy.parts import (
     missing_policy_part,
     validate_policy_part,
 )
-from twinhub.model.policy.subjects import DEFAULT_EXPIRY_GRANULARITY
+from twinhub.model.policy.subjects import DEFAULT_EXPIRY_GRANULARITY, drop_expired_subjects
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 
 __all__ = ["PolicyApplied", "PolicyCommand", "PolicyCommandAction", "apply_policy_command",
@@ -111,6 +111,9 @@ def apply_policy_command(current: Policy | None, command: PolicyCommand, *, now:
                          expiry_granularity: timedelta = DEFAULT_EXPIRY_GRANULARITY) -> PolicyApplied:
     """Apply `command` to `current` (None or a tombstone when the policy does not exist) at `now`.
 
+    The command sees the current policy as Ditto has it at `now`: subjects whose expiry has passed are gone
+    (Ditto deletes them when they expire), from the policy the command changes as from the one it yields.
+
     Raises what `policy_command_resource` raises; PolicyNotAccessible (404) for a part of a policy that does
     not exist, Ditto's 404 for a part below a missing entry or import, or a deletion of a missing part; the
     validation errors of the new value and of the whole resulting policy (`validate_policy`), its references
@@ -119,6 +122,8 @@ def apply_policy_command(current: Policy | None, command: PolicyCommand, *, now:
     """
     resource = policy_command_resource(command)
     alive = current if current is not None and not current.deleted else None
+    if alive is not None:
+        alive = replace(alive, doc=drop_expired_subjects(alive.doc, now))
     if alive is None and (command.path or command.action == "delete"):
         raise PolicyNotAccessible(command.policy_id)
     handler = _HANDLERS[command.action][resource]

@@ -139,8 +139,9 @@ def check_lockout(doc: JsonObject) -> None:
     """Ditto's `PoliciesValidator`: raise `policies:policy.modificationinvalid` (403) unless some subject
     without expiry is granted WRITE on exactly `policy:/` and no entry revokes WRITE there from the same subject.
 
-    Policies with imports are not checked (the imported entries may grant it). Ditto disregards every
-    expiring subject however far its expiry lies, so the time does not change the outcome.
+    A policy with imports is not checked at all: Ditto's validator loads no imported policy and answers valid,
+    whatever the imported entries grant (`PoliciesValidator.isValid`), for the whole policy as for any part.
+    Ditto disregards every expiring subject however far its expiry lies, so the time does not change the outcome.
     """
     imports = doc.get("imports")
     if isinstance(imports, dict) and imports:

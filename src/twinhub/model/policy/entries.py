@@ -138,7 +138,9 @@ def _validate_reference(value: JsonObject) -> JsonObject:
 
 
 def validate_references(value: JsonValue) -> list[JsonValue]:
-    """References `{"import"?: policyId, "entry": label}`, kept (Ditto resolves them at enforcement time)."""
+    """References `{"import"?: policyId, "entry": label}`, kept and served back. Ditto merges the referenced
+    entries' subjects, resources and namespaces into the referencing entry at enforcement time and in its lock-out
+    check (`PolicyImporter.resolveReferences`); twinhub does not evaluate them yet: an entry grants only its own."""
     if not isinstance(value, list):
         raise wrong_type(value, "references", "JsonArray")
     references: list[JsonValue] = []

@@ -10,7 +10,7 @@ The caller loads policies; resolution only reads them. It follows Ditto's `Polic
 * imported entries are labelled `imported-<policyId>-<label>`; a policy that cannot be loaded contributes
   nothing.
 
-`references` are not evaluated here.
+`references` are not evaluated here, nor anywhere yet (see `validate_references`).
 """
 
 from __future__ import annotations

@@ -157,6 +157,35 @@ _NOT_FOUND = " could not be found or requester had insufficient permissions to a
 _NOT_MODIFIABLE = " could not be modified as the requester had insufficient permissions."
 
 
+# What Ditto asks the client to check, per part of an entry (its 404 and 403 word them differently).
+_NOT_FOUND_CHECK = {
+    "subjects": "Check if the ID of the Policy and the Label of the PolicyEntry",
+    "subject": "Check if the ID of the Policy, the Label of the PolicyEntry and ID of your requested Subject",
+    "resources": "Check if the ID of the Policy and the Label of the PolicyEntry",
+    "resource": "Check if the ID of the Policy, the Label of the PolicyEntry and the path of your requested Resource",
+    "entry": "Check if the ID of the Policy and the Label of your requested PolicyEntry",
+}
+_NOT_MODIFIABLE_CHECK = {
+    **_NOT_FOUND_CHECK,
+    "subjects": "Check if the ID of the Policy and the PolicyEntry's Label of your requested Subjects",
+    "resources": "Check if the ID of the Policy and the PolicyEntry's Label of your requested Resources",
+}
+
+
+def _entry_part(resource: PolicyResource, policy_id: str, path: Pointer) -> tuple[str, str]:
+    """The part of an entry `path` names (Ditto's `policies:<part>.…` code) and how its messages call it."""
+    entry = f"of the PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
+    if resource is PolicyResource.SUBJECTS:
+        return "subjects", f"The Subjects {entry}"
+    if resource is PolicyResource.SUBJECT:
+        return "subject", f"The Subject with ID '{path[3]}' {entry}"
+    if resource is PolicyResource.RESOURCES:
+        return "resources", f"The Resources {entry}"
+    if resource is PolicyResource.RESOURCE:
+        return "resource", f"The Resource '{path[3]}' {entry}"
+    return "entry", f"The PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
+
+
 def policy_not_found(policy_id: str, path: Pointer) -> NotFound:
     """Ditto's 404 for the part `path` of the policy `policy_id` (`policies:entry.notfound`, ...)."""
     resource = classify_policy_path(path)
@@ -174,31 +203,9 @@ def policy_not_found(policy_id: str, path: Pointer) -> NotFound:
             f"The Policy import '{path[1]}' of Policy '{policy_id}'" + _NOT_FOUND,
             "Check if the ID of the Policy and the imported Policy was correct and you have sufficient permissions.",
         )
-    entry = f"of the PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
-    if resource is PolicyResource.SUBJECTS:
-        part, message = "subjects", f"The Subjects {entry}"
-        description = "Check if the ID of the Policy and the Label of the PolicyEntry was correct and you have "
-    elif resource is PolicyResource.SUBJECT:
-        part, message = "subject", f"The Subject with ID '{path[3]}' {entry}"
-        description = (
-            "Check if the ID of the Policy, the Label of the PolicyEntry and ID of your requested Subject was "
-            "correct and you have "
-        )
-    elif resource is PolicyResource.RESOURCES:
-        part, message = "resources", f"The Resources {entry}"
-        description = "Check if the ID of the Policy and the Label of the PolicyEntry was correct and you have "
-    elif resource is PolicyResource.RESOURCE:
-        part, message = "resource", f"The Resource '{path[3]}' {entry}"
-        description = (
-            "Check if the ID of the Policy, the Label of the PolicyEntry and the path of your requested Resource "
-            "was correct and you have "
-        )
-    else:
-        part, message = "entry", f"The PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
-        description = (
-            "Check if the ID of the Policy and the Label of your requested PolicyEntry was correct and you have "
-        )
-    return PolicyResourceNotFound(part, message + _NOT_FOUND, description + "sufficient permissions.")
+    part, message = _entry_part(resource, policy_id, path)
+    return PolicyResourceNotFound(part, message + _NOT_FOUND, _NOT_FOUND_CHECK[part] + " was correct and you have "
+                                  "sufficient permissions.")
 
 
 def policy_not_modifiable(policy_id: str, path: Pointer) -> NotModifiable:
@@ -219,31 +226,9 @@ def policy_not_modifiable(policy_id: str, path: Pointer) -> NotModifiable:
             "Check if the ID of your requested Policy and imported Policy was correct and you have sufficient "
             "permissions.",
         )
-    entry = f"of the PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
-    if resource is PolicyResource.SUBJECTS:
-        part, message = "subjects", f"The Subjects {entry}"
-        description = "Check if the ID of the Policy and the PolicyEntry's Label of your requested Subjects was "
-    elif resource is PolicyResource.SUBJECT:
-        part, message = "subject", f"The Subject with ID '{path[3]}' {entry}"
-        description = (
-            "Check if the ID of the Policy, the Label of the PolicyEntry and ID of your requested Subject was "
-        )
-    elif resource is PolicyResource.RESOURCES:
-        part, message = "resources", f"The Resources {entry}"
-        description = "Check if the ID of the Policy and the PolicyEntry's Label of your requested Resources was "
-    elif resource is PolicyResource.RESOURCE:
-        part, message = "resource", f"The Resource '{path[3]}' {entry}"
-        description = (
-            "Check if the ID of the Policy, the Label of the PolicyEntry and the path of your requested Resource was "
-        )
-    else:
-        part, message = "entry", f"The PolicyEntry with Label '{path[1]}' on the Policy with ID '{policy_id}'"
-        description = "Check if the ID of the Policy and the Label of your requested PolicyEntry was "
-    return PolicyResourceNotModifiable(
-        part,
-        message + _NOT_MODIFIABLE,
-        description + "correct and you have sufficient permissions.",
-    )
+    part, message = _entry_part(resource, policy_id, path)
+    return PolicyResourceNotModifiable(part, message + _NOT_MODIFIABLE, _NOT_MODIFIABLE_CHECK[part] + " was correct "
+                                       "and you have sufficient permissions.")
 
 
 def missing_policy_part(doc: JsonObject, policy_id: str, path: Pointer) -> NotFound:

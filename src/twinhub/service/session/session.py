@@ -152,17 +152,18 @@ class Session:
         Protocol message is handed to a task (waiting while too many are in flight). Bytes must be UTF-8."""
         if not self._receiving():
             return
+        limit = self._limits.max_frame_size
+        if (size := _utf8_size(data, limit)) > limit:
+            self._party.reply_error(WebSocketMessageInvalid(
+                f"The message of {size} bytes is larger than the maximum of {limit} bytes."), None)
+            return
         if isinstance(data, bytes):
             try:
                 data = data.decode()
             except UnicodeDecodeError:
                 self._party.reply_error(WebSocketMessageInvalid("Binary frames must hold UTF-8 text."), None)
                 return
-        limit = self._limits.max_frame_size
-        if len(data) > limit:
-            self._party.reply_error(WebSocketMessageInvalid(
-                f"The message of {len(data)} bytes is larger than the maximum of {limit} bytes."), None)
-        elif not is_control(data):
+        if not is_control(data):
             await self._party.tasks.run(self._dispatch(data))
         elif (control := parse_control(data)) is None:
             self._party.reply_error(WebSocketMessageInvalid(f"Unknown control message <{data.strip()[:100]}>."),
@@ -279,3 +280,11 @@ class Session:
 
 def _unsupported(topic: Topic) -> TwinhubError:
     return WebSocketMessageInvalid(f"Messages with the topic <{topic}> cannot be sent to twinhub.")
+
+
+def _utf8_size(data: str | bytes, limit: int) -> int:
+    """The frame's size in bytes as UTF-8, encoding a text only when its length alone cannot tell (a character
+    takes 1 to 4 bytes): the limit is in bytes whatever the transport handed over."""
+    if isinstance(data, bytes) or len(data) > limit or len(data) * 4 <= limit:
+        return len(data)
+    return len(data.encode("utf-8", "surrogatepass"))

@@ -1,33 +1,30 @@
-"""One group commit planned in Python (pure): which units pass their compare-and-set, and the rows of
-those that do, as the column arrays of the statements that write them (`WRITE_*`).
+"""A group commit on PostgreSQL (pure): the statements that write a `twinhub.store.batch.Plan`, as column
+arrays (`WRITE_*`), and what the committer does before planning.
 
 The committer locks every entity of the batch (`LOCK`, advisory locks in key order, so concurrent
-workers neither deadlock nor interleave on an entity), reads their stored revisions (`REVISIONS`), and
-plans here: units are checked in queue order against those revisions as updated by the batch's earlier
-units, so a later write sees an earlier one and a unit with any conflict fails alone, writing nothing.
+workers neither deadlock nor interleave on an entity), reads their stored revisions (`REVISIONS`), plans
+with `plan_batch` (shared with SQLite) and runs `statements(plan)`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from twinhub.store.base import RevisionConflict
-from twinhub.store.points import PointRow
+from twinhub.store.batch import Plan
 from twinhub.store.postgres.rows import (
-    IndexRecord,
     JournalRecord,
     PolicyIndexRecord,
     index_record,
     journal_record,
     lock_key,
+    point_record,
     policy_index_record,
 )
-from twinhub.store.rows import EncodedCommit, EncodedIndex, Kind
+from twinhub.store.rows import EncodedCommit, Kind
 
 __all__ = ["LOCK", "REVISIONS", "WRITE_CONNECTIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX",
-           "WRITE_THINGS", "Plan", "entity_ids", "lock_keys", "plan_batch"]
+           "WRITE_THINGS", "entity_ids", "lock_keys", "statements"]
 
 # Acquired in array order, which `lock_keys` sorts; released when the transaction ends.
 LOCK = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k"
@@ -97,40 +94,31 @@ WITH rows_removed AS (
 )
 INSERT INTO policy_imports (policy_id, imported_id) SELECT * FROM unnest($8::text[], $9::text[])
 """
-@dataclass(slots=True)
-class Plan:
-    """The outcome of each unit (None: it will be written) and what the batch writes."""
+def statements(plan: Plan) -> list[tuple[str, list[list[Any]]]]:
+    """The statements that write `plan`, with their column arrays: none when every unit conflicted."""
+    result: list[tuple[str, list[list[Any]]]] = []
+    things = plan.entity_rows("thing")
+    if things:  # every thing written has its index rows replaced (none for a tombstone)
+        index_rows = [index_record(row) for rows in plan.thing_index.values() for row in rows]
+        result.append((WRITE_THINGS, [*_columns(things, 8), *_columns(_journal(plan, "thing"), 7),
+                                      *_columns(index_rows, 7),
+                                      *_columns([point_record(row) for row in plan.points], 7)]))
+    policies = plan.entity_rows("policy")
+    if policies:
+        result.append((WRITE_POLICIES, [*_columns(policies, 6), *_columns(_journal(plan, "policy"), 7)]))
+    connections = plan.entity_rows("connection")
+    if connections:
+        result.append((WRITE_CONNECTIONS, [*_columns(connections, 6), *_columns(_journal(plan, "connection"), 7)]))
+    if plan.policy_index:
+        rows: list[PolicyIndexRecord] = [policy_index_record(row) for index in plan.policy_index.values()
+                                         for row in index.rows]
+        imports = [row for index in plan.policy_index.values() for row in index.imports]
+        result.append((WRITE_POLICY_INDEX, [list(plan.policy_index), *_columns(rows, 6), *_columns(imports, 2)]))
+    return result
 
-    outcomes: list[RevisionConflict | None] = field(default_factory=list)
-    entities: dict[tuple[Kind, str], tuple[Any, ...]] = field(default_factory=dict)  # final state of each
-    events: dict[Kind, list[JournalRecord]] = field(
-        default_factory=lambda: {"thing": [], "policy": [], "connection": []})
-    thing_index: dict[str, list[IndexRecord]] = field(default_factory=dict)  # per thing, its latest rows
-    policy_index: dict[str, EncodedIndex] = field(default_factory=dict)  # replaced per policy
-    points: list[PointRow] = field(default_factory=list)  # of the units that pass, with their things
 
-    def statements(self) -> list[tuple[str, list[list[Any]]]]:
-        """The statements that write the batch, with their column arrays: none when every unit conflicted."""
-        statements: list[tuple[str, list[list[Any]]]] = []
-        things = [row for (kind, _), row in self.entities.items() if kind == "thing"]
-        if things:  # every thing written has its index rows replaced (none for a tombstone)
-            index_rows = [row for rows in self.thing_index.values() for row in rows]
-            statements.append((WRITE_THINGS, [*_columns(things, 8), *_columns(self.events["thing"], 7),
-                                              *_columns(index_rows, 7), *_columns(self.points, 7)]))
-        policies = [row for (kind, _), row in self.entities.items() if kind == "policy"]
-        if policies:
-            statements.append((WRITE_POLICIES, [*_columns(policies, 6), *_columns(self.events["policy"], 7)]))
-        connections = [row for (kind, _), row in self.entities.items() if kind == "connection"]
-        if connections:
-            statements.append((WRITE_CONNECTIONS, [*_columns(connections, 6),
-                                                   *_columns(self.events["connection"], 7)]))
-        if self.policy_index:
-            rows: list[PolicyIndexRecord] = [policy_index_record(row) for index in self.policy_index.values()
-                                             for row in index.rows]
-            imports = [row for index in self.policy_index.values() for row in index.imports]
-            statements.append((WRITE_POLICY_INDEX, [list(self.policy_index), *_columns(rows, 6),
-                                                    *_columns(imports, 2)]))
-        return statements
+def _journal(plan: Plan, kind: Kind) -> list[JournalRecord]:
+    return [journal_record(row) for row in plan.events[kind]]
 
 
 def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
@@ -149,26 +137,3 @@ def lock_keys(units: Iterable[EncodedCommit]) -> list[int]:
 
 def entity_ids(units: Iterable[EncodedCommit], kind: Kind) -> list[str]:
     return list({write.entity_id: None for unit in units for write in unit.writes if write.kind == kind})
-
-
-def plan_batch(units: Sequence[EncodedCommit], stored: Mapping[tuple[Kind, str], int]) -> Plan:
-    """Check each unit's expected revisions in queue order and gather the rows of those that pass."""
-    revisions = dict(stored)
-    plan = Plan()
-    for unit in units:
-        conflict = next((write for write in unit.writes
-                         if revisions.get((write.kind, write.entity_id), 0) != write.expected_revision), None)
-        if conflict is not None:
-            plan.outcomes.append(RevisionConflict(conflict.entity_id, conflict.expected_revision))
-            continue
-        plan.policy_index.update((index.policy_id, index) for index in unit.policy_indexes)
-        for write in unit.writes:
-            key = (write.kind, write.entity_id)
-            revisions[key] = write.entity_row[1]
-            plan.entities[key] = write.entity_row + (write.search_columns or ())
-            plan.events[write.kind].append(journal_record(write.journal_row))
-            if write.kind == "thing":  # the latest state's rows replace all earlier ones (none if deleted)
-                plan.thing_index[write.entity_id] = [index_record(row) for row in write.index_rows]
-        plan.points.extend(unit.points)
-        plan.outcomes.append(None)
-    return plan

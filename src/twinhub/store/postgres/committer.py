@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from twinhub.store.postgres.batch import LOCK, REVISIONS, entity_ids, lock_keys, plan_batch
+from twinhub.store.batch import plan_batch
+from twinhub.store.postgres.batch import LOCK, REVISIONS, entity_ids, lock_keys, statements
 from twinhub.store.postgres.errors import DRIVER_ERRORS, discarding, is_connection_error, unavailable
 from twinhub.store.rows import EncodedCommit
 
@@ -132,7 +133,7 @@ class Committer:
                 rows = await connection.fetch(REVISIONS, entity_ids(units, "thing"), entity_ids(units, "policy"),
                                               entity_ids(units, "connection"))
                 plan = plan_batch(units, {(kind, key): revision for kind, key, revision in rows})
-                for statement, arguments in plan.statements():
+                for statement, arguments in statements(plan):
                     await connection.execute(statement, *arguments)
             except BaseException:
                 if not connection.is_closed():

@@ -39,13 +39,13 @@ class PostgresDeviceStore:
         return None if value is None else str(value)
 
     async def add_device(self, device_id: str, password_hash: str) -> bool:
-        password_hash = check_hash(password_hash)
-        arguments = (validate_device_id(device_id), password_hash, timestamp())
+        arguments = (validate_device_id(device_id), check_hash(password_hash), timestamp())
         return changed(await self._run(lambda connection: connection.execute(_INSERT, *arguments)))
 
     async def replace_password_hash(self, device_id: str, old_hash: str, new_hash: str) -> bool:
-        if not is_valid_device_id(device_id) or not new_hash:
+        if not is_valid_device_id(device_id):
             return False
+        new_hash = check_hash(new_hash)
         return changed(await self._run(lambda connection: connection.execute(_SWAP, device_id, old_hash, new_hash)))
 
     async def remove_device(self, device_id: str) -> bool:

@@ -6,7 +6,8 @@ strings, index rows), so both stores keep byte-identical documents and journals.
 - the index value split by type: numbers and booleans to `num`, strings to `str` (see 0003_search.sql);
 - text without U+0000, which PostgreSQL's text type cannot hold: `encode_text` escapes it (and the escape
   character U+0001) so that equality, prefixes and code point order are kept, and every string bound to
-  a search query is escaped alike; `decode_text` undoes it on the way out;
+  a search query is escaped alike; `decode_text` undoes it on the way out (index rows, journal paths,
+  history point paths and strings);
 - numbers out of `numeric` as Python ints and floats (asyncpg reads them as Decimal).
 """
 
@@ -14,15 +15,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from twinhub.store.index import BOOLEAN, NUMBER, STRING
+from twinhub.store.points import PointRow
 from twinhub.store.rows import IndexRowValues, JournalRow
 from twinhub.store.search import CompiledQuery
 
 __all__ = ["IndexRecord", "JournalRecord", "PolicyIndexRecord", "bound_params", "decode_text", "encode_text",
-           "index_record", "journal_record", "lock_key", "plain", "policy_index_record"]
+           "index_record", "journal_record", "lock_key", "plain", "point_record", "policy_index_record", "stored_point"]
 
 # thing_id, path, wpath, type, num, str, empty
 IndexRecord = tuple[str, str, str, int, int | float | None, str | None, int]
@@ -69,6 +72,18 @@ def policy_index_record(row: tuple[str, str, str, int, int, str | None]) -> Poli
 def journal_record(row: JournalRow) -> JournalRecord:
     entity_id, revision, timestamp, action, path, value, snapshot = row
     return entity_id, revision, timestamp, action, encode_text(path), value, snapshot
+
+
+def point_record(row: PointRow) -> PointRow:
+    """A `history_points` row with its path and string value escaped (the thing id is a valid id: no U+0000)."""
+    thing_id, path, micros, revision, kind, number, string = row
+    return thing_id, encode_text(path), micros, revision, kind, number, None if string is None else encode_text(string)
+
+
+def stored_point(row: Sequence[Any]) -> tuple[Any, ...]:
+    """The columns (t_us, revision, type, num, str) of a read `history_points` row, the string unescaped."""
+    micros, revision, kind, number, string = row
+    return micros, revision, kind, number, None if string is None else decode_text(string)
 
 
 def bound_params(query: CompiledQuery) -> list[object]:

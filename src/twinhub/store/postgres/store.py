@@ -28,7 +28,7 @@ from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
-from twinhub.store.postgres.rows import bound_params, decode_text, plain
+from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, stored_point
 from twinhub.store.postgres.schema import migrate
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, compile_count, compile_search, hits
@@ -282,8 +282,8 @@ class PostgresStore:
                      after: PointCursor | None = None) -> PointPage:
         """See `Store.points`."""
         bounds = page_bounds(start, end, after, limit)
-        rows = await self._read(lambda connection: connection.fetch(_POINTS, thing_id, path, *bounds))
-        return make_page(thing_id, path, [tuple(row) for row in rows], limit)
+        rows = await self._read(lambda connection: connection.fetch(_POINTS, thing_id, encode_text(path), *bounds))
+        return make_page(thing_id, path, [stored_point(tuple(row)) for row in rows], limit)
 
     async def life_start(self, thing_id: str) -> int:
         revision = await self._read(lambda connection: connection.fetchval(_LIFE_START, thing_id))

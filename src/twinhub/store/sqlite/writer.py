@@ -21,8 +21,8 @@ from pathlib import Path
 
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.json import dumps
-from twinhub.store.base import RevisionConflict
-from twinhub.store.rows import EncodedCommit, EncodedIndex, EncodedWrite, IndexRowValues, JournalRow, Kind
+from twinhub.store.batch import Plan, plan_batch
+from twinhub.store.rows import EncodedCommit, Kind
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
 __all__ = ["Outcome", "Pending", "Writer"]
@@ -180,14 +180,14 @@ class Writer:
     def _commit(self, connection: sqlite3.Connection, units: list[EncodedCommit]) -> list[Outcome]:
         try:
             connection.execute("BEGIN IMMEDIATE")
-            outcomes, rows = _compare_and_set(connection, units)
-            for kind, (entities, events) in rows.items():
-                _select, upsert, insert_event = _SQL[kind]
-                connection.executemany(upsert, entities)
-                connection.executemany(insert_event, events)
-            committed = [unit for unit, outcome in zip(units, outcomes, strict=True) if outcome is None]
-            _write_index(connection, committed)
-            connection.executemany(_INSERT_POINTS, [point for unit in committed for point in unit.points])
+            plan = plan_batch(units, _stored_revisions(connection, units))
+            for kind, (_select, upsert, insert_event) in _SQL.items():
+                entities = plan.entity_rows(kind)
+                if entities:
+                    connection.executemany(upsert, entities)
+                    connection.executemany(insert_event, plan.events[kind])
+            _write_index(connection, plan)
+            connection.executemany(_INSERT_POINTS, plan.points)
             connection.execute("COMMIT")
         except Exception as exc:
             # A failed transaction fails every write of the batch, and nothing of it is applied. Anything
@@ -198,18 +198,11 @@ class Writer:
                 log.exception("unexpected error in a group commit of %d writes", len(units))
             _rollback(connection)
             return [_unavailable("The store could not commit the write.", exc) for _ in units]
-        return outcomes
+        return list(plan.outcomes)
 
 
-def _compare_and_set(connection: sqlite3.Connection, units: list[EncodedCommit]
-                     ) -> tuple[list[Outcome], dict[Kind, tuple[list[tuple[object, ...]], list[JournalRow]]]]:
-    """Check each unit's expected revisions against the stored ones, inside the batch's transaction.
-
-    Units are checked in queue order against the revisions read at the start of the transaction as
-    updated by the batch's earlier units, so a later write sees an earlier one (and an entity created
-    and modified in one batch chains). A unit with any conflict writes nothing. Returns the outcomes,
-    and per kind the entities' final rows and the events.
-    """
+def _stored_revisions(connection: sqlite3.Connection, units: list[EncodedCommit]) -> dict[tuple[Kind, str], int]:
+    """The stored revisions of every entity the units write (inside the batch's transaction)."""
     revisions: dict[tuple[Kind, str], int] = {}
     writes = [write for unit in units for write in unit.writes]
     for kind in {write.kind for write in writes}:
@@ -217,42 +210,12 @@ def _compare_and_set(connection: sqlite3.Connection, units: list[EncodedCommit]
         ids = dumps(list({write.entity_id: None for write in writes if write.kind == kind}))
         select = _SQL[kind][0]
         revisions.update(((kind, key), rev) for key, rev in connection.execute(select, (ids.decode(),)))
-    outcomes: list[Outcome] = []
-    entities: dict[tuple[Kind, str], tuple[object, ...]] = {}
-    events: dict[Kind, list[JournalRow]] = {}
-    for unit in units:
-        conflict = _first_conflict(unit, revisions)
-        if conflict is not None:
-            outcomes.append(RevisionConflict(conflict.entity_id, conflict.expected_revision))
-            continue
-        for write in unit.writes:
-            revisions[(write.kind, write.entity_id)] = write.entity_row[1]
-            entities[(write.kind, write.entity_id)] = write.entity_row + (write.search_columns or ())
-            events.setdefault(write.kind, []).append(write.journal_row)
-        outcomes.append(None)
-    rows: dict[Kind, tuple[list[tuple[object, ...]], list[JournalRow]]] = {}
-    for (kind, _key), row in entities.items():
-        rows.setdefault(kind, ([], events.get(kind, [])))[0].append(row)
-    return outcomes, rows
+    return revisions
 
 
-def _first_conflict(unit: EncodedCommit, revisions: dict[tuple[Kind, str], int]) -> EncodedWrite | None:
-    for write in unit.writes:
-        if revisions.get((write.kind, write.entity_id), 0) != write.expected_revision:
-            return write
-    return None
-
-
-def _write_index(connection: sqlite3.Connection, committed: list[EncodedCommit]) -> None:
+def _write_index(connection: sqlite3.Connection, plan: Plan) -> None:
     """Replace the index rows of every thing and policy the committed units changed (latest state wins)."""
-    things: dict[str, tuple[IndexRowValues, ...]] = {}
-    policies: dict[str, EncodedIndex] = {}
-    for unit in committed:
-        for write in unit.writes:
-            if write.kind == "thing":
-                things[write.entity_id] = write.index_rows
-        for index in unit.policy_indexes:
-            policies[index.policy_id] = index
+    things, policies = plan.thing_index, plan.policy_index
     if things:
         connection.executemany(_DELETE_THING_INDEX, [(thing_id,) for thing_id in things])
         connection.executemany(_INSERT_THING_INDEX, [row for rows in things.values() for row in rows])

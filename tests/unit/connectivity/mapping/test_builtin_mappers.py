@@ -96,6 +96,15 @@ def test_normalized_tracks_deleted_fields_when_asked() -> None:
     assert NormalizedMapper(context()).map_outbound(partial) == []  # partial deletions only when asked
 
 
+def test_normalized_deleted_fields_skip_regex_keys_as_the_merge_reads_them() -> None:
+    # `{{ ~regex~ }}` deletes by pattern and names no field; `{{ plain }}` is an ordinary key the merge deleted.
+    merged = envelope({"topic": "thing/id/things/twin/events/merged", "headers": {}, "path": "/attributes",
+                       "value": {"{{ ~2022-.*~ }}": None, "{{ plain }}": None},
+                       "timestamp": "2025-01-27T10:00:00Z"})
+    [message] = NormalizedMapper(context({"includeDeletedFields": "true"})).map_outbound(merged)
+    assert orjson.loads(message.payload)["_deletedFields"] == {"attributes": {"{{ plain }}": "2025-01-27T10:00:00Z"}}
+
+
 def test_normalized_applies_fields_and_merges_extra_fields() -> None:
     event = envelope({"topic": "org.acme/x/things/twin/events/modified", "headers": {}, "path": "/attributes/a",
                       "value": 1, "extra": {"attributes": {"b": 2}, "policyId": "org.acme:p"}})
@@ -246,6 +255,28 @@ def test_implicit_thing_creation_creates_the_thing_of_the_template() -> None:
         "_policy": {"entries": {"DEVICE": {"subjects": {"integration:devices": {"type": "source"}},
                                            "resources": {"thing:/": {"grant": ["READ", "WRITE"], "revoke": []}}}}}}
     assert create.headers == {"if-none-match": "*", "correlation-id": "c-9", "allow-policy-lockout": True}
+
+
+@pytest.mark.parametrize("command_headers", [{}, {"if-none-match": '"rev:1"'},
+                                             {"If-None-Match": "{{ header:absent }}"}])
+def test_implicit_thing_creation_always_asks_if_none_match_star(command_headers: JsonObject) -> None:
+    # As Ditto's mapper, which sets the header after the configured ones: the create never replaces a thing.
+    options = {"thing": {"thingId": "org.acme:d-1"}, "commandHeaders": command_headers}
+    [create] = ImplicitThingCreationMapper(context(options)).map_inbound(ExternalMessage(b"", {}))
+    assert create.headers["if-none-match"] == "*"
+
+
+def test_mapper_options_resolve_every_placeholder_their_validation_accepts() -> None:
+    # The options are validated against INBOUND_PREFIXES: connection:id and source:address must resolve too.
+    message = ExternalMessage(b"{}", {"content-type": "application/json"}, address="org.acme:d-1")
+    creation = ImplicitThingCreationMapper(context({"thing": {
+        "thingId": "{{ source:address }}", "attributes": {"via": "{{ connection:id }}"}}}))
+    [create] = creation.map_inbound(message)
+    assert create.value == {"thingId": "org.acme:d-1", "attributes": {"via": "conn-1"}}
+    raw = RawMessageMapper(context({"incomingMessageHeaders": {
+        "ditto-message-thing-id": "{{ source:address }}", "ditto-message-subject": "{{ connection:id }}"}}))
+    [mapped] = raw.map_inbound(message)
+    assert str(mapped.topic) == "org.acme/d-1/things/live/messages/conn-1"
 
 
 def test_implicit_thing_creation_keeps_json_structure_against_hostile_headers() -> None:

@@ -11,9 +11,10 @@ import orjson
 import pytest
 
 from twinhub.connectivity.external import ExternalMessage
-from twinhub.connectivity.mapping import MapperConfigurationInvalid, MapperRegistry, MappingFailed
+from twinhub.connectivity.mapping import ENGINES, MapperConfigurationInvalid, MapperRegistry, MappingFailed
 from twinhub.connectivity.mapping.base import MapperContext
 from twinhub.connectivity.mapping.javascript import JavaScriptMapper, ScriptLimits
+from twinhub.connectivity.model import FALLBACK_MAPPERS, MAPPING_ENGINES
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.protocol import envelope_from_json
 
@@ -133,6 +134,12 @@ def test_engines_without_options_may_be_named_directly(registry: MapperRegistry)
     for unknown in (["nope"], ["JavaScript"], ["ImplicitThingCreation"], ["ConnectionStatus"]):
         with pytest.raises(MapperConfigurationInvalid):
             registry.check_payload_mapping(unknown)
+
+
+def test_the_registry_runs_every_engine_the_connection_model_accepts() -> None:
+    # validate() accepts a connection by the model's lists; the registry must then be able to build it.
+    assert sorted(ENGINES) == sorted(MAPPING_ENGINES)
+    assert set(FALLBACK_MAPPERS) <= set(MAPPING_ENGINES)
 
 
 @pytest.mark.parametrize("definitions", [

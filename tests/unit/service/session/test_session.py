@@ -85,6 +85,8 @@ async def test_an_error_is_answered_on_the_requests_topic_with_its_correlation_i
     ("START-SEND-EVERYTHING", "gateway:websocket.message.invalid"),
     (b"\xff\xfe", "gateway:websocket.message.invalid"),
     ("x" * 201, "gateway:websocket.message.invalid"),  # past the frame size limit
+    ("é" * 101, "gateway:websocket.message.invalid"),  # 101 characters, 202 bytes: the limit counts bytes
+    ("é".encode() * 101, "gateway:websocket.message.invalid"),
 ])
 async def test_what_cannot_be_read_is_a_400_and_the_session_goes_on(world: SessionServices, text: str | bytes,
                                                                      error: str) -> None:
