@@ -18,8 +18,9 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 
-from tests.connectivity.device_mqtt import Device
+from tests.connectivity.device_mqtt import WAIT, Device
 from twinhub.auth import hash_password
+from twinhub.connectivity.device.client import DEFAULT_MAX_SUBSCRIPTIONS
 from twinhub.store.sqlite.devices import SqliteDeviceStore
 from twinhub.store.sqlite.users import SqliteUserStore
 from twinhub.testing import Server, running_server
@@ -316,3 +317,20 @@ def test_telemetry_too_large_for_a_thing_is_refused_not_left_unanswered(endpoint
         assert refusal["status"] == 413, refusal
         assert not device.disconnected.is_set()
         assert "features" not in endpoint.http.get(f"/things/{thing_id}").json()
+
+
+def test_refused_subscriptions_do_not_cost_a_device_the_qos_of_its_later_ones(endpoint: Endpoint,
+                                                                               thing_id: str) -> None:
+    endpoint.create_thing(thing_id, ["READ", "WRITE"])
+    with endpoint.device(thing_id) as device:
+        # More refused topics (other things') in one SUBSCRIBE than the endpoint keeps requests for.
+        others = [(f"devices/{thing_id}-{n}/commands", 1) for n in range(DEFAULT_MAX_SUBSCRIPTIONS + 1)]
+        device.client.subscribe(others)
+        codes = device.granted.get(timeout=WAIT)
+        assert len(codes) == len(others) and all(code == 0x80 for code in codes)
+        assert device.subscribe(f"devices/{thing_id}/commands") == 1
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            asked = pool.submit(endpoint.http.post, f"/things/{thing_id}/inbox/messages/ping", json={},
+                                params={"timeout": "1"})
+            assert device.next_message().qos == 1  # as subscribed
+            assert asked.result(timeout=15).status_code == 408  # nobody answers

@@ -126,9 +126,12 @@ class DeviceClient:
         return known or sum(map(len, self._watched.values())) < self._max_subscriptions
 
     def requested(self, topic: str, qos: int) -> None:
-        """A SUBSCRIBE asks for `topic` at `qos` (before the subscription is checked and `watch`ed)."""
-        if len(self._requested) < self._max_pending:
-            self._requested[topic] = qos
+        """A SUBSCRIBE asks for `topic` at `qos` (before the subscription is checked and `watch`ed). A refused
+        subscription is never watched: the oldest requests give way, so refusals never crowd out new ones."""
+        self._requested.pop(topic, None)
+        self._requested[topic] = qos
+        if len(self._requested) > self._max_subscriptions:
+            del self._requested[next(iter(self._requested))]
 
     async def watch(self, topic: DeviceTopic) -> None:
         """Deliver what belongs on `topic` (a thing's commands or errors) from now on, at the QoS the client
@@ -250,7 +253,11 @@ class DeviceClient:
                 answer.set_exception(ConnectionError("the session ended"))
 
     async def _route(self, frame: str) -> None:
-        envelope = parse_envelope(frame)  # the session's own output
+        try:
+            envelope = parse_envelope(frame)
+        except TwinhubError:  # the session's own output: a bug, said loudly, as the runtime's readers do
+            log.exception("a device session answered with an unreadable frame")
+            return
         correlation_id = header_text(envelope.headers, "correlation-id")
         answer = self._answers.get(correlation_id) if correlation_id is not None else None
         if answer is not None and not answer.done():

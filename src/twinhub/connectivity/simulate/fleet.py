@@ -25,6 +25,8 @@ from typing import Final
 import orjson
 
 from twinhub.connectivity.simulate.sensors import Device, Reading
+from twinhub.model.types import JsonObject
+from twinhub.protocol import MERGE_PATCH_JSON, Envelope, encode_envelope, thing_topic
 
 __all__ = ["DEFAULT_TOPIC", "FAULTS", "FORMATS", "Faults", "Fleet", "FleetInvalid", "Outgoing", "render_topic"]
 
@@ -128,12 +130,9 @@ class Fleet:
         values: dict[str, float | int] = {**reading, "sentAt": round(t, 6)} if self._stamp else reading
         if not self._ditto:
             return orjson.dumps(values)
-        namespace, _, name = thing_id.partition(":")
-        return orjson.dumps({
-            "topic": f"{namespace}/{name}/things/twin/commands/merge",
-            "headers": {"content-type": "application/merge-patch+json"},
-            "path": "/",
-            "value": {"features": {key: {"properties": {"value": value}} for key, value in values.items()}}})
+        features: JsonObject = {key: {"properties": {"value": value}} for key, value in values.items()}
+        return encode_envelope(Envelope(thing_topic(thing_id, "commands", "merge"),
+                                        {"content-type": MERGE_PATCH_JSON}, "/", {"features": features}))
 
 
 def render_topic(template: str, thing_id: str) -> str:
