@@ -22,6 +22,11 @@ _URL_RE = re.compile(r"https?://[^\s]+")
 
 # The order Ditto renders the top-level fields of a thing in.
 THING_FIELDS = ("thingId", "policyId", "definition", "attributes", "features")
+# The special fields a `fields` selector may name beside the thing's own (Ditto's `_namespace`, ...).
+SPECIAL_FIELDS = ("_namespace", "_revision", "_created", "_modified")
+# The keys of a new thing's body that name its policy instead of being part of the thing.
+INLINE_POLICY = "_policy"
+COPY_POLICY_FROM = "_copyPolicyFrom"
 
 
 def validate_keys(value: JsonValue) -> JsonValue:

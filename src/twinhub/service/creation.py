@@ -13,12 +13,11 @@ from twinhub.model.errors import PolicyNotAccessible, ThingInvalid, ThingPolicyN
 from twinhub.model.events import PolicyWrite
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.policy import READ, default_policy
+from twinhub.model.thing import COPY_POLICY_FROM, INLINE_POLICY
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.policy import Enforcer
 from twinhub.service.policies import PolicyService
 
-INLINE_POLICY = "_policy"
-COPY_POLICY_FROM = "_copyPolicyFrom"
 _THING_POLICY_REF = re.compile(r"\{\{\s*ref:things/(?P<thing_id>[^/}]+)/policyId\s*\}\}")
 
 # Resolves the policy id of another thing, as the caller may read it.

@@ -21,6 +21,7 @@ from twinhub.model.events import Thing, ThingEvent, format_timestamp
 from twinhub.model.fields import FieldSelector, select
 from twinhub.model.pointer import format_pointer, set_at
 from twinhub.model.policy import READ
+from twinhub.model.thing import SPECIAL_FIELDS
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 from twinhub.policy import Enforcer
 from twinhub.rql import And, Comparison, In, Node, Not, Or, Placeholder, matches, resolve_placeholders
@@ -37,7 +38,6 @@ __all__ = [
     "merge_extra",
 ]
 
-_SPECIAL_FIELDS = ("_namespace", "_revision", "_created", "_modified")
 # The placeholders an event filter may name as properties (Ditto's topic, resource and entity resolvers);
 # `event_placeholders` gives their values.
 EVENT_PLACEHOLDERS: Final = frozenset({
@@ -310,7 +310,7 @@ def _with_allowed_fields(thing: Thing, selected: JsonObject, view: JsonValue | M
         "_namespace": thing.thing_id.split(":", 1)[0], "_revision": thing.revision,
         "_created": format_timestamp(thing.created), "_modified": format_timestamp(thing.modified),
     }
-    for name in _SPECIAL_FIELDS:
+    for name in SPECIAL_FIELDS:
         if name in wanted:
             result[name] = specials[name]
     return result

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from twinhub.model.events import Thing, format_timestamp
 from twinhub.model.fields import FieldSelector, select
+from twinhub.model.thing import SPECIAL_FIELDS
 from twinhub.model.types import JsonObject, JsonValue
 
 __all__ = ["project_thing", "project_value", "with_special_fields"]
 
-_SPECIAL_FIELDS = ("_namespace", "_revision", "_created", "_modified")
 
 
 def with_special_fields(thing: Thing, view: JsonObject, selector: FieldSelector | None) -> JsonObject:
@@ -23,7 +23,7 @@ def with_special_fields(thing: Thing, view: JsonObject, selector: FieldSelector 
         "_created": format_timestamp(thing.created),
         "_modified": format_timestamp(thing.modified),
     }
-    extra = {key: specials[key] for key in _SPECIAL_FIELDS if key in wanted}
+    extra = {key: specials[key] for key in SPECIAL_FIELDS if key in wanted}
     return {**view, **extra} if extra else view
 
 

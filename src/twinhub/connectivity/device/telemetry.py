@@ -23,6 +23,7 @@ from typing import Final
 
 import orjson
 
+from twinhub.model.thing import INLINE_POLICY
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.protocol import Envelope, thing_topic
 
@@ -72,7 +73,7 @@ def create_command(thing_id: str, content: JsonObject, policy: JsonObject, corre
     # The creator (a device) is not to write its policy: only the admins may.
     headers: JsonObject = {"correlation-id": correlation_id, "response-required": True, "if-none-match": "*",
                            "allow-policy-lockout": True}
-    return _command(thing_id, "create", headers, {**content, "_policy": policy})
+    return _command(thing_id, "create", headers, {**content, INLINE_POLICY: policy})
 
 
 def owner_policy(creator: str, admins: Sequence[str]) -> JsonObject:

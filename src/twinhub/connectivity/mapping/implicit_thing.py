@@ -30,12 +30,12 @@ from twinhub.connectivity.mapping.support import (
 from twinhub.connectivity.placeholders import INBOUND_PREFIXES, validate
 from twinhub.model.errors import TwinhubError
 from twinhub.model.ids import parse_policy_id, parse_thing_id
+from twinhub.model.thing import COPY_POLICY_FROM
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.protocol import Envelope, Topic
 
 __all__ = ["ImplicitThingCreationMapper"]
 
-COPY_POLICY_FROM = "_copyPolicyFrom"
 
 
 class ImplicitThingCreationMapper:
