@@ -1,9 +1,9 @@
-"""The interim `ConnectionOperator`, the default ONLY until the connection runtime (`connectivity/runtime/`)
-merges and is passed to `Connectivity` instead: it runs no connection. Status answers the stored
-`connectionStatus` as the desired one with `liveStatus` unknown; metrics and logs are empty; the commands
-have nothing to do beyond storing the status (which the service does). A dry-run is real, though: the
-broker client of the connection's type (`twinhub.connectivity.clients`) connects and closes again; for a type
-without a client yet, a TCP connection to the URI's host and port (reachability, not a handshake)."""
+"""A `ConnectionOperator` that runs no connection, for the tests of the connection service and its events (what they
+pin is storage, revisions and events, not a broker; the runtime's own operator is tested end to end). Status answers
+the stored `connectionStatus` as the desired one with `liveStatus` unknown; metrics and logs are empty; the commands
+have nothing to do beyond storing the status (which the service does). A dry-run is real, though: the broker client
+of the connection's type (`twinhub.connectivity.clients`) connects and closes again; for a type without a client
+yet, a TCP connection to the URI's host and port (reachability, not a handshake)."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.connectivity.stored_status import StoredStatusOperator
 from twinhub.bus.inprocess import InProcessBus
-from twinhub.connectivity.interim import StoredStatusOperator
 from twinhub.connectivity.service import ConnectionService
 from twinhub.model.errors import ConnectionNotAccessible, ConnectionsAmountIllegal, ConnectivityCommandInvalid
 from twinhub.model.types import JsonObject

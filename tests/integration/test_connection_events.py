@@ -9,11 +9,11 @@ from pathlib import Path
 import anyio
 import pytest
 
+from tests.connectivity.stored_status import StoredStatusOperator
 from tests.integration.conftest import StreamNames
 from twinhub.bus.base import EventBus, Subscription
 from twinhub.bus.inprocess import InProcessBus
 from twinhub.bus.nats import open_nats_bus
-from twinhub.connectivity.interim import StoredStatusOperator
 from twinhub.connectivity.service import ConnectionService, event_connection
 from twinhub.model.events import ConnectionEvent
 from twinhub.model.types import JsonObject

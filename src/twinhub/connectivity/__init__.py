@@ -11,7 +11,6 @@ house like `twinhub.api`: it may use the services, the store and the bus; nothin
     placeholders/ Ditto's `{{ prefix:name | fn:... }}` templates: parsed, validated, resolved
     operator.py   what management asks of the running connections (`ConnectionOperator`: status, metrics,
                   logs, commands, dry-run test), implemented by the connection runtime
-    interim.py    an operator that runs nothing (stored status, real dry-run connect); no longer wired in
     service.py    managing connections: CRUD with revisions, commands, dry-run (`ConnectionService`)
     routes.py     `/api/2/connections` for admin subjects
     subsystem.py  `Connectivity`, the application's subsystem: routes + service + operator on the platform
