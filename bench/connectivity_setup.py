@@ -16,7 +16,7 @@ from pathlib import Path
 import asyncpg
 
 from bench.basic_user import SUBJECT, USER, add_basic_user, authorization
-from bench.scale_out import _stream_messages, _workers_ready
+from bench.scale_out import stream_messages, workers_ready
 from twinhub.testing import Server, start_server
 
 MARK = "twinhub connectivity benchmark (dropped when the run ends)"
@@ -60,11 +60,11 @@ def pg_nats_server(data_dir: Path, workers: int, postgres_url: str, nats_url: st
         password = add_basic_user(data_dir, env, password=secrets.token_urlsafe(16))
         server = start_server(data_dir, args=("--workers", str(workers)), env=env, timeout=120)
         try:
-            _workers_ready(server, workers)
+            workers_ready(server, workers)
             yield server, authorization(USER, password)
         finally:
             server.stop()
     finally:
         asyncio.run(_database(postgres_url, database, create=False))
         with contextlib.suppress(OSError, TimeoutError):
-            asyncio.run(_stream_messages(nats_url, stream, delete=True))
+            asyncio.run(stream_messages(nats_url, stream, delete=True))

@@ -238,7 +238,7 @@ class ScaleOutReport:
         return not any(run.rows for run in self.runs)
 
 
-async def _stream_messages(nats_url: str, stream: str, *, delete: bool) -> int | None:
+async def stream_messages(nats_url: str, stream: str, *, delete: bool) -> int | None:
     """The messages in the run's stream, `<stream>_<store epoch>` (None if there is none); deletes it with
     `delete`."""
     client = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=1)
@@ -268,7 +268,7 @@ def nats_version() -> str:
 
 # --- the run --------------------------------------------------------------------------------------
 
-def _workers_ready(server: Server, workers: int, timeout_s: float = 60.0) -> None:
+def workers_ready(server: Server, workers: int, timeout_s: float = 60.0) -> None:
     """Wait until granian runs its `workers` worker processes and answers on fresh connections."""
     deadline = time.monotonic() + timeout_s
     while len(process_tree_memory(server.process.pid)) < workers + 1 and time.monotonic() < deadline:
@@ -300,7 +300,7 @@ def _measure(server: Server, scenario: ScaleScenario, dataset: PgDataset, option
 
 def _drive(server: Server, dataset: PgDataset, options: ScaleOutOptions, run: WorkersRun) -> None:
     backend_of = backends_of(dataset.database)
-    _workers_ready(server, run.workers)
+    workers_ready(server, run.workers)
     sign_in(server.base_url, workers=run.workers)
     run.memory_after_start = process_tree_memory(server.process.pid)
     try:
@@ -356,7 +356,7 @@ def _run_workers(workers: int, dataset: PgDataset, options: ScaleOutOptions, log
         run.server_exit, run.server_log = ended.exit, ended.log
         run.problems += ended.problems
         end_totals = totals(dataset.dsn)
-        messages = asyncio.run(_stream_messages(options.nats_url, run.stream, delete=True))
+        messages = asyncio.run(stream_messages(options.nats_url, run.stream, delete=True))
     run.page_cache["after_run"] = page_cache_bytes(*files)
     journal = end_totals[1] - start_totals[1]
     run.events = {"journal_rows_written": journal, "stream_messages": -1 if messages is None else messages}
