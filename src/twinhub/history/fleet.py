@@ -14,7 +14,9 @@ from datetime import timedelta
 from twinhub.history.aggregate import Aggregation, Bucket, aggregate
 from twinhub.history.series import Sample, Scalar, scalar_json
 
-__all__ = ["FleetSeries", "fleet_aggregate"]
+__all__ = ["MAX_FLEET_THINGS", "FleetSeries", "Group", "fleet_aggregate", "group_order"]
+
+MAX_FLEET_THINGS = 10_000  # things of one fleet aggregation
 
 Group = Scalar | None
 
@@ -28,8 +30,8 @@ class FleetSeries:
     points: list[Bucket]
 
 
-def _group_order(group: Group) -> tuple[int, str, str]:
-    # groups of different kinds sort by kind, the missing group last
+def group_order(group: Group) -> tuple[int, str, str]:
+    """The sort key of a group: by kind, then JSON text; the missing group (None) last."""
     return (1, "", "") if group is None else (0, type(group).__name__, scalar_json(group))
 
 
@@ -40,7 +42,7 @@ def fleet_aggregate(samples: Iterable[Sample], step: timedelta, agg: Aggregation
     groups: dict[tuple[int, str, str], tuple[Group, list[Sample], set[str]]] = {}
     for sample in samples:
         group = group_of(sample.thing_id) if group_of is not None else None
-        _, members, things = groups.setdefault(_group_order(group), (group, [], set()))
+        _, members, things = groups.setdefault(group_order(group), (group, [], set()))
         members.append(sample)
         things.add(sample.thing_id)
     return [FleetSeries(group, len(things), aggregate(members, step, agg))
