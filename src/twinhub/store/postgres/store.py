@@ -12,22 +12,25 @@ import asyncio
 import enum
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import asyncpg
 
+from twinhub.history import FleetPartials
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
+from twinhub.store.buckets import SeriesBuckets, bucket_request
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
 from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
+from twinhub.store.postgres.history import raw_partials
 from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, stored_point
 from twinhub.store.postgres.schema import migrate
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
@@ -108,7 +111,7 @@ def masked(dsn: str) -> str:
     return _PASSWORD.sub(r"\1***@", dsn)
 
 
-class PostgresStore:
+class PostgresStore(SeriesBuckets):
     """The `Store` on one PostgreSQL database. Open once with `async with`; it cannot be reopened."""
 
     def __init__(self, dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE, batch_max: int = DEFAULT_BATCH_MAX,
@@ -291,6 +294,15 @@ class PostgresStore:
         rows = await self._read(lambda connection: connection.fetch(sql, thing_id, bounds.end, bounds.fetch,
                                                                     *parameters))
         return make_page(thing_id, [(decode_text(row[0]), *stored_point(tuple(row)[1:])) for row in rows], limit)
+
+    async def fleet_buckets(self, groups: Sequence[Sequence[str]], path: str, *, start: datetime, end: datetime,
+                            step: timedelta) -> list[FleetPartials]:
+        """See `Store.fleet_buckets`."""
+        request = bucket_request(groups, start, end, step)
+        try:
+            return await self._read(lambda connection: raw_partials(connection, request, path))
+        except ValueError as exc:  # an undecodable row
+            raise ServiceUnavailable("The thing store could not be read.") from exc
 
     async def life_start(self, thing_id: str) -> int:
         revision = await self._read(lambda connection: connection.fetchval(_LIFE_START, thing_id))

@@ -9,15 +9,17 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
+from twinhub.history import FleetPartials
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
+from twinhub.store.buckets import SeriesBuckets, bucket_request
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
 from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds
@@ -25,6 +27,7 @@ from twinhub.store.rows import decode_connection, decode_entry, decode_policy, d
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
 from twinhub.store.sqlite.dialect import SQLITE
+from twinhub.store.sqlite.history import BIG_INTEGERS, BigIntegers, raw_partials
 from twinhub.store.sqlite.schema import BUSY_TIMEOUT_MS, connect_reader
 from twinhub.store.sqlite.writer import Outcome, Pending, Writer
 
@@ -91,7 +94,7 @@ def open_sqlite_store(path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
     return SqliteStore(path, batch_max=batch_max, max_pending=max_pending)
 
 
-class SqliteStore:
+class SqliteStore(SeriesBuckets):
     """The `Store` on one SQLite file. Open once with `async with`; it cannot be reopened after close."""
 
     def __init__(self, path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
@@ -287,6 +290,12 @@ class SqliteStore:
 
         return await self._read(query)
 
+    async def fleet_buckets(self, groups: Sequence[Sequence[str]], path: str, *, start: datetime, end: datetime,
+                            step: timedelta) -> list[FleetPartials]:
+        """See `Store.fleet_buckets`."""
+        request = bucket_request(groups, start, end, step)
+        return await self._read(lambda connection: raw_partials(connection, request, path))
+
     async def life_start(self, thing_id: str) -> int:
         def query(connection: sqlite3.Connection) -> int:
             row = connection.execute(_LIFE_START, (thing_id,)).fetchone()
@@ -338,6 +347,8 @@ class SqliteStore:
             connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
             if connection is None:
                 connection = connect_reader(self._path)
+                # typeshed types aggregates over integers only; this one takes and gives text
+                connection.create_aggregate(BIG_INTEGERS, 1, cast("Callable[[], Any]", BigIntegers))
                 with self._connections_lock:
                     self._reader_connections.append(connection)
                 self._local.connection = connection
