@@ -37,7 +37,7 @@ from twinhub.model.events import ThingWrite
 from twinhub.store.base import Store
 from twinhub.store.buckets import MAX_FLEET_THINGS
 from twinhub.store.commit import Commit
-from twinhub.store.points import PointCursor
+from twinhub.store.points import MAX_IMPORT, PointCursor
 
 pytestmark = pytest.mark.anyio
 
@@ -241,3 +241,59 @@ async def test_buckets_keep_integers_exact_and_prefer_them_on_ties(store: Store,
     found = await store.buckets(thing_id, "attributes/a", start=EPOCH - step, end=EPOCH, step=step)
     assert_same_partials(found, partials(samples, step), samples, step)  # type: ignore[arg-type]
     assert len(found) == 1
+
+
+async def test_imported_points_read_back_as_written_and_a_point_twice_is_stored_once(store: Store) -> None:
+    thing_id, other = new_thing(), new_thing()
+    values: list[object] = [1, 2**70, -0.5, True, "x\x00y", None, 2**53 + 1]
+    points = [Point(thing_id, f"attributes/a\x00{index % 2}", EPOCH + timedelta(seconds=index - 3), value, index)
+              for index, value in enumerate(values)]  # type: ignore[arg-type]
+    points.append(Point(other, "attributes/a\x000", EPOCH, 5, 7))
+    assert await store.import_points([*points, points[0]]) == len(points)  # the repeat within the call too
+    assert await store.import_points([*points[2:], Point(thing_id, "attributes/b", EPOCH, 1.5, 1)]) == 1
+    page = await store.points(thing_id, ["attributes/a\x000", "attributes/a\x001"], start=EPOCH - timedelta(days=1),
+                              end=EPOCH + timedelta(days=1), limit=100)
+    assert list(page.points) == points[:-1]
+    assert [type(point.value) for point in page.points] == [type(value) for value in values]
+    assert await store.import_points([]) == 0
+
+
+@pytest.mark.parametrize(("point", "message"), [
+    (Point("org.twinhub:t", "attributes/a", EPOCH, float("nan"), 1), "JSON number"),
+    (Point("org.twinhub:t", "attributes/a", EPOCH, float("-inf"), 1), "JSON number"),
+    (Point("org.twinhub:t", "attributes/a", EPOCH, 1, -1), "revision"),
+    (Point("org.twinhub:t", "attributes/a", EPOCH, 1, 2**63), "revision"),
+    (Point("no id", "attributes/a", EPOCH, 1, 1), "thing id"),
+    (Point("org.twinhub:t", "", EPOCH, 1, 1), "path"),
+])
+async def test_an_import_refuses_points_no_thing_could_have_and_writes_none(store: Store, point: Point,
+                                                                             message: str) -> None:
+    good = Point("org.twinhub:t", "attributes/a", EPOCH, 1, 1)
+    with pytest.raises(ValueError, match=message):
+        await store.import_points([good, point])
+    page = await store.points("org.twinhub:t", ["attributes/a"], start=EPOCH, end=EPOCH + timedelta(1), limit=5)
+    assert page.points == ()
+
+
+async def test_an_import_is_bounded(store: Store) -> None:
+    point = Point("org.twinhub:t", "attributes/a", EPOCH, 1, 1)
+    with pytest.raises(ValueError, match="at most"):
+        await store.import_points([point] * (MAX_IMPORT + 1))
+
+
+@EXAMPLES
+@given(drawn=st.lists(st.tuples(st.sampled_from(PATHS[:2]), times, st.integers(min_value=0, max_value=3), values),
+                      max_size=40),
+       step=steps, window=ranges)
+async def test_buckets_of_imported_points_are_the_reference_partials(
+        store: Store, drawn: list[tuple[str, int, int, object]], step: timedelta, window: tuple[int, int]) -> None:
+    thing_id = new_thing()
+    # the bulk path takes any (path, time, revision): several points of one revision, one time many revisions
+    unique = {(path, t_us, revision): value for path, t_us, revision, value in drawn}
+    points = [Point(thing_id, path, from_micros(t_us), value, revision)  # type: ignore[arg-type]
+              for (path, t_us, revision), value in unique.items()]
+    assert await store.import_points(points) == len(points)
+    time_range = TimeRange(from_micros(window[0]), from_micros(window[0]) + step * window[1])
+    samples = samples_in([point for point in points if point.path == PATHS[0]], time_range)
+    found = await store.buckets(thing_id, PATHS[0], start=time_range.start, end=time_range.end, step=step)
+    assert_same_partials(found, partials(samples, step), samples, step)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from twinhub.history import FleetPartials, Partial
+from twinhub.history import FleetPartials, Partial, Point
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.commit import Commit
@@ -101,6 +101,14 @@ class Store(Protocol):
         the partials of all their samples per bucket (as `buckets`; first and last ordered by time, revision,
         thing id), in one statement. Raises ValueError as `buckets` does, and for more than
         `twinhub.store.buckets.MAX_FLEET_THINGS` ids in all."""
+        ...
+
+    async def import_points(self, points: Sequence[Point]) -> int:
+        """The bulk path (backfill, import, benchmarks): write history points without a thing command (no revision
+        checks, no events), all in one transaction, skipping each point equal in (thing id, path, time, revision)
+        to a stored one (or an earlier one of `points`); returns how many were new. Raises ValueError as
+        `twinhub.store.points.import_rows` does (at most `MAX_IMPORT` points), ServiceUnavailable when the
+        transaction fails."""
         ...
 
     async def life_start(self, thing_id: str) -> int:

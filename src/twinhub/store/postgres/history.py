@@ -1,5 +1,5 @@
-"""History aggregation on PostgreSQL: the partials of raw points per bucket, for one thing or groups of things, in
-one statement (see `twinhub.store.buckets` for what each column sums up and why)."""
+"""History on PostgreSQL beyond the write path: the partials of raw points per bucket, for one thing or groups of
+things, in one statement (see `twinhub.store.buckets` for what each column sums up and why), and the bulk import."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from twinhub.history import FleetPartials
 from twinhub.store.buckets import LARGE, BucketRequest, BucketRow, fleet_partials, sample_of_key
+from twinhub.store.points import PointRow
 from twinhub.store.postgres.errors import PooledConnection
 from twinhub.store.postgres.rows import encode_text, stored_point
 
-__all__ = ["raw_partials"]
+__all__ = ["import_points", "raw_partials"]
 
 # $1, $2: the request's thing ids and their groups; $3 the path; [$4, $5) the range; $6 the bucket width. The
 # bucket of t is t - ((t % w) + w) % w: `%` truncates toward zero, so this floors before 1970 too. Integer and
@@ -58,6 +59,20 @@ WHERE EXISTS (SELECT FROM history_points AS h WHERE h.thing_id = ids.thing_id AN
               AND h.t_us >= $4 AND h.t_us < $5 AND h.type <> 0)
 GROUP BY grp
 """
+
+# The bulk path: COPY into a session's staging table (emptied by each commit), then one INSERT that skips the
+# points already stored.
+_STAGE = "CREATE TEMP TABLE IF NOT EXISTS history_import (LIKE history_points) ON COMMIT DELETE ROWS"
+_IMPORT = "INSERT INTO history_points SELECT * FROM history_import ON CONFLICT DO NOTHING"
+
+
+async def import_points(connection: PooledConnection, rows: Sequence[PointRow]) -> int:
+    """Write `rows` (escaped as `point_record` does) in one transaction; how many were new."""
+    async with connection.transaction():
+        await connection.execute(_STAGE)
+        await connection.copy_records_to_table("history_import", records=rows)
+        status = await connection.execute(_IMPORT)
+    return int(status.rsplit(" ", 1)[-1])
 
 
 async def raw_partials(connection: PooledConnection, request: BucketRequest, path: str) -> list[FleetPartials]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import asyncpg
 
-from twinhub.history import FleetPartials
+from twinhub.history import FleetPartials, Point
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
@@ -26,12 +26,12 @@ from twinhub.store.base import Store
 from twinhub.store.buckets import SeriesBuckets, bucket_request
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds
+from twinhub.store.points import PointCursor, PointPage, import_rows, make_page, page_bounds
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
-from twinhub.store.postgres.history import raw_partials
-from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, stored_point
+from twinhub.store.postgres.history import import_points, raw_partials
+from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, point_record, stored_point
 from twinhub.store.postgres.schema import migrate
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, compile_count, compile_search, hits
@@ -303,6 +303,14 @@ class PostgresStore(SeriesBuckets):
             return await self._read(lambda connection: raw_partials(connection, request, path))
         except ValueError as exc:  # an undecodable row
             raise ServiceUnavailable("The thing store could not be read.") from exc
+
+    async def import_points(self, points: Sequence[Point]) -> int:
+        """See `Store.import_points`: COPY and one INSERT on a pooled connection (`_read`'s retry on a lost
+        connection is safe: a point written twice is skipped)."""
+        rows = [point_record(row) for row in import_rows(points)]
+        if not rows:
+            return 0
+        return await self._read(lambda connection: import_points(connection, rows))
 
     async def life_start(self, thing_id: str) -> int:
         revision = await self._read(lambda connection: connection.fetchval(_LIFE_START, thing_id))

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
-from twinhub.history import FleetPartials
+from twinhub.history import FleetPartials, Point
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
@@ -22,14 +22,14 @@ from twinhub.store.base import Store
 from twinhub.store.buckets import SeriesBuckets, bucket_request
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds
+from twinhub.store.points import PointCursor, PointPage, import_rows, make_page, page_bounds
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
 from twinhub.store.sqlite.dialect import SQLITE
 from twinhub.store.sqlite.history import BIG_INTEGERS, BigIntegers, raw_partials
 from twinhub.store.sqlite.schema import BUSY_TIMEOUT_MS, connect_reader
-from twinhub.store.sqlite.writer import Outcome, Pending, Writer
+from twinhub.store.sqlite.writer import Outcome, Pending, PointImport, Writer
 
 __all__ = ["DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING", "READER_THREADS", "SqliteStore", "open_sqlite_store"]
 
@@ -183,14 +183,38 @@ class SqliteStore(SeriesBuckets):
         """
         self._check_open()
         encoded = encode_commit(unit)  # here, not in the writer, to keep its transactions short
+        writer = await self._writer_slot()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        writer.submit(Pending(encoded, future))
+        await future
+
+    async def import_points(self, points: Sequence[Point]) -> int:
+        """See `Store.import_points`: through the writer thread, in a transaction of its own."""
+        self._check_open()
+        rows = import_rows(points)
+        writer = await self._writer_slot()
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def done(outcome: int | BaseException) -> None:
+            self._slots.release()
+            if future.done():  # the caller was cancelled
+                return
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+        writer.submit(PointImport(rows, done))
+        return await future
+
+    async def _writer_slot(self) -> Writer:
+        """The writer, once a place in its queue is held (released when the write is answered)."""
         await self._slots.acquire()
         if self._state is not _State.OPEN:  # closed while waiting for a slot
             self._slots.release()
             self._check_open()
         assert self._writer is not None
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._writer.submit(Pending(encoded, future))
-        await future
+        return self._writer
 
     def _settle(self, settled: list[tuple[asyncio.Future[None], Outcome]]) -> None:
         """On the loop: free the slots of a committed batch and answer its callers."""
