@@ -30,7 +30,7 @@ from twinhub.store.points import PointCursor, PointPage, import_rows, make_page,
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
-from twinhub.store.postgres.history import import_points, raw_partials
+from twinhub.store.postgres.history import import_points, page_sql, raw_partials
 from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, point_record, stored_point
 from twinhub.store.postgres.schema import migrate
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
@@ -64,10 +64,6 @@ WHERE thing_id = $1 AND snapshot IS NOT NULL AND action = 'created' AND path = '
 ORDER BY revision DESC LIMIT 1
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
-# A page of raw points: one key range per path (see store/points.py `page_bounds`), each ordered and limited
-# on its own, so that the planner merges them (Merge Append) and reads about `limit` rows, not whole ranges.
-_SERIES_POINTS = ("(SELECT path, t_us, revision, type, num, str FROM history_points WHERE thing_id = $1 "
-                  "AND path = ${} AND (t_us, revision) > (${}, ${}) AND t_us < $2 ORDER BY t_us, revision LIMIT $3)")
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = $1 WHERE id = 1 AND epoch = $2 RETURNING epoch"
 # One statement, so one snapshot: the bound (the latest revision meeting the limits, found by revision,
 # so it stays exact if a clock stepped back), the latest snapshot at or before it (the partial index
@@ -286,9 +282,7 @@ class PostgresStore(SeriesBuckets):
                      after: PointCursor | None = None) -> PointPage:
         """See `Store.points`."""
         bounds = page_bounds(paths, start, end, after, limit)
-        arms = " UNION ALL ".join(_SERIES_POINTS.format(4 + 3 * index, 5 + 3 * index, 6 + 3 * index)
-                                  for index in range(len(bounds.series)))
-        sql = f"SELECT * FROM ({arms}) AS page ORDER BY 2, 3, 1 LIMIT $3"
+        sql = page_sql(len(bounds.series))
         parameters = [value for series in bounds.series
                       for value in (encode_text(series.path), series.micros, series.revision)]
         rows = await self._read(lambda connection: connection.fetch(sql, thing_id, bounds.end, bounds.fetch,
