@@ -15,7 +15,8 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     mqtt_port (the device endpoint's port: unset/empty is off, 0 any free one), mqtt_telemetry (where device
     telemetry lands: features | attributes | merge; see twinhub.connectivity.device.telemetry),
     history_include, history_exclude (which leaves history records: `glob` or `namespace:glob` rules,
-    comma-separated in TWINHUB_HISTORY_INCLUDE / _EXCLUDE, a list in TOML; default: every leaf)
+    comma-separated in TWINHUB_HISTORY_INCLUDE / _EXCLUDE, a list in TOML; default: every leaf),
+    history_cursor_key (signs history page cursors; default: derived from the store's epoch)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,9 @@ class Settings:
     # in TWINHUB_HISTORY_INCLUDE / _EXCLUDE; no include rule records every leaf.
     history_include: tuple[str, ...] = ()
     history_exclude: tuple[str, ...] = ()
+    # The key that signs history page cursors (any text); empty: one derived from the store's epoch, which all
+    # workers of a store share. Set it to keep cursors private to deployments that know it.
+    history_cursor_key: str = field(default="", repr=False)
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
