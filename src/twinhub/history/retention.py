@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from twinhub.history.rules import Rule, parse_rules
 
-__all__ = ["DEFAULT_ROLLUPS", "MAX_ROLLUPS", "NONE", "HistoryRetention", "parse_duration", "parse_retention",
-           "parse_rollup_retention", "parse_rollups"]
+__all__ = ["DEFAULT_ROLLUPS", "DEFAULT_ROLLUP_WIDTHS", "MAX_ROLLUPS", "NONE", "HistoryRetention", "parse_duration",
+           "parse_retention", "parse_rollup_retention", "parse_rollups"]
 
 NONE = "none"  # no rollups, no retention limit
 DEFAULT_ROLLUPS = ("1m", "1h")
@@ -64,6 +64,9 @@ def parse_rollups(items: Iterable[str]) -> tuple[timedelta, ...]:
     if len(widths) > MAX_ROLLUPS:
         raise ValueError(f"at most {MAX_ROLLUPS} rollup widths (each costs a write per point)")
     return tuple(sorted(widths))
+
+
+DEFAULT_ROLLUP_WIDTHS = parse_rollups(DEFAULT_ROLLUPS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from twinhub.history.aggregate import Partial
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.commit import Commit
@@ -81,6 +82,13 @@ class Store(Protocol):
         (exclusive), oldest first (by time, then revision), at most `limit`, after the cursor `after` (from
         the previous page's `next`) when given. Raises ValueError for a limit below 1 or above
         `twinhub.history.MAX_LIMIT`."""
+        ...
+
+    async def rollups(self, thing_id: str, path: str, *, start: datetime, end: datetime,
+                      width: timedelta) -> dict[datetime, Partial]:
+        """The partials the rollup of `width` keeps for one leaf, per bucket of `width` starting in [start, end),
+        oldest first; empty for a width the store does not maintain (see `twinhub.store.rollups` for what is
+        exact)."""
         ...
 
     async def life_start(self, thing_id: str) -> int:

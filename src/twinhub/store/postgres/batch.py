@@ -20,7 +20,10 @@ from twinhub.store.postgres.rows import (
     lock_key,
     point_record,
     policy_index_record,
+    rollup_record,
 )
+from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
+from twinhub.store.rollups import on_conflict, rollup_rows
 from twinhub.store.rows import EncodedCommit, Kind
 
 __all__ = ["LOCK", "REVISIONS", "WRITE_CONNECTIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX",
@@ -58,6 +61,14 @@ WITH things_written AS (
     INSERT INTO history_points (thing_id, path, t_us, revision, type, num, str)
     SELECT * FROM unnest($23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::smallint[], $28::float8[],
                          $29::text[])
+), rollups_written AS (
+    INSERT INTO history_rollups AS r (""" + ", ".join(ROLLUP_COLUMNS) + """)
+    SELECT * FROM unnest($30::text[], $31::text[], $32::bigint[], $33::bigint[], $34::bigint[], $35::bigint[],
+                         $36::bigint[], $37::numeric[], $38::float8[], $39::smallint[], $40::float8[], $41::text[],
+                         $42::smallint[], $43::float8[], $44::text[], $45::bigint[], $46::bigint[], $47::smallint[],
+                         $48::float8[], $49::text[], $50::bigint[], $51::bigint[], $52::smallint[], $53::float8[],
+                         $54::text[])
+    """ + on_conflict("({})::numeric") + """
 )
 INSERT INTO thing_index (thing_id, path, wpath, type, num, str, empty)
 SELECT * FROM unnest($16::text[], $17::text[], $18::text[], $19::smallint[], $20::numeric[], $21::text[],
@@ -94,15 +105,18 @@ WITH rows_removed AS (
 )
 INSERT INTO policy_imports (policy_id, imported_id) SELECT * FROM unnest($8::text[], $9::text[])
 """
-def statements(plan: Plan) -> list[tuple[str, list[list[Any]]]]:
-    """The statements that write `plan`, with their column arrays: none when every unit conflicted."""
+def statements(plan: Plan, rollups: tuple[int, ...] = ()) -> list[tuple[str, list[list[Any]]]]:
+    """The statements that write `plan`, with their column arrays (with the history rollups of `rollups`, widths
+    in microseconds): none when every unit conflicted."""
     result: list[tuple[str, list[list[Any]]]] = []
     things = plan.entity_rows("thing")
     if things:  # every thing written has its index rows replaced (none for a tombstone)
         index_rows = [index_record(row) for rows in plan.thing_index.values() for row in rows]
         result.append((WRITE_THINGS, [*_columns(things, 8), *_columns(_journal(plan, "thing"), 7),
                                       *_columns(index_rows, 7),
-                                      *_columns([point_record(row) for row in plan.points], 7)]))
+                                      *_columns([point_record(row) for row in plan.points], 7),
+                                      *_columns([rollup_record(row) for row in rollup_rows(plan.points, rollups)],
+                                                len(ROLLUP_COLUMNS))]))
     policies = plan.entity_rows("policy")
     if policies:
         result.append((WRITE_POLICIES, [*_columns(policies, 6), *_columns(_journal(plan, "policy"), 7)]))

@@ -12,24 +12,28 @@ import asyncio
 import enum
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import asyncpg
 
+from twinhub.history.aggregate import Partial
+from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds
+from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds, to_micros
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
-from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, stored_point
+from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, stored_point, stored_rollup
 from twinhub.store.postgres.schema import migrate
+from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
+from twinhub.store.rollups import decode_partial, width_micros
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
@@ -64,6 +68,9 @@ _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
 # One series' page: the key's row-value order is the page order (see store/points.py `page_bounds`).
 _POINTS = ("SELECT t_us, revision, type, num, str FROM history_points WHERE thing_id = $1 AND path = $2 "
            "AND (t_us, revision) > ($3, $4) AND t_us < $5 ORDER BY t_us, revision LIMIT $6")
+# One series' rollup buckets of one width, by the key.
+_ROLLUPS = (f"SELECT {', '.join(ROLLUP_COLUMNS[3:])} FROM history_rollups WHERE thing_id = $1 AND path = $2 "
+            "AND width_us = $3 AND bucket_us >= $4 AND bucket_us < $5 ORDER BY bucket_us")
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = $1 WHERE id = 1 AND epoch = $2 RETURNING epoch"
 # One statement, so one snapshot: the bound (the latest revision meeting the limits, found by revision,
 # so it stays exact if a clock stepped back), the latest snapshot at or before it (the partial index
@@ -92,14 +99,16 @@ class _State(enum.Enum):
 
 
 def open_postgres_store(dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE, batch_max: int = DEFAULT_BATCH_MAX,
-                        max_pending: int = DEFAULT_MAX_PENDING) -> PostgresStore:
+                        max_pending: int = DEFAULT_MAX_PENDING,
+                        rollups: Sequence[timedelta] = DEFAULT_ROLLUP_WIDTHS) -> PostgresStore:
     """The store in the PostgreSQL database at `dsn` (`postgresql://user:password@host:port/database`);
     open it with `async with`.
 
     Entering migrates the schema; it raises SchemaTooNew for a database of a newer twinhub and
-    ServiceUnavailable when the database cannot be reached or migrated.
+    ServiceUnavailable when the database cannot be reached or migrated. `rollups`: the widths of the history
+    rollups it maintains.
     """
-    return PostgresStore(dsn, pool_size=pool_size, batch_max=batch_max, max_pending=max_pending)
+    return PostgresStore(dsn, pool_size=pool_size, batch_max=batch_max, max_pending=max_pending, rollups=rollups)
 
 
 def masked(dsn: str) -> str:
@@ -111,12 +120,13 @@ class PostgresStore:
     """The `Store` on one PostgreSQL database. Open once with `async with`; it cannot be reopened."""
 
     def __init__(self, dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE, batch_max: int = DEFAULT_BATCH_MAX,
-                 max_pending: int = DEFAULT_MAX_PENDING) -> None:
+                 max_pending: int = DEFAULT_MAX_PENDING, rollups: Sequence[timedelta] = DEFAULT_ROLLUP_WIDTHS) -> None:
         if pool_size < 1 or batch_max < 1 or max_pending < 1:
             raise ValueError("pool_size, batch_max and max_pending must be at least 1")
         self._dsn = dsn
         self._pool_size = pool_size
         self._batch_max = batch_max
+        self._rollups = tuple(rollups)
         self._state = _State.UNOPENED
         self._slots = Slots(max_pending)
         self._readers: asyncpg.Pool | None = None
@@ -153,7 +163,7 @@ class PostgresStore:
                 raise ServiceUnavailable(f"The thing store {masked(self._dsn)} cannot be opened.") from exc
             raise
         self._committer = Committer(self._writer, batch_max=self._batch_max, acquire_timeout=ACQUIRE_TIMEOUT,
-                                    settle=self._settle)
+                                    settle=self._settle, rollups=width_micros(self._rollups))
         self._committer.start()
         self._state = _State.OPEN
         return self
@@ -284,6 +294,16 @@ class PostgresStore:
         bounds = page_bounds(start, end, after, limit)
         rows = await self._read(lambda connection: connection.fetch(_POINTS, thing_id, encode_text(path), *bounds))
         return make_page(thing_id, path, [stored_point(tuple(row)) for row in rows], limit)
+
+    async def rollups(self, thing_id: str, path: str, *, start: datetime, end: datetime,
+                      width: timedelta) -> dict[datetime, Partial]:
+        """See `Store.rollups`."""
+        arguments = (thing_id, encode_text(path), *width_micros([width]), to_micros(start), to_micros(end))
+        rows = await self._read(lambda connection: connection.fetch(_ROLLUPS, *arguments))
+        try:
+            return dict(decode_partial(thing_id, path, stored_rollup(tuple(row))) for row in rows)
+        except ValueError as exc:  # an undecodable row
+            raise ServiceUnavailable("The thing store could not be read.") from exc
 
     async def life_start(self, thing_id: str) -> int:
         revision = await self._read(lambda connection: connection.fetchval(_LIFE_START, thing_id))

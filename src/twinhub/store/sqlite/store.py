@@ -7,20 +7,24 @@ import enum
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Self, TypeVar
 
+from twinhub.history.aggregate import Partial
+from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds
+from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds, to_micros
+from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
+from twinhub.store.rollups import decode_partial, width_micros
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
@@ -56,6 +60,9 @@ _POINTS = (
     "SELECT t_us, revision, type, num, str FROM history_points WHERE thing_id = ? AND path = ? "
     "AND (t_us, revision) > (?, ?) AND t_us < ? ORDER BY t_us, revision LIMIT ?"
 )
+# One series' rollup buckets of one width, by the key.
+_ROLLUPS = (f"SELECT {', '.join(ROLLUP_COLUMNS[3:])} FROM history_rollups WHERE thing_id = ? AND path = ? "
+            "AND width_us = ? AND bucket_us >= ? AND bucket_us < ? ORDER BY bucket_us")
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = ? WHERE id = 1 AND epoch = ?"
 # One statement, so one read snapshot: the bound (the latest revision meeting the caller's limits;
 # by revision, not by time, so it stays exact if a clock stepped back; a timestamp limit walks the
@@ -81,24 +88,25 @@ class _State(enum.Enum):
     CLOSED = "closed"
 
 
-def open_sqlite_store(path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
-                      max_pending: int = DEFAULT_MAX_PENDING) -> SqliteStore:
+def open_sqlite_store(path: Path, *, batch_max: int = DEFAULT_BATCH_MAX, max_pending: int = DEFAULT_MAX_PENDING,
+                      rollups: Sequence[timedelta] = DEFAULT_ROLLUP_WIDTHS) -> SqliteStore:
     """The store on the SQLite file at `path` (created if missing); open it with `async with`.
 
     Entering raises SchemaTooNew for a database of a newer twinhub, ServiceUnavailable when the file
-    cannot be opened or migrated.
+    cannot be opened or migrated. `rollups`: the widths of the history rollups it maintains.
     """
-    return SqliteStore(path, batch_max=batch_max, max_pending=max_pending)
+    return SqliteStore(path, batch_max=batch_max, max_pending=max_pending, rollups=rollups)
 
 
 class SqliteStore:
     """The `Store` on one SQLite file. Open once with `async with`; it cannot be reopened after close."""
 
     def __init__(self, path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
-                 max_pending: int = DEFAULT_MAX_PENDING) -> None:
+                 max_pending: int = DEFAULT_MAX_PENDING, rollups: Sequence[timedelta] = DEFAULT_ROLLUP_WIDTHS) -> None:
         if batch_max < 1 or max_pending < 1:
             raise ValueError("batch_max and max_pending must be at least 1")
         self._path = path
+        self._rollups = tuple(rollups)
         self._batch_max = batch_max
         self._max_pending = max_pending
         self._state = _State.UNOPENED
@@ -122,7 +130,8 @@ class SqliteStore:
             raise RuntimeError("The store is already open.")
         self._state = _State.OPENING
         writer = Writer(self._path, loop=asyncio.get_running_loop(), settle=self._settle,
-                        batch_max=self._batch_max, max_pending=self._max_pending)
+                        batch_max=self._batch_max, max_pending=self._max_pending,
+                        rollups=width_micros(self._rollups))
         try:
             await asyncio.wrap_future(writer.start())
         except BaseException:  # failed, or cancelled while opening: nothing may keep running
@@ -282,6 +291,16 @@ class SqliteStore:
         def query(connection: sqlite3.Connection) -> PointPage:
             rows = connection.execute(_POINTS, (thing_id, path, lower_micros, lower_revision, upper, fetch)).fetchall()
             return make_page(thing_id, path, rows, limit)
+
+        return await self._read(query)
+
+    async def rollups(self, thing_id: str, path: str, *, start: datetime, end: datetime,
+                      width: timedelta) -> dict[datetime, Partial]:
+        """See `Store.rollups`."""
+        arguments = (thing_id, path, *width_micros([width]), to_micros(start), to_micros(end))
+
+        def query(connection: sqlite3.Connection) -> dict[datetime, Partial]:
+            return dict(decode_partial(thing_id, path, row) for row in connection.execute(_ROLLUPS, arguments))
 
         return await self._read(query)
 

@@ -22,6 +22,8 @@ from pathlib import Path
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.json import dumps
 from twinhub.store.batch import Plan, plan_batch
+from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
+from twinhub.store.rollups import on_conflict, rollup_rows
 from twinhub.store.rows import EncodedCommit, Kind
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
@@ -81,6 +83,11 @@ _INSERT_POLICY_IMPORTS = "INSERT INTO policy_imports (policy_id, imported_id) VA
 _INSERT_POINTS = (
     "INSERT INTO history_points (thing_id, path, t_us, revision, type, num, str) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+# ... and the rollups of those points, each row combined with the stored one.
+UPSERT_ROLLUPS = (f"INSERT INTO history_rollups AS r ({', '.join(ROLLUP_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * len(ROLLUP_COLUMNS))}) {on_conflict('CAST({} AS INTEGER)')}")
+INT64 = 2**63  # SQLite's integers: a rollup's integer sum beyond them is written as a double
+
 
 @dataclass(frozen=True, slots=True)
 class Pending:
@@ -94,8 +101,9 @@ class Writer:
     """The writer thread and its queue. `settle` runs on `loop` with the outcomes of each batch."""
 
     def __init__(self, path: Path, *, loop: asyncio.AbstractEventLoop, settle: Settle, batch_max: int,
-                 max_pending: int) -> None:
+                 max_pending: int, rollups: tuple[int, ...] = ()) -> None:
         self._path = path
+        self._rollups = rollups  # widths in microseconds
         self._loop = loop
         self._settle = settle
         self._batch_max = batch_max
@@ -188,6 +196,7 @@ class Writer:
                     connection.executemany(insert_event, plan.events[kind])
             _write_index(connection, plan)
             connection.executemany(_INSERT_POINTS, plan.points)
+            connection.executemany(UPSERT_ROLLUPS, rollup_rows(plan.points, self._rollups, isum_bound=INT64))
             connection.execute("COMMIT")
         except Exception as exc:
             # A failed transaction fails every write of the batch, and nothing of it is applied. Anything
