@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 import asyncpg
 
 from twinhub.history.aggregate import Partial
-from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
+from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS, HistoryRetention
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
@@ -27,11 +27,13 @@ from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
 from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds, to_micros
+from twinhub.store.postgres import pruning
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
 from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, stored_point, stored_rollup
 from twinhub.store.postgres.schema import migrate
+from twinhub.store.pruning import PRUNE_ROWS, PRUNE_SERIES, Pruned, SeriesKey
 from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
 from twinhub.store.rollups import decode_partial, width_micros
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
@@ -308,6 +310,24 @@ class PostgresStore:
     async def life_start(self, thing_id: str) -> int:
         revision = await self._read(lambda connection: connection.fetchval(_LIFE_START, thing_id))
         return 0 if revision is None else int(revision)
+
+    # -- retention ---------------------------------------------------------------------------------
+
+    async def prune_points(self, retention: HistoryRetention, now: datetime, *, start: SeriesKey | None = None,
+                           series: int = PRUNE_SERIES, rows: int = PRUNE_ROWS) -> Pruned[SeriesKey]:
+        """See `Store.prune_points`."""
+        return await self._read(lambda connection: pruning.prune_points(
+            connection, retention, now, start=start, series=series, rows=rows))
+
+    async def prune_rollups(self, width: timedelta, cutoff: datetime, *, rows: int = PRUNE_ROWS) -> int:
+        """See `Store.prune_rollups`."""
+        return await self._read(lambda connection: pruning.prune_rollups(connection, width, cutoff, rows=rows))
+
+    async def prune_journal(self, cutoff: datetime, *, start: str | None = None, things: int = PRUNE_SERIES,
+                            rows: int = PRUNE_ROWS) -> Pruned[str]:
+        """See `Store.prune_journal`."""
+        return await self._read(lambda connection: pruning.prune_journal(
+            connection, cutoff, start=start, things=things, rows=rows))
 
     # -- identity ----------------------------------------------------------------------------------
 

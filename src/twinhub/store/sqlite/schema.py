@@ -12,7 +12,7 @@ from pathlib import Path
 from twinhub.store.migrations import Migration, SchemaTooNew
 from twinhub.store.migrations import load_migrations as load_all
 
-__all__ = ["SchemaTooNew", "connect_reader", "connect_writer", "load_migrations", "migrate"]
+__all__ = ["SchemaTooNew", "connect_maintenance", "connect_reader", "connect_writer", "load_migrations", "migrate"]
 
 BUSY_TIMEOUT_MS = 5_000
 
@@ -65,19 +65,29 @@ def connect_writer(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def connect_reader(path: Path) -> sqlite3.Connection:
-    """A read-only connection for the reader threads (WAL lets them read while the writer commits).
+def connect_maintenance(path: Path) -> sqlite3.Connection:
+    """A read-write connection for a short transaction beside the writer thread's (epoch renewal, retention):
+    it waits out the writer's transactions for up to the busy timeout."""
+    return _waiting(sqlite3.connect(path, isolation_level=None))
 
-    `check_same_thread=False` only so that `aclose` can close it once its thread pool has stopped.
-    """
-    uri = path.resolve().as_uri() + "?mode=ro"
-    connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+
+def _waiting(connection: sqlite3.Connection) -> sqlite3.Connection:
+    """`connection`, waiting for locks up to the busy timeout (closed if that cannot be set)."""
     try:
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+def connect_reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection for the reader threads (WAL lets them read while the writer commits).
+
+    `check_same_thread=False` only so that `aclose` can close it once its thread pool has stopped.
+    """
+    uri = path.resolve().as_uri() + "?mode=ro"
+    return _waiting(sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False))
 
 
 def migrate(connection: sqlite3.Connection, path: Path) -> int:

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self, TypeVar
 
 from twinhub.history.aggregate import Partial
-from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
+from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS, HistoryRetention
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
@@ -23,13 +23,15 @@ from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
 from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds, to_micros
+from twinhub.store.pruning import PRUNE_ROWS, PRUNE_SERIES, Pruned, SeriesKey
 from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
 from twinhub.store.rollups import decode_partial, width_micros
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
+from twinhub.store.sqlite import pruning
 from twinhub.store.sqlite.dialect import SQLITE
-from twinhub.store.sqlite.schema import BUSY_TIMEOUT_MS, connect_reader
+from twinhub.store.sqlite.schema import connect_maintenance, connect_reader
 from twinhub.store.sqlite.writer import Outcome, Pending, Writer
 
 __all__ = ["DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING", "READER_THREADS", "SqliteStore", "open_sqlite_store"]
@@ -311,6 +313,47 @@ class SqliteStore:
 
         return await self._read(query)
 
+    # -- retention ---------------------------------------------------------------------------------
+
+    async def prune_points(self, retention: HistoryRetention, now: datetime, *, start: SeriesKey | None = None,
+                           series: int = PRUNE_SERIES, rows: int = PRUNE_ROWS) -> Pruned[SeriesKey]:
+        """See `Store.prune_points`."""
+        return await self._maintain(lambda connection: pruning.prune_points(
+            connection, retention, now, start=start, series=series, rows=rows))
+
+    async def prune_rollups(self, width: timedelta, cutoff: datetime, *, rows: int = PRUNE_ROWS) -> int:
+        """See `Store.prune_rollups`."""
+        return await self._maintain(lambda connection: pruning.prune_rollups(connection, width, cutoff, rows=rows))
+
+    async def prune_journal(self, cutoff: datetime, *, start: str | None = None, things: int = PRUNE_SERIES,
+                            rows: int = PRUNE_ROWS) -> Pruned[str]:
+        """See `Store.prune_journal`."""
+        return await self._maintain(lambda connection: pruning.prune_journal(
+            connection, cutoff, start=start, things=things, rows=rows))
+
+    async def _maintain(self, work: Callable[[sqlite3.Connection], _T],
+                        unavailable: str = "The thing store could not prune old history.") -> _T:
+        """`work` in one write transaction on a connection of its own (the writer thread's transactions are for
+        commands): bounded work, so the writer waits at most that long for the lock (within the busy timeout).
+        Raises ServiceUnavailable(`unavailable`) when the database fails."""
+        self._check_open()
+
+        def run() -> _T:
+            connection = connect_maintenance(self._path)
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                result = work(connection)
+                connection.execute("COMMIT")
+                return result
+            finally:
+                connection.close()  # an open transaction is rolled back
+
+        try:
+            return await asyncio.to_thread(run)
+        except sqlite3.Error as exc:
+            log.error("a maintenance transaction of the thing store failed", exc_info=exc)
+            raise ServiceUnavailable(unavailable) from exc
+
     # -- identity ----------------------------------------------------------------------------------
 
     async def epoch(self) -> str:
@@ -327,22 +370,11 @@ class SqliteStore:
         entities; renewals happen once, at start), waiting out the writer's transactions."""
         self._check_open()
 
-        def renew() -> str:
-            connection = sqlite3.connect(self._path, isolation_level=None)
-            try:
-                connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                connection.execute("BEGIN IMMEDIATE")
-                connection.execute(_RENEW_EPOCH, (new_epoch(), expected))
-                epoch = str(connection.execute(_EPOCH).fetchone()[0])
-                connection.execute("COMMIT")
-                return epoch
-            finally:
-                connection.close()  # an open transaction is rolled back
+        def renew(connection: sqlite3.Connection) -> str:
+            connection.execute(_RENEW_EPOCH, (new_epoch(), expected))
+            return str(connection.execute(_EPOCH).fetchone()[0])
 
-        try:
-            return await asyncio.to_thread(renew)
-        except sqlite3.Error as exc:
-            raise ServiceUnavailable("The thing store could not renew its epoch.") from exc
+        return await self._maintain(renew, "The thing store could not renew its epoch.")
 
     async def _read(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
         self._check_open()
