@@ -46,7 +46,7 @@ async def write_leaves(store: Store, thing_id: str, times: list[datetime]) -> No
 async def all_points(store: Store, thing_id: str) -> dict[str, list[Point]]:
     found = {}
     for path in ("attributes/a", "features/f/properties/debugLevel", "features/f/properties/value"):
-        page = await store.points(thing_id, path, start=EVER[0], end=EVER[1], limit=1000)
+        page = await store.points(thing_id, [path], start=EVER[0], end=EVER[1], limit=1000)
         found[path] = list(page.points)
     return found
 

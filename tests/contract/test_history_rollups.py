@@ -42,7 +42,7 @@ async def write_series(store: Store, values: list[tuple[datetime, JsonValue]], t
 
 
 async def raw_samples(store: Store, thing_id: str = T, path: str = PATH) -> list[Sample]:
-    page = await store.points(thing_id, path, start=EVER[0], end=EVER[1], limit=1000)
+    page = await store.points(thing_id, [path], start=EVER[0], end=EVER[1], limit=1000)
     assert page.next is None
     return [Sample(point.time, point.value, point.revision, thing_id) for point in page.points
             if point.value is not None]

@@ -38,7 +38,7 @@ class World:
     things: ThingService
 
     async def series(self, path: str) -> list[tuple[datetime, object, int]]:
-        page = await self.store.points(THING, path, start=EVER[0], end=EVER[1], limit=100)
+        page = await self.store.points(THING, [path], start=EVER[0], end=EVER[1], limit=100)
         return [(point.time, point.value, point.revision) for point in page.points]
 
 
