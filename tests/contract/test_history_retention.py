@@ -11,10 +11,11 @@ import pytest
 from tests.contract.helpers import at, create, history, modify, with_points
 from tests.contract.test_history_rollups import EVER, M, assert_same, raw_samples
 from tests.contract.test_store import commit_all, revisions
-from twinhub.history import Point, partials
+from twinhub.history import Point, bucket_start, partials
 from twinhub.history.retention import HistoryRetention, parse_retention
 from twinhub.model.events import Thing
 from twinhub.model.types import JsonValue, Pointer
+from twinhub.service.retention import Pruner, RetentionPolicy
 from twinhub.store.base import Store
 from twinhub.store.pruning import Pruned, SeriesKey
 
@@ -163,3 +164,21 @@ async def test_journal_retention_prunes_up_to_the_latest_snapshot_by_the_cutoff(
     await commit_all(store, history("org.twinhub:a", 250))
     assert await prune_journal_all(store, at(10_000), things=10, rows=1000) == 199
     assert revisions(await store.journal("org.twinhub:a", to_revision=250)) == list(range(200, 251))
+
+
+async def test_a_pruning_pass_applies_every_retention_setting_and_a_second_finds_nothing(store: Store) -> None:
+    await write_leaves(store, "ns.a:t", TIMES)
+    await commit_all(store, history("org.twinhub:j", 250))  # revision r at at(r); snapshots at 1, 100, 200
+    hours = await store.rollups("ns.a:t", "attributes/a", start=EVER[0], end=EVER[1], width=timedelta(hours=1))
+    policy = RetentionPolicy(RETENTION, {M: timedelta(minutes=30)}, journal=NOW - at(150.5))
+    pruner = Pruner(store, policy, interval=3600, pause=0, clock=lambda: NOW)
+    # points: 2 + 5 + 2; minute buckets ending by -30 min: 4 times x 3 leaves; journal: revisions 1..99
+    assert await pruner.prune() == 9 + 12 + 99
+    assert [len(points) for points in (await all_points(store, "ns.a:t")).values()] == [6, 3, 6]
+    minutes = await store.rollups("ns.a:t", "attributes/a", start=EVER[0], end=EVER[1], width=M)
+    assert sorted(minutes) == [bucket_start(NOW - timedelta(minutes=minutes), M) for minutes in (30, 10, 9, 1)]
+    assert await store.rollups("ns.a:t", "attributes/a", start=EVER[0], end=EVER[1],
+                               width=timedelta(hours=1)) == hours
+    assert revisions(await store.journal("org.twinhub:j"))[0] == 200
+    assert revisions(await store.journal("org.twinhub:j", to_revision=100)) == [100]
+    assert await pruner.prune() == 0

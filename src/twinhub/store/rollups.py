@@ -20,6 +20,7 @@ of 1e-9).
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -155,6 +156,8 @@ def decode_partial(thing_id: str, path: str, row: Sequence[Any]) -> tuple[dateti
     first, last = _sample(thing_id, path, ends[:5]), _sample(thing_id, path, ends[5:])
     if numbers < count:
         return from_micros(bucket), Partial(count, None, False, None, None, first, last)
+    if not math.isfinite(fsum):  # a double sum of floats near the largest double overflowed: the nearest there is
+        fsum = math.copysign(sys.float_info.max, fsum)
     total = Fraction(isum) + Fraction(fsum)  # int, Decimal (numeric) or float: each exactly
     minimum, maximum = _number(thing_id, path, min_type, min_num, min_str), _number(thing_id, path, max_type,
                                                                                  max_num, max_str)

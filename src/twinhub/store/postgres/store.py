@@ -27,10 +27,10 @@ from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
 from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds, to_micros
-from twinhub.store.postgres import pruning
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
+from twinhub.store.postgres.pruning import prune_journal, prune_points, prune_rollups
 from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, stored_point, stored_rollup
 from twinhub.store.postgres.schema import migrate
 from twinhub.store.pruning import PRUNE_ROWS, PRUNE_SERIES, Pruned, SeriesKey
@@ -323,17 +323,17 @@ class PostgresStore:
     async def prune_points(self, retention: HistoryRetention, now: datetime, *, start: SeriesKey | None = None,
                            series: int = PRUNE_SERIES, rows: int = PRUNE_ROWS) -> Pruned[SeriesKey]:
         """See `Store.prune_points`."""
-        return await self._read(lambda connection: pruning.prune_points(
+        return await self._read(lambda connection: prune_points(
             connection, retention, now, start=start, series=series, rows=rows))
 
     async def prune_rollups(self, width: timedelta, cutoff: datetime, *, rows: int = PRUNE_ROWS) -> int:
         """See `Store.prune_rollups`."""
-        return await self._read(lambda connection: pruning.prune_rollups(connection, width, cutoff, rows=rows))
+        return await self._read(lambda connection: prune_rollups(connection, width, cutoff, rows=rows))
 
     async def prune_journal(self, cutoff: datetime, *, start: str | None = None, things: int = PRUNE_SERIES,
                             rows: int = PRUNE_ROWS) -> Pruned[str]:
         """See `Store.prune_journal`."""
-        return await self._read(lambda connection: pruning.prune_journal(
+        return await self._read(lambda connection: prune_journal(
             connection, cutoff, start=start, things=things, rows=rows))
 
     # -- identity ----------------------------------------------------------------------------------

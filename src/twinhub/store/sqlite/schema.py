@@ -7,14 +7,19 @@ one transaction; the database records how far it got in `PRAGMA user_version`.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from twinhub.store.migrations import Migration, SchemaTooNew
 from twinhub.store.migrations import load_migrations as load_all
 
-__all__ = ["SchemaTooNew", "connect_maintenance", "connect_reader", "connect_writer", "load_migrations", "migrate"]
+__all__ = ["SchemaTooNew", "connect_maintenance", "connect_reader", "connect_writer", "in_write_transaction",
+           "load_migrations", "migrate"]
 
 BUSY_TIMEOUT_MS = 5_000
+
+_T = TypeVar("_T")
 
 
 
@@ -69,6 +74,18 @@ def connect_maintenance(path: Path) -> sqlite3.Connection:
     """A read-write connection for a short transaction beside the writer thread's (epoch renewal, retention):
     it waits out the writer's transactions for up to the busy timeout."""
     return _waiting(sqlite3.connect(path, isolation_level=None))
+
+
+def in_write_transaction(path: Path, work: Callable[[sqlite3.Connection], _T]) -> _T:
+    """`work` in one write transaction on a connection of its own (`connect_maintenance`)."""
+    connection = connect_maintenance(path)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        result = work(connection)
+        connection.execute("COMMIT")
+        return result
+    finally:
+        connection.close()  # an open transaction is rolled back
 
 
 def _waiting(connection: sqlite3.Connection) -> sqlite3.Connection:

@@ -29,9 +29,9 @@ from twinhub.store.rollups import decode_partial, width_micros
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
-from twinhub.store.sqlite import pruning
 from twinhub.store.sqlite.dialect import SQLITE
-from twinhub.store.sqlite.schema import connect_maintenance, connect_reader
+from twinhub.store.sqlite.pruning import prune_journal, prune_points, prune_rollups
+from twinhub.store.sqlite.schema import connect_reader, in_write_transaction
 from twinhub.store.sqlite.writer import Outcome, Pending, Writer
 
 __all__ = ["DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING", "READER_THREADS", "SqliteStore", "open_sqlite_store"]
@@ -320,17 +320,17 @@ class SqliteStore:
     async def prune_points(self, retention: HistoryRetention, now: datetime, *, start: SeriesKey | None = None,
                            series: int = PRUNE_SERIES, rows: int = PRUNE_ROWS) -> Pruned[SeriesKey]:
         """See `Store.prune_points`."""
-        return await self._maintain(lambda connection: pruning.prune_points(
+        return await self._maintain(lambda connection: prune_points(
             connection, retention, now, start=start, series=series, rows=rows))
 
     async def prune_rollups(self, width: timedelta, cutoff: datetime, *, rows: int = PRUNE_ROWS) -> int:
         """See `Store.prune_rollups`."""
-        return await self._maintain(lambda connection: pruning.prune_rollups(connection, width, cutoff, rows=rows))
+        return await self._maintain(lambda connection: prune_rollups(connection, width, cutoff, rows=rows))
 
     async def prune_journal(self, cutoff: datetime, *, start: str | None = None, things: int = PRUNE_SERIES,
                             rows: int = PRUNE_ROWS) -> Pruned[str]:
         """See `Store.prune_journal`."""
-        return await self._maintain(lambda connection: pruning.prune_journal(
+        return await self._maintain(lambda connection: prune_journal(
             connection, cutoff, start=start, things=things, rows=rows))
 
     async def _maintain(self, work: Callable[[sqlite3.Connection], _T],
@@ -339,19 +339,8 @@ class SqliteStore:
         commands): bounded work, so the writer waits at most that long for the lock (within the busy timeout).
         Raises ServiceUnavailable(`unavailable`) when the database fails."""
         self._check_open()
-
-        def run() -> _T:
-            connection = connect_maintenance(self._path)
-            try:
-                connection.execute("BEGIN IMMEDIATE")
-                result = work(connection)
-                connection.execute("COMMIT")
-                return result
-            finally:
-                connection.close()  # an open transaction is rolled back
-
         try:
-            return await asyncio.to_thread(run)
+            return await asyncio.to_thread(in_write_transaction, self._path, work)
         except sqlite3.Error as exc:
             log.error("a maintenance transaction of the thing store failed", exc_info=exc)
             raise ServiceUnavailable(unavailable) from exc
