@@ -162,8 +162,10 @@ async def test_journal_retention_keeps_the_snapshot_before_the_cutoff_and_all_af
 
 async def test_journal_retention_prunes_up_to_the_latest_snapshot_by_the_cutoff(store: Store) -> None:
     await commit_all(store, history("org.twinhub:a", 250))
+    assert await store.life_start("org.twinhub:a") == 1
     assert await prune_journal_all(store, at(10_000), things=10, rows=1000) == 199
     assert revisions(await store.journal("org.twinhub:a", to_revision=250)) == list(range(200, 251))
+    assert await store.life_start("org.twinhub:a") == 200  # the creation is gone: the oldest revision kept
 
 
 async def test_a_pruning_pass_applies_every_retention_setting_and_a_second_finds_nothing(store: Store) -> None:

@@ -116,7 +116,8 @@ class Store(Protocol):
 
     async def life_start(self, thing_id: str) -> int:
         """The first revision of the thing's latest life: that of its latest creation as a whole (a thing
-        deleted and created again starts a new life); 0 when it was never created."""
+        deleted and created again starts a new life), or, when journal retention pruned that creation, the oldest
+        revision kept (a snapshot, see `prune_journal`); 0 when it was never created."""
         ...
 
     async def epoch(self) -> str:

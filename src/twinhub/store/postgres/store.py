@@ -60,11 +60,14 @@ _LOAD_CONNECTION = "SELECT revision, created, modified, deleted, doc FROM connec
 _CONNECTIONS = ("SELECT connection_id, revision, created, modified, deleted, doc FROM connections "
                 "WHERE deleted = 0 ORDER BY connection_id LIMIT $1")
 _IMPORTERS = "SELECT policy_id FROM policy_imports WHERE imported_id = $1 ORDER BY policy_id"
-# Creations as a whole always keep a snapshot: the partial index walks only those, latest first.
+# Creations as a whole always keep a snapshot: the partial index walks only those, latest first; a creation
+# pruned by journal retention leaves the oldest revision kept (a snapshot) as the start of what is known.
 _LIFE_START = """
-SELECT revision FROM thing_journal
-WHERE thing_id = $1 AND snapshot IS NOT NULL AND action = 'created' AND path = '/'
-ORDER BY revision DESC LIMIT 1
+SELECT coalesce(
+    (SELECT revision FROM thing_journal
+     WHERE thing_id = $1 AND snapshot IS NOT NULL AND action = 'created' AND path = '/'
+     ORDER BY revision DESC LIMIT 1),
+    (SELECT min(revision) FROM thing_journal WHERE thing_id = $1))
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
 # A page of raw points: one key range per path (see store/points.py `page_bounds`), each ordered and limited

@@ -50,11 +50,14 @@ _LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies W
 _LOAD_CONNECTION = "SELECT revision, created, modified, deleted, doc FROM connections WHERE connection_id = ?"
 _CONNECTIONS = ("SELECT connection_id, revision, created, modified, deleted, doc FROM connections "
                 "WHERE deleted = 0 ORDER BY connection_id LIMIT ?")
-# Creations as a whole always keep a snapshot: the partial index walks only those, latest first.
+# Creations as a whole always keep a snapshot: the partial index walks only those, latest first; a creation
+# pruned by journal retention leaves the oldest revision kept (a snapshot) as the start of what is known.
 _LIFE_START = """
-SELECT revision FROM thing_journal INDEXED BY thing_journal_snapshots
-WHERE thing_id = ? AND snapshot IS NOT NULL AND action = 'created' AND path = '/'
-ORDER BY revision DESC LIMIT 1
+SELECT coalesce(
+    (SELECT revision FROM thing_journal INDEXED BY thing_journal_snapshots
+     WHERE thing_id = ?1 AND snapshot IS NOT NULL AND action = 'created' AND path = '/'
+     ORDER BY revision DESC LIMIT 1),
+    (SELECT min(revision) FROM thing_journal WHERE thing_id = ?1))
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
 # A page of raw points: one key range per path (see store/points.py `page_bounds`), merged by a compound SELECT
@@ -311,7 +314,7 @@ class SqliteStore:
     async def life_start(self, thing_id: str) -> int:
         def query(connection: sqlite3.Connection) -> int:
             row = connection.execute(_LIFE_START, (thing_id,)).fetchone()
-            return 0 if row is None else int(row[0])
+            return 0 if row is None or row[0] is None else int(row[0])
 
         return await self._read(query)
 
