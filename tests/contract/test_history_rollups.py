@@ -13,8 +13,9 @@ import pytest
 
 from tests.contract.conftest import StoreOpener
 from tests.contract.helpers import at, create, delete, modify, with_points
-from twinhub.history import Partial, Sample, partials
+from twinhub.history import Partial, Point, Sample, partials
 from twinhub.history.plan import combine, plan_segments
+from twinhub.history.retention import parse_retention
 from twinhub.model.events import Thing
 from twinhub.model.types import JsonValue
 from twinhub.store.base import Store
@@ -168,3 +169,65 @@ async def test_each_width_configured_is_kept(open_store: StoreOpener) -> None:
         assert await store.rollups(T, PATH, start=EVER[0], end=EVER[1], width=M) == {}
 
 
+
+
+# -- bucket queries through the rollups ----------------------------------------------------------------------
+
+QUERIES = [  # (start, end, step): rollup segments between raw ends, aligned ranges, and raw only
+    (at(17.5), at(3 * 3600 - 1234.25), 2 * H),
+    (at(0), at(3 * 3600), 5 * M),
+    (at(-3600), at(4 * 3600), H),
+    (at(33), at(3 * 3600 - 7), 15 * M),
+    (at(100), at(5000), timedelta(seconds=30)),  # finer than every rollup: raw only
+]
+
+
+@pytest.mark.parametrize(("start", "end", "step"), QUERIES)
+async def test_buckets_through_rollups_equal_the_partials_of_the_raw_points(store: Store, start: datetime,
+                                                                           end: datetime, step: timedelta) -> None:
+    await write_series(store, mixed_values(4, 150))
+    samples = await raw_samples(store)
+    expected = partials([sample for sample in samples if start <= sample.time < end], step)
+    assert expected
+    assert_same(await store.buckets(T, PATH, start=start, end=end, step=step), expected)
+
+
+async def test_fleet_buckets_through_rollups_count_things_and_combine_them(store: Store) -> None:
+    things = [f"org.twinhub:f{index}" for index in range(5)]
+    for index, thing_id in enumerate(things[:4]):  # the last has no point
+        await write_series(store, mixed_values(10 + index, 40), thing_id)
+    samples = {thing_id: await raw_samples(store, thing_id) for thing_id in things}
+    groups = [things[:2], things[2:], ["org.twinhub:none"]]
+    start, end, step = at(45), at(3 * 3600 - 45), 30 * M
+    found = await store.fleet_buckets(groups, PATH, start=start, end=end, step=step)
+    for group, fleet in zip(groups, found, strict=True):
+        inside = [sample for thing_id in group for sample in samples.get(thing_id, [])
+                  if start <= sample.time < end]
+        assert fleet.things == len({sample.thing_id for sample in inside})
+        assert_same(fleet.partials, partials(inside, step))
+    assert [fleet.things for fleet in found] == [2, 2, 0]
+
+
+async def test_a_range_whose_raw_points_are_pruned_is_answered_from_the_rollups(store: Store) -> None:
+    await write_series(store, mixed_values(5, 120))
+    samples = await raw_samples(store)
+    everything = parse_retention(["1s"])
+    while (await store.prune_points(everything, at(10**5))).next is not None:
+        pass
+    assert await raw_samples(store) == []
+    start, end = at(0), at(3 * 3600)  # whole hours: the rollup of an hour answers all of it
+    assert_same(await store.buckets(T, PATH, start=start, end=end, step=H), partials(samples, H))
+    fleet = await store.fleet_buckets([[T]], PATH, start=start, end=end, step=H)
+    assert fleet[0].things == 1
+    assert_same(fleet[0].partials, partials(samples, H))
+
+
+async def test_imported_points_are_rolled_up_once(store: Store) -> None:
+    points = [Point(T, PATH, time, value, revision) for revision, (time, value) in enumerate(mixed_values(6, 90))]
+    assert await store.import_points(points) == 90
+    assert await store.import_points(points[:30]) == 0  # already stored: not rolled up again
+    samples = await raw_samples(store)
+    for width in (M, H):
+        assert_same(await store.rollups(T, PATH, start=EVER[0], end=EVER[1], width=width), partials(samples, width))
+    assert_same(await store.buckets(T, PATH, start=at(10), end=at(3 * 3600), step=H),
+                partials([sample for sample in samples if sample.time >= at(10)], H))

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from twinhub.history.aggregate import Aggregation, Bucket, aggregate
+from twinhub.history.aggregate import Aggregation, Bucket, Partial, aggregate
 from twinhub.history.series import Sample, Scalar, scalar_json
 
-__all__ = ["FleetSeries", "fleet_aggregate"]
+__all__ = ["FleetPartials", "FleetSeries", "fleet_aggregate"]
 
 Group = Scalar | None
 
@@ -26,6 +26,15 @@ class FleetSeries:
     group: Group
     things: int
     points: list[Bucket]
+
+
+@dataclass(frozen=True, slots=True)
+class FleetPartials:
+    """What a store gives for one group of things: how many of them have a sample in the range, and the partials
+    of all their samples by bucket start (`partials` of those samples)."""
+
+    things: int
+    partials: dict[datetime, Partial]
 
 
 def _group_order(group: Group) -> tuple[int, str, str]:

@@ -3,7 +3,8 @@
 A row is what `twinhub.history.Partial` needs, in columns a SQL upsert can combine with another row:
 
     count, numbers (of the samples that are numbers), floats (of those, the non-integers),
-    isum (exact sum of the integers), fsum (double sum of the floats),
+    isum (exact sum of the integers), fsum and fsum_large (double sums of the floats below LARGE in magnitude,
+    and of the others scaled by 1 / LARGE, so that neither overflows: PostgreSQL refuses a double that does),
     min_* and max_* (type, num, str of the extreme number), first_* and last_* (t_us, revision, type, num, str)
 
 Values are encoded as in `history_points` (`twinhub.store.points`). A batch's points are combined here per row key
@@ -20,7 +21,6 @@ of 1e-9).
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -28,13 +28,15 @@ from typing import Any
 
 from twinhub.history.aggregate import Partial
 from twinhub.history.series import Sample
+from twinhub.store.buckets import LARGE
 from twinhub.store.points import DELETED, FLOAT, INTEGER, PointRow, decode_point, from_micros
 
-__all__ = ["COLUMNS", "RollupRow", "decode_partial", "on_conflict", "rollup_rows", "width_micros"]
+__all__ = ["COLUMNS", "RollupRow", "decode_partial", "fleet_rollup_partials", "fleet_rollups_sql", "on_conflict",
+           "rollup_rows", "width_micros"]
 
 RollupRow = tuple[Any, ...]  # the COLUMNS in order
 
-COLUMNS = ("thing_id", "path", "width_us", "bucket_us", "count", "numbers", "floats", "isum", "fsum",
+COLUMNS = ("thing_id", "path", "width_us", "bucket_us", "count", "numbers", "floats", "isum", "fsum", "fsum_large",
            "min_type", "min_num", "min_str", "max_type", "max_num", "max_str",
            "first_t", "first_rev", "first_type", "first_num", "first_str",
            "last_t", "last_rev", "last_type", "last_num", "last_str")
@@ -68,7 +70,7 @@ def on_conflict(exact: str) -> str:
     reads the stored row (`r`) and the new one (`excluded`) as they were before. `exact`: how the dialect reads
     an integer's decimal text as an exact integer (`{}` stands for the column)."""
     assignments = [*(f"{column} = r.{column} + excluded.{column}"
-                     for column in ("count", "numbers", "floats", "isum", "fsum")),
+                     for column in ("count", "numbers", "floats", "isum", "fsum", "fsum_large")),
                    *_extreme("min", "<", exact), *_extreme("max", ">", exact), *_end("first", "<"), *_end("last", ">")]
     return f"ON CONFLICT (thing_id, path, width_us, bucket_us) DO UPDATE SET {', '.join(assignments)}"
 
@@ -80,11 +82,11 @@ def width_micros(widths: Iterable[timedelta]) -> tuple[int, ...]:
 class _Bucket:
     """One row being built from a batch's points (mutable, local to `rollup_rows`)."""
 
-    __slots__ = ("count", "first", "floats", "fsum", "isum", "last", "max", "min", "numbers")
+    __slots__ = ("count", "first", "floats", "fsum", "fsum_large", "isum", "last", "max", "min", "numbers")
 
     def __init__(self, point: PointRow) -> None:
         self.count = self.numbers = self.floats = self.isum = 0
-        self.fsum = 0.0
+        self.fsum = self.fsum_large = 0.0
         self.min: tuple[int, float, str | None] | None = None
         self.max: tuple[int, float, str | None] | None = None
         self.first = self.last = point
@@ -101,7 +103,10 @@ class _Bucket:
         self.numbers += 1
         if kind == FLOAT:
             self.floats += 1
-            self.fsum += number
+            if abs(number) < LARGE:
+                self.fsum += number
+            else:
+                self.fsum_large += number / LARGE
         else:
             self.isum += int(text) if text is not None else int(number)
         value = (kind, number, text if text is not None or kind == FLOAT else str(int(number)))
@@ -115,7 +120,7 @@ class _Bucket:
         if isum_bound is not None and not -isum_bound <= isum < isum_bound:
             isum = float(isum)  # beyond the database's integers
         extremes = [*(self.min or (None, None, None)), *(self.max or (None, None, None))]
-        return (*key, self.count, self.numbers, self.floats, isum, self.fsum, *extremes,
+        return (*key, self.count, self.numbers, self.floats, isum, self.fsum, self.fsum_large, *extremes,
                 *self.first[2:], *self.last[2:])
 
 
@@ -149,19 +154,65 @@ def rollup_rows(points: Iterable[PointRow], widths: Sequence[int], *, isum_bound
     return [buckets[key].row(key, isum_bound) for key in sorted(buckets)]
 
 
-def decode_partial(thing_id: str, path: str, row: Sequence[Any]) -> tuple[datetime, Partial]:
-    """The bucket start and partial of a read row: the COLUMNS from `bucket_us` on."""
-    (bucket, count, numbers, floats, isum, fsum, min_type, min_num, min_str, max_type, max_num, max_str,
+def decode_partial(thing_id: str, path: str, row: Sequence[Any], *,
+                   ends_of: tuple[str, str] | None = None) -> tuple[datetime, Partial]:
+    """The bucket start and partial of a read row: the COLUMNS from `bucket_us` on. `ends_of`: the things of
+    the first and the last sample, when the row combines several things' rows (else `thing_id`)."""
+    (bucket, count, numbers, floats, isum, fsum, fsum_large, min_type, min_num, min_str, max_type, max_num, max_str,
      *ends) = row
-    first, last = _sample(thing_id, path, ends[:5]), _sample(thing_id, path, ends[5:])
+    first_thing, last_thing = ends_of or (thing_id, thing_id)
+    first, last = _sample(first_thing, path, ends[:5]), _sample(last_thing, path, ends[5:])
     if numbers < count:
         return from_micros(bucket), Partial(count, None, False, None, None, first, last)
-    if not math.isfinite(fsum):  # a double sum of floats near the largest double overflowed: the nearest there is
-        fsum = math.copysign(sys.float_info.max, fsum)
-    total = Fraction(isum) + Fraction(fsum)  # int, Decimal (numeric) or float: each exactly
+    total = Fraction(isum) + Fraction(fsum) + Fraction(fsum_large) * Fraction(LARGE)  # int, Decimal or float
     minimum, maximum = _number(thing_id, path, min_type, min_num, min_str), _number(thing_id, path, max_type,
                                                                                  max_num, max_str)
     return from_micros(bucket), Partial(count, total, floats == 0, minimum, maximum, first, last)
+
+
+def fleet_rollups_sql(ids: str, where: str, exact: str, halves: tuple[str, str, str]) -> str:
+    """The statement that combines the rollup rows of each group's things per bucket: `ids` a CTE body of (thing_id,
+    grp) rows, `where` the rollup rows' condition on `h` (path, width, range), `exact` as in `on_conflict`,
+    `halves` the integer sum as three expressions, `total = first * 2**26 + second + third` (SQLite's sum() of
+    integers must not overflow; the third sums the rows whose integer sum already turned into a double). Its rows
+    are what `fleet_rollup_partials` reads. Extremes and ends are the rows ranked first as `Partial` orders them:
+    by value, an integer before an equal float, big integers exactly; by time, revision, thing."""
+    partition = "PARTITION BY ids.grp, h.bucket_us"
+    ranks = ", ".join([
+        f"row_number() OVER ({partition} ORDER BY h.min_num IS NULL, h.min_num, h.min_type <> {INTEGER}, "
+        f"{exact.format('h.min_str')}) AS min_rank",
+        f"row_number() OVER ({partition} ORDER BY h.max_num IS NULL, h.max_num DESC, h.max_type <> {INTEGER}, "
+        f"{exact.format('h.max_str')} DESC) AS max_rank",
+        f"row_number() OVER ({partition} ORDER BY h.first_t, h.first_rev, h.thing_id) AS first_rank",
+        f"row_number() OVER ({partition} ORDER BY h.last_t DESC, h.last_rev DESC, h.thing_id DESC) AS last_rank",
+    ])
+    pick = ", ".join(f"max(CASE WHEN {rank}_rank = 1 THEN {column} END)"
+                     for rank, columns in (("min", [f"min_{part}" for part in _VALUE]),
+                                           ("max", [f"max_{part}" for part in _VALUE]),
+                                           ("first", [*(f"first_{part}" for part in _POINT), "thing_id"]),
+                                           ("last", [*(f"last_{part}" for part in _POINT), "thing_id"]))
+                     for column in columns)
+    return f"""
+WITH ids(thing_id, grp) AS ({ids}),
+ranked AS (SELECT ids.grp, h.*, {ranks} FROM ids JOIN history_rollups AS h ON h.thing_id = ids.thing_id WHERE {where})
+SELECT grp, bucket_us, sum(count), sum(numbers), sum(floats), {halves[0]}, {halves[1]}, {halves[2]}, sum(fsum),
+       sum(fsum_large),
+       {pick}
+FROM ranked GROUP BY grp, bucket_us
+"""
+
+
+def fleet_rollup_partials(groups: int, path: str, rows: Sequence[Sequence[Any]]) -> list[dict[datetime, Partial]]:
+    """Per group, the partials of `fleet_rollups_sql`'s rows, by bucket, oldest first."""
+    found: list[dict[datetime, Partial]] = [{} for _ in range(groups)]
+    for group, bucket, count, numbers, floats, high, low, inexact, *sums_and_rest in rows:
+        sums, rest = sums_and_rest[:2], sums_and_rest[2:]
+        extremes, first, first_thing, last, last_thing = rest[:6], rest[6:11], rest[11], rest[12:17], rest[17]
+        integers = Fraction(int(high or 0) * 2**26 + int(low or 0)) + Fraction(inexact or 0)
+        start, partial = decode_partial("", path, (bucket, count, numbers, floats, integers, *sums, *extremes,
+                                                   *first, *last), ends_of=(first_thing, last_thing))
+        found[group][start] = partial
+    return [dict(sorted(partials.items())) for partials in found]
 
 
 def _sample(thing_id: str, path: str, columns: Sequence[Any]) -> Sample:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from twinhub.store.batch import Plan
+from twinhub.store.postgres.rollup_writes import rollup_insert
 from twinhub.store.postgres.rows import (
     JournalRecord,
     PolicyIndexRecord,
@@ -23,7 +24,7 @@ from twinhub.store.postgres.rows import (
     rollup_record,
 )
 from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
-from twinhub.store.rollups import on_conflict, rollup_rows
+from twinhub.store.rollups import rollup_rows
 from twinhub.store.rows import EncodedCommit, Kind
 
 __all__ = ["LOCK", "REVISIONS", "WRITE_CONNECTIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX",
@@ -62,13 +63,7 @@ WITH things_written AS (
     SELECT * FROM unnest($23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::smallint[], $28::float8[],
                          $29::text[])
 ), rollups_written AS (
-    INSERT INTO history_rollups AS r (""" + ", ".join(ROLLUP_COLUMNS) + """)
-    SELECT * FROM unnest($30::text[], $31::text[], $32::bigint[], $33::bigint[], $34::bigint[], $35::bigint[],
-                         $36::bigint[], $37::numeric[], $38::float8[], $39::smallint[], $40::float8[], $41::text[],
-                         $42::smallint[], $43::float8[], $44::text[], $45::bigint[], $46::bigint[], $47::smallint[],
-                         $48::float8[], $49::text[], $50::bigint[], $51::bigint[], $52::smallint[], $53::float8[],
-                         $54::text[])
-    """ + on_conflict("({})::numeric") + """
+    """ + rollup_insert(30) + """
 )
 INSERT INTO thing_index (thing_id, path, wpath, type, num, str, empty)
 SELECT * FROM unnest($16::text[], $17::text[], $18::text[], $19::smallint[], $20::numeric[], $21::text[],

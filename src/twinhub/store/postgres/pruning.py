@@ -4,16 +4,20 @@ row lock, then finds it gone)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from twinhub.history.retention import HistoryRetention
 from twinhub.model.events import format_timestamp
 from twinhub.store.points import to_micros
 from twinhub.store.postgres.errors import PooledConnection
 from twinhub.store.postgres.rows import decode_text, encode_text
-from twinhub.store.pruning import Pruned, SeriesKey
+from twinhub.store.pruning import PRUNE_ROWS, PRUNE_SERIES, Pruned, SeriesKey
 
-__all__ = ["prune_journal", "prune_points", "prune_rollups"]
+__all__ = ["Pruning", "prune_journal", "prune_points", "prune_rollups"]
+
+_T = TypeVar("_T")
 
 # The series from a key on, one index seek each (a loose index scan; DISTINCT would read every point).
 _SERIES = """
@@ -91,3 +95,27 @@ async def prune_journal(connection: PooledConnection, cutoff: datetime, *, start
     if deleted >= rows:
         return Pruned(deleted, ids[0])
     return Pruned(deleted, ids[things] if len(ids) > things else None)
+
+
+class Pruning:
+    """The retention steps of `PostgresStore` (see `Store.prune_*`), each one statement on its readers' pool."""
+
+    async def _read(self, statement: Callable[[PooledConnection], Awaitable[_T]]) -> _T:
+        raise NotImplementedError
+
+    async def prune_points(self, retention: HistoryRetention, now: datetime, *, start: SeriesKey | None = None,
+                           series: int = PRUNE_SERIES, rows: int = PRUNE_ROWS) -> Pruned[SeriesKey]:
+        """See `Store.prune_points`."""
+        return await self._read(lambda connection: prune_points(
+            connection, retention, now, start=start, series=series, rows=rows))
+
+    async def prune_rollups(self, width: timedelta, cutoff: datetime, *, rows: int = PRUNE_ROWS) -> int:
+        """See `Store.prune_rollups`."""
+        return await self._read(lambda connection: prune_rollups(connection, width, cutoff, rows=rows))
+
+    async def prune_journal(self, cutoff: datetime, *, start: str | None = None, things: int = PRUNE_SERIES,
+                            rows: int = PRUNE_ROWS) -> Pruned[str]:
+        """See `Store.prune_journal`."""
+        return await self._read(lambda connection: prune_journal(
+            connection, cutoff, start=start, things=things, rows=rows))
+

@@ -85,15 +85,15 @@ def point_record(row: PointRow) -> PointRow:
 def rollup_record(row: RollupRow) -> RollupRow:
     """A `history_rollups` row with its path and first and last strings escaped."""
     thing_id, path, *middle = row
-    middle[17] = None if middle[17] is None else encode_text(middle[17])  # first_str
-    middle[22] = None if middle[22] is None else encode_text(middle[22])  # last_str
+    middle[18] = None if middle[18] is None else encode_text(middle[18])  # first_str
+    middle[23] = None if middle[23] is None else encode_text(middle[23])  # last_str
     return (thing_id, encode_text(path), *middle)
 
 
 def stored_rollup(row: Sequence[Any]) -> tuple[Any, ...]:
     """The columns of a read `history_rollups` row from `bucket_us` on, the first and last strings unescaped."""
     values = list(row)
-    for index in (16, 21):  # first_str, last_str
+    for index in (17, 22):  # first_str, last_str
         values[index] = None if values[index] is None else decode_text(values[index])
     return tuple(values)
 

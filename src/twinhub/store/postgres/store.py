@@ -18,24 +18,33 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import asyncpg
 
-from twinhub.history.aggregate import Partial
-from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS, HistoryRetention
+from twinhub.history import Point
+from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
+from twinhub.store.buckets import SeriesBuckets
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds, to_micros
+from twinhub.store.points import PointCursor, PointPage, import_rows, make_page, page_bounds
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
-from twinhub.store.postgres.pruning import prune_journal, prune_points, prune_rollups
-from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, stored_point, stored_rollup
+from twinhub.store.postgres.history import import_points
+from twinhub.store.postgres.pruning import Pruning
+from twinhub.store.postgres.rollups import RollupReads
+from twinhub.store.postgres.rows import (
+    bound_params,
+    decode_text,
+    encode_text,
+    plain,
+    point_record,
+    stored_point,
+)
 from twinhub.store.postgres.schema import migrate
-from twinhub.store.pruning import PRUNE_ROWS, PRUNE_SERIES, Pruned, SeriesKey
 from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
-from twinhub.store.rollups import decode_partial, width_micros
+from twinhub.store.rollups import width_micros
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
@@ -122,7 +131,7 @@ def masked(dsn: str) -> str:
     return _PASSWORD.sub(r"\1***@", dsn)
 
 
-class PostgresStore:
+class PostgresStore(RollupReads, SeriesBuckets, Pruning):
     """The `Store` on one PostgreSQL database. Open once with `async with`; it cannot be reopened."""
 
     def __init__(self, dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE, batch_max: int = DEFAULT_BATCH_MAX,
@@ -307,37 +316,18 @@ class PostgresStore:
                                                                     *parameters))
         return make_page(thing_id, [(decode_text(row[0]), *stored_point(tuple(row)[1:])) for row in rows], limit)
 
-    async def rollups(self, thing_id: str, path: str, *, start: datetime, end: datetime,
-                      width: timedelta) -> dict[datetime, Partial]:
-        """See `Store.rollups`."""
-        arguments = (thing_id, encode_text(path), *width_micros([width]), to_micros(start), to_micros(end))
-        rows = await self._read(lambda connection: connection.fetch(_ROLLUPS, *arguments))
-        try:
-            return dict(decode_partial(thing_id, path, stored_rollup(tuple(row))) for row in rows)
-        except ValueError as exc:  # an undecodable row
-            raise ServiceUnavailable("The thing store could not be read.") from exc
+    async def import_points(self, points: Sequence[Point]) -> int:
+        """See `Store.import_points`: COPY and one INSERT on a pooled connection (`_read`'s retry on a lost
+        connection is safe: a point written twice is skipped)."""
+        rows = [point_record(row) for row in import_rows(points)]
+        if not rows:
+            return 0
+        widths = width_micros(self._rollups)
+        return await self._read(lambda connection: import_points(connection, rows, widths))
 
     async def life_start(self, thing_id: str) -> int:
         revision = await self._read(lambda connection: connection.fetchval(_LIFE_START, thing_id))
         return 0 if revision is None else int(revision)
-
-    # -- retention ---------------------------------------------------------------------------------
-
-    async def prune_points(self, retention: HistoryRetention, now: datetime, *, start: SeriesKey | None = None,
-                           series: int = PRUNE_SERIES, rows: int = PRUNE_ROWS) -> Pruned[SeriesKey]:
-        """See `Store.prune_points`."""
-        return await self._read(lambda connection: prune_points(
-            connection, retention, now, start=start, series=series, rows=rows))
-
-    async def prune_rollups(self, width: timedelta, cutoff: datetime, *, rows: int = PRUNE_ROWS) -> int:
-        """See `Store.prune_rollups`."""
-        return await self._read(lambda connection: prune_rollups(connection, width, cutoff, rows=rows))
-
-    async def prune_journal(self, cutoff: datetime, *, start: str | None = None, things: int = PRUNE_SERIES,
-                            rows: int = PRUNE_ROWS) -> Pruned[str]:
-        """See `Store.prune_journal`."""
-        return await self._read(lambda connection: prune_journal(
-            connection, cutoff, start=start, things=things, rows=rows))
 
     # -- identity ----------------------------------------------------------------------------------
 

@@ -4,14 +4,19 @@ transaction of its own connection (see `SqliteStore._maintain`), between the wri
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from twinhub.history.retention import HistoryRetention
 from twinhub.model.events import format_timestamp
 from twinhub.store.points import to_micros
-from twinhub.store.pruning import Pruned, SeriesKey
+from twinhub.store.pruning import PRUNE_ROWS, PRUNE_SERIES, Pruned, SeriesKey
 
-__all__ = ["prune_journal", "prune_points", "prune_rollups"]
+__all__ = ["PRUNE_FAILED", "Pruning", "prune_journal", "prune_points", "prune_rollups"]
+
+PRUNE_FAILED = "The thing store could not prune old history."
+_T = TypeVar("_T")
 
 # The series from a key on, one index seek each (a DISTINCT would read every point of every series).
 _SERIES_FROM = ("SELECT thing_id, path FROM history_points WHERE (thing_id, path) >= (?, ?) "
@@ -82,3 +87,27 @@ def prune_journal(connection: sqlite3.Connection, cutoff: datetime, *, start: st
         if deleted >= rows:
             return Pruned(deleted, thing_id)
     return Pruned(deleted, ids[things] if len(ids) > things else None)
+
+
+class Pruning:
+    """The retention steps of `SqliteStore` (see `Store.prune_*`), each in a write transaction of its own."""
+
+    async def _maintain(self, work: Callable[[sqlite3.Connection], _T], unavailable: str = PRUNE_FAILED) -> _T:
+        raise NotImplementedError
+
+    async def prune_points(self, retention: HistoryRetention, now: datetime, *, start: SeriesKey | None = None,
+                           series: int = PRUNE_SERIES, rows: int = PRUNE_ROWS) -> Pruned[SeriesKey]:
+        """See `Store.prune_points`."""
+        return await self._maintain(lambda connection: prune_points(
+            connection, retention, now, start=start, series=series, rows=rows))
+
+    async def prune_rollups(self, width: timedelta, cutoff: datetime, *, rows: int = PRUNE_ROWS) -> int:
+        """See `Store.prune_rollups`."""
+        return await self._maintain(lambda connection: prune_rollups(connection, width, cutoff, rows=rows))
+
+    async def prune_journal(self, cutoff: datetime, *, start: str | None = None, things: int = PRUNE_SERIES,
+                            rows: int = PRUNE_ROWS) -> Pruned[str]:
+        """See `Store.prune_journal`."""
+        return await self._maintain(lambda connection: prune_journal(
+            connection, cutoff, start=start, things=things, rows=rows))
+

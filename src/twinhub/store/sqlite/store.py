@@ -12,27 +12,28 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
-from twinhub.history.aggregate import Partial
-from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS, HistoryRetention
+from twinhub.history import Point
+from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
+from twinhub.store.buckets import SeriesBuckets
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds, to_micros
-from twinhub.store.pruning import PRUNE_ROWS, PRUNE_SERIES, Pruned, SeriesKey
-from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
-from twinhub.store.rollups import decode_partial, width_micros
+from twinhub.store.points import PointCursor, PointPage, import_rows, make_page, page_bounds
+from twinhub.store.rollups import width_micros
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
 from twinhub.store.sqlite.dialect import SQLITE
-from twinhub.store.sqlite.pruning import prune_journal, prune_points, prune_rollups
+from twinhub.store.sqlite.history import BIG_INTEGERS, BigIntegers
+from twinhub.store.sqlite.pruning import PRUNE_FAILED, Pruning
+from twinhub.store.sqlite.rollups import RollupReads
 from twinhub.store.sqlite.schema import connect_reader, in_write_transaction
-from twinhub.store.sqlite.writer import Outcome, Pending, Writer
+from twinhub.store.sqlite.writer import Outcome, Pending, PointImport, Writer
 
 __all__ = ["DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING", "READER_THREADS", "SqliteStore", "open_sqlite_store"]
 
@@ -65,9 +66,6 @@ _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
 # whole ranges.
 _SERIES_POINTS = ("SELECT path, t_us, revision, type, num, str FROM history_points WHERE thing_id = ? AND path = ? "
                   "AND (t_us, revision) > (?, ?) AND t_us < ?")
-# One series' rollup buckets of one width, by the key.
-_ROLLUPS = (f"SELECT {', '.join(ROLLUP_COLUMNS[3:])} FROM history_rollups WHERE thing_id = ? AND path = ? "
-            "AND width_us = ? AND bucket_us >= ? AND bucket_us < ? ORDER BY bucket_us")
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = ? WHERE id = 1 AND epoch = ?"
 # One statement, so one read snapshot: the bound (the latest revision meeting the caller's limits;
 # by revision, not by time, so it stays exact if a clock stepped back; a timestamp limit walks the
@@ -103,7 +101,7 @@ def open_sqlite_store(path: Path, *, batch_max: int = DEFAULT_BATCH_MAX, max_pen
     return SqliteStore(path, batch_max=batch_max, max_pending=max_pending, rollups=rollups)
 
 
-class SqliteStore:
+class SqliteStore(RollupReads, SeriesBuckets, Pruning):
     """The `Store` on one SQLite file. Open once with `async with`; it cannot be reopened after close."""
 
     def __init__(self, path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
@@ -194,14 +192,38 @@ class SqliteStore:
         """
         self._check_open()
         encoded = encode_commit(unit)  # here, not in the writer, to keep its transactions short
+        writer = await self._writer_slot()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        writer.submit(Pending(encoded, future))
+        await future
+
+    async def import_points(self, points: Sequence[Point]) -> int:
+        """See `Store.import_points`: through the writer thread, in a transaction of its own."""
+        self._check_open()
+        rows = import_rows(points)
+        writer = await self._writer_slot()
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def done(outcome: int | BaseException) -> None:
+            self._slots.release()
+            if future.done():  # the caller was cancelled
+                return
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+        writer.submit(PointImport(rows, done))
+        return await future
+
+    async def _writer_slot(self) -> Writer:
+        """The writer, once a place in its queue is held (released when the write is answered)."""
         await self._slots.acquire()
         if self._state is not _State.OPEN:  # closed while waiting for a slot
             self._slots.release()
             self._check_open()
         assert self._writer is not None
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._writer.submit(Pending(encoded, future))
-        await future
+        return self._writer
 
     def _settle(self, settled: list[tuple[asyncio.Future[None], Outcome]]) -> None:
         """On the loop: free the slots of a committed batch and answer its callers."""
@@ -301,16 +323,6 @@ class SqliteStore:
 
         return await self._read(query)
 
-    async def rollups(self, thing_id: str, path: str, *, start: datetime, end: datetime,
-                      width: timedelta) -> dict[datetime, Partial]:
-        """See `Store.rollups`."""
-        arguments = (thing_id, path, *width_micros([width]), to_micros(start), to_micros(end))
-
-        def query(connection: sqlite3.Connection) -> dict[datetime, Partial]:
-            return dict(decode_partial(thing_id, path, row) for row in connection.execute(_ROLLUPS, arguments))
-
-        return await self._read(query)
-
     async def life_start(self, thing_id: str) -> int:
         def query(connection: sqlite3.Connection) -> int:
             row = connection.execute(_LIFE_START, (thing_id,)).fetchone()
@@ -320,24 +332,7 @@ class SqliteStore:
 
     # -- retention ---------------------------------------------------------------------------------
 
-    async def prune_points(self, retention: HistoryRetention, now: datetime, *, start: SeriesKey | None = None,
-                           series: int = PRUNE_SERIES, rows: int = PRUNE_ROWS) -> Pruned[SeriesKey]:
-        """See `Store.prune_points`."""
-        return await self._maintain(lambda connection: prune_points(
-            connection, retention, now, start=start, series=series, rows=rows))
-
-    async def prune_rollups(self, width: timedelta, cutoff: datetime, *, rows: int = PRUNE_ROWS) -> int:
-        """See `Store.prune_rollups`."""
-        return await self._maintain(lambda connection: prune_rollups(connection, width, cutoff, rows=rows))
-
-    async def prune_journal(self, cutoff: datetime, *, start: str | None = None, things: int = PRUNE_SERIES,
-                            rows: int = PRUNE_ROWS) -> Pruned[str]:
-        """See `Store.prune_journal`."""
-        return await self._maintain(lambda connection: prune_journal(
-            connection, cutoff, start=start, things=things, rows=rows))
-
-    async def _maintain(self, work: Callable[[sqlite3.Connection], _T],
-                        unavailable: str = "The thing store could not prune old history.") -> _T:
+    async def _maintain(self, work: Callable[[sqlite3.Connection], _T], unavailable: str = PRUNE_FAILED) -> _T:
         """`work` in one write transaction on a connection of its own (the writer thread's transactions are for
         commands): bounded work, so the writer waits at most that long for the lock (within the busy timeout).
         Raises ServiceUnavailable(`unavailable`) when the database fails."""
@@ -381,6 +376,8 @@ class SqliteStore:
             connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
             if connection is None:
                 connection = connect_reader(self._path)
+                # typeshed types aggregates over integers only; this one takes and gives text
+                connection.create_aggregate(BIG_INTEGERS, 1, cast("Callable[[], Any]", BigIntegers))
                 with self._connections_lock:
                     self._reader_connections.append(connection)
                 self._local.connection = connection

@@ -12,6 +12,7 @@ CREATE TABLE history_rollups (
     floats     bigint NOT NULL,
     isum       numeric NOT NULL,
     fsum       double precision NOT NULL,
+    fsum_large double precision NOT NULL,
     min_type   smallint,
     min_num    double precision,
     min_str    text,

@@ -11,6 +11,7 @@ CREATE TABLE history_rollups (
     floats     INTEGER NOT NULL,
     isum       INTEGER NOT NULL,
     fsum       REAL NOT NULL,
+    fsum_large REAL NOT NULL,
     min_type   INTEGER,
     min_num    REAL,
     min_str    TEXT,
