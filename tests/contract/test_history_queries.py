@@ -22,6 +22,7 @@ from twinhub.history import (
     MAX_LIMIT,
     MAX_PATHS,
     Aggregation,
+    FleetPartials,
     Partial,
     Point,
     Position,
@@ -218,6 +219,8 @@ async def test_bucket_queries_refuse_unbounded_requests_and_answer_empty_groups(
     assert [group.things for group in found] == [0, 1, 0]
     assert found[0].partials == {} and found[2].partials == {}
     assert found[1].partials == partials([Sample(EPOCH, 1, 1, thing_id)], timedelta(hours=1))
+    alone = await store.fleet_buckets([[], [thing_id]], "attributes/a", step=timedelta(hours=1), **day)
+    assert alone == [FleetPartials(0, {}), found[1]]  # one thing is read as a series, in its own group
     assert await store.buckets(thing_id, "attributes/a", start=EPOCH, end=EPOCH, step=timedelta(hours=1)) == {}
 
 

@@ -11,9 +11,10 @@ The SQL aggregates each bucket by value class, so that every number stays exact 
   scaled by 2**-512, so that no sum of finite doubles overflows. Only this sum is not exact: the database adds
   doubles (the result is within a few units in the last place per sample of the exact sum).
 
-Ties of an integer and a float of equal value resolve to the integer, as `Partial.of` does. First and last are
-found by a key that sorts as (time, revision, thing id): the time after the range start and the revision as 19
-digits each, then the thing id; the row of each key is read back by its primary key in the same statement.
+Ties of an integer and a float of equal value resolve to the integer, as `Partial.of` does. First and last of a
+series are its first and last time with the least and greatest revision there; of a group of things, the least
+and greatest of a key that sorts as (time, revision, thing id): the time after the range start and the revision
+as 19 digits each, then the thing id. Their values are read back by primary key in the same statement.
 """
 
 from __future__ import annotations
@@ -21,17 +22,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from twinhub.history import MAX_BUCKETS, FleetPartials, Partial, Sample
 from twinhub.store.points import decode_point, from_micros, to_micros
 
 __all__ = ["LARGE", "MAX_FLEET_THINGS", "BucketRequest", "BucketRow", "SeriesBuckets", "bucket_request",
-           "fleet_partials", "partial_of", "sample_of_key"]
+           "fleet_partials", "partial_of", "sample_of_row"]
 
 MAX_FLEET_THINGS = 10_000  # thing ids of one fleet query, in all its groups
 LARGE = 2.0**512  # floats at or beyond this are summed scaled by 1 / LARGE, so that no double sum overflows
-_KEY_DIGITS = 19  # a key's time offset and revision: enough for any int64 that is not negative
+_LARGE = Fraction(LARGE)
 
 
 class BucketRequest(NamedTuple):
@@ -83,13 +84,13 @@ def bucket_request(groups: Sequence[Sequence[str]], start: datetime, end: dateti
     return BucketRequest(members, len(groups), first, last, width)
 
 
-def sample_of_key(key: str, start: int, row: Sequence[object]) -> Sample:
-    """The sample of a first or last key (see the module docstring) and its row's (type, num, str)."""
-    thing_id = key[2 * _KEY_DIGITS:]
-    point = decode_point(thing_id, "", (start + int(key[:_KEY_DIGITS]), int(key[_KEY_DIGITS:2 * _KEY_DIGITS]), *row))
+def sample_of_row(columns: Sequence[Any]) -> Sample:
+    """The sample of a bucket's first or last row: (t_us, revision, thing id, type, num, str)."""
+    micros, revision, thing_id, *value = columns
+    point = decode_point(str(thing_id), "", (micros, revision, *value))
     if point.value is None:
         raise ValueError("a deletion marker is no sample")
-    return Sample(point.time, point.value, point.revision, thing_id)
+    return Sample(point.time, point.value, point.revision, point.thing_id)
 
 
 def fleet_partials(request: BucketRequest, things: Sequence[tuple[int, int]],
@@ -121,8 +122,11 @@ def partial_of(row: BucketRow) -> Partial:
     maximum = max(highs, key=lambda number: (number, isinstance(number, int)))
     integers = (row.small_sum or 0) + (row.big_sum or 0)
     total = Fraction(integers)
-    if row.floats:
-        total += Fraction(row.float_sum or 0.0) + Fraction(row.float_sum_large or 0.0) * Fraction(LARGE)
+    if row.floats:  # (Fraction arithmetic is the cost here: only what is there)
+        if row.float_sum:
+            total += Fraction(row.float_sum)
+        if row.float_sum_large:
+            total += Fraction(row.float_sum_large) * _LARGE
     return Partial(row.samples, total, row.floats == 0, minimum, maximum, row.first, row.last)
 
 

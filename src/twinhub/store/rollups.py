@@ -13,9 +13,9 @@ store's upsert then combines that with the stored row (`on_conflict`). Deletion 
 
 Integer extremes always carry their decimal text (`*_str`), so that two compare exactly. Exactness: count,
 first, last, min and max are exact (but for a float and a different integer beyond 2**53 that round to the same
-double, and on SQLite integers beyond 64 bits); integer sums are exact (PostgreSQL `numeric`; SQLite 64-bit,
-beyond which they turn into doubles); float sums are double sums (tests compare them with a relative tolerance
-of 1e-9).
+double, and on SQLite integers beyond 64 bits); integer sums are exact (PostgreSQL `numeric`; SQLite an integer,
+or beyond 64 bits its decimal text, added by `add_integers`); float sums are double sums (tests compare them with
+a relative tolerance of 1e-9), split at LARGE so that none overflows.
 """
 
 from __future__ import annotations
@@ -31,8 +31,20 @@ from twinhub.history.series import Sample
 from twinhub.store.buckets import LARGE
 from twinhub.store.points import DELETED, FLOAT, INTEGER, PointRow, decode_point, from_micros
 
-__all__ = ["COLUMNS", "RollupRow", "decode_partial", "fleet_rollup_partials", "fleet_rollups_sql", "on_conflict",
-           "rollup_rows", "width_micros"]
+INT64 = 2**63  # SQLite's integers
+
+__all__ = [
+    "COLUMNS",
+    "INT64",
+    "RollupRow",
+    "add_integers",
+    "decode_partial",
+    "fleet_rollup_partials",
+    "fleet_rollups_sql",
+    "on_conflict",
+    "rollup_rows",
+    "width_micros",
+]
 
 RollupRow = tuple[Any, ...]  # the COLUMNS in order
 
@@ -65,12 +77,14 @@ def _end(name: str, less: str) -> list[str]:
     return [_take(f"{name}_{part}", condition) for part in _POINT]
 
 
-def on_conflict(exact: str) -> str:
+def on_conflict(exact: str, add: str = "{} + {}") -> str:
     """The upsert clause of `INSERT INTO history_rollups AS r (COLUMNS) ... ON CONFLICT ...`: every expression
     reads the stored row (`r`) and the new one (`excluded`) as they were before. `exact`: how the dialect reads
-    an integer's decimal text as an exact integer (`{}` stands for the column)."""
+    an integer's decimal text as an exact integer (`{}` stands for the column); `add`: how it adds two integer
+    sums exactly."""
     assignments = [*(f"{column} = r.{column} + excluded.{column}"
-                     for column in ("count", "numbers", "floats", "isum", "fsum", "fsum_large")),
+                     for column in ("count", "numbers", "floats", "fsum", "fsum_large")),
+                   f"isum = {add.format('r.isum', 'excluded.isum')}",
                    *_extreme("min", "<", exact), *_extreme("max", ">", exact), *_end("first", "<"), *_end("last", ">")]
     return f"ON CONFLICT (thing_id, path, width_us, bucket_us) DO UPDATE SET {', '.join(assignments)}"
 
@@ -116,9 +130,9 @@ class _Bucket:
             self.max = value
 
     def row(self, key: tuple[str, str, int, int], isum_bound: int | None) -> RollupRow:
-        isum: int | float = self.isum
-        if isum_bound is not None and not -isum_bound <= isum < isum_bound:
-            isum = float(isum)  # beyond the database's integers
+        isum: int | str = self.isum
+        if isum_bound is not None and not -isum_bound <= self.isum < isum_bound:
+            isum = str(self.isum)  # beyond the database's integers: as text (see `add_integers`)
         extremes = [*(self.min or (None, None, None)), *(self.max or (None, None, None))]
         return (*key, self.count, self.numbers, self.floats, isum, self.fsum, self.fsum_large, *extremes,
                 *self.first[2:], *self.last[2:])
@@ -137,10 +151,17 @@ def _exact(value: tuple[int, float, str | None]) -> int | float:
     return int(value[2]) if value[0] == INTEGER and value[2] is not None else value[1]
 
 
+def add_integers(a: int | str, b: int | str) -> int | str:
+    """The exact sum of two integer sums, each an integer or its decimal text: SQLite's `twinhub_add` (an integer
+    within 64 bits, else the text)."""
+    total = int(a) + int(b)
+    return total if -INT64 <= total < INT64 else str(total)
+
+
 def rollup_rows(points: Iterable[PointRow], widths: Sequence[int], *, isum_bound: int | None = None) -> list[RollupRow]:
     """One row per (thing, path, width, bucket) that `points` touch, sorted by that key (so concurrent writers
     take row locks in one order); `widths` in microseconds. `isum_bound`: integer sums at or beyond it (in
-    magnitude) are written as doubles."""
+    magnitude) are written as decimal text."""
     buckets: dict[tuple[str, str, int, int], _Bucket] = {}
     for point in points:
         if point[4] == DELETED:
@@ -164,7 +185,7 @@ def decode_partial(thing_id: str, path: str, row: Sequence[Any], *,
     first, last = _sample(first_thing, path, ends[:5]), _sample(last_thing, path, ends[5:])
     if numbers < count:
         return from_micros(bucket), Partial(count, None, False, None, None, first, last)
-    total = Fraction(isum) + Fraction(fsum) + Fraction(fsum_large) * Fraction(LARGE)  # int, Decimal or float
+    total = Fraction(isum) + Fraction(fsum) + Fraction(fsum_large) * Fraction(LARGE)  # int, Decimal or text
     minimum, maximum = _number(thing_id, path, min_type, min_num, min_str), _number(thing_id, path, max_type,
                                                                                  max_num, max_str)
     return from_micros(bucket), Partial(count, total, floats == 0, minimum, maximum, first, last)
@@ -174,7 +195,8 @@ def fleet_rollups_sql(ids: str, where: str, exact: str, halves: tuple[str, str, 
     """The statement that combines the rollup rows of each group's things per bucket: `ids` a CTE body of (thing_id,
     grp) rows, `where` the rollup rows' condition on `h` (path, width, range), `exact` as in `on_conflict`,
     `halves` the integer sum as three expressions, `total = first * 2**26 + second + third` (SQLite's sum() of
-    integers must not overflow; the third sums the rows whose integer sum already turned into a double). Its rows
+    integers must not overflow; the third, an integer or text starting with one, sums the rows whose integer sum
+    is text). Its rows
     are what `fleet_rollup_partials` reads. Extremes and ends are the rows ranked first as `Partial` orders them:
     by value, an integer before an equal float, big integers exactly; by time, revision, thing."""
     partition = "PARTITION BY ids.grp, h.bucket_us"
@@ -205,10 +227,11 @@ FROM ranked GROUP BY grp, bucket_us
 def fleet_rollup_partials(groups: int, path: str, rows: Sequence[Sequence[Any]]) -> list[dict[datetime, Partial]]:
     """Per group, the partials of `fleet_rollups_sql`'s rows, by bucket, oldest first."""
     found: list[dict[datetime, Partial]] = [{} for _ in range(groups)]
-    for group, bucket, count, numbers, floats, high, low, inexact, *sums_and_rest in rows:
+    for group, bucket, count, numbers, floats, high, low, big, *sums_and_rest in rows:
         sums, rest = sums_and_rest[:2], sums_and_rest[2:]
         extremes, first, first_thing, last, last_thing = rest[:6], rest[6:11], rest[11], rest[12:17], rest[17]
-        integers = Fraction(int(high or 0) * 2**26 + int(low or 0)) + Fraction(inexact or 0)
+        text = isinstance(big, str)  # SQLite's aggregate of big integers: '<sum> <least> <greatest>'
+        integers = int(high or 0) * 2**26 + int(low or 0) + (int(big.split()[0]) if text else int(big or 0))
         start, partial = decode_partial("", path, (bucket, count, numbers, floats, integers, *sums, *extremes,
                                                    *first, *last), ends_of=(first_thing, last_thing))
         found[group][start] = partial

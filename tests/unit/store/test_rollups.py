@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from twinhub.history import Partial, Point, Sample, partials
 from twinhub.store.points import encode_point
-from twinhub.store.rollups import COLUMNS, decode_partial, rollup_rows, width_micros
+from twinhub.store.rollups import COLUMNS, add_integers, decode_partial, rollup_rows, width_micros
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 M = timedelta(minutes=1)
@@ -28,10 +28,12 @@ def test_a_batch_combines_to_the_partials_of_its_points_per_bucket() -> None:
     assert _partials(points, timedelta(seconds=10)) == _reference(points, timedelta(seconds=10))
 
 
-def test_an_integer_sum_beyond_the_database_becomes_a_double() -> None:
+def test_an_integer_sum_beyond_the_database_is_kept_as_text_and_added_exactly() -> None:
     points = [Point("ns:t", "attributes/a", T0, 2**62, 1), Point("ns:t", "attributes/a", T0, 2**62, 2)]
     rows = rollup_rows([encode_point(point) for point in points], width_micros([M]), isum_bound=2**63)
-    assert rows[0][COLUMNS.index("isum")] == float(2**63)
+    assert rows[0][COLUMNS.index("isum")] == str(2**63)
+    assert add_integers(str(2**63), -1) == 2**63 - 1 and add_integers(2**63 - 1, 1) == str(2**63)
+    assert decode_partial("ns:t", "attributes/a", rows[0][3:])[1].total == 2**63
 
 
 def test_deletion_markers_make_no_row_and_keys_come_sorted() -> None:

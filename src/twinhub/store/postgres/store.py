@@ -31,7 +31,7 @@ from twinhub.store.points import PointCursor, PointPage, import_rows, make_page,
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
-from twinhub.store.postgres.history import import_points
+from twinhub.store.postgres.history import import_points, page_sql
 from twinhub.store.postgres.pruning import Pruning
 from twinhub.store.postgres.rollups import RollupReads
 from twinhub.store.postgres.rows import (
@@ -43,7 +43,6 @@ from twinhub.store.postgres.rows import (
     stored_point,
 )
 from twinhub.store.postgres.schema import migrate
-from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
 from twinhub.store.rollups import width_micros
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, compile_count, compile_search, hits
@@ -79,13 +78,6 @@ SELECT coalesce(
     (SELECT min(revision) FROM thing_journal WHERE thing_id = $1))
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
-# A page of raw points: one key range per path (see store/points.py `page_bounds`), each ordered and limited
-# on its own, so that the planner merges them (Merge Append) and reads about `limit` rows, not whole ranges.
-_SERIES_POINTS = ("(SELECT path, t_us, revision, type, num, str FROM history_points WHERE thing_id = $1 "
-                  "AND path = ${} AND (t_us, revision) > (${}, ${}) AND t_us < $2 ORDER BY t_us, revision LIMIT $3)")
-# One series' rollup buckets of one width, by the key.
-_ROLLUPS = (f"SELECT {', '.join(ROLLUP_COLUMNS[3:])} FROM history_rollups WHERE thing_id = $1 AND path = $2 "
-            "AND width_us = $3 AND bucket_us >= $4 AND bucket_us < $5 ORDER BY bucket_us")
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = $1 WHERE id = 1 AND epoch = $2 RETURNING epoch"
 # One statement, so one snapshot: the bound (the latest revision meeting the limits, found by revision,
 # so it stays exact if a clock stepped back), the latest snapshot at or before it (the partial index
@@ -307,9 +299,7 @@ class PostgresStore(RollupReads, SeriesBuckets, Pruning):
                      after: PointCursor | None = None) -> PointPage:
         """See `Store.points`."""
         bounds = page_bounds(paths, start, end, after, limit)
-        arms = " UNION ALL ".join(_SERIES_POINTS.format(4 + 3 * index, 5 + 3 * index, 6 + 3 * index)
-                                  for index in range(len(bounds.series)))
-        sql = f"SELECT * FROM ({arms}) AS page ORDER BY 2, 3, 1 LIMIT $3"
+        sql = page_sql(len(bounds.series))
         parameters = [value for series in bounds.series
                       for value in (encode_text(series.path), series.micros, series.revision)]
         rows = await self._read(lambda connection: connection.fetch(sql, thing_id, bounds.end, bounds.fetch,

@@ -16,7 +16,7 @@ from twinhub.store.buckets import BucketRequest
 from twinhub.store.planned import merge_segments, segment_requests
 from twinhub.store.points import to_micros
 from twinhub.store.rollups import COLUMNS, decode_partial, fleet_rollup_partials, fleet_rollups_sql, width_micros
-from twinhub.store.sqlite.history import raw_partials
+from twinhub.store.sqlite.history import BIG_INTEGERS, raw_partials
 
 __all__ = ["SERIES_ROLLUPS", "RollupReads", "planned_partials"]
 
@@ -30,7 +30,7 @@ _FLEET_ROLLUPS = fleet_rollups_sql(
     _IDS, "h.path = :path AND h.width_us = :width AND h.bucket_us >= :start AND h.bucket_us < :end",
     "CAST({} AS INTEGER)", ("sum(isum >> 26) FILTER (WHERE typeof(isum) = 'integer')",
                             "sum(isum & 67108863) FILTER (WHERE typeof(isum) = 'integer')",
-                            "total(isum) FILTER (WHERE typeof(isum) = 'real')"))
+                            f"{BIG_INTEGERS}(isum) FILTER (WHERE typeof(isum) = 'text')"))
 # The things of each group with a sample in the whole range: a raw point, or a bucket of the rollup segment.
 _CONTRIBUTORS = f"""
 WITH ids(thing_id, grp) AS ({_IDS})

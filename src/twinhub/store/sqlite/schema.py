@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from twinhub.store.migrations import Migration, SchemaTooNew
 from twinhub.store.migrations import load_migrations as load_all
+from twinhub.store.rollups import add_integers
 
 __all__ = ["SchemaTooNew", "connect_maintenance", "connect_reader", "connect_writer", "in_write_transaction",
            "load_migrations", "migrate"]
@@ -63,6 +64,7 @@ def connect_writer(path: Path) -> sqlite3.Connection:
         # the last transactions on an OS crash or power loss, never consistency. That is the bargain DESIGN
         # principle 7 measures (22,000 vs 130,000 rows/s); tests/contract pins the `kill -9` guarantee.
         connection.execute("PRAGMA synchronous = NORMAL")
+        connection.create_function("twinhub_add", 2, add_integers, deterministic=True)  # rollups' exact sums
         connection.execute("PRAGMA foreign_keys = ON")
     except BaseException:
         connection.close()

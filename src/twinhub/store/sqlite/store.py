@@ -29,7 +29,7 @@ from twinhub.store.rows import decode_connection, decode_entry, decode_policy, d
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
 from twinhub.store.sqlite.dialect import SQLITE
-from twinhub.store.sqlite.history import BIG_INTEGERS, BigIntegers
+from twinhub.store.sqlite.history import BIG_INTEGERS, BigIntegers, page_sql
 from twinhub.store.sqlite.pruning import PRUNE_FAILED, Pruning
 from twinhub.store.sqlite.rollups import RollupReads
 from twinhub.store.sqlite.schema import connect_reader, in_write_transaction
@@ -61,11 +61,6 @@ SELECT coalesce(
     (SELECT min(revision) FROM thing_journal WHERE thing_id = ?1))
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
-# A page of raw points: one key range per path (see store/points.py `page_bounds`), merged by a compound SELECT
-# in page order; SQLite merges the ranges lazily (MERGE (UNION ALL)), so it reads about `limit` rows, not the
-# whole ranges.
-_SERIES_POINTS = ("SELECT path, t_us, revision, type, num, str FROM history_points WHERE thing_id = ? AND path = ? "
-                  "AND (t_us, revision) > (?, ?) AND t_us < ?")
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = ? WHERE id = 1 AND epoch = ?"
 # One statement, so one read snapshot: the bound (the latest revision meeting the caller's limits;
 # by revision, not by time, so it stays exact if a clock stepped back; a timestamp limit walks the
@@ -314,7 +309,7 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
                      after: PointCursor | None = None) -> PointPage:
         """See `Store.points`."""
         bounds = page_bounds(paths, start, end, after, limit)
-        sql = " UNION ALL ".join([_SERIES_POINTS] * len(bounds.series)) + " ORDER BY 2, 3, 1 LIMIT ?"
+        sql = page_sql(len(bounds.series))
         parameters = [value for series in bounds.series
                       for value in (thing_id, series.path, series.micros, series.revision, bounds.end)]
 

@@ -25,7 +25,7 @@ from twinhub.model.json import dumps
 from twinhub.store.batch import Plan, plan_batch
 from twinhub.store.points import PointRow
 from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
-from twinhub.store.rollups import on_conflict, rollup_rows
+from twinhub.store.rollups import INT64, on_conflict, rollup_rows
 from twinhub.store.rows import EncodedCommit, Kind
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
@@ -89,8 +89,8 @@ _INSERT_POINTS = (
 )
 # ... and the rollups of those points, each row combined with the stored one.
 UPSERT_ROLLUPS = (f"INSERT INTO history_rollups AS r ({', '.join(ROLLUP_COLUMNS)}) "
-                  f"VALUES ({', '.join('?' * len(ROLLUP_COLUMNS))}) {on_conflict('CAST({} AS INTEGER)')}")
-INT64 = 2**63  # SQLite's integers: a rollup's integer sum beyond them is written as a double
+                  f"VALUES ({', '.join('?' * len(ROLLUP_COLUMNS))}) "
+                  f"{on_conflict('CAST({} AS INTEGER)', 'twinhub_add({}, {})')}")
 
 
 # The bulk path: points without a thing command, skipping those already stored.

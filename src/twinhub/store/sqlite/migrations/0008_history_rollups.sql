@@ -9,7 +9,7 @@ CREATE TABLE history_rollups (
     count      INTEGER NOT NULL,
     numbers    INTEGER NOT NULL,
     floats     INTEGER NOT NULL,
-    isum       INTEGER NOT NULL,
+    isum       NOT NULL, -- no affinity: an INTEGER, or beyond 64 bits the decimal TEXT (twinhub_add sums them)
     fsum       REAL NOT NULL,
     fsum_large REAL NOT NULL,
     min_type   INTEGER,
