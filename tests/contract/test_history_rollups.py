@@ -206,6 +206,10 @@ async def test_fleet_buckets_through_rollups_count_things_and_combine_them(store
         assert fleet.things == len({sample.thing_id for sample in inside})
         assert_same(fleet.partials, partials(inside, step))
     assert [fleet.things for fleet in found] == [2, 2, 0]
+    alone = await store.fleet_buckets([[], [things[1]], []], PATH, start=start, end=end, step=step)
+    assert [fleet.things for fleet in alone] == [0, 1, 0] and alone[0].partials == alone[2].partials == {}
+    assert_same(alone[1].partials, partials([sample for sample in samples[things[1]]
+                                             if start <= sample.time < end], step))
 
 
 async def test_a_range_whose_raw_points_are_pruned_is_answered_from_the_rollups(store: Store) -> None:

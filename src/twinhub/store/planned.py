@@ -9,7 +9,7 @@ over the whole range: a thing counts when it has a raw sample in range or a roll
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from twinhub.history import FleetPartials, Partial
@@ -18,7 +18,7 @@ from twinhub.store.buckets import BucketRequest, bucket_request
 from twinhub.store.points import to_micros
 from twinhub.store.rollups import width_micros
 
-__all__ = ["SegmentRequest", "merge_segments", "segment_requests"]
+__all__ = ["SegmentRequest", "alone", "merge_segments", "segment_requests"]
 
 SegmentRequest = tuple[Segment, BucketRequest]
 
@@ -34,6 +34,13 @@ def segment_requests(groups: Sequence[Sequence[str]], start: datetime, end: date
         parts.append((segment, request._replace(start=to_micros(segment.start), end=to_micros(segment.end),
                                                 width=width)))
     return request, parts
+
+
+def alone(groups: int, group: int, partials: Iterable[tuple[datetime, Partial]]) -> list[dict[datetime, Partial]]:
+    """Per group, the partials of a segment whose one thing is in `group` (the others have none)."""
+    found: list[dict[datetime, Partial]] = [{} for _ in range(groups)]
+    found[group] = dict(partials)
+    return found
 
 
 def merge_segments(request: BucketRequest, parts: Sequence[tuple[Segment, Sequence[dict[datetime, Partial]]]],

@@ -32,6 +32,7 @@ from twinhub.store.buckets import LARGE
 from twinhub.store.points import DELETED, FLOAT, INTEGER, PointRow, decode_point, from_micros
 
 INT64 = 2**63  # SQLite's integers
+_LARGE = Fraction(LARGE)
 
 __all__ = [
     "COLUMNS",
@@ -185,10 +186,12 @@ def decode_partial(thing_id: str, path: str, row: Sequence[Any], *,
     first, last = _sample(first_thing, path, ends[:5]), _sample(last_thing, path, ends[5:])
     if numbers < count:
         return from_micros(bucket), Partial(count, None, False, None, None, first, last)
-    total = Fraction(isum) + Fraction(fsum) + Fraction(fsum_large) * Fraction(LARGE)  # int, Decimal or text
-    minimum, maximum = _number(thing_id, path, min_type, min_num, min_str), _number(thing_id, path, max_type,
-                                                                                 max_num, max_str)
-    return from_micros(bucket), Partial(count, total, floats == 0, minimum, maximum, first, last)
+    total = Fraction(isum)  # int, Decimal or text: exactly
+    if floats:
+        total = (total + Fraction(fsum) if isum else Fraction(fsum)) + (Fraction(fsum_large) * _LARGE if fsum_large
+                                                                        else 0)
+    return from_micros(bucket), Partial(count, total, floats == 0, _number(min_type, min_num, min_str),
+                                        _number(max_type, max_num, max_str), first, last)
 
 
 def fleet_rollups_sql(ids: str, where: str, exact: str, halves: tuple[str, str, str]) -> str:
@@ -239,14 +242,18 @@ def fleet_rollup_partials(groups: int, path: str, rows: Sequence[Sequence[Any]])
 
 
 def _sample(thing_id: str, path: str, columns: Sequence[Any]) -> Sample:
+    micros, revision, kind, number, _ = columns
+    if kind == FLOAT:  # the common case, without building a point
+        return Sample(from_micros(micros), float(number), revision, thing_id)
     point = decode_point(thing_id, path, columns)
     if point.value is None:
         raise ValueError("a rollup's first or last sample is a deletion marker")
     return Sample(point.time, point.value, point.revision, thing_id)
 
 
-def _number(thing_id: str, path: str, kind: Any, number: Any, text: Any) -> int | float:
-    value = decode_point(thing_id, path, (0, 0, kind, number, text)).value
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise ValueError(f"a rollup's extreme {value!r} is no number")
-    return value
+def _number(kind: Any, number: Any, text: Any) -> int | float:
+    if kind == FLOAT:
+        return float(number)
+    if kind == INTEGER:
+        return int(text) if text is not None else int(number)
+    raise ValueError(f"a rollup's extreme of type {kind!r} is no number")

@@ -11,7 +11,7 @@ from twinhub.history import FleetPartials, Partial
 from twinhub.history.plan import Segment
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.store.buckets import BucketRequest
-from twinhub.store.planned import merge_segments, segment_requests
+from twinhub.store.planned import alone, merge_segments, segment_requests
 from twinhub.store.points import to_micros
 from twinhub.store.postgres.errors import PooledConnection
 from twinhub.store.postgres.history import raw_partials
@@ -70,6 +70,13 @@ async def planned_partials(connection: PooledConnection, request: BucketRequest,
         for segment, part in parts:
             if segment.width is None:
                 found.append((segment, [fleet.partials for fleet in await raw_partials(connection, part, path)]))
+            elif len(part.members) == 1:  # one thing: its own rows, no combining across things
+                (thing_id, group), = part.members
+                series = await connection.fetch(_SERIES_ROLLUPS, thing_id, encode_text(path), part.width, part.start,
+                                                part.end)
+                found.append((segment, alone(request.groups, group, (decode_partial(thing_id, path,
+                                                                                    stored_rollup(tuple(row)))
+                                                                     for row in series))))
             else:
                 rows = await connection.fetch(_FLEET_ROLLUPS, *_ids(part), encode_text(path), part.width,
                                               part.start, part.end)

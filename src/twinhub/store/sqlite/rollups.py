@@ -13,7 +13,7 @@ from twinhub.history.plan import Segment
 from twinhub.model.json import dumps
 from twinhub.model.types import JsonValue
 from twinhub.store.buckets import BucketRequest
-from twinhub.store.planned import merge_segments, segment_requests
+from twinhub.store.planned import alone, merge_segments, segment_requests
 from twinhub.store.points import to_micros
 from twinhub.store.rollups import COLUMNS, decode_partial, fleet_rollup_partials, fleet_rollups_sql, width_micros
 from twinhub.store.sqlite.history import BIG_INTEGERS, raw_partials
@@ -60,6 +60,11 @@ def planned_partials(connection: sqlite3.Connection, request: BucketRequest,
         for segment, part in parts:
             if segment.width is None:
                 found.append((segment, [fleet.partials for fleet in raw_partials(connection, part, path)]))
+            elif len(part.members) == 1:  # one thing: its own rows, no combining across things
+                (thing_id, group), = part.members
+                series = connection.execute(SERIES_ROLLUPS, (thing_id, path, part.width, part.start, part.end))
+                found.append((segment, alone(request.groups, group, (decode_partial(thing_id, path, row)
+                                                                      for row in series))))
             else:
                 rows = connection.execute(_FLEET_ROLLUPS, {"ids": _ids(part), "path": path, "width": part.width,
                                                            "start": part.start, "end": part.end}).fetchall()
