@@ -33,7 +33,8 @@ LAYERS = (
     # entry points and wiring: the composition root, the command line (with `twinhub user`), the server
     # launcher, the backends the settings name, and the test server helper
     ("twinhub.app", "twinhub.cli", "twinhub.auth.cli", "twinhub.launch", "twinhub.backends", "twinhub.testing"),
-    ("twinhub.api", "twinhub.connectivity"),  # the edges: HTTP, WebSocket, SSE; connections to brokers
+    # the edges: HTTP, WebSocket, SSE (live history's too); connections to brokers
+    ("twinhub.api", "twinhub.connectivity", "twinhub.history.live"),
     ("twinhub.config",),
     ("twinhub.service",),
     ("twinhub.auth",),

@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["Point", "PointValue"]
+from twinhub.model.types import Pointer
+
+__all__ = ["Point", "PointValue", "leaf_pointer"]
 
 PointValue = bool | int | float | str | None  # None: the leaf was removed
 
@@ -25,3 +27,8 @@ class Point:
     time: datetime
     value: PointValue
     revision: int
+
+
+def leaf_pointer(path: str) -> Pointer:
+    """The keys of a point's `path` (RFC 6901 escapes undone)."""
+    return tuple(key.replace("~1", "/").replace("~0", "~") for key in path.split("/"))
