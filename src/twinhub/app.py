@@ -34,6 +34,7 @@ from twinhub.config import Settings, load_settings
 from twinhub.connectivity.device import DeviceEndpoint
 from twinhub.connectivity.runtime import open_runtime
 from twinhub.connectivity.subsystem import Connectivity
+from twinhub.history.forwarding import HistoryForwarding
 from twinhub.service.buffers import Budget
 from twinhub.service.coherence import follow_events
 from twinhub.service.live import LiveHub
@@ -68,6 +69,8 @@ def subsystems_of(settings: Settings) -> list[Subsystem]:
     parts: list[Subsystem] = [HttpApi(settings), Connectivity(settings, partial(open_runtime, settings=settings))]
     if settings.mqtt_port is not None:
         parts.append(DeviceEndpoint(settings))
+    if settings.history_influxdb_url:
+        parts.append(HistoryForwarding(settings))
     return parts
 
 

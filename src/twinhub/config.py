@@ -15,7 +15,9 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     mqtt_port (the device endpoint's port: unset/empty is off, 0 any free one), mqtt_telemetry (where device
     telemetry lands: features | attributes | merge; see twinhub.connectivity.device.telemetry),
     history_include, history_exclude (which leaves history records: `glob` or `namespace:glob` rules,
-    comma-separated in TWINHUB_HISTORY_INCLUDE / _EXCLUDE, a list in TOML; default: every leaf)
+    comma-separated in TWINHUB_HISTORY_INCLUDE / _EXCLUDE, a list in TOML; default: every leaf),
+    history_influxdb_url (an InfluxDB `/write` URL the points this worker commits are forwarded to, as
+    `http://127.0.0.1:8086/write?db=twinhub`; empty: none), history_influxdb_token (sent as `Token <token>`)
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from twinhub.auth import OidcIssuer, oidc_issuers_to_json, parse_oidc_issuers
 from twinhub.history import HistoryRules, parse_rules
@@ -78,6 +81,10 @@ class Settings:
     # in TWINHUB_HISTORY_INCLUDE / _EXCLUDE; no include rule records every leaf.
     history_include: tuple[str, ...] = ()
     history_exclude: tuple[str, ...] = ()
+    # The InfluxDB sink (twinhub.history.sink): where each worker forwards the points it commits; the token
+    # (InfluxDB 1.8+/2.x `Authorization: Token`) is kept out of `repr`.
+    history_influxdb_url: str = ""
+    history_influxdb_token: str = field(default="", repr=False)
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
@@ -109,6 +116,8 @@ def _convert(name: str, raw: object) -> object:
             raise SettingsError(str(exc)) from exc
     if name == "mqtt_port":
         return _mqtt_port(raw)
+    if name == "history_influxdb_url" and str(raw) and urlsplit(str(raw)).scheme not in ("http", "https"):
+        raise SettingsError(f"setting 'history_influxdb_url': {raw!r} is not an http(s) URL")
     if name == "mqtt_telemetry" and str(raw) not in TELEMETRY_LAYOUTS:
         raise SettingsError(f"setting 'mqtt_telemetry': {raw!r} is not one of {', '.join(TELEMETRY_LAYOUTS)}")
     default = getattr(Settings(), name)

@@ -33,8 +33,8 @@ LAYERS = (
     # entry points and wiring: the composition root, the command line (with `twinhub user`), the server
     # launcher, the backends the settings name, and the test server helper
     ("twinhub.app", "twinhub.cli", "twinhub.auth.cli", "twinhub.launch", "twinhub.backends", "twinhub.testing"),
-    # the edges: HTTP, WebSocket, SSE (live history's too); connections to brokers
-    ("twinhub.api", "twinhub.connectivity", "twinhub.history.live"),
+    # the edges: HTTP, WebSocket, SSE (live history's too); connections to brokers; forwarding to InfluxDB
+    ("twinhub.api", "twinhub.connectivity", "twinhub.history.live", "twinhub.history.forwarding"),
     ("twinhub.config",),
     ("twinhub.service",),
     ("twinhub.auth",),
