@@ -32,7 +32,7 @@ def merged(thing: Thing, patch: JsonObject) -> ThingWrite:
 
 
 async def series(store: Store, path: str, thing_id: str = T) -> list[tuple[datetime, object, int]]:
-    page = await store.points(thing_id, path, start=EVER[0], end=EVER[1], limit=1000)
+    page = await store.points(thing_id, [path], start=EVER[0], end=EVER[1], limit=1000)
     assert page.next is None
     return [(point.time, point.value, point.revision) for point in page.points]
 
@@ -119,7 +119,7 @@ async def test_a_range_is_from_inclusive_to_exclusive_and_pages_follow_their_cur
     cursor: PointCursor | None = None
     pages = 0
     while True:
-        page = await store.points(T, "attributes/n", start=start, end=end, limit=7, after=cursor)
+        page = await store.points(T, ["attributes/n"], start=start, end=end, limit=7, after=cursor)
         seen.extend(page.points)
         pages += 1
         if page.next is None:
@@ -129,12 +129,12 @@ async def test_a_range_is_from_inclusive_to_exclusive_and_pages_follow_their_cur
     assert pages == 3
     assert [point.revision for point in seen] == list(range(3, 23))
     assert [point.value for point in seen] == list(range(2, 22))
-    empty = await store.points(T, "attributes/n", start=at(100), end=at(100) + timedelta(hours=1), limit=5)
+    empty = await store.points(T, ["attributes/n"], start=at(100), end=at(100) + timedelta(hours=1), limit=5)
     assert empty.points == () and empty.next is None
     with pytest.raises(ValueError, match="at least one"):
-        await store.points(T, "attributes/n", start=start, end=end, limit=0)
+        await store.points(T, ["attributes/n"], start=start, end=end, limit=0)
     with pytest.raises(ValueError, match="at most"):
-        await store.points(T, "attributes/n", start=start, end=end, limit=MAX_LIMIT + 1)
+        await store.points(T, ["attributes/n"], start=start, end=end, limit=MAX_LIMIT + 1)
 
 
 async def test_a_commit_refuses_points_of_no_thing_write_and_points_twice() -> None:

@@ -69,7 +69,7 @@ async def test_a_failing_statement_writes_neither_the_thing_nor_its_points_and_s
         assert await store.load(BOOM) is None
         assert await store.load("org.twinhub:good") == good.thing
         for thing_id, expected in ((BOOM, 0), ("org.twinhub:good", 1)):
-            page = await store.points(thing_id, "attributes/a", start=at(0), end=at(10), limit=10)
+            page = await store.points(thing_id, ["attributes/a"], start=at(0), end=at(10), limit=10)
             assert len(page.points) == expected
 
 
@@ -195,7 +195,7 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
             assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
             assert await store.connections() == []
             assert await PostgresDeviceStore(store).list_devices() == []
-            assert (await store.points("org.twinhub:kept", "attributes/a", start=at(0), end=at(10),
+            assert (await store.points("org.twinhub:kept", ["attributes/a"], start=at(0), end=at(10),
                                        limit=1)).points == ()
         async with connect(dsn) as connection:
             assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 4

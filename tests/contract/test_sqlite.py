@@ -91,7 +91,7 @@ async def test_a_failing_transaction_writes_neither_the_thing_nor_its_points(db_
         with pytest.raises(ServiceUnavailable):  # the thing fails: none of its points are written
             await store.commit(with_points(create("org.twinhub:thing-fails", {"attributes": {"a": 1}}), None))
         for thing_id in (BOOM, "org.twinhub:thing-fails"):
-            page = await store.points(thing_id, "attributes/a", start=at(0), end=at(10), limit=10)
+            page = await store.points(thing_id, ["attributes/a"], start=at(0), end=at(10), limit=10)
             assert page.points == ()
 
 
@@ -139,5 +139,5 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
         assert await store.connections() == []
         assert await SqliteDeviceStore(db_path).list_devices() == []
-        assert (await store.points("org.twinhub:kept", "attributes/a", start=at(0), end=at(10), limit=1)).points == ()
+        assert (await store.points("org.twinhub:kept", ["attributes/a"], start=at(0), end=at(10), limit=1)).points == ()
     assert pragma(db_path, "user_version") == previous + 4

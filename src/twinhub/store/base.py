@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -75,12 +76,13 @@ class Store(Protocol):
         """
         ...
 
-    async def points(self, thing_id: str, path: str, *, start: datetime, end: datetime, limit: int,
+    async def points(self, thing_id: str, paths: Sequence[str], *, start: datetime, end: datetime, limit: int,
                      after: PointCursor | None = None) -> PointPage:
-        """The history points of one leaf (`path` as `Point.path` spells it) from `start` (inclusive) to `end`
-        (exclusive), oldest first (by time, then revision), at most `limit`, after the cursor `after` (from
-        the previous page's `next`) when given. Raises ValueError for a limit below 1 or above
-        `twinhub.history.MAX_LIMIT`."""
+        """The history points of the thing's leaves `paths` (as `Point.path` spells them; each read once) from
+        `start` (inclusive) to `end` (exclusive), oldest first in the order of `twinhub.history.paging` (time,
+        revision, path), deletion markers included, at most `limit`, after the cursor `after` (from the
+        previous page's `next`) when given. Raises ValueError for no path or more than
+        `twinhub.history.MAX_PATHS`, and for a limit below 1 or above `twinhub.history.MAX_LIMIT`."""
         ...
 
     async def life_start(self, thing_id: str) -> int:

@@ -40,7 +40,7 @@ class World:
     bus: InProcessBus
 
     async def series(self, path: str) -> list[tuple[datetime, object, int]]:
-        page = await self.store.points(THING, path, start=EVER[0], end=EVER[1], limit=100)
+        page = await self.store.points(THING, [path], start=EVER[0], end=EVER[1], limit=100)
         return [(point.time, point.value, point.revision) for point in page.points]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Final
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -29,6 +30,8 @@ from twinhub.service.session import (
 )
 
 __all__ = ["endpoint"]
+
+log = logging.getLogger("twinhub.api.websocket")
 
 # RFC 6455 close codes for the reasons a session ends itself.
 CLOSE_CODES: Final = {CloseReason.POLICY_VIOLATION: 1008, CloseReason.TRY_AGAIN_LATER: 1013}
@@ -77,6 +80,8 @@ async def _serve(websocket: WebSocket, session: Session, tasks: SessionTasks) ->
                 await task
         await tasks.aclose()  # before the close frame: nothing the session started outlives it
     if session.closing is not None and websocket.application_state == WebSocketState.CONNECTED:
+        # Operators see which clients are cut off (a client that falls behind learns it only from the frame).
+        log.info("closing a WebSocket session (%d): %s", CLOSE_CODES[session.closing.reason], session.closing.message)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(_close(websocket, session.closing), CLOSE_WAIT)
 

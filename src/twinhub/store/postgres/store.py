@@ -61,9 +61,10 @@ WHERE thing_id = $1 AND snapshot IS NOT NULL AND action = 'created' AND path = '
 ORDER BY revision DESC LIMIT 1
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
-# One series' page: the key's row-value order is the page order (see store/points.py `page_bounds`).
-_POINTS = ("SELECT t_us, revision, type, num, str FROM history_points WHERE thing_id = $1 AND path = $2 "
-           "AND (t_us, revision) > ($3, $4) AND t_us < $5 ORDER BY t_us, revision LIMIT $6")
+# A page of raw points: one key range per path (see store/points.py `page_bounds`), each ordered and limited
+# on its own, so that the planner merges them (Merge Append) and reads about `limit` rows, not whole ranges.
+_SERIES_POINTS = ("(SELECT path, t_us, revision, type, num, str FROM history_points WHERE thing_id = $1 "
+                  "AND path = ${} AND (t_us, revision) > (${}, ${}) AND t_us < $2 ORDER BY t_us, revision LIMIT $3)")
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = $1 WHERE id = 1 AND epoch = $2 RETURNING epoch"
 # One statement, so one snapshot: the bound (the latest revision meeting the limits, found by revision,
 # so it stays exact if a clock stepped back), the latest snapshot at or before it (the partial index
@@ -278,12 +279,18 @@ class PostgresStore:
         rows = await self._read(lambda connection: connection.fetch(_JOURNAL, thing_id, to_revision, until))
         return [self._decode(decode_entry, thing_id, (*row[:3], decode_text(row[3]), *row[4:])) for row in rows]
 
-    async def points(self, thing_id: str, path: str, *, start: datetime, end: datetime, limit: int,
+    async def points(self, thing_id: str, paths: Sequence[str], *, start: datetime, end: datetime, limit: int,
                      after: PointCursor | None = None) -> PointPage:
         """See `Store.points`."""
-        bounds = page_bounds(start, end, after, limit)
-        rows = await self._read(lambda connection: connection.fetch(_POINTS, thing_id, encode_text(path), *bounds))
-        return make_page(thing_id, path, [stored_point(tuple(row)) for row in rows], limit)
+        bounds = page_bounds(paths, start, end, after, limit)
+        arms = " UNION ALL ".join(_SERIES_POINTS.format(4 + 3 * index, 5 + 3 * index, 6 + 3 * index)
+                                  for index in range(len(bounds.series)))
+        sql = f"SELECT * FROM ({arms}) AS page ORDER BY 2, 3, 1 LIMIT $3"
+        parameters = [value for series in bounds.series
+                      for value in (encode_text(series.path), series.micros, series.revision)]
+        rows = await self._read(lambda connection: connection.fetch(sql, thing_id, bounds.end, bounds.fetch,
+                                                                    *parameters))
+        return make_page(thing_id, [(decode_text(row[0]), *stored_point(tuple(row)[1:])) for row in rows], limit)
 
     async def life_start(self, thing_id: str) -> int:
         revision = await self._read(lambda connection: connection.fetchval(_LIFE_START, thing_id))

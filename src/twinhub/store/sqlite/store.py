@@ -7,7 +7,7 @@ import enum
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -51,11 +51,11 @@ WHERE thing_id = ? AND snapshot IS NOT NULL AND action = 'created' AND path = '/
 ORDER BY revision DESC LIMIT 1
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
-# One series' page: the key's row-value order is the page order (see store/points.py `page_bounds`).
-_POINTS = (
-    "SELECT t_us, revision, type, num, str FROM history_points WHERE thing_id = ? AND path = ? "
-    "AND (t_us, revision) > (?, ?) AND t_us < ? ORDER BY t_us, revision LIMIT ?"
-)
+# A page of raw points: one key range per path (see store/points.py `page_bounds`), merged by a compound SELECT
+# in page order; SQLite merges the ranges lazily (MERGE (UNION ALL)), so it reads about `limit` rows, not the
+# whole ranges.
+_SERIES_POINTS = ("SELECT path, t_us, revision, type, num, str FROM history_points WHERE thing_id = ? AND path = ? "
+                  "AND (t_us, revision) > (?, ?) AND t_us < ?")
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = ? WHERE id = 1 AND epoch = ?"
 # One statement, so one read snapshot: the bound (the latest revision meeting the caller's limits;
 # by revision, not by time, so it stays exact if a clock stepped back; a timestamp limit walks the
@@ -274,14 +274,16 @@ class SqliteStore:
 
         return await self._read(query)
 
-    async def points(self, thing_id: str, path: str, *, start: datetime, end: datetime, limit: int,
+    async def points(self, thing_id: str, paths: Sequence[str], *, start: datetime, end: datetime, limit: int,
                      after: PointCursor | None = None) -> PointPage:
         """See `Store.points`."""
-        lower_micros, lower_revision, upper, fetch = page_bounds(start, end, after, limit)
+        bounds = page_bounds(paths, start, end, after, limit)
+        sql = " UNION ALL ".join([_SERIES_POINTS] * len(bounds.series)) + " ORDER BY 2, 3, 1 LIMIT ?"
+        parameters = [value for series in bounds.series
+                      for value in (thing_id, series.path, series.micros, series.revision, bounds.end)]
 
         def query(connection: sqlite3.Connection) -> PointPage:
-            rows = connection.execute(_POINTS, (thing_id, path, lower_micros, lower_revision, upper, fetch)).fetchall()
-            return make_page(thing_id, path, rows, limit)
+            return make_page(thing_id, connection.execute(sql, (*parameters, bounds.fetch)).fetchall(), limit)
 
         return await self._read(query)
 
