@@ -46,18 +46,25 @@ def _same(old: bool | int | float | str | None, new: bool | int | float | str) -
 
 
 def _branch(doc: JsonObject | None, path: Pointer) -> JsonObject | None:
-    """`doc` cut down to its branch at `path`, through objects only (no leaf lies below anything else)."""
+    """`doc` cut down to its branch at `path`. Where the path runs through a scalar or an array, the branch is
+    that value: a write below it replaces it (so its deletion is a point too)."""
     if doc is None or not path:
         return doc
     node: JsonValue = doc
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
+    for depth, key in enumerate(path):
+        if not isinstance(node, dict):
+            return _nest(path[:depth], node)
+        if key not in node:
             return {}
         node = node[key]
+    return _nest(path, node)
+
+
+def _nest(path: Pointer, value: JsonValue) -> JsonObject:
     for key in reversed(path):
-        node = {key: node}
-    assert isinstance(node, dict)
-    return node
+        value = {key: value}
+    assert isinstance(value, dict)
+    return value
 
 
 def _leaves(doc: JsonObject | None) -> _Leaves:

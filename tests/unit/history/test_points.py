@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from twinhub.history import Point, changed_points
@@ -98,6 +98,7 @@ def _set(doc: JsonValue, path: tuple[str, ...], value: JsonValue) -> JsonValue:
 
 
 @given(_things, _paths, st.one_of(_values, st.lists(_scalars, max_size=2)))
+@example({"attributes": {"x": 1}, "features": {}}, ("attributes", "x", "y"), 2)  # a write below a scalar ends it
 def test_the_points_under_the_commands_path_are_all_the_points_of_the_change(
         before: JsonObject, path: tuple[str, ...], value: JsonValue) -> None:
     after = _set(before, path, value)
