@@ -16,8 +16,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from twinhub.api import sse
 from twinhub.api.context import Context
-from twinhub.api.sse import WATCH_CAPACITY, event_stream, live_chunks
 from twinhub.auth.context import AuthContext
 from twinhub.history.series import format_time, scalar_json
 from twinhub.model.json import dumps
@@ -35,9 +35,9 @@ async def stream_history(request: Request, ctx: Context, auth: AuthContext, thin
     for path in paths:
         await ctx.events.authorize(auth.subjects, thing_id, parse_pointer(path))
     watched = EventFilter(thing_ids=frozenset({thing_id}), points=frozenset(path[1:] for path in paths))
-    watch = ctx.events.watch(auth.subjects, watched, capacity=WATCH_CAPACITY,
+    watch = ctx.events.watch(auth.subjects, watched, capacity=sse.WATCH_CAPACITY,
                              max_bytes=ctx.settings.session_buffer_bytes, budget=ctx.budget)
-    return event_stream(live_chunks(watch, _render_points), request)
+    return sse.event_stream(sse.live_chunks(watch, _render_points), request)
 
 
 def _render_points(delivery: Delivery) -> bytes | None:
