@@ -116,7 +116,8 @@ def _convert(name: str, raw: object) -> object:
             raise SettingsError(str(exc)) from exc
     if name == "mqtt_port":
         return _mqtt_port(raw)
-    if name == "history_influxdb_url" and str(raw) and urlsplit(str(raw)).scheme not in ("http", "https"):
+    if name == "history_influxdb_url" and str(raw) and (urlsplit(str(raw)).scheme not in ("http", "https")
+                                                         or not urlsplit(str(raw)).hostname):
         raise SettingsError(f"setting 'history_influxdb_url': {raw!r} is not an http(s) URL")
     if name == "mqtt_telemetry" and str(raw) not in TELEMETRY_LAYOUTS:
         raise SettingsError(f"setting 'mqtt_telemetry': {raw!r} is not one of {', '.join(TELEMETRY_LAYOUTS)}")

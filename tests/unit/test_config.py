@@ -494,6 +494,6 @@ def test_the_influxdb_sink_takes_an_http_url_and_keeps_its_token_out_of_repr() -
     assert settings.history_influxdb_token == "user:s3cret"
     assert "s3cret" not in repr(settings)
     assert load_settings({}).history_influxdb_url == ""
-    for wrong in ("127.0.0.1:8086/write", "ftp://host/write", "/write?db=x"):
+    for wrong in ("127.0.0.1:8086/write", "ftp://host/write", "/write?db=x", "http:///write"):
         with pytest.raises(SettingsError, match="history_influxdb_url"):
             load_settings({"TWINHUB_HISTORY_INFLUXDB_URL": wrong})

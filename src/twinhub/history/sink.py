@@ -63,6 +63,12 @@ class InfluxSink:
                  buffer_bytes: int = DEFAULT_BUFFER_BYTES, retry_delays: tuple[float, ...] = RETRY_DELAYS) -> None:
         if batch_lines < 1 or buffer_bytes < 1 or flush_seconds <= 0 or not retry_delays:
             raise ValueError("the sink needs a positive batch size, buffer, flush interval and retry delays")
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"the InfluxDB sink's URL is invalid: {exc}") from None
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise ValueError("the InfluxDB sink's URL must be http(s)://host[:port]/write?db=<database>")
         self.url = url
         self._headers = {"Authorization": f"Token {token}"} if token else {}
         self._measurement = measurement
