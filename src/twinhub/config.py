@@ -16,6 +16,7 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     telemetry lands: features | attributes | merge; see twinhub.connectivity.device.telemetry),
     history_include, history_exclude (which leaves history records: `glob` or `namespace:glob` rules,
     comma-separated in TWINHUB_HISTORY_INCLUDE / _EXCLUDE, a list in TOML; default: every leaf),
+    history_cursor_key (signs history page cursors; default: derived from the store's epoch),
     history_influxdb_url (an InfluxDB `/write` URL the points this worker commits are forwarded to, as
     `http://127.0.0.1:8086/write?db=twinhub`; empty: none), history_influxdb_token (sent as `Token <token>`)
 """
@@ -81,6 +82,9 @@ class Settings:
     # in TWINHUB_HISTORY_INCLUDE / _EXCLUDE; no include rule records every leaf.
     history_include: tuple[str, ...] = ()
     history_exclude: tuple[str, ...] = ()
+    # The key that signs history page cursors (any text); empty: one derived from the store's epoch, which all
+    # workers of a store share. Set it to keep cursors private to deployments that know it.
+    history_cursor_key: str = field(default="", repr=False)
     # The InfluxDB sink (twinhub.history.sink): where each worker forwards the points it commits; the token
     # (InfluxDB 1.8+/2.x `Authorization: Token`) is kept out of `repr`.
     history_influxdb_url: str = ""

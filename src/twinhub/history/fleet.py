@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from twinhub.history.aggregate import Aggregation, Bucket, aggregate
+from twinhub.history.aggregate import Aggregation, Bucket, Partial, aggregate
 from twinhub.history.series import Sample, Scalar, scalar_json
 
-__all__ = ["FleetSeries", "fleet_aggregate"]
+__all__ = ["FleetPartials", "FleetSeries", "Group", "fleet_aggregate", "group_order"]
 
 Group = Scalar | None
 
@@ -28,8 +28,17 @@ class FleetSeries:
     points: list[Bucket]
 
 
-def _group_order(group: Group) -> tuple[int, str, str]:
-    # groups of different kinds sort by kind, the missing group last
+@dataclass(frozen=True, slots=True)
+class FleetPartials:
+    """What a store gives for one group of things: how many of them have a sample in the range, and the partials
+    of all their samples by bucket start (`partials` of those samples)."""
+
+    things: int
+    partials: dict[datetime, Partial]
+
+
+def group_order(group: Group) -> tuple[int, str, str]:
+    """The sort key of a group: by kind, then JSON text; the missing group (None) last."""
     return (1, "", "") if group is None else (0, type(group).__name__, scalar_json(group))
 
 
@@ -40,7 +49,7 @@ def fleet_aggregate(samples: Iterable[Sample], step: timedelta, agg: Aggregation
     groups: dict[tuple[int, str, str], tuple[Group, list[Sample], set[str]]] = {}
     for sample in samples:
         group = group_of(sample.thing_id) if group_of is not None else None
-        _, members, things = groups.setdefault(_group_order(group), (group, [], set()))
+        _, members, things = groups.setdefault(group_order(group), (group, [], set()))
         members.append(sample)
         things.add(sample.thing_id)
     return [FleetSeries(group, len(things), aggregate(members, step, agg))

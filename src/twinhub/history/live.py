@@ -17,8 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from twinhub.api import sse
-from twinhub.api.context import Context
-from twinhub.auth.context import AuthContext
+from twinhub.history.context import Streams
 from twinhub.history.series import format_time, scalar_json
 from twinhub.model.json import dumps
 from twinhub.model.pointer import parse_pointer
@@ -28,15 +27,15 @@ from twinhub.service.event_views import Delivery, EventFilter
 __all__ = ["render_point", "stream_history"]
 
 
-async def stream_history(request: Request, ctx: Context, auth: AuthContext, thing_id: str,
+async def stream_history(request: Request, streams: Streams, subjects: tuple[str, ...], thing_id: str,
                          paths: tuple[str, ...]) -> Response:
     """The live point stream of `paths` (normalised JSON pointers, as `twinhub.history.parse_paths` gives
-    them) of one thing. Raises Ditto's 404s when the caller may not READ the thing or one of the paths."""
+    them) of one thing. Raises Ditto's 404s when `subjects` may not READ the thing or one of the paths."""
     for path in paths:
-        await ctx.events.authorize(auth.subjects, thing_id, parse_pointer(path))
+        await streams.events.authorize(subjects, thing_id, parse_pointer(path))
     watched = EventFilter(thing_ids=frozenset({thing_id}), points=frozenset(path[1:] for path in paths))
-    watch = ctx.events.watch(auth.subjects, watched, capacity=sse.WATCH_CAPACITY,
-                             max_bytes=ctx.settings.session_buffer_bytes, budget=ctx.budget)
+    watch = streams.events.watch(subjects, watched, capacity=sse.WATCH_CAPACITY,
+                                 max_bytes=streams.session_buffer_bytes, budget=streams.budget)
     return sse.event_stream(sse.live_chunks(watch, _render_points), request)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from twinhub.history import FleetPartials, Partial, Point
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.commit import Commit
@@ -83,6 +84,31 @@ class Store(Protocol):
         revision, path), deletion markers included, at most `limit`, after the cursor `after` (from the
         previous page's `next`) when given. Raises ValueError for no path or more than
         `twinhub.history.MAX_PATHS`, and for a limit below 1 or above `twinhub.history.MAX_LIMIT`."""
+        ...
+
+    async def buckets(self, thing_id: str, path: str, *, start: datetime, end: datetime,
+                      step: timedelta) -> dict[datetime, Partial]:
+        """The partials of the thing's leaf `path` per bucket of `step` in [start, end), by bucket start, oldest
+        first: what `twinhub.history.partials` gives for its samples there (deletion markers are none), computed
+        in the database. Exact but for sums of floats, which are the database's double sums (see
+        `twinhub.store.buckets`). Raises ValueError for a step below a microsecond or a range of more than
+        `twinhub.history.MAX_BUCKETS` buckets."""
+        ...
+
+    async def fleet_buckets(self, groups: Sequence[Sequence[str]], path: str, *, start: datetime, end: datetime,
+                            step: timedelta) -> list[FleetPartials]:
+        """Per group of thing ids, in order: how many of its things have a sample of `path` in [start, end), and
+        the partials of all their samples per bucket (as `buckets`; first and last ordered by time, revision,
+        thing id), in one statement. Raises ValueError as `buckets` does, and for more than
+        `twinhub.store.buckets.MAX_FLEET_THINGS` ids in all."""
+        ...
+
+    async def import_points(self, points: Sequence[Point]) -> int:
+        """The bulk path (backfill, import, benchmarks): write history points without a thing command (no revision
+        checks, no events), all in one transaction, skipping each point equal in (thing id, path, time, revision)
+        to a stored one (or an earlier one of `points`); returns how many were new. Raises ValueError as
+        `twinhub.store.points.import_rows` does (at most `MAX_IMPORT` points), ServiceUnavailable when the
+        transaction fails."""
         ...
 
     async def life_start(self, thing_id: str) -> int:

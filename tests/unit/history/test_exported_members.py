@@ -9,7 +9,8 @@ import twinhub.history
 def test_history_package_exports_exactly_the_public_surface() -> None:
     assert twinhub.history.__all__ == [
         "DEFAULT_LIMIT", "DEFAULT_WINDOW", "HISTORY_TIMESTAMP_HEADER", "MAX_BUCKETS", "MAX_LIMIT", "MAX_PATHS",
-        "Aggregation", "Bucket", "ExportFormat", "FleetSeries", "GrafanaQuery", "GrafanaTarget", "HistoryQuery",
+        "Aggregation", "Bucket", "ExportFormat", "FleetPartials", "FleetSeries", "GrafanaQuery", "GrafanaTarget",
+        "HistoryQuery",
         "HistoryRules", "Page", "PageCursor", "Partial", "Point", "PointValue", "Position", "RecordedPoint", "Rule",
         "Sample", "Scalar", "TimeRange", "aggregate", "bucket_count", "bucket_start", "changed_points",
         "choose_format", "decode_cursor", "encode_cursor", "fingerprint", "finish", "fleet_aggregate",

@@ -12,23 +12,26 @@ import asyncio
 import enum
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import asyncpg
 
+from twinhub.history import FleetPartials, Point
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
+from twinhub.store.buckets import SeriesBuckets, bucket_request
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds
+from twinhub.store.points import PointCursor, PointPage, import_rows, make_page, page_bounds
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
-from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, stored_point
+from twinhub.store.postgres.history import import_points, page_sql, raw_partials
+from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, point_record, stored_point
 from twinhub.store.postgres.schema import migrate
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, compile_count, compile_search, hits
@@ -61,10 +64,6 @@ WHERE thing_id = $1 AND snapshot IS NOT NULL AND action = 'created' AND path = '
 ORDER BY revision DESC LIMIT 1
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
-# A page of raw points: one key range per path (see store/points.py `page_bounds`), each ordered and limited
-# on its own, so that the planner merges them (Merge Append) and reads about `limit` rows, not whole ranges.
-_SERIES_POINTS = ("(SELECT path, t_us, revision, type, num, str FROM history_points WHERE thing_id = $1 "
-                  "AND path = ${} AND (t_us, revision) > (${}, ${}) AND t_us < $2 ORDER BY t_us, revision LIMIT $3)")
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = $1 WHERE id = 1 AND epoch = $2 RETURNING epoch"
 # One statement, so one snapshot: the bound (the latest revision meeting the limits, found by revision,
 # so it stays exact if a clock stepped back), the latest snapshot at or before it (the partial index
@@ -108,7 +107,7 @@ def masked(dsn: str) -> str:
     return _PASSWORD.sub(r"\1***@", dsn)
 
 
-class PostgresStore:
+class PostgresStore(SeriesBuckets):
     """The `Store` on one PostgreSQL database. Open once with `async with`; it cannot be reopened."""
 
     def __init__(self, dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE, batch_max: int = DEFAULT_BATCH_MAX,
@@ -283,14 +282,29 @@ class PostgresStore:
                      after: PointCursor | None = None) -> PointPage:
         """See `Store.points`."""
         bounds = page_bounds(paths, start, end, after, limit)
-        arms = " UNION ALL ".join(_SERIES_POINTS.format(4 + 3 * index, 5 + 3 * index, 6 + 3 * index)
-                                  for index in range(len(bounds.series)))
-        sql = f"SELECT * FROM ({arms}) AS page ORDER BY 2, 3, 1 LIMIT $3"
+        sql = page_sql(len(bounds.series))
         parameters = [value for series in bounds.series
                       for value in (encode_text(series.path), series.micros, series.revision)]
         rows = await self._read(lambda connection: connection.fetch(sql, thing_id, bounds.end, bounds.fetch,
                                                                     *parameters))
         return make_page(thing_id, [(decode_text(row[0]), *stored_point(tuple(row)[1:])) for row in rows], limit)
+
+    async def fleet_buckets(self, groups: Sequence[Sequence[str]], path: str, *, start: datetime, end: datetime,
+                            step: timedelta) -> list[FleetPartials]:
+        """See `Store.fleet_buckets`."""
+        request = bucket_request(groups, start, end, step)
+        try:
+            return await self._read(lambda connection: raw_partials(connection, request, path))
+        except ValueError as exc:  # an undecodable row
+            raise ServiceUnavailable("The thing store could not be read.") from exc
+
+    async def import_points(self, points: Sequence[Point]) -> int:
+        """See `Store.import_points`: COPY and one INSERT on a pooled connection (`_read`'s retry on a lost
+        connection is safe: a point written twice is skipped)."""
+        rows = [point_record(row) for row in import_rows(points)]
+        if not rows:
+            return 0
+        return await self._read(lambda connection: import_points(connection, rows))
 
     async def life_start(self, thing_id: str) -> int:
         revision = await self._read(lambda connection: connection.fetchval(_LIFE_START, thing_id))

@@ -9,24 +9,27 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
+from twinhub.history import FleetPartials, Point
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
+from twinhub.store.buckets import SeriesBuckets, bucket_request
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
-from twinhub.store.points import PointCursor, PointPage, make_page, page_bounds
+from twinhub.store.points import PointCursor, PointPage, import_rows, make_page, page_bounds
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
 from twinhub.store.sqlite.dialect import SQLITE
+from twinhub.store.sqlite.history import BIG_INTEGERS, BigIntegers, page_sql, raw_partials
 from twinhub.store.sqlite.schema import BUSY_TIMEOUT_MS, connect_reader
-from twinhub.store.sqlite.writer import Outcome, Pending, Writer
+from twinhub.store.sqlite.writer import Outcome, Pending, PointImport, Writer
 
 __all__ = ["DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING", "READER_THREADS", "SqliteStore", "open_sqlite_store"]
 
@@ -51,11 +54,6 @@ WHERE thing_id = ? AND snapshot IS NOT NULL AND action = 'created' AND path = '/
 ORDER BY revision DESC LIMIT 1
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
-# A page of raw points: one key range per path (see store/points.py `page_bounds`), merged by a compound SELECT
-# in page order; SQLite merges the ranges lazily (MERGE (UNION ALL)), so it reads about `limit` rows, not the
-# whole ranges.
-_SERIES_POINTS = ("SELECT path, t_us, revision, type, num, str FROM history_points WHERE thing_id = ? AND path = ? "
-                  "AND (t_us, revision) > (?, ?) AND t_us < ?")
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = ? WHERE id = 1 AND epoch = ?"
 # One statement, so one read snapshot: the bound (the latest revision meeting the caller's limits;
 # by revision, not by time, so it stays exact if a clock stepped back; a timestamp limit walks the
@@ -91,7 +89,7 @@ def open_sqlite_store(path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
     return SqliteStore(path, batch_max=batch_max, max_pending=max_pending)
 
 
-class SqliteStore:
+class SqliteStore(SeriesBuckets):
     """The `Store` on one SQLite file. Open once with `async with`; it cannot be reopened after close."""
 
     def __init__(self, path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
@@ -180,14 +178,38 @@ class SqliteStore:
         """
         self._check_open()
         encoded = encode_commit(unit)  # here, not in the writer, to keep its transactions short
+        writer = await self._writer_slot()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        writer.submit(Pending(encoded, future))
+        await future
+
+    async def import_points(self, points: Sequence[Point]) -> int:
+        """See `Store.import_points`: through the writer thread, in a transaction of its own."""
+        self._check_open()
+        rows = import_rows(points)
+        writer = await self._writer_slot()
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def done(outcome: int | BaseException) -> None:
+            self._slots.release()
+            if future.done():  # the caller was cancelled
+                return
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+        writer.submit(PointImport(rows, done))
+        return await future
+
+    async def _writer_slot(self) -> Writer:
+        """The writer, once a place in its queue is held (released when the write is answered)."""
         await self._slots.acquire()
         if self._state is not _State.OPEN:  # closed while waiting for a slot
             self._slots.release()
             self._check_open()
         assert self._writer is not None
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._writer.submit(Pending(encoded, future))
-        await future
+        return self._writer
 
     def _settle(self, settled: list[tuple[asyncio.Future[None], Outcome]]) -> None:
         """On the loop: free the slots of a committed batch and answer its callers."""
@@ -278,7 +300,7 @@ class SqliteStore:
                      after: PointCursor | None = None) -> PointPage:
         """See `Store.points`."""
         bounds = page_bounds(paths, start, end, after, limit)
-        sql = " UNION ALL ".join([_SERIES_POINTS] * len(bounds.series)) + " ORDER BY 2, 3, 1 LIMIT ?"
+        sql = page_sql(len(bounds.series))
         parameters = [value for series in bounds.series
                       for value in (thing_id, series.path, series.micros, series.revision, bounds.end)]
 
@@ -286,6 +308,12 @@ class SqliteStore:
             return make_page(thing_id, connection.execute(sql, (*parameters, bounds.fetch)).fetchall(), limit)
 
         return await self._read(query)
+
+    async def fleet_buckets(self, groups: Sequence[Sequence[str]], path: str, *, start: datetime, end: datetime,
+                            step: timedelta) -> list[FleetPartials]:
+        """See `Store.fleet_buckets`."""
+        request = bucket_request(groups, start, end, step)
+        return await self._read(lambda connection: raw_partials(connection, request, path))
 
     async def life_start(self, thing_id: str) -> int:
         def query(connection: sqlite3.Connection) -> int:
@@ -338,6 +366,8 @@ class SqliteStore:
             connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
             if connection is None:
                 connection = connect_reader(self._path)
+                # typeshed types aggregates over integers only; this one takes and gives text
+                connection.create_aggregate(BIG_INTEGERS, 1, cast("Callable[[], Any]", BigIntegers))
                 with self._connections_lock:
                     self._reader_connections.append(connection)
                 self._local.connection = connection

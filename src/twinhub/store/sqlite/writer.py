@@ -18,16 +18,20 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.json import dumps
 from twinhub.store.batch import Plan, plan_batch
+from twinhub.store.points import PointRow
 from twinhub.store.rows import EncodedCommit, Kind
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
-__all__ = ["Outcome", "Pending", "Writer"]
+__all__ = ["Outcome", "Pending", "PointImport", "Writer"]
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 Outcome = BaseException | None  # None: committed
 Settle = Callable[[list[tuple["asyncio.Future[None]", Outcome]]], None]
@@ -82,6 +86,21 @@ _INSERT_POINTS = (
     "INSERT INTO history_points (thing_id, path, t_us, revision, type, num, str) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 
+# The bulk path: points without a thing command, skipping those already stored.
+_IMPORT_POINTS = (
+    "INSERT OR IGNORE INTO history_points (thing_id, path, t_us, revision, type, num, str) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PointImport:
+    """Rows of `history_points` written in a transaction of their own; `done` runs on the loop with how many were
+    new, or the exception that failed them."""
+
+    rows: list[PointRow]
+    done: Callable[[int | BaseException], None]
+
+
 @dataclass(frozen=True, slots=True)
 class Pending:
     """A unit of writes committed all or nothing, and the future that answers its caller."""
@@ -101,7 +120,7 @@ class Writer:
         self._batch_max = batch_max
         # One place more than callers may fill (each holds one of `max_pending` slots) for the stop mark,
         # so neither `submit` nor `stop` ever blocks the event loop.
-        self._queue: queue.Queue[Pending | None] = queue.Queue(maxsize=max_pending + 1)
+        self._queue: queue.Queue[Pending | PointImport | None] = queue.Queue(maxsize=max_pending + 1)
         self._ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._finished: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._thread = threading.Thread(target=self._run, name="twinhub-sqlite-writer", daemon=True)
@@ -111,7 +130,7 @@ class Writer:
         self._thread.start()
         return self._ready
 
-    def submit(self, pending: Pending) -> None:
+    def submit(self, pending: Pending | PointImport) -> None:
         self._queue.put_nowait(pending)
 
     def stop(self) -> concurrent.futures.Future[None]:
@@ -152,22 +171,28 @@ class Writer:
 
     def _serve(self, connection: sqlite3.Connection) -> None:
         while True:
-            batch, stopping = self._take()
+            batch, after = self._take()
             if batch:
                 outcomes = self._commit(connection, [pending.unit for pending in batch])
                 settled = [(pending.future, outcome) for pending, outcome in zip(batch, outcomes, strict=True)]
-                try:
-                    self._loop.call_soon_threadsafe(self._settle, settled)
-                except RuntimeError:  # the loop is closed: nobody is left waiting for these outcomes
-                    log.warning("event loop closed; dropped the outcome of %d committed writes", len(batch))
-            if stopping:
+                self._call_soon(self._settle, settled)
+            if isinstance(after, PointImport):
+                self._call_soon(after.done, self._import(connection, after.rows))
+            elif after is None:
                 return
 
-    def _take(self) -> tuple[list[Pending], bool]:
-        """Block for one write, then take what else is queued, up to `batch_max`, in queue order."""
+    def _call_soon(self, callback: Callable[[_T], None], argument: _T) -> None:
+        try:
+            self._loop.call_soon_threadsafe(callback, argument)
+        except RuntimeError:  # the loop is closed: nobody is left waiting for these outcomes
+            log.warning("event loop closed; dropped the outcome of a write")
+
+    def _take(self) -> tuple[list[Pending], PointImport | bool | None]:
+        """Block for one write, then take what else is queued, up to `batch_max`, in queue order; an import ends
+        the batch and comes second, alone. Second: the import, None for the stop mark, False for neither."""
         batch: list[Pending] = []
         item = self._queue.get()
-        while item is not None:
+        while isinstance(item, Pending):
             batch.append(item)
             if len(batch) >= self._batch_max:
                 return batch, False
@@ -175,7 +200,21 @@ class Writer:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return batch, False
-        return batch, True
+        return batch, item
+
+    def _import(self, connection: sqlite3.Connection, rows: list[PointRow]) -> int | BaseException:
+        """Write imported rows in one transaction; how many were new, or why none were written."""
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            before = connection.total_changes
+            connection.executemany(_IMPORT_POINTS, rows)
+            inserted = connection.total_changes - before
+            connection.execute("COMMIT")
+        except Exception as exc:  # as in `_commit`: every caller is answered
+            log.error("an import of %d history points failed", len(rows), exc_info=exc)
+            _rollback(connection)
+            return _unavailable("The store could not import the points.", exc)
+        return inserted
 
     def _commit(self, connection: sqlite3.Connection, units: list[EncodedCommit]) -> list[Outcome]:
         try:
