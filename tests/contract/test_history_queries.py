@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from tests.contract.helpers import create, modify
 from twinhub.history import (
     MAX_BUCKETS,
+    MAX_FLEET_THINGS,
     MAX_LIMIT,
     MAX_PATHS,
     Aggregation,
@@ -36,7 +37,6 @@ from twinhub.history.series import EPOCH, from_micros, is_number, micros
 from twinhub.history.timespec import TimeRange
 from twinhub.model.events import ThingWrite
 from twinhub.store.base import Store
-from twinhub.store.buckets import MAX_FLEET_THINGS
 from twinhub.store.commit import Commit
 from twinhub.store.points import MAX_IMPORT, PointCursor
 

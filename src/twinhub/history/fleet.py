@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from twinhub.history.aggregate import Aggregation, Bucket, Partial, aggregate
 from twinhub.history.series import Sample, Scalar, scalar_json
 
-__all__ = ["FleetPartials", "FleetSeries", "Group", "fleet_aggregate", "group_order"]
+__all__ = ["MAX_FLEET_THINGS", "FleetPartials", "FleetSeries", "Group", "fleet_aggregate", "group_order"]
+
+MAX_FLEET_THINGS = 10_000  # thing ids of one fleet query, in all its groups (what a store reads in one statement)
 
 Group = Scalar | None
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from twinhub.history.aggregate import Aggregation
 from twinhub.history.bodies import SeriesBuckets, buckets_of
 from twinhub.history.cursor import PageCursor, Position, decode_cursor, encode_cursor, fingerprint
-from twinhub.history.fleet import FleetSeries, Group, group_order
+from twinhub.history.fleet import MAX_FLEET_THINGS, FleetSeries, Group, group_order
 from twinhub.history.fleet_query import FleetQuery
 from twinhub.history.grafana import GrafanaQuery
 from twinhub.history.points import Point, changed_points
@@ -38,7 +38,6 @@ from twinhub.service.enforcement import ensure_readable
 from twinhub.service.search import SearchQuery, SearchService
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
-from twinhub.store.buckets import MAX_FLEET_THINGS
 from twinhub.store.points import PointCursor
 
 __all__ = ["MAX_METRICS", "HistoryService", "RawSeries", "cursor_key_of"]
