@@ -90,6 +90,9 @@ def test_a_stream_is_refused_as_a_get_would_be(as_user: Users, client: httpx.Cli
                  "things:attribute.notfound")
     assert_error(carol.get(history(thing_id, "/attributes/open"), params={"paths": "/attributes/hidden"},
                            headers=sse_headers), 404, "things:attribute.notfound")
+    assert_error(carol.get(history(thing_id), headers=sse_headers), 400, "history:paths.invalid")
+    assert_error(carol.get(history(thing_id), params={"paths": ",".join(f"/attributes/a{n}" for n in range(101))},
+                           headers=sse_headers), 400, "history:paths.invalid")
 
 
 # -- in process: the hub's side of a stream ---------------------------------------------------------------

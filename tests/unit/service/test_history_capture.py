@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from twinhub.bus.inprocess import InProcessBus, InProcessSubscription
-from twinhub.history import HistoryRules, parse_rules
+from twinhub.history import HistoryRules, Point, parse_rules
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import PreconditionFailed
 from twinhub.model.etag import Preconditions
@@ -126,3 +126,16 @@ async def _take(subscription: InProcessSubscription, count: int) -> AsyncIterato
             count -= 1
             if not count:
                 return
+
+
+async def test_follow_points_hears_each_commit_of_this_service_once_until_stopped(world: World) -> None:
+    heard: list[tuple[Point, ...]] = []
+    stop = world.things.follow_points(heard.append)
+    await world.things.execute(ThingCommand("modify", THING, (), {"attributes": {"a": 1, "b": "x"}}), OWNER)
+    await world.things.execute(ThingCommand("modify", THING, ("attributes", "a"), 1), OWNER)  # no change, no point
+    await world.things.execute(ThingCommand("modify", THING, ("attributes", "a"), 2), OWNER)
+    stop()
+    await world.things.execute(ThingCommand("modify", THING, ("attributes", "a"), 3), OWNER)
+
+    assert [[(point.path, point.value, point.revision) for point in points] for points in heard] == [
+        [("attributes/a", 1, 1), ("attributes/b", "x", 1)], [("attributes/a", 2, 3)]]
