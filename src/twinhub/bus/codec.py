@@ -7,8 +7,9 @@
 `path` is the pointer as its list of keys (no escaping, so `~` and `/` survive as they are); `value` is
 always present (JSON null is a value). `headers` (the Ditto headers of the command, string to string) is
 present only when there are any, and so is `points` on a thing event (the history points its commit
-recorded, `[path, value, time]` each: the leaf path as history writes it, the scalar or null, the time in
-whole microseconds since the Unix epoch; thing and revision are the event's). Unknown fields are ignored,
+recorded, `[path, value]` each, or `[path, value, time]` when its time is not the event's timestamp (a
+device's own time): the leaf path as history writes it, the scalar or null, the time in whole microseconds
+since the Unix epoch; thing and revision are the event's). Unknown fields are ignored,
 so a newer worker may add fields without breaking older ones during a rolling upgrade (an older one skips
 a kind it does not know).
 
@@ -18,6 +19,7 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from types import MappingProxyType
 from typing import Final, Literal, TypeVar, get_args
 
@@ -79,7 +81,7 @@ def encode_event(event: Event) -> bytes:
     if event.headers:
         body["headers"] = dict(event.headers)
     if isinstance(event, ThingEvent) and event.points:
-        body["points"] = [_encode_point(point) for point in event.points]
+        body["points"] = [_encode_point(point, event.timestamp) for point in event.points]
     try:
         return orjson.dumps(body)
     except orjson.JSONEncodeError as exc:
@@ -107,15 +109,16 @@ def decode_event(data: bytes) -> Event:
 
 def _decode_thing_event(body: dict[str, JsonValue]) -> ThingEvent:
     thing_id, revision = _string(body, "id"), _revision(body)
+    timestamp = read_timestamp(_string(body, "timestamp"))
     return ThingEvent(
         thing_id=thing_id,
         action=_action(body, _THING_ACTIONS),
         path=_path(body),
         value=body["value"],
         revision=revision,
-        timestamp=read_timestamp(_string(body, "timestamp")),
+        timestamp=timestamp,
         headers=_headers(body),
-        points=_points(body, thing_id, revision),
+        points=_points(body, thing_id, revision, timestamp),
     )
 
 
@@ -191,25 +194,29 @@ def _headers(body: dict[str, JsonValue]) -> EventHeaders:
     raise ValueError(f"the event's headers must be an object of strings, not {headers!r}")
 
 
-def _encode_point(point: Point) -> JsonValue:
+def _encode_point(point: Point, timestamp: datetime) -> JsonValue:
+    if point.time == timestamp:
+        return [point.path, point.value]
     return [point.path, point.value, micros(point.time)]
 
 
-def _points(body: dict[str, JsonValue], thing_id: str, revision: int) -> tuple[Point, ...]:
+def _points(body: dict[str, JsonValue], thing_id: str, revision: int, timestamp: datetime) -> tuple[Point, ...]:
     points = body.get("points")
     if points is None:
         return ()
     if not isinstance(points, list):
         raise ValueError(f"the event's points must be a list, not {points!r}")
-    return tuple(_point(item, thing_id, revision) for item in points)
+    return tuple(_point(item, thing_id, revision, timestamp) for item in points)
 
 
-def _point(item: JsonValue, thing_id: str, revision: int) -> Point:
+def _point(item: JsonValue, thing_id: str, revision: int, timestamp: datetime) -> Point:
     match item:
+        case [str() as path, None | bool() | int() | float() | str() as value]:
+            return Point(thing_id, path, timestamp, value, revision)
         case [str() as path, None | bool() | int() | float() | str() as value, int() as time] \
                 if not isinstance(time, bool):
             try:
                 return Point(thing_id, path, from_micros(time), value, revision)
             except OverflowError:
                 pass
-    raise ValueError(f"a point must be [path, scalar or null, microseconds], not {item!r}")
+    raise ValueError(f"a point must be [path, scalar or null] or [path, scalar or null, microseconds], not {item!r}")

@@ -38,11 +38,12 @@ point_times = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999,
 
 @st.composite
 def thing_events(draw: st.DrawFn) -> ThingEvent:
-    thing_id, revision = draw(text), draw(revisions)
-    points = draw(st.lists(st.builds(Point, thing_id=st.just(thing_id), path=text, time=point_times,
+    thing_id, revision, timestamp = draw(text), draw(revisions), draw(moments)
+    times = point_times | st.just(timestamp)  # a device's own time, or the event's
+    points = draw(st.lists(st.builds(Point, thing_id=st.just(thing_id), path=text, time=times,
                                      value=point_values, revision=st.just(revision)), max_size=4))
     return ThingEvent(thing_id, draw(st.sampled_from(["created", "modified", "merged", "deleted"])), draw(pointers),
-                      draw(json_values), revision, draw(moments), points=tuple(points))
+                      draw(json_values), revision, timestamp, points=tuple(points))
 
 
 policy_events = st.builds(
@@ -126,19 +127,22 @@ def test_the_command_headers_travel_with_the_event_but_only_when_there_are_any()
     assert "headers" not in orjson.loads(encode_event(ThingEvent("a:b", "modified", ("x",), 1, 2, T)))
 
 
-def test_the_points_travel_with_the_event_as_path_value_and_microseconds_only_when_there_are_any() -> None:
-    points = (Point("a:b", "attributes/t", T, 21.5, 2), Point("a:b", "attributes/gone", T, None, 2))
+def test_the_points_travel_with_the_event_as_path_value_and_their_own_time_only_when_there_are_any() -> None:
+    device_time = T.replace(minute=5)
+    points = (Point("a:b", "attributes/t", device_time, 21.5, 2), Point("a:b", "attributes/gone", T, None, 2))
     event = ThingEvent("a:b", "modified", ("attributes",), {"t": 21.5}, 2, T, points=points)
 
     body = orjson.loads(encode_event(event))
 
-    assert body["points"] == [["attributes/t", 21.5, 1714564800000000], ["attributes/gone", None, 1714564800000000]]
+    # the time only where it is not the event's timestamp
+    assert body["points"] == [["attributes/t", 21.5, 1714565100000000], ["attributes/gone", None]]
     assert decode_event(encode_event(event)).points == points
     assert "points" not in orjson.loads(encode_event(ThingEvent("a:b", "modified", ("x",), 1, 2, T)))
 
 
 @pytest.mark.parametrize("points", [
-    {"a": 1}, [["a", 1]], [["a", [1], 0]], [["a", {}, 0]], [[1, 1, 0]], [["a", 1, "0"]], [["a", 1, True]],
+    {"a": 1}, [["a"]], [["a", 1, 0, 0]], [["a", [1], 0]], [["a", [1]]], [["a", {}, 0]], [[1, 1, 0]],
+    [["a", 1, "0"]], [["a", 1, True]],
     [["a", 1, 1.5]], [["a", 1, 10**18]],
 ])
 def test_points_of_the_wrong_shape_are_refused(points: object) -> None:
