@@ -14,8 +14,9 @@ The history in the store stays the authority; the sink is a best-effort copy:
   InfluxDB overwrites a point written again (same series and time), so a retried batch duplicates nothing.
 * Lines are `twinhub,path=<path>,thingId=<id> <field>=<value> <ns>`, the field keyed by type (`value` for
   numbers, as floats; `value_bool`, `value_str`: see `twinhub.history.lineprotocol`).
-* Deletion markers are not sent (line protocol has no null; the store keeps them), nor points whose value
-  line protocol cannot carry (a line break in a string): both are counted in `skipped`.
+* Deletion markers are not sent (line protocol has no null; the store keeps them), nor points line protocol
+  cannot carry (a line break in a string, a device time outside the years 1677 to 2262): all are counted in
+  `skipped`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Final, cast
 import httpx
 
 from twinhub.history.lineprotocol import DEFAULT_MEASUREMENT, line_of
-from twinhub.history.series import RecordedPoint
+from twinhub.history.series import RecordedPoint, micros
 from twinhub.model.errors import HistoryFormatInvalid
 from twinhub.model.points import Point
 
@@ -53,6 +54,8 @@ DEFAULT_BUFFER_BYTES: Final = 16 * 1024 * 1024
 RETRY_DELAYS: Final = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # seconds; the last repeats while InfluxDB stays away
 _REQUEST_TIMEOUT: Final = 10.0
 _CLOSE_SECONDS: Final = 5.0  # what a stopping worker gives the sink to send what it holds
+# The times line protocol can carry: nanoseconds since the epoch in 64 bits (the years 1677 to 2262).
+_NANOSECOND_MICROS: Final = range(-(2**63) // 1000 + 1, (2**63 - 1) // 1000 + 1)
 
 
 class InfluxSink:
@@ -99,7 +102,7 @@ class InfluxSink:
     def offer(self, points: Iterable[Point]) -> None:
         """Queue `points` to be sent; never waits. The oldest lines go when the buffer is full."""
         for point in points:
-            if point.value is None:
+            if point.value is None or micros(point.time) not in _NANOSECOND_MICROS:
                 self.skipped += 1
                 continue
             try:  # the value is no longer None here
@@ -130,6 +133,7 @@ class InfluxSink:
             raise RuntimeError("an InfluxDB sink cannot be reopened")
         self._opened = True
         self._task = asyncio.create_task(self._run(httpx.AsyncClient(timeout=_REQUEST_TIMEOUT)))
+        self._task.add_done_callback(_report_failure)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -141,13 +145,12 @@ class InfluxSink:
         self._closing = True
         try:
             async with asyncio.timeout(_CLOSE_SECONDS):
-                await asyncio.shield(task)
+                await asyncio.wait([task])  # its failure, if any, was logged when it ended
         except TimeoutError:
             log.warning("InfluxDB sink: stopped with %d points unsent (the store holds them)", len(self._lines))
         finally:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait([task])
 
     async def _run(self, client: httpx.AsyncClient) -> None:
         async with client:
@@ -210,6 +213,11 @@ class InfluxSink:
                 self.dropped += 1
             else:
                 self.sent += 1
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("InfluxDB sink: the sender failed; no more points are forwarded", exc_info=error)
 
 
 PointListener = Callable[[tuple[Point, ...]], None]

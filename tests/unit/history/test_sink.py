@@ -21,6 +21,14 @@ def test_deletion_markers_and_values_line_protocol_cannot_carry_are_skipped_not_
     assert (sink.pending, sink.skipped, sink.dropped) == (2, 2, 0)
 
 
+def test_times_line_protocol_cannot_carry_are_skipped() -> None:
+    sink = InfluxSink(URL)
+    sink.offer([Point("a:b", "attributes/x", T.replace(year=1600), 1, 1),
+                Point("a:b", "attributes/x", T.replace(year=2300), 1, 2),
+                Point("a:b", "attributes/x", T.replace(year=1700), 1, 3)])
+    assert (sink.pending, sink.skipped) == (1, 2)
+
+
 def test_the_buffer_keeps_the_newest_lines_within_its_bytes() -> None:
     line = len("twinhub,path=attributes/x,thingId=a:b value=1.0 1767225600000000000\n")
     sink = InfluxSink(URL, buffer_bytes=3 * line)
