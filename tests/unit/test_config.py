@@ -497,3 +497,11 @@ def test_the_influxdb_sink_takes_an_http_url_and_keeps_its_token_out_of_repr() -
     for wrong in ("127.0.0.1:8086/write", "ftp://host/write", "/write?db=x", "http:///write"):
         with pytest.raises(SettingsError, match="history_influxdb_url"):
             load_settings({"TWINHUB_HISTORY_INFLUXDB_URL": wrong})
+
+
+def test_the_history_cursor_key_comes_from_the_environment_and_stays_out_of_repr() -> None:
+    assert Settings().history_cursor_key == ""
+    settings = load_settings(environ={"TWINHUB_HISTORY_CURSOR_KEY": "s3cret-key"})
+    assert settings.history_cursor_key == "s3cret-key"
+    assert "s3cret-key" not in repr(settings)
+    assert load_settings(environ=settings.to_environ()) == settings

@@ -15,9 +15,11 @@ from twinhub.service.buffers import Budget
 from twinhub.service.live import new_correlation_id
 from twinhub.service.streaming import EventHub
 
-__all__ = ["STATE_KEY", "HistoryContext", "Streams", "context_of", "response_headers"]
+__all__ = ["ALL_METHODS", "STATE_KEY", "HistoryContext", "Streams", "context_of", "response_headers"]
 
 STATE_KEY: Final = "twinhub.history"
+# Every method reaches the handlers, which answer Ditto's 405 (with `Allow`) for the ones a resource lacks.
+ALL_METHODS: Final = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]
 
 
 @dataclass(frozen=True, slots=True)

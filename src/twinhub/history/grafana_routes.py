@@ -18,7 +18,7 @@ from starlette.routing import Route
 from twinhub.api.body import read_json
 from twinhub.api.responses import json_response
 from twinhub.history.aggregate import Aggregation
-from twinhub.history.context import context_of, response_headers
+from twinhub.history.context import ALL_METHODS, context_of, response_headers
 from twinhub.history.grafana import parse_grafana_query, render_grafana_series
 from twinhub.model.errors import MethodNotAllowed
 from twinhub.model.types import JsonValue
@@ -34,7 +34,7 @@ async def _post_body(request: Request) -> JsonValue:
     return await read_json(request, MAX_QUERY_BYTES, empty={})
 
 
-async def test_connection(request: Request) -> Response:
+async def check_connection(request: Request) -> Response:
     await context_of(request).authenticate(request)
     if request.method != "GET":
         raise MethodNotAllowed(request.method, ["GET"])
@@ -73,12 +73,11 @@ async def query(request: Request) -> Response:
     return json_response(answer, headers=response_headers(request))
 
 
-_ALL_METHODS = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]
 _BASE = "/api/2/history/grafana"
 grafana_routes = [
-    Route(_BASE, test_connection, methods=_ALL_METHODS),
-    Route(_BASE + "/", test_connection, methods=_ALL_METHODS),
-    Route(_BASE + "/metrics", metrics, methods=_ALL_METHODS),
-    Route(_BASE + "/metric-payload-options", payload_options, methods=_ALL_METHODS),
-    Route(_BASE + "/query", query, methods=_ALL_METHODS),
+    Route(_BASE, check_connection, methods=ALL_METHODS),
+    Route(_BASE + "/", check_connection, methods=ALL_METHODS),
+    Route(_BASE + "/metrics", metrics, methods=ALL_METHODS),
+    Route(_BASE + "/metric-payload-options", payload_options, methods=ALL_METHODS),
+    Route(_BASE + "/query", query, methods=ALL_METHODS),
 ]

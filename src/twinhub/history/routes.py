@@ -28,7 +28,7 @@ from twinhub.api.paths import decode_keys, decode_thing_id
 from twinhub.api.responses import json_response
 from twinhub.api.sse import accepts_event_stream
 from twinhub.history.bodies import aggregated_body, bucket_rows, fleet_body, point_rows, raw_body
-from twinhub.history.context import context_of, response_headers
+from twinhub.history.context import ALL_METHODS, context_of, response_headers
 from twinhub.history.export import ExportFormat, choose_format, render_csv
 from twinhub.history.fleet_query import parse_fleet_query
 from twinhub.history.grafana_routes import grafana_routes
@@ -124,9 +124,8 @@ async def fleet_history(request: Request) -> Response:
     return json_response(body, headers=response_headers(request))
 
 
-_ALL_METHODS = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]
 routes = [
-    Route("/api/2/history/search", fleet_history, methods=_ALL_METHODS),
-    Route("/api/2/history/things/{rest:path}", thing_history, methods=_ALL_METHODS),
+    Route("/api/2/history/search", fleet_history, methods=ALL_METHODS),
+    Route("/api/2/history/things/{rest:path}", thing_history, methods=ALL_METHODS),
     *grafana_routes,
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.api.helpers import assert_error
 from tests.api.history.conftest import create, history
@@ -64,3 +66,25 @@ def test_the_correlation_id_is_echoed(alice: httpx.Client, thing_id: str) -> Non
     ok = alice.get(f"/history/things/{thing_id}/attributes/a", headers=headers)
     bad = alice.get(f"/history/things/{thing_id}/attributes/a", params={"step": "x"}, headers=headers)
     assert ok.headers["correlation-id"] == bad.headers["correlation-id"] == "history-42"
+
+
+_VALUES = st.one_of(st.sampled_from(["", "-1h", "now", "-99999999d", "1m", "0s", "9999999d", "mean", "median",
+                                     "/attributes/a", "/", "//", "a,b", "x.y", "1e3", "-1", "10001", "csv", "lp",
+                                     "2026-13-01T00:00:00Z", "0001-01-01T00:00:00+14:00", "\u0000", "%FF"]),
+                    st.text(max_size=30))
+_PARAMS = st.dictionaries(st.sampled_from(["from", "to", "step", "agg", "limit", "paths", "cursor", "format",
+                                           "filter", "path", "groupBy", "namespaces"]), _VALUES, max_size=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(params=_PARAMS, fleet=st.booleans())
+def test_generated_queries_get_an_answer_or_a_ditto_4xx_never_a_5xx(alice: httpx.Client, params: dict[str, str],
+                                                                     fleet: bool) -> None:
+    thing = "org.twinhub.fuzz:t"  # it exists, so that queries reach the store
+    assert alice.put(f"/things/{thing}", json={"attributes": {"a": 1, "b": "x"}}).status_code in (201, 204)
+    url = "/history/search" if fleet else f"/history/things/{thing}/attributes/a"
+    response = alice.get(url, params=params)
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        body = response.json()
+        assert body["status"] == response.status_code and body["error"] and body["message"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.api.helpers import assert_error
 from tests.api.history.conftest import T0, HistoryServer, create, grant_bob, iso, write
@@ -89,3 +91,22 @@ def test_bad_query_bodies_are_400(alice: httpx.Client) -> None:
     assert_error(alice.post(GRAFANA + "/query", content=b"[" * 10 + b"]" * 10), 400, "json.field.missing")
     assert_error(alice.post(GRAFANA + "/query", content=b" " * (300 * 1024)), 413, "request.toolarge")
     assert_error(alice.get(GRAFANA + "/query"), 405, "gateway:method.notallowed")
+
+
+_SCALAR = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(
+    max_size=20)
+_JSON = st.recursive(_SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                          max_size=3), max_leaves=10)
+_TARGET = st.fixed_dictionaries({"refId": _JSON, "payload": _JSON,
+                                 "target": st.one_of(_JSON, st.just("org.twinhub.fuzz:t/attributes/a"))})
+_BODY = st.fixed_dictionaries({"range": st.one_of(_JSON, st.fixed_dictionaries({"from": _JSON, "to": _JSON})),
+                               "targets": st.one_of(_JSON, st.lists(_TARGET, max_size=3)), "intervalMs": _JSON})
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=_BODY)
+def test_generated_query_bodies_get_an_answer_or_a_ditto_4xx(alice: httpx.Client, body: dict[str, object]) -> None:
+    response = alice.post(GRAFANA + "/query", json=body)
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        assert response.json()["status"] == response.status_code

@@ -11,6 +11,7 @@ import pytest
 
 from twinhub.bus.inprocess import InProcessBus
 from twinhub.history import parse_query
+from twinhub.history.fleet import MAX_FLEET_THINGS
 from twinhub.history.fleet_query import parse_fleet_query
 from twinhub.history.service import HistoryService, cursor_key_of
 from twinhub.model.commands import ThingCommand
@@ -18,7 +19,6 @@ from twinhub.model.errors import HistoryCursorInvalid, HistoryFleetTooLarge
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
 from twinhub.service.things import ThingService
-from twinhub.store.buckets import MAX_FLEET_THINGS
 from twinhub.store.sqlite import SqliteStore, open_sqlite_store
 
 pytestmark = pytest.mark.anyio
