@@ -1,6 +1,7 @@
 """The InfluxDB sink against a real InfluxDB 1.x (`influxd`, started here on its own port and directories): the
 points written through a real twinhub server arrive, value, type and time exact; InfluxDB stopped and started
-again meanwhile loses nothing the buffer holds; a full buffer drops the oldest lines and counts them."""
+again meanwhile loses nothing the buffer holds; with two workers each point is sent once (InfluxDB counts the
+points it was sent); a full buffer drops the oldest lines and counts them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 
 from tests.api.conftest import AUTH
 from tests.integration.influxdb import InfluxDB, require_influxd
+from tests.integration.services import deployment, shared_backends
 from twinhub.history.sink import InfluxSink
 from twinhub.model.points import Point
 from twinhub.testing import running_server
@@ -107,6 +109,25 @@ def test_points_written_through_twinhub_reach_influxdb_exactly_across_an_influxd
         time.sleep(1.5)  # nothing more arrives (the deletion marker, duplicates at new times)
         assert stored(influxdb, THING) == expected
         assert "InfluxDB sink: cannot write" in server.log()
+
+
+def test_each_point_is_forwarded_once_by_the_worker_that_committed_it(influxdb: InfluxDB, tmp_path: Path) -> None:
+    thing = "org.twinhub.test:two-workers"
+    with shared_backends("twinhub_sink") as env, \
+            deployment({**env, "TWINHUB_HISTORY_INFLUXDB_URL": f"{influxdb.url}/write?db={DATABASE}"},
+                       tmp_path) as workers:
+        clients = [httpx.Client(base_url=worker.base_url + "/api/2", auth=AUTH, timeout=30) for worker in workers]
+        try:
+            assert clients[0].put(f"/things/{thing}", json={"attributes": {"n": 0}}).status_code == 201
+            for n in range(1, 61):  # each worker commits half of them, and hears all of them on the bus
+                assert clients[n % 2].put(f"/things/{thing}/attributes/n", json=n).status_code == 204
+            assert len(wait_for(influxdb, thing, 61)) == 61
+            time.sleep(2.5)  # longer than the sinks' flush interval: a second copy would have come by now
+        finally:
+            for client in clients:
+                client.close()
+    [write] = influxdb.query("SHOW STATS FOR 'write'")
+    assert dict(zip(write["columns"], write["values"][0], strict=True))["pointReq"] == 61
 
 
 def test_a_full_buffer_drops_the_oldest_points_and_counts_them(influxdb: InfluxDB) -> None:
