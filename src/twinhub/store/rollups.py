@@ -186,7 +186,6 @@ def decode_partial(thing_id: str, path: str, row: Sequence[Any], *,
     count, numbers, floats = int(count), int(numbers), int(floats)
     first_thing, last_thing = ends_of or (thing_id, thing_id)
     first, last = _sample(first_thing, path, ends[:5]), _sample(last_thing, path, ends[5:])
-    count = int(count)  # PostgreSQL's sum() of counts across things is numeric (a Decimal); a count is an int
     if numbers < count:
         return from_micros(bucket), Partial(count, None, False, None, None, first, last)
     total = Fraction(isum)  # int, Decimal or text: exactly
