@@ -1,7 +1,10 @@
 """Exports of a range of points: the formats, chosen by `format=` or the `Accept` header, and the CSV renderer.
 
 CSV has one row per point, `thingId,path,time,value,revision`, with ISO-8601 UTC times; numbers and booleans are
-written as JSON writes them, strings as they are (quoted by the CSV rules where needed).
+written as JSON writes them, strings as they are (quoted by the CSV rules where needed), except that text starting
+with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, as OWASP advises against CSV injection: a
+spreadsheet would otherwise run a device's string as a formula. Text already starting with `'` gets one too, so
+removing one leading `'` from such a cell always gives the text back.
 """
 
 from __future__ import annotations
@@ -63,8 +66,16 @@ def choose_format(format_param: str | None, accept: str | None) -> ExportFormat 
     return None
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"), and the quote that defuses it.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def _text(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def _cell(value: Scalar) -> str:
-    return value if isinstance(value, str) else scalar_json(value)
+    return _text(value) if isinstance(value, str) else scalar_json(value)  # a negative number stays a number
 
 
 def render_csv(points: Iterable[RecordedPoint]) -> Iterator[str]:
@@ -76,5 +87,6 @@ def render_csv(points: Iterable[RecordedPoint]) -> Iterator[str]:
     for point in points:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow((point.thing_id, point.path, format_time(point.time), _cell(point.value), point.revision))
+        writer.writerow((_text(point.thing_id), _text(point.path), format_time(point.time), _cell(point.value),
+                         point.revision))
         yield buffer.getvalue()

