@@ -110,6 +110,23 @@ def test_line_protocol_refuses_a_line_break_rather_than_altering_it() -> None:
     assert raised.value.status == 400
 
 
+@pytest.mark.parametrize("time", [datetime(1, 1, 1, tzinfo=UTC), datetime(1677, 9, 21, 0, 12, 43, 145224, tzinfo=UTC),
+                                  datetime(2262, 4, 11, 23, 47, 16, 854776, tzinfo=UTC),
+                                  datetime(9999, 12, 31, tzinfo=UTC)])
+def test_line_protocol_refuses_a_time_beyond_64_bit_nanoseconds(time: datetime) -> None:
+    # InfluxDB refuses a whole write with such a line: an export must not hand one out as valid
+    with pytest.raises(HistoryFormatInvalid) as raised:
+        list(render_line_protocol([Point("ns:t", "/attributes/a", time, 1, 1)]))
+    assert raised.value.status == 400 and "csv or parquet" in (raised.value.description or "")
+
+
+@pytest.mark.parametrize("time", [datetime(1677, 9, 21, 0, 12, 43, 145225, tzinfo=UTC),
+                                  datetime(2262, 4, 11, 23, 47, 16, 854775, tzinfo=UTC)])
+def test_line_protocol_carries_the_first_and_last_times_of_64_bit_nanoseconds(time: datetime) -> None:
+    (line,) = render_line_protocol([Point("ns:t", "/attributes/a", time, 1, 1)])
+    assert -(2**63) <= int(line.split()[-1]) < 2**63
+
+
 def test_integers_beyond_int64_become_floats_in_line_protocol() -> None:
     (line,) = render_line_protocol([Point("ns:t", "/attributes/a", T0, 2**70, 1)])
     assert " value=1.1805916207174113e+21 " in line
