@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import re
 from collections.abc import Iterable, Iterator
 
 from twinhub.history.series import RecordedPoint, Scalar, format_time, scalar_json
@@ -49,8 +50,8 @@ _ALIASES = {"line": ExportFormat.LINE_PROTOCOL, "influx": ExportFormat.LINE_PROT
 
 
 def choose_format(format_param: str | None, accept: str | None) -> ExportFormat | None:
-    """The export asked for: `format=` first (raises HistoryFormatInvalid when unknown), else the first media
-    type of `Accept` that names one; None when neither asks for an export (the JSON answer)."""
+    """The export asked for: `format=` first (raises HistoryFormatInvalid when unknown), else what `Accept`
+    prefers (`_preferred`); None when neither asks for an export (the JSON answer)."""
     if format_param is not None:
         name = format_param.strip().lower()
         if name in _ALIASES:
@@ -59,8 +60,29 @@ def choose_format(format_param: str | None, accept: str | None) -> ExportFormat 
             return ExportFormat(name)
         except ValueError as exc:
             raise HistoryFormatInvalid(format_param, "Use format=csv, parquet or lp (InfluxDB line protocol).") from exc
-    for part in (accept or "").split(",")[:32]:
-        media_type = part.split(";")[0].strip().lower()
+    return _preferred(accept or "")
+
+
+_JSON_TYPES = frozenset({"application/json", "application/*", "*/*"})
+_QUALITY = re.compile(r"q=(0(\.[0-9]{0,3})?|1(\.0{0,3})?)", re.IGNORECASE)
+
+
+def _preferred(accept: str) -> ExportFormat | None:
+    """The media type `Accept` prefers among the exports and JSON (RFC 9110: highest `q` first, then in the order
+    written; `q=0` refuses), at most 32 of them read: an export, or None for JSON (or when it names neither)."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept.split(",")[:32]):
+        media_type, *parameters = (item.strip() for item in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            if parameter[:2].lower() == "q=":
+                match = _QUALITY.fullmatch(parameter.replace(" ", ""))
+                quality = float(match[1]) if match else 0.0  # a malformed weight counts as a refusal
+        if quality > 0:
+            ranked.append((-quality, index, media_type.lower()))
+    for _, _, media_type in sorted(ranked):
+        if media_type in _JSON_TYPES:
+            return None
         if media_type in _BY_MEDIA_TYPE:
             return _BY_MEDIA_TYPE[media_type]
     return None

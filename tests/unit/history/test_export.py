@@ -220,11 +220,28 @@ def test_parquet_times_are_utc_microseconds() -> None:
 @pytest.mark.parametrize(("param", "accept", "expected"), [
     ("csv", None, ExportFormat.CSV), ("Parquet", None, ExportFormat.PARQUET), ("lp", None, ExportFormat.LINE_PROTOCOL),
     ("line", "text/csv", ExportFormat.LINE_PROTOCOL), (None, "text/csv", ExportFormat.CSV),
-    (None, "application/json, application/vnd.apache.parquet;q=0.9", ExportFormat.PARQUET),
+    (None, "application/vnd.apache.parquet;q=0.9, application/json;q=0.5", ExportFormat.PARQUET),
     (None, "application/json", None), (None, None, None),
 ])
 def test_format_param_wins_over_accept(param: str | None, accept: str | None, expected: ExportFormat | None) -> None:
     assert choose_format(param, accept) is expected
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("application/json, text/plain, */*", None),  # axios' default
+    ("application/json, text/csv", None),  # JSON written first, both q=1
+    ("text/csv;q=0.1, application/json", None),
+    ("text/csv, application/json;q=0.9", ExportFormat.CSV),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", None),  # a browser's
+    ("text/csv;q=0, application/vnd.apache.parquet;q=0.2", ExportFormat.PARQUET),
+    ("text/csv;q=0.000, */*;q=0.001", None),
+    ("TEXT/CSV; charset=utf-8", ExportFormat.CSV),
+    ("text/csv;q=nan, application/json;q=0.5", None), ("text/csv;q=2", None),  # malformed weights refuse
+    ("application/vnd.influx.line-protocol;q=0.8, text/csv;q=0.7", ExportFormat.LINE_PROTOCOL),
+])
+def test_accept_chooses_what_the_client_prefers_by_weight_then_order(accept: str,
+                                                                      expected: ExportFormat | None) -> None:
+    assert choose_format(None, accept) is expected
 
 
 def test_an_unknown_format_is_a_400() -> None:
