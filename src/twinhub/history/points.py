@@ -14,11 +14,18 @@ from datetime import datetime
 from twinhub.model.points import Point, PointValue
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
-__all__ = ["Point", "PointValue", "changed_points", "format_leaf_path"]
+__all__ = ["Point", "PointValue", "changed_points", "format_leaf_path", "may_hold_points"]
 
 _Leaves = dict[tuple[str, ...], bool | int | float | str]
 
 _FEATURE_SECTIONS = ("properties", "desiredProperties")
+
+
+def may_hold_points(path: Pointer) -> bool:
+    """Whether a leaf at `path` is recorded: one below `attributes` or a feature's (desired) properties."""
+    if path[:1] == ("attributes",):
+        return len(path) >= 2
+    return len(path) >= 4 and path[0] == "features" and path[2] in _FEATURE_SECTIONS
 
 
 def format_leaf_path(keys: tuple[str, ...]) -> str:

@@ -6,13 +6,22 @@ Parameters come as the query string gives them (`Mapping[str, str]`); the clock 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from twinhub.history.aggregate import Aggregation
+from twinhub.history.points import may_hold_points
 from twinhub.history.timespec import TimeRange, bucket_count, parse_range, parse_step
-from twinhub.model.errors import HistoryAggregationInvalid, HistoryLimitInvalid, HistoryPathsInvalid
+from twinhub.model.errors import (
+    HistoryAggregationInvalid,
+    HistoryLimitInvalid,
+    HistoryPathsInvalid,
+    ResourceNotFound,
+)
 from twinhub.model.pointer import format_pointer, parse_pointer
+from twinhub.model.resources import classify
+from twinhub.model.types import Pointer
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -48,17 +57,28 @@ class HistoryQuery:
 
 def parse_paths(text: str) -> tuple[str, ...]:
     """The comma-separated JSON pointers of `paths`, normalised (`/a/b`), duplicates dropped, order kept.
-    Raises HistoryPathsInvalid (empty, the root, too many) or JsonPointerInvalid / JsonKeyInvalid."""
+    Raises HistoryPathsInvalid (empty, too many, or one of the thing's where no point is recorded: the root,
+    `/policyId`, `/features/f`) or JsonPointerInvalid / JsonKeyInvalid."""
     parts = text.split(",")
     if len(parts) > MAX_PATHS:
         raise HistoryPathsInvalid(text, f"At most {MAX_PATHS} paths are queried at once.")
     paths: dict[str, None] = {}
     for part in parts:
         pointer = parse_pointer(part)
-        if not pointer:
-            raise HistoryPathsInvalid(text, "Each path names a value below the thing's root, as /attributes/x.")
+        # an answer that is always empty would look like "no data yet"; a path Ditto has no route for is left
+        # to the service, which answers it as a GET does (404)
+        if not pointer or (not may_hold_points(pointer) and _routed(pointer)):
+            raise HistoryPathsInvalid(text, "History is recorded below /attributes and each feature's properties and "
+                                            "desiredProperties, as /attributes/x or /features/f/properties/x.")
         paths[format_pointer(pointer)] = None
     return tuple(paths)
+
+
+def _routed(pointer: Pointer) -> bool:
+    """Whether Ditto has a route for `pointer` inside a thing."""
+    with suppress(ResourceNotFound):
+        return classify(pointer) is not None
+    return False
 
 
 def requested_paths(params: Mapping[str, str], path: str | None) -> tuple[str, ...]:

@@ -68,6 +68,25 @@ def test_a_query_names_at_least_one_path() -> None:
         parse_query({}, NOW)
 
 
+@pytest.mark.parametrize("path", ["/policyId", "/definition", "/attributes", "/features", "/features/f",
+                                  "/features/f/properties", "/features/f/definition"])
+def test_a_path_where_no_point_is_ever_recorded_is_400_not_an_empty_series(path: str) -> None:
+    with pytest.raises(HistoryPathsInvalid):
+        parse_paths(path)
+    with pytest.raises(HistoryPathsInvalid):
+        parse_paths("/attributes/a," + path)
+
+
+@pytest.mark.parametrize("path", ["/attributes/a", "/attributes/a/b/c", "/features/f/properties/x",
+                                  "/features/f/desiredProperties/x/y"])
+def test_paths_below_attributes_and_feature_properties_are_queried(path: str) -> None:
+    assert parse_paths(path) == (path,)
+
+
+def test_a_path_ditto_has_no_route_for_is_left_to_the_service_to_answer_as_a_get() -> None:
+    assert parse_paths("/nowhere/a") == ("/nowhere/a",)
+
+
 def test_the_number_of_paths_is_bounded() -> None:
     assert len(parse_paths(",".join(f"/attributes/a{i}" for i in range(100)))) == 100
     with pytest.raises(HistoryPathsInvalid):
