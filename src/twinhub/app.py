@@ -41,6 +41,7 @@ from twinhub.service.live import LiveHub
 from twinhub.service.permissions import PermissionService
 from twinhub.service.platform import Platform
 from twinhub.service.policies import PolicyService
+from twinhub.service.retention import Pruner, RetentionPolicy
 from twinhub.service.search import SearchService
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
@@ -91,7 +92,11 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
                               cache_size=settings.cache_size, history_rules=settings.history_rules())
         events = EventHub(bus, things, policies=policies)
         async with LiveHub(backends.signals, things) as live:
-            followers = (asyncio.create_task(follow_events(bus, things, policies)), asyncio.create_task(events.run()))
+            followers = [asyncio.create_task(follow_events(bus, things, policies)), asyncio.create_task(events.run())]
+            retention = RetentionPolicy(settings.retention(), settings.rollup_retention(), settings.journal_keep())
+            if not retention.keeps_everything:
+                pruner = Pruner(store, retention, interval=settings.retention_interval)
+                followers.append(asyncio.create_task(pruner.run()))
             try:
                 yield Platform(authenticator=authenticator, things=things, policies=policies,
                                search=SearchService(store, things), permissions=PermissionService(things, policies),

@@ -48,13 +48,15 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
 
             data_dir = Path(settings.data_dir)
             data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start
-            store = await stack.enter_async_context(open_sqlite_store(data_dir / DATABASE_FILE))
+            store = await stack.enter_async_context(open_sqlite_store(data_dir / DATABASE_FILE,
+                                                                      rollups=settings.rollup_widths()))
             users = SqliteUserStore(data_dir / DATABASE_FILE)
             devices = SqliteDeviceStore(data_dir / DATABASE_FILE)
         else:
             from twinhub.store.postgres import PostgresDeviceStore, PostgresUserStore, open_postgres_store
 
-            postgres = await stack.enter_async_context(open_postgres_store(settings.store_url))
+            postgres = await stack.enter_async_context(open_postgres_store(settings.store_url,
+                                                                           rollups=settings.rollup_widths()))
             store, users, devices = postgres, PostgresUserStore(postgres), PostgresDeviceStore(postgres)
         bus: EventBus
         signals: SignalBus

@@ -17,6 +17,10 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     history_include, history_exclude (which leaves history records: `glob` or `namespace:glob` rules,
     comma-separated in TWINHUB_HISTORY_INCLUDE / _EXCLUDE, a list in TOML; default: every leaf),
     history_cursor_key (signs history page cursors; default: derived from the store's epoch),
+    history_rollups (rollup widths kept per leaf, `1m,1h` by default, `none`: none), history_retention (how
+    long raw points are kept: `30d,features/*/properties/debug*=1d`; default forever), history_rollup_retention
+    (per width: `1m=90d,1h=5y`), journal_retention (how long the thing journal is kept: `90d`; default forever),
+    retention_interval (seconds between two pruning passes); see twinhub.history.retention,
     history_influxdb_url (an InfluxDB `/write` URL the points this worker commits are forwarded to, as
     `http://127.0.0.1:8086/write?db=twinhub`; empty: none), history_influxdb_token (sent as `Token <token>`)
 """
@@ -25,14 +29,23 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from twinhub.auth import OidcIssuer, oidc_issuers_to_json, parse_oidc_issuers
 from twinhub.history import HistoryRules, parse_rules
+from twinhub.history.retention import (
+    DEFAULT_ROLLUPS,
+    HistoryRetention,
+    parse_duration,
+    parse_retention,
+    parse_rollup_retention,
+    parse_rollups,
+)
 
 DEFAULT_PORT = 8080
 MAX_PORT = 65535
@@ -85,6 +98,13 @@ class Settings:
     # The key that signs history page cursors (any text); empty: one derived from the store's epoch, which all
     # workers of a store share. Set it to keep cursors private to deployments that know it.
     history_cursor_key: str = field(default="", repr=False)
+    # Retention and rollups (twinhub.history.retention): rollup widths maintained in the transaction of each
+    # point, how long raw points, rollups and the thing journal are kept, and how often a worker prunes.
+    history_rollups: tuple[str, ...] = DEFAULT_ROLLUPS
+    history_retention: tuple[str, ...] = ()
+    history_rollup_retention: tuple[str, ...] = ()
+    journal_retention: str = "none"
+    retention_interval: int = 60
     # The InfluxDB sink (twinhub.history.sink): where each worker forwards the points it commits; the token
     # (InfluxDB 1.8+/2.x `Authorization: Token`) is kept out of `repr`.
     history_influxdb_url: str = ""
@@ -97,6 +117,8 @@ class Settings:
         environ["TWINHUB_ADMIN_SUBJECTS"] = ",".join(self.admin_subjects)
         environ["TWINHUB_HISTORY_INCLUDE"] = ",".join(self.history_include)
         environ["TWINHUB_HISTORY_EXCLUDE"] = ",".join(self.history_exclude)
+        for name in _RETENTION_LISTS:
+            environ[f"TWINHUB_{name.upper()}"] = ",".join(getattr(self, name))
         environ["TWINHUB_MQTT_PORT"] = "" if self.mqtt_port is None else str(self.mqtt_port)
         return environ
 
@@ -104,12 +126,32 @@ class Settings:
         """The rules of `history_include` and `history_exclude` (checked when the settings were loaded)."""
         return HistoryRules(parse_rules(self.history_include), parse_rules(self.history_exclude))
 
+    def rollup_widths(self) -> tuple[timedelta, ...]:
+        """The rollup widths maintained, finest first (checked when the settings were loaded)."""
+        return parse_rollups(self.history_rollups)
+
+    def retention(self) -> HistoryRetention:
+        return parse_retention(self.history_retention)
+
+    def rollup_retention(self) -> Mapping[timedelta, timedelta]:
+        return parse_rollup_retention(self.history_rollup_retention, self.rollup_widths())
+
+    def journal_keep(self) -> timedelta | None:
+        """How long journal entries are kept (None: forever)."""
+        return parse_duration(self.journal_retention)
+
 
 class SettingsError(ValueError):
     pass
 
 
-_POSITIVE = ("session_buffer_bytes", "buffer_budget_bytes", "max_sessions_per_subject")
+_POSITIVE = ("session_buffer_bytes", "buffer_budget_bytes", "max_sessions_per_subject", "retention_interval")
+_RETENTION_LISTS = ("history_rollups", "history_retention", "history_rollup_retention")
+# Lists whose items are checked when loaded (history_rollup_retention with the widths, in load_settings).
+_CHECKED_LISTS: dict[str, Callable[[Iterable[str]], object]] = {
+    "history_include": parse_rules, "history_exclude": parse_rules,
+    "history_rollups": parse_rollups, "history_retention": parse_retention,
+}
 
 
 def _convert(name: str, raw: object) -> object:
@@ -131,12 +173,17 @@ def _convert(name: str, raw: object) -> object:
         if not all(isinstance(item, str) for item in items):
             raise SettingsError(f"setting {name!r}: {raw!r} is not a list of strings")
         names = tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
-        if name in ("history_include", "history_exclude"):
+        if name in _CHECKED_LISTS:
             try:
-                parse_rules(names)
+                _CHECKED_LISTS[name](names)
             except ValueError as exc:
                 raise SettingsError(f"setting {name!r}: {exc}") from exc
         return names
+    if name == "journal_retention":
+        try:
+            parse_duration(str(raw))
+        except ValueError as exc:
+            raise SettingsError(f"setting 'journal_retention': {exc}") from exc
     try:
         if isinstance(default, bool):
             if isinstance(raw, bool):
@@ -193,6 +240,10 @@ def load_settings(environ: Mapping[str, str] | None = None, *, config_file: Path
         if name in converted and converted[name] < 1:
             raise SettingsError(f"setting {name!r}: {converted[name]!r} must be at least 1")
     settings = replace(Settings(), **converted)
+    try:
+        settings.rollup_retention()
+    except ValueError as exc:
+        raise SettingsError(f"setting 'history_rollup_retention': {exc}") from exc
     if not 0 <= settings.port <= MAX_PORT:
         raise SettingsError(f"setting 'port': {settings.port} is not a port number (0 to {MAX_PORT}, 0: any free one)")
     return settings

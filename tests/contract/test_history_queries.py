@@ -151,6 +151,7 @@ def assert_same_partials(found: dict[object, Partial], expected: dict[object, Pa
     assert list(found) == list(expected)  # the same buckets, oldest first
     for start, partial in expected.items():
         mine = found[start]
+        assert type(mine.count) is int  # not Decimal (PostgreSQL's sums), which JSON cannot carry
         assert (mine.count, mine.integral, mine.first, mine.last) == (
             partial.count, partial.integral, partial.first, partial.last)
         for value, reference in ((mine.minimum, partial.minimum), (mine.maximum, partial.maximum),

@@ -9,7 +9,7 @@ import secrets
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -183,12 +183,12 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         kept = create("org.twinhub:kept")
         async with open_postgres_store(dsn) as store:
             await store.commit(unit(kept))
-        # What a previous version left: everything but the last four migrations (the store's identity,
-        # the connections, the devices, the history points).
-        previous = len(load_migrations()) - 4
+        # What a previous version left: everything but the last five migrations (the store's identity,
+        # the connections, the devices, the history points, the history rollups).
+        previous = len(load_migrations()) - 5
         async with connect(dsn) as connection:
-            await connection.execute("DROP TABLE history_points, devices, connections, connection_journal, "
-                                     "store_identity")
+            await connection.execute("DROP TABLE history_rollups, history_points, devices, connections, "
+                                     "connection_journal, store_identity")
             await connection.execute("DELETE FROM schema_version WHERE version > $1", previous)
         async with open_postgres_store(dsn) as store:
             assert await store.load("org.twinhub:kept") == kept.thing
@@ -197,8 +197,10 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
             assert await PostgresDeviceStore(store).list_devices() == []
             assert (await store.points("org.twinhub:kept", ["attributes/a"], start=at(0), end=at(10),
                                        limit=1)).points == ()
+            assert await store.rollups("org.twinhub:kept", "attributes/a", start=at(0), end=at(10),
+                                       width=timedelta(minutes=1)) == {}
         async with connect(dsn) as connection:
-            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 4
+            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 5
     finally:
         async with connect(POSTGRES_URL) as admin:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -122,10 +123,11 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
     async with open_sqlite_store(db_path) as store:
         kept = create("org.twinhub:kept")
         await store.commit(unit(kept))
-    # What a previous version left: everything but the last four migrations (the store's identity, the
-    # connections, the devices, the history points).
-    previous = len(load_migrations()) - 4
+    # What a previous version left: everything but the last five migrations (the store's identity, the
+    # connections, the devices, the history points, the history rollups).
+    previous = len(load_migrations()) - 5
     connection = sqlite3.connect(db_path, isolation_level=None)
+    connection.execute("DROP TABLE history_rollups")
     connection.execute("DROP TABLE history_points")
     connection.execute("DROP TABLE devices")
     connection.execute("DROP TABLE connections")
@@ -140,4 +142,6 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         assert await store.connections() == []
         assert await SqliteDeviceStore(db_path).list_devices() == []
         assert (await store.points("org.twinhub:kept", ["attributes/a"], start=at(0), end=at(10), limit=1)).points == ()
-    assert pragma(db_path, "user_version") == previous + 4
+        assert await store.rollups("org.twinhub:kept", "attributes/a", start=at(0), end=at(10),
+                                   width=timedelta(minutes=1)) == {}
+    assert pragma(db_path, "user_version") == previous + 5

@@ -33,7 +33,7 @@ from twinhub.model.policy import READ
 from twinhub.model.resources import classify, not_found
 from twinhub.model.types import JsonObject, Pointer
 from twinhub.policy import Enforcer
-from twinhub.rql import MAX_PAGE_SIZE
+from twinhub.rql import MAX_PAGE_SIZE, Comparison, CursorOption, Option, SizeOption, render, render_options
 from twinhub.service.enforcement import ensure_readable
 from twinhub.service.search import SearchQuery, SearchService
 from twinhub.service.things import ThingService
@@ -175,8 +175,10 @@ class HistoryService:
         cursor: str | None = None
         filters = [filter_text] if filter_text is not None else []
         while True:
-            option = f"size({MAX_PAGE_SIZE})" + (f",cursor({cursor})" if cursor is not None else "")
-            page = await self._search.search(SearchQuery(filters, [option], namespaces), subjects)
+            options: list[Option] = [SizeOption(MAX_PAGE_SIZE)]
+            if cursor is not None:
+                options.append(CursorOption(cursor))
+            page = await self._search.search(SearchQuery(filters, [render_options(options)], namespaces), subjects)
             yield page.things
             if page.cursor is None:
                 return
@@ -186,8 +188,13 @@ class HistoryService:
 
     async def metrics(self, subjects: tuple[str, ...], containing: str = "") -> list[str]:
         """Targets (`<thingId>/<path>`) Grafana may offer: the scalar leaves the subjects may READ of the
-        first page of things they may read, those containing `containing`, at most `MAX_METRICS`."""
-        page = await self._search.search(SearchQuery((), [f"size({_METRIC_THINGS})"]), subjects)
+        first page of things they may read (whose ids contain the thing part of `containing`, if it names one),
+        those containing `containing`, at most `MAX_METRICS`."""
+        # text that names a thing (ids hold a colon) narrows the search to the ids containing it
+        typed_thing = containing.split("/", 1)[0] if ":" in containing.split("/", 1)[0] else ""
+        filters = [render(Comparison("ilike", "thingId", f"*{typed_thing}*"))] if typed_thing else []
+        options = [render_options((SizeOption(_METRIC_THINGS),))]
+        page = await self._search.search(SearchQuery(filters, options), subjects)
         now = self.clock()
         targets: list[str] = []
         for thing, view in page.things:

@@ -288,9 +288,15 @@ class EventHub:
         low, high = await self._range(thing, from_revision, to_revision, from_timestamp, to_timestamp)
         life = await self._things.life_start(thing_id)
         policy_id = None  # the thing's policy id before `low`: none before its life starts
+        before = None
         if life < low <= high:
             before = await self._things.historical(thing_id, revision=low - 1)
-            policy_id = before.doc.get("policyId") if exists(before) and before is not None else None
+        elif life > 0 and low <= life <= high:
+            # The first revision known: after journal retention a snapshot, not a creation, and what came before
+            # it is gone. Its own state serves, as its event leaves the policy id it already shows as it is.
+            before = await self._things.historical(thing_id, revision=life)
+        if before is not None and exists(before):
+            policy_id = before.doc.get("policyId")
         access = self._things.history_access(thing, enforcer)
         return self._replay(thing, access, subjects, event_filter, max(low, life), high,
                             policy_id if isinstance(policy_id, str) else None)

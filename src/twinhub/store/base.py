@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from twinhub.history import FleetPartials, Partial, Point
+from twinhub.history.retention import HistoryRetention
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.commit import Commit
 from twinhub.store.points import PointCursor, PointPage
+from twinhub.store.pruning import PRUNE_ROWS, PRUNE_SERIES, Pruned, SeriesKey
 from twinhub.store.search import Hits
 
 
@@ -86,6 +88,32 @@ class Store(Protocol):
         `twinhub.history.MAX_PATHS`, and for a limit below 1 or above `twinhub.history.MAX_LIMIT`."""
         ...
 
+    async def rollups(self, thing_id: str, path: str, *, start: datetime, end: datetime,
+                      width: timedelta) -> dict[datetime, Partial]:
+        """The partials the rollup of `width` keeps for one leaf, per bucket of `width` starting in [start, end),
+        oldest first; empty for a width the store does not maintain (see `twinhub.store.rollups` for what is
+        exact)."""
+        ...
+
+    async def prune_points(self, retention: HistoryRetention, now: datetime, *, start: SeriesKey | None = None,
+                           series: int = PRUNE_SERIES, rows: int = PRUNE_ROWS) -> Pruned[SeriesKey]:
+        """Delete the history points older than `retention` keeps them as of `now` (its cutoff is exclusive: a
+        point at the cutoff stays), in at most `series` series from `start` on and at most `rows` rows, in one
+        short transaction; `next` is where the following call starts (see `twinhub.store.pruning`)."""
+        ...
+
+    async def prune_rollups(self, width: timedelta, cutoff: datetime, *, rows: int = PRUNE_ROWS) -> int:
+        """Delete up to `rows` rollup buckets of `width` that end at or before `cutoff`; how many it deleted
+        (fewer than `rows`: none is left)."""
+        ...
+
+    async def prune_journal(self, cutoff: datetime, *, start: str | None = None, things: int = PRUNE_SERIES,
+                            rows: int = PRUNE_ROWS) -> Pruned[str]:
+        """Delete, per thing (at most `things` from the id `start` on), the journal entries before its latest
+        snapshot at or before `cutoff`, so that every revision from that snapshot on can still be rebuilt; at
+        most `rows` rows in one short transaction. A thing without such a snapshot keeps all of its journal."""
+        ...
+
     async def buckets(self, thing_id: str, path: str, *, start: datetime, end: datetime,
                       step: timedelta) -> dict[datetime, Partial]:
         """The partials of the thing's leaf `path` per bucket of `step` in [start, end), by bucket start, oldest
@@ -113,7 +141,8 @@ class Store(Protocol):
 
     async def life_start(self, thing_id: str) -> int:
         """The first revision of the thing's latest life: that of its latest creation as a whole (a thing
-        deleted and created again starts a new life); 0 when it was never created."""
+        deleted and created again starts a new life), or, when journal retention pruned that creation, the oldest
+        revision kept (a snapshot, see `prune_journal`); 0 when it was never created."""
         ...
 
     async def epoch(self) -> str:

@@ -110,3 +110,12 @@ def test_generated_query_bodies_get_an_answer_or_a_ditto_4xx(alice: httpx.Client
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
         assert response.json()["status"] == response.status_code
+
+
+def test_metrics_find_a_thing_named_in_the_typed_text_beyond_the_first_page(alice: httpx.Client,
+                                                                           namespace: str) -> None:
+    for n in range(201):  # more than one search page of things that sort before the one typed
+        assert alice.put(f"/things/{namespace}:a{n:03}", json={"attributes": {"n": n}}).status_code == 201
+    create(alice, f"{namespace}:zz", {"attributes": {"wanted": 1}})
+    found = alice.post(GRAFANA + "/metrics", json={"metric": f"{namespace}:zz/attr"}).json()
+    assert [item["value"] for item in found] == [f"{namespace}:zz/attributes/wanted"]

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from twinhub.store.batch import Plan
+from twinhub.store.postgres.rollup_writes import rollup_insert
 from twinhub.store.postgres.rows import (
     JournalRecord,
     PolicyIndexRecord,
@@ -20,7 +21,10 @@ from twinhub.store.postgres.rows import (
     lock_key,
     point_record,
     policy_index_record,
+    rollup_record,
 )
+from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
+from twinhub.store.rollups import rollup_rows
 from twinhub.store.rows import EncodedCommit, Kind
 
 __all__ = ["LOCK", "REVISIONS", "WRITE_CONNECTIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX",
@@ -58,6 +62,8 @@ WITH things_written AS (
     INSERT INTO history_points (thing_id, path, t_us, revision, type, num, str)
     SELECT * FROM unnest($23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::smallint[], $28::float8[],
                          $29::text[])
+), rollups_written AS (
+    """ + rollup_insert(30) + """
 )
 INSERT INTO thing_index (thing_id, path, wpath, type, num, str, empty)
 SELECT * FROM unnest($16::text[], $17::text[], $18::text[], $19::smallint[], $20::numeric[], $21::text[],
@@ -94,15 +100,18 @@ WITH rows_removed AS (
 )
 INSERT INTO policy_imports (policy_id, imported_id) SELECT * FROM unnest($8::text[], $9::text[])
 """
-def statements(plan: Plan) -> list[tuple[str, list[list[Any]]]]:
-    """The statements that write `plan`, with their column arrays: none when every unit conflicted."""
+def statements(plan: Plan, rollups: tuple[int, ...] = ()) -> list[tuple[str, list[list[Any]]]]:
+    """The statements that write `plan`, with their column arrays (with the history rollups of `rollups`, widths
+    in microseconds): none when every unit conflicted."""
     result: list[tuple[str, list[list[Any]]]] = []
     things = plan.entity_rows("thing")
     if things:  # every thing written has its index rows replaced (none for a tombstone)
         index_rows = [index_record(row) for rows in plan.thing_index.values() for row in rows]
         result.append((WRITE_THINGS, [*_columns(things, 8), *_columns(_journal(plan, "thing"), 7),
                                       *_columns(index_rows, 7),
-                                      *_columns([point_record(row) for row in plan.points], 7)]))
+                                      *_columns([point_record(row) for row in plan.points], 7),
+                                      *_columns([rollup_record(row) for row in rollup_rows(plan.points, rollups)],
+                                                len(ROLLUP_COLUMNS))]))
     policies = plan.entity_rows("policy")
     if policies:
         result.append((WRITE_POLICIES, [*_columns(policies, 6), *_columns(_journal(plan, "policy"), 7)]))

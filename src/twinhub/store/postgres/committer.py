@@ -58,8 +58,9 @@ class Committer:
     """The queue and the task draining it; `settle` is called with each batch and its outcomes."""
 
     def __init__(self, pool: asyncpg.Pool, *, batch_max: int, acquire_timeout: float,
-                 settle: Callable[[Sequence[Pending], Sequence[Outcome]], None]) -> None:
+                 settle: Callable[[Sequence[Pending], Sequence[Outcome]], None], rollups: tuple[int, ...] = ()) -> None:
         self._pool = pool
+        self._rollups = rollups  # history rollup widths in microseconds
         self._batch_max = batch_max
         self._acquire_timeout = acquire_timeout
         self._settle = settle
@@ -133,7 +134,7 @@ class Committer:
                 rows = await connection.fetch(REVISIONS, entity_ids(units, "thing"), entity_ids(units, "policy"),
                                               entity_ids(units, "connection"))
                 plan = plan_batch(units, {(kind, key): revision for kind, key, revision in rows})
-                for statement, arguments in statements(plan):
+                for statement, arguments in statements(plan, self._rollups):
                     await connection.execute(statement, *arguments)
             except BaseException:
                 if not connection.is_closed():

@@ -12,6 +12,7 @@ from twinhub.history import FleetPartials
 from twinhub.store.buckets import LARGE, BucketRequest, BucketRow, fleet_partials, sample_of_row
 from twinhub.store.points import PointRow
 from twinhub.store.postgres.errors import PooledConnection
+from twinhub.store.postgres.rollup_writes import upsert_rollups
 from twinhub.store.postgres.rows import decode_text, encode_text
 
 __all__ = ["FLEET_PARTIALS", "SERIES_PARTIALS", "import_points", "page_sql", "raw_partials"]
@@ -99,7 +100,7 @@ GROUP BY grp
 # The bulk path: COPY into a session's staging table (emptied by each commit), then one INSERT that skips the
 # points already stored.
 _STAGE = "CREATE TEMP TABLE IF NOT EXISTS history_import (LIKE history_points) ON COMMIT DELETE ROWS"
-_IMPORT = "INSERT INTO history_points SELECT * FROM history_import ON CONFLICT DO NOTHING"
+_IMPORT = "INSERT INTO history_points SELECT * FROM history_import ON CONFLICT DO NOTHING RETURNING *"
 
 
 def page_sql(paths: int) -> str:
@@ -110,13 +111,15 @@ def page_sql(paths: int) -> str:
     return f"SELECT * FROM ({arms}) AS page ORDER BY 2, 3, 1 LIMIT $3"
 
 
-async def import_points(connection: PooledConnection, rows: Sequence[PointRow]) -> int:
-    """Write `rows` (escaped as `point_record` does) in one transaction; how many were new."""
+async def import_points(connection: PooledConnection, rows: Sequence[PointRow], rollups: Sequence[int] = ()) -> int:
+    """Write `rows` (escaped as `point_record` does) in one transaction, with the rollups (of `rollups`, widths in
+    microseconds) of those that were new; how many were new."""
     async with connection.transaction():
         await connection.execute(_STAGE)
         await connection.copy_records_to_table("history_import", records=rows)
-        status = await connection.execute(_IMPORT)
-    return int(status.rsplit(" ", 1)[-1])
+        written = await connection.fetch(_IMPORT)
+        await upsert_rollups(connection, [tuple(row) for row in written], rollups)
+    return len(written)
 
 
 async def raw_partials(connection: PooledConnection, request: BucketRequest, path: str) -> list[FleetPartials]:

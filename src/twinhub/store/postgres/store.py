@@ -18,21 +18,32 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import asyncpg
 
-from twinhub.history import FleetPartials, Point
+from twinhub.history import Point
+from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
-from twinhub.store.buckets import SeriesBuckets, bucket_request
+from twinhub.store.buckets import SeriesBuckets
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
 from twinhub.store.points import PointCursor, PointPage, import_rows, make_page, page_bounds
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
-from twinhub.store.postgres.history import import_points, page_sql, raw_partials
-from twinhub.store.postgres.rows import bound_params, decode_text, encode_text, plain, point_record, stored_point
+from twinhub.store.postgres.history import import_points, page_sql
+from twinhub.store.postgres.pruning import Pruning
+from twinhub.store.postgres.rollups import RollupReads
+from twinhub.store.postgres.rows import (
+    bound_params,
+    decode_text,
+    encode_text,
+    plain,
+    point_record,
+    stored_point,
+)
 from twinhub.store.postgres.schema import migrate
+from twinhub.store.rollups import width_micros
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
@@ -57,11 +68,14 @@ _LOAD_CONNECTION = "SELECT revision, created, modified, deleted, doc FROM connec
 _CONNECTIONS = ("SELECT connection_id, revision, created, modified, deleted, doc FROM connections "
                 "WHERE deleted = 0 ORDER BY connection_id LIMIT $1")
 _IMPORTERS = "SELECT policy_id FROM policy_imports WHERE imported_id = $1 ORDER BY policy_id"
-# Creations as a whole always keep a snapshot: the partial index walks only those, latest first.
+# Creations as a whole always keep a snapshot: the partial index walks only those, latest first; a creation
+# pruned by journal retention leaves the oldest revision kept (a snapshot) as the start of what is known.
 _LIFE_START = """
-SELECT revision FROM thing_journal
-WHERE thing_id = $1 AND snapshot IS NOT NULL AND action = 'created' AND path = '/'
-ORDER BY revision DESC LIMIT 1
+SELECT coalesce(
+    (SELECT revision FROM thing_journal
+     WHERE thing_id = $1 AND snapshot IS NOT NULL AND action = 'created' AND path = '/'
+     ORDER BY revision DESC LIMIT 1),
+    (SELECT min(revision) FROM thing_journal WHERE thing_id = $1))
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = $1 WHERE id = 1 AND epoch = $2 RETURNING epoch"
@@ -92,14 +106,16 @@ class _State(enum.Enum):
 
 
 def open_postgres_store(dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE, batch_max: int = DEFAULT_BATCH_MAX,
-                        max_pending: int = DEFAULT_MAX_PENDING) -> PostgresStore:
+                        max_pending: int = DEFAULT_MAX_PENDING,
+                        rollups: Sequence[timedelta] = DEFAULT_ROLLUP_WIDTHS) -> PostgresStore:
     """The store in the PostgreSQL database at `dsn` (`postgresql://user:password@host:port/database`);
     open it with `async with`.
 
     Entering migrates the schema; it raises SchemaTooNew for a database of a newer twinhub and
-    ServiceUnavailable when the database cannot be reached or migrated.
+    ServiceUnavailable when the database cannot be reached or migrated. `rollups`: the widths of the history
+    rollups it maintains.
     """
-    return PostgresStore(dsn, pool_size=pool_size, batch_max=batch_max, max_pending=max_pending)
+    return PostgresStore(dsn, pool_size=pool_size, batch_max=batch_max, max_pending=max_pending, rollups=rollups)
 
 
 def masked(dsn: str) -> str:
@@ -107,16 +123,17 @@ def masked(dsn: str) -> str:
     return _PASSWORD.sub(r"\1***@", dsn)
 
 
-class PostgresStore(SeriesBuckets):
+class PostgresStore(RollupReads, SeriesBuckets, Pruning):
     """The `Store` on one PostgreSQL database. Open once with `async with`; it cannot be reopened."""
 
     def __init__(self, dsn: str, *, pool_size: int = DEFAULT_POOL_SIZE, batch_max: int = DEFAULT_BATCH_MAX,
-                 max_pending: int = DEFAULT_MAX_PENDING) -> None:
+                 max_pending: int = DEFAULT_MAX_PENDING, rollups: Sequence[timedelta] = DEFAULT_ROLLUP_WIDTHS) -> None:
         if pool_size < 1 or batch_max < 1 or max_pending < 1:
             raise ValueError("pool_size, batch_max and max_pending must be at least 1")
         self._dsn = dsn
         self._pool_size = pool_size
         self._batch_max = batch_max
+        self._rollups = tuple(rollups)
         self._state = _State.UNOPENED
         self._slots = Slots(max_pending)
         self._readers: asyncpg.Pool | None = None
@@ -153,7 +170,7 @@ class PostgresStore(SeriesBuckets):
                 raise ServiceUnavailable(f"The thing store {masked(self._dsn)} cannot be opened.") from exc
             raise
         self._committer = Committer(self._writer, batch_max=self._batch_max, acquire_timeout=ACQUIRE_TIMEOUT,
-                                    settle=self._settle)
+                                    settle=self._settle, rollups=width_micros(self._rollups))
         self._committer.start()
         self._state = _State.OPEN
         return self
@@ -289,22 +306,14 @@ class PostgresStore(SeriesBuckets):
                                                                     *parameters))
         return make_page(thing_id, [(decode_text(row[0]), *stored_point(tuple(row)[1:])) for row in rows], limit)
 
-    async def fleet_buckets(self, groups: Sequence[Sequence[str]], path: str, *, start: datetime, end: datetime,
-                            step: timedelta) -> list[FleetPartials]:
-        """See `Store.fleet_buckets`."""
-        request = bucket_request(groups, start, end, step)
-        try:
-            return await self._read(lambda connection: raw_partials(connection, request, path))
-        except ValueError as exc:  # an undecodable row
-            raise ServiceUnavailable("The thing store could not be read.") from exc
-
     async def import_points(self, points: Sequence[Point]) -> int:
         """See `Store.import_points`: COPY and one INSERT on a pooled connection (`_read`'s retry on a lost
         connection is safe: a point written twice is skipped)."""
         rows = [point_record(row) for row in import_rows(points)]
         if not rows:
             return 0
-        return await self._read(lambda connection: import_points(connection, rows))
+        widths = width_micros(self._rollups)
+        return await self._read(lambda connection: import_points(connection, rows, widths))
 
     async def life_start(self, thing_id: str) -> int:
         revision = await self._read(lambda connection: connection.fetchval(_LIFE_START, thing_id))

@@ -7,14 +7,20 @@ one transaction; the database records how far it got in `PRAGMA user_version`.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from twinhub.store.migrations import Migration, SchemaTooNew
 from twinhub.store.migrations import load_migrations as load_all
+from twinhub.store.rollups import add_integers
 
-__all__ = ["SchemaTooNew", "connect_reader", "connect_writer", "load_migrations", "migrate"]
+__all__ = ["SchemaTooNew", "connect_maintenance", "connect_reader", "connect_writer", "in_write_transaction",
+           "load_migrations", "migrate"]
 
 BUSY_TIMEOUT_MS = 5_000
+
+_T = TypeVar("_T")
 
 
 
@@ -58,7 +64,36 @@ def connect_writer(path: Path) -> sqlite3.Connection:
         # the last transactions on an OS crash or power loss, never consistency. That is the bargain DESIGN
         # principle 7 measures (22,000 vs 130,000 rows/s); tests/contract pins the `kill -9` guarantee.
         connection.execute("PRAGMA synchronous = NORMAL")
+        connection.create_function("twinhub_add", 2, add_integers, deterministic=True)  # rollups' exact sums
         connection.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def connect_maintenance(path: Path) -> sqlite3.Connection:
+    """A read-write connection for a short transaction beside the writer thread's (epoch renewal, retention):
+    it waits out the writer's transactions for up to the busy timeout."""
+    return _waiting(sqlite3.connect(path, isolation_level=None))
+
+
+def in_write_transaction(path: Path, work: Callable[[sqlite3.Connection], _T]) -> _T:
+    """`work` in one write transaction on a connection of its own (`connect_maintenance`)."""
+    connection = connect_maintenance(path)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        result = work(connection)
+        connection.execute("COMMIT")
+        return result
+    finally:
+        connection.close()  # an open transaction is rolled back
+
+
+def _waiting(connection: sqlite3.Connection) -> sqlite3.Connection:
+    """`connection`, waiting for locks up to the busy timeout (closed if that cannot be set)."""
+    try:
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     except BaseException:
         connection.close()
         raise
@@ -71,13 +106,7 @@ def connect_reader(path: Path) -> sqlite3.Connection:
     `check_same_thread=False` only so that `aclose` can close it once its thread pool has stopped.
     """
     uri = path.resolve().as_uri() + "?mode=ro"
-    connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    try:
-        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    except BaseException:
-        connection.close()
-        raise
-    return connection
+    return _waiting(sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False))
 
 
 def migrate(connection: sqlite3.Connection, path: Path) -> int:

@@ -14,21 +14,25 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
-from twinhub.history import FleetPartials, Point
+from twinhub.history import Point
+from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
-from twinhub.store.buckets import SeriesBuckets, bucket_request
+from twinhub.store.buckets import SeriesBuckets
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
 from twinhub.store.points import PointCursor, PointPage, import_rows, make_page, page_bounds
+from twinhub.store.rollups import width_micros
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
 from twinhub.store.sqlite.dialect import SQLITE
-from twinhub.store.sqlite.history import BIG_INTEGERS, BigIntegers, page_sql, raw_partials
-from twinhub.store.sqlite.schema import BUSY_TIMEOUT_MS, connect_reader
+from twinhub.store.sqlite.history import BIG_INTEGERS, BigIntegers, page_sql
+from twinhub.store.sqlite.pruning import PRUNE_FAILED, Pruning
+from twinhub.store.sqlite.rollups import RollupReads
+from twinhub.store.sqlite.schema import connect_reader, in_write_transaction
 from twinhub.store.sqlite.writer import Outcome, Pending, PointImport, Writer
 
 __all__ = ["DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING", "READER_THREADS", "SqliteStore", "open_sqlite_store"]
@@ -47,11 +51,14 @@ _LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies W
 _LOAD_CONNECTION = "SELECT revision, created, modified, deleted, doc FROM connections WHERE connection_id = ?"
 _CONNECTIONS = ("SELECT connection_id, revision, created, modified, deleted, doc FROM connections "
                 "WHERE deleted = 0 ORDER BY connection_id LIMIT ?")
-# Creations as a whole always keep a snapshot: the partial index walks only those, latest first.
+# Creations as a whole always keep a snapshot: the partial index walks only those, latest first; a creation
+# pruned by journal retention leaves the oldest revision kept (a snapshot) as the start of what is known.
 _LIFE_START = """
-SELECT revision FROM thing_journal INDEXED BY thing_journal_snapshots
-WHERE thing_id = ? AND snapshot IS NOT NULL AND action = 'created' AND path = '/'
-ORDER BY revision DESC LIMIT 1
+SELECT coalesce(
+    (SELECT revision FROM thing_journal INDEXED BY thing_journal_snapshots
+     WHERE thing_id = ?1 AND snapshot IS NOT NULL AND action = 'created' AND path = '/'
+     ORDER BY revision DESC LIMIT 1),
+    (SELECT min(revision) FROM thing_journal WHERE thing_id = ?1))
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = ? WHERE id = 1 AND epoch = ?"
@@ -79,24 +86,25 @@ class _State(enum.Enum):
     CLOSED = "closed"
 
 
-def open_sqlite_store(path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
-                      max_pending: int = DEFAULT_MAX_PENDING) -> SqliteStore:
+def open_sqlite_store(path: Path, *, batch_max: int = DEFAULT_BATCH_MAX, max_pending: int = DEFAULT_MAX_PENDING,
+                      rollups: Sequence[timedelta] = DEFAULT_ROLLUP_WIDTHS) -> SqliteStore:
     """The store on the SQLite file at `path` (created if missing); open it with `async with`.
 
     Entering raises SchemaTooNew for a database of a newer twinhub, ServiceUnavailable when the file
-    cannot be opened or migrated.
+    cannot be opened or migrated. `rollups`: the widths of the history rollups it maintains.
     """
-    return SqliteStore(path, batch_max=batch_max, max_pending=max_pending)
+    return SqliteStore(path, batch_max=batch_max, max_pending=max_pending, rollups=rollups)
 
 
-class SqliteStore(SeriesBuckets):
+class SqliteStore(RollupReads, SeriesBuckets, Pruning):
     """The `Store` on one SQLite file. Open once with `async with`; it cannot be reopened after close."""
 
     def __init__(self, path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
-                 max_pending: int = DEFAULT_MAX_PENDING) -> None:
+                 max_pending: int = DEFAULT_MAX_PENDING, rollups: Sequence[timedelta] = DEFAULT_ROLLUP_WIDTHS) -> None:
         if batch_max < 1 or max_pending < 1:
             raise ValueError("batch_max and max_pending must be at least 1")
         self._path = path
+        self._rollups = tuple(rollups)
         self._batch_max = batch_max
         self._max_pending = max_pending
         self._state = _State.UNOPENED
@@ -120,7 +128,8 @@ class SqliteStore(SeriesBuckets):
             raise RuntimeError("The store is already open.")
         self._state = _State.OPENING
         writer = Writer(self._path, loop=asyncio.get_running_loop(), settle=self._settle,
-                        batch_max=self._batch_max, max_pending=self._max_pending)
+                        batch_max=self._batch_max, max_pending=self._max_pending,
+                        rollups=width_micros(self._rollups))
         try:
             await asyncio.wrap_future(writer.start())
         except BaseException:  # failed, or cancelled while opening: nothing may keep running
@@ -309,18 +318,25 @@ class SqliteStore(SeriesBuckets):
 
         return await self._read(query)
 
-    async def fleet_buckets(self, groups: Sequence[Sequence[str]], path: str, *, start: datetime, end: datetime,
-                            step: timedelta) -> list[FleetPartials]:
-        """See `Store.fleet_buckets`."""
-        request = bucket_request(groups, start, end, step)
-        return await self._read(lambda connection: raw_partials(connection, request, path))
-
     async def life_start(self, thing_id: str) -> int:
         def query(connection: sqlite3.Connection) -> int:
             row = connection.execute(_LIFE_START, (thing_id,)).fetchone()
-            return 0 if row is None else int(row[0])
+            return 0 if row is None or row[0] is None else int(row[0])
 
         return await self._read(query)
+
+    # -- retention ---------------------------------------------------------------------------------
+
+    async def _maintain(self, work: Callable[[sqlite3.Connection], _T], unavailable: str = PRUNE_FAILED) -> _T:
+        """`work` in one write transaction on a connection of its own (the writer thread's transactions are for
+        commands): bounded work, so the writer waits at most that long for the lock (within the busy timeout).
+        Raises ServiceUnavailable(`unavailable`) when the database fails."""
+        self._check_open()
+        try:
+            return await asyncio.to_thread(in_write_transaction, self._path, work)
+        except sqlite3.Error as exc:
+            log.error("a maintenance transaction of the thing store failed", exc_info=exc)
+            raise ServiceUnavailable(unavailable) from exc
 
     # -- identity ----------------------------------------------------------------------------------
 
@@ -338,22 +354,11 @@ class SqliteStore(SeriesBuckets):
         entities; renewals happen once, at start), waiting out the writer's transactions."""
         self._check_open()
 
-        def renew() -> str:
-            connection = sqlite3.connect(self._path, isolation_level=None)
-            try:
-                connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                connection.execute("BEGIN IMMEDIATE")
-                connection.execute(_RENEW_EPOCH, (new_epoch(), expected))
-                epoch = str(connection.execute(_EPOCH).fetchone()[0])
-                connection.execute("COMMIT")
-                return epoch
-            finally:
-                connection.close()  # an open transaction is rolled back
+        def renew(connection: sqlite3.Connection) -> str:
+            connection.execute(_RENEW_EPOCH, (new_epoch(), expected))
+            return str(connection.execute(_EPOCH).fetchone()[0])
 
-        try:
-            return await asyncio.to_thread(renew)
-        except sqlite3.Error as exc:
-            raise ServiceUnavailable("The thing store could not renew its epoch.") from exc
+        return await self._maintain(renew, "The thing store could not renew its epoch.")
 
     async def _read(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
         self._check_open()

@@ -24,6 +24,8 @@ from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.json import dumps
 from twinhub.store.batch import Plan, plan_batch
 from twinhub.store.points import PointRow
+from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
+from twinhub.store.rollups import INT64, on_conflict, rollup_rows
 from twinhub.store.rows import EncodedCommit, Kind
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
@@ -85,6 +87,11 @@ _INSERT_POLICY_IMPORTS = "INSERT INTO policy_imports (policy_id, imported_id) VA
 _INSERT_POINTS = (
     "INSERT INTO history_points (thing_id, path, t_us, revision, type, num, str) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+# ... and the rollups of those points, each row combined with the stored one.
+UPSERT_ROLLUPS = (f"INSERT INTO history_rollups AS r ({', '.join(ROLLUP_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * len(ROLLUP_COLUMNS))}) "
+                  f"{on_conflict('CAST({} AS INTEGER)', 'twinhub_add({}, {})')}")
+
 
 # The bulk path: points without a thing command, skipping those already stored.
 _IMPORT_POINTS = (
@@ -113,8 +120,9 @@ class Writer:
     """The writer thread and its queue. `settle` runs on `loop` with the outcomes of each batch."""
 
     def __init__(self, path: Path, *, loop: asyncio.AbstractEventLoop, settle: Settle, batch_max: int,
-                 max_pending: int) -> None:
+                 max_pending: int, rollups: tuple[int, ...] = ()) -> None:
         self._path = path
+        self._rollups = rollups  # widths in microseconds
         self._loop = loop
         self._settle = settle
         self._batch_max = batch_max
@@ -206,9 +214,14 @@ class Writer:
         """Write imported rows in one transaction; how many were new, or why none were written."""
         try:
             connection.execute("BEGIN IMMEDIATE")
-            before = connection.total_changes
-            connection.executemany(_IMPORT_POINTS, rows)
-            inserted = connection.total_changes - before
+            if self._rollups:  # only the new points are rolled up: one statement each, to know which
+                new = [row for row in rows if connection.execute(_IMPORT_POINTS, row).rowcount]
+                connection.executemany(UPSERT_ROLLUPS, rollup_rows(new, self._rollups, isum_bound=INT64))
+                inserted = len(new)
+            else:
+                before = connection.total_changes
+                connection.executemany(_IMPORT_POINTS, rows)
+                inserted = connection.total_changes - before
             connection.execute("COMMIT")
         except Exception as exc:  # as in `_commit`: every caller is answered
             log.error("an import of %d history points failed", len(rows), exc_info=exc)
@@ -227,6 +240,7 @@ class Writer:
                     connection.executemany(insert_event, plan.events[kind])
             _write_index(connection, plan)
             connection.executemany(_INSERT_POINTS, plan.points)
+            connection.executemany(UPSERT_ROLLUPS, rollup_rows(plan.points, self._rollups, isum_bound=INT64))
             connection.execute("COMMIT")
         except Exception as exc:
             # A failed transaction fails every write of the batch, and nothing of it is applied. Anything

@@ -1,0 +1,117 @@
+"""History rollups read on PostgreSQL: a series' rollup partials, and bucket queries answered through the plan
+(`twinhub.store.planned`): raw ends by `raw_partials`, rollups between, on one repeatable-read snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from twinhub.history import FleetPartials, Partial
+from twinhub.history.plan import Segment
+from twinhub.model.errors import ServiceUnavailable
+from twinhub.store.buckets import BucketRequest
+from twinhub.store.planned import alone, merge_segments, segment_requests
+from twinhub.store.points import to_micros
+from twinhub.store.postgres.errors import PooledConnection
+from twinhub.store.postgres.history import raw_partials
+from twinhub.store.postgres.rollup_writes import EXACT
+from twinhub.store.postgres.rows import decode_text, encode_text, stored_rollup
+from twinhub.store.rollups import (
+    COLUMNS,
+    decode_partial,
+    fleet_rollup_partials,
+    fleet_rollups_sql,
+    width_micros,
+)
+
+__all__ = ["RollupReads", "planned_partials"]
+
+_T = TypeVar("_T")
+
+# One series' rollup buckets of one width, by the key.
+_SERIES_ROLLUPS = (f"SELECT {', '.join(COLUMNS[3:])} FROM history_rollups WHERE thing_id = $1 AND path = $2 "
+                   "AND width_us = $3 AND bucket_us >= $4 AND bucket_us < $5 ORDER BY bucket_us")
+_IDS = "SELECT * FROM unnest($1::text[], $2::int[])"
+_FLEET_ROLLUPS = fleet_rollups_sql(
+    _IDS, "h.path = $3 AND h.width_us = $4 AND h.bucket_us >= $5 AND h.bucket_us < $6", EXACT, ("0", "sum(isum)", "0"))
+# The things of each group with a sample in the whole range: a raw point, or a bucket of the rollup segment.
+_CONTRIBUTORS = f"""
+WITH ids(thing_id, grp) AS ({_IDS})
+SELECT grp, count(*) FROM ids
+WHERE EXISTS (SELECT FROM history_points AS h WHERE h.thing_id = ids.thing_id AND h.path = $3
+              AND h.t_us >= $4 AND h.t_us < $5 AND h.type <> 0)
+   OR EXISTS (SELECT FROM history_rollups AS r WHERE r.thing_id = ids.thing_id AND r.path = $3
+              AND r.width_us = $6 AND r.bucket_us >= $7 AND r.bucket_us < $8)
+GROUP BY grp
+"""
+_FIRST_STR, _LAST_STR = 20, 26  # in a row of _FLEET_ROLLUPS
+
+
+def _ids(request: BucketRequest) -> tuple[list[str], list[int]]:
+    return [thing_id for thing_id, _ in request.members], [group for _, group in request.members]
+
+
+def _unescaped(row: Sequence[Any]) -> list[Any]:
+    values = list(row)
+    for index in (_FIRST_STR, _LAST_STR):
+        values[index] = None if values[index] is None else decode_text(values[index])
+    return values
+
+
+async def planned_partials(connection: PooledConnection, request: BucketRequest, parts: Sequence[tuple[Segment,
+                           BucketRequest]], path: str, step: timedelta) -> list[FleetPartials]:
+    """`Store.fleet_buckets` through the plan `segment_requests` made."""
+    rollup = next((part for segment, part in parts if segment.width is not None), None)
+    if rollup is None or not request.members:
+        return await raw_partials(connection, request, path)
+    found: list[tuple[Segment, Sequence[dict[datetime, Partial]]]] = []
+    async with connection.transaction(isolation="repeatable_read", readonly=True):  # one snapshot for all
+        for segment, part in parts:
+            if segment.width is None:
+                found.append((segment, [fleet.partials for fleet in await raw_partials(connection, part, path)]))
+            elif len(part.members) == 1:  # one thing: its own rows, no combining across things
+                (thing_id, group), = part.members
+                series = await connection.fetch(_SERIES_ROLLUPS, thing_id, encode_text(path), part.width, part.start,
+                                                part.end)
+                found.append((segment, alone(request.groups, group, (decode_partial(thing_id, path,
+                                                                                    stored_rollup(tuple(row)))
+                                                                     for row in series))))
+            else:
+                rows = await connection.fetch(_FLEET_ROLLUPS, *_ids(part), encode_text(path), part.width,
+                                              part.start, part.end)
+                found.append((segment, fleet_rollup_partials(request.groups, path,
+                                                             [_unescaped(tuple(row)) for row in rows])))
+        counted = await connection.fetch(_CONTRIBUTORS, *_ids(request), encode_text(path), request.start,
+                                         request.end, rollup.width, rollup.start, rollup.end)
+    counts: dict[int, int] = {row[0]: row[1] for row in counted}
+    return merge_segments(request, found, [counts.get(group, 0) for group in range(request.groups)], step)
+
+
+class RollupReads:
+    """The rollup reads of `PostgresStore`, on its readers' pool (`_read`), with the widths it maintains."""
+
+    _rollups: tuple[timedelta, ...]
+
+    async def _read(self, statement: Callable[[PooledConnection], Awaitable[_T]]) -> _T:
+        raise NotImplementedError
+
+    async def rollups(self, thing_id: str, path: str, *, start: datetime, end: datetime,
+                      width: timedelta) -> dict[datetime, Partial]:
+        """See `Store.rollups`."""
+        arguments = (thing_id, encode_text(path), *width_micros([width]), to_micros(start), to_micros(end))
+        rows = await self._read(lambda connection: connection.fetch(_SERIES_ROLLUPS, *arguments))
+        try:
+            return dict(decode_partial(thing_id, path, stored_rollup(tuple(row))) for row in rows)
+        except ValueError as exc:  # an undecodable row
+            raise ServiceUnavailable("The thing store could not be read.") from exc
+
+    async def fleet_buckets(self, groups: Sequence[Sequence[str]], path: str, *, start: datetime, end: datetime,
+                            step: timedelta) -> list[FleetPartials]:
+        """See `Store.fleet_buckets`: through the rollups where the plan finds one (`twinhub.history.plan`)."""
+        request, parts = segment_requests(groups, start, end, step, self._rollups)  # raises ValueError
+        try:
+            return await self._read(lambda connection: planned_partials(connection, request, parts, path, step))
+        except ValueError as exc:  # an undecodable row
+            raise ServiceUnavailable("The thing store could not be read.") from exc
+
