@@ -60,8 +60,8 @@ async def stream_history(request: Request, streams: Streams, subjects: tuple[str
     except BaseException:
         watch.close()
         raise
-    return sse.event_stream(_stored_then_live(replay(thing.revision if thing else 0), watch,
-                                              thing.revision if thing else 0), request)
+    revision = thing.revision if thing is not None else 0
+    return sse.event_stream(_stored_then_live(replay(revision), watch, revision), request)
 
 
 _NEWEST: Final = 2**63 - 1

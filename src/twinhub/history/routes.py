@@ -38,7 +38,7 @@ from twinhub.history.live import stream_history
 from twinhub.history.query import parse_query, requested_paths
 from twinhub.history.series import RecordedPoint
 from twinhub.history.timespec import format_step, parse_range
-from twinhub.model.errors import MethodNotAllowed
+from twinhub.model.errors import HistoryAggregationInvalid, MethodNotAllowed
 from twinhub.model.ids import parse_thing_id
 from twinhub.model.pointer import format_pointer, parse_pointer
 
@@ -92,6 +92,9 @@ async def thing_history(request: Request) -> Response:
 
 async def _stream(request: Request, ctx: HistoryContext, subjects: tuple[str, ...], thing_id: str,
                   paths: tuple[str, ...], parameters: Mapping[str, str]) -> Response:
+    if "step" in parameters or "agg" in parameters:
+        raise HistoryAggregationInvalid(parameters.get("agg", parameters.get("step", "")),
+                                        "A stream sends raw points; drop step and agg (or ask without streaming).")
     await ctx.service.authorize(thing_id, paths, subjects)  # as a GET of each path
     if "from" not in parameters:
         return await stream_history(request, ctx.streams, subjects, thing_id, paths)

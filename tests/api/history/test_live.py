@@ -94,6 +94,10 @@ def test_a_stream_is_refused_as_a_get_would_be(as_user: Users, client: httpx.Cli
     assert_error(carol.get(history(thing_id, "/attributes/open"), params={"paths": "/attributes/hidden"},
                            headers=sse_headers), 404, "things:attribute.notfound")
     assert_error(carol.get(history(thing_id), headers=sse_headers), 400, "history:paths.invalid")
+    assert_error(carol.get(history(thing_id, "/attributes/open"), params={"step": "1m", "agg": "max"},
+                           headers=sse_headers), 400, "history:aggregation.invalid")
+    assert_error(carol.get(history(thing_id, "/attributes/open"), params={"from": "yesterday"},
+                           headers=sse_headers), 400, "history:time.invalid")
     assert_error(carol.get(history(thing_id), params={"paths": ",".join(f"/attributes/a{n}" for n in range(101))},
                            headers=sse_headers), 400, "history:paths.invalid")
 
