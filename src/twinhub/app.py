@@ -5,7 +5,7 @@
 The application is a platform and the subsystems built on it. The platform (`open_platform`) is what they
 share: the store and buses the settings name, the authenticator, the services, and the background tasks
 that keep them current. A subsystem (`Subsystem`) contributes its routes and its lifespan: the HTTP API and
-connectivity today; history and the console join as one more entry of `subsystems_of`, touching no other.
+connectivity and history today; the console joins as one more entry of `subsystems_of`, touching no other.
 
 Starlette's lifespan runs it all: the platform opens, then each subsystem starts in order and may hand its
 routes request state; the application stops them in reverse, then closes the platform. A failure while
@@ -34,6 +34,7 @@ from twinhub.config import Settings, load_settings
 from twinhub.connectivity.device import DeviceEndpoint
 from twinhub.connectivity.runtime import open_runtime
 from twinhub.connectivity.subsystem import Connectivity
+from twinhub.history.subsystem import History
 from twinhub.service.buffers import Budget
 from twinhub.service.coherence import follow_events
 from twinhub.service.live import LiveHub
@@ -66,7 +67,8 @@ class Subsystem(Protocol):
 
 def subsystems_of(settings: Settings) -> list[Subsystem]:
     """Every subsystem of twinhub, in the order they start."""
-    parts: list[Subsystem] = [HttpApi(settings), Connectivity(settings, partial(open_runtime, settings=settings))]
+    parts: list[Subsystem] = [HttpApi(settings), Connectivity(settings, partial(open_runtime, settings=settings)),
+                              History(settings)]
     if settings.mqtt_port is not None:
         parts.append(DeviceEndpoint(settings))
     return parts

@@ -16,6 +16,7 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     telemetry lands: features | attributes | merge; see twinhub.connectivity.device.telemetry),
     history_include, history_exclude (which leaves history records: `glob` or `namespace:glob` rules,
     comma-separated in TWINHUB_HISTORY_INCLUDE / _EXCLUDE, a list in TOML; default: every leaf),
+    history_cursor_key (signs history page cursors; default: derived from the store's epoch),
     history_rollups (rollup widths kept per leaf, `1m,1h` by default, `none`: none), history_retention (how
     long raw points are kept: `30d,features/*/properties/debug*=1d`; default forever), history_rollup_retention
     (per width: `1m=90d,1h=5y`), journal_retention (how long the thing journal is kept: `90d`; default forever),
@@ -27,7 +28,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,9 @@ class Settings:
     # in TWINHUB_HISTORY_INCLUDE / _EXCLUDE; no include rule records every leaf.
     history_include: tuple[str, ...] = ()
     history_exclude: tuple[str, ...] = ()
+    # The key that signs history page cursors (any text); empty: one derived from the store's epoch, which all
+    # workers of a store share. Set it to keep cursors private to deployments that know it.
+    history_cursor_key: str = field(default="", repr=False)
     # Retention and rollups (twinhub.history.retention): rollup widths maintained in the transaction of each
     # point, how long raw points, rollups and the thing journal are kept, and how often a worker prunes.
     history_rollups: tuple[str, ...] = DEFAULT_ROLLUPS

@@ -33,9 +33,11 @@ LAYERS = (
     # entry points and wiring: the composition root, the command line (with `twinhub user`), the server
     # launcher, the backends the settings name, and the test server helper
     ("twinhub.app", "twinhub.cli", "twinhub.auth.cli", "twinhub.launch", "twinhub.backends", "twinhub.testing"),
-    ("twinhub.api", "twinhub.connectivity"),  # the edges: HTTP, WebSocket, SSE; connections to brokers
+    # the edges: HTTP, WebSocket, SSE; connections to brokers; the history API
+    ("twinhub.api", "twinhub.connectivity", "twinhub.history.routes", "twinhub.history.grafana_routes",
+     "twinhub.history.context", "twinhub.history.subsystem"),
     ("twinhub.config",),
-    ("twinhub.service",),
+    ("twinhub.service", "twinhub.history.service"),
     ("twinhub.auth",),
     ("twinhub.store", "twinhub.bus"),
     ("twinhub.history",),  # pure history logic (buckets, aggregates, exports) that the stores' SQL must match
@@ -44,8 +46,10 @@ LAYERS = (
     ("twinhub.model",),
 )
 
-# Beyond the layers: the HTTP edge reaches storage and the buses only through services.
-FORBIDDEN = {"twinhub.api": ("twinhub.store", "twinhub.bus")}
+# Beyond the layers: the HTTP edges reach storage and the buses only through services.
+FORBIDDEN = {edge: ("twinhub.store", "twinhub.bus") for edge in (
+    "twinhub.api", "twinhub.history.routes", "twinhub.history.grafana_routes", "twinhub.history.context",
+    "twinhub.history.subsystem")}
 
 MAX_LINES = 400
 

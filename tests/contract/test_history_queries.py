@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from tests.contract.helpers import create, modify
 from twinhub.history import (
     MAX_BUCKETS,
+    MAX_FLEET_THINGS,
     MAX_LIMIT,
     MAX_PATHS,
     Aggregation,
@@ -36,7 +37,6 @@ from twinhub.history.series import EPOCH, from_micros, is_number, micros
 from twinhub.history.timespec import TimeRange
 from twinhub.model.events import ThingWrite
 from twinhub.store.base import Store
-from twinhub.store.buckets import MAX_FLEET_THINGS
 from twinhub.store.commit import Commit
 from twinhub.store.points import MAX_IMPORT, PointCursor
 
@@ -151,6 +151,7 @@ def assert_same_partials(found: dict[object, Partial], expected: dict[object, Pa
     assert list(found) == list(expected)  # the same buckets, oldest first
     for start, partial in expected.items():
         mine = found[start]
+        assert type(mine.count) is int  # not Decimal (PostgreSQL's sums), which JSON cannot carry
         assert (mine.count, mine.integral, mine.first, mine.last) == (
             partial.count, partial.integral, partial.first, partial.last)
         for value, reference in ((mine.minimum, partial.minimum), (mine.maximum, partial.maximum),

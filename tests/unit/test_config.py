@@ -485,3 +485,11 @@ def test_history_rules_come_from_the_environment_and_from_toml(tmp_path: Path) -
 def test_a_malformed_history_rule_is_a_settings_error() -> None:
     with pytest.raises(SettingsError, match=r"history_include.*not a namespace"):
         load_settings(environ={"TWINHUB_HISTORY_INCLUDE": "bad ns:attributes/a"})
+
+
+def test_the_history_cursor_key_comes_from_the_environment_and_stays_out_of_repr() -> None:
+    assert Settings().history_cursor_key == ""
+    settings = load_settings(environ={"TWINHUB_HISTORY_CURSOR_KEY": "s3cret-key"})
+    assert settings.history_cursor_key == "s3cret-key"
+    assert "s3cret-key" not in repr(settings)
+    assert load_settings(environ=settings.to_environ()) == settings

@@ -8,7 +8,7 @@ from __future__ import annotations
 from twinhub.history.aggregate import Aggregation, Bucket, Partial, aggregate, bucket_start, finish, partials, rollup
 from twinhub.history.cursor import PageCursor, Position, decode_cursor, encode_cursor, fingerprint
 from twinhub.history.export import ExportFormat, choose_format, render_csv
-from twinhub.history.fleet import FleetPartials, FleetSeries, fleet_aggregate
+from twinhub.history.fleet import MAX_FLEET_THINGS, FleetPartials, FleetSeries, fleet_aggregate
 from twinhub.history.grafana import GrafanaQuery, GrafanaTarget, parse_grafana_query, render_grafana_series
 from twinhub.history.lineprotocol import render_line_protocol
 from twinhub.history.paging import Page, page_of, position_of
@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_WINDOW",
     "HISTORY_TIMESTAMP_HEADER",
     "MAX_BUCKETS",
+    "MAX_FLEET_THINGS",
     "MAX_LIMIT",
     "MAX_PATHS",
     "Aggregation",

@@ -155,7 +155,8 @@ def finish(partial: Partial, agg: Aggregation) -> Scalar:
         return partial.maximum
     if agg is Aggregation.SUM:
         return int(partial.total) if partial.integral else float(partial.total)
-    return float(partial.total / partial.count)  # MEAN: the exact quotient, rounded once
+    # MEAN: the exact quotient, rounded once (int / int is correctly rounded; faster than a Fraction quotient)
+    return partial.total.numerator / (partial.total.denominator * partial.count)
 
 
 def aggregate(samples: Iterable[Sample], step: timedelta, agg: Aggregation) -> list[Bucket]:

@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from twinhub.history.aggregate import Aggregation, Bucket, Partial, aggregate
 from twinhub.history.series import Sample, Scalar, scalar_json
 
-__all__ = ["FleetPartials", "FleetSeries", "fleet_aggregate"]
+__all__ = ["MAX_FLEET_THINGS", "FleetPartials", "FleetSeries", "Group", "fleet_aggregate", "group_order"]
+
+MAX_FLEET_THINGS = 10_000  # thing ids of one fleet query, in all its groups (what a store reads in one statement)
 
 Group = Scalar | None
 
@@ -37,8 +39,8 @@ class FleetPartials:
     partials: dict[datetime, Partial]
 
 
-def _group_order(group: Group) -> tuple[int, str, str]:
-    # groups of different kinds sort by kind, the missing group last
+def group_order(group: Group) -> tuple[int, str, str]:
+    """The sort key of a group: by kind, then JSON text; the missing group (None) last."""
     return (1, "", "") if group is None else (0, type(group).__name__, scalar_json(group))
 
 
@@ -49,7 +51,7 @@ def fleet_aggregate(samples: Iterable[Sample], step: timedelta, agg: Aggregation
     groups: dict[tuple[int, str, str], tuple[Group, list[Sample], set[str]]] = {}
     for sample in samples:
         group = group_of(sample.thing_id) if group_of is not None else None
-        _, members, things = groups.setdefault(_group_order(group), (group, [], set()))
+        _, members, things = groups.setdefault(group_order(group), (group, [], set()))
         members.append(sample)
         things.add(sample.thing_id)
     return [FleetSeries(group, len(things), aggregate(members, step, agg))

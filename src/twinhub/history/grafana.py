@@ -4,7 +4,8 @@ time-series answer out, with no I/O.
 A target names one series as `<thingId><path>`, the thing id up to the first `/` (Ditto ids hold none):
 `ns:sensor-1/features/temperature/properties/value`. Its `payload` may choose the aggregation
 (`{"agg": "max"}`, default mean). The bucket step is Grafana's `intervalMs` in whole seconds, widened to 1s..1d
-and to at most `MAX_BUCKETS` buckets over the range: Grafana asks for what it can draw, never for an error.
+and to at most `MAX_BUCKETS` buckets over the range for all targets together: Grafana asks for what it can
+draw, never for an error.
 The answer is `[{"target", "datapoints": [[value, epoch_ms], ...]}]`, one entry per target in request order.
 """
 
@@ -60,11 +61,13 @@ def _object(value: JsonValue | None, name: str) -> JsonObject:
     return value
 
 
-def _step(interval_ms: JsonValue | None, time_range: TimeRange) -> timedelta:
+def _step(interval_ms: JsonValue | None, time_range: TimeRange, targets: int) -> timedelta:
     wanted = timedelta(seconds=interval_ms // 1000) if isinstance(interval_ms, int) and interval_ms > 0 else MIN_STEP
     span = time_range.end - time_range.start
-    # the least whole-second step that keeps the range within MAX_BUCKETS buckets (+1: alignment may add one)
-    least = timedelta(seconds=-(-span.total_seconds() // (MAX_BUCKETS - 1)))
+    # the least whole-second step that keeps all targets together within MAX_BUCKETS buckets (-1 each:
+    # alignment may add one)
+    per_target = max(MAX_BUCKETS // max(targets, 1) - 1, 1)
+    least = timedelta(seconds=-(-span.total_seconds() // per_target))
     return min(max(wanted, least, MIN_STEP), MAX_STEP)
 
 
@@ -92,7 +95,7 @@ def parse_grafana_query(body: JsonValue, now: datetime) -> GrafanaQuery:
             raise RequestInvalid("A target's payload names its aggregation as a string.")
         thing_id, path = split_target(target)
         targets.append(GrafanaTarget(ref_id, target, thing_id, path, parse_agg(agg_name)))
-    return GrafanaQuery(time_range, _step(query.get("intervalMs"), time_range), tuple(targets))
+    return GrafanaQuery(time_range, _step(query.get("intervalMs"), time_range, len(targets)), tuple(targets))
 
 
 def render_grafana_series(target: GrafanaTarget, buckets: Iterable[tuple[datetime, Scalar]]) -> JsonObject:

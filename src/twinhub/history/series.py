@@ -86,9 +86,10 @@ def from_micros(value: int) -> datetime:
 
 def format_time(time: datetime) -> str:
     """ISO-8601 in UTC with `Z`: whole seconds when there are no microseconds, else six fraction digits."""
-    text = time.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds" if not time.microsecond
-                                                                 else "microseconds")
-    return text + "Z"
+    spec = "seconds" if not time.microsecond else "microseconds"
+    if time.tzinfo is not UTC:  # a bucket start or a point read back is in UTC already: no conversion
+        time = time.astimezone(UTC)
+    return time.isoformat(timespec=spec)[:-6] + "Z"  # "+00:00" written as "Z"
 
 
 def scalar_json(value: Scalar) -> str:

@@ -128,7 +128,7 @@ class Store(Protocol):
         """Per group of thing ids, in order: how many of its things have a sample of `path` in [start, end), and
         the partials of all their samples per bucket (as `buckets`; first and last ordered by time, revision,
         thing id), in one statement. Raises ValueError as `buckets` does, and for more than
-        `twinhub.store.buckets.MAX_FLEET_THINGS` ids in all."""
+        `twinhub.history.MAX_FLEET_THINGS` ids in all."""
         ...
 
     async def import_points(self, points: Sequence[Point]) -> int:

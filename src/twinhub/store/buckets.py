@@ -24,13 +24,12 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from twinhub.history import MAX_BUCKETS, FleetPartials, Partial, Sample
+from twinhub.history import MAX_BUCKETS, MAX_FLEET_THINGS, FleetPartials, Partial, Sample
 from twinhub.store.points import decode_point, from_micros, to_micros
 
-__all__ = ["LARGE", "MAX_FLEET_THINGS", "BucketRequest", "BucketRow", "SeriesBuckets", "bucket_request",
+__all__ = ["LARGE", "BucketRequest", "BucketRow", "SeriesBuckets", "bucket_request",
            "fleet_partials", "partial_of", "sample_of_row"]
 
-MAX_FLEET_THINGS = 10_000  # thing ids of one fleet query, in all its groups
 LARGE = 2.0**512  # floats at or beyond this are summed scaled by 1 / LARGE, so that no double sum overflows
 _LARGE = Fraction(LARGE)
 

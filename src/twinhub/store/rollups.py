@@ -182,6 +182,8 @@ def decode_partial(thing_id: str, path: str, row: Sequence[Any], *,
     the first and the last sample, when the row combines several things' rows (else `thing_id`)."""
     (bucket, count, numbers, floats, isum, fsum, fsum_large, min_type, min_num, min_str, max_type, max_num, max_str,
      *ends) = row
+    # PostgreSQL's sum() of bigint counts is numeric: read as Decimal, which a count must not stay
+    count, numbers, floats = int(count), int(numbers), int(floats)
     first_thing, last_thing = ends_of or (thing_id, thing_id)
     first, last = _sample(first_thing, path, ends[:5]), _sample(last_thing, path, ends[5:])
     if numbers < count:

@@ -8,7 +8,8 @@ import twinhub.history
 
 def test_history_package_exports_exactly_the_public_surface() -> None:
     assert twinhub.history.__all__ == [
-        "DEFAULT_LIMIT", "DEFAULT_WINDOW", "HISTORY_TIMESTAMP_HEADER", "MAX_BUCKETS", "MAX_LIMIT", "MAX_PATHS",
+        "DEFAULT_LIMIT", "DEFAULT_WINDOW", "HISTORY_TIMESTAMP_HEADER", "MAX_BUCKETS", "MAX_FLEET_THINGS", "MAX_LIMIT",
+        "MAX_PATHS",
         "Aggregation", "Bucket", "ExportFormat", "FleetPartials", "FleetSeries", "GrafanaQuery", "GrafanaTarget",
         "HistoryQuery",
         "HistoryRules", "Page", "PageCursor", "Partial", "Point", "PointValue", "Position", "RecordedPoint", "Rule",

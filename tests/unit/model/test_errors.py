@@ -130,6 +130,7 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.HistoryAggregationInvalid("median", "d"), "history:aggregation.invalid", 400, Invalid),
     (errors.HistoryPathsInvalid("", "d"), "history:paths.invalid", 400, Invalid),
     (errors.HistoryCursorInvalid("d"), "history:cursor.invalid", 400, Invalid),
+    (errors.HistoryFleetTooLarge(10), "history:fleet.toolarge", 400, Invalid),
     (errors.HistoryFormatInvalid("xml", "d"), "history:format.invalid", 400, Invalid),
     (errors.HistoryLimitInvalid("-1", "d"), "history:limit.invalid", 400, Invalid),
     # messages, acknowledgements, live
@@ -281,7 +282,8 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "ConnectionsAmountIllegal", "ConnectivityCommandInvalid", "CursorInvalid", "DefinitionInvalid", "ErrorBody",
         "EventSendNotAllowed", "FeatureDefinitionEmpty", "FieldSelectorInvalid", "HeaderInvalid",
         "HistoryAggregationInvalid",
-        "HistoryCursorInvalid", "HistoryFormatInvalid", "HistoryLimitInvalid", "HistoryPathsInvalid",
+        "HistoryCursorInvalid", "HistoryFleetTooLarge", "HistoryFormatInvalid", "HistoryLimitInvalid",
+        "HistoryPathsInvalid",
         "HistoryStepInvalid", "HistoryTimeInvalid", "InternalError",
         "Invalid", "JsonFieldMissing", "JsonInvalid", "JsonKeyInvalid", "JsonParseInvalid", "JsonPointerInvalid",
         "JwtIssuerNotSupported", "LiveChannelConditionNotAllowed", "LiveResponseTimeout", "MediaTypeMissing",

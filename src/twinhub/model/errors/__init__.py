@@ -46,6 +46,7 @@ no TwinhubError: they never reach a client.
     │   ├── HistoryAggregationInvalid           history:aggregation.invalid
     │   ├── HistoryPathsInvalid                 history:paths.invalid
     │   ├── HistoryCursorInvalid                history:cursor.invalid
+    │   ├── HistoryFleetTooLarge                history:fleet.toolarge
     │   ├── HistoryFormatInvalid                history:format.invalid
     │   ├── HistoryLimitInvalid                 history:limit.invalid
     │   ├── NamespacesInvalid                   thing-search:search.namespaces.invalid
@@ -190,6 +191,7 @@ from twinhub.model.errors.gateway import (
 from twinhub.model.errors.history import (
     HistoryAggregationInvalid,
     HistoryCursorInvalid,
+    HistoryFleetTooLarge,
     HistoryFormatInvalid,
     HistoryLimitInvalid,
     HistoryPathsInvalid,
@@ -301,6 +303,7 @@ __all__ = [
     "HeaderInvalid",
     "HistoryAggregationInvalid",
     "HistoryCursorInvalid",
+    "HistoryFleetTooLarge",
     "HistoryFormatInvalid",
     "HistoryLimitInvalid",
     "HistoryPathsInvalid",

@@ -1,4 +1,5 @@
-"""Errors of history queries and exports: time ranges, steps, aggregations, paths, cursors, formats and limits.
+"""Errors of history queries and exports: time ranges, steps, aggregations, paths, cursors, fleets, formats and
+limits.
 
 History is a twinhub extension (Ditto has none), so these codes are twinhub's own, spelled in Ditto's manner
 (`<domain>:<what>.invalid`). Every one is a 400: the query is malformed and fails again unchanged.
@@ -11,6 +12,7 @@ from twinhub.model.errors.base import Invalid, echoed
 __all__ = [
     "HistoryAggregationInvalid",
     "HistoryCursorInvalid",
+    "HistoryFleetTooLarge",
     "HistoryFormatInvalid",
     "HistoryLimitInvalid",
     "HistoryPathsInvalid",
@@ -54,6 +56,14 @@ class HistoryCursorInvalid(Invalid):
 
     def __init__(self, description: str) -> None:
         super().__init__("history:cursor.invalid", 400, "The history cursor is invalid.", description)
+
+
+class HistoryFleetTooLarge(Invalid):
+    """A fleet aggregation whose filter matches more things than one aggregation takes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("history:fleet.toolarge", 400, f"The filter matches more than {limit} things.",
+                         "Narrow the filter (or the namespaces) to at most this many things.")
 
 
 class HistoryFormatInvalid(Invalid):

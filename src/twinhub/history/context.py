@@ -1,0 +1,40 @@
+"""What the history routes share: built when the history subsystem starts (`twinhub.history.subsystem`) and
+reached through the request state (`context_of`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from starlette.requests import Request
+
+from twinhub.api.headers import ditto_header
+from twinhub.auth import AuthContext, Authenticator
+from twinhub.history.service import HistoryService
+from twinhub.service.live import new_correlation_id
+
+__all__ = ["ALL_METHODS", "STATE_KEY", "HistoryContext", "context_of", "response_headers"]
+
+STATE_KEY: Final = "twinhub.history"
+# Every method reaches the handlers, which answer Ditto's 405 (with `Allow`) for the ones a resource lacks.
+ALL_METHODS: Final = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryContext:
+    authenticator: Authenticator
+    service: HistoryService
+
+    async def authenticate(self, request: Request) -> AuthContext:
+        """The request's subjects; raises 401 `gateway:authentication.failed`."""
+        return await self.authenticator.authenticate(request.headers, request.query_params)
+
+
+def context_of(request: Request) -> HistoryContext:
+    context: HistoryContext = request.scope["state"][STATE_KEY]
+    return context
+
+
+def response_headers(request: Request) -> dict[str, str]:
+    """The headers every answer carries: the request's correlation-id (a new one when it has none)."""
+    return {"correlation-id": ditto_header(request, "correlation-id") or new_correlation_id()}

@@ -1,0 +1,214 @@
+"""The history service: queries of recorded points, authorized as reads of the twin, answered by the store.
+
+No HTTP here (`twinhub.history.routes` translates). Every query is checked against the thing's current policy
+as a GET of the same path is: a thing the caller cannot read is Ditto's 404 for the thing; a path it may not
+READ (the leaf itself: a grant somewhere below it shows no value) is the 404 of that path; several paths are
+refused if one is, never silently dropped. Fleet aggregations take the things the caller's search finds
+(readable ones only), keep those whose path the caller may READ, and group them by an attribute as the
+caller's READ view shows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from twinhub.history.aggregate import Aggregation
+from twinhub.history.bodies import SeriesBuckets, buckets_of
+from twinhub.history.cursor import PageCursor, Position, decode_cursor, encode_cursor, fingerprint
+from twinhub.history.fleet import MAX_FLEET_THINGS, FleetSeries, Group, group_order
+from twinhub.history.fleet_query import FleetQuery
+from twinhub.history.grafana import GrafanaQuery
+from twinhub.history.points import Point, changed_points
+from twinhub.history.query import HistoryQuery
+from twinhub.history.series import Scalar, format_time, from_micros, micros
+from twinhub.history.timespec import MAX_BUCKETS, TimeRange, bucket_count
+from twinhub.model.commands import exists
+from twinhub.model.errors import HistoryFleetTooLarge
+from twinhub.model.events import Thing
+from twinhub.model.pointer import get_at, parse_pointer
+from twinhub.model.policy import READ
+from twinhub.model.resources import classify, not_found
+from twinhub.model.types import JsonObject, Pointer
+from twinhub.policy import Enforcer
+from twinhub.rql import MAX_PAGE_SIZE, Comparison, CursorOption, Option, SizeOption, render, render_options
+from twinhub.service.enforcement import ensure_readable
+from twinhub.service.search import SearchQuery, SearchService
+from twinhub.service.things import ThingService
+from twinhub.store.base import Store
+from twinhub.store.points import PointCursor
+
+__all__ = ["MAX_METRICS", "HistoryService", "RawSeries", "cursor_key_of"]
+
+MAX_METRICS = 1_000  # series offered to Grafana's metric picker
+_METRIC_THINGS = MAX_PAGE_SIZE  # things searched for them: one page
+
+
+@dataclass(frozen=True, slots=True)
+class RawSeries:
+    """A page of raw points of one thing's paths, in page order (deletion markers included), and the cursor of
+    the next page (None: the last)."""
+
+    points: tuple[Point, ...]
+    cursor: str | None
+
+
+def cursor_key_of(configured: str, epoch: str) -> bytes:
+    """The key cursors are tagged with: the configured one, else one derived from the store's epoch, so that
+    every worker of one store agrees (and cursors of a store restored from a backup stop working)."""
+    if configured:
+        return configured.encode()
+    return hashlib.blake2b(epoch.encode(), person=b"twinhub-cursor", digest_size=32).digest()
+
+
+class HistoryService:
+    def __init__(self, store: Store, things: ThingService, search: SearchService, *, cursor_key: bytes,
+                 max_fleet_things: int = MAX_FLEET_THINGS,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._store = store
+        self._max_fleet_things = max_fleet_things
+        self._things = things
+        self._search = search
+        self._cursor_key = cursor_key
+        self.clock = clock
+
+    # -- one thing ---------------------------------------------------------------------------------
+
+    async def raw(self, thing_id: str, query: HistoryQuery, subjects: tuple[str, ...]) -> RawSeries:
+        """A page of the points of `query.paths`; raises Ditto's 404s, HistoryCursorInvalid."""
+        await self.authorize(thing_id, query.paths, subjects)
+        stored = [path[1:] for path in query.paths]
+        print_ = fingerprint(thing_id, stored)
+        time_range, after = query.range, None
+        if query.cursor is not None:
+            cursor = decode_cursor(query.cursor, print_, self._cursor_key)
+            time_range = cursor.range
+            after = PointCursor(micros(cursor.after.time), cursor.after.revision, cursor.after.path)
+        page = await self._store.points(thing_id, stored, start=time_range.start, end=time_range.end,
+                                        limit=query.limit, after=after)
+        if page.next is None:
+            return RawSeries(page.points, None)
+        position = Position(from_micros(page.next.micros), page.next.revision, page.next.path)
+        return RawSeries(page.points, encode_cursor(PageCursor(position, time_range, print_), self._cursor_key))
+
+    async def aggregated(self, thing_id: str, query: HistoryQuery, subjects: tuple[str, ...]) -> list[SeriesBuckets]:
+        """The buckets of each of `query.paths` (all of them within `MAX_BUCKETS`); raises Ditto's 404s and the
+        History*Invalid errors."""
+        assert query.step is not None and query.agg is not None
+        bucket_count(query.range, query.step, limit=MAX_BUCKETS // len(query.paths))
+        await self.authorize(thing_id, query.paths, subjects)
+        return [await self._buckets(thing_id, path, query.range, query.step, query.agg) for path in query.paths]
+
+    async def _buckets(self, thing_id: str, path: str, time_range: TimeRange, step: timedelta,
+                       agg: Aggregation) -> SeriesBuckets:
+        partials = await self._store.buckets(thing_id, path[1:], start=time_range.start, end=time_range.end,
+                                             step=step)
+        return buckets_of(path, partials, agg)
+
+    async def authorize(self, thing_id: str, paths: Sequence[str], subjects: tuple[str, ...]) -> None:
+        """Raise what a GET of each path would raise for the subjects' READ (a path Ditto has no route for,
+        a thing they cannot see, a path they may not read): 404s, never 403."""
+        pointers = [parse_pointer(path) for path in paths]
+        for pointer in pointers:
+            classify(pointer)
+        thing = await self._things.current(thing_id)
+        enforcer = await self._things.enforcer(thing) if thing is not None and exists(thing) else None
+        enforcer = ensure_readable(enforcer, subjects, thing_id, ())
+        for pointer in pointers:
+            if not _may_read(enforcer, subjects, pointer):
+                raise not_found(thing_id, pointer)
+
+    # -- fleets ------------------------------------------------------------------------------------
+
+    async def fleet(self, query: FleetQuery, subjects: tuple[str, ...]) -> list[FleetSeries]:
+        """One series per group of the readable things the query finds; raises the search's 400s,
+        HistoryFleetTooLarge, and the History*Invalid errors."""
+        pointer = parse_pointer(query.path)
+        classify(pointer)
+        groups: dict[tuple[int, str, str], tuple[Group, list[str]]] = {}
+        matched = 0
+        async for page in self._pages(query.filter, query.namespaces, subjects):
+            matched += len(page)
+            if matched > self._max_fleet_things:
+                raise HistoryFleetTooLarge(self._max_fleet_things)
+            for thing, view in page:  # only ids and groups are kept, never the things of every page
+                enforcer = await self._things.enforcer(thing)
+                if enforcer is None or not _may_read(enforcer, subjects, pointer):
+                    continue
+                group = _group_of(view, query.group_by)
+                groups.setdefault(group_order(group), (group, []))[1].append(thing.thing_id)
+        ordered = [groups[key] for key in sorted(groups)]
+        query.check_groups(len(ordered))
+        if not ordered:
+            return []
+        found = await self._store.fleet_buckets([ids for _, ids in ordered], query.path[1:], start=query.range.start,
+                                                end=query.range.end, step=query.step)
+        series = []
+        for (group, _), partials in zip(ordered, found, strict=True):
+            if partials.things:
+                buckets = buckets_of(query.path, partials.partials, query.agg).buckets
+                series.append(FleetSeries(group, partials.things, [[format_time(t), v] for t, v in buckets]))
+        return series
+
+    async def _pages(self, filter_text: str | None, namespaces: Sequence[str] | None,
+                     subjects: tuple[str, ...]) -> AsyncIterator[list[tuple[Thing, JsonObject]]]:
+        """Every page of the readable things the search finds, with the caller's views of them."""
+        cursor: str | None = None
+        filters = [filter_text] if filter_text is not None else []
+        while True:
+            options: list[Option] = [SizeOption(MAX_PAGE_SIZE)]
+            if cursor is not None:
+                options.append(CursorOption(cursor))
+            page = await self._search.search(SearchQuery(filters, [render_options(options)], namespaces), subjects)
+            yield page.things
+            if page.cursor is None:
+                return
+            cursor = page.cursor
+
+    # -- Grafana -----------------------------------------------------------------------------------
+
+    async def metrics(self, subjects: tuple[str, ...], containing: str = "") -> list[str]:
+        """Targets (`<thingId>/<path>`) Grafana may offer: the scalar leaves the subjects may READ of the
+        first page of things they may read (whose ids contain the thing part of `containing`, if it names one),
+        those containing `containing`, at most `MAX_METRICS`."""
+        # text that names a thing (ids hold a colon) narrows the search to the ids containing it
+        typed_thing = containing.split("/", 1)[0] if ":" in containing.split("/", 1)[0] else ""
+        filters = [render(Comparison("ilike", "thingId", f"*{typed_thing}*"))] if typed_thing else []
+        options = [render_options((SizeOption(_METRIC_THINGS),))]
+        page = await self._search.search(SearchQuery(filters, options), subjects)
+        now = self.clock()
+        targets: list[str] = []
+        for thing, view in page.things:
+            for point in changed_points(thing.thing_id, None, view, time=now, revision=0):
+                target = f"{thing.thing_id}/{point.path}"
+                if containing in target:
+                    targets.append(target)
+                    if len(targets) == MAX_METRICS:
+                        return targets
+        return targets
+
+    async def grafana_series(self, query: GrafanaQuery,
+                             subjects: tuple[str, ...]) -> list[list[tuple[datetime, Scalar]]]:
+        """The buckets of each target of a Grafana query, in its order; raises Ditto's 404s as `authorize`."""
+        for target in query.targets:
+            await self.authorize(target.thing_id, [target.path], subjects)
+        return [(await self._buckets(target.thing_id, target.path, query.range, query.step, target.agg)).buckets
+                for target in query.targets]
+
+
+def _may_read(enforcer: Enforcer, subjects: tuple[str, ...], path: Pointer) -> bool:
+    """Whether the subjects may READ the leaf at `path` itself (what a GET of a scalar there shows)."""
+    return enforcer.has_permission(subjects, "thing", path, [READ])
+
+
+def _group_of(view: JsonObject, group_by: Pointer | None) -> Group:
+    """The group of a thing: the scalar at `group_by` in the caller's view of it, None without one."""
+    if group_by is None:
+        return None
+    value = get_at(view, group_by)
+    return value if isinstance(value, bool | int | float | str) else None
+
+
+

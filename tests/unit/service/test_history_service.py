@@ -1,0 +1,70 @@
+"""The history service on the embedded store: fleets are bounded in things, cursors are bound to their key."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from twinhub.bus.inprocess import InProcessBus
+from twinhub.history import parse_query
+from twinhub.history.fleet import MAX_FLEET_THINGS
+from twinhub.history.fleet_query import parse_fleet_query
+from twinhub.history.service import HistoryService, cursor_key_of
+from twinhub.model.commands import ThingCommand
+from twinhub.model.errors import HistoryCursorInvalid, HistoryFleetTooLarge
+from twinhub.service.policies import PolicyService
+from twinhub.service.search import SearchService
+from twinhub.service.things import ThingService
+from twinhub.store.sqlite import SqliteStore, open_sqlite_store
+
+pytestmark = pytest.mark.anyio
+
+OWNER = ("nginx:owner",)
+NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)  # every write's time
+LATER = NOW + timedelta(seconds=30)  # the queries'
+
+
+@dataclass
+class World:
+    store: SqliteStore
+    things: ThingService
+    search: SearchService
+
+    def service(self, key: bytes, *, max_fleet_things: int = MAX_FLEET_THINGS) -> HistoryService:
+        return HistoryService(self.store, self.things, self.search, cursor_key=key,
+                              max_fleet_things=max_fleet_things, clock=lambda: LATER)
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    bus = InProcessBus()
+    async with open_sqlite_store(tmp_path / "things.db") as store:
+        things = ThingService(store, bus, PolicyService(store, bus), clock=lambda: NOW)
+        for n in range(4):
+            await things.execute(ThingCommand("modify", f"ns.fleet:t{n}", (), {"attributes": {"v": n}}), OWNER)
+        yield World(store, things, SearchService(store, things, clock=lambda: NOW))
+    await bus.aclose()
+
+
+async def test_a_fleet_of_more_things_than_the_limit_is_refused(world: World) -> None:
+    query = parse_fleet_query({"path": "/attributes/v", "step": "1m", "namespaces": "ns.fleet"}, LATER)
+    ((series,),) = [await world.service(b"k", max_fleet_things=4).fleet(query, OWNER)]
+    assert (series.things, series.points) == (4, [["2026-01-01T12:00:00Z", 1.5]])
+    with pytest.raises(HistoryFleetTooLarge):
+        await world.service(b"k", max_fleet_things=3).fleet(query, OWNER)
+
+
+async def test_a_cursor_works_only_under_the_key_it_was_made_with(world: World) -> None:
+    await world.things.execute(ThingCommand("modify", "ns.fleet:t0", ("attributes", "v"), 5), OWNER)
+    query = parse_query({"paths": "/attributes/v", "limit": "1"}, LATER)
+    first = await world.service(cursor_key_of("", "epoch-1")).raw("ns.fleet:t0", query, OWNER)
+    assert first.cursor is not None
+    again = parse_query({"paths": "/attributes/v", "cursor": first.cursor}, LATER + timedelta(days=1))
+    assert len((await world.service(cursor_key_of("", "epoch-1")).raw("ns.fleet:t0", again, OWNER)).points) == 1
+    for other in (cursor_key_of("", "epoch-2"), cursor_key_of("secret", "epoch-1")):
+        with pytest.raises(HistoryCursorInvalid):
+            await world.service(other).raw("ns.fleet:t0", again, OWNER)
