@@ -251,6 +251,7 @@ def fleet_rollup_partials(groups: int, path: str, rows: Sequence[Sequence[Any]])
     for row in rows:
         (group, bucket, count, numbers, floats, high, low, big, fsum, fsum_large, int_min, big_min, float_min,
          int_max, big_max, float_max, first_key, last_key, *ends) = row
+        count, numbers, floats = int(count), int(numbers), int(floats)  # PostgreSQL's sums of bigint: numeric
         first, last = _sample(first_key[38:], path, ends[:5]), _sample(last_key[38:], path, ends[5:])
         if numbers < count:
             found[group][from_micros(bucket)] = Partial(count, None, False, None, None, first, last)
