@@ -20,7 +20,9 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     history_rollups (rollup widths kept per leaf, `1m,1h` by default, `none`: none), history_retention (how
     long raw points are kept: `30d,features/*/properties/debug*=1d`; default forever), history_rollup_retention
     (per width: `1m=90d,1h=5y`), journal_retention (how long the thing journal is kept: `90d`; default forever),
-    retention_interval (seconds between two pruning passes); see twinhub.history.retention
+    retention_interval (seconds between two pruning passes); see twinhub.history.retention,
+    history_influxdb_url (an InfluxDB `/write` URL the points this worker commits are forwarded to, as
+    `http://127.0.0.1:8086/write?db=twinhub`; empty: none), history_influxdb_token (sent as `Token <token>`)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from twinhub.auth import OidcIssuer, oidc_issuers_to_json, parse_oidc_issuers
 from twinhub.history import HistoryRules, parse_rules
@@ -102,6 +105,10 @@ class Settings:
     history_rollup_retention: tuple[str, ...] = ()
     journal_retention: str = "none"
     retention_interval: int = 60
+    # The InfluxDB sink (twinhub.history.sink): where each worker forwards the points it commits; the token
+    # (InfluxDB 1.8+/2.x `Authorization: Token`) is kept out of `repr`.
+    history_influxdb_url: str = ""
+    history_influxdb_token: str = field(default="", repr=False)
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
@@ -155,6 +162,9 @@ def _convert(name: str, raw: object) -> object:
             raise SettingsError(str(exc)) from exc
     if name == "mqtt_port":
         return _mqtt_port(raw)
+    if name == "history_influxdb_url" and str(raw) and (urlsplit(str(raw)).scheme not in ("http", "https")
+                                                         or not urlsplit(str(raw)).hostname):
+        raise SettingsError(f"setting 'history_influxdb_url': {raw!r} is not an http(s) URL")
     if name == "mqtt_telemetry" and str(raw) not in TELEMETRY_LAYOUTS:
         raise SettingsError(f"setting 'mqtt_telemetry': {raw!r} is not one of {', '.join(TELEMETRY_LAYOUTS)}")
     default = getattr(Settings(), name)

@@ -437,6 +437,13 @@ class AsgiStream:
             return await self.body()
         return bytes(message.get("body", b"")) if message.get("more_body", False) else b"<end>"
 
+    async def rest(self) -> list[bytes]:
+        """Every body until the response ends (the last is `<end>`)."""
+        bodies = [await self.body()]
+        while bodies[-1] != b"<end>":
+            bodies.append(await self.body())
+        return bodies
+
 
 @pytest.mark.anyio
 async def test_no_watch_outlives_its_client(tmp_path: Path) -> None:
@@ -474,9 +481,7 @@ async def test_a_client_that_falls_behind_is_told_and_cut_off(tmp_path: Path,
                                      ("nginx:ditto",))
         await asyncio.sleep(0.2)
         stream.reading.set()
-        bodies = [await stream.body()]
-        while bodies[-1] != b"<end>":
-            bodies.append(await stream.body())
+        bodies = await stream.rest()
         assert bodies[-2] == sse.OVERFLOWED
         assert len(bodies) < 8  # not every event made it
         await asyncio.wait_for(stream.task, 5)

@@ -33,9 +33,9 @@ LAYERS = (
     # entry points and wiring: the composition root, the command line (with `twinhub user`), the server
     # launcher, the backends the settings name, and the test server helper
     ("twinhub.app", "twinhub.cli", "twinhub.auth.cli", "twinhub.launch", "twinhub.backends", "twinhub.testing"),
-    # the edges: HTTP, WebSocket, SSE; connections to brokers; the history API
+    # the edges: HTTP, WebSocket, SSE; connections to brokers; the history API (with its live stream)
     ("twinhub.api", "twinhub.connectivity", "twinhub.history.routes", "twinhub.history.grafana_routes",
-     "twinhub.history.context", "twinhub.history.subsystem"),
+     "twinhub.history.context", "twinhub.history.subsystem", "twinhub.history.live"),
     ("twinhub.config",),
     ("twinhub.service", "twinhub.history.service"),
     ("twinhub.auth",),
@@ -49,7 +49,7 @@ LAYERS = (
 # Beyond the layers: the HTTP edges reach storage and the buses only through services.
 FORBIDDEN = {edge: ("twinhub.store", "twinhub.bus") for edge in (
     "twinhub.api", "twinhub.history.routes", "twinhub.history.grafana_routes", "twinhub.history.context",
-    "twinhub.history.subsystem")}
+    "twinhub.history.subsystem", "twinhub.history.live")}
 
 MAX_LINES = 400
 

@@ -19,6 +19,7 @@ from twinhub.bus.codec import encode_event
 from twinhub.bus.nats import EPOCH_HEADER, NatsBus, NatsSubscription, event_subject, open_nats_bus
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import ConnectionEvent, PolicyEvent, ThingEvent
+from twinhub.model.points import Point
 from twinhub.model.types import JsonValue
 
 pytestmark = pytest.mark.anyio
@@ -88,6 +89,23 @@ async def test_an_event_published_on_one_worker_reaches_subscribers_on_both(
 
     for subscription in (on_first, also_on_first, on_second):
         assert await take(subscription, 3) == [thing, policy, connection]
+
+
+async def test_the_points_of_a_thing_event_reach_the_other_worker(workers: tuple[NatsBus, NatsBus]) -> None:
+    first, second = workers
+    on_second = second.subscribe()
+    thing_id = "org.twinhub.test:sensor"
+    points = (Point(thing_id, "features/t/properties/value", TIMESTAMP, 21.25, 4),
+              Point(thing_id, "attributes/a~1b", TIMESTAMP.replace(year=2023), "ü", 4),
+              Point(thing_id, "attributes/gone", TIMESTAMP, None, 4))
+    event = ThingEvent(thing_id, "modified", (), {"attributes": {"a/b": "ü"}}, 4, TIMESTAMP, points=points)
+
+    await first.publish(event)
+
+    [received] = await take(on_second, 1)
+    assert isinstance(received, ThingEvent)
+    assert received.points == points
+    assert [type(point.value) for point in received.points] == [float, str, type(None)]
 
 
 async def test_events_of_one_thing_arrive_in_revision_order(workers: tuple[NatsBus, NatsBus]) -> None:

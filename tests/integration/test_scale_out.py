@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -230,3 +231,23 @@ def test_worker_processes_of_one_server_share_its_port(shared_backends: dict[str
         assert "Unexpected exit" not in server.log()
     finally:
         server.stop()
+
+
+def test_live_history_streams_on_one_worker_the_points_committed_on_the_other(workers: list[Server]) -> None:
+    thing = "org.twinhub.scale:live-history"
+    with client(workers[0]) as first, client(workers[1]) as second:
+        assert first.put(f"/things/{thing}", json={"attributes": {"n": 0}}).status_code == 201
+        with second.stream("GET", f"/history/things/{thing}/attributes/n", headers={"Accept": "text/event-stream"},
+                           timeout=httpx.Timeout(30, read=10)) as response:
+            assert response.status_code == 200
+            lines = response.iter_lines()
+            assert next(lines).startswith(":")  # the stream is open: what is committed from now on comes
+            for n in range(1, 4):
+                assert first.put(f"/things/{thing}/attributes/n", json=n).status_code == 204
+            data: list[dict[str, object]] = []
+            for line in lines:
+                if line.startswith("data:"):
+                    data.append(json.loads(line[5:]))
+                    if len(data) == 3:
+                        break
+    assert [(point["value"], point["revision"]) for point in data] == [(1, 2), (2, 3), (3, 4)]

@@ -487,6 +487,18 @@ def test_a_malformed_history_rule_is_a_settings_error() -> None:
         load_settings(environ={"TWINHUB_HISTORY_INCLUDE": "bad ns:attributes/a"})
 
 
+def test_the_influxdb_sink_takes_an_http_url_and_keeps_its_token_out_of_repr() -> None:
+    settings = load_settings({"TWINHUB_HISTORY_INFLUXDB_URL": "http://127.0.0.1:8086/write?db=twinhub",
+                              "TWINHUB_HISTORY_INFLUXDB_TOKEN": "user:s3cret"})
+    assert settings.history_influxdb_url == "http://127.0.0.1:8086/write?db=twinhub"
+    assert settings.history_influxdb_token == "user:s3cret"
+    assert "s3cret" not in repr(settings)
+    assert load_settings({}).history_influxdb_url == ""
+    for wrong in ("127.0.0.1:8086/write", "ftp://host/write", "/write?db=x", "http:///write"):
+        with pytest.raises(SettingsError, match="history_influxdb_url"):
+            load_settings({"TWINHUB_HISTORY_INFLUXDB_URL": wrong})
+
+
 def test_the_history_cursor_key_comes_from_the_environment_and_stays_out_of_repr() -> None:
     assert Settings().history_cursor_key == ""
     settings = load_settings(environ={"TWINHUB_HISTORY_CURSOR_KEY": "s3cret-key"})

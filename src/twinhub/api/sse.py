@@ -55,7 +55,16 @@ from twinhub.service.streaming import (
 )
 from twinhub.service.views import project_thing, project_value
 
-__all__ = ["EVENT_STREAM", "KEEP_ALIVE_SECONDS", "accepts_event_stream", "stream_search", "stream_things"]
+__all__ = [
+    "EVENT_STREAM",
+    "KEEP_ALIVE_SECONDS",
+    "WATCH_CAPACITY",
+    "accepts_event_stream",
+    "event_stream",
+    "live_chunks",
+    "stream_search",
+    "stream_things",
+]
 
 EVENT_STREAM = "text/event-stream"
 KEEP_ALIVE_SECONDS = 10.0
@@ -109,10 +118,10 @@ async def stream_things(request: Request, ctx: Context, auth: AuthContext, thing
             ids[0], auth.subjects, watched, from_revision=history.from_revision,
             to_revision=history.to_revision, from_timestamp=history.from_timestamp,
             to_timestamp=history.to_timestamp)
-        return _event_stream(_replayed(replay, render_one), request)
+        return event_stream(_replayed(replay, render_one), request)
     watch = ctx.events.watch(auth.subjects, watched, capacity=WATCH_CAPACITY,
                              max_bytes=ctx.settings.session_buffer_bytes, budget=ctx.budget)
-    return _event_stream(_live(watch, render_one), request)
+    return event_stream(live_chunks(watch, render_one), request)
 
 
 def _ids(text: str | None) -> tuple[str, ...] | None:
@@ -196,7 +205,9 @@ def event_context(event: ThingEvent, value: JsonValue | Missing) -> JsonObject:
     return context
 
 
-async def _live(watch: Watch, render_one: Callable[[Delivery], bytes | None]) -> AsyncIterator[bytes]:
+async def live_chunks(watch: Watch, render_one: Callable[[Delivery], bytes | None]) -> AsyncIterator[bytes]:
+    """The chunks of a live stream: what `render_one` makes of each delivery of `watch`, keep-alives while
+    nothing comes, and a last comment when the watch was cut off; the watch closes when the stream ends."""
     try:
         yield KEEP_ALIVE  # at once, so that the client (and any proxy) sees the stream open
         while True:
@@ -225,7 +236,8 @@ async def _replayed(deliveries: AsyncIterator[Delivery],
             yield chunk
 
 
-def _event_stream(chunks: AsyncIterator[bytes], request: Request) -> Response:
+def event_stream(chunks: AsyncIterator[bytes], request: Request) -> Response:
+    """A `text/event-stream` response of `chunks`, unbuffered, echoing the request's correlation-id."""
     headers = dict(_HEADERS)
     correlation_id = request.headers.get("correlation-id")
     if correlation_id:
@@ -248,7 +260,7 @@ async def stream_search(request: Request, ctx: Context, auth: AuthContext) -> Re
         query = query.resume_after(last_id)
     pages = search_pages(ctx.search, query, auth.subjects)
     first = await anext(pages)  # bad input fails here, before the stream
-    return _event_stream(_hits(first, pages, fields), request)
+    return event_stream(_hits(first, pages, fields), request)
 
 
 async def _hits(first: SearchPage, pages: AsyncIterator[SearchPage], fields: FieldSelector | None,

@@ -6,8 +6,12 @@
 `kind` is "thing", "policy" or "connection" (whose `value` is the connection's whole JSON, `path` empty);
 `path` is the pointer as its list of keys (no escaping, so `~` and `/` survive as they are); `value` is
 always present (JSON null is a value). `headers` (the Ditto headers of the command, string to string) is
-present only when there are any. Unknown fields are ignored, so a newer worker may add fields without
-breaking older ones during a rolling upgrade (an older one skips a kind it does not know).
+present only when there are any, and so is `points` on a thing event (the history points its commit
+recorded, `[path, value]` each, or `[path, value, time]` when its time is not the event's timestamp (a
+device's own time): the leaf path as history writes it, the scalar or null, the time in whole microseconds
+since the Unix epoch; thing and revision are the event's). Unknown fields are ignored,
+so a newer worker may add fields without breaking older ones during a rolling upgrade (an older one skips
+a kind it does not know).
 
 Pure: no I/O, no clock.
 """
@@ -15,12 +19,14 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from types import MappingProxyType
 from typing import Final, Literal, TypeVar, get_args
 
 import orjson
 
 from twinhub.bus.base import Event
+from twinhub.history.series import from_micros, micros
 from twinhub.model.events import (
     NO_HEADERS,
     ConnectionAction,
@@ -33,6 +39,7 @@ from twinhub.model.events import (
     format_timestamp,
     read_timestamp,
 )
+from twinhub.model.points import Point
 from twinhub.model.types import JsonValue, Pointer
 
 __all__ = ["EventKey", "EventKind", "decode_event", "encode_event", "event_key"]
@@ -73,6 +80,8 @@ def encode_event(event: Event) -> bytes:
     }
     if event.headers:
         body["headers"] = dict(event.headers)
+    if isinstance(event, ThingEvent) and event.points:
+        body["points"] = [_encode_point(point, event.timestamp) for point in event.points]
     try:
         return orjson.dumps(body)
     except orjson.JSONEncodeError as exc:
@@ -99,14 +108,17 @@ def decode_event(data: bytes) -> Event:
 
 
 def _decode_thing_event(body: dict[str, JsonValue]) -> ThingEvent:
+    thing_id, revision = _string(body, "id"), _revision(body)
+    timestamp = read_timestamp(_string(body, "timestamp"))
     return ThingEvent(
-        thing_id=_string(body, "id"),
+        thing_id=thing_id,
         action=_action(body, _THING_ACTIONS),
         path=_path(body),
         value=body["value"],
-        revision=_revision(body),
-        timestamp=read_timestamp(_string(body, "timestamp")),
+        revision=revision,
+        timestamp=timestamp,
         headers=_headers(body),
+        points=_points(body, thing_id, revision, timestamp),
     )
 
 
@@ -180,3 +192,31 @@ def _headers(body: dict[str, JsonValue]) -> EventHeaders:
     if isinstance(headers, dict) and all(isinstance(value, str) for value in headers.values()):
         return MappingProxyType({key: str(value) for key, value in headers.items()})
     raise ValueError(f"the event's headers must be an object of strings, not {headers!r}")
+
+
+def _encode_point(point: Point, timestamp: datetime) -> JsonValue:
+    if point.time == timestamp:
+        return [point.path, point.value]
+    return [point.path, point.value, micros(point.time)]
+
+
+def _points(body: dict[str, JsonValue], thing_id: str, revision: int, timestamp: datetime) -> tuple[Point, ...]:
+    points = body.get("points")
+    if points is None:
+        return ()
+    if not isinstance(points, list):
+        raise ValueError(f"the event's points must be a list, not {points!r}")
+    return tuple(_point(item, thing_id, revision, timestamp) for item in points)
+
+
+def _point(item: JsonValue, thing_id: str, revision: int, timestamp: datetime) -> Point:
+    match item:
+        case [str() as path, None | bool() | int() | float() | str() as value]:
+            return Point(thing_id, path, timestamp, value, revision)
+        case [str() as path, None | bool() | int() | float() | str() as value, int() as time] \
+                if not isinstance(time, bool):
+            try:
+                return Point(thing_id, path, from_micros(time), value, revision)
+            except OverflowError:
+                pass
+    raise ValueError(f"a point must be [path, scalar or null] or [path, scalar or null, microseconds], not {item!r}")

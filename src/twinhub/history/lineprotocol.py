@@ -6,6 +6,11 @@ Backslashes are doubled everywhere, so that a value ending in one cannot escape 
 contiguous backslashes read as one). Line protocol cannot carry a newline in a tag or field value: such a point
 is refused rather than altered. Integers take the `i` suffix, booleans are `true`/`false`; the timestamp is
 nanoseconds since the epoch.
+
+InfluxDB keeps one type per field key of a measurement (per shard), and refuses points of another ("field type
+conflict"). An export of one series has one type, but a sink writes every path into one measurement; it asks
+for fields keyed by type (`typed_fields`): numbers as floats in `value` (an integer and a fraction of one
+series stay one field), booleans in `value_bool`, strings in `value_str`.
 """
 
 from __future__ import annotations
@@ -44,11 +49,20 @@ def _field(value: Scalar) -> str:
     return f'"{_escaped(_STRING, value)}"'
 
 
-def line_of(point: RecordedPoint, measurement: str = DEFAULT_MEASUREMENT) -> str:
-    """One point as one line (without its newline)."""
+def line_of(point: RecordedPoint, measurement: str = DEFAULT_MEASUREMENT, *, typed_fields: bool = False) -> str:
+    """One point as one line (without its newline); `typed_fields`: the field keyed by the value's type."""
+    value = point.value
+    key = "value"
+    if typed_fields:
+        if isinstance(value, bool):
+            key = "value_bool"
+        elif isinstance(value, str):
+            key = "value_str"
+        else:
+            value = float(value)
     # tags in byte order, as InfluxDB recommends (it sorts them otherwise)
     return (f"{_escaped(_MEASUREMENT, measurement)},path={_escaped(_KEY_OR_TAG, point.path)},"
-            f"thingId={_escaped(_KEY_OR_TAG, point.thing_id)} value={_field(point.value)} {micros(point.time) * 1000}")
+            f"thingId={_escaped(_KEY_OR_TAG, point.thing_id)} {key}={_field(value)} {micros(point.time) * 1000}")
 
 
 def render_line_protocol(points: Iterable[RecordedPoint], measurement: str = DEFAULT_MEASUREMENT) -> Iterator[str]:

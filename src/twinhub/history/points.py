@@ -9,32 +9,16 @@ value None, a deletion marker, so a series shows where its value ended.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 
+from twinhub.model.points import Point, PointValue
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
 __all__ = ["Point", "PointValue", "changed_points", "format_leaf_path"]
 
-PointValue = bool | int | float | str | None  # None: the leaf was removed
 _Leaves = dict[tuple[str, ...], bool | int | float | str]
 
 _FEATURE_SECTIONS = ("properties", "desiredProperties")
-
-
-@dataclass(frozen=True, slots=True)
-class Point:
-    """One value of one leaf of a thing at a moment, written by revision `revision`.
-
-    `path` is the leaf's JSON pointer without its leading slash (`features/temp/properties/value`), keys
-    escaped as RFC 6901 does ('~' as '~0', '/' as '~1').
-    """
-
-    thing_id: str
-    path: str
-    time: datetime
-    value: PointValue
-    revision: int
 
 
 def format_leaf_path(keys: tuple[str, ...]) -> str:

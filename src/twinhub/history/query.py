@@ -14,7 +14,16 @@ from twinhub.history.timespec import TimeRange, bucket_count, parse_range, parse
 from twinhub.model.errors import HistoryAggregationInvalid, HistoryLimitInvalid, HistoryPathsInvalid
 from twinhub.model.pointer import format_pointer, parse_pointer
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "MAX_PATHS", "HistoryQuery", "parse_agg", "parse_paths", "parse_query"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MAX_PATHS",
+    "HistoryQuery",
+    "parse_agg",
+    "parse_paths",
+    "parse_query",
+    "requested_paths",
+]
 
 MAX_PATHS = 100  # paths of one request
 DEFAULT_LIMIT = 1_000  # raw points of one page
@@ -52,6 +61,15 @@ def parse_paths(text: str) -> tuple[str, ...]:
     return tuple(paths)
 
 
+def requested_paths(params: Mapping[str, str], path: str | None) -> tuple[str, ...]:
+    """The paths of a request: `path` (the one the URL names, if any), then those of `paths`, as `parse_paths`
+    gives them. Raises HistoryPathsInvalid when there are none, and what `parse_paths` raises."""
+    given = ",".join(text for text in (path, params.get("paths")) if text is not None)
+    if not given:
+        raise HistoryPathsInvalid("", "Name a path in the URL or with paths=.")
+    return parse_paths(given)
+
+
 def parse_agg(text: str) -> Aggregation:
     """The aggregation `text` names; raises HistoryAggregationInvalid."""
     try:
@@ -74,10 +92,7 @@ def parse_query(params: Mapping[str, str], now: datetime, *, path: str | None = 
     URL names, if any, and comes before those of `paths`. `step` without `agg` means mean; `agg` without `step`,
     and `cursor` with `step`, are refused. Raises the History*Invalid errors (400)."""
     time_range = parse_range(params.get("from"), params.get("to"), now)
-    given = ",".join(text for text in (path, params.get("paths")) if text is not None)
-    if not given:
-        raise HistoryPathsInvalid("", "Name a path in the URL or with paths=.")
-    paths = parse_paths(given)
+    paths = requested_paths(params, path)
     step_text, agg_text, cursor = params.get("step"), params.get("agg"), params.get("cursor")
     step = agg = None
     if step_text is not None:

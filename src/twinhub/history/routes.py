@@ -5,6 +5,7 @@ API's one handler). Handlers parse, await the history service and render; nothin
     GET /api/2/history/things/{thingId}[/{path}]?paths=a,b                     one series per path
     GET ...?step=1m&agg=mean                                                   buckets instead of points
     GET ...?format=csv|parquet|lp (or Accept: text/csv, application/vnd.apache.parquet, text/plain)
+    GET /api/2/history/things/{thingId}[/{path}][?paths=] with Accept: text/event-stream   live points (SSE)
     GET /api/2/history/search?filter=&namespaces=&path=&from=&to=&step=&agg=&groupBy=   fleet aggregation
     GET /api/2/history/grafana/ and POST .../metrics, .../metric-payload-options, .../query   Grafana
 
@@ -25,13 +26,15 @@ from starlette.routing import Route
 
 from twinhub.api.paths import decode_keys, decode_thing_id
 from twinhub.api.responses import json_response
+from twinhub.api.sse import accepts_event_stream
 from twinhub.history.bodies import aggregated_body, bucket_rows, fleet_body, point_rows, raw_body
 from twinhub.history.context import ALL_METHODS, context_of, response_headers
 from twinhub.history.export import ExportFormat, choose_format, render_csv
 from twinhub.history.fleet_query import parse_fleet_query
 from twinhub.history.grafana_routes import grafana_routes
 from twinhub.history.lineprotocol import render_line_protocol
-from twinhub.history.query import parse_query
+from twinhub.history.live import stream_history
+from twinhub.history.query import parse_query, requested_paths
 from twinhub.history.series import RecordedPoint
 from twinhub.history.timespec import format_step
 from twinhub.model.errors import MethodNotAllowed
@@ -66,6 +69,8 @@ async def thing_history(request: Request) -> Response:
         raise MethodNotAllowed(request.method, ["GET"])
     thing_id, path = _thing_path(request)
     parameters = _parameters(request)
+    if accepts_event_stream(request):  # live: each new point as it commits
+        return await stream_history(request, ctx.streams, auth.subjects, thing_id, requested_paths(parameters, path))
     query = parse_query(parameters, ctx.service.clock(), path=path)
     export = choose_format(parameters.get("format"), request.headers.get("accept"))
     several = "paths" in parameters

@@ -1,5 +1,7 @@
 """History as one subsystem of the application (`twinhub.app`): the history API (`twinhub.history.routes`,
-`twinhub.history.grafana_routes`) on the platform's store, things and search.
+`twinhub.history.grafana_routes`, live streams from `twinhub.history.live`) on the platform's store, things,
+search and event hub; and, when `history_influxdb_url` is set, the InfluxDB sink (`twinhub.history.sink`) fed
+with the points this worker commits.
 
 Cursors of raw pages are tagged with `history_cursor_key` (`TWINHUB_HISTORY_CURSOR_KEY`); without one, with a
 key derived from the store's epoch, which every worker of that store shares.
@@ -14,8 +16,9 @@ from starlette.routing import BaseRoute
 
 from twinhub.config import Settings
 from twinhub.history import routes
-from twinhub.history.context import STATE_KEY, HistoryContext
+from twinhub.history.context import STATE_KEY, HistoryContext, Streams
 from twinhub.history.service import HistoryService, cursor_key_of
+from twinhub.history.sink import open_influx_sink
 from twinhub.service.platform import Platform
 
 __all__ = ["History"]
@@ -29,6 +32,10 @@ class History:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, platform: Platform) -> AsyncIterator[Mapping[str, object]]:
-        key = cursor_key_of(self.settings.history_cursor_key, await platform.store.epoch())
+        settings = self.settings
+        key = cursor_key_of(settings.history_cursor_key, await platform.store.epoch())
         service = HistoryService(platform.store, platform.things, platform.search, cursor_key=key)
-        yield {STATE_KEY: HistoryContext(platform.authenticator, service)}
+        streams = Streams(platform.events, settings.session_buffer_bytes, platform.budget)
+        async with open_influx_sink(settings.history_influxdb_url, follow=platform.things.follow_points,
+                                    token=settings.history_influxdb_token):
+            yield {STATE_KEY: HistoryContext(platform.authenticator, service, streams)}

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Literal
 
+from twinhub.model.points import Point
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
 EventAction = Literal["created", "modified", "merged", "deleted"]
@@ -68,6 +69,10 @@ class ThingEvent:
     revision: int
     timestamp: datetime
     headers: EventHeaders = field(default_factory=_no_headers, compare=False, hash=False, repr=False)
+    # The history points its commit recorded (`Commit.points` of this thing and revision): published with
+    # the event so that live history sees exactly what committed, on every worker; like `headers`, not part
+    # of its identity and not stored in the journal (the points have their own table).
+    points: tuple[Point, ...] = field(default=(), compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ import orjson
 from twinhub.model.events import Thing, ThingEvent, format_timestamp
 from twinhub.model.fields import FieldSelector, select
 from twinhub.model.pointer import format_pointer, set_at
+from twinhub.model.points import Point, leaf_pointer
 from twinhub.model.policy import READ
 from twinhub.model.thing import SPECIAL_FIELDS
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
@@ -57,6 +58,9 @@ class EventFilter:
     filter: Node | None = None  # parsed and validated (`twinhub.service.streaming.parse_event_filter`)
     filter_text: str | None = None
     extra_fields: FieldSelector | None = None
+    # Live history: the leaf paths (as points name them) whose committed points are wanted, in place of the
+    # event's value; None for a watcher of events.
+    points: frozenset[str] | None = None
 
 
 _Rendered = TypeVar("_Rendered")
@@ -93,6 +97,7 @@ class Delivery:
     extra: JsonObject | None
     thing: Thing | None
     renderings: Renderings = field(default_factory=Renderings, compare=False, repr=False)
+    points: tuple[Point, ...] = ()  # for a watcher of points: those of its paths it may READ (value MISSING)
 
     def rendered(self, how: Hashable, render: Callable[[], _Rendered]) -> _Rendered:
         """`render()`, computed once for every delivery of this event with the same view and `how` (which
@@ -102,10 +107,13 @@ class Delivery:
     @property
     def size(self) -> int:
         """Roughly the bytes the delivery costs a watcher's buffer: its value and extra fields as JSON."""
+        if self.points:
+            return sum(_POINT_SIZE + len(point.path) + len(str(point.value)) for point in self.points)
         return self.rendered(_SIZE, lambda: _json_size(self.value) + _json_size(self.extra))
 
 
 _SIZE: Final = ("size",)
+_POINT_SIZE: Final = 120  # a point's JSON besides its path and value: thing id, time, revision, keys
 
 
 def _json_size(value: JsonValue | Missing | None) -> int:
@@ -150,12 +158,16 @@ class EventView:
     _documents: dict[tuple[int, int], JsonObject] = field(default_factory=dict)
     _verdicts: dict[tuple[int, int, object], bool] = field(default_factory=dict)
     _whole_thing: JsonObject | None = None
+    _points: dict[tuple[tuple[str, ...], frozenset[str]], tuple[Point, ...]] = field(default_factory=dict)
     _placeholders: dict[str, JsonValue] | None = None
     renderings: Renderings = field(default_factory=Renderings)
 
     def deliver(self, interest: Interest) -> Delivery | None:
         """What the watcher gets of the event, or None when nothing (unreadable, or filtered out)."""
         subjects = interest.subjects
+        if interest.event_filter.points is not None:
+            points = self._readable_points(subjects, interest.event_filter.points)
+            return Delivery(self.event, MISSING, None, self.thing, self.renderings, points) if points else None
         if subjects in self._views:
             value = self._views[subjects]
         else:
@@ -172,6 +184,17 @@ class EventView:
             if not verdict:
                 return None
         return Delivery(self.event, value, extra, self.thing, self.renderings)
+
+    def _readable_points(self, subjects: tuple[str, ...], paths: frozenset[str]) -> tuple[Point, ...]:
+        """The event's points at `paths` that the subjects may READ there, as a GET of the leaf checks it
+        (a deletion marker too: whoever could read the value learns that it ended)."""
+        key = (subjects, paths)
+        cached = self._points.get(key)
+        if cached is None:
+            cached = self._points[key] = tuple(
+                point for point in self.event.points if point.path in paths
+                and self.enforcer.view(subjects, "thing", leaf_pointer(point.path), True) is not MISSING)
+        return cached
 
     def _view(self, subjects: tuple[str, ...]) -> JsonValue | Missing | _Unreadable:
         event, enforcer = self.event, self.enforcer

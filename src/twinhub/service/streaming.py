@@ -353,10 +353,12 @@ class EventHub:
 
 
 def _narrows_to(event_filter: EventFilter, event: ThingEvent) -> bool:
-    """The cheap checks: namespace, thing id, path."""
+    """The cheap checks: namespace, thing id, the watched points, path."""
     if event_filter.namespaces is not None and event.thing_id.split(":", 1)[0] not in event_filter.namespaces:
         return False
     if event_filter.thing_ids is not None and event.thing_id not in event_filter.thing_ids:
+        return False
+    if event_filter.points is not None and not any(point.path in event_filter.points for point in event.points):
         return False
     return _touches(event.path, event_filter.path)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from twinhub.bus.base import EventBus
-from twinhub.history import HistoryRules, changed_points
+from twinhub.history import HistoryRules, Point, changed_points
 from twinhub.model.commands import DEFAULT_MAX_THING_SIZE, Applied, ThingCommand, apply, exists, replay
 from twinhub.model.errors import (
     PolicyNotAccessible,
@@ -91,6 +91,7 @@ class ThingService:
         self._cache: OrderedDict[str, Thing] = OrderedDict()
         self._cache_size = cache_size
         self._clock = clock
+        self._point_listeners: list[Callable[[tuple[Point, ...]], None]] = []
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -311,11 +312,21 @@ class ThingService:
     def _forget(self, thing_id: str) -> None:
         self._cache.pop(thing_id, None)
 
+    def follow_points(self, listener: Callable[[tuple[Point, ...]], None]) -> Callable[[], None]:
+        """Call `listener` with the history points of each write this service commits (this worker's, not other
+        workers'), as soon as they are durable and before their event is published; it must return at once.
+        Returns what stops it."""
+        self._point_listeners.append(listener)
+        return lambda: self._point_listeners.remove(listener)
+
     def _remember_commit(self, unit: Commit) -> None:
         for policy_write in unit.policies:
             self._policies.remember(policy_write.policy)
         for thing_write in unit.things:
             self._remember(thing_write.thing)
+        if unit.points:
+            for listener in self._point_listeners:
+                listener(unit.points)
 
     def _remember(self, thing: Thing) -> None:
         cached = self._cache.get(thing.thing_id)

@@ -14,10 +14,13 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from twinhub.bus.base import EventBus
 from twinhub.model.errors import TwinhubError
+from twinhub.model.events import ThingEvent
+from twinhub.model.points import Point
 from twinhub.service.publishing import Publisher
 from twinhub.store.base import RevisionConflict, Store
 from twinhub.store.commit import Commit
@@ -98,12 +101,19 @@ class EntityWriter:
 
     async def commit(self, unit: Commit) -> None:
         """Store `unit` (raises RevisionConflict when an entity's revision moved), remember it, and publish its
-        events: the policies' first, as a thing created with its policy depends on it; connections' last."""
+        events: the policies' first, as a thing created with its policy depends on it; connections' last. A
+        thing event carries the points committed with it (live history and sinks take them from the bus)."""
         await self._store.commit(unit)
         self._remember(unit)
         for policy_write in unit.policies:
             await self._publisher.publish(policy_write.event)
         for thing_write in unit.things:
-            await self._publisher.publish(thing_write.event)
+            await self._publisher.publish(_with_points(thing_write.event, unit.points))
         for connection_write in unit.connections:
             await self._publisher.publish(connection_write.event)
+
+
+def _with_points(event: ThingEvent, points: tuple[Point, ...]) -> ThingEvent:
+    """`event` carrying the points of its thing and revision among `points`."""
+    own = tuple(point for point in points if point.revision == event.revision and point.thing_id == event.thing_id)
+    return replace(event, points=own) if own else event

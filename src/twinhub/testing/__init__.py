@@ -39,6 +39,16 @@ def free_port() -> int:
         return port
 
 
+def terminate(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """SIGTERM `process` and wait for it; killed when it is still alive after `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]

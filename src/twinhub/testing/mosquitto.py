@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 
-from twinhub.testing import free_port
+from twinhub.testing import free_port, terminate
 
 __all__ = ["MOSQUITTO", "Mosquitto", "MosquittoError", "running_mosquitto"]
 
@@ -115,14 +115,8 @@ class Mosquitto:
     def stop(self) -> None:
         """A clean stop (a persistent broker writes its sessions and queued messages to disk); killed after 15 s."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        if process is not None:
+            terminate(process)
 
     def restart(self) -> None:
         self.stop()

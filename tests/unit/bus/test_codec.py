@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from twinhub.bus.base import Event
 from twinhub.bus.codec import decode_event, encode_event, event_key
 from twinhub.model.events import ConnectionEvent, PolicyEvent, ThingEvent
+from twinhub.model.points import Point, PointValue
 from twinhub.model.types import JsonValue
 
 # Keys and strings with what JSON pointers and JSON escaping find hard: `~`, `/`, quotes, unicode.
@@ -29,15 +30,22 @@ moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2200, 
 T = datetime(2024, 5, 1, 12, tzinfo=UTC)
 T_TEXT = "2024-05-01T12:00:00.000000Z"  # T as the wire writes it
 revisions = st.integers(min_value=0, max_value=2**63 - 1)
-thing_events = st.builds(
-    ThingEvent,
-    thing_id=text,
-    action=st.sampled_from(["created", "modified", "merged", "deleted"]),
-    path=pointers,
-    value=json_values,
-    revision=revisions,
-    timestamp=moments,
-)
+point_values: st.SearchStrategy[PointValue] = (
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False) | text)
+point_times = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC))
+
+
+@st.composite
+def thing_events(draw: st.DrawFn) -> ThingEvent:
+    thing_id, revision, timestamp = draw(text), draw(revisions), draw(moments)
+    times = point_times | st.just(timestamp)  # a device's own time, or the event's
+    points = draw(st.lists(st.builds(Point, thing_id=st.just(thing_id), path=text, time=times,
+                                     value=point_values, revision=st.just(revision)), max_size=4))
+    return ThingEvent(thing_id, draw(st.sampled_from(["created", "modified", "merged", "deleted"])), draw(pointers),
+                      draw(json_values), revision, timestamp, points=tuple(points))
+
+
 policy_events = st.builds(
     PolicyEvent,
     policy_id=text,
@@ -73,7 +81,7 @@ def fields(event: Event) -> object:
     return exactly([type(event).__name__, *(getattr(event, name) for name in event.__slots__)])
 
 
-@given(thing_events | policy_events | connection_events)
+@given(thing_events() | policy_events | connection_events)
 def test_every_event_round_trips_exactly(event: Event) -> None:
     assert fields(decode_event(encode_event(event))) == fields(event)
 
@@ -117,6 +125,29 @@ def test_the_command_headers_travel_with_the_event_but_only_when_there_are_any()
 
     assert dict(decoded.headers) == headers
     assert "headers" not in orjson.loads(encode_event(ThingEvent("a:b", "modified", ("x",), 1, 2, T)))
+
+
+def test_the_points_travel_with_the_event_as_path_value_and_their_own_time_only_when_there_are_any() -> None:
+    device_time = T.replace(minute=5)
+    points = (Point("a:b", "attributes/t", device_time, 21.5, 2), Point("a:b", "attributes/gone", T, None, 2))
+    event = ThingEvent("a:b", "modified", ("attributes",), {"t": 21.5}, 2, T, points=points)
+
+    body = orjson.loads(encode_event(event))
+
+    # the time only where it is not the event's timestamp
+    assert body["points"] == [["attributes/t", 21.5, 1714565100000000], ["attributes/gone", None]]
+    assert decode_event(encode_event(event)).points == points
+    assert "points" not in orjson.loads(encode_event(ThingEvent("a:b", "modified", ("x",), 1, 2, T)))
+
+
+@pytest.mark.parametrize("points", [
+    {"a": 1}, [["a"]], [["a", 1, 0, 0]], [["a", [1], 0]], [["a", [1]]], [["a", {}, 0]], [[1, 1, 0]],
+    [["a", 1, "0"]], [["a", 1, True]],
+    [["a", 1, 1.5]], [["a", 1, 10**18]],
+])
+def test_points_of_the_wrong_shape_are_refused(points: object) -> None:
+    with pytest.raises(ValueError, match="point"):
+        decode_event(orjson.dumps({**VALID, "points": points}))
 
 
 def test_headers_that_are_not_strings_are_refused() -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tests.unit.history.recorded import Point
 from twinhub.history.export import CSV_HEADER, ExportFormat, choose_format, render_csv
-from twinhub.history.lineprotocol import render_line_protocol
+from twinhub.history.lineprotocol import line_of, render_line_protocol
 from twinhub.history.parquet import VALUE_ENCODING_KEY, render_parquet
 from twinhub.history.series import Scalar
 from twinhub.model.errors import HistoryFormatInvalid
@@ -97,6 +97,11 @@ def test_line_protocol_writes_each_kind_of_value_as_influx_does() -> None:
         "twinhub,path=/attributes/a\\ b,thingId=ns:t value=true 1767225600000000000\n",
         'twinhub,path=/attributes/a\\ b,thingId=ns:t value="say \\"hi\\"\\\\" 1767225600000000000\n',
     ]
+
+
+def test_typed_fields_keep_one_type_per_field_key_as_influxdb_requires_of_a_measurement() -> None:
+    lines = [line_of(Point("ns:t", "attributes/a", T0, v, 1), typed_fields=True) for v in (3, 2.5, True, "x")]
+    assert [line.split(" ")[1] for line in lines] == ["value=3.0", "value=2.5", "value_bool=true", 'value_str="x"']
 
 
 def test_line_protocol_refuses_a_line_break_rather_than_altering_it() -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from twinhub.model.events import ThingEvent
+from twinhub.model.points import Point
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer
 from twinhub.policy.rules import Rule
@@ -49,3 +50,28 @@ def test_a_merge_keeps_its_readable_part_and_real_empty_objects() -> None:
 def test_a_modification_to_an_emptied_object_is_still_an_event() -> None:
     # a PUT replaces the whole object: what bob sees of it changed (it may have lost fields)
     assert seen(BOB, "modified", ("attributes",), {"secret": 1}) == {}
+
+
+def points_seen(subjects: tuple[str, ...], paths: set[str], action: str = "modified") -> list[tuple[str, object]]:
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+    points = (Point(TID, "attributes/open", moment, 1, 2), Point(TID, "attributes/secret", moment, 2, 2),
+              Point(TID, "attributes/cfg/key", moment, None, 2), Point(TID, "attributes/cfg/other", moment, "x", 2))
+    event = ThingEvent(TID, action, ("attributes",), {"open": 1, "secret": 2, "cfg": {"other": "x"}}, 2,  # type: ignore[arg-type]
+                       moment, points=points)
+    interest = Interest(subjects, EventFilter(thing_ids=frozenset({TID}), points=frozenset(paths)))
+    delivery = EventView(event, None, ENFORCER, moment).deliver(interest)
+    return [] if delivery is None else [(point.path, point.value) for point in delivery.points]
+
+
+def test_a_watcher_of_points_gets_those_of_its_paths_it_may_read_deletion_markers_included() -> None:
+    every = {"attributes/open", "attributes/secret", "attributes/cfg/key", "attributes/cfg/other"}
+    assert points_seen(ALICE, every) == [("attributes/open", 1), ("attributes/secret", 2),
+                                         ("attributes/cfg/key", None), ("attributes/cfg/other", "x")]
+    assert points_seen(BOB, every) == [("attributes/open", 1), ("attributes/cfg/other", "x")]
+    assert points_seen(ALICE, {"attributes/cfg/key"}) == [("attributes/cfg/key", None)]
+
+
+def test_a_watcher_of_points_gets_nothing_when_none_of_its_paths_is_readable() -> None:
+    assert points_seen(BOB, {"attributes/secret", "attributes/cfg/key"}) == []
+    assert points_seen(("nginx:mallory",), {"attributes/open"}) == []
+    assert points_seen(ALICE, {"attributes/elsewhere"}) == []

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from twinhub.bus.inprocess import InProcessBus
-from twinhub.history import HistoryRules, parse_rules
+from twinhub.bus.inprocess import InProcessBus, InProcessSubscription
+from twinhub.history import HistoryRules, Point, parse_rules
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import PreconditionFailed
 from twinhub.model.etag import Preconditions
+from twinhub.model.events import ThingEvent
 from twinhub.service.policies import PolicyService
 from twinhub.service.things import RECORD_EVERY_LEAF, ThingService
 from twinhub.store.sqlite import SqliteStore, open_sqlite_store
@@ -36,6 +37,7 @@ def anyio_backend() -> str:
 class World:
     store: SqliteStore
     things: ThingService
+    bus: InProcessBus
 
     async def series(self, path: str) -> list[tuple[datetime, object, int]]:
         page = await self.store.points(THING, [path], start=EVER[0], end=EVER[1], limit=100)
@@ -46,7 +48,7 @@ async def open_world(tmp_path: Path, rules: HistoryRules = RECORD_EVERY_LEAF) ->
     bus = InProcessBus()
     async with open_sqlite_store(tmp_path / "things.db") as store:
         policies = PolicyService(store, bus)
-        yield World(store, ThingService(store, bus, policies, history_rules=rules, clock=lambda: NOW))
+        yield World(store, ThingService(store, bus, policies, history_rules=rules, clock=lambda: NOW), bus)
     await bus.aclose()
 
 
@@ -91,3 +93,49 @@ async def test_the_rules_of_the_service_select_the_leaves(tmp_path: Path) -> Non
         await world.things.execute(ThingCommand("modify", THING, (), {"attributes": {"a": 1, "secret": 2}}), OWNER)
         assert await world.series("attributes/a") == [(NOW, 1, 1)]
         assert await world.series("attributes/secret") == []
+
+
+async def test_each_published_event_carries_exactly_the_points_committed_with_it(tmp_path: Path) -> None:
+    rules = HistoryRules(exclude=parse_rules(["org.twinhub.test:attributes/secret*"]))
+    async for world in open_world(tmp_path, rules):
+        subscription = world.bus.subscribe()
+        measured = NOW - timedelta(minutes=5)
+        await world.things.execute(ThingCommand("modify", THING, (), {"attributes": {"a": 1, "secret": 2}}), OWNER)
+        await world.things.execute(ThingCommand("modify", THING, ("attributes",), {"b": True}), OWNER,
+                                   history_time=measured)
+        await world.things.execute(ThingCommand("modify", THING, ("attributes", "b"), True), OWNER)  # unchanged
+        events = [event async for event in _take(subscription, 3)]
+        subscription.close()
+
+        published = {(point.path, point.revision): (point.time, point.value) for event in events
+                     for point in event.points}
+        stored = {(path, revision): (time, value) for path in ("attributes/a", "attributes/b", "attributes/secret")
+                  for time, value, revision in await world.series(path)}
+        assert published == stored == {("attributes/a", 1): (NOW, 1), ("attributes/a", 2): (measured, None),
+                                       ("attributes/b", 2): (measured, True)}
+        assert all(point.thing_id == THING and point.revision == event.revision
+                   for event in events for point in event.points)
+        assert [len(event.points) for event in events] == [1, 2, 0]
+
+
+async def _take(subscription: InProcessSubscription, count: int) -> AsyncIterator[ThingEvent]:
+    """The next `count` thing events (the policy created with the thing has its own)."""
+    async for event in subscription:
+        if isinstance(event, ThingEvent):
+            yield event
+            count -= 1
+            if not count:
+                return
+
+
+async def test_follow_points_hears_each_commit_of_this_service_once_until_stopped(world: World) -> None:
+    heard: list[tuple[Point, ...]] = []
+    stop = world.things.follow_points(heard.append)
+    await world.things.execute(ThingCommand("modify", THING, (), {"attributes": {"a": 1, "b": "x"}}), OWNER)
+    await world.things.execute(ThingCommand("modify", THING, ("attributes", "a"), 1), OWNER)  # no change, no point
+    await world.things.execute(ThingCommand("modify", THING, ("attributes", "a"), 2), OWNER)
+    stop()
+    await world.things.execute(ThingCommand("modify", THING, ("attributes", "a"), 3), OWNER)
+
+    assert [[(point.path, point.value, point.revision) for point in points] for points in heard] == [
+        [("attributes/a", 1, 1), ("attributes/b", "x", 1)], [("attributes/a", 2, 3)]]

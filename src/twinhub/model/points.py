@@ -1,0 +1,34 @@
+"""A history point: one value of one leaf of a thing at a moment. Here in the model because a committed
+thing event carries the points its commit recorded (`twinhub.model.events.ThingEvent.points`); which leaves
+a change records is history's logic (`twinhub.history.points`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from twinhub.model.types import Pointer
+
+__all__ = ["Point", "PointValue", "leaf_pointer"]
+
+PointValue = bool | int | float | str | None  # None: the leaf was removed
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One value of one leaf of a thing at a moment, written by revision `revision`.
+
+    `path` is the leaf's JSON pointer without its leading slash (`features/temp/properties/value`), keys
+    escaped as RFC 6901 does ('~' as '~0', '/' as '~1').
+    """
+
+    thing_id: str
+    path: str
+    time: datetime
+    value: PointValue
+    revision: int
+
+
+def leaf_pointer(path: str) -> Pointer:
+    """The keys of a point's `path` (RFC 6901 escapes undone)."""
+    return tuple(key.replace("~1", "/").replace("~0", "~") for key in path.split("/"))
