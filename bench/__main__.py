@@ -21,6 +21,10 @@ from bench.connectivity import ConnectivityOptions
 from bench.connectivity import run as run_connectivity
 from bench.connectivity_report import save_connectivity
 from bench.connectivity_report import to_markdown as connectivity_to_markdown
+from bench.history import HISTORY, HistoryOptions
+from bench.history import run as run_history
+from bench.history import save as save_history
+from bench.history import to_markdown as history_to_markdown
 from bench.http_things import FLOOR, SCENARIOS, Options, ServerStartError, run
 from bench.mapping_js import MAPPING_JS, MappingJsOptions
 from bench.mapping_js import run as run_mapping_js
@@ -42,7 +46,7 @@ SEARCH = "search"
 SCALE_OUT = "scale-out"
 REALTIME = "realtime"
 CONNECTIVITY = "connectivity"
-OPT_IN = (SEARCH, SCALE_OUT, REALTIME, MAPPING_JS, CONNECTIVITY)
+OPT_IN = (SEARCH, SCALE_OUT, REALTIME, MAPPING_JS, CONNECTIVITY, HISTORY)
 
 
 def _positive(text: str) -> int:
@@ -73,6 +77,7 @@ class Runs:
     connectivity: ConnectivityOptions | None
     persist: bool
     mapping_js: MappingJsOptions | None = None
+    history: HistoryOptions | None = None
 
 
 def parse_args(argv: list[str] | None) -> Runs:
@@ -85,8 +90,9 @@ def parse_args(argv: list[str] | None) -> Runs:
     parser.add_argument("--only", action="append", choices=[FLOOR.name, *SCENARIOS, *OPT_IN], metavar="NAME",
                         help=f"run only this scenario (repeatable; the floor always runs): {', '.join(SCENARIOS)}; "
                              f"or '{SEARCH}', the search benchmark, '{SCALE_OUT}', the scale-out benchmark on "
-                             f"PostgreSQL + NATS, '{REALTIME}', or '{CONNECTIVITY}', MQTT telemetry into twins beside "
-                             "Mosquitto's relay rate (all opt-in, not part of the default run)")
+                             f"PostgreSQL + NATS, '{REALTIME}', '{CONNECTIVITY}', MQTT telemetry into twins beside "
+                             f"Mosquitto's relay rate, or '{HISTORY}', history ingest and queries on both stores "
+                             "(all opt-in, not part of the default run)")
     parser.add_argument("--search-things", type=_positive, default=1_000_000,
                         help="things in the search benchmark's data set (default 1,000,000)")
     parser.add_argument("--scale-things", type=_positive, default=1_000_000,
@@ -106,6 +112,12 @@ def parse_args(argv: list[str] | None) -> Runs:
                         help="MQTT messages per throughput run of the connectivity benchmark (default 20,000)")
     parser.add_argument("--devices", type=_positive, default=100,
                         help="simulated devices of the connectivity benchmark (default 100)")
+    parser.add_argument("--history-points", type=_positive, default=10_000_000,
+                        help="points of the history benchmark's bulk path (default 10,000,000)")
+    parser.add_argument("--history-write-points", type=_positive, default=10_000_000,
+                        help="points of the history benchmark's write path, 100 a command (default 10,000,000)")
+    parser.add_argument("--history-stores", default="sqlite,postgres",
+                        help="stores of the history benchmark, comma-separated (default sqlite,postgres)")
     parser.add_argument("--regenerate", action="store_true",
                         help="generate the search / scale-out data set again even if a cached one fits")
     parser.add_argument("--no-save", action="store_true", help="print only; write nothing to bench/results/")
@@ -139,7 +151,14 @@ def parse_args(argv: list[str] | None) -> Runs:
     if CONNECTIVITY in only:
         connectivity = ConnectivityOptions(messages=args.messages, devices=args.devices, workers=args.workers,
                                            postgres_url=args.postgres, nats_url=args.nats, keep_data=args.keep_data)
-    return Runs(options, search, scale_out, realtime, connectivity, not args.no_save, mapping_js)
+    history = None
+    if HISTORY in only:
+        stores = tuple(name for name in args.history_stores.split(",") if name)
+        if not stores or set(stores) - {"sqlite", "postgres"}:
+            parser.error("--history-stores takes sqlite and/or postgres")
+        history = HistoryOptions(stores=stores, bulk_points=args.history_points, write_points=args.history_write_points,
+                                 postgres_url=args.postgres, keep_data=args.keep_data)
+    return Runs(options, search, scale_out, realtime, connectivity, not args.no_save, mapping_js, history)
 
 
 class _Report(Protocol):
@@ -218,6 +237,11 @@ def _connectivity(options: ConnectivityOptions, persist: bool) -> int:
                       kept=lambda report: "server logs kept under /tmp (twinhub-bench-connectivity-*)")
 
 
+def _history(options: HistoryOptions, persist: bool) -> int:
+    return _benchmark(HISTORY, lambda: run_history(options), render=history_to_markdown,
+                      save_it=save_history if persist else None, kept=lambda report: "nothing kept")
+
+
 def main(argv: list[str] | None = None) -> int:
     runs = parse_args(argv)
     status = 0
@@ -237,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         status = max(status, _realtime(runs.realtime, runs.persist))
     if runs.connectivity is not None:
         status = max(status, _connectivity(runs.connectivity, runs.persist))
+    if runs.history is not None:
+        status = max(status, _history(runs.history, runs.persist))
     return status
 
 

@@ -58,8 +58,9 @@ class RawSeries:
 def cursor_key_of(configured: str, epoch: str) -> bytes:
     """The key cursors are tagged with: the configured one, else one derived from the store's epoch, so that
     every worker of one store agrees (and cursors of a store restored from a backup stop working)."""
+    # hashed, so that all of a long configured key counts (the tag takes 64 bytes of key)
     if configured:
-        return configured.encode()
+        return hashlib.blake2b(configured.encode(), person=b"twinhub-key", digest_size=32).digest()
     return hashlib.blake2b(epoch.encode(), person=b"twinhub-cursor", digest_size=32).digest()
 
 
@@ -80,10 +81,10 @@ class HistoryService:
         """A page of the points of `query.paths`; raises Ditto's 404s, HistoryCursorInvalid."""
         await self.authorize(thing_id, query.paths, subjects)
         stored = [path[1:] for path in query.paths]
-        print_ = fingerprint(thing_id, stored)
+        query_digest = fingerprint(thing_id, stored)
         time_range, after = query.range, None
         if query.cursor is not None:
-            cursor = decode_cursor(query.cursor, print_, self._cursor_key)
+            cursor = decode_cursor(query.cursor, query_digest, self._cursor_key)
             time_range = cursor.range
             after = PointCursor(micros(cursor.after.time), cursor.after.revision, cursor.after.path)
         page = await self._store.points(thing_id, stored, start=time_range.start, end=time_range.end,
@@ -91,7 +92,7 @@ class HistoryService:
         if page.next is None:
             return RawSeries(page.points, None)
         position = Position(from_micros(page.next.micros), page.next.revision, page.next.path)
-        return RawSeries(page.points, encode_cursor(PageCursor(position, time_range, print_), self._cursor_key))
+        return RawSeries(page.points, encode_cursor(PageCursor(position, time_range, query_digest), self._cursor_key))
 
     async def aggregated(self, thing_id: str, query: HistoryQuery, subjects: tuple[str, ...]) -> list[SeriesBuckets]:
         """The buckets of each of `query.paths` (all of them within `MAX_BUCKETS`); raises Ditto's 404s and the

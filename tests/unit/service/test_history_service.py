@@ -68,3 +68,10 @@ async def test_a_cursor_works_only_under_the_key_it_was_made_with(world: World) 
     for other in (cursor_key_of("", "epoch-2"), cursor_key_of("secret", "epoch-1")):
         with pytest.raises(HistoryCursorInvalid):
             await world.service(other).raw("ns.fleet:t0", again, OWNER)
+
+
+def test_every_character_of_a_long_configured_key_counts() -> None:
+    long_key = "k" * 100
+    assert cursor_key_of(long_key, "e") != cursor_key_of(long_key[:-1] + "x", "e")
+    assert cursor_key_of(long_key, "e") == cursor_key_of(long_key, "other epoch")  # a configured key is the key
+    assert cursor_key_of("", "e") != cursor_key_of("e", "e")
