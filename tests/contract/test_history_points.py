@@ -65,6 +65,31 @@ async def test_a_deleted_thing_ends_each_series_with_a_deletion_marker(store: St
     assert await series(store, "attributes/a") == [(at(1), 1, 1), (at(2), None, 2)]
 
 
+async def test_a_thing_created_again_keeps_no_point_or_rollup_of_its_earlier_life(store: Store) -> None:
+    # the earlier life may have been someone else's, under another policy: its history must not reappear
+    first = create(T, {"attributes": {"a": 1}})
+    await store.commit(with_points(first, None))
+    gone = delete(first.thing)
+    await store.commit(with_points(gone, first.thing))
+    again = create(T, {"attributes": {"b": 2}}, after=gone.thing)
+    await store.commit(with_points(again, None))
+    assert await series(store, "attributes/a") == []
+    assert await series(store, "attributes/b") == [(at(3), 2, 3)]
+    for path in ("attributes/a", "attributes/b"):  # rollups and buckets show only the new life
+        counts = {start: partial.count for start, partial in
+                  (await store.buckets(T, path, start=EVER[0], end=EVER[1], step=timedelta(hours=1))).items()}
+        assert sum(counts.values()) == (path == "attributes/b")
+    # deleted and created again within one group commit: the deletion's markers are not written either
+    other = "org.twinhub:other"
+    created = create(other, {"attributes": {"a": 1}})
+    await store.commit(with_points(created, None))
+    deleted = delete(created.thing)
+    reborn = create(other, {"attributes": {"b": 3}}, after=deleted.thing)
+    await asyncio.gather(store.commit(with_points(deleted, created.thing)), store.commit(with_points(reborn, None)))
+    assert await series(store, "attributes/a", other) == []
+    assert await series(store, "attributes/b", other) == [(at(3), 3, 3)]
+
+
 async def test_a_conflicting_commit_writes_none_of_its_points(store: Store) -> None:
     first = create(T, {"attributes": {"a": 1}})
     await store.commit(with_points(first, None))

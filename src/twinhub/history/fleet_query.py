@@ -21,7 +21,9 @@ from twinhub.model.types import Pointer
 __all__ = ["MAX_FLEET_CELLS", "MAX_GROUPS", "FleetQuery", "parse_fleet_query"]
 
 MAX_GROUPS = 1_000  # series of one answer
-MAX_FLEET_CELLS = 10 * MAX_BUCKETS  # groups x buckets of one answer
+# groups x buckets of one answer, as for one thing's paths: each cell is a partial from the store and a pair in
+# the JSON (~0.5 KB while the answer is built), so ten times this bound let one request take ~0.5 GB
+MAX_FLEET_CELLS = MAX_BUCKETS
 
 
 @dataclass(frozen=True, slots=True)

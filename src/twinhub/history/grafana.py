@@ -5,7 +5,7 @@ A target names one series as `<thingId><path>`, the thing id up to the first `/`
 `ns:sensor-1/features/temperature/properties/value`. Its `payload` may choose the aggregation
 (`{"agg": "max"}`, default mean). The bucket step is Grafana's `intervalMs` in whole seconds, widened to 1s..1d
 and to at most `MAX_BUCKETS` buckets over the range for all targets together: Grafana asks for what it can
-draw, never for an error.
+draw, never for an error (except a range so long that even daily buckets are too many: 400).
 The answer is `[{"target", "datapoints": [[value, epoch_ms], ...]}]`, one entry per target in request order.
 """
 
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from twinhub.history.aggregate import Aggregation
 from twinhub.history.query import MAX_PATHS, parse_agg, parse_paths
 from twinhub.history.series import Scalar, micros
-from twinhub.history.timespec import MAX_BUCKETS, MAX_STEP, MIN_STEP, TimeRange, parse_range
+from twinhub.history.timespec import MAX_BUCKETS, MAX_STEP, MIN_STEP, TimeRange, bucket_count, parse_range
 from twinhub.model.errors import JsonFieldMissing, RequestInvalid
 from twinhub.model.types import JsonObject, JsonValue
 
@@ -95,7 +95,10 @@ def parse_grafana_query(body: JsonValue, now: datetime) -> GrafanaQuery:
             raise RequestInvalid("A target's payload names its aggregation as a string.")
         thing_id, path = split_target(target)
         targets.append(GrafanaTarget(ref_id, target, thing_id, path, parse_agg(agg_name)))
-    return GrafanaQuery(time_range, _step(query.get("intervalMs"), time_range, len(targets)), tuple(targets))
+    step = _step(query.get("intervalMs"), time_range, len(targets))
+    # a range too long even for daily buckets is refused here, as for the history API (the stores would not)
+    bucket_count(time_range, step, limit=MAX_BUCKETS // max(len(targets), 1))
+    return GrafanaQuery(time_range, step, tuple(targets))
 
 
 def render_grafana_series(target: GrafanaTarget, buckets: Iterable[tuple[datetime, Scalar]]) -> JsonObject:

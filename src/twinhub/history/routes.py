@@ -4,7 +4,8 @@ API's one handler). Handlers parse, await the history service and render; nothin
     GET /api/2/history/things/{thingId}/{path}[?from=&to=&limit=&cursor=]    raw points, paged
     GET /api/2/history/things/{thingId}[/{path}]?paths=a,b                     one series per path
     GET ...?step=1m&agg=mean                                                   buckets instead of points
-    GET ...?format=csv|parquet|lp (or Accept: text/csv, application/vnd.apache.parquet, text/plain)
+    GET ...?format=csv|parquet|lp (or Accept: text/csv, application/vnd.apache.parquet,
+                                                                              application/vnd.influx.line-protocol)
     GET /api/2/history/things/{thingId}[/{path}][?paths=&from=&to=] with Accept: text/event-stream
         live points (SSE); with `from`, the stored ones first; with `from` and `to`, only those
     GET /api/2/history/search?filter=&namespaces=&path=&from=&to=&step=&agg=&groupBy=   fleet aggregation

@@ -32,6 +32,9 @@ class Plan:
     thing_index: dict[str, tuple[IndexRowValues, ...]] = field(default_factory=dict)  # per thing, its latest rows
     policy_index: dict[str, EncodedIndex] = field(default_factory=dict)  # replaced per policy
     points: list[PointRow] = field(default_factory=list)  # of the units that pass, with their things
+    # things created again over their tombstones: their stored history points and rollups are removed before
+    # `points` are written (a new life shows nothing of the earlier ones, as the journal's history)
+    lives_restarted: set[str] = field(default_factory=set)
 
     def entity_rows(self, kind: Kind) -> list[tuple[Any, ...]]:
         """The final rows of the entities of `kind` the batch writes (a thing's with its search columns)."""
@@ -57,6 +60,9 @@ def plan_batch(units: Sequence[EncodedCommit], stored: Mapping[tuple[Kind, str],
             plan.events[write.kind].append(write.journal_row)
             if write.kind == "thing":  # the latest state's rows replace all earlier ones (none if deleted)
                 plan.thing_index[write.entity_id] = write.index_rows
+            if write.starts_life_again:  # the earlier life's points of this batch go too
+                plan.lives_restarted.add(write.entity_id)
+                plan.points = [row for row in plan.points if row[0] != write.entity_id]
         plan.points.extend(unit.points)
         plan.outcomes.append(None)
     return plan

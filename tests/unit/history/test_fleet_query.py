@@ -57,3 +57,11 @@ def test_groups_times_buckets_are_bounded() -> None:
         query.check_groups(MAX_FLEET_CELLS // 1440 + 1)
     with pytest.raises(HistoryStepInvalid):
         parse_fleet_query(BASE, NOW).check_groups(MAX_GROUPS + 1)
+
+
+def test_a_fleet_answer_holds_no_more_buckets_than_one_things_answer() -> None:
+    # 70 groups of a day at one minute: 100,800 series buckets, more than a thing's request may ask for
+    query = parse_fleet_query({**BASE, "step": "1m", "from": "-1d"}, NOW)
+    query.check_groups(69)
+    with pytest.raises(HistoryStepInvalid):
+        query.check_groups(70)

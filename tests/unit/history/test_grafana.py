@@ -11,6 +11,7 @@ from twinhub.history.timespec import MAX_BUCKETS, bucket_count
 from twinhub.model.errors import (
     HistoryAggregationInvalid,
     HistoryPathsInvalid,
+    HistoryStepInvalid,
     HistoryTimeInvalid,
     Invalid,
     JsonFieldMissing,
@@ -59,6 +60,20 @@ def test_a_wide_range_widens_the_step_to_keep_all_targets_within_the_bucket_limi
     assert len(query.targets) == 2
     assert bucket_count(query.range, query.step) <= per_target
     assert bucket_count(query.range, query.step - timedelta(seconds=1), limit=10**9) > per_target - 1
+
+
+@pytest.mark.parametrize("targets", [1, 2, 100])
+def test_a_range_too_long_even_for_daily_buckets_is_a_400(targets: int) -> None:
+    # the step is at most a day: beyond that many days the stores would refuse the range (it was a 500)
+    days = MAX_BUCKETS // targets + 1
+    start = NOW - timedelta(days=days)
+    body = _body(range={"from": start.isoformat(), "to": NOW.isoformat()},
+                 targets=[{"refId": "A", "target": "ns:sensor/attributes/a"}] * targets)
+    with pytest.raises(HistoryStepInvalid):
+        parse_grafana_query(body, NOW)
+    fits = _body(range={"from": (start + timedelta(days=2)).isoformat(), "to": NOW.isoformat()},
+                 targets=[{"refId": "A", "target": "ns:sensor/attributes/a"}] * targets)
+    assert parse_grafana_query(fits, NOW).step == timedelta(days=1)
 
 
 def test_the_answer_is_datapoints_of_value_and_epoch_milliseconds() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.contract.helpers import create, create_policy, modify, with_points
+from tests.contract.helpers import create, create_policy, delete, modify, with_points
 from twinhub.store.base import RevisionConflict
 from twinhub.store.batch import plan_batch
 from twinhub.store.commit import Commit
@@ -34,3 +34,20 @@ def test_a_conflicting_unit_fails_alone_and_writes_nothing_of_its_own() -> None:
     assert plan.entity_rows("policy") == [] and plan.events["policy"] == []
     assert [row[0] for row in plan.entity_rows("thing")] == ["ns:b"] and list(plan.thing_index) == ["ns:b"]
     assert {point[0] for point in plan.points} == {"ns:b"}
+
+
+def test_a_thing_created_again_drops_its_earlier_lives_points_and_is_marked_to_forget_the_stored_ones() -> None:
+    created = create(A, {"attributes": {"x": 1}})
+    deleted = delete(created.thing)
+    again = create(A, {"attributes": {"y": 2}}, after=deleted.thing)
+    units = [encode_commit(with_points(write, before)) for write, before in
+             ((created, None), (deleted, created.thing), (again, None))]
+    plan = plan_batch(units, {})
+    assert plan.outcomes == [None, None, None]
+    assert plan.lives_restarted == {A}
+    assert [(point[1], point[3]) for point in plan.points] == [("attributes/y", 3)]
+    # alone in its batch, the creation again is marked too; a first creation and a change are not
+    assert plan_batch(units[2:], {("thing", A): 2}).lives_restarted == {A}
+    assert plan_batch(units[:1], {}).lives_restarted == set()
+    assert plan_batch([encode_commit(with_points(modify(created.thing, ("attributes", "x"), 5), created.thing))],
+                      {("thing", A): 1}).lives_restarted == set()

@@ -27,7 +27,7 @@ from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
 from twinhub.store.rollups import rollup_rows
 from twinhub.store.rows import EncodedCommit, Kind
 
-__all__ = ["LOCK", "REVISIONS", "WRITE_CONNECTIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX",
+__all__ = ["FORGET_HISTORY", "LOCK", "REVISIONS", "WRITE_CONNECTIONS", "WRITE_POLICIES", "WRITE_POLICY_INDEX",
            "WRITE_THINGS", "entity_ids", "lock_keys", "statements"]
 
 # Acquired in array order, which `lock_keys` sorts; released when the transaction ends.
@@ -69,6 +69,14 @@ INSERT INTO thing_index (thing_id, path, wpath, type, num, str, empty)
 SELECT * FROM unnest($16::text[], $17::text[], $18::text[], $19::smallint[], $20::numeric[], $21::text[],
                      $22::smallint[])
 """
+# A thing created again starts its history anew: the earlier lives' points and rollups go, in a statement
+# before WRITE_THINGS (whose rollup upserts must not meet rows this statement deletes).
+FORGET_HISTORY = """
+WITH points_removed AS (
+    DELETE FROM history_points WHERE thing_id = ANY($1::text[])
+)
+DELETE FROM history_rollups WHERE thing_id = ANY($1::text[])
+"""
 WRITE_POLICIES = """
 WITH policies_written AS (
     INSERT INTO policies (policy_id, revision, created, modified, deleted, doc)
@@ -105,6 +113,8 @@ def statements(plan: Plan, rollups: tuple[int, ...] = ()) -> list[tuple[str, lis
     in microseconds): none when every unit conflicted."""
     result: list[tuple[str, list[list[Any]]]] = []
     things = plan.entity_rows("thing")
+    if plan.lives_restarted:
+        result.append((FORGET_HISTORY, [sorted(plan.lives_restarted)]))
     if things:  # every thing written has its index rows replaced (none for a tombstone)
         index_rows = [index_record(row) for rows in plan.thing_index.values() for row in rows]
         result.append((WRITE_THINGS, [*_columns(things, 8), *_columns(_journal(plan, "thing"), 7),

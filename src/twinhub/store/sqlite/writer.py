@@ -83,6 +83,9 @@ _INSERT_POLICY_INDEX = (
 )
 _DELETE_POLICY_IMPORTS = "DELETE FROM policy_imports WHERE policy_id = ?"
 _INSERT_POLICY_IMPORTS = "INSERT INTO policy_imports (policy_id, imported_id) VALUES (?, ?)"
+# A thing created again starts its history anew: the earlier lives' points and rollups go first.
+_FORGET_POINTS = "DELETE FROM history_points WHERE thing_id = ?"
+_FORGET_ROLLUPS = "DELETE FROM history_rollups WHERE thing_id = ?"
 # History points of the committed units, in the same transaction as their things.
 _INSERT_POINTS = (
     "INSERT INTO history_points (thing_id, path, t_us, revision, type, num, str) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -241,6 +244,9 @@ class Writer:
                     connection.executemany(upsert, entities)
                     connection.executemany(insert_event, plan.events[kind])
             _write_index(connection, plan)
+            restarted = [(thing_id,) for thing_id in plan.lives_restarted]
+            connection.executemany(_FORGET_POINTS, restarted)
+            connection.executemany(_FORGET_ROLLUPS, restarted)
             connection.executemany(_INSERT_POINTS, plan.points)
             connection.executemany(UPSERT_ROLLUPS, rollup_rows(plan.points, self._rollups, isum_bound=INT64))
             connection.execute("COMMIT")
