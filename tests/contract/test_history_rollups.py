@@ -236,3 +236,17 @@ async def test_imported_points_are_rolled_up_once(store: Store) -> None:
         assert_same(await store.rollups(T, PATH, start=EVER[0], end=EVER[1], width=width), partials(samples, width))
     assert_same(await store.buckets(T, PATH, start=at(10), end=at(3 * 3600), step=H),
                 partials([sample for sample in samples if sample.time >= at(10)], H))
+
+
+async def test_fleet_extremes_through_rollups_are_exact_and_prefer_integers(store: Store) -> None:
+    values: dict[str, JsonValue] = {"org.twinhub:a": 5.0, "org.twinhub:b": 5, "org.twinhub:c": 2**60 + 3,
+                                    "org.twinhub:d": 2**60 + 1, "org.twinhub:e": 2.0**60}
+    for thing_id, value in values.items():
+        await write_series(store, [(at(90), value)], thing_id)
+    start, end, step = at(0), at(3600), 5 * M
+    found = await store.fleet_buckets([list(values)], PATH, start=start, end=end, step=step)
+    partial = found[0].partials[at(0)]
+    assert (partial.minimum, type(partial.minimum)) == (5, int)
+    assert (partial.maximum, type(partial.maximum)) == (2**60 + 3, int)
+    samples = [sample for thing_id in values for sample in await raw_samples(store, thing_id)]
+    assert_same(found[0].partials, partials(samples, step))

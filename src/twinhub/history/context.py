@@ -14,6 +14,7 @@ from twinhub.history.service import HistoryService
 from twinhub.service.buffers import Budget
 from twinhub.service.live import new_correlation_id
 from twinhub.service.streaming import EventHub
+from twinhub.service.things import ThingService
 
 __all__ = ["ALL_METHODS", "STATE_KEY", "HistoryContext", "Streams", "context_of", "response_headers"]
 
@@ -24,10 +25,12 @@ ALL_METHODS: Final = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"
 
 @dataclass(frozen=True, slots=True)
 class Streams:
-    """What live history streams are made of (`twinhub.history.live`): the worker's event hub, and the bytes a
-    stream (`session_buffer_bytes`) and all of them (`budget`, shared with the other streams) may fall behind."""
+    """What live history streams are made of (`twinhub.history.live`): the worker's event hub and things (the
+    revision a replay stops at), and the bytes a stream (`session_buffer_bytes`) and all of them (`budget`,
+    shared with the other streams) may fall behind."""
 
     events: EventHub
+    things: ThingService
     session_buffer_bytes: int
     budget: Budget
 

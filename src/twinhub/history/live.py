@@ -1,5 +1,6 @@
 """Live history: `GET /api/2/history/things/{thingId}/{path}` (or `?paths=a,b`) with `Accept: text/event-stream`
-streams each new point of those paths as its write commits, one `data:` line per point:
+streams each new point of those paths as its write commits, one `data:` line per point (with `from=`, the stored
+points from then on come first; with `from=` and `to=`, only those, then the stream ends):
 
     data:{"thingId":"org.example:sensor","path":"/features/temp/properties/value",
           "time":"2026-01-01T12:00:00.5Z","value":21.5,"revision":7}
@@ -13,6 +14,9 @@ behind. Refused before the stream starts, as a GET: 404 when the caller may not 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from typing import Final
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,20 +27,63 @@ from twinhub.model.json import dumps
 from twinhub.model.pointer import parse_pointer
 from twinhub.model.points import Point
 from twinhub.service.event_views import Delivery, EventFilter
+from twinhub.service.streaming import Watch
 
-__all__ = ["render_point", "stream_history"]
+__all__ = ["Replay", "render_point", "stream_history"]
+
+
+# The stored points of the stream's paths from its `from` on, oldest first, up to a revision of the thing.
+Replay = Callable[[int], AsyncIterator[Point]]
 
 
 async def stream_history(request: Request, streams: Streams, subjects: tuple[str, ...], thing_id: str,
-                         paths: tuple[str, ...]) -> Response:
-    """The live point stream of `paths` (normalised JSON pointers, as `twinhub.history.parse_paths` gives
-    them) of one thing. Raises Ditto's 404s when `subjects` may not READ the thing or one of the paths."""
+                         paths: tuple[str, ...], *, replay: Replay | None = None, live: bool = True) -> Response:
+    """The point stream of `paths` (normalised JSON pointers, as `twinhub.history.parse_paths` gives them) of
+    one thing: first what `replay` gives (the stored points), then, if `live`, each new point as it commits,
+    none twice and none missed in between (the replay stops at the thing's revision when the watch began).
+    Raises Ditto's 404s when `subjects` may not READ the thing or one of the paths."""
     for path in paths:
         await streams.events.authorize(subjects, thing_id, parse_pointer(path))
+    if not live:
+        if replay is None:
+            raise ValueError("a stream that does not go live must replay")
+        return sse.event_stream(_stored(replay(_NEWEST)), request)
     watched = EventFilter(thing_ids=frozenset({thing_id}), points=frozenset(path[1:] for path in paths))
     watch = streams.events.watch(subjects, watched, capacity=sse.WATCH_CAPACITY,
                                  max_bytes=streams.session_buffer_bytes, budget=streams.budget)
-    return sse.event_stream(sse.live_chunks(watch, _render_points), request)
+    if replay is None:
+        return sse.event_stream(sse.live_chunks(watch, _render_points), request)
+    try:
+        # Watching first: every commit after the revision the store holds now reaches the watch, every one up
+        # to it is in the store (read there, not from a cache another worker's commit may not have reached).
+        thing = await streams.things.current(thing_id, min_revision=_NEWEST)
+    except BaseException:
+        watch.close()
+        raise
+    revision = thing.revision if thing is not None else 0
+    return sse.event_stream(_stored_then_live(replay(revision), watch, revision), request)
+
+
+_NEWEST: Final = 2**63 - 1
+
+
+async def _stored(points: AsyncIterator[Point]) -> AsyncIterator[bytes]:
+    yield sse.KEEP_ALIVE
+    async for point in points:
+        yield render_point(point)
+
+
+async def _stored_then_live(points: AsyncIterator[Point], watch: Watch, revision: int) -> AsyncIterator[bytes]:
+    def newer(delivery: Delivery) -> bytes | None:
+        return _render_points(delivery) if delivery.event.revision > revision else None
+
+    try:
+        async for chunk in _stored(points):
+            yield chunk
+        async for chunk in sse.live_chunks(watch, newer):
+            yield chunk
+    finally:
+        watch.close()  # also when the client left during the replay
 
 
 def _render_points(delivery: Delivery) -> bytes | None:

@@ -6,7 +6,8 @@ API's one handler). Handlers parse, await the history service and render; nothin
     GET ...?step=1m&agg=mean                                                   buckets instead of points
     GET ...?format=csv|parquet|lp (or Accept: text/csv, application/vnd.apache.parquet,
                                                                               application/vnd.influx.line-protocol)
-    GET /api/2/history/things/{thingId}[/{path}][?paths=] with Accept: text/event-stream   live points (SSE)
+    GET /api/2/history/things/{thingId}[/{path}][?paths=&from=&to=] with Accept: text/event-stream
+        live points (SSE); with `from`, the stored ones first; with `from` and `to`, only those
     GET /api/2/history/search?filter=&namespaces=&path=&from=&to=&step=&agg=&groupBy=   fleet aggregation
     GET /api/2/history/grafana/ and POST .../metrics, .../metric-payload-options, .../query   Grafana
 
@@ -29,7 +30,7 @@ from twinhub.api.paths import decode_keys, decode_thing_id
 from twinhub.api.responses import json_response
 from twinhub.api.sse import accepts_event_stream
 from twinhub.history.bodies import aggregated_body, bucket_rows, fleet_body, point_rows, raw_body
-from twinhub.history.context import ALL_METHODS, context_of, response_headers
+from twinhub.history.context import ALL_METHODS, HistoryContext, context_of, response_headers
 from twinhub.history.export import ExportFormat, choose_format, render_csv
 from twinhub.history.fleet_query import parse_fleet_query
 from twinhub.history.grafana_routes import grafana_routes
@@ -37,8 +38,8 @@ from twinhub.history.lineprotocol import render_line_protocol
 from twinhub.history.live import stream_history
 from twinhub.history.query import parse_query, requested_paths
 from twinhub.history.series import RecordedPoint
-from twinhub.history.timespec import format_step
-from twinhub.model.errors import MethodNotAllowed
+from twinhub.history.timespec import format_step, parse_range
+from twinhub.model.errors import HistoryAggregationInvalid, MethodNotAllowed
 from twinhub.model.ids import parse_thing_id
 from twinhub.model.pointer import format_pointer, parse_pointer
 
@@ -70,8 +71,8 @@ async def thing_history(request: Request) -> Response:
         raise MethodNotAllowed(request.method, ["GET"])
     thing_id, path = _thing_path(request)
     parameters = _parameters(request)
-    if accepts_event_stream(request):  # live: each new point as it commits
-        return await stream_history(request, ctx.streams, auth.subjects, thing_id, requested_paths(parameters, path))
+    if accepts_event_stream(request):  # live: each new point as it commits (after the stored ones `from` on)
+        return await _stream(request, ctx, auth.subjects, thing_id, requested_paths(parameters, path), parameters)
     query = parse_query(parameters, ctx.service.clock(), path=path)
     export = choose_format(parameters.get("format"), request.headers.get("accept"))
     several = "paths" in parameters
@@ -88,6 +89,20 @@ async def thing_history(request: Request) -> Response:
             headers["Link"] = f'<{_next_url(request, parameters, page.cursor)}>; rel="next"'
         return _export(export, point_rows(page.points), thing_id, headers)
     return json_response(raw_body(thing_id, query.paths, page.points, page.cursor, several=several), headers=headers)
+
+
+async def _stream(request: Request, ctx: HistoryContext, subjects: tuple[str, ...], thing_id: str,
+                  paths: tuple[str, ...], parameters: Mapping[str, str]) -> Response:
+    if "step" in parameters or "agg" in parameters:
+        raise HistoryAggregationInvalid(parameters.get("agg", parameters.get("step", "")),
+                                        "A stream sends raw points; drop step and agg (or ask without streaming).")
+    await ctx.service.authorize(thing_id, paths, subjects)  # as a GET of each path
+    if "from" not in parameters:
+        return await stream_history(request, ctx.streams, subjects, thing_id, paths)
+    time_range = parse_range(parameters["from"], parameters.get("to"), ctx.service.clock())
+    return await stream_history(
+        request, ctx.streams, subjects, thing_id, paths, live="to" not in parameters,
+        replay=lambda revision: ctx.service.stored_points(thing_id, paths, time_range, up_to_revision=revision))
 
 
 def _next_url(request: Request, parameters: Mapping[str, str], cursor: str) -> str:

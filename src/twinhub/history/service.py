@@ -22,7 +22,7 @@ from twinhub.history.fleet import MAX_FLEET_THINGS, FleetSeries, Group, group_or
 from twinhub.history.fleet_query import FleetQuery
 from twinhub.history.grafana import GrafanaQuery
 from twinhub.history.points import Point, changed_points
-from twinhub.history.query import HistoryQuery
+from twinhub.history.query import MAX_LIMIT, HistoryQuery
 from twinhub.history.series import Scalar, format_time, from_micros, micros
 from twinhub.history.timespec import MAX_BUCKETS, TimeRange, bucket_count
 from twinhub.model.commands import exists
@@ -107,6 +107,23 @@ class HistoryService:
         partials = await self._store.buckets(thing_id, path[1:], start=time_range.start, end=time_range.end,
                                              step=step)
         return buckets_of(path, partials, agg)
+
+    async def stored_points(self, thing_id: str, paths: Sequence[str], time_range: TimeRange, *,
+                            up_to_revision: int) -> AsyncIterator[Point]:
+        """The stored points of `paths` (as the API spells them) in `time_range`, oldest first, of the thing's
+        revisions up to `up_to_revision`, read page by page (for a stream that replays them; the caller has
+        authorized the paths)."""
+        stored = [path[1:] for path in paths]
+        after: PointCursor | None = None
+        while True:
+            page = await self._store.points(thing_id, stored, start=time_range.start, end=time_range.end,
+                                            limit=MAX_LIMIT, after=after)
+            for point in page.points:
+                if point.revision <= up_to_revision:
+                    yield point
+            if page.next is None:
+                return
+            after = page.next
 
     async def authorize(self, thing_id: str, paths: Sequence[str], subjects: tuple[str, ...]) -> None:
         """Raise what a GET of each path would raise for the subjects' READ (a path Ditto has no route for,

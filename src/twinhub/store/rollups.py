@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from twinhub.history.aggregate import Partial
 from twinhub.history.series import Sample
@@ -196,51 +196,89 @@ def decode_partial(thing_id: str, path: str, row: Sequence[Any], *,
                                         _number(max_type, max_num, max_str), first, last)
 
 
-def fleet_rollups_sql(ids: str, where: str, exact: str, halves: tuple[str, str, str]) -> str:
-    """The statement that combines the rollup rows of each group's things per bucket: `ids` a CTE body of (thing_id,
-    grp) rows, `where` the rollup rows' condition on `h` (path, width, range), `exact` as in `on_conflict`,
-    `halves` the integer sum as three expressions, `total = first * 2**26 + second + third` (SQLite's sum() of
-    integers must not overflow; the third, an integer or text starting with one, sums the rows whose integer sum
-    is text). Its rows
-    are what `fleet_rollup_partials` reads. Extremes and ends are the rows ranked first as `Partial` orders them:
-    by value, an integer before an equal float, big integers exactly; by time, revision, thing."""
-    partition = "PARTITION BY ids.grp, h.bucket_us"
-    ranks = ", ".join([
-        f"row_number() OVER ({partition} ORDER BY h.min_num IS NULL, h.min_num, h.min_type <> {INTEGER}, "
-        f"{exact.format('h.min_str')}) AS min_rank",
-        f"row_number() OVER ({partition} ORDER BY h.max_num IS NULL, h.max_num DESC, h.max_type <> {INTEGER}, "
-        f"{exact.format('h.max_str')} DESC) AS max_rank",
-        f"row_number() OVER ({partition} ORDER BY h.first_t, h.first_rev, h.thing_id) AS first_rank",
-        f"row_number() OVER ({partition} ORDER BY h.last_t DESC, h.last_rev DESC, h.thing_id DESC) AS last_rank",
-    ])
-    pick = ", ".join(f"max(CASE WHEN {rank}_rank = 1 THEN {column} END)"
-                     for rank, columns in (("min", [f"min_{part}" for part in _VALUE]),
-                                           ("max", [f"max_{part}" for part in _VALUE]),
-                                           ("first", [*(f"first_{part}" for part in _POINT), "thing_id"]),
-                                           ("last", [*(f"last_{part}" for part in _POINT), "thing_id"]))
-                     for column in columns)
+class FleetDialect(NamedTuple):
+    """What the fleet statement spells per database: `integers` the integer sum as three expressions, `total = first
+    * 2**26 + second + third` (SQLite's sum() of integers must not overflow; the third, an integer or the text
+    '<sum> ...', sums integer sums kept as text), `extremes` the least and greatest integer extreme each as two
+    expressions (number, or exact number or '<sum> <least> <greatest>' text), `key` the first/last sort key
+    (`{t}`, `{rev}`: the time after the range start and the revision, 19 digits each, then the thing id), and the
+    parameters `path`, `width`, `start`, `end`."""
+
+    integers: tuple[str, str, str]
+    extremes: tuple[str, str, str, str]
+    key: str
+    path: str
+    width: str
+    start: str
+    end: str
+
+
+def fleet_rollups_sql(ids: str, dialect: FleetDialect) -> str:
+    """The statement that combines the rollup rows of each group's things (`ids`: a CTE body of (thing_id, grp)
+    rows) per bucket, without sorting rows: sums, the least and greatest of each kind of extreme (Python picks
+    among them as `Partial` does: by value, an integer before an equal float), and first and last by their key,
+    whose rows are read back by primary key. Its rows are what `fleet_rollup_partials` reads."""
+    d = dialect
+    first_key = d.key.format(t=f"h.first_t - {d.start}", rev="h.first_rev")
+    last_key = d.key.format(t=f"h.last_t - {d.start}", rev="h.last_rev")
+    ends = ", ".join([*(f"f.first_{part}" for part in _POINT), *(f"l.last_{part}" for part in _POINT)])
     return f"""
 WITH ids(thing_id, grp) AS ({ids}),
-ranked AS (SELECT ids.grp, h.*, {ranks} FROM ids JOIN history_rollups AS h ON h.thing_id = ids.thing_id WHERE {where})
-SELECT grp, bucket_us, sum(count), sum(numbers), sum(floats), {halves[0]}, {halves[1]}, {halves[2]}, sum(fsum),
-       sum(fsum_large),
-       {pick}
-FROM ranked GROUP BY grp, bucket_us
+agg AS (
+    SELECT ids.grp, h.bucket_us, sum(h.count) AS n, sum(h.numbers) AS numbers, sum(h.floats) AS floats,
+           {d.integers[0]} AS high, {d.integers[1]} AS low, {d.integers[2]} AS big,
+           sum(h.fsum) AS fsum, sum(h.fsum_large) AS fsum_large,
+           {d.extremes[0]} AS int_min, {d.extremes[1]} AS big_min,
+           min(h.min_num) FILTER (WHERE h.min_type = {FLOAT}) AS float_min,
+           {d.extremes[2]} AS int_max, {d.extremes[3]} AS big_max,
+           max(h.max_num) FILTER (WHERE h.max_type = {FLOAT}) AS float_max,
+           min({first_key}) AS first_key, max({last_key}) AS last_key
+    FROM ids JOIN history_rollups AS h ON h.thing_id = ids.thing_id AND h.path = {d.path} AND h.width_us = {d.width}
+         AND h.bucket_us >= {d.start} AND h.bucket_us < {d.end}
+    GROUP BY ids.grp, h.bucket_us)
+SELECT agg.*, {ends}
+FROM agg
+JOIN history_rollups AS f ON f.thing_id = substr(agg.first_key, 39) AND f.path = {d.path} AND f.width_us = {d.width}
+     AND f.bucket_us = agg.bucket_us
+JOIN history_rollups AS l ON l.thing_id = substr(agg.last_key, 39) AND l.path = {d.path} AND l.width_us = {d.width}
+     AND l.bucket_us = agg.bucket_us
 """
 
 
 def fleet_rollup_partials(groups: int, path: str, rows: Sequence[Sequence[Any]]) -> list[dict[datetime, Partial]]:
     """Per group, the partials of `fleet_rollups_sql`'s rows, by bucket, oldest first."""
     found: list[dict[datetime, Partial]] = [{} for _ in range(groups)]
-    for group, bucket, count, numbers, floats, high, low, big, *sums_and_rest in rows:
-        sums, rest = sums_and_rest[:2], sums_and_rest[2:]
-        extremes, first, first_thing, last, last_thing = rest[:6], rest[6:11], rest[11], rest[12:17], rest[17]
-        text = isinstance(big, str)  # SQLite's aggregate of big integers: '<sum> <least> <greatest>'
-        integers = int(high or 0) * 2**26 + int(low or 0) + (int(big.split()[0]) if text else int(big or 0))
-        start, partial = decode_partial("", path, (bucket, count, numbers, floats, integers, *sums, *extremes,
-                                                   *first, *last), ends_of=(first_thing, last_thing))
-        found[group][start] = partial
+    for row in rows:
+        (group, bucket, count, numbers, floats, high, low, big, fsum, fsum_large, int_min, big_min, float_min,
+         int_max, big_max, float_max, first_key, last_key, *ends) = row
+        count, numbers, floats = int(count), int(numbers), int(floats)  # PostgreSQL's sums of bigint: numeric
+        first, last = _sample(first_key[38:], path, ends[:5]), _sample(last_key[38:], path, ends[5:])
+        if numbers < count:
+            found[group][from_micros(bucket)] = Partial(count, None, False, None, None, first, last)
+            continue
+        lows = [*_integers(int_min, big_min, 1), *([float(float_min)] if float_min is not None else [])]
+        highs = [*_integers(int_max, big_max, 2), *([float(float_max)] if float_max is not None else [])]
+        # of equal numbers (1 and 1.0) the integer, as Partial.of
+        minimum = min(lows, key=lambda number: (number, not isinstance(number, int)))
+        maximum = max(highs, key=lambda number: (number, isinstance(number, int)))
+        integers = int(high or 0) * 2**26 + int(low or 0) + (int(big.split()[0]) if isinstance(big, str)
+                                                               else int(big or 0))
+        total = Fraction(integers)
+        if floats:
+            total += Fraction(fsum) + Fraction(fsum_large) * _LARGE
+        found[group][from_micros(bucket)] = Partial(count, total, floats == 0, minimum, maximum, first, last)
     return [dict(sorted(partials.items())) for partials in found]
+
+
+def _integers(number: Any, exact: Any, position: int) -> list[int]:
+    """The integer extremes of a fleet row: a number (exact within 2**53), and an exact number or SQLite's
+    '<sum> <least> <greatest>' text (its `position`)."""
+    found = [] if number is None else [int(number)]
+    if isinstance(exact, str):
+        found.append(int(exact.split()[position]))
+    elif exact is not None:
+        found.append(int(exact))
+    return found
 
 
 def _sample(thing_id: str, path: str, columns: Sequence[Any]) -> Sample:

@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.api.conftest import AUTH
 from tests.api.helpers import MERGE, assert_error
 from tests.api.test_sse import AsgiStream, entry, open_stream, owner, running_app
 from twinhub.api import sse
@@ -91,8 +94,60 @@ def test_a_stream_is_refused_as_a_get_would_be(as_user: Users, client: httpx.Cli
     assert_error(carol.get(history(thing_id, "/attributes/open"), params={"paths": "/attributes/hidden"},
                            headers=sse_headers), 404, "things:attribute.notfound")
     assert_error(carol.get(history(thing_id), headers=sse_headers), 400, "history:paths.invalid")
+    assert_error(carol.get(history(thing_id, "/attributes/open"), params={"step": "1m", "agg": "max"},
+                           headers=sse_headers), 400, "history:aggregation.invalid")
+    assert_error(carol.get(history(thing_id, "/attributes/open"), params={"from": "yesterday"},
+                           headers=sse_headers), 400, "history:time.invalid")
     assert_error(carol.get(history(thing_id), params={"paths": ",".join(f"/attributes/a{n}" for n in range(101))},
                            headers=sse_headers), 400, "history:paths.invalid")
+
+
+def test_from_replays_the_stored_points_then_goes_live_with_none_missed_or_repeated_while_writes_go_on(
+        client: httpx.Client, thing_id: str) -> None:
+    keys = [f"k{k}" for k in range(100)]  # 100 points a write: the replay takes two pages of 10,000
+    assert client.put(f"/things/{thing_id}", json={"attributes": dict.fromkeys(keys, 0)}).status_code == 201
+    last = 250
+    stop = threading.Event()
+
+    def write() -> None:  # writes go on while the stream opens, replays and joins the live points
+        with httpx.Client(base_url=str(client.base_url), auth=AUTH, timeout=30) as writer:
+            for n in range(1, last + 1):
+                response = writer.patch(f"/things/{thing_id}/attributes", json=dict.fromkeys(keys, n), headers=MERGE)
+                assert response.status_code == 204
+                if stop.is_set():
+                    return
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while client.get(f"/things/{thing_id}/attributes/k0").json() < 120:
+            time.sleep(0.01)
+        paths = ",".join(f"/attributes/{key}" for key in keys)
+        with open_stream(client, history(thing_id), params={"from": "-1h", "paths": paths}) as stream:
+            time.sleep(0.5)  # a slow reader: the replay's second page is read while the writes go on
+            seen: dict[str, list[tuple[object, int]]] = {f"/attributes/{key}": [] for key in keys}
+            while any(not points or points[-1][0] != last for points in seen.values()):
+                data = stream.next().data
+                seen[data["path"]].append((data["value"], data["revision"]))
+    finally:
+        stop.set()
+        writer.join(30)
+    assert all(points == [(n, n + 1) for n in range(last + 1)] for points in seen.values())
+
+
+def test_from_and_to_replay_the_stored_points_and_end(client: httpx.Client, thing_id: str) -> None:
+    base = datetime(2026, 1, 5, tzinfo=UTC)
+    for n in range(5):
+        response = client.put(f"/things/{thing_id}/attributes/n" if n else f"/things/{thing_id}",
+                              json=n if n else {"attributes": {"n": 0}},
+                              headers={"history-timestamp": (base + timedelta(minutes=n)).isoformat()})
+        assert response.status_code in (201, 204)
+    params = {"from": (base + timedelta(minutes=1)).isoformat(), "to": (base + timedelta(minutes=4)).isoformat()}
+    with open_stream(client, history(thing_id, "/attributes/n"), params=params) as stream:
+        replayed = [(event.data["time"], event.data["value"]) for event in stream.rest()]
+    assert replayed == [("2026-01-05T00:01:00Z", 1), ("2026-01-05T00:02:00Z", 2), ("2026-01-05T00:03:00Z", 3)]
+    assert client.get(history(thing_id, "/attributes/n"), params=params).json()["points"] == [
+        list(point) for point in replayed]
 
 
 # -- in process: the hub's side of a stream ---------------------------------------------------------------

@@ -12,13 +12,13 @@ from twinhub.history.plan import Segment
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.store.buckets import BucketRequest
 from twinhub.store.planned import alone, merge_segments, segment_requests
-from twinhub.store.points import to_micros
+from twinhub.store.points import INTEGER, to_micros
 from twinhub.store.postgres.errors import PooledConnection
 from twinhub.store.postgres.history import raw_partials
-from twinhub.store.postgres.rollup_writes import EXACT
 from twinhub.store.postgres.rows import decode_text, encode_text, stored_rollup
 from twinhub.store.rollups import (
     COLUMNS,
+    FleetDialect,
     decode_partial,
     fleet_rollup_partials,
     fleet_rollups_sql,
@@ -33,8 +33,12 @@ _T = TypeVar("_T")
 _SERIES_ROLLUPS = (f"SELECT {', '.join(COLUMNS[3:])} FROM history_rollups WHERE thing_id = $1 AND path = $2 "
                    "AND width_us = $3 AND bucket_us >= $4 AND bucket_us < $5 ORDER BY bucket_us")
 _IDS = "SELECT * FROM unnest($1::text[], $2::int[])"
-_FLEET_ROLLUPS = fleet_rollups_sql(
-    _IDS, "h.path = $3 AND h.width_us = $4 AND h.bucket_us >= $5 AND h.bucket_us < $6", EXACT, ("0", "sum(isum)", "0"))
+_FLEET_ROLLUPS = fleet_rollups_sql(_IDS, FleetDialect(
+    integers=("0", "sum(h.isum)", "0"),
+    extremes=("NULL::bigint", f"min((h.min_str)::numeric) FILTER (WHERE h.min_type = {INTEGER})",
+              "NULL::bigint", f"max((h.max_str)::numeric) FILTER (WHERE h.max_type = {INTEGER})"),
+    key="lpad(({t})::text, 19, '0') || lpad(({rev})::text, 19, '0') || h.thing_id COLLATE \"C\"",
+    path="$3", width="$4", start="$5", end="$6"))
 # The things of each group with a sample in the whole range: a raw point, or a bucket of the rollup segment.
 _CONTRIBUTORS = f"""
 WITH ids(thing_id, grp) AS ({_IDS})
@@ -45,7 +49,7 @@ WHERE EXISTS (SELECT FROM history_points AS h WHERE h.thing_id = ids.thing_id AN
               AND r.width_us = $6 AND r.bucket_us >= $7 AND r.bucket_us < $8)
 GROUP BY grp
 """
-_FIRST_STR, _LAST_STR = 20, 26  # in a row of _FLEET_ROLLUPS
+_FIRST_STR, _LAST_STR = 22, 27  # in a row of _FLEET_ROLLUPS
 
 
 def _ids(request: BucketRequest) -> tuple[list[str], list[int]]:

@@ -14,8 +14,15 @@ from twinhub.model.json import dumps
 from twinhub.model.types import JsonValue
 from twinhub.store.buckets import BucketRequest
 from twinhub.store.planned import alone, merge_segments, segment_requests
-from twinhub.store.points import to_micros
-from twinhub.store.rollups import COLUMNS, decode_partial, fleet_rollup_partials, fleet_rollups_sql, width_micros
+from twinhub.store.points import INTEGER, to_micros
+from twinhub.store.rollups import (
+    COLUMNS,
+    FleetDialect,
+    decode_partial,
+    fleet_rollup_partials,
+    fleet_rollups_sql,
+    width_micros,
+)
 from twinhub.store.sqlite.history import BIG_INTEGERS, raw_partials
 
 __all__ = ["SERIES_ROLLUPS", "RollupReads", "planned_partials"]
@@ -26,11 +33,17 @@ _T = TypeVar("_T")
 SERIES_ROLLUPS = (f"SELECT {', '.join(COLUMNS[3:])} FROM history_rollups WHERE thing_id = ? AND path = ? "
                   "AND width_us = ? AND bucket_us >= ? AND bucket_us < ? ORDER BY bucket_us")
 _IDS = "SELECT value ->> 0, value ->> 1 FROM json_each(:ids)"
-_FLEET_ROLLUPS = fleet_rollups_sql(
-    _IDS, "h.path = :path AND h.width_us = :width AND h.bucket_us >= :start AND h.bucket_us < :end",
-    "CAST({} AS INTEGER)", ("sum(isum >> 26) FILTER (WHERE typeof(isum) = 'integer')",
-                            "sum(isum & 67108863) FILTER (WHERE typeof(isum) = 'integer')",
-                            f"{BIG_INTEGERS}(isum) FILTER (WHERE typeof(isum) = 'text')"))
+_SAFE = "9007199254740992.0"  # 2**53: integers within it are exactly their num
+_FLEET_ROLLUPS = fleet_rollups_sql(_IDS, FleetDialect(
+    integers=("sum(h.isum >> 26) FILTER (WHERE typeof(h.isum) = 'integer')",
+              "sum(h.isum & 67108863) FILTER (WHERE typeof(h.isum) = 'integer')",
+              f"{BIG_INTEGERS}(h.isum) FILTER (WHERE typeof(h.isum) = 'text')"),
+    extremes=(f"min(h.min_num) FILTER (WHERE h.min_type = {INTEGER} AND abs(h.min_num) < {_SAFE})",
+              f"{BIG_INTEGERS}(h.min_str) FILTER (WHERE h.min_type = {INTEGER} AND abs(h.min_num) >= {_SAFE})",
+              f"max(h.max_num) FILTER (WHERE h.max_type = {INTEGER} AND abs(h.max_num) < {_SAFE})",
+              f"{BIG_INTEGERS}(h.max_str) FILTER (WHERE h.max_type = {INTEGER} AND abs(h.max_num) >= {_SAFE})"),
+    key="printf('%019d%019d', {t}, {rev}) || h.thing_id",
+    path=":path", width=":width", start=":start", end=":end"))
 # The things of each group with a sample in the whole range: a raw point, or a bucket of the rollup segment.
 _CONTRIBUTORS = f"""
 WITH ids(thing_id, grp) AS ({_IDS})

@@ -217,14 +217,16 @@ class Writer:
         """Write imported rows in one transaction; how many were new, or why none were written."""
         try:
             connection.execute("BEGIN IMMEDIATE")
-            if self._rollups:  # only the new points are rolled up: one statement each, to know which
-                new = [row for row in rows if connection.execute(_IMPORT_POINTS, row).rowcount]
-                connection.executemany(UPSERT_ROLLUPS, rollup_rows(new, self._rollups, isum_bound=INT64))
-                inserted = len(new)
-            else:
-                before = connection.total_changes
-                connection.executemany(_IMPORT_POINTS, rows)
-                inserted = connection.total_changes - before
+            before = connection.total_changes
+            connection.executemany(_IMPORT_POINTS, rows)
+            inserted = connection.total_changes - before
+            if self._rollups:  # only the new points are rolled up
+                distinct = list({row[:4]: row for row in reversed(rows)}.values())  # the first of each key
+                if inserted < len(distinct):  # some were stored already: find which, one statement each
+                    connection.execute("ROLLBACK")
+                    connection.execute("BEGIN IMMEDIATE")
+                    distinct = [row for row in rows if connection.execute(_IMPORT_POINTS, row).rowcount]
+                connection.executemany(UPSERT_ROLLUPS, rollup_rows(distinct, self._rollups, isum_bound=INT64))
             connection.execute("COMMIT")
         except Exception as exc:  # as in `_commit`: every caller is answered
             log.error("an import of %d history points failed", len(rows), exc_info=exc)
