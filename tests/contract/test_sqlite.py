@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.contract.helpers import at, create, unit, with_points
+from twinhub.history import Point
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.store.sqlite import SNAPSHOT_INTERVAL, SchemaTooNew, open_sqlite_store
 from twinhub.store.sqlite.devices import SqliteDeviceStore
@@ -145,3 +146,20 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         assert await store.rollups("org.twinhub:kept", "attributes/a", start=at(0), end=at(10),
                                    width=timedelta(minutes=1)) == {}
     assert pragma(db_path, "user_version") == previous + 5
+
+
+async def test_a_read_longer_than_the_read_timeout_is_interrupted_and_the_reader_goes_on(db_path: Path) -> None:
+    start = at(0)
+    points = [Point("org.twinhub:fast", "attributes/v", start + timedelta(milliseconds=index), index, index + 1)
+              for index in range(100_000)]
+    async with open_sqlite_store(db_path, read_timeout=0.001) as store:
+        assert await store.import_points(points) == 100_000
+        # a 7 s step no rollup divides: every raw point is read, millions of steps, far more than 1 ms
+        with pytest.raises(ServiceUnavailable, match="did not answer within"):
+            await store.buckets("org.twinhub:fast", "attributes/v", start=start, end=start + timedelta(hours=1),
+                                step=timedelta(seconds=7))
+        page = await store.points("org.twinhub:fast", ["attributes/v"], start=start, end=start + timedelta(hours=1),
+                                  limit=3)  # a short read on the same reader still answers
+        assert [point.value for point in page.points] == [0, 1, 2]
+    with pytest.raises(ValueError, match="read_timeout"):
+        open_sqlite_store(db_path, read_timeout=0)

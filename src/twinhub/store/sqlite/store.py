@@ -7,6 +7,7 @@ import enum
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_MAX = 512  # writes per transaction
 DEFAULT_MAX_PENDING = 10_000  # writes queued or in flight; more wait for a slot without blocking the loop
 READER_THREADS = 2
+READ_TIMEOUT = 30.0  # seconds one read may take, as PostgreSQL's command timeout: a reader is never held for good
+_PROGRESS_STEPS = 20_000  # SQLite virtual machine steps between two looks at the clock (well under 1 ms)
 
 _T = TypeVar("_T")
 
@@ -87,23 +90,30 @@ class _State(enum.Enum):
 
 
 def open_sqlite_store(path: Path, *, batch_max: int = DEFAULT_BATCH_MAX, max_pending: int = DEFAULT_MAX_PENDING,
-                      rollups: Sequence[timedelta] = DEFAULT_ROLLUP_WIDTHS) -> SqliteStore:
+                      rollups: Sequence[timedelta] = DEFAULT_ROLLUP_WIDTHS,
+                      read_timeout: float = READ_TIMEOUT) -> SqliteStore:
     """The store on the SQLite file at `path` (created if missing); open it with `async with`.
 
     Entering raises SchemaTooNew for a database of a newer twinhub, ServiceUnavailable when the file
-    cannot be opened or migrated. `rollups`: the widths of the history rollups it maintains.
+    cannot be opened or migrated. `rollups`: the widths of the history rollups it maintains; a read taking
+    longer than `read_timeout` seconds is interrupted (ServiceUnavailable).
     """
-    return SqliteStore(path, batch_max=batch_max, max_pending=max_pending, rollups=rollups)
+    return SqliteStore(path, batch_max=batch_max, max_pending=max_pending, rollups=rollups,
+                       read_timeout=read_timeout)
 
 
 class SqliteStore(RollupReads, SeriesBuckets, Pruning):
     """The `Store` on one SQLite file. Open once with `async with`; it cannot be reopened after close."""
 
     def __init__(self, path: Path, *, batch_max: int = DEFAULT_BATCH_MAX,
-                 max_pending: int = DEFAULT_MAX_PENDING, rollups: Sequence[timedelta] = DEFAULT_ROLLUP_WIDTHS) -> None:
+                 max_pending: int = DEFAULT_MAX_PENDING, rollups: Sequence[timedelta] = DEFAULT_ROLLUP_WIDTHS,
+                 read_timeout: float = READ_TIMEOUT) -> None:
         if batch_max < 1 or max_pending < 1:
             raise ValueError("batch_max and max_pending must be at least 1")
+        if read_timeout <= 0:
+            raise ValueError("read_timeout must be positive")
         self._path = path
+        self._read_timeout = read_timeout
         self._rollups = tuple(rollups)
         self._batch_max = batch_max
         self._max_pending = max_pending
@@ -373,13 +383,27 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
                 connection = connect_reader(self._path)
                 # typeshed types aggregates over integers only; this one takes and gives text
                 connection.create_aggregate(BIG_INTEGERS, 1, cast("Callable[[], Any]", BigIntegers))
+                connection.set_progress_handler(self._late, _PROGRESS_STEPS)
                 with self._connections_lock:
                     self._reader_connections.append(connection)
                 self._local.connection = connection
+            self._local.deadline = time.monotonic() + self._read_timeout
             return query(connection)
+        except sqlite3.OperationalError as exc:
+            if str(exc) != "interrupted":
+                log.error("a read of the thing store failed", exc_info=exc)
+                raise ServiceUnavailable("The thing store could not be read.") from exc
+            log.warning("a read of the thing store took longer than %.0f s and was interrupted", self._read_timeout)
+            raise ServiceUnavailable(f"The thing store did not answer within {self._read_timeout:.0f} s; narrow "
+                                     "the request (its range, step or filter).") from exc
         except (sqlite3.Error, ValueError) as exc:  # driver errors and undecodable rows
             log.error("a read of the thing store failed", exc_info=exc)
             raise ServiceUnavailable("The thing store could not be read.") from exc
+
+    def _late(self) -> bool:
+        """SQLite's progress handler, in the reader thread: true interrupts the running statement."""
+        deadline: float = self._local.deadline
+        return time.monotonic() > deadline
 
 
 def _thing(row: Row) -> Thing:
