@@ -190,16 +190,17 @@ class HistoryService:
     async def metrics(self, subjects: tuple[str, ...], containing: str = "") -> list[str]:
         """Targets (`<thingId>/<path>`) Grafana may offer: the scalar leaves the subjects may READ of the
         first page of things they may read (whose ids contain the thing part of `containing`, if it names one),
-        those containing `containing`, at most `MAX_METRICS`."""
+        those history records (a leaf the rules exclude never has data), those containing `containing`, at most
+        `MAX_METRICS`."""
         # text that names a thing (ids hold a colon) narrows the search to the ids containing it
         typed_thing = containing.split("/", 1)[0] if ":" in containing.split("/", 1)[0] else ""
         filters = [render(Comparison("ilike", "thingId", f"*{typed_thing}*"))] if typed_thing else []
         options = [render_options((SizeOption(_METRIC_THINGS),))]
         page = await self._search.search(SearchQuery(filters, options), subjects)
-        now = self.clock()
+        now, rules = self.clock(), self._things.history_rules
         targets: list[str] = []
         for thing, view in page.things:
-            for point in changed_points(thing.thing_id, None, view, time=now, revision=0):
+            for point in rules.select(changed_points(thing.thing_id, None, view, time=now, revision=0)):
                 target = f"{thing.thing_id}/{point.path}"
                 if containing in target:
                     targets.append(target)

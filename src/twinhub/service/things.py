@@ -209,6 +209,11 @@ class ThingService:
         """The first revision of the thing's current (or last) life (see `Store.life_start`)."""
         return await self._store.life_start(thing_id)
 
+    @property
+    def history_rules(self) -> HistoryRules:
+        """Which leaves this service records as history points."""
+        return self._history_rules
+
     def history_access(self, current: Thing, enforcer: Enforcer) -> HistoryAccess:
         """What the past revisions of `current` (an existing thing, `enforcer` its policy's) are read through."""
         return HistoryAccess(self._policies, current, enforcer)

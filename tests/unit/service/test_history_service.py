@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from twinhub.bus.inprocess import InProcessBus
-from twinhub.history import parse_query
+from twinhub.history import HistoryRules, parse_query, parse_rules
 from twinhub.history.fleet import MAX_FLEET_THINGS
 from twinhub.history.fleet_query import parse_fleet_query
 from twinhub.history.service import HistoryService, cursor_key_of
@@ -75,3 +75,15 @@ def test_every_character_of_a_long_configured_key_counts() -> None:
     assert cursor_key_of(long_key, "e") != cursor_key_of(long_key[:-1] + "x", "e")
     assert cursor_key_of(long_key, "e") == cursor_key_of(long_key, "other epoch")  # a configured key is the key
     assert cursor_key_of("", "e") != cursor_key_of("e", "e")
+
+
+async def test_grafana_metrics_offer_only_the_leaves_history_records(tmp_path: Path) -> None:
+    bus = InProcessBus()
+    async with open_sqlite_store(tmp_path / "rules.db") as store:
+        rules = HistoryRules(exclude=parse_rules(["attributes/secret*"]))
+        things = ThingService(store, bus, PolicyService(store, bus), clock=lambda: NOW, history_rules=rules)
+        await things.execute(ThingCommand("modify", "ns.rules:t", (), {"attributes": {"v": 1, "secretKey": "x"}}),
+                             OWNER)
+        world = World(store, things, SearchService(store, things, clock=lambda: NOW))
+        assert await world.service(b"k").metrics(OWNER, "ns.rules:t") == ["ns.rules:t/attributes/v"]
+    await bus.aclose()
