@@ -32,7 +32,7 @@ from typing import Final, cast
 
 import httpx
 
-from twinhub.history.lineprotocol import DEFAULT_MEASUREMENT, line_of
+from twinhub.history.lineprotocol import DEFAULT_MEASUREMENT, NANOSECOND_MICROS, line_of
 from twinhub.history.series import RecordedPoint, micros
 from twinhub.model.errors import HistoryFormatInvalid
 from twinhub.model.points import Point
@@ -41,6 +41,7 @@ __all__ = [
     "DEFAULT_BATCH_LINES",
     "DEFAULT_BUFFER_BYTES",
     "DEFAULT_FLUSH_SECONDS",
+    "ENTRY_BYTES",
     "InfluxSink",
     "PointListener",
     "open_influx_sink",
@@ -54,8 +55,9 @@ DEFAULT_BUFFER_BYTES: Final = 16 * 1024 * 1024
 RETRY_DELAYS: Final = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0)  # seconds; the last repeats while InfluxDB stays away
 _REQUEST_TIMEOUT: Final = 10.0
 _CLOSE_SECONDS: Final = 5.0  # what a stopping worker gives the sink to send what it holds
-# The times line protocol can carry: nanoseconds since the epoch in 64 bits (the years 1677 to 2262).
-_NANOSECOND_MICROS: Final = range(-(2**63) // 1000 + 1, (2**63 - 1) // 1000 + 1)
+# What one held line costs beyond its bytes: its deque slot, tuple, sequence int and bytes header (CPython, 64-bit):
+# the buffer's bound counts it, so that it bounds the memory held, not only the text.
+ENTRY_BYTES: Final = 128
 
 
 class InfluxSink:
@@ -102,7 +104,7 @@ class InfluxSink:
     def offer(self, points: Iterable[Point]) -> None:
         """Queue `points` to be sent; never waits. The oldest lines go when the buffer is full."""
         for point in points:
-            if point.value is None or micros(point.time) not in _NANOSECOND_MICROS:
+            if point.value is None or micros(point.time) not in NANOSECOND_MICROS:
                 self.skipped += 1
                 continue
             try:  # the value is no longer None here
@@ -112,7 +114,7 @@ class InfluxSink:
                 continue
             self._lines.append((self._next, line))
             self._next += 1
-            self._held += len(line)
+            self._held += len(line) + ENTRY_BYTES
         if self._held > self._buffer_bytes:
             self._drop_oldest()
         if len(self._lines) >= self._batch_lines:
@@ -121,7 +123,7 @@ class InfluxSink:
     def _drop_oldest(self) -> None:
         dropped = 0
         while self._held > self._buffer_bytes and self._lines:
-            self._held -= len(self._lines.popleft()[1])
+            self._held -= len(self._lines.popleft()[1]) + ENTRY_BYTES
             dropped += 1
         if not self.dropped or (self.dropped + dropped) // 100_000 > self.dropped // 100_000:
             log.warning("InfluxDB sink: the buffer (%d bytes) is full, dropping the oldest points (%d so far); the "
@@ -208,7 +210,7 @@ class InfluxSink:
     def _release(self, last: int, *, refused: bool) -> None:
         """Drop the lines up to sequence number `last` (some may have been pushed out meanwhile)."""
         while self._lines and self._lines[0][0] <= last:
-            self._held -= len(self._lines.popleft()[1])
+            self._held -= len(self._lines.popleft()[1]) + ENTRY_BYTES
             if refused:
                 self.dropped += 1
             else:

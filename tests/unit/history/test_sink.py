@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from twinhub.history.sink import InfluxSink
+from twinhub.history.sink import ENTRY_BYTES, InfluxSink
 from twinhub.model.points import Point
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
@@ -30,7 +30,8 @@ def test_times_line_protocol_cannot_carry_are_skipped() -> None:
 
 
 def test_the_buffer_keeps_the_newest_lines_within_its_bytes() -> None:
-    line = len("twinhub,path=attributes/x,thingId=a:b value=1.0 1767225600000000000\n")
+    # each held line counts its bytes and what holding it costs beyond them
+    line = len("twinhub,path=attributes/x,thingId=a:b value=1.0 1767225600000000000\n") + ENTRY_BYTES
     sink = InfluxSink(URL, buffer_bytes=3 * line)
     sink.offer(Point("a:b", "attributes/x", T, n, n) for n in range(10))
     assert (sink.pending, sink.dropped) == (3, 7)
