@@ -11,7 +11,7 @@ from twinhub.history import FleetPartials, Partial
 from twinhub.history.plan import Segment
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.store.buckets import BucketRequest
-from twinhub.store.planned import alone, merge_segments, segment_requests
+from twinhub.store.planned import Density, alone, merge_segments, segment_requests
 from twinhub.store.points import INTEGER, to_micros
 from twinhub.store.postgres.errors import PooledConnection
 from twinhub.store.postgres.history import raw_partials
@@ -49,6 +49,20 @@ WHERE EXISTS (SELECT FROM history_points AS h WHERE h.thing_id = ids.thing_id AN
               AND r.width_us = $6 AND r.bucket_us >= $7 AND r.bucket_us < $8)
 GROUP BY grp
 """
+# The rollup segment's rows and samples, then (when sparse) its raw samples, counted up to $7; per thing by its key
+# range (LATERAL: not a hash of the whole width's rows by the index by age).
+_DENSITY = f"""
+WITH ids(thing_id, grp) AS ({_IDS})
+SELECT coalesce(sum(r.rows), 0)::bigint, coalesce(sum(r.samples), 0)::bigint FROM ids CROSS JOIN LATERAL (
+    SELECT count(*) AS rows, sum(count) AS samples FROM history_rollups WHERE thing_id = ids.thing_id AND path = $3
+    AND width_us = $6 AND bucket_us >= $4 AND bucket_us < $5) AS r
+"""
+_RAW_SAMPLES = f"""
+WITH ids(thing_id, grp) AS ({_IDS})
+SELECT count(*) FROM (SELECT FROM ids CROSS JOIN LATERAL (
+    SELECT FROM history_points WHERE thing_id = ids.thing_id AND path = $3 AND t_us >= $4 AND t_us < $5
+    AND type <> 0) AS h LIMIT $6) AS raw
+"""
 _FIRST_STR, _LAST_STR = 22, 27  # in a row of _FLEET_ROLLUPS
 
 
@@ -71,6 +85,8 @@ async def planned_partials(connection: PooledConnection, request: BucketRequest,
         return await raw_partials(connection, request, path)
     found: list[tuple[Segment, Sequence[dict[datetime, Partial]]]] = []
     async with connection.transaction(isolation="repeatable_read", readonly=True):  # one snapshot for all
+        if await _raw_is_cheaper(connection, rollup, path):
+            return await raw_partials(connection, request, path)
         for segment, part in parts:
             if segment.width is None:
                 found.append((segment, [fleet.partials for fleet in await raw_partials(connection, part, path)]))
@@ -90,6 +106,16 @@ async def planned_partials(connection: PooledConnection, request: BucketRequest,
                                          request.end, rollup.width, rollup.start, rollup.end)
     counts: dict[int, int] = {row[0]: row[1] for row in counted}
     return merge_segments(request, found, [counts.get(group, 0) for group in range(request.groups)], step)
+
+
+async def _raw_is_cheaper(connection: PooledConnection, rollup: BucketRequest, path: str) -> bool:
+    """Whether the rollup segment's rows are sparse and all their samples still raw points (see `Density`)."""
+    bounds = (*_ids(rollup), encode_text(path), rollup.start, rollup.end)
+    rows, samples = await connection.fetchrow(_DENSITY, *bounds, rollup.width) or (0, 0)
+    density = Density(rows, samples)
+    if not density.sparse:
+        return False
+    return density.complete(await connection.fetchval(_RAW_SAMPLES, *bounds, density.samples + 1))
 
 
 class RollupReads:
