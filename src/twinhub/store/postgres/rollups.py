@@ -37,7 +37,7 @@ _FLEET_ROLLUPS = fleet_rollups_sql(_IDS, FleetDialect(
     integers=("0", "sum(h.isum)", "0"),
     extremes=("NULL::bigint", f"min((h.min_str)::numeric) FILTER (WHERE h.min_type = {INTEGER})",
               "NULL::bigint", f"max((h.max_str)::numeric) FILTER (WHERE h.max_type = {INTEGER})"),
-    key="lpad(({t})::text, 19, '0') || lpad(({rev})::text, 19, '0') || h.thing_id COLLATE \"C\"",
+    text="({})::text", thing='h.thing_id COLLATE "C"',
     path="$3", width="$4", start="$5", end="$6"))
 # The things of each group with a sample in the whole range: a raw point, or a bucket of the rollup segment.
 _CONTRIBUTORS = f"""

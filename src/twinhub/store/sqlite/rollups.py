@@ -42,7 +42,7 @@ _FLEET_ROLLUPS = fleet_rollups_sql(_IDS, FleetDialect(
               f"{BIG_INTEGERS}(h.min_str) FILTER (WHERE h.min_type = {INTEGER} AND abs(h.min_num) >= {_SAFE})",
               f"max(h.max_num) FILTER (WHERE h.max_type = {INTEGER} AND abs(h.max_num) < {_SAFE})",
               f"{BIG_INTEGERS}(h.max_str) FILTER (WHERE h.max_type = {INTEGER} AND abs(h.max_num) >= {_SAFE})"),
-    key="printf('%019d%019d', {t}, {rev}) || h.thing_id",
+    text="({})", thing="h.thing_id",
     path=":path", width=":width", start=":start", end=":end"))
 # The things of each group with a sample in the whole range: a raw point, or a bucket of the rollup segment.
 _CONTRIBUTORS = f"""
