@@ -190,10 +190,14 @@ def decode_partial(thing_id: str, path: str, row: Sequence[Any], *,
     first, last = _sample(first_thing, path, ends[:5]), _sample(last_thing, path, ends[5:])
     if numbers < count:
         return from_micros(bucket), Partial(count, None, False, None, None, first, last)
-    total = Fraction(isum)  # int, Decimal or text: exactly
-    if floats:
-        total = (total + Fraction(fsum) if isum else Fraction(fsum)) + (Fraction(fsum_large) * _LARGE if fsum_large
-                                                                        else 0)
+    if not floats:
+        total = Fraction(isum)  # int, Decimal or text: exactly
+    else:  # only the Fractions of the parts there: building them is most of a series' decode
+        total = Fraction(fsum)
+        if isum:
+            total += Fraction(isum)
+        if fsum_large:
+            total += Fraction(fsum_large) * _LARGE
     return from_micros(bucket), Partial(count, total, floats == 0, _number(min_type, min_num, min_str),
                                         _number(max_type, max_num, max_str), first, last)
 
