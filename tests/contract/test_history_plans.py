@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from twinhub.store.sqlite.history import BIG_INTEGERS, FLEET_PARTIALS, SERIES_PARTIALS, BigIntegers, page_sql
+from twinhub.store.sqlite.rollups import DENSITY, RAW_SAMPLES
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
 RANGE = "SEARCH {} USING PRIMARY KEY (thing_id=? AND path=? AND t_us>? AND t_us<?)"
@@ -50,4 +51,14 @@ def test_fleet_buckets_read_each_things_key_range(connection: sqlite3.Connection
                                       "width": 3})
     assert steps.count(RANGE.format("h")) == 2  # the buckets, and the things with samples
     assert PROBE.format("f") in steps and PROBE.format("l") in steps
+    assert not any(step.startswith("SCAN history_points") or step.startswith("SCAN h") for step in steps)
+
+
+def test_the_density_of_a_rollup_segment_is_counted_on_each_things_key_range(connection: sqlite3.Connection) -> None:
+    bounds = {"ids": '[["ns:a", 0], ["ns:b", 1]]', "path": "a", "start": 0, "end": 10}
+    steps = plan(connection, DENSITY, {**bounds, "width": 3})
+    assert "SEARCH r USING PRIMARY KEY (thing_id=? AND path=? AND width_us=? AND bucket_us>? AND bucket_us<?)" in steps
+    assert not any(step.startswith("SCAN r") or "history_rollups_by_age" in step for step in steps)
+    steps = plan(connection, RAW_SAMPLES, {**bounds, "limit": 5})
+    assert RANGE.format("h") in steps
     assert not any(step.startswith("SCAN history_points") or step.startswith("SCAN h") for step in steps)

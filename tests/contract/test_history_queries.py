@@ -247,6 +247,24 @@ async def test_buckets_keep_integers_exact_and_prefer_them_on_ties(store: Store,
     assert len(found) == 1
 
 
+async def test_fleet_first_and_last_order_by_time_then_any_revision_then_thing(store: Store) -> None:
+    # one time, revisions either side of the fleet key's split at 10**9 and up to the largest: first and last are
+    # decided by revision, then by thing id
+    revisions = [10**9, 10**9 - 1, 2**63 - 1, 5 * 10**18 + 7, 0, 2**63 - 1, 10**9 + 1]
+    things = sorted(new_thing() for _ in revisions)
+    points = [Point(thing_id, "attributes/a", EPOCH, index, revision)
+              for index, (thing_id, revision) in enumerate(zip(things[::-1], revisions, strict=True))]
+    points.append(Point(things[0], "attributes/a", EPOCH - timedelta(microseconds=1), 99, 2**63 - 1))
+    assert await store.import_points(points) == len(points)
+    step = timedelta(seconds=10)
+    samples = samples_in(points, TimeRange(EPOCH - step, EPOCH + step))
+    found = await store.fleet_buckets([things], "attributes/a", start=EPOCH - step, end=EPOCH + step, step=step)
+    assert_same_partials(found[0].partials, partials(samples, step), samples, step)  # type: ignore[arg-type]
+    bucket = found[0].partials[EPOCH]
+    assert (bucket.first.revision, bucket.last.revision) == (0, 2**63 - 1)
+    assert bucket.last.thing_id == max(things[::-1][2], things[::-1][5])
+
+
 async def test_imported_points_read_back_as_written_and_a_point_twice_is_stored_once(store: Store) -> None:
     thing_id, other = new_thing(), new_thing()
     values: list[object] = [1, 2**70, -0.5, True, "x\x00y", None, 2**53 + 1]

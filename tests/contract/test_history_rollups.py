@@ -193,13 +193,29 @@ async def test_buckets_through_rollups_equal_the_partials_of_the_raw_points(stor
     assert_same(await store.buckets(T, PATH, start=start, end=end, step=step), expected)
 
 
-async def test_fleet_buckets_through_rollups_count_things_and_combine_them(store: Store) -> None:
+async def prune_raw_points(store: Store) -> None:
+    """Every raw point deleted (the rollups stay): a query can only be answered from the rollups."""
+    everything = parse_retention(["1s"])
+    while (await store.prune_points(everything, at(10**5))).next is not None:
+        pass
+
+
+# Sparse rollups (a sample or so per row) are read from the raw points while those are all there; pruned, from
+# the rollups (whole minutes: no raw ends remain).
+SPARSE = pytest.mark.parametrize(("pruned", "margin"), [(False, 45), (True, 0)], ids=["raw", "pruned"])
+
+
+@SPARSE
+async def test_fleet_buckets_through_rollups_count_things_and_combine_them(store: Store, pruned: bool,
+                                                                           margin: int) -> None:
     things = [f"org.twinhub:f{index}" for index in range(5)]
     for index, thing_id in enumerate(things[:4]):  # the last has no point
         await write_series(store, mixed_values(10 + index, 40), thing_id)
     samples = {thing_id: await raw_samples(store, thing_id) for thing_id in things}
+    if pruned:
+        await prune_raw_points(store)
     groups = [things[:2], things[2:], ["org.twinhub:none"]]
-    start, end, step = at(45), at(3 * 3600 - 45), 30 * M
+    start, end, step = at(margin), at(3 * 3600 - margin), 30 * M
     found = await store.fleet_buckets(groups, PATH, start=start, end=end, step=step)
     for group, fleet in zip(groups, found, strict=True):
         inside = [sample for thing_id in group for sample in samples.get(thing_id, [])
@@ -216,9 +232,7 @@ async def test_fleet_buckets_through_rollups_count_things_and_combine_them(store
 async def test_a_range_whose_raw_points_are_pruned_is_answered_from_the_rollups(store: Store) -> None:
     await write_series(store, mixed_values(5, 120))
     samples = await raw_samples(store)
-    everything = parse_retention(["1s"])
-    while (await store.prune_points(everything, at(10**5))).next is not None:
-        pass
+    await prune_raw_points(store)
     assert await raw_samples(store) == []
     start, end = at(0), at(3 * 3600)  # whole hours: the rollup of an hour answers all of it
     assert_same(await store.buckets(T, PATH, start=start, end=end, step=H), partials(samples, H))
@@ -238,15 +252,18 @@ async def test_imported_points_are_rolled_up_once(store: Store) -> None:
                 partials([sample for sample in samples if sample.time >= at(10)], H))
 
 
-async def test_fleet_extremes_through_rollups_are_exact_and_prefer_integers(store: Store) -> None:
+@pytest.mark.parametrize("pruned", [False, True], ids=["raw", "pruned"])
+async def test_fleet_extremes_through_rollups_are_exact_and_prefer_integers(store: Store, pruned: bool) -> None:
     values: dict[str, JsonValue] = {"org.twinhub:a": 5.0, "org.twinhub:b": 5, "org.twinhub:c": 2**60 + 3,
                                     "org.twinhub:d": 2**60 + 1, "org.twinhub:e": 2.0**60}
     for thing_id, value in values.items():
         await write_series(store, [(at(90), value)], thing_id)
+    samples = [sample for thing_id in values for sample in await raw_samples(store, thing_id)]
+    if pruned:
+        await prune_raw_points(store)
     start, end, step = at(0), at(3600), 5 * M
     found = await store.fleet_buckets([list(values)], PATH, start=start, end=end, step=step)
     partial = found[0].partials[at(0)]
     assert (partial.minimum, type(partial.minimum)) == (5, int)
     assert (partial.maximum, type(partial.maximum)) == (2**60 + 3, int)
-    samples = [sample for thing_id in values for sample in await raw_samples(store, thing_id)]
     assert_same(found[0].partials, partials(samples, step))

@@ -13,8 +13,8 @@ The SQL aggregates each bucket by value class, so that every number stays exact 
 
 Ties of an integer and a float of equal value resolve to the integer, as `Partial.of` does. First and last of a
 series are its first and last time with the least and greatest revision there; of a group of things, the least
-and greatest of a key that sorts as (time, revision, thing id): the time after the range start and the revision
-as 19 digits each, then the thing id. Their values are read back by primary key in the same statement.
+and greatest of a key that sorts as (time, revision, thing id) (`twinhub.store.keys`). Their values are read back
+by primary key in the same statement.
 """
 
 from __future__ import annotations

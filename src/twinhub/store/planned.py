@@ -5,12 +5,19 @@ Raw segments are read as `Store.fleet_buckets` reads raw points (by the step); t
 thing's rollup rows of its width, combined per group and bucket. How many things contributed is counted apart,
 over the whole range: a thing counts when it has a raw sample in range or a rollup bucket in the rollup segment
 (its raw points there may be gone to retention).
+
+A rollup pays only where its rows hold several samples each: a row is wider and costlier to combine than a raw
+point (measured on 1,000 things with a point every 2 minutes, at one sample per 1-minute row the fleet read took
+9.0 s from the rollup and 6.6 s from raw points on SQLite). So the store first counts the rollup segment's rows
+and the samples they hold (`Density`); when they are sparse and every one of those samples is still a raw point
+(none gone to retention), the whole range is read from raw points instead, which answers the same exactly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from twinhub.history import FleetPartials, Partial
 from twinhub.history.plan import Segment, combine, plan_segments
@@ -18,9 +25,27 @@ from twinhub.store.buckets import BucketRequest, bucket_request
 from twinhub.store.points import to_micros
 from twinhub.store.rollups import width_micros
 
-__all__ = ["SegmentRequest", "alone", "merge_segments", "segment_requests"]
+__all__ = ["DENSE", "Density", "SegmentRequest", "alone", "merge_segments", "segment_requests"]
 
 SegmentRequest = tuple[Segment, BucketRequest]
+
+DENSE = 2  # samples per rollup row from which the rollup is read rather than the raw points
+
+
+class Density(NamedTuple):
+    """The rollup segment's rows of the request's things and the samples they sum up."""
+
+    rows: int
+    samples: int
+
+    @property
+    def sparse(self) -> bool:
+        """Whether raw points are cheaper to read than these rows (if they are all still there)."""
+        return self.samples < DENSE * self.rows
+
+    def complete(self, raw: int) -> bool:
+        """Whether `raw` raw samples (counted up to `samples + 1`) of the segment are all its rolled-up ones."""
+        return raw == self.samples
 
 
 def segment_requests(groups: Sequence[Sequence[str]], start: datetime, end: datetime, step: timedelta,

@@ -29,10 +29,12 @@ from typing import Any, NamedTuple
 from twinhub.history.aggregate import Partial
 from twinhub.history.series import Sample
 from twinhub.store.buckets import LARGE
+from twinhub.store.keys import KEY_THING, fleet_key
 from twinhub.store.points import DELETED, FLOAT, INTEGER, PointRow, decode_point, from_micros
 
 INT64 = 2**63  # SQLite's integers
 _LARGE = Fraction(LARGE)
+_THING = KEY_THING - 1  # in Python's indexing
 
 __all__ = [
     "COLUMNS",
@@ -188,10 +190,14 @@ def decode_partial(thing_id: str, path: str, row: Sequence[Any], *,
     first, last = _sample(first_thing, path, ends[:5]), _sample(last_thing, path, ends[5:])
     if numbers < count:
         return from_micros(bucket), Partial(count, None, False, None, None, first, last)
-    total = Fraction(isum)  # int, Decimal or text: exactly
-    if floats:
-        total = (total + Fraction(fsum) if isum else Fraction(fsum)) + (Fraction(fsum_large) * _LARGE if fsum_large
-                                                                        else 0)
+    if not floats:
+        total = Fraction(isum)  # int, Decimal or text: exactly
+    else:  # only the Fractions of the parts there: building them is most of a series' decode
+        total = Fraction(fsum)
+        if isum:
+            total += Fraction(isum)
+        if fsum_large:
+            total += Fraction(fsum_large) * _LARGE
     return from_micros(bucket), Partial(count, total, floats == 0, _number(min_type, min_num, min_str),
                                         _number(max_type, max_num, max_str), first, last)
 
@@ -200,13 +206,14 @@ class FleetDialect(NamedTuple):
     """What the fleet statement spells per database: `integers` the integer sum as three expressions, `total = first
     * 2**26 + second + third` (SQLite's sum() of integers must not overflow; the third, an integer or the text
     '<sum> ...', sums integer sums kept as text), `extremes` the least and greatest integer extreme each as two
-    expressions (number, or exact number or '<sum> <least> <greatest>' text), `key` the first/last sort key
-    (`{t}`, `{rev}`: the time after the range start and the revision, 19 digits each, then the thing id), and the
-    parameters `path`, `width`, `start`, `end`."""
+    expressions (number, or exact number or '<sum> <least> <greatest>' text), `text` an integer as decimal text and
+    `thing` the thing id in the first/last key (`twinhub.store.keys`), and the parameters `path`,
+    `width`, `start`, `end`."""
 
     integers: tuple[str, str, str]
     extremes: tuple[str, str, str, str]
-    key: str
+    text: str
+    thing: str
     path: str
     width: str
     start: str
@@ -219,8 +226,8 @@ def fleet_rollups_sql(ids: str, dialect: FleetDialect) -> str:
     among them as `Partial` does: by value, an integer before an equal float), and first and last by their key,
     whose rows are read back by primary key. Its rows are what `fleet_rollup_partials` reads."""
     d = dialect
-    first_key = d.key.format(t=f"h.first_t - {d.start}", rev="h.first_rev")
-    last_key = d.key.format(t=f"h.last_t - {d.start}", rev="h.last_rev")
+    first_key = fleet_key(f"h.first_t - {d.start}", "h.first_rev", d.thing, text=d.text)
+    last_key = fleet_key(f"h.last_t - {d.start}", "h.last_rev", d.thing, text=d.text)
     ends = ", ".join([*(f"f.first_{part}" for part in _POINT), *(f"l.last_{part}" for part in _POINT)])
     return f"""
 WITH ids(thing_id, grp) AS ({ids}),
@@ -238,10 +245,10 @@ agg AS (
     GROUP BY ids.grp, h.bucket_us)
 SELECT agg.*, {ends}
 FROM agg
-JOIN history_rollups AS f ON f.thing_id = substr(agg.first_key, 39) AND f.path = {d.path} AND f.width_us = {d.width}
-     AND f.bucket_us = agg.bucket_us
-JOIN history_rollups AS l ON l.thing_id = substr(agg.last_key, 39) AND l.path = {d.path} AND l.width_us = {d.width}
-     AND l.bucket_us = agg.bucket_us
+JOIN history_rollups AS f ON f.thing_id = substr(agg.first_key, {KEY_THING}) AND f.path = {d.path}
+     AND f.width_us = {d.width} AND f.bucket_us = agg.bucket_us
+JOIN history_rollups AS l ON l.thing_id = substr(agg.last_key, {KEY_THING}) AND l.path = {d.path}
+     AND l.width_us = {d.width} AND l.bucket_us = agg.bucket_us
 """
 
 
@@ -252,7 +259,7 @@ def fleet_rollup_partials(groups: int, path: str, rows: Sequence[Sequence[Any]])
         (group, bucket, count, numbers, floats, high, low, big, fsum, fsum_large, int_min, big_min, float_min,
          int_max, big_max, float_max, first_key, last_key, *ends) = row
         count, numbers, floats = int(count), int(numbers), int(floats)  # PostgreSQL's sums of bigint: numeric
-        first, last = _sample(first_key[38:], path, ends[:5]), _sample(last_key[38:], path, ends[5:])
+        first, last = _sample(first_key[_THING:], path, ends[:5]), _sample(last_key[_THING:], path, ends[5:])
         if numbers < count:
             found[group][from_micros(bucket)] = Partial(count, None, False, None, None, first, last)
             continue

@@ -10,6 +10,7 @@ from typing import Any
 
 from twinhub.history import FleetPartials
 from twinhub.store.buckets import LARGE, BucketRequest, BucketRow, fleet_partials, sample_of_row
+from twinhub.store.keys import fleet_key, fleet_key_parts
 from twinhub.store.points import PointRow
 from twinhub.store.postgres.errors import PooledConnection
 from twinhub.store.postgres.rollup_writes import upsert_rollups
@@ -68,23 +69,21 @@ CROSS JOIN LATERAL (SELECT revision, type, num, str FROM history_points WHERE th
 CROSS JOIN LATERAL (SELECT revision, type, num, str FROM history_points WHERE thing_id = $1 AND path = $2
                     AND t_us = b.last_t AND type <> 0 ORDER BY revision DESC LIMIT 1) AS l
 """
+_KEY = fleet_key("h.t_us - $3", "h.revision", 'h.thing_id COLLATE "C"', text="({})::text")
+_FIRST, _LAST = (fleet_key_parts(key, integer="{}::bigint") for key in ("first_key", "last_key"))
 # Groups of things ($1, $6: thing ids and their groups): first and last by a key that sorts as (time, revision,
 # thing id). The things with samples per group follow as rows without a bucket, so all is read on one snapshot.
 FLEET_PARTIALS = f"""
 WITH ids AS (SELECT * FROM unnest($1::text[], $6::int[]) AS ids(thing_id, grp)),
 buckets AS (
     SELECT ids.grp, h.t_us - ((h.t_us % $5) + $5) % $5 AS bucket, {_AGGREGATES},
-           min(lpad((h.t_us - $3)::text, 19, '0') || lpad(h.revision::text, 19, '0') || h.thing_id COLLATE "C")
-               AS first_key,
-           max(lpad((h.t_us - $3)::text, 19, '0') || lpad(h.revision::text, 19, '0') || h.thing_id COLLATE "C")
-               AS last_key
+           min({_KEY}) AS first_key, max({_KEY}) AS last_key
     FROM ids JOIN history_points AS h ON h.thing_id = ids.thing_id AND h.path = $2 AND h.t_us >= $3 AND h.t_us < $4
     WHERE h.type <> 0
     GROUP BY 1, 2
 ), ends AS (
-    SELECT b.*, $3 + substr(first_key, 1, 19)::bigint AS first_t, substr(first_key, 20, 19)::bigint AS first_revision,
-           substr(first_key, 39) AS first_thing, $3 + substr(last_key, 1, 19)::bigint AS last_t,
-           substr(last_key, 20, 19)::bigint AS last_revision, substr(last_key, 39) AS last_thing
+    SELECT b.*, $3 + {_FIRST[0]} AS first_t, {_FIRST[1]} AS first_revision, {_FIRST[2]} AS first_thing,
+           $3 + {_LAST[0]} AS last_t, {_LAST[1]} AS last_revision, {_LAST[2]} AS last_thing
     FROM buckets AS b
 )
 {_ENDS}

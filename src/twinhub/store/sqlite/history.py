@@ -11,6 +11,7 @@ from twinhub.history import FleetPartials
 from twinhub.model.json import dumps
 from twinhub.model.types import JsonValue
 from twinhub.store.buckets import LARGE, BucketRequest, BucketRow, fleet_partials, sample_of_row
+from twinhub.store.keys import fleet_key, fleet_key_parts
 
 __all__ = ["BIG_INTEGERS", "FLEET_PARTIALS", "SERIES_PARTIALS", "BigIntegers", "page_sql", "raw_partials"]
 
@@ -70,23 +71,22 @@ JOIN history_points AS l ON l.thing_id = :thing_id AND l.path = :path AND l.t_us
      AND l.revision = (SELECT max(revision) FROM history_points WHERE thing_id = :thing_id AND path = :path
                        AND t_us = b.last_t AND type <> 0)
 """
+_KEY = fleet_key("h.t_us - :start", "h.revision", "h.thing_id")
+_FIRST, _LAST = (fleet_key_parts(key, integer="CAST({} AS INTEGER)") for key in ("first_key", "last_key"))
 # Groups of things (`ids`: (thing id, group) pairs): first and last by a key that sorts as (time, revision, thing
 # id). The things with samples per group follow as rows without a bucket, so that all is read on one snapshot.
 FLEET_PARTIALS = f"""
 WITH ids(thing_id, grp) AS (SELECT value ->> 0, value ->> 1 FROM json_each(:ids)),
 buckets AS (
     SELECT ids.grp, {_BUCKET} AS bucket, {_AGGREGATES},
-           min(printf('%019d%019d', h.t_us - :start, h.revision) || h.thing_id) AS first_key,
-           max(printf('%019d%019d', h.t_us - :start, h.revision) || h.thing_id) AS last_key
+           min({_KEY}) AS first_key, max({_KEY}) AS last_key
     FROM ids JOIN history_points AS h ON h.thing_id = ids.thing_id AND h.path = :path
          AND h.t_us >= :start AND h.t_us < :end
     WHERE h.type <> 0
     GROUP BY ids.grp, bucket
 ), ends AS (
-    SELECT b.*, :start + CAST(substr(first_key, 1, 19) AS INTEGER) AS first_t,
-           CAST(substr(first_key, 20, 19) AS INTEGER) AS first_revision, substr(first_key, 39) AS first_thing,
-           :start + CAST(substr(last_key, 1, 19) AS INTEGER) AS last_t,
-           CAST(substr(last_key, 20, 19) AS INTEGER) AS last_revision, substr(last_key, 39) AS last_thing
+    SELECT b.*, :start + {_FIRST[0]} AS first_t, {_FIRST[1]} AS first_revision, {_FIRST[2]} AS first_thing,
+           :start + {_LAST[0]} AS last_t, {_LAST[1]} AS last_revision, {_LAST[2]} AS last_thing
     FROM buckets AS b
 )
 {_ENDS}

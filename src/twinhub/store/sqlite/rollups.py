@@ -13,7 +13,7 @@ from twinhub.history.plan import Segment
 from twinhub.model.json import dumps
 from twinhub.model.types import JsonValue
 from twinhub.store.buckets import BucketRequest
-from twinhub.store.planned import alone, merge_segments, segment_requests
+from twinhub.store.planned import Density, alone, merge_segments, segment_requests
 from twinhub.store.points import INTEGER, to_micros
 from twinhub.store.rollups import (
     COLUMNS,
@@ -25,7 +25,7 @@ from twinhub.store.rollups import (
 )
 from twinhub.store.sqlite.history import BIG_INTEGERS, raw_partials
 
-__all__ = ["SERIES_ROLLUPS", "RollupReads", "planned_partials"]
+__all__ = ["DENSITY", "RAW_SAMPLES", "SERIES_ROLLUPS", "RollupReads", "planned_partials"]
 
 _T = TypeVar("_T")
 
@@ -42,7 +42,7 @@ _FLEET_ROLLUPS = fleet_rollups_sql(_IDS, FleetDialect(
               f"{BIG_INTEGERS}(h.min_str) FILTER (WHERE h.min_type = {INTEGER} AND abs(h.min_num) >= {_SAFE})",
               f"max(h.max_num) FILTER (WHERE h.max_type = {INTEGER} AND abs(h.max_num) < {_SAFE})",
               f"{BIG_INTEGERS}(h.max_str) FILTER (WHERE h.max_type = {INTEGER} AND abs(h.max_num) >= {_SAFE})"),
-    key="printf('%019d%019d', {t}, {rev}) || h.thing_id",
+    text="({})", thing="h.thing_id",
     path=":path", width=":width", start=":start", end=":end"))
 # The things of each group with a sample in the whole range: a raw point, or a bucket of the rollup segment.
 _CONTRIBUTORS = f"""
@@ -53,6 +53,18 @@ WHERE EXISTS (SELECT 1 FROM history_points AS h WHERE h.thing_id = ids.thing_id 
    OR EXISTS (SELECT 1 FROM history_rollups AS r WHERE r.thing_id = ids.thing_id AND r.path = :path
               AND r.width_us = :width AND r.bucket_us >= :inner_start AND r.bucket_us < :inner_end)
 GROUP BY grp
+"""
+# The rollup segment's rows and samples (each thing's key range: CROSS JOIN keeps the planner off the index by
+# age), then (when sparse) its raw samples, counted up to :limit.
+DENSITY = f"""
+WITH ids(thing_id, grp) AS ({_IDS})
+SELECT count(*), coalesce(sum(r.count), 0) FROM ids CROSS JOIN history_rollups AS r ON r.thing_id = ids.thing_id
+     AND r.path = :path AND r.width_us = :width AND r.bucket_us >= :start AND r.bucket_us < :end
+"""
+RAW_SAMPLES = f"""
+WITH ids(thing_id, grp) AS ({_IDS})
+SELECT count(*) FROM (SELECT 1 FROM ids JOIN history_points AS h ON h.thing_id = ids.thing_id AND h.path = :path
+                      AND h.t_us >= :start AND h.t_us < :end AND h.type <> 0 LIMIT :limit)
 """
 
 
@@ -70,6 +82,8 @@ def planned_partials(connection: sqlite3.Connection, request: BucketRequest,
     found: list[tuple[Segment, Sequence[dict[datetime, Partial]]]] = []
     connection.execute("BEGIN")  # one snapshot for every segment
     try:
+        if _raw_is_cheaper(connection, rollup, path):
+            return raw_partials(connection, request, path)
         for segment, part in parts:
             if segment.width is None:
                 found.append((segment, [fleet.partials for fleet in raw_partials(connection, part, path)]))
@@ -88,6 +102,16 @@ def planned_partials(connection: sqlite3.Connection, request: BucketRequest,
     finally:
         connection.execute("COMMIT")
     return merge_segments(request, found, [counts.get(group, 0) for group in range(request.groups)], step)
+
+
+def _raw_is_cheaper(connection: sqlite3.Connection, rollup: BucketRequest, path: str) -> bool:
+    """Whether the rollup segment's rows are sparse and all their samples still raw points (see `Density`)."""
+    bounds = {"ids": _ids(rollup), "path": path, "start": rollup.start, "end": rollup.end}
+    density = Density(*connection.execute(DENSITY, {**bounds, "width": rollup.width}).fetchone())
+    if not density.sparse:
+        return False
+    raw, = connection.execute(RAW_SAMPLES, {**bounds, "limit": density.samples + 1}).fetchone()
+    return density.complete(raw)
 
 
 class RollupReads:
