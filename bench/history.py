@@ -371,5 +371,7 @@ def to_markdown(report: HistoryReport) -> str:
 def save(report: HistoryReport, markdown: str) -> tuple[Path, Path]:
     data = {"started_at": report.started_at, "options": report.options, "machine": report.machine,
             "stores": [asdict(entry) for entry in report.stores], "problems": report.problems}
-    return write_results(f"{report.started_at[:10]}-{HISTORY}", markdown, data)
+    stores = tuple(report.options["stores"])
+    suffix = "" if stores == HistoryOptions().stores else "-" + "-".join(stores)  # a run of one store keeps the other's
+    return write_results(f"{report.started_at[:10]}-{HISTORY}{suffix}", markdown, data)
 
