@@ -6,14 +6,11 @@ import asyncio
 import enum
 import logging
 import sqlite3
-import threading
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from twinhub.history import Point
 from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
@@ -30,10 +27,11 @@ from twinhub.store.rows import decode_connection, decode_entry, decode_policy, d
 from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
 from twinhub.store.slots import Slots
 from twinhub.store.sqlite.dialect import SQLITE
-from twinhub.store.sqlite.history import BIG_INTEGERS, BigIntegers, page_sql
+from twinhub.store.sqlite.history import page_sql
 from twinhub.store.sqlite.pruning import PRUNE_FAILED, Pruning
+from twinhub.store.sqlite.readers import READ_TIMEOUT, READER_THREADS, Readers
 from twinhub.store.sqlite.rollups import RollupReads
-from twinhub.store.sqlite.schema import connect_reader, in_write_transaction
+from twinhub.store.sqlite.schema import in_write_transaction
 from twinhub.store.sqlite.writer import Outcome, Pending, PointImport, Writer
 
 __all__ = ["DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING", "READER_THREADS", "SqliteStore", "open_sqlite_store"]
@@ -42,9 +40,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_MAX = 512  # writes per transaction
 DEFAULT_MAX_PENDING = 10_000  # writes queued or in flight; more wait for a slot without blocking the loop
-READER_THREADS = 2
-READ_TIMEOUT = 30.0  # seconds one read may take, as PostgreSQL's command timeout: a reader is never held for good
-_PROGRESS_STEPS = 20_000  # SQLite virtual machine steps between two looks at the clock (well under 1 ms)
 
 _T = TypeVar("_T")
 
@@ -110,21 +105,14 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
                  read_timeout: float = READ_TIMEOUT) -> None:
         if batch_max < 1 or max_pending < 1:
             raise ValueError("batch_max and max_pending must be at least 1")
-        if read_timeout <= 0:
-            raise ValueError("read_timeout must be positive")
         self._path = path
-        self._read_timeout = read_timeout
         self._rollups = tuple(rollups)
         self._batch_max = batch_max
         self._max_pending = max_pending
         self._state = _State.UNOPENED
         self._writer: Writer | None = None
         self._slots = Slots(max_pending)
-        self._readers = ThreadPoolExecutor(max_workers=READER_THREADS,
-                                           thread_name_prefix="twinhub-sqlite-reader")
-        self._local = threading.local()
-        self._reader_connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
+        self._readers = Readers(path, read_timeout)
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self._path)!r}, {self._state.value})"
@@ -145,7 +133,7 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
         except BaseException:  # failed, or cancelled while opening: nothing may keep running
             self._state = _State.CLOSED
             writer.stop()
-            self._readers.shutdown(wait=False)
+            self._readers.stop()
             raise
         self._writer = writer
         self._state = _State.OPEN
@@ -161,7 +149,7 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
             raise RuntimeError("The store is still opening.")
         state, self._state = self._state, _State.CLOSED
         if state is not _State.OPEN:
-            self._readers.shutdown(wait=False)
+            self._readers.stop()
             return
         assert self._writer is not None
         # Shielded: a cancelled caller must not leave the writer or the reader connections behind.
@@ -169,14 +157,7 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
 
     async def _shut_down(self, writer: Writer) -> None:
         await asyncio.wrap_future(writer.stop())
-        await asyncio.to_thread(self._close_readers)
-
-    def _close_readers(self) -> None:
-        self._readers.shutdown(wait=True)
-        with self._connections_lock:
-            for connection in self._reader_connections:
-                connection.close()
-            self._reader_connections.clear()
+        await asyncio.to_thread(self._readers.close)
 
     def _check_open(self) -> None:
         if self._state is not _State.OPEN:
@@ -372,38 +353,7 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
 
     async def _read(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
         self._check_open()
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._readers, self._run_query, query)
-
-    def _run_query(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
-        """In a reader thread, on that thread's own read-only connection (opened on first use)."""
-        try:
-            connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-            if connection is None:
-                connection = connect_reader(self._path)
-                # typeshed types aggregates over integers only; this one takes and gives text
-                connection.create_aggregate(BIG_INTEGERS, 1, cast("Callable[[], Any]", BigIntegers))
-                connection.set_progress_handler(self._late, _PROGRESS_STEPS)
-                with self._connections_lock:
-                    self._reader_connections.append(connection)
-                self._local.connection = connection
-            self._local.deadline = time.monotonic() + self._read_timeout
-            return query(connection)
-        except sqlite3.OperationalError as exc:
-            if str(exc) != "interrupted":
-                log.error("a read of the thing store failed", exc_info=exc)
-                raise ServiceUnavailable("The thing store could not be read.") from exc
-            log.warning("a read of the thing store took longer than %.0f s and was interrupted", self._read_timeout)
-            raise ServiceUnavailable(f"The thing store did not answer within {self._read_timeout:.0f} s; narrow "
-                                     "the request (its range, step or filter).") from exc
-        except (sqlite3.Error, ValueError) as exc:  # driver errors and undecodable rows
-            log.error("a read of the thing store failed", exc_info=exc)
-            raise ServiceUnavailable("The thing store could not be read.") from exc
-
-    def _late(self) -> bool:
-        """SQLite's progress handler, in the reader thread: true interrupts the running statement."""
-        deadline: float = self._local.deadline
-        return time.monotonic() > deadline
+        return await self._readers.run(query)
 
 
 def _thing(row: Row) -> Thing:
