@@ -34,12 +34,12 @@ def basic_user_server(data_dir: Path) -> Iterator[tuple[Server, str, str, str]]:
         server.stop()
 
 
-async def _database(server_url: str, database: str, *, create: bool) -> None:
+async def _database(server_url: str, database: str, mark: str, *, create: bool) -> None:
     admin = await asyncpg.connect(f"{server_url}/postgres")
     try:
         if create:
             await admin.execute(f'CREATE DATABASE "{database}"')
-            await admin.execute(f"COMMENT ON DATABASE \"{database}\" IS '{MARK}'")
+            await admin.execute(f"COMMENT ON DATABASE \"{database}\" IS '{mark}'")
         else:
             await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     finally:
@@ -47,24 +47,34 @@ async def _database(server_url: str, database: str, *, create: bool) -> None:
 
 
 @contextmanager
+def throwaway_database(server_url: str, prefix: str, mark: str) -> Iterator[str]:
+    """A new database `<prefix>_<random>` on the PostgreSQL server at `server_url`, commented with `mark`; yields
+    its URL and drops it when the context ends."""
+    database = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_database(server_url, database, mark, create=True))
+    try:
+        yield f"{server_url}/{database}"
+    finally:
+        asyncio.run(_database(server_url, database, mark, create=False))
+
+
+@contextmanager
 def pg_nats_server(data_dir: Path, workers: int, postgres_url: str, nats_url: str) -> Iterator[tuple[Server, str]]:
     """`twinhub serve --workers N` (not in dev mode) on a new database and stream, with the basic user `bench` of
     a random password as its only admin (TWINHUB_ADMIN_SUBJECTS); yields (server, that user's Authorization
     header)."""
-    suffix = uuid.uuid4().hex[:10]
-    database, stream = f"twinhub_bench_conn_{suffix}", f"TWINHUB_BENCH_CONN_{suffix.upper()}"
-    asyncio.run(_database(postgres_url, database, create=True))
+    stream = f"TWINHUB_BENCH_CONN_{uuid.uuid4().hex[:10].upper()}"
     try:
-        env = {"TWINHUB_STORE_URL": f"{postgres_url}/{database}", "TWINHUB_BUS_URL": nats_url,
-               "TWINHUB_BUS_STREAM": stream, "TWINHUB_ADMIN_SUBJECTS": SUBJECT}
-        password = add_basic_user(data_dir, env, password=secrets.token_urlsafe(16))
-        server = start_server(data_dir, args=("--workers", str(workers)), env=env, timeout=120)
-        try:
-            workers_ready(server, workers)
-            yield server, authorization(USER, password)
-        finally:
-            server.stop()
+        with throwaway_database(postgres_url, "twinhub_bench_conn", MARK) as dsn:
+            env = {"TWINHUB_STORE_URL": dsn, "TWINHUB_BUS_URL": nats_url,
+                   "TWINHUB_BUS_STREAM": stream, "TWINHUB_ADMIN_SUBJECTS": SUBJECT}
+            password = add_basic_user(data_dir, env, password=secrets.token_urlsafe(16))
+            server = start_server(data_dir, args=("--workers", str(workers)), env=env, timeout=120)
+            try:
+                workers_ready(server, workers)
+                yield server, authorization(USER, password)
+            finally:
+                server.stop()
     finally:
-        asyncio.run(_database(postgres_url, database, create=False))
         with contextlib.suppress(OSError, TimeoutError):
             asyncio.run(stream_messages(nats_url, stream, delete=True))

@@ -18,7 +18,6 @@ import asyncio
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -26,11 +25,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
 
 from bench.basic_user import AUTH_HEADER, add_basic_user
+from bench.connectivity_setup import throwaway_database
 from bench.history_data import (
     BULK_NAMESPACE,
     DAY,
@@ -111,18 +110,6 @@ def _progress(label: str, total: int) -> Callable[[int], None]:
 # --- servers and stores --------------------------------------------------------------------------
 
 
-async def _database(server_url: str, database: str, *, create: bool) -> None:
-    admin = await asyncpg.connect(f"{server_url}/postgres")
-    try:
-        if create:
-            await admin.execute(f'CREATE DATABASE "{database}"')
-            await admin.execute(f"COMMENT ON DATABASE \"{database}\" IS '{MARK}'")
-        else:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 @contextmanager
 def _target(name: str, root: Path, postgres_url: str) -> Iterator[StoreTarget]:
     data_dir = root / name
@@ -130,12 +117,8 @@ def _target(name: str, root: Path, postgres_url: str) -> Iterator[StoreTarget]:
     if name == "sqlite":
         yield StoreTarget(name, data_dir)
         return
-    database = f"twinhub_bench_history_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_database(postgres_url, database, create=True))
-    try:
-        yield StoreTarget(name, data_dir, f"{postgres_url}/{database}")
-    finally:
-        asyncio.run(_database(postgres_url, database, create=False))
+    with throwaway_database(postgres_url, "twinhub_bench_history", MARK) as dsn:
+        yield StoreTarget(name, data_dir, dsn)
 
 
 def _server(target: StoreTarget) -> Server:

@@ -12,14 +12,15 @@ from __future__ import annotations
 import sqlite3
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 
+from bench.search_data import chunked
 from twinhub.history import Point
 from twinhub.store.base import Store
 from twinhub.store.points import encode_point
@@ -78,14 +79,7 @@ class BulkPlan:
         return len({(k * spacing) // width for k in range(self.per_thing)})
 
     def chunks(self) -> Iterator[list[Point]]:
-        chunk: list[Point] = []
-        for point in self._points():
-            chunk.append(point)
-            if len(chunk) == CHUNK:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+        return chunked(self._points(), CHUNK)
 
     def _points(self) -> Iterator[Point]:
         for second in range(HZ_SERIES_POINTS):
@@ -115,45 +109,59 @@ _FLOOR_TABLE = "bench_floor_points"
 _FLOOR_COLUMNS = "(thing_id TEXT NOT NULL, path TEXT NOT NULL, t_us BIGINT NOT NULL, revision BIGINT NOT NULL, " \
                  "type INTEGER NOT NULL, num DOUBLE PRECISION, str TEXT, PRIMARY KEY (thing_id, path, t_us, revision))"
 
+Rows = list[tuple[object, ...]]
+Insert = Callable[[Rows], Awaitable[None]]
+Fetch = Callable[[str, tuple[object, ...]], Awaitable[list[Sequence[object]]]]
 
-async def floor_insert(target: StoreTarget, plan: BulkPlan, limit: int) -> tuple[int, float]:
-    """The first `limit` rows of the plan inserted by plain SQL (one transaction per chunk: SQLite's
-    executemany, PostgreSQL's COPY) into a bare table with the same primary key, dropped afterwards; (rows,
-    seconds)."""
-    rows_done, spent = 0, 0.0
-    chunks = (chunk for chunk in plan.chunks())
+
+@asynccontextmanager
+async def _connected(target: StoreTarget) -> AsyncIterator[tuple[Insert, Fetch]]:
+    """One connection to the store's database, as two calls: insert rows into the floor table in one transaction
+    (SQLite's executemany, PostgreSQL's COPY), and run a statement for the rows it answers."""
     if target.dsn is None:
         connection = sqlite3.connect(target.data_dir / DATABASE_FILE)
+
+        async def sqlite_insert(rows: Rows) -> None:
+            with connection:
+                connection.executemany(f"INSERT INTO {_FLOOR_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+        async def sqlite_fetch(sql: str, args: tuple[object, ...]) -> list[Sequence[object]]:
+            return connection.execute(sql, args).fetchall()
         try:
-            connection.execute(f"CREATE TABLE {_FLOOR_TABLE} {_FLOOR_COLUMNS} WITHOUT ROWID")
-            for chunk in chunks:
-                rows = [encode_point(point) for point in chunk[:limit - rows_done]]
-                started = time.perf_counter()
-                with connection:
-                    connection.executemany(f"INSERT INTO {_FLOOR_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-                spent += time.perf_counter() - started
-                rows_done += len(rows)
-                if rows_done >= limit:
-                    break
-            connection.execute(f"DROP TABLE {_FLOOR_TABLE}")
+            yield sqlite_insert, sqlite_fetch
         finally:
             connection.close()
-        return rows_done, spent
+        return
     pg = await asyncpg.connect(target.dsn)
+
+    async def pg_insert(rows: Rows) -> None:
+        async with pg.transaction():
+            await pg.copy_records_to_table(_FLOOR_TABLE, records=rows)
+
+    async def pg_fetch(sql: str, args: tuple[object, ...]) -> list[Sequence[object]]:
+        return [tuple(record) for record in await pg.fetch(sql, *args)]
     try:
-        await pg.execute(f"CREATE TABLE {_FLOOR_TABLE} {_FLOOR_COLUMNS}")
-        for chunk in chunks:
-            rows = [encode_point(point) for point in chunk[:limit - rows_done]]
+        yield pg_insert, pg_fetch
+    finally:
+        await pg.close()
+
+
+async def floor_insert(target: StoreTarget, plan: BulkPlan, limit: int) -> tuple[int, float]:
+    """The first `limit` rows of the plan inserted by plain SQL (one transaction per chunk) into a bare table with
+    the same primary key, dropped afterwards; (rows, seconds)."""
+    rows_done, spent = 0, 0.0
+    without_rowid = " WITHOUT ROWID" if target.dsn is None else ""  # SQLite keeps the key's order as history does
+    async with _connected(target) as (insert, fetch):
+        await fetch(f"CREATE TABLE {_FLOOR_TABLE} {_FLOOR_COLUMNS}{without_rowid}", ())
+        for chunk in plan.chunks():
+            rows: Rows = [encode_point(point) for point in chunk[:limit - rows_done]]
             started = time.perf_counter()
-            async with pg.transaction():
-                await pg.copy_records_to_table(_FLOOR_TABLE, records=rows)
+            await insert(rows)
             spent += time.perf_counter() - started
             rows_done += len(rows)
             if rows_done >= limit:
                 break
-        await pg.execute(f"DROP TABLE {_FLOOR_TABLE}")
-    finally:
-        await pg.close()
+        await fetch(f"DROP TABLE {_FLOOR_TABLE}", ())
     return rows_done, spent
 
 
@@ -177,45 +185,18 @@ async def timed_sql(target: StoreTarget, sql: str, args: tuple[object, ...], rep
     """The median seconds of `sql` run `repeat` times on the store's database (after one unmeasured run), and
     the rows of its answer."""
     times: list[float] = []
-    rows = 0
-
-    async def measure(run: Callable[[], Awaitable[int]]) -> None:
-        nonlocal rows
-        rows = await run()
+    async with _connected(target) as (_, fetch):
+        rows = len(await fetch(sql, args))
         for _ in range(repeat):
             started = time.perf_counter()
-            await run()
+            await fetch(sql, args)
             times.append(time.perf_counter() - started)
-
-    if target.dsn is None:
-        connection = sqlite3.connect(target.data_dir / DATABASE_FILE)
-        try:
-            async def sqlite_run() -> int:
-                return len(connection.execute(sql, args).fetchall())
-            await measure(sqlite_run)
-        finally:
-            connection.close()
-    else:
-        pg = await asyncpg.connect(target.dsn)
-        try:
-            async def pg_run() -> int:
-                return len(await pg.fetch(sql, *args))
-            await measure(pg_run)
-        finally:
-            await pg.close()
     return statistics.median(times), rows
 
 
 async def scalar_sql(target: StoreTarget, sql: str) -> int:
     """The integer `sql` (without parameters) answers on the store's database."""
-    if target.dsn is None:
-        connection = sqlite3.connect(target.data_dir / DATABASE_FILE)
-        try:
-            return int(connection.execute(sql).fetchone()[0])
-        finally:
-            connection.close()
-    pg = await asyncpg.connect(target.dsn)
-    try:
-        return int(await pg.fetchval(sql))
-    finally:
-        await pg.close()
+    async with _connected(target) as (_, fetch):
+        value = (await fetch(sql, ()))[0][0]
+    assert isinstance(value, int)
+    return value

@@ -22,12 +22,12 @@ import resource
 import shutil
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bench.basic_user import SUBJECT
 from bench.machine import system_cpu
@@ -215,8 +215,12 @@ def _planned(spec: Spec, tally: Tally) -> Iterator[Planned]:
         yield next_hidden()
 
 
-def _chunks(items: Iterator[Planned], size: int) -> Iterator[list[Planned]]:
-    chunk: list[Planned] = []
+_Item = TypeVar("_Item")
+
+
+def chunked(items: Iterable[_Item], size: int) -> Iterator[list[_Item]]:
+    """`items` in lists of `size` (the last may be shorter)."""
+    chunk: list[_Item] = []
     for item in items:
         chunk.append(item)
         if len(chunk) == size:
@@ -246,7 +250,7 @@ async def load_dataset(opening: AbstractAsyncContextManager[Store], spec: Spec, 
     async with opening as store:
         previous: asyncio.Future[list[None]] | None = None
         policies = Policies(datetime.now(UTC))
-        for chunk in _chunks(_planned(spec, tally), CHUNK):
+        for chunk in chunked(_planned(spec, tally), CHUNK):
             timestamp = datetime.now(UTC)
             units = [creation(thing_id, body, policies.get(kind, thing_id), timestamp)
                      for thing_id, body, kind in chunk]
