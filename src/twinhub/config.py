@@ -46,6 +46,7 @@ from twinhub.history.retention import (
     parse_rollup_retention,
     parse_rollups,
 )
+from twinhub.history.rules import setting_items
 
 DEFAULT_PORT = 8080
 MAX_PORT = 65535
@@ -172,7 +173,7 @@ def _convert(name: str, raw: object) -> object:
         items = raw if isinstance(raw, list) else str(raw).split(",")
         if not all(isinstance(item, str) for item in items):
             raise SettingsError(f"setting {name!r}: {raw!r} is not a list of strings")
-        names = tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
+        names = tuple(dict.fromkeys(setting_items(items)))
         if name in _CHECKED_LISTS:
             try:
                 _CHECKED_LISTS[name](names)

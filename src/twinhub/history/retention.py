@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from twinhub.history.rules import Rule, parse_rules
+from twinhub.history.rules import Rule, parse_rules, setting_items
 from twinhub.history.timespec import MAX_STEP, MIN_STEP, parse_span
 
 __all__ = ["DEFAULT_ROLLUPS", "DEFAULT_ROLLUP_WIDTHS", "MAX_ROLLUPS", "NONE", "HistoryRetention", "parse_duration",
@@ -45,7 +45,7 @@ def parse_duration(text: str) -> timedelta | None:
 def parse_rollups(items: Iterable[str]) -> tuple[timedelta, ...]:
     """The rollup widths, finest first (`none` alone: no rollups); raises ValueError for a width outside
     1s..1d, a duplicate, or more than MAX_ROLLUPS."""
-    texts = [item.strip() for item in items if item.strip()]
+    texts = list(setting_items(items))
     if [text.lower() for text in texts] == [NONE]:
         return ()
     widths: list[timedelta] = []
@@ -95,10 +95,7 @@ def parse_retention(items: Iterable[str]) -> HistoryRetention:
     rules: list[tuple[Rule, timedelta | None]] = []
     default: timedelta | None = None
     defaults = 0
-    for item in items:
-        text = item.strip()
-        if not text:
-            continue
+    for text in setting_items(items):
         rule_text, equals, duration_text = text.rpartition("=")
         if not equals:
             defaults += 1
@@ -121,10 +118,7 @@ def parse_rollup_retention(items: Iterable[str], widths: Iterable[timedelta]) ->
     item that is not `<width>=<duration>`, or a width that is not maintained or named twice."""
     maintained = set(widths)
     kept: dict[timedelta, timedelta] = {}
-    for item in items:
-        text = item.strip()
-        if not text:
-            continue
+    for text in setting_items(items):
         width_text, equals, duration_text = text.partition("=")
         if not equals:
             raise ValueError(f"rollup retention {text!r}: use <width>=<duration>, as 1m=90d")
