@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from pathlib import Path
@@ -46,6 +46,7 @@ from twinhub.history.retention import (
     parse_rollup_retention,
     parse_rollups,
 )
+from twinhub.history.rules import setting_items
 
 DEFAULT_PORT = 8080
 MAX_PORT = 65535
@@ -112,13 +113,8 @@ class Settings:
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
-        environ = {f"TWINHUB_{field.name.upper()}": str(getattr(self, field.name)) for field in fields(self)}
+        environ = {f"TWINHUB_{field.name.upper()}": _environ_text(getattr(self, field.name)) for field in fields(self)}
         environ["TWINHUB_OIDC"] = oidc_issuers_to_json(self.oidc)
-        environ["TWINHUB_ADMIN_SUBJECTS"] = ",".join(self.admin_subjects)
-        environ["TWINHUB_HISTORY_INCLUDE"] = ",".join(self.history_include)
-        environ["TWINHUB_HISTORY_EXCLUDE"] = ",".join(self.history_exclude)
-        for name in _RETENTION_LISTS:
-            environ[f"TWINHUB_{name.upper()}"] = ",".join(getattr(self, name))
         environ["TWINHUB_MQTT_PORT"] = "" if self.mqtt_port is None else str(self.mqtt_port)
         return environ
 
@@ -146,12 +142,22 @@ class SettingsError(ValueError):
 
 
 _POSITIVE = ("session_buffer_bytes", "buffer_budget_bytes", "max_sessions_per_subject", "retention_interval")
-_RETENTION_LISTS = ("history_rollups", "history_retention", "history_rollup_retention")
-# Lists whose items are checked when loaded (history_rollup_retention with the widths, in load_settings).
-_CHECKED_LISTS: dict[str, Callable[[Iterable[str]], object]] = {
-    "history_include": parse_rules, "history_exclude": parse_rules,
-    "history_rollups": parse_rollups, "history_retention": parse_retention,
+# Settings kept as their text and read where they are used: each is read once when loaded, so that a bad value
+# stops the start with the setting named (in this order: the rollup retention names the rollup widths).
+_PARSED: dict[str, Callable[[Settings], object]] = {
+    "history_include": lambda settings: parse_rules(settings.history_include),
+    "history_exclude": lambda settings: parse_rules(settings.history_exclude),
+    "history_rollups": Settings.rollup_widths,
+    "history_retention": Settings.retention,
+    "history_rollup_retention": Settings.rollup_retention,
+    "journal_retention": Settings.journal_keep,
 }
+
+
+def _environ_text(value: object) -> str:
+    """A setting as its env var spells it: a list of names comma-separated (as `_convert` reads it back)."""
+    return ",".join(value) if isinstance(value, tuple) and all(isinstance(item, str) for item in value) \
+        else str(value)
 
 
 def _convert(name: str, raw: object) -> object:
@@ -172,18 +178,7 @@ def _convert(name: str, raw: object) -> object:
         items = raw if isinstance(raw, list) else str(raw).split(",")
         if not all(isinstance(item, str) for item in items):
             raise SettingsError(f"setting {name!r}: {raw!r} is not a list of strings")
-        names = tuple(dict.fromkeys(item.strip() for item in items if item.strip()))
-        if name in _CHECKED_LISTS:
-            try:
-                _CHECKED_LISTS[name](names)
-            except ValueError as exc:
-                raise SettingsError(f"setting {name!r}: {exc}") from exc
-        return names
-    if name == "journal_retention":
-        try:
-            parse_duration(str(raw))
-        except ValueError as exc:
-            raise SettingsError(f"setting 'journal_retention': {exc}") from exc
+        return tuple(dict.fromkeys(setting_items(items)))
     try:
         if isinstance(default, bool):
             if isinstance(raw, bool):
@@ -240,10 +235,11 @@ def load_settings(environ: Mapping[str, str] | None = None, *, config_file: Path
         if name in converted and converted[name] < 1:
             raise SettingsError(f"setting {name!r}: {converted[name]!r} must be at least 1")
     settings = replace(Settings(), **converted)
-    try:
-        settings.rollup_retention()
-    except ValueError as exc:
-        raise SettingsError(f"setting 'history_rollup_retention': {exc}") from exc
+    for name, parse in _PARSED.items():
+        try:
+            parse(settings)
+        except ValueError as exc:
+            raise SettingsError(f"setting {name!r}: {exc}") from exc
     if not 0 <= settings.port <= MAX_PORT:
         raise SettingsError(f"setting 'port': {settings.port} is not a port number (0 to {MAX_PORT}, 0: any free one)")
     return settings

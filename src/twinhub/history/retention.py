@@ -13,12 +13,12 @@ A duration is `<n><unit>`, unit s, m, h, d, w (7 days) or y (365 days); `none` m
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from twinhub.history.rules import Rule, parse_rules
+from twinhub.history.rules import Rule, parse_rules, setting_items
+from twinhub.history.timespec import MAX_STEP, MIN_STEP, parse_span
 
 __all__ = ["DEFAULT_ROLLUPS", "DEFAULT_ROLLUP_WIDTHS", "MAX_ROLLUPS", "NONE", "HistoryRetention", "parse_duration",
            "parse_retention", "parse_rollup_retention", "parse_rollups"]
@@ -26,10 +26,6 @@ __all__ = ["DEFAULT_ROLLUPS", "DEFAULT_ROLLUP_WIDTHS", "MAX_ROLLUPS", "NONE", "H
 NONE = "none"  # no rollups, no retention limit
 DEFAULT_ROLLUPS = ("1m", "1h")
 MAX_ROLLUPS = 4  # each point costs one upsert per width
-MIN_WIDTH, MAX_WIDTH = timedelta(seconds=1), timedelta(days=1)  # the steps a query may ask for
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
-_DURATION = re.compile(r"(?P<amount>[0-9]{1,6})(?P<unit>[smhdwy])")
 _LONGEST = timedelta(days=365 * 1000)  # far enough; keeps `now - keep` inside the datetime range
 
 
@@ -38,10 +34,9 @@ def parse_duration(text: str) -> timedelta | None:
     text = text.strip()
     if text.lower() == NONE:
         return None
-    match = _DURATION.fullmatch(text)
-    if match is None:
+    duration = parse_span(text, "smhdwy")
+    if duration is None:
         raise ValueError(f"{text!r} is no duration: use <n> with s, m, h, d, w or y (30d, 12h, 5y), or none")
-    duration = timedelta(seconds=int(match["amount"]) * _UNITS[match["unit"]])
     if not timedelta(0) < duration <= _LONGEST:
         raise ValueError(f"{text!r}: a duration is more than zero and at most 1000 years")
     return duration
@@ -50,13 +45,13 @@ def parse_duration(text: str) -> timedelta | None:
 def parse_rollups(items: Iterable[str]) -> tuple[timedelta, ...]:
     """The rollup widths, finest first (`none` alone: no rollups); raises ValueError for a width outside
     1s..1d, a duplicate, or more than MAX_ROLLUPS."""
-    texts = [item.strip() for item in items if item.strip()]
+    texts = list(setting_items(items))
     if [text.lower() for text in texts] == [NONE]:
         return ()
     widths: list[timedelta] = []
     for text in texts:
         width = parse_duration(text)
-        if width is None or not MIN_WIDTH <= width <= MAX_WIDTH:
+        if width is None or not MIN_STEP <= width <= MAX_STEP:  # the steps a query may ask for
             raise ValueError(f"rollup width {text!r}: a width is from 1s to 1d (or the list is just none)")
         if width in widths:
             raise ValueError(f"rollup width {text!r} is given twice")
@@ -100,10 +95,7 @@ def parse_retention(items: Iterable[str]) -> HistoryRetention:
     rules: list[tuple[Rule, timedelta | None]] = []
     default: timedelta | None = None
     defaults = 0
-    for item in items:
-        text = item.strip()
-        if not text:
-            continue
+    for text in setting_items(items):
         rule_text, equals, duration_text = text.rpartition("=")
         if not equals:
             defaults += 1
@@ -126,10 +118,7 @@ def parse_rollup_retention(items: Iterable[str], widths: Iterable[timedelta]) ->
     item that is not `<width>=<duration>`, or a width that is not maintained or named twice."""
     maintained = set(widths)
     kept: dict[timedelta, timedelta] = {}
-    for item in items:
-        text = item.strip()
-        if not text:
-            continue
+    for text in setting_items(items):
         width_text, equals, duration_text = text.partition("=")
         if not equals:
             raise ValueError(f"rollup retention {text!r}: use <width>=<duration>, as 1m=90d")

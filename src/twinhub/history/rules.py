@@ -9,13 +9,13 @@ and no exclude rule matches it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from twinhub.history.points import Point
 
-__all__ = ["HistoryRules", "Rule", "parse_rules"]
+__all__ = ["HistoryRules", "Rule", "parse_rules", "setting_items"]
 
 # A namespace as Ditto spells one (dot-separated Java-package-like names), or a glob of one.
 _NAMESPACE = re.compile(r"[A-Za-z0-9_.*?\[\]!-]*")
@@ -34,14 +34,16 @@ class Rule:
         return fnmatchcase(path, self.glob)
 
 
+def setting_items(items: Iterable[str]) -> Iterator[str]:
+    """The items of a list setting, stripped, blank ones left out (rules here, retention items)."""
+    return (text for text in (item.strip() for item in items) if text)
+
+
 def parse_rules(items: Iterable[str]) -> tuple[Rule, ...]:
     """Rules from their texts (`glob` or `namespace:glob`, blanks ignored); raises ValueError for a rule
     without a glob or with a namespace part that is no namespace glob."""
     rules: list[Rule] = []
-    for item in items:
-        text = item.strip()
-        if not text:
-            continue
+    for text in setting_items(items):
         namespace, colon, glob = text.partition(":")
         if not colon:
             namespace, glob = "", text

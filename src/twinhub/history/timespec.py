@@ -22,6 +22,7 @@ __all__ = [
     "format_step",
     "parse_instant",
     "parse_range",
+    "parse_span",
     "parse_step",
 ]
 
@@ -30,9 +31,9 @@ MIN_STEP = timedelta(seconds=1)
 MAX_STEP = timedelta(days=1)
 MAX_BUCKETS = 100_000  # a step that cuts the range into more buckets than this is refused
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_RELATIVE = re.compile(r"-(?P<amount>[0-9]{1,9})(?P<unit>[smhd])")
-_STEP = re.compile(r"(?P<amount>[0-9]{1,6})(?P<unit>[smhd])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+_SPAN = re.compile(r"(?P<amount>[0-9]{1,9})(?P<unit>[smhdwy])")
+_MAX_SPAN_SECONDS = timedelta.max.days * 86400
 # Python's fromisoformat also takes forms ISO-8601 does not have (`2026-01-01 00:00`); require the `T` and digits.
 _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.,]+(Z|[+-][0-9:]+)?)?")
 
@@ -54,15 +55,25 @@ class TimeRange:
         return self.start <= time < self.end
 
 
+def parse_span(text: str, units: str = "smhd") -> timedelta | None:
+    """`<n><unit>` (n of 1 to 9 ASCII digits; the unit one of `units`, from s, m, h, d, w = 7 days, y = 365 days)
+    as a timedelta; None for any other text or a span longer than a timedelta holds. The one grammar of steps,
+    relative times and retention durations."""
+    match = _SPAN.fullmatch(text)
+    if match is None or match["unit"] not in units:
+        return None
+    seconds = int(match["amount"]) * _UNITS[match["unit"]]
+    return timedelta(seconds=seconds) if seconds <= _MAX_SPAN_SECONDS else None
+
+
 def parse_instant(text: str, now: datetime) -> datetime:
     """The instant `text` names: `now`, a relative `-<n><s|m|h|d>` before `now`, or ISO-8601 (an offset or `Z`;
     without one, UTC). Raises HistoryTimeInvalid."""
     if text == "now":
         return now.astimezone(UTC)
-    if relative := _RELATIVE.fullmatch(text):
-        amount = int(relative["amount"]) * _UNITS[relative["unit"]]
+    if text.startswith("-") and (before := parse_span(text[1:])) is not None:
         try:
-            return (now - timedelta(seconds=amount)).astimezone(UTC)
+            return (now - before).astimezone(UTC)
         except OverflowError as exc:
             raise HistoryTimeInvalid(text, "The relative time reaches before the year 1.") from exc
     if not _ISO.fullmatch(text):
@@ -97,10 +108,9 @@ def parse_range(start: str | None, end: str | None, now: datetime) -> TimeRange:
 
 def parse_step(text: str) -> timedelta:
     """The bucket width `<n><s|m|h|d>`, from 1s to 1d. Raises HistoryStepInvalid."""
-    match = _STEP.fullmatch(text)
-    if match is None:
+    step = parse_span(text)
+    if step is None:
         raise HistoryStepInvalid(text, "Use a whole number with s, m, h or d, as 1s, 5m, 1h or 1d.")
-    step = timedelta(seconds=int(match["amount"]) * _UNITS[match["unit"]])
     if not MIN_STEP <= step <= MAX_STEP:
         raise HistoryStepInvalid(text, "The step is between 1s and 1d.")
     return step

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from twinhub.history import TimeRange, bucket_count, parse_instant, parse_range, parse_step
-from twinhub.history.timespec import format_step
+from twinhub.history.timespec import format_step, parse_span
 from twinhub.model.errors import HistoryStepInvalid, HistoryTimeInvalid
 
 NOW = datetime(2026, 12, 7, 12, 30, 15, 250_000, tzinfo=UTC)
@@ -98,3 +98,12 @@ def test_too_many_buckets_are_refused_and_the_limit_itself_is_not() -> None:
     huge = parse_range("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", NOW)
     with pytest.raises(HistoryStepInvalid):
         bucket_count(huge, timedelta(days=1))
+
+
+def test_spans_are_one_grammar_whose_units_each_reader_chooses() -> None:
+    assert parse_span("90s") == timedelta(seconds=90) and parse_span("2d") == timedelta(days=2)
+    assert parse_span("2w", "smhdwy") == timedelta(days=14) and parse_span("1y", "smhdwy") == timedelta(days=365)
+    for text in ("1w", "1y", "", "1", "-1s", "1.5m", "1M", "1000000000s", " 1s", "١s"):
+        assert parse_span(text) is None, text
+    assert parse_span("999999999d") == timedelta(days=999_999_999)  # the largest timedelta
+    assert parse_span("999999999y", "y") is None  # beyond it: no span rather than an OverflowError
