@@ -1,5 +1,10 @@
 """History rollups written on PostgreSQL: the upsert of rollup rows as column arrays (a step of `WRITE_THINGS`, and
-of the bulk import for the points it found new)."""
+of the bulk import for the points it found new).
+
+Rollup rows are built from the points as stored (`point_record`: path and strings escaped): a row takes its path
+and its first and last strings verbatim from its points (its extremes are numbers), and escaping keeps the order
+of strings, so the rows of escaped points are the escaped rows, sorted alike; nothing is unescaped and escaped
+again."""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ from collections.abc import Sequence
 
 from twinhub.store.points import PointRow
 from twinhub.store.postgres.errors import PooledConnection
-from twinhub.store.postgres.rows import decode_text, rollup_record
 from twinhub.store.rollups import COLUMNS, on_conflict, rollup_rows
 
 __all__ = ["EXACT", "rollup_insert", "upsert_rollups"]
@@ -29,9 +33,7 @@ _UPSERT = rollup_insert(1)
 
 
 async def upsert_rollups(connection: PooledConnection, points: Sequence[PointRow], widths: Sequence[int]) -> None:
-    """Roll up `points` (read back from `history_points`: escaped) into the rollups of `widths` (microseconds)."""
-    unescaped = [(thing_id, decode_text(path), micros, revision, kind, number, None if text is None
-                  else decode_text(text)) for thing_id, path, micros, revision, kind, number, text in points]
-    rows = [rollup_record(row) for row in rollup_rows(unescaped, widths)]
+    """Roll up `points` (rows as `history_points` holds them: escaped) into the rollups of `widths` (microseconds)."""
+    rows = rollup_rows(points, widths)
     if rows:
         await connection.execute(_UPSERT, *(list(column) for column in zip(*rows, strict=True)))
