@@ -107,14 +107,12 @@ def partial_of(row: BucketRow) -> Partial:
     """The partial `Partial.of` gives for the samples of the bucket `row` sums up."""
     if row.numbers < row.samples:
         return Partial(row.samples, None, False, None, None, row.first, row.last)
-    lows: list[int | float] = []
-    highs: list[int | float] = []
-    for low, high in ((row.small_min, row.small_max), (row.big_min, row.big_max)):
-        if low is not None and high is not None:
-            lows.append(int(low))
-            highs.append(int(high))
-    if row.float_min is not None and row.float_max is not None:
+    # each extreme on its own: in a row combining rollup rows, the least may be an integer and the greatest a float
+    lows: list[int | float] = [int(low) for low in (row.small_min, row.big_min) if low is not None]
+    highs: list[int | float] = [int(high) for high in (row.small_max, row.big_max) if high is not None]
+    if row.float_min is not None:
         lows.append(float(row.float_min))
+    if row.float_max is not None:
         highs.append(float(row.float_max))
     # of equal numbers (1 and 1.0) the integer, as Partial.of
     minimum = min(lows, key=lambda number: (number, not isinstance(number, int)))

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from twinhub.history.aggregate import Partial
 from twinhub.history.series import Sample
-from twinhub.store.buckets import LARGE
+from twinhub.store.buckets import LARGE, BucketRow, partial_of
 from twinhub.store.keys import KEY_THING, fleet_key
 from twinhub.store.points import DELETED, FLOAT, INTEGER, PointRow, decode_point, from_micros
 
@@ -253,39 +253,29 @@ JOIN history_rollups AS l ON l.thing_id = substr(agg.last_key, {KEY_THING}) AND 
 
 
 def fleet_rollup_partials(groups: int, path: str, rows: Sequence[Sequence[Any]]) -> list[dict[datetime, Partial]]:
-    """Per group, the partials of `fleet_rollups_sql`'s rows, by bucket, oldest first."""
+    """Per group, the partials of `fleet_rollups_sql`'s rows, by bucket, oldest first (each row read as the
+    `BucketRow` of raw points it sums up)."""
     found: list[dict[datetime, Partial]] = [{} for _ in range(groups)]
     for row in rows:
         (group, bucket, count, numbers, floats, high, low, big, fsum, fsum_large, int_min, big_min, float_min,
          int_max, big_max, float_max, first_key, last_key, *ends) = row
-        count, numbers, floats = int(count), int(numbers), int(floats)  # PostgreSQL's sums of bigint: numeric
         first, last = _sample(first_key[_THING:], path, ends[:5]), _sample(last_key[_THING:], path, ends[5:])
-        if numbers < count:
-            found[group][from_micros(bucket)] = Partial(count, None, False, None, None, first, last)
-            continue
-        lows = [*_integers(int_min, big_min, 1), *([float(float_min)] if float_min is not None else [])]
-        highs = [*_integers(int_max, big_max, 2), *([float(float_max)] if float_max is not None else [])]
-        # of equal numbers (1 and 1.0) the integer, as Partial.of
-        minimum = min(lows, key=lambda number: (number, not isinstance(number, int)))
-        maximum = max(highs, key=lambda number: (number, isinstance(number, int)))
         integers = int(high or 0) * 2**26 + int(low or 0) + (int(big.split()[0]) if isinstance(big, str)
                                                                else int(big or 0))
-        total = Fraction(integers)
-        if floats:
-            total += Fraction(fsum) + Fraction(fsum_large) * _LARGE
-        found[group][from_micros(bucket)] = Partial(count, total, floats == 0, minimum, maximum, first, last)
+        # PostgreSQL's sums of bigint are numeric: counts as int
+        found[group][from_micros(bucket)] = partial_of(BucketRow(
+            group, bucket, int(count), int(numbers), int(floats), integers, int_min, int_max, None,
+            _exact_integer(big_min, 1), _exact_integer(big_max, 2), fsum, fsum_large, float_min, float_max, first,
+            last))
     return [dict(sorted(partials.items())) for partials in found]
 
 
-def _integers(number: Any, exact: Any, position: int) -> list[int]:
-    """The integer extremes of a fleet row: a number (exact within 2**53), and an exact number or SQLite's
-    '<sum> <least> <greatest>' text (its `position`)."""
-    found = [] if number is None else [int(number)]
-    if isinstance(exact, str):
-        found.append(int(exact.split()[position]))
-    elif exact is not None:
-        found.append(int(exact))
-    return found
+def _exact_integer(extreme: Any, position: int) -> int | None:
+    """An exact integer extreme of a fleet row: PostgreSQL's number, or the `position` of SQLite's
+    '<sum> <least> <greatest>' text."""
+    if isinstance(extreme, str):
+        return int(extreme.split()[position])
+    return None if extreme is None else int(extreme)
 
 
 def _sample(thing_id: str, path: str, columns: Sequence[Any]) -> Sample:

@@ -55,6 +55,14 @@ def test_integers_beyond_a_double_stay_exact_and_decide_the_extremes() -> None:
                           float_max=float(2**60))).minimum == float(2**60)  # 2**60 < 2**60 + 1, exactly
 
 
+def test_each_extreme_is_taken_from_whichever_class_has_one() -> None:
+    # rollup rows combined: the least from a row whose minimum is an integer, the greatest from one whose maximum
+    # is a float (no integer maximum, no float minimum)
+    partial = partial_of(row(samples=4, numbers=4, floats=2, small_sum=-7, small_min=-9.0, float_sum=4.5,
+                             big_min=-(2**60), float_max=3.5))
+    assert partial == Partial(4, Fraction(-7) + Fraction(4.5), False, -(2**60), 3.5, FIRST, LAST)
+
+
 def test_floats_beyond_2_512_are_summed_scaled_back() -> None:
     partial = partial_of(row(samples=3, numbers=3, floats=3, float_sum=-1.5, float_sum_large=2.0,
                              float_min=-1.5, float_max=1e308))

@@ -21,7 +21,6 @@ from twinhub.store.postgres.rows import (
     lock_key,
     point_record,
     policy_index_record,
-    rollup_record,
 )
 from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
 from twinhub.store.rollups import rollup_rows
@@ -117,11 +116,10 @@ def statements(plan: Plan, rollups: tuple[int, ...] = ()) -> list[tuple[str, lis
         result.append((FORGET_HISTORY, [sorted(plan.lives_restarted)]))
     if things:  # every thing written has its index rows replaced (none for a tombstone)
         index_rows = [index_record(row) for rows in plan.thing_index.values() for row in rows]
+        points = [point_record(row) for row in plan.points]
         result.append((WRITE_THINGS, [*_columns(things, 8), *_columns(_journal(plan, "thing"), 7),
-                                      *_columns(index_rows, 7),
-                                      *_columns([point_record(row) for row in plan.points], 7),
-                                      *_columns([rollup_record(row) for row in rollup_rows(plan.points, rollups)],
-                                                len(ROLLUP_COLUMNS))]))
+                                      *_columns(index_rows, 7), *_columns(points, 7),
+                                      *_columns(rollup_rows(points, rollups), len(ROLLUP_COLUMNS))]))
     policies = plan.entity_rows("policy")
     if policies:
         result.append((WRITE_POLICIES, [*_columns(policies, 6), *_columns(_journal(plan, "policy"), 7)]))

@@ -21,13 +21,12 @@ from typing import Any
 
 from twinhub.store.index import BOOLEAN, NUMBER, STRING
 from twinhub.store.points import PointRow
-from twinhub.store.rollups import RollupRow
 from twinhub.store.rows import IndexRowValues, JournalRow
 from twinhub.store.search import CompiledQuery
 
 __all__ = ["IndexRecord", "JournalRecord", "PolicyIndexRecord", "bound_params", "decode_text", "encode_text",
            "index_record", "journal_record", "lock_key", "plain", "point_record", "policy_index_record",
-           "rollup_record", "stored_point", "stored_rollup"]
+           "stored_point", "stored_rollup"]
 
 # thing_id, path, wpath, type, num, str, empty
 IndexRecord = tuple[str, str, str, int, int | float | None, str | None, int]
@@ -80,14 +79,6 @@ def point_record(row: PointRow) -> PointRow:
     """A `history_points` row with its path and string value escaped (the thing id is a valid id: no U+0000)."""
     thing_id, path, micros, revision, kind, number, string = row
     return thing_id, encode_text(path), micros, revision, kind, number, None if string is None else encode_text(string)
-
-
-def rollup_record(row: RollupRow) -> RollupRow:
-    """A `history_rollups` row with its path and first and last strings escaped."""
-    thing_id, path, *middle = row
-    middle[18] = None if middle[18] is None else encode_text(middle[18])  # first_str
-    middle[23] = None if middle[23] is None else encode_text(middle[23])  # last_str
-    return (thing_id, encode_text(path), *middle)
 
 
 def stored_rollup(row: Sequence[Any]) -> tuple[Any, ...]:

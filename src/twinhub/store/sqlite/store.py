@@ -186,7 +186,7 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
     async def import_points(self, points: Sequence[Point]) -> int:
         """See `Store.import_points`: through the writer thread, in a transaction of its own."""
         self._check_open()
-        rows = import_rows(points)
+        rows = await asyncio.to_thread(import_rows, points)  # up to 100,000 checked and encoded: off the event loop
         writer = await self._writer_slot()
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
