@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from twinhub.model.points import Point, PointValue
+from twinhub.model.points import Point, PointValue, leaf_path
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
-__all__ = ["Point", "PointValue", "changed_points", "format_leaf_path", "may_hold_points"]
+__all__ = ["Point", "PointValue", "changed_points", "may_hold_points"]
 
 _Leaves = dict[tuple[str, ...], bool | int | float | str]
 
@@ -28,10 +28,6 @@ def may_hold_points(path: Pointer) -> bool:
     return len(path) >= 4 and path[0] == "features" and path[2] in _FEATURE_SECTIONS
 
 
-def format_leaf_path(keys: tuple[str, ...]) -> str:
-    return "/".join(key.replace("~", "~0").replace("/", "~1") for key in keys)
-
-
 def changed_points(thing_id: str, before: JsonObject | None, after: JsonObject | None, *, time: datetime,
                    revision: int, under: Pointer = ()) -> tuple[Point, ...]:
     """The points of the change from `before` to `after` (None: no thing, as before a creation or after a
@@ -41,9 +37,9 @@ def changed_points(thing_id: str, before: JsonObject | None, after: JsonObject |
     `under`: the path of the command, when the documents differ nowhere else; then only that branch is
     compared (a write of one property of a large thing does not walk all of its leaves twice)."""
     old, new = _leaves(_branch(before, under)), _leaves(_branch(after, under))
-    points = [Point(thing_id, format_leaf_path(keys), time, value, revision)
+    points = [Point(thing_id, leaf_path(keys), time, value, revision)
               for keys, value in new.items() if not _same(old.get(keys), value)]
-    points.extend(Point(thing_id, format_leaf_path(keys), time, None, revision) for keys in old if keys not in new)
+    points.extend(Point(thing_id, leaf_path(keys), time, None, revision) for keys in old if keys not in new)
     return tuple(points)
 
 

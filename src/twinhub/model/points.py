@@ -9,7 +9,7 @@ from datetime import datetime
 
 from twinhub.model.types import Pointer
 
-__all__ = ["Point", "PointValue", "leaf_pointer"]
+__all__ = ["Point", "PointValue", "leaf_path", "leaf_pointer"]
 
 PointValue = bool | int | float | str | None  # None: the leaf was removed
 
@@ -29,6 +29,11 @@ class Point:
     revision: int
 
 
+def leaf_path(keys: Pointer) -> str:
+    """A point's `path` for the leaf at `keys` (RFC 6901 escapes, no leading slash)."""
+    return "/".join(key.replace("~", "~0").replace("/", "~1") for key in keys)
+
+
 def leaf_pointer(path: str) -> Pointer:
-    """The keys of a point's `path` (RFC 6901 escapes undone)."""
+    """The keys of a point's `path` (RFC 6901 escapes undone): the inverse of `leaf_path`."""
     return tuple(key.replace("~1", "/").replace("~0", "~") for key in path.split("/"))

@@ -21,6 +21,7 @@ from twinhub.model.events import (
     read_timestamp,
 )
 from twinhub.model.json import dumps, loads
+from twinhub.model.points import leaf_path, leaf_pointer
 from twinhub.model.types import JsonObject, Pointer
 from twinhub.store.commit import Commit
 from twinhub.store.index import PolicyIndex, thing_index_rows
@@ -161,7 +162,7 @@ def encode_index(index: PolicyIndex) -> EncodedIndex:
 
 
 def format_path(path: Pointer) -> str:
-    """The stored pointer string: '/' for the root, else RFC 6901 ('~' as '~0', '/' as '~1').
+    """The stored pointer string: '/' for the root, else a point's path (RFC 6901 escapes) after a '/'.
 
     Escaped here rather than trusting today's key rules, so any key round-trips; only an empty key
     (which Ditto refuses) could not be told apart, so it is refused.
@@ -170,14 +171,12 @@ def format_path(path: Pointer) -> str:
         return "/"
     if "" in path:
         raise ValueError("an empty key cannot be stored in a JSON pointer")
-    return "/" + "/".join(key.replace("~", "~0").replace("/", "~1") for key in path)
+    return "/" + leaf_path(path)
 
 
 def parse_path(text: str) -> Pointer:
     """The inverse of `format_path`."""
-    if text == "/":
-        return ()
-    return tuple(key.replace("~1", "/").replace("~0", "~") for key in text[1:].split("/"))
+    return () if text == "/" else leaf_pointer(text[1:])
 
 
 def _object(data: bytes, what: str) -> JsonObject:
