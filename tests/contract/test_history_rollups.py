@@ -267,3 +267,21 @@ async def test_fleet_extremes_through_rollups_are_exact_and_prefer_integers(stor
     assert (partial.minimum, type(partial.minimum)) == (5, int)
     assert (partial.maximum, type(partial.maximum)) == (2**60 + 3, int)
     assert_same(found[0].partials, partials(samples, step))
+
+
+@SPARSE
+async def test_fleet_first_and_last_strings_read_back_as_written(store: Store, pruned: bool, margin: int) -> None:
+    # U+0000 is escaped in PostgreSQL rows: the fleet reads of raw rows and of rollup rows must both undo it
+    things = ["org.twinhub:s0", "org.twinhub:s1"]
+    for offset, thing_id in enumerate(things):
+        await write_series(store, [(at(60 * minute + offset), f"{thing_id}\x00{minute}") for minute in range(6)],
+                           thing_id)
+    samples = [sample for thing_id in things for sample in await raw_samples(store, thing_id)]
+    if pruned:
+        await prune_raw_points(store)
+    start, end = at(margin), at(3600 - margin)
+    (fleet,) = await store.fleet_buckets([things], PATH, start=start, end=end, step=H)
+    assert_same(fleet.partials, partials([sample for sample in samples if start <= sample.time < end], H))
+    ((_, bucket),) = fleet.partials.items()
+    first_minute = 1 if margin else 0  # a margin leaves minute 0 out
+    assert (bucket.first.value, bucket.last.value) == (f"org.twinhub:s0\x00{first_minute}", "org.twinhub:s1\x005")

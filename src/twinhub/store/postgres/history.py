@@ -14,7 +14,7 @@ from twinhub.store.keys import fleet_key, fleet_key_parts
 from twinhub.store.points import PointRow
 from twinhub.store.postgres.errors import PooledConnection
 from twinhub.store.postgres.rollup_writes import upsert_rollups
-from twinhub.store.postgres.rows import decode_text, encode_text
+from twinhub.store.postgres.rows import encode_text, unescaped
 
 __all__ = ["FLEET_PARTIALS", "SERIES_PARTIALS", "import_points", "page_sql", "raw_partials"]
 
@@ -145,14 +145,10 @@ async def raw_partials(connection: PooledConnection, request: BucketRequest, pat
 def _bucket_row(row: tuple[Any, ...]) -> BucketRow:
     return BucketRow(row[0], row[1], row[2], row[3], row[4], _integer(row[5]), row[6], row[7], _integer(row[8]),
                      _integer(row[9]), _integer(row[10]), row[11], row[12], row[13], row[14],
-                     sample_of_row(_unescaped(row[15:21])), sample_of_row(_unescaped(row[21:27])))
+                     sample_of_row(unescaped(row[15:21], 5)), sample_of_row(unescaped(row[21:27], 5)))
 
 
 def _integer(value: Decimal | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _unescaped(columns: Sequence[Any]) -> tuple[Any, ...]:
-    """(t_us, revision, thing id, type, num, str) of a read row, its string unescaped."""
-    *head, text = columns
-    return (*head, None if text is None else decode_text(text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from twinhub.history import FleetPartials, Partial
 from twinhub.history.plan import Segment
@@ -15,7 +15,7 @@ from twinhub.store.planned import Density, alone, merge_segments, segment_reques
 from twinhub.store.points import INTEGER, to_micros
 from twinhub.store.postgres.errors import PooledConnection
 from twinhub.store.postgres.history import raw_partials
-from twinhub.store.postgres.rows import decode_text, encode_text, stored_rollup
+from twinhub.store.postgres.rows import encode_text, stored_rollup, unescaped
 from twinhub.store.rollups import (
     COLUMNS,
     FleetDialect,
@@ -74,13 +74,6 @@ def _ids(request: BucketRequest) -> tuple[list[str], list[int]]:
     return [thing_id for thing_id, _ in request.members], [group for _, group in request.members]
 
 
-def _unescaped(row: Sequence[Any]) -> list[Any]:
-    values = list(row)
-    for index in (_FIRST_STR, _LAST_STR):
-        values[index] = None if values[index] is None else decode_text(values[index])
-    return values
-
-
 async def planned_partials(connection: PooledConnection, request: BucketRequest, parts: Sequence[tuple[Segment,
                            BucketRequest]], path: str, step: timedelta) -> list[FleetPartials]:
     """`Store.fleet_buckets` through the plan `segment_requests` made, on one snapshot, each statement planned for
@@ -109,8 +102,8 @@ async def _planned(connection: PooledConnection, request: BucketRequest, parts: 
         else:
             rows = await connection.fetch(_FLEET_ROLLUPS, *_ids(part), encode_text(path), part.width,
                                           part.start, part.end)
-            found.append((segment, fleet_rollup_partials(request.groups, path,
-                                                         [_unescaped(tuple(row)) for row in rows])))
+            read = [unescaped(tuple(row), _FIRST_STR, _LAST_STR) for row in rows]
+            found.append((segment, fleet_rollup_partials(request.groups, path, read)))
     counted = await connection.fetch(_CONTRIBUTORS, *_ids(request), encode_text(path), request.start,
                                      request.end, rollup.width, rollup.start, rollup.end)
     counts: dict[int, int] = {row[0]: row[1] for row in counted}

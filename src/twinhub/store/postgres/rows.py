@@ -26,7 +26,7 @@ from twinhub.store.search import CompiledQuery
 
 __all__ = ["IndexRecord", "JournalRecord", "PolicyIndexRecord", "bound_params", "decode_text", "encode_text",
            "index_record", "journal_record", "lock_key", "plain", "point_record", "policy_index_record",
-           "stored_point", "stored_rollup"]
+           "stored_point", "stored_rollup", "unescaped"]
 
 # thing_id, path, wpath, type, num, str, empty
 IndexRecord = tuple[str, str, str, int, int | float | None, str | None, int]
@@ -81,18 +81,22 @@ def point_record(row: PointRow) -> PointRow:
     return thing_id, encode_text(path), micros, revision, kind, number, None if string is None else encode_text(string)
 
 
-def stored_rollup(row: Sequence[Any]) -> tuple[Any, ...]:
-    """The columns of a read `history_rollups` row from `bucket_us` on, the first and last strings unescaped."""
+def unescaped(row: Sequence[Any], *indexes: int) -> tuple[Any, ...]:
+    """`row` with the strings at `indexes` unescaped (None stays None): history rows as the stores share them."""
     values = list(row)
-    for index in (17, 22):  # first_str, last_str
+    for index in indexes:
         values[index] = None if values[index] is None else decode_text(values[index])
     return tuple(values)
 
 
+def stored_rollup(row: Sequence[Any]) -> tuple[Any, ...]:
+    """The columns of a read `history_rollups` row from `bucket_us` on, the first and last strings unescaped."""
+    return unescaped(row, 17, 22)  # first_str, last_str
+
+
 def stored_point(row: Sequence[Any]) -> tuple[Any, ...]:
     """The columns (t_us, revision, type, num, str) of a read `history_points` row, the string unescaped."""
-    micros, revision, kind, number, string = row
-    return micros, revision, kind, number, None if string is None else decode_text(string)
+    return unescaped(row, 4)
 
 
 def bound_params(query: CompiledQuery) -> list[object]:
