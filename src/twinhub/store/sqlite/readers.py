@@ -75,8 +75,8 @@ class Readers:
             if str(exc) != "interrupted":
                 log.error("a read of the thing store failed", exc_info=exc)
                 raise ServiceUnavailable("The thing store could not be read.") from exc
-            log.warning("a read of the thing store took longer than %.0f s and was interrupted", self._read_timeout)
-            raise ServiceUnavailable(f"The thing store did not answer within {self._read_timeout:.0f} s; narrow "
+            log.warning("a read of the thing store took longer than %g s and was interrupted", self._read_timeout)
+            raise ServiceUnavailable(f"The thing store did not answer within {self._read_timeout:g} s; narrow "
                                      "the request (its range, step or filter).") from exc
         except (sqlite3.Error, ValueError) as exc:  # driver errors and undecodable rows
             log.error("a read of the thing store failed", exc_info=exc)
