@@ -9,7 +9,8 @@ points from then on come first; with `from=` and `to=`, only those, then the str
 (each carries the points its commit recorded), through the event hub as thing events do: the same READ rules
 (a point is sent only when its path is readable under the thing's policy of that moment, so a policy change
 takes effect from the next point on), the same keep-alives, and the same cut-off of a stream that falls too far
-behind. Refused before the stream starts, as a GET: 404 when the caller may not READ the thing or a path.
+behind. Refused before the stream starts (by the route, through the history service), as a GET: 404 when the
+caller may not READ the thing or a path.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from twinhub.api import sse
 from twinhub.history.context import Streams
 from twinhub.history.series import format_time, scalar_json
 from twinhub.model.json import dumps
-from twinhub.model.pointer import parse_pointer
 from twinhub.model.points import Point
 from twinhub.service.event_views import Delivery, EventFilter
 from twinhub.service.streaming import Watch
@@ -41,9 +41,8 @@ async def stream_history(request: Request, streams: Streams, subjects: tuple[str
     """The point stream of `paths` (normalised JSON pointers, as `twinhub.history.parse_paths` gives them) of
     one thing: first what `replay` gives (the stored points), then, if `live`, each new point as it commits,
     none twice and none missed in between (the replay stops at the thing's revision when the watch began).
-    Raises Ditto's 404s when `subjects` may not READ the thing or one of the paths."""
-    for path in paths:
-        await streams.events.authorize(subjects, thing_id, parse_pointer(path))
+    The caller has authorized `paths` as GETs of them (`HistoryService.authorize`); each point is READ-checked
+    again as it comes, under the policy of that moment."""
     if not live:
         if replay is None:
             raise ValueError("a stream that does not go live must replay")
