@@ -150,6 +150,18 @@ def test_from_and_to_replay_the_stored_points_and_end(client: httpx.Client, thin
         list(point) for point in replayed]
 
 
+@pytest.mark.parametrize("where", ["headers", "params"])
+def test_a_stream_echoes_the_correlation_id_sent_as_header_or_query_parameter(client: httpx.Client, thing_id: str,
+                                                                              where: str) -> None:
+    assert client.put(f"/things/{thing_id}", json={"attributes": {"n": 1}}).status_code == 201
+    correlation = {"correlation-id": "live-history-7"}
+    headers = {"Accept": "text/event-stream", **(correlation if where == "headers" else {})}
+    with client.stream("GET", history(thing_id, "/attributes/n"), headers=headers,
+                       params=correlation if where == "params" else None) as response:
+        assert response.status_code == 200
+        assert response.headers["correlation-id"] == "live-history-7"
+
+
 # -- in process: the hub's side of a stream ---------------------------------------------------------------
 
 
