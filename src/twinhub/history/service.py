@@ -5,7 +5,8 @@ as a GET of the same path is: a thing the caller cannot read is Ditto's 404 for 
 READ (the leaf itself: a grant somewhere below it shows no value) is the 404 of that path; several paths are
 refused if one is, never silently dropped. Fleet aggregations take the things the caller's search finds
 (readable ones only), keep those whose path the caller may READ, and group them by an attribute as the
-caller's READ view shows it.
+caller's READ view shows it. Point feeds (`PointFeeds`) are the stored and live points of one thing's paths that
+a stream renders.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from twinhub.history.aggregate import Aggregation
 from twinhub.history.bodies import SeriesBuckets, buckets_of
@@ -34,13 +36,16 @@ from twinhub.model.resources import classify, not_found
 from twinhub.model.types import JsonObject, Pointer
 from twinhub.policy import Enforcer
 from twinhub.rql import MAX_PAGE_SIZE, Comparison, CursorOption, Option, SizeOption, render, render_options
+from twinhub.service.buffers import Budget
 from twinhub.service.enforcement import ensure_readable
+from twinhub.service.event_views import Delivery, EventFilter
 from twinhub.service.search import SearchQuery, SearchService
+from twinhub.service.streaming import EventHub, Watch
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
 from twinhub.store.points import PointCursor
 
-__all__ = ["MAX_METRICS", "HistoryService", "RawSeries", "cursor_key_of"]
+__all__ = ["MAX_METRICS", "HistoryService", "PointFeed", "PointFeeds", "RawSeries", "cursor_key_of"]
 
 MAX_METRICS = 1_000  # series offered to Grafana's metric picker
 _METRIC_THINGS = MAX_PAGE_SIZE  # things searched for them: one page
@@ -124,6 +129,13 @@ class HistoryService:
             if page.next is None:
                 return
             after = page.next
+
+    async def stored_revision(self, thing_id: str) -> int:
+        """The thing's revision the store holds now (0: none). Asked after a watch began, every commit after it
+        reaches the watch and every one up to it is in the store (read there, not from a cache another worker's
+        commit may not have reached)."""
+        thing = await self._things.current(thing_id, min_revision=_NEWEST)
+        return thing.revision if thing is not None else 0
 
     async def authorize(self, thing_id: str, paths: Sequence[str], subjects: tuple[str, ...]) -> None:
         """Raise what a GET of each path would raise for the subjects' READ (a path Ditto has no route for,
@@ -215,6 +227,66 @@ class HistoryService:
             await self.authorize(target.thing_id, [target.path], subjects)
         return [(await self._buckets(target.thing_id, target.path, query.range, query.step, target.agg)).buckets
                 for target in query.targets]
+
+
+# -- streams -----------------------------------------------------------------------------------------
+#
+# A point feed is what any transport that streams history renders (`twinhub.history.live`: server-sent events;
+# a WebSocket or MQTT front door would render the same feed). It is authorized as GETs of its paths before it
+# starts; its live points come from the committed events on the bus through the event hub, READ-checked per
+# point under the policy of that moment (`twinhub.service.event_views`), cut off when the watcher falls too far
+# behind. Stored then live, none twice and none missed: the watch starts first, the replay stops at the revision
+# the store holds at that moment, and live points of revisions up to it are left out.
+
+_NEWEST: Final = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class PointFeed:
+    """The stored points first (None: none), then, with a `watch`, the live deliveries; those of revisions up
+    to `replayed_revision` are among the stored ones (`live_points` leaves them out)."""
+
+    stored: AsyncIterator[Point] | None
+    watch: Watch | None
+    replayed_revision: int = 0
+
+    def live_points(self, delivery: Delivery) -> tuple[Point, ...]:
+        """The points of a delivery of `watch` that the stored ones did not hold."""
+        return delivery.points if delivery.event.revision > self.replayed_revision else ()
+
+
+@dataclass(frozen=True, slots=True)
+class PointFeeds:
+    """Opens point feeds on the worker's event hub; a feed's watch may fall `session_buffer_bytes` (and all
+    buffers together `budget`) behind."""
+
+    history: HistoryService
+    events: EventHub
+    session_buffer_bytes: int
+    budget: Budget
+
+    async def open(self, thing_id: str, paths: Sequence[str], subjects: tuple[str, ...], *,
+                   stored: TimeRange | None, live: bool, capacity: int) -> PointFeed:
+        """The feed of `paths` (normalised JSON pointers) of one thing: the stored points in `stored` (None:
+        none), then, if `live`, each new one as it commits (at most `capacity` deliveries behind). Raises
+        Ditto's 404s as a GET of each path would (`HistoryService.authorize`); the caller closes its watch."""
+        await self.history.authorize(thing_id, paths, subjects)
+        if not live:
+            if stored is None:
+                raise ValueError("a feed that does not go live must replay")
+            return PointFeed(self.history.stored_points(thing_id, paths, stored, up_to_revision=_NEWEST), None)
+        watched = EventFilter(thing_ids=frozenset({thing_id}), points=frozenset(path[1:] for path in paths))
+        watch = self.events.watch(subjects, watched, capacity=capacity, max_bytes=self.session_buffer_bytes,
+                                  budget=self.budget)
+        if stored is None:
+            return PointFeed(None, watch)
+        try:
+            revision = await self.history.stored_revision(thing_id)  # watching first: see `stored_revision`
+        except BaseException:
+            watch.close()
+            raise
+        return PointFeed(self.history.stored_points(thing_id, paths, stored, up_to_revision=revision), watch,
+                         revision)
 
 
 def _may_read(enforcer: Enforcer, subjects: tuple[str, ...], path: Pointer) -> bool:
