@@ -31,14 +31,12 @@ from twinhub.model.commands import exists
 from twinhub.model.errors import HistoryFleetTooLarge
 from twinhub.model.events import Thing
 from twinhub.model.pointer import get_at, parse_pointer
-from twinhub.model.policy import READ
 from twinhub.model.resources import classify, not_found
 from twinhub.model.types import JsonObject, Pointer
-from twinhub.policy import Enforcer
 from twinhub.rql import MAX_PAGE_SIZE, Comparison, CursorOption, Option, SizeOption, render, render_options
 from twinhub.service.buffers import Budget
 from twinhub.service.enforcement import ensure_readable
-from twinhub.service.event_views import Delivery, EventFilter
+from twinhub.service.event_views import Delivery, EventFilter, may_read_leaf
 from twinhub.service.search import SearchQuery, SearchService
 from twinhub.service.streaming import EventHub, Watch
 from twinhub.service.things import ThingService
@@ -147,7 +145,7 @@ class HistoryService:
         enforcer = await self._things.enforcer(thing) if thing is not None and exists(thing) else None
         enforcer = ensure_readable(enforcer, subjects, thing_id, ())
         for pointer in pointers:
-            if not _may_read(enforcer, subjects, pointer):
+            if not may_read_leaf(enforcer, subjects, pointer):
                 raise not_found(thing_id, pointer)
 
     # -- fleets ------------------------------------------------------------------------------------
@@ -165,7 +163,7 @@ class HistoryService:
                 raise HistoryFleetTooLarge(self._max_fleet_things)
             for thing, view in page:  # only ids and groups are kept, never the things of every page
                 enforcer = await self._things.enforcer(thing)
-                if enforcer is None or not _may_read(enforcer, subjects, pointer):
+                if enforcer is None or not may_read_leaf(enforcer, subjects, pointer):
                     continue
                 group = _group_of(view, query.group_by)
                 groups.setdefault(group_order(group), (group, []))[1].append(thing.thing_id)
@@ -287,11 +285,6 @@ class PointFeeds:
             raise
         return PointFeed(self.history.stored_points(thing_id, paths, stored, up_to_revision=revision), watch,
                          revision)
-
-
-def _may_read(enforcer: Enforcer, subjects: tuple[str, ...], path: Pointer) -> bool:
-    """Whether the subjects may READ the leaf at `path` itself (what a GET of a scalar there shows)."""
-    return enforcer.has_permission(subjects, "thing", path, [READ])
 
 
 def _group_of(view: JsonObject, group_by: Pointer | None) -> Group:

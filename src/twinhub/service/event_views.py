@@ -36,6 +36,7 @@ __all__ = [
     "Renderings",
     "changed_thing",
     "event_placeholders",
+    "may_read_leaf",
     "merge_extra",
 ]
 
@@ -192,8 +193,8 @@ class EventView:
         cached = self._points.get(key)
         if cached is None:
             cached = self._points[key] = tuple(
-                point for point in self.event.points if point.path in paths
-                and self.enforcer.view(subjects, "thing", leaf_pointer(point.path), True) is not MISSING)
+                point for point in self.event.points
+                if point.path in paths and may_read_leaf(self.enforcer, subjects, leaf_pointer(point.path)))
         return cached
 
     def _view(self, subjects: tuple[str, ...]) -> JsonValue | Missing | _Unreadable:
@@ -350,3 +351,9 @@ def _has_placeholder_values(node: Node) -> bool:
         case Not(child):
             return _has_placeholder_values(child)
     return False
+
+
+def may_read_leaf(enforcer: Enforcer, subjects: tuple[str, ...], path: Pointer) -> bool:
+    """Whether the subjects may READ the scalar leaf at `path` itself (what a GET of it shows; a grant somewhere
+    below shows nothing of a scalar): the one rule of history's queries and of its live points."""
+    return enforcer.has_permission(subjects, "thing", path, [READ])
