@@ -17,6 +17,7 @@ import pytest
 from tests.api.conftest import AUTH
 from tests.api.helpers import MERGE, assert_error
 from tests.api.test_sse import AsgiStream, entry, open_stream, owner, running_app
+from tests.connectivity.polling import until
 from twinhub.api import sse
 from twinhub.model.commands import ThingCommand
 
@@ -200,7 +201,7 @@ async def test_a_client_that_falls_behind_is_told_and_cut_off(tmp_path: Path,
         for counter in range(1, 9):
             await ctx.things.execute(ThingCommand("modify", "org.sse:live", ("attributes", "n"), counter),
                                      ("nginx:ditto",))
-        await asyncio.sleep(0.2)
+        await until(lambda: ctx.events.watch_count == 0, "the stalled stream is cut off", within=5)
         stream.reading.set()
         bodies = await stream.rest()
         assert bodies[-2] == sse.OVERFLOWED
