@@ -14,6 +14,7 @@ the cut-off notice of the other streams.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -36,7 +37,7 @@ def stream_feed(request: Request, feed: PointFeed) -> Response:
 
 async def _chunks(feed: PointFeed) -> AsyncIterator[bytes]:
     def render(delivery: Delivery) -> bytes | None:
-        return b"".join(render_point(point) for point in feed.live_points(delivery)) or None
+        return None if feed.replayed(delivery) else delivery.rendered(_POINTS, lambda: _render_points(delivery))
 
     try:
         if feed.stored is not None:
@@ -49,6 +50,13 @@ async def _chunks(feed: PointFeed) -> AsyncIterator[bytes]:
     finally:
         if feed.watch is not None:
             feed.watch.close()
+
+
+_POINTS: Final = ("sse-points",)
+
+
+def _render_points(delivery: Delivery) -> bytes:
+    return b"".join(render_point(point) for point in delivery.points)
 
 
 def render_point(point: Point) -> bytes:

@@ -241,16 +241,16 @@ _NEWEST: Final = 2**63 - 1
 
 @dataclass(frozen=True, slots=True)
 class PointFeed:
-    """The stored points first (None: none), then, with a `watch`, the live deliveries; those of revisions up
-    to `replayed_revision` are among the stored ones (`live_points` leaves them out)."""
+    """The stored points first (None: none), then, with a `watch`, the live deliveries (their `points`); those
+    of revisions up to `replayed_revision` are among the stored ones (`replayed` tells them)."""
 
     stored: AsyncIterator[Point] | None
     watch: Watch | None
     replayed_revision: int = 0
 
-    def live_points(self, delivery: Delivery) -> tuple[Point, ...]:
-        """The points of a delivery of `watch` that the stored ones did not hold."""
-        return delivery.points if delivery.event.revision > self.replayed_revision else ()
+    def replayed(self, delivery: Delivery) -> bool:
+        """Whether the points of a delivery of `watch` were among the stored ones (to be left out)."""
+        return delivery.event.revision <= self.replayed_revision
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,14 +102,16 @@ class Delivery:
 
     def rendered(self, how: Hashable, render: Callable[[], _Rendered]) -> _Rendered:
         """`render()`, computed once for every delivery of this event with the same view and `how` (which
-        names the rendering and its parameters, e.g. `("ws",)` or `("sse", path, fields)`)."""
-        return self.renderings.get(self.value, self.extra, how, render)
+        names the rendering and its parameters, e.g. `("ws",)` or `("sse", path, fields)`). A watcher of points
+        sees its points: watchers of the same paths with the same subjects share them, and so their rendering."""
+        return self.renderings.get(self.points or self.value, self.extra, how, render)
 
     @property
     def size(self) -> int:
         """Roughly the bytes the delivery costs a watcher's buffer: its value and extra fields as JSON."""
         if self.points:
-            return sum(_POINT_SIZE + len(point.path) + len(str(point.value)) for point in self.points)
+            return self.rendered(_SIZE, lambda: sum(_POINT_SIZE + len(point.path) + len(str(point.value))
+                                                    for point in self.points))
         return self.rendered(_SIZE, lambda: _json_size(self.value) + _json_size(self.extra))
 
 

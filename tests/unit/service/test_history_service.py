@@ -108,7 +108,8 @@ async def test_a_point_feed_replays_what_was_stored_when_it_opened_then_only_new
         assert feed.stored is not None and feed.watch is not None
         assert [(point.value, point.revision) async for point in feed.stored] == [(0, 1)]
         delivery = await asyncio.wait_for(anext(feed.watch), 5)
-        assert [(point.value, point.revision) for point in feed.live_points(delivery)] == [(42, 2)]
+        assert not feed.replayed(delivery)
+        assert [(point.value, point.revision) for point in delivery.points] == [(42, 2)]
         feed.watch.close()
         assert events.watch_count == 0
     finally:
