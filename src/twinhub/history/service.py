@@ -29,15 +29,15 @@ from twinhub.history.series import Scalar, format_time, from_micros, micros
 from twinhub.history.timespec import MAX_BUCKETS, TimeRange, bucket_count
 from twinhub.model.commands import exists
 from twinhub.model.errors import HistoryFleetTooLarge
-from twinhub.model.events import Thing
 from twinhub.model.pointer import get_at, parse_pointer
 from twinhub.model.resources import classify, not_found
 from twinhub.model.types import JsonObject, Pointer
-from twinhub.rql import MAX_PAGE_SIZE, Comparison, CursorOption, Option, SizeOption, render, render_options
+from twinhub.rql import MAX_PAGE_SIZE, Comparison, SizeOption, render, render_options
 from twinhub.service.buffers import Budget
 from twinhub.service.enforcement import ensure_readable
 from twinhub.service.event_views import Delivery, EventFilter, may_read_leaf
 from twinhub.service.search import SearchQuery, SearchService
+from twinhub.service.search_pages import PagedQuery, search_pages
 from twinhub.service.streaming import EventHub, Watch
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
@@ -157,11 +157,13 @@ class HistoryService:
         classify(pointer)
         groups: dict[tuple[int, str, str], tuple[Group, list[str]]] = {}
         matched = 0
-        async for page in self._pages(query.filter, query.namespaces, subjects):
-            matched += len(page)
+        paged = PagedQuery(() if query.filter is None else (query.filter,), (SizeOption(MAX_PAGE_SIZE),),
+                           query.namespaces)
+        async for page in search_pages(self._search, paged, subjects):
+            matched += len(page.things)
             if matched > self._max_fleet_things:
                 raise HistoryFleetTooLarge(self._max_fleet_things)
-            for thing, view in page:  # only ids and groups are kept, never the things of every page
+            for thing, view in page.things:  # only ids and groups are kept, never the things of every page
                 enforcer = await self._things.enforcer(thing)
                 if enforcer is None or not may_read_leaf(enforcer, subjects, pointer):
                     continue
@@ -179,21 +181,6 @@ class HistoryService:
                 buckets = buckets_of(query.path, partials.partials, query.agg).buckets
                 series.append(FleetSeries(group, partials.things, [[format_time(t), v] for t, v in buckets]))
         return series
-
-    async def _pages(self, filter_text: str | None, namespaces: Sequence[str] | None,
-                     subjects: tuple[str, ...]) -> AsyncIterator[list[tuple[Thing, JsonObject]]]:
-        """Every page of the readable things the search finds, with the caller's views of them."""
-        cursor: str | None = None
-        filters = [filter_text] if filter_text is not None else []
-        while True:
-            options: list[Option] = [SizeOption(MAX_PAGE_SIZE)]
-            if cursor is not None:
-                options.append(CursorOption(cursor))
-            page = await self._search.search(SearchQuery(filters, [render_options(options)], namespaces), subjects)
-            yield page.things
-            if page.cursor is None:
-                return
-            cursor = page.cursor
 
     # -- Grafana -----------------------------------------------------------------------------------
 

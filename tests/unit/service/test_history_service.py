@@ -19,6 +19,7 @@ from twinhub.history.service import HistoryService, PointFeeds, cursor_key_of
 from twinhub.history.timespec import TimeRange
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import HistoryCursorInvalid, HistoryFleetTooLarge
+from twinhub.rql import MAX_PAGE_SIZE
 from twinhub.service.buffers import Budget
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
@@ -63,6 +64,15 @@ async def test_a_fleet_of_more_things_than_the_limit_is_refused(world: World) ->
     with pytest.raises(HistoryFleetTooLarge):
         await world.service(b"k", max_fleet_things=3).fleet(query, OWNER)
 
+
+
+async def test_a_fleet_takes_the_things_of_every_search_page(world: World) -> None:
+    count = MAX_PAGE_SIZE + 5  # the search answers in pages of at most MAX_PAGE_SIZE things
+    for n in range(4, count):
+        await world.things.execute(ThingCommand("modify", f"ns.fleet:t{n}", (), {"attributes": {"v": n}}), OWNER)
+    query = parse_fleet_query({"path": "/attributes/v", "step": "1m", "agg": "sum", "namespaces": "ns.fleet"}, LATER)
+    (series,) = await world.service(b"k").fleet(query, OWNER)
+    assert (series.things, series.points) == (count, [["2026-01-01T12:00:00Z", sum(range(count))]])
 
 async def test_a_cursor_works_only_under_the_key_it_was_made_with(world: World) -> None:
     await world.things.execute(ThingCommand("modify", "ns.fleet:t0", ("attributes", "v"), 5), OWNER)
