@@ -10,13 +10,10 @@ from starlette.requests import Request
 
 from twinhub.api.headers import ditto_header
 from twinhub.auth import AuthContext, Authenticator
-from twinhub.history.service import HistoryService
-from twinhub.service.buffers import Budget
+from twinhub.history.service import HistoryService, PointFeeds
 from twinhub.service.live import new_correlation_id
-from twinhub.service.streaming import EventHub
-from twinhub.service.things import ThingService
 
-__all__ = ["ALL_METHODS", "STATE_KEY", "HistoryContext", "Streams", "context_of", "response_headers"]
+__all__ = ["ALL_METHODS", "STATE_KEY", "HistoryContext", "context_of", "response_headers"]
 
 STATE_KEY: Final = "twinhub.history"
 # Every method reaches the handlers, which answer Ditto's 405 (with `Allow`) for the ones a resource lacks.
@@ -24,22 +21,10 @@ ALL_METHODS: Final = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"
 
 
 @dataclass(frozen=True, slots=True)
-class Streams:
-    """What live history streams are made of (`twinhub.history.live`): the worker's event hub and things (the
-    revision a replay stops at), and the bytes a stream (`session_buffer_bytes`) and all of them (`budget`,
-    shared with the other streams) may fall behind."""
-
-    events: EventHub
-    things: ThingService
-    session_buffer_bytes: int
-    budget: Budget
-
-
-@dataclass(frozen=True, slots=True)
 class HistoryContext:
     authenticator: Authenticator
     service: HistoryService
-    streams: Streams
+    feeds: PointFeeds
 
     async def authenticate(self, request: Request) -> AuthContext:
         """The request's subjects; raises 401 `gateway:authentication.failed`."""

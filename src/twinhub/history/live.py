@@ -5,89 +5,58 @@ points from then on come first; with `from=` and `to=`, only those, then the str
     data:{"thingId":"org.example:sensor","path":"/features/temp/properties/value",
           "time":"2026-01-01T12:00:00.5Z","value":21.5,"revision":7}
 
-`value` is null for a deletion marker (the leaf was removed). Points come from the committed events on the bus
-(each carries the points its commit recorded), through the event hub as thing events do: the same READ rules
-(a point is sent only when its path is readable under the thing's policy of that moment, so a policy change
-takes effect from the next point on), the same keep-alives, and the same cut-off of a stream that falls too far
-behind. Refused before the stream starts, as a GET: 404 when the caller may not READ the thing or a path.
+`value` is null for a deletion marker (the leaf was removed). The points are those of a point feed
+(`twinhub.history.service`: authorized as GETs before the stream starts, READ-checked per point under the policy of
+that moment, stored then live with none twice or missed); this module only renders it, with the keep-alives and
+the cut-off notice of the other streams.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from twinhub.api import sse
-from twinhub.history.context import Streams
 from twinhub.history.series import format_time, scalar_json
+from twinhub.history.service import PointFeed
 from twinhub.model.json import dumps
-from twinhub.model.pointer import parse_pointer
 from twinhub.model.points import Point
-from twinhub.service.event_views import Delivery, EventFilter
-from twinhub.service.streaming import Watch
+from twinhub.service.event_views import Delivery
 
-__all__ = ["Replay", "render_point", "stream_history"]
-
-
-# The stored points of the stream's paths from its `from` on, oldest first, up to a revision of the thing.
-Replay = Callable[[int], AsyncIterator[Point]]
+__all__ = ["render_point", "stream_feed"]
 
 
-async def stream_history(request: Request, streams: Streams, subjects: tuple[str, ...], thing_id: str,
-                         paths: tuple[str, ...], *, replay: Replay | None = None, live: bool = True) -> Response:
-    """The point stream of `paths` (normalised JSON pointers, as `twinhub.history.parse_paths` gives them) of
-    one thing: first what `replay` gives (the stored points), then, if `live`, each new point as it commits,
-    none twice and none missed in between (the replay stops at the thing's revision when the watch began).
-    Raises Ditto's 404s when `subjects` may not READ the thing or one of the paths."""
-    for path in paths:
-        await streams.events.authorize(subjects, thing_id, parse_pointer(path))
-    if not live:
-        if replay is None:
-            raise ValueError("a stream that does not go live must replay")
-        return sse.event_stream(_stored(replay(_NEWEST)), request)
-    watched = EventFilter(thing_ids=frozenset({thing_id}), points=frozenset(path[1:] for path in paths))
-    watch = streams.events.watch(subjects, watched, capacity=sse.WATCH_CAPACITY,
-                                 max_bytes=streams.session_buffer_bytes, budget=streams.budget)
-    if replay is None:
-        return sse.event_stream(sse.live_chunks(watch, _render_points), request)
-    try:
-        # Watching first: every commit after the revision the store holds now reaches the watch, every one up
-        # to it is in the store (read there, not from a cache another worker's commit may not have reached).
-        thing = await streams.things.current(thing_id, min_revision=_NEWEST)
-    except BaseException:
-        watch.close()
-        raise
-    revision = thing.revision if thing is not None else 0
-    return sse.event_stream(_stored_then_live(replay(revision), watch, revision), request)
+def stream_feed(request: Request, feed: PointFeed) -> Response:
+    """`feed` as server-sent events, one `data:` line per point; the feed's watch closes when the stream ends
+    (also when the client leaves during the replay)."""
+    return sse.event_stream(_chunks(feed), request)
 
 
-_NEWEST: Final = 2**63 - 1
-
-
-async def _stored(points: AsyncIterator[Point]) -> AsyncIterator[bytes]:
-    yield sse.KEEP_ALIVE
-    async for point in points:
-        yield render_point(point)
-
-
-async def _stored_then_live(points: AsyncIterator[Point], watch: Watch, revision: int) -> AsyncIterator[bytes]:
-    def newer(delivery: Delivery) -> bytes | None:
-        return _render_points(delivery) if delivery.event.revision > revision else None
+async def _chunks(feed: PointFeed) -> AsyncIterator[bytes]:
+    def render(delivery: Delivery) -> bytes | None:
+        return None if feed.replayed(delivery) else delivery.rendered(_POINTS, lambda: _render_points(delivery))
 
     try:
-        async for chunk in _stored(points):
-            yield chunk
-        async for chunk in sse.live_chunks(watch, newer):
-            yield chunk
+        if feed.stored is not None:
+            yield sse.KEEP_ALIVE  # at once, so that the client (and any proxy) sees the stream open
+            async for point in feed.stored:
+                yield render_point(point)
+        if feed.watch is not None:
+            async for chunk in sse.live_chunks(feed.watch, render):
+                yield chunk
     finally:
-        watch.close()  # also when the client left during the replay
+        if feed.watch is not None:
+            feed.watch.close()
 
 
-def _render_points(delivery: Delivery) -> bytes | None:
-    return b"".join(render_point(point) for point in delivery.points) or None
+_POINTS: Final = ("sse-points",)
+
+
+def _render_points(delivery: Delivery) -> bytes:
+    return b"".join(render_point(point) for point in delivery.points)
 
 
 def render_point(point: Point) -> bytes:

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from twinhub.api import sse
 from twinhub.api.paths import decode_keys, decode_thing_id
 from twinhub.api.responses import json_response
 from twinhub.api.sse import accepts_event_stream
@@ -35,7 +36,7 @@ from twinhub.history.export import ExportFormat, choose_format, render_csv
 from twinhub.history.fleet_query import parse_fleet_query
 from twinhub.history.grafana_routes import grafana_routes
 from twinhub.history.lineprotocol import render_line_protocol
-from twinhub.history.live import stream_history
+from twinhub.history.live import stream_feed
 from twinhub.history.query import parse_query, requested_paths
 from twinhub.history.series import RecordedPoint
 from twinhub.history.timespec import format_step, parse_range
@@ -96,13 +97,11 @@ async def _stream(request: Request, ctx: HistoryContext, subjects: tuple[str, ..
     if "step" in parameters or "agg" in parameters:
         raise HistoryAggregationInvalid(parameters.get("agg", parameters.get("step", "")),
                                         "A stream sends raw points; drop step and agg (or ask without streaming).")
-    await ctx.service.authorize(thing_id, paths, subjects)  # as a GET of each path
-    if "from" not in parameters:
-        return await stream_history(request, ctx.streams, subjects, thing_id, paths)
-    time_range = parse_range(parameters["from"], parameters.get("to"), ctx.service.clock())
-    return await stream_history(
-        request, ctx.streams, subjects, thing_id, paths, live="to" not in parameters,
-        replay=lambda revision: ctx.service.stored_points(thing_id, paths, time_range, up_to_revision=revision))
+    stored = None if "from" not in parameters else parse_range(parameters["from"], parameters.get("to"),
+                                                                 ctx.service.clock())
+    feed = await ctx.feeds.open(thing_id, paths, subjects, stored=stored, live="to" not in parameters,
+                                capacity=sse.WATCH_CAPACITY)
+    return stream_feed(request, feed)
 
 
 def _next_url(request: Request, parameters: Mapping[str, str], cursor: str) -> str:

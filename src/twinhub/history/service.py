@@ -5,7 +5,8 @@ as a GET of the same path is: a thing the caller cannot read is Ditto's 404 for 
 READ (the leaf itself: a grant somewhere below it shows no value) is the 404 of that path; several paths are
 refused if one is, never silently dropped. Fleet aggregations take the things the caller's search finds
 (readable ones only), keep those whose path the caller may READ, and group them by an attribute as the
-caller's READ view shows it.
+caller's READ view shows it. Point feeds (`PointFeeds`) are the stored and live points of one thing's paths that
+a stream renders.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from twinhub.history.aggregate import Aggregation
 from twinhub.history.bodies import SeriesBuckets, buckets_of
@@ -27,20 +29,21 @@ from twinhub.history.series import Scalar, format_time, from_micros, micros
 from twinhub.history.timespec import MAX_BUCKETS, TimeRange, bucket_count
 from twinhub.model.commands import exists
 from twinhub.model.errors import HistoryFleetTooLarge
-from twinhub.model.events import Thing
 from twinhub.model.pointer import get_at, parse_pointer
-from twinhub.model.policy import READ
 from twinhub.model.resources import classify, not_found
 from twinhub.model.types import JsonObject, Pointer
-from twinhub.policy import Enforcer
-from twinhub.rql import MAX_PAGE_SIZE, Comparison, CursorOption, Option, SizeOption, render, render_options
+from twinhub.rql import MAX_PAGE_SIZE, Comparison, SizeOption, render, render_options
+from twinhub.service.buffers import Budget
 from twinhub.service.enforcement import ensure_readable
+from twinhub.service.event_views import Delivery, EventFilter, may_read_leaf
 from twinhub.service.search import SearchQuery, SearchService
+from twinhub.service.search_pages import PagedQuery, search_pages
+from twinhub.service.streaming import EventHub, Watch
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
 from twinhub.store.points import PointCursor
 
-__all__ = ["MAX_METRICS", "HistoryService", "RawSeries", "cursor_key_of"]
+__all__ = ["MAX_METRICS", "HistoryService", "PointFeed", "PointFeeds", "RawSeries", "cursor_key_of"]
 
 MAX_METRICS = 1_000  # series offered to Grafana's metric picker
 _METRIC_THINGS = MAX_PAGE_SIZE  # things searched for them: one page
@@ -125,6 +128,13 @@ class HistoryService:
                 return
             after = page.next
 
+    async def stored_revision(self, thing_id: str) -> int:
+        """The thing's revision the store holds now (0: none). Asked after a watch began, every commit after it
+        reaches the watch and every one up to it is in the store (read there, not from a cache another worker's
+        commit may not have reached)."""
+        thing = await self._things.current(thing_id, min_revision=_NEWEST)
+        return thing.revision if thing is not None else 0
+
     async def authorize(self, thing_id: str, paths: Sequence[str], subjects: tuple[str, ...]) -> None:
         """Raise what a GET of each path would raise for the subjects' READ (a path Ditto has no route for,
         a thing they cannot see, a path they may not read): 404s, never 403."""
@@ -135,7 +145,7 @@ class HistoryService:
         enforcer = await self._things.enforcer(thing) if thing is not None and exists(thing) else None
         enforcer = ensure_readable(enforcer, subjects, thing_id, ())
         for pointer in pointers:
-            if not _may_read(enforcer, subjects, pointer):
+            if not may_read_leaf(enforcer, subjects, pointer):
                 raise not_found(thing_id, pointer)
 
     # -- fleets ------------------------------------------------------------------------------------
@@ -147,13 +157,15 @@ class HistoryService:
         classify(pointer)
         groups: dict[tuple[int, str, str], tuple[Group, list[str]]] = {}
         matched = 0
-        async for page in self._pages(query.filter, query.namespaces, subjects):
-            matched += len(page)
+        paged = PagedQuery(() if query.filter is None else (query.filter,), (SizeOption(MAX_PAGE_SIZE),),
+                           query.namespaces)
+        async for page in search_pages(self._search, paged, subjects):
+            matched += len(page.things)
             if matched > self._max_fleet_things:
                 raise HistoryFleetTooLarge(self._max_fleet_things)
-            for thing, view in page:  # only ids and groups are kept, never the things of every page
+            for thing, view in page.things:  # only ids and groups are kept, never the things of every page
                 enforcer = await self._things.enforcer(thing)
-                if enforcer is None or not _may_read(enforcer, subjects, pointer):
+                if enforcer is None or not may_read_leaf(enforcer, subjects, pointer):
                     continue
                 group = _group_of(view, query.group_by)
                 groups.setdefault(group_order(group), (group, []))[1].append(thing.thing_id)
@@ -169,21 +181,6 @@ class HistoryService:
                 buckets = buckets_of(query.path, partials.partials, query.agg).buckets
                 series.append(FleetSeries(group, partials.things, [[format_time(t), v] for t, v in buckets]))
         return series
-
-    async def _pages(self, filter_text: str | None, namespaces: Sequence[str] | None,
-                     subjects: tuple[str, ...]) -> AsyncIterator[list[tuple[Thing, JsonObject]]]:
-        """Every page of the readable things the search finds, with the caller's views of them."""
-        cursor: str | None = None
-        filters = [filter_text] if filter_text is not None else []
-        while True:
-            options: list[Option] = [SizeOption(MAX_PAGE_SIZE)]
-            if cursor is not None:
-                options.append(CursorOption(cursor))
-            page = await self._search.search(SearchQuery(filters, [render_options(options)], namespaces), subjects)
-            yield page.things
-            if page.cursor is None:
-                return
-            cursor = page.cursor
 
     # -- Grafana -----------------------------------------------------------------------------------
 
@@ -217,9 +214,64 @@ class HistoryService:
                 for target in query.targets]
 
 
-def _may_read(enforcer: Enforcer, subjects: tuple[str, ...], path: Pointer) -> bool:
-    """Whether the subjects may READ the leaf at `path` itself (what a GET of a scalar there shows)."""
-    return enforcer.has_permission(subjects, "thing", path, [READ])
+# -- streams -----------------------------------------------------------------------------------------
+#
+# A point feed is what any transport that streams history renders (`twinhub.history.live`: server-sent events;
+# a WebSocket or MQTT front door would render the same feed). It is authorized as GETs of its paths before it
+# starts; its live points come from the committed events on the bus through the event hub, READ-checked per
+# point under the policy of that moment (`twinhub.service.event_views`), cut off when the watcher falls too far
+# behind. Stored then live, none twice and none missed: the watch starts first, the replay stops at the revision
+# the store holds at that moment, and live points of revisions up to it are left out.
+
+_NEWEST: Final = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class PointFeed:
+    """The stored points first (None: none), then, with a `watch`, the live deliveries (their `points`); those
+    of revisions up to `replayed_revision` are among the stored ones (`replayed` tells them)."""
+
+    stored: AsyncIterator[Point] | None
+    watch: Watch | None
+    replayed_revision: int = 0
+
+    def replayed(self, delivery: Delivery) -> bool:
+        """Whether the points of a delivery of `watch` were among the stored ones (to be left out)."""
+        return delivery.event.revision <= self.replayed_revision
+
+
+@dataclass(frozen=True, slots=True)
+class PointFeeds:
+    """Opens point feeds on the worker's event hub; a feed's watch may fall `session_buffer_bytes` (and all
+    buffers together `budget`) behind."""
+
+    history: HistoryService
+    events: EventHub
+    session_buffer_bytes: int
+    budget: Budget
+
+    async def open(self, thing_id: str, paths: Sequence[str], subjects: tuple[str, ...], *,
+                   stored: TimeRange | None, live: bool, capacity: int) -> PointFeed:
+        """The feed of `paths` (normalised JSON pointers) of one thing: the stored points in `stored` (None:
+        none), then, if `live`, each new one as it commits (at most `capacity` deliveries behind). Raises
+        Ditto's 404s as a GET of each path would (`HistoryService.authorize`); the caller closes its watch."""
+        await self.history.authorize(thing_id, paths, subjects)
+        if not live:
+            if stored is None:
+                raise ValueError("a feed that does not go live must replay")
+            return PointFeed(self.history.stored_points(thing_id, paths, stored, up_to_revision=_NEWEST), None)
+        watched = EventFilter(thing_ids=frozenset({thing_id}), points=frozenset(path[1:] for path in paths))
+        watch = self.events.watch(subjects, watched, capacity=capacity, max_bytes=self.session_buffer_bytes,
+                                  budget=self.budget)
+        if stored is None:
+            return PointFeed(None, watch)
+        try:
+            revision = await self.history.stored_revision(thing_id)  # watching first: see `stored_revision`
+        except BaseException:
+            watch.close()
+            raise
+        return PointFeed(self.history.stored_points(thing_id, paths, stored, up_to_revision=revision), watch,
+                         revision)
 
 
 def _group_of(view: JsonObject, group_by: Pointer | None) -> Group:

@@ -16,8 +16,8 @@ from starlette.routing import BaseRoute
 
 from twinhub.config import Settings
 from twinhub.history import routes
-from twinhub.history.context import STATE_KEY, HistoryContext, Streams
-from twinhub.history.service import HistoryService, cursor_key_of
+from twinhub.history.context import STATE_KEY, HistoryContext
+from twinhub.history.service import HistoryService, PointFeeds, cursor_key_of
 from twinhub.history.sink import open_influx_sink
 from twinhub.service.platform import Platform
 
@@ -35,7 +35,7 @@ class History:
         settings = self.settings
         key = cursor_key_of(settings.history_cursor_key, await platform.store.epoch())
         service = HistoryService(platform.store, platform.things, platform.search, cursor_key=key)
-        streams = Streams(platform.events, platform.things, settings.session_buffer_bytes, platform.budget)
+        feeds = PointFeeds(service, platform.events, settings.session_buffer_bytes, platform.budget)
         async with open_influx_sink(settings.history_influxdb_url, follow=platform.things.follow_points,
                                     token=settings.history_influxdb_token):
-            yield {STATE_KEY: HistoryContext(platform.authenticator, service, streams)}
+            yield {STATE_KEY: HistoryContext(platform.authenticator, service, feeds)}

@@ -36,6 +36,7 @@ __all__ = [
     "Renderings",
     "changed_thing",
     "event_placeholders",
+    "may_read_leaf",
     "merge_extra",
 ]
 
@@ -101,14 +102,16 @@ class Delivery:
 
     def rendered(self, how: Hashable, render: Callable[[], _Rendered]) -> _Rendered:
         """`render()`, computed once for every delivery of this event with the same view and `how` (which
-        names the rendering and its parameters, e.g. `("ws",)` or `("sse", path, fields)`)."""
-        return self.renderings.get(self.value, self.extra, how, render)
+        names the rendering and its parameters, e.g. `("ws",)` or `("sse", path, fields)`). A watcher of points
+        sees its points: watchers of the same paths with the same subjects share them, and so their rendering."""
+        return self.renderings.get(self.points or self.value, self.extra, how, render)
 
     @property
     def size(self) -> int:
         """Roughly the bytes the delivery costs a watcher's buffer: its value and extra fields as JSON."""
         if self.points:
-            return sum(_POINT_SIZE + len(point.path) + len(str(point.value)) for point in self.points)
+            return self.rendered(_SIZE, lambda: sum(_POINT_SIZE + len(point.path) + len(str(point.value))
+                                                    for point in self.points))
         return self.rendered(_SIZE, lambda: _json_size(self.value) + _json_size(self.extra))
 
 
@@ -192,8 +195,8 @@ class EventView:
         cached = self._points.get(key)
         if cached is None:
             cached = self._points[key] = tuple(
-                point for point in self.event.points if point.path in paths
-                and self.enforcer.view(subjects, "thing", leaf_pointer(point.path), True) is not MISSING)
+                point for point in self.event.points
+                if point.path in paths and may_read_leaf(self.enforcer, subjects, leaf_pointer(point.path)))
         return cached
 
     def _view(self, subjects: tuple[str, ...]) -> JsonValue | Missing | _Unreadable:
@@ -350,3 +353,9 @@ def _has_placeholder_values(node: Node) -> bool:
         case Not(child):
             return _has_placeholder_values(child)
     return False
+
+
+def may_read_leaf(enforcer: Enforcer, subjects: tuple[str, ...], path: Pointer) -> bool:
+    """Whether the subjects may READ the scalar leaf at `path` itself (what a GET of it shows; a grant somewhere
+    below shows nothing of a scalar): the one rule of history's queries and of its live points."""
+    return enforcer.has_permission(subjects, "thing", path, [READ])

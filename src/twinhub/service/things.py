@@ -6,6 +6,7 @@ commit (`EntityWriter`). Hot things are served from an LRU cache that the write 
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -42,6 +43,8 @@ from twinhub.service.policies import PolicyService
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_SIZE = 100_000
 DEFAULT_MAX_PENDING_PER_THING = DEFAULT_MAX_PENDING_PER_ENTITY  # Ditto's per-thing mailbox capacity
@@ -331,7 +334,10 @@ class ThingService:
             self._remember(thing_write.thing)
         if unit.points:
             for listener in self._point_listeners:
-                listener(unit.points)
+                try:
+                    listener(unit.points)
+                except Exception:  # the write is durable: its event is published and its sender answered anyway
+                    log.exception("a listener of committed history points failed")
 
     def _remember(self, thing: Thing) -> None:
         cached = self._cache.get(thing.thing_id)

@@ -17,6 +17,7 @@ import pytest
 from tests.api.conftest import AUTH
 from tests.api.helpers import MERGE, assert_error
 from tests.api.test_sse import AsgiStream, entry, open_stream, owner, running_app
+from tests.connectivity.polling import until
 from twinhub.api import sse
 from twinhub.model.commands import ThingCommand
 
@@ -150,6 +151,18 @@ def test_from_and_to_replay_the_stored_points_and_end(client: httpx.Client, thin
         list(point) for point in replayed]
 
 
+@pytest.mark.parametrize("where", ["headers", "params"])
+def test_a_stream_echoes_the_correlation_id_sent_as_header_or_query_parameter(client: httpx.Client, thing_id: str,
+                                                                              where: str) -> None:
+    assert client.put(f"/things/{thing_id}", json={"attributes": {"n": 1}}).status_code == 201
+    correlation = {"correlation-id": "live-history-7"}
+    headers = {"Accept": "text/event-stream", **(correlation if where == "headers" else {})}
+    with client.stream("GET", history(thing_id, "/attributes/n"), headers=headers,
+                       params=correlation if where == "params" else None) as response:
+        assert response.status_code == 200
+        assert response.headers["correlation-id"] == "live-history-7"
+
+
 # -- in process: the hub's side of a stream ---------------------------------------------------------------
 
 
@@ -188,7 +201,7 @@ async def test_a_client_that_falls_behind_is_told_and_cut_off(tmp_path: Path,
         for counter in range(1, 9):
             await ctx.things.execute(ThingCommand("modify", "org.sse:live", ("attributes", "n"), counter),
                                      ("nginx:ditto",))
-        await asyncio.sleep(0.2)
+        await until(lambda: ctx.events.watch_count == 0, "the stalled stream is cut off", within=5)
         stream.reading.set()
         bodies = await stream.rest()
         assert bodies[-2] == sse.OVERFLOWED

@@ -11,7 +11,7 @@ from twinhub.model.points import Point
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer
 from twinhub.policy.rules import Rule
-from twinhub.service.event_views import EventFilter, EventView, Interest
+from twinhub.service.event_views import Delivery, EventFilter, EventView, Interest
 
 TID = "org.twinhub:t"
 BOB = ("nginx:bob",)
@@ -75,3 +75,22 @@ def test_a_watcher_of_points_gets_nothing_when_none_of_its_paths_is_readable() -
     assert points_seen(BOB, {"attributes/secret", "attributes/cfg/key"}) == []
     assert points_seen(("nginx:mallory",), {"attributes/open"}) == []
     assert points_seen(ALICE, {"attributes/elsewhere"}) == []
+
+
+
+def test_watchers_of_the_same_points_share_their_rendering_and_others_do_not() -> None:
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+    points = (Point(TID, "attributes/open", moment, 1, 2), Point(TID, "attributes/secret", moment, 2, 2))
+    event = ThingEvent(TID, "modified", ("attributes",), {"open": 1, "secret": 2}, 2, moment,  # type: ignore[arg-type]
+                       points=points)
+    view = EventView(event, None, ENFORCER, moment)
+    every = EventFilter(thing_ids=frozenset({TID}), points=frozenset({"attributes/open", "attributes/secret"}))
+    alice, alice_again, bob = (view.deliver(Interest(subjects, every)) for subjects in (ALICE, ALICE, BOB))
+    assert alice is not None and alice_again is not None and bob is not None
+
+    def paths(delivery: Delivery) -> list[str]:
+        return delivery.rendered(("paths",), lambda: [point.path for point in delivery.points])
+
+    assert paths(alice) == ["attributes/open", "attributes/secret"]
+    assert paths(bob) == ["attributes/open"]  # not alice's rendering: bob may not read the secret
+    assert paths(alice_again) is paths(alice)  # rendered once for both of alice's watchers

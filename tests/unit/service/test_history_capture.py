@@ -139,3 +139,18 @@ async def test_follow_points_hears_each_commit_of_this_service_once_until_stoppe
 
     assert [[(point.path, point.value, point.revision) for point in points] for points in heard] == [
         [("attributes/a", 1, 1), ("attributes/b", "x", 1)], [("attributes/a", 2, 3)]]
+
+
+async def test_a_failing_point_listener_neither_fails_the_write_nor_holds_back_its_event(
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(points: tuple[Point, ...]) -> None:
+        raise RuntimeError("a sink bug")
+
+    world.things.follow_points(broken)
+    subscription = world.bus.subscribe()
+    await world.things.execute(ThingCommand("modify", THING, (), {"attributes": {"a": 1}}), OWNER)
+    (event,) = [event async for event in _take(subscription, 1)]
+    subscription.close()
+    assert [(point.path, point.value) for point in event.points] == [("attributes/a", 1)]
+    assert await world.series("attributes/a") == [(NOW, 1, 1)]
+    assert "a listener of committed history points failed" in caplog.text

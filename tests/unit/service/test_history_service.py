@@ -1,7 +1,9 @@
-"""The history service on the embedded store: fleets are bounded in things, cursors are bound to their key."""
+"""The history service on the embedded store: fleets are bounded in things, cursors are bound to their key, a
+point feed gives the stored points then only newer ones live (no transport involved)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,11 +15,15 @@ from twinhub.bus.inprocess import InProcessBus
 from twinhub.history import HistoryRules, parse_query, parse_rules
 from twinhub.history.fleet import MAX_FLEET_THINGS
 from twinhub.history.fleet_query import parse_fleet_query
-from twinhub.history.service import HistoryService, cursor_key_of
+from twinhub.history.service import HistoryService, PointFeeds, cursor_key_of
+from twinhub.history.timespec import TimeRange
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import HistoryCursorInvalid, HistoryFleetTooLarge
+from twinhub.rql import MAX_PAGE_SIZE
+from twinhub.service.buffers import Budget
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
+from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
 from twinhub.store.sqlite import SqliteStore, open_sqlite_store
 
@@ -33,6 +39,7 @@ class World:
     store: SqliteStore
     things: ThingService
     search: SearchService
+    bus: InProcessBus | None = None
 
     def service(self, key: bytes, *, max_fleet_things: int = MAX_FLEET_THINGS) -> HistoryService:
         return HistoryService(self.store, self.things, self.search, cursor_key=key,
@@ -46,7 +53,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         things = ThingService(store, bus, PolicyService(store, bus), clock=lambda: NOW)
         for n in range(4):
             await things.execute(ThingCommand("modify", f"ns.fleet:t{n}", (), {"attributes": {"v": n}}), OWNER)
-        yield World(store, things, SearchService(store, things, clock=lambda: NOW))
+        yield World(store, things, SearchService(store, things, clock=lambda: NOW), bus)
     await bus.aclose()
 
 
@@ -57,6 +64,15 @@ async def test_a_fleet_of_more_things_than_the_limit_is_refused(world: World) ->
     with pytest.raises(HistoryFleetTooLarge):
         await world.service(b"k", max_fleet_things=3).fleet(query, OWNER)
 
+
+
+async def test_a_fleet_takes_the_things_of_every_search_page(world: World) -> None:
+    count = MAX_PAGE_SIZE + 5  # the search answers in pages of at most MAX_PAGE_SIZE things
+    for n in range(4, count):
+        await world.things.execute(ThingCommand("modify", f"ns.fleet:t{n}", (), {"attributes": {"v": n}}), OWNER)
+    query = parse_fleet_query({"path": "/attributes/v", "step": "1m", "agg": "sum", "namespaces": "ns.fleet"}, LATER)
+    (series,) = await world.service(b"k").fleet(query, OWNER)
+    assert (series.things, series.points) == (count, [["2026-01-01T12:00:00Z", sum(range(count))]])
 
 async def test_a_cursor_works_only_under_the_key_it_was_made_with(world: World) -> None:
     await world.things.execute(ThingCommand("modify", "ns.fleet:t0", ("attributes", "v"), 5), OWNER)
@@ -87,3 +103,24 @@ async def test_grafana_metrics_offer_only_the_leaves_history_records(tmp_path: P
         world = World(store, things, SearchService(store, things, clock=lambda: NOW))
         assert await world.service(b"k").metrics(OWNER, "ns.rules:t") == ["ns.rules:t/attributes/v"]
     await bus.aclose()
+
+
+async def test_a_point_feed_replays_what_was_stored_when_it_opened_then_only_newer_points_live(world: World) -> None:
+    assert world.bus is not None
+    events = EventHub(world.bus, world.things)
+    running = asyncio.create_task(events.run())
+    try:
+        feeds = PointFeeds(world.service(b"k"), events, 1 << 20, Budget(1 << 20))
+        feed = await feeds.open("ns.fleet:t0", ["/attributes/v"], OWNER, stored=TimeRange(NOW, LATER), live=True,
+                                capacity=10)
+        # committed after the feed opened, before its replay is read: live only, not also replayed
+        await world.things.execute(ThingCommand("modify", "ns.fleet:t0", ("attributes", "v"), 42), OWNER)
+        assert feed.stored is not None and feed.watch is not None
+        assert [(point.value, point.revision) async for point in feed.stored] == [(0, 1)]
+        delivery = await asyncio.wait_for(anext(feed.watch), 5)
+        assert not feed.replayed(delivery)
+        assert [(point.value, point.revision) for point in delivery.points] == [(42, 2)]
+        feed.watch.close()
+        assert events.watch_count == 0
+    finally:
+        running.cancel()
