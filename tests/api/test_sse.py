@@ -19,6 +19,7 @@ import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tests.api.helpers import MERGE, assert_error
+from tests.connectivity.polling import until
 from twinhub.api import sse
 from twinhub.api.context import STATE_KEY, Context
 from twinhub.app import create_app
@@ -479,7 +480,7 @@ async def test_a_client_that_falls_behind_is_told_and_cut_off(tmp_path: Path,
         for counter in range(8):
             await ctx.things.execute(ThingCommand("modify", "org.sse:slow", (), {"attributes": {"n": counter}}),
                                      ("nginx:ditto",))
-        await asyncio.sleep(0.2)
+        await until(lambda: ctx.events.watch_count == 0, "the stalled stream is cut off", within=5)
         stream.reading.set()
         bodies = await stream.rest()
         assert bodies[-2] == sse.OVERFLOWED
