@@ -14,7 +14,11 @@ from starlette.requests import Request
 
 from twinhub.model.errors import JsonPointerInvalid, PolicyIdInvalid, ThingIdInvalid, TwinhubError
 
-__all__ = ["decode_keys", "decode_policy_id", "decode_thing_id", "query_values"]
+__all__ = ["ALL_METHODS", "decode_keys", "decode_policy_id", "decode_thing_id", "query_values"]
+
+# What a route registers when every method reaches its handler, which answers Ditto's 405 (with `Allow`) for the
+# ones its resource lacks (Starlette's own 405 would not be Ditto's error).
+ALL_METHODS = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]
 
 
 def _decode(text: str, error: TwinhubError) -> str:

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from twinhub.api.body import read_json, require_json
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, parse_bool, parse_headers
-from twinhub.api.paths import decode_keys, decode_policy_id
+from twinhub.api.paths import ALL_METHODS, decode_keys, decode_policy_id
 from twinhub.api.responses import json_response
 from twinhub.api.writes import run_write
 from twinhub.auth.context import AuthContext
@@ -72,5 +72,4 @@ async def _retrieve(ctx: Context, auth: AuthContext, policy_id: str, path: Point
     return json_response(value, 200, response_headers)
 
 
-_ALL_METHODS = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]
-routes = [Route("/api/2/policies/{rest:path}", policy_resource, methods=_ALL_METHODS)]
+routes = [Route("/api/2/policies/{rest:path}", policy_resource, methods=ALL_METHODS)]

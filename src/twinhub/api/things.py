@@ -17,7 +17,7 @@ from twinhub.api.body import read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, event_headers, parse_bool, parse_headers
 from twinhub.api.messages import is_live, live_command
-from twinhub.api.paths import decode_keys, decode_thing_id, query_values
+from twinhub.api.paths import ALL_METHODS, decode_keys, decode_thing_id, query_values
 from twinhub.api.responses import json_response
 from twinhub.api.search import list_things
 from twinhub.api.sse import accepts_event_stream, stream_things
@@ -151,8 +151,7 @@ async def _retrieve(ctx: Context, auth: AuthContext, thing_id: str, path: Pointe
 
 
 # Every method reaches the handlers, which answer Ditto's 405 for the ones a resource lacks.
-_ALL_METHODS = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]
 routes = [
-    Route("/api/2/things", things_root, methods=_ALL_METHODS),
-    Route("/api/2/things/{rest:path}", thing_resource, methods=_ALL_METHODS),
+    Route("/api/2/things", things_root, methods=ALL_METHODS),
+    Route("/api/2/things/{rest:path}", thing_resource, methods=ALL_METHODS),
 ]

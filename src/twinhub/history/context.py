@@ -13,11 +13,9 @@ from twinhub.auth import AuthContext, Authenticator
 from twinhub.history.service import HistoryService, PointFeeds
 from twinhub.service.live import new_correlation_id
 
-__all__ = ["ALL_METHODS", "STATE_KEY", "HistoryContext", "context_of", "response_headers"]
+__all__ = ["STATE_KEY", "HistoryContext", "context_of", "response_headers"]
 
 STATE_KEY: Final = "twinhub.history"
-# Every method reaches the handlers, which answer Ditto's 405 (with `Allow`) for the ones a resource lacks.
-ALL_METHODS: Final = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]
 
 
 @dataclass(frozen=True, slots=True)

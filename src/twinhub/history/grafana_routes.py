@@ -16,9 +16,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from twinhub.api.body import read_json
+from twinhub.api.paths import ALL_METHODS
 from twinhub.api.responses import json_response
 from twinhub.history.aggregate import Aggregation
-from twinhub.history.context import ALL_METHODS, context_of, response_headers
+from twinhub.history.context import context_of, response_headers
 from twinhub.history.grafana import parse_grafana_query, render_grafana_series
 from twinhub.model.errors import MethodNotAllowed
 from twinhub.model.types import JsonValue

@@ -27,11 +27,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from twinhub.api import sse
-from twinhub.api.paths import decode_keys, decode_thing_id
+from twinhub.api.paths import ALL_METHODS, decode_keys, decode_thing_id
 from twinhub.api.responses import json_response
 from twinhub.api.sse import accepts_event_stream
 from twinhub.history.bodies import aggregated_body, bucket_rows, fleet_body, point_rows, raw_body
-from twinhub.history.context import ALL_METHODS, HistoryContext, context_of, response_headers
+from twinhub.history.context import HistoryContext, context_of, response_headers
 from twinhub.history.export import ExportFormat, choose_format, render_csv
 from twinhub.history.fleet_query import parse_fleet_query
 from twinhub.history.grafana_routes import grafana_routes
