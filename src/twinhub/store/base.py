@@ -133,10 +133,10 @@ class Store(Protocol):
 
     async def import_points(self, points: Sequence[Point]) -> int:
         """The bulk path (backfill, import, benchmarks): write history points without a thing command (no revision
-        checks, no events), all in one transaction, skipping each point equal in (thing id, path, time, revision)
-        to a stored one (or an earlier one of `points`); returns how many were new. Raises ValueError as
-        `twinhub.store.points.import_rows` does (at most `MAX_IMPORT` points), ServiceUnavailable when the
-        transaction fails."""
+        checks, no events: live history streams and the InfluxDB sink do not see them), all in one transaction,
+        skipping each point equal in (thing id, path, time, revision) to a stored one (or an earlier one of
+        `points`); returns how many were new. Raises ValueError as `twinhub.store.points.import_rows` does (at most
+        `MAX_IMPORT` points), ServiceUnavailable when the transaction fails."""
         ...
 
     async def life_start(self, thing_id: str) -> int:
