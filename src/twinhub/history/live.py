@@ -3,7 +3,7 @@ streams each new point of those paths as its write commits, one `data:` line per
 points from then on come first; with `from=` and `to=`, only those, then the stream ends):
 
     data:{"thingId":"org.example:sensor","path":"/features/temp/properties/value",
-          "time":"2026-01-01T12:00:00.5Z","value":21.5,"revision":7}
+          "time":"2026-01-01T12:00:00.500000Z","value":21.5,"revision":7}
 
 `value` is null for a deletion marker (the leaf was removed). The points are those of a point feed
 (`twinhub.history.service`: authorized as GETs before the stream starts, READ-checked per point under the policy of
