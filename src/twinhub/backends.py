@@ -50,8 +50,11 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
             data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start
             store = await stack.enter_async_context(open_sqlite_store(data_dir / DATABASE_FILE,
                                                                       rollups=settings.rollup_widths()))
-            users = SqliteUserStore(data_dir / DATABASE_FILE)
-            devices = SqliteDeviceStore(data_dir / DATABASE_FILE)
+            database = data_dir / DATABASE_FILE
+            sqlite_users, sqlite_devices = SqliteUserStore(database), SqliteDeviceStore(database)
+            stack.callback(sqlite_users.close)  # their lookup connections, kept open on the loop
+            stack.callback(sqlite_devices.close)
+            users, devices = sqlite_users, sqlite_devices
         else:
             from twinhub.store.postgres import PostgresDeviceStore, PostgresUserStore, open_postgres_store
 

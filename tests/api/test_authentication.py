@@ -30,8 +30,9 @@ class SecureServer:
         return httpx.Client(base_url=self.server.base_url + "/api/2", auth=auth, timeout=30)
 
 
-def add_user(data_dir: Path, name: str, password: str) -> None:
-    command = [sys.executable, "-m", "twinhub.cli", "user", "add", name, "--password-stdin", "--data-dir",
+def add_user(data_dir: Path, name: str, password: str, *, action: str = "add") -> None:
+    """`twinhub user add` (or `action`, e.g. `passwd`) as the operator runs it, beside the running server."""
+    command = [sys.executable, "-m", "twinhub.cli", "user", action, name, "--password-stdin", "--data-dir",
                str(data_dir)]
     result = subprocess.run(command, input=password + "\n", capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -138,3 +139,16 @@ def test_user_removed_on_the_command_line_is_refused(secure: SecureServer) -> No
     assert subprocess.run(command, capture_output=True, timeout=60).returncode == 0
     with secure.client(("temp", PASSWORD)) as client:
         assert_error(client.get("/whoami"), 401, "gateway:authentication.failed")
+
+
+def test_a_password_changed_on_the_command_line_counts_from_the_very_next_request(secure: SecureServer) -> None:
+    data_dir = secure.server.data_dir
+    add_user(data_dir, "changer", PASSWORD)
+    with secure.client(("changer", PASSWORD)) as client:
+        for _ in range(3):  # verified once, then served from the verified-credentials cache
+            assert client.get("/whoami").status_code == 200
+    add_user(data_dir, "changer", "the new password", action="passwd")
+    with secure.client(("changer", PASSWORD)) as client:
+        assert_error(client.get("/whoami"), 401, "gateway:authentication.failed")
+    with secure.client(("changer", "the new password")) as client:
+        assert client.get("/whoami").status_code == 200

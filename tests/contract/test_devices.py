@@ -102,3 +102,19 @@ async def test_sqlite_devices_before_the_server_ever_ran(tmp_path: Path) -> None
     assert SqliteDeviceStore(path).add_device_sync("org.example:sensor-1", HASH_A) is True
     async with open_sqlite_store(path):
         assert await SqliteDeviceStore(path).list_devices() == ["org.example:sensor-1"]
+
+
+async def test_sqlite_devices_changed_on_the_command_line_are_read_at_once(open_store: StoreOpener, backend: str,
+                                                                          db_path: Path) -> None:
+    if backend != "sqlite":
+        pytest.skip("the embedded store's lookups on the loop")
+    async with open_store():
+        server, command_line = SqliteDeviceStore(db_path), SqliteDeviceStore(db_path)
+        assert command_line.add_device_sync("org.example:sensor-1", HASH_A)
+        for _ in range(2):  # the first lookup makes sure of the schema, the next ones read on the loop
+            assert await server.get_password_hash("org.example:sensor-1") == HASH_A
+        assert command_line.replace_password_hash_sync("org.example:sensor-1", HASH_A, HASH_B)
+        assert await server.get_password_hash("org.example:sensor-1") == HASH_B
+        assert command_line.remove_device_sync("org.example:sensor-1")
+        assert await server.get_password_hash("org.example:sensor-1") is None
+        server.close()

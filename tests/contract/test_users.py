@@ -140,3 +140,43 @@ async def test_users_added_before_the_store_existed(open_store: StoreOpener, db_
 async def test_unusable_database_is_service_unavailable(tmp_path: Path) -> None:
     with pytest.raises(ServiceUnavailable):
         await SqliteUserStore(tmp_path).list_users()  # a directory, not a database file
+
+
+async def test_a_change_on_the_command_line_is_read_by_the_very_next_lookup(db_path: Path,
+                                                                            hashes: dict[str, str]) -> None:
+    """The server's lookups run on the loop on a connection kept open: each still reads the latest commit."""
+    server, command_line = SqliteUserStore(db_path), SqliteUserStore(db_path)
+    command_line.add_user_sync("alice", hashes["first"])
+    for _ in range(2):  # the first lookup makes sure of the table, the next ones read on the loop
+        assert await server.get_password_hash("alice") == hashes["first"]
+    assert command_line.change_password_hash_sync("alice", hashes["second"])
+    assert await server.get_password_hash("alice") == hashes["second"]
+    assert command_line.remove_user_sync("alice")
+    assert await server.get_password_hash("alice") is None
+    command_line.add_user_sync("alice", hashes["first"])
+    assert await server.get_password_hash("alice") == hashes["first"]
+    server.close()
+    assert await server.get_password_hash("alice") == hashes["first"]  # usable after close: it opens another
+
+
+async def test_a_locked_file_is_read_in_a_thread_without_blocking_the_loop(db_path: Path,
+                                                                        hashes: dict[str, str]) -> None:
+    """Before the store ever ran the file is not in WAL mode, so a writer's lock keeps readers out: the lookup on
+    the loop gives up at once and the read waits in a worker thread while the loop goes on (the writer here
+    commits from the loop: a lookup blocking it would never finish)."""
+    users = SqliteUserStore(db_path)
+    users.add_user_sync("alice", hashes["first"])
+    assert await users.get_password_hash("alice") == hashes["first"]
+    writer = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        writer.execute("BEGIN EXCLUSIVE")
+        writer.execute(f"UPDATE {USERS_TABLE} SET password_hash = ? WHERE username = 'alice'", (hashes["second"],))
+        lookup = asyncio.ensure_future(users.get_password_hash("alice"))
+        for _ in range(5):
+            await asyncio.sleep(0)  # a few turns of the loop, not a wait
+        assert not lookup.done()
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+    assert await lookup == hashes["second"]
+    assert await users.get_password_hash("alice") == hashes["second"]  # and on the loop again

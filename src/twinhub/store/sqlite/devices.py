@@ -3,11 +3,14 @@
 The table comes with the store's migrations (`0006_devices.sql`); the first use migrates the file if the
 server never ran on it yet, so `twinhub device add` works before the first `twinhub serve`. As with the
 users, every operation opens its own short-lived connection (WAL lets it run beside the store's writer),
-in a worker thread for the async methods; the `*_sync` methods are for the command line.
+in a worker thread for the async methods, but for the read of every login, `get_password_hash`, a lookup on
+the loop once the schema is known to be there (see `twinhub.store.sqlite.users`); the `*_sync` methods are
+for the command line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -16,6 +19,7 @@ from typing import ParamSpec, TypeVar
 
 from twinhub.store.credentials import check_hash, timestamp
 from twinhub.store.devices import DeviceStore, is_valid_device_id, validate_device_id
+from twinhub.store.sqlite.lookups import LoopLookups
 from twinhub.store.sqlite.schema import connect_writer, migrate
 from twinhub.store.sqlite.threads import in_thread
 
@@ -37,6 +41,7 @@ class SqliteDeviceStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._migrated = False
+        self._lookups = LoopLookups(self.path)
 
     def __repr__(self) -> str:
         return f"SqliteDeviceStore({str(self.path)!r})"
@@ -44,6 +49,11 @@ class SqliteDeviceStore:
     # --- the DeviceStore protocol -----------------------------------------------------------------
 
     async def get_password_hash(self, device_id: str) -> str | None:
+        if not is_valid_device_id(device_id):
+            return None
+        if self._migrated:
+            with contextlib.suppress(sqlite3.Error):  # read in a thread instead, which waits and reports
+                return self._lookups.text(_GET, device_id)
         return await self._in_thread(self.get_password_hash_sync, device_id)
 
     async def add_device(self, device_id: str, password_hash: str) -> bool:
@@ -87,6 +97,10 @@ class SqliteDeviceStore:
     def list_devices_sync(self) -> list[str]:
         with self._connection() as connection:
             return [str(row[0]) for row in connection.execute(_LIST)]
+
+    def close(self) -> None:
+        """Close the connection kept for lookups (the store stays usable: another is opened when needed)."""
+        self._lookups.close()
 
     # --- plumbing ----------------------------------------------------------------------------------
 

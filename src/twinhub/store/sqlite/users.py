@@ -4,11 +4,14 @@ The table is not part of the store's numbered migrations: it is created on first
 `CREATE TABLE IF NOT EXISTS`, so the CLI can add users before the server ever ran. Every operation
 opens its own short-lived connection (WAL lets it run beside the store's writer; the busy timeout
 waits out the writer's transactions); the async methods run it in a worker thread, so the event loop
-never blocks. The `*_sync` methods are for the command line.
+never blocks. The exception is the read of every login, `get_password_hash`: once the table is known to
+exist it is a primary-key lookup on the loop (`LoopLookups`, ~5 µs instead of ~500), still as fresh as a
+read in a thread. The `*_sync` methods are for the command line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from twinhub.store.credentials import check_hash, timestamp
+from twinhub.store.sqlite.lookups import LoopLookups
 from twinhub.store.sqlite.threads import in_thread
 from twinhub.store.users import is_valid_username, validate_username
 
@@ -52,6 +56,7 @@ class SqliteUserStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._table_ready = False
+        self._lookups = LoopLookups(self.path)
 
     def __repr__(self) -> str:
         return f"SqliteUserStore({str(self.path)!r})"
@@ -59,6 +64,11 @@ class SqliteUserStore:
     # --- the UserStore protocol -------------------------------------------------------------------
 
     async def get_password_hash(self, username: str) -> str | None:
+        if not is_valid_username(username):
+            return None
+        if self._table_ready:
+            with contextlib.suppress(sqlite3.Error):  # read in a thread instead, which waits and reports
+                return self._lookups.text(_GET, username)
         return await self._in_thread(self.get_password_hash_sync, username)
 
     async def set_user(self, username: str, password_hash: str) -> None:
@@ -116,6 +126,10 @@ class SqliteUserStore:
     def list_users_sync(self) -> list[str]:
         with self._connection() as connection:
             return [str(row[0]) for row in connection.execute(_LIST)]
+
+    def close(self) -> None:
+        """Close the connection kept for lookups (the store stays usable: another is opened when needed)."""
+        self._lookups.close()
 
     # --- plumbing ----------------------------------------------------------------------------------
 
