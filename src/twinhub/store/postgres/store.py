@@ -199,6 +199,7 @@ class PostgresStore(RollupReads, SeriesBuckets, Pruning):
             self._dsn, min_size=1, max_size=size, timeout=CONNECT_TIMEOUT, command_timeout=COMMAND_TIMEOUT,
             # Short statements: JIT compilation would cost more than it saves.
             server_settings={"application_name": "twinhub", "jit": "off"},
+            reset=_keep_session,
         )
 
     async def _close_pools(self) -> None:
@@ -354,6 +355,14 @@ class PostgresStore(RollupReads, SeriesBuckets, Pruning):
             return decode(key, tuple(row))
         except ValueError as exc:  # an undecodable row
             raise ServiceUnavailable("The thing store could not be read.") from exc
+
+
+async def _keep_session(connection: asyncpg.Connection[Any]) -> None:
+    """The pools' reset on release: nothing to send. asyncpg's default (advisory unlock, CLOSE ALL, UNLISTEN,
+    RESET ALL) is one more round trip per call (~110 µs here) to undo session state this store never leaves:
+    its connections are its own, it sets no session settings after connecting, its advisory locks are
+    transaction-level, it opens no cursors nor LISTENs, and the import staging tables empty at commit. An
+    open transaction is still rolled back by asyncpg itself before this runs."""
 
 
 def _import_records(points: Sequence[Point]) -> list[PointRow]:
