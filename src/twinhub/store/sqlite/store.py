@@ -233,7 +233,7 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
             row = connection.execute(_LOAD, (thing_id,)).fetchone()
             return None if row is None else decode_thing(thing_id, row)
 
-        return await self._read(query)
+        return await self._read_by_key(query)
 
     async def load_with_policy(self, thing_id: str) -> tuple[Thing | None, Policy | None]:
         def query(connection: sqlite3.Connection) -> tuple[Thing | None, Policy | None]:
@@ -243,14 +243,14 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
             policy = None if row[5] is None else decode_policy(row[10], row[5:10])
             return decode_thing(thing_id, row[:5]), policy
 
-        return await self._read(query)
+        return await self._read_by_key(query)
 
     async def load_policy(self, policy_id: str) -> Policy | None:
         def query(connection: sqlite3.Connection) -> Policy | None:
             row = connection.execute(_LOAD_POLICY, (policy_id,)).fetchone()
             return None if row is None else decode_policy(policy_id, row)
 
-        return await self._read(query)
+        return await self._read_by_key(query)
 
     async def load_connection(self, connection_id: str) -> StoredConnection | None:
         def query(connection: sqlite3.Connection) -> StoredConnection | None:
@@ -368,6 +368,11 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
     async def _read(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
         self._check_open()
         return await self._readers.run(query)
+
+    async def _read_by_key(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
+        """A lookup by primary key: on the event loop (see `Readers.run_by_key`)."""
+        self._check_open()
+        return await self._readers.run_by_key(query)
 
 
 def _thing(row: Row) -> Thing:
