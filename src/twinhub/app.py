@@ -86,10 +86,11 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
         for warning in await authenticator.warnings_at_start():
             log.warning(warning)
         store, bus = backends.store, backends.bus
-        policies = PolicyService(store, bus, cache_size=settings.cache_size,
+        policies = PolicyService(store, bus, cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,
                                  expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
         things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,
-                              cache_size=settings.cache_size, history_rules=settings.history_rules())
+                              cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,
+                              history_rules=settings.history_rules())
         events = EventHub(bus, things, policies=policies)
         async with LiveHub(backends.signals, things) as live:
             followers = [asyncio.create_task(follow_events(bus, things, policies)), asyncio.create_task(events.run())]

@@ -2,7 +2,9 @@
 
 Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower case):
 
-    host, port, data_dir, default_namespace, max_thing_size, max_request_size, cache_size,
+    host, port, data_dir, default_namespace, max_thing_size, max_request_size,
+    cache_size, cache_bytes (the things and the policies each cached per worker: at most that many entries of
+    at most that many estimated bytes in memory, least recently used first out),
     dev_auth, pre_authentication, basic_auth, oidc ([[oidc]] tables; JSON in TWINHUB_OIDC),
     policy_expiry_granularity (seconds subject expiries are rounded up to),
     store_url (postgresql://...), bus_url (nats://...), workers,
@@ -62,6 +64,7 @@ class Settings:
     max_thing_size: int = 100 * 1024
     max_request_size: int = 1024 * 1024
     cache_size: int = 100_000
+    cache_bytes: int = 256 * 1024 * 1024
     # Insecure development mode: any HTTP basic user is `nginx:<user>` without a password check, and the
     # x-ditto-pre-authenticated header is trusted. The server says so loudly when it starts.
     dev_auth: bool = False

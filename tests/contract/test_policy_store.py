@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
 from tests.contract.conftest import StoreOpener
-from tests.contract.helpers import POLICY_DOC, create, create_policy, unit
+from tests.contract.helpers import POLICY_DOC, create, create_policy, delete, unit
 from twinhub.store.base import RevisionConflict, Store
 
 pytestmark = pytest.mark.anyio
@@ -59,3 +60,37 @@ async def test_policies_survive_reopening(open_store: StoreOpener) -> None:
     async with open_store() as store:
         policy = await store.load_policy("ns:kept")
         assert policy is not None and policy.doc == {**POLICY_DOC, "policyId": "ns:kept"}
+
+
+# -- a thing with its policy, in one read ------------------------------------------------------------
+
+
+async def test_load_with_policy_reads_the_thing_and_the_policy_it_names(store: Store) -> None:
+    thing_write, policy_write = create("ns:t", {"policyId": "ns:p"}), create_policy("ns:p")
+    await store.commit(unit(thing_write, policy_write))
+    assert await store.load_with_policy("ns:t") == (thing_write.thing, policy_write.policy)
+
+
+async def test_load_with_policy_of_a_thing_whose_policy_is_missing_or_deleted(store: Store) -> None:
+    await store.commit(unit(create("ns:orphan", {"policyId": "ns:never"})))
+    orphan = await store.load("ns:orphan")
+    assert await store.load_with_policy("ns:orphan") == (orphan, None)
+    policy = create_policy("ns:gone")
+    deleted = create_policy("ns:gone", after=policy.policy)
+    tombstone = replace(deleted.policy, doc={}, deleted=True)
+    await store.commit(unit(create("ns:t", {"policyId": "ns:gone"}), policy))
+    await store.commit(unit(replace(deleted, policy=tombstone, event=replace(deleted.event, action="deleted",
+                                                                            value=None))))
+    thing, loaded = await store.load_with_policy("ns:t")
+    assert thing == await store.load("ns:t") and loaded == await store.load_policy("ns:gone")
+    assert loaded is not None and loaded.deleted
+
+
+async def test_load_with_policy_of_an_unknown_or_deleted_thing(store: Store) -> None:
+    assert await store.load_with_policy("ns:unknown") == (None, None)
+    write = create("ns:t", {"policyId": "ns:p"})
+    await store.commit(unit(write, create_policy("ns:p")))
+    await store.commit(unit(delete(write.thing)))
+    tombstone = await store.load("ns:t")
+    assert tombstone is not None and tombstone.deleted
+    assert await store.load_with_policy("ns:t") == (tombstone, None)  # a tombstone names no policy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from twinhub.history import Point
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.store.sqlite import SNAPSHOT_INTERVAL, SchemaTooNew, open_sqlite_store
 from twinhub.store.sqlite.devices import SqliteDeviceStore
+from twinhub.store.sqlite.readers import Readers
 from twinhub.store.sqlite.schema import load_migrations
 
 pytestmark = pytest.mark.anyio
@@ -163,3 +165,27 @@ async def test_a_read_longer_than_the_read_timeout_is_interrupted_and_the_reader
         assert [point.value for point in page.points] == [0, 1, 2]
     with pytest.raises(ValueError, match="read_timeout"):
         open_sqlite_store(db_path, read_timeout=0)
+
+
+
+async def test_a_read_by_key_runs_on_the_loop_and_goes_to_a_reader_thread_when_the_loop_may_not_wait(
+        db_path: Path) -> None:
+    """A WAL reader answers BUSY at once only while a checkpoint restarts the WAL, which no test can time; the
+    lookup itself says BUSY on the loop's thread here, and the read is answered from a reader thread."""
+    async with open_sqlite_store(db_path) as store:
+        await store.commit(unit(create("org.twinhub:key")))
+    readers = Readers(db_path)
+    threads: list[str] = []
+
+    def lookup(connection: sqlite3.Connection) -> str:
+        threads.append(threading.current_thread().name)
+        if threading.current_thread() is threading.main_thread():
+            raise sqlite3.OperationalError("database is locked")
+        return str(connection.execute("SELECT thing_id FROM things").fetchone()[0])
+
+    try:
+        assert await readers.run_by_key(lookup) == "org.twinhub:key"
+        assert threads[0] == threading.main_thread().name and threads[1].startswith("twinhub-sqlite-reader")
+    finally:
+        readers.stop()
+        readers.close()

@@ -251,3 +251,19 @@ def test_live_history_streams_on_one_worker_the_points_committed_on_the_other(wo
                     if len(data) == 3:
                         break
     assert [(point["value"], point["revision"]) for point in data] == [(1, 2), (2, 3), (3, 4)]
+
+
+def test_a_policy_change_on_one_worker_leaves_the_other_policies_sharing_its_enforcer_alone(
+        workers: list[Server]) -> None:
+    """Two things' policies of the same rules share one enforcer per worker: a change of one through the first
+    worker takes the grant from that one alone on the second."""
+    entry = {"subjects": {"nginx:guest": {"type": "t"}}, "resources": {"thing:/": {"grant": ["READ"]}}}
+    with client(workers[0]) as owner, client(workers[1], "guest") as guest:
+        for name in ("twin-a", "twin-b"):
+            assert owner.put(f"/things/org.twinhub.scale:{name}", json={"attributes": {"v": 1}}).status_code == 201
+            assert owner.put(f"/policies/org.twinhub.scale:{name}/entries/guest", json=entry).status_code == 201
+        eventually(lambda: all(guest.get(f"/things/org.twinhub.scale:{name}").status_code == 200
+                               for name in ("twin-a", "twin-b")))
+        assert owner.delete("/policies/org.twinhub.scale:twin-a/entries/guest").status_code == 204
+        eventually(lambda: guest.get("/things/org.twinhub.scale:twin-a").status_code == 404)
+        assert guest.get("/things/org.twinhub.scale:twin-b").status_code == 200

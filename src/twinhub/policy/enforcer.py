@@ -28,7 +28,7 @@ class Enforcer:
     `TypeError` / `ValueError` rather than answering a question nobody meant to ask.
     """
 
-    __slots__ = ("_tries",)
+    __slots__ = ("__weakref__", "_tries")  # weak references: services share enforcers by rules while in use
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self._tries: dict[str, Node] = build(rules)

@@ -2,7 +2,9 @@
 
 Policies are cached with their enforcers; the write path keeps the cache exact, so a policy change
 takes effect on the very next request. An enforcer is dropped when its policy, or a policy it imports,
-changes (each policy knows the enforcers built from it), and rebuilt when one of its subjects expires.
+changes (each policy knows the enforcers built from it, as long as they are cached), and rebuilt when one
+of its subjects expires. Policies of the same rules share one enforcer (every thing's default policy names
+its own id but grants the same): an enforcer is a function of its rules only, so the rules are its key.
 
 A write runs `twinhub.model.policy.apply_policy_command` between the checks that need I/O: authorization
 and preconditions before, that the creator keeps WRITE and that imported policies exist and may be read
@@ -11,7 +13,7 @@ after; `EntityWriter` orders, retries and commits it.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,13 +51,15 @@ from twinhub.model.policy import (
     with_requester,
 )
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
-from twinhub.policy import Enforcer, policy_rules
+from twinhub.policy import Enforcer, Rule, policy_rules
+from twinhub.service.lru import Lru, document_bytes
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
 from twinhub.store.index import PolicyIndex, policy_index_rows
 
 DEFAULT_POLICY_CACHE_SIZE = 100_000
+DEFAULT_POLICY_CACHE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +75,16 @@ class _CachedEnforcer:
     enforcer: Enforcer
     revisions: tuple[tuple[str, int], ...]  # every imported policy it was built from, with its revision
     valid_until: datetime | None  # the earliest subject expiry it depends on
+    size: int  # the estimated bytes of the documents it was built from
+
+    def sources(self, policy_id: str) -> set[str]:
+        """The policies whose change drops it: its own and every one it imports."""
+        return {policy_id, *(source_id for source_id, _revision in self.revisions)}
 
 
 class PolicyService:
     def __init__(self, store: Store, bus: EventBus, *, expiry_granularity: timedelta = DEFAULT_EXPIRY_GRANULARITY,
-                 cache_size: int = DEFAULT_POLICY_CACHE_SIZE,
+                 cache_size: int = DEFAULT_POLICY_CACHE_SIZE, cache_bytes: int = DEFAULT_POLICY_CACHE_BYTES,
                  max_pending_per_policy: int = DEFAULT_MAX_PENDING_PER_ENTITY,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
@@ -83,11 +92,14 @@ class PolicyService:
                                     remember=self._remember_commit, max_pending=max_pending_per_policy)
         self._granularity = expiry_granularity
         self._clock = clock
-        self._policies: OrderedDict[str, Policy] = OrderedDict()
-        self._enforcers: dict[tuple[str, str | None], _CachedEnforcer] = {}
-        # policy id -> the enforcers built from it (its own, and its importers'), dropped when it changes
+        self._policies: Lru[str, Policy] = Lru(max_entries=cache_size, max_bytes=cache_bytes)
+        self._enforcers: Lru[tuple[str, str | None], _CachedEnforcer] = Lru(
+            max_entries=cache_size, max_bytes=cache_bytes, on_evict=self._unlink)
+        # policy id -> the cached enforcers built from it (its own, and its importers'), dropped when it changes;
+        # an enforcer leaving the cache leaves this table too (`_unlink`)
         self._dependents: dict[str, set[tuple[str, str | None]]] = {}
-        self._cache_size = cache_size
+        # The enforcers in use by rules: weak, so one lives as long as a cached entry (or a caller) holds it.
+        self._shared: weakref.WeakValueDictionary[tuple[Rule, ...], Enforcer] = weakref.WeakValueDictionary()
 
     # -- enforcers ---------------------------------------------------------------------------------
 
@@ -102,12 +114,12 @@ class PolicyService:
         cached = self._enforcers.get(key)
         if cached is not None and (cached.valid_until is None or now < cached.valid_until):
             return cached.enforcer
+        self._enforcers.pop(key)  # an expired one: unlinked before its successor is linked
         built = await self._build(policy.doc, namespace, now)
-        self._enforcers[key] = built
-        for source_id, _revision in ((policy_id, policy.revision), *built.revisions):
-            self._dependents.setdefault(source_id, set()).add(key)
-        if len(self._enforcers) > self._cache_size:
-            self._enforcers.pop(next(iter(self._enforcers)))
+        self._enforcers.put(key, built, built.size)
+        if key in self._enforcers:  # not when too large to cache
+            for source_id in built.sources(policy_id):
+                self._dependents.setdefault(source_id, set()).add(key)
         return built.enforcer
 
     async def enforcer_for_doc(self, doc: JsonObject, *, namespace: str | None = None) -> Enforcer:
@@ -116,10 +128,14 @@ class PolicyService:
 
     async def _build(self, doc: JsonObject, namespace: str | None, now: datetime) -> _CachedEnforcer:
         loaded, revisions = await self._load_imports(doc, {})
-        rules = policy_rules(doc, loaded, now=now, namespace=namespace)
-        expiries = [moment for source in [doc, *loaded.values()] if source is not None
-                    if (moment := next_expiry(source)) is not None and moment > now]
-        return _CachedEnforcer(Enforcer(rules), tuple(revisions), min(expiries, default=None))
+        rules = tuple(policy_rules(doc, loaded, now=now, namespace=namespace))
+        enforcer = self._shared.get(rules)
+        if enforcer is None:
+            enforcer = self._shared[rules] = Enforcer(rules)
+        sources = [source for source in [doc, *loaded.values()] if source is not None]
+        expiries = [moment for source in sources if (moment := next_expiry(source)) is not None and moment > now]
+        size = sum(document_bytes(source) for source in sources)
+        return _CachedEnforcer(enforcer, tuple(revisions), min(expiries, default=None), size)
 
     async def _load_imports(self, doc: JsonObject, pending: dict[str, JsonObject | None]
                             ) -> tuple[dict[str, JsonObject | None], list[tuple[str, int]]]:
@@ -186,7 +202,6 @@ class PolicyService:
                 self._remember(policy)
         if policy is None or policy.deleted:
             return None
-        self._policies.move_to_end(policy_id)
         return policy
 
     async def retrieve(self, policy_id: str, path: Pointer, subjects: tuple[str, ...], *,
@@ -292,17 +307,30 @@ class PolicyService:
 
     def forget_older(self, policy_id: str, revision: int) -> None:
         """Drop the cached policy (and the enforcers built from it) if older than `revision`."""
-        cached = self._policies.get(policy_id)
+        cached = self._policies.peek(policy_id)
         if cached is not None and cached.revision >= revision:
             return
-        self._policies.pop(policy_id, None)
-        for key in self._dependents.pop(policy_id, ()):
-            self._enforcers.pop(key, None)
+        self._policies.pop(policy_id)
+        self._drop_enforcers(policy_id)
 
     def forget_all(self) -> None:
         self._policies.clear()
         self._enforcers.clear()
         self._dependents.clear()
+
+    def _drop_enforcers(self, policy_id: str) -> None:
+        """Drop the enforcers built from `policy_id` (each unlinks itself from `_dependents`)."""
+        for key in list(self._dependents.get(policy_id, ())):
+            self._enforcers.pop(key)
+
+    def _unlink(self, key: tuple[str, str | None], cached: _CachedEnforcer) -> None:
+        """An enforcer left the cache: it is no dependent of its sources any more."""
+        for source_id in cached.sources(key[0]):
+            dependents = self._dependents.get(source_id)
+            if dependents is not None:
+                dependents.discard(key)
+                if not dependents:
+                    del self._dependents[source_id]
 
     def remember(self, policy: Policy) -> None:
         """Take a policy committed elsewhere (created together with a thing) into the cache."""
@@ -313,19 +341,15 @@ class PolicyService:
             self._remember(write.policy)
 
     def _forget(self, policy_id: str) -> None:
-        self._policies.pop(policy_id, None)
+        self._policies.pop(policy_id)
 
     def _remember(self, policy: Policy) -> None:
-        cached = self._policies.get(policy.policy_id)
+        cached = self._policies.peek(policy.policy_id)
         if cached is not None and cached.revision > policy.revision:
             return
         if cached is None or cached.revision != policy.revision:
-            for key in self._dependents.pop(policy.policy_id, ()):
-                self._enforcers.pop(key, None)
-        self._policies[policy.policy_id] = policy
-        self._policies.move_to_end(policy.policy_id)
-        if len(self._policies) > self._cache_size:
-            self._policies.popitem(last=False)
+            self._drop_enforcers(policy.policy_id)
+        self._policies.put(policy.policy_id, policy, document_bytes(policy.doc))
 
 
 def _write(applied: PolicyApplied, stored: Policy | None) -> PolicyWrite:

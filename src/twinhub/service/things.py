@@ -1,13 +1,13 @@
 """The thing service: the one write path (authorize -> load -> apply -> commit -> publish) and reads.
 
 Commands on one thing run one at a time, in arrival order, and meet other things' in the store's group
-commit (`EntityWriter`). Hot things are served from an LRU cache that the write path keeps exact.
+commit (`EntityWriter`). Hot things are served from a least-recently-used cache bounded in entries and in
+bytes, that the write path keeps exact; a thing not cached is read with its policy in one round trip.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -39,6 +39,7 @@ from twinhub.service.enforcement import (
     readable_view,
 )
 from twinhub.service.historical import HistoryAccess
+from twinhub.service.lru import Lru, document_bytes
 from twinhub.service.policies import PolicyService
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
@@ -47,6 +48,7 @@ from twinhub.store.commit import Commit
 log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_SIZE = 100_000
+DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_PENDING_PER_THING = DEFAULT_MAX_PENDING_PER_ENTITY  # Ditto's per-thing mailbox capacity
 RECORD_EVERY_LEAF = HistoryRules()
 
@@ -81,7 +83,7 @@ def entity_tag(thing: Thing | None, path: Pointer, enforcer: Enforcer | None, su
 class ThingService:
     def __init__(self, store: Store, bus: EventBus, policies: PolicyService, *,
                  max_thing_size: int = DEFAULT_MAX_THING_SIZE,
-                 cache_size: int = DEFAULT_CACHE_SIZE,
+                 cache_size: int = DEFAULT_CACHE_SIZE, cache_bytes: int = DEFAULT_CACHE_BYTES,
                  max_pending_per_thing: int = DEFAULT_MAX_PENDING_PER_THING,
                  history_rules: HistoryRules = RECORD_EVERY_LEAF,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
@@ -91,8 +93,7 @@ class ThingService:
                                     remember=self._remember_commit, max_pending=max_pending_per_thing)
         self._policies = policies
         self._max_thing_size = max_thing_size
-        self._cache: OrderedDict[str, Thing] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: Lru[str, Thing] = Lru(max_entries=cache_size, max_bytes=cache_bytes)
         self._clock = clock
         self._point_listeners: list[Callable[[tuple[Point, ...]], None]] = []
 
@@ -301,24 +302,25 @@ class ThingService:
     async def _load(self, thing_id: str) -> Thing | None:
         thing = self._cache.get(thing_id)
         if thing is not None:
-            self._cache.move_to_end(thing_id)
             return thing
-        thing = await self._store.load(thing_id)
+        thing, policy = await self._store.load_with_policy(thing_id)
+        if policy is not None:
+            self._policies.remember(policy)
         if thing is not None:
             self._remember(thing)
         return thing
 
     def forget_older(self, thing_id: str, revision: int) -> None:
         """Drop the cached thing if it is older than `revision` (another worker changed it)."""
-        cached = self._cache.get(thing_id)
+        cached = self._cache.peek(thing_id)
         if cached is not None and cached.revision < revision:
-            del self._cache[thing_id]
+            self._cache.pop(thing_id)
 
     def forget_all(self) -> None:
         self._cache.clear()
 
     def _forget(self, thing_id: str) -> None:
-        self._cache.pop(thing_id, None)
+        self._cache.pop(thing_id)
 
     def follow_points(self, listener: Callable[[tuple[Point, ...]], None]) -> Callable[[], None]:
         """Call `listener` with the history points of each write this service commits (this worker's, not other
@@ -340,10 +342,7 @@ class ThingService:
                     log.exception("a listener of committed history points failed")
 
     def _remember(self, thing: Thing) -> None:
-        cached = self._cache.get(thing.thing_id)
+        cached = self._cache.peek(thing.thing_id)
         if cached is not None and cached.revision > thing.revision:
             return
-        self._cache[thing.thing_id] = thing
-        self._cache.move_to_end(thing.thing_id)
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        self._cache.put(thing.thing_id, thing, document_bytes(thing.doc))

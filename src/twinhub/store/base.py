@@ -44,6 +44,11 @@ class Store(Protocol):
         """The current thing (a tombstone if deleted), or None if the id was never used."""
         ...
 
+    async def load_with_policy(self, thing_id: str) -> tuple[Thing | None, Policy | None]:
+        """The current thing (as `load`) and the current policy it names (as `load_policy`; None when the thing
+        names none), read together: one round trip for a thing not cached."""
+        ...
+
     async def load_policy(self, policy_id: str) -> Policy | None:
         """The current policy (a tombstone if deleted), or None if the id was never used."""
         ...

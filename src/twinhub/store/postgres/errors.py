@@ -68,7 +68,9 @@ def unavailable(message: str, exc: BaseException) -> ServiceUnavailable:
 async def discarding(pool: asyncpg.Pool, acquire_timeout: float) -> AsyncIterator[PooledConnection]:
     """A connection of `pool` (waiting at most `acquire_timeout` seconds), closed for good instead of returned to the
     pool when a call on it fails with a connection error: whatever state it is in, nobody may use it again."""
-    async with pool.acquire(timeout=acquire_timeout) as connection:
+    # With a connection idle, acquiring takes it at once: no wait to bound, so no timeout wrapper (a task and a
+    # timer per call in asyncpg). Connecting anew is bounded by the pool's connect timeout either way.
+    async with pool.acquire(timeout=None if pool.get_idle_size() else acquire_timeout) as connection:
         try:
             yield connection
         except DRIVER_ERRORS as exc:

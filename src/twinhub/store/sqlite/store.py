@@ -44,6 +44,10 @@ DEFAULT_MAX_PENDING = 10_000  # writes queued or in flight; more wait for a slot
 _T = TypeVar("_T")
 
 _LOAD = "SELECT revision, created, modified, deleted, doc FROM things WHERE thing_id = ?"
+# A thing and the policy it names in one statement (one snapshot, one trip to a reader).
+_LOAD_WITH_POLICY = ("SELECT t.revision, t.created, t.modified, t.deleted, t.doc, "
+                     "p.revision, p.created, p.modified, p.deleted, p.doc, t.policy_id FROM things t "
+                     "LEFT JOIN policies p ON p.policy_id = t.policy_id WHERE t.thing_id = ?")
 _IMPORTERS = "SELECT policy_id FROM policy_imports WHERE imported_id = ? ORDER BY policy_id"
 _LOAD_POLICY = "SELECT revision, created, modified, deleted, doc FROM policies WHERE policy_id = ?"
 _LOAD_CONNECTION = "SELECT revision, created, modified, deleted, doc FROM connections WHERE connection_id = ?"
@@ -229,14 +233,24 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
             row = connection.execute(_LOAD, (thing_id,)).fetchone()
             return None if row is None else decode_thing(thing_id, row)
 
-        return await self._read(query)
+        return await self._read_by_key(query)
+
+    async def load_with_policy(self, thing_id: str) -> tuple[Thing | None, Policy | None]:
+        def query(connection: sqlite3.Connection) -> tuple[Thing | None, Policy | None]:
+            row = connection.execute(_LOAD_WITH_POLICY, (thing_id,)).fetchone()
+            if row is None:
+                return None, None
+            policy = None if row[5] is None else decode_policy(row[10], row[5:10])
+            return decode_thing(thing_id, row[:5]), policy
+
+        return await self._read_by_key(query)
 
     async def load_policy(self, policy_id: str) -> Policy | None:
         def query(connection: sqlite3.Connection) -> Policy | None:
             row = connection.execute(_LOAD_POLICY, (policy_id,)).fetchone()
             return None if row is None else decode_policy(policy_id, row)
 
-        return await self._read(query)
+        return await self._read_by_key(query)
 
     async def load_connection(self, connection_id: str) -> StoredConnection | None:
         def query(connection: sqlite3.Connection) -> StoredConnection | None:
@@ -354,6 +368,11 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
     async def _read(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
         self._check_open()
         return await self._readers.run(query)
+
+    async def _read_by_key(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
+        """A lookup by primary key: on the event loop (see `Readers.run_by_key`)."""
+        self._check_open()
+        return await self._readers.run_by_key(query)
 
 
 def _thing(row: Row) -> Thing:
