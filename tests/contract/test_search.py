@@ -442,3 +442,30 @@ async def test_a_failing_query_is_logged_with_its_traceback_and_is_503(store: St
             await store.search(spec("exists(attributes/a)"))
     (record,) = [record for record in caplog.records if record.levelno == logging.ERROR]
     assert record.exc_info is not None
+
+
+# -- plans kept by shape -------------------------------------------------------------------------------
+
+
+async def test_searches_of_one_shape_find_each_their_own_values_and_callers_things(store: Store) -> None:
+    # One store answers them all, so each search after the first of its shape is bound from a kept plan.
+    await put(store, {"a1": {"attributes": {"room": "r1", "n": 1}}, "a2": {"attributes": {"room": "r2", "n": 2}}},
+              policy="org.twinhub:pa", rows=[grant("alice")])
+    await put(store, {"b1": {"attributes": {"room": "r1", "n": 1}}, "b2": {"attributes": {"room": "r2", "n": 2}}},
+              policy="org.twinhub:pb", rows=[grant("bob"), revoke("bob", "/attributes/n")])
+    for _ in range(2):
+        assert await ids(store, 'eq(attributes/room,"r1")', subjects=["alice"]) == ["a1"]
+        assert await ids(store, 'eq(attributes/room,"r2")', subjects=["alice"]) == ["a2"]
+        assert await ids(store, 'eq(attributes/room,"r1")', subjects=["bob"]) == ["b1"]
+        assert await ids(store, 'eq(attributes/room,"r3")', subjects=["bob"]) == []
+        assert await ids(store, 'eq(attributes/room,"r2")', subjects=["carol"]) == []
+        assert await ids(store, "eq(attributes/n,1)", subjects=["alice"]) == ["a1"]
+        assert await ids(store, "eq(attributes/n,2)", subjects=["bob"]) == []  # not readable by bob
+        assert await ids(store, 'eq(thingId,"org.twinhub:a2")', subjects=["alice"]) == ["a2"]
+        assert await ids(store, 'eq(thingId,"org.twinhub:a2")', subjects=["bob"]) == []
+        assert await ids(store, 'eq(thingId,"org.twinhub:b2")', subjects=["bob"]) == ["b2"]
+        assert await count(store, 'in(attributes/room,"r1","r2")', subjects=["alice"]) == 2
+        assert await count(store, 'in(attributes/room,"r1","r1")', subjects=["bob"]) == 1
+        assert await count(store, 'in(attributes/room,"r2","r9")', subjects=["alice", "bob"]) == 2
+        assert await ids(store, sort="sort(-thingId)", size=1, subjects=["bob"]) == ["b2"]
+        assert await ids(store, sort="sort(-thingId)", size=1, offset=1, subjects=["alice"]) == ["a1"]

@@ -124,15 +124,18 @@ class SearchService:
         node = parse_query_filter(query.filters)
         options = _options(query.options)
         namespaces = check_namespaces(query.namespaces)
-        fingerprint = query_fingerprint(node, options.sort, namespaces)
-        after = None if options.cursor is None else position_of(options.cursor, fingerprint)
+        # The fingerprint only when a cursor is read or written: most searches fit one page.
+        after = None if options.cursor is None else \
+            position_of(options.cursor, query_fingerprint(node, options.sort, namespaces))
         spec = SearchSpec(node, subjects, self._clock(), namespaces=namespaces, sort=options.sort, size=options.size,
                           after=after, offset=options.limit.offset if options.limit else None)
         hits = await self._store.search(spec)
         things = [thing for hit in hits.things if (thing := await self._view(hit, subjects)) is not None]
         if options.limit is not None:
             return SearchPage(things, None, options.limit.offset + spec.size if hits.next is not None else -1)
-        return SearchPage(things, None if hits.next is None else encode_cursor(hits.next, fingerprint))
+        if hits.next is None:
+            return SearchPage(things)
+        return SearchPage(things, encode_cursor(hits.next, query_fingerprint(node, options.sort, namespaces)))
 
     async def count(self, query: SearchQuery, subjects: tuple[str, ...]) -> int:
         node = parse_query_filter(query.filters)

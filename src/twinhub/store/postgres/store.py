@@ -45,7 +45,7 @@ from twinhub.store.postgres.rows import (
 from twinhub.store.postgres.schema import migrate
 from twinhub.store.rollups import width_micros
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
-from twinhub.store.search import THING_COLUMNS, Hits, compile_count, compile_search, hits
+from twinhub.store.search import THING_COLUMNS, Hits, Plans, hits
 from twinhub.store.slots import Slots
 
 __all__ = ["ACQUIRE_TIMEOUT", "COMMAND_TIMEOUT", "CONNECT_TIMEOUT", "DEFAULT_BATCH_MAX", "DEFAULT_MAX_PENDING",
@@ -143,6 +143,7 @@ class PostgresStore(RollupReads, SeriesBuckets, Pruning):
         self._readers: asyncpg.Pool | None = None
         self._writer: asyncpg.Pool | None = None
         self._committer: Committer | None = None
+        self._plans = Plans(POSTGRES)
 
     def __repr__(self) -> str:
         return f"PostgresStore({masked(self._dsn)!r}, {self._state.value})"
@@ -287,14 +288,14 @@ class PostgresStore(RollupReads, SeriesBuckets, Pruning):
     async def search(self, spec: SearchSpec) -> Hits:
         """See `Store.search`: one statement (one snapshot). Sort key values are read back as SQLite gives them
         (numbers as int or float, not Decimal; strings unescaped), so that a position goes through a cursor's JSON."""
-        query = compile_search(spec, POSTGRES)
+        query = self._plans.search(spec)
         rows = await self._read(lambda connection: connection.fetch(query.sql, *bound_params(query)))
         width = len(THING_COLUMNS)
         return hits([(*row[:width], *(plain(value) for value in row[width:])) for row in rows], spec,
                     lambda row: self._decode(decode_thing, str(row[0]), row[1:width]))
 
     async def count(self, spec: SearchSpec) -> int:
-        query = compile_count(spec, POSTGRES)
+        query = self._plans.count(spec)
         return int(await self._read(lambda connection: connection.fetchval(query.sql, *bound_params(query))))
 
     async def journal(self, thing_id: str, *, to_revision: int | None = None,

@@ -17,7 +17,7 @@ from twinhub.rql.ast import And, Comparison, Empty, Exists, In, Node, Not, Or
 from twinhub.rql.fields import FieldPath, resolve_field
 from twinhub.store.index import ARRAY, NULL, NUMBER, OBJECT, STRING
 from twinhub.store.search.fields import COLUMNS, Column, Target, json_type, stored, target
-from twinhub.store.search.sql import SqlValue, all_of
+from twinhub.store.search.sql import Argument, all_of
 from twinhub.store.search.visibility import Visibility
 
 __all__ = ["Conditions"]
@@ -29,7 +29,8 @@ _PREFIX_OPERATORS: Final = {"=": "=", ">": ">=", ">=": ">=", "<": "<=", "<=": "<
 
 class Conditions:
     """SQL for filters (placeholders resolved) as `visibility`'s caller sees the things, binding into its
-    parameters."""
+    parameters. A literal is bound as the filter's `Argument("literals", n)`, n counting the literals as written
+    (`in` values each), so that a plan of the SQL serves every filter of its shape."""
 
     def __init__(self, visibility: Visibility) -> None:
         self.visibility = visibility
@@ -40,24 +41,29 @@ class Conditions:
         """The conditions (AND-ed) on a thing `t` found: not deleted, in `namespaces`, matching, visible."""
         conditions = ["t.deleted = 0"]
         if namespaces is not None:
-            spaces = ", ".join(self.bind(space) for space in dict.fromkeys(namespaces))
+            spaces = ", ".join(self.bind(space, Argument("namespaces", n))
+                               for n, space in enumerate(dict.fromkeys(namespaces)))
             conditions.append(f"t.namespace IN ({spaces})" if spaces else self.d.false)
         return [*conditions, *([self.node(filter)] if filter is not None else []), self.visibility.visible()]
 
-    def node(self, node: Node) -> str:
+    def node(self, node: Node, first: int = 0) -> str:
+        """The condition of `node`, whose first literal is the filter's literal number `first`."""
         match node:
             case And(children=children):
+                firsts = _firsts(children, first)
                 ranges, rest = _range_pairs(children)
-                parts = [self.range(*pair) for pair in ranges] + [self.node(child) for child in rest]
+                parts = [self.range(lower, firsts[low], upper, firsts[high]) for (low, lower), (high, upper) in ranges]
+                parts += [self.node(children[n], firsts[n]) for n in rest]
                 return "(" + " AND ".join(parts) + ")"
             case Or(children=children):
-                return "(" + " OR ".join(self.node(child) for child in children) + ")"
+                firsts = _firsts(children, first)
+                return "(" + " OR ".join(self.node(child, at) for child, at in zip(children, firsts, strict=True)) + ")"
             case Not(child=child):
-                return f"NOT ({self.node(child)})"
+                return f"NOT ({self.node(child, first)})"
             case Comparison(op=op, field=field, value=value):
-                return self.compare(op, resolve_field(field), value)
+                return self.compare(op, resolve_field(field), value, first)
             case In(field=field, values=values):
-                return self.any_of(resolve_field(field), values)
+                return self.any_of(resolve_field(field), values, first)
             case Exists(field=field):
                 return self.exists(resolve_field(field, for_exists=True))
             case Empty(field=field):
@@ -84,13 +90,13 @@ class Conditions:
             found = f"t.thing_id IN (SELECT i.thing_id FROM thing_index i WHERE {all_of(on_path, match)})"
         return found if target.wildcard else f"({found} AND {self.visibility.readable_path(target.path)})"
 
-    def range(self, lower: Comparison, upper: Comparison) -> str:
+    def range(self, lower: Comparison, lower_at: int, upper: Comparison, upper_at: int) -> str:
         """`and(ge(f,a),lt(f,b))` on one field, driven by ONE index range scan instead of two half-tables.
 
         Exactly the two separate conditions: a thing matches when one row is in the range, or when the field
         is multi-valued (an array at the path or above it) and one row passes each bound."""
         field = resolve_field(lower.field)
-        low, high = self.match(lower.op, lower.value), self.match(upper.op, upper.value)
+        low, high = self.match(lower.op, lower.value, lower_at), self.match(upper.op, upper.value, upper_at)
         if low is None or high is None:
             return self.d.false
         at = self.bind(target(field).path)
@@ -101,18 +107,25 @@ class Conditions:
                     f"AND {either.format(at=at, match=low)} AND {either.format(at=at, match=high)}")
         return f"(t.thing_id IN ({matching}) AND {self.visibility.readable_path(target(field).path)})"
 
-    def match(self, op: str, value: object) -> str | None:
-        """The index rows `op` accepts for the literal, or None when no row can match."""
+    def match(self, op: str, value: object, at: int) -> str | None:
+        """The index rows `op` accepts for the literal (the filter's literal number `at`), or None when no row
+        can match."""
         kind = json_type(value)
         if op in ("like", "ilike"):
             if kind != STRING:
                 return None
             like = self.d.like if op == "like" else self.d.ilike
-            return f"i.type = {STRING} AND " + like.format(value=f"i.{self.d.strings}",
-                                                           pattern=self.bind(self.d.like_pattern(str(value))))
+            pattern = self.bind(self.d.like_pattern(str(value)), Argument("literals", at, self.d.like_pattern))
+            return f"i.type = {STRING} AND " + like.format(value=f"i.{self.d.strings}", pattern=pattern)
         if kind == NULL:  # nothing is greater or less than null; ge/le include equality
             return f"i.type = {NULL}" if op in ("eq", "ge", "le") else None
-        return f"i.type = {kind} AND {self.value(kind, _OPERATORS[op], [self.bind(stored(value))])}"
+        return f"i.type = {kind} AND {self.value(kind, _OPERATORS[op], self.literals((value,), at, (0,)))}"
+
+    def literals(self, values: Sequence[object], first: int, places: Sequence[int]) -> list[str]:
+        """The distinct placeholders of the `values` at `places` as the index stores them, `values` being the
+        filter's literals from number `first` on."""
+        return list(dict.fromkeys(self.bind(stored(values[n]), Argument("literals", first + n, stored))
+                                  for n in places))
 
     def value(self, kind: int, op: str, refs: Sequence[str]) -> str:
         """Index rows of JSON type `kind` whose value is `op` (a comparison, or IN) the bound `refs`."""
@@ -128,27 +141,30 @@ class Conditions:
 
     # -- operators ------------------------------------------------------------------------------------
 
-    def compare(self, op: str, field: FieldPath, value: object) -> str:
+    def compare(self, op: str, field: FieldPath, value: object, at: int) -> str:
+        """`op(field,value)`, the value being the filter's literal number `at`."""
         column = COLUMNS.get(field.kind)
         if column is not None:
-            return self.compare_column(op, column, value)
-        at = target(field)
+            return self.compare_column(op, column, value, at)
+        on = target(field)
         if op == "ne":
-            return f"({self.rows(at, probe=True)} AND NOT {self.rows(at, self.match('eq', value) or '')})"
-        match = self.match(op, value)
-        return self.d.false if match is None else self.rows(at, match)
+            return f"({self.rows(on, probe=True)} AND NOT {self.rows(on, self.match('eq', value, at) or '')})"
+        match = self.match(op, value, at)
+        return self.d.false if match is None else self.rows(on, match)
 
-    def any_of(self, field: FieldPath, values: Sequence[object]) -> str:
+    def any_of(self, field: FieldPath, values: Sequence[object], first: int) -> str:
+        """`in(field,values...)`, the values being the filter's literals from number `first` on."""
         column = COLUMNS.get(field.kind)
         if column is not None:
-            accepted = [column.literal(value) for value in values if json_type(value) == column.type]
-            refs = ", ".join(dict.fromkeys(self.bind(value) for value in accepted))
+            refs = ", ".join(dict.fromkeys(self.bind(column.literal(value), Argument("literals", first + n,
+                                                                                      column.literal))
+                                           for n, value in enumerate(values) if json_type(value) == column.type))
             return self._present(column, f"{column.expr} IN ({refs})") if refs else self.d.false
-        groups: dict[int, list[SqlValue]] = {}
-        for value in values:
-            groups.setdefault(json_type(value), []).append(stored(value))
+        groups: dict[int, list[int]] = {}
+        for n, value in enumerate(values):
+            groups.setdefault(json_type(value), []).append(n)
         matches = [f"i.type = {NULL}" if kind == NULL else
-                   f"(i.type = {kind} AND {self.value(kind, 'IN', list(dict.fromkeys(self.bind(v) for v in group)))})"
+                   f"(i.type = {kind} AND {self.value(kind, 'IN', self.literals(values, first, group))})"
                    for kind, group in groups.items()]
         return self.rows(target(field), matches[0] if len(matches) == 1 else f"({' OR '.join(matches)})")
 
@@ -190,18 +206,19 @@ class Conditions:
 
     # -- columns --------------------------------------------------------------------------------------
 
-    def compare_column(self, op: str, column: Column, value: object) -> str:
+    def compare_column(self, op: str, column: Column, value: object, at: int) -> str:
         kind = json_type(value)
+        literal = Argument("literals", at, column.literal)
         if op == "ne":  # set (and readable), and of another type or value
-            unequal = f"{column.expr} <> {self.bind(column.literal(value))}" if kind == column.type else ""
+            unequal = f"{column.expr} <> {self.bind(column.literal(value), literal)}" if kind == column.type else ""
             return self._present(column, unequal) or self.d.true
         if kind != column.type:
             return self.d.false
         if op in ("like", "ilike"):
             like = self.d.like if op == "like" else self.d.ilike
-            pattern = self.bind(self.d.like_pattern(str(value)))
+            pattern = self.bind(self.d.like_pattern(str(value)), Argument("literals", at, self.d.like_pattern))
             return self._present(column, like.format(value=column.expr, pattern=pattern))
-        return self._present(column, f"{column.expr} {_OPERATORS[op]} {self.bind(column.literal(value))}")
+        return self._present(column, f"{column.expr} {_OPERATORS[op]} {self.bind(column.literal(value), literal)}")
 
     def _present(self, column: Column, condition: str) -> str:
         """`condition` on a column that is set (so never SQL NULL: NOT stays exact) and readable."""
@@ -209,21 +226,45 @@ class Conditions:
                       self.visibility.readable_path(column.guard) if column.guard else "")
 
 
-def _range_pairs(children: Sequence[Node]) -> tuple[list[tuple[Comparison, Comparison]], list[Node]]:
+def _range_pairs(children: Sequence[Node]) -> tuple[list[tuple[tuple[int, Comparison], tuple[int, Comparison]]],
+                                                     list[int]]:
     """Pairs of a lower and an upper bound on the same plain JSON field with literals of one type, and the
-    other children of an `and`."""
-    pairs: list[tuple[Comparison, Comparison]] = []
-    rest = list(children)
-    bounds = [c for c in children if isinstance(c, Comparison) and c.op in ("gt", "ge", "lt", "le")
-              and json_type(c.value) in (NUMBER, STRING) and _plain_json(c.field)]
-    for lower in (c for c in bounds if c.op in ("gt", "ge")):
-        upper = next((c for c in bounds if c.op in ("lt", "le") and c.field == lower.field and c in rest
-                      and json_type(c.value) == json_type(lower.value)), None)
+    other children of an `and`, with their places in `children`."""
+    pairs: list[tuple[tuple[int, Comparison], tuple[int, Comparison]]] = []
+    rest = list(range(len(children)))
+    bounds = {n: c for n, c in enumerate(children) if isinstance(c, Comparison) and c.op in ("gt", "ge", "lt", "le")
+              and json_type(c.value) in (NUMBER, STRING) and _plain_json(c.field)}
+    for lower, low in ((n, c) for n, c in bounds.items() if c.op in ("gt", "ge")):
+        upper = next((n for n, c in bounds.items() if c.op in ("lt", "le") and c.field == low.field and n in rest
+                      and json_type(c.value) == json_type(low.value)), None)
         if upper is not None and lower in rest:
-            pairs.append((lower, upper))
+            pairs.append(((lower, low), (upper, bounds[upper])))
             rest.remove(lower)
             rest.remove(upper)
     return pairs, rest
+
+
+def _firsts(children: Sequence[Node], first: int) -> list[int]:
+    """The number of each child's first literal, the first child's being `first`."""
+    firsts = []
+    for child in children:
+        firsts.append(first)
+        first += literal_count(child)
+    return firsts
+
+
+def literal_count(node: Node) -> int:
+    """How many literals `node` has (each value of an `in` counts)."""
+    match node:
+        case Comparison():
+            return 1
+        case In(values=values):
+            return len(values)
+        case And(children=children) | Or(children=children):
+            return sum(literal_count(child) for child in children)
+        case Not(child=child):
+            return literal_count(child)
+    return 0
 
 
 def _plain_json(text: str) -> bool:

@@ -17,7 +17,7 @@ from twinhub.rql.fields import FieldPath, resolve_sort_field
 from twinhub.rql.spec import Position, SearchSpec
 from twinhub.store.index import ARRAY
 from twinhub.store.search.fields import COLUMNS, stored, target
-from twinhub.store.search.sql import all_of
+from twinhub.store.search.sql import Argument, all_of
 from twinhub.store.search.visibility import Visibility
 
 __all__ = ["THING_COLUMNS", "Hits", "Row", "Sorting", "hits"]
@@ -80,8 +80,10 @@ class Sorting:
         bind = self.visibility.params.bind
         terms = []
         for n, (expr, direction) in enumerate(order):
-            equal = [f"{e} = {bind(v)}" for (e, _), v in zip(order[:n], values, strict=False)]
-            terms.append(all_of(*equal, f"{expr} {'>' if direction == '+' else '<'} {bind(values[n])}"))
+            equal = [f"{e} = {bind(v, Argument('after', m))}" for m, ((e, _), v) in enumerate(zip(order[:n], values,
+                                                                                                 strict=False))]
+            after = bind(values[n], Argument("after", n))
+            terms.append(all_of(*equal, f"{expr} {'>' if direction == '+' else '<'} {after}"))
         return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
 
     def _key(self, field: FieldPath, direction: str, alias: str) -> tuple[list[str], str]:

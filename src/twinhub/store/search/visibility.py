@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from twinhub.store.search.sql import Parameters
+from twinhub.store.search.sql import Argument, Parameters
 
 __all__ = ["Visibility"]
 
@@ -44,7 +44,8 @@ class Visibility:
         if not self._subjects:
             return self.d.false
         bind = self.params.bind
-        subjects, now = ", ".join(bind(subject) for subject in self._subjects), bind(self._now)
+        subjects = ", ".join(bind(subject, Argument("subjects", n)) for n, subject in enumerate(self._subjects))
+        now = bind(self._now, Argument("now"))
         return f"{alias}.subject IN ({subjects}) AND ({alias}.expiry IS NULL OR {alias}.expiry > {now})"
 
     def _readable(self, things: str, on_chain: str) -> str:

@@ -24,7 +24,7 @@ from twinhub.store.identity import new_epoch
 from twinhub.store.points import PointCursor, PointPage, import_rows, make_page, page_bounds
 from twinhub.store.rollups import width_micros
 from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
-from twinhub.store.search import THING_COLUMNS, Hits, Row, compile_count, compile_search, hits
+from twinhub.store.search import THING_COLUMNS, Hits, Plans, Row, hits
 from twinhub.store.slots import Slots
 from twinhub.store.sqlite.dialect import SQLITE
 from twinhub.store.sqlite.history import page_sql
@@ -117,6 +117,7 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
         self._writer: Writer | None = None
         self._slots = Slots(max_pending)
         self._readers = Readers(path, read_timeout)
+        self._plans = Plans(SQLITE)
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self._path)!r}, {self._state.value})"
@@ -268,7 +269,7 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
 
     async def search(self, spec: SearchSpec) -> Hits:
         """See `Store.search`: one statement (one snapshot), its rows decoded in the reader thread."""
-        query = compile_search(spec, SQLITE)
+        query = self._plans.search(spec)
 
         def run(connection: sqlite3.Connection) -> Hits:
             return hits(connection.execute(query.sql, query.params).fetchall(), spec, _thing)
@@ -276,7 +277,7 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
         return await self._read(run)
 
     async def count(self, spec: SearchSpec) -> int:
-        query = compile_count(spec, SQLITE)
+        query = self._plans.count(spec)
 
         def run(connection: sqlite3.Connection) -> int:
             return int(connection.execute(query.sql, query.params).fetchone()[0])
