@@ -222,7 +222,9 @@ def run(options: RealtimeOptions) -> RealtimeReport:
     data = Path(tempfile.mkdtemp(prefix="twinhub-bench-realtime-"))
     try:
         add_basic_user(data / "data")
-        server = start_server(data / "data", args=())
+        # One subject holds every session: the subscribers, the routing scenario's senders and the responder.
+        sessions = str(options.subscribers + SENDERS + 10)
+        server = start_server(data / "data", args=(), env={"TWINHUB_MAX_SESSIONS_PER_SUBJECT": sessions})
     except RuntimeError as error:
         raise ServerStartError(str(error)) from error
     started = [process.pid for process in process_tree_memory(server.process.pid)]
