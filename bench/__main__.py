@@ -108,6 +108,9 @@ def parse_args(argv: list[str] | None) -> Runs:
                         help="WebSocket subscribers of the realtime benchmark (default 1,000)")
     parser.add_argument("--rate", type=float, default=5.0,
                         help="updates per second in the realtime benchmark's latency run (default 5)")
+    parser.add_argument("--routing-rate", type=float, default=1000.0,
+                        help="updates per second in total in the realtime benchmark's routing run, one per-thing "
+                             "subscriber each (default 1,000)")
     parser.add_argument("--messages", type=_positive, default=20_000,
                         help="MQTT messages per throughput run of the connectivity benchmark (default 20,000)")
     parser.add_argument("--devices", type=_positive, default=100,
@@ -144,7 +147,8 @@ def parse_args(argv: list[str] | None) -> Runs:
                                     nats_url=args.nats, keep_data=args.keep_data)
     realtime = None
     if REALTIME in only:
-        realtime = RealtimeOptions(subscribers=args.subscribers, rate=args.rate, duration_s=args.duration,
+        realtime = RealtimeOptions(subscribers=args.subscribers, rate=args.rate, routing_rate=args.routing_rate,
+                                   duration_s=args.duration,
                                    warmup_s=max(args.warmup, 0), threads=args.threads, keep_data=args.keep_data)
     mapping_js = MappingJsOptions() if MAPPING_JS in only else None
     connectivity = None

@@ -16,7 +16,6 @@ gives it). Results: `bench/results/<date>-realtime.md` and `.json`.
 from __future__ import annotations
 
 import asyncio
-import resource
 import shutil
 import statistics
 import tempfile
@@ -28,19 +27,29 @@ from typing import Any
 
 import httpx
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from bench.basic_user import AUTH_HEADER, add_basic_user, sign_in
 from bench.http_things import CpuUse, ServerStartError, accounted_wrk, shut_down
-from bench.machine import MachineInfo, machine_info, process_cpu_seconds, process_tree_memory
+from bench.machine import MachineInfo, machine_info, process_tree_memory
+from bench.realtime_routing import SENDERS, routing_runs
+from bench.realtime_sessions import (
+    LatencyRun,
+    open_session,
+    open_sessions,
+    own_cpu,
+    percentile,
+    rss_kib,
+    server_cpu,
+    updates,
+)
 from bench.wrk import WrkResult
 from twinhub.testing import Server, start_server
 
 NAMESPACE = "bench.rt"
 THING = f"{NAMESPACE}:thing-0"
 PROPERTY = "/features/f/properties/t"
-OPEN_CONCURRENCY = 50  # sessions opened at once
 SETTLE_S = 5.0  # how long to wait for the last deliveries after the sender stopped
 
 
@@ -48,30 +57,12 @@ SETTLE_S = 5.0  # how long to wait for the last deliveries after the sender stop
 class RealtimeOptions:
     subscribers: int = 1000
     rate: float = 5.0  # updates per second: rate x subscribers frames/s must stay within what this process parses
+    routing_rate: float = 1000.0  # updates per second in total of the routing scenario (one session each)
     duration_s: int = 10
     warmup_s: int = 2
     connections: int = 32  # wrk, for the message round trips
     threads: int = 2
     keep_data: bool = False
-
-
-@dataclass
-class LatencyRun:
-    subscribers: int
-    updates: int  # measured updates (after the warmup)
-    expected: int  # updates x subscribers
-    received: int
-    duplicates: int
-    p50_ms: float
-    p90_ms: float
-    p99_ms: float
-    max_ms: float
-    put_p50_ms: float  # the HTTP PUT's own round trip
-    put_p99_ms: float
-    frames_per_s: float
-    server_cpu_us_per_frame: float
-    client_cpu_s: float
-    cut_off: int  # sessions the server closed
 
 
 @dataclass
@@ -82,55 +73,14 @@ class RealtimeReport:
     memory_kib: dict[str, int] = field(default_factory=dict)
     floor_latency: LatencyRun | None = None
     latency: LatencyRun | None = None
+    routing_floor: LatencyRun | None = None
+    routing: LatencyRun | None = None
     messages: dict[str, Any] = field(default_factory=dict)
     health: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     setup_failed: bool = False
     server_exit: str = ""
     server_log: dict[str, Any] = field(default_factory=dict)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The value below which `fraction` of `values` lie (nearest rank); 0 for none."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
-
-
-def _rss_kib(server: Server) -> int:
-    return sum(process.rss_kib for process in process_tree_memory(server.process.pid))
-
-
-def _server_cpu(server: Server) -> float:
-    return process_cpu_seconds([process.pid for process in process_tree_memory(server.process.pid)])
-
-
-def _own_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _ws_url(server: Server, query: str = "") -> str:
-    return server.base_url.replace("http://", "ws://") + "/ws/2" + query
-
-
-async def _open(server: Server, control: str) -> ClientConnection:
-    socket = await connect(_ws_url(server), additional_headers={"Authorization": AUTH_HEADER}, max_queue=None,
-                           open_timeout=30)
-    await socket.send(control)
-    while (frame := await socket.recv()) != f"{control.partition('?')[0]}:ACK":
-        if isinstance(frame, str) and frame.startswith("{"):
-            raise RuntimeError(f"{control} was answered with {frame}")
-    return socket
-
-
-async def _subscribers(server: Server, count: int) -> list[ClientConnection]:
-    sockets: list[ClientConnection] = []
-    for start in range(0, count, OPEN_CONCURRENCY):
-        batch = range(start, min(start + OPEN_CONCURRENCY, count))
-        sockets += await asyncio.gather(*(_open(server, f"START-SEND-EVENTS?namespaces={NAMESPACE}") for _ in batch))
-    return sockets
 
 
 async def _measure_latency(server: Server, sockets: list[ClientConnection], options: RealtimeOptions) -> LatencyRun:
@@ -143,26 +93,19 @@ async def _measure_latency(server: Server, sockets: list[ClientConnection], opti
     async def receive(index: int, socket: ClientConnection) -> None:
         nonlocal duplicates, cut_off
         try:
-            async for frame in socket:
-                now = time.perf_counter_ns()
-                if not isinstance(frame, str) or not frame.startswith("{"):
-                    continue
-                event = orjson.loads(frame)
-                if event.get("path") != PROPERTY:
-                    continue
-                value = event["value"]
-                if value["seq"] in seen[index]:
+            async for update in updates(socket, PROPERTY):
+                if update.seq in seen[index]:
                     duplicates += 1
-                seen[index].add(value["seq"])
-                if value["seq"] >= warmup_updates:
-                    latencies.append((now - value["t"]) / 1e6)
+                seen[index].add(update.seq)
+                if update.seq >= warmup_updates:
+                    latencies.append(update.latency_ms)
         except ConnectionClosed:  # the server cut the session off: counted, not fatal
             cut_off += 1
 
     receivers = [asyncio.create_task(receive(index, socket)) for index, socket in enumerate(sockets)]
     total = warmup_updates + round(options.duration_s * options.rate)
     put_ms: list[float] = []
-    cpu_before, own_before = _server_cpu(server), _own_cpu()
+    cpu_before, own_before = server_cpu(server), own_cpu()
     started = time.perf_counter()
     async with httpx.AsyncClient(base_url=server.base_url, headers={"Authorization": AUTH_HEADER},
                                  timeout=30) as client:
@@ -176,7 +119,7 @@ async def _measure_latency(server: Server, sockets: list[ClientConnection], opti
                 put_ms.append((time.perf_counter_ns() - sent) / 1e6)
     elapsed = time.perf_counter() - started  # frames/s over the sending time
     await asyncio.sleep(SETTLE_S)
-    cpu_after, own_after = _server_cpu(server), _own_cpu()
+    cpu_after, own_after = server_cpu(server), own_cpu()
     for task in receivers:
         task.cancel()
     await asyncio.gather(*receivers, return_exceptions=True)
@@ -193,15 +136,15 @@ async def _measure_latency(server: Server, sockets: list[ClientConnection], opti
 
 
 async def _latency_runs(server: Server, options: RealtimeOptions, report: RealtimeReport) -> None:
-    floor_socket = await _subscribers(server, 1)
+    floor_socket = await open_sessions(server, [f"START-SEND-EVENTS?namespaces={NAMESPACE}"])
     report.floor_latency = await _measure_latency(server, floor_socket, options)
     await floor_socket[0].close()
-    before = _rss_kib(server)
-    sockets = await _subscribers(server, options.subscribers)
+    before = rss_kib(server)
+    sockets = await open_sessions(server, [f"START-SEND-EVENTS?namespaces={NAMESPACE}"] * options.subscribers)
     report.memory_kib["before_subscribers"] = before
-    report.memory_kib["with_subscribers"] = _rss_kib(server)
+    report.memory_kib["with_subscribers"] = rss_kib(server)
     report.latency = await _measure_latency(server, sockets, options)
-    report.memory_kib["after_latency_run"] = _rss_kib(server)
+    report.memory_kib["after_latency_run"] = rss_kib(server)
     await asyncio.gather(*(socket.close() for socket in sockets))
 
 
@@ -227,7 +170,7 @@ def _wrk_json(result: WrkResult, cpu: CpuUse) -> dict[str, Any]:
 
 
 async def _message_runs(server: Server, options: RealtimeOptions, report: RealtimeReport) -> None:
-    responder = await _open(server, "START-SEND-MESSAGES")
+    responder = await open_session(server, "START-SEND-MESSAGES")
     answered = 0
 
     async def answer() -> None:
@@ -246,9 +189,9 @@ async def _message_runs(server: Server, options: RealtimeOptions, report: Realti
         wrk = dict(duration_s=options.duration_s, connections=options.connections, threads=options.threads,
                    timeout_s=15)
         floor, floor_cpu, _ = await asyncio.to_thread(accounted_wrk, server, server.base_url, _LUA_HEALTH, **wrk)
-        own_before = _own_cpu()
+        own_before = own_cpu()
         messages, cpu, _ = await asyncio.to_thread(accounted_wrk, server, server.base_url, _LUA_MESSAGE, **wrk)
-        own = _own_cpu() - own_before
+        own = own_cpu() - own_before
         await asyncio.sleep(2.0)  # answer what wrk left in flight, or those requests wait out their timeout
     finally:
         task.cancel()
@@ -262,7 +205,8 @@ async def _message_runs(server: Server, options: RealtimeOptions, report: Realti
 
 
 def _check(report: RealtimeReport) -> None:
-    for name, run in (("floor", report.floor_latency), ("fan-out", report.latency)):
+    for name, run in (("floor", report.floor_latency), ("fan-out", report.latency),
+                      ("routing floor", report.routing_floor), ("routing", report.routing)):
         if run is None:
             continue
         if run.received != run.expected:
@@ -278,12 +222,14 @@ def run(options: RealtimeOptions) -> RealtimeReport:
     data = Path(tempfile.mkdtemp(prefix="twinhub-bench-realtime-"))
     try:
         add_basic_user(data / "data")
-        server = start_server(data / "data", args=())
+        # One subject holds every session: the subscribers, the routing scenario's senders and the responder.
+        sessions = str(options.subscribers + SENDERS + 10)
+        server = start_server(data / "data", args=(), env={"TWINHUB_MAX_SESSIONS_PER_SUBJECT": sessions})
     except RuntimeError as error:
         raise ServerStartError(str(error)) from error
     started = [process.pid for process in process_tree_memory(server.process.pid)]
     try:
-        report.memory_kib["after_start"] = _rss_kib(server)
+        report.memory_kib["after_start"] = rss_kib(server)
         sign_in(server.base_url)
         created = httpx.put(f"{server.base_url}/api/2/things/{THING}", headers={"Authorization": AUTH_HEADER},
                             json={"features": {"f": {"properties": {"t": {}}}}}, timeout=30)
@@ -292,8 +238,9 @@ def run(options: RealtimeOptions) -> RealtimeReport:
             report.problems.append(f"creating the thing answered {created.status_code}")
             return report
         asyncio.run(_latency_runs(server, options, report))
+        asyncio.run(routing_runs(server, options, report))
         asyncio.run(_message_runs(server, options, report))
-        report.memory_kib["after_run"] = _rss_kib(server)
+        report.memory_kib["after_run"] = rss_kib(server)
         _check(report)
     finally:
         shutdown = shut_down(server, started)
@@ -309,8 +256,23 @@ def to_json(report: RealtimeReport) -> dict[str, Any]:
             "options": asdict(report.options), "memory_kib": report.memory_kib,
             "floor_latency": asdict(report.floor_latency) if report.floor_latency else None,
             "latency": asdict(report.latency) if report.latency else None,
+            "routing_floor": asdict(report.routing_floor) if report.routing_floor else None,
+            "routing": asdict(report.routing) if report.routing else None,
             "messages": report.messages, "health": report.health, "problems": report.problems,
             "server_exit": report.server_exit, "server_log": report.server_log}
+
+
+def _latency_table(update: str, runs: tuple[LatencyRun | None, ...]) -> list[str]:
+    lines = ["| subscribers | updates | deliveries (expected) | duplicates | p50 ms | p90 ms | p99 ms | max ms | "
+             f"{update} p50 / p99 ms | frames/s | server CPU µs/frame | client CPU s |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for run in runs:
+        if run is not None:
+            lines.append(f"| {run.subscribers:,} | {run.updates} | {run.received:,} ({run.expected:,}) | "
+                         f"{run.duplicates} | {run.p50_ms:.1f} | {run.p90_ms:.1f} | {run.p99_ms:.1f} | "
+                         f"{run.max_ms:.1f} | {run.put_p50_ms:.1f} / {run.put_p99_ms:.1f} | {run.frames_per_s:,.0f} | "
+                         f"{run.server_cpu_us_per_frame:.0f} | {run.client_cpu_s:.1f} |")
+    return lines
 
 
 def to_markdown(report: RealtimeReport) -> str:
@@ -325,19 +287,24 @@ def to_markdown(report: RealtimeReport) -> str:
     lines += [f"- {problem}" for problem in report.problems] or ["- none"]
     lines += ["", f"## Event latency: PUT → delivery, {options.rate:g} updates/s for {options.duration_s} s "
               f"(after {options.warmup_s} s warmup)", "",
-              "| subscribers | updates | deliveries (expected) | duplicates | p50 ms | p90 ms | p99 ms | max ms | "
-              "PUT p50 / p99 ms | frames/s | server CPU µs/frame | client CPU s |",
-              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for run in (floor, fan):
-        if run is not None:
-            lines.append(f"| {run.subscribers:,} | {run.updates} | {run.received:,} ({run.expected:,}) | "
-                         f"{run.duplicates} | {run.p50_ms:.1f} | {run.p90_ms:.1f} | {run.p99_ms:.1f} | "
-                         f"{run.max_ms:.1f} | {run.put_p50_ms:.1f} / {run.put_p99_ms:.1f} | {run.frames_per_s:,.0f} | "
-                         f"{run.server_cpu_us_per_frame:.0f} | {run.client_cpu_s:.1f} |")
+              *_latency_table("PUT", (floor, fan))]
     if floor is not None and fan is not None and floor.p50_ms:
         lines += ["", f"**p50 at {fan.subscribers:,} subscribers ÷ p50 at 1 (the floor): "
                   f"{fan.p50_ms / floor.p50_ms:.1f}**; p99 ratio {fan.p99_ms / max(floor.p99_ms, 1e-9):.1f}. "
                   "The latency includes the subscribers' own parsing in this process (client CPU above)."]
+    routing_floor, routing = report.routing_floor, report.routing
+    if routing_floor is not None or routing is not None:
+        lines += ["", f"## Event routing: command → delivery, {options.routing_rate:g} updates/s in total for "
+                  f"{options.duration_s} s (after {options.warmup_s} s warmup)", "",
+                  "Each of N sessions subscribed to its own thing (`filter=eq(thingId,...)`), the things modified "
+                  f"round robin by {SENDERS} sender sessions (Ditto Protocol commands); the floor (1 subscriber) is "
+                  "one session subscribed to the namespace, getting every update.", "",
+                  *_latency_table("command", (routing_floor, routing))]
+        if routing_floor is not None and routing is not None and routing_floor.p50_ms:
+            lines += ["", f"**p50 at {routing.subscribers:,} per-thing subscribers ÷ the floor's: "
+                      f"{routing.p50_ms / routing_floor.p50_ms:.1f}**; p99 ratio "
+                      f"{routing.p99_ms / max(routing_floor.p99_ms, 1e-9):.1f}; server CPU µs/update ratio "
+                      f"{routing.server_cpu_us_per_frame / max(routing_floor.server_cpu_us_per_frame, 1e-9):.2f}."]
     if report.messages:
         messages, health = report.messages, report.health
         lines += ["", f"## Live message round trips (wrk, {options.connections} connections, {options.threads} "

@@ -5,11 +5,12 @@ Per event the hub loads the thing and its enforcer once, and computes the READ v
 and the filtered JSON once per distinct subjects, whatever the number of watchers (Ditto 3.9's partial
 events: a watcher sees exactly the readable part of the change, and nothing when nothing is readable).
 
-* `namespaces`, `thing_ids` and `path` narrow cheaply; `filter` is RQL evaluated in memory (Ditto's
-  event filter semantics, `twinhub.rql.memory`) on the thing JSON formed by the readable changed part
-  (`{"thingId": ..., <value at its path>}`, `_revision`, `_modified`), merged with the readable extra
-  fields; `topic:*`, `resource:*`, `entity:*` and `thing:*` placeholders name the event's own values
-  (see `twinhub.service.event_views`).
+* An event visits only the watches it may concern (`twinhub.service.subscriptions`: filed by the thing
+  ids or namespaces they name or their filter pins). `namespaces`, `thing_ids` and `path` narrow
+  cheaply; `filter` is RQL evaluated in memory (Ditto's event filter semantics, `twinhub.rql.memory`)
+  on the thing JSON formed by the readable changed part (`{"thingId": ..., <value at its path>}`,
+  `_revision`, `_modified`), merged with the readable extra fields; `topic:*`, `resource:*`, `entity:*`
+  and `thing:*` placeholders name the event's own values (see `twinhub.service.event_views`).
 * A whole-thing deletion leaves a tombstone without policy: it goes to whoever could READ the thing
   just before, under the policy of the previous revision (replayed from the journal: deletions are rare,
   and this is exact even for a thing this worker never saw).
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Collection, Iterable
+from collections.abc import AsyncIterator, Callable, Collection
 from datetime import UTC, datetime
 from typing import Final
 
@@ -49,6 +50,7 @@ from twinhub.service.event_views import (
 from twinhub.service.historical import HistoryAccess
 from twinhub.service.policies import PolicyService
 from twinhub.service.receipts import Receipts
+from twinhub.service.subscriptions import Subscriptions, reach
 from twinhub.service.things import ThingService
 
 __all__ = [
@@ -141,13 +143,15 @@ class EventHub:
         self._policies = policies
         self._subscription_capacity = subscription_capacity
         self._clock = clock
-        self._general: dict[Watch, None] = {}  # watches of any thing, in order of arrival
-        self._by_thing: dict[str, dict[Watch, None]] = {}
+        self._watches: Subscriptions[Watch] = Subscriptions()
+        # Watches told of the events requesting acknowledgements that they did not get (few: sessions that
+        # declared acknowledgement labels), whatever their reach.
+        self._acknowledging: dict[Watch, Callable[[ThingEvent], None]] = {}
 
     @property
     def watch_count(self) -> int:
         """How many watches are open (for tests and metrics)."""
-        return len(self._general) + len(_all_watches(self._by_thing.values()))
+        return len(self._watches)
 
     def watch(self, subjects: tuple[str, ...], event_filter: EventFilter, *,
               capacity: int = DEFAULT_WATCH_CAPACITY, max_bytes: int | None = None, budget: Budget | None = None,
@@ -159,11 +163,10 @@ class EventHub:
         The events it gets are noted in `receipts`, so that its party may acknowledge them."""
         watch = Watch(self, subjects, event_filter, capacity, max_bytes=max_bytes, budget=budget,
                       on_skipped=on_skipped, receipts=receipts)
-        if event_filter.thing_ids is None:
-            self._general[watch] = None
-        else:
-            for thing_id in event_filter.thing_ids:
-                self._by_thing.setdefault(thing_id, {})[watch] = None
+        self._watches.add(watch, reach(thing_ids=event_filter.thing_ids, namespaces=event_filter.namespaces,
+                                       filter=event_filter.filter))
+        if on_skipped is not None:
+            self._acknowledging[watch] = on_skipped
         return watch
 
     async def authorize(self, subjects: tuple[str, ...], thing_id: str, path: Pointer = ()) -> None:
@@ -172,13 +175,8 @@ class EventHub:
         ensure_readable(await self._things.enforcer(thing_id), subjects, thing_id, path)
 
     def _forget(self, watch: Watch) -> None:
-        self._general.pop(watch, None)
-        for thing_id in watch.event_filter.thing_ids or ():
-            watches = self._by_thing.get(thing_id)
-            if watches is not None:
-                watches.pop(watch, None)
-                if not watches:
-                    del self._by_thing[thing_id]
+        self._watches.remove(watch)
+        self._acknowledging.pop(watch, None)
 
     async def run(self) -> None:
         """Follow the bus until cancelled or closed; then every watch ends."""
@@ -202,21 +200,23 @@ class EventHub:
             self._end_all(overflowed=False)
 
     def _end_all(self, *, overflowed: bool) -> None:
-        for watch in [*self._general, *_all_watches(self._by_thing.values())]:
+        for watch in self._watches:
             if overflowed:
                 watch.cut_off()
             else:
                 watch.close()
 
     async def _dispatch(self, event: ThingEvent) -> None:
-        watching = self._candidates(event.thing_id)
-        candidates = [watch for watch in watching if _narrows_to(watch.event_filter, event)]
+        candidates = [watch for watch in self._watches.candidates(event.thing_id)
+                      if _narrows_to(watch.event_filter, event)]
         delivered = await self._deliver(event, candidates) if candidates else set()
         if "requested-acks" in event.headers:
-            # Issuers of requested acknowledgements that did not get this event must say so (weak acks).
-            for watch in watching:
-                if watch.on_skipped is not None and watch not in delivered and not watch.closed:
-                    watch.on_skipped(event)
+            # Issuers of requested acknowledgements that did not get this event must say so (weak acks):
+            # those watching any thing, or this one.
+            for watch, on_skipped in list(self._acknowledging.items()):
+                thing_ids = watch.event_filter.thing_ids
+                if (thing_ids is None or event.thing_id in thing_ids) and watch not in delivered and not watch.closed:
+                    on_skipped(event)
 
     async def _deliver(self, event: ThingEvent, candidates: list[Watch]) -> set[Watch]:
         """Offer the event to each candidate as it may see it; the watches that got it."""
@@ -242,10 +242,6 @@ class EventHub:
             if index % DISPATCH_SLICE == 0:
                 await asyncio.sleep(0)  # thousands of watchers: let requests run in between
         return delivered
-
-    def _candidates(self, thing_id: str) -> list[Watch]:
-        specific = self._by_thing.get(thing_id)
-        return [*self._general, *specific] if specific else list(self._general)
 
     async def _view(self, event: ThingEvent) -> EventView | None:
         """The thing and enforcer an event is seen through; None when no policy applies (nobody may read)."""
@@ -368,6 +364,3 @@ def _touches(event_path: Pointer, watched: Pointer) -> bool:
     shorter = min(len(event_path), len(watched))
     return event_path[:shorter] == watched[:shorter]
 
-
-def _all_watches(groups: Iterable[dict[Watch, None]]) -> set[Watch]:
-    return {watch for group in groups for watch in group}

@@ -108,6 +108,17 @@ async def test_a_session_that_filters_the_event_out_acknowledges_weakly(world: S
     assert (weak["status"], weak["headers"]["ditto-weak-ack"]) == (200, True)
 
 
+async def test_a_session_subscribed_to_another_thing_acknowledges_weakly(world: SessionServices) -> None:
+    # Its subscription is filed under the other thing, so the event never visits it as a candidate.
+    async with client(world, declared_acks=["custom:weak"]) as watcher, client(world) as writer:
+        await watcher.control('START-SEND-EVENTS?filter=eq(thingId,"org.twinhub.other:thing")')
+        answer = await writer.request(modify("/attributes/w", 1, timeout="10s",
+                                             **{"requested-acks": ["twin-persisted", "custom:weak"]}))
+    assert answer["status"] == 200
+    weak = answer["value"]["custom:weak"]
+    assert (weak["status"], weak["headers"]["ditto-weak-ack"]) == (200, True)
+
+
 async def test_a_label_another_session_holds_ends_the_session_at_once(world: SessionServices) -> None:
     async with client(world, declared_acks=["custom:once"]), client(world, OWNER,
                                                                     declared_acks=["custom:once"]) as second:
