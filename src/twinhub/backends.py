@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from twinhub.bus.base import EventBus
@@ -19,6 +20,9 @@ from twinhub.config import Settings
 from twinhub.store.base import Store
 from twinhub.store.devices import DeviceStore
 from twinhub.store.users import UserStore
+
+# The application_name of the connection on which each worker listens for changed passwords.
+LISTENER_NAME = "twinhub-listener"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +60,13 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
             stack.callback(sqlite_devices.close)
             users, devices = sqlite_users, sqlite_devices
         else:
-            from twinhub.store.postgres import PostgresDeviceStore, PostgresUserStore, open_postgres_store
+            from twinhub.store.postgres import HashCache, PostgresDeviceStore, PostgresUserStore, open_postgres_store
 
             postgres = await stack.enter_async_context(open_postgres_store(settings.store_url,
                                                                            rollups=settings.rollup_widths()))
-            store, users, devices = postgres, PostgresUserStore(postgres), PostgresDeviceStore(postgres)
+            hashes = await stack.enter_async_context(HashCache(partial(postgres.connect, LISTENER_NAME)))
+            store = postgres
+            users, devices = PostgresUserStore(postgres, hashes), PostgresDeviceStore(postgres, hashes)
         bus: EventBus
         signals: SignalBus
         polls: WorkerPolls

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from tests.api.helpers import assert_error
 from tests.jwt_keys import BearerAuth, JwtIssuer
+from twinhub.auth.jwt import DEFAULT_LEEWAY_SECONDS
 from twinhub.testing import Server, running_server
 
 # The tests share the module's server: one worker runs them all, so it starts once.
@@ -152,3 +154,18 @@ def test_a_password_changed_on_the_command_line_counts_from_the_very_next_reques
         assert_error(client.get("/whoami"), 401, "gateway:authentication.failed")
     with secure.client(("changer", "the new password")) as client:
         assert client.get("/whoami").status_code == 200
+
+
+def test_a_jwt_accepted_before_is_refused_once_it_expires(secure: SecureServer) -> None:
+    """The server remembers a validated token, but not beyond its `exp` (plus the issuer's leeway, the default
+    here): a token with a few seconds left is accepted, then refused."""
+    exp = int(time.time()) - DEFAULT_LEEWAY_SECONDS + 6
+    token = secure.issuer.token("dave", exp=exp, iat=exp - 60, nbf=exp - 60)
+    with secure.client(BearerAuth(token)) as client:
+        for _ in range(2):
+            assert client.get("/whoami").status_code == 200
+        while time.time() < exp + DEFAULT_LEEWAY_SECONDS:  # until it expires
+            time.sleep(0.05)
+        response = client.get("/whoami")
+    assert response.status_code == 401, response.text
+    assert "expired" in response.text

@@ -75,13 +75,22 @@ async def test_a_failing_statement_writes_neither_the_thing_nor_its_points_and_s
 
 class Proxy:
     """A TCP proxy to the PostgreSQL server that can go away and come back on the same port: a database
-    lost to the store (refused connections, connections cut) without stopping the shared server."""
+    lost to the store (refused connections, connections cut) without stopping the shared server. `freeze()`
+    stops carrying bytes without closing anything (a network that drops packets), `thaw()` goes on."""
 
     def __init__(self, host: str, port: int) -> None:
         self._target = (host, port)
         self._server: asyncio.Server | None = None
         self._streams: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self.port = 0
+
+    def freeze(self) -> None:
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port, reuse_address=True)
@@ -105,6 +114,7 @@ class Proxy:
         async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             try:
                 while data := await reader.read(65_536):
+                    await self._flowing.wait()
                     writer.write(data)
                     await writer.drain()
             except OSError:
@@ -183,12 +193,13 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         kept = create("org.twinhub:kept")
         async with open_postgres_store(dsn) as store:
             await store.commit(unit(kept))
-        # What a previous version left: everything but the last five migrations (the store's identity,
-        # the connections, the devices, the history points, the history rollups).
-        previous = len(load_migrations()) - 5
+        # What a previous version left: everything but the last six migrations (the store's identity,
+        # the connections, the devices, the history points, the history rollups, the credentials' notifications).
+        previous = len(load_migrations()) - 6
         async with connect(dsn) as connection:
             await connection.execute("DROP TABLE history_rollups, history_points, devices, connections, "
                                      "connection_journal, store_identity")
+            await connection.execute("DROP FUNCTION twinhub_credentials_changed CASCADE")
             await connection.execute("DELETE FROM schema_version WHERE version > $1", previous)
         async with open_postgres_store(dsn) as store:
             assert await store.load("org.twinhub:kept") == kept.thing
@@ -200,7 +211,7 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
             assert await store.rollups("org.twinhub:kept", "attributes/a", start=at(0), end=at(10),
                                        width=timedelta(minutes=1)) == {}
         async with connect(dsn) as connection:
-            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 5
+            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 6
     finally:
         async with connect(POSTGRES_URL) as admin:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

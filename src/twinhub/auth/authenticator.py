@@ -33,7 +33,7 @@ from typing import Self
 
 from twinhub.auth.basic import BasicVerifier
 from twinhub.auth.context import AuthContext
-from twinhub.auth.jwt import JwtAuthenticator, token_expiry
+from twinhub.auth.jwt import JwtAuthenticator
 from twinhub.model.errors import AuthenticationFailed, TwinhubError
 from twinhub.store.devices import DeviceStore, device_subject, is_valid_device_id
 from twinhub.store.users import UserStore, is_valid_username
@@ -129,7 +129,8 @@ class Authenticator:
             raise AuthenticationFailed("The bearer token is empty.")
         if self.jwt is None or not self.jwt.issuers:
             raise AuthenticationFailed("Bearer tokens are not accepted: no OpenID Connect issuer is configured.")
-        return AuthContext(await self.jwt.authenticate(token), expires_at=token_expiry(token))
+        valid = await self.jwt.validate(token)
+        return AuthContext(valid.subjects, expires_at=valid.expires_at)
 
     async def _basic(self, credentials: str) -> AuthContext:
         username, password = _basic_credentials(credentials)

@@ -11,6 +11,10 @@ when all of this holds, else `AuthenticationFailed` (401) with a message that ne
 4. `exp` is present and not past, `nbf` / `iat` are not in the future (each with the issuer's leeway),
    and `aud` contains the configured audience, when one is configured;
 5. its subject templates yield at least one subject, each `<issuer key>:<value>`.
+
+A token that passed is remembered (`twinhub.auth.validated`): the same token again is served without being
+parsed or its signature checked while its claims' time window holds and its issuer's keys still give the key
+that verified it.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from twinhub.auth.jwks import (
     http_loader,
 )
 from twinhub.auth.templates import DEFAULT_AUTH_SUBJECT, SubjectTemplate
+from twinhub.auth.validated import DEFAULT_VALIDATED_TOKENS, ValidatedTokens, ValidToken
 from twinhub.model.errors import AuthenticationFailed, JwtIssuerNotSupported
 
 __all__ = ["DEFAULT_LEEWAY_SECONDS", "MAX_LEEWAY_SECONDS", "MAX_TOKEN_LENGTH", "JwtAuthenticator", "OidcIssuer",
@@ -145,7 +150,8 @@ class JwtAuthenticator:
     def __init__(self, issuers: Sequence[OidcIssuer], *, http_client: httpx.AsyncClient | None = None,
                  jwks_ttl_seconds: float = DEFAULT_JWKS_TTL_SECONDS,
                  jwks_min_reload_seconds: float = DEFAULT_MIN_RELOAD_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 validated_tokens: int = DEFAULT_VALIDATED_TOKENS) -> None:
         keys = [issuer.key for issuer in issuers]
         if len(set(keys)) != len(keys):
             raise ValueError("OIDC issuer keys must be unique")
@@ -164,12 +170,29 @@ class JwtAuthenticator:
                 load, source = file_loader(issuer.jwks_file), str(issuer.jwks_file)
             self._caches[issuer.key] = JwksCache(load, source=source, ttl_seconds=jwks_ttl_seconds,
                                                  min_reload_seconds=jwks_min_reload_seconds, clock=clock)
+        self._validated = ValidatedTokens(validated_tokens)
         self._closed = False
+        self.verifications = 0  # tokens parsed and verified (not served from memory), for tests and metrics
 
     async def authenticate(self, token: str) -> tuple[str, ...]:
         """The subjects of a valid token; raises AuthenticationFailed (or its JwtIssuerNotSupported)."""
+        return (await self.validate(token)).subjects
+
+    async def validate(self, token: str) -> ValidToken:
+        """What a valid token yields (its subjects and `exp`); raises as `authenticate`."""
         if self._closed:
             raise RuntimeError("the JwtAuthenticator is closed")
+        # An overlong token fails validation anyway: it is not even hashed.
+        digest = ValidatedTokens.digest(token) if len(token) <= MAX_TOKEN_LENGTH else b""
+        known = self._validated.get(digest)
+        if known is not None and await self._caches[known.issuer].key(known.kid, known.algorithm) is known.key:
+            return known
+        valid = await self._verify(token)
+        self._validated.remember(digest, valid)
+        return valid
+
+    async def _verify(self, token: str) -> ValidToken:
+        self.verifications += 1
         header, unverified = _peek(token)
         issuer = self._issuer(unverified)
         algorithm = header.get("alg")
@@ -198,7 +221,8 @@ class JwtAuthenticator:
                 f"The JWT yields no subject for the issuer '{issuer.key}' (its auth subject templates "
                 "resolve to nothing with the token's claims)."
             )
-        return tuple(subjects)
+        return ValidToken.of(tuple(subjects), claims, issuer=issuer.key, kid=kid, algorithm=algorithm, key=key,
+                             leeway=issuer.leeway_seconds)
 
     def _issuer(self, unverified: Mapping[str, object]) -> OidcIssuer:
         iss = unverified.get("iss")

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.connectivity.polling import until
+from tests.unit.auth.conftest import FakeClock
 from tests.unit.auth.keys import ISSUER, SigningKey, claims, hs256_token, unsigned_token, write_jwks
 from twinhub.auth import JwtIssuerNotSupported
 from twinhub.auth.jwt import MAX_TOKEN_LENGTH, JwtAuthenticator, OidcIssuer
@@ -258,3 +260,76 @@ def test_jwks_url_must_be_https_except_on_loopback(url: str, ok: bool) -> None:
 def test_issuer_keys_must_be_unique(issuer: Issuer) -> None:
     with pytest.raises(ValueError, match="unique"):
         JwtAuthenticator([issuer(), issuer(issuer="https://other.example")])
+
+
+# --- tokens already validated ---------------------------------------------------------------------
+
+
+async def test_a_token_validated_once_is_served_without_being_verified_again(validator: JwtAuthenticator,
+                                                                            rsa_key: SigningKey) -> None:
+    token = rsa_key.sign(claims())
+    for _ in range(5):
+        assert await validator.authenticate(token) == ("sso:alice",)
+    assert validator.verifications == 1
+    # A token that differs in any byte is another one: a forged signature beside the valid token is checked.
+    header, payload, signature = token.split(".")
+    forged = f"{header}.{payload}.{signature[:-4]}{'AAAA' if signature[-4:] != 'AAAA' else 'BBBB'}"
+    await rejected(validator, forged, "signature is invalid|malformed")
+    assert validator.verifications == 2
+
+
+async def test_a_validated_token_is_refused_once_it_expires(issuer: Issuer, rsa_key: SigningKey) -> None:
+    exp = int(time.time()) + 2
+    token = rsa_key.sign(claims(exp=exp))
+    async with JwtAuthenticator([issuer(leeway_seconds=0)]) as validator:
+        valid = await validator.validate(token)
+        assert valid.subjects == ("sso:alice",) and valid.expires_at == exp
+        await until(lambda: time.time() >= exp, "the token's exp has come")
+        await rejected(validator, token, "expired")
+        assert validator.verifications == 2
+
+
+async def test_a_key_removed_from_the_jwks_refuses_validated_tokens_once_the_keys_are_reloaded(
+        tmp_path: Path, rsa_key: SigningKey, ec_key: SigningKey, clock: FakeClock) -> None:
+    path = write_jwks(tmp_path / "jwks.json", rsa_key, ec_key)
+    issuer = OidcIssuer(key="sso", issuer=ISSUER, jwks_file=path)
+    token = rsa_key.sign(claims())
+    async with JwtAuthenticator([issuer], clock=clock, jwks_ttl_seconds=300) as validator:
+        assert await validator.authenticate(token) == ("sso:alice",)
+        write_jwks(path, ec_key)  # rsa-1 rotated out
+        assert await validator.authenticate(token) == ("sso:alice",)  # the keys are not reloaded yet, as ever
+        clock.advance(301)
+        await rejected(validator, token, "does not have")
+
+
+async def test_a_key_id_given_to_another_key_refuses_validated_tokens_once_the_keys_are_reloaded(
+        tmp_path: Path, rsa_key: SigningKey, clock: FakeClock) -> None:
+    path = write_jwks(tmp_path / "jwks.json", rsa_key)
+    issuer = OidcIssuer(key="sso", issuer=ISSUER, jwks_file=path)
+    token = rsa_key.sign(claims())
+    async with JwtAuthenticator([issuer], clock=clock, jwks_ttl_seconds=300) as validator:
+        await validator.authenticate(token)
+        write_jwks(path, SigningKey.rsa(rsa_key.kid))  # the same `kid`, another key
+        clock.advance(301)
+        await rejected(validator, token, "signature is invalid")
+
+
+async def test_a_reloaded_key_set_checks_validated_tokens_again(tmp_path: Path, rsa_key: SigningKey,
+                                                               clock: FakeClock) -> None:
+    path = write_jwks(tmp_path / "jwks.json", rsa_key)
+    issuer = OidcIssuer(key="sso", issuer=ISSUER, jwks_file=path)
+    token = rsa_key.sign(claims())
+    async with JwtAuthenticator([issuer], clock=clock, jwks_ttl_seconds=300) as validator:
+        await validator.authenticate(token)
+        clock.advance(301)
+        assert await validator.authenticate(token) == ("sso:alice",)
+        assert await validator.authenticate(token) == ("sso:alice",)
+        assert validator.verifications == 2
+
+
+async def test_validated_tokens_are_bounded(issuer: Issuer, rsa_key: SigningKey) -> None:
+    first, second = rsa_key.sign(claims(sub="one")), rsa_key.sign(claims(sub="two"))
+    async with JwtAuthenticator([issuer()], validated_tokens=1) as validator:
+        for token in (first, second, first, first):
+            await validator.authenticate(token)
+        assert validator.verifications == 3

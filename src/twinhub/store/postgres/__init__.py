@@ -1,6 +1,7 @@
 """The scale-out store on PostgreSQL: `async with open_postgres_store(dsn) as store: ...`."""
 
 from twinhub.store.postgres.devices import PostgresDeviceStore
+from twinhub.store.postgres.hash_cache import HashCache
 from twinhub.store.postgres.schema import SchemaTooNew
 from twinhub.store.postgres.store import (
     DEFAULT_BATCH_MAX,
@@ -15,6 +16,7 @@ __all__ = [
     "DEFAULT_BATCH_MAX",
     "DEFAULT_MAX_PENDING",
     "DEFAULT_POOL_SIZE",
+    "HashCache",
     "PostgresDeviceStore",
     "PostgresStore",
     "PostgresUserStore",

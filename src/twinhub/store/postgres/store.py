@@ -155,6 +155,13 @@ class PostgresStore(RollupReads, SeriesBuckets, Pruning):
         assert self._readers is not None
         return self._readers
 
+    async def connect(self, application_name: str) -> asyncpg.Connection:
+        """A connection of its own, outside the pools (a listener's); the caller closes it. Raises RuntimeError
+        unless the store is open; the driver's errors pass through."""
+        self._check_open()
+        return await asyncpg.connect(self._dsn, timeout=CONNECT_TIMEOUT, command_timeout=COMMAND_TIMEOUT,
+                                     server_settings={"application_name": application_name})
+
     # -- lifecycle ---------------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
