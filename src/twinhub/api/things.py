@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from twinhub.api.body import read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
-from twinhub.api.headers import RequestHeaders, event_headers, parse_bool, parse_headers
+from twinhub.api.headers import RequestHeaders, allows_policy_lockout, event_headers, parse_headers
 from twinhub.api.messages import is_live, live_command
 from twinhub.api.paths import ALL_METHODS, decode_keys, decode_thing_id, query_values
 from twinhub.api.responses import json_response
@@ -126,7 +126,7 @@ async def thing_resource(request: Request) -> Response:
 
 async def _execute(ctx: Context, command: ThingCommand, auth: AuthContext, headers: RequestHeaders,
                    request: Request) -> WriteOutcome:
-    lockout = parse_bool("allow-policy-lockout", request.query_params.get("allow-policy-lockout", "false"))
+    lockout = allows_policy_lockout(request)
     executed = await ctx.things.execute(command, auth.subjects, preconditions=headers.preconditions,
                                         allow_policy_lockout=lockout, condition=headers.condition,
                                         headers=event_headers(headers, auth), history_time=headers.history_time)
