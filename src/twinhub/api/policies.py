@@ -51,8 +51,7 @@ async def policy_resource(request: Request) -> Response:
         command = PolicyCommand("delete", policy_id, path)
     else:
         raise MethodNotAllowed(request.method, ["GET", "PUT", "DELETE"])
-    location = f"{request.url.scheme}://{request.url.netloc}{request.scope['raw_path'].decode('latin-1')}"
-    return await run_write(ctx, _execute(ctx, command, auth, headers), headers, location=location)
+    return await run_write(ctx, _execute(ctx, command, auth, headers), headers, request=request)
 
 
 async def _execute(ctx: Context, command: PolicyCommand, auth: AuthContext, headers: RequestHeaders) -> WriteOutcome:

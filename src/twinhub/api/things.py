@@ -47,11 +47,6 @@ def parse_thing_path(raw_path: bytes) -> tuple[str, Pointer]:
     return thing_id, parse_pointer("/".join(decode_keys(segments[1:])))
 
 
-def _location(request: Request, raw_path: str) -> str:
-    """An absolute URL for a `Location` header, kept percent-encoded so that it is valid ASCII."""
-    return f"{request.url.scheme}://{request.url.netloc}{raw_path}"
-
-
 async def things_root(request: Request) -> Response:
     ctx = context_of(request)
     auth = await ctx.authenticate(request)
@@ -89,9 +84,9 @@ async def _create_with_generated_id(request: Request, ctx: Context, auth: AuthCo
         raise ThingIdInvalid(f"{namespace}:<generated>")
     thing_id = str(generate_thing_id(namespace))
     command = ThingCommand("modify", thing_id, (), body, headers.if_equal)
-    location = _location(request, "/api/2/things/" + quote(thing_id, safe=":"))
-    return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, location=location,
-                           subscriber_acks=True, entity_id=thing_id)
+    return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, request=request,
+                           location_path="/api/2/things/" + quote(thing_id, safe=":"), subscriber_acks=True,
+                           entity_id=thing_id)
 
 
 async def thing_resource(request: Request) -> Response:
@@ -107,7 +102,6 @@ async def thing_resource(request: Request) -> Response:
     method = request.method
     if method == "GET":
         return await _retrieve(ctx, auth, thing_id, path, headers)
-    location = _location(request, request.scope["raw_path"].decode("latin-1"))
     if method == "PUT":
         require_json(request)
         value = await read_json(request, ctx.settings.max_request_size)
@@ -120,7 +114,7 @@ async def thing_resource(request: Request) -> Response:
         command = ThingCommand("delete", thing_id, path)
     else:
         raise MethodNotAllowed(method, ["GET", "PUT", "PATCH", "DELETE"])
-    return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, location=location,
+    return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, request=request,
                            subscriber_acks=True, entity_id=thing_id)
 
 
