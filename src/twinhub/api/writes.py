@@ -17,7 +17,7 @@ from twinhub.model.live import Acknowledgement, aggregate_acknowledgements
 from twinhub.model.types import MISSING
 from twinhub.service.requested_acks import RequestedAcks, WriteOutcome
 
-__all__ = ["run_write"]
+__all__ = ["outcome_within", "run_write"]
 
 
 async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], headers: RequestHeaders, *,
@@ -40,7 +40,7 @@ async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], head
             base["correlation-id"] = headers.correlation_id
         if headers.timeout == 0:
             return empty_response(202, base)
-        outcome = await _outcome(task, headers.timeout)
+        outcome = await outcome_within(task, headers.timeout)
         if requested.aggregated:
             persisted_headers = {} if outcome.etag is None else {"etag": outcome.etag}
             if outcome.created:
@@ -60,7 +60,7 @@ async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], head
         requested.close()
 
 
-async def _outcome(task: asyncio.Task[WriteOutcome], seconds: float) -> WriteOutcome:
+async def outcome_within(task: asyncio.Task[WriteOutcome], seconds: float) -> WriteOutcome:
     """`task`'s result once it is done; 408 `CommandTimeout` after `seconds`. One future and one timer,
     where `wait_for(shield(task))` made two futures, a task and their callbacks: the waiter alone is cancelled
     with the request (a dropped client), never the task."""
