@@ -28,7 +28,7 @@ def test_a_request_without_correlation_id_gets_a_fresh_uuid(client: httpx.Client
 
 
 def test_the_query_parameter_wins_over_the_header(client: httpx.Client, thing_id: str) -> None:
-    client.put(f"/things/{thing_id}", json={})
+    client.put(f"/things/{thing_id}", json={"attributes": {"a": 0}})
     read = client.get(f"/things/{thing_id}", params={"correlation-id": "from-query"},
                       headers={"correlation-id": "from-header"})
     assert read.headers["correlation-id"] == "from-query"
