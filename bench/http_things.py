@@ -116,10 +116,14 @@ class Scenario:
     measures: str
     lua: Callable[[Options], str]
     writes: bool = False
+    dev: bool = False  # measured on the second server, in development mode (`--dev`), beside its own floor
 
 
 FLOOR = Scenario("floor", "GET /health", "the server + wrk ceiling: no auth, no store, a constant body",
                  _lua_floor)
+# What the development-mode rows leave out: the same requests, but `--dev` takes any basic user unchecked.
+_DEV = ("; in development mode (`--dev`: any basic user, no password check, no user store), so the difference "
+        "to {name} is what authenticating a real user costs")
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (
@@ -129,6 +133,10 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("put-property", "PUT /api/2/things/{id}/features/f/properties/p",
                  "write path: every request a durable write (journal + thing) through the group commit",
                  _lua_put_property, writes=True),
+        Scenario("get-thing-dev", "GET /api/2/things/{id}",
+                 "read path" + _DEV.format(name="get-thing"), _lua_get_thing, dev=True),
+        Scenario("put-property-dev", "PUT /api/2/things/{id}/features/f/properties/p",
+                 "write path" + _DEV.format(name="put-property"), _lua_put_property, writes=True, dev=True),
     )
 }
 
@@ -242,10 +250,15 @@ def server_alive(server: Server) -> bool:
 _NOTABLE = re.compile(r"Traceback|\b(ERROR|CRITICAL|FATAL|WARNING|WARN)\b|[Ee]xception|panick", re.ASCII)
 
 
-def log_findings(log: str, limit: int = 40) -> dict[str, Any]:
-    """Notable server log lines (errors, warnings, tracebacks; dev mode's warning too: no benchmark runs in it)."""
+# The warning a server in development mode logs at start: expected of the development-mode server only.
+DEV_MODE_WARNING = "INSECURE development authentication is on"
+
+
+def log_findings(log: str, limit: int = 40, *, expected: str | None = None) -> dict[str, Any]:
+    """Notable server log lines (errors, warnings, tracebacks; dev mode's warning too, unless it is `expected`)."""
     lines = log.splitlines()
-    notable = [index for index, line in enumerate(lines) if _NOTABLE.search(line)]
+    notable = [index for index, line in enumerate(lines)
+               if _NOTABLE.search(line) and not (expected is not None and expected in line)]
     excerpt: list[str] = []
     if notable:
         first = notable[0]
@@ -315,18 +328,26 @@ class Row:
 
 
 @dataclass
+class ServerRecord:
+    """One server of a run: how it authenticates, its preload, memory, shutdown and log."""
+
+    authentication: str  # "a basic user" or "development mode (--dev)"
+    preload: dict[str, Any] = field(default_factory=dict)
+    memory_after_preload: list[ProcessMemory] = field(default_factory=list)
+    memory_after_run: list[ProcessMemory] = field(default_factory=list)
+    exit: str = ""
+    log: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Report:
     started_at: str
     machine: MachineInfo
     options: Options
     filesystem: str
-    preload: dict[str, Any] = field(default_factory=dict)
     rows: list[Row] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)
-    memory_after_preload: list[ProcessMemory] = field(default_factory=list)
-    memory_after_run: list[ProcessMemory] = field(default_factory=list)
-    server_exit: str = ""
-    server_log: dict[str, Any] = field(default_factory=dict)
+    servers: list[ServerRecord] = field(default_factory=list)  # the basic user's, then the development-mode one
     problems: list[str] = field(default_factory=list)
     data_dir: str = ""
     busy_before_percent: float = 0.0  # the machine's CPU use in the second before the server started
@@ -385,11 +406,12 @@ class Shutdown:
     problems: list[str]
 
 
-def shut_down(server: Server, started: list[int]) -> Shutdown:
-    """Stop the server (SIGINT), read its log, kill any of its `started` processes that outlive it."""
+def shut_down(server: Server, started: list[int], *, expected_log: str | None = None) -> Shutdown:
+    """Stop the server (SIGINT), read its log (`expected_log`: a line not to count as notable), kill any of its
+    `started` processes that outlive it."""
     server.stop()
     code = server.process.returncode
-    log = log_findings(server.log())
+    log = log_findings(server.log(), expected=expected_log)
     problems = []
     leftover = reap_leftovers(started)
     if leftover:
@@ -402,7 +424,7 @@ def shut_down(server: Server, started: list[int]) -> Shutdown:
 
 
 def _measure(server: Server, scenario: Scenario, options: Options, floor_rps: float | None,
-             report: Report) -> Row:
+             report: Report, *, label: str = "") -> Row:
     script = scenario.lua(options)
     kwargs: dict[str, Any] = {"connections": options.connections, "threads": options.threads,
                               "timeout_s": options.wrk_timeout_s}
@@ -429,21 +451,24 @@ def _measure(server: Server, scenario: Scenario, options: Options, floor_rps: fl
         if not ok:
             report.problems.append(f"{scenario.name}: revision accounting does not match wrk's count")
     ratio = result.requests_per_s / floor_rps if floor_rps else 1.0
-    return Row(scenario.name, scenario.request, result, round(ratio, 3), warmup_non_2xx, cpu, others)
+    return Row(scenario.name + label, scenario.request, result, round(ratio, 3), warmup_non_2xx, cpu, others)
 
 
-def _drive(server: Server, options: Options, selected: list[Scenario], report: Report) -> None:
-    """Preload, then the floor, the scenarios and the floor again; records into `report`."""
-    report.preload = asyncio.run(_preload(server.base_url, options.things))
-    created = report.preload["statuses"].get("201", 0)
-    report.memory_after_preload = process_tree_memory(server.process.pid)
+def _drive(server: Server, options: Options, selected: list[Scenario], report: Report, record: ServerRecord, *,
+           mode: str = "") -> None:
+    """Preload, then the floor, the scenarios and the floor again (the floor rows named with the server's `mode`,
+    if any); records into `report` and the server's `record`."""
+    label = f" ({mode})" if mode else ""
+    record.preload = asyncio.run(_preload(server.base_url, options.things))
+    created = record.preload["statuses"].get("201", 0)
+    record.memory_after_preload = process_tree_memory(server.process.pid)
     if created != options.things:
-        report.problems.append(f"preload: {created} of {options.things} creates returned 201 "
-                               f"({report.preload['statuses']}); nothing was measured")
+        report.problems.append(f"preload{label}: {created} of {options.things} creates returned 201 "
+                               f"({record.preload['statuses']}); nothing was measured")
         report.setup_failed = True
         return
     _check_read_back(server.base_url, report)
-    floor = _measure(server, FLOOR, options, None, report)
+    floor = _measure(server, FLOOR, options, None, report, label=label)
     report.rows.append(floor)
     for scenario in selected:
         report.rows.append(_measure(server, scenario, options, floor.result.requests_per_s, report))
@@ -452,46 +477,61 @@ def _drive(server: Server, options: Options, selected: list[Scenario], report: R
             return
     if selected:
         again = _measure(server, FLOOR, options, floor.result.requests_per_s, report)
-        again.scenario = "floor (again)"
+        again.scenario = f"floor ({mode + ', ' if mode else ''}again)"
         report.rows.append(again)
-    report.memory_after_run = process_tree_memory(server.process.pid)
+    record.memory_after_run = process_tree_memory(server.process.pid)
 
 
 def run(options: Options) -> Report:
-    """Start a fresh server on a fresh data dir, run everything, stop it and collect what went wrong."""
+    """Start a fresh server on a fresh data dir with a real basic user and run everything selected on it, then
+    (when a development-mode scenario is selected) a second one in development mode beside its own floor; stop
+    each and collect what went wrong."""
     unknown = [name for name in options.only if name not in SCENARIOS and name != FLOOR.name]
     if unknown:
         raise ValueError(f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
     selected = [SCENARIOS[name] for name in SCENARIOS if not options.only or name in options.only]
+    basic = [scenario for scenario in selected if not scenario.dev]
+    dev = [scenario for scenario in selected if scenario.dev]
     tmp = Path(tempfile.mkdtemp(prefix="twinhub-bench-"))
-    data_dir = tmp / "data"
     report = Report(
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         machine=machine_info(),
         options=options,
         filesystem=filesystem_of(tmp),
-        data_dir=str(data_dir),
+        data_dir=str(tmp / "data"),
     )
     report.busy_before_percent = busy_percent()
-    try:
-        add_basic_user(data_dir)
-        server = start_server(data_dir, args=())
-    except RuntimeError as error:
-        raise ServerStartError(f"{error}\n(server log and data dir kept in {tmp})") from error
-    started = [process.pid for process in process_tree_memory(server.process.pid)]
-    try:
-        sign_in(server.base_url)
-        _drive(server, options, selected, report)
-    finally:
-        ended = shut_down(server, started)
-        report.server_exit, report.server_log = ended.exit, ended.log
+    if basic or not dev:
+        _serve(report, options, basic, tmp / "data", tmp)
+    if dev and not report.setup_failed:
+        _serve(report, options, dev, tmp / "data-dev", tmp, dev=True)
     for row in report.rows:
         if row.result.non_2xx or row.warmup_non_2xx:
             report.problems.append(f"{row.scenario}: {row.result.non_2xx} non-2xx responses "
                                    f"(+{row.warmup_non_2xx} in the warmup)")
         if any(row.result.socket_errors.values()):
             report.problems.append(f"{row.scenario}: socket errors {row.result.socket_errors}")
-    report.problems += ended.problems
     if not options.keep_data and not report.problems:
         shutil.rmtree(tmp, ignore_errors=True)
     return report
+
+
+def _serve(report: Report, options: Options, scenarios: list[Scenario], data_dir: Path, tmp: Path, *,
+           dev: bool = False) -> None:
+    """One server on `data_dir` (with the basic user `bench`, or in development mode) through `_drive`."""
+    record = ServerRecord("development mode (--dev)" if dev else "a basic user")
+    report.servers.append(record)
+    try:
+        if not dev:
+            add_basic_user(data_dir)
+        server = start_server(data_dir, args=("--dev",) if dev else ())
+    except RuntimeError as error:
+        raise ServerStartError(f"{error}\n(server log and data dir kept in {tmp})") from error
+    started = [process.pid for process in process_tree_memory(server.process.pid)]
+    try:
+        sign_in(server.base_url)
+        _drive(server, options, scenarios, report, record, mode="dev" if dev else "")
+    finally:
+        ended = shut_down(server, started, expected_log=DEV_MODE_WARNING if dev else None)
+        record.exit, record.log = ended.exit, ended.log
+    report.problems += ended.problems

@@ -44,7 +44,6 @@ def to_json(report: Report) -> dict[str, Any]:
         "data_dir_filesystem": report.filesystem,
         "busy_before_percent": report.busy_before_percent,
         "note": sharing_note(report),
-        "preload": report.preload,
         "results": [
             {"scenario": row.scenario, "request": row.request, "ratio_to_floor": row.ratio_to_floor,
              "warmup_non_2xx": row.warmup_non_2xx, **row.result.to_json(),
@@ -54,12 +53,17 @@ def to_json(report: Report) -> dict[str, Any]:
             for row in report.rows
         ],
         "checks": report.checks,
-        "server": {
-            "memory_after_preload": [asdict(p) for p in report.memory_after_preload],
-            "memory_after_run": [asdict(p) for p in report.memory_after_run],
-            "shutdown": report.server_exit,
-            "log": report.server_log,
-        },
+        "servers": [
+            {
+                "authentication": server.authentication,
+                "preload": server.preload,
+                "memory_after_preload": [asdict(p) for p in server.memory_after_preload],
+                "memory_after_run": [asdict(p) for p in server.memory_after_run],
+                "shutdown": server.exit,
+                "log": server.log,
+            }
+            for server in report.servers
+        ],
         "problems": report.problems,
         "setup_failed": report.setup_failed,
     }
@@ -100,8 +104,10 @@ def to_markdown(report: Report) -> str:
                      f"{r.non_2xx} | {errors} | {row.server_us_per_request:,.0f} | {share} |")
     lines += [
         "",
-        "ratio to floor = the scenario's req/s ÷ the first floor row's req/s. \"floor (again)\" repeats the floor "
-        "after the other scenarios: its distance from 1.000 shows how noisy this run was. non-2xx counts what wrk "
+        "ratio to floor = the scenario's req/s ÷ the first floor row's req/s of its server: the rows marked dev "
+        "ran on a second server in development mode, after the first one (a real basic user) stopped, beside a "
+        "floor of their own. \"floor (again)\" repeats the floor after the other scenarios: its distance from "
+        "1.000 shows how noisy this run was. non-2xx counts what wrk "
         "counts as status errors (status ≥ 400). server CPU µs/req = the server processes' CPU time during the "
         "run ÷ requests. CPU server / wrk / irq / other = shares of the machine's capacity (wall time × CPUs); "
         "irq is the kernel's interrupt and softirq time, mostly the loopback network carrying the load; "
@@ -123,24 +129,29 @@ def to_markdown(report: Report) -> str:
         f"- **{FLOOR.name}** (`{FLOOR.request}`): {FLOOR.measures}",
     ]
     lines += [f"- **{s.name}** (`{s.request}`): {s.measures}" for s in SCENARIOS.values()]
-    preload = report.preload
     lines += ["", "## Setup and checks", ""]
-    if preload:
-        lines.append(f"- preload: {preload['things']} PUT creates, {preload['concurrency']} concurrent, in "
-                     f"{preload['seconds']} s, statuses {preload['statuses']} (setup, not a server figure: the rate "
-                     f"of {preload['creates_per_s']:,.0f}/s is bound by httpx's async client, far slower than wrk)")
+    for server in report.servers:
+        preload = server.preload
+        if preload:
+            lines.append(f"- preload ({server.authentication}): {preload['things']} PUT creates, "
+                         f"{preload['concurrency']} concurrent, in {preload['seconds']} s, statuses "
+                         f"{preload['statuses']} (setup, not a server figure: the rate of "
+                         f"{preload['creates_per_s']:,.0f}/s is bound by httpx's async client, far slower than wrk)")
     for check in report.checks:
         lines.append(f"- {'ok' if check['ok'] else '**FAILED**'}: {check['check']} — {check['detail']}")
-    lines += [
-        f"- server memory after preload: {memory_text(report.memory_after_preload)}",
-        f"- server memory after the run: {memory_text(report.memory_after_run)}",
-        f"- server shutdown: {report.server_exit}",
-        f"- server log: {report.server_log.get('log_lines', 0)} lines, "
-        f"{report.server_log.get('notable_lines', 0)} notable (errors/warnings/tracebacks)",
-    ]
-    excerpt = report.server_log.get("excerpt") or []
-    if excerpt:
-        lines += ["", "Server log excerpt (from the first notable line):", "", "```", *excerpt, "```"]
+    for server in report.servers:
+        lines += [
+            f"- server ({server.authentication}) memory after preload: {memory_text(server.memory_after_preload)}",
+            f"- server ({server.authentication}) memory after the run: {memory_text(server.memory_after_run)}",
+            f"- server ({server.authentication}) shutdown: {server.exit}",
+            f"- server ({server.authentication}) log: {server.log.get('log_lines', 0)} lines, "
+            f"{server.log.get('notable_lines', 0)} notable (errors/warnings/tracebacks)",
+        ]
+    for server in report.servers:
+        excerpt = server.log.get("excerpt") or []
+        if excerpt:
+            lines += ["", f"Server ({server.authentication}) log excerpt (from the first notable line):", "", "```",
+                      *excerpt, "```"]
     return "\n".join(lines) + "\n"
 
 

@@ -5,6 +5,7 @@ its routes."""
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from twinhub.app import Subsystem, create_app, subsystems_of
+from twinhub.app import YOUNG_GC_THRESHOLD, Subsystem, create_app, settle_gc, subsystems_of
 from twinhub.config import Settings
 from twinhub.service.platform import Platform
 
@@ -117,3 +118,26 @@ async def test_the_http_api_connectivity_and_history_are_the_subsystems(settings
         assert (await client.get("/health")).json() == {"status": "UP"}
         whoami = await client.get("/api/2/whoami", auth=("ditto", "any"))
         assert whoami.json()["defaultSubject"] == "nginx:ditto"
+
+
+async def test_started_is_called_once_every_subsystem_started_and_before_any_request(settings: Settings) -> None:
+    log: list[str] = []
+    parts: list[Subsystem] = [Recorded("a", log, state={"greeting": "hello"}), Recorded("b", log)]
+    async with serving(create_app(settings, parts, started=lambda: log.append("started"))) as client:
+        assert log == ["start a", "start b", "started"]
+        assert (await client.get("/a")).text == "hello"
+    assert log == ["start a", "start b", "started", "stop b", "stop a"]
+
+
+def test_settle_gc_freezes_what_the_process_holds_and_makes_young_collections_rare() -> None:
+    held = [object()]  # a container the collector tracks, alive when the process settles
+    threshold = gc.get_threshold()
+    try:
+        settle_gc()
+        assert gc.get_threshold() == (YOUNG_GC_THRESHOLD, threshold[1], threshold[2])
+        assert gc.get_freeze_count() > 0
+        assert not any(tracked is held for tracked in gc.get_objects())  # frozen: no collection traverses it
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    assert any(tracked is held for tracked in gc.get_objects())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 
 from twinhub.auth.context import AuthContext
 from twinhub.history import HISTORY_TIMESTAMP_HEADER, parse_device_time
@@ -45,10 +45,46 @@ class RequestHeaders:
     history_time: datetime | None = None  # a device's own time for the write's history points
 
 
-def ditto_header(request: Request, name: str) -> str | None:
+@dataclass(frozen=True, slots=True)
+class _Lookup:
+    """A request's query parameters (the last of repeated ones) and HTTP headers (the first of repeated ones,
+    by lower-case name), as Starlette's `query_params.get` and `headers.get` answer, read once: a request
+    asks for some fifteen names, most of them absent, and Starlette answers an absent one by scanning
+    every header and raising KeyError inside `Mapping.get`."""
+
+    query: dict[str, str]
+    headers: dict[str, str]
+
+
+_LOOKUP_KEY = "twinhub.headers"  # where the request's _Lookup is kept in its scope
+
+
+def _lookup(request: HTTPConnection) -> _Lookup:
+    scope = request.scope
+    lookup: _Lookup | None = scope.get(_LOOKUP_KEY)
+    if lookup is None:
+        # Reversed, so that the first of repeated headers is the one kept; ASGI header names are lower-case.
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
+        query = dict(request.query_params.items()) if scope.get("query_string") else {}
+        lookup = scope[_LOOKUP_KEY] = _Lookup(query, headers)
+    return lookup
+
+
+def query_param(request: HTTPConnection, name: str) -> str | None:
+    """The request's query parameter `name` (the last if repeated), None when absent."""
+    return _lookup(request).query.get(name)
+
+
+def http_header(request: HTTPConnection, name: str) -> str | None:
+    """The request's HTTP header `name` (lower case; the first if repeated), None when absent."""
+    return _lookup(request).headers.get(name)
+
+
+def ditto_header(request: HTTPConnection, name: str) -> str | None:
     """The Ditto header `name` of the request: its query parameter, else its HTTP header; None when neither."""
-    value = request.query_params.get(name)
-    return value if value is not None else request.headers.get(name)
+    lookup = _lookup(request)
+    value = lookup.query.get(name)
+    return value if value is not None else lookup.headers.get(name)
 
 
 def parse_headers(request: Request) -> RequestHeaders:
@@ -75,13 +111,13 @@ def parse_headers(request: Request) -> RequestHeaders:
             raise HeaderInvalid("at-historical-revision", revision_text, "revision number")
         at_revision = int(revision_text)
     timestamp_text = ditto_header(request, "at-historical-timestamp")
-    fields_text = request.query_params.get("fields")
+    fields_text = query_param(request, "fields")
     return RequestHeaders(
         # As Ditto, every request has a correlation-id: the events and acknowledgements of a write carry it.
         correlation_id=ditto_header(request, "correlation-id") or new_correlation_id(),
         timeout=timeout,
         response_required=response_required,
-        preconditions=Preconditions(request.headers.get("if-match"), request.headers.get("if-none-match")),
+        preconditions=Preconditions(http_header(request, "if-match"), http_header(request, "if-none-match")),
         if_equal=if_equal,
         at_revision=at_revision,
         at_timestamp=None if timestamp_text is None else parse_timestamp("at-historical-timestamp",
@@ -92,6 +128,12 @@ def parse_headers(request: Request) -> RequestHeaders:
         history_time=None if (history_text := ditto_header(request, HISTORY_TIMESTAMP_HEADER)) is None
         else parse_device_time(history_text),
     )
+
+
+def allows_policy_lockout(request: HTTPConnection) -> bool:
+    """The `allow-policy-lockout` query parameter, false when absent; 400 `header.invalid` unless a boolean."""
+    text = query_param(request, "allow-policy-lockout")
+    return False if text is None else parse_bool("allow-policy-lockout", text)
 
 
 def event_headers(headers: RequestHeaders, auth: AuthContext) -> dict[str, str]:

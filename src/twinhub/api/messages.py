@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from twinhub.api.body import read_body, read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
-from twinhub.api.headers import RequestHeaders
+from twinhub.api.headers import RequestHeaders, ditto_header
 from twinhub.api.paths import decode_keys, decode_thing_id
 from twinhub.api.responses import error_response
 from twinhub.auth.context import AuthContext
@@ -61,13 +61,8 @@ _LIVE_ACTIONS: Final[dict[str, LiveAction]] = {"GET": "retrieve", "PUT": "modify
                                                "DELETE": "delete"}
 
 
-def _param(request: Request, name: str) -> str | None:
-    value = request.query_params.get(name)
-    return value if value is not None else request.headers.get(name)
-
-
 def _timeout(request: Request, default: float, maximum: float) -> float:
-    text = _param(request, "timeout")
+    text = ditto_header(request, "timeout")
     return default if text is None else parse_timeout(text, maximum=maximum)
 
 
@@ -113,16 +108,16 @@ async def claim_resource(request: Request) -> Response:
 async def _send(request: Request, ctx: Context, auth: AuthContext, message: LiveMessage, default_timeout: float,
                 max_timeout: float) -> Response:
     timeout = _timeout(request, default_timeout, max_timeout)
-    required_text = _param(request, "response-required")
+    required_text = ditto_header(request, "response-required")
     response_required = timeout != 0 if required_text is None else parse_bool("response-required", required_text)
     if timeout == 0 and response_required:
         raise TimeoutInvalid("A timeout of 0 cannot be combined with 'response-required=true'.")
-    acks_text = _param(request, "requested-acks")
+    acks_text = ditto_header(request, "requested-acks")
     if acks_text is not None and parse_requested_acks(acks_text) and timeout == 0:
         raise TimeoutInvalid("A timeout of 0 cannot be combined with requested acknowledgements.")
-    condition_text = _param(request, "condition")
+    condition_text = ditto_header(request, "condition")
     condition = parse_condition(condition_text) if condition_text else None
-    correlation_id = _param(request, "correlation-id") or new_correlation_id()
+    correlation_id = ditto_header(request, "correlation-id") or new_correlation_id()
     body = await read_body(request, ctx.settings.max_request_size)
     content_type = request.headers.get("content-type") or ("application/octet-stream" if body else None)
     if body and payload_kind(content_type) == "json":  # parsed here as Ditto does: 400 for bad or too deep JSON
@@ -203,10 +198,10 @@ def _sse_event(message: LiveMessage) -> bytes:
 def is_live(request: Request) -> bool:
     """Whether a Things API request goes (or may go) to the device: `channel=live` or a
     `live-channel-condition`. Raises 400 for a channel other than twin or live."""
-    channel = _param(request, "channel")
+    channel = ditto_header(request, "channel")
     if channel is not None and channel not in ("twin", "live"):
         raise HeaderInvalid("channel", channel, "channel (twin or live)")
-    return channel == "live" or _param(request, "live-channel-condition") is not None
+    return channel == "live" or ditto_header(request, "live-channel-condition") is not None
 
 
 async def live_command(request: Request, ctx: Context, auth: AuthContext, thing_id: str, path: Pointer,
@@ -218,10 +213,10 @@ async def live_command(request: Request, ctx: Context, auth: AuthContext, thing_
     action = _LIVE_ACTIONS.get(request.method)
     if action is None:
         raise MethodNotAllowed(request.method, list(_LIVE_ACTIONS))
-    strategy = _param(request, "live-channel-timeout-strategy") or "fail"
+    strategy = ditto_header(request, "live-channel-timeout-strategy") or "fail"
     if strategy not in ("fail", "use-twin"):
         raise HeaderInvalid("live-channel-timeout-strategy", strategy, "strategy (fail or use-twin)")
-    condition_text = _param(request, "live-channel-condition")
+    condition_text = ditto_header(request, "live-channel-condition")
     extra: dict[str, str] = {}
     if condition_text is not None:
         if action != "retrieve":
@@ -238,7 +233,7 @@ async def live_command(request: Request, ctx: Context, auth: AuthContext, thing_
     elif action == "merge":
         require_merge_patch(request)
         value = await read_json(request, ctx.settings.max_request_size)
-    timeout = headers.timeout if _param(request, "timeout") is not None else MESSAGE_TIMEOUT
+    timeout = headers.timeout if ditto_header(request, "timeout") is not None else MESSAGE_TIMEOUT
     correlation_id = headers.correlation_id or new_correlation_id()
     command = LiveCommand(thing_id, action, path, value if action in ("modify", "merge") else MISSING, {
         "correlation-id": correlation_id, "ditto-originator": auth.default_subject,

@@ -21,27 +21,31 @@ __all__ = ["ALL_METHODS", "decode_keys", "decode_policy_id", "decode_thing_id", 
 ALL_METHODS = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]
 
 
-def _decode(text: str, error: TwinhubError) -> str:
+def _decode(text: str, error: Callable[[], TwinhubError]) -> str:
+    """`text` percent-decoded; `error()` (built only then: most paths are valid) unless it is UTF-8."""
     try:
         return unquote(text, errors="strict")
     except UnicodeDecodeError:
-        raise error from None
+        raise error() from None
 
 
 def decode_thing_id(segment: str) -> str:
     """A thing id from its URL segment; 400 `things:id.invalid` unless it is percent-encoded UTF-8."""
-    return _decode(segment, ThingIdInvalid(segment))
+    return _decode(segment, lambda: ThingIdInvalid(segment))
 
 
 def decode_policy_id(segment: str) -> str:
     """A policy id from its URL segment; 400 `policies:id.invalid` unless it is percent-encoded UTF-8."""
-    return _decode(segment, PolicyIdInvalid(segment))
+    return _decode(segment, lambda: PolicyIdInvalid(segment))
 
 
 def decode_keys(segments: list[str]) -> list[str]:
     """The keys of a pointer from their URL segments; 400 `json.pointer.invalid` unless each is
     percent-encoded UTF-8."""
-    error = JsonPointerInvalid("/" + "/".join(segments), "It is not percent-encoded UTF-8.")
+
+    def error() -> TwinhubError:
+        return JsonPointerInvalid("/" + "/".join(segments), "It is not percent-encoded UTF-8.")
+
     return [_decode(segment, error) for segment in segments]
 
 

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from twinhub.api.body import read_json, require_json
 from twinhub.api.context import Context, context_of
-from twinhub.api.headers import RequestHeaders, parse_bool, parse_headers
+from twinhub.api.headers import RequestHeaders, allows_policy_lockout, parse_headers
 from twinhub.api.paths import ALL_METHODS, decode_keys, decode_policy_id
 from twinhub.api.responses import json_response
 from twinhub.api.writes import run_write
@@ -45,14 +45,13 @@ async def policy_resource(request: Request) -> Response:
     if request.method == "PUT":
         require_json(request)
         value = await read_json(request, ctx.settings.max_request_size)
-        lockout = parse_bool("allow-policy-lockout", request.query_params.get("allow-policy-lockout", "false"))
+        lockout = allows_policy_lockout(request)
         command = PolicyCommand("modify", policy_id, path, value, lockout)
     elif request.method == "DELETE":
         command = PolicyCommand("delete", policy_id, path)
     else:
         raise MethodNotAllowed(request.method, ["GET", "PUT", "DELETE"])
-    location = f"{request.url.scheme}://{request.url.netloc}{request.scope['raw_path'].decode('latin-1')}"
-    return await run_write(ctx, _execute(ctx, command, auth, headers), headers, location=location)
+    return await run_write(ctx, _execute(ctx, command, auth, headers), headers, request=request)
 
 
 async def _execute(ctx: Context, command: PolicyCommand, auth: AuthContext, headers: RequestHeaders) -> WriteOutcome:

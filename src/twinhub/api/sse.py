@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from twinhub.api.context import Context
-from twinhub.api.headers import ditto_header, parse_timestamp
+from twinhub.api.headers import ditto_header, http_header, parse_timestamp
 from twinhub.api.paths import query_values
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import HeaderInvalid, RequestInvalid, ThingIdInvalid, ThingIdsMissing, TwinhubError
@@ -76,7 +76,7 @@ _HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 def accepts_event_stream(request: Request) -> bool:
     """Whether the request asks for `text/event-stream` by name (wildcards keep the JSON answer)."""
-    accept = request.headers.get("accept", "")
+    accept = http_header(request, "accept") or ""
     return any(part.split(";", 1)[0].strip().lower() == EVENT_STREAM for part in accept.split(","))
 
 

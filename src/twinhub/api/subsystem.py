@@ -36,6 +36,7 @@ class HttpApi:
 
     routes: tuple[BaseRoute, ...] = (
         Route("/health", health, methods=["GET"]),
+        things.shortcut,  # the Things API's sub-resources, the most common requests, without trying the others
         Route("/api/2/whoami", whoami, methods=["GET"]),
         *messages.routes,  # before the Things API's catch-all
         *things.routes,

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import Response
 
 from twinhub.api.context import Context
@@ -16,13 +17,15 @@ from twinhub.model.live import Acknowledgement, aggregate_acknowledgements
 from twinhub.model.types import MISSING
 from twinhub.service.requested_acks import RequestedAcks, WriteOutcome
 
-__all__ = ["run_write"]
+__all__ = ["outcome_within", "run_write"]
 
 
 async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], headers: RequestHeaders, *,
-                    location: str, subscriber_acks: bool = False, entity_id: str = "") -> Response:
-    """Await `write`; 201 with body and Location when it created something, else 204 (202 if no
-    response is required). The write is shielded: a timeout or a dropped client never cancels it.
+                    request: Request, location_path: str | None = None, subscriber_acks: bool = False,
+                    entity_id: str = "") -> Response:
+    """Await `write`; 201 with body and `Location` (the absolute URL of `location_path`, by default the request's
+    own path) when it created something, else 204 (202 if no response is required). The write runs as a task
+    of its own: neither a timeout nor a dropped client (the request cancelled) ever cancels it.
 
     Requested acknowledgements other than the built-in ones are answered by subscribers of the write's
     event (`subscriber_acks`, thing writes) within the same `timeout` (see `RequestedAcks`); then the
@@ -30,21 +33,18 @@ async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], head
     requested = RequestedAcks(ctx.live, headers.requested_acks, correlation_id=headers.correlation_id or "",
                               entity_id=entity_id, timeout=headers.timeout, from_subscribers=subscriber_acks)
     try:
-        task: asyncio.Future[WriteOutcome] = asyncio.ensure_future(write)
+        task: asyncio.Task[WriteOutcome] = asyncio.get_running_loop().create_task(write)
         ctx.keep(task)  # type: ignore[arg-type]
         base: dict[str, str] = {}
         if headers.correlation_id:
             base["correlation-id"] = headers.correlation_id
         if headers.timeout == 0:
             return empty_response(202, base)
-        try:
-            outcome = await asyncio.wait_for(asyncio.shield(task), headers.timeout)
-        except TimeoutError:
-            raise CommandTimeout(int(headers.timeout * 1000)) from None
+        outcome = await outcome_within(task, headers.timeout)
         if requested.aggregated:
             persisted_headers = {} if outcome.etag is None else {"etag": outcome.etag}
             if outcome.created:
-                persisted_headers["location"] = location
+                persisted_headers["location"] = _location(request, location_path)
             acks = await requested.collect(outcome, persisted_headers=persisted_headers)
             return _aggregated(acks, headers.response_required, base)
         if not headers.response_required:
@@ -53,11 +53,41 @@ async def run_write(ctx: Context, write: Coroutine[Any, Any, WriteOutcome], head
         if outcome.etag is not None:
             response_headers["ETag"] = outcome.etag
         if outcome.created:
-            response_headers["Location"] = location
+            response_headers["Location"] = _location(request, location_path)
             return json_response(outcome.value, 201, response_headers)
         return empty_response(204, response_headers)
     finally:
         requested.close()
+
+
+async def outcome_within(task: asyncio.Task[WriteOutcome], seconds: float) -> WriteOutcome:
+    """`task`'s result once it is done; 408 `CommandTimeout` after `seconds`. One future and one timer,
+    where `wait_for(shield(task))` made two futures, a task and their callbacks: the waiter alone is cancelled
+    with the request (a dropped client), never the task."""
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[None] = loop.create_future()
+
+    def wake(_: object) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    timer = loop.call_later(seconds, wake, None)
+    task.add_done_callback(wake)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+        task.remove_done_callback(wake)
+    if not task.done():
+        raise CommandTimeout(int(seconds * 1000))
+    return task.result()
+
+
+def _location(request: Request, path: str | None) -> str:
+    """An absolute URL of `path` (None: the request's own raw path) for a `Location` header, kept
+    percent-encoded so that it is valid ASCII."""
+    url = request.url
+    return f"{url.scheme}://{url.netloc}{request.scope['raw_path'].decode('latin-1') if path is None else path}"
 
 
 def _aggregated(acks: dict[str, Acknowledgement], response_required: bool, base: dict[str, str]) -> Response:
