@@ -74,8 +74,9 @@ _SQL: dict[Kind, tuple[str, str, str]] = {
     for (kind, names), upsert in zip(_TABLES.items(), (_UPSERT_THING, _UPSERT_POLICY, _UPSERT_CONNECTION),
                                             strict=True)
 }
-# The search index: a thing's rows and a policy's rows are replaced whole by their latest state.
-_DELETE_THING_INDEX = "DELETE FROM thing_index WHERE thing_id = ?"
+# The search index: a thing's changed rows are replaced (see `Plan.index_removals`), a policy's whole.
+_DELETE_THING_INDEX_ROW = "DELETE FROM thing_index WHERE thing_id = ? AND path = ?"
+_DELETE_THING_INDEX_BELOW = "DELETE FROM thing_index WHERE thing_id = ? AND path >= ? AND path < ?"
 _INSERT_THING_INDEX = "INSERT INTO thing_index (thing_id, path, wpath, type, value, empty) VALUES (?, ?, ?, ?, ?, ?)"
 _DELETE_POLICY_INDEX = "DELETE FROM policy_index WHERE policy_id = ?"
 _INSERT_POLICY_INDEX = (
@@ -275,10 +276,12 @@ def _stored_revisions(connection: sqlite3.Connection, units: list[EncodedCommit]
 
 
 def _write_index(connection: sqlite3.Connection, plan: Plan) -> None:
-    """Replace the index rows of every thing and policy the committed units changed (latest state wins)."""
+    """Replace the index rows the committed units changed (of a policy: all, latest state wins)."""
     things, policies = plan.thing_index, plan.policy_index
     if things:
-        connection.executemany(_DELETE_THING_INDEX, [(thing_id,) for thing_id in things])
+        single, below = plan.index_removals()
+        connection.executemany(_DELETE_THING_INDEX_ROW, single)
+        connection.executemany(_DELETE_THING_INDEX_BELOW, below)
         connection.executemany(_INSERT_THING_INDEX, [row for rows in things.values() for row in rows])
     if policies:
         connection.executemany(_DELETE_POLICY_INDEX, [(policy_id,) for policy_id in policies])
