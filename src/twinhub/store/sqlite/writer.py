@@ -27,6 +27,7 @@ from twinhub.store.points import PointRow
 from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
 from twinhub.store.rollups import INT64, on_conflict, rollup_rows
 from twinhub.store.rows import EncodedCommit, Kind
+from twinhub.store.sqlite.checkpoints import Checkpointer
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
 __all__ = ["Outcome", "Pending", "PointImport", "Writer"]
@@ -136,6 +137,7 @@ class Writer:
         self._ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._finished: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._thread = threading.Thread(target=self._run, name="twinhub-sqlite-writer", daemon=True)
+        self._checkpoints = Checkpointer(path)  # the WAL's checkpoints run there, never in this thread's commits
 
     def start(self) -> concurrent.futures.Future[None]:
         """Start the thread; the future resolves once the database is open and migrated (or failed)."""
@@ -159,11 +161,13 @@ class Writer:
             self._ready.set_exception(exc)
             self._finished.set_result(None)
             return
+        self._checkpoints.start()
         self._ready.set_result(None)
         try:
             self._serve(connection)
         finally:
-            connection.close()
+            self._checkpoints.stop()
+            connection.close()  # the last connection: it checkpoints the whole WAL
             self._finished.set_result(None)
 
     def _open(self) -> sqlite3.Connection:
@@ -172,6 +176,7 @@ class Writer:
         except sqlite3.Error as exc:
             raise ServiceUnavailable(f"The thing store {self._path} cannot be opened.") from exc
         try:
+            connection.execute("PRAGMA wal_autocheckpoint = 0")  # see `Checkpointer`
             migrate(connection, self._path)
         except sqlite3.Error as exc:
             connection.close()
@@ -188,8 +193,10 @@ class Writer:
                 outcomes = self._commit(connection, [pending.unit for pending in batch])
                 settled = [(pending.future, outcome) for pending, outcome in zip(batch, outcomes, strict=True)]
                 self._call_soon(self._settle, settled)
+                self._checkpoints.written()
             if isinstance(after, PointImport):
                 self._call_soon(after.done, self._import(connection, after.rows))
+                self._checkpoints.written()
             elif after is None:
                 return
 
