@@ -44,6 +44,7 @@ from twinhub.service.policies import PolicyService
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
+from twinhub.store.index import thing_index_change
 
 log = logging.getLogger(__name__)
 
@@ -274,17 +275,18 @@ class ThingService:
                         visible=visible)
         event = replace(applied.event, headers=headers) if headers else applied.event  # not stored, published
         write = ThingWrite(applied.thing, event, current.revision if current else 0)
+        before = current.doc if exists(current) and current is not None else None
         points = self._history_rules.select(changed_points(
-            command.thing_id, current.doc if exists(current) and current is not None else None,
-            None if applied.thing.deleted else applied.thing.doc,
+            command.thing_id, before, None if applied.thing.deleted else applied.thing.doc,
             time=history_time or applied.event.timestamp, revision=applied.thing.revision, under=command.path))
+        index_changes = (thing_index_change(write, before),)  # the search index rows of what changed, not all
         if policy_write is not None:  # created with the thing, in the same transaction
             policy = policy_write.policy
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)
             await self._writer.commit(Commit(things=(write,), policies=(policy_write,), policy_indexes=tuple(indexes),
-                                             points=points))
+                                             points=points, index_changes=index_changes))
         else:
-            await self._writer.commit(Commit(things=(write,), points=points))
+            await self._writer.commit(Commit(things=(write,), points=points, index_changes=index_changes))
         etag = None
         if applied.event.action != "deleted":
             enforcer = await self.enforcer(applied.thing) if command.path else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from twinhub.history.points import Point
 from twinhub.model.events import ConnectionWrite, PolicyWrite, ThingWrite
-from twinhub.store.index import PolicyIndex
+from twinhub.store.index import PolicyIndex, ThingIndexChange
 
 __all__ = ["Commit"]
 
@@ -24,8 +24,10 @@ class Commit:
     entity's journal and, for a thing, replaces its search index rows); `policy_indexes` replace what
     search knows of those policies; `connections` are compare-and-set writes of connections (each with
     its event in the connection journal); `points` are the history points of the thing writes, each of
-    the revision of its thing's write, stored only if that write is. Raises ValueError when there is no
-    write, or for a point of no thing write or a point twice (thing, path, revision).
+    the revision of its thing's write, stored only if that write is; `index_changes` say which search index
+    rows of a thing write change (`thing_index_change`), for the writes whose rows are not all replaced.
+    Raises ValueError when there is no write, for a point or an index change of no thing write, or for a
+    point twice (thing, path, revision) or a thing write's index change twice.
     """
 
     things: tuple[ThingWrite, ...] = ()
@@ -33,12 +35,21 @@ class Commit:
     policy_indexes: tuple[PolicyIndex, ...] = ()
     connections: tuple[ConnectionWrite, ...] = ()
     points: tuple[Point, ...] = ()
+    index_changes: tuple[ThingIndexChange, ...] = ()
 
     def __post_init__(self) -> None:
         if not (self.things or self.policies or self.policy_indexes or self.connections):
             raise ValueError("a commit needs at least one write")
         if self.points:
             self._check_points()
+        if self.index_changes:
+            self._check_index_changes()
+
+    def _check_index_changes(self) -> None:
+        writes = {(write.thing.thing_id, write.thing.revision) for write in self.things}
+        changes = [(change.thing_id, change.revision) for change in self.index_changes]
+        if not writes.issuperset(changes) or len(set(changes)) != len(changes):
+            raise ValueError(f"index changes {changes} do not match the thing writes {sorted(writes)} one to one")
 
     def _check_points(self) -> None:
         revisions = {(write.thing.thing_id, write.thing.revision) for write in self.things}

@@ -13,12 +13,14 @@ never shows more than the enforcer would, at worst less.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
+from twinhub.model.events import ThingWrite
+from twinhub.model.merge import json_equal
 from twinhub.model.pointer import format_pointer
 from twinhub.model.policy import READ, split_resource_key, strings, subjects_of
-from twinhub.model.types import JsonObject, JsonValue
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing
 
 # Types, in the order mixed values sort in (MongoDB's bracket order, which Ditto's search inherits).
 NULL: Final = 0
@@ -67,12 +69,82 @@ class PolicyIndex:
     imports: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class IndexScope:
+    """Index rows of one thing that a write replaces: the row at `path` and, if `subtree`, every row below it
+    (`path` '' with `subtree`: all of the thing's rows)."""
+
+    path: str
+    subtree: bool
+
+
+EVERY_ROW: Final = (IndexScope("", True),)
+
+
+@dataclass(frozen=True, slots=True)
+class ThingIndexChange:
+    """How one thing write changes its search index rows: the rows in `removed` go, `rows` come (written after
+    the removal). A write without one replaces all of its thing's rows."""
+
+    thing_id: str
+    revision: int
+    removed: tuple[IndexScope, ...]
+    rows: tuple[IndexRow, ...]
+
+
 def thing_index_rows(doc: JsonObject) -> list[IndexRow]:
     rows: list[IndexRow] = []
     for root in INDEXED_ROOTS:
         if root in doc:
             _walk(doc[root], "/" + root, "/" + root, rows, feature_level=root == "features")
     return rows
+
+
+@dataclass(slots=True)
+class _Change:
+    removed: list[IndexScope] = field(default_factory=list)
+    rows: list[IndexRow] = field(default_factory=list)
+
+
+def thing_index_change(write: ThingWrite, before: JsonObject | None) -> ThingIndexChange:
+    """The index rows `write` changes, `before` being its thing's document at the expected revision (None: no
+    thing, or a tombstone), whose rows the store holds when the write passes its compare-and-set.
+
+    Only the branch at the event's path is compared, as a command changes nothing outside it (a property write
+    costs that property, not the thing); within it, unchanged subtrees (shared by a merge, or equal) write
+    nothing, and a node that changed its JSON type has all of its rows replaced.
+    """
+    change = _Change()
+    old: JsonObject = before or {}
+    new: JsonObject = {} if write.thing.deleted else write.thing.doc
+    under = write.event.path
+    for root in (under[:1] if under else INDEXED_ROOTS):
+        if root in INDEXED_ROOTS:
+            _compare(old.get(root, MISSING), new.get(root, MISSING), "/" + root, "/" + root, change,
+                     feature_level=root == "features", under=under[1:])
+    return ThingIndexChange(write.thing.thing_id, write.thing.revision, tuple(change.removed), tuple(change.rows))
+
+
+def _compare(old: JsonValue | Missing, new: JsonValue | Missing, path: str, wpath: str, change: _Change, *,
+             feature_level: bool, under: tuple[str, ...]) -> None:
+    """Record in `change` how the rows at and below `path` differ from `old` to `new` (MISSING: absent); where
+    `under` names a key, only that child can differ."""
+    if old is new:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        if (not old) != (not new):  # the object's own row says whether it is empty
+            change.removed.append(IndexScope(path, False))
+            change.rows.append(IndexRow(path, wpath, OBJECT, None, 0 if new else 1))
+        keys = under[:1] if under else [*new, *(key for key in old if key not in new)]
+        for key in keys:
+            escaped = _escape(key)
+            _compare(old.get(key, MISSING), new.get(key, MISSING), f"{path}/{escaped}",
+                     f"{wpath}/*" if feature_level else f"{wpath}/{escaped}", change,
+                     feature_level=False, under=under[1:])
+    elif isinstance(old, Missing) or isinstance(new, Missing) or not json_equal(old, new):
+        change.removed.append(IndexScope(path, True))
+        if not isinstance(new, Missing):
+            _walk(new, path, wpath, change.rows, feature_level=feature_level)
 
 
 def _escape(key: str) -> str:
@@ -146,6 +218,6 @@ def policy_index_rows(entries: list[tuple[str, JsonObject]]) -> list[PolicyIndex
 
 
 __all__ = [
-    "ARRAY", "BOOLEAN", "NULL", "NUMBER", "OBJECT", "STRING", "IndexRow", "PolicyIndex", "PolicyIndexRow",
-    "policy_index_rows", "thing_index_rows",
+    "ARRAY", "BOOLEAN", "EVERY_ROW", "NULL", "NUMBER", "OBJECT", "STRING", "IndexRow", "IndexScope", "PolicyIndex",
+    "PolicyIndexRow", "ThingIndexChange", "policy_index_rows", "thing_index_change", "thing_index_rows",
 ]

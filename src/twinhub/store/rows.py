@@ -24,7 +24,7 @@ from twinhub.model.json import dumps, loads
 from twinhub.model.points import leaf_path, leaf_pointer
 from twinhub.model.types import JsonObject, Pointer
 from twinhub.store.commit import Commit
-from twinhub.store.index import PolicyIndex, thing_index_rows
+from twinhub.store.index import EVERY_ROW, IndexScope, PolicyIndex, ThingIndexChange, thing_index_rows
 from twinhub.store.points import PointRow, encode_point
 
 __all__ = ["SNAPSHOT_INTERVAL", "EncodedCommit", "EncodedIndex", "EncodedWrite", "Kind", "decode_connection",
@@ -64,9 +64,11 @@ class EncodedWrite:
     expected_revision: int
     entity_row: EntityRow
     journal_row: JournalRow
-    # Things only: the search columns (namespace, policy id) and the thing's search index rows.
+    # Things only: the search columns (namespace, policy id), and the thing's search index rows this write
+    # removes (`index_removed`) and then adds (`index_rows`).
     search_columns: tuple[str, str | None] | None = None
     index_rows: tuple[IndexRowValues, ...] = ()
+    index_removed: tuple[IndexScope, ...] = ()
     # Things only: the write creates the thing again over its tombstone, starting a new life whose history
     # must show nothing of the earlier ones (perhaps someone else's, under another policy).
     starts_life_again: bool = False
@@ -88,8 +90,9 @@ def keeps_snapshot(event: ThingEvent | PolicyEvent | ConnectionEvent) -> bool:
     return (event.action == "created" and not event.path) or event.revision % SNAPSHOT_INTERVAL == 0
 
 
-def encode_write(write: EntityWrite) -> EncodedWrite:
-    """Encode `write`; raises ValueError when entity, event and expected revision do not line up.
+def encode_write(write: EntityWrite, index_change: ThingIndexChange | None = None) -> EncodedWrite:
+    """Encode `write` (a thing write's index rows as `index_change` says, else all replaced); raises ValueError
+    when entity, event and expected revision do not line up.
 
     Checking here keeps a malformed write from reaching the batch, where a primary-key clash in the
     journal would fail the transaction of every other write with it.
@@ -116,11 +119,17 @@ def encode_write(write: EntityWrite) -> EncodedWrite:
         snapshot = dumps({"created": format_timestamp(entity.created), "deleted": entity.deleted, "doc": entity.doc})
     search_columns = None
     index_rows: tuple[IndexRowValues, ...] = ()
+    index_removed: tuple[IndexScope, ...] = ()
     if kind == "thing":
         policy_id = entity.doc.get("policyId")
         search_columns = (entity_id.split(":", 1)[0], policy_id if isinstance(policy_id, str) else None)
-        if not entity.deleted:
-            index_rows = tuple((entity_id, *row) for row in thing_index_rows(entity.doc))
+        if index_change is not None:
+            index_removed = index_change.removed
+            index_rows = tuple((entity_id, *row) for row in index_change.rows)
+        else:
+            index_removed = EVERY_ROW
+            if not entity.deleted:
+                index_rows = tuple((entity_id, *row) for row in thing_index_rows(entity.doc))
     return EncodedWrite(
         kind,
         entity_id,
@@ -131,6 +140,7 @@ def encode_write(write: EntityWrite) -> EncodedWrite:
          dumps(event.value), snapshot),
         search_columns,
         index_rows,
+        index_removed,
         kind == "thing" and event.action == "created" and not event.path and write.expected_revision > 0,
     )
 
@@ -147,8 +157,10 @@ class EncodedCommit:
 
 def encode_commit(commit: Commit) -> EncodedCommit:
     """Encode every write of `commit`; raises ValueError as `encode_write` does."""
+    changes = {(change.thing_id, change.revision): change for change in commit.index_changes}
     writes: tuple[EntityWrite, ...] = (*commit.things, *commit.policies, *commit.connections)
-    return EncodedCommit(tuple(encode_write(write) for write in writes),
+    return EncodedCommit(tuple(encode_write(write, changes.get((write.thing.thing_id, write.thing.revision))
+                                            if isinstance(write, ThingWrite) else None) for write in writes),
                          tuple(encode_index(index) for index in commit.policy_indexes),
                          tuple(encode_point(point) for point in commit.points))
 

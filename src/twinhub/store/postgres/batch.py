@@ -16,6 +16,7 @@ from twinhub.store.postgres.rollup_writes import rollup_insert
 from twinhub.store.postgres.rows import (
     JournalRecord,
     PolicyIndexRecord,
+    encode_text,
     index_record,
     journal_record,
     lock_key,
@@ -41,8 +42,9 @@ SELECT 'connection', connection_id, revision FROM connections WHERE connection_i
 """
 
 # What a batch writes, one statement per part it has (a thing's commit is one statement). Each statement's
-# parts share one snapshot, so its DELETE removes the index rows that were there before and never the
-# ones the INSERT beside it adds. A thing's history points ride in its statement: no extra round trip.
+# parts share one snapshot, so its DELETEs remove the index rows that were there before (`Plan.index_removals`:
+# single rows and the rows below a path; a row both remove is deleted once) and never the ones the INSERT
+# beside it adds. A thing's history points ride in its statement: no extra round trip.
 WRITE_THINGS = """
 WITH things_written AS (
     INSERT INTO things (thing_id, revision, created, modified, deleted, doc, namespace, policy_id)
@@ -56,17 +58,21 @@ WITH things_written AS (
     SELECT * FROM unnest($9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::bytea[],
                          $15::bytea[])
 ), rows_removed AS (
-    DELETE FROM thing_index WHERE thing_id = ANY($1::text[])
+    DELETE FROM thing_index i USING unnest($16::text[], $17::text[]) AS r(thing_id, path)
+    WHERE i.thing_id = r.thing_id AND i.path = r.path
+), rows_below_removed AS (
+    DELETE FROM thing_index i USING unnest($18::text[], $19::text[], $20::text[]) AS r(thing_id, low, high)
+    WHERE i.thing_id = r.thing_id AND i.path >= r.low AND i.path < r.high
 ), points_written AS (
     INSERT INTO history_points (thing_id, path, t_us, revision, type, num, str)
-    SELECT * FROM unnest($23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::smallint[], $28::float8[],
-                         $29::text[])
+    SELECT * FROM unnest($28::text[], $29::text[], $30::bigint[], $31::bigint[], $32::smallint[], $33::float8[],
+                         $34::text[])
 ), rollups_written AS (
-    """ + rollup_insert(30) + """
+    """ + rollup_insert(35) + """
 )
 INSERT INTO thing_index (thing_id, path, wpath, type, num, str, empty)
-SELECT * FROM unnest($16::text[], $17::text[], $18::text[], $19::smallint[], $20::numeric[], $21::text[],
-                     $22::smallint[])
+SELECT * FROM unnest($21::text[], $22::text[], $23::text[], $24::smallint[], $25::numeric[], $26::text[],
+                     $27::smallint[])
 """
 # A thing created again starts its history anew: the earlier lives' points and rollups go, in a statement
 # before WRITE_THINGS (whose rollup upserts must not meet rows this statement deletes).
@@ -114,10 +120,14 @@ def statements(plan: Plan, rollups: tuple[int, ...] = ()) -> list[tuple[str, lis
     things = plan.entity_rows("thing")
     if plan.lives_restarted:
         result.append((FORGET_HISTORY, [sorted(plan.lives_restarted)]))
-    if things:  # every thing written has its index rows replaced (none for a tombstone)
+    if things:  # every thing written has the index rows it changed replaced
+        single, below = plan.index_removals()
+        ranges = [(key, encode_text(low), encode_text(high)) for key, low, high in below]
         index_rows = [index_record(row) for rows in plan.thing_index.values() for row in rows]
         points = [point_record(row) for row in plan.points]
         result.append((WRITE_THINGS, [*_columns(things, 8), *_columns(_journal(plan, "thing"), 7),
+                                      *_columns([(key, encode_text(path)) for key, path in single], 2),
+                                      *_columns(ranges, 3),
                                       *_columns(index_rows, 7), *_columns(points, 7),
                                       *_columns(rollup_rows(points, rollups), len(ROLLUP_COLUMNS))]))
     policies = plan.entity_rows("policy")

@@ -27,6 +27,7 @@ from twinhub.store.points import PointRow
 from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
 from twinhub.store.rollups import INT64, on_conflict, rollup_rows
 from twinhub.store.rows import EncodedCommit, Kind
+from twinhub.store.sqlite.checkpoints import Checkpointer
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
 __all__ = ["Outcome", "Pending", "PointImport", "Writer"]
@@ -74,8 +75,9 @@ _SQL: dict[Kind, tuple[str, str, str]] = {
     for (kind, names), upsert in zip(_TABLES.items(), (_UPSERT_THING, _UPSERT_POLICY, _UPSERT_CONNECTION),
                                             strict=True)
 }
-# The search index: a thing's rows and a policy's rows are replaced whole by their latest state.
-_DELETE_THING_INDEX = "DELETE FROM thing_index WHERE thing_id = ?"
+# The search index: a thing's changed rows are replaced (see `Plan.index_removals`), a policy's whole.
+_DELETE_THING_INDEX_ROW = "DELETE FROM thing_index WHERE thing_id = ? AND path = ?"
+_DELETE_THING_INDEX_BELOW = "DELETE FROM thing_index WHERE thing_id = ? AND path >= ? AND path < ?"
 _INSERT_THING_INDEX = "INSERT INTO thing_index (thing_id, path, wpath, type, value, empty) VALUES (?, ?, ?, ?, ?, ?)"
 _DELETE_POLICY_INDEX = "DELETE FROM policy_index WHERE policy_id = ?"
 _INSERT_POLICY_INDEX = (
@@ -135,6 +137,7 @@ class Writer:
         self._ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._finished: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._thread = threading.Thread(target=self._run, name="twinhub-sqlite-writer", daemon=True)
+        self._checkpoints = Checkpointer(path)  # the WAL's checkpoints run there, never in this thread's commits
 
     def start(self) -> concurrent.futures.Future[None]:
         """Start the thread; the future resolves once the database is open and migrated (or failed)."""
@@ -158,11 +161,13 @@ class Writer:
             self._ready.set_exception(exc)
             self._finished.set_result(None)
             return
+        self._checkpoints.start()
         self._ready.set_result(None)
         try:
             self._serve(connection)
         finally:
-            connection.close()
+            self._checkpoints.stop()
+            connection.close()  # the last connection: it checkpoints the whole WAL
             self._finished.set_result(None)
 
     def _open(self) -> sqlite3.Connection:
@@ -171,6 +176,7 @@ class Writer:
         except sqlite3.Error as exc:
             raise ServiceUnavailable(f"The thing store {self._path} cannot be opened.") from exc
         try:
+            connection.execute("PRAGMA wal_autocheckpoint = 0")  # see `Checkpointer`
             migrate(connection, self._path)
         except sqlite3.Error as exc:
             connection.close()
@@ -187,8 +193,10 @@ class Writer:
                 outcomes = self._commit(connection, [pending.unit for pending in batch])
                 settled = [(pending.future, outcome) for pending, outcome in zip(batch, outcomes, strict=True)]
                 self._call_soon(self._settle, settled)
+                self._checkpoints.written()
             if isinstance(after, PointImport):
                 self._call_soon(after.done, self._import(connection, after.rows))
+                self._checkpoints.written()
             elif after is None:
                 return
 
@@ -275,10 +283,12 @@ def _stored_revisions(connection: sqlite3.Connection, units: list[EncodedCommit]
 
 
 def _write_index(connection: sqlite3.Connection, plan: Plan) -> None:
-    """Replace the index rows of every thing and policy the committed units changed (latest state wins)."""
+    """Replace the index rows the committed units changed (of a policy: all, latest state wins)."""
     things, policies = plan.thing_index, plan.policy_index
     if things:
-        connection.executemany(_DELETE_THING_INDEX, [(thing_id,) for thing_id in things])
+        single, below = plan.index_removals()
+        connection.executemany(_DELETE_THING_INDEX_ROW, single)
+        connection.executemany(_DELETE_THING_INDEX_BELOW, below)
         connection.executemany(_INSERT_THING_INDEX, [row for rows in things.values() for row in rows])
     if policies:
         connection.executemany(_DELETE_POLICY_INDEX, [(policy_id,) for policy_id in policies])
