@@ -472,3 +472,23 @@ def test_every_event_placeholder_has_a_value() -> None:
     assert set(values) == EVENT_PLACEHOLDERS
     assert (values["topic:full"], values["resource:path"]) == (
         "org.twinhub.test/lamp-1/things/twin/events/merged", "/features/lamp")
+
+
+async def test_a_watch_whose_sink_fails_is_cut_off_and_the_others_go_on(services: Services) -> None:
+    await services.create()
+    handed: list[Delivery] = []
+
+    def failing(delivery: Delivery) -> None:
+        raise ValueError("a rendering bug")
+
+    broken = services.hub.watch(ALICE, EventFilter(), sink=failing)
+    sunk = services.hub.watch(ALICE, EventFilter(), sink=handed.append)
+    queued = services.hub.watch(ALICE, EventFilter())
+    await services.write("modify", ("attributes", "model"), "T4")
+    assert (await next_delivery(queued)).value == "T4"
+    assert [delivery.value for delivery in handed] == ["T4"]  # handed over at once, never queued
+    assert broken.closed and broken.overflowed
+    assert not sunk.closed
+    await services.write("modify", ("attributes", "model"), "T5")
+    assert (await next_delivery(queued)).value == "T5"
+    assert [delivery.value for delivery in handed] == ["T4", "T5"]

@@ -268,7 +268,9 @@ class LiveHub:
         self._require_open()
         request_id = receipts.take_request(response.correlation_id)
         if request_id is not None:
-            await self._bus.publish(replace(response, request_id=request_id, party=None))
+            answered = replace(response, request_id=request_id, party=None)
+            if not self._answer(answered):  # its sender waits on another worker
+                await self._bus.publish(answered)
             return True
         if receipts.party is not None and self._bus.shared:
             await self._bus.publish(replace(response, request_id=None, party=receipts.party))
@@ -276,6 +278,16 @@ class LiveHub:
         log.info("dropping a live response for %s: no such signal was received by its sender",
                  response.correlation_id)
         return False
+
+    def _answer(self, response: LiveResponse) -> bool:
+        """Hand `response` to its sender if that waits on this worker (only this worker knows its request id,
+        so a response found here needs no trip round the bus, and one that comes round finds nobody else)."""
+        future = self._waiting.pop(response.request_id, None) if response.request_id else None
+        if future is None:
+            return False
+        if not future.done():
+            future.set_result(response)
+        return True
 
     async def _vouch(self, response: LiveResponse, party: str) -> None:
         """Send on a response of `party` that another worker got, if a receiver of the party here got the
@@ -346,9 +358,7 @@ class LiveHub:
             if signal.request_id is None and signal.party is not None:
                 await self._vouch(signal, signal.party)
                 return
-            future = self._waiting.pop(signal.request_id, None) if signal.request_id else None
-            if future is not None and not future.done():
-                future.set_result(signal)
+            self._answer(signal)
             return
         if isinstance(signal, Acknowledgement):
             self._acks.collect(signal)

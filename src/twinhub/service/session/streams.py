@@ -48,8 +48,9 @@ def _start_events(party: Party, params: dict[str, str]) -> None:
     wanted = event_filter(namespaces=params.get("namespaces"), filter=params.get("filter"),
                           extra_fields=params.get("extraFields"))
     on_skipped = partial(_weak_acknowledgements, party) if party.declared_acks else None
-    watch = party.services.events.watch(party.subjects, wanted, on_skipped=on_skipped, receipts=party.receipts)
-    _own(party, "events", _forward_events(party, watch), watch.close)
+    watch = party.services.events.watch(party.subjects, wanted, on_skipped=on_skipped, receipts=party.receipts,
+                                        sink=partial(_forward_event, party))
+    _own(party, "events", _events_until_closed(party, watch), watch.close)
 
 
 def _start_live(party: Party, kind: LiveKind, params: dict[str, str]) -> None:
@@ -69,10 +70,17 @@ def _own(party: Party, kind: StreamKind, feed: Work, close: Callable[[], None]) 
         task.add_done_callback(lambda _task: close())
 
 
-async def _forward_events(party: Party, watch: Watch) -> None:
-    async for delivery in watch:
-        if not party.issued(delivery.event.headers):
-            party.outbox.put(delivery.rendered(_FRAME, partial(_frame, delivery)))
+def _forward_event(party: Party, delivery: Delivery) -> None:
+    """Put the event's frame into the session's outbox (bounded: a session that falls behind is closed)."""
+    if not party.issued(delivery.event.headers):
+        party.outbox.put(delivery.rendered(_FRAME, partial(_frame, delivery)))
+
+
+async def _events_until_closed(party: Party, watch: Watch) -> None:
+    """The events stream's task: the hub hands the deliveries to `_forward_event`, so this only waits for the
+    watch to end, and closes the session if the hub cut it off."""
+    async for _ in watch:
+        pass
     if watch.overflowed:
         party.close(CloseReason.TRY_AGAIN_LATER, WebSocketBufferOverflow("the session fell too far behind its events"))
 

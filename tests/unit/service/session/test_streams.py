@@ -109,3 +109,14 @@ async def test_past_the_workers_budget_the_session_holding_the_most_is_closed_an
     assert closing.message == ("twinhub:websocket.buffer.overflow: the server's buffers for slow clients are full "
                                "and this session held the most")
     assert budget.total == 0  # every byte went back
+
+
+async def test_sessions_share_an_event_frame_only_when_they_see_the_same_view(world: SessionServices) -> None:
+    async with client(world) as owner, client(world) as other_owner, client(world, READER) as reader:
+        for session in (owner, other_owner, reader):
+            await session.control("START-SEND-EVENTS?extraFields=attributes/secret")
+        await write(world, ("attributes",), {"model": "T3", "secret": "s3"})
+        frames = [await session.session.next_output() for session in (owner, other_owner, reader)]
+    assert frames[0] is frames[1]  # encoded once for both owners
+    assert isinstance(frames[2], str) and "s3" not in frames[2]  # the reader's own frame, without the secret
+    assert '"secret":"s3"' in str(frames[0])
