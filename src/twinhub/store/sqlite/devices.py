@@ -19,7 +19,7 @@ from typing import ParamSpec, TypeVar
 
 from twinhub.store.credentials import check_hash, timestamp
 from twinhub.store.devices import DeviceStore, is_valid_device_id, validate_device_id
-from twinhub.store.sqlite.lookups import LoopLookups
+from twinhub.store.sqlite.lookups import LoopReads
 from twinhub.store.sqlite.schema import connect_writer, migrate
 from twinhub.store.sqlite.threads import in_thread
 
@@ -41,7 +41,7 @@ class SqliteDeviceStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._migrated = False
-        self._lookups = LoopLookups(self.path)
+        self._lookups = LoopReads(self.path)
 
     def __repr__(self) -> str:
         return f"SqliteDeviceStore({str(self.path)!r})"

@@ -2,10 +2,8 @@
 read while the writer commits), every read bounded in time by a progress handler, as PostgreSQL bounds a
 statement by its command timeout. sqlite3's errors stop here as `ServiceUnavailable`.
 
-A read by primary key (a thing, a policy) runs on the event loop itself (`run_by_key`): one indexed lookup costs
-~16 µs of CPU there and ~90 µs through a reader thread (the hop, measured). A WAL reader never waits for the
-writer; the one moment it may (a checkpoint restarting the WAL) answers BUSY at once, as its busy timeout is 0,
-and the read then goes to a reader thread, which waits."""
+A read by primary key (a thing, a policy) runs on the event loop itself (`run_by_key`, see `LoopReads`) and
+goes to a reader thread only when it cannot be read there at once."""
 
 from __future__ import annotations
 
@@ -21,6 +19,7 @@ from typing import Any, TypeVar, cast
 
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.store.sqlite.history import BIG_INTEGERS, BigIntegers
+from twinhub.store.sqlite.lookups import LoopReads
 from twinhub.store.sqlite.schema import connect_reader
 
 __all__ = ["READER_THREADS", "READ_TIMEOUT", "Readers"]
@@ -46,19 +45,13 @@ class Readers:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._on_loop: sqlite3.Connection | None = None  # `run_by_key`'s, opened by its first read
+        self._on_loop = LoopReads(path)
 
     async def run_by_key(self, query: Callable[[sqlite3.Connection], _T]) -> _T:
         """`query`, a lookup by primary key, on the event loop; in a reader thread when that fails (BUSY, or an
         error the reader thread then reports as ServiceUnavailable)."""
         try:
-            if self._on_loop is None:
-                connection = connect_reader(self._path)
-                connection.execute("PRAGMA busy_timeout = 0")  # never wait on the loop
-                with self._lock:
-                    self._connections.append(connection)
-                self._on_loop = connection
-            return query(self._on_loop)
+            return self._on_loop.run(query)
         except (sqlite3.Error, ValueError):  # the reader threads wait out BUSY, and log and map the rest
             return await self.run(query)
 
@@ -69,15 +62,12 @@ class Readers:
     def stop(self) -> None:
         """Take no more reads (without waiting for those running)."""
         self._pool.shutdown(wait=False)
-        with self._lock:
-            if self._on_loop is not None:
-                self._connections.remove(self._on_loop)
-                self._on_loop.close()
-                self._on_loop = None
+        self._on_loop.close()
 
     def close(self) -> None:
         """Wait for the running reads, then close every connection (blocking: call it off the loop)."""
         self._pool.shutdown(wait=True)
+        self._on_loop.close()
         with self._lock:
             for connection in self._connections:
                 connection.close()

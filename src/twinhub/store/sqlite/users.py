@@ -5,7 +5,7 @@ The table is not part of the store's numbered migrations: it is created on first
 opens its own short-lived connection (WAL lets it run beside the store's writer; the busy timeout
 waits out the writer's transactions); the async methods run it in a worker thread, so the event loop
 never blocks. The exception is the read of every login, `get_password_hash`: once the table is known to
-exist it is a primary-key lookup on the loop (`LoopLookups`, ~5 µs instead of ~500), still as fresh as a
+exist it is a primary-key lookup on the loop (`LoopReads`, ~5 µs instead of ~500), still as fresh as a
 read in a thread. The `*_sync` methods are for the command line.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from twinhub.store.credentials import check_hash, timestamp
-from twinhub.store.sqlite.lookups import LoopLookups
+from twinhub.store.sqlite.lookups import LoopReads
 from twinhub.store.sqlite.threads import in_thread
 from twinhub.store.users import is_valid_username, validate_username
 
@@ -56,7 +56,7 @@ class SqliteUserStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._table_ready = False
-        self._lookups = LoopLookups(self.path)
+        self._lookups = LoopReads(self.path)
 
     def __repr__(self) -> str:
         return f"SqliteUserStore({str(self.path)!r})"
