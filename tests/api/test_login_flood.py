@@ -83,3 +83,13 @@ async def test_a_flood_of_wrong_passwords_is_refused_with_429_while_known_logins
             assert response.status_code == 200, response.text
         else:
             assert_error(response, 401, "gateway:authentication.failed")
+
+
+async def test_a_burst_of_first_logins_of_one_user_runs_one_argon2_check(server: Server) -> None:
+    """Right after start (or a password change) many connections of one client log in at once: they share one
+    argon2 check, so none is refused for overload although far more arrive than may run (4) and wait (16)."""
+    add_user(server.data_dir, "carol", "carol's password")
+    limits = httpx.Limits(max_connections=FLOOD + 10, max_keepalive_connections=FLOOD + 10)
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=120, limits=limits) as http:
+        burst = await asyncio.gather(*(_whoami(http, "carol", "carol's password") for _ in range(FLOOD)))
+    assert Counter(response.status_code for response in burst) == {200: FLOOD}

@@ -129,29 +129,34 @@ class HashCache:
     async def _hear(self, connection: asyncpg.Connection) -> None:
         """Serve remembered hashes while `connection` listens; returns (or raises) once it no longer does."""
         lost = asyncio.Event()
+        hearing = True
 
         def terminated(_: object) -> None:
-            self._deafen()  # at once, not once the probe notices
+            if hearing:  # (called soon after, not at once: by then another connection may listen)
+                self._deafen()  # at once, not once the probe notices
             lost.set()
 
         connection.add_termination_listener(terminated)
-        await connection.add_listener(CHANNEL, self._notified)
-        if connection.is_closed():  # lost before its termination listener could hear it
-            return
-        self._entries.clear()  # whatever changed while deaf went unheard
-        self._generation += 1
-        self._listening = True
-        if self._deaf_told:
-            log.info("listening for credential changes again")
-            self._deaf_told = False
-        while True:
-            try:
-                async with asyncio.timeout(self._probe_seconds):
-                    await lost.wait()
+        try:
+            await connection.add_listener(CHANNEL, self._notified)
+            if connection.is_closed():  # lost before its termination listener could hear it
                 return
-            except TimeoutError:
-                async with asyncio.timeout(self._probe_seconds):
-                    await connection.fetchval("SELECT 1")
+            self._entries.clear()  # whatever changed while deaf went unheard
+            self._generation += 1
+            self._listening = True
+            if self._deaf_told:
+                log.info("listening for credential changes again")
+                self._deaf_told = False
+            while True:
+                try:
+                    async with asyncio.timeout(self._probe_seconds):
+                        await lost.wait()
+                    return
+                except TimeoutError:
+                    async with asyncio.timeout(self._probe_seconds):
+                        await connection.fetchval("SELECT 1")
+        finally:
+            hearing = False
 
     def _deafen(self) -> None:
         self._listening = False
