@@ -260,17 +260,15 @@ class LiveHub:
                 del self._parties[party]
 
     async def respond(self, response: LiveResponse, receipts: Receipts) -> bool:
-        """Answer a message or live command that a receiver with these `receipts` got: reaches its waiting
-        sender on whichever worker. Whether it was sent: a response to anything else (a correlation-id
-        guessed, or answered already) is dropped, as Ditto drops responses nobody waits for. With other
-        workers, a response of a named party that finds no receipt here is passed on (True) for the worker
-        where the party received the signal to vouch for, which drops it likewise when none did."""
+        """Answer a message or live command that a receiver with these `receipts` got, reaching its waiting
+        sender on whichever worker; whether it was sent. A response to anything else (a correlation-id guessed or
+        answered already) is dropped, as Ditto drops responses nobody waits for; with other workers, one of a named
+        party that finds no receipt here is passed on (True) for the worker where the party got it to vouch for."""
         self._require_open()
         request_id = receipts.take_request(response.correlation_id)
         if request_id is not None:
-            answered = replace(response, request_id=request_id, party=None)
-            if not self._answer(answered):  # its sender waits on another worker
-                await self._bus.publish(answered)
+            if not self._answer(answered := replace(response, request_id=request_id, party=None)):
+                await self._bus.publish(answered)  # its sender waits on another worker
             return True
         if receipts.party is not None and self._bus.shared:
             await self._bus.publish(replace(response, request_id=None, party=receipts.party))
@@ -280,14 +278,11 @@ class LiveHub:
         return False
 
     def _answer(self, response: LiveResponse) -> bool:
-        """Hand `response` to its sender if that waits on this worker (only this worker knows its request id,
-        so a response found here needs no trip round the bus, and one that comes round finds nobody else)."""
+        """Hand `response` to its sender if that waits here (only this worker knows the request id it names)."""
         future = self._waiting.pop(response.request_id, None) if response.request_id else None
-        if future is None:
-            return False
-        if not future.done():
+        if future is not None and not future.done():
             future.set_result(response)
-        return True
+        return future is not None
 
     async def _vouch(self, response: LiveResponse, party: str) -> None:
         """Send on a response of `party` that another worker got, if a receiver of the party here got the
