@@ -320,6 +320,25 @@ async def test_long_strings_compare_exactly_past_any_index_prefix(store: Store) 
     assert [thing for page in pages for thing in page] == ["short", "base", "more", "late"]
 
 
+async def test_string_equality_is_exact_at_and_past_the_index_prefix_length(store: Store) -> None:
+    # PostgreSQL indexes a string's first 256 characters (its text escapes U+0000 and U+0001 to two): a literal
+    # shorter than that is matched on the prefix alone, a longer one also on the whole string. One plan of the
+    # shape serves every length, so the searches below run one after the other through it.
+    values = {"p255": LONG[:255], "p256": LONG[:256], "p257": LONG[:256] + "a", "p257b": LONG[:256] + "b",
+              "p300": LONG[:300], "nul255": LONG[:254] + "\x00", "nul256": LONG[:254] + "\x00a",
+              "one256": LONG[:254] + "\x01" + LONG[255], "one257": LONG[:254] + "\x01" + LONG[255:257]}
+    await put(store, {name: {"attributes": {"s": value}} for name, value in values.items()})
+    for name, value in values.items():
+        assert await ids(store, f"eq(attributes/s,{json.dumps(value)})") == [name]
+        assert await ids(store, f"ne(attributes/s,{json.dumps(value)})") == sorted(set(values) - {name})
+    for missing in (LONG[:254], LONG[:256] + "c", LONG[:254] + "\x00b", LONG[:254] + "\x01", LONG[:1_000]):
+        assert await ids(store, f"eq(attributes/s,{json.dumps(missing)})") == []
+    assert await ids(store, f"in(attributes/s,{json.dumps(LONG[:255])},{json.dumps(LONG[:256])})") == ["p255", "p256"]
+    assert await ids(store, f"in(attributes/s,{json.dumps(LONG[:255])},{json.dumps(LONG[:256] + 'b')})") == \
+        ["p255", "p257b"]
+    assert await ids(store, f"in(attributes/s,{json.dumps(LONG[:254] + chr(0))},\"x\")") == ["nul255"]
+
+
 async def test_strings_with_nul_and_control_characters_round_trip_and_match(store: Store) -> None:
     values = {"nul": "a\x00b", "one": "a\x01", "two": "a\x02", "plain": "a", "tail": "a\x00"}
     await put(store, {name: {"attributes": {"s": value}} for name, value in values.items()})

@@ -433,8 +433,12 @@ async def test_queries_use_the_indexes(store: Store, db_path: Path) -> None:
                                                                         query.params)))
 
     assert "SEARCH t USING INDEX sqlite_autoindex_things_1 (thing_id=?)" in plan("eq(thingId,\"org.twinhub:a\")")
-    assert "USING INDEX thing_index_by_value (path=? AND type=? AND value=?)" in plan("eq(attributes/n,1)")
-    assert "USING INDEX thing_index_by_value (path=? AND type=? AND value>?)" in plan("gt(attributes/n,0)")
+    # The thing ids of a value match come from the index alone, with no read of the table per match.
+    assert "USING COVERING INDEX thing_index_by_value (path=? AND type=? AND value=?)" in plan("eq(attributes/n,1)")
+    assert "USING COVERING INDEX thing_index_by_value (path=? AND type=? AND value>?)" in plan("gt(attributes/n,0)")
+    # A thing's own rows at a path, found by both, not every thing's at that path.
+    assert "USING COVERING INDEX thing_index_by_thing (thing_id=? AND path=?)" in plan("exists(attributes/n)")
+    assert "INDEX thing_index_by_thing (thing_id=? AND path=?)" in plan("ne(attributes/n,1)")
     assert "USING INDEX thing_index_by_wildcard (wpath=? AND type=? AND value=?)" in \
         plan("eq(features/*/properties/v,1)")
     assert "USING INDEX policy_index_by_policy" in plan("eq(attributes/n,1)")

@@ -43,4 +43,5 @@ POSTGRES: Final = Dialect(
     # Numbers are bound as numeric: exact for integers and floats alike, and comparable with any column.
     number="{}::numeric",
     string_prefix="left({}, 256)",
+    short_string="length({}) < 256",
 )

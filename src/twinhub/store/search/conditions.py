@@ -137,6 +137,12 @@ class Conditions:
             return condition
         prefixes = [prefix.format(ref) for ref in refs]
         loose = f"IN ({', '.join(prefixes)})" if op == "IN" else f"{_PREFIX_OPERATORS[op]} {prefixes[0]}"
+        short = self.d.short_string
+        if op in ("=", "IN") and short is not None:
+            # With the literals bound, the planner folds the shortness away (or the comparison of full strings,
+            # when one is long) and so estimates the matches of the prefix alone, which the index has statistics
+            # for; a plan of the shape still serves literals of every length.
+            condition = f"({' AND '.join(short.format(ref) for ref in refs)} OR {condition})"
         return f"{prefix.format(column)} {loose} AND {condition}"
 
     # -- operators ------------------------------------------------------------------------------------

@@ -52,3 +52,4 @@ class Dialect:
     strings: str = "value"
     number: str = "{}"
     string_prefix: str | None = None
+    short_string: str | None = None
