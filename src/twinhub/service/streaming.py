@@ -162,7 +162,7 @@ class EventHub:
         self._watches: Subscriptions[Watch] = Subscriptions()
         # Watches told of the events requesting acknowledgements that they did not get (few: sessions that
         # declared acknowledgement labels), whatever their reach.
-        self._acknowledging: dict[Watch, Callable[[ThingEvent], None]] = {}
+        self._acknowledging: dict[Watch, None] = {}  # (a dict: ordered, unlike a set)
 
     @property
     def watch_count(self) -> int:
@@ -184,7 +184,7 @@ class EventHub:
         self._watches.add(watch, reach(thing_ids=event_filter.thing_ids, namespaces=event_filter.namespaces,
                                        filter=event_filter.filter))
         if on_skipped is not None:
-            self._acknowledging[watch] = on_skipped
+            self._acknowledging[watch] = None
         return watch
 
     async def authorize(self, subjects: tuple[str, ...], thing_id: str, path: Pointer = ()) -> None:
@@ -231,10 +231,11 @@ class EventHub:
         if "requested-acks" in event.headers:
             # Issuers of requested acknowledgements that did not get this event must say so (weak acks):
             # those watching any thing, or this one.
-            for watch, on_skipped in list(self._acknowledging.items()):
+            for watch in list(self._acknowledging):
                 thing_ids = watch.event_filter.thing_ids
                 if (thing_ids is None or event.thing_id in thing_ids) and watch not in delivered and not watch.closed:
-                    on_skipped(event)
+                    assert watch.on_skipped is not None  # only such watches are filed here
+                    watch.on_skipped(event)
 
     async def _deliver(self, event: ThingEvent, candidates: list[Watch]) -> set[Watch]:
         """Offer the event to each candidate as it may see it; the watches that got it."""
