@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from tests.api.websocket import DittoSocket, open_socket
 from tests.cli.helpers import run
+from tests.connectivity.waiting import eventually_blocking
 from tests.integration.services import (
     database_url,
     deployment,
@@ -42,10 +42,7 @@ def client(server: Server, user: str = "ditto") -> httpx.Client:
 
 
 def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "the other worker never saw the change"
-        time.sleep(0.05)
+    eventually_blocking(check, "the other worker seeing the change", within=timeout)
 
 
 def test_concurrent_writers_on_two_workers_lose_no_update(workers: list[Server]) -> None:

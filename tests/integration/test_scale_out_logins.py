@@ -5,7 +5,6 @@ workers from the very next request, also after the connection each listens on wa
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from tests.cli.helpers import run
+from tests.connectivity.waiting import eventually_blocking
 from tests.integration.services import POSTGRES, psql
 from tests.integration.test_scale_out import shared_backends_fixture
 from twinhub.backends import LISTENER_NAME
@@ -67,10 +67,7 @@ def psql_value(sql: str) -> str:
 
 
 def wait_for_listeners(env: dict[str, str], count: int) -> None:
-    deadline = time.monotonic() + 20
-    while listeners(env) != count:
-        assert time.monotonic() < deadline, f"not {count} workers listening for credential changes"
-        time.sleep(0.05)
+    eventually_blocking(lambda: listeners(env) == count, f"{count} workers listening for credential changes")
 
 
 def test_a_password_changed_or_a_user_removed_counts_on_every_worker_at_once(
