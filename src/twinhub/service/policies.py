@@ -28,6 +28,7 @@ from twinhub.model.errors import (
 )
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import Policy, PolicyWrite
+from twinhub.model.lru import Lru
 from twinhub.model.pointer import get_at
 from twinhub.model.policy import (
     DEFAULT_EXPIRY_GRANULARITY,
@@ -52,7 +53,7 @@ from twinhub.model.policy import (
 )
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer, Rule, policy_rules
-from twinhub.service.lru import Lru, document_bytes
+from twinhub.service.sizes import document_bytes
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit

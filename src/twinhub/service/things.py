@@ -26,6 +26,7 @@ from twinhub.model.errors import (
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import NO_HEADERS, EventHeaders, JournalEntry, Thing, ThingWrite, format_timestamp
 from twinhub.model.ids import parse_policy_id
+from twinhub.model.lru import Lru
 from twinhub.model.pointer import get_at
 from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify, missing_part
@@ -39,8 +40,8 @@ from twinhub.service.enforcement import (
     readable_view,
 )
 from twinhub.service.historical import HistoryAccess
-from twinhub.service.lru import Lru, document_bytes
 from twinhub.service.policies import PolicyService
+from twinhub.service.sizes import document_bytes
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit

@@ -18,8 +18,8 @@ from twinhub.bus.inprocess import InProcessBus
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import ThingNotAccessible
 from twinhub.model.types import JsonObject
-from twinhub.service.lru import document_bytes
 from twinhub.service.policies import PolicyCommand, PolicyService
+from twinhub.service.sizes import document_bytes
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
 from twinhub.store.sqlite import open_sqlite_store

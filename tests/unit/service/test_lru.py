@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from twinhub.service.lru import ENTRY_BYTES, Lru, document_bytes
+from twinhub.model.lru import Lru
+from twinhub.service.sizes import ENTRY_BYTES, document_bytes
 
 
 def test_the_least_recently_used_entry_leaves_first_past_the_byte_bound() -> None:

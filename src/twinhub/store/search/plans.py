@@ -12,12 +12,12 @@ a field path) fits a later search only where its values are equal too; otherwise
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Final
 
 from twinhub.model.events import format_timestamp
+from twinhub.model.lru import Lru
 from twinhub.rql.ast import And, Comparison, Empty, Exists, In, Node, Not, Or, Placeholder, Value
 from twinhub.rql.placeholders import resolve_placeholder
 from twinhub.rql.spec import SearchSpec
@@ -85,10 +85,7 @@ class Plans:
 
     def __init__(self, dialect: Dialect, *, max_plans: int = MAX_PLANS, max_bytes: int = MAX_PLAN_BYTES) -> None:
         self._dialect = dialect
-        self._max_plans = max_plans
-        self._max_bytes = max_bytes
-        self._plans: OrderedDict[Hashable, tuple[Plan, int]] = OrderedDict()  # and its estimated bytes
-        self._bytes = 0
+        self._plans: Lru[Hashable, Plan] = Lru(max_entries=max_plans, max_bytes=max_bytes)
 
     def __len__(self) -> int:
         return len(self._plans)
@@ -96,7 +93,7 @@ class Plans:
     @property
     def bytes(self) -> int:
         """The estimated bytes of the plans held."""
-        return self._bytes
+        return self._plans.bytes
 
     def search(self, spec: SearchSpec) -> CompiledQuery:
         """What `compile_search(spec, dialect)` gives (the same rows), from a plan of the shape if there is one."""
@@ -114,10 +111,8 @@ class Plans:
         subjects = tuple(dict.fromkeys(spec.subjects))
         namespaces = None if spec.namespaces is None else tuple(dict.fromkeys(spec.namespaces))
         key = (*kind, filter, len(subjects), None if namespaces is None else len(namespaces))
-        kept = self._plans.get(key)
-        if kept is not None:
-            plan = kept[0]
-            self._plans.move_to_end(key)
+        plan = self._plans.get(key)
+        if plan is not None:
             position = () if spec.after is None else (*spec.after.values, spec.after.thing_id)
             params = plan.bind(Values(tuple(literals), subjects, (format_timestamp(spec.now),), namespaces or (),
                                       (spec.size + 1,), (spec.offset,), position))
@@ -125,21 +120,11 @@ class Plans:
                 return CompiledQuery(plan.sql, params)
         bound = Parameters(self._dialect)
         sql = compile(spec, bound)
-        self._keep(key, Plan.of(sql, bound), len(literals))
+        plan = Plan.of(sql, bound)
+        # Replaces a plan of the same shape whose values did not fit. Its size: the SQL, and a share per parameter
+        # and per literal (the key holds a type for each).
+        self._plans.put(key, plan, len(sql) + _BYTES_PER_VALUE * (len(plan.values) + len(literals)))
         return CompiledQuery(sql, bound.values)
-
-    def _keep(self, key: Hashable, plan: Plan, literals: int) -> None:
-        """Keep `plan` (replacing one of the same shape whose values did not fit), then evict past the bounds."""
-        old = self._plans.pop(key, None)
-        if old is not None:
-            self._bytes -= old[1]
-        size = len(plan.sql) + _BYTES_PER_VALUE * (len(plan.values) + literals)  # the key: a type per literal
-        if size > self._max_bytes or self._max_plans < 1:
-            return
-        self._plans[key] = (plan, size)
-        self._bytes += size
-        while len(self._plans) > self._max_plans or self._bytes > self._max_bytes:
-            self._bytes -= self._plans.popitem(last=False)[1][1]
 
 
 def _shape(node: Node, spec: SearchSpec, literals: list[Value]) -> Hashable:

@@ -1,9 +1,9 @@
-"""A least-recently-used cache bounded in entries and in bytes, for the thing, policy and enforcer caches.
+"""`Lru`: a least-recently-used map bounded in entries and in estimated bytes.
 
-Bytes are the caller's estimate of what an entry holds in memory (`document_bytes` for a JSON document):
-the bound is what keeps a worker's memory in step with its setting, whatever the size of the documents.
-Whatever leaves the cache (evicted, dropped, cleared) is handed to `on_evict`, so that tables beside the cache
-(which policy an enforcer was built from) leave with it.
+Bytes are the caller's estimate of what an entry holds in memory: the bound keeps a cache in step with its
+setting whatever the size of what it holds (the thing, policy and enforcer caches, the stores' search plans).
+Whatever leaves (evicted, dropped, cleared) is handed to `on_evict`, so that tables beside the map (which
+policy an enforcer was built from) leave with it.
 """
 
 from __future__ import annotations
@@ -12,25 +12,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-import orjson
-
-from twinhub.model.types import JsonObject
-
-__all__ = ["ENTRY_BYTES", "PARSED_BYTES_PER_ENCODED_BYTE", "Lru", "document_bytes"]
+__all__ = ["Lru"]
 
 K = TypeVar("K")
 V = TypeVar("V")
-
-# Measured with tracemalloc on cached things (a thing or policy object, its datetimes and parsed document,
-# the cache's own entry): ~1,400 bytes for a 144-byte document of the benchmark's shape, ~9 per encoded
-# byte for larger ones (small dicts and strings cost more than their JSON).
-ENTRY_BYTES = 600
-PARSED_BYTES_PER_ENCODED_BYTE = 9
-
-
-def document_bytes(doc: JsonObject) -> int:
-    """The estimated memory of a cached entry holding the parsed `doc`."""
-    return ENTRY_BYTES + PARSED_BYTES_PER_ENCODED_BYTE * len(orjson.dumps(doc))
 
 
 class Lru(Generic[K, V]):
