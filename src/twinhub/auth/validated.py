@@ -13,12 +13,14 @@ from the JWKS counts as it does without this cache. Failures are not remembered.
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from jwt import PyJWK
+
+from twinhub.model.lru import Lru
 
 __all__ = ["DEFAULT_VALIDATED_TOKENS", "ValidToken", "ValidatedTokens"]
 
@@ -59,8 +61,8 @@ class ValidatedTokens:
     def __init__(self, size: int = DEFAULT_VALIDATED_TOKENS, *, wall_clock: Callable[[], float] = time.time) -> None:
         if size < 0:
             raise ValueError("size must not be negative")
-        self._size, self._wall_clock = size, wall_clock
-        self._entries: OrderedDict[bytes, ValidToken] = OrderedDict()
+        self._wall_clock = wall_clock
+        self._entries: Lru[bytes, ValidToken] = Lru(max_entries=size, max_bytes=sys.maxsize)  # bounded by count
 
     @staticmethod
     def digest(token: str) -> bytes:
@@ -72,15 +74,9 @@ class ValidatedTokens:
         if entry is None:
             return None
         if not entry.valid_from <= self._wall_clock() < entry.valid_until:
-            del self._entries[digest]
+            self._entries.pop(digest)
             return None
-        self._entries.move_to_end(digest)
         return entry
 
     def remember(self, digest: bytes, entry: ValidToken) -> None:
-        if self._size == 0:
-            return
-        self._entries[digest] = entry
-        self._entries.move_to_end(digest)
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        self._entries.put(digest, entry, 1)
