@@ -119,6 +119,10 @@ def test_a_body_past_the_request_limit_is_413(client: httpx.Client, thing: str) 
     response = client.post(f"/things/{thing}/inbox/messages/ask", content=b"x" * (1024 * 1024 + 1),
                            params={"timeout": "0"}, headers={"content-type": "application/octet-stream"})
     assert_error(response, 413, "request.toolarge")
+    # The unread rest of the body ends the connection, and the answer says so: the client's next request takes a
+    # new one instead of failing on the closed one.
+    assert response.headers["connection"] == "close"
+    assert client.get(f"/things/{thing}").status_code == 200
 
 
 def test_a_message_whose_condition_fails_is_412(client: httpx.Client, thing: str) -> None:

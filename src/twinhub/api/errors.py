@@ -25,6 +25,7 @@ from twinhub.model.errors import (
     InternalError,
     MethodNotAllowed,
     RequestInvalid,
+    RequestTooLarge,
     ResourceNotFound,
     TwinhubError,
 )
@@ -49,6 +50,10 @@ def render_error(error: TwinhubError, request: Request, settings: Settings) -> R
         # Offer only a challenge the client can answer: a browser shows a login box for Basic.
         basic = settings.basic_auth or settings.dev_auth
         response.headers["WWW-Authenticate"] = 'Basic realm="twinhub"' if basic else 'Bearer realm="twinhub"'
+    elif isinstance(error, RequestTooLarge):
+        # The rest of the body stays unread, so the server closes the connection. Granian usually says so, but
+        # not when the refusal races its reading of the body: a client would then reuse a dead connection.
+        response.headers["Connection"] = "close"
     return response
 
 

@@ -13,6 +13,7 @@ from twinhub.model.errors import (
     AuthenticationFailed,
     JwtIssuerNotSupported,
     MethodNotAllowed,
+    RequestTooLarge,
     ThingNotAccessible,
     ThingNotModified,
     ThingPreconditionFailed,
@@ -54,6 +55,12 @@ def test_a_failed_authentication_offers_the_challenge_the_settings_can_answer(
 
 def test_only_a_failed_authentication_offers_a_challenge() -> None:
     assert "WWW-Authenticate" not in render_error(ThingNotAccessible("ns:lamp"), _request(), Settings()).headers
+
+
+def test_only_a_refused_body_closes_the_connection() -> None:
+    # Granian closes a connection whose body was left unread but does not always say so; the answer must.
+    assert render_error(RequestTooLarge(2, 1), _request(), Settings()).headers["connection"] == "close"
+    assert "connection" not in render_error(ThingNotAccessible("ns:lamp"), _request(), Settings()).headers
 
 
 def test_a_failed_precondition_carries_the_current_entity_tag() -> None:
