@@ -7,7 +7,7 @@ from journal events with the same rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -52,6 +52,9 @@ class Applied:
     thing: Thing
     event: ThingEvent
     created: bool
+    # The new thing's JSON as its size check encoded it (None for a deletion): the store writes it and the
+    # cache keeps it instead of encoding the same document again.
+    encoded: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def created_value(self) -> JsonValue:
@@ -64,7 +67,8 @@ def exists(thing: Thing | None) -> bool:
 
 
 def thing_size(doc: JsonObject) -> int:
-    return len(dumps(doc))  # any depth: a thing stored before the nesting limit may be deeper
+    """The size `max_size` bounds: the thing's JSON in bytes."""
+    return len(dumps(doc))
 
 
 def apply(current: Thing | None, command: ThingCommand, *, now: datetime,
@@ -96,14 +100,15 @@ def apply(current: Thing | None, command: ThingCommand, *, now: datetime,
             result = handler(current, replace(command, if_equal="update"), resource)
     assert result is not None
     doc, event_value, action, event_path = result
-    if action != "deleted" and (size := thing_size(doc)) > max_size:
-        raise ThingTooLarge(size, max_size)
+    deleted = action == "deleted" and not event_path
+    encoded = None if deleted else dumps(doc)  # any depth: a thing stored before the nesting limit may be deeper
+    if action != "deleted" and encoded is not None and len(encoded) > max_size:  # deleting a part always shrinks
+        raise ThingTooLarge(len(encoded), max_size)
     revision = (current.revision if current else 0) + 1
     created_at = current.created if exists(current) and current is not None else now
-    thing = Thing(command.thing_id, doc, revision, created_at, now, deleted=action == "deleted" and not
-                  event_path)
+    thing = Thing(command.thing_id, doc, revision, created_at, now, deleted=deleted)
     event = ThingEvent(command.thing_id, action, event_path, event_value, revision, now)
-    return Applied(thing, event, created=action == "created")
+    return Applied(thing, event, created=action == "created", encoded=encoded)
 
 
 def _check_nesting(path: Pointer, value: JsonValue) -> None:

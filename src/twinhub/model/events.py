@@ -85,6 +85,8 @@ class ThingWrite:
     thing: Thing
     event: ThingEvent
     expected_revision: int
+    # `thing.doc` as JSON when the write path encoded it already (`Applied.encoded`); None: the store encodes.
+    encoded: bytes | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

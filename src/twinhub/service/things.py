@@ -26,7 +26,6 @@ from twinhub.model.errors import (
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import NO_HEADERS, EventHeaders, JournalEntry, Thing, ThingWrite, format_timestamp
 from twinhub.model.ids import parse_policy_id
-from twinhub.model.lru import Lru
 from twinhub.model.pointer import get_at
 from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify, missing_part
@@ -41,7 +40,7 @@ from twinhub.service.enforcement import (
 )
 from twinhub.service.historical import HistoryAccess
 from twinhub.service.policies import PolicyService
-from twinhub.service.sizes import document_bytes
+from twinhub.service.thing_cache import ThingCache
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
@@ -95,7 +94,7 @@ class ThingService:
                                     remember=self._remember_commit, max_pending=max_pending_per_thing)
         self._policies = policies
         self._max_thing_size = max_thing_size
-        self._cache: Lru[str, Thing] = Lru(max_entries=cache_size, max_bytes=cache_bytes)
+        self._cache = ThingCache(max_entries=cache_size, max_bytes=cache_bytes)
         self._clock = clock
         self._point_listeners: list[Callable[[tuple[Point, ...]], None]] = []
 
@@ -194,7 +193,7 @@ class ThingService:
         self.forget_older(thing_id, min_revision)
         thing = await self._store.load(thing_id)
         if thing is not None:
-            self._remember(thing)
+            self._cache.remember(thing)
         return thing
 
     async def historical(self, thing_id: str, *, revision: int | None = None,
@@ -275,7 +274,7 @@ class ThingService:
         applied = apply(current, command, now=self._clock(), max_size=self._max_thing_size,
                         visible=visible)
         event = replace(applied.event, headers=headers) if headers else applied.event  # not stored, published
-        write = ThingWrite(applied.thing, event, current.revision if current else 0)
+        write = ThingWrite(applied.thing, event, current.revision if current else 0, applied.encoded)
         before = current.doc if exists(current) and current is not None else None
         points = self._history_rules.select(changed_points(
             command.thing_id, before, None if applied.thing.deleted else applied.thing.doc,
@@ -310,20 +309,18 @@ class ThingService:
         if policy is not None:
             self._policies.remember(policy)
         if thing is not None:
-            self._remember(thing)
+            self._cache.remember(thing)
         return thing
 
     def forget_older(self, thing_id: str, revision: int) -> None:
         """Drop the cached thing if it is older than `revision` (another worker changed it)."""
-        cached = self._cache.peek(thing_id)
-        if cached is not None and cached.revision < revision:
-            self._cache.pop(thing_id)
+        self._cache.forget_older(thing_id, revision)
 
     def forget_all(self) -> None:
         self._cache.clear()
 
     def _forget(self, thing_id: str) -> None:
-        self._cache.pop(thing_id)
+        self._cache.forget(thing_id)
 
     def follow_points(self, listener: Callable[[tuple[Point, ...]], None]) -> Callable[[], None]:
         """Call `listener` with the history points of each write this service commits (this worker's, not other
@@ -336,16 +333,10 @@ class ThingService:
         for policy_write in unit.policies:
             self._policies.remember(policy_write.policy)
         for thing_write in unit.things:
-            self._remember(thing_write.thing)
+            self._cache.remember(thing_write.thing, thing_write.encoded)
         if unit.points:
             for listener in self._point_listeners:
                 try:
                     listener(unit.points)
                 except Exception:  # the write is durable: its event is published and its sender answered anyway
                     log.exception("a listener of committed history points failed")
-
-    def _remember(self, thing: Thing) -> None:
-        cached = self._cache.peek(thing.thing_id)
-        if cached is not None and cached.revision > thing.revision:
-            return
-        self._cache.put(thing.thing_id, thing, document_bytes(thing.doc))

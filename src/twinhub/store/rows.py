@@ -117,6 +117,8 @@ def encode_write(write: EntityWrite, index_change: ThingIndexChange | None = Non
     snapshot = None
     if keeps_snapshot(event):
         snapshot = dumps({"created": format_timestamp(entity.created), "deleted": entity.deleted, "doc": entity.doc})
+    encoded = write.encoded if isinstance(write, ThingWrite) else None
+    document = dumps(entity.doc) if encoded is None else encoded
     search_columns = None
     index_rows: tuple[IndexRowValues, ...] = ()
     index_removed: tuple[IndexScope, ...] = ()
@@ -135,7 +137,7 @@ def encode_write(write: EntityWrite, index_change: ThingIndexChange | None = Non
         entity_id,
         write.expected_revision,
         (entity_id, entity.revision, format_timestamp(entity.created), format_timestamp(entity.modified),
-         int(entity.deleted), dumps(entity.doc)),
+         int(entity.deleted), document),
         (entity_id, event.revision, format_timestamp(event.timestamp), event.action, format_path(event.path),
          dumps(event.value), snapshot),
         search_columns,

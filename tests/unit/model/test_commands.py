@@ -39,7 +39,7 @@ from twinhub.model.errors import (
     TwinhubError,
 )
 from twinhub.model.events import Thing, ThingEvent
-from twinhub.model.json import MAX_JSON_DEPTH
+from twinhub.model.json import MAX_JSON_DEPTH, dumps
 from twinhub.model.merge import json_equal
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
@@ -85,6 +85,8 @@ def run(current: Thing | None, command: ThingCommand, *, now: datetime = T2, max
     before = copy.deepcopy(current)
     applied = apply(current, command, now=now, max_size=max_size, visible=visible)
     assert current == before, "apply must not mutate the current thing"
+    # What the store writes and the cache keeps instead of encoding the thing again.
+    assert applied.encoded == (None if applied.thing.deleted else dumps(applied.thing.doc))
     return applied
 
 

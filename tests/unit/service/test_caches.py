@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
 import pytest
 
 from tests.contract.helpers import modify, unit
@@ -19,7 +20,7 @@ from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import ThingNotAccessible
 from twinhub.model.types import JsonObject
 from twinhub.service.policies import PolicyCommand, PolicyService
-from twinhub.service.sizes import document_bytes
+from twinhub.service.thing_cache import COMPACT_ENTRY_BYTES
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
 from twinhub.store.sqlite import open_sqlite_store
@@ -74,7 +75,8 @@ async def v(things: ThingService, name: str, subjects: tuple[str, ...] = OWNER) 
 
 
 async def test_the_thing_cache_evicts_the_least_recently_used_past_its_bytes(world: World) -> None:
-    one_thing = document_bytes({"thingId": f"{NS}:a", "policyId": f"{NS}:a", "attributes": {"v": 1}})
+    one_thing = COMPACT_ENTRY_BYTES + len(orjson.dumps({"thingId": f"{NS}:a", "policyId": f"{NS}:a",
+                                                        "attributes": {"v": 1}}))
     policies, _ = world.services()  # policies cached without limit: only things are evicted here
     things = ThingService(world.store, world.bus, policies, cache_bytes=2 * one_thing + one_thing // 2)
     await world.create(policies, things, "a")
@@ -90,7 +92,7 @@ async def test_the_thing_cache_evicts_the_least_recently_used_past_its_bytes(wor
 
 async def test_a_thing_larger_than_the_cache_is_served_but_not_kept(world: World) -> None:
     policies, _ = world.services()
-    things = ThingService(world.store, world.bus, policies, cache_bytes=document_bytes({"small": 1}))
+    things = ThingService(world.store, world.bus, policies, cache_bytes=COMPACT_ENTRY_BYTES + 10)
     await world.create(policies, things, "big")
     await world.change_behind_the_back("big")
     assert await v(things, "big") == 2
