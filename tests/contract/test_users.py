@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -170,8 +171,8 @@ async def test_a_locked_file_is_read_in_a_thread_without_blocking_the_loop(db_pa
     writer = sqlite3.connect(db_path, isolation_level=None)
     try:
         writer.execute("BEGIN EXCLUSIVE")
-        writer.execute(f"UPDATE {USERS_TABLE} SET password_hash = ? WHERE username = 'alice'", (hashes["second"],))
-        lookup = asyncio.ensure_future(users.get_password_hash("alice"))
+        writer.execute(f"INSERT INTO {USERS_TABLE} VALUES ('bob', ?, '')", (hashes["second"],))
+        lookup = asyncio.ensure_future(users.get_password_hash("bob"))  # not remembered: read from the file
         for _ in range(5):
             await asyncio.sleep(0)  # a few turns of the loop, not a wait
         assert not lookup.done()
@@ -179,4 +180,20 @@ async def test_a_locked_file_is_read_in_a_thread_without_blocking_the_loop(db_pa
     finally:
         writer.close()
     assert await lookup == hashes["second"]
-    assert await users.get_password_hash("alice") == hashes["second"]  # and on the loop again
+    users.close()  # forgets what it remembered
+    assert await users.get_password_hash("bob") == hashes["second"]  # and on the loop again
+
+
+async def test_a_hash_is_remembered_until_a_change_renews_the_stamp(db_path: Path, hashes: dict[str, str]) -> None:
+    """Every change through the store renews the stamp the server's memory is checked against; a change made
+    behind its back (by hand, in SQL) is not seen until one is."""
+    server, command_line = SqliteUserStore(db_path), SqliteUserStore(db_path)
+    command_line.add_user_sync("alice", hashes["first"])
+    assert await server.get_password_hash("alice") == hashes["first"]
+    with closing(sqlite3.connect(db_path, isolation_level=None)) as by_hand:
+        by_hand.execute(f"UPDATE {USERS_TABLE} SET password_hash = ? WHERE username = 'alice'", (hashes["second"],))
+    assert await server.get_password_hash("alice") == hashes["first"]  # remembered: no read of the table
+    assert not command_line.remove_user_sync("nobody")  # changes nothing: the stamp stays
+    assert await server.get_password_hash("alice") == hashes["first"]
+    command_line.add_user_sync("bob", hashes["first"])  # any change renews it
+    assert await server.get_password_hash("alice") == hashes["second"]

@@ -3,9 +3,9 @@
 The table comes with the store's migrations (`0006_devices.sql`); the first use migrates the file if the
 server never ran on it yet, so `twinhub device add` works before the first `twinhub serve`. As with the
 users, every operation opens its own short-lived connection (WAL lets it run beside the store's writer),
-in a worker thread for the async methods, but for the read of every login, `get_password_hash`, a lookup on
-the loop once the schema is known to be there (see `twinhub.store.sqlite.users`); the `*_sync` methods are
-for the command line.
+in a worker thread for the async methods, but for the read of every login, `get_password_hash`: remembered
+while no change was made, else a lookup on the loop once the schema is known to be there (see
+`twinhub.store.sqlite.users`); the `*_sync` methods are for the command line.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import ParamSpec, TypeVar
 
 from twinhub.store.credentials import check_hash, timestamp
 from twinhub.store.devices import DeviceStore, is_valid_device_id, validate_device_id
+from twinhub.store.sqlite.hashes import StampedHashes, renew_stamp
 from twinhub.store.sqlite.lookups import LoopReads
 from twinhub.store.sqlite.schema import connect_writer, migrate
 from twinhub.store.sqlite.threads import in_thread
@@ -42,6 +43,7 @@ class SqliteDeviceStore:
         self.path = Path(path)
         self._migrated = False
         self._lookups = LoopReads(self.path)
+        self._hashes = StampedHashes(self.path)
 
     def __repr__(self) -> str:
         return f"SqliteDeviceStore({str(self.path)!r})"
@@ -51,6 +53,9 @@ class SqliteDeviceStore:
     async def get_password_hash(self, device_id: str) -> str | None:
         if not is_valid_device_id(device_id):
             return None
+        return await self._hashes.get(device_id, self._read_password_hash)
+
+    async def _read_password_hash(self, device_id: str) -> str | None:
         if self._migrated:
             with contextlib.suppress(sqlite3.Error):  # read in a thread instead, which waits and reports
                 return self._lookups.text(_GET, device_id)
@@ -80,19 +85,19 @@ class SqliteDeviceStore:
     def add_device_sync(self, device_id: str, password_hash: str) -> bool:
         arguments = (validate_device_id(device_id), check_hash(password_hash), timestamp())
         with self._connection() as connection:
-            return connection.execute(_INSERT, arguments).rowcount == 1
+            return self._changed(connection.execute(_INSERT, arguments).rowcount == 1)
 
     def replace_password_hash_sync(self, device_id: str, old_hash: str, new_hash: str) -> bool:
         if not is_valid_device_id(device_id):
             return False
         with self._connection() as connection:
-            return connection.execute(_SWAP, (check_hash(new_hash), device_id, old_hash)).rowcount == 1
+            return self._changed(connection.execute(_SWAP, (check_hash(new_hash), device_id, old_hash)).rowcount == 1)
 
     def remove_device_sync(self, device_id: str) -> bool:
         if not is_valid_device_id(device_id):
             return False
         with self._connection() as connection:
-            return connection.execute(_DELETE, (device_id,)).rowcount == 1
+            return self._changed(connection.execute(_DELETE, (device_id,)).rowcount == 1)
 
     def list_devices_sync(self) -> list[str]:
         with self._connection() as connection:
@@ -101,8 +106,15 @@ class SqliteDeviceStore:
     def close(self) -> None:
         """Close the connection kept for lookups (the store stays usable: another is opened when needed)."""
         self._lookups.close()
+        self._hashes.close()
 
     # --- plumbing ----------------------------------------------------------------------------------
+
+    def _changed(self, changed: bool) -> bool:
+        """After a committed statement: when it changed a row, tell every process's `StampedHashes`."""
+        if changed:
+            renew_stamp(self.path)
+        return changed
 
     def _connection(self) -> closing[sqlite3.Connection]:
         connection = connect_writer(self.path)

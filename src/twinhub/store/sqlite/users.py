@@ -4,9 +4,10 @@ The table is not part of the store's numbered migrations: it is created on first
 `CREATE TABLE IF NOT EXISTS`, so the CLI can add users before the server ever ran. Every operation
 opens its own short-lived connection (WAL lets it run beside the store's writer; the busy timeout
 waits out the writer's transactions); the async methods run it in a worker thread, so the event loop
-never blocks. The exception is the read of every login, `get_password_hash`: once the table is known to
-exist it is a primary-key lookup on the loop (`LoopReads`, ~5 µs instead of ~500), still as fresh as a
-read in a thread. The `*_sync` methods are for the command line.
+never blocks. The exception is the read of every login, `get_password_hash`: remembered while no change was
+made (`StampedHashes`: every change here renews the stamp it checks), and otherwise, once the table is known to
+exist, a primary-key lookup on the loop (`LoopReads`, ~5 µs instead of ~500). The `*_sync` methods are for the
+command line.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from twinhub.store.credentials import check_hash, timestamp
+from twinhub.store.sqlite.hashes import StampedHashes, renew_stamp
 from twinhub.store.sqlite.lookups import LoopReads
 from twinhub.store.sqlite.threads import in_thread
 from twinhub.store.users import is_valid_username, validate_username
@@ -57,6 +59,7 @@ class SqliteUserStore:
         self.path = Path(path)
         self._table_ready = False
         self._lookups = LoopReads(self.path)
+        self._hashes = StampedHashes(self.path)
 
     def __repr__(self) -> str:
         return f"SqliteUserStore({str(self.path)!r})"
@@ -66,6 +69,9 @@ class SqliteUserStore:
     async def get_password_hash(self, username: str) -> str | None:
         if not is_valid_username(username):
             return None
+        return await self._hashes.get(username, self._read_password_hash)
+
+    async def _read_password_hash(self, username: str) -> str | None:
         if self._table_ready:
             with contextlib.suppress(sqlite3.Error):  # read in a thread instead, which waits and reports
                 return self._lookups.text(_GET, username)
@@ -96,32 +102,34 @@ class SqliteUserStore:
         arguments = (validate_username(username), check_hash(password_hash), timestamp())
         with self._connection() as connection:
             connection.execute(_UPSERT, arguments)
+            self._changed(True)
 
     def add_user_sync(self, username: str, password_hash: str) -> bool:
         """Create the user; False (and nothing changed) if it exists already."""
         arguments = (validate_username(username), check_hash(password_hash), timestamp())
         with self._connection() as connection:
-            return connection.execute(_INSERT, arguments).rowcount == 1
+            return self._changed(connection.execute(_INSERT, arguments).rowcount == 1)
 
     def change_password_hash_sync(self, username: str, password_hash: str) -> bool:
         """Replace an existing user's hash; False (and nothing created) if there is no such user."""
         if not is_valid_username(username):
             return False
         with self._connection() as connection:
-            return connection.execute(_UPDATE, (check_hash(password_hash), timestamp(), username)).rowcount == 1
+            return self._changed(
+                connection.execute(_UPDATE, (check_hash(password_hash), timestamp(), username)).rowcount == 1)
 
     def replace_password_hash_sync(self, username: str, old_hash: str, new_hash: str) -> bool:
         if not is_valid_username(username):
             return False
         with self._connection() as connection:
             cursor = connection.execute(_SWAP, (check_hash(new_hash), timestamp(), username, old_hash))
-            return cursor.rowcount == 1
+            return self._changed(cursor.rowcount == 1)
 
     def remove_user_sync(self, username: str) -> bool:
         if not is_valid_username(username):
             return False
         with self._connection() as connection:
-            return connection.execute(_DELETE, (username,)).rowcount == 1
+            return self._changed(connection.execute(_DELETE, (username,)).rowcount == 1)
 
     def list_users_sync(self) -> list[str]:
         with self._connection() as connection:
@@ -130,8 +138,15 @@ class SqliteUserStore:
     def close(self) -> None:
         """Close the connection kept for lookups (the store stays usable: another is opened when needed)."""
         self._lookups.close()
+        self._hashes.close()
 
     # --- plumbing ----------------------------------------------------------------------------------
+
+    def _changed(self, changed: bool) -> bool:
+        """After a committed statement: when it changed a row, tell every process's `StampedHashes`."""
+        if changed:
+            renew_stamp(self.path)
+        return changed
 
     def _connection(self) -> closing[sqlite3.Connection]:
         """One short-lived connection, closed at the end of the `with` block."""
