@@ -21,7 +21,6 @@ import contextlib
 import logging
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Final, Protocol
@@ -32,6 +31,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from twinhub.model.errors import ServiceUnavailable
+from twinhub.model.random_ids import random_uuid_hex
 from twinhub.model.types import JsonObject
 
 __all__ = ["DEFAULT_POLL_WAIT", "HEARTBEAT", "Handler", "InProcessPolls", "NatsPolls", "WorkerPolls",
@@ -101,7 +101,7 @@ class NatsPolls:
         self._prefix = subject_prefix
         self._heartbeat = heartbeat
         self._clock = clock
-        self.worker = uuid.uuid4().hex
+        self.worker = random_uuid_hex()
         self._handlers: dict[str, Handler] = {}
         self._seen: dict[str, float] = {}  # worker -> when last heard
         self._client: Client | None = None

@@ -11,7 +11,6 @@ Who may call it is the routes' concern (`twinhub.connectivity.routes`): the serv
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
@@ -44,6 +43,7 @@ from twinhub.model.events import (
     format_timestamp,
     read_timestamp,
 )
+from twinhub.model.random_ids import random_uuid
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.service.writer import EntityWriter
 from twinhub.store.base import Store
@@ -103,7 +103,7 @@ class ConnectionService:
         a missing `connectionStatus` is `unknown`. Raises the model's errors for an invalid connection."""
         if isinstance(value, dict) and "id" in value:
             raise ConnectionIdNotSettable()
-        connection = self._parse(value, str(uuid.uuid4()), default_status=ConnectivityStatus.UNKNOWN)
+        connection = self._parse(value, random_uuid(), default_status=ConnectivityStatus.UNKNOWN)
 
         async def attempt() -> Connection:
             if await self._store.load_connection(connection.id) is not None:  # a uuid4 repeated, or a tombstone
@@ -166,7 +166,7 @@ class ConnectionService:
     async def test(self, value: JsonValue) -> JsonObject:
         """Dry-run: validate `value` as a connection under a temporary id (as Ditto, whatever id it has) and
         let the runtime try it; nothing is stored. Raises the model's errors, or the runtime's."""
-        temporary = str(uuid.uuid4()) + DRY_RUN_SUFFIX
+        temporary = random_uuid() + DRY_RUN_SUFFIX
         connection = self._parse(value, temporary, default_status=ConnectivityStatus.UNKNOWN)  # sets the id
         return await self._operator.test(connection)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 
 from twinhub.model.errors import PolicyIdInvalid, ThingIdInvalid, TwinhubError
+from twinhub.model.random_ids import random_uuid
 
 MAX_ID_LENGTH = 256
 DEFAULT_NAMESPACE = "org.eclipse.ditto"
@@ -57,5 +57,5 @@ def is_valid_namespace(text: str) -> bool:
 
 def generate_thing_id(namespace: str) -> EntityId:
     """A new `<namespace>:<uuid>` id, as Ditto's POST /things makes."""
-    entity_id = EntityId(namespace, str(uuid.uuid4()))
+    entity_id = EntityId(namespace, random_uuid())
     return parse_thing_id(str(entity_id))

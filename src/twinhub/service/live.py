@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import enum
 import logging
-import uuid
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import replace
 from types import TracebackType
@@ -57,6 +56,7 @@ from twinhub.model.live import (
     parse_declared_acks,
 )
 from twinhub.model.policy import WRITE
+from twinhub.model.random_ids import random_uuid, random_uuid_hex
 from twinhub.model.resources import classify
 from twinhub.model.types import MISSING
 from twinhub.policy import MESSAGE, THING, Enforcer
@@ -89,7 +89,7 @@ class Unanswered(enum.Enum):
 
 
 def new_correlation_id() -> str:
-    return str(uuid.uuid4())
+    return random_uuid()
 
 
 class _State(enum.Enum):
@@ -218,7 +218,7 @@ class LiveHub:
                                             for receiver in self._receivers):
             # One worker and nobody to receive it: nobody can answer, so waiting out the timeout changes nothing.
             return Unanswered.NO_RECEIVER
-        request_id = uuid.uuid4().hex  # what a response must name: only a receiver of the signal learns it
+        request_id = random_uuid_hex()  # what a response must name: only a receiver of the signal learns it
         future: asyncio.Future[LiveResponse | None] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = future
         try:

@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import enum
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Final
 
@@ -35,6 +34,7 @@ from twinhub.connectivity.device.telemetry import (
 from twinhub.connectivity.device.topics import DeviceTopic, Kind, topic_of
 from twinhub.connectivity.runtime.inbound import outcome_of
 from twinhub.model.errors import JsonParseInvalid, TwinhubError
+from twinhub.model.random_ids import random_uuid
 from twinhub.model.types import JsonObject
 from twinhub.protocol import Envelope, encode_envelope, error_envelope, header_text, parse_envelope, thing_topic
 from twinhub.service.buffers import Budget
@@ -212,7 +212,7 @@ class DeviceClient:
     async def _command(self, command_of: Callable[[str], Envelope]) -> tuple[Envelope, str]:
         """Send the session one command and wait for its answer (as read, as sent); raises TimeoutError, or
         ConnectionError when the session ends first."""
-        correlation_id = f"mqtt-telemetry:{uuid.uuid4()}"
+        correlation_id = f"mqtt-telemetry:{random_uuid()}"
         answer = self._answers[correlation_id] = asyncio.get_running_loop().create_future()
         try:
             await self._session.receive(command_of(correlation_id))

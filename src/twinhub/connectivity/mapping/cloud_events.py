@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
 from collections.abc import Sequence
 from typing import Final
 
@@ -19,6 +18,7 @@ from twinhub.connectivity.external import ExternalMessage
 from twinhub.connectivity.mapping.base import MapperContext, MappingFailed
 from twinhub.connectivity.mapping.support import DITTO_PROTOCOL, MAX_PAYLOAD_SIZE, protocol_envelope
 from twinhub.model.json import dumps, loads
+from twinhub.model.random_ids import random_uuid
 from twinhub.model.types import JsonObject
 from twinhub.protocol import Envelope, ProtocolError, envelope_from_json, envelope_to_json
 
@@ -72,7 +72,7 @@ class CloudEventsMapper:
         event: JsonObject = {
             "data": envelope_to_json(envelope),
             "specversion": "1.0",
-            "id": correlation if isinstance(correlation, str) else str(uuid.uuid4()),
+            "id": correlation if isinstance(correlation, str) else random_uuid(),
             "source": "https://github.com/eclipse-ditto/ditto",
             "type": "org.eclipse.ditto.outbound:" + str(topic).split("/", 2)[2],
             "datacontenttype": DITTO_PROTOCOL,

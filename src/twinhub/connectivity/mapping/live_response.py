@@ -9,13 +9,13 @@ one is kept as written, as in Ditto). The correlation-id is the response's plus 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Final
 
 from twinhub.connectivity.external import ExternalMessage
 from twinhub.connectivity.mapping.base import MapperContext, MappingFailed
 from twinhub.connectivity.mapping.support import inbound_placeholders, option_object, protocol_envelope, resolve_strings
+from twinhub.model.random_ids import random_uuid
 from twinhub.model.types import MISSING, JsonObject, JsonValue
 from twinhub.protocol import Envelope, Topic
 
@@ -43,7 +43,7 @@ class UpdateTwinWithLiveResponseMapper:
         resolved = resolve_strings(self.headers, inbound_placeholders(message, self.context), keep_unresolved=True)
         headers: dict[str, JsonValue] = dict(resolved) if isinstance(resolved, dict) else {}
         correlation = response.headers.get("correlation-id")
-        headers["correlation-id"] = (correlation if isinstance(correlation, str) else str(uuid.uuid4())) + (
+        headers["correlation-id"] = (correlation if isinstance(correlation, str) else random_uuid()) + (
             CORRELATION_SUFFIX)
         headers["content-type"] = "application/merge-patch+json"
         merge = Topic(topic.namespace, topic.name, "things", "twin", "commands", "merge")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -42,6 +41,7 @@ from twinhub.connectivity.placeholders import (
 from twinhub.connectivity.runtime.monitor import ConnectionMonitor, MetricType
 from twinhub.connectivity.runtime.parties import Answers, SourceParties
 from twinhub.model.errors import ConnectionSignalIdEnforcementFailed, TwinhubError
+from twinhub.model.random_ids import random_uuid
 from twinhub.model.types import JsonValue
 from twinhub.protocol import Envelope, error_envelope, header_text, signal_headers
 
@@ -277,7 +277,7 @@ class SourceConsumer:
                       if (label := apply_or_delete(template, inbound)) is not None] if wanted else []
             headers["requested-acks"] = orjson.dumps(labels).decode()
         steering = signal_headers(headers)  # raises Ditto's 400s for headers that cannot steer a command
-        correlation_id = steering.correlation_id or str(uuid.uuid4())
+        correlation_id = steering.correlation_id or random_uuid()
         headers["correlation-id"] = correlation_id
         if _awaits_answer(envelope):
             if steering.timeout == 0:  # fire-and-forget for the device; the runtime still needs the answer

@@ -11,7 +11,6 @@ metrics and logs reach every worker the same way (`open`/`close` reach them as t
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import replace
 from typing import Final
 
@@ -23,6 +22,7 @@ from twinhub.connectivity.runtime.connection import ConnectionRuntime, client_se
 from twinhub.connectivity.runtime.manager import ConnectionManager
 from twinhub.connectivity.runtime.monitor import DEFAULT_MAX_LOG_ENTRIES, ConnectionMonitor
 from twinhub.model.errors import ConnectionFailed
+from twinhub.model.random_ids import random_uuid_hex
 from twinhub.model.types import JsonObject
 
 __all__ = ["OPEN_WAIT", "POLL_TOPIC", "RuntimeOperator"]
@@ -111,7 +111,7 @@ class RuntimeOperator:
     async def test(self, connection: Connection) -> JsonObject:
         """Connect a throwaway client (a clean session that leaves nothing behind at the broker) and close it."""
         context = self._manager.context
-        settings = client_settings(connection, f"twinhub-test-{uuid.uuid4().hex[:12]}")
+        settings = client_settings(connection, f"twinhub-test-{random_uuid_hex()[:12]}")
         if connection.connection_type.value in ("mqtt", "mqtt-5"):  # others refuse an MQTT setting (nats does)
             settings = replace(settings, specific_config={**settings.specific_config, "cleanSession": "true"})
         try:

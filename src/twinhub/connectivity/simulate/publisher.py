@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersi
 from paho.mqtt.reasoncodes import ReasonCode
 
 from twinhub.connectivity.simulate.fleet import Fleet
+from twinhub.model.random_ids import random_uuid_hex
 
 __all__ = ["Broker", "SimulationFailed", "SimulationOptions", "Stats", "simulate"]
 
@@ -109,7 +109,7 @@ class _Link:
 
     def __init__(self, options: SimulationOptions) -> None:
         protocol = MQTTProtocolVersion.MQTTv5 if options.mqtt5 else MQTTProtocolVersion.MQTTv311
-        client_id = options.client_id or f"twinhub-sim-{uuid.uuid4().hex[:8]}"
+        client_id = options.client_id or f"twinhub-sim-{random_uuid_hex()[:8]}"
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol,
                                   clean_session=None if options.mqtt5 else True)
         if options.broker.username is not None:

@@ -6,12 +6,12 @@ The handlers of each kind of signal (`twin`, `live`, `streams`, `reactive`) take
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import TwinhubError
+from twinhub.model.random_ids import random_uuid
 from twinhub.model.types import JsonValue
 from twinhub.protocol import Envelope, encode_envelope, error_envelope
 from twinhub.service.event_headers import ORIGIN_HEADER
@@ -46,7 +46,7 @@ class Party:
         self.outbox = outbox
         self.declared_acks = declared_acks
         # What its signals carry in ORIGIN_HEADER, so that its own feeds skip them (never shown to anyone).
-        self.id = f"session:{uuid.uuid4()}"
+        self.id = f"session:{random_uuid()}"
         self.declaration: Declaration | None = None  # the acknowledgement labels it may issue, once declared
 
     @property
