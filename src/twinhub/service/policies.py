@@ -53,6 +53,7 @@ from twinhub.model.policy import (
 )
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer, Rule, policy_rules
+from twinhub.service.compact_cache import CompactCache
 from twinhub.service.sizes import document_bytes
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
@@ -93,7 +94,7 @@ class PolicyService:
                                     remember=self._remember_commit, max_pending=max_pending_per_policy)
         self._granularity = expiry_granularity
         self._clock = clock
-        self._policies: Lru[str, Policy] = Lru(max_entries=cache_size, max_bytes=cache_bytes)
+        self._policies = CompactCache(Policy, max_entries=cache_size, max_bytes=cache_bytes)
         self._enforcers: Lru[tuple[str, str | None], _CachedEnforcer] = Lru(
             max_entries=cache_size, max_bytes=cache_bytes, on_evict=self._unlink)
         # policy id -> the cached enforcers built from it (its own, and its importers'), dropped when it changes;
@@ -101,22 +102,28 @@ class PolicyService:
         self._dependents: dict[str, set[tuple[str, str | None]]] = {}
         # The enforcers in use by rules: weak, so one lives as long as a cached entry (or a caller) holds it.
         self._shared: weakref.WeakValueDictionary[tuple[Rule, ...], Enforcer] = weakref.WeakValueDictionary()
+        self._changes = 0  # counts drops of enforcers: one built meanwhile is not kept
 
     # -- enforcers ---------------------------------------------------------------------------------
 
     async def enforcer(self, policy_id: str, *, namespace: str | None = None) -> Enforcer | None:
         """The enforcer of `policy_id` (with its imports) for an entity in `namespace`; None if the
         policy does not exist. Every enforcer comes from here (a thing's through `ThingService.enforcer`)."""
-        policy = await self.load(policy_id)
-        if policy is None:
-            return None
         now = self._clock()
         key = (policy_id, namespace)
+        # A cached enforcer is current without reading its policy: every change of it or of what it imports,
+        # committed here or heard from the bus, drops it (`_drop_enforcers`).
         cached = self._enforcers.get(key)
         if cached is not None and (cached.valid_until is None or now < cached.valid_until):
             return cached.enforcer
+        policy = await self.load(policy_id)
+        if policy is None:
+            return None
         self._enforcers.pop(key)  # an expired one: unlinked before its successor is linked
+        changes = self._changes
         built = await self._build(policy.doc, namespace, now)
+        if changes != self._changes:  # a policy changed while it was built: it may be outdated, so not kept
+            return built.enforcer
         self._enforcers.put(key, built, built.size)
         if key in self._enforcers:  # not when too large to cache
             for source_id in built.sources(policy_id):
@@ -308,19 +315,18 @@ class PolicyService:
 
     def forget_older(self, policy_id: str, revision: int) -> None:
         """Drop the cached policy (and the enforcers built from it) if older than `revision`."""
-        cached = self._policies.peek(policy_id)
-        if cached is not None and cached.revision >= revision:
-            return
-        self._policies.pop(policy_id)
-        self._drop_enforcers(policy_id)
+        if self._policies.forget_older(policy_id, revision):
+            self._drop_enforcers(policy_id)
 
     def forget_all(self) -> None:
+        self._changes += 1
         self._policies.clear()
         self._enforcers.clear()
         self._dependents.clear()
 
     def _drop_enforcers(self, policy_id: str) -> None:
         """Drop the enforcers built from `policy_id` (each unlinks itself from `_dependents`)."""
+        self._changes += 1
         for key in list(self._dependents.get(policy_id, ())):
             self._enforcers.pop(key)
 
@@ -342,15 +348,16 @@ class PolicyService:
             self._remember(write.policy)
 
     def _forget(self, policy_id: str) -> None:
-        self._policies.pop(policy_id)
+        self._policies.forget(policy_id)
+        self._drop_enforcers(policy_id)  # the write may have committed: what was built before may be outdated
 
     def _remember(self, policy: Policy) -> None:
-        cached = self._policies.peek(policy.policy_id)
-        if cached is not None and cached.revision > policy.revision:
+        cached = self._policies.revision(policy.policy_id)
+        if cached is not None and cached > policy.revision:
             return
-        if cached is None or cached.revision != policy.revision:
+        if cached != policy.revision:
             self._drop_enforcers(policy.policy_id)
-        self._policies.put(policy.policy_id, policy, document_bytes(policy.doc))
+        self._policies.remember(policy.policy_id, policy)
 
 
 def _write(applied: PolicyApplied, stored: Policy | None) -> PolicyWrite:

@@ -31,6 +31,7 @@ from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify, missing_part
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer
+from twinhub.service.compact_cache import CompactCache
 from twinhub.service.conditions import Condition, check_condition
 from twinhub.service.creation import changed_policy_id, plan_creation, refuse_inline_policy, thing_policy_id
 from twinhub.service.enforcement import (
@@ -40,7 +41,6 @@ from twinhub.service.enforcement import (
 )
 from twinhub.service.historical import HistoryAccess
 from twinhub.service.policies import PolicyService
-from twinhub.service.thing_cache import ThingCache
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
@@ -94,7 +94,7 @@ class ThingService:
                                     remember=self._remember_commit, max_pending=max_pending_per_thing)
         self._policies = policies
         self._max_thing_size = max_thing_size
-        self._cache = ThingCache(max_entries=cache_size, max_bytes=cache_bytes)
+        self._cache = CompactCache(Thing, max_entries=cache_size, max_bytes=cache_bytes)
         self._clock = clock
         self._point_listeners: list[Callable[[tuple[Point, ...]], None]] = []
 
@@ -193,7 +193,7 @@ class ThingService:
         self.forget_older(thing_id, min_revision)
         thing = await self._store.load(thing_id)
         if thing is not None:
-            self._cache.remember(thing)
+            self._cache.remember(thing.thing_id, thing)
         return thing
 
     async def historical(self, thing_id: str, *, revision: int | None = None,
@@ -309,7 +309,7 @@ class ThingService:
         if policy is not None:
             self._policies.remember(policy)
         if thing is not None:
-            self._cache.remember(thing)
+            self._cache.remember(thing.thing_id, thing)
         return thing
 
     def forget_older(self, thing_id: str, revision: int) -> None:
@@ -333,7 +333,7 @@ class ThingService:
         for policy_write in unit.policies:
             self._policies.remember(policy_write.policy)
         for thing_write in unit.things:
-            self._cache.remember(thing_write.thing, thing_write.encoded)
+            self._cache.remember(thing_write.thing.thing_id, thing_write.thing, thing_write.encoded)
         if unit.points:
             for listener in self._point_listeners:
                 try:

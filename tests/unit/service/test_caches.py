@@ -19,8 +19,8 @@ from twinhub.bus.inprocess import InProcessBus
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import ThingNotAccessible
 from twinhub.model.types import JsonObject
+from twinhub.service.compact_cache import COMPACT_ENTRY_BYTES
 from twinhub.service.policies import PolicyCommand, PolicyService
-from twinhub.service.thing_cache import COMPACT_ENTRY_BYTES
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
 from twinhub.store.sqlite import open_sqlite_store
@@ -140,4 +140,4 @@ async def test_a_cold_read_caches_the_thing_and_its_policy(world: World) -> None
     await world.create(policies, things, "a")
     fresh_policies, fresh_things = world.services()  # another worker's caches: empty
     assert await v(fresh_things, "a") == 1
-    assert fresh_policies._policies.peek(f"{NS}:a") is not None  # read with the thing
+    assert fresh_policies._policies.revision(f"{NS}:a") is not None  # read with the thing

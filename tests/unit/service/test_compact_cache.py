@@ -1,5 +1,5 @@
-"""The compact thing cache: what goes in comes out equal, as a copy of its own, newest revision first, bounded in
-the bytes it holds."""
+"""The compact cache of things and policies: what goes in comes out equal, as a copy of its own, newest revision
+first, bounded in the bytes it holds."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twinhub.model.events import Thing
-from twinhub.service.thing_cache import COMPACT_ENTRY_BYTES, ThingCache
+from twinhub.model.events import Policy, Thing
+from twinhub.model.policy.document import default_policy
+from twinhub.service.compact_cache import COMPACT_ENTRY_BYTES, CompactCache
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 _SCALAR = (st.none() | st.booleans() | st.integers(-2**63, 2**64 - 1) | st.floats(allow_nan=False, allow_infinity=False)
@@ -25,26 +26,33 @@ def thing(revision: int = 1, doc: dict[str, object] | None = None, *, deleted: b
                  revision, NOW, NOW, deleted)
 
 
-def big_cache() -> ThingCache:
-    return ThingCache(max_entries=100, max_bytes=10**6)
+def big_cache() -> CompactCache[Thing]:
+    return CompactCache(Thing, max_entries=100, max_bytes=10**6)
 
 
 @given(_DOCS)
 def test_a_cached_thing_comes_back_equal(doc: dict[str, object]) -> None:
     cache = big_cache()
-    cache.remember(thing(3, doc))
+    cache.remember("ns:lamp", thing(3, doc))
     assert cache.get("ns:lamp") == thing(3, doc)
+
+
+def test_a_policy_comes_back_a_policy() -> None:
+    cache: CompactCache[Policy] = CompactCache(Policy, max_entries=1, max_bytes=10**6)
+    policy = Policy("ns:lamp", default_policy("ns:lamp", "nginx:owner"), 2, NOW, NOW)
+    cache.remember("ns:lamp", policy)
+    assert cache.get("ns:lamp") == policy
 
 
 def test_a_tombstone_comes_back_a_tombstone() -> None:
     cache = big_cache()
-    cache.remember(thing(4, {}, deleted=True))
+    cache.remember("ns:lamp", thing(4, {}, deleted=True))
     assert cache.get("ns:lamp") == thing(4, {}, deleted=True)
 
 
 def test_every_read_is_a_copy_of_its_own() -> None:
     cache = big_cache()
-    cache.remember(thing())
+    cache.remember("ns:lamp", thing())
     first = cache.get("ns:lamp")
     assert first is not None
     first.doc["attributes"]["on"] = False  # type: ignore[index]
@@ -54,7 +62,7 @@ def test_every_read_is_a_copy_of_its_own() -> None:
 def test_the_encoding_the_write_path_made_is_kept_at_its_exact_size() -> None:
     encoded = orjson.dumps(thing().doc)
     cache = big_cache()
-    cache.remember(thing(), encoded)
+    cache.remember("ns:lamp", thing(), encoded)
     kept = cache._lru.peek("ns:lamp")  # private: the copy's size is the point
     assert kept is not None and kept.document == encoded
     assert sys.getsizeof(kept.document) == sys.getsizeof(b"") + len(encoded)
@@ -63,21 +71,21 @@ def test_the_encoding_the_write_path_made_is_kept_at_its_exact_size() -> None:
 
 def test_an_older_revision_does_not_replace_a_newer_one() -> None:
     cache = big_cache()
-    cache.remember(thing(5))
-    cache.remember(thing(4, {"thingId": "ns:lamp"}))
+    cache.remember("ns:lamp", thing(5))
+    cache.remember("ns:lamp", thing(4, {"thingId": "ns:lamp"}))
     assert cache.revision("ns:lamp") == 5
-    cache.forget_older("ns:lamp", 5)
+    assert not cache.forget_older("ns:lamp", 5)
     assert cache.revision("ns:lamp") == 5
-    cache.forget_older("ns:lamp", 6)
+    assert cache.forget_older("ns:lamp", 6)
     assert cache.get("ns:lamp") is None
 
 
 def test_the_byte_bound_holds_and_the_least_recently_used_leave_first() -> None:
     one = COMPACT_ENTRY_BYTES + len(orjson.dumps(thing().doc))
-    cache = ThingCache(max_entries=100, max_bytes=2 * one)
+    cache = CompactCache(Thing, max_entries=100, max_bytes=2 * one)
     for name in ("a", "b"):
-        cache.remember(Thing(f"ns:{name}", thing().doc, 1, NOW, NOW))
+        cache.remember(f"ns:{name}", Thing(f"ns:{name}", thing().doc, 1, NOW, NOW))
     assert cache.get("ns:a") is not None
-    cache.remember(Thing("ns:c", thing().doc, 1, NOW, NOW))
+    cache.remember("ns:c", Thing("ns:c", thing().doc, 1, NOW, NOW))
     assert (cache.revision("ns:a"), cache.revision("ns:b"), cache.revision("ns:c")) == (1, None, 1)
     assert len(cache) == 2 and cache.bytes == 2 * one
