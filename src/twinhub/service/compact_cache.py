@@ -11,7 +11,6 @@ document anew (~1 µs for such a thing), so every caller gets its own copy.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
@@ -44,13 +43,9 @@ class Entity(Protocol):
 E = TypeVar("E", bound=Entity)
 
 
-@dataclass(frozen=True, slots=True)
-class _Compact:
-    document: bytes
-    revision: int
-    created: datetime
-    modified: datetime
-    deleted: bool
+# An entry: (JSON, revision, created, modified, deleted). A plain tuple of objects the collector does not track
+# is untracked by the first collection that sees it, so that later ones skip it (a class instance never is).
+_Compact = tuple[bytes, int, datetime, datetime, bool]
 
 
 class CompactCache(Generic[E]):
@@ -69,14 +64,15 @@ class CompactCache(Generic[E]):
         kept = self._lru.get(entity_id)
         if kept is None:
             return None
-        document = loads(kept.document, max_depth=None)  # encoded here from an entity: an object, of any depth
+        encoded, revision, created, modified, deleted = kept
+        document = loads(encoded, max_depth=None)  # encoded here from an entity: an object, of any depth
         assert isinstance(document, dict)
-        return self._make(entity_id, document, kept.revision, kept.created, kept.modified, kept.deleted)
+        return self._make(entity_id, document, revision, created, modified, deleted)
 
     def revision(self, entity_id: str) -> int | None:
         """The revision of the cached entity, without counting it as used; None if not cached."""
         kept = self._lru.peek(entity_id)
-        return None if kept is None else kept.revision
+        return None if kept is None else kept[1]
 
     def remember(self, entity_id: str, entity: E, encoded: bytes | None = None) -> None:
         """Keep `entity` (`encoded`: its document as JSON, when the caller has it), unless a newer revision is
@@ -87,8 +83,8 @@ class CompactCache(Generic[E]):
         # A copy of exact size: an orjson result keeps the buffer it was written into, ~4 KiB of RSS however
         # short the JSON (measured: 4,296 bytes per thing instead of 379 with the copy).
         document = bytes(memoryview(dumps(entity.doc) if encoded is None else encoded))
-        self._lru.put(entity_id, _Compact(document, entity.revision, entity.created, entity.modified,
-                                          entity.deleted), COMPACT_ENTRY_BYTES + len(document))
+        self._lru.put(entity_id, (document, entity.revision, entity.created, entity.modified, entity.deleted),
+                      COMPACT_ENTRY_BYTES + len(document))
 
     def forget(self, entity_id: str) -> None:
         self._lru.pop(entity_id)
