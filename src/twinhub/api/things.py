@@ -32,7 +32,9 @@ from twinhub.model.errors import (
     ThingIdsMissing,
 )
 from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
+from twinhub.model.patches import check_http_patch
 from twinhub.model.pointer import parse_pointer
+from twinhub.model.resources import classify
 from twinhub.model.types import Pointer
 from twinhub.service.requested_acks import WriteOutcome
 from twinhub.service.views import project_thing, project_value, with_special_fields
@@ -110,6 +112,7 @@ async def thing_resource(request: Request) -> Response:
     elif method == "PATCH":
         require_merge_patch(request)
         value = await read_json(request, ctx.settings.max_request_size)
+        check_http_patch(classify(path), value)
         command = ThingCommand("merge", thing_id, path, value, headers.if_equal)
     elif method == "DELETE":
         command = ThingCommand("delete", thing_id, path)
