@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import httpx
 import pytest
 
-from tests.api.websocket import DittoSocket, topic
+from tests.api.websocket import DittoSocket, open_socket, topic
+from twinhub.testing import Server
 
 MERGE_PATCH = "application/merge-patch+json"
 
@@ -51,3 +55,23 @@ def test_a_non_object_merge_of_an_object_resource_is_json_format_invalid(socket:
     """The adapter reads the value with `JsonValue::asObject`, whose `UnsupportedOperationException`
     `DittoJsonException` wraps with its fallback code `json.format.invalid` (Ditto `AbstractAdapter.fromAdaptable`)."""
     assert _error(socket.request(_merge(created, path, value))) == (400, "json.format.invalid")
+
+
+def test_a_merge_touching_a_revoked_leaf_is_thing_notmodifiable(server: Server, as_user: Callable[[str], httpx.Client],
+                                                              thing_id: str) -> None:
+    """Ditto Protocol merges meet the same enforcement (`ThingCommandEnforcement.enforceMergeThingCommand`) and
+    the same fallback error, `things:thing.notmodifiable`, at any path."""
+    alice = as_user("alice")
+    assert alice.put(f"/things/{thing_id}", json={"attributes": {"secret": 1, "model": "T1"}}).status_code == 201
+    grant = {"grant": ["READ", "WRITE"], "revoke": []}
+    policy = {"entries": {
+        "owner": {"subjects": {"nginx:alice": {"type": "test"}}, "resources": {"thing:/": grant, "policy:/": grant}},
+        "writer": {"subjects": {"nginx:frank": {"type": "test"}},
+                   "resources": {"thing:/": grant, "thing:/attributes/secret": {"grant": [], "revoke": ["WRITE"]}}}}}
+    assert alice.put(f"/policies/{thing_id}", json=policy).status_code == 204
+    with open_socket(server.base_url, "frank") as frank:
+        for path, value in [("/", {"attributes": {"secret": 2}}), ("/attributes", {"secret": None}),
+                            ("/attributes/secret", 2)]:
+            assert _error(frank.request(_merge(thing_id, path, value))) == (403, "things:thing.notmodifiable")
+        assert frank.request(_merge(thing_id, "/attributes", {"model": "T2"}))["status"] == 204
+    assert alice.get(f"/things/{thing_id}/attributes").json() == {"secret": 1, "model": "T2"}
