@@ -32,7 +32,7 @@ from twinhub.model.resources import classify, missing_part
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer
 from twinhub.service.compact_cache import CompactCache
-from twinhub.service.conditions import Condition, check_condition
+from twinhub.service.conditions import Condition, check_condition, require_readable_condition
 from twinhub.service.creation import changed_policy_id, plan_creation, refuse_inline_policy, thing_policy_id
 from twinhub.service.enforcement import (
     authorize_write,
@@ -151,6 +151,8 @@ class ThingService:
     def _read(self, thing: Thing, path: Pointer, subjects: tuple[str, ...], enforcer: Enforcer | None,
               preconditions: Preconditions, condition: Condition | None = None) -> Retrieved:
         enforcer = ensure_readable(enforcer, subjects, thing.thing_id, path)
+        if condition is not None:
+            require_readable_condition((condition,), enforcer, subjects, thing.thing_id)
         value = thing.doc if not path else get_at(thing.doc, path)
         if value is MISSING:  # as Ditto: a missing resource is 404 whatever the conditional headers say
             raise missing_part(thing.doc, thing.thing_id, path)
@@ -255,6 +257,9 @@ class ThingService:
             assert current is not None
             refuse_inline_policy(command)
             enforcer = await self.enforcer(current)
+            if condition is not None and enforcer is not None and enforcer.has_partial(subjects, "thing", (), [READ]):
+                # Ditto checks the condition's fields before the command's own permission: 412 before 403.
+                require_readable_condition((condition,), enforcer, subjects, current.thing_id)
             authorize_write(enforcer, subjects, command)
             await self._check_new_policy_id(current, command, subjects)
         if preconditions != NO_PRECONDITIONS:  # the tag of a part hashes a READ view: only when compared
