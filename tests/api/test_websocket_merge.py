@@ -7,6 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from tests.api.helpers import writer_policy
 from tests.api.websocket import DittoSocket, open_socket, topic
 from twinhub.testing import Server
 
@@ -63,11 +64,7 @@ def test_a_merge_touching_a_revoked_leaf_is_thing_notmodifiable(server: Server, 
     the same fallback error, `things:thing.notmodifiable`, at any path."""
     alice = as_user("alice")
     assert alice.put(f"/things/{thing_id}", json={"attributes": {"secret": 1, "model": "T1"}}).status_code == 201
-    grant = {"grant": ["READ", "WRITE"], "revoke": []}
-    policy = {"entries": {
-        "owner": {"subjects": {"nginx:alice": {"type": "test"}}, "resources": {"thing:/": grant, "policy:/": grant}},
-        "writer": {"subjects": {"nginx:frank": {"type": "test"}},
-                   "resources": {"thing:/": grant, "thing:/attributes/secret": {"grant": [], "revoke": ["WRITE"]}}}}}
+    policy = writer_policy("alice", "frank", {"thing:/attributes/secret": ["WRITE"]})
     assert alice.put(f"/policies/{thing_id}", json=policy).status_code == 204
     with open_socket(server.base_url, "frank") as frank:
         for path, value in [("/", {"attributes": {"secret": 2}}), ("/attributes", {"secret": None}),
@@ -75,3 +72,38 @@ def test_a_merge_touching_a_revoked_leaf_is_thing_notmodifiable(server: Server, 
             assert _error(frank.request(_merge(thing_id, path, value))) == (403, "things:thing.notmodifiable")
         assert frank.request(_merge(thing_id, "/attributes", {"model": "T2"}))["status"] == 204
     assert alice.get(f"/things/{thing_id}/attributes").json() == {"secret": 1, "model": "T2"}
+
+
+def test_patch_conditions_over_the_ditto_protocol(server: Server, socket: DittoSocket, thing_id: str) -> None:
+    """The Ditto Protocol example of Ditto's `basic-conditional-requests.md`: the header's value is the JSON object
+    as a string; the conditioned parts whose conditions fail are left out of the merge and of its event."""
+    create = {"topic": topic(thing_id, "things/twin/commands/create"), "path": "/", "headers": {},
+              "value": {"features": {"temperature": {"properties": {"value": 15}},
+                                     "humidity": {"properties": {"value": 90}}}}}
+    assert socket.request(create)["status"] == 201
+    conditions = '{"features/temperature/properties/value":"gt(features/temperature/properties/value,20)",' \
+                 '"features/humidity/properties/value":"lt(features/humidity/properties/value,95)"}'
+    patch = {"attributes": {"lastMaintenance": "2023-01-20T15:00:00Z"},
+             "features": {"temperature": {"properties": {"value": 25}}, "humidity": {"properties": {"value": 60}}}}
+    with open_socket(server.base_url) as watcher:  # a session is not sent the events of its own commands
+        watcher.control("START-SEND-EVENTS")
+        merged = socket.request(_merge(thing_id, "/", patch, **{"merge-thing-patch-conditions": conditions}))
+        assert merged["status"] == 204
+        event = watcher.receive_until(
+            lambda frame: isinstance(frame, dict) and frame["topic"] == topic(thing_id, "things/twin/events/merged"))
+    assert isinstance(event, dict)
+    assert event["value"] == {"attributes": {"lastMaintenance": "2023-01-20T15:00:00Z"}, "features": {
+        "temperature": {"properties": {}}, "humidity": {"properties": {"value": 60}}}}
+    retrieve = {"topic": topic(thing_id, "things/twin/commands/retrieve"), "path": "/features", "headers": {}}
+    assert socket.request(retrieve)["value"] == {"temperature": {"properties": {"value": 15}},
+                                                 "humidity": {"properties": {"value": 60}}}
+
+
+@pytest.mark.parametrize(("conditions", "code"), [("[1]", "header.invalid"), ({"a": 1}, "header.invalid"),
+                                                  ('{"attributes/a":"gt(x"}', "things:condition.invalid")])
+def test_invalid_patch_conditions_over_the_ditto_protocol_are_400(socket: DittoSocket, created: str,
+                                                                  conditions: object, code: str) -> None:
+    """Ditto reads the header as a JSON object of strings (`header.invalid`) whose conditions must parse
+    (`things:condition.invalid`)."""
+    frame = socket.request(_merge(created, "/attributes", {"a": 2}, **{"merge-thing-patch-conditions": conditions}))
+    assert _error(frame) == (400, code)

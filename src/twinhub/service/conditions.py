@@ -53,13 +53,16 @@ def parse_condition(text: str) -> Condition:
 
 def check_condition(condition: Condition | None, thing: Thing, view: JsonValue, now: datetime) -> None:
     """Raise 412 `things:condition.failed` unless the readable view of `thing` matches `condition`."""
-    if condition is None:
-        return
+    if condition is not None and not condition_holds(condition, thing, view, now):
+        raise ThingConditionFailed(thing.thing_id, condition.text)
+
+
+def condition_holds(condition: Condition, thing: Thing, view: JsonValue, now: datetime) -> bool:
+    """Whether `view` (of `thing`, with its `_revision`, `_created` and `_modified`) matches `condition`."""
     readable: JsonObject = dict(view) if isinstance(view, dict) else {"thingId": thing.thing_id}
     readable.update({"_revision": thing.revision, "_created": format_timestamp(thing.created),
                      "_modified": format_timestamp(thing.modified)})
-    if not matches(resolve_placeholders(condition.node, now), readable):
-        raise ThingConditionFailed(thing.thing_id, condition.text)
+    return matches(resolve_placeholders(condition.node, now), readable)
 
 
 def condition_resources(node: Node) -> list[Pointer]:
