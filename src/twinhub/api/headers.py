@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,6 +69,13 @@ def _lookup(request: HTTPConnection) -> _Lookup:
         query = dict(request.query_params.items()) if scope.get("query_string") else {}
         lookup = scope[_LOOKUP_KEY] = _Lookup(query, headers)
     return lookup
+
+
+def header_maps(request: HTTPConnection) -> tuple[Mapping[str, str], Mapping[str, str]]:
+    """The request's HTTP headers (lower-case names, the first if repeated) and query parameters (the last if
+    repeated), read once per request and shared by every lookup."""
+    lookup = _lookup(request)
+    return lookup.headers, lookup.query
 
 
 def query_param(request: HTTPConnection, name: str) -> str | None:

@@ -76,8 +76,10 @@ _HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 def accepts_event_stream(request: Request) -> bool:
     """Whether the request asks for `text/event-stream` by name (wildcards keep the JSON answer)."""
-    accept = http_header(request, "accept") or ""
-    return any(part.split(";", 1)[0].strip().lower() == EVENT_STREAM for part in accept.split(","))
+    accept = (http_header(request, "accept") or "").lower()
+    if EVENT_STREAM not in accept:  # every GET asks: most say nothing of it
+        return False
+    return any(part.split(";", 1)[0].strip() == EVENT_STREAM for part in accept.split(","))
 
 
 # -- /things ---------------------------------------------------------------------------------------
