@@ -12,7 +12,8 @@ from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from twinhub.api.openapi.document import document_json
 from twinhub.api.responses import JSON
@@ -30,4 +31,5 @@ async def openapi_document(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     Route(DOCUMENT_PATH, openapi_document, methods=["GET"]),
+    Mount(PAGE_PATH, StaticFiles(directory=STATIC, html=True)),
 ]
