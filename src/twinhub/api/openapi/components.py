@@ -38,7 +38,7 @@ _SCHEMAS: JsonObject = {
         "type": "object", "required": ["status", "error", "message"],
         "description": "Ditto's error body: every failure of the API answers one.",
         "properties": {"status": {"type": "integer", "example": 404},
-                       "error": _string("The error code, `<domain>:<kind>`.", "things:thing.notfound"),
+                       "error": _string("The error code, `<domain>:<kind>` (as `things:thing.notfound`)."),
                        "message": {"type": "string"}, "description": {"type": "string"},
                        "href": {"type": "string"}}},
     "Attributes": {**_OBJECT, "description": "A thing's attributes: any JSON object."},
