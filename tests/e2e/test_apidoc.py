@@ -64,7 +64,7 @@ def browser() -> Iterator[Any]:
 
 def open_page(browser: Any, server: Server, **context: Any) -> Any:
     page = browser.new_context(**context).new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(30_000)  # Swagger UI parses a 1.8 MB bundle: slow on a loaded machine
     page.goto(f"{server.base_url}/apidoc/")
     page.locator(".swagger-ui .info .title").filter(has_text="twinhub HTTP API").wait_for()
     return page
