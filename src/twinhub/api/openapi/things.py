@@ -22,8 +22,9 @@ _WRITE_PARAMS: list[JsonValue] = [param("condition"), param("timeout"), param("r
 
 
 def _resource(tag: str, noun: str, value: JsonObject, path_params: list[str], *, deletable: bool = True,
-              creatable: bool = True) -> JsonObject:
-    """GET, PUT, PATCH (a JSON merge patch) and DELETE of one part of a thing."""
+              creatable: bool = True, read: JsonObject | None = None) -> JsonObject:
+    """GET, PUT, PATCH (a JSON merge patch) and DELETE of one part of a thing (`read`: what GET answers, if
+    not `value`)."""
     params: list[JsonValue] = [param(name) for name in path_params]
     written: dict[str, JsonValue] = {
                "201": json_answer(f"Created the {noun}.", value, headers=("ETag", "Location")),
@@ -34,7 +35,7 @@ def _resource(tag: str, noun: str, value: JsonObject, path_params: list[str], *,
     item: JsonObject = {
         "parameters": params,
         "get": operation(tag, f"Retrieve the {noun}", {
-            "200": json_answer(f"The {noun}.", value, headers=("ETag",)), "304": "NotModified",
+            "200": json_answer(f"The {noun}.", read or value, headers=("ETag",)), "304": "NotModified",
             "404": "Error404", "412": "Error412"}, parameters=_READ_PARAMS),
         "put": operation(tag, f"Create or replace the {noun}", written, parameters=_WRITE_PARAMS,
                          request_body=body(value, f"The new {noun}.")),
@@ -79,7 +80,7 @@ def things_paths() -> JsonObject:
                              "description": "The namespace of the generated id."}, *_WRITE_PARAMS],
                 request_body=body(schema("NewThing"), "The thing (without thingId).", required=False)),
         },
-        "/api/2/things/{thingId}": _resource(THINGS, "thing", schema("NewThing"), thing),
+        "/api/2/things/{thingId}": _resource(THINGS, "thing", schema("NewThing"), thing, read=schema("Thing")),
         "/api/2/things/{thingId}/policyId": _resource(THINGS, "thing's policy id", {"type": "string"}, thing,
                                                       deletable=False, creatable=False),
         "/api/2/things/{thingId}/definition": _resource(THINGS, "thing's definition", schema("Definition"), thing),
