@@ -17,7 +17,7 @@ from twinhub.history import HISTORY_TIMESTAMP_HEADER, parse_device_time
 from twinhub.model.commands import IfEqual
 from twinhub.model.errors import DuplicateHeaderField, HeaderInvalid, HeadersTooLarge, TimeoutInvalid
 from twinhub.model.etag import Preconditions
-from twinhub.model.fields import FieldSelector, parse_fields
+from twinhub.model.fields import FieldSelector, parse_fields_parameter
 
 # The pure header parsing lives in the model (the WebSocket and connections use it too); re-exported here.
 from twinhub.model.headers import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
@@ -158,7 +158,7 @@ def parse_headers(request: Request) -> RequestHeaders:
         at_revision=at_revision,
         at_timestamp=None if timestamp_text is None else parse_timestamp("at-historical-timestamp",
                                                                          timestamp_text),
-        fields=None if fields_text is None else parse_fields(fields_text),
+        fields=None if fields_text is None else parse_fields_parameter(fields_text),
         condition=parse_condition(condition_text) if (condition_text := ditto_header(request, "condition")) else None,
         requested_acks=requested_acks if timeout != 0 else (),
         history_time=None if (history_text := ditto_header(request, HISTORY_TIMESTAMP_HEADER)) is None

@@ -35,7 +35,7 @@ from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing
 from twinhub.model.pointer import parse_pointer
 from twinhub.model.types import Pointer
 from twinhub.service.requested_acks import WriteOutcome
-from twinhub.service.views import project_thing, project_value, with_special_fields
+from twinhub.service.views import inline_policies, project_thing, project_value, wants_policy, with_special_fields
 
 PREFIX = b"/api/2/things/"
 
@@ -71,7 +71,10 @@ async def _retrieve_many(request: Request, ctx: Context, auth: AuthContext, head
     for thing_id in ids:
         parse_thing_id(thing_id)
     found = await ctx.things.retrieve_many(ids, auth.subjects)
-    return json_response([project_thing(thing, view, headers.fields) for thing, view in found])
+    projected = [project_thing(thing, view, headers.fields) for thing, view in found]
+    if wants_policy(headers.fields):
+        projected = await inline_policies(ctx.policies, [thing for thing, _ in found], projected, auth.subjects)
+    return json_response(projected)
 
 
 async def _create_with_generated_id(request: Request, ctx: Context, auth: AuthContext,
@@ -139,10 +142,13 @@ async def _retrieve(ctx: Context, auth: AuthContext, thing_id: str, path: Pointe
     value = retrieved.value
     if not path and isinstance(value, dict):
         value = with_special_fields(retrieved.thing, value, headers.fields)
+    value = project_value(value, headers.fields)
+    if not path and wants_policy(headers.fields):
+        [value] = await inline_policies(ctx.policies, [retrieved.thing], [value], auth.subjects)
     response_headers = {"ETag": retrieved.etag}
     if headers.correlation_id:
         response_headers["correlation-id"] = headers.correlation_id
-    return json_response(project_value(value, headers.fields), 200, response_headers)
+    return json_response(value, 200, response_headers)
 
 
 class _ThingResourceShortcut(Route):
