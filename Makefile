@@ -34,7 +34,9 @@ lint: $(TEST_STAMP)
 test: $(TEST_STAMP)
 	@$(MAKE) --no-print-directory -j2 lint pytest
 
+# The browser test needs Chromium: installed when missing (in CI, a failure to install fails the run).
 pytest: $(TEST_STAMP)
+	scripts/ensure-chromium
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: $(TEST_STAMP)

@@ -27,6 +27,7 @@ from typing import Protocol
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from twinhub.api.cors import cors_middleware
 from twinhub.api.errors import exception_handlers
 from twinhub.api.subsystem import HttpApi
 from twinhub.auth import build_authenticator
@@ -148,9 +149,10 @@ def create_app(settings: Settings, subsystems: Sequence[Subsystem] | None = None
                 started()
             yield state
 
-    # The HTTP API renders errors for every route, whichever subsystem it comes from.
+    # The HTTP API renders errors for every route, whichever subsystem it comes from. Middleware wraps every
+    # request: only what the settings ask for (CORS, when origins are set), to keep the hot routes lean.
     return Starlette(routes=[route for part in parts for route in part.routes], lifespan=lifespan,
-                     exception_handlers=exception_handlers(settings))
+                     exception_handlers=exception_handlers(settings), middleware=cors_middleware(settings))
 
 
 def app_from_env() -> Starlette:

@@ -24,12 +24,15 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     (per width: `1m=90d,1h=5y`), journal_retention (how long the thing journal is kept: `90d`; default forever),
     retention_interval (seconds between two pruning passes); see twinhub.history.retention,
     history_influxdb_url (an InfluxDB `/write` URL the points this worker commits are forwarded to, as
-    `http://127.0.0.1:8086/write?db=twinhub`; empty: none), history_influxdb_token (sent as `Token <token>`)
+    `http://127.0.0.1:8086/write?db=twinhub`; empty: none), history_influxdb_token (sent as `Token <token>`),
+    cors_origins (the browser origins, `https://console.example.com`, that may call the API cross-origin:
+    comma-separated in TWINHUB_CORS_ORIGINS, a list in TOML; `*` is any origin; default none: no CORS headers)
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -113,6 +116,8 @@ class Settings:
     # (InfluxDB 1.8+/2.x `Authorization: Token`) is kept out of `repr`.
     history_influxdb_url: str = ""
     history_influxdb_token: str = field(default="", repr=False)
+    # Cross-origin requests from browsers (twinhub.api.cors): the origins allowed, `*` for any; none: CORS off.
+    cors_origins: tuple[str, ...] = ()
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
@@ -176,6 +181,8 @@ def _convert(name: str, raw: object) -> object:
         raise SettingsError(f"setting 'history_influxdb_url': {raw!r} is not an http(s) URL")
     if name == "mqtt_telemetry" and str(raw) not in TELEMETRY_LAYOUTS:
         raise SettingsError(f"setting 'mqtt_telemetry': {raw!r} is not one of {', '.join(TELEMETRY_LAYOUTS)}")
+    if name == "cors_origins":
+        return _cors_origins(raw)
     default = getattr(Settings(), name)
     if isinstance(default, tuple):  # a list of names: comma-separated text, or a TOML list of strings
         items = raw if isinstance(raw, list) else str(raw).split(",")
@@ -200,6 +207,21 @@ def _convert(name: str, raw: object) -> object:
 
 TELEMETRY_LAYOUTS = ("features", "attributes", "merge")  # twinhub.connectivity.device.telemetry.Layout, which
 # config cannot import (it sits below connectivity); tests/unit/test_config.py pins them equal
+
+
+def _cors_origins(raw: object) -> tuple[str, ...]:
+    """Origins as a browser sends them (`scheme://host[:port]`, lower case, no path), or `*`."""
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    origins: list[str] = []
+    for item in setting_items(str(item) for item in items):
+        origin = item if item == "*" else item.rstrip("/").lower()
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise SettingsError(f"setting 'cors_origins': {item!r} is not an origin (scheme://host[:port]) nor *")
+        origins.append(origin)
+    return tuple(dict.fromkeys(origins))
+
+
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://([^\s/?#@:\[\]]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?")
 
 
 def _mqtt_port(raw: object) -> int | None:

@@ -1,5 +1,5 @@
-"""Ditto headers as HTTP headers or query parameters (the query parameter wins), repeated ones, the echoed
-correlation-id, and the `Location` of what a write created."""
+"""Ditto headers as HTTP headers or query parameters (the query parameter wins), the echoed correlation-id,
+and the `Location` of what a write created. Repeated and oversized headers: `test_header_limits.py`."""
 
 from __future__ import annotations
 
@@ -47,16 +47,6 @@ def test_the_last_of_repeated_query_parameters_counts(client: httpx.Client, thin
     assert read.headers["correlation-id"] == "last"
     fields = client.get(f"/things/{thing_id}", params=[("fields", "attributes"), ("fields", "thingId")])
     assert fields.json() == {"thingId": thing_id}
-
-
-def test_the_first_of_repeated_headers_counts(server: Server, thing_id: str) -> None:
-    with httpx.Client(base_url=server.base_url + "/api/2", auth=("ditto", "ditto"), timeout=30) as client:
-        client.put(f"/things/{thing_id}", json={})
-        repeated = [("correlation-id", "first"), ("correlation-id", "second")]
-        assert client.get(f"/things/{thing_id}", headers=repeated).headers["correlation-id"] == "first"
-        # An invalid second timeout is not read: the first one, 0, answers the write at once.
-        timeouts = [("timeout", "0"), ("timeout", "nonsense")]
-        assert client.put(f"/things/{thing_id}/attributes/b", json=2, headers=timeouts).status_code == 202
 
 
 def test_headers_are_case_insensitive(client: httpx.Client, thing_id: str) -> None:

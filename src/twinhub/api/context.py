@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
 
+from twinhub.api.headers import check_request_headers, header_maps
 from twinhub.auth import AuthContext, Authenticator
 from twinhub.config import Settings
 from twinhub.model.errors import TwinhubError
@@ -40,8 +41,11 @@ class Context:
     background: set[asyncio.Future[object]] = field(default_factory=set)
 
     async def authenticate(self, connection: HTTPConnection) -> AuthContext:
-        """The subjects of the request; raises 401 `gateway:authentication.failed`."""
-        return await self.authenticator.authenticate(connection.headers, connection.query_params)
+        """The subjects of the request; raises 400 or 431 for headers Ditto refuses (`check_request_headers`),
+        401 `gateway:authentication.failed`."""
+        check_request_headers(connection)
+        headers, query = header_maps(connection)  # plain dicts, built once: cheaper than Starlette's views
+        return await self.authenticator.authenticate(headers, query)
 
     def keep(self, task: asyncio.Future[object]) -> None:
         """Hold `task` until it is done, so a write always finishes even if its request does not."""

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ExceptionHandler
 
-from twinhub.api.headers import ditto_header
+from twinhub.api.headers import correlation_id
 from twinhub.api.responses import error_response
 from twinhub.config import Settings
 from twinhub.model.errors import (
@@ -45,7 +45,7 @@ def exception_handlers(settings: Settings) -> Mapping[Any, ExceptionHandler]:
 
 def render_error(error: TwinhubError, request: Request, settings: Settings) -> Response:
     """Ditto's answer to `error` for `request`."""
-    response = error_response(error, ditto_header(request, "correlation-id"))
+    response = error_response(error, correlation_id(request))
     if isinstance(error, AuthenticationFailed):
         # Offer only a challenge the client can answer: a browser shows a login box for Basic.
         basic = settings.basic_auth or settings.dev_auth

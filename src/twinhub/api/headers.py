@@ -1,7 +1,13 @@
-"""Ditto headers of an HTTP request: each may come as a query parameter or as an HTTP header."""
+"""Ditto headers of an HTTP request: each may come as a query parameter or as an HTTP header.
+
+As Ditto's gateway (RootRouteHeadersStepBuilder, DefaultDittoHeadersValidator), a request may carry no header
+field twice and at most `MAX_HEADERS_BYTES` of headers (`check_request_headers`); the correlation id may also
+come as `x-correlation-id` (CorrelationIdEnsuringDirective; `correlation_id`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,9 +16,9 @@ from starlette.requests import HTTPConnection, Request
 from twinhub.auth.context import AuthContext
 from twinhub.history import HISTORY_TIMESTAMP_HEADER, parse_device_time
 from twinhub.model.commands import IfEqual
-from twinhub.model.errors import HeaderInvalid, TimeoutInvalid
+from twinhub.model.errors import DuplicateHeaderField, HeaderInvalid, HeadersTooLarge, TimeoutInvalid
 from twinhub.model.etag import Preconditions
-from twinhub.model.fields import FieldSelector, parse_fields
+from twinhub.model.fields import FieldSelector, parse_fields_parameter
 
 # The pure header parsing lives in the model (the WebSocket and connections use it too); re-exported here.
 from twinhub.model.headers import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
@@ -28,6 +34,10 @@ from twinhub.service.event_headers import carried_headers
 from twinhub.service.live import new_correlation_id
 
 _IF_EQUAL: tuple[IfEqual, ...] = ("update", "skip", "skip-minimizing-merge")
+
+# Ditto's limit on a request's headers, names and values together (`ditto-edge-service.conf`
+# `ditto-headers-validator.max-bytes = 5k`).
+MAX_HEADERS_BYTES = 5 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,7 @@ class _Lookup:
 
     query: dict[str, str]
     headers: dict[str, str]
+    repeated: bool  # some header field comes more than once
 
 
 _LOOKUP_KEY = "twinhub.headers"  # where the request's _Lookup is kept in its scope
@@ -64,10 +75,33 @@ def _lookup(request: HTTPConnection) -> _Lookup:
     lookup: _Lookup | None = scope.get(_LOOKUP_KEY)
     if lookup is None:
         # Reversed, so that the first of repeated headers is the one kept; ASGI header names are lower-case.
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
+        raw = scope["headers"]
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(raw)}
         query = dict(request.query_params.items()) if scope.get("query_string") else {}
-        lookup = scope[_LOOKUP_KEY] = _Lookup(query, headers)
+        lookup = scope[_LOOKUP_KEY] = _Lookup(query, headers, len(headers) != len(raw))
     return lookup
+
+
+def header_maps(request: HTTPConnection) -> tuple[Mapping[str, str], Mapping[str, str]]:
+    """The request's HTTP headers (lower-case names, the first if repeated) and query parameters (the last if
+    repeated), read once per request and shared by every lookup."""
+    lookup = _lookup(request)
+    return lookup.headers, lookup.query
+
+
+def check_request_headers(request: HTTPConnection) -> None:
+    """Refuse what Ditto's gateway refuses before anything else: a header field that comes twice (400
+    `gateway:duplicate.header.field`, naming it) and headers larger than `MAX_HEADERS_BYTES` in all (431
+    `headers.too.large`; counted as Ditto counts them, each name's length plus its value's)."""
+    raw: list[tuple[bytes, bytes]] = request.scope["headers"]
+    if _lookup(request).repeated:
+        seen: set[bytes] = set()
+        for name, _ in raw:
+            if name in seen:
+                raise DuplicateHeaderField(name.decode("latin-1"))
+            seen.add(name)
+    if sum(len(name) + len(value) for name, value in raw) > MAX_HEADERS_BYTES:
+        raise HeadersTooLarge(MAX_HEADERS_BYTES)
 
 
 def query_param(request: HTTPConnection, name: str) -> str | None:
@@ -85,6 +119,16 @@ def ditto_header(request: HTTPConnection, name: str) -> str | None:
     lookup = _lookup(request)
     value = lookup.query.get(name)
     return value if value is not None else lookup.headers.get(name)
+
+
+def correlation_id(request: HTTPConnection) -> str | None:
+    """The request's correlation id: the `correlation-id` query parameter or header, else the `x-correlation-id`
+    header Ditto also reads (its own name for it; the response echoes it as `correlation-id`); None when absent."""
+    lookup = _lookup(request)
+    value = lookup.query.get("correlation-id")
+    if value is None:
+        value = lookup.headers.get("correlation-id")
+    return lookup.headers.get("x-correlation-id") if value is None else value
 
 
 def parse_headers(request: Request) -> RequestHeaders:
@@ -114,7 +158,7 @@ def parse_headers(request: Request) -> RequestHeaders:
     fields_text = query_param(request, "fields")
     return RequestHeaders(
         # As Ditto, every request has a correlation-id: the events and acknowledgements of a write carry it.
-        correlation_id=ditto_header(request, "correlation-id") or new_correlation_id(),
+        correlation_id=correlation_id(request) or new_correlation_id(),
         timeout=timeout,
         response_required=response_required,
         preconditions=Preconditions(http_header(request, "if-match"), http_header(request, "if-none-match")),
@@ -122,7 +166,7 @@ def parse_headers(request: Request) -> RequestHeaders:
         at_revision=at_revision,
         at_timestamp=None if timestamp_text is None else parse_timestamp("at-historical-timestamp",
                                                                          timestamp_text),
-        fields=None if fields_text is None else parse_fields(fields_text),
+        fields=None if fields_text is None else parse_fields_parameter(fields_text),
         condition=parse_condition(condition_text) if (condition_text := ditto_header(request, "condition")) else None,
         requested_acks=requested_acks if timeout != 0 else (),
         history_time=None if (history_text := ditto_header(request, HISTORY_TIMESTAMP_HEADER)) is None

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from twinhub.api import headers as request_headers
 from twinhub.api.body import read_body, read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, ditto_header
@@ -119,7 +120,7 @@ async def _send(request: Request, ctx: Context, auth: AuthContext, message: Live
         raise TimeoutInvalid("A timeout of 0 cannot be combined with requested acknowledgements.")
     condition_text = ditto_header(request, "condition")
     condition = parse_condition(condition_text) if condition_text else None
-    correlation_id = ditto_header(request, "correlation-id") or new_correlation_id()
+    correlation_id = request_headers.correlation_id(request) or new_correlation_id()
     body = await read_body(request, ctx.settings.max_request_size)
     content_type = request.headers.get("content-type") or ("application/octet-stream" if body else None)
     if body and payload_kind(content_type) == "json":  # parsed here as Ditto does: 400 for bad or too deep JSON

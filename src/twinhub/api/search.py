@@ -16,11 +16,11 @@ from twinhub.api.context import Context, context_of
 from twinhub.api.responses import json_response
 from twinhub.api.sse import accepts_event_stream, stream_search
 from twinhub.model.errors import MediaTypeUnsupported, MethodNotAllowed
-from twinhub.model.fields import FieldSelector, parse_fields
+from twinhub.model.fields import FieldSelector, parse_fields_parameter
 from twinhub.model.types import JsonValue
 from twinhub.rql import CursorOption, parse_options, render_options
 from twinhub.service.search import SearchPage, SearchQuery
-from twinhub.service.views import project_thing
+from twinhub.service.views import inline_policies, project_thing, wants_policy
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -50,11 +50,15 @@ def _query(parameters: ImmutableMultiDict[str, str], *, with_filter: bool = True
 
 def _fields(parameters: ImmutableMultiDict[str, str]) -> FieldSelector | None:
     text = parameters.get("fields")
-    return None if text is None else parse_fields(text)
+    return None if text is None else parse_fields_parameter(text)
 
 
-def _items(page: SearchPage, selector: FieldSelector | None) -> list[JsonValue]:
-    return [project_thing(thing, view, selector) for thing, view in page.things]
+async def _items(ctx: Context, page: SearchPage, selector: FieldSelector | None,
+                 subjects: tuple[str, ...]) -> list[JsonValue]:
+    items = [project_thing(thing, view, selector) for thing, view in page.things]
+    if wants_policy(selector):
+        items = await inline_policies(ctx.policies, [thing for thing, _ in page.things], items, subjects)
+    return items
 
 
 async def search_things(request: Request) -> Response:
@@ -65,7 +69,7 @@ async def search_things(request: Request) -> Response:
     parameters = await _parameters(request, ctx)
     selector = _fields(parameters)
     page = await ctx.search.search(_query(parameters), auth.subjects)
-    body: dict[str, JsonValue] = {"items": _items(page, selector)}
+    body: dict[str, JsonValue] = {"items": await _items(ctx, page, selector, auth.subjects)}
     if page.next_page_offset is not None:
         body["nextPageOffset"] = page.next_page_offset
     elif page.cursor is not None:
@@ -89,7 +93,7 @@ async def list_things(request: Request, ctx: Context, subjects: tuple[str, ...],
     links = [f'<{base}>; rel="canonical"']
     if page.cursor is not None:
         links.append(f'<{base}?option={quote(_next_options(parameters.getlist("option"), page.cursor))}>; rel="next"')
-    return json_response(_items(page, selector), headers={"Link": ", ".join(links)})
+    return json_response(await _items(ctx, page, selector, subjects), headers={"Link": ", ".join(links)})
 
 
 def _next_options(options: Sequence[str], cursor: str) -> str:

@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from twinhub.api.context import Context
-from twinhub.api.headers import ditto_header, http_header, parse_timestamp
+from twinhub.api.headers import correlation_id, http_header, parse_timestamp
 from twinhub.api.paths import query_values
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import HeaderInvalid, RequestInvalid, ThingIdInvalid, ThingIdsMissing, TwinhubError
@@ -76,8 +76,10 @@ _HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 def accepts_event_stream(request: Request) -> bool:
     """Whether the request asks for `text/event-stream` by name (wildcards keep the JSON answer)."""
-    accept = http_header(request, "accept") or ""
-    return any(part.split(";", 1)[0].strip().lower() == EVENT_STREAM for part in accept.split(","))
+    accept = (http_header(request, "accept") or "").lower()
+    if EVENT_STREAM not in accept:  # every GET asks: most say nothing of it
+        return False
+    return any(part.split(";", 1)[0].strip() == EVENT_STREAM for part in accept.split(","))
 
 
 # -- /things ---------------------------------------------------------------------------------------
@@ -239,9 +241,9 @@ async def _replayed(deliveries: AsyncIterator[Delivery],
 def event_stream(chunks: AsyncIterator[bytes], request: Request) -> Response:
     """A `text/event-stream` response of `chunks`, unbuffered, echoing the request's correlation-id."""
     headers = dict(_HEADERS)
-    correlation_id = ditto_header(request, "correlation-id")  # as Ditto, a query parameter serves as the header
-    if correlation_id:
-        headers["correlation-id"] = correlation_id
+    correlation = correlation_id(request)  # as Ditto, a query parameter serves as the header
+    if correlation:
+        headers["correlation-id"] = correlation
     return StreamingResponse(chunks, media_type=EVENT_STREAM, headers=headers)
 
 

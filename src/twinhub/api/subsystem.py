@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from twinhub.api import messages, permissions, policies, search, things, websocket
+from twinhub.api import messages, openapi, permissions, policies, search, things, websocket
 from twinhub.api.context import STATE_KEY, Context, context_of
 from twinhub.api.responses import json_response
 from twinhub.config import Settings
@@ -44,6 +44,7 @@ class HttpApi:
         *permissions.routes,
         *search.routes,
         *websocket.routes,
+        *openapi.routes,  # the document and the API page, last: the hot routes match before them
     )
 
     def __init__(self, settings: Settings) -> None:

@@ -28,6 +28,7 @@ from twinhub.auth.context import AuthContext
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import (
     MethodNotAllowed,
+    ResourceNotFound,
     ThingIdInvalid,
     ThingIdNotSettable,
     ThingIdsMissing,
@@ -39,14 +40,36 @@ from twinhub.model.resources import classify
 from twinhub.model.types import Pointer
 from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import WriteOutcome
-from twinhub.service.views import project_thing, project_value, with_special_fields
+from twinhub.service.views import inline_policies, project_thing, project_value, wants_policy, with_special_fields
 
 PREFIX = b"/api/2/things/"
 
 
+# Under these keys the rest of the path is a JSON pointer into the value (400 `json.pointer.invalid` when it has
+# an empty key); above them each segment is a route of Ditto's ThingsRoute / FeaturesRoute.
+_POINTER_PARENTS = ("attributes", "properties", "desiredProperties")
+
+
+def _route_keys(keys: list[str]) -> list[str]:
+    """The leading `keys` (after the thing id) that Ditto's routes match segment by segment."""
+    if keys[:1] == ["attributes"]:
+        return keys[:1]
+    if keys[:1] == ["features"] and len(keys) > 2 and keys[2] in _POINTER_PARENTS:
+        return keys[:3]
+    return keys
+
+
 def parse_thing_path(raw_path: bytes) -> tuple[str, Pointer]:
-    """Thing id and pointer from a raw `/api/2/things/{thingId}/...` path, each segment decoded alone."""
+    """Thing id and pointer from a raw `/api/2/things/{thingId}/...` path, each segment decoded alone.
+
+    An empty segment where Ditto's routes expect one (`/things//x`, `.../features//`, `{thingId}//attributes`)
+    matches no route of Ditto's (Pekko's `segment()` matcher needs a character, `pathEndOrSingleSlash` allows
+    one trailing slash only): 404 `gateway:resource.notfound`, not an invalid id or pointer."""
     segments = raw_path[len(PREFIX):].decode("latin-1").split("/")
+    route = [segments[0], *_route_keys(segments[1:])]
+    checked = route[:-1] if len(route) == len(segments) and len(route) > 1 else route  # a trailing slash is fine
+    if "" in checked:
+        raise ResourceNotFound(raw_path.decode("latin-1"))
     thing_id = decode_thing_id(segments[0])
     parse_thing_id(thing_id)
     return thing_id, parse_pointer("/".join(decode_keys(segments[1:])))
@@ -75,7 +98,10 @@ async def _retrieve_many(request: Request, ctx: Context, auth: AuthContext, head
     for thing_id in ids:
         parse_thing_id(thing_id)
     found = await ctx.things.retrieve_many(ids, auth.subjects)
-    return json_response([project_thing(thing, view, headers.fields) for thing, view in found])
+    projected = [project_thing(thing, view, headers.fields) for thing, view in found]
+    if wants_policy(headers.fields):
+        projected = await inline_policies(ctx.policies, [thing for thing, _ in found], projected, auth.subjects)
+    return json_response(projected)
 
 
 async def _create_with_generated_id(request: Request, ctx: Context, auth: AuthContext,
@@ -95,6 +121,8 @@ async def _create_with_generated_id(request: Request, ctx: Context, auth: AuthCo
 
 
 async def thing_resource(request: Request) -> Response:
+    if request.scope["raw_path"] == PREFIX:
+        return await things_root(request)  # Ditto's `/things` route takes one trailing slash (pathEndOrSingleSlash)
     ctx = context_of(request)
     auth = await ctx.authenticate(request)
     thing_id, path = parse_thing_path(request.scope["raw_path"])
@@ -148,10 +176,13 @@ async def _retrieve(ctx: Context, auth: AuthContext, thing_id: str, path: Pointe
     value = retrieved.value
     if not path and isinstance(value, dict):
         value = with_special_fields(retrieved.thing, value, headers.fields)
+    value = project_value(value, headers.fields)
+    if not path and wants_policy(headers.fields):
+        [value] = await inline_policies(ctx.policies, [retrieved.thing], [value], auth.subjects)
     response_headers = {"ETag": retrieved.etag}
     if headers.correlation_id:
         response_headers["correlation-id"] = headers.correlation_id
-    return json_response(project_value(value, headers.fields), 200, response_headers)
+    return json_response(value, 200, response_headers)
 
 
 class _ThingResourceShortcut(Route):

@@ -8,7 +8,7 @@ from typing import Final
 
 from starlette.requests import Request
 
-from twinhub.api.headers import ditto_header
+from twinhub.api.headers import check_request_headers, correlation_id
 from twinhub.auth import AuthContext, Authenticator
 from twinhub.history.service import HistoryService, PointFeeds
 from twinhub.service.live import new_correlation_id
@@ -25,7 +25,9 @@ class HistoryContext:
     feeds: PointFeeds
 
     async def authenticate(self, request: Request) -> AuthContext:
-        """The request's subjects; raises 401 `gateway:authentication.failed`."""
+        """The request's subjects; raises 400 or 431 for headers Ditto refuses (`check_request_headers`), 401
+        `gateway:authentication.failed`."""
+        check_request_headers(request)
         return await self.authenticator.authenticate(request.headers, request.query_params)
 
 
@@ -36,4 +38,4 @@ def context_of(request: Request) -> HistoryContext:
 
 def response_headers(request: Request) -> dict[str, str]:
     """The headers every answer carries: the request's correlation-id (a new one when it has none)."""
-    return {"correlation-id": ditto_header(request, "correlation-id") or new_correlation_id()}
+    return {"correlation-id": correlation_id(request) or new_correlation_id()}

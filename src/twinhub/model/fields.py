@@ -14,7 +14,7 @@ from twinhub.model.errors import FieldSelectorInvalid
 from twinhub.model.pointer import format_pointer
 from twinhub.model.types import JsonObject, Pointer
 
-__all__ = ["MAX_NESTING", "WILDCARD", "FieldSelector", "parse_fields", "select"]
+__all__ = ["MAX_NESTING", "WILDCARD", "FieldSelector", "parse_fields", "parse_fields_parameter", "select"]
 
 WILDCARD = "*"
 # Parentheses nest at most this deep; the parser recurses once per level.
@@ -25,13 +25,12 @@ _OPEN, _CLOSE, _COMMA = "(", ")", ","
 
 @dataclass(frozen=True, slots=True)
 class FieldSelector:
-    """The pointers a ``fields`` selector expands to, in order of first appearance, without duplicates."""
+    """The pointers a ``fields`` selector expands to, in order of first appearance, without duplicates; none
+    for the empty ``fields=`` of an HTTP request, which selects nothing."""
 
     pointers: tuple[Pointer, ...]
 
     def __post_init__(self) -> None:
-        if not self.pointers:
-            raise ValueError("a field selector needs at least one pointer")
         for pointer in self.pointers:
             if not pointer or any(not key for key in pointer):
                 raise ValueError(f"invalid pointer in field selector: {pointer!r}")
@@ -56,6 +55,12 @@ def parse_fields(text: str) -> FieldSelector:
     parser = _Parser(text)
     pointers = parser.parse_list((), nested=False)
     return FieldSelector(tuple(dict.fromkeys(pointers)))
+
+
+def parse_fields_parameter(text: str) -> FieldSelector:
+    """The ``fields`` query parameter of an HTTP request: as :func:`parse_fields`, but an empty one selects
+    nothing (Ditto answers ``fields=`` with ``{}``) instead of being invalid."""
+    return FieldSelector(()) if text == "" else parse_fields(text)
 
 
 class _Parser:

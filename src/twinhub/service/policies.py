@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from twinhub.bus.base import EventBus
 from twinhub.model.errors import (
+    NotFound,
     PolicyConflict,
     PolicyNotAccessible,
     PolicyNotCreatable,
@@ -233,6 +234,16 @@ class PolicyService:
         if not path and isinstance(view, dict):
             view = {"policyId": policy_id, **view}
         return policy, view, tag
+
+    async def inlined(self, policy_id: str, subjects: tuple[str, ...]) -> JsonObject | None:
+        """The policy as a thing's `_policy` field shows it: what a retrieve of the whole policy answers the
+        subjects, without its preconditions; None when they may not READ it, or it is gone (Ditto's
+        SupervisorInlinePolicyEnrichment leaves the field out then)."""
+        try:
+            _policy, view, _tag = await self.retrieve(policy_id, (), subjects)
+        except NotFound:
+            return None
+        return view if isinstance(view, dict) else None
 
     def _tag(self, policy: Policy, path: Pointer, enforcer: Enforcer | None, subjects: tuple[str, ...], *,
              stored: bool = True) -> str | None:

@@ -1,15 +1,21 @@
 """How answers show a thing, whatever the edge: the caller's view, the asked-for `_` fields, the `fields`
-selection (a GET, a Ditto Protocol `retrieve`, a search hit)."""
+selection (a GET, a Ditto Protocol `retrieve`, a search hit), and the thing's policy inlined as `_policy`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from twinhub.model.events import Thing, format_timestamp
 from twinhub.model.fields import FieldSelector, select
-from twinhub.model.thing import SPECIAL_FIELDS
+from twinhub.model.thing import INLINE_POLICY, SPECIAL_FIELDS
 from twinhub.model.types import JsonObject, JsonValue
+from twinhub.service.policies import PolicyService
 
-__all__ = ["project_thing", "project_value", "with_special_fields"]
+__all__ = ["LIFECYCLE", "inline_policies", "project_thing", "project_value", "wants_policy", "with_special_fields"]
 
+# Ditto's hidden special field `Thing.JsonFields.LIFECYCLE`, selected only by name. A thing an answer shows is
+# always `ACTIVE`: a deleted one (Ditto's `DELETED`) is answered 404.
+LIFECYCLE = "__lifecycle"
 
 
 def with_special_fields(thing: Thing, view: JsonObject, selector: FieldSelector | None) -> JsonObject:
@@ -24,6 +30,8 @@ def with_special_fields(thing: Thing, view: JsonObject, selector: FieldSelector 
         "_modified": format_timestamp(thing.modified),
     }
     extra = {key: specials[key] for key in SPECIAL_FIELDS if key in wanted}
+    if LIFECYCLE in wanted:
+        extra[LIFECYCLE] = "ACTIVE"
     return {**view, **extra} if extra else view
 
 
@@ -36,3 +44,26 @@ def project_value(value: JsonValue, selector: FieldSelector | None) -> JsonValue
     if selector is None or not isinstance(value, dict):
         return value
     return select(value, selector)
+
+
+def wants_policy(selector: FieldSelector | None) -> bool:
+    """Whether the selector asks for the thing's policy (a pointer below `_policy` asks for all of it, as in
+    Ditto's SupervisorInlinePolicyEnrichment.shouldRetrievePolicyWithThing)."""
+    return selector is not None and INLINE_POLICY in selector.top_level_keys()
+
+
+async def inline_policies(policies: PolicyService, things: Sequence[Thing], projected: list[JsonValue],
+                          subjects: tuple[str, ...]) -> list[JsonValue]:
+    """`projected` (the answers showing `things`, in order) with each thing's policy as `_policy`, where the
+    subjects may READ it; the others as they are. Each policy is looked up once."""
+    found: dict[str, JsonObject | None] = {}
+    inlined: list[JsonValue] = []
+    for thing, value in zip(things, projected, strict=True):
+        policy_id = thing.doc.get("policyId")
+        if isinstance(value, dict) and isinstance(policy_id, str):
+            if policy_id not in found:
+                found[policy_id] = await policies.inlined(policy_id, subjects)
+            if (policy := found[policy_id]) is not None:
+                value = {**value, INLINE_POLICY: policy}
+        inlined.append(value)
+    return inlined

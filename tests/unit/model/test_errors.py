@@ -47,6 +47,7 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.JsonPointerInvalid("/a", "why"), "json.pointer.invalid", 400, Invalid),
     (errors.HeaderInvalid("timeout", "x", "duration"), "header.invalid", 400, Invalid),
     (errors.TimeoutInvalid("m"), "timeout.invalid", 400, Invalid),
+    (errors.HeadersTooLarge(5120), "headers.too.large", 431, TwinhubError),
     (errors.MediaTypeUnsupported("text/plain", "application/json"), "mediatype.unsupported", 415, TwinhubError),
     (errors.MediaTypeMissing("application/merge-patch+json"), "mediatype.unsupported", 415, TwinhubError),
     (errors.RequestTooLarge(10, 5), "request.toolarge", 413, TooLarge),
@@ -58,6 +59,7 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.JwtIssuerNotSupported("https://issuer"), "gateway:jwt.issuer.notsupported", 401,
      errors.AuthenticationFailed),
     (errors.RequestInvalid("m", "d"), "gateway:request.invalid", 400, Invalid),
+    (errors.DuplicateHeaderField("x-correlation-id"), "gateway:duplicate.header.field", 400, Invalid),
     (errors.MethodNotAllowed("PATCH", ["GET"]), "gateway:method.notallowed", 405, TwinhubError),
     (errors.ResourceNotFound("/nowhere"), "gateway:resource.notfound", 404, NotFound),
     (errors.ServiceUnavailable(), "gateway:service.unavailable", 503, Unavailable),
@@ -184,7 +186,7 @@ SOURCE = Path(twinhub.__file__).parent
 # Ditto's codes: `<domain>:<name>.<kind>` (and the dotless `placeholder:unresolved`), the gateway-less
 # `json.invalid`, `too.many.requests`, ...
 CODE = re.compile(r"[a-z][a-z-]*:[a-zA-Z][\w-]*(?:\.[\w-]+)+|placeholder:unresolved"
-                  r"|(?:json|header|timeout|mediatype|request|command|too|internal|rql)(?:\.[a-z-]+)+")
+                  r"|(?:json|headers?|timeout|mediatype|request|command|too|internal|rql)(?:\.[a-z-]+)+")
 
 
 def _kinds() -> set[type[TwinhubError]]:
@@ -280,9 +282,10 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "AuthenticationFailed", "CommandTimeout", "Conflict", "ConnectionConfigurationInvalid", "ConnectionConflict",
         "ConnectionFailed", "ConnectionIdInvalid", "ConnectionIdNotSettable", "ConnectionNotAccessible",
         "ConnectionSignalIdEnforcementFailed", "ConnectionUnavailable", "ConnectionUriInvalid",
-        "ConnectionsAmountIllegal", "ConnectivityCommandInvalid", "CursorInvalid", "DefinitionInvalid", "ErrorBody",
+        "ConnectionsAmountIllegal", "ConnectivityCommandInvalid", "CursorInvalid", "DefinitionInvalid",
+        "DuplicateHeaderField", "ErrorBody",
         "EventSendNotAllowed", "FeatureDefinitionEmpty", "FieldSelectorInvalid", "HeaderInvalid",
-        "HistoryAggregationInvalid",
+        "HeadersTooLarge", "HistoryAggregationInvalid",
         "HistoryCursorInvalid", "HistoryFleetTooLarge", "HistoryFormatInvalid", "HistoryLimitInvalid",
         "HistoryPathsInvalid",
         "HistoryStepInvalid", "HistoryTimeInvalid", "InternalError",

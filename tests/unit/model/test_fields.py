@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from twinhub.model.errors import FieldSelectorInvalid
-from twinhub.model.fields import MAX_NESTING, FieldSelector, parse_fields, select
+from twinhub.model.fields import MAX_NESTING, FieldSelector, parse_fields, parse_fields_parameter, select
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
 # --- parsing ------------------------------------------------------------------------------
@@ -175,10 +175,21 @@ def test_parentheses_may_nest_up_to_the_limit_but_not_deeper() -> None:
         parse_fields("a(" * 5000)
 
 
-@pytest.mark.parametrize("pointers", [(), ((),), (("a", ""),)])
+@pytest.mark.parametrize("pointers", [((),), (("a", ""),)])
 def test_field_selector_refuses_empty_pointers_on_construction(pointers: tuple[Pointer, ...]) -> None:
     with pytest.raises(ValueError):
         FieldSelector(pointers)
+
+
+def test_an_empty_fields_parameter_selects_nothing() -> None:
+    """Ditto answers `fields=` with `{}` (an empty JsonFieldSelector); only the HTTP parameter may be empty."""
+    assert parse_fields_parameter("").pointers == ()
+    assert select({"thingId": "a:b", "attributes": {"x": 1}}, parse_fields_parameter("")) == {}
+    assert parse_fields_parameter("thingId").pointers == (("thingId",),)
+    with pytest.raises(FieldSelectorInvalid):
+        parse_fields_parameter(" ")
+    with pytest.raises(FieldSelectorInvalid):
+        parse_fields("")
 
 
 # --- select -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 
 from twinhub.bus.inprocess import InProcessBus
 from twinhub.model.commands import ThingCommand
+from twinhub.model.errors.search import RqlInvalid
 from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import JsonObject
 from twinhub.rql import CursorInvalid, RqlOptionInvalid
@@ -122,3 +123,14 @@ async def test_time_placeholders_and_expiry_use_the_services_clock(world: World)
     assert await world.search.count(query, OWNER) == 7
     world.clock[0] = CREATED + timedelta(hours=2)
     assert await world.search.count(query, OWNER) == 0
+
+
+async def test_a_filter_is_parsed_once_and_a_bad_one_fails_every_time(world: World) -> None:
+    """The time placeholder test above shows a remembered filter still resolves `time:now` per request."""
+    query = SearchQuery(("eq(attributes/n,6)",))
+    assert await world.search.count(query, OWNER) == 1
+    assert world.search._filter(query.filters) is world.search._filter(("eq(attributes/n,6)",))  # private: the point
+    assert await world.search.count(SearchQuery(("eq(attributes/n,5)",)), OWNER) == 1
+    for _ in range(2):
+        with pytest.raises(RqlInvalid):
+            await world.search.count(SearchQuery(("eq(attributes/n",)), OWNER)

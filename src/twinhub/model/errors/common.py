@@ -8,6 +8,7 @@ from twinhub.model.errors.base import Invalid, Throttled, TooLarge, TwinhubError
 __all__ = [
     "CommandTimeout",
     "HeaderInvalid",
+    "HeadersTooLarge",
     "InternalError",
     "JsonFieldMissing",
     "JsonInvalid",
@@ -70,6 +71,18 @@ class HeaderInvalid(Invalid):
             400,
             f"The value '{value}' of the header '{name}' is not a valid {expected}.",
             f"Verify that the value of the header '{name}' is a valid '{expected}'.",
+        )
+
+
+class HeadersTooLarge(TwinhubError):
+    """431: the request's headers together are larger than allowed (Ditto's DittoHeadersTooLargeException)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(
+            "headers.too.large",
+            431,
+            "The headers are too large.",
+            f"The number of bytes exceeded the maximum allowed value <{max_bytes}>!",
         )
 
 

@@ -9,6 +9,7 @@ from twinhub.model.errors.base import Invalid, NotFound, TwinhubError, Unauthent
 
 __all__ = [
     "AuthenticationFailed",
+    "DuplicateHeaderField",
     "JwtIssuerNotSupported",
     "MethodNotAllowed",
     "RequestInvalid",
@@ -46,6 +47,19 @@ class RequestInvalid(Invalid):
 
     def __init__(self, message: str, description: str | None = None, *, status: int = 400) -> None:
         super().__init__("gateway:request.invalid", status, message, description)
+
+
+class DuplicateHeaderField(Invalid):
+    """A request carrying a header field twice (RFC 7230 section 3.2.2; Ditto's GatewayDuplicateHeaderException)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            "gateway:duplicate.header.field",
+            400,
+            f"The message contains headers which include a duplicate header field: '{echoed(name)}'",
+            "A request must not contain multiple header fields with the same field name. "
+            "For more information see RFC 7230 section 3.2.2.",
+        )
 
 
 class MethodNotAllowed(TwinhubError):

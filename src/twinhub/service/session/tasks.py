@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Hashable
+from collections.abc import Callable, Coroutine, Hashable
 from functools import partial
 from types import TracebackType
 from typing import Any, Final
@@ -50,22 +50,14 @@ class SessionTasks:
         except asyncio.CancelledError:
             work.close()
             raise
-        if self._closed:
+        if self.start(work, on_done=self._release) is None:
             self._in_flight.release()
-            work.close()
-            return
 
-        async def command() -> None:
-            try:
-                await work
-            finally:
-                self._in_flight.release()
-
-        self.start(command())
-
-    def start(self, work: Work, *, key: Hashable | None = None) -> asyncio.Task[None] | None:
+    def start(self, work: Work, *, key: Hashable | None = None,
+              on_done: Callable[[asyncio.Task[None]], None] | None = None) -> asyncio.Task[None] | None:
         """Run `work` in the background, replacing (cancelling) the work started with the same `key`; the
-        task, or None once the group is closed (the work of an ended session is dropped)."""
+        task, or None once the group is closed (the work of an ended session is dropped). `on_done` is called
+        once the task ended, however (cancelled before it began too)."""
         if self._closed:
             work.close()
             return None
@@ -74,6 +66,8 @@ class SessionTasks:
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(partial(self._done, key))
+        if on_done is not None:
+            task.add_done_callback(on_done)
         if key is not None:
             self._keyed[key] = task
         return task
@@ -93,7 +87,15 @@ class SessionTasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    def _release(self, _task: asyncio.Task[None]) -> None:
+        self._in_flight.release()
+
     def _done(self, key: Hashable | None, task: asyncio.Task[None]) -> None:
+        # A task cancelled before its first step never ran its coroutine: closed here, it is not reported as
+        # "never awaited" (a no-op for one that ran).
+        coroutine = task.get_coro()
+        if coroutine is not None:
+            coroutine.close()
         self._tasks.discard(task)
         if key is not None and self._keyed.get(key) is task:
             del self._keyed[key]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import warnings
 
 import pytest
 
@@ -57,6 +59,25 @@ async def test_closing_cancels_everything_and_later_work_is_dropped() -> None:
     assert running is not None and running.cancelled()
     assert tasks.start(forever()) is None  # closed, never awaited, no warning
     await tasks.run(forever())
+
+
+async def test_a_command_cancelled_before_it_began_is_closed_and_frees_its_slot() -> None:
+    """A session closed right after a frame arrived: the command's task never took a step. Its coroutine is closed
+    (no "never awaited" warning, which the suite turns into a failure) and its slot is given back."""
+    tasks = SessionTasks(max_in_flight=1)
+    began: list[str] = []
+
+    async def command() -> None:
+        began.append("yes")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        await tasks.run(command())  # started, not yet run: the loop had no turn
+        await tasks.aclose()
+        gc.collect()
+    assert not began
+    assert not [warning for warning in caught if "never awaited" in str(warning.message)]
+    assert not tasks._in_flight.locked()  # private: the slot is the point
 
 
 async def test_work_that_fails_is_logged(caplog: pytest.LogCaptureFixture) -> None:
