@@ -13,3 +13,13 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     assert body["error"] == code, body
     assert isinstance(body["message"], str) and body["message"]
     return body  # type: ignore[no-any-return]
+
+
+def writer_policy(owner: str, writer: str, revoked: dict[str, list[str]]) -> dict[str, object]:
+    """A policy by which `owner` (a dev user) may do all, `writer` read and write the thing but the permissions
+    `revoked` maps its paths to (e.g. `{"thing:/attributes/secret": ["WRITE"]}`)."""
+    grant = {"grant": ["READ", "WRITE"], "revoke": []}
+    revokes = {path: {"grant": [], "revoke": permissions} for path, permissions in revoked.items()}
+    return {"entries": {
+        "owner": {"subjects": {f"nginx:{owner}": {"type": "test"}}, "resources": {"thing:/": grant, "policy:/": grant}},
+        "writer": {"subjects": {f"nginx:{writer}": {"type": "test"}}, "resources": {"thing:/": grant, **revokes}}}}

@@ -153,3 +153,64 @@ def test_policy_write_preconditions_are_no_oracle(as_user: Users, shared: str) -
     path = f"/policies/{shared}/entries/editor/references"  # an empty list is not stored
     response = as_user("alice").put(path, json=[])
     assert response.headers["ETag"] == as_user("alice").get(path).headers["ETag"] == hash_tag([])
+
+
+# -- conditions name only what the caller may read (issue 15) ---------------------------------------------------
+
+UNREADABLE = "The specified resource in the condition could not be found or the requester had insufficient " \
+             "permissions to access it."
+
+
+@pytest.mark.parametrize("condition", ["not(exists(attributes/secret))", "exists(attributes/secret)",
+                                       'ne(attributes/secret,"x")', 'and(eq(attributes/model,"T1"),'
+                                       'not(exists(attributes/secret)))', "exists(attributes/)"])
+def test_a_condition_naming_an_unreadable_field_fails_whatever_it_says(as_user: Users, shared: str,
+                                                                        condition: str) -> None:
+    """Ditto's `ThingCommandEnforcement.enforceReadPermissionOnCondition` needs unrestricted READ on every field
+    of the condition (`attributes/` holds the revoked secret) and fails the request with
+    `ThingConditionFailedException.newBuilderForInsufficientPermission` (412) before evaluating it: a negated
+    `exists` cannot confirm that a revoked field is there."""
+    bob = as_user("bob")
+    path = f"/things/{shared}/attributes/model"
+    body = assert_error(bob.put(path, json="T2", params={"condition": condition}), 412, "things:condition.failed")
+    assert body["message"] == UNREADABLE
+    assert_error(bob.get(path, headers={"condition": condition}), 412, "things:condition.failed")
+    assert_error(bob.patch(f"/things/{shared}/attributes", json={"model": "T2"}, headers={**MERGE,
+                 "condition": condition}), 412, "things:condition.failed")
+    assert as_user("alice").get(path).json() == "T1"
+    # the owner, who may read the secret, gets the condition evaluated
+    assert as_user("alice").get(path, params={"condition": "exists(attributes/secret)"}).status_code == 200
+
+
+def test_a_condition_on_readable_fields_is_evaluated(as_user: Users, shared: str) -> None:
+    """Fields the caller may read, present or not, are evaluated as before (Ditto `ThingConditionValidator`)."""
+    bob = as_user("bob")
+    path = f"/things/{shared}/attributes/model"
+    assert bob.put(path, json="T2", params={"condition": "not(exists(attributes/missing))"}).status_code == 204
+    assert bob.put(path, json="T3", params={"condition": 'and(eq(attributes/model,"T2"),gt(_revision,1))'}
+                   ).status_code == 204
+    body = assert_error(bob.put(path, json="T4", params={"condition": 'eq(attributes/model,"T2")'}), 412,
+                        "things:condition.failed")
+    assert body["message"] != UNREADABLE
+
+
+def test_the_condition_is_checked_before_the_write_permission_but_not_before_existence(as_user: Users,
+                                                                                      shared: str) -> None:
+    """Ditto checks the condition's fields before the command's permission (412 before 403); a caller who may read
+    nothing of the thing still gets 404, so that a condition does not reveal that the thing exists."""
+    condition = {"condition": "exists(attributes/secret)"}
+    assert_error(as_user("bob").put(f"/things/{shared}/policyId", json="x:y", params=condition), 412,
+                 "things:condition.failed")
+    assert_error(as_user("mallory").put(f"/things/{shared}/attributes/model", json="T2", params=condition), 404,
+                 "things:thing.notfound")
+
+
+def test_websocket_conditions_name_only_readable_fields(server: Server, shared: str) -> None:
+    """The Ditto Protocol `condition` header meets the same enforcement (Ditto `ThingCommandEnforcement`)."""
+    modify = {"topic": topic(shared, "things/twin/commands/modify"), "path": "/attributes/model", "value": "T2",
+              "headers": {"condition": "not(exists(attributes/secret))"}}
+    with open_socket(server.base_url, "bob") as socket:
+        refused = socket.request(modify)
+        assert (refused["status"], refused["value"]["error"]) == (412, "things:condition.failed")
+        modify["headers"] = {"condition": "not(exists(attributes/missing))"}
+        assert socket.request(modify)["status"] == 204

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -90,6 +91,51 @@ def test_reader_cannot_write_and_gets_403(as_user: Users, shared: str) -> None:
     assert_error(bob.patch(f"/things/{shared}", json={"attributes": {"model": None}}, headers=MERGE), 403,
                  "things:thing.notmodifiable")
     assert as_user("alice").get(f"/things/{shared}/attributes/model").json() == "T1"
+
+
+@pytest.fixture
+def frank(as_user: Users, shared: str) -> httpx.Client:
+    """frank may read and write the thing, except write its secret and the lock's `open`."""
+    as_user("alice").put(f"/policies/{shared}/entries/writer", json=entry("nginx:frank", {
+        "thing:/": {"grant": ALL}, "thing:/attributes/secret": {"revoke": ["WRITE"]},
+        "thing:/features/lock/properties/open": {"revoke": ["WRITE"]}}))
+    return as_user("frank")
+
+
+@pytest.mark.parametrize(("path", "patch"), [
+    ("", {"attributes": {"secret": "x", "model": "T2"}}),
+    ("/attributes", {"secret": None}),
+    ("/attributes", None),  # deleting the attributes deletes the secret
+    ("/attributes", {"{{ ~s.*~ }}": None}),  # a regex delete needs WRITE on all of the object it deletes in
+    ("/attributes/secret", "x"),
+    ("/features", {"lock": {"properties": {"open": True}}}),
+    ("/features/lock", {"properties": {"open": None, "other": 1}}),
+    ("/features/lock/properties/open", True),
+])
+def test_a_merge_touching_a_revoked_path_is_thing_notmodifiable(as_user: Users, shared: str, frank: httpx.Client,
+                                                                path: str, patch: object) -> None:
+    """Ditto's `ThingCommandEnforcement.enforceMergeThingCommand` needs unrestricted WRITE on every leaf of the
+    patch (`calculateLeaves`; a regex key counts as its object's path), and answers a refused merge with the
+    fallback of `ThingCommandToModifyExceptionRegistry`, which has no entry for MergeThing:
+    `things:thing.notmodifiable` 403, whatever the path."""
+    response = frank.patch(f"/things/{shared}{path}", content=json.dumps(patch), headers=MERGE)
+    assert_error(response, 403, "things:thing.notmodifiable")
+    assert as_user("alice").get(f"/things/{shared}").headers["ETag"] == '"rev:1"'
+
+
+def test_a_merge_beside_a_revoked_path_is_applied(as_user: Users, shared: str, frank: httpx.Client) -> None:
+    """Only the leaves decide (Ditto `enforceMergeThingCommand`): a patch that leaves the revoked paths alone
+    merges, even into the objects that hold them."""
+    patch = {"attributes": {"model": "T2"}, "features": {"lock": {"properties": {"battery": 80}}}}
+    assert frank.patch(f"/things/{shared}", json=patch, headers=MERGE).status_code == 204
+    assert as_user("alice").get(f"/things/{shared}/features/lock/properties").json() == {"open": False, "battery": 80}
+
+
+def test_a_modify_keeps_the_error_of_its_resource(shared: str, frank: httpx.Client) -> None:
+    """Unlike a merge, a modify command is refused with its resource's error (Ditto
+    `ThingCommandToModifyExceptionRegistry`: ModifyAttribute -> AttributeNotModifiableException)."""
+    assert_error(frank.put(f"/things/{shared}/attributes/secret", json="x"), 403, "things:attribute.notmodifiable")
+    assert_error(frank.put(f"/things/{shared}/attributes", json={}), 403, "things:attributes.notmodifiable")
 
 
 def test_write_does_not_imply_read(as_user: Users, shared: str) -> None:

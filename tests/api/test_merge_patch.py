@@ -98,3 +98,66 @@ def test_regex_a_linear_time_engine_cannot_run_is_400(client: httpx.Client, thin
     response = client.patch(thing, json={"attributes": {f"{{{{ ~{regex}~ }}}}": None}}, headers=MERGE)
     assert_error(response, 400, "json.format.invalid")
     assert client.get(thing).headers["ETag"] == '"rev:1"'
+
+
+# -- what Ditto refuses before a patch becomes a command (issue 15) ---------------------------------------------
+
+
+@pytest.mark.parametrize("body", [b"null", b"{}", b'{"unknown": 1}', b'{"_policy": {"entries": {}}}'])
+def test_null_or_empty_whole_thing_patch_is_merge_invalid_and_creates_nothing(client: httpx.Client, thing_id: str,
+                                                                              body: bytes) -> None:
+    """Ditto's `ThingsRoute.thingFromJsonForPatch` refuses `null`, and `MergeThing.withThing`
+    (`ensureThingIsNotNullOrEmpty`) a thing whose JSON is empty once built: `ThingMergeInvalidException`."""
+    body_ = assert_error(client.patch(f"/things/{thing_id}", content=body, headers=MERGE), 400,
+                         "things:merge.invalid")
+    assert body_["message"] == "The provided json value can not be applied at this resource"
+    assert_error(client.get(f"/things/{thing_id}"), 404, "things:thing.notfound")
+
+
+@pytest.mark.parametrize("body", [b"null", b"{}", b'{"unknown": 1}'])
+def test_null_or_empty_whole_thing_patch_of_an_existing_thing_is_merge_invalid(client: httpx.Client, thing: str,
+                                                                               body: bytes) -> None:
+    """The refusal is the gateway's, before the thing is looked up (Ditto `ThingsRoute`, `MergeThing.withThing`):
+    an existing thing is refused alike and keeps its revision."""
+    assert_error(client.patch(thing, content=body, headers=MERGE), 400, "things:merge.invalid")
+    assert client.get(thing).headers["ETag"] == '"rev:1"'
+
+
+def test_a_whole_thing_patch_naming_a_field_still_merges(client: httpx.Client, thing: str, thing_id: str) -> None:
+    """Only an empty thing is refused (Ditto `MergeThing.ensureThingIsNotNullOrEmpty`): naming one field is enough,
+    even the thing's own id."""
+    assert client.patch(thing, json={"thingId": thing_id}, headers=MERGE).status_code == 204
+    assert client.patch(thing, json={"attributes": {}}, headers=MERGE).status_code == 204
+    assert client.get(thing).headers["ETag"] == '"rev:3"'
+
+
+@pytest.mark.parametrize(("path", "body", "shape"), [
+    ("", b"5", "object"), ("", b"[1]", "object"), ("", b'"x"', "object"),
+    ("/attributes", b"5", "object"), ("/attributes", b"[]", "object"), ("/features", b"true", "object"),
+    ("/features/lamp", b'"x"', "object"), ("/features/lamp/properties", b"1.5", "object"),
+    ("/features/lamp/desiredProperties", b'"x"', "object"), ("/features/lamp/definition", b'"x"', "array"),
+])
+def test_a_non_object_patch_of_an_object_resource_is_json_invalid(client: httpx.Client, thing: str, path: str,
+                                                                  body: bytes, shape: str) -> None:
+    """Ditto's gateway parses such a body with `JsonFactory.newObject` (`newArray` for a feature definition), whose
+    `JsonParseException` it answers as `json.invalid` 400 ("<5> is not a valid JSON object!")."""
+    error = assert_error(client.patch(thing + path, content=body, headers=MERGE), 400, "json.invalid")
+    assert error["message"] == f"<{body.decode()}> is not a valid JSON {shape}!"
+    assert client.get(thing).headers["ETag"] == '"rev:1"'
+
+
+def test_null_and_objects_still_merge_into_object_resources(client: httpx.Client, thing: str) -> None:
+    """`null` is a delete and `{}` an empty merge for every object resource below the thing (Ditto
+    `JsonFactory.newObject("null")` is the null object), and leaf values take any JSON."""
+    assert client.patch(f"{thing}/attributes/nested", content=b"5", headers=MERGE).status_code == 204
+    assert client.patch(f"{thing}/features/lamp/properties", content=b"{}", headers=MERGE).status_code == 204
+    assert client.patch(f"{thing}/features/lamp", content=b"null", headers=MERGE).status_code == 204
+    assert client.get(f"{thing}").json()["features"] == {}
+    assert client.get(f"{thing}/attributes/nested").json() == 5
+
+
+def test_a_live_patch_is_refused_like_a_twin_patch(client: httpx.Client, thing: str) -> None:
+    """Ditto builds the same `MergeThing` whatever the channel, so a live PATCH is refused before it is sent."""
+    live = {"channel": "live", "timeout": "0"}
+    assert_error(client.patch(thing, content=b"{}", headers=MERGE, params=live), 400, "things:merge.invalid")
+    assert_error(client.patch(f"{thing}/attributes", content=b"5", headers=MERGE, params=live), 400, "json.invalid")

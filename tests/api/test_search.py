@@ -99,6 +99,47 @@ def test_cursor_of_another_query_is_refused(client: httpx.Client, namespace: str
     assert_error(response, 400, "thing-search:search.option.invalid")
 
 
+def _pages(client: httpx.Client, namespace: str, first: str, then: str) -> list[str]:
+    """Every hit: the first page with the options `first`, the next ones with `then` and the cursor."""
+    body = search(client, namespace, option=first)
+    seen = ids(body)
+    while "cursor" in body:
+        body = search(client, namespace, option=f"{then}cursor({body['cursor']})")
+        seen += ids(body)
+    return seen
+
+
+def test_a_cursor_without_the_sort_continues_in_its_own_sort(client: httpx.Client, namespace: str) -> None:
+    """Ditto's `ThingsSearchCursor` carries the sort of its query and continues with it
+    (`adjustQueryThings`): the next pages need only `size` and `cursor`."""
+    for n in range(7):
+        put(client, f"{namespace}:s{n}", {"attributes": {"n": n % 3}})
+    expected = sorted((f"{namespace}:s{n}" for n in range(7)), key=lambda t: (-(int(t[-1]) % 3), t))
+    assert _pages(client, namespace, "sort(-attributes/n),size(2)", "size(2),") == expected
+    assert _pages(client, namespace, "sort(-attributes/n),size(2)", "") == expected  # the default size after it
+    # repeating the same order, with Ditto's thingId tie-break spelled out or fields after it, is the same
+    assert _pages(client, namespace, "sort(-attributes/n),size(2)", "sort(-/attributes/n,+thingId,+_revision),"
+                                                                   "size(2),") == expected
+
+
+def test_a_cursor_with_another_sort_is_refused(client: httpx.Client, namespace: str) -> None:
+    """`ThingsSearchCursor.checkCursorValidity`: "The option 'sort' must not differ from the original query of the
+    cursor." (`thing-search:search.option.invalid` 400), also for the default sort's cursor."""
+    for n in range(3):
+        put(client, f"{namespace}:d{n}", {"attributes": {"n": n}})
+    sorted_cursor = search(client, namespace, option="sort(-attributes/n),size(1)")["cursor"]
+    default_cursor = search(client, namespace, option="size(1)")["cursor"]
+    for cursor, sort in [(sorted_cursor, "sort(+attributes/n)"), (sorted_cursor, "sort(-attributes/n,-thingId)"),
+                         (sorted_cursor, "sort(+thingId)"), (default_cursor, "sort(-thingId)"),
+                         (default_cursor, "sort(+attributes/n)")]:
+        response = client.get("/search/things", params={"namespaces": namespace,
+                                                        "option": f"{sort},size(1),cursor({cursor})"})
+        body = assert_error(response, 400, "thing-search:search.option.invalid")
+        assert body["description"] == "The option 'sort' must not differ from the original query of the cursor."
+    assert ids(search(client, namespace, option=f"sort(+thingId),size(1),cursor({default_cursor})")) == [
+        f"{namespace}:d1"]
+
+
 def test_deprecated_limit_pages_by_offset(client: httpx.Client, namespace: str) -> None:
     for n in range(3):
         put(client, f"{namespace}:l{n}", {})

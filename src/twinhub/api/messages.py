@@ -42,6 +42,8 @@ from twinhub.model.headers import parse_bool, parse_requested_acks, parse_timeou
 from twinhub.model.ids import parse_thing_id
 from twinhub.model.live import CLAIM_SUBJECT, LiveAction, LiveCommand, LiveMessage, LiveResponse, LiveSignal
 from twinhub.model.live import Direction as MessageDirection
+from twinhub.model.patches import check_http_patch
+from twinhub.model.resources import classify
 from twinhub.model.types import MISSING, JsonValue, Pointer
 from twinhub.protocol import payload_from_bytes, payload_kind
 from twinhub.service.conditions import parse_condition
@@ -234,6 +236,7 @@ async def live_command(request: Request, ctx: Context, auth: AuthContext, thing_
     elif action == "merge":
         require_merge_patch(request)
         value = await read_json(request, ctx.settings.max_request_size)
+        check_http_patch(classify(path), value)  # the same MergeThing as the twin's, built before the channel
     timeout = headers.timeout if ditto_header(request, "timeout") is not None else MESSAGE_TIMEOUT
     correlation_id = headers.correlation_id or new_correlation_id()
     command = LiveCommand(thing_id, action, path, value if action in ("modify", "merge") else MISSING, {

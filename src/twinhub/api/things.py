@@ -7,6 +7,7 @@ segment until the segment is decoded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from starlette.types import Scope
 
 from twinhub.api.body import read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
-from twinhub.api.headers import RequestHeaders, allows_policy_lockout, event_headers, parse_headers
+from twinhub.api.headers import RequestHeaders, allows_policy_lockout, ditto_header, event_headers, parse_headers
 from twinhub.api.messages import is_live, live_command
 from twinhub.api.paths import ALL_METHODS, decode_keys, decode_thing_id, query_values
 from twinhub.api.responses import json_response
@@ -33,8 +34,11 @@ from twinhub.model.errors import (
     ThingIdsMissing,
 )
 from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
+from twinhub.model.patches import check_http_patch
 from twinhub.model.pointer import parse_pointer
+from twinhub.model.resources import classify
 from twinhub.model.types import Pointer
+from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import WriteOutcome
 from twinhub.service.views import inline_policies, project_thing, project_value, wants_policy, with_special_fields
 
@@ -129,6 +133,7 @@ async def thing_resource(request: Request) -> Response:
         return await live_command(request, ctx, auth, thing_id, path, headers,
                                   twin=lambda: _retrieve(ctx, auth, thing_id, path, headers))
     method = request.method
+    patch_conditions: tuple[PatchCondition, ...] = ()
     if method == "GET":
         return await _retrieve(ctx, auth, thing_id, path, headers)
     if method == "PUT":
@@ -138,21 +143,25 @@ async def thing_resource(request: Request) -> Response:
     elif method == "PATCH":
         require_merge_patch(request)
         value = await read_json(request, ctx.settings.max_request_size)
+        check_http_patch(classify(path), value)
         command = ThingCommand("merge", thing_id, path, value, headers.if_equal)
+        text = ditto_header(request, PATCH_CONDITIONS_HEADER)
+        patch_conditions = () if text is None else parse_patch_conditions(text)
     elif method == "DELETE":
         command = ThingCommand("delete", thing_id, path)
     else:
         raise MethodNotAllowed(method, ["GET", "PUT", "PATCH", "DELETE"])
-    return await run_write(ctx, _execute(ctx, command, auth, headers, request), headers, request=request,
-                           subscriber_acks=True, entity_id=thing_id)
+    return await run_write(ctx, _execute(ctx, command, auth, headers, request, patch_conditions), headers,
+                           request=request, subscriber_acks=True, entity_id=thing_id)
 
 
 async def _execute(ctx: Context, command: ThingCommand, auth: AuthContext, headers: RequestHeaders,
-                   request: Request) -> WriteOutcome:
+                   request: Request, patch_conditions: Sequence[PatchCondition] = ()) -> WriteOutcome:
     lockout = allows_policy_lockout(request)
     executed = await ctx.things.execute(command, auth.subjects, preconditions=headers.preconditions,
                                         allow_policy_lockout=lockout, condition=headers.condition,
-                                        headers=event_headers(headers, auth), history_time=headers.history_time)
+                                        headers=event_headers(headers, auth), history_time=headers.history_time,
+                                        patch_conditions=patch_conditions)
     return WriteOutcome(executed.applied.created, executed.applied.created_value, executed.etag)
 
 

@@ -36,6 +36,7 @@ from twinhub.model.events import EventAction, ThingEvent, format_timestamp
 from twinhub.model.fields import FieldSelector, parse_fields
 from twinhub.model.headers import parse_if_equal
 from twinhub.model.ids import parse_thing_id
+from twinhub.model.patches import check_thing_patch
 from twinhub.model.pointer import format_pointer, parse_pointer
 from twinhub.model.resources import classify
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
@@ -123,7 +124,8 @@ def thing_command(envelope: Envelope) -> ThingSignal:
     name of anything but a retrieve), `things:id.invalid`, `json.pointer.invalid` / `things:json.key.invalid`
     (bad path), `protocoladapter:unknown.path` (no such part of a thing), `json.invalid` (value missing or of
     the wrong shape), `things:id.notsettable` (the thing JSON names another thing), `mediatype.unsupported`
-    (415: a merge without `content-type: application/merge-patch+json`), `header.invalid`,
+    (415: a merge without `content-type: application/merge-patch+json`), `things:merge.invalid` (a merge of the
+    whole thing that is null or names none of its fields), `header.invalid`,
     `things:field.selection.invalid`.
     """
     topic = envelope.topic
@@ -145,6 +147,8 @@ def thing_command(envelope: Envelope) -> ThingSignal:
     value = _required_value(envelope, verb)
     if verb == "merge":
         _require_merge_patch(envelope.headers)
+        if not path:
+            check_thing_patch(value)
     elif not path and isinstance(value, dict) and "thingId" in value and value["thingId"] != thing_id:
         raise ThingIdNotSettable("The Thing ID in the thing JSON is not equal to the Thing ID in the topic path.")
     if_equal_text = header_text(envelope.headers, "if-equal")

@@ -37,7 +37,7 @@ from twinhub.rql.ast import (
     SortOption,
     Value,
 )
-from twinhub.rql.cursor import Cursor, decode_cursor, encode_cursor, position_of, query_fingerprint
+from twinhub.rql.cursor import Cursor, continued_sort, decode_cursor, encode_cursor, position_of, query_fingerprint
 from twinhub.rql.fields import (
     FieldKind,
     FieldPath,
@@ -93,6 +93,7 @@ __all__ = [
     "SortValue",
     "Value",
     "check_terms",
+    "continued_sort",
     "decode_cursor",
     "encode_cursor",
     "like_matches",

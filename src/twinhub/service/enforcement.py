@@ -2,7 +2,7 @@
 
 Queries need partial READ and see only readable fields (the thing id always); without any READ on the
 thing its existence stays hidden (404). Modifications need unrestricted WRITE on their target; a merge
-needs it on every leaf the patch touches.
+needs it on every leaf the patch touches, and is refused as a whole (`things:thing.notmodifiable`).
 """
 
 from __future__ import annotations
@@ -52,4 +52,7 @@ def authorize_write(enforcer: Enforcer | None, subjects: tuple[str, ...], comman
         return
     if enforcer is None or not enforcer.has_partial(subjects, "thing", (), [READ]):
         raise ThingNotAccessible(command.thing_id)
-    raise not_modifiable(command.thing_id, command.path, deleting=command.action == "delete")
+    # Ditto maps each modify command to the error of its resource (ThingCommandToModifyExceptionRegistry), but
+    # has no entry for MergeThing: a merge falls back to things:thing.notmodifiable at whatever path it targets.
+    path = () if command.action == "merge" else command.path
+    raise not_modifiable(command.thing_id, path, deleting=command.action == "delete")

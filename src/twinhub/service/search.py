@@ -27,6 +27,8 @@ from twinhub.rql import (
     SizeOption,
     SortOption,
     check_terms,
+    continued_sort,
+    decode_cursor,
     encode_cursor,
     parse_filter,
     parse_options,
@@ -144,9 +146,12 @@ class SearchService:
         options = _options(query.options)
         namespaces = check_namespaces(query.namespaces)
         # The fingerprint only when a cursor is read or written: most searches fit one page.
-        after = None if options.cursor is None else \
-            position_of(options.cursor, query_fingerprint(node, options.sort, namespaces))
-        spec = SearchSpec(node, subjects, self._clock(), namespaces=namespaces, sort=options.sort, size=options.size,
+        sort, after = options.sort, None
+        if options.cursor is not None:  # it goes on in its own sort (Ditto ThingsSearchCursor.adjustQueryThings)
+            cursor = decode_cursor(options.cursor)
+            sort = continued_sort(cursor, options.sort)
+            after = position_of(cursor, query_fingerprint(node, sort, namespaces))
+        spec = SearchSpec(node, subjects, self._clock(), namespaces=namespaces, sort=sort, size=options.size,
                           after=after, offset=options.limit.offset if options.limit else None)
         hits = await self._store.search(spec)
         things = [thing for hit in hits.things if (thing := await self._view(hit, subjects)) is not None]
@@ -154,7 +159,7 @@ class SearchService:
             return SearchPage(things, None, options.limit.offset + spec.size if hits.next is not None else -1)
         if hits.next is None:
             return SearchPage(things)
-        return SearchPage(things, encode_cursor(hits.next, query_fingerprint(node, options.sort, namespaces)))
+        return SearchPage(things, encode_cursor(hits.next, query_fingerprint(node, sort, namespaces), sort))
 
     async def count(self, query: SearchQuery, subjects: tuple[str, ...]) -> int:
         node = self._filter(query.filters)

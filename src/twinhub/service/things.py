@@ -32,7 +32,7 @@ from twinhub.model.resources import classify, missing_part
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer
 from twinhub.service.compact_cache import CompactCache
-from twinhub.service.conditions import Condition, check_condition
+from twinhub.service.conditions import Condition, check_condition, require_readable_condition
 from twinhub.service.creation import changed_policy_id, plan_creation, refuse_inline_policy, thing_policy_id
 from twinhub.service.enforcement import (
     authorize_write,
@@ -40,6 +40,7 @@ from twinhub.service.enforcement import (
     readable_view,
 )
 from twinhub.service.historical import HistoryAccess
+from twinhub.service.patch_conditions import PatchCondition, filter_patch
 from twinhub.service.policies import PolicyService
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
@@ -151,6 +152,8 @@ class ThingService:
     def _read(self, thing: Thing, path: Pointer, subjects: tuple[str, ...], enforcer: Enforcer | None,
               preconditions: Preconditions, condition: Condition | None = None) -> Retrieved:
         enforcer = ensure_readable(enforcer, subjects, thing.thing_id, path)
+        if condition is not None:
+            require_readable_condition((condition,), enforcer, subjects, thing.thing_id)
         value = thing.doc if not path else get_at(thing.doc, path)
         if value is MISSING:  # as Ditto: a missing resource is 404 whatever the conditional headers say
             raise missing_part(thing.doc, thing.thing_id, path)
@@ -228,17 +231,21 @@ class ThingService:
     async def execute(self, command: ThingCommand, subjects: tuple[str, ...], *,
                       preconditions: Preconditions = NO_PRECONDITIONS,
                       allow_policy_lockout: bool = False, condition: Condition | None = None,
-                      headers: EventHeaders = NO_HEADERS, history_time: datetime | None = None) -> Executed:
+                      headers: EventHeaders = NO_HEADERS, history_time: datetime | None = None,
+                      patch_conditions: Sequence[PatchCondition] = ()) -> Executed:
         """Authorize `command`, apply it and commit it with its event and its history points; returns once the
         write is durable. `headers` (the command's Ditto headers) travel with the published event;
-        `history_time` (a device's own timestamp) is the points' time instead of the event's."""
+        `history_time` (a device's own timestamp) is the points' time instead of the event's; `patch_conditions`
+        (of a merge) cut the parts of its patch whose conditions do not hold."""
         classify(command.path)
         return await self._writer.execute(command.thing_id, lambda: self._execute_once(
-            command, subjects, preconditions, allow_policy_lockout, condition, headers, history_time))
+            command, subjects, preconditions, allow_policy_lockout, condition, headers, history_time,
+            patch_conditions if command.action == "merge" else ()))
 
     async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
                             allow_policy_lockout: bool, condition: Condition | None,
-                            headers: EventHeaders, history_time: datetime | None) -> Executed:
+                            headers: EventHeaders, history_time: datetime | None,
+                            patch_conditions: Sequence[PatchCondition]) -> Executed:
         current = await self._load(command.thing_id)
         creating = not exists(current) and not command.path and command.action != "delete"
         policy_write = None
@@ -255,6 +262,10 @@ class ThingService:
             assert current is not None
             refuse_inline_policy(command)
             enforcer = await self.enforcer(current)
+            conditions = [*([condition] if condition else []), *(each.condition for each in patch_conditions)]
+            if conditions and enforcer is not None and enforcer.has_partial(subjects, "thing", (), [READ]):
+                # Ditto checks the conditions' fields before the command's own permission: 412 before 403.
+                require_readable_condition(conditions, enforcer, subjects, current.thing_id)
             authorize_write(enforcer, subjects, command)
             await self._check_new_policy_id(current, command, subjects)
         if preconditions != NO_PRECONDITIONS:  # the tag of a part hashes a READ view: only when compared
@@ -271,6 +282,8 @@ class ThingService:
                     check_condition(condition, current, root, self._clock())
                 if partial and isinstance(root, dict):
                     visible = root
+            if patch_conditions:
+                command = replace(command, value=filter_patch(command.value, patch_conditions, current, self._clock()))
         applied = apply(current, command, now=self._clock(), max_size=self._max_thing_size,
                         visible=visible)
         event = replace(applied.event, headers=headers) if headers else applied.event  # not stored, published

@@ -101,8 +101,16 @@ def test_merge_needs_the_merge_patch_content_type() -> None:
     patch: JsonValue = {"properties": {"level": None}}
     assert _command(_T + "merge", "/features/light", patch, headers=_MERGE) == ModifyThing(
         ThingCommand("merge", "org.eclipse.ditto:lamp-7", ("features", "light"), patch), create_only=False)
-    with_charset = _command(_T + "merge", "/", {}, headers={"content-type": "application/merge-patch+json; q=1"})
+    with_charset = _command(_T + "merge", "/", {"attributes": {}},
+                            headers={"content-type": "application/merge-patch+json; q=1"})
     assert isinstance(with_charset, ModifyThing)
+
+
+@pytest.mark.parametrize("value", [None, {}, {"_policy": {}}])
+def test_a_null_or_empty_merge_of_the_thing_is_merge_invalid(value: JsonValue) -> None:
+    """Ditto `ThingMergeCommandMappingStrategies.thingForMergeFrom` and `MergeThing.withThing`."""
+    error = _error(_T + "merge", "/", value, headers=_MERGE)
+    assert (error.code, error.status) == ("things:merge.invalid", 400)
 
 
 def test_merge_without_content_type_is_415_as_in_ditto() -> None:

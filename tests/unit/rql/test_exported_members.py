@@ -57,6 +57,7 @@ def test_rql_package_exports_exactly_the_public_surface() -> None:
         "SortValue",
         "Value",
         "check_terms",
+        "continued_sort",
         "decode_cursor",
         "encode_cursor",
         "like_matches",

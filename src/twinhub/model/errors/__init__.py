@@ -24,6 +24,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingIdNotSettable                  things:id.notsettable
     │   ├── ThingIdNotDeletable                 things:id.notdeletable
     │   ├── ThingIdsMissing                     things:things.ids.missing
+    │   ├── ThingMergeInvalid                   things:merge.invalid
     │   ├── ThingPolicyNotAllowed               things:policy.notallowed
     │   ├── PolicyIdNotDeletable                things:policyId.notdeletable
     │   ├── JsonKeyInvalid                      things:json.key.invalid
@@ -268,6 +269,7 @@ from twinhub.model.errors.things import (
     ThingIdNotSettable,
     ThingIdsMissing,
     ThingInvalid,
+    ThingMergeInvalid,
     ThingNotAccessible,
     ThingNotCreatable,
     ThingNotDeletable,
@@ -379,6 +381,7 @@ __all__ = [
     "ThingIdNotSettable",
     "ThingIdsMissing",
     "ThingInvalid",
+    "ThingMergeInvalid",
     "ThingNotAccessible",
     "ThingNotCreatable",
     "ThingNotDeletable",

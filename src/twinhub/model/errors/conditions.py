@@ -66,16 +66,27 @@ class ThingEqualitySkipped(PreconditionFailed):
 
 
 class ThingConditionFailed(PreconditionFailed):
-    """A `condition` (RQL) that the thing does not match."""
+    """A `condition` (RQL) that the thing does not match, or (`readable=False`) that names a field the requester
+    may not READ."""
 
-    def __init__(self, thing_id: str, condition: str) -> None:
-        super().__init__(
-            "things:condition.failed",
-            412,
-            f"The specified condition <{condition}> does not match the state of the requested Thing "
-            f"'{thing_id}'.",
-            "Change the condition or the request.",
-        )
+    def __init__(self, thing_id: str, condition: str, *, readable: bool = True) -> None:
+        if readable:
+            super().__init__(
+                "things:condition.failed",
+                412,
+                f"The specified condition <{condition}> does not match the state of the requested Thing "
+                f"'{thing_id}'.",
+                "Change the condition or the request.",
+            )
+        else:
+            super().__init__(
+                "things:condition.failed",
+                412,
+                "The specified resource in the condition could not be found or the requester had insufficient "
+                "permissions to access it.",
+                "Check if you have sufficient permissions to access the specified resource (READ permission is "
+                "required).",
+            )
 
 
 class ThingConditionInvalid(Invalid):

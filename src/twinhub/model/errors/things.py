@@ -17,6 +17,7 @@ __all__ = [
     "ThingIdNotSettable",
     "ThingIdsMissing",
     "ThingInvalid",
+    "ThingMergeInvalid",
     "ThingNotAccessible",
     "ThingNotCreatable",
     "ThingNotDeletable",
@@ -112,6 +113,19 @@ class ThingInvalid(Invalid):
             400,
             message,
             "Check if the JSON was valid and if it was in required format.",
+        )
+
+
+class ThingMergeInvalid(Invalid):
+    """A merge patch of a whole thing that is `null` or names none of its fields (`{}`): Ditto's
+    `ThingMergeInvalidException`, which its gateway and protocol adapter raise before the command exists."""
+
+    def __init__(self, message: str = "The provided json value can not be applied at this resource") -> None:
+        super().__init__(
+            "things:merge.invalid",
+            400,
+            message,
+            "The provided JSON Merge Patch cannot be applied at the given path.",
         )
 
 

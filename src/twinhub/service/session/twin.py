@@ -32,6 +32,7 @@ from twinhub.protocol import thing_command as parse_thing_command
 from twinhub.service.conditions import Condition, parse_condition
 from twinhub.service.event_headers import ORIGIN_HEADER, carried_headers
 from twinhub.service.live import new_correlation_id
+from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import RequestedAcks, WriteOutcome
 from twinhub.service.session.party import Party
 from twinhub.service.views import project_thing, project_value, with_special_fields
@@ -51,6 +52,11 @@ def _history_time(headers: Mapping[str, JsonValue]) -> datetime | None:
 def _condition(headers: Mapping[str, JsonValue]) -> Condition | None:
     text = header_text(headers, "condition")
     return parse_condition(text) if text else None
+
+
+def _patch_conditions(headers: Mapping[str, JsonValue]) -> tuple[PatchCondition, ...]:
+    text = header_text(headers, PATCH_CONDITIONS_HEADER)
+    return () if text is None else parse_patch_conditions(text)
 
 
 def _allow_policy_lockout(headers: Mapping[str, JsonValue]) -> bool:
@@ -96,6 +102,7 @@ async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steerin
     thing_id = signal.command.thing_id
     preconditions = _preconditions(envelope.headers)
     history_time = _history_time(envelope.headers)  # refused (400) before anything is written
+    patch_conditions = _patch_conditions(envelope.headers) if signal.command.action == "merge" else ()
     if signal.create_only:
         preconditions = Preconditions(preconditions.if_match, "*")
     requested = RequestedAcks(party.services.live, steering.requested_acks,
@@ -109,7 +116,7 @@ async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steerin
                 signal.command, party.subjects, preconditions=preconditions,
                 allow_policy_lockout=_allow_policy_lockout(envelope.headers),
                 condition=_condition(envelope.headers), headers=_event_headers(party, steering),
-                history_time=history_time)
+                history_time=history_time, patch_conditions=patch_conditions)
         except ThingPreconditionFailed:
             if signal.create_only and header_text(envelope.headers, "if-none-match") != "*":
                 raise ThingConflict(thing_id) from None
