@@ -95,6 +95,26 @@ async def test_operator_semantics_follow_ditto_search(store: Store, filter: str,
     assert await count(store, filter) == len(expected)
 
 
+NULL_PARTS: dict[str, JsonObject] = {
+    "n": {"definition": None, "features": {"lamp": {"definition": None, "properties": None}, "fan": None}},
+    "s": {"definition": "org.twinhub:lamp:1.0.0", "features": {"lamp": {"definition": ["org.twinhub:lamp:1.0.0"]}}},
+    "e": {"features": None},
+}
+
+
+@pytest.mark.parametrize(("filter", "expected"), [
+    ("eq(definition,null)", "n"), ("ne(definition,null)", "s"), ("exists(definition)", "ns"),
+    ("eq(features/lamp/definition,null)", "n"), ("eq(features/*/definition,null)", "n"),
+    ("exists(features/fan)", "n"), ("exists(features/lamp/properties)", "n"),
+])
+async def test_null_parts_of_things_are_found_as_null(store: Store, filter: str, expected: str) -> None:
+    """A thing's `definition: null`, a null feature and null feature parts are kept (Ditto's `NullThingDefinition`,
+    `NullFeature`, `NullFeatureDefinition`, `NullFeatureProperties`) and indexed as JSON null, so `eq(f,null)`
+    finds them and only them (Ditto `CreateBsonPredicateVisitor`: `{f: null, $exists: true}`)."""
+    await put(store, NULL_PARTS)
+    assert sorted(await ids(store, filter)) == list(expected)
+
+
 @pytest.mark.parametrize("vector", [v for v in VECTORS if v["kind"] == "like-match"], ids=lambda v: v["note"])
 async def test_like_match_vectors(store: Store, vector: dict[str, Any]) -> None:
     await put(store, {"v": {"attributes": {"s": vector["value"]}}})

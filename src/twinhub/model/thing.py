@@ -54,7 +54,15 @@ def _object(value: JsonValue, what: str) -> JsonObject:
     return value
 
 
-def validate_feature_definition(value: JsonValue) -> list[JsonValue]:
+def _properties(value: JsonValue, what: str) -> JsonObject | None:
+    """A feature's properties or desired properties; `null` is kept (Ditto's `NullFeatureProperties`)."""
+    return None if value is None else _object(value, what)
+
+
+def validate_feature_definition(value: JsonValue) -> list[JsonValue] | None:
+    """A feature's definition; `null` is kept (Ditto's `NullFeatureDefinition`)."""
+    if value is None:
+        return None
     if not isinstance(value, list):
         raise ThingInvalid("A Feature Definition must be a JSON array of definition identifiers.")
     if not value:
@@ -65,22 +73,29 @@ def validate_feature_definition(value: JsonValue) -> list[JsonValue]:
     return list(identifiers)
 
 
-def validate_feature(value: JsonValue) -> JsonObject:
-    """A feature object keeps `definition`, `properties` and `desiredProperties`; null is an empty feature."""
+def validate_feature(value: JsonValue) -> JsonObject | None:
+    """A feature object keeps `definition`, `properties` and `desiredProperties`.
+
+    `null` is a valid value for the feature and for each of its parts, kept as sent (Ditto's `NullFeature`,
+    `NullFeatureDefinition`, `NullFeatureProperties`, which render as JSON null).
+    """
     if value is None:
-        return {}
+        return None
     if not isinstance(value, dict):
         raise ThingInvalid("A Feature must be a JSON object.")
     feature: JsonObject = {}
-    if "definition" in value and value["definition"] is not None:
+    if "definition" in value:
         feature["definition"] = validate_feature_definition(value["definition"])
     for part in ("properties", "desiredProperties"):
-        if part in value and value[part] is not None:
-            feature[part] = _object(value[part], f"'{part}'")
+        if part in value:
+            feature[part] = _properties(value[part], f"'{part}'")
     return feature
 
 
-def validate_features(value: JsonValue) -> JsonObject:
+def validate_features(value: JsonValue) -> JsonObject | None:
+    """The features of a thing; `null` is kept (Ditto's `NullFeatures`), as is a `null` feature."""
+    if value is None:
+        return None
     if not isinstance(value, dict):
         raise ThingInvalid("The value of 'features' must be a JSON object.")
     features: JsonObject = {}
@@ -112,11 +127,13 @@ def validate_thing(value: JsonValue, thing_id: str, *, default_policy_id: str) -
     thing: JsonObject = {"thingId": thing_id}
     policy_id = value.get("policyId")
     thing["policyId"] = default_policy_id if policy_id is None else validate_policy_id(policy_id, thing_id)
-    if value.get("definition") is not None:
-        thing["definition"] = validate_definition_identifier(value["definition"])
+    # `definition: null` and `features: null` are kept (Ditto's `NullThingDefinition`, `NullFeatures`).
+    if "definition" in value:
+        definition = value["definition"]
+        thing["definition"] = None if definition is None else validate_definition_identifier(definition)
     if value.get("attributes") is not None:
         thing["attributes"] = _object(value["attributes"], "'attributes'")
-    if value.get("features") is not None:
+    if "features" in value:
         thing["features"] = validate_features(value["features"])
     return thing
 
@@ -127,8 +144,10 @@ def validate_part(resource: Resource, value: JsonValue, thing_id: str) -> JsonVa
         return validate_policy_id(value, thing_id)
     if resource is Resource.DEFINITION:
         return None if value is None else validate_definition_identifier(value)
-    if resource in (Resource.ATTRIBUTES, Resource.FEATURE_PROPERTIES, Resource.FEATURE_DESIRED_PROPERTIES):
+    if resource is Resource.ATTRIBUTES:
         return _object(value, f"'{resource.value}'")
+    if resource in (Resource.FEATURE_PROPERTIES, Resource.FEATURE_DESIRED_PROPERTIES):
+        return _properties(value, f"'{resource.value}'")
     if resource is Resource.FEATURES:
         return validate_features(value)
     if resource is Resource.FEATURE:

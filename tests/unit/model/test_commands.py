@@ -261,10 +261,30 @@ def test_modify_below_a_scalar_attribute_replaces_it_with_an_object() -> None:
     assert applied.thing.doc["attributes"] == {"location": {"room": "kitchen"}, "serial": {"x": 1}}
 
 
-def test_null_feature_is_stored_as_an_empty_feature() -> None:
+def test_null_feature_is_stored_as_null() -> None:
+    """Ditto's `ModifyFeature` of the null JSON keeps a `NullFeature`, which renders as null."""
     applied = run(thing(), modify(("features", "lamp"), None))
-    assert applied.thing.doc["features"] == {"lamp": {}}
-    assert applied.event.value == {}
+    assert applied.thing.doc["features"] == {"lamp": None}
+    assert applied.event.value is None
+    assert not applied.created
+
+
+@pytest.mark.parametrize("value", [{"definition": None, "features": None},
+                                   {"features": {"lamp": None, "fan": {"definition": None, "properties": None,
+                                                                       "desiredProperties": None}}}])
+def test_null_parts_of_a_new_thing_are_kept(value: JsonObject) -> None:
+    """`ThingsModelFactory.newThingBuilder(JsonObject)`: NullThingDefinition, NullFeatures, NullFeature,
+    NullFeatureDefinition and NullFeatureProperties all render back as null."""
+    doc = run(None, modify((), value)).thing.doc
+    assert {key: doc[key] for key in value} == value
+
+
+def test_replaying_null_writes_rebuilds_the_same_thing() -> None:
+    """A thing rebuilt from its journal keeps its nulls."""
+    first = run(None, modify((), {"definition": None, "features": {"lamp": None}}), now=T0)
+    second = run(first.thing, modify(("features", "fan"), None), now=T1)
+    third = run(second.thing, modify(("features", "fan"), {"properties": None}), now=T2)
+    assert replay(None, [first.event, second.event, third.event]) == third.thing
 
 
 def test_modify_of_a_top_level_part_keeps_dittos_field_order() -> None:
