@@ -50,6 +50,7 @@ from twinhub.model.policy import (
     policy_not_modifiable,
     resolved_entries,
     retrieve_policy_part,
+    validate_policy,
     with_requester,
 )
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
@@ -194,10 +195,11 @@ class PolicyService:
         stored = await self._store.load_policy(policy_id)
         if stored is not None and not stored.deleted:
             raise PolicyConflict(policy_id)
-        command = PolicyCommand("modify", policy_id, (), value, allow_lockout)
+        # the requester's placeholders in its subject ids resolved, as Ditto's CreateThingSubstitutionStrategy
+        command = with_requester(PolicyCommand("modify", policy_id, (), value, allow_lockout), subjects[0])
         now = self._clock()
+        self._check_creatable(command, subjects, now)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
-        self._check_creator_keeps_access(applied.policy.doc, subjects, command, now)
         return _write(applied, stored)
 
     # -- reads -------------------------------------------------------------------------------------
@@ -285,9 +287,9 @@ class PolicyService:
                 check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                                     current=tag, is_read=False, entity="Policy")
         now = self._clock()
+        if current is None and not command.path and command.action == "modify":
+            self._check_creatable(command, subjects, now)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
-        if current is None:
-            self._check_creator_keeps_access(applied.policy.doc, subjects, command, now)
         if command.action != "delete":
             await self._check_imports(applied.policy.doc, current.doc if current is not None else None, subjects)
         policy = applied.policy
@@ -312,12 +314,14 @@ class PolicyService:
             if enforcer is None or not enforcer.has_partial(subjects, POLICY, ("entries",), [READ]):
                 raise PolicyNotAccessible(imported_id)
 
-    @staticmethod
-    def _check_creator_keeps_access(doc: JsonObject, subjects: tuple[str, ...], command: PolicyCommand,
-                                    now: datetime) -> None:
-        """Unless `allow-policy-lockout`, whoever creates a policy must be able to WRITE it (Ditto)."""
+    def _check_creatable(self, command: PolicyCommand, subjects: tuple[str, ...], now: datetime) -> None:
+        """Unless `allow-policy-lockout`, whoever creates a policy must be able to WRITE it: 403
+        `policies:policy.notcreatable`. As Ditto, on the valid new policy before anything else is checked of it
+        (PolicyCommandEnforcement.authorizeCreatePolicy runs before CreatePolicyStrategy's references and
+        PoliciesValidator), so a policy nobody could write is not creatable for its creator either."""
         if command.allow_lockout:
             return
+        doc = validate_policy(command.value, command.policy_id, now=now, expiry_granularity=self._granularity)
         rules = policy_rules(doc, {}, now=now, namespace=None)  # own entries, as Ditto checks
         if not Enforcer(rules).has_permission(subjects, POLICY, (), [WRITE]):
             raise PolicyNotCreatable(command.policy_id)

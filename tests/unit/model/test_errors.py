@@ -175,6 +175,8 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.ConnectionUnavailable("c"), "connectivity:connection.unavailable", 503, Unavailable),
     # placeholders
     (errors.PlaceholderUnresolved("thing:x"), "placeholder:unresolved", 400, Invalid),
+    (errors.PlaceholderNotResolvable("x", ("request:subjectId",)), "placeholder:placeholder.notresolvable", 400,
+     Invalid),
     (errors.PlaceholderFunctionUnknown("fn:x()"), "placeholder:function.unknown", 400, Invalid),
     (errors.PlaceholderFunctionSignatureInvalid("lower", "(1)", "()"), "placeholder:function.signature.invalid",
      400, Invalid),
@@ -294,7 +296,7 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "MediaTypeUnsupported", "MessagePayloadTooLarge", "MessageSendNotAllowed", "MessageSubjectInvalid",
         "MethodNotAllowed", "NamespacesInvalid", "NotFound", "NotModifiable",
         "PlaceholderFunctionSignatureInvalid", "PlaceholderFunctionTooComplex", "PlaceholderFunctionUnknown",
-        "PlaceholderUnresolved", "PolicyConflict",
+        "PlaceholderNotResolvable", "PlaceholderUnresolved", "PolicyConflict",
         "PolicyEntryInvalid", "PolicyEntryModificationInvalid", "PolicyIdInvalid", "PolicyIdNotDeletable",
         "PolicyIdNotSettable", "PolicyImportInvalid", "PolicyImportReferenceConflict", "PolicyImportsTooLarge",
         "PolicyJsonInvalid", "PolicyLabelInvalid", "PolicyModificationInvalid", "PolicyNotAccessible",

@@ -71,6 +71,7 @@ no TwinhubError: they never reach a client.
     │   ├── ConnectivityCommandInvalid          connectivity:command.invalid
     │   ├── ConnectionsAmountIllegal            connectivity:connections.amount.illegal
     │   ├── PlaceholderUnresolved               placeholder:unresolved
+    │   ├── PlaceholderNotResolvable            placeholder:placeholder.notresolvable
     │   ├── PlaceholderFunctionUnknown          placeholder:function.unknown
     │   ├── PlaceholderFunctionSignatureInvalid placeholder:function.signature.invalid
     │   └── PlaceholderFunctionTooComplex       placeholder:function.too.complex
@@ -222,6 +223,7 @@ from twinhub.model.errors.placeholders import (
     PlaceholderFunctionSignatureInvalid,
     PlaceholderFunctionTooComplex,
     PlaceholderFunctionUnknown,
+    PlaceholderNotResolvable,
     PlaceholderUnresolved,
 )
 from twinhub.model.errors.policies import (
@@ -340,6 +342,7 @@ __all__ = [
     "PlaceholderFunctionSignatureInvalid",
     "PlaceholderFunctionTooComplex",
     "PlaceholderFunctionUnknown",
+    "PlaceholderNotResolvable",
     "PlaceholderUnresolved",
     "PolicyConflict",
     "PolicyEntryInvalid",

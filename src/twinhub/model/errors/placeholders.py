@@ -13,6 +13,7 @@ __all__ = [
     "PlaceholderFunctionSignatureInvalid",
     "PlaceholderFunctionTooComplex",
     "PlaceholderFunctionUnknown",
+    "PlaceholderNotResolvable",
     "PlaceholderUnresolved",
 ]
 
@@ -28,6 +29,18 @@ class PlaceholderUnresolved(Invalid):
             f"The placeholder '{placeholder}' could not be resolved.",
             "Some placeholders could not be resolved. Check the spelling of the placeholder and make sure all "
             "required headers are set.",
+        )
+
+
+class PlaceholderNotResolvable(Invalid):
+    """A placeholder the header-based substitution (subject ids of written policies) does not know."""
+
+    def __init__(self, placeholder: str, supported: tuple[str, ...]) -> None:
+        super().__init__(
+            "placeholder:placeholder.notresolvable",
+            400,
+            f"The placeholder '{placeholder}' is unknown.",
+            f"Please use one of the supported placeholders: {', '.join(repr(name) for name in supported)}.",
         )
 
 
