@@ -96,6 +96,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingResourceNotFound               things:<resource>.notfound
     │   ├── ThingHistoryNotFound                things:thing.history.notfound
     │   ├── PolicyNotAccessible                 policies:policy.notfound
+    │   ├── PolicyHistoryNotFound               policies:policy.history.notfound
     │   ├── PolicyResourceNotFound              policies:<resource>.notfound
     │   └── ConnectionNotAccessible             connectivity:connection.notfound
     ├── Conflict                                409
@@ -230,6 +231,7 @@ from twinhub.model.errors.policies import (
     PolicyConflict,
     PolicyEntryInvalid,
     PolicyEntryModificationInvalid,
+    PolicyHistoryNotFound,
     PolicyIdInvalid,
     PolicyIdNotSettable,
     PolicyImportInvalid,
@@ -347,6 +349,7 @@ __all__ = [
     "PolicyConflict",
     "PolicyEntryInvalid",
     "PolicyEntryModificationInvalid",
+    "PolicyHistoryNotFound",
     "PolicyIdInvalid",
     "PolicyIdNotDeletable",
     "PolicyIdNotSettable",

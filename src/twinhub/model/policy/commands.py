@@ -39,7 +39,7 @@ from twinhub.model.policy.subjects import DEFAULT_EXPIRY_GRANULARITY, drop_expir
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 
 __all__ = ["PolicyApplied", "PolicyCommand", "PolicyCommandAction", "apply_policy_command",
-           "policy_command_resource", "with_requester"]
+           "policy_command_resource", "replay_policy", "with_requester"]
 
 PolicyCommandAction = Literal["modify", "delete"]
 
@@ -255,3 +255,16 @@ _HANDLERS: dict[PolicyCommandAction, dict[PolicyResource, _Handler]] = {
         PolicyResource.REFERENCES: _delete_part,
     },
 }
+
+
+def replay_policy(snapshot: Policy | None, events: list[PolicyEvent]) -> Policy | None:
+    """The policy after `events`, applied in order on top of `snapshot` (journal replay for historical reads):
+    each event's value is its part as stored, so it is set (or removed) where the event names it."""
+    policy = snapshot
+    for event in events:
+        alive = policy if policy is not None and not policy.deleted else None
+        base = alive.doc if alive is not None else {}
+        doc = delete_at(base, event.path) if event.action == "deleted" else set_at(base, event.path, event.value)
+        policy = Policy(event.policy_id, doc, event.revision, alive.created if alive is not None else event.timestamp,
+                        event.timestamp, deleted=event.action == "deleted" and not event.path)
+    return policy
