@@ -9,7 +9,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from twinhub.model.commands import ThingCommand
-from twinhub.model.errors import PolicyNotAccessible, ThingInvalid, ThingPolicyNotAllowed
+from twinhub.model.errors import (
+    PolicyConflict,
+    PolicyNotAccessible,
+    ThingInvalid,
+    ThingPolicyExisting,
+    ThingPolicyNotAllowed,
+)
 from twinhub.model.events import PolicyWrite
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.policy import READ, default_policy
@@ -63,19 +69,29 @@ async def plan_creation(policies: PolicyService, command: ThingCommand, subjects
     body["policyId"] = policy_id
     creating = replace(command, value=body)
     namespace = command.thing_id.split(":", 1)[0]
+    if isinstance(raw_id, str) and inline is None and copy_from is None \
+            and (existing := await policies.enforcer(policy_id, namespace=namespace)) is not None:
+        return creating, None, existing
+    try:
+        write = await _new_policy(policies, policy_id, inline, copy_from, subjects, allow_lockout, thing_policy)
+    except PolicyConflict:
+        # As Ditto (ThingEnforcerActor.reportInitialPolicyCreationFailure): never another's policy, unless named.
+        raise ThingPolicyExisting(command.thing_id, policy_id) from None
+    return creating, write, await policies.enforcer_for_doc(write.policy.doc, namespace=namespace)
+
+
+async def _new_policy(policies: PolicyService, policy_id: str, inline: JsonValue, copy_from: JsonValue,
+                      subjects: tuple[str, ...], allow_lockout: bool, thing_policy: ThingPolicyLookup) -> PolicyWrite:
+    """The policy a new thing is created with: its inline `_policy`, a copy, or Ditto's default policy."""
     if inline is not None:
         value = {**inline, "policyId": policy_id} if isinstance(inline, dict) else inline
-        write = await policies.prepare_create(policy_id, value, subjects, allow_lockout=allow_lockout)
-    elif copy_from is not None:
+        return await policies.prepare_create(policy_id, value, subjects, allow_lockout=allow_lockout)
+    if copy_from is not None:
         source = await _copy_source(policies, copy_from, subjects, thing_policy)
-        write = await policies.prepare_create(policy_id, {**source, "policyId": policy_id}, subjects,
-                                              allow_lockout=allow_lockout)
-    elif (existing := await policies.enforcer(policy_id, namespace=namespace)) is not None:
-        return creating, None, existing
-    else:
-        default = default_policy(policy_id, subjects[0])
-        write = await policies.prepare_create(policy_id, default, subjects, allow_lockout=True)
-    return creating, write, await policies.enforcer_for_doc(write.policy.doc, namespace=namespace)
+        return await policies.prepare_create(policy_id, {**source, "policyId": policy_id}, subjects,
+                                             allow_lockout=allow_lockout)
+    return await policies.prepare_create(policy_id, default_policy(policy_id, subjects[0]), subjects,
+                                         allow_lockout=True)
 
 
 async def _copy_source(policies: PolicyService, copy_from: JsonValue, subjects: tuple[str, ...],

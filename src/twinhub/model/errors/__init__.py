@@ -26,6 +26,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingIdsMissing                     things:things.ids.missing
     │   ├── ThingMergeInvalid                   things:merge.invalid
     │   ├── ThingPolicyNotAllowed               things:policy.notallowed
+    │   ├── ThingPolicyExisting                 things:thing.notcreatable           (its policy exists)
     │   ├── PolicyIdNotDeletable                things:policyId.notdeletable
     │   ├── JsonKeyInvalid                      things:json.key.invalid
     │   ├── FieldSelectorInvalid                things:field.selection.invalid
@@ -278,6 +279,7 @@ from twinhub.model.errors.things import (
     ThingNotCreatable,
     ThingNotDeletable,
     ThingNotModifiable,
+    ThingPolicyExisting,
     ThingPolicyNotAllowed,
     ThingResourceNotFound,
     ThingTooLarge,
@@ -393,6 +395,7 @@ __all__ = [
     "ThingNotDeletable",
     "ThingNotModifiable",
     "ThingNotModified",
+    "ThingPolicyExisting",
     "ThingPolicyNotAllowed",
     "ThingPreconditionFailed",
     "ThingResourceNotFound",
