@@ -57,3 +57,39 @@ def test_naming_the_existing_policy_uses_it(as_user: Users, thing_id: str) -> No
     assert bob.put(f"/things/{thing_id}", json={"policyId": thing_id}).status_code in (403, 404)
     assert alice.put(f"/things/{thing_id}", json={"policyId": thing_id}).status_code == 201
     assert alice.get(f"/things/{thing_id}/policyId").json() == thing_id
+
+
+def test_an_inline_policy_of_imports_only_is_creatable(as_user: Users, thing_id: str) -> None:
+    """ThingEnforcerActor.getInitialPolicy: PoliciesValidator passes a policy with imports; the CreatePolicy is
+    enforced with the new policy's imports resolved (PolicyEnforcerActor: withResolvedImportsAndNamespacePolicies),
+    so an imported (importable) entry may give the creator its WRITE."""
+    alice, bob = as_user("alice"), as_user("bob")
+    template = f"{thing_id}-template"
+    assert alice.put(f"/policies/{template}", json=owned_by("alice")).status_code == 201
+    inline = {"imports": {template: {}}, "entries": {}}
+    response = alice.put(f"/things/{thing_id}", json={"_policy": inline, "attributes": {"a": 1}})
+    assert response.status_code == 201, response.text
+    assert alice.get(f"/policies/{thing_id}").json()["imports"] == {template: {}}
+    assert alice.get(f"/things/{thing_id}/attributes/a").json() == 1
+    assert bob.get(f"/things/{thing_id}").status_code == 404
+    # imports that give the creator nothing: not creatable for it (PolicyCommandEnforcement.authorizeCreatePolicy)
+    assert_error(bob.put(f"/things/{thing_id}-2", json={"_policy": inline}), 404, "policies:policy.notfound")
+    never = {"entries": {"owner": {**owned_by("alice")["entries"]["owner"], "importable": "never"}}}  # type: ignore[index]
+    assert alice.put(f"/policies/{template}", json=never).status_code == 204
+    assert_error(alice.put(f"/things/{thing_id}-3", json={"_policy": inline}), 403, "policies:policy.notcreatable")
+
+
+def test_an_inline_policy_with_its_own_id_is_stored_under_it(as_user: Users, thing_id: str) -> None:
+    """ThingEnforcerActor.getInitialPolicy: without the thing's `policyId`, the inline policy's own `policyId` is
+    kept, and the thing refers to it; the thing's `policyId` wins when both are given."""
+    alice = as_user("alice")
+    own = f"{thing_id}-own"
+    assert alice.put(f"/things/{thing_id}", json={"_policy": {**owned_by("alice"), "policyId": own}}).status_code == 201
+    assert alice.get(f"/things/{thing_id}/policyId").json() == own
+    assert alice.get(f"/policies/{own}").status_code == 200
+    assert alice.get(f"/policies/{thing_id}").status_code == 404
+    named = f"{thing_id}-named"
+    body = {"policyId": named, "_policy": {**owned_by("alice"), "policyId": f"{thing_id}-ignored"}}
+    assert alice.put(f"/things/{thing_id}-2", json=body).status_code == 201
+    assert alice.get(f"/policies/{named}").status_code == 200
+    assert alice.get(f"/policies/{thing_id}-ignored").status_code == 404

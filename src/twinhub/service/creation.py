@@ -65,6 +65,8 @@ async def plan_creation(policies: PolicyService, command: ThingCommand, subjects
     if inline is not None and copy_from is not None:
         raise ThingInvalid(f"A Thing is created with either '{INLINE_POLICY}' or '{COPY_POLICY_FROM}', not both.")
     raw_id = body.get("policyId")
+    if not isinstance(raw_id, str) and isinstance(inline, dict) and isinstance(inline.get("policyId"), str):
+        raw_id = inline["policyId"]  # an inline policy keeps its own id unless the thing names one (Ditto)
     policy_id = str(parse_policy_id(raw_id)) if isinstance(raw_id, str) else command.thing_id
     body["policyId"] = policy_id
     creating = replace(command, value=body)

@@ -200,7 +200,7 @@ class PolicyService:
         # the requester's placeholders in its subject ids resolved, as Ditto's CreateThingSubstitutionStrategy
         command = with_requester(PolicyCommand("modify", policy_id, (), value, allow_lockout), subjects[0])
         now = self._clock()
-        self._check_creatable(command, subjects, now)
+        await self._check_creatable(command, subjects, now)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
         return _write(applied, stored)
 
@@ -309,7 +309,7 @@ class PolicyService:
                                     current=tag, is_read=False, entity="Policy")
         now = self._clock()
         if current is None and not command.path and command.action == "modify":
-            self._check_creatable(command, subjects, now)
+            await self._check_creatable(command, subjects, now)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
         if command.action != "delete":
             await self._check_imports(applied.policy.doc, current.doc if current is not None else None, subjects)
@@ -335,16 +335,14 @@ class PolicyService:
             if enforcer is None or not enforcer.has_partial(subjects, POLICY, ("entries",), [READ]):
                 raise PolicyNotAccessible(imported_id)
 
-    def _check_creatable(self, command: PolicyCommand, subjects: tuple[str, ...], now: datetime) -> None:
-        """Unless `allow-policy-lockout`, whoever creates a policy must be able to WRITE it: 403
-        `policies:policy.notcreatable`. As Ditto, on the valid new policy before anything else is checked of it
-        (PolicyCommandEnforcement.authorizeCreatePolicy runs before CreatePolicyStrategy's references and
-        PoliciesValidator), so a policy nobody could write is not creatable for its creator either."""
-        if command.allow_lockout:
-            return
+    async def _check_creatable(self, command: PolicyCommand, subjects: tuple[str, ...], now: datetime) -> None:
+        """Its imports readable (PolicyImportsPreEnforcer), the creator of a policy must, unless `allow-policy-lockout`,
+        WRITE it with its imports resolved (PolicyEnforcerActor, PolicyCommandEnforcement.authorizeCreatePolicy):
+        else 403 `policies:policy.notcreatable`, before its references and lock-out are checked (as in Ditto)."""
         doc = validate_policy(command.value, command.policy_id, now=now, expiry_granularity=self._granularity)
-        rules = policy_rules(doc, {}, now=now, namespace=None)  # own entries, as Ditto checks
-        if not Enforcer(rules).has_permission(subjects, POLICY, (), [WRITE]):
+        await self._check_imports(doc, None, subjects)
+        if not command.allow_lockout and not (await self._build(doc, None, now)).enforcer.has_unrestricted(
+                subjects, POLICY, (), [WRITE]):
             raise PolicyNotCreatable(command.policy_id)
 
     # -- cache -------------------------------------------------------------------------------------
