@@ -73,6 +73,8 @@ no TwinhubError: they never reach a client.
     │   ├── ConnectionsAmountIllegal            connectivity:connections.amount.illegal
     │   ├── PlaceholderUnresolved               placeholder:unresolved
     │   ├── PlaceholderNotResolvable            placeholder:placeholder.notresolvable
+    │   ├── PlaceholderReferenceNotSupported    placeholder:placeholder.reference.notsupported
+    │   ├── PlaceholderReferenceUnknownField    placeholder:placeholder.reference.unknownfield
     │   ├── PlaceholderFunctionUnknown          placeholder:function.unknown
     │   ├── PlaceholderFunctionSignatureInvalid placeholder:function.signature.invalid
     │   └── PlaceholderFunctionTooComplex       placeholder:function.too.complex
@@ -226,6 +228,8 @@ from twinhub.model.errors.placeholders import (
     PlaceholderFunctionTooComplex,
     PlaceholderFunctionUnknown,
     PlaceholderNotResolvable,
+    PlaceholderReferenceNotSupported,
+    PlaceholderReferenceUnknownField,
     PlaceholderUnresolved,
 )
 from twinhub.model.errors.policies import (
@@ -347,6 +351,8 @@ __all__ = [
     "PlaceholderFunctionTooComplex",
     "PlaceholderFunctionUnknown",
     "PlaceholderNotResolvable",
+    "PlaceholderReferenceNotSupported",
+    "PlaceholderReferenceUnknownField",
     "PlaceholderUnresolved",
     "PolicyConflict",
     "PolicyEntryInvalid",

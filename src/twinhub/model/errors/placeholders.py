@@ -14,6 +14,8 @@ __all__ = [
     "PlaceholderFunctionTooComplex",
     "PlaceholderFunctionUnknown",
     "PlaceholderNotResolvable",
+    "PlaceholderReferenceNotSupported",
+    "PlaceholderReferenceUnknownField",
     "PlaceholderUnresolved",
 ]
 
@@ -41,6 +43,30 @@ class PlaceholderNotResolvable(Invalid):
             400,
             f"The placeholder '{placeholder}' is unknown.",
             f"Please use one of the supported placeholders: {', '.join(repr(name) for name in supported)}.",
+        )
+
+
+class PlaceholderReferenceNotSupported(Invalid):
+    """A `{{ ref:<type>/<id>/<field> }}` reference to an entity type other than `things`."""
+
+    def __init__(self, entity_type: str) -> None:
+        super().__init__(
+            "placeholder:placeholder.reference.notsupported",
+            400,
+            f"The placeholder references a not supported entity: '{entity_type}'.",
+            "Please reference one of the supported entities: THINGS.",
+        )
+
+
+class PlaceholderReferenceUnknownField(Invalid):
+    """A `{{ ref:things/<id>/<field> }}` reference whose thing has no such (readable, string) field."""
+
+    def __init__(self, field: str, entity_id: str) -> None:
+        super().__init__(
+            "placeholder:placeholder.reference.unknownfield",
+            400,
+            f"The referenced entity did not contain the expected field: '{field}'.",
+            f"Please verify that you specified a valid field of the referenced entity with id: {entity_id}.",
         )
 
 
