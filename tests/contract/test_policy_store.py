@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from tests.contract.conftest import StoreOpener
 from tests.contract.helpers import POLICY_DOC, create, create_policy, delete, unit
+from twinhub.model.events import Policy, PolicyEvent, PolicyWrite
+from twinhub.model.pointer import set_at
+from twinhub.model.policy import replay_policy
+from twinhub.model.types import JsonValue, Pointer
 from twinhub.store.base import RevisionConflict, Store
 
 pytestmark = pytest.mark.anyio
@@ -94,3 +99,32 @@ async def test_load_with_policy_of_an_unknown_or_deleted_thing(store: Store) -> 
     tombstone = await store.load("ns:t")
     assert tombstone is not None and tombstone.deleted
     assert await store.load_with_policy("ns:t") == (tombstone, None)  # a tombstone names no policy
+
+
+def _modify_policy(before: Policy, path: Pointer, value: JsonValue) -> PolicyWrite:
+    """A write of the part `path` of `before`, one second after it, as the policy service commits it."""
+    revision = before.revision + 1
+    moment = before.modified + timedelta(seconds=1)
+    doc = set_at(before.doc, path, value)
+    return PolicyWrite(Policy(before.policy_id, doc, revision, before.created, moment),
+                       PolicyEvent(before.policy_id, "modified", path, value, revision, moment), before.revision)
+
+
+async def test_policy_journal_rebuilds_a_policy_at_a_revision_or_time(store: Store) -> None:
+    """The policy journal answers as the thing journal does (`Store.policy_journal`): from the latest snapshot at
+    or before the bound (a creation, or every SNAPSHOT_INTERVAL-th revision) through the bound."""
+    writes = [create_policy("ns:journal")]
+    for number in range(2, 103):
+        writes.append(_modify_policy(writes[-1].policy, ("entries", "e", "subjects"), {f"s:{number}": {"type": "t"}}))
+    for write in writes:
+        await store.commit(unit(write))
+    assert await store.policy_journal("ns:none") == []
+    assert await store.policy_journal("ns:journal", to_revision=0) == []
+    for bound in (1, 2, 99, 100, 101, 102):
+        entries = await store.policy_journal("ns:journal", to_revision=bound)
+        snapshot = entries[0].snapshot
+        assert snapshot is not None and snapshot == writes[(1 if bound < 100 else 100) - 1].policy
+        assert [entry.event for entry in entries[1:]] == [write.event for write in writes[snapshot.revision:bound]]
+        assert replay_policy(snapshot, [entry.event for entry in entries[1:]]) == writes[bound - 1].policy
+    by_time = await store.policy_journal("ns:journal", to_timestamp=writes[4].policy.modified + timedelta(seconds=0.5))
+    assert [entry.event.revision for entry in by_time] == [1, 2, 3, 4, 5]

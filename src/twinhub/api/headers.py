@@ -17,7 +17,7 @@ from twinhub.auth.context import AuthContext
 from twinhub.history import HISTORY_TIMESTAMP_HEADER, parse_device_time
 from twinhub.model.commands import IfEqual
 from twinhub.model.errors import DuplicateHeaderField, HeaderInvalid, HeadersTooLarge, TimeoutInvalid
-from twinhub.model.etag import Preconditions
+from twinhub.model.etag import Preconditions, parse_preconditions
 from twinhub.model.fields import FieldSelector, parse_fields_parameter
 
 # The pure header parsing lives in the model (the WebSocket and connections use it too); re-exported here.
@@ -161,7 +161,7 @@ def parse_headers(request: Request) -> RequestHeaders:
         correlation_id=correlation_id(request) or new_correlation_id(),
         timeout=timeout,
         response_required=response_required,
-        preconditions=Preconditions(http_header(request, "if-match"), http_header(request, "if-none-match")),
+        preconditions=parse_preconditions(http_header(request, "if-match"), http_header(request, "if-none-match")),
         if_equal=if_equal,
         at_revision=at_revision,
         at_timestamp=None if timestamp_text is None else parse_timestamp("at-historical-timestamp",

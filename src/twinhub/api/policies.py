@@ -62,7 +62,8 @@ async def _execute(ctx: Context, command: PolicyCommand, auth: AuthContext, head
 async def _retrieve(ctx: Context, auth: AuthContext, policy_id: str, path: Pointer,
                     headers: RequestHeaders) -> Response:
     _policy, value, etag = await ctx.policies.retrieve(policy_id, path, auth.subjects,
-                                                       preconditions=headers.preconditions)
+                                                       preconditions=headers.preconditions,
+                                                       revision=headers.at_revision, timestamp=headers.at_timestamp)
     if headers.fields is not None and isinstance(value, dict):
         value = select(value, headers.fields)
     response_headers = {"ETag": etag}

@@ -8,11 +8,12 @@ precondition compared with it tells anything about values the caller may not rea
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 import orjson
 
-from twinhub.model.errors import ThingNotModified, ThingPreconditionFailed
+from twinhub.model.errors import HeaderInvalid, ThingNotModified, ThingPreconditionFailed
 from twinhub.model.types import MISSING, JsonValue, Missing
 
 
@@ -25,6 +26,21 @@ class Preconditions:
 
 
 NO_PRECONDITIONS = Preconditions()
+
+# One entity-tag matcher as Ditto accepts it (EntityTagMatcher.isValid): `*`, or a quoted opaque tag without `"`
+# or `*`, weak or not; a header holds a list of them, separated by commas and optional blanks.
+_MATCHER = re.compile(r'\*|(?:W/)?"[^"*]*"')
+_SEPARATOR = re.compile(r"\s*,\s*")
+
+
+def parse_preconditions(if_match: str | None, if_none_match: str | None) -> Preconditions:
+    """The conditional headers of a request; 400 `header.invalid` unless each is a list of entity-tag matchers."""
+    for name, value in (("if-match", if_match), ("if-none-match", if_none_match)):
+        if value is not None and not all(_MATCHER.fullmatch(part) for part in _SEPARATOR.split(value)):
+            raise HeaderInvalid(name, value, "entity-tag")
+    if if_match is None and if_none_match is None:
+        return NO_PRECONDITIONS
+    return Preconditions(if_match, if_none_match)
 
 
 def revision_tag(revision: int) -> str:

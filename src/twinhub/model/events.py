@@ -126,6 +126,14 @@ class PolicyEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyJournalEntry:
+    """A policy journal row: the event, and the whole policy after it when the store kept a snapshot there."""
+
+    event: PolicyEvent
+    snapshot: Policy | None
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyWrite:
     policy: Policy
     event: PolicyEvent

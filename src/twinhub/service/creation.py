@@ -9,19 +9,29 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from twinhub.model.commands import ThingCommand
-from twinhub.model.errors import PolicyNotAccessible, ThingInvalid, ThingPolicyNotAllowed
+from twinhub.model.errors import (
+    PlaceholderReferenceNotSupported,
+    PlaceholderReferenceUnknownField,
+    PolicyConflict,
+    ThingInvalid,
+    ThingPolicyExisting,
+    ThingPolicyNotAllowed,
+)
 from twinhub.model.events import PolicyWrite
-from twinhub.model.ids import parse_policy_id
-from twinhub.model.policy import READ, default_policy
+from twinhub.model.ids import parse_policy_id, parse_thing_id
+from twinhub.model.pointer import parse_pointer
+from twinhub.model.policy import default_policy
 from twinhub.model.thing import COPY_POLICY_FROM, INLINE_POLICY
-from twinhub.model.types import JsonObject, JsonValue
+from twinhub.model.types import JsonObject, JsonValue, Missing, Pointer
 from twinhub.policy import Enforcer
 from twinhub.service.policies import PolicyService
 
-_THING_POLICY_REF = re.compile(r"\{\{\s*ref:things/(?P<thing_id>[^/}]+)/policyId\s*\}\}")
+# Ditto's ReferencePlaceholder: `{{ ref:<entity type>/<entity id>/<field> }}`, found anywhere in the value.
+_REFERENCE = re.compile(r"\{\{\s?ref:(?P<type>[^/\s]+)/(?P<id>[^/\s]+)/(?P<field>\S+)\s?}}")
 
-# Resolves the policy id of another thing, as the caller may read it.
-ThingPolicyLookup = Callable[[str], Awaitable[str]]
+# Reads a field (a pointer) of another thing as the caller may read it: its value, MISSING when not readable there;
+# 404 `things:thing.notfound` when the thing is not readable at all.
+ThingFieldLookup = Callable[[str, Pointer], Awaitable["JsonValue | Missing"]]
 
 
 def thing_policy_id(command: ThingCommand) -> str:
@@ -47,7 +57,7 @@ def changed_policy_id(doc: JsonObject, command: ThingCommand) -> str | None:
 
 
 async def plan_creation(policies: PolicyService, command: ThingCommand, subjects: tuple[str, ...], *,
-                        allow_lockout: bool, thing_policy: ThingPolicyLookup
+                        allow_lockout: bool, thing_field: ThingFieldLookup
                         ) -> tuple[ThingCommand, PolicyWrite | None, Enforcer]:
     """The creating command (with its `policyId` set, special fields removed), the policy to create with
     it (None when it uses an existing one) and the enforcer the creation is checked with."""
@@ -59,33 +69,52 @@ async def plan_creation(policies: PolicyService, command: ThingCommand, subjects
     if inline is not None and copy_from is not None:
         raise ThingInvalid(f"A Thing is created with either '{INLINE_POLICY}' or '{COPY_POLICY_FROM}', not both.")
     raw_id = body.get("policyId")
+    if not isinstance(raw_id, str) and isinstance(inline, dict) and isinstance(inline.get("policyId"), str):
+        raw_id = inline["policyId"]  # an inline policy keeps its own id unless the thing names one (Ditto)
     policy_id = str(parse_policy_id(raw_id)) if isinstance(raw_id, str) else command.thing_id
     body["policyId"] = policy_id
     creating = replace(command, value=body)
     namespace = command.thing_id.split(":", 1)[0]
-    if inline is not None:
-        value = {**inline, "policyId": policy_id} if isinstance(inline, dict) else inline
-        write = await policies.prepare_create(policy_id, value, subjects, allow_lockout=allow_lockout)
-    elif copy_from is not None:
-        source = await _copy_source(policies, copy_from, subjects, thing_policy)
-        write = await policies.prepare_create(policy_id, {**source, "policyId": policy_id}, subjects,
-                                              allow_lockout=allow_lockout)
-    elif (existing := await policies.enforcer(policy_id, namespace=namespace)) is not None:
+    if isinstance(raw_id, str) and inline is None and copy_from is None \
+            and (existing := await policies.enforcer(policy_id, namespace=namespace)) is not None:
         return creating, None, existing
-    else:
-        default = default_policy(policy_id, subjects[0])
-        write = await policies.prepare_create(policy_id, default, subjects, allow_lockout=True)
+    try:
+        write = await _new_policy(policies, policy_id, inline, copy_from, subjects, allow_lockout, thing_field)
+    except PolicyConflict:
+        # As Ditto (ThingEnforcerActor.reportInitialPolicyCreationFailure): never another's policy, unless named.
+        raise ThingPolicyExisting(command.thing_id, policy_id) from None
     return creating, write, await policies.enforcer_for_doc(write.policy.doc, namespace=namespace)
 
 
+async def _new_policy(policies: PolicyService, policy_id: str, inline: JsonValue, copy_from: JsonValue,
+                      subjects: tuple[str, ...], allow_lockout: bool, thing_field: ThingFieldLookup) -> PolicyWrite:
+    """The policy a new thing is created with: its inline `_policy`, a copy, or Ditto's default policy."""
+    if inline is not None:
+        value = {**inline, "policyId": policy_id} if isinstance(inline, dict) else inline
+        return await policies.prepare_create(policy_id, value, subjects, allow_lockout=allow_lockout)
+    if copy_from is not None:
+        source = await _copy_source(policies, copy_from, subjects, thing_field)
+        return await policies.prepare_create(policy_id, {**source, "policyId": policy_id}, subjects,
+                                             allow_lockout=allow_lockout)
+    return await policies.prepare_create(policy_id, default_policy(policy_id, subjects[0]), subjects,
+                                         allow_lockout=True)
+
+
 async def _copy_source(policies: PolicyService, copy_from: JsonValue, subjects: tuple[str, ...],
-                       thing_policy: ThingPolicyLookup) -> JsonObject:
+                       thing_field: ThingFieldLookup) -> JsonObject:
+    """What the caller may read of the policy `_copyPolicyFrom` names, directly or by a reference to a thing's field
+    (Ditto's ThingEnforcerActor.getCopiedPolicy: a RetrievePolicy with the caller's headers, so filtered to its
+    READ view; PolicyIdReferencePlaceholderResolver for the reference and its errors)."""
     if not isinstance(copy_from, str):
         raise ThingInvalid(f"'{COPY_POLICY_FROM}' must be a Policy ID or a reference to a Thing's Policy ID.")
-    reference = _THING_POLICY_REF.fullmatch(copy_from.strip())
-    source_id = await thing_policy(reference["thing_id"]) if reference else str(parse_policy_id(copy_from))
-    source = await policies.load(source_id)
-    enforcer = await policies.enforcer(source_id) if source is not None else None
-    if source is None or enforcer is None or not enforcer.has_partial(subjects, "policy", (), [READ]):
-        raise PolicyNotAccessible(source_id)
-    return source.doc
+    source_id = copy_from
+    if reference := _REFERENCE.search(copy_from):
+        if reference["type"].lower() != "things":
+            raise PlaceholderReferenceNotSupported(reference["type"])
+        thing_id, field = str(parse_thing_id(reference["id"])), parse_pointer(reference["field"])
+        value = await thing_field(thing_id, field)
+        if not isinstance(value, str):
+            raise PlaceholderReferenceUnknownField("/" + "/".join(field), thing_id)
+        source_id = value
+    _policy, view, _tag = await policies.retrieve(str(parse_policy_id(source_id)), (), subjects)
+    return {key: value for key, value in view.items() if key != "policyId"} if isinstance(view, dict) else {}

@@ -22,13 +22,14 @@ from twinhub.bus.base import EventBus
 from twinhub.model.errors import (
     NotFound,
     PolicyConflict,
+    PolicyHistoryNotFound,
     PolicyNotAccessible,
     PolicyNotCreatable,
     PolicyTooManyModifying,
     TwinhubError,
 )
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
-from twinhub.model.events import Policy, PolicyWrite
+from twinhub.model.events import Policy, PolicyWrite, format_timestamp
 from twinhub.model.lru import Lru
 from twinhub.model.pointer import get_at
 from twinhub.model.policy import (
@@ -48,8 +49,10 @@ from twinhub.model.policy import (
     policy_command_resource,
     policy_not_found,
     policy_not_modifiable,
+    replay_policy,
     resolved_entries,
     retrieve_policy_part,
+    validate_policy,
     with_requester,
 )
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
@@ -194,10 +197,11 @@ class PolicyService:
         stored = await self._store.load_policy(policy_id)
         if stored is not None and not stored.deleted:
             raise PolicyConflict(policy_id)
-        command = PolicyCommand("modify", policy_id, (), value, allow_lockout)
+        # the requester's placeholders in its subject ids resolved, as Ditto's CreateThingSubstitutionStrategy
+        command = with_requester(PolicyCommand("modify", policy_id, (), value, allow_lockout), subjects[0])
         now = self._clock()
+        await self._check_creatable(command, subjects, now)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
-        self._check_creator_keeps_access(applied.policy.doc, subjects, command, now)
         return _write(applied, stored)
 
     # -- reads -------------------------------------------------------------------------------------
@@ -214,26 +218,45 @@ class PolicyService:
         return policy
 
     async def retrieve(self, policy_id: str, path: Pointer, subjects: tuple[str, ...], *,
-                       preconditions: Preconditions = NO_PRECONDITIONS) -> tuple[Policy, JsonValue, str]:
-        """The part of the policy at `path` that the subjects may READ; 404 when none of it."""
+                       preconditions: Preconditions = NO_PRECONDITIONS, revision: int | None = None,
+                       timestamp: datetime | None = None) -> tuple[Policy, JsonValue, str]:
+        """The part of the policy at `path` that the subjects may READ; 404 when none of it. With `revision` or
+        `timestamp` (`at-historical-*`, preconditions unused), the part as it was then (`_historical`)."""
         classify_policy_path(path)
         policy = await self.load(policy_id)
         enforcer = await self.enforcer(policy_id) if policy is not None else None
         if policy is None or enforcer is None or not enforcer.has_partial(subjects, POLICY, (), [READ]):
             raise PolicyNotAccessible(policy_id)
-        doc = drop_expired_subjects(policy.doc, self._clock())
+        historical = revision is not None or timestamp is not None
+        if historical:
+            policy = await self._historical(policy, revision, timestamp)
+        doc = drop_expired_subjects(policy.doc, policy.modified if historical else self._clock())  # as it was
         if not enforcer.has_partial(subjects, POLICY, path, [READ]):
             raise policy_not_found(policy_id, path)
-        value = retrieve_policy_part(doc, policy_id, path)
-        view = enforcer.view(subjects, POLICY, path, value)
+        view = enforcer.view(subjects, POLICY, path, retrieve_policy_part(doc, policy_id, path))
         if view is MISSING:
             raise policy_not_found(policy_id, path)
         tag = revision_tag(policy.revision) if not path else hash_tag(view)  # see `twinhub.model.etag`
-        check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
-                            current=tag, is_read=True, entity="Policy")
+        if not historical:
+            check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
+                                current=tag, is_read=True, entity="Policy")
         if not path and isinstance(view, dict):
             view = {"policyId": policy_id, **view}
         return policy, view, tag
+
+    async def _historical(self, current: Policy, revision: int | None, timestamp: datetime | None) -> Policy:
+        """`current` as it was at `revision` or `timestamp`, from its journal (read through the current policy, as
+        Ditto's PolicyCommandEnforcement does); 404 `policies:policy.history.notfound` for a revision it never had,
+        or of an earlier life of its id (deleted and created again: new owners may not read the old policy)."""
+        entries = await self._store.policy_journal(current.policy_id, to_revision=revision, to_timestamp=timestamp)
+        snapshot = entries[0].snapshot if entries else None
+        past = replay_policy(snapshot, [entry.event for entry in entries[1 if snapshot else 0:]])
+        if past is None or past.deleted or (revision is not None and past.revision != revision) \
+                or past.created != current.created:
+            at = (f"timestamp '{format_timestamp(timestamp)}'" if timestamp is not None and revision is None
+                  else f"revision '{revision}'")
+            raise PolicyHistoryNotFound(current.policy_id, at)
+        return past
 
     async def inlined(self, policy_id: str, subjects: tuple[str, ...]) -> JsonObject | None:
         """The policy as a thing's `_policy` field shows it: what a retrieve of the whole policy answers the
@@ -285,9 +308,9 @@ class PolicyService:
                 check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                                     current=tag, is_read=False, entity="Policy")
         now = self._clock()
+        if current is None and not command.path and command.action == "modify":
+            await self._check_creatable(command, subjects, now)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
-        if current is None:
-            self._check_creator_keeps_access(applied.policy.doc, subjects, command, now)
         if command.action != "delete":
             await self._check_imports(applied.policy.doc, current.doc if current is not None else None, subjects)
         policy = applied.policy
@@ -312,14 +335,14 @@ class PolicyService:
             if enforcer is None or not enforcer.has_partial(subjects, POLICY, ("entries",), [READ]):
                 raise PolicyNotAccessible(imported_id)
 
-    @staticmethod
-    def _check_creator_keeps_access(doc: JsonObject, subjects: tuple[str, ...], command: PolicyCommand,
-                                    now: datetime) -> None:
-        """Unless `allow-policy-lockout`, whoever creates a policy must be able to WRITE it (Ditto)."""
-        if command.allow_lockout:
-            return
-        rules = policy_rules(doc, {}, now=now, namespace=None)  # own entries, as Ditto checks
-        if not Enforcer(rules).has_permission(subjects, POLICY, (), [WRITE]):
+    async def _check_creatable(self, command: PolicyCommand, subjects: tuple[str, ...], now: datetime) -> None:
+        """Its imports readable (PolicyImportsPreEnforcer), the creator of a policy must, unless `allow-policy-lockout`,
+        WRITE it with its imports resolved (PolicyEnforcerActor, PolicyCommandEnforcement.authorizeCreatePolicy):
+        else 403 `policies:policy.notcreatable`, before its references and lock-out are checked (as in Ditto)."""
+        doc = validate_policy(command.value, command.policy_id, now=now, expiry_granularity=self._granularity)
+        await self._check_imports(doc, None, subjects)
+        if not command.allow_lockout and not (await self._build(doc, None, now)).enforcer.has_unrestricted(
+                subjects, POLICY, (), [WRITE]):
             raise PolicyNotCreatable(command.policy_id)
 
     # -- cache -------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from twinhub.model.ids import parse_policy_id
 from twinhub.model.pointer import get_at
 from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify, missing_part
-from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 from twinhub.policy import Enforcer
 from twinhub.service.compact_cache import CompactCache
 from twinhub.service.conditions import Condition, check_condition, require_readable_condition
@@ -251,11 +251,11 @@ class ThingService:
         policy_write = None
         enforcer: Enforcer | None = None
         if creating:
-            async def thing_policy(other_id: str) -> str:
-                return str((await self.retrieve(other_id, ("policyId",), subjects)).value)
+            async def thing_field(other_id: str, field: Pointer) -> JsonValue | Missing:
+                return get_at((await self.retrieve(other_id, (), subjects)).value, field)  # 404 when unreadable
 
             command, policy_write, enforcer = await plan_creation(
-                self._policies, command, subjects, allow_lockout=allow_policy_lockout, thing_policy=thing_policy)
+                self._policies, command, subjects, allow_lockout=allow_policy_lockout, thing_field=thing_field)
             if not enforcer.has_unrestricted(subjects, "thing", (), [WRITE]):
                 raise ThingNotCreatable(command.thing_id, thing_policy_id(command))
         elif exists(current):

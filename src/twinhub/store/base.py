@@ -8,7 +8,7 @@ from typing import Protocol
 
 from twinhub.history import FleetPartials, Partial, Point
 from twinhub.history.retention import HistoryRetention
-from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing
+from twinhub.model.events import JournalEntry, Policy, PolicyJournalEntry, StoredConnection, Thing
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.commit import Commit
 from twinhub.store.points import PointCursor, PointPage
@@ -82,6 +82,12 @@ class Store(Protocol):
         Starts at the latest entry with a snapshot at or before the bound and ends at the bound;
         empty when the thing had no revision by then.
         """
+        ...
+
+    async def policy_journal(self, policy_id: str, *, to_revision: int | None = None,
+                             to_timestamp: datetime | None = None) -> list[PolicyJournalEntry]:
+        """The entries needed to rebuild the policy as of a revision or timestamp (inclusive), as `journal`
+        answers for a thing."""
         ...
 
     async def points(self, thing_id: str, paths: Sequence[str], *, start: datetime, end: datetime, limit: int,

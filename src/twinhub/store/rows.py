@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, get_args
 
 from twinhub.model.events import (
@@ -12,7 +13,9 @@ from twinhub.model.events import (
     EventAction,
     JournalEntry,
     Policy,
+    PolicyAction,
     PolicyEvent,
+    PolicyJournalEntry,
     StoredConnection,
     Thing,
     ThingEvent,
@@ -37,6 +40,7 @@ Kind = Literal["thing", "policy", "connection"]
 SNAPSHOT_INTERVAL = 100
 
 _ACTIONS: dict[str, EventAction] = {action: action for action in get_args(EventAction)}
+_POLICY_ACTIONS: dict[str, PolicyAction] = {action: action for action in get_args(PolicyAction)}
 
 EntityRow = tuple[str, int, str, str, int, bytes]  # id, revision, created, modified, deleted, doc
 ThingRow = EntityRow
@@ -221,6 +225,29 @@ def decode_connection(connection_id: str, row: tuple[Any, ...]) -> StoredConnect
                             read_timestamp(modified), deleted=bool(deleted))
 
 
+def decode_policy_entry(policy_id: str, row: tuple[Any, ...]) -> PolicyJournalEntry:
+    """A `policy_journal` row (revision, timestamp, action, path, value, snapshot) as a PolicyJournalEntry."""
+    revision, timestamp, action, path, value, snapshot = row
+    if action not in _POLICY_ACTIONS:
+        raise ValueError(f"stored policy event action {action!r} is unknown")
+    moment = read_timestamp(timestamp)
+    event = PolicyEvent(policy_id, _POLICY_ACTIONS[action], parse_path(path), loads(value, max_depth=None), revision,
+                        moment)
+    if snapshot is None:
+        return PolicyJournalEntry(event, None)
+    doc, created, deleted = _snapshot(snapshot)
+    return PolicyJournalEntry(event, Policy(policy_id, doc, revision, created, moment, deleted=deleted))
+
+
+def _snapshot(snapshot: Any) -> tuple[JsonObject, datetime, bool]:
+    """A journal snapshot's document, creation time and deletion flag."""
+    kept = _object(snapshot, "snapshot")
+    doc, created = kept["doc"], kept["created"]
+    if not isinstance(doc, dict) or not isinstance(created, str):
+        raise ValueError("stored snapshot lacks its document or creation time")
+    return doc, read_timestamp(created), bool(kept.get("deleted", False))
+
+
 def decode_entry(thing_id: str, row: tuple[Any, ...]) -> JournalEntry:
     """A `thing_journal` row (revision, timestamp, action, path, value, snapshot) as a JournalEntry."""
     revision, timestamp, action, path, value, snapshot = row
@@ -230,9 +257,5 @@ def decode_entry(thing_id: str, row: tuple[Any, ...]) -> JournalEntry:
     event = ThingEvent(thing_id, _ACTIONS[action], parse_path(path), loads(value, max_depth=None), revision, moment)
     if snapshot is None:
         return JournalEntry(event, None)
-    kept = _object(snapshot, "snapshot")
-    doc, created = kept["doc"], kept["created"]
-    if not isinstance(doc, dict) or not isinstance(created, str):
-        raise ValueError("stored snapshot lacks its document or creation time")
-    thing = Thing(thing_id, doc, revision, read_timestamp(created), moment, deleted=bool(kept.get("deleted", False)))
-    return JournalEntry(event, thing)
+    doc, created, deleted = _snapshot(snapshot)
+    return JournalEntry(event, Thing(thing_id, doc, revision, created, moment, deleted=deleted))

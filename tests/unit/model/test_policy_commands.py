@@ -256,9 +256,17 @@ def test_every_part_can_be_put_and_ditto_s_parts_can_be_deleted() -> None:
                 policy_command_resource(delete(path))
 
 
-def test_the_requester_placeholder_is_replaced_in_the_path_and_in_keys() -> None:
+def test_the_requester_placeholder_is_replaced_in_subject_ids_only() -> None:
+    """Ditto's AbstractTypedSubstitutionStrategy substitutes subject ids, not labels."""
     command = modify(("entries", "{{ request:subjectId }}"),
-                     {"subjects": {"{{request:subjectId}}": {"type": "t"}}, "resources": {}})
+                     {"subjects": {"{{request:subjectId}}": {"type": "t"}, "${request.subjectId}x": {}},
+                      "resources": {}})
     resolved = with_requester(command, "nginx:me")
-    assert resolved.path == ("entries", "nginx:me")
-    assert resolved.value == {"subjects": {"nginx:me": {"type": "t"}}, "resources": {}}
+    assert resolved.path == ("entries", "{{ request:subjectId }}")
+    assert resolved.value == {"subjects": {"nginx:me": {"type": "t"}, "nginx:mex": {}}, "resources": {}}
+    subject = modify(("entries", "e", "subjects", "${ request:subjectId }"), {"type": "t"})
+    assert with_requester(subject, "nginx:me").path == ("entries", "e", "subjects", "nginx:me")
+    malformed = modify((), {"entries": {"e": {"subjects": ["{{ x }}"]}, "f": 1}})
+    assert with_requester(malformed, "nginx:me") == malformed
+    with pytest.raises(TwinhubError, match="'request:x' is unknown"):
+        with_requester(modify(("entries",), {"e": {"subjects": {"{{ request:x }}": {}}}}), "nginx:me")

@@ -352,7 +352,6 @@ def test_validate_policy_part_covers_every_resource() -> None:
         ),
         (("entries", "e", "subjects", "a:b"), {}, "json.field.missing"),
         (("entries", "e", "resources", "thing:/a//b"), {}, "json.pointer.invalid"),
-        (("entries", "e", "resources", "thing:/"), {"grant": ["SUDO"]}, "policies:entry.invalid"),
         (("entries", "e", "importable"), "sometimes", "policies:entry.invalid"),
         (("entries", "e", "importable"), ["implicit"], "json.invalid"),
         (("entries", "e", "namespaces"), ["*"], "policies:entry.invalid"),

@@ -26,6 +26,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingIdsMissing                     things:things.ids.missing
     │   ├── ThingMergeInvalid                   things:merge.invalid
     │   ├── ThingPolicyNotAllowed               things:policy.notallowed
+    │   ├── ThingPolicyExisting                 things:thing.notcreatable           (its policy exists)
     │   ├── PolicyIdNotDeletable                things:policyId.notdeletable
     │   ├── JsonKeyInvalid                      things:json.key.invalid
     │   ├── FieldSelectorInvalid                things:field.selection.invalid
@@ -71,6 +72,9 @@ no TwinhubError: they never reach a client.
     │   ├── ConnectivityCommandInvalid          connectivity:command.invalid
     │   ├── ConnectionsAmountIllegal            connectivity:connections.amount.illegal
     │   ├── PlaceholderUnresolved               placeholder:unresolved
+    │   ├── PlaceholderNotResolvable            placeholder:placeholder.notresolvable
+    │   ├── PlaceholderReferenceNotSupported    placeholder:placeholder.reference.notsupported
+    │   ├── PlaceholderReferenceUnknownField    placeholder:placeholder.reference.unknownfield
     │   ├── PlaceholderFunctionUnknown          placeholder:function.unknown
     │   ├── PlaceholderFunctionSignatureInvalid placeholder:function.signature.invalid
     │   └── PlaceholderFunctionTooComplex       placeholder:function.too.complex
@@ -95,6 +99,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingResourceNotFound               things:<resource>.notfound
     │   ├── ThingHistoryNotFound                things:thing.history.notfound
     │   ├── PolicyNotAccessible                 policies:policy.notfound
+    │   ├── PolicyHistoryNotFound               policies:policy.history.notfound
     │   ├── PolicyResourceNotFound              policies:<resource>.notfound
     │   └── ConnectionNotAccessible             connectivity:connection.notfound
     ├── Conflict                                409
@@ -222,12 +227,16 @@ from twinhub.model.errors.placeholders import (
     PlaceholderFunctionSignatureInvalid,
     PlaceholderFunctionTooComplex,
     PlaceholderFunctionUnknown,
+    PlaceholderNotResolvable,
+    PlaceholderReferenceNotSupported,
+    PlaceholderReferenceUnknownField,
     PlaceholderUnresolved,
 )
 from twinhub.model.errors.policies import (
     PolicyConflict,
     PolicyEntryInvalid,
     PolicyEntryModificationInvalid,
+    PolicyHistoryNotFound,
     PolicyIdInvalid,
     PolicyIdNotSettable,
     PolicyImportInvalid,
@@ -274,6 +283,7 @@ from twinhub.model.errors.things import (
     ThingNotCreatable,
     ThingNotDeletable,
     ThingNotModifiable,
+    ThingPolicyExisting,
     ThingPolicyNotAllowed,
     ThingResourceNotFound,
     ThingTooLarge,
@@ -340,10 +350,14 @@ __all__ = [
     "PlaceholderFunctionSignatureInvalid",
     "PlaceholderFunctionTooComplex",
     "PlaceholderFunctionUnknown",
+    "PlaceholderNotResolvable",
+    "PlaceholderReferenceNotSupported",
+    "PlaceholderReferenceUnknownField",
     "PlaceholderUnresolved",
     "PolicyConflict",
     "PolicyEntryInvalid",
     "PolicyEntryModificationInvalid",
+    "PolicyHistoryNotFound",
     "PolicyIdInvalid",
     "PolicyIdNotDeletable",
     "PolicyIdNotSettable",
@@ -387,6 +401,7 @@ __all__ = [
     "ThingNotDeletable",
     "ThingNotModifiable",
     "ThingNotModified",
+    "ThingPolicyExisting",
     "ThingPolicyNotAllowed",
     "ThingPreconditionFailed",
     "ThingResourceNotFound",

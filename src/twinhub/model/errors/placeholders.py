@@ -13,6 +13,9 @@ __all__ = [
     "PlaceholderFunctionSignatureInvalid",
     "PlaceholderFunctionTooComplex",
     "PlaceholderFunctionUnknown",
+    "PlaceholderNotResolvable",
+    "PlaceholderReferenceNotSupported",
+    "PlaceholderReferenceUnknownField",
     "PlaceholderUnresolved",
 ]
 
@@ -28,6 +31,42 @@ class PlaceholderUnresolved(Invalid):
             f"The placeholder '{placeholder}' could not be resolved.",
             "Some placeholders could not be resolved. Check the spelling of the placeholder and make sure all "
             "required headers are set.",
+        )
+
+
+class PlaceholderNotResolvable(Invalid):
+    """A placeholder the header-based substitution (subject ids of written policies) does not know."""
+
+    def __init__(self, placeholder: str, supported: tuple[str, ...]) -> None:
+        super().__init__(
+            "placeholder:placeholder.notresolvable",
+            400,
+            f"The placeholder '{placeholder}' is unknown.",
+            f"Please use one of the supported placeholders: {', '.join(repr(name) for name in supported)}.",
+        )
+
+
+class PlaceholderReferenceNotSupported(Invalid):
+    """A `{{ ref:<type>/<id>/<field> }}` reference to an entity type other than `things`."""
+
+    def __init__(self, entity_type: str) -> None:
+        super().__init__(
+            "placeholder:placeholder.reference.notsupported",
+            400,
+            f"The placeholder references a not supported entity: '{entity_type}'.",
+            "Please reference one of the supported entities: THINGS.",
+        )
+
+
+class PlaceholderReferenceUnknownField(Invalid):
+    """A `{{ ref:things/<id>/<field> }}` reference whose thing has no such (readable, string) field."""
+
+    def __init__(self, field: str, entity_id: str) -> None:
+        super().__init__(
+            "placeholder:placeholder.reference.unknownfield",
+            400,
+            f"The referenced entity did not contain the expected field: '{field}'.",
+            f"Please verify that you specified a valid field of the referenced entity with id: {entity_id}.",
         )
 
 

@@ -9,6 +9,7 @@ __all__ = [
     "PolicyConflict",
     "PolicyEntryInvalid",
     "PolicyEntryModificationInvalid",
+    "PolicyHistoryNotFound",
     "PolicyIdInvalid",
     "PolicyIdNotSettable",
     "PolicyImportInvalid",
@@ -211,6 +212,20 @@ class PolicyNotAccessible(NotFound):
             f"The Policy with ID '{policy_id}' could not be found or requester had insufficient permissions to "
             "access it.",
             "Check if the ID of your requested Policy was correct and you have sufficient permissions.",
+        )
+
+
+class PolicyHistoryNotFound(NotFound):
+    """A historical revision or timestamp of a policy that is not (or no longer) in its journal."""
+
+    def __init__(self, policy_id: str, at: str) -> None:
+        super().__init__(
+            "policies:policy.history.notfound",
+            404,
+            f"The Policy with ID '{policy_id}' at {at} could not be found or requester had insufficient "
+            "permissions to access it.",
+            "Check if the ID of your requested Policy was correct, you have sufficient permissions and ensure that "
+            "the asked for revision/timestamp does not exceed the history-retention-duration or is from the future.",
         )
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "ThingNotCreatable",
     "ThingNotDeletable",
     "ThingNotModifiable",
+    "ThingPolicyExisting",
     "ThingPolicyNotAllowed",
     "ThingResourceNotFound",
     "ThingTooLarge",
@@ -89,6 +90,20 @@ class PolicyIdNotDeletable(Invalid):
             400,
             f"The Policy ID of the Thing with ID '{thing_id}' cannot be deleted.",
             "A Thing always references a Policy; replace the Policy ID instead.",
+        )
+
+
+class ThingPolicyExisting(Invalid):
+    """A new thing's policy to be created (its default, inline or copied policy) exists already: Ditto refuses the
+    thing rather than use another's policy (ThingNotCreatableException.newBuilderForPolicyExisting)."""
+
+    def __init__(self, thing_id: str, policy_id: str) -> None:
+        super().__init__(
+            "things:thing.notcreatable",
+            400,
+            f"The Thing with ID '{thing_id}' could not be created because creation of its implicit Policy ID "
+            f"'{policy_id}' failed.",
+            "If you want to use an existing Policy, specify it as 'policyId' in the Thing JSON you create.",
         )
 
 

@@ -17,6 +17,7 @@ from twinhub.model.policy.commands import (
     PolicyCommandAction,
     apply_policy_command,
     policy_command_resource,
+    replay_policy,
     with_requester,
 )
 from twinhub.model.policy.document import (
@@ -139,6 +140,7 @@ __all__ = [
     "policy_not_found",
     "policy_not_modifiable",
     "policy_size",
+    "replay_policy",
     "resolved_entries",
     "retrieve_policy_part",
     "round_expiry",

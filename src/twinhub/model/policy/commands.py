@@ -21,6 +21,7 @@ from typing import Literal
 
 from twinhub.model.errors import (
     MethodNotAllowed,
+    PlaceholderNotResolvable,
     PolicyEntryModificationInvalid,
     PolicyModificationInvalid,
     PolicyNotAccessible,
@@ -38,12 +39,14 @@ from twinhub.model.policy.subjects import DEFAULT_EXPIRY_GRANULARITY, drop_expir
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 
 __all__ = ["PolicyApplied", "PolicyCommand", "PolicyCommandAction", "apply_policy_command",
-           "policy_command_resource", "with_requester"]
+           "policy_command_resource", "replay_policy", "with_requester"]
 
 PolicyCommandAction = Literal["modify", "delete"]
 
-# Ditto's placeholder for the requester's own subject in policy writes.
-_REQUESTER = re.compile(r"\{\{\s*request:subjectId\s*\}\}")
+# Ditto's placeholders, `{{ name }}` and the legacy `${name}` (base/model Placeholders.pattern()); in the subject
+# ids of a written policy each must name the requester, in either spelling (SubjectIdReplacementDefinition).
+_PLACEHOLDER = re.compile(r"\{\{((?:}[^}]|[^}])*)}}|\$\{([^}]*)}")
+_REQUESTER_NAMES = ("request:subjectId", "request.subjectId")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,18 +87,40 @@ _Handler = Callable[[Policy | None, PolicyCommand, _Context], _Change]
 
 
 def with_requester(command: PolicyCommand, subject: str) -> PolicyCommand:
-    """`{{ request:subjectId }}` in the keys of the path and of the value replaced by `subject` (the
-    requester's), as Ditto does."""
-    path = tuple(_REQUESTER.sub(subject, key) for key in command.path)
-    return replace(command, path=path, value=_substitute(command.value, subject))
+    """The placeholders in the subject ids `command` writes replaced by `subject` (the requester's), as Ditto's
+    policy substitution strategies do (ModifyPolicy..., ModifySubject(s)SubstitutionStrategy, CreateThing...):
+    only subject ids, wherever the path puts them; an unknown placeholder is 400
+    `placeholder:placeholder.notresolvable`."""
+    path, value = command.path, command.value
+    if len(path) == 4 and path[0] == "entries" and path[2] == "subjects":
+        path = (*path[:3], _resolve_subject_id(path[3], subject))
+    elif not path or (path[0] == "entries" and (len(path) <= 2 or path[2:] == ("subjects",))):
+        value = _with_subjects(value, 3 - len(path), subject)
+    return replace(command, path=path, value=value)
 
 
-def _substitute(value: JsonValue, subject: str) -> JsonValue:
-    if isinstance(value, dict):
-        return {_REQUESTER.sub(subject, key): _substitute(item, subject) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_substitute(item, subject) for item in value]
-    return value
+def _resolve_subject_id(subject_id: str, requester: str) -> str:
+    """`subject_id` with each placeholder replaced by `requester`; 400 for a placeholder other than the requester's."""
+    def resolve(match: re.Match[str]) -> str:
+        name = (match[1] if match[1] is not None else match[2]).strip()
+        if name not in _REQUESTER_NAMES:
+            raise PlaceholderNotResolvable(name, _REQUESTER_NAMES)
+        return requester
+
+    return _PLACEHOLDER.sub(resolve, subject_id) if ("{{" in subject_id or "${" in subject_id) else subject_id
+
+
+def _with_subjects(value: JsonValue, depth: int, requester: str) -> JsonValue:
+    """`value` (a policy: depth 3, its entries: 2, an entry: 1, its subjects: 0) with its subject ids resolved;
+    what is not shaped so is left to validation."""
+    if not isinstance(value, dict):
+        return value
+    if depth == 0:
+        return {_resolve_subject_id(key, requester): item for key, item in value.items()}
+    key = {3: "entries", 1: "subjects"}.get(depth)
+    if key is not None:
+        return {**value, key: _with_subjects(value[key], depth - 1, requester)} if key in value else value
+    return {label: _with_subjects(entry, 1, requester) for label, entry in value.items()}
 
 
 def policy_command_resource(command: PolicyCommand) -> PolicyResource:
@@ -230,3 +255,16 @@ _HANDLERS: dict[PolicyCommandAction, dict[PolicyResource, _Handler]] = {
         PolicyResource.REFERENCES: _delete_part,
     },
 }
+
+
+def replay_policy(snapshot: Policy | None, events: list[PolicyEvent]) -> Policy | None:
+    """The policy after `events`, applied in order on top of `snapshot` (journal replay for historical reads):
+    each event's value is its part as stored, so it is set (or removed) where the event names it."""
+    policy = snapshot
+    for event in events:
+        alive = policy if policy is not None and not policy.deleted else None
+        base = alive.doc if alive is not None else {}
+        doc = delete_at(base, event.path) if event.action == "deleted" else set_at(base, event.path, event.value)
+        policy = Policy(event.policy_id, doc, event.revision, alive.created if alive is not None else event.timestamp,
+                        event.timestamp, deleted=event.action == "deleted" and not event.path)
+    return policy

@@ -9,7 +9,6 @@ from twinhub.model.errors import JsonFieldMissing, PolicyEntryInvalid, PolicyJso
 from twinhub.model.ids import is_valid_namespace, parse_policy_id
 from twinhub.model.policy._json import array_field, as_object, object_field, render, unique, wrong_type
 from twinhub.model.policy.labels import validate_label, validate_resource_key
-from twinhub.model.policy.permissions import PERMISSIONS
 from twinhub.model.policy.subjects import validate_subjects
 from twinhub.model.types import JsonObject, JsonValue
 
@@ -18,7 +17,10 @@ ALLOWED_ADDITIONS = ("subjects", "resources", "namespaces")
 
 
 def validate_resource(value: JsonValue, key: str) -> JsonObject:
-    """`{"grant": [...], "revoke": [...]}` for the resource `key`; null or missing lists are empty."""
+    """`{"grant": [...], "revoke": [...]}` for the resource `key`; null or missing lists are empty.
+
+    Any string is a permission, as in Ditto (ImmutableEffectedPermissions.fromJson keeps every string): one that
+    no check asks for (`ADMINISTRATE`, `read`) is stored and shown, and grants or revokes nothing."""
     if not isinstance(value, dict):
         raise PolicyJsonInvalid(
             f"The JSON object for the 'permissions' (grant/revoke) of the 'resource' '{key}' is missing or not an "
@@ -27,14 +29,7 @@ def validate_resource(value: JsonValue, key: str) -> JsonObject:
     resource: JsonObject = {}
     for effect in ("grant", "revoke"):
         items = array_field(value, effect) or []
-        permissions = [item for item in items if isinstance(item, str)]  # Ditto skips non-strings
-        for permission in permissions:
-            if permission not in PERMISSIONS:
-                raise PolicyEntryInvalid(
-                    f"The Policy Resource {key} is invalid",
-                    f"The permission '{permission}' is unknown. Valid permissions are: [{', '.join(PERMISSIONS)}].",
-                )
-        resource[effect] = unique(permissions)
+        resource[effect] = unique([item for item in items if isinstance(item, str)])  # Ditto skips non-strings
     return resource
 
 

@@ -1,7 +1,7 @@
 """The permission vocabulary of policies, defined once: what a policy grants or revokes, and on what.
 
-`twinhub.policy` evaluates these, the policy validators accept exactly these, and every check names them
-from here.
+`twinhub.policy` evaluates these and every check names them from here. A policy may name other permissions
+too (Ditto keeps any string): nothing asks for them, so they grant nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ Permission: TypeAlias = str
 READ: Final[Permission] = "READ"
 WRITE: Final[Permission] = "WRITE"
 EXECUTE: Final[Permission] = "EXECUTE"
-PERMISSIONS: Final = (READ, WRITE, EXECUTE)
+PERMISSIONS: Final = (READ, WRITE, EXECUTE)  # the ones twinhub checks
 
 # The resource types of a policy entry's resource keys (`thing:/features/lamp`, `policy:/`, `message:/`).
 THING: Final = "thing"

@@ -21,7 +21,7 @@ import asyncpg
 from twinhub.history import Point
 from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
+from twinhub.model.events import JournalEntry, Policy, PolicyJournalEntry, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
 from twinhub.store.buckets import SeriesBuckets
@@ -32,6 +32,7 @@ from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
 from twinhub.store.postgres.history import import_points, page_sql
+from twinhub.store.postgres.journals import POLICY_JOURNAL, THING_JOURNAL, policy_entry, thing_entry
 from twinhub.store.postgres.pruning import Pruning
 from twinhub.store.postgres.rollups import RollupReads
 from twinhub.store.postgres.rows import (
@@ -44,7 +45,7 @@ from twinhub.store.postgres.rows import (
 )
 from twinhub.store.postgres.schema import migrate
 from twinhub.store.rollups import width_micros
-from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
+from twinhub.store.rows import decode_connection, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Plans, hits
 from twinhub.store.slots import Slots
 
@@ -86,19 +87,6 @@ _RENEW_EPOCH = "UPDATE store_identity SET epoch = $1 WHERE id = 1 AND epoch = $2
 # One statement, so one snapshot: the bound (the latest revision meeting the limits, found by revision,
 # so it stays exact if a clock stepped back), the latest snapshot at or before it (the partial index
 # finds it without walking events), and the rows from that snapshot through the bound.
-_JOURNAL = """
-WITH bound(revision) AS (
-         SELECT revision FROM thing_journal
-         WHERE thing_id = $1 AND ($2::bigint IS NULL OR revision <= $2) AND ($3::text IS NULL OR timestamp <= $3)
-         ORDER BY revision DESC LIMIT 1),
-     start(revision) AS (
-         SELECT coalesce(max(revision), 0) FROM thing_journal
-         WHERE thing_id = $1 AND snapshot IS NOT NULL AND revision <= (SELECT revision FROM bound))
-SELECT revision, timestamp, action, path, value, snapshot FROM thing_journal
-WHERE thing_id = $1 AND revision BETWEEN (SELECT revision FROM start) AND (SELECT revision FROM bound)
-ORDER BY revision
-"""
-
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
 
@@ -307,14 +295,19 @@ class PostgresStore(RollupReads, SeriesBuckets, Pruning):
 
     async def journal(self, thing_id: str, *, to_revision: int | None = None,
                       to_timestamp: datetime | None = None) -> list[JournalEntry]:
-        """The entries from the latest snapshot at or before the bound through the bound, by revision.
+        """See `Store.journal` (`twinhub.store.postgres.journals`)."""
+        return await self._journal(THING_JOURNAL, thing_entry, thing_id, to_revision, to_timestamp)
 
-        The bound is the latest revision at or before `to_revision` and whose event is at or before
-        `to_timestamp` (both inclusive, each optional); empty when no revision meets them.
-        """
+    async def policy_journal(self, policy_id: str, *, to_revision: int | None = None,
+                             to_timestamp: datetime | None = None) -> list[PolicyJournalEntry]:
+        """See `Store.policy_journal`."""
+        return await self._journal(POLICY_JOURNAL, policy_entry, policy_id, to_revision, to_timestamp)
+
+    async def _journal(self, sql: str, decode: Callable[[str, tuple[Any, ...]], _T], key: str,
+                       to_revision: int | None, to_timestamp: datetime | None) -> list[_T]:
         until = None if to_timestamp is None else format_timestamp(to_timestamp)  # as the journal stores it
-        rows = await self._read(lambda connection: connection.fetch(_JOURNAL, thing_id, to_revision, until))
-        return [self._decode(decode_entry, thing_id, (*row[:3], decode_text(row[3]), *row[4:])) for row in rows]
+        rows = await self._read(lambda connection: connection.fetch(sql, key, to_revision, until))
+        return [self._decode(decode, key, row) for row in rows]
 
     async def points(self, thing_id: str, paths: Sequence[str], *, start: datetime, end: datetime, limit: int,
                      after: PointCursor | None = None) -> PointPage:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Self, TypeVar
 from twinhub.history import Point
 from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.model.events import JournalEntry, Policy, StoredConnection, Thing, format_timestamp
+from twinhub.model.events import JournalEntry, Policy, PolicyJournalEntry, StoredConnection, Thing
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import Store
 from twinhub.store.buckets import SeriesBuckets
@@ -23,11 +23,12 @@ from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
 from twinhub.store.points import PointCursor, PointPage, import_rows, make_page, page_bounds
 from twinhub.store.rollups import width_micros
-from twinhub.store.rows import decode_connection, decode_entry, decode_policy, decode_thing, encode_commit
+from twinhub.store.rows import decode_connection, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Plans, Row, hits
 from twinhub.store.slots import Slots
 from twinhub.store.sqlite.dialect import SQLITE
 from twinhub.store.sqlite.history import page_sql
+from twinhub.store.sqlite.journals import policy_journal_reader, thing_journal_reader
 from twinhub.store.sqlite.pruning import PRUNE_FAILED, Pruning
 from twinhub.store.sqlite.readers import READ_TIMEOUT, READER_THREADS, Readers
 from twinhub.store.sqlite.rollups import RollupReads
@@ -64,21 +65,6 @@ SELECT coalesce(
 """
 _EPOCH = "SELECT epoch FROM store_identity WHERE id = 1"
 _RENEW_EPOCH = "UPDATE store_identity SET epoch = ? WHERE id = 1 AND epoch = ?"
-# One statement, so one read snapshot: the bound (the latest revision meeting the caller's limits;
-# by revision, not by time, so it stays exact if a clock stepped back; a timestamp limit walks the
-# thing's compact time index up to it), the latest snapshot at or before the bound (the partial index
-# finds it without walking events), and the rows from that snapshot through the bound.
-_JOURNAL = """
-WITH bound(revision) AS (
-         SELECT revision FROM thing_journal WHERE {limits} ORDER BY revision DESC LIMIT 1),
-     start(revision) AS (
-         SELECT coalesce(max(revision), 0) FROM thing_journal INDEXED BY thing_journal_snapshots
-         WHERE thing_id = :thing_id AND snapshot IS NOT NULL AND revision <= (SELECT revision FROM bound))
-SELECT revision, timestamp, action, path, value, snapshot FROM thing_journal
-WHERE thing_id = :thing_id
-  AND revision BETWEEN (SELECT revision FROM start) AND (SELECT revision FROM bound)
-ORDER BY revision
-"""
 
 
 class _State(enum.Enum):
@@ -292,24 +278,13 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
 
     async def journal(self, thing_id: str, *, to_revision: int | None = None,
                       to_timestamp: datetime | None = None) -> list[JournalEntry]:
-        """The entries from the latest snapshot at or before the bound through the bound, by revision.
+        """See `Store.journal` (`twinhub.store.sqlite.journals`)."""
+        return await self._read(thing_journal_reader(thing_id, to_revision, to_timestamp))
 
-        The bound is the latest revision at or before `to_revision` and whose event is at or before
-        `to_timestamp` (both inclusive, each optional); empty when no revision meets them.
-        """
-        limits = ["thing_id = :thing_id"]
-        if to_revision is not None:
-            limits.append("revision <= :to_revision")
-        if to_timestamp is not None:
-            limits.append("timestamp <= :to_timestamp")
-        sql = _JOURNAL.format(limits=" AND ".join(limits))
-        until = None if to_timestamp is None else format_timestamp(to_timestamp)  # as the journal stores it
-        parameters = {"thing_id": thing_id, "to_revision": to_revision, "to_timestamp": until}
-
-        def query(connection: sqlite3.Connection) -> list[JournalEntry]:
-            return [decode_entry(thing_id, row) for row in connection.execute(sql, parameters)]
-
-        return await self._read(query)
+    async def policy_journal(self, policy_id: str, *, to_revision: int | None = None,
+                             to_timestamp: datetime | None = None) -> list[PolicyJournalEntry]:
+        """See `Store.policy_journal`."""
+        return await self._read(policy_journal_reader(policy_id, to_revision, to_timestamp))
 
     async def points(self, thing_id: str, paths: Sequence[str], *, start: datetime, end: datetime, limit: int,
                      after: PointCursor | None = None) -> PointPage:
