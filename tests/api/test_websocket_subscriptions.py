@@ -6,7 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.websocket import DittoSocket, topic
+from tests.api.websocket import DittoSocket, open_socket, topic
+from twinhub.testing import Server
 
 SEARCH = "_/_/things/twin/search"
 
@@ -97,3 +98,30 @@ def test_a_persisted_events_demand_below_one_is_a_protocol_error(socket: DittoSo
                  "value": {"subscriptionId": subscription_id, "demand": 0}})
     error = _failed(socket, streaming, subscription_id)
     assert (error["status"], error["error"]) == (400, "streaming.subscription.protocol.error")
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["unreadable", "absent"])
+def test_persisted_events_of_a_thing_the_subscriber_may_not_read_are_created_then_failed(
+        server: Server, client: httpx.Client, thing_id: str, exists: bool) -> None:
+    """StreamingSubscriptionManager.subscribeForPersistedEvents starts the subscription actor (which answers
+    StreamingSubscriptionCreated) on a lazified source of the command's enforcement: the
+    ThingNotAccessibleException (`things:thing.notfound`, 404) of a thing the subscriber may not read, or that
+    does not exist, fails the subscription once it is asked for items; nothing of the thing is sent."""
+    if exists:
+        assert client.put(f"/things/{thing_id}", json={"attributes": {"secret": 1}}).status_code == 201
+    streaming = topic(thing_id, "things/twin/streaming")
+    with open_socket(server.base_url, "mallory") as socket:
+        socket.send({"topic": f"{streaming}/subscribeForPersistedEvents", "path": "/",
+                     "headers": {"correlation-id": "spy"}, "value": {"fromHistoricalRevision": 1}})
+        first = socket.receive()
+        assert isinstance(first, dict) and first["topic"] == f"{streaming}/created", first
+        subscription_id = first["value"]["subscriptionId"]
+        assert first["headers"]["correlation-id"] == "spy"
+        socket.send({"topic": f"{streaming}/request", "path": "/", "headers": {},
+                     "value": {"subscriptionId": subscription_id, "demand": 10}})
+        failed = socket.receive()
+    assert isinstance(failed, dict) and failed["topic"] == f"{streaming}/failed", failed
+    assert failed["value"]["subscriptionId"] == subscription_id
+    error = failed["value"]["error"]
+    assert (error["status"], error["error"]) == (404, "things:thing.notfound")
+    assert "secret" not in str(failed)

@@ -5,7 +5,8 @@ the session does not hold fails it with Ditto's `...subscription.not.found`, a d
 `...subscription.protocol.error` (SubscriptionManager, StreamingSubscriptionManager and their actors).
 
 Each subscription is a background task of the session that pulls its items (a page of search hits, a
-persisted event) only as the client's demand allows; the search pages come from
+persisted event) only as the client's demand allows, the first one too (so what cannot run, or a thing the
+subscriber may not read, fails after `created` and the first `request`, as in Ditto); the search pages come from
 `twinhub.service.search_pages`, the persisted events from the event hub.
 """
 
@@ -79,6 +80,13 @@ _SEARCH_ERRORS = _Errors(SubscriptionNotFound, SubscriptionProtocolError)
 _STREAMING_ERRORS = _Errors(StreamingSubscriptionNotFound, StreamingSubscriptionProtocolError)
 
 
+async def _demanded(subscription: _Subscription) -> None:
+    """Return once the client's demand allows another item."""
+    while subscription.demand <= 0:
+        subscription.wakeup.clear()
+        await subscription.wakeup.wait()
+
+
 class ReactiveStreams:
     """The search and history subscriptions of one party."""
 
@@ -118,14 +126,16 @@ class ReactiveStreams:
             if signal.group != "things":
                 raise WebSocketMessageInvalid("Only the persisted events of things can be streamed.")
             wanted = event_filter(filter=signal.filter, path=signal.path)
-            deliveries = await self._party.services.events.history(  # 404 before `created` when not readable
-                signal.entity_id, self._party.subjects, wanted, from_revision=signal.from_revision,
-                to_revision=signal.to_revision, from_timestamp=signal.from_timestamp,
-                to_timestamp=signal.to_timestamp)
             subscription_id = f"history-{next(self._ids)}"
             self._party.send(streaming_created(envelope, subscription_id))
 
             async def items() -> AsyncGenerator[JsonValue, None]:
+                # A thing the subscriber may not read (404) fails the subscription once it is asked for
+                # events, as in Ditto, whose enforcement of the command answers the lazy event source.
+                deliveries = await self._party.services.events.history(
+                    signal.entity_id, self._party.subjects, wanted, from_revision=signal.from_revision,
+                    to_revision=signal.to_revision, from_timestamp=signal.from_timestamp,
+                    to_timestamp=signal.to_timestamp)
                 async for delivery in deliveries:
                     yield envelope_to_json(thing_event(delivery.event, value=delivery.value,
                                                        headers=shown_event_headers(delivery.event.headers)))
@@ -147,10 +157,9 @@ class ReactiveStreams:
 
     async def _pump(self, subscription_id: str, subscription: _Subscription) -> None:
         try:
+            await _demanded(subscription)  # the source starts at the first demand (Ditto's `lazify`)
             async for item in subscription.source:
-                while subscription.demand <= 0:
-                    subscription.wakeup.clear()
-                    await subscription.wakeup.wait()
+                await _demanded(subscription)
                 subscription.demand -= 1
                 self._party.send(subscription.next_envelope(item))
             self._party.send(subscription.complete_envelope())
