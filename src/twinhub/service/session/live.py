@@ -5,12 +5,15 @@ LIVE-EVENTS`); who may send, receive and answer what is the hub's to say (`twinh
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from twinhub.model import live as model
+from twinhub.model.commands import exists
 from twinhub.model.errors import AcknowledgementLabelNotDeclared, WebSocketBufferOverflow, WebSocketMessageInvalid
+from twinhub.model.fields import FieldSelector
 from twinhub.model.pointer import format_pointer
-from twinhub.model.types import MISSING, JsonValue, Missing
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing
 from twinhub.protocol import (
     Envelope,
     Message,
@@ -33,6 +36,7 @@ from twinhub.protocol import (
     thing_topic,
 )
 from twinhub.service.event_headers import ORIGIN_HEADER
+from twinhub.service.event_views import readable_extra
 from twinhub.service.live import LiveReceiver, Unanswered
 from twinhub.service.session.outbox import CloseReason
 from twinhub.service.session.party import Party
@@ -137,14 +141,28 @@ async def acknowledgement(party: Party, envelope: Envelope) -> None:
 # -- receiving ---------------------------------------------------------------------------------------
 
 
-async def forward_live(party: Party, receiver: LiveReceiver, kind: model.LiveKind) -> None:
-    """Send the party what `receiver` gets, until it ends; a receiver cut off for falling behind closes
-    the session."""
+async def forward_live(party: Party, receiver: LiveReceiver, kind: model.LiveKind, *,
+                       extra_fields: FieldSelector | None = None) -> None:
+    """Send the party what `receiver` gets, until it ends, with the `extra_fields` of the thing it may READ (as
+    Ditto enriches every signal of a session that asked for extra fields); a receiver cut off for falling
+    behind closes the session."""
     async for signal in receiver:
-        party.send(_envelope_of(signal))
+        envelope = _envelope_of(signal)
+        if extra_fields is not None and (extra := await _extra(party, signal.thing_id, extra_fields)) is not None:
+            envelope = dataclasses.replace(envelope, extra=extra)
+        party.send(envelope)
     if receiver.overflowed:
         party.close(CloseReason.TRY_AGAIN_LATER,
                     WebSocketBufferOverflow(f"the session fell too far behind its {kind}"))
+
+
+async def _extra(party: Party, thing_id: str, selector: FieldSelector) -> JsonObject | None:
+    """The thing's extra fields the party may READ; None when the thing is gone (no extra then)."""
+    things = party.services.things
+    thing = await things.current(thing_id)
+    if thing is None or not exists(thing) or (enforcer := await things.enforcer(thing)) is None:
+        return None
+    return readable_extra(thing, enforcer, party.subjects, selector)
 
 
 def _envelope_of(signal: model.LiveSignal) -> Envelope:
