@@ -8,21 +8,16 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from tests.api.helpers import owner_and
 from tests.api.websocket import DittoSocket, open_socket, topic
 from twinhub.testing import Server
-
-ALL = {"grant": ["READ", "WRITE"], "revoke": []}
 
 
 @pytest.fixture
 def thing(client: httpx.Client, thing_id: str) -> str:
     """A thing of `ditto`; `device` may read its location (not its secret) and receive its messages."""
-    policy = {"entries": {
-        "owner": {"subjects": {"nginx:ditto": {"type": "test"}},
-                  "resources": {"thing:/": ALL, "policy:/": ALL, "message:/": ALL}},
-        "device": {"subjects": {"nginx:device": {"type": "test"}},
-                   "resources": {"thing:/attributes/location": {"grant": ["READ"], "revoke": []},
-                                 "message:/": ALL}}}}
+    policy = owner_and("device", {"thing:/attributes/location": {"grant": ["READ"], "revoke": []},
+                                  "message:/": {"grant": ["READ", "WRITE"], "revoke": []}})
     response = client.put(f"/things/{thing_id}", json={"_policy": policy,
                                                         "attributes": {"location": "kitchen", "secret": 42}})
     assert response.status_code == 201, response.text
