@@ -19,7 +19,9 @@ from twinhub.protocol import (
     Message,
     ModifyThing,
     RetrieveThing,
+    SignalHeaders,
     ack_from_envelope,
+    acks_envelope,
     header_text,
     header_texts,
     message_envelope,
@@ -37,7 +39,8 @@ from twinhub.protocol import (
 )
 from twinhub.service.event_headers import ORIGIN_HEADER
 from twinhub.service.event_views import readable_extra
-from twinhub.service.live import LiveReceiver, Unanswered
+from twinhub.service.live import LiveReceiver, Unanswered, new_correlation_id
+from twinhub.service.session.live_acks import Send, aggregates, collect_live_acks
 from twinhub.service.session.outbox import CloseReason
 from twinhub.service.session.party import Party
 
@@ -88,10 +91,18 @@ async def _respond(party: Party, headers: Mapping[str, JsonValue], status: int, 
 
 async def _send_message(party: Party, envelope: Envelope, message: Message) -> None:
     steering = signal_headers(envelope.headers)
+    headers = _with_originator(party, envelope.headers)
+    aggregated = steering.response_required and aggregates(steering.requested_acks)
+    if aggregated:
+        headers["correlation-id"] = steering.correlation_id or new_correlation_id()
     live_message = model.LiveMessage(
         message.thing_id, message.subject, message.direction, message.feature_id,
-        payload_to_bytes(message.payload, message.content_type), message.content_type,
-        _with_originator(party, envelope.headers))
+        payload_to_bytes(message.payload, message.content_type), message.content_type, headers)
+    if aggregated:
+        await _send_aggregated(party, envelope, steering, message.thing_id, headers["correlation-id"],
+                               lambda timeout: party.services.live.send_message(live_message, party.subjects,
+                                                                                timeout=timeout))
+        return
     response = await party.services.live.send_message(live_message, party.subjects, timeout=steering.timeout)
     if steering.response_required:
         answer = _answer(response, steering.timeout, "message")
@@ -101,21 +112,39 @@ async def _send_message(party: Party, envelope: Envelope, message: Message) -> N
 async def _send_command(party: Party, envelope: Envelope) -> None:
     signal = thing_command(envelope)
     steering = signal_headers(envelope.headers)
+    headers = _with_originator(party, envelope.headers)
+    aggregated = steering.response_required and aggregates(steering.requested_acks)
+    if aggregated:
+        headers["correlation-id"] = steering.correlation_id or new_correlation_id()
     if isinstance(signal, RetrieveThing):
-        command = model.LiveCommand(signal.thing_id, "retrieve", signal.path,
-                                    headers=_with_originator(party, envelope.headers))
+        command = model.LiveCommand(signal.thing_id, "retrieve", signal.path, headers=headers)
     elif isinstance(signal, ModifyThing):
         action = envelope.topic.action or "modify"
         value = MISSING if signal.command.action == "delete" else signal.command.value
         command = model.LiveCommand(signal.command.thing_id, action, signal.command.path, value,  # type: ignore[arg-type]
-                                    _with_originator(party, envelope.headers))
+                                    headers)
     else:
         raise WebSocketMessageInvalid("Retrieving several things is not possible on the live channel.")
+    if aggregated:
+        await _send_aggregated(party, envelope, steering, command.thing_id, headers["correlation-id"],
+                               lambda timeout: party.services.live.send_command(command, party.subjects,
+                                                                                timeout=timeout))
+        return
     response = await party.services.live.send_command(command, party.subjects, timeout=steering.timeout)
     if steering.response_required:
         answer = _answer(response, steering.timeout, "live command")
         party.send(thing_response(envelope, answer.status, _payload(answer),
                                   headers=reply_headers(envelope.headers, content=answer.content_type)))
+
+
+async def _send_aggregated(party: Party, envelope: Envelope, steering: SignalHeaders, thing_id: str,
+                           correlation_id: str, send: Send) -> None:
+    """Send a live signal that requested acknowledgements and answer with their aggregation."""
+    acks = await collect_live_acks(party, steering.requested_acks, send, thing_id=thing_id,
+                                   correlation_id=correlation_id, timeout=steering.timeout)
+    headers = reply_headers(envelope.headers)
+    headers["correlation-id"] = correlation_id
+    party.send(acks_envelope(thing_id, acks, headers=headers, channel="live"))
 
 
 def _answer(response: model.LiveResponse | Unanswered, timeout: float, what: str) -> model.LiveResponse:
