@@ -1,5 +1,6 @@
-"""Custom acknowledgements requested by live messages and live commands sent over the WebSocket, aggregated
-as for twin commands (Ditto's AcknowledgementAggregatorActor serves every signal that requested acks)."""
+"""Custom acknowledgements requested by live messages and live commands (sent over the WebSocket, or as HTTP
+messages), aggregated as for twin commands (Ditto's AcknowledgementAggregatorActor serves every signal that
+requested acks)."""
 
 from __future__ import annotations
 
@@ -99,3 +100,21 @@ def test_live_response_alone_still_answers_with_the_plain_response(server: Serve
         served.result()
     assert response["topic"] == topic(thing, "things/live/messages/ping")
     assert (response["status"], response["value"]) == (200, "pong")
+
+
+def test_an_http_message_waits_for_its_custom_acknowledgement(server: Server, client: httpx.Client,
+                                                              thing: str) -> None:
+    """Over HTTP the aggregation is the body, as for twin writes: 200 with `{label: {status, payload,
+    headers}}` when every acknowledgement succeeded (Ditto's AcknowledgementAggregator for messages)."""
+    label = f"custom:{uuid.uuid4().hex[:8]}"
+    with open_socket(server.base_url, query=f"declared-acks={label}") as device, ThreadPoolExecutor(1) as pool:
+        device.control("START-SEND-MESSAGES")
+        served = pool.submit(_serve_device, device, thing, label, answer=True)
+        response = client.post(f"/things/{thing}/inbox/messages/ping", content=b"ping",
+                               headers={"content-type": "text/plain", "timeout": "10",
+                                        "requested-acks": f"live-response,{label}"})
+        served.result()
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["live-response"]["status"], body["live-response"]["payload"]) == (200, "pong")
+    assert (body[label]["status"], body[label]["payload"]) == (202, {"seen": True})

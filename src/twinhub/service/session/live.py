@@ -40,7 +40,7 @@ from twinhub.protocol import (
 from twinhub.service.event_headers import ORIGIN_HEADER
 from twinhub.service.event_views import readable_extra
 from twinhub.service.live import LiveReceiver, Unanswered, new_correlation_id
-from twinhub.service.session.live_acks import Send, aggregates, collect_live_acks
+from twinhub.service.live_acks import Send, aggregates, collect_live_acks
 from twinhub.service.session.outbox import CloseReason
 from twinhub.service.session.party import Party
 
@@ -140,7 +140,7 @@ async def _send_command(party: Party, envelope: Envelope) -> None:
 async def _send_aggregated(party: Party, envelope: Envelope, steering: SignalHeaders, thing_id: str,
                            correlation_id: str, send: Send) -> None:
     """Send a live signal that requested acknowledgements and answer with their aggregation."""
-    acks = await collect_live_acks(party, steering.requested_acks, send, thing_id=thing_id,
+    acks = await collect_live_acks(party.services.live, steering.requested_acks, send, thing_id=thing_id,
                                    correlation_id=correlation_id, timeout=steering.timeout)
     headers = reply_headers(envelope.headers)
     headers["correlation-id"] = correlation_id

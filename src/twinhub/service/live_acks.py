@@ -1,8 +1,9 @@
-"""The acknowledgements a live message or live command of a session requested, aggregated as Ditto does for
-twin commands: `live-response` is the receiver's answer (its status, headers and payload), each other label
-comes from a session that declared it and received the signal (408 `acknowledgement:request.timeout` when
-none came in time). The sender then gets Ditto's aggregation on `…/things/live/acks` instead of the plain
-response; with `live-response` alone it gets the response as before."""
+"""The acknowledgements a live message or live command requested (from a session or over HTTP),
+aggregated as Ditto does for twin commands: `live-response` is the receiver's answer (its status, headers
+and payload), each other label comes from a session that declared it and received the signal (408
+`acknowledgement:request.timeout` when none came in time). The sender then gets Ditto's aggregation (on
+`…/things/live/acks` over the Ditto Protocol) instead of the plain response; with `live-response` alone it
+gets the response as before."""
 
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from twinhub.model.headers import LIVE_RESPONSE
 from twinhub.model.live import Acknowledgement, LiveResponse, timed_out
 from twinhub.model.types import MISSING
 from twinhub.protocol import payload_from_bytes
-from twinhub.service.live import Unanswered
-from twinhub.service.session.party import Party
+from twinhub.service.live import LiveHub, Unanswered
 
 __all__ = ["Send", "aggregates", "collect_live_acks"]
 
@@ -27,12 +27,12 @@ def aggregates(labels: Sequence[str]) -> bool:
     return len(labels) > 1 or any(label != LIVE_RESPONSE for label in labels)
 
 
-async def collect_live_acks(party: Party, labels: Sequence[str], send: Send, *, thing_id: str,
+async def collect_live_acks(live: LiveHub, labels: Sequence[str], send: Send, *, thing_id: str,
                             correlation_id: str, timeout: float) -> list[Acknowledgement]:  # noqa: ASYNC109
     """Send the signal (through `send`) and collect each requested label's acknowledgement, in the order
     requested, within `timeout` seconds. The signal must carry `correlation_id` and the `requested-acks`."""
     custom = tuple(label for label in labels if label != LIVE_RESPONSE)
-    wait = party.services.live.expect_acks(correlation_id, custom, entity_id=thing_id)  # before it is sent
+    wait = live.expect_acks(correlation_id, custom, entity_id=thing_id)  # before it is sent
     try:
         response, received = await asyncio.gather(send(timeout if LIVE_RESPONSE in labels else 0),
                                                   wait.wait(timeout, requested_timeout=timeout))
