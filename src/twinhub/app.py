@@ -9,7 +9,9 @@ connectivity and history today; the console joins as one more entry of `subsyste
 
 Starlette's lifespan runs it all: the platform opens, then each subsystem starts in order and may hand its
 routes request state; the application stops them in reverse, then closes the platform. A failure while
-starting stops what already started and fails the lifespan, which the server logs and stops on.
+starting stops what already started and fails the lifespan, which the server logs and stops on. Before the
+server stops a worker, it awaits the application's `state.farewell()` (`twinhub.launch`): the HTTP API closes
+its WebSocket sessions with 1001 while the server can still send their close frames.
 """
 
 from __future__ import annotations
@@ -151,8 +153,14 @@ def create_app(settings: Settings, subsystems: Sequence[Subsystem] | None = None
 
     # The HTTP API renders errors for every route, whichever subsystem it comes from. Middleware wraps every
     # request: only what the settings ask for (CORS, when origins are set), to keep the hot routes lean.
-    return Starlette(routes=[route for part in parts for route in part.routes], lifespan=lifespan,
-                     exception_handlers=exception_handlers(settings), middleware=cors_middleware(settings))
+    app = Starlette(routes=[route for part in parts for route in part.routes], lifespan=lifespan,
+                    exception_handlers=exception_handlers(settings), middleware=cors_middleware(settings))
+    app.state.farewell = partial(_farewell, parts)
+    return app
+
+
+async def _farewell(parts: Sequence[Subsystem]) -> None:
+    await asyncio.gather(*(part.farewell() for part in parts if isinstance(part, HttpApi)))
 
 
 def app_from_env() -> Starlette:

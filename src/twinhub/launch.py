@@ -9,23 +9,31 @@ processes on that socket, and say what happens, each failure in one line (`Start
   silently and share its connections; it has no public option against that. Its main process owns the
   socket on other platforms, so `_Server` takes that path everywhere: binding once closes the race a
   check before granian's own bind would leave open.
+* A worker told to stop (SIGINT, SIGTERM: from the main process, or a terminal's Ctrl-C) first awaits the
+  application's `state.farewell()`, then stops as granian does. Granian itself ends its WebSocket sessions'
+  reads and drops them with no close frame; the farewell closes them with 1001 (going away) while they can
+  still take one. It takes at most half the shutdown timeout; a second signal stops the worker at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import socket
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from granian._granian import SocketHolder
+import granian._signals
+from granian._granian import SocketHolder, WorkerSignal
 from granian.constants import Interfaces, Loops
-from granian.server.mp import MPServer
+from granian.server.mp import MPServer, WorkerProcess
 
 from twinhub.config import Settings
 
@@ -174,3 +182,45 @@ class _Server(MPServer):
             print(f"twinhub: stopping: waiting up to {self.workers_kill_timeout} s for open requests and streams "
                   "(SSE, WebSocket) to end, then closing them", flush=True)
         super()._stop_workers()  # type: ignore[no-untyped-call]
+
+    @staticmethod
+    @WorkerProcess.wrap_target  # type: ignore[untyped-decorator]
+    def _spawn_asgi_lifespan_worker(worker_id: int, callback: Any, *args: Any) -> None:
+        # In the worker process: granian's worker, whose stop signals run the application's farewell first.
+        farewell = getattr(getattr(callback, "state", None), "farewell", None)
+        if farewell is not None:
+            granian._signals.set_loop_signals = _signals_after(farewell, granian._signals.set_loop_signals)
+        MPServer._spawn_asgi_lifespan_worker.__wrapped__(worker_id, callback, *args)
+
+
+def _signals_after(farewell: Callable[[], Awaitable[None]],
+                   set_loop_signals: Callable[[asyncio.AbstractEventLoop], WorkerSignal],
+                   ) -> Callable[[asyncio.AbstractEventLoop], WorkerSignal]:
+    """granian's `set_loop_signals`, whose worker signal (what stops the worker) is set once `farewell()`
+    has run after a stop signal, or at once on a second one."""
+
+    def set_signals(loop: asyncio.AbstractEventLoop) -> WorkerSignal:
+        stop = set_loop_signals(loop)
+        parting: list[asyncio.Task[None]] = []
+
+        def on_signal() -> None:
+            if parting:
+                stop.set()
+            else:
+                parting.append(loop.create_task(_part(farewell, stop)))
+
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, on_signal)
+        except NotImplementedError:  # no loop signal handlers (Windows): granian's own stay
+            pass
+        return stop
+
+    return set_signals
+
+
+async def _part(farewell: Callable[[], Awaitable[None]], stop: WorkerSignal) -> None:
+    try:
+        await farewell()
+    finally:
+        stop.set()

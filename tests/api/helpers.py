@@ -23,3 +23,13 @@ def writer_policy(owner: str, writer: str, revoked: dict[str, list[str]]) -> dic
     return {"entries": {
         "owner": {"subjects": {f"nginx:{owner}": {"type": "test"}}, "resources": {"thing:/": grant, "policy:/": grant}},
         "writer": {"subjects": {f"nginx:{writer}": {"type": "test"}}, "resources": {"thing:/": grant, **revokes}}}}
+
+
+def owner_and(subject: str, resources: dict[str, object], owner: str = "ditto") -> dict[str, object]:
+    """A policy by which `owner` (a dev user) may do all (thing, policy, messages) and `subject` (a dev user)
+    what `resources` grant."""
+    grant = {"grant": ["READ", "WRITE"], "revoke": []}
+    return {"entries": {
+        "owner": {"subjects": {f"nginx:{owner}": {"type": "test"}},
+                  "resources": {"thing:/": grant, "policy:/": grant, "message:/": grant}},
+        "other": {"subjects": {f"nginx:{subject}": {"type": "test"}}, "resources": resources}}}

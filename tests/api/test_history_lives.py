@@ -25,7 +25,7 @@ def policy(*entries: tuple[str, dict[str, object]]) -> dict[str, object]:
 
 
 def persisted_events(server: Server, user: str, thing_id: str, **value: int | str) -> list[Any] | int:
-    """The items of a `subscribeForPersistedEvents` stream, or the status of the error answering it."""
+    """The items of a `subscribeForPersistedEvents` stream, or the status of the error failing it."""
     with open_socket(server.base_url, user) as socket:
         return _subscribe(socket, thing_id, value)
 
@@ -46,6 +46,8 @@ def _subscribe(socket: DittoSocket, thing_id: str, value: dict[str, int | str]) 
     while True:
         frame = socket.receive_until(lambda frame: isinstance(frame, dict) and frame["topic"].startswith(streaming))
         assert isinstance(frame, dict)
+        if frame["topic"].endswith("/failed"):
+            return int(frame["value"]["error"]["status"])
         if not frame["topic"].endswith("/next"):
             assert frame["topic"].endswith("/complete"), frame
             return items

@@ -7,10 +7,11 @@ import base64
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import orjson
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.api.websocket import DittoSocket, open_socket, topic
+from tests.api.websocket import DittoSocket, basic, open_socket, topic
 from twinhub.testing import Server
 
 
@@ -186,18 +187,20 @@ def test_live_events_reach_live_event_subscribers(server: Server, thing: str) ->
 # -- acknowledgements --------------------------------------------------------------------------------
 
 
-def test_a_declared_label_is_acknowledged_by_the_session(server: Server, client: httpx.Client, thing: str) -> None:
-    def acknowledge(session: DittoSocket) -> None:
-        event = session.receive_until(_is(topic(thing, "things/twin/events/")), 20)
-        assert isinstance(event, dict)
-        assert event["headers"]["requested-acks"] == ["custom:processed"]
-        session.send({"topic": topic(thing, "things/twin/acks/custom:processed"), "path": "/", "status": 200,
-                      "value": {"done": True}, "headers": {"correlation-id": event["headers"]["correlation-id"]}})
+def _acknowledge_next_event(session: DittoSocket, thing: str, label: str, value: object) -> None:
+    """Wait for the session's next twin event of `thing`, which must request `label`, and acknowledge it."""
+    event = session.receive_until(_is(topic(thing, "things/twin/events/")), 20)
+    assert isinstance(event, dict)
+    assert event["headers"]["requested-acks"] == [label]
+    session.send({"topic": topic(thing, f"things/twin/acks/{label}"), "path": "/", "status": 200,
+                  "value": value, "headers": {"correlation-id": event["headers"]["correlation-id"]}})
 
+
+def test_a_declared_label_is_acknowledged_by_the_session(server: Server, client: httpx.Client, thing: str) -> None:
     with open_socket(server.base_url, query="declared-acks=custom:processed") as session, \
             ThreadPoolExecutor(1) as pool:
         session.control("START-SEND-EVENTS")
-        acked = pool.submit(acknowledge, session)
+        acked = pool.submit(_acknowledge_next_event, session, thing, "custom:processed", {"done": True})
 
         response = client.put(f"/things/{thing}/attributes/x", json=1,
                               headers={"requested-acks": "twin-persisted,custom:processed", "timeout": "10"})
@@ -207,6 +210,51 @@ def test_a_declared_label_is_acknowledged_by_the_session(server: Server, client:
     assert body["custom:processed"]["status"] == 200
     assert body["custom:processed"]["payload"] == {"done": True}
     assert body["twin-persisted"]["status"] == 201
+
+
+def test_labels_declared_in_an_upgrade_header_are_acknowledged_by_the_session(server: Server, client: httpx.Client,
+                                                                             thing: str) -> None:
+    """Ditto reads `declared-acks` from the upgrade request's headers (WebSocketRoute
+    readDeclaredAcknowledgementLabels reads the Ditto headers), which the query parameter only adds to
+    (gateway.conf `query-params-as-headers`)."""
+    headers = {**basic("ditto"), "declared-acks": '["custom:by-header"]'}
+    with open_socket(server.base_url, headers=headers) as session, ThreadPoolExecutor(1) as pool:
+        session.control("START-SEND-EVENTS")
+        acked = pool.submit(_acknowledge_next_event, session, thing, "custom:by-header", "ok")
+        response = client.put(f"/things/{thing}/attributes/h", json=1,
+                              headers={"requested-acks": "custom:by-header", "timeout": "10"})
+        acked.result()
+    assert response.status_code == 200, response.text
+    assert response.json() == "ok"
+
+
+def test_the_same_declared_labels_as_header_and_query_parameter_are_taken(server: Server) -> None:
+    """RootRouteHeadersStepBuilder: a query parameter that repeats its header with the same value is fine; the
+    label is held (a second session declaring it is closed with 1008, as in Ditto)."""
+    headers = {**basic("ditto"), "declared-acks": "custom:both"}
+    with open_socket(server.base_url, query="declared-acks=custom:both", headers=headers):
+        second = open_socket(server.base_url, query="declared-acks=custom:both")
+        with pytest.raises(ConnectionClosed) as closed:
+            second.receive(5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+
+
+@pytest.mark.parametrize(("header", "status", "code"), [
+    ("custom:other", 400, "gateway:duplicate.header.field"),  # divergent from the query parameter
+    ("custom:fine,not a label", 400, "acknowledgement:label.invalid"),
+    ("twin-persisted", 400, "acknowledgement:ditto.acklabel.forbidden"),
+])
+def test_a_bad_declared_acks_header_refuses_the_upgrade(server: Server, header: str, status: int,
+                                                        code: str) -> None:
+    """RootRouteHeadersStepBuilder.avoidConflictingHeaders refuses a header and a query parameter with divergent
+    values (GatewayDuplicateHeaderException); the labels of the header are checked as those of the query
+    parameter (AcknowledgementLabelInvalidException, DittoAcknowledgementLabelExternalUseForbiddenException)."""
+    query = "declared-acks=custom:query" if code == "gateway:duplicate.header.field" else ""
+    with pytest.raises(InvalidStatus) as refused:
+        open_socket(server.base_url, query=query, headers={**basic("ditto"), "declared-acks": header})
+    response = refused.value.response
+    assert response.status_code == status
+    assert orjson.loads(response.body or b"{}")["error"] == code
 
 
 def test_a_session_that_filters_the_event_out_acknowledges_weakly(server: Server, client: httpx.Client,

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Final
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
@@ -27,7 +28,7 @@ from twinhub.api.body import read_body, read_json, require_json, require_merge_p
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, ditto_header
 from twinhub.api.paths import decode_keys, decode_thing_id
-from twinhub.api.responses import error_response
+from twinhub.api.responses import empty_response, error_response, json_response
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import (
     HeaderInvalid,
@@ -40,7 +41,15 @@ from twinhub.model.errors import (
 )
 from twinhub.model.headers import parse_bool, parse_requested_acks, parse_timeout
 from twinhub.model.ids import parse_thing_id
-from twinhub.model.live import CLAIM_SUBJECT, LiveAction, LiveCommand, LiveMessage, LiveResponse, LiveSignal
+from twinhub.model.live import (
+    CLAIM_SUBJECT,
+    LiveAction,
+    LiveCommand,
+    LiveMessage,
+    LiveResponse,
+    LiveSignal,
+    aggregate_acknowledgements,
+)
 from twinhub.model.live import Direction as MessageDirection
 from twinhub.model.patches import check_http_patch
 from twinhub.model.resources import classify
@@ -48,6 +57,7 @@ from twinhub.model.types import MISSING, JsonValue, Pointer
 from twinhub.protocol import payload_from_bytes, payload_kind
 from twinhub.service.conditions import parse_condition
 from twinhub.service.live import Unanswered, new_correlation_id
+from twinhub.service.live_acks import aggregates, collect_live_acks
 
 __all__ = ["is_live", "live_command", "routes"]
 
@@ -116,7 +126,8 @@ async def _send(request: Request, ctx: Context, auth: AuthContext, message: Live
     if timeout == 0 and response_required:
         raise TimeoutInvalid("A timeout of 0 cannot be combined with 'response-required=true'.")
     acks_text = ditto_header(request, "requested-acks")
-    if acks_text is not None and parse_requested_acks(acks_text) and timeout == 0:
+    labels = parse_requested_acks(acks_text) if acks_text is not None else ()
+    if labels and timeout == 0:
         raise TimeoutInvalid("A timeout of 0 cannot be combined with requested acknowledgements.")
     condition_text = ditto_header(request, "condition")
     condition = parse_condition(condition_text) if condition_text else None
@@ -129,7 +140,17 @@ async def _send(request: Request, ctx: Context, auth: AuthContext, message: Live
                "timeout": _timeout_header(timeout), "response-required": str(response_required).lower()}
     if content_type is not None:
         headers["content-type"] = content_type
+    if labels:
+        headers["requested-acks"] = orjson.dumps(labels).decode()
     message = replace(message, payload=body, content_type=content_type, headers=headers)
+    if response_required and aggregates(labels):
+        acks = await collect_live_acks(
+            ctx.live, labels, lambda wait: ctx.live.send_message(message, auth.subjects, timeout=wait,
+                                                                 condition=condition),
+            thing_id=message.thing_id, correlation_id=correlation_id, timeout=timeout)
+        status, aggregated = aggregate_acknowledgements({ack.label: ack for ack in acks})
+        echoed = {"correlation-id": correlation_id}
+        return empty_response(status, echoed) if aggregated is MISSING else json_response(aggregated, status, echoed)
     response = await ctx.live.send_message(message, auth.subjects, timeout=timeout if response_required else 0,
                                            condition=condition)
     echoed = {"correlation-id": correlation_id}

@@ -4,6 +4,7 @@ share; its error handlers (`twinhub.api.errors`) the application registers for e
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 
@@ -32,7 +33,8 @@ async def whoami(request: Request) -> Response:
 
 class HttpApi:
     """The HTTP API's part of the application: its routes, and a lifespan that builds their `Context` on the
-    platform and, when the application stops, waits for the writes that outlived their requests."""
+    platform and, when the application stops, waits for the writes that outlived their requests. Before the
+    server stops the worker, `farewell()` closes its WebSocket sessions (1001, going away)."""
 
     routes: tuple[BaseRoute, ...] = (
         Route("/health", health, methods=["GET"]),
@@ -49,6 +51,16 @@ class HttpApi:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._sessions: SessionCounts | None = None  # while running
+
+    async def farewell(self) -> None:
+        """Ask the open WebSocket sessions to go and wait until they went: at most half the shutdown timeout,
+        leaving the rest to the server's own stop."""
+        if (sessions := self._sessions) is None:
+            return
+        sessions.go_away()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(sessions.drained(), self.settings.shutdown_timeout / 2)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, platform: Platform) -> AsyncIterator[Mapping[str, object]]:
@@ -56,8 +68,10 @@ class HttpApi:
         context = Context(settings, platform.authenticator, platform.policies, platform.things, platform.search,
                           platform.events, live=platform.live, permissions=platform.permissions,
                           budget=platform.budget, sessions=SessionCounts(settings.max_sessions_per_subject))
+        self._sessions = context.sessions
         try:
             yield {STATE_KEY: context}
         finally:
+            self._sessions = None
             for task in list(context.background):
                 await task

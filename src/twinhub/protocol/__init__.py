@@ -58,8 +58,10 @@ from twinhub.protocol.messages import (
     payload_to_bytes,
 )
 from twinhub.protocol.policies import (
+    CHECK_PERMISSIONS,
     PolicySignal,
     PolicyVerb,
+    check_permissions_response,
     policy_command,
     policy_path,
     policy_response,
@@ -120,6 +122,7 @@ from twinhub.protocol.topic import (
 
 __all__ = [
     "APPLICATION_JSON",
+    "CHECK_PERMISSIONS",
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "MERGE_PATCH_JSON",
@@ -157,6 +160,7 @@ __all__ = [
     "acks_envelope",
     "acks_from_envelope",
     "aggregate_status",
+    "check_permissions_response",
     "content_type",
     "correlation_id",
     "encode_envelope",

@@ -1,5 +1,5 @@
 """Policy signals in the Ditto Protocol: `ns/name/policies/commands/{create|modify|retrieve|delete}` (no channel)
-in, responses out, and the `subjectDeletion` announcement.
+in, responses out, the `subjectDeletion` announcement, and the answer to `checkPermissions`.
 
 Paths are the HTTP ones below `/policies/{policyId}` (`/entries/{label}/resources/thing:/a/b` names ONE
 resource key, slashes and all). Responses follow the thing rules: create 201 + policy, modify 201 + value
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 from twinhub.model.errors import (
     JsonParseInvalid,
@@ -22,14 +22,16 @@ from twinhub.model.errors import (
 from twinhub.model.fields import FieldSelector, parse_fields
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.policy import classify_policy_path, parse_policy_path
-from twinhub.model.types import MISSING, JsonValue, Missing, Pointer
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 from twinhub.protocol.envelope import Envelope, normalize_path
 from twinhub.protocol.headers import APPLICATION_JSON, reply_headers
 from twinhub.protocol.topic import Topic
 
 __all__ = [
+    "CHECK_PERMISSIONS",
     "PolicySignal",
     "PolicyVerb",
+    "check_permissions_response",
     "policy_command",
     "policy_path",
     "policy_response",
@@ -38,6 +40,10 @@ __all__ = [
 ]
 
 PolicyVerb = Literal["create", "modify", "retrieve", "delete"]
+# The action of `_/_/policies/commands/checkPermissions` (Ditto 3.7's CheckPermissions): its value holds
+# named checks as the body of `POST /api/2/checkPermissions` does, its response their verdicts.
+CHECK_PERMISSIONS: Final = "checkPermissions"
+_CHECK_PERMISSIONS_TOPIC: Final = Topic("_", "_", "policies", None, "commands", CHECK_PERMISSIONS)
 _VERBS: dict[str, PolicyVerb] = {"create": "create", "modify": "modify", "retrieve": "retrieve", "delete": "delete"}
 
 
@@ -75,6 +81,13 @@ def policy_command(envelope: Envelope) -> PolicySignal:
             raise PolicyIdNotSettable()
     fields = parse_fields(envelope.fields) if verb == "retrieve" and envelope.fields is not None else None
     return PolicySignal(verb, policy_id, path, value if verb in ("create", "modify") else MISSING, fields)
+
+
+def check_permissions_response(request: Envelope, verdicts: JsonObject) -> Envelope:
+    """The answer to a checkPermissions command: 200 with each named check's verdict, always on the topic
+    `_/_/policies/commands/checkPermissions` (Ditto's CheckPermissionsResponseSignalMapper)."""
+    return Envelope(topic=_CHECK_PERMISSIONS_TOPIC, headers=reply_headers(request.headers), path="/",
+                    value=verdicts, status=200)
 
 
 def policy_path(text: str) -> Pointer:

@@ -53,7 +53,7 @@ _ACTIONS: Final[dict[tuple[Group, Criterion], frozenset[str]]] = {
     ("things", "events"): frozenset({"created", "modified", "merged", "deleted"}),
     ("things", "search"): frozenset({"subscribe", "request", "cancel", "created", "next", "complete", "failed"}),
     ("things", "streaming"): _STREAMING_ACTIONS,
-    ("policies", "commands"): frozenset({"create", "modify", "retrieve", "delete"}),
+    ("policies", "commands"): frozenset({"create", "modify", "retrieve", "delete", "checkPermissions"}),
     ("policies", "events"): frozenset({"created", "modified", "deleted"}),
     ("policies", "announcements"): frozenset({"subjectDeletion"}),
     ("policies", "streaming"): _STREAMING_ACTIONS,

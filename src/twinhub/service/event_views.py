@@ -38,6 +38,7 @@ __all__ = [
     "event_placeholders",
     "may_read_leaf",
     "merge_extra",
+    "readable_extra",
 ]
 
 # The placeholders an event filter may name as properties (Ditto's topic, resource and entity resolvers);
@@ -324,6 +325,14 @@ def event_placeholders(event: ThingEvent) -> dict[str, JsonValue]:
         values[f"{prefix}:namespace"] = namespace
         values[f"{prefix}:name"] = name
     return values
+
+
+def readable_extra(thing: Thing, enforcer: Enforcer, subjects: tuple[str, ...], selector: FieldSelector) -> JsonObject:
+    """The extra fields `selector` picks of `thing`, cut down to what `subjects` may READ (the thing id and the
+    `_` fields always, as Ditto's allow-list): for signals that are not twin events (live messages, commands
+    and events), which `EventView` does not see."""
+    selected = select(thing.doc, selector)
+    return _with_allowed_fields(thing, selected, enforcer.view(subjects, "thing", (), selected), selector)
 
 
 def _with_allowed_fields(thing: Thing, selected: JsonObject, view: JsonValue | Missing,

@@ -3,8 +3,8 @@
 A response to a message or live command is accepted only from a party that received that signal (and
 so may READ it): it answers the request the signal came from, found here by the correlation-id the
 party echoes, never the correlation-id alone (which anybody may guess, or reuse for a request of their
-own). Likewise an acknowledgement is accepted only for a twin event the party received that requested
-that label, and it names that event's thing.
+own). Likewise an acknowledgement is accepted only for a twin event, message or live command the party
+received that requested that label, and it names that signal's thing.
 
 A party whose receivers and responders run on different workers (a connection: the first worker's target
 receives, every worker's sources answer) names its receipts (`party`): a response that finds no receipt
@@ -67,8 +67,12 @@ class Receipts:
     # -- noting what arrived -----------------------------------------------------------------------
 
     def signal(self, signal: LiveMessage | LiveCommand) -> None:
-        """Note a message or live command whose sender waits for a response."""
+        """Note a message or live command whose sender waits for a response, and the acknowledgements of
+        labels declared here it requests."""
         correlation_id = signal.correlation_id
+        if correlation_id:
+            self._note_acks(signal.thing_id, correlation_id, signal.headers.get("requested-acks"),
+                            self._clock() + _seconds(signal.headers.get("timeout")))
         if signal.request_id is None or not correlation_id or signal.headers.get("response-required") == "false":
             return
         receipt = _Receipt(self._clock() + _seconds(signal.headers.get("timeout")), signal.request_id,
@@ -79,8 +83,13 @@ class Receipts:
     def event(self, event: ThingEvent) -> None:
         """Note a twin event, if it requests acknowledgements of labels declared here."""
         correlation_id = event.headers.get("correlation-id")
-        requested = event.headers.get("requested-acks")
-        if not self.labels or not correlation_id or not requested:
+        if correlation_id:
+            self._note_acks(event.thing_id, correlation_id, event.headers.get("requested-acks"),
+                            self._clock() + DEFAULT_SECONDS)
+
+    def _note_acks(self, thing_id: str, correlation_id: str, requested: str | None, expires: float) -> None:
+        """Note the acknowledgements of labels declared here that a signal's `requested-acks` asks for."""
+        if not self.labels or not requested:
             return
         try:
             labels = orjson.loads(requested)
@@ -88,7 +97,7 @@ class Receipts:
             return
         for label in labels if isinstance(labels, list) else ():
             if isinstance(label, str) and label in self.labels:
-                receipt = _Receipt(self._clock() + DEFAULT_SECONDS, event.thing_id, correlation_id, label)
+                receipt = _Receipt(expires, thing_id, correlation_id, label)
                 self._acks[(correlation_id, label)] = receipt
                 self._note(receipt)
 

@@ -129,6 +129,10 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.RqlOptionInvalid("m"), "thing-search:search.option.invalid", 400, Invalid),
     (errors.CursorInvalid("d"), "thing-search:search.option.invalid", 400, Invalid),
     (errors.NamespacesInvalid("1x"), "thing-search:search.namespaces.invalid", 400, Invalid),
+    (errors.SubscriptionNotFound("search-1"), "thing-search:subscription.not.found", 404, NotFound),
+    (errors.SubscriptionProtocolError(), "thing-search:subscription.protocol.error", 400, Invalid),
+    (errors.StreamingSubscriptionNotFound("history-1"), "streaming.subscription.not.found", 404, NotFound),
+    (errors.StreamingSubscriptionProtocolError(), "streaming.subscription.protocol.error", 400, Invalid),
     # history
     (errors.HistoryTimeInvalid("-1y", "d"), "history:time.invalid", 400, Invalid),
     (errors.HistoryStepInvalid("0s", "d"), "history:step.invalid", 400, Invalid),
@@ -194,7 +198,7 @@ SOURCE = Path(twinhub.__file__).parent
 # Ditto's codes: `<domain>:<name>.<kind>` (and the dotless `placeholder:unresolved`), the gateway-less
 # `json.invalid`, `too.many.requests`, ...
 CODE = re.compile(r"[a-z][a-z-]*:[a-zA-Z][\w-]*(?:\.[\w-]+)+|placeholder:unresolved"
-                  r"|(?:json|headers?|timeout|mediatype|request|command|too|internal|rql)(?:\.[a-z-]+)+")
+                  r"|(?:json|headers?|timeout|mediatype|request|command|too|internal|rql|streaming)(?:\.[a-z-]+)+")
 
 
 def _kinds() -> set[type[TwinhubError]]:
@@ -277,7 +281,7 @@ def test_the_drawing_shows_each_kinds_code_and_status(error: TwinhubError, code:
 def test_the_package_exports_exactly_its_public_names() -> None:
     assert errors.__all__ == sorted(errors.__all__)
     modules = ["base", "common", "conditions", "connectivity", "gateway", "history", "messages", "placeholders",
-               "policies", "protocol", "search", "things"]
+               "policies", "protocol", "search", "subscriptions", "things"]
     assert sorted(path.stem for path in ERRORS_PACKAGE.glob("*.py")) == ["__init__", *modules]
     exported: list[str] = []
     for name in modules:
@@ -311,7 +315,9 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "PolicyNotCreatable", "PolicyNotModifiable", "PolicyResourceNotFound", "PolicyResourceNotModifiable",
         "PolicyTooLarge", "PolicyTooManyModifying", "PreconditionFailed", "ProtocolPathInvalid",
         "ProtocolPathUnknown", "RequestInvalid", "RequestTooLarge", "ResourceNotFound", "RqlInvalid",
-        "RqlOptionInvalid", "ServiceUnavailable", "SubjectExpiryInvalid", "SubjectIdInvalid",
+        "RqlOptionInvalid", "ServiceUnavailable", "StreamingSubscriptionNotFound",
+        "StreamingSubscriptionProtocolError", "SubjectExpiryInvalid", "SubjectIdInvalid", "SubscriptionNotFound",
+        "SubscriptionProtocolError",
         "ThingConditionFailed", "ThingConditionInvalid", "ThingConflict", "ThingEqualitySkipped",
         "ThingHistoryNotFound", "ThingIdInvalid", "ThingIdNotDeletable", "ThingIdNotSettable", "ThingIdsMissing",
         "ThingInvalid", "ThingMergeInvalid", "ThingNotAccessible", "ThingNotCreatable", "ThingNotDeletable",

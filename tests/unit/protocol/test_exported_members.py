@@ -14,6 +14,7 @@ _ALLOWED_THIRD_PARTY = {"orjson"}
 def test_protocol_package_exports_exactly_the_public_surface() -> None:
     assert twinhub.protocol.__all__ == [
         "APPLICATION_JSON",
+        "CHECK_PERMISSIONS",
         "DEFAULT_PAGE_SIZE",
         "MAX_PAGE_SIZE",
         "MERGE_PATCH_JSON",
@@ -51,6 +52,7 @@ def test_protocol_package_exports_exactly_the_public_surface() -> None:
         "acks_envelope",
         "acks_from_envelope",
         "aggregate_status",
+        "check_permissions_response",
         "content_type",
         "correlation_id",
         "encode_envelope",

@@ -130,7 +130,7 @@ _VERBS = {
     ("things", "events"): ["created", "modified", "merged", "deleted"],
     ("things", "search"): ["subscribe", "request", "cancel", "created", "next", "complete", "failed"],
     ("things", "streaming"): ["subscribeForPersistedEvents", "request", "cancel", "next"],
-    ("policies", "commands"): ["create", "modify", "retrieve", "delete"],
+    ("policies", "commands"): ["create", "modify", "retrieve", "delete", "checkPermissions"],
     ("policies", "events"): ["created", "modified", "deleted"],
     ("policies", "announcements"): ["subjectDeletion"],
     ("policies", "streaming"): ["subscribeForPersistedEvents", "complete"],

@@ -89,6 +89,23 @@ def test_acknowledgements_only_for_events_that_requested_a_declared_label() -> N
     assert receipts.take_ack("c-1", "conn:mine") is None  # acknowledged already
 
 
+def test_acknowledgements_for_messages_and_live_commands_that_requested_a_declared_label() -> None:
+    """Ditto aggregates the acknowledgements of live signals as of twin events: a declared label a message
+    requests may be acknowledged by the party that received it, within the message's timeout."""
+    clock = Clock()
+    receipts = Receipts(["custom:seen"], clock=clock)
+    receipts.signal(message("c-1", None, **{"requested-acks": '["live-response","custom:seen"]', "timeout": "5"}))
+    receipts.signal(LiveCommand(THING_ID, "retrieve", headers={"correlation-id": "c-2",
+                                                               "requested-acks": '["custom:other"]'}))
+    assert receipts.take_ack("c-2", "custom:other") is None  # not declared here
+    assert receipts.take_ack("c-1", "live-response") is None  # the response answers that one
+    receipts.signal(message("c-3", None, **{"requested-acks": '["custom:seen"]', "timeout": "5"}))
+    assert receipts.take_ack("c-1", "custom:seen") == THING_ID
+    assert receipts.take_ack("c-1", "custom:seen") is None  # acknowledged once
+    clock.now += 6
+    assert receipts.take_ack("c-3", "custom:seen") is None  # past the message's timeout
+
+
 def test_a_party_without_declared_labels_keeps_no_event_receipts() -> None:
     receipts = Receipts()
     receipts.event(event("c-1", "conn:mine"))

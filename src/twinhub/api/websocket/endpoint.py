@@ -4,7 +4,8 @@ Protocol JSON in and out, plus plain-text control messages (`START-SEND-EVENTS`,
 The endpoint only moves frames: it reads each one into the session (`twinhub.service.session`), writes
 what the session has for the client, and closes the socket as the session says (1008 for a policy
 violation, 1013 for a client that fell behind, with Ditto's error as the reason). A request the session
-is refused for gets its Ditto error as the answer to the upgrade.
+is refused for gets its Ditto error as the answer to the upgrade. A stopping worker asks its sessions to go
+(`SessionCounts.go_away`): each closes with 1001 (going away).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from typing import Final
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from twinhub.api.context import Context, context_of
+from twinhub.api.headers import agreed_ditto_header
 from twinhub.api.responses import error_response
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import TwinhubError
@@ -36,6 +39,7 @@ log = logging.getLogger("twinhub.api.websocket")
 # RFC 6455 close codes for the reasons a session ends itself.
 CLOSE_CODES: Final = {CloseReason.POLICY_VIOLATION: 1008, CloseReason.TRY_AGAIN_LATER: 1013}
 CLOSE_POLICY_VIOLATION: Final = CLOSE_CODES[CloseReason.POLICY_VIOLATION]
+CLOSE_GOING_AWAY: Final = 1001
 MAX_CLOSE_REASON: Final = 123  # bytes a close frame's reason may hold
 # A session cut off for falling behind still gets this long to take its close frame (and reason).
 CLOSE_WAIT: Final = 10.0
@@ -45,7 +49,7 @@ async def endpoint(websocket: WebSocket) -> None:
     ctx = context_of(websocket)
     try:
         auth = await ctx.authenticate(websocket)
-        declared = ctx.live.parse_declared_acks(websocket.query_params.get("declared-acks"))
+        declared = ctx.live.parse_declared_acks(agreed_ditto_header(websocket, "declared-acks"))
         ctx.sessions.admit(auth.default_subject)  # counted before the first await
     except TwinhubError as error:
         await _refuse(websocket, error)
@@ -59,23 +63,25 @@ async def endpoint(websocket: WebSocket) -> None:
                 limits=SessionLimits(max_frame_size=ctx.settings.max_request_size,
                                      buffer_bytes=ctx.settings.session_buffer_bytes))
             await session.open()
-            await _serve(websocket, session, tasks)
+            await _serve(websocket, session, tasks, ctx.sessions.gone_away())
     finally:
         ctx.sessions.leave(auth.default_subject)
 
 
-async def _serve(websocket: WebSocket, session: Session, tasks: SessionTasks) -> None:
-    """Read and write until the client goes or the session ends; then close as the session says."""
+async def _serve(websocket: WebSocket, session: Session, tasks: SessionTasks, stopping: Awaitable[None]) -> None:
+    """Read and write until the client goes, the session ends or the worker is `stopping`; then close as the
+    session says, or with 1001 for a stopping worker."""
     writer = asyncio.create_task(_write(websocket, session))
     reader = asyncio.create_task(_read(websocket, session))
     ended = asyncio.create_task(session.wait_closed())
+    going_away = asyncio.ensure_future(stopping)
     try:
-        await asyncio.wait({writer, reader, ended}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({writer, reader, ended, going_away}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         session.close()
-        for task in (writer, reader, ended):
+        for task in (writer, reader, ended, going_away):
             task.cancel()
-        for task in (writer, reader, ended):
+        for task in (writer, reader, ended, going_away):
             with contextlib.suppress(BaseException):
                 await task
         await tasks.aclose()  # before the close frame: nothing the session started outlives it
@@ -84,6 +90,9 @@ async def _serve(websocket: WebSocket, session: Session, tasks: SessionTasks) ->
         log.info("closing a WebSocket session (%d): %s", CLOSE_CODES[session.closing.reason], session.closing.message)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(_close(websocket, session.closing), CLOSE_WAIT)
+    elif going_away.done() and not going_away.cancelled() and websocket.application_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(websocket.close(CLOSE_GOING_AWAY), CLOSE_WAIT)
 
 
 async def _read(websocket: WebSocket, session: Session) -> None:

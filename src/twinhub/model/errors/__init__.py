@@ -3,7 +3,8 @@
 Every failure the platform reports is a :class:`TwinhubError`; edges render it (HTTP as Ditto's error body,
 in one exception handler; WebSocket and connections as a Ditto Protocol error) and never invent their own.
 Each kind lives in the module of its domain (`common`, `gateway`, `things`, `conditions`, `policies`,
-`search`, `history`, `messages`, `protocol`, `connectivity`, `placeholders`); its family (`base`) fixes its status.
+`search`, `subscriptions`, `history`, `messages`, `protocol`, `connectivity`, `placeholders`); its family
+(`base`) fixes its status.
 Only these modules spell error codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and
 headers of the message it came from. Signals internal to the write path (the store's `RevisionConflict`) are
 no TwinhubError: they never reach a client.
@@ -53,6 +54,8 @@ no TwinhubError: they never reach a client.
     │   ├── HistoryFormatInvalid                history:format.invalid
     │   ├── HistoryLimitInvalid                 history:limit.invalid
     │   ├── NamespacesInvalid                   thing-search:search.namespaces.invalid
+    │   ├── SubscriptionProtocolError           thing-search:subscription.protocol.error
+    │   ├── StreamingSubscriptionProtocolError  streaming.subscription.protocol.error
     │   ├── MessageSubjectInvalid               messages:subject.invalid
     │   ├── AcknowledgementLabelInvalid         acknowledgement:label.invalid
     │   ├── AcknowledgementLabelForbidden       acknowledgement:ditto.acklabel.forbidden
@@ -98,6 +101,8 @@ no TwinhubError: they never reach a client.
     │   ├── ThingNotAccessible                  things:thing.notfound
     │   ├── ThingResourceNotFound               things:<resource>.notfound
     │   ├── ThingHistoryNotFound                things:thing.history.notfound
+    │   ├── SubscriptionNotFound                thing-search:subscription.not.found
+    │   ├── StreamingSubscriptionNotFound       streaming.subscription.not.found
     │   ├── PolicyNotAccessible                 policies:policy.notfound
     │   ├── PolicyHistoryNotFound               policies:policy.history.notfound
     │   ├── PolicyResourceNotFound              policies:<resource>.notfound
@@ -265,6 +270,12 @@ from twinhub.model.errors.protocol import (
     WebSocketSubjectChanged,
 )
 from twinhub.model.errors.search import CursorInvalid, NamespacesInvalid, RqlInvalid, RqlOptionInvalid
+from twinhub.model.errors.subscriptions import (
+    StreamingSubscriptionNotFound,
+    StreamingSubscriptionProtocolError,
+    SubscriptionNotFound,
+    SubscriptionProtocolError,
+)
 from twinhub.model.errors.things import (
     DefinitionInvalid,
     FeatureDefinitionEmpty,
@@ -383,8 +394,12 @@ __all__ = [
     "RqlInvalid",
     "RqlOptionInvalid",
     "ServiceUnavailable",
+    "StreamingSubscriptionNotFound",
+    "StreamingSubscriptionProtocolError",
     "SubjectExpiryInvalid",
     "SubjectIdInvalid",
+    "SubscriptionNotFound",
+    "SubscriptionProtocolError",
     "ThingConditionFailed",
     "ThingConditionInvalid",
     "ThingConflict",

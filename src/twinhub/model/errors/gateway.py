@@ -50,13 +50,16 @@ class RequestInvalid(Invalid):
 
 
 class DuplicateHeaderField(Invalid):
-    """A request carrying a header field twice (RFC 7230 section 3.2.2; Ditto's GatewayDuplicateHeaderException)."""
+    """A request carrying a header field twice (RFC 7230 section 3.2.2; Ditto's GatewayDuplicateHeaderException),
+    or a Ditto header both as a query parameter and as an HTTP header with `divergent` values (Ditto's
+    RootRouteHeadersStepBuilder)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, divergent: bool = False) -> None:
         super().__init__(
             "gateway:duplicate.header.field",
             400,
-            f"The message contains headers which include a duplicate header field: '{echoed(name)}'",
+            f"<{echoed(name)}> was provided as header as well as query parameter with divergent values!" if divergent
+            else f"The message contains headers which include a duplicate header field: '{echoed(name)}'",
             "A request must not contain multiple header fields with the same field name. "
             "For more information see RFC 7230 section 3.2.2.",
         )

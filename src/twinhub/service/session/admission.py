@@ -1,7 +1,10 @@
 """How many sessions each subject holds open on this worker, at most `per_subject` at once (a client that
-keeps opening sessions costs its own subject its limit, not the worker its memory)."""
+keeps opening sessions costs its own subject its limit, not the worker its memory); and, when the worker
+stops, the notice that asks every session to go (`go_away`) and the wait until they all went (`drained`)."""
 
 from __future__ import annotations
+
+import asyncio
 
 from twinhub.model.errors import TooManyRequests
 
@@ -12,6 +15,9 @@ class SessionCounts:
     def __init__(self, per_subject: int) -> None:
         self.per_subject = per_subject
         self._open: dict[str, int] = {}
+        self._going_away = asyncio.Event()
+        self._none_open = asyncio.Event()
+        self._none_open.set()
 
     def count(self, subject: str) -> int:
         return self._open.get(subject, 0)
@@ -24,6 +30,7 @@ class SessionCounts:
                 f"Too many WebSocket sessions of the subject <{subject}>: at most {self.per_subject} may be open "
                 "at once.", "Close another session of this subject first.")
         self._open[subject] = self.count(subject) + 1
+        self._none_open.clear()
 
     def leave(self, subject: str) -> None:
         """Count a session of `subject` out (it was admitted)."""
@@ -31,3 +38,17 @@ class SessionCounts:
             self._open[subject] = still_open
         else:
             self._open.pop(subject, None)
+            if not self._open:
+                self._none_open.set()
+
+    def go_away(self) -> None:
+        """Ask every session, open now or later, to end (the worker is stopping)."""
+        self._going_away.set()
+
+    async def gone_away(self) -> None:
+        """Return once the sessions are asked to end (at once when they were asked already)."""
+        await self._going_away.wait()
+
+    async def drained(self) -> None:
+        """Return once no session is open."""
+        await self._none_open.wait()

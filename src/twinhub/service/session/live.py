@@ -5,18 +5,23 @@ LIVE-EVENTS`); who may send, receive and answer what is the hub's to say (`twinh
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from twinhub.model import live as model
+from twinhub.model.commands import exists
 from twinhub.model.errors import AcknowledgementLabelNotDeclared, WebSocketBufferOverflow, WebSocketMessageInvalid
+from twinhub.model.fields import FieldSelector
 from twinhub.model.pointer import format_pointer
-from twinhub.model.types import MISSING, JsonValue, Missing
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing
 from twinhub.protocol import (
     Envelope,
     Message,
     ModifyThing,
     RetrieveThing,
+    SignalHeaders,
     ack_from_envelope,
+    acks_envelope,
     header_text,
     header_texts,
     message_envelope,
@@ -33,7 +38,9 @@ from twinhub.protocol import (
     thing_topic,
 )
 from twinhub.service.event_headers import ORIGIN_HEADER
-from twinhub.service.live import LiveReceiver, Unanswered
+from twinhub.service.event_views import readable_extra
+from twinhub.service.live import LiveReceiver, Unanswered, new_correlation_id
+from twinhub.service.live_acks import Send, aggregates, collect_live_acks
 from twinhub.service.session.outbox import CloseReason
 from twinhub.service.session.party import Party
 
@@ -84,10 +91,18 @@ async def _respond(party: Party, headers: Mapping[str, JsonValue], status: int, 
 
 async def _send_message(party: Party, envelope: Envelope, message: Message) -> None:
     steering = signal_headers(envelope.headers)
+    headers = _with_originator(party, envelope.headers)
+    aggregated = steering.response_required and aggregates(steering.requested_acks)
+    if aggregated:
+        headers["correlation-id"] = steering.correlation_id or new_correlation_id()
     live_message = model.LiveMessage(
         message.thing_id, message.subject, message.direction, message.feature_id,
-        payload_to_bytes(message.payload, message.content_type), message.content_type,
-        _with_originator(party, envelope.headers))
+        payload_to_bytes(message.payload, message.content_type), message.content_type, headers)
+    if aggregated:
+        await _send_aggregated(party, envelope, steering, message.thing_id, headers["correlation-id"],
+                               lambda timeout: party.services.live.send_message(live_message, party.subjects,
+                                                                                timeout=timeout))
+        return
     response = await party.services.live.send_message(live_message, party.subjects, timeout=steering.timeout)
     if steering.response_required:
         answer = _answer(response, steering.timeout, "message")
@@ -97,21 +112,39 @@ async def _send_message(party: Party, envelope: Envelope, message: Message) -> N
 async def _send_command(party: Party, envelope: Envelope) -> None:
     signal = thing_command(envelope)
     steering = signal_headers(envelope.headers)
+    headers = _with_originator(party, envelope.headers)
+    aggregated = steering.response_required and aggregates(steering.requested_acks)
+    if aggregated:
+        headers["correlation-id"] = steering.correlation_id or new_correlation_id()
     if isinstance(signal, RetrieveThing):
-        command = model.LiveCommand(signal.thing_id, "retrieve", signal.path,
-                                    headers=_with_originator(party, envelope.headers))
+        command = model.LiveCommand(signal.thing_id, "retrieve", signal.path, headers=headers)
     elif isinstance(signal, ModifyThing):
         action = envelope.topic.action or "modify"
         value = MISSING if signal.command.action == "delete" else signal.command.value
         command = model.LiveCommand(signal.command.thing_id, action, signal.command.path, value,  # type: ignore[arg-type]
-                                    _with_originator(party, envelope.headers))
+                                    headers)
     else:
         raise WebSocketMessageInvalid("Retrieving several things is not possible on the live channel.")
+    if aggregated:
+        await _send_aggregated(party, envelope, steering, command.thing_id, headers["correlation-id"],
+                               lambda timeout: party.services.live.send_command(command, party.subjects,
+                                                                                timeout=timeout))
+        return
     response = await party.services.live.send_command(command, party.subjects, timeout=steering.timeout)
     if steering.response_required:
         answer = _answer(response, steering.timeout, "live command")
         party.send(thing_response(envelope, answer.status, _payload(answer),
                                   headers=reply_headers(envelope.headers, content=answer.content_type)))
+
+
+async def _send_aggregated(party: Party, envelope: Envelope, steering: SignalHeaders, thing_id: str,
+                           correlation_id: str, send: Send) -> None:
+    """Send a live signal that requested acknowledgements and answer with their aggregation."""
+    acks = await collect_live_acks(party.services.live, steering.requested_acks, send, thing_id=thing_id,
+                                   correlation_id=correlation_id, timeout=steering.timeout)
+    headers = reply_headers(envelope.headers)
+    headers["correlation-id"] = correlation_id
+    party.send(acks_envelope(thing_id, acks, headers=headers, channel="live"))
 
 
 def _answer(response: model.LiveResponse | Unanswered, timeout: float, what: str) -> model.LiveResponse:
@@ -137,14 +170,28 @@ async def acknowledgement(party: Party, envelope: Envelope) -> None:
 # -- receiving ---------------------------------------------------------------------------------------
 
 
-async def forward_live(party: Party, receiver: LiveReceiver, kind: model.LiveKind) -> None:
-    """Send the party what `receiver` gets, until it ends; a receiver cut off for falling behind closes
-    the session."""
+async def forward_live(party: Party, receiver: LiveReceiver, kind: model.LiveKind, *,
+                       extra_fields: FieldSelector | None = None) -> None:
+    """Send the party what `receiver` gets, until it ends, with the `extra_fields` of the thing it may READ (as
+    Ditto enriches every signal of a session that asked for extra fields); a receiver cut off for falling
+    behind closes the session."""
     async for signal in receiver:
-        party.send(_envelope_of(signal))
+        envelope = _envelope_of(signal)
+        if extra_fields is not None and (extra := await _extra(party, signal.thing_id, extra_fields)) is not None:
+            envelope = dataclasses.replace(envelope, extra=extra)
+        party.send(envelope)
     if receiver.overflowed:
         party.close(CloseReason.TRY_AGAIN_LATER,
                     WebSocketBufferOverflow(f"the session fell too far behind its {kind}"))
+
+
+async def _extra(party: Party, thing_id: str, selector: FieldSelector) -> JsonObject | None:
+    """The thing's extra fields the party may READ; None when the thing is gone (no extra then)."""
+    things = party.services.things
+    thing = await things.current(thing_id)
+    if thing is None or not exists(thing) or (enforcer := await things.enforcer(thing)) is None:
+        return None
+    return readable_extra(thing, enforcer, party.subjects, selector)
 
 
 def _envelope_of(signal: model.LiveSignal) -> Envelope:

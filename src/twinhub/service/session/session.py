@@ -49,13 +49,14 @@ from twinhub.model.errors import (
     WebSocketSessionExpired,
     WebSocketSubjectChanged,
 )
-from twinhub.protocol import Envelope, Topic, error_envelope, parse_envelope
+from twinhub.protocol import CHECK_PERMISSIONS, Envelope, Topic, error_envelope, parse_envelope
 from twinhub.service.buffers import Budget
 from twinhub.service.receipts import Receipts
 from twinhub.service.session.control import Control, TokenRefresh, is_control, parse_control
 from twinhub.service.session.live import acknowledgement, live_signal
 from twinhub.service.session.outbox import DEFAULT_BUFFER, Close, CloseReason, Outbox
 from twinhub.service.session.party import Party, SessionServices
+from twinhub.service.session.permissions import check_permissions
 from twinhub.service.session.reactive import ReactiveStreams
 from twinhub.service.session.streams import start_stream, stop_stream
 from twinhub.service.session.tasks import SessionTasks
@@ -225,7 +226,10 @@ class Session:
     async def _route(self, envelope: Envelope) -> None:
         topic = envelope.topic
         if topic.group == "policies" and topic.criterion == "commands":
-            await policy_command(self._party, envelope)
+            if topic.action == CHECK_PERMISSIONS:
+                await check_permissions(self._party, envelope)
+            else:
+                await policy_command(self._party, envelope)
         elif topic.group != "things":
             raise _unsupported(topic)
         elif topic.criterion == "search":

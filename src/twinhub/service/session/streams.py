@@ -13,6 +13,7 @@ import orjson
 
 from twinhub.model.errors import WebSocketBufferOverflow
 from twinhub.model.events import ThingEvent
+from twinhub.model.fields import parse_fields
 from twinhub.model.live import Acknowledgement, LiveKind
 from twinhub.protocol import encode_envelope, thing_event
 from twinhub.service.event_headers import shown_event_headers
@@ -55,10 +56,11 @@ def _start_events(party: Party, params: dict[str, str]) -> None:
 
 def _start_live(party: Party, kind: LiveKind, params: dict[str, str]) -> None:
     namespaces = parse_namespaces(params.get("namespaces"))
+    extra_fields = parse_fields(text) if (text := params.get("extraFields")) else None  # 400 before it starts
     receiver = party.services.live.receive([kind], party.subjects, namespaces=namespaces,
                                            accept=lambda signal: not party.issued(signal.headers),
                                            receipts=party.receipts)
-    _own(party, kind, forward_live(party, receiver, kind), receiver.close)
+    _own(party, kind, forward_live(party, receiver, kind, extra_fields=extra_fields), receiver.close)
 
 
 def _own(party: Party, kind: StreamKind, feed: Work, close: Callable[[], None]) -> None:

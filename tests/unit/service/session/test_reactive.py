@@ -62,8 +62,9 @@ async def test_a_cancelled_or_unknown_subscription_takes_no_demand(world: Sessio
         await request(owner, f"{SEARCH}/request", other, 0)
         non_positive = await owner.frame()
     assert unknown["topic"] == f"{SEARCH}/failed"
-    assert unknown["value"]["error"]["message"] == f"No subscription with the ID <{subscription}>."
-    assert non_positive["value"]["error"]["message"] == "The demand must be positive, not 0."
+    assert unknown["value"]["error"]["error"] == "thing-search:subscription.not.found"
+    assert unknown["value"]["error"]["message"] == f"No subscription with ID '{subscription}' exists."
+    assert non_positive["value"]["error"]["error"] == "thing-search:subscription.protocol.error"
 
 
 async def test_persisted_events_stream_as_the_demand_allows(world: SessionServices) -> None:
