@@ -109,7 +109,8 @@ async function websocket() {
     attributeModified.seen.map((e) => `${e.action} ${e.path}`), ['modified /attributes/on']);
 
   await within(events.stopEvents(), 'STOP-SEND-EVENTS:ACK');
-  await http.putThing(new ditto.Thing(thingId, undefined, { generation: 2 }));
+  // Re-created naming the policy its first life left behind, as Ditto requires (without it: thing.notcreatable).
+  await http.putThing(new ditto.Thing(thingId, thingId, { generation: 2 }));
   await witnessed.next((e) => eventNamed('created', '/')(e) && same(e.value.attributes, { generation: 2 }),
     'the event of the HTTP re-create at the witness');
   // (Sessions get an event at the same time: once the witness has it, the stopped listener would have it too.)
