@@ -1,7 +1,8 @@
-"""`null` as the value of `features`, a feature, its `properties` / `desiredProperties` / `definition`, and the
-thing's `definition`: Ditto keeps each as sent and reads it back as `null` (`NullFeatures`, `NullFeature`,
-`NullFeatureProperties`, `NullFeatureDefinition`, `NullThingDefinition` in eclipse-ditto/ditto
-`things/model/src/main/java/org/eclipse/ditto/things/model/`), while a merge patch's `null` deletes (RFC 7396)."""
+"""`null` as the value of `attributes`, `features`, a feature, its `properties` / `desiredProperties` /
+`definition`, and the thing's `definition`: Ditto keeps each as sent and reads it back as `null` (`NullAttributes`,
+`NullFeatures`, `NullFeature`, `NullFeatureProperties`, `NullFeatureDefinition`, `NullThingDefinition` in
+eclipse-ditto/ditto `things/model/src/main/java/org/eclipse/ditto/things/model/`), while a merge patch's `null`
+deletes (RFC 7396)."""
 
 from __future__ import annotations
 
@@ -106,6 +107,23 @@ def test_a_merge_null_deletes_and_leaves_other_nulls_alone(client: httpx.Client,
     assert got["features"] == {"lamp": {"properties": {"on": False, "level": 3}, "desiredProperties": None}}
     assert client.patch(f"{thing}/features/lamp", content=b"null", headers=MERGE).status_code == 204
     assert client.get(f"{thing}/features").json() == {}
+
+
+def test_null_attributes_are_kept_and_can_be_written_to_again(client: httpx.Client, thing_id: str) -> None:
+    """`ImmutableThingFromScratchBuilder.setAttributes` maps a null JSON object to `NullAttributes` (rendered as
+    JSON null), and the attributes route parses a `null` body with `ThingsModelFactory.newAttributes` as
+    `nullAttributes()`; an attribute below null attributes is not found, and one written there starts from empty."""
+    assert client.put(f"/things/{thing_id}", json={"attributes": None}).status_code == 201
+    assert client.get(f"/things/{thing_id}").json()["attributes"] is None
+    response = client.get(f"/things/{thing_id}/attributes")
+    assert (response.status_code, response.content) == (200, b"null")
+    assert_error(client.get(f"/things/{thing_id}/attributes/on"), 404, "things:attribute.notfound")
+    assert client.put(f"/things/{thing_id}/attributes/on", json=True).status_code == 201
+    assert client.get(f"/things/{thing_id}/attributes").json() == {"on": True}
+    json = {"Content-Type": "application/json"}
+    assert client.put(f"/things/{thing_id}/attributes", content=b"null", headers=json).status_code == 204
+    assert client.get(f"/things/{thing_id}").json()["attributes"] is None
+    assert client.put(f"/things/{thing_id}/attributes", json=5).status_code == 400  # only null stands for an object
 
 
 def test_a_non_object_feature_is_still_refused(client: httpx.Client, thing_id: str) -> None:

@@ -127,12 +127,14 @@ def validate_thing(value: JsonValue, thing_id: str, *, default_policy_id: str) -
     thing: JsonObject = {"thingId": thing_id}
     policy_id = value.get("policyId")
     thing["policyId"] = default_policy_id if policy_id is None else validate_policy_id(policy_id, thing_id)
-    # `definition: null` and `features: null` are kept (Ditto's `NullThingDefinition`, `NullFeatures`).
+    # `definition: null`, `attributes: null` and `features: null` are kept (Ditto's `NullThingDefinition`,
+    # `NullAttributes`, `NullFeatures`).
     if "definition" in value:
         definition = value["definition"]
         thing["definition"] = None if definition is None else validate_definition_identifier(definition)
-    if value.get("attributes") is not None:
-        thing["attributes"] = _object(value["attributes"], "'attributes'")
+    if "attributes" in value:
+        attributes = value["attributes"]
+        thing["attributes"] = None if attributes is None else _object(attributes, "'attributes'")
     if "features" in value:
         thing["features"] = validate_features(value["features"])
     return thing
@@ -145,7 +147,7 @@ def validate_part(resource: Resource, value: JsonValue, thing_id: str) -> JsonVa
     if resource is Resource.DEFINITION:
         return None if value is None else validate_definition_identifier(value)
     if resource is Resource.ATTRIBUTES:
-        return _object(value, f"'{resource.value}'")
+        return None if value is None else _object(value, f"'{resource.value}'")  # Ditto's `NullAttributes`
     if resource in (Resource.FEATURE_PROPERTIES, Resource.FEATURE_DESIRED_PROPERTIES):
         return _properties(value, f"'{resource.value}'")
     if resource is Resource.FEATURES:
