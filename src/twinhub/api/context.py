@@ -41,11 +41,7 @@ class Context:
     background: set[asyncio.Future[object]] = field(default_factory=set)
 
     async def authenticate(self, connection: HTTPConnection) -> AuthContext:
-        """The subjects of the request; raises 400 or 431 for headers Ditto refuses (`check_request_headers`),
-        401 `gateway:authentication.failed`."""
-        check_request_headers(connection)
-        headers, query = header_maps(connection)  # plain dicts, built once: cheaper than Starlette's views
-        return await self.authenticator.authenticate(headers, query)
+        return await authenticate_request(self.authenticator, connection)
 
     def keep(self, task: asyncio.Future[object]) -> None:
         """Hold `task` until it is done, so a write always finishes even if its request does not."""
@@ -59,6 +55,14 @@ class Context:
         # A Ditto error here was already answered to the client, or it gave up; anything else is a bug.
         level = logging.DEBUG if isinstance(error, TwinhubError) else logging.ERROR
         log.log(level, "write finished with %r", error)
+
+
+async def authenticate_request(authenticator: Authenticator, connection: HTTPConnection) -> AuthContext:
+    """The subjects of an HTTP request (any subsystem's); raises 400 or 431 for headers Ditto refuses
+    (`check_request_headers`), 401 `gateway:authentication.failed`."""
+    check_request_headers(connection)
+    headers, query = header_maps(connection)  # plain dicts, built once: cheaper than Starlette's views
+    return await authenticator.authenticate(headers, query)
 
 
 # The key of the context in the lifespan state that every request gets a copy of.

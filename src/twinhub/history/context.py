@@ -8,7 +8,8 @@ from typing import Final
 
 from starlette.requests import Request
 
-from twinhub.api.headers import check_request_headers, correlation_id
+from twinhub.api.context import authenticate_request
+from twinhub.api.headers import correlation_id
 from twinhub.auth import AuthContext, Authenticator
 from twinhub.history.service import HistoryService, PointFeeds
 from twinhub.service.live import new_correlation_id
@@ -25,10 +26,7 @@ class HistoryContext:
     feeds: PointFeeds
 
     async def authenticate(self, request: Request) -> AuthContext:
-        """The request's subjects; raises 400 or 431 for headers Ditto refuses (`check_request_headers`), 401
-        `gateway:authentication.failed`."""
-        check_request_headers(request)
-        return await self.authenticator.authenticate(request.headers, request.query_params)
+        return await authenticate_request(self.authenticator, request)
 
 
 def context_of(request: Request) -> HistoryContext:
