@@ -19,8 +19,8 @@ from twinhub.model.errors import MediaTypeUnsupported, MethodNotAllowed
 from twinhub.model.fields import FieldSelector, parse_fields_parameter
 from twinhub.model.types import JsonValue
 from twinhub.rql import CursorOption, parse_options, render_options
-from twinhub.service.search import SearchPage, SearchQuery
-from twinhub.service.views import inline_policies, project_thing, wants_policy
+from twinhub.service.search import SearchQuery
+from twinhub.service.views import project_things
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -53,14 +53,6 @@ def _fields(parameters: ImmutableMultiDict[str, str]) -> FieldSelector | None:
     return None if text is None else parse_fields_parameter(text)
 
 
-async def _items(ctx: Context, page: SearchPage, selector: FieldSelector | None,
-                 subjects: tuple[str, ...]) -> list[JsonValue]:
-    items = [project_thing(thing, view, selector) for thing, view in page.things]
-    if wants_policy(selector):
-        items = await inline_policies(ctx.policies, [thing for thing, _ in page.things], items, subjects)
-    return items
-
-
 async def search_things(request: Request) -> Response:
     ctx = context_of(request)
     auth = await ctx.authenticate(request)
@@ -69,7 +61,7 @@ async def search_things(request: Request) -> Response:
     parameters = await _parameters(request, ctx)
     selector = _fields(parameters)
     page = await ctx.search.search(_query(parameters), auth.subjects)
-    body: dict[str, JsonValue] = {"items": await _items(ctx, page, selector, auth.subjects)}
+    body: dict[str, JsonValue] = {"items": await project_things(ctx.policies, page.things, selector, auth.subjects)}
     if page.next_page_offset is not None:
         body["nextPageOffset"] = page.next_page_offset
     elif page.cursor is not None:
@@ -93,7 +85,8 @@ async def list_things(request: Request, ctx: Context, subjects: tuple[str, ...],
     links = [f'<{base}>; rel="canonical"']
     if page.cursor is not None:
         links.append(f'<{base}?option={quote(_next_options(parameters.getlist("option"), page.cursor))}>; rel="next"')
-    return json_response(await _items(ctx, page, selector, subjects), headers={"Link": ", ".join(links)})
+    items = await project_things(ctx.policies, page.things, selector, subjects)
+    return json_response(items, headers={"Link": ", ".join(links)})
 
 
 def _next_options(options: Sequence[str], cursor: str) -> str:

@@ -40,7 +40,7 @@ from twinhub.model.resources import classify
 from twinhub.model.types import Pointer
 from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import WriteOutcome
-from twinhub.service.views import inline_policies, project_thing, project_value, wants_policy, with_special_fields
+from twinhub.service.views import inline_policies, project_things, project_value, wants_policy, with_special_fields
 
 PREFIX = b"/api/2/things/"
 
@@ -98,10 +98,7 @@ async def _retrieve_many(request: Request, ctx: Context, auth: AuthContext, head
     for thing_id in ids:
         parse_thing_id(thing_id)
     found = await ctx.things.retrieve_many(ids, auth.subjects)
-    projected = [project_thing(thing, view, headers.fields) for thing, view in found]
-    if wants_policy(headers.fields):
-        projected = await inline_policies(ctx.policies, [thing for thing, _ in found], projected, auth.subjects)
-    return json_response(projected)
+    return json_response(await project_things(ctx.policies, found, headers.fields, auth.subjects))
 
 
 async def _create_with_generated_id(request: Request, ctx: Context, auth: AuthContext,

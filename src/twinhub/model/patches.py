@@ -22,8 +22,8 @@ from twinhub.model.types import JsonValue
 __all__ = ["check_http_patch", "check_thing_patch"]
 
 # The resources whose HTTP body Ditto's gateway parses as a JSON object; `null` (a delete) passes too.
-_OBJECT_RESOURCES = frozenset({Resource.ATTRIBUTES, Resource.FEATURES, Resource.FEATURE, Resource.FEATURE_PROPERTIES,
-                               Resource.FEATURE_DESIRED_PROPERTIES})
+_OBJECT_RESOURCES = frozenset({Resource.THING, Resource.ATTRIBUTES, Resource.FEATURES, Resource.FEATURE,
+                               Resource.FEATURE_PROPERTIES, Resource.FEATURE_DESIRED_PROPERTIES})
 
 
 def check_thing_patch(patch: JsonValue) -> None:
@@ -39,15 +39,12 @@ def check_http_patch(resource: Resource, patch: JsonValue) -> None:
     naming none of its fields (`things:merge.invalid`) and any non-object (`json.invalid`); for the other object
     resources a value that is neither an object nor `null`, for a feature definition one that is neither an
     array nor `null` (`json.invalid`)."""
-    if resource is Resource.THING:
-        if patch is not None and not isinstance(patch, dict):
-            raise JsonParseInvalid(f"<{_shown(patch)}> is not a valid JSON object!")
-        check_thing_patch(patch)
-    elif resource in _OBJECT_RESOURCES:
-        if patch is not None and not isinstance(patch, dict):
-            raise JsonParseInvalid(f"<{_shown(patch)}> is not a valid JSON object!")
-    elif resource is Resource.FEATURE_DEFINITION and patch is not None and not isinstance(patch, list):
+    if resource in _OBJECT_RESOURCES and patch is not None and not isinstance(patch, dict):
+        raise JsonParseInvalid(f"<{_shown(patch)}> is not a valid JSON object!")
+    if resource is Resource.FEATURE_DEFINITION and patch is not None and not isinstance(patch, list):
         raise JsonParseInvalid(f"<{_shown(patch)}> is not a valid JSON array!")
+    if resource is Resource.THING:
+        check_thing_patch(patch)
 
 
 _SHOWN = 100  # characters of the client's value an error message repeats

@@ -11,7 +11,8 @@ from twinhub.model.thing import INLINE_POLICY, SPECIAL_FIELDS
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.service.policies import PolicyService
 
-__all__ = ["LIFECYCLE", "inline_policies", "project_thing", "project_value", "wants_policy", "with_special_fields"]
+__all__ = ["LIFECYCLE", "inline_policies", "project_thing", "project_things", "project_value", "wants_policy",
+           "with_special_fields"]
 
 # Ditto's hidden special field `Thing.JsonFields.LIFECYCLE`, selected only by name. A thing an answer shows is
 # always `ACTIVE`: a deleted one (Ditto's `DELETED`) is answered 404.
@@ -44,6 +45,15 @@ def project_value(value: JsonValue, selector: FieldSelector | None) -> JsonValue
     if selector is None or not isinstance(value, dict):
         return value
     return select(value, selector)
+
+
+async def project_things(policies: PolicyService, found: Sequence[tuple[Thing, JsonObject]],
+                         selector: FieldSelector | None, subjects: tuple[str, ...]) -> list[JsonValue]:
+    """Things as a list or search answers them: each projected, with its policy inlined where `selector` asks."""
+    projected = [project_thing(thing, view, selector) for thing, view in found]
+    if not wants_policy(selector):
+        return projected
+    return await inline_policies(policies, [thing for thing, _ in found], projected, subjects)
 
 
 def wants_policy(selector: FieldSelector | None) -> bool:
