@@ -21,13 +21,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
+import sys
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self
 
 import asyncpg
 
+from twinhub.model.lru import Lru
 from twinhub.store.postgres.errors import DRIVER_ERRORS
 
 __all__ = ["CHANNEL", "DEFAULT_HASH_CACHE_SIZE", "DEFAULT_PROBE_SECONDS", "HashCache"]
@@ -51,8 +52,8 @@ class HashCache:
         if size < 1 or probe_seconds <= 0 or retry_seconds < 0:
             raise ValueError("size must be at least 1, probe_seconds positive and retry_seconds not negative")
         self._connect = connect
-        self._size, self._probe_seconds, self._retry_seconds = size, probe_seconds, retry_seconds
-        self._entries: OrderedDict[tuple[str, str], str | None] = OrderedDict()
+        self._probe_seconds, self._retry_seconds = probe_seconds, retry_seconds
+        self._entries: Lru[tuple[str, str], str | None] = Lru(max_entries=size, max_bytes=sys.maxsize)  # by count
         self._listening = False
         self._generation = 0  # counts what may have made a read in flight outdated
         self._task: asyncio.Task[None] | None = None
@@ -70,21 +71,18 @@ class HashCache:
         """The hash of `name` in `table` (None: no such row): remembered, or `await read(name)`."""
         key = (table, name)
         if self._listening and key in self._entries:
-            self._entries.move_to_end(key)
-            return self._entries[key]
+            return self._entries.get(key)
         generation = self._generation
         self.reads += 1
         value = await read(name)
         if self._listening and generation == self._generation:
-            self._entries[key] = value
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+            self._entries.put(key, value, 1)
         return value
 
     def forget(self, table: str, name: str) -> None:
         """Drop what is remembered of `name` (this worker changed it), and what reads in flight will find."""
         self._generation += 1
-        self._entries.pop((table, name), None)
+        self._entries.pop((table, name))
 
     # -- listening ---------------------------------------------------------------------------------
 

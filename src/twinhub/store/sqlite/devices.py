@@ -19,7 +19,7 @@ from typing import ParamSpec, TypeVar
 
 from twinhub.store.credentials import check_hash, timestamp
 from twinhub.store.devices import DeviceStore, is_valid_device_id, validate_device_id
-from twinhub.store.sqlite.hashes import StampedHashes, renew_stamp
+from twinhub.store.sqlite.hashes import StampedHashes, renew_stamp_if
 from twinhub.store.sqlite.lookups import LoopReads
 from twinhub.store.sqlite.schema import connect_writer, migrate
 from twinhub.store.sqlite.threads import in_thread
@@ -85,19 +85,20 @@ class SqliteDeviceStore:
     def add_device_sync(self, device_id: str, password_hash: str) -> bool:
         arguments = (validate_device_id(device_id), check_hash(password_hash), timestamp())
         with self._connection() as connection:
-            return self._changed(connection.execute(_INSERT, arguments).rowcount == 1)
+            return renew_stamp_if(self.path, connection.execute(_INSERT, arguments).rowcount == 1)
 
     def replace_password_hash_sync(self, device_id: str, old_hash: str, new_hash: str) -> bool:
         if not is_valid_device_id(device_id):
             return False
         with self._connection() as connection:
-            return self._changed(connection.execute(_SWAP, (check_hash(new_hash), device_id, old_hash)).rowcount == 1)
+            cursor = connection.execute(_SWAP, (check_hash(new_hash), device_id, old_hash))
+            return renew_stamp_if(self.path, cursor.rowcount == 1)
 
     def remove_device_sync(self, device_id: str) -> bool:
         if not is_valid_device_id(device_id):
             return False
         with self._connection() as connection:
-            return self._changed(connection.execute(_DELETE, (device_id,)).rowcount == 1)
+            return renew_stamp_if(self.path, connection.execute(_DELETE, (device_id,)).rowcount == 1)
 
     def list_devices_sync(self) -> list[str]:
         with self._connection() as connection:
@@ -109,12 +110,6 @@ class SqliteDeviceStore:
         self._hashes.close()
 
     # --- plumbing ----------------------------------------------------------------------------------
-
-    def _changed(self, changed: bool) -> bool:
-        """After a committed statement: when it changed a row, tell every process's `StampedHashes`."""
-        if changed:
-            renew_stamp(self.path)
-        return changed
 
     def _connection(self) -> closing[sqlite3.Connection]:
         connection = connect_writer(self.path)

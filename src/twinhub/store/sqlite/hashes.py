@@ -24,7 +24,7 @@ from pathlib import Path
 
 from twinhub.model.lru import Lru
 
-__all__ = ["DEFAULT_HASH_CACHE_SIZE", "StampedHashes", "renew_stamp"]
+__all__ = ["DEFAULT_HASH_CACHE_SIZE", "StampedHashes", "renew_stamp", "renew_stamp_if"]
 
 DEFAULT_HASH_CACHE_SIZE = 10_000  # names; an entry is a name (<= 256 characters) and an argon2 hash (~100 bytes)
 _STAMP_BYTES = 8
@@ -45,6 +45,13 @@ def renew_stamp(database: Path) -> None:
         os.pwrite(descriptor, os.urandom(_STAMP_BYTES), 0)
     finally:
         os.close(descriptor)
+
+
+def renew_stamp_if(database: Path, changed: bool) -> bool:
+    """`changed`, after renewing the stamp if it is true: wraps a committed statement's "did it change a row"."""
+    if changed:
+        renew_stamp(database)
+    return changed
 
 
 def _at_least_a_stamp(descriptor: int) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from twinhub.store.credentials import check_hash, timestamp
-from twinhub.store.sqlite.hashes import StampedHashes, renew_stamp
+from twinhub.store.sqlite.hashes import StampedHashes, renew_stamp, renew_stamp_if
 from twinhub.store.sqlite.lookups import LoopReads
 from twinhub.store.sqlite.threads import in_thread
 from twinhub.store.users import is_valid_username, validate_username
@@ -102,34 +102,34 @@ class SqliteUserStore:
         arguments = (validate_username(username), check_hash(password_hash), timestamp())
         with self._connection() as connection:
             connection.execute(_UPSERT, arguments)
-            self._changed(True)
+            renew_stamp(self.path)
 
     def add_user_sync(self, username: str, password_hash: str) -> bool:
         """Create the user; False (and nothing changed) if it exists already."""
         arguments = (validate_username(username), check_hash(password_hash), timestamp())
         with self._connection() as connection:
-            return self._changed(connection.execute(_INSERT, arguments).rowcount == 1)
+            return renew_stamp_if(self.path, connection.execute(_INSERT, arguments).rowcount == 1)
 
     def change_password_hash_sync(self, username: str, password_hash: str) -> bool:
         """Replace an existing user's hash; False (and nothing created) if there is no such user."""
         if not is_valid_username(username):
             return False
         with self._connection() as connection:
-            return self._changed(
-                connection.execute(_UPDATE, (check_hash(password_hash), timestamp(), username)).rowcount == 1)
+            cursor = connection.execute(_UPDATE, (check_hash(password_hash), timestamp(), username))
+            return renew_stamp_if(self.path, cursor.rowcount == 1)
 
     def replace_password_hash_sync(self, username: str, old_hash: str, new_hash: str) -> bool:
         if not is_valid_username(username):
             return False
         with self._connection() as connection:
             cursor = connection.execute(_SWAP, (check_hash(new_hash), timestamp(), username, old_hash))
-            return self._changed(cursor.rowcount == 1)
+            return renew_stamp_if(self.path, cursor.rowcount == 1)
 
     def remove_user_sync(self, username: str) -> bool:
         if not is_valid_username(username):
             return False
         with self._connection() as connection:
-            return self._changed(connection.execute(_DELETE, (username,)).rowcount == 1)
+            return renew_stamp_if(self.path, connection.execute(_DELETE, (username,)).rowcount == 1)
 
     def list_users_sync(self) -> list[str]:
         with self._connection() as connection:
@@ -141,12 +141,6 @@ class SqliteUserStore:
         self._hashes.close()
 
     # --- plumbing ----------------------------------------------------------------------------------
-
-    def _changed(self, changed: bool) -> bool:
-        """After a committed statement: when it changed a row, tell every process's `StampedHashes`."""
-        if changed:
-            renew_stamp(self.path)
-        return changed
 
     def _connection(self) -> closing[sqlite3.Connection]:
         """One short-lived connection, closed at the end of the `with` block."""
