@@ -143,17 +143,16 @@ async def _send(request: Request, ctx: Context, auth: AuthContext, message: Live
     if labels:
         headers["requested-acks"] = orjson.dumps(labels).decode()
     message = replace(message, payload=body, content_type=content_type, headers=headers)
+    echoed = {"correlation-id": correlation_id}
     if response_required and aggregates(labels):
         acks = await collect_live_acks(
             ctx.live, labels, lambda wait: ctx.live.send_message(message, auth.subjects, timeout=wait,
                                                                  condition=condition),
             thing_id=message.thing_id, correlation_id=correlation_id, timeout=timeout)
         status, aggregated = aggregate_acknowledgements({ack.label: ack for ack in acks})
-        echoed = {"correlation-id": correlation_id}
         return empty_response(status, echoed) if aggregated is MISSING else json_response(aggregated, status, echoed)
     response = await ctx.live.send_message(message, auth.subjects, timeout=timeout if response_required else 0,
                                            condition=condition)
-    echoed = {"correlation-id": correlation_id}
     if not response_required:
         return Response(status_code=202, headers=echoed)
     if isinstance(response, Unanswered):

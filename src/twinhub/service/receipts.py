@@ -70,13 +70,13 @@ class Receipts:
         """Note a message or live command whose sender waits for a response, and the acknowledgements of
         labels declared here it requests."""
         correlation_id = signal.correlation_id
-        if correlation_id:
-            self._note_acks(signal.thing_id, correlation_id, signal.headers.get("requested-acks"),
-                            self._clock() + _seconds(signal.headers.get("timeout")))
-        if signal.request_id is None or not correlation_id or signal.headers.get("response-required") == "false":
+        if not correlation_id:
             return
-        receipt = _Receipt(self._clock() + _seconds(signal.headers.get("timeout")), signal.request_id,
-                           correlation_id)
+        expires = self._clock() + _seconds(signal.headers.get("timeout"))
+        self._note_acks(signal.thing_id, correlation_id, signal.headers.get("requested-acks"), expires)
+        if signal.request_id is None or signal.headers.get("response-required") == "false":
+            return
+        receipt = _Receipt(expires, signal.request_id, correlation_id)
         self._requests.setdefault(correlation_id, deque()).append(receipt)
         self._note(receipt)
 

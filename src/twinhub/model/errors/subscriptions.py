@@ -32,8 +32,8 @@ class SubscriptionNotFound(NotFound):
 class SubscriptionProtocolError(Invalid):
     """A search subscription used against the reactive-streams rules (a demand below 1)."""
 
-    def __init__(self, message: str = NON_POSITIVE_DEMAND) -> None:
-        super().__init__("thing-search:subscription.protocol.error", 400, message)
+    def __init__(self) -> None:
+        super().__init__("thing-search:subscription.protocol.error", 400, NON_POSITIVE_DEMAND)
 
 
 class StreamingSubscriptionNotFound(NotFound):
@@ -46,5 +46,5 @@ class StreamingSubscriptionNotFound(NotFound):
 class StreamingSubscriptionProtocolError(Invalid):
     """A persisted-events subscription used against the reactive-streams rules (a demand below 1)."""
 
-    def __init__(self, message: str = NON_POSITIVE_DEMAND) -> None:
-        super().__init__("streaming.subscription.protocol.error", 400, message)
+    def __init__(self) -> None:
+        super().__init__("streaming.subscription.protocol.error", 400, NON_POSITIVE_DEMAND)

@@ -89,17 +89,25 @@ async def _respond(party: Party, headers: Mapping[str, JsonValue], status: int, 
         party.receipts)
 
 
+def _outgoing_headers(party: Party, envelope: Envelope, steering: SignalHeaders) -> tuple[dict[str, str], str | None]:
+    """The headers a live message or command is sent with (the party as its originator) and, when its requested
+    acknowledgements are aggregated into the answer, the correlation-id they are collected by (the sender's, else
+    a new one, set in the headers)."""
+    headers = _with_originator(party, envelope.headers)
+    if not (steering.response_required and aggregates(steering.requested_acks)):
+        return headers, None
+    headers["correlation-id"] = correlation_id = steering.correlation_id or new_correlation_id()
+    return headers, correlation_id
+
+
 async def _send_message(party: Party, envelope: Envelope, message: Message) -> None:
     steering = signal_headers(envelope.headers)
-    headers = _with_originator(party, envelope.headers)
-    aggregated = steering.response_required and aggregates(steering.requested_acks)
-    if aggregated:
-        headers["correlation-id"] = steering.correlation_id or new_correlation_id()
+    headers, acks_correlation = _outgoing_headers(party, envelope, steering)
     live_message = model.LiveMessage(
         message.thing_id, message.subject, message.direction, message.feature_id,
         payload_to_bytes(message.payload, message.content_type), message.content_type, headers)
-    if aggregated:
-        await _send_aggregated(party, envelope, steering, message.thing_id, headers["correlation-id"],
+    if acks_correlation is not None:
+        await _send_aggregated(party, envelope, steering, message.thing_id, acks_correlation,
                                lambda timeout: party.services.live.send_message(live_message, party.subjects,
                                                                                 timeout=timeout))
         return
@@ -112,10 +120,7 @@ async def _send_message(party: Party, envelope: Envelope, message: Message) -> N
 async def _send_command(party: Party, envelope: Envelope) -> None:
     signal = thing_command(envelope)
     steering = signal_headers(envelope.headers)
-    headers = _with_originator(party, envelope.headers)
-    aggregated = steering.response_required and aggregates(steering.requested_acks)
-    if aggregated:
-        headers["correlation-id"] = steering.correlation_id or new_correlation_id()
+    headers, acks_correlation = _outgoing_headers(party, envelope, steering)
     if isinstance(signal, RetrieveThing):
         command = model.LiveCommand(signal.thing_id, "retrieve", signal.path, headers=headers)
     elif isinstance(signal, ModifyThing):
@@ -125,8 +130,8 @@ async def _send_command(party: Party, envelope: Envelope) -> None:
                                     headers)
     else:
         raise WebSocketMessageInvalid("Retrieving several things is not possible on the live channel.")
-    if aggregated:
-        await _send_aggregated(party, envelope, steering, command.thing_id, headers["correlation-id"],
+    if acks_correlation is not None:
+        await _send_aggregated(party, envelope, steering, command.thing_id, acks_correlation,
                                lambda timeout: party.services.live.send_command(command, party.subjects,
                                                                                 timeout=timeout))
         return
