@@ -4,7 +4,6 @@ timeout: a server of its own, as the tests stop it."""
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -31,7 +30,6 @@ def test_a_stopping_server_closes_its_sessions_with_1001_and_stops(tmp_path: Pat
         streaming = open_socket(server.base_url)
         streaming.control("START-SEND-EVENTS")
         idle = open_socket(server.base_url, "someone")
-        started = time.monotonic()
         stopper = threading.Thread(target=server.stop)
         stopper.start()
         try:
@@ -42,4 +40,5 @@ def test_a_stopping_server_closes_its_sessions_with_1001_and_stops(tmp_path: Pat
             streaming.close()
             idle.close()
         assert server.process.returncode == 0
-        assert time.monotonic() - started < 6  # the farewell took no grace period of its own
+        # The workers stopped by themselves: granian kills one that outlives the shutdown timeout, and says so.
+        assert "refused to gracefully stop" not in server.log()
