@@ -135,11 +135,8 @@ def agreed_ditto_header(request: HTTPConnection, name: str) -> str | None:
 def correlation_id(request: HTTPConnection) -> str | None:
     """The request's correlation id: the `correlation-id` query parameter or header, else the `x-correlation-id`
     header Ditto also reads (its own name for it; the response echoes it as `correlation-id`); None when absent."""
-    lookup = _lookup(request)
-    value = lookup.query.get("correlation-id")
-    if value is None:
-        value = lookup.headers.get("correlation-id")
-    return lookup.headers.get("x-correlation-id") if value is None else value
+    value = ditto_header(request, "correlation-id")
+    return http_header(request, "x-correlation-id") if value is None else value
 
 
 def parse_headers(request: Request) -> RequestHeaders:

@@ -194,10 +194,7 @@ class ThingService:
         if thing is not None and thing.revision >= min_revision:
             return thing
         self.forget_older(thing_id, min_revision)
-        thing = await self._store.load(thing_id)
-        if thing is not None:
-            self._cache.remember(thing.thing_id, thing)
-        return thing
+        return await self._load(thing_id)
 
     async def historical(self, thing_id: str, *, revision: int | None = None,
                          timestamp: datetime | None = None) -> Thing | None:
