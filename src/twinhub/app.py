@@ -49,6 +49,9 @@ from twinhub.service.retention import Pruner, RetentionPolicy
 from twinhub.service.search import SearchService
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
+from twinhub.wot import ThingModelResolver
+from twinhub.wot.service import SkeletonOptions, WotService
+from twinhub.wot.subsystem import open_fetcher
 
 __all__ = ["YOUNG_GC_THRESHOLD", "Subsystem", "app_from_env", "create_app", "open_platform", "settle_gc",
            "subsystems_of"]
@@ -93,15 +96,19 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
             user_store=backends.users if settings.basic_auth else None,
             device_store=backends.devices,  # devices log in whatever HTTP basic allows (an MQTT-only login)
             oidc_issuers=settings.oidc, dev=settings.dev_auth,
-            pre_authentication=settings.pre_authentication) as authenticator:
+            pre_authentication=settings.pre_authentication) as authenticator, \
+            contextlib.AsyncExitStack() as running:
         for warning in await authenticator.warnings_at_start():
             log.warning(warning)
         store, bus = backends.store, backends.bus
+        fetcher = await running.enter_async_context(open_fetcher(settings))
+        wot = WotService(ThingModelResolver(fetcher), skeletons=SkeletonOptions(
+            with_optional=settings.wot_skeleton_optional, strict=settings.wot_skeleton_strict))
         policies = PolicyService(store, bus, cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,
                                  expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
         things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,
                               cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,
-                              history_rules=settings.history_rules())
+                              history_rules=settings.history_rules(), skeletons=wot)
         events = EventHub(bus, things, policies=policies)
         async with LiveHub(backends.signals, things) as live:
             followers = [asyncio.create_task(follow_events(bus, things, policies)), asyncio.create_task(events.run())]
@@ -113,7 +120,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
                 yield Platform(authenticator=authenticator, things=things, policies=policies,
                                search=SearchService(store, things), permissions=PermissionService(things, policies),
                                events=events, live=live, budget=Budget(settings.buffer_budget_bytes),
-                               store=store, bus=bus, polls=backends.polls)
+                               store=store, bus=bus, polls=backends.polls, wot=wot)
             finally:
                 for follower in followers:
                     follower.cancel()

@@ -29,7 +29,8 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     comma-separated in TWINHUB_CORS_ORIGINS, a list in TOML; `*` is any origin; default none: no CORS headers),
     wot_fetch_timeout, wot_max_model_bytes (bounds of one Thing Model download), wot_cache_size,
     wot_cache_bytes, wot_cache_ttl (the downloaded models cached per worker), wot_model_map (`<url-prefix>=store`
-    or `<url-prefix>=<directory>` entries, comma-separated: models read locally instead of downloaded)
+    or `<url-prefix>=<directory>` entries, comma-separated: models read locally instead of downloaded),
+    wot_skeleton_optional, wot_skeleton_strict (skeletons of things and features created with a Thing Model URL)
 """
 
 from __future__ import annotations
@@ -131,6 +132,10 @@ class Settings:
     wot_cache_bytes: int = 32 * 1024 * 1024
     wot_cache_ttl: int = 3600
     wot_model_map: tuple[str, ...] = ()
+    # Skeletons on creation (Ditto's `tm-based-creation`): values for `tm:optional` properties too; refuse the
+    # creation when the model cannot be fetched or resolved (default: created without skeleton, as Ditto documents).
+    wot_skeleton_optional: bool = False
+    wot_skeleton_strict: bool = False
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
