@@ -49,9 +49,7 @@ from twinhub.service.retention import Pruner, RetentionPolicy
 from twinhub.service.search import SearchService
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
-from twinhub.wot import ThingModelResolver
-from twinhub.wot.service import SkeletonOptions, WotService
-from twinhub.wot.subsystem import open_fetcher
+from twinhub.wot.subsystem import open_fetcher, wot_service
 
 __all__ = ["YOUNG_GC_THRESHOLD", "Subsystem", "app_from_env", "create_app", "open_platform", "settle_gc",
            "subsystems_of"]
@@ -102,8 +100,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
             log.warning(warning)
         store, bus = backends.store, backends.bus
         fetcher = await running.enter_async_context(open_fetcher(settings))
-        wot = WotService(ThingModelResolver(fetcher), skeletons=SkeletonOptions(
-            with_optional=settings.wot_skeleton_optional, strict=settings.wot_skeleton_strict))
+        wot = wot_service(settings, fetcher)
         policies = PolicyService(store, bus, cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,
                                  expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
         things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,

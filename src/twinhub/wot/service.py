@@ -9,13 +9,17 @@ skeleton (Ditto's documented behaviour) unless `strict` asks to refuse the creat
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Collection
+from dataclasses import dataclass, replace
 
-from twinhub.model.errors import ThingModelInvalid, TwinhubError
+from twinhub.model.errors import ThingModelInvalid, TwinhubError, WotDefinitionInvalid
+from twinhub.model.events import Thing, format_timestamp
 from twinhub.model.types import JsonObject, JsonValue
+from twinhub.policy import Enforcer
+from twinhub.wot.description import MODEL_PLACEHOLDERS, DescriptionOptions, Subject, describe
 from twinhub.wot.documents import extends_hrefs, submodels
 from twinhub.wot.resolver import ThingModelResolver
+from twinhub.wot.scope import scope_description
 from twinhub.wot.skeleton import initial_properties
 
 __all__ = ["SkeletonOptions", "WotService", "is_model_url"]
@@ -38,9 +42,40 @@ class SkeletonOptions:
 
 
 class WotService:
-    def __init__(self, resolver: ThingModelResolver, *, skeletons: SkeletonOptions = SkeletonOptions()) -> None:
+    def __init__(self, resolver: ThingModelResolver, *, skeletons: SkeletonOptions = SkeletonOptions(),
+                 descriptions: DescriptionOptions | None = None) -> None:
         self.resolver = resolver
         self._skeletons = skeletons
+        self._descriptions = descriptions or DescriptionOptions()
+
+    async def thing_description(self, thing: Thing, feature_id: str | None, enforcer: Enforcer | None,
+                                subjects: Collection[str], *, base_prefix: str | None = None) -> JsonObject:
+        """The TD of the thing (or its feature `feature_id`, which must exist) from the model its definition
+        names, scoped to what `subjects` may do (no enforcer: unscoped). `base_prefix` (the URL the request came
+        to) stands in for a base prefix the configuration leaves empty.
+
+        Raises WotDefinitionInvalid (404) when the definition is missing or no URL, and the resolver's errors."""
+        doc = thing.doc
+        if feature_id is None:
+            definition: JsonValue = doc.get("definition")
+            owner: JsonValue = doc.get("attributes")
+        else:
+            features = doc.get("features")
+            feature = features.get(feature_id) if isinstance(features, dict) else None
+            owner = feature.get("properties") if isinstance(feature, dict) else None
+            identifiers = feature.get("definition") if isinstance(feature, dict) else None
+            definition = identifiers[0] if isinstance(identifiers, list) and identifiers else None
+        if not is_model_url(definition):
+            raise WotDefinitionInvalid(definition if isinstance(definition, str) else None)
+        assert isinstance(definition, str)
+        model = await self.resolver.resolve(definition)
+        placeholders = owner.get(MODEL_PLACEHOLDERS) if isinstance(owner, dict) else None
+        subject = Subject(thing.thing_id, feature_id, placeholders if isinstance(placeholders, dict) else None,
+                          created=format_timestamp(thing.created), modified=format_timestamp(thing.modified))
+        options = self._descriptions if self._descriptions.base_prefix or not base_prefix \
+            else replace(self._descriptions, base_prefix=base_prefix)
+        td = describe(model, definition, subject, options)
+        return td if enforcer is None else scope_description(td, feature_id, enforcer, subjects)
 
     async def thing_skeleton(self, definition: str) -> JsonObject | None:
         """The attributes and features a new thing of `definition` starts with; None when there is none."""

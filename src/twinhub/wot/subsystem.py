@@ -8,10 +8,24 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from twinhub.config import Settings
+from twinhub.wot.description import DEFAULT_TEMPLATE, DescriptionOptions
 from twinhub.wot.fetcher import FetchLimits, ThingModelFetcher
-from twinhub.wot.sources import DirectorySource, ModelSource, parse_model_map
+from twinhub.wot.resolver import ThingModelResolver
+from twinhub.wot.service import SkeletonOptions, WotService
+from twinhub.wot.sources import DirectorySource, ModelSource, json_object_setting, parse_model_map
 
-__all__ = ["open_fetcher"]
+__all__ = ["open_fetcher", "wot_service"]
+
+
+def wot_service(settings: Settings, fetcher: ThingModelFetcher) -> WotService:
+    """The WoT service of `settings` on `fetcher` (skeleton and Thing Description options)."""
+    return WotService(
+        ThingModelResolver(fetcher),
+        skeletons=SkeletonOptions(with_optional=settings.wot_skeleton_optional, strict=settings.wot_skeleton_strict),
+        descriptions=DescriptionOptions(
+            base_prefix=settings.wot_base_prefix,
+            template=json_object_setting(settings.wot_td_template) or dict(DEFAULT_TEMPLATE),
+            placeholders=json_object_setting(settings.wot_td_placeholders) or {}))
 
 
 @contextlib.asynccontextmanager
