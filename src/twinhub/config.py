@@ -31,7 +31,7 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     wot_cache_bytes, wot_cache_ttl (the downloaded models cached per worker), wot_model_map (`<url-prefix>=store`
     or `<url-prefix>=<directory>` entries, comma-separated: models read locally instead of downloaded),
     wot_skeleton_optional, wot_skeleton_strict (skeletons of things and features created with a Thing Model URL),
-    wot_base_prefix, wot_td_template, wot_td_placeholders (generated Thing Descriptions)
+    wot_base_prefix, wot_td_template, wot_td_placeholders (generated Thing Descriptions), wot_directory_auth
 """
 
 from __future__ import annotations
@@ -143,6 +143,8 @@ class Settings:
     wot_base_prefix: str = ""
     wot_td_template: str = ""
     wot_td_placeholders: str = ""
+    # `/.well-known/wot` (the Thing Directory) asks for authentication (Ditto: public by default).
+    wot_directory_auth: bool = False
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""

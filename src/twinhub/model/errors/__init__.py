@@ -78,6 +78,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingModelRefInvalid                wot:tm.ref.invalid
     │   ├── ThingModelPlaceholderUnresolved     wot:tm.placeholder.unresolved
     │   ├── SkeletonGenerationFailed            wot:skeleton.generation.failed
+    │   ├── ThingModelNameInvalid               twinhub:wot.model.name.invalid
     │   ├── PlaceholderUnresolved               placeholder:unresolved
     │   ├── PlaceholderNotResolvable            placeholder:placeholder.notresolvable
     │   ├── PlaceholderReferenceNotSupported    placeholder:placeholder.reference.notsupported
@@ -111,7 +112,8 @@ no TwinhubError: they never reach a client.
     │   ├── PolicyHistoryNotFound               policies:policy.history.notfound
     │   ├── PolicyResourceNotFound              policies:<resource>.notfound
     │   ├── ConnectionNotAccessible             connectivity:connection.notfound
-    │   └── WotDefinitionInvalid                wot:definition.invalid
+    │   ├── WotDefinitionInvalid                wot:definition.invalid
+    │   └── ThingModelNotStored                 twinhub:wot.model.notfound
     ├── Conflict                                409
     │   ├── ThingConflict                       things:thing.conflict
     │   ├── PolicyConflict                      policies:policy.conflict
@@ -309,7 +311,9 @@ from twinhub.model.errors.things import (
 from twinhub.model.errors.wot import (
     SkeletonGenerationFailed,
     ThingModelInvalid,
+    ThingModelNameInvalid,
     ThingModelNotAccessible,
+    ThingModelNotStored,
     ThingModelPlaceholderUnresolved,
     ThingModelRefInvalid,
     WotDefinitionInvalid,
@@ -427,7 +431,9 @@ __all__ = [
     "ThingInvalid",
     "ThingMergeInvalid",
     "ThingModelInvalid",
+    "ThingModelNameInvalid",
     "ThingModelNotAccessible",
+    "ThingModelNotStored",
     "ThingModelPlaceholderUnresolved",
     "ThingModelRefInvalid",
     "ThingNotAccessible",
