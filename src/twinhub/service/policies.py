@@ -23,6 +23,7 @@ from twinhub.model.errors import (
     NotFound,
     PolicyConflict,
     PolicyHistoryNotFound,
+    PolicyImportInvalid,
     PolicyNotAccessible,
     PolicyNotCreatable,
     PolicyTooManyModifying,
@@ -43,6 +44,7 @@ from twinhub.model.policy import (
     apply_policy_command,
     classify_policy_path,
     drop_expired_subjects,
+    entries_of,
     imported_policy_ids,
     missing_imports,
     next_expiry,
@@ -52,8 +54,10 @@ from twinhub.model.policy import (
     replay_policy,
     resolved_entries,
     retrieve_policy_part,
+    unchanged_by,
     validate_policy,
     with_requester,
+    written_import_references,
 )
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer, Rule, policy_rules
@@ -79,7 +83,9 @@ class PolicyResult:
 @dataclass(frozen=True, slots=True)
 class _CachedEnforcer:
     enforcer: Enforcer
-    revisions: tuple[tuple[str, int], ...]  # every imported policy it was built from, with its revision
+    # every policy it was built from (its own first, then each it imports) with the revision read, None for one
+    # that never existed: it is kept only if the policy cache still holds exactly these when the build ends
+    revisions: tuple[tuple[str, int | None], ...]
     valid_until: datetime | None  # the earliest subject expiry it depends on
     size: int  # the estimated bytes of the documents it was built from
 
@@ -106,7 +112,7 @@ class PolicyService:
         self._dependents: dict[str, set[tuple[str, str | None]]] = {}
         # The enforcers in use by rules: weak, so one lives as long as a cached entry (or a caller) holds it.
         self._shared: weakref.WeakValueDictionary[tuple[Rule, ...], Enforcer] = weakref.WeakValueDictionary()
-        self._changes = 0  # counts drops of enforcers: one built meanwhile is not kept
+        self.enforcer_builds = 0  # enforcers built so far (for tests and metrics: a cached one is not rebuilt)
 
     # -- enforcers ---------------------------------------------------------------------------------
 
@@ -124,10 +130,9 @@ class PolicyService:
         if policy is None:
             return None
         self._enforcers.pop(key)  # an expired one: unlinked before its successor is linked
-        changes = self._changes
-        built = await self._build(policy.doc, namespace, now)
-        if changes != self._changes:  # a policy changed while it was built: it may be outdated, so not kept
-            return built.enforcer
+        built = await self._build(policy.doc, namespace, now, own=(policy_id, policy.revision))
+        if any(self._policies.revision(source_id) != revision for source_id, revision in built.revisions):
+            return built.enforcer  # a source changed (or left the cache) while it was built: maybe outdated
         self._enforcers.put(key, built, built.size)
         if key in self._enforcers:  # not when too large to cache
             for source_id in built.sources(policy_id):
@@ -138,8 +143,12 @@ class PolicyService:
         """The enforcer of a policy document not stored yet (its imports are loaded from the store)."""
         return (await self._build(doc, namespace, self._clock())).enforcer
 
-    async def _build(self, doc: JsonObject, namespace: str | None, now: datetime) -> _CachedEnforcer:
+    async def _build(self, doc: JsonObject, namespace: str | None, now: datetime,
+                     own: tuple[str, int] | None = None) -> _CachedEnforcer:
         loaded, revisions = await self._load_imports(doc, {})
+        if own is not None:
+            revisions.insert(0, own)
+        self.enforcer_builds += 1
         rules = tuple(policy_rules(doc, loaded, now=now, namespace=namespace))
         enforcer = self._shared.get(rules)
         if enforcer is None:
@@ -150,18 +159,20 @@ class PolicyService:
         return _CachedEnforcer(enforcer, tuple(revisions), min(expiries, default=None), size)
 
     async def _load_imports(self, doc: JsonObject, pending: dict[str, JsonObject | None]
-                            ) -> tuple[dict[str, JsonObject | None], list[tuple[str, int]]]:
-        """Every policy `doc` imports (transitively), `pending` (not yet committed) states first."""
+                            ) -> tuple[dict[str, JsonObject | None], list[tuple[str, int | None]]]:
+        """Every policy `doc` imports (transitively), `pending` (not yet committed) states first, and the
+        revision of each loaded (a deleted one's tombstone, None for one that never existed)."""
         loaded: dict[str, JsonObject | None] = {}
-        revisions: list[tuple[str, int]] = []
+        revisions: list[tuple[str, int | None]] = []
         while needed := missing_imports(doc, loaded):
             for imported_id in sorted(needed):
                 if imported_id in pending:
                     loaded[imported_id] = pending[imported_id]
                     continue
-                imported = await self.load(imported_id)
-                loaded[imported_id] = imported.doc if imported is not None else None
-                revisions.append((imported_id, imported.revision if imported is not None else 0))
+                imported = await self._load_any(imported_id)
+                alive = imported is not None and not imported.deleted
+                loaded[imported_id] = imported.doc if imported is not None and alive else None
+                revisions.append((imported_id, imported.revision if imported is not None else None))
         return loaded, revisions
 
     async def search_indexes(self, policy_id: str, doc: JsonObject | None) -> list[PolicyIndex]:
@@ -208,13 +219,18 @@ class PolicyService:
 
     async def load(self, policy_id: str) -> Policy | None:
         """The current policy, or None when it does not exist (tombstones count as missing)."""
+        policy = await self._load_any(policy_id)
+        if policy is None or policy.deleted:
+            return None
+        return policy
+
+    async def _load_any(self, policy_id: str) -> Policy | None:
+        """The policy as cached or stored, tombstones included."""
         policy = self._policies.get(policy_id)
         if policy is None:
             policy = await self._store.load_policy(policy_id)
             if policy is not None:
                 self._remember(policy)
-        if policy is None or policy.deleted:
-            return None
         return policy
 
     async def retrieve(self, policy_id: str, path: Pointer, subjects: tuple[str, ...], *,
@@ -307,9 +323,13 @@ class PolicyService:
             if tag is not None or command.action != "delete":
                 check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                                     current=tag, is_read=False, entity="Policy")
+        if current is not None and unchanged_by(current, command):  # Ditto's idempotent deletes: no event
+            return PolicyResult(current, False, None, None)
         now = self._clock()
         if current is None and not command.path and command.action == "modify":
             await self._check_creatable(command, subjects, now)
+        for imported_id, label in written_import_references(command, now=now, expiry_granularity=self._granularity):
+            await self._check_import_reference(imported_id, label, subjects)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
         if command.action != "delete":
             await self._check_imports(applied.policy.doc, current.doc if current is not None else None, subjects)
@@ -335,6 +355,25 @@ class PolicyService:
             if enforcer is None or not enforcer.has_partial(subjects, POLICY, ("entries",), [READ]):
                 raise PolicyNotAccessible(imported_id)
 
+    async def _check_import_reference(self, imported_id: str, label: str, subjects: tuple[str, ...]) -> None:
+        """An import reference must name an entry that exists in the referenced policy, is not `importable: never`
+        and that the caller may READ whole (Ditto's PolicyImportsPreEnforcer.validateSingleImportReference):
+        404 `policies:policy.notfound` for a missing policy or entry it may not read, else 400 `import.invalid`."""
+        enforcer = await self.enforcer(imported_id)
+        policy = await self.load(imported_id)
+        if enforcer is None or policy is None:
+            raise PolicyNotAccessible(imported_id)
+        entry = entries_of(policy.doc).get(label)
+        if entry is None:
+            raise PolicyImportInvalid(f"A reference targets entry '{label}' of policy '{imported_id}' which does not "
+                                      "exist.")
+        if entry.get("importable") == "never":
+            raise PolicyImportInvalid(f"A reference targets entry '{label}' of policy '{imported_id}' which is marked "
+                                      "as importable='never'.")
+        if not enforcer.has_unrestricted(subjects, POLICY, ("entries", label), [READ]):
+            raise PolicyNotAccessible(imported_id, f"Insufficient permissions to reference entry '{label}' of policy "
+                                      f"'{imported_id}'.")
+
     async def _check_creatable(self, command: PolicyCommand, subjects: tuple[str, ...], now: datetime) -> None:
         """Its imports readable (PolicyImportsPreEnforcer), the creator of a policy must, unless `allow-policy-lockout`,
         WRITE it with its imports resolved (PolicyEnforcerActor, PolicyCommandEnforcement.authorizeCreatePolicy):
@@ -353,14 +392,12 @@ class PolicyService:
             self._drop_enforcers(policy_id)
 
     def forget_all(self) -> None:
-        self._changes += 1
         self._policies.clear()
         self._enforcers.clear()
         self._dependents.clear()
 
     def _drop_enforcers(self, policy_id: str) -> None:
         """Drop the enforcers built from `policy_id` (each unlinks itself from `_dependents`)."""
-        self._changes += 1
         for key in list(self._dependents.get(policy_id, ())):
             self._enforcers.pop(key)
 

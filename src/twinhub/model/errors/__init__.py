@@ -111,6 +111,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingConflict                       things:thing.conflict
     │   ├── PolicyConflict                      policies:policy.conflict
     │   ├── PolicyImportReferenceConflict       policies:import.referenceconflict
+    │   ├── PolicyEntryReferenceConflict        policies:entry.referenceconflict
     │   ├── AcknowledgementLabelNotUnique       acknowledgement:label.not.unique
     │   └── ConnectionConflict                  connectivity:connection.conflict
     ├── PreconditionFailed                      412, 304
@@ -241,6 +242,7 @@ from twinhub.model.errors.policies import (
     PolicyConflict,
     PolicyEntryInvalid,
     PolicyEntryModificationInvalid,
+    PolicyEntryReferenceConflict,
     PolicyHistoryNotFound,
     PolicyIdInvalid,
     PolicyIdNotSettable,
@@ -368,6 +370,7 @@ __all__ = [
     "PolicyConflict",
     "PolicyEntryInvalid",
     "PolicyEntryModificationInvalid",
+    "PolicyEntryReferenceConflict",
     "PolicyHistoryNotFound",
     "PolicyIdInvalid",
     "PolicyIdNotDeletable",
