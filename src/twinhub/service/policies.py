@@ -6,9 +6,9 @@ changes (each policy knows the enforcers built from it, as long as they are cach
 of its subjects expires. Policies of the same rules share one enforcer (every thing's default policy names
 its own id but grants the same): an enforcer is a function of its rules only, so the rules are its key.
 
-A write runs `twinhub.model.policy.apply_policy_command` between the checks that need I/O: authorization
-and preconditions before, that the creator keeps WRITE and that imported policies exist and may be read
-after; `EntityWriter` orders, retries and commits it.
+A write runs `twinhub.model.policy.apply_policy_command` between the checks that need I/O: authorization,
+preconditions, the creator's WRITE and what it references before, what it imports after (`policy_imports`);
+`EntityWriter` orders, retries and commits it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from twinhub.model.errors import (
     NotFound,
     PolicyConflict,
     PolicyHistoryNotFound,
-    PolicyImportInvalid,
     PolicyNotAccessible,
     PolicyNotCreatable,
     PolicyTooManyModifying,
@@ -44,7 +43,6 @@ from twinhub.model.policy import (
     apply_policy_command,
     classify_policy_path,
     drop_expired_subjects,
-    entries_of,
     imported_policy_ids,
     missing_imports,
     next_expiry,
@@ -62,6 +60,7 @@ from twinhub.model.policy import (
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer, Rule, policy_rules
 from twinhub.service.compact_cache import CompactCache
+from twinhub.service.policy_imports import check_import_reference, check_imports
 from twinhub.service.sizes import document_bytes
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
@@ -83,8 +82,7 @@ class PolicyResult:
 @dataclass(frozen=True, slots=True)
 class _CachedEnforcer:
     enforcer: Enforcer
-    # every policy it was built from (its own first, then each it imports) with the revision read, None for one
-    # that never existed: it is kept only if the policy cache still holds exactly these when the build ends
+    # each policy it was built from (its own first) at the revision read (None: never existed); kept iff current
     revisions: tuple[tuple[str, int | None], ...]
     valid_until: datetime | None  # the earliest subject expiry it depends on
     size: int  # the estimated bytes of the documents it was built from
@@ -117,7 +115,7 @@ class PolicyService:
     # -- enforcers ---------------------------------------------------------------------------------
 
     async def enforcer(self, policy_id: str, *, namespace: str | None = None) -> Enforcer | None:
-        """The enforcer of `policy_id` (with its imports) for an entity in `namespace`; None if the
+        """The enforcer of `policy_id` (imports and references resolved) for an entity in `namespace`; None if the
         policy does not exist. Every enforcer comes from here (a thing's through `ThingService.enforcer`)."""
         now = self._clock()
         key = (policy_id, namespace)
@@ -146,8 +144,7 @@ class PolicyService:
     async def _build(self, doc: JsonObject, namespace: str | None, now: datetime,
                      own: tuple[str, int] | None = None) -> _CachedEnforcer:
         loaded, revisions = await self._load_imports(doc, {})
-        if own is not None:
-            revisions.insert(0, own)
+        revisions[:0] = [own] if own is not None else []
         self.enforcer_builds += 1
         rules = tuple(policy_rules(doc, loaded, now=now, namespace=namespace))
         enforcer = self._shared.get(rules)
@@ -160,8 +157,7 @@ class PolicyService:
 
     async def _load_imports(self, doc: JsonObject, pending: dict[str, JsonObject | None]
                             ) -> tuple[dict[str, JsonObject | None], list[tuple[str, int | None]]]:
-        """Every policy `doc` imports (transitively), `pending` (not yet committed) states first, and the
-        revision of each loaded (a deleted one's tombstone, None for one that never existed)."""
+        """Every policy `doc` imports (transitively), `pending` (uncommitted) states first; the revisions read."""
         loaded: dict[str, JsonObject | None] = {}
         revisions: list[tuple[str, int | None]] = []
         while needed := missing_imports(doc, loaded):
@@ -170,8 +166,7 @@ class PolicyService:
                     loaded[imported_id] = pending[imported_id]
                     continue
                 imported = await self._load_any(imported_id)
-                alive = imported is not None and not imported.deleted
-                loaded[imported_id] = imported.doc if imported is not None and alive else None
+                loaded[imported_id] = imported.doc if imported is not None and not imported.deleted else None
                 revisions.append((imported_id, imported.revision if imported is not None else None))
         return loaded, revisions
 
@@ -329,10 +324,10 @@ class PolicyService:
         if current is None and not command.path and command.action == "modify":
             await self._check_creatable(command, subjects, now)
         for imported_id, label in written_import_references(command, now=now, expiry_granularity=self._granularity):
-            await self._check_import_reference(imported_id, label, subjects)
+            await check_import_reference(self, imported_id, label, subjects)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
         if command.action != "delete":
-            await self._check_imports(applied.policy.doc, current.doc if current is not None else None, subjects)
+            await check_imports(self, applied.policy.doc, current.doc if current is not None else None, subjects)
         policy = applied.policy
         indexes = await self.search_indexes(policy.policy_id, None if policy.deleted else policy.doc)
         await self._writer.commit(Commit(policies=(_write(applied, stored),), policy_indexes=tuple(indexes)))
@@ -344,42 +339,12 @@ class PolicyService:
             etag = self._tag(policy, command.path, await self.enforcer(policy.policy_id), subjects, stored=False)
         return PolicyResult(policy, applied.created, applied.event.value, etag)
 
-    async def _check_imports(self, doc: JsonObject, before: JsonObject | None, subjects: tuple[str, ...]) -> None:
-        """A policy may only import policies that exist and whose entries the caller may read (Ditto's
-        PolicyImportsPreEnforcer)."""
-        old = set(imported_policy_ids(before)) if before is not None else set()
-        for imported_id in imported_policy_ids(doc):
-            if imported_id in old:
-                continue
-            enforcer = await self.enforcer(imported_id)
-            if enforcer is None or not enforcer.has_partial(subjects, POLICY, ("entries",), [READ]):
-                raise PolicyNotAccessible(imported_id)
-
-    async def _check_import_reference(self, imported_id: str, label: str, subjects: tuple[str, ...]) -> None:
-        """An import reference must name an entry that exists in the referenced policy, is not `importable: never`
-        and that the caller may READ whole (Ditto's PolicyImportsPreEnforcer.validateSingleImportReference):
-        404 `policies:policy.notfound` for a missing policy or entry it may not read, else 400 `import.invalid`."""
-        enforcer = await self.enforcer(imported_id)
-        policy = await self.load(imported_id)
-        if enforcer is None or policy is None:
-            raise PolicyNotAccessible(imported_id)
-        entry = entries_of(policy.doc).get(label)
-        if entry is None:
-            raise PolicyImportInvalid(f"A reference targets entry '{label}' of policy '{imported_id}' which does not "
-                                      "exist.")
-        if entry.get("importable") == "never":
-            raise PolicyImportInvalid(f"A reference targets entry '{label}' of policy '{imported_id}' which is marked "
-                                      "as importable='never'.")
-        if not enforcer.has_unrestricted(subjects, POLICY, ("entries", label), [READ]):
-            raise PolicyNotAccessible(imported_id, f"Insufficient permissions to reference entry '{label}' of policy "
-                                      f"'{imported_id}'.")
-
     async def _check_creatable(self, command: PolicyCommand, subjects: tuple[str, ...], now: datetime) -> None:
         """Its imports readable (PolicyImportsPreEnforcer), the creator of a policy must, unless `allow-policy-lockout`,
         WRITE it with its imports resolved (PolicyEnforcerActor, PolicyCommandEnforcement.authorizeCreatePolicy):
         else 403 `policies:policy.notcreatable`, before its references and lock-out are checked (as in Ditto)."""
         doc = validate_policy(command.value, command.policy_id, now=now, expiry_granularity=self._granularity)
-        await self._check_imports(doc, None, subjects)
+        await check_imports(self, doc, None, subjects)
         if not command.allow_lockout and not (await self._build(doc, None, now)).enforcer.has_unrestricted(
                 subjects, POLICY, (), [WRITE]):
             raise PolicyNotCreatable(command.policy_id)

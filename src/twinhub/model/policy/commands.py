@@ -325,7 +325,7 @@ def _put_references(current: Policy | None, command: PolicyCommand, context: _Co
     assert current is not None
     before = get_at(current.doc, command.path)
     doc, value = _write_part(current, command, context)
-    created = not before and bool(value)
+    created = (before is MISSING or not before) and bool(value)
     return doc, value, "created" if created else "modified"
 
 
