@@ -204,6 +204,33 @@ def test_references_are_created_modified_read_and_deleted(client: httpx.Client, 
     assert_error(client.delete(f"/policies/{thing_id}/entries/nope/references"), 404, "policies:entry.notfound")
 
 
+def test_references_and_allowed_additions_over_the_ditto_protocol(server: Server, client: httpx.Client,
+                                                                  thing_id: str) -> None:
+    """Ditto Protocol `policies/commands/{modify,retrieve,delete}` on `/entries/{label}/references` (protocol
+    examples modifyreferences, retrievereferences, deletereferences) and `/entries/{label}/allowedAdditions`
+    answer as the HTTP routes do, with the same refusals (409 `policies:entry.referenceconflict`)."""
+    create_thing(client, thing_id, {"role": role({"thing:/": ["READ"]}, allowedAdditions=["subjects"]),
+                                    "x": member("bob", references=[])})
+    namespace, name = thing_id.split(":")
+    base = f"{namespace}/{name}/policies/commands/"
+    with open_socket(server.base_url) as socket:
+        def request(verb: str, path: str, value: object = None) -> dict[str, object]:
+            message: dict[str, object] = {"topic": base + verb, "path": path, "headers": {}}
+            if verb == "modify":
+                message["value"] = value
+            return socket.request(message)  # type: ignore[arg-type]
+
+        assert request("modify", "/entries/x/references", [{"entry": "role"}])["status"] == 201
+        assert request("retrieve", "/entries/x/references")["value"] == [{"entry": "role"}]
+        refused = request("delete", "/entries/role")
+        assert refused["status"] == 409
+        assert refused["value"]["error"] == "policies:entry.referenceconflict"  # type: ignore[index]
+        assert request("delete", "/entries/role/allowedAdditions")["status"] == 204
+        assert request("delete", "/entries/role/allowedAdditions")["status"] == 204
+        assert request("delete", "/entries/x/references")["status"] == 204
+    assert client.get(f"/policies/{thing_id}/entries/role").json().get("allowedAdditions") is None
+
+
 # -- refusals ----------------------------------------------------------------------------------------------------
 
 
@@ -254,6 +281,22 @@ def test_references_to_other_policies_are_checked_against_them(
     response = carol.put(f"/policies/{thing_id}-carol/entries/x/references",
                          json=[{"import": template, "entry": "operator"}])
     assert_error(response, 404, "policies:policy.notfound")
+
+
+def test_a_thing_created_with_an_inline_policy_gets_the_same_reference_checks_and_grants(
+        client: httpx.Client, bob: httpx.Client, thing_id: str, template: str) -> None:
+    """A thing created with `_policy` creates that policy (Ditto's CreateThing with an inline policy): its import
+    references are checked like a policy's (400 `policies:import.invalid` for a missing entry, nothing created) and
+    grant what they reference."""
+    def inline(label: str) -> dict[str, object]:
+        return {"_policy": {"imports": {template: {}}, "entries": {
+            "owner": OWNER, "ops": member("bob", references=[{"import": template, "entry": label}])}},
+            "features": {"lamp": {}}}
+
+    assert_error(client.put(f"/things/{thing_id}", json=inline("nope")), 400, "policies:import.invalid")
+    assert client.get(f"/things/{thing_id}").status_code == 404
+    assert client.put(f"/things/{thing_id}", json=inline("operator")).status_code == 201
+    assert bob.put(f"/things/{thing_id}/features/lamp/properties", json={"on": True}).status_code == 201
 
 
 def test_a_referenced_entry_cannot_be_deleted_or_made_never_importable(client: httpx.Client, thing_id: str) -> None:

@@ -55,12 +55,11 @@ from twinhub.model.policy import (
     unchanged_by,
     validate_policy,
     with_requester,
-    written_import_references,
 )
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer, Rule, policy_rules
 from twinhub.service.compact_cache import CompactCache
-from twinhub.service.policy_imports import check_import_reference, check_imports
+from twinhub.service.policy_imports import check_import_references, check_imports
 from twinhub.service.sizes import document_bytes
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
@@ -207,6 +206,7 @@ class PolicyService:
         command = with_requester(PolicyCommand("modify", policy_id, (), value, allow_lockout), subjects[0])
         now = self._clock()
         await self._check_creatable(command, subjects, now)
+        await check_import_references(self, command, subjects, now=now, expiry_granularity=self._granularity)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
         return _write(applied, stored)
 
@@ -323,8 +323,7 @@ class PolicyService:
         now = self._clock()
         if current is None and not command.path and command.action == "modify":
             await self._check_creatable(command, subjects, now)
-        for imported_id, label in written_import_references(command, now=now, expiry_granularity=self._granularity):
-            await check_import_reference(self, imported_id, label, subjects)
+        await check_import_references(self, command, subjects, now=now, expiry_granularity=self._granularity)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
         if command.action != "delete":
             await check_imports(self, applied.policy.doc, current.doc if current is not None else None, subjects)

@@ -4,15 +4,23 @@ may be referenced, and that the writer may read."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from twinhub.model.errors import PolicyImportInvalid, PolicyNotAccessible
 from twinhub.model.events import Policy
-from twinhub.model.policy import POLICY, READ, entries_of, imported_policy_ids
+from twinhub.model.policy import (
+    POLICY,
+    READ,
+    PolicyCommand,
+    entries_of,
+    imported_policy_ids,
+    written_import_references,
+)
 from twinhub.model.types import JsonObject
 from twinhub.policy import Enforcer
 
-__all__ = ["PolicySource", "check_import_reference", "check_imports"]
+__all__ = ["PolicySource", "check_import_reference", "check_import_references", "check_imports"]
 
 
 class PolicySource(Protocol):
@@ -34,6 +42,14 @@ async def check_imports(policies: PolicySource, doc: JsonObject, before: JsonObj
         enforcer = await policies.enforcer(imported_id)
         if enforcer is None or not enforcer.has_partial(subjects, POLICY, ("entries",), [READ]):
             raise PolicyNotAccessible(imported_id)
+
+
+async def check_import_references(policies: PolicySource, command: PolicyCommand, subjects: tuple[str, ...], *,
+                                  now: datetime, expiry_granularity: timedelta) -> None:
+    """Each import reference `command` writes checked as `check_import_reference` does (only writes of a whole
+    policy, its entries, an entry or its references that hold any reference, see `written_import_references`)."""
+    for imported_id, label in written_import_references(command, now=now, expiry_granularity=expiry_granularity):
+        await check_import_reference(policies, imported_id, label, subjects)
 
 
 async def check_import_reference(policies: PolicySource, imported_id: str, label: str,
