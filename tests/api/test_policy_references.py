@@ -134,6 +134,24 @@ def test_allowed_additions_strip_the_referencing_entrys_own_resources(
     assert_error(response, 404, "policies:entry.notfound")
 
 
+def test_absent_and_empty_allowed_additions_read_alike_but_are_tagged_apart(client: httpx.Client,
+                                                                            thing_id: str) -> None:
+    """RetrievePolicyEntryAllowedAdditionsStrategy answers `[]` for both, but absent means no restriction and `[]`
+    none allowed: AbstractPolicyCommandStrategy.allowedAdditionsEntityTag gives each state its own ETag, so a
+    conditional GET sees the change."""
+    create_thing(client, thing_id, {"role": role({"thing:/": ["READ"]})})
+    path = f"/policies/{thing_id}/entries/role/allowedAdditions"
+    absent = client.get(path)
+    assert absent.json() == []
+    assert client.put(path, json=[]).status_code == 204
+    empty = client.get(path, headers={"If-None-Match": absent.headers["ETag"]})
+    assert empty.status_code == 200 and empty.json() == []
+    assert empty.headers["ETag"] != absent.headers["ETag"]
+    assert client.get(path, headers={"If-None-Match": empty.headers["ETag"]}).status_code == 304
+    assert client.delete(path).status_code == 204
+    assert client.get(path).headers["ETag"] == absent.headers["ETag"]
+
+
 def test_references_resolve_through_transitive_imports(client: httpx.Client, as_user: Users, thing_id: str) -> None:
     """basic-policy.md "Why transitiveImports works with references": the vehicle imports fleet-west with
     `transitiveImports: [fleet-roles]`, so fleet-west's driver (which references fleet-roles' driver) brings the

@@ -28,7 +28,7 @@ from twinhub.model.errors import (
     PolicyTooManyModifying,
     TwinhubError,
 )
-from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
+from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, revision_tag
 from twinhub.model.events import Policy, PolicyWrite, format_timestamp
 from twinhub.model.lru import Lru
 from twinhub.model.pointer import get_at
@@ -49,6 +49,7 @@ from twinhub.model.policy import (
     policy_command_resource,
     policy_not_found,
     policy_not_modifiable,
+    policy_part_tag,
     replay_policy,
     resolved_entries,
     retrieve_policy_part,
@@ -247,7 +248,7 @@ class PolicyService:
         view = enforcer.view(subjects, POLICY, path, retrieve_policy_part(doc, policy_id, path))
         if view is MISSING:
             raise policy_not_found(policy_id, path)
-        tag = revision_tag(policy.revision) if not path else hash_tag(view)  # see `twinhub.model.etag`
+        tag = revision_tag(policy.revision) if not path else policy_part_tag(doc, path, view)  # see `model.etag`
         if not historical:
             check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                                 current=tag, is_read=True, entity="Policy")
@@ -291,7 +292,7 @@ class PolicyService:
             value = retrieve_policy_part(drop_expired_subjects(policy.doc, self._clock()), policy.policy_id, path)
         except TwinhubError:  # only expired subjects there: a GET finds nothing either
             return None
-        return hash_tag(MISSING if enforcer is None else enforcer.view(subjects, POLICY, path, value))
+        return policy_part_tag(policy.doc, path, enforcer.view(subjects, POLICY, path, value) if enforcer else MISSING)
 
     # -- the write path ----------------------------------------------------------------------------
 

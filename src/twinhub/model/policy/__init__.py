@@ -71,6 +71,7 @@ from twinhub.model.policy.parts import (
     parse_policy_path,
     policy_not_found,
     policy_not_modifiable,
+    policy_part_tag,
     retrieve_policy_part,
     validate_policy_part,
 )
@@ -148,6 +149,7 @@ __all__ = [
     "policy_command_resource",
     "policy_not_found",
     "policy_not_modifiable",
+    "policy_part_tag",
     "policy_size",
     "references_of",
     "replay_policy",

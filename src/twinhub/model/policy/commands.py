@@ -177,7 +177,8 @@ _LOCKOUT_CHECKED = frozenset({
 })
 
 
-# The writes after which Ditto checks the integrity of the entry references (`validateReferencesIntegrity`).
+# The writes of entries, after which Ditto checks the integrity of their references (`validateReferencesIntegrity`)
+# and, before, the entries import references name (PolicyImportsPreEnforcer).
 _REFERENCES_CHECKED = frozenset({
     PolicyResource.POLICY, PolicyResource.ENTRIES, PolicyResource.ENTRY, PolicyResource.REFERENCES,
 })
@@ -217,11 +218,6 @@ def _check_reference_conflicts(before: JsonObject, doc: JsonObject, command: Pol
         check_import_reference_conflicts(before, doc, command.policy_id, all_imports=all_imports)
 
 
-_WRITING_ENTRIES = frozenset({
-    PolicyResource.POLICY, PolicyResource.ENTRIES, PolicyResource.ENTRY, PolicyResource.REFERENCES,
-})
-
-
 def _mentions_references(value: JsonValue, resource: PolicyResource) -> bool:
     """Cheaply, whether the written value may hold references (writes without any skip the checks)."""
     if resource is PolicyResource.REFERENCES:
@@ -242,7 +238,7 @@ def written_import_references(command: PolicyCommand, *, now: datetime,
     ModifyPolicyEntry and ModifyPolicyEntryReferences). For a whole policy, a reference to a policy it does not
     import is 400 `policies:import.invalid` here; validation errors of the value are raised as the write would."""
     resource = classify_policy_path(command.path)
-    if command.action != "modify" or resource not in _WRITING_ENTRIES \
+    if command.action != "modify" or resource not in _REFERENCES_CHECKED \
             or not _mentions_references(command.value, resource):
         return []
     value = validate_policy_part(resource, command.value, command.policy_id, command.path, now=now,
