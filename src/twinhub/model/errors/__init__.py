@@ -118,6 +118,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingConflict                       things:thing.conflict
     │   ├── PolicyConflict                      policies:policy.conflict
     │   ├── PolicyImportReferenceConflict       policies:import.referenceconflict
+    │   ├── PolicyEntryReferenceConflict        policies:entry.referenceconflict
     │   ├── AcknowledgementLabelNotUnique       acknowledgement:label.not.unique
     │   └── ConnectionConflict                  connectivity:connection.conflict
     ├── PreconditionFailed                      412, 304
@@ -249,6 +250,7 @@ from twinhub.model.errors.policies import (
     PolicyConflict,
     PolicyEntryInvalid,
     PolicyEntryModificationInvalid,
+    PolicyEntryReferenceConflict,
     PolicyHistoryNotFound,
     PolicyIdInvalid,
     PolicyIdNotSettable,
@@ -386,6 +388,7 @@ __all__ = [
     "PolicyConflict",
     "PolicyEntryInvalid",
     "PolicyEntryModificationInvalid",
+    "PolicyEntryReferenceConflict",
     "PolicyHistoryNotFound",
     "PolicyIdInvalid",
     "PolicyIdNotDeletable",
