@@ -35,7 +35,7 @@ from twinhub.service.live import new_correlation_id
 from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import RequestedAcks, WriteOutcome
 from twinhub.service.session.party import Party
-from twinhub.service.views import project_thing, project_value, with_special_fields
+from twinhub.service.views import inline_policies, project_things, project_value, wants_policy, with_special_fields
 
 __all__ = ["policy_command", "thing_command"]
 
@@ -85,17 +85,22 @@ async def thing_command(party: Party, envelope: Envelope) -> None:
 
 async def _retrieve(party: Party, envelope: Envelope,
                     signal: RetrieveThing | RetrieveThings) -> tuple[JsonValue, dict[str, JsonValue]]:
-    things = party.services.things
+    """The answer to a retrieve and its extra headers; `fields=_policy` inlines the thing's policy, as Ditto's
+    SupervisorInlinePolicyEnrichment does for every RetrieveThing(s), over HTTP or the Ditto Protocol."""
+    services = party.services
     if isinstance(signal, RetrieveThings):
-        found = await things.retrieve_many(signal.thing_ids, party.subjects)
-        return [project_thing(thing, view, signal.fields) for thing, view in found], {}
-    retrieved = await things.retrieve(signal.thing_id, signal.path, party.subjects,
-                                      preconditions=_preconditions(envelope.headers),
-                                      condition=_condition(envelope.headers))
+        found = await services.things.retrieve_many(signal.thing_ids, party.subjects)
+        return await project_things(services.policies, found, signal.fields, party.subjects), {}
+    retrieved = await services.things.retrieve(signal.thing_id, signal.path, party.subjects,
+                                               preconditions=_preconditions(envelope.headers),
+                                               condition=_condition(envelope.headers))
     value = retrieved.value
     if not signal.path and isinstance(value, dict):
         value = with_special_fields(retrieved.thing, value, signal.fields)
-    return project_value(value, signal.fields), {"etag": retrieved.etag}
+    value = project_value(value, signal.fields)
+    if not signal.path and wants_policy(signal.fields):
+        [value] = await inline_policies(services.policies, [retrieved.thing], [value], party.subjects)
+    return value, {"etag": retrieved.etag}
 
 
 async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steering: SignalHeaders) -> None:
