@@ -11,7 +11,7 @@ from datetime import datetime
 from twinhub.history import HISTORY_TIMESTAMP_HEADER, parse_device_time
 from twinhub.model.errors import ThingConflict, ThingPreconditionFailed
 from twinhub.model.etag import Preconditions
-from twinhub.model.headers import TWIN_PERSISTED, parse_bool
+from twinhub.model.headers import TWIN_PERSISTED, parse_bool, parse_historical_revision, parse_timestamp
 from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import MISSING, JsonValue, Missing
 from twinhub.protocol import (
@@ -149,8 +149,14 @@ async def policy_command(party: Party, envelope: Envelope) -> None:
     policies = party.services.policies
     preconditions = _preconditions(envelope.headers)
     if signal.action == "retrieve":
-        _policy, value, etag = await policies.retrieve(signal.policy_id, signal.path, party.subjects,
-                                                       preconditions=preconditions)
+        # As over HTTP: the policy as it was at `at-historical-revision` or `-timestamp` (Ditto's historical
+        # RetrievePolicy, whatever the edge), authorized by the current policy.
+        revision = header_text(envelope.headers, "at-historical-revision")
+        timestamp = header_text(envelope.headers, "at-historical-timestamp")
+        _policy, value, etag = await policies.retrieve(
+            signal.policy_id, signal.path, party.subjects, preconditions=preconditions,
+            revision=None if revision is None else parse_historical_revision(revision),
+            timestamp=None if timestamp is None else parse_timestamp("at-historical-timestamp", timestamp))
         if steering.response_required:
             party.send(policy_response(envelope, 200, project_value(value, signal.fields),
                                        headers=reply_headers(envelope.headers, extra={"etag": etag})))
