@@ -15,6 +15,7 @@ from twinhub.model.fields import parse_fields
 from twinhub.model.live import LiveKind
 from twinhub.protocol import encode_envelope, thing_event
 from twinhub.service.event_headers import shown_event_headers
+from twinhub.service.session.announcements import forward_announcements
 from twinhub.service.session.control import StreamControl, StreamKind
 from twinhub.service.session.live import forward_live, weak_acknowledgements
 from twinhub.service.session.outbox import CloseReason
@@ -35,8 +36,8 @@ def start_stream(party: Party, control: StreamControl) -> None:
         _start_events(party, control.params)
     elif (kind := _LIVE_KINDS.get(control.stream)) is not None:
         _start_live(party, kind, control.params)
-    # twinhub issues no policy announcements yet (subject deletion announcements need subject expiry
-    # notifications): the subscription is accepted as Ditto accepts it, and stays quiet.
+    else:
+        _start_announcements(party, control.params)
 
 
 def stop_stream(party: Party, kind: StreamKind) -> None:
@@ -62,6 +63,12 @@ def _start_live(party: Party, kind: LiveKind, params: dict[str, str]) -> None:
                                            receipts=party.receipts)
     _own(party, kind, forward_live(party, receiver, kind, extra_fields=extra_fields, live_filter=live_filter),
          receiver.close)
+
+
+def _start_announcements(party: Party, params: dict[str, str]) -> None:
+    receiver = party.services.live.announcements.receive(
+        party.subjects, namespaces=parse_namespaces(params.get("namespaces")), receipts=party.receipts)
+    _own(party, "policy-announcements", forward_announcements(party, receiver), receiver.close)
 
 
 def _own(party: Party, kind: StreamKind, feed: Work, close: Callable[[], None]) -> None:
