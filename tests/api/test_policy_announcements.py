@@ -14,13 +14,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.api.helpers import assert_error
 from tests.api.websocket import DittoSocket, open_socket, topic
-from twinhub.testing import Server
+from twinhub.testing import Server, running_server
 
 ALL = {"grant": ["READ", "WRITE"], "revoke": []}
 
@@ -167,3 +168,24 @@ def test_an_invalid_announcement_is_refused(client: httpx.Client, thing_id: str,
     another unit than s, m or h, is 400 `policies:subjectannouncement.invalid`."""
     response = client.put(f"/policies/{thing_id}", json=_policy("nginx:someone", announcement, _in(3600)))
     assert_error(response, 400, "policies:subjectannouncement.invalid")
+
+
+def test_the_schedule_survives_a_restart(tmp_path: Path) -> None:
+    """The schedule is stored with the policy (Ditto's policies service recovers a policy's SubjectExpiryActors
+    from its journal): a server that never saw the write sends what an earlier one scheduled. Redelivered until
+    acknowledged, the announcement reaches a session that subscribes only after the new server started."""
+    env = {"TWINHUB_POLICY_EXPIRY_GRANULARITY": "1"}
+    user, label = _user(), f"custom:{uuid.uuid4().hex[:8]}"
+    policy_id = f"org.twinhub.test:{uuid.uuid4().hex[:10]}"
+    expiry = _in(8)
+    announcement = {"beforeExpiry": "3s", "randomizationInterval": "0s",
+                    "requestedAcks": {"labels": [label], "timeout": "1s"}}
+    with running_server(tmp_path / "data", env=env) as first, \
+            httpx.Client(base_url=first.base_url + "/api/2", auth=("ditto", "any"), timeout=30) as client:
+        response = client.put(f"/policies/{policy_id}", json=_policy(f"nginx:{user}", announcement, expiry))
+        assert response.status_code == 201, response.text
+    with running_server(tmp_path / "data", env=env) as second, \
+            open_socket(second.base_url, user, query=f"declared-acks={label}") as announced:
+        announced.control("START-SEND-POLICY-ANNOUNCEMENTS")
+        frame = _announcement(announced, policy_id, timeout=30)
+    assert frame["value"] == {"deleteAt": expiry, "subjectIds": [f"nginx:{user}"]}
