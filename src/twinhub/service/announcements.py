@@ -40,6 +40,7 @@ MIN_BACKOFF: Final = timedelta(seconds=1)  # Ditto `exponential-backoff.min`
 MAX_BACKOFF: Final = timedelta(hours=1)  # Ditto `exponential-backoff.max`
 LEASE_MARGIN: Final = timedelta(seconds=30)  # beyond the acknowledgement timeout, for publishing and settling
 CLAIM_LIMIT: Final = 100  # announcements claimed per round
+MAX_IN_FLIGHT: Final = 1_000  # announcements awaiting their acknowledgements at once (more wait for a later round)
 
 
 def requires_redelivery(status: int) -> bool:
@@ -73,13 +74,20 @@ class PolicyAnnouncer:
                     await task
 
     async def _round(self) -> None:
-        now = self._clock()
-        for claim in await self._store.claim_announcements(now, _lease(), limit=CLAIM_LIMIT):
-            task = asyncio.create_task(self._send(claim))
+        for claim in await self.claim_due():
+            task = asyncio.create_task(self.send(claim))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
 
-    async def _send(self, claim: ClaimedAnnouncement) -> None:
+    async def claim_due(self) -> list[ClaimedAnnouncement]:
+        """Lease what is due now (as much as the room for announcements in flight allows)."""
+        room = min(CLAIM_LIMIT, MAX_IN_FLIGHT - len(self._sending))
+        if room <= 0:
+            return []
+        return await self._store.claim_announcements(self._clock(), _lease(), limit=room)
+
+    async def send(self, claim: ClaimedAnnouncement) -> None:
+        """Publish a claimed announcement, wait for its acknowledgements, settle it (or leave it to its lease)."""
         try:
             redeliver = await self._deliver(claim)
             retry_at = self._retry_at(claim) if redeliver else None
