@@ -90,9 +90,21 @@ async def test_a_deleted_subject_that_asked_for_it_is_announced_at_once(store: S
                  _scheduled("ns:p", "s:2", due=NOW + timedelta(minutes=30)))
     await _write(store, "ns:p", _gone("ns:p"), _gone("ns:p", "s:2"))
     [claim] = await store.claim_announcements(NOW, LEASE, limit=10)
-    assert claim.subject_id == "s:1" and claim.final  # s:2 did not ask to be announced when deleted: forgotten
+    assert claim.subject_id == "s:1" and claim.final  # s:2 did not ask to be announced when deleted
     await store.settle_announcement(claim, retry_at=None)
+    # s:2 keeps its beforeExpiry announcement, now of its deletion (Ditto's SubjectExpiryActor stays TO_ANNOUNCE).
+    [kept] = await store.claim_announcements(NOW + timedelta(minutes=30), LEASE, limit=10)
+    assert (kept.subject_id, kept.final, kept.delete_at) == ("s:2", True, "2030-01-01T12:00:00Z")
+    await store.settle_announcement(kept, retry_at=None)
     assert await store.claim_announcements(NOW + timedelta(hours=1), LEASE, limit=10) == []
+
+
+async def test_a_deleted_subject_with_nothing_left_to_announce_is_forgotten(store: Store) -> None:
+    await _write(store, "ns:p", _scheduled("ns:p", due=None), _scheduled("ns:p", "s:2", when_deleted=True))
+    [claim] = await store.claim_announcements(NOW, LEASE, limit=10)
+    await store.settle_announcement(claim, retry_at=None)  # s:2 acknowledged
+    await _write(store, "ns:p", _gone("ns:p"), _gone("ns:p", "s:2"))
+    assert await store.claim_announcements(NOW + timedelta(days=1), LEASE, limit=10) == []
 
 
 async def test_an_acknowledged_subject_is_not_announced_again_when_deleted(store: Store) -> None:

@@ -4,7 +4,9 @@ transaction, and any worker may send what is due (`twinhub.service.announcements
 
 A subject keeps its schedule as long as it is unchanged; a changed one (another expiry or announcement) starts
 over, as Ditto starts a new SubjectExpiryActor for it (PolicyAnnouncementManager.onPolicyModified); a deleted one
-is announced at once if it asked for that (`whenDeleted`) and no announcement of it was acknowledged yet.
+is announced at once if it asked for that (`whenDeleted`) and no announcement of it was acknowledged yet, and keeps
+a `beforeExpiry` announcement still to come (which then announces its deletion, as Ditto's actor stays in
+TO_ANNOUNCE); the store applies that (`twinhub.store.announcements`).
 
 Pure: time and randomness are arguments.
 """

@@ -23,15 +23,21 @@ ON CONFLICT (policy_id, subject_id) DO UPDATE SET gone = excluded.gone, delete_a
     labels = excluded.labels, timeout_ms = excluded.timeout_ms, done = 0, retries = 0, lease_until = NULL,
     attempt = policy_announcements.attempt + 1
 """
+# Announced at once if it asked for that; kept if a `beforeExpiry` announcement is still to come (announcing its
+# deletion, as Ditto's SubjectExpiryActor stays in TO_ANNOUNCE); else forgotten.
 _GONE: Final = """
 WITH announced AS (
     UPDATE policy_announcements SET gone = 1, delete_at = $3, due_at = $4, give_up_at = $5, lease_until = NULL,
         retries = 0, attempt = attempt + 1
     WHERE policy_id = $1 AND subject_id = $2 AND when_deleted = 1 AND done = 0
     RETURNING policy_id
+), kept AS (
+    UPDATE policy_announcements SET gone = 1, delete_at = $3, give_up_at = $5
+    WHERE policy_id = $1 AND subject_id = $2 AND when_deleted = 0 AND done = 0 AND due_at IS NOT NULL
+    RETURNING policy_id
 )
 DELETE FROM policy_announcements
-WHERE policy_id = $1 AND subject_id = $2 AND NOT EXISTS (SELECT 1 FROM announced)
+WHERE policy_id = $1 AND subject_id = $2 AND NOT EXISTS (SELECT 1 FROM announced) AND NOT EXISTS (SELECT 1 FROM kept)
 """
 _CLAIM: Final = """
 WITH dropped AS (

@@ -28,8 +28,15 @@ UPDATE policy_announcements SET gone = 1, delete_at = ?, due_at = ?, give_up_at 
     attempt = attempt + 1
 WHERE policy_id = ? AND subject_id = ? AND when_deleted = 1 AND done = 0
 """
+# A subject deleted before its `beforeExpiry` announcement keeps it (announcing its deletion), as Ditto's
+# SubjectExpiryActor stays in TO_ANNOUNCE; one that asked for nothing more, or was acknowledged, is forgotten.
+_KEEP: Final = """
+UPDATE policy_announcements SET gone = 1, delete_at = ?, give_up_at = ?
+WHERE policy_id = ? AND subject_id = ? AND when_deleted = 0 AND done = 0 AND due_at IS NOT NULL
+"""
 _FORGET: Final = """
-DELETE FROM policy_announcements WHERE policy_id = ? AND subject_id = ? AND NOT (when_deleted = 1 AND done = 0)
+DELETE FROM policy_announcements
+WHERE policy_id = ? AND subject_id = ? AND NOT (done = 0 AND (when_deleted = 1 OR due_at IS NOT NULL))
 """
 # Whether a claim has anything to do: read first, so that an idle worker does not take the write lock every round.
 WORK: Final = """
@@ -64,6 +71,7 @@ def write_changes(connection: sqlite3.Connection, rows: Sequence[AnnouncementRow
         policy_id, subject_id, gone, delete_at, due_at, give_up_at = row[:6]
         if gone:
             connection.execute(_GONE, (delete_at, due_at, give_up_at, policy_id, subject_id))
+            connection.execute(_KEEP, (delete_at, give_up_at, policy_id, subject_id))
             connection.execute(_FORGET, (policy_id, subject_id))
         else:
             connection.execute(_UPSERT, row)
