@@ -11,6 +11,8 @@ preconditions, the creator's WRITE and what it references before, what it import
 `EntityWriter` orders, retries and commits it.
 """
 
+# size: one cache of policies and their enforcers, which the write path keeps exact; what a write checks or schedules
+# beyond that lives beside it (policy_imports, announcement_plans)
 from __future__ import annotations
 
 import weakref
