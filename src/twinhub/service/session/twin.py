@@ -49,6 +49,14 @@ def _history_time(headers: Mapping[str, JsonValue]) -> datetime | None:
     return None if text is None else parse_device_time(text)
 
 
+def _historical(headers: Mapping[str, JsonValue]) -> tuple[int | None, datetime | None]:
+    """`at-historical-revision` and `at-historical-timestamp` (400 `header.invalid` when they do not parse)."""
+    revision = header_text(headers, "at-historical-revision")
+    timestamp = header_text(headers, "at-historical-timestamp")
+    return (None if revision is None else parse_historical_revision(revision),
+            None if timestamp is None else parse_timestamp("at-historical-timestamp", timestamp))
+
+
 def _condition(headers: Mapping[str, JsonValue]) -> Condition | None:
     text = header_text(headers, "condition")
     return parse_condition(text) if text else None
@@ -91,9 +99,14 @@ async def _retrieve(party: Party, envelope: Envelope,
     if isinstance(signal, RetrieveThings):
         found = await services.things.retrieve_many(signal.thing_ids, party.subjects)
         return await project_things(services.policies, found, signal.fields, party.subjects), {}
-    retrieved = await services.things.retrieve(signal.thing_id, signal.path, party.subjects,
-                                               preconditions=_preconditions(envelope.headers),
-                                               condition=_condition(envelope.headers))
+    revision, timestamp = _historical(envelope.headers)
+    if revision is not None or timestamp is not None:  # as HTTP: the thing as it was (Ditto's historical reads)
+        retrieved = await services.things.retrieve_historical(signal.thing_id, signal.path, party.subjects,
+                                                              revision=revision, timestamp=timestamp)
+    else:
+        retrieved = await services.things.retrieve(signal.thing_id, signal.path, party.subjects,
+                                                   preconditions=_preconditions(envelope.headers),
+                                                   condition=_condition(envelope.headers))
     value = retrieved.value
     if not signal.path and isinstance(value, dict):
         value = with_special_fields(retrieved.thing, value, signal.fields)
@@ -149,14 +162,11 @@ async def policy_command(party: Party, envelope: Envelope) -> None:
     policies = party.services.policies
     preconditions = _preconditions(envelope.headers)
     if signal.action == "retrieve":
-        # As over HTTP: the policy as it was at `at-historical-revision` or `-timestamp` (Ditto's historical
-        # RetrievePolicy, whatever the edge), authorized by the current policy.
-        revision = header_text(envelope.headers, "at-historical-revision")
-        timestamp = header_text(envelope.headers, "at-historical-timestamp")
-        _policy, value, etag = await policies.retrieve(
-            signal.policy_id, signal.path, party.subjects, preconditions=preconditions,
-            revision=None if revision is None else parse_historical_revision(revision),
-            timestamp=None if timestamp is None else parse_timestamp("at-historical-timestamp", timestamp))
+        # As over HTTP: the policy as it was (Ditto's historical RetrievePolicy), authorized by the current policy.
+        revision, timestamp = _historical(envelope.headers)
+        _policy, value, etag = await policies.retrieve(signal.policy_id, signal.path, party.subjects,
+                                                       preconditions=preconditions, revision=revision,
+                                                       timestamp=timestamp)
         if steering.response_required:
             party.send(policy_response(envelope, 200, project_value(value, signal.fields),
                                        headers=reply_headers(envelope.headers, extra={"etag": etag})))
