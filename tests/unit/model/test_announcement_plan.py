@@ -39,6 +39,7 @@ def test_an_announcement_is_read_as_ditto_reads_it() -> None:
                                          timedelta(seconds=90))
     assert parse_subject_announcement({}) == SubjectAnnouncement()
     assert parse_duration("30") == timedelta(seconds=30)  # DittoDuration: no unit is seconds
+    assert (parse_duration("2w"), parse_duration("1y")) == (timedelta(days=14), timedelta(days=365.2425))
 
 
 @pytest.mark.parametrize("announcement", [{"beforeExpiry": "2d"}, {"beforeExpiry": "500ms"}, {"beforeExpiry": "x"},

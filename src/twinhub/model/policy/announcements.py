@@ -40,10 +40,12 @@ DEFAULT_RANDOMIZATION_INTERVAL: Final = timedelta(minutes=5)  # Ditto `default-r
 DEFAULT_GRACE_PERIOD: Final = timedelta(hours=4)  # Ditto `announcement.grace-period`
 DEFAULT_ACK_TIMEOUT: Final = timedelta(seconds=60)  # Ditto `announcement.max-timeout`, also the maximum
 
-# DittoDuration: an integer and a unit (none: seconds); `beforeExpiry` takes seconds, minutes and hours only.
-_DURATION: Final = re.compile(r"\+?(\d+)(ms|s|m|h|d|)", re.ASCII)
+# DittoDuration: an integer and a unit (none: seconds); a week is 7 days, a month 1/12 and a year 365.2425 days (Java's
+# ChronoUnit estimates); `beforeExpiry` takes seconds, minutes and hours only.
+_DURATION: Final = re.compile(r"\+?(\d+)(ms|mo|s|m|h|d|w|y|)", re.ASCII)
 _UNITS: Final = {"ms": timedelta(milliseconds=1), "s": timedelta(seconds=1), "": timedelta(seconds=1),
-                 "m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+                 "m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1),
+                 "mo": timedelta(days=365.2425 / 12), "y": timedelta(days=365.2425)}
 _BEFORE_EXPIRY_UNITS: Final = frozenset({"s", "", "m", "h"})
 
 
