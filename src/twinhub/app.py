@@ -39,6 +39,7 @@ from twinhub.connectivity.device import DeviceEndpoint
 from twinhub.connectivity.runtime import open_runtime
 from twinhub.connectivity.subsystem import Connectivity
 from twinhub.history.subsystem import History
+from twinhub.service.announcements import PolicyAnnouncer
 from twinhub.service.buffers import Budget
 from twinhub.service.coherence import follow_events
 from twinhub.service.live import LiveHub
@@ -107,7 +108,8 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
                               history_rules=settings.history_rules(), skeletons=wot)
         events = EventHub(bus, things, policies=policies)
         async with LiveHub(backends.signals, things) as live:
-            followers = [asyncio.create_task(follow_events(bus, things, policies)), asyncio.create_task(events.run())]
+            followers = [asyncio.create_task(follow_events(bus, things, policies)), asyncio.create_task(events.run()),
+                         asyncio.create_task(PolicyAnnouncer(store, live).run())]
             retention = RetentionPolicy(settings.retention(), settings.rollup_retention(), settings.journal_keep())
             if not retention.keeps_everything:
                 pruner = Pruner(store, retention, interval=settings.retention_interval)

@@ -26,6 +26,7 @@ from twinhub.model.headers import MAX_TIMEOUT as MAX_TIMEOUT
 from twinhub.model.headers import SEARCH_PERSISTED as SEARCH_PERSISTED
 from twinhub.model.headers import TWIN_PERSISTED as TWIN_PERSISTED
 from twinhub.model.headers import parse_bool as parse_bool
+from twinhub.model.headers import parse_historical_revision
 from twinhub.model.headers import parse_requested_acks as parse_requested_acks
 from twinhub.model.headers import parse_timeout as parse_timeout
 from twinhub.model.headers import parse_timestamp as parse_timestamp
@@ -157,11 +158,7 @@ def parse_headers(request: Request) -> RequestHeaders:
     if if_equal not in _IF_EQUAL:
         raise HeaderInvalid("if-equal", if_equal, "one of update, skip, skip-minimizing-merge")
     revision_text = ditto_header(request, "at-historical-revision")
-    at_revision = None
-    if revision_text is not None:
-        if not (revision_text.strip().isascii() and revision_text.strip().isdigit()):  # "²" is a digit to isdigit
-            raise HeaderInvalid("at-historical-revision", revision_text, "revision number")
-        at_revision = int(revision_text)
+    at_revision = None if revision_text is None else parse_historical_revision(revision_text)
     timestamp_text = ditto_header(request, "at-historical-timestamp")
     fields_text = query_param(request, "fields")
     return RequestHeaders(

@@ -22,6 +22,7 @@ __all__ = [
     "SEARCH_PERSISTED",
     "TWIN_PERSISTED",
     "parse_bool",
+    "parse_historical_revision",
     "parse_if_equal",
     "parse_requested_acks",
     "parse_timeout",
@@ -61,6 +62,13 @@ def parse_bool(name: str, text: str) -> bool:
     if text.lower() not in {"true", "false"}:
         raise HeaderInvalid(name, text, "boolean")
     return text.lower() == "true"
+
+
+def parse_historical_revision(text: str) -> int:
+    """`at-historical-revision`: a revision number (ASCII digits); raises `header.invalid` otherwise."""
+    if not (text.strip().isascii() and text.strip().isdigit()):  # "²" is a digit to isdigit
+        raise HeaderInvalid("at-historical-revision", text, "revision number")
+    return int(text)
 
 
 def parse_timestamp(name: str, text: str) -> datetime:

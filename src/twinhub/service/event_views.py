@@ -34,6 +34,7 @@ __all__ = [
     "EventView",
     "Interest",
     "Renderings",
+    "changed_document",
     "changed_thing",
     "event_placeholders",
     "may_read_leaf",
@@ -45,8 +46,8 @@ __all__ = [
 # `event_placeholders` gives their values.
 EVENT_PLACEHOLDERS: Final = frozenset({
     "topic:full", "topic:namespace", "topic:entityName", "topic:group", "topic:channel", "topic:criterion",
-    "topic:action", "resource:type", "resource:path", "entity:id", "entity:namespace", "entity:name",
-    "thing:id", "thing:namespace", "thing:name",
+    "topic:action", "topic:subject", "topic:action-subject", "resource:type", "resource:path",
+    "entity:id", "entity:namespace", "entity:name", "thing:id", "thing:namespace", "thing:name",
 })
 
 
@@ -281,16 +282,21 @@ def _readable_patch(patch: JsonValue, view: JsonValue | Missing) -> JsonValue | 
 def changed_thing(event: ThingEvent, value: JsonValue | Missing) -> JsonObject:
     """The thing JSON of an event's changed part, as Ditto forms it for filters and SSE: the thing id, the
     (readable) value at the event's path (a merge patch without its nulls), nothing for deletions."""
-    thing: JsonObject = {"thingId": event.thing_id}
-    if isinstance(value, Missing) or event.action == "deleted":
+    return changed_document(event.thing_id, event.action, event.path, value)
+
+
+def changed_document(thing_id: str, action: str, path: Pointer, value: JsonValue | Missing) -> JsonObject:
+    """`changed_thing` of any event (a twin or a live one), given its parts."""
+    thing: JsonObject = {"thingId": thing_id}
+    if isinstance(value, Missing) or action == "deleted":
         return thing
-    if event.action == "merged":
+    if action == "merged":
         value = _without_nulls(value)
-    if not event.path:
+    if not path:
         if not isinstance(value, dict):
             return thing
         return {**thing, **{key: item for key, item in value.items() if key != "thingId"}}
-    return set_at(thing, event.path, value)
+    return set_at(thing, path, value)
 
 
 def _without_nulls(value: JsonValue) -> JsonValue:
@@ -316,7 +322,7 @@ def event_placeholders(event: ThingEvent) -> dict[str, JsonValue]:
     namespace, _, name = event.thing_id.partition(":")
     values: dict[str, JsonValue] = {
         "topic:namespace": namespace, "topic:entityName": name, "topic:group": "things", "topic:channel": "twin",
-        "topic:criterion": "events", "topic:action": event.action,
+        "topic:criterion": "events", "topic:action": event.action, "topic:action-subject": event.action,
         "topic:full": f"{namespace}/{name}/things/twin/events/{event.action}",
         "resource:type": "thing", "resource:path": format_pointer(event.path),
     }

@@ -31,6 +31,7 @@ from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify, missing_part
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 from twinhub.policy import Enforcer
+from twinhub.service.announcement_plans import announcement_changes
 from twinhub.service.compact_cache import CompactCache
 from twinhub.service.conditions import Condition, check_condition, require_readable_condition
 from twinhub.service.creation import changed_policy_id, plan_creation, refuse_inline_policy, thing_policy_id
@@ -303,7 +304,8 @@ class ThingService:
             policy = policy_write.policy
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)
             await self._writer.commit(Commit(things=(write,), policies=(policy_write,), policy_indexes=tuple(indexes),
-                                             points=points, index_changes=index_changes))
+                                             points=points, index_changes=index_changes,
+                                             announcements=announcement_changes(None, policy, policy.modified)))
         else:
             await self._writer.commit(Commit(things=(write,), points=points, index_changes=index_changes))
         etag = None

@@ -26,6 +26,7 @@ from twinhub.model.events import (
 from twinhub.model.json import dumps, loads
 from twinhub.model.points import leaf_path, leaf_pointer
 from twinhub.model.types import JsonObject, Pointer
+from twinhub.store.announcements import AnnouncementRow, encode_change
 from twinhub.store.commit import Commit
 from twinhub.store.index import EVERY_ROW, IndexScope, PolicyIndex, ThingIndexChange, thing_index_rows
 from twinhub.store.points import PointRow, encode_point
@@ -159,6 +160,7 @@ class EncodedCommit:
     writes: tuple[EncodedWrite, ...]
     policy_indexes: tuple[EncodedIndex, ...]
     points: tuple[PointRow, ...] = ()
+    announcements: tuple[AnnouncementRow, ...] = ()
 
 
 def encode_commit(commit: Commit) -> EncodedCommit:
@@ -168,7 +170,8 @@ def encode_commit(commit: Commit) -> EncodedCommit:
     return EncodedCommit(tuple(encode_write(write, changes.get((write.thing.thing_id, write.thing.revision))
                                             if isinstance(write, ThingWrite) else None) for write in writes),
                          tuple(encode_index(index) for index in commit.policy_indexes),
-                         tuple(encode_point(point) for point in commit.points))
+                         tuple(encode_point(point) for point in commit.points),
+                         tuple(encode_change(change) for change in commit.announcements))
 
 
 def encode_index(index: PolicyIndex) -> EncodedIndex:

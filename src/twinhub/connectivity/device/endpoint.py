@@ -78,7 +78,7 @@ class DeviceEndpoint:
     async def lifespan(self, platform: Platform) -> AsyncIterator[Mapping[str, object]]:
         self._authenticator = platform.authenticator
         self._services = SessionServices(platform.things, platform.policies, platform.search, platform.events,
-                                         platform.live)
+                                         platform.live, platform.permissions)
         self._budget = platform.budget
         for chatty in ("amqtt", "transitions"):  # amqtt logs every connection, its state machines every step
             logging.getLogger(chatty).setLevel(logging.WARNING)

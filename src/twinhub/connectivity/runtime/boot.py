@@ -62,7 +62,7 @@ def _runnable(connection_id: str, parse: Callable[[], Connection | None]) -> tup
 async def open_runtime(platform: Platform, settings: Settings) -> AsyncIterator[RuntimeOperator]:
     with worker_identity(settings.data_dir) as identity:
         services = SessionServices(platform.things, platform.policies, platform.search, platform.events,
-                                   platform.live)
+                                   platform.live, platform.permissions)
         manager = ConnectionManager(RuntimeContext(services, open_client, mapper_registry, identity.client_id,
                                                    first_worker=identity.slot == 0))
         follower = asyncio.create_task(_follow(platform, manager))

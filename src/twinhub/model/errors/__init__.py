@@ -40,6 +40,7 @@ no TwinhubError: they never reach a client.
     │   ├── PolicyEntryInvalid                  policies:entry.invalid
     │   ├── SubjectIdInvalid                    policies:subjectid.invalid
     │   ├── SubjectExpiryInvalid                policies:subjectexpiry.invalid
+    │   ├── SubjectAnnouncementInvalid          policies:subjectannouncement.invalid
     │   ├── PolicyImportInvalid                 policies:import.invalid
     │   ├── PolicyImportsTooLarge               policies:imports.toolarge
     │   ├── RqlInvalid                          rql.expression.invalid
@@ -267,6 +268,7 @@ from twinhub.model.errors.policies import (
     PolicyResourceNotModifiable,
     PolicyTooLarge,
     PolicyTooManyModifying,
+    SubjectAnnouncementInvalid,
     SubjectExpiryInvalid,
     SubjectIdInvalid,
 )
@@ -418,6 +420,7 @@ __all__ = [
     "SkeletonGenerationFailed",
     "StreamingSubscriptionNotFound",
     "StreamingSubscriptionProtocolError",
+    "SubjectAnnouncementInvalid",
     "SubjectExpiryInvalid",
     "SubjectIdInvalid",
     "SubscriptionNotFound",

@@ -11,7 +11,7 @@ from datetime import datetime
 from twinhub.history import HISTORY_TIMESTAMP_HEADER, parse_device_time
 from twinhub.model.errors import ThingConflict, ThingPreconditionFailed
 from twinhub.model.etag import Preconditions
-from twinhub.model.headers import TWIN_PERSISTED, parse_bool
+from twinhub.model.headers import TWIN_PERSISTED, parse_bool, parse_historical_revision, parse_timestamp
 from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import MISSING, JsonValue, Missing
 from twinhub.protocol import (
@@ -35,7 +35,7 @@ from twinhub.service.live import new_correlation_id
 from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import RequestedAcks, WriteOutcome
 from twinhub.service.session.party import Party
-from twinhub.service.views import project_thing, project_value, with_special_fields
+from twinhub.service.views import inline_policies, project_things, project_value, wants_policy, with_special_fields
 
 __all__ = ["policy_command", "thing_command"]
 
@@ -47,6 +47,14 @@ def _preconditions(headers: Mapping[str, JsonValue]) -> Preconditions:
 def _history_time(headers: Mapping[str, JsonValue]) -> datetime | None:
     text = header_text(headers, HISTORY_TIMESTAMP_HEADER)
     return None if text is None else parse_device_time(text)
+
+
+def _historical(headers: Mapping[str, JsonValue]) -> tuple[int | None, datetime | None]:
+    """`at-historical-revision` and `at-historical-timestamp` (400 `header.invalid` when they do not parse)."""
+    revision = header_text(headers, "at-historical-revision")
+    timestamp = header_text(headers, "at-historical-timestamp")
+    return (None if revision is None else parse_historical_revision(revision),
+            None if timestamp is None else parse_timestamp("at-historical-timestamp", timestamp))
 
 
 def _condition(headers: Mapping[str, JsonValue]) -> Condition | None:
@@ -85,17 +93,27 @@ async def thing_command(party: Party, envelope: Envelope) -> None:
 
 async def _retrieve(party: Party, envelope: Envelope,
                     signal: RetrieveThing | RetrieveThings) -> tuple[JsonValue, dict[str, JsonValue]]:
-    things = party.services.things
+    """The answer to a retrieve and its extra headers; `fields=_policy` inlines the thing's policy, as Ditto's
+    SupervisorInlinePolicyEnrichment does for every RetrieveThing(s), over HTTP or the Ditto Protocol."""
+    services = party.services
     if isinstance(signal, RetrieveThings):
-        found = await things.retrieve_many(signal.thing_ids, party.subjects)
-        return [project_thing(thing, view, signal.fields) for thing, view in found], {}
-    retrieved = await things.retrieve(signal.thing_id, signal.path, party.subjects,
-                                      preconditions=_preconditions(envelope.headers),
-                                      condition=_condition(envelope.headers))
+        found = await services.things.retrieve_many(signal.thing_ids, party.subjects)
+        return await project_things(services.policies, found, signal.fields, party.subjects), {}
+    revision, timestamp = _historical(envelope.headers)
+    if revision is not None or timestamp is not None:  # as HTTP: the thing as it was (Ditto's historical reads)
+        retrieved = await services.things.retrieve_historical(signal.thing_id, signal.path, party.subjects,
+                                                              revision=revision, timestamp=timestamp)
+    else:
+        retrieved = await services.things.retrieve(signal.thing_id, signal.path, party.subjects,
+                                                   preconditions=_preconditions(envelope.headers),
+                                                   condition=_condition(envelope.headers))
     value = retrieved.value
     if not signal.path and isinstance(value, dict):
         value = with_special_fields(retrieved.thing, value, signal.fields)
-    return project_value(value, signal.fields), {"etag": retrieved.etag}
+    value = project_value(value, signal.fields)
+    if not signal.path and wants_policy(signal.fields):
+        [value] = await inline_policies(services.policies, [retrieved.thing], [value], party.subjects)
+    return value, {"etag": retrieved.etag}
 
 
 async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steering: SignalHeaders) -> None:
@@ -144,8 +162,11 @@ async def policy_command(party: Party, envelope: Envelope) -> None:
     policies = party.services.policies
     preconditions = _preconditions(envelope.headers)
     if signal.action == "retrieve":
+        # As over HTTP: the policy as it was (Ditto's historical RetrievePolicy), authorized by the current policy.
+        revision, timestamp = _historical(envelope.headers)
         _policy, value, etag = await policies.retrieve(signal.policy_id, signal.path, party.subjects,
-                                                       preconditions=preconditions)
+                                                       preconditions=preconditions, revision=revision,
+                                                       timestamp=timestamp)
         if steering.response_required:
             party.send(policy_response(envelope, 200, project_value(value, signal.fields),
                                        headers=reply_headers(envelope.headers, extra={"etag": etag})))
