@@ -39,6 +39,7 @@ LAYERS = (
     ("twinhub.config",),
     ("twinhub.service", "twinhub.history.service"),
     ("twinhub.auth",),
+    ("twinhub.wot",),  # Thing Models: resolving them (HTTP) and pure validation against them
     ("twinhub.store", "twinhub.bus"),
     ("twinhub.history",),  # pure history logic (buckets, aggregates, exports) that the stores' SQL must match
     ("twinhub.protocol",),

@@ -300,6 +300,7 @@ from twinhub.model.errors.things import (
     ThingTooLarge,
     ThingTooManyModifying,
 )
+from twinhub.model.errors.wot_payload import WotPayloadInvalid
 
 __all__ = [
     "AcknowledgementCorrelationIdMissing",
@@ -435,4 +436,5 @@ __all__ = [
     "WebSocketMessageInvalid",
     "WebSocketSessionExpired",
     "WebSocketSubjectChanged",
+    "WotPayloadInvalid",
 ]

@@ -1,0 +1,140 @@
+"""Thing Model validation, pure: Ditto's rules and words (doc `basic-wot-integration.md`, "Thing Model based
+validation error"; `wot/validation/.../InternalValidation.java`, `InternalThingValidation.java`,
+`InternalFeatureValidation.java`, `wot/api/.../DefaultWotThingModelValidator.java`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from twinhub.model.errors import WotPayloadInvalid
+from twinhub.wot.validation import Models, ValidationConfig, check_message, check_thing_write
+from twinhub.wot.validation.schema_check import schema_failures
+
+THING_TM = {
+    "properties": {"serial": {"type": "string"}, "rating": {"type": "integer", "minimum": 1}},
+    "tm:optional": ["/properties/rating"],
+    "actions": {"reset": {"input": {"type": "object", "properties": {"hard": {"type": "boolean"}},
+                                    "required": ["hard"]}, "output": {"type": "string"}}},
+    "events": {"overheated": {"data": {"type": "number"}}},
+    "links": [{"rel": "tm:submodel", "href": "http://models/sensor.tm.jsonld", "instanceName": "sensor"}],
+}
+SENSOR_TM = {
+    "properties": {"value": {"type": "number"}, "status": {"type": "object", "required": ["updatedAt", "message"],
+                                                           "properties": {"message": {"type": "string"}}}},
+    "tm:optional": ["/properties/status"],
+}
+MODELS = Models(THING_TM, {"sensor": SENSOR_TM})
+ON = ValidationConfig()
+THING = {"thingId": "ns:t", "definition": "http://models/thing.tm.jsonld", "attributes": {"serial": "s-1"},
+         "features": {"sensor": {"properties": {"value": 1.5}}}}
+
+
+def _refusal(**kwargs: object) -> WotPayloadInvalid:
+    kwargs.setdefault("before", THING)
+    with pytest.raises(WotPayloadInvalid) as caught:
+        check_thing_write(MODELS, kwargs.pop("config", ON), **kwargs)  # type: ignore[arg-type]
+    return caught.value
+
+
+def test_schema_failures_are_worded_as_ditto_documents_them() -> None:
+    assert schema_failures({"type": "string"}, True) == [": {type=boolean found, string expected}"]
+    assert schema_failures(SENSOR_TM["properties"]["status"], {}) == [
+        ": {required=[required property 'updatedAt' not found, required property 'message' not found]}"]
+    assert schema_failures(SENSOR_TM["properties"]["status"], {}, required_fields=False) == []
+
+
+def test_a_wrongly_typed_attribute_is_refused_with_its_pointer() -> None:
+    error = _refusal(action="modify", path=("attributes", "serial"),
+                     after={**THING, "attributes": {"serial": True}})
+    assert error.to_json() == {
+        "status": 400, "error": "wot:payload.validation.error",
+        "message": "The provided payload did not conform to the specified WoT (Web of Things) model.",
+        "description": "The Thing's attribute </serial> contained validation errors, check the validation details.",
+        "validationDetails": {"/attributes/serial": [": {type=boolean found, string expected}"]}}
+
+
+def test_a_conforming_thing_passes() -> None:
+    check_thing_write(MODELS, ON, action="modify", path=(), before=None, after=THING)
+
+
+def test_non_modeled_attributes_are_refused_unless_switched_off() -> None:
+    after = {**THING, "attributes": {"serial": "s", "color": "red"}}
+    error = _refusal(action="modify", path=("attributes",), after=after)
+    assert error.description == "The Thing's attributes contained JSON fields which were not defined in the model: " \
+                                "[color]"
+    off = ValidationConfig.of(off=["thing.forbid.non-modeled-attributes"])
+    check_thing_write(MODELS, off, action="modify", path=("attributes",), before=THING, after=after)
+
+
+def test_missing_required_attributes_are_listed() -> None:
+    error = _refusal(action="modify", path=("attributes",), after={**THING, "attributes": {}})
+    assert error.description == "Required JSON fields were missing from the Thing's attributes"
+    assert error.details == {"/attributes/serial": ["Thing's attribute <serial> is non optional and must be provided"]}
+
+
+def test_a_non_optional_attribute_cannot_be_deleted_but_an_optional_one_can() -> None:
+    error = _refusal(action="delete", path=("attributes", "serial"), after=None)
+    assert error.description == "Could not delete Thing attribute </serial> as it is defined as non-optional in " \
+                                "the model"
+    check_thing_write(MODELS, ON, action="delete", path=("attributes", "rating"), before=THING, after=None)
+    assert _refusal(action="delete", path=("attributes",), after=None).description == \
+        "Could not delete all Thing attributes, as there are some defined as non-optional in the model"
+
+
+def test_deleting_a_model_definition_is_forbidden_unless_switched_off() -> None:
+    assert _refusal(action="delete", path=("definition",), after=None).description == \
+        "Deleting the Thing's <definition> is not allowed"
+    off = ValidationConfig.of(off=["thing.forbid.thing-description-deletion"])
+    check_thing_write(MODELS, off, action="delete", path=("definition",), before=THING, after=None)
+
+
+def test_missing_and_non_modeled_features_are_refused_on_whole_thing_writes() -> None:
+    assert _refusal(action="modify", path=(), after={**THING, "features": {}}).description == \
+        "Attempting to update the Thing with missing in the model defined features: [sensor]"
+    extra = {**THING, "features": {**THING["features"], "other": {}}}  # type: ignore[dict-item]
+    assert _refusal(action="modify", path=(), after=extra).description == \
+        "Attempting to update the Thing with feature(s) which were not defined in the model: [other]"
+
+
+def test_feature_properties_follow_the_feature_model() -> None:
+    after = {**THING, "features": {"sensor": {"properties": {"value": 1, "status": {}}}}}
+    error = _refusal(action="modify", path=("features", "sensor", "properties"), after=after)
+    assert error.description == "The Feature <sensor>'s properties contained validation errors, check the " \
+                                "validation details."
+    assert error.details == {"/features/sensor/properties/status": [
+        ": {required=[required property 'updatedAt' not found, required property 'message' not found]}"]}
+    missing = _refusal(action="modify", path=("features", "sensor", "properties"),
+                       after={**THING, "features": {"sensor": {"properties": {}}}})
+    assert missing.details == {"/features/sensor/properties/value": [
+        "Feature <sensor>'s property <value> is non optional and must be provided"]}
+
+
+def test_desired_properties_skip_required_fields() -> None:
+    after = {**THING, "features": {"sensor": {"properties": {"value": 1}, "desiredProperties": {"status": {}}}}}
+    check_thing_write(MODELS, ON, action="modify", path=("features", "sensor", "desiredProperties"),
+                      before=THING, after=after)
+
+
+def test_a_merge_checks_only_what_it_touches() -> None:
+    after = {**THING, "features": {}, "attributes": {"serial": "x"}}  # features not touched by the patch
+    check_thing_write(MODELS, ON, action="merge", path=(), before=THING, after=after, patch={"attributes": {}})
+
+
+def test_messages_follow_actions_and_events() -> None:
+    check_message(THING_TM, ON, feature_id=None, inbox=True, subject="reset", payload={"hard": True})
+    with pytest.raises(WotPayloadInvalid) as caught:
+        check_message(THING_TM, ON, feature_id=None, inbox=True, subject="reset", payload={})
+    assert caught.value.description == "The Thing's action <reset> input contained validation errors, check the " \
+                                       "validation details."
+    assert caught.value.details == {"/inbox/messages/reset": [": {required=required property 'hard' not found}"]}
+    with pytest.raises(WotPayloadInvalid) as caught:
+        check_message(THING_TM, ON, feature_id=None, inbox=True, subject="explode", payload=None)
+    assert caught.value.description == "The Thing's message subject <explode> is not defined as known action in " \
+                                       "the model: [reset]"
+    with pytest.raises(WotPayloadInvalid):
+        check_message(THING_TM, ON, feature_id=None, inbox=False, subject="overheated", payload="hot")
+
+
+def test_unknown_aspects_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"thing\.forbid\.nothing"):
+        ValidationConfig.of(off=["thing.forbid.nothing"])
