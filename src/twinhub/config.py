@@ -26,7 +26,12 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     history_influxdb_url (an InfluxDB `/write` URL the points this worker commits are forwarded to, as
     `http://127.0.0.1:8086/write?db=twinhub`; empty: none), history_influxdb_token (sent as `Token <token>`),
     cors_origins (the browser origins, `https://console.example.com`, that may call the API cross-origin:
-    comma-separated in TWINHUB_CORS_ORIGINS, a list in TOML; `*` is any origin; default none: no CORS headers)
+    comma-separated in TWINHUB_CORS_ORIGINS, a list in TOML; `*` is any origin; default none: no CORS headers),
+    wot_validation (check writes and messages of things whose definitions link a WoT Thing Model against it; on
+    by default, as Ditto's `ditto.things.wot.tm-model-validation.enabled`), wot_validation_log_only (log a
+    warning instead of refusing: Ditto's `log-warning-instead-of-failing-api-calls`), wot_validation_off (the
+    aspects switched off, by their Ditto config keys, `thing.forbid.non-modeled-attributes,feature.enforce.
+    properties`: comma-separated in TWINHUB_WOT_VALIDATION_OFF, a list in TOML; see twinhub.wot.validation.config)
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from twinhub.history.retention import (
     parse_rollups,
 )
 from twinhub.history.rules import setting_items
+from twinhub.wot.validation import ValidationConfig
 
 DEFAULT_PORT = 8080
 MAX_PORT = 65535
@@ -118,6 +124,10 @@ class Settings:
     history_influxdb_token: str = field(default="", repr=False)
     # Cross-origin requests from browsers (twinhub.api.cors): the origins allowed, `*` for any; none: CORS off.
     cors_origins: tuple[str, ...] = ()
+    # WoT Thing Model validation (twinhub.wot.validation): on, log-only, and the aspects switched off.
+    wot_validation: bool = True
+    wot_validation_log_only: bool = False
+    wot_validation_off: tuple[str, ...] = ()
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
@@ -140,6 +150,11 @@ class Settings:
     def rollup_retention(self) -> Mapping[timedelta, timedelta]:
         return parse_rollup_retention(self.history_rollup_retention, self.rollup_widths())
 
+    def wot_validation_config(self) -> ValidationConfig:
+        """The WoT validation switches (checked when the settings were loaded)."""
+        return ValidationConfig.of(enabled=self.wot_validation, log_only=self.wot_validation_log_only,
+                                   off=self.wot_validation_off)
+
     def journal_keep(self) -> timedelta | None:
         """How long journal entries are kept (None: forever)."""
         return parse_duration(self.journal_retention)
@@ -159,6 +174,7 @@ _PARSED: dict[str, Callable[[Settings], object]] = {
     "history_retention": Settings.retention,
     "history_rollup_retention": Settings.rollup_retention,
     "journal_retention": Settings.journal_keep,
+    "wot_validation_off": Settings.wot_validation_config,
 }
 
 

@@ -1,0 +1,130 @@
+"""Thing Model validation on the write path and for live messages (Ditto 3.6+, `basic-wot-integration.md`).
+
+A thing write or a message whose thing or feature links a WoT Thing Model (a definition that is an http(s) URL)
+is checked against the resolved model before it is committed or sent; any other pays one look at the
+definitions. In log-only mode (Ditto's `log-warning-instead-of-failing-api-calls`) a failure is logged instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+import orjson
+
+from twinhub.model.commands import ThingCommand
+from twinhub.model.errors import WotPayloadInvalid
+from twinhub.model.live import LiveMessage
+from twinhub.model.types import JsonObject, JsonValue
+from twinhub.wot.validation import (
+    Models,
+    ValidationConfig,
+    check_message,
+    check_thing_write,
+    feature_model_url,
+    is_model_url,
+)
+
+__all__ = ["ModelResolver", "ModelValidator", "links_model"]
+
+log = logging.getLogger(__name__)
+
+
+class ModelResolver(Protocol):
+    async def resolve(self, url: str) -> JsonObject:
+        """The Thing Model at `url`, with `tm:extends`/`tm:ref` resolved and its `links` kept."""
+        ...
+
+
+def links_model(doc: JsonObject | None) -> bool:
+    """Whether the thing or one of its features has a definition that is a Thing Model URL."""
+    if doc is None:
+        return False
+    if is_model_url(doc.get("definition")):
+        return True
+    features = doc.get("features")
+    if isinstance(features, dict):
+        for feature in features.values():
+            definition = feature.get("definition") if isinstance(feature, dict) else None
+            if isinstance(definition, list) and definition and is_model_url(definition[0]):
+                return True
+    return False
+
+
+class ModelValidator:
+    """Checks writes and messages against the models a `ModelResolver` resolves, as `config` says."""
+
+    def __init__(self, resolver: ModelResolver, config: ValidationConfig) -> None:
+        self._resolver = resolver
+        self._config = config
+
+    async def check_write(self, command: ThingCommand, before: JsonObject | None, after: JsonObject | None) -> None:
+        """Raise WotPayloadInvalid (400) when the write breaks the models of `after` (of `before` for a
+        deletion); call only when `links_model(before)` or `links_model(after)`."""
+        try:
+            models = await self._models(command, before, after)
+            check_thing_write(models, self._config, action=command.action, path=command.path, before=before,
+                              after=after, patch=command.value)
+        except WotPayloadInvalid as error:
+            self._fail(error, command.thing_id)
+
+    async def check_message(self, message: LiveMessage, thing: JsonObject | None) -> None:
+        """Raise WotPayloadInvalid (400) when `message` breaks the model of its thing or feature (`thing` its
+        current document)."""
+        if thing is None or message.claim:
+            return
+        if message.feature_id is None:
+            url = thing.get("definition")
+            url = url if is_model_url(url) else None
+        else:
+            features = thing.get("features")
+            feature = features.get(message.feature_id) if isinstance(features, dict) else None
+            thing_model = await self._maybe(thing.get("definition"))
+            url = feature_model_url(feature, thing_model, message.feature_id)
+        model = await self._maybe(url)
+        if model is None:
+            return
+        try:
+            check_message(model, self._config, feature_id=message.feature_id, inbox=message.direction == "inbox",
+                          subject=message.subject, payload=_payload(message))
+        except WotPayloadInvalid as error:
+            self._fail(error, message.thing_id)
+
+    def _fail(self, error: WotPayloadInvalid, thing_id: str) -> None:
+        if not self._config.log_only:
+            raise error
+        log.warning("thing %s does not conform to its WoT model: %s %s", thing_id, error.description, error.details)
+
+    async def _maybe(self, url: object) -> JsonObject | None:
+        return await self._resolver.resolve(url) if isinstance(url, str) and is_model_url(url) else None
+
+    async def _models(self, command: ThingCommand, before: JsonObject | None, after: JsonObject | None) -> Models:
+        doc = after if after is not None else before
+        assert doc is not None
+        thing_model = await self._maybe(doc.get("definition"))
+        if thing_model is None and command.action == "delete" and before is not None:
+            thing_model = await self._maybe(before.get("definition"))
+        features = doc.get("features")
+        features = features if isinstance(features, dict) else {}
+        path = command.path
+        wanted = [path[1]] if len(path) > 1 and path[0] == "features" else list(features)
+        feature_models: dict[str, JsonObject] = {}
+        for feature_id in wanted:
+            model = await self._maybe(feature_model_url(features.get(feature_id), thing_model, feature_id))
+            if model is not None:
+                feature_models[feature_id] = model
+        return Models(thing_model, feature_models)
+
+
+def _payload(message: LiveMessage) -> JsonValue:
+    """A message's payload as Ditto validates it: JSON when its content type says so, else its text."""
+    if not message.payload:
+        return None
+    content_type = (message.content_type or "").split(";")[0].strip().lower()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        try:
+            value: JsonValue = orjson.loads(message.payload)
+        except orjson.JSONDecodeError:
+            return message.payload.decode("utf-8", "replace")
+        return value
+    return message.payload.decode("utf-8", "replace")
