@@ -300,6 +300,7 @@ from twinhub.model.errors.things import (
     ThingTooLarge,
     ThingTooManyModifying,
 )
+from twinhub.model.errors.wot_migration import SkeletonGenerationFailed
 from twinhub.model.errors.wot_payload import WotPayloadInvalid
 
 __all__ = [
@@ -395,6 +396,7 @@ __all__ = [
     "RqlInvalid",
     "RqlOptionInvalid",
     "ServiceUnavailable",
+    "SkeletonGenerationFailed",
     "StreamingSubscriptionNotFound",
     "StreamingSubscriptionProtocolError",
     "SubjectExpiryInvalid",
