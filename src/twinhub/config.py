@@ -27,6 +27,9 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     `http://127.0.0.1:8086/write?db=twinhub`; empty: none), history_influxdb_token (sent as `Token <token>`),
     cors_origins (the browser origins, `https://console.example.com`, that may call the API cross-origin:
     comma-separated in TWINHUB_CORS_ORIGINS, a list in TOML; `*` is any origin; default none: no CORS headers),
+    wot_fetch_timeout, wot_max_model_bytes (bounds of one Thing Model download), wot_cache_size,
+    wot_cache_bytes, wot_cache_ttl (the downloaded models cached per worker), wot_model_map (`<url-prefix>=store`
+    or `<url-prefix>=<directory>` entries, comma-separated: models read locally instead of downloaded),
     wot_validation (check writes and messages of things whose definitions link a WoT Thing Model against it; on
     by default, as Ditto's `ditto.things.wot.tm-model-validation.enabled`), wot_validation_log_only (log a
     warning instead of refusing: Ditto's `log-warning-instead-of-failing-api-calls`), wot_validation_off (the
@@ -57,6 +60,7 @@ from twinhub.history.retention import (
     parse_rollups,
 )
 from twinhub.history.rules import setting_items
+from twinhub.wot.sources import parse_model_map
 from twinhub.wot.validation import ValidationConfig
 
 DEFAULT_PORT = 8080
@@ -124,6 +128,15 @@ class Settings:
     history_influxdb_token: str = field(default="", repr=False)
     # Cross-origin requests from browsers (twinhub.api.cors): the origins allowed, `*` for any; none: CORS off.
     cors_origins: tuple[str, ...] = ()
+    # Web of Things (twinhub.wot): one Thing Model download may take at most `wot_fetch_timeout` seconds and
+    # `wot_max_model_bytes` bytes; downloaded models are cached per worker (entries, estimated bytes, seconds);
+    # `wot_model_map` maps URL prefixes to the local model store or a directory (twinhub.wot.sources).
+    wot_fetch_timeout: int = 10
+    wot_max_model_bytes: int = 1024 * 1024
+    wot_cache_size: int = 1000
+    wot_cache_bytes: int = 32 * 1024 * 1024
+    wot_cache_ttl: int = 3600
+    wot_model_map: tuple[str, ...] = ()
     # WoT Thing Model validation (twinhub.wot.validation): on, log-only, and the aspects switched off.
     wot_validation: bool = True
     wot_validation_log_only: bool = False
@@ -164,7 +177,8 @@ class SettingsError(ValueError):
     pass
 
 
-_POSITIVE = ("session_buffer_bytes", "buffer_budget_bytes", "max_sessions_per_subject", "retention_interval")
+_POSITIVE = ("session_buffer_bytes", "buffer_budget_bytes", "max_sessions_per_subject", "retention_interval",
+             "wot_fetch_timeout", "wot_max_model_bytes", "wot_cache_ttl")
 # Settings kept as their text and read where they are used: each is read once when loaded, so that a bad value
 # stops the start with the setting named (in this order: the rollup retention names the rollup widths).
 _PARSED: dict[str, Callable[[Settings], object]] = {
@@ -174,6 +188,7 @@ _PARSED: dict[str, Callable[[Settings], object]] = {
     "history_retention": Settings.retention,
     "history_rollup_retention": Settings.rollup_retention,
     "journal_retention": Settings.journal_keep,
+    "wot_model_map": lambda settings: parse_model_map(settings.wot_model_map),
     "wot_validation_off": Settings.wot_validation_config,
 }
 

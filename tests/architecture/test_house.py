@@ -37,9 +37,9 @@ LAYERS = (
     ("twinhub.api", "twinhub.connectivity", "twinhub.history.routes", "twinhub.history.grafana_routes",
      "twinhub.history.context", "twinhub.history.subsystem", "twinhub.history.live"),
     ("twinhub.config",),
-    ("twinhub.service", "twinhub.history.service"),
+    # services; Web of Things models (fetched, cached, resolved) that services and config use
+    ("twinhub.service", "twinhub.history.service", "twinhub.wot"),
     ("twinhub.auth",),
-    ("twinhub.wot",),  # Thing Models: resolving them (HTTP) and pure validation against them
     ("twinhub.store", "twinhub.bus"),
     ("twinhub.history",),  # pure history logic (buckets, aggregates, exports) that the stores' SQL must match
     ("twinhub.protocol",),

@@ -191,6 +191,13 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.PlaceholderFunctionSignatureInvalid("lower", "(1)", "()"), "placeholder:function.signature.invalid",
      400, Invalid),
     (errors.PlaceholderFunctionTooComplex(10), "placeholder:function.too.complex", 400, Invalid),
+    # wot
+    (errors.ThingModelNotAccessible("https://x/tm.json"), "wot:tm.notfound", 421, TwinhubError),
+    (errors.ThingModelInvalid("https://x/tm.json"), "wot:tm.invalid", 400, Invalid),
+    (errors.ThingModelRefInvalid("#/x"), "wot:tm.ref.invalid", 400, Invalid),
+    (errors.ThingModelPlaceholderUnresolved("X"), "wot:tm.placeholder.unresolved", 400, Invalid),
+    (errors.SkeletonGenerationFailed("https://x/tm.json"), "wot:skeleton.generation.failed", 400, Invalid),
+    (errors.WotDefinitionInvalid(), "wot:definition.invalid", 404, NotFound),
 ]
 
 ERRORS_PACKAGE = Path(errors.__file__).parent
@@ -281,7 +288,7 @@ def test_the_drawing_shows_each_kinds_code_and_status(error: TwinhubError, code:
 def test_the_package_exports_exactly_its_public_names() -> None:
     assert errors.__all__ == sorted(errors.__all__)
     modules = ["base", "common", "conditions", "connectivity", "gateway", "history", "messages", "placeholders",
-               "policies", "protocol", "search", "subscriptions", "things"]
+               "policies", "protocol", "search", "subscriptions", "things", "wot"]
     assert sorted(path.stem for path in ERRORS_PACKAGE.glob("*.py")) == ["__init__", *modules]
     exported: list[str] = []
     for name in modules:
@@ -315,18 +322,20 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "PolicyNotCreatable", "PolicyNotModifiable", "PolicyResourceNotFound", "PolicyResourceNotModifiable",
         "PolicyTooLarge", "PolicyTooManyModifying", "PreconditionFailed", "ProtocolPathInvalid",
         "ProtocolPathUnknown", "RequestInvalid", "RequestTooLarge", "ResourceNotFound", "RqlInvalid",
-        "RqlOptionInvalid", "ServiceUnavailable", "StreamingSubscriptionNotFound",
+        "RqlOptionInvalid", "ServiceUnavailable", "SkeletonGenerationFailed", "StreamingSubscriptionNotFound",
         "StreamingSubscriptionProtocolError", "SubjectExpiryInvalid", "SubjectIdInvalid", "SubscriptionNotFound",
         "SubscriptionProtocolError",
         "ThingConditionFailed", "ThingConditionInvalid", "ThingConflict", "ThingEqualitySkipped",
         "ThingHistoryNotFound", "ThingIdInvalid", "ThingIdNotDeletable", "ThingIdNotSettable", "ThingIdsMissing",
-        "ThingInvalid", "ThingMergeInvalid", "ThingNotAccessible", "ThingNotCreatable", "ThingNotDeletable",
+        "ThingInvalid", "ThingMergeInvalid", "ThingModelInvalid", "ThingModelNotAccessible",
+        "ThingModelPlaceholderUnresolved", "ThingModelRefInvalid", "ThingNotAccessible", "ThingNotCreatable",
+        "ThingNotDeletable",
         "ThingNotModifiable",
         "ThingNotModified", "ThingPolicyExisting", "ThingPolicyNotAllowed", "ThingPreconditionFailed",
         "ThingResourceNotFound",
         "ThingTooLarge", "ThingTooManyModifying", "Throttled", "TimeoutInvalid", "TooLarge", "TooManyRequests",
         "TopicInvalid", "TopicPathUnknown", "TwinhubError", "Unauthenticated", "Unavailable", "WebSocketBufferOverflow",
-        "WebSocketMessageInvalid", "WebSocketSessionExpired", "WebSocketSubjectChanged",
+        "WebSocketMessageInvalid", "WebSocketSessionExpired", "WebSocketSubjectChanged", "WotDefinitionInvalid",
     ]
 
 

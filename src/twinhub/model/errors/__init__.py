@@ -3,7 +3,7 @@
 Every failure the platform reports is a :class:`TwinhubError`; edges render it (HTTP as Ditto's error body,
 in one exception handler; WebSocket and connections as a Ditto Protocol error) and never invent their own.
 Each kind lives in the module of its domain (`common`, `gateway`, `things`, `conditions`, `policies`,
-`search`, `subscriptions`, `history`, `messages`, `protocol`, `connectivity`, `placeholders`); its family
+`search`, `subscriptions`, `history`, `messages`, `protocol`, `connectivity`, `placeholders`, `wot`); its family
 (`base`) fixes its status.
 Only these modules spell error codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and
 headers of the message it came from. Signals internal to the write path (the store's `RevisionConflict`) are
@@ -74,6 +74,10 @@ no TwinhubError: they never reach a client.
     │   ├── ConnectionSignalIdEnforcementFailed connectivity:connection.id.enforcement.failed
     │   ├── ConnectivityCommandInvalid          connectivity:command.invalid
     │   ├── ConnectionsAmountIllegal            connectivity:connections.amount.illegal
+    │   ├── ThingModelInvalid                   wot:tm.invalid
+    │   ├── ThingModelRefInvalid                wot:tm.ref.invalid
+    │   ├── ThingModelPlaceholderUnresolved     wot:tm.placeholder.unresolved
+    │   ├── SkeletonGenerationFailed            wot:skeleton.generation.failed
     │   ├── PlaceholderUnresolved               placeholder:unresolved
     │   ├── PlaceholderNotResolvable            placeholder:placeholder.notresolvable
     │   ├── PlaceholderReferenceNotSupported    placeholder:placeholder.reference.notsupported
@@ -106,7 +110,8 @@ no TwinhubError: they never reach a client.
     │   ├── PolicyNotAccessible                 policies:policy.notfound
     │   ├── PolicyHistoryNotFound               policies:policy.history.notfound
     │   ├── PolicyResourceNotFound              policies:<resource>.notfound
-    │   └── ConnectionNotAccessible             connectivity:connection.notfound
+    │   ├── ConnectionNotAccessible             connectivity:connection.notfound
+    │   └── WotDefinitionInvalid                wot:definition.invalid
     ├── Conflict                                409
     │   ├── ThingConflict                       things:thing.conflict
     │   ├── PolicyConflict                      policies:policy.conflict
@@ -137,6 +142,7 @@ no TwinhubError: they never reach a client.
     │   └── ConnectionUnavailable               connectivity:connection.unavailable
     ├── MethodNotAllowed                        gateway:method.notallowed            405 (+ Allow)
     ├── HeadersTooLarge                         headers.too.large                    431
+    ├── ThingModelNotAccessible                 wot:tm.notfound                      421
     ├── LiveChannelConditionNotAllowed          things:live.channelcondition.notallowed 405
     ├── MediaTypeUnsupported                    mediatype.unsupported                415
     ├── MediaTypeMissing                        mediatype.unsupported                415
@@ -300,7 +306,14 @@ from twinhub.model.errors.things import (
     ThingTooLarge,
     ThingTooManyModifying,
 )
-from twinhub.model.errors.wot_migration import SkeletonGenerationFailed
+from twinhub.model.errors.wot import (
+    SkeletonGenerationFailed,
+    ThingModelInvalid,
+    ThingModelNotAccessible,
+    ThingModelPlaceholderUnresolved,
+    ThingModelRefInvalid,
+    WotDefinitionInvalid,
+)
 from twinhub.model.errors.wot_payload import WotPayloadInvalid
 
 __all__ = [
@@ -414,6 +427,10 @@ __all__ = [
     "ThingIdsMissing",
     "ThingInvalid",
     "ThingMergeInvalid",
+    "ThingModelInvalid",
+    "ThingModelNotAccessible",
+    "ThingModelPlaceholderUnresolved",
+    "ThingModelRefInvalid",
     "ThingNotAccessible",
     "ThingNotCreatable",
     "ThingNotDeletable",
@@ -438,5 +455,6 @@ __all__ = [
     "WebSocketMessageInvalid",
     "WebSocketSessionExpired",
     "WebSocketSubjectChanged",
+    "WotDefinitionInvalid",
     "WotPayloadInvalid",
 ]
