@@ -78,6 +78,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingModelRefInvalid                wot:tm.ref.invalid
     │   ├── ThingModelPlaceholderUnresolved     wot:tm.placeholder.unresolved
     │   ├── SkeletonGenerationFailed            wot:skeleton.generation.failed
+    │   ├── WotPayloadInvalid                   wot:payload.validation.error        (+ validationDetails)
     │   ├── PlaceholderUnresolved               placeholder:unresolved
     │   ├── PlaceholderNotResolvable            placeholder:placeholder.notresolvable
     │   ├── PlaceholderReferenceNotSupported    placeholder:placeholder.reference.notsupported
@@ -313,8 +314,8 @@ from twinhub.model.errors.wot import (
     ThingModelPlaceholderUnresolved,
     ThingModelRefInvalid,
     WotDefinitionInvalid,
+    WotPayloadInvalid,
 )
-from twinhub.model.errors.wot_payload import WotPayloadInvalid
 
 __all__ = [
     "AcknowledgementCorrelationIdMissing",
