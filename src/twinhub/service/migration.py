@@ -14,13 +14,16 @@ from datetime import UTC, datetime
 from twinhub.model.commands import ThingCommand, exists
 from twinhub.model.errors import ThingNotAccessible
 from twinhub.model.events import NO_HEADERS, EventHeaders
+from twinhub.model.fields import parse_fields
 from twinhub.model.merge import merge_patch
+from twinhub.model.thing import SPECIAL_FIELDS
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.service.conditions import parse_condition
 from twinhub.service.enforcement import authorize_write
 from twinhub.service.model_validation import ModelResolver, ModelValidator
 from twinhub.service.patch_conditions import PatchCondition, filter_patch
 from twinhub.service.things import ThingService
+from twinhub.service.views import with_special_fields
 from twinhub.wot.migration import (
     definitions_skeleton,
     migration_patch,
@@ -30,6 +33,9 @@ from twinhub.wot.migration import (
 )
 
 __all__ = ["DefinitionMigration", "Migrated", "SkeletonSource"]
+
+# Placeholders see the thing as Ditto's `Thing.toJson(FieldType.all())`: with `_revision`, `_modified`, ...
+ALL_SPECIAL_FIELDS = parse_fields(",".join(SPECIAL_FIELDS))
 
 
 class SkeletonSource:
@@ -99,7 +105,7 @@ class DefinitionMigration:
         authorize_write(await self._things.enforcer(thing), subjects, whole)
         payload = filter_patch(migration.payload, conditions, thing, self._clock())
         assert isinstance(payload, dict)
-        payload = resolve_placeholders(payload, thing.doc)
+        payload = resolve_placeholders(payload, with_special_fields(thing, thing.doc, ALL_SPECIAL_FIELDS))
         assert isinstance(payload, dict)
         model = await self._resolver.resolve(migration.definition_url)
         if migration.initialize_defaults:
