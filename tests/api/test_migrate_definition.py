@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.api.helpers import assert_error, owner_and
+from tests.api.websocket import DittoSocket
 from tests.api.wot_models import Models
 from tests.wot_server import ModelServer
 
@@ -155,3 +156,26 @@ def test_only_who_may_write_the_whole_thing_may_migrate(client: httpx.Client, th
     assert_error(as_user("stranger").post(f"/things/{thing_id}/migrateDefinition", json=body), 404,
                  "things:thing.notfound")
     assert_error(client.post(f"/things/{thing_id}x/migrateDefinition", json=body), 404, "things:thing.notfound")
+
+
+def test_the_ditto_protocol_migrate_command(socket: DittoSocket, client: httpx.Client, lamp: str,
+                                            models: Models) -> None:
+    """`<ns>/<name>/things/twin/commands/migrate` at `/` with the request as value (Ditto
+    `ThingDefinitionMigrateCommandMappingStrategies`); the response has the command's topic, status 202 for a
+    dry run, 200 applied, and `{thingId, patch, mergeStatus}` as value (`ThingDefinitionMigrateResponseSignalMapper`).
+    On the live channel or below `/` the topic is unknown."""
+    thing_id = lamp.removeprefix("/things/")
+    namespace, name = thing_id.split(":", 1)
+    topic = f"{namespace}/{name}/things/twin/commands/migrate"
+    value = {"thingDefinitionUrl": models.lamp_next, "migrationPayload": _coffee(models)}
+    dry = socket.request({"topic": topic, "path": "/", "value": value, "headers": {"dry-run": True}})
+    assert (dry["topic"], dry["status"], dry["value"]["mergeStatus"]) == (topic, 202, "DRY_RUN")
+    applied = socket.request({"topic": topic, "path": "/", "value": value})
+    assert (applied["status"], applied["value"]["mergeStatus"], applied["value"]["thingId"]) == (200, "APPLIED",
+                                                                                                 thing_id)
+    assert client.get(f"{lamp}/definition").json() == models.lamp_next
+    refused = socket.request({"topic": topic, "path": "/", "value": {"thingDefinitionUrl": models.lamp}})
+    assert (refused["status"], refused["value"]["error"]) == (400, WOT_ERROR)  # 1.0.0 has no coffeeMaker
+    for wrong_topic, path in ((topic.replace("/twin/", "/live/"), "/"), (topic, "/attributes")):
+        error = socket.request({"topic": wrong_topic, "path": path, "value": value})
+        assert (error["status"], error["value"]["error"]) == (400, "protocoladapter:unknown.topicpath")

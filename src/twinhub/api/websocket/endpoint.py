@@ -58,7 +58,8 @@ async def endpoint(websocket: WebSocket) -> None:
         await websocket.accept()
         async with SessionTasks() as tasks:
             session = Session(
-                SessionServices(ctx.things, ctx.policies, ctx.search, ctx.events, ctx.live), auth, tasks=tasks,
+                SessionServices(ctx.things, ctx.policies, ctx.search, ctx.events, ctx.live, ctx.migration), auth,
+                tasks=tasks,
                 declared_acks=declared, budget=ctx.budget, refresh=lambda token: _authenticate_token(ctx, token),
                 limits=SessionLimits(max_frame_size=ctx.settings.max_request_size,
                                      buffer_bytes=ctx.settings.session_buffer_bytes))
