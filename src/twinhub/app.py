@@ -24,7 +24,6 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from functools import partial
-from pathlib import Path
 from typing import Protocol
 
 from starlette.applications import Starlette
@@ -52,7 +51,7 @@ from twinhub.service.retention import Pruner, RetentionPolicy
 from twinhub.service.search import SearchService
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
-from twinhub.wot import DirectorySource, FetchLimits, ThingModelFetcher, ThingModelResolver, parse_model_map
+from twinhub.wot.subsystem import open_fetcher, wot_service
 
 __all__ = ["YOUNG_GC_THRESHOLD", "Subsystem", "app_from_env", "create_app", "open_platform", "settle_gc",
            "subsystems_of"]
@@ -98,18 +97,19 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
             device_store=backends.devices,  # devices log in whatever HTTP basic allows (an MQTT-only login)
             oidc_issuers=settings.oidc, dev=settings.dev_auth,
             pre_authentication=settings.pre_authentication) as authenticator, \
-            model_fetcher(settings) as fetcher:
+            contextlib.AsyncExitStack() as running:
         for warning in await authenticator.warnings_at_start():
             log.warning(warning)
         store, bus = backends.store, backends.bus
+        fetcher = await running.enter_async_context(open_fetcher(settings))
+        wot = wot_service(settings, fetcher)
+        wot_config = settings.wot_validation_config()
+        validator = ModelValidator(wot.resolver, wot_config) if wot_config.enabled else None
         policies = PolicyService(store, bus, cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,
                                  expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
-        resolver = ThingModelResolver(fetcher)
-        wot_config = settings.wot_validation_config()
-        validator = ModelValidator(resolver, wot_config) if wot_config.enabled else None
         things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,
                               cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,
-                              history_rules=settings.history_rules(), model_validator=validator)
+                              history_rules=settings.history_rules(), skeletons=wot, model_validator=validator)
         events = EventHub(bus, things, policies=policies)
         async with LiveHub(backends.signals, things) as live:
             followers = [asyncio.create_task(follow_events(bus, things, policies)), asyncio.create_task(events.run())]
@@ -121,23 +121,13 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
                 yield Platform(authenticator=authenticator, things=things, policies=policies,
                                search=SearchService(store, things), permissions=PermissionService(things, policies),
                                events=events, live=live, budget=Budget(settings.buffer_budget_bytes),
-                               store=store, bus=bus, polls=backends.polls,
-                               migration=DefinitionMigration(things, resolver, validator))
+                               store=store, bus=bus, polls=backends.polls, wot=wot,
+                               migration=DefinitionMigration(things, wot, validator))
             finally:
                 for follower in followers:
                     follower.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await follower
-
-
-def model_fetcher(settings: Settings) -> ThingModelFetcher:
-    """The Thing Model fetcher of `settings` (the model store's prefixes are left to the models API)."""
-    limits = FetchLimits(max_bytes=settings.wot_max_model_bytes, timeout=settings.wot_fetch_timeout,
-                         cache_entries=settings.wot_cache_size, cache_bytes=settings.wot_cache_bytes,
-                         cache_ttl=settings.wot_cache_ttl)
-    sources = [(mapped.prefix, DirectorySource(Path(mapped.target)))
-               for mapped in parse_model_map(settings.wot_model_map) if not mapped.is_store]
-    return ThingModelFetcher(limits, sources=sources)
 
 
 def settle_gc() -> None:

@@ -30,6 +30,8 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     wot_fetch_timeout, wot_max_model_bytes (bounds of one Thing Model download), wot_cache_size,
     wot_cache_bytes, wot_cache_ttl (the downloaded models cached per worker), wot_model_map (`<url-prefix>=store`
     or `<url-prefix>=<directory>` entries, comma-separated: models read locally instead of downloaded),
+    wot_skeleton_optional, wot_skeleton_strict (skeletons of things and features created with a Thing Model URL),
+    wot_base_prefix, wot_td_template, wot_td_placeholders (generated Thing Descriptions),
     wot_validation (check writes and messages of things whose definitions link a WoT Thing Model against it; on
     by default, as Ditto's `ditto.things.wot.tm-model-validation.enabled`), wot_validation_log_only (log a
     warning instead of refusing: Ditto's `log-warning-instead-of-failing-api-calls`), wot_validation_off (the
@@ -60,7 +62,7 @@ from twinhub.history.retention import (
     parse_rollups,
 )
 from twinhub.history.rules import setting_items
-from twinhub.wot.sources import parse_model_map
+from twinhub.wot.sources import json_object_setting, parse_model_map
 from twinhub.wot.validation import ValidationConfig
 
 DEFAULT_PORT = 8080
@@ -137,6 +139,16 @@ class Settings:
     wot_cache_bytes: int = 32 * 1024 * 1024
     wot_cache_ttl: int = 3600
     wot_model_map: tuple[str, ...] = ()
+    # Skeletons on creation (Ditto's `tm-based-creation`): values for `tm:optional` properties too; refuse the
+    # creation when the model cannot be fetched or resolved (default: created without skeleton, as Ditto documents).
+    wot_skeleton_optional: bool = False
+    wot_skeleton_strict: bool = False
+    # Thing Descriptions (Ditto's `to-thing-description`): the public URL prefix of the API (empty: the URL each
+    # request came to), a JSON object set over each TD's top level (empty: Ditto's basic-auth template), and a
+    # JSON object of placeholder values for models (after each thing's own `model-placeholders`).
+    wot_base_prefix: str = ""
+    wot_td_template: str = ""
+    wot_td_placeholders: str = ""
     # WoT Thing Model validation (twinhub.wot.validation): on, log-only, and the aspects switched off.
     wot_validation: bool = True
     wot_validation_log_only: bool = False
@@ -189,6 +201,8 @@ _PARSED: dict[str, Callable[[Settings], object]] = {
     "history_rollup_retention": Settings.rollup_retention,
     "journal_retention": Settings.journal_keep,
     "wot_model_map": lambda settings: parse_model_map(settings.wot_model_map),
+    "wot_td_template": lambda settings: json_object_setting(settings.wot_td_template),
+    "wot_td_placeholders": lambda settings: json_object_setting(settings.wot_td_placeholders),
     "wot_validation_off": Settings.wot_validation_config,
 }
 

@@ -130,7 +130,8 @@ def test_patch_conditions_cut_the_parts_whose_condition_fails(client: httpx.Clie
 
 def test_bad_requests_get_dittos_400s(client: httpx.Client, lamp: str, models: Models) -> None:
     """Missing `thingDefinitionUrl`: `json.field.missing`; a field of the wrong type: `json.invalid`; a definition
-    that is no model URL: `wot:skeleton.generation.failed`; a model that cannot be fetched: `wot:tm.notfound`."""
+    that is no model URL, or whose model cannot be fetched (Ditto's skeleton generator then yields none):
+    `wot:skeleton.generation.failed`."""
     url = f"{lamp}/migrateDefinition"
     assert_error(client.post(url, json={"migrationPayload": {}}), 400, "json.field.missing")
     assert_error(client.post(url, json={"thingDefinitionUrl": models.lamp_next, "migrationPayload": []}), 400,
@@ -138,7 +139,8 @@ def test_bad_requests_get_dittos_400s(client: httpx.Client, lamp: str, models: M
     assert_error(client.post(url, json=[1]), 400, "json.invalid")
     assert_error(client.post(url, json={"thingDefinitionUrl": "org.example:lamp:2.0.0"}), 400,
                  "wot:skeleton.generation.failed")
-    assert_error(client.post(url, json={"thingDefinitionUrl": models.lamp + ".missing"}), 421, "wot:tm.notfound")
+    assert_error(client.post(url, json={"thingDefinitionUrl": models.lamp + ".missing"}), 400,
+                 "wot:skeleton.generation.failed")
     assert_error(client.post(url, json={"thingDefinitionUrl": models.lamp_next}, params={"dry-run": "maybe"}), 400,
                  "header.invalid")
     assert_error(client.get(url), 405, "gateway:method.notallowed")

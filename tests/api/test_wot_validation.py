@@ -104,19 +104,35 @@ def test_deleting_a_model_definition_is_forbidden(client: httpx.Client, lamp: st
 
 def test_creating_a_thing_that_breaks_its_model_is_refused(client: httpx.Client, thing_id: str,
                                                           models: Models) -> None:
-    """A new thing is checked as a whole: its attributes, then that its model's submodels are there as features."""
+    """A new thing (its payload over the model's skeleton) is checked as a whole: its attributes, then its features
+    against the model's submodels; nothing is created."""
+    thing = models.thing()
+    thing["attributes"] = {"serial": 5}
+    body = assert_error(client.put(f"/things/{thing_id}", json=thing), 400, WOT_ERROR)
+    assert body["validationDetails"] == {"/attributes/serial": [": {type=integer found, string expected}"]}
+    thing = models.thing()
+    thing["features"] = {**thing["features"], "toaster": {}}  # type: ignore[dict-item]
+    body = assert_error(client.put(f"/things/{thing_id}", json=thing), 400, WOT_ERROR)
+    assert body["description"] == "Attempting to update the Thing with feature(s) which were not defined in the " \
+                                  "model: [toaster]"
+    assert client.get(f"/things/{thing_id}").status_code == 404
+
+
+def test_replacing_a_thing_checks_required_attributes_and_modelled_features(client: httpx.Client, lamp: str,
+                                                                          models: Models) -> None:
+    """Modifying the whole thing (no skeleton: it exists) must keep its non-optional attributes and the features
+    of the model's submodels."""
     thing = models.thing()
     thing["attributes"] = {}
-    body = assert_error(client.put(f"/things/{thing_id}", json=thing), 400, WOT_ERROR)
+    body = assert_error(client.put(lamp, json=thing), 400, WOT_ERROR)
     assert body["description"] == "Required JSON fields were missing from the Thing's attributes"
     assert body["validationDetails"] == {
         "/attributes/serial": ["Thing's attribute <serial> is non optional and must be provided"]}
     thing = models.thing()
     thing["features"] = {}
-    body = assert_error(client.put(f"/things/{thing_id}", json=thing), 400, WOT_ERROR)
+    body = assert_error(client.put(lamp, json=thing), 400, WOT_ERROR)
     assert body["description"] == "Attempting to update the Thing with missing in the model defined features: " \
                                   "[sensor]"
-    assert client.get(f"/things/{thing_id}").status_code == 404
 
 
 def test_a_non_modeled_feature_is_refused(client: httpx.Client, lamp: str) -> None:

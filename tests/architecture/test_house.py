@@ -35,7 +35,8 @@ LAYERS = (
     ("twinhub.app", "twinhub.cli", "twinhub.auth.cli", "twinhub.launch", "twinhub.backends", "twinhub.testing"),
     # the edges: HTTP, WebSocket, SSE; connections to brokers; the history API (with its live stream)
     ("twinhub.api", "twinhub.connectivity", "twinhub.history.routes", "twinhub.history.grafana_routes",
-     "twinhub.history.context", "twinhub.history.subsystem", "twinhub.history.live"),
+     "twinhub.history.context", "twinhub.history.subsystem", "twinhub.history.live", "twinhub.wot.subsystem",
+     "twinhub.wot.routes"),
     ("twinhub.config",),
     # services; Web of Things models (fetched, cached, resolved) that services and config use
     ("twinhub.service", "twinhub.history.service", "twinhub.wot"),

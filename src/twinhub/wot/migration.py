@@ -19,9 +19,9 @@ from twinhub.model.errors import (
 )
 from twinhub.model.pointer import get_at, parse_pointer
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
-from twinhub.wot.validation.model_parts import is_model_url, submodels
+from twinhub.wot.validation.model_parts import is_model_url
 
-__all__ = ["Migration", "definitions_skeleton", "migration_patch", "parse_migration", "remove_conflicts",
+__all__ = ["Migration", "definitions_of", "migration_patch", "parse_migration", "remove_conflicts",
            "resolve_placeholders"]
 
 
@@ -64,14 +64,16 @@ def parse_migration(body: JsonValue) -> Migration:
     return Migration(url, payload, tuple(parsed), bool(initialize))
 
 
-def definitions_skeleton(url: str, model: JsonObject) -> JsonObject:
-    """What the migration sets without defaults: the thing's new definition and, for each submodel of the model,
-    its feature with the submodel as definition (Ditto `MigrateThingDefinitionStrategy.extractDefinitions`)."""
-    skeleton: JsonObject = {"definition": url}
-    features = {name: {"definition": [href]} for name, href in submodels(model).items()}
-    if features:
-        skeleton["features"] = features  # type: ignore[assignment]
-    return skeleton
+def definitions_of(skeleton: JsonObject) -> JsonObject:
+    """What the migration sets without defaults: the skeleton's definition and its features with their
+    definitions only (Ditto `MigrateThingDefinitionStrategy.extractDefinitions`)."""
+    reduced: JsonObject = {"definition": skeleton.get("definition")}
+    features = skeleton.get("features")
+    if isinstance(features, dict) and features:
+        reduced["features"] = {feature_id: {"definition": feature["definition"]}
+                               if isinstance(feature, dict) and "definition" in feature else {}
+                               for feature_id, feature in features.items()}
+    return reduced
 
 
 def remove_conflicts(defaults: JsonObject, existing: JsonObject) -> JsonObject:

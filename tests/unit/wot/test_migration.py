@@ -6,7 +6,7 @@ import pytest
 
 from twinhub.model.errors import JsonFieldMissing, JsonParseInvalid, PlaceholderUnresolved, SkeletonGenerationFailed
 from twinhub.wot.migration import (
-    definitions_skeleton,
+    definitions_of,
     migration_patch,
     parse_migration,
     remove_conflicts,
@@ -35,10 +35,12 @@ def test_bad_requests_are_refused(body: object, error: type[Exception]) -> None:
         parse_migration(body)  # type: ignore[arg-type]
 
 
-def test_the_definitions_skeleton_names_each_submodel_as_a_feature() -> None:
-    model = {"links": [{"rel": "tm:submodel", "href": "https://m/s.tm.jsonld", "instanceName": "s"},
-                       {"rel": "type", "href": "https://m/other"}]}
-    assert definitions_skeleton(URL, model) == {"definition": URL, "features": {"s": {"definition": ["https://m/s.tm.jsonld"]}}}
+def test_without_defaults_only_the_skeletons_definitions_are_kept() -> None:
+    skeleton = {"definition": URL, "attributes": {"a": 1},
+                "features": {"s": {"definition": ["https://m/s.tm.jsonld", "https://m/base.tm.jsonld"],
+                                   "properties": {"p": 0}}}}
+    assert definitions_of(skeleton) == {
+        "definition": URL, "features": {"s": {"definition": ["https://m/s.tm.jsonld", "https://m/base.tm.jsonld"]}}}
 
 
 def test_defaults_already_set_are_left_out_but_definitions_kept() -> None:
