@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from tests.api.helpers import MERGE, assert_error
-from tests.api.websocket import DittoSocket
+from tests.api.websocket import DittoSocket, open_socket
 from tests.api.wot_models import Models
 from tests.wot_server import ModelServer
 from twinhub.testing import Server, running_server
@@ -218,6 +219,41 @@ def test_outbox_and_feature_messages_follow_events_and_feature_actions(client: h
                                     params={"timeout": "0"}), 400, WOT_ERROR)
     assert body["validationDetails"] == {"/features/sensor/inbox/messages/calibrate": [
         ": {type=string found, integer expected}"]}
+
+
+def test_a_non_json_payload_to_a_modelled_thing_cannot_be_validated(client: httpx.Client, lamp: str) -> None:
+    """Ditto refuses message content that is not JSON when the thing has a model (ThingEnforcerActor
+    `isJsonMessageContent`), whatever the subject."""
+    response = client.post(f"{lamp}/inbox/messages/switch", content=b"on", params={"timeout": "0"},
+                           headers={"content-type": "text/plain"})
+    body = assert_error(response, 400, WOT_ERROR)
+    assert body["description"] == "Could not validate non-JSON message content type <text/plain> for message " \
+                                  "subject <switch>"
+
+
+def test_the_answer_to_an_action_follows_its_output(server: Server, client: httpx.Client, lamp: str) -> None:
+    """The response to an inbox message is validated against the action's `output` (Ditto
+    `performWotBasedMessageCommandResponseValidation`): an answer that breaks it reaches the sender as the 400,
+    one that conforms as it is."""
+    namespace, name = lamp.removeprefix("/things/").split(":", 1)
+    expected = f"{namespace}/{name}/things/live/messages/switch"
+    answers: list[httpx.Response] = []
+    with open_socket(server.base_url) as device, ThreadPoolExecutor(1) as pool:
+        device.control("START-SEND-MESSAGES")
+        for answer in (42, "switched"):
+            sent = pool.submit(client.post, f"{lamp}/inbox/messages/switch", json={"on": True},
+                               params={"timeout": "20"})
+            message = device.receive_until(lambda frame: isinstance(frame, dict) and frame.get("topic") == expected)
+            assert isinstance(message, dict) and isinstance(message["headers"], dict)
+            device.send({"topic": expected, "path": message["path"], "status": 200, "value": answer,
+                         "headers": {"correlation-id": message["headers"]["correlation-id"],
+                                     "content-type": "application/json"}})
+            answers.append(sent.result(30))
+    body = assert_error(answers[0], 400, WOT_ERROR)
+    assert body["description"] == "The Thing's action <switch> output contained validation errors, check the " \
+                                  "validation details."
+    assert answers[1].status_code == 200, answers[1].text
+    assert answers[1].json() == "switched"
 
 
 def test_a_ditto_protocol_write_gets_the_same_error(socket: DittoSocket, lamp: str) -> None:

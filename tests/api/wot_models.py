@@ -13,12 +13,13 @@ TM = {"@context": "https://www.w3.org/2022/wot/td/v1.1", "@type": "tm:ThingModel
 
 def lamp(sensor_url: str, *, extra_links: list[JsonObject] | None = None) -> JsonObject:
     """A thing model: a required string `serial`, an optional integer `rating` >= 1, an action `switch` taking
-    `{"on": boolean}` (required) and an event `overheated` carrying a number; a `sensor` submodel."""
+    `{"on": boolean}` (required) and answering a string, an event `overheated` carrying a number; a `sensor`
+    submodel."""
     return {**TM, "title": "Lamp",
             "properties": {"serial": {"type": "string"}, "rating": {"type": "integer", "minimum": 1}},
             "tm:optional": ["/properties/rating"],
             "actions": {"switch": {"input": {"type": "object", "properties": {"on": {"type": "boolean"}},
-                                             "required": ["on"]}}},
+                                             "required": ["on"]}, "output": {"type": "string"}}},
             "events": {"overheated": {"data": {"type": "number"}}},
             "links": [{"rel": "tm:submodel", "href": sensor_url, "type": "application/tm+json",
                        "instanceName": "sensor"}, *(extra_links or [])]}

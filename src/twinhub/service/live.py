@@ -175,7 +175,7 @@ class LiveHub:
         await self._things.check_message(message)
         correlation_id = message.correlation_id or new_correlation_id()
         message = replace(message, headers={**message.headers, "correlation-id": correlation_id})
-        return await self._request(message, timeout, enforcer)
+        return await self._things.check_response(message, await self._request(message, timeout, enforcer))
 
     async def send_command(self, command: LiveCommand, subjects: tuple[str, ...], *,
                            timeout: float) -> LiveResponse | Unanswered:  # noqa: ASYNC109 - waits for a response

@@ -14,7 +14,7 @@ import orjson
 
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import WotPayloadInvalid
-from twinhub.model.live import LiveMessage
+from twinhub.model.live import LiveMessage, LiveResponse
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.wot.validation import (
     Models,
@@ -68,10 +68,11 @@ class ModelValidator:
         except WotPayloadInvalid as error:
             self._fail(error, command.thing_id)
 
-    async def check_message(self, message: LiveMessage, thing: JsonObject | None) -> None:
-        """Raise WotPayloadInvalid (400) when `message` breaks the model of its thing or feature (`thing` its
-        current document)."""
-        if thing is None or message.claim:
+    async def check_message(self, message: LiveMessage, thing: JsonObject | None,
+                            response: LiveResponse | None = None) -> None:
+        """Raise WotPayloadInvalid (400) when `message` (or `response`, the answer to it) breaks the model of its
+        thing or feature (`thing` its current document)."""
+        if thing is None or message.claim or (response is not None and message.direction != "inbox"):
             return
         if message.feature_id is None:
             url = thing.get("definition")
@@ -84,9 +85,11 @@ class ModelValidator:
         model = await self._maybe(url)
         if model is None:
             return
+        carrier = message if response is None else response
         try:
             check_message(model, self._config, feature_id=message.feature_id, inbox=message.direction == "inbox",
-                          subject=message.subject, payload=_payload(message))
+                          subject=message.subject, payload=_payload(carrier, message.subject, response is not None),
+                          response=response is not None)
         except WotPayloadInvalid as error:
             self._fail(error, message.thing_id)
 
@@ -116,15 +119,17 @@ class ModelValidator:
         return Models(thing_model, feature_models)
 
 
-def _payload(message: LiveMessage) -> JsonValue:
-    """A message's payload as Ditto validates it: JSON when its content type says so, else its text."""
-    if not message.payload:
+def _payload(carrier: LiveMessage | LiveResponse, subject: str, response: bool) -> JsonValue:
+    """A message's (or its response's) payload as Ditto validates it: none is null, JSON content is its value;
+    other content cannot be validated and is refused (Ditto `ThingEnforcerActor.isJsonMessageContent`)."""
+    if not carrier.payload:
         return None
-    content_type = (message.content_type or "").split(";")[0].strip().lower()
+    content_type = (carrier.content_type or "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
         try:
-            value: JsonValue = orjson.loads(message.payload)
+            value: JsonValue = orjson.loads(carrier.payload)
         except orjson.JSONDecodeError:
-            return message.payload.decode("utf-8", "replace")
+            return carrier.payload.decode("utf-8", "replace")
         return value
-    return message.payload.decode("utf-8", "replace")
+    raise WotPayloadInvalid(f"Could not validate non-JSON message content type <{carrier.content_type or '?'}> "
+                            f"for message {'response ' if response else ''}subject <{subject}>")

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from twinhub.bus.base import EventBus
 from twinhub.history import HistoryRules, Point, changed_points
@@ -26,7 +27,7 @@ from twinhub.model.errors import (
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import NO_HEADERS, EventHeaders, JournalEntry, Thing, ThingWrite, format_timestamp
 from twinhub.model.ids import parse_policy_id
-from twinhub.model.live import LiveMessage
+from twinhub.model.live import LiveMessage, LiveResponse
 from twinhub.model.pointer import get_at
 from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify, missing_part
@@ -56,6 +57,7 @@ DEFAULT_CACHE_SIZE = 100_000
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_PENDING_PER_THING = DEFAULT_MAX_PENDING_PER_ENTITY  # Ditto's per-thing mailbox capacity
 RECORD_EVERY_LEAF = HistoryRules()
+_Answer = TypeVar("_Answer")  # a live response, or why none came
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +327,15 @@ class ThingService:
         if self._model_validator is not None:
             thing = await self.current(message.thing_id)
             await self._model_validator.check_message(message, thing.doc if thing is not None else None)
+
+    async def check_response(self, message: LiveMessage, response: _Answer) -> _Answer:
+        """`response` (a LiveResponse to `message`, or why none came), or WotPayloadInvalid (400) instead when it
+        is the answer to an inbox message whose payload breaks the `output` of the model's action (Ditto
+        `ThingEnforcerActor.performWotBasedMessageCommandResponseValidation`)."""
+        if self._model_validator is not None and isinstance(response, LiveResponse):
+            thing = await self.current(message.thing_id)
+            await self._model_validator.check_message(message, thing.doc if thing is not None else None, response)
+        return response
 
     async def _check_new_policy_id(self, current: Thing, command: ThingCommand, subjects: tuple[str, ...]) -> None:
         """A thing may only be moved to a policy that exists."""
