@@ -104,7 +104,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
         fetcher = await running.enter_async_context(open_fetcher(settings))
         wot = wot_service(settings, fetcher)
         wot_config = settings.wot_validation_config()
-        validator = ModelValidator(wot.resolver, wot_config) if wot_config.enabled else None
+        validator = ModelValidator(wot.resolver, wot_config) if wot_config.enabled or wot_config.dynamic else None
         policies = PolicyService(store, bus, cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,
                                  expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
         things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.api.helpers import MERGE, assert_error
+from tests.api.helpers import MERGE, assert_error, owner_and
 from tests.api.websocket import DittoSocket, open_socket
 from tests.api.wot_models import Models
 from tests.wot_server import ModelServer
@@ -268,8 +268,12 @@ def test_a_ditto_protocol_write_gets_the_same_error(socket: DittoSocket, lamp: s
 
 @pytest.fixture(scope="module")
 def relaxed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server with non-modeled attributes allowed (Ditto `thing.forbid.non-modeled-attributes = false`)."""
-    env = {"TWINHUB_WOT_VALIDATION_OFF": "thing.forbid.non-modeled-attributes"}
+    """A server with non-modeled attributes allowed (Ditto `thing.forbid.non-modeled-attributes = false`), and a
+    dynamic section switching validation off for the user `admin`."""
+    dynamic = [{"validation-context": {"ditto-headers-patterns": [{"ditto-originator": "^nginx:admin$"}]},
+                "config-overrides": {"enabled": False}}]
+    env = {"TWINHUB_WOT_VALIDATION_OFF": "thing.forbid.non-modeled-attributes",
+           "TWINHUB_WOT_VALIDATION_DYNAMIC": json.dumps(dynamic)}
     with running_server(tmp_path_factory.mktemp("relaxed") / "data", env=env) as server:
         yield server
 
@@ -282,8 +286,8 @@ def log_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
 
 
-def _client(server: Server) -> httpx.Client:
-    return httpx.Client(base_url=server.base_url + "/api/2", auth=("ditto", "ditto"), timeout=30)
+def _client(server: Server, user: str = "ditto") -> httpx.Client:
+    return httpx.Client(base_url=server.base_url + "/api/2", auth=(user, "any"), timeout=30)
 
 
 def test_an_aspect_switched_off_is_not_checked(relaxed: Server, thing_id: str, models: Models) -> None:
@@ -292,6 +296,17 @@ def test_an_aspect_switched_off_is_not_checked(relaxed: Server, thing_id: str, m
         assert client.put(f"/things/{thing_id}", json=models.thing()).status_code == 201
         assert client.put(f"/things/{thing_id}/attributes/color", json="red").status_code == 201
         assert_error(client.put(f"/things/{thing_id}/attributes/serial", json=1), 400, WOT_ERROR)
+
+
+def test_a_dynamic_section_applies_to_the_calls_it_matches(relaxed: Server, thing_id: str, models: Models) -> None:
+    """Ditto's `dynamic-configuration`: the section matching `ditto-originator` `nginx:admin` switches validation
+    off for the admin's calls only."""
+    policy = owner_and("admin", {"thing:/": {"grant": ["READ", "WRITE"], "revoke": []}})
+    with _client(relaxed) as client, _client(relaxed, "admin") as admin:
+        assert client.put(f"/things/{thing_id}", json={**models.thing(), "_policy": policy}).status_code == 201
+        assert_error(client.put(f"/things/{thing_id}/attributes/serial", json=1), 400, WOT_ERROR)
+        assert admin.put(f"/things/{thing_id}/attributes/serial", json=1).status_code == 204
+        assert admin.delete(f"/things/{thing_id}/definition").status_code == 204
 
 
 def test_log_only_mode_accepts_what_it_would_refuse(log_only: Server, thing_id: str, models: Models) -> None:

@@ -85,7 +85,8 @@ class DefinitionMigration:
         if dry_run:
             if self._validator is not None:
                 preview = merge_patch(thing.doc, patch)
-                await self._validator.check_write(command, thing.doc, preview if isinstance(preview, dict) else None)
+                await self._validator.check_write(command, thing.doc, preview if isinstance(preview, dict) else None,
+                                                  headers)
             return Migrated(thing_id, patch, applied=False)
         executed = await self._things.execute(command, subjects, headers=headers)
         return Migrated(thing_id, patch, applied=True, etag=executed.etag)

@@ -8,12 +8,14 @@ definitions. In log-only mode (Ditto's `log-warning-instead-of-failing-api-calls
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Protocol
 
 import orjson
 
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import WotPayloadInvalid
+from twinhub.model.events import NO_HEADERS
 from twinhub.model.live import LiveMessage, LiveResponse
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.wot.validation import (
@@ -58,21 +60,31 @@ class ModelValidator:
         self._resolver = resolver
         self._config = config
 
-    async def check_write(self, command: ThingCommand, before: JsonObject | None, after: JsonObject | None) -> None:
+    async def check_write(self, command: ThingCommand, before: JsonObject | None, after: JsonObject | None,
+                          headers: Mapping[str, str] = NO_HEADERS) -> None:
         """Raise WotPayloadInvalid (400) when the write breaks the models of `after` (of `before` for a
-        deletion); call only when `links_model(before)` or `links_model(after)`."""
+        deletion); call only when `links_model(before)` or `links_model(after)`. `headers` (the command's) select
+        the dynamic configuration that applies."""
+        doc = after if after is not None else before
+        feature_id = command.path[1] if len(command.path) > 1 and command.path[0] == "features" else None
+        config = self._config.for_call(headers, *_definitions(doc, feature_id))
+        if not config.enabled:
+            return
         try:
             models = await self._models(command, before, after)
-            check_thing_write(models, self._config, action=command.action, path=command.path, before=before,
+            check_thing_write(models, config, action=command.action, path=command.path, before=before,
                               after=after, patch=command.value)
         except WotPayloadInvalid as error:
-            self._fail(error, command.thing_id)
+            self._fail(error, command.thing_id, config)
 
     async def check_message(self, message: LiveMessage, thing: JsonObject | None,
                             response: LiveResponse | None = None) -> None:
         """Raise WotPayloadInvalid (400) when `message` (or `response`, the answer to it) breaks the model of its
         thing or feature (`thing` its current document)."""
         if thing is None or message.claim or (response is not None and message.direction != "inbox"):
+            return
+        config = self._config.for_call(message.headers, *_definitions(thing, message.feature_id))
+        if not config.enabled:
             return
         if message.feature_id is None:
             url = thing.get("definition")
@@ -87,14 +99,15 @@ class ModelValidator:
             return
         carrier = message if response is None else response
         try:
-            check_message(model, self._config, feature_id=message.feature_id, inbox=message.direction == "inbox",
+            check_message(model, config, feature_id=message.feature_id, inbox=message.direction == "inbox",
                           subject=message.subject, payload=_payload(carrier, message.subject, response is not None),
                           response=response is not None)
         except WotPayloadInvalid as error:
-            self._fail(error, message.thing_id)
+            self._fail(error, message.thing_id, config)
 
-    def _fail(self, error: WotPayloadInvalid, thing_id: str) -> None:
-        if not self._config.log_only:
+    @staticmethod
+    def _fail(error: WotPayloadInvalid, thing_id: str, config: ValidationConfig) -> None:
+        if not config.log_only:
             raise error
         log.warning("thing %s does not conform to its WoT model: %s %s", thing_id, error.description, error.details)
 
@@ -117,6 +130,18 @@ class ModelValidator:
             if model is not None:
                 feature_models[feature_id] = model
         return Models(thing_model, feature_models)
+
+
+def _definitions(doc: JsonObject | None, feature_id: str | None) -> tuple[str | None, str | None]:
+    """The thing's definition and the feature's first definition entry, as a dynamic section matches them."""
+    if doc is None:
+        return None, None
+    definition = doc.get("definition")
+    features = doc.get("features")
+    feature = features.get(feature_id) if feature_id is not None and isinstance(features, dict) else None
+    entries = feature.get("definition") if isinstance(feature, dict) else None
+    first = entries[0] if isinstance(entries, list) and entries else None
+    return (definition if isinstance(definition, str) else None), (first if isinstance(first, str) else None)
 
 
 def _payload(carrier: LiveMessage | LiveResponse, subject: str, response: bool) -> JsonValue:

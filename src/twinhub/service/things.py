@@ -304,7 +304,7 @@ class ThingService:
         if self._model_validator is not None:
             after = None if applied.thing.deleted else applied.thing.doc
             if links_model(before) or links_model(after):
-                await self._model_validator.check_write(command, before, after)
+                await self._model_validator.check_write(command, before, after, headers)
         points = self._history_rules.select(changed_points(
             command.thing_id, before, None if applied.thing.deleted else applied.thing.doc,
             time=history_time or applied.event.timestamp, revision=applied.thing.revision, under=command.path))

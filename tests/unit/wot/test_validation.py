@@ -138,3 +138,36 @@ def test_messages_follow_actions_and_events() -> None:
 def test_unknown_aspects_are_refused() -> None:
     with pytest.raises(ValueError, match=r"thing\.forbid\.nothing"):
         ValidationConfig.of(off=["thing.forbid.nothing"])
+
+
+DYNAMIC = [
+    {"validation-context": {"ditto-headers-patterns": [{"ditto-originator": "^nginx:admin$"}]},
+     "config-overrides": {"log-warning-instead-of-failing-api-calls": True,
+                          "thing": {"forbid": {"non-modeled-attributes": False}}}},
+    {"validation-context": {"thing-definition-patterns": ["^https://models\\.example/legacy-.*$"],
+                            "feature-definition-patterns": ["^https://models\\.example/sensor.*$"]},
+     "config-overrides": {"enabled": False}},
+]
+
+
+def test_dynamic_sections_override_the_calls_they_match() -> None:
+    """Ditto `InternalDynamicTmValidationConfiguration`: header blocks OR, headers in a block AND, definition
+    patterns OR, the three lists AND; a section without a list of a kind matches any call for it."""
+    config = ValidationConfig.of(dynamic=DYNAMIC)
+    admin = config.for_call({"ditto-originator": "nginx:admin"}, "https://models.example/lamp.tm.jsonld")
+    assert admin.log_only and not admin.on("thing.forbid.non-modeled-attributes") and admin.enabled
+    other = config.for_call({"ditto-originator": "nginx:ditto"}, "https://models.example/lamp.tm.jsonld")
+    assert other == ValidationConfig()
+    legacy = "https://models.example/legacy-lamp.tm.jsonld"
+    assert config.for_call({}, legacy, "https://models.example/sensor-1.tm.jsonld").enabled is False
+    assert config.for_call({}, legacy, None).enabled  # its feature pattern needs a feature definition
+    assert config.for_call({}, legacy, "https://models.example/other.tm.jsonld").enabled
+
+
+@pytest.mark.parametrize("dynamic", [
+    {}, [1], [{"validation-context": {"thing-definition-patterns": ["("]}}],
+    [{"config-overrides": {"thing": {"enforce": {"everything": False}}}}],
+    [{"config-overrides": {"enabled": "no"}}]])
+def test_bad_dynamic_sections_are_refused(dynamic: object) -> None:
+    with pytest.raises(ValueError):
+        ValidationConfig.of(dynamic=dynamic)  # type: ignore[arg-type]
