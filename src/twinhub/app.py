@@ -51,7 +51,7 @@ from twinhub.service.retention import Pruner, RetentionPolicy
 from twinhub.service.search import SearchService
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
-from twinhub.wot.subsystem import open_fetcher, wot_service
+from twinhub.wot.subsystem import Wot, open_wot
 
 __all__ = ["YOUNG_GC_THRESHOLD", "Subsystem", "app_from_env", "create_app", "open_platform", "settle_gc",
            "subsystems_of"]
@@ -82,7 +82,7 @@ class Subsystem(Protocol):
 def subsystems_of(settings: Settings) -> list[Subsystem]:
     """Every subsystem of twinhub, in the order they start."""
     parts: list[Subsystem] = [HttpApi(settings), Connectivity(settings, partial(open_runtime, settings=settings)),
-                              History(settings)]
+                              History(settings), Wot(settings)]
     if settings.mqtt_port is not None:
         parts.append(DeviceEndpoint(settings))
     return parts
@@ -101,8 +101,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
         for warning in await authenticator.warnings_at_start():
             log.warning(warning)
         store, bus = backends.store, backends.bus
-        fetcher = await running.enter_async_context(open_fetcher(settings))
-        wot = wot_service(settings, fetcher)
+        wot = await running.enter_async_context(open_wot(settings, backends.wot_models))
         wot_config = settings.wot_validation_config()
         validator = ModelValidator(wot.resolver, wot_config) if wot_config.enabled or wot_config.dynamic else None
         policies = PolicyService(store, bus, cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,

@@ -31,7 +31,7 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     wot_cache_bytes, wot_cache_ttl (the downloaded models cached per worker), wot_model_map (`<url-prefix>=store`
     or `<url-prefix>=<directory>` entries, comma-separated: models read locally instead of downloaded),
     wot_skeleton_optional, wot_skeleton_strict (skeletons of things and features created with a Thing Model URL),
-    wot_base_prefix, wot_td_template, wot_td_placeholders (generated Thing Descriptions),
+    wot_base_prefix, wot_td_template, wot_td_placeholders (generated Thing Descriptions), wot_directory_auth,
     wot_validation (check writes and messages of things whose definitions link a WoT Thing Model against it; on
     by default, as Ditto's `ditto.things.wot.tm-model-validation.enabled`), wot_validation_log_only (log a
     warning instead of refusing: Ditto's `log-warning-instead-of-failing-api-calls`), wot_validation_off (the
@@ -153,6 +153,8 @@ class Settings:
     wot_base_prefix: str = ""
     wot_td_template: str = ""
     wot_td_placeholders: str = ""
+    # `/.well-known/wot` (the Thing Directory) asks for authentication (Ditto: public by default).
+    wot_directory_auth: bool = False
     # WoT Thing Model validation (twinhub.wot.validation): on, log-only, and the aspects switched off.
     wot_validation: bool = True
     wot_validation_log_only: bool = False

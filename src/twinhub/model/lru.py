@@ -78,10 +78,6 @@ class Lru(Generic[K, V]):
         self._evict(key, entry)
         return entry[0]
 
-    def held(self) -> list[K]:
-        """The keys held, least recently used first (a copy: the caller may drop entries while walking it)."""
-        return list(self._entries)
-
     def clear(self) -> None:
         entries, self._entries = self._entries, OrderedDict()
         for key, entry in entries.items():

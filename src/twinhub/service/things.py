@@ -245,9 +245,9 @@ class ThingService:
         (of a merge) cut the parts of its patch whose conditions do not hold."""
         classify(command.path)
         skeleton = None  # the command with a WoT skeleton merged in, for when it creates what it writes
-        if self._skeletons is not None and (url := skeleton_candidate(command)) is not None \
+        if self._skeletons is not None and skeleton_candidate(command) \
                 and creates(command, await self._load(command.thing_id)):
-            skeleton = await with_skeleton(self._skeletons, command, url)  # fetched outside the thing's turn
+            skeleton = await with_skeleton(self._skeletons, command)  # fetched outside the thing's turn
         return await self._writer.execute(command.thing_id, lambda: self._execute_once(
             command, subjects, preconditions, allow_policy_lockout, condition, headers, history_time,
             patch_conditions if command.action == "merge" else (), skeleton))

@@ -3,7 +3,9 @@
 Downloads are bounded: only http and https (redirects too, at most `MAX_REDIRECTS`), at most `max_bytes` read,
 at most `timeout` seconds for the whole download. The cache holds parsed documents (hrefs already absolute) for
 `ttl` seconds, at most `max_entries` of `max_bytes` estimated bytes in all. Failures are not cached: a model
-fixed at its server is seen on the next request (Ditto's cache also keeps successes only).
+fixed at its server is seen on the next request (Ditto's cache also keeps successes only). Models of mapped
+sources (a directory, the local model store) are read each time, so that a change is seen at once by every
+worker.
 
 Ditto: `wot/api/.../provider/DefaultWotThingModelFetcher.java`, `wot/integration/.../PekkoHttpJsonDownloader.java`
 (`Accept: application/tm+json, application/json`, redirects followed, non-2xx: `wot:tm.notfound`, a body that is
@@ -101,15 +103,6 @@ class ThingModelFetcher:
         if self._owns_client:
             await self._client.aclose()
 
-    def forget(self, url: str) -> None:
-        """Drop the cached document of `url` (a local model changed)."""
-        self._cache.pop(url)
-
-    def forget_prefix(self, prefix: str) -> None:
-        """Drop every cached document whose URL starts with `prefix`."""
-        for url in [url for url in self._cache.held() if url.startswith(prefix)]:
-            self._cache.pop(url)
-
     async def fetch(self, url: str) -> JsonObject:
         """The document at `url` (its link hrefs and external `tm:ref`s absolute).
 
@@ -119,6 +112,9 @@ class ThingModelFetcher:
             raise RuntimeError("the ThingModelFetcher is closed")
         url = url.partition("#")[0]
         check_url(url)
+        for prefix, source in self._sources:  # local: read each time, so a changed model is seen at once
+            if url.startswith(prefix):
+                return _parse(url, await self._load(url, source, url[len(prefix):]))
         cached = self._cache.get(url)
         if cached is not None and cached[0] > self._clock():
             return cached[1]
@@ -140,15 +136,15 @@ class ThingModelFetcher:
         finally:
             del self._loading[url]
 
+    async def _load(self, url: str, source: ModelSource, name: str) -> bytes:
+        data = await source.load(name)
+        if data is None:
+            raise ThingModelNotAccessible(url, "The local ThingModel source mapped to this URL holds none.")
+        if len(data) > self._limits.max_bytes:
+            raise ThingModelNotAccessible(url, f"The ThingModel is larger than {self._limits.max_bytes} bytes.")
+        return data
+
     async def _read(self, url: str) -> bytes:
-        for prefix, source in self._sources:
-            if url.startswith(prefix):
-                data = await source.load(url[len(prefix):])
-                if data is None:
-                    raise ThingModelNotAccessible(url, "The local ThingModel source mapped to this URL holds none.")
-                if len(data) > self._limits.max_bytes:
-                    raise ThingModelNotAccessible(url, f"The ThingModel is larger than {self._limits.max_bytes} bytes.")
-                return data
         try:
             async with asyncio.timeout(self._limits.timeout):
                 return await self._download(url)

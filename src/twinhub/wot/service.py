@@ -18,6 +18,7 @@ from twinhub.model.types import JsonObject, JsonValue
 from twinhub.policy import Enforcer
 from twinhub.wot.description import MODEL_PLACEHOLDERS, DescriptionOptions, Subject, describe
 from twinhub.wot.documents import extends_hrefs, submodels
+from twinhub.wot.models import LocalModels
 from twinhub.wot.resolver import ThingModelResolver
 from twinhub.wot.scope import scope_description
 from twinhub.wot.skeleton import initial_properties
@@ -42,9 +43,11 @@ class SkeletonOptions:
 
 
 class WotService:
-    def __init__(self, resolver: ThingModelResolver, *, skeletons: SkeletonOptions = SkeletonOptions(),
+    def __init__(self, resolver: ThingModelResolver, models: LocalModels, *,
+                 skeletons: SkeletonOptions = SkeletonOptions(),
                  descriptions: DescriptionOptions | None = None) -> None:
         self.resolver = resolver
+        self.models = models  # the models kept in twinhub
         self._skeletons = skeletons
         self._descriptions = descriptions or DescriptionOptions()
 

@@ -124,6 +124,26 @@ def test_a_feature_created_with_a_model_url_gets_its_skeleton(
         "properties": {"dimmer": 50, "color": "1970-01-01", "on": True}}
 
 
+def test_features_created_at_once_get_their_skeletons(
+        client: httpx.Client, thing_id: str, models: ModelServer, base: str) -> None:
+    """ModifyFeaturesStrategy (creating a thing's features): each feature with a model URL gets its skeleton; an
+    existing features object replaced later keeps the payload as sent."""
+    _serve_lamp(models, base)
+    lamp = models.url(f"{base}/lamp.tm.jsonld")
+    client.put(f"/things/{thing_id}", json={}).raise_for_status()
+
+    created = client.put(f"/things/{thing_id}/features", json={
+        "desk": {"definition": [lamp]}, "plain": {"properties": {"x": 1}}})
+
+    assert created.status_code == 201, created.text
+    assert client.get(f"/things/{thing_id}/features").json() == {
+        "desk": {"definition": [lamp, models.url(f"{base}/switchable.tm.jsonld")],
+                 "properties": {"dimmer": 50, "color": "1970-01-01", "on": False}},
+        "plain": {"properties": {"x": 1}}}
+    assert client.put(f"/things/{thing_id}/features", json={"desk": {"definition": [lamp]}}).status_code == 204
+    assert client.get(f"/things/{thing_id}/features").json() == {"desk": {"definition": [lamp]}}
+
+
 def test_definitions_that_are_no_url_pay_nothing(client: httpx.Client, thing_id: str, models: ModelServer) -> None:
     before = sum(models.requests.values())
 

@@ -199,6 +199,8 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.SkeletonGenerationFailed("https://x/tm.json"), "wot:skeleton.generation.failed", 400, Invalid),
     (errors.WotDefinitionInvalid(), "wot:definition.invalid", 404, NotFound),
     (errors.WotPayloadInvalid("The Thing's attributes ..."), "wot:payload.validation.error", 400, Invalid),
+    (errors.ThingModelNameInvalid("../x"), "twinhub:wot.model.name.invalid", 400, Invalid),
+    (errors.ThingModelNotStored("x.json"), "twinhub:wot.model.notfound", 404, NotFound),
 ]
 
 ERRORS_PACKAGE = Path(errors.__file__).parent
@@ -328,8 +330,9 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "SubscriptionProtocolError",
         "ThingConditionFailed", "ThingConditionInvalid", "ThingConflict", "ThingEqualitySkipped",
         "ThingHistoryNotFound", "ThingIdInvalid", "ThingIdNotDeletable", "ThingIdNotSettable", "ThingIdsMissing",
-        "ThingInvalid", "ThingMergeInvalid", "ThingModelInvalid", "ThingModelNotAccessible",
-        "ThingModelPlaceholderUnresolved", "ThingModelRefInvalid", "ThingNotAccessible", "ThingNotCreatable",
+        "ThingInvalid", "ThingMergeInvalid", "ThingModelInvalid", "ThingModelNameInvalid", "ThingModelNotAccessible",
+        "ThingModelNotStored", "ThingModelPlaceholderUnresolved", "ThingModelRefInvalid",
+        "ThingNotAccessible", "ThingNotCreatable",
         "ThingNotDeletable",
         "ThingNotModifiable",
         "ThingNotModified", "ThingPolicyExisting", "ThingPolicyNotAllowed", "ThingPreconditionFailed",

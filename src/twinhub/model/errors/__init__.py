@@ -79,6 +79,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingModelPlaceholderUnresolved     wot:tm.placeholder.unresolved
     │   ├── SkeletonGenerationFailed            wot:skeleton.generation.failed
     │   ├── WotPayloadInvalid                   wot:payload.validation.error        (+ validationDetails)
+    │   ├── ThingModelNameInvalid               twinhub:wot.model.name.invalid
     │   ├── PlaceholderUnresolved               placeholder:unresolved
     │   ├── PlaceholderNotResolvable            placeholder:placeholder.notresolvable
     │   ├── PlaceholderReferenceNotSupported    placeholder:placeholder.reference.notsupported
@@ -112,7 +113,8 @@ no TwinhubError: they never reach a client.
     │   ├── PolicyHistoryNotFound               policies:policy.history.notfound
     │   ├── PolicyResourceNotFound              policies:<resource>.notfound
     │   ├── ConnectionNotAccessible             connectivity:connection.notfound
-    │   └── WotDefinitionInvalid                wot:definition.invalid
+    │   ├── WotDefinitionInvalid                wot:definition.invalid
+    │   └── ThingModelNotStored                 twinhub:wot.model.notfound
     ├── Conflict                                409
     │   ├── ThingConflict                       things:thing.conflict
     │   ├── PolicyConflict                      policies:policy.conflict
@@ -310,7 +312,9 @@ from twinhub.model.errors.things import (
 from twinhub.model.errors.wot import (
     SkeletonGenerationFailed,
     ThingModelInvalid,
+    ThingModelNameInvalid,
     ThingModelNotAccessible,
+    ThingModelNotStored,
     ThingModelPlaceholderUnresolved,
     ThingModelRefInvalid,
     WotDefinitionInvalid,
@@ -429,7 +433,9 @@ __all__ = [
     "ThingInvalid",
     "ThingMergeInvalid",
     "ThingModelInvalid",
+    "ThingModelNameInvalid",
     "ThingModelNotAccessible",
+    "ThingModelNotStored",
     "ThingModelPlaceholderUnresolved",
     "ThingModelRefInvalid",
     "ThingNotAccessible",

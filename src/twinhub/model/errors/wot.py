@@ -11,7 +11,9 @@ from twinhub.model.errors.base import ErrorBody, Invalid, NotFound, TwinhubError
 __all__ = [
     "SkeletonGenerationFailed",
     "ThingModelInvalid",
+    "ThingModelNameInvalid",
     "ThingModelNotAccessible",
+    "ThingModelNotStored",
     "ThingModelPlaceholderUnresolved",
     "ThingModelRefInvalid",
     "WotDefinitionInvalid",
@@ -98,6 +100,31 @@ class SkeletonGenerationFailed(Invalid):
             f"Failed to generate a valid skeleton for the definition: '{echoed(definition)}'.",
             "The provided ThingDefinition could not be used to generate a valid skeleton. Ensure the definition "
             "is correct and reachable.",
+        )
+
+
+class ThingModelNameInvalid(Invalid):
+    """twinhub's model store: a name that is no relative URL path of `[A-Za-z0-9._~-]` segments."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            "twinhub:wot.model.name.invalid",
+            400,
+            f"The Thing Model name '{echoed(name)}' is invalid.",
+            "A name is segments of letters, digits and '.', '_', '~', '-' joined by '/' (no '.' or '..' "
+            "segment), at most 256 characters.",
+        )
+
+
+class ThingModelNotStored(NotFound):
+    """twinhub's model store holds no model of this name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            "twinhub:wot.model.notfound",
+            404,
+            f"The Thing Model '{echoed(name)}' is not stored.",
+            "Check the name, or store the model with PUT /api/2/wot/models/<name>.",
         )
 
 
