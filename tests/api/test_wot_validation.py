@@ -180,6 +180,32 @@ def test_a_new_model_version_with_a_new_submodel_needs_the_feature(client: httpx
     assert client.get(f"{lamp}/definition").json() == models.lamp_next
 
 
+def test_feature_properties_grouped_by_ditto_category(client: httpx.Client, thing_id: str,
+                                                      model_server: ModelServer) -> None:
+    """Properties with the Ditto WoT extension's `ditto:category` live under it (Ditto `handleDittoCategory`): a
+    thing created from such a model (its skeleton grouped the same way) conforms, and writes are checked there."""
+    prefix = "/" + thing_id.rsplit(":", 1)[1]
+    light = model_server.serve(prefix + "/light.tm.jsonld", {
+        "@context": ["https://www.w3.org/2022/wot/td/v1.1",
+                     {"ditto": "https://ditto.eclipseprojects.io/wot/ditto-extension#"}],
+        "@type": "tm:ThingModel", "title": "Light",
+        "properties": {"on": {"type": "boolean", "ditto:category": "status"},
+                       "level": {"type": "integer", "minimum": 0, "ditto:category": "configuration"}}})
+    room = model_server.serve(prefix + "/room.tm.jsonld", {
+        "@context": "https://www.w3.org/2022/wot/td/v1.1", "@type": "tm:ThingModel", "title": "Room",
+        "links": [{"rel": "tm:submodel", "href": light, "type": "application/tm+json", "instanceName": "light"}]})
+    assert client.put(f"/things/{thing_id}", json={"definition": room}).status_code == 201
+    properties = f"/things/{thing_id}/features/light/properties"
+    assert client.get(properties).json() == {"status": {"on": False}, "configuration": {"level": 0}}
+    assert client.put(f"{properties}/configuration/level", json=7).status_code == 204
+    body = assert_error(client.put(f"{properties}/configuration/level", json=-1), 400, WOT_ERROR)
+    assert body["validationDetails"] == {"/features/light/properties/configuration/level": [
+        ": {minimum=must have a minimum value of 0}"]}
+    body = assert_error(client.put(f"{properties}/status/blink", json=True), 400, WOT_ERROR)
+    assert body["description"] == "The Feature <light>'s properties contained JSON fields which were not defined " \
+                                  "in the model: [status/blink]"
+
+
 def test_things_without_a_model_are_not_checked(client: httpx.Client, thing_id: str) -> None:
     """Only definitions that are Thing Model URLs are validated; `namespace:name:version` ones are not."""
     thing = {"definition": "org.example:lamp:1.0.0", "attributes": {"serial": True, "anything": 1}}

@@ -171,3 +171,51 @@ def test_dynamic_sections_override_the_calls_they_match() -> None:
 def test_bad_dynamic_sections_are_refused(dynamic: object) -> None:
     with pytest.raises(ValueError):
         ValidationConfig.of(dynamic=dynamic)  # type: ignore[arg-type]
+
+
+CATEGORIZED = {
+    "@context": ["https://www.w3.org/2022/wot/td/v1.1", {"ditto": "https://ditto.eclipseprojects.io/wot/ditto-extension#"}],
+    "properties": {"on": {"type": "boolean", "ditto:category": "status"},
+                   "level": {"type": "integer", "ditto:category": "configuration"},
+                   "name": {"type": "string"}},
+    "tm:optional": ["/properties/level"],
+}
+
+
+def _feature_write(path: tuple[str, ...], properties: object, action: str = "modify") -> None:
+    thing = {"features": {"lamp": {"properties": properties}}}
+    check_thing_write(Models(None, {"lamp": CATEGORIZED}), ON, action=action, path=("features", "lamp", *path),
+                      before=thing, after=thing)  # type: ignore[arg-type]
+
+
+def test_feature_properties_live_under_their_ditto_category() -> None:
+    """Ditto's `ditto:category` (`handleDittoCategory` for features): a property of category `status` is
+    `properties/status/on`; the category object itself is no non-modelled property."""
+    _feature_write(("properties",), {"status": {"on": True}, "configuration": {"level": 3}, "name": "x"})
+    with pytest.raises(WotPayloadInvalid) as caught:
+        _feature_write(("properties",), {"status": {"on": 1}, "name": "x"})
+    assert caught.value.details == {"/features/lamp/properties/status/on": [": {type=integer found, boolean expected}"]}
+    with pytest.raises(WotPayloadInvalid) as caught:
+        _feature_write(("properties",), {"name": "x"})
+    assert caught.value.details == {"/features/lamp/properties/status/on": [
+        "Feature <lamp>'s property <on> is non optional and must be provided"]}
+    with pytest.raises(WotPayloadInvalid) as caught:
+        _feature_write(("properties",), {"status": {"on": True, "blink": 1}, "name": "x"})
+    assert caught.value.description.endswith("not defined in the model: [status/blink]")
+
+
+def test_a_category_or_a_member_of_it_is_written_and_deleted_as_ditto_does() -> None:
+    _feature_write(("properties", "status"), {"status": {"on": False}, "name": "x"})
+    _feature_write(("properties", "status", "on"), {"status": {"on": False}, "name": "x"})
+    with pytest.raises(WotPayloadInvalid) as caught:
+        _feature_write(("properties", "status", "on"), {"status": {"on": "yes"}, "name": "x"})
+    assert caught.value.description == "The Feature <lamp>'s property </status/on> contained validation errors, " \
+                                       "check the validation details."
+    with pytest.raises(WotPayloadInvalid) as caught:
+        _feature_write(("properties", "status"), {"name": "x"}, action="delete")
+    assert caught.value.description == "Could not delete Feature <lamp> properties category <status> as it " \
+                                       "contains non-optional properties"
+    with pytest.raises(WotPayloadInvalid):
+        _feature_write(("properties", "status", "on"), {"name": "x"}, action="delete")
+    _feature_write(("properties", "configuration", "level"), {"status": {"on": True}, "name": "x"}, action="delete")
+    _feature_write(("properties", "configuration"), {"status": {"on": True}, "name": "x"}, action="delete")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from twinhub.model.types import JsonObject
 
-__all__ = ["affordances", "is_model_url", "optional_names", "properties", "required_names", "submodels"]
+__all__ = ["DITTO_EXTENSION", "affordances", "categories", "is_model_url", "optional_names", "properties",
+           "required_names", "submodels"]
 
 PROPERTIES_PREFIX = "/properties/"
 
@@ -53,3 +54,21 @@ def submodels(model: JsonObject) -> dict[str, str]:
                 if isinstance(name, str) and isinstance(href, str):
                     found[name] = href
     return found
+
+
+DITTO_EXTENSION = "https://ditto.eclipseprojects.io/wot/ditto-extension#"
+
+
+def categories(model: JsonObject) -> dict[str, str]:
+    """Property name -> its Ditto category (`"ditto:category": "status"`, the prefix being whatever the model's
+    `@context` binds to the Ditto WoT extension); properties without one are left out."""
+    context = model.get("@context")
+    prefix = None
+    for entry in context if isinstance(context, list) else [context]:
+        if isinstance(entry, dict):
+            prefix = next((name for name, iri in entry.items() if iri == DITTO_EXTENSION), prefix)
+    if prefix is None:
+        return {}
+    key = f"{prefix}:category"
+    return {name: category for name, schema in properties(model).items()
+            if isinstance(category := schema.get(key), str)}

@@ -50,7 +50,7 @@ def properties_container(feature_id: str, desired: bool, config: ValidationConfi
     forbid = "feature.forbid.non-modeled-" + ("desired-properties" if desired else "properties")
     return Container(prefix + "properties", prefix + "property", f"all Feature <{feature_id}> {kind}",
                      f"Feature <{feature_id}> property", ("features", feature_id, kind), required=not desired,
-                     forbid_non_modeled=config.on(forbid))
+                     forbid_non_modeled=config.on(forbid), categorized=True, owner=f"Feature <{feature_id}>")
 
 
 def check_thing_write(models: Models, config: ValidationConfig, *, action: str, path: Pointer,
