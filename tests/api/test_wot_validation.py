@@ -83,6 +83,19 @@ def test_a_merge_is_checked_on_what_it_produces(client: httpx.Client, lamp: str)
     assert body["validationDetails"] == {"/attributes/rating": [": {type=string found, integer expected}"]}
 
 
+def test_a_merge_cannot_remove_what_the_model_requires(client: httpx.Client, lamp: str) -> None:
+    """A merge patch that nulls a required attribute or a modelled feature is refused (Ditto validates the merged
+    thing's touched parts, `validateMergeThing`)."""
+    body = assert_error(client.patch(f"{lamp}/attributes", json={"serial": None}, headers=MERGE), 400, WOT_ERROR)
+    assert body["description"] == "Required JSON fields were missing from the Thing's attributes"
+    body = assert_error(client.patch(lamp, json={"features": {"sensor": None}}, headers=MERGE), 400, WOT_ERROR)
+    assert body["description"] == "Attempting to update the Thing with missing in the model defined features: " \
+                                  "[sensor]"
+    assert_error(client.patch(f"{lamp}/features/sensor/properties", json={"value": "x"}, headers=MERGE), 400,
+                 WOT_ERROR)
+    assert client.patch(f"{lamp}/features/sensor/properties", json={"value": 3}, headers=MERGE).status_code == 204
+
+
 def test_required_attributes_cannot_be_deleted_optional_ones_can(client: httpx.Client, lamp: str) -> None:
     """Attributes not marked `tm:optional` are ensured not to be deleted; all attributes neither."""
     body = assert_error(client.delete(f"{lamp}/attributes/serial"), 400, WOT_ERROR)

@@ -219,3 +219,25 @@ def test_a_category_or_a_member_of_it_is_written_and_deleted_as_ditto_does() -> 
         _feature_write(("properties", "status", "on"), {"name": "x"}, action="delete")
     _feature_write(("properties", "configuration", "level"), {"status": {"on": True}, "name": "x"}, action="delete")
     _feature_write(("properties", "configuration"), {"status": {"on": True}, "name": "x"}, action="delete")
+
+
+def test_a_merge_checks_the_parts_it_touches_as_merged() -> None:
+    """Ditto `doValidateMergeThing`: attributes as a whole when touched, each touched feature, the whole thing
+    when the definition changes; a merge removing a modelled feature or a required attribute is refused."""
+    without_serial = {**THING, "attributes": {}}
+    with pytest.raises(WotPayloadInvalid) as caught:
+        check_thing_write(MODELS, ON, action="merge", path=("attributes", "serial"), before=THING,
+                          after=without_serial, patch=None)
+    assert caught.value.description == "Required JSON fields were missing from the Thing's attributes"
+    without_sensor = {**THING, "features": {}}
+    with pytest.raises(WotPayloadInvalid) as caught:
+        check_thing_write(MODELS, ON, action="merge", path=(), before=THING, after=without_sensor,
+                          patch={"features": {"sensor": None}})
+    assert caught.value.description.endswith("missing in the model defined features: [sensor]")
+    wrong = {**THING, "features": {"sensor": {"properties": {"value": "x"}}}}
+    with pytest.raises(WotPayloadInvalid):
+        check_thing_write(MODELS, ON, action="merge", path=("features", "sensor", "properties", "value"),
+                          before=THING, after=wrong, patch="x")
+    same_definition = {**THING, "features": {}}  # untouched features are not checked when the definition stays
+    check_thing_write(MODELS, ON, action="merge", path=(), before=THING, after=same_definition,
+                      patch={"definition": THING["definition"], "attributes": {"serial": "s-2"}})

@@ -62,16 +62,10 @@ def check_thing_write(models: Models, config: ValidationConfig, *, action: str, 
         return
     if after is None:
         return
+    if action == "merge":
+        _check_merge(models, config, path, before, after, patch)
+        return
     if not path:
-        if action == "merge" and isinstance(patch, dict) and "definition" not in patch:
-            # Ditto `doValidateMergeThing`: only the touched parts, unless the definition changes
-            if "attributes" in patch:
-                _check_attributes(models, config, after)
-            if "features" in patch:
-                touched = patch["features"]
-                _check_features(models, config, before, after,
-                                only=set(touched) if isinstance(touched, dict) else None)
-            return
         _check_whole_thing(models, config, before, after)
         return
     head, rest = path[0], path[1:]
@@ -85,6 +79,26 @@ def check_thing_write(models: Models, config: ValidationConfig, *, action: str, 
             _check_features(models, config, before, after)
         else:
             _check_feature_write(models, config, before, after, rest[0], rest[1:])
+
+
+def _check_merge(models: Models, config: ValidationConfig, path: Pointer, before: JsonObject | None,
+                 after: JsonObject, patch: JsonValue) -> None:
+    """Ditto `doValidateMergeThing`: the whole thing when the merge changes the definition, else the attributes
+    if it touches them and each feature it touches, as merged."""
+    whole: JsonValue = patch
+    for key in reversed(path):
+        whole = {key: whole}
+    if not isinstance(whole, dict):
+        return
+    if "definition" in whole and whole["definition"] != (before or {}).get("definition"):
+        if not path or config.on("thing.enforce.thing-description-modification"):
+            _check_whole_thing(models, config, before, after)
+        return
+    if "attributes" in whole:
+        _check_attributes(models, config, after)
+    if "features" in whole:
+        touched = whole["features"]
+        _check_features(models, config, before, after, only=set(touched) if isinstance(touched, dict) else None)
 
 
 def _check_whole_thing(models: Models, config: ValidationConfig, before: JsonObject | None, after: JsonObject) -> None:
@@ -114,14 +128,16 @@ def _features(doc: JsonObject | None) -> JsonObject:
 
 def _check_features(models: Models, config: ValidationConfig, before: JsonObject | None, after: JsonObject,
                     only: set[str] | None = None) -> None:
+    """The features of `after` against the thing's model (all of them present, none other) and each one's
+    against its own; `only`: just the features a merge touched (their presence, themselves)."""
     features = _features(after)
-    if models.thing is not None and only is None:
+    if models.thing is not None:
         modelled = submodels(models.thing)
-        missing = [name for name in modelled if name not in features]
+        missing = [name for name in modelled if name not in features and (only is None or name in only)]
         if missing and config.on("feature.enforce.presence-of-modeled-features"):
             raise WotPayloadInvalid("Attempting to update the Thing with missing in the model defined features: "
                                     f"[{', '.join(missing)}]")
-        extra = [name for name in features if name not in modelled]
+        extra = [name for name in features if name not in modelled and (only is None or name in only)]
         if extra and modelled and config.on("feature.forbid.non-modeled-features"):
             raise WotPayloadInvalid("Attempting to update the Thing with feature(s) which were not defined in the "
                                     f"model: [{', '.join(extra)}]")
