@@ -122,9 +122,12 @@ def test_definitions_under_a_mapped_prefix_resolve_from_the_store_offline(http: 
 
 
 def test_a_mapped_url_the_store_does_not_hold_is_not_accessible(http: httpx.Client) -> None:
-    http.put("/api/2/things/org.example:unmapped", json={"definition": PUBLIC + "absent.tm.jsonld",
+    """Never downloaded instead: once the store no longer holds the model, the TD is `wot:tm.notfound`."""
+    http.put("/api/2/wot/models/gone.tm.jsonld", json=BASE_TM, headers=ADMIN).raise_for_status()
+    http.put("/api/2/things/org.example:unmapped", json={"definition": PUBLIC + "gone.tm.jsonld",
                                                          "_policy": _policy("nginx:user")},
              headers=USER).raise_for_status()
+    http.delete("/api/2/wot/models/gone.tm.jsonld", headers=ADMIN).raise_for_status()
 
     assert_error(http.get("/api/2/things/org.example:unmapped", headers={**USER, **TD}), 421, "wot:tm.notfound")
 
