@@ -35,9 +35,8 @@ LAMP_TM = {"@context": "https://www.w3.org/2022/wot/td/v1.1", "@type": "tm:Thing
 
 @pytest.fixture(scope="module")
 def offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    # Thing Model validation off (as in tests/api/wot/conftest.py): a thing may name a model the store lacks.
     env = {"TWINHUB_PRE_AUTHENTICATION": "true", "TWINHUB_ADMIN_SUBJECTS": "nginx:admin",
-           "TWINHUB_WOT_MODEL_MAP": f"{PUBLIC}=store", "TWINHUB_WOT_VALIDATION": "false"}
+           "TWINHUB_WOT_MODEL_MAP": f"{PUBLIC}=store"}
     with running_server(tmp_path_factory.mktemp("wot-offline") / "data", args=(), env=env) as server:
         yield server
 
