@@ -69,6 +69,16 @@ def test_a_migration_is_applied_as_a_merge(client: httpx.Client, lamp: str, mode
     assert thing["features"]["sensor"]["properties"] == {"value": 21.5}
 
 
+def test_conditional_headers_apply_to_the_thing(client: httpx.Client, lamp: str, models: Models) -> None:
+    """If-Match / If-None-Match are checked against the thing's ETag (Ditto `previousEntityTag`), dry run or not."""
+    body = {"thingDefinitionUrl": models.lamp_next, "migrationPayload": _coffee(models)}
+    for params in ({"dry-run": "true"}, {}):
+        assert_error(client.post(f"{lamp}/migrateDefinition", json=body, params=params,
+                                 headers={"If-Match": '"rev:99"'}), 412, "things:precondition.failed")
+    response = client.post(f"{lamp}/migrateDefinition", json=body, headers={"If-Match": '"rev:1"'})
+    assert response.status_code == 200, response.text
+
+
 def test_a_migration_that_breaks_the_new_model_is_refused(client: httpx.Client, lamp: str, models: Models) -> None:
     """The migrated thing is validated against the new model (Ditto `performWotValidation`): without the new
     feature's required property it is refused, in a dry run too, and nothing changes."""

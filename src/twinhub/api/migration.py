@@ -33,7 +33,7 @@ async def migrate_definition(request: Request, ctx: Context, auth: AuthContext, 
     text = ditto_header(request, DRY_RUN)
     dry_run = parse_bool(DRY_RUN, text) if text is not None else False
     migrated = await ctx.migration.migrate(thing_id, body, auth.subjects, dry_run=dry_run,
-                                           headers=event_headers(headers, auth))
+                                           headers=event_headers(headers, auth), preconditions=headers.preconditions)
     response_headers: dict[str, str] = {}
     if headers.correlation_id:
         response_headers["correlation-id"] = headers.correlation_id

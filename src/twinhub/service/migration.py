@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from twinhub.model.commands import ThingCommand, exists
 from twinhub.model.errors import SkeletonGenerationFailed, ThingNotAccessible
+from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, revision_tag
 from twinhub.model.events import NO_HEADERS, EventHeaders
 from twinhub.model.fields import parse_fields
 from twinhub.model.merge import merge_patch
@@ -59,13 +60,15 @@ class DefinitionMigration:
         self._clock = clock
 
     async def migrate(self, thing_id: str, body: JsonValue, subjects: tuple[str, ...], *, dry_run: bool,
-                      headers: EventHeaders = NO_HEADERS) -> Migrated:
+                      headers: EventHeaders = NO_HEADERS,
+                      preconditions: Preconditions = NO_PRECONDITIONS) -> Migrated:
         """Migrate the thing as `body` asks (a dry run only computes and checks the patch). Raises the 400s of
         `parse_migration`, 404 for a thing the subjects cannot read, 403 without WRITE on the whole thing,
         `things:condition.invalid` for a patch condition that is no RQL, `placeholder:unresolved` for a
         `thing-json` placeholder naming nothing, `wot:skeleton.generation.failed` when the new model gives no
         skeleton (cannot be fetched or resolved), and `wot:payload.validation.error` when the migrated thing
-        would break the new model."""
+        would break the new model; 412 when `preconditions` (If-Match / If-None-Match on the thing's ETag, as
+        Ditto's `previousEntityTag`) fail."""
         migration = parse_migration(body)
         conditions = tuple(PatchCondition(pointer, parse_condition(text)) for pointer, text in migration.conditions)
         thing = await self._things.current(thing_id)
@@ -83,10 +86,12 @@ class DefinitionMigration:
         patch = migration_patch(base, payload)
         command = ThingCommand("merge", thing_id, (), patch)
         if dry_run:
+            check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
+                                current=revision_tag(thing.revision), is_read=False)
             if self._validator is not None:
                 preview = merge_patch(thing.doc, patch)
                 await self._validator.check_write(command, thing.doc, preview if isinstance(preview, dict) else None,
                                                   headers)
             return Migrated(thing_id, patch, applied=False)
-        executed = await self._things.execute(command, subjects, headers=headers)
+        executed = await self._things.execute(command, subjects, headers=headers, preconditions=preconditions)
         return Migrated(thing_id, patch, applied=True, etag=executed.etag)

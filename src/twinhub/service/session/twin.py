@@ -153,7 +153,8 @@ async def _migrate(party: Party, envelope: Envelope) -> None:
     dry_run_text = header_text(envelope.headers, "dry-run")
     migrated = await migration.migrate(signal.thing_id, signal.value, party.subjects,
                                        dry_run=dry_run_text is not None and parse_bool("dry-run", dry_run_text),
-                                       headers=_event_headers(party, steering))
+                                       headers=_event_headers(party, steering),
+                                       preconditions=_preconditions(envelope.headers))
     if steering.response_required:
         value: JsonValue = {"thingId": signal.thing_id, "patch": migrated.patch,
                  "mergeStatus": "APPLIED" if migrated.applied else "DRY_RUN"}
