@@ -15,6 +15,7 @@ from twinhub.config import Settings
 from twinhub.model.errors import TwinhubError
 from twinhub.service.buffers import Budget
 from twinhub.service.live import LiveHub
+from twinhub.service.migration import DefinitionMigration
 from twinhub.service.permissions import PermissionService
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
@@ -41,6 +42,7 @@ class Context:
     wot: WotService  # Thing Descriptions of things and features with a Thing Model as definition
     # Writes that outlive their request (timeout=0, or a client that gave up): kept until done.
     background: set[asyncio.Future[object]] = field(default_factory=set)
+    migration: DefinitionMigration | None = None  # migrateDefinition; None without a Thing Model resolver
 
     async def authenticate(self, connection: HTTPConnection) -> AuthContext:
         return await authenticate_request(self.authenticator, connection)

@@ -19,6 +19,7 @@ from twinhub.api.body import read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, allows_policy_lockout, ditto_header, event_headers, parse_headers
 from twinhub.api.messages import is_live, live_command
+from twinhub.api.migration import MIGRATE_PATH, migrate_definition
 from twinhub.api.paths import ALL_METHODS, decode_keys, decode_thing_id, query_values
 from twinhub.api.responses import json_response
 from twinhub.api.search import list_things
@@ -127,6 +128,8 @@ async def thing_resource(request: Request) -> Response:
     if request.method == "GET" and accepts_event_stream(request):
         return await stream_things(request, ctx, auth, thing_id, path)
     headers = parse_headers(request)
+    if path == MIGRATE_PATH:
+        return await migrate_definition(request, ctx, auth, thing_id, headers)
     if is_live(request):
         return await live_command(request, ctx, auth, thing_id, path, headers,
                                   twin=lambda: _retrieve(ctx, auth, thing_id, path, headers))

@@ -153,17 +153,17 @@ class LiveHub:
         forget) or when no receiver could get it (known on a single worker only). A correlation-id is
         generated when the message has none. Raises 404 for an unknown thing, 403 `messages:send.notallowed`
         without WRITE on the message's resource (the claim message needs none), 412/400 for a `condition`
-        the thing fails or that is invalid.
-        """
+        the thing fails or that is invalid, 400 for a payload its thing's WoT model refuses."""
         self._require_open()
         enforcer = await self._enforcer_or_404(message.thing_id)
         if not message.claim and not enforcer.has_unrestricted(subjects, MESSAGE, message.path, [WRITE]):
             raise MessageSendNotAllowed(message.thing_id)
         if condition is not None:  # evaluated on what the sender may READ, 412 when it fails
             await self._things.retrieve(message.thing_id, (), subjects, condition=condition)
+        await self._things.check_message(message)
         correlation_id = message.correlation_id or new_correlation_id()
         message = replace(message, headers={**message.headers, "correlation-id": correlation_id})
-        return await self._request(message, timeout, enforcer)
+        return await self._things.check_response(message, await self._request(message, timeout, enforcer))
 
     async def send_command(self, command: LiveCommand, subjects: tuple[str, ...], *,
                            timeout: float) -> LiveResponse | Unanswered:  # noqa: ASYNC109 - waits for a response

@@ -11,6 +11,7 @@ from twinhub.bus.base import EventBus
 from twinhub.bus.polls import InProcessPolls, WorkerPolls
 from twinhub.service.buffers import Budget
 from twinhub.service.live import LiveHub
+from twinhub.service.migration import DefinitionMigration
 from twinhub.service.permissions import PermissionService
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
@@ -39,3 +40,5 @@ class Platform:
     wot: WotService  # Thing Models: skeletons, Thing Descriptions
     # Questions asked of every worker of the deployment (connectivity: each worker's clients of a connection).
     polls: WorkerPolls = field(default_factory=InProcessPolls)
+    # Moving things to another WoT Thing Model (`migrateDefinition`); None without a Thing Model resolver.
+    migration: DefinitionMigration | None = None

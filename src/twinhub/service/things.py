@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from twinhub.bus.base import EventBus
 from twinhub.history import HistoryRules, Point, changed_points
@@ -26,6 +27,7 @@ from twinhub.model.errors import (
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
 from twinhub.model.events import NO_HEADERS, EventHeaders, JournalEntry, Thing, ThingWrite, format_timestamp
 from twinhub.model.ids import parse_policy_id
+from twinhub.model.live import LiveMessage, LiveResponse
 from twinhub.model.pointer import get_at
 from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify, missing_part
@@ -41,6 +43,7 @@ from twinhub.service.enforcement import (
     readable_view,
 )
 from twinhub.service.historical import HistoryAccess
+from twinhub.service.model_validation import ModelValidator, links_model
 from twinhub.service.patch_conditions import PatchCondition, filter_patch
 from twinhub.service.policies import PolicyService
 from twinhub.service.skeletons import SkeletonSource, creates, skeleton_candidate, with_skeleton
@@ -55,6 +58,7 @@ DEFAULT_CACHE_SIZE = 100_000
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_PENDING_PER_THING = DEFAULT_MAX_PENDING_PER_ENTITY  # Ditto's per-thing mailbox capacity
 RECORD_EVERY_LEAF = HistoryRules()
+_Answer = TypeVar("_Answer")  # a live response, or why none came
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,7 @@ class ThingService:
                  cache_size: int = DEFAULT_CACHE_SIZE, cache_bytes: int = DEFAULT_CACHE_BYTES,
                  max_pending_per_thing: int = DEFAULT_MAX_PENDING_PER_THING,
                  history_rules: HistoryRules = RECORD_EVERY_LEAF,
+                 model_validator: ModelValidator | None = None,
                  skeletons: SkeletonSource | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
@@ -100,6 +105,7 @@ class ThingService:
         self._max_thing_size = max_thing_size
         self._cache = CompactCache(Thing, max_entries=cache_size, max_bytes=cache_bytes)
         self._clock = clock
+        self._model_validator = model_validator  # None: WoT Thing Model validation is off
         self._point_listeners: list[Callable[[tuple[Point, ...]], None]] = []
         self._skeletons = skeletons
 
@@ -296,6 +302,10 @@ class ThingService:
         event = replace(applied.event, headers=headers) if headers else applied.event  # not stored, published
         write = ThingWrite(applied.thing, event, current.revision if current else 0, applied.encoded)
         before = current.doc if exists(current) and current is not None else None
+        if self._model_validator is not None:
+            after = None if applied.thing.deleted else applied.thing.doc
+            if links_model(before) or links_model(after):
+                await self._model_validator.check_write(command, before, after, headers)
         points = self._history_rules.select(changed_points(
             command.thing_id, before, None if applied.thing.deleted else applied.thing.doc,
             time=history_time or applied.event.timestamp, revision=applied.thing.revision, under=command.path))
@@ -313,6 +323,21 @@ class ThingService:
             enforcer = await self.enforcer(applied.thing) if command.path else None
             etag = entity_tag(applied.thing, command.path, enforcer, subjects)
         return Executed(applied, etag)
+
+    async def check_message(self, message: LiveMessage) -> None:
+        """Raise WotPayloadInvalid (400) when `message` breaks the WoT model of its thing or feature."""
+        if self._model_validator is not None:
+            thing = await self.current(message.thing_id)
+            await self._model_validator.check_message(message, thing.doc if thing is not None else None)
+
+    async def check_response(self, message: LiveMessage, response: _Answer) -> _Answer:
+        """`response` (a LiveResponse to `message`, or why none came), or WotPayloadInvalid (400) instead when it
+        is the answer to an inbox message whose payload breaks the `output` of the model's action (Ditto
+        `ThingEnforcerActor.performWotBasedMessageCommandResponseValidation`)."""
+        if self._model_validator is not None and isinstance(response, LiveResponse):
+            thing = await self.current(message.thing_id)
+            await self._model_validator.check_message(message, thing.doc if thing is not None else None, response)
+        return response
 
     async def _check_new_policy_id(self, current: Thing, command: ThingCommand, subjects: tuple[str, ...]) -> None:
         """A thing may only be moved to a policy that exists."""

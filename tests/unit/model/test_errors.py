@@ -200,6 +200,7 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.ThingModelPlaceholderUnresolved("X"), "wot:tm.placeholder.unresolved", 400, Invalid),
     (errors.SkeletonGenerationFailed("https://x/tm.json"), "wot:skeleton.generation.failed", 400, Invalid),
     (errors.WotDefinitionInvalid(), "wot:definition.invalid", 404, NotFound),
+    (errors.WotPayloadInvalid("The Thing's attributes ..."), "wot:payload.validation.error", 400, Invalid),
     (errors.ThingModelNameInvalid("../x"), "twinhub:wot.model.name.invalid", 400, Invalid),
     (errors.ThingModelNotStored("x.json"), "twinhub:wot.model.notfound", 404, NotFound),
 ]
@@ -343,6 +344,7 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "ThingTooLarge", "ThingTooManyModifying", "Throttled", "TimeoutInvalid", "TooLarge", "TooManyRequests",
         "TopicInvalid", "TopicPathUnknown", "TwinhubError", "Unauthenticated", "Unavailable", "WebSocketBufferOverflow",
         "WebSocketMessageInvalid", "WebSocketSessionExpired", "WebSocketSubjectChanged", "WotDefinitionInvalid",
+        "WotPayloadInvalid",
     ]
 
 

@@ -57,7 +57,8 @@ async def endpoint(websocket: WebSocket) -> None:
     try:
         await websocket.accept()
         async with SessionTasks() as tasks:
-            services = SessionServices(ctx.things, ctx.policies, ctx.search, ctx.events, ctx.live, ctx.permissions)
+            services = SessionServices(ctx.things, ctx.policies, ctx.search, ctx.events, ctx.live, ctx.permissions,
+                                       ctx.migration)
             session = Session(
                 services, auth, tasks=tasks, declared_acks=declared, budget=ctx.budget,
                 refresh=lambda token: _authenticate_token(ctx, token),

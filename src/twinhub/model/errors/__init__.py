@@ -79,6 +79,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingModelRefInvalid                wot:tm.ref.invalid
     │   ├── ThingModelPlaceholderUnresolved     wot:tm.placeholder.unresolved
     │   ├── SkeletonGenerationFailed            wot:skeleton.generation.failed
+    │   ├── WotPayloadInvalid                   wot:payload.validation.error        (+ validationDetails)
     │   ├── ThingModelNameInvalid               twinhub:wot.model.name.invalid
     │   ├── PlaceholderUnresolved               placeholder:unresolved
     │   ├── PlaceholderNotResolvable            placeholder:placeholder.notresolvable
@@ -321,6 +322,7 @@ from twinhub.model.errors.wot import (
     ThingModelPlaceholderUnresolved,
     ThingModelRefInvalid,
     WotDefinitionInvalid,
+    WotPayloadInvalid,
 )
 
 __all__ = [
@@ -467,4 +469,5 @@ __all__ = [
     "WebSocketSessionExpired",
     "WebSocketSubjectChanged",
     "WotDefinitionInvalid",
+    "WotPayloadInvalid",
 ]

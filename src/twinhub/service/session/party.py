@@ -16,6 +16,7 @@ from twinhub.model.types import JsonValue
 from twinhub.protocol import Envelope, encode_envelope, error_envelope
 from twinhub.service.event_headers import ORIGIN_HEADER
 from twinhub.service.live import Declaration, LiveHub, Receipts
+from twinhub.service.migration import DefinitionMigration
 from twinhub.service.permissions import PermissionService
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
@@ -37,6 +38,7 @@ class SessionServices:
     events: EventHub  # committed thing events
     live: LiveHub  # live messages, commands, events, their responses, and acknowledgements
     permissions: PermissionService  # checkPermissions: the worker's one, as HTTP's route uses
+    migration: DefinitionMigration | None = None  # `migrate` (migrateDefinition); None: refused as unknown
 
 
 class Party:

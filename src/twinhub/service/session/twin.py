@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from twinhub.history import HISTORY_TIMESTAMP_HEADER, parse_device_time
-from twinhub.model.errors import ThingConflict, ThingPreconditionFailed
+from twinhub.model.errors import ThingConflict, ThingPreconditionFailed, TopicPathUnknown
 from twinhub.model.etag import Preconditions
 from twinhub.model.headers import TWIN_PERSISTED, parse_bool, parse_historical_revision, parse_timestamp
 from twinhub.model.policy import PolicyCommand
@@ -22,6 +22,7 @@ from twinhub.protocol import (
     SignalHeaders,
     acks_envelope,
     header_text,
+    migrate_command,
     policy_response,
     reply_headers,
     signal_headers,
@@ -81,6 +82,9 @@ def _event_headers(party: Party, steering: SignalHeaders) -> dict[str, str]:
 
 
 async def thing_command(party: Party, envelope: Envelope) -> None:
+    if envelope.topic.action == "migrate":
+        await _migrate(party, envelope)
+        return
     signal = parse_thing_command(envelope)
     steering = signal_headers(envelope.headers, default_acks=(TWIN_PERSISTED,))
     if isinstance(signal, ModifyThing):
@@ -153,6 +157,27 @@ async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steerin
         value: JsonValue | Missing = executed.applied.created_value if created else MISSING
         extra: dict[str, JsonValue] = {} if executed.etag is None else {"etag": executed.etag}
         party.send(thing_response(envelope, 201 if created else 204, value,
+                                  headers=reply_headers(envelope.headers, extra=extra)))
+
+
+async def _migrate(party: Party, envelope: Envelope) -> None:
+    """Ditto's `migrate` (MigrateThingDefinition): 200 `APPLIED` or, with `dry-run`, 202 `DRY_RUN`, the value
+    `{thingId, patch, mergeStatus}` (protocol `ThingDefinitionMigrateResponseSignalMapper`)."""
+    signal = migrate_command(envelope)
+    migration = party.services.migration
+    if migration is None:
+        raise TopicPathUnknown(str(envelope.topic), "Thing definitions cannot be migrated here.")
+    steering = signal_headers(envelope.headers, default_acks=(TWIN_PERSISTED,))
+    dry_run_text = header_text(envelope.headers, "dry-run")
+    migrated = await migration.migrate(signal.thing_id, signal.value, party.subjects,
+                                       dry_run=dry_run_text is not None and parse_bool("dry-run", dry_run_text),
+                                       headers=_event_headers(party, steering),
+                                       preconditions=_preconditions(envelope.headers))
+    if steering.response_required:
+        value: JsonValue = {"thingId": signal.thing_id, "patch": migrated.patch,
+                 "mergeStatus": "APPLIED" if migrated.applied else "DRY_RUN"}
+        extra: dict[str, JsonValue] = {} if migrated.etag is None else {"etag": migrated.etag}
+        party.send(thing_response(envelope, 200 if migrated.applied else 202, value,
                                   headers=reply_headers(envelope.headers, extra=extra)))
 
 
