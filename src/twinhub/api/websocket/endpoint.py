@@ -28,7 +28,6 @@ from twinhub.service.session import (
     CloseReason,
     Session,
     SessionLimits,
-    SessionServices,
     SessionTasks,
 )
 
@@ -57,10 +56,8 @@ async def endpoint(websocket: WebSocket) -> None:
     try:
         await websocket.accept()
         async with SessionTasks() as tasks:
-            services = SessionServices(ctx.things, ctx.policies, ctx.search, ctx.events, ctx.live, ctx.permissions,
-                                       ctx.migration)
             session = Session(
-                services, auth, tasks=tasks, declared_acks=declared, budget=ctx.budget,
+                ctx.session_services, auth, tasks=tasks, declared_acks=declared, budget=ctx.budget,
                 refresh=lambda token: _authenticate_token(ctx, token),
                 limits=SessionLimits(max_frame_size=ctx.settings.max_request_size,
                                      buffer_bytes=ctx.settings.session_buffer_bytes))
