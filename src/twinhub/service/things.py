@@ -24,8 +24,18 @@ from twinhub.model.errors import (
     TwinhubError,
 )
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
-from twinhub.model.events import NO_HEADERS, EventHeaders, JournalEntry, Thing, ThingWrite, format_timestamp
+from twinhub.model.events import (
+    NO_HEADERS,
+    EventHeaders,
+    JournalEntry,
+    Thing,
+    ThingWrite,
+    format_timestamp,
+    thing_document,
+    thing_from_document,
+)
 from twinhub.model.ids import parse_policy_id
+from twinhub.model.metadata import METADATA_FIELD, MetadataHeaders
 from twinhub.model.pointer import get_at
 from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify, missing_part
@@ -37,6 +47,7 @@ from twinhub.service.creation import changed_policy_id, plan_creation, refuse_in
 from twinhub.service.enforcement import (
     authorize_write,
     ensure_readable,
+    metadata_view,
     readable_view,
 )
 from twinhub.service.historical import HistoryAccess
@@ -60,12 +71,18 @@ class Retrieved:
     thing: Thing
     value: JsonValue
     etag: str
+    metadata: JsonObject | None = None  # the readable `_metadata` of the thing, when asked for and there is some
 
 
 @dataclass(frozen=True, slots=True)
 class Executed:
     applied: Applied
     etag: str | None
+
+
+def with_metadata(view: JsonObject, metadata: JsonObject | None) -> JsonObject:
+    """A thing's READ view with its readable metadata under `_metadata`, if it has any."""
+    return view if metadata is None else {**view, METADATA_FIELD: metadata}
 
 
 def entity_tag(thing: Thing | None, path: Pointer, enforcer: Enforcer | None, subjects: tuple[str, ...]) -> str | None:
@@ -95,7 +112,8 @@ class ThingService:
                                     remember=self._remember_commit, max_pending=max_pending_per_thing)
         self._policies = policies
         self._max_thing_size = max_thing_size
-        self._cache = CompactCache(Thing, max_entries=cache_size, max_bytes=cache_bytes)
+        self._cache = CompactCache(thing_from_document, max_entries=cache_size, max_bytes=cache_bytes,
+                                   keep=thing_document)
         self._clock = clock
         self._point_listeners: list[Callable[[tuple[Point, ...]], None]] = []
 
@@ -103,15 +121,16 @@ class ThingService:
 
     async def retrieve(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
                        preconditions: Preconditions = NO_PRECONDITIONS,
-                       condition: Condition | None = None) -> Retrieved:
-        """The readable part of the current thing at `path`; raises Ditto's 404s, 412 or 304."""
+                       condition: Condition | None = None, metadata: bool = False) -> Retrieved:
+        """The readable part of the current thing at `path` (with its readable metadata if `metadata`); raises
+        Ditto's 404s, 412 or 304."""
         classify(path)
         thing = await self._load(thing_id)
         if not exists(thing):
             raise ThingNotAccessible(thing_id)
         assert thing is not None
         enforcer = await self.enforcer(thing)
-        return self._read(thing, path, subjects, enforcer, preconditions, condition)
+        return self._read(thing, path, subjects, enforcer, preconditions, condition, metadata)
 
     async def retrieve_many(self, thing_ids: Sequence[str],
                             subjects: tuple[str, ...]) -> list[tuple[Thing, JsonObject]]:
@@ -120,12 +139,13 @@ class ThingService:
         found: list[tuple[Thing, JsonObject]] = []
         for thing_id in thing_ids:
             try:
-                retrieved = await self.retrieve(thing_id, (), subjects)
+                retrieved = await self.retrieve(thing_id, (), subjects, metadata=True)
             except TwinhubError as error:
                 if error.status == 404:
                     continue
                 raise
-            found.append((retrieved.thing, retrieved.value if isinstance(retrieved.value, dict) else {}))
+            view = retrieved.value if isinstance(retrieved.value, dict) else {}
+            found.append((retrieved.thing, with_metadata(view, retrieved.metadata)))
         return found
 
     async def retrieve_historical(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
@@ -150,7 +170,7 @@ class ThingService:
         return self._read(thing, path, subjects, enforcer, NO_PRECONDITIONS)
 
     def _read(self, thing: Thing, path: Pointer, subjects: tuple[str, ...], enforcer: Enforcer | None,
-              preconditions: Preconditions, condition: Condition | None = None) -> Retrieved:
+              preconditions: Preconditions, condition: Condition | None = None, metadata: bool = False) -> Retrieved:
         enforcer = ensure_readable(enforcer, subjects, thing.thing_id, path)
         if condition is not None:
             require_readable_condition((condition,), enforcer, subjects, thing.thing_id)
@@ -162,15 +182,25 @@ class ThingService:
         check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                             current=tag, is_read=True)
         if condition is not None:
-            root = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
+            root = self._condition_view(enforcer, subjects, thing)
             check_condition(condition, thing, root, self._clock())
-        return Retrieved(thing, view, tag)
+        readable = metadata_view(enforcer, subjects, thing.metadata) if metadata and thing.metadata else None
+        return Retrieved(thing, view, tag, readable)
+
+    def _condition_view(self, enforcer: Enforcer, subjects: tuple[str, ...], thing: Thing) -> JsonValue:
+        """What a condition sees of `thing`: the subjects' READ view, with its readable `_metadata`."""
+        root = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
+        if thing.metadata and isinstance(root, dict):
+            return with_metadata(root, metadata_view(enforcer, subjects, thing.metadata))
+        return root
 
     async def view(self, thing: Thing, subjects: tuple[str, ...]) -> JsonObject:
-        """What the subjects may READ of `thing` (as GET shows it); 404 when nothing."""
+        """What the subjects may READ of `thing` (as GET shows it, with its readable `_metadata` for a `fields`
+        selection to keep or drop: see `twinhub.service.views`); 404 when nothing."""
         enforcer = ensure_readable(await self.enforcer(thing), subjects, thing.thing_id, ())
         view = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
-        return view if isinstance(view, dict) else {"thingId": thing.thing_id}
+        view = view if isinstance(view, dict) else {"thingId": thing.thing_id}
+        return with_metadata(view, metadata_view(enforcer, subjects, thing.metadata)) if thing.metadata else view
 
     async def enforcer(self, thing: Thing | str) -> Enforcer | None:
         """The enforcer of a thing's policy, for the thing given or for the current thing of that id; None
@@ -229,20 +259,22 @@ class ThingService:
                       preconditions: Preconditions = NO_PRECONDITIONS,
                       allow_policy_lockout: bool = False, condition: Condition | None = None,
                       headers: EventHeaders = NO_HEADERS, history_time: datetime | None = None,
-                      patch_conditions: Sequence[PatchCondition] = ()) -> Executed:
+                      patch_conditions: Sequence[PatchCondition] = (),
+                      metadata: MetadataHeaders | None = None) -> Executed:
         """Authorize `command`, apply it and commit it with its event and its history points; returns once the
         write is durable. `headers` (the command's Ditto headers) travel with the published event;
         `history_time` (a device's own timestamp) is the points' time instead of the event's; `patch_conditions`
-        (of a merge) cut the parts of its patch whose conditions do not hold."""
+        (of a merge) cut the parts of its patch whose conditions do not hold; `metadata` (its metadata headers)
+        changes the thing's metadata."""
         classify(command.path)
         return await self._writer.execute(command.thing_id, lambda: self._execute_once(
             command, subjects, preconditions, allow_policy_lockout, condition, headers, history_time,
-            patch_conditions if command.action == "merge" else ()))
+            patch_conditions if command.action == "merge" else (), metadata))
 
     async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
                             allow_policy_lockout: bool, condition: Condition | None,
                             headers: EventHeaders, history_time: datetime | None,
-                            patch_conditions: Sequence[PatchCondition]) -> Executed:
+                            patch_conditions: Sequence[PatchCondition], metadata: MetadataHeaders | None) -> Executed:
         current = await self._load(command.thing_id)
         creating = not exists(current) and not command.path and command.action != "delete"
         policy_write = None
@@ -275,14 +307,17 @@ class ThingService:
             partial = not enforcer.has_unrestricted(subjects, "thing", (), [READ])
             if condition is not None or (partial and command.if_equal != "update"):
                 root = readable_view(enforcer, subjects, current.thing_id, (), current.doc)
-                if condition is not None:
+                if condition is not None and current.metadata:
+                    check_condition(condition, current, self._condition_view(enforcer, subjects, current),
+                                    self._clock())
+                elif condition is not None:
                     check_condition(condition, current, root, self._clock())
                 if partial and isinstance(root, dict):
                     visible = root
             if patch_conditions:
                 command = replace(command, value=filter_patch(command.value, patch_conditions, current, self._clock()))
         applied = apply(current, command, now=self._clock(), max_size=self._max_thing_size,
-                        visible=visible)
+                        visible=visible, metadata=metadata)
         event = replace(applied.event, headers=headers) if headers else applied.event  # not stored, published
         write = ThingWrite(applied.thing, event, current.revision if current else 0, applied.encoded)
         before = current.doc if exists(current) and current is not None else None
