@@ -11,6 +11,7 @@ of removed data); the header model `base/model/.../headers/metadata/DefaultMetad
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 
 import httpx
@@ -331,3 +332,47 @@ def test_metadata_in_conditions(client: httpx.Client, lamp: str) -> None:
     assert_error(failed, 412, "things:condition.failed")
     read = client.get(lamp, params={"condition": "exists(_metadata/attributes/t)"})
     assert read.status_code == 200
+
+
+def _search(client: httpx.Client, namespace: str, **params: str) -> list[dict[str, object]]:
+    response = client.get("/search/things", params={"namespaces": namespace, **params})
+    assert response.status_code == 200, response.text
+    return response.json()["items"]  # type: ignore[no-any-return]
+
+
+def test_search_filters_sorts_and_selects_metadata(client: httpx.Client) -> None:
+    """Ditto's search knows `_metadata/<ptr>` as a field (rql `MetadataExpression`, search's `ThingsFieldExpression
+    Factory`): filters and sorts over it, and `fields=_metadata` shows it in the items; a write's metadata is
+    found by the search right after it, and what a later write removes is no longer found."""
+    namespace = f"org.meta{uuid.uuid4().hex[:10]}"
+    for n, unit in ((1, "C"), (2, "F"), (3, "C")):
+        assert client.put(f"/things/{namespace}:t{n}", json={"attributes": {"t": n}},
+                          headers=put_metadata(("attributes/t/unit", unit))).status_code == 201
+    found = _search(client, namespace, filter='eq(_metadata/attributes/t/unit,"C")', fields="thingId")
+    assert [item["thingId"] for item in found] == [f"{namespace}:t1", f"{namespace}:t3"]
+    ordered = _search(client, namespace, option="sort(-_metadata/attributes/t/unit,+thingId)",
+                      fields="thingId,_metadata")
+    assert [item["thingId"] for item in ordered] == [f"{namespace}:t2", f"{namespace}:t1", f"{namespace}:t3"]
+    assert ordered[0]["_metadata"] == {"attributes": {"t": {"unit": "F"}}}
+    assert all("_metadata" not in item for item in _search(client, namespace))
+    assert client.delete(f"/things/{namespace}:t1/attributes/t").status_code == 204
+    assert [item["thingId"] for item in _search(client, namespace, filter="exists(_metadata/attributes/t)")] == [
+        f"{namespace}:t2", f"{namespace}:t3"]
+
+
+def test_search_does_not_find_by_metadata_of_revoked_data(client: httpx.Client,
+                                                          as_user: Callable[[str], httpx.Client]) -> None:
+    """As reads do (`test_metadata_of_revoked_data_is_not_readable`), search treats the metadata of data the caller
+    may not READ as absent: it neither matches nor shows."""
+    namespace = f"org.meta{uuid.uuid4().hex[:10]}"
+    policy = owner_and("reader", {"thing:/": {"grant": ["READ"], "revoke": []},
+                                  "thing:/attributes/secret": {"grant": [], "revoke": ["READ"]}})
+    assert client.put(f"/things/{namespace}:x", json={"_policy": policy, "attributes": {"open": 1, "secret": 2}},
+                      headers=put_metadata(("attributes/*/k", "m"))).status_code == 201
+    reader = as_user("reader")
+    assert _search(client, namespace, filter='eq(_metadata/attributes/secret/k,"m")', fields="thingId") == [
+        {"thingId": f"{namespace}:x"}]
+    assert _search(reader, namespace, filter='eq(_metadata/attributes/secret/k,"m")') == []
+    assert _search(reader, namespace, filter="exists(_metadata/attributes/secret)") == []
+    [item] = _search(reader, namespace, filter='eq(_metadata/attributes/open/k,"m")', fields="_metadata")
+    assert item == {"_metadata": {"attributes": {"open": {"k": "m"}}}}

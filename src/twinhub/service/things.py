@@ -324,7 +324,9 @@ class ThingService:
         points = self._history_rules.select(changed_points(
             command.thing_id, before, None if applied.thing.deleted else applied.thing.doc,
             time=history_time or applied.event.timestamp, revision=applied.thing.revision, under=command.path))
-        index_changes = (thing_index_change(write, before),)  # the search index rows of what changed, not all
+        before_metadata = current.metadata if exists(current) and current is not None else None
+        # the search index rows of what changed, not all
+        index_changes = (thing_index_change(write, before, before_metadata),)
         if policy_write is not None:  # created with the thing, in the same transaction
             policy = policy_write.policy
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)

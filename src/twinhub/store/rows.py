@@ -138,7 +138,8 @@ def encode_write(write: EntityWrite, index_change: ThingIndexChange | None = Non
         else:
             index_removed = EVERY_ROW
             if not entity.deleted:
-                index_rows = tuple((entity_id, *row) for row in thing_index_rows(entity.doc))
+                index_rows = tuple((entity_id, *row) for row in thing_index_rows(
+                    entity.doc, entity.metadata if isinstance(entity, Thing) else None))
     return EncodedWrite(
         kind,
         entity_id,
