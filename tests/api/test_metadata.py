@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.api.helpers import MERGE, assert_error, owner_and
+from tests.api.websocket import DittoSocket, topic
 
 LAMP = {"policyId": None, "features": {"lamp": {"properties": {"color": {"r": 100, "g": 0, "b": 255},
                                                                "status": {"on": "true"}}}}}
@@ -376,3 +377,27 @@ def test_search_does_not_find_by_metadata_of_revoked_data(client: httpx.Client,
     assert _search(reader, namespace, filter="exists(_metadata/attributes/secret)") == []
     [item] = _search(reader, namespace, filter='eq(_metadata/attributes/open/k,"m")', fields="_metadata")
     assert item == {"_metadata": {"attributes": {"open": {"k": "m"}}}}
+
+
+def test_ditto_protocol_headers_put_get_and_select_metadata(socket: DittoSocket, thing_id: str) -> None:
+    """protocol-specification.md headers: `put-metadata` (a JSON array, here as JSON itself) on a Ditto Protocol
+    modify; `get-metadata` on a retrieve answers `ditto-metadata` in the response headers; `fields` may select
+    `_metadata`; two metadata headers are `things:metadata.headersconflict`."""
+    created = socket.request({"topic": topic(thing_id, "things/twin/commands/create"), "path": "/",
+                              "value": {"attributes": {"t": 1}},
+                              "headers": {"put-metadata": [{"key": "/attributes/t/unit", "value": "C"}]}})
+    assert created["status"] == 201 and "_metadata" not in created["value"]
+    modified = socket.request({"topic": topic(thing_id, "things/twin/commands/modify"), "path": "/attributes/u",
+                               "value": 2, "headers": {"put-metadata": '[{"key":"unit","value":"K"}]'}})
+    assert modified["status"] == 201
+    retrieved = socket.request({"topic": topic(thing_id, "things/twin/commands/retrieve"), "path": "/attributes",
+                                "headers": {"get-metadata": "*/unit"}})
+    assert retrieved["status"] == 200 and retrieved["value"] == {"t": 1, "u": 2}
+    assert retrieved["headers"]["ditto-metadata"] == {"t": {"unit": "C"}, "u": {"unit": "K"}}
+    selected = socket.request({"topic": topic(thing_id, "things/twin/commands/retrieve"), "path": "/",
+                               "fields": "thingId,_metadata", "headers": {}})
+    assert selected["value"] == {"thingId": thing_id,
+                                 "_metadata": {"attributes": {"t": {"unit": "C"}, "u": {"unit": "K"}}}}
+    conflict = socket.request({"topic": topic(thing_id, "things/twin/commands/modify"), "path": "/attributes/u",
+                               "value": 3, "headers": {"put-metadata": "[]", "delete-metadata": "unit"}})
+    assert conflict["status"] == 400 and conflict["value"]["error"] == "things:metadata.headersconflict"
