@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.api.helpers import MERGE, assert_error, owner_and
-from tests.api.websocket import DittoSocket, topic
+from tests.api.websocket import DittoSocket, open_socket, topic
 
 LAMP = {"policyId": None, "features": {"lamp": {"properties": {"color": {"r": 100, "g": 0, "b": 255},
                                                                "status": {"on": "true"}}}}}
@@ -401,3 +401,31 @@ def test_ditto_protocol_headers_put_get_and_select_metadata(socket: DittoSocket,
     conflict = socket.request({"topic": topic(thing_id, "things/twin/commands/modify"), "path": "/attributes/u",
                                "value": 3, "headers": {"put-metadata": "[]", "delete-metadata": "unit"}})
     assert conflict["status"] == 400 and conflict["value"]["error"] == "things:metadata.headersconflict"
+
+
+def _event(socket: DittoSocket, thing_id: str) -> dict[str, object]:
+    prefix = topic(thing_id, "things/twin/events/")
+    frame = socket.receive_until(lambda frame: isinstance(frame, dict) and frame["topic"].startswith(prefix))
+    assert isinstance(frame, dict)
+    return frame
+
+
+def test_events_carry_the_metadata_the_subscriber_may_read(client: httpx.Client, server_url: str,
+                                                           thing_id: str) -> None:
+    """Ditto's events carry the metadata their command set, relative to the event's path, as the Ditto Protocol
+    payload's `metadata` (protocol `ImmutablePayload`, `JsonFields.METADATA`); events of commands without
+    metadata headers carry none. A subscriber who may not READ `thing:/_metadata` gets the event without it."""
+    policy = owner_and("nosy", {"thing:/": {"grant": ["READ"], "revoke": []},
+                                "thing:/_metadata": {"grant": [], "revoke": ["READ"]}})
+    thing = f"/things/{thing_id}"
+    assert client.put(thing, json={"_policy": policy, "attributes": {"t": 1}}).status_code == 201
+    with open_socket(server_url) as owner, open_socket(server_url, "nosy") as nosy:
+        owner.control("START-SEND-EVENTS")
+        nosy.control("START-SEND-EVENTS")
+        assert client.put(f"{thing}/attributes/t", json=2, headers=put_metadata(("unit", "C"))).status_code == 204
+        seen = _event(owner, thing_id)
+        assert (seen["path"], seen["value"], seen["metadata"]) == ("/attributes/t", 2, {"unit": "C"})
+        hidden = _event(nosy, thing_id)
+        assert hidden["value"] == 2 and "metadata" not in hidden
+        assert client.put(f"{thing}/attributes/t", json=3).status_code == 204
+        assert "metadata" not in _event(owner, thing_id)

@@ -92,6 +92,9 @@ class ThingEvent:
     # the event so that live history sees exactly what committed, on every worker; like `headers`, not part
     # of its identity and not stored in the journal (the points have their own table).
     points: tuple[Point, ...] = field(default=(), compare=False, hash=False, repr=False)
+    # The thing's metadata at `path` after a command that sent metadata headers (Ditto's event metadata, which the
+    # Ditto Protocol shows as the payload's `metadata`); published, not journaled.
+    metadata: JsonObject | None = field(default=None, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,7 @@ class Envelope:
     status: int | None = None
     revision: int | None = None
     timestamp: str | None = None
+    metadata: JsonObject | None = None  # an event's metadata at its path (Ditto's payload `metadata`)
 
     def to_json(self) -> JsonObject:
         """The envelope as a JSON object (see `envelope_to_json`)."""
@@ -132,6 +133,8 @@ def envelope_to_json(envelope: Envelope) -> JsonObject:
         message["revision"] = envelope.revision
     if envelope.timestamp is not None:
         message["timestamp"] = envelope.timestamp
+    if envelope.metadata is not None:
+        message["metadata"] = envelope.metadata
     return message
 
 

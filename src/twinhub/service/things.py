@@ -319,6 +319,10 @@ class ThingService:
         applied = apply(current, command, now=self._clock(), max_size=self._max_thing_size,
                         visible=visible, metadata=metadata)
         event = replace(applied.event, headers=headers) if headers else applied.event  # not stored, published
+        if metadata is not None and (metadata.put or metadata.delete) and applied.thing.metadata is not None:
+            shown = get_at(applied.thing.metadata, command.path)
+            if isinstance(shown, dict):
+                event = replace(event, metadata=shown)
         write = ThingWrite(applied.thing, event, current.revision if current else 0, applied.encoded)
         before = current.doc if exists(current) and current is not None else None
         points = self._history_rules.select(changed_points(
