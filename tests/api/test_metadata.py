@@ -429,3 +429,17 @@ def test_events_carry_the_metadata_the_subscriber_may_read(client: httpx.Client,
         assert hidden["value"] == 2 and "metadata" not in hidden
         assert client.put(f"{thing}/attributes/t", json=3).status_code == 204
         assert "metadata" not in _event(owner, thing_id)
+
+
+def test_extra_fields_may_select_metadata(client: httpx.Client, server_url: str, thing_id: str) -> None:
+    """`extraFields` enrich an event with fields of the thing as a retrieve with those `fields` shows them
+    (Ditto's signal enrichment), `_metadata` included and READ-filtered like a read."""
+    thing = f"/things/{thing_id}"
+    assert client.put(thing, json={"attributes": {"t": 1}}, headers=put_metadata(("attributes/t/unit", "C"))) \
+        .status_code == 201
+    with open_socket(server_url) as owner:
+        owner.control("START-SEND-EVENTS?extraFields=_metadata/attributes")
+        assert client.put(f"{thing}/attributes/t", json=2).status_code == 204
+        frame = _event(owner, thing_id)
+        assert frame["extra"] == {"_metadata": {"attributes": {"t": {"unit": "C"}}}}
+        assert "metadata" not in frame

@@ -19,6 +19,7 @@ import orjson
 
 from twinhub.model.events import Thing, ThingEvent, format_timestamp
 from twinhub.model.fields import FieldSelector, select
+from twinhub.model.metadata import METADATA_FIELD
 from twinhub.model.pointer import format_pointer, get_at, set_at
 from twinhub.model.points import Point, leaf_pointer
 from twinhub.model.policy import READ
@@ -251,6 +252,8 @@ class EventView:
         thing = self.thing
         if thing is None:
             return {}
+        if thing.metadata is not None and METADATA_FIELD in selector.top_level_keys():
+            return self._with_readable_metadata(subjects, selector, thing)
         selected = self._selected.get(selector)
         if selected is None:
             selected = self._selected[selector] = select(thing.doc, selector)
@@ -261,6 +264,16 @@ class EventView:
         if whole is None:
             whole = self._whole_extras[selector] = _with_allowed_fields(thing, selected, view, selector)
         return whole
+
+    def _with_readable_metadata(self, subjects: tuple[str, ...], selector: FieldSelector, thing: Thing) -> JsonObject:
+        """The extra fields of a thing with metadata, `_metadata` among them (as enriching with a retrieve of the
+        thing shows them in Ditto), each READ-filtered: computed per subjects, never shared."""
+        selected = select(thing.doc, selector)
+        fields = _with_allowed_fields(thing, selected, self.enforcer.view(subjects, "thing", (), selected), selector)
+        readable = metadata_view(self.enforcer, subjects, thing.metadata)
+        if readable is not None:
+            fields.update(select({METADATA_FIELD: readable}, selector))
+        return fields
 
     def _passes(self, interest: Interest, value: JsonValue | Missing, extra: JsonObject | None) -> bool:
         key = (id(value), id(extra))
