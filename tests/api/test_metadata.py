@@ -443,3 +443,14 @@ def test_extra_fields_may_select_metadata(client: httpx.Client, server_url: str,
         frame = _event(owner, thing_id)
         assert frame["extra"] == {"_metadata": {"attributes": {"t": {"unit": "C"}}}}
         assert "metadata" not in frame
+
+
+def test_utf8_in_put_metadata_and_metadata_of_several_things(client: httpx.Client, lamp: str) -> None:
+    """A `put-metadata` header carries UTF-8 JSON (HTTP hands its bytes over as latin-1: twinhub reads them as the
+    UTF-8 they are); `GET /things?ids=...&fields=_metadata` shows each thing's metadata as a single GET does."""
+    raw = json.dumps([{"key": "unit", "value": "°C"}], ensure_ascii=False).encode()
+    assert client.put(f"{lamp}/attributes/t", json=1, headers={"put-metadata": raw}).status_code == 201  # type: ignore[dict-item]
+    thing_id = lamp.removeprefix("/things/")
+    listed = client.get("/things", params={"ids": thing_id, "fields": "thingId,_metadata"})
+    assert listed.json() == [{"thingId": thing_id, "_metadata": {"attributes": {"t": {"unit": "°C"}}}}]
+    assert client.get("/things", params={"ids": thing_id}).json()[0].get("_metadata") is None
