@@ -70,3 +70,15 @@ async def test_search_hides_the_metadata_of_unreadable_data(store: Store) -> Non
     assert (await store.search(spec("exists(_metadata/attributes/secret)"))).things == ()
     assert (await store.search(spec('eq(_metadata/attributes/t/unit,"C")', subjects=("bob",)))).things == ()
     assert len((await store.search(spec("eq(attributes/t,20)", subjects=("bob",)))).things) == 1
+
+
+async def test_search_sorts_by_metadata(store: Store) -> None:
+    """`sort(+_metadata/<ptr>)` orders by the metadata's index rows, things without it first (as for data)."""
+    await store.commit(unit(PolicyIndex(OPEN, (grant("alice"),), ())))
+    for name, unit_name in (("x", "K"), ("y", "C"), ("z", None)):
+        metadata = None if unit_name is None else {"attributes": {"t": {"unit": unit_name}}}
+        await store.commit(unit(_with_metadata(f"org.twinhub:{name}", metadata)))
+    hits = await store.search(spec(sort="sort(+_metadata/attributes/t/unit)"))
+    assert [thing.thing_id for thing in hits.things] == ["org.twinhub:z", "org.twinhub:y", "org.twinhub:x"]
+    descending = await store.search(spec(sort="sort(-_metadata/attributes/t/unit)"))
+    assert [thing.thing_id for thing in descending.things] == ["org.twinhub:x", "org.twinhub:y", "org.twinhub:z"]
