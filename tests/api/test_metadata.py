@@ -454,3 +454,24 @@ def test_utf8_in_put_metadata_and_metadata_of_several_things(client: httpx.Clien
     listed = client.get("/things", params={"ids": thing_id, "fields": "thingId,_metadata"})
     assert listed.json() == [{"thingId": thing_id, "_metadata": {"attributes": {"t": {"unit": "°C"}}}}]
     assert client.get("/things", params={"ids": thing_id}).json()[0].get("_metadata") is None
+
+
+def test_historical_reads_show_the_metadata_of_their_revision(client: httpx.Client, lamp: str) -> None:
+    """basic-history.md: a retrieve `at-historical-revision` shows the thing as it was, `fields=_metadata` and
+    `get-metadata` included (Ditto keeps metadata in its snapshots and events)."""
+    assert client.put(f"{lamp}/attributes/t", json=1, headers=put_metadata(("unit", "C"))).status_code == 201
+    revision = client.get(lamp, params={"fields": "_revision"}).json()["_revision"]
+    assert client.put(f"{lamp}/attributes/t", json=2, headers=put_metadata(("unit", "K"))).status_code == 204
+    assert client.delete(f"{lamp}/attributes/t").status_code == 204
+
+    def at(rev: int) -> object:
+        response = client.get(lamp, params={"fields": "_metadata"}, headers={"at-historical-revision": str(rev)})
+        assert response.status_code == 200, response.text
+        return response.json().get("_metadata")
+
+    assert at(revision) == {"attributes": {"t": {"unit": "C"}}}
+    assert at(revision + 1) == {"attributes": {"t": {"unit": "K"}}}
+    assert at(revision + 2) == {"attributes": {}}
+    answer = client.get(f"{lamp}/attributes", headers={"at-historical-revision": str(revision),
+                                                      "get-metadata": "t/unit"})
+    assert json.loads(answer.headers["ditto-metadata"]) == {"t": {"unit": "C"}}

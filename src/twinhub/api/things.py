@@ -174,12 +174,13 @@ async def _execute(ctx: Context, command: ThingCommand, auth: AuthContext, heade
 
 async def _retrieve(ctx: Context, auth: AuthContext, thing_id: str, path: Pointer,
                     headers: RequestHeaders) -> Response:
+    wants_metadata = wants_field(headers.fields, METADATA_FIELD) or (
+        headers.metadata is not None and bool(headers.metadata.get))
     if headers.at_revision is not None or headers.at_timestamp is not None:
         retrieved = await ctx.things.retrieve_historical(
-            thing_id, path, auth.subjects, revision=headers.at_revision, timestamp=headers.at_timestamp)
+            thing_id, path, auth.subjects, revision=headers.at_revision, timestamp=headers.at_timestamp,
+            metadata=wants_metadata)
     else:
-        wants_metadata = wants_field(headers.fields, METADATA_FIELD) or (
-            headers.metadata is not None and bool(headers.metadata.get))
         retrieved = await ctx.things.retrieve(thing_id, path, auth.subjects, preconditions=headers.preconditions,
                                               condition=headers.condition, metadata=wants_metadata)
     value = retrieved.value

@@ -149,7 +149,8 @@ class ThingService:
         return found
 
     async def retrieve_historical(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
-                                  revision: int | None = None, timestamp: datetime | None = None) -> Retrieved:
+                                  revision: int | None = None, timestamp: datetime | None = None,
+                                  metadata: bool = False) -> Retrieved:
         """The readable part at `path` of the thing as it was at `revision` or at `timestamp`, in its current
         life and through the policies `twinhub.service.historical` names; raises ThingHistoryNotFound (404)
         for a revision before the current life, of a deleted thing, or that the caller may not read."""
@@ -167,7 +168,7 @@ class ThingService:
         enforcer = await self.history_access(current, now).enforcer_at(thing.doc.get("policyId"), thing.modified)
         if enforcer is None or not enforcer.has_partial(subjects, "thing", (), [READ]):
             raise ThingHistoryNotFound(thing_id, at)
-        return self._read(thing, path, subjects, enforcer, NO_PRECONDITIONS)
+        return self._read(thing, path, subjects, enforcer, NO_PRECONDITIONS, metadata=metadata)
 
     def _read(self, thing: Thing, path: Pointer, subjects: tuple[str, ...], enforcer: Enforcer | None,
               preconditions: Preconditions, condition: Condition | None = None, metadata: bool = False) -> Retrieved:
@@ -319,10 +320,9 @@ class ThingService:
         applied = apply(current, command, now=self._clock(), max_size=self._max_thing_size,
                         visible=visible, metadata=metadata)
         event = replace(applied.event, headers=headers) if headers else applied.event  # not stored, published
-        if metadata is not None and (metadata.put or metadata.delete) and applied.thing.metadata is not None:
-            shown = get_at(applied.thing.metadata, command.path)
-            if isinstance(shown, dict):
-                event = replace(event, metadata=shown)
+        if metadata is not None and (metadata.put or metadata.delete) and not applied.thing.deleted:
+            shown = MISSING if applied.thing.metadata is None else get_at(applied.thing.metadata, command.path)
+            event = replace(event, metadata=shown if isinstance(shown, dict) else {})
         write = ThingWrite(applied.thing, event, current.revision if current else 0, applied.encoded)
         before = current.doc if exists(current) and current is not None else None
         points = self._history_rules.select(changed_points(

@@ -90,10 +90,12 @@ class EncodedWrite:
 
 def keeps_snapshot(event: ThingEvent | PolicyEvent | ConnectionEvent) -> bool:
     """Creations of the whole thing start a history; every SNAPSHOT_INTERVAL-th revision bounds replay.
-    A connection's events carry its whole JSON: they need no snapshot."""
+    A connection's events carry its whole JSON: they need no snapshot. A thing event that set or deleted metadata
+    keeps one too: the journal keeps no metadata headers, so its past metadata is read from there."""
     if isinstance(event, ConnectionEvent):
         return False
-    return (event.action == "created" and not event.path) or event.revision % SNAPSHOT_INTERVAL == 0
+    return ((event.action == "created" and not event.path) or event.revision % SNAPSHOT_INTERVAL == 0
+            or (isinstance(event, ThingEvent) and event.metadata is not None))
 
 
 def encode_write(write: EntityWrite, index_change: ThingIndexChange | None = None) -> EncodedWrite:
