@@ -169,6 +169,16 @@ def test_modifying_without_headers_keeps_metadata(client: httpx.Client, lamp: st
     assert metadata_of(client, lamp) == {"attributes": {"a": {"k": 1}}}
 
 
+def test_data_replaced_away_loses_its_metadata(client: httpx.Client, lamp: str) -> None:
+    """basic-metadata.md: metadata of deleted data is deleted with it. twinhub applies that to data a modification
+    replaces away too (Ditto's AbstractThingEventStrategy keeps it): the metadata of keys the new value lacks goes,
+    metadata beside kept data stays."""
+    headers = put_metadata(("a/k", 1), ("b/k", 2), ("c/k", 3))
+    assert client.put(f"{lamp}/attributes", json={"a": 1, "b": 2, "c": 3}, headers=headers).status_code == 201
+    assert client.put(f"{lamp}/attributes", json={"c": 30, "d": 4}).status_code == 204
+    assert metadata_of(client, lamp) == {"attributes": {"c": {"k": 3}}}
+
+
 def test_create_with_put_metadata_and_inline_metadata(client: httpx.Client, thing_id: str) -> None:
     """CreateThing takes metadata from `put-metadata` or inline `_metadata` in the thing JSON; both at once is 400
     `things:metadata.notmodifiable` (AbstractThingCommandStrategy.commandModifiesMetadata)."""

@@ -108,7 +108,7 @@ def apply(current: Thing | None, command: ThingCommand, *, now: datetime,
     before_metadata = current.metadata if exists(current) and current is not None else None
     new_metadata = None
     if metadata is not None or before_metadata is not None or action == "created":  # free for a thing without
-        new_metadata = None if deleted else _new_metadata(current, before_metadata, command, event_value,
+        new_metadata = None if deleted else _new_metadata(current, before_metadata, command, event_value, doc,
                                                           metadata, created=action == "created" and not event_path)
     revision = (current.revision if current else 0) + 1
     created_at = current.created if exists(current) and current is not None else now
@@ -122,7 +122,7 @@ def apply(current: Thing | None, command: ThingCommand, *, now: datetime,
 
 
 def _new_metadata(current: Thing | None, before: JsonObject | None, command: ThingCommand, value: JsonValue,
-                  headers: MetadataHeaders | None, *, created: bool) -> JsonObject | None:
+                  doc: JsonObject, headers: MetadataHeaders | None, *, created: bool) -> JsonObject | None:
     """The metadata of the thing after `command`; `value` is what its event carries. A created thing may bring its
     metadata inline as `_metadata` (Ditto's CreateThing), but not together with `put-metadata`."""
     inline = command.value.get(METADATA_KEY) if created and isinstance(command.value, dict) else None
@@ -133,7 +133,7 @@ def _new_metadata(current: Thing | None, before: JsonObject | None, command: Thi
     if headers is None and before is None:
         return None
     part = get_at(current.doc, command.path) if exists(current) and current is not None else MISSING
-    return changed_metadata(before, command.action, command.path, value, part, headers)
+    return changed_metadata(before, command.action, command.path, value, part, get_at(doc, command.path), headers)
 
 
 def _check_nesting(path: Pointer, value: JsonValue) -> None:
@@ -254,7 +254,8 @@ def apply_event(current: Thing | None, event: ThingEvent) -> Thing:
     # The journal keeps no metadata headers: a replay keeps what the last snapshot had, less removed parts.
     before = current.metadata if exists(current) and current is not None else None
     metadata = None if deleted or before is None else changed_metadata(
-        before, command.action, event.path, event.value, MISSING, None)
+        before, command.action, event.path, event.value, get_at(current.doc, event.path) if current else MISSING,
+        get_at(doc, event.path), None)
     return Thing(event.thing_id, doc, event.revision, created, event.timestamp, deleted=deleted, metadata=metadata)
 
 

@@ -15,8 +15,9 @@ Ditto documents it in `basic-metadata.md`; its rules live in the things service
   wildcards expand over the existing thing). Deleting drops objects left empty.
 * Only one of the three headers per command: 400 `things:metadata.headersconflict`.
 * Metadata of removed data goes with it: deleting a part deletes its metadata, a merge patch's nulls delete the
-  metadata at their paths, and modifying a part to `{}` empties the metadata at it (Ditto's event strategies; for
-  nulls deeper than the patch's first level twinhub goes further than Ditto, which forgets them).
+  metadata at their paths, and modifying a part to `{}` empties the metadata at it (Ditto's event strategies).
+  Beyond Ditto, which keeps it, the metadata of data that a modification or merge replaced away (a key the new
+  value lacks, an object become a scalar) goes too, and so does that of nulls deeper than a patch's first level.
 """
 
 from __future__ import annotations
@@ -260,10 +261,11 @@ def _leaves(value: JsonValue, at: Pointer = ()) -> list[Pointer]:
 
 
 def changed_metadata(metadata: JsonObject | None, action: str, path: Pointer, value: JsonValue,
-                     before: JsonValue | Missing, headers: MetadataHeaders | None) -> JsonObject | None:
+                     before: JsonValue | Missing, after: JsonValue | Missing,
+                     headers: MetadataHeaders | None) -> JsonObject | None:
     """The thing's metadata after a command (`action` modify, merge or delete at `path` with `value`) given its
-    `metadata` before (None: none), the value `before` at the resource (MISSING: none) and the command's metadata
-    `headers`; None when the thing has none."""
+    `metadata` before (None: none), the data at the resource `before` and `after` it (MISSING: none) and the
+    command's metadata `headers`; None when the thing has none."""
     relative = _relative(metadata, path)
     if headers is not None and headers.put and action != "delete" and not (value is None and action == "merge"):
         for entry in _expanded(path, value, headers.put):
@@ -280,13 +282,28 @@ def changed_metadata(metadata: JsonObject | None, action: str, path: Pointer, va
     if metadata is None:
         return None
     if action == "delete" or (action == "merge" and value is None):
-        metadata = delete_at(metadata, path) if path else {}
-    elif action == "merge":
-        for nulled in _nulls(value):
-            metadata = delete_at(metadata, path + nulled)
-    elif value == {}:
+        return (delete_at(metadata, path) if path else {}) or None
+    for gone in [*_removed(before, after), *(_nulls(value) if action == "merge" else ())]:
+        metadata = delete_at(metadata, path + gone)
+    if action == "modify" and value == {}:
         metadata = _put_at(metadata, path, {})
     return metadata or None
+
+
+def _removed(before: JsonValue | Missing, after: JsonValue | Missing, at: Pointer = ()) -> list[Pointer]:
+    """The keys of data in `before` that `after` no longer has (an object replaced by a scalar loses them all);
+    beyond Ditto, which keeps the metadata of data a modification replaced away, their metadata goes with them."""
+    if not isinstance(before, dict):
+        return []
+    if not isinstance(after, dict):
+        return [(*at, key) for key in before]
+    found: list[Pointer] = []
+    for key, child in before.items():
+        if key not in after:
+            found.append((*at, key))
+        elif isinstance(child, dict):
+            found.extend(_removed(child, after[key], (*at, key)))
+    return found
 
 
 def _relative(metadata: JsonObject | None, path: Pointer) -> JsonObject | None:

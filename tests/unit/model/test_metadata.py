@@ -57,13 +57,13 @@ def test_two_headers_conflict() -> None:
 def test_create_metadata_from_scratch_on_a_feature() -> None:
     """MetadataFromCommandTest.createMetadataFromScratch: ModifyFeature with specific and `properties/*/` keys."""
     headers = put(("/scruplusFine", "^6,00.32"), ("/properties/grumbo/froodNoops", 5), ("/properties/*/lastSeen", 1955))
-    metadata = changed_metadata(None, "modify", ("features", "flux"), FEATURE, MISSING, headers)
+    metadata = changed_metadata(None, "modify", ("features", "flux"), FEATURE, MISSING, FEATURE, headers)
     assert metadata == {"features": {"flux": {"scruplusFine": "^6,00.32", "properties": {
         "grumbo": {"froodNoops": 5, "lastSeen": 1955}, "capacity": {"lastSeen": 1955}}}}}
 
 
 def test_leaf_wildcard_on_the_thing_covers_every_leaf() -> None:
-    metadata = changed_metadata(None, "modify", (), THING, MISSING, put(("*/m", 1)))
+    metadata = changed_metadata(None, "modify", (), THING, MISSING, THING, put(("*/m", 1)))
     assert metadata == {"thingId": {"m": 1}, "policyId": {"m": 1},
                         "attributes": {"year": {"m": 1}, "a": {"b": {"m": 1}}},
                         "features": {"flux": {"properties": {"capacity": {"value": {"m": 1}, "unit": {"m": 1}},
@@ -105,21 +105,30 @@ def test_wildcards_a_resource_refuses(path: tuple[str, ...], key: str) -> None:
 
 def test_removed_data_takes_its_metadata() -> None:
     """AbstractThingEventStrategy: a delete removes the metadata at its path, a merge's nulls at theirs, a modify to
-    `{}` empties it; other modifications keep it."""
+    `{}` empties it; a modification of a leaf keeps it. Beyond Ditto: data a modification replaced away loses its
+    metadata, metadata below a kept leaf stays."""
     metadata = {"attributes": {"a": {"k": 1}, "b": {"k": 2}, "c": {"k": 3}}}
-    assert changed_metadata(metadata, "delete", ("attributes", "a"), None, 1, None) == {
+    attributes = {"a": 1, "b": 2, "c": 3}
+    assert changed_metadata(metadata, "delete", ("attributes", "a"), None, 1, MISSING, None) == {
         "attributes": {"b": {"k": 2}, "c": {"k": 3}}}
-    assert changed_metadata(metadata, "merge", ("attributes",), {"a": None, "b": 5}, MISSING, None) == {
-        "attributes": {"b": {"k": 2}, "c": {"k": 3}}}
-    assert changed_metadata(metadata, "modify", ("attributes",), {}, MISSING, None) == {"attributes": {}}
-    assert changed_metadata(metadata, "modify", ("attributes", "a"), 7, 1, None) == metadata
-    assert changed_metadata(metadata, "delete", (), None, MISSING, None) is None
+    assert changed_metadata(metadata, "merge", ("attributes",), {"a": None, "b": 5}, attributes, {"b": 5, "c": 3},
+                            None) == {"attributes": {"b": {"k": 2}, "c": {"k": 3}}}
+    assert changed_metadata(metadata, "modify", ("attributes",), {}, attributes, {}, None) == {"attributes": {}}
+    assert changed_metadata(metadata, "modify", ("attributes", "a"), 7, 1, 7, None) == metadata
+    assert changed_metadata(metadata, "modify", ("attributes",), {"c": 0}, attributes, {"c": 0}, None) == {
+        "attributes": {"c": {"k": 3}}}
+    assert changed_metadata(metadata, "delete", (), None, MISSING, MISSING, None) is None
+
+
+def test_an_object_replaced_by_a_scalar_loses_the_metadata_of_its_keys() -> None:
+    metadata = {"x": {"unit": "C", "a": {"k": 1}}}
+    assert changed_metadata(metadata, "modify", ("x",), 5, {"a": 1}, 5, None) == {"x": {"unit": "C"}}
 
 
 def test_delete_metadata_drops_objects_left_empty() -> None:
     metadata = {"attributes": {"a": {"k": 1}, "b": {"k": 2, "j": 3}}}
     headers = parse_metadata_headers(None, None, "a/k,b/k", query=False)
-    assert changed_metadata(metadata, "modify", ("attributes",), {"a": 1, "b": 2}, MISSING, headers) == {
+    assert changed_metadata(metadata, "modify", ("attributes",), {"a": 1, "b": 2}, MISSING, MISSING, headers) == {
         "attributes": {"b": {"j": 3}}}
 
 
