@@ -1,5 +1,5 @@
 """The Ditto Protocol envelope: `{"topic", "headers", "path", "value"?, "fields"?, "extra"?, "status"?,
-"revision"?, "timestamp"?}`, parsed from and encoded to compact JSON.
+"revision"?, "timestamp"?, "metadata"?}`, parsed from and encoded to compact JSON.
 
 An absent `value` (`MISSING`) is not JSON `null` (`None`): a delete carries no value, a modify may set null.
 `MISSING` is the model's sentinel (`twinhub.model.types`), so a READ view that shows nothing passes straight through.
@@ -111,6 +111,7 @@ def envelope_from_json(message: JsonValue) -> Envelope:
             status=_optional_status(message),
             revision=_optional_int(message, "revision"),
             timestamp=_optional_text(message, "timestamp"),
+            metadata=_optional_object(message, "metadata"),
         )
     except ProtocolError:
         raise
