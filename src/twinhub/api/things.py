@@ -23,6 +23,7 @@ from twinhub.api.paths import ALL_METHODS, decode_keys, decode_thing_id, query_v
 from twinhub.api.responses import json_response
 from twinhub.api.search import list_things
 from twinhub.api.sse import accepts_event_stream, stream_things
+from twinhub.api.wot import thing_description, wants_description
 from twinhub.api.writes import run_write
 from twinhub.auth.context import AuthContext
 from twinhub.model.commands import ThingCommand
@@ -40,9 +41,9 @@ from twinhub.model.patches import check_http_patch
 from twinhub.model.pointer import parse_pointer
 from twinhub.model.resources import classify
 from twinhub.model.types import Pointer
+from twinhub.service.enforcement import with_metadata
 from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import WriteOutcome
-from twinhub.service.things import with_metadata
 from twinhub.service.views import (
     inline_policies,
     project_things,
@@ -142,6 +143,8 @@ async def thing_resource(request: Request) -> Response:
     method = request.method
     patch_conditions: tuple[PatchCondition, ...] = ()
     if method == "GET":
+        if wants_description(request, path):
+            return await thing_description(request, ctx, auth, thing_id, path)
         return await _retrieve(ctx, auth, thing_id, path, headers)
     if method == "PUT":
         require_json(request)

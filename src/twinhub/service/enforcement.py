@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import ThingNotAccessible
+from twinhub.model.events import Thing
 from twinhub.model.merge import patch_leaves
 from twinhub.model.metadata import METADATA_FIELD, readable_metadata
 from twinhub.model.policy import READ, WRITE
@@ -51,6 +52,19 @@ def metadata_view(enforcer: Enforcer, subjects: tuple[str, ...], metadata: JsonO
         return None
     view = readable_metadata(own, data)
     return view if isinstance(view, dict) and view else None
+
+
+def with_metadata(view: JsonObject, metadata: JsonObject | None) -> JsonObject:
+    """A thing's READ view with its readable metadata under `_metadata`, if it has any."""
+    return view if metadata is None else {**view, METADATA_FIELD: metadata}
+
+
+def condition_view(enforcer: Enforcer, subjects: tuple[str, ...], thing: Thing) -> JsonValue:
+    """What a condition sees of `thing`: the subjects' READ view, with its readable `_metadata`."""
+    root = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
+    if thing.metadata and isinstance(root, dict):
+        return with_metadata(root, metadata_view(enforcer, subjects, thing.metadata))
+    return root
 
 
 def write_paths(command: ThingCommand) -> list[Pointer]:

@@ -35,7 +35,7 @@ from twinhub.model.events import (
     thing_from_document,
 )
 from twinhub.model.ids import parse_policy_id
-from twinhub.model.metadata import METADATA_FIELD, MetadataHeaders
+from twinhub.model.metadata import MetadataHeaders
 from twinhub.model.pointer import get_at
 from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify, missing_part
@@ -46,13 +46,16 @@ from twinhub.service.conditions import Condition, check_condition, require_reada
 from twinhub.service.creation import changed_policy_id, plan_creation, refuse_inline_policy, thing_policy_id
 from twinhub.service.enforcement import (
     authorize_write,
+    condition_view,
     ensure_readable,
     metadata_view,
     readable_view,
+    with_metadata,
 )
 from twinhub.service.historical import HistoryAccess
 from twinhub.service.patch_conditions import PatchCondition, filter_patch
 from twinhub.service.policies import PolicyService
+from twinhub.service.skeletons import SkeletonSource, creates, skeleton_candidate, with_skeleton
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
@@ -80,11 +83,6 @@ class Executed:
     etag: str | None
 
 
-def with_metadata(view: JsonObject, metadata: JsonObject | None) -> JsonObject:
-    """A thing's READ view with its readable metadata under `_metadata`, if it has any."""
-    return view if metadata is None else {**view, METADATA_FIELD: metadata}
-
-
 def entity_tag(thing: Thing | None, path: Pointer, enforcer: Enforcer | None, subjects: tuple[str, ...]) -> str | None:
     """The tag of the part of `thing` at `path` as the subjects may READ it, or None when it does not exist: a
     whole thing by its revision, a part by a hash of their READ view of it (see `twinhub.model.etag`)."""
@@ -105,6 +103,7 @@ class ThingService:
                  cache_size: int = DEFAULT_CACHE_SIZE, cache_bytes: int = DEFAULT_CACHE_BYTES,
                  max_pending_per_thing: int = DEFAULT_MAX_PENDING_PER_THING,
                  history_rules: HistoryRules = RECORD_EVERY_LEAF,
+                 skeletons: SkeletonSource | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
         self._history_rules = history_rules
@@ -116,6 +115,7 @@ class ThingService:
                                    keep=thing_document)
         self._clock = clock
         self._point_listeners: list[Callable[[tuple[Point, ...]], None]] = []
+        self._skeletons = skeletons
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -183,17 +183,10 @@ class ThingService:
         check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                             current=tag, is_read=True)
         if condition is not None:
-            root = self._condition_view(enforcer, subjects, thing)
+            root = condition_view(enforcer, subjects, thing)
             check_condition(condition, thing, root, self._clock())
         readable = metadata_view(enforcer, subjects, thing.metadata) if metadata and thing.metadata else None
         return Retrieved(thing, view, tag, readable)
-
-    def _condition_view(self, enforcer: Enforcer, subjects: tuple[str, ...], thing: Thing) -> JsonValue:
-        """What a condition sees of `thing`: the subjects' READ view, with its readable `_metadata`."""
-        root = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
-        if thing.metadata and isinstance(root, dict):
-            return with_metadata(root, metadata_view(enforcer, subjects, thing.metadata))
-        return root
 
     async def view(self, thing: Thing, subjects: tuple[str, ...]) -> JsonObject:
         """What the subjects may READ of `thing` (as GET shows it, with its readable `_metadata` for a `fields`
@@ -268,15 +261,22 @@ class ThingService:
         (of a merge) cut the parts of its patch whose conditions do not hold; `metadata` (its metadata headers)
         changes the thing's metadata."""
         classify(command.path)
+        skeleton = None  # the command with a WoT skeleton merged in, for when it creates what it writes
+        if self._skeletons is not None and skeleton_candidate(command) \
+                and creates(command, await self._load(command.thing_id)):
+            skeleton = await with_skeleton(self._skeletons, command)  # fetched outside the thing's turn
         return await self._writer.execute(command.thing_id, lambda: self._execute_once(
             command, subjects, preconditions, allow_policy_lockout, condition, headers, history_time,
-            patch_conditions if command.action == "merge" else (), metadata))
+            patch_conditions if command.action == "merge" else (), skeleton, metadata))
 
     async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
                             allow_policy_lockout: bool, condition: Condition | None,
                             headers: EventHeaders, history_time: datetime | None,
-                            patch_conditions: Sequence[PatchCondition], metadata: MetadataHeaders | None) -> Executed:
+                            patch_conditions: Sequence[PatchCondition], skeleton: ThingCommand | None,
+                            metadata: MetadataHeaders | None) -> Executed:
         current = await self._load(command.thing_id)
+        if skeleton is not None and creates(command, current):
+            command = skeleton
         creating = not exists(current) and not command.path and command.action != "delete"
         policy_write = None
         enforcer: Enforcer | None = None
@@ -309,7 +309,7 @@ class ThingService:
             if condition is not None or (partial and command.if_equal != "update"):
                 root = readable_view(enforcer, subjects, current.thing_id, (), current.doc)
                 if condition is not None and current.metadata:
-                    check_condition(condition, current, self._condition_view(enforcer, subjects, current),
+                    check_condition(condition, current, condition_view(enforcer, subjects, current),
                                     self._clock())
                 elif condition is not None:
                     check_condition(condition, current, root, self._clock())

@@ -40,12 +40,12 @@ from twinhub.protocol import (
 from twinhub.protocol import policy_command as parse_policy_command
 from twinhub.protocol import thing_command as parse_thing_command
 from twinhub.service.conditions import Condition, parse_condition
+from twinhub.service.enforcement import with_metadata
 from twinhub.service.event_headers import ORIGIN_HEADER, carried_headers
 from twinhub.service.live import new_correlation_id
 from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import RequestedAcks, WriteOutcome
 from twinhub.service.session.party import Party
-from twinhub.service.things import with_metadata
 from twinhub.service.views import project_thing, project_value, wants_field, with_special_fields
 
 __all__ = ["policy_command", "thing_command"]
