@@ -30,6 +30,13 @@ from twinhub.model.headers import parse_historical_revision
 from twinhub.model.headers import parse_requested_acks as parse_requested_acks
 from twinhub.model.headers import parse_timeout as parse_timeout
 from twinhub.model.headers import parse_timestamp as parse_timestamp
+from twinhub.model.metadata import (
+    DELETE_METADATA,
+    GET_METADATA,
+    PUT_METADATA,
+    MetadataHeaders,
+    parse_metadata_headers,
+)
 from twinhub.service.conditions import Condition, parse_condition
 from twinhub.service.event_headers import carried_headers
 from twinhub.service.live import new_correlation_id
@@ -54,6 +61,7 @@ class RequestHeaders:
     condition: Condition | None
     requested_acks: tuple[str, ...] = (TWIN_PERSISTED,)
     history_time: datetime | None = None  # a device's own time for the write's history points
+    metadata: MetadataHeaders | None = None  # put-, get- or delete-metadata, if sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +184,24 @@ def parse_headers(request: Request) -> RequestHeaders:
         requested_acks=requested_acks if timeout != 0 else (),
         history_time=None if (history_text := ditto_header(request, HISTORY_TIMESTAMP_HEADER)) is None
         else parse_device_time(history_text),
+        metadata=metadata_headers(request),
     )
+
+
+def metadata_headers(request: Request) -> MetadataHeaders | None:
+    """The request's `put-metadata`, `get-metadata` or `delete-metadata` (see `twinhub.model.metadata`); raises 400
+    `header.invalid` or `things:metadata.headersconflict`."""
+    put = ditto_header(request, PUT_METADATA)
+    get = ditto_header(request, GET_METADATA)
+    delete = ditto_header(request, DELETE_METADATA)
+    if put is None and get is None and delete is None:
+        return None
+    if put is not None and not put.isascii() and http_header(request, PUT_METADATA) == put:
+        try:  # an HTTP header's bytes arrive as latin-1; JSON is UTF-8
+            put = put.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            raise HeaderInvalid(PUT_METADATA, put, "MetadataHeaders") from None
+    return parse_metadata_headers(put, get, delete, query=request.method in ("GET", "HEAD"))
 
 
 def allows_policy_lockout(request: HTTPConnection) -> bool:

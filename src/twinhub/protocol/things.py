@@ -213,10 +213,12 @@ def thing_topic(thing_id: str, criterion: Literal["commands", "events", "errors"
 
 
 def thing_event(event: ThingEvent, *, value: JsonValue | Missing, headers: Mapping[str, JsonValue],
-                extra: JsonObject | None = None, channel: Channel = "twin") -> Envelope:
+                extra: JsonObject | None = None, channel: Channel = "twin",
+                metadata: JsonObject | None = None) -> Envelope:
     """`event` as a Ditto Protocol event. `value` is passed separately (and MISSING for a deleted part)
     because the caller shows each subscriber only what it may READ; `headers` are the command's
-    (correlation-id, ditto-originator, requested-acks), plus the content type of the value."""
+    (correlation-id, ditto-originator, requested-acks), plus the content type of the value; `metadata` is the
+    event's metadata as the subscriber may READ it."""
     event_headers = dict(headers)
     if value is not MISSING:
         event_headers["content-type"] = MERGE_PATCH_JSON if event.action == "merged" else APPLICATION_JSON
@@ -228,6 +230,7 @@ def thing_event(event: ThingEvent, *, value: JsonValue | Missing, headers: Mappi
         extra=extra,
         revision=event.revision,
         timestamp=format_timestamp(event.timestamp),
+        metadata=metadata,
     )
 
 

@@ -22,6 +22,8 @@ from twinhub.model.events import (
     ThingWrite,
     format_timestamp,
     read_timestamp,
+    thing_document,
+    thing_from_document,
 )
 from twinhub.model.json import dumps, loads
 from twinhub.model.points import leaf_path, leaf_pointer
@@ -89,10 +91,12 @@ class EncodedWrite:
 
 def keeps_snapshot(event: ThingEvent | PolicyEvent | ConnectionEvent) -> bool:
     """Creations of the whole thing start a history; every SNAPSHOT_INTERVAL-th revision bounds replay.
-    A connection's events carry its whole JSON: they need no snapshot."""
+    A connection's events carry its whole JSON: they need no snapshot. A thing event that set or deleted metadata
+    keeps one too: the journal keeps no metadata headers, so its past metadata is read from there."""
     if isinstance(event, ConnectionEvent):
         return False
-    return (event.action == "created" and not event.path) or event.revision % SNAPSHOT_INTERVAL == 0
+    return ((event.action == "created" and not event.path) or event.revision % SNAPSHOT_INTERVAL == 0
+            or (isinstance(event, ThingEvent) and event.metadata is not None))
 
 
 def encode_write(write: EntityWrite, index_change: ThingIndexChange | None = None) -> EncodedWrite:
@@ -120,10 +124,11 @@ def encode_write(write: EntityWrite, index_change: ThingIndexChange | None = Non
             f"{kind} {entity.revision}, event {event.revision}"
         )
     snapshot = None
+    kept = thing_document(entity) if isinstance(entity, Thing) else entity.doc
     if keeps_snapshot(event):
-        snapshot = dumps({"created": format_timestamp(entity.created), "deleted": entity.deleted, "doc": entity.doc})
+        snapshot = dumps({"created": format_timestamp(entity.created), "deleted": entity.deleted, "doc": kept})
     encoded = write.encoded if isinstance(write, ThingWrite) else None
-    document = dumps(entity.doc) if encoded is None else encoded
+    document = dumps(kept) if encoded is None else encoded
     search_columns = None
     index_rows: tuple[IndexRowValues, ...] = ()
     index_removed: tuple[IndexScope, ...] = ()
@@ -136,7 +141,8 @@ def encode_write(write: EntityWrite, index_change: ThingIndexChange | None = Non
         else:
             index_removed = EVERY_ROW
             if not entity.deleted:
-                index_rows = tuple((entity_id, *row) for row in thing_index_rows(entity.doc))
+                index_rows = tuple((entity_id, *row) for row in thing_index_rows(
+                    entity.doc, entity.metadata if isinstance(entity, Thing) else None))
     return EncodedWrite(
         kind,
         entity_id,
@@ -210,8 +216,8 @@ def _object(data: bytes, what: str) -> JsonObject:
 def decode_thing(thing_id: str, row: tuple[Any, ...]) -> Thing:
     """A `things` row (revision, created, modified, deleted, doc) as a Thing."""
     revision, created, modified, deleted, doc = row
-    return Thing(thing_id, _object(doc, "thing"), revision, read_timestamp(created), read_timestamp(modified),
-                 deleted=bool(deleted))
+    return thing_from_document(thing_id, _object(doc, "thing"), revision, read_timestamp(created),
+                               read_timestamp(modified), bool(deleted))
 
 
 def decode_policy(policy_id: str, row: tuple[Any, ...]) -> Policy:
@@ -261,4 +267,4 @@ def decode_entry(thing_id: str, row: tuple[Any, ...]) -> JournalEntry:
     if snapshot is None:
         return JournalEntry(event, None)
     doc, created, deleted = _snapshot(snapshot)
-    return JournalEntry(event, Thing(thing_id, doc, revision, created, moment, deleted=deleted))
+    return JournalEntry(event, thing_from_document(thing_id, doc, revision, created, moment, deleted))

@@ -15,10 +15,10 @@ SEARCH = "Search"
 
 _READ_PARAMS: list[JsonValue] = [param("fields"), param("condition"), param("liveChannelCondition"),
                                  param("channel"), param("timeout"), param("ifMatch"), param("ifNoneMatch"),
-                                 param("correlationId")]
+                                 param("correlationId"), param("getMetadata")]
 _WRITE_PARAMS: list[JsonValue] = [param("condition"), param("timeout"), param("responseRequired"),
                                   param("ifMatch"), param("ifNoneMatch"), param("requestedAcks"),
-                                  param("correlationId")]
+                                  param("correlationId"), param("putMetadata"), param("deleteMetadata")]
 
 
 def _resource(tag: str, noun: str, value: JsonObject, path_params: list[str], *, deletable: bool = True,

@@ -26,6 +26,9 @@ no TwinhubError: they never reach a client.
     │   ├── ThingIdNotDeletable                 things:id.notdeletable
     │   ├── ThingIdsMissing                     things:things.ids.missing
     │   ├── ThingMergeInvalid                   things:merge.invalid
+    │   ├── MetadataHeadersConflict             things:metadata.headersconflict
+    │   ├── MetadataNotModifiable               things:metadata.notmodifiable
+    │   ├── MetadataWildcardInvalid             header.invalid
     │   ├── ThingPolicyNotAllowed               things:policy.notallowed
     │   ├── ThingPolicyExisting                 things:thing.notcreatable           (its policy exists)
     │   ├── PolicyIdNotDeletable                things:policyId.notdeletable
@@ -294,6 +297,9 @@ from twinhub.model.errors.things import (
     FeatureDefinitionEmpty,
     FieldSelectorInvalid,
     JsonKeyInvalid,
+    MetadataHeadersConflict,
+    MetadataNotModifiable,
+    MetadataWildcardInvalid,
     PolicyIdNotDeletable,
     ThingConflict,
     ThingHistoryNotFound,
@@ -378,6 +384,9 @@ __all__ = [
     "MessagePayloadTooLarge",
     "MessageSendNotAllowed",
     "MessageSubjectInvalid",
+    "MetadataHeadersConflict",
+    "MetadataNotModifiable",
+    "MetadataWildcardInvalid",
     "MethodNotAllowed",
     "NamespacesInvalid",
     "NotFound",

@@ -98,7 +98,7 @@ async def _events_until_closed(party: Party, watch: Watch) -> None:
 def _frame(delivery: Delivery) -> str:
     """The event as a Ditto Protocol text frame: the same for every session that sees the same view."""
     envelope = thing_event(delivery.event, value=delivery.value, headers=shown_event_headers(delivery.event.headers),
-                           extra=delivery.extra)
+                           extra=delivery.extra, metadata=delivery.metadata)
     return encode_envelope(envelope).decode()
 
 
