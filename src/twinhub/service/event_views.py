@@ -20,7 +20,7 @@ import orjson
 from twinhub.model.events import Thing, ThingEvent, format_timestamp
 from twinhub.model.fields import FieldSelector, select
 from twinhub.model.metadata import METADATA_FIELD
-from twinhub.model.pointer import format_pointer, get_at, set_at
+from twinhub.model.pointer import get_at, set_at
 from twinhub.model.points import Point, leaf_pointer
 from twinhub.model.policy import READ
 from twinhub.model.thing import SPECIAL_FIELDS
@@ -28,6 +28,7 @@ from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 from twinhub.policy import Enforcer
 from twinhub.rql import And, Comparison, In, Node, Not, Or, Placeholder, matches, resolve_placeholders
 from twinhub.service.enforcement import metadata_view
+from twinhub.service.event_documents import changed_thing, event_placeholders, merge_extra
 
 __all__ = [
     "EVENT_PLACEHOLDERS",
@@ -36,11 +37,7 @@ __all__ = [
     "EventView",
     "Interest",
     "Renderings",
-    "changed_document",
-    "changed_thing",
-    "event_placeholders",
     "may_read_leaf",
-    "merge_extra",
     "readable_extra",
 ]
 
@@ -307,60 +304,6 @@ def _readable_patch(patch: JsonValue, view: JsonValue | Missing) -> JsonValue | 
         if readable is not MISSING:
             kept[key] = readable
     return kept if kept else MISSING
-
-
-def changed_thing(event: ThingEvent, value: JsonValue | Missing) -> JsonObject:
-    """The thing JSON of an event's changed part, as Ditto forms it for filters and SSE: the thing id, the
-    (readable) value at the event's path (a merge patch without its nulls), nothing for deletions."""
-    return changed_document(event.thing_id, event.action, event.path, value)
-
-
-def changed_document(thing_id: str, action: str, path: Pointer, value: JsonValue | Missing) -> JsonObject:
-    """`changed_thing` of any event (a twin or a live one), given its parts."""
-    thing: JsonObject = {"thingId": thing_id}
-    if isinstance(value, Missing) or action == "deleted":
-        return thing
-    if action == "merged":
-        value = _without_nulls(value)
-    if not path:
-        if not isinstance(value, dict):
-            return thing
-        return {**thing, **{key: item for key, item in value.items() if key != "thingId"}}
-    return set_at(thing, path, value)
-
-
-def _without_nulls(value: JsonValue) -> JsonValue:
-    """Ditto's `filterNullValuesInJsonValue`: a null patch is an empty object, nulls inside objects go."""
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
-    return value
-
-
-def merge_extra(base: JsonObject, extra: JsonObject) -> JsonObject:
-    """`base` with `extra` merged in below it; where both have a value, `base` (the event) wins."""
-    merged = dict(extra)
-    for key, value in base.items():
-        below = merged.get(key)
-        merged[key] = merge_extra(value, below) if isinstance(value, dict) and isinstance(below, dict) else value
-    return merged
-
-
-def event_placeholders(event: ThingEvent) -> dict[str, JsonValue]:
-    """The values of the event filter placeholders (topic, resource, entity, thing) for a twin event."""
-    namespace, _, name = event.thing_id.partition(":")
-    values: dict[str, JsonValue] = {
-        "topic:namespace": namespace, "topic:entityName": name, "topic:group": "things", "topic:channel": "twin",
-        "topic:criterion": "events", "topic:action": event.action, "topic:action-subject": event.action,
-        "topic:full": f"{namespace}/{name}/things/twin/events/{event.action}",
-        "resource:type": "thing", "resource:path": format_pointer(event.path),
-    }
-    for prefix in ("entity", "thing"):
-        values[f"{prefix}:id"] = event.thing_id
-        values[f"{prefix}:namespace"] = namespace
-        values[f"{prefix}:name"] = name
-    return values
 
 
 def readable_extra(thing: Thing, enforcer: Enforcer, subjects: tuple[str, ...], selector: FieldSelector) -> JsonObject:

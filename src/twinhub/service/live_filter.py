@@ -21,7 +21,7 @@ from twinhub.model.live import LiveEvent, LiveMessage, LiveSignal
 from twinhub.model.pointer import format_pointer
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.rql import Node, matches, resolve_placeholders
-from twinhub.service.event_views import changed_document, merge_extra
+from twinhub.service.event_documents import changed_document, merge_extra
 
 __all__ = ["live_document", "live_placeholders", "passes_live_filter"]
 

@@ -37,15 +37,13 @@ from twinhub.model.policy import READ
 from twinhub.model.types import Pointer
 from twinhub.rql import Node, parse_filter, validate_filter_fields
 from twinhub.service.enforcement import ensure_readable
+from twinhub.service.event_documents import changed_thing, event_placeholders, merge_extra
 from twinhub.service.event_views import (
     EVENT_PLACEHOLDERS,
     Delivery,
     EventFilter,
     EventView,
     Interest,
-    changed_thing,
-    event_placeholders,
-    merge_extra,
 )
 from twinhub.service.historical import HistoryAccess
 from twinhub.service.policies import PolicyService

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from twinhub.bus.base import EventBus
 from twinhub.history import HistoryRules, Point, changed_points
-from twinhub.model.commands import DEFAULT_MAX_THING_SIZE, Applied, ThingCommand, apply, exists, replay
+from twinhub.model.commands import DEFAULT_MAX_THING_SIZE, ThingCommand, apply, exists, replay
 from twinhub.model.errors import (
     PolicyNotAccessible,
     ThingHistoryNotFound,
@@ -60,6 +60,7 @@ from twinhub.service.model_validation import ModelValidator, links_model
 from twinhub.service.patch_conditions import PatchCondition, filter_patch
 from twinhub.service.policies import PolicyService
 from twinhub.service.skeletons import SkeletonSource, creates, skeleton_candidate, with_skeleton
+from twinhub.service.thing_answers import Executed, Retrieved, entity_tag
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
@@ -72,34 +73,6 @@ DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_PENDING_PER_THING = DEFAULT_MAX_PENDING_PER_ENTITY  # Ditto's per-thing mailbox capacity
 RECORD_EVERY_LEAF = HistoryRules()
 _Answer = TypeVar("_Answer")  # a live response, or why none came
-
-
-@dataclass(frozen=True, slots=True)
-class Retrieved:
-    thing: Thing
-    value: JsonValue
-    etag: str
-    metadata: JsonObject | None = None  # the readable `_metadata` of the thing, when asked for and there is some
-
-
-@dataclass(frozen=True, slots=True)
-class Executed:
-    applied: Applied
-    etag: str | None
-
-
-def entity_tag(thing: Thing | None, path: Pointer, enforcer: Enforcer | None, subjects: tuple[str, ...]) -> str | None:
-    """The tag of the part of `thing` at `path` as the subjects may READ it, or None when it does not exist: a
-    whole thing by its revision, a part by a hash of their READ view of it (see `twinhub.model.etag`)."""
-    if not exists(thing):
-        return None
-    assert thing is not None
-    if not path:
-        return revision_tag(thing.revision)
-    found = get_at(thing.doc, path)
-    if found is MISSING:
-        return None
-    return hash_tag(MISSING if enforcer is None else enforcer.view(subjects, "thing", path, found))
 
 
 class ThingService:
