@@ -13,14 +13,14 @@ from starlette.routing import Route
 from twinhub.api.body import read_json, require_json
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, allows_policy_lockout, parse_headers
-from twinhub.api.paths import ALL_METHODS, decode_keys, decode_policy_id
+from twinhub.api.paths import ALL_METHODS, check_route_segments, decode_keys, decode_policy_id
 from twinhub.api.responses import json_response
 from twinhub.api.writes import run_write
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import MethodNotAllowed
 from twinhub.model.fields import select
 from twinhub.model.ids import parse_policy_id
-from twinhub.model.policy import PolicyCommand, normalize_policy_path, parse_policy_path
+from twinhub.model.policy import PolicyCommand, normalize_policy_path, parse_policy_path, policy_route_keys
 from twinhub.model.types import Pointer
 from twinhub.service.requested_acks import WriteOutcome
 
@@ -28,8 +28,11 @@ PREFIX = b"/api/2/policies/"
 
 
 def split_policy_path(raw_path: bytes) -> tuple[str, Pointer]:
-    """Policy id and pointer from a raw `/api/2/policies/{policyId}/...` path."""
+    """Policy id and pointer from a raw `/api/2/policies/{policyId}/...` path; an empty segment where Ditto's
+    routes expect one (`/policies//x`, `{policyId}//entries`, `entries//subjects`) is 404
+    `gateway:resource.notfound` (`check_route_segments`)."""
     segments = raw_path[len(PREFIX):].decode("latin-1").split("/")
+    check_route_segments(raw_path, segments, 1 + policy_route_keys(segments[1:]))
     policy_id = decode_policy_id(segments[0])
     parse_policy_id(policy_id)
     return policy_id, normalize_policy_path(parse_policy_path("/".join(decode_keys(segments[1:]))))

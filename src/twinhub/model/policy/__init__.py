@@ -66,6 +66,7 @@ from twinhub.model.policy.parts import (
     parse_policy_path,
     policy_not_found,
     policy_not_modifiable,
+    policy_route_keys,
     retrieve_policy_part,
     validate_policy_part,
 )
@@ -139,6 +140,7 @@ __all__ = [
     "policy_command_resource",
     "policy_not_found",
     "policy_not_modifiable",
+    "policy_route_keys",
     "policy_size",
     "replay_policy",
     "resolved_entries",
