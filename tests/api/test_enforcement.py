@@ -270,7 +270,9 @@ def test_inline_policy_on_create(as_user: Users, thing_id: str) -> None:
 def test_inline_policy_that_locks_out_the_creator_needs_allow_policy_lockout(as_user: Users, thing_id: str) -> None:
     body = {"_policy": {"entries": {"bob": owner("bob")}}}
     alice = as_user("alice")
-    assert_error(alice.put(f"/things/{thing_id}", json=body), 403, "policies:policy.notcreatable")
+    # the policy's refusal (PolicyCommandEnforcement.authorizeCreatePolicy) refuses the thing, with its status
+    # (ThingEnforcerActor.reportInitialPolicyCreationFailure)
+    assert_error(alice.put(f"/things/{thing_id}", json=body), 403, "things:thing.notcreatable")
     assert_error(alice.put(f"/things/{thing_id}", json=body, params={"allow-policy-lockout": "true"}), 403,
                  "things:thing.notcreatable")  # the new policy does not let alice write the thing
     assert_error(as_user("bob").get(f"/things/{thing_id}"), 404, "things:thing.notfound")

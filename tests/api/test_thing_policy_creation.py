@@ -72,11 +72,13 @@ def test_an_inline_policy_of_imports_only_is_creatable(as_user: Users, thing_id:
     assert alice.get(f"/policies/{thing_id}").json()["imports"] == {template: {}}
     assert alice.get(f"/things/{thing_id}/attributes/a").json() == 1
     assert bob.get(f"/things/{thing_id}").status_code == 404
-    # imports that give the creator nothing: not creatable for it (PolicyCommandEnforcement.authorizeCreatePolicy)
-    assert_error(bob.put(f"/things/{thing_id}-2", json={"_policy": inline}), 404, "policies:policy.notfound")
+    # an import the creator may not read (PolicyImportsPreEnforcer: 404) or that gives it nothing
+    # (PolicyCommandEnforcement.authorizeCreatePolicy: 403) refuses the policy, and so the thing, with that status
+    # (ThingEnforcerActor.reportInitialPolicyCreationFailure)
+    assert_error(bob.put(f"/things/{thing_id}-2", json={"_policy": inline}), 404, "things:thing.notcreatable")
     never = {"entries": {"owner": {**owned_by("alice")["entries"]["owner"], "importable": "never"}}}  # type: ignore[index]
     assert alice.put(f"/policies/{template}", json=never).status_code == 204
-    assert_error(alice.put(f"/things/{thing_id}-3", json={"_policy": inline}), 403, "policies:policy.notcreatable")
+    assert_error(alice.put(f"/things/{thing_id}-3", json={"_policy": inline}), 403, "things:thing.notcreatable")
 
 
 def test_an_inline_policy_with_its_own_id_is_stored_under_it(as_user: Users, thing_id: str) -> None:

@@ -191,6 +191,13 @@ class PolicyService:
         rows = policy_index_rows(resolved_entries(doc, loaded))
         return PolicyIndex(policy_id, tuple(rows), tuple(imported_policy_ids(doc)))
 
+    def validate_new(self, policy_id: str, value: JsonValue, subjects: tuple[str, ...]) -> JsonObject:
+        """`value` as the new policy `policy_id` (the requester's placeholders resolved), validated as Ditto builds
+        the policy a thing is created with, before any policy is asked to create it; raises the errors of
+        `validate_policy` (and of unresolvable placeholders)."""
+        command = with_requester(PolicyCommand("modify", policy_id, (), value), subjects[0])
+        return validate_policy(command.value, policy_id, now=self._clock(), expiry_granularity=self._granularity)
+
     async def prepare_create(self, policy_id: str, value: JsonValue, subjects: tuple[str, ...], *,
                              allow_lockout: bool) -> PolicyWrite:
         """A validated write creating `policy_id` (for a thing created with it); 409 if it exists."""

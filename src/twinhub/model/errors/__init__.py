@@ -28,6 +28,8 @@ no TwinhubError: they never reach a client.
     │   ├── ThingMergeInvalid                   things:merge.invalid
     │   ├── ThingPolicyNotAllowed               things:policy.notallowed
     │   ├── ThingPolicyExisting                 things:thing.notcreatable           (its policy exists)
+    │   ├── ThingPolicyInvalid                  things:policy.invalid               (its inline policy)
+    │   ├── ThingPoliciesConflicting            things:policy.conflicting
     │   ├── PolicyIdNotDeletable                things:policyId.notdeletable
     │   ├── JsonKeyInvalid                      things:json.key.invalid
     │   ├── FieldSelectorInvalid                things:field.selection.invalid
@@ -138,6 +140,7 @@ no TwinhubError: they never reach a client.
     ├── MethodNotAllowed                        gateway:method.notallowed            405 (+ Allow)
     ├── HeadersTooLarge                         headers.too.large                    431
     ├── LiveChannelConditionNotAllowed          things:live.channelcondition.notallowed 405
+    ├── ThingPolicyNotCreated                   things:thing.notcreatable            403 (or its cause's status)
     ├── MediaTypeUnsupported                    mediatype.unsupported                415
     ├── MediaTypeMissing                        mediatype.unsupported                415
     └── InternalError                           internal.error                       500
@@ -294,8 +297,11 @@ from twinhub.model.errors.things import (
     ThingNotCreatable,
     ThingNotDeletable,
     ThingNotModifiable,
+    ThingPoliciesConflicting,
     ThingPolicyExisting,
+    ThingPolicyInvalid,
     ThingPolicyNotAllowed,
+    ThingPolicyNotCreated,
     ThingResourceNotFound,
     ThingTooLarge,
     ThingTooManyModifying,
@@ -416,8 +422,11 @@ __all__ = [
     "ThingNotDeletable",
     "ThingNotModifiable",
     "ThingNotModified",
+    "ThingPoliciesConflicting",
     "ThingPolicyExisting",
+    "ThingPolicyInvalid",
     "ThingPolicyNotAllowed",
+    "ThingPolicyNotCreated",
     "ThingPreconditionFailed",
     "ThingResourceNotFound",
     "ThingTooLarge",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from twinhub.model.errors.base import Conflict, Invalid, NotFound, NotModifiable, Throttled, TooLarge
+from twinhub.model.errors.base import Conflict, Invalid, NotFound, NotModifiable, Throttled, TooLarge, TwinhubError
 
 __all__ = [
     "DefinitionInvalid",
@@ -22,8 +22,11 @@ __all__ = [
     "ThingNotCreatable",
     "ThingNotDeletable",
     "ThingNotModifiable",
+    "ThingPoliciesConflicting",
     "ThingPolicyExisting",
+    "ThingPolicyInvalid",
     "ThingPolicyNotAllowed",
+    "ThingPolicyNotCreated",
     "ThingResourceNotFound",
     "ThingTooLarge",
     "ThingTooManyModifying",
@@ -104,6 +107,33 @@ class ThingPolicyExisting(Invalid):
             f"The Thing with ID '{thing_id}' could not be created because creation of its implicit Policy ID "
             f"'{policy_id}' failed.",
             "If you want to use an existing Policy, specify it as 'policyId' in the Thing JSON you create.",
+        )
+
+
+class ThingPolicyInvalid(Invalid):
+    """A new thing's inline `_policy` that is no valid policy: its JSON is of the wrong shape (`description` says
+    how), or no permanent subject may WRITE it (Ditto's things PolicyInvalidException, thrown by
+    ThingEnforcerActor.getInitialPolicy)."""
+
+    def __init__(self, thing_id: str, description: str) -> None:
+        super().__init__(
+            "things:policy.invalid",
+            400,
+            f"The Policy specified for the Thing with ID '{thing_id}' is invalid.",
+            description,
+        )
+
+
+class ThingPoliciesConflicting(Invalid):
+    """A new thing with both an inline `_policy` and a `_copyPolicyFrom` (Ditto's PoliciesConflictingException)."""
+
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:policy.conflicting",
+            400,
+            f"The Thing with ID '{thing_id}' could not be created as it contained an inline Policy as well "
+            "as a policyID to copy.",
+            "Please either define an inline Policy or define a policy to copy, but not both.",
         )
 
 
@@ -232,6 +262,24 @@ class ThingNotCreatable(NotModifiable):
             f"The Thing with ID '{thing_id}' could not be created as the Policy with ID '{policy_id}' does not "
             "grant the requester 'WRITE' on 'thing:/'.",
             "Check if the Policy grants you WRITE on 'thing:/', or create the Thing with a Policy that does.",
+        )
+
+
+class ThingPolicyNotCreated(TwinhubError):
+    """The policy of a new thing (its default, inline or copied policy) could not be created for a reason the
+    policies answered with `cause` (the creator may not write it, an import it may not read, ...): Ditto's
+    ThingNotCreatableException.newBuilderForOtherReason keeps the cause's status and message
+    (ThingEnforcerActor.reportInitialPolicyCreationFailure)."""
+
+    def __init__(self, thing_id: str, policy_id: str, cause: TwinhubError) -> None:
+        super().__init__(
+            "things:thing.notcreatable",
+            cause.status,
+            f"The Thing with ID '{thing_id}' could not be created as the Policy with ID '{policy_id}' "
+            f"could not be created due to: '{cause.message}'",
+            "Either check if the ID of the Policy you created the Thing with is correct and that the Policy is "
+            "existing or If you want to use the existing Policy, specify it as 'policyId' in the Thing JSON you "
+            "create.",
         )
 
 
