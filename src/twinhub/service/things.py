@@ -20,6 +20,7 @@ from twinhub.model.errors import (
     ThingHistoryNotFound,
     ThingNotAccessible,
     ThingNotCreatable,
+    ThingPolicyMissing,
     ThingTooManyModifying,
     TwinhubError,
 )
@@ -110,7 +111,7 @@ class ThingService:
         if not exists(thing):
             raise ThingNotAccessible(thing_id)
         assert thing is not None
-        enforcer = await self.enforcer(thing)
+        enforcer = await self._enforcer_of_existing(thing, modifying=False)
         return self._read(thing, path, subjects, enforcer, preconditions, condition)
 
     async def retrieve_many(self, thing_ids: Sequence[str],
@@ -171,6 +172,18 @@ class ThingService:
         enforcer = ensure_readable(await self.enforcer(thing), subjects, thing.thing_id, ())
         view = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
         return view if isinstance(view, dict) else {"thingId": thing.thing_id}
+
+    async def _enforcer_of_existing(self, thing: Thing, *, modifying: bool) -> Enforcer:
+        """The enforcer of an existing thing; when its policy is not or no longer there, Ditto's answer to whoever
+        asks (ThingEnforcerActor.errorForExistingThingWithDeletedPolicy): 403 `things:thing.notmodifiable` for a
+        change, 404 `things:thing.notfound` for a query, each naming the policy to create again."""
+        enforcer = await self.enforcer(thing)
+        if enforcer is None:
+            policy_id = str(thing.doc.get("policyId"))
+            if modifying:
+                raise ThingPolicyMissing(thing.thing_id, policy_id)
+            raise ThingNotAccessible(thing.thing_id, missing_policy=policy_id)
+        return enforcer
 
     async def enforcer(self, thing: Thing | str) -> Enforcer | None:
         """The enforcer of a thing's policy, for the thing given or for the current thing of that id; None
@@ -258,9 +271,9 @@ class ThingService:
         elif exists(current):
             assert current is not None
             refuse_inline_policy(command)
-            enforcer = await self.enforcer(current)
+            enforcer = await self._enforcer_of_existing(current, modifying=True)
             conditions = [*([condition] if condition else []), *(each.condition for each in patch_conditions)]
-            if conditions and enforcer is not None and enforcer.has_partial(subjects, "thing", (), [READ]):
+            if conditions:
                 # Ditto checks the conditions' fields before the command's own permission: 412 before 403.
                 require_readable_condition(conditions, enforcer, subjects, current.thing_id)
             authorize_write(enforcer, subjects, command)

@@ -91,6 +91,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingNotModifiable                  things:<resource>.notmodifiable
     │   ├── ThingNotDeletable                   things:thing.notdeletable
     │   ├── ThingNotCreatable                   things:thing.notcreatable
+    │   ├── ThingPolicyMissing                  things:thing.notmodifiable          (its policy is gone)
     │   ├── PolicyNotModifiable                 policies:policy.notmodifiable
     │   ├── PolicyResourceNotModifiable         policies:<resource>.notmodifiable
     │   ├── PolicyNotCreatable                  policies:policy.notcreatable
@@ -300,6 +301,7 @@ from twinhub.model.errors.things import (
     ThingPoliciesConflicting,
     ThingPolicyExisting,
     ThingPolicyInvalid,
+    ThingPolicyMissing,
     ThingPolicyNotAllowed,
     ThingPolicyNotCreated,
     ThingResourceNotFound,
@@ -425,6 +427,7 @@ __all__ = [
     "ThingPoliciesConflicting",
     "ThingPolicyExisting",
     "ThingPolicyInvalid",
+    "ThingPolicyMissing",
     "ThingPolicyNotAllowed",
     "ThingPolicyNotCreated",
     "ThingPreconditionFailed",

@@ -25,6 +25,7 @@ __all__ = [
     "ThingPoliciesConflicting",
     "ThingPolicyExisting",
     "ThingPolicyInvalid",
+    "ThingPolicyMissing",
     "ThingPolicyNotAllowed",
     "ThingPolicyNotCreated",
     "ThingResourceNotFound",
@@ -226,8 +227,9 @@ class FeatureDefinitionEmpty(Invalid):
 
 
 class ThingNotModifiable(NotModifiable):
-    """Missing WRITE on a thing the requester may read, at `path` (`things:thing.notmodifiable`,
-    `things:attribute.notmodifiable`, ... by `resource`, the kind of part the path names)."""
+    """Missing WRITE on a thing at `path` (`things:thing.notmodifiable`, `things:attribute.notmodifiable`, ... by
+    `resource`, the kind of part the path names), whether or not the requester may read it (Ditto's
+    ThingCommandToModifyExceptionRegistry)."""
 
     def __init__(self, thing_id: str, resource: str, path: str) -> None:
         super().__init__(
@@ -237,6 +239,21 @@ class ThingNotModifiable(NotModifiable):
             "had insufficient permissions to modify it ('WRITE' is required).",
             "Check if the ID of the Thing and the path were correct and you have sufficient permissions.",
         )
+
+
+class ThingPolicyMissing(NotModifiable):
+    """A change to an existing thing whose policy is not or no longer there: nobody may change it until the policy
+    is created again (Ditto's ThingEnforcerActor.errorForExistingThingWithDeletedPolicy, a ThingModifyCommand)."""
+
+    def __init__(self, thing_id: str, policy_id: str) -> None:
+        super().__init__("things:thing.notmodifiable", 403, *_policy_missing(thing_id, policy_id))
+
+
+def _policy_missing(thing_id: str, policy_id: str) -> tuple[str, str]:
+    """Ditto's message and description for a thing whose policy is not or no longer there."""
+    return (f"The Thing with ID '{thing_id}' could not be accessed as its Policy with ID '{policy_id}' is not or no "
+            "longer existing.",
+            f"Recreate/create the Policy with ID '{policy_id}' in order to get access to the Thing again.")
 
 
 class ThingNotDeletable(NotModifiable):
@@ -287,9 +304,13 @@ class ThingPolicyNotCreated(TwinhubError):
 
 
 class ThingNotAccessible(NotFound):
-    """A thing that does not exist, or that the requester may not read."""
+    """A thing that does not exist, or that the requester may not read; with `missing_policy`, an existing thing
+    whose policy (of that id) is not or no longer there (Ditto's errorForExistingThingWithDeletedPolicy)."""
 
-    def __init__(self, thing_id: str) -> None:
+    def __init__(self, thing_id: str, *, missing_policy: str | None = None) -> None:
+        if missing_policy is not None:
+            super().__init__("things:thing.notfound", 404, *_policy_missing(thing_id, missing_policy))
+            return
         super().__init__(
             "things:thing.notfound",
             404,
