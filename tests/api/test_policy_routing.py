@@ -58,3 +58,35 @@ def test_the_rest_after_subjects_or_resources_is_one_key(client: httpx.Client, t
     assert put.status_code == 201
     assert client.get(f"/policies/{thing_id}/entries/other/resources/thing:/a/b").json() == {
         "grant": ["READ"], "revoke": []}
+
+
+def test_post_to_policies_creates_a_policy_under_a_generated_id(server_url: str, client: httpx.Client) -> None:
+    """PoliciesRoute.policies: `/policies` and `/policies/` (pathEndOrSingleSlash) take POST, a CreatePolicy of the
+    body under PolicyId.generateRandom() (the empty namespace and a UUID): 201 with the policy and its Location."""
+    policy = owner_and("someone", {"thing:/": {"grant": ["READ"], "revoke": []}})
+    for path in ("/policies", "/policies/"):
+        created = client.post(path, json=policy)
+        assert created.status_code == 201, created.text
+        policy_id = created.json()["policyId"]
+        namespace, _, name = policy_id.partition(":")
+        assert namespace == "" and len(name) == 36
+        assert created.headers["location"] == f"{server_url}/api/2/policies/{policy_id}"
+        assert client.get(f"/policies/{policy_id}").json()["entries"] == created.json()["entries"]
+
+
+def test_post_to_policies_refuses_as_ditto(client: httpx.Client) -> None:
+    """PoliciesRoute.createPolicyForPost: a `policyId` in the body is 400 `policies:id.notsettable`
+    (PolicyIdNotExplicitlySettableException.forPostMethod); the new policy is enforced as any CreatePolicy (403
+    `policies:policy.notcreatable` when its creator could not write it); other methods are 405 with `Allow: POST`
+    (the route has `post` only)."""
+    policy = owner_and("someone", {})
+    body = assert_error(client.post("/policies", json={**policy, "policyId": "ns:mine"}), 400,
+                        "policies:id.notsettable")
+    assert body["description"] == "To provide your own Policy ID use a PUT request instead."
+    assert_error(client.post("/policies", json={"entries": {}}), 403, "policies:policy.notcreatable")
+    assert_error(client.post("/policies", content=b"{", headers={"content-type": "application/json"}), 400,
+                 "json.format.invalid")
+    for method in ("GET", "PUT", "DELETE"):
+        refused = client.request(method, "/policies", json={})
+        assert_error(refused, 405, "gateway:method.notallowed")
+        assert refused.headers["allow"] == "POST"
