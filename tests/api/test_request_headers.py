@@ -3,10 +3,15 @@ and the `Location` of what a write created. Repeated and oversized headers: `tes
 
 from __future__ import annotations
 
+import base64
 import uuid
 from urllib.parse import quote
 
 import httpx
+import orjson
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from tests.api.helpers import assert_error
 from twinhub.testing import Server
@@ -111,3 +116,17 @@ def test_location_names_what_a_write_created(server: Server, client: httpx.Clien
                                                   "thing:/": {"grant": ["READ", "WRITE"], "revoke": []}}}}}
     assert client.put(f"/policies/{policy_id}", json=policy).headers["location"] == \
         f"{server.base_url}/api/2/policies/{policy_id}"
+
+
+def test_the_websocket_upgrade_refuses_divergent_ditto_headers(server: Server) -> None:
+    """RootRoute.ws builds the upgrade's Ditto headers with the same QueryParametersStep as `/api`: a divergent
+    `declared-acks` is 400 `gateway:duplicate.header.field` before any session opens; agreeing values open one."""
+    url = server.base_url.replace("http", "ws", 1) + "/ws/2?declared-acks=custom:one"
+    authorization = ("authorization", "Basic " + base64.b64encode(b"ditto:ditto").decode())
+    with pytest.raises(InvalidStatus) as refused:
+        connect(url, additional_headers=[authorization, ("declared-acks", "custom:two")], open_timeout=10)
+    response = refused.value.response
+    assert response.status_code == 400
+    assert orjson.loads(response.body or b"{}")["error"] == "gateway:duplicate.header.field"
+    with connect(url, additional_headers=[authorization, ("declared-acks", "custom:one")], open_timeout=10):
+        pass
