@@ -200,14 +200,16 @@ class PolicyService:
 
     async def prepare_create(self, policy_id: str, value: JsonValue, subjects: tuple[str, ...], *,
                              allow_lockout: bool) -> PolicyWrite:
-        """A validated write creating `policy_id` (for a thing created with it); 409 if it exists."""
-        stored = await self._store.load_policy(policy_id)
-        if stored is not None and not stored.deleted:
-            raise PolicyConflict(policy_id)
+        """A validated write creating `policy_id` (for a thing created with it); 409 if it exists, checked after
+        its creator's permissions (Ditto's PolicyEnforcerActor enforces a CreatePolicy on the new policy, before
+        the persistence finds the old one)."""
         # the requester's placeholders in its subject ids resolved, as Ditto's CreateThingSubstitutionStrategy
         command = with_requester(PolicyCommand("modify", policy_id, (), value, allow_lockout), subjects[0])
         now = self._clock()
         await self._check_creatable(command, subjects, now)
+        stored = await self._store.load_policy(policy_id)
+        if stored is not None and not stored.deleted:
+            raise PolicyConflict(policy_id)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
         return _write(applied, stored)
 
