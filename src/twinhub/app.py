@@ -49,6 +49,7 @@ from twinhub.service.retention import Pruner, RetentionPolicy
 from twinhub.service.search import SearchService
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
+from twinhub.wot.subsystem import Wot, open_wot
 
 __all__ = ["YOUNG_GC_THRESHOLD", "Subsystem", "app_from_env", "create_app", "open_platform", "settle_gc",
            "subsystems_of"]
@@ -79,7 +80,7 @@ class Subsystem(Protocol):
 def subsystems_of(settings: Settings) -> list[Subsystem]:
     """Every subsystem of twinhub, in the order they start."""
     parts: list[Subsystem] = [HttpApi(settings), Connectivity(settings, partial(open_runtime, settings=settings)),
-                              History(settings)]
+                              History(settings), Wot(settings)]
     if settings.mqtt_port is not None:
         parts.append(DeviceEndpoint(settings))
     return parts
@@ -93,15 +94,17 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
             user_store=backends.users if settings.basic_auth else None,
             device_store=backends.devices,  # devices log in whatever HTTP basic allows (an MQTT-only login)
             oidc_issuers=settings.oidc, dev=settings.dev_auth,
-            pre_authentication=settings.pre_authentication) as authenticator:
+            pre_authentication=settings.pre_authentication) as authenticator, \
+            contextlib.AsyncExitStack() as running:
         for warning in await authenticator.warnings_at_start():
             log.warning(warning)
         store, bus = backends.store, backends.bus
+        wot = await running.enter_async_context(open_wot(settings, backends.wot_models))
         policies = PolicyService(store, bus, cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,
                                  expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
         things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,
                               cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,
-                              history_rules=settings.history_rules())
+                              history_rules=settings.history_rules(), skeletons=wot)
         events = EventHub(bus, things, policies=policies)
         async with LiveHub(backends.signals, things) as live:
             followers = [asyncio.create_task(follow_events(bus, things, policies)), asyncio.create_task(events.run())]
@@ -113,7 +116,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
                 yield Platform(authenticator=authenticator, things=things, policies=policies,
                                search=SearchService(store, things), permissions=PermissionService(things, policies),
                                events=events, live=live, budget=Budget(settings.buffer_budget_bytes),
-                               store=store, bus=bus, polls=backends.polls)
+                               store=store, bus=bus, polls=backends.polls, wot=wot)
             finally:
                 for follower in followers:
                     follower.cancel()

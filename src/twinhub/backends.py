@@ -20,6 +20,7 @@ from twinhub.config import Settings
 from twinhub.store.base import Store
 from twinhub.store.devices import DeviceStore
 from twinhub.store.users import UserStore
+from twinhub.store.wot_models import ThingModelStore
 
 # The application_name of the connection on which each worker listens for changed passwords.
 LISTENER_NAME = "twinhub-listener"
@@ -33,6 +34,7 @@ class Backends:
     bus: EventBus
     signals: SignalBus
     polls: WorkerPolls  # questions to every worker (connections' status, metrics, logs)
+    wot_models: ThingModelStore  # the WoT Thing Models kept in twinhub
 
 
 def is_embedded(settings: Settings) -> bool:
@@ -45,10 +47,12 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
         store: Store
         users: UserStore
         devices: DeviceStore
+        wot_models: ThingModelStore
         if is_embedded(settings):
             from twinhub.store.sqlite import DATABASE_FILE, open_sqlite_store
             from twinhub.store.sqlite.devices import SqliteDeviceStore
             from twinhub.store.sqlite.users import SqliteUserStore
+            from twinhub.store.sqlite.wot_models import SqliteThingModelStore
 
             data_dir = Path(settings.data_dir)
             data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start
@@ -59,14 +63,22 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
             stack.callback(sqlite_users.close)  # their lookup connections, kept open on the loop
             stack.callback(sqlite_devices.close)
             users, devices = sqlite_users, sqlite_devices
+            wot_models = SqliteThingModelStore(database)
         else:
-            from twinhub.store.postgres import HashCache, PostgresDeviceStore, PostgresUserStore, open_postgres_store
+            from twinhub.store.postgres import (
+                HashCache,
+                PostgresDeviceStore,
+                PostgresThingModelStore,
+                PostgresUserStore,
+                open_postgres_store,
+            )
 
             postgres = await stack.enter_async_context(open_postgres_store(settings.store_url,
                                                                            rollups=settings.rollup_widths()))
             hashes = await stack.enter_async_context(HashCache(partial(postgres.connect, LISTENER_NAME)))
             store = postgres
             users, devices = PostgresUserStore(postgres, hashes), PostgresDeviceStore(postgres, hashes)
+            wot_models = PostgresThingModelStore(postgres)
         bus: EventBus
         signals: SignalBus
         polls: WorkerPolls
@@ -94,4 +106,4 @@ async def open_backends(settings: Settings) -> AsyncIterator[Backends]:
             signals = InProcessSignalBus()
             stack.push_async_callback(signals.aclose)
             polls = InProcessPolls()
-        yield Backends(store, users, devices, bus, signals, polls)
+        yield Backends(store, users, devices, bus, signals, polls, wot_models)

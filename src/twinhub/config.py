@@ -26,7 +26,12 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     history_influxdb_url (an InfluxDB `/write` URL the points this worker commits are forwarded to, as
     `http://127.0.0.1:8086/write?db=twinhub`; empty: none), history_influxdb_token (sent as `Token <token>`),
     cors_origins (the browser origins, `https://console.example.com`, that may call the API cross-origin:
-    comma-separated in TWINHUB_CORS_ORIGINS, a list in TOML; `*` is any origin; default none: no CORS headers)
+    comma-separated in TWINHUB_CORS_ORIGINS, a list in TOML; `*` is any origin; default none: no CORS headers),
+    wot_fetch_timeout, wot_max_model_bytes (bounds of one Thing Model download), wot_cache_size,
+    wot_cache_bytes, wot_cache_ttl (the downloaded models cached per worker), wot_model_map (`<url-prefix>=store`
+    or `<url-prefix>=<directory>` entries, comma-separated: models read locally instead of downloaded),
+    wot_skeleton_optional, wot_skeleton_strict (skeletons of things and features created with a Thing Model URL),
+    wot_base_prefix, wot_td_template, wot_td_placeholders (generated Thing Descriptions), wot_directory_auth
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from twinhub.history.retention import (
     parse_rollups,
 )
 from twinhub.history.rules import setting_items
+from twinhub.wot.sources import json_object_setting, parse_model_map
 
 DEFAULT_PORT = 8080
 MAX_PORT = 65535
@@ -118,6 +124,27 @@ class Settings:
     history_influxdb_token: str = field(default="", repr=False)
     # Cross-origin requests from browsers (twinhub.api.cors): the origins allowed, `*` for any; none: CORS off.
     cors_origins: tuple[str, ...] = ()
+    # Web of Things (twinhub.wot): one Thing Model download may take at most `wot_fetch_timeout` seconds and
+    # `wot_max_model_bytes` bytes; downloaded models are cached per worker (entries, estimated bytes, seconds);
+    # `wot_model_map` maps URL prefixes to the local model store or a directory (twinhub.wot.sources).
+    wot_fetch_timeout: int = 10
+    wot_max_model_bytes: int = 1024 * 1024
+    wot_cache_size: int = 1000
+    wot_cache_bytes: int = 32 * 1024 * 1024
+    wot_cache_ttl: int = 3600
+    wot_model_map: tuple[str, ...] = ()
+    # Skeletons on creation (Ditto's `tm-based-creation`): values for `tm:optional` properties too; refuse the
+    # creation when the model cannot be fetched or resolved (default: created without skeleton, as Ditto documents).
+    wot_skeleton_optional: bool = False
+    wot_skeleton_strict: bool = False
+    # Thing Descriptions (Ditto's `to-thing-description`): the public URL prefix of the API (empty: the URL each
+    # request came to), a JSON object set over each TD's top level (empty: Ditto's basic-auth template), and a
+    # JSON object of placeholder values for models (after each thing's own `model-placeholders`).
+    wot_base_prefix: str = ""
+    wot_td_template: str = ""
+    wot_td_placeholders: str = ""
+    # `/.well-known/wot` (the Thing Directory) asks for authentication (Ditto: public by default).
+    wot_directory_auth: bool = False
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
@@ -149,7 +176,8 @@ class SettingsError(ValueError):
     pass
 
 
-_POSITIVE = ("session_buffer_bytes", "buffer_budget_bytes", "max_sessions_per_subject", "retention_interval")
+_POSITIVE = ("session_buffer_bytes", "buffer_budget_bytes", "max_sessions_per_subject", "retention_interval",
+             "wot_fetch_timeout", "wot_max_model_bytes", "wot_cache_ttl")
 # Settings kept as their text and read where they are used: each is read once when loaded, so that a bad value
 # stops the start with the setting named (in this order: the rollup retention names the rollup widths).
 _PARSED: dict[str, Callable[[Settings], object]] = {
@@ -159,6 +187,9 @@ _PARSED: dict[str, Callable[[Settings], object]] = {
     "history_retention": Settings.retention,
     "history_rollup_retention": Settings.rollup_retention,
     "journal_retention": Settings.journal_keep,
+    "wot_model_map": lambda settings: parse_model_map(settings.wot_model_map),
+    "wot_td_template": lambda settings: json_object_setting(settings.wot_td_template),
+    "wot_td_placeholders": lambda settings: json_object_setting(settings.wot_td_placeholders),
 }
 
 

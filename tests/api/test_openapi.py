@@ -37,7 +37,7 @@ METHODS = ("get", "put", "patch", "post", "delete")
 NOBODYS = {"thingId": "org.twinhub.openapi:nobody", "policyId": "org.twinhub.openapi:nobody", "featureId": "lamp",
            "attributePath": "location", "propertyPath": "on", "label": "owner", "subjectId": "nginx:ditto",
            "resourcePath": "thing:/", "importedPolicyId": "org.twinhub.openapi:base", "messageSubject": "switch",
-           "connectionId": "nobody", "path": "features/lamp/properties/on"}
+           "connectionId": "nobody", "path": "features/lamp/properties/on", "modelName": "openapi/nobody.tm.jsonld"}
 # Routes that only answer Ditto's refusal: a message without a subject (`messages:subject.invalid`).
 REFUSING = {"/api/2/things/{thing_id}/inbox/messages": "/api/2/things/{thingId}/inbox/messages",
             "/api/2/things/{thing_id}/outbox/messages": "/api/2/things/{thingId}/outbox/messages",

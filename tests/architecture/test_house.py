@@ -35,9 +35,11 @@ LAYERS = (
     ("twinhub.app", "twinhub.cli", "twinhub.auth.cli", "twinhub.launch", "twinhub.backends", "twinhub.testing"),
     # the edges: HTTP, WebSocket, SSE; connections to brokers; the history API (with its live stream)
     ("twinhub.api", "twinhub.connectivity", "twinhub.history.routes", "twinhub.history.grafana_routes",
-     "twinhub.history.context", "twinhub.history.subsystem", "twinhub.history.live"),
+     "twinhub.history.context", "twinhub.history.subsystem", "twinhub.history.live", "twinhub.wot.subsystem",
+     "twinhub.wot.routes"),
     ("twinhub.config",),
-    ("twinhub.service", "twinhub.history.service"),
+    # services; Web of Things models (fetched, cached, resolved) that services and config use
+    ("twinhub.service", "twinhub.history.service", "twinhub.wot"),
     ("twinhub.auth",),
     ("twinhub.store", "twinhub.bus"),
     ("twinhub.history",),  # pure history logic (buckets, aggregates, exports) that the stores' SQL must match

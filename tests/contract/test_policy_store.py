@@ -15,6 +15,7 @@ from twinhub.model.pointer import set_at
 from twinhub.model.policy import replay_policy
 from twinhub.model.types import JsonValue, Pointer
 from twinhub.store.base import RevisionConflict, Store
+from twinhub.store.index import PolicyIndex
 
 pytestmark = pytest.mark.anyio
 
@@ -57,6 +58,17 @@ async def test_units_in_one_batch_fail_alone(store: Store) -> None:
     assert isinstance(results[1], RevisionConflict)
     assert await store.load("ns:a") is not None and await store.load_policy("ns:pa") is not None
     assert await store.load("ns:b") is None
+
+
+async def test_a_policy_index_written_again_keeps_replacing_its_imports(store: Store) -> None:
+    """A policy's index is committed again whenever it or a policy it imports changes, mostly with the same imports:
+    they are replaced, never duplicated (PostgreSQL wrote them in one statement that conflicted with itself)."""
+    await store.commit(unit(PolicyIndex("ns:importer", (), ("ns:a", "ns:b"))))
+    await store.commit(unit(PolicyIndex("ns:importer", (), ("ns:a", "ns:b"))))
+    assert await store.importers_of("ns:a") == ["ns:importer"]
+    await store.commit(unit(PolicyIndex("ns:importer", (), ("ns:b", "ns:c"))))
+    assert (await store.importers_of("ns:a"), await store.importers_of("ns:b"), await store.importers_of("ns:c")) \
+        == ([], ["ns:importer"], ["ns:importer"])
 
 
 async def test_policies_survive_reopening(open_store: StoreOpener) -> None:

@@ -22,7 +22,13 @@ from twinhub.rql.parser import parse_filter
 from twinhub.rql.spec import SearchSpec
 from twinhub.store.base import RevisionConflict
 from twinhub.store.index import PolicyIndex, PolicyIndexRow
-from twinhub.store.postgres import PostgresDeviceStore, PostgresStore, SchemaTooNew, open_postgres_store
+from twinhub.store.postgres import (
+    PostgresDeviceStore,
+    PostgresStore,
+    PostgresThingModelStore,
+    SchemaTooNew,
+    open_postgres_store,
+)
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.rows import lock_key
 from twinhub.store.postgres.schema import load_migrations
@@ -193,12 +199,13 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         kept = create("org.twinhub:kept")
         async with open_postgres_store(dsn) as store:
             await store.commit(unit(kept))
-        # What a previous version left: everything but the last six migrations (the store's identity,
-        # the connections, the devices, the history points, the history rollups, the credentials' notifications).
-        previous = len(load_migrations()) - 6
+        # What a previous version left: everything but the last seven migrations (the store's identity,
+        # the connections, the devices, the history points, the history rollups, the credentials' notifications,
+        # the WoT models).
+        previous = len(load_migrations()) - 7
         async with connect(dsn) as connection:
             await connection.execute("DROP TABLE history_rollups, history_points, devices, connections, "
-                                     "connection_journal, store_identity")
+                                     "connection_journal, store_identity, wot_models")
             await connection.execute("DROP FUNCTION twinhub_credentials_changed CASCADE")
             await connection.execute("DELETE FROM schema_version WHERE version > $1", previous)
         async with open_postgres_store(dsn) as store:
@@ -206,12 +213,13 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
             assert re.fullmatch(r"[0-9a-f]{16}", await store.epoch())
             assert await store.connections() == []
             assert await PostgresDeviceStore(store).list_devices() == []
+            assert await PostgresThingModelStore(store).list_models() == []
             assert (await store.points("org.twinhub:kept", ["attributes/a"], start=at(0), end=at(10),
                                        limit=1)).points == ()
             assert await store.rollups("org.twinhub:kept", "attributes/a", start=at(0), end=at(10),
                                        width=timedelta(minutes=1)) == {}
         async with connect(dsn) as connection:
-            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 6
+            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 7
     finally:
         async with connect(POSTGRES_URL) as admin:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

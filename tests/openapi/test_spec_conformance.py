@@ -560,7 +560,6 @@ def _policy_resources(api: SpecClient, policy: dict[str, str]) -> None:
 
 def _policy_entry_parts(api: SpecClient, policy: dict[str, str]) -> None:
     """importable, namespaces, allowedAdditions and references of an entry."""
-    owner = {**policy, "label": "owner"}
     reader = {**policy, "label": "reader"}
     missing = {**policy, "label": "no-such-entry"}
 
@@ -596,21 +595,23 @@ def _policy_entry_parts(api: SpecClient, policy: dict[str, str]) -> None:
     api.call("PUT", ALLOWED_ADDITIONS, reader, body=[], headers={"If-Match": STALE_HASH}, expect=412)
     api.call("PUT", ALLOWED_ADDITIONS, missing, body=[], expect=404)
 
-    tag = api.call("GET", REFERENCES, owner, expect=200).headers.get("ETag", "")
-    api.call("GET", REFERENCES, owner, headers={"If-None-Match": tag}, expect=304)
-    api.call("GET", REFERENCES, owner, headers={"If-Match": STALE_HASH}, expect=412)
+    # The reader references the owner (not the other way round: the reader's `allowedAdditions: ["subjects"]`
+    # would strip the owner's own resources, WRITE on `policy:/` with them; PolicyImporter.resolveAllReferences).
+    tag = api.call("GET", REFERENCES, reader, expect=200).headers.get("ETag", "")
+    api.call("GET", REFERENCES, reader, headers={"If-None-Match": tag}, expect=304)
+    api.call("GET", REFERENCES, reader, headers={"If-Match": STALE_HASH}, expect=412)
     api.call("GET", REFERENCES, missing, expect=404)
-    api.call("PUT", REFERENCES, owner, body=[{"entry": "reader"}], expect=201)
-    api.call("PUT", REFERENCES, owner, body=[{"entry": "reader"}], expect=204)
-    api.call("PUT", REFERENCES, owner, body=[{"import": ""}], expect=400)
-    api.call("PUT", REFERENCES, owner, body=None, expect=400)
+    api.call("PUT", REFERENCES, reader, body=[{"entry": "owner"}], expect=201)
+    api.call("PUT", REFERENCES, reader, body=[{"entry": "owner"}], expect=204)
+    api.call("PUT", REFERENCES, reader, body=[{"import": ""}], expect=400)
+    api.call("PUT", REFERENCES, reader, body=None, expect=400)
     # Ditto checks that a local reference names another existing entry (validateReferencesIntegrity).
-    api.call("PUT", REFERENCES, owner, body=[{"entry": "no-such-entry"}], expect=400, error="policies:entry.invalid")
-    api.call("PUT", REFERENCES, owner, body=[{"entry": "owner"}], expect=400, error="policies:entry.invalid")
-    api.call("PUT", REFERENCES, owner, body=[], headers={"If-Match": STALE_HASH}, expect=412)
+    api.call("PUT", REFERENCES, reader, body=[{"entry": "no-such-entry"}], expect=400, error="policies:entry.invalid")
+    api.call("PUT", REFERENCES, reader, body=[{"entry": "reader"}], expect=400, error="policies:entry.invalid")
+    api.call("PUT", REFERENCES, reader, body=[], headers={"If-Match": STALE_HASH}, expect=412)
     api.call("PUT", REFERENCES, missing, body=[], expect=404)
-    api.call("DELETE", REFERENCES, owner, headers={"If-Match": STALE_HASH}, expect=412)
-    api.call("DELETE", REFERENCES, owner, expect=204)
+    api.call("DELETE", REFERENCES, reader, headers={"If-Match": STALE_HASH}, expect=412)
+    api.call("DELETE", REFERENCES, reader, expect=204)
     api.call("DELETE", REFERENCES, missing, expect=404)
 
 

@@ -112,8 +112,8 @@ async def test_errors_of_any_subsystem_are_answered_as_ditto_errors(settings: Se
         assert (await client.get("/nowhere")).json()["error"] == "gateway:resource.notfound"
 
 
-async def test_the_http_api_connectivity_and_history_are_the_subsystems(settings: Settings) -> None:
-    assert [type(part).__name__ for part in subsystems_of(settings)] == ["HttpApi", "Connectivity", "History"]
+async def test_the_http_api_connectivity_history_and_wot_are_the_subsystems(settings: Settings) -> None:
+    assert [type(part).__name__ for part in subsystems_of(settings)] == ["HttpApi", "Connectivity", "History", "Wot"]
     async with serving(create_app(settings)) as client:
         assert (await client.get("/health")).json() == {"status": "UP"}
         whoami = await client.get("/api/2/whoami", auth=("ditto", "any"))

@@ -21,6 +21,7 @@ from twinhub.service.search import SearchService
 from twinhub.service.session import SessionCounts
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
+from twinhub.wot.service import WotService
 
 log = logging.getLogger("twinhub.api")
 
@@ -37,6 +38,7 @@ class Context:
     permissions: PermissionService  # checkPermissions
     budget: Budget  # the bytes all WebSocket sessions and SSE streams of this worker may hold for slow clients
     sessions: SessionCounts  # open WebSocket sessions per subject (`max_sessions_per_subject` caps them)
+    wot: WotService  # Thing Descriptions of things and features with a Thing Model as definition
     # Writes that outlive their request (timeout=0, or a client that gave up): kept until done.
     background: set[asyncio.Future[object]] = field(default_factory=set)
 

@@ -67,7 +67,8 @@ class HttpApi:
         settings = self.settings
         context = Context(settings, platform.authenticator, platform.policies, platform.things, platform.search,
                           platform.events, live=platform.live, permissions=platform.permissions,
-                          budget=platform.budget, sessions=SessionCounts(settings.max_sessions_per_subject))
+                          budget=platform.budget, sessions=SessionCounts(settings.max_sessions_per_subject),
+                          wot=platform.wot)
         self._sessions = context.sessions
         try:
             yield {STATE_KEY: context}

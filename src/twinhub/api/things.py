@@ -23,6 +23,7 @@ from twinhub.api.paths import ALL_METHODS, check_route_segments, decode_keys, de
 from twinhub.api.responses import json_response
 from twinhub.api.search import list_things
 from twinhub.api.sse import accepts_event_stream, stream_things
+from twinhub.api.wot import thing_description, wants_description
 from twinhub.api.writes import run_write
 from twinhub.auth.context import AuthContext
 from twinhub.model.commands import ThingCommand
@@ -127,6 +128,8 @@ async def thing_resource(request: Request) -> Response:
     method = request.method
     patch_conditions: tuple[PatchCondition, ...] = ()
     if method == "GET":
+        if wants_description(request, path):
+            return await thing_description(request, ctx, auth, thing_id, path)
         return await _retrieve(ctx, auth, thing_id, path, headers)
     if method == "PUT":
         require_json(request)

@@ -17,6 +17,7 @@ from twinhub.service.search import SearchService
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
+from twinhub.wot.service import WotService
 
 __all__ = ["Platform"]
 
@@ -35,5 +36,6 @@ class Platform:
     # (connectivity: connections in the store, their events on the bus).
     store: Store
     bus: EventBus
+    wot: WotService  # Thing Models: skeletons, Thing Descriptions
     # Questions asked of every worker of the deployment (connectivity: each worker's clients of a connection).
     polls: WorkerPolls = field(default_factory=InProcessPolls)

@@ -6,11 +6,13 @@ changes (each policy knows the enforcers built from it, as long as they are cach
 of its subjects expires. Policies of the same rules share one enforcer (every thing's default policy names
 its own id but grants the same): an enforcer is a function of its rules only, so the rules are its key.
 
-A write runs `twinhub.model.policy.apply_policy_command` between the checks that need I/O: authorization
-and preconditions before, that the creator keeps WRITE and that imported policies exist and may be read
-after; `EntityWriter` orders, retries and commits it.
+A write runs `twinhub.model.policy.apply_policy_command` between the checks that need I/O: authorization,
+preconditions, the creator's WRITE and what it references before, what it imports after (`policy_imports`);
+`EntityWriter` orders, retries and commits it.
 """
 
+# size: one cache of policies and the enforcers built from them, read and written together; the creation of a
+# thing's policy (`prepare_create`, `validate_new`) shares its checks
 from __future__ import annotations
 
 import weakref
@@ -28,7 +30,7 @@ from twinhub.model.errors import (
     PolicyTooManyModifying,
     TwinhubError,
 )
-from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
+from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, revision_tag
 from twinhub.model.events import Policy, PolicyWrite, format_timestamp
 from twinhub.model.lru import Lru
 from twinhub.model.pointer import get_at
@@ -49,15 +51,18 @@ from twinhub.model.policy import (
     policy_command_resource,
     policy_not_found,
     policy_not_modifiable,
+    policy_part_tag,
     replay_policy,
     resolved_entries,
     retrieve_policy_part,
+    unchanged_by,
     validate_policy,
     with_requester,
 )
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer, Rule, policy_rules
 from twinhub.service.compact_cache import CompactCache
+from twinhub.service.policy_imports import check_import_references, check_imports
 from twinhub.service.sizes import document_bytes
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
@@ -79,7 +84,8 @@ class PolicyResult:
 @dataclass(frozen=True, slots=True)
 class _CachedEnforcer:
     enforcer: Enforcer
-    revisions: tuple[tuple[str, int], ...]  # every imported policy it was built from, with its revision
+    # each policy it was built from (its own first) at the revision read (None: never existed); kept iff current
+    revisions: tuple[tuple[str, int | None], ...]
     valid_until: datetime | None  # the earliest subject expiry it depends on
     size: int  # the estimated bytes of the documents it was built from
 
@@ -106,12 +112,12 @@ class PolicyService:
         self._dependents: dict[str, set[tuple[str, str | None]]] = {}
         # The enforcers in use by rules: weak, so one lives as long as a cached entry (or a caller) holds it.
         self._shared: weakref.WeakValueDictionary[tuple[Rule, ...], Enforcer] = weakref.WeakValueDictionary()
-        self._changes = 0  # counts drops of enforcers: one built meanwhile is not kept
+        self.enforcer_builds = 0  # enforcers built so far (for tests and metrics: a cached one is not rebuilt)
 
     # -- enforcers ---------------------------------------------------------------------------------
 
     async def enforcer(self, policy_id: str, *, namespace: str | None = None) -> Enforcer | None:
-        """The enforcer of `policy_id` (with its imports) for an entity in `namespace`; None if the
+        """The enforcer of `policy_id` (imports and references resolved) for an entity in `namespace`; None if the
         policy does not exist. Every enforcer comes from here (a thing's through `ThingService.enforcer`)."""
         now = self._clock()
         key = (policy_id, namespace)
@@ -124,10 +130,9 @@ class PolicyService:
         if policy is None:
             return None
         self._enforcers.pop(key)  # an expired one: unlinked before its successor is linked
-        changes = self._changes
-        built = await self._build(policy.doc, namespace, now)
-        if changes != self._changes:  # a policy changed while it was built: it may be outdated, so not kept
-            return built.enforcer
+        built = await self._build(policy.doc, namespace, now, own=(policy_id, policy.revision))
+        if any(self._policies.revision(source_id) != revision for source_id, revision in built.revisions):
+            return built.enforcer  # a source changed (or left the cache) while it was built: maybe outdated
         self._enforcers.put(key, built, built.size)
         if key in self._enforcers:  # not when too large to cache
             for source_id in built.sources(policy_id):
@@ -138,8 +143,11 @@ class PolicyService:
         """The enforcer of a policy document not stored yet (its imports are loaded from the store)."""
         return (await self._build(doc, namespace, self._clock())).enforcer
 
-    async def _build(self, doc: JsonObject, namespace: str | None, now: datetime) -> _CachedEnforcer:
+    async def _build(self, doc: JsonObject, namespace: str | None, now: datetime,
+                     own: tuple[str, int] | None = None) -> _CachedEnforcer:
         loaded, revisions = await self._load_imports(doc, {})
+        revisions[:0] = [own] if own is not None else []
+        self.enforcer_builds += 1
         rules = tuple(policy_rules(doc, loaded, now=now, namespace=namespace))
         enforcer = self._shared.get(rules)
         if enforcer is None:
@@ -150,18 +158,18 @@ class PolicyService:
         return _CachedEnforcer(enforcer, tuple(revisions), min(expiries, default=None), size)
 
     async def _load_imports(self, doc: JsonObject, pending: dict[str, JsonObject | None]
-                            ) -> tuple[dict[str, JsonObject | None], list[tuple[str, int]]]:
-        """Every policy `doc` imports (transitively), `pending` (not yet committed) states first."""
+                            ) -> tuple[dict[str, JsonObject | None], list[tuple[str, int | None]]]:
+        """Every policy `doc` imports (transitively), `pending` (uncommitted) states first; the revisions read."""
         loaded: dict[str, JsonObject | None] = {}
-        revisions: list[tuple[str, int]] = []
+        revisions: list[tuple[str, int | None]] = []
         while needed := missing_imports(doc, loaded):
             for imported_id in sorted(needed):
                 if imported_id in pending:
                     loaded[imported_id] = pending[imported_id]
                     continue
-                imported = await self.load(imported_id)
-                loaded[imported_id] = imported.doc if imported is not None else None
-                revisions.append((imported_id, imported.revision if imported is not None else 0))
+                imported = await self._load_any(imported_id)
+                loaded[imported_id] = imported.doc if imported is not None and not imported.deleted else None
+                revisions.append((imported_id, imported.revision if imported is not None else None))
         return loaded, revisions
 
     async def search_indexes(self, policy_id: str, doc: JsonObject | None) -> list[PolicyIndex]:
@@ -192,21 +200,19 @@ class PolicyService:
         return PolicyIndex(policy_id, tuple(rows), tuple(imported_policy_ids(doc)))
 
     def validate_new(self, policy_id: str, value: JsonValue, subjects: tuple[str, ...]) -> JsonObject:
-        """`value` as the new policy `policy_id` (the requester's placeholders resolved), validated as Ditto builds
-        the policy a thing is created with, before any policy is asked to create it; raises the errors of
-        `validate_policy` (and of unresolvable placeholders)."""
+        """`value` validated as the new policy `policy_id`, the requester's placeholders resolved."""
         command = with_requester(PolicyCommand("modify", policy_id, (), value), subjects[0])
         return validate_policy(command.value, policy_id, now=self._clock(), expiry_granularity=self._granularity)
 
     async def prepare_create(self, policy_id: str, value: JsonValue, subjects: tuple[str, ...], *,
                              allow_lockout: bool) -> PolicyWrite:
-        """A validated write creating `policy_id` (for a thing created with it); 409 if it exists, checked after
-        its creator's permissions (Ditto's PolicyEnforcerActor enforces a CreatePolicy on the new policy, before
-        the persistence finds the old one)."""
+        """A validated write creating `policy_id` (for a thing created with it); 409 if it exists."""
         # the requester's placeholders in its subject ids resolved, as Ditto's CreateThingSubstitutionStrategy
         command = with_requester(PolicyCommand("modify", policy_id, (), value, allow_lockout), subjects[0])
         now = self._clock()
         await self._check_creatable(command, subjects, now)
+        await check_import_references(self, command, subjects, now=now, expiry_granularity=self._granularity)
+        # only now, as Ditto's PolicyEnforcerActor enforces a CreatePolicy on the new policy before persisting it
         stored = await self._store.load_policy(policy_id)
         if stored is not None and not stored.deleted:
             raise PolicyConflict(policy_id)
@@ -217,13 +223,18 @@ class PolicyService:
 
     async def load(self, policy_id: str) -> Policy | None:
         """The current policy, or None when it does not exist (tombstones count as missing)."""
+        policy = await self._load_any(policy_id)
+        if policy is None or policy.deleted:
+            return None
+        return policy
+
+    async def _load_any(self, policy_id: str) -> Policy | None:
+        """The policy as cached or stored, tombstones included."""
         policy = self._policies.get(policy_id)
         if policy is None:
             policy = await self._store.load_policy(policy_id)
             if policy is not None:
                 self._remember(policy)
-        if policy is None or policy.deleted:
-            return None
         return policy
 
     async def retrieve(self, policy_id: str, path: Pointer, subjects: tuple[str, ...], *,
@@ -245,7 +256,7 @@ class PolicyService:
         view = enforcer.view(subjects, POLICY, path, retrieve_policy_part(doc, policy_id, path))
         if view is MISSING:
             raise policy_not_found(policy_id, path)
-        tag = revision_tag(policy.revision) if not path else hash_tag(view)  # see `twinhub.model.etag`
+        tag = revision_tag(policy.revision) if not path else policy_part_tag(doc, path, view)  # see `model.etag`
         if not historical:
             check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                                 current=tag, is_read=True, entity="Policy")
@@ -289,7 +300,7 @@ class PolicyService:
             value = retrieve_policy_part(drop_expired_subjects(policy.doc, self._clock()), policy.policy_id, path)
         except TwinhubError:  # only expired subjects there: a GET finds nothing either
             return None
-        return hash_tag(MISSING if enforcer is None else enforcer.view(subjects, POLICY, path, value))
+        return policy_part_tag(policy.doc, path, enforcer.view(subjects, POLICY, path, value) if enforcer else MISSING)
 
     # -- the write path ----------------------------------------------------------------------------
 
@@ -316,12 +327,15 @@ class PolicyService:
             if tag is not None or command.action != "delete":
                 check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                                     current=tag, is_read=False, entity="Policy")
+        if current is not None and unchanged_by(current, command):  # Ditto's idempotent deletes: no event
+            return PolicyResult(current, False, None, None)
         now = self._clock()
         if current is None and not command.path and command.action == "modify":
             await self._check_creatable(command, subjects, now)
+        await check_import_references(self, command, subjects, now=now, expiry_granularity=self._granularity)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
         if command.action != "delete":
-            await self._check_imports(applied.policy.doc, current.doc if current is not None else None, subjects)
+            await check_imports(self, applied.policy.doc, current.doc if current is not None else None, subjects)
         policy = applied.policy
         indexes = await self.search_indexes(policy.policy_id, None if policy.deleted else policy.doc)
         await self._writer.commit(Commit(policies=(_write(applied, stored),), policy_indexes=tuple(indexes)))
@@ -333,23 +347,12 @@ class PolicyService:
             etag = self._tag(policy, command.path, await self.enforcer(policy.policy_id), subjects, stored=False)
         return PolicyResult(policy, applied.created, applied.event.value, etag)
 
-    async def _check_imports(self, doc: JsonObject, before: JsonObject | None, subjects: tuple[str, ...]) -> None:
-        """A policy may only import policies that exist and whose entries the caller may read (Ditto's
-        PolicyImportsPreEnforcer)."""
-        old = set(imported_policy_ids(before)) if before is not None else set()
-        for imported_id in imported_policy_ids(doc):
-            if imported_id in old:
-                continue
-            enforcer = await self.enforcer(imported_id)
-            if enforcer is None or not enforcer.has_partial(subjects, POLICY, ("entries",), [READ]):
-                raise PolicyNotAccessible(imported_id)
-
     async def _check_creatable(self, command: PolicyCommand, subjects: tuple[str, ...], now: datetime) -> None:
         """Its imports readable (PolicyImportsPreEnforcer), the creator of a policy must, unless `allow-policy-lockout`,
         WRITE it with its imports resolved (PolicyEnforcerActor, PolicyCommandEnforcement.authorizeCreatePolicy):
         else 403 `policies:policy.notcreatable`, before its references and lock-out are checked (as in Ditto)."""
         doc = validate_policy(command.value, command.policy_id, now=now, expiry_granularity=self._granularity)
-        await self._check_imports(doc, None, subjects)
+        await check_imports(self, doc, None, subjects)
         if not command.allow_lockout and not (await self._build(doc, None, now)).enforcer.has_unrestricted(
                 subjects, POLICY, (), [WRITE]):
             raise PolicyNotCreatable(command.policy_id)
@@ -362,14 +365,12 @@ class PolicyService:
             self._drop_enforcers(policy_id)
 
     def forget_all(self) -> None:
-        self._changes += 1
         self._policies.clear()
         self._enforcers.clear()
         self._dependents.clear()
 
     def _drop_enforcers(self, policy_id: str) -> None:
         """Drop the enforcers built from `policy_id` (each unlinks itself from `_dependents`)."""
-        self._changes += 1
         for key in list(self._dependents.get(policy_id, ())):
             self._enforcers.pop(key)
 

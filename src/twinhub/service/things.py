@@ -43,6 +43,7 @@ from twinhub.service.enforcement import (
 from twinhub.service.historical import HistoryAccess
 from twinhub.service.patch_conditions import PatchCondition, filter_patch
 from twinhub.service.policies import PolicyService
+from twinhub.service.skeletons import SkeletonSource, creates, skeleton_candidate, with_skeleton
 from twinhub.service.writer import DEFAULT_MAX_PENDING_PER_ENTITY, EntityWriter
 from twinhub.store.base import Store
 from twinhub.store.commit import Commit
@@ -89,6 +90,7 @@ class ThingService:
                  cache_size: int = DEFAULT_CACHE_SIZE, cache_bytes: int = DEFAULT_CACHE_BYTES,
                  max_pending_per_thing: int = DEFAULT_MAX_PENDING_PER_THING,
                  history_rules: HistoryRules = RECORD_EVERY_LEAF,
+                 skeletons: SkeletonSource | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
         self._history_rules = history_rules
@@ -99,6 +101,7 @@ class ThingService:
         self._cache = CompactCache(Thing, max_entries=cache_size, max_bytes=cache_bytes)
         self._clock = clock
         self._point_listeners: list[Callable[[tuple[Point, ...]], None]] = []
+        self._skeletons = skeletons
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -248,15 +251,21 @@ class ThingService:
         `history_time` (a device's own timestamp) is the points' time instead of the event's; `patch_conditions`
         (of a merge) cut the parts of its patch whose conditions do not hold."""
         classify(command.path)
+        skeleton = None  # the command with a WoT skeleton merged in, for when it creates what it writes
+        if self._skeletons is not None and skeleton_candidate(command) \
+                and creates(command, await self._load(command.thing_id)):
+            skeleton = await with_skeleton(self._skeletons, command)  # fetched outside the thing's turn
         return await self._writer.execute(command.thing_id, lambda: self._execute_once(
             command, subjects, preconditions, allow_policy_lockout, condition, headers, history_time,
-            patch_conditions if command.action == "merge" else ()))
+            patch_conditions if command.action == "merge" else (), skeleton))
 
     async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
                             allow_policy_lockout: bool, condition: Condition | None,
                             headers: EventHeaders, history_time: datetime | None,
-                            patch_conditions: Sequence[PatchCondition]) -> Executed:
+                            patch_conditions: Sequence[PatchCondition], skeleton: ThingCommand | None) -> Executed:
         current = await self._load(command.thing_id)
+        if skeleton is not None and creates(command, current):
+            command = skeleton
         creating = not exists(current) and not command.path and command.action != "delete"
         policy_write = None
         enforcer: Enforcer | None = None

@@ -125,8 +125,9 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.PolicyHistoryNotFound("ns:p", "revision '3'"), "policies:policy.history.notfound", 404, NotFound),
     (errors.PolicyResourceNotFound("entry", "m", "d"), "policies:entry.notfound", 404, NotFound),
     (errors.PolicyConflict("ns:p"), "policies:policy.conflict", 409, Conflict),
-    (errors.PolicyImportReferenceConflict("ns:p", "ns:i", "owner"), "policies:import.referenceconflict", 409,
-     Conflict),
+    (errors.PolicyImportReferenceConflict("ns:p", "ns:i"), "policies:import.referenceconflict", 409, Conflict),
+    (errors.PolicyImportReferenceConflict("ns:p", None), "policies:import.referenceconflict", 409, Conflict),
+    (errors.PolicyEntryReferenceConflict("ns:p", "a", "b"), "policies:entry.referenceconflict", 409, Conflict),
     (errors.PolicyTooLarge("2", "1"), "policies:policy.toolarge", 413, TooLarge),
     (errors.PolicyTooManyModifying("ns:p"), "policies:policy.toomanymodifyingrequests", 429, Throttled),
     # search
@@ -196,6 +197,15 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.PlaceholderFunctionSignatureInvalid("lower", "(1)", "()"), "placeholder:function.signature.invalid",
      400, Invalid),
     (errors.PlaceholderFunctionTooComplex(10), "placeholder:function.too.complex", 400, Invalid),
+    # wot
+    (errors.ThingModelNotAccessible("https://x/tm.json"), "wot:tm.notfound", 421, TwinhubError),
+    (errors.ThingModelInvalid("https://x/tm.json"), "wot:tm.invalid", 400, Invalid),
+    (errors.ThingModelRefInvalid("#/x"), "wot:tm.ref.invalid", 400, Invalid),
+    (errors.ThingModelPlaceholderUnresolved("X"), "wot:tm.placeholder.unresolved", 400, Invalid),
+    (errors.SkeletonGenerationFailed("https://x/tm.json"), "wot:skeleton.generation.failed", 400, Invalid),
+    (errors.WotDefinitionInvalid(), "wot:definition.invalid", 404, NotFound),
+    (errors.ThingModelNameInvalid("../x"), "twinhub:wot.model.name.invalid", 400, Invalid),
+    (errors.ThingModelNotStored("x.json"), "twinhub:wot.model.notfound", 404, NotFound),
 ]
 
 ERRORS_PACKAGE = Path(errors.__file__).parent
@@ -286,7 +296,7 @@ def test_the_drawing_shows_each_kinds_code_and_status(error: TwinhubError, code:
 def test_the_package_exports_exactly_its_public_names() -> None:
     assert errors.__all__ == sorted(errors.__all__)
     modules = ["base", "common", "conditions", "connectivity", "gateway", "history", "messages", "placeholders",
-               "policies", "protocol", "search", "subscriptions", "things"]
+               "policies", "protocol", "search", "subscriptions", "things", "wot"]
     assert sorted(path.stem for path in ERRORS_PACKAGE.glob("*.py")) == ["__init__", *modules]
     exported: list[str] = []
     for name in modules:
@@ -313,26 +323,30 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "PlaceholderFunctionSignatureInvalid", "PlaceholderFunctionTooComplex", "PlaceholderFunctionUnknown",
         "PlaceholderNotResolvable", "PlaceholderReferenceNotSupported", "PlaceholderReferenceUnknownField",
         "PlaceholderUnresolved", "PolicyConflict",
-        "PolicyEntryInvalid", "PolicyEntryModificationInvalid", "PolicyHistoryNotFound", "PolicyIdInvalid",
+        "PolicyEntryInvalid", "PolicyEntryModificationInvalid", "PolicyEntryReferenceConflict",
+        "PolicyHistoryNotFound", "PolicyIdInvalid",
         "PolicyIdNotDeletable",
         "PolicyIdNotSettable", "PolicyImportInvalid", "PolicyImportReferenceConflict", "PolicyImportsTooLarge",
         "PolicyJsonInvalid", "PolicyLabelInvalid", "PolicyModificationInvalid", "PolicyNotAccessible",
         "PolicyNotCreatable", "PolicyNotModifiable", "PolicyResourceNotFound", "PolicyResourceNotModifiable",
         "PolicyTooLarge", "PolicyTooManyModifying", "PreconditionFailed", "ProtocolPathInvalid",
         "ProtocolPathUnknown", "RequestInvalid", "RequestTooLarge", "ResourceNotFound", "RqlInvalid",
-        "RqlOptionInvalid", "ServiceUnavailable", "StreamingSubscriptionNotFound",
+        "RqlOptionInvalid", "ServiceUnavailable", "SkeletonGenerationFailed", "StreamingSubscriptionNotFound",
         "StreamingSubscriptionProtocolError", "SubjectExpiryInvalid", "SubjectIdInvalid", "SubscriptionNotFound",
         "SubscriptionProtocolError",
         "ThingConditionFailed", "ThingConditionInvalid", "ThingConflict", "ThingEqualitySkipped",
         "ThingHistoryNotFound", "ThingIdInvalid", "ThingIdNotDeletable", "ThingIdNotSettable", "ThingIdsMissing",
-        "ThingInvalid", "ThingMergeInvalid", "ThingNotAccessible", "ThingNotCreatable", "ThingNotDeletable",
+        "ThingInvalid", "ThingMergeInvalid", "ThingModelInvalid", "ThingModelNameInvalid", "ThingModelNotAccessible",
+        "ThingModelNotStored", "ThingModelPlaceholderUnresolved", "ThingModelRefInvalid",
+        "ThingNotAccessible", "ThingNotCreatable",
+        "ThingNotDeletable",
         "ThingNotModifiable",
         "ThingNotModified", "ThingPoliciesConflicting", "ThingPolicyExisting", "ThingPolicyInvalid",
         "ThingPolicyMissing", "ThingPolicyNotAllowed", "ThingPolicyNotCreated", "ThingPreconditionFailed",
         "ThingResourceNotFound",
         "ThingTooLarge", "ThingTooManyModifying", "Throttled", "TimeoutInvalid", "TooLarge", "TooManyRequests",
         "TopicInvalid", "TopicPathUnknown", "TwinhubError", "Unauthenticated", "Unavailable", "WebSocketBufferOverflow",
-        "WebSocketMessageInvalid", "WebSocketSessionExpired", "WebSocketSubjectChanged",
+        "WebSocketMessageInvalid", "WebSocketSessionExpired", "WebSocketSubjectChanged", "WotDefinitionInvalid",
     ]
 
 

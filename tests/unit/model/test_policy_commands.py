@@ -232,7 +232,8 @@ def test_a_path_without_a_route_is_404() -> None:
 
 def test_every_part_can_be_put_and_ditto_s_parts_can_be_deleted() -> None:
     deletable = {PolicyResource.POLICY, PolicyResource.ENTRY, PolicyResource.SUBJECT, PolicyResource.RESOURCE,
-                 PolicyResource.IMPORTS, PolicyResource.IMPORT, PolicyResource.REFERENCES}
+                 PolicyResource.IMPORTS, PolicyResource.IMPORT, PolicyResource.REFERENCES,
+                 PolicyResource.ALLOWED_ADDITIONS}
     paths: dict[PolicyResource, Pointer] = {
         PolicyResource.POLICY: (), PolicyResource.ENTRIES: ("entries",), PolicyResource.ENTRY: ("entries", "e"),
         PolicyResource.SUBJECTS: ("entries", "e", "subjects"),

@@ -141,3 +141,24 @@ async def test_a_cold_read_caches_the_thing_and_its_policy(world: World) -> None
     fresh_policies, fresh_things = world.services()  # another worker's caches: empty
     assert await v(fresh_things, "a") == 1
     assert fresh_policies._policies.revision(f"{NS}:a") is not None  # read with the thing
+
+
+async def test_a_policy_with_imports_builds_its_enforcer_once(world: World) -> None:
+    """Loading the imported policy while the enforcer is built is no change of it: the enforcer is cached at the
+    first use and not built again (each source's revision is checked, not a count of all changes)."""
+    policies, _things = world.services()
+    await policies.execute(PolicyCommand("modify", f"{NS}:template", (), policy("guest")), OWNER)
+    importing = {**policy(), "imports": {f"{NS}:template": {}}}
+    await policies.execute(PolicyCommand("modify", f"{NS}:importing", (), importing), OWNER)
+    cold, _things = world.services()  # nothing cached
+    first = await cold.enforcer(f"{NS}:importing")
+    assert cold.enforcer_builds == 1
+    assert await cold.enforcer(f"{NS}:importing") is first
+    assert cold.enforcer_builds == 1
+    assert first is not None and first.has_permission(GUEST, "thing", (), ["READ"])
+    await cold.execute(PolicyCommand("delete", f"{NS}:template", ("entries", "guest")), OWNER)
+    builds = cold.enforcer_builds  # with the template's own, built to authorize the change
+    changed = await cold.enforcer(f"{NS}:importing")  # the import changed: built again, once
+    assert changed is not None and not changed.has_permission(GUEST, "thing", (), ["READ"])
+    assert await cold.enforcer(f"{NS}:importing") is changed
+    assert cold.enforcer_builds == builds + 1

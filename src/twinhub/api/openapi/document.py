@@ -15,6 +15,7 @@ from twinhub.api.openapi.components import components
 from twinhub.api.openapi.extensions import connections_paths, history_paths, service_paths
 from twinhub.api.openapi.policies import policies_paths
 from twinhub.api.openapi.things import search_paths, things_paths
+from twinhub.api.openapi.wot import WOT, wot_paths
 from twinhub.model.json import dumps
 from twinhub.model.types import JsonObject
 
@@ -33,6 +34,8 @@ _TAGS = [("Things", "Things, their attributes and definition."), ("Features", "T
          ("Policies", "Who may read and write what."), ("Authentication", "The caller."),
          ("Connections", "Connections to MQTT and AMQP brokers, NATS and HTTP endpoints (admins only)."),
          ("History", "twinhub: the recorded values of things, aggregated, exported, streamed."),
+         (WOT, "WoT Thing Directory; twinhub: Thing Models kept for offline use (Thing Descriptions: GET a thing "
+               "or feature with Accept: application/td+json)."),
          ("Service", "twinhub: health and this document.")]
 
 
@@ -45,7 +48,7 @@ def document() -> JsonObject:
         "tags": [{"name": name, "description": text} for name, text in _TAGS],
         "security": [{"basic": []}, {"bearer": []}],
         "paths": {**things_paths(), **search_paths(), **policies_paths(), **connections_paths(),
-                  **history_paths(), **service_paths()},
+                  **history_paths(), **wot_paths(), **service_paths()},
         "components": components(),
     }
 

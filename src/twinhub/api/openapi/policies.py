@@ -21,7 +21,7 @@ _PARTS: dict[str, tuple[str, JsonObject, str]] = {
     _ENTRY + "/subjects/{subjectId}": ("subject", schema("Subject"), "get put delete"),
     _ENTRY + "/resources": ("entry's resources", schema("Resources"), "get put"),
     _ENTRY + "/resources/{resourcePath}": ("resource", schema("Resource"), "get put delete"),
-    _ENTRY + "/allowedAdditions": ("entry's allowed additions", _STRINGS, "get put"),
+    _ENTRY + "/allowedAdditions": ("entry's allowed additions", _STRINGS, "get put delete"),  # DELETE: Ditto 3.9
     _ENTRY + "/namespaces": ("entry's namespaces", _STRINGS, "get put"),
     _ENTRY + "/importable": ("entry's importable", {"type": "string", "enum": ["implicit", "explicit", "never"]},
                              "get put"),
@@ -32,6 +32,10 @@ _PARTS: dict[str, tuple[str, JsonObject, str]] = {
     _IMPORT + "/entries": ("labels imported", _STRINGS, "get put"),
     _IMPORT + "/transitiveImports": ("transitive imports", _STRINGS, "get put"),
 }
+# Writes that Ditto refuses with 409 when entry references would point nowhere (`policies:entry.referenceconflict`,
+# `policies:import.referenceconflict`): deleting a referenced entry or import, narrowing or marking it so.
+_REFERENCE_CONFLICTS = {(_ENTRY, "delete"), (_ENTRY + "/importable", "put"), ("/imports", "put"),
+                        ("/imports", "delete"), (_IMPORT, "put"), (_IMPORT, "delete"), (_IMPORT + "/entries", "put")}
 
 
 def _item(path: str, noun: str, value: JsonObject, methods: str) -> JsonObject:
@@ -48,7 +52,8 @@ def _item(path: str, noun: str, value: JsonObject, methods: str) -> JsonObject:
     }
     summaries = {"get": f"Retrieve the {noun}", "put": f"Create or replace the {noun}", "delete": f"Delete the {noun}"}
     for method in methods.split():
-        item[method] = operation(POLICIES, summaries[method], answers[method],
+        conflict = {"409": "Error409"} if (path, method) in _REFERENCE_CONFLICTS else {}
+        item[method] = operation(POLICIES, summaries[method], {**answers[method], **conflict},
                                  parameters=[param("fields"), *headers] if method == "get" else headers,
                                  request_body=body(value, f"The new {noun}.") if method == "put" else None)
     return item

@@ -3,7 +3,7 @@
 Every failure the platform reports is a :class:`TwinhubError`; edges render it (HTTP as Ditto's error body,
 in one exception handler; WebSocket and connections as a Ditto Protocol error) and never invent their own.
 Each kind lives in the module of its domain (`common`, `gateway`, `things`, `conditions`, `policies`,
-`search`, `subscriptions`, `history`, `messages`, `protocol`, `connectivity`, `placeholders`); its family
+`search`, `subscriptions`, `history`, `messages`, `protocol`, `connectivity`, `placeholders`, `wot`); its family
 (`base`) fixes its status.
 Only these modules spell error codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and
 headers of the message it came from. Signals internal to the write path (the store's `RevisionConflict`) are
@@ -76,6 +76,11 @@ no TwinhubError: they never reach a client.
     │   ├── ConnectionSignalIdEnforcementFailed connectivity:connection.id.enforcement.failed
     │   ├── ConnectivityCommandInvalid          connectivity:command.invalid
     │   ├── ConnectionsAmountIllegal            connectivity:connections.amount.illegal
+    │   ├── ThingModelInvalid                   wot:tm.invalid
+    │   ├── ThingModelRefInvalid                wot:tm.ref.invalid
+    │   ├── ThingModelPlaceholderUnresolved     wot:tm.placeholder.unresolved
+    │   ├── SkeletonGenerationFailed            wot:skeleton.generation.failed
+    │   ├── ThingModelNameInvalid               twinhub:wot.model.name.invalid
     │   ├── PlaceholderUnresolved               placeholder:unresolved
     │   ├── PlaceholderNotResolvable            placeholder:placeholder.notresolvable
     │   ├── PlaceholderReferenceNotSupported    placeholder:placeholder.reference.notsupported
@@ -109,11 +114,14 @@ no TwinhubError: they never reach a client.
     │   ├── PolicyNotAccessible                 policies:policy.notfound
     │   ├── PolicyHistoryNotFound               policies:policy.history.notfound
     │   ├── PolicyResourceNotFound              policies:<resource>.notfound
-    │   └── ConnectionNotAccessible             connectivity:connection.notfound
+    │   ├── ConnectionNotAccessible             connectivity:connection.notfound
+    │   ├── WotDefinitionInvalid                wot:definition.invalid
+    │   └── ThingModelNotStored                 twinhub:wot.model.notfound
     ├── Conflict                                409
     │   ├── ThingConflict                       things:thing.conflict
     │   ├── PolicyConflict                      policies:policy.conflict
     │   ├── PolicyImportReferenceConflict       policies:import.referenceconflict
+    │   ├── PolicyEntryReferenceConflict        policies:entry.referenceconflict
     │   ├── AcknowledgementLabelNotUnique       acknowledgement:label.not.unique
     │   └── ConnectionConflict                  connectivity:connection.conflict
     ├── PreconditionFailed                      412, 304
@@ -140,6 +148,7 @@ no TwinhubError: they never reach a client.
     │   └── ConnectionUnavailable               connectivity:connection.unavailable
     ├── MethodNotAllowed                        gateway:method.notallowed            405 (+ Allow)
     ├── HeadersTooLarge                         headers.too.large                    431
+    ├── ThingModelNotAccessible                 wot:tm.notfound                      421
     ├── LiveChannelConditionNotAllowed          things:live.channelcondition.notallowed 405
     ├── ThingPolicyNotCreated                   things:thing.notcreatable            403 (or its cause's status)
     ├── MediaTypeUnsupported                    mediatype.unsupported                415
@@ -245,6 +254,7 @@ from twinhub.model.errors.policies import (
     PolicyConflict,
     PolicyEntryInvalid,
     PolicyEntryModificationInvalid,
+    PolicyEntryReferenceConflict,
     PolicyHistoryNotFound,
     PolicyIdInvalid,
     PolicyIdNotSettable,
@@ -307,6 +317,16 @@ from twinhub.model.errors.things import (
     ThingResourceNotFound,
     ThingTooLarge,
     ThingTooManyModifying,
+)
+from twinhub.model.errors.wot import (
+    SkeletonGenerationFailed,
+    ThingModelInvalid,
+    ThingModelNameInvalid,
+    ThingModelNotAccessible,
+    ThingModelNotStored,
+    ThingModelPlaceholderUnresolved,
+    ThingModelRefInvalid,
+    WotDefinitionInvalid,
 )
 
 __all__ = [
@@ -376,6 +396,7 @@ __all__ = [
     "PolicyConflict",
     "PolicyEntryInvalid",
     "PolicyEntryModificationInvalid",
+    "PolicyEntryReferenceConflict",
     "PolicyHistoryNotFound",
     "PolicyIdInvalid",
     "PolicyIdNotDeletable",
@@ -402,6 +423,7 @@ __all__ = [
     "RqlInvalid",
     "RqlOptionInvalid",
     "ServiceUnavailable",
+    "SkeletonGenerationFailed",
     "StreamingSubscriptionNotFound",
     "StreamingSubscriptionProtocolError",
     "SubjectExpiryInvalid",
@@ -419,6 +441,12 @@ __all__ = [
     "ThingIdsMissing",
     "ThingInvalid",
     "ThingMergeInvalid",
+    "ThingModelInvalid",
+    "ThingModelNameInvalid",
+    "ThingModelNotAccessible",
+    "ThingModelNotStored",
+    "ThingModelPlaceholderUnresolved",
+    "ThingModelRefInvalid",
     "ThingNotAccessible",
     "ThingNotCreatable",
     "ThingNotDeletable",
@@ -447,4 +475,5 @@ __all__ = [
     "WebSocketMessageInvalid",
     "WebSocketSessionExpired",
     "WebSocketSubjectChanged",
+    "WotDefinitionInvalid",
 ]

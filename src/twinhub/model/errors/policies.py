@@ -9,6 +9,7 @@ __all__ = [
     "PolicyConflict",
     "PolicyEntryInvalid",
     "PolicyEntryModificationInvalid",
+    "PolicyEntryReferenceConflict",
     "PolicyHistoryNotFound",
     "PolicyIdInvalid",
     "PolicyIdNotSettable",
@@ -215,13 +216,15 @@ class PolicyEntryModificationInvalid(NotModifiable):
 class PolicyNotAccessible(NotFound):
     """A policy that does not exist, or that the requester may not read."""
 
-    def __init__(self, policy_id: str) -> None:
+    def __init__(self, policy_id: str,
+                 description: str = "Check if the ID of your requested Policy was correct and you have sufficient "
+                 "permissions.") -> None:
         super().__init__(
             "policies:policy.notfound",
             404,
             f"The Policy with ID '{policy_id}' could not be found or requester had insufficient permissions to "
             "access it.",
-            "Check if the ID of your requested Policy was correct and you have sufficient permissions.",
+            description,
         )
 
 
@@ -263,15 +266,31 @@ class PolicyConflict(Conflict):
 
 
 class PolicyImportReferenceConflict(Conflict):
-    """Removing an import that an entry of the policy still references."""
+    """Removing an import (or all of them, `imported_id` None) that entry references still point to, or narrowing an
+    import's entries so that a reference would point nowhere (Ditto's PolicyImportReferenceConflictException)."""
 
-    def __init__(self, policy_id: str, imported_id: str, label: str) -> None:
-        super().__init__(
-            "policies:import.referenceconflict",
-            409,
-            f"The import '{imported_id}' of the Policy '{policy_id}' is referenced by the entry '{label}'.",
-            "Remove the references to the import first.",
-        )
+    def __init__(self, policy_id: str, imported_id: str | None,
+                 description: str = "Remove the entry references first before deleting the import.") -> None:
+        message = (f"The imports of Policy '{policy_id}' cannot be removed because entry references still point to "
+                   "them." if imported_id is None else f"The import '{imported_id}' of Policy '{policy_id}' cannot be "
+                   "removed because entry references still point to it.")
+        super().__init__("policies:import.referenceconflict", 409, message, description)
+
+
+class PolicyEntryReferenceConflict(Conflict):
+    """Deleting an entry that a local reference of another entry points to, or making it `importable: never`
+    (Ditto's PolicyEntryReferenceConflictException)."""
+
+    def __init__(self, policy_id: str, label: str, referencing: str, *, importable: bool = False) -> None:
+        if importable:
+            message = (f"The entry '{label}' of Policy '{policy_id}' cannot be marked importable=never because a "
+                       f"local reference from entry '{referencing}' still points to it.")
+            description = "Remove the local reference first before marking the entry importable=never."
+        else:
+            message = (f"The entry '{label}' of Policy '{policy_id}' cannot be removed because a local reference "
+                       f"from entry '{referencing}' still points to it.")
+            description = "Remove the local entry references first before deleting the referenced entry."
+        super().__init__("policies:entry.referenceconflict", 409, message, description)
 
 
 class PolicyTooLarge(TooLarge):

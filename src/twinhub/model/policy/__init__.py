@@ -18,17 +18,22 @@ from twinhub.model.policy.commands import (
     apply_policy_command,
     policy_command_resource,
     replay_policy,
+    unchanged_by,
     with_requester,
+    written_import_references,
 )
 from twinhub.model.policy.document import (
     DEFAULT_ENTRY_LABEL,
     DEFAULT_MAX_POLICY_SIZE,
     DEFAULT_SUBJECT_TYPE,
+    check_import_reference_conflicts,
+    check_local_reference_conflict,
     check_lockout,
     check_policy_size,
     check_references,
     default_policy,
     policy_size,
+    references_of,
     validate_policy,
 )
 from twinhub.model.policy.entries import (
@@ -66,6 +71,7 @@ from twinhub.model.policy.parts import (
     parse_policy_path,
     policy_not_found,
     policy_not_modifiable,
+    policy_part_tag,
     policy_route_keys,
     retrieve_policy_part,
     validate_policy_part,
@@ -81,6 +87,7 @@ from twinhub.model.policy.permissions import (
     WRITE,
     Permission,
 )
+from twinhub.model.policy.references import imported_label, resolve_references
 from twinhub.model.policy.subjects import (
     DEFAULT_EXPIRY_GRANULARITY,
     as_utc,
@@ -120,6 +127,8 @@ __all__ = [
     "PolicyResource",
     "apply_policy_command",
     "as_utc",
+    "check_import_reference_conflicts",
+    "check_local_reference_conflict",
     "check_lockout",
     "check_policy_size",
     "check_references",
@@ -128,6 +137,7 @@ __all__ = [
     "drop_expired_subjects",
     "entries_of",
     "format_expiry",
+    "imported_label",
     "imported_policy_ids",
     "imports_of",
     "missing_imports",
@@ -140,9 +150,12 @@ __all__ = [
     "policy_command_resource",
     "policy_not_found",
     "policy_not_modifiable",
+    "policy_part_tag",
     "policy_route_keys",
     "policy_size",
+    "references_of",
     "replay_policy",
+    "resolve_references",
     "resolved_entries",
     "retrieve_policy_part",
     "round_expiry",
@@ -150,6 +163,7 @@ __all__ = [
     "strings",
     "subject_expired",
     "subjects_of",
+    "unchanged_by",
     "validate_allowed_additions",
     "validate_entries",
     "validate_entry",
@@ -170,4 +184,5 @@ __all__ = [
     "validate_subjects",
     "validate_transitive_imports",
     "with_requester",
+    "written_import_references",
 ]

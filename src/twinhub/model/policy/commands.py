@@ -23,12 +23,20 @@ from twinhub.model.errors import (
     MethodNotAllowed,
     PlaceholderNotResolvable,
     PolicyEntryModificationInvalid,
+    PolicyImportInvalid,
     PolicyModificationInvalid,
     PolicyNotAccessible,
 )
 from twinhub.model.events import Policy, PolicyAction, PolicyEvent
 from twinhub.model.pointer import delete_at, get_at, set_at
-from twinhub.model.policy.document import check_lockout, check_references, validate_policy
+from twinhub.model.policy.document import (
+    check_import_reference_conflicts,
+    check_local_reference_conflict,
+    check_lockout,
+    check_references,
+    references_of,
+    validate_policy,
+)
 from twinhub.model.policy.parts import (
     PolicyResource,
     classify_policy_path,
@@ -39,7 +47,8 @@ from twinhub.model.policy.subjects import DEFAULT_EXPIRY_GRANULARITY, drop_expir
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 
 __all__ = ["PolicyApplied", "PolicyCommand", "PolicyCommandAction", "apply_policy_command",
-           "policy_command_resource", "replay_policy", "with_requester"]
+           "policy_command_resource", "replay_policy", "unchanged_by", "with_requester",
+           "written_import_references"]
 
 PolicyCommandAction = Literal["modify", "delete"]
 
@@ -168,12 +177,23 @@ _LOCKOUT_CHECKED = frozenset({
 })
 
 
-def _validated(value: JsonValue, command: PolicyCommand, context: _Context) -> JsonObject:
+# The writes of entries, after which Ditto checks the integrity of their references (`validateReferencesIntegrity`)
+# and, before, the entries import references name (PolicyImportsPreEnforcer).
+_REFERENCES_CHECKED = frozenset({
+    PolicyResource.POLICY, PolicyResource.ENTRIES, PolicyResource.ENTRY, PolicyResource.REFERENCES,
+})
+_OF_IMPORTS = frozenset({PolicyResource.IMPORTS, PolicyResource.IMPORT, PolicyResource.IMPORT_ENTRIES})
+
+
+def _validated(value: JsonValue, command: PolicyCommand, context: _Context, before: JsonObject | None) -> JsonObject:
     """The whole resulting policy, valid, its references intact, and writable by someone where Ditto checks it."""
     doc = validate_policy(value, command.policy_id, now=context.now, expiry_granularity=context.expiry_granularity)
-    path = command.path
-    check_references(doc, command.policy_id, deleting_imports=bool(path) and path[0] == "imports")
-    if context.resource not in _LOCKOUT_CHECKED:
+    path, resource = command.path, context.resource
+    if before is not None:
+        _check_reference_conflicts(before, doc, command, resource)
+    if resource in _REFERENCES_CHECKED:
+        check_references(doc, command.policy_id)
+    if resource not in _LOCKOUT_CHECKED:
         return doc
     try:
         check_lockout(doc)
@@ -184,8 +204,76 @@ def _validated(value: JsonValue, command: PolicyCommand, context: _Context) -> J
     return doc
 
 
+def _check_reference_conflicts(before: JsonObject, doc: JsonObject, command: PolicyCommand,
+                               resource: PolicyResource) -> None:
+    """The 409s of writes that would leave a reference pointing nowhere: deleting a locally referenced entry or
+    making it `importable: never`, removing or narrowing a referenced import."""
+    path = command.path
+    if resource is PolicyResource.ENTRY and command.action == "delete":
+        check_local_reference_conflict(before, command.policy_id, path[1])
+    elif resource is PolicyResource.IMPORTABLE and command.value == "never":
+        check_local_reference_conflict(before, command.policy_id, path[1], importable=True)
+    elif resource in _OF_IMPORTS:
+        all_imports = resource is PolicyResource.IMPORTS and command.action == "delete"
+        check_import_reference_conflicts(before, doc, command.policy_id, all_imports=all_imports)
+
+
+def _mentions_references(value: JsonValue, resource: PolicyResource) -> bool:
+    """Cheaply, whether the written value may hold references (writes without any skip the checks)."""
+    if resource is PolicyResource.REFERENCES:
+        return True
+    if not isinstance(value, dict):
+        return False
+    if resource is PolicyResource.ENTRY:
+        return "references" in value
+    entries = value.get("entries") if resource is PolicyResource.POLICY else value
+    return isinstance(entries, dict) and any(isinstance(entry, dict) and "references" in entry
+                                             for entry in entries.values())
+
+
+def written_import_references(command: PolicyCommand, *, now: datetime,
+                              expiry_granularity: timedelta = DEFAULT_EXPIRY_GRANULARITY) -> list[tuple[str, str]]:
+    """The import references `command` writes, as (imported policy id, entry label), for the caller to check against
+    the referenced policies (Ditto's PolicyImportsPreEnforcer: on ModifyPolicy, ModifyPolicyEntries,
+    ModifyPolicyEntry and ModifyPolicyEntryReferences). For a whole policy, a reference to a policy it does not
+    import is 400 `policies:import.invalid` here; validation errors of the value are raised as the write would."""
+    resource = classify_policy_path(command.path)
+    if command.action != "modify" or resource not in _REFERENCES_CHECKED \
+            or not _mentions_references(command.value, resource):
+        return []
+    value = validate_policy_part(resource, command.value, command.policy_id, command.path, now=now,
+                                 expiry_granularity=expiry_granularity)
+    entries: JsonValue = value
+    if resource is PolicyResource.POLICY:
+        entries = value.get("entries") if isinstance(value, dict) else {}
+    elif resource is PolicyResource.ENTRY:
+        entries = {command.path[1]: value}
+    elif resource is PolicyResource.REFERENCES:
+        entries = {command.path[1]: {"references": value}}
+    references = [(imported, target) for _label, imported, target in references_of({"entries": entries})
+                  if imported is not None]
+    if resource is PolicyResource.POLICY and isinstance(value, dict):
+        imports = value.get("imports")
+        for imported, _target in references:
+            if not isinstance(imports, dict) or imported not in imports:
+                raise PolicyImportInvalid(f"A reference points to policy '{imported}' which is not in this policy's "
+                                          "imports.", f"Add an import for policy '{imported}' before referencing its "
+                                          "entries.")
+    return references
+
+
+def unchanged_by(current: Policy, command: PolicyCommand) -> bool:
+    """Whether Ditto answers `command` on `current` (a live policy) as done without an event: a DELETE of an entry's
+    `allowedAdditions` that it does not have (DeletePolicyEntryAllowedAdditionsStrategy is idempotent)."""
+    path = command.path
+    if command.action != "delete" or classify_policy_path(path) is not PolicyResource.ALLOWED_ADDITIONS:
+        return False
+    entry = get_at(current.doc, path[:2])
+    return isinstance(entry, dict) and "allowedAdditions" not in entry
+
+
 def _modify_policy(current: Policy | None, command: PolicyCommand, context: _Context) -> _Change:
-    doc = _validated(command.value, command, context)
+    doc = _validated(command.value, command, context, current.doc if current is not None else None)
     return doc, doc, "created" if current is None else "modified"
 
 
@@ -200,7 +288,7 @@ def _write_part(current: Policy, command: PolicyCommand, context: _Context) -> t
         raise missing_policy_part(current.doc, command.policy_id, path)  # the entry or import
     value = validate_policy_part(context.resource, command.value, command.policy_id, path, now=context.now,
                                  expiry_granularity=context.expiry_granularity)
-    doc = _validated(set_at(current.doc, path, value), command, context)
+    doc = _validated(set_at(current.doc, path, value), command, context, current.doc)
     kept = get_at(doc, path)
     return doc, value if kept is MISSING else kept
 
@@ -224,7 +312,27 @@ def _delete_part(current: Policy | None, command: PolicyCommand, context: _Conte
     assert current is not None
     if get_at(current.doc, command.path) is MISSING:
         raise missing_policy_part(current.doc, command.policy_id, command.path)
-    return _validated(delete_at(current.doc, command.path), command, context), None, "deleted"
+    return _validated(delete_at(current.doc, command.path), command, context, current.doc), None, "deleted"
+
+
+def _put_references(current: Policy | None, command: PolicyCommand, context: _Context) -> _Change:
+    """Created (201) when the entry had no references and gets some, else modified (204), as Ditto's
+    ModifyPolicyEntryReferencesStrategy answers; `[]` removes them."""
+    assert current is not None
+    before = get_at(current.doc, command.path)
+    doc, value = _write_part(current, command, context)
+    created = (before is MISSING or not before) and bool(value)
+    return doc, value, "created" if created else "modified"
+
+
+def _delete_references(current: Policy | None, command: PolicyCommand, context: _Context) -> _Change:
+    """Ditto's DeletePolicyEntryReferencesStrategy: done (with an event) whenever the entry exists."""
+    assert current is not None
+    if get_at(current.doc, command.path[:2]) is MISSING:
+        raise missing_policy_part(current.doc, command.policy_id, command.path)
+    if get_at(current.doc, command.path) is MISSING:
+        return current.doc, None, "deleted"
+    return _delete_part(current, command, context)
 
 
 _HANDLERS: dict[PolicyCommandAction, dict[PolicyResource, _Handler]] = {
@@ -239,7 +347,7 @@ _HANDLERS: dict[PolicyCommandAction, dict[PolicyResource, _Handler]] = {
         PolicyResource.IMPORTABLE: _replace_part,
         PolicyResource.NAMESPACES: _replace_part,
         PolicyResource.ALLOWED_ADDITIONS: _replace_part,
-        PolicyResource.REFERENCES: _put_part,
+        PolicyResource.REFERENCES: _put_references,
         PolicyResource.IMPORTS: _replace_part,
         PolicyResource.IMPORT: _put_part,
         PolicyResource.IMPORT_ENTRIES: _replace_part,
@@ -252,7 +360,8 @@ _HANDLERS: dict[PolicyCommandAction, dict[PolicyResource, _Handler]] = {
         PolicyResource.RESOURCE: _delete_part,
         PolicyResource.IMPORTS: _delete_part,
         PolicyResource.IMPORT: _delete_part,
-        PolicyResource.REFERENCES: _delete_part,
+        PolicyResource.REFERENCES: _delete_references,
+        PolicyResource.ALLOWED_ADDITIONS: _delete_part,
     },
 }
 

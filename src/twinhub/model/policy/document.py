@@ -17,17 +17,19 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from twinhub.model.errors import (
     PolicyEntryInvalid,
+    PolicyEntryReferenceConflict,
     PolicyIdNotSettable,
     PolicyImportReferenceConflict,
     PolicyModificationInvalid,
     PolicyTooLarge,
 )
 from twinhub.model.ids import parse_policy_id
-from twinhub.model.policy._json import as_object, entries_of, imports_of, object_field, render, subjects_of
+from twinhub.model.policy._json import as_object, entries_of, imports_of, object_field, render, strings, subjects_of
 from twinhub.model.policy.entries import validate_entries
 from twinhub.model.policy.imports import DEFAULT_MAX_IMPORTS, validate_imports
 from twinhub.model.policy.labels import validate_subject_id
 from twinhub.model.policy.permissions import READ, WRITE
+from twinhub.model.policy.references import resolve_references
 from twinhub.model.policy.subjects import DEFAULT_EXPIRY_GRANULARITY
 from twinhub.model.types import JsonObject, JsonValue
 
@@ -89,26 +91,77 @@ def validate_policy(
     return result
 
 
-def check_references(doc: JsonObject, policy_id: str, *, deleting_imports: bool) -> None:
-    """Entry references must point at another local entry or at an import of this policy (Ditto's
-    `validateReferencesIntegrity`); removing an import something still refers to is a 409."""
+def _reference_invalid(policy_id: str, label: str, description: str) -> PolicyEntryInvalid:
+    return PolicyEntryInvalid(f"The references of PolicyEntry '{label}' on Policy '{policy_id}' are invalid.",
+                              description)
+
+
+def check_references(doc: JsonObject, policy_id: str) -> None:
+    """The integrity of every entry's references (Ditto's `validateReferencesIntegrity`, run when a whole policy,
+    its entries, an entry or its references are written): no reference twice, none to the entry itself, a local one
+    to an existing entry not `importable: never`, an import one to a policy this one imports. Else 400
+    `policies:entry.invalid`."""
     entries = entries_of(doc)
     imports = imports_of(doc)
-    for label, entry in entries.items():
+    seen: set[tuple[str, str | None, str]] = set()
+    for label, imported, target in references_of(doc):
+        if (label, imported, target) in seen:
+            raise _reference_invalid(policy_id, label, f"Duplicate reference to entry '{target}'.")
+        seen.add((label, imported, target))
+        if imported is None:
+            if target == label:
+                raise _reference_invalid(policy_id, label, "Entry must not reference itself.")
+            if target not in entries:
+                raise _reference_invalid(policy_id, label, f"Local reference targets entry '{target}' which "
+                                         "does not exist in the policy.")
+            if entries[target].get("importable") == "never":
+                raise _reference_invalid(policy_id, label, f"Local reference targets entry '{target}' which is "
+                                         "marked importable=never and cannot be referenced.")
+        elif imported not in imports:
+            raise _reference_invalid(policy_id, label, f"Import reference targets policy '{imported}' which is "
+                                     "not declared in imports.")
+
+
+def references_of(doc: JsonObject) -> list[tuple[str, str | None, str]]:
+    """Every reference of `doc`'s entries as (referencing label, imported policy id or None, referenced label)."""
+    found: list[tuple[str, str | None, str]] = []
+    for label, entry in entries_of(doc).items():
         references = entry.get("references")
         for reference in references if isinstance(references, list) else []:
-            if not isinstance(reference, dict):
-                continue
-            imported = reference.get("import")
-            if imported is None and (reference.get("entry") == label or reference.get("entry") not in entries):
-                raise PolicyEntryInvalid(f"The reference of the Policy Entry '{label}' in the Policy '{policy_id}' "
-                                         f"to the entry '{reference.get('entry')}' is invalid.",
-                                         "A local reference names another entry of the same policy.")
-            if imported is not None and imported not in imports:
-                if deleting_imports:
-                    raise PolicyImportReferenceConflict(policy_id, str(imported), label)
-                raise PolicyEntryInvalid(f"The Policy Entry '{label}' in the Policy '{policy_id}' references the "
-                                         f"policy '{imported}', which it does not import.", "Import the policy first.")
+            if isinstance(reference, dict) and isinstance(reference.get("entry"), str):
+                imported = reference.get("import")
+                found.append((label, imported if isinstance(imported, str) else None, str(reference["entry"])))
+    return found
+
+
+def check_local_reference_conflict(doc: JsonObject, policy_id: str, label: str, *, importable: bool = False) -> None:
+    """409 `policies:entry.referenceconflict` when another entry of `doc` still references the entry `label` locally
+    (Ditto's DeletePolicyEntryStrategy; with `importable`, ModifyPolicyEntryImportableStrategy making it `never`)."""
+    for referencing, imported, target in references_of(doc):
+        if imported is None and target == label and referencing != label:
+            raise PolicyEntryReferenceConflict(policy_id, label, referencing, importable=importable)
+
+
+def check_import_reference_conflicts(before: JsonObject, after: JsonObject, policy_id: str, *,
+                                     all_imports: bool = False) -> None:
+    """409 `policies:import.referenceconflict` when a write of the imports removes an import that an entry still
+    references, or drops from an import's `entries` a label a reference targets (Ditto's Modify/DeletePolicyImport(s)
+    and ModifyPolicyImportEntries strategies; `all_imports` for DELETE of all imports)."""
+    references = [(imported, target, label) for label, imported, target in references_of(before) if imported]
+    if all_imports and references:
+        raise PolicyImportReferenceConflict(policy_id, None)
+    new_imports = imports_of(after)
+    for imported_id, config in imports_of(before).items():
+        targets = [(target, label) for imported, target, label in references if imported == imported_id]
+        if not targets:
+            continue
+        if imported_id not in new_imports:
+            raise PolicyImportReferenceConflict(policy_id, imported_id)
+        removed = set(strings(config.get("entries"))) - set(strings(new_imports[imported_id].get("entries")))
+        for target, label in targets:
+            if target in removed:
+                raise PolicyImportReferenceConflict(policy_id, imported_id, f"Removing label '{target}' from this "
+                                                    f"import's filter would orphan the reference from entry '{label}'.")
 
 
 def default_policy(policy_id: str, subject: str) -> JsonObject:
@@ -147,7 +200,8 @@ def check_lockout(doc: JsonObject) -> None:
     imports = doc.get("imports")
     if isinstance(imports, dict) and imports:
         return
-    entries = entries_of(doc).values()
+    # Ditto validates the entries with their local references resolved (PoliciesValidator.newInstance).
+    entries = [entry for _label, entry in resolve_references(doc, list(entries_of(doc).items()))]
     # Ditto compares whole subjects (id, type, expiry, announcement), across all entries.
     granted = {
         (subject_id, render(subject))

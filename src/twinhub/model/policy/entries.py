@@ -133,9 +133,9 @@ def _validate_reference(value: JsonObject) -> JsonObject:
 
 
 def validate_references(value: JsonValue) -> list[JsonValue]:
-    """References `{"import"?: policyId, "entry": label}`, kept and served back. Ditto merges the referenced
-    entries' subjects, resources and namespaces into the referencing entry at enforcement time and in its lock-out
-    check (`PolicyImporter.resolveReferences`); twinhub does not evaluate them yet: an entry grants only its own."""
+    """References `{"import"?: policyId, "entry": label}`, kept as written; the referenced entries' subjects,
+    resources and namespaces are merged into the referencing entry where the policy is resolved (see
+    `twinhub.model.policy.references`), their integrity is checked with the whole policy (`check_references`)."""
     if not isinstance(value, list):
         raise wrong_type(value, "references", "JsonArray")
     references: list[JsonValue] = []

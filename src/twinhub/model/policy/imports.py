@@ -7,10 +7,11 @@ The caller loads policies; resolution only reads them. It follows Ditto's `Polic
 * the imported policy's own imports are resolved first only for the ids its import lists in
   `transitiveImports` (a whitelist, checked again at every level), with a visited set breaking cycles and at
   most `MAX_TRANSITIVE_DEPTH` levels (deeper chains stop there, keeping what was resolved);
+* an imported policy's entry references are resolved against its own entries and what it imports transitively
+  before its entries are selected (`twinhub.model.policy.references`), the importing policy's own once all of its
+  imports are in;
 * imported entries are labelled `imported-<policyId>-<label>`; a policy that cannot be loaded contributes
   nothing.
-
-`references` are not evaluated here, nor anywhere yet (see `validate_references`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from twinhub.model.errors import PolicyImportInvalid, PolicyImportsTooLarge, Pol
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.policy._json import entries_of, imports_of, render, strings, unique, wrong_type
 from twinhub.model.policy.labels import validate_label
+from twinhub.model.policy.references import imported_label, resolve_references
 from twinhub.model.types import JsonObject, JsonValue
 
 DEFAULT_MAX_IMPORTS = 10  # Ditto `ditto.limits.policies.imports-limit`
@@ -134,7 +136,9 @@ class _Resolver:
                 entries += self.one_import(nested_id, nested, depth + 1, visited | wanted)
         selected = strings(config.get("entries"))
         return [
-            (f"imported-{policy_id}-{label}", entry) for label, entry in entries if _imported(entry, label, selected)
+            (imported_label(policy_id, label), entry)
+            for label, entry in resolve_references(policy, entries)
+            if _imported(entry, label, selected)
         ]
 
 
@@ -147,5 +151,6 @@ def missing_imports(doc: JsonObject, loaded: Loaded) -> set[str]:
 
 
 def resolved_entries(doc: JsonObject, loaded: Loaded) -> Entries:
-    """`doc`'s own entries followed by the imported ones (labels `imported-<policyId>-<label>`)."""
-    return list(entries_of(doc).items()) + _Resolver(loaded).imports(doc, 0, frozenset())
+    """`doc`'s own entries followed by the imported ones (labels `imported-<policyId>-<label>`), entry references
+    resolved (see `twinhub.model.policy.references`)."""
+    return resolve_references(doc, list(entries_of(doc).items()) + _Resolver(loaded).imports(doc, 0, frozenset()))

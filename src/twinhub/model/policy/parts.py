@@ -20,7 +20,9 @@ from twinhub.model.errors import (
     PolicyResourceNotModifiable,
     ResourceNotFound,
 )
+from twinhub.model.etag import hash_tag
 from twinhub.model.ids import parse_policy_id
+from twinhub.model.pointer import get_at
 from twinhub.model.policy.document import DEFAULT_MAX_POLICY_SIZE, validate_policy
 from twinhub.model.policy.entries import (
     validate_allowed_additions,
@@ -41,7 +43,7 @@ from twinhub.model.policy.imports import (
 )
 from twinhub.model.policy.labels import validate_label, validate_resource_key, validate_subject_id
 from twinhub.model.policy.subjects import DEFAULT_EXPIRY_GRANULARITY, validate_subject, validate_subjects
-from twinhub.model.types import JsonObject, JsonValue, Pointer
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 
 
 class PolicyResource(Enum):
@@ -284,6 +286,14 @@ def retrieve_policy_part(doc: JsonObject, policy_id: str, path: Pointer) -> Json
     if value is None:
         raise policy_not_found(policy_id, path)
     return value
+
+
+def policy_part_tag(doc: JsonObject, path: Pointer, view: JsonValue | Missing) -> str:
+    """The ETag of the part at `path` (not the whole policy): the hash of the caller's view of it, but for an entry's
+    `allowedAdditions` that is not there, which reads as `[]` yet is tagged apart from an empty one (absent: no
+    restriction, `[]`: none allowed; Ditto's AbstractPolicyCommandStrategy.allowedAdditionsEntityTag)."""
+    absent = len(path) == 3 and path[0] == "entries" and path[2] == "allowedAdditions" and get_at(doc, path) is MISSING
+    return hash_tag({"allowedAdditions": "absent"} if absent and view is not MISSING else view)
 
 
 def validate_policy_part(

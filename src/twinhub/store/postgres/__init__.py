@@ -11,6 +11,7 @@ from twinhub.store.postgres.store import (
     open_postgres_store,
 )
 from twinhub.store.postgres.users import PostgresUserStore
+from twinhub.store.postgres.wot_models import PostgresThingModelStore
 
 __all__ = [
     "DEFAULT_BATCH_MAX",
@@ -19,6 +20,7 @@ __all__ = [
     "HashCache",
     "PostgresDeviceStore",
     "PostgresStore",
+    "PostgresThingModelStore",
     "PostgresUserStore",
     "SchemaTooNew",
     "open_postgres_store",

@@ -110,8 +110,10 @@ WITH rows_removed AS (
     SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::integer[], $6::smallint[], $7::text[])
 ), imports_removed AS (
     DELETE FROM policy_imports WHERE policy_id = ANY($1::text[])
+        AND (policy_id, imported_id) NOT IN (SELECT * FROM unnest($8::text[], $9::text[]))
 )
 INSERT INTO policy_imports (policy_id, imported_id) SELECT * FROM unnest($8::text[], $9::text[])
+ON CONFLICT DO NOTHING
 """
 def statements(plan: Plan, rollups: tuple[int, ...] = ()) -> list[tuple[str, list[list[Any]]]]:
     """The statements that write `plan`, with their column arrays (with the history rollups of `rollups`, widths

@@ -1,0 +1,198 @@
+"""`ThingModelFetcher`: a Thing Model document by URL, from a mapped source or downloaded over http(s), cached.
+
+Downloads are bounded: only http and https (redirects too, at most `MAX_REDIRECTS`), at most `max_bytes` read,
+at most `timeout` seconds for the whole download. The cache holds parsed documents (hrefs already absolute) for
+`ttl` seconds, at most `max_entries` of `max_bytes` estimated bytes in all. Failures are not cached: a model
+fixed at its server is seen on the next request (Ditto's cache also keeps successes only). Models of mapped
+sources (a directory, the local model store) are read each time, so that a change is seen at once by every
+worker.
+
+Ditto: `wot/api/.../provider/DefaultWotThingModelFetcher.java`, `wot/integration/.../PekkoHttpJsonDownloader.java`
+(`Accept: application/tm+json, application/json`, redirects followed, non-2xx: `wot:tm.notfound`, a body that is
+no JSON object: `wot:tm.invalid`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from twinhub.model.errors import ThingModelInvalid, ThingModelNotAccessible
+from twinhub.model.json import loads
+from twinhub.model.lru import Lru
+from twinhub.model.types import JsonObject
+from twinhub.wot.documents import absolutize
+from twinhub.wot.sources import ModelSource
+
+__all__ = [
+    "DEFAULT_CACHE_BYTES",
+    "DEFAULT_CACHE_ENTRIES",
+    "DEFAULT_CACHE_TTL",
+    "DEFAULT_MAX_MODEL_BYTES",
+    "DEFAULT_TIMEOUT",
+    "MAX_REDIRECTS",
+    "FetchLimits",
+    "ThingModelFetcher",
+]
+
+DEFAULT_MAX_MODEL_BYTES = 1024 * 1024
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_CACHE_ENTRIES = 1000
+DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
+DEFAULT_CACHE_TTL = 3600.0
+MAX_REDIRECTS = 5
+_ACCEPT = "application/tm+json, application/json;q=0.9"
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchLimits:
+    """Bounds of one download and of the cache."""
+
+    max_bytes: int = DEFAULT_MAX_MODEL_BYTES
+    timeout: float = DEFAULT_TIMEOUT
+    cache_entries: int = DEFAULT_CACHE_ENTRIES
+    cache_bytes: int = DEFAULT_CACHE_BYTES
+    cache_ttl: float = DEFAULT_CACHE_TTL
+
+
+def check_url(url: str) -> None:
+    """Raise ThingModelNotAccessible unless `url` is an absolute http(s) URL with a host."""
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:
+        hostname = None
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise ThingModelNotAccessible(url, "Only absolute http and https ThingModel URLs are fetched.")
+
+
+class ThingModelFetcher:
+    """Thing Model documents by URL. Use `async with` (or `aclose()`): a closed fetcher refuses to fetch.
+
+    `sources` maps URL prefixes to a `ModelSource` (checked longest prefix first); the rest is downloaded with
+    `client` (one is made and owned when none is given). Documents returned are shared: do not modify them.
+    """
+
+    def __init__(self, limits: FetchLimits = FetchLimits(), *, sources: Sequence[tuple[str, ModelSource]] = (),
+                 client: httpx.AsyncClient | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self._limits = limits
+        self._sources = sorted(sources, key=lambda item: len(item[0]), reverse=True)
+        self._owns_client = client is None
+        self._client = client or httpx.AsyncClient(follow_redirects=False, trust_env=False)
+        self._clock = clock
+        self._cache: Lru[str, tuple[float, JsonObject]] = Lru(
+            max_entries=limits.cache_entries, max_bytes=limits.cache_bytes)
+        self._loading: dict[str, asyncio.Future[JsonObject]] = {}
+        self._closed = False
+
+    async def __aenter__(self) -> ThingModelFetcher:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        self._closed = True
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def fetch(self, url: str) -> JsonObject:
+        """The document at `url` (its link hrefs and external `tm:ref`s absolute).
+
+        Raises ThingModelNotAccessible (not http(s), unreachable, non-2xx, too slow, too large, not held by its
+        mapped source) or ThingModelInvalid (not a JSON object)."""
+        if self._closed:
+            raise RuntimeError("the ThingModelFetcher is closed")
+        url = url.partition("#")[0]
+        check_url(url)
+        for prefix, source in self._sources:  # local: read each time, so a changed model is seen at once
+            if url.startswith(prefix):
+                return _parse(url, await self._load(url, source, url[len(prefix):]))
+        cached = self._cache.get(url)
+        if cached is not None and cached[0] > self._clock():
+            return cached[1]
+        pending = self._loading.get(url)
+        if pending is not None:  # one download per URL, however many ask at once
+            return await asyncio.shield(pending)
+        future: asyncio.Future[JsonObject] = asyncio.get_running_loop().create_future()
+        self._loading[url] = future
+        try:
+            data = await self._read(url)
+            doc = _parse(url, data)
+            self._cache.put(url, (self._clock() + self._limits.cache_ttl, doc), len(data) * 4)
+            future.set_result(doc)
+            return doc
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: nobody else may be waiting
+            raise
+        finally:
+            del self._loading[url]
+
+    async def _load(self, url: str, source: ModelSource, name: str) -> bytes:
+        data = await source.load(name)
+        if data is None:
+            raise ThingModelNotAccessible(url, "The local ThingModel source mapped to this URL holds none.")
+        if len(data) > self._limits.max_bytes:
+            raise ThingModelNotAccessible(url, f"The ThingModel is larger than {self._limits.max_bytes} bytes.")
+        return data
+
+    async def _read(self, url: str) -> bytes:
+        try:
+            async with asyncio.timeout(self._limits.timeout):
+                return await self._download(url)
+        except TimeoutError as exc:
+            raise ThingModelNotAccessible(
+                url, f"The ThingModel was not downloaded within {self._limits.timeout:g} seconds.") from exc
+
+    async def _download(self, url: str) -> bytes:
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                async with self._client.stream("GET", current, headers={"accept": _ACCEPT}) as response:
+                    if response.status_code in _REDIRECTS and "location" in response.headers:
+                        current = urljoin(current, response.headers["location"])
+                        check_url(current)
+                        continue
+                    if not response.is_success:
+                        raise ThingModelNotAccessible(
+                            url, f"The ThingModel's server answered with status {response.status_code}.")
+                    return await self._body(url, response)
+            except httpx.HTTPError as exc:
+                raise ThingModelNotAccessible(url) from exc
+        raise ThingModelNotAccessible(url, f"The ThingModel's server redirected more than {MAX_REDIRECTS} times.")
+
+    async def _body(self, url: str, response: httpx.Response) -> bytes:
+        limit = self._limits.max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise ThingModelNotAccessible(url, f"The ThingModel is larger than {limit} bytes.")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise ThingModelNotAccessible(url, f"The ThingModel is larger than {limit} bytes.")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _parse(url: str, data: bytes) -> JsonObject:
+    try:
+        doc = loads(data)
+    except ValueError as exc:
+        raise ThingModelInvalid(url, "The ThingModel is no valid JSON.") from exc
+    if not isinstance(doc, dict):
+        raise ThingModelInvalid(url, "The ThingModel is no JSON object.")
+    links = doc.get("links")
+    if links is not None and not (isinstance(links, list) and all(
+            isinstance(link, dict) and isinstance(link.get("href"), str) for link in links)):
+        raise ThingModelInvalid(url, "The ThingModel's 'links' must be an array of objects with an 'href'.")
+    return absolutize(doc, url)
