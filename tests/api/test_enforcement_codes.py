@@ -75,3 +75,19 @@ def test_a_deleted_thing_created_again_under_its_old_policy_must_name_it(as_user
                                    "JSON you create.")
     assert alice.get(f"/things/{thing_id}").status_code == 404
     assert alice.put(f"/things/{thing_id}", json={"policyId": thing_id}).status_code == 201
+
+
+def test_a_live_command_to_a_thing_whose_policy_was_deleted_answers_the_same(as_user: Users, thing_id: str) -> None:
+    """ThingEnforcerActor loads the enforcer of live thing commands the same way (only a twin CreateThing goes
+    its own way), so they meet errorForExistingThingWithDeletedPolicy too: 403 for a live modify, 404 for a live
+    retrieve, before anything is sent to a device."""
+    alice = as_user("alice")
+    assert alice.put(f"/things/{thing_id}", json={"attributes": {"a": 1}}).status_code == 201
+    assert alice.delete(f"/policies/{thing_id}").status_code == 204
+    live = {"channel": "live", "timeout": "1"}
+    body = assert_error(alice.put(f"/things/{thing_id}/attributes/a", json=2, params=live), 403,
+                        "things:thing.notmodifiable")
+    assert f"its Policy with ID '{thing_id}' is not or no longer existing" in str(body["message"])
+    body = assert_error(alice.get(f"/things/{thing_id}/attributes/a", params=live), 404, "things:thing.notfound")
+    assert f"its Policy with ID '{thing_id}' is not or no longer existing" in str(body["message"])
+    assert_error(alice.get(f"/things/{thing_id}-none", params=live), 404, "things:thing.notfound")

@@ -176,6 +176,15 @@ class ThingService:
         view = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
         return view if isinstance(view, dict) else {"thingId": thing.thing_id}
 
+    async def command_enforcer(self, thing_id: str, *, modifying: bool) -> Enforcer:
+        """The enforcer a command on the existing thing `thing_id` is checked with (a live one too, as Ditto's
+        ThingEnforcerActor serves both): 404 `things:thing.notfound` when there is no such thing, and the errors of
+        `_enforcer_of_existing` when its policy is gone."""
+        thing = await self._load(thing_id)
+        if thing is None or not exists(thing):
+            raise ThingNotAccessible(thing_id)
+        return await self._enforcer_of_existing(thing, modifying=modifying)
+
     async def _enforcer_of_existing(self, thing: Thing, *, modifying: bool) -> Enforcer:
         """The enforcer of an existing thing; when its policy is not or no longer there, Ditto's answer to whoever
         asks (ThingEnforcerActor.errorForExistingThingWithDeletedPolicy): 403 `things:thing.notmodifiable` for a
