@@ -223,3 +223,24 @@ def test_an_http_message_with_a_custom_label_alone_also_waits_for_the_live_respo
     assert signal["headers"]["requested-acks"] in ([label, "live-response"], f'["{label}","live-response"]')
     assert response.status_code == 200, response.text
     assert response.json().keys() == {label, "live-response"}
+
+
+def test_a_websocket_live_command_with_a_custom_label_alone_also_waits_for_the_live_response(
+        server: Server, thing: str) -> None:
+    """The live ack request setters apply to every channel's live signals (ThingLiveCommandAckRequestSetter in the
+    edge): a live command sent over the WebSocket with a custom label alone asks the device for it and
+    `live-response`, and is answered with both aggregated."""
+    label = f"custom:{uuid.uuid4().hex[:8]}"
+    correlation_id = f"cmd-{uuid.uuid4().hex[:8]}"
+    with open_socket(server.base_url, query=f"declared-acks={label}") as device, \
+            open_socket(server.base_url) as sender, ThreadPoolExecutor(1) as pool:
+        device.control("START-SEND-LIVE-COMMANDS")
+        served = pool.submit(_serve_device, device, thing, label, answer=True)
+        sender.send({"topic": topic(thing, "things/live/commands/retrieve"), "path": "/attributes",
+                     "headers": {"correlation-id": correlation_id, "timeout": "10", "requested-acks": [label]}})
+        aggregated = _acks(sender, thing, correlation_id)
+        signal = served.result()
+    assert signal["headers"]["requested-acks"] in ([label, "live-response"], f'["{label}","live-response"]')
+    assert aggregated["status"] == 200, aggregated
+    assert aggregated["value"]["live-response"]["payload"] == "pong"
+    assert aggregated["value"][label]["status"] == 202
