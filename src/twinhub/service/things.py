@@ -114,7 +114,9 @@ class ThingService:
         if not exists(thing):
             raise ThingNotAccessible(thing_id)
         assert thing is not None
-        enforcer = await self._enforcer_of_existing(thing, modifying=False)
+        enforcer = await self.enforcer(thing)
+        if enforcer is None:
+            raise _policy_gone(thing, modifying=False)
         return self._read(thing, path, subjects, enforcer, preconditions, condition)
 
     async def retrieve_many(self, thing_ids: Sequence[str],
@@ -179,22 +181,13 @@ class ThingService:
     async def command_enforcer(self, thing_id: str, *, modifying: bool) -> Enforcer:
         """The enforcer a command on the existing thing `thing_id` is checked with (a live one too, as Ditto's
         ThingEnforcerActor serves both): 404 `things:thing.notfound` when there is no such thing, and the errors of
-        `_enforcer_of_existing` when its policy is gone."""
+        `_policy_gone` when its policy is gone."""
         thing = await self._load(thing_id)
         if thing is None or not exists(thing):
             raise ThingNotAccessible(thing_id)
-        return await self._enforcer_of_existing(thing, modifying=modifying)
-
-    async def _enforcer_of_existing(self, thing: Thing, *, modifying: bool) -> Enforcer:
-        """The enforcer of an existing thing; when its policy is not or no longer there, Ditto's answer to whoever
-        asks (ThingEnforcerActor.errorForExistingThingWithDeletedPolicy): 403 `things:thing.notmodifiable` for a
-        change, 404 `things:thing.notfound` for a query, each naming the policy to create again."""
         enforcer = await self.enforcer(thing)
         if enforcer is None:
-            policy_id = str(thing.doc.get("policyId"))
-            if modifying:
-                raise ThingPolicyMissing(thing.thing_id, policy_id)
-            raise ThingNotAccessible(thing.thing_id, missing_policy=policy_id)
+            raise _policy_gone(thing, modifying=modifying)
         return enforcer
 
     async def enforcer(self, thing: Thing | str) -> Enforcer | None:
@@ -289,7 +282,9 @@ class ThingService:
         elif exists(current):
             assert current is not None
             refuse_inline_policy(command)
-            enforcer = await self._enforcer_of_existing(current, modifying=True)
+            enforcer = await self.enforcer(current)
+            if enforcer is None:
+                raise _policy_gone(current, modifying=True)
             conditions = [*([condition] if condition else []), *(each.condition for each in patch_conditions)]
             if conditions:
                 # Ditto checks the conditions' fields before the command's own permission: 412 before 403.
@@ -381,3 +376,13 @@ class ThingService:
                     listener(unit.points)
                 except Exception:  # the write is durable: its event is published and its sender answered anyway
                     log.exception("a listener of committed history points failed")
+
+
+def _policy_gone(thing: Thing, *, modifying: bool) -> TwinhubError:
+    """Ditto's answer to whoever sends a command to an existing thing whose policy is not or no longer there
+    (ThingEnforcerActor.errorForExistingThingWithDeletedPolicy): 403 `things:thing.notmodifiable` to a change,
+    404 `things:thing.notfound` to a query, each naming the policy to create again."""
+    policy_id = str(thing.doc.get("policyId"))
+    if modifying:
+        return ThingPolicyMissing(thing.thing_id, policy_id)
+    return ThingNotAccessible(thing.thing_id, missing_policy=policy_id)
