@@ -39,9 +39,12 @@ from twinhub.connectivity.device import DeviceEndpoint
 from twinhub.connectivity.runtime import open_runtime
 from twinhub.connectivity.subsystem import Connectivity
 from twinhub.history.subsystem import History
+from twinhub.service.announcements import PolicyAnnouncer
 from twinhub.service.buffers import Budget
 from twinhub.service.coherence import follow_events
 from twinhub.service.live import LiveHub
+from twinhub.service.migration import DefinitionMigration
+from twinhub.service.model_validation import ModelValidator
 from twinhub.service.permissions import PermissionService
 from twinhub.service.platform import Platform
 from twinhub.service.policies import PolicyService
@@ -100,14 +103,17 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
             log.warning(warning)
         store, bus = backends.store, backends.bus
         wot = await running.enter_async_context(open_wot(settings, backends.wot_models))
+        wot_config = settings.wot_validation_config()
+        validator = ModelValidator(wot.resolver, wot_config) if wot_config.enabled or wot_config.dynamic else None
         policies = PolicyService(store, bus, cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,
                                  expiry_granularity=timedelta(seconds=settings.policy_expiry_granularity))
         things = ThingService(store, bus, policies, max_thing_size=settings.max_thing_size,
                               cache_size=settings.cache_size, cache_bytes=settings.cache_bytes,
-                              history_rules=settings.history_rules(), skeletons=wot)
+                              history_rules=settings.history_rules(), skeletons=wot, model_validator=validator)
         events = EventHub(bus, things, policies=policies)
         async with LiveHub(backends.signals, things) as live:
-            followers = [asyncio.create_task(follow_events(bus, things, policies)), asyncio.create_task(events.run())]
+            followers = [asyncio.create_task(follow_events(bus, things, policies)), asyncio.create_task(events.run()),
+                         asyncio.create_task(PolicyAnnouncer(store, live).run())]
             retention = RetentionPolicy(settings.retention(), settings.rollup_retention(), settings.journal_keep())
             if not retention.keeps_everything:
                 pruner = Pruner(store, retention, interval=settings.retention_interval)
@@ -116,7 +122,8 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
                 yield Platform(authenticator=authenticator, things=things, policies=policies,
                                search=SearchService(store, things), permissions=PermissionService(things, policies),
                                events=events, live=live, budget=Budget(settings.buffer_budget_bytes),
-                               store=store, bus=bus, polls=backends.polls, wot=wot)
+                               store=store, bus=bus, polls=backends.polls, wot=wot,
+                               migration=DefinitionMigration(things, wot, validator))
             finally:
                 for follower in followers:
                     follower.cancel()

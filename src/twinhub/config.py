@@ -31,11 +31,19 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     wot_cache_bytes, wot_cache_ttl (the downloaded models cached per worker), wot_model_map (`<url-prefix>=store`
     or `<url-prefix>=<directory>` entries, comma-separated: models read locally instead of downloaded),
     wot_skeleton_optional, wot_skeleton_strict (skeletons of things and features created with a Thing Model URL),
-    wot_base_prefix, wot_td_template, wot_td_placeholders (generated Thing Descriptions), wot_directory_auth
+    wot_base_prefix, wot_td_template, wot_td_placeholders (generated Thing Descriptions), wot_directory_auth,
+    wot_validation (check writes and messages of things whose definitions link a WoT Thing Model against it; on
+    by default, as Ditto's `ditto.things.wot.tm-model-validation.enabled`), wot_validation_log_only (log a
+    warning instead of refusing: Ditto's `log-warning-instead-of-failing-api-calls`), wot_validation_off (the
+    aspects switched off, by their Ditto config keys, `thing.forbid.non-modeled-attributes,feature.enforce.
+    properties`: comma-separated in TWINHUB_WOT_VALIDATION_OFF, a list in TOML; see twinhub.wot.validation.config),
+    wot_validation_dynamic (Ditto's `dynamic-configuration`: a JSON array of sections overriding those switches for
+    calls whose headers or definitions match; see twinhub.wot.validation.dynamic)
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
@@ -57,7 +65,9 @@ from twinhub.history.retention import (
     parse_rollups,
 )
 from twinhub.history.rules import setting_items
+from twinhub.model.types import JsonValue
 from twinhub.wot.sources import json_object_setting, parse_model_map
+from twinhub.wot.validation import ValidationConfig
 
 DEFAULT_PORT = 8080
 MAX_PORT = 65535
@@ -145,6 +155,11 @@ class Settings:
     wot_td_placeholders: str = ""
     # `/.well-known/wot` (the Thing Directory) asks for authentication (Ditto: public by default).
     wot_directory_auth: bool = False
+    # WoT Thing Model validation (twinhub.wot.validation): on, log-only, and the aspects switched off.
+    wot_validation: bool = True
+    wot_validation_log_only: bool = False
+    wot_validation_off: tuple[str, ...] = ()
+    wot_validation_dynamic: str = ""  # Ditto's `dynamic-configuration` as a JSON array (twinhub.wot.validation.dynamic)
 
     def to_environ(self) -> dict[str, str]:
         """The env vars that rebuild these settings in a worker process."""
@@ -166,6 +181,11 @@ class Settings:
 
     def rollup_retention(self) -> Mapping[timedelta, timedelta]:
         return parse_rollup_retention(self.history_rollup_retention, self.rollup_widths())
+
+    def wot_validation_config(self) -> ValidationConfig:
+        """The WoT validation switches (checked when the settings were loaded)."""
+        return ValidationConfig.of(enabled=self.wot_validation, log_only=self.wot_validation_log_only,
+                                   off=self.wot_validation_off, dynamic=_json_setting(self.wot_validation_dynamic))
 
     def journal_keep(self) -> timedelta | None:
         """How long journal entries are kept (None: forever)."""
@@ -190,7 +210,20 @@ _PARSED: dict[str, Callable[[Settings], object]] = {
     "wot_model_map": lambda settings: parse_model_map(settings.wot_model_map),
     "wot_td_template": lambda settings: json_object_setting(settings.wot_td_template),
     "wot_td_placeholders": lambda settings: json_object_setting(settings.wot_td_placeholders),
+    "wot_validation_off": Settings.wot_validation_config,
+    "wot_validation_dynamic": Settings.wot_validation_config,
 }
+
+
+def _json_setting(text: str) -> JsonValue:
+    """A setting holding JSON (empty: None); raises ValueError for text that is no JSON."""
+    if not text.strip():
+        return None
+    try:
+        value: JsonValue = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{text[:80]!r} is no JSON") from exc
+    return value
 
 
 def _environ_text(value: object) -> str:
@@ -214,6 +247,8 @@ def _convert(name: str, raw: object) -> object:
         raise SettingsError(f"setting 'mqtt_telemetry': {raw!r} is not one of {', '.join(TELEMETRY_LAYOUTS)}")
     if name == "cors_origins":
         return _cors_origins(raw)
+    if name == "wot_validation_dynamic" and isinstance(raw, list):  # a TOML array of tables: kept as its JSON
+        return json.dumps(raw)
     default = getattr(Settings(), name)
     if isinstance(default, tuple):  # a list of names: comma-separated text, or a TOML list of strings
         items = raw if isinstance(raw, list) else str(raw).split(",")

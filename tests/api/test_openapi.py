@@ -46,7 +46,7 @@ REFUSING = {"/api/2/things/{thing_id}/inbox/messages": "/api/2/things/{thingId}/
             "/api/2/things/{thing_id}/features/{feature_id}/outbox/messages":
                 "/api/2/things/{thingId}/features/{featureId}/outbox/messages"}
 # Paths of Ditto's document twinhub does not serve (not built yet, or Ditto's operations, not a twin's).
-NOT_SERVED = re.compile(r"^/(devops|\.well-known)/|/cloudevents$|/migrateDefinition$|TokenIntegration$")
+NOT_SERVED = re.compile(r"^/(devops|\.well-known)/|/cloudevents$|TokenIntegration$")
 
 
 @pytest.fixture(scope="module")

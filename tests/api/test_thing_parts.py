@@ -111,7 +111,9 @@ def test_thing_definition_rules(client: httpx.Client, thing: str) -> None:
     assert_error(client.get(url), 404, "things:definition.notfound")
     assert client.put(url, json="org.acme:device:2.1").status_code == 201
     assert client.get(url).json() == "org.acme:device:2.1"
-    assert client.put(url, json="https://models.example/device.tm.jsonld").status_code == 204
+    # An http(s) URL is a valid definition; with WoT validation on (Ditto's default) its model must be fetched
+    # first, and one that cannot be answers Ditto's `wot:tm.notfound` (DefaultWotThingModelResolver).
+    assert_error(client.put(url, json="https://models.example/device.tm.jsonld"), 421, "wot:tm.notfound")
     assert_error(client.put(url, json="just-a-name"), 400, "things:definition.identifier.invalid")
     assert client.delete(url).status_code == 204
 

@@ -36,7 +36,8 @@ def context_of(platform: Platform, client_ids: list[str]) -> RuntimeContext:
         client_ids.append(f"twinhub-test-{connection.id}-{uuid.uuid4().hex[:8]}")
         return client_ids[-1]
 
-    services = SessionServices(platform.things, platform.policies, platform.search, platform.events, platform.live)
+    services = SessionServices(platform.things, platform.policies, platform.search, platform.events, platform.live,
+                               platform.permissions)
     return RuntimeContext(services, open_client, mapper_registry, client_id, backoff_min=0.2, backoff_max=1.0)
 
 

@@ -63,7 +63,8 @@ async def broker(request: pytest.FixtureRequest) -> AsyncIterator[Broker]:
 
 
 def context_of(platform: Platform) -> RuntimeContext:
-    services = SessionServices(platform.things, platform.policies, platform.search, platform.events, platform.live)
+    services = SessionServices(platform.things, platform.policies, platform.search, platform.events, platform.live,
+                               platform.permissions)
     return RuntimeContext(services, open_client, mapper_registry, lambda connection: f"test-{uuid.uuid4().hex[:8]}",
                           backoff_min=0.2, backoff_max=1.0)
 

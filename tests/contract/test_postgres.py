@@ -199,13 +199,13 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         kept = create("org.twinhub:kept")
         async with open_postgres_store(dsn) as store:
             await store.commit(unit(kept))
-        # What a previous version left: everything but the last seven migrations (the store's identity,
+        # What a previous version left: everything but the last eight migrations (the store's identity,
         # the connections, the devices, the history points, the history rollups, the credentials' notifications,
-        # the WoT models).
-        previous = len(load_migrations()) - 7
+        # the WoT models, the policy announcements).
+        previous = len(load_migrations()) - 8
         async with connect(dsn) as connection:
             await connection.execute("DROP TABLE history_rollups, history_points, devices, connections, "
-                                     "connection_journal, store_identity, wot_models")
+                                     "connection_journal, store_identity, wot_models, policy_announcements")
             await connection.execute("DROP FUNCTION twinhub_credentials_changed CASCADE")
             await connection.execute("DELETE FROM schema_version WHERE version > $1", previous)
         async with open_postgres_store(dsn) as store:
@@ -214,12 +214,13 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
             assert await store.connections() == []
             assert await PostgresDeviceStore(store).list_devices() == []
             assert await PostgresThingModelStore(store).list_models() == []
+            assert await store.claim_announcements(at(0), timedelta(seconds=1), limit=1) == []
             assert (await store.points("org.twinhub:kept", ["attributes/a"], start=at(0), end=at(10),
                                        limit=1)).points == ()
             assert await store.rollups("org.twinhub:kept", "attributes/a", start=at(0), end=at(10),
                                        width=timedelta(minutes=1)) == {}
         async with connect(dsn) as connection:
-            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 7
+            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 8
     finally:
         async with connect(POSTGRES_URL) as admin:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

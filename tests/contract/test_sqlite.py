@@ -128,10 +128,12 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         kept = create("org.twinhub:kept")
         await store.commit(unit(kept))
     # What a previous version left: everything before the store's identity, which came with the
-    # connections, the devices, the history points, the history rollups (and what followed them: the WoT models).
+    # connections, the devices, the history points, the history rollups (and what followed them: the WoT models, the
+    # policy announcements).
     identity = next(migration for migration in load_migrations() if migration.name.endswith("_identity.sql"))
     previous = identity.version - 1
     connection = sqlite3.connect(db_path, isolation_level=None)
+    connection.execute("DROP TABLE policy_announcements")
     connection.execute("DROP TABLE wot_models")
     connection.execute("DROP TABLE history_rollups")
     connection.execute("DROP TABLE history_points")
@@ -148,6 +150,7 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         assert await store.connections() == []
         assert await SqliteDeviceStore(db_path).list_devices() == []
         assert await SqliteThingModelStore(db_path).list_models() == []
+        assert await store.claim_announcements(at(0), timedelta(seconds=1), limit=1) == []
         assert (await store.points("org.twinhub:kept", ["attributes/a"], start=at(0), end=at(10), limit=1)).points == ()
         assert await store.rollups("org.twinhub:kept", "attributes/a", start=at(0), end=at(10),
                                    width=timedelta(minutes=1)) == {}

@@ -15,10 +15,11 @@ from twinhub.config import Settings
 from twinhub.model.errors import TwinhubError
 from twinhub.service.buffers import Budget
 from twinhub.service.live import LiveHub
+from twinhub.service.migration import DefinitionMigration
 from twinhub.service.permissions import PermissionService
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
-from twinhub.service.session import SessionCounts
+from twinhub.service.session import SessionCounts, SessionServices
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
 from twinhub.wot.service import WotService
@@ -39,8 +40,10 @@ class Context:
     budget: Budget  # the bytes all WebSocket sessions and SSE streams of this worker may hold for slow clients
     sessions: SessionCounts  # open WebSocket sessions per subject (`max_sessions_per_subject` caps them)
     wot: WotService  # Thing Descriptions of things and features with a Thing Model as definition
+    session_services: SessionServices  # what a WebSocket's Ditto Protocol session serves from
     # Writes that outlive their request (timeout=0, or a client that gave up): kept until done.
     background: set[asyncio.Future[object]] = field(default_factory=set)
+    migration: DefinitionMigration | None = None  # migrateDefinition; None without a Thing Model resolver
 
     async def authenticate(self, connection: HTTPConnection) -> AuthContext:
         return await authenticate_request(self.authenticator, connection)

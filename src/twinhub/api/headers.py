@@ -26,9 +26,17 @@ from twinhub.model.headers import MAX_TIMEOUT as MAX_TIMEOUT
 from twinhub.model.headers import SEARCH_PERSISTED as SEARCH_PERSISTED
 from twinhub.model.headers import TWIN_PERSISTED as TWIN_PERSISTED
 from twinhub.model.headers import parse_bool as parse_bool
+from twinhub.model.headers import parse_historical_revision
 from twinhub.model.headers import parse_requested_acks as parse_requested_acks
 from twinhub.model.headers import parse_timeout as parse_timeout
 from twinhub.model.headers import parse_timestamp as parse_timestamp
+from twinhub.model.metadata import (
+    DELETE_METADATA,
+    GET_METADATA,
+    PUT_METADATA,
+    MetadataHeaders,
+    parse_metadata_headers,
+)
 from twinhub.service.conditions import Condition, parse_condition
 from twinhub.service.event_headers import carried_headers
 from twinhub.service.live import new_correlation_id
@@ -61,6 +69,7 @@ class RequestHeaders:
     condition: Condition | None
     requested_acks: tuple[str, ...] = (TWIN_PERSISTED,)
     history_time: datetime | None = None  # a device's own time for the write's history points
+    metadata: MetadataHeaders | None = None  # put-, get- or delete-metadata, if sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +180,7 @@ def parse_headers(request: Request) -> RequestHeaders:
     if if_equal not in _IF_EQUAL:
         raise HeaderInvalid("if-equal", if_equal, "one of update, skip, skip-minimizing-merge")
     revision_text = ditto_header(request, "at-historical-revision")
-    at_revision = None
-    if revision_text is not None:
-        if not (revision_text.strip().isascii() and revision_text.strip().isdigit()):  # "²" is a digit to isdigit
-            raise HeaderInvalid("at-historical-revision", revision_text, "revision number")
-        at_revision = int(revision_text)
+    at_revision = None if revision_text is None else parse_historical_revision(revision_text)
     timestamp_text = ditto_header(request, "at-historical-timestamp")
     fields_text = query_param(request, "fields")
     return RequestHeaders(
@@ -193,7 +198,24 @@ def parse_headers(request: Request) -> RequestHeaders:
         requested_acks=requested_acks if timeout != 0 else (),
         history_time=None if (history_text := ditto_header(request, HISTORY_TIMESTAMP_HEADER)) is None
         else parse_device_time(history_text),
+        metadata=metadata_headers(request),
     )
+
+
+def metadata_headers(request: Request) -> MetadataHeaders | None:
+    """The request's `put-metadata`, `get-metadata` or `delete-metadata` (see `twinhub.model.metadata`); raises 400
+    `header.invalid` or `things:metadata.headersconflict`."""
+    put = ditto_header(request, PUT_METADATA)
+    get = ditto_header(request, GET_METADATA)
+    delete = ditto_header(request, DELETE_METADATA)
+    if put is None and get is None and delete is None:
+        return None
+    if put is not None and not put.isascii() and http_header(request, PUT_METADATA) == put:
+        try:  # an HTTP header's bytes arrive as latin-1; JSON is UTF-8
+            put = put.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            raise HeaderInvalid(PUT_METADATA, put, "MetadataHeaders") from None
+    return parse_metadata_headers(put, get, delete, query=request.method in ("GET", "HEAD"))
 
 
 def allows_policy_lockout(request: HTTPConnection) -> bool:

@@ -68,7 +68,8 @@ class HttpApi:
         context = Context(settings, platform.authenticator, platform.policies, platform.things, platform.search,
                           platform.events, live=platform.live, permissions=platform.permissions,
                           budget=platform.budget, sessions=SessionCounts(settings.max_sessions_per_subject),
-                          wot=platform.wot)
+                          migration=platform.migration, wot=platform.wot,
+                          session_services=platform.session_services())
         self._sessions = context.sessions
         try:
             yield {STATE_KEY: context}

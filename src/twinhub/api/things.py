@@ -19,6 +19,7 @@ from twinhub.api.body import read_json, require_json, require_merge_patch
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, allows_policy_lockout, ditto_header, event_headers, parse_headers
 from twinhub.api.messages import is_live, live_command
+from twinhub.api.migration import MIGRATE_PATH, migrate_definition
 from twinhub.api.paths import ALL_METHODS, check_route_segments, decode_keys, decode_thing_id, query_values
 from twinhub.api.responses import json_response
 from twinhub.api.search import list_things
@@ -34,13 +35,23 @@ from twinhub.model.errors import (
     ThingIdsMissing,
 )
 from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
+from twinhub.model.json import dumps
+from twinhub.model.metadata import DITTO_METADATA, METADATA_FIELD, retrieved_metadata
 from twinhub.model.patches import check_http_patch
 from twinhub.model.pointer import parse_pointer
 from twinhub.model.resources import classify
 from twinhub.model.types import Pointer
+from twinhub.service.enforcement import with_metadata
 from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import WriteOutcome
-from twinhub.service.views import inline_policies, project_things, project_value, wants_policy, with_special_fields
+from twinhub.service.views import (
+    inline_policies,
+    project_things,
+    project_value,
+    wants_field,
+    wants_policy,
+    with_special_fields,
+)
 
 PREFIX = b"/api/2/things/"
 
@@ -122,6 +133,8 @@ async def thing_resource(request: Request) -> Response:
     if request.method == "GET" and accepts_event_stream(request):
         return await stream_things(request, ctx, auth, thing_id, path)
     headers = parse_headers(request)
+    if path == MIGRATE_PATH:
+        return await migrate_definition(request, ctx, auth, thing_id, headers)
     if is_live(request):
         return await live_command(request, ctx, auth, thing_id, path, headers,
                                   twin=lambda: _retrieve(ctx, auth, thing_id, path, headers))
@@ -156,25 +169,31 @@ async def _execute(ctx: Context, command: ThingCommand, auth: AuthContext, heade
     executed = await ctx.things.execute(command, auth.subjects, preconditions=headers.preconditions,
                                         allow_policy_lockout=lockout, condition=headers.condition,
                                         headers=event_headers(headers, auth), history_time=headers.history_time,
-                                        patch_conditions=patch_conditions)
+                                        patch_conditions=patch_conditions, metadata=headers.metadata)
     return WriteOutcome(executed.applied.created, executed.applied.created_value, executed.etag)
 
 
 async def _retrieve(ctx: Context, auth: AuthContext, thing_id: str, path: Pointer,
                     headers: RequestHeaders) -> Response:
+    wants_metadata = wants_field(headers.fields, METADATA_FIELD) or (
+        headers.metadata is not None and bool(headers.metadata.get))
     if headers.at_revision is not None or headers.at_timestamp is not None:
         retrieved = await ctx.things.retrieve_historical(
-            thing_id, path, auth.subjects, revision=headers.at_revision, timestamp=headers.at_timestamp)
+            thing_id, path, auth.subjects, revision=headers.at_revision, timestamp=headers.at_timestamp,
+            metadata=wants_metadata)
     else:
         retrieved = await ctx.things.retrieve(thing_id, path, auth.subjects, preconditions=headers.preconditions,
-                                              condition=headers.condition)
+                                              condition=headers.condition, metadata=wants_metadata)
     value = retrieved.value
     if not path and isinstance(value, dict):
-        value = with_special_fields(retrieved.thing, value, headers.fields)
+        value = with_special_fields(retrieved.thing, with_metadata(value, retrieved.metadata), headers.fields)
     value = project_value(value, headers.fields)
     if not path and wants_policy(headers.fields):
         [value] = await inline_policies(ctx.policies, [retrieved.thing], [value], auth.subjects)
     response_headers = {"ETag": retrieved.etag}
+    if headers.metadata is not None and headers.metadata.get:
+        answer = retrieved_metadata(retrieved.metadata, path, retrieved.value, headers.metadata.get)
+        response_headers[DITTO_METADATA] = dumps(answer).decode()
     if headers.correlation_id:
         response_headers["correlation-id"] = headers.correlation_id
     return json_response(value, 200, response_headers)

@@ -82,6 +82,8 @@ def encode_event(event: Event) -> bytes:
         body["headers"] = dict(event.headers)
     if isinstance(event, ThingEvent) and event.points:
         body["points"] = [_encode_point(point, event.timestamp) for point in event.points]
+    if isinstance(event, ThingEvent) and event.metadata is not None:
+        body["metadata"] = event.metadata
     try:
         return orjson.dumps(body)
     except orjson.JSONEncodeError as exc:
@@ -119,6 +121,7 @@ def _decode_thing_event(body: dict[str, JsonValue]) -> ThingEvent:
         timestamp=timestamp,
         headers=_headers(body),
         points=_points(body, thing_id, revision, timestamp),
+        metadata=metadata if isinstance(metadata := body.get("metadata"), dict) else None,
     )
 
 

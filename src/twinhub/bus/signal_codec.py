@@ -4,8 +4,8 @@ payload bytes of a message or response (nothing for the other kinds), so binary 
     {"kind": "message", "thingId": "org.example:lamp", "subject": "ask/question", "direction": "inbox",
      "headers": {"correlation-id": "c-1"}, "contentType": "text/plain"}\\n<payload bytes>
 
-`kind` is one of `message`, `command`, `event`, `response`, `ack`, `labels`; optional fields are left out
-when absent (`featureId`, `contentType`, `value`, `payload`, `revision`, `timestamp`, `requestId`,
+`kind` is one of `message`, `command`, `event`, `response`, `ack`, `labels`, `announcement`; optional fields are
+left out when absent (`featureId`, `contentType`, `value`, `payload`, `revision`, `timestamp`, `requestId`,
 `party`, `issuer`), JSON `null` is a value. Unknown fields are ignored, so a newer worker may add fields during a
 rolling upgrade.
 
@@ -31,12 +31,13 @@ from twinhub.model.live import (
     LiveMessage,
     LiveResponse,
     Signal,
+    SubjectDeletion,
 )
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 
 __all__ = ["SignalKind", "decode_signal", "encode_signal", "signal_kind"]
 
-SignalKind = Literal["message", "command", "event", "response", "ack", "labels"]
+SignalKind = Literal["message", "command", "event", "response", "ack", "labels", "announcement"]
 
 _SEPARATOR: Final = b"\n"  # JSON as orjson writes it never holds a raw newline
 _LIVE_ACTIONS: Final[dict[str, LiveAction]] = {action: action for action in get_args(LiveAction)}
@@ -56,6 +57,8 @@ def signal_kind(signal: Signal) -> SignalKind:
         return "response"
     if isinstance(signal, LabelAnnouncement):
         return "labels"
+    if isinstance(signal, SubjectDeletion):
+        return "announcement"
     return "ack"
 
 
@@ -90,6 +93,9 @@ def encode_signal(signal: Signal) -> bytes:
         _put(body, "timestamp", signal.timestamp)
     elif isinstance(signal, LabelAnnouncement):
         body = {"kind": "labels", "subject": signal.subject, "labels": list(signal.labels), "since": signal.since}
+    elif isinstance(signal, SubjectDeletion):
+        body = {"kind": "announcement", "policyId": signal.policy_id, "subjectIds": list(signal.subject_ids),
+                "deleteAt": signal.delete_at, "headers": dict(signal.headers)}
     else:
         body = {"kind": "ack", "label": signal.label, "entityId": signal.entity_id,
                 "correlationId": signal.correlation_id, "status": signal.status, "headers": dict(signal.headers),
@@ -199,6 +205,14 @@ def _decode_labels(body: JsonObject, payload: bytes) -> LabelAnnouncement:
                              float(since))
 
 
+def _decode_announcement(body: JsonObject, payload: bytes) -> SubjectDeletion:
+    subject_ids = body["subjectIds"]
+    if not isinstance(subject_ids, list) or not all(isinstance(subject, str) for subject in subject_ids):
+        raise ValueError(f"the signal's subjectIds must be a list of strings, not {subject_ids!r}")
+    return SubjectDeletion(_string(body, "policyId"), tuple(str(subject) for subject in subject_ids),
+                           _string(body, "deleteAt"), _headers(body))
+
+
 _DECODERS: Final[dict[str, Callable[[JsonObject, bytes], Signal]]] = {
     "message": _decode_message,
     "response": _decode_response,
@@ -206,6 +220,7 @@ _DECODERS: Final[dict[str, Callable[[JsonObject, bytes], Signal]]] = {
     "event": _decode_event,
     "ack": _decode_ack,
     "labels": _decode_labels,
+    "announcement": _decode_announcement,
 }
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 
 from twinhub.model.errors import (
     JsonParseInvalid,
+    MetadataNotModifiable,
     ThingEqualitySkipped,
     ThingIdNotDeletable,
     ThingIdNotSettable,
@@ -20,9 +21,10 @@ from twinhub.model.errors import (
     ThingTooLarge,
     TwinhubError,
 )
-from twinhub.model.events import EventAction, Thing, ThingEvent
+from twinhub.model.events import METADATA_KEY, EventAction, Thing, ThingEvent, thing_document
 from twinhub.model.json import MAX_JSON_DEPTH, JsonTooDeep, check_depth, dumps
 from twinhub.model.merge import json_equal, merge_patch, minimize_patch
+from twinhub.model.metadata import MetadataHeaders, changed_metadata
 from twinhub.model.pointer import delete_at, format_pointer, get_at, set_at
 from twinhub.model.resources import Resource, classify, missing_part, not_found
 from twinhub.model.thing import ordered, validate_keys, validate_part, validate_thing
@@ -72,14 +74,16 @@ def thing_size(doc: JsonObject) -> int:
 
 
 def apply(current: Thing | None, command: ThingCommand, *, now: datetime,
-          max_size: int = DEFAULT_MAX_THING_SIZE, visible: JsonObject | None = None) -> Applied:
+          max_size: int = DEFAULT_MAX_THING_SIZE, visible: JsonObject | None = None,
+          metadata: MetadataHeaders | None = None) -> Applied:
     """Apply `command` to `current` (None or a tombstone when the thing does not exist).
 
     Raises a TwinhubError for anything Ditto refuses: a missing thing or part, invalid values, a
     thing over `max_size` bytes or nested deeper than `MAX_JSON_DEPTH`, or an `if-equal: skip`
     modification that changes nothing. `visible` is what the issuer may READ of `current` (None: all of
     it): a modification is only skipped when it changes nothing of that either, so that a skip never
-    confirms a value the issuer may not read.
+    confirms a value the issuer may not read. `metadata` (the command's metadata headers) and the removed
+    parts change the thing's metadata (see `twinhub.model.metadata`), which counts towards `max_size`.
     """
     if command.action != "delete":
         _check_nesting(command.path, command.value)
@@ -101,14 +105,35 @@ def apply(current: Thing | None, command: ThingCommand, *, now: datetime,
     assert result is not None
     doc, event_value, action, event_path = result
     deleted = action == "deleted" and not event_path
-    encoded = None if deleted else dumps(doc)  # any depth: a thing stored before the nesting limit may be deeper
-    if action != "deleted" and encoded is not None and len(encoded) > max_size:  # deleting a part always shrinks
-        raise ThingTooLarge(len(encoded), max_size)
+    before_metadata = current.metadata if exists(current) and current is not None else None
+    new_metadata = None
+    if metadata is not None or before_metadata is not None or action == "created":  # free for a thing without
+        new_metadata = None if deleted else _new_metadata(current, before_metadata, command, event_value, doc,
+                                                          metadata, created=action == "created" and not event_path)
     revision = (current.revision if current else 0) + 1
     created_at = current.created if exists(current) and current is not None else now
-    thing = Thing(command.thing_id, doc, revision, created_at, now, deleted=deleted)
+    thing = Thing(command.thing_id, doc, revision, created_at, now, deleted=deleted, metadata=new_metadata)
+    # any depth: a thing stored before the nesting limit may be deeper
+    encoded = None if deleted else dumps(thing_document(thing))
+    if action != "deleted" and encoded is not None and len(encoded) > max_size:  # deleting a part always shrinks
+        raise ThingTooLarge(len(encoded), max_size)
     event = ThingEvent(command.thing_id, action, event_path, event_value, revision, now)
     return Applied(thing, event, created=action == "created", encoded=encoded)
+
+
+def _new_metadata(current: Thing | None, before: JsonObject | None, command: ThingCommand, value: JsonValue,
+                  doc: JsonObject, headers: MetadataHeaders | None, *, created: bool) -> JsonObject | None:
+    """The metadata of the thing after `command`; `value` is what its event carries. A created thing may bring its
+    metadata inline as `_metadata` (Ditto's CreateThing), but not together with `put-metadata`."""
+    inline = command.value.get(METADATA_KEY) if created and isinstance(command.value, dict) else None
+    if isinstance(inline, dict):
+        if headers is not None and headers.put:
+            raise MetadataNotModifiable()
+        return inline or None
+    if headers is None and before is None:
+        return None
+    part = get_at(current.doc, command.path) if exists(current) and current is not None else MISSING
+    return changed_metadata(before, command.action, command.path, value, part, get_at(doc, command.path), headers)
 
 
 def _check_nesting(path: Pointer, value: JsonValue) -> None:
@@ -225,8 +250,13 @@ def apply_event(current: Thing | None, event: ThingEvent) -> Thing:
     resource = classify(event.path)
     doc, _value, action, _path = _HANDLERS[command.action](current, command, resource)
     created = current.created if exists(current) and current is not None else event.timestamp
-    return Thing(event.thing_id, doc, event.revision, created, event.timestamp,
-                 deleted=action == "deleted" and not event.path)
+    deleted = action == "deleted" and not event.path
+    # The journal keeps no metadata headers: a replay keeps what the last snapshot had, less removed parts.
+    before = current.metadata if exists(current) and current is not None else None
+    metadata = None if deleted or before is None else changed_metadata(
+        before, command.action, event.path, event.value, get_at(current.doc, event.path) if current else MISSING,
+        get_at(doc, event.path), None)
+    return Thing(event.thing_id, doc, event.revision, created, event.timestamp, deleted=deleted, metadata=metadata)
 
 
 def replay(snapshot: Thing | None, events: list[ThingEvent]) -> Thing | None:

@@ -44,7 +44,8 @@ def read_timestamp(text: str) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Thing:
-    """A thing at one revision. `doc` is Ditto's thing JSON without the `_`-prefixed fields.
+    """A thing at one revision. `doc` is Ditto's thing JSON without the `_`-prefixed fields; `metadata` its
+    `_metadata` tree (`twinhub.model.metadata`), None when it has none.
 
     A deleted thing is kept as a tombstone (`deleted=True`, empty `doc`) so that a thing created again
     under the same id continues the revision count, as Ditto's journal does.
@@ -56,6 +57,24 @@ class Thing:
     created: datetime
     modified: datetime
     deleted: bool = False
+    metadata: JsonObject | None = None
+
+
+METADATA_KEY = "_metadata"
+
+
+def thing_document(thing: Thing) -> JsonObject:
+    """What the stores and caches keep of a thing: its `doc`, with its metadata under `_metadata` if it has any
+    (so that metadata needs no column of its own, and costs nothing to a thing without)."""
+    return thing.doc if thing.metadata is None else {**thing.doc, METADATA_KEY: thing.metadata}
+
+
+def thing_from_document(thing_id: str, document: JsonObject, revision: int, created: datetime, modified: datetime,
+                        deleted: bool = False) -> Thing:
+    """The thing `thing_document` kept (`document` is taken over: its `_metadata` is moved out of it)."""
+    metadata = document.pop(METADATA_KEY, None) if METADATA_KEY in document else None
+    return Thing(thing_id, document, revision, created, modified, deleted,
+                 metadata if isinstance(metadata, dict) else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +92,9 @@ class ThingEvent:
     # the event so that live history sees exactly what committed, on every worker; like `headers`, not part
     # of its identity and not stored in the journal (the points have their own table).
     points: tuple[Point, ...] = field(default=(), compare=False, hash=False, repr=False)
+    # The thing's metadata at `path` after a command that sent metadata headers (Ditto's event metadata, which the
+    # Ditto Protocol shows as the payload's `metadata`); published, not journaled.
+    metadata: JsonObject | None = field(default=None, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

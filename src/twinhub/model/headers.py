@@ -23,6 +23,7 @@ __all__ = [
     "TWIN_PERSISTED",
     "live_requested_acks",
     "parse_bool",
+    "parse_historical_revision",
     "parse_if_equal",
     "parse_requested_acks",
     "parse_timeout",
@@ -62,6 +63,13 @@ def parse_bool(name: str, text: str) -> bool:
     if text.lower() not in {"true", "false"}:
         raise HeaderInvalid(name, text, "boolean")
     return text.lower() == "true"
+
+
+def parse_historical_revision(text: str) -> int:
+    """`at-historical-revision`: a revision number (ASCII digits); raises `header.invalid` otherwise."""
+    if not (text.strip().isascii() and text.strip().isdigit()):  # "²" is a digit to isdigit
+        raise HeaderInvalid("at-historical-revision", text, "revision number")
+    return int(text)
 
 
 def parse_timestamp(name: str, text: str) -> datetime:

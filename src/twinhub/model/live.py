@@ -52,6 +52,7 @@ __all__ = [
     "LiveResponse",
     "LiveSignal",
     "Signal",
+    "SubjectDeletion",
     "aggregate_acknowledgements",
     "kind_of",
     "normalize_subject",
@@ -242,8 +243,24 @@ class LabelAnnouncement:
                 raise AcknowledgementLabelInvalid(label)
 
 
+@dataclass(frozen=True, slots=True)
+class SubjectDeletion:
+    """Ditto's SubjectDeletionAnnouncement: `subject_ids` of policy `policy_id` are deleted at `delete_at`
+    (ISO-8601), told to the sessions that subscribed to policy announcements as one of those subjects. `headers`
+    carry its correlation-id and the acknowledgements it requests (`requested-acks`, `timeout`)."""
+
+    policy_id: str
+    subject_ids: tuple[str, ...]
+    delete_at: str
+    headers: dict[str, str] = field(default_factory=_no_headers)
+
+    @property
+    def correlation_id(self) -> str | None:
+        return self.headers.get("correlation-id")
+
+
 LiveSignal = LiveMessage | LiveCommand | LiveEvent
-Signal = LiveSignal | LiveResponse | Acknowledgement | LabelAnnouncement
+Signal = LiveSignal | LiveResponse | Acknowledgement | LabelAnnouncement | SubjectDeletion
 
 _KINDS: Final[dict[type[LiveSignal], LiveKind]] = {
     LiveMessage: "messages",

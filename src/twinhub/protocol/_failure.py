@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from twinhub.model.errors import TwinhubError
+from twinhub.model.errors import ErrorBody, TwinhubError
 from twinhub.model.types import JsonValue
 from twinhub.protocol.topic import Topic
 
@@ -18,6 +18,9 @@ class ProtocolError(TwinhubError):
         self.error = error
         self.topic = topic
         self.headers = headers
+
+    def to_json(self) -> ErrorBody:
+        return self.error.to_json()
 
     def __repr__(self) -> str:
         return f"ProtocolError({self.error!r}, topic={self.topic!s})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from twinhub.model.errors import JsonFieldMissing, JsonParseInvalid, TwinhubError
 from twinhub.model.types import MISSING, JsonObject
 from twinhub.protocol.envelope import Envelope
@@ -43,8 +45,6 @@ def demand(value: JsonObject) -> int:
 
 
 def error_json(error: TwinhubError) -> JsonObject:
-    """Ditto's error JSON `{status, error, message, description?}` as a plain JSON object."""
-    body: JsonObject = {"status": error.status, "error": error.code, "message": error.message}
-    if error.description:
-        body["description"] = error.description
-    return body
+    """Ditto's error JSON `{status, error, message, description?}` (and what a kind adds, as a WoT payload
+    error's `validationDetails`) as a plain JSON object."""
+    return cast(JsonObject, dict(error.to_json()))

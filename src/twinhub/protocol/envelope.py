@@ -1,5 +1,5 @@
 """The Ditto Protocol envelope: `{"topic", "headers", "path", "value"?, "fields"?, "extra"?, "status"?,
-"revision"?, "timestamp"?}`, parsed from and encoded to compact JSON.
+"revision"?, "timestamp"?, "metadata"?}`, parsed from and encoded to compact JSON.
 
 An absent `value` (`MISSING`) is not JSON `null` (`None`): a delete carries no value, a modify may set null.
 `MISSING` is the model's sentinel (`twinhub.model.types`), so a READ view that shows nothing passes straight through.
@@ -62,6 +62,7 @@ class Envelope:
     status: int | None = None
     revision: int | None = None
     timestamp: str | None = None
+    metadata: JsonObject | None = None  # an event's metadata at its path (Ditto's payload `metadata`)
 
     def to_json(self) -> JsonObject:
         """The envelope as a JSON object (see `envelope_to_json`)."""
@@ -110,6 +111,7 @@ def envelope_from_json(message: JsonValue) -> Envelope:
             status=_optional_status(message),
             revision=_optional_int(message, "revision"),
             timestamp=_optional_text(message, "timestamp"),
+            metadata=_optional_object(message, "metadata"),
         )
     except ProtocolError:
         raise
@@ -132,6 +134,8 @@ def envelope_to_json(envelope: Envelope) -> JsonObject:
         message["revision"] = envelope.revision
     if envelope.timestamp is not None:
         message["timestamp"] = envelope.timestamp
+    if envelope.metadata is not None:
+        message["metadata"] = envelope.metadata
     return message
 
 

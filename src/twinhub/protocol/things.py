@@ -6,9 +6,11 @@
     ns/name/things/twin/commands/delete    path any                    -> ModifyThing(ThingCommand("delete"))
     ns/name/things/twin/commands/retrieve  path any      fields?       -> RetrieveThing
     ns/_/things/twin/commands/retrieve     path "/"  {"thingIds": [...]} -> RetrieveThings
+    ns/name/things/twin/commands/migrate   path "/"  value request  -> MigrateDefinition (`migrate_command`)
 
 Responses keep the command's topic and path and add `status` (create 201 + thing, modify 201 + value or
-204, merge 204, retrieve 200 + value, delete 204). Events: `ns/name/things/<channel>/events/<action>`
+204, merge 204, retrieve 200 + value, delete 204, migrate 200 or 202 for a dry run + `{thingId, patch,
+mergeStatus}`). Events: `ns/name/things/<channel>/events/<action>`
 with the changed path, the value (the patch for `merged`, none for `deleted`), revision and timestamp.
 Devices answer live commands with the same shapes on the live channel: `thing_response_from_envelope`
 and `thing_event_from_envelope` read those.
@@ -45,12 +47,14 @@ from twinhub.protocol.headers import APPLICATION_JSON, MERGE_PATCH_JSON, content
 from twinhub.protocol.topic import WILDCARD, Channel, Topic
 
 __all__ = [
+    "MigrateDefinition",
     "ModifyThing",
     "RetrieveThing",
     "RetrieveThings",
     "ThingEventSignal",
     "ThingResponse",
     "ThingSignal",
+    "migrate_command",
     "thing_command",
     "thing_event",
     "thing_event_from_envelope",
@@ -95,6 +99,24 @@ ThingSignal = RetrieveThing | RetrieveThings | ModifyThing
 
 
 @dataclass(frozen=True, slots=True)
+class MigrateDefinition:
+    """`migrate` (Ditto `MigrateThingDefinition`, protocol `ThingDefinitionMigrateCommandMappingStrategies`):
+    the request's JSON as in `POST /things/{thingId}/migrateDefinition`; a twin command only."""
+
+    thing_id: str
+    value: JsonValue
+
+
+def migrate_command(envelope: Envelope) -> MigrateDefinition:
+    """The `migrate` command in `envelope`; `protocoladapter:unknown.topicpath` on the live channel, for `_` or a
+    path other than `/`, `json.invalid` without a value."""
+    topic = envelope.topic
+    if topic.channel != "twin" or topic.name == WILDCARD or thing_path(envelope.path):
+        raise TopicPathUnknown(str(topic), path=envelope.path)
+    return MigrateDefinition(str(parse_thing_id(topic.entity_id)), _required_value(envelope, "migrate"))
+
+
+@dataclass(frozen=True, slots=True)
 class ThingResponse:
     """A command response, as a device answers a live command."""
 
@@ -130,6 +152,8 @@ def thing_command(envelope: Envelope) -> ThingSignal:
     """
     topic = envelope.topic
     if topic.group != "things" or topic.criterion != "commands":
+        raise TopicPathUnknown(str(topic), "The topic is not the topic of a thing command.")
+    if topic.action == "migrate":  # its own signal (`migrate_command`), which only the twin session answers
         raise TopicPathUnknown(str(topic), "The topic is not the topic of a thing command.")
     verb = _COMMAND_VERBS[topic.action or ""]  # the topic's action is one of them: Topic checks it
     if topic.name == WILDCARD:
@@ -189,10 +213,12 @@ def thing_topic(thing_id: str, criterion: Literal["commands", "events", "errors"
 
 
 def thing_event(event: ThingEvent, *, value: JsonValue | Missing, headers: Mapping[str, JsonValue],
-                extra: JsonObject | None = None, channel: Channel = "twin") -> Envelope:
+                extra: JsonObject | None = None, channel: Channel = "twin",
+                metadata: JsonObject | None = None) -> Envelope:
     """`event` as a Ditto Protocol event. `value` is passed separately (and MISSING for a deleted part)
     because the caller shows each subscriber only what it may READ; `headers` are the command's
-    (correlation-id, ditto-originator, requested-acks), plus the content type of the value."""
+    (correlation-id, ditto-originator, requested-acks), plus the content type of the value; `metadata` is the
+    event's metadata as the subscriber may READ it."""
     event_headers = dict(headers)
     if value is not MISSING:
         event_headers["content-type"] = MERGE_PATCH_JSON if event.action == "merged" else APPLICATION_JSON
@@ -204,6 +230,7 @@ def thing_event(event: ThingEvent, *, value: JsonValue | Missing, headers: Mappi
         extra=extra,
         revision=event.revision,
         timestamp=format_timestamp(event.timestamp),
+        metadata=metadata,
     )
 
 

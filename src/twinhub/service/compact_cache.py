@@ -50,13 +50,15 @@ _Compact = tuple[bytes, int, datetime, datetime, bool]
 
 class CompactCache(Generic[E]):
     """Entities by id, at most `max_entries` of at most `max_bytes` (JSON plus `COMPACT_ENTRY_BYTES` each);
-    `make(id, doc, revision, created, modified, deleted)` builds one again (`Thing`, `Policy`)."""
+    `make(id, doc, revision, created, modified, deleted)` builds one again (`Thing`, `Policy`) from what `keep`
+    gave of it (its `doc` by default)."""
 
-    __slots__ = ("_lru", "_make")
+    __slots__ = ("_keep", "_lru", "_make")
 
     def __init__(self, make: Callable[[str, JsonObject, int, datetime, datetime, bool], E], *,
-                 max_entries: int, max_bytes: int) -> None:
+                 max_entries: int, max_bytes: int, keep: Callable[[E], JsonObject] = lambda entity: entity.doc) -> None:
         self._make = make
+        self._keep = keep  # the document kept of an entity, that `make` takes back
         self._lru: Lru[str, _Compact] = Lru(max_entries=max_entries, max_bytes=max_bytes)
 
     def get(self, entity_id: str) -> E | None:
@@ -82,7 +84,7 @@ class CompactCache(Generic[E]):
             return
         # A copy of exact size: an orjson result keeps the buffer it was written into, ~4 KiB of RSS however
         # short the JSON (measured: 4,296 bytes per thing instead of 379 with the copy).
-        document = bytes(memoryview(dumps(entity.doc) if encoded is None else encoded))
+        document = bytes(memoryview(dumps(self._keep(entity)) if encoded is None else encoded))
         self._lru.put(entity_id, (document, entity.revision, entity.created, entity.modified, entity.deleted),
                       COMPACT_ENTRY_BYTES + len(document))
 

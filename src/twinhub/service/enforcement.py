@@ -9,11 +9,13 @@ readable or not, as in Ditto); a merge needs it on every leaf the patch touches,
 from __future__ import annotations
 
 from twinhub.model.commands import ThingCommand
-from twinhub.model.errors import ThingNotAccessible
+from twinhub.model.errors import ThingNotAccessible, ThingPolicyMissing, TwinhubError
+from twinhub.model.events import Thing
 from twinhub.model.merge import patch_leaves
+from twinhub.model.metadata import METADATA_FIELD, readable_metadata
 from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import not_found, not_modifiable
-from twinhub.model.types import MISSING, JsonValue, Pointer
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer
 
 
@@ -39,6 +41,33 @@ def readable_view(enforcer: Enforcer, subjects: tuple[str, ...], thing_id: str, 
     return view
 
 
+def metadata_view(enforcer: Enforcer, subjects: tuple[str, ...], metadata: JsonObject | None) -> JsonObject | None:
+    """What the subjects may READ of a thing's `metadata`: as Ditto, what `thing:/_metadata/...` grants them, and
+    beyond Ditto only where they may READ the data it describes too (the metadata of `/attributes/x` at
+    `/_metadata/attributes/x` needs `thing:/attributes/x`), so that it never tells of revoked data. None: nothing."""
+    if not metadata:
+        return None
+    own = enforcer.view(subjects, "thing", (METADATA_FIELD,), metadata)
+    data = enforcer.view(subjects, "thing", (), metadata)
+    if own is MISSING or data is MISSING:
+        return None
+    view = readable_metadata(own, data)
+    return view if isinstance(view, dict) and view else None
+
+
+def with_metadata(view: JsonObject, metadata: JsonObject | None) -> JsonObject:
+    """A thing's READ view with its readable metadata under `_metadata`, if it has any."""
+    return view if metadata is None else {**view, METADATA_FIELD: metadata}
+
+
+def condition_view(enforcer: Enforcer, subjects: tuple[str, ...], thing: Thing) -> JsonValue:
+    """What a condition sees of `thing`: the subjects' READ view, with its readable `_metadata`."""
+    root = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
+    if thing.metadata and isinstance(root, dict):
+        return with_metadata(root, metadata_view(enforcer, subjects, thing.metadata))
+    return root
+
+
 def write_paths(command: ThingCommand) -> list[Pointer]:
     """The paths a command needs unrestricted WRITE on."""
     if command.action == "merge":
@@ -56,3 +85,13 @@ def authorize_write(enforcer: Enforcer, subjects: tuple[str, ...], command: Thin
     # has no entry for MergeThing: a merge falls back to things:thing.notmodifiable at whatever path it targets.
     path = () if command.action == "merge" else command.path
     raise not_modifiable(command.thing_id, path, deleting=command.action == "delete")
+
+
+def policy_gone(thing: Thing, *, modifying: bool) -> TwinhubError:
+    """Ditto's answer to whoever sends a command to an existing thing whose policy is not or no longer there
+    (ThingEnforcerActor.errorForExistingThingWithDeletedPolicy): 403 `things:thing.notmodifiable` to a change,
+    404 `things:thing.notfound` to a query, each naming the policy to create again."""
+    policy_id = str(thing.doc.get("policyId"))
+    if modifying:
+        return ThingPolicyMissing(thing.thing_id, policy_id)
+    return ThingNotAccessible(thing.thing_id, missing_policy=policy_id)

@@ -19,13 +19,15 @@ import orjson
 
 from twinhub.model.events import Thing, ThingEvent, format_timestamp
 from twinhub.model.fields import FieldSelector, select
-from twinhub.model.pointer import format_pointer, set_at
+from twinhub.model.metadata import METADATA_FIELD
+from twinhub.model.pointer import format_pointer, get_at, set_at
 from twinhub.model.points import Point, leaf_pointer
 from twinhub.model.policy import READ
 from twinhub.model.thing import SPECIAL_FIELDS
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 from twinhub.policy import Enforcer
 from twinhub.rql import And, Comparison, In, Node, Not, Or, Placeholder, matches, resolve_placeholders
+from twinhub.service.enforcement import metadata_view
 
 __all__ = [
     "EVENT_PLACEHOLDERS",
@@ -34,6 +36,7 @@ __all__ = [
     "EventView",
     "Interest",
     "Renderings",
+    "changed_document",
     "changed_thing",
     "event_placeholders",
     "may_read_leaf",
@@ -45,8 +48,8 @@ __all__ = [
 # `event_placeholders` gives their values.
 EVENT_PLACEHOLDERS: Final = frozenset({
     "topic:full", "topic:namespace", "topic:entityName", "topic:group", "topic:channel", "topic:criterion",
-    "topic:action", "resource:type", "resource:path", "entity:id", "entity:namespace", "entity:name",
-    "thing:id", "thing:namespace", "thing:name",
+    "topic:action", "topic:subject", "topic:action-subject", "resource:type", "resource:path",
+    "entity:id", "entity:namespace", "entity:name", "thing:id", "thing:namespace", "thing:name",
 })
 
 
@@ -100,11 +103,14 @@ class Delivery:
     thing: Thing | None
     renderings: Renderings = field(default_factory=Renderings, compare=False, repr=False)
     points: tuple[Point, ...] = ()  # for a watcher of points: those of its paths it may READ (value MISSING)
+    metadata: JsonObject | None = None  # the event's metadata as the watcher may READ it (kept by its EventView)
 
     def rendered(self, how: Hashable, render: Callable[[], _Rendered]) -> _Rendered:
         """`render()`, computed once for every delivery of this event with the same view and `how` (which
         names the rendering and its parameters, e.g. `("ws",)` or `("sse", path, fields)`). A watcher of points
         sees its points: watchers of the same paths with the same subjects share them, and so their rendering."""
+        if self.event.metadata is not None:  # the metadata view is part of the view (its EventView keeps it alive)
+            how = (how, id(self.metadata))
         return self.renderings.get(self.points or self.value, self.extra, how, render)
 
     @property
@@ -164,6 +170,7 @@ class EventView:
     _whole_thing: JsonObject | None = None
     _points: dict[tuple[tuple[str, ...], frozenset[str]], tuple[Point, ...]] = field(default_factory=dict)
     _placeholders: dict[str, JsonValue] | None = None
+    _metadata: dict[tuple[str, ...], JsonObject | None] = field(default_factory=dict)
     renderings: Renderings = field(default_factory=Renderings)
 
     def deliver(self, interest: Interest) -> Delivery | None:
@@ -187,7 +194,19 @@ class EventView:
                 verdict = self._verdicts[key] = self._passes(interest, value, extra)
             if not verdict:
                 return None
-        return Delivery(self.event, value, extra, self.thing, self.renderings)
+        if self.event.metadata is None:
+            return Delivery(self.event, value, extra, self.thing, self.renderings)
+        if subjects not in self._metadata:
+            self._metadata[subjects] = self._metadata_view(subjects)
+        return Delivery(self.event, value, extra, self.thing, self.renderings, metadata=self._metadata[subjects])
+
+    def _metadata_view(self, subjects: tuple[str, ...]) -> JsonObject | None:
+        """The event's metadata (at its path) as the subjects may READ it (`metadata_view`)."""
+        metadata, path = self.event.metadata, self.event.path
+        assert metadata is not None
+        whole = metadata_view(self.enforcer, subjects, set_at({}, path, metadata) if path else metadata)
+        shown = None if whole is None else (get_at(whole, path) if path else whole)
+        return shown if isinstance(shown, dict) else None
 
     def _readable_points(self, subjects: tuple[str, ...], paths: frozenset[str]) -> tuple[Point, ...]:
         """The event's points at `paths` that the subjects may READ there, as a GET of the leaf checks it
@@ -234,6 +253,8 @@ class EventView:
         thing = self.thing
         if thing is None:
             return {}
+        if thing.metadata is not None and METADATA_FIELD in selector.top_level_keys():
+            return self._with_readable_metadata(subjects, selector, thing)
         selected = self._selected.get(selector)
         if selected is None:
             selected = self._selected[selector] = select(thing.doc, selector)
@@ -244,6 +265,16 @@ class EventView:
         if whole is None:
             whole = self._whole_extras[selector] = _with_allowed_fields(thing, selected, view, selector)
         return whole
+
+    def _with_readable_metadata(self, subjects: tuple[str, ...], selector: FieldSelector, thing: Thing) -> JsonObject:
+        """The extra fields of a thing with metadata, `_metadata` among them (as enriching with a retrieve of the
+        thing shows them in Ditto), each READ-filtered: computed per subjects, never shared."""
+        selected = select(thing.doc, selector)
+        fields = _with_allowed_fields(thing, selected, self.enforcer.view(subjects, "thing", (), selected), selector)
+        readable = metadata_view(self.enforcer, subjects, thing.metadata)
+        if readable is not None:
+            fields.update(select({METADATA_FIELD: readable}, selector))
+        return fields
 
     def _passes(self, interest: Interest, value: JsonValue | Missing, extra: JsonObject | None) -> bool:
         key = (id(value), id(extra))
@@ -281,16 +312,21 @@ def _readable_patch(patch: JsonValue, view: JsonValue | Missing) -> JsonValue | 
 def changed_thing(event: ThingEvent, value: JsonValue | Missing) -> JsonObject:
     """The thing JSON of an event's changed part, as Ditto forms it for filters and SSE: the thing id, the
     (readable) value at the event's path (a merge patch without its nulls), nothing for deletions."""
-    thing: JsonObject = {"thingId": event.thing_id}
-    if isinstance(value, Missing) or event.action == "deleted":
+    return changed_document(event.thing_id, event.action, event.path, value)
+
+
+def changed_document(thing_id: str, action: str, path: Pointer, value: JsonValue | Missing) -> JsonObject:
+    """`changed_thing` of any event (a twin or a live one), given its parts."""
+    thing: JsonObject = {"thingId": thing_id}
+    if isinstance(value, Missing) or action == "deleted":
         return thing
-    if event.action == "merged":
+    if action == "merged":
         value = _without_nulls(value)
-    if not event.path:
+    if not path:
         if not isinstance(value, dict):
             return thing
         return {**thing, **{key: item for key, item in value.items() if key != "thingId"}}
-    return set_at(thing, event.path, value)
+    return set_at(thing, path, value)
 
 
 def _without_nulls(value: JsonValue) -> JsonValue:
@@ -316,7 +352,7 @@ def event_placeholders(event: ThingEvent) -> dict[str, JsonValue]:
     namespace, _, name = event.thing_id.partition(":")
     values: dict[str, JsonValue] = {
         "topic:namespace": namespace, "topic:entityName": name, "topic:group": "things", "topic:channel": "twin",
-        "topic:criterion": "events", "topic:action": event.action,
+        "topic:criterion": "events", "topic:action": event.action, "topic:action-subject": event.action,
         "topic:full": f"{namespace}/{name}/things/twin/events/{event.action}",
         "resource:type": "thing", "resource:path": format_pointer(event.path),
     }

@@ -38,7 +38,6 @@ from twinhub.bus.signals import SignalBus, SignalSubscription
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import (
     EventSendNotAllowed,
-    LiveResponseTimeout,
     MessageSendNotAllowed,
     ThingNotAccessible,
     TwinhubError,
@@ -53,16 +52,19 @@ from twinhub.model.live import (
     LiveResponse,
     LiveSignal,
     Signal,
+    SubjectDeletion,
     parse_declared_acks,
 )
 from twinhub.model.policy import WRITE
-from twinhub.model.random_ids import random_uuid, random_uuid_hex
+from twinhub.model.random_ids import random_uuid_hex
 from twinhub.model.resources import classify
 from twinhub.model.types import MISSING
 from twinhub.policy import MESSAGE, THING, Enforcer
 from twinhub.service.acks import ANNOUNCE_SECONDS, Acknowledgements, AckWait, Declaration
+from twinhub.service.announcement_receiver import AnnouncementReceivers
 from twinhub.service.conditions import Condition
 from twinhub.service.enforcement import authorize_write, ensure_readable, readable_view
+from twinhub.service.live_outcomes import Unanswered, new_correlation_id
 from twinhub.service.live_receiver import LiveReceiver, fan_out, may_receive
 from twinhub.service.receipts import Receipts
 from twinhub.service.things import ThingService
@@ -74,22 +76,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RECEIVER_CAPACITY: Final = 256
 BUS_CAPACITY: Final = 10_000  # signals this worker may fall behind the bus before it drops and resubscribes
-
-
-class Unanswered(enum.Enum):
-    """Why a message or live command got no response."""
-
-    NOT_AWAITED = "not awaited"  # timeout 0: fire and forget
-    NO_RECEIVER = "no receiver"  # nobody could receive it (knowable on a single worker only)
-    TIMED_OUT = "timed out"  # received, maybe, but not answered in time (or the hub closed meanwhile)
-
-    def error(self, timeout: float, what: str) -> LiveResponseTimeout:
-        """Ditto's 408 `command.timeout` for it; `what` names the signal ("message", "live command")."""
-        return LiveResponseTimeout(round(timeout * 1000), unreceived=what if self is Unanswered.NO_RECEIVER else None)
-
-
-def new_correlation_id() -> str:
-    return random_uuid()
 
 
 class _State(enum.Enum):
@@ -109,6 +95,7 @@ class LiveHub:
         self._state = _State.UNOPENED
         self._follower: asyncio.Task[None] | None = None
         self._receivers: set[LiveReceiver] = set()
+        self.announcements = AnnouncementReceivers(receiver_capacity)  # START-SEND-POLICY-ANNOUNCEMENTS
         self._parties: dict[str, set[LiveReceiver]] = {}  # the receivers of each party that spans workers
         self._waiting: dict[str, asyncio.Future[LiveResponse | None]] = {}  # by request id
         self._acks = Acknowledgements(bus)
@@ -149,6 +136,7 @@ class LiveHub:
                     await task
         for receiver in list(self._receivers):
             receiver.close()
+        self.announcements.close()
         for future in self._waiting.values():
             if not future.done():
                 future.set_result(None)  # the sender answers as if nobody had responded
@@ -165,17 +153,17 @@ class LiveHub:
         forget) or when no receiver could get it (known on a single worker only). A correlation-id is
         generated when the message has none. Raises 404 for an unknown thing, 403 `messages:send.notallowed`
         without WRITE on the message's resource (the claim message needs none), 412/400 for a `condition`
-        the thing fails or that is invalid.
-        """
+        the thing fails or that is invalid, 400 for a payload its thing's WoT model refuses."""
         self._require_open()
         enforcer = await self._enforcer_or_404(message.thing_id)
         if not message.claim and not enforcer.has_unrestricted(subjects, MESSAGE, message.path, [WRITE]):
             raise MessageSendNotAllowed(message.thing_id)
         if condition is not None:  # evaluated on what the sender may READ, 412 when it fails
             await self._things.retrieve(message.thing_id, (), subjects, condition=condition)
+        await self._things.check_message(message)
         correlation_id = message.correlation_id or new_correlation_id()
         message = replace(message, headers={**message.headers, "correlation-id": correlation_id})
-        return await self._request(message, timeout, enforcer)
+        return await self._things.check_response(message, await self._request(message, timeout, enforcer))
 
     async def send_command(self, command: LiveCommand, subjects: tuple[str, ...], *,
                            timeout: float) -> LiveResponse | Unanswered:  # noqa: ASYNC109 - waits for a response
@@ -251,6 +239,10 @@ class LiveHub:
         if party is not None:
             self._parties.setdefault(party, set()).add(receiver)
         return receiver
+
+    async def announce(self, announcement: SubjectDeletion) -> None:
+        """Publish a policy announcement to its receivers (`announcements`) on every worker."""
+        await self._bus.publish(announcement)
 
     def _forget(self, receiver: LiveReceiver, party: str | None) -> None:
         self._receivers.discard(receiver)
@@ -360,6 +352,9 @@ class LiveHub:
             return
         if isinstance(signal, LabelAnnouncement):
             self._acks.learn(signal)
+            return
+        if isinstance(signal, SubjectDeletion):
+            self.announcements.dispatch(signal)
             return
         receivers = [receiver for receiver in self._receivers if receiver.wants(signal)]
         if not receivers:

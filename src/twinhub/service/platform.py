@@ -11,9 +11,11 @@ from twinhub.bus.base import EventBus
 from twinhub.bus.polls import InProcessPolls, WorkerPolls
 from twinhub.service.buffers import Budget
 from twinhub.service.live import LiveHub
+from twinhub.service.migration import DefinitionMigration
 from twinhub.service.permissions import PermissionService
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
+from twinhub.service.session.party import SessionServices
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
@@ -39,3 +41,10 @@ class Platform:
     wot: WotService  # Thing Models: skeletons, Thing Descriptions
     # Questions asked of every worker of the deployment (connectivity: each worker's clients of a connection).
     polls: WorkerPolls = field(default_factory=InProcessPolls)
+    # Moving things to another WoT Thing Model (`migrateDefinition`); None without a Thing Model resolver.
+    migration: DefinitionMigration | None = None
+
+    def session_services(self) -> SessionServices:
+        """What a Ditto Protocol session serves from: one set for the WebSocket, connections and devices."""
+        return SessionServices(self.things, self.policies, self.search, self.events, self.live, self.permissions,
+                               self.migration)

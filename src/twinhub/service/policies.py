@@ -11,8 +11,8 @@ preconditions, the creator's WRITE and what it references before, what it import
 `EntityWriter` orders, retries and commits it.
 """
 
-# size: one cache of policies and the enforcers built from them, read and written together; the creation of a
-# thing's policy (`prepare_create`, `validate_new`) shares its checks
+# size: one cache of policies and their enforcers, which the write path keeps exact; what a write checks or schedules
+# beyond that lives beside it (policy_imports, announcement_plans)
 from __future__ import annotations
 
 import weakref
@@ -61,6 +61,7 @@ from twinhub.model.policy import (
 )
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
 from twinhub.policy import Enforcer, Rule, policy_rules
+from twinhub.service.announcement_plans import announcement_changes
 from twinhub.service.compact_cache import CompactCache
 from twinhub.service.policy_imports import check_import_references, check_imports
 from twinhub.service.sizes import document_bytes
@@ -338,7 +339,8 @@ class PolicyService:
             await check_imports(self, applied.policy.doc, current.doc if current is not None else None, subjects)
         policy = applied.policy
         indexes = await self.search_indexes(policy.policy_id, None if policy.deleted else policy.doc)
-        await self._writer.commit(Commit(policies=(_write(applied, stored),), policy_indexes=tuple(indexes)))
+        await self._writer.commit(Commit(policies=(_write(applied, stored),), policy_indexes=tuple(indexes),
+                                         announcements=announcement_changes(current, policy, now)))
         etag = None
         if not command.path:
             etag = None if policy.deleted else revision_tag(policy.revision)

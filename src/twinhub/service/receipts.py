@@ -28,7 +28,7 @@ import orjson
 from twinhub.model.errors import TimeoutInvalid
 from twinhub.model.events import ThingEvent
 from twinhub.model.headers import parse_timeout
-from twinhub.model.live import LiveCommand, LiveMessage
+from twinhub.model.live import LiveCommand, LiveMessage, SubjectDeletion
 
 __all__ = ["DEFAULT_RECEIPTS", "Receipts"]
 
@@ -86,6 +86,14 @@ class Receipts:
         if correlation_id:
             self._note_acks(event.thing_id, correlation_id, event.headers.get("requested-acks"),
                             self._clock() + DEFAULT_SECONDS)
+
+    def announcement(self, announcement: SubjectDeletion) -> None:
+        """Note a policy announcement, if it requests acknowledgements of labels declared here (issued, as Ditto's
+        are, on the acknowledgement topic of the entity: its policy id)."""
+        correlation_id = announcement.correlation_id
+        if correlation_id:
+            self._note_acks(announcement.policy_id, correlation_id, announcement.headers.get("requested-acks"),
+                            self._clock() + _seconds(announcement.headers.get("timeout")))
 
     def _note_acks(self, thing_id: str, correlation_id: str, requested: str | None, expires: float) -> None:
         """Note the acknowledgements of labels declared here that a signal's `requested-acks` asks for."""

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from twinhub.bus.base import EventBus
 from twinhub.history import HistoryRules, Point, changed_points
@@ -20,27 +21,43 @@ from twinhub.model.errors import (
     ThingHistoryNotFound,
     ThingNotAccessible,
     ThingNotCreatable,
-    ThingPolicyMissing,
     ThingTooManyModifying,
     TwinhubError,
 )
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, hash_tag, revision_tag
-from twinhub.model.events import NO_HEADERS, EventHeaders, JournalEntry, Thing, ThingWrite, format_timestamp
+from twinhub.model.events import (
+    NO_HEADERS,
+    EventHeaders,
+    JournalEntry,
+    Thing,
+    ThingWrite,
+    format_timestamp,
+    thing_document,
+    thing_from_document,
+)
 from twinhub.model.ids import parse_policy_id
+from twinhub.model.live import LiveMessage, LiveResponse
+from twinhub.model.metadata import MetadataHeaders
 from twinhub.model.pointer import get_at
 from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import classify, missing_part
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 from twinhub.policy import Enforcer
+from twinhub.service.announcement_plans import announcement_changes
 from twinhub.service.compact_cache import CompactCache
 from twinhub.service.conditions import Condition, check_condition, require_readable_condition
 from twinhub.service.creation import changed_policy_id, plan_creation, refuse_inline_policy, thing_policy_id
 from twinhub.service.enforcement import (
     authorize_write,
+    condition_view,
     ensure_readable,
+    metadata_view,
+    policy_gone,
     readable_view,
+    with_metadata,
 )
 from twinhub.service.historical import HistoryAccess
+from twinhub.service.model_validation import ModelValidator, links_model
 from twinhub.service.patch_conditions import PatchCondition, filter_patch
 from twinhub.service.policies import PolicyService
 from twinhub.service.skeletons import SkeletonSource, creates, skeleton_candidate, with_skeleton
@@ -55,6 +72,7 @@ DEFAULT_CACHE_SIZE = 100_000
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_PENDING_PER_THING = DEFAULT_MAX_PENDING_PER_ENTITY  # Ditto's per-thing mailbox capacity
 RECORD_EVERY_LEAF = HistoryRules()
+_Answer = TypeVar("_Answer")  # a live response, or why none came
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +80,7 @@ class Retrieved:
     thing: Thing
     value: JsonValue
     etag: str
+    metadata: JsonObject | None = None  # the readable `_metadata` of the thing, when asked for and there is some
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +109,7 @@ class ThingService:
                  cache_size: int = DEFAULT_CACHE_SIZE, cache_bytes: int = DEFAULT_CACHE_BYTES,
                  max_pending_per_thing: int = DEFAULT_MAX_PENDING_PER_THING,
                  history_rules: HistoryRules = RECORD_EVERY_LEAF,
+                 model_validator: ModelValidator | None = None,
                  skeletons: SkeletonSource | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
@@ -98,8 +118,10 @@ class ThingService:
                                     remember=self._remember_commit, max_pending=max_pending_per_thing)
         self._policies = policies
         self._max_thing_size = max_thing_size
-        self._cache = CompactCache(Thing, max_entries=cache_size, max_bytes=cache_bytes)
+        self._cache = CompactCache(thing_from_document, max_entries=cache_size, max_bytes=cache_bytes,
+                                   keep=thing_document)
         self._clock = clock
+        self._model_validator = model_validator  # None: WoT Thing Model validation is off
         self._point_listeners: list[Callable[[tuple[Point, ...]], None]] = []
         self._skeletons = skeletons
 
@@ -107,8 +129,9 @@ class ThingService:
 
     async def retrieve(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
                        preconditions: Preconditions = NO_PRECONDITIONS,
-                       condition: Condition | None = None) -> Retrieved:
-        """The readable part of the current thing at `path`; raises Ditto's 404s, 412 or 304."""
+                       condition: Condition | None = None, metadata: bool = False) -> Retrieved:
+        """The readable part of the current thing at `path` (with its readable metadata if `metadata`); raises
+        Ditto's 404s, 412 or 304."""
         classify(path)
         thing = await self._load(thing_id)
         if not exists(thing):
@@ -116,8 +139,8 @@ class ThingService:
         assert thing is not None
         enforcer = await self.enforcer(thing)
         if enforcer is None:
-            raise _policy_gone(thing, modifying=False)
-        return self._read(thing, path, subjects, enforcer, preconditions, condition)
+            raise policy_gone(thing, modifying=False)
+        return self._read(thing, path, subjects, enforcer, preconditions, condition, metadata)
 
     async def retrieve_many(self, thing_ids: Sequence[str],
                             subjects: tuple[str, ...]) -> list[tuple[Thing, JsonObject]]:
@@ -126,16 +149,18 @@ class ThingService:
         found: list[tuple[Thing, JsonObject]] = []
         for thing_id in thing_ids:
             try:
-                retrieved = await self.retrieve(thing_id, (), subjects)
+                retrieved = await self.retrieve(thing_id, (), subjects, metadata=True)
             except TwinhubError as error:
                 if error.status == 404:
                     continue
                 raise
-            found.append((retrieved.thing, retrieved.value if isinstance(retrieved.value, dict) else {}))
+            view = retrieved.value if isinstance(retrieved.value, dict) else {}
+            found.append((retrieved.thing, with_metadata(view, retrieved.metadata)))
         return found
 
     async def retrieve_historical(self, thing_id: str, path: Pointer, subjects: tuple[str, ...], *,
-                                  revision: int | None = None, timestamp: datetime | None = None) -> Retrieved:
+                                  revision: int | None = None, timestamp: datetime | None = None,
+                                  metadata: bool = False) -> Retrieved:
         """The readable part at `path` of the thing as it was at `revision` or at `timestamp`, in its current
         life and through the policies `twinhub.service.historical` names; raises ThingHistoryNotFound (404)
         for a revision before the current life, of a deleted thing, or that the caller may not read."""
@@ -153,10 +178,10 @@ class ThingService:
         enforcer = await self.history_access(current, now).enforcer_at(thing.doc.get("policyId"), thing.modified)
         if enforcer is None or not enforcer.has_partial(subjects, "thing", (), [READ]):
             raise ThingHistoryNotFound(thing_id, at)
-        return self._read(thing, path, subjects, enforcer, NO_PRECONDITIONS)
+        return self._read(thing, path, subjects, enforcer, NO_PRECONDITIONS, metadata=metadata)
 
     def _read(self, thing: Thing, path: Pointer, subjects: tuple[str, ...], enforcer: Enforcer | None,
-              preconditions: Preconditions, condition: Condition | None = None) -> Retrieved:
+              preconditions: Preconditions, condition: Condition | None = None, metadata: bool = False) -> Retrieved:
         enforcer = ensure_readable(enforcer, subjects, thing.thing_id, path)
         if condition is not None:
             require_readable_condition((condition,), enforcer, subjects, thing.thing_id)
@@ -168,26 +193,29 @@ class ThingService:
         check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
                             current=tag, is_read=True)
         if condition is not None:
-            root = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
+            root = condition_view(enforcer, subjects, thing)
             check_condition(condition, thing, root, self._clock())
-        return Retrieved(thing, view, tag)
+        readable = metadata_view(enforcer, subjects, thing.metadata) if metadata and thing.metadata else None
+        return Retrieved(thing, view, tag, readable)
 
     async def view(self, thing: Thing, subjects: tuple[str, ...]) -> JsonObject:
-        """What the subjects may READ of `thing` (as GET shows it); 404 when nothing."""
+        """What the subjects may READ of `thing` (as GET shows it, with its readable `_metadata` for a `fields`
+        selection to keep or drop: see `twinhub.service.views`); 404 when nothing."""
         enforcer = ensure_readable(await self.enforcer(thing), subjects, thing.thing_id, ())
         view = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
-        return view if isinstance(view, dict) else {"thingId": thing.thing_id}
+        view = view if isinstance(view, dict) else {"thingId": thing.thing_id}
+        return with_metadata(view, metadata_view(enforcer, subjects, thing.metadata)) if thing.metadata else view
 
     async def command_enforcer(self, thing_id: str, *, modifying: bool) -> Enforcer:
         """The enforcer a command on the existing thing `thing_id` is checked with (a live one too, as Ditto's
         ThingEnforcerActor serves both): 404 `things:thing.notfound` when there is no such thing, and the errors of
-        `_policy_gone` when its policy is gone."""
+        `policy_gone` when its policy is gone."""
         thing = await self._load(thing_id)
         if thing is None or not exists(thing):
             raise ThingNotAccessible(thing_id)
         enforcer = await self.enforcer(thing)
         if enforcer is None:
-            raise _policy_gone(thing, modifying=modifying)
+            raise policy_gone(thing, modifying=modifying)
         return enforcer
 
     async def enforcer(self, thing: Thing | str) -> Enforcer | None:
@@ -247,11 +275,13 @@ class ThingService:
                       preconditions: Preconditions = NO_PRECONDITIONS,
                       allow_policy_lockout: bool = False, condition: Condition | None = None,
                       headers: EventHeaders = NO_HEADERS, history_time: datetime | None = None,
-                      patch_conditions: Sequence[PatchCondition] = ()) -> Executed:
+                      patch_conditions: Sequence[PatchCondition] = (),
+                      metadata: MetadataHeaders | None = None) -> Executed:
         """Authorize `command`, apply it and commit it with its event and its history points; returns once the
         write is durable. `headers` (the command's Ditto headers) travel with the published event;
         `history_time` (a device's own timestamp) is the points' time instead of the event's; `patch_conditions`
-        (of a merge) cut the parts of its patch whose conditions do not hold."""
+        (of a merge) cut the parts of its patch whose conditions do not hold; `metadata` (its metadata headers)
+        changes the thing's metadata."""
         classify(command.path)
         skeleton = None  # the command with a WoT skeleton merged in, for when it creates what it writes
         if self._skeletons is not None and skeleton_candidate(command) \
@@ -259,12 +289,13 @@ class ThingService:
             skeleton = await with_skeleton(self._skeletons, command)  # fetched outside the thing's turn
         return await self._writer.execute(command.thing_id, lambda: self._execute_once(
             command, subjects, preconditions, allow_policy_lockout, condition, headers, history_time,
-            patch_conditions if command.action == "merge" else (), skeleton))
+            patch_conditions if command.action == "merge" else (), skeleton, metadata))
 
     async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
                             allow_policy_lockout: bool, condition: Condition | None,
                             headers: EventHeaders, history_time: datetime | None,
-                            patch_conditions: Sequence[PatchCondition], skeleton: ThingCommand | None) -> Executed:
+                            patch_conditions: Sequence[PatchCondition], skeleton: ThingCommand | None,
+                            metadata: MetadataHeaders | None) -> Executed:
         current = await self._load(command.thing_id)
         if skeleton is not None and creates(command, current):
             command = skeleton
@@ -284,7 +315,7 @@ class ThingService:
             refuse_inline_policy(command)
             enforcer = await self.enforcer(current)
             if enforcer is None:
-                raise _policy_gone(current, modifying=True)
+                raise policy_gone(current, modifying=True)
             conditions = [*([condition] if condition else []), *(each.condition for each in patch_conditions)]
             if conditions:
                 # Ditto checks the conditions' fields before the command's own permission: 412 before 403.
@@ -301,26 +332,39 @@ class ThingService:
             partial = not enforcer.has_unrestricted(subjects, "thing", (), [READ])
             if condition is not None or (partial and command.if_equal != "update"):
                 root = readable_view(enforcer, subjects, current.thing_id, (), current.doc)
-                if condition is not None:
+                if condition is not None and current.metadata:
+                    check_condition(condition, current, condition_view(enforcer, subjects, current),
+                                    self._clock())
+                elif condition is not None:
                     check_condition(condition, current, root, self._clock())
                 if partial and isinstance(root, dict):
                     visible = root
             if patch_conditions:
                 command = replace(command, value=filter_patch(command.value, patch_conditions, current, self._clock()))
         applied = apply(current, command, now=self._clock(), max_size=self._max_thing_size,
-                        visible=visible)
+                        visible=visible, metadata=metadata)
         event = replace(applied.event, headers=headers) if headers else applied.event  # not stored, published
+        if metadata is not None and (metadata.put or metadata.delete) and not applied.thing.deleted:
+            shown = MISSING if applied.thing.metadata is None else get_at(applied.thing.metadata, command.path)
+            event = replace(event, metadata=shown if isinstance(shown, dict) else {})
         write = ThingWrite(applied.thing, event, current.revision if current else 0, applied.encoded)
         before = current.doc if exists(current) and current is not None else None
+        if self._model_validator is not None:
+            after = None if applied.thing.deleted else applied.thing.doc
+            if links_model(before) or links_model(after):
+                await self._model_validator.check_write(command, before, after, headers)
         points = self._history_rules.select(changed_points(
             command.thing_id, before, None if applied.thing.deleted else applied.thing.doc,
             time=history_time or applied.event.timestamp, revision=applied.thing.revision, under=command.path))
-        index_changes = (thing_index_change(write, before),)  # the search index rows of what changed, not all
+        before_metadata = current.metadata if exists(current) and current is not None else None
+        # the search index rows of what changed, not all
+        index_changes = (thing_index_change(write, before, before_metadata),)
         if policy_write is not None:  # created with the thing, in the same transaction
             policy = policy_write.policy
             indexes = await self._policies.search_indexes(policy.policy_id, policy.doc)
             await self._writer.commit(Commit(things=(write,), policies=(policy_write,), policy_indexes=tuple(indexes),
-                                             points=points, index_changes=index_changes))
+                                             points=points, index_changes=index_changes,
+                                             announcements=announcement_changes(None, policy, policy.modified)))
         else:
             await self._writer.commit(Commit(things=(write,), points=points, index_changes=index_changes))
         etag = None
@@ -328,6 +372,21 @@ class ThingService:
             enforcer = await self.enforcer(applied.thing) if command.path else None
             etag = entity_tag(applied.thing, command.path, enforcer, subjects)
         return Executed(applied, etag)
+
+    async def check_message(self, message: LiveMessage) -> None:
+        """Raise WotPayloadInvalid (400) when `message` breaks the WoT model of its thing or feature."""
+        if self._model_validator is not None:
+            thing = await self.current(message.thing_id)
+            await self._model_validator.check_message(message, thing.doc if thing is not None else None)
+
+    async def check_response(self, message: LiveMessage, response: _Answer) -> _Answer:
+        """`response` (a LiveResponse to `message`, or why none came), or WotPayloadInvalid (400) instead when it
+        is the answer to an inbox message whose payload breaks the `output` of the model's action (Ditto
+        `ThingEnforcerActor.performWotBasedMessageCommandResponseValidation`)."""
+        if self._model_validator is not None and isinstance(response, LiveResponse):
+            thing = await self.current(message.thing_id)
+            await self._model_validator.check_message(message, thing.doc if thing is not None else None, response)
+        return response
 
     async def _check_new_policy_id(self, current: Thing, command: ThingCommand, subjects: tuple[str, ...]) -> None:
         """A thing may only be moved to a policy that exists."""
@@ -376,13 +435,3 @@ class ThingService:
                     listener(unit.points)
                 except Exception:  # the write is durable: its event is published and its sender answered anyway
                     log.exception("a listener of committed history points failed")
-
-
-def _policy_gone(thing: Thing, *, modifying: bool) -> TwinhubError:
-    """Ditto's answer to whoever sends a command to an existing thing whose policy is not or no longer there
-    (ThingEnforcerActor.errorForExistingThingWithDeletedPolicy): 403 `things:thing.notmodifiable` to a change,
-    404 `things:thing.notfound` to a query, each naming the policy to create again."""
-    policy_id = str(thing.doc.get("policyId"))
-    if modifying:
-        return ThingPolicyMissing(thing.thing_id, policy_id)
-    return ThingNotAccessible(thing.thing_id, missing_policy=policy_id)

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 
 from twinhub.model.events import Thing, format_timestamp
 from twinhub.model.fields import FieldSelector, select
+from twinhub.model.metadata import METADATA_FIELD
 from twinhub.model.thing import INLINE_POLICY, SPECIAL_FIELDS
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.service.policies import PolicyService
 
-__all__ = ["LIFECYCLE", "inline_policies", "project_thing", "project_things", "project_value", "wants_policy",
-           "with_special_fields"]
+__all__ = ["LIFECYCLE", "inline_policies", "project_thing", "project_things", "project_value", "wants_field",
+           "wants_policy", "with_special_fields"]
 
 # Ditto's hidden special field `Thing.JsonFields.LIFECYCLE`, selected only by name. A thing an answer shows is
 # always `ACTIVE`: a deleted one (Ditto's `DELETED`) is answered 404.
@@ -20,10 +21,14 @@ LIFECYCLE = "__lifecycle"
 
 
 def with_special_fields(thing: Thing, view: JsonObject, selector: FieldSelector | None) -> JsonObject:
-    """The (readable view of the) thing JSON, plus the `_`-prefixed fields the selector asks for."""
+    """The (readable view of the) thing JSON, plus the `_`-prefixed fields the selector asks for. A view may carry
+    the thing's readable `_metadata` (`ThingService.view`): it stays only where the selector asks for it, as Ditto
+    shows metadata only when selected."""
     if selector is None:
-        return view
+        return view if METADATA_FIELD not in view else _without_metadata(view)
     wanted = selector.top_level_keys()
+    if METADATA_FIELD in view and METADATA_FIELD not in wanted:
+        view = _without_metadata(view)
     specials: JsonObject = {
         "_namespace": thing.thing_id.split(":", 1)[0],
         "_revision": thing.revision,
@@ -34,6 +39,10 @@ def with_special_fields(thing: Thing, view: JsonObject, selector: FieldSelector 
     if LIFECYCLE in wanted:
         extra[LIFECYCLE] = "ACTIVE"
     return {**view, **extra} if extra else view
+
+
+def _without_metadata(view: JsonObject) -> JsonObject:
+    return {key: value for key, value in view.items() if key != METADATA_FIELD}
 
 
 def project_thing(thing: Thing, view: JsonObject, selector: FieldSelector | None) -> JsonValue:
@@ -54,6 +63,11 @@ async def project_things(policies: PolicyService, found: Sequence[tuple[Thing, J
     if not wants_policy(selector):
         return projected
     return await inline_policies(policies, [thing for thing, _ in found], projected, subjects)
+
+
+def wants_field(selector: FieldSelector | None, name: str) -> bool:
+    """Whether the selector asks for the top-level field `name` (or something below it)."""
+    return selector is not None and name in selector.top_level_keys()
 
 
 def wants_policy(selector: FieldSelector | None) -> bool:

@@ -10,6 +10,7 @@ from twinhub.history import FleetPartials, Partial, Point
 from twinhub.history.retention import HistoryRetention
 from twinhub.model.events import JournalEntry, Policy, PolicyJournalEntry, StoredConnection, Thing
 from twinhub.rql.spec import SearchSpec
+from twinhub.store.announcements import ClaimedAnnouncement
 from twinhub.store.commit import Commit
 from twinhub.store.points import PointCursor, PointPage
 from twinhub.store.pruning import PRUNE_ROWS, PRUNE_SERIES, Pruned, SeriesKey
@@ -164,6 +165,18 @@ class Store(Protocol):
     async def renew_epoch(self, expected: str) -> str:
         """Replace the epoch with a new random one if it still is `expected`; the epoch afterwards (the new
         one, or the one another worker renewed it to first)."""
+        ...
+
+    async def claim_announcements(self, now: datetime, lease: timedelta, *,
+                                  limit: int) -> list[ClaimedAnnouncement]:
+        """Lease up to `limit` subject deletion announcements due at `now` (the earliest first) until `now + lease`:
+        no other worker claims them meanwhile. Settle each with `settle_announcement`."""
+        ...
+
+    async def settle_announcement(self, claimed: ClaimedAnnouncement, *, retry_at: datetime | None) -> None:
+        """The claimed announcement was delivered (`retry_at` None: never again, unless a write schedules it anew)
+        or is to be sent again at `retry_at`. Nothing happens when the claim is stale (its lease ran out and another
+        worker claimed it, or a policy write changed it)."""
         ...
 
     async def aclose(self) -> None: ...

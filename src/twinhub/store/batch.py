@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from twinhub.store.announcements import AnnouncementRow
 from twinhub.store.base import RevisionConflict
 from twinhub.store.index import IndexScope
 from twinhub.store.points import PointRow
@@ -38,6 +39,7 @@ class Plan:
     # things created again over their tombstones: their stored history points and rollups are removed before
     # `points` are written (a new life shows nothing of the earlier ones, as the journal's history)
     lives_restarted: set[str] = field(default_factory=set)
+    announcements: list[AnnouncementRow] = field(default_factory=list)  # in order: a later change wins
 
     def index_removals(self) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
         """The thing index rows the batch removes: single rows (thing id, path), and the rows below a path as
@@ -80,6 +82,7 @@ def plan_batch(units: Sequence[EncodedCommit], stored: Mapping[tuple[Kind, str],
                 plan.lives_restarted.add(write.entity_id)
                 plan.points = [row for row in plan.points if row[0] != write.entity_id]
         plan.points.extend(unit.points)
+        plan.announcements.extend(unit.announcements)
         plan.outcomes.append(None)
     return plan
 

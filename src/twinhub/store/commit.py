@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from twinhub.history.points import Point
 from twinhub.model.events import ConnectionWrite, PolicyWrite, ThingWrite
+from twinhub.model.policy import AnnouncementChange
 from twinhub.store.index import PolicyIndex, ThingIndexChange
 
 __all__ = ["Commit"]
@@ -25,7 +26,8 @@ class Commit:
     search knows of those policies; `connections` are compare-and-set writes of connections (each with
     its event in the connection journal); `points` are the history points of the thing writes, each of
     the revision of its thing's write, stored only if that write is; `index_changes` say which search index
-    rows of a thing write change (`thing_index_change`), for the writes whose rows are not all replaced.
+    rows of a thing write change (`thing_index_change`), for the writes whose rows are not all replaced;
+    `announcements` change the announcement schedule of the policy writes (`twinhub.store.announcements`).
     Raises ValueError when there is no write, for a point or an index change of no thing write, or for a
     point twice (thing, path, revision) or a thing write's index change twice.
     """
@@ -36,6 +38,7 @@ class Commit:
     connections: tuple[ConnectionWrite, ...] = ()
     points: tuple[Point, ...] = ()
     index_changes: tuple[ThingIndexChange, ...] = ()
+    announcements: tuple[AnnouncementChange, ...] = ()
 
     def __post_init__(self) -> None:
         if not (self.things or self.policies or self.policy_indexes or self.connections):

@@ -92,11 +92,18 @@ class ThingIndexChange:
     rows: tuple[IndexRow, ...]
 
 
-def thing_index_rows(doc: JsonObject) -> list[IndexRow]:
+METADATA_ROOT: Final = "/_metadata"
+
+
+def thing_index_rows(doc: JsonObject, metadata: JsonObject | None = None) -> list[IndexRow]:
+    """Every index row of a thing: its data, and its metadata under `/_metadata` (searched as Ditto's
+    `_metadata/<ptr>` fields)."""
     rows: list[IndexRow] = []
     for root in INDEXED_ROOTS:
         if root in doc:
             _walk(doc[root], "/" + root, "/" + root, rows, feature_level=root == "features")
+    if metadata is not None:
+        _walk(metadata, METADATA_ROOT, METADATA_ROOT, rows)
     return rows
 
 
@@ -106,13 +113,15 @@ class _Change:
     rows: list[IndexRow] = field(default_factory=list)
 
 
-def thing_index_change(write: ThingWrite, before: JsonObject | None) -> ThingIndexChange:
+def thing_index_change(write: ThingWrite, before: JsonObject | None,
+                       before_metadata: JsonObject | None = None) -> ThingIndexChange:
     """The index rows `write` changes, `before` being its thing's document at the expected revision (None: no
     thing, or a tombstone), whose rows the store holds when the write passes its compare-and-set.
 
     Only the branch at the event's path is compared, as a command changes nothing outside it (a property write
     costs that property, not the thing); within it, unchanged subtrees (shared by a merge, or equal) write
-    nothing, and a node that changed its JSON type has all of its rows replaced.
+    nothing, and a node that changed its JSON type has all of its rows replaced. The thing's metadata
+    (`before_metadata` before) is compared whole, where it changed at all (only things with metadata pay).
     """
     change = _Change()
     old: JsonObject = before or {}
@@ -122,6 +131,10 @@ def thing_index_change(write: ThingWrite, before: JsonObject | None) -> ThingInd
         if root in INDEXED_ROOTS:
             _compare(old.get(root, MISSING), new.get(root, MISSING), "/" + root, "/" + root, change,
                      feature_level=root == "features", under=under[1:])
+    metadata = None if write.thing.deleted else write.thing.metadata
+    if metadata is not before_metadata:
+        _compare(MISSING if before_metadata is None else before_metadata, MISSING if metadata is None else metadata,
+                 METADATA_ROOT, METADATA_ROOT, change, feature_level=False, under=())
     return ThingIndexChange(write.thing.thing_id, write.thing.revision, tuple(change.removed), tuple(change.rows))
 
 

@@ -22,10 +22,13 @@ from twinhub.model.events import (
     ThingWrite,
     format_timestamp,
     read_timestamp,
+    thing_document,
+    thing_from_document,
 )
 from twinhub.model.json import dumps, loads
 from twinhub.model.points import leaf_path, leaf_pointer
 from twinhub.model.types import JsonObject, Pointer
+from twinhub.store.announcements import AnnouncementRow, encode_change
 from twinhub.store.commit import Commit
 from twinhub.store.index import EVERY_ROW, IndexScope, PolicyIndex, ThingIndexChange, thing_index_rows
 from twinhub.store.points import PointRow, encode_point
@@ -88,10 +91,12 @@ class EncodedWrite:
 
 def keeps_snapshot(event: ThingEvent | PolicyEvent | ConnectionEvent) -> bool:
     """Creations of the whole thing start a history; every SNAPSHOT_INTERVAL-th revision bounds replay.
-    A connection's events carry its whole JSON: they need no snapshot."""
+    A connection's events carry its whole JSON: they need no snapshot. A thing event that set or deleted metadata
+    keeps one too: the journal keeps no metadata headers, so its past metadata is read from there."""
     if isinstance(event, ConnectionEvent):
         return False
-    return (event.action == "created" and not event.path) or event.revision % SNAPSHOT_INTERVAL == 0
+    return ((event.action == "created" and not event.path) or event.revision % SNAPSHOT_INTERVAL == 0
+            or (isinstance(event, ThingEvent) and event.metadata is not None))
 
 
 def encode_write(write: EntityWrite, index_change: ThingIndexChange | None = None) -> EncodedWrite:
@@ -119,10 +124,11 @@ def encode_write(write: EntityWrite, index_change: ThingIndexChange | None = Non
             f"{kind} {entity.revision}, event {event.revision}"
         )
     snapshot = None
+    kept = thing_document(entity) if isinstance(entity, Thing) else entity.doc
     if keeps_snapshot(event):
-        snapshot = dumps({"created": format_timestamp(entity.created), "deleted": entity.deleted, "doc": entity.doc})
+        snapshot = dumps({"created": format_timestamp(entity.created), "deleted": entity.deleted, "doc": kept})
     encoded = write.encoded if isinstance(write, ThingWrite) else None
-    document = dumps(entity.doc) if encoded is None else encoded
+    document = dumps(kept) if encoded is None else encoded
     search_columns = None
     index_rows: tuple[IndexRowValues, ...] = ()
     index_removed: tuple[IndexScope, ...] = ()
@@ -135,7 +141,8 @@ def encode_write(write: EntityWrite, index_change: ThingIndexChange | None = Non
         else:
             index_removed = EVERY_ROW
             if not entity.deleted:
-                index_rows = tuple((entity_id, *row) for row in thing_index_rows(entity.doc))
+                index_rows = tuple((entity_id, *row) for row in thing_index_rows(
+                    entity.doc, entity.metadata if isinstance(entity, Thing) else None))
     return EncodedWrite(
         kind,
         entity_id,
@@ -159,6 +166,7 @@ class EncodedCommit:
     writes: tuple[EncodedWrite, ...]
     policy_indexes: tuple[EncodedIndex, ...]
     points: tuple[PointRow, ...] = ()
+    announcements: tuple[AnnouncementRow, ...] = ()
 
 
 def encode_commit(commit: Commit) -> EncodedCommit:
@@ -168,7 +176,8 @@ def encode_commit(commit: Commit) -> EncodedCommit:
     return EncodedCommit(tuple(encode_write(write, changes.get((write.thing.thing_id, write.thing.revision))
                                             if isinstance(write, ThingWrite) else None) for write in writes),
                          tuple(encode_index(index) for index in commit.policy_indexes),
-                         tuple(encode_point(point) for point in commit.points))
+                         tuple(encode_point(point) for point in commit.points),
+                         tuple(encode_change(change) for change in commit.announcements))
 
 
 def encode_index(index: PolicyIndex) -> EncodedIndex:
@@ -207,8 +216,8 @@ def _object(data: bytes, what: str) -> JsonObject:
 def decode_thing(thing_id: str, row: tuple[Any, ...]) -> Thing:
     """A `things` row (revision, created, modified, deleted, doc) as a Thing."""
     revision, created, modified, deleted, doc = row
-    return Thing(thing_id, _object(doc, "thing"), revision, read_timestamp(created), read_timestamp(modified),
-                 deleted=bool(deleted))
+    return thing_from_document(thing_id, _object(doc, "thing"), revision, read_timestamp(created),
+                               read_timestamp(modified), bool(deleted))
 
 
 def decode_policy(policy_id: str, row: tuple[Any, ...]) -> Policy:
@@ -258,4 +267,4 @@ def decode_entry(thing_id: str, row: tuple[Any, ...]) -> JournalEntry:
     if snapshot is None:
         return JournalEntry(event, None)
     doc, created, deleted = _snapshot(snapshot)
-    return JournalEntry(event, Thing(thing_id, doc, revision, created, moment, deleted=deleted))
+    return JournalEntry(event, thing_from_document(thing_id, doc, revision, created, moment, deleted))

@@ -1,5 +1,6 @@
 """Web of Things integration: Thing Models fetched (from the web or local sources) and cached, resolved
-(`tm:extends`, `tm:ref`), and used for skeletons and Thing Descriptions (Ditto's `wot/` modules)."""
+(`tm:extends`, `tm:ref`), and used for skeletons and Thing Descriptions (Ditto's `wot/` modules); things and
+messages validated against them (`twinhub.wot.validation`) and migrated to others (`twinhub.wot.migration`)."""
 
 from __future__ import annotations
 

@@ -127,6 +127,14 @@ def test_the_command_headers_travel_with_the_event_but_only_when_there_are_any()
     assert "headers" not in orjson.loads(encode_event(ThingEvent("a:b", "modified", ("x",), 1, 2, T)))
 
 
+def test_the_metadata_travels_with_a_thing_event_only_when_it_has_some() -> None:
+    """Another worker's subscribers see the event's metadata (the Ditto Protocol payload's `metadata`) too."""
+    event = ThingEvent("a:b", "modified", ("attributes", "t"), 1, 2, T, metadata={"unit": "C"})
+    decoded = decode_event(encode_event(event))
+    assert isinstance(decoded, ThingEvent) and decoded.metadata == {"unit": "C"}
+    assert "metadata" not in orjson.loads(encode_event(ThingEvent("a:b", "modified", ("x",), 1, 2, T)))
+
+
 def test_the_points_travel_with_the_event_as_path_value_and_their_own_time_only_when_there_are_any() -> None:
     device_time = T.replace(minute=5)
     points = (Point("a:b", "attributes/t", device_time, 21.5, 2), Point("a:b", "attributes/gone", T, None, 2))

@@ -14,6 +14,7 @@ from twinhub.model.live import (
     LiveMessage,
     LiveResponse,
     Signal,
+    SubjectDeletion,
 )
 from twinhub.model.types import MISSING
 
@@ -35,6 +36,8 @@ SIGNALS: list[Signal] = [
     Acknowledgement("conn:ack", THING_ID, "c-4", 200, weak=True),
     Acknowledgement("conn:null", THING_ID, "c-4", 500, payload=None),
     LabelAnnouncement("nginx:device", ("conn:ack", "conn:other"), 1700000000.25),
+    SubjectDeletion("org.twinhub.test:policy", ("nginx:device", "nginx:other"), "2030-01-01T00:00:00Z",
+                    {"correlation-id": "c-5", "requested-acks": '["conn:ack"]', "timeout": "10000ms"}),
 ]
 
 

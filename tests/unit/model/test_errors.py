@@ -77,6 +77,9 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
      403, TwinhubError),
     (errors.ThingInvalid("m"), "json.format.invalid", 400, Invalid),
     (errors.ThingMergeInvalid(), "things:merge.invalid", 400, Invalid),
+    (errors.MetadataHeadersConflict(query=False), "things:metadata.headersconflict", 400, Invalid),
+    (errors.MetadataNotModifiable(), "things:metadata.notmodifiable", 400, Invalid),
+    (errors.MetadataWildcardInvalid("/*/*", "put-metadata"), "header.invalid", 400, Invalid),
     (errors.JsonKeyInvalid("a/b"), "things:json.key.invalid", 400, Invalid),
     (errors.FieldSelectorInvalid("(", "unbalanced"), "things:field.selection.invalid", 400, Invalid),
     (errors.DefinitionInvalid("x"), "things:definition.identifier.invalid", 400, Invalid),
@@ -112,6 +115,7 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.PolicyEntryInvalid(), "policies:entry.invalid", 400, Invalid),
     (errors.SubjectIdInvalid("x"), "policies:subjectid.invalid", 400, Invalid),
     (errors.SubjectExpiryInvalid("x"), "policies:subjectexpiry.invalid", 400, Invalid),
+    (errors.SubjectAnnouncementInvalid("x"), "policies:subjectannouncement.invalid", 400, Invalid),
     (errors.PolicyImportInvalid(), "policies:import.invalid", 400, Invalid),
     (errors.PolicyImportsTooLarge("ns:p", 10), "policies:imports.toolarge", 400, Invalid),
     (errors.PolicyNotModifiable("ns:p"), "policies:policy.notmodifiable", 403, NotModifiable),
@@ -204,6 +208,7 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.ThingModelPlaceholderUnresolved("X"), "wot:tm.placeholder.unresolved", 400, Invalid),
     (errors.SkeletonGenerationFailed("https://x/tm.json"), "wot:skeleton.generation.failed", 400, Invalid),
     (errors.WotDefinitionInvalid(), "wot:definition.invalid", 404, NotFound),
+    (errors.WotPayloadInvalid("The Thing's attributes ..."), "wot:payload.validation.error", 400, Invalid),
     (errors.ThingModelNameInvalid("../x"), "twinhub:wot.model.name.invalid", 400, Invalid),
     (errors.ThingModelNotStored("x.json"), "twinhub:wot.model.notfound", 404, NotFound),
 ]
@@ -319,6 +324,7 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "Invalid", "JsonFieldMissing", "JsonInvalid", "JsonKeyInvalid", "JsonParseInvalid", "JsonPointerInvalid",
         "JwtIssuerNotSupported", "LiveChannelConditionNotAllowed", "LiveResponseTimeout", "MediaTypeMissing",
         "MediaTypeUnsupported", "MessagePayloadTooLarge", "MessageSendNotAllowed", "MessageSubjectInvalid",
+        "MetadataHeadersConflict", "MetadataNotModifiable", "MetadataWildcardInvalid",
         "MethodNotAllowed", "NamespacesInvalid", "NotFound", "NotModifiable",
         "PlaceholderFunctionSignatureInvalid", "PlaceholderFunctionTooComplex", "PlaceholderFunctionUnknown",
         "PlaceholderNotResolvable", "PlaceholderReferenceNotSupported", "PlaceholderReferenceUnknownField",
@@ -332,7 +338,8 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "PolicyTooLarge", "PolicyTooManyModifying", "PreconditionFailed", "ProtocolPathInvalid",
         "ProtocolPathUnknown", "RequestInvalid", "RequestTooLarge", "ResourceNotFound", "RqlInvalid",
         "RqlOptionInvalid", "ServiceUnavailable", "SkeletonGenerationFailed", "StreamingSubscriptionNotFound",
-        "StreamingSubscriptionProtocolError", "SubjectExpiryInvalid", "SubjectIdInvalid", "SubscriptionNotFound",
+        "StreamingSubscriptionProtocolError", "SubjectAnnouncementInvalid", "SubjectExpiryInvalid", "SubjectIdInvalid",
+        "SubscriptionNotFound",
         "SubscriptionProtocolError",
         "ThingConditionFailed", "ThingConditionInvalid", "ThingConflict", "ThingEqualitySkipped",
         "ThingHistoryNotFound", "ThingIdInvalid", "ThingIdNotDeletable", "ThingIdNotSettable", "ThingIdsMissing",
@@ -347,6 +354,7 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "ThingTooLarge", "ThingTooManyModifying", "Throttled", "TimeoutInvalid", "TooLarge", "TooManyRequests",
         "TopicInvalid", "TopicPathUnknown", "TwinhubError", "Unauthenticated", "Unavailable", "WebSocketBufferOverflow",
         "WebSocketMessageInvalid", "WebSocketSessionExpired", "WebSocketSubjectChanged", "WotDefinitionInvalid",
+        "WotPayloadInvalid",
     ]
 
 

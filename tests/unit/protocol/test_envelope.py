@@ -47,6 +47,7 @@ def test_a_full_envelope_parses_every_field() -> None:
         "status": 200,
         "revision": 42,
         "timestamp": "2021-01-18T09:42:12Z",
+        "metadata": {"latitude": {"unit": "deg"}},
     })
     envelope = parse_envelope(data)
     assert envelope == Envelope(
@@ -59,6 +60,7 @@ def test_a_full_envelope_parses_every_field() -> None:
         status=200,
         revision=42,
         timestamp="2021-01-18T09:42:12Z",
+        metadata={"latitude": {"unit": "deg"}},
     )
 
 
@@ -97,9 +99,9 @@ def test_encoding_is_compact_json_in_dittos_key_order_without_absent_fields() ->
     assert encode_envelope(envelope) == (
         b'{"topic":"org.eclipse.ditto/fancy-thing/things/twin/commands/modify",'
         b'"headers":{"correlation-id":"c"},"path":"/attributes/a","value":null,"status":204}')
-    full = Envelope(parse_topic(_TOPIC), {}, "/", 1, "a", {"b": 2}, 200, 3, "t")
+    full = Envelope(parse_topic(_TOPIC), {}, "/", 1, "a", {"b": 2}, 200, 3, "t", {"m": 1})
     assert list(envelope_to_json(full)) == ["topic", "headers", "path", "value", "fields", "extra", "status",
-                                            "revision", "timestamp"]
+                                            "revision", "timestamp", "metadata"]
 
 
 def test_an_envelope_without_value_encodes_no_value_key() -> None:
@@ -182,7 +184,8 @@ def test_a_missing_path_keeps_the_parsed_topic_for_the_reply() -> None:
 
 @pytest.mark.parametrize(("fields", "name", "java_type"), [
     ({"topic": 7}, "topic", "String"), ({"path": ["a"]}, "path", "String"), ({"fields": 1}, "fields", "String"),
-    ({"extra": "x"}, "extra", "JsonObject"), ({"status": "200"}, "status", "long"),
+    ({"extra": "x"}, "extra", "JsonObject"), ({"metadata": 1}, "metadata", "JsonObject"),
+    ({"status": "200"}, "status", "long"),
     ({"revision": 1.5}, "revision", "long"), ({"revision": True}, "revision", "long"),
     ({"timestamp": 5}, "timestamp", "String"),
 ])

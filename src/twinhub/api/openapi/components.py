@@ -128,6 +128,14 @@ _PARAMETERS: JsonObject = {
     "requestedAcks": _header("requested-acks", "Acknowledgements to wait for: `twin-persisted,search-persisted` "
                                                "or custom labels."),
     "correlationId": _header("correlation-id", "An id echoed in the answer and every event of the request."),
+    "putMetadata": _header("put-metadata", "Metadata to set with the write: a JSON array of `{\"key\": <pointer "
+                                           "relative to the resource>, \"value\": <JSON>}`; a key `*/<name>` sets "
+                                           "`<name>` beside every leaf written. Shown as `_metadata`."),
+    "getMetadata": _header("get-metadata", "Comma-separated metadata pointers relative to the resource (`*`: all "
+                                           "of it, `*/<name>` one level of wildcard), answered as JSON in the "
+                                           "`ditto-metadata` response header."),
+    "deleteMetadata": _header("delete-metadata", "Comma-separated metadata pointers relative to the resource to "
+                                                 "remove with the write (`*`: all of it)."),
 }
 
 _HEADERS: JsonObject = {

@@ -15,10 +15,10 @@ SEARCH = "Search"
 
 _READ_PARAMS: list[JsonValue] = [param("fields"), param("condition"), param("liveChannelCondition"),
                                  param("channel"), param("timeout"), param("ifMatch"), param("ifNoneMatch"),
-                                 param("correlationId")]
+                                 param("correlationId"), param("getMetadata")]
 _WRITE_PARAMS: list[JsonValue] = [param("condition"), param("timeout"), param("responseRequired"),
                                   param("ifMatch"), param("ifNoneMatch"), param("requestedAcks"),
-                                  param("correlationId")]
+                                  param("correlationId"), param("putMetadata"), param("deleteMetadata")]
 
 
 def _resource(tag: str, noun: str, value: JsonObject, path_params: list[str], *, deletable: bool = True,
@@ -62,6 +62,30 @@ def _message(tag: str, summary: str, path_params: list[str]) -> JsonObject:
                 request_body=body(schema("Any"), "The payload (any content type).", required=False))}
 
 
+def _migration(path_params: list[str]) -> JsonObject:
+    """`POST .../migrateDefinition` (Ditto 3.7+, its `migrateThingDefinition*.yml`)."""
+    request: JsonObject = {"type": "object", "required": ["thingDefinitionUrl"], "properties": {
+        "thingDefinitionUrl": {"type": "string", "format": "uri"},
+        "migrationPayload": {"type": "object", "description": "Attributes and features merged over the new "
+                                                              "model's skeleton; `{{ thing-json:<pointer> }}` "
+                                                              "placeholders take the thing's values."},
+        "patchConditions": {"type": "object", "additionalProperties": {"type": "string"},
+                            "description": "`thing:/<pointer>` -> RQL: a payload part applies only if it holds."},
+        "initializeMissingPropertiesFromDefaults": {"type": "boolean", "default": False}}}
+    answer: JsonObject = {"type": "object", "required": ["thingId", "patch", "mergeStatus"], "properties": {
+        "thingId": {"type": "string"}, "patch": {"type": "object"},
+        "mergeStatus": {"type": "string", "enum": ["APPLIED", "DRY_RUN"]}}}
+    dry_run: JsonValue = {"name": "dry-run", "in": "query", "required": False, "schema": {"type": "boolean"},
+                          "description": "true: answer the patch (202) and change nothing."}
+    return {"parameters": [param(name) for name in path_params],
+            "post": operation(THINGS, "Migrate the thing to another WoT Thing Model", {
+                "200": json_answer("The migration was applied.", answer, headers=("ETag",)),
+                "202": json_answer("The dry run's patch (nothing changed).", answer),
+                "403": "Error403", "404": "Error404"},
+                parameters=[dry_run, param("timeout"), param("correlationId")],
+                request_body=body(request, "What to migrate to, and how."))}
+
+
 def things_paths() -> JsonObject:
     thing, feature = ["thingId"], ["thingId", "featureId"]
     return {
@@ -99,6 +123,7 @@ def things_paths() -> JsonObject:
             FEATURES, "feature's desired properties", schema("Properties"), feature),
         "/api/2/things/{thingId}/features/{featureId}/desiredProperties/{propertyPath}": _resource(
             FEATURES, "desired property", schema("Any"), [*feature, "propertyPath"]),
+        "/api/2/things/{thingId}/migrateDefinition": _migration(thing),
         "/api/2/things/{thingId}/inbox/claim": _message(MESSAGES, "Claim the thing (a message to its device)",
                                                         thing),
         "/api/2/things/{thingId}/inbox/messages/{messageSubject}": _message(

@@ -28,7 +28,6 @@ from twinhub.service.session import (
     CloseReason,
     Session,
     SessionLimits,
-    SessionServices,
     SessionTasks,
 )
 
@@ -58,8 +57,8 @@ async def endpoint(websocket: WebSocket) -> None:
         await websocket.accept()
         async with SessionTasks() as tasks:
             session = Session(
-                SessionServices(ctx.things, ctx.policies, ctx.search, ctx.events, ctx.live), auth, tasks=tasks,
-                declared_acks=declared, budget=ctx.budget, refresh=lambda token: _authenticate_token(ctx, token),
+                ctx.session_services, auth, tasks=tasks, declared_acks=declared, budget=ctx.budget,
+                refresh=lambda token: _authenticate_token(ctx, token),
                 limits=SessionLimits(max_frame_size=ctx.settings.max_request_size,
                                      buffer_bytes=ctx.settings.session_buffer_bytes))
             await session.open()

@@ -77,8 +77,7 @@ class DeviceEndpoint:
     @contextlib.asynccontextmanager
     async def lifespan(self, platform: Platform) -> AsyncIterator[Mapping[str, object]]:
         self._authenticator = platform.authenticator
-        self._services = SessionServices(platform.things, platform.policies, platform.search, platform.events,
-                                         platform.live)
+        self._services = platform.session_services()
         self._budget = platform.budget
         for chatty in ("amqtt", "transitions"):  # amqtt logs every connection, its state machines every step
             logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -36,7 +36,6 @@ from twinhub.connectivity.service import event_connection, stored_connection
 from twinhub.model.errors import TwinhubError
 from twinhub.model.events import ConnectionEvent
 from twinhub.service.platform import Platform
-from twinhub.service.session import SessionServices
 
 __all__ = ["mapper_registry", "open_runtime"]
 
@@ -61,8 +60,7 @@ def _runnable(connection_id: str, parse: Callable[[], Connection | None]) -> tup
 @contextlib.asynccontextmanager
 async def open_runtime(platform: Platform, settings: Settings) -> AsyncIterator[RuntimeOperator]:
     with worker_identity(settings.data_dir) as identity:
-        services = SessionServices(platform.things, platform.policies, platform.search, platform.events,
-                                   platform.live)
+        services = platform.session_services()
         manager = ConnectionManager(RuntimeContext(services, open_client, mapper_registry, identity.client_id,
                                                    first_worker=identity.slot == 0))
         follower = asyncio.create_task(_follow(platform, manager))

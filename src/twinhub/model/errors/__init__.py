@@ -26,6 +26,9 @@ no TwinhubError: they never reach a client.
     │   ├── ThingIdNotDeletable                 things:id.notdeletable
     │   ├── ThingIdsMissing                     things:things.ids.missing
     │   ├── ThingMergeInvalid                   things:merge.invalid
+    │   ├── MetadataHeadersConflict             things:metadata.headersconflict
+    │   ├── MetadataNotModifiable               things:metadata.notmodifiable
+    │   ├── MetadataWildcardInvalid             header.invalid
     │   ├── ThingPolicyNotAllowed               things:policy.notallowed
     │   ├── ThingPolicyExisting                 things:thing.notcreatable           (its policy exists)
     │   ├── ThingPolicyInvalid                  things:policy.invalid               (its inline policy)
@@ -42,6 +45,7 @@ no TwinhubError: they never reach a client.
     │   ├── PolicyEntryInvalid                  policies:entry.invalid
     │   ├── SubjectIdInvalid                    policies:subjectid.invalid
     │   ├── SubjectExpiryInvalid                policies:subjectexpiry.invalid
+    │   ├── SubjectAnnouncementInvalid          policies:subjectannouncement.invalid
     │   ├── PolicyImportInvalid                 policies:import.invalid
     │   ├── PolicyImportsTooLarge               policies:imports.toolarge
     │   ├── RqlInvalid                          rql.expression.invalid
@@ -80,6 +84,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingModelRefInvalid                wot:tm.ref.invalid
     │   ├── ThingModelPlaceholderUnresolved     wot:tm.placeholder.unresolved
     │   ├── SkeletonGenerationFailed            wot:skeleton.generation.failed
+    │   ├── WotPayloadInvalid                   wot:payload.validation.error        (+ validationDetails)
     │   ├── ThingModelNameInvalid               twinhub:wot.model.name.invalid
     │   ├── PlaceholderUnresolved               placeholder:unresolved
     │   ├── PlaceholderNotResolvable            placeholder:placeholder.notresolvable
@@ -271,6 +276,7 @@ from twinhub.model.errors.policies import (
     PolicyResourceNotModifiable,
     PolicyTooLarge,
     PolicyTooManyModifying,
+    SubjectAnnouncementInvalid,
     SubjectExpiryInvalid,
     SubjectIdInvalid,
 )
@@ -295,6 +301,9 @@ from twinhub.model.errors.things import (
     FeatureDefinitionEmpty,
     FieldSelectorInvalid,
     JsonKeyInvalid,
+    MetadataHeadersConflict,
+    MetadataNotModifiable,
+    MetadataWildcardInvalid,
     PolicyIdNotDeletable,
     ThingConflict,
     ThingHistoryNotFound,
@@ -327,6 +336,7 @@ from twinhub.model.errors.wot import (
     ThingModelPlaceholderUnresolved,
     ThingModelRefInvalid,
     WotDefinitionInvalid,
+    WotPayloadInvalid,
 )
 
 __all__ = [
@@ -382,6 +392,9 @@ __all__ = [
     "MessagePayloadTooLarge",
     "MessageSendNotAllowed",
     "MessageSubjectInvalid",
+    "MetadataHeadersConflict",
+    "MetadataNotModifiable",
+    "MetadataWildcardInvalid",
     "MethodNotAllowed",
     "NamespacesInvalid",
     "NotFound",
@@ -426,6 +439,7 @@ __all__ = [
     "SkeletonGenerationFailed",
     "StreamingSubscriptionNotFound",
     "StreamingSubscriptionProtocolError",
+    "SubjectAnnouncementInvalid",
     "SubjectExpiryInvalid",
     "SubjectIdInvalid",
     "SubscriptionNotFound",
@@ -476,4 +490,5 @@ __all__ = [
     "WebSocketSessionExpired",
     "WebSocketSubjectChanged",
     "WotDefinitionInvalid",
+    "WotPayloadInvalid",
 ]

@@ -39,6 +39,7 @@ class ErrorBody(TypedDict):
     error: str
     message: str
     description: NotRequired[str]
+    validationDetails: NotRequired[dict[str, list[str]]]  # a WoT payload error's (`errors.wot_payload`)
 
 
 class TwinhubError(Exception):

@@ -26,6 +26,7 @@ __all__ = [
     "PolicyResourceNotModifiable",
     "PolicyTooLarge",
     "PolicyTooManyModifying",
+    "SubjectAnnouncementInvalid",
     "SubjectExpiryInvalid",
     "SubjectIdInvalid",
 ]
@@ -126,6 +127,18 @@ class SubjectExpiryInvalid(Invalid):
             "It must not be in the past, please adjust to a timestamp in the future."
             if in_past
             else "It must be provided as ISO-8601 formatted char sequence.",
+        )
+
+
+class SubjectAnnouncementInvalid(Invalid):
+    """A subject's `announcement` whose durations do not parse (Ditto's SubjectAnnouncementInvalidException)."""
+
+    def __init__(self, duration: str) -> None:
+        super().__init__(
+            "policies:subjectannouncement.invalid",
+            400,
+            f"The 'beforeExpiry' duration '{duration}' is not valid.",
+            "It must be a positive integer followed by 'h' (hours), 'm' (minutes) or 's' (seconds).",
         )
 
 

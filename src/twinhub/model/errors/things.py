@@ -1,5 +1,6 @@
 """Errors of things (Ditto's `things:` codes): ids, thing JSON, missing and unwritable parts, limits."""
 
+# size: a catalogue, one small class per Ditto `things:` error kind; no logic to split
 from __future__ import annotations
 
 from twinhub.model.errors.base import Conflict, Invalid, NotFound, NotModifiable, Throttled, TooLarge, TwinhubError
@@ -9,6 +10,9 @@ __all__ = [
     "FeatureDefinitionEmpty",
     "FieldSelectorInvalid",
     "JsonKeyInvalid",
+    "MetadataHeadersConflict",
+    "MetadataNotModifiable",
+    "MetadataWildcardInvalid",
     "PolicyIdNotDeletable",
     "ThingConflict",
     "ThingHistoryNotFound",
@@ -172,6 +176,47 @@ class ThingMergeInvalid(Invalid):
             400,
             message,
             "The provided JSON Merge Patch cannot be applied at the given path.",
+        )
+
+
+class MetadataHeadersConflict(Invalid):
+    """More than one of `put-metadata`, `get-metadata`, `delete-metadata` on one command (Ditto's
+    MetadataHeaderChecker)."""
+
+    def __init__(self, *, query: bool) -> None:
+        if query:
+            message = "Metadata of the Thing could not be retrieved."
+            description = ("Multiple metadata headers were specified. For GET requests only the 'get-metadata' "
+                           "header can be specified.")
+        else:
+            message = "Metadata of the Thing could not be created, modified or deleted."
+            description = ("Multiple metadata headers were specified. For PUT/PATCH requests either the "
+                           "'put-metadata' or 'delete-metadata' header can be specified not both at the same time.")
+        super().__init__("things:metadata.headersconflict", 400, message, description)
+
+
+class MetadataNotModifiable(Invalid):
+    """A created thing that carries `_metadata` in its JSON and a `put-metadata` header as well."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "things:metadata.notmodifiable",
+            400,
+            "Metadata of the Thing could not be modified",
+            "Multiple occurrences of metadata per request is not allowed. Either specify the metadata inline in "
+            "the Thing JSON or via the 'put-metadata' header.",
+        )
+
+
+class MetadataWildcardInvalid(Invalid):
+    """A wildcard key of a metadata header that Ditto's MetadataWildcardValidator refuses at the resource."""
+
+    def __init__(self, expression: str, header: str) -> None:
+        super().__init__(
+            "header.invalid",
+            400,
+            f"The wildcard expression '{expression}' in header '{header}' is not valid.",
+            f"Verify that the value of the '{header}' header is valid and try again.",
         )
 
 

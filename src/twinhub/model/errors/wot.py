@@ -1,10 +1,12 @@
 """Errors of the Web of Things integration (Ditto's `wot:` codes, `wot/model/.../WotException.java` and its
 subclasses beside it): a Thing Model that cannot be fetched, parsed or resolved, a definition that is no URL,
-a placeholder of a model left unresolved."""
+a placeholder of a model left unresolved, a payload that breaks its model."""
 
 from __future__ import annotations
 
-from twinhub.model.errors.base import Invalid, NotFound, TwinhubError, echoed
+from collections.abc import Mapping, Sequence
+
+from twinhub.model.errors.base import ErrorBody, Invalid, NotFound, TwinhubError, echoed
 
 __all__ = [
     "SkeletonGenerationFailed",
@@ -15,6 +17,7 @@ __all__ = [
     "ThingModelPlaceholderUnresolved",
     "ThingModelRefInvalid",
     "WotDefinitionInvalid",
+    "WotPayloadInvalid",
 ]
 
 
@@ -123,3 +126,24 @@ class ThingModelNotStored(NotFound):
             f"The Thing Model '{echoed(name)}' is not stored.",
             "Check the name, or store the model with PUT /api/2/wot/models/<name>.",
         )
+
+
+class WotPayloadInvalid(Invalid):
+    """A thing, feature or message payload that does not conform to the WoT Thing Model its definition links.
+    Its body carries `validationDetails`, a map from the JSON pointer of each offending part to what is wrong
+    with it (Ditto `wot/validation/.../WotThingModelPayloadValidationException.java`)."""
+
+    def __init__(self, description: str, details: Mapping[str, Sequence[str]] | None = None) -> None:
+        super().__init__(
+            "wot:payload.validation.error",
+            400,
+            "The provided payload did not conform to the specified WoT (Web of Things) model.",
+            description,
+        )
+        self.details: dict[str, list[str]] = {pointer: list(messages) for pointer, messages in (details or {}).items()}
+
+    def to_json(self) -> ErrorBody:
+        body = super().to_json()
+        if self.details:
+            body["validationDetails"] = self.details
+        return body

@@ -11,6 +11,13 @@ command handler table). Other packages import this package, not its modules.
 from __future__ import annotations
 
 from twinhub.model.policy._json import entries_of, imports_of, strings, subjects_of
+from twinhub.model.policy.announcement_plan import AnnouncementChange, plan_announcements
+from twinhub.model.policy.announcements import (
+    DEFAULT_GRACE_PERIOD,
+    SubjectAnnouncement,
+    parse_duration,
+    parse_subject_announcement,
+)
 from twinhub.model.policy.commands import (
     PolicyApplied,
     PolicyCommand,
@@ -105,6 +112,7 @@ __all__ = [
     "ALLOWED_ADDITIONS",
     "DEFAULT_ENTRY_LABEL",
     "DEFAULT_EXPIRY_GRANULARITY",
+    "DEFAULT_GRACE_PERIOD",
     "DEFAULT_MAX_IMPORTS",
     "DEFAULT_MAX_POLICY_SIZE",
     "DEFAULT_SUBJECT_TYPE",
@@ -118,6 +126,7 @@ __all__ = [
     "RESOURCE_TYPES",
     "THING",
     "WRITE",
+    "AnnouncementChange",
     "Entries",
     "Loaded",
     "Permission",
@@ -125,6 +134,7 @@ __all__ = [
     "PolicyCommand",
     "PolicyCommandAction",
     "PolicyResource",
+    "SubjectAnnouncement",
     "apply_policy_command",
     "as_utc",
     "check_import_reference_conflicts",
@@ -145,8 +155,11 @@ __all__ = [
     "namespace_matches",
     "next_expiry",
     "normalize_policy_path",
+    "parse_duration",
     "parse_expiry",
     "parse_policy_path",
+    "parse_subject_announcement",
+    "plan_announcements",
     "policy_command_resource",
     "policy_not_found",
     "policy_not_modifiable",

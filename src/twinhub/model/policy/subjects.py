@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from twinhub.model.errors import JsonFieldMissing, SubjectExpiryInvalid
 from twinhub.model.policy._json import as_object, entries_of, not_empty, object_field, subjects_of, wrong_type
+from twinhub.model.policy.announcements import parse_subject_announcement
 from twinhub.model.policy.labels import validate_subject_id
 from twinhub.model.types import JsonObject, JsonValue
 
@@ -135,6 +136,7 @@ def validate_subject(value: JsonValue, *, now: datetime, expiry_granularity: tim
         result["expiry"] = rounded
     announcement = object_field(subject, "announcement")
     if announcement is not None:
+        parse_subject_announcement(announcement)  # refused (400) when its durations or labels are invalid
         result["announcement"] = announcement
     return result
 

@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import orjson
 
 from twinhub.model import live as model
 from twinhub.model.commands import exists
-from twinhub.model.errors import AcknowledgementLabelNotDeclared, WebSocketBufferOverflow, WebSocketMessageInvalid
+from twinhub.model.errors import (
+    AcknowledgementLabelNotDeclared,
+    TwinhubError,
+    WebSocketBufferOverflow,
+    WebSocketMessageInvalid,
+)
 from twinhub.model.fields import FieldSelector
-from twinhub.model.headers import live_requested_acks
+from twinhub.model.headers import live_requested_acks, parse_requested_acks
 from twinhub.model.pointer import format_pointer
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing
 from twinhub.protocol import (
@@ -40,14 +46,16 @@ from twinhub.protocol import (
     thing_response_from_envelope,
     thing_topic,
 )
+from twinhub.rql import Node
 from twinhub.service.event_headers import ORIGIN_HEADER
 from twinhub.service.event_views import readable_extra
 from twinhub.service.live import LiveReceiver, Unanswered, new_correlation_id
 from twinhub.service.live_acks import Send, aggregates, collect_live_acks
+from twinhub.service.live_filter import passes_live_filter
 from twinhub.service.session.outbox import CloseReason
 from twinhub.service.session.party import Party
 
-__all__ = ["acknowledgement", "forward_live", "live_signal"]
+__all__ = ["acknowledgement", "forward_live", "live_signal", "weak_acknowledgements"]
 
 
 def _with_originator(party: Party, headers: Mapping[str, JsonValue]) -> dict[str, str]:
@@ -189,18 +197,41 @@ async def acknowledgement(party: Party, envelope: Envelope) -> None:
 
 
 async def forward_live(party: Party, receiver: LiveReceiver, kind: model.LiveKind, *,
-                       extra_fields: FieldSelector | None = None) -> None:
+                       extra_fields: FieldSelector | None = None, live_filter: Node | None = None) -> None:
     """Send the party what `receiver` gets, until it ends, with the `extra_fields` of the thing it may READ (as
-    Ditto enriches every signal of a session that asked for extra fields); a receiver cut off for falling
-    behind closes the session."""
+    Ditto enriches every signal of a session that asked for extra fields) and if it passes `live_filter` (else
+    the labels the party declared are acknowledged weakly, as Ditto's WebSocketRoute does); a receiver cut off
+    for falling behind closes the session."""
     async for signal in receiver:
+        extra = None if extra_fields is None else await _extra(party, signal.thing_id, extra_fields)
+        if live_filter is not None and not passes_live_filter(live_filter, signal, extra, datetime.now(UTC)):
+            weak_acknowledgements(party, signal.thing_id, signal.headers)
+            continue
         envelope = _envelope_of(signal)
-        if extra_fields is not None and (extra := await _extra(party, signal.thing_id, extra_fields)) is not None:
+        if extra is not None:
             envelope = dataclasses.replace(envelope, extra=extra)
         party.send(envelope)
     if receiver.overflowed:
         party.close(CloseReason.TRY_AGAIN_LATER,
                     WebSocketBufferOverflow(f"the session fell too far behind its {kind}"))
+
+
+def weak_acknowledgements(party: Party, entity_id: str, headers: Mapping[str, str]) -> None:
+    """The party declared labels a signal requests but does not get it (filtered out): answer them weakly (200
+    with `ditto-weak-ack`), so that the sender need not wait for its timeout."""
+    declaration = party.declaration
+    correlation_id = headers.get("correlation-id")
+    if declaration is None or not correlation_id or not (requested := headers.get("requested-acks")):
+        return
+    try:
+        labels = parse_requested_acks(requested)
+    except TwinhubError:  # checked when it was sent: nothing a receiver could answer
+        return
+    for label in labels:
+        if label in party.declared_acks:
+            ack = model.Acknowledgement(label, entity_id, correlation_id, 200, {"correlation-id": correlation_id},
+                                        weak=True)
+            party.tasks.start(declaration.acknowledge_skipped(ack))
 
 
 async def _extra(party: Party, thing_id: str, selector: FieldSelector) -> JsonObject | None:

@@ -16,6 +16,8 @@ from twinhub.model.types import JsonValue
 from twinhub.protocol import Envelope, encode_envelope, error_envelope
 from twinhub.service.event_headers import ORIGIN_HEADER
 from twinhub.service.live import Declaration, LiveHub, Receipts
+from twinhub.service.migration import DefinitionMigration
+from twinhub.service.permissions import PermissionService
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
 from twinhub.service.session.outbox import Close, CloseReason, Outbox
@@ -35,6 +37,8 @@ class SessionServices:
     search: SearchService
     events: EventHub  # committed thing events
     live: LiveHub  # live messages, commands, events, their responses, and acknowledgements
+    permissions: PermissionService  # checkPermissions: the worker's one, as HTTP's route uses
+    migration: DefinitionMigration | None = None  # `migrate` (migrateDefinition); None: refused as unknown
 
 
 class Party:

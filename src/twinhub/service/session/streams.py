@@ -9,20 +9,19 @@ from collections.abc import Callable
 from functools import partial
 from typing import Final
 
-import orjson
-
 from twinhub.model.errors import WebSocketBufferOverflow
 from twinhub.model.events import ThingEvent
 from twinhub.model.fields import parse_fields
-from twinhub.model.live import Acknowledgement, LiveKind
+from twinhub.model.live import LiveKind
 from twinhub.protocol import encode_envelope, thing_event
 from twinhub.service.event_headers import shown_event_headers
+from twinhub.service.session.announcements import forward_announcements
 from twinhub.service.session.control import StreamControl, StreamKind
-from twinhub.service.session.live import forward_live
+from twinhub.service.session.live import forward_live, weak_acknowledgements
 from twinhub.service.session.outbox import CloseReason
 from twinhub.service.session.party import Party
 from twinhub.service.session.tasks import Work
-from twinhub.service.streaming import Delivery, Watch, event_filter, parse_namespaces
+from twinhub.service.streaming import Delivery, Watch, event_filter, parse_event_filter, parse_namespaces
 
 __all__ = ["start_stream", "stop_stream"]
 
@@ -37,8 +36,8 @@ def start_stream(party: Party, control: StreamControl) -> None:
         _start_events(party, control.params)
     elif (kind := _LIVE_KINDS.get(control.stream)) is not None:
         _start_live(party, kind, control.params)
-    # twinhub issues no policy announcements yet (subject deletion announcements need subject expiry
-    # notifications): the subscription is accepted as Ditto accepts it, and stays quiet.
+    else:
+        _start_announcements(party, control.params)
 
 
 def stop_stream(party: Party, kind: StreamKind) -> None:
@@ -56,11 +55,20 @@ def _start_events(party: Party, params: dict[str, str]) -> None:
 
 def _start_live(party: Party, kind: LiveKind, params: dict[str, str]) -> None:
     namespaces = parse_namespaces(params.get("namespaces"))
-    extra_fields = parse_fields(text) if (text := params.get("extraFields")) else None  # 400 before it starts
+    # Both refused with Ditto's 400 before the stream starts.
+    extra_fields = parse_fields(text) if (text := params.get("extraFields")) else None
+    live_filter = parse_event_filter(text) if (text := params.get("filter")) else None
     receiver = party.services.live.receive([kind], party.subjects, namespaces=namespaces,
                                            accept=lambda signal: not party.issued(signal.headers),
                                            receipts=party.receipts)
-    _own(party, kind, forward_live(party, receiver, kind, extra_fields=extra_fields), receiver.close)
+    _own(party, kind, forward_live(party, receiver, kind, extra_fields=extra_fields, live_filter=live_filter),
+         receiver.close)
+
+
+def _start_announcements(party: Party, params: dict[str, str]) -> None:
+    receiver = party.services.live.announcements.receive(
+        party.subjects, namespaces=parse_namespaces(params.get("namespaces")), receipts=party.receipts)
+    _own(party, "policy-announcements", forward_announcements(party, receiver), receiver.close)
 
 
 def _own(party: Party, kind: StreamKind, feed: Work, close: Callable[[], None]) -> None:
@@ -90,20 +98,10 @@ async def _events_until_closed(party: Party, watch: Watch) -> None:
 def _frame(delivery: Delivery) -> str:
     """The event as a Ditto Protocol text frame: the same for every session that sees the same view."""
     envelope = thing_event(delivery.event, value=delivery.value, headers=shown_event_headers(delivery.event.headers),
-                           extra=delivery.extra)
+                           extra=delivery.extra, metadata=delivery.metadata)
     return encode_envelope(envelope).decode()
 
 
 def _weak_acknowledgements(party: Party, event: ThingEvent) -> None:
-    """The party declared labels this event requests but filtered the event out: answer them weakly
-    (200 with `ditto-weak-ack`), so the sender need not wait for its timeout."""
-    correlation_id = event.headers.get("correlation-id")
-    requested = orjson.loads(event.headers.get("requested-acks", "[]"))
-    labels = [label for label in requested if label in party.declared_acks]
-    declaration = party.declaration
-    if not correlation_id or not labels or declaration is None:
-        return
-    for label in labels:
-        ack = Acknowledgement(label, event.thing_id, correlation_id, 200, {"correlation-id": correlation_id},
-                              weak=True)
-        party.tasks.start(declaration.acknowledge_skipped(ack))
+    """The party declared labels this event requests but filtered the event out: answer them weakly."""
+    weak_acknowledgements(party, event.thing_id, event.headers)

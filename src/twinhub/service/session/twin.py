@@ -9,9 +9,19 @@ from dataclasses import replace
 from datetime import datetime
 
 from twinhub.history import HISTORY_TIMESTAMP_HEADER, parse_device_time
-from twinhub.model.errors import ThingConflict, ThingPreconditionFailed
+from twinhub.model.errors import ThingConflict, ThingPreconditionFailed, TopicPathUnknown
 from twinhub.model.etag import Preconditions
-from twinhub.model.headers import TWIN_PERSISTED, parse_bool
+from twinhub.model.headers import TWIN_PERSISTED, parse_bool, parse_historical_revision, parse_timestamp
+from twinhub.model.metadata import (
+    DELETE_METADATA,
+    DITTO_METADATA,
+    GET_METADATA,
+    METADATA_FIELD,
+    PUT_METADATA,
+    MetadataHeaders,
+    parse_metadata_headers,
+    retrieved_metadata,
+)
 from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import MISSING, JsonValue, Missing
 from twinhub.protocol import (
@@ -22,6 +32,7 @@ from twinhub.protocol import (
     SignalHeaders,
     acks_envelope,
     header_text,
+    migrate_command,
     policy_response,
     reply_headers,
     signal_headers,
@@ -30,12 +41,20 @@ from twinhub.protocol import (
 from twinhub.protocol import policy_command as parse_policy_command
 from twinhub.protocol import thing_command as parse_thing_command
 from twinhub.service.conditions import Condition, parse_condition
+from twinhub.service.enforcement import with_metadata
 from twinhub.service.event_headers import ORIGIN_HEADER, carried_headers
 from twinhub.service.live import new_correlation_id
 from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import RequestedAcks, WriteOutcome
 from twinhub.service.session.party import Party
-from twinhub.service.views import project_thing, project_value, with_special_fields
+from twinhub.service.views import (
+    inline_policies,
+    project_things,
+    project_value,
+    wants_field,
+    wants_policy,
+    with_special_fields,
+)
 
 __all__ = ["policy_command", "thing_command"]
 
@@ -49,6 +68,14 @@ def _history_time(headers: Mapping[str, JsonValue]) -> datetime | None:
     return None if text is None else parse_device_time(text)
 
 
+def _historical(headers: Mapping[str, JsonValue]) -> tuple[int | None, datetime | None]:
+    """`at-historical-revision` and `at-historical-timestamp` (400 `header.invalid` when they do not parse)."""
+    revision = header_text(headers, "at-historical-revision")
+    timestamp = header_text(headers, "at-historical-timestamp")
+    return (None if revision is None else parse_historical_revision(revision),
+            None if timestamp is None else parse_timestamp("at-historical-timestamp", timestamp))
+
+
 def _condition(headers: Mapping[str, JsonValue]) -> Condition | None:
     text = header_text(headers, "condition")
     return parse_condition(text) if text else None
@@ -57,6 +84,12 @@ def _condition(headers: Mapping[str, JsonValue]) -> Condition | None:
 def _patch_conditions(headers: Mapping[str, JsonValue]) -> tuple[PatchCondition, ...]:
     text = header_text(headers, PATCH_CONDITIONS_HEADER)
     return () if text is None else parse_patch_conditions(text)
+
+
+def _metadata(headers: Mapping[str, JsonValue], *, query: bool) -> MetadataHeaders | None:
+    """The command's `put-metadata` (a JSON array, as text or as JSON), `get-metadata` or `delete-metadata`."""
+    return parse_metadata_headers(header_text(headers, PUT_METADATA), header_text(headers, GET_METADATA),
+                                  header_text(headers, DELETE_METADATA), query=query)
 
 
 def _allow_policy_lockout(headers: Mapping[str, JsonValue]) -> bool:
@@ -73,6 +106,9 @@ def _event_headers(party: Party, steering: SignalHeaders) -> dict[str, str]:
 
 
 async def thing_command(party: Party, envelope: Envelope) -> None:
+    if envelope.topic.action == "migrate":
+        await _migrate(party, envelope)
+        return
     signal = parse_thing_command(envelope)
     steering = signal_headers(envelope.headers, default_acks=(TWIN_PERSISTED,))
     if isinstance(signal, ModifyThing):
@@ -85,17 +121,34 @@ async def thing_command(party: Party, envelope: Envelope) -> None:
 
 async def _retrieve(party: Party, envelope: Envelope,
                     signal: RetrieveThing | RetrieveThings) -> tuple[JsonValue, dict[str, JsonValue]]:
-    things = party.services.things
+    """The answer to a retrieve and its extra headers; `fields=_policy` inlines the thing's policy, as Ditto's
+    SupervisorInlinePolicyEnrichment does for every RetrieveThing(s), over HTTP or the Ditto Protocol."""
+    services = party.services
     if isinstance(signal, RetrieveThings):
-        found = await things.retrieve_many(signal.thing_ids, party.subjects)
-        return [project_thing(thing, view, signal.fields) for thing, view in found], {}
-    retrieved = await things.retrieve(signal.thing_id, signal.path, party.subjects,
-                                      preconditions=_preconditions(envelope.headers),
-                                      condition=_condition(envelope.headers))
+        found = await services.things.retrieve_many(signal.thing_ids, party.subjects)
+        return await project_things(services.policies, found, signal.fields, party.subjects), {}
+    metadata = _metadata(envelope.headers, query=True)
+    getting = metadata is not None and bool(metadata.get)
+    wants_metadata = getting or wants_field(signal.fields, METADATA_FIELD)
+    revision, timestamp = _historical(envelope.headers)
+    if revision is not None or timestamp is not None:  # as HTTP: the thing as it was (Ditto's historical reads)
+        retrieved = await services.things.retrieve_historical(signal.thing_id, signal.path, party.subjects,
+                                                              revision=revision, timestamp=timestamp,
+                                                              metadata=wants_metadata)
+    else:
+        retrieved = await services.things.retrieve(signal.thing_id, signal.path, party.subjects,
+                                                   preconditions=_preconditions(envelope.headers),
+                                                   condition=_condition(envelope.headers), metadata=wants_metadata)
     value = retrieved.value
     if not signal.path and isinstance(value, dict):
-        value = with_special_fields(retrieved.thing, value, signal.fields)
-    return project_value(value, signal.fields), {"etag": retrieved.etag}
+        value = with_special_fields(retrieved.thing, with_metadata(value, retrieved.metadata), signal.fields)
+    value = project_value(value, signal.fields)
+    if not signal.path and wants_policy(signal.fields):
+        [value] = await inline_policies(services.policies, [retrieved.thing], [value], party.subjects)
+    extra: dict[str, JsonValue] = {"etag": retrieved.etag}
+    if metadata is not None and metadata.get:
+        extra[DITTO_METADATA] = retrieved_metadata(retrieved.metadata, signal.path, retrieved.value, metadata.get)
+    return value, extra
 
 
 async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steering: SignalHeaders) -> None:
@@ -103,6 +156,7 @@ async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steerin
     preconditions = _preconditions(envelope.headers)
     history_time = _history_time(envelope.headers)  # refused (400) before anything is written
     patch_conditions = _patch_conditions(envelope.headers) if signal.command.action == "merge" else ()
+    metadata = _metadata(envelope.headers, query=False)
     if signal.create_only:
         preconditions = Preconditions(preconditions.if_match, "*")
     requested = RequestedAcks(party.services.live, steering.requested_acks,
@@ -116,7 +170,7 @@ async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steerin
                 signal.command, party.subjects, preconditions=preconditions,
                 allow_policy_lockout=_allow_policy_lockout(envelope.headers),
                 condition=_condition(envelope.headers), headers=_event_headers(party, steering),
-                history_time=history_time, patch_conditions=patch_conditions)
+                history_time=history_time, patch_conditions=patch_conditions, metadata=metadata)
         except ThingPreconditionFailed:
             if signal.create_only and header_text(envelope.headers, "if-none-match") != "*":
                 raise ThingConflict(thing_id) from None
@@ -138,14 +192,38 @@ async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steerin
                                   headers=reply_headers(envelope.headers, extra=extra)))
 
 
+async def _migrate(party: Party, envelope: Envelope) -> None:
+    """Ditto's `migrate` (MigrateThingDefinition): 200 `APPLIED` or, with `dry-run`, 202 `DRY_RUN`, the value
+    `{thingId, patch, mergeStatus}` (protocol `ThingDefinitionMigrateResponseSignalMapper`)."""
+    signal = migrate_command(envelope)
+    migration = party.services.migration
+    if migration is None:
+        raise TopicPathUnknown(str(envelope.topic), "Thing definitions cannot be migrated here.")
+    steering = signal_headers(envelope.headers, default_acks=(TWIN_PERSISTED,))
+    dry_run_text = header_text(envelope.headers, "dry-run")
+    migrated = await migration.migrate(signal.thing_id, signal.value, party.subjects,
+                                       dry_run=dry_run_text is not None and parse_bool("dry-run", dry_run_text),
+                                       headers=_event_headers(party, steering),
+                                       preconditions=_preconditions(envelope.headers))
+    if steering.response_required:
+        value: JsonValue = {"thingId": signal.thing_id, "patch": migrated.patch,
+                 "mergeStatus": "APPLIED" if migrated.applied else "DRY_RUN"}
+        extra: dict[str, JsonValue] = {} if migrated.etag is None else {"etag": migrated.etag}
+        party.send(thing_response(envelope, 200 if migrated.applied else 202, value,
+                                  headers=reply_headers(envelope.headers, extra=extra)))
+
+
 async def policy_command(party: Party, envelope: Envelope) -> None:
     signal = parse_policy_command(envelope)
     steering = signal_headers(envelope.headers, default_acks=(TWIN_PERSISTED,))
     policies = party.services.policies
     preconditions = _preconditions(envelope.headers)
     if signal.action == "retrieve":
+        # As over HTTP: the policy as it was (Ditto's historical RetrievePolicy), authorized by the current policy.
+        revision, timestamp = _historical(envelope.headers)
         _policy, value, etag = await policies.retrieve(signal.policy_id, signal.path, party.subjects,
-                                                       preconditions=preconditions)
+                                                       preconditions=preconditions, revision=revision,
+                                                       timestamp=timestamp)
         if steering.response_required:
             party.send(policy_response(envelope, 200, project_value(value, signal.fields),
                                        headers=reply_headers(envelope.headers, extra={"etag": etag})))

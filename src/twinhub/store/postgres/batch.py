@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from twinhub.store.batch import Plan
+from twinhub.store.postgres.announcements import change_statements
 from twinhub.store.postgres.rollup_writes import rollup_insert
 from twinhub.store.postgres.rows import (
     JournalRecord,
@@ -143,6 +144,7 @@ def statements(plan: Plan, rollups: tuple[int, ...] = ()) -> list[tuple[str, lis
                                          for row in index.rows]
         imports = [row for index in plan.policy_index.values() for row in index.imports]
         result.append((WRITE_POLICY_INDEX, [list(plan.policy_index), *_columns(rows, 6), *_columns(imports, 2)]))
+    result.extend(change_statements(plan.announcements))
     return result
 
 

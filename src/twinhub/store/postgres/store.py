@@ -23,11 +23,13 @@ from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, PolicyJournalEntry, StoredConnection, Thing, format_timestamp
 from twinhub.rql.spec import SearchSpec
+from twinhub.store.announcements import ClaimedAnnouncement
 from twinhub.store.base import Store
 from twinhub.store.buckets import SeriesBuckets
 from twinhub.store.commit import Commit
 from twinhub.store.identity import new_epoch
 from twinhub.store.points import PointCursor, PointPage, PointRow, import_rows, make_page, page_bounds
+from twinhub.store.postgres.announcements import claim, settle
 from twinhub.store.postgres.committer import Committer, Outcome, Pending
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.errors import DRIVER_ERRORS, PooledConnection, discarding, is_connection_error, unavailable
@@ -332,6 +334,15 @@ class PostgresStore(RollupReads, SeriesBuckets, Pruning):
     async def life_start(self, thing_id: str) -> int:
         revision = await self._read(lambda connection: connection.fetchval(_LIFE_START, thing_id))
         return 0 if revision is None else int(revision)
+
+    async def claim_announcements(self, now: datetime, lease: timedelta, *,
+                                  limit: int) -> list[ClaimedAnnouncement]:
+        """See `Store.claim_announcements`."""
+        return await self._read(lambda connection: claim(connection, now, lease, limit))
+
+    async def settle_announcement(self, claimed: ClaimedAnnouncement, *, retry_at: datetime | None) -> None:
+        """See `Store.settle_announcement`."""
+        await self._read(lambda connection: settle(connection, claimed, retry_at))
 
     # -- identity ----------------------------------------------------------------------------------
 

@@ -197,18 +197,19 @@ class Conditions:
             below = self.readable_below("i.path || '/'", "i.path || '0'")
         else:
             on_path, itself = f"i.path = {at}", self.visibility.readable_path(target.path)
-            below = self.readable_below(self.bind(target.path + "/"), self.bind(target.path + "0"))
+            below = self.readable_below(self.bind(target.path + "/"), self.bind(target.path + "0"),
+                                        metadata=target.path.startswith("/_metadata"))
         if filled:
             visible = f"i.empty = 0 AND ((i.type <> {OBJECT} AND {itself}) OR (i.type = {OBJECT} AND {below}))"
         else:
             visible = f"({itself} OR (i.type = {OBJECT} AND {below}))"
         return f"EXISTS (SELECT 1 FROM thing_index i WHERE i.thing_id = t.thing_id AND {on_path} AND {visible})"
 
-    def readable_below(self, low: str, high: str) -> str:
+    def readable_below(self, low: str, high: str, *, metadata: bool = False) -> str:
         """The thing has a readable row whose path is in [low, high): below a path P when they are P + '/' and
-        P + '0' ('0' follows '/'; paths compare by code point on both backends)."""
+        P + '0' ('0' follows '/'; paths compare by code point on both backends); `metadata`: below `/_metadata`."""
         return (f"EXISTS (SELECT 1 FROM thing_index c WHERE c.thing_id = t.thing_id AND c.path >= ({low}) AND "
-                f"c.path < ({high}) AND {self.visibility.readable_row('c.path', 't')})")
+                f"c.path < ({high}) AND {self.visibility.readable_row('c.path', 't', metadata=metadata)})")
 
     # -- columns --------------------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from twinhub.store.search.sql import Argument, Parameters
 
 __all__ = ["Visibility"]
 
+METADATA_ROOT = "/_metadata"  # where a thing's metadata is indexed (`twinhub.store.index.METADATA_ROOT`)
+
 
 class Visibility:
     """Conditions on what `subjects` may READ at `now` (a stored timestamp), binding into `params`."""
@@ -30,14 +32,25 @@ class Visibility:
                 f"AND v.path = g.path AND v.effect = -1 AND {self._counts('v')}))")
 
     def readable_path(self, path: str, things: str = "t") -> str:
-        """The caller may READ `path` (a constant) of the thing `things`."""
+        """The caller may READ `path` (a constant) of the thing `things`; metadata (`/_metadata/P`) where both it
+        and the data at P are readable (as `twinhub.service.enforcement.metadata_view` shows it)."""
+        own = self._readable_constant(path, things)
+        if path == METADATA_ROOT or path.startswith(METADATA_ROOT + "/"):
+            return f"({own} AND {self._readable_constant(path[len(METADATA_ROOT):], things)})"
+        return own
+
+    def _readable_constant(self, path: str, things: str) -> str:
         keys = path.split("/")[1:]
         chain = ["", *("/" + "/".join(keys[:n]) for n in range(1, len(keys) + 1))]
         return self._readable(things, f"d.path IN ({', '.join(self.params.bind(p) for p in chain)})")
 
-    def readable_row(self, path: str, things: str) -> str:
-        """The caller may READ the path that the SQL expression `path` holds."""
-        return self._readable(things, f"(d.path = {path} OR substr({path}, 1, length(d.path) + 1) = d.path || '/')")
+    def readable_row(self, path: str, things: str, *, metadata: bool = False) -> str:
+        """The caller may READ the path that the SQL expression `path` holds (`metadata`: a path below
+        `/_metadata`, readable as `readable_path` says)."""
+        own = self._readable(things, _on_chain(path))
+        if not metadata:
+            return own
+        return f"({own} AND {self._readable(things, _on_chain(f'substr({path}, {len(METADATA_ROOT) + 1})'))})"
 
     def _counts(self, alias: str) -> str:
         """The policy_index row is the caller's and has not expired."""
@@ -55,3 +68,8 @@ class Visibility:
         deepest = (f"coalesce((SELECT d.effect FROM policy_index d WHERE d.policy_id = {things}.policy_id AND "
                    f"{self._counts('d')} AND {on_chain} ORDER BY d.depth DESC, d.effect ASC LIMIT 1), 0) = 1")
         return f"({full} OR {deepest})"
+
+
+def _on_chain(path: str) -> str:
+    """The policy_index row `d` is on the chain of the path that the SQL expression `path` holds."""
+    return f"(d.path = {path} OR substr({path}, 1, length(d.path) + 1) = d.path || '/')"

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Self, TypeVar
 
 from twinhub.history import Point
 from twinhub.history.retention import DEFAULT_ROLLUP_WIDTHS
+from twinhub.history.series import micros
 from twinhub.model.errors import ServiceUnavailable
 from twinhub.model.events import JournalEntry, Policy, PolicyJournalEntry, StoredConnection, Thing
 from twinhub.rql.spec import SearchSpec
+from twinhub.store.announcements import ClaimedAnnouncement
 from twinhub.store.base import Store
 from twinhub.store.buckets import SeriesBuckets
 from twinhub.store.commit import Commit
@@ -26,6 +28,7 @@ from twinhub.store.rollups import width_micros
 from twinhub.store.rows import decode_connection, decode_policy, decode_thing, encode_commit
 from twinhub.store.search import THING_COLUMNS, Hits, Plans, Row, hits
 from twinhub.store.slots import Slots
+from twinhub.store.sqlite.announcements import WORK, claim, settle
 from twinhub.store.sqlite.dialect import SQLITE
 from twinhub.store.sqlite.history import page_sql
 from twinhub.store.sqlite.journals import policy_journal_reader, thing_journal_reader
@@ -318,6 +321,22 @@ class SqliteStore(RollupReads, SeriesBuckets, Pruning):
         except sqlite3.Error as exc:
             log.error("a maintenance transaction of the thing store failed", exc_info=exc)
             raise ServiceUnavailable(unavailable) from exc
+
+    # -- announcements -----------------------------------------------------------------------------
+
+    async def claim_announcements(self, now: datetime, lease: timedelta, *,
+                                  limit: int) -> list[ClaimedAnnouncement]:
+        """See `Store.claim_announcements`: a read first, the write transaction only when something is due."""
+        at = micros(now)
+        if await self._read(lambda connection: connection.execute(WORK, (at,)).fetchone()) is None:
+            return []
+        return await self._maintain(lambda connection: claim(connection, now, lease, limit),
+                                    "The thing store could not claim announcements.")
+
+    async def settle_announcement(self, claimed: ClaimedAnnouncement, *, retry_at: datetime | None) -> None:
+        """See `Store.settle_announcement`."""
+        await self._maintain(lambda connection: settle(connection, claimed, retry_at),
+                             "The thing store could not settle an announcement.")
 
     # -- identity ----------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from twinhub.store.points import PointRow
 from twinhub.store.rollups import COLUMNS as ROLLUP_COLUMNS
 from twinhub.store.rollups import INT64, on_conflict, rollup_rows
 from twinhub.store.rows import EncodedCommit, Kind
+from twinhub.store.sqlite.announcements import write_changes
 from twinhub.store.sqlite.checkpoints import Checkpointer
 from twinhub.store.sqlite.schema import connect_writer, migrate
 
@@ -252,6 +253,8 @@ class Writer:
                     connection.executemany(upsert, entities)
                     connection.executemany(insert_event, plan.events[kind])
             _write_index(connection, plan)
+            if plan.announcements:
+                write_changes(connection, plan.announcements)
             restarted = [(thing_id,) for thing_id in plan.lives_restarted]
             connection.executemany(_FORGET_POINTS, restarted)
             connection.executemany(_FORGET_ROLLUPS, restarted)

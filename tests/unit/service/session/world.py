@@ -19,6 +19,7 @@ from twinhub.model.commands import ThingCommand
 from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import JsonValue, Pointer
 from twinhub.service.live import LiveHub
+from twinhub.service.permissions import PermissionService
 from twinhub.service.policies import PolicyService
 from twinhub.service.search import SearchService
 from twinhub.service.session import Close, Session, SessionServices, SessionTasks
@@ -44,7 +45,8 @@ async def services(path: Path) -> AsyncIterator[SessionServices]:
             hub = asyncio.create_task(events.run())
             await asyncio.sleep(0)  # the hub subscribes to the bus in its first step: no event is missed
             try:
-                yield SessionServices(things, policies, SearchService(store, things), events, live)
+                yield SessionServices(things, policies, SearchService(store, things), events, live,
+                                      PermissionService(things, policies))
             finally:
                 hub.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -1,0 +1,386 @@
+"""Thing metadata (Ditto's `_metadata`): the tree beside a thing that mirrors its parts, written only through the
+headers of the commands that change the thing (pure).
+
+Ditto documents it in `basic-metadata.md`; its rules live in the things service
+(`things/service/.../persistence/actors/strategies/commands/AbstractThingCommandStrategy.java`,
+`MetadataFromCommand.java`, `MetadataWildcardValidator.java`, `MetadataFieldsWildcardResolver.java`,
+`.../strategies/events/AbstractThingEventStrategy.java`) and in the headers model
+(`base/model/.../headers/metadata/DefaultMetadataHeader(Key|s).java`):
+
+* `put-metadata` is a JSON array of `{"key": <pointer relative to the resource>, "value": <json>}` (entries that are
+  no object are skipped); a key `*/k` sets `k` beside every leaf the written value has, other `/*/` keys expand over
+  the thing's features, properties or attributes as `expand` says. Wildcard keys apply first, specific keys after
+  them, so a specific key overrides a wildcard one. The result replaces the metadata at the resource.
+* `delete-metadata` and `get-metadata` are comma-separated pointers relative to the resource (`*` alone: all of it;
+  wildcards expand over the existing thing). Deleting drops objects left empty.
+* Only one of the three headers per command: 400 `things:metadata.headersconflict`.
+* Metadata of removed data goes with it: deleting a part deletes its metadata, a merge patch's nulls delete the
+  metadata at their paths, and modifying a part to `{}` empties the metadata at it (Ditto's event strategies).
+  Beyond Ditto, which keeps it, the metadata of data that a modification or merge replaced away (a key the new
+  value lacks, an object become a scalar) goes too, and so does that of nulls deeper than a patch's first level.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from twinhub.model.errors import HeaderInvalid, MetadataHeadersConflict, MetadataWildcardInvalid
+from twinhub.model.json import dumps, loads
+from twinhub.model.pointer import delete_at, format_pointer, get_at, set_at
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
+
+__all__ = [
+    "DELETE_METADATA",
+    "DITTO_METADATA",
+    "GET_METADATA",
+    "METADATA_FIELD",
+    "PUT_METADATA",
+    "MetadataEntry",
+    "MetadataHeaders",
+    "changed_metadata",
+    "parse_metadata_headers",
+    "readable_metadata",
+    "retrieved_metadata",
+]
+
+PUT_METADATA: Final = "put-metadata"
+GET_METADATA: Final = "get-metadata"
+DELETE_METADATA: Final = "delete-metadata"
+DITTO_METADATA: Final = "ditto-metadata"  # the response header that answers `get-metadata`
+METADATA_FIELD: Final = "_metadata"
+WILDCARD: Final = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataEntry:
+    """One `put-metadata` entry: `value` at `key` (relative to the command's resource)."""
+
+    key: Pointer
+    value: JsonValue
+
+    @property
+    def applies_to_all_leaves(self) -> bool:
+        return self.key[0] == WILDCARD
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataHeaders:
+    """The metadata headers of one command; at most one of them is non-empty."""
+
+    put: tuple[MetadataEntry, ...] = ()
+    get: tuple[Pointer, ...] = ()
+    delete: tuple[Pointer, ...] = ()
+
+
+def parse_metadata_headers(put: str | None, get: str | None, delete: str | None, *,
+                           query: bool) -> MetadataHeaders | None:
+    """The metadata headers as sent (None where absent), or None when none is; raises 400 `header.invalid` for a
+    malformed one and `things:metadata.headersconflict` when more than one comes (`query`: on a retrieve)."""
+    if put is None and get is None and delete is None:
+        return None
+    if (put is not None) + (get is not None) + (delete is not None) > 1:
+        raise MetadataHeadersConflict(query=query)
+    return MetadataHeaders(
+        put=() if put is None else _parse_put(put),
+        get=() if get is None else _parse_pointers(GET_METADATA, get),
+        delete=() if delete is None else _parse_pointers(DELETE_METADATA, delete),
+    )
+
+
+def _parse_put(text: str) -> tuple[MetadataEntry, ...]:
+    if not text:
+        return ()
+    try:
+        parsed = loads(text)
+    except ValueError:
+        raise HeaderInvalid(PUT_METADATA, text, "MetadataHeaders") from None
+    if not isinstance(parsed, list):
+        raise HeaderInvalid(PUT_METADATA, text, "MetadataHeaders")
+    entries: dict[tuple[Pointer, str], MetadataEntry] = {}
+    for item in parsed:
+        if not isinstance(item, dict):  # Ditto filters what is not an object
+            continue
+        key, value = item.get("key", MISSING), item.get("value", MISSING)
+        if not isinstance(key, str) or value is MISSING:
+            raise HeaderInvalid(PUT_METADATA, text, "MetadataHeaders")
+        pointer = _pointer(key)
+        if not pointer:
+            raise HeaderInvalid(PUT_METADATA, text, "MetadataHeaders")
+        entries[(pointer, _value_text(value))] = MetadataEntry(pointer, value)
+    # Ditto's order (DefaultMetadataHeaderKey.compareTo): wildcard keys before specific ones, each by key text,
+    # equal keys by value text; applied in that order, so the last one wins.
+    order = sorted(entries.items(), key=lambda item: (not item[1].applies_to_all_leaves,
+                                                      format_pointer(item[1].key), item[0][1]))
+    return tuple(entry for _, entry in order)
+
+
+def _value_text(value: JsonValue) -> str:
+    return value if isinstance(value, str) else dumps(value).decode()
+
+
+def _parse_pointers(name: str, text: str) -> tuple[Pointer, ...]:
+    pointers = [_pointer(part.strip()) for part in text.split(",") if part.strip()]
+    if not pointers:
+        raise HeaderInvalid(name, text, "comma separated list of JSON pointers")
+    return tuple(dict.fromkeys(pointers))
+
+
+def _pointer(text: str) -> Pointer:
+    """A metadata pointer: Ditto's JsonPointer, leading and one trailing slash optional, `~0` for `~`."""
+    body = text[1:] if text.startswith("/") else text
+    if body.endswith("/"):
+        body = body[:-1]
+    if not body:
+        return ()
+    keys = body.split("/")
+    if "" in keys:
+        raise HeaderInvalid("metadata", text, "JSON pointer")
+    return tuple(key.replace("~0", "~") for key in keys)
+
+
+# -- wildcards (MetadataWildcardValidator's expressions, matched against the key as `/a/b` text) ------------------
+
+_PROPS = r"(properties|desiredProperties)"
+_THING_FEATURES_AND_PROPERTIES = re.compile(rf"/?features/\*/{_PROPS}/\*/(?!\*).*")
+_THING_FEATURES_WITH_ID_ONLY = re.compile(rf"/?features/\*/{_PROPS}/(?!\*).*/(?!\*).*")
+_THING_FEATURES_WITH_PROPERTIES_ONLY = re.compile(rf"/?features/(?!\*).*/{_PROPS}/\*/(?!\*/).*")
+_THING_FEATURES_DEFINITION = re.compile(r"/?features/\*/definition/(?!\*).*")
+_ATTRIBUTES = re.compile(r"/?attributes/\*/(?!\*).*")
+_LEAF = re.compile(r"/?\*/(?!\*/).*")
+_FEATURES = re.compile(rf"/?\*/{_PROPS}/\*/(?!\*).*")
+_FEATURES_WITH_ID_ONLY = re.compile(rf"/?\*/{_PROPS}/(?!\*).*/(?!\*).*")
+_FEATURES_WITH_PROPERTIES_ONLY = re.compile(rf"/?(?!\*).*/{_PROPS}/\*/(?!\*).*")
+_FEATURES_DEFINITION = re.compile(r"/?\*/definition/(?!\*).*")
+_FEATURE_PROPERTY = re.compile(rf"/?{_PROPS}/\*/(?!\*).*")
+
+_VALID: Final = {
+    "thing": (_THING_FEATURES_AND_PROPERTIES, _THING_FEATURES_WITH_PROPERTIES_ONLY, _THING_FEATURES_WITH_ID_ONLY,
+              _THING_FEATURES_DEFINITION, _ATTRIBUTES, _LEAF),
+    "features": (_FEATURES, _FEATURES_WITH_PROPERTIES_ONLY, _FEATURES_WITH_ID_ONLY, _FEATURES_DEFINITION),
+    "feature": (_FEATURE_PROPERTY, _FEATURES_WITH_ID_ONLY, _FEATURES_WITH_PROPERTIES_ONLY),
+    "other": (_LEAF,),
+}
+
+
+def _has_wildcard(key: Pointer) -> bool:
+    return "/*/" in format_pointer(key)  # as Ditto: a trailing `*` is a plain key
+
+
+def _level(path: Pointer) -> str:
+    if not path:
+        return "thing"
+    if path == ("features",):
+        return "features"
+    if len(path) == 2 and path[0] == "features":
+        return "feature"
+    return "other"
+
+
+def _validate(path: Pointer, key: Pointer, header: str) -> None:
+    text = format_pointer(key)
+    if not any(pattern.fullmatch(text) for pattern in _VALID[_level(path)]):
+        raise MetadataWildcardInvalid(text, header)
+
+
+def expand(path: Pointer, value: JsonValue, key: Pointer, header: str) -> list[Pointer]:
+    """The keys (relative to `path`) a wildcard `key` stands for, given `value`, the resource's value the
+    command writes (put) or holds (get, delete); raises `header.invalid` for a wildcard the resource refuses."""
+    _validate(path, key, header)
+    level = _level(path)
+    if level == "thing" and isinstance(value, dict):
+        return _expand_on_thing(value, key)
+    if level == "features" and isinstance(value, dict):
+        return _expand_on_features(value, key)
+    if level == "feature" and isinstance(value, dict):
+        return _expand_on_feature(value, key)
+    if level == "other" and _LEAF.fullmatch(format_pointer(key)):
+        return [leaf + key[1:2] for leaf in _leaves(value)]
+    return []
+
+
+def _objects(value: JsonValue) -> dict[str, JsonObject]:
+    return {k: v for k, v in value.items() if isinstance(v, dict)} if isinstance(value, dict) else {}
+
+
+def _expand_on_thing(thing: JsonObject, key: Pointer) -> list[Pointer]:
+    text = format_pointer(key)
+    features = _objects(thing.get("features"))
+    if _THING_FEATURES_AND_PROPERTIES.fullmatch(text):
+        return [("features", f, key[2], p, *key[4:]) for f, feature in features.items()
+                for p in _objects_keys(feature.get(key[2]))]
+    if _THING_FEATURES_WITH_ID_ONLY.fullmatch(text):
+        return [("features", f, *key[2:]) for f in features]
+    if _THING_FEATURES_WITH_PROPERTIES_ONLY.fullmatch(text):
+        feature = features.get(key[1], {})
+        return [("features", key[1], key[2], p, *key[4:]) for p in _objects_keys(feature.get(key[2]))]
+    if _THING_FEATURES_DEFINITION.fullmatch(text):
+        return [("features", f, "definition", *key[3:]) for f in features]
+    if _ATTRIBUTES.fullmatch(text):
+        return [("attributes", a, key[2]) for a in _objects_keys(thing.get("attributes"))]
+    return [leaf + key[1:2] for leaf in _leaves(thing)]  # `*/k`
+
+
+def _expand_on_features(features: JsonObject, key: Pointer) -> list[Pointer]:
+    text = format_pointer(key)
+    found = _objects(features)
+    if _FEATURES.fullmatch(text):
+        return [(f, key[1], p, *key[3:]) for f, feature in found.items() for p in _objects_keys(feature.get(key[1]))]
+    if _FEATURES_WITH_ID_ONLY.fullmatch(text):
+        return [(f, *key[1:]) for f in found]
+    if _FEATURES_DEFINITION.fullmatch(text):
+        return [(f, "definition", *key[2:]) for f in found]
+    feature = found.get(key[0], {})  # `{feature}/properties/*/k`
+    return [(key[0], key[1], p, *key[3:]) for p in _objects_keys(feature.get(key[1]))]
+
+
+def _expand_on_feature(feature: JsonObject, key: Pointer) -> list[Pointer]:
+    if _FEATURE_PROPERTY.fullmatch(format_pointer(key)):
+        return [(key[0], p, *key[2:]) for p in _objects_keys(feature.get(key[0]))]
+    return []  # the other expressions Ditto admits here resolve to nothing sensible
+
+
+def _objects_keys(value: JsonValue) -> list[str]:
+    return list(value) if isinstance(value, dict) else []
+
+
+def _leaves(value: JsonValue, at: Pointer = ()) -> list[Pointer]:
+    """The paths of the leaves of `value` (everything that is no object; a merge patch's nulls delete, they are
+    no leaves written); a scalar value is its own leaf."""
+    if not isinstance(value, dict):
+        return [] if value is None and at else [at]
+    found: list[Pointer] = []
+    for key, child in value.items():
+        if not key.startswith("_"):
+            found.extend(_leaves(child, (*at, key)))
+    return found
+
+
+# -- the metadata a command leaves --------------------------------------------------------------------------------
+
+
+def changed_metadata(metadata: JsonObject | None, action: str, path: Pointer, value: JsonValue,
+                     before: JsonValue | Missing, after: JsonValue | Missing,
+                     headers: MetadataHeaders | None) -> JsonObject | None:
+    """The thing's metadata after a command (`action` modify, merge or delete at `path` with `value`) given its
+    `metadata` before (None: none), the data at the resource `before` and `after` it (MISSING: none) and the
+    command's metadata `headers`; None when the thing has none."""
+    relative = _relative(metadata, path)
+    if headers is not None and headers.put and action != "delete" and not (value is None and action == "merge"):
+        for entry in _expanded(path, value, headers.put):
+            relative = set_at(relative or {}, entry.key, entry.value)
+        metadata = _put_at(metadata, path, relative or {})
+    elif headers is not None and headers.delete and relative is not None:
+        if headers.delete == ((WILDCARD,),):
+            relative = {}
+        else:
+            for pointer in _resolved(path, before, headers.delete, DELETE_METADATA):
+                relative = delete_at(relative, pointer)
+            relative = _without_empty_objects(relative)
+        metadata = _put_at(metadata, path, relative)
+    if metadata is None:
+        return None
+    if action == "delete" or (action == "merge" and value is None):
+        return (delete_at(metadata, path) if path else {}) or None
+    for gone in [*_removed(before, after), *(_nulls(value) if action == "merge" else ())]:
+        metadata = delete_at(metadata, path + gone)
+    if action == "modify" and value == {}:
+        metadata = _put_at(metadata, path, {})
+    return metadata or None
+
+
+def _removed(before: JsonValue | Missing, after: JsonValue | Missing, at: Pointer = ()) -> list[Pointer]:
+    """The keys of data in `before` that `after` no longer has (an object replaced by a scalar loses them all);
+    beyond Ditto, which keeps the metadata of data a modification replaced away, their metadata goes with them."""
+    if not isinstance(before, dict):
+        return []
+    if not isinstance(after, dict):
+        return [(*at, key) for key in before]
+    found: list[Pointer] = []
+    for key, child in before.items():
+        if key not in after:
+            found.append((*at, key))
+        elif isinstance(child, dict):
+            found.extend(_removed(child, after[key], (*at, key)))
+    return found
+
+
+def _relative(metadata: JsonObject | None, path: Pointer) -> JsonObject | None:
+    if metadata is None:
+        return None
+    found = get_at(metadata, path)
+    return found if isinstance(found, dict) else None
+
+
+def _put_at(metadata: JsonObject | None, path: Pointer, relative: JsonObject) -> JsonObject:
+    return relative if not path else set_at(metadata or {}, path, relative)
+
+
+def _expanded(path: Pointer, value: JsonValue, entries: tuple[MetadataEntry, ...]) -> list[MetadataEntry]:
+    expanded: list[MetadataEntry] = []
+    for entry in entries:
+        if _has_wildcard(entry.key):
+            expanded.extend(MetadataEntry(key, entry.value) for key in expand(path, value, entry.key, PUT_METADATA))
+        else:
+            expanded.append(entry)
+    return expanded
+
+
+def _resolved(path: Pointer, value: JsonValue | Missing, pointers: tuple[Pointer, ...], header: str) -> list[Pointer]:
+    resolved: list[Pointer] = []
+    for pointer in pointers:
+        if _has_wildcard(pointer):
+            resolved.extend(expand(path, None if value is MISSING else value, pointer, header))
+        else:
+            resolved.append(pointer)
+    return list(dict.fromkeys(resolved))
+
+
+def _without_empty_objects(value: JsonObject) -> JsonObject:
+    kept: JsonObject = {}
+    for key, child in value.items():
+        if isinstance(child, dict):
+            child = _without_empty_objects(child)
+            if not child:
+                continue
+        kept[key] = child
+    return kept
+
+
+def _nulls(patch: JsonValue, at: Pointer = ()) -> list[Pointer]:
+    if not isinstance(patch, dict):
+        return []
+    found: list[Pointer] = []
+    for key, child in patch.items():
+        found.extend([(*at, key)] if child is None else _nulls(child, (*at, key)))
+    return found
+
+
+# -- reading ------------------------------------------------------------------------------------------------------
+
+
+def retrieved_metadata(metadata: JsonObject | None, path: Pointer, value: JsonValue,
+                       pointers: tuple[Pointer, ...]) -> JsonObject:
+    """What `get-metadata` answers in `ditto-metadata` for the resource at `path` (holding `value`): the metadata
+    at each pointer relative to it (`*` alone: all of it), `{}` when there is none."""
+    relative = _relative(metadata, path)
+    if relative is None:
+        return {}
+    if pointers == ((WILDCARD,),):
+        return relative
+    answer: JsonObject = {}
+    for pointer in _resolved(path, value, pointers, GET_METADATA):
+        found = get_at(relative, pointer)
+        if found is not MISSING:
+            answer = set_at(answer, pointer, found)
+    return answer
+
+
+def readable_metadata(metadata: JsonValue, visible: JsonValue) -> JsonValue:
+    """`metadata` where both it and the data at the same path are readable: `metadata` is the READ view of the
+    `_metadata` tree, `visible` the READ view of that same tree read as if it were thing data. So the metadata of
+    a revoked path never shows, even where `thing:/_metadata` is granted."""
+    if isinstance(metadata, dict) and isinstance(visible, dict):
+        return {key: readable_metadata(child, visible[key]) for key, child in metadata.items() if key in visible}
+    return metadata
