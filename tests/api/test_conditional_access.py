@@ -194,15 +194,18 @@ def test_a_condition_on_readable_fields_is_evaluated(as_user: Users, shared: str
     assert body["message"] != UNREADABLE
 
 
-def test_the_condition_is_checked_before_the_write_permission_but_not_before_existence(as_user: Users,
-                                                                                      shared: str) -> None:
-    """Ditto checks the condition's fields before the command's permission (412 before 403); a caller who may read
-    nothing of the thing still gets 404, so that a condition does not reveal that the thing exists."""
+def test_the_condition_is_checked_before_the_write_permission(as_user: Users, shared: str) -> None:
+    """Ditto checks the condition's fields before the command's permission (412 before 403), for a caller who may
+    read nothing of the thing as well (ThingCommandEnforcement.authorizeByPolicyOrThrow:
+    enforceReadPermissionOnCondition comes first, whatever the caller may read); without a condition that caller's
+    write is 403, as any unauthorized write."""
     condition = {"condition": "exists(attributes/secret)"}
     assert_error(as_user("bob").put(f"/things/{shared}/policyId", json="x:y", params=condition), 412,
                  "things:condition.failed")
-    assert_error(as_user("mallory").put(f"/things/{shared}/attributes/model", json="T2", params=condition), 404,
-                 "things:thing.notfound")
+    assert_error(as_user("mallory").put(f"/things/{shared}/attributes/model", json="T2", params=condition), 412,
+                 "things:condition.failed")
+    assert_error(as_user("mallory").put(f"/things/{shared}/attributes/model", json="T2"), 403,
+                 "things:attribute.notmodifiable")
 
 
 def test_websocket_conditions_name_only_readable_fields(server: Server, shared: str) -> None:

@@ -67,8 +67,9 @@ def test_references_fail_with_dittos_codes(as_user: Users, source: str) -> None:
 
 
 def test_a_copy_the_caller_could_not_write_needs_allow_policy_lockout(as_user: Users, thing_id: str) -> None:
-    """authorizeCreatePolicy: a copy granting bob READ only on `policy:/` is 403 `policies:policy.notcreatable`
-    for him; with `allow-policy-lockout` it is created (alice keeps WRITE), and bob writes the thing it governs."""
+    """authorizeCreatePolicy: a copy granting bob READ only on `policy:/` is refused for him, and so is the thing:
+    403 `things:thing.notcreatable` (ThingEnforcerActor.reportInitialPolicyCreationFailure); with
+    `allow-policy-lockout` it is created (alice keeps WRITE), and bob writes the thing it governs."""
     alice, bob = as_user("alice"), as_user("bob")
     policy = {"entries": {
         "owner": {"subjects": {"nginx:alice": {"type": "t"}}, "resources": {"thing:/": ALL, "policy:/": ALL}},
@@ -76,7 +77,7 @@ def test_a_copy_the_caller_could_not_write_needs_allow_policy_lockout(as_user: U
                 "resources": {"thing:/": ALL, "policy:/": {"grant": ["READ"], "revoke": []}}}}}
     assert alice.put(f"/things/{thing_id}", json={"_policy": policy}).status_code == 201
     new = f"/things/{thing_id}-locked"
-    assert_error(bob.put(new, json={"_copyPolicyFrom": thing_id}), 403, "policies:policy.notcreatable")
+    assert_error(bob.put(new, json={"_copyPolicyFrom": thing_id}), 403, "things:thing.notcreatable")
     response = bob.put(new, params={"allow-policy-lockout": "true"}, json={"_copyPolicyFrom": thing_id})
     assert response.status_code == 201, response.text
     assert bob.put(f"{new}/attributes/a", json=1).status_code == 201

@@ -60,8 +60,10 @@ def test_others_cannot_see_a_thing_they_have_no_entry_for(as_user: Users, thing_
     mallory = as_user("mallory")
     assert_error(mallory.get(f"/things/{thing_id}"), 404, "things:thing.notfound")
     assert_error(mallory.get(f"/things/{thing_id}/attributes/model"), 404, "things:thing.notfound")
-    assert_error(mallory.put(f"/things/{thing_id}/attributes/model", json="x"), 404, "things:thing.notfound")
-    assert_error(mallory.delete(f"/things/{thing_id}"), 404, "things:thing.notfound")
+    # a write is refused as such, readable or not (ThingCommandEnforcement.authorizeByPolicyOrThrow;
+    # ThingCommandEnforcementTest.rejectByPolicy: an empty policy, a read 404, a modify 403)
+    assert_error(mallory.put(f"/things/{thing_id}/attributes/model", json="x"), 403, "things:attribute.notmodifiable")
+    assert_error(mallory.delete(f"/things/{thing_id}"), 403, "things:thing.notdeletable")
     assert_error(mallory.get(f"/policies/{thing_id}"), 404, "policies:policy.notfound")
     assert mallory.get("/things", params={"ids": thing_id}).json() == []
     assert as_user("alice").get(f"/things/{thing_id}/attributes/model").json() == "T1"
@@ -270,7 +272,9 @@ def test_inline_policy_on_create(as_user: Users, thing_id: str) -> None:
 def test_inline_policy_that_locks_out_the_creator_needs_allow_policy_lockout(as_user: Users, thing_id: str) -> None:
     body = {"_policy": {"entries": {"bob": owner("bob")}}}
     alice = as_user("alice")
-    assert_error(alice.put(f"/things/{thing_id}", json=body), 403, "policies:policy.notcreatable")
+    # the policy's refusal (PolicyCommandEnforcement.authorizeCreatePolicy) refuses the thing, with its status
+    # (ThingEnforcerActor.reportInitialPolicyCreationFailure)
+    assert_error(alice.put(f"/things/{thing_id}", json=body), 403, "things:thing.notcreatable")
     assert_error(alice.put(f"/things/{thing_id}", json=body, params={"allow-policy-lockout": "true"}), 403,
                  "things:thing.notcreatable")  # the new policy does not let alice write the thing
     assert_error(as_user("bob").get(f"/things/{thing_id}"), 404, "things:thing.notfound")

@@ -158,15 +158,16 @@ def test_bad_requests_get_dittos_400s(client: httpx.Client, lamp: str, models: M
 
 def test_only_who_may_write_the_whole_thing_may_migrate(client: httpx.Client, thing_id: str, models: Models,
                                                        as_user: Callable[[str], httpx.Client]) -> None:
-    """Authorized like a modify of the whole thing: a reader gets 403 `things:thing.notmodifiable`, a stranger and
-    an unknown thing 404."""
+    """Authorized like a modify of the whole thing: a reader gets 403 `things:thing.notmodifiable`, and so does a
+    stranger (an unauthorized modify is 403 whether the thing is readable or not, as ThingCommandEnforcement
+    .authorizeByPolicyOrThrow answers it); an unknown thing is 404."""
     policy = owner_and("reader", {"thing:/": {"grant": ["READ"], "revoke": []}})
     assert client.put(f"/things/{thing_id}", json={**models.thing(), "_policy": policy}).status_code == 201
     body = {"thingDefinitionUrl": models.lamp_next, "migrationPayload": _coffee(models)}
     assert_error(as_user("reader").post(f"/things/{thing_id}/migrateDefinition", json=body), 403,
                  "things:thing.notmodifiable")
-    assert_error(as_user("stranger").post(f"/things/{thing_id}/migrateDefinition", json=body), 404,
-                 "things:thing.notfound")
+    assert_error(as_user("stranger").post(f"/things/{thing_id}/migrateDefinition", json=body), 403,
+                 "things:thing.notmodifiable")
     assert_error(client.post(f"/things/{thing_id}x/migrateDefinition", json=body), 404, "things:thing.notfound")
 
 

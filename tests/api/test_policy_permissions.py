@@ -38,7 +38,7 @@ def test_other_permission_names_grant_nothing(as_user: Users, thing_id: str) -> 
         "resources": {"thing:/": others, "policy:/": others, "message:/": others}}}}
     assert alice.put(f"/policies/{thing_id}", json=policy).status_code == 204
     assert bob.get(f"/things/{thing_id}").status_code == 404
-    assert bob.put(f"/things/{thing_id}/attributes/a", json=2).status_code == 404
+    assert bob.put(f"/things/{thing_id}/attributes/a", json=2).status_code == 403  # no WRITE, readable or not
     assert bob.get(f"/policies/{thing_id}").status_code == 404
     assert bob.get("/search/things", params={"filter": f'eq(thingId,"{thing_id}")'}).json()["items"] == []
     assert alice.get(f"/things/{thing_id}/attributes/a").json() == 1

@@ -304,14 +304,17 @@ def test_references_to_other_policies_are_checked_against_them(
 def test_a_thing_created_with_an_inline_policy_gets_the_same_reference_checks_and_grants(
         client: httpx.Client, bob: httpx.Client, thing_id: str, template: str) -> None:
     """A thing created with `_policy` creates that policy (Ditto's CreateThing with an inline policy): its import
-    references are checked like a policy's (400 `policies:import.invalid` for a missing entry, nothing created) and
-    grant what they reference."""
+    references are checked like a policy's (PolicyImportsPreEnforcer, in the policies service: 400
+    `policies:import.invalid` for a missing entry, which refuses the thing with its status, 400
+    `things:thing.notcreatable`, ThingEnforcerActor.reportInitialPolicyCreationFailure; nothing created) and grant
+    what they reference."""
     def inline(label: str) -> dict[str, object]:
         return {"_policy": {"imports": {template: {}}, "entries": {
             "owner": OWNER, "ops": member("bob", references=[{"import": template, "entry": label}])}},
             "features": {"lamp": {}}}
 
-    assert_error(client.put(f"/things/{thing_id}", json=inline("nope")), 400, "policies:import.invalid")
+    body = assert_error(client.put(f"/things/{thing_id}", json=inline("nope")), 400, "things:thing.notcreatable")
+    assert "A reference targets entry 'nope'" in str(body["message"])
     assert client.get(f"/things/{thing_id}").status_code == 404
     assert client.put(f"/things/{thing_id}", json=inline("operator")).status_code == 201
     assert bob.put(f"/things/{thing_id}/features/lamp/properties", json={"on": True}).status_code == 201

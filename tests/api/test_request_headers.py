@@ -1,13 +1,19 @@
-"""Ditto headers as HTTP headers or query parameters (the query parameter wins), the echoed correlation-id,
+"""Ditto headers as HTTP headers or query parameters (both ways only with one value), the echoed correlation-id,
 and the `Location` of what a write created. Repeated and oversized headers: `test_header_limits.py`."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from urllib.parse import quote
 
 import httpx
+import orjson
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
+from tests.api.helpers import assert_error
 from twinhub.testing import Server
 
 
@@ -27,18 +33,56 @@ def test_a_request_without_correlation_id_gets_a_fresh_uuid(client: httpx.Client
     assert first.headers["correlation-id"] != second.headers["correlation-id"]
 
 
-def test_the_query_parameter_wins_over_the_header(client: httpx.Client, thing_id: str) -> None:
+DIVERGENT_MESSAGE = "was provided as header as well as query parameter with divergent values!"
+# Ditto's `query-params-as-headers` (gateway.conf) with a valid value and a divergent valid one each.
+_DIVERGENT = {
+    "timeout": ("5s", "6s"), "response-required": ("true", "false"), "channel": ("twin", "live"),
+    "requested-acks": ("twin-persisted", "[]"), "correlation-id": ("from-query", "from-header"),
+    "condition": ("exists(thingId)", "exists(policyId)"), "allow-policy-lockout": ("true", "false"),
+    "at-historical-revision": ("1", "2"), "live-channel-timeout-strategy": ("fail", "use-twin"),
+}
+
+
+def test_a_ditto_header_as_query_parameter_and_header_must_not_diverge(client: httpx.Client, thing_id: str) -> None:
+    """RootRouteHeadersStepBuilder.QueryParametersStep.avoidConflictingHeaders: a query parameter of
+    `query-params-as-headers` whose header comes with another value is GatewayDuplicateHeaderException (400
+    `gateway:duplicate.header.field`, "<name> was provided as header as well as query parameter with divergent
+    values!"); nothing is read or written."""
+    assert client.put(f"/things/{thing_id}", json={"attributes": {"a": 0}}).status_code == 201
+    for name, (query, header) in _DIVERGENT.items():
+        for method, path, body in (("GET", f"/things/{thing_id}", None),
+                                   ("PUT", f"/things/{thing_id}/attributes/a", 1)):
+            response = client.request(method, path, json=body, params={name: query}, headers={name: header})
+            error = assert_error(response, 400, "gateway:duplicate.header.field")
+            assert error["message"] == f"<{name}> {DIVERGENT_MESSAGE}"
+    assert client.get(f"/things/{thing_id}/attributes/a").json() == 0
+
+
+def test_a_ditto_header_as_query_parameter_and_header_may_agree(client: httpx.Client, thing_id: str) -> None:
+    """avoidConflictingHeaders refuses divergent values only: the same value both ways is that header."""
     client.put(f"/things/{thing_id}", json={"attributes": {"a": 0}})
-    read = client.get(f"/things/{thing_id}", params={"correlation-id": "from-query"},
-                      headers={"correlation-id": "from-header"})
-    assert read.headers["correlation-id"] == "from-query"
-    # response-required=false as a header, true as a parameter: the write answers 204, not 202.
-    write = client.put(f"/things/{thing_id}/attributes/a", json=1, params={"response-required": "true"},
+    same = {"correlation-id": "both-ways"}
+    assert client.get(f"/things/{thing_id}", params=same, headers=same).headers["correlation-id"] == "both-ways"
+    write = client.put(f"/things/{thing_id}/attributes/a", json=1, params={"response-required": "false"},
                        headers={"response-required": "false"})
-    assert write.status_code == 204
-    invalid = client.put(f"/things/{thing_id}/attributes/a", json=1, params={"timeout": "0"},
-                         headers={"timeout": "nonsense"})
-    assert invalid.status_code == 202  # the header's invalid timeout is not read at all
+    assert write.status_code == 202
+
+
+def test_divergent_ditto_headers_are_refused_before_authentication(server: Server, thing_id: str) -> None:
+    """RootRoute.api builds the Ditto headers (withQueryParameters) before `apiAuthentication`: the divergent
+    header is the answer even to a request without credentials, and a request that agrees is the 401."""
+    url = f"{server.base_url}/api/2/things/{thing_id}"
+    assert_error(httpx.get(url, params={"timeout": "1s"}, headers={"timeout": "2s"}), 400,
+                 "gateway:duplicate.header.field")
+    assert httpx.get(url, params={"timeout": "1s"}, headers={"timeout": "1s"}).status_code == 401
+
+
+def test_fields_is_no_ditto_header(client: httpx.Client, thing_id: str) -> None:
+    """`fields` is a query parameter of the routes (ThingsParameter.FIELDS), not in `query-params-as-headers`: an
+    HTTP header of that name diverges from nothing."""
+    client.put(f"/things/{thing_id}", json={"attributes": {"a": 0}})
+    read = client.get(f"/things/{thing_id}", params={"fields": "thingId"}, headers={"fields": "attributes"})
+    assert read.json() == {"thingId": thing_id}
 
 
 def test_the_last_of_repeated_query_parameters_counts(client: httpx.Client, thing_id: str) -> None:
@@ -72,3 +116,17 @@ def test_location_names_what_a_write_created(server: Server, client: httpx.Clien
                                                   "thing:/": {"grant": ["READ", "WRITE"], "revoke": []}}}}}
     assert client.put(f"/policies/{policy_id}", json=policy).headers["location"] == \
         f"{server.base_url}/api/2/policies/{policy_id}"
+
+
+def test_the_websocket_upgrade_refuses_divergent_ditto_headers(server: Server) -> None:
+    """RootRoute.ws builds the upgrade's Ditto headers with the same QueryParametersStep as `/api`: a divergent
+    `declared-acks` is 400 `gateway:duplicate.header.field` before any session opens; agreeing values open one."""
+    url = server.base_url.replace("http", "ws", 1) + "/ws/2?declared-acks=custom:one"
+    authorization = ("authorization", "Basic " + base64.b64encode(b"ditto:ditto").decode())
+    with pytest.raises(InvalidStatus) as refused:
+        connect(url, additional_headers=[authorization, ("declared-acks", "custom:two")], open_timeout=10)
+    response = refused.value.response
+    assert response.status_code == 400
+    assert orjson.loads(response.body or b"{}")["error"] == "gateway:duplicate.header.field"
+    with connect(url, additional_headers=[authorization, ("declared-acks", "custom:one")], open_timeout=10):
+        pass

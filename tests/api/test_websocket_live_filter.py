@@ -120,13 +120,16 @@ def test_a_live_command_filter_on_the_action(server: Server, thing: str) -> None
 
 def test_a_filtered_out_message_is_acknowledged_weakly(server: Server, client: httpx.Client, thing: str) -> None:
     """WebSocketRoute.issuePotentialWeakAcknowledgements: a signal a session's filter drops is answered with weak
-    acknowledgements of the labels it requested, so its sender need not wait for the timeout."""
+    acknowledgements of the labels it requested, so its sender need not wait for the timeout. The `live-response`
+    MessageCommandAckRequestSetter adds to them (a response is required) has nobody to answer it: 408 there, so the
+    aggregation is 424, at once (no session receives the message)."""
     labels = [f"custom:{uuid.uuid4().hex[:8]}", f"custom:{uuid.uuid4().hex[:8]}"]
     with open_socket(server.base_url, query=f"declared-acks={','.join(labels)}") as device:
         _start(device, "MESSAGES", 'eq(topic:subject,"other")')
         response = client.post(f"/things/{thing}/inbox/messages/ping", json="ping",
                                headers={"timeout": "20", "requested-acks": ",".join(labels)})
-    assert response.status_code == 200, response.text  # at once, not after the timeout (408)
+    assert response.status_code == 424, response.text  # at once, not after the timeout
+    assert response.json()["live-response"]["status"] == 408
     for label in labels:
         assert response.json()[label]["status"] == 200
         assert response.json()[label]["headers"]["ditto-weak-ack"] is True

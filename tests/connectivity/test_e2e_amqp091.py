@@ -120,7 +120,8 @@ async def test_the_reply_target_answers_the_device_at_its_reply_to(
                for message in await take_several(amqp_peer, replies, 2)}
     assert answers["asked-1"]["status"] == 204
     assert answers["asked-1"]["topic"] == f"{mine.replace(':', '/')}/things/twin/commands/merge"
-    assert (answers["asked-2"]["status"], answers["asked-2"]["value"]["error"]) == (404, "things:thing.notfound")
+    # a write without WRITE is 403, readable or not (ThingCommandEnforcement.authorizeByPolicyOrThrow)
+    assert (answers["asked-2"]["status"], answers["asked-2"]["value"]["error"]) == (403, "things:thing.notmodifiable")
     assert answers["asked-2"]["topic"].endswith("/things/twin/errors")
 
 

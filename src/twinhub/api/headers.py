@@ -43,6 +43,14 @@ from twinhub.service.live import new_correlation_id
 
 _IF_EQUAL: tuple[IfEqual, ...] = ("update", "skip", "skip-minimizing-merge")
 
+# The query parameters that are Ditto headers (Ditto's `gateway.conf` `query-params-as-headers`): one that comes
+# both ways must come with one value.
+QUERY_PARAMS_AS_HEADERS = frozenset({
+    "accept", "channel", "correlation-id", "requested-acks", "declared-acks", "response-required", "timeout",
+    "live-channel-timeout-strategy", "allow-policy-lockout", "condition", "live-channel-condition",
+    "at-historical-revision", "at-historical-timestamp", "dry-run",
+})
+
 # Ditto's limit on a request's headers, names and values together (`ditto-edge-service.conf`
 # `ditto-headers-validator.max-bytes = 5k`).
 MAX_HEADERS_BYTES = 5 * 1024
@@ -100,10 +108,13 @@ def header_maps(request: HTTPConnection) -> tuple[Mapping[str, str], Mapping[str
 
 def check_request_headers(request: HTTPConnection) -> None:
     """Refuse what Ditto's gateway refuses before anything else: a header field that comes twice (400
-    `gateway:duplicate.header.field`, naming it) and headers larger than `MAX_HEADERS_BYTES` in all (431
-    `headers.too.large`; counted as Ditto counts them, each name's length plus its value's)."""
+    `gateway:duplicate.header.field`, naming it), headers larger than `MAX_HEADERS_BYTES` in all (431
+    `headers.too.large`; counted as Ditto counts them, each name's length plus its value's) and a Ditto header
+    that comes as query parameter and as HTTP header with divergent values (400 `gateway:duplicate.header.field`,
+    RootRouteHeadersStepBuilder.QueryParametersStep: before authentication, as there)."""
     raw: list[tuple[bytes, bytes]] = request.scope["headers"]
-    if _lookup(request).repeated:
+    lookup = _lookup(request)
+    if lookup.repeated:
         seen: set[bytes] = set()
         for name, _ in raw:
             if name in seen:
@@ -111,6 +122,9 @@ def check_request_headers(request: HTTPConnection) -> None:
             seen.add(name)
     if sum(len(name) + len(value) for name, value in raw) > MAX_HEADERS_BYTES:
         raise HeadersTooLarge(MAX_HEADERS_BYTES)
+    for key, text in lookup.query.items():  # most requests have no query string: nothing to do
+        if key in QUERY_PARAMS_AS_HEADERS and lookup.headers.get(key, text) != text:
+            raise DuplicateHeaderField(key, divergent=True)
 
 
 def query_param(request: HTTPConnection, name: str) -> str | None:

@@ -7,7 +7,9 @@
 
 A message needs WRITE on its `message:/` resource (the claim message none) and waits `timeout` (default
 10 s; claim 60 s, at most 10 min) for the first response: its status, body and content type are the
-answer; none in time is 408, `timeout=0` or `response-required=false` 202 at once.
+answer; none in time is 408, `timeout=0` or `response-required=false` 202 at once. Messages and live commands
+that requested custom acknowledgements (`live-response` added while a response is required, as Ditto's ack request
+setters do) are answered with their aggregation instead, as twin writes are.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from twinhub.model.errors import (
     ThingConditionFailed,
     TimeoutInvalid,
 )
-from twinhub.model.headers import parse_bool, parse_requested_acks, parse_timeout
+from twinhub.model.headers import live_requested_acks, parse_bool, parse_requested_acks, parse_timeout
 from twinhub.model.ids import parse_thing_id
 from twinhub.model.live import (
     CLAIM_SUBJECT,
@@ -126,9 +128,10 @@ async def _send(request: Request, ctx: Context, auth: AuthContext, message: Live
     if timeout == 0 and response_required:
         raise TimeoutInvalid("A timeout of 0 cannot be combined with 'response-required=true'.")
     acks_text = ditto_header(request, "requested-acks")
-    labels = parse_requested_acks(acks_text) if acks_text is not None else ()
-    if labels and timeout == 0:
+    requested = parse_requested_acks(acks_text) if acks_text is not None else None
+    if requested and timeout == 0:
         raise TimeoutInvalid("A timeout of 0 cannot be combined with requested acknowledgements.")
+    labels = live_requested_acks(requested, response_required=response_required)
     condition_text = ditto_header(request, "condition")
     condition = parse_condition(condition_text) if condition_text else None
     correlation_id = request_headers.correlation_id(request) or new_correlation_id()
@@ -259,12 +262,24 @@ async def live_command(request: Request, ctx: Context, auth: AuthContext, thing_
         check_http_patch(classify(path), value)  # the same MergeThing as the twin's, built before the channel
     timeout = headers.timeout if ditto_header(request, "timeout") is not None else MESSAGE_TIMEOUT
     correlation_id = headers.correlation_id or new_correlation_id()
-    command = LiveCommand(thing_id, action, path, value if action in ("modify", "merge") else MISSING, {
-        "correlation-id": correlation_id, "ditto-originator": auth.default_subject,
-        "timeout": _timeout_header(timeout), "response-required": str(headers.response_required).lower()})
+    acks_text = ditto_header(request, "requested-acks")  # validated by parse_headers, which set the twin's default
+    labels = live_requested_acks(None if acks_text is None else parse_requested_acks(acks_text),
+                                 response_required=headers.response_required)
+    command_headers = {"correlation-id": correlation_id, "ditto-originator": auth.default_subject,
+                       "timeout": _timeout_header(timeout), "response-required": str(headers.response_required).lower()}
+    if labels:
+        command_headers["requested-acks"] = orjson.dumps(labels).decode()
+    command = LiveCommand(thing_id, action, path, value if action in ("modify", "merge") else MISSING, command_headers)
+    echoed = {"correlation-id": correlation_id, **extra}
+    if headers.response_required and aggregates(labels):
+        acks = await collect_live_acks(
+            ctx.live, labels, lambda wait: ctx.live.send_command(command, auth.subjects, timeout=wait),
+            thing_id=thing_id, correlation_id=correlation_id, timeout=timeout)
+        status, aggregated = aggregate_acknowledgements({ack.label: ack for ack in acks})
+        answer = empty_response(status, echoed) if aggregated is MISSING else json_response(aggregated, status, echoed)
+        return _channel(answer, "live", {})
     response = await ctx.live.send_command(command, auth.subjects,
                                            timeout=timeout if headers.response_required else 0)
-    echoed = {"correlation-id": correlation_id, **extra}
     if not headers.response_required:
         return _channel(Response(status_code=202), "live", echoed)
     if isinstance(response, Unanswered):

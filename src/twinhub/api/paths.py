@@ -7,18 +7,32 @@ and every `ids` value is then decoded here. What the decoded text may contain is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import unquote, unquote_plus
 
 from starlette.requests import Request
 
-from twinhub.model.errors import JsonPointerInvalid, PolicyIdInvalid, ThingIdInvalid, TwinhubError
+from twinhub.model.errors import JsonPointerInvalid, PolicyIdInvalid, ResourceNotFound, ThingIdInvalid, TwinhubError
 
-__all__ = ["ALL_METHODS", "decode_keys", "decode_policy_id", "decode_thing_id", "query_values"]
+__all__ = ["ALL_METHODS", "check_route_segments", "decode_keys", "decode_policy_id", "decode_thing_id", "query_values"]
 
 # What a route registers when every method reaches its handler, which answers Ditto's 405 (with `Allow`) for the
 # ones its resource lacks (Starlette's own 405 would not be Ditto's error).
 ALL_METHODS = ["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS"]
+
+
+def check_route_segments(raw_path: bytes, segments: Sequence[str], matched: int) -> None:
+    """Raises 404 `gateway:resource.notfound` when one of the first `matched` `segments` (those Ditto's routes take
+    one by one, the rest being one key or a pointer) is empty.
+
+    Pekko's `segment()` matcher needs at least one character and `pathEndOrSingleSlash` takes one trailing slash
+    only, so `/things//x` or `/policies/{id}//entries` match no route of Ditto's: not an invalid id or key. An
+    empty last segment after the others, when the route takes every segment, is that one trailing slash."""
+    route = segments[:matched]
+    if matched >= len(segments) > 1:
+        route = route[:-1]
+    if "" in route:
+        raise ResourceNotFound(raw_path.decode("latin-1"))
 
 
 def _decode(text: str, error: Callable[[], TwinhubError]) -> str:

@@ -6,6 +6,8 @@ A resource key such as `thing:/features/lamp` spans several URL segments but is 
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -13,14 +15,14 @@ from starlette.routing import Route
 from twinhub.api.body import read_json, require_json
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, allows_policy_lockout, parse_headers
-from twinhub.api.paths import ALL_METHODS, decode_keys, decode_policy_id
+from twinhub.api.paths import ALL_METHODS, check_route_segments, decode_keys, decode_policy_id
 from twinhub.api.responses import json_response
 from twinhub.api.writes import run_write
 from twinhub.auth.context import AuthContext
-from twinhub.model.errors import MethodNotAllowed
+from twinhub.model.errors import MethodNotAllowed, PolicyIdNotSettable
 from twinhub.model.fields import select
-from twinhub.model.ids import parse_policy_id
-from twinhub.model.policy import PolicyCommand, normalize_policy_path, parse_policy_path
+from twinhub.model.ids import generate_policy_id, parse_policy_id
+from twinhub.model.policy import PolicyCommand, normalize_policy_path, parse_policy_path, policy_route_keys
 from twinhub.model.types import Pointer
 from twinhub.service.requested_acks import WriteOutcome
 
@@ -28,14 +30,37 @@ PREFIX = b"/api/2/policies/"
 
 
 def split_policy_path(raw_path: bytes) -> tuple[str, Pointer]:
-    """Policy id and pointer from a raw `/api/2/policies/{policyId}/...` path."""
+    """Policy id and pointer from a raw `/api/2/policies/{policyId}/...` path; an empty segment where Ditto's
+    routes expect one (`/policies//x`, `{policyId}//entries`, `entries//subjects`) is 404
+    `gateway:resource.notfound` (`check_route_segments`)."""
     segments = raw_path[len(PREFIX):].decode("latin-1").split("/")
+    check_route_segments(raw_path, segments, 1 + policy_route_keys(segments[1:]))
     policy_id = decode_policy_id(segments[0])
     parse_policy_id(policy_id)
     return policy_id, normalize_policy_path(parse_policy_path("/".join(decode_keys(segments[1:]))))
 
 
+async def policies_root(request: Request) -> Response:
+    """`/api/2/policies` (one trailing slash too: PoliciesRoute.policies, `pathEndOrSingleSlash`) takes a POST only,
+    which creates the policy in its body under a generated id (`:<uuid>`, PolicyId.generateRandom)."""
+    ctx = context_of(request)
+    auth = await ctx.authenticate(request)
+    if request.method != "POST":
+        raise MethodNotAllowed(request.method, ["POST"])
+    headers = parse_headers(request)
+    require_json(request)
+    value = await read_json(request, ctx.settings.max_request_size)
+    if isinstance(value, dict) and "policyId" in value:
+        raise PolicyIdNotSettable(for_post=True)
+    policy_id = str(generate_policy_id())
+    command = PolicyCommand("modify", policy_id, (), value, allows_policy_lockout(request))
+    return await run_write(ctx, _execute(ctx, command, auth, headers), headers, request=request,
+                           location_path="/api/2/policies/" + quote(policy_id, safe=":"))
+
+
 async def policy_resource(request: Request) -> Response:
+    if request.scope["raw_path"] == PREFIX:
+        return await policies_root(request)
     ctx = context_of(request)
     auth = await ctx.authenticate(request)
     policy_id, path = split_policy_path(request.scope["raw_path"])
@@ -72,4 +97,7 @@ async def _retrieve(ctx: Context, auth: AuthContext, policy_id: str, path: Point
     return json_response(value, 200, response_headers)
 
 
-routes = [Route("/api/2/policies/{rest:path}", policy_resource, methods=ALL_METHODS)]
+routes = [
+    Route("/api/2/policies", policies_root, methods=ALL_METHODS),
+    Route("/api/2/policies/{rest:path}", policy_resource, methods=ALL_METHODS),
+]

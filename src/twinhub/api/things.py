@@ -20,7 +20,7 @@ from twinhub.api.context import Context, context_of
 from twinhub.api.headers import RequestHeaders, allows_policy_lockout, ditto_header, event_headers, parse_headers
 from twinhub.api.messages import is_live, live_command
 from twinhub.api.migration import MIGRATE_PATH, migrate_definition
-from twinhub.api.paths import ALL_METHODS, decode_keys, decode_thing_id, query_values
+from twinhub.api.paths import ALL_METHODS, check_route_segments, decode_keys, decode_thing_id, query_values
 from twinhub.api.responses import json_response
 from twinhub.api.search import list_things
 from twinhub.api.sse import accepts_event_stream, stream_things
@@ -30,7 +30,6 @@ from twinhub.auth.context import AuthContext
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import (
     MethodNotAllowed,
-    ResourceNotFound,
     ThingIdInvalid,
     ThingIdNotSettable,
     ThingIdsMissing,
@@ -75,13 +74,9 @@ def parse_thing_path(raw_path: bytes) -> tuple[str, Pointer]:
     """Thing id and pointer from a raw `/api/2/things/{thingId}/...` path, each segment decoded alone.
 
     An empty segment where Ditto's routes expect one (`/things//x`, `.../features//`, `{thingId}//attributes`)
-    matches no route of Ditto's (Pekko's `segment()` matcher needs a character, `pathEndOrSingleSlash` allows
-    one trailing slash only): 404 `gateway:resource.notfound`, not an invalid id or pointer."""
+    is 404 `gateway:resource.notfound` (`check_route_segments`)."""
     segments = raw_path[len(PREFIX):].decode("latin-1").split("/")
-    route = [segments[0], *_route_keys(segments[1:])]
-    checked = route[:-1] if len(route) == len(segments) and len(route) > 1 else route  # a trailing slash is fine
-    if "" in checked:
-        raise ResourceNotFound(raw_path.decode("latin-1"))
+    check_route_segments(raw_path, segments, 1 + len(_route_keys(segments[1:])))
     thing_id = decode_thing_id(segments[0])
     parse_thing_id(thing_id)
     return thing_id, parse_pointer("/".join(decode_keys(segments[1:])))

@@ -21,6 +21,7 @@ __all__ = [
     "MAX_TIMEOUT",
     "SEARCH_PERSISTED",
     "TWIN_PERSISTED",
+    "live_requested_acks",
     "parse_bool",
     "parse_historical_revision",
     "parse_if_equal",
@@ -100,6 +101,22 @@ def parse_requested_acks(text: str) -> tuple[str, ...]:
         if not ACK_LABEL.fullmatch(label):
             raise HeaderInvalid("requested-acks", text, "list of acknowledgement labels ([a-zA-Z0-9-_:]{3,100})")
     return tuple(dict.fromkeys(labels))
+
+
+def live_requested_acks(requested: tuple[str, ...] | None, *, response_required: bool) -> tuple[str, ...]:
+    """The acknowledgements a live command or message requests, as Ditto's ThingLiveCommandAckRequestSetter and
+    MessageCommandAckRequestSetter set them from those `requested` (None: no `requested-acks` header):
+    `live-response` alone when none were requested and a response is required; otherwise those requested with
+    `live-response` added when a response is required (and some were), removed when none is; the twin's own
+    labels (`twin-persisted`, `search-persisted`) dropped, since no live signal persists anything."""
+    if requested is None:
+        return (LIVE_RESPONSE,) if response_required else ()
+    labels = tuple(label for label in requested if label not in (TWIN_PERSISTED, SEARCH_PERSISTED))
+    if not response_required:
+        return tuple(label for label in labels if label != LIVE_RESPONSE)
+    if requested and LIVE_RESPONSE not in labels:
+        return (*labels, LIVE_RESPONSE)
+    return labels
 
 
 def parse_if_equal(text: str) -> IfEqual:

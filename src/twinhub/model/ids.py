@@ -59,3 +59,8 @@ def generate_thing_id(namespace: str) -> EntityId:
     """A new `<namespace>:<uuid>` id, as Ditto's POST /things makes."""
     entity_id = EntityId(namespace, random_uuid())
     return parse_thing_id(str(entity_id))
+
+
+def generate_policy_id() -> EntityId:
+    """A new `:<uuid>` id (the empty namespace), as Ditto's POST /policies makes (PolicyId.generateRandom)."""
+    return parse_policy_id(str(EntityId("", random_uuid())))

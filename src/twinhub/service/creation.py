@@ -4,27 +4,37 @@ that grants the creator READ and WRITE on `thing:/`, `policy:/` and `message:/`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from twinhub.model.commands import ThingCommand
 from twinhub.model.errors import (
+    JsonParseInvalid,
     PlaceholderReferenceNotSupported,
     PlaceholderReferenceUnknownField,
     PolicyConflict,
+    PolicyModificationInvalid,
     ThingInvalid,
+    ThingPoliciesConflicting,
     ThingPolicyExisting,
+    ThingPolicyInvalid,
     ThingPolicyNotAllowed,
+    ThingPolicyNotCreated,
+    TwinhubError,
 )
 from twinhub.model.events import PolicyWrite
 from twinhub.model.ids import parse_policy_id, parse_thing_id
 from twinhub.model.pointer import parse_pointer
-from twinhub.model.policy import default_policy
+from twinhub.model.policy import check_lockout, default_policy
 from twinhub.model.thing import COPY_POLICY_FROM, INLINE_POLICY
 from twinhub.model.types import JsonObject, JsonValue, Missing, Pointer
 from twinhub.policy import Enforcer
 from twinhub.service.policies import PolicyService
+
+# What PoliciesValidator asks of a thing's inline policy (Ditto's Permission.MIN_REQUIRED_POLICY_PERMISSIONS).
+_MIN_PERMISSIONS = "It must contain at least one Subject with the following permission(s): '[WRITE]'!"
 
 # Ditto's ReferencePlaceholder: `{{ ref:<entity type>/<entity id>/<field> }}`, found anywhere in the value.
 _REFERENCE = re.compile(r"\{\{\s?ref:(?P<type>[^/\s]+)/(?P<id>[^/\s]+)/(?P<field>\S+)\s?}}")
@@ -66,8 +76,12 @@ async def plan_creation(policies: PolicyService, command: ThingCommand, subjects
     body = dict(command.value)
     inline = body.pop(INLINE_POLICY, None)
     copy_from = body.pop(COPY_POLICY_FROM, None)
+    if inline is not None and not isinstance(inline, dict):
+        raise JsonParseInvalid(f"Value <{_render(inline)}> for </{INLINE_POLICY}> is not of type <JsonObject>!")
+    if copy_from is not None and not isinstance(copy_from, str):
+        raise JsonParseInvalid(f"Value <{_render(copy_from)}> for </{COPY_POLICY_FROM}> is not of type <String>!")
     if inline is not None and copy_from is not None:
-        raise ThingInvalid(f"A Thing is created with either '{INLINE_POLICY}' or '{COPY_POLICY_FROM}', not both.")
+        raise ThingPoliciesConflicting(command.thing_id)  # as Ditto's CreateThing.of
     raw_id = body.get("policyId")
     if not isinstance(raw_id, str) and isinstance(inline, dict) and isinstance(inline.get("policyId"), str):
         raw_id = inline["policyId"]  # an inline policy keeps its own id unless the thing names one (Ditto)
@@ -78,35 +92,55 @@ async def plan_creation(policies: PolicyService, command: ThingCommand, subjects
     if isinstance(raw_id, str) and inline is None and copy_from is None \
             and (existing := await policies.enforcer(policy_id, namespace=namespace)) is not None:
         return creating, None, existing
-    try:
-        write = await _new_policy(policies, policy_id, inline, copy_from, subjects, allow_lockout, thing_field)
-    except PolicyConflict:
-        # As Ditto (ThingEnforcerActor.reportInitialPolicyCreationFailure): never another's policy, unless named.
-        raise ThingPolicyExisting(command.thing_id, policy_id) from None
+    if inline is not None:
+        value: JsonObject = {**inline, "policyId": policy_id}
+        _check_initial(policies, command.thing_id, policy_id, value, subjects)
+    elif copy_from is not None:
+        value = {**await _copy_source(policies, copy_from, subjects, thing_field), "policyId": policy_id}
+        policies.validate_new(policy_id, value, subjects)
+    else:
+        value, allow_lockout = default_policy(policy_id, subjects[0]), True
+    write = await _create_policy(policies, command.thing_id, policy_id, value, subjects, allow_lockout)
     return creating, write, await policies.enforcer_for_doc(write.policy.doc, namespace=namespace)
 
 
-async def _new_policy(policies: PolicyService, policy_id: str, inline: JsonValue, copy_from: JsonValue,
-                      subjects: tuple[str, ...], allow_lockout: bool, thing_field: ThingFieldLookup) -> PolicyWrite:
-    """The policy a new thing is created with: its inline `_policy`, a copy, or Ditto's default policy."""
-    if inline is not None:
-        value = {**inline, "policyId": policy_id} if isinstance(inline, dict) else inline
+def _check_initial(policies: PolicyService, thing_id: str, policy_id: str, value: JsonObject,
+                   subjects: tuple[str, ...]) -> None:
+    """Ditto's ThingEnforcerActor.getInitialPolicy: an inline policy whose JSON is of the wrong shape, or that no
+    permanent subject may write (PoliciesValidator, whatever `allow-policy-lockout` says), is 400
+    `things:policy.invalid`; its other errors (an invalid id, label, subject, expiry, import, size) stay as they
+    are, as the policy model raises them."""
+    try:
+        doc = policies.validate_new(policy_id, value, subjects)
+    except TwinhubError as error:
+        if error.code.startswith("json."):  # Ditto's JsonRuntimeException / DittoJsonException
+            raise ThingPolicyInvalid(thing_id, error.message) from None
+        raise
+    try:
+        check_lockout(doc)
+    except PolicyModificationInvalid:
+        raise ThingPolicyInvalid(thing_id, _MIN_PERMISSIONS) from None
+
+
+async def _create_policy(policies: PolicyService, thing_id: str, policy_id: str, value: JsonObject,
+                         subjects: tuple[str, ...], allow_lockout: bool) -> PolicyWrite:
+    """The policy a new thing is created with, created as by Ditto's CreatePolicy; what refuses it (an import the
+    creator may not read, a policy it could not write, ...) refuses the thing: `things:thing.notcreatable` with
+    the refusal's status and message (ThingEnforcerActor.reportInitialPolicyCreationFailure). An existing policy
+    is never taken over, unless the thing names it."""
+    try:
         return await policies.prepare_create(policy_id, value, subjects, allow_lockout=allow_lockout)
-    if copy_from is not None:
-        source = await _copy_source(policies, copy_from, subjects, thing_field)
-        return await policies.prepare_create(policy_id, {**source, "policyId": policy_id}, subjects,
-                                             allow_lockout=allow_lockout)
-    return await policies.prepare_create(policy_id, default_policy(policy_id, subjects[0]), subjects,
-                                         allow_lockout=True)
+    except PolicyConflict:
+        raise ThingPolicyExisting(thing_id, policy_id) from None
+    except TwinhubError as error:
+        raise ThingPolicyNotCreated(thing_id, policy_id, error) from error
 
 
-async def _copy_source(policies: PolicyService, copy_from: JsonValue, subjects: tuple[str, ...],
+async def _copy_source(policies: PolicyService, copy_from: str, subjects: tuple[str, ...],
                        thing_field: ThingFieldLookup) -> JsonObject:
     """What the caller may read of the policy `_copyPolicyFrom` names, directly or by a reference to a thing's field
     (Ditto's ThingEnforcerActor.getCopiedPolicy: a RetrievePolicy with the caller's headers, so filtered to its
     READ view; PolicyIdReferencePlaceholderResolver for the reference and its errors)."""
-    if not isinstance(copy_from, str):
-        raise ThingInvalid(f"'{COPY_POLICY_FROM}' must be a Policy ID or a reference to a Thing's Policy ID.")
     source_id = copy_from
     if reference := _REFERENCE.search(copy_from):
         if reference["type"].lower() != "things":
@@ -118,3 +152,8 @@ async def _copy_source(policies: PolicyService, copy_from: JsonValue, subjects: 
         source_id = value
     _policy, view, _tag = await policies.retrieve(str(parse_policy_id(source_id)), (), subjects)
     return {key: value for key, value in view.items() if key != "policyId"} if isinstance(view, dict) else {}
+
+
+def _render(value: JsonValue) -> str:
+    """Compact JSON, as Ditto prints a value in an error message."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -1,14 +1,15 @@
 """Ditto's enforcement of thing commands: who may read which part, who may write what.
 
 Queries need partial READ and see only readable fields (the thing id always); without any READ on the
-thing its existence stays hidden (404). Modifications need unrestricted WRITE on their target; a merge
-needs it on every leaf the patch touches, and is refused as a whole (`things:thing.notmodifiable`).
+thing its existence stays hidden (404). Modifications need unrestricted WRITE on their target (403 otherwise,
+readable or not, as in Ditto); a merge needs it on every leaf the patch touches, and is refused as a whole
+(`things:thing.notmodifiable`).
 """
 
 from __future__ import annotations
 
 from twinhub.model.commands import ThingCommand
-from twinhub.model.errors import ThingNotAccessible
+from twinhub.model.errors import ThingNotAccessible, ThingPolicyMissing, TwinhubError
 from twinhub.model.events import Thing
 from twinhub.model.merge import patch_leaves
 from twinhub.model.metadata import METADATA_FIELD, readable_metadata
@@ -74,14 +75,23 @@ def write_paths(command: ThingCommand) -> list[Pointer]:
     return [command.path]
 
 
-def authorize_write(enforcer: Enforcer | None, subjects: tuple[str, ...], command: ThingCommand) -> None:
-    """Raise 403 (or 404 when the thing is not even readable) unless every write path is writable."""
-    if enforcer is not None and all(
-            enforcer.has_unrestricted(subjects, "thing", path, [WRITE]) for path in write_paths(command)):
+def authorize_write(enforcer: Enforcer, subjects: tuple[str, ...], command: ThingCommand) -> None:
+    """Raise 403 unless every write path is writable: also when the thing is not even readable, as Ditto's
+    ThingCommandEnforcement.authorizeByPolicyOrThrow answers every unauthorized modify command
+    (ThingCommandEnforcementTest.rejectByPolicy: an empty policy, FeatureNotModifiableException)."""
+    if all(enforcer.has_unrestricted(subjects, "thing", path, [WRITE]) for path in write_paths(command)):
         return
-    if enforcer is None or not enforcer.has_partial(subjects, "thing", (), [READ]):
-        raise ThingNotAccessible(command.thing_id)
     # Ditto maps each modify command to the error of its resource (ThingCommandToModifyExceptionRegistry), but
     # has no entry for MergeThing: a merge falls back to things:thing.notmodifiable at whatever path it targets.
     path = () if command.action == "merge" else command.path
     raise not_modifiable(command.thing_id, path, deleting=command.action == "delete")
+
+
+def policy_gone(thing: Thing, *, modifying: bool) -> TwinhubError:
+    """Ditto's answer to whoever sends a command to an existing thing whose policy is not or no longer there
+    (ThingEnforcerActor.errorForExistingThingWithDeletedPolicy): 403 `things:thing.notmodifiable` to a change,
+    404 `things:thing.notfound` to a query, each naming the policy to create again."""
+    policy_id = str(thing.doc.get("policyId"))
+    if modifying:
+        return ThingPolicyMissing(thing.thing_id, policy_id)
+    return ThingNotAccessible(thing.thing_id, missing_policy=policy_id)

@@ -174,7 +174,7 @@ class LiveHub:
         """
         self._require_open()
         classify(command.path)
-        enforcer = await self._enforcer_or_404(command.thing_id)
+        enforcer = await self._things.command_enforcer(command.thing_id, modifying=command.action != "retrieve")
         if command.action == "retrieve":
             ensure_readable(enforcer, subjects, command.thing_id, command.path)
         else:

@@ -74,7 +74,8 @@ class DefinitionMigration:
         thing = await self._things.current(thing_id)
         if thing is None or not exists(thing):
             raise ThingNotAccessible(thing_id)
-        authorize_write(await self._things.enforcer(thing), subjects, ThingCommand("modify", thing_id, (), {}))
+        enforcer = await self._things.command_enforcer(thing_id, modifying=True)  # 403 too when its policy is gone
+        authorize_write(enforcer, subjects, ThingCommand("modify", thing_id, (), {}))
         payload = filter_patch(migration.payload, conditions, thing, self._clock())
         payload = resolve_placeholders(payload, with_special_fields(thing, thing.doc, ALL_SPECIAL_FIELDS))
         assert isinstance(payload, dict)

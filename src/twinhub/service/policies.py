@@ -200,17 +200,23 @@ class PolicyService:
         rows = policy_index_rows(resolved_entries(doc, loaded))
         return PolicyIndex(policy_id, tuple(rows), tuple(imported_policy_ids(doc)))
 
+    def validate_new(self, policy_id: str, value: JsonValue, subjects: tuple[str, ...]) -> JsonObject:
+        """`value` validated as the new policy `policy_id`, the requester's placeholders resolved."""
+        command = with_requester(PolicyCommand("modify", policy_id, (), value), subjects[0])
+        return validate_policy(command.value, policy_id, now=self._clock(), expiry_granularity=self._granularity)
+
     async def prepare_create(self, policy_id: str, value: JsonValue, subjects: tuple[str, ...], *,
                              allow_lockout: bool) -> PolicyWrite:
         """A validated write creating `policy_id` (for a thing created with it); 409 if it exists."""
-        stored = await self._store.load_policy(policy_id)
-        if stored is not None and not stored.deleted:
-            raise PolicyConflict(policy_id)
         # the requester's placeholders in its subject ids resolved, as Ditto's CreateThingSubstitutionStrategy
         command = with_requester(PolicyCommand("modify", policy_id, (), value, allow_lockout), subjects[0])
         now = self._clock()
         await self._check_creatable(command, subjects, now)
         await check_import_references(self, command, subjects, now=now, expiry_granularity=self._granularity)
+        # only now, as Ditto's PolicyEnforcerActor enforces a CreatePolicy on the new policy before persisting it
+        stored = await self._store.load_policy(policy_id)
+        if stored is not None and not stored.deleted:
+            raise PolicyConflict(policy_id)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
         return _write(applied, stored)
 

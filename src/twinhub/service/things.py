@@ -52,6 +52,7 @@ from twinhub.service.enforcement import (
     condition_view,
     ensure_readable,
     metadata_view,
+    policy_gone,
     readable_view,
     with_metadata,
 )
@@ -110,6 +111,8 @@ class ThingService:
             raise ThingNotAccessible(thing_id)
         assert thing is not None
         enforcer = await self.enforcer(thing)
+        if enforcer is None:
+            raise policy_gone(thing, modifying=False)
         return self._read(thing, path, subjects, enforcer, preconditions, condition, metadata)
 
     async def retrieve_many(self, thing_ids: Sequence[str],
@@ -175,6 +178,18 @@ class ThingService:
         view = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
         view = view if isinstance(view, dict) else {"thingId": thing.thing_id}
         return with_metadata(view, metadata_view(enforcer, subjects, thing.metadata)) if thing.metadata else view
+
+    async def command_enforcer(self, thing_id: str, *, modifying: bool) -> Enforcer:
+        """The enforcer a command on the existing thing `thing_id` is checked with (a live one too, as Ditto's
+        ThingEnforcerActor serves both): 404 `things:thing.notfound` when there is no such thing, and the errors of
+        `policy_gone` when its policy is gone."""
+        thing = await self._load(thing_id)
+        if thing is None or not exists(thing):
+            raise ThingNotAccessible(thing_id)
+        enforcer = await self.enforcer(thing)
+        if enforcer is None:
+            raise policy_gone(thing, modifying=modifying)
+        return enforcer
 
     async def enforcer(self, thing: Thing | str) -> Enforcer | None:
         """The enforcer of a thing's policy, for the thing given or for the current thing of that id; None
@@ -272,8 +287,10 @@ class ThingService:
             assert current is not None
             refuse_inline_policy(command)
             enforcer = await self.enforcer(current)
+            if enforcer is None:
+                raise policy_gone(current, modifying=True)
             conditions = [*([condition] if condition else []), *(each.condition for each in patch_conditions)]
-            if conditions and enforcer is not None and enforcer.has_partial(subjects, "thing", (), [READ]):
+            if conditions:
                 # Ditto checks the conditions' fields before the command's own permission: 412 before 403.
                 require_readable_condition(conditions, enforcer, subjects, current.thing_id)
             authorize_write(enforcer, subjects, command)

@@ -60,7 +60,13 @@ def _item(path: str, noun: str, value: JsonObject, methods: str) -> JsonObject:
 
 
 def policies_paths() -> JsonObject:
-    paths: JsonObject = {f"/api/2/policies/{{policyId}}{path}": _item(path, *part) for path, part in _PARTS.items()}
+    paths: JsonObject = {"/api/2/policies": {"post": operation(POLICIES, "Create a policy with a generated id", {
+        "201": json_answer("Created the policy (its id: the empty namespace and a UUID).", schema("Policy"),
+                           headers=("Location",)),
+        "202": "Accepted", "403": "Error403", "413": "Error413"},
+        parameters=[param("correlationId")],
+        request_body=body(schema("Policy"), "The policy (without policyId)."))}}
+    paths.update({f"/api/2/policies/{{policyId}}{path}": _item(path, *part) for path, part in _PARTS.items()})
     paths["/api/2/checkPermissions"] = {"post": operation(
         POLICIES, "Check permissions on resources of several entities", {
             "200": json_answer("For each named check: whether the caller has the permissions.",

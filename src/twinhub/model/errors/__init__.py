@@ -31,6 +31,8 @@ no TwinhubError: they never reach a client.
     │   ├── MetadataWildcardInvalid             header.invalid
     │   ├── ThingPolicyNotAllowed               things:policy.notallowed
     │   ├── ThingPolicyExisting                 things:thing.notcreatable           (its policy exists)
+    │   ├── ThingPolicyInvalid                  things:policy.invalid               (its inline policy)
+    │   ├── ThingPoliciesConflicting            things:policy.conflicting
     │   ├── PolicyIdNotDeletable                things:policyId.notdeletable
     │   ├── JsonKeyInvalid                      things:json.key.invalid
     │   ├── FieldSelectorInvalid                things:field.selection.invalid
@@ -99,6 +101,7 @@ no TwinhubError: they never reach a client.
     │   ├── ThingNotModifiable                  things:<resource>.notmodifiable
     │   ├── ThingNotDeletable                   things:thing.notdeletable
     │   ├── ThingNotCreatable                   things:thing.notcreatable
+    │   ├── ThingPolicyMissing                  things:thing.notmodifiable          (its policy is gone)
     │   ├── PolicyNotModifiable                 policies:policy.notmodifiable
     │   ├── PolicyResourceNotModifiable         policies:<resource>.notmodifiable
     │   ├── PolicyNotCreatable                  policies:policy.notcreatable
@@ -152,6 +155,7 @@ no TwinhubError: they never reach a client.
     ├── HeadersTooLarge                         headers.too.large                    431
     ├── ThingModelNotAccessible                 wot:tm.notfound                      421
     ├── LiveChannelConditionNotAllowed          things:live.channelcondition.notallowed 405
+    ├── ThingPolicyNotCreated                   things:thing.notcreatable            403 (or its cause's status)
     ├── MediaTypeUnsupported                    mediatype.unsupported                415
     ├── MediaTypeMissing                        mediatype.unsupported                415
     └── InternalError                           internal.error                       500
@@ -313,8 +317,12 @@ from twinhub.model.errors.things import (
     ThingNotCreatable,
     ThingNotDeletable,
     ThingNotModifiable,
+    ThingPoliciesConflicting,
     ThingPolicyExisting,
+    ThingPolicyInvalid,
+    ThingPolicyMissing,
     ThingPolicyNotAllowed,
+    ThingPolicyNotCreated,
     ThingResourceNotFound,
     ThingTooLarge,
     ThingTooManyModifying,
@@ -458,8 +466,12 @@ __all__ = [
     "ThingNotDeletable",
     "ThingNotModifiable",
     "ThingNotModified",
+    "ThingPoliciesConflicting",
     "ThingPolicyExisting",
+    "ThingPolicyInvalid",
+    "ThingPolicyMissing",
     "ThingPolicyNotAllowed",
+    "ThingPolicyNotCreated",
     "ThingPreconditionFailed",
     "ThingResourceNotFound",
     "ThingTooLarge",

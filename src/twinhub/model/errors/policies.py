@@ -47,9 +47,19 @@ class PolicyIdInvalid(Invalid):
 
 
 class PolicyIdNotSettable(Invalid):
-    """A `policyId` in the body that differs from the URL's."""
+    """A `policyId` in the body that differs from the URL's, or any on a POST that generates one (`for_post`;
+    Ditto's PolicyIdNotExplicitlySettableException.forPostMethod)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, for_post: bool = False) -> None:
+        if for_post:
+            super().__init__(
+                "policies:id.notsettable",
+                400,
+                "It is not allowed to provide a Policy ID in the request body for method POST. The method POST will "
+                "generate the Policy ID by itself.",
+                "To provide your own Policy ID use a PUT request instead.",
+            )
+            return
         super().__init__(
             "policies:id.notsettable",
             400,

@@ -1,8 +1,9 @@
 """Errors of things (Ditto's `things:` codes): ids, thing JSON, missing and unwritable parts, limits."""
 
+# size: a catalogue, one small class per Ditto `things:` error kind; no logic to split
 from __future__ import annotations
 
-from twinhub.model.errors.base import Conflict, Invalid, NotFound, NotModifiable, Throttled, TooLarge
+from twinhub.model.errors.base import Conflict, Invalid, NotFound, NotModifiable, Throttled, TooLarge, TwinhubError
 
 __all__ = [
     "DefinitionInvalid",
@@ -25,8 +26,12 @@ __all__ = [
     "ThingNotCreatable",
     "ThingNotDeletable",
     "ThingNotModifiable",
+    "ThingPoliciesConflicting",
     "ThingPolicyExisting",
+    "ThingPolicyInvalid",
+    "ThingPolicyMissing",
     "ThingPolicyNotAllowed",
+    "ThingPolicyNotCreated",
     "ThingResourceNotFound",
     "ThingTooLarge",
     "ThingTooManyModifying",
@@ -107,6 +112,33 @@ class ThingPolicyExisting(Invalid):
             f"The Thing with ID '{thing_id}' could not be created because creation of its implicit Policy ID "
             f"'{policy_id}' failed.",
             "If you want to use an existing Policy, specify it as 'policyId' in the Thing JSON you create.",
+        )
+
+
+class ThingPolicyInvalid(Invalid):
+    """A new thing's inline `_policy` that is no valid policy: its JSON is of the wrong shape (`description` says
+    how), or no permanent subject may WRITE it (Ditto's things PolicyInvalidException, thrown by
+    ThingEnforcerActor.getInitialPolicy)."""
+
+    def __init__(self, thing_id: str, description: str) -> None:
+        super().__init__(
+            "things:policy.invalid",
+            400,
+            f"The Policy specified for the Thing with ID '{thing_id}' is invalid.",
+            description,
+        )
+
+
+class ThingPoliciesConflicting(Invalid):
+    """A new thing with both an inline `_policy` and a `_copyPolicyFrom` (Ditto's PoliciesConflictingException)."""
+
+    def __init__(self, thing_id: str) -> None:
+        super().__init__(
+            "things:policy.conflicting",
+            400,
+            f"The Thing with ID '{thing_id}' could not be created as it contained an inline Policy as well "
+            "as a policyID to copy.",
+            "Please either define an inline Policy or define a policy to copy, but not both.",
         )
 
 
@@ -240,8 +272,9 @@ class FeatureDefinitionEmpty(Invalid):
 
 
 class ThingNotModifiable(NotModifiable):
-    """Missing WRITE on a thing the requester may read, at `path` (`things:thing.notmodifiable`,
-    `things:attribute.notmodifiable`, ... by `resource`, the kind of part the path names)."""
+    """Missing WRITE on a thing at `path` (`things:thing.notmodifiable`, `things:attribute.notmodifiable`, ... by
+    `resource`, the kind of part the path names), whether or not the requester may read it (Ditto's
+    ThingCommandToModifyExceptionRegistry)."""
 
     def __init__(self, thing_id: str, resource: str, path: str) -> None:
         super().__init__(
@@ -251,6 +284,21 @@ class ThingNotModifiable(NotModifiable):
             "had insufficient permissions to modify it ('WRITE' is required).",
             "Check if the ID of the Thing and the path were correct and you have sufficient permissions.",
         )
+
+
+class ThingPolicyMissing(NotModifiable):
+    """A change to an existing thing whose policy is not or no longer there: nobody may change it until the policy
+    is created again (Ditto's ThingEnforcerActor.errorForExistingThingWithDeletedPolicy, a ThingModifyCommand)."""
+
+    def __init__(self, thing_id: str, policy_id: str) -> None:
+        super().__init__("things:thing.notmodifiable", 403, *_policy_missing(thing_id, policy_id))
+
+
+def _policy_missing(thing_id: str, policy_id: str) -> tuple[str, str]:
+    """Ditto's message and description for a thing whose policy is not or no longer there."""
+    return (f"The Thing with ID '{thing_id}' could not be accessed as its Policy with ID '{policy_id}' is not or no "
+            "longer existing.",
+            f"Recreate/create the Policy with ID '{policy_id}' in order to get access to the Thing again.")
 
 
 class ThingNotDeletable(NotModifiable):
@@ -279,13 +327,35 @@ class ThingNotCreatable(NotModifiable):
         )
 
 
+class ThingPolicyNotCreated(TwinhubError):
+    """The policy of a new thing (its default, inline or copied policy) could not be created for a reason the
+    policies answered with `cause` (the creator may not write it, an import it may not read, ...): Ditto's
+    ThingNotCreatableException.newBuilderForOtherReason keeps the cause's status and message
+    (ThingEnforcerActor.reportInitialPolicyCreationFailure)."""
+
+    def __init__(self, thing_id: str, policy_id: str, cause: TwinhubError) -> None:
+        super().__init__(
+            "things:thing.notcreatable",
+            cause.status,
+            f"The Thing with ID '{thing_id}' could not be created as the Policy with ID '{policy_id}' "
+            f"could not be created due to: '{cause.message}'",
+            "Either check if the ID of the Policy you created the Thing with is correct and that the Policy is "
+            "existing or If you want to use the existing Policy, specify it as 'policyId' in the Thing JSON you "
+            "create.",
+        )
+
+
 # -- 404 ---------------------------------------------------------------------------------------------------------
 
 
 class ThingNotAccessible(NotFound):
-    """A thing that does not exist, or that the requester may not read."""
+    """A thing that does not exist, or that the requester may not read; with `missing_policy`, an existing thing
+    whose policy (of that id) is not or no longer there (Ditto's errorForExistingThingWithDeletedPolicy)."""
 
-    def __init__(self, thing_id: str) -> None:
+    def __init__(self, thing_id: str, *, missing_policy: str | None = None) -> None:
+        if missing_policy is not None:
+            super().__init__("things:thing.notfound", 404, *_policy_missing(thing_id, missing_policy))
+            return
         super().__init__(
             "things:thing.notfound",
             404,

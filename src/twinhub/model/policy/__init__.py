@@ -79,6 +79,7 @@ from twinhub.model.policy.parts import (
     policy_not_found,
     policy_not_modifiable,
     policy_part_tag,
+    policy_route_keys,
     retrieve_policy_part,
     validate_policy_part,
 )
@@ -163,6 +164,7 @@ __all__ = [
     "policy_not_found",
     "policy_not_modifiable",
     "policy_part_tag",
+    "policy_route_keys",
     "policy_size",
     "references_of",
     "replay_policy",

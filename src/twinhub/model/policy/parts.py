@@ -7,7 +7,7 @@ even though it may contain slashes (`("entries", "owner", "resources", "thing:/f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -123,14 +123,24 @@ def classify_policy_path(path: Pointer) -> PolicyResource:
     raise ResourceNotFound(_path_text(path))
 
 
+def policy_route_keys(keys: Sequence[str]) -> int:
+    """How many of the leading `keys` of a path below `/policies/{policyId}` Ditto's routes match one by one: all
+    but the subject id or resource key after `entries/{label}/subjects/` or `.../resources/` (Pekko's
+    `remaining()` and `extractUnmatchedPath` in PolicyEntriesRoute), which is one key however many slashes it has."""
+    if len(keys) > 3 and keys[0] == "entries" and keys[2] in ("subjects", "resources"):
+        return 3
+    return len(keys)
+
+
 def parse_policy_path(text: str) -> Pointer:
     """Split a (decoded) path below `/policies/{policyId}`; after `entries/{label}/subjects/` and
     `.../resources/` the rest is one key, as in Ditto's routes: `/entries/o/resources/thing:/a/b` ->
     `("entries", "o", "resources", "thing:/a/b")`. A single trailing slash is ignored elsewhere."""
     body = text[1:] if text.startswith("/") else text
     keys = body.split("/")
-    if len(keys) > 3 and keys[0] == "entries" and keys[2] in ("subjects", "resources"):
-        rest = "/".join(keys[3:])
+    routed = policy_route_keys(keys)
+    if routed < len(keys):
+        rest = "/".join(keys[routed:])
         return tuple(keys[:3]) + ((rest,) if rest else ())
     if keys and keys[-1] == "":
         keys.pop()

@@ -9,6 +9,8 @@ import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+import orjson
+
 from twinhub.model import live as model
 from twinhub.model.commands import exists
 from twinhub.model.errors import (
@@ -18,7 +20,7 @@ from twinhub.model.errors import (
     WebSocketMessageInvalid,
 )
 from twinhub.model.fields import FieldSelector
-from twinhub.model.headers import parse_requested_acks
+from twinhub.model.headers import live_requested_acks, parse_requested_acks
 from twinhub.model.pointer import format_pointer
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing
 from twinhub.protocol import (
@@ -99,14 +101,24 @@ async def _respond(party: Party, headers: Mapping[str, JsonValue], status: int, 
 
 
 def _outgoing_headers(party: Party, envelope: Envelope, steering: SignalHeaders) -> tuple[dict[str, str], str | None]:
-    """The headers a live message or command is sent with (the party as its originator) and, when its requested
-    acknowledgements are aggregated into the answer, the correlation-id they are collected by (the sender's, else
-    a new one, set in the headers)."""
+    """The headers a live message or command is sent with (the party as its originator, the acknowledgements it
+    requests as Ditto's live ack request setters set them: `live_requested_acks`) and, when those are aggregated
+    into the answer, the correlation-id they are collected by (the sender's, else a new one, set in the headers)."""
     headers = _with_originator(party, envelope.headers)
-    if not (steering.response_required and aggregates(steering.requested_acks)):
+    labels = _requested_acks(envelope, steering)
+    if labels:
+        headers["requested-acks"] = orjson.dumps(labels).decode()
+    else:
+        headers.pop("requested-acks", None)
+    if not (steering.response_required and aggregates(labels)):
         return headers, None
     headers["correlation-id"] = correlation_id = steering.correlation_id or new_correlation_id()
     return headers, correlation_id
+
+
+def _requested_acks(envelope: Envelope, steering: SignalHeaders) -> tuple[str, ...]:
+    requested = steering.requested_acks if "requested-acks" in envelope.headers else None
+    return live_requested_acks(requested, response_required=steering.response_required)
 
 
 async def _send_message(party: Party, envelope: Envelope, message: Message) -> None:
@@ -154,7 +166,7 @@ async def _send_command(party: Party, envelope: Envelope) -> None:
 async def _send_aggregated(party: Party, envelope: Envelope, steering: SignalHeaders, thing_id: str,
                            correlation_id: str, send: Send) -> None:
     """Send a live signal that requested acknowledgements and answer with their aggregation."""
-    acks = await collect_live_acks(party.services.live, steering.requested_acks, send, thing_id=thing_id,
+    acks = await collect_live_acks(party.services.live, _requested_acks(envelope, steering), send, thing_id=thing_id,
                                    correlation_id=correlation_id, timeout=steering.timeout)
     headers = reply_headers(envelope.headers)
     headers["correlation-id"] = correlation_id

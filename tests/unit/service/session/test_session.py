@@ -151,5 +151,5 @@ async def test_creating_a_thing_whose_policy_locks_its_creator_out_needs_allow_p
                                       "headers": {"response-required": True, **header},
                                       "value": {"_policy": policy}})
     assert answer["status"] == status, answer
-    if status == 403:
-        assert answer["value"]["error"] == "policies:policy.notcreatable"
+    if status == 403:  # the policy's refusal refuses the thing (ThingEnforcerActor.reportInitialPolicyCreationFailure)
+        assert answer["value"]["error"] == "things:thing.notcreatable"
