@@ -5,6 +5,8 @@ commit (`EntityWriter`). Hot things are served from a least-recently-used cache 
 bytes, that the write path keeps exact; a thing not cached is read with its policy in one round trip.
 """
 
+# size: the one write path and the reads the cache it keeps exact serves; what a write checks (enforcement,
+# creation, conditions, models) and what it answers (thing_answers) live beside it
 from __future__ import annotations
 
 import logging
