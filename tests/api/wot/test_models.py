@@ -86,7 +86,7 @@ def test_only_admins_change_models_and_only_authenticated_callers_read_them(http
     ("list.json", b"[1, 2]", 400, "wot:tm.invalid"),
     ("broken.json", b"{nope", 400, "wot:tm.invalid"),
     ("huge.json", b'{"a": "' + b"x" * (1024 * 1024) + b'"}', 413, "request.toolarge"),
-])
+], ids=["spaced-name", "dot-dot-name", "array", "broken-json", "huge"])  # a 1 MiB test id would be in the environment
 def test_bad_models_and_names_are_refused(http: httpx.Client, name: str, body: bytes, status: int,
                                           code: str) -> None:
     response = http.put(f"/api/2/wot/models/{name}", content=body,
