@@ -483,3 +483,26 @@ def test_historical_reads_show_the_metadata_of_their_revision(client: httpx.Clie
     answer = client.get(f"{lamp}/attributes", headers={"at-historical-revision": str(revision),
                                                       "get-metadata": "t/unit"})
     assert json.loads(answer.headers["ditto-metadata"]) == {"t": {"unit": "C"}}
+
+
+def test_hostile_depth_is_refused_not_a_crash(client: httpx.Client, lamp: str) -> None:
+    """Bad input is a clean 4xx (common standards): a `put-metadata` key deeper than any thing may nest is 400
+    `header.invalid` (Ditto's MetadataHeadersValueValidator refuses a key that is no valid pointer); a value written
+    below a deep key of a deep part, nesting the metadata beyond twice a thing's depth limit, is 400
+    `json.invalid`, the thing unchanged. Both were 500s (the tree could neither be built nor serialized)."""
+    deep_key = "/".join(["k"] * 2000)
+    response = client.put(f"{lamp}/attributes/x", json=1, headers=put_metadata((deep_key, 1)))
+    assert_error(response, 400, "header.invalid")
+    response = client.get(lamp, headers={"get-metadata": deep_key})
+    assert_error(response, 400, "header.invalid")
+    part = "/".join(["p"] * 90)
+    deep_value: object = 1
+    for _ in range(95):
+        deep_value = {"v": deep_value}
+    response = client.put(f"{lamp}/attributes/{part}", json=1,
+                          headers=put_metadata(("/".join(["k"] * 99), deep_value)))
+    assert_error(response, 400, "json.invalid")
+    assert client.get(f"{lamp}/attributes/p").status_code == 404
+    response = client.put(f"{lamp}/attributes/{part}", json=1, headers=put_metadata(("/".join(["k"] * 99), 1)))
+    assert response.status_code == 201, response.text
+    assert client.get(lamp, headers={"get-metadata": f"attributes/{part}"}).status_code == 200

@@ -26,8 +26,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from twinhub.model.errors import HeaderInvalid, MetadataHeadersConflict, MetadataWildcardInvalid
-from twinhub.model.json import dumps, loads
+from twinhub.model.errors import HeaderInvalid, JsonParseInvalid, MetadataHeadersConflict, MetadataWildcardInvalid
+from twinhub.model.json import MAX_JSON_DEPTH, JsonTooDeep, check_depth, dumps, loads
 from twinhub.model.pointer import delete_at, format_pointer, get_at, set_at
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 
@@ -40,6 +40,7 @@ __all__ = [
     "MetadataEntry",
     "MetadataHeaders",
     "changed_metadata",
+    "check_metadata_depth",
     "parse_metadata_headers",
     "readable_metadata",
     "retrieved_metadata",
@@ -51,6 +52,9 @@ DELETE_METADATA: Final = "delete-metadata"
 DITTO_METADATA: Final = "ditto-metadata"  # the response header that answers `get-metadata`
 METADATA_FIELD: Final = "_metadata"
 WILDCARD: Final = "*"
+# The metadata tree mirrors a thing (at most MAX_JSON_DEPTH levels) and adds the values of `put-metadata` below its
+# parts: it may nest that deep twice, no deeper (a tree the stores and the bus could not serialize).
+MAX_METADATA_DEPTH: Final = 2 * MAX_JSON_DEPTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +139,8 @@ def _pointer(text: str) -> Pointer:
     if not body:
         return ()
     keys = body.split("/")
-    if "" in keys:
-        raise HeaderInvalid("metadata", text, "JSON pointer")
+    if "" in keys or len(keys) > MAX_JSON_DEPTH:  # a pointer no thing could hold (and no recursion could follow)
+        raise HeaderInvalid("metadata", text[:200], "JSON pointer")
     return tuple(key.replace("~0", "~") for key in keys)
 
 
@@ -288,6 +292,16 @@ def changed_metadata(metadata: JsonObject | None, action: str, path: Pointer, va
     if action == "modify" and value == {}:
         metadata = _put_at(metadata, path, {})
     return metadata or None
+
+
+def check_metadata_depth(metadata: JsonObject | None) -> None:
+    """Raise 400 `json.invalid` when `metadata` nests deeper than `MAX_METADATA_DEPTH` (a `put-metadata` value
+    written below a deep key of a deep part)."""
+    try:
+        check_depth(metadata, MAX_METADATA_DEPTH)
+    except JsonTooDeep:
+        raise JsonParseInvalid(f"The metadata would nest the thing deeper than the limit of {MAX_METADATA_DEPTH} "
+                               "levels.") from None
 
 
 def _removed(before: JsonValue | Missing, after: JsonValue | Missing, at: Pointer = ()) -> list[Pointer]:
