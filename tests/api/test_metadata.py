@@ -506,3 +506,19 @@ def test_hostile_depth_is_refused_not_a_crash(client: httpx.Client, lamp: str) -
     response = client.put(f"{lamp}/attributes/{part}", json=1, headers=put_metadata(("/".join(["k"] * 99), 1)))
     assert response.status_code == 201, response.text
     assert client.get(lamp, headers={"get-metadata": f"attributes/{part}"}).status_code == 200
+
+
+def test_utf8_keys_in_get_and_delete_metadata(client: httpx.Client, lamp: str) -> None:
+    """All three metadata headers name keys relative to the resource (basic-metadata.md), as UTF-8 text like the
+    `put-metadata` JSON: a key with `é` set by `put-metadata` is the one `get-metadata` answers and
+    `delete-metadata` removes (HTTP hands a header's bytes over as latin-1; each header is read as UTF-8)."""
+    raw = json.dumps([{"key": "température", "value": "°C"}], ensure_ascii=False).encode()
+    assert client.put(f"{lamp}/attributes/t", json=1, headers={"put-metadata": raw}).status_code == 201  # type: ignore[dict-item]
+    response = client.get(lamp, headers={"get-metadata": "attributes/t/température".encode()})  # type: ignore[dict-item]
+    assert response.status_code == 200, response.text
+    assert json.loads(response.headers["ditto-metadata"]) == {"attributes": {"t": {"température": "°C"}}}
+    response = client.put(f"{lamp}/attributes/t", json=2, headers={"delete-metadata": "température".encode()})  # type: ignore[dict-item]
+    assert response.status_code == 204, response.text
+    assert metadata_of(client, lamp) == {"attributes": {"t": {}}}  # what is left at the resource, as Ditto's event
+    assert_error(client.get(lamp, headers={"get-metadata": b"attributes/t/\xff"}), 400,  # type: ignore[dict-item]
+                 "header.invalid")
