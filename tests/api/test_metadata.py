@@ -522,3 +522,14 @@ def test_utf8_keys_in_get_and_delete_metadata(client: httpx.Client, lamp: str) -
     assert metadata_of(client, lamp) == {"attributes": {"t": {}}}  # what is left at the resource, as Ditto's event
     assert_error(client.get(lamp, headers={"get-metadata": b"attributes/t/\xff"}), 400,  # type: ignore[dict-item]
                  "header.invalid")
+
+
+def test_ditto_metadata_header_carries_any_text(client: httpx.Client, lamp: str) -> None:
+    """`get-metadata` answers in the `ditto-metadata` header (basic-metadata.md "Reading metadata"), whatever text
+    the metadata holds: an HTTP header is latin-1 on the wire, so text beyond it (`€`, `温度`) goes as JSON's
+    `\\u` escapes, the same JSON value (it was a 500: the header could not be encoded)."""
+    raw = json.dumps([{"key": "unit", "value": "€ 温度 °C"}], ensure_ascii=False).encode()
+    assert client.put(f"{lamp}/attributes/t", json=1, headers={"put-metadata": raw}).status_code == 201  # type: ignore[dict-item]
+    response = client.get(lamp, headers={"get-metadata": "attributes/t/unit"})
+    assert response.status_code == 200, response.text
+    assert json.loads(response.headers["ditto-metadata"]) == {"attributes": {"t": {"unit": "€ 温度 °C"}}}

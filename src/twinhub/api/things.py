@@ -7,6 +7,7 @@ segment until the segment is decoded.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from urllib.parse import quote
 
@@ -35,7 +36,6 @@ from twinhub.model.errors import (
     ThingIdsMissing,
 )
 from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
-from twinhub.model.json import dumps
 from twinhub.model.metadata import DITTO_METADATA, METADATA_FIELD, retrieved_metadata
 from twinhub.model.patches import check_http_patch
 from twinhub.model.pointer import parse_pointer
@@ -193,7 +193,8 @@ async def _retrieve(ctx: Context, auth: AuthContext, thing_id: str, path: Pointe
     response_headers = {"ETag": retrieved.etag}
     if headers.metadata is not None and headers.metadata.get:
         answer = retrieved_metadata(retrieved.metadata, path, retrieved.value, headers.metadata.get)
-        response_headers[DITTO_METADATA] = dumps(answer).decode()
+        # An HTTP header is latin-1 on the wire: non-ASCII text goes as JSON's \u escapes (the same JSON value).
+        response_headers[DITTO_METADATA] = json.dumps(answer, separators=(",", ":"))
     if headers.correlation_id:
         response_headers["correlation-id"] = headers.correlation_id
     return json_response(value, 200, response_headers)
