@@ -533,3 +533,24 @@ def test_ditto_metadata_header_carries_any_text(client: httpx.Client, lamp: str)
     response = client.get(lamp, headers={"get-metadata": "attributes/t/unit"})
     assert response.status_code == 200, response.text
     assert json.loads(response.headers["ditto-metadata"]) == {"attributes": {"t": {"unit": "€ 温度 °C"}}}
+
+
+def test_wildcards_standing_for_too_many_keys_are_refused(client: httpx.Client, thing_id: str) -> None:
+    """Beyond Ditto, which bounds nothing here: metadata header wildcards that stand for more than 100,000 keys
+    (twenty `*/k` over a thing of 8,000 leaves) are 400 `header.invalid`, for `put-`, `get-` and `delete-metadata`
+    alike, instead of a worker busy for seconds to minutes on one header (bad input is a clean 4xx). The same
+    wildcards over a part of the thing still work."""
+    thing = f"/things/{thing_id}"
+    attributes = {f"a{n}": {str(m): 1 for m in range(100)} for n in range(80)}
+    assert client.put(thing, json={"attributes": attributes}).status_code == 201
+    keys = [f"*/k{n}" for n in range(20)]
+    assert client.put(f"{thing}/attributes/a0", json=attributes["a0"],
+                      headers=put_metadata(*((k, 1) for k in keys))).status_code == 204
+    written = metadata_of(client, thing)
+    assert written["attributes"]["a0"]["99"] == {k[2:]: 1 for k in keys}  # type: ignore[index]
+    response = client.put(f"{thing}/attributes", json=attributes, headers=put_metadata(*((k, 1) for k in keys)))
+    assert_error(response, 400, "header.invalid")
+    assert_error(client.get(thing, headers={"get-metadata": ",".join(keys)}), 400, "header.invalid")
+    response = client.put(f"{thing}/attributes", json=attributes, headers={"delete-metadata": ",".join(keys)})
+    assert_error(response, 400, "header.invalid")
+    assert metadata_of(client, thing) == written

@@ -26,7 +26,13 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from twinhub.model.errors import HeaderInvalid, JsonParseInvalid, MetadataHeadersConflict, MetadataWildcardInvalid
+from twinhub.model.errors import (
+    HeaderInvalid,
+    JsonParseInvalid,
+    MetadataHeadersConflict,
+    MetadataWildcardInvalid,
+    MetadataWildcardTooBroad,
+)
 from twinhub.model.json import MAX_JSON_DEPTH, JsonTooDeep, check_depth, dumps, loads
 from twinhub.model.pointer import delete_at, format_pointer, get_at, set_at
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
@@ -55,6 +61,10 @@ WILDCARD: Final = "*"
 # The metadata tree mirrors a thing (at most MAX_JSON_DEPTH levels) and adds the values of `put-metadata` below its
 # parts: it may nest that deep twice, no deeper (a tree the stores and the bus could not serialize).
 MAX_METADATA_DEPTH: Final = 2 * MAX_JSON_DEPTH
+# The keys a header's wildcards may stand for at most (a `*/k` stands for one per leaf of the resource): some twenty
+# thousand leaves fill a thing of the default 100 kB, so a few keys a leaf pass, while a header of a thousand `*/k`
+# over such a thing (twenty million keys, minutes of one worker's time) is refused.
+MAX_EXPANDED_KEYS: Final = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,26 +282,68 @@ def changed_metadata(metadata: JsonObject | None, action: str, path: Pointer, va
     command's metadata `headers`; None when the thing has none."""
     relative = _relative(metadata, path)
     if headers is not None and headers.put and action != "delete" and not (value is None and action == "merge"):
+        edit = _Edit(relative)
         for entry in _expanded(path, value, headers.put):
-            relative = set_at(relative or {}, entry.key, entry.value)
-        metadata = _put_at(metadata, path, relative or {})
+            edit.set(entry.key, entry.value)
+        metadata = _put_at(metadata, path, edit.root)
     elif headers is not None and headers.delete and relative is not None:
         if headers.delete == ((WILDCARD,),):
             relative = {}
         else:
+            edit = _Edit(relative)
             for pointer in _resolved(path, before, headers.delete, DELETE_METADATA):
-                relative = delete_at(relative, pointer)
-            relative = _without_empty_objects(relative)
+                edit.delete(pointer)
+            relative = _without_empty_objects(edit.root)
         metadata = _put_at(metadata, path, relative)
     if metadata is None:
         return None
     if action == "delete" or (action == "merge" and value is None):
         return (delete_at(metadata, path) if path else {}) or None
-    for gone in [*_removed(before, after), *(_nulls(value) if action == "merge" else ())]:
-        metadata = delete_at(metadata, path + gone)
+    if gone := [*_removed(before, after), *(_nulls(value) if action == "merge" else ())]:
+        edit = _Edit(metadata)
+        for pointer in gone:
+            edit.delete(path + pointer)
+        metadata = edit.root
     if action == "modify" and value == {}:
         metadata = _put_at(metadata, path, {})
     return metadata or None
+
+
+class _Edit:
+    """Edits of a copy of a metadata tree, each object on an edited path copied once however many edits pass
+    through it: `set_at`/`delete_at` copy every object on the path at each call, which made a wildcard over the
+    thousands of leaves of a big thing quadratic (seconds of the event loop for one header)."""
+
+    def __init__(self, tree: JsonObject | None) -> None:
+        self.root: JsonObject = dict(tree) if tree else {}
+        self._copies: dict[int, JsonObject] = {id(self.root): self.root}  # keeps them alive, so ids stay theirs
+
+    def _child(self, node: JsonObject, key: str) -> JsonObject:
+        """`node[key]` as an object of this edit's own (a copy of it, or `{}` in place of a non-object)."""
+        child = node.get(key)
+        if not isinstance(child, dict) or id(child) not in self._copies:
+            child = dict(child) if isinstance(child, dict) else {}
+            self._copies[id(child)] = node[key] = child
+        return child
+
+    def set(self, pointer: Pointer, value: JsonValue) -> None:
+        """`value` at `pointer` (not empty); missing or non-object parents become objects, as with `set_at`."""
+        node = self.root
+        for key in pointer[:-1]:
+            node = self._child(node, key)
+        node[pointer[-1]] = value
+
+    def delete(self, pointer: Pointer) -> None:
+        """Nothing at `pointer` any more (the empty pointer: nothing at all), as with `delete_at`."""
+        if not pointer:
+            self.root.clear()
+            return
+        node = self.root
+        for key in pointer[:-1]:
+            if not isinstance(node.get(key), dict):
+                return
+            node = self._child(node, key)
+        node.pop(pointer[-1], None)
 
 
 def check_metadata_depth(metadata: JsonObject | None) -> None:
@@ -336,6 +388,8 @@ def _expanded(path: Pointer, value: JsonValue, entries: tuple[MetadataEntry, ...
     for entry in entries:
         if _has_wildcard(entry.key):
             expanded.extend(MetadataEntry(key, entry.value) for key in expand(path, value, entry.key, PUT_METADATA))
+            if len(expanded) > MAX_EXPANDED_KEYS:
+                raise MetadataWildcardTooBroad(PUT_METADATA, MAX_EXPANDED_KEYS)
         else:
             expanded.append(entry)
     return expanded
@@ -346,6 +400,8 @@ def _resolved(path: Pointer, value: JsonValue | Missing, pointers: tuple[Pointer
     for pointer in pointers:
         if _has_wildcard(pointer):
             resolved.extend(expand(path, None if value is MISSING else value, pointer, header))
+            if len(resolved) > MAX_EXPANDED_KEYS:
+                raise MetadataWildcardTooBroad(header, MAX_EXPANDED_KEYS)
         else:
             resolved.append(pointer)
     return list(dict.fromkeys(resolved))
@@ -383,12 +439,12 @@ def retrieved_metadata(metadata: JsonObject | None, path: Pointer, value: JsonVa
         return {}
     if pointers == ((WILDCARD,),):
         return relative
-    answer: JsonObject = {}
+    answer = _Edit(None)
     for pointer in _resolved(path, value, pointers, GET_METADATA):
         found = get_at(relative, pointer)
         if found is not MISSING:
-            answer = set_at(answer, pointer, found)
-    return answer
+            answer.set(pointer, found)
+    return answer.root
 
 
 def readable_metadata(metadata: JsonValue, visible: JsonValue) -> JsonValue:
