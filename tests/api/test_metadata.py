@@ -195,6 +195,18 @@ def test_create_with_put_metadata_and_inline_metadata(client: httpx.Client, thin
         "thingId": {"k": "posted"}, "policyId": {"k": "posted"}, "attributes": {"a": {"k": "posted"}}}
 
 
+@pytest.mark.parametrize("inline", [5, "text", [1], True])
+def test_inline_metadata_of_another_type_is_refused(client: httpx.Client, thing_id: str, inline: object) -> None:
+    """Thing.JsonFields.METADATA is a JsonObject field (things/model Thing.java), read by
+    ImmutableThingFromCopyBuilder.of when a CreateThing's JSON is parsed: `_metadata` of another type is 400
+    `json.invalid` ("Value <5> for </_metadata> is not of type <JsonObject>!"), not silently dropped."""
+    response = client.put(f"/things/{thing_id}", json={"attributes": {"a": 1}, "_metadata": inline})
+    body = assert_error(response, 400, "json.invalid")
+    assert body["message"] == f"Value <{json.dumps(inline, separators=(',', ':'))}> for </_metadata> is not of " \
+        "type <JsonObject>!"
+    assert client.get(f"/things/{thing_id}").status_code == 404
+
+
 @pytest.mark.parametrize("value", [
     "not json", '{"key": "a", "value": 1}', '[{"key": "a"}]', '[{"value": 1}]', '[{"key": "", "value": 1}]',
     '[{"key": 5, "value": 1}]'])

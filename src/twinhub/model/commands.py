@@ -126,6 +126,9 @@ def _new_metadata(current: Thing | None, before: JsonObject | None, command: Thi
     """The metadata of the thing after `command`; `value` is what its event carries. A created thing may bring its
     metadata inline as `_metadata` (Ditto's CreateThing), but not together with `put-metadata`."""
     inline = command.value.get(METADATA_KEY) if created and isinstance(command.value, dict) else None
+    if inline is not None and not isinstance(inline, dict):  # Thing.JsonFields.METADATA is a JsonObject field
+        raise JsonParseInvalid(f"Value <{dumps(inline).decode()[:200]}> for </{METADATA_KEY}> is not of type "
+                               "<JsonObject>!")
     if isinstance(inline, dict):
         if headers is not None and headers.put:
             raise MetadataNotModifiable()
