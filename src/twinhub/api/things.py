@@ -36,7 +36,7 @@ from twinhub.model.errors import (
     ThingIdsMissing,
 )
 from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
-from twinhub.model.metadata import DITTO_METADATA
+from twinhub.model.metadata import DITTO_METADATA, METADATA_FIELD
 from twinhub.model.patches import check_http_patch
 from twinhub.model.pointer import parse_pointer
 from twinhub.model.resources import classify
@@ -44,7 +44,7 @@ from twinhub.model.types import Pointer
 from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import WriteOutcome
 from twinhub.service.thing_reads import answer_retrieve
-from twinhub.service.views import project_things
+from twinhub.service.views import project_things, wants_field
 
 PREFIX = b"/api/2/things/"
 
@@ -97,7 +97,8 @@ async def _retrieve_many(request: Request, ctx: Context, auth: AuthContext, head
         raise ThingIdsMissing()
     for thing_id in ids:
         parse_thing_id(thing_id)
-    found = await ctx.things.retrieve_many(ids, auth.subjects)
+    found = await ctx.things.retrieve_many(ids, auth.subjects,
+                                           metadata=wants_field(headers.fields, METADATA_FIELD))
     return json_response(await project_things(ctx.policies, found, headers.fields, auth.subjects))
 
 

@@ -16,6 +16,7 @@ from twinhub.model.metadata import (
     DELETE_METADATA,
     DITTO_METADATA,
     GET_METADATA,
+    METADATA_FIELD,
     PUT_METADATA,
     MetadataHeaders,
     parse_metadata_headers,
@@ -45,10 +46,7 @@ from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondi
 from twinhub.service.requested_acks import RequestedAcks, WriteOutcome
 from twinhub.service.session.party import Party
 from twinhub.service.thing_reads import answer_retrieve
-from twinhub.service.views import (
-    project_things,
-    project_value,
-)
+from twinhub.service.views import project_things, project_value, wants_field
 
 __all__ = ["policy_command", "thing_command"]
 
@@ -119,7 +117,8 @@ async def _retrieve(party: Party, envelope: Envelope,
     SupervisorInlinePolicyEnrichment does for every RetrieveThing(s), over HTTP or the Ditto Protocol."""
     services = party.services
     if isinstance(signal, RetrieveThings):
-        found = await services.things.retrieve_many(signal.thing_ids, party.subjects)
+        found = await services.things.retrieve_many(signal.thing_ids, party.subjects,
+                                                    metadata=wants_field(signal.fields, METADATA_FIELD))
         return await project_things(services.policies, found, signal.fields, party.subjects), {}
     metadata = _metadata(envelope.headers, query=True)
     revision, timestamp = _historical(envelope.headers)
