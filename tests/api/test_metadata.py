@@ -195,6 +195,18 @@ def test_create_with_put_metadata_and_inline_metadata(client: httpx.Client, thin
         "thingId": {"k": "posted"}, "policyId": {"k": "posted"}, "attributes": {"a": {"k": "posted"}}}
 
 
+@pytest.mark.parametrize("inline", [5, "text", [1], True])
+def test_inline_metadata_of_another_type_is_refused(client: httpx.Client, thing_id: str, inline: object) -> None:
+    """Thing.JsonFields.METADATA is a JsonObject field (things/model Thing.java), read by
+    ImmutableThingFromCopyBuilder.of when a CreateThing's JSON is parsed: `_metadata` of another type is 400
+    `json.invalid` ("Value <5> for </_metadata> is not of type <JsonObject>!"), not silently dropped."""
+    response = client.put(f"/things/{thing_id}", json={"attributes": {"a": 1}, "_metadata": inline})
+    body = assert_error(response, 400, "json.invalid")
+    assert body["message"] == f"Value <{json.dumps(inline, separators=(',', ':'))}> for </_metadata> is not of " \
+        "type <JsonObject>!"
+    assert client.get(f"/things/{thing_id}").status_code == 404
+
+
 @pytest.mark.parametrize("value", [
     "not json", '{"key": "a", "value": 1}', '[{"key": "a"}]', '[{"value": 1}]', '[{"key": "", "value": 1}]',
     '[{"key": 5, "value": 1}]'])
@@ -483,3 +495,74 @@ def test_historical_reads_show_the_metadata_of_their_revision(client: httpx.Clie
     answer = client.get(f"{lamp}/attributes", headers={"at-historical-revision": str(revision),
                                                       "get-metadata": "t/unit"})
     assert json.loads(answer.headers["ditto-metadata"]) == {"t": {"unit": "C"}}
+
+
+def test_hostile_depth_is_refused_not_a_crash(client: httpx.Client, lamp: str) -> None:
+    """Bad input is a clean 4xx (common standards): a `put-metadata` key deeper than any thing may nest is 400
+    `header.invalid` (Ditto's MetadataHeadersValueValidator refuses a key that is no valid pointer); a value written
+    below a deep key of a deep part, nesting the metadata beyond twice a thing's depth limit, is 400
+    `json.invalid`, the thing unchanged. Both were 500s (the tree could neither be built nor serialized)."""
+    deep_key = "/".join(["k"] * 2000)
+    response = client.put(f"{lamp}/attributes/x", json=1, headers=put_metadata((deep_key, 1)))
+    assert_error(response, 400, "header.invalid")
+    response = client.get(lamp, headers={"get-metadata": deep_key})
+    assert_error(response, 400, "header.invalid")
+    part = "/".join(["p"] * 90)
+    deep_value: object = 1
+    for _ in range(95):
+        deep_value = {"v": deep_value}
+    response = client.put(f"{lamp}/attributes/{part}", json=1,
+                          headers=put_metadata(("/".join(["k"] * 99), deep_value)))
+    assert_error(response, 400, "json.invalid")
+    assert client.get(f"{lamp}/attributes/p").status_code == 404
+    response = client.put(f"{lamp}/attributes/{part}", json=1, headers=put_metadata(("/".join(["k"] * 99), 1)))
+    assert response.status_code == 201, response.text
+    assert client.get(lamp, headers={"get-metadata": f"attributes/{part}"}).status_code == 200
+
+
+def test_utf8_keys_in_get_and_delete_metadata(client: httpx.Client, lamp: str) -> None:
+    """All three metadata headers name keys relative to the resource (basic-metadata.md), as UTF-8 text like the
+    `put-metadata` JSON: a key with `é` set by `put-metadata` is the one `get-metadata` answers and
+    `delete-metadata` removes (HTTP hands a header's bytes over as latin-1; each header is read as UTF-8)."""
+    raw = json.dumps([{"key": "température", "value": "°C"}], ensure_ascii=False).encode()
+    assert client.put(f"{lamp}/attributes/t", json=1, headers={"put-metadata": raw}).status_code == 201  # type: ignore[dict-item]
+    response = client.get(lamp, headers={"get-metadata": "attributes/t/température".encode()})  # type: ignore[dict-item]
+    assert response.status_code == 200, response.text
+    assert json.loads(response.headers["ditto-metadata"]) == {"attributes": {"t": {"température": "°C"}}}
+    response = client.put(f"{lamp}/attributes/t", json=2, headers={"delete-metadata": "température".encode()})  # type: ignore[dict-item]
+    assert response.status_code == 204, response.text
+    assert metadata_of(client, lamp) == {"attributes": {"t": {}}}  # what is left at the resource, as Ditto's event
+    assert_error(client.get(lamp, headers={"get-metadata": b"attributes/t/\xff"}), 400,  # type: ignore[dict-item]
+                 "header.invalid")
+
+
+def test_ditto_metadata_header_carries_any_text(client: httpx.Client, lamp: str) -> None:
+    """`get-metadata` answers in the `ditto-metadata` header (basic-metadata.md "Reading metadata"), whatever text
+    the metadata holds: an HTTP header is latin-1 on the wire, so text beyond it (`€`, `温度`) goes as JSON's
+    `\\u` escapes, the same JSON value (it was a 500: the header could not be encoded)."""
+    raw = json.dumps([{"key": "unit", "value": "€ 温度 °C"}], ensure_ascii=False).encode()
+    assert client.put(f"{lamp}/attributes/t", json=1, headers={"put-metadata": raw}).status_code == 201  # type: ignore[dict-item]
+    response = client.get(lamp, headers={"get-metadata": "attributes/t/unit"})
+    assert response.status_code == 200, response.text
+    assert json.loads(response.headers["ditto-metadata"]) == {"attributes": {"t": {"unit": "€ 温度 °C"}}}
+
+
+def test_wildcards_standing_for_too_many_keys_are_refused(client: httpx.Client, thing_id: str) -> None:
+    """Beyond Ditto, which bounds nothing here: metadata header wildcards that stand for more than 100,000 keys
+    (twenty `*/k` over a thing of 8,000 leaves) are 400 `header.invalid`, for `put-`, `get-` and `delete-metadata`
+    alike, instead of a worker busy for seconds to minutes on one header (bad input is a clean 4xx). The same
+    wildcards over a part of the thing still work."""
+    thing = f"/things/{thing_id}"
+    attributes = {f"a{n}": {str(m): 1 for m in range(100)} for n in range(80)}
+    assert client.put(thing, json={"attributes": attributes}).status_code == 201
+    keys = [f"*/k{n}" for n in range(20)]
+    assert client.put(f"{thing}/attributes/a0", json=attributes["a0"],
+                      headers=put_metadata(*((k, 1) for k in keys))).status_code == 204
+    written = metadata_of(client, thing)
+    assert written["attributes"]["a0"]["99"] == {k[2:]: 1 for k in keys}  # type: ignore[index]
+    response = client.put(f"{thing}/attributes", json=attributes, headers=put_metadata(*((k, 1) for k in keys)))
+    assert_error(response, 400, "header.invalid")
+    assert_error(client.get(thing, headers={"get-metadata": ",".join(keys)}), 400, "header.invalid")
+    response = client.put(f"{thing}/attributes", json=attributes, headers={"delete-metadata": ",".join(keys)})
+    assert_error(response, 400, "header.invalid")
+    assert metadata_of(client, thing) == written

@@ -210,12 +210,21 @@ def metadata_headers(request: Request) -> MetadataHeaders | None:
     delete = ditto_header(request, DELETE_METADATA)
     if put is None and get is None and delete is None:
         return None
-    if put is not None and not put.isascii() and http_header(request, PUT_METADATA) == put:
-        try:  # an HTTP header's bytes arrive as latin-1; JSON is UTF-8
-            put = put.encode("latin-1").decode("utf-8")
-        except UnicodeError:
-            raise HeaderInvalid(PUT_METADATA, put, "MetadataHeaders") from None
-    return parse_metadata_headers(put, get, delete, query=request.method in ("GET", "HEAD"))
+    return parse_metadata_headers(_utf8(request, PUT_METADATA, put, "MetadataHeaders"),
+                                  _utf8(request, GET_METADATA, get, "comma separated list of JSON pointers"),
+                                  _utf8(request, DELETE_METADATA, delete, "comma separated list of JSON pointers"),
+                                  query=request.method in ("GET", "HEAD"))
+
+
+def _utf8(request: Request, name: str, text: str | None, expected: str) -> str | None:
+    """`text` as the UTF-8 it is where it came as HTTP header, whose bytes arrive as latin-1 (so that the keys of
+    all three metadata headers name the same UTF-8 keys the thing has); 400 `header.invalid` unless UTF-8."""
+    if text is None or text.isascii() or http_header(request, name) != text:
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise HeaderInvalid(name, text, expected) from None
 
 
 def allows_policy_lockout(request: HTTPConnection) -> bool:

@@ -24,7 +24,7 @@ from twinhub.model.errors import (
 from twinhub.model.events import METADATA_KEY, EventAction, Thing, ThingEvent, thing_document
 from twinhub.model.json import MAX_JSON_DEPTH, JsonTooDeep, check_depth, dumps
 from twinhub.model.merge import json_equal, merge_patch, minimize_patch
-from twinhub.model.metadata import MetadataHeaders, changed_metadata
+from twinhub.model.metadata import MetadataHeaders, changed_metadata, check_metadata_depth
 from twinhub.model.pointer import delete_at, format_pointer, get_at, set_at
 from twinhub.model.resources import Resource, classify, missing_part, not_found
 from twinhub.model.thing import ordered, validate_keys, validate_part, validate_thing
@@ -126,6 +126,9 @@ def _new_metadata(current: Thing | None, before: JsonObject | None, command: Thi
     """The metadata of the thing after `command`; `value` is what its event carries. A created thing may bring its
     metadata inline as `_metadata` (Ditto's CreateThing), but not together with `put-metadata`."""
     inline = command.value.get(METADATA_KEY) if created and isinstance(command.value, dict) else None
+    if inline is not None and not isinstance(inline, dict):  # Thing.JsonFields.METADATA is a JsonObject field
+        raise JsonParseInvalid(f"Value <{dumps(inline).decode()[:200]}> for </{METADATA_KEY}> is not of type "
+                               "<JsonObject>!")
     if isinstance(inline, dict):
         if headers is not None and headers.put:
             raise MetadataNotModifiable()
@@ -133,7 +136,10 @@ def _new_metadata(current: Thing | None, before: JsonObject | None, command: Thi
     if headers is None and before is None:
         return None
     part = get_at(current.doc, command.path) if exists(current) and current is not None else MISSING
-    return changed_metadata(before, command.action, command.path, value, part, get_at(doc, command.path), headers)
+    changed = changed_metadata(before, command.action, command.path, value, part, get_at(doc, command.path), headers)
+    if headers is not None and headers.put:
+        check_metadata_depth(changed)
+    return changed
 
 
 def _check_nesting(path: Pointer, value: JsonValue) -> None:

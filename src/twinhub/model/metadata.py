@@ -22,12 +22,17 @@ Ditto documents it in `basic-metadata.md`; its rules live in the things service
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Final
 
-from twinhub.model.errors import HeaderInvalid, MetadataHeadersConflict, MetadataWildcardInvalid
-from twinhub.model.json import dumps, loads
+from twinhub.model.errors import (
+    HeaderInvalid,
+    JsonParseInvalid,
+    MetadataHeadersConflict,
+    MetadataWildcardTooBroad,
+)
+from twinhub.model.json import MAX_JSON_DEPTH, JsonTooDeep, check_depth, dumps, loads
+from twinhub.model.metadata_wildcards import expand, has_wildcard
 from twinhub.model.pointer import delete_at, format_pointer, get_at, set_at
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 
@@ -40,6 +45,7 @@ __all__ = [
     "MetadataEntry",
     "MetadataHeaders",
     "changed_metadata",
+    "check_metadata_depth",
     "parse_metadata_headers",
     "readable_metadata",
     "retrieved_metadata",
@@ -51,6 +57,13 @@ DELETE_METADATA: Final = "delete-metadata"
 DITTO_METADATA: Final = "ditto-metadata"  # the response header that answers `get-metadata`
 METADATA_FIELD: Final = "_metadata"
 WILDCARD: Final = "*"
+# The metadata tree mirrors a thing (at most MAX_JSON_DEPTH levels) and adds the values of `put-metadata` below its
+# parts: it may nest that deep twice, no deeper (a tree the stores and the bus could not serialize).
+MAX_METADATA_DEPTH: Final = 2 * MAX_JSON_DEPTH
+# The keys a header's wildcards may stand for at most (a `*/k` stands for one per leaf of the resource): some twenty
+# thousand leaves fill a thing of the default 100 kB, so a few keys a leaf pass, while a header of a thousand `*/k`
+# over such a thing (twenty million keys, minutes of one worker's time) is refused.
+MAX_EXPANDED_KEYS: Final = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,126 +148,9 @@ def _pointer(text: str) -> Pointer:
     if not body:
         return ()
     keys = body.split("/")
-    if "" in keys:
-        raise HeaderInvalid("metadata", text, "JSON pointer")
+    if "" in keys or len(keys) > MAX_JSON_DEPTH:  # a pointer no thing could hold (and no recursion could follow)
+        raise HeaderInvalid("metadata", text[:200], "JSON pointer")
     return tuple(key.replace("~0", "~") for key in keys)
-
-
-# -- wildcards (MetadataWildcardValidator's expressions, matched against the key as `/a/b` text) ------------------
-
-_PROPS = r"(properties|desiredProperties)"
-_THING_FEATURES_AND_PROPERTIES = re.compile(rf"/?features/\*/{_PROPS}/\*/(?!\*).*")
-_THING_FEATURES_WITH_ID_ONLY = re.compile(rf"/?features/\*/{_PROPS}/(?!\*).*/(?!\*).*")
-_THING_FEATURES_WITH_PROPERTIES_ONLY = re.compile(rf"/?features/(?!\*).*/{_PROPS}/\*/(?!\*/).*")
-_THING_FEATURES_DEFINITION = re.compile(r"/?features/\*/definition/(?!\*).*")
-_ATTRIBUTES = re.compile(r"/?attributes/\*/(?!\*).*")
-_LEAF = re.compile(r"/?\*/(?!\*/).*")
-_FEATURES = re.compile(rf"/?\*/{_PROPS}/\*/(?!\*).*")
-_FEATURES_WITH_ID_ONLY = re.compile(rf"/?\*/{_PROPS}/(?!\*).*/(?!\*).*")
-_FEATURES_WITH_PROPERTIES_ONLY = re.compile(rf"/?(?!\*).*/{_PROPS}/\*/(?!\*).*")
-_FEATURES_DEFINITION = re.compile(r"/?\*/definition/(?!\*).*")
-_FEATURE_PROPERTY = re.compile(rf"/?{_PROPS}/\*/(?!\*).*")
-
-_VALID: Final = {
-    "thing": (_THING_FEATURES_AND_PROPERTIES, _THING_FEATURES_WITH_PROPERTIES_ONLY, _THING_FEATURES_WITH_ID_ONLY,
-              _THING_FEATURES_DEFINITION, _ATTRIBUTES, _LEAF),
-    "features": (_FEATURES, _FEATURES_WITH_PROPERTIES_ONLY, _FEATURES_WITH_ID_ONLY, _FEATURES_DEFINITION),
-    "feature": (_FEATURE_PROPERTY, _FEATURES_WITH_ID_ONLY, _FEATURES_WITH_PROPERTIES_ONLY),
-    "other": (_LEAF,),
-}
-
-
-def _has_wildcard(key: Pointer) -> bool:
-    return "/*/" in format_pointer(key)  # as Ditto: a trailing `*` is a plain key
-
-
-def _level(path: Pointer) -> str:
-    if not path:
-        return "thing"
-    if path == ("features",):
-        return "features"
-    if len(path) == 2 and path[0] == "features":
-        return "feature"
-    return "other"
-
-
-def _validate(path: Pointer, key: Pointer, header: str) -> None:
-    text = format_pointer(key)
-    if not any(pattern.fullmatch(text) for pattern in _VALID[_level(path)]):
-        raise MetadataWildcardInvalid(text, header)
-
-
-def expand(path: Pointer, value: JsonValue, key: Pointer, header: str) -> list[Pointer]:
-    """The keys (relative to `path`) a wildcard `key` stands for, given `value`, the resource's value the
-    command writes (put) or holds (get, delete); raises `header.invalid` for a wildcard the resource refuses."""
-    _validate(path, key, header)
-    level = _level(path)
-    if level == "thing" and isinstance(value, dict):
-        return _expand_on_thing(value, key)
-    if level == "features" and isinstance(value, dict):
-        return _expand_on_features(value, key)
-    if level == "feature" and isinstance(value, dict):
-        return _expand_on_feature(value, key)
-    if level == "other" and _LEAF.fullmatch(format_pointer(key)):
-        return [leaf + key[1:2] for leaf in _leaves(value)]
-    return []
-
-
-def _objects(value: JsonValue) -> dict[str, JsonObject]:
-    return {k: v for k, v in value.items() if isinstance(v, dict)} if isinstance(value, dict) else {}
-
-
-def _expand_on_thing(thing: JsonObject, key: Pointer) -> list[Pointer]:
-    text = format_pointer(key)
-    features = _objects(thing.get("features"))
-    if _THING_FEATURES_AND_PROPERTIES.fullmatch(text):
-        return [("features", f, key[2], p, *key[4:]) for f, feature in features.items()
-                for p in _objects_keys(feature.get(key[2]))]
-    if _THING_FEATURES_WITH_ID_ONLY.fullmatch(text):
-        return [("features", f, *key[2:]) for f in features]
-    if _THING_FEATURES_WITH_PROPERTIES_ONLY.fullmatch(text):
-        feature = features.get(key[1], {})
-        return [("features", key[1], key[2], p, *key[4:]) for p in _objects_keys(feature.get(key[2]))]
-    if _THING_FEATURES_DEFINITION.fullmatch(text):
-        return [("features", f, "definition", *key[3:]) for f in features]
-    if _ATTRIBUTES.fullmatch(text):
-        return [("attributes", a, key[2]) for a in _objects_keys(thing.get("attributes"))]
-    return [leaf + key[1:2] for leaf in _leaves(thing)]  # `*/k`
-
-
-def _expand_on_features(features: JsonObject, key: Pointer) -> list[Pointer]:
-    text = format_pointer(key)
-    found = _objects(features)
-    if _FEATURES.fullmatch(text):
-        return [(f, key[1], p, *key[3:]) for f, feature in found.items() for p in _objects_keys(feature.get(key[1]))]
-    if _FEATURES_WITH_ID_ONLY.fullmatch(text):
-        return [(f, *key[1:]) for f in found]
-    if _FEATURES_DEFINITION.fullmatch(text):
-        return [(f, "definition", *key[2:]) for f in found]
-    feature = found.get(key[0], {})  # `{feature}/properties/*/k`
-    return [(key[0], key[1], p, *key[3:]) for p in _objects_keys(feature.get(key[1]))]
-
-
-def _expand_on_feature(feature: JsonObject, key: Pointer) -> list[Pointer]:
-    if _FEATURE_PROPERTY.fullmatch(format_pointer(key)):
-        return [(key[0], p, *key[2:]) for p in _objects_keys(feature.get(key[0]))]
-    return []  # the other expressions Ditto admits here resolve to nothing sensible
-
-
-def _objects_keys(value: JsonValue) -> list[str]:
-    return list(value) if isinstance(value, dict) else []
-
-
-def _leaves(value: JsonValue, at: Pointer = ()) -> list[Pointer]:
-    """The paths of the leaves of `value` (everything that is no object; a merge patch's nulls delete, they are
-    no leaves written); a scalar value is its own leaf."""
-    if not isinstance(value, dict):
-        return [] if value is None and at else [at]
-    found: list[Pointer] = []
-    for key, child in value.items():
-        if not key.startswith("_"):
-            found.extend(_leaves(child, (*at, key)))
-    return found
 
 
 # -- the metadata a command leaves --------------------------------------------------------------------------------
@@ -268,26 +164,78 @@ def changed_metadata(metadata: JsonObject | None, action: str, path: Pointer, va
     command's metadata `headers`; None when the thing has none."""
     relative = _relative(metadata, path)
     if headers is not None and headers.put and action != "delete" and not (value is None and action == "merge"):
+        edit = _Edit(relative)
         for entry in _expanded(path, value, headers.put):
-            relative = set_at(relative or {}, entry.key, entry.value)
-        metadata = _put_at(metadata, path, relative or {})
+            edit.set(entry.key, entry.value)
+        metadata = _put_at(metadata, path, edit.root)
     elif headers is not None and headers.delete and relative is not None:
         if headers.delete == ((WILDCARD,),):
             relative = {}
         else:
+            edit = _Edit(relative)
             for pointer in _resolved(path, before, headers.delete, DELETE_METADATA):
-                relative = delete_at(relative, pointer)
-            relative = _without_empty_objects(relative)
+                edit.delete(pointer)
+            relative = _without_empty_objects(edit.root)
         metadata = _put_at(metadata, path, relative)
     if metadata is None:
         return None
     if action == "delete" or (action == "merge" and value is None):
         return (delete_at(metadata, path) if path else {}) or None
-    for gone in [*_removed(before, after), *(_nulls(value) if action == "merge" else ())]:
-        metadata = delete_at(metadata, path + gone)
+    if gone := [*_removed(before, after), *(_nulls(value) if action == "merge" else ())]:
+        edit = _Edit(metadata)
+        for pointer in gone:
+            edit.delete(path + pointer)
+        metadata = edit.root
     if action == "modify" and value == {}:
         metadata = _put_at(metadata, path, {})
     return metadata or None
+
+
+class _Edit:
+    """Edits of a copy of a metadata tree, each object on an edited path copied once however many edits pass
+    through it: `set_at`/`delete_at` copy every object on the path at each call, which made a wildcard over the
+    thousands of leaves of a big thing quadratic (seconds of the event loop for one header)."""
+
+    def __init__(self, tree: JsonObject | None) -> None:
+        self.root: JsonObject = dict(tree) if tree else {}
+        self._copies: dict[int, JsonObject] = {id(self.root): self.root}  # keeps them alive, so ids stay theirs
+
+    def _child(self, node: JsonObject, key: str) -> JsonObject:
+        """`node[key]` as an object of this edit's own (a copy of it, or `{}` in place of a non-object)."""
+        child = node.get(key)
+        if not isinstance(child, dict) or id(child) not in self._copies:
+            child = dict(child) if isinstance(child, dict) else {}
+            self._copies[id(child)] = node[key] = child
+        return child
+
+    def set(self, pointer: Pointer, value: JsonValue) -> None:
+        """`value` at `pointer` (not empty); missing or non-object parents become objects, as with `set_at`."""
+        node = self.root
+        for key in pointer[:-1]:
+            node = self._child(node, key)
+        node[pointer[-1]] = value
+
+    def delete(self, pointer: Pointer) -> None:
+        """Nothing at `pointer` any more (the empty pointer: nothing at all), as with `delete_at`."""
+        if not pointer:
+            self.root.clear()
+            return
+        node = self.root
+        for key in pointer[:-1]:
+            if not isinstance(node.get(key), dict):
+                return
+            node = self._child(node, key)
+        node.pop(pointer[-1], None)
+
+
+def check_metadata_depth(metadata: JsonObject | None) -> None:
+    """Raise 400 `json.invalid` when `metadata` nests deeper than `MAX_METADATA_DEPTH` (a `put-metadata` value
+    written below a deep key of a deep part)."""
+    try:
+        check_depth(metadata, MAX_METADATA_DEPTH)
+    except JsonTooDeep:
+        raise JsonParseInvalid(f"The metadata would nest the thing deeper than the limit of {MAX_METADATA_DEPTH} "
+                               "levels.") from None
 
 
 def _removed(before: JsonValue | Missing, after: JsonValue | Missing, at: Pointer = ()) -> list[Pointer]:
@@ -320,8 +268,10 @@ def _put_at(metadata: JsonObject | None, path: Pointer, relative: JsonObject) ->
 def _expanded(path: Pointer, value: JsonValue, entries: tuple[MetadataEntry, ...]) -> list[MetadataEntry]:
     expanded: list[MetadataEntry] = []
     for entry in entries:
-        if _has_wildcard(entry.key):
+        if has_wildcard(entry.key):
             expanded.extend(MetadataEntry(key, entry.value) for key in expand(path, value, entry.key, PUT_METADATA))
+            if len(expanded) > MAX_EXPANDED_KEYS:
+                raise MetadataWildcardTooBroad(PUT_METADATA, MAX_EXPANDED_KEYS)
         else:
             expanded.append(entry)
     return expanded
@@ -330,8 +280,10 @@ def _expanded(path: Pointer, value: JsonValue, entries: tuple[MetadataEntry, ...
 def _resolved(path: Pointer, value: JsonValue | Missing, pointers: tuple[Pointer, ...], header: str) -> list[Pointer]:
     resolved: list[Pointer] = []
     for pointer in pointers:
-        if _has_wildcard(pointer):
+        if has_wildcard(pointer):
             resolved.extend(expand(path, None if value is MISSING else value, pointer, header))
+            if len(resolved) > MAX_EXPANDED_KEYS:
+                raise MetadataWildcardTooBroad(header, MAX_EXPANDED_KEYS)
         else:
             resolved.append(pointer)
     return list(dict.fromkeys(resolved))
@@ -369,12 +321,12 @@ def retrieved_metadata(metadata: JsonObject | None, path: Pointer, value: JsonVa
         return {}
     if pointers == ((WILDCARD,),):
         return relative
-    answer: JsonObject = {}
+    answer = _Edit(None)
     for pointer in _resolved(path, value, pointers, GET_METADATA):
         found = get_at(relative, pointer)
         if found is not MISSING:
-            answer = set_at(answer, pointer, found)
-    return answer
+            answer.set(pointer, found)
+    return answer.root
 
 
 def readable_metadata(metadata: JsonValue, visible: JsonValue) -> JsonValue:

@@ -117,14 +117,15 @@ class ThingService:
             raise policy_gone(thing, modifying=False)
         return self._read(thing, path, subjects, enforcer, preconditions, condition, metadata)
 
-    async def retrieve_many(self, thing_ids: Sequence[str],
-                            subjects: tuple[str, ...]) -> list[tuple[Thing, JsonObject]]:
-        """Each of the things the subjects may READ, in the order asked, with their views; the others
-        (unknown or unreadable) are left out, as Ditto's RetrieveThings leaves them out."""
+    async def retrieve_many(self, thing_ids: Sequence[str], subjects: tuple[str, ...], *,
+                            metadata: bool = False) -> list[tuple[Thing, JsonObject]]:
+        """Each of the things the subjects may READ, in the order asked, with their views (and readable
+        `_metadata` if `metadata`: only a selection of it pays for it); the others (unknown or unreadable) are
+        left out, as Ditto's RetrieveThings leaves them out."""
         found: list[tuple[Thing, JsonObject]] = []
         for thing_id in thing_ids:
             try:
-                retrieved = await self.retrieve(thing_id, (), subjects, metadata=True)
+                retrieved = await self.retrieve(thing_id, (), subjects, metadata=metadata)
             except TwinhubError as error:
                 if error.status == 404:
                     continue

@@ -11,11 +11,11 @@ from twinhub.model.metadata import (
     MetadataEntry,
     MetadataHeaders,
     changed_metadata,
-    expand,
     parse_metadata_headers,
     readable_metadata,
     retrieved_metadata,
 )
+from twinhub.model.metadata_wildcards import expand
 from twinhub.model.types import MISSING, JsonValue
 
 FEATURE = {"properties": {"capacity": {"value": 3.2, "unit": "gpf"}, "grumbo": 2}, "definition": ["foo:bar:1"]}

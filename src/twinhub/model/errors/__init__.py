@@ -29,6 +29,7 @@ no TwinhubError: they never reach a client.
     │   ├── MetadataHeadersConflict             things:metadata.headersconflict
     │   ├── MetadataNotModifiable               things:metadata.notmodifiable
     │   ├── MetadataWildcardInvalid             header.invalid
+    │   ├── MetadataWildcardTooBroad            header.invalid                      (beyond Ditto)
     │   ├── ThingPolicyNotAllowed               things:policy.notallowed
     │   ├── ThingPolicyExisting                 things:thing.notcreatable           (its policy exists)
     │   ├── ThingPolicyInvalid                  things:policy.invalid               (its inline policy)
@@ -304,6 +305,7 @@ from twinhub.model.errors.things import (
     MetadataHeadersConflict,
     MetadataNotModifiable,
     MetadataWildcardInvalid,
+    MetadataWildcardTooBroad,
     PolicyIdNotDeletable,
     ThingConflict,
     ThingHistoryNotFound,
@@ -395,6 +397,7 @@ __all__ = [
     "MetadataHeadersConflict",
     "MetadataNotModifiable",
     "MetadataWildcardInvalid",
+    "MetadataWildcardTooBroad",
     "MethodNotAllowed",
     "NamespacesInvalid",
     "NotFound",

@@ -13,6 +13,7 @@ __all__ = [
     "MetadataHeadersConflict",
     "MetadataNotModifiable",
     "MetadataWildcardInvalid",
+    "MetadataWildcardTooBroad",
     "PolicyIdNotDeletable",
     "ThingConflict",
     "ThingHistoryNotFound",
@@ -217,6 +218,19 @@ class MetadataWildcardInvalid(Invalid):
             400,
             f"The wildcard expression '{expression}' in header '{header}' is not valid.",
             f"Verify that the value of the '{header}' header is valid and try again.",
+        )
+
+
+class MetadataWildcardTooBroad(Invalid):
+    """Metadata header wildcards that stand for more keys than any thing's metadata holds (beyond Ditto, which
+    has no bound: a clean 400 instead of minutes of work and a thing too large anyway)."""
+
+    def __init__(self, header: str, limit: int) -> None:
+        super().__init__(
+            "header.invalid",
+            400,
+            f"The wildcards in header '{header}' stand for more than {limit} keys of the resource.",
+            f"Use fewer or narrower wildcards in the '{header}' header.",
         )
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from twinhub.history import HISTORY_TIMESTAMP_HEADER, parse_device_time
 from twinhub.model.errors import ThingConflict, ThingPreconditionFailed, TopicPathUnknown
-from twinhub.model.etag import Preconditions
+from twinhub.model.etag import NO_PRECONDITIONS, Preconditions
 from twinhub.model.headers import TWIN_PERSISTED, parse_bool, parse_historical_revision, parse_timestamp
 from twinhub.model.metadata import (
     DELETE_METADATA,
@@ -20,7 +20,6 @@ from twinhub.model.metadata import (
     PUT_METADATA,
     MetadataHeaders,
     parse_metadata_headers,
-    retrieved_metadata,
 )
 from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import MISSING, JsonValue, Missing
@@ -41,20 +40,13 @@ from twinhub.protocol import (
 from twinhub.protocol import policy_command as parse_policy_command
 from twinhub.protocol import thing_command as parse_thing_command
 from twinhub.service.conditions import Condition, parse_condition
-from twinhub.service.enforcement import with_metadata
 from twinhub.service.event_headers import ORIGIN_HEADER, carried_headers
 from twinhub.service.live import new_correlation_id
 from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import RequestedAcks, WriteOutcome
 from twinhub.service.session.party import Party
-from twinhub.service.views import (
-    inline_policies,
-    project_things,
-    project_value,
-    wants_field,
-    wants_policy,
-    with_special_fields,
-)
+from twinhub.service.thing_reads import answer_retrieve
+from twinhub.service.views import project_things, project_value, wants_field
 
 __all__ = ["policy_command", "thing_command"]
 
@@ -125,30 +117,21 @@ async def _retrieve(party: Party, envelope: Envelope,
     SupervisorInlinePolicyEnrichment does for every RetrieveThing(s), over HTTP or the Ditto Protocol."""
     services = party.services
     if isinstance(signal, RetrieveThings):
-        found = await services.things.retrieve_many(signal.thing_ids, party.subjects)
+        found = await services.things.retrieve_many(signal.thing_ids, party.subjects,
+                                                    metadata=wants_field(signal.fields, METADATA_FIELD))
         return await project_things(services.policies, found, signal.fields, party.subjects), {}
     metadata = _metadata(envelope.headers, query=True)
-    getting = metadata is not None and bool(metadata.get)
-    wants_metadata = getting or wants_field(signal.fields, METADATA_FIELD)
     revision, timestamp = _historical(envelope.headers)
-    if revision is not None or timestamp is not None:  # as HTTP: the thing as it was (Ditto's historical reads)
-        retrieved = await services.things.retrieve_historical(signal.thing_id, signal.path, party.subjects,
-                                                              revision=revision, timestamp=timestamp,
-                                                              metadata=wants_metadata)
-    else:
-        retrieved = await services.things.retrieve(signal.thing_id, signal.path, party.subjects,
-                                                   preconditions=_preconditions(envelope.headers),
-                                                   condition=_condition(envelope.headers), metadata=wants_metadata)
-    value = retrieved.value
-    if not signal.path and isinstance(value, dict):
-        value = with_special_fields(retrieved.thing, with_metadata(value, retrieved.metadata), signal.fields)
-    value = project_value(value, signal.fields)
-    if not signal.path and wants_policy(signal.fields):
-        [value] = await inline_policies(services.policies, [retrieved.thing], [value], party.subjects)
-    extra: dict[str, JsonValue] = {"etag": retrieved.etag}
-    if metadata is not None and metadata.get:
-        extra[DITTO_METADATA] = retrieved_metadata(retrieved.metadata, signal.path, retrieved.value, metadata.get)
-    return value, extra
+    current = revision is None and timestamp is None  # else as HTTP: the thing as it was (Ditto's historical reads)
+    answer = await answer_retrieve(services.things, services.policies, signal.thing_id, signal.path, party.subjects,
+                                   fields=signal.fields, metadata=metadata,
+                                   revision=revision, timestamp=timestamp,
+                                   preconditions=_preconditions(envelope.headers) if current else NO_PRECONDITIONS,
+                                   condition=_condition(envelope.headers) if current else None)
+    extra: dict[str, JsonValue] = {"etag": answer.etag}
+    if answer.metadata is not None:
+        extra[DITTO_METADATA] = answer.metadata
+    return answer.value, extra
 
 
 async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steering: SignalHeaders) -> None:
