@@ -16,7 +16,7 @@ import pytest
 
 from tests.api.helpers import MERGE, assert_error, owner_and
 from tests.api.websocket import DittoSocket, open_socket
-from tests.api.wot_models import Models
+from tests.api.wot_models import SENSOR, Models
 from tests.wot_server import ModelServer
 from twinhub.testing import Server, running_server
 
@@ -232,6 +232,26 @@ def test_an_unreachable_model_is_reported_not_crashed_on(client: httpx.Client, t
     missing = model_server.url("/nowhere/lamp.tm.jsonld")
     response = client.put(f"/things/{thing_id}", json={"definition": missing, "attributes": {"serial": "x"}})
     assert_error(response, 421, "wot:tm.notfound")
+
+
+def test_a_model_download_does_not_hold_back_the_things_other_writes(client: httpx.Client, lamp: str,
+                                                                    model_server: ModelServer) -> None:
+    """A write naming a model not yet downloaded gets it before it takes its thing's turn: another write of the
+    thing is not held back meanwhile (Ditto fetches models asynchronously, `DefaultWotThingModelFetcher`, and runs
+    the validation as a CompletionStage on its `wotValidationExecutor`, not on the thing's own thread).
+    The model is served only once that other write has been answered: were it downloaded in the turn, the other
+    write would wait for the download to time out and the first would fail with `wot:tm.notfound`."""
+    path = f"/held/{lamp.rpartition(':')[2]}/sensor.tm.jsonld"
+    url = model_server.hold(path, SENSOR)
+    feature = {"definition": [url], "properties": {"value": 3}}
+    with httpx.Client(base_url=client.base_url, auth=client.auth, timeout=30) as other, \
+            ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(other.put, f"{lamp}/features/sensor", json=feature)
+        assert model_server.wait_asked(path)
+        assert client.put(f"{lamp}/attributes/serial", json="L-2").status_code == 204
+        model_server.release(path)
+        assert pending.result(30).status_code == 204, pending.result().text
+    assert client.get(f"{lamp}/features/sensor/definition").json() == [url]
 
 
 def test_inbox_messages_follow_the_models_actions(client: httpx.Client, lamp: str) -> None:

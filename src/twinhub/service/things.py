@@ -262,15 +262,34 @@ class ThingService:
         if self._skeletons is not None and skeleton_candidate(command) \
                 and creates(command, await self._load(command.thing_id)):
             skeleton = await with_skeleton(self._skeletons, command)  # fetched outside the thing's turn
+        validator = self._model_validator
+        if validator is not None and (docs := self._model_docs(command, skeleton)):
+            validator = await validator.prefetch(*docs)  # downloaded outside the thing's turn too
         return await self._writer.execute(command.thing_id, lambda: self._execute_once(
             command, subjects, preconditions, allow_policy_lockout, condition, headers, history_time,
-            patch_conditions if command.action == "merge" else (), skeleton, metadata))
+            patch_conditions if command.action == "merge" else (), skeleton, metadata, validator))
+
+    def _model_docs(self, command: ThingCommand, skeleton: ThingCommand | None) -> list[JsonObject]:
+        """The documents whose WoT models `command` will likely be checked against: the thing as cached (its
+        JSON looked at before it is decoded) and the command's value shaped as a thing. A thing not cached is
+        not read for it: its models are resolved in the turn."""
+        docs: list[JsonObject] = []
+        encoded = self._cache.encoded(command.thing_id)
+        cached = self._cache.get(command.thing_id) if encoded and b'"definition":' in encoded else None
+        if cached is not None and links_model(cached.doc):
+            docs.append(cached.doc)
+        value = (skeleton or command).value
+        for key in reversed(command.path):
+            value = {key: value}
+        if isinstance(value, dict) and links_model(value):
+            docs.append(value)
+        return docs
 
     async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
                             allow_policy_lockout: bool, condition: Condition | None,
                             headers: EventHeaders, history_time: datetime | None,
                             patch_conditions: Sequence[PatchCondition], skeleton: ThingCommand | None,
-                            metadata: MetadataHeaders | None) -> Executed:
+                            metadata: MetadataHeaders | None, validator: ModelValidator | None) -> Executed:
         current = await self._load(command.thing_id)
         if skeleton is not None and creates(command, current):
             command = skeleton
@@ -324,10 +343,10 @@ class ThingService:
             event = replace(event, metadata=shown if isinstance(shown, dict) else {})
         write = ThingWrite(applied.thing, event, current.revision if current else 0, applied.encoded)
         before = current.doc if exists(current) and current is not None else None
-        if self._model_validator is not None:
+        if validator is not None:
             after = None if applied.thing.deleted else applied.thing.doc
             if links_model(before) or links_model(after):
-                await self._model_validator.check_write(command, before, after, headers)
+                await validator.check_write(command, before, after, headers)
         points = self._history_rules.select(changed_points(
             command.thing_id, before, None if applied.thing.deleted else applied.thing.doc,
             time=history_time or applied.event.timestamp, revision=applied.thing.revision, under=command.path))
