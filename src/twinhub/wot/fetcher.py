@@ -18,6 +18,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -89,7 +90,7 @@ class ThingModelFetcher:
         self._clock = clock
         self._cache: Lru[str, tuple[float, JsonObject]] = Lru(
             max_entries=limits.cache_entries, max_bytes=limits.cache_bytes)
-        self._loading: dict[str, asyncio.Future[JsonObject]] = {}
+        self._loading: dict[str, asyncio.Task[JsonObject]] = {}
         self._closed = False
 
     async def __aenter__(self) -> ThingModelFetcher:
@@ -100,6 +101,8 @@ class ThingModelFetcher:
 
     async def aclose(self) -> None:
         self._closed = True
+        for task in list(self._loading.values()):
+            task.cancel()
         if self._owns_client:
             await self._client.aclose()
 
@@ -118,23 +121,25 @@ class ThingModelFetcher:
         cached = self._cache.get(url)
         if cached is not None and cached[0] > self._clock():
             return cached[1]
-        pending = self._loading.get(url)
-        if pending is not None:  # one download per URL, however many ask at once
-            return await asyncio.shield(pending)
-        future: asyncio.Future[JsonObject] = asyncio.get_running_loop().create_future()
-        self._loading[url] = future
-        try:
-            data = await self._read(url)
-            doc = _parse(url, data)
-            self._cache.put(url, (self._clock() + self._limits.cache_ttl, doc), len(data) * 4)
-            future.set_result(doc)
-            return doc
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: nobody else may be waiting
-            raise
-        finally:
+        task = self._loading.get(url)
+        if task is None:  # one download per URL, however many ask at once; its own task, so that an asker that
+            # gives up (its client went away) does not cancel it for the others
+            task = asyncio.get_running_loop().create_task(self._download_and_cache(url))
+            self._loading[url] = task
+            task.add_done_callback(partial(self._loaded, url))
+        return await asyncio.shield(task)
+
+    def _loaded(self, url: str, task: asyncio.Task[JsonObject]) -> None:
+        if self._loading.get(url) is task:
             del self._loading[url]
+        if not task.cancelled():
+            task.exception()  # retrieved: every asker may have gone (failures are not cached, nothing to keep)
+
+    async def _download_and_cache(self, url: str) -> JsonObject:
+        data = await self._read(url)
+        doc = _parse(url, data)
+        self._cache.put(url, (self._clock() + self._limits.cache_ttl, doc), len(data) * 4)
+        return doc
 
     async def _load(self, url: str, source: ModelSource, name: str) -> bytes:
         data = await source.load(name)

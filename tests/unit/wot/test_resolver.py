@@ -9,6 +9,7 @@ no JSON object: `wot:tm.invalid`, 400).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -262,3 +263,19 @@ async def test_errors_render_as_ditto_error_bodies(resolver: ThingModelResolver)
         await resolver.resolve("ftp://x/y")
     body = caught.value.to_json()
     assert body["status"] == 421 and body["error"] == "wot:tm.notfound" and "ftp://x/y" in body["message"]
+
+
+async def test_an_asker_giving_up_does_not_fail_the_others_waiting_for_the_same_model(models: ModelServer) -> None:
+    """Concurrent fetches of one URL share one download; the first asker being cancelled (its client went away)
+    must neither cancel the download nor hand the others its cancellation."""
+    url = models.hold("/shared.json", _tm(title="shared"))
+    async with ThingModelFetcher(FetchLimits(timeout=30)) as fetcher:
+        first = asyncio.create_task(fetcher.fetch(url))
+        second = asyncio.create_task(fetcher.fetch(url))
+        assert await asyncio.to_thread(models.wait_asked, "/shared.json")
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        models.release("/shared.json")
+        assert (await second)["title"] == "shared"
+    assert models.requests["/shared.json"] == 1
