@@ -381,3 +381,14 @@ def test_the_settings_refuse_an_unknown_aspect() -> None:
     from twinhub.config import SettingsError, load_settings
     with pytest.raises(SettingsError, match="wot_validation_off"):
         load_settings({"TWINHUB_WOT_VALIDATION_OFF": json.dumps("thing.forbid.everything")})
+
+
+def test_model_hosts_off_the_public_network_can_be_refused(tmp_path_factory: pytest.TempPathFactory, thing_id: str,
+                                                          models: Models) -> None:
+    """`TWINHUB_WOT_FETCH_PRIVATE_HOSTS=false`: a definition naming a model on a loopback (private, link-local)
+    host is not downloaded, so whoever may write a thing cannot have the server read its internal network:
+    Ditto's `wot:tm.notfound` (421), as for any model that cannot be fetched (Ditto itself fetches any URL)."""
+    env = {"TWINHUB_WOT_FETCH_PRIVATE_HOSTS": "false"}
+    with running_server(tmp_path_factory.mktemp("public-only") / "data", env=env) as server, \
+            _client(server) as client:
+        assert_error(client.put(f"/things/{thing_id}", json=models.thing()), 421, "wot:tm.notfound")

@@ -1,11 +1,15 @@
 """`ThingModelFetcher`: a Thing Model document by URL, from a mapped source or downloaded over http(s), cached.
 
 Downloads are bounded: only http and https (redirects too, at most `MAX_REDIRECTS`), at most `max_bytes` read,
-at most `timeout` seconds for the whole download. The cache holds parsed documents (hrefs already absolute) for
-`ttl` seconds, at most `max_entries` of `max_bytes` estimated bytes in all. Failures are not cached: a model
-fixed at its server is seen on the next request (Ditto's cache also keeps successes only). Models of mapped
-sources (a directory, the local model store) are read each time, so that a change is seen at once by every
-worker.
+at most `timeout` seconds for the whole download. With `private_hosts` off, a host (of the URL or of a redirect)
+that resolves to an address that is not public (loopback, private, link-local such as a cloud's metadata
+service, ...) is refused: a definition URL is chosen by whoever may write a thing, and a model's content comes
+back to them in skeletons and Thing Descriptions. The addresses are checked when resolved before each request;
+a DNS answer that changes between that check and the connection is not caught.
+The cache holds parsed documents (hrefs already absolute) for `ttl` seconds, at most `max_entries` of `max_bytes`
+estimated bytes in all. Failures are not cached: a model fixed at its server is seen on the next request (Ditto's
+cache also keeps successes only). Models of mapped sources (a directory, the local model store) are read each time,
+so that a change is seen at once by every worker.
 
 Ditto: `wot/api/.../provider/DefaultWotThingModelFetcher.java`, `wot/integration/.../PekkoHttpJsonDownloader.java`
 (`Accept: application/tm+json, application/json`, redirects followed, non-2xx: `wot:tm.notfound`, a body that is
@@ -15,6 +19,8 @@ no JSON object: `wot:tm.invalid`).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -60,6 +66,7 @@ class FetchLimits:
     cache_entries: int = DEFAULT_CACHE_ENTRIES
     cache_bytes: int = DEFAULT_CACHE_BYTES
     cache_ttl: float = DEFAULT_CACHE_TTL
+    private_hosts: bool = True  # False: only hosts on public addresses are downloaded from
 
 
 def check_url(url: str) -> None:
@@ -160,6 +167,8 @@ class ThingModelFetcher:
     async def _download(self, url: str) -> bytes:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
+            if not self._limits.private_hosts:
+                await _require_public_host(current)
             try:
                 async with self._client.stream("GET", current, headers={"accept": _ACCEPT}) as response:
                     if response.status_code in _REDIRECTS and "location" in response.headers:
@@ -187,6 +196,22 @@ class ThingModelFetcher:
                 raise ThingModelNotAccessible(url, f"The ThingModel is larger than {limit} bytes.")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+async def _require_public_host(url: str) -> None:
+    """Raise ThingModelNotAccessible unless every address the URL's host resolves to is a public one."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise ThingModelNotAccessible(url) from exc
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).partition("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if not address.is_global:
+            raise ThingModelNotAccessible(url, "ThingModels are only downloaded from hosts on public addresses.")
 
 
 def _parse(url: str, data: bytes) -> JsonObject:

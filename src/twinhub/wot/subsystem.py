@@ -64,7 +64,7 @@ async def open_fetcher(settings: Settings, *, store_source: ModelSource) -> Asyn
     `store_source`."""
     limits = FetchLimits(max_bytes=settings.wot_max_model_bytes, timeout=float(settings.wot_fetch_timeout),
                          cache_entries=settings.wot_cache_size, cache_bytes=settings.wot_cache_bytes,
-                         cache_ttl=float(settings.wot_cache_ttl))
+                         cache_ttl=float(settings.wot_cache_ttl), private_hosts=settings.wot_fetch_private_hosts)
     sources: list[tuple[str, ModelSource]] = []
     for mapped in parse_model_map(settings.wot_model_map):
         if mapped.is_store:

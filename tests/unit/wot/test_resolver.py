@@ -279,3 +279,19 @@ async def test_an_asker_giving_up_does_not_fail_the_others_waiting_for_the_same_
         models.release("/shared.json")
         assert (await second)["title"] == "shared"
     assert models.requests["/shared.json"] == 1
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "[::ffff:127.0.0.1]", "169.254.169.254",
+                                  "10.1.2.3", "192.168.0.1", "user@127.0.0.1"])
+async def test_hosts_off_the_public_network_are_refused_when_asked(models: ModelServer, host: str) -> None:
+    """With `private_hosts` off, a host resolving to a loopback, private or link-local address (a cloud's metadata
+    service) is not downloaded from: `wot:tm.notfound`. Ditto fetches any URL (this is twinhub's opt-in guard):
+    by default the same local server is downloaded from."""
+    url = models.serve("/private.json", _tm(title="private"))
+    port = models.base.rpartition(":")[2]
+    async with ThingModelFetcher(FetchLimits(timeout=2, private_hosts=False)) as fetcher:
+        with pytest.raises(ThingModelNotAccessible):
+            await fetcher.fetch(f"http://{host}:{port}/private.json")
+        assert models.requests["/private.json"] == 0
+    async with ThingModelFetcher(FetchLimits(timeout=2)) as fetcher:
+        assert (await fetcher.fetch(url))["title"] == "private"
