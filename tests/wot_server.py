@@ -17,7 +17,7 @@ class ModelServer:
     once `release(path)` is called (`wait_asked(path)` waits for its request)."""
 
     def __init__(self) -> None:
-        self._docs: dict[str, tuple[int, bytes]] = {}
+        self._docs: dict[str, tuple[int, bytes, str | None]] = {}  # status, body, content-encoding
         self._stalled: set[str] = set()
         self._flooded: set[str] = set()
         self._redirects: dict[str, str] = {}
@@ -60,9 +60,11 @@ class ModelServer:
                     self.send_header("content-length", "0")
                     self.end_headers()
                     return
-                status, body = doc if doc is not None else (404, b'{"error": "not found"}')
+                status, body, encoding = doc if doc is not None else (404, b'{"error": "not found"}', None)
                 self.send_response(status)
                 self.send_header("content-type", "application/tm+json")
+                if encoding is not None:
+                    self.send_header("content-encoding", encoding)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -81,9 +83,10 @@ class ModelServer:
     def serve(self, path: str, doc: JsonValue, status: int = 200) -> str:
         return self.serve_bytes(path, json.dumps(doc).encode(), status)
 
-    def serve_bytes(self, path: str, body: bytes, status: int = 200) -> str:
+    def serve_bytes(self, path: str, body: bytes, status: int = 200, *, encoding: str | None = None) -> str:
+        """Publish `body` as it is (`encoding`: the content-encoding it is sent with, already applied)."""
         with self._lock:
-            self._docs[path] = (status, body)
+            self._docs[path] = (status, body, encoding)
         return self.url(path)
 
     def stall(self, path: str) -> str:

@@ -22,6 +22,7 @@ import asyncio
 import ipaddress
 import socket
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -53,7 +54,7 @@ DEFAULT_CACHE_ENTRIES = 1000
 DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
 DEFAULT_CACHE_TTL = 3600.0
 MAX_REDIRECTS = 5
-_ACCEPT = "application/tm+json, application/json;q=0.9"
+_HEADERS = {"accept": "application/tm+json, application/json;q=0.9", "accept-encoding": "gzip"}
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -170,7 +171,7 @@ class ThingModelFetcher:
             if not self._limits.private_hosts:
                 await _require_public_host(current)
             try:
-                async with self._client.stream("GET", current, headers={"accept": _ACCEPT}) as response:
+                async with self._client.stream("GET", current, headers=_HEADERS) as response:
                     if response.status_code in _REDIRECTS and "location" in response.headers:
                         current = urljoin(current, response.headers["location"])
                         check_url(current)
@@ -184,16 +185,27 @@ class ThingModelFetcher:
         raise ThingModelNotAccessible(url, f"The ThingModel's server redirected more than {MAX_REDIRECTS} times.")
 
     async def _body(self, url: str, response: httpx.Response) -> bytes:
+        """The body, at most `max_bytes` once decompressed. A gzip body is inflated here at most up to the limit
+        (httpx would inflate each network chunk whole: a small bomb would take hundreds of megabytes)."""
         limit = self._limits.max_bytes
+        too_large = ThingModelNotAccessible(url, f"The ThingModel is larger than {limit} bytes.")
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("identity", "gzip"):
+            raise ThingModelNotAccessible(url, f"The ThingModel came with the content-encoding {encoding!r}.")
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise ThingModelNotAccessible(url, f"The ThingModel is larger than {limit} bytes.")
+        if inflater is None and declared.isdigit() and int(declared) > limit:
+            raise too_large
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
+        async for raw in response.aiter_raw():
+            try:
+                chunk = raw if inflater is None else inflater.decompress(raw, limit - size + 1)
+            except zlib.error as exc:
+                raise ThingModelNotAccessible(url, "The ThingModel's gzip encoding is broken.") from exc
             size += len(chunk)
             if size > limit:
-                raise ThingModelNotAccessible(url, f"The ThingModel is larger than {limit} bytes.")
+                raise too_large
             chunks.append(chunk)
         return b"".join(chunks)
 

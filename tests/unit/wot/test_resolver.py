@@ -10,6 +10,9 @@ no JSON object: `wot:tm.invalid`, 400).
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
+import tracemalloc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -202,6 +205,29 @@ async def test_slow_and_oversized_models_are_refused(models: ModelServer, resolv
     """A download is bounded in time and bytes; either bound gives `wot:tm.notfound` instead of a hang."""
     models.serve_bytes("/declared-huge.json", b"{" + b" " * (70 * 1024) + b"}")
     for url in (models.stall("/slow.json"), models.flood("/endless.json"), models.url("/declared-huge.json")):
+        with pytest.raises(ThingModelNotAccessible):
+            await resolver.resolve(url)
+
+
+async def test_gzip_models_are_read_and_bounded_once_inflated(models: ModelServer,
+                                                              resolver: ThingModelResolver) -> None:
+    """A gzip-encoded model is read; the byte bound counts the inflated body, and a small gzip bomb (64 KiB that
+    inflates to 64 MiB) is refused without ever being inflated whole; an encoding not asked for is refused."""
+    small = models.serve_bytes("/small.json", gzip.compress(json.dumps(_tm(title="zipped")).encode()),
+                               encoding="gzip")
+    assert (await resolver.resolve(small))["title"] == "zipped"
+    bomb = models.serve_bytes("/bomb.json", gzip.compress(b'{"a": "' + b" " * (64 * 1024 * 1024) + b'"}', 9),
+                              encoding="gzip")
+    tracemalloc.start()
+    try:
+        with pytest.raises(ThingModelNotAccessible):
+            await resolver.resolve(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024
+    for url in (models.serve_bytes("/broken.json", b"not gzip", encoding="gzip"),
+                models.serve_bytes("/brotli.json", b"{}", encoding="br")):
         with pytest.raises(ThingModelNotAccessible):
             await resolver.resolve(url)
 
