@@ -20,7 +20,9 @@ import pytest
 
 from tests.wot_server import ModelServer
 from twinhub.model.errors import ThingModelInvalid, ThingModelNotAccessible, ThingModelRefInvalid, TwinhubError
+from twinhub.model.json import loads
 from twinhub.wot import DirectorySource, FetchLimits, ThingModelFetcher, ThingModelResolver, submodels
+from twinhub.wot.fetcher import footprint
 
 pytestmark = pytest.mark.anyio
 
@@ -321,3 +323,19 @@ async def test_hosts_off_the_public_network_are_refused_when_asked(models: Model
         assert models.requests["/private.json"] == 0
     async with ThingModelFetcher(FetchLimits(timeout=2)) as fetcher:
         assert (await fetcher.fetch(url))["title"] == "private"
+
+
+@pytest.mark.parametrize("shape", [[{}] * 20_000, [[]] * 20_000, ["a"] * 20_000,
+                                   {str(key): 0 for key in range(20_000)}])
+def test_the_cache_counts_a_model_at_no_less_than_the_memory_it_takes(shape: object) -> None:
+    """The model cache is bounded in bytes (Ditto bounds its cache by entries only): the bytes counted for a
+    document must not be fewer than Python takes for it, or a model of empty objects (JSON's two bytes for a
+    64-byte dict) would fill the memory many times over the bound."""
+    data = json.dumps({"a": shape}, separators=(",", ":")).encode()
+    tracemalloc.start()
+    try:
+        parsed = loads(data)
+        taken = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert parsed and footprint(data) >= taken
