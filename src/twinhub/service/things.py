@@ -269,6 +269,12 @@ class ThingService:
             command, subjects, preconditions, allow_policy_lockout, condition, headers, history_time,
             patch_conditions if command.action == "merge" else (), skeleton, metadata, validator))
 
+    def _may_link_model(self, thing_id: str) -> bool:
+        """False when the thing is cached and its JSON names no definition at all: no model to check against,
+        known without decoding it (a thing not cached may link one)."""
+        encoded = self._cache.encoded(thing_id)
+        return encoded is None or b'"definition":' in encoded
+
     def _model_docs(self, command: ThingCommand, skeleton: ThingCommand | None) -> list[JsonObject]:
         """The documents whose WoT models `command` will likely be checked against: the thing as cached (its
         JSON looked at before it is decoded) and the command's value shaped as a thing. A thing not cached is
@@ -369,7 +375,7 @@ class ThingService:
 
     async def check_message(self, message: LiveMessage) -> None:
         """Raise WotPayloadInvalid (400) when `message` breaks the WoT model of its thing or feature."""
-        if self._model_validator is not None:
+        if self._model_validator is not None and self._may_link_model(message.thing_id):
             thing = await self.current(message.thing_id)
             await self._model_validator.check_message(message, thing.doc if thing is not None else None)
 
@@ -377,7 +383,8 @@ class ThingService:
         """`response` (a LiveResponse to `message`, or why none came), or WotPayloadInvalid (400) instead when it
         is the answer to an inbox message whose payload breaks the `output` of the model's action (Ditto
         `ThingEnforcerActor.performWotBasedMessageCommandResponseValidation`)."""
-        if self._model_validator is not None and isinstance(response, LiveResponse):
+        if self._model_validator is not None and isinstance(response, LiveResponse) \
+                and self._may_link_model(message.thing_id):
             thing = await self.current(message.thing_id)
             await self._model_validator.check_message(message, thing.doc if thing is not None else None, response)
         return response
