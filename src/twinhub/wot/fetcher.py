@@ -44,6 +44,7 @@ __all__ = [
     "DEFAULT_MAX_MODEL_BYTES",
     "DEFAULT_TIMEOUT",
     "MAX_REDIRECTS",
+    "RESOLVE_DOWNLOADS",
     "FetchLimits",
     "ThingModelFetcher",
     "footprint",
@@ -55,6 +56,7 @@ DEFAULT_CACHE_ENTRIES = 1000
 DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
 DEFAULT_CACHE_TTL = 3600.0
 MAX_REDIRECTS = 5
+RESOLVE_DOWNLOADS = 3  # the slowest downloads one resolution may wait for in all, in units of `timeout`
 _HEADERS = {"accept": "application/tm+json, application/json;q=0.9", "accept-encoding": "gzip"}
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -69,6 +71,8 @@ class FetchLimits:
     cache_bytes: int = DEFAULT_CACHE_BYTES
     cache_ttl: float = DEFAULT_CACHE_TTL
     private_hosts: bool = True  # False: only hosts on public addresses are downloaded from
+    # a model with all it references (extends, refs, submodels): each download is bounded, their sum too
+    resolve_timeout: float = RESOLVE_DOWNLOADS * DEFAULT_TIMEOUT
 
 
 def check_url(url: str) -> None:
@@ -101,6 +105,10 @@ class ThingModelFetcher:
             max_entries=limits.cache_entries, max_bytes=limits.cache_bytes)
         self._loading: dict[str, asyncio.Task[JsonObject]] = {}
         self._closed = False
+
+    @property
+    def limits(self) -> FetchLimits:
+        return self._limits
 
     async def __aenter__(self) -> ThingModelFetcher:
         return self

@@ -339,3 +339,17 @@ def test_the_cache_counts_a_model_at_no_less_than_the_memory_it_takes(shape: obj
     finally:
         tracemalloc.stop()
     assert parsed and footprint(data) >= taken
+
+
+async def test_a_resolution_is_bounded_in_all_not_only_per_download(models: ModelServer) -> None:
+    """Each download has its bound, and so have all of one resolution's together (`resolve_timeout`): a model
+    naming many slow ones is `wot:tm.notfound` once that is spent, however generous the per-download bound."""
+    url = models.serve("/many.json", _tm(properties={"p": {"tm:ref": "/held.json#/properties/p"}}))
+    models.hold("/held.json", _tm(properties={"p": {"type": "string"}}))
+    try:
+        async with ThingModelFetcher(FetchLimits(timeout=30, resolve_timeout=0.2)) as fetcher:
+            with pytest.raises(ThingModelNotAccessible) as caught:
+                await ThingModelResolver(fetcher).resolve(url)
+    finally:
+        models.release("/held.json")
+    assert "0.2 seconds" in str(caught.value.description)
