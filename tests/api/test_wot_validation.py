@@ -392,3 +392,17 @@ def test_model_hosts_off_the_public_network_can_be_refused(tmp_path_factory: pyt
     with running_server(tmp_path_factory.mktemp("public-only") / "data", env=env) as server, \
             _client(server) as client:
         assert_error(client.put(f"/things/{thing_id}", json=models.thing()), 421, "wot:tm.notfound")
+
+
+def test_a_call_the_configuration_does_not_check_downloads_no_model(relaxed: Server, thing_id: str,
+                                                                   model_server: ModelServer) -> None:
+    """A call a dynamic section switches validation off for (Ditto `dynamic-configuration`, `enabled: false`)
+    does not wait for the models of its thing: none is downloaded for it, and it is not refused when the model
+    cannot be fetched at all."""
+    path = f"/unchecked/{thing_id.rpartition(':')[2]}/lamp.tm.jsonld"
+    policy = owner_and("admin", {"thing:/": {"grant": ["READ", "WRITE"], "revoke": []}})
+    with _client(relaxed) as client, _client(relaxed, "admin") as admin:
+        assert client.put(f"/things/{thing_id}", json={"_policy": policy}).status_code == 201
+        assert admin.put(f"/things/{thing_id}/definition", json=model_server.url(path)).status_code == 201
+        assert admin.put(f"/things/{thing_id}/attributes/serial", json=1).status_code == 201
+    assert model_server.requests[path] == 0

@@ -64,10 +64,14 @@ class ModelValidator:
         self._resolver = resolver
         self._config = config
 
-    async def prefetch(self, *docs: JsonObject) -> ModelValidator:
-        """A validator for one write holding the models `docs` link (the thing as it is, the command's value
+    async def prefetch(self, command: ThingCommand, headers: Mapping[str, str], *docs: JsonObject) -> ModelValidator:
+        """A validator for `command` holding the models `docs` link (the thing as it is, the command's value
         shaped as a thing), resolved now; its failures are held too, reported by the check without a second
-        download. A model the write turns out to need besides is resolved when checked."""
+        download. A model the write turns out to need besides is resolved when checked. Nothing is resolved
+        for a call the (dynamic) configuration does not check."""
+        feature_id = command.path[1] if len(command.path) > 1 and command.path[0] == "features" else None
+        if not any(self._config.for_call(headers, *_definitions(doc, feature_id)).enabled for doc in docs):
+            return self
         resolved: dict[str, JsonObject | TwinhubError] = {}
         thing_urls = {url for doc in docs if isinstance(url := doc.get("definition"), str) and is_model_url(url)}
         for url in thing_urls:

@@ -264,7 +264,7 @@ class ThingService:
             skeleton = await with_skeleton(self._skeletons, command)  # fetched outside the thing's turn
         validator = self._model_validator
         if validator is not None and (docs := self._model_docs(command, skeleton)):
-            validator = await validator.prefetch(*docs)  # downloaded outside the thing's turn too
+            validator = await validator.prefetch(command, headers, *docs)  # downloaded outside the turn too
         return await self._writer.execute(command.thing_id, lambda: self._execute_once(
             command, subjects, preconditions, allow_policy_lockout, condition, headers, history_time,
             patch_conditions if command.action == "merge" else (), skeleton, metadata, validator))
