@@ -27,7 +27,9 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     `http://127.0.0.1:8086/write?db=twinhub`; empty: none), history_influxdb_token (sent as `Token <token>`),
     cors_origins (the browser origins, `https://console.example.com`, that may call the API cross-origin:
     comma-separated in TWINHUB_CORS_ORIGINS, a list in TOML; `*` is any origin; default none: no CORS headers),
-    wot_fetch_timeout, wot_max_model_bytes (bounds of one Thing Model download), wot_cache_size,
+    wot_fetch_timeout, wot_max_model_bytes (bounds of one Thing Model download), wot_fetch_private_hosts (false:
+    models are downloaded only from hosts on public addresses, never loopback, private or link-local ones; on by
+    default, as Ditto, which fetches any URL), wot_cache_size,
     wot_cache_bytes, wot_cache_ttl (the downloaded models cached per worker), wot_model_map (`<url-prefix>=store`
     or `<url-prefix>=<directory>` entries, comma-separated: models read locally instead of downloaded),
     wot_skeleton_optional, wot_skeleton_strict (skeletons of things and features created with a Thing Model URL),
@@ -143,6 +145,8 @@ class Settings:
     wot_cache_bytes: int = 32 * 1024 * 1024
     wot_cache_ttl: int = 3600
     wot_model_map: tuple[str, ...] = ()
+    # False: refuse model hosts on addresses that are not public (whoever writes a definition picks the URL).
+    wot_fetch_private_hosts: bool = True
     # Skeletons on creation (Ditto's `tm-based-creation`): values for `tm:optional` properties too; refuse the
     # creation when the model cannot be fetched or resolved (default: created without skeleton, as Ditto documents).
     wot_skeleton_optional: bool = False

@@ -9,6 +9,7 @@ placeholders, skeleton definitions or defaults, validation of the result), OpenA
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from tests.api.helpers import assert_error, owner_and
 from tests.api.websocket import DittoSocket
 from tests.api.wot_models import Models
+from tests.api.wot_models import lamp as lamp_model
 from tests.wot_server import ModelServer
 
 WOT_ERROR = "wot:payload.validation.error"
@@ -122,6 +124,29 @@ def test_thing_json_placeholders_take_the_things_values(client: httpx.Client, la
     assert isinstance(patch["features"]["coffeeMaker"]["properties"]["counter"], int)
     payload["attributes"] = {"serial": "{{ thing-json:attributes/nothing }}"}
     assert_error(client.post(f"{lamp}/migrateDefinition", json=body), 400, "placeholder:unresolved")
+
+
+def test_a_write_during_the_migration_is_not_migrated_from_a_stale_thing(client: httpx.Client, lamp: str,
+                                                                        model_server: ModelServer) -> None:
+    """Ditto computes the migration in the thing's actor, on the thing as it is when the patch is merged
+    (`MigrateThingDefinitionStrategy.handleMigrateDefinition` on `context.getState()`'s thing). A write that
+    lands while the new model is downloaded is seen: the `thing-json` placeholder takes its value, not the one
+    the thing had when the migration was asked for."""
+    path = f"/held/{lamp.rpartition(':')[2]}/lamp-2.tm.jsonld"
+    sensor = client.get(f"{lamp}/features/sensor/definition").json()[0]
+    url = model_server.hold(path, lamp_model(sensor))
+    body = {"thingDefinitionUrl": url,
+            "migrationPayload": {"attributes": {"serial": "copy of {{ thing-json:attributes/serial }}"}}}
+    with httpx.Client(base_url=client.base_url, auth=client.auth, timeout=30) as other, \
+            ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(other.post, f"{lamp}/migrateDefinition", json=body)
+        assert model_server.wait_asked(path)
+        assert client.put(f"{lamp}/attributes/serial", json="L-2").status_code == 204
+        model_server.release(path)
+        response = pending.result(30)
+    assert response.status_code == 200, response.text
+    assert response.json()["patch"]["attributes"] == {"serial": "copy of L-2"}
+    assert client.get(f"{lamp}/attributes/serial").json() == "copy of L-2"
 
 
 def test_patch_conditions_cut_the_parts_whose_condition_fails(client: httpx.Client, lamp: str,

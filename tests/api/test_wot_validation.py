@@ -16,7 +16,7 @@ import pytest
 
 from tests.api.helpers import MERGE, assert_error, owner_and
 from tests.api.websocket import DittoSocket, open_socket
-from tests.api.wot_models import Models
+from tests.api.wot_models import SENSOR, Models
 from tests.wot_server import ModelServer
 from twinhub.testing import Server, running_server
 
@@ -234,6 +234,26 @@ def test_an_unreachable_model_is_reported_not_crashed_on(client: httpx.Client, t
     assert_error(response, 421, "wot:tm.notfound")
 
 
+def test_a_model_download_does_not_hold_back_the_things_other_writes(client: httpx.Client, lamp: str,
+                                                                    model_server: ModelServer) -> None:
+    """A write naming a model not yet downloaded gets it before it takes its thing's turn: another write of the
+    thing is not held back meanwhile (Ditto fetches models asynchronously, `DefaultWotThingModelFetcher`, and runs
+    the validation as a CompletionStage on its `wotValidationExecutor`, not on the thing's own thread).
+    The model is served only once that other write has been answered: were it downloaded in the turn, the other
+    write would wait for the download to time out and the first would fail with `wot:tm.notfound`."""
+    path = f"/held/{lamp.rpartition(':')[2]}/sensor.tm.jsonld"
+    url = model_server.hold(path, SENSOR)
+    feature = {"definition": [url], "properties": {"value": 3}}
+    with httpx.Client(base_url=client.base_url, auth=client.auth, timeout=30) as other, \
+            ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(other.put, f"{lamp}/features/sensor", json=feature)
+        assert model_server.wait_asked(path)
+        assert client.put(f"{lamp}/attributes/serial", json="L-2").status_code == 204
+        model_server.release(path)
+        assert pending.result(30).status_code == 204, pending.result().text
+    assert client.get(f"{lamp}/features/sensor/definition").json() == [url]
+
+
 def test_inbox_messages_follow_the_models_actions(client: httpx.Client, lamp: str) -> None:
     """Inbox messages: the action's `input` is validated and non-modeled subjects are forbidden; a valid one is
     sent (no receiver here, fire and forget: 202)."""
@@ -361,3 +381,28 @@ def test_the_settings_refuse_an_unknown_aspect() -> None:
     from twinhub.config import SettingsError, load_settings
     with pytest.raises(SettingsError, match="wot_validation_off"):
         load_settings({"TWINHUB_WOT_VALIDATION_OFF": json.dumps("thing.forbid.everything")})
+
+
+def test_model_hosts_off_the_public_network_can_be_refused(tmp_path_factory: pytest.TempPathFactory, thing_id: str,
+                                                          models: Models) -> None:
+    """`TWINHUB_WOT_FETCH_PRIVATE_HOSTS=false`: a definition naming a model on a loopback (private, link-local)
+    host is not downloaded, so whoever may write a thing cannot have the server read its internal network:
+    Ditto's `wot:tm.notfound` (421), as for any model that cannot be fetched (Ditto itself fetches any URL)."""
+    env = {"TWINHUB_WOT_FETCH_PRIVATE_HOSTS": "false"}
+    with running_server(tmp_path_factory.mktemp("public-only") / "data", env=env) as server, \
+            _client(server) as client:
+        assert_error(client.put(f"/things/{thing_id}", json=models.thing()), 421, "wot:tm.notfound")
+
+
+def test_a_call_the_configuration_does_not_check_downloads_no_model(relaxed: Server, thing_id: str,
+                                                                   model_server: ModelServer) -> None:
+    """A call a dynamic section switches validation off for (Ditto `dynamic-configuration`, `enabled: false`)
+    does not wait for the models of its thing: none is downloaded for it, and it is not refused when the model
+    cannot be fetched at all."""
+    path = f"/unchecked/{thing_id.rpartition(':')[2]}/lamp.tm.jsonld"
+    policy = owner_and("admin", {"thing:/": {"grant": ["READ", "WRITE"], "revoke": []}})
+    with _client(relaxed) as client, _client(relaxed, "admin") as admin:
+        assert client.put(f"/things/{thing_id}", json={"_policy": policy}).status_code == 201
+        assert admin.put(f"/things/{thing_id}/definition", json=model_server.url(path)).status_code == 201
+        assert admin.put(f"/things/{thing_id}/attributes/serial", json=1).status_code == 201
+    assert model_server.requests[path] == 0

@@ -76,6 +76,11 @@ class CompactCache(Generic[E]):
         kept = self._lru.peek(entity_id)
         return None if kept is None else kept[1]
 
+    def encoded(self, entity_id: str) -> bytes | None:
+        """The cached entity's document as JSON, without decoding it or counting it as used; None if not cached."""
+        kept = self._lru.peek(entity_id)
+        return None if kept is None else kept[0]
+
     def remember(self, entity_id: str, entity: E, encoded: bytes | None = None) -> None:
         """Keep `entity` (`encoded`: its document as JSON, when the caller has it), unless a newer revision is
         cached already."""

@@ -3,7 +3,9 @@
 Ditto: `things/service/.../strategies/commands/MigrateThingDefinitionStrategy.java`. Authorized as a write of
 the whole thing (Ditto enforces it like any modify command at `/`); the patch (`twinhub.wot.migration`, on the
 new model's skeleton as things are created with) is checked against the new model and, unless a dry run,
-merged into the thing through the one write path.
+merged into the thing through the one write path, into the revision it was computed from only (Ditto computes
+it in the thing's actor): a write meanwhile has the patch computed again, so that neither a patch condition nor
+a default filling what was missing acts on a stale thing.
 """
 
 from __future__ import annotations
@@ -13,9 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from twinhub.model.commands import ThingCommand, exists
-from twinhub.model.errors import SkeletonGenerationFailed, ThingNotAccessible
+from twinhub.model.errors import (
+    SkeletonGenerationFailed,
+    ThingNotAccessible,
+    ThingPreconditionFailed,
+    ThingTooManyModifying,
+)
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, revision_tag
-from twinhub.model.events import NO_HEADERS, EventHeaders
+from twinhub.model.events import NO_HEADERS, EventHeaders, Thing
 from twinhub.model.fields import parse_fields
 from twinhub.model.merge import merge_patch
 from twinhub.model.thing import SPECIAL_FIELDS
@@ -28,6 +35,7 @@ from twinhub.service.skeletons import SkeletonSource
 from twinhub.service.things import ThingService
 from twinhub.service.views import with_special_fields
 from twinhub.wot.migration import (
+    Migration,
     definitions_of,
     migration_patch,
     parse_migration,
@@ -39,6 +47,7 @@ __all__ = ["DefinitionMigration", "Migrated"]
 
 # Placeholders see the thing as Ditto's `Thing.toJson(FieldType.all())`: with `_revision`, `_modified`, ...
 ALL_SPECIAL_FIELDS = parse_fields(",".join(SPECIAL_FIELDS))
+MAX_ATTEMPTS = 5  # a migration computed again this often when other writes keep changing the thing meanwhile
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,28 +80,48 @@ class DefinitionMigration:
         Ditto's `previousEntityTag`) fail."""
         migration = parse_migration(body)
         conditions = tuple(PatchCondition(pointer, parse_condition(text)) for pointer, text in migration.conditions)
-        thing = await self._things.current(thing_id)
-        if thing is None or not exists(thing):
-            raise ThingNotAccessible(thing_id)
-        enforcer = await self._things.command_enforcer(thing_id, modifying=True)  # 403 too when its policy is gone
-        authorize_write(enforcer, subjects, ThingCommand("modify", thing_id, (), {}))
+        skeleton: JsonObject | None = None
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            thing = await self._things.current(thing_id)
+            if thing is None or not exists(thing):
+                raise ThingNotAccessible(thing_id)
+            enforcer = await self._things.command_enforcer(thing_id, modifying=True)  # 403 too when its policy is gone
+            authorize_write(enforcer, subjects, ThingCommand("modify", thing_id, (), {}))
+            tag = revision_tag(thing.revision)
+            check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
+                                current=tag, is_read=False)
+            if skeleton is None:  # only for a caller that may migrate the thing
+                skeleton = await self._skeleton(migration.definition_url)
+            patch = self._patch(migration, conditions, skeleton, thing)
+            command = ThingCommand("merge", thing_id, (), patch)
+            if dry_run:
+                if self._validator is not None:
+                    preview = merge_patch(thing.doc, patch)
+                    await self._validator.check_write(command, thing.doc,
+                                                      preview if isinstance(preview, dict) else None, headers)
+                return Migrated(thing_id, patch, applied=False)
+            try:  # the patch was computed from this revision: merged only into it, else computed again
+                executed = await self._things.execute(command, subjects, headers=headers,
+                                                      preconditions=Preconditions(if_match=tag))
+            except ThingPreconditionFailed:
+                if attempt == MAX_ATTEMPTS:
+                    raise ThingTooManyModifying(thing_id) from None
+                continue
+            return Migrated(thing_id, patch, applied=True, etag=executed.etag)
+        raise AssertionError("unreachable")
+
+    async def _skeleton(self, url: str) -> JsonObject:
+        skeleton = await self._skeletons.thing_skeleton(url)
+        if skeleton is None:
+            raise SkeletonGenerationFailed(url)
+        return {**skeleton, "definition": url}
+
+    def _patch(self, migration: Migration, conditions: tuple[PatchCondition, ...], skeleton: JsonObject,
+               thing: Thing) -> JsonObject:
+        """The merge patch migrating `thing`: its conditions and placeholders evaluated on it, the skeleton's
+        defaults under the payload (only where the thing has nothing, when asked)."""
         payload = filter_patch(migration.payload, conditions, thing, self._clock())
         payload = resolve_placeholders(payload, with_special_fields(thing, thing.doc, ALL_SPECIAL_FIELDS))
         assert isinstance(payload, dict)
-        skeleton = await self._skeletons.thing_skeleton(migration.definition_url)
-        if skeleton is None:
-            raise SkeletonGenerationFailed(migration.definition_url)
-        skeleton = {**skeleton, "definition": migration.definition_url}
         base = remove_conflicts(skeleton, thing.doc) if migration.initialize_defaults else definitions_of(skeleton)
-        patch = migration_patch(base, payload)
-        command = ThingCommand("merge", thing_id, (), patch)
-        if dry_run:
-            check_preconditions(if_match=preconditions.if_match, if_none_match=preconditions.if_none_match,
-                                current=revision_tag(thing.revision), is_read=False)
-            if self._validator is not None:
-                preview = merge_patch(thing.doc, patch)
-                await self._validator.check_write(command, thing.doc, preview if isinstance(preview, dict) else None,
-                                                  headers)
-            return Migrated(thing_id, patch, applied=False)
-        executed = await self._things.execute(command, subjects, headers=headers, preconditions=preconditions)
-        return Migrated(thing_id, patch, applied=True, etag=executed.etag)
+        return migration_patch(base, payload)

@@ -3,6 +3,9 @@
 A thing write or a message whose thing or feature links a WoT Thing Model (a definition that is an http(s) URL)
 is checked against the resolved model before it is committed or sent; any other pays one look at the
 definitions. In log-only mode (Ditto's `log-warning-instead-of-failing-api-calls`) a failure is logged instead.
+
+A write resolves its models (`ModelValidator.prefetch`) before it takes its thing's turn: a download may take
+up to the fetch timeout, and in the turn it would hold back every other write of the thing that long.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Protocol
 import orjson
 
 from twinhub.model.commands import ThingCommand
-from twinhub.model.errors import WotPayloadInvalid
+from twinhub.model.errors import TwinhubError, WotPayloadInvalid
 from twinhub.model.events import NO_HEADERS
 from twinhub.model.live import LiveMessage, LiveResponse
 from twinhub.model.types import JsonObject, JsonValue
@@ -25,6 +28,7 @@ from twinhub.wot.validation import (
     check_thing_write,
     feature_model_url,
     is_model_url,
+    submodels,
 )
 
 __all__ = ["ModelResolver", "ModelValidator", "links_model"]
@@ -59,6 +63,34 @@ class ModelValidator:
     def __init__(self, resolver: ModelResolver, config: ValidationConfig) -> None:
         self._resolver = resolver
         self._config = config
+
+    async def prefetch(self, command: ThingCommand, headers: Mapping[str, str], *docs: JsonObject) -> ModelValidator:
+        """A validator for `command` holding the models `docs` link (the thing as it is, the command's value
+        shaped as a thing), resolved now; its failures are held too, reported by the check without a second
+        download. A model the write turns out to need besides is resolved when checked. Nothing is resolved
+        for a call the (dynamic) configuration does not check."""
+        feature_id = command.path[1] if len(command.path) > 1 and command.path[0] == "features" else None
+        if not any(self._config.for_call(headers, *_definitions(doc, feature_id)).enabled for doc in docs):
+            return self
+        resolved: dict[str, JsonObject | TwinhubError] = {}
+        thing_urls = {url for doc in docs if isinstance(url := doc.get("definition"), str) and is_model_url(url)}
+        for url in thing_urls:
+            resolved[url] = await self._attempt(url)
+        thing_models = [model for model in resolved.values() if isinstance(model, dict)]
+        for doc in docs:
+            features = doc.get("features")
+            for feature_id, feature in (features.items() if isinstance(features, dict) else ()):
+                own = feature_model_url(feature, None, feature_id)
+                for url in [own] if own else [submodels(model).get(feature_id) for model in thing_models]:
+                    if url is not None and url not in resolved:
+                        resolved[url] = await self._attempt(url)
+        return ModelValidator(_Resolved(self._resolver, resolved), self._config)
+
+    async def _attempt(self, url: str) -> JsonObject | TwinhubError:
+        try:
+            return await self._resolver.resolve(url)
+        except TwinhubError as error:
+            return error
 
     async def check_write(self, command: ThingCommand, before: JsonObject | None, after: JsonObject | None,
                           headers: Mapping[str, str] = NO_HEADERS) -> None:
@@ -130,6 +162,22 @@ class ModelValidator:
             if model is not None:
                 feature_models[feature_id] = model
         return Models(thing_model, feature_models)
+
+
+class _Resolved:
+    """A `ModelResolver` answering from models resolved before (or why they could not be), else from `resolver`."""
+
+    def __init__(self, resolver: ModelResolver, resolved: Mapping[str, JsonObject | TwinhubError]) -> None:
+        self._resolver = resolver
+        self._resolved = resolved
+
+    async def resolve(self, url: str) -> JsonObject:
+        found = self._resolved.get(url)
+        if found is None:
+            return await self._resolver.resolve(url)
+        if isinstance(found, TwinhubError):
+            raise found
+        return found
 
 
 def _definitions(doc: JsonObject | None, feature_id: str | None) -> tuple[str | None, str | None]:

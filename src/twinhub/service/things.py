@@ -263,15 +263,40 @@ class ThingService:
         if self._skeletons is not None and skeleton_candidate(command) \
                 and creates(command, await self._load(command.thing_id)):
             skeleton = await with_skeleton(self._skeletons, command)  # fetched outside the thing's turn
+        validator = self._model_validator
+        if validator is not None and (docs := self._model_docs(command, skeleton)):
+            validator = await validator.prefetch(command, headers, *docs)  # downloaded outside the turn too
         return await self._writer.execute(command.thing_id, lambda: self._execute_once(
             command, subjects, preconditions, allow_policy_lockout, condition, headers, history_time,
-            patch_conditions if command.action == "merge" else (), skeleton, metadata))
+            patch_conditions if command.action == "merge" else (), skeleton, metadata, validator))
+
+    def _may_link_model(self, thing_id: str) -> bool:
+        """False when the thing is cached and its JSON names no definition at all: no model to check against,
+        known without decoding it (a thing not cached may link one)."""
+        encoded = self._cache.encoded(thing_id)
+        return encoded is None or b'"definition":' in encoded
+
+    def _model_docs(self, command: ThingCommand, skeleton: ThingCommand | None) -> list[JsonObject]:
+        """The documents whose WoT models `command` will likely be checked against: the thing as cached (its
+        JSON looked at before it is decoded) and the command's value shaped as a thing. A thing not cached is
+        not read for it: its models are resolved in the turn."""
+        docs: list[JsonObject] = []
+        encoded = self._cache.encoded(command.thing_id)
+        cached = self._cache.get(command.thing_id) if encoded and b'"definition":' in encoded else None
+        if cached is not None and links_model(cached.doc):
+            docs.append(cached.doc)
+        value = (skeleton or command).value
+        for key in reversed(command.path):
+            value = {key: value}
+        if isinstance(value, dict) and links_model(value):
+            docs.append(value)
+        return docs
 
     async def _execute_once(self, command: ThingCommand, subjects: tuple[str, ...], preconditions: Preconditions,
                             allow_policy_lockout: bool, condition: Condition | None,
                             headers: EventHeaders, history_time: datetime | None,
                             patch_conditions: Sequence[PatchCondition], skeleton: ThingCommand | None,
-                            metadata: MetadataHeaders | None) -> Executed:
+                            metadata: MetadataHeaders | None, validator: ModelValidator | None) -> Executed:
         current = await self._load(command.thing_id)
         if skeleton is not None and creates(command, current):
             command = skeleton
@@ -325,10 +350,10 @@ class ThingService:
             event = replace(event, metadata=shown if isinstance(shown, dict) else {})
         write = ThingWrite(applied.thing, event, current.revision if current else 0, applied.encoded)
         before = current.doc if exists(current) and current is not None else None
-        if self._model_validator is not None:
+        if validator is not None:
             after = None if applied.thing.deleted else applied.thing.doc
             if links_model(before) or links_model(after):
-                await self._model_validator.check_write(command, before, after, headers)
+                await validator.check_write(command, before, after, headers)
         points = self._history_rules.select(changed_points(
             command.thing_id, before, None if applied.thing.deleted else applied.thing.doc,
             time=history_time or applied.event.timestamp, revision=applied.thing.revision, under=command.path))
@@ -351,7 +376,7 @@ class ThingService:
 
     async def check_message(self, message: LiveMessage) -> None:
         """Raise WotPayloadInvalid (400) when `message` breaks the WoT model of its thing or feature."""
-        if self._model_validator is not None:
+        if self._model_validator is not None and self._may_link_model(message.thing_id):
             thing = await self.current(message.thing_id)
             await self._model_validator.check_message(message, thing.doc if thing is not None else None)
 
@@ -359,7 +384,8 @@ class ThingService:
         """`response` (a LiveResponse to `message`, or why none came), or WotPayloadInvalid (400) instead when it
         is the answer to an inbox message whose payload breaks the `output` of the model's action (Ditto
         `ThingEnforcerActor.performWotBasedMessageCommandResponseValidation`)."""
-        if self._model_validator is not None and isinstance(response, LiveResponse):
+        if self._model_validator is not None and isinstance(response, LiveResponse) \
+                and self._may_link_model(message.thing_id):
             thing = await self.current(message.thing_id)
             await self._model_validator.check_message(message, thing.doc if thing is not None else None, response)
         return response

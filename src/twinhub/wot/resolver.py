@@ -4,12 +4,18 @@ Ditto: `wot/api/.../resolver/DefaultWotThingModelResolver.java` (fetch, then ext
 `wot/api/.../generator/DefaultWotThingModelExtensionResolver.java` (the merge rules, in `documents`).
 `links` stay in the result, so the caller resolves `tm:submodel` links (`documents.submodels`) itself.
 Resolution is bounded: `tm:extends` chains at most `MAX_EXTENDS_DEPTH` deep, at most `MAX_REFS` `tm:ref`s
-replaced per model; a cycle of either is refused rather than followed (Ditto detects local `tm:ref` cycles).
+replaced per model; a cycle of either is refused rather than followed (Ditto detects local `tm:ref` cycles); all
+its downloads together within the fetcher's `resolve_timeout` (each within its `timeout`, but a model may name
+hundreds of others).
 """
 
 from __future__ import annotations
 
-from twinhub.model.errors import ThingModelInvalid, ThingModelRefInvalid
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from twinhub.model.errors import ThingModelInvalid, ThingModelNotAccessible, ThingModelRefInvalid
 from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing
 from twinhub.wot.documents import TM_REF, extends_hrefs, merge_extended, merge_over
 from twinhub.wot.fetcher import ThingModelFetcher
@@ -42,8 +48,21 @@ class ThingModelResolver:
         Raises ThingModelNotAccessible (`wot:tm.notfound`, 421) when a model cannot be fetched,
         ThingModelInvalid (`wot:tm.invalid`) when one is no Thing Model or extends itself,
         ThingModelRefInvalid (`wot:tm.ref.invalid`) for a malformed, dangling or circular `tm:ref`."""
-        model = await self._extended(url, ())
-        return await _Refs(self._fetcher).resolve(model)
+        async with self.deadline(url):
+            model = await self._extended(url, ())
+            return await _Refs(self._fetcher).resolve(model)
+
+    @contextlib.asynccontextmanager
+    async def deadline(self, url: str) -> AsyncIterator[None]:
+        """Bounds what it holds (a resolution, or the several of a skeleton) by the fetcher's `resolve_timeout`:
+        ThingModelNotAccessible (`wot:tm.notfound`) for the model at `url` past it."""
+        seconds = self._fetcher.limits.resolve_timeout
+        try:
+            async with asyncio.timeout(seconds):
+                yield
+        except TimeoutError as exc:
+            raise ThingModelNotAccessible(
+                url, f"The ThingModel and those it names were not downloaded within {seconds:g} seconds.") from exc
 
     async def _extended(self, url: str, chain: tuple[str, ...]) -> JsonObject:
         url = url.partition("#")[0]

@@ -90,7 +90,8 @@ class WotService:
 
     async def _guarded(self, definition: str, work: Awaitable[JsonObject]) -> JsonObject | None:
         try:
-            return await work
+            async with self.resolver.deadline(definition):  # a skeleton resolves each of its submodels too
+                return await work
         except TwinhubError as exc:
             if self._skeletons.strict:
                 raise

@@ -15,7 +15,7 @@ from twinhub.service.platform import Platform
 from twinhub.store.wot_models import ThingModelStore
 from twinhub.wot import routes
 from twinhub.wot.description import DEFAULT_TEMPLATE, DescriptionOptions
-from twinhub.wot.fetcher import FetchLimits, ThingModelFetcher
+from twinhub.wot.fetcher import RESOLVE_DOWNLOADS, FetchLimits, ThingModelFetcher
 from twinhub.wot.models import LocalModels
 from twinhub.wot.resolver import ThingModelResolver
 from twinhub.wot.service import SkeletonOptions, WotService
@@ -64,7 +64,8 @@ async def open_fetcher(settings: Settings, *, store_source: ModelSource) -> Asyn
     `store_source`."""
     limits = FetchLimits(max_bytes=settings.wot_max_model_bytes, timeout=float(settings.wot_fetch_timeout),
                          cache_entries=settings.wot_cache_size, cache_bytes=settings.wot_cache_bytes,
-                         cache_ttl=float(settings.wot_cache_ttl))
+                         cache_ttl=float(settings.wot_cache_ttl), private_hosts=settings.wot_fetch_private_hosts,
+                         resolve_timeout=RESOLVE_DOWNLOADS * float(settings.wot_fetch_timeout))
     sources: list[tuple[str, ModelSource]] = []
     for mapped in parse_model_map(settings.wot_model_map):
         if mapped.is_store:

@@ -9,6 +9,10 @@ no JSON object: `wot:tm.invalid`, 400).
 
 from __future__ import annotations
 
+import asyncio
+import gzip
+import json
+import tracemalloc
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,7 +20,9 @@ import pytest
 
 from tests.wot_server import ModelServer
 from twinhub.model.errors import ThingModelInvalid, ThingModelNotAccessible, ThingModelRefInvalid, TwinhubError
+from twinhub.model.json import loads
 from twinhub.wot import DirectorySource, FetchLimits, ThingModelFetcher, ThingModelResolver, submodels
+from twinhub.wot.fetcher import footprint
 
 pytestmark = pytest.mark.anyio
 
@@ -205,6 +211,29 @@ async def test_slow_and_oversized_models_are_refused(models: ModelServer, resolv
             await resolver.resolve(url)
 
 
+async def test_gzip_models_are_read_and_bounded_once_inflated(models: ModelServer,
+                                                              resolver: ThingModelResolver) -> None:
+    """A gzip-encoded model is read; the byte bound counts the inflated body, and a small gzip bomb (64 KiB that
+    inflates to 64 MiB) is refused without ever being inflated whole; an encoding not asked for is refused."""
+    small = models.serve_bytes("/small.json", gzip.compress(json.dumps(_tm(title="zipped")).encode()),
+                               encoding="gzip")
+    assert (await resolver.resolve(small))["title"] == "zipped"
+    bomb = models.serve_bytes("/bomb.json", gzip.compress(b'{"a": "' + b" " * (64 * 1024 * 1024) + b'"}', 9),
+                              encoding="gzip")
+    tracemalloc.start()
+    try:
+        with pytest.raises(ThingModelNotAccessible):
+            await resolver.resolve(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024
+    for url in (models.serve_bytes("/broken.json", b"not gzip", encoding="gzip"),
+                models.serve_bytes("/brotli.json", b"{}", encoding="br")):
+        with pytest.raises(ThingModelNotAccessible):
+            await resolver.resolve(url)
+
+
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"text"', b'{"links": "nope"}', b'{"links": [{"rel": 1}]}'])
 async def test_documents_that_are_no_model_give_tm_invalid(
         models: ModelServer, resolver: ThingModelResolver, body: bytes) -> None:
@@ -262,3 +291,65 @@ async def test_errors_render_as_ditto_error_bodies(resolver: ThingModelResolver)
         await resolver.resolve("ftp://x/y")
     body = caught.value.to_json()
     assert body["status"] == 421 and body["error"] == "wot:tm.notfound" and "ftp://x/y" in body["message"]
+
+
+async def test_an_asker_giving_up_does_not_fail_the_others_waiting_for_the_same_model(models: ModelServer) -> None:
+    """Concurrent fetches of one URL share one download; the first asker being cancelled (its client went away)
+    must neither cancel the download nor hand the others its cancellation."""
+    url = models.hold("/shared.json", _tm(title="shared"))
+    async with ThingModelFetcher(FetchLimits(timeout=30)) as fetcher:
+        first = asyncio.create_task(fetcher.fetch(url))
+        second = asyncio.create_task(fetcher.fetch(url))
+        assert await asyncio.to_thread(models.wait_asked, "/shared.json")
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        models.release("/shared.json")
+        assert (await second)["title"] == "shared"
+    assert models.requests["/shared.json"] == 1
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "[::ffff:127.0.0.1]", "169.254.169.254",
+                                  "10.1.2.3", "192.168.0.1", "user@127.0.0.1"])
+async def test_hosts_off_the_public_network_are_refused_when_asked(models: ModelServer, host: str) -> None:
+    """With `private_hosts` off, a host resolving to a loopback, private or link-local address (a cloud's metadata
+    service) is not downloaded from: `wot:tm.notfound`. Ditto fetches any URL (this is twinhub's opt-in guard):
+    by default the same local server is downloaded from."""
+    url = models.serve("/private.json", _tm(title="private"))
+    port = models.base.rpartition(":")[2]
+    async with ThingModelFetcher(FetchLimits(timeout=2, private_hosts=False)) as fetcher:
+        with pytest.raises(ThingModelNotAccessible):
+            await fetcher.fetch(f"http://{host}:{port}/private.json")
+        assert models.requests["/private.json"] == 0
+    async with ThingModelFetcher(FetchLimits(timeout=2)) as fetcher:
+        assert (await fetcher.fetch(url))["title"] == "private"
+
+
+@pytest.mark.parametrize("shape", [[{}] * 20_000, [[]] * 20_000, ["a"] * 20_000,
+                                   {str(key): 0 for key in range(20_000)}])
+def test_the_cache_counts_a_model_at_no_less_than_the_memory_it_takes(shape: object) -> None:
+    """The model cache is bounded in bytes (Ditto bounds its cache by entries only): the bytes counted for a
+    document must not be fewer than Python takes for it, or a model of empty objects (JSON's two bytes for a
+    64-byte dict) would fill the memory many times over the bound."""
+    data = json.dumps({"a": shape}, separators=(",", ":")).encode()
+    tracemalloc.start()
+    try:
+        parsed = loads(data)
+        taken = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert parsed and footprint(data) >= taken
+
+
+async def test_a_resolution_is_bounded_in_all_not_only_per_download(models: ModelServer) -> None:
+    """Each download has its bound, and so have all of one resolution's together (`resolve_timeout`): a model
+    naming many slow ones is `wot:tm.notfound` once that is spent, however generous the per-download bound."""
+    url = models.serve("/many.json", _tm(properties={"p": {"tm:ref": "/held.json#/properties/p"}}))
+    models.hold("/held.json", _tm(properties={"p": {"type": "string"}}))
+    try:
+        async with ThingModelFetcher(FetchLimits(timeout=30, resolve_timeout=0.2)) as fetcher:
+            with pytest.raises(ThingModelNotAccessible) as caught:
+                await ThingModelResolver(fetcher).resolve(url)
+    finally:
+        models.release("/held.json")
+    assert "0.2 seconds" in str(caught.value.description)
