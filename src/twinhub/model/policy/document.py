@@ -122,6 +122,27 @@ def check_references(doc: JsonObject, policy_id: str) -> None:
                                      "not declared in imports.")
 
 
+MAX_INHERITED = 10_000  # subjects and resources local references may copy, summed over a policy (twinhub's bound)
+
+
+def check_inherited_size(doc: JsonObject, policy_id: str, *, limit: int = MAX_INHERITED) -> None:
+    """Every local reference copies the referenced entry's subjects and resources into the referencing entry, so a
+    policy within its byte size could resolve to hundreds of thousands of rules and index rows (one template of a
+    thousand resources referenced by a few hundred entries): the copies, summed, must stay within `limit`, else 400
+    `policies:entry.invalid`. Ditto sets no such bound; no policy of a sensible shape comes near it."""
+    entries = entries_of(doc)
+    copied = 0
+    for label, imported, target in references_of(doc):
+        referenced = entries.get(target) if imported is None else None
+        if referenced is None:
+            continue
+        resources = referenced.get("resources")
+        copied += len(subjects_of(referenced)) + (len(resources) if isinstance(resources, dict) else 0)
+        if copied > limit:
+            raise _reference_invalid(policy_id, label, f"The local references of the policy copy more than {limit} "
+                                     "subjects and resources of the entries they reference.")
+
+
 def references_of(doc: JsonObject) -> list[tuple[str, str | None, str]]:
     """Every reference of `doc`'s entries as (referencing label, imported policy id or None, referenced label)."""
     found: list[tuple[str, str | None, str]] = []
