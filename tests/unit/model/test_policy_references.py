@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 
 from twinhub.model.errors import PolicyEntryInvalid
-from twinhub.model.policy import check_inherited_size, check_lockout, resolve_references, resolved_entries
+from twinhub.model.policy import (
+    MAX_INHERITED,
+    check_inherited_size,
+    check_lockout,
+    resolve_references,
+    resolved_entries,
+)
 from twinhub.model.types import JsonObject
 
 TEMPLATE = "ns:template"
@@ -152,3 +158,20 @@ def test_the_subjects_and_resources_local_references_copy_are_bounded() -> None:
     check_inherited_size(doc, "ns:p", limit=9)
     with pytest.raises(PolicyEntryInvalid, match="references of PolicyEntry 'm2'"):
         check_inherited_size(doc, "ns:p", limit=8)
+
+
+def test_a_resolution_copies_no_more_than_its_bound() -> None:
+    """twinhub's bound on one resolution (`MAX_INHERITED` subjects and resources copied): an imported entry that grew
+    past what is left of it resolves to nothing, as a missing one does (a write cannot refuse the growth of another
+    policy, and granting less than Ditto is the safe side); what fits is copied as before."""
+    half = MAX_INHERITED // 2
+    template = {"policyId": TEMPLATE, "imports": {}, "entries": {
+        "small": entry((), {"thing:/small": ["READ"]}),
+        "large": entry((), {f"thing:/large/{index}": ["READ"] for index in range(half)}),
+    }}
+    references = [{"import": TEMPLATE, "entry": "large"}, {"import": TEMPLATE, "entry": "small"}]
+    doc = policy({"first": entry(("nginx:a",), references=references),
+                  "second": entry(("nginx:b",), references=references)}, {TEMPLATE: {}})
+    entries = resolved(doc, {TEMPLATE: template})
+    assert len(entries["first"]["resources"]) == half + 1  # type: ignore[arg-type]
+    assert set(entries["second"]["resources"]) == {"thing:/small"}  # type: ignore[arg-type]

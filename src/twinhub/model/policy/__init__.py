@@ -95,7 +95,7 @@ from twinhub.model.policy.permissions import (
     WRITE,
     Permission,
 )
-from twinhub.model.policy.references import imported_label, resolve_references
+from twinhub.model.policy.references import MAX_INHERITED, copied_size, imported_label, resolve_references
 from twinhub.model.policy.subjects import (
     DEFAULT_EXPIRY_GRANULARITY,
     as_utc,
@@ -119,6 +119,7 @@ __all__ = [
     "DEFAULT_SUBJECT_TYPE",
     "EXECUTE",
     "IMPORTABLE_TYPES",
+    "MAX_INHERITED",
     "MAX_TRANSITIVE_DEPTH",
     "MESSAGE",
     "PERMISSIONS",
@@ -145,6 +146,7 @@ __all__ = [
     "check_policy_size",
     "check_references",
     "classify_policy_path",
+    "copied_size",
     "default_policy",
     "drop_expired_subjects",
     "entries_of",

@@ -29,7 +29,7 @@ from twinhub.model.policy.entries import validate_entries
 from twinhub.model.policy.imports import DEFAULT_MAX_IMPORTS, validate_imports
 from twinhub.model.policy.labels import validate_subject_id
 from twinhub.model.policy.permissions import READ, WRITE
-from twinhub.model.policy.references import resolve_references
+from twinhub.model.policy.references import MAX_INHERITED, copied_size, resolve_references
 from twinhub.model.policy.subjects import DEFAULT_EXPIRY_GRANULARITY
 from twinhub.model.types import JsonObject, JsonValue
 
@@ -122,9 +122,6 @@ def check_references(doc: JsonObject, policy_id: str) -> None:
                                      "not declared in imports.")
 
 
-MAX_INHERITED = 10_000  # subjects and resources local references may copy, summed over a policy (twinhub's bound)
-
-
 def check_inherited_size(doc: JsonObject, policy_id: str, *, limit: int = MAX_INHERITED) -> None:
     """Every local reference copies the referenced entry's subjects and resources into the referencing entry, so a
     policy within its byte size could resolve to hundreds of thousands of rules and index rows (one template of a
@@ -136,8 +133,7 @@ def check_inherited_size(doc: JsonObject, policy_id: str, *, limit: int = MAX_IN
         referenced = entries.get(target) if imported is None else None
         if referenced is None:
             continue
-        resources = referenced.get("resources")
-        copied += len(subjects_of(referenced)) + (len(resources) if isinstance(resources, dict) else 0)
+        copied += copied_size(referenced)
         if copied > limit:
             raise _reference_invalid(policy_id, label, f"The local references of the policy copy more than {limit} "
                                      "subjects and resources of the entries they reference.")
