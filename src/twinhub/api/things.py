@@ -36,21 +36,16 @@ from twinhub.model.errors import (
 )
 from twinhub.model.ids import generate_thing_id, is_valid_namespace, parse_thing_id
 from twinhub.model.json import dumps
-from twinhub.model.metadata import DITTO_METADATA, METADATA_FIELD, retrieved_metadata
+from twinhub.model.metadata import DITTO_METADATA
 from twinhub.model.patches import check_http_patch
 from twinhub.model.pointer import parse_pointer
 from twinhub.model.resources import classify
 from twinhub.model.types import Pointer
-from twinhub.service.enforcement import with_metadata
 from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import WriteOutcome
+from twinhub.service.thing_reads import read_thing
 from twinhub.service.views import (
-    inline_policies,
     project_things,
-    project_value,
-    wants_field,
-    wants_policy,
-    with_special_fields,
 )
 
 PREFIX = b"/api/2/things/"
@@ -175,28 +170,16 @@ async def _execute(ctx: Context, command: ThingCommand, auth: AuthContext, heade
 
 async def _retrieve(ctx: Context, auth: AuthContext, thing_id: str, path: Pointer,
                     headers: RequestHeaders) -> Response:
-    wants_metadata = wants_field(headers.fields, METADATA_FIELD) or (
-        headers.metadata is not None and bool(headers.metadata.get))
-    if headers.at_revision is not None or headers.at_timestamp is not None:
-        retrieved = await ctx.things.retrieve_historical(
-            thing_id, path, auth.subjects, revision=headers.at_revision, timestamp=headers.at_timestamp,
-            metadata=wants_metadata)
-    else:
-        retrieved = await ctx.things.retrieve(thing_id, path, auth.subjects, preconditions=headers.preconditions,
-                                              condition=headers.condition, metadata=wants_metadata)
-    value = retrieved.value
-    if not path and isinstance(value, dict):
-        value = with_special_fields(retrieved.thing, with_metadata(value, retrieved.metadata), headers.fields)
-    value = project_value(value, headers.fields)
-    if not path and wants_policy(headers.fields):
-        [value] = await inline_policies(ctx.policies, [retrieved.thing], [value], auth.subjects)
-    response_headers = {"ETag": retrieved.etag}
-    if headers.metadata is not None and headers.metadata.get:
-        answer = retrieved_metadata(retrieved.metadata, path, retrieved.value, headers.metadata.get)
-        response_headers[DITTO_METADATA] = dumps(answer).decode()
+    read = await read_thing(ctx.things, ctx.policies, thing_id, path, auth.subjects, fields=headers.fields,
+                            metadata=headers.metadata, preconditions=headers.preconditions,
+                            condition=headers.condition, revision=headers.at_revision,
+                            timestamp=headers.at_timestamp)
+    response_headers = {"ETag": read.etag}
+    if read.metadata is not None:
+        response_headers[DITTO_METADATA] = dumps(read.metadata).decode()
     if headers.correlation_id:
         response_headers["correlation-id"] = headers.correlation_id
-    return json_response(value, 200, response_headers)
+    return json_response(read.value, 200, response_headers)
 
 
 class _ThingResourceShortcut(Route):

@@ -16,11 +16,9 @@ from twinhub.model.metadata import (
     DELETE_METADATA,
     DITTO_METADATA,
     GET_METADATA,
-    METADATA_FIELD,
     PUT_METADATA,
     MetadataHeaders,
     parse_metadata_headers,
-    retrieved_metadata,
 )
 from twinhub.model.policy import PolicyCommand
 from twinhub.model.types import MISSING, JsonValue, Missing
@@ -41,19 +39,15 @@ from twinhub.protocol import (
 from twinhub.protocol import policy_command as parse_policy_command
 from twinhub.protocol import thing_command as parse_thing_command
 from twinhub.service.conditions import Condition, parse_condition
-from twinhub.service.enforcement import with_metadata
 from twinhub.service.event_headers import ORIGIN_HEADER, carried_headers
 from twinhub.service.live import new_correlation_id
 from twinhub.service.patch_conditions import PATCH_CONDITIONS_HEADER, PatchCondition, parse_patch_conditions
 from twinhub.service.requested_acks import RequestedAcks, WriteOutcome
 from twinhub.service.session.party import Party
+from twinhub.service.thing_reads import read_thing
 from twinhub.service.views import (
-    inline_policies,
     project_things,
     project_value,
-    wants_field,
-    wants_policy,
-    with_special_fields,
 )
 
 __all__ = ["policy_command", "thing_command"]
@@ -127,28 +121,15 @@ async def _retrieve(party: Party, envelope: Envelope,
     if isinstance(signal, RetrieveThings):
         found = await services.things.retrieve_many(signal.thing_ids, party.subjects)
         return await project_things(services.policies, found, signal.fields, party.subjects), {}
-    metadata = _metadata(envelope.headers, query=True)
-    getting = metadata is not None and bool(metadata.get)
-    wants_metadata = getting or wants_field(signal.fields, METADATA_FIELD)
     revision, timestamp = _historical(envelope.headers)
-    if revision is not None or timestamp is not None:  # as HTTP: the thing as it was (Ditto's historical reads)
-        retrieved = await services.things.retrieve_historical(signal.thing_id, signal.path, party.subjects,
-                                                              revision=revision, timestamp=timestamp,
-                                                              metadata=wants_metadata)
-    else:
-        retrieved = await services.things.retrieve(signal.thing_id, signal.path, party.subjects,
-                                                   preconditions=_preconditions(envelope.headers),
-                                                   condition=_condition(envelope.headers), metadata=wants_metadata)
-    value = retrieved.value
-    if not signal.path and isinstance(value, dict):
-        value = with_special_fields(retrieved.thing, with_metadata(value, retrieved.metadata), signal.fields)
-    value = project_value(value, signal.fields)
-    if not signal.path and wants_policy(signal.fields):
-        [value] = await inline_policies(services.policies, [retrieved.thing], [value], party.subjects)
-    extra: dict[str, JsonValue] = {"etag": retrieved.etag}
-    if metadata is not None and metadata.get:
-        extra[DITTO_METADATA] = retrieved_metadata(retrieved.metadata, signal.path, retrieved.value, metadata.get)
-    return value, extra
+    read = await read_thing(services.things, services.policies, signal.thing_id, signal.path, party.subjects,
+                            fields=signal.fields, metadata=_metadata(envelope.headers, query=True),
+                            preconditions=_preconditions(envelope.headers), condition=_condition(envelope.headers),
+                            revision=revision, timestamp=timestamp)
+    extra: dict[str, JsonValue] = {"etag": read.etag}
+    if read.metadata is not None:
+        extra[DITTO_METADATA] = read.metadata
+    return read.value, extra
 
 
 async def _modify(party: Party, envelope: Envelope, signal: ModifyThing, steering: SignalHeaders) -> None:
