@@ -348,6 +348,28 @@ def test_importing_a_missing_or_unreadable_policy_is_refused(as_user: Users, sha
                  "policies:policy.notfound")
 
 
+def test_importing_entries_the_caller_may_not_read_is_refused(as_user: Users, shared: str, thing_id: str) -> None:
+    """Ditto's PolicyImportsPreEnforcer.authorize: the caller must READ, unrestricted, every entry an import brings
+    along (the implicit ones and those it lists), not just some entry of the policy; 404 `policies:policy.notfound`
+    else. Changing what an existing import lists is checked as well (ModifyPolicyImport)."""
+    template = f"{thing_id}-partly-readable"
+    assert as_user("mallory").put(f"/policies/{template}", json={"entries": {
+        "owner": owner("mallory"),
+        "public": {**entry("nginx:ivan", {"thing:/": {"grant": ["READ"]}}), "importable": "implicit"},
+        "operator": {**entry("nginx:judy", {"thing:/": {"grant": ["READ"]}}), "importable": "explicit"},
+        "reader": entry("nginx:alice", {"policy:/entries/public": {"grant": ["READ"]},
+                                        "policy:/entries/reader": {"grant": ["READ"]}}),
+    }}).status_code == 201
+    alice = as_user("alice")
+    assert alice.get(f"/policies/{template}/entries/public").status_code == 200
+    assert_error(alice.put(f"/policies/{shared}/imports/{template}", json={}), 404, "policies:policy.notfound")
+    assert as_user("mallory").put(f"/policies/{template}/entries/owner/importable", json="never").status_code == 204
+    assert alice.put(f"/policies/{shared}/imports/{template}", json={}).status_code == 201  # all it imports readable
+    assert_error(alice.put(f"/policies/{shared}/imports/{template}", json={"entries": ["operator"]}), 404,
+                 "policies:policy.notfound")
+    assert as_user("judy").get(f"/things/{shared}").status_code == 404
+
+
 def test_parts_without_a_delete_route_answer_405(as_user: Users, shared: str) -> None:
     alice = as_user("alice")
     for part in ("entries", "entries/owner/subjects", "entries/owner/resources", "entries/owner/importable"):

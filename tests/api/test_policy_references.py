@@ -276,6 +276,24 @@ def test_invalid_references_are_400_entry_invalid(client: httpx.Client, thing_id
     assert client.get(f"/policies/{thing_id}/entries/x/references").json() == []
 
 
+def test_local_references_that_would_copy_too_much_are_refused(client: httpx.Client, thing_id: str) -> None:
+    """Each local reference copies the referenced entry's subjects and resources (PolicyImporter.resolveReferences):
+    a policy within its 100 kB could resolve to hundreds of thousands of rules and search index rows (a template of
+    a thousand resources referenced by hundreds of entries). twinhub bounds the copies at 10 000 subjects and
+    resources (400 `policies:entry.invalid`, as Ditto's other reference checks), also when a referenced entry grows
+    afterwards; nothing is written then."""
+    template = role({f"thing:/attributes/a{index}": ["READ"] for index in range(200)})
+    members = {f"m{index}": member(f"u{index}", references=[{"entry": "template"}]) for index in range(50)}
+    create_thing(client, thing_id, {"template": template, **members})  # 50 x 200 copied: the bound
+    response = client.put(f"/policies/{thing_id}/entries/template/resources/thing:~1features",
+                          json={"grant": ["READ"], "revoke": []})
+    assert "10000" in str(assert_error(response, 400, "policies:entry.invalid")["description"])
+    response = client.put(f"/policies/{thing_id}/entries/m50", json=member("u50", references=[{"entry": "template"}]))
+    assert_error(response, 400, "policies:entry.invalid")
+    assert len(client.get(f"/policies/{thing_id}/entries/template/resources").json()) == 200
+    assert_error(client.get(f"/policies/{thing_id}/entries/m50"), 404, "policies:entry.notfound")
+
+
 def test_references_to_other_policies_are_checked_against_them(
         client: httpx.Client, as_user: Users, thing_id: str, template: str) -> None:
     """PolicyImportsPreEnforcer.validateSingleImportReference: the referenced policy must exist (404

@@ -29,6 +29,7 @@ from twinhub.store.postgres import (
     SchemaTooNew,
     open_postgres_store,
 )
+from twinhub.store.postgres import announcements as postgres_announcements
 from twinhub.store.postgres.dialect import POSTGRES
 from twinhub.store.postgres.rows import lock_key
 from twinhub.store.postgres.schema import load_migrations
@@ -199,10 +200,10 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
         kept = create("org.twinhub:kept")
         async with open_postgres_store(dsn) as store:
             await store.commit(unit(kept))
-        # What a previous version left: everything but the last eight migrations (the store's identity,
+        # What a previous version left: everything but the last nine migrations (the store's identity,
         # the connections, the devices, the history points, the history rollups, the credentials' notifications,
-        # the WoT models, the policy announcements).
-        previous = len(load_migrations()) - 8
+        # the WoT models, the policy announcements and their index of settled ones).
+        previous = len(load_migrations()) - 9
         async with connect(dsn) as connection:
             await connection.execute("DROP TABLE history_rollups, history_points, devices, connections, "
                                      "connection_journal, store_identity, wot_models, policy_announcements")
@@ -220,7 +221,7 @@ async def test_a_database_of_the_previous_schema_version_is_upgraded_with_its_da
             assert await store.rollups("org.twinhub:kept", "attributes/a", start=at(0), end=at(10),
                                        width=timedelta(minutes=1)) == {}
         async with connect(dsn) as connection:
-            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 8
+            assert await connection.fetchval("SELECT max(version) FROM schema_version") == previous + 9
     finally:
         async with connect(POSTGRES_URL) as admin:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -439,3 +440,14 @@ async def test_queries_can_use_the_indexes(postgres_dsn: str) -> None:
     assert "(str = " in await plan(f'eq(attributes/s,"{"x" * 256}")')
     assert "thing_index_by_wildcard_number" in await plan("eq(features/*/properties/v,1)")
     assert "policy_index_by_policy" in await plan("eq(attributes/n,3)")
+
+
+async def test_an_idle_announcement_poll_finds_rows_by_index(postgres_dsn: str) -> None:
+    """Every worker claims due announcements each second (`twinhub.service.announcements`); the claim, which also
+    drops the settled rows whose grace period ended, must find its rows by index, not scan the whole schedule."""
+    async with open_postgres_store(postgres_dsn):
+        pass
+    async with connect(postgres_dsn) as connection:
+        await connection.execute("SET enable_seqscan = off")  # an empty table: ask whether an index CAN serve
+        plan = "\n".join(row[0] for row in await connection.fetch("EXPLAIN " + postgres_announcements.CLAIM, 0, 1, 1))
+    assert "Seq Scan" not in plan, plan

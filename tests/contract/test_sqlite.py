@@ -14,7 +14,7 @@ import pytest
 from tests.contract.helpers import at, create, unit, with_points
 from twinhub.history import Point
 from twinhub.model.errors import ServiceUnavailable
-from twinhub.store.sqlite import SNAPSHOT_INTERVAL, SchemaTooNew, open_sqlite_store
+from twinhub.store.sqlite import SNAPSHOT_INTERVAL, SchemaTooNew, announcements, open_sqlite_store
 from twinhub.store.sqlite.devices import SqliteDeviceStore
 from twinhub.store.sqlite.readers import Readers
 from twinhub.store.sqlite.schema import load_migrations
@@ -196,3 +196,16 @@ async def test_a_read_by_key_runs_on_the_loop_and_goes_to_a_reader_thread_when_t
     finally:
         readers.stop()
         readers.close()
+
+
+async def test_an_idle_announcement_poll_reads_by_index_only(db_path: Path) -> None:
+    """Every worker polls the announcement schedule each second (`twinhub.service.announcements`): what it reads
+    when nothing is due (whether to claim, the settled rows to drop) must find rows by index, not scan a schedule
+    that holds one row per announcing subject."""
+    async with open_sqlite_store(db_path):
+        pass
+    with sqlite3.connect(db_path) as connection:
+        plans = ["\n".join(row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, (0,)))
+                 for sql in (announcements.WORK, announcements.DROP_SETTLED)]
+    for plan in plans:
+        assert "USING INDEX" in plan and not re.search(r"SCAN policy_announcements\b(?! USING)", plan), plan

@@ -1,6 +1,6 @@
 """What a policy write needs other policies for (Ditto's PolicyImportsPreEnforcer): the policies it imports must
-exist and their entries be readable by the writer; each import reference it writes must name an entry that exists,
-may be referenced, and that the writer may read."""
+exist and the entries it imports of them be readable by the writer; each import reference it writes must name an
+entry that exists, may be referenced, and that the writer may read."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from twinhub.model.policy import (
     READ,
     PolicyCommand,
     entries_of,
-    imported_policy_ids,
+    imports_of,
+    strings,
     written_import_references,
 )
 from twinhub.model.types import JsonObject
@@ -33,15 +34,23 @@ class PolicySource(Protocol):
 
 async def check_imports(policies: PolicySource, doc: JsonObject, before: JsonObject | None,
                         subjects: tuple[str, ...]) -> None:
-    """A policy may only newly import policies that exist and whose entries the caller may read (404
-    `policies:policy.notfound` else)."""
-    old = set(imported_policy_ids(before)) if before is not None else set()
-    for imported_id in imported_policy_ids(doc):
-        if imported_id in old:
+    """A policy may only import, or import anew, a policy that exists and whose entries it brings along (the
+    implicit ones and those the import lists) the caller may READ whole (PolicyImportsPreEnforcer.authorize):
+    404 `policies:policy.notfound` else. An import as it was before the write is not checked again."""
+    old = imports_of(before) if before is not None else {}
+    for imported_id, config in imports_of(doc).items():
+        if old.get(imported_id) == config:
             continue
         enforcer = await policies.enforcer(imported_id)
-        if enforcer is None or not enforcer.has_partial(subjects, POLICY, ("entries",), [READ]):
+        policy = await policies.load(imported_id)
+        if enforcer is None or policy is None:
             raise PolicyNotAccessible(imported_id)
+        labels = {label for label, entry in entries_of(policy.doc).items()
+                  if entry.get("importable", "implicit") == "implicit"}
+        labels.update(strings(config.get("entries")))
+        if not all(enforcer.has_unrestricted(subjects, POLICY, ("entries", label), [READ]) for label in labels):
+            raise PolicyNotAccessible(imported_id, "Check if the ID of the imported Policy was correct and you have "
+                                      "sufficient permissions on all imported policy entries.")
 
 
 async def check_import_references(policies: PolicySource, command: PolicyCommand, subjects: tuple[str, ...], *,

@@ -4,7 +4,16 @@
 
 from __future__ import annotations
 
-from twinhub.model.policy import check_lockout, resolve_references, resolved_entries
+import pytest
+
+from twinhub.model.errors import PolicyEntryInvalid
+from twinhub.model.policy import (
+    MAX_INHERITED,
+    check_inherited_size,
+    check_lockout,
+    resolve_references,
+    resolved_entries,
+)
 from twinhub.model.types import JsonObject
 
 TEMPLATE = "ns:template"
@@ -136,3 +145,33 @@ def test_the_lockout_check_sees_local_references() -> None:
     doc = policy({"admin-role": entry((), {"policy:/": ["READ", "WRITE"]}),
                   "admins": entry(("nginx:alice",), references=[{"entry": "admin-role"}])})
     check_lockout(doc)
+
+
+def test_the_subjects_and_resources_local_references_copy_are_bounded() -> None:
+    """twinhub's bound on what local references copy (summed over the policy: each referenced entry's subjects and
+    resources once per reference), so that a policy within its byte size cannot resolve to an unbounded number of
+    rules; import references are checked against their policy instead."""
+    role = entry(("nginx:a",), {"thing:/a": ["READ"], "thing:/b": ["READ"]})  # 3 copied per reference
+    doc = policy({"role": role, **{f"m{index}": entry(references=[{"entry": "role"}]) for index in range(3)},
+                  "imported": entry(references=[{"import": TEMPLATE, "entry": "role"}])},
+                 imports={TEMPLATE: {}})
+    check_inherited_size(doc, "ns:p", limit=9)
+    with pytest.raises(PolicyEntryInvalid, match="references of PolicyEntry 'm2'"):
+        check_inherited_size(doc, "ns:p", limit=8)
+
+
+def test_a_resolution_copies_no_more_than_its_bound() -> None:
+    """twinhub's bound on one resolution (`MAX_INHERITED` subjects and resources copied): an imported entry that grew
+    past what is left of it resolves to nothing, as a missing one does (a write cannot refuse the growth of another
+    policy, and granting less than Ditto is the safe side); what fits is copied as before."""
+    half = MAX_INHERITED // 2
+    template = {"policyId": TEMPLATE, "imports": {}, "entries": {
+        "small": entry((), {"thing:/small": ["READ"]}),
+        "large": entry((), {f"thing:/large/{index}": ["READ"] for index in range(half)}),
+    }}
+    references = [{"import": TEMPLATE, "entry": "large"}, {"import": TEMPLATE, "entry": "small"}]
+    doc = policy({"first": entry(("nginx:a",), references=references),
+                  "second": entry(("nginx:b",), references=references)}, {TEMPLATE: {}})
+    entries = resolved(doc, {TEMPLATE: template})
+    assert len(entries["first"]["resources"]) == half + 1  # type: ignore[arg-type]
+    assert set(entries["second"]["resources"]) == {"thing:/small"}  # type: ignore[arg-type]

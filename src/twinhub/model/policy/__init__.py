@@ -34,6 +34,7 @@ from twinhub.model.policy.document import (
     DEFAULT_MAX_POLICY_SIZE,
     DEFAULT_SUBJECT_TYPE,
     check_import_reference_conflicts,
+    check_inherited_size,
     check_local_reference_conflict,
     check_lockout,
     check_policy_size,
@@ -94,7 +95,7 @@ from twinhub.model.policy.permissions import (
     WRITE,
     Permission,
 )
-from twinhub.model.policy.references import imported_label, resolve_references
+from twinhub.model.policy.references import MAX_INHERITED, copied_size, imported_label, resolve_references
 from twinhub.model.policy.subjects import (
     DEFAULT_EXPIRY_GRANULARITY,
     as_utc,
@@ -118,6 +119,7 @@ __all__ = [
     "DEFAULT_SUBJECT_TYPE",
     "EXECUTE",
     "IMPORTABLE_TYPES",
+    "MAX_INHERITED",
     "MAX_TRANSITIVE_DEPTH",
     "MESSAGE",
     "PERMISSIONS",
@@ -138,11 +140,13 @@ __all__ = [
     "apply_policy_command",
     "as_utc",
     "check_import_reference_conflicts",
+    "check_inherited_size",
     "check_local_reference_conflict",
     "check_lockout",
     "check_policy_size",
     "check_references",
     "classify_policy_path",
+    "copied_size",
     "default_policy",
     "drop_expired_subjects",
     "entries_of",

@@ -31,6 +31,7 @@ from twinhub.model.events import Policy, PolicyAction, PolicyEvent
 from twinhub.model.pointer import delete_at, get_at, set_at
 from twinhub.model.policy.document import (
     check_import_reference_conflicts,
+    check_inherited_size,
     check_local_reference_conflict,
     check_lockout,
     check_references,
@@ -193,6 +194,7 @@ def _validated(value: JsonValue, command: PolicyCommand, context: _Context, befo
         _check_reference_conflicts(before, doc, command, resource)
     if resource in _REFERENCES_CHECKED:
         check_references(doc, command.policy_id)
+    check_inherited_size(doc, command.policy_id)  # also when a referenced entry grows
     if resource not in _LOCKOUT_CHECKED:
         return doc
     try:

@@ -29,7 +29,7 @@ from twinhub.model.policy.entries import validate_entries
 from twinhub.model.policy.imports import DEFAULT_MAX_IMPORTS, validate_imports
 from twinhub.model.policy.labels import validate_subject_id
 from twinhub.model.policy.permissions import READ, WRITE
-from twinhub.model.policy.references import resolve_references
+from twinhub.model.policy.references import MAX_INHERITED, copied_size, resolve_references
 from twinhub.model.policy.subjects import DEFAULT_EXPIRY_GRANULARITY
 from twinhub.model.types import JsonObject, JsonValue
 
@@ -120,6 +120,23 @@ def check_references(doc: JsonObject, policy_id: str) -> None:
         elif imported not in imports:
             raise _reference_invalid(policy_id, label, f"Import reference targets policy '{imported}' which is "
                                      "not declared in imports.")
+
+
+def check_inherited_size(doc: JsonObject, policy_id: str, *, limit: int = MAX_INHERITED) -> None:
+    """Every local reference copies the referenced entry's subjects and resources into the referencing entry, so a
+    policy within its byte size could resolve to hundreds of thousands of rules and index rows (one template of a
+    thousand resources referenced by a few hundred entries): the copies, summed, must stay within `limit`, else 400
+    `policies:entry.invalid`. Ditto sets no such bound; no policy of a sensible shape comes near it."""
+    entries = entries_of(doc)
+    copied = 0
+    for label, imported, target in references_of(doc):
+        referenced = entries.get(target) if imported is None else None
+        if referenced is None:
+            continue
+        copied += copied_size(referenced)
+        if copied > limit:
+            raise _reference_invalid(policy_id, label, f"The local references of the policy copy more than {limit} "
+                                     "subjects and resources of the entries they reference.")
 
 
 def references_of(doc: JsonObject) -> list[tuple[str, str | None, str]]:

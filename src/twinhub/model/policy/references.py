@@ -10,7 +10,11 @@ resources and namespaces of the entries it names (Ditto's `PolicyImporter.resolv
   reference wins), resources of the same key unite their grants and revokes, namespaces add up;
 * the referencing entry's own subjects, resources and namespaces are added only where every referenced entry that
   declares `allowedAdditions` allows that kind (the strictest set applies; absent is no restriction, `[]` none);
-  the resolved entry carries that set as its `allowedAdditions` and no `references`.
+  the resolved entry carries that set as its `allowedAdditions` and no `references`;
+* twinhub bounds what one resolution copies (`MAX_INHERITED` subjects and resources, summed over the policy's
+  references): a write whose local references copy more is refused (`check_inherited_size`), and a reference that
+  would pass the bound (an imported entry grown since) resolves to nothing, as a missing one does, so that no
+  policy resolves to an unbounded number of rules. Ditto sets no such bound.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from __future__ import annotations
 from twinhub.model.policy._json import entries_of, strings
 from twinhub.model.types import JsonObject, JsonValue
 
-__all__ = ["imported_label", "resolve_references"]
+__all__ = ["MAX_INHERITED", "copied_size", "imported_label", "resolve_references"]
 
 _KINDS = ("subjects", "resources", "namespaces")
+MAX_INHERITED = 10_000  # subjects and resources the references of one policy may copy (twinhub's bound)
 
 
 def imported_label(policy_id: str, label: str) -> str:
@@ -36,10 +41,17 @@ def resolve_references(doc: JsonObject, entries: list[tuple[str, JsonObject]]) -
         return entries
     visible = dict(reversed(entries))  # the first of a label wins, as in Ditto's ordered set
     resolved: list[tuple[str, JsonObject]] = []
+    budget = [MAX_INHERITED]
     for label, entry in entries:
         references = entry.get("references") if own.get(label) is entry else None
-        resolved.append((label, _resolve(entry, references, own, visible) if references else entry))
+        resolved.append((label, _resolve(entry, references, own, visible, budget) if references else entry))
     return resolved
+
+
+def copied_size(entry: JsonObject) -> int:
+    """What a reference to `entry` copies, as `MAX_INHERITED` counts it: its subjects and resources."""
+    subjects, resources = entry.get("subjects"), entry.get("resources")
+    return (len(subjects) if isinstance(subjects, dict) else 0) + (len(resources) if isinstance(resources, dict) else 0)
 
 
 def _lookup(reference: JsonValue, own: dict[str, JsonObject], visible: dict[str, JsonObject]) -> JsonObject | None:
@@ -53,15 +65,16 @@ def _lookup(reference: JsonValue, own: dict[str, JsonObject], visible: dict[str,
 
 
 def _resolve(entry: JsonObject, references: JsonValue, own: dict[str, JsonObject],
-             visible: dict[str, JsonObject]) -> JsonObject:
+             visible: dict[str, JsonObject], budget: list[int]) -> JsonObject:
     subjects: JsonObject = {}
     resources: JsonObject = {}
     namespaces: list[str] = []
     allowed: set[str] | None = None  # None: no referenced entry restricts the own additions
     for reference in references if isinstance(references, list) else []:
         target = _lookup(reference, own, visible)
-        if target is None or target.get("importable") == "never":
+        if target is None or target.get("importable") == "never" or copied_size(target) > budget[0]:
             continue
+        budget[0] -= copied_size(target)
         _add(subjects, resources, namespaces, target)
         if isinstance(target.get("allowedAdditions"), list):
             kinds = set(strings(target["allowedAdditions"]))

@@ -12,7 +12,7 @@ from twinhub.history.series import micros
 from twinhub.store.announcements import AnnouncementRow, ClaimedAnnouncement, claimed
 from twinhub.store.postgres.errors import PooledConnection
 
-__all__ = ["change_statements", "claim", "settle"]
+__all__ = ["CLAIM", "change_statements", "claim", "settle"]
 
 _UPSERT: Final = """
 INSERT INTO policy_announcements (policy_id, subject_id, gone, delete_at, due_at, give_up_at, when_deleted, labels,
@@ -39,7 +39,7 @@ WITH announced AS (
 DELETE FROM policy_announcements
 WHERE policy_id = $1 AND subject_id = $2 AND NOT EXISTS (SELECT 1 FROM announced) AND NOT EXISTS (SELECT 1 FROM kept)
 """
-_CLAIM: Final = """
+CLAIM: Final = """
 WITH dropped AS (
     DELETE FROM policy_announcements WHERE done = 1 AND give_up_at < $1
 ), due AS (
@@ -76,7 +76,7 @@ def change_statements(rows: Sequence[AnnouncementRow]) -> list[tuple[str, list[A
 
 async def claim(connection: PooledConnection, now: datetime, lease: timedelta,
                 limit: int) -> list[ClaimedAnnouncement]:
-    rows = await connection.fetch(_CLAIM, micros(now), micros(now + lease), limit)
+    rows = await connection.fetch(CLAIM, micros(now), micros(now + lease), limit)
     return [claimed(tuple(row), now) for row in rows]
 
 

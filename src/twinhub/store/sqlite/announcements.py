@@ -12,7 +12,7 @@ from typing import Final
 from twinhub.history.series import micros
 from twinhub.store.announcements import AnnouncementRow, ClaimedAnnouncement, claimed
 
-__all__ = ["WORK", "claim", "settle", "write_changes"]
+__all__ = ["DROP_SETTLED", "WORK", "claim", "settle", "write_changes"]
 
 _UPSERT: Final = """
 INSERT INTO policy_announcements (policy_id, subject_id, gone, delete_at, due_at, give_up_at, when_deleted, labels,
@@ -45,7 +45,7 @@ WHERE (done = 0 AND due_at IS NOT NULL AND due_at <= ?1 AND (lease_until IS NULL
    OR (done = 1 AND give_up_at IS NOT NULL AND give_up_at < ?1)
 LIMIT 1
 """
-_DROP_SETTLED: Final = "DELETE FROM policy_announcements WHERE done = 1 AND give_up_at IS NOT NULL AND give_up_at < ?"
+DROP_SETTLED: Final = "DELETE FROM policy_announcements WHERE done = 1 AND give_up_at IS NOT NULL AND give_up_at < ?"
 _CLAIM: Final = """
 UPDATE policy_announcements SET lease_until = ?, attempt = attempt + 1
 WHERE (policy_id, subject_id) IN (
@@ -80,7 +80,7 @@ def write_changes(connection: sqlite3.Connection, rows: Sequence[AnnouncementRow
 def claim(connection: sqlite3.Connection, now: datetime, lease: timedelta, limit: int) -> list[ClaimedAnnouncement]:
     """Lease up to `limit` due rows (the earliest first) until `now + lease`; drop rows settled long ago."""
     at = micros(now)
-    connection.execute(_DROP_SETTLED, (at,))
+    connection.execute(DROP_SETTLED, (at,))
     rows = connection.execute(_CLAIM, (micros(now + lease), at, at, limit)).fetchall()
     return [claimed(row, now) for row in rows]
 
