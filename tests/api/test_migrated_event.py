@@ -164,3 +164,31 @@ def test_a_migration_records_history_points_as_a_merge_does(client: httpx.Client
     assert [(value, revision) for value, revision, _ in
             stored_points(server, thing_id, "features/coffeeMaker/properties/counter")] == [(3.0, 2)]
     assert [revision for _, revision, _ in stored_points(server, thing_id, "features/sensor/properties/value")] == [1]
+
+
+def test_a_devices_live_migrated_event_reaches_live_subscribers(server: Server, client: httpx.Client,
+                                                                 thing_id: str) -> None:
+    """On the live channel too (Ditto's ThingDefinitionMigratedEventSignalMapper builds twin and live topics): the
+    thing at `/` reaches the live event subscribers; one without its revision is refused with Ditto's
+    `json.field.missing` (ThingDefinitionMigratedEventMappingStrategies) and reaches nobody."""
+    assert client.put(f"/things/{thing_id}", json={"attributes": {"a": 1}}).status_code == 201
+    value = {"thingId": thing_id, "definition": "https://models.example/lamp-2.tm.jsonld"}
+    live = topic(thing_id, "things/live/events/migrated")
+    with open_socket(server.base_url) as device, open_socket(server.base_url) as app:
+        app.control("START-SEND-LIVE-EVENTS")
+        device.send({"topic": live, "path": "/", "value": value, "headers": {"correlation-id": "m-0"}})
+        refused = device.receive_until(lambda frame: isinstance(frame, dict) and "status" in frame)
+        assert isinstance(refused, dict)
+        assert (refused["status"], refused["value"]["error"]) == (400, "json.field.missing")
+        device.send({"topic": live, "path": "/", "value": value, "revision": 2,
+                     "headers": {"correlation-id": "m-1"}})
+        event = _next_live_event(app, thing_id)
+        assert (event["topic"], event["path"], event["value"], event["revision"]) == (live, "/", value, 2)
+        assert event["headers"]["correlation-id"] == "m-1"
+
+
+def _next_live_event(socket: DittoSocket, thing_id: str) -> dict[str, Any]:
+    prefix = topic(thing_id, "things/live/events/")
+    frame = socket.receive_until(lambda frame: isinstance(frame, dict) and frame["topic"].startswith(prefix))
+    assert isinstance(frame, dict)
+    return frame
