@@ -8,7 +8,9 @@ import pytest
 
 from tests.contract.conftest import StoreOpener
 from tests.contract.helpers import at, create, delete, history, modify, unit
+from twinhub.model.commands import ThingCommand, apply, replay
 from twinhub.model.events import JournalEntry, Thing, ThingWrite
+from twinhub.model.types import JsonObject
 from twinhub.store.base import RevisionConflict, Store
 
 pytestmark = pytest.mark.anyio
@@ -152,6 +154,23 @@ async def test_journal_round_trips_events_and_starts_with_the_creation_snapshot(
     assert entries[1].event.path == ("attributes", "x", "y") and entries[1].event.value is None
     assert entries[2].event.path == ("attributes", "a~1b~0")
     assert entries[3].event.path == () and entries[3].event.value is None
+
+
+async def test_journal_keeps_a_migrated_event_and_replays_it_as_the_merge_it_was(store: Store) -> None:
+    """A definition migration's `migrated` event (its patch, nulls included, as a thing with its id: Ditto's
+    ThingDefinitionMigrated) is stored as committed and rebuilds the migrated thing (ThingDefinitionMigratedStrategy
+    merges it into the thing)."""
+    created = create("org.twinhub:m", {"definition": "https://m/lamp-1.tm.jsonld", "attributes": {"old": 1}})
+    patch: JsonObject = {"definition": "https://m/lamp-2.tm.jsonld", "attributes": {"old": None, "new": 2}}
+    applied = apply(created.thing, ThingCommand("merge", "org.twinhub:m", (), patch, migrates=True), now=at(2))
+    migrated = ThingWrite(applied.thing, applied.event, created.thing.revision)
+    await commit_all(store, [created, migrated])
+    entries = await store.journal("org.twinhub:m")
+    assert [entry.event for entry in entries] == [created.event, migrated.event]
+    assert entries[1].event.action == "migrated"
+    assert entries[1].event.value == {"thingId": "org.twinhub:m", **patch}
+    assert replay(entries[0].snapshot, [entries[1].event]) == applied.thing
+    assert applied.thing.doc["attributes"] == {"new": 2}
 
 
 async def test_journal_by_revision_starts_at_the_latest_snapshot(store: Store) -> None:

@@ -21,7 +21,7 @@ from twinhub.model.errors import (
     ThingTooLarge,
     TwinhubError,
 )
-from twinhub.model.events import METADATA_KEY, EventAction, Thing, ThingEvent, thing_document
+from twinhub.model.events import METADATA_KEY, PATCH_ACTIONS, EventAction, Thing, ThingEvent, thing_document
 from twinhub.model.json import MAX_JSON_DEPTH, JsonTooDeep, check_depth, dumps
 from twinhub.model.merge import json_equal, merge_patch, minimize_patch
 from twinhub.model.metadata import MetadataHeaders, changed_metadata, check_metadata_depth
@@ -38,13 +38,17 @@ IfEqual = Literal["update", "skip", "skip-minimizing-merge"]
 
 @dataclass(frozen=True, slots=True)
 class ThingCommand:
-    """Modify (PUT), merge (PATCH) or delete the part of a thing at `path` ("()" is the whole thing)."""
+    """Modify (PUT), merge (PATCH) or delete the part of a thing at `path` ("()" is the whole thing).
+
+    `migrates`: a merge of the whole thing that migrates its definition (`migrateDefinition`); it applies as any
+    merge, but its event is Ditto's `ThingDefinitionMigrated` (`migrated`, the patch with the thing id)."""
 
     action: CommandAction
     thing_id: str
     path: Pointer
     value: JsonValue = None
     if_equal: IfEqual = "update"
+    migrates: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,8 @@ def apply(current: Thing | None, command: ThingCommand, *, now: datetime,
             result = handler(current, replace(command, if_equal="update"), resource)
     assert result is not None
     doc, event_value, action, event_path = result
+    if command.migrates and action == "merged" and not event_path and isinstance(event_value, dict):
+        action, event_value = "migrated", _migrated_thing(command.thing_id, event_value)
     deleted = action == "deleted" and not event_path
     before_metadata = current.metadata if exists(current) and current is not None else None
     new_metadata = None
@@ -119,6 +125,12 @@ def apply(current: Thing | None, command: ThingCommand, *, now: datetime,
         raise ThingTooLarge(len(encoded), max_size)
     event = ThingEvent(command.thing_id, action, event_path, event_value, revision, now)
     return Applied(thing, event, created=action == "created", encoded=encoded)
+
+
+def _migrated_thing(thing_id: str, patch: JsonObject) -> JsonObject:
+    """The thing of a `migrated` event: the patch with the thing id first (Ditto's MigrateThingDefinitionStrategy
+    sets the id on the patch thing it publishes)."""
+    return {"thingId": thing_id, **{key: value for key, value in patch.items() if key != "thingId"}}
 
 
 def _new_metadata(current: Thing | None, before: JsonObject | None, command: ThingCommand, value: JsonValue,
@@ -246,12 +258,13 @@ _HANDLERS = {"modify": _modify, "merge": _merge, "delete": _delete}
 
 
 _REPLAY_ACTIONS: dict[EventAction, CommandAction] = {
-    "created": "modify", "modified": "modify", "merged": "merge", "deleted": "delete"}
+    "created": "modify", "modified": "modify", "merged": "merge", "migrated": "merge", "deleted": "delete"}
 
 
 def apply_event(current: Thing | None, event: ThingEvent) -> Thing:
     """The thing after `event`: journal replay for historical reads, through the very handlers that
-    produced the event, so a replayed thing is exactly the thing that was committed."""
+    produced the event, so a replayed thing is exactly the thing that was committed (a `migrated` event is
+    merged, as its migration was: Ditto's ThingDefinitionMigratedStrategy merges its thing into the thing)."""
     command = ThingCommand(_REPLAY_ACTIONS[event.action], event.thing_id, event.path, event.value)
     resource = classify(event.path)
     doc, _value, action, _path = _HANDLERS[command.action](current, command, resource)
@@ -283,6 +296,6 @@ def policy_id_after(policy_id: str | None, event: ThingEvent) -> str | None:
     if event.path:
         return policy_id
     named = event.value.get("policyId") if isinstance(event.value, dict) else None
-    if event.action == "merged":  # a patch names the policy id only when it changes it
+    if event.action in PATCH_ACTIONS:  # a patch names the policy id only when it changes it
         return named if isinstance(named, str) else policy_id
     return named if isinstance(named, str) else None

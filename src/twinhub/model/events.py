@@ -15,7 +15,10 @@ from typing import Literal
 from twinhub.model.points import Point
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 
-EventAction = Literal["created", "modified", "merged", "deleted"]
+EventAction = Literal["created", "modified", "merged", "migrated", "deleted"]
+# The actions whose value is a JSON merge patch at the event's path: a merge, and a definition migration
+# (Ditto's `ThingDefinitionMigrated`, whose thing is the migration's patch with the thing id, applied as a merge).
+PATCH_ACTIONS: frozenset[str] = frozenset({"merged", "migrated"})
 
 # The Ditto headers of the command an event came from (correlation-id, ditto-originator,
 # requested-acks): what subscribers need to answer acknowledgements and to show an event's context.
@@ -79,7 +82,8 @@ def thing_from_document(thing_id: str, document: JsonObject, revision: int, crea
 
 @dataclass(frozen=True, slots=True)
 class ThingEvent:
-    """One change of a thing: `value` is the new value (created/modified), the patch (merged) or None."""
+    """One change of a thing: `value` is the new value (created/modified), the patch (merged; migrated at `/`,
+    with the thing id) or None."""
 
     thing_id: str
     action: EventAction

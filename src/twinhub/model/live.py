@@ -66,7 +66,7 @@ Direction = Literal["inbox", "outbox"]
 # What a receiver subscribes to (the WebSocket's START-SEND-MESSAGES / -LIVE-COMMANDS / -LIVE-EVENTS).
 LiveKind = Literal["messages", "live-commands", "live-events"]
 LiveAction = Literal["create", "modify", "merge", "retrieve", "delete"]
-LiveEventAction = Literal["created", "modified", "merged", "deleted"]
+LiveEventAction = Literal["created", "modified", "merged", "migrated", "deleted"]
 
 CLAIM_SUBJECT: Final = "claim"
 # Built-in labels Ditto issues itself; clients may neither declare nor issue them.

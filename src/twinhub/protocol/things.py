@@ -34,7 +34,7 @@ from twinhub.model.errors import (
     ThingIdsMissing,
     TopicPathUnknown,
 )
-from twinhub.model.events import EventAction, ThingEvent, format_timestamp
+from twinhub.model.events import PATCH_ACTIONS, EventAction, ThingEvent, format_timestamp
 from twinhub.model.fields import FieldSelector, parse_fields
 from twinhub.model.headers import parse_if_equal
 from twinhub.model.ids import parse_thing_id
@@ -68,7 +68,7 @@ CommandVerb = Literal["create", "modify", "merge", "retrieve", "delete"]
 _COMMAND_VERBS: dict[str, CommandVerb] = {
     "create": "create", "modify": "modify", "merge": "merge", "retrieve": "retrieve", "delete": "delete"}
 _EVENT_ACTIONS: dict[str, EventAction] = {
-    "created": "created", "modified": "modified", "merged": "merged", "deleted": "deleted"}
+    "created": "created", "modified": "modified", "merged": "merged", "migrated": "migrated", "deleted": "deleted"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +221,8 @@ def thing_event(event: ThingEvent, *, value: JsonValue | Missing, headers: Mappi
     event's metadata as the subscriber may READ it."""
     event_headers = dict(headers)
     if value is not MISSING:
-        event_headers["content-type"] = MERGE_PATCH_JSON if event.action == "merged" else APPLICATION_JSON
+        # a migration's thing is a merge patch too (Ditto's ThingDefinitionMigratedEventSignalMapper)
+        event_headers["content-type"] = MERGE_PATCH_JSON if event.action in PATCH_ACTIONS else APPLICATION_JSON
     return Envelope(
         topic=thing_topic(event.thing_id, "events", event.action, channel=channel),
         headers=event_headers,
@@ -249,15 +250,28 @@ def thing_response_from_envelope(envelope: Envelope) -> ThingResponse:
 
 def thing_event_from_envelope(envelope: Envelope) -> ThingEventSignal:
     """A thing event read from the wire; raises `protocoladapter:unknown.topicpath`, `things:id.invalid`,
-    `protocoladapter:unknown.path`, or `json.invalid` when a created/modified/merged event has no value."""
+    `protocoladapter:unknown.path`, or `json.invalid` when a created/modified/merged event has no value;
+    a `migrated` event must be at `/` (else `protocoladapter:unknown.path`) with a thing object (Ditto's
+    ThingDefinitionMigratedEventAdapter) and a revision (`json.field.missing`, as its mapping strategies)."""
     topic = envelope.topic
     if topic.group != "things" or topic.criterion != "events" or topic.action is None:
         raise TopicPathUnknown(str(topic), "The topic is not the topic of a thing event.")
     action: EventAction = _EVENT_ACTIONS[topic.action]
     if action != "deleted":
         _required_value(envelope, action)
+    if action == "migrated":
+        _check_migrated(envelope)
     return ThingEventSignal(str(parse_thing_id(topic.entity_id)), action, thing_path(envelope.path),
                             envelope.value, envelope.revision, envelope.timestamp)
+
+
+def _check_migrated(envelope: Envelope) -> None:
+    if thing_path(envelope.path):  # the thing of a migration is always the whole thing
+        raise ProtocolPathUnknown(envelope.path)
+    if not isinstance(envelope.value, dict):
+        raise JsonParseInvalid("The value of a 'migrated' event must be a JSON object (the thing).")
+    if envelope.revision is None:
+        raise JsonFieldMissing("JSON did not include required </revision> field!")
 
 
 def _retrieve_things(envelope: Envelope) -> RetrieveThings:

@@ -50,7 +50,7 @@ _STREAMING_ACTIONS: Final = frozenset(
     {"subscribeForPersistedEvents", "request", "cancel", "created", "next", "complete", "failed"})
 _ACTIONS: Final[dict[tuple[Group, Criterion], frozenset[str]]] = {
     ("things", "commands"): frozenset({"create", "modify", "merge", "retrieve", "delete", "migrate"}),
-    ("things", "events"): frozenset({"created", "modified", "merged", "deleted"}),
+    ("things", "events"): frozenset({"created", "modified", "merged", "migrated", "deleted"}),
     ("things", "search"): frozenset({"subscribe", "request", "cancel", "created", "next", "complete", "failed"}),
     ("things", "streaming"): _STREAMING_ACTIONS,
     ("policies", "commands"): frozenset({"create", "modify", "retrieve", "delete", "checkPermissions"}),

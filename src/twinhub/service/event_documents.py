@@ -3,7 +3,7 @@ in) and the values of its placeholders, as Ditto forms them for event filters, S
 
 from __future__ import annotations
 
-from twinhub.model.events import ThingEvent
+from twinhub.model.events import PATCH_ACTIONS, ThingEvent
 from twinhub.model.pointer import format_pointer, set_at
 from twinhub.model.types import JsonObject, JsonValue, Missing, Pointer
 
@@ -21,7 +21,7 @@ def changed_document(thing_id: str, action: str, path: Pointer, value: JsonValue
     thing: JsonObject = {"thingId": thing_id}
     if isinstance(value, Missing) or action == "deleted":
         return thing
-    if action == "merged":
+    if action in PATCH_ACTIONS:
         value = _without_nulls(value)
     if not path:
         if not isinstance(value, dict):

@@ -17,7 +17,7 @@ from typing import Final, TypeVar, cast
 
 import orjson
 
-from twinhub.model.events import Thing, ThingEvent, format_timestamp
+from twinhub.model.events import PATCH_ACTIONS, Thing, ThingEvent, format_timestamp
 from twinhub.model.fields import FieldSelector, select
 from twinhub.model.metadata import METADATA_FIELD
 from twinhub.model.pointer import get_at, set_at
@@ -218,16 +218,19 @@ class EventView:
 
     def _view(self, subjects: tuple[str, ...]) -> JsonValue | Missing | _Unreadable:
         event, enforcer = self.event, self.enforcer
-        if event.action == "deleted" or (event.action == "merged" and event.value is None):
+        patch = event.action in PATCH_ACTIONS  # a migration's thing is filtered as the merge patch it is
+        if event.action == "deleted" or (patch and event.value is None):
             # Nothing to cut down: whoever could read something there learns it is gone.
             readable = enforcer.has_partial(subjects, "thing", event.path, [READ])
             return (MISSING if event.action == "deleted" else None) if readable else _UNREADABLE
+        if event.action == "migrated" and isinstance(event.value, dict):
+            return self._migrated_view(subjects, event.value)
         view = enforcer.view(subjects, "thing", event.path, event.value)
-        if event.action == "merged":
+        if patch:
             view = _readable_patch(event.value, view)
         if view is MISSING:
             return _UNREADABLE
-        if not event.path and event.action != "merged" and isinstance(view, dict):
+        if not event.path and not patch and isinstance(view, dict):
             # A whole readable thing keeps its id (Ditto's allow-list); a merge patch stays a patch.
             if view is event.value and self._whole_thing is not None:
                 return self._whole_thing
@@ -236,6 +239,15 @@ class EventView:
                 self._whole_thing = thing
             return thing
         return view
+
+    def _migrated_view(self, subjects: tuple[str, ...], thing: JsonObject) -> JsonValue | _Unreadable:
+        """The readable part of a migration's patch, with the thing id (Ditto's allow-list) only when the watcher
+        may read some of the change: the id alone is no event for it."""
+        patch = {key: value for key, value in thing.items() if key != "thingId"}
+        view = _readable_patch(patch, self.enforcer.view(subjects, "thing", (), patch))
+        if not isinstance(view, dict):
+            return _UNREADABLE
+        return thing if view is patch else {"thingId": self.event.thing_id, **view}
 
     def _extra(self, subjects: tuple[str, ...], selector: FieldSelector) -> JsonObject:
         key = (subjects, selector)

@@ -93,7 +93,7 @@ class DefinitionMigration:
             if skeleton is None:  # only for a caller that may migrate the thing
                 skeleton = await self._skeleton(migration.definition_url)
             patch = self._patch(migration, conditions, skeleton, thing)
-            command = ThingCommand("merge", thing_id, (), patch)
+            command = ThingCommand("merge", thing_id, (), patch, migrates=True)  # its event: `migrated`
             if dry_run:
                 if self._validator is not None:
                     preview = merge_patch(thing.doc, patch)

@@ -42,8 +42,8 @@ def thing_events(draw: st.DrawFn) -> ThingEvent:
     times = point_times | st.just(timestamp)  # a device's own time, or the event's
     points = draw(st.lists(st.builds(Point, thing_id=st.just(thing_id), path=text, time=times,
                                      value=point_values, revision=st.just(revision)), max_size=4))
-    return ThingEvent(thing_id, draw(st.sampled_from(["created", "modified", "merged", "deleted"])), draw(pointers),
-                      draw(json_values), revision, timestamp, points=tuple(points))
+    action = draw(st.sampled_from(["created", "modified", "merged", "migrated", "deleted"]))
+    return ThingEvent(thing_id, action, draw(pointers), draw(json_values), revision, timestamp, points=tuple(points))
 
 
 policy_events = st.builds(
@@ -95,6 +95,14 @@ def test_json_null_values_and_escaped_looking_keys_survive() -> None:
 
     assert decoded == event
     assert decoded.value == {"on": None, "~0": [None]}
+
+
+def test_a_migrated_event_round_trips_with_its_patch_thing() -> None:
+    """The `migrated` event of a definition migration crosses the bus (and NATS) as it was committed."""
+    event = ThingEvent("org.example:lamp", "migrated", (), {"thingId": "org.example:lamp", "definition": "u",
+                                                            "attributes": {"gone": None}}, 3, T)
+    decoded = decode_event(encode_event(event))
+    assert decoded == event and decoded.action == "migrated"
 
 
 def test_a_deleted_thing_event_keeps_its_null_value() -> None:

@@ -863,3 +863,20 @@ def test_the_policy_id_followed_through_the_events_is_the_things(
         current = applied.thing
         policy_id = policy_id_after(policy_id, applied.event)
         assert policy_id == (current.doc["policyId"] if exists(current) else None)
+
+
+def test_a_migration_is_a_merge_whose_event_is_migrated_and_replays_as_one() -> None:
+    """Ditto's MigrateThingDefinitionStrategy publishes `ThingDefinitionMigrated` with the patch as a thing with its
+    id; ThingDefinitionMigratedStrategy merges that thing into the thing when the journal is replayed. A migration
+    patch changes the thing exactly as the same merge, nulls included."""
+    patch: JsonObject = {"definition": "https://models/lamp-2.tm.jsonld", "attributes": {"serial": None, "v": 2}}
+    migrated = run(thing(), ThingCommand("merge", TID, (), patch, migrates=True))
+    merged = run(thing(), ThingCommand("merge", TID, (), patch))
+    assert migrated.thing == merged.thing
+    assert (migrated.event.action, migrated.event.path) == ("migrated", ())
+    assert migrated.event.value == {"thingId": TID, **patch}
+    assert isinstance(migrated.event.value, dict) and next(iter(migrated.event.value)) == "thingId"
+    assert apply_event(thing(), migrated.event) == migrated.thing
+    assert policy_id_after(TID, migrated.event) == TID
+    moved = run(thing(), ThingCommand("merge", TID, (), {"policyId": "org.example:other"}, migrates=True))
+    assert policy_id_after(TID, moved.event) == "org.example:other"

@@ -317,6 +317,34 @@ def test_a_merged_event_is_a_merge_patch() -> None:
     assert envelope.path == "/attributes"
 
 
+def test_a_migrated_event_is_the_patch_thing_at_the_root_as_a_merge_patch() -> None:
+    """Ditto's ThingDefinitionMigratedEventSignalMapper: topic `.../events/migrated`, path `/`, the thing (the
+    migration's patch with the thing id) as value, revision, timestamp, `application/merge-patch+json`."""
+    thing = {"thingId": "org.eclipse.ditto:lamp-7", "definition": "https://models/lamp-2.tm.jsonld"}
+    envelope = thing_event(_event("migrated", (), thing), value=thing, headers={"correlation-id": "m-1"})
+    assert orjson.loads(encode_envelope(envelope)) == {
+        "topic": "org.eclipse.ditto/lamp-7/things/twin/events/migrated",
+        "headers": {"correlation-id": "m-1", "content-type": "application/merge-patch+json"},
+        "path": "/", "value": thing, "revision": 42, "timestamp": "2021-01-18T09:42:12.000000Z"}
+
+
+def test_a_migrated_event_is_read_back_and_its_bad_forms_refused() -> None:
+    """ThingDefinitionMigratedEventAdapter / -MappingStrategies: the value is a thing (a JSON object), the revision
+    is required (`json.field.missing`); twinhub takes it only at `/`, where Ditto publishes it."""
+    topic = "ns/a/things/live/events/migrated"
+    value = {"thingId": "ns:a", "definition": "https://models/lamp-2.tm.jsonld"}
+    assert thing_event_from_envelope(_envelope(topic, "/", value, revision=3)) == ThingEventSignal(
+        "ns:a", "migrated", (), value, 3, None)
+    for envelope, code in ((_envelope(topic, "/", value), "json.field.missing"),
+                           (_envelope(topic, "/", [1], revision=3), "json.invalid"),
+                           (_envelope(topic, "/", revision=3), "json.invalid"),
+                           (_envelope(topic, "/attributes", value, revision=3), "protocoladapter:unknown.path"),
+                           (_envelope(topic, "/_unknown", value, revision=3), "protocoladapter:unknown.path")):
+        with pytest.raises(TwinhubError) as raised:
+            thing_event_from_envelope(envelope)
+        assert (raised.value.code, raised.value.status) == (code, 400)
+
+
 def test_a_deleted_event_has_no_value_and_no_content_type() -> None:
     envelope = thing_event(_event("deleted", ("attributes", "site"), None), value=MISSING,
                            headers={"correlation-id": "c"})

@@ -127,7 +127,7 @@ _subject = st.lists(_segment, min_size=1, max_size=3).map("/".join)
 
 _VERBS = {
     ("things", "commands"): ["create", "modify", "merge", "retrieve", "delete"],
-    ("things", "events"): ["created", "modified", "merged", "deleted"],
+    ("things", "events"): ["created", "modified", "merged", "migrated", "deleted"],
     ("things", "search"): ["subscribe", "request", "cancel", "created", "next", "complete", "failed"],
     ("things", "streaming"): ["subscribeForPersistedEvents", "request", "cancel", "next"],
     ("policies", "commands"): ["create", "modify", "retrieve", "delete", "checkPermissions"],

@@ -14,6 +14,7 @@ from twinhub.connectivity.external import ExternalMessage
 from twinhub.connectivity.mapping.base import MapperConfigurationInvalid, MapperContext
 from twinhub.connectivity.mapping.support import option_bool, option_text
 from twinhub.model.errors import TwinhubError
+from twinhub.model.events import PATCH_ACTIONS
 from twinhub.model.fields import FieldSelector, parse_fields, select
 from twinhub.model.json import dumps
 from twinhub.model.merge import regex_key_pattern
@@ -24,7 +25,9 @@ from twinhub.service.streaming import merge_extra
 
 __all__ = ["NormalizedMapper"]
 
-_CHANGES = ("created", "modified", "merged")
+# A definition migration is mapped as the merge it is (Ditto's NormalizedMessageMapper predates the `migrated`
+# event and drops it, so a normalized consumer would miss the thing's new definition and defaults).
+_CHANGES = ("created", "modified", *PATCH_ACTIONS)
 
 
 class NormalizedMapper:
@@ -72,7 +75,7 @@ class NormalizedMapper:
             document = merge_extra(document, envelope.extra)
         if self.fields is not None:
             document = select(document, self.fields)
-        if topic.action == "merged":
+        if topic.action in PATCH_ACTIONS:
             document = _without_nulls(document)
         return [ExternalMessage(dumps(document), {"content-type": "application/json"}, "application/json")]
 
@@ -85,7 +88,7 @@ def _deleted_fields(action: str | None, keys: tuple[str, ...], value: JsonValue 
     deleted: JsonObject = {}
     if action == "deleted" and keys:
         deleted = set_at(deleted, keys, timestamp)
-    elif action == "merged":
+    elif action in PATCH_ACTIONS:
         if value is None and keys:
             deleted = set_at(deleted, keys, timestamp)
         elif isinstance(value, dict):

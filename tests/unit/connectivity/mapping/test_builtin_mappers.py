@@ -105,6 +105,23 @@ def test_normalized_deleted_fields_skip_regex_keys_as_the_merge_reads_them() -> 
     assert orjson.loads(message.payload)["_deletedFields"] == {"attributes": {"{{ plain }}": "2025-01-27T10:00:00Z"}}
 
 
+def test_normalized_maps_a_migration_as_the_merge_it_is() -> None:
+    """A `migrated` event (Ditto's ThingDefinitionMigrated: the patch as a thing at `/`) is normalized as a merged
+    one: the new definition and values, nulls dropped and tracked as deleted fields. (Ditto's
+    NormalizedMessageMapper knows only created/modified/merged/deleted and drops it: twinhub does not lose the
+    migration for a normalized consumer.)"""
+    migrated = envelope({"topic": "thing/id/things/twin/events/migrated", "headers": {}, "path": "/",
+                         "value": {"thingId": "thing:id", "definition": "https://models/lamp-2.tm.jsonld",
+                                   "attributes": {"old": None, "serial": "L-2"}},
+                         "revision": 3, "timestamp": "2025-01-27T10:00:00Z"})
+    [message] = NormalizedMapper(context({"includeDeletedFields": "true"})).map_outbound(migrated)
+    document = orjson.loads(message.payload)
+    assert document["definition"] == "https://models/lamp-2.tm.jsonld"
+    assert document["attributes"] == {"serial": "L-2"}
+    assert document["_deletedFields"] == {"attributes": {"old": "2025-01-27T10:00:00Z"}}
+    assert (document["_revision"], document["_context"]["topic"]) == (3, "thing/id/things/twin/events/migrated")
+
+
 def test_normalized_applies_fields_and_merges_extra_fields() -> None:
     event = envelope({"topic": "org.acme/x/things/twin/events/modified", "headers": {}, "path": "/attributes/a",
                       "value": 1, "extra": {"attributes": {"b": 2}, "policyId": "org.acme:p"}})
