@@ -7,7 +7,7 @@ from twinhub.model.events import PATCH_ACTIONS, ThingEvent
 from twinhub.model.pointer import format_pointer, set_at
 from twinhub.model.types import JsonObject, JsonValue, Missing, Pointer
 
-__all__ = ["changed_document", "changed_thing", "event_placeholders", "merge_extra"]
+__all__ = ["changed_document", "changed_thing", "event_placeholders", "merge_extra", "thing_placeholders"]
 
 
 def changed_thing(event: ThingEvent, value: JsonValue | Missing) -> JsonObject:
@@ -51,14 +51,24 @@ def merge_extra(base: JsonObject, extra: JsonObject) -> JsonObject:
 def event_placeholders(event: ThingEvent) -> dict[str, JsonValue]:
     """The values of the event filter placeholders (topic, resource, entity, thing) for a twin event."""
     namespace, _, name = event.thing_id.partition(":")
-    values: dict[str, JsonValue] = {
-        "topic:namespace": namespace, "topic:entityName": name, "topic:group": "things", "topic:channel": "twin",
+    values = thing_placeholders(event.thing_id, "twin")
+    values.update({
         "topic:criterion": "events", "topic:action": event.action, "topic:action-subject": event.action,
         "topic:full": f"{namespace}/{name}/things/twin/events/{event.action}",
         "resource:type": "thing", "resource:path": format_pointer(event.path),
+    })
+    return values
+
+
+def thing_placeholders(thing_id: str, channel: str) -> dict[str, JsonValue]:
+    """The placeholders every signal of a thing has, twin or live: its topic's namespace, name, group and channel,
+    and the entity and thing placeholders."""
+    namespace, _, name = thing_id.partition(":")
+    values: dict[str, JsonValue] = {
+        "topic:namespace": namespace, "topic:entityName": name, "topic:group": "things", "topic:channel": channel,
     }
     for prefix in ("entity", "thing"):
-        values[f"{prefix}:id"] = event.thing_id
+        values[f"{prefix}:id"] = thing_id
         values[f"{prefix}:namespace"] = namespace
         values[f"{prefix}:name"] = name
     return values

@@ -262,11 +262,11 @@ class EventView:
         thing = self.thing
         if thing is None:
             return {}
-        if thing.metadata is not None and METADATA_FIELD in selector.top_level_keys():
-            return self._with_readable_metadata(subjects, selector, thing)
         selected = self._selected.get(selector)
         if selected is None:
             selected = self._selected[selector] = select(thing.doc, selector)
+        if thing.metadata is not None and METADATA_FIELD in selector.top_level_keys():
+            return self._with_readable_metadata(subjects, selector, thing, selected)
         view = self.enforcer.view(subjects, "thing", (), selected)
         if view is not selected:
             return _with_allowed_fields(thing, selected, view, selector)
@@ -275,10 +275,11 @@ class EventView:
             whole = self._whole_extras[selector] = _with_allowed_fields(thing, selected, view, selector)
         return whole
 
-    def _with_readable_metadata(self, subjects: tuple[str, ...], selector: FieldSelector, thing: Thing) -> JsonObject:
+    def _with_readable_metadata(self, subjects: tuple[str, ...], selector: FieldSelector, thing: Thing,
+                                selected: JsonObject) -> JsonObject:
         """The extra fields of a thing with metadata, `_metadata` among them (as enriching with a retrieve of the
-        thing shows them in Ditto), each READ-filtered: computed per subjects, never shared."""
-        selected = select(thing.doc, selector)
+        thing shows them in Ditto), each READ-filtered: computed per subjects, never shared (only the selection
+        of the thing's fields, the same for all, is)."""
         fields = _with_allowed_fields(thing, selected, self.enforcer.view(subjects, "thing", (), selected), selector)
         readable = metadata_view(self.enforcer, subjects, thing.metadata)
         if readable is not None:

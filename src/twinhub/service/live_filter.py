@@ -21,7 +21,7 @@ from twinhub.model.live import LiveEvent, LiveMessage, LiveSignal
 from twinhub.model.pointer import format_pointer
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.rql import Node, matches, resolve_placeholders
-from twinhub.service.event_documents import changed_document, merge_extra
+from twinhub.service.event_documents import changed_document, merge_extra, thing_placeholders
 
 __all__ = ["live_document", "live_placeholders", "passes_live_filter"]
 
@@ -48,10 +48,8 @@ def live_document(signal: LiveSignal, extra: JsonObject | None) -> JsonObject:
 def live_placeholders(signal: LiveSignal) -> dict[str, JsonValue]:
     """The values of the topic, resource, entity and thing placeholders for a live signal."""
     namespace, _, name = signal.thing_id.partition(":")
-    values: dict[str, JsonValue] = {
-        "topic:namespace": namespace, "topic:entityName": name, "topic:group": "things", "topic:channel": "live",
-        "resource:path": format_pointer(signal.path),
-    }
+    values = thing_placeholders(signal.thing_id, "live")
+    values["resource:path"] = format_pointer(signal.path)
     if isinstance(signal, LiveMessage):
         values.update({"topic:criterion": "messages", "topic:subject": signal.subject,
                        "topic:action-subject": signal.subject, "resource:type": "message",
@@ -61,8 +59,4 @@ def live_placeholders(signal: LiveSignal) -> dict[str, JsonValue]:
         values.update({"topic:criterion": criterion, "topic:action": signal.action,
                        "topic:action-subject": signal.action, "resource:type": "thing",
                        "topic:full": f"{namespace}/{name}/things/live/{criterion}/{signal.action}"})
-    for prefix in ("entity", "thing"):
-        values[f"{prefix}:id"] = signal.thing_id
-        values[f"{prefix}:namespace"] = namespace
-        values[f"{prefix}:name"] = name
     return values

@@ -6,15 +6,10 @@ acknowledged as Ditto's are, on the acknowledgement topic of its entity (`<names
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Mapping
-
-import orjson
-
 from twinhub.model.errors import WebSocketBufferOverflow
-from twinhub.model.types import JsonValue
 from twinhub.protocol import subject_deletion_announcement
 from twinhub.service.announcement_receiver import AnnouncementReceiver
+from twinhub.service.event_headers import shown_event_headers
 from twinhub.service.session.outbox import CloseReason
 from twinhub.service.session.party import Party
 
@@ -27,16 +22,8 @@ async def forward_announcements(party: Party, receiver: AnnouncementReceiver) ->
     async for announcement in receiver:
         party.send(subject_deletion_announcement(announcement.policy_id, subject_ids=announcement.subject_ids,
                                                  delete_at=announcement.delete_at,
-                                                 headers=_shown(announcement.headers)))
+                                                 headers=shown_event_headers(announcement.headers)))
     if receiver.overflowed:
         party.close(CloseReason.TRY_AGAIN_LATER,
                     WebSocketBufferOverflow("the session fell too far behind its policy announcements"))
 
-
-def _shown(headers: Mapping[str, str]) -> dict[str, JsonValue]:
-    """The headers as Ditto Protocol shows them: `requested-acks` as the JSON array it is."""
-    shown: dict[str, JsonValue] = dict(headers)
-    if (requested := headers.get("requested-acks")) is not None:
-        with contextlib.suppress(orjson.JSONDecodeError):  # the announcer writes it as JSON
-            shown["requested-acks"] = orjson.loads(requested)
-    return shown

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import orjson
 
@@ -100,10 +101,20 @@ async def _respond(party: Party, headers: Mapping[str, JsonValue], status: int, 
         party.receipts)
 
 
-def _outgoing_headers(party: Party, envelope: Envelope, steering: SignalHeaders) -> tuple[dict[str, str], str | None]:
+class _Aggregation(NamedTuple):
+    """The acknowledgements a live signal's answer aggregates: their labels, and the correlation-id it was sent
+    with."""
+
+    labels: tuple[str, ...]
+    correlation_id: str
+
+
+def _outgoing_headers(party: Party, envelope: Envelope,
+                      steering: SignalHeaders) -> tuple[dict[str, str], _Aggregation | None]:
     """The headers a live message or command is sent with (the party as its originator, the acknowledgements it
     requests as Ditto's live ack request setters set them: `live_requested_acks`) and, when those are aggregated
-    into the answer, the correlation-id they are collected by (the sender's, else a new one, set in the headers)."""
+    into the answer, their labels and the correlation-id they are collected by (the sender's, else a new one, set
+    in the headers)."""
     headers = _with_originator(party, envelope.headers)
     labels = _requested_acks(envelope, steering)
     if labels:
@@ -113,7 +124,7 @@ def _outgoing_headers(party: Party, envelope: Envelope, steering: SignalHeaders)
     if not (steering.response_required and aggregates(labels)):
         return headers, None
     headers["correlation-id"] = correlation_id = steering.correlation_id or new_correlation_id()
-    return headers, correlation_id
+    return headers, _Aggregation(labels, correlation_id)
 
 
 def _requested_acks(envelope: Envelope, steering: SignalHeaders) -> tuple[str, ...]:
@@ -123,12 +134,12 @@ def _requested_acks(envelope: Envelope, steering: SignalHeaders) -> tuple[str, .
 
 async def _send_message(party: Party, envelope: Envelope, message: Message) -> None:
     steering = signal_headers(envelope.headers)
-    headers, acks_correlation = _outgoing_headers(party, envelope, steering)
+    headers, aggregation = _outgoing_headers(party, envelope, steering)
     live_message = model.LiveMessage(
         message.thing_id, message.subject, message.direction, message.feature_id,
         payload_to_bytes(message.payload, message.content_type), message.content_type, headers)
-    if acks_correlation is not None:
-        await _send_aggregated(party, envelope, steering, message.thing_id, acks_correlation,
+    if aggregation is not None:
+        await _send_aggregated(party, envelope, steering, message.thing_id, aggregation,
                                lambda timeout: party.services.live.send_message(live_message, party.subjects,
                                                                                 timeout=timeout))
         return
@@ -141,7 +152,7 @@ async def _send_message(party: Party, envelope: Envelope, message: Message) -> N
 async def _send_command(party: Party, envelope: Envelope) -> None:
     signal = thing_command(envelope)
     steering = signal_headers(envelope.headers)
-    headers, acks_correlation = _outgoing_headers(party, envelope, steering)
+    headers, aggregation = _outgoing_headers(party, envelope, steering)
     if isinstance(signal, RetrieveThing):
         command = model.LiveCommand(signal.thing_id, "retrieve", signal.path, headers=headers)
     elif isinstance(signal, ModifyThing):
@@ -151,8 +162,8 @@ async def _send_command(party: Party, envelope: Envelope) -> None:
                                     headers)
     else:
         raise WebSocketMessageInvalid("Retrieving several things is not possible on the live channel.")
-    if acks_correlation is not None:
-        await _send_aggregated(party, envelope, steering, command.thing_id, acks_correlation,
+    if aggregation is not None:
+        await _send_aggregated(party, envelope, steering, command.thing_id, aggregation,
                                lambda timeout: party.services.live.send_command(command, party.subjects,
                                                                                 timeout=timeout))
         return
@@ -164,12 +175,12 @@ async def _send_command(party: Party, envelope: Envelope) -> None:
 
 
 async def _send_aggregated(party: Party, envelope: Envelope, steering: SignalHeaders, thing_id: str,
-                           correlation_id: str, send: Send) -> None:
+                           aggregation: _Aggregation, send: Send) -> None:
     """Send a live signal that requested acknowledgements and answer with their aggregation."""
-    acks = await collect_live_acks(party.services.live, _requested_acks(envelope, steering), send, thing_id=thing_id,
-                                   correlation_id=correlation_id, timeout=steering.timeout)
+    acks = await collect_live_acks(party.services.live, aggregation.labels, send, thing_id=thing_id,
+                                   correlation_id=aggregation.correlation_id, timeout=steering.timeout)
     headers = reply_headers(envelope.headers)
-    headers["correlation-id"] = correlation_id
+    headers["correlation-id"] = aggregation.correlation_id
     party.send(acks_envelope(thing_id, acks, headers=headers, channel="live"))
 
 
