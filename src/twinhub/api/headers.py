@@ -144,17 +144,6 @@ def ditto_header(request: HTTPConnection, name: str) -> str | None:
     return value if value is not None else lookup.headers.get(name)
 
 
-def agreed_ditto_header(request: HTTPConnection, name: str) -> str | None:
-    """The Ditto header `name` of the request, as its query parameter or its HTTP header; None when neither.
-    Raises 400 `gateway:duplicate.header.field` when both come with divergent values (Ditto's
-    RootRouteHeadersStepBuilder refuses them so)."""
-    lookup = _lookup(request)
-    value, header = lookup.query.get(name), lookup.headers.get(name)
-    if value is not None and header is not None and value != header:
-        raise DuplicateHeaderField(name, divergent=True)
-    return value if value is not None else header
-
-
 def correlation_id(request: HTTPConnection) -> str | None:
     """The request's correlation id: the `correlation-id` query parameter or header, else the `x-correlation-id`
     header Ditto also reads (its own name for it; the response echoes it as `correlation-id`); None when absent."""
