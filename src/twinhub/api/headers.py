@@ -144,17 +144,6 @@ def ditto_header(request: HTTPConnection, name: str) -> str | None:
     return value if value is not None else lookup.headers.get(name)
 
 
-def agreed_ditto_header(request: HTTPConnection, name: str) -> str | None:
-    """The Ditto header `name` of the request, as its query parameter or its HTTP header; None when neither.
-    Raises 400 `gateway:duplicate.header.field` when both come with divergent values (Ditto's
-    RootRouteHeadersStepBuilder refuses them so)."""
-    lookup = _lookup(request)
-    value, header = lookup.query.get(name), lookup.headers.get(name)
-    if value is not None and header is not None and value != header:
-        raise DuplicateHeaderField(name, divergent=True)
-    return value if value is not None else header
-
-
 def correlation_id(request: HTTPConnection) -> str | None:
     """The request's correlation id: the `correlation-id` query parameter or header, else the `x-correlation-id`
     header Ditto also reads (its own name for it; the response echoes it as `correlation-id`); None when absent."""
@@ -164,62 +153,67 @@ def correlation_id(request: HTTPConnection) -> str | None:
 
 def parse_headers(request: Request) -> RequestHeaders:
     """The Ditto headers of `request`; raises 400 (`timeout.invalid`, `header.invalid`, ...)."""
-    timeout_text = ditto_header(request, "timeout")
+    lookup = _lookup(request)
+    http, query = lookup.headers, lookup.query
+    # A Ditto header is its query parameter, else its HTTP header: one map, built only when there is a query.
+    ditto = {**http, **query}.get if query else http.get
+    timeout_text = ditto("timeout")
     timeout = DEFAULT_TIMEOUT if timeout_text is None else parse_timeout(timeout_text)
-    required_text = ditto_header(request, "response-required")
+    required_text = ditto("response-required")
     response_required = True if required_text is None else parse_bool("response-required", required_text)
     if timeout == 0 and required_text is None:
         response_required = False  # timeout=0 means fire and forget
     if timeout == 0 and response_required:
         raise TimeoutInvalid("A timeout of 0 cannot be combined with 'response-required=true'.")
-    acks_text = ditto_header(request, "requested-acks")
+    acks_text = ditto("requested-acks")
     requested_acks = (TWIN_PERSISTED,) if acks_text is None else parse_requested_acks(acks_text)
     if timeout == 0 and acks_text is not None and requested_acks:
         raise TimeoutInvalid("A timeout of 0 cannot be combined with requested acknowledgements.")
-    if_equal = (ditto_header(request, "if-equal") or "update").lower()
+    if_equal = (ditto("if-equal") or "update").lower()
     if if_equal not in _IF_EQUAL:
         raise HeaderInvalid("if-equal", if_equal, "one of update, skip, skip-minimizing-merge")
-    revision_text = ditto_header(request, "at-historical-revision")
+    revision_text = ditto("at-historical-revision")
     at_revision = None if revision_text is None else parse_historical_revision(revision_text)
-    timestamp_text = ditto_header(request, "at-historical-timestamp")
-    fields_text = query_param(request, "fields")
+    timestamp_text = ditto("at-historical-timestamp")
+    fields_text = query.get("fields")
+    correlation = ditto("correlation-id")
+    if correlation is None:
+        correlation = http.get("x-correlation-id")  # as `correlation_id`
+    put, get, delete = ditto(PUT_METADATA), ditto(GET_METADATA), ditto(DELETE_METADATA)
     return RequestHeaders(
         # As Ditto, every request has a correlation-id: the events and acknowledgements of a write carry it.
-        correlation_id=correlation_id(request) or new_correlation_id(),
+        correlation_id=correlation or new_correlation_id(),
         timeout=timeout,
         response_required=response_required,
-        preconditions=parse_preconditions(http_header(request, "if-match"), http_header(request, "if-none-match")),
+        preconditions=parse_preconditions(http.get("if-match"), http.get("if-none-match")),
         if_equal=if_equal,
         at_revision=at_revision,
         at_timestamp=None if timestamp_text is None else parse_timestamp("at-historical-timestamp",
                                                                          timestamp_text),
         fields=None if fields_text is None else parse_fields_parameter(fields_text),
-        condition=parse_condition(condition_text) if (condition_text := ditto_header(request, "condition")) else None,
+        condition=parse_condition(condition_text) if (condition_text := ditto("condition")) else None,
         requested_acks=requested_acks if timeout != 0 else (),
-        history_time=None if (history_text := ditto_header(request, HISTORY_TIMESTAMP_HEADER)) is None
+        history_time=None if (history_text := ditto(HISTORY_TIMESTAMP_HEADER)) is None
         else parse_device_time(history_text),
-        metadata=metadata_headers(request),
+        metadata=None if put is None and get is None and delete is None
+        else _metadata_headers(request, http, put, get, delete),
     )
 
 
-def metadata_headers(request: Request) -> MetadataHeaders | None:
-    """The request's `put-metadata`, `get-metadata` or `delete-metadata` (see `twinhub.model.metadata`); raises 400
+def _metadata_headers(request: Request, http: Mapping[str, str], put: str | None, get: str | None,
+                      delete: str | None) -> MetadataHeaders | None:
+    """The request's `put-metadata`, `get-metadata` and `delete-metadata` (see `twinhub.model.metadata`); raises 400
     `header.invalid` or `things:metadata.headersconflict`."""
-    put = ditto_header(request, PUT_METADATA)
-    get = ditto_header(request, GET_METADATA)
-    delete = ditto_header(request, DELETE_METADATA)
-    if put is None and get is None and delete is None:
-        return None
-    return parse_metadata_headers(_utf8(request, PUT_METADATA, put, "MetadataHeaders"),
-                                  _utf8(request, GET_METADATA, get, "comma separated list of JSON pointers"),
-                                  _utf8(request, DELETE_METADATA, delete, "comma separated list of JSON pointers"),
+    return parse_metadata_headers(_utf8(http, PUT_METADATA, put, "MetadataHeaders"),
+                                  _utf8(http, GET_METADATA, get, "comma separated list of JSON pointers"),
+                                  _utf8(http, DELETE_METADATA, delete, "comma separated list of JSON pointers"),
                                   query=request.method in ("GET", "HEAD"))
 
 
-def _utf8(request: Request, name: str, text: str | None, expected: str) -> str | None:
+def _utf8(http: Mapping[str, str], name: str, text: str | None, expected: str) -> str | None:
     """`text` as the UTF-8 it is where it came as HTTP header, whose bytes arrive as latin-1 (so that the keys of
     all three metadata headers name the same UTF-8 keys the thing has); 400 `header.invalid` unless UTF-8."""
-    if text is None or text.isascii() or http_header(request, name) != text:
+    if text is None or text.isascii() or http.get(name) != text:
         return text
     try:
         return text.encode("latin-1").decode("utf-8")

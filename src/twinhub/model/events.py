@@ -75,7 +75,9 @@ def thing_document(thing: Thing) -> JsonObject:
 def thing_from_document(thing_id: str, document: JsonObject, revision: int, created: datetime, modified: datetime,
                         deleted: bool = False) -> Thing:
     """The thing `thing_document` kept (`document` is taken over: its `_metadata` is moved out of it)."""
-    metadata = document.pop(METADATA_KEY, None) if METADATA_KEY in document else None
+    if METADATA_KEY not in document:  # most things: no metadata to move out
+        return Thing(thing_id, document, revision, created, modified, deleted)
+    metadata = document.pop(METADATA_KEY)
     return Thing(thing_id, document, revision, created, modified, deleted,
                  metadata if isinstance(metadata, dict) else None)
 

@@ -15,7 +15,7 @@ from twinhub.model.merge import patch_leaves
 from twinhub.model.metadata import METADATA_FIELD, readable_metadata
 from twinhub.model.policy import READ, WRITE
 from twinhub.model.resources import not_found, not_modifiable
-from twinhub.model.types import MISSING, JsonObject, JsonValue, Pointer
+from twinhub.model.types import MISSING, JsonObject, JsonValue, Missing, Pointer
 from twinhub.policy import Enforcer
 
 
@@ -60,9 +60,12 @@ def with_metadata(view: JsonObject, metadata: JsonObject | None) -> JsonObject:
     return view if metadata is None else {**view, METADATA_FIELD: metadata}
 
 
-def condition_view(enforcer: Enforcer, subjects: tuple[str, ...], thing: Thing) -> JsonValue:
-    """What a condition sees of `thing`: the subjects' READ view, with its readable `_metadata`."""
-    root = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
+def condition_view(enforcer: Enforcer, subjects: tuple[str, ...], thing: Thing,
+                   root: JsonValue | Missing = MISSING) -> JsonValue:
+    """What a condition sees of `thing`: the subjects' READ view (`root`, when the caller has it already), with
+    its readable `_metadata`."""
+    if root is MISSING:
+        root = readable_view(enforcer, subjects, thing.thing_id, (), thing.doc)
     if thing.metadata and isinstance(root, dict):
         return with_metadata(root, metadata_view(enforcer, subjects, thing.metadata))
     return root

@@ -333,11 +333,9 @@ class ThingService:
             partial = not enforcer.has_unrestricted(subjects, "thing", (), [READ])
             if condition is not None or (partial and command.if_equal != "update"):
                 root = readable_view(enforcer, subjects, current.thing_id, (), current.doc)
-                if condition is not None and current.metadata:
-                    check_condition(condition, current, condition_view(enforcer, subjects, current),
+                if condition is not None:
+                    check_condition(condition, current, condition_view(enforcer, subjects, current, root),
                                     self._clock())
-                elif condition is not None:
-                    check_condition(condition, current, root, self._clock())
                 if partial and isinstance(root, dict):
                     visible = root
             if patch_conditions:

@@ -19,7 +19,7 @@ from typing import Final
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from twinhub.api.context import Context, context_of
-from twinhub.api.headers import agreed_ditto_header
+from twinhub.api.headers import ditto_header
 from twinhub.api.responses import error_response
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import TwinhubError
@@ -48,7 +48,8 @@ async def endpoint(websocket: WebSocket) -> None:
     ctx = context_of(websocket)
     try:
         auth = await ctx.authenticate(websocket)
-        declared = ctx.live.parse_declared_acks(agreed_ditto_header(websocket, "declared-acks"))
+        # Divergent query and header values were refused with the request's other headers, by `authenticate`.
+        declared = ctx.live.parse_declared_acks(ditto_header(websocket, "declared-acks"))
         ctx.sessions.admit(auth.default_subject)  # counted before the first await
     except TwinhubError as error:
         await _refuse(websocket, error)
