@@ -67,8 +67,8 @@ from twinhub.history.retention import (
     parse_rollups,
 )
 from twinhub.history.rules import setting_items
-from twinhub.model.types import JsonValue
-from twinhub.wot.sources import json_object_setting, parse_model_map
+from twinhub.model.types import JsonObject, JsonValue
+from twinhub.wot.sources import parse_model_map
 from twinhub.wot.validation import ValidationConfig
 
 DEFAULT_PORT = 8080
@@ -227,6 +227,16 @@ def _json_setting(text: str) -> JsonValue:
         value: JsonValue = json.loads(text)
     except ValueError as exc:
         raise ValueError(f"{text[:80]!r} is no JSON") from exc
+    return value
+
+
+def json_object_setting(text: str) -> JsonObject | None:
+    """A setting holding a JSON object (empty: None); raises ValueError for anything else."""
+    if not text.strip():
+        return None
+    value = _json_setting(text)
+    if not isinstance(value, dict):
+        raise ValueError(f"{text[:80]!r} is no JSON object")
     return value
 
 
