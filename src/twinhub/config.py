@@ -214,8 +214,9 @@ _PARSED: dict[str, Callable[[Settings], object]] = {
     "wot_model_map": lambda settings: parse_model_map(settings.wot_model_map),
     "wot_td_template": lambda settings: json_object_setting(settings.wot_td_template),
     "wot_td_placeholders": lambda settings: json_object_setting(settings.wot_td_placeholders),
-    "wot_validation_off": Settings.wot_validation_config,
-    "wot_validation_dynamic": Settings.wot_validation_config,
+    "wot_validation_off": lambda settings: ValidationConfig.of(off=settings.wot_validation_off),
+    "wot_validation_dynamic": lambda settings: ValidationConfig.of(
+        dynamic=_json_setting(settings.wot_validation_dynamic)),
 }
 
 

@@ -520,3 +520,13 @@ def test_td_settings_read_as_json_objects_and_empty_as_unset() -> None:
     settings = load_settings({"TWINHUB_WOT_TD_TEMPLATE": '{"a": 1}', "TWINHUB_WOT_TD_PLACEHOLDERS": " "})
     assert settings.wot_td_template == '{"a": 1}' and settings.wot_td_placeholders == " "
 
+
+
+def test_validation_dynamic_setting_that_is_no_json_is_a_settings_error() -> None:
+    with pytest.raises(SettingsError, match="wot_validation_dynamic"):
+        load_settings({"TWINHUB_WOT_VALIDATION_DYNAMIC": "[{"})
+
+
+def test_an_unknown_validation_aspect_names_its_own_setting() -> None:
+    with pytest.raises(SettingsError, match="wot_validation_off"):
+        load_settings({"TWINHUB_WOT_VALIDATION_OFF": "no-such-aspect"})
