@@ -69,8 +69,7 @@ class ModelValidator:
         shaped as a thing), resolved now; its failures are held too, reported by the check without a second
         download. A model the write turns out to need besides is resolved when checked. Nothing is resolved
         for a call the (dynamic) configuration does not check."""
-        feature_id = command.path[1] if len(command.path) > 1 and command.path[0] == "features" else None
-        if not any(self._config.for_call(headers, *_definitions(doc, feature_id)).enabled for doc in docs):
+        if not any(self._config_for(command, headers, doc).enabled for doc in docs):
             return self
         resolved: dict[str, JsonObject | TwinhubError] = {}
         thing_urls = {url for doc in docs if isinstance(url := doc.get("definition"), str) and is_model_url(url)}
@@ -86,6 +85,13 @@ class ModelValidator:
                         resolved[url] = await self._attempt(url)
         return ModelValidator(_Resolved(self._resolver, resolved), self._config)
 
+    def _config_for(self, command: ThingCommand, headers: Mapping[str, str],
+                    doc: JsonObject | None) -> ValidationConfig:
+        """The configuration of `command`'s call on `doc`: the dynamic sections matching its headers, the thing's
+        definition and that of the feature it writes, if any."""
+        feature_id = command.path[1] if len(command.path) > 1 and command.path[0] == "features" else None
+        return self._config.for_call(headers, *_definitions(doc, feature_id))
+
     async def _attempt(self, url: str) -> JsonObject | TwinhubError:
         try:
             return await self._resolver.resolve(url)
@@ -98,8 +104,7 @@ class ModelValidator:
         deletion); call only when `links_model(before)` or `links_model(after)`. `headers` (the command's) select
         the dynamic configuration that applies."""
         doc = after if after is not None else before
-        feature_id = command.path[1] if len(command.path) > 1 and command.path[0] == "features" else None
-        config = self._config.for_call(headers, *_definitions(doc, feature_id))
+        config = self._config_for(command, headers, doc)
         if not config.enabled:
             return
         try:
