@@ -14,7 +14,7 @@ from twinhub.model.commands import ThingCommand, exists
 from twinhub.model.events import Thing
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.wot.documents import merge_over
-from twinhub.wot.service import is_model_url
+from twinhub.wot.validation import is_model_url
 
 __all__ = ["SkeletonSource", "creates", "skeleton_candidate", "with_skeleton"]
 
