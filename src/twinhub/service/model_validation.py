@@ -26,6 +26,7 @@ from twinhub.wot.validation import (
     ValidationConfig,
     check_message,
     check_thing_write,
+    feature_model,
     feature_model_url,
     is_model_url,
     submodels,
@@ -50,10 +51,7 @@ def links_model(doc: JsonObject | None) -> bool:
         return True
     features = doc.get("features")
     if isinstance(features, dict):
-        for feature in features.values():
-            definition = feature.get("definition") if isinstance(feature, dict) else None
-            if isinstance(definition, list) and definition and is_model_url(definition[0]):
-                return True
+        return any(feature_model(feature) is not None for feature in features.values())
     return False
 
 
