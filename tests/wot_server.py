@@ -1,5 +1,6 @@
 """A Thing Model server on 127.0.0.1 for tests (a thread running http.server): serves JSON documents by path,
-plus misbehaving answers (slow, endless, redirecting, held until released), and counts the requests per path."""
+plus misbehaving answers (slow, endless, redirecting, held until released), and counts the requests per path.
+Any test wanting JSON documents over real HTTP uses it (the JWKS tests do)."""
 
 from __future__ import annotations
 

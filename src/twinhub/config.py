@@ -67,8 +67,8 @@ from twinhub.history.retention import (
     parse_rollups,
 )
 from twinhub.history.rules import setting_items
-from twinhub.model.types import JsonValue
-from twinhub.wot.sources import json_object_setting, parse_model_map
+from twinhub.model.types import JsonObject, JsonValue
+from twinhub.wot.sources import parse_model_map
 from twinhub.wot.validation import ValidationConfig
 
 DEFAULT_PORT = 8080
@@ -214,8 +214,9 @@ _PARSED: dict[str, Callable[[Settings], object]] = {
     "wot_model_map": lambda settings: parse_model_map(settings.wot_model_map),
     "wot_td_template": lambda settings: json_object_setting(settings.wot_td_template),
     "wot_td_placeholders": lambda settings: json_object_setting(settings.wot_td_placeholders),
-    "wot_validation_off": Settings.wot_validation_config,
-    "wot_validation_dynamic": Settings.wot_validation_config,
+    "wot_validation_off": lambda settings: ValidationConfig.of(off=settings.wot_validation_off),
+    "wot_validation_dynamic": lambda settings: ValidationConfig.of(
+        dynamic=_json_setting(settings.wot_validation_dynamic)),
 }
 
 
@@ -227,6 +228,16 @@ def _json_setting(text: str) -> JsonValue:
         value: JsonValue = json.loads(text)
     except ValueError as exc:
         raise ValueError(f"{text[:80]!r} is no JSON") from exc
+    return value
+
+
+def json_object_setting(text: str) -> JsonObject | None:
+    """A setting holding a JSON object (empty: None); raises ValueError for anything else."""
+    if not text.strip():
+        return None
+    value = _json_setting(text)
+    if not isinstance(value, dict):
+        raise ValueError(f"{text[:80]!r} is no JSON object")
     return value
 
 

@@ -8,36 +8,18 @@ placeholders, skeleton definitions or defaults, validation of the result), OpenA
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 
 from tests.api.helpers import assert_error, owner_and
 from tests.api.websocket import DittoSocket
-from tests.api.wot_models import Models
+from tests.api.wot_models import Models, lamp_thing, model_server_fixture, models_fixture  # noqa: F401 (fixtures)
 from tests.api.wot_models import lamp as lamp_model
 from tests.wot_server import ModelServer
 
 WOT_ERROR = "wot:payload.validation.error"
-
-
-@pytest.fixture(scope="module")
-def model_server() -> Iterator[ModelServer]:
-    with ModelServer() as server:
-        yield server
-
-
-@pytest.fixture
-def models(model_server: ModelServer) -> Models:
-    return Models(model_server)
-
-
-@pytest.fixture
-def lamp(client: httpx.Client, thing_id: str, models: Models) -> str:
-    assert client.put(f"/things/{thing_id}", json=models.thing()).status_code == 201
-    return f"/things/{thing_id}"
 
 
 def _coffee(models: Models, counter: object = 3) -> dict[str, object]:

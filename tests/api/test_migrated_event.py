@@ -10,34 +10,21 @@ event's thing into the thing). A watcher sees it through its READ permissions as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.api.helpers import owner_and
 from tests.api.test_history_capture import stored_points
 from tests.api.test_history_lives import persisted_events
 from tests.api.test_sse import open_stream, replay
 from tests.api.websocket import DittoSocket, open_socket, topic
-from tests.api.wot_models import Models
-from tests.wot_server import ModelServer
+from tests.api.wot_models import Models, model_server_fixture, models_fixture  # noqa: F401 (fixtures)
 from twinhub.testing import Server
 
 Users = Callable[[str], httpx.Client]
 MERGE_PATCH_JSON = "application/merge-patch+json"
-
-
-@pytest.fixture(scope="module")
-def model_server() -> Iterator[ModelServer]:
-    with ModelServer() as server:
-        yield server
-
-
-@pytest.fixture
-def models(model_server: ModelServer) -> Models:
-    return Models(model_server)
 
 
 def _migration(models: Models, **attributes: object) -> dict[str, object]:

@@ -16,30 +16,12 @@ import pytest
 
 from tests.api.helpers import MERGE, assert_error, owner_and
 from tests.api.websocket import DittoSocket, open_socket
-from tests.api.wot_models import SENSOR, Models
+from tests.api.wot_models import SENSOR, Models, lamp_thing, model_server_fixture, models_fixture  # noqa: F401 (fixtures)
 from tests.wot_server import ModelServer
 from twinhub.testing import Server, running_server
 
 WOT_ERROR = "wot:payload.validation.error"
 WOT_MESSAGE = "The provided payload did not conform to the specified WoT (Web of Things) model."
-
-
-@pytest.fixture(scope="module")
-def model_server() -> Iterator[ModelServer]:
-    with ModelServer() as server:
-        yield server
-
-
-@pytest.fixture
-def models(model_server: ModelServer) -> Models:
-    return Models(model_server)
-
-
-@pytest.fixture
-def lamp(client: httpx.Client, thing_id: str, models: Models) -> str:
-    response = client.put(f"/things/{thing_id}", json=models.thing())
-    assert response.status_code == 201, response.text
-    return f"/things/{thing_id}"
 
 
 def test_a_wrongly_typed_attribute_is_refused_as_ditto_documents(client: httpx.Client, lamp: str) -> None:

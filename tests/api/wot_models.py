@@ -4,6 +4,10 @@ per test (the server's model cache keeps a URL's document for an hour)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
 
 from tests.wot_server import ModelServer
 from twinhub.model.types import JsonObject
@@ -50,3 +54,25 @@ class Models:
         """A thing that conforms to the lamp model."""
         return {"definition": self.lamp, "attributes": {"serial": "L-1"},
                 "features": {"sensor": {"definition": [self.sensor], "properties": {"value": 21.5}}}}
+
+
+# Fixtures of the test modules that use these models; a module imports the ones it needs (pytest collects a
+# fixture from the test module's namespace; the function names differ from the fixture names so that a test's
+# parameter does not shadow the import), so the one model server per module is written once here.
+@pytest.fixture(scope="module", name="model_server")
+def model_server_fixture() -> Iterator[ModelServer]:
+    with ModelServer() as server:
+        yield server
+
+
+@pytest.fixture(name="models")
+def models_fixture(model_server: ModelServer) -> Models:
+    return Models(model_server)
+
+
+@pytest.fixture(name="lamp")
+def lamp_thing(client: httpx.Client, thing_id: str, models: Models) -> str:
+    """A thing conforming to the lamp model; its path."""
+    response = client.put(f"/things/{thing_id}", json=models.thing())
+    assert response.status_code == 201, response.text
+    return f"/things/{thing_id}"

@@ -505,3 +505,28 @@ def test_the_history_cursor_key_comes_from_the_environment_and_stays_out_of_repr
     assert settings.history_cursor_key == "s3cret-key"
     assert "s3cret-key" not in repr(settings)
     assert load_settings(environ=settings.to_environ()) == settings
+
+
+@pytest.mark.parametrize("raw", ["{", "null", "[1]", '"text"'])
+def test_a_td_setting_that_is_no_json_object_is_a_settings_error(raw: str) -> None:
+    """The Thing Description template and placeholders hold JSON objects; JSON `null` counts as set, not empty."""
+    with pytest.raises(SettingsError, match="wot_td_template"):
+        load_settings({"TWINHUB_WOT_TD_TEMPLATE": raw})
+    with pytest.raises(SettingsError, match="wot_td_placeholders"):
+        load_settings({"TWINHUB_WOT_TD_PLACEHOLDERS": raw})
+
+
+def test_td_settings_read_as_json_objects_and_empty_as_unset() -> None:
+    settings = load_settings({"TWINHUB_WOT_TD_TEMPLATE": '{"a": 1}', "TWINHUB_WOT_TD_PLACEHOLDERS": " "})
+    assert settings.wot_td_template == '{"a": 1}' and settings.wot_td_placeholders == " "
+
+
+
+def test_validation_dynamic_setting_that_is_no_json_is_a_settings_error() -> None:
+    with pytest.raises(SettingsError, match="wot_validation_dynamic"):
+        load_settings({"TWINHUB_WOT_VALIDATION_DYNAMIC": "[{"})
+
+
+def test_an_unknown_validation_aspect_names_its_own_setting() -> None:
+    with pytest.raises(SettingsError, match="wot_validation_off"):
+        load_settings({"TWINHUB_WOT_VALIDATION_OFF": "no-such-aspect"})

@@ -26,6 +26,7 @@ from twinhub.wot.validation import (
     ValidationConfig,
     check_message,
     check_thing_write,
+    feature_model,
     feature_model_url,
     is_model_url,
     submodels,
@@ -50,10 +51,7 @@ def links_model(doc: JsonObject | None) -> bool:
         return True
     features = doc.get("features")
     if isinstance(features, dict):
-        for feature in features.values():
-            definition = feature.get("definition") if isinstance(feature, dict) else None
-            if isinstance(definition, list) and definition and is_model_url(definition[0]):
-                return True
+        return any(feature_model(feature) is not None for feature in features.values())
     return False
 
 
@@ -69,8 +67,7 @@ class ModelValidator:
         shaped as a thing), resolved now; its failures are held too, reported by the check without a second
         download. A model the write turns out to need besides is resolved when checked. Nothing is resolved
         for a call the (dynamic) configuration does not check."""
-        feature_id = command.path[1] if len(command.path) > 1 and command.path[0] == "features" else None
-        if not any(self._config.for_call(headers, *_definitions(doc, feature_id)).enabled for doc in docs):
+        if not any(self._config_for(command, headers, doc).enabled for doc in docs):
             return self
         resolved: dict[str, JsonObject | TwinhubError] = {}
         thing_urls = {url for doc in docs if isinstance(url := doc.get("definition"), str) and is_model_url(url)}
@@ -86,6 +83,13 @@ class ModelValidator:
                         resolved[url] = await self._attempt(url)
         return ModelValidator(_Resolved(self._resolver, resolved), self._config)
 
+    def _config_for(self, command: ThingCommand, headers: Mapping[str, str],
+                    doc: JsonObject | None) -> ValidationConfig:
+        """The configuration of `command`'s call on `doc`: the dynamic sections matching its headers, the thing's
+        definition and that of the feature it writes, if any."""
+        feature_id = command.path[1] if len(command.path) > 1 and command.path[0] == "features" else None
+        return self._config.for_call(headers, *_definitions(doc, feature_id))
+
     async def _attempt(self, url: str) -> JsonObject | TwinhubError:
         try:
             return await self._resolver.resolve(url)
@@ -98,8 +102,7 @@ class ModelValidator:
         deletion); call only when `links_model(before)` or `links_model(after)`. `headers` (the command's) select
         the dynamic configuration that applies."""
         doc = after if after is not None else before
-        feature_id = command.path[1] if len(command.path) > 1 and command.path[0] == "features" else None
-        config = self._config.for_call(headers, *_definitions(doc, feature_id))
+        config = self._config_for(command, headers, doc)
         if not config.enabled:
             return
         try:

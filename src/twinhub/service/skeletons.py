@@ -14,7 +14,7 @@ from twinhub.model.commands import ThingCommand, exists
 from twinhub.model.events import Thing
 from twinhub.model.types import JsonObject, JsonValue
 from twinhub.wot.documents import merge_over
-from twinhub.wot.service import is_model_url
+from twinhub.wot.validation import feature_model, is_model_url
 
 __all__ = ["SkeletonSource", "creates", "skeleton_candidate", "with_skeleton"]
 
@@ -25,12 +25,6 @@ class SkeletonSource(Protocol):
     async def feature_skeleton(self, definition: str) -> JsonObject | None: ...
 
 
-def _feature_model(feature: JsonValue) -> str | None:
-    definition = feature.get("definition") if isinstance(feature, dict) else None
-    first = definition[0] if isinstance(definition, list) and definition else None
-    return first if isinstance(first, str) and is_model_url(first) else None
-
-
 def skeleton_candidate(command: ThingCommand) -> bool:
     """Whether `command` may create a thing, a feature or the features with a Thing Model URL as definition."""
     if command.action != "modify" or not isinstance(command.value, dict):
@@ -38,8 +32,8 @@ def skeleton_candidate(command: ThingCommand) -> bool:
     if not command.path:
         return is_model_url(command.value.get("definition"))
     if command.path == ("features",):
-        return any(_feature_model(feature) is not None for feature in command.value.values())
-    return len(command.path) == 2 and command.path[0] == "features" and _feature_model(command.value) is not None
+        return any(feature_model(feature) is not None for feature in command.value.values())
+    return len(command.path) == 2 and command.path[0] == "features" and feature_model(command.value) is not None
 
 
 def creates(command: ThingCommand, current: Thing | None) -> bool:
@@ -73,7 +67,7 @@ async def with_skeleton(source: SkeletonSource, command: ThingCommand) -> ThingC
 
 
 async def _feature(source: SkeletonSource, feature: JsonValue) -> JsonValue:
-    url = _feature_model(feature)
+    url = feature_model(feature)
     if url is None:
         return feature
     assert isinstance(feature, dict)

@@ -22,15 +22,11 @@ from twinhub.wot.models import LocalModels
 from twinhub.wot.resolver import ThingModelResolver
 from twinhub.wot.scope import scope_description
 from twinhub.wot.skeleton import initial_properties
+from twinhub.wot.validation import is_model_url
 
-__all__ = ["SkeletonOptions", "WotService", "is_model_url"]
+__all__ = ["SkeletonOptions", "WotService"]
 
 log = logging.getLogger("twinhub.wot")
-
-
-def is_model_url(definition: JsonValue) -> bool:
-    """Whether a definition names a Thing Model by URL (the only case the WoT integration acts on)."""
-    return isinstance(definition, str) and definition.startswith(("http://", "https://"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,15 +18,11 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from twinhub.model.json import loads
-from twinhub.model.types import JsonObject
-
 __all__ = [
     "STORE_TARGET",
     "DirectorySource",
     "MappedPrefix",
     "ModelSource",
-    "json_object_setting",
     "parse_model_map",
 ]
 
@@ -65,19 +61,6 @@ def parse_model_map(entries: tuple[str, ...]) -> tuple[MappedPrefix, ...]:
             raise ValueError(f"{target!r} is neither 'store' nor an absolute directory")
         mapped.append(MappedPrefix(prefix, target))
     return tuple(sorted(mapped, key=lambda item: len(item.prefix), reverse=True))
-
-
-def json_object_setting(text: str) -> JsonObject | None:
-    """A setting holding a JSON object (empty: None). Raises ValueError for anything else."""
-    if not text.strip():
-        return None
-    try:
-        value = loads(text)
-    except ValueError as exc:
-        raise ValueError(f"{text[:80]!r} is no JSON") from exc
-    if not isinstance(value, dict):
-        raise ValueError(f"{text[:80]!r} is no JSON object")
-    return value
 
 
 class DirectorySource:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from starlette.routing import BaseRoute
 
-from twinhub.config import Settings
+from twinhub.config import Settings, json_object_setting
 from twinhub.service.platform import Platform
 from twinhub.store.wot_models import ThingModelStore
 from twinhub.wot import routes
@@ -19,7 +19,7 @@ from twinhub.wot.fetcher import RESOLVE_DOWNLOADS, FetchLimits, ThingModelFetche
 from twinhub.wot.models import LocalModels
 from twinhub.wot.resolver import ThingModelResolver
 from twinhub.wot.service import SkeletonOptions, WotService
-from twinhub.wot.sources import DirectorySource, ModelSource, json_object_setting, parse_model_map
+from twinhub.wot.sources import DirectorySource, ModelSource, parse_model_map
 
 __all__ = ["Wot", "open_wot"]
 

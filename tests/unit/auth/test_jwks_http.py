@@ -4,62 +4,65 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from tests.unit.auth.conftest import FakeClock
 from tests.unit.auth.keys import ISSUER, SigningKey, claims, jwks
+from tests.wot_server import ModelServer
 from twinhub.auth.jwks import MAX_JWKS_BYTES
 from twinhub.auth.jwt import JwtAuthenticator, OidcIssuer
 from twinhub.model.errors import AuthenticationFailed
 
 pytestmark = pytest.mark.anyio
 
+_CERTS = "/certs"
+
 
 class JwksServer:
-    """Serves `body` with `status` at /certs and counts the requests."""
+    """Serves `body` with `status` at /certs and counts the requests: a document on the tests' local HTTP server
+    (tests/wot_server.py), which answers with what was last published."""
 
     def __init__(self) -> None:
-        self.body = b"{}"
-        self.status = 200
-        self.requests = 0
-        self._lock = threading.Lock()
-        server = self
+        self._http = ModelServer()
+        self._status, self._body = 200, b"{}"
+        self.url = self._publish()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with server._lock:
-                    server.requests += 1
-                    status, body = server.status, server.body
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+    def _publish(self) -> str:
+        return self._http.serve_bytes(_CERTS, self._body, self._status)
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
+    @property
+    def status(self) -> int:
+        return self._status
 
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._http.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._http.server_address[1]}/certs"
-        self._thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    @status.setter
+    def status(self, status: int) -> None:
+        self._status = status
+        self._publish()
+
+    @property
+    def body(self) -> bytes:
+        return self._body
+
+    @body.setter
+    def body(self, body: bytes) -> None:
+        self._body = body
+        self._publish()
+
+    @property
+    def requests(self) -> int:
+        return self._http.requests[_CERTS]
 
     def serve(self, *keys: SigningKey) -> None:
-        with self._lock:
-            self.body = json.dumps(jwks(*keys)).encode()
+        self.body = json.dumps(jwks(*keys)).encode()
 
     def __enter__(self) -> JwksServer:
-        self._thread.start()
+        self._http.__enter__()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-        self._thread.join()
+        self._http.__exit__(*exc_info)
 
 
 @pytest.fixture

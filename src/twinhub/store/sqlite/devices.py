@@ -21,7 +21,7 @@ from twinhub.store.credentials import check_hash, timestamp
 from twinhub.store.devices import DeviceStore, is_valid_device_id, validate_device_id
 from twinhub.store.sqlite.hashes import StampedHashes, renew_stamp_if
 from twinhub.store.sqlite.lookups import LoopReads
-from twinhub.store.sqlite.schema import connect_writer, migrate
+from twinhub.store.sqlite.schema import connect_migrated
 from twinhub.store.sqlite.threads import in_thread
 
 __all__ = ["SqliteDeviceStore"]
@@ -112,14 +112,8 @@ class SqliteDeviceStore:
     # --- plumbing ----------------------------------------------------------------------------------
 
     def _connection(self) -> closing[sqlite3.Connection]:
-        connection = connect_writer(self.path)
-        try:
-            if not self._migrated:
-                migrate(connection, self.path)
-                self._migrated = True
-        except BaseException:
-            connection.close()
-            raise
+        connection = connect_migrated(self.path, migrated=self._migrated)
+        self._migrated = True
         return closing(connection)
 
     async def _in_thread(self, function: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:

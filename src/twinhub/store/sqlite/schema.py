@@ -15,8 +15,8 @@ from twinhub.store.migrations import Migration, SchemaTooNew
 from twinhub.store.migrations import load_migrations as load_all
 from twinhub.store.rollups import add_integers
 
-__all__ = ["SchemaTooNew", "connect_maintenance", "connect_reader", "connect_writer", "in_write_transaction",
-           "load_migrations", "migrate"]
+__all__ = ["SchemaTooNew", "connect_maintenance", "connect_migrated", "connect_reader", "connect_writer",
+           "in_write_transaction", "load_migrations", "migrate"]
 
 BUSY_TIMEOUT_MS = 5_000
 
@@ -66,6 +66,19 @@ def connect_writer(path: Path) -> sqlite3.Connection:
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.create_function("twinhub_add", 2, add_integers, deterministic=True)  # rollups' exact sums
         connection.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def connect_migrated(path: Path, *, migrated: bool) -> sqlite3.Connection:
+    """A writer connection of a side store (devices, Thing Models) that opens its own short-lived connections:
+    the schema is brought up to date first unless the caller already did (`migrated`)."""
+    connection = connect_writer(path)
+    try:
+        if not migrated:
+            migrate(connection, path)
     except BaseException:
         connection.close()
         raise

@@ -9,7 +9,7 @@ from contextlib import closing
 from pathlib import Path
 
 from twinhub.store.credentials import timestamp
-from twinhub.store.sqlite.schema import connect_writer, migrate
+from twinhub.store.sqlite.schema import connect_migrated
 from twinhub.store.sqlite.threads import in_thread
 from twinhub.store.wot_models import ThingModelStore, is_valid_model_name, validate_model_name
 
@@ -69,14 +69,8 @@ class SqliteThingModelStore:
             return [str(row[0]) for row in connection.execute(_LIST)]
 
     def _connection(self) -> closing[sqlite3.Connection]:
-        connection = connect_writer(self.path)
-        try:
-            if not self._migrated:
-                migrate(connection, self.path)
-                self._migrated = True
-        except BaseException:
-            connection.close()
-            raise
+        connection = connect_migrated(self.path, migrated=self._migrated)
+        self._migrated = True
         return closing(connection)
 
 

@@ -4,8 +4,8 @@ message payloads against resolved WoT Thing Models; failures are `WotPayloadInva
 
 from twinhub.wot.validation.config import ASPECTS, ValidationConfig
 from twinhub.wot.validation.messages import check_message
-from twinhub.wot.validation.model_parts import is_model_url, submodels
+from twinhub.wot.validation.model_parts import feature_model, is_model_url, submodels
 from twinhub.wot.validation.things import Models, check_thing_write, feature_model_url
 
-__all__ = ["ASPECTS", "Models", "ValidationConfig", "check_message", "check_thing_write", "feature_model_url",
-           "is_model_url", "submodels"]
+__all__ = ["ASPECTS", "Models", "ValidationConfig", "check_message", "check_thing_write", "feature_model",
+           "feature_model_url", "is_model_url", "submodels"]

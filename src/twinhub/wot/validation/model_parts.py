@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from twinhub.model.types import JsonObject
+from twinhub.model.types import JsonObject, JsonValue
 
-__all__ = ["DITTO_EXTENSION", "affordances", "categories", "is_model_url", "optional_names", "properties",
-           "required_names", "submodels"]
+__all__ = ["DITTO_EXTENSION", "affordances", "categories", "feature_model", "is_model_url", "optional_names",
+           "properties", "required_names", "submodels"]
 
 PROPERTIES_PREFIX = "/properties/"
 
@@ -13,6 +13,14 @@ PROPERTIES_PREFIX = "/properties/"
 def is_model_url(definition: object) -> bool:
     """Whether a thing or feature definition entry links a Thing Model (an http(s) URL, not `ns:name:version`)."""
     return isinstance(definition, str) and definition.startswith(("http://", "https://"))
+
+
+def feature_model(feature: JsonValue) -> str | None:
+    """The Thing Model URL a feature's definition starts with (Ditto reads a feature's model from its first
+    definition entry), or None."""
+    definition = feature.get("definition") if isinstance(feature, dict) else None
+    first = definition[0] if isinstance(definition, list) and definition else None
+    return first if isinstance(first, str) and is_model_url(first) else None
 
 
 def affordances(model: JsonObject, kind: str) -> dict[str, JsonObject]:

@@ -90,27 +90,32 @@ def _size(value: object) -> str:
     return str(len(value)) if isinstance(value, list | dict | str) else "?"
 
 
+def _limit(template: str) -> Callable[[jsonschema.ValidationError], str]:
+    """A message naming the keyword's value: `template` with `{}` where networknt prints it."""
+    return lambda error: template.format(_text(error.validator_value))
+
+
 # networknt json-schema-validator's English messages (its `jsv-messages.properties`), by keyword.
 _MESSAGES: dict[str, Callable[[jsonschema.ValidationError], str]] = {
     "type": lambda e: f"{_type_name(e.instance)} found, "
                       f"{', '.join(e.validator_value) if isinstance(e.validator_value, list) else e.validator_value}"
                       " expected",
     "required": lambda e: f"required property '{e.message.split(chr(39))[1]}' not found",
-    "minimum": lambda e: f"must have a minimum value of {_text(e.validator_value)}",
-    "maximum": lambda e: f"must have a maximum value of {_text(e.validator_value)}",
-    "exclusiveMinimum": lambda e: f"must have an exclusive minimum value of {_text(e.validator_value)}",
-    "exclusiveMaximum": lambda e: f"must have an exclusive maximum value of {_text(e.validator_value)}",
-    "multipleOf": lambda e: f"must be multiple of {_text(e.validator_value)}",
-    "minLength": lambda e: f"must be at least {_text(e.validator_value)} characters long",
-    "maxLength": lambda e: f"must be at most {_text(e.validator_value)} characters long",
+    "minimum": _limit("must have a minimum value of {}"),
+    "maximum": _limit("must have a maximum value of {}"),
+    "exclusiveMinimum": _limit("must have an exclusive minimum value of {}"),
+    "exclusiveMaximum": _limit("must have an exclusive maximum value of {}"),
+    "multipleOf": _limit("must be multiple of {}"),
+    "minLength": _limit("must be at least {} characters long"),
+    "maxLength": _limit("must be at most {} characters long"),
     "pattern": lambda e: f"does not match the regex pattern {e.validator_value}",
-    "enum": lambda e: f"does not have a value in the enumeration {_text(e.validator_value)}",
-    "const": lambda e: f"must be the constant value '{_text(e.validator_value)}'",
+    "enum": _limit("does not have a value in the enumeration {}"),
+    "const": _limit("must be the constant value '{}'"),
     "minItems": lambda e: f"must have at least {_text(e.validator_value)} items but found {_size(e.instance)}",
     "maxItems": lambda e: f"must have at most {_text(e.validator_value)} items but found {_size(e.instance)}",
     "uniqueItems": lambda e: "must have only unique items in the array",
-    "minProperties": lambda e: f"must have at least {_text(e.validator_value)} properties",
-    "maxProperties": lambda e: f"must have at most {_text(e.validator_value)} properties",
+    "minProperties": _limit("must have at least {} properties"),
+    "maxProperties": _limit("must have at most {} properties"),
     "additionalProperties": lambda e: f"property '{_extra(e)}' is not defined in the schema and the schema does "
                                       "not allow additional properties",
 }

@@ -16,7 +16,7 @@ from twinhub.model.errors import WotPayloadInvalid
 from twinhub.model.types import JsonObject, JsonValue, Pointer
 from twinhub.wot.validation.config import ValidationConfig
 from twinhub.wot.validation.containers import Container, check_container, check_container_deletion, check_member
-from twinhub.wot.validation.model_parts import is_model_url, submodels
+from twinhub.wot.validation.model_parts import feature_model, is_model_url, submodels
 
 __all__ = ["Models", "attributes_container", "check_thing_write", "feature_model_url", "properties_container"]
 
@@ -33,9 +33,9 @@ class Models:
 def feature_model_url(feature: JsonValue, thing_model: JsonObject | None, feature_id: str) -> str | None:
     """The URL of the model a feature is checked against: the first URL of its definition, else the submodel
     its id names in the thing's model (Ditto `DefaultWotThingModelValidator.doValidateFeature`)."""
-    definition = feature.get("definition") if isinstance(feature, dict) else None
-    if isinstance(definition, list) and definition and is_model_url(definition[0]):
-        return str(definition[0])
+    own = feature_model(feature)
+    if own is not None:
+        return own
     return submodels(thing_model).get(feature_id) if thing_model is not None else None
 
 
