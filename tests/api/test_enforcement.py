@@ -348,6 +348,20 @@ def test_importing_a_missing_or_unreadable_policy_is_refused(as_user: Users, sha
                  "policies:policy.notfound")
 
 
+def test_creating_a_policy_that_imports_a_missing_or_unreadable_policy_is_refused(as_user: Users,
+                                                                                 thing_id: str) -> None:
+    """Ditto's PolicyImportsPreEnforcer checks a CreatePolicy's imports as a ModifyPolicyImport's: a policy created
+    whole with an import of a policy that is missing or the creator may not read is 404 `policies:policy.notfound`,
+    and nothing is created."""
+    as_user("mallory").put(f"/things/{thing_id}-mallory", json={})
+    alice = as_user("alice")
+    for imported in (f"{thing_id}-none", f"{thing_id}-mallory"):
+        created = f"{thing_id}-importer"
+        body = {"imports": {imported: {}}, "entries": {"owner": owner("alice")}}
+        assert_error(alice.put(f"/policies/{created}", json=body), 404, "policies:policy.notfound")
+        assert_error(alice.get(f"/policies/{created}"), 404, "policies:policy.notfound")
+
+
 def test_importing_entries_the_caller_may_not_read_is_refused(as_user: Users, shared: str, thing_id: str) -> None:
     """Ditto's PolicyImportsPreEnforcer.authorize: the caller must READ, unrestricted, every entry an import brings
     along (the implicit ones and those it lists), not just some entry of the policy; 404 `policies:policy.notfound`

@@ -78,7 +78,7 @@ def test_post_to_policies_refuses_as_ditto(client: httpx.Client) -> None:
     """PoliciesRoute.createPolicyForPost: a `policyId` in the body is 400 `policies:id.notsettable`
     (PolicyIdNotExplicitlySettableException.forPostMethod); the new policy is enforced as any CreatePolicy (403
     `policies:policy.notcreatable` when its creator could not write it); other methods are 405 with `Allow: POST`
-    (the route has `post` only)."""
+    (the route has `post` only). A body that is not a JSON object is 400 `json.invalid`, as a PUT's."""
     policy = owner_and("someone", {})
     body = assert_error(client.post("/policies", json={**policy, "policyId": "ns:mine"}), 400,
                         "policies:id.notsettable")
@@ -86,7 +86,19 @@ def test_post_to_policies_refuses_as_ditto(client: httpx.Client) -> None:
     assert_error(client.post("/policies", json={"entries": {}}), 403, "policies:policy.notcreatable")
     assert_error(client.post("/policies", content=b"{", headers={"content-type": "application/json"}), 400,
                  "json.format.invalid")
+    for value in ([], "x", 5):  # a body that is not an object: as a PUT of the policy answers it
+        assert_error(client.post("/policies", json=value), 400, "json.invalid")
     for method in ("GET", "PUT", "DELETE"):
         refused = client.request(method, "/policies", json={})
         assert_error(refused, 405, "gateway:method.notallowed")
         assert refused.headers["allow"] == "POST"
+
+
+def test_post_to_policies_is_authenticated_and_bounded(server_url: str, client: httpx.Client) -> None:
+    """The POST route authenticates first, as every route of Ditto's gateway (401 `gateway:authentication.failed`
+    without credentials), and reads no body past the request limit (413 `request.toolarge`)."""
+    policy = owner_and("someone", {})
+    assert_error(httpx.post(f"{server_url}/api/2/policies", json=policy), 401, "gateway:authentication.failed")
+    response = client.post("/policies", content=b"{" + b" " * (1024 * 1024 + 1) + b"}",
+                           headers={"content-type": "application/json"})
+    assert_error(response, 413, "request.toolarge")

@@ -107,6 +107,15 @@ async def test_a_deleted_subject_with_nothing_left_to_announce_is_forgotten(stor
     assert await store.claim_announcements(NOW + timedelta(days=1), LEASE, limit=10) == []
 
 
+async def test_a_subject_that_asks_for_nothing_any_more_is_not_announced_when_deleted(store: Store) -> None:
+    """A write replacing a subject's `whenDeleted` announcement by nothing due (`plan_announcements` for a subject
+    that stays without asking any more) leaves nothing to announce on its deletion."""
+    await _write(store, "ns:p", _scheduled("ns:p", due=None, when_deleted=True))
+    await _write(store, "ns:p", _scheduled("ns:p", due=None))
+    await _write(store, "ns:p", _gone("ns:p"))
+    assert await store.claim_announcements(NOW + timedelta(days=1), LEASE, limit=10) == []
+
+
 async def test_an_acknowledged_subject_is_not_announced_again_when_deleted(store: Store) -> None:
     await _write(store, "ns:p", _scheduled("ns:p", when_deleted=True))
     [claim] = await store.claim_announcements(NOW, LEASE, limit=10)

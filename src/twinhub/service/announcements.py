@@ -1,7 +1,7 @@
 """The announcer: one per worker, it sends the subject deletion announcements that are due (Ditto's policies
 service, SubjectExpiryActor), whichever worker's write scheduled them.
 
-* Policy writes schedule announcements in the store, in their own transaction (`PolicyService.announcements_of`,
+* Policy writes schedule announcements in the store, in the commit of the write (`twinhub.service.announcement_plans`,
   `twinhub.model.policy.announcement_plan`), so the schedule survives restarts. Every `poll` seconds the announcer
   claims what is due (a lease the store grants one worker at a time: no announcement is sent twice at once),
   publishes each on the signal bus (sessions of every worker that subscribed to policy announcements as one of its
@@ -27,6 +27,7 @@ import orjson
 
 from twinhub.model.errors import TwinhubError
 from twinhub.model.live import SubjectDeletion
+from twinhub.model.policy import DEFAULT_ACK_TIMEOUT
 from twinhub.service.live import LiveHub, new_correlation_id
 from twinhub.store.announcements import ClaimedAnnouncement
 from twinhub.store.base import Store
@@ -129,4 +130,4 @@ class PolicyAnnouncer:
 
 
 def _lease() -> timedelta:
-    return timedelta(seconds=60) + LEASE_MARGIN  # the longest acknowledgement timeout, and a margin
+    return DEFAULT_ACK_TIMEOUT + LEASE_MARGIN  # the longest acknowledgement timeout a plan allows, and a margin

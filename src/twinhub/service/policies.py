@@ -331,12 +331,13 @@ class PolicyService:
         if current is not None and unchanged_by(current, command):  # Ditto's idempotent deletes: no event
             return PolicyResult(current, False, None, None)
         now = self._clock()
-        if current is None and not command.path and command.action == "modify":
+        creating = current is None and not command.path and command.action == "modify"
+        if creating:  # checks its imports already
             await self._check_creatable(command, subjects, now)
         await check_import_references(self, command, subjects, now=now, expiry_granularity=self._granularity)
         applied = apply_policy_command(stored, command, now=now, expiry_granularity=self._granularity)
-        if command.action != "delete":
-            await check_imports(self, applied.policy.doc, current.doc if current is not None else None, subjects)
+        if current is not None and command.action != "delete":
+            await check_imports(self, applied.policy.doc, current.doc, subjects)
         policy = applied.policy
         indexes = await self.search_indexes(policy.policy_id, None if policy.deleted else policy.doc)
         await self._writer.commit(Commit(policies=(_write(applied, stored),), policy_indexes=tuple(indexes),

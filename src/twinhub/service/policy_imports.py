@@ -41,10 +41,7 @@ async def check_imports(policies: PolicySource, doc: JsonObject, before: JsonObj
     for imported_id, config in imports_of(doc).items():
         if old.get(imported_id) == config:
             continue
-        enforcer = await policies.enforcer(imported_id)
-        policy = await policies.load(imported_id)
-        if enforcer is None or policy is None:
-            raise PolicyNotAccessible(imported_id)
+        policy, enforcer = await _existing(policies, imported_id)
         labels = {label for label, entry in entries_of(policy.doc).items()
                   if entry.get("importable", "implicit") == "implicit"}
         labels.update(strings(config.get("entries")))
@@ -67,10 +64,7 @@ async def check_import_reference(policies: PolicySource, imported_id: str, label
     caller may READ whole (PolicyImportsPreEnforcer.validateSingleImportReference): 404 `policies:policy.notfound`
     for a missing policy or an entry the caller may not read, 400 `policies:import.invalid` for a missing or
     never importable entry."""
-    enforcer = await policies.enforcer(imported_id)
-    policy = await policies.load(imported_id)
-    if enforcer is None or policy is None:
-        raise PolicyNotAccessible(imported_id)
+    policy, enforcer = await _existing(policies, imported_id)
     entry = entries_of(policy.doc).get(label)
     if entry is None:
         raise PolicyImportInvalid(f"A reference targets entry '{label}' of policy '{imported_id}' which does not "
@@ -81,3 +75,12 @@ async def check_import_reference(policies: PolicySource, imported_id: str, label
     if not enforcer.has_unrestricted(subjects, POLICY, ("entries", label), [READ]):
         raise PolicyNotAccessible(imported_id, f"Insufficient permissions to reference entry '{label}' of policy "
                                   f"'{imported_id}'.")
+
+
+async def _existing(policies: PolicySource, policy_id: str) -> tuple[Policy, Enforcer]:
+    """The policy another one imports or references, with its enforcer; 404 `policies:policy.notfound` if missing."""
+    policy = await policies.load(policy_id)
+    enforcer = await policies.enforcer(policy_id) if policy is not None else None
+    if policy is None or enforcer is None:
+        raise PolicyNotAccessible(policy_id)
+    return policy, enforcer

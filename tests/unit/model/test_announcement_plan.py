@@ -91,3 +91,21 @@ def test_an_expired_subject_that_a_write_drops_is_no_deletion() -> None:
 def test_subjects_without_announcements_are_no_change() -> None:
     assert _plan(None, _doc(a={"type": "t", "expiry": EXPIRY})) == []
     assert _plan(None, _doc(a={"type": "t", "announcement": {"beforeExpiry": "1h"}})) == []  # nothing expires
+
+
+def test_a_subject_that_stays_but_asks_for_no_announcement_any_more_is_not_announced() -> None:
+    """PolicyAnnouncementManager.onPolicyModified keys its SubjectExpiryActors by the whole subject: a subject whose
+    `whenDeleted` turns false, or whose announcement goes while its expiry stays, gets an actor of its own, and the
+    old one is stopped (PoisonPill, its id still counted twice), not told SUBJECT_DELETED: nothing is announced now
+    and its deletion later announces nothing. The schedule is replaced by nothing due (`due_at` None, no
+    `whenDeleted`), never a deletion."""
+    asked = {"type": "t", "announcement": {"whenDeleted": True}}
+    changes = plan_announcements("ns:p", _doc(a=asked), _doc(a={"type": "t", "announcement": {"whenDeleted": False}}),
+                                 NOW, random_part=lambda interval: interval / 2)
+    assert [(change.subject_id, change.gone, change.due_at, change.when_deleted) for change in changes] == [
+        ("s:a", False, None, False)]
+    expiring = {"type": "t", "expiry": EXPIRY, "announcement": {"whenDeleted": True}}
+    changes = plan_announcements("ns:p", _doc(a=expiring), _doc(a={"type": "t", "expiry": EXPIRY}), NOW,
+                                 random_part=lambda interval: interval / 2)
+    assert [(change.subject_id, change.gone, change.due_at, change.when_deleted) for change in changes] == [
+        ("s:a", False, None, False)]

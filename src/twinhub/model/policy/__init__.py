@@ -13,6 +13,7 @@ from __future__ import annotations
 from twinhub.model.policy._json import entries_of, imports_of, strings, subjects_of
 from twinhub.model.policy.announcement_plan import AnnouncementChange, plan_announcements
 from twinhub.model.policy.announcements import (
+    DEFAULT_ACK_TIMEOUT,
     DEFAULT_GRACE_PERIOD,
     SubjectAnnouncement,
     parse_duration,
@@ -111,6 +112,7 @@ from twinhub.model.policy.subjects import (
 
 __all__ = [
     "ALLOWED_ADDITIONS",
+    "DEFAULT_ACK_TIMEOUT",
     "DEFAULT_ENTRY_LABEL",
     "DEFAULT_EXPIRY_GRANULARITY",
     "DEFAULT_GRACE_PERIOD",

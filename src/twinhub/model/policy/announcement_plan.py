@@ -66,10 +66,16 @@ def plan_announcements(policy_id: str, before: JsonObject | None, after: JsonObj
         if old.get(subject_id) == subject:
             continue
         change = _schedule(policy_id, subject_id, subject, now, random_part, grace_period)
+        if change is None and subject_id in old:  # its new settings ask for nothing: what was scheduled goes
+            change = _nothing(policy_id, subject_id, now)
         if change is not None:
             changes.append(change)
+    expiring = {subject_id for subject_id, _subject in _subjects(after) if _expiry(_subject) is not None}
     for subject_id, subject in old.items():
         if subject_id in new:
+            continue
+        if subject_id in expiring:  # its announcement went, the subject stays (Ditto tracks it for its expiry)
+            changes.append(_nothing(policy_id, subject_id, now))
             continue
         expiry = _expiry(subject)
         if expiry is not None and expiry <= now:
@@ -101,16 +107,28 @@ def _schedule(policy_id: str, subject_id: str, subject: JsonObject, now: datetim
                               labels=announcement.labels, timeout=timeout)
 
 
-def _announcing(doc: JsonObject | None) -> Iterator[tuple[str, JsonObject]]:
-    """The subjects of `doc` with an announcement (a subject id in several entries counts once: the first)."""
+def _nothing(policy_id: str, subject_id: str, now: datetime) -> AnnouncementChange:
+    """A subject that stays but asks for no announcement any more: its schedule replaced by nothing due and no
+    announcement on deletion (Ditto replaces its SubjectExpiryActor by one for the new subject, which announces
+    nothing; the old one is stopped without announcing)."""
+    return AnnouncementChange(policy_id, subject_id, gone=False, delete_at=now)
+
+
+def _subjects(doc: JsonObject | None) -> Iterator[tuple[str, JsonObject]]:
+    """The subjects of `doc` (a subject id in several entries counts once: the first)."""
     if doc is None:
         return
     seen: set[str] = set()
     for entry in entries_of(doc).values():
         for subject_id, subject in subjects_of(entry).items():
-            if isinstance(subject, dict) and "announcement" in subject and subject_id not in seen:
+            if isinstance(subject, dict) and subject_id not in seen:
                 seen.add(subject_id)
                 yield subject_id, subject
+
+
+def _announcing(doc: JsonObject | None) -> Iterator[tuple[str, JsonObject]]:
+    """The subjects of `doc` with an announcement (a subject id in several entries counts once: the first)."""
+    return ((subject_id, subject) for subject_id, subject in _subjects(doc) if "announcement" in subject)
 
 
 def _expiry(subject: JsonObject) -> datetime | None:
