@@ -69,8 +69,11 @@ def test_at_historical_revision_reads_the_past(client: httpx.Client, thing: str)
     assert past.json()["attributes"]["serial"] == 4711
     assert "fan" in past.json()["features"]
     assert client.get(f"{thing}/attributes/serial", params={"at-historical-revision": "2"}).json() == 1
-    assert_error(client.get(thing, headers={"at-historical-revision": "99"}), 404,
-                 "things:thing.history.notfound")
+    missing = client.get(thing, headers={"at-historical-revision": "99"})
+    assert_error(missing, 404, "things:thing.history.notfound")
+    # Ditto's ThingHistoryNotAccessibleException MESSAGE_TEMPLATE: "... at revision ''{1}'' could not be found ..."
+    assert missing.json()["message"] == (f"The Thing with ID '{thing.rsplit('/', 1)[1]}' at revision '99' could not "
+                                         "be found or requester had insufficient permissions to access it.")
     # "²" is a digit to str.isdigit, not to int(): a clean 400, not a 500
     assert_error(client.get(thing, params={"at-historical-revision": "²"}), 400, "header.invalid")
 
@@ -81,8 +84,10 @@ def test_at_historical_timestamp_reads_the_past(client: httpx.Client, thing: str
     client.put(f"{thing}/attributes/serial", json=2)
     past = client.get(f"{thing}/attributes/serial", headers={"at-historical-timestamp": created})
     assert past.json() == 4711
-    assert_error(client.get(thing, headers={"at-historical-timestamp": "2000-01-01T00:00:00Z"}), 404,
-                 "things:thing.history.notfound")
+    before = client.get(thing, headers={"at-historical-timestamp": "2000-01-01T00:00:00Z"})
+    assert_error(before, 404, "things:thing.history.notfound")
+    # Ditto's MESSAGE_TEMPLATE_TS: "... at timestamp ''{1}'' could not be found ..."
+    assert "' at timestamp '2000-01-01T00:00:00" in before.json()["message"]
     assert_error(client.get(thing, headers={"at-historical-timestamp": "yesterday"}), 400, "header.invalid")
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from twinhub.model.commands import IfEqual
 from twinhub.model.errors import HeaderInvalid, TimeoutInvalid
+from twinhub.model.events import format_timestamp
 from twinhub.model.json import loads
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "MAX_TIMEOUT",
     "SEARCH_PERSISTED",
     "TWIN_PERSISTED",
+    "historical_point",
     "live_requested_acks",
     "parse_bool",
     "parse_historical_revision",
@@ -70,6 +72,14 @@ def parse_historical_revision(text: str) -> int:
     if not (text.strip().isascii() and text.strip().isdigit()):  # "²" is a digit to isdigit
         raise HeaderInvalid("at-historical-revision", text, "revision number")
     return int(text)
+
+
+def historical_point(revision: int | None, timestamp: datetime | None) -> str:
+    """How Ditto's history-not-found errors name what was asked for: `revision '5'` or `timestamp '...'`
+    (ThingHistoryNotAccessibleException, PolicyHistoryNotAccessibleException: a revision when both are given)."""
+    if revision is None and timestamp is not None:
+        return f"timestamp '{format_timestamp(timestamp)}'"
+    return f"revision '{revision}'"
 
 
 def parse_timestamp(name: str, text: str) -> datetime:

@@ -31,7 +31,8 @@ from twinhub.model.errors import (
     TwinhubError,
 )
 from twinhub.model.etag import NO_PRECONDITIONS, Preconditions, check_preconditions, revision_tag
-from twinhub.model.events import Policy, PolicyWrite, format_timestamp
+from twinhub.model.events import Policy, PolicyWrite
+from twinhub.model.headers import historical_point
 from twinhub.model.lru import Lru
 from twinhub.model.pointer import get_at
 from twinhub.model.policy import (
@@ -274,9 +275,7 @@ class PolicyService:
         past = replay_policy(snapshot, [entry.event for entry in entries[1 if snapshot else 0:]])
         if past is None or past.deleted or (revision is not None and past.revision != revision) \
                 or past.created != current.created:
-            at = (f"timestamp '{format_timestamp(timestamp)}'" if timestamp is not None and revision is None
-                  else f"revision '{revision}'")
-            raise PolicyHistoryNotFound(current.policy_id, at)
+            raise PolicyHistoryNotFound(current.policy_id, historical_point(revision, timestamp))
         return past
 
     async def inlined(self, policy_id: str, subjects: tuple[str, ...]) -> JsonObject | None:

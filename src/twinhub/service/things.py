@@ -33,10 +33,10 @@ from twinhub.model.events import (
     JournalEntry,
     Thing,
     ThingWrite,
-    format_timestamp,
     thing_document,
     thing_from_document,
 )
+from twinhub.model.headers import historical_point
 from twinhub.model.ids import parse_policy_id
 from twinhub.model.live import LiveMessage, LiveResponse
 from twinhub.model.metadata import MetadataHeaders
@@ -141,8 +141,7 @@ class ThingService:
         life and through the policies `twinhub.service.historical` names; raises ThingHistoryNotFound (404)
         for a revision before the current life, of a deleted thing, or that the caller may not read."""
         classify(path)
-        at = (f"revision {revision}" if revision is not None or timestamp is None
-              else f"timestamp {format_timestamp(timestamp)}")
+        at = historical_point(revision, timestamp)
         current = await self._load(thing_id)
         now = await self.enforcer(current) if exists(current) and current is not None else None
         if current is None or now is None:

@@ -399,7 +399,7 @@ class ThingHistoryNotFound(NotFound):
         super().__init__(
             "things:thing.history.notfound",
             404,
-            f"The Thing with ID '{thing_id}' at '{at}' could not be found or requester had insufficient "
+            f"The Thing with ID '{thing_id}' at {at} could not be found or requester had insufficient "
             "permissions to access it.",
             "Check if the ID of your requested Thing was correct, you have sufficient permissions and ensure "
             "that the asked for revision/timestamp does not exceed the history-retention-duration.",
