@@ -12,13 +12,14 @@ that deep) it falls back to an iterative encoder, so such data never breaks a pa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import orjson
 
 from twinhub.model.types import JsonValue
 
-__all__ = ["MAX_JSON_DEPTH", "JsonTooDeep", "check_depth", "dumps", "loads"]
+__all__ = ["MAX_JSON_DEPTH", "JsonTooDeep", "check_depth", "dumps", "loads", "render"]
 
 MAX_JSON_DEPTH = 100
 
@@ -116,3 +117,8 @@ def _emit(value: JsonValue, out: list[bytes], stack: list[tuple[_Entries, bytes]
         stack.append((((n, None, child) for n, child in enumerate(value)), b"]"))
     else:
         out.append(orjson.dumps(value))
+
+
+def render(value: JsonValue) -> str:
+    """Compact JSON, as Ditto prints a value inside an error message (non-ASCII kept as it is)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -4,7 +4,6 @@ that grants the creator READ and WRITE on `thing:/`, `policy:/` and `message:/`.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -26,6 +25,7 @@ from twinhub.model.errors import (
 )
 from twinhub.model.events import PolicyWrite
 from twinhub.model.ids import parse_policy_id, parse_thing_id
+from twinhub.model.json import render
 from twinhub.model.pointer import parse_pointer
 from twinhub.model.policy import check_lockout, default_policy
 from twinhub.model.thing import COPY_POLICY_FROM, INLINE_POLICY
@@ -77,9 +77,9 @@ async def plan_creation(policies: PolicyService, command: ThingCommand, subjects
     inline = body.pop(INLINE_POLICY, None)
     copy_from = body.pop(COPY_POLICY_FROM, None)
     if inline is not None and not isinstance(inline, dict):
-        raise JsonParseInvalid(f"Value <{_render(inline)}> for </{INLINE_POLICY}> is not of type <JsonObject>!")
+        raise JsonParseInvalid(f"Value <{render(inline)}> for </{INLINE_POLICY}> is not of type <JsonObject>!")
     if copy_from is not None and not isinstance(copy_from, str):
-        raise JsonParseInvalid(f"Value <{_render(copy_from)}> for </{COPY_POLICY_FROM}> is not of type <String>!")
+        raise JsonParseInvalid(f"Value <{render(copy_from)}> for </{COPY_POLICY_FROM}> is not of type <String>!")
     if inline is not None and copy_from is not None:
         raise ThingPoliciesConflicting(command.thing_id)  # as Ditto's CreateThing.of
     raw_id = body.get("policyId")
@@ -152,8 +152,3 @@ async def _copy_source(policies: PolicyService, copy_from: str, subjects: tuple[
         source_id = value
     _policy, view, _tag = await policies.retrieve(str(parse_policy_id(source_id)), (), subjects)
     return {key: value for key, value in view.items() if key != "policyId"} if isinstance(view, dict) else {}
-
-
-def _render(value: JsonValue) -> str:
-    """Compact JSON, as Ditto prints a value in an error message."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

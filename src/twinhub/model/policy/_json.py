@@ -3,20 +3,15 @@ for values of the wrong shape (shared by the validators of every part)."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from twinhub.model.errors import JsonInvalid, PolicyJsonInvalid
+from twinhub.model.json import render
 from twinhub.model.types import JsonArray, JsonObject, JsonValue
 
 # Ditto's RegexPatterns.CONTROL_CHARS (note: the whole 0x7F-0xFF range) and the 256-char limit of its validators.
 _CONTROL_CHAR = re.compile(r"[\x00-\x1F\x7F-\xFF]")
 _MAX_LENGTH = 256
-
-
-def render(value: JsonValue) -> str:
-    """Compact JSON, as Ditto prints values inside error messages."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def wrong_type(value: JsonValue, field: str, java_type: str) -> PolicyJsonInvalid:

@@ -24,7 +24,8 @@ from twinhub.model.errors import (
     PolicyTooLarge,
 )
 from twinhub.model.ids import parse_policy_id
-from twinhub.model.policy._json import as_object, entries_of, imports_of, object_field, render, strings, subjects_of
+from twinhub.model.json import render
+from twinhub.model.policy._json import as_object, entries_of, imports_of, object_field, strings, subjects_of
 from twinhub.model.policy.entries import validate_entries
 from twinhub.model.policy.imports import DEFAULT_MAX_IMPORTS, validate_imports
 from twinhub.model.policy.labels import validate_subject_id

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from twinhub.model.errors import JsonFieldMissing, PolicyEntryInvalid, PolicyJsonInvalid
 from twinhub.model.ids import is_valid_namespace, parse_policy_id
-from twinhub.model.policy._json import array_field, as_object, object_field, render, unique, wrong_type
+from twinhub.model.json import render
+from twinhub.model.policy._json import array_field, as_object, object_field, unique, wrong_type
 from twinhub.model.policy.labels import validate_label, validate_resource_key
 from twinhub.model.policy.subjects import validate_subjects
 from twinhub.model.types import JsonObject, JsonValue

@@ -21,7 +21,8 @@ from typing import TypeAlias
 
 from twinhub.model.errors import PolicyImportInvalid, PolicyImportsTooLarge, PolicyJsonInvalid
 from twinhub.model.ids import parse_policy_id
-from twinhub.model.policy._json import entries_of, imports_of, render, strings, unique, wrong_type
+from twinhub.model.json import render
+from twinhub.model.policy._json import entries_of, imports_of, strings, unique, wrong_type
 from twinhub.model.policy.labels import validate_label
 from twinhub.model.policy.references import imported_label, resolve_references
 from twinhub.model.types import JsonObject, JsonValue
