@@ -109,3 +109,15 @@ def test_a_subject_that_stays_but_asks_for_no_announcement_any_more_is_not_annou
                                  random_part=lambda interval: interval / 2)
     assert [(change.subject_id, change.gone, change.due_at, change.when_deleted) for change in changes] == [
         ("s:a", False, None, False)]
+
+
+def test_a_subject_also_named_without_an_announcement_in_an_earlier_entry_is_announced() -> None:
+    """PolicyAnnouncementManager tracks every subject with an expiry or an announcement, in whatever entry: the
+    same subject id in an earlier entry without one (its owner entry, say) neither hides the announcing one nor
+    keeps it alive when the announcing entry goes (the connectivity e2e test of announcements does exactly this)."""
+    announcing = {"type": "t", "announcement": {"whenDeleted": True}}
+    both = {"entries": {"owner": {"subjects": {"s:a": {"type": "t"}}, "resources": {}},
+                        "watcher": {"subjects": {"s:a": announcing}, "resources": {}}}}
+    owner_only = {"entries": {"owner": {"subjects": {"s:a": {"type": "t"}}, "resources": {}}}}
+    assert _plan(None, both) == [("s:a", False, None)]
+    assert _plan(both, owner_only) == [("s:a", True, NOW)]

@@ -115,20 +115,23 @@ def _nothing(policy_id: str, subject_id: str, now: datetime) -> AnnouncementChan
 
 
 def _subjects(doc: JsonObject | None) -> Iterator[tuple[str, JsonObject]]:
-    """The subjects of `doc` (a subject id in several entries counts once: the first)."""
+    """Every subject of `doc`, entry by entry (a subject id in several entries comes once per entry)."""
     if doc is None:
         return
-    seen: set[str] = set()
     for entry in entries_of(doc).values():
         for subject_id, subject in subjects_of(entry).items():
-            if isinstance(subject, dict) and subject_id not in seen:
-                seen.add(subject_id)
+            if isinstance(subject, dict):
                 yield subject_id, subject
 
 
 def _announcing(doc: JsonObject | None) -> Iterator[tuple[str, JsonObject]]:
-    """The subjects of `doc` with an announcement (a subject id in several entries counts once: the first)."""
-    return ((subject_id, subject) for subject_id, subject in _subjects(doc) if "announcement" in subject)
+    """The subjects of `doc` with an announcement (a subject id in several entries counts once: the first of
+    them with an announcement, wherever entries without one name it too)."""
+    seen: set[str] = set()
+    for subject_id, subject in _subjects(doc):
+        if "announcement" in subject and subject_id not in seen:
+            seen.add(subject_id)
+            yield subject_id, subject
 
 
 def _expiry(subject: JsonObject) -> datetime | None:
