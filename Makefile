@@ -9,7 +9,7 @@ TEST_WORKERS ?= 4
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint pytest bench clean
+.PHONY: run test lint pytest bench console clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ pytest: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	scripts/ensure-wrk
 	$(BIN)/python -m bench
+
+# The web console's assets (src/twinhub/console/static, committed, so running twinhub needs no Node): installed
+# from web/console's lockfile and built. A test fails when the sources changed without this being run.
+console:
+	cd web/console && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf $(VENV) twinhub-data .pytest_cache .mypy_cache .ruff_cache

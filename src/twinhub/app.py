@@ -5,7 +5,7 @@
 The application is a platform and the subsystems built on it. The platform (`open_platform`) is what they
 share: the store and buses the settings name, the authenticator, the services, and the background tasks
 that keep them current. A subsystem (`Subsystem`) contributes its routes and its lifespan: the HTTP API and
-connectivity and history today; the console joins as one more entry of `subsystems_of`, touching no other.
+connectivity, history, WoT, the device endpoint and the web console, each one entry of `subsystems_of`.
 
 Starlette's lifespan runs it all: the platform opens, then each subsystem starts in order and may hand its
 routes request state; the application stops them in reverse, then closes the platform. A failure while
@@ -38,6 +38,7 @@ from twinhub.config import Settings, load_settings
 from twinhub.connectivity.device import DeviceEndpoint
 from twinhub.connectivity.runtime import open_runtime
 from twinhub.connectivity.subsystem import Connectivity
+from twinhub.console.subsystem import Console
 from twinhub.history.subsystem import History
 from twinhub.service.announcements import PolicyAnnouncer
 from twinhub.service.buffers import Budget
@@ -86,6 +87,8 @@ def subsystems_of(settings: Settings) -> list[Subsystem]:
                               History(settings), Wot(settings)]
     if settings.mqtt_port is not None:
         parts.append(DeviceEndpoint(settings))
+    if settings.console:
+        parts.append(Console())
     return parts
 
 

@@ -25,6 +25,7 @@ Every setting has an env var `TWINHUB_<NAME>` and a TOML key `<name>` (lower cas
     retention_interval (seconds between two pruning passes); see twinhub.history.retention,
     history_influxdb_url (an InfluxDB `/write` URL the points this worker commits are forwarded to, as
     `http://127.0.0.1:8086/write?db=twinhub`; empty: none), history_influxdb_token (sent as `Token <token>`),
+    console (serve the web console at `/` and `/console/`: on by default),
     cors_origins (the browser origins, `https://console.example.com`, that may call the API cross-origin:
     comma-separated in TWINHUB_CORS_ORIGINS, a list in TOML; `*` is any origin; default none: no CORS headers),
     wot_fetch_timeout, wot_max_model_bytes (bounds of one Thing Model download), wot_fetch_private_hosts (false:
@@ -151,6 +152,8 @@ class Settings:
     # creation when the model cannot be fetched or resolved (default: created without skeleton, as Ditto documents).
     wot_skeleton_optional: bool = False
     wot_skeleton_strict: bool = False
+    # The web console (`twinhub.console`) at `/` and `/console/`; off leaves only the API.
+    console: bool = True
     # Thing Descriptions (Ditto's `to-thing-description`): the public URL prefix of the API (empty: the URL each
     # request came to), a JSON object set over each TD's top level (empty: Ditto's basic-auth template), and a
     # JSON object of placeholder values for models (after each thing's own `model-placeholders`).

@@ -33,10 +33,11 @@ LAYERS = (
     # entry points and wiring: the composition root, the command line (with `twinhub user`), the server
     # launcher, the backends the settings name, and the test server helper
     ("twinhub.app", "twinhub.cli", "twinhub.auth.cli", "twinhub.launch", "twinhub.backends", "twinhub.testing"),
-    # the edges: HTTP, WebSocket, SSE; connections to brokers; the history API (with its live stream)
+    # the edges: HTTP, WebSocket, SSE; connections to brokers; the history API (with its live stream); the
+    # web console (static files over the public API)
     ("twinhub.api", "twinhub.connectivity", "twinhub.history.routes", "twinhub.history.grafana_routes",
      "twinhub.history.context", "twinhub.history.subsystem", "twinhub.history.live", "twinhub.wot.subsystem",
-     "twinhub.wot.routes"),
+     "twinhub.wot.routes", "twinhub.console"),
     ("twinhub.config",),
     # services; Web of Things models (fetched, cached, resolved) that services and config use
     ("twinhub.service", "twinhub.history.service", "twinhub.wot"),
@@ -51,7 +52,7 @@ LAYERS = (
 # Beyond the layers: the HTTP edges reach storage and the buses only through services.
 FORBIDDEN = {edge: ("twinhub.store", "twinhub.bus") for edge in (
     "twinhub.api", "twinhub.history.routes", "twinhub.history.grafana_routes", "twinhub.history.context",
-    "twinhub.history.subsystem", "twinhub.history.live")}
+    "twinhub.history.subsystem", "twinhub.history.live", "twinhub.console")}
 
 MAX_LINES = 400
 

@@ -4,14 +4,11 @@ beforehand, through Swagger UI, as a person would: once logged in with "Authoriz
 credentials answering the server's basic challenge. Ditto serves the same kind of page at `/apidoc/`
 (`deployment/docker/nginx.conf`, Swagger UI on `ditto-api-2.yml`).
 
-Chromium: `scripts/ensure-chromium` (run by `make test`) installs it; `TWINHUB_CHROMIUM` names another binary.
-Without one the test skips, saying how to install it, except in CI (`CI=true`), where it fails.
+Chromium: see `tests.e2e.browser`.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,24 +16,13 @@ import httpx
 import pytest
 
 from tests.api.test_authentication import add_user
+from tests.e2e.browser import launched_chromium
 from twinhub.testing import Server, running_server
 
 pytestmark = pytest.mark.xdist_group(__name__)
 
 USER, PASSWORD = "alice", "a long browser password"
 THING_ID = "org.twinhub.e2e:lamp-1"
-INSTALL = "install Chromium with scripts/ensure-chromium (or `apt-get install chromium`), or set TWINHUB_CHROMIUM"
-
-
-def chromium_binary() -> str:
-    """Chromium's path; skips the test without one (fails in CI)."""
-    found = os.environ.get("TWINHUB_CHROMIUM") or next(
-        (path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None)
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"no Chromium for the browser test: {INSTALL}")
-        pytest.skip(f"no Chromium for the browser test: {INSTALL}")
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    binary = chromium_binary()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # root (CI, containers) cannot use Chromium's sandbox
-        browser = playwright.chromium.launch(executable_path=binary, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+    yield from launched_chromium()
 
 
 def open_page(browser: Any, server: Server, **context: Any) -> Any:

@@ -1,4 +1,5 @@
-"""`/ws/2`: Ditto's WebSocket. Authenticated like HTTP (also `?access_token=` for browsers); Ditto
+"""`/ws/2`: Ditto's WebSocket. Authenticated like HTTP (also `?access_token=` and credentials offered as a
+subprotocol, `twinhub.api.websocket.subprotocol`, for browsers); Ditto
 Protocol JSON in and out, plus plain-text control messages (`START-SEND-EVENTS`, `JWT-TOKEN`, ...).
 
 The endpoint only moves frames: it reads each one into the session (`twinhub.service.session`), writes
@@ -21,6 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import ditto_header
 from twinhub.api.responses import error_response
+from twinhub.api.websocket.subprotocol import take_credentials
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import TwinhubError
 from twinhub.service.session import (
@@ -47,6 +49,7 @@ CLOSE_WAIT: Final = 10.0
 async def endpoint(websocket: WebSocket) -> None:
     ctx = context_of(websocket)
     try:
+        subprotocol = take_credentials(websocket.scope)  # before anything reads the headers
         auth = await ctx.authenticate(websocket)
         # Divergent query and header values were refused with the request's other headers, by `authenticate`.
         declared = ctx.live.parse_declared_acks(ditto_header(websocket, "declared-acks"))
@@ -55,7 +58,7 @@ async def endpoint(websocket: WebSocket) -> None:
         await _refuse(websocket, error)
         return
     try:
-        await websocket.accept()
+        await websocket.accept(subprotocol)
         async with SessionTasks() as tasks:
             session = Session(
                 ctx.session_services, auth, tasks=tasks, declared_acks=declared, budget=ctx.budget,

@@ -1,0 +1,5 @@
+import { Title } from "@mantine/core";
+
+export function PoliciesPage() {
+  return <Title order={2}>Policies</Title>;
+}
