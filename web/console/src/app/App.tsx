@@ -22,7 +22,9 @@ export function App() {
             <Redirect to="/things" replace />
           </Route>
           <Route path="/things" component={ThingsPage} />
-          <Route path="/things/:thingId">{(params) => <ThingPage thingId={decodeURIComponent(params.thingId)} />}</Route>
+          <Route path="/things/:thingId/:tab?">
+            {(params) => <ThingPage thingId={decodeURIComponent(params.thingId)} tab={params.tab} />}
+          </Route>
           <Route path="/policies" nest component={PoliciesPage} />
           <Route path="/connections" nest component={ConnectionsPage} />
           <Route path="/devices" component={DevicesPage} />

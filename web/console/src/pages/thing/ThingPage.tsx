@@ -1,5 +1,50 @@
-import { Title } from "@mantine/core";
+// A thing's page: its id and policy on top, then one tab per view, each at its own address
+// (/console/things/<thingId>/<tab>) so a view can be linked and the browser's back button works.
+import { Anchor, Group, Stack, Tabs, Text, Title } from "@mantine/core";
+import { lazy, Suspense } from "react";
+import { Link, useLocation } from "wouter";
 
-export function ThingPage({ thingId }: { thingId: string }) {
-  return <Title order={2}>{thingId}</Title>;
+import { segment } from "../../api/client";
+
+const TABS = [
+  { value: "overview", label: "Overview", panel: lazy(() => import("./OverviewPanel")) },
+  { value: "edit", label: "Edit", panel: lazy(() => import("../things/EditPanel")) },
+  { value: "revisions", label: "Revisions", panel: lazy(() => import("./RevisionsPanel")) },
+  { value: "history", label: "History", panel: lazy(() => import("./HistoryPanel")) },
+  { value: "messages", label: "Messages", panel: lazy(() => import("./MessagesPanel")) },
+  { value: "policy", label: "Policy", panel: lazy(() => import("./PolicyPanel")) },
+] as const;
+
+export function ThingPage({ thingId, tab }: { thingId: string; tab?: string }) {
+  const [, navigate] = useLocation();
+  const current = TABS.find((entry) => entry.value === tab) ?? TABS[0];
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" wrap="wrap">
+        <Stack gap={0}>
+          <Text size="sm" c="dimmed">
+            <Anchor component={Link} href="/things">Things</Anchor> /
+          </Text>
+          <Title order={2} style={{ wordBreak: "break-all" }}>{thingId}</Title>
+        </Stack>
+      </Group>
+      <Tabs value={current.value} onChange={(value) => navigate(`/things/${segment(thingId)}/${value ?? "overview"}`)}
+        keepMounted={false}>
+        <Tabs.List style={{ overflowX: "auto", flexWrap: "nowrap" }}>
+          {TABS.map((entry) => (
+            <Tabs.Tab key={entry.value} value={entry.value}>{entry.label}</Tabs.Tab>
+          ))}
+        </Tabs.List>
+        {TABS.map(({ value, panel: Panel }) => (
+          <Tabs.Panel key={value} value={value} pt="md">
+            {value === current.value && (
+              <Suspense fallback={<Text c="dimmed">Loading…</Text>}>
+                <Panel thingId={thingId} />
+              </Suspense>
+            )}
+          </Tabs.Panel>
+        ))}
+      </Tabs>
+    </Stack>
+  );
 }
