@@ -29,6 +29,7 @@ from tests.openapi.spec import SpecNotFound, locate_spec
 from twinhub.api.openapi import DOCUMENT_PATH, OPENAPI_VERSION, document
 from twinhub.app import create_app
 from twinhub.config import Settings
+from twinhub.console.routes import routes as CONSOLE_ROUTES
 from twinhub.testing import Server
 
 AUTH = ("ditto", "ditto")
@@ -165,8 +166,10 @@ def test_every_route_of_the_application_is_documented(served: dict[str, Any], tm
     documented = list(operations(served))
     checked = 0
     for route in app.routes:
-        if isinstance(route, WebSocketRoute) or (isinstance(route, Mount) and route.path == "/apidoc"):
-            continue  # the WebSocket of the Ditto Protocol (described in the document's text); the API page
+        if isinstance(route, WebSocketRoute) or (isinstance(route, Mount) and route.path == "/apidoc") \
+                or route in CONSOLE_ROUTES:
+            continue  # the WebSocket of the Ditto Protocol (described in the document's text); the API page; the
+            # web console's pages
         assert isinstance(route, Route), route
         if route.path in REFUSING:
             response = send(client_root, "post", REFUSING[route.path])
