@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from twinhub.api.context import Context, context_of
 from twinhub.api.headers import ditto_header
 from twinhub.api.responses import error_response
+from twinhub.api.websocket.origin import check_origin
 from twinhub.api.websocket.subprotocol import take_credentials
 from twinhub.auth.context import AuthContext
 from twinhub.model.errors import TwinhubError
@@ -50,6 +51,7 @@ async def endpoint(websocket: WebSocket) -> None:
     ctx = context_of(websocket)
     try:
         subprotocol = take_credentials(websocket.scope)  # before anything reads the headers
+        check_origin(websocket, ctx.settings.cors_origins)
         auth = await ctx.authenticate(websocket)
         # Divergent query and header values were refused with the request's other headers, by `authenticate`.
         declared = ctx.live.parse_declared_acks(ditto_header(websocket, "declared-acks"))
