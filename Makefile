@@ -9,7 +9,7 @@ TEST_WORKERS ?= 4
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint pytest bench console clean
+.PHONY: run test lint pytest bench console screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench: $(TEST_STAMP)
 # from web/console's lockfile and built. A test fails when the sources changed without this being run.
 console:
 	cd web/console && npm ci --no-audit --no-fund && npm run build
+
+# The README's pictures of the console (docs/screenshots), from a real server in headless Chromium.
+screenshots: $(TEST_STAMP)
+	scripts/ensure-chromium
+	$(BIN)/python -m tests.e2e.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) twinhub-data .pytest_cache .mypy_cache .ruff_cache

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -25,7 +25,7 @@ def chromium_binary() -> str:
     return found
 
 
-def launched_chromium() -> Iterator[Any]:
+def launched_chromium() -> Generator[Any, None, None]:
     """A headless Chromium for a module's tests, closed after them."""
     binary = chromium_binary()
     from playwright.sync_api import sync_playwright

@@ -4,7 +4,7 @@ person does. Each test module gets its own server and browser (its tests run on 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ class Console:
         return httpx.Client(base_url=self.base_url, auth=(user, password), timeout=30)
 
 
-def console_server(data_dir: Path, *, env: dict[str, str] | None = None) -> Iterator[Console]:
+def console_server(data_dir: Path, *, env: dict[str, str] | None = None) -> Generator[Console, None, None]:
     """A server for the console tests, its users added."""
     with running_server(data_dir, args=(), env={"TWINHUB_ADMIN_SUBJECTS": f"nginx:{ADMIN}", **(env or {})}) as server:
         add_user(data_dir, ADMIN, ADMIN_PASSWORD)
