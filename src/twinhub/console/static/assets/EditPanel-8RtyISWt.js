@@ -1,0 +1,1 @@
+import{A as e,d as t}from"./index-B4zcVq8G.js";var n=e();function r({thingId:e}){return(0,n.jsxs)(t,{c:`dimmed`,children:[`Edit of `,e]})}export{r as default};
