@@ -36,6 +36,7 @@ export class DittoSocket {
   private readonly subscriptions = new Set<Subscription>();
   private readonly pending = new Map<string, (envelope: Envelope) => void>();
   private readonly statusListeners = new Set<(status: SocketStatus) => void>();
+  private readonly controlListeners = new Set<(text: string) => void>();
   private retry = 0;
   private timer: number | undefined;
   private stopped = false;
@@ -90,6 +91,12 @@ export class DittoSocket {
     return () => this.statusListeners.delete(listener);
   }
 
+  /** Hear the control answers (`START-SEND-EVENTS:ACK`: from then on the stream's envelopes arrive). */
+  onControl(listener: (text: string) => void): () => void {
+    this.controlListeners.add(listener);
+    return () => this.controlListeners.delete(listener);
+  }
+
   close(): void {
     this.stopped = true;
     window.clearTimeout(this.timer);
@@ -125,7 +132,11 @@ export class DittoSocket {
   }
 
   private receive(text: string): void {
-    if (!text.startsWith("{")) return; // START-SEND-*:ACK and other control answers
+    if (!text.startsWith("{")) {
+      // START-SEND-*:ACK and other control answers
+      for (const listener of this.controlListeners) listener(text);
+      return;
+    }
     let envelope: Envelope;
     try {
       envelope = JSON.parse(text) as Envelope;

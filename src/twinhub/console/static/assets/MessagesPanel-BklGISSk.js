@@ -1,1 +1,0 @@
-import{f as e,g as t}from"./index-9Puyyi2a.js";var n=t();function r({thingId:t}){return(0,n.jsxs)(e,{c:`dimmed`,children:[`Messages of `,t]})}export{r as default};
