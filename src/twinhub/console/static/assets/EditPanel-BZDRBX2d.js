@@ -1,0 +1,1 @@
+import{d as e,tt as t}from"./index-B6O8_Pgu.js";var n=t();function r({thingId:t}){return(0,n.jsxs)(e,{c:`dimmed`,children:[`Edit of `,t]})}export{r as default};
