@@ -88,3 +88,9 @@ function toDittoError(status: number, body: unknown, text: string): DittoError {
   }
   return new DittoError(status, `http.${status}`, text.slice(0, 500) || `HTTP ${status}`);
 }
+
+/** A failed response read by hand (a stream's, say) as the DittoError `request` would have raised. */
+export async function responseError(response: Response): Promise<DittoError> {
+  const text = await response.text();
+  return toDittoError(response.status, text ? parseJson(text) : undefined, text);
+}

@@ -1,1 +1,0 @@
-import{L as e,b as t}from"./index-Bj9b82SN.js";var n=e();function r({thingId:e}){return(0,n.jsxs)(t,{c:`dimmed`,children:[`Policy of `,e]})}export{r as default};
