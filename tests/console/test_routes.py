@@ -60,9 +60,14 @@ def test_assets_are_cached_for_good_and_typed(client: httpx.Client) -> None:
         assert kind in answer.headers["content-type"]
         assert "immutable" in answer.headers["cache-control"]
         assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["content-encoding"] == "gzip"  # httpx asks for it, and inflates it
+        assert answer.headers["vary"] == "accept-encoding"
+        plain = client.get(path, headers={"accept-encoding": "identity"})
+        assert "content-encoding" not in plain.headers and plain.content == answer.content
 
 
-@pytest.mark.parametrize("path", ["/console/assets/nothing.js", "/console/assets/../../__init__.py",
+@pytest.mark.parametrize("path", ["/console/assets/nothing.js", "/console/assets/../../__init__.py", "/console/assets/",
+                                  "/console/assets/%2e%2e%2froutes.py", "/console/assets/BUILD.json",
                                   "/console/assets/%2e%2e/%2e%2e/routes.py", "/console/assets/..%2f..%2fapp.py"])
 def test_nothing_but_the_build_is_served(client: httpx.Client, path: str) -> None:
     answer = client.get(path)

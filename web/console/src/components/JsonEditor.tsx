@@ -1,12 +1,11 @@
-// A JSON editor (CodeMirror 6 with its JSON language and linter) that says what is wrong before anything is
-// sent: syntax errors are marked where they are, and `validate` adds what the caller expects of the value.
-import { json, jsonParseLinter } from "@codemirror/lang-json";
-import { linter, lintGutter } from "@codemirror/lint";
-import { Compartment, EditorState } from "@codemirror/state";
-import { EditorView } from "@codemirror/view";
-import { Input, useComputedColorScheme } from "@mantine/core";
-import { basicSetup } from "codemirror";
-import { useEffect, useId, useRef } from "react";
+// A JSON editor that says what is wrong before anything is sent: syntax errors are marked where they are (the
+// editor, CodeMirror, loads when first shown), and `checkJson` with a `validate` adds what the caller expects.
+import { Input, Loader } from "@mantine/core";
+import { lazy, Suspense } from "react";
+
+import type { JsonEditorProps } from "./JsonEditorView";
+
+const JsonEditorView = lazy(() => import("./JsonEditorView"));
 
 export type JsonCheck = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -27,74 +26,10 @@ export function mustBeObject(value: unknown): string | null {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? null : "Must be a JSON object";
 }
 
-interface Props {
-  label: string;
-  value: string;
-  onChange: (text: string) => void;
-  error?: string | null;
-  minHeight?: number;
-  readOnly?: boolean;
-}
-
-export function JsonEditor({ label, value, onChange, error, minHeight = 240, readOnly = false }: Props) {
-  const host = useRef<HTMLDivElement>(null);
-  const view = useRef<EditorView | null>(null);
-  const theme = useRef(new Compartment());
-  const changed = useRef(onChange);
-  changed.current = onChange;
-  const scheme = useComputedColorScheme("light");
-  const labelId = useId();
-
-  useEffect(() => {
-    const editor = new EditorView({
-      parent: host.current!,
-      state: EditorState.create({
-        doc: value,
-        extensions: [
-          basicSetup,
-          json(),
-          linter(jsonParseLinter()),
-          lintGutter(),
-          EditorState.readOnly.of(readOnly),
-          EditorView.contentAttributes.of({ "aria-labelledby": labelId, "aria-multiline": "true" }),
-          EditorView.updateListener.of((update) => {
-            if (update.docChanged) changed.current(update.state.doc.toString());
-          }),
-          theme.current.of(editorTheme(scheme, minHeight)),
-        ],
-      }),
-    });
-    view.current = editor;
-    return () => editor.destroy();
-    // The editor is created once; value, scheme and height changes are applied below.
-  }, []);
-
-  useEffect(() => {
-    const editor = view.current;
-    if (editor && editor.state.doc.toString() !== value) {
-      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: value } });
-    }
-  }, [value]);
-
-  useEffect(() => {
-    view.current?.dispatch({ effects: theme.current.reconfigure(editorTheme(scheme, minHeight)) });
-  }, [scheme, minHeight]);
-
+export function JsonEditor(props: JsonEditorProps) {
   return (
-    <Input.Wrapper label={label} labelProps={{ id: labelId }} error={error}>
-      <div ref={host} className="json-editor" data-testid="json-editor" />
-    </Input.Wrapper>
-  );
-}
-
-function editorTheme(scheme: "light" | "dark", minHeight: number) {
-  return EditorView.theme(
-    {
-      "&": { border: "1px solid var(--mantine-color-default-border)", borderRadius: "4px", fontSize: "13px" },
-      ".cm-content, .cm-gutter": { minHeight: `${minHeight}px` },
-      ".cm-scroller": { maxHeight: "60vh", overflow: "auto" },
-      "&.cm-focused": { outline: "2px solid var(--mantine-primary-color-filled)" },
-    },
-    { dark: scheme === "dark" },
+    <Suspense fallback={<Input.Wrapper label={props.label}><Loader size="sm" /></Input.Wrapper>}>
+      <JsonEditorView {...props} />
+    </Suspense>
   );
 }
