@@ -15,7 +15,7 @@ from argon2.profiles import CHEAPEST
 
 from tests.api.helpers import assert_error
 from tests.connectivity.device_mqtt import Device
-from tests.integration.services import POSTGRES, psql, require, throwaway_name
+from tests.integration.services import psql, store_settings
 from twinhub.auth import hash_password
 from twinhub.store.sqlite.users import SqliteUserStore
 from twinhub.testing import Server, running_server
@@ -45,32 +45,24 @@ class Registry:
 def registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     data_dir = tmp_path_factory.mktemp("devices-api") / "data"
     data_dir.mkdir()
-    env = {"TWINHUB_ADMIN_SUBJECTS": "nginx:admin"}
-    database = None
-    if request.param == "postgres":
-        require("PostgreSQL", POSTGRES)
-        database = throwaway_name("twinhub_devices_api")
-        psql(f"CREATE DATABASE {database}")
-        env["TWINHUB_STORE_URL"] = f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{database}"
-    try:
-        with running_server(data_dir, args=("--mqtt-port", "0"), env=env) as server:
-            _add_users(server, database)
-            with httpx.Client(base_url=server.base_url + "/api/2", auth=ADMIN, timeout=30) as http:
-                yield Registry(server, http)
-    finally:
-        if database is not None:
-            psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    admins = {"TWINHUB_ADMIN_SUBJECTS": "nginx:admin"}
+    with store_settings(request.param, "twinhub_devices_api") as store, \
+            running_server(data_dir, args=("--mqtt-port", "0"), env={**store, **admins}) as server:
+        _add_users(server, store)
+        with httpx.Client(base_url=server.base_url + "/api/2", auth=ADMIN, timeout=30) as http:
+            yield Registry(server, http)
 
 
-def _add_users(server: Server, database: str | None) -> None:
+def _add_users(server: Server, store: dict[str, str]) -> None:
     """The admin and another user, in the store the server runs on (while it runs, as the command line would)."""
     for name, password in (ADMIN, OTHER):
         password_hash = hash_password(password, hasher=HASHER)
-        if database is None:
+        if "TWINHUB_STORE_URL" not in store:
             SqliteUserStore(server.data_dir / "things.db").set_user_sync(name, password_hash)
         else:
             psql("INSERT INTO auth_users (username, password_hash, modified) "
-                 f"VALUES ('{name}', '{password_hash}', '2026-01-01T00:00:00Z')", database)
+                 f"VALUES ('{name}', '{password_hash}', '2026-01-01T00:00:00Z')",
+                 store["TWINHUB_STORE_URL"].rpartition("/")[2])
 
 
 @pytest.fixture
