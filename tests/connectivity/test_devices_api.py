@@ -99,6 +99,15 @@ def test_a_chosen_password_is_taken_and_a_second_registration_conflicts(registry
     assert registry.login(device_id, "another") == "Not authorized"
 
 
+def test_an_id_with_a_space_is_located_percent_encoded(registry: Registry, device_id: str) -> None:
+    spaced = device_id + " two"  # a thing id may hold a space
+    created = registry.http.put(f"/devices/{spaced}")
+    assert created.status_code == 201, created.text
+    assert created.headers["location"].endswith(f"/api/2/devices/{device_id}%20two")
+    assert registry.http.get(created.headers["location"]).json()["deviceId"] == spaced
+    assert registry.login(spaced, created.json()["password"]) == 0
+
+
 def test_a_new_password_replaces_the_old_one_at_once(registry: Registry, device_id: str) -> None:
     old = registry.http.put(f"/devices/{device_id}").json()["password"]
     assert registry.login(device_id, old) == 0  # remembered by the authenticator from now on

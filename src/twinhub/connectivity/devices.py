@@ -75,7 +75,8 @@ async def device(request: Request) -> Response:
     if request.method == "PUT":
         password = await _chosen_password(request)
         issued = await ctx.service.create(device_id, password)
-        location = f"{request.url.scheme}://{request.url.netloc}/api/2/devices/{device_id}"
+        # The request's own path, still percent-encoded: a thing id may hold a space.
+        location = f"{request.url.scheme}://{request.url.netloc}{request.scope['raw_path'].decode('latin-1')}"
         return _issued(request, issued, 201, Location=location)
     if request.method == "DELETE":
         await ctx.service.delete(device_id)

@@ -99,13 +99,15 @@ class DeviceService:
         meanwhile."""
         _valid(device_id)
         password = _chosen_or_generated(password)
+        old_hash = await self._store.get_password_hash(device_id)
+        if old_hash is None:  # before paying for a hash
+            raise DeviceNotFound(device_id)
         new_hash = await self._hash(password)
         for _ in range(_REPLACE_ATTEMPTS):
-            old_hash = await self._store.get_password_hash(device_id)
-            if old_hash is None:
-                raise DeviceNotFound(device_id)
             if await self._store.replace_password_hash(device_id, old_hash, new_hash):
                 return IssuedCredentials(Device(device_id), password)
+            if (old_hash := await self._store.get_password_hash(device_id)) is None:
+                raise DeviceNotFound(device_id)
         raise DeviceConflict(device_id, changed_meanwhile=True)
 
     async def delete(self, device_id: str) -> None:
