@@ -125,7 +125,7 @@ async def open_platform(settings: Settings) -> AsyncIterator[Platform]:
                 yield Platform(authenticator=authenticator, things=things, policies=policies,
                                search=SearchService(store, things), permissions=PermissionService(things, policies),
                                events=events, live=live, budget=Budget(settings.buffer_budget_bytes),
-                               store=store, bus=bus, polls=backends.polls, wot=wot,
+                               store=store, bus=bus, polls=backends.polls, wot=wot, devices=backends.devices,
                                migration=DefinitionMigration(things, wot, validator))
             finally:
                 for follower in followers:

@@ -37,7 +37,8 @@ METHODS = ("get", "put", "patch", "post", "delete")
 NOBODYS = {"thingId": "org.twinhub.openapi:nobody", "policyId": "org.twinhub.openapi:nobody", "featureId": "lamp",
            "attributePath": "location", "propertyPath": "on", "label": "owner", "subjectId": "nginx:ditto",
            "resourcePath": "thing:/", "importedPolicyId": "org.twinhub.openapi:base", "messageSubject": "switch",
-           "connectionId": "nobody", "path": "features/lamp/properties/on", "modelName": "openapi/nobody.tm.jsonld"}
+           "connectionId": "nobody", "deviceId": "org.twinhub.openapi:nobody", "path": "features/lamp/properties/on",
+           "modelName": "openapi/nobody.tm.jsonld"}
 # Routes that only answer Ditto's refusal: a message without a subject (`messages:subject.invalid`).
 REFUSING = {"/api/2/things/{thing_id}/inbox/messages": "/api/2/things/{thingId}/inbox/messages",
             "/api/2/things/{thing_id}/outbox/messages": "/api/2/things/{thingId}/outbox/messages",
@@ -116,7 +117,8 @@ def test_the_document_describes_dittos_api_and_twinhubs_extensions(served: dict[
     for path in ("/api/2/things", "/api/2/things/{thingId}/features/{featureId}/properties/{propertyPath}",
                  "/api/2/policies/{policyId}/entries/{label}/subjects/{subjectId}", "/api/2/search/things",
                  "/api/2/checkPermissions", "/api/2/whoami", "/api/2/connections",
-                 "/api/2/connections/{connectionId}/command", "/api/2/history/things/{thingId}",
+                 "/api/2/connections/{connectionId}/command", "/api/2/devices/{deviceId}/password",
+                 "/api/2/history/things/{thingId}",
                  "/api/2/history/search", "/api/2/history/grafana/query", "/health", DOCUMENT_PATH):
         assert path in paths, path
     assert set(served["components"]["securitySchemes"]) == {"basic", "bearer"}

@@ -22,7 +22,7 @@ from tests.connectivity.e2e import Connections
 from tests.connectivity.mosquitto import Mosquitto, own_mosquitto
 from tests.connectivity.mqtt import forget_sessions
 from tests.connectivity.rabbit_node import RabbitNode, new_node, remove, require_server
-from tests.integration.services import MOSQUITTO, NATS, POSTGRES, RABBITMQ, psql, require, throwaway_name
+from tests.integration.services import MOSQUITTO, NATS, RABBITMQ, require, store_settings, throwaway_name
 from twinhub.testing import Server, running_server
 
 ADMIN = "nginx:admin"
@@ -135,19 +135,9 @@ def broker(tmp_path: Path) -> Iterator[Mosquitto]:
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def dev_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`twinhub serve --dev` (every authenticated subject may manage connections) on each store."""
-    env: dict[str, str] = {}
-    database = None
-    if request.param == "postgres":
-        require("PostgreSQL", POSTGRES)
-        database = throwaway_name("twinhub_connections")
-        psql(f"CREATE DATABASE {database}")
-        env["TWINHUB_STORE_URL"] = f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{database}"
-    try:
-        with running_server(tmp_path_factory.mktemp("connections") / "data", env=env) as server:
-            yield server
-    finally:
-        if database is not None:
-            psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    with store_settings(request.param, "twinhub_connections") as env, \
+            running_server(tmp_path_factory.mktemp("connections") / "data", env=env) as server:
+        yield server
 
 
 @pytest.fixture

@@ -86,6 +86,29 @@ async def test_list_sorts_by_code_point(devices: DeviceStore) -> None:
                                             "org.example:~"]
 
 
+
+async def test_pages_follow_each_other_in_code_point_order(devices: DeviceStore) -> None:
+    ids = [f"org.example:d-{index:03}" for index in range(25)] + ["org.example:B", "com.acme:z", "org.example:~"]
+    for device_id in ids:
+        await devices.add_device(device_id, HASH_A)
+    pages: list[list[str]] = []
+    after = ""
+    while page := await devices.page_devices(after, 10):
+        pages.append(page)
+        after = page[-1]
+    assert [len(page) for page in pages] == [10, 10, 8]
+    assert [device_id for page in pages for device_id in page] == await devices.list_devices() == sorted(ids)
+
+
+async def test_a_page_starts_after_its_key_even_when_no_device_has_it(devices: DeviceStore) -> None:
+    for device_id in ("org.example:a", "org.example:c", "org.example:e"):
+        await devices.add_device(device_id, HASH_A)
+    assert await devices.page_devices("org.example:b", 200) == ["org.example:c", "org.example:e"]
+    assert await devices.page_devices("org.example:c", 1) == ["org.example:e"]
+    assert await devices.page_devices("org.example:e", 5) == []
+    with pytest.raises(ValueError, match="limit"):
+        await devices.page_devices("", 0)
+
 async def test_devices_survive_reopening(backend: str, open_store: StoreOpener, db_path: Path) -> None:
     async with open_store() as store:
         first = PostgresDeviceStore(store) if isinstance(store, PostgresStore) else SqliteDeviceStore(db_path)

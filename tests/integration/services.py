@@ -71,6 +71,22 @@ def database_url(database: str) -> str:
 
 
 @contextlib.contextmanager
+def store_settings(backend: str, database_prefix: str) -> Iterator[dict[str, str]]:
+    """The settings of a server on `backend`: none for "sqlite" (the store in its data directory); for
+    "postgres" a throwaway database, dropped afterwards (requires PostgreSQL)."""
+    if backend == "sqlite":
+        yield {}
+        return
+    require("PostgreSQL", POSTGRES)
+    database = throwaway_name(database_prefix)
+    psql(f"CREATE DATABASE {database}")
+    try:
+        yield {"TWINHUB_STORE_URL": database_url(database)}
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+@contextlib.contextmanager
 def shared_backends(database_prefix: str) -> Iterator[dict[str, str]]:
     """A throwaway PostgreSQL database and NATS event stream (both removed afterwards): the settings that point
     workers at them. Requires both services."""

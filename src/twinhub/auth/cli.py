@@ -20,14 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import secrets
 import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from twinhub.auth.passwords import MAX_PASSWORD_LENGTH, hash_password
+from twinhub.auth.passwords import generate_password, hash_password, password_problem
 from twinhub.config import Settings, SettingsError, load_settings
 from twinhub.model.errors import TwinhubError
 from twinhub.store.devices import DeviceIdInvalid, DeviceStore, validate_device_id
@@ -37,10 +36,6 @@ from twinhub.store.sqlite.users import SqliteUserStore
 from twinhub.store.users import UsernameInvalid, validate_username
 
 __all__ = ["DATABASE_FILE", "add_user_commands", "run_device_command", "run_user_command"]
-
-# A generated device password: 32 random bytes, URL-safe (no ':' or '@', so it fits any MQTT client's flags).
-DEVICE_PASSWORD_BYTES = 32
-
 
 Prompt = Callable[[str], str]
 
@@ -154,10 +149,8 @@ class _Console:
             password = self._ask("Password: ")
             if self._ask("Repeat the password: ") != password:
                 raise _PasswordRefused("the passwords differ; nothing changed")
-        if not password:
-            raise _PasswordRefused("the password is empty; nothing changed")
-        if len(password) > MAX_PASSWORD_LENGTH:
-            raise _PasswordRefused(f"the password is longer than {MAX_PASSWORD_LENGTH} characters; nothing changed")
+        if (problem := password_problem(password)) is not None:
+            raise _PasswordRefused(f"{problem}; nothing changed")
         return password
 
 
@@ -236,7 +229,7 @@ def run_device_command(args: argparse.Namespace, *, stdout: TextIO | None = None
             removed = path.exists() and SqliteDeviceStore(path).remove_device_sync(device_id)
             return _device_removed(device_id, removed, console)
         path.parent.mkdir(parents=True, exist_ok=True)
-        password = secrets.token_urlsafe(DEVICE_PASSWORD_BYTES)
+        password = generate_password()
         added = SqliteDeviceStore(path).add_device_sync(device_id, hash_password(password))
         return _device_added(device_id, password if added else None, console)
     except DeviceIdInvalid as exc:
@@ -257,7 +250,7 @@ async def _postgres_devices(dsn: str, args: argparse.Namespace, console: _Consol
         device_id = validate_device_id(args.thing_id)
         if args.device_command == "remove":
             return _device_removed(device_id, await devices.remove_device(device_id), console)
-        password = secrets.token_urlsafe(DEVICE_PASSWORD_BYTES)
+        password = generate_password()
         added = await devices.add_device(device_id, hash_password(password))
         return _device_added(device_id, password if added else None, console)
 

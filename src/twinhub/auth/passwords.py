@@ -11,8 +11,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-__all__ = ["DEFAULT_HASHER", "MAX_PASSWORD_LENGTH", "dummy_hash", "hash_password", "needs_rehash",
-           "verify_password"]
+__all__ = ["DEFAULT_HASHER", "DEVICE_PASSWORD_BYTES", "MAX_PASSWORD_LENGTH", "dummy_hash", "generate_password",
+           "hash_password", "needs_rehash", "password_problem", "verify_password"]
 
 # A parameter holder without state; argon2-cffi's default is RFC 9106 LOW_MEMORY (t=3, m=64 MiB, p=4).
 DEFAULT_HASHER = PasswordHasher()
@@ -20,13 +20,28 @@ DEFAULT_HASHER = PasswordHasher()
 # Longer passwords are refused before hashing: argon2 would accept them, but at a cost an attacker chooses.
 MAX_PASSWORD_LENGTH = 1024
 
+# A generated device password: 32 random bytes, URL-safe (no ':' or '@', so it fits any MQTT client's flags).
+DEVICE_PASSWORD_BYTES = 32
+
+
+def generate_password() -> str:
+    """A new random password for a device (`twinhub device add`, the devices API)."""
+    return secrets.token_urlsafe(DEVICE_PASSWORD_BYTES)
+
+
+def password_problem(password: str) -> str | None:
+    """Why `password` cannot be set (empty, or longer than MAX_PASSWORD_LENGTH), or None if it can."""
+    if not password:
+        return "the password is empty"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"the password is longer than {MAX_PASSWORD_LENGTH} characters"
+    return None
+
 
 def hash_password(password: str, *, hasher: PasswordHasher = DEFAULT_HASHER) -> str:
     """A new argon2id hash of `password` with a random salt; raises ValueError for an empty or too long one."""
-    if not password:
-        raise ValueError("the password is empty")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValueError(f"the password is longer than {MAX_PASSWORD_LENGTH} characters")
+    if (problem := password_problem(password)) is not None:
+        raise ValueError(problem)
     return hasher.hash(password)
 
 

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from twinhub.api.admins import authorize_admin
 from twinhub.api.body import read_body, read_json, require_json
 from twinhub.api.headers import parse_bool
 from twinhub.api.responses import empty_response, json_response
@@ -31,7 +32,7 @@ from twinhub.auth import AuthContext, Authenticator
 from twinhub.config import Settings
 from twinhub.connectivity.model import Connection, parse_connection_id
 from twinhub.connectivity.service import ConnectionService, etag
-from twinhub.model.errors import AuthenticationFailed, MediaTypeUnsupported, MethodNotAllowed
+from twinhub.model.errors import MediaTypeUnsupported, MethodNotAllowed
 from twinhub.model.etag import Preconditions
 from twinhub.model.fields import FieldSelector, parse_fields, select
 from twinhub.model.types import JsonObject, JsonValue
@@ -40,8 +41,6 @@ __all__ = ["STATE_KEY", "ConnectivityContext", "routes"]
 
 STATE_KEY: Final = "twinhub.connectivity"
 MAX_COMMAND_BYTES: Final = 1024  # the longest command is 46 characters
-_SHOWN_SUBJECTS: Final = 10  # of a refused caller's subjects, echoed in the error, each cut at _SHOWN_LENGTH
-_SHOWN_LENGTH: Final = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +50,8 @@ class ConnectivityContext:
     service: ConnectionService
 
     async def authorize(self, request: Request) -> AuthContext:
-        """The request's subjects if they may manage connections; raises 401 `gateway:authentication.failed`
-        otherwise (Ditto's answer to a subject that is not one of the devops subjects)."""
-        auth = await self.authenticator.authenticate(request.headers, request.query_params)
-        if self.settings.dev_auth or any(subject in self.settings.admin_subjects for subject in auth.subjects):
-            return auth
-        # The caller's own subjects, not the expected ones: who the admins are is not for others to learn.
-        shown = ", ".join(subject[:_SHOWN_LENGTH] for subject in auth.subjects[:_SHOWN_SUBJECTS])
-        raise AuthenticationFailed(f"Unauthorized subject(s): <[{shown}]>.")
+        """The request's subjects if they may manage connections (`twinhub.api.admins`)."""
+        return await authorize_admin(self.authenticator, self.settings, request)
 
 
 def _context(request: Request) -> ConnectivityContext:

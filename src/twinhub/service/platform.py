@@ -19,6 +19,7 @@ from twinhub.service.session.party import SessionServices
 from twinhub.service.streaming import EventHub
 from twinhub.service.things import ThingService
 from twinhub.store.base import Store
+from twinhub.store.devices import DeviceStore
 from twinhub.wot.service import WotService
 
 __all__ = ["Platform"]
@@ -39,6 +40,7 @@ class Platform:
     store: Store
     bus: EventBus
     wot: WotService  # Thing Models: skeletons, Thing Descriptions
+    devices: DeviceStore  # the identities of the MQTT endpoint's devices, managed by connectivity's devices API
     # Questions asked of every worker of the deployment (connectivity: each worker's clients of a connection).
     polls: WorkerPolls = field(default_factory=InProcessPolls)
     # Moving things to another WoT Thing Model (`migrateDefinition`); None without a Thing Model resolver.

@@ -69,3 +69,8 @@ class DeviceStore(Protocol):
     async def list_devices(self) -> list[str]:
         """All device ids, sorted by code point."""
         ...
+
+    async def page_devices(self, after: str, limit: int) -> list[str]:
+        """At most `limit` device ids that sort after `after` ("": from the first), sorted by code point: one
+        page, read by the index, whatever the number of devices. Raises ValueError for a `limit` below 1."""
+        ...

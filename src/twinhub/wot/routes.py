@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from twinhub.api.admins import is_admin
 from twinhub.api.body import read_body, require_json
 from twinhub.api.responses import empty_response, json_response
 from twinhub.auth import AuthContext, Authenticator
@@ -49,7 +50,7 @@ class WotContext:
 
     async def authorize_admin(self, request: Request) -> None:
         auth = await self.authenticate(request)
-        if not (self.settings.dev_auth or any(subject in self.settings.admin_subjects for subject in auth.subjects)):
+        if not is_admin(self.settings, auth):
             raise AuthenticationFailed("Only admins may change the Thing Models kept in twinhub.")
 
 

@@ -186,6 +186,10 @@ KINDS: list[tuple[TwinhubError, str, int, type[TwinhubError]]] = [
     (errors.ConnectionsAmountIllegal(100), "connectivity:connections.amount.illegal", 400, Invalid),
     (errors.ConnectionNotAccessible("c"), "connectivity:connection.notfound", 404, NotFound),
     (errors.ConnectionConflict("c"), "connectivity:connection.conflict", 409, Conflict),
+    (errors.DeviceIdInvalid("d"), "devices:device.id.invalid", 400, Invalid),
+    (errors.DevicePasswordInvalid("empty"), "devices:device.password.invalid", 400, Invalid),
+    (errors.DeviceNotFound("org.example:d"), "devices:device.notfound", 404, NotFound),
+    (errors.DeviceConflict("org.example:d"), "devices:device.conflict", 409, Conflict),
     (errors.ThingPreconditionFailed("if-match", "x", "y", entity="Connection"), "connectivity:precondition.failed",
      412, PreconditionFailed),
     (errors.ConnectionFailed("c"), "connectivity:connection.failed", 504, Unavailable),
@@ -301,8 +305,8 @@ def test_the_drawing_shows_each_kinds_code_and_status(error: TwinhubError, code:
 
 def test_the_package_exports_exactly_its_public_names() -> None:
     assert errors.__all__ == sorted(errors.__all__)
-    modules = ["base", "common", "conditions", "connectivity", "gateway", "history", "messages", "placeholders",
-               "policies", "protocol", "search", "subscriptions", "things", "wot"]
+    modules = ["base", "common", "conditions", "connectivity", "devices", "gateway", "history", "messages",
+               "placeholders", "policies", "protocol", "search", "subscriptions", "things", "wot"]
     assert sorted(path.stem for path in ERRORS_PACKAGE.glob("*.py")) == ["__init__", *modules]
     exported: list[str] = []
     for name in modules:
@@ -316,8 +320,9 @@ def test_the_package_exports_exactly_its_public_names() -> None:
         "ConnectionFailed", "ConnectionIdInvalid", "ConnectionIdNotSettable", "ConnectionNotAccessible",
         "ConnectionSignalIdEnforcementFailed", "ConnectionUnavailable", "ConnectionUriInvalid",
         "ConnectionsAmountIllegal", "ConnectivityCommandInvalid", "CursorInvalid", "DefinitionInvalid",
-        "DuplicateHeaderField", "ErrorBody",
-        "EventSendNotAllowed", "FeatureDefinitionEmpty", "FieldSelectorInvalid", "HeaderInvalid",
+        "DeviceConflict", "DeviceIdInvalid", "DeviceNotFound", "DevicePasswordInvalid",
+        "DuplicateHeaderField", "ErrorBody", "EventSendNotAllowed", "FeatureDefinitionEmpty", "FieldSelectorInvalid",
+        "HeaderInvalid",
         "HeadersTooLarge", "HistoryAggregationInvalid",
         "HistoryCursorInvalid", "HistoryFleetTooLarge", "HistoryFormatInvalid", "HistoryLimitInvalid",
         "HistoryPathsInvalid",

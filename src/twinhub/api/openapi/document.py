@@ -12,6 +12,7 @@ from functools import cache
 
 from twinhub import __version__
 from twinhub.api.openapi.components import components
+from twinhub.api.openapi.devices import DEVICES, devices_paths
 from twinhub.api.openapi.extensions import connections_paths, history_paths, service_paths
 from twinhub.api.openapi.policies import policies_paths
 from twinhub.api.openapi.things import search_paths, things_paths
@@ -33,6 +34,7 @@ _TAGS = [("Things", "Things, their attributes and definition."), ("Features", "T
          ("Messages", "Messages to and from devices (the live channel)."), ("Search", "Search things with RQL."),
          ("Policies", "Who may read and write what."), ("Authentication", "The caller."),
          ("Connections", "Connections to MQTT and AMQP brokers, NATS and HTTP endpoints (admins only)."),
+         (DEVICES, "twinhub: the devices of the MQTT endpoint and their credentials (admins only)."),
          ("History", "twinhub: the recorded values of things, aggregated, exported, streamed."),
          (WOT, "WoT Thing Directory; twinhub: Thing Models kept for offline use (Thing Descriptions: GET a thing "
                "or feature with Accept: application/td+json)."),
@@ -48,7 +50,7 @@ def document() -> JsonObject:
         "tags": [{"name": name, "description": text} for name, text in _TAGS],
         "security": [{"basic": []}, {"bearer": []}],
         "paths": {**things_paths(), **search_paths(), **policies_paths(), **connections_paths(),
-                  **history_paths(), **wot_paths(), **service_paths()},
+                  **devices_paths(), **history_paths(), **wot_paths(), **service_paths()},
         "components": components(),
     }
 

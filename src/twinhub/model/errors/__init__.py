@@ -3,8 +3,8 @@
 Every failure the platform reports is a :class:`TwinhubError`; edges render it (HTTP as Ditto's error body,
 in one exception handler; WebSocket and connections as a Ditto Protocol error) and never invent their own.
 Each kind lives in the module of its domain (`common`, `gateway`, `things`, `conditions`, `policies`,
-`search`, `subscriptions`, `history`, `messages`, `protocol`, `connectivity`, `placeholders`, `wot`); its family
-(`base`) fixes its status.
+`search`, `subscriptions`, `history`, `messages`, `protocol`, `connectivity`, `devices`, `placeholders`,
+`wot`); its family (`base`) fixes its status.
 Only these modules spell error codes. `twinhub.protocol.ProtocolError` carries any of them with the topic and
 headers of the message it came from. Signals internal to the write path (the store's `RevisionConflict`) are
 no TwinhubError: they never reach a client.
@@ -81,6 +81,8 @@ no TwinhubError: they never reach a client.
     │   ├── ConnectionSignalIdEnforcementFailed connectivity:connection.id.enforcement.failed
     │   ├── ConnectivityCommandInvalid          connectivity:command.invalid
     │   ├── ConnectionsAmountIllegal            connectivity:connections.amount.illegal
+    │   ├── DeviceIdInvalid                     devices:device.id.invalid           (twinhub extension)
+    │   ├── DevicePasswordInvalid               devices:device.password.invalid     (twinhub extension)
     │   ├── ThingModelInvalid                   wot:tm.invalid
     │   ├── ThingModelRefInvalid                wot:tm.ref.invalid
     │   ├── ThingModelPlaceholderUnresolved     wot:tm.placeholder.unresolved
@@ -121,6 +123,7 @@ no TwinhubError: they never reach a client.
     │   ├── PolicyHistoryNotFound               policies:policy.history.notfound
     │   ├── PolicyResourceNotFound              policies:<resource>.notfound
     │   ├── ConnectionNotAccessible             connectivity:connection.notfound
+    │   ├── DeviceNotFound                      devices:device.notfound             (twinhub extension)
     │   ├── WotDefinitionInvalid                wot:definition.invalid
     │   └── ThingModelNotStored                 twinhub:wot.model.notfound
     ├── Conflict                                409
@@ -129,7 +132,8 @@ no TwinhubError: they never reach a client.
     │   ├── PolicyImportReferenceConflict       policies:import.referenceconflict
     │   ├── PolicyEntryReferenceConflict        policies:entry.referenceconflict
     │   ├── AcknowledgementLabelNotUnique       acknowledgement:label.not.unique
-    │   └── ConnectionConflict                  connectivity:connection.conflict
+    │   ├── ConnectionConflict                  connectivity:connection.conflict
+    │   └── DeviceConflict                      devices:device.conflict             (twinhub extension)
     ├── PreconditionFailed                      412, 304
     │   ├── ThingPreconditionFailed             things|policies|connectivity:precondition.failed (+ ETag)
     │   ├── ThingNotModified                    things|policies|connectivity:precondition.notmodified 304
@@ -214,6 +218,7 @@ from twinhub.model.errors.connectivity import (
     ConnectivityCommandInvalid,
     TopicInvalid,
 )
+from twinhub.model.errors.devices import DeviceConflict, DeviceIdInvalid, DeviceNotFound, DevicePasswordInvalid
 from twinhub.model.errors.gateway import (
     AuthenticationFailed,
     DuplicateHeaderField,
@@ -364,6 +369,10 @@ __all__ = [
     "ConnectivityCommandInvalid",
     "CursorInvalid",
     "DefinitionInvalid",
+    "DeviceConflict",
+    "DeviceIdInvalid",
+    "DeviceNotFound",
+    "DevicePasswordInvalid",
     "DuplicateHeaderField",
     "ErrorBody",
     "EventSendNotAllowed",

@@ -24,6 +24,7 @@ _INSERT = "INSERT INTO devices (device_id, password_hash, created) VALUES ($1, $
 _SWAP = "UPDATE devices SET password_hash = $3 WHERE device_id = $1 AND password_hash = $2"
 _DELETE = "DELETE FROM devices WHERE device_id = $1"
 _LIST = "SELECT device_id FROM devices ORDER BY device_id"
+_PAGE = "SELECT device_id FROM devices WHERE device_id > $1 ORDER BY device_id LIMIT $2"
 
 
 class PostgresDeviceStore:
@@ -65,6 +66,12 @@ class PostgresDeviceStore:
 
     async def list_devices(self) -> list[str]:
         rows = await self._run(lambda connection: connection.fetch(_LIST))
+        return [str(row[0]) for row in rows]
+
+    async def page_devices(self, after: str, limit: int) -> list[str]:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        rows = await self._run(lambda connection: connection.fetch(_PAGE, after, limit))
         return [str(row[0]) for row in rows]
 
     async def _change(self, device_id: str, statement: Callable[[PooledConnection], Awaitable[str]]) -> bool:

@@ -34,6 +34,7 @@ _INSERT = "INSERT INTO devices (device_id, password_hash, created) VALUES (?, ?,
 _SWAP = "UPDATE devices SET password_hash = ? WHERE device_id = ? AND password_hash = ?"
 _DELETE = "DELETE FROM devices WHERE device_id = ?"
 _LIST = "SELECT device_id FROM devices ORDER BY device_id"
+_PAGE = "SELECT device_id FROM devices WHERE device_id > ? ORDER BY device_id LIMIT ?"
 
 
 class SqliteDeviceStore:
@@ -73,6 +74,9 @@ class SqliteDeviceStore:
     async def list_devices(self) -> list[str]:
         return await self._in_thread(self.list_devices_sync)
 
+    async def page_devices(self, after: str, limit: int) -> list[str]:
+        return await self._in_thread(self.page_devices_sync, after, limit)
+
     # --- synchronous helpers (command line) --------------------------------------------------------
 
     def get_password_hash_sync(self, device_id: str) -> str | None:
@@ -103,6 +107,12 @@ class SqliteDeviceStore:
     def list_devices_sync(self) -> list[str]:
         with self._connection() as connection:
             return [str(row[0]) for row in connection.execute(_LIST)]
+
+    def page_devices_sync(self, after: str, limit: int) -> list[str]:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        with self._connection() as connection:
+            return [str(row[0]) for row in connection.execute(_PAGE, (after, limit))]
 
     def close(self) -> None:
         """Close the connection kept for lookups (the store stays usable: another is opened when needed)."""
