@@ -12,7 +12,7 @@ import { CONNECTIONS, connectionPath, connectionProblem } from "./api";
 
 const pretty = (value: unknown) => JSON.stringify(value, null, 2);
 
-export default function ConfigurationPanel({ id, connection, onChanged }: PanelProps) {
+export default function ConfigurationPanel({ id, connection, etag, onChanged }: PanelProps) {
   const client = useClient();
   const [text, setText] = useState(() => pretty(connection));
   const [problem, setProblem] = useState<string | null>(null);
@@ -40,7 +40,10 @@ export default function ConfigurationPanel({ id, connection, onChanged }: PanelP
         });
         setTested(answer.body?.testResult ?? "ok");
       } else {
-        await client.request("PUT", connectionPath(id), { body: checked.value });
+        // If-Match: a change saved since this page read the connection answers 412 instead of being lost.
+        await client.request("PUT", connectionPath(id), {
+          body: checked.value, headers: etag ? { "If-Match": etag } : undefined,
+        });
         notifications.show({ color: "green", message: "Connection saved" });
         onChanged();
       }

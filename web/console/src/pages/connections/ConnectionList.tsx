@@ -65,6 +65,9 @@ export default function ConnectionList() {
   }, [client, ids, page]);
 
   const pages = ids ? Math.max(1, Math.ceil(ids.length / PAGE_SIZE)) : 1;
+  useEffect(() => {
+    if (page >= pages) setPage(pages - 1);  // fewer connections than when the page was chosen
+  }, [page, pages]);
 
   return (
     <Stack gap="md">

@@ -13,6 +13,8 @@ import { connectionPath, sendCommand, type Connection } from "./api";
 export interface PanelProps {
   id: string;
   connection: Connection;
+  /** The connection's ETag as read, so a save does not overwrite a change made since. */
+  etag: string | null;
   /** Changes whenever the connection was changed from this page, so a panel reads it again. */
   changed: number;
   onChanged: () => void;
@@ -29,6 +31,7 @@ export default function ConnectionPage({ id, tab }: { id: string; tab?: string }
   const client = useClient();
   const [, navigate] = useLocation();
   const [connection, setConnection] = useState<Connection | null>(null);
+  const [etag, setEtag] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [changed, setChanged] = useState(0);
   const [busy, setBusy] = useState<string | null>(null);
@@ -37,9 +40,10 @@ export default function ConnectionPage({ id, tab }: { id: string; tab?: string }
   useEffect(() => {
     const controller = new AbortController();
     client
-      .get<Connection>(connectionPath(id), { signal: controller.signal })
+      .request<Connection>("GET", connectionPath(id), { signal: controller.signal })
       .then((found) => {
-        setConnection(found);
+        setConnection(found.body);
+        setEtag(found.headers.get("ETag"));
         setError(null);
       })
       .catch((caught: unknown) => {
@@ -111,7 +115,7 @@ export default function ConnectionPage({ id, tab }: { id: string; tab?: string }
             <Tabs.Panel key={value} value={value} pt="md">
               {value === current.value && (
                 <Suspense fallback={<Text c="dimmed">Loading…</Text>}>
-                  <Panel id={id} connection={connection} changed={changed} onChanged={onChanged} />
+                  <Panel id={id} connection={connection} etag={etag} changed={changed} onChanged={onChanged} />
                 </Suspense>
               )}
             </Tabs.Panel>
