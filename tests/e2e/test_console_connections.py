@@ -1,7 +1,8 @@
 """The console's Connections section in a real browser (headless Chromium) on a real server with the machine's
 Mosquitto: an admin creates an MQTT connection from the template, tests it first, sees it open, a device's message
 in its metrics and logs, closes and deletes it; JSON that is no connection is refused before anything is sent; a
-user who is no admin is told that only admins manage connections; the list fits a phone-sized screen."""
+user who is no admin is told that only admins manage connections; the list fits a phone-sized screen; a saved
+configuration does not overwrite a change made meanwhile."""
 
 from __future__ import annotations
 
@@ -171,6 +172,35 @@ def test_the_list_fits_a_phone_sized_screen(browser: Any, console: Console) -> N
                        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         expect(page.get_by_role("table", name="Connections")).to_contain_text(created.json()["id"])
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.get_by_role("link", name=created.json()["name"]).click()  # and so does a connection's page
+        page.get_by_role("tab", name="Metrics").click()
+        expect(page.get_by_role("table", name="Inbound metrics")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         with console.api() as api:
             api.delete(f"/api/2/connections/{created.json()['id']}")
+
+
+def test_the_configuration_is_saved_unless_it_changed_meanwhile(browser: Any, console: Console) -> None:
+    connection = {**_connection("console-test/edit/telemetry"), "connectionStatus": "closed"}
+    with console.api() as api:
+        connection_id = api.post("/api/2/connections", json=connection).json()["id"]
+    try:
+        page = sign_in(browser, console, path=f"/console/connections/{connection_id}/configuration")
+        editor = page.get_by_role("textbox", name="Connection JSON")
+        expect(editor).to_contain_text(connection_id)  # as stored, its id and URI included
+        _type_json(page, "Connection JSON", json.dumps({**connection, "name": "renamed in the console"}))
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("heading", name="renamed in the console")).to_be_visible()
+
+        with console.api() as api:  # someone else changes it
+            assert api.put(f"/api/2/connections/{connection_id}",
+                           json={**connection, "name": "renamed elsewhere"}).status_code == 204
+        _type_json(page, "Connection JSON", json.dumps({**connection, "name": "renamed again"}))
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("alert", name="Request failed")).to_contain_text("412")
+        with console.api() as api:
+            assert api.get(f"/api/2/connections/{connection_id}").json()["name"] == "renamed elsewhere"
+    finally:
+        with console.api() as api:
+            api.delete(f"/api/2/connections/{connection_id}")
