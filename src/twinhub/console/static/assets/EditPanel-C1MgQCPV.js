@@ -1,0 +1,1 @@
+import{j as e,y as t}from"./index-D_Nbrwxe.js";var n=e();function r({thingId:e}){return(0,n.jsxs)(t,{c:`dimmed`,children:[`Edit of `,e]})}export{r as default};
