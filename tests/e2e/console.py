@@ -33,9 +33,10 @@ class Console:
         return httpx.Client(base_url=self.base_url, auth=(user, password), timeout=30)
 
 
-def console_server(data_dir: Path, *, env: dict[str, str] | None = None) -> Generator[Console, None, None]:
-    """A server for the console tests, its users added."""
-    with running_server(data_dir, args=(), env={"TWINHUB_ADMIN_SUBJECTS": f"nginx:{ADMIN}", **(env or {})}) as server:
+def console_server(data_dir: Path, *, env: dict[str, str] | None = None,
+                   args: tuple[str, ...] = ()) -> Generator[Console, None, None]:
+    """A server for the console tests, its users added (`args`: more of `twinhub serve`'s, e.g. `--mqtt-port`)."""
+    with running_server(data_dir, args=args, env={"TWINHUB_ADMIN_SUBJECTS": f"nginx:{ADMIN}", **(env or {})}) as server:
         add_user(data_dir, ADMIN, ADMIN_PASSWORD)
         add_user(data_dir, USER, USER_PASSWORD)
         yield Console(server, data_dir)

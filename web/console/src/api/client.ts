@@ -15,6 +15,8 @@ export class DittoError extends Error {
 
 export interface RequestOptions {
   body?: unknown;
+  /** A body sent as it is (`text/plain` unless a Content-Type header says otherwise), e.g. a connection command. */
+  text?: string;
   headers?: Record<string, string>;
   query?: Record<string, string | undefined>;
   signal?: AbortSignal;
@@ -35,6 +37,9 @@ export class ApiClient {
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers["Content-Type"] ??= "application/json";
+    } else if (options.text !== undefined) {
+      body = options.text;
+      headers["Content-Type"] ??= "text/plain";
     }
     // No cookies and no browser credentials: the header above is the only credential, and a 401 with a Basic
     // challenge comes back to the page instead of opening the browser's own login box.

@@ -1,5 +1,23 @@
-import { Title } from "@mantine/core";
+// The Connections section (admins only, as the API): the list at /connections, a new connection at
+// /connections/new, one connection at /connections/<id>/<tab>. Each view loads when it is first shown.
+import { Text } from "@mantine/core";
+import { lazy, Suspense } from "react";
+import { Route, Switch } from "wouter";
+
+const ConnectionList = lazy(() => import("./ConnectionList"));
+const NewConnection = lazy(() => import("./NewConnection"));
+const ConnectionPage = lazy(() => import("./ConnectionPage"));
 
 export function ConnectionsPage() {
-  return <Title order={2}>Connections</Title>;
+  return (
+    <Suspense fallback={<Text c="dimmed">Loading…</Text>}>
+      <Switch>
+        <Route path="/" component={ConnectionList} />
+        <Route path="/new" component={NewConnection} />
+        <Route path="/:id/:tab?">
+          {(params) => <ConnectionPage id={decodeURIComponent(params.id)} tab={params.tab} />}
+        </Route>
+      </Switch>
+    </Suspense>
+  );
 }

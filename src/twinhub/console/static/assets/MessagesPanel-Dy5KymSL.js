@@ -1,1 +1,0 @@
-import{L as e,ft as t}from"./index-BBlAzFdE.js";var n=t();function r({thingId:t}){return(0,n.jsxs)(e,{c:`dimmed`,children:[`Messages of `,t]})}export{r as default};
