@@ -69,6 +69,14 @@ def verdicts(page: Any, subject: str) -> dict[str, tuple[str, str]]:
     return result
 
 
+def saved_with_alert(page: Any) -> str:
+    """Save the policy and return the alert the page shows."""
+    page.get_by_role("button", name="Save policy").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    return str(alert.inner_text())
+
+
 def test_the_policy_tab_links_the_policy(browser: Any, console: Console, thing: str) -> None:
     page = sign_in(browser, console, path=f"/console/things/{thing}/policy")
     page.get_by_role("link", name=thing).click()
@@ -195,10 +203,7 @@ def test_bad_json_is_not_sent(browser: Any, console: Console, thing: str) -> Non
 def test_a_lockout_shows_dittos_refusal(browser: Any, console: Console, thing: str) -> None:
     page = policy_page(browser, console, thing)
     page.get_by_label("grant WRITE on policy:/ in owner").uncheck()
-    page.get_by_role("button", name="Save policy").click()
-    alert = page.get_by_role("alert")
-    alert.wait_for()
-    assert "policies:policy.modificationinvalid" in alert.inner_text()
+    assert "policies:policy.modificationinvalid" in saved_with_alert(page)
     with console.api() as api:
         owner = api.get(f"/api/2/policies/{thing}/entries/owner/resources/policy:/").json()
     assert owner["grant"] == ALL
@@ -210,10 +215,7 @@ def test_a_change_made_meanwhile_is_not_overwritten(browser: Any, console: Conso
         entry = {"subjects": {"nginx:erin": {"type": "t"}}, "resources": {"thing:/": {"grant": ["READ"]}}}
         assert api.put(f"/api/2/policies/{thing}/entries/meanwhile", json=entry).status_code == 201
     page.get_by_label("grant WRITE on thing:/ in reader").check()
-    page.get_by_role("button", name="Save policy").click()
-    alert = page.get_by_role("alert")
-    alert.wait_for()
-    assert "412" in alert.inner_text()
+    assert "412" in saved_with_alert(page)
     with console.api() as api:
         assert "meanwhile" in api.get(f"/api/2/policies/{thing}/entries").json()
 
@@ -238,3 +240,10 @@ def test_the_list_is_paged(browser: Any, console: Console) -> None:
     links.nth(29).wait_for()  # the second page came
     for index in range(30):
         assert page.get_by_role("link", name=f"{prefix}:t{index}", exact=True).count() == 1
+
+
+def test_the_policy_tab_fits_a_phone(browser: Any, console: Console, thing: str) -> None:
+    page = sign_in(browser, console, path=f"/console/things/{thing}/policy", viewport={"width": 390, "height": 844})
+    page.get_by_role("button", name="Check permissions").click()
+    page.get_by_role("table", name=f"Permissions of nginx:{ADMIN}").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

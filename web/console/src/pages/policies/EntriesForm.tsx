@@ -30,9 +30,7 @@ function EntryCard({ label, entry, onChange }: { label: string; entry: Entry; on
       <Stack gap="sm">
         <Group justify="space-between" wrap="nowrap">
           <Title order={4} style={{ wordBreak: "break-all" }}>{label}</Title>
-          <ActionIcon variant="subtle" color="red" aria-label={`Remove entry ${label}`} onClick={() => onChange(null)}>
-            <IconTrash size={18} />
-          </ActionIcon>
+          <RemoveButton name={`Remove entry ${label}`} onRemove={() => onChange(null)} />
         </Group>
         <Text fw={500} size="sm">Subjects</Text>
         <Table.ScrollContainer minWidth={320}>
@@ -46,14 +44,8 @@ function EntryCard({ label, entry, onChange }: { label: string; entry: Entry; on
                   <Table.Td style={{ wordBreak: "break-all" }}><Code>{id}</Code></Table.Td>
                   <Table.Td>{subject.type ?? ""}</Table.Td>
                   <Table.Td>
-                    <ActionIcon variant="subtle" color="red" aria-label={`Remove subject ${id} from ${label}`}
-                      onClick={() => {
-                        const next = { ...entry.subjects };
-                        delete next[id];
-                        onChange({ ...entry, subjects: next });
-                      }}>
-                      <IconTrash size={16} />
-                    </ActionIcon>
+                    <RemoveButton name={`Remove subject ${id} from ${label}`}
+                      onRemove={() => onChange({ ...entry, subjects: without(entry.subjects, id) })} />
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -96,14 +88,8 @@ function EntryCard({ label, entry, onChange }: { label: string; entry: Entry; on
                     </Table.Td>
                   ))}
                   <Table.Td>
-                    <ActionIcon variant="subtle" color="red" aria-label={`Remove resource ${path} from ${label}`}
-                      onClick={() => {
-                        const next = { ...entry.resources };
-                        delete next[path];
-                        onChange({ ...entry, resources: next });
-                      }}>
-                      <IconTrash size={16} />
-                    </ActionIcon>
+                    <RemoveButton name={`Remove resource ${path} from ${label}`}
+                      onRemove={() => onChange({ ...entry, resources: without(entry.resources, path) })} />
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -117,6 +103,21 @@ function EntryCard({ label, entry, onChange }: { label: string; entry: Entry; on
       </Stack>
     </Card>
   );
+}
+
+function RemoveButton({ name, onRemove }: { name: string; onRemove: () => void }) {
+  return (
+    <ActionIcon variant="subtle" color="red" aria-label={name} onClick={onRemove}>
+      <IconTrash size={16} />
+    </ActionIcon>
+  );
+}
+
+/** `map` without `key` (a new object). */
+function without<T>(map: Record<string, T> | undefined, key: string): Record<string, T> {
+  const next = { ...map };
+  delete next[key];
+  return next;
 }
 
 interface NamedAddProps {

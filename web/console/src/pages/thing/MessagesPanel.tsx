@@ -65,31 +65,20 @@ function MessageForm({ thingId, onExchange }: { thingId: string; onExchange: OnE
   const [text, setText] = useState("");
   const [contentType, setContentType] = useState("text/plain");
   const [timeout, setWait] = useState<number | string>(10);
-  const [sending, setSending] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
   const checked = format === "json" ? checkJson(json) : null;
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!subject.trim()) return setProblem("A subject is needed.");
-    if (checked && !checked.ok) return setProblem(checked.message);
-    setProblem(null);
-    const prefix = feature.trim() ? `/features/${segment(feature.trim())}` : "";
+  const prefix = feature.trim() ? `/features/${segment(feature.trim())}` : "";
+  const { sending, problem, submit } = useSender(onExchange, () => {
+    if (!subject.trim()) return "A subject is needed.";
+    return checked && !checked.ok ? checked.message : null;
+  }, async () => {
     const path = `/api/2/things/${segment(thingId)}${prefix}/inbox/messages/${pointerPath(subject.trim())}`;
-    setSending(true);
-    try {
-      const response = await client.raw("POST", path, {
-        body: format === "json" ? json : text,
-        headers: { "Content-Type": format === "json" ? "application/json" : contentType || "text/plain" },
-        query: { timeout: String(timeout === "" ? 10 : timeout) },
-      });
-      onExchange(await exchangeOf("message", `POST ${prefix}/inbox/messages/${subject.trim()}`, response));
-    } catch (error) {
-      setProblem((error as Error).message);
-    } finally {
-      setSending(false);
-    }
-  };
+    const response = await client.raw("POST", path, {
+      body: format === "json" ? json : text,
+      headers: { "Content-Type": format === "json" ? "application/json" : contentType || "text/plain" },
+      query: { timeout: String(timeout === "" ? 10 : timeout) },
+    });
+    return exchangeOf("message", `POST ${prefix}/inbox/messages/${subject.trim()}`, response);
+  });
 
   return (
     <Card withBorder component="form" onSubmit={submit} aria-label="Send a message">
@@ -131,31 +120,20 @@ function LiveCommandForm({ thingId, onExchange }: { thingId: string; onExchange:
   const [path, setPath] = useState("/attributes");
   const [value, setValue] = useState("null");
   const [timeout, setWait] = useState<number | string>(10);
-  const [sending, setSending] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
   const checked = command === "modify" ? checkJson(value) : null;
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!path.startsWith("/")) return setProblem("The path starts with '/' (e.g. /attributes/location).");
-    if (checked && !checked.ok) return setProblem(checked.message);
-    setProblem(null);
+  const { sending, problem, submit } = useSender(onExchange, () => {
+    if (!path.startsWith("/")) return "The path starts with '/' (e.g. /attributes/location).";
+    return checked && !checked.ok ? checked.message : null;
+  }, async () => {
     const method = command === "modify" ? "PUT" : command === "delete" ? "DELETE" : "GET";
-    setSending(true);
-    try {
-      const rest = pointerPath(path);
-      const response = await client.raw(method, `/api/2/things/${segment(thingId)}${rest ? `/${rest}` : ""}`, {
-        body: method === "PUT" ? value : undefined,
-        headers: method === "PUT" ? { "Content-Type": "application/json" } : {},
-        query: { channel: "live", timeout: String(timeout === "" ? 10 : timeout) },
-      });
-      onExchange(await exchangeOf("live command", `${command} ${path}`, response));
-    } catch (error) {
-      setProblem((error as Error).message);
-    } finally {
-      setSending(false);
-    }
-  };
+    const rest = pointerPath(path);
+    const response = await client.raw(method, `/api/2/things/${segment(thingId)}${rest ? `/${rest}` : ""}`, {
+      body: method === "PUT" ? value : undefined,
+      headers: method === "PUT" ? { "Content-Type": "application/json" } : {},
+      query: { channel: "live", timeout: String(timeout === "" ? 10 : timeout) },
+    });
+    return exchangeOf("live command", `${command} ${path}`, response);
+  });
 
   return (
     <Card withBorder component="form" onSubmit={submit} aria-label="Send a live command">
@@ -180,6 +158,28 @@ function LiveCommandForm({ thingId, onExchange }: { thingId: string; onExchange:
       </Stack>
     </Card>
   );
+}
+
+/** A form's sending: `problem` of the input (a message, or null) stops it; else `send` runs and its exchange is
+ * recorded; a request that fails to reach the server at all is shown as the form's problem. */
+function useSender(onExchange: OnExchange, problemOf: () => string | null, send: () => Promise<Exchange>) {
+  const [sending, setSending] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const wrong = problemOf();
+    setProblem(wrong);
+    if (wrong) return;
+    setSending(true);
+    try {
+      onExchange(await send());
+    } catch (error) {
+      setProblem((error as Error).message);
+    } finally {
+      setSending(false);
+    }
+  };
+  return { sending, problem, submit };
 }
 
 /** What an answer says: its status, headers and payload; a Ditto error body (a timeout, no device, no
