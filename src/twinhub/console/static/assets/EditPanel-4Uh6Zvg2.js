@@ -1,1 +1,0 @@
-import{n as e,t}from"./index-CueFmd8N.js";var n=e();function r({thingId:e}){return(0,n.jsxs)(t,{c:`dimmed`,children:[`Edit of `,e]})}export{r as default};

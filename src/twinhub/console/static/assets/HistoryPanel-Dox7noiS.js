@@ -1,0 +1,1 @@
+import{C as e,et as t}from"./index-CAh1CtXW.js";var n=t();function r({thingId:t}){return(0,n.jsxs)(e,{c:`dimmed`,children:[`History of `,t]})}export{r as default};
