@@ -6,6 +6,9 @@
 A check holds when the subjects hold every permission, unrestricted, on the resource of the entity (a
 thing's policy for `thing:` and `message:` resources, the policy itself for `policy:`); an unknown entity
 holds none.
+
+Ditto answers for the caller only. `check_for` (a twinhub extension) answers the same checks for another subject,
+with the same enforcers, to a caller who may READ every policy concerned: its entries say the same to them.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from twinhub.model.errors import ThingInvalid
+from twinhub.model.errors import PolicyNotAccessible, ThingInvalid, ThingNotAccessible
 from twinhub.model.ids import parse_policy_id, parse_thing_id
 from twinhub.model.pointer import parse_pointer
-from twinhub.model.policy import MESSAGE, PERMISSIONS, POLICY, THING
+from twinhub.model.policy import MESSAGE, PERMISSIONS, POLICY, READ, THING
 from twinhub.model.types import JsonValue, Pointer
 from twinhub.service.policies import PolicyService
 from twinhub.service.things import ThingService
@@ -67,6 +70,25 @@ class PermissionService:
     async def check(self, checks: dict[str, PermissionCheck], subjects: tuple[str, ...]) -> dict[str, bool]:
         """Each named check's verdict for `subjects`."""
         return {name: await self._holds(check, subjects) for name, check in checks.items()}
+
+    async def check_for(self, checks: dict[str, PermissionCheck], subject: str,
+                        caller: tuple[str, ...]) -> dict[str, bool]:
+        """Each named check's verdict for `subject`; raises 404 (`things:thing.notfound`,
+        `policies:policy.notfound`) for an entity whose policy the caller may not READ, so the answer tells
+        nothing a read of that policy would not (nor whether the entity exists)."""
+        for check in checks.values():
+            await self._require_policy_read(check, caller)
+        return await self.check(checks, (subject,))
+
+    async def _require_policy_read(self, check: PermissionCheck, caller: tuple[str, ...]) -> None:
+        policy_id: object = check.entity_id
+        if check.resource_type != POLICY:
+            thing = await self._things.current(check.entity_id)
+            policy_id = thing.doc.get("policyId") if thing is not None else None
+        enforcer = await self._policies.enforcer(policy_id) if isinstance(policy_id, str) else None
+        if enforcer is None or not enforcer.has_unrestricted(caller, POLICY, ("entries",), [READ]):
+            raise PolicyNotAccessible(check.entity_id) if check.resource_type == POLICY \
+                else ThingNotAccessible(check.entity_id)
 
     async def _holds(self, check: PermissionCheck, subjects: tuple[str, ...]) -> bool:
         if check.resource_type == POLICY:

@@ -72,4 +72,13 @@ def policies_paths() -> JsonObject:
             "200": json_answer("For each named check: whether the caller has the permissions.",
                                schema("PermissionResults"))},
         request_body=body(schema("PermissionCheck"), "Named checks: a resource, its entity and permissions."))}
+    paths["/api/2/checkPermissions/subjects/{subjectId}"] = {"parameters": [param("subjectId")], "post": operation(
+        POLICIES, "Check another subject's permissions (twinhub)", {
+            "200": json_answer("For each named check: whether the subject has the permissions.",
+                               schema("PermissionResults")),
+            "404": "Error404"},
+        description="A twinhub extension: the checks of `/api/2/checkPermissions` evaluated for the subject "
+        "`subjectId` alone. The caller must have READ on the `entries` of every policy concerned (the thing's "
+        "for `thing:` and `message:` resources); otherwise 404 for that entity.",
+        request_body=body(schema("PermissionCheck"), "Named checks: a resource, its entity and permissions."))}
     return paths

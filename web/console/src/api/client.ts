@@ -52,6 +52,15 @@ export class ApiClient {
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 
+  /** A request whose answer is the page's to read as it is, whatever its status: a message's body may be any
+   * content type, and a device's answer with a 4xx status is an answer, not a failure of the request. */
+  raw(method: string, path: string, options: Omit<RequestOptions, "body"> & { body?: BodyInit } = {}): Promise<Response> {
+    const headers = { Authorization: authorizationHeader(this.credentials), ...options.headers };
+    return fetch(withQuery(path, options.query), {
+      method, headers, body: options.body, signal: options.signal, credentials: "omit",
+    });
+  }
+
   get<T = unknown>(path: string, options?: RequestOptions): Promise<T> {
     return this.request<T>("GET", path, options).then((response) => response.body);
   }
@@ -85,7 +94,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-function toDittoError(status: number, body: unknown, text: string): DittoError {
+export function toDittoError(status: number, body: unknown, text: string): DittoError {
   if (body && typeof body === "object" && "error" in body) {
     const fields = body as { error?: unknown; message?: unknown; description?: unknown };
     return new DittoError(status, String(fields.error), String(fields.message ?? ""),

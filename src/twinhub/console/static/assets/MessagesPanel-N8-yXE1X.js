@@ -1,1 +1,0 @@
-import{G as e,bt as t}from"./index-I0Vck4qA.js";var n=t();function r({thingId:t}){return(0,n.jsxs)(e,{c:`dimmed`,children:[`Messages of `,t]})}export{r as default};
