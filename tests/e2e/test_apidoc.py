@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 from tests.api.test_authentication import add_user
-from tests.e2e.browser import launched_chromium
 from twinhub.testing import Server, running_server
 
 pytestmark = pytest.mark.xdist_group(__name__)
@@ -34,11 +33,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                             json={"attributes": {"room": "kitchen", "watts": 60}})
         assert created.status_code == 201, created.text
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_chromium()
 
 
 def open_page(browser: Any, server: Server, **context: Any) -> Any:

@@ -10,7 +10,6 @@ import asyncio
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -20,24 +19,13 @@ from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import expect
 
 from tests.connectivity.mqtt import forget_sessions
-from tests.e2e.browser import launched_chromium
-from tests.e2e.console import ADMIN, USER, USER_PASSWORD, Console, console_server, sign_in
+from tests.e2e.console import ADMIN, USER, USER_PASSWORD, Console, sign_in
 from tests.integration.services import MOSQUITTO, require
 
 pytestmark = pytest.mark.xdist_group(__name__)
 
 LIST = re.compile(r".*/console/connections/?$")
 MOSQUITTO_URL = f"tcp://{MOSQUITTO[0]}:{MOSQUITTO[1]}"
-
-
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    yield from console_server(tmp_path_factory.mktemp("console-connections") / "data")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_chromium()
 
 
 @pytest.fixture

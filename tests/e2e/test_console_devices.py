@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.connectivity.device_mqtt import Device
-from tests.e2e.browser import launched_chromium
 from tests.e2e.console import USER, USER_PASSWORD, Console, console_server, sign_in
 
 pytestmark = pytest.mark.xdist_group(__name__)
@@ -22,11 +21,6 @@ pytestmark = pytest.mark.xdist_group(__name__)
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     yield from console_server(tmp_path_factory.mktemp("console-devices") / "data", args=("--mqtt-port", "0"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_chromium()
 
 
 def _login(console: Console, device_id: str, password: str) -> object:

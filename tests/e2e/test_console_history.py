@@ -5,30 +5,18 @@ feature was revoked sees the API's refusal and no data; a phone-sized screen doe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import launched_chromium
-from tests.e2e.console import ADMIN, ADMIN_PASSWORD, USER, USER_PASSWORD, Console, console_server, sign_in
+from tests.e2e.console import ADMIN, ADMIN_PASSWORD, USER, USER_PASSWORD, Console, sign_in
 
 pytestmark = pytest.mark.xdist_group(__name__)
 
 LEAF = "/features/temp/properties/value"
 WRITTEN = (20.5, 21.25, 22.75, 23.5)
-
-
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    yield from console_server(tmp_path_factory.mktemp("console-history") / "data")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_chromium()
 
 
 def _policy(readers: tuple[str, ...] = ()) -> dict[str, Any]:

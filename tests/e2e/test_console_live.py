@@ -5,15 +5,13 @@ unavailable, and a user who may not read a feature never sees it, neither read n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import launched_chromium
-from tests.e2e.console import TIMEOUT_MS, USER, USER_PASSWORD, Console, console_server, sign_in
+from tests.e2e.console import TIMEOUT_MS, USER, USER_PASSWORD, Console, sign_in
 
 pytestmark = pytest.mark.xdist_group(__name__)
 
@@ -26,16 +24,6 @@ LAMP = {
         },
     },
 }
-
-
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    yield from console_server(tmp_path_factory.mktemp("console-live") / "data")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_chromium()
 
 
 def create_thing(console: Console, thing_id: str, body: dict[str, Any]) -> None:

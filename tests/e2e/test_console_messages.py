@@ -6,27 +6,15 @@ visit stay listed."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from tests.api.websocket import DittoSocket, basic, open_socket, topic
-from tests.e2e.browser import launched_chromium
-from tests.e2e.console import ADMIN, ADMIN_PASSWORD, Console, console_server, sign_in
+from tests.e2e.console import ADMIN, ADMIN_PASSWORD, Console, sign_in
 
 pytestmark = pytest.mark.xdist_group(__name__)
-
-
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    yield from console_server(tmp_path_factory.mktemp("console-messages") / "data")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_chromium()
 
 
 @pytest.fixture

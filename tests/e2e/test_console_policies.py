@@ -6,27 +6,15 @@ JSON, saved with If-Match, and Ditto's refusals (a lockout, a concurrent change)
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.e2e.browser import launched_chromium
-from tests.e2e.console import ADMIN, USER, USER_PASSWORD, Console, console_server, sign_in
+from tests.e2e.console import ADMIN, USER, USER_PASSWORD, Console, sign_in
 
 pytestmark = pytest.mark.xdist_group(__name__)
 
 ALL = ["READ", "WRITE"]
-
-
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    yield from console_server(tmp_path_factory.mktemp("console-policies") / "data")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_chromium()
 
 
 @pytest.fixture

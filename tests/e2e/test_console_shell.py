@@ -4,25 +4,13 @@ reload and signing out, a bearer token, the keyboard alone, a phone-sized screen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.e2e.browser import launched_chromium
-from tests.e2e.console import ADMIN, ADMIN_PASSWORD, Console, console_server, new_page, sign_in
+from tests.e2e.console import ADMIN, ADMIN_PASSWORD, Console, new_page, sign_in
 
 pytestmark = pytest.mark.xdist_group(__name__)
-
-
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    yield from console_server(tmp_path_factory.mktemp("console-shell") / "data")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_chromium()
 
 
 def test_the_root_address_opens_the_sign_in_form(browser: Any, console: Console) -> None:

@@ -6,26 +6,14 @@ user without rights seeing nothing. Each test uses its own namespace, so they sh
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.browser import launched_chromium
-from tests.e2e.console import USER, USER_PASSWORD, Console, console_server, sign_in
+from tests.e2e.console import USER, USER_PASSWORD, Console, sign_in
 
 pytestmark = pytest.mark.xdist_group(__name__)
-
-
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    yield from console_server(tmp_path_factory.mktemp("console-things") / "data")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from launched_chromium()
 
 
 def put_thing(console: Console, thing_id: str, thing: dict[str, Any]) -> None:

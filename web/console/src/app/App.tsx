@@ -1,15 +1,20 @@
-// Signed out: the sign-in form. Signed in: the sections, each at its own address under /console/.
+// Signed out: the sign-in form. Signed in: the sections, each at its own address under /console/, each loaded
+// when first opened (the sign-in page needs none of them).
+import { Loader } from "@mantine/core";
+import { lazy, Suspense } from "react";
 import { Redirect, Route, Router, Switch } from "wouter";
 
-import { ConnectionsPage } from "../pages/connections/ConnectionsPage";
-import { DevicesPage } from "../pages/devices/DevicesPage";
-import { PoliciesPage } from "../pages/policies/PoliciesPage";
-import { ThingPage } from "../pages/thing/ThingPage";
-import { ThingsPage } from "../pages/things/ThingsPage";
 import { NotFound } from "./NotFound";
 import { useSessionState } from "./session";
 import { Shell } from "./Shell";
 import { SignIn } from "./SignIn";
+
+const ConnectionsPage = lazy(() => import("../pages/connections/ConnectionsPage").then((m) => ({
+  default: m.ConnectionsPage })));
+const DevicesPage = lazy(() => import("../pages/devices/DevicesPage").then((m) => ({ default: m.DevicesPage })));
+const PoliciesPage = lazy(() => import("../pages/policies/PoliciesPage").then((m) => ({ default: m.PoliciesPage })));
+const ThingPage = lazy(() => import("../pages/thing/ThingPage").then((m) => ({ default: m.ThingPage })));
+const ThingsPage = lazy(() => import("../pages/things/ThingsPage").then((m) => ({ default: m.ThingsPage })));
 
 export function App() {
   const { session } = useSessionState();
@@ -17,19 +22,21 @@ export function App() {
   return (
     <Router base="/console">
       <Shell>
-        <Switch>
-          <Route path="/">
-            <Redirect to="/things" replace />
-          </Route>
-          <Route path="/things" component={ThingsPage} />
-          <Route path="/things/:thingId/:tab?">
-            {(params) => <ThingPage thingId={decodeURIComponent(params.thingId)} tab={params.tab} />}
-          </Route>
-          <Route path="/policies" nest component={PoliciesPage} />
-          <Route path="/connections" nest component={ConnectionsPage} />
-          <Route path="/devices" component={DevicesPage} />
-          <Route component={NotFound} />
-        </Switch>
+        <Suspense fallback={<Loader aria-label="Loading" />}>
+          <Switch>
+            <Route path="/">
+              <Redirect to="/things" replace />
+            </Route>
+            <Route path="/things" component={ThingsPage} />
+            <Route path="/things/:thingId/:tab?">
+              {(params) => <ThingPage thingId={decodeURIComponent(params.thingId)} tab={params.tab} />}
+            </Route>
+            <Route path="/policies" nest component={PoliciesPage} />
+            <Route path="/connections" nest component={ConnectionsPage} />
+            <Route path="/devices" component={DevicesPage} />
+            <Route component={NotFound} />
+          </Switch>
+        </Suspense>
       </Shell>
     </Router>
   );
