@@ -94,3 +94,29 @@ def test_unauthenticated_callers_are_refused(server_url: str, thing_id: str) -> 
     response = httpx.post(server_url + "/api/2/checkPermissions/subjects/nginx:bob", json=checks(thing_id),
                           timeout=30)
     assert response.status_code == 401
+
+
+def test_who_may_not_read_an_imported_policy_gets_not_found(as_user: Users, thing_id: str) -> None:
+    """An imported policy's entries count as the importer's: bob, who may read only the importer's entries, may not
+    learn through another subject's verdicts who the imported policy lets in (here dave, whom bob cannot see)."""
+    alice, bob, carol = as_user("alice"), as_user("bob"), as_user("carol")
+    imported = thing_id + "-shared"
+    shared = {"entries": {
+        "owner": {"subjects": {"nginx:carol": {"type": "t"}}, "resources": {"policy:/": {"grant": ["READ", "WRITE"]}},
+                  "importable": "never"},
+        "operators": {"subjects": {"nginx:dave": {"type": "t"}, "nginx:alice": {"type": "t"}},
+                      "resources": {"thing:/": {"grant": ["READ", "WRITE"]}, "policy:/": {"grant": ["READ"]}},
+                      "importable": "implicit"}}}
+    assert carol.put(f"/policies/{imported}", json=shared).status_code == 201
+    importer = {"entries": {"owner": OWNER, "auditor": {"subjects": {"nginx:bob": {"type": "t"}},
+                                                        "resources": {"policy:/entries": {"grant": ["READ"]}}}},
+                "imports": {imported: {}}}
+    assert alice.put(f"/policies/{thing_id}", json=importer).status_code == 201
+    assert alice.put(f"/things/{thing_id}", json={"policyId": thing_id}).status_code == 201
+    assert "nginx:dave" not in bob.get(f"/policies/{thing_id}/entries").text  # what bob may read
+    write = {"w": {"resource": "thing:/", "entityId": thing_id, "hasPermissions": ["WRITE"]}}
+    assert_error(bob.post("/checkPermissions/subjects/nginx:dave", json=write), 404, "things:thing.notfound")
+    policy_write = {"w": {"resource": "policy:/", "entityId": thing_id, "hasPermissions": ["READ"]}}
+    assert_error(bob.post("/checkPermissions/subjects/nginx:dave", json=policy_write), 404, "policies:policy.notfound")
+    # alice may read both policies' entries: she is answered, the imported entry counted
+    assert alice.post("/checkPermissions/subjects/nginx:dave", json=write).json() == {"w": True}

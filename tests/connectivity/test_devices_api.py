@@ -225,6 +225,12 @@ def test_a_too_long_from_is_refused(registry: Registry) -> None:
     assert_error(registry.http.get("/devices", params={"from": "x" * 257}), 400, "gateway:request.invalid")
 
 
+@pytest.mark.parametrize("after", ["\x00", "org.example:a\x00b", "org.example:\x1f"])
+def test_a_from_with_control_characters_is_refused(registry: Registry, after: str) -> None:
+    """No device id holds one; PostgreSQL cannot even compare a NUL (it answered 503, as if it were down)."""
+    assert_error(registry.http.get("/devices", params={"from": after}), 400, "gateway:request.invalid")
+
+
 def test_other_methods_are_refused(registry: Registry, device_id: str) -> None:
     for method, path in (("POST", "/devices"), ("DELETE", "/devices"), ("PATCH", f"/devices/{device_id}"),
                          ("POST", f"/devices/{device_id}"), ("GET", f"/devices/{device_id}/password"),

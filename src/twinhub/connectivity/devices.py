@@ -128,6 +128,9 @@ def _from(request: Request) -> str:
     after = request.query_params.get("from", "")
     if len(after) > MAX_ID_LENGTH:
         raise RequestInvalid(f"The query parameter 'from' must be a device ID, at most {MAX_ID_LENGTH} characters.")
+    # No device id holds a control character, and PostgreSQL cannot compare a NUL: refused, not sent on.
+    if any(character < " " or character == "\x7f" for character in after):
+        raise RequestInvalid("The query parameter 'from' must be a device ID: it has a control character.")
     return after
 
 

@@ -8,7 +8,8 @@ thing's policy for `thing:` and `message:` resources, the policy itself for `pol
 holds none.
 
 Ditto answers for the caller only. `check_for` (a twinhub extension) answers the same checks for another subject,
-with the same enforcers, to a caller who may READ every policy concerned: its entries say the same to them.
+with the same enforcers, to a caller who may READ the entries of every policy concerned, imported ones included
+(an enforcer holds the entries it imports): those entries say the same to them.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Final, Literal
 from twinhub.model.errors import PolicyNotAccessible, ThingInvalid, ThingNotAccessible
 from twinhub.model.ids import parse_policy_id, parse_thing_id
 from twinhub.model.pointer import parse_pointer
-from twinhub.model.policy import MESSAGE, PERMISSIONS, POLICY, READ, THING
-from twinhub.model.types import JsonValue, Pointer
+from twinhub.model.policy import MESSAGE, PERMISSIONS, POLICY, READ, THING, missing_imports
+from twinhub.model.types import JsonObject, JsonValue, Pointer
 from twinhub.service.policies import PolicyService
 from twinhub.service.things import ThingService
 
@@ -74,8 +75,8 @@ class PermissionService:
     async def check_for(self, checks: dict[str, PermissionCheck], subject: str,
                         caller: tuple[str, ...]) -> dict[str, bool]:
         """Each named check's verdict for `subject`; raises 404 (`things:thing.notfound`,
-        `policies:policy.notfound`) for an entity whose policy the caller may not READ, so the answer tells
-        nothing a read of that policy would not (nor whether the entity exists)."""
+        `policies:policy.notfound`) for an entity whose policy, or a policy it imports, the caller may not READ the
+        entries of, so the answer tells nothing a read of those policies would not (nor whether the entity exists)."""
         for check in checks.values():
             await self._require_policy_read(check, caller)
         return await self.check(checks, (subject,))
@@ -85,10 +86,27 @@ class PermissionService:
         if check.resource_type != POLICY:
             thing = await self._things.current(check.entity_id)
             policy_id = thing.doc.get("policyId") if thing is not None else None
-        enforcer = await self._policies.enforcer(policy_id) if isinstance(policy_id, str) else None
-        if enforcer is None or not enforcer.has_unrestricted(caller, POLICY, ("entries",), [READ]):
+        sources = await self._sources(policy_id) if isinstance(policy_id, str) else []
+        if not sources or not all([await self._may_read_entries(source_id, caller) for source_id in sources]):
             raise PolicyNotAccessible(check.entity_id) if check.resource_type == POLICY \
                 else ThingNotAccessible(check.entity_id)
+
+    async def _may_read_entries(self, policy_id: str, caller: tuple[str, ...]) -> bool:
+        enforcer = await self._policies.enforcer(policy_id)
+        return enforcer is not None and enforcer.has_unrestricted(caller, POLICY, ("entries",), [READ])
+
+    async def _sources(self, policy_id: str) -> list[str]:
+        """The policy and every existing one it imports, transitively: the entries its enforcer is built from
+        (empty when it does not exist)."""
+        policy = await self._policies.load(policy_id)
+        if policy is None:
+            return []
+        loaded: dict[str, JsonObject | None] = {}
+        while needed := missing_imports(policy.doc, loaded):
+            for imported_id in sorted(needed):
+                imported = await self._policies.load(imported_id)
+                loaded[imported_id] = imported.doc if imported is not None else None
+        return [policy_id, *(imported_id for imported_id, doc in loaded.items() if doc is not None)]
 
     async def _holds(self, check: PermissionCheck, subjects: tuple[str, ...]) -> bool:
         if check.resource_type == POLICY:

@@ -79,6 +79,6 @@ def policies_paths() -> JsonObject:
             "404": "Error404"},
         description="A twinhub extension: the checks of `/api/2/checkPermissions` evaluated for the subject "
         "`subjectId` alone. The caller must have READ on the `entries` of every policy concerned (the thing's "
-        "for `thing:` and `message:` resources); otherwise 404 for that entity.",
+        "for `thing:` and `message:` resources, and each policy it imports); otherwise 404 for that entity.",
         request_body=body(schema("PermissionCheck"), "Named checks: a resource, its entity and permissions."))}
     return paths

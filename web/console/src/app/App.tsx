@@ -4,6 +4,7 @@ import { Loader } from "@mantine/core";
 import { lazy, Suspense } from "react";
 import { Redirect, Route, Router, Switch } from "wouter";
 
+import { pathSegment, useAddress, useAddressSearch } from "./addresses";
 import { NotFound } from "./NotFound";
 import { useSessionState } from "./session";
 import { Shell } from "./Shell";
@@ -20,7 +21,7 @@ export function App() {
   const { session } = useSessionState();
   if (!session) return <SignIn />;
   return (
-    <Router base="/console">
+    <Router base="/console" hook={useAddress} searchHook={useAddressSearch}>
       <Shell>
         <Suspense fallback={<Loader aria-label="Loading" />}>
           <Switch>
@@ -29,7 +30,10 @@ export function App() {
             </Route>
             <Route path="/things" component={ThingsPage} />
             <Route path="/things/:thingId/:tab?">
-              {(params) => <ThingPage thingId={decodeURIComponent(params.thingId)} tab={params.tab} />}
+              {(params) => {
+                const thingId = pathSegment(params.thingId);
+                return thingId === null ? <NotFound /> : <ThingPage thingId={thingId} tab={params.tab} />;
+              }}
             </Route>
             <Route path="/policies" nest component={PoliciesPage} />
             <Route path="/connections" nest component={ConnectionsPage} />

@@ -4,6 +4,9 @@ import { Text } from "@mantine/core";
 import { lazy, Suspense } from "react";
 import { Route, Switch } from "wouter";
 
+import { pathSegment } from "../../app/addresses";
+import { NotFound } from "../../app/NotFound";
+
 const ConnectionList = lazy(() => import("./ConnectionList"));
 const NewConnection = lazy(() => import("./NewConnection"));
 const ConnectionPage = lazy(() => import("./ConnectionPage"));
@@ -15,7 +18,10 @@ export function ConnectionsPage() {
         <Route path="/" component={ConnectionList} />
         <Route path="/new" component={NewConnection} />
         <Route path="/:id/:tab?">
-          {(params) => <ConnectionPage id={decodeURIComponent(params.id)} tab={params.tab} />}
+          {(params) => {
+            const id = pathSegment(params.id);
+            return id === null ? <NotFound /> : <ConnectionPage id={id} tab={params.tab} />;
+          }}
         </Route>
       </Switch>
     </Suspense>

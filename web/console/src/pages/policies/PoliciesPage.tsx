@@ -4,6 +4,8 @@ import { Anchor, Button, Card, Group, Stack, Table, Text, TextInput, Title } fro
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { Link, Route, Switch, useLocation } from "wouter";
 
+import { pathSegment } from "../../app/addresses";
+import { NotFound } from "../../app/NotFound";
 import { useClient } from "../../app/session";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { policyRoute } from "./model";
@@ -15,7 +17,10 @@ export function PoliciesPage() {
   return (
     <Switch>
       <Route path="/:policyId">
-        {(params) => <PolicyPage key={params.policyId} policyId={decodeURIComponent(params.policyId)} />}
+        {(params) => {
+          const policyId = pathSegment(params.policyId);
+          return policyId === null ? <NotFound /> : <PolicyPage key={policyId} policyId={policyId} />;
+        }}
       </Route>
       <Route path="/" component={PolicyIndex} />
     </Switch>
