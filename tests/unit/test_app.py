@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -112,8 +113,11 @@ async def test_errors_of_any_subsystem_are_answered_as_ditto_errors(settings: Se
         assert (await client.get("/nowhere")).json()["error"] == "gateway:resource.notfound"
 
 
-async def test_the_http_api_connectivity_history_and_wot_are_the_subsystems(settings: Settings) -> None:
-    assert [type(part).__name__ for part in subsystems_of(settings)] == ["HttpApi", "Connectivity", "History", "Wot"]
+async def test_the_http_api_connectivity_history_wot_and_the_console_are_the_subsystems(settings: Settings) -> None:
+    assert [type(part).__name__ for part in subsystems_of(settings)] == [
+        "HttpApi", "Connectivity", "History", "Wot", "Console"]
+    without_console = [type(part).__name__ for part in subsystems_of(replace(settings, console=False))]
+    assert without_console == ["HttpApi", "Connectivity", "History", "Wot"]
     async with serving(create_app(settings)) as client:
         assert (await client.get("/health")).json() == {"status": "UP"}
         whoami = await client.get("/api/2/whoami", auth=("ditto", "any"))
