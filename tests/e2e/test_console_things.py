@@ -77,7 +77,11 @@ def test_things_are_listed_and_paged_by_cursor(browser: Any, console: Console) -
     # a row opens its thing; the keyboard reaches the same through the id's link
     page.get_by_role("table", name="Things").get_by_role("row").filter(has_text=ids[12]).locator("td").nth(2).click()
     page.wait_for_url(f"**/console/things/{quote(ids[12], safe='')}")
-    page.go_back()
+    page.go_back()  # back to the page it was opened from
+    wait_for_ids(page, ids[10:20])
+    page.get_by_text("25 things · page 2").wait_for()
+    page.get_by_role("button", name="Previous page").click()
+    wait_for_ids(page, ids[:10])
     page.get_by_role("link", name=ids[0]).focus()
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/console/things/{quote(ids[0], safe='')}")

@@ -14,6 +14,20 @@ import { rqlProblem } from "./rqlError";
 import { countParameters, PAGE_SIZES, searchParameters, useSearchQuery } from "./searchQuery";
 import { ThingsTable, type ThingSummary } from "./ThingsTable";
 
+interface Paging {
+  key: string;
+  cursors: (string | undefined)[];
+}
+
+const PAGING_STATE = "twinhub.things.paging";
+
+/** The paging kept in the current history entry, if it is of the query `key`. */
+function restoredPaging(key: string): Paging {
+  const kept = (window.history.state as Record<string, unknown> | null)?.[PAGING_STATE] as Paging | undefined;
+  return kept && kept.key === key && Array.isArray(kept.cursors) && kept.cursors.length > 0
+    ? kept : { key, cursors: [undefined] };
+}
+
 interface SearchPage {
   items: ThingSummary[];
   cursor?: string;
@@ -25,10 +39,15 @@ export function ThingsPage() {
   const [query, setQuery] = useSearchQuery();
   const key = JSON.stringify(query);
   // The cursors that open each page seen so far (the first page has none): "Previous" walks back through them.
-  // They belong to one query: another filter, namespace or page size starts again at its first page.
-  const [paging, setPaging] = useState<{ key: string; cursors: (string | undefined)[] }>({ key, cursors: [undefined] });
+  // They belong to one query: another filter, namespace or page size starts again at its first page. They are
+  // kept in the history entry too, so that coming back to the list (the browser's back) shows the page left.
+  const [paging, setPaging] = useState<Paging>(() => restoredPaging(key));
   const cursors = paging.key === key ? paging.cursors : [undefined];
-  const setCursors = (next: (string | undefined)[]) => setPaging({ key, cursors: next });
+  const setCursors = (next: (string | undefined)[]) => {
+    const kept: Paging = { key, cursors: next };
+    window.history.replaceState({ ...(window.history.state as object | null), [PAGING_STATE]: kept }, "");
+    setPaging(kept);
+  };
   const [page, setPage] = useState<SearchPage | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
