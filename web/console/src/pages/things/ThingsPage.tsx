@@ -1,6 +1,6 @@
 // The things list (/console/things): Ditto's search API one page at a time, sorted by thing id and continued by
 // the server's cursor; the filter, namespaces and page size live in the address; things are created from here.
-import { Button, Group, Loader, Select, Stack, TagsInput, Text, Title } from "@mantine/core";
+import { Button, Group, Loader, Select, Stack, TagsInput, Text } from "@mantine/core";
 import { IconPlus } from "@tabler/icons-react";
 import { useEffect, useMemo, useState } from "react";
 import { useLocation } from "wouter";
@@ -8,6 +8,7 @@ import { useLocation } from "wouter";
 import { DittoError, segment } from "../../api/client";
 import { useClient } from "../../app/session";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { PageTitle } from "../../components/PageTitle";
 import { CreateThingModal } from "./CreateThingModal";
 import { RqlFilter, RqlProblemAlert } from "./RqlFilter";
 import { rqlProblem } from "./rqlError";
@@ -19,6 +20,20 @@ interface SearchPage {
   cursor?: string;
 }
 
+interface Paging {
+  key: string;
+  cursors: (string | undefined)[];
+}
+
+const PAGING_STATE = "twinhub.things.paging";
+
+/** The paging kept in the current history entry, if any. */
+function savedPaging(): Paging | null {
+  const state = window.history.state as Record<string, unknown> | null;
+  const saved = state?.[PAGING_STATE] as Paging | undefined;
+  return saved && typeof saved.key === "string" && Array.isArray(saved.cursors) && saved.cursors.length > 0 ? saved : null;
+}
+
 export function ThingsPage() {
   const client = useClient();
   const [, navigate] = useLocation();
@@ -26,9 +41,15 @@ export function ThingsPage() {
   const key = JSON.stringify(query);
   // The cursors that open each page seen so far (the first page has none): "Previous" walks back through them.
   // They belong to one query: another filter, namespace or page size starts again at its first page.
-  const [paging, setPaging] = useState<{ key: string; cursors: (string | undefined)[] }>({ key, cursors: [undefined] });
+  // They are also kept in the history entry, so the back button returns to the page that was left (the page may or
+  // may not have been unmounted meanwhile: either way the same page shows).
+  const [paging, setPaging] = useState<Paging>(() => savedPaging() ?? { key, cursors: [undefined] });
   const cursors = paging.key === key ? paging.cursors : [undefined];
-  const setCursors = (next: (string | undefined)[]) => setPaging({ key, cursors: next });
+  const setCursors = (next: (string | undefined)[]) => {
+    const saved: Paging = { key, cursors: next };
+    window.history.replaceState({ ...(window.history.state as object | null), [PAGING_STATE]: saved }, "");
+    setPaging(saved);
+  };
   const [page, setPage] = useState<SearchPage | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
@@ -72,7 +93,7 @@ export function ThingsPage() {
   return (
     <Stack gap="md">
       <Group justify="space-between" wrap="wrap">
-        <Title order={2}>Things</Title>
+        <PageTitle title="Things" />
         <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>Create thing</Button>
       </Group>
       <RqlFilter filter={query.filter} onSearch={(filter) => setQuery({ filter })} problem={problem} />
