@@ -1,7 +1,7 @@
 """The console's main pages checked by axe-core (Deque's accessibility engine) in headless Chromium on a real server
 with sample things, a connection and a device: in light and dark, at a desktop and a phone's width, no serious or
 critical violation (contrast, names of controls, scrollable regions the keyboard cannot reach, ...), and no page
-scrolls sideways.
+scrolls sideways. And a confirmation dialog used by keyboard alone keeps the focus inside and gives it back.
 
 axe-core is a devDependency of web/console, pinned by its lockfile, injected into the page by the test only (the
 console never ships it). A plain clone has no web/console/node_modules: the test then skips, saying how to get it
@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.console import Console, sign_in
 from tests.e2e.screenshots import BOILER, seed
@@ -98,3 +99,24 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
         page.wait_for_load_state("networkidle")
         problems[path] = serious_violations(page) + (["the page scrolls sideways"] if scrolls_sideways(page) else [])
     assert {path: found for path, found in problems.items() if found} == {}
+
+
+def test_a_confirmation_dialog_takes_the_focus_keeps_it_and_gives_it_back(browser: Any, console: Console) -> None:
+    """By keyboard alone: the dialog opens on Cancel (Enter does nothing harmful), Tab stays inside it, Escape
+    closes it and the focus is back on the button that opened it."""
+    with console.api() as api:
+        assert api.put("/api/2/things/a11y.test:dialog", json={}).status_code == 201
+    page = sign_in(browser, console, path="/console/things/a11y.test%3Adialog/edit")
+    opener = page.get_by_role("button", name="Delete thing")
+    opener.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Delete this thing?")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        assert dialog.evaluate("(node) => node.contains(document.activeElement)")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()
+    with console.api() as api:
+        assert api.get("/api/2/things/a11y.test:dialog").status_code == 200
