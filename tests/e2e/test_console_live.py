@@ -154,3 +154,21 @@ def test_a_thing_deleted_by_another_client_is_shown_deleted(browser: Any, consol
         assert api.delete("/api/2/things/live:gone").status_code == 204
     expect(page.get_by_text("This thing was deleted.")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_role("table", name="Properties of lamp")).to_have_count(0)
+
+
+def test_the_overview_keeps_up_with_a_burst_of_changes_and_stays_responsive(browser: Any, console: Console) -> None:
+    """200 PUTs from another client, back to back: the page ends on the last value and revision (events coalesced or
+    the thing read again after a gap, either is fine), its stream still live, and it still answers the user."""
+    create_thing(console, "live:burst", LAMP)
+    page = open_tab(browser, console, "live:burst", "overview")
+    brightness = row(properties(page, "lamp"), "brightness")
+    expect(brightness).to_contain_text("42", timeout=TIMEOUT_MS)
+    with console.api() as api:
+        for value in range(1, 201):
+            response = api.put("/api/2/things/live:burst/features/lamp/properties/brightness", json=value)
+            assert response.status_code == 204
+    expect(page.get_by_test_id("thing-revision")).to_have_text("201", timeout=TIMEOUT_MS)
+    expect(brightness).to_contain_text("200", timeout=TIMEOUT_MS)
+    expect(page.get_by_role("status", name="Live updates: Live")).to_be_visible()
+    page.get_by_role("tab", name="Revisions").click()
+    expect(page.get_by_role("article", name="Revision 201")).to_be_visible(timeout=TIMEOUT_MS)

@@ -35,14 +35,13 @@ def listed_ids(page: Any) -> list[str]:
 
 
 def wait_for_ids(page: Any, expected: list[str]) -> None:
-    """Waits until the table lists exactly `expected` (the page replaces its rows when the answer arrives)."""
-    rows = page.get_by_role("table", name="Things").locator("tbody tr td:first-child")
+    """Waits until the table lists exactly `expected` (the page replaces its rows when the answer arrives). One
+    check in the page: reading the rows again afterwards would race with a list that is rendered anew."""
     page.wait_for_function(
         "([selector, expected]) => JSON.stringify([...document.querySelectorAll(selector)].map(c => c.innerText))"
         " === JSON.stringify(expected)",
         arg=["table[aria-label='Things'] tbody tr td:first-child", expected],
     )
-    assert [cell.inner_text() for cell in rows.all()] == expected
 
 
 def replace_editor_text(page: Any, label: str, text: str) -> None:
@@ -77,14 +76,12 @@ def test_things_are_listed_and_paged_by_cursor(browser: Any, console: Console) -
     # a row opens its thing; the keyboard reaches the same through the id's link
     page.get_by_role("table", name="Things").get_by_role("row").filter(has_text=ids[12]).locator("td").nth(2).click()
     page.wait_for_url(f"**/console/things/{quote(ids[12], safe='')}")
-    page.go_back()  # back to the page it was opened from
+    page.go_back()  # to the page that was left, not the first
     wait_for_ids(page, ids[10:20])
     page.get_by_text("25 things · page 2").wait_for()
-    page.get_by_role("button", name="Previous page").click()
-    wait_for_ids(page, ids[:10])
-    page.get_by_role("link", name=ids[0]).focus()
+    page.get_by_role("link", name=ids[10]).focus()
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**/console/things/{quote(ids[0], safe='')}")
+    page.wait_for_url(f"**/console/things/{quote(ids[10], safe='')}")
 
 
 def test_a_search_narrows_the_list_and_stands_in_the_address(browser: Any, console: Console) -> None:
@@ -223,12 +220,12 @@ def test_deleting_a_thing_asks_first(browser: Any, console: Console) -> None:
     put_thing(console, "delete.test:old", {})
     page = sign_in(browser, console, path=f"/console/things/{quote('delete.test:old', safe='')}/edit")
     page.get_by_role("button", name="Delete thing").click()
-    confirm = page.get_by_role("dialog", name="Delete thing?")
+    confirm = page.get_by_role("dialog", name="Delete this thing?")
     confirm.get_by_role("button", name="Cancel").click()
     confirm.wait_for(state="hidden")
     assert get_thing(console, "delete.test:old").status_code == 200
     page.get_by_role("button", name="Delete thing").click()
-    confirm.get_by_role("button", name="Delete").click()
+    confirm.get_by_role("button", name="Delete thing").click()
     page.wait_for_url("**/console/things")
     assert get_thing(console, "delete.test:old").status_code == 404
 

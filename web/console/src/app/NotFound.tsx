@@ -1,12 +1,14 @@
-import { Anchor, Stack, Text, Title } from "@mantine/core";
+import { Anchor, Stack, Text } from "@mantine/core";
 import { Link } from "wouter";
+
+import { PageTitle } from "../components/PageTitle";
 
 export function NotFound() {
   return (
     <Stack>
-      <Title order={2}>Not found</Title>
+      <PageTitle title="Not found" />
       <Text>
-        There is no such page. <Anchor component={Link} href="/things">Go to the things</Anchor>.
+        There is no such page. <Anchor component={Link} href="/things" underline="always">Go to the things</Anchor>.
       </Text>
     </Stack>
   );

@@ -1,5 +1,5 @@
 // The frame around every page: navigation (a drawer on narrow screens), the light/dark switch, who is signed in.
-import { ActionIcon, AppShell, Burger, Group, NavLink, Text, Title, Tooltip, useComputedColorScheme, useMantineColorScheme } from "@mantine/core";
+import { ActionIcon, AppShell, Burger, Group, NavLink, Text, Tooltip, useComputedColorScheme, useMantineColorScheme } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { IconBox, IconCpu, IconLogout, IconMoon, IconPlugConnected, IconShieldLock, IconSun } from "@tabler/icons-react";
 import type { ReactNode } from "react";
@@ -28,9 +28,8 @@ export function Shell({ children }: { children: ReactNode }) {
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Navigation" />
-            <Title order={1} size="h4">
-              twinhub
-            </Title>
+            {/* The brand, not a heading: each page's own title is its one h1. */}
+            <Text component="span" fw={700} fz="h4">twinhub</Text>
           </Group>
           <Group gap="xs" wrap="nowrap">
             <Text size="sm" c="dimmed" visibleFrom="xs" data-testid="signed-in-subject" truncate maw={260}>

@@ -1,7 +1,9 @@
 // A button for a destructive or irreversible action: it asks first, in a dialog that names what will happen.
-import { Button, Group, Modal, Text, type ButtonProps } from "@mantine/core";
+import { Button, type ButtonProps } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { useState, type ReactNode } from "react";
+
+import { ConfirmDialog } from "./ConfirmDialog";
 
 interface Props extends Omit<ButtonProps, "onClick" | "children"> {
   /** The button's text (and its accessible name). */
@@ -28,13 +30,8 @@ export function ConfirmButton({ label, title, confirmLabel, message, onConfirm, 
   return (
     <>
       <Button color="red" variant="light" {...button} onClick={open}>{label}</Button>
-      <Modal opened={opened} onClose={close} title={title} centered>
-        <Text size="sm">{message}</Text>
-        <Group justify="flex-end" mt="md">
-          <Button variant="default" onClick={close}>Cancel</Button>
-          <Button color="red" loading={busy} onClick={() => void confirm()}>{confirmLabel}</Button>
-        </Group>
-      </Modal>
+      <ConfirmDialog opened={opened} onClose={close} title={title} message={message} confirmLabel={confirmLabel}
+        onConfirm={() => void confirm()} busy={busy} />
     </>
   );
 }

@@ -1,9 +1,11 @@
 // The JSON editor itself (CodeMirror 6 with its JSON language and linter): syntax errors are marked where they
 // are. Loaded on demand through `JsonEditor`, as CodeMirror is most of a page's script.
 import { json, jsonParseLinter } from "@codemirror/lang-json";
+import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { linter, lintGutter } from "@codemirror/lint";
 import { Compartment, EditorState } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
+import { tags } from "@lezer/highlight";
 import { Input, useComputedColorScheme } from "@mantine/core";
 import { basicSetup } from "codemirror";
 import { useEffect, useId, useRef } from "react";
@@ -34,10 +36,12 @@ export default function JsonEditorView({ label, value, onChange, error, minHeigh
         extensions: [
           basicSetup,
           json(),
+          syntaxHighlighting(JSON_COLOURS),
           linter(jsonParseLinter()),
           lintGutter(),
           EditorState.readOnly.of(readOnly),
-          EditorView.contentAttributes.of({ "aria-labelledby": labelId, "aria-multiline": "true" }),
+          // tabindex: a read-only editor's text can still be reached and scrolled by keyboard
+          EditorView.contentAttributes.of({ "aria-labelledby": labelId, "aria-multiline": "true", tabindex: "0" }),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) changed.current(update.state.doc.toString());
           }),
@@ -67,6 +71,15 @@ export default function JsonEditorView({ label, value, onChange, error, minHeigh
     </Input.Wrapper>
   );
 }
+
+// CodeMirror's default colours are made for a light background (its dark red strings are ~2:1 on Mantine's dark
+// one); Mantine's per-scheme text colours keep JSON readable in both.
+const JSON_COLOURS = HighlightStyle.define([
+  { tag: tags.string, color: "var(--mantine-color-red-text)" },
+  { tag: tags.number, color: "var(--mantine-color-blue-text)" },
+  { tag: [tags.bool, tags.null], color: "var(--mantine-color-violet-text)" },
+  { tag: tags.propertyName, color: "var(--mantine-color-teal-text)" },
+]);
 
 function editorTheme(scheme: "light" | "dark", minHeight: number) {
   return EditorView.theme(

@@ -1,10 +1,11 @@
 // Every connection, a page at a time: the ids come in one request (the API lists ids without limit), each
 // shown connection's settings and live status in their own.
-import { Anchor, Badge, Button, Group, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Stack, Table, Text } from "@mantine/core";
 import { IconPlus, IconRefresh } from "@tabler/icons-react";
 import { useCallback, useEffect, useState } from "react";
 import { Link } from "wouter";
 
+import { PageTitle } from "../../components/PageTitle";
 import { AdminErrorAlert } from "../../components/AdminErrorAlert";
 import { useClient } from "../../app/session";
 import { CONNECTIONS, PAGE_SIZE, connectionPath, statusColor, type Connection, type ConnectionStatus } from "./api";
@@ -72,7 +73,7 @@ export default function ConnectionList() {
   return (
     <Stack gap="md">
       <Group justify="space-between" wrap="wrap">
-        <Title order={2}>Connections</Title>
+        <PageTitle title="Connections" />
         <Group gap="xs">
           <Button variant="default" leftSection={<IconRefresh size={16} />} onClick={loadIds}>Refresh</Button>
           <Button component={Link} href="/new" leftSection={<IconPlus size={16} />}>New connection</Button>

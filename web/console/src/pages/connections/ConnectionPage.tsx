@@ -1,11 +1,12 @@
 // One connection: its name and state on top with open, close and delete; below, a tab per view (status,
 // configuration, metrics, logs), each at its own address (/connections/<id>/<tab>) and loaded when shown.
-import { Anchor, Badge, Button, Group, Stack, Tabs, Text, Title } from "@mantine/core";
+import { Badge, Button, Group, Stack, Tabs, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { lazy, Suspense, useCallback, useEffect, useState } from "react";
-import { Link, useLocation } from "wouter";
+import { useLocation } from "wouter";
 
 import { useClient } from "../../app/session";
+import { PageTitle } from "../../components/PageTitle";
 import { AdminErrorAlert } from "../../components/AdminErrorAlert";
 import { ConfirmButton } from "../../components/ConfirmButton";
 import { connectionPath, sendCommand, type Connection } from "./api";
@@ -81,9 +82,7 @@ export default function ConnectionPage({ id, tab }: { id: string; tab?: string }
   return (
     <Stack gap="md">
       <Group justify="space-between" wrap="wrap" align="flex-end">
-        <Stack gap={0} style={{ minWidth: 0 }}>
-          <Text size="sm" c="dimmed"><Anchor component={Link} href="/">Connections</Anchor> /</Text>
-          <Title order={2} style={{ wordBreak: "break-all" }}>{connection?.name ?? id}</Title>
+        <PageTitle title={connection?.name ?? id} parent={{ href: "/", label: "Connections" }}>
           {connection && (
             <Group gap="xs" mt={4}>
               <Badge variant="outline">{connection.connectionType}</Badge>
@@ -91,7 +90,7 @@ export default function ConnectionPage({ id, tab }: { id: string; tab?: string }
               {connection.name && <Text size="xs" c="dimmed" style={{ wordBreak: "break-all" }}>{id}</Text>}
             </Group>
           )}
-        </Stack>
+        </PageTitle>
         {connection && (
           <Group gap="xs">
             <Button variant="light" loading={busy === "open"} disabled={busy !== null}

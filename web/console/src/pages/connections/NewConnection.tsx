@@ -1,10 +1,11 @@
 // A new connection from a template: pick one, adapt its JSON, test it (a dry run: the server validates it and
 // tries the broker, storing nothing), then create it. The JSON is checked here before anything is sent.
-import { Alert, Anchor, Button, Group, SegmentedControl, Stack, Text, Title } from "@mantine/core";
+import { Alert, Button, Group, SegmentedControl, Stack, Text } from "@mantine/core";
 import { useState } from "react";
-import { Link, useLocation } from "wouter";
+import { useLocation } from "wouter";
 
 import { useClient } from "../../app/session";
+import { PageTitle } from "../../components/PageTitle";
 import { AdminErrorAlert } from "../../components/AdminErrorAlert";
 import { JsonEditor } from "../../components/JsonEditor";
 import { CONNECTIONS, TEMPLATES, type Connection, type TemplateName } from "./api";
@@ -31,10 +32,7 @@ export default function NewConnection() {
 
   return (
     <Stack gap="md">
-      <Stack gap={0}>
-        <Text size="sm" c="dimmed"><Anchor component={Link} href="/">Connections</Anchor> /</Text>
-        <Title order={2}>New connection</Title>
-      </Stack>
+      <PageTitle title="New connection" parent={{ href: "/", label: "Connections" }} />
       <Stack gap={4}>
         <Text size="sm" fw={500} id="template-label">Template</Text>
         <SegmentedControl aria-labelledby="template-label" value={template} onChange={choose}

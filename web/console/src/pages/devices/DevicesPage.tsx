@@ -1,12 +1,13 @@
 // The devices that log in to the MQTT device endpoint (admins only, as the API): a page of them at a time,
 // adding one (its generated password shown once), a new password for one, removing one (confirmed).
-import { Button, Group, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Button, Group, Stack, Table, Text, TextInput } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconPlus, IconRefresh } from "@tabler/icons-react";
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 
 import { segment } from "../../api/client";
 import { useClient } from "../../app/session";
+import { PageTitle } from "../../components/PageTitle";
 import { AdminErrorAlert } from "../../components/AdminErrorAlert";
 import { ConfirmButton } from "../../components/ConfirmButton";
 import { PasswordModal, type Issued } from "./PasswordModal";
@@ -93,7 +94,7 @@ export function DevicesPage() {
   return (
     <Stack gap="md">
       <Group justify="space-between" wrap="wrap">
-        <Title order={2}>Devices</Title>
+        <PageTitle title="Devices" />
         <Button variant="default" leftSection={<IconRefresh size={16} />} onClick={load}>Refresh</Button>
       </Group>
       <Text size="sm" c="dimmed">

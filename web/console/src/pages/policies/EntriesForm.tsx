@@ -1,6 +1,6 @@
 // A policy's entries as a form: each entry's subjects (id and type) and resources (path, grant and revoke of READ,
 // WRITE, EXECUTE), each added and removed in place. It edits a draft; nothing is sent until the page saves.
-import { ActionIcon, Button, Card, Checkbox, Code, Group, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { ActionIcon, Button, Card, Checkbox, Code, Group, Stack, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
 import { IconTrash } from "@tabler/icons-react";
 import { useState, type FormEvent } from "react";
 
@@ -29,14 +29,14 @@ function EntryCard({ label, entry, onChange }: { label: string; entry: Entry; on
     <Card withBorder component="section" aria-label={`Entry ${label}`}>
       <Stack gap="sm">
         <Group justify="space-between" wrap="nowrap">
-          <Title order={4} style={{ wordBreak: "break-all" }}>{label}</Title>
+          <Title order={2} size="h4" style={{ wordBreak: "break-all" }}>{label}</Title>
           <RemoveButton name={`Remove entry ${label}`} onRemove={() => onChange(null)} />
         </Group>
         <Text fw={500} size="sm">Subjects</Text>
         <Table.ScrollContainer minWidth={320}>
           <Table aria-label={`Subjects of ${label}`}>
             <Table.Thead>
-              <Table.Tr><Table.Th>Subject</Table.Th><Table.Th>Type</Table.Th><Table.Th /></Table.Tr>
+              <Table.Tr><Table.Th>Subject</Table.Th><Table.Th>Type</Table.Th><Table.Th><VisuallyHidden>Actions</VisuallyHidden></Table.Th></Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {subjects.map(([id, subject]) => (
@@ -65,7 +65,7 @@ function EntryCard({ label, entry, onChange }: { label: string; entry: Entry; on
                 <Table.Th>Resource</Table.Th>
                 <Table.Th>Grant</Table.Th>
                 <Table.Th>Revoke</Table.Th>
-                <Table.Th />
+                <Table.Th><VisuallyHidden>Actions</VisuallyHidden></Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>

@@ -74,7 +74,7 @@ export function PermissionMatrix({ thingId, policyId, features }: Props) {
   return (
     <Card withBorder component="form" onSubmit={check} aria-label="Check permissions">
       <Stack gap="sm">
-        <Title order={3} size="h4">What may a subject do on this thing?</Title>
+        <Title order={2} size="h4">What may a subject do on this thing?</Title>
         <Group align="flex-end" wrap="wrap">
           <SegmentedControl value={who} onChange={(value) => setWho(value as "me" | "other")} aria-label="Whose permissions"
             data={[{ value: "me", label: "Me" }, { value: "other", label: "Another subject" }]} />

@@ -8,6 +8,7 @@ import { pathSegment } from "../../app/addresses";
 import { NotFound } from "../../app/NotFound";
 import { useClient } from "../../app/session";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { PageTitle } from "../../components/PageTitle";
 import { policyRoute } from "./model";
 import { PolicyPage } from "./PolicyPage";
 
@@ -76,7 +77,7 @@ function PolicyIndex() {
 
   return (
     <Stack gap="md">
-      <Title order={2}>Policies</Title>
+      <PageTitle title="Policies" />
       <Card withBorder component="form" onSubmit={open} aria-label="Open a policy">
         <Group align="flex-end" wrap="wrap">
           <TextInput label="Policy id" placeholder="org.acme:policy-1" value={id} miw={240} style={{ flex: 1 }}
@@ -84,7 +85,7 @@ function PolicyIndex() {
           <Button type="submit" disabled={!id.trim()}>Open</Button>
         </Group>
       </Card>
-      <Title order={3} size="h4">Policies of your things</Title>
+      <Title order={2} size="h4">Policies of your things</Title>
       <ErrorAlert error={error} title="Could not search things" />
       {policies.size === 0 && !loading && !error && <Text c="dimmed">No things visible to you name a policy.</Text>}
       {policies.size > 0 && (

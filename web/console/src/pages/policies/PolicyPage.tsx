@@ -2,11 +2,12 @@
 // JSON (one draft, either view), saved whole with If-Match on the revision it was read at, so a change made
 // meanwhile by someone else is refused (412) instead of overwritten. Ditto's refusals (e.g. a lockout,
 // `policies:policy.modificationinvalid`) are shown as it says them.
-import { Alert, Anchor, Badge, Button, Group, Modal, Stack, Tabs, Text, Title } from "@mantine/core";
+import { Alert, Badge, Button, Group, Stack, Tabs, Text } from "@mantine/core";
 import { useCallback, useEffect, useState } from "react";
-import { Link } from "wouter";
 
 import { useClient } from "../../app/session";
+import { PageTitle } from "../../components/PageTitle";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { checkJson, JsonEditor } from "../../components/JsonEditor";
 import { EntriesForm } from "./EntriesForm";
@@ -89,10 +90,7 @@ export function PolicyPage({ policyId }: { policyId: string }) {
   const dirty = loaded !== null && JSON.stringify(current()) !== JSON.stringify(loaded.policy);
   return (
     <Stack gap="md">
-      <Stack gap={0}>
-        <Text size="sm" c="dimmed"><Anchor component={Link} href="/">Policies</Anchor> /</Text>
-        <Title order={2} style={{ wordBreak: "break-all" }}>{policyId}</Title>
-      </Stack>
+      <PageTitle title={policyId} parent={{ href: "/", label: "Policies" }} />
       <ErrorAlert error={loadError} title="Could not load the policy" />
       {!loaded && !loadError && <Text c="dimmed">Loading…</Text>}
       {loaded && draft && (
@@ -132,16 +130,10 @@ export function PolicyPage({ policyId }: { policyId: string }) {
           </Group>
         </>
       )}
-      <Modal opened={confirming !== null} onClose={() => setConfirming(null)} title="Remove entries?">
-        <Stack>
-          <Text>Saving removes {confirming?.length === 1 ? "the entry" : "the entries"}{" "}
-            <strong>{confirming?.join(", ")}</strong> and everything they grant.</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setConfirming(null)}>Cancel</Button>
-            <Button color="red" onClick={() => void save(true)}>Remove and save</Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog opened={confirming !== null} onClose={() => setConfirming(null)} title="Remove entries?"
+        message={<>Saving removes {confirming?.length === 1 ? "the entry" : "the entries"}{" "}
+          <strong>{confirming?.join(", ")}</strong> and everything they grant.</>}
+        confirmLabel="Remove and save" onConfirm={() => void save(true)} busy={saving} />
     </Stack>
   );
 }

@@ -164,7 +164,7 @@ function Charts({ history, layout, asTable }: { history: History; layout: string
       <Text size="sm" c="dimmed">{note}</Text>
       {history.leaves.map((leaf) => (
         <Stack key={leaf.path} gap="xs">
-          <Title order={4} style={{ wordBreak: "break-all" }}>{leaf.path}</Title>
+          <Title order={2} size="h4" style={{ wordBreak: "break-all" }}>{leaf.path}</Title>
           {leaf.times.length === 0 ? (
             <Text c="dimmed">No points of {leaf.path} in this range.</Text>
           ) : (
@@ -183,7 +183,7 @@ function Charts({ history, layout, asTable }: { history: History; layout: string
 function LeafTable({ leaf, step }: { leaf: LeafHistory; step?: string }) {
   return (
     <Stack gap="xs">
-      <Title order={5} style={{ wordBreak: "break-all" }}>{leaf.path}</Title>
+      <Title order={2} size="h5" style={{ wordBreak: "break-all" }}>{leaf.path}</Title>
       {leaf.times.length ? <HistoryTable leaf={leaf} step={step} /> : <Text c="dimmed">No points in this range.</Text>}
     </Stack>
   );

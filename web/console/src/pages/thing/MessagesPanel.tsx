@@ -41,7 +41,7 @@ export default function MessagesPanel({ thingId }: { thingId: string }) {
       <MessageForm thingId={thingId} onExchange={record} />
       <LiveCommandForm thingId={thingId} onExchange={record} />
       <Stack gap="xs">
-        <Title order={3} size="h4">Exchanges of this visit</Title>
+        <Title order={2} size="h4">Exchanges of this visit</Title>
         {history.length === 0 ? (
           <Text c="dimmed">Nothing sent yet.</Text>
         ) : (
@@ -83,7 +83,7 @@ function MessageForm({ thingId, onExchange }: { thingId: string; onExchange: OnE
   return (
     <Card withBorder component="form" onSubmit={submit} aria-label="Send a message">
       <Stack gap="sm">
-        <Title order={3} size="h4">Send a message to the inbox</Title>
+        <Title order={2} size="h4">Send a message to the inbox</Title>
         <Group grow wrap="wrap" align="flex-start">
           <TextInput label="Subject" required value={subject} onChange={(e) => setSubject(e.currentTarget.value)}
             placeholder="ping" miw={160} />
@@ -138,7 +138,7 @@ function LiveCommandForm({ thingId, onExchange }: { thingId: string; onExchange:
   return (
     <Card withBorder component="form" onSubmit={submit} aria-label="Send a live command">
       <Stack gap="sm">
-        <Title order={3} size="h4">Send a live command</Title>
+        <Title order={2} size="h4">Send a live command</Title>
         <Text size="sm" c="dimmed">Answered by the device (channel=live), not by the twin.</Text>
         <Group grow wrap="wrap" align="flex-start">
           <Select label="Command" data={LIVE_COMMANDS} value={command} allowDeselect={false}

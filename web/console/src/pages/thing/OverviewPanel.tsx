@@ -72,11 +72,11 @@ function ThingView({ thing, changed }: { thing: JsonObject; changed: readonly st
         </SimpleGrid>
       </Paper>
       <Stack gap="xs" component="section" aria-labelledby="thing-attributes">
-        <Title order={3} id="thing-attributes">Attributes</Title>
+        <Title order={2} size="h3" id="thing-attributes">Attributes</Title>
         <LeafTable label="Attributes" base="/attributes" value={thing.attributes} changed={changed} />
       </Stack>
       <Stack gap="xs" component="section" aria-labelledby="thing-features">
-        <Title order={3} id="thing-features">Features</Title>
+        <Title order={2} size="h3" id="thing-features">Features</Title>
         {features.length === 0 && <Text c="dimmed" size="sm">No features.</Text>}
         {shownFeatures.map(([featureId, feature]) => (
           <FeatureView key={featureId} featureId={featureId} feature={feature} changed={changed} />
@@ -104,7 +104,7 @@ function FeatureView({ featureId, feature, changed }: { featureId: string; featu
     <Paper withBorder p="md" component="article" aria-label={`Feature ${featureId}`}>
       <Stack gap="xs">
         <Group justify="space-between" wrap="wrap">
-          <Title order={4} style={{ wordBreak: "break-all" }}>{featureId}</Title>
+          <Title order={3} size="h4" style={{ wordBreak: "break-all" }}>{featureId}</Title>
           {value.definition !== undefined && <JsonText value={value.definition} />}
         </Group>
         <LeafTable label={`Properties of ${featureId}`} base={`${base}/properties`} value={value.properties}

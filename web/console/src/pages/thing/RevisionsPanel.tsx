@@ -95,7 +95,7 @@ function RevisionView({ revision, read, previous }: { revision: number; read?: R
     <Paper withBorder p="md" component="article" aria-label={`Revision ${revision}`}>
       <Stack gap="xs">
         <Group justify="space-between" wrap="wrap">
-          <Title order={4}>Revision {revision}</Title>
+          <Title order={2} size="h4">Revision {revision}</Title>
           {read && "doc" in read && <Timestamp value={read.doc._modified} />}
         </Group>
         {read === undefined || previous === undefined ? (

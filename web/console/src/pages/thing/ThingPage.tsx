@@ -1,10 +1,11 @@
 // A thing's page: its id and policy on top, then one tab per view, each at its own address
 // (/console/things/<thingId>/<tab>) so a view can be linked and the browser's back button works.
-import { Anchor, Group, Stack, Tabs, Text, Title } from "@mantine/core";
+import { Stack, Tabs, Text } from "@mantine/core";
 import { lazy, Suspense } from "react";
-import { Link, useLocation } from "wouter";
+import { useLocation } from "wouter";
 
 import { segment } from "../../api/client";
+import { PageTitle } from "../../components/PageTitle";
 
 const TABS = [
   { value: "overview", label: "Overview", panel: lazy(() => import("./OverviewPanel")) },
@@ -20,14 +21,7 @@ export function ThingPage({ thingId, tab }: { thingId: string; tab?: string }) {
   const current = TABS.find((entry) => entry.value === tab) ?? TABS[0];
   return (
     <Stack gap="md">
-      <Group justify="space-between" wrap="wrap">
-        <Stack gap={0}>
-          <Text size="sm" c="dimmed">
-            <Anchor component={Link} href="/things">Things</Anchor> /
-          </Text>
-          <Title order={2} style={{ wordBreak: "break-all" }}>{thingId}</Title>
-        </Stack>
-      </Group>
+      <PageTitle title={thingId} parent={{ href: "/things", label: "Things" }} />
       <Tabs value={current.value} onChange={(value) => navigate(`/things/${segment(thingId)}/${value ?? "overview"}`)}
         keepMounted={false}>
         <Tabs.List style={{ overflowX: "auto", flexWrap: "nowrap" }}>

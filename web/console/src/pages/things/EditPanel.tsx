@@ -1,13 +1,14 @@
 // The thing page's Edit tab: the whole thing as JSON, read with its ETag and saved with `If-Match` of that ETag,
 // so a change made meanwhile by anyone else is not overwritten (Ditto answers 412; the operator reloads). Also
 // deleting the thing, after a confirmation.
-import { Alert, Button, Group, Loader, Modal, Stack, Text } from "@mantine/core";
+import { Alert, Button, Group, Loader, Stack, Text } from "@mantine/core";
 import { IconDeviceFloppy, IconRefresh, IconTrash } from "@tabler/icons-react";
 import { useCallback, useEffect, useState } from "react";
 import { useLocation } from "wouter";
 
 import { DittoError, segment } from "../../api/client";
 import { useClient } from "../../app/session";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { JsonEditor } from "../../components/JsonEditor";
 import { checkThing } from "./thingJson";
@@ -121,17 +122,10 @@ export default function EditPanel({ thingId }: { thingId: string }) {
           Delete thing
         </Button>
       </Group>
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title="Delete thing?">
-        <Stack gap="sm">
-          <Text size="sm" style={{ wordBreak: "break-all" }}>
-            Delete {thingId} with all its attributes and features? This cannot be undone.
-          </Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setConfirming(false)} data-autofocus>Cancel</Button>
-            <Button color="red" onClick={() => void remove()} loading={busy}>Delete</Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog opened={confirming} onClose={() => setConfirming(false)} title="Delete this thing?"
+        message={<>The thing <strong>{thingId}</strong> is deleted with all its attributes and features. This cannot
+          be undone.</>}
+        confirmLabel="Delete thing" onConfirm={() => void remove()} busy={busy} />
     </Stack>
   );
 }

@@ -1,6 +1,6 @@
 // The things list (/console/things): Ditto's search API one page at a time, sorted by thing id and continued by
 // the server's cursor; the filter, namespaces and page size live in the address; things are created from here.
-import { Button, Group, Loader, Select, Stack, TagsInput, Text, Title } from "@mantine/core";
+import { Button, Group, Loader, Select, Stack, TagsInput, Text } from "@mantine/core";
 import { IconPlus } from "@tabler/icons-react";
 import { useEffect, useMemo, useState } from "react";
 import { useLocation } from "wouter";
@@ -8,11 +8,17 @@ import { useLocation } from "wouter";
 import { DittoError, segment } from "../../api/client";
 import { useClient } from "../../app/session";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { PageTitle } from "../../components/PageTitle";
 import { CreateThingModal } from "./CreateThingModal";
 import { RqlFilter, RqlProblemAlert } from "./RqlFilter";
 import { rqlProblem } from "./rqlError";
 import { countParameters, PAGE_SIZES, searchParameters, useSearchQuery } from "./searchQuery";
 import { ThingsTable, type ThingSummary } from "./ThingsTable";
+
+interface SearchPage {
+  items: ThingSummary[];
+  cursor?: string;
+}
 
 interface Paging {
   key: string;
@@ -21,16 +27,11 @@ interface Paging {
 
 const PAGING_STATE = "twinhub.things.paging";
 
-/** The paging kept in the current history entry, if it is of the query `key`. */
-function restoredPaging(key: string): Paging {
-  const kept = (window.history.state as Record<string, unknown> | null)?.[PAGING_STATE] as Paging | undefined;
-  return kept && kept.key === key && Array.isArray(kept.cursors) && kept.cursors.length > 0
-    ? kept : { key, cursors: [undefined] };
-}
-
-interface SearchPage {
-  items: ThingSummary[];
-  cursor?: string;
+/** The paging kept in the current history entry, if any. */
+function savedPaging(): Paging | null {
+  const state = window.history.state as Record<string, unknown> | null;
+  const saved = state?.[PAGING_STATE] as Paging | undefined;
+  return saved && typeof saved.key === "string" && Array.isArray(saved.cursors) && saved.cursors.length > 0 ? saved : null;
 }
 
 export function ThingsPage() {
@@ -39,14 +40,15 @@ export function ThingsPage() {
   const [query, setQuery] = useSearchQuery();
   const key = JSON.stringify(query);
   // The cursors that open each page seen so far (the first page has none): "Previous" walks back through them.
-  // They belong to one query: another filter, namespace or page size starts again at its first page. They are
-  // kept in the history entry too, so that coming back to the list (the browser's back) shows the page left.
-  const [paging, setPaging] = useState<Paging>(() => restoredPaging(key));
+  // They belong to one query: another filter, namespace or page size starts again at its first page.
+  // They are also kept in the history entry, so the back button returns to the page that was left (the page may or
+  // may not have been unmounted meanwhile: either way the same page shows).
+  const [paging, setPaging] = useState<Paging>(() => savedPaging() ?? { key, cursors: [undefined] });
   const cursors = paging.key === key ? paging.cursors : [undefined];
   const setCursors = (next: (string | undefined)[]) => {
-    const kept: Paging = { key, cursors: next };
-    window.history.replaceState({ ...(window.history.state as object | null), [PAGING_STATE]: kept }, "");
-    setPaging(kept);
+    const saved: Paging = { key, cursors: next };
+    window.history.replaceState({ ...(window.history.state as object | null), [PAGING_STATE]: saved }, "");
+    setPaging(saved);
   };
   const [page, setPage] = useState<SearchPage | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -91,7 +93,7 @@ export function ThingsPage() {
   return (
     <Stack gap="md">
       <Group justify="space-between" wrap="wrap">
-        <Title order={2}>Things</Title>
+        <PageTitle title="Things" />
         <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)}>Create thing</Button>
       </Group>
       <RqlFilter filter={query.filter} onSearch={(filter) => setQuery({ filter })} problem={problem} />
