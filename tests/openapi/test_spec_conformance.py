@@ -16,6 +16,7 @@ Deviations from the document are bugs unless listed, with a reason, in `spec.ACC
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import uuid
 from collections.abc import Iterator
@@ -990,6 +991,25 @@ if FUZZ_SCHEMA is not None:
             # The coverage phase also sends methods the operation does not have (`case.method` is the one sent).
             if case.method.upper() not in ("GET", "HEAD") and _may_have_written(response):
                 _restore_seeds(addressed, named, fuzz_http)
+
+    def test_any_permission_name_is_answered_back_as_ditto_does(fuzz_server: Server, fuzz_http: httpx.Client,
+                                                                 fuzz_session: requests.Session) -> None:
+        """The fuzz run found it: a grant of a name that is no Ditto permission is kept and answered back (as
+        Ditto's ImmutableEffectedPermissions keeps any string), which the document's READ/WRITE enum calls a
+        violation: an accepted deviation, and nothing else about the answer is."""
+        operation = FUZZ_SCHEMA["/api/2/policies/{policyId}/entries/{label}/resources/{resourcePath}"]["PUT"]
+        policy_id = "org.twinhub.fuzz:policy"
+        case = operation.Case(path_parameters={"policyId": policy_id, "label": "owner",
+                                               "resourcePath": "thing:/odd"},
+                              body={"grant": ["READ", '"\\\u00fc'], "revoke": ["SOMETHING"]},
+                              headers={"Authorization": "Basic " + base64.b64encode(":".join(AUTH).encode()).decode()})
+        try:
+            response = case.call(base_url=fuzz_server.base_url, session=fuzz_session)
+            assert response.status_code == 201
+            assert response.json()["grant"] == ["READ", '"\\\u00fc']
+            case.validate_response(response, checks=FUZZ_CHECKS)
+        finally:
+            fuzz_http.delete(f"/api/2/policies/{policy_id}/entries/owner/resources/thing:%2Fodd")
 
 else:
 
