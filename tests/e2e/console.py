@@ -58,3 +58,13 @@ def sign_in(browser: Any, console: Console, user: str = ADMIN, password: str = A
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("navigation", name="Sections").wait_for(state="attached")
     return page
+
+
+def replace_editor_text(page: Any, label: str, text: str) -> None:
+    """Replaces the text of the JSON editor (CodeMirror) labelled `label` as pasting would: inserted, so the
+    editor's bracket closing adds nothing to it."""
+    editor = page.get_by_role("textbox", name=label)
+    editor.click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(text)

@@ -19,7 +19,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import expect
 
 from tests.connectivity.mqtt import forget_sessions
-from tests.e2e.console import ADMIN, USER, USER_PASSWORD, Console, sign_in
+from tests.e2e.console import ADMIN, USER, USER_PASSWORD, Console, replace_editor_text, sign_in
 from tests.integration.services import MOSQUITTO, require
 
 pytestmark = pytest.mark.xdist_group(__name__)
@@ -37,15 +37,6 @@ def _connection(topic: str) -> dict[str, Any]:
     return {"name": f"console-{topic.split('/')[1]}", "connectionType": "mqtt", "connectionStatus": "open",
             "uri": MOSQUITTO_URL,
             "sources": [{"addresses": [topic], "qos": 1, "authorizationContext": [f"nginx:{ADMIN}"]}]}
-
-
-def _type_json(page: Any, label: str, text: str) -> None:
-    """Replace the JSON editor's text as a person pasting would (no auto-closed brackets)."""
-    editor = page.get_by_role("textbox", name=label)
-    editor.click()
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.press("Delete")
-    page.keyboard.insert_text(text)
 
 
 def _publish(topic: str, payload: bytes) -> None:
@@ -71,7 +62,7 @@ def test_an_admin_creates_watches_closes_and_deletes_an_mqtt_connection(
     # the MQTT template is there to start from
     assert '"connectionType": "mqtt"' in page.get_by_role("textbox", name="Connection JSON").inner_text()
 
-    _type_json(page, "Connection JSON", json.dumps(_connection(topic), indent=2))
+    replace_editor_text(page, "Connection JSON", json.dumps(_connection(topic), indent=2))
     page.get_by_role("button", name="Test connection").click()
     expect(page.get_by_role("status")).to_contain_text("connected to the broker")
 
@@ -131,14 +122,14 @@ def test_json_that_is_no_connection_is_refused_before_it_is_sent(browser: Any, c
     page.locator("label", has_text="HTTP push").click()  # the template switch (its radio is visually hidden)
     expect(page.get_by_role("radio", name="HTTP push")).to_be_checked()
     assert '"connectionType": "http-push"' in page.get_by_role("textbox", name="Connection JSON").inner_text()
-    _type_json(page, "Connection JSON", '{"uri": ')
+    replace_editor_text(page, "Connection JSON", '{"uri": ')
     page.get_by_role("button", name="Create connection").click()
     expect(page.get_by_text("Not valid JSON")).to_be_visible()
-    _type_json(page, "Connection JSON", '{"uri": "tcp://127.0.0.1:1883"}')
+    replace_editor_text(page, "Connection JSON", '{"uri": "tcp://127.0.0.1:1883"}')
     page.get_by_role("button", name="Create connection").click()
     expect(page.get_by_text("Needs a connectionType")).to_be_visible()
     # what only the server knows comes back as its error
-    _type_json(page, "Connection JSON", '{"connectionType": "mqtt", "uri": "tcp://127.0.0.1:1883"}')
+    replace_editor_text(page, "Connection JSON", '{"connectionType": "mqtt", "uri": "tcp://127.0.0.1:1883"}')
     page.get_by_role("button", name="Create connection").click()
     expect(page.get_by_role("alert")).to_contain_text("connectivity:connection.configuration.invalid")
     with console.api() as api:
@@ -177,14 +168,14 @@ def test_the_configuration_is_saved_unless_it_changed_meanwhile(browser: Any, co
         page = sign_in(browser, console, path=f"/console/connections/{connection_id}/configuration")
         editor = page.get_by_role("textbox", name="Connection JSON")
         expect(editor).to_contain_text(connection_id)  # as stored, its id and URI included
-        _type_json(page, "Connection JSON", json.dumps({**connection, "name": "renamed in the console"}))
+        replace_editor_text(page, "Connection JSON", json.dumps({**connection, "name": "renamed in the console"}))
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_role("heading", name="renamed in the console")).to_be_visible()
 
         with console.api() as api:  # someone else changes it
             assert api.put(f"/api/2/connections/{connection_id}",
                            json={**connection, "name": "renamed elsewhere"}).status_code == 204
-        _type_json(page, "Connection JSON", json.dumps({**connection, "name": "renamed again"}))
+        replace_editor_text(page, "Connection JSON", json.dumps({**connection, "name": "renamed again"}))
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_role("alert", name="Request failed")).to_contain_text("412")
         with console.api() as api:

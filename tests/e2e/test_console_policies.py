@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.console import ADMIN, USER, USER_PASSWORD, Console, sign_in
+from tests.e2e.console import ADMIN, USER, USER_PASSWORD, Console, replace_editor_text, sign_in
 
 pytestmark = pytest.mark.xdist_group(__name__)
 
@@ -159,14 +159,12 @@ def test_removing_an_entry_asks_first(browser: Any, console: Console, thing: str
 def test_editing_as_json(browser: Any, console: Console, thing: str) -> None:
     page = policy_page(browser, console, thing)
     page.get_by_role("tab", name="JSON").click()
-    editor = page.get_by_role("textbox", name="Policy (JSON)")
-    editor.click()
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.insert_text('{"entries": {"owner": {"subjects": {"nginx:alice": {"type": "owner"}}, '
-                              '"resources": {"policy:/": {"grant": ["READ", "WRITE"], "revoke": []}, '
-                              '"thing:/": {"grant": ["READ", "WRITE"], "revoke": []}}}, "json": {'
-                              '"subjects": {"nginx:dave": {"type": "t"}}, '
-                              '"resources": {"thing:/features": {"grant": ["READ"], "revoke": []}}}}}')
+    replace_editor_text(page, "Policy (JSON)", (
+        '{"entries": {"owner": {"subjects": {"nginx:alice": {"type": "owner"}}, '
+        '"resources": {"policy:/": {"grant": ["READ", "WRITE"], "revoke": []}, '
+        '"thing:/": {"grant": ["READ", "WRITE"], "revoke": []}}}, "json": {'
+        '"subjects": {"nginx:dave": {"type": "t"}}, '
+        '"resources": {"thing:/features": {"grant": ["READ"], "revoke": []}}}}}'))
     page.get_by_role("tab", name="Entries").click()  # the form shows what the JSON says
     page.get_by_role("region", name="Entry json").wait_for()
     page.get_by_role("button", name="Save policy").click()
@@ -181,9 +179,7 @@ def test_editing_as_json(browser: Any, console: Console, thing: str) -> None:
 def test_bad_json_is_not_sent(browser: Any, console: Console, thing: str) -> None:
     page = policy_page(browser, console, thing)
     page.get_by_role("tab", name="JSON").click()
-    page.get_by_role("textbox", name="Policy (JSON)").click()
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.insert_text('{"entries": [1]}')
+    replace_editor_text(page, "Policy (JSON)", '{"entries": [1]}')
     page.get_by_text("'entries' must be an object").wait_for()
     assert page.get_by_role("button", name="Save policy").is_disabled()
 

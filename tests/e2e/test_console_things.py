@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.console import USER, USER_PASSWORD, Console, sign_in
+from tests.e2e.console import USER, USER_PASSWORD, Console, replace_editor_text, sign_in
 
 pytestmark = pytest.mark.xdist_group(__name__)
 
@@ -42,16 +42,6 @@ def wait_for_ids(page: Any, expected: list[str]) -> None:
         " === JSON.stringify(expected)",
         arg=["table[aria-label='Things'] tbody tr td:first-child", expected],
     )
-
-
-def replace_editor_text(page: Any, label: str, text: str) -> None:
-    """Replaces the text of the CodeMirror editor labelled `label` as typing would (inserted, so the editor's
-    bracket closing does not add to it)."""
-    editor = page.get_by_role("textbox", name=label)
-    editor.click()
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.press("Delete")
-    page.keyboard.insert_text(text)
 
 
 def test_things_are_listed_and_paged_by_cursor(browser: Any, console: Console) -> None:
