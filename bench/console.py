@@ -16,12 +16,9 @@ Results: `bench/results/<date>-console.md` and `.json`.
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -29,12 +26,13 @@ import httpx
 import pytest
 from tests.e2e.browser import chromium_binary
 
-from bench.basic_user import AUTH_HEADER, PASSWORD, USER, add_basic_user, sign_in
+from bench.basic_user import AUTH_HEADER, PASSWORD, USER, sign_in
 from bench.console_page import FETCH_TIME, MARKS, PUT_UNTIL_SHOWN, SIGN_IN_TIMELINE, TRANSFERRED
-from bench.http_things import ServerStartError, busy_percent, preload, shut_down
-from bench.machine import MachineInfo, machine_info, process_tree_memory
+from bench.http_things import busy_percent, preload
+from bench.machine import MachineInfo, machine_info
 from bench.realtime_sessions import open_session, percentile, server_cpu, updates
-from twinhub.testing import Server, start_server
+from bench.served import served
+from twinhub.testing import Server
 
 __all__ = ["CONSOLE", "ConsoleOptions", "ConsoleReport", "run"]
 
@@ -257,15 +255,8 @@ def run(options: ConsoleOptions) -> ConsoleReport:
         report.setup_failed = True
         report.problems.append(str(missing))
         return report
-    data = Path(tempfile.mkdtemp(prefix="twinhub-bench-console-"))
     report.busy_before_percent = busy_percent()
-    try:
-        add_basic_user(data / "data")
-        server = start_server(data / "data", args=())
-    except RuntimeError as error:
-        raise ServerStartError(str(error)) from error
-    started = [process.pid for process in process_tree_memory(server.process.pid)]
-    try:
+    with served("twinhub-bench-console-", report, keep_data=options.keep_data) as server:
         sign_in(server.base_url)  # the verified-credentials cache warm: no argon2 check in any figure
         report.preload = asyncio.run(preload(server.base_url, options.things))
         created = httpx.put(f"{server.base_url}/api/2/things/{LIVE_THING}", headers={"Authorization": AUTH_HEADER},
@@ -276,10 +267,4 @@ def run(options: ConsoleOptions) -> ConsoleReport:
             return report
         report.live["floor"] = asyncio.run(_floor_updates(server, options.updates))
         _browse(server, options, report)
-    finally:
-        shutdown = shut_down(server, started)
-        report.server_exit, report.server_log = shutdown.exit, shutdown.log
-        report.problems += shutdown.problems
-        if not options.keep_data and not report.problems:
-            shutil.rmtree(data, ignore_errors=True)
     return report
