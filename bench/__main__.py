@@ -21,6 +21,10 @@ from bench.connectivity import ConnectivityOptions
 from bench.connectivity import run as run_connectivity
 from bench.connectivity_report import save_connectivity
 from bench.connectivity_report import to_markdown as connectivity_to_markdown
+from bench.console import CONSOLE, ConsoleOptions
+from bench.console import run as run_console
+from bench.console_report import save_console
+from bench.console_report import to_markdown as console_to_markdown
 from bench.history import HISTORY, HistoryOptions
 from bench.history import run as run_history
 from bench.history import save as save_history
@@ -46,7 +50,7 @@ SEARCH = "search"
 SCALE_OUT = "scale-out"
 REALTIME = "realtime"
 CONNECTIVITY = "connectivity"
-OPT_IN = (SEARCH, SCALE_OUT, REALTIME, MAPPING_JS, CONNECTIVITY, HISTORY)
+OPT_IN = (SEARCH, SCALE_OUT, REALTIME, MAPPING_JS, CONNECTIVITY, HISTORY, CONSOLE)
 
 
 def _positive(text: str) -> int:
@@ -78,6 +82,7 @@ class Runs:
     persist: bool
     mapping_js: MappingJsOptions | None = None
     history: HistoryOptions | None = None
+    console: ConsoleOptions | None = None
 
 
 def parse_args(argv: list[str] | None) -> Runs:
@@ -91,8 +96,9 @@ def parse_args(argv: list[str] | None) -> Runs:
                         help=f"run only this scenario (repeatable; the floor always runs): {', '.join(SCENARIOS)}; "
                              f"or '{SEARCH}', the search benchmark, '{SCALE_OUT}', the scale-out benchmark on "
                              f"PostgreSQL + NATS, '{REALTIME}', '{CONNECTIVITY}', MQTT telemetry into twins beside "
-                             f"Mosquitto's relay rate, or '{HISTORY}', history ingest and queries on both stores "
-                             "(all opt-in, not part of the default run)")
+                             f"Mosquitto's relay rate, '{HISTORY}', history ingest and queries on both stores, or "
+                             f"'{CONSOLE}', the web console in headless Chromium (all opt-in, not part of the default "
+                             "run)")
     parser.add_argument("--search-things", type=_positive, default=1_000_000,
                         help="things in the search benchmark's data set (default 1,000,000)")
     parser.add_argument("--scale-things", type=_positive, default=1_000_000,
@@ -162,7 +168,8 @@ def parse_args(argv: list[str] | None) -> Runs:
             parser.error("--history-stores takes sqlite and/or postgres")
         history = HistoryOptions(stores=stores, bulk_points=args.history_points, write_points=args.history_write_points,
                                  postgres_url=args.postgres, keep_data=args.keep_data)
-    return Runs(options, search, scale_out, realtime, connectivity, not args.no_save, mapping_js, history)
+    console = ConsoleOptions(keep_data=args.keep_data) if CONSOLE in only else None
+    return Runs(options, search, scale_out, realtime, connectivity, not args.no_save, mapping_js, history, console)
 
 
 class _Report(Protocol):
@@ -246,6 +253,12 @@ def _history(options: HistoryOptions, persist: bool) -> int:
                       save_it=save_history if persist else None, kept=lambda report: "nothing kept")
 
 
+def _console(options: ConsoleOptions, persist: bool) -> int:
+    return _benchmark(CONSOLE, lambda: run_console(options), render=console_to_markdown,
+                      save_it=save_console if persist else None,
+                      kept=lambda report: "data dir and server log kept under /tmp (twinhub-bench-console-*)")
+
+
 def main(argv: list[str] | None = None) -> int:
     runs = parse_args(argv)
     status = 0
@@ -267,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         status = max(status, _connectivity(runs.connectivity, runs.persist))
     if runs.history is not None:
         status = max(status, _history(runs.history, runs.persist))
+    if runs.console is not None:  # a browser, no wrk
+        status = max(status, _console(runs.console, runs.persist))
     return status
 
 

@@ -143,7 +143,7 @@ SCENARIOS: dict[str, Scenario] = {
 
 # --- talking to the server (setup and checks, not measured by wrk) --------------------------------
 
-async def _preload(base_url: str, count: int) -> dict[str, Any]:
+async def preload(base_url: str, count: int) -> dict[str, Any]:
     statuses: dict[int, int] = {}
     semaphore = asyncio.Semaphore(PRELOAD_CONCURRENCY)
     headers = {"Authorization": AUTH_HEADER}
@@ -459,7 +459,7 @@ def _drive(server: Server, options: Options, selected: list[Scenario], report: R
     """Preload, then the floor, the scenarios and the floor again (the floor rows named with the server's `mode`,
     if any); records into `report` and the server's `record`."""
     label = f" ({mode})" if mode else ""
-    record.preload = asyncio.run(_preload(server.base_url, options.things))
+    record.preload = asyncio.run(preload(server.base_url, options.things))
     created = record.preload["statuses"].get("201", 0)
     record.memory_after_preload = process_tree_memory(server.process.pid)
     if created != options.things:

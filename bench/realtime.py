@@ -16,13 +16,10 @@ gives it). Results: `bench/results/<date>-realtime.md` and `.json`.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import statistics
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,9 +27,9 @@ import orjson
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from bench.basic_user import AUTH_HEADER, add_basic_user, sign_in
-from bench.http_things import CpuUse, ServerStartError, accounted_wrk, shut_down
-from bench.machine import MachineInfo, machine_info, process_tree_memory
+from bench.basic_user import AUTH_HEADER, sign_in
+from bench.http_things import CpuUse, accounted_wrk
+from bench.machine import MachineInfo, machine_info
 from bench.realtime_routing import SENDERS, routing_runs
 from bench.realtime_sessions import (
     LatencyRun,
@@ -44,8 +41,9 @@ from bench.realtime_sessions import (
     server_cpu,
     updates,
 )
+from bench.served import served
 from bench.wrk import WrkResult
-from twinhub.testing import Server, start_server
+from twinhub.testing import Server
 
 NAMESPACE = "bench.rt"
 THING = f"{NAMESPACE}:thing-0"
@@ -219,16 +217,10 @@ def _check(report: RealtimeReport) -> None:
 
 def run(options: RealtimeOptions) -> RealtimeReport:
     report = RealtimeReport(datetime.now(UTC).isoformat(timespec="seconds"), machine_info(), options)
-    data = Path(tempfile.mkdtemp(prefix="twinhub-bench-realtime-"))
-    try:
-        add_basic_user(data / "data")
-        # One subject holds every session: the subscribers, the routing scenario's senders and the responder.
-        sessions = str(options.subscribers + SENDERS + 10)
-        server = start_server(data / "data", args=(), env={"TWINHUB_MAX_SESSIONS_PER_SUBJECT": sessions})
-    except RuntimeError as error:
-        raise ServerStartError(str(error)) from error
-    started = [process.pid for process in process_tree_memory(server.process.pid)]
-    try:
+    # One subject holds every session: the subscribers, the routing scenario's senders and the responder.
+    sessions = str(options.subscribers + SENDERS + 10)
+    with served("twinhub-bench-realtime-", report, keep_data=options.keep_data,
+                env={"TWINHUB_MAX_SESSIONS_PER_SUBJECT": sessions}) as server:
         report.memory_kib["after_start"] = rss_kib(server)
         sign_in(server.base_url)
         created = httpx.put(f"{server.base_url}/api/2/things/{THING}", headers={"Authorization": AUTH_HEADER},
@@ -242,12 +234,6 @@ def run(options: RealtimeOptions) -> RealtimeReport:
         asyncio.run(_message_runs(server, options, report))
         report.memory_kib["after_run"] = rss_kib(server)
         _check(report)
-    finally:
-        shutdown = shut_down(server, started)
-        report.server_exit, report.server_log = shutdown.exit, shutdown.log
-        report.problems += shutdown.problems
-        if not options.keep_data and not report.problems:
-            shutil.rmtree(data, ignore_errors=True)
     return report
 
 
