@@ -34,9 +34,11 @@ lint: $(TEST_STAMP)
 test: $(TEST_STAMP)
 	@$(MAKE) --no-print-directory -j2 lint pytest
 
-# The browser test needs Chromium: installed when missing (in CI, a failure to install fails the run).
+# The browser tests need Chromium, and the console's accessibility test axe-core: installed when missing (in CI,
+# a failure to install fails the run).
 pytest: $(TEST_STAMP)
 	scripts/ensure-chromium
+	scripts/ensure-axe
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 bench: $(TEST_STAMP)
