@@ -34,7 +34,7 @@ VIEWPORTS = {
 
 
 @pytest.fixture(scope="module")
-def seeded(console: Console) -> Iterator[tuple[Console, str]]:
+def seeded(console: Console) -> Iterator[tuple[Console, str, int]]:
     if not AXE.is_file():
         message = "axe-core is not installed: run scripts/ensure-axe (or `make console`) to check accessibility"
         if os.environ.get("CI") == "true":
@@ -47,17 +47,18 @@ def seeded(console: Console) -> Iterator[tuple[Console, str]]:
             "sources": [{"addresses": ["a11y/telemetry"], "qos": 1, "authorizationContext": ["nginx:alice"]}]})
         assert created.status_code == 201
         connection_id = created.json()["id"]
-        yield console, connection_id
+        revision = api.get(f"/api/2/things/{BOILER}", params={"fields": "_revision"}).json()["_revision"]
+        yield console, connection_id, revision
         api.delete(f"/api/2/connections/{connection_id}")
 
 
-def pages(connection_id: str) -> list[tuple[str, Any]]:
+def pages(connection_id: str, revision: int) -> list[tuple[str, Any]]:
     """Each page's address and how to know it has loaded (a role, or "label", and a name only the loaded page has)."""
     return [
         ("/console/things", ("link", BOILER)),
         (f"{THING}/overview", ("table", "Properties of temperature")),
         (f"{THING}/edit", ("textbox", "Thing JSON")),
-        (f"{THING}/revisions", ("article", "Revision 41")),
+        (f"{THING}/revisions", ("article", f"Revision {revision}")),  # the seed's last
         (f"{THING}/history", ("label", "Properties to chart")),
         (f"{THING}/messages", ("heading", "Send a live command")),
         (f"{THING}/policy", ("heading", "What may a subject do on this thing?")),
@@ -87,8 +88,8 @@ def scrolls_sideways(page: Any) -> bool:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", sorted(VIEWPORTS))
 def test_the_main_pages_have_no_serious_accessibility_violations(
-        browser: Any, seeded: tuple[Console, str], scheme: str, size: str) -> None:
-    console, connection_id = seeded
+        browser: Any, seeded: tuple[Console, str, int], scheme: str, size: str) -> None:
+    console, connection_id, revision = seeded
     context = {**VIEWPORTS[size], "color_scheme": scheme}
     problems: dict[str, list[str]] = {}
     signed_out = browser.new_context(**context).new_page()
@@ -96,7 +97,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
     signed_out.get_by_role("button", name="Sign in").wait_for()
     problems["sign-in"] = serious_violations(signed_out)
     page = sign_in(browser, console, **context)
-    for path, (role, name) in pages(connection_id):
+    for path, (role, name) in pages(connection_id, revision):
         page.goto(console.base_url + path)
         by_label = role == "label"
         loaded = page.get_by_label(name, exact=True) if by_label else page.get_by_role(role, name=name, exact=True)
