@@ -120,3 +120,14 @@ def test_who_may_not_read_an_imported_policy_gets_not_found(as_user: Users, thin
     assert_error(bob.post("/checkPermissions/subjects/nginx:dave", json=policy_write), 404, "policies:policy.notfound")
     # alice may read both policies' entries: she is answered, the imported entry counted
     assert alice.post("/checkPermissions/subjects/nginx:dave", json=write).json() == {"w": True}
+
+
+def test_oversize_deep_and_mistyped_bodies_are_refused(as_user: Users, thing_id: str) -> None:
+    alice = as_user("alice")
+    url = "/checkPermissions/subjects/nginx:bob"
+    many = {f"c{n}": checks(thing_id)["read"] for n in range(20_000)}  # ~2 MB: past max_request_size
+    assert_error(alice.post(url, json=many), 413, "request.toolarge")
+    deep = b'{"x":' * 100_000 + b"1" + b"}" * 100_000
+    assert alice.post(url, content=deep, headers={"Content-Type": "application/json"}).status_code == 400
+    assert alice.post(url, content=b"{}", headers={"Content-Type": "text/plain"}).status_code == 415
+    assert as_user("alice").get("/whoami").status_code == 200  # and the server still answers
