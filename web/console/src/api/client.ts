@@ -32,7 +32,7 @@ export class ApiClient {
   constructor(readonly credentials: Credentials) {}
 
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { Authorization: authorizationHeader(this.credentials), ...options.headers };
+    const headers: Record<string, string> = { ...options.headers };
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
@@ -41,19 +41,16 @@ export class ApiClient {
       body = options.text;
       headers["Content-Type"] ??= "text/plain";
     }
-    // No cookies and no browser credentials: the header above is the only credential, and a 401 with a Basic
-    // challenge comes back to the page instead of opening the browser's own login box.
-    const response = await fetch(withQuery(path, options.query), {
-      method, headers, body, signal: options.signal, credentials: "omit",
-    });
+    const response = await this.raw(method, path, { ...options, headers, body });
+    if (!response.ok) throw await responseError(response);
     const text = await response.text();
-    const parsed: unknown = text ? parseJson(text) : undefined;
-    if (!response.ok) throw toDittoError(response.status, parsed, text);
-    return { status: response.status, body: parsed as T, headers: response.headers };
+    return { status: response.status, body: (text ? parseJson(text) : undefined) as T, headers: response.headers };
   }
 
-  /** A request whose answer is the page's to read as it is, whatever its status: a message's body may be any
-   * content type, and a device's answer with a 4xx status is an answer, not a failure of the request. */
+  /** The one way a request leaves the console, its answer the caller's to read as it is, whatever its status (a
+   * message's body may be any content type; a device's 4xx answer is an answer, not a failure; a stream is read
+   * as it comes). No cookies and no browser credentials: the Authorization header is the only credential, and a
+   * 401 with a Basic challenge comes back to the page instead of opening the browser's own login box. */
   raw(method: string, path: string, options: Omit<RequestOptions, "body"> & { body?: BodyInit } = {}): Promise<Response> {
     const headers = { Authorization: authorizationHeader(this.credentials), ...options.headers };
     return fetch(withQuery(path, options.query), {

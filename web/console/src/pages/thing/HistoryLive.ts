@@ -1,7 +1,6 @@
 // Live history points over server-sent events, read with fetch's streaming body: EventSource cannot send the
 // Authorization header, and the console's only credential is that header.
-import { authorizationHeader } from "../../api/credentials";
-import { responseError, segment, withQuery, type ApiClient } from "../../api/client";
+import { responseError, segment, type ApiClient } from "../../api/client";
 import type { LivePoint } from "./HistoryData";
 
 const MAX_LINE = 1 << 20; // a line longer than this is no point of ours: stop instead of buffering without bound
@@ -10,11 +9,8 @@ const MAX_LINE = 1 << 20; // a line longer than this is no point of ours: stop i
  * until `signal` aborts; rejects with the API's error when the stream is refused, resolves when the server ends it. */
 export async function streamHistory(client: ApiClient, thingId: string, paths: string[], from: Date,
   onPoint: (point: LivePoint) => void, signal: AbortSignal): Promise<void> {
-  const url = withQuery(`/api/2/history/things/${segment(thingId)}`,
-    { paths: paths.join(","), from: from.toISOString() });
-  const response = await fetch(url, {
-    headers: { Authorization: authorizationHeader(client.credentials), Accept: "text/event-stream" },
-    credentials: "omit", signal,
+  const response = await client.raw("GET", `/api/2/history/things/${segment(thingId)}`, {
+    query: { paths: paths.join(","), from: from.toISOString() }, headers: { Accept: "text/event-stream" }, signal,
   });
   if (!response.ok || !response.body) throw await responseError(response);
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
