@@ -9,13 +9,12 @@ placeholders, skeleton definitions or defaults, validation of the result), OpenA
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
 from tests.api.helpers import assert_error, owner_and
 from tests.api.websocket import DittoSocket
-from tests.api.wot_models import Models, lamp_thing, model_server_fixture, models_fixture  # noqa: F401 (fixtures)
+from tests.api.wot_models import Models, lamp_thing, model_server_fixture, models_fixture, while_model_held  # noqa: F401 (fixtures)
 from tests.api.wot_models import lamp as lamp_model
 from tests.wot_server import ModelServer
 
@@ -119,13 +118,8 @@ def test_a_write_during_the_migration_is_not_migrated_from_a_stale_thing(client:
     url = model_server.hold(path, lamp_model(sensor))
     body = {"thingDefinitionUrl": url,
             "migrationPayload": {"attributes": {"serial": "copy of {{ thing-json:attributes/serial }}"}}}
-    with httpx.Client(base_url=client.base_url, auth=client.auth, timeout=30) as other, \
-            ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(other.post, f"{lamp}/migrateDefinition", json=body)
-        assert model_server.wait_asked(path)
-        assert client.put(f"{lamp}/attributes/serial", json="L-2").status_code == 204
-        model_server.release(path)
-        response = pending.result(30)
+    response = while_model_held(client, model_server, path, ("POST", f"{lamp}/migrateDefinition", body),
+                                lambda: _put_serial(client, lamp, "L-2"))
     assert response.status_code == 200, response.text
     assert response.json()["patch"]["attributes"] == {"serial": "copy of L-2"}
     assert client.get(f"{lamp}/attributes/serial").json() == "copy of L-2"
@@ -199,3 +193,7 @@ def test_the_ditto_protocol_migrate_command(socket: DittoSocket, client: httpx.C
     for wrong_topic, path in ((topic.replace("/twin/", "/live/"), "/"), (topic, "/attributes")):
         error = socket.request({"topic": wrong_topic, "path": path, "value": value})
         assert (error["status"], error["value"]["error"]) == (400, "protocoladapter:unknown.topicpath")
+
+
+def _put_serial(client: httpx.Client, lamp: str, serial: str) -> None:
+    assert client.put(f"{lamp}/attributes/serial", json=serial).status_code == 204

@@ -16,7 +16,14 @@ import pytest
 
 from tests.api.helpers import MERGE, assert_error, owner_and
 from tests.api.websocket import DittoSocket, open_socket
-from tests.api.wot_models import SENSOR, Models, lamp_thing, model_server_fixture, models_fixture  # noqa: F401 (fixtures)
+from tests.api.wot_models import (  # noqa: F401 (fixtures)
+    SENSOR,
+    Models,
+    lamp_thing,
+    model_server_fixture,
+    models_fixture,
+    while_model_held,
+)
 from tests.wot_server import ModelServer
 from twinhub.testing import Server, running_server
 
@@ -226,13 +233,9 @@ def test_a_model_download_does_not_hold_back_the_things_other_writes(client: htt
     path = f"/held/{lamp.rpartition(':')[2]}/sensor.tm.jsonld"
     url = model_server.hold(path, SENSOR)
     feature = {"definition": [url], "properties": {"value": 3}}
-    with httpx.Client(base_url=client.base_url, auth=client.auth, timeout=30) as other, \
-            ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(other.put, f"{lamp}/features/sensor", json=feature)
-        assert model_server.wait_asked(path)
-        assert client.put(f"{lamp}/attributes/serial", json="L-2").status_code == 204
-        model_server.release(path)
-        assert pending.result(30).status_code == 204, pending.result().text
+    answer = while_model_held(client, model_server, path, ("PUT", f"{lamp}/features/sensor", feature), lambda: (
+        _assert_status(client.put(f"{lamp}/attributes/serial", json="L-2"), 204)))
+    assert answer.status_code == 204, answer.text
     assert client.get(f"{lamp}/features/sensor/definition").json() == [url]
 
 
@@ -388,3 +391,7 @@ def test_a_call_the_configuration_does_not_check_downloads_no_model(relaxed: Ser
         assert admin.put(f"/things/{thing_id}/definition", json=model_server.url(path)).status_code == 201
         assert admin.put(f"/things/{thing_id}/attributes/serial", json=1).status_code == 201
     assert model_server.requests[path] == 0
+
+
+def _assert_status(response: httpx.Response, status: int) -> None:
+    assert response.status_code == status, response.text

@@ -4,13 +4,14 @@ per test (the server's model cache keeps a URL's document for an hour)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from tests.wot_server import ModelServer
-from twinhub.model.types import JsonObject
+from twinhub.model.types import JsonObject, JsonValue
 
 TM = {"@context": "https://www.w3.org/2022/wot/td/v1.1", "@type": "tm:ThingModel"}
 
@@ -76,3 +77,17 @@ def lamp_thing(client: httpx.Client, thing_id: str, models: Models) -> str:
     response = client.put(f"/things/{thing_id}", json=models.thing())
     assert response.status_code == 201, response.text
     return f"/things/{thing_id}"
+
+
+def while_model_held(client: httpx.Client, server: ModelServer, path: str, request: tuple[str, str, JsonValue],
+                     meanwhile: Callable[[], None]) -> httpx.Response:
+    """`request` (method, url, body), sent by another client of the same user while the model at `path` (held by
+    `server`) is asked for; `meanwhile` runs once the download has begun, then the model is served and the
+    request's answer returned."""
+    method, url, body = request
+    with httpx.Client(base_url=client.base_url, auth=client.auth, timeout=30) as other, ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(other.request, method, url, json=body)
+        assert server.wait_asked(path)
+        meanwhile()
+        server.release(path)
+        return pending.result(30)
